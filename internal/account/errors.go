@@ -1,0 +1,57 @@
+package account
+
+import (
+	"errors"
+	"strings"
+)
+
+// The closed list of domain errors. Every layer above maps these, and only these, to its
+// own answers; anything else is an internal error.
+var (
+	ErrNotFound           = errors.New("not found")
+	ErrUsernameTaken      = errors.New("username already taken")
+	ErrEmailTaken         = errors.New("email already registered")
+	ErrInvalidCredentials = errors.New("invalid credentials")
+	ErrInactive           = errors.New("account not activated")
+	// ErrTokenInvalid: an emailed token that is unknown, used, expired or void.
+	ErrTokenInvalid = errors.New("token invalid or expired")
+	// ErrUnauthenticated: a missing, malformed, expired or revoked access token.
+	ErrUnauthenticated = errors.New("not authenticated")
+	// ErrRefreshInvalid: a refresh token that is unknown, expired, spent or revoked.
+	ErrRefreshInvalid = errors.New("refresh token invalid")
+	ErrForbidden      = errors.New("forbidden")
+	ErrAlreadyActive  = errors.New("account already active")
+	// ErrUnavailable: the store cannot be reached; callers answer 503 and retry later.
+	ErrUnavailable = errors.New("service unavailable")
+)
+
+// FieldProblem is one invalid input field. Field is a dotted name ("password",
+// "profile.country"); Message is safe to show and never repeats the submitted value.
+type FieldProblem struct {
+	Field   string
+	Code    string
+	Message string
+}
+
+// ValidationError carries the field problems of a rejected input.
+type ValidationError struct {
+	Problems []FieldProblem
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid input:")
+	for _, p := range e.Problems {
+		b.WriteString(" ")
+		b.WriteString(p.Field)
+		b.WriteString(": ")
+		b.WriteString(p.Message)
+		b.WriteString(";")
+	}
+	return b.String()
+}
+
+// Invalid returns a ValidationError for a single field.
+func Invalid(field, code, message string) *ValidationError {
+	return &ValidationError{Problems: []FieldProblem{{Field: field, Code: code, Message: message}}}
+}

@@ -1,0 +1,112 @@
+package account
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists accounts. Implementations translate their own errors into this
+// package's: a unique violation becomes ErrUsernameTaken or ErrEmailTaken, a missing row
+// ErrNotFound, a lost connection ErrUnavailable. Times go in and come out in UTC.
+type Store interface {
+	// InTx runs fn with a Store bound to one transaction, committed when fn returns nil.
+	InTx(ctx context.Context, fn func(tx Store) error) error
+
+	// CreateUser inserts u and returns it with its new ID.
+	CreateUser(ctx context.Context, u User) (User, error)
+	UserByID(ctx context.Context, id int64) (User, error)
+	// UserByLogin finds a user whose username or email equals login, ignoring case.
+	UserByLogin(ctx context.Context, login string) (User, error)
+	// UserByEmail finds a user by email, ignoring case.
+	UserByEmail(ctx context.Context, email string) (User, error)
+	// UpdateUser writes every field of u (found by ID) and returns the stored row.
+	UpdateUser(ctx context.Context, u User) (User, error)
+
+	CreateEmailToken(ctx context.Context, t EmailToken) error
+	// ConsumeEmailToken marks the unused, unexpired token with this hash and purpose as
+	// used at now and returns it; exactly one caller can consume a token. Otherwise
+	// ErrTokenInvalid.
+	ConsumeEmailToken(ctx context.Context, hash string, purpose TokenPurpose, now time.Time) (EmailToken, error)
+	// DeleteEmailTokens removes the user's unused tokens of the given purposes.
+	DeleteEmailTokens(ctx context.Context, userID int64, purposes ...TokenPurpose) error
+
+	CreateSession(ctx context.Context, s Session) error
+	// SessionUser returns a live session (not revoked, not expired at now) and its user,
+	// in one round trip: it runs on every authenticated request. Otherwise ErrNotFound.
+	SessionUser(ctx context.Context, sessionID string, now time.Time) (Session, User, error)
+	// TouchSession sets the session's last use and expiry.
+	TouchSession(ctx context.Context, sessionID string, lastUsed, expires time.Time) error
+	// RevokeSession ends one session (no error if it had already ended).
+	RevokeSession(ctx context.Context, sessionID string, now time.Time) error
+	// RevokeUserSessions ends every live session of the user and returns how many ended.
+	RevokeUserSessions(ctx context.Context, userID int64, now time.Time) (int, error)
+
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	RefreshTokenByHash(ctx context.Context, hash string) (RefreshToken, error)
+	// MarkRefreshTokenUsed sets UsedAt if it is still unset; it reports false when another
+	// caller spent the token first.
+	MarkRefreshTokenUsed(ctx context.Context, hash string, now time.Time) (bool, error)
+
+	AddEvent(ctx context.Context, e Event) error
+
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	// AddSigningKey stores k; if a key with its ID exists, it is left as it was.
+	AddSigningKey(ctx context.Context, k SigningKey) error
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+}
+
+// PasswordHasher hashes and verifies passwords. Implementations bound concurrent hashing.
+type PasswordHasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	// Verify reports whether password matches encoded, and whether encoded uses outdated
+	// parameters or scheme and should be replaced by a fresh Hash.
+	Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error)
+}
+
+// AccessClaims are the claims of an access token that accountd relies on.
+type AccessClaims struct {
+	UserID    int64
+	SessionID string
+	TokenID   string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// AccessTokens signs and verifies access tokens.
+type AccessTokens interface {
+	// Issue signs an access token for the user's session and returns it with its expiry.
+	Issue(userID int64, sessionID string, now time.Time) (token string, expires time.Time, err error)
+	// Parse verifies signature, algorithm, key ID, issuer, audience and expiry; any
+	// failure is ErrUnauthenticated.
+	Parse(token string, now time.Time) (AccessClaims, error)
+}
+
+// MessageKind names an email the service sends.
+type MessageKind string
+
+// The emails the service sends.
+const (
+	MessageActivation MessageKind = "activation"
+	// MessageAccountExists goes to the owner of an email someone tried to register again.
+	MessageAccountExists MessageKind = "account_exists"
+	MessagePasswordReset MessageKind = "password_reset"
+)
+
+// Message is an email to send. The mailer renders it from templates; Token, when set, is
+// the plain emailed token that the link carries.
+type Message struct {
+	Kind MessageKind
+	To   string
+	User User
+	Token string
+	// Flow names the API the request came through ("" for the canonical API, or a
+	// compatibility profile), so that links take that API's format.
+	Flow string
+}
+
+// Mailer delivers messages.
+type Mailer interface {
+	Send(ctx context.Context, m Message) error
+}

@@ -1,0 +1,129 @@
+package account
+
+import "time"
+
+// User is an account. Emails and usernames are unique without regard to case.
+type User struct {
+	ID            int64
+	Username      string
+	Email         string
+	EmailVerified bool
+	// PasswordHash is the encoded hash ("$argon2id$..." or a Django "pbkdf2_sha256$...");
+	// empty when the account has no usable password yet.
+	PasswordHash string
+	Active       bool
+	FirstName    string
+	LastName     string
+	DateJoined   time.Time
+	// LastLogin is the zero time until the first successful login.
+	LastLogin time.Time
+	// PasswordChangedAt voids emailed tokens issued before it.
+	PasswordChangedAt time.Time
+	UpdatedAt         time.Time
+}
+
+// FullName joins the first and last names the way the seeds display them.
+func (u User) FullName() string {
+	switch {
+	case u.FirstName == "":
+		return u.LastName
+	case u.LastName == "":
+		return u.FirstName
+	}
+	return u.FirstName + " " + u.LastName
+}
+
+// Session is one login: the refresh tokens rotated from it and every access token issued
+// for it name its ID. Ending the session refuses all of them.
+type Session struct {
+	ID         string
+	UserID     int64
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	ExpiresAt  time.Time
+	// RevokedAt is the zero time while the session is live.
+	RevokedAt time.Time
+	IP        string
+	UserAgent string
+}
+
+// Live reports whether the session can still be used at now.
+func (s Session) Live(now time.Time) bool {
+	return s.RevokedAt.IsZero() && now.Before(s.ExpiresAt)
+}
+
+// RefreshToken is the stored form of an opaque refresh token: only its hash is kept.
+type RefreshToken struct {
+	Hash      string
+	SessionID string
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// UsedAt is set when the token was exchanged; presenting it again is reuse.
+	UsedAt time.Time
+}
+
+// TokenPurpose says what an emailed token may be used for.
+type TokenPurpose string
+
+// Purposes of emailed tokens.
+const (
+	PurposeActivation    TokenPurpose = "activation"
+	PurposePasswordReset TokenPurpose = "password_reset"
+	PurposeEmailChange   TokenPurpose = "email_change"
+)
+
+// EmailToken is the stored form of a token sent by email: random, kept only as a hash,
+// single use and expiring.
+type EmailToken struct {
+	Hash      string
+	UserID    int64
+	Purpose   TokenPurpose
+	// Email is the address the token was sent to (the new address for an email change).
+	Email     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+}
+
+// EventType names an entry in an account's history.
+type EventType string
+
+// The events recorded in an account's history.
+const (
+	EventRegistered           EventType = "registered"
+	EventActivated            EventType = "activated"
+	EventLoginSucceeded       EventType = "login_succeeded"
+	EventLoginFailed          EventType = "login_failed"
+	EventLogout               EventType = "logout"
+	EventRefreshReuseDetected EventType = "refresh_token_reuse_detected"
+	EventProfileUpdated       EventType = "profile_updated"
+)
+
+// Event is one entry of an account's history. It never holds a password or a token.
+type Event struct {
+	ID        int64
+	UserID    int64
+	Type      EventType
+	At        time.Time
+	IP        string
+	UserAgent string
+	// Detail is a short, non-secret note (for example which session ended).
+	Detail string
+}
+
+// SigningKey is a persisted JWT signing key, used when no key file is configured so that
+// restarts keep issued tokens valid.
+type SigningKey struct {
+	ID        string
+	Algorithm string
+	// Private is the private key in PKCS #8 PEM.
+	Private   []byte
+	CreatedAt time.Time
+}
+
+// RequestMeta says who is asking: it is copied into sessions and events.
+type RequestMeta struct {
+	IP        string
+	UserAgent string
+}
