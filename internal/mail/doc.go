@@ -1,0 +1,10 @@
+// Package mail delivers accountd's emails.
+//
+// It has two layers. A Sender moves a finished Envelope: Console prints it (development),
+// SMTP hands it to a mail server, Dir writes .eml files (end-to-end tests, debugging), and
+// Recorder keeps it in memory (tests). Open picks one from a mailer URL.
+//
+// Composer is the account.Mailer the service uses: it turns an account.Message into an
+// Envelope from embedded templates and the link templates of the API the request came
+// through, then hands it to a Sender.
+package mail
