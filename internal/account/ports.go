@@ -63,6 +63,9 @@ type PasswordHasher interface {
 	// Verify reports whether password matches encoded, and whether encoded uses outdated
 	// parameters or scheme and should be replaced by a fresh Hash.
 	Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error)
+	// VerifyDummy costs what Verify costs, against a hash no password matches: login with
+	// an unknown user must take as long as login with a wrong password.
+	VerifyDummy(ctx context.Context, password string)
 }
 
 // AccessClaims are the claims of an access token that accountd relies on.
@@ -97,9 +100,9 @@ const (
 // Message is an email to send. The mailer renders it from templates; Token, when set, is
 // the plain emailed token that the link carries.
 type Message struct {
-	Kind MessageKind
-	To   string
-	User User
+	Kind  MessageKind
+	To    string
+	User  User
 	Token string
 	// Flow names the API the request came through ("" for the canonical API, or a
 	// compatibility profile), so that links take that API's format.

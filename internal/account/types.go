@@ -76,9 +76,9 @@ const (
 // EmailToken is the stored form of a token sent by email: random, kept only as a hash,
 // single use and expiring.
 type EmailToken struct {
-	Hash      string
-	UserID    int64
-	Purpose   TokenPurpose
+	Hash    string
+	UserID  int64
+	Purpose TokenPurpose
 	// Email is the address the token was sent to (the new address for an email change).
 	Email     string
 	CreatedAt time.Time

@@ -1,0 +1,101 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Tokens is what a login or a refresh hands out.
+type Tokens struct {
+	AccessToken      string
+	AccessExpiresAt  time.Time
+	RefreshToken     string
+	RefreshExpiresAt time.Time
+	SessionID        string
+	User             User
+}
+
+// Login checks a username or email and password and starts a session.
+//
+// An unknown login and a wrong password both return ErrInvalidCredentials after the same
+// amount of hashing work, so neither the answer nor its timing tells whether an account
+// exists. An inactive account is reported (ErrInactive) only once the password is right.
+func (s *Service) Login(ctx context.Context, login, password string, meta RequestMeta) (Tokens, error) {
+	u, err := s.store.UserByLogin(ctx, login)
+	if errors.Is(err, ErrNotFound) {
+		s.hasher.VerifyDummy(ctx, password)
+		return Tokens{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return Tokens{}, err
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil && !ok {
+		s.opt.Logger.WarnContext(ctx, "stored password hash unusable", "user_id", u.ID, "err", err)
+	}
+	now := s.now()
+	if !ok {
+		if err := record(ctx, s.store, u.ID, EventLoginFailed, now, meta, "wrong password"); err != nil {
+			return Tokens{}, err
+		}
+		return Tokens{}, ErrInvalidCredentials
+	}
+	if !u.Active {
+		return Tokens{}, ErrInactive
+	}
+	if rehash {
+		// Upgrade hashes with outdated parameters (or imported Django hashes) while the
+		// plain password is at hand. Failing to do so is not worth failing the login.
+		if h, err := s.hasher.Hash(ctx, password); err == nil {
+			u.PasswordHash = h
+		}
+	}
+	u.LastLogin = now
+	var t Tokens
+	err = s.store.InTx(ctx, func(tx Store) error {
+		var err error
+		if u, err = tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if t, err = s.startSession(ctx, tx, u, now, meta); err != nil {
+			return err
+		}
+		return record(ctx, tx, u.ID, EventLoginSucceeded, now, meta, "")
+	})
+	return t, err
+}
+
+// startSession creates a session for u with its first refresh token and access token.
+func (s *Service) startSession(ctx context.Context, st Store, u User, now time.Time, meta RequestMeta) (Tokens, error) {
+	sess := Session{
+		ID: uuid.NewString(), UserID: u.ID,
+		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL),
+		IP: meta.IP, UserAgent: meta.UserAgent,
+	}
+	if err := st.CreateSession(ctx, sess); err != nil {
+		return Tokens{}, err
+	}
+	return s.issueTokens(ctx, st, u, sess, now)
+}
+
+// issueTokens creates a refresh token for the session and signs an access token for it.
+func (s *Service) issueTokens(ctx context.Context, st Store, u User, sess Session, now time.Time) (Tokens, error) {
+	plain, hash := newSecret()
+	if err := st.CreateRefreshToken(ctx, RefreshToken{
+		Hash: hash, SessionID: sess.ID, UserID: u.ID, CreatedAt: now, ExpiresAt: sess.ExpiresAt,
+	}); err != nil {
+		return Tokens{}, err
+	}
+	access, exp, err := s.tokens.Issue(u.ID, sess.ID, now)
+	if err != nil {
+		return Tokens{}, err
+	}
+	return Tokens{
+		AccessToken: access, AccessExpiresAt: exp,
+		RefreshToken: plain, RefreshExpiresAt: sess.ExpiresAt,
+		SessionID: sess.ID, User: u,
+	}, nil
+}

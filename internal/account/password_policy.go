@@ -1,0 +1,31 @@
+package account
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+const (
+	minPasswordLength        = 8
+	defaultPasswordMinLength = 10
+	maxPasswordLength        = 128
+)
+
+// checkPassword applies the password policy and returns the problems found for field.
+func (s *Service) checkPassword(field, password, username, email string) []FieldProblem {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n < s.opt.PasswordMinLength:
+		return []FieldProblem{{Field: field, Code: "too_short",
+			Message: "must be at least " + strconv.Itoa(s.opt.PasswordMinLength) + " characters"}}
+	case n > maxPasswordLength:
+		return []FieldProblem{{Field: field, Code: "too_long",
+			Message: "must be at most " + strconv.Itoa(maxPasswordLength) + " characters"}}
+	}
+	lower := strings.ToLower(password)
+	if (username != "" && lower == strings.ToLower(username)) || (email != "" && lower == strings.ToLower(email)) {
+		return []FieldProblem{{Field: field, Code: "too_similar", Message: "must not be the username or the email"}}
+	}
+	return nil
+}

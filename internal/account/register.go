@@ -1,0 +1,82 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// RegisterInput is what a new user gives.
+type RegisterInput struct {
+	Username string
+	Email    string
+	Password string
+	// PasswordConfirm, when not empty, must equal Password.
+	PasswordConfirm string
+	FirstName       string
+	LastName        string
+	// Flow names the API the request came through, for the link format of the email.
+	Flow string
+}
+
+// Register creates an inactive account and emails it an activation link.
+//
+// With HideExistingEmails, a taken email is not reported: the owner of the address gets
+// an email instead and the caller gets the same answer as a success (a User with ID 0),
+// so the endpoint reveals nothing about who has an account. A taken username is reported;
+// usernames are public.
+func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMeta) (User, error) {
+	in.Email = strings.TrimSpace(in.Email)
+	if problems := s.checkPassword("password", in.Password, in.Username, in.Email); problems != nil {
+		return User{}, &ValidationError{Problems: problems}
+	}
+	if in.PasswordConfirm != "" && in.PasswordConfirm != in.Password {
+		return User{}, Invalid("password_confirm", "mismatch", "must equal password")
+	}
+	// Hash before looking at the database, so a taken email costs the same time as a
+	// fresh registration.
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now()
+	pending := User{
+		Username: in.Username, Email: in.Email, PasswordHash: hash,
+		FirstName: in.FirstName, LastName: in.LastName,
+		DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
+	}
+	var (
+		created User
+		token   string
+	)
+	err = s.store.InTx(ctx, func(tx Store) error {
+		var err error
+		if created, err = tx.CreateUser(ctx, pending); err != nil {
+			return err
+		}
+		if token, err = s.issueEmailToken(ctx, tx, created, PurposeActivation, created.Email, s.opt.ActivationTTL); err != nil {
+			return err
+		}
+		return record(ctx, tx, created.ID, EventRegistered, now, meta, "")
+	})
+	if errors.Is(err, ErrEmailTaken) && s.opt.HideExistingEmails {
+		s.warnOwner(ctx, in.Email, in.Flow)
+		pending.PasswordHash = ""
+		return pending, nil
+	}
+	if err != nil {
+		return User{}, err
+	}
+	s.send(ctx, Message{Kind: MessageActivation, To: created.Email, User: created, Token: token, Flow: in.Flow})
+	return created, nil
+}
+
+// warnOwner tells the owner of email that someone tried to register it again.
+func (s *Service) warnOwner(ctx context.Context, email, flow string) {
+	owner, err := s.store.UserByEmail(ctx, email)
+	if err != nil {
+		s.opt.Logger.WarnContext(ctx, "taken email vanished before its owner could be told", "err", err)
+		return
+	}
+	s.send(ctx, Message{Kind: MessageAccountExists, To: owner.Email, User: owner, Flow: flow})
+}

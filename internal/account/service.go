@@ -1,0 +1,86 @@
+package account
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Options tune the Service. Zero values take the defaults noted on each field.
+type Options struct {
+	// Now is the clock (default time.Now); tests inject a fixed one.
+	Now func() time.Time
+	// Logger receives operational messages (default slog.Default()). It never receives
+	// passwords or tokens.
+	Logger *slog.Logger
+
+	// ActivationTTL is how long an activation link works (default 48h).
+	ActivationTTL time.Duration
+	// SessionTTL is how long a session lives without a refresh (default 30 days); each
+	// refresh extends it.
+	SessionTTL time.Duration
+	// HideExistingEmails makes registration with a taken email answer like a success and
+	// email the address's owner instead, so registration cannot enumerate accounts.
+	HideExistingEmails bool
+	// PasswordMinLength is the shortest password accepted (default 10, never below 8).
+	PasswordMinLength int
+}
+
+func (o *Options) setDefaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.ActivationTTL <= 0 {
+		o.ActivationTTL = 48 * time.Hour
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 30 * 24 * time.Hour
+	}
+	if o.PasswordMinLength < minPasswordLength {
+		o.PasswordMinLength = defaultPasswordMinLength
+	}
+}
+
+// Service carries out every account use case. It is safe for concurrent use.
+type Service struct {
+	store  Store
+	hasher PasswordHasher
+	tokens AccessTokens
+	mailer Mailer
+	opt    Options
+}
+
+// New assembles a Service from its dependencies.
+func New(store Store, hasher PasswordHasher, tokens AccessTokens, mailer Mailer, opt Options) *Service {
+	opt.setDefaults()
+	return &Service{store: store, hasher: hasher, tokens: tokens, mailer: mailer, opt: opt}
+}
+
+func (s *Service) now() time.Time { return s.opt.Now().UTC() }
+
+// record adds an event to a user's history.
+func record(ctx context.Context, st Store, userID int64, typ EventType, at time.Time, meta RequestMeta, detail string) error {
+	return st.AddEvent(ctx, Event{UserID: userID, Type: typ, At: at, IP: meta.IP, UserAgent: meta.UserAgent, Detail: detail})
+}
+
+// send delivers an email. A failure is logged and not returned: the request that caused
+// the email has done its work, and every emailed flow can be started again.
+func (s *Service) send(ctx context.Context, m Message) {
+	if err := s.mailer.Send(ctx, m); err != nil {
+		s.opt.Logger.ErrorContext(ctx, "sending email failed", "kind", m.Kind, "user_id", m.User.ID, "err", err)
+	}
+}
+
+// issueEmailToken stores a new emailed token for u and returns its plain form.
+func (s *Service) issueEmailToken(ctx context.Context, st Store, u User, purpose TokenPurpose, email string, ttl time.Duration) (string, error) {
+	plain, hash := newSecret()
+	now := s.now()
+	err := st.CreateEmailToken(ctx, EmailToken{
+		Hash: hash, UserID: u.ID, Purpose: purpose, Email: email,
+		CreatedAt: now, ExpiresAt: now.Add(ttl),
+	})
+	return plain, err
+}
