@@ -10,8 +10,10 @@ import (
 
 // Tokens is what a login or a refresh hands out.
 type Tokens struct {
-	AccessToken      string
-	AccessExpiresAt  time.Time
+	AccessToken     string
+	AccessExpiresAt time.Time
+	// AccessTTL is how long the access token is valid from its issue.
+	AccessTTL        time.Duration
 	RefreshToken     string
 	RefreshExpiresAt time.Time
 	SessionID        string
@@ -94,7 +96,7 @@ func (s *Service) issueTokens(ctx context.Context, st Store, u User, sess Sessio
 		return Tokens{}, err
 	}
 	return Tokens{
-		AccessToken: access, AccessExpiresAt: exp,
+		AccessToken: access, AccessExpiresAt: exp, AccessTTL: exp.Sub(now),
 		RefreshToken: plain, RefreshExpiresAt: sess.ExpiresAt,
 		SessionID: sess.ID, User: u,
 	}, nil

@@ -1,0 +1,248 @@
+// Package config reads accountd's settings from ACCOUNTD_* environment variables and
+// command-line flags (flags win), applies defaults and validates them, so that a bad
+// setting stops the process at start with one line naming it.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the server.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	AutoMigrate     bool
+	DBMaxOpenConns  int
+	DBQueryTimeout  time.Duration
+	MaxBodyBytes    int64
+	ShutdownTimeout time.Duration
+	LogFormat       string
+	LogLevel        string
+
+	Mailer        string
+	MailFrom      string
+	ActivationURL string
+
+	Issuer          string
+	Audience        string
+	SigningKeyFiles []string
+	SigningAlg      string
+	AccessTokenTTL  time.Duration
+	SessionTTL      time.Duration
+	ActivationTTL   time.Duration
+
+	HideExistingEmails bool
+	PasswordMinLength  int
+	Argon2MemoryKiB    int
+	Argon2Time         int
+	Argon2Threads      int
+	HashConcurrency    int
+
+	// raw holds each setting as given, for String.
+	raw map[string]string
+}
+
+// setting binds one field to its environment variable and flag.
+type setting struct {
+	env    string
+	def    string
+	usage  string
+	secret bool // the value may hold credentials: printed masked
+	set    func(c *Config, v string) error
+}
+
+func str(f func(c *Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *f(c) = v; return nil }
+}
+
+func integer(f func(c *Config) *int, min int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("not a whole number: %q", v)
+		}
+		if n < min {
+			return fmt.Errorf("must be at least %d, got %d", min, n)
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
+func duration(f func(c *Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("not a positive duration such as 15m or 48h: %q", v)
+		}
+		*f(c) = d
+		return nil
+	}
+}
+
+func boolean(f func(c *Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("not true or false: %q", v)
+		}
+		*f(c) = b
+		return nil
+	}
+}
+
+func oneOf(f func(c *Config) *string, allowed ...string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		for _, a := range allowed {
+			if v == a {
+				*f(c) = v
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s, got %q", strings.Join(allowed, ", "), v)
+	}
+}
+
+// settings is the table of every setting, in the order the README documents them.
+var settings = []setting{
+	{env: "ACCOUNTD_ADDR", def: ":8080", usage: "address to listen on", set: str(func(c *Config) *string { return &c.Addr })},
+	{env: "ACCOUNTD_DATABASE_URL", def: "./accountd.db", secret: true, usage: "postgres://..., sqlite:///path, sqlite::memory: or a SQLite file path",
+		set: str(func(c *Config) *string { return &c.DatabaseURL })},
+	{env: "ACCOUNTD_AUTO_MIGRATE", def: "true", usage: "apply pending migrations at start-up", set: boolean(func(c *Config) *bool { return &c.AutoMigrate })},
+	{env: "ACCOUNTD_DB_MAX_OPEN_CONNS", def: "20", usage: "database connection pool size (PostgreSQL)", set: integer(func(c *Config) *int { return &c.DBMaxOpenConns }, 1)},
+	{env: "ACCOUNTD_DB_QUERY_TIMEOUT", def: "5s", usage: "longest a database query may take before the request gets 503", set: duration(func(c *Config) *time.Duration { return &c.DBQueryTimeout })},
+	{env: "ACCOUNTD_MAX_BODY_BYTES", def: "65536", usage: "largest request body accepted",
+		set: func(c *Config, v string) error {
+			var n int
+			if err := integer(func(*Config) *int { return &n }, 1024)(c, v); err != nil {
+				return err
+			}
+			c.MaxBodyBytes = int64(n)
+			return nil
+		}},
+	{env: "ACCOUNTD_SHUTDOWN_TIMEOUT", def: "15s", usage: "how long in-flight requests may take to finish at shutdown", set: duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{env: "ACCOUNTD_LOG_FORMAT", def: "text", usage: "text or json", set: oneOf(func(c *Config) *string { return &c.LogFormat }, "text", "json")},
+	{env: "ACCOUNTD_LOG_LEVEL", def: "info", usage: "debug, info, warn or error", set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
+
+	{env: "ACCOUNTD_MAILER", def: "console", secret: true, usage: "console, smtp://user:pass@host:port, smtps://... or dir:///path", set: str(func(c *Config) *string { return &c.Mailer })},
+	{env: "ACCOUNTD_MAIL_FROM", def: "accountd <no-reply@localhost>", usage: "From address of emails", set: str(func(c *Config) *string { return &c.MailFrom })},
+	{env: "ACCOUNTD_ACTIVATION_URL", def: "http://localhost:3000/activate?token={token}", usage: "activation link template ({token}, {uid}, {user_id}, {email}, {username})",
+		set: str(func(c *Config) *string { return &c.ActivationURL })},
+
+	{env: "ACCOUNTD_ISSUER", def: "http://localhost:8080", usage: "iss claim of access tokens", set: str(func(c *Config) *string { return &c.Issuer })},
+	{env: "ACCOUNTD_AUDIENCE", def: "accountd", usage: "aud claim of access tokens", set: str(func(c *Config) *string { return &c.Audience })},
+	{env: "ACCOUNTD_SIGNING_KEY_FILE", usage: "PEM private key file(s), comma-separated; the first signs. Empty: a key is generated and kept in the database",
+		set: func(c *Config, v string) error {
+			c.SigningKeyFiles = nil
+			for _, f := range strings.Split(v, ",") {
+				if f = strings.TrimSpace(f); f != "" {
+					c.SigningKeyFiles = append(c.SigningKeyFiles, f)
+				}
+			}
+			return nil
+		}},
+	{env: "ACCOUNTD_SIGNING_ALG", def: "EdDSA", usage: "algorithm of generated signing keys: EdDSA, ES256 or RS256", set: oneOf(func(c *Config) *string { return &c.SigningAlg }, "EdDSA", "ES256", "RS256")},
+	{env: "ACCOUNTD_ACCESS_TOKEN_TTL", def: "15m", usage: "lifetime of access tokens", set: duration(func(c *Config) *time.Duration { return &c.AccessTokenTTL })},
+	{env: "ACCOUNTD_SESSION_TTL", def: "720h", usage: "a session ends when unused this long (each refresh extends it)", set: duration(func(c *Config) *time.Duration { return &c.SessionTTL })},
+	{env: "ACCOUNTD_ACTIVATION_TTL", def: "48h", usage: "lifetime of activation links", set: duration(func(c *Config) *time.Duration { return &c.ActivationTTL })},
+
+	{env: "ACCOUNTD_HIDE_EXISTING_EMAILS", def: "true", usage: "registration with a taken email answers like a success and emails the owner", set: boolean(func(c *Config) *bool { return &c.HideExistingEmails })},
+	{env: "ACCOUNTD_PASSWORD_MIN_LENGTH", def: "10", usage: "shortest password accepted (8 at least)", set: integer(func(c *Config) *int { return &c.PasswordMinLength }, 8)},
+	{env: "ACCOUNTD_ARGON2_MEMORY_KIB", def: "19456", usage: "argon2id memory in KiB (OWASP minimum 19456)", set: integer(func(c *Config) *int { return &c.Argon2MemoryKiB }, 19456)},
+	{env: "ACCOUNTD_ARGON2_TIME", def: "2", usage: "argon2id passes (minimum 2)", set: integer(func(c *Config) *int { return &c.Argon2Time }, 2)},
+	{env: "ACCOUNTD_ARGON2_THREADS", def: "1", usage: "argon2id lanes", set: integer(func(c *Config) *int { return &c.Argon2Threads }, 1)},
+	{env: "ACCOUNTD_HASH_CONCURRENCY", def: "0", usage: "password hashes computed at once (0: one per core)", set: integer(func(c *Config) *int { return &c.HashConcurrency }, 0)},
+}
+
+// flagName is the command-line form of a setting: ACCOUNTD_DATABASE_URL → -database-url.
+func flagName(env string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(env, "ACCOUNTD_")), "_", "-")
+}
+
+// Load reads the settings from getenv and args (flags override the environment) and
+// validates them. Errors name the setting at fault in one line.
+func Load(args []string, getenv func(string) string, output io.Writer) (Config, error) {
+	var c Config
+	values := map[string]string{}
+	for _, s := range settings {
+		values[s.env] = s.def
+		if v := getenv(s.env); v != "" {
+			values[s.env] = v
+		}
+	}
+	fs := flag.NewFlagSet("accountd", flag.ContinueOnError)
+	fs.SetOutput(output)
+	for _, s := range settings {
+		env := s.env
+		fs.Func(flagName(env), s.usage+" (env "+env+")", func(v string) error { values[env] = v; return nil })
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.raw = values
+	for _, s := range settings {
+		if err := s.set(&c, values[s.env]); err != nil {
+			return c, fmt.Errorf("config: %s: %w", s.env, err)
+		}
+	}
+	return c, c.Validate()
+}
+
+// Validate checks what single settings cannot check alone.
+func (c Config) Validate() error {
+	if c.DatabaseURL == "" {
+		return errors.New("config: ACCOUNTD_DATABASE_URL: must not be empty")
+	}
+	if !strings.Contains(c.ActivationURL, "{token}") && !strings.Contains(c.ActivationURL, "{uid}") {
+		return errors.New("config: ACCOUNTD_ACTIVATION_URL: must contain {token}")
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || u.Scheme == "" {
+		return errors.New("config: ACCOUNTD_ISSUER: must be an absolute URL such as https://accounts.example.com")
+	}
+	if c.Audience == "" {
+		return errors.New("config: ACCOUNTD_AUDIENCE: must not be empty")
+	}
+	return nil
+}
+
+// String lists the settings as KEY=value lines, with credentials masked, for logs.
+func (c Config) String() string {
+	var b strings.Builder
+	for _, s := range settings {
+		v := c.raw[s.env]
+		if s.secret {
+			v = Mask(v)
+		}
+		fmt.Fprintf(&b, "%s=%s\n", s.env, v)
+	}
+	return b.String()
+}
+
+// Mask hides the password of a URL (postgres://u:secret@h → postgres://u:xxxxx@h).
+func Mask(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Usage writes the table of settings, for --help and the README.
+func Usage(w io.Writer) {
+	for _, s := range settings {
+		fmt.Fprintf(w, "  %-32s -%-24s default %q\n      %s\n", s.env, flagName(s.env), s.def, s.usage)
+	}
+}

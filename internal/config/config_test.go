@@ -1,0 +1,63 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoad(t *testing.T) {
+	t.Run("defaults", func(t *testing.T) {
+		c, err := Load(nil, env(nil), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != ":8080" || c.DatabaseURL != "./accountd.db" || c.Mailer != "console" || !c.HideExistingEmails ||
+			c.AccessTokenTTL != 15*time.Minute || c.SigningAlg != "EdDSA" || c.Argon2MemoryKiB != 19456 {
+			t.Fatalf("unexpected defaults: %+v", c)
+		}
+	})
+	t.Run("flag_overrides_env", func(t *testing.T) {
+		c, err := Load([]string{"-addr", ":9090"}, env(map[string]string{"ACCOUNTD_ADDR": ":7070", "ACCOUNTD_SIGNING_KEY_FILE": "a.pem, b.pem"}), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != ":9090" {
+			t.Fatalf("addr = %q", c.Addr)
+		}
+		if len(c.SigningKeyFiles) != 2 || c.SigningKeyFiles[1] != "b.pem" {
+			t.Fatalf("key files = %q", c.SigningKeyFiles)
+		}
+	})
+	for name, tc := range map[string]struct{ env, want string }{
+		"bad_duration_names_setting": {"ACCOUNTD_ACCESS_TOKEN_TTL=soon", "ACCOUNTD_ACCESS_TOKEN_TTL"},
+		"weak_argon2_refused":        {"ACCOUNTD_ARGON2_MEMORY_KIB=1024", "ACCOUNTD_ARGON2_MEMORY_KIB"},
+		"unknown_alg_refused":        {"ACCOUNTD_SIGNING_ALG=HS256", "ACCOUNTD_SIGNING_ALG"},
+		"link_without_token":         {"ACCOUNTD_ACTIVATION_URL=https://x.example/activate", "ACCOUNTD_ACTIVATION_URL"},
+		"relative_issuer":            {"ACCOUNTD_ISSUER=accountd", "ACCOUNTD_ISSUER"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			k, v, _ := strings.Cut(tc.env, "=")
+			_, err := Load(nil, env(map[string]string{k: v}), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err = %v, want one line naming %s", err, tc.want)
+			}
+		})
+	}
+	t.Run("string_masks_passwords", func(t *testing.T) {
+		c, err := Load(nil, env(map[string]string{
+			"ACCOUNTD_DATABASE_URL": "postgres://app:s3cret@db:5432/accountd",
+			"ACCOUNTD_MAILER":       "smtp://mailer:hunter2@smtp.example.com:587",
+		}), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := c.String()
+		if strings.Contains(s, "s3cret") || strings.Contains(s, "hunter2") || !strings.Contains(s, "postgres://app:xxxxx@db:5432/accountd") {
+			t.Fatalf("String() leaks or loses settings:\n%s", s)
+		}
+	})
+}

@@ -1,0 +1,84 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+type ctxKey int
+
+const (
+	principalKey ctxKey = iota
+	requestIDKey
+	requestInfoKey
+	metaKey
+)
+
+// requestInfo is filled in by inner layers for the access log written by outer ones.
+type requestInfo struct {
+	userID int64
+}
+
+// principal returns the authenticated caller; the validator has put it there for every
+// operation the spec secures.
+func principal(ctx context.Context) account.Principal {
+	p, _ := ctx.Value(principalKey).(account.Principal)
+	return p
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// meta describes the caller for sessions and events.
+func meta(ctx context.Context) account.RequestMeta {
+	m, _ := ctx.Value(metaKey).(account.RequestMeta)
+	return m
+}
+
+// newRequestID returns 16 random bytes, URL-safe.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// acceptableRequestID keeps a caller's X-Request-ID only when it is short and plain, so
+// it is safe to echo and to log.
+func acceptableRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_.:", c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// clientIP is the peer address of the connection.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// bearerToken extracts the token of an `Authorization: Bearer <token>` header.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != "" && !strings.ContainsRune(token, ' ')
+}

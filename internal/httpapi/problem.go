@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/accountd/accountd/gen"
+	"github.com/accountd/accountd/internal/account"
+)
+
+// problemType is one row of the table of errors a client can see.
+type problemType struct {
+	status int
+	title  string
+}
+
+// problemTypes lists every problem code with its status and title. It matches the
+// ProblemCode enum in openapi.yaml; a test keeps the two in step.
+var problemTypes = map[gen.ProblemCode]problemType{
+	gen.ValidationFailed:     {http.StatusBadRequest, "Invalid input"},
+	gen.MalformedRequest:     {http.StatusBadRequest, "Malformed request"},
+	gen.UnsupportedMediaType: {http.StatusUnsupportedMediaType, "Unsupported media type"},
+	gen.BodyTooLarge:         {http.StatusRequestEntityTooLarge, "Request body too large"},
+	gen.Unauthenticated:      {http.StatusUnauthorized, "Authentication required"},
+	gen.Forbidden:            {http.StatusForbidden, "Forbidden"},
+	gen.NotFound:             {http.StatusNotFound, "Not found"},
+	gen.MethodNotAllowed:     {http.StatusMethodNotAllowed, "Method not allowed"},
+	gen.UsernameTaken:        {http.StatusConflict, "Username already taken"},
+	gen.EmailTaken:           {http.StatusConflict, "Email already registered"},
+	gen.InvalidCredentials:   {http.StatusUnauthorized, "Invalid login or password"},
+	gen.AccountInactive:      {http.StatusForbidden, "Account not activated"},
+	gen.TokenInvalid:         {http.StatusBadRequest, "Invalid or expired token"},
+	gen.RefreshTokenInvalid:  {http.StatusUnauthorized, "Invalid refresh token"},
+	gen.RateLimited:          {http.StatusTooManyRequests, "Too many requests"},
+	gen.Unavailable:          {http.StatusServiceUnavailable, "Service unavailable"},
+	gen.Internal:             {http.StatusInternalServerError, "Internal error"},
+}
+
+// domainProblems maps the domain's closed list of errors to problem codes. Anything not
+// listed is an internal error: logged in full, answered without detail.
+var domainProblems = []struct {
+	err  error
+	code gen.ProblemCode
+}{
+	{account.ErrUnavailable, gen.Unavailable},
+	{account.ErrNotFound, gen.NotFound},
+	{account.ErrUsernameTaken, gen.UsernameTaken},
+	{account.ErrEmailTaken, gen.EmailTaken},
+	{account.ErrInvalidCredentials, gen.InvalidCredentials},
+	{account.ErrInactive, gen.AccountInactive},
+	{account.ErrTokenInvalid, gen.TokenInvalid},
+	{account.ErrUnauthenticated, gen.Unauthenticated},
+	{account.ErrRefreshInvalid, gen.RefreshTokenInvalid},
+	{account.ErrForbidden, gen.Forbidden},
+	{context.DeadlineExceeded, gen.Unavailable},
+}
+
+// problemDetails add a sentence for the codes where one helps the caller.
+var problemDetails = map[gen.ProblemCode]string{
+	gen.AccountInactive: "Activate the account with the link sent by email, or ask for a new one.",
+	gen.Unavailable:     "The service cannot reach its database right now; try again shortly.",
+	gen.Internal:        "Something went wrong on our side; quote the request_id when reporting it.",
+}
+
+// Problem is an error rendered as application/problem+json.
+type Problem struct {
+	Code   gen.ProblemCode
+	Detail string
+	Fields []gen.FieldError
+}
+
+func (p *Problem) Error() string { return string(p.Code) + ": " + p.Detail }
+
+// problemFor turns any error into the problem a client may see.
+func problemFor(err error) *Problem {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	var ve *account.ValidationError
+	if errors.As(err, &ve) {
+		fields := make([]gen.FieldError, len(ve.Problems))
+		for i, fp := range ve.Problems {
+			fields[i] = gen.FieldError{Field: fp.Field, Code: fp.Code, Message: fp.Message}
+		}
+		return &Problem{Code: gen.ValidationFailed, Fields: fields}
+	}
+	for _, m := range domainProblems {
+		if errors.Is(err, m.err) {
+			return &Problem{Code: m.code}
+		}
+	}
+	return &Problem{Code: gen.Internal}
+}
+
+// writeError is the one way errors leave the API: every handler, hook and middleware
+// calls it. The client sees a problem document; internal errors are logged in full with
+// the request ID and never shown.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	ctx := r.Context()
+	if p.Code == gen.Internal || p.Code == gen.Unavailable {
+		slog.ErrorContext(ctx, "request failed", "err", err, "request_id", requestID(ctx),
+			"method", r.Method, "path", r.URL.Path)
+	}
+	writeProblem(w, r, p)
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	t, ok := problemTypes[p.Code]
+	if !ok {
+		t = problemTypes[gen.Internal]
+	}
+	detail := p.Detail
+	if detail == "" {
+		detail = problemDetails[p.Code]
+	}
+	body := gen.Problem{
+		Type:   "urn:accountd:problem:" + string(p.Code),
+		Title:  t.title,
+		Status: int32(t.status),
+		Code:   p.Code,
+	}
+	if detail != "" {
+		body.Detail = &detail
+	}
+	if len(p.Fields) > 0 {
+		body.Errors = &p.Fields
+		if detail == "" {
+			d := "The request has " + strconv.Itoa(len(p.Fields)) + " invalid field"
+			if len(p.Fields) > 1 {
+				d += "s"
+			}
+			d += "."
+			body.Detail = &d
+		}
+	}
+	if id := requestID(r.Context()); id != "" {
+		body.RequestId = &id
+	}
+	path := r.URL.Path
+	body.Instance = &path
+
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	if t.status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="accountd"`)
+	}
+	w.WriteHeader(t.status)
+	_ = json.NewEncoder(w).Encode(body)
+}

@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/accountd/accountd/gen"
+	"github.com/accountd/accountd/internal/account"
+)
+
+// Config assembles the HTTP API.
+type Config struct {
+	Service *account.Service
+	// JWKS is the public key set, as published.
+	JWKS  []byte
+	Ready Readiness
+	// Logger gets the access log (one line per request).
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies (default 64 KiB).
+	MaxBodyBytes int64
+	// Mount adds more routes (compatibility profiles, metrics) to the same router.
+	Mount []func(chi.Router)
+}
+
+// New returns the handler serving the canonical API, its docs and whatever cfg.Mount
+// adds.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 64 << 10
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	var jwks gen.JWKSet
+	if err := json.Unmarshal(cfg.JWKS, &jwks); err != nil {
+		return nil, err
+	}
+	srv := &Server{svc: cfg.Service, jwks: jwks, ready: cfg.Ready}
+	v, err := newValidator(cfg.MaxBodyBytes, srv.authenticate)
+	if err != nil {
+		return nil, err
+	}
+
+	r := chi.NewRouter()
+	r.Use(withRequestContext, accessLog(cfg.Logger), recoverer, securityHeaders, v.middleware)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, &Problem{Code: gen.NotFound, Detail: "No such endpoint."})
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, &Problem{Code: gen.MethodNotAllowed})
+	})
+	if err := mountDocs(r); err != nil {
+		return nil, err
+	}
+	for _, m := range cfg.Mount {
+		m(r)
+	}
+
+	strict := gen.NewStrictHandlerWithOptions(srv, nil, gen.StrictHTTPServerOptions{
+		// The validator has checked the body against the spec, so a decoding failure
+		// here is a body the spec allows but Go cannot hold (such as a number too big).
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeProblem(w, r, &Problem{Code: gen.MalformedRequest, Detail: "The request body could not be decoded."})
+		},
+		ResponseErrorHandlerFunc: writeError,
+	})
+	gen.HandlerWithOptions(strict, gen.ChiServerOptions{
+		BaseRouter: r,
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeProblem(w, r, &Problem{Code: gen.ValidationFailed, Detail: "A parameter is invalid."})
+		},
+	})
+	return r, nil
+}
+
+// authenticate verifies the bearer token of a request to a secured operation and puts
+// the caller in the request's context.
+func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
+	token, ok := bearerToken(r)
+	if !ok {
+		return r, &Problem{Code: gen.Unauthenticated, Detail: "Send an access token as `Authorization: Bearer <token>`."}
+	}
+	p, err := s.svc.Authenticate(r.Context(), token)
+	if err != nil {
+		if problemFor(err).Code == gen.Unauthenticated {
+			return r, &Problem{Code: gen.Unauthenticated, Detail: "The access token is invalid or expired, or its session has ended."}
+		}
+		return r, err
+	}
+	setUser(r.Context(), p.User.ID)
+	return r.WithContext(context.WithValue(r.Context(), principalKey, p)), nil
+}
