@@ -162,6 +162,24 @@ func (e TokenPairTokenType) Valid() bool {
 	}
 }
 
+// Defines values for VerifyRequestTokenTypeHint.
+const (
+	AccessToken  VerifyRequestTokenTypeHint = "access_token"
+	RefreshToken VerifyRequestTokenTypeHint = "refresh_token"
+)
+
+// Valid indicates whether the value is a known member of the VerifyRequestTokenTypeHint enum.
+func (e VerifyRequestTokenTypeHint) Valid() bool {
+	switch e {
+	case AccessToken:
+		return true
+	case RefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
 // Accepted defines model for Accepted.
 type Accepted struct {
 	Message string         `json:"message"`
@@ -443,9 +461,15 @@ type Username = string
 
 // VerifyRequest defines model for VerifyRequest.
 type VerifyRequest struct {
-	// Token An access token.
+	// Token An access token, or a refresh token with `token_type_hint`.
 	Token string `json:"token"`
+
+	// TokenTypeHint What kind of token `token` is (RFC 7662).
+	TokenTypeHint *VerifyRequestTokenTypeHint `json:"token_type_hint,omitempty"`
 }
+
+// VerifyRequestTokenTypeHint What kind of token `token` is (RFC 7662).
+type VerifyRequestTokenTypeHint string
 
 // ActivateJSONRequestBody defines body for Activate for application/json ContentType.
 type ActivateJSONRequestBody = TokenRequest
@@ -607,7 +631,7 @@ type ServerInterface interface {
 	// Register Create an account
 	// (POST /v1/auth/register)
 	Register(w http.ResponseWriter, r *http.Request)
-	// VerifyToken Check an access token (for other services)
+	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(w http.ResponseWriter, r *http.Request)
 	// GetMe The signed-in account
@@ -676,7 +700,7 @@ func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
-// VerifyToken Check an access token (for other services)
+// VerifyToken Check an access or refresh token (for other services)
 // (POST /v1/auth/verify)
 func (_ Unimplemented) VerifyToken(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
@@ -2219,7 +2243,7 @@ type StrictServerInterface interface {
 	// Register Create an account
 	// (POST /v1/auth/register)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
-	// VerifyToken Check an access token (for other services)
+	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(ctx context.Context, request VerifyTokenRequestObject) (VerifyTokenResponseObject, error)
 	// GetMe The signed-in account
@@ -2621,97 +2645,98 @@ func (sh *strictHandler) UpdateMe(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tV9u40/dX0fH9P+cPXSckAdqSvtlsl22htKVAy26b3oliT2ItthQkmZDdw3e/jkayYydOIIXda7sX",
-	"r0r8II9mpJnfPKl/eoFIxoID18pr/+lFQEOQ+OcJaDntDDVI8ysEFUg21kxwr+2dQiB4qIgWZEKZJgMY",
-	"CglEyynjI0JHlPG653sqiCCh5vWEcZakiddu+J6ejsFre4xrGIH0bm5usifxu50ggLGG0Pw9lmIMUjPA",
-	"OwkoRUdg/nRjKC0ZH3lmAE11ik8BN9/54tFsnK/+/OM3vifhMmXSfOVL9q6ff2D2hhj8DoE2H+gEgUi5",
-	"XqSKBppdFYkaCBED5ealkGro/S4Yt9MZCplQ7bXxek2zBDx/cSqQUBabx/8jYei1vf+3NZPRlmPU1j4+",
-	"lD3duwLJhsx+ZZGMIZNK9zhN4LZh35lnzBtpHOcvJPT6CPhIR157u9GsoJiVZ8e4frpj2JkJvbkodN+L",
-	"qdK9WIwYX8oansYxHcTgtbVMoeLDOMY680oVyLs8/zF7bn6tsNArjJIJa0EMfrYsSswvElzkcXmhlFhT",
-	"tRT3swVS3pQfObtMgUyYjkSqiYQRlaHZogFVYLYjXNNkbLjp0ZD+6H7VA5EYYjL+ZxMqCL21u4PCzBdB",
-	"hSSQphO4TEHhHqFhyAxdND4u7JYhjRX4cxtonfU+Jw376lIeQXgmLoAvsuosAqLNLTKUIiE6AgL2BRIz",
-	"flFm1vZlq/Zs0nt93bjYG/w2aQ5f89bgctj8vBvu6stG3JAfG8mH6WWL75f5tttslfhWtXV+YRCH+1IK",
-	"uahZAhHCIu3nEdWEKTKRgo/IRj/jR98nfS1ET0VC6uxHLPjI/G3Fa/4aU61BcnxgOgbzb8ovuJjw3tDQ",
-	"Yi4YFWr+TZhKqA6ibLRAJIkwr9br9c0yk/IvV2k0HLhaCnjrv4qYfUA2QqE1hGQoJOGg8E9zX22+IJCM",
-	"9RTvGGkNRDglVBFKJpGI51b3mCo1ETKsIqVgQ2YvJKkyNoxQTWKgSpNmgwQRlTTQxhjeZj/s9Hwrr9VW",
-	"5DXQ2CyFeVEvmi9xcWfDVfWhA66lUGMILK/XMVpwPV6U1f71mMmpT5Sz/IrxAOzGGYsgqhdVSKb/F3U+",
-	"o3px6AOlUiBG5d93eMWWrDIFSjHB/6sIC+tVy0Klg+o3japf/lrRnKwWlWN4lagOz9+cQgWwuIAp/ss0",
-	"JGq5TrWmcU688agSJV2wsPq6nlZeT9UdpmZetkP7+OGqOboLVEo6XRzATLTqrSNjAr/NqOTAYs5GOoER",
-	"Ia3GX7CLq01flQrP1c0tJuw4e25+/pbWwkBLeCFS/W3MoLGDC0Oaxjp/aG6H85DAFchptluIGOIOpBb5",
-	"+oQLTQSPp0RHTBHBobAncv1xU0H7O7dFZozuzDO6uduoYO07mBwXuFsm+LnBNs3W84KqfoEEK5BXuGvH",
-	"ImbBlCTU2IoLNB6J8VM2mg0ymBLHj01CedjlEoapAkWQBdbSkUwiyjxiZqwIXKY0Nl/WTjuUl1OXlxZU",
-	"IKSEQNciIRXUBmh7p0VlVrBVRW60npeW3fMK3hQZ8+AfrFrnx8BDxkcFR2hRXbq1YkyzhBFTGiSEPqHG",
-	"S0TX0KhBal4wa2eZTXI2EJfpV7/KRK3lIq3v/vz9fkWFS7HUcVhhS46lGMSQLAqnw8nJLy/J3s7uMzK2",
-	"D5EQtNOA1bhzpTKzY7w0jxpHF4daAlYnwLWDq4w75REEqZTAA6i0q2AAsVqBGJXBarh7fdzW/SsasxAX",
-	"Vm+IQL5vBs5N56qpFCD4gqXyPcaVpjyAamKk1cdkTHVUORP3QK8KmXxIhQbCNJlEwImEsZB2k2QSemFu",
-	"MmW5VtBrsRipahiTw8giWtpu2c1unfHdvb2ia95oVCEpzXRcMeUOQYzvkyhNKK9JoKHxz4lKk4TKaWYx",
-	"sgVmxq2k016YH72fSt52GiRsu0Ha3bTR2A7MmsS/oF8Cg6lkNQlDwLV0K1LHu9ns/FngB1f8iv30stIT",
-	"O9Vm8j5JaBAxDjN24PIlZlCEFw7RLyxRlEpspgJhzy0Uz/dSrtKxWQsQ9hIIGe05so3T00OvjsoR4JM0",
-	"1RFwzQKqcbyhkAMWhmCsEBe6NxQpx++AjkTYM5doHIsJFMMYPU0v8A0bxMh+MY4U9wIJofkGjRUqH5RP",
-	"j/E8woGedM897hmODyWoqLdwnWroxSxhltaU0yvKbIDHx8UnOY0rvB4Uw5DF8HEcUg23gp+E8eLV5rx+",
-	"+6fag4XVd2IZ+W2grySFMkh4evHbh2dJ87RBPzUHjU+T7cHu4XVLPv+sn4kPsDd9Heykb5r8eNxS60Y0",
-	"5jZcmYivlXO0MOGvjx39LUDgrs5AEdkWXusFgg+ZrDDg78eWJS+stRixK+DGPGDswoLSfjZKWUWuQHwr",
-	"HdqHwjEr3RorfkmXhSlyrLkSjJSRaTnMc6dUQYZKe2M71DckDXLVWDlPDEQeUyYrJwlKzfZpWe6H52fG",
-	"21DAQ4Oq+51UR0KyP5DcNvkJqARJrJEsjlQwlovw6nrMJKhelYecpXZSrlmc+X+glIuXulfnAzIWYqyM",
-	"9y/oo/n1TS9TeEHgOogoHwERPMCIXP/4/ekZ2bpqbhljt+WGqZ6YtTgZusjEa3l0u0hLgpgnuDR4iYVL",
-	"xf1tKi3nz60qLQtvL6Ccpcr2Y2F7l9l/BMZTVD4J2Yhp6+/2f+yTfr1P+j/0Sb/WJ/1e/wVJ18oyVDj5",
-	"ZfPhwtFe2/v/Xzq1z7T2R6O292P9h17t6w//qRLxJ5BsOL0naxd8o+Iar5eJ3mnsPV3P6C3jv9E9EKSS",
-	"6empkaMlaoCr02zr2a9fsq11eH7m+RV+R7+4Vvs2izG3UTCq1CfGOVq+g3A9oXNt90hOc6T12KZmGR+K",
-	"6kBa5u3b1VKAokxwG5w3HgsLoO2CAVbN49qx4ZJCPMDvcqSYDKaLYRWfSKEpOkeOeisq5VuHpBazKwgz",
-	"KR6enymijecpdASyyx0ZGNthw6klAB2VdBAzFUFIDs/fnPo4DwXxsObeyOMZCeV0BAlwXe/yLn/ypFOa",
-	"bf3JE3Ik0L3FsStF4ZtPcjKWhsYnmR6HJ/jVMVUaulwvyLZOOoW1qQiVUJxzQWFq9EcL3CFUd/kS4aPX",
-	"TAmHCRlTJt2s0AtWZjb7GAazjgxTpE/H49hNdst5Zj/8rgTvk40srrBp506JQr+I9I0D1O/yDRorYVhj",
-	"E05oxe7m6W2+IDOnyRKjSMyUxrnmgYAux0gAfsI+1LdxuJgFwG0I22o97+3BWcG9zSy2gUZXIJVd2o16",
-	"s94wT4kxcDpmXtvbrjfq2whldISbdqs+gTiuYd5s6/fJhaobZpg7IxvKN2oHyT4Ivbb3CrRZYGhU1Fhw",
-	"Zbd+q9Gw8RauwaKcIpuzEXOFmqUEvrgAv7cf/nzaMe6rvMJfrd3d5p6Lxbe9d63PSePyt8tXz9PWoJns",
-	"TLdFM3j6adiMLxvq+euLnxqfdXOye7Kd7nsuBeC9f3PsubC/p9jI871rr+01m5e/dX57c/1SDj+d9p6d",
-	"Tc8/vH4/ehYFV8d0zN7GcnJA6XHw+uOJ8G6+3hQLP1YZMZf4QC2zqOIOz9+QU9B1G15ykeulzCquSUyo",
-	"3YmCLFxWQcJHDtdjCDSEduHVS/rba3/56nsu7OG1vWOjSAJi5GM1j2KjslVRZMPNaNNoWTpSs9SHGXkr",
-	"wtTgH0vX0Gt3/75rKIO/nrjw7iwql7es4FPHqKHvQ0hHxmcyAjF0ANlwoSqUEeVqAlIVZZOzP5OQBBpO",
-	"lwvoxN7+h8kHqbIehHSC2m1sryGkAmk2MDwXuMlCv15INR1QBSTlEmgQufvZfHYb2zPFe+rsa3kohz0q",
-	"jUPxyTuzZcXSeScMeKXh9AXp2yn0iaJTRSbR9PtYzkayrLiecwHk7PdJwkZuERMbcdcrl3gGExwuQ6mP",
-	"harI9rwUXKUJKDTFc7U0M1TnYN6GYnwUY77MmXSy85xEIpWKDKZdXszEZW+7od1CqJOzrEiH0DBEDJWB",
-	"T4frGITW7Je3ZSebSh6M/0mE0/X2pHMc1ioFuvMiLfmKN2VnQssUbu6rUbLEmq0UKNUkeq1G62mt2ay1",
-	"ts+aT9ut3Xaj8TmP3VQVis3XG9pBi5E1l9wtlBCaK+RIXEFMMUhv4EmzXAHI0zguhdu8wvOzqBT6lHfm",
-	"bB4QqjBbWaLSrY4Q9/zOStberhnnI96Z7tvBLIvTfQf2Njo3GEUISR5iWKEAy2M/hArMCGF8nGqfoENg",
-	"d7J2NWauMsw3Gzf0c3KFJFeCOZY1t/9OFen2iS0A00IQzIU4Snb/1yhhCqsjDk/fv7O0tPb+TlrOhDAu",
-	"6jTLR2J8br6Wu5YXc1d9xT29VSj7xg+tBxbuPZOfZyAit/cviDREkZhqkN+Hbc6MDqE8jyHkUYes1DTf",
-	"9c4aG8u7xA5vSVDAw+Xm+BS48YXRoV8wv8wV8ji7OYBY8BFW7xfIy/a8WcdT0F2X37OG18JjcxsT0TQB",
-	"MolARyCNMjCvME1CAconxtc30OoKaIyjRYyPqgzzCU6pkxN7HwO9zF7dWU2W6pfvZIRb61GYZyS8g7tI",
-	"o6JixnfijRm/IFiARZhWZEKn9YKpmfU9rGMm3RuVdhLvvTDEudWkiAKu51dVQDnW0N7DoD6sRXs0T4/m",
-	"6dE8VZqnfetHERssLtgLo1tWW6S8sHaJHdJUahv6t0WkxqOToFPJldNvs2TiBiWH52elGL5zAcuB7C7f",
-	"EJgenOUBNuuk42rKsvyyfZNnoJXYdMII9MxmWTPmE8ZtqB0vapZAnXTmLGFE7Z4ZAPCZUjPDKdLfaWyT",
-	"+UKYvt/lg9RVyGKOHuNLGXFMEclGka6yhEeuAPibzZ8Tisu4zWoQlpSD3tkylAqw/xrXtJj79mB6GA1e",
-	"Bew9O/zl8/7J2YfTA3WQ6PHnlwdPD9hOesQO9+owPfwjPD9g79nB9QFv1INWzMsZ2fae8bfmEs5rVr0U",
-	"U8lZBnk9lx6z/RVb9UiMRmBs1D/EQjaa9/J5q8vEZp5vc9HztTtTSLLYqVPp+lZ94iEc4I8lTSHknEJx",
-	"7LlfsLSiXi6PmOZeQiHQNXMTEOch0hpMszSo8dFdJbsFg64Kf8buQpA1i3EYNZZrsFtYvUDuQ/D5xCi+",
-	"nK0+MWqyOGUHT2ZadgqP6O0RvT2ityV5rEKlwUKpRFZNkOvVlVBOpHo5ltvHFv9Z+9xiNdjMd22jLzpX",
-	"fpB3FNmXutxeZ0qlrsuTaSxosL03YZ5B4ETwOjnHUoo/ux6N467XJog4+j7BUAcO3OXVvUpLQJaZ7T1Q",
-	"FrZRYWHROgCq0LV14yBUCTHtVBRjWYQgcgv9XUGEexPwlinF+MjA9IVIeblQ69FELDERj4p1pWKdOcI8",
-	"tA1JmR7ZMGut2AW5uVqHOo23XImelOrVrP8KbQI0iLKQWVbBFWLNq61C07Oga0ClZKCMgu1yleIGELJO",
-	"jjEm7DqG1NgAxTn9O6KMY8xWAsIqiup8qK1mdtq9y7GFPptvdaTWTvIeuvM+ztidte1cv8T37rD+OtlL",
-	"fmoFn57zo+bF4bPo1e7w523VaYzf77GPz6dnT+X+zuRD649fm8Ff6rB20NOwawqLBf8VfuuyLqWVnmtp",
-	"g93iSlV/4EH8qdI2z5O0zkb6ThkgvJppNuAhPKZsH72qR69qSUw8q6OeCz4Xgi0zFXgbKLA9bSuqp9Ai",
-	"Y0Q8i7TMUn/GOBtXzgXMS8F5l451jxoAEaM32OXYL2P7hWeBlKpq9OxuH4u+rZPVefny/cd3Zz/3Xh/8",
-	"vN/b//Xg9Ozg3ave/tvOwdFpnxhgZBBJVqfl5939iD6yzKBLIXc5jaUtO6TWD8TaSgLXNNDxlMTswnDZ",
-	"QRk7MkbiW40mzt7sz80iHxCmiAkHaR09qvO0I+NKAw0x74zJdR6OBbO8sfF7LF4hWpAh4+hUkUkkML5P",
-	"eZfn9WUdR23uUTPlerIhbOdXbQE+9g0EVhaGaKvaIpB4Dl6XW2EPXAmb6ykrRfgMGUY7szBr8s67h6km",
-	"/Vf7VmAJ9Ak1O9ul411vBXcx1Gqw5hbfX5BOryz0WlK0dWsW4tvruuZ7Ru8E9JprA72s9TCrn3M9RQ/B",
-	"nMWZz+oDXkYQXJCpSLOIjhb5jraXszVbTvsv9DCuyU/XhLmiWC6wfoS/WGFiHJEHqaCrapLP4+XFExfM",
-	"/m3mEQLsBcHuM3dyxJdCTd7sZDJ3EFmpJTbn+y2ngN18vaWeD6HpLZhwcXoPXshHNnCW2SEMtmEG8015",
-	"d8ymE9Xe/crA548PmHFnb8ad/MSlkk24rdi7PPSD5HoyOqyW38jjpfjbtxlbuGYKHerM/kpAkBjhmQqb",
-	"j+j5ET0/oudK9GwBbaGCbTVCto2Yy/Fxx0HGrMhwvnKEKddGgDUVhItJG1uuqE4l+DbDIH1C05ABD8Dv",
-	"cnAHGNrgGtUl3zgr9rA+MnkrQohjjMeR951UR6RVb2SlKKx4sqLtfnz29Glrs23BvCUrp7LfajTIn12H",
-	"Ibpem9gEQr9OTrOuVEOOwe/xlHAAG/vLJ4MY3/WtuhiijiBREF+Bcvi+uhuxX4UObfv0Wd7ifs+GiG+P",
-	"f91Zp5cbvh86pjd38tgVjdOKngk8ErP5bG93Z7eJth8PsrQXGrvmAh496TUGT+lOsAO17fD5sLZDd7dr",
-	"e9AIas/CZtiC5nCb7gw8d9qk16zAgdhvvYIcu3hu7sy88jGgFbv83G2wWRdP5j+6QPQkEsr5lY8VnY8J",
-	"n3+Z1UJXa6EscSikPTogO8BALc8C2cM0lnV9vwXv/0L31hwh2w1HyN/Xz1WIij1IdmDxaLXKvED5GAiS",
-	"G6Zbe1lLgz+Ef3PXpLmtIXPpgDzp96hC7p4zPnPwDMIaq4K7CXhf8UgvHUQVkV8MMqvsIN38GAs80Kuy",
-	"yzWPY2ZZ4ggktI1JNmhRdTkl7tQwuwixZNAdUIvtQHagKjRoD9R7e6/e2LLySEep0pR01tnW5dP9/hUd",
-	"sAU2zOnS2Z3vQqemKJRwTrc+1iOtp1rXC7XdPzridn4xlYFhrkcA/Qig72n9rJbOYxQlI/hfPIrC6PJ5",
-	"czgHwsunnn35irF1PN3Yhu7LJLkCLXPbKDpp1PIWxuPdNxZrrmb5DL/UQWkr/TEGhLGUuudnR0MhrL/x",
-	"K//7iHyi7r+DEBNeTMK4EfAE0Pn3iycDGb/ChnJcOnB2OlBhGDwTaHEge8SL66cqnfxRfLlwosfN15v/",
-	"CQAA//8=",
+	"7H1tV9u40/dX0fH9P+cPXSckAdqSvtlsl22hT7TQstumd6LYk1iLLQVJJmT38N2vo5Hs2I4ToLB7bffi",
+	"VYkfZGlmNPObJ/VPLxDJVHDgWnndP70IaAgS//wAWs57Yw3S/ApBBZJNNRPc63rHEAgeKqIFmVGmyQjG",
+	"QgLRcs74hNAJZbzp+Z4KIkioeT1hnCVp4nVbvqfnU/C6HuMaJiC9q6ur7En8bi8IYKohNH9PpZiC1Azw",
+	"TgJK0QmYP90YSkvGJ54ZQFOd4lPAzXe+eDQb56tfffzK9yScp0yar3zJ3vXzDyzeEKPfIdDmA70gECnX",
+	"y7OigWYXxUmNhIiBcvNSSDUMfheM2+WMhUyo9rp4vaFZAp6/vBRIKIvN4/+RMPa63v/bWvBoyxFqax8f",
+	"yp4eXIBkY2a/sjyNMZNKDzhN4Lph35pnzBtpHOcvJPTyNfCJjrzudqtdM2NWXh3j+vGOIWfG9PYy030v",
+	"pkoPYjFhfCVpeBrHdBSD19UyhZoP4xi3WVeqQN7k+Y/Zc1VZYaFXGCVj1hIb/EwsSsQvTrhI47KglEhT",
+	"J4r7mYCUN+VHzs5TIDOmI5FqImFCZWi2aEAVmO0IlzSZGmp6NKQ/ul/NQCRmMhn9swUVmN7Z3UFm5kJQ",
+	"wwmc0wc4T0HhHqFhyMy8aHxU2C1jGivwKxvoNvJe4YZ9dSWNIDwRZ8CXSXUSAdHmFhlLkRAdAQH7AokZ",
+	"PysTa/u803gyG7y8bJ3tjX6btccveWd0Pm5/3g139XkrbsmPreT9/LzD98t02213SnSr2zq/MIjDfSmF",
+	"XNYsgQhhee6nEdWEKTKTgk/IxjCjx9AnQy3EQEVC6uxHLPjE/G3Za/6aUq1BcnxgPgXzb8rPuJjxwdjM",
+	"xVwwKtT8mzCVUB1E2WiBSBJhXm02m5tlIuVfrtNoOHA9F/DWfxUx+4BshEJrCMlYSMJB4Z/mvtp8RiCZ",
+	"6jneMdwaiXBOqCKUzCIRV6R7SpWaCRnWTaVgQxYvJKkyNoxQTWKgSpN2iwQRlTTQxhheZz/s8nzLr/VW",
+	"5CXQ2IhCldXL5kuc3dhw1X3ogGsp1BQCS+vbGC24nC7zav9yyuTcJ8pZfsV4AHbjTEUQNYsqJNP/yzqf",
+	"Ub089IFSKRCj8u86vGIrpEyBUkzw/yrCwmadWKh0VP+mUfWrXyuak/WscgSvY9Xh6atjqAEWZzDHf5mG",
+	"RK3WqdY0VtgbT2pR0hkL66/ree31VN1gaeZlO7SPH65bo7tApaTz5QHMQuveem1M4LcZlRxYVGykYxgR",
+	"0mr8Jbu43vTVqfBc3Vxjwo6y56rrt3MtDLSCFiLV30YMGju4MKZprPOHKjuchwQuQM6z3ULEGHcgtcjX",
+	"J1xoIng8JzpiiggOhT2R64+rmrm/dVtkQeheldDt3VYNad/C7KhA3fKEnxps0+48LajqZzhhBfICd+1U",
+	"xCyYk4QaW3GGxiMxfspGu0VGc+LosUkoD/tcwjhVoAiSwFo6knFEmUfMihWB85TG5svaaYeyOPV5SaAC",
+	"ISUEuhEJqaAxQts7Lyqzgq0qUqPztCR2T2toUyTMvX+wTs6PgIeMTwqO0LK6dLJiTLOECVMaJIQ+ocZL",
+	"RNfQqEFqXjCys8omORuIYvrVrzNRt3KRbu/+/P1+RY1LsdJxWGNLjqQYxZAsM6fHyYdfnpO9nd0nZGof",
+	"IiFopwHrcedaZWbHeG4eNY4uDrUCrM6AawdXGXfKIwhSKYEHUGtXwQBitQYxKoPVcPf6uK2HFzRmIQrW",
+	"YIxAfmgGzk3nuqUUIPiSpfI9xpWmPID6yUirj8mU6qh2Je6BQR0yeZ8KDYRpMouAEwlTIe0myTj0zNxk",
+	"ylKtoNdiMVH1MCaHkUW0tN2xm90647t7e0XXvNWqQ1Ka6bhmyT2CGN8nUZpQ3pBAQ+OfE5UmCZXzzGJk",
+	"AmbGrZ2nvVAdfZhK3nUaJOy6Qbr9tNXaDoxM4l8wLIHBVLKGhDGgLF2L1PFutjp/EfhBiV+zn57XemLH",
+	"2izeJwkNIsZhQQ4UX2IGRXjhEP2SiCJXYrMUCAdOUDzfS7lKp0YWIBwkEDI6cNM2Ts8AvToqJ4BP0lRH",
+	"wDULqMbxxkKOWBiCsUJc6MFYpBy/AzoS4cBconEsZlAMYww0PcM3bBAj+8U4zngQSAjNN2isUPkgfwaM",
+	"5xEO9KQH7nHPUHwsQUWDpetUwyBmCbNzTTm9oMwGeHwUPslpXOP1IBvGLIaP05BquBb8JIwXr7ar+u2f",
+	"ag+WpO+DJeS3gb4SF8og4fHZb++fJO3jFv3UHrU+zbZHu4eXHfn0s34i3sPe/GWwk75q86NpR902olHZ",
+	"cOVJfK1do4UJf33s6G8BAjd1BorItvDaIBB8zGSNAX83tSR5Zq3FhF0AN+YBYxcWlA6zUcoqcg3iW+vQ",
+	"3heOWevWWPZLuipMkWPNtWCkjEzLYZ4bpQoyVDqY2qG+IWmQq8badWIg8ogyWbtIUGqxT8t8Pzw9Md6G",
+	"Ah4aVD3spToSkv2B0+2Sn4BKkMQayeJIBWO5DK8up0yCGtR5yFlqJ+WaxZn/B0q5eKl7tRqQsRBjbbx/",
+	"SR9V5Zuep/CMwGUQUT4BIniAEbnh0bvjE7J10d4yxm7LDVO/MGtxMnSRsdfS6HqWlhhRnXBp8BIJV7L7",
+	"21RaTp9rVVoW3l5COSuV7cfC9i6T/zUYT1H5JGQTpq2/O/xxSIbNIRn+MCTDxpAMB8NnJL1VlqHGyS+b",
+	"DxeO9rre///Sa3ymjT9ajb0fmz8MGl9/+E8diz+BZOP5HUm75BsVZdw33jwljv1O7s16yXAhAoOIcY1C",
+	"WFjfTmvv8bVudGWMUmCmKoI1ztQZ4yHibJyWndHQOAkbxr978vhxZ7MIOtfK9LU7YpUkGS0KQSqZnh8b",
+	"ibTkHeE+Mwpq8euXTEkcnp4sLch4UMPiDIc2H1PZ8hgfGxqurNEFuDMwTGB3ez7nSOupTTIzPhb1IcEs",
+	"bmHlvgCqmeA2zWB8LxZA14U1rMGyUoF2rhDZ8PscZ0xG8+UAkU+k0BTdvJKAKd+6Vo2YXUCYyePh6Yki",
+	"2rBd6Ahkn7tpYJSKjed2AuhypaOYqQhCcnj66tjHdSiIxw33Rh6ZSSinE0iA62af9/mjR73SapuPHpHX",
+	"Ah11K/J1rPDNJzmZSjPHR5lFgkf41SlVGvpcL/G2SXqFXaYIlVBcc0H1a/Ssi9uP6j5fwXz0/ynhMCNT",
+	"yqRbFfrzyqxmHwN61iVjigzpdBq7xW45H/OH35XgQ7uD9nZ2n2zatVOi0MMjQ+PKDft8g8ZKGNLY1Bna",
+	"45v5rJvPyML9s5NRJGZK41rzkEafoyLAT9iHhjaiGLMAuA3GW/3tvTk4KTjqGfYwIO8CpLKi3Wq2my3z",
+	"lJgCp1Pmdb3tZqu5jaBMR7hpt5oziOMGZgC3fp+dqaYhhrkzsUkJo0Bx2geh1/VegDYChqpETQVXdut3",
+	"Wi0bOeIarE4rkjkbMTcNWXLji0tVePvhz8c944jLC/zV2d1t77msQtd72/mctM5/O3/xNO2M2snOfFu0",
+	"g8efxu34vKWevjz7qfVZt2e7H7bTfc8lM7x3r448l8DwFJt4vnfpdb12+/y33m+vLp/L8afjwZOT+en7",
+	"l+8mT6Lg4ohO2ZtYzg4oPQpefvwgvKuvV8USlnXm2KVwUMssq7jD01fkGHTTBsqcql9JrKJMYmrwRjPI",
+	"An81U/jI4XIKgYbQCl6zpL+97pevvucCOF7XOzKKJCCGP1bzKDYp20dFNtyKNo2WpRO1SOKYkbciTHL+",
+	"sVKGXrr7d5WhDMh74sy7MatcBraGTj2jhr4PJr023p9hiJkHkA0XdEMeUa5mIFWRNzn5Mw5JoOF8NYM+",
+	"2Nv/MP7grKwvJB2jdlvbt2BSYWo2xF0JQWVBbC+kmo6oApJyCTSI3P1sPbut7YXiPXb2tTyUwx61xqH4",
+	"5I3JskZ03goDw2k4f0aGdglDouhckVk0/z7E2XCWFeU5Z0BOfp8kbOKEmNjcgV4r4hlMcLgMuT4VqiZv",
+	"9VxwlSag0BRXqoIWqM7BvA3F+CTGzJ8z6WTnKYlEKhUZzfu8mFPM3nZDO0FokpOs3IjQMEQMlYFPh+sY",
+	"hNbsl7dlL1tKnlb4SYTz2+1J5wLdqqjpxkJa8nqvys6Elilc3VWjZClCW/NQqq70Oq3O40a73ehsn7Qf",
+	"dzu73Vbrcx6Fqit5q1ZO2kGLMUKXpi4UQ5or5LW4gJhiusHAk3a5lpGncVwKHHqF5xfxNfSOb0zZPLRV",
+	"Y7aylKuTjhD3/M5a0l6vGaux+0z37WC+yOm+A3sbnRuMh4QkD5asUYDlse9DBWYTYXyaaue/252sXbWc",
+	"q3HzzcYN/Xy6QpILwRzJ2tt/p4p0+8SWsmkhCGZ13Ex2/9dmwhTWeRwev3tr59LZ+zvnciKEcVHnWWYV",
+	"I43VqvRGXpZe9xX39FahgB0/dDuwcOeV/LwAEbm9f0akmRSJqQb5fdjmzOgQyvMYQh51yIpm813vrLGx",
+	"vCvs8JYEBTxcbY6PgRtfGB36JfPLXEmSs5sjiAWfYB9CYXrZnjdyPAfdd5lKa3gtPDa3MaVOEyCzCHQE",
+	"0igD8wrTJBSgfGJ8fQOtLoDGOFrE+KTOMH/AJfXyyd7FQK+yVzdWk6VK7BsZ4c7tZpjnVryDm3CjpvbH",
+	"d+yNGT8jWEpGmFZkRufNgqlZdHDcxky6N2rtJN57ZibnpEkRBVxXpSqgHKuB72BQ79eiPZinB/P0YJ5q",
+	"zdO+9aOIDRYX7IXRLestUl4ivMIOaSq1Df3bcljj0UnQqeTK6bdFWnSDksPTk1IM37mA5UB2n28ITHQu",
+	"8gCbTdJz1XFZpty+yTPQSmw6YQJ6YbOsGfMJ4zbUjhc1S6BJehVLGFG7Z0YAfKHUzHCKDHda26Ra0jP0",
+	"+3yUulpfrDbA+FI2OaaIZJNI11nC166U+ZvNn2OKyx0uqilWFLbe2DKUSsn/Gte0mMX3YH4YjV4E7B07",
+	"/OXz/oeT98cH6iDR08/PDx4fsJ30NTvca8L88I/w9IC9YweXB7zVDDoxL+eWu3vG36qkzm9Zv1NMime5",
+	"8Nu59Fi3ULNVX4vJBIyN+odYyFb7Tj5vfcHbwvNtL3u+dmcKSZZ7jmpd37pP3IcD/LGkKYSsKBRHnrsF",
+	"S2sq//KIae4lFAJdCzcBcR4irdE8S4MaH93V5Fsw6PoJFuQuBFmzGIdRY7kGu4bUS9O9Dzp/MIovJ6tP",
+	"jJosLtnBk4WWncMDentAbw/obUUeq1BpsFQqkVUT5Hp1LZQTqV6N5fbxsIJFI+ByXdvCd+2iL1opP8h7",
+	"o+xLfW6vM6VS16/KNBY02C6iMM8gcCJ4k5xiKcWffY/Gcd/rEkQcQ59gqAMH7vP6rqsVIMus9g4oCxvC",
+	"sETqNgCq0H925SBUCTHt1JSVWYQgcgv9XUGEO0/gDVOK8YmB6UuR8qL4PZiIlSbiQbGuVawLR5iHtrUq",
+	"0yMbRtaK/Zyb63Wo03irleiHUr2a9V+hS4AGURYyyyq4QqzetVVoehF0DaiUDJRRsH2uUtwAQjbJEcaE",
+	"Xe+TmhqgWNG/E8o4xmwlIKyiqM7H2mpmp937HA8DyNZbH6m1i7yD7ryLM3ZjbVvp/PjeHdZfZ3vJT53g",
+	"01P+un12+CR6sTv+eVv1WtN3e+zj0/nJY7m/M3vf+ePXdvCXOqw99DSsTGGx4L/Cb13Vb7XWcy1tsGtc",
+	"qfoP3Is/VdrmeZLW2UjfKQOEVwvNBjyEh5Ttg1f14FWtiIlnddTVJoZFsGWhAq8DBbY7b031FFpkjIhn",
+	"kZZF6s8YZ+PKuYB5KTjv0rHuUQMgYvQG+xw7f2zn8yKQUleNnt0dYtG3dbJ6z5+/+/j25OfBy4Of9wf7",
+	"vx4cnxy8fTHYf9M7eH08JAYYGUSS1Wn5+TkFiD6yzKBLIfc5jaUtO6TWD8TaSgKXNNDxnMTszFDZQRk7",
+	"MkbiO602rt7sz80iHRCmiBkHaR09qvO0I+NKAw0x74zJdR5OBbO0sfF7LF4hWpAxNoGkmswigfF9yvs8",
+	"ry/rudnmHjVTrrscwm5+1RbgY99AYHlhJm1VWwQST/Trc8vskSthc91xpQifmYbRzizM2tXzPmiqyfDF",
+	"vmVYAkNCzc526XjXW8FdDLUerDnh+wvS6bWFXiuKtq7NQnx7XVe1+/VGQK99a6CXNVFm9XOuO+o+iLO8",
+	"8kV9wPMIgjMyF2kW0dEi39H2ciaz5bT/UjfmLenp2knXFMsF1o/wlytMjCNyLxV0de3+eby8eHaE2b/t",
+	"PEKAvSDYweXOwPhSqMlbnLHmjlQrNffmdL/mPLOrr9fU8yE0vQYTLi/v3gv5yAauMjtOwjbMYL4p747Z",
+	"dKzau1sZePUghAV19hbUyc+OKtmE64q9y0PfS64nm4fV8ht5vBR/+zZjC5dMoUOd2V8JCBIjPB1i8wE9",
+	"P6DnB/Rci54toC1UsK1HyLYRczU+7jnImBUZZoXJTLn2AaylIFzMuhafVypL0PFlE051KsHvc0w5SJ/Q",
+	"NGSAQTZwRzPaYBvVJV85K/5An/mZ8wCqJSnVvuYuKXn8w81sXFtJjU65T1Keh7J5WPxon2MnFXkjQohj",
+	"DAaSd71UR6TTbGUfZcUDKgvNy13rSVja5KQadlot8mffAZi+1yU2ezFskuOsJdbM0TgP8ZxwABt4zCmH",
+	"DoZrmnUBTB1BoiC+AOWci/pWyGEdNLVd6Cd5V/UduzG+Pfh2Y4NS7pu/74Bi5QC3CxqnNQ0beLJo+8ne",
+	"7s5uG4EHngdqL7R2zQU8wdNrjR7TnWAHGtvh03Fjh+5uN/agFTSehO2wA+3xNt0Zee7QTq9dA0Kx2XvN",
+	"dKzwXN2YeOXTVGtUzKnb3YsWosx5dVHwWSSUc2ofykkfsk3/MpOJft7CcglZCTxtGLuDRxhkBymo1dko",
+	"ezzJqu7zN+D9X+giq0xku+Um8vf1lRWic/eSpVg+rK42P1E+joLkNurantrS4PfhZ900eW9r2VxaIk8+",
+	"PmiTm+euTxxSg7DB6mB3At5XPCRNB1FNBBqD3So7mjg/TgOPSKvtts3jqVm2OgIJXWOdDXBUfU6JO4fN",
+	"CiGWLrojf7EtyQ5UBwztEYVv7tSjW1Ye6SRVmpLebbZ1+bzEf0UnboEMFV26uPNd6NQUmRJWdOtDXdTt",
+	"VOvtQn53j9K4nV9MqWC47QFLP2DpO1o/q6XzcEXJCP4Xj8QwurxqDit4vHz62pevGOPH86JtCqE8JVco",
+	"Zm4bRSeNWt7CvID7xnLt1yKv4pc6OW3HAcaeMKzS9PzsiCqE9Vd+7X/IkS/U/QcbYsaLySA3Ap6pWn2/",
+	"eEKR8StsVMelJRenFBWGwbOJlgeyR824vq7SCSTFlwsni1x9vfqfAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

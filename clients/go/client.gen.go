@@ -156,6 +156,24 @@ func (e TokenPairTokenType) Valid() bool {
 	}
 }
 
+// Defines values for VerifyRequestTokenTypeHint.
+const (
+	AccessToken  VerifyRequestTokenTypeHint = "access_token"
+	RefreshToken VerifyRequestTokenTypeHint = "refresh_token"
+)
+
+// Valid indicates whether the value is a known member of the VerifyRequestTokenTypeHint enum.
+func (e VerifyRequestTokenTypeHint) Valid() bool {
+	switch e {
+	case AccessToken:
+		return true
+	case RefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
 // Accepted defines model for Accepted.
 type Accepted struct {
 	Message string         `json:"message"`
@@ -437,9 +455,15 @@ type Username = string
 
 // VerifyRequest defines model for VerifyRequest.
 type VerifyRequest struct {
-	// Token An access token.
+	// Token An access token, or a refresh token with `token_type_hint`.
 	Token string `json:"token"`
+
+	// TokenTypeHint What kind of token `token` is (RFC 7662).
+	TokenTypeHint *VerifyRequestTokenTypeHint `json:"token_type_hint,omitempty"`
 }
+
+// VerifyRequestTokenTypeHint What kind of token `token` is (RFC 7662).
+type VerifyRequestTokenTypeHint string
 
 // ActivateJSONRequestBody defines body for Activate for application/json ContentType.
 type ActivateJSONRequestBody = TokenRequest
@@ -803,10 +827,12 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/auth/register (the `Register` operationId).
 	Register(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyTokenWithBody Check an access token (for other services)
+	// VerifyTokenWithBody Check an access or refresh token (for other services)
 	//
-	// Answers whether an access token is valid right now: signature, issuer, audience,
-	// expiry, and that its session has not ended. Modelled on OAuth 2.0 token
+	// Answers whether a token is valid right now: for an access token its signature,
+	// issuer, audience, expiry, and that its session has not ended; for a refresh token
+	// (`token_type_hint: refresh_token`) that it is unspent, unexpired and its session
+	// live. Modelled on OAuth 2.0 token
 	// introspection (RFC 7662): an invalid token is `200 {"active": false}`. Services that
 	// only need the signature can verify tokens themselves with `/.well-known/jwks.json`.
 	//
@@ -815,10 +841,12 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/auth/verify (the `VerifyToken` operationId).
 	VerifyTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyToken Check an access token (for other services)
+	// VerifyToken Check an access or refresh token (for other services)
 	//
-	// Answers whether an access token is valid right now: signature, issuer, audience,
-	// expiry, and that its session has not ended. Modelled on OAuth 2.0 token
+	// Answers whether a token is valid right now: for an access token its signature,
+	// issuer, audience, expiry, and that its session has not ended; for a refresh token
+	// (`token_type_hint: refresh_token`) that it is unspent, unexpired and its session
+	// live. Modelled on OAuth 2.0 token
 	// introspection (RFC 7662): an invalid token is `200 {"active": false}`. Services that
 	// only need the signature can verify tokens themselves with `/.well-known/jwks.json`.
 	//
@@ -1160,10 +1188,12 @@ func (c *Client) Register(ctx context.Context, body RegisterJSONRequestBody, req
 	return c.Client.Do(req)
 }
 
-// VerifyTokenWithBody Check an access token (for other services)
+// VerifyTokenWithBody Check an access or refresh token (for other services)
 //
-// Answers whether an access token is valid right now: signature, issuer, audience,
-// expiry, and that its session has not ended. Modelled on OAuth 2.0 token
+// Answers whether a token is valid right now: for an access token its signature,
+// issuer, audience, expiry, and that its session has not ended; for a refresh token
+// (`token_type_hint: refresh_token`) that it is unspent, unexpired and its session
+// live. Modelled on OAuth 2.0 token
 // introspection (RFC 7662): an invalid token is `200 {"active": false}`. Services that
 // only need the signature can verify tokens themselves with `/.well-known/jwks.json`.
 //
@@ -1182,10 +1212,12 @@ func (c *Client) VerifyTokenWithBody(ctx context.Context, contentType string, bo
 	return c.Client.Do(req)
 }
 
-// VerifyToken Check an access token (for other services)
+// VerifyToken Check an access or refresh token (for other services)
 //
-// Answers whether an access token is valid right now: signature, issuer, audience,
-// expiry, and that its session has not ended. Modelled on OAuth 2.0 token
+// Answers whether a token is valid right now: for an access token its signature,
+// issuer, audience, expiry, and that its session has not ended; for a refresh token
+// (`token_type_hint: refresh_token`) that it is unspent, unexpired and its session
+// live. Modelled on OAuth 2.0 token
 // introspection (RFC 7662): an invalid token is `200 {"active": false}`. Services that
 // only need the signature can verify tokens themselves with `/.well-known/jwks.json`.
 //
@@ -1894,10 +1926,12 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/auth/register (the `Register` operationId).
 	RegisterWithResponse(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterResponse, error)
 
-	// VerifyTokenWithBodyWithResponse Check an access token (for other services)
+	// VerifyTokenWithBodyWithResponse Check an access or refresh token (for other services)
 	//
-	// Answers whether an access token is valid right now: signature, issuer, audience,
-	// expiry, and that its session has not ended. Modelled on OAuth 2.0 token
+	// Answers whether a token is valid right now: for an access token its signature,
+	// issuer, audience, expiry, and that its session has not ended; for a refresh token
+	// (`token_type_hint: refresh_token`) that it is unspent, unexpired and its session
+	// live. Modelled on OAuth 2.0 token
 	// introspection (RFC 7662): an invalid token is `200 {"active": false}`. Services that
 	// only need the signature can verify tokens themselves with `/.well-known/jwks.json`.
 	//
@@ -1906,10 +1940,12 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/auth/verify (the `VerifyToken` operationId).
 	VerifyTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyTokenResponse, error)
 
-	// VerifyTokenWithResponse Check an access token (for other services)
+	// VerifyTokenWithResponse Check an access or refresh token (for other services)
 	//
-	// Answers whether an access token is valid right now: signature, issuer, audience,
-	// expiry, and that its session has not ended. Modelled on OAuth 2.0 token
+	// Answers whether a token is valid right now: for an access token its signature,
+	// issuer, audience, expiry, and that its session has not ended; for a refresh token
+	// (`token_type_hint: refresh_token`) that it is unspent, unexpired and its session
+	// live. Modelled on OAuth 2.0 token
 	// introspection (RFC 7662): an invalid token is `200 {"active": false}`. Services that
 	// only need the signature can verify tokens themselves with `/.well-known/jwks.json`.
 	//
@@ -3132,10 +3168,12 @@ func (c *ClientWithResponses) RegisterWithResponse(ctx context.Context, body Reg
 	return ParseRegisterResponse(rsp)
 }
 
-// VerifyTokenWithBodyWithResponse Check an access token (for other services)
+// VerifyTokenWithBodyWithResponse Check an access or refresh token (for other services)
 //
-// Answers whether an access token is valid right now: signature, issuer, audience,
-// expiry, and that its session has not ended. Modelled on OAuth 2.0 token
+// Answers whether a token is valid right now: for an access token its signature,
+// issuer, audience, expiry, and that its session has not ended; for a refresh token
+// (`token_type_hint: refresh_token`) that it is unspent, unexpired and its session
+// live. Modelled on OAuth 2.0 token
 // introspection (RFC 7662): an invalid token is `200 {"active": false}`. Services that
 // only need the signature can verify tokens themselves with `/.well-known/jwks.json`.
 //
@@ -3150,10 +3188,12 @@ func (c *ClientWithResponses) VerifyTokenWithBodyWithResponse(ctx context.Contex
 	return ParseVerifyTokenResponse(rsp)
 }
 
-// VerifyTokenWithResponse Check an access token (for other services)
+// VerifyTokenWithResponse Check an access or refresh token (for other services)
 //
-// Answers whether an access token is valid right now: signature, issuer, audience,
-// expiry, and that its session has not ended. Modelled on OAuth 2.0 token
+// Answers whether a token is valid right now: for an access token its signature,
+// issuer, audience, expiry, and that its session has not ended; for a refresh token
+// (`token_type_hint: refresh_token`) that it is unspent, unexpired and its session
+// live. Modelled on OAuth 2.0 token
 // introspection (RFC 7662): an invalid token is `200 {"active": false}`. Services that
 // only need the signature can verify tokens themselves with `/.well-known/jwks.json`.
 //

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 
 	"github.com/accountd/accountd/gen"
 	"github.com/accountd/accountd/internal/account"
@@ -82,19 +83,23 @@ func (s *Server) Refresh(ctx context.Context, req gen.RefreshRequestObject) (gen
 	return gen.Refresh200JSONResponse(tokenPair(t)), nil
 }
 
-// VerifyToken introspects an access token; an invalid one is `{"active": false}`.
+// VerifyToken introspects a token; an invalid one is `{"active": false}`.
 func (s *Server) VerifyToken(ctx context.Context, req gen.VerifyTokenRequestObject) (gen.VerifyTokenResponseObject, error) {
-	p, err := s.svc.Authenticate(ctx, req.Body.Token)
+	introspect := s.svc.IntrospectAccess
+	if req.Body.TokenTypeHint != nil && *req.Body.TokenTypeHint == gen.RefreshToken {
+		introspect = s.svc.IntrospectRefresh
+	}
+	in, err := introspect(ctx, req.Body.Token)
+	if errors.Is(err, account.ErrUnauthenticated) {
+		return gen.VerifyToken200JSONResponse{Active: false}, nil
+	}
 	if err != nil {
-		if problemFor(err).Code == gen.Unauthenticated {
-			return gen.VerifyToken200JSONResponse{Active: false}, nil
-		}
 		return nil, err
 	}
-	sub := formatID(p.User.ID)
-	exp, iat := p.Claims.ExpiresAt.Unix(), p.Claims.IssuedAt.Unix()
+	sub := formatID(in.User.ID)
+	exp, iat := in.Claims.ExpiresAt.Unix(), in.Claims.IssuedAt.Unix()
 	return gen.VerifyToken200JSONResponse{
-		Active: true, Sub: &sub, Sid: &p.SessionID, Username: &p.User.Username, Exp: &exp, Iat: &iat,
+		Active: true, Sub: &sub, Sid: &in.SessionID, Username: &in.User.Username, Exp: &exp, Iat: &iat,
 	}, nil
 }
 
