@@ -29,6 +29,7 @@ type Config struct {
 	Mailer        string
 	MailFrom      string
 	ActivationURL string
+	ResetURL      string
 
 	Issuer          string
 	Audience        string
@@ -135,6 +136,8 @@ var settings = []setting{
 	{env: "ACCOUNTD_MAIL_FROM", def: "accountd <no-reply@localhost>", usage: "From address of emails", set: str(func(c *Config) *string { return &c.MailFrom })},
 	{env: "ACCOUNTD_ACTIVATION_URL", def: "http://localhost:3000/activate?token={token}", usage: "activation link template ({token}, {uid}, {user_id}, {email}, {username})",
 		set: str(func(c *Config) *string { return &c.ActivationURL })},
+	{env: "ACCOUNTD_PASSWORD_RESET_URL", def: "http://localhost:3000/reset-password?token={token}", usage: "password reset link template (same placeholders)",
+		set: str(func(c *Config) *string { return &c.ResetURL })},
 
 	{env: "ACCOUNTD_ISSUER", def: "http://localhost:8080", usage: "iss claim of access tokens", set: str(func(c *Config) *string { return &c.Issuer })},
 	{env: "ACCOUNTD_AUDIENCE", def: "accountd", usage: "aud claim of access tokens", set: str(func(c *Config) *string { return &c.Audience })},
@@ -203,8 +206,11 @@ func (c Config) Validate() error {
 	if c.DatabaseURL == "" {
 		return errors.New("config: ACCOUNTD_DATABASE_URL: must not be empty")
 	}
-	if !strings.Contains(c.ActivationURL, "{token}") && !strings.Contains(c.ActivationURL, "{uid}") {
+	if !strings.Contains(c.ActivationURL, "{token}") {
 		return errors.New("config: ACCOUNTD_ACTIVATION_URL: must contain {token}")
+	}
+	if !strings.Contains(c.ResetURL, "{token}") {
+		return errors.New("config: ACCOUNTD_PASSWORD_RESET_URL: must contain {token}")
 	}
 	if u, err := url.Parse(c.Issuer); err != nil || u.Scheme == "" {
 		return errors.New("config: ACCOUNTD_ISSUER: must be an absolute URL such as https://accounts.example.com")

@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -60,4 +61,21 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("String() leaks or loses settings:\n%s", s)
 		}
 	})
+}
+
+// TestREADMEListsEverySetting keeps the README's configuration table in step with the code.
+func TestREADMEListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		row := "| `" + s.env + "` | "
+		if s.def != "" {
+			row += "`" + s.def + "`"
+		}
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no row %q...", row)
+		}
+	}
 }

@@ -1,0 +1,301 @@
+// Package contracttests drives the real accountd, started in-process over SQLite and over
+// PostgreSQL, through the generated Go client and plain HTTP, and validates every response
+// against openapi.yaml: an undocumented status, header or field fails the test.
+package contracttests
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"net/url"
+	"reflect"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	client "github.com/accountd/accountd/clients/go"
+	"github.com/accountd/accountd/gen"
+	"github.com/accountd/accountd/internal/app"
+	"github.com/accountd/accountd/internal/config"
+	mailpkg "github.com/accountd/accountd/internal/mail"
+	"github.com/accountd/accountd/internal/store/bunstore/bunstoretest"
+)
+
+// stores lists the databases the suites run on: SQLite always, PostgreSQL when
+// TEST_DATABASE_URL names a server (`make test` always provides one).
+func stores(t *testing.T) []string {
+	if bunstoretest.PostgresURL() == "" {
+		t.Log("TEST_DATABASE_URL is not set: PostgreSQL suites not run (make test sets it)")
+		return []string{"sqlite"}
+	}
+	return []string{"sqlite", "postgres"}
+}
+
+// forEachStore runs fn once per store, as subtests named after the store, each on a
+// fresh database and a fresh app.
+func forEachStore(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, kind := range stores(t) {
+		t.Run(kind, func(t *testing.T) { fn(t, newEnv(t, kind)) })
+	}
+}
+
+// clock is the app's adjustable clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// env is one running accountd and the means to talk to it.
+type env struct {
+	t      *testing.T
+	app    *app.App
+	url    string
+	mail   *mailpkg.Recorder
+	clock  *clock
+	client *client.ClientWithResponses
+	// http is a plain client whose responses are validated against the spec too.
+	http *http.Client
+}
+
+// testConfig is the default configuration with test-friendly settings.
+func testConfig(t *testing.T) config.Config {
+	cfg, err := config.Load(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Issuer = "https://accounts.test"
+	cfg.AutoMigrate = true
+	return cfg
+}
+
+func newEnv(t *testing.T, kind string) *env {
+	store := bunstoretest.Open(t, kind)
+	e := &env{t: t, mail: &mailpkg.Recorder{}, clock: &clock{now: time.Now().UTC()}}
+	a, err := app.New(context.Background(), testConfig(t), app.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sender: e.mail,
+		Now:    e.clock.Now,
+		Store:  store,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app = a
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	e.http = &http.Client{Transport: &validatingTransport{t: t, next: http.DefaultTransport}, Timeout: 30 * time.Second}
+	e.client, err = client.NewClientWithResponses(srv.URL, client.WithHTTPClient(e.http))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// spec is openapi.yaml, loaded once, with a router over its operations.
+var spec = sync.OnceValues(func() (routers.Router, error) {
+	doc, err := gen.GetSwagger()
+	if err != nil {
+		return nil, err
+	}
+	doc.Servers = nil
+	return gorillamux.NewRouter(doc)
+})
+
+var responseOptions = &openapi3filter.Options{
+	IncludeResponseStatus: true,
+	MultiError:            true,
+	SchemaValidationOptions: []openapi3.SchemaValidationOption{
+		openapi3.EnableFormatValidation(),
+		openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(func(v string) error {
+			if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+				return errors.New("not an email address")
+			}
+			return nil
+		})),
+	},
+}
+
+// validatingTransport checks every response to a spec operation against the spec:
+// status declared, headers and body as documented.
+type validatingTransport struct {
+	t    *testing.T
+	next http.RoundTripper
+}
+
+func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := v.next.RoundTrip(req)
+	if err != nil {
+		return res, err
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	validateResponse(v.t, req, res.StatusCode, res.Header, body)
+	return res, nil
+}
+
+func validateResponse(t *testing.T, req *http.Request, status int, header http.Header, body []byte) {
+	t.Helper()
+	router, err := spec()
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		return // not a spec operation (docs, unknown paths): checked by their own tests
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                responseOptions,
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
+		t.Errorf("%s %s → %d does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, status, err, body)
+	}
+}
+
+// do sends a raw request (validated like every other) and returns status, headers and body.
+func (e *env) do(method, path, contentType string, body []byte, header ...string) (int, http.Header, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := e.http.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, b
+}
+
+// bearer authenticates a client call.
+func bearer(token string) client.RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}
+}
+
+// emailedToken returns the token in the newest email sent to addr.
+func (e *env) emailedToken(addr string) string {
+	e.t.Helper()
+	m, ok := e.mail.Last(addr)
+	if !ok {
+		e.t.Fatalf("no email was sent to %s", addr)
+	}
+	link := mailpkg.FindLink(m.Text)
+	u, err := url.Parse(link)
+	if err != nil || u.Query().Get("token") == "" {
+		e.t.Fatalf("email to %s has no link with a token: %q", addr, m.Text)
+	}
+	return u.Query().Get("token")
+}
+
+// user is an account created by a test.
+type user struct {
+	username, email, password string
+}
+
+// seq makes names unique within a test binary.
+var seq struct {
+	sync.Mutex
+	n int
+}
+
+func newUser(prefix string) user {
+	seq.Lock()
+	seq.n++
+	n := seq.n
+	seq.Unlock()
+	name := prefix + "_" + strconv.Itoa(n)
+	return user{username: name, email: name + "@example.com", password: "correct-horse-" + strconv.Itoa(n*7919)}
+}
+
+// register creates an account and returns it still inactive.
+func (e *env) register(u user) {
+	e.t.Helper()
+	res, err := e.client.RegisterWithResponse(context.Background(), client.RegisterJSONRequestBody{
+		Username: u.username, Email: client.Email(u.email), Password: u.password,
+	})
+	if err != nil || res.StatusCode() != http.StatusCreated {
+		e.t.Fatalf("register %s: %v %d %s", u.username, err, statusOf(res), bodyOf(res))
+	}
+}
+
+// activeUser registers and activates a new account.
+func (e *env) activeUser(prefix string) user {
+	e.t.Helper()
+	u := newUser(prefix)
+	e.register(u)
+	res, err := e.client.ActivateWithResponse(context.Background(), client.ActivateJSONRequestBody{Token: e.emailedToken(u.email)})
+	if err != nil || res.StatusCode() != http.StatusOK {
+		e.t.Fatalf("activate %s: %v %d %s", u.username, err, statusOf(res), bodyOf(res))
+	}
+	return u
+}
+
+// login returns a fresh token pair for u.
+func (e *env) login(u user) client.TokenPair {
+	e.t.Helper()
+	res, err := e.client.LoginWithResponse(context.Background(), client.LoginJSONRequestBody{Login: u.username, Password: u.password})
+	if err != nil || res.JSON200 == nil {
+		e.t.Fatalf("login %s: %v %d %s", u.username, err, statusOf(res), bodyOf(res))
+	}
+	return *res.JSON200
+}
+
+type response interface {
+	StatusCode() int
+	GetBody() []byte
+}
+
+func statusOf(r response) int {
+	if r == nil || reflect.ValueOf(r).IsNil() {
+		return 0
+	}
+	return r.StatusCode()
+}
+
+func bodyOf(r response) string {
+	if r == nil || reflect.ValueOf(r).IsNil() {
+		return ""
+	}
+	return string(r.GetBody())
+}

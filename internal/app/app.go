@@ -1,0 +1,185 @@
+// Package app assembles accountd from its configuration: the store, the token issuer,
+// the password hasher, the mailer, the account service and the HTTP handler. cmd/accountd
+// and the contract tests build it the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/config"
+	"github.com/accountd/accountd/internal/httpapi"
+	"github.com/accountd/accountd/internal/mail"
+	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/store/bunstore"
+	"github.com/accountd/accountd/internal/token"
+)
+
+// Options are the parts a caller may supply instead of the configured ones.
+type Options struct {
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Stdout receives console emails (default io.Discard).
+	Stdout io.Writer
+	// Sender replaces the configured mail transport (tests pass a mail.Recorder).
+	Sender mail.Sender
+	// Now replaces the clock.
+	Now func() time.Time
+	// Store replaces the configured database (tests pass one opened on a fresh database).
+	// The caller keeps ownership: App.Close does not close it.
+	Store *bunstore.Store
+}
+
+// App is an assembled accountd.
+type App struct {
+	Handler http.Handler
+	Service *account.Service
+	Store   *bunstore.Store
+
+	cfg      config.Config
+	logger   *slog.Logger
+	ownStore bool
+}
+
+// New assembles the app. It migrates the database first when cfg.AutoMigrate is set.
+func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Stdout == nil {
+		opt.Stdout = io.Discard
+	}
+	if opt.Store != nil {
+		return assemble(ctx, cfg, opt, opt.Store, false)
+	}
+	store, err := bunstore.Open(ctx, cfg.DatabaseURL, bunstore.Options{
+		MaxOpenConns: cfg.DBMaxOpenConns, QueryTimeout: cfg.DBQueryTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a, err := assemble(ctx, cfg, opt, store, true)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func assemble(ctx context.Context, cfg config.Config, opt Options, store *bunstore.Store, ownStore bool) (*App, error) {
+	if cfg.AutoMigrate {
+		if err := store.Migrate(ctx); err != nil {
+			return nil, fmt.Errorf("migrate database: %w", err)
+		}
+	}
+	issuer, err := token.New(ctx, token.Config{
+		Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTokenTTL,
+		Algorithm: cfg.SigningAlg, KeyFiles: cfg.SigningKeyFiles,
+	}, store)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	params := password.Params{
+		Memory: uint32(cfg.Argon2MemoryKiB), Time: uint32(cfg.Argon2Time), Threads: uint8(cfg.Argon2Threads),
+		SaltLen: password.DefaultParams.SaltLen, KeyLen: password.DefaultParams.KeyLen,
+	}
+	if err := params.Validate(); err != nil {
+		return nil, fmt.Errorf("config: ACCOUNTD_ARGON2_*: %w", err)
+	}
+	hasher := password.New(params, cfg.HashConcurrency)
+
+	sender := opt.Sender
+	if sender == nil {
+		if sender, err = mail.Open(cfg.Mailer, opt.Stdout); err != nil {
+			return nil, fmt.Errorf("config: ACCOUNTD_MAILER: %w", err)
+		}
+	}
+	mailer, err := mail.NewComposer(sender, mail.ComposerConfig{
+		From:  cfg.MailFrom,
+		Links: map[string]map[account.MessageKind]string{"": {
+			account.MessageActivation:    cfg.ActivationURL,
+			account.MessagePasswordReset: cfg.ResetURL,
+		}},
+		Expiry: map[account.MessageKind]time.Duration{account.MessageActivation: cfg.ActivationTTL},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config: mail links: %w", err)
+	}
+
+	svc := account.New(store, hasher, issuer, mailer, account.Options{
+		Now: opt.Now, Logger: opt.Logger,
+		ActivationTTL: cfg.ActivationTTL, SessionTTL: cfg.SessionTTL,
+		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
+	})
+	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore}
+	a.Handler, err = httpapi.New(httpapi.Config{
+		Service: svc, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Ready reports whether the database answers and its schema is current.
+func (a *App) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := a.Store.Ping(ctx); err != nil {
+		return errors.New("database unreachable")
+	}
+	current, err := a.Store.MigrationsCurrent(ctx)
+	if err != nil {
+		return errors.New("database unreachable")
+	}
+	if !current {
+		return errors.New("database schema not migrated (run `accountd migrate`)")
+	}
+	return nil
+}
+
+// Close releases the database, unless the caller supplied it.
+func (a *App) Close() error {
+	if !a.ownStore {
+		return nil
+	}
+	return a.Store.Close()
+}
+
+// Serve answers HTTP on ln until ctx ends, then shuts down gracefully: new connections
+// are refused and in-flight requests get cfg.ShutdownTimeout to finish.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down", "drain_timeout", a.cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
