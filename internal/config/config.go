@@ -234,16 +234,23 @@ func (c Config) String() string {
 	return b.String()
 }
 
-// Mask hides the password of a URL (postgres://u:secret@h → postgres://u:xxxxx@h).
+// Mask hides the password of a URL (postgres://u:secret@h → postgres://u:xxxxx@h). It
+// works on the text rather than on url.Parse, which misreads a password holding an
+// unencoded '/', '?' or '#' as the port or path and would let it through.
 func Mask(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
 		return raw
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return raw
 	}
-	return u.String()
+	user, _, hasPassword := strings.Cut(rest[:at], ":")
+	if !hasPassword {
+		return raw
+	}
+	return scheme + "://" + user + ":xxxxx" + rest[at:]
 }
 
 // Usage writes the table of settings, for --help and the README.

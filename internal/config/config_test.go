@@ -79,3 +79,18 @@ func TestREADMEListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+func TestMask(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://app:s3cret@db:5432/accountd": "postgres://app:xxxxx@db:5432/accountd",
+		"smtp://bob:123/ret@host:587":            "smtp://bob:xxxxx@host:587",
+		"smtp://bob:p@ss@host":                   "smtp://bob:xxxxx@host",
+		"smtp://host:25":                         "smtp://host:25",
+		"./accountd.db":                          "./accountd.db",
+		"postgres://app@db/accountd":             "postgres://app@db/accountd",
+	} {
+		if got := Mask(in); got != want {
+			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

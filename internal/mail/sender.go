@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -44,8 +45,11 @@ func Open(mailerURL string, stdout io.Writer) (Sender, error) {
 	case "dir":
 		return parseDirURL(raw)
 	}
-	// Quoting the text before the first colon never shows a password: in a URL without a
-	// scheme ("user:pass@host") that text is the user name.
+	// Quote the scheme only when it looks like one: the text before the first colon of
+	// "pass@host:25" is no scheme and may be a secret.
+	if !schemePattern.MatchString(scheme) {
+		return nil, errors.New(`mail: mailer URL needs a scheme: "console", "smtp://", "smtps://" or "dir:"`)
+	}
 	return nil, fmt.Errorf(`mail: unknown mailer URL scheme %q (want "console", "smtp", "smtps" or "dir")`, scheme)
 }
 
@@ -62,3 +66,5 @@ func parseURL(raw string) (*url.URL, error) {
 	}
 	return nil, errors.New("mail: invalid mailer URL (percent-encode special characters in the user name and password)")
 }
+
+var schemePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)

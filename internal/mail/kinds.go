@@ -1,0 +1,92 @@
+package mail
+
+import (
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	texttemplate "text/template"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// linkUse says whether an email kind carries a link.
+type linkUse int
+
+const (
+	// linkNone: a notice; configuring a link for it is a mistake.
+	linkNone linkUse = iota
+	// linkOptional: a link is shown when one is configured (a login page, say).
+	linkOptional
+	// linkRequired: the email is useless without its link, so the canonical flow ("")
+	// must configure one.
+	linkRequired
+)
+
+// kinds lists the emails the Composer can write. The wording of kind K lives in
+// templates/K.txt (the text part; it also defines "subject") and templates/K.html (the
+// "content" of templates/layout.html). Adding a kind is a row here and those two files.
+var kinds = map[account.MessageKind]struct{ link linkUse }{
+	account.MessageActivation:    {link: linkRequired},
+	account.MessageAccountExists: {link: linkOptional},
+	account.MessagePasswordReset: {link: linkRequired},
+}
+
+//go:embed templates
+var templateFiles embed.FS
+
+// kindTemplates are the parsed templates of one kind.
+type kindTemplates struct {
+	link    linkUse
+	subject *texttemplate.Template
+	text    *texttemplate.Template
+	html    *htmltemplate.Template
+}
+
+// templateData is what the templates see.
+type templateData struct {
+	Product   string
+	Subject   string
+	Username  string
+	FirstName string
+	LastName  string
+	// Name is the full name, or the username when the user gave no names.
+	Name string
+	// Email is the recipient's address.
+	Email string
+	// Link is empty only for kinds whose link is optional.
+	Link string
+	// Expiry is how long the link stays valid, in words ("24 hours"); "" when not configured.
+	Expiry string
+}
+
+// parseTemplates parses every kind's templates from fsys (rooted above templates/).
+func parseTemplates(fsys fs.FS) (map[account.MessageKind]*kindTemplates, error) {
+	out := make(map[account.MessageKind]*kindTemplates, len(kinds))
+	for kind, spec := range kinds {
+		txtFile, htmlFile := "templates/"+string(kind)+".txt", "templates/"+string(kind)+".html"
+		// Each kind gets its own template sets: they all define "subject" and "content".
+		text, err := texttemplate.New("").ParseFS(fsys, txtFile)
+		if err != nil {
+			return nil, fmt.Errorf("mail: templates of %q: %w", kind, err)
+		}
+		subject := text.Lookup("subject")
+		if subject == nil {
+			return nil, fmt.Errorf("mail: %s does not define \"subject\"", txtFile)
+		}
+		html, err := htmltemplate.New("").ParseFS(fsys, "templates/layout.html", htmlFile)
+		if err != nil {
+			return nil, fmt.Errorf("mail: templates of %q: %w", kind, err)
+		}
+		if html.Lookup("content") == nil {
+			return nil, fmt.Errorf("mail: %s does not define \"content\"", htmlFile)
+		}
+		out[kind] = &kindTemplates{
+			link:    spec.link,
+			subject: subject,
+			text:    text.Lookup(string(kind) + ".txt"),
+			html:    html.Lookup("layout.html"),
+		}
+	}
+	return out, nil
+}
