@@ -27,7 +27,8 @@ func tokenPair(t account.Tokens) gen.TokenPair {
 		AccessToken:  t.AccessToken,
 		RefreshToken: t.RefreshToken,
 		TokenType:    gen.Bearer,
-		ExpiresIn:    int32(max(1, t.AccessTTL/time.Second)),
+		// Rounded up: the token's exp is whole seconds, the clock is not.
+		ExpiresIn: int32(max(1, (t.AccessTTL+time.Second-1)/time.Second)),
 	}
 }
 

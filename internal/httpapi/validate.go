@@ -170,9 +170,11 @@ func schemaProblems(err error) []gen.FieldError {
 		}
 		field := strings.Join(se.JSONPointer(), ".")
 		code, msg := describe(se)
-		// Problems about a named property of an object (missing or unknown) belong to it.
-		if name := quotedProperty(se.Reason); name != "" && (se.SchemaField == "required" || se.SchemaField == "additionalProperties") {
-			field = strings.TrimPrefix(field+"."+name, ".")
+		// kin-openapi names a missing property in the path, but an unknown one only in
+		// its reason.
+		if strings.HasSuffix(se.Reason, "is unsupported") {
+			field = strings.TrimPrefix(field+"."+quotedProperty(se.Reason), ".")
+			code, msg = "unknown_field", "is not a known field"
 		}
 		out = append(out, gen.FieldError{Field: field, Code: code, Message: msg})
 	}
@@ -185,8 +187,6 @@ func describe(se *openapi3.SchemaError) (code, msg string) {
 	switch se.SchemaField {
 	case "required":
 		return "required", "is required"
-	case "additionalProperties":
-		return "unknown_field", "is not a known field"
 	case "type":
 		t := "a value of the right type"
 		if s != nil && s.Type != nil && len(s.Type.Slice()) > 0 {
@@ -236,15 +236,16 @@ func quotedProperty(reason string) string {
 	return name
 }
 
-// flatten unpacks kin-openapi's multi-errors into a flat list.
+// flatten unpacks kin-openapi's multi-errors into a flat list. It looks only at err
+// itself, not inside wrappers, so a RequestError keeps the context it carries.
 func flatten(err error) []error {
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
-		var out []error
-		for _, e := range me {
-			out = append(out, flatten(e)...)
-		}
-		return out
+	me, ok := err.(openapi3.MultiError)
+	if !ok {
+		return []error{err}
 	}
-	return []error{err}
+	var out []error
+	for _, e := range me {
+		out = append(out, flatten(e)...)
+	}
+	return out
 }
