@@ -1,0 +1,137 @@
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// Names of the unique indexes that stand for domain errors. The migrations create
+// them under these names; translate recognises them in PostgreSQL's constraint name and
+// in SQLite's message ("UNIQUE constraint failed: index 'users_email_lower_key'").
+const (
+	usernameIndex = "users_username_lower_key"
+	emailIndex    = "users_email_lower_key"
+)
+
+// SQLite extended result codes (modernc reports extended codes).
+const (
+	sqliteBusy             = 5
+	sqliteLocked           = 6
+	sqliteCantOpen         = 14
+	sqliteConstraintFK     = 787
+	sqliteConstraintPK     = 1555
+	sqliteConstraintUnique = 2067
+)
+
+// translate is the one place database errors become domain errors:
+//
+//	no row                             → account.ErrNotFound
+//	unique username / email            → account.ErrUsernameTaken / account.ErrEmailTaken
+//	foreign key (the referenced row is gone) → account.ErrNotFound
+//	lost or refused connection, query timeout → an error wrapping account.ErrUnavailable
+//
+// Domain sentinels are returned as they are, so both == and errors.Is work; anything
+// else is wrapped with the package name and keeps its cause for errors.As.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return account.ErrNotFound
+	}
+	if name, ok := uniqueViolation(err); ok {
+		switch {
+		case strings.Contains(name, emailIndex):
+			return account.ErrEmailTaken
+		case strings.Contains(name, usernameIndex):
+			return account.ErrUsernameTaken
+		}
+		return fmt.Errorf("bunstore: duplicate key: %w", err)
+	}
+	if foreignKeyViolation(err) {
+		return account.ErrNotFound
+	}
+	if unavailable(err) {
+		return fmt.Errorf("%w: %v", account.ErrUnavailable, err)
+	}
+	return fmt.Errorf("bunstore: %w", err)
+}
+
+// uniqueViolation reports whether err is a unique or primary key violation and returns
+// the text that names the index: PostgreSQL's constraint name, SQLite's message.
+func uniqueViolation(err error) (name string, ok bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName, true
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		switch liteErr.Code() {
+		case sqliteConstraintUnique, sqliteConstraintPK:
+			return liteErr.Error(), true
+		}
+	}
+	return "", false
+}
+
+func foreignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23503"
+	}
+	var liteErr *sqlite.Error
+	return errors.As(err, &liteErr) && liteErr.Code() == sqliteConstraintFK
+}
+
+// unavailable reports whether err means the database could not be reached or did not
+// answer in time, as opposed to refusing the statement.
+func unavailable(err error) bool {
+	var (
+		pgErr      *pgconn.PgError
+		connectErr *pgconn.ConnectError
+		netErr     *net.OpError
+		liteErr    *sqlite.Error
+	)
+	switch {
+	case errors.As(err, &pgErr):
+		// Class 08 is connection exception; 57P01-03 are shutdown and startup;
+		// 53300 is too many connections.
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") ||
+			pgErr.Code == "53300"
+	case errors.As(err, &liteErr):
+		// After busy_timeout, a lock that never came free is a transient overload.
+		switch liteErr.Code() & 0xff {
+		case sqliteBusy, sqliteLocked, sqliteCantOpen:
+			return true
+		}
+		return false
+	case errors.As(err, &connectErr), errors.As(err, &netErr),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	// Last resort for errors that lost their type on the way (pgx "conn closed",
+	// database/sql "database is closed").
+	msg := err.Error()
+	for _, s := range []string{"connection refused", "conn closed", "database is closed", "broken pipe", "connection reset"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,87 @@
+package bunstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// CreateSession stores s. A session for a user that does not exist is
+// account.ErrNotFound.
+func (s *Store) CreateSession(ctx context.Context, sess account.Session) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	row := sessionToRow(sess)
+	_, err := s.db.NewInsert().Model(&row).Exec(ctx)
+	return translate(err)
+}
+
+// SessionUser returns the session, if live at now, and its user. It runs on every
+// authenticated request, so it is one query: a primary key lookup on sessions joined
+// to users on their primary key. A session that is unknown, revoked or expired is
+// account.ErrNotFound.
+func (s *Store) SessionUser(ctx context.Context, sessionID string, now time.Time) (account.Session, account.User, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var row sessionRow
+	err := s.db.NewSelect().Model(&row).
+		Relation("User").
+		Where("s.id = ?", sessionID).
+		Where("s.revoked_at IS NULL").
+		Where("s.expires_at > ?", dbTime(now)).
+		Scan(ctx)
+	if err != nil {
+		return account.Session{}, account.User{}, translate(err)
+	}
+	if row.User == nil { // cannot happen while the foreign key holds
+		return account.Session{}, account.User{}, account.ErrNotFound
+	}
+	return row.domain(), row.User.domain(), nil
+}
+
+// TouchSession sets the session's last use and expiry, or returns account.ErrNotFound.
+func (s *Store) TouchSession(ctx context.Context, sessionID string, lastUsed, expires time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	n, err := rowsAffected(s.db.NewUpdate().Model((*sessionRow)(nil)).
+		Set("last_used_at = ?", dbTime(lastUsed)).
+		Set("expires_at = ?", dbTime(expires)).
+		Where("id = ?", sessionID).
+		Exec(ctx))
+	switch {
+	case err != nil:
+		return err
+	case n == 0:
+		return account.ErrNotFound
+	}
+	return nil
+}
+
+// RevokeSession ends one session. Ending a session that has already ended, or that
+// does not exist, is not an error: either way it can no longer be used.
+func (s *Store) RevokeSession(ctx context.Context, sessionID string, now time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	_, err := s.db.NewUpdate().Model((*sessionRow)(nil)).
+		Set("revoked_at = ?", dbTime(now)).
+		Where("id = ?", sessionID).
+		Where("revoked_at IS NULL").
+		Exec(ctx)
+	return translate(err)
+}
+
+// RevokeUserSessions ends every session of the user that is live at now and returns
+// how many ended. Sessions that had already expired are left as they are.
+func (s *Store) RevokeUserSessions(ctx context.Context, userID int64, now time.Time) (int, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	now = dbTime(now)
+	n, err := rowsAffected(s.db.NewUpdate().Model((*sessionRow)(nil)).
+		Set("revoked_at = ?", now).
+		Where("user_id = ?", userID).
+		Where("revoked_at IS NULL").
+		Where("expires_at > ?", now).
+		Exec(ctx))
+	return int(n), err
+}

@@ -1,0 +1,205 @@
+// Package bunstore implements account.Store on Bun, over PostgreSQL (pgx) or SQLite
+// (modernc.org/sqlite, pure Go). Open picks the dialect from the DSN; one set of embedded
+// migrations serves both. This package is the only place database errors are translated
+// into the account package's errors.
+//
+// DSN forms:
+//
+//	postgres://user:pass@host:5432/db?sslmode=...   PostgreSQL (also postgresql://);
+//	                                                connect_timeout defaults to 3s
+//	sqlite::memory:                                 SQLite in memory, gone on Close
+//	sqlite:///abs/path.db, sqlite://rel.db,
+//	sqlite:rel.db, file:rel.db, ./accountd.db       SQLite file
+//
+// SQLite connections get foreign_keys(1), busy_timeout(5000) and, for files,
+// journal_mode(WAL), unless the DSN's own _pragma parameters set them.
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// Dialect names, as returned by (*Store).Dialect.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// Options tunes the connection pool and timeouts. Zero fields take the defaults below.
+type Options struct {
+	// MaxOpenConns caps open connections (PostgreSQL default 20). SQLite always uses
+	// exactly one: it has a single writer, and an in-memory database lives in its
+	// connection.
+	MaxOpenConns int
+	// MaxIdleConns caps idle connections kept for reuse (PostgreSQL default 10).
+	MaxIdleConns int
+	// ConnMaxLifetime recycles PostgreSQL connections after this long (default 30m), so
+	// that server-side failovers and config changes are picked up.
+	ConnMaxLifetime time.Duration
+	// QueryTimeout bounds every query, including the wait for a free connection
+	// (default 5s): a dead database answers with account.ErrUnavailable instead of
+	// hanging the request.
+	QueryTimeout time.Duration
+	// TxTimeout bounds a whole InTx transaction (default 15s), so that a stuck caller
+	// cannot hold row locks and a connection indefinitely.
+	TxTimeout time.Duration
+}
+
+func (o Options) withDefaults(dialect string) Options {
+	if o.QueryTimeout <= 0 {
+		o.QueryTimeout = 5 * time.Second
+	}
+	if o.TxTimeout <= 0 {
+		o.TxTimeout = 15 * time.Second
+	}
+	if dialect == SQLite {
+		// One connection that never expires: a second one would only queue for
+		// SQLite's write lock, and closing the one of an in-memory database drops it.
+		o.MaxOpenConns, o.MaxIdleConns, o.ConnMaxLifetime = 1, 1, 0
+		return o
+	}
+	if o.MaxOpenConns <= 0 {
+		o.MaxOpenConns = 20
+	}
+	if o.MaxIdleConns <= 0 {
+		o.MaxIdleConns = min(10, o.MaxOpenConns)
+	}
+	if o.ConnMaxLifetime <= 0 {
+		o.ConnMaxLifetime = 30 * time.Minute
+	}
+	return o
+}
+
+// Store is account.Store on a Bun database. The zero value is not usable; call Open.
+type Store struct {
+	db      bun.IDB // the database, or the transaction this Store is bound to
+	root    *bun.DB
+	dialect string
+	opts    Options
+	inTx    bool
+}
+
+var _ account.Store = (*Store)(nil)
+
+// Open connects to the database named by dsn (see the package documentation for the
+// forms) and checks that it answers. It does not migrate; call Migrate. An unreachable database is
+// reported as an error wrapping account.ErrUnavailable.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	t, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults(t.dialect)
+	if t.dialect == Postgres && opts.MaxOpenConns < 2 {
+		// Migrate holds its advisory lock on one connection while it migrates on another.
+		return nil, errors.New("bunstore: MaxOpenConns must be at least 2 on PostgreSQL")
+	}
+
+	var db *bun.DB
+	switch t.dialect {
+	case Postgres:
+		cfg, err := pgx.ParseConfig(t.dsn)
+		if err != nil {
+			// pgx redacts the password in its parse errors.
+			return nil, fmt.Errorf("bunstore: %w", err)
+		}
+		// Bun writes every value into the SQL text, so each query text is new: the
+		// simple protocol runs it in one round trip instead of preparing it first.
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+		db = bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New())
+	case SQLite:
+		sqldb, err := sql.Open("sqlite", t.dsn)
+		if err != nil {
+			return nil, fmt.Errorf("bunstore: %w", err)
+		}
+		db = bun.NewDB(sqldb, sqlitedialect.New())
+	}
+	db.SetMaxOpenConns(opts.MaxOpenConns)
+	db.SetMaxIdleConns(opts.MaxIdleConns)
+	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+
+	s := &Store{db: db, root: db, dialect: t.dialect, opts: opts}
+	if err := s.Ping(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect returns Postgres or SQLite.
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB returns the underlying Bun database, for tests and benchmarks. Queries on it bypass
+// the error translation and timeouts of the Store.
+func (s *Store) DB() *bun.DB { return s.root }
+
+// Stats returns the connection pool statistics, for metrics.
+func (s *Store) Stats() sql.DBStats { return s.root.Stats() }
+
+// Close closes the database. A Store bound to a transaction (inside InTx) must not be
+// closed.
+func (s *Store) Close() error { return s.root.Close() }
+
+// Ping reports whether the database answers, as account.ErrUnavailable if it does not.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	if s.inTx {
+		_, err := s.db.ExecContext(ctx, "SELECT 1")
+		return translate(err)
+	}
+	return translate(s.root.PingContext(ctx))
+}
+
+// InTx runs fn with a Store bound to one transaction, committed when fn returns nil and
+// rolled back when it returns an error (which InTx returns unchanged) or panics. Inside
+// a transaction, InTx reuses it. fn must use only the Store it is given: on SQLite the
+// transaction holds the only connection, so a query on the outer Store waits for it
+// and fails after QueryTimeout.
+func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.TxTimeout)
+	defer cancel()
+	var fnErr error
+	err := s.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true})
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return translate(err)
+}
+
+// bound gives one query its deadline.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opts.QueryTimeout)
+}
+
+// rowsAffected takes an Exec's result and returns how many rows it changed, with any
+// error translated.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, translate(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, translate(err)
+	}
+	return n, nil
+}
