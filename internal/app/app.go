@@ -79,9 +79,13 @@ func assemble(ctx context.Context, cfg config.Config, opt Options, store *bunsto
 			return nil, fmt.Errorf("migrate database: %w", err)
 		}
 	}
+	alg := cfg.SigningAlg
+	if len(cfg.SigningKeyFiles) > 0 {
+		alg = "" // key files carry their own algorithm
+	}
 	issuer, err := token.New(ctx, token.Config{
 		Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTokenTTL,
-		Algorithm: cfg.SigningAlg, KeyFiles: cfg.SigningKeyFiles,
+		Algorithm: alg, KeyFiles: cfg.SigningKeyFiles,
 	}, store)
 	if err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
