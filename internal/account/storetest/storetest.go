@@ -16,7 +16,8 @@ import (
 )
 
 // Run runs the suite. open must return a new, empty store for each call and release it
-// through t.Cleanup.
+// through t.Cleanup. The store must also implement OrganizationCreator, through which
+// the suite puts organizations in place.
 func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	s := suite{open: open}
 	t.Run("CreateUser", s.createUser)
@@ -24,15 +25,22 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	t.Run("UserByLogin", s.userByLogin)
 	t.Run("UserByEmail", s.userByEmail)
 	t.Run("UpdateUser", s.updateUser)
+	t.Run("DeleteUser", s.deleteUser)
 	t.Run("ConsumeEmailToken", s.consumeEmailToken)
 	t.Run("DeleteEmailTokens", s.deleteEmailTokens)
 	t.Run("SessionUser", s.sessionUser)
 	t.Run("TouchSession", s.touchSession)
 	t.Run("RevokeSession", s.revokeSession)
 	t.Run("RevokeUserSessions", s.revokeUserSessions)
+	t.Run("RevokeOtherSessions", s.revokeOtherSessions)
+	t.Run("RevokeUserSession", s.revokeUserSession)
+	t.Run("ListSessions", s.listSessions)
 	t.Run("RefreshToken", s.refreshToken)
 	t.Run("MarkRefreshTokenUsed", s.markRefreshTokenUsed)
 	t.Run("AddEvent", s.addEvent)
+	t.Run("ListEvents", s.listEvents)
+	t.Run("Counts", s.counts)
+	t.Run("Organizations", s.organizations)
 	t.Run("SigningKeys", s.signingKeys)
 	t.Run("InTx", s.inTx)
 	t.Run("Ping", s.ping)

@@ -59,6 +59,16 @@ func countRows(t *testing.T, s *bunstore.Store, query string, args ...any) int {
 	return n
 }
 
+// migrationCount is the number of migrations in the migrations directory.
+func migrationCount(t *testing.T) int {
+	t.Helper()
+	ups, err := filepath.Glob(filepath.Join("migrations", "*.up.sql"))
+	if err != nil || len(ups) == 0 {
+		t.Fatalf("no up migrations found: %v", err)
+	}
+	return len(ups)
+}
+
 func TestMigrate(t *testing.T) {
 	forEachKind(t, func(t *testing.T, kind string) {
 		t.Run("pending_until_migrated_then_current", func(t *testing.T) {
@@ -78,8 +88,8 @@ func TestMigrate(t *testing.T) {
 			if err := s.Migrate(t.Context()); err != nil {
 				t.Fatalf("second Migrate: %v", err)
 			}
-			if n := countRows(t, s, "SELECT count(*) FROM bun_migrations"); n != 1 {
-				t.Errorf("bun_migrations has %d rows, want 1 (one migration, applied once)", n)
+			if n, want := countRows(t, s, "SELECT count(*) FROM bun_migrations"), migrationCount(t); n != want {
+				t.Errorf("bun_migrations has %d rows, want %d (each migration applied once)", n, want)
 			}
 			if ok, err := s.MigrationsCurrent(t.Context()); err != nil || !ok {
 				t.Errorf("MigrationsCurrent = %v, %v; want true, nil", ok, err)
@@ -92,6 +102,15 @@ func TestMigrate(t *testing.T) {
 			}
 			if ok, err := s.MigrationsCurrent(t.Context()); err != nil || ok {
 				t.Errorf("MigrationsCurrent after rollback = %v, %v; want false, nil", ok, err)
+			}
+			// The down migrations leave nothing of the schema behind.
+			q := "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'bun\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+			if kind == bunstoretest.Postgres {
+				q = "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
+					"WHERE n.nspname = current_schema() AND c.relname NOT LIKE 'bun\\_%'"
+			}
+			if n := countRows(t, s, q); n != 0 {
+				t.Errorf("%d tables, indexes or sequences left after rolling back every migration", n)
 			}
 			if err := s.Migrate(t.Context()); err != nil {
 				t.Fatalf("Migrate after rollback: %v", err)
@@ -132,8 +151,8 @@ func TestMigrate(t *testing.T) {
 				t.Errorf("instance %d: Migrate: %v", i, err)
 			}
 		}
-		if n := countRows(t, stores[0], "SELECT count(*) FROM bun_migrations"); n != 1 {
-			t.Errorf("bun_migrations has %d rows, want 1", n)
+		if n, want := countRows(t, stores[0], "SELECT count(*) FROM bun_migrations"), migrationCount(t); n != want {
+			t.Errorf("bun_migrations has %d rows, want %d", n, want)
 		}
 	})
 }

@@ -17,12 +17,16 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// Names of the unique indexes that stand for domain errors. The migrations create
-// them under these names; translate recognises them in PostgreSQL's constraint name and
-// in SQLite's message ("UNIQUE constraint failed: index 'users_email_lower_key'").
+// The unique indexes that stand for domain errors, as the migrations create them, and
+// how each database names them in a violation: PostgreSQL gives the index name as the
+// constraint name; SQLite's message names the columns of a plain column index ("UNIQUE
+// constraint failed: users.email_key") and the index only for an expression index
+// ("... index 'name'"). translate looks for any of these.
 const (
-	usernameIndex = "users_username_lower_key"
-	emailIndex    = "users_email_lower_key"
+	usernameIndex  = "users_username_key_key"
+	emailIndex     = "users_email_key_key"
+	usernameColumn = "users.username_key"
+	emailColumn    = "users.email_key"
 )
 
 // SQLite extended result codes (modernc reports extended codes).
@@ -53,9 +57,9 @@ func translate(err error) error {
 	}
 	if name, ok := uniqueViolation(err); ok {
 		switch {
-		case strings.Contains(name, emailIndex):
+		case names(name, emailIndex, emailColumn):
 			return account.ErrEmailTaken
-		case strings.Contains(name, usernameIndex):
+		case names(name, usernameIndex, usernameColumn):
 			return account.ErrUsernameTaken
 		}
 		return fmt.Errorf("bunstore: duplicate key: %w", err)
@@ -67,6 +71,30 @@ func translate(err error) error {
 		return fmt.Errorf("%w: %v", account.ErrUnavailable, err)
 	}
 	return fmt.Errorf("bunstore: %w", err)
+}
+
+// names reports whether text, a constraint name or an SQLite message, names the index or
+// the column: as a whole word, so that "users.email_key" does not match a longer column
+// name that starts with it.
+func names(text string, index, column string) bool {
+	for _, name := range []string{index, column} {
+		for rest := text; ; {
+			i := strings.Index(rest, name)
+			if i < 0 {
+				break
+			}
+			end := i + len(name)
+			if (i == 0 || !wordByte(rest[i-1])) && (end == len(rest) || !wordByte(rest[end])) {
+				return true
+			}
+			rest = rest[end:]
+		}
+	}
+	return false
+}
+
+func wordByte(b byte) bool {
+	return b == '_' || b == '.' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
 
 // uniqueViolation reports whether err is a unique or primary key violation and returns

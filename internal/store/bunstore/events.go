@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -14,6 +15,54 @@ func (s *Store) AddEvent(ctx context.Context, e account.Event) error {
 	row := eventToRow(e)
 	_, err := s.db.NewInsert().Model(&row).Exec(ctx)
 	return translate(err)
+}
+
+// ListEvents returns up to limit of the user's events, newest (highest ID) first; with
+// beforeID > 0, only those with an ID below it. Passing the last ID of one page as the
+// next page's beforeID walks the history without duplicates or gaps while new events
+// are added, since new events get higher IDs. The query is a range read of the
+// (user_id, id) index, backwards. A limit of 0 or less returns no events.
+func (s *Store) ListEvents(ctx context.Context, userID int64, beforeID int64, limit int) ([]account.Event, error) {
+	if limit <= 0 {
+		return []account.Event{}, nil
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var rows []eventRow
+	q := s.db.NewSelect().Model(&rows).Where("e.user_id = ?", userID)
+	if beforeID > 0 {
+		q = q.Where("e.id < ?", beforeID)
+	}
+	if err := q.OrderExpr("e.id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	events := make([]account.Event, len(rows))
+	for i, r := range rows {
+		events[i] = r.domain()
+	}
+	return events, nil
+}
+
+// countsQuery is Counts in one round trip: three scalar subqueries, each a range read
+// of an index on user_id. Failed logins count from since, inclusive.
+const countsQuery = `SELECT
+	(SELECT count(*) FROM sessions WHERE user_id = ?0 AND revoked_at IS NULL AND expires_at > ?1),
+	(SELECT count(*) FROM events WHERE user_id = ?0),
+	(SELECT count(*) FROM events WHERE user_id = ?0 AND type = ?2 AND at >= ?3)`
+
+// Counts returns, for the account dashboard, the user's sessions live at now, all of
+// the user's events, and the failed logins at or after since: one query. A user that
+// does not exist has no sessions and no events, so all three are 0.
+func (s *Store) Counts(ctx context.Context, userID int64, now, since time.Time) (account.AccountCounts, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var c account.AccountCounts
+	err := s.db.NewRaw(countsQuery, userID, dbTime(now), string(account.EventLoginFailed), dbTime(since)).
+		Scan(ctx, &c.LiveSessions, &c.Events, &c.FailedLogins)
+	if err != nil {
+		return account.AccountCounts{}, translate(err)
+	}
+	return c, nil
 }
 
 // SigningKeys returns every stored signing key, oldest first.

@@ -1,6 +1,7 @@
 package bunstore
 
 import (
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -8,37 +9,71 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// Rows are the tables' shapes for Bun; the domain types carry no tags. Nullable time
-// columns are tagged nullzero: the domain's zero time is NULL in the database and NULL
-// comes back as the zero time.
+// Rows are the tables' shapes for Bun; the domain types carry no tags. Nullable columns
+// (times, users.organization_id) are tagged nullzero: the domain's zero value (zero time,
+// organization 0) is NULL in the database and NULL comes back as the zero value.
 
 type userRow struct {
 	bun.BaseModel `bun:"table:users,alias:u"`
 
-	ID                int64     `bun:"id,pk,autoincrement"`
-	Username          string    `bun:"username"`
-	Email             string    `bun:"email"`
+	ID       int64  `bun:"id,pk,autoincrement"`
+	Username string `bun:"username"`
+	Email    string `bun:"email"`
+	// UsernameKey and EmailKey are what uniqueness and lookups compare: set by
+	// userToRow, never read back into the domain.
+	UsernameKey       string    `bun:"username_key"`
+	EmailKey          string    `bun:"email_key"`
 	EmailVerified     bool      `bun:"email_verified"`
 	PasswordHash      string    `bun:"password_hash"`
 	Active            bool      `bun:"active"`
 	FirstName         string    `bun:"first_name"`
 	LastName          string    `bun:"last_name"`
+	Bio               string    `bun:"bio"`
+	Country           string    `bun:"country"`
+	Profession        string    `bun:"profession"`
+	Thoughts          string    `bun:"thoughts"`
+	AvatarURL         string    `bun:"avatar_url"`
+	OrganizationID    int64     `bun:"organization_id,nullzero"`
+	Role              string    `bun:"role"`
+	Superuser         bool      `bun:"superuser"`
 	DateJoined        time.Time `bun:"date_joined"`
 	LastLogin         time.Time `bun:"last_login,nullzero"`
 	PasswordChangedAt time.Time `bun:"password_changed_at"`
 	UpdatedAt         time.Time `bun:"updated_at"`
 }
 
+// caseKey is the form of a username or email that uniqueness and lookups compare. It is
+// computed here, in Go, rather than by the database's lower(), which folds only ASCII on
+// SQLite and follows the locale on PostgreSQL: both dialects then agree on which
+// usernames and emails are the same.
+func caseKey(s string) string { return strings.ToLower(s) }
+
+// userToRow converts u for writing: it computes the case keys, and stores an empty role
+// as account.RoleUser.
 func userToRow(u account.User) userRow {
+	role := u.Role
+	if role == "" {
+		role = account.RoleUser
+	}
 	return userRow{
 		ID:                u.ID,
 		Username:          u.Username,
 		Email:             u.Email,
+		UsernameKey:       caseKey(u.Username),
+		EmailKey:          caseKey(u.Email),
 		EmailVerified:     u.EmailVerified,
 		PasswordHash:      u.PasswordHash,
 		Active:            u.Active,
 		FirstName:         u.FirstName,
 		LastName:          u.LastName,
+		Bio:               u.Profile.Bio,
+		Country:           u.Profile.Country,
+		Profession:        u.Profile.Profession,
+		Thoughts:          u.Profile.Thoughts,
+		AvatarURL:         u.Profile.AvatarURL,
+		OrganizationID:    u.OrganizationID,
+		Role:              string(role),
+		Superuser:         u.Superuser,
 		DateJoined:        dbTime(u.DateJoined),
 		LastLogin:         dbTime(u.LastLogin),
 		PasswordChangedAt: dbTime(u.PasswordChangedAt),
@@ -48,14 +83,24 @@ func userToRow(u account.User) userRow {
 
 func (r userRow) domain() account.User {
 	return account.User{
-		ID:                r.ID,
-		Username:          r.Username,
-		Email:             r.Email,
-		EmailVerified:     r.EmailVerified,
-		PasswordHash:      r.PasswordHash,
-		Active:            r.Active,
-		FirstName:         r.FirstName,
-		LastName:          r.LastName,
+		ID:            r.ID,
+		Username:      r.Username,
+		Email:         r.Email,
+		EmailVerified: r.EmailVerified,
+		PasswordHash:  r.PasswordHash,
+		Active:        r.Active,
+		FirstName:     r.FirstName,
+		LastName:      r.LastName,
+		Profile: account.Profile{
+			Bio:        r.Bio,
+			Country:    r.Country,
+			Profession: r.Profession,
+			Thoughts:   r.Thoughts,
+			AvatarURL:  r.AvatarURL,
+		},
+		OrganizationID:    r.OrganizationID,
+		Role:              account.Role(r.Role),
+		Superuser:         r.Superuser,
 		DateJoined:        domainTime(r.DateJoined),
 		LastLogin:         domainTime(r.LastLogin),
 		PasswordChangedAt: domainTime(r.PasswordChangedAt),
@@ -195,6 +240,35 @@ func eventToRow(e account.Event) eventRow {
 		UserAgent: e.UserAgent,
 		Detail:    e.Detail,
 	}
+}
+
+func (r eventRow) domain() account.Event {
+	return account.Event{
+		ID:        r.ID,
+		UserID:    r.UserID,
+		Type:      account.EventType(r.Type),
+		At:        domainTime(r.At),
+		IP:        r.IP,
+		UserAgent: r.UserAgent,
+		Detail:    r.Detail,
+	}
+}
+
+type organizationRow struct {
+	bun.BaseModel `bun:"table:organizations,alias:o"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	Name      string    `bun:"name"`
+	Slug      string    `bun:"slug"`
+	CreatedAt time.Time `bun:"created_at"`
+}
+
+func organizationToRow(o account.Organization) organizationRow {
+	return organizationRow{ID: o.ID, Name: o.Name, Slug: o.Slug, CreatedAt: dbTime(o.CreatedAt)}
+}
+
+func (r organizationRow) domain() account.Organization {
+	return account.Organization{ID: r.ID, Name: r.Name, Slug: r.Slug, CreatedAt: domainTime(r.CreatedAt)}
 }
 
 type signingKeyRow struct {

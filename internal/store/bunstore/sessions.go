@@ -85,3 +85,70 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID int64, now time.T
 		Exec(ctx))
 	return int(n), err
 }
+
+// RevokeOtherSessions ends every session of the user that is live at now except the
+// one with ID keep (every one when keep is empty), in one UPDATE, and returns how many
+// ended. A keep that names no session of the user, or a dead one, keeps nothing.
+func (s *Store) RevokeOtherSessions(ctx context.Context, userID int64, keep string, now time.Time) (int, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	now = dbTime(now)
+	q := s.db.NewUpdate().Model((*sessionRow)(nil)).
+		Set("revoked_at = ?", now).
+		Where("user_id = ?", userID).
+		Where("revoked_at IS NULL").
+		Where("expires_at > ?", now)
+	if keep != "" {
+		q = q.Where("id <> ?", keep)
+	}
+	n, err := rowsAffected(q.Exec(ctx))
+	return int(n), err
+}
+
+// RevokeUserSession ends the session with this ID if it belongs to the user and is live
+// at now, in one conditional UPDATE. Otherwise (unknown, another user's, already
+// revoked or expired) it is account.ErrNotFound and nothing changes: a user cannot end,
+// or learn of, a session that is not theirs.
+func (s *Store) RevokeUserSession(ctx context.Context, userID int64, sessionID string, now time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	now = dbTime(now)
+	n, err := rowsAffected(s.db.NewUpdate().Model((*sessionRow)(nil)).
+		Set("revoked_at = ?", now).
+		Where("id = ?", sessionID).
+		Where("user_id = ?", userID).
+		Where("revoked_at IS NULL").
+		Where("expires_at > ?", now).
+		Exec(ctx))
+	switch {
+	case err != nil:
+		return err
+	case n == 0:
+		return account.ErrNotFound
+	}
+	return nil
+}
+
+// ListSessions returns the user's sessions that are live at now (not revoked, expiring
+// after now), newest first: by created_at descending, then by ID descending among
+// sessions created at the same instant. A user with none, or no such user, gets an
+// empty list.
+func (s *Store) ListSessions(ctx context.Context, userID int64, now time.Time) ([]account.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var rows []sessionRow
+	err := s.db.NewSelect().Model(&rows).
+		Where("s.user_id = ?", userID).
+		Where("s.revoked_at IS NULL").
+		Where("s.expires_at > ?", dbTime(now)).
+		OrderExpr("s.created_at DESC, s.id DESC").
+		Scan(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	sessions := make([]account.Session, len(rows))
+	for i, r := range rows {
+		sessions[i] = r.domain()
+	}
+	return sessions, nil
+}

@@ -64,3 +64,34 @@ func TestTranslateErrors(t *testing.T) {
 		t.Errorf("translate(nil) = %v", err)
 	}
 }
+
+func TestUniqueIndexNames(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want error // nil: neither
+	}{
+		{usernameIndex, account.ErrUsernameTaken},
+		{emailIndex, account.ErrEmailTaken},
+		// modernc's messages for a plain column index, and for an expression index.
+		{"constraint failed: UNIQUE constraint failed: users.email_key (2067)", account.ErrEmailTaken},
+		{"constraint failed: UNIQUE constraint failed: users.username_key (2067)", account.ErrUsernameTaken},
+		{"UNIQUE constraint failed: index 'users_email_key_key'", account.ErrEmailTaken},
+		// Names that merely start or end like them are someone else's.
+		{"UNIQUE constraint failed: users.email_key_old (2067)", nil},
+		{"UNIQUE constraint failed: old_users.email_key (2067)", nil},
+		{"users_email_key_key2", nil},
+		{"UNIQUE constraint failed: email_tokens.hash (1555)", nil},
+		{"organizations_slug_key", nil},
+	} {
+		var got error
+		switch {
+		case names(tc.text, emailIndex, emailColumn):
+			got = account.ErrEmailTaken
+		case names(tc.text, usernameIndex, usernameColumn):
+			got = account.ErrUsernameTaken
+		}
+		if got != tc.want {
+			t.Errorf("%q names %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

@@ -15,6 +15,11 @@ CREATE TABLE users (
     id                  {{ $id }},
     username            text NOT NULL,
     email               text NOT NULL,
+    -- The case-insensitive keys: strings.ToLower of username and email, computed by
+    -- bunstore on every write so that both dialects fold case the same way (SQLite's
+    -- lower() folds only ASCII, PostgreSQL's follows the database's locale).
+    username_key        text NOT NULL,
+    email_key           text NOT NULL,
     email_verified      boolean NOT NULL DEFAULT false,
     password_hash       text NOT NULL DEFAULT '',
     active              boolean NOT NULL DEFAULT false,
@@ -26,11 +31,13 @@ CREATE TABLE users (
     updated_at          {{ $ts }} NOT NULL
 );
 --bun:split
--- Usernames and emails are unique without regard to case. bunstore's translate maps a
--- violation of these two indexes, by name, to ErrUsernameTaken and ErrEmailTaken.
-CREATE UNIQUE INDEX users_username_lower_key ON users (lower(username));
+-- Usernames and emails are unique without regard to case, through their keys; lookups
+-- compare keys with = and are served by these indexes. bunstore's translate maps a
+-- violation of them to ErrUsernameTaken and ErrEmailTaken: by index name on
+-- PostgreSQL, by the column SQLite names in its message ("users.email_key").
+CREATE UNIQUE INDEX users_username_key_key ON users (username_key);
 --bun:split
-CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email));
+CREATE UNIQUE INDEX users_email_key_key ON users (email_key);
 --bun:split
 CREATE TABLE sessions (
     id           text PRIMARY KEY,

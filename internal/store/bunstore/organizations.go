@@ -1,0 +1,59 @@
+package bunstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// ListOrganizations returns every organization ordered by name, then ID. Names compare
+// byte by byte (code point order) on both dialects: PostgreSQL is told COLLATE "C" so
+// that the database's locale does not reorder them, matching SQLite's BINARY.
+func (s *Store) ListOrganizations(ctx context.Context) ([]account.Organization, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	order := "o.name, o.id"
+	if s.dialect == Postgres {
+		order = `o.name COLLATE "C", o.id`
+	}
+	var rows []organizationRow
+	if err := s.db.NewSelect().Model(&rows).OrderExpr(order).Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	orgs := make([]account.Organization, len(rows))
+	for i, r := range rows {
+		orgs[i] = r.domain()
+	}
+	return orgs, nil
+}
+
+// OrganizationByID returns the organization with this ID, or account.ErrNotFound.
+func (s *Store) OrganizationByID(ctx context.Context, id int64) (account.Organization, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var row organizationRow
+	if err := s.db.NewSelect().Model(&row).Where("o.id = ?", id).Scan(ctx); err != nil {
+		return account.Organization{}, translate(err)
+	}
+	return row.domain(), nil
+}
+
+// CreateOrganization inserts o, ignoring o.ID, and returns it with its new ID; a zero
+// CreatedAt is taken as now. It is not part of account.Store (organizations come from
+// seeds): it serves seeding tools and the storetest suite. A name equal to another's
+// ignoring ASCII case, or a slug already taken, is an error (no domain error exists for
+// it).
+func (s *Store) CreateOrganization(ctx context.Context, o account.Organization) (account.Organization, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = time.Now()
+	}
+	row := organizationToRow(o)
+	row.ID = 0 // the database assigns IDs
+	if _, err := s.db.NewInsert().Model(&row).Exec(ctx); err != nil {
+		return account.Organization{}, translate(err)
+	}
+	return row.domain(), nil
+}
