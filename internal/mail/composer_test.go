@@ -15,6 +15,7 @@ func testLinks() map[string]map[account.MessageKind]string {
 		"": {
 			account.MessageActivation:    "https://app.example.com/activate?token={token}",
 			account.MessagePasswordReset: "https://app.example.com/reset?token={token}",
+			account.MessageEmailChange:   "https://app.example.com/email/confirm?token={token}",
 		},
 	}
 }
@@ -54,9 +55,12 @@ func TestComposer(t *testing.T) {
 	t.Run("every_kind_renders", func(t *testing.T) {
 		c, rec := newTestComposer(t, ComposerConfig{ProductName: "Acme"})
 		wantSubject := map[account.MessageKind]string{
-			account.MessageActivation:    "Activate your Acme account",
-			account.MessageAccountExists: "Your Acme account already exists",
-			account.MessagePasswordReset: "Reset your Acme password",
+			account.MessageActivation:      "Activate your Acme account",
+			account.MessageAccountExists:   "Your Acme account already exists",
+			account.MessagePasswordReset:   "Reset your Acme password",
+			account.MessageEmailChange:     "Confirm your new email address for Acme",
+			account.MessageEmailChanged:    "Your Acme email address was changed",
+			account.MessagePasswordChanged: "Your Acme password was changed",
 		}
 		for kind := range kinds {
 			e := sendOne(t, c, rec, account.Message{Kind: kind, To: "alice@example.com", User: testUser, Token: "tok"})
@@ -225,7 +229,8 @@ func TestNewComposer(t *testing.T) {
 		{"space_in_link", rec, ComposerConfig{Links: with("", account.MessageActivation, "https://app.example.com/a b?t={token}")}, "spaces"},
 		{"unknown_kind", rec, ComposerConfig{Links: with("", "welcome", "https://app.example.com/")}, "welcome"},
 		{"missing_canonical_link", rec, ComposerConfig{Links: map[string]map[account.MessageKind]string{
-			"djoser": {account.MessageActivation: "https://x.example.com/{token}", account.MessagePasswordReset: "https://x.example.com/{token}"},
+			"djoser": {account.MessageActivation: "https://x.example.com/{token}", account.MessagePasswordReset: "https://x.example.com/{token}",
+				account.MessageEmailChange: "https://x.example.com/{token}"},
 		}}, "required"},
 		{"bad_from", rec, ComposerConfig{From: "not an address"}, "From"},
 		{"multiline_product", rec, ComposerConfig{ProductName: "Acme\r\nBcc: x@example.com"}, "ProductName"},

@@ -30,6 +30,11 @@ var kinds = map[account.MessageKind]struct{ link linkUse }{
 	account.MessageActivation:    {link: linkRequired},
 	account.MessageAccountExists: {link: linkOptional},
 	account.MessagePasswordReset: {link: linkRequired},
+	account.MessageEmailChange:   {link: linkRequired},
+	account.MessageEmailChanged:  {link: linkNone},
+	// A reset or sign-in page, when configured, helps the owner act on a change they
+	// did not make.
+	account.MessagePasswordChanged: {link: linkOptional},
 }
 
 //go:embed templates
