@@ -41,6 +41,9 @@ func (s *Service) Activate(ctx context.Context, token string, meta RequestMeta) 
 // is not active yet, replacing earlier links. It answers the same in every other case,
 // so it reveals nothing about which emails have accounts.
 func (s *Service) ResendActivation(ctx context.Context, email, flow string, meta RequestMeta) error {
+	if err := s.emailLimits(ctx, meta, email); err != nil {
+		return err
+	}
 	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
 	switch {
 	case errors.Is(err, ErrNotFound):

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,6 +27,14 @@ type Tokens struct {
 // amount of hashing work, so neither the answer nor its timing tells whether an account
 // exists. An inactive account is reported (ErrInactive) only once the password is right.
 func (s *Service) Login(ctx context.Context, login, password string, meta RequestMeta) (Tokens, error) {
+	// Attempts are counted per login name, known or not, so the slow-down answers the
+	// same for accounts that exist and ones that don't. Counting before the password is
+	// checked (and forgetting on success) keeps a burst of parallel guesses from slipping
+	// through together.
+	attempts := bucket{"login:name:" + strings.ToLower(login), s.opt.Limits.LoginFailures}
+	if err := s.limit(ctx, bucket{"login:ip:" + meta.IP, s.opt.Limits.LoginIP}, attempts); err != nil {
+		return Tokens{}, err
+	}
 	u, err := s.store.UserByLogin(ctx, login)
 	if errors.Is(err, ErrNotFound) {
 		s.hasher.VerifyDummy(ctx, password)
@@ -67,6 +76,9 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		}
 		return record(ctx, tx, u.ID, EventLoginSucceeded, now, meta, "")
 	})
+	if err == nil && attempts.rule.Limit > 0 {
+		_ = s.opt.Limiter.Reset(ctx, attempts.key)
+	}
 	return t, err
 }
 

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/accountd/accountd/internal/password/common"
 )
 
 const (
@@ -26,6 +28,9 @@ func (s *Service) checkPassword(field, password, username, email string) []Field
 	lower := strings.ToLower(password)
 	if (username != "" && lower == strings.ToLower(username)) || (email != "" && lower == strings.ToLower(email)) {
 		return []FieldProblem{{Field: field, Code: "too_similar", Message: "must not be the username or the email"}}
+	}
+	if common.Contains(password) {
+		return []FieldProblem{{Field: field, Code: "too_common", Message: "is one of the most common passwords; choose another"}}
 	}
 	return nil
 }

@@ -21,6 +21,8 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	// UpdateUser writes every field of u (found by ID) and returns the stored row.
 	UpdateUser(ctx context.Context, u User) (User, error)
+	// DeleteUser removes the user with its sessions, tokens and events.
+	DeleteUser(ctx context.Context, id int64) error
 
 	CreateEmailToken(ctx context.Context, t EmailToken) error
 	// ConsumeEmailToken marks the unused, unexpired token with this hash and purpose as
@@ -40,6 +42,14 @@ type Store interface {
 	RevokeSession(ctx context.Context, sessionID string, now time.Time) error
 	// RevokeUserSessions ends every live session of the user and returns how many ended.
 	RevokeUserSessions(ctx context.Context, userID int64, now time.Time) (int, error)
+	// RevokeOtherSessions ends every live session of the user except keep (every one
+	// when keep is empty) and returns how many ended.
+	RevokeOtherSessions(ctx context.Context, userID int64, keep string, now time.Time) (int, error)
+	// RevokeUserSession ends one live session of the user; ErrNotFound when the user
+	// has no live session with that ID.
+	RevokeUserSession(ctx context.Context, userID int64, sessionID string, now time.Time) error
+	// ListSessions returns the user's live sessions at now, newest first.
+	ListSessions(ctx context.Context, userID int64, now time.Time) ([]Session, error)
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	RefreshTokenByHash(ctx context.Context, hash string) (RefreshToken, error)
@@ -48,6 +58,15 @@ type Store interface {
 	MarkRefreshTokenUsed(ctx context.Context, hash string, now time.Time) (bool, error)
 
 	AddEvent(ctx context.Context, e Event) error
+	// ListEvents returns up to limit of the user's events with IDs below beforeID (all
+	// when beforeID is 0), newest first: a cursor that stays stable as events are added.
+	ListEvents(ctx context.Context, userID int64, beforeID int64, limit int) ([]Event, error)
+	// Counts returns the user's live sessions at now, events, and failed logins since.
+	Counts(ctx context.Context, userID int64, now, since time.Time) (AccountCounts, error)
+
+	// ListOrganizations returns every organization, by name.
+	ListOrganizations(ctx context.Context) ([]Organization, error)
+	OrganizationByID(ctx context.Context, id int64) (Organization, error)
 
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey stores k; if a key with its ID exists, it is left as it was.
@@ -95,6 +114,12 @@ const (
 	// MessageAccountExists goes to the owner of an email someone tried to register again.
 	MessageAccountExists MessageKind = "account_exists"
 	MessagePasswordReset MessageKind = "password_reset"
+	// MessageEmailChange goes to a new address, with the link that confirms it.
+	MessageEmailChange MessageKind = "email_change"
+	// MessageEmailChanged tells the old address that the account moved away from it.
+	MessageEmailChanged MessageKind = "email_changed"
+	// MessagePasswordChanged tells the owner that the password changed.
+	MessagePasswordChanged MessageKind = "password_changed"
 )
 
 // Message is an email to send. The mailer renders it from templates; Token, when set, is

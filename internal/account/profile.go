@@ -1,16 +1,30 @@
 package account
 
-import "context"
+import (
+	"context"
+	"errors"
+	"net/url"
+)
 
 // ProfileChanges lists the profile fields to change; nil fields stay as they are.
 type ProfileChanges struct {
-	Username  *string
-	FirstName *string
-	LastName  *string
+	Username   *string
+	FirstName  *string
+	LastName   *string
+	Bio        *string
+	Country    *string
+	Profession *string
+	Thoughts   *string
+	AvatarURL  *string
+	// OrganizationID joins an organization, or with 0 leaves it.
+	OrganizationID *int64
 }
 
 // UpdateProfile changes the given fields of the user's profile.
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, c ProfileChanges, meta RequestMeta) (User, error) {
+	if c.AvatarURL != nil && *c.AvatarURL != "" && !httpURL(*c.AvatarURL) {
+		return User{}, Invalid("avatar_url", "format", "must be an http or https URL")
+	}
 	now := s.now()
 	var u User
 	err := s.store.InTx(ctx, func(tx Store) error {
@@ -21,13 +35,29 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, c ProfileChan
 		set(&u.Username, c.Username)
 		set(&u.FirstName, c.FirstName)
 		set(&u.LastName, c.LastName)
+		set(&u.Profile.Bio, c.Bio)
+		set(&u.Profile.Country, c.Country)
+		set(&u.Profile.Profession, c.Profession)
+		set(&u.Profile.Thoughts, c.Thoughts)
+		set(&u.Profile.AvatarURL, c.AvatarURL)
+		set(&u.OrganizationID, c.OrganizationID)
 		u.UpdatedAt = now
 		if u, err = tx.UpdateUser(ctx, u); err != nil {
+			if errors.Is(err, ErrNotFound) && c.OrganizationID != nil {
+				return Invalid("organization_id", "not_found", "is not an existing organization")
+			}
 			return err
 		}
 		return record(ctx, tx, u.ID, EventProfileUpdated, now, meta, "")
 	})
 	return u, err
+}
+
+// httpURL reports whether raw is an absolute http or https URL with a host: avatars are
+// shown by browsers, so javascript: and data: URLs must not get in.
+func httpURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func set[T any](dst *T, v *T) {

@@ -15,6 +15,8 @@ type RegisterInput struct {
 	PasswordConfirm string
 	FirstName       string
 	LastName        string
+	// OrganizationID is the organization to join, 0 for none.
+	OrganizationID int64
 	// Flow names the API the request came through, for the link format of the email.
 	Flow string
 }
@@ -27,6 +29,12 @@ type RegisterInput struct {
 // usernames are public.
 func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMeta) (User, error) {
 	in.Email = strings.TrimSpace(in.Email)
+	if err := s.limit(ctx, bucket{"register:ip:" + meta.IP, s.opt.Limits.RegisterIP}); err != nil {
+		return User{}, err
+	}
+	if err := s.emailLimits(ctx, meta, in.Email); err != nil {
+		return User{}, err
+	}
 	if problems := s.checkPassword("password", in.Password, in.Username, in.Email); problems != nil {
 		return User{}, &ValidationError{Problems: problems}
 	}
@@ -42,7 +50,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	now := s.now()
 	pending := User{
 		Username: in.Username, Email: in.Email, PasswordHash: hash,
-		FirstName: in.FirstName, LastName: in.LastName,
+		FirstName: in.FirstName, LastName: in.LastName, OrganizationID: in.OrganizationID, Role: RoleUser,
 		DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
 	}
 	var (
@@ -52,6 +60,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	err = s.store.InTx(ctx, func(tx Store) error {
 		var err error
 		if created, err = tx.CreateUser(ctx, pending); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return Invalid("organization_id", "not_found", "is not an existing organization")
+			}
 			return err
 		}
 		if token, err = s.issueEmailToken(ctx, tx, created, PurposeActivation, created.Email, s.opt.ActivationTTL); err != nil {

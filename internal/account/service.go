@@ -16,6 +16,18 @@ type Options struct {
 
 	// ActivationTTL is how long an activation link works (default 48h).
 	ActivationTTL time.Duration
+	// ResetTTL is how long a password reset link works (default 1h).
+	ResetTTL time.Duration
+	// EmailChangeTTL is how long an email change link works (default 24h).
+	EmailChangeTTL time.Duration
+	// RefreshGrace is how long after a refresh token was spent it may be presented again
+	// without counting as theft, for clients that refresh from two tabs at once (default
+	// 10s; negative disables the grace).
+	RefreshGrace time.Duration
+	// Limiter counts requests for rate limits (default: no limits).
+	Limiter Limiter
+	// Limits are the rate limits Limiter enforces.
+	Limits Limits
 	// SessionTTL is how long a session lives without a refresh (default 30 days); each
 	// refresh extends it.
 	SessionTTL time.Duration
@@ -35,6 +47,18 @@ func (o *Options) setDefaults() {
 	}
 	if o.ActivationTTL <= 0 {
 		o.ActivationTTL = 48 * time.Hour
+	}
+	if o.ResetTTL <= 0 {
+		o.ResetTTL = time.Hour
+	}
+	if o.EmailChangeTTL <= 0 {
+		o.EmailChangeTTL = 24 * time.Hour
+	}
+	if o.RefreshGrace == 0 {
+		o.RefreshGrace = 10 * time.Second
+	}
+	if o.Limiter == nil {
+		o.Limiter = noLimiter{}
 	}
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 30 * 24 * time.Hour

@@ -58,6 +58,7 @@ func newFixture(t *testing.T) *fixture {
 		Links: map[string]map[account.MessageKind]string{"": {
 			account.MessageActivation:    "https://app.test/activate?token={token}",
 			account.MessagePasswordReset: "https://app.test/reset?token={token}",
+			account.MessageEmailChange:   "https://app.test/email?token={token}",
 		}},
 	})
 	if err != nil {
@@ -66,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	f.hasher = &countingHasher{Hasher: password.New(password.DefaultParams, 0)}
 	f.svc = account.New(store, f.hasher, issuer, composer, account.Options{
 		Now: func() time.Time { return f.now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		HideExistingEmails: true,
+		HideExistingEmails: true, RefreshGrace: -1,
 	})
 	return f
 }

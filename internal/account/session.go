@@ -41,6 +41,9 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 // token works once: presenting a spent one means it was copied, so the whole session
 // ends and the event is recorded.
 func (s *Service) Refresh(ctx context.Context, refreshToken string, meta RequestMeta) (Tokens, error) {
+	if err := s.limit(ctx, bucket{"refresh:ip:" + meta.IP, s.opt.Limits.RefreshIP}); err != nil {
+		return Tokens{}, err
+	}
 	now := s.now()
 	rt, err := s.store.RefreshTokenByHash(ctx, HashSecret(refreshToken))
 	if errors.Is(err, ErrNotFound) {
@@ -49,7 +52,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Request
 	if err != nil {
 		return Tokens{}, err
 	}
-	if !rt.UsedAt.IsZero() {
+	if !rt.UsedAt.IsZero() && !s.inGrace(rt.UsedAt, now) {
 		return Tokens{}, s.refreshReused(ctx, rt, now, meta)
 	}
 	if !now.Before(rt.ExpiresAt) {
@@ -71,8 +74,8 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Request
 		if err != nil {
 			return err
 		}
-		if !won {
-			// A concurrent request spent it a moment ago.
+		if !won && s.opt.RefreshGrace <= 0 {
+			// A concurrent request spent it a moment ago, and there is no grace.
 			return ErrRefreshInvalid
 		}
 		sess.LastUsedAt, sess.ExpiresAt = now, now.Add(s.opt.SessionTTL)
@@ -83,6 +86,13 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Request
 		return err
 	})
 	return t, err
+}
+
+// inGrace reports whether a refresh token spent at usedAt may still be exchanged at now:
+// two tabs refreshing at once both present the same token, and the slower one should get
+// a pair too rather than end the session. Outside the window a replay is theft.
+func (s *Service) inGrace(usedAt, now time.Time) bool {
+	return s.opt.RefreshGrace > 0 && !now.After(usedAt.Add(s.opt.RefreshGrace))
 }
 
 // refreshReused ends the session of a refresh token presented after it was spent.

@@ -14,12 +14,45 @@ type User struct {
 	Active       bool
 	FirstName    string
 	LastName     string
-	DateJoined   time.Time
+	Profile      Profile
+	// OrganizationID is the organization the user belongs to, 0 for none.
+	OrganizationID int64
+	// Role is RoleUser or RoleStaff; Superuser may additionally grant and remove staff.
+	Role       Role
+	Superuser  bool
+	DateJoined time.Time
 	// LastLogin is the zero time until the first successful login.
 	LastLogin time.Time
 	// PasswordChangedAt voids emailed tokens issued before it.
 	PasswordChangedAt time.Time
 	UpdatedAt         time.Time
+}
+
+// Role says what a user may do beyond managing their own account.
+type Role string
+
+// Roles.
+const (
+	RoleUser  Role = "user"
+	RoleStaff Role = "staff"
+)
+
+// Profile is the free-form part of an account the user edits.
+type Profile struct {
+	Bio        string
+	Country    string
+	Profession string
+	Thoughts   string
+	// AvatarURL is an http or https URL, or empty.
+	AvatarURL string
+}
+
+// Organization is a group users may belong to (the seeds' "university").
+type Organization struct {
+	ID        int64
+	Name      string
+	Slug      string
+	CreatedAt time.Time
 }
 
 // FullName joins the first and last names the way the seeds display them.
@@ -98,7 +131,21 @@ const (
 	EventLogout               EventType = "logout"
 	EventRefreshReuseDetected EventType = "refresh_token_reuse_detected"
 	EventProfileUpdated       EventType = "profile_updated"
+	EventPasswordChanged      EventType = "password_changed"
+	EventPasswordResetAsked   EventType = "password_reset_requested"
+	EventPasswordReset        EventType = "password_reset"
+	EventEmailChangeAsked     EventType = "email_change_requested"
+	EventEmailChanged         EventType = "email_change_confirmed"
+	EventSessionRevoked       EventType = "session_revoked"
 )
+
+// AccountCounts summarise an account for its dashboard.
+type AccountCounts struct {
+	LiveSessions int
+	Events       int
+	// FailedLogins counts failed logins since the time asked for.
+	FailedLogins int
+}
 
 // Event is one entry of an account's history. It never holds a password or a token.
 type Event struct {

@@ -1,0 +1,92 @@
+package account
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Rule allows Limit events per Window; a zero Limit disables it.
+type Rule struct {
+	Limit  int
+	Window time.Duration
+}
+
+// Limits are the rate limits of the operations that cost the most or could be abused.
+// Keys never depend on whether an account exists, so a limit's answer reveals nothing.
+type Limits struct {
+	// LoginIP bounds login attempts per client IP.
+	LoginIP Rule
+	// LoginFailures bounds login attempts per login name that have not ended in a
+	// success (one resets the count): past it, that login is slowed down (refused until
+	// the window frees a slot), not locked for good.
+	LoginFailures Rule
+	// RegisterIP bounds registrations per client IP.
+	RegisterIP Rule
+	// RefreshIP bounds token refreshes per client IP.
+	RefreshIP Rule
+	// EmailIP and EmailAddress bound the operations that send email, per client IP and
+	// per recipient address.
+	EmailIP      Rule
+	EmailAddress Rule
+}
+
+// Limiter counts events per key. ratelimit provides one in memory and one on
+// PostgreSQL, shared by several instances.
+type Limiter interface {
+	// Allow counts an event and reports whether it is within the rule; when it is not,
+	// retryAfter says when it would be.
+	Allow(ctx context.Context, key string, rule Rule, now time.Time) (ok bool, retryAfter time.Duration, err error)
+	// Reset forgets the key's events.
+	Reset(ctx context.Context, key string) error
+}
+
+// RateLimitError is returned when a rate limit refuses a request.
+type RateLimitError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string { return "rate limited; retry after " + e.RetryAfter.String() }
+
+type noLimiter struct{}
+
+func (noLimiter) Allow(context.Context, string, Rule, time.Time) (bool, time.Duration, error) {
+	return true, 0, nil
+}
+func (noLimiter) Reset(context.Context, string) error { return nil }
+
+// bucket is one rate-limit counter: a key under a rule.
+type bucket struct {
+	key  string
+	rule Rule
+}
+
+// limit counts one event in each bucket and refuses with the longest wait if any
+// refuses. Disabled rules are skipped.
+func (s *Service) limit(ctx context.Context, buckets ...bucket) error {
+	now := s.now()
+	var wait time.Duration
+	for _, b := range buckets {
+		if b.rule.Limit <= 0 {
+			continue
+		}
+		ok, retry, err := s.opt.Limiter.Allow(ctx, b.key, b.rule, now)
+		if err != nil {
+			return err
+		}
+		if !ok && retry > wait {
+			wait = retry
+		}
+	}
+	if wait > 0 {
+		return &RateLimitError{RetryAfter: wait}
+	}
+	return nil
+}
+
+// emailLimits are the limits of an operation that sends email to address.
+func (s *Service) emailLimits(ctx context.Context, meta RequestMeta, address string) error {
+	return s.limit(ctx,
+		bucket{"mail:ip:" + meta.IP, s.opt.Limits.EmailIP},
+		bucket{"mail:to:" + strings.ToLower(strings.TrimSpace(address)), s.opt.Limits.EmailAddress})
+}
