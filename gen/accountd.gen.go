@@ -39,6 +39,75 @@ func (e AcceptedStatus) Valid() bool {
 	}
 }
 
+// Defines values for AccountRole.
+const (
+	Staff AccountRole = "staff"
+	User  AccountRole = "user"
+)
+
+// Valid indicates whether the value is a known member of the AccountRole enum.
+func (e AccountRole) Valid() bool {
+	switch e {
+	case Staff:
+		return true
+	case User:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventType.
+const (
+	Activated                 EventType = "activated"
+	EmailChangeConfirmed      EventType = "email_change_confirmed"
+	EmailChangeRequested      EventType = "email_change_requested"
+	LoginFailed               EventType = "login_failed"
+	LoginSucceeded            EventType = "login_succeeded"
+	Logout                    EventType = "logout"
+	PasswordChanged           EventType = "password_changed"
+	PasswordReset             EventType = "password_reset"
+	PasswordResetRequested    EventType = "password_reset_requested"
+	ProfileUpdated            EventType = "profile_updated"
+	RefreshTokenReuseDetected EventType = "refresh_token_reuse_detected"
+	Registered                EventType = "registered"
+	SessionRevoked            EventType = "session_revoked"
+)
+
+// Valid indicates whether the value is a known member of the EventType enum.
+func (e EventType) Valid() bool {
+	switch e {
+	case Activated:
+		return true
+	case EmailChangeConfirmed:
+		return true
+	case EmailChangeRequested:
+		return true
+	case LoginFailed:
+		return true
+	case LoginSucceeded:
+		return true
+	case Logout:
+		return true
+	case PasswordChanged:
+		return true
+	case PasswordReset:
+		return true
+	case PasswordResetRequested:
+		return true
+	case ProfileUpdated:
+		return true
+	case RefreshTokenReuseDetected:
+		return true
+	case Registered:
+		return true
+	case SessionRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -191,7 +260,16 @@ type AcceptedStatus string
 
 // Account defines model for Account.
 type Account struct {
-	Active     bool      `json:"active"`
+	Active bool `json:"active"`
+
+	// AvatarUrl An http(s) URL, or empty.
+	AvatarUrl string `json:"avatar_url"`
+
+	// Bio Example: Enchantress of numbers.
+	Bio Bio `json:"bio"`
+
+	// Country Example: United Kingdom
+	Country    Country   `json:"country"`
 	DateJoined time.Time `json:"date_joined"`
 
 	// Email Unique without regard to case.
@@ -207,7 +285,15 @@ type Account struct {
 	LastLogin *time.Time `json:"last_login"`
 
 	// LastName Example: Ada
-	LastName Name `json:"last_name"`
+	LastName     Name          `json:"last_name"`
+	Organization *Organization `json:"organization"`
+
+	// Profession Example: Mathematician
+	Profession Profession  `json:"profession"`
+	Role       AccountRole `json:"role"`
+
+	// Thoughts Example:
+	Thoughts Thoughts `json:"thoughts"`
 
 	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
 	//
@@ -215,10 +301,49 @@ type Account struct {
 	Username Username `json:"username"`
 }
 
+// AccountRole defines model for Account.Role.
+type AccountRole string
+
+// Bio Example: Enchantress of numbers.
+type Bio = string
+
+// Country Example: United Kingdom
+type Country = string
+
+// Dashboard defines model for Dashboard.
+type Dashboard struct {
+	Account Account `json:"account"`
+	Counts  struct {
+		ActiveSessions int32 `json:"active_sessions"`
+		Events         int32 `json:"events"`
+
+		// FailedLogins30d Failed logins in the last 30 days.
+		FailedLogins30d int32 `json:"failed_logins_30d"`
+	} `json:"counts"`
+	RecentEvents []Event `json:"recent_events"`
+}
+
+// DeleteAccountRequest defines model for DeleteAccountRequest.
+type DeleteAccountRequest struct {
+	// Password Example: correct-horse-battery
+	Password Password `json:"password"`
+}
+
 // Email Unique without regard to case.
 //
 // Example: ada@example.com
 type Email = openapi_types.Email
+
+// EmailChangeRequest defines model for EmailChangeRequest.
+type EmailChangeRequest struct {
+	// NewEmail Unique without regard to case.
+	//
+	// Example: ada@example.com
+	NewEmail Email `json:"new_email"`
+
+	// Password Example: correct-horse-battery
+	Password Password `json:"password"`
+}
 
 // EmailRequest defines model for EmailRequest.
 type EmailRequest struct {
@@ -232,6 +357,27 @@ type EmailRequest struct {
 //
 // Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
 type EmailedToken = string
+
+// Event defines model for Event.
+type Event struct {
+	At        time.Time `json:"at"`
+	Detail    string    `json:"detail"`
+	Id        int64     `json:"id"`
+	Ip        string    `json:"ip"`
+	Type      EventType `json:"type"`
+	UserAgent string    `json:"user_agent"`
+}
+
+// EventType defines model for Event.Type.
+type EventType string
+
+// EventPage defines model for EventPage.
+type EventPage struct {
+	Items []Event `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
+}
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -315,8 +461,48 @@ type Name = string
 // Example: correct-horse-battery
 type NewPassword = string
 
+// Organization defines model for Organization.
+type Organization struct {
+	Id   int64  `json:"id"`
+	Name string `json:"name"`
+	Slug string `json:"slug"`
+}
+
+// OrganizationList defines model for OrganizationList.
+type OrganizationList struct {
+	Items []Organization `json:"items"`
+}
+
 // Password Example: correct-horse-battery
 type Password = string
+
+// PasswordChangeRequest defines model for PasswordChangeRequest.
+type PasswordChangeRequest struct {
+	// CurrentPassword Example: correct-horse-battery
+	CurrentPassword Password `json:"current_password"`
+
+	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
+	// refuses very common passwords and ones equal to the username or email.
+	//
+	//
+	// Example: correct-horse-battery
+	NewPassword NewPassword `json:"new_password"`
+}
+
+// PasswordResetRequest defines model for PasswordResetRequest.
+type PasswordResetRequest struct {
+	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
+	// refuses very common passwords and ones equal to the username or email.
+	//
+	//
+	// Example: correct-horse-battery
+	NewPassword NewPassword `json:"new_password"`
+
+	// Token The token from the emailed link.
+	//
+	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
+	Token EmailedToken `json:"token"`
+}
 
 // PendingAccount The account as registered, awaiting activation.
 type PendingAccount struct {
@@ -370,13 +556,34 @@ type Problem struct {
 // ProblemCode Stable, machine-readable error code.
 type ProblemCode string
 
-// ProfileUpdate defines model for ProfileUpdate.
+// Profession Example: Mathematician
+type Profession = string
+
+// ProfileUpdate Only the fields given change. The email changes through `POST /v1/me/email`.
 type ProfileUpdate struct {
+	// AvatarUrl An http or https URL; empty to remove.
+	AvatarUrl *string `json:"avatar_url,omitempty"`
+
+	// Bio Example: Enchantress of numbers.
+	Bio *Bio `json:"bio,omitempty"`
+
+	// Country Example: United Kingdom
+	Country *Country `json:"country,omitempty"`
+
 	// FirstName Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
 	// LastName Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
+
+	// OrganizationId An organization's id; 0 to leave the organization.
+	OrganizationId *int64 `json:"organization_id,omitempty"`
+
+	// Profession Example: Mathematician
+	Profession *Profession `json:"profession,omitempty"`
+
+	// Thoughts Example:
+	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
 	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
 	//
@@ -402,6 +609,9 @@ type RegisterRequest struct {
 
 	// LastName Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
+
+	// OrganizationId An organization from `GET /v1/organizations`.
+	OrganizationId *int64 `json:"organization_id,omitempty"`
 
 	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
 	// refuses very common passwords and ones equal to the username or email.
@@ -429,6 +639,29 @@ type Registration struct {
 
 // RegistrationStatus defines model for Registration.Status.
 type RegistrationStatus string
+
+// Session defines model for Session.
+type Session struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Current Whether this is the session of the token making the request.
+	Current   bool               `json:"current"`
+	ExpiresAt time.Time          `json:"expires_at"`
+	Id        openapi_types.UUID `json:"id"`
+	Ip        string             `json:"ip"`
+
+	// LastUsedAt The last login or refresh.
+	LastUsedAt time.Time `json:"last_used_at"`
+	UserAgent  string    `json:"user_agent"`
+}
+
+// SessionList defines model for SessionList.
+type SessionList struct {
+	Items []Session `json:"items"`
+}
+
+// Thoughts Example:
+type Thoughts = string
 
 // TokenPair defines model for TokenPair.
 type TokenPair struct {
@@ -471,6 +704,21 @@ type VerifyRequest struct {
 // VerifyRequestTokenTypeHint What kind of token `token` is (RFC 7662).
 type VerifyRequestTokenTypeHint string
 
+// Cursor defines model for Cursor.
+type Cursor = string
+
+// Limit defines model for Limit.
+type Limit = int32
+
+// ListMyEventsParams defines parameters for ListMyEvents.
+type ListMyEventsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; omit for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ActivateJSONRequestBody defines body for Activate for application/json ContentType.
 type ActivateJSONRequestBody = TokenRequest
 
@@ -483,6 +731,12 @@ type LoginJSONRequestBody = LoginRequest
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
 type LogoutJSONRequestBody = LogoutRequest
 
+// ForgotPasswordJSONRequestBody defines body for ForgotPassword for application/json ContentType.
+type ForgotPasswordJSONRequestBody = EmailRequest
+
+// ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
+type ResetPasswordJSONRequestBody = PasswordResetRequest
+
 // RefreshJSONRequestBody defines body for Refresh for application/json ContentType.
 type RefreshJSONRequestBody = RefreshRequest
 
@@ -492,8 +746,20 @@ type RegisterJSONRequestBody = RegisterRequest
 // VerifyTokenJSONRequestBody defines body for VerifyToken for application/json ContentType.
 type VerifyTokenJSONRequestBody = VerifyRequest
 
+// DeleteMeJSONRequestBody defines body for DeleteMe for application/json ContentType.
+type DeleteMeJSONRequestBody = DeleteAccountRequest
+
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
+
+// RequestEmailChangeJSONRequestBody defines body for RequestEmailChange for application/json ContentType.
+type RequestEmailChangeJSONRequestBody = EmailChangeRequest
+
+// ConfirmEmailChangeJSONRequestBody defines body for ConfirmEmailChange for application/json ContentType.
+type ConfirmEmailChangeJSONRequestBody = TokenRequest
+
+// ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
+type ChangePasswordJSONRequestBody = PasswordChangeRequest
 
 // Getter for additional properties for JWKSet_Keys_Item. Returns the specified
 // element and whether it was found
@@ -625,6 +891,12 @@ type ServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(w http.ResponseWriter, r *http.Request)
+	// ForgotPassword Email a password reset link
+	// (POST /v1/auth/password/forgot)
+	ForgotPassword(w http.ResponseWriter, r *http.Request)
+	// ResetPassword Set a new password with the emailed token
+	// (POST /v1/auth/password/reset)
+	ResetPassword(w http.ResponseWriter, r *http.Request)
 	// Refresh Exchange a refresh token for a new token pair
 	// (POST /v1/auth/refresh)
 	Refresh(w http.ResponseWriter, r *http.Request)
@@ -634,12 +906,39 @@ type ServerInterface interface {
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(w http.ResponseWriter, r *http.Request)
+	// DeleteMe Delete the signed-in account
+	// (DELETE /v1/me)
+	DeleteMe(w http.ResponseWriter, r *http.Request)
 	// GetMe The signed-in account
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
 	// UpdateMe Update the signed-in account's profile
 	// (PATCH /v1/me)
 	UpdateMe(w http.ResponseWriter, r *http.Request)
+	// GetMyDashboard Account, counts and recent events in one call
+	// (GET /v1/me/dashboard)
+	GetMyDashboard(w http.ResponseWriter, r *http.Request)
+	// RequestEmailChange Start changing the email address
+	// (POST /v1/me/email)
+	RequestEmailChange(w http.ResponseWriter, r *http.Request)
+	// ConfirmEmailChange Confirm a new email address
+	// (POST /v1/me/email/confirm)
+	ConfirmEmailChange(w http.ResponseWriter, r *http.Request)
+	// ListMyEvents The account's history
+	// (GET /v1/me/events)
+	ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams)
+	// ChangePassword Change the password
+	// (POST /v1/me/password)
+	ChangePassword(w http.ResponseWriter, r *http.Request)
+	// ListMySessions The account's live sessions
+	// (GET /v1/me/sessions)
+	ListMySessions(w http.ResponseWriter, r *http.Request)
+	// RevokeMySession End one session
+	// (DELETE /v1/me/sessions/{id})
+	RevokeMySession(w http.ResponseWriter, r *http.Request, id openapi_types.UUID)
+	// ListOrganizations Organizations a new user may join
+	// (GET /v1/organizations)
+	ListOrganizations(w http.ResponseWriter, r *http.Request)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -688,6 +987,18 @@ func (_ Unimplemented) Logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ForgotPassword Email a password reset link
+// (POST /v1/auth/password/forgot)
+func (_ Unimplemented) ForgotPassword(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ResetPassword Set a new password with the emailed token
+// (POST /v1/auth/password/reset)
+func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // Refresh Exchange a refresh token for a new token pair
 // (POST /v1/auth/refresh)
 func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request) {
@@ -706,6 +1017,12 @@ func (_ Unimplemented) VerifyToken(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// DeleteMe Delete the signed-in account
+// (DELETE /v1/me)
+func (_ Unimplemented) DeleteMe(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // GetMe The signed-in account
 // (GET /v1/me)
 func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
@@ -715,6 +1032,54 @@ func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
 // UpdateMe Update the signed-in account's profile
 // (PATCH /v1/me)
 func (_ Unimplemented) UpdateMe(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetMyDashboard Account, counts and recent events in one call
+// (GET /v1/me/dashboard)
+func (_ Unimplemented) GetMyDashboard(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RequestEmailChange Start changing the email address
+// (POST /v1/me/email)
+func (_ Unimplemented) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ConfirmEmailChange Confirm a new email address
+// (POST /v1/me/email/confirm)
+func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMyEvents The account's history
+// (GET /v1/me/events)
+func (_ Unimplemented) ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ChangePassword Change the password
+// (POST /v1/me/password)
+func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMySessions The account's live sessions
+// (GET /v1/me/sessions)
+func (_ Unimplemented) ListMySessions(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RevokeMySession End one session
+// (DELETE /v1/me/sessions/{id})
+func (_ Unimplemented) RevokeMySession(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrganizations Organizations a new user may join
+// (GET /v1/organizations)
+func (_ Unimplemented) ListOrganizations(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -825,6 +1190,34 @@ func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request
 	handler.ServeHTTP(w, r)
 }
 
+// ForgotPassword operation middleware
+func (siw *ServerInterfaceWrapper) ForgotPassword(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ForgotPassword(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ResetPassword operation middleware
+func (siw *ServerInterfaceWrapper) ResetPassword(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ResetPassword(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // Refresh operation middleware
 func (siw *ServerInterfaceWrapper) Refresh(w http.ResponseWriter, r *http.Request) {
 
@@ -867,6 +1260,20 @@ func (siw *ServerInterfaceWrapper) VerifyToken(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// DeleteMe operation middleware
+func (siw *ServerInterfaceWrapper) DeleteMe(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteMe(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request) {
 
@@ -886,6 +1293,162 @@ func (siw *ServerInterfaceWrapper) UpdateMe(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdateMe(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetMyDashboard operation middleware
+func (siw *ServerInterfaceWrapper) GetMyDashboard(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMyDashboard(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RequestEmailChange operation middleware
+func (siw *ServerInterfaceWrapper) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RequestEmailChange(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ConfirmEmailChange operation middleware
+func (siw *ServerInterfaceWrapper) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConfirmEmailChange(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMyEvents operation middleware
+func (siw *ServerInterfaceWrapper) ListMyEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyEventsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyEvents(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ChangePassword operation middleware
+func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ChangePassword(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMySessions operation middleware
+func (siw *ServerInterfaceWrapper) ListMySessions(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMySessions(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RevokeMySession operation middleware
+func (siw *ServerInterfaceWrapper) RevokeMySession(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RevokeMySession(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrganizations operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganizations(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrganizations(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1030,10 +1593,43 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Post(options.BaseURL+"/v1/auth/logout", wrapper.Logout)
 	})
 	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/password/forgot", wrapper.ForgotPassword)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/password/reset", wrapper.ResetPassword)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organizations", wrapper.ListOrganizations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me", wrapper.DeleteMe)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/me", wrapper.GetMe)
 	})
 	r.Group(func(r chi.Router) {
 		r.Patch(options.BaseURL+"/v1/me", wrapper.UpdateMe)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/password", wrapper.ChangePassword)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/email", wrapper.RequestEmailChange)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/email/confirm", wrapper.ConfirmEmailChange)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/sessions", wrapper.ListMySessions)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/sessions/{id}", wrapper.RevokeMySession)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/events", wrapper.ListMyEvents)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/dashboard", wrapper.GetMyDashboard)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
@@ -1664,6 +2260,238 @@ func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutRespo
 	return err
 }
 
+type ForgotPasswordRequestObject struct {
+	Body *ForgotPasswordJSONRequestBody
+}
+
+type ForgotPasswordResponseObject interface {
+	VisitForgotPasswordResponse(w http.ResponseWriter) error
+}
+
+type ForgotPassword202JSONResponse Accepted
+
+func (response ForgotPassword202JSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForgotPassword400ApplicationProblemPlusJSONResponse Problem
+
+func (response ForgotPassword400ApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForgotPassword413ApplicationProblemPlusJSONResponse Problem
+
+func (response ForgotPassword413ApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForgotPassword415ApplicationProblemPlusJSONResponse Problem
+
+func (response ForgotPassword415ApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForgotPassword429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ForgotPassword429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ForgotPassword429ResponseHeaders
+}
+
+func (response ForgotPassword429ApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForgotPassword503ApplicationProblemPlusJSONResponse Problem
+
+func (response ForgotPassword503ApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForgotPassworddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ForgotPassworddefaultApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPasswordRequestObject struct {
+	Body *ResetPasswordJSONRequestBody
+}
+
+type ResetPasswordResponseObject interface {
+	VisitResetPasswordResponse(w http.ResponseWriter) error
+}
+
+type ResetPassword204Response struct {
+}
+
+func (response ResetPassword204Response) VisitResetPasswordResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ResetPassword400ApplicationProblemPlusJSONResponse Problem
+
+func (response ResetPassword400ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword413ApplicationProblemPlusJSONResponse Problem
+
+func (response ResetPassword413ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword415ApplicationProblemPlusJSONResponse Problem
+
+func (response ResetPassword415ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResetPassword429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResetPassword429ResponseHeaders
+}
+
+func (response ResetPassword429ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword503ApplicationProblemPlusJSONResponse Problem
+
+func (response ResetPassword503ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassworddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ResetPassworddefaultApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RefreshRequestObject struct {
 	Body *RefreshJSONRequestBody
 }
@@ -2025,6 +2853,133 @@ func (response VerifyTokendefaultApplicationProblemPlusJSONResponse) VisitVerify
 	return err
 }
 
+type DeleteMeRequestObject struct {
+	Body *DeleteMeJSONRequestBody
+}
+
+type DeleteMeResponseObject interface {
+	VisitDeleteMeResponse(w http.ResponseWriter) error
+}
+
+type DeleteMe204Response struct {
+}
+
+func (response DeleteMe204Response) VisitDeleteMeResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMe400ApplicationProblemPlusJSONResponse Problem
+
+func (response DeleteMe400ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMe401ApplicationProblemPlusJSONResponse Problem
+
+func (response DeleteMe401ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMe413ApplicationProblemPlusJSONResponse Problem
+
+func (response DeleteMe413ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMe415ApplicationProblemPlusJSONResponse Problem
+
+func (response DeleteMe415ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMe429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type DeleteMe429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers DeleteMe429ResponseHeaders
+}
+
+func (response DeleteMe429ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMe503ApplicationProblemPlusJSONResponse Problem
+
+func (response DeleteMe503ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteMedefaultApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -2214,6 +3169,757 @@ func (response UpdateMedefaultApplicationProblemPlusJSONResponse) VisitUpdateMeR
 	return err
 }
 
+type GetMyDashboardRequestObject struct {
+}
+
+type GetMyDashboardResponseObject interface {
+	VisitGetMyDashboardResponse(w http.ResponseWriter) error
+}
+
+type GetMyDashboard200JSONResponse Dashboard
+
+func (response GetMyDashboard200JSONResponse) VisitGetMyDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyDashboard401ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyDashboard401ApplicationProblemPlusJSONResponse) VisitGetMyDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyDashboard503ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyDashboard503ApplicationProblemPlusJSONResponse) VisitGetMyDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyDashboarddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyDashboarddefaultApplicationProblemPlusJSONResponse) VisitGetMyDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChangeRequestObject struct {
+	Body *RequestEmailChangeJSONRequestBody
+}
+
+type RequestEmailChangeResponseObject interface {
+	VisitRequestEmailChangeResponse(w http.ResponseWriter) error
+}
+
+type RequestEmailChange202JSONResponse Accepted
+
+func (response RequestEmailChange202JSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChange400ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange400ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChange401ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange401ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChange409ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange409ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChange413ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange413ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChange415ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange415ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChange429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RequestEmailChange429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RequestEmailChange429ResponseHeaders
+}
+
+func (response RequestEmailChange429ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChange503ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange503ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RequestEmailChangedefaultApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChangeRequestObject struct {
+	Body *ConfirmEmailChangeJSONRequestBody
+}
+
+type ConfirmEmailChangeResponseObject interface {
+	VisitConfirmEmailChangeResponse(w http.ResponseWriter) error
+}
+
+type ConfirmEmailChange200JSONResponse Account
+
+func (response ConfirmEmailChange200JSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange400ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmEmailChange400ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange401ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmEmailChange401ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange409ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmEmailChange409ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange413ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmEmailChange413ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange415ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmEmailChange415ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange503ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmEmailChange503ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ConfirmEmailChangedefaultApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyEventsRequestObject struct {
+	Params ListMyEventsParams
+}
+
+type ListMyEventsResponseObject interface {
+	VisitListMyEventsResponse(w http.ResponseWriter) error
+}
+
+type ListMyEvents200JSONResponse EventPage
+
+func (response ListMyEvents200JSONResponse) VisitListMyEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyEvents400ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyEvents400ApplicationProblemPlusJSONResponse) VisitListMyEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyEvents401ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyEvents401ApplicationProblemPlusJSONResponse) VisitListMyEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyEvents503ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyEvents503ApplicationProblemPlusJSONResponse) VisitListMyEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyEventsdefaultApplicationProblemPlusJSONResponse) VisitListMyEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePasswordRequestObject struct {
+	Body *ChangePasswordJSONRequestBody
+}
+
+type ChangePasswordResponseObject interface {
+	VisitChangePasswordResponse(w http.ResponseWriter) error
+}
+
+type ChangePassword204Response struct {
+}
+
+func (response ChangePassword204Response) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ChangePassword400ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword400ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword401ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword401ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword413ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword413ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword415ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword415ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ChangePassword429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ChangePassword429ResponseHeaders
+}
+
+func (response ChangePassword429ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword503ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword503ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassworddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ChangePassworddefaultApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMySessionsRequestObject struct {
+}
+
+type ListMySessionsResponseObject interface {
+	VisitListMySessionsResponse(w http.ResponseWriter) error
+}
+
+type ListMySessions200JSONResponse SessionList
+
+func (response ListMySessions200JSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMySessions401ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMySessions401ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMySessions503ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMySessions503ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMySessionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMySessionsdefaultApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMySessionRequestObject struct {
+	Id openapi_types.UUID `json:"id"`
+}
+
+type RevokeMySessionResponseObject interface {
+	VisitRevokeMySessionResponse(w http.ResponseWriter) error
+}
+
+type RevokeMySession204Response struct {
+}
+
+func (response RevokeMySession204Response) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeMySession400ApplicationProblemPlusJSONResponse Problem
+
+func (response RevokeMySession400ApplicationProblemPlusJSONResponse) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMySession401ApplicationProblemPlusJSONResponse Problem
+
+func (response RevokeMySession401ApplicationProblemPlusJSONResponse) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMySession404ApplicationProblemPlusJSONResponse Problem
+
+func (response RevokeMySession404ApplicationProblemPlusJSONResponse) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMySession503ApplicationProblemPlusJSONResponse Problem
+
+func (response RevokeMySession503ApplicationProblemPlusJSONResponse) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeMySessiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RevokeMySessiondefaultApplicationProblemPlusJSONResponse) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationsRequestObject struct {
+}
+
+type ListOrganizationsResponseObject interface {
+	VisitListOrganizationsResponse(w http.ResponseWriter) error
+}
+
+type ListOrganizations200JSONResponse OrganizationList
+
+func (response ListOrganizations200JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations503ApplicationProblemPlusJSONResponse Problem
+
+func (response ListOrganizations503ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListOrganizationsdefaultApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetJWKS Public keys that sign access tokens (JWK Set)
@@ -2237,6 +3943,12 @@ type StrictServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// ForgotPassword Email a password reset link
+	// (POST /v1/auth/password/forgot)
+	ForgotPassword(ctx context.Context, request ForgotPasswordRequestObject) (ForgotPasswordResponseObject, error)
+	// ResetPassword Set a new password with the emailed token
+	// (POST /v1/auth/password/reset)
+	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
 	// Refresh Exchange a refresh token for a new token pair
 	// (POST /v1/auth/refresh)
 	Refresh(ctx context.Context, request RefreshRequestObject) (RefreshResponseObject, error)
@@ -2246,12 +3958,39 @@ type StrictServerInterface interface {
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(ctx context.Context, request VerifyTokenRequestObject) (VerifyTokenResponseObject, error)
+	// DeleteMe Delete the signed-in account
+	// (DELETE /v1/me)
+	DeleteMe(ctx context.Context, request DeleteMeRequestObject) (DeleteMeResponseObject, error)
 	// GetMe The signed-in account
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
 	// UpdateMe Update the signed-in account's profile
 	// (PATCH /v1/me)
 	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// GetMyDashboard Account, counts and recent events in one call
+	// (GET /v1/me/dashboard)
+	GetMyDashboard(ctx context.Context, request GetMyDashboardRequestObject) (GetMyDashboardResponseObject, error)
+	// RequestEmailChange Start changing the email address
+	// (POST /v1/me/email)
+	RequestEmailChange(ctx context.Context, request RequestEmailChangeRequestObject) (RequestEmailChangeResponseObject, error)
+	// ConfirmEmailChange Confirm a new email address
+	// (POST /v1/me/email/confirm)
+	ConfirmEmailChange(ctx context.Context, request ConfirmEmailChangeRequestObject) (ConfirmEmailChangeResponseObject, error)
+	// ListMyEvents The account's history
+	// (GET /v1/me/events)
+	ListMyEvents(ctx context.Context, request ListMyEventsRequestObject) (ListMyEventsResponseObject, error)
+	// ChangePassword Change the password
+	// (POST /v1/me/password)
+	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
+	// ListMySessions The account's live sessions
+	// (GET /v1/me/sessions)
+	ListMySessions(ctx context.Context, request ListMySessionsRequestObject) (ListMySessionsResponseObject, error)
+	// RevokeMySession End one session
+	// (DELETE /v1/me/sessions/{id})
+	RevokeMySession(ctx context.Context, request RevokeMySessionRequestObject) (RevokeMySessionResponseObject, error)
+	// ListOrganizations Organizations a new user may join
+	// (GET /v1/organizations)
+	ListOrganizations(ctx context.Context, request ListOrganizationsRequestObject) (ListOrganizationsResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -2492,6 +4231,68 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ForgotPassword operation middleware
+func (sh *strictHandler) ForgotPassword(w http.ResponseWriter, r *http.Request) {
+	var request ForgotPasswordRequestObject
+
+	var body ForgotPasswordJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ForgotPassword(ctx, request.(ForgotPasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ForgotPassword")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ForgotPasswordResponseObject); ok {
+		if err := validResponse.VisitForgotPasswordResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ResetPassword operation middleware
+func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request) {
+	var request ResetPasswordRequestObject
+
+	var body ResetPasswordJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ResetPassword(ctx, request.(ResetPasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResetPassword")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ResetPasswordResponseObject); ok {
+		if err := validResponse.VisitResetPasswordResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Refresh operation middleware
 func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request) {
 	var request RefreshRequestObject
@@ -2585,6 +4386,37 @@ func (sh *strictHandler) VerifyToken(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// DeleteMe operation middleware
+func (sh *strictHandler) DeleteMe(w http.ResponseWriter, r *http.Request) {
+	var request DeleteMeRequestObject
+
+	var body DeleteMeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMe(ctx, request.(DeleteMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMe")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteMeResponseObject); ok {
+		if err := validResponse.VisitDeleteMeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	var request GetMeRequestObject
@@ -2640,103 +4472,360 @@ func (sh *strictHandler) UpdateMe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// GetMyDashboard operation middleware
+func (sh *strictHandler) GetMyDashboard(w http.ResponseWriter, r *http.Request) {
+	var request GetMyDashboardRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyDashboard(ctx, request.(GetMyDashboardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyDashboard")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetMyDashboardResponseObject); ok {
+		if err := validResponse.VisitGetMyDashboardResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RequestEmailChange operation middleware
+func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+	var request RequestEmailChangeRequestObject
+
+	var body RequestEmailChangeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestEmailChange(ctx, request.(RequestEmailChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestEmailChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RequestEmailChangeResponseObject); ok {
+		if err := validResponse.VisitRequestEmailChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConfirmEmailChange operation middleware
+func (sh *strictHandler) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+	var request ConfirmEmailChangeRequestObject
+
+	var body ConfirmEmailChangeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmEmailChange(ctx, request.(ConfirmEmailChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmEmailChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConfirmEmailChangeResponseObject); ok {
+		if err := validResponse.VisitConfirmEmailChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyEvents operation middleware
+func (sh *strictHandler) ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams) {
+	var request ListMyEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyEvents(ctx, request.(ListMyEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyEventsResponseObject); ok {
+		if err := validResponse.VisitListMyEventsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ChangePassword operation middleware
+func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) {
+	var request ChangePasswordRequestObject
+
+	var body ChangePasswordJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ChangePassword(ctx, request.(ChangePasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChangePassword")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ChangePasswordResponseObject); ok {
+		if err := validResponse.VisitChangePasswordResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMySessions operation middleware
+func (sh *strictHandler) ListMySessions(w http.ResponseWriter, r *http.Request) {
+	var request ListMySessionsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMySessions(ctx, request.(ListMySessionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMySessions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMySessionsResponseObject); ok {
+		if err := validResponse.VisitListMySessionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeMySession operation middleware
+func (sh *strictHandler) RevokeMySession(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
+	var request RevokeMySessionRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeMySession(ctx, request.(RevokeMySessionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeMySession")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RevokeMySessionResponseObject); ok {
+		if err := validResponse.VisitRevokeMySessionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOrganizations operation middleware
+func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Request) {
+	var request ListOrganizationsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganizations(ctx, request.(ListOrganizationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganizations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrganizationsResponseObject); ok {
+		if err := validResponse.VisitListOrganizationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tV9u40/dX0fH9P+cPXSckAdqSvtlsl22hT7TQstumd6LYk1iLLQVJJmT38N2vo5Hs2I4ToLB7bffi",
-	"VYkfZGlmNPObJ/VPLxDJVHDgWnndP70IaAgS//wAWs57Yw3S/ApBBZJNNRPc63rHEAgeKqIFmVGmyQjG",
-	"QgLRcs74hNAJZbzp+Z4KIkioeT1hnCVp4nVbvqfnU/C6HuMaJiC9q6ur7En8bi8IYKohNH9PpZiC1Azw",
-	"TgJK0QmYP90YSkvGJ54ZQFOd4lPAzXe+eDQb56tfffzK9yScp0yar3zJ3vXzDyzeEKPfIdDmA70gECnX",
-	"y7OigWYXxUmNhIiBcvNSSDUMfheM2+WMhUyo9rp4vaFZAp6/vBRIKIvN4/+RMPa63v/bWvBoyxFqax8f",
-	"yp4eXIBkY2a/sjyNMZNKDzhN4Lph35pnzBtpHOcvJPTyNfCJjrzudqtdM2NWXh3j+vGOIWfG9PYy030v",
-	"pkoPYjFhfCVpeBrHdBSD19UyhZoP4xi3WVeqQN7k+Y/Zc1VZYaFXGCVj1hIb/EwsSsQvTrhI47KglEhT",
-	"J4r7mYCUN+VHzs5TIDOmI5FqImFCZWi2aEAVmO0IlzSZGmp6NKQ/ul/NQCRmMhn9swUVmN7Z3UFm5kJQ",
-	"wwmc0wc4T0HhHqFhyMy8aHxU2C1jGivwKxvoNvJe4YZ9dSWNIDwRZ8CXSXUSAdHmFhlLkRAdAQH7AokZ",
-	"PysTa/u803gyG7y8bJ3tjX6btccveWd0Pm5/3g139XkrbsmPreT9/LzD98t02213SnSr2zq/MIjDfSmF",
-	"XNYsgQhhee6nEdWEKTKTgk/IxjCjx9AnQy3EQEVC6uxHLPjE/G3Za/6aUq1BcnxgPgXzb8rPuJjxwdjM",
-	"xVwwKtT8mzCVUB1E2WiBSBJhXm02m5tlIuVfrtNoOHA9F/DWfxUx+4BshEJrCMlYSMJB4Z/mvtp8RiCZ",
-	"6jneMdwaiXBOqCKUzCIRV6R7SpWaCRnWTaVgQxYvJKkyNoxQTWKgSpN2iwQRlTTQxhheZz/s8nzLr/VW",
-	"5CXQ2IhCldXL5kuc3dhw1X3ogGsp1BQCS+vbGC24nC7zav9yyuTcJ8pZfsV4AHbjTEUQNYsqJNP/yzqf",
-	"Ub089IFSKRCj8u86vGIrpEyBUkzw/yrCwmadWKh0VP+mUfWrXyuak/WscgSvY9Xh6atjqAEWZzDHf5mG",
-	"RK3WqdY0VtgbT2pR0hkL66/ree31VN1gaeZlO7SPH65bo7tApaTz5QHMQuveem1M4LcZlRxYVGykYxgR",
-	"0mr8Jbu43vTVqfBc3Vxjwo6y56rrt3MtDLSCFiLV30YMGju4MKZprPOHKjuchwQuQM6z3ULEGHcgtcjX",
-	"J1xoIng8JzpiiggOhT2R64+rmrm/dVtkQeheldDt3VYNad/C7KhA3fKEnxps0+48LajqZzhhBfICd+1U",
-	"xCyYk4QaW3GGxiMxfspGu0VGc+LosUkoD/tcwjhVoAiSwFo6knFEmUfMihWB85TG5svaaYeyOPV5SaAC",
-	"ISUEuhEJqaAxQts7Lyqzgq0qUqPztCR2T2toUyTMvX+wTs6PgIeMTwqO0LK6dLJiTLOECVMaJIQ+ocZL",
-	"RNfQqEFqXjCys8omORuIYvrVrzNRt3KRbu/+/P1+RY1LsdJxWGNLjqQYxZAsM6fHyYdfnpO9nd0nZGof",
-	"IiFopwHrcedaZWbHeG4eNY4uDrUCrM6AawdXGXfKIwhSKYEHUGtXwQBitQYxKoPVcPf6uK2HFzRmIQrW",
-	"YIxAfmgGzk3nuqUUIPiSpfI9xpWmPID6yUirj8mU6qh2Je6BQR0yeZ8KDYRpMouAEwlTIe0myTj0zNxk",
-	"ylKtoNdiMVH1MCaHkUW0tN2xm90647t7e0XXvNWqQ1Ka6bhmyT2CGN8nUZpQ3pBAQ+OfE5UmCZXzzGJk",
-	"AmbGrZ2nvVAdfZhK3nUaJOy6Qbr9tNXaDoxM4l8wLIHBVLKGhDGgLF2L1PFutjp/EfhBiV+zn57XemLH",
-	"2izeJwkNIsZhQQ4UX2IGRXjhEP2SiCJXYrMUCAdOUDzfS7lKp0YWIBwkEDI6cNM2Ts8AvToqJ4BP0lRH",
-	"wDULqMbxxkKOWBiCsUJc6MFYpBy/AzoS4cBconEsZlAMYww0PcM3bBAj+8U4zngQSAjNN2isUPkgfwaM",
-	"5xEO9KQH7nHPUHwsQUWDpetUwyBmCbNzTTm9oMwGeHwUPslpXOP1IBvGLIaP05BquBb8JIwXr7ar+u2f",
-	"ag+WpO+DJeS3gb4SF8og4fHZb++fJO3jFv3UHrU+zbZHu4eXHfn0s34i3sPe/GWwk75q86NpR902olHZ",
-	"cOVJfK1do4UJf33s6G8BAjd1BorItvDaIBB8zGSNAX83tSR5Zq3FhF0AN+YBYxcWlA6zUcoqcg3iW+vQ",
-	"3heOWevWWPZLuipMkWPNtWCkjEzLYZ4bpQoyVDqY2qG+IWmQq8badWIg8ogyWbtIUGqxT8t8Pzw9Md6G",
-	"Ah4aVD3spToSkv2B0+2Sn4BKkMQayeJIBWO5DK8up0yCGtR5yFlqJ+WaxZn/B0q5eKl7tRqQsRBjbbx/",
-	"SR9V5Zuep/CMwGUQUT4BIniAEbnh0bvjE7J10d4yxm7LDVO/MGtxMnSRsdfS6HqWlhhRnXBp8BIJV7L7",
-	"21RaTp9rVVoW3l5COSuV7cfC9i6T/zUYT1H5JGQTpq2/O/xxSIbNIRn+MCTDxpAMB8NnJL1VlqHGyS+b",
-	"DxeO9rre///Sa3ymjT9ajb0fmz8MGl9/+E8diz+BZOP5HUm75BsVZdw33jwljv1O7s16yXAhAoOIcY1C",
-	"WFjfTmvv8bVudGWMUmCmKoI1ztQZ4yHibJyWndHQOAkbxr978vhxZ7MIOtfK9LU7YpUkGS0KQSqZnh8b",
-	"ibTkHeE+Mwpq8euXTEkcnp4sLch4UMPiDIc2H1PZ8hgfGxqurNEFuDMwTGB3ez7nSOupTTIzPhb1IcEs",
-	"bmHlvgCqmeA2zWB8LxZA14U1rMGyUoF2rhDZ8PscZ0xG8+UAkU+k0BTdvJKAKd+6Vo2YXUCYyePh6Yki",
-	"2rBd6Ahkn7tpYJSKjed2AuhypaOYqQhCcnj66tjHdSiIxw33Rh6ZSSinE0iA62af9/mjR73SapuPHpHX",
-	"Ah11K/J1rPDNJzmZSjPHR5lFgkf41SlVGvpcL/G2SXqFXaYIlVBcc0H1a/Ssi9uP6j5fwXz0/ynhMCNT",
-	"yqRbFfrzyqxmHwN61iVjigzpdBq7xW45H/OH35XgQ7uD9nZ2n2zatVOi0MMjQ+PKDft8g8ZKGNLY1Bna",
-	"45v5rJvPyML9s5NRJGZK41rzkEafoyLAT9iHhjaiGLMAuA3GW/3tvTk4KTjqGfYwIO8CpLKi3Wq2my3z",
-	"lJgCp1Pmdb3tZqu5jaBMR7hpt5oziOMGZgC3fp+dqaYhhrkzsUkJo0Bx2geh1/VegDYChqpETQVXdut3",
-	"Wi0bOeIarE4rkjkbMTcNWXLji0tVePvhz8c944jLC/zV2d1t77msQtd72/mctM5/O3/xNO2M2snOfFu0",
-	"g8efxu34vKWevjz7qfVZt2e7H7bTfc8lM7x3r448l8DwFJt4vnfpdb12+/y33m+vLp/L8afjwZOT+en7",
-	"l+8mT6Lg4ohO2ZtYzg4oPQpefvwgvKuvV8USlnXm2KVwUMssq7jD01fkGHTTBsqcql9JrKJMYmrwRjPI",
-	"An81U/jI4XIKgYbQCl6zpL+97pevvucCOF7XOzKKJCCGP1bzKDYp20dFNtyKNo2WpRO1SOKYkbciTHL+",
-	"sVKGXrr7d5WhDMh74sy7MatcBraGTj2jhr4PJr023p9hiJkHkA0XdEMeUa5mIFWRNzn5Mw5JoOF8NYM+",
-	"2Nv/MP7grKwvJB2jdlvbt2BSYWo2xF0JQWVBbC+kmo6oApJyCTSI3P1sPbut7YXiPXb2tTyUwx61xqH4",
-	"5I3JskZ03goDw2k4f0aGdglDouhckVk0/z7E2XCWFeU5Z0BOfp8kbOKEmNjcgV4r4hlMcLgMuT4VqiZv",
-	"9VxwlSag0BRXqoIWqM7BvA3F+CTGzJ8z6WTnKYlEKhUZzfu8mFPM3nZDO0FokpOs3IjQMEQMlYFPh+sY",
-	"hNbsl7dlL1tKnlb4SYTz2+1J5wLdqqjpxkJa8nqvys6Elilc3VWjZClCW/NQqq70Oq3O40a73ehsn7Qf",
-	"dzu73Vbrcx6Fqit5q1ZO2kGLMUKXpi4UQ5or5LW4gJhiusHAk3a5lpGncVwKHHqF5xfxNfSOb0zZPLRV",
-	"Y7aylKuTjhD3/M5a0l6vGaux+0z37WC+yOm+A3sbnRuMh4QkD5asUYDlse9DBWYTYXyaaue/252sXbWc",
-	"q3HzzcYN/Xy6QpILwRzJ2tt/p4p0+8SWsmkhCGZ13Ex2/9dmwhTWeRwev3tr59LZ+zvnciKEcVHnWWYV",
-	"I43VqvRGXpZe9xX39FahgB0/dDuwcOeV/LwAEbm9f0akmRSJqQb5fdjmzOgQyvMYQh51yIpm813vrLGx",
-	"vCvs8JYEBTxcbY6PgRtfGB36JfPLXEmSs5sjiAWfYB9CYXrZnjdyPAfdd5lKa3gtPDa3MaVOEyCzCHQE",
-	"0igD8wrTJBSgfGJ8fQOtLoDGOFrE+KTOMH/AJfXyyd7FQK+yVzdWk6VK7BsZ4c7tZpjnVryDm3CjpvbH",
-	"d+yNGT8jWEpGmFZkRufNgqlZdHDcxky6N2rtJN57ZibnpEkRBVxXpSqgHKuB72BQ79eiPZinB/P0YJ5q",
-	"zdO+9aOIDRYX7IXRLestUl4ivMIOaSq1Df3bcljj0UnQqeTK6bdFWnSDksPTk1IM37mA5UB2n28ITHQu",
-	"8gCbTdJz1XFZpty+yTPQSmw6YQJ6YbOsGfMJ4zbUjhc1S6BJehVLGFG7Z0YAfKHUzHCKDHda26Ra0jP0",
-	"+3yUulpfrDbA+FI2OaaIZJNI11nC166U+ZvNn2OKyx0uqilWFLbe2DKUSsn/Gte0mMX3YH4YjV4E7B07",
-	"/OXz/oeT98cH6iDR08/PDx4fsJ30NTvca8L88I/w9IC9YweXB7zVDDoxL+eWu3vG36qkzm9Zv1NMime5",
-	"8Nu59Fi3ULNVX4vJBIyN+odYyFb7Tj5vfcHbwvNtL3u+dmcKSZZ7jmpd37pP3IcD/LGkKYSsKBRHnrsF",
-	"S2sq//KIae4lFAJdCzcBcR4irdE8S4MaH93V5Fsw6PoJFuQuBFmzGIdRY7kGu4bUS9O9Dzp/MIovJ6tP",
-	"jJosLtnBk4WWncMDentAbw/obUUeq1BpsFQqkVUT5Hp1LZQTqV6N5fbxsIJFI+ByXdvCd+2iL1opP8h7",
-	"o+xLfW6vM6VS16/KNBY02C6iMM8gcCJ4k5xiKcWffY/Gcd/rEkQcQ59gqAMH7vP6rqsVIMus9g4oCxvC",
-	"sETqNgCq0H925SBUCTHt1JSVWYQgcgv9XUGEO0/gDVOK8YmB6UuR8qL4PZiIlSbiQbGuVawLR5iHtrUq",
-	"0yMbRtaK/Zyb63Wo03irleiHUr2a9V+hS4AGURYyyyq4QqzetVVoehF0DaiUDJRRsH2uUtwAQjbJEcaE",
-	"Xe+TmhqgWNG/E8o4xmwlIKyiqM7H2mpmp937HA8DyNZbH6m1i7yD7ryLM3ZjbVvp/PjeHdZfZ3vJT53g",
-	"01P+un12+CR6sTv+eVv1WtN3e+zj0/nJY7m/M3vf+ePXdvCXOqw99DSsTGGx4L/Cb13Vb7XWcy1tsGtc",
-	"qfoP3Is/VdrmeZLW2UjfKQOEVwvNBjyEh5Ttg1f14FWtiIlnddTVJoZFsGWhAq8DBbY7b031FFpkjIhn",
-	"kZZF6s8YZ+PKuYB5KTjv0rHuUQMgYvQG+xw7f2zn8yKQUleNnt0dYtG3dbJ6z5+/+/j25OfBy4Of9wf7",
-	"vx4cnxy8fTHYf9M7eH08JAYYGUSS1Wn5+TkFiD6yzKBLIfc5jaUtO6TWD8TaSgKXNNDxnMTszFDZQRk7",
-	"MkbiO602rt7sz80iHRCmiBkHaR09qvO0I+NKAw0x74zJdR5OBbO0sfF7LF4hWpAxNoGkmswigfF9yvs8",
-	"ry/rudnmHjVTrrscwm5+1RbgY99AYHlhJm1VWwQST/Trc8vskSthc91xpQifmYbRzizM2tXzPmiqyfDF",
-	"vmVYAkNCzc526XjXW8FdDLUerDnh+wvS6bWFXiuKtq7NQnx7XVe1+/VGQK99a6CXNVFm9XOuO+o+iLO8",
-	"8kV9wPMIgjMyF2kW0dEi39H2ciaz5bT/UjfmLenp2knXFMsF1o/wlytMjCNyLxV0de3+eby8eHaE2b/t",
-	"PEKAvSDYweXOwPhSqMlbnLHmjlQrNffmdL/mPLOrr9fU8yE0vQYTLi/v3gv5yAauMjtOwjbMYL4p747Z",
-	"dKzau1sZePUghAV19hbUyc+OKtmE64q9y0PfS64nm4fV8ht5vBR/+zZjC5dMoUOd2V8JCBIjPB1i8wE9",
-	"P6DnB/Rci54toC1UsK1HyLYRczU+7jnImBUZZoXJTLn2AaylIFzMuhafVypL0PFlE051KsHvc0w5SJ/Q",
-	"NGSAQTZwRzPaYBvVJV85K/5An/mZ8wCqJSnVvuYuKXn8w81sXFtJjU65T1Keh7J5WPxon2MnFXkjQohj",
-	"DAaSd71UR6TTbGUfZcUDKgvNy13rSVja5KQadlot8mffAZi+1yU2ezFskuOsJdbM0TgP8ZxwABt4zCmH",
-	"DoZrmnUBTB1BoiC+AOWci/pWyGEdNLVd6Cd5V/UduzG+Pfh2Y4NS7pu/74Bi5QC3CxqnNQ0beLJo+8ne",
-	"7s5uG4EHngdqL7R2zQU8wdNrjR7TnWAHGtvh03Fjh+5uN/agFTSehO2wA+3xNt0Zee7QTq9dA0Kx2XvN",
-	"dKzwXN2YeOXTVGtUzKnb3YsWosx5dVHwWSSUc2ofykkfsk3/MpOJft7CcglZCTxtGLuDRxhkBymo1dko",
-	"ezzJqu7zN+D9X+giq0xku+Um8vf1lRWic/eSpVg+rK42P1E+joLkNurantrS4PfhZ900eW9r2VxaIk8+",
-	"PmiTm+euTxxSg7DB6mB3At5XPCRNB1FNBBqD3So7mjg/TgOPSKvtts3jqVm2OgIJXWOdDXBUfU6JO4fN",
-	"CiGWLrojf7EtyQ5UBwztEYVv7tSjW1Ye6SRVmpLebbZ1+bzEf0UnboEMFV26uPNd6NQUmRJWdOtDXdTt",
-	"VOvtQn53j9K4nV9MqWC47QFLP2DpO1o/q6XzcEXJCP4Xj8QwurxqDit4vHz62pevGOPH86JtCqE8JVco",
-	"Zm4bRSeNWt7CvID7xnLt1yKv4pc6OW3HAcaeMKzS9PzsiCqE9Vd+7X/IkS/U/QcbYsaLySA3Ap6pWn2/",
-	"eEKR8StsVMelJRenFBWGwbOJlgeyR824vq7SCSTFlwsni1x9vfqfAAAA//8=",
+	"7H19Vxs39v9b0ZnfnrPQDsY2kATzx3dpQhtSktBAmm3irC3PXNsqY8mRNDhuDu/9d3SlebJlYwPtJlv/",
+	"leCZ0ePVvZ/7qC9BJEZjwYFrFbS+BEOgMUj87xvQcnrc1yDNXzGoSLKxZoIHreACIsFjRbQgE8o06UFf",
+	"SCBaThkfEDqgjNeCMFDREEbUfD5inI3SUdCqh4GejiFoBYxrGIAMbm5uwmBMJR2Bdl0/TaUSnm4vh0C6",
+	"HD7rToRvdInoEz0EMpZwzUSqyJgO4IiIEdOkLyQ+6zOpND4wQ2KmnU8pyGkQBpyOzEhsY9Xx0s9nwAd6",
+	"GLQe7ZvhaQ3SfPqfD/Wdw4/f/yPI56G0ZHwQmFmcsRHT88M+pwMgiv2xcAAJflfuP4Y+TRMdtA7qYdAX",
+	"ckS1XbK9ZhCa0dnVbNbrYbG2Df/a2lZxYY+jCMYaYvP/sRRjkJoBPhmBUnQA5r8z8woDpalO8S3gpp8P",
+	"Ac3a+ehbBgmfUiZNLx+yb8O8g+IL0fsdIm06OI4ikXI9PyoaaXZdHlRPiAQoNx/Ra6qp7KQymV/xY06G",
+	"Wo+31DZ5++YsJEISGI31tGYXL9vaZn3/STg/3x4Tpsl/SOgHreD/7RZHZNet5e4PTJg3cdhyetvbT91r",
+	"N2EQUw2d3wXjdhPyrTW/72g2gsAzIBhRltzWyQm+lL3duQbJ+sz2Mr94eCg6lvyWN/vKvGO+SJMk/6C0",
+	"hnv1hmfErDo7xvWj/WA5qYZBQpXuJGJgjsiCpeFpktBeAkFLyxQ8HWMb68xLyAHl7A9qKedLQJPkdT9o",
+	"fVj+9evyVzcfZwdmOJoUfVDKtbqsrfPiTXN4RALlo5YqQNakab/vOW5hoIciHQwt+17WzWX23k2Ija6y",
+	"SG+z92aPNYuDUisZhc7RXpid4ArFlXepTFj25BWnqrKIpYlWzv7MDroFrB60Cmn5GNAP9sTDZzoam+UP",
+	"Tng0pFxLUMrIGJ6OeiDVHPuo1z0b8rRgCkWDbznTEJOfGR/EYlRtp+Ft5hlVw56gMvaxxZxfLtu9jK1m",
+	"jEotYrAdZRdZzR5alDbzBxWuM7ywwst9yhKI7eKrzl49nmfXP+IrxL5CGEe5bbaM7NVJTKe48Ld2NUOi",
+	"s1PLh+0bko8oJETAdaeYLNMwuvWYnZjXzecj+vnUftAotpdKSaeeodqNyvdptnPf8J5BAhrcHr+BTyko",
+	"pAgax8ysK03OS1vdp4mCcGb3x1SpibAUtpRDZe/NDjxvwDfAk0xqVTf7LWefUiATZs6zJhIGVMYGSUZU",
+	"IUIqDg2N6b/cX7UIT01OBBnDKR/Hg32UMLlk8hwqHNPTIeUDuNuScZh01hPH917kostwhQW/27TWmdLM",
+	"8OynC8cD8aW4Au4H89o8In0pRnjkYeQYAeNXVUrY+9TceTzpPP9cvzrs/TZp9J/zZu9Tv/H+ID7Qn+pJ",
+	"Xb6tj36ZfmrykypRHDSaFaLwgRV7ZOd5o14docWg3QKuCoXmGSUbe7+3PxSAQMKAKQ2yEK9UWxln2FlH",
+	"pVEEEJd+sdzO/ilSjcylL0ENO7j8HQmpgk4MGiLbkJG6LIFOOo5d0xnZdSI8OpWfJCjQHWnJzvMoRwX2",
+	"28qblQeR4H0mR/jAce2OhGtx5dUzLPzo0IHbu+VqCOIVfCU0+4qLXWkh30IvIRsCOXfqUZVIcpmwnnCo",
+	"ioMwKCm1Pv1RKUIV6WZab6bamq+cymvwJxElyZkpvLcg5tl1wllUx+NbkR8ZJPGJlHa41SWJRAzzk3g3",
+	"pJowRSZS8AHZ6ma9dkPS1UJ01FBInf2RCD4w/7enxvzPaeD4wnQM5t+UX3Ex4Z2+GYv5wZwQ8++IqRHV",
+	"0TBrLRKjkTCf1mq17SpfyXv2HWps2M+48NE/FTG4lWzFQhtwZ7aFI2nb52r7yKqd+Yb1RDw1O0nJZCiS",
+	"GWmX83bPUErqefHBKFWa9IBQTRIwe96ok2hIJY3QkHLbXtvphXa/livoz4EmhnvObvW8ZUBcrWwT8HV0",
+	"yrUUagxRpo6tbg+Az+P5vTr5PGZyGhLlDFaK8QisrBmLaDiLKxdxZuqx6pwqlQIxAuG+zSu2gMocF/yn",
+	"Iiyu+chCpT3/l4azLf6srP4t3yq34L6tevHu5wvwiM0rmFYZoh+GWG40s73JwCsCr1js/11Pvb+naoWp",
+	"mY9t0yF27JvjUtSOE/V9dWbE7t1wWG79mMHMbsOsIYuyZA4nL4fCPtRzb1xqx3oLJj1DzHG3xaBJUrGF",
+	"updmTjiPCVyDnGanJbMJO6UqJFxoIngyJXrIFBEcSmci5x83nrG/ckekWOjj2YVuHPhU91cwOS+tbnXA",
+	"T4yu02g+KbHqIxywAnmNp3YsEhZNyYgaWXGFwmMkJJCtRp30psStxzahPG5zCf1UgSK4BFbSkWxHlHnF",
+	"zFgR+JTSxPSsHXeoklObVwgqElJCpHeGQirY6aHsnZaZWUlWlVej+aRCdj7j6usZe9sMnFoVLHsskU2v",
+	"GUUl6WCFF3140RmlsAUfbZencsaUvi86rBoVb+E+tkXfsMqk9+Bb6uMkWYf30aujVErgurM+VwpRQV71",
+	"u/LRnF3SuTHMNL1ssd8YVefuJoU7DT8MdKZa36q2Z2r47JxtC6tMFHjM+KDkqplHHY7lGoRbaKkhoRPK",
+	"NDoGrbbKBHoHF0E7ByVxrT6GPqS3lv1lfVfH2j6Ee5vTPZb0hfbyJZDsXIpeAiOvP+zNj0/J4f7BYzK2",
+	"LxGr785vRKa+3eKyMG08Na9WrB8enW8CXDutDy27RgZH9qhF4IWnYPRKtUTxUkblQSEYonTsXtOExUhY",
+	"ztrRRVfrKky3pMl69HLGlaY8Av9gnCmDjKkeemfiXuj4AP4vqdBAmCaTIXAiYSykPSTZDh2Zhyy3h+fw",
+	"IBED5dcGcm1sscf44PCw7Iar133CVTOdeKZ8TFBVDskwHVG+I4HGtJcAUeloROW0cMZbAjPteseZWbSq",
+	"rXdTyVuOg8Qt10irndbre5GhSfwfdCs6VSrZjoQ+IC3dqvA6+4+dXVi4ppHil5ynp16DxoU2kw/JiEZD",
+	"xqFYDiRfYhpFlO4U4zkSxV1JzFQgzoxiQRikXKVjQwsQd0YQM9pxw+6JeNpB4wiVA8A3aaqHwDWLnJmu",
+	"L2SPxbFl6EJ3+iLl2A/ooYg75ieaJGICZe9dR1MrAqwxLvuLcRxxJ5IQmz5ogo43uz8dxnPHnjUiutfn",
+	"jIul36mGDkY62O45vabMmqZCJD7JaeI19J1XXKkFpHlJtTnDmkWM8lVw+bk1bL5Fu+atUrq63a+tBpFz",
+	"oAG7Bk6s6bJGLjPrtftFET2UIh0MSff89cUl2b1u7I5gF19BEh4xXu6yMScOb49uMOjd/KvI2zdnmaVJ",
+	"CyJhJK7BG+pQimPZwk//r7W7++E/7bb6+P32//0j+IuDIf4C0Vx2DnvZ8DEn5XfQaHJE6mYhE6DX1ppT",
+	"fsNr1FkW33T3WIC/zLU/x/ne2EN8N0Bb4QDVI/vo6rdfHo8aF3X6a6NX/3Wy1zt48bkpn7zXj8UvcDh9",
+	"Hu2nPzf4+bip1vXjzDD76iA+eudoIeqf7zH7Kindut26P51Y7lR+pLrLidwbvXNHFaZwLVn3z/y4X4/t",
+	"lhxZpGQZL9MEzd/WrtHNWqkOfIlKu9Qm+lAYfqlCZclP0kWW7pVCPGa0sqqnYKVAvkwj64xtU3cI6cth",
+	"gXeeFwXnm1E0JBjc0lnHz+pUdJ+qAXoI0uoXTDnEXDEIWmfziF4ZlK0L+O4zB6I7gUlQa41uxnqVpszr",
+	"zFng6MUTn6p8Reb1DXTsodnVyH7H4SoUv3R4aztMSzs0M7zK+vi8qdlGLaGIhzCZXZSE5d2sZZclGVvI",
+	"qZUCvdCick6Z9B5fUKqQgNW9fPHu0uALBTxGv+5xqodCOubbIj8AlSCJVX3KLZVUoHml2e2Hz32QhWun",
+	"XLMkM46DUu5IuE+9QVbLef6cpJ/l3PRTCkcEPltUTASP0F1ZgGKjwuy6ZvwTs3rEbBSEXaPbmVVlI2YH",
+	"XGm8soReSjHv3g0sPJSdzjestyXBVV3+MzBoX4UkZgOmrTOg+68u6da6pPt9l3R3uqTb6R6RdK2QLI+m",
+	"VQVm5Wj54533dOeP+s7hv2rfd3a8gfNh8CtI1p/ec2nnwE6ZxjEEnGYs09G9mS/pFiTQGTKuuzOK0379",
+	"8NGtFvCZNipeq1kS9JjIrhiPUUrhsOyIukaKbb358Sl5/OhRc7tsSlhK07eeiEWUZPABRKlkenphKNIu",
+	"bw/PmWFQxV8/ZkzixbvLuQlhjkZ5hF0HNKtHHqVY1+zKEl6AJwPlsj3t+ZiN7mqTGxjvC7+/NLNGW7ov",
+	"mUoMJMAYDAXymkXQcsZqC8UsVVhdvkBHYZtbudubznvPQiKFpmi8qxCYCq3BbCdh1xBn9Pji3aWBJ1QT",
+	"YRBLm7thoAuP9ad2AGhIS3sJU0OIyYt3P1+EOA8FSX/HfZHb20eU0wGMgOtam7f5d98dV2Zb++47cibQ",
+	"/GpJ3rcVoemSkzGGPH+XSST4DnsdU6WhzfXc3tbIcemUKUIllOdcYv0WcJWPH9VtvmDz0apLCYcJGVMm",
+	"3azQSqvMbE7Q22kNbUyRLh2PEzfZXWc5/P53JXjXnqDD/YPH23bulCi025FuJGLotvkWTZQwS2PjilAe",
+	"r2aJ3D4ihVHPDkaRhCldNhOZSSIjwC7sS13rbk1YBNxGKrg8oJenlyXza4aqDRK7BmlBdFCvNWp11PfG",
+	"wOmYBa1gr1av7aG6oYd4aHdrE0iSHQyP2v19cqVqZjHMk4GN2DAMFId9Gget4CfQhsCQlaix4Moe/Wa9",
+	"bv0BXDvIWF7mrMVcNGSRHx9cHEdwEj+7OEYUeY1/NQ8OGocu5KIVvGq+H9U//fbppydps9cY7U/3RCN6",
+	"9Gu/kXyqqyfPr36ov9eNycGbvfQkcJEeweufzwMX3REoNgjC4HPQChqNT78d//bz56ey/+tF5/Hl9N0v",
+	"z18PHg+j63M6Zi8TOTml9Dx6/vaNCG4+3pTTrJaJYxffglxmnsW9ePczuQBds+4Px+oXLlaZJjFuaqUR",
+	"ZO4czxDecvg8xnhNS3i1Cv8OWh8+hoEzywet4NwwkoiY/bGcR7FBVT4qsuVmtG24LB2oIsLFtLw7xAiw",
+	"PxbS0HP3/L40lKmogbgKVt4qF57mWadjw4a+jU06Y9fAzYaYcQDZcq4U3CPK1QSkKu9NvvzZDkmg8XTx",
+	"Br2xj7+y/cFRWV1Iuo06qO+tsUmloVnH5YxjIXNNGs2Y9qgCknIJNBq659l8Dup7BeO9cPK12pTDHl7h",
+	"UH5z5WVZQjqvhIHhNJ4eka6dQpcoOlVkMpx+G+RsdpaV6TnfgHz5QzJiA0fExBkMlpJ4BhOyqHfUu4Xy",
+	"WEueCq7SEaiS4SfPMihQnYN5W4rxQYJhUU6kk/0nZChSqUhv2ublgKvsa9e0I4SyA4jGMWKoDHw6XMcg",
+	"tmK/eiyPs6nkzuIfRDxd70w6FWitJImVibSi9d5UlQmX6ng/jpIFftiA0LLfK3AZgfif3LsUzCT3tYJm",
+	"vflop9HYae5dNh61mgetev19boX1ZRHNZsjarss2ehfpV0p6Nb+QM3ENCUVXswExjWrOKk+TpGK4D0rv",
+	"V/NM7atlv1CQpS62spTPwvsTlJMtrQ6+8v7lpmGPcMzCdbIkEuQs+0s38Hb+O+v3zTjsPtrQHIc9tY9R",
+	"hUKrS0xyk8wSNltt+yEYbTYQxsepdlYCyy+0S1hwaQahYQ9xmA9XSHItmFuyxt5fyYjdabTZBFoIghEB",
+	"biQH/7WRMIWhti8uXr+yY2ke/pVjuRTCKMLTzKyP9szZehY7eUELXy/u7d1S6QvsaD1Icu+ZPCugSo4q",
+	"jog0gyIJ1SC/DQSQiTZCeW6pyG0bWapffuqdzDfyfYG035WggMeLhf4FcKNxo9lgTsgzFxXupHMPEsEH",
+	"WMGkNLzszBs6noJuuygXK94tCM+dS3QEZOK8TkLiJ0yTWIAKiRLm/xKugSbY2pDxgU/8v8EpHeeDvQ8M",
+	"WCTvVmaTlfzRlUR9c70R5r7J4HSV3fDEjYZuexPGrwhG8xOmFZlQLO2RKyd5fZJ1xKT7wisn8dmRGZyj",
+	"JkUUcD1LVRHlmJB1D4H6sBJtI5424mkjnrzi6cRqa8SapEvywvCW5RIpz9JaIIc0ldo6GGwAgtEbJehU",
+	"cuX4W+F83aLkxbvLiqfAKZpVc3mbbwl0pxbehu0aOXaR1Vmkif2SZ6DVBQsMQBcyy4qxkDBuDfr4o2Yj",
+	"qJHjGUk4pPbM9AB4wdRMc4p09+t7ZDYctBu2eS916VYYrYNWrGxwTBHJBkPtk4RnLpvszuLPbYrzUBbR",
+	"SAsyX1aWDJVsvj9HAS7HCgQwfTHs/RSx1+zFj+9P3lz+cnGqTkd6/P7p6aNTtp+esReHNZi++CN+d8pe",
+	"s9PPp7xei5oJr3qwW4dG35px0K8Zf1d2vWce9/UMBxgd4TmqZ2IwACOjvhIJWW/cS+f1B0sXmm9jXvPN",
+	"w3jm0769qq+vi4dQgN9WOIWQMwzFLc/9TLKeqPHcLptrCSVzWqEmIM5DpNWbZs5Wo6O7tEgLBl1KZ7Hc",
+	"JVNuZuMwbKxcLGPZUs8N9yHW+Y1hfPmyhsSwyfKUHTwpuOwUNuhtg9426G2Bt6wUzzAXkJHFLOR8dSmU",
+	"E6lejOVOsMxpKZh0Lnqu0F1bqIvOBDnk6en2oza3vzOlUlcyhGkMm7CJ3HHup+BE8Bp5hwEbX9oBTZJ2",
+	"0CKIOLohQVMHNtzm/sT3BSArqwB0R5SFOfkYiLUOgCqVALhxEKqCmPY9wWsWIYhcQn9TEOHeA3jJlGJ8",
+	"YGD6nKW8TH4bEbFQRGwY61LGWijCPLZh8xkf2TK0Vi6psb2ch2acdrcv5EDo2w20WBfMYrstS90NdLdW",
+	"qlvcYrA1wKzNK/7XeQNtmCfPZkpuuMBm2yqs0m2eW/fsxz0aXQ2kSLnXg/sjTvq8kDYbA25eeoX+1wy1",
+	"ecc+M613tBtb7Qbtb9D+122rzS2JhQRZUTTZUpSrxQvZxp15togN2nYB2Fq54ouTwkriIpILJG5tq5ly",
+	"b+ReWNIFMPK76gMlMQO1yEX4IOKlWmcmoDs9SXm8w2GyY34eDyVVeUL/nxVO5K2Xs5Ko2vcXxkRycGVJ",
+	"j0hi1UJ3A8V/maEb+TcBelWy+mziSzZCYSMUHkYoXIDOc0QcH7hLeImz1yyWDW8qOT3W+wYtAjQaZg7/",
+	"LMslxgxHy+l1oZFEVEoGyiDgNscCzUoJWSPnGNHiqv6osUGqM9Yjw8dQobGZuISi7OlrK0ucbarNsZps",
+	"Jn38QsRO8h7i4z6upJXFw0zdiW/d3fbvyeHoh2b06xN+1rh68Xj400H/2Z46ro9fH7K3T6aXj+TJ/uSX",
+	"5h//bkR/qrvtGI+JpSlMqPqf8LotqjS01O9WOWC3OIL8HTyIN6hyzHMI4IR/6JgBGocLuwzwGDaAYAMI",
+	"NoBggZaY5ZrOJnoXruKCBd4GCmxtoCUaI0pkjOfJ/MRF4KIRzgaBqNxWWYQWOVule9UACKu0tDlWR7A1",
+	"/wo3sC9jN3vaxcRY6yI6fvr09dtXl886z0+fnXRO/n16cXn66qfOycvj07OLLhHcZpRl5tUwr9CJ6COL",
+	"a3RKSZvTRNrULGq9WJh/RuAzjXQyJQm7MqvsoIxtGU2szXoDZ2/O53Z5HRCmiAkHad1UVOfWOMaVBhpj",
+	"1CxiNx6PBbNrY6OPUDUiWpA+JsqnmkyGAqOTKC/ZgI/daHN/IFOuriLErfxXm6SMudWR3QszaMvahiDx",
+	"JsM2t5vdcxYBVxunEp9ghmG4M4uzQo15BUCqi7pKI+gSak62CyZ2+efcRYD4wZojvj/BluxNc1mQsnJr",
+	"DNXds1Jma2+tBPQaawO9rIRSlmPkKkg8xOLMz7wwjj8dQnRFpiLN/NFa5Cfa/pzbnCu28LlaTGuupysm",
+	"tSTVx1X0Cefj440i8iD5P75Cl3m0T7lqqjm/jdy/ifnyWOXCVX/9UMooKi7pcHdyVEp75et+y4UYNx9v",
+	"yUZCaHoLJpyf3oOnIZEtnGVWSNUWFcBoubyCwLbbqsP7pcrOlgAtVuewWJ388oGKTLgtIbba9INEqmXj",
+	"sFx+K4/2wL9DG28Kn5lChTqTvxIQJA6xLur2Bj1v0PMGPXvRswW0JYfocoRsi9UsxsfHDjJm7vbM7M2U",
+	"S7HGSHDCxaRl8flMXDwqvmzAqU4lhG2OAVMyJDSNGaCRDdzdPtbYRnVFV85C11FnPnIawGxA/Wztpxap",
+	"aPzd7axda6dHpTwkKc8DcXhc7rTNsdoEeSliSBI0BpLXx6kekmatnnXKyjcclQo8tawmYdcmX6pus14n",
+	"X9oOwLSDFrGxV90aucjKBpkxGuUhmRIOYA2P+cqhguEKCzkDph7CSEFyDcopF/5yMV0fNLWVui7zylP3",
+	"zFi/u/FtZYFSrS320AbFmasLrmmSepLa8WqqxuPDg/2DBgIPvFDK/lA/MD/gFVBBvfeI7kf7sLMXP+nv",
+	"7NODvZ1DqEc7j+NG3IRGf4/u9wJ361PQ8IBQLIi1ZDiWeG5WXrzqdVweFlOU3YSCaG1v9mBOhkI5pXYT",
+	"YLGJlfsfE5mo5xWSqyjKmkUPGLljnf1ZlbfFsXRZCccEtKeYo73ut1J1BKXaQIg4tIy8JIpUmFdk4zEZ",
+	"MqWFnFprhyu00uaVtCzHEn083/b88l4lSh4uHct77fFdAwhsY/FXECngLogs74k5oG6xMo2wqHO9/TUH",
+	"Jds4B+ewyN2SG+67Ub02MddWcljGk0N1iHeYT+8aQfDxJlxYtdHx5E31JUz8rQ5kr+4G8u3UYyr5hR7E",
+	"Pz5/QZDXM14tFptDgdsr3lUafwgL3/3ly4b/rMZ/LldjPGOqo6HH9+nuOBK+O5G8tfByT14WJzUECS2j",
+	"F3KAWLU5Je7+D0uEGLXvbivFcj62IR88tbc53Q+eVplPOkiVpuR4nWNdvVrqb1Qnr7RYMxy7ePK34Nwp",
+	"bn38laWTfHMKQv2vhcKOv5RDBtCdtNFWNraie8pYKwv8GP+fWBbXSIxZoZsbg3ZjqoY9Qe2NWgtVgOmz",
+	"/LU7SZgVrS55JwsOUT7Yb5PtbGh6NZo+zjI7S1drSIgMWoNr0wlhnAgOJKJJspi088vzlucJVyBhOV24",
+	"uZ+XZy4Shufh4lFWerHNs2s57RVI1qPnmp8PsstGuOve6NbIKwNTsf05+2mNvFsUeWCjDmYj72gWVefQ",
+	"8cCllLV5qUAXLi0XNmTQGySGLBoz4ywev29uWBkHJg5u1bJ3HrKiVmnMf+dkZQ95V/r26T8bUPmNgEov",
+	"rVlPUOa92Sqq5G2iljam8w0EWQ2CYHVNa0fKLvKsGJtuQR27pXtm1787oqhHN8+cUWKP6BUm+ll5XqB9",
+	"7NuaxkQSF7HvhjMkXrfrUzvOBxLw/7N3ROA15q3d3ZLlapfGtDbmg9wsdoLwT+OKiz7h6agHEo9uYS17",
+	"y5khuZ8ZH8Ro/Pp7eDlm79D/77k8ihgGc6bsefkq/PKrJeyHmK6fVRXCekr56d+gpjVR04Q6M5xR8GZx",
+	"0wgonwxZAhtYtLHR3RNMOCHrsgNXxRFo6ShZ5Wbu7oKJ2Rdk9SEWrRlgSgrFAmRHGONDuhw+606USiVk",
+	"FyuM4c2T7ofafOVGpvTL6Ynt2Sjjko4As1paH/yrU7yye8ZGTAc34a0vPsXuMVHmfgLbXd794UuAF8Uu",
+	"EFp5WpCTdftNezl60Dhs1uq1Zq1RL7zQKAA7mHIIMbqny/eZBy/FHyxJ6O5BrY7jL61v0Ar2m2uYJ8wi",
+	"n9MB+LV23E7Rd/aujUa+sbf+yX76QolwcZyLOVNho1uk3MzZMedqWGXhqnnNAXVk4YzgQJSmU1Uj7qpy",
+	"V8xWZdVse5g8a1u3mdgxA69ug08foqiVm0VnhVzV1epfrV3J6g6GzBVKWX09xavKBXYcHrYl4mcJKA9S",
+	"nd2TTbDqxuK2sbh9wyC5uMHdU1R9RgRlCQgLndYWyV5krz0c0nS57Z1liNOxplJiFhZwKn3SdJ/sZyae",
+	"dTKz5sEr2mVS5R9W3scSJLuyPHIrapbXe+MKu4ZSdggvKSkbCPn3gZBJmQxuP8W7X1h8sywt6dR740H1",
+	"avmFtxt4nNrX4gpy7jCv6OYHf+UTybFYhB4aAGhtlywDnAVEK5+xvpAjPKtpykpB0EpLrMjh0Y33fREM",
+	"cyW7Njri2vbH/b9ywK9E5XBktSSpJiwuu3HLpt0NI1rzngHUIfPD7WM+ZY/FchDxuvLmw+EI53Vx3OIt",
+	"Z9cgFdNTIvrk2ZBe0SAMVJIOMMMie7gj+jsxPlxDZJdnsEhuO6W89GZIelNiRrehvjtn7lZox1l/DQgj",
+	"IzolvwtWps4qRX68mWn3S9DDUp3HqR6abrDKEMjrTGRVh+ku2jCPDe5DF+YuGixdd/PVZ4vKTmHlJlx7",
+	"YxtWv0A5WytEHCYW34RfPC6WIhTVzPefiogJL5ejci2MwPN9ddXM9woXzHJHokWpgeqqzbd1jgXYyBVM",
+	"FeYx2xoVrshaAR5KLZpXPQ09B5rooYtEpDHj5mNDXlD+OGcfyhzQ/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -18,6 +18,7 @@ import (
 	"github.com/accountd/accountd/internal/httpapi"
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/store/bunstore"
 	"github.com/accountd/accountd/internal/token"
 )
@@ -46,7 +47,32 @@ type App struct {
 	cfg      config.Config
 	logger   *slog.Logger
 	ownStore bool
+	mail     *mail.Queue
 }
+
+// The mail queue: a few workers are plenty, since a request never waits for them; the
+// buffer absorbs bursts, and beyond it requests wait for room rather than drop mail.
+const (
+	mailWorkers   = 4
+	mailQueueSize = 1024
+)
+
+// newLimiter returns the configured rate-limit counters.
+func newLimiter(cfg config.Config, store *bunstore.Store) (ratelimit.Limiter, error) {
+	if cfg.RateLimitStore == "postgres" {
+		if store.Dialect() != bunstore.Postgres {
+			return nil, errors.New("config: ACCOUNTD_RATE_LIMIT_STORE: postgres needs a PostgreSQL database")
+		}
+		return ratelimit.NewPostgres(store.DB().DB), nil
+	}
+	return ratelimit.NewMemory(rateLimitKeys), nil
+}
+
+// rateLimitKeys bounds the memory of in-process rate limiting: about 100 bytes a key.
+const rateLimitKeys = 100_000
+
+// FlushMail waits until every email queued so far has been handed to the sender.
+func (a *App) FlushMail(ctx context.Context) error { return a.mail.Flush(ctx) }
 
 // New assembles the app. It migrates the database first when cfg.AutoMigrate is set.
 func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
@@ -105,24 +131,36 @@ func assemble(ctx context.Context, cfg config.Config, opt Options, store *bunsto
 			return nil, fmt.Errorf("config: ACCOUNTD_MAILER: %w", err)
 		}
 	}
-	mailer, err := mail.NewComposer(sender, mail.ComposerConfig{
-		From:  cfg.MailFrom,
+	queue := mail.NewQueue(sender, mailWorkers, mailQueueSize, opt.Logger)
+	mailer, err := mail.NewComposer(queue, mail.ComposerConfig{
+		From: cfg.MailFrom,
 		Links: map[string]map[account.MessageKind]string{"": {
 			account.MessageActivation:    cfg.ActivationURL,
 			account.MessagePasswordReset: cfg.ResetURL,
+			account.MessageEmailChange:   cfg.EmailChangeURL,
 		}},
-		Expiry: map[account.MessageKind]time.Duration{account.MessageActivation: cfg.ActivationTTL},
+		Expiry: map[account.MessageKind]time.Duration{
+			account.MessageActivation:    cfg.ActivationTTL,
+			account.MessagePasswordReset: cfg.ResetTTL,
+			account.MessageEmailChange:   cfg.EmailChangeTTL,
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("config: mail links: %w", err)
 	}
+	counters, err := newLimiter(cfg, store)
+	if err != nil {
+		return nil, err
+	}
 
 	svc := account.New(store, hasher, issuer, mailer, account.Options{
 		Now: opt.Now, Logger: opt.Logger,
-		ActivationTTL: cfg.ActivationTTL, SessionTTL: cfg.SessionTTL,
+		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL,
+		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace,
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
+		Limiter: limiter{counters}, Limits: cfg.Limits,
 	})
-	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore}
+	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue}
 	a.Handler, err = httpapi.New(httpapi.Config{
 		Service: svc, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
 	})
@@ -149,8 +187,14 @@ func (a *App) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the database, unless the caller supplied it.
+// Close sends the queued emails (waiting up to the shutdown timeout) and releases the
+// database, unless the caller supplied it.
 func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := a.mail.Close(ctx); err != nil {
+		a.logger.Warn("emails still queued at shutdown were not sent", "err", err)
+	}
 	if !a.ownStore {
 		return nil
 	}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/accountd/accountd/internal/account"
 )
 
 // Config is every setting of the server.
@@ -26,10 +28,11 @@ type Config struct {
 	LogFormat       string
 	LogLevel        string
 
-	Mailer        string
-	MailFrom      string
-	ActivationURL string
-	ResetURL      string
+	Mailer         string
+	MailFrom       string
+	ActivationURL  string
+	ResetURL       string
+	EmailChangeURL string
 
 	Issuer          string
 	Audience        string
@@ -38,6 +41,12 @@ type Config struct {
 	AccessTokenTTL  time.Duration
 	SessionTTL      time.Duration
 	ActivationTTL   time.Duration
+	ResetTTL        time.Duration
+	EmailChangeTTL  time.Duration
+	RefreshGrace    time.Duration
+
+	RateLimitStore string
+	Limits         account.Limits
 
 	HideExistingEmails bool
 	PasswordMinLength  int
@@ -111,6 +120,24 @@ func oneOf(f func(c *Config) *string, allowed ...string) func(*Config, string) e
 	}
 }
 
+// rule parses a rate limit: "N/window" such as "5/15m", or "off".
+func rule(f func(c *Config) *account.Rule) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "off" || v == "0" {
+			*f(c) = account.Rule{}
+			return nil
+		}
+		n, w, ok := strings.Cut(v, "/")
+		limit, err1 := strconv.Atoi(n)
+		window, err2 := time.ParseDuration(w)
+		if !ok || err1 != nil || err2 != nil || limit < 1 || window <= 0 {
+			return fmt.Errorf("not a rate such as 5/15m, or off: %q", v)
+		}
+		*f(c) = account.Rule{Limit: limit, Window: window}
+		return nil
+	}
+}
+
 // settings is the table of every setting, in the order the README documents them.
 var settings = []setting{
 	{env: "ACCOUNTD_ADDR", def: ":8080", usage: "address to listen on", set: str(func(c *Config) *string { return &c.Addr })},
@@ -138,6 +165,8 @@ var settings = []setting{
 		set: str(func(c *Config) *string { return &c.ActivationURL })},
 	{env: "ACCOUNTD_PASSWORD_RESET_URL", def: "http://localhost:3000/reset-password?token={token}", usage: "password reset link template (same placeholders)",
 		set: str(func(c *Config) *string { return &c.ResetURL })},
+	{env: "ACCOUNTD_EMAIL_CHANGE_URL", def: "http://localhost:3000/confirm-email?token={token}", usage: "email change confirmation link template (same placeholders)",
+		set: str(func(c *Config) *string { return &c.EmailChangeURL })},
 
 	{env: "ACCOUNTD_ISSUER", def: "http://localhost:8080", usage: "iss claim of access tokens", set: str(func(c *Config) *string { return &c.Issuer })},
 	{env: "ACCOUNTD_AUDIENCE", def: "accountd", usage: "aud claim of access tokens", set: str(func(c *Config) *string { return &c.Audience })},
@@ -155,6 +184,29 @@ var settings = []setting{
 	{env: "ACCOUNTD_ACCESS_TOKEN_TTL", def: "15m", usage: "lifetime of access tokens", set: duration(func(c *Config) *time.Duration { return &c.AccessTokenTTL })},
 	{env: "ACCOUNTD_SESSION_TTL", def: "720h", usage: "a session ends when unused this long (each refresh extends it)", set: duration(func(c *Config) *time.Duration { return &c.SessionTTL })},
 	{env: "ACCOUNTD_ACTIVATION_TTL", def: "48h", usage: "lifetime of activation links", set: duration(func(c *Config) *time.Duration { return &c.ActivationTTL })},
+	{env: "ACCOUNTD_RESET_TTL", def: "1h", usage: "lifetime of password reset links", set: duration(func(c *Config) *time.Duration { return &c.ResetTTL })},
+	{env: "ACCOUNTD_EMAIL_CHANGE_TTL", def: "24h", usage: "lifetime of email change links", set: duration(func(c *Config) *time.Duration { return &c.EmailChangeTTL })},
+	{env: "ACCOUNTD_REFRESH_GRACE", def: "10s", usage: "a spent refresh token presented again this soon is a concurrent refresh, not theft (0 disables)",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return fmt.Errorf("not a duration such as 10s, or 0: %q", v)
+			}
+			c.RefreshGrace = d
+			if d == 0 {
+				c.RefreshGrace = -1 // the service reads 0 as "default"
+			}
+			return nil
+		}},
+
+	{env: "ACCOUNTD_RATE_LIMIT_STORE", def: "memory", usage: "where rate-limit counters live: memory (one instance) or postgres (shared by instances on one PostgreSQL)",
+		set: oneOf(func(c *Config) *string { return &c.RateLimitStore }, "memory", "postgres")},
+	{env: "ACCOUNTD_RATE_LIMIT_LOGIN_IP", def: "30/1m", usage: "login attempts per client IP (N/window, or off)", set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginIP })},
+	{env: "ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES", def: "5/15m", usage: "failed logins per login name before it is slowed down", set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginFailures })},
+	{env: "ACCOUNTD_RATE_LIMIT_REGISTER_IP", def: "20/1h", usage: "registrations per client IP", set: rule(func(c *Config) *account.Rule { return &c.Limits.RegisterIP })},
+	{env: "ACCOUNTD_RATE_LIMIT_REFRESH_IP", def: "120/1m", usage: "token refreshes per client IP", set: rule(func(c *Config) *account.Rule { return &c.Limits.RefreshIP })},
+	{env: "ACCOUNTD_RATE_LIMIT_EMAIL_IP", def: "20/1h", usage: "email-sending requests per client IP", set: rule(func(c *Config) *account.Rule { return &c.Limits.EmailIP })},
+	{env: "ACCOUNTD_RATE_LIMIT_EMAIL_ADDRESS", def: "5/1h", usage: "email-sending requests per recipient address", set: rule(func(c *Config) *account.Rule { return &c.Limits.EmailAddress })},
 
 	{env: "ACCOUNTD_HIDE_EXISTING_EMAILS", def: "true", usage: "registration with a taken email answers like a success and emails the owner", set: boolean(func(c *Config) *bool { return &c.HideExistingEmails })},
 	{env: "ACCOUNTD_PASSWORD_MIN_LENGTH", def: "10", usage: "shortest password accepted (8 at least)", set: integer(func(c *Config) *int { return &c.PasswordMinLength }, 8)},
@@ -211,6 +263,12 @@ func (c Config) Validate() error {
 	}
 	if !strings.Contains(c.ResetURL, "{token}") {
 		return errors.New("config: ACCOUNTD_PASSWORD_RESET_URL: must contain {token}")
+	}
+	if !strings.Contains(c.EmailChangeURL, "{token}") {
+		return errors.New("config: ACCOUNTD_EMAIL_CHANGE_URL: must contain {token}")
+	}
+	if c.RateLimitStore == "postgres" && !strings.HasPrefix(c.DatabaseURL, "postgres") {
+		return errors.New("config: ACCOUNTD_RATE_LIMIT_STORE: postgres needs ACCOUNTD_DATABASE_URL to be a PostgreSQL URL")
 	}
 	if u, err := url.Parse(c.Issuer); err != nil || u.Scheme == "" {
 		return errors.New("config: ACCOUNTD_ISSUER: must be an absolute URL such as https://accounts.example.com")

@@ -5,21 +5,64 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/accountd/accountd/gen"
 	"github.com/accountd/accountd/internal/account"
 )
 
-func accountOf(u account.User) gen.Account {
+// account renders a user, with its organization looked up when it has one.
+func (s *Server) account(ctx context.Context, u account.User) (gen.Account, error) {
+	var org *account.Organization
+	if u.OrganizationID != 0 {
+		o, err := s.svc.Organization(ctx, u.OrganizationID)
+		if err != nil {
+			return gen.Account{}, err
+		}
+		org = &o
+	}
+	return accountOf(u, org), nil
+}
+
+func accountOf(u account.User, org *account.Organization) gen.Account {
 	a := gen.Account{
 		Id: u.ID, Username: u.Username, Email: gen.Email(u.Email), EmailVerified: u.EmailVerified,
 		Active: u.Active, FirstName: u.FirstName, LastName: u.LastName, FullName: u.FullName(),
-		DateJoined: u.DateJoined,
+		Bio: u.Profile.Bio, Country: u.Profile.Country, Profession: u.Profile.Profession,
+		Thoughts: u.Profile.Thoughts, AvatarUrl: u.Profile.AvatarURL,
+		Role: gen.AccountRole(u.Role), DateJoined: u.DateJoined,
+	}
+	if a.Role == "" {
+		a.Role = gen.AccountRole(account.RoleUser)
+	}
+	if org != nil {
+		o := organizationOf(*org)
+		a.Organization = &o
 	}
 	if !u.LastLogin.IsZero() {
 		t := u.LastLogin
 		a.LastLogin = &t
 	}
 	return a
+}
+
+func organizationOf(o account.Organization) gen.Organization {
+	return gen.Organization{Id: o.ID, Name: o.Name, Slug: o.Slug}
+}
+
+func sessionOf(s account.Session, current string) gen.Session {
+	return gen.Session{
+		Id: uuid.MustParse(s.ID), CreatedAt: s.CreatedAt, LastUsedAt: s.LastUsedAt, ExpiresAt: s.ExpiresAt,
+		Ip: s.IP, UserAgent: s.UserAgent, Current: s.ID == current,
+	}
+}
+
+func eventsOf(events []account.Event) []gen.Event {
+	out := make([]gen.Event, len(events))
+	for i, e := range events {
+		out[i] = gen.Event{Id: e.ID, Type: gen.EventType(e.Type), At: e.At, Ip: e.IP, UserAgent: e.UserAgent, Detail: e.Detail}
+	}
+	return out
 }
 
 func tokenPair(t account.Tokens) gen.TokenPair {

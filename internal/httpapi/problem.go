@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/accountd/accountd/gen"
 	"github.com/accountd/accountd/internal/account"
@@ -71,6 +72,8 @@ type Problem struct {
 	Code   gen.ProblemCode
 	Detail string
 	Fields []gen.FieldError
+	// RetryAfter, for rate_limited, becomes the Retry-After header (whole seconds).
+	RetryAfter time.Duration
 }
 
 func (p *Problem) Error() string { return string(p.Code) + ": " + p.Detail }
@@ -80,6 +83,11 @@ func problemFor(err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
 		return p
+	}
+	var rl *account.RateLimitError
+	if errors.As(err, &rl) {
+		return &Problem{Code: gen.RateLimited, RetryAfter: rl.RetryAfter,
+			Detail: "Too many attempts; wait before trying again."}
 	}
 	var ve *account.ValidationError
 	if errors.As(err, &ve) {
@@ -150,6 +158,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	h.Set("Cache-Control", "no-store")
 	if t.status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Bearer realm="accountd"`)
+	}
+	if p.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.FormatInt(int64((p.RetryAfter+time.Second-1)/time.Second), 10))
 	}
 	w.WriteHeader(t.status)
 	_ = json.NewEncoder(w).Encode(body)

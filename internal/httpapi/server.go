@@ -30,6 +30,7 @@ func (s *Server) Register(ctx context.Context, req gen.RegisterRequestObject) (g
 	u, err := s.svc.Register(ctx, account.RegisterInput{
 		Username: b.Username, Email: string(b.Email), Password: b.Password,
 		PasswordConfirm: deref(b.PasswordConfirm), FirstName: deref(b.FirstName), LastName: deref(b.LastName),
+		OrganizationID: deref(b.OrganizationId),
 	}, meta(ctx))
 	if err != nil {
 		return nil, err
@@ -49,7 +50,11 @@ func (s *Server) Activate(ctx context.Context, req gen.ActivateRequestObject) (g
 	if err != nil {
 		return nil, err
 	}
-	return gen.Activate200JSONResponse(accountOf(u)), nil
+	a, err := s.account(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return gen.Activate200JSONResponse(a), nil
 }
 
 // ResendActivation emails a fresh activation link, revealing nothing about the address.
@@ -114,7 +119,11 @@ func (s *Server) Logout(ctx context.Context, req gen.LogoutRequestObject) (gen.L
 
 // GetMe returns the caller's account; authentication has already loaded it.
 func (s *Server) GetMe(ctx context.Context, _ gen.GetMeRequestObject) (gen.GetMeResponseObject, error) {
-	return gen.GetMe200JSONResponse(accountOf(principal(ctx).User)), nil
+	a, err := s.account(ctx, principal(ctx).User)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetMe200JSONResponse(a), nil
 }
 
 // UpdateMe changes profile fields.
@@ -122,11 +131,17 @@ func (s *Server) UpdateMe(ctx context.Context, req gen.UpdateMeRequestObject) (g
 	b := req.Body
 	u, err := s.svc.UpdateProfile(ctx, principal(ctx).User.ID, account.ProfileChanges{
 		Username: b.Username, FirstName: b.FirstName, LastName: b.LastName,
+		Bio: b.Bio, Country: b.Country, Profession: b.Profession, Thoughts: b.Thoughts,
+		AvatarURL: b.AvatarUrl, OrganizationID: b.OrganizationId,
 	}, meta(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return gen.UpdateMe200JSONResponse(accountOf(u)), nil
+	a, err := s.account(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateMe200JSONResponse(a), nil
 }
 
 // GetJWKS publishes the public signing keys.

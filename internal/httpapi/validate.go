@@ -11,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/google/uuid"
 
 	"github.com/accountd/accountd/gen"
 )
@@ -66,6 +67,10 @@ func newValidator(maxBody int64, auth func(r *http.Request) (*http.Request, erro
 			SchemaValidationOptions: []openapi3.SchemaValidationOption{
 				openapi3.EnableFormatValidation(),
 				openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(emailFormat)),
+				openapi3.WithStringFormatValidator("uuid", openapi3.NewCallbackValidator(func(v string) error {
+					_, err := uuid.Parse(v)
+					return err
+				})),
 			},
 		},
 	}
