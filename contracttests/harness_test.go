@@ -6,6 +6,9 @@ package contracttests
 import (
 	"bytes"
 	"context"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -26,6 +29,7 @@ import (
 
 	client "github.com/accountd/accountd/clients/go"
 	"github.com/accountd/accountd/gen"
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/app"
 	"github.com/accountd/accountd/internal/config"
 	mailpkg "github.com/accountd/accountd/internal/mail"
@@ -45,8 +49,13 @@ func stores(t *testing.T) []string {
 // forEachStore runs fn once per store, as subtests named after the store, each on a
 // fresh database and a fresh app.
 func forEachStore(t *testing.T, fn func(t *testing.T, e *env)) {
+	forEachStoreWith(t, nil, fn)
+}
+
+// forEachStoreWith is forEachStore with the configuration changed by configure.
+func forEachStoreWith(t *testing.T, configure func(*config.Config), fn func(t *testing.T, e *env)) {
 	for _, kind := range stores(t) {
-		t.Run(kind, func(t *testing.T) { fn(t, newEnv(t, kind)) })
+		t.Run(kind, func(t *testing.T) { fn(t, newEnv(t, kind, configure)) })
 	}
 }
 
@@ -78,6 +87,26 @@ type env struct {
 	client *client.ClientWithResponses
 	// http is a plain client whose responses are validated against the spec too.
 	http *http.Client
+	// logs holds everything the app logged, access log included.
+	logs *lockedBuffer
+}
+
+// lockedBuffer is a bytes.Buffer safe for the app's concurrent log writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // testConfig is the default configuration with test-friendly settings.
@@ -88,14 +117,20 @@ func testConfig(t *testing.T) config.Config {
 	}
 	cfg.Issuer = "https://accounts.test"
 	cfg.AutoMigrate = true
+	// Every request of a test comes from 127.0.0.1: limits are tested on their own.
+	cfg.Limits = account.Limits{}
 	return cfg
 }
 
-func newEnv(t *testing.T, kind string) *env {
+func newEnv(t *testing.T, kind string, configure func(*config.Config)) *env {
 	store := bunstoretest.Open(t, kind)
-	e := &env{t: t, mail: &mailpkg.Recorder{}, clock: &clock{now: time.Now().UTC()}}
-	a, err := app.New(context.Background(), testConfig(t), app.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	e := &env{t: t, mail: &mailpkg.Recorder{}, clock: &clock{now: time.Now().UTC()}, logs: &lockedBuffer{}}
+	cfg := testConfig(t)
+	if configure != nil {
+		configure(&cfg)
+	}
+	a, err := app.New(context.Background(), cfg, app.Options{
+		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Sender: e.mail,
 		Now:    e.clock.Now,
 		Store:  store,
@@ -104,6 +139,7 @@ func newEnv(t *testing.T, kind string) *env {
 		t.Fatal(err)
 	}
 	e.app = a
+	t.Cleanup(func() { _ = a.Close() })
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
@@ -213,10 +249,28 @@ func bearer(token string) client.RequestEditorFn {
 	}
 }
 
+// sent returns every email sent so far, once the queue has delivered them.
+func (e *env) sent() []mailpkg.Envelope {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.app.FlushMail(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.mail.Messages()
+}
+
+// lastMail returns the newest email sent to addr, once the queue has delivered it.
+func (e *env) lastMail(addr string) (mailpkg.Envelope, bool) {
+	e.t.Helper()
+	e.sent()
+	return e.mail.Last(addr)
+}
+
 // emailedToken returns the token in the newest email sent to addr.
 func (e *env) emailedToken(addr string) string {
 	e.t.Helper()
-	m, ok := e.mail.Last(addr)
+	m, ok := e.lastMail(addr)
 	if !ok {
 		e.t.Fatalf("no email was sent to %s", addr)
 	}
@@ -267,6 +321,28 @@ func (e *env) activeUser(prefix string) user {
 	res, err := e.client.ActivateWithResponse(context.Background(), client.ActivateJSONRequestBody{Token: e.emailedToken(u.email)})
 	if err != nil || res.StatusCode() != http.StatusOK {
 		e.t.Fatalf("activate %s: %v %d %s", u.username, err, statusOf(res), bodyOf(res))
+	}
+	return u
+}
+
+// seedUser makes an active account straight in the store, as an import would, without
+// going through (and counting against the limits of) the API. Its password hash is a
+// Django PBKDF2 one, which accountd verifies and upgrades.
+func (e *env) seedUser(prefix string) user {
+	e.t.Helper()
+	u := newUser(prefix)
+	key, err := pbkdf2.Key(sha256.New, u.password, []byte("seedsalt"), 1000, 32)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	now := e.clock.Now()
+	_, err = e.app.Store.CreateUser(context.Background(), account.User{
+		Username: u.username, Email: u.email, Active: true, EmailVerified: true, Role: account.RoleUser,
+		PasswordHash: "pbkdf2_sha256$1000$seedsalt$" + base64.StdEncoding.EncodeToString(key),
+		DateJoined:   now, PasswordChangedAt: now, UpdatedAt: now,
+	})
+	if err != nil {
+		e.t.Fatal(err)
 	}
 	return u
 }

@@ -28,7 +28,7 @@ func TestRegister(t *testing.T) {
 			if a.Username != u.username || string(a.Email) != u.email || a.Active || a.FirstName != first {
 				t.Fatalf("unexpected account %+v", a)
 			}
-			m, ok := e.mail.Last(u.email)
+			m, ok := e.lastMail(u.email)
 			if !ok || !strings.Contains(m.Text, "token=") {
 				t.Fatalf("no activation email with a link: %+v", m)
 			}
@@ -52,7 +52,7 @@ func TestRegister(t *testing.T) {
 		t.Run("201_taken_email_hidden_and_owner_told", func(t *testing.T) {
 			owner := newUser("owner")
 			e.register(owner)
-			before := len(e.mail.Messages())
+			before := len(e.sent())
 			intruder := newUser("intruder")
 			res, err := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
 				Username: intruder.username, Email: client.Email(strings.ToUpper(owner.email[:1]) + owner.email[1:]), Password: intruder.password,
@@ -60,7 +60,7 @@ func TestRegister(t *testing.T) {
 			if err != nil || res.JSON201 == nil {
 				t.Fatalf("want the same 201 as a fresh registration: %v %d %s", err, statusOf(res), bodyOf(res))
 			}
-			msgs := e.mail.Messages()[before:]
+			msgs := e.sent()[before:]
 			if len(msgs) != 1 || !strings.EqualFold(msgs[0].To, owner.email) || strings.Contains(msgs[0].Text, "token=") {
 				t.Fatalf("want one notice to the owner without a token, got %+v", msgs)
 			}
@@ -206,13 +206,13 @@ func TestResendActivation(t *testing.T) {
 
 		t.Run("202_same_answer_for_unknown_and_active", func(t *testing.T) {
 			active := e.activeUser("resendactive")
-			before := len(e.mail.Messages())
+			before := len(e.sent())
 			a := resend(t, "nobody-"+active.email)
 			b := resend(t, active.email)
 			if string(a) != string(b) {
 				t.Fatalf("answers differ: %s vs %s", a, b)
 			}
-			if n := len(e.mail.Messages()) - before; n != 0 {
+			if n := len(e.sent()) - before; n != 0 {
 				t.Fatalf("%d emails sent, want none", n)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	client "github.com/accountd/accountd/clients/go"
 )
@@ -39,6 +40,7 @@ func TestRefresh(t *testing.T) {
 			if next == nil {
 				t.Fatal("first refresh failed")
 			}
+			e.clock.Advance(11 * time.Second) // past the grace for concurrent refreshes
 			wantProblem(t, refresh(pair.RefreshToken), http.StatusUnauthorized, "refresh_token_invalid")
 			// The thief's replay ended the session: the legitimate successor is dead too.
 			wantProblem(t, refresh(next.RefreshToken), http.StatusUnauthorized, "refresh_token_invalid")
