@@ -161,8 +161,13 @@ func assemble(ctx context.Context, cfg config.Config, opt Options, store *bunsto
 		Limiter: limiter{counters}, Limits: cfg.Limits,
 	})
 	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue}
+	mounts, err := compatRoutes(cfg, svc)
+	if err != nil {
+		return nil, err
+	}
 	a.Handler, err = httpapi.New(httpapi.Config{
 		Service: svc, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
+		Mount: mounts,
 	})
 	if err != nil {
 		return nil, err

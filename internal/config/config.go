@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,9 @@ type Config struct {
 	ResetTTL        time.Duration
 	EmailChangeTTL  time.Duration
 	RefreshGrace    time.Duration
+
+	// Compat lists the compatibility profiles to serve.
+	Compat []string
 
 	RateLimitStore string
 	Limits         account.Limits
@@ -119,6 +123,9 @@ func oneOf(f func(c *Config) *string, allowed ...string) func(*Config, string) e
 		return fmt.Errorf("must be one of %s, got %q", strings.Join(allowed, ", "), v)
 	}
 }
+
+// CompatProfiles names every compatibility profile accountd can serve.
+var CompatProfiles = []string{}
 
 // rule parses a rate limit: "N/window" such as "5/15m", or "off".
 func rule(f func(c *Config) *account.Rule) func(*Config, string) error {
@@ -199,6 +206,26 @@ var settings = []setting{
 			return nil
 		}},
 
+	{env: "ACCOUNTD_COMPAT", def: "all", usage: "compatibility profiles to serve: all, none, or a comma-separated list (" + strings.Join(CompatProfiles, ", ") + ")",
+		set: func(c *Config, v string) error {
+			switch v {
+			case "all":
+				c.Compat = CompatProfiles
+				return nil
+			case "none":
+				c.Compat = nil
+				return nil
+			}
+			c.Compat = nil
+			for _, name := range strings.Split(v, ",") {
+				name = strings.TrimSpace(name)
+				if !slices.Contains(CompatProfiles, name) {
+					return fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(CompatProfiles, ", "))
+				}
+				c.Compat = append(c.Compat, name)
+			}
+			return nil
+		}},
 	{env: "ACCOUNTD_RATE_LIMIT_STORE", def: "memory", usage: "where rate-limit counters live: memory (one instance) or postgres (shared by instances on one PostgreSQL)",
 		set: oneOf(func(c *Config) *string { return &c.RateLimitStore }, "memory", "postgres")},
 	{env: "ACCOUNTD_RATE_LIMIT_LOGIN_IP", def: "30/1m", usage: "login attempts per client IP (N/window, or off)", set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginIP })},

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/accountd/accountd/gen"
+	"github.com/accountd/accountd/internal/account"
 )
 
 // operation is what the validator knows about one spec operation, worked out once at
@@ -21,6 +22,23 @@ import (
 type operation struct {
 	route        *routers.Route
 	authRequired bool
+	// staffOnly: the spec marks the operation `x-accountd-role: staff`.
+	staffOnly bool
+	// compat: a compatibility profile's operation. Its package validates and
+	// authenticates in its own API's manner (DRF error shapes, form bodies, `JWT` tokens).
+	compat bool
+}
+
+// compatTagPrefix starts the tag of every compatibility profile's operations.
+const compatTagPrefix = "compat-"
+
+func isCompat(op *openapi3.Operation) bool {
+	for _, t := range op.Tags {
+		if strings.HasPrefix(t, compatTagPrefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // validator checks every request to a spec operation against openapi.yaml before a
@@ -80,9 +98,12 @@ func newValidator(maxBody int64, auth func(r *http.Request) (*http.Request, erro
 			if op.Security != nil {
 				security = *op.Security
 			}
+			role, _ := op.Extensions["x-accountd-role"].(string)
 			v.ops[op] = operation{
 				route:        &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
 				authRequired: len(security) > 0,
+				staffOnly:    role == string(account.RoleStaff),
+				compat:       isCompat(op),
 			}
 		}
 	}
@@ -99,9 +120,17 @@ func (v *validator) middleware(next http.Handler) http.Handler {
 			return
 		}
 		op := v.ops[route.Operation]
+		if op.compat {
+			next.ServeHTTP(w, r)
+			return
+		}
 		if op.authRequired {
 			if r, err = v.auth(r); err != nil {
 				writeError(w, r, err)
+				return
+			}
+			if op.staffOnly && principal(r.Context()).User.Role != account.RoleStaff {
+				writeProblem(w, r, &Problem{Code: gen.Forbidden, Detail: "This operation needs a staff account."})
 				return
 			}
 		}
