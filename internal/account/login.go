@@ -31,13 +31,15 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 	// same for accounts that exist and ones that don't. Counting before the password is
 	// checked (and forgetting on success) keeps a burst of parallel guesses from slipping
 	// through together.
-	attempts := bucket{"login:name:" + strings.ToLower(login), s.opt.Limits.LoginFailures}
-	if err := s.limit(ctx, bucket{"login:ip:" + meta.IP, s.opt.Limits.LoginIP}, attempts); err != nil {
+	attempts := bucket{"login:name", strings.ToLower(login), s.opt.Limits.LoginFailures}
+	if err := s.limit(ctx, bucket{"login:ip", meta.IP, s.opt.Limits.LoginIP}, attempts); err != nil {
+		s.opt.Observer.Login(LoginRateLimited)
 		return Tokens{}, err
 	}
 	u, err := s.store.UserByLogin(ctx, login)
 	if errors.Is(err, ErrNotFound) {
 		s.hasher.VerifyDummy(ctx, password)
+		s.opt.Observer.Login(LoginInvalidCredentials)
 		return Tokens{}, ErrInvalidCredentials
 	}
 	if err != nil {
@@ -52,9 +54,11 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		if err := record(ctx, s.store, u.ID, EventLoginFailed, now, meta, "wrong password"); err != nil {
 			return Tokens{}, err
 		}
+		s.opt.Observer.Login(LoginInvalidCredentials)
 		return Tokens{}, ErrInvalidCredentials
 	}
 	if !u.Active {
+		s.opt.Observer.Login(LoginInactive)
 		return Tokens{}, ErrInactive
 	}
 	if rehash {
@@ -76,10 +80,14 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		}
 		return record(ctx, tx, u.ID, EventLoginSucceeded, now, meta, "")
 	})
-	if err == nil && attempts.rule.Limit > 0 {
-		_ = s.opt.Limiter.Reset(ctx, attempts.key)
+	if err != nil {
+		return Tokens{}, err
 	}
-	return t, err
+	s.opt.Observer.Login(LoginSucceeded)
+	if attempts.rule.Limit > 0 {
+		_ = s.opt.Limiter.Reset(ctx, attempts.key())
+	}
+	return t, nil
 }
 
 // startSession creates a session for u with its first refresh token and access token.

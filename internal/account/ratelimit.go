@@ -55,11 +55,14 @@ func (noLimiter) Allow(context.Context, string, Rule, time.Time) (bool, time.Dur
 }
 func (noLimiter) Reset(context.Context, string) error { return nil }
 
-// bucket is one rate-limit counter: a key under a rule.
+// bucket is one rate-limit counter: a limit's name (also the metrics label), the subject
+// it counts (an IP, a login name, an address) and the rule.
 type bucket struct {
-	key  string
-	rule Rule
+	name, subject string
+	rule          Rule
 }
+
+func (b bucket) key() string { return b.name + ":" + b.subject }
 
 // limit counts one event in each bucket and refuses with the longest wait if any
 // refuses. Disabled rules are skipped.
@@ -70,12 +73,13 @@ func (s *Service) limit(ctx context.Context, buckets ...bucket) error {
 		if b.rule.Limit <= 0 {
 			continue
 		}
-		ok, retry, err := s.opt.Limiter.Allow(ctx, b.key, b.rule, now)
+		ok, retry, err := s.opt.Limiter.Allow(ctx, b.key(), b.rule, now)
 		if err != nil {
 			return err
 		}
-		if !ok && retry > wait {
-			wait = retry
+		if !ok {
+			s.opt.Observer.RateLimited(b.name)
+			wait = max(wait, retry)
 		}
 	}
 	if wait > 0 {
@@ -87,6 +91,29 @@ func (s *Service) limit(ctx context.Context, buckets ...bucket) error {
 // emailLimits are the limits of an operation that sends email to address.
 func (s *Service) emailLimits(ctx context.Context, meta RequestMeta, address string) error {
 	return s.limit(ctx,
-		bucket{"mail:ip:" + meta.IP, s.opt.Limits.EmailIP},
-		bucket{"mail:to:" + strings.ToLower(strings.TrimSpace(address)), s.opt.Limits.EmailAddress})
+		bucket{"mail:ip", meta.IP, s.opt.Limits.EmailIP},
+		bucket{"mail:to", strings.ToLower(strings.TrimSpace(address)), s.opt.Limits.EmailAddress})
 }
+
+// LoginOutcome classifies a login attempt, for metrics.
+type LoginOutcome string
+
+// Login outcomes.
+const (
+	LoginSucceeded          LoginOutcome = "succeeded"
+	LoginInvalidCredentials LoginOutcome = "invalid_credentials"
+	LoginInactive           LoginOutcome = "inactive"
+	LoginRateLimited        LoginOutcome = "rate_limited"
+)
+
+// Observer hears about outcomes worth counting; the metrics package implements it.
+type Observer interface {
+	Login(outcome LoginOutcome)
+	// RateLimited is told the name of the limit that refused a request.
+	RateLimited(limit string)
+}
+
+type noObserver struct{}
+
+func (noObserver) Login(LoginOutcome) {}
+func (noObserver) RateLimited(string) {}

@@ -29,7 +29,7 @@ type RegisterInput struct {
 // usernames are public.
 func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMeta) (User, error) {
 	in.Email = strings.TrimSpace(in.Email)
-	if err := s.limit(ctx, bucket{"register:ip:" + meta.IP, s.opt.Limits.RegisterIP}); err != nil {
+	if err := s.limit(ctx, bucket{"register:ip", meta.IP, s.opt.Limits.RegisterIP}); err != nil {
 		return User{}, err
 	}
 	if err := s.emailLimits(ctx, meta, in.Email); err != nil {

@@ -28,6 +28,8 @@ type Options struct {
 	Limiter Limiter
 	// Limits are the rate limits Limiter enforces.
 	Limits Limits
+	// Observer hears about login outcomes and rate-limit refusals (default: nobody).
+	Observer Observer
 	// SessionTTL is how long a session lives without a refresh (default 30 days); each
 	// refresh extends it.
 	SessionTTL time.Duration
@@ -59,6 +61,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Limiter == nil {
 		o.Limiter = noLimiter{}
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 30 * 24 * time.Hour

@@ -41,7 +41,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 // token works once: presenting a spent one means it was copied, so the whole session
 // ends and the event is recorded.
 func (s *Service) Refresh(ctx context.Context, refreshToken string, meta RequestMeta) (Tokens, error) {
-	if err := s.limit(ctx, bucket{"refresh:ip:" + meta.IP, s.opt.Limits.RefreshIP}); err != nil {
+	if err := s.limit(ctx, bucket{"refresh:ip", meta.IP, s.opt.Limits.RefreshIP}); err != nil {
 		return Tokens{}, err
 	}
 	now := s.now()

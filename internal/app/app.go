@@ -13,10 +13,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
 	"github.com/accountd/accountd/internal/mail"
+	"github.com/accountd/accountd/internal/metrics"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/store/bunstore"
@@ -153,21 +156,27 @@ func assemble(ctx context.Context, cfg config.Config, opt Options, store *bunsto
 		return nil, err
 	}
 
+	m := metrics.New()
+	m.WatchDB(store.DB().DB)
 	svc := account.New(store, hasher, issuer, mailer, account.Options{
 		Now: opt.Now, Logger: opt.Logger,
 		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL,
 		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace,
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
-		Limiter: limiter{counters}, Limits: cfg.Limits,
+		Limiter: limiter{counters}, Limits: cfg.Limits, Observer: m,
 	})
 	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue}
 	mounts, err := compatRoutes(cfg, svc)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Metrics {
+		mounts = append(mounts, func(r chi.Router) { r.Method(http.MethodGet, "/metrics", m.Handler()) })
+	}
 	a.Handler, err = httpapi.New(httpapi.Config{
 		Service: svc, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
-		Mount: mounts,
+		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
+		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -45,6 +46,10 @@ type Config struct {
 	ResetTTL        time.Duration
 	EmailChangeTTL  time.Duration
 	RefreshGrace    time.Duration
+
+	Metrics        bool
+	CORSOrigins    []string
+	TrustedProxies []netip.Prefix
 
 	// Compat lists the compatibility profiles to serve.
 	Compat []string
@@ -163,6 +168,40 @@ var settings = []setting{
 			return nil
 		}},
 	{env: "ACCOUNTD_SHUTDOWN_TIMEOUT", def: "15s", usage: "how long in-flight requests may take to finish at shutdown", set: duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{env: "ACCOUNTD_METRICS", def: "true", usage: "serve Prometheus metrics at /metrics", set: boolean(func(c *Config) *bool { return &c.Metrics })},
+	{env: "ACCOUNTD_CORS_ORIGINS", usage: "browser origins allowed to call the API, comma-separated (https://app.example.com); empty turns CORS off",
+		set: func(c *Config, v string) error {
+			c.CORSOrigins = nil
+			for _, o := range strings.Split(v, ",") {
+				if o = strings.TrimSpace(o); o == "" {
+					continue
+				}
+				if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "" || u.Path != "") {
+					return fmt.Errorf("not an origin such as https://app.example.com: %q", o)
+				}
+				c.CORSOrigins = append(c.CORSOrigins, o)
+			}
+			return nil
+		}},
+	{env: "ACCOUNTD_TRUSTED_PROXIES", usage: "networks of the load balancers whose X-Forwarded-For is believed, comma-separated CIDRs (10.0.0.0/8)",
+		set: func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				prefix, err := netip.ParsePrefix(p)
+				if err != nil {
+					if a, aerr := netip.ParseAddr(p); aerr == nil {
+						prefix = netip.PrefixFrom(a, a.BitLen())
+					} else {
+						return fmt.Errorf("not a CIDR such as 10.0.0.0/8: %q", p)
+					}
+				}
+				c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+			}
+			return nil
+		}},
 	{env: "ACCOUNTD_LOG_FORMAT", def: "text", usage: "text or json", set: oneOf(func(c *Config) *string { return &c.LogFormat }, "text", "json")},
 	{env: "ACCOUNTD_LOG_LEVEL", def: "info", usage: "debug, info, warn or error", set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"strings"
 
@@ -62,15 +61,6 @@ func acceptableRequestID(id string) bool {
 		}
 	}
 	return true
-}
-
-// clientIP is the peer address of the connection.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // bearerToken extracts the token of an `Authorization: Bearer <token>` header.

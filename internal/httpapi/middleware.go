@@ -15,17 +15,19 @@ import (
 
 // withRequestContext gives each request an ID (the caller's X-Request-ID when it is
 // acceptable), echoes it, and records who is calling for sessions and events.
-func withRequestContext(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-ID")
-		if !acceptableRequestID(id) {
-			id = newRequestID()
-		}
-		w.Header().Set("X-Request-ID", id)
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, metaKey, account.RequestMeta{IP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+func withRequestContext(ips clientIPs) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get("X-Request-ID")
+			if !acceptableRequestID(id) {
+				id = newRequestID()
+			}
+			w.Header().Set("X-Request-ID", id)
+			ctx := context.WithValue(r.Context(), requestIDKey, id)
+			ctx = context.WithValue(ctx, metaKey, account.RequestMeta{IP: ips.of(r), UserAgent: truncate(r.UserAgent(), 512)})
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
 }
 
 func truncate(s string, n int) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/go-chi/chi/v5"
 
@@ -24,6 +25,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// Mount adds more routes (compatibility profiles, metrics) to the same router.
 	Mount []func(chi.Router)
+	// Middleware wraps every request, inside the request ID and outside everything else
+	// (metrics, say).
+	Middleware []func(http.Handler) http.Handler
+	// CORSOrigins are the browser origins allowed to call the API; none turns CORS off.
+	CORSOrigins []string
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the handler serving the canonical API, its docs and whatever cfg.Mount
@@ -46,7 +54,13 @@ func New(cfg Config) (http.Handler, error) {
 	}
 
 	r := chi.NewRouter()
-	r.Use(withRequestContext, accessLog(cfg.Logger), recoverer, securityHeaders, v.middleware)
+	r.Use(withRequestContext(clientIPs{trusted: cfg.TrustedProxies}))
+	r.Use(cfg.Middleware...)
+	r.Use(accessLog(cfg.Logger), recoverer, securityHeaders)
+	if len(cfg.CORSOrigins) > 0 {
+		r.Use(corsMiddleware(cfg.CORSOrigins))
+	}
+	r.Use(v.middleware)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, &Problem{Code: gen.NotFound, Detail: "No such endpoint."})
 	})
