@@ -46,6 +46,10 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		return Tokens{}, err
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil && ctx.Err() != nil {
+		// The caller went away while waiting for a hashing slot: not a failed login.
+		return Tokens{}, err
+	}
 	if err != nil && !ok {
 		s.opt.Logger.WarnContext(ctx, "stored password hash unusable", "user_id", u.ID, "err", err)
 	}
