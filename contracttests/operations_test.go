@@ -81,7 +81,10 @@ func TestHTTPHardening(t *testing.T) {
 		t.Run("forwarded_for_from_trusted_proxy_is_the_client", func(t *testing.T) {
 			u := e.activeUser("proxied")
 			res, err := e.client.LoginWithResponse(context.Background(), client.LoginJSONRequestBody{Login: u.username, Password: u.password},
-				func(_ context.Context, r *http.Request) error { r.Header.Set("X-Forwarded-For", "198.51.100.7"); return nil })
+				func(_ context.Context, r *http.Request) error {
+					r.Header.Set("X-Forwarded-For", "198.51.100.7")
+					return nil
+				})
 			if err != nil || res.JSON200 == nil {
 				t.Fatal(err, bodyOf(res))
 			}
@@ -102,7 +105,10 @@ func TestCORSOffByDefault(t *testing.T) {
 		// Without trusted proxies, X-Forwarded-For cannot move a client out of its rate limit.
 		u := e.activeUser("spoofer")
 		res, _ := e.client.LoginWithResponse(context.Background(), client.LoginJSONRequestBody{Login: u.username, Password: u.password},
-			func(_ context.Context, r *http.Request) error { r.Header.Set("X-Forwarded-For", "198.51.100.7"); return nil })
+			func(_ context.Context, r *http.Request) error {
+				r.Header.Set("X-Forwarded-For", "198.51.100.7")
+				return nil
+			})
 		list, _ := e.client.ListMySessionsWithResponse(context.Background(), bearer(res.JSON200.AccessToken))
 		if list.JSON200.Items[0].Ip != "127.0.0.1" {
 			t.Fatalf("spoofed ip believed: %s", list.JSON200.Items[0].Ip)

@@ -41,16 +41,52 @@ func (e AcceptedStatus) Valid() bool {
 
 // Defines values for AccountRole.
 const (
-	Staff AccountRole = "staff"
-	User  AccountRole = "user"
+	AccountRoleStaff AccountRole = "staff"
+	AccountRoleUser  AccountRole = "user"
 )
 
 // Valid indicates whether the value is a known member of the AccountRole enum.
 func (e AccountRole) Valid() bool {
 	switch e {
-	case Staff:
+	case AccountRoleStaff:
 		return true
-	case User:
+	case AccountRoleUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminRole.
+const (
+	AdminRoleStaff AdminRole = "staff"
+	AdminRoleUser  AdminRole = "user"
+)
+
+// Valid indicates whether the value is a known member of the AdminRole enum.
+func (e AdminRole) Valid() bool {
+	switch e {
+	case AdminRoleStaff:
+		return true
+	case AdminRoleUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUserRole.
+const (
+	AdminUserRoleStaff AdminUserRole = "staff"
+	AdminUserRoleUser  AdminUserRole = "user"
+)
+
+// Valid indicates whether the value is a known member of the AdminUserRole enum.
+func (e AdminUserRole) Valid() bool {
+	switch e {
+	case AdminUserRoleStaff:
+		return true
+	case AdminUserRoleUser:
 		return true
 	default:
 		return false
@@ -60,8 +96,18 @@ func (e AccountRole) Valid() bool {
 // Defines values for EventType.
 const (
 	Activated                 EventType = "activated"
+	AdminActivated            EventType = "admin_activated"
+	AdminCreated              EventType = "admin_created"
+	AdminDeactivated          EventType = "admin_deactivated"
+	AdminDeletedUser          EventType = "admin_deleted_user"
+	AdminInvitationSent       EventType = "admin_invitation_sent"
+	AdminLogout               EventType = "admin_logout"
+	AdminPasswordResetSent    EventType = "admin_password_reset_sent"
+	AdminRoleChanged          EventType = "admin_role_changed"
+	AdminUpdated              EventType = "admin_updated"
 	EmailChangeConfirmed      EventType = "email_change_confirmed"
 	EmailChangeRequested      EventType = "email_change_requested"
+	InvitationAccepted        EventType = "invitation_accepted"
 	LoginFailed               EventType = "login_failed"
 	LoginSucceeded            EventType = "login_succeeded"
 	Logout                    EventType = "logout"
@@ -79,9 +125,29 @@ func (e EventType) Valid() bool {
 	switch e {
 	case Activated:
 		return true
+	case AdminActivated:
+		return true
+	case AdminCreated:
+		return true
+	case AdminDeactivated:
+		return true
+	case AdminDeletedUser:
+		return true
+	case AdminInvitationSent:
+		return true
+	case AdminLogout:
+		return true
+	case AdminPasswordResetSent:
+		return true
+	case AdminRoleChanged:
+		return true
+	case AdminUpdated:
+		return true
 	case EmailChangeConfirmed:
 		return true
 	case EmailChangeRequested:
+		return true
+	case InvitationAccepted:
 		return true
 	case LoginFailed:
 		return true
@@ -140,23 +206,26 @@ func (e PendingAccountActive) Valid() bool {
 
 // Defines values for ProblemCode.
 const (
-	AccountInactive      ProblemCode = "account_inactive"
-	BodyTooLarge         ProblemCode = "body_too_large"
-	EmailTaken           ProblemCode = "email_taken"
-	Forbidden            ProblemCode = "forbidden"
-	Internal             ProblemCode = "internal"
-	InvalidCredentials   ProblemCode = "invalid_credentials"
-	MalformedRequest     ProblemCode = "malformed_request"
-	MethodNotAllowed     ProblemCode = "method_not_allowed"
-	NotFound             ProblemCode = "not_found"
-	RateLimited          ProblemCode = "rate_limited"
-	RefreshTokenInvalid  ProblemCode = "refresh_token_invalid"
-	TokenInvalid         ProblemCode = "token_invalid"
-	Unauthenticated      ProblemCode = "unauthenticated"
-	Unavailable          ProblemCode = "unavailable"
-	UnsupportedMediaType ProblemCode = "unsupported_media_type"
-	UsernameTaken        ProblemCode = "username_taken"
-	ValidationFailed     ProblemCode = "validation_failed"
+	AccountInactive       ProblemCode = "account_inactive"
+	BodyTooLarge          ProblemCode = "body_too_large"
+	EmailTaken            ProblemCode = "email_taken"
+	Forbidden             ProblemCode = "forbidden"
+	Internal              ProblemCode = "internal"
+	InvalidCredentials    ProblemCode = "invalid_credentials"
+	MalformedRequest      ProblemCode = "malformed_request"
+	MethodNotAllowed      ProblemCode = "method_not_allowed"
+	NotFound              ProblemCode = "not_found"
+	OrganizationNameTaken ProblemCode = "organization_name_taken"
+	OrganizationNotEmpty  ProblemCode = "organization_not_empty"
+	OrganizationSlugTaken ProblemCode = "organization_slug_taken"
+	RateLimited           ProblemCode = "rate_limited"
+	RefreshTokenInvalid   ProblemCode = "refresh_token_invalid"
+	TokenInvalid          ProblemCode = "token_invalid"
+	Unauthenticated       ProblemCode = "unauthenticated"
+	Unavailable           ProblemCode = "unavailable"
+	UnsupportedMediaType  ProblemCode = "unsupported_media_type"
+	UsernameTaken         ProblemCode = "username_taken"
+	ValidationFailed      ProblemCode = "validation_failed"
 )
 
 // Valid indicates whether the value is a known member of the ProblemCode enum.
@@ -179,6 +248,12 @@ func (e ProblemCode) Valid() bool {
 	case MethodNotAllowed:
 		return true
 	case NotFound:
+		return true
+	case OrganizationNameTaken:
+		return true
+	case OrganizationNotEmpty:
+		return true
+	case OrganizationSlugTaken:
 		return true
 	case RateLimited:
 		return true
@@ -249,6 +324,48 @@ func (e VerifyRequestTokenTypeHint) Valid() bool {
 	}
 }
 
+// Defines values for AdminListUsersParamsRole.
+const (
+	AdminListUsersParamsRoleStaff AdminListUsersParamsRole = "staff"
+	AdminListUsersParamsRoleUser  AdminListUsersParamsRole = "user"
+)
+
+// Valid indicates whether the value is a known member of the AdminListUsersParamsRole enum.
+func (e AdminListUsersParamsRole) Valid() bool {
+	switch e {
+	case AdminListUsersParamsRoleStaff:
+		return true
+	case AdminListUsersParamsRoleUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminListUsersParamsSort.
+const (
+	AdminListUsersParamsSortDateJoined      AdminListUsersParamsSort = "date_joined"
+	AdminListUsersParamsSortMinusDateJoined AdminListUsersParamsSort = "-date_joined"
+	AdminListUsersParamsSortMinusUsername   AdminListUsersParamsSort = "-username"
+	AdminListUsersParamsSortUsername        AdminListUsersParamsSort = "username"
+)
+
+// Valid indicates whether the value is a known member of the AdminListUsersParamsSort enum.
+func (e AdminListUsersParamsSort) Valid() bool {
+	switch e {
+	case AdminListUsersParamsSortDateJoined:
+		return true
+	case AdminListUsersParamsSortMinusDateJoined:
+		return true
+	case AdminListUsersParamsSortMinusUsername:
+		return true
+	case AdminListUsersParamsSortUsername:
+		return true
+	default:
+		return false
+	}
+}
+
 // Accepted defines model for Accepted.
 type Accepted struct {
 	Message string         `json:"message"`
@@ -304,6 +421,261 @@ type Account struct {
 // AccountRole defines model for Account.Role.
 type AccountRole string
 
+// AdminActor The staff user who acted.
+type AdminActor struct {
+	Id int64 `json:"id"`
+
+	// Username Empty once the actor's account is deleted.
+	Username string `json:"username"`
+}
+
+// AdminLogoutResult defines model for AdminLogoutResult.
+type AdminLogoutResult struct {
+	SessionsEnded int32 `json:"sessions_ended"`
+}
+
+// AdminOrganization defines model for AdminOrganization.
+type AdminOrganization struct {
+	CreatedAt time.Time `json:"created_at"`
+	Id        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Slug      string    `json:"slug"`
+}
+
+// AdminOrganizationCreate Example: {"name":"University of Dhaka"}
+type AdminOrganizationCreate struct {
+	// Name Unique without regard to case.
+	//
+	// Example: University of Dhaka
+	Name AdminOrganizationName `json:"name"`
+
+	// Slug Lower-case letters and digits, in words joined by single hyphens; unique.
+	//
+	// Example: university-of-dhaka
+	Slug *AdminSlug `json:"slug,omitempty"`
+}
+
+// AdminOrganizationList defines model for AdminOrganizationList.
+type AdminOrganizationList struct {
+	Items []AdminOrganization `json:"items"`
+}
+
+// AdminOrganizationName Unique without regard to case.
+//
+// Example: University of Dhaka
+type AdminOrganizationName = string
+
+// AdminOrganizationUpdate Example: {"name":"University of Dhaka"}
+type AdminOrganizationUpdate struct {
+	// Name Unique without regard to case.
+	//
+	// Example: University of Dhaka
+	Name *AdminOrganizationName `json:"name,omitempty"`
+
+	// Slug Lower-case letters and digits, in words joined by single hyphens; unique.
+	//
+	// Example: university-of-dhaka
+	Slug *AdminSlug `json:"slug,omitempty"`
+}
+
+// AdminRole Only a superuser grants or removes `staff`.
+type AdminRole string
+
+// AdminSlug Lower-case letters and digits, in words joined by single hyphens; unique.
+//
+// Example: university-of-dhaka
+type AdminSlug = string
+
+// AdminUser An account as staff see it.
+type AdminUser struct {
+	Active bool `json:"active"`
+
+	// AvatarUrl An http(s) URL, or empty.
+	AvatarUrl string `json:"avatar_url"`
+
+	// Bio Example: Enchantress of numbers.
+	Bio Bio `json:"bio"`
+
+	// Country Example: United Kingdom
+	Country    Country   `json:"country"`
+	DateJoined time.Time `json:"date_joined"`
+
+	// Email Unique without regard to case.
+	//
+	// Example: ada@example.com
+	Email         Email `json:"email"`
+	EmailVerified bool  `json:"email_verified"`
+
+	// FirstName Example: Ada
+	FirstName Name       `json:"first_name"`
+	FullName  string     `json:"full_name"`
+	Id        int64      `json:"id"`
+	LastLogin *time.Time `json:"last_login"`
+
+	// LastName Example: Ada
+	LastName     Name          `json:"last_name"`
+	Organization *Organization `json:"organization"`
+
+	// Profession Example: Mathematician
+	Profession Profession    `json:"profession"`
+	Role       AdminUserRole `json:"role"`
+
+	// Superuser May grant and remove staff. Granted at the command line only (`accountd createadmin`).
+	Superuser bool `json:"superuser"`
+
+	// Thoughts Example:
+	Thoughts Thoughts `json:"thoughts"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	//
+	// Example: ada
+	Username Username `json:"username"`
+}
+
+// AdminUserRole defines model for AdminUser.Role.
+type AdminUserRole string
+
+// AdminUserCreate Leave `password` out to let the user choose one through `send_invitation`. `role`
+// defaults to `user`.
+//
+// Example: {"email":"grace@example.com","first_name":"Grace","last_name":"Hopper","send_invitation":true,"username":"grace"}
+type AdminUserCreate struct {
+	// Active Can log in at once; otherwise an administrator activates it, or accepting the invitation does.
+	Active *bool `json:"active,omitempty"`
+
+	// Email Unique without regard to case.
+	//
+	// Example: ada@example.com
+	Email Email `json:"email"`
+
+	// EmailVerified The administrator vouches for the address.
+	EmailVerified *bool `json:"email_verified,omitempty"`
+
+	// FirstName Example: Ada
+	FirstName *Name `json:"first_name,omitempty"`
+
+	// LastName Example: Ada
+	LastName       *Name  `json:"last_name,omitempty"`
+	OrganizationId *int64 `json:"organization_id,omitempty"`
+
+	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
+	// refuses very common passwords and ones equal to the username or email.
+	//
+	//
+	// Example: correct-horse-battery
+	Password *NewPassword `json:"password,omitempty"`
+
+	// Role Only a superuser grants or removes `staff`.
+	Role *AdminRole `json:"role,omitempty"`
+
+	// SendInvitation Email a link with which the user chooses a password (and which activates the account).
+	SendInvitation *bool `json:"send_invitation,omitempty"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	//
+	// Example: ada
+	Username Username `json:"username"`
+}
+
+// AdminUserPage defines model for AdminUserPage.
+type AdminUserPage struct {
+	Items []AdminUser `json:"items"`
+
+	// NextCursor Pass as `cursor` (with the same `sort`) for the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
+}
+
+// AdminUserReplace Every field; those left out become empty, false, or no organization.
+//
+// Example: {"active":true,"email":"grace@example.com","email_verified":true,"first_name":"Grace","last_name":"Hopper","role":"user","username":"grace"}
+type AdminUserReplace struct {
+	Active bool `json:"active"`
+
+	// AvatarUrl An http or https URL, or empty.
+	AvatarUrl *string `json:"avatar_url,omitempty"`
+
+	// Bio Example: Enchantress of numbers.
+	Bio *Bio `json:"bio,omitempty"`
+
+	// Country Example: United Kingdom
+	Country *Country `json:"country,omitempty"`
+
+	// Email Unique without regard to case.
+	//
+	// Example: ada@example.com
+	Email         Email `json:"email"`
+	EmailVerified *bool `json:"email_verified,omitempty"`
+
+	// FirstName Example: Ada
+	FirstName *Name `json:"first_name,omitempty"`
+
+	// LastName Example: Ada
+	LastName *Name `json:"last_name,omitempty"`
+
+	// OrganizationId An organization's id; 0 or left out for none.
+	OrganizationId *int64 `json:"organization_id,omitempty"`
+
+	// Profession Example: Mathematician
+	Profession *Profession `json:"profession,omitempty"`
+
+	// Role Only a superuser grants or removes `staff`.
+	Role AdminRole `json:"role"`
+
+	// Thoughts Example:
+	Thoughts *Thoughts `json:"thoughts,omitempty"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	//
+	// Example: ada
+	Username Username `json:"username"`
+}
+
+// AdminUserUpdate Only the fields given change.
+//
+// Example: {"active":false}
+type AdminUserUpdate struct {
+	// Active false ends every session of the account at once.
+	Active *bool `json:"active,omitempty"`
+
+	// AvatarUrl An http or https URL; empty to remove.
+	AvatarUrl *string `json:"avatar_url,omitempty"`
+
+	// Bio Example: Enchantress of numbers.
+	Bio *Bio `json:"bio,omitempty"`
+
+	// Country Example: United Kingdom
+	Country *Country `json:"country,omitempty"`
+
+	// Email Unique without regard to case.
+	//
+	// Example: ada@example.com
+	Email         *Email `json:"email,omitempty"`
+	EmailVerified *bool  `json:"email_verified,omitempty"`
+
+	// FirstName Example: Ada
+	FirstName *Name `json:"first_name,omitempty"`
+
+	// LastName Example: Ada
+	LastName *Name `json:"last_name,omitempty"`
+
+	// OrganizationId An organization's id; 0 for none.
+	OrganizationId *int64 `json:"organization_id,omitempty"`
+
+	// Profession Example: Mathematician
+	Profession *Profession `json:"profession,omitempty"`
+
+	// Role Only a superuser grants or removes `staff`.
+	Role *AdminRole `json:"role,omitempty"`
+
+	// Thoughts Example:
+	Thoughts *Thoughts `json:"thoughts,omitempty"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	//
+	// Example: ada
+	Username *Username `json:"username,omitempty"`
+}
+
 // Bio Example: Enchantress of numbers.
 type Bio = string
 
@@ -327,6 +699,146 @@ type Dashboard struct {
 type DeleteAccountRequest struct {
 	// Password Example: correct-horse-battery
 	Password Password `json:"password"`
+}
+
+// DjoserAccessToken defines model for DjoserAccessToken.
+type DjoserAccessToken struct {
+	Access string `json:"access"`
+}
+
+// DjoserCurrentPassword defines model for DjoserCurrentPassword.
+type DjoserCurrentPassword struct {
+	CurrentPassword string `json:"current_password"`
+}
+
+// DjoserDetail defines model for DjoserDetail.
+type DjoserDetail struct {
+	// Code SimpleJWT's code: `token_not_valid`, `bad_authorization_header`, `user_not_found`, `user_inactive`.
+	Code     *string               `json:"code,omitempty"`
+	Detail   string                `json:"detail"`
+	Messages *[]DjoserTokenMessage `json:"messages,omitempty"`
+}
+
+// DjoserEmailRequest defines model for DjoserEmailRequest.
+type DjoserEmailRequest struct {
+	Email string `json:"email"`
+}
+
+// DjoserEmpty defines model for DjoserEmpty.
+type DjoserEmpty = map[string]interface{}
+
+// DjoserErrors Django REST framework's validation errors: each field at fault with its messages,
+// `non_field_errors` for the body as a whole, or `detail` alone for a body that does
+// not parse.
+//
+// Example: {"email":["Enter a valid email address."]}
+type DjoserErrors struct {
+	Detail               *string             `json:"detail,omitempty"`
+	NonFieldErrors       *[]string           `json:"non_field_errors,omitempty"`
+	AdditionalProperties map[string][]string `json:"-"`
+}
+
+// DjoserLoginRequest defines model for DjoserLoginRequest.
+type DjoserLoginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// DjoserRefreshRequest defines model for DjoserRefreshRequest.
+type DjoserRefreshRequest struct {
+	Refresh string `json:"refresh"`
+}
+
+// DjoserRegisterRequest djoser's registration with `re_password`; unknown fields are ignored.
+type DjoserRegisterRequest struct {
+	Email      string `json:"email"`
+	FirstName  string `json:"first_name"`
+	LastName   string `json:"last_name"`
+	Password   string `json:"password"`
+	RePassword string `json:"re_password"`
+
+	// University An organization id (`GET /v1/organizations`), as a string or a number; null or empty for none.
+	University interface{} `json:"university,omitempty"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`.
+	Username string `json:"username"`
+}
+
+// DjoserResetConfirmRequest defines model for DjoserResetConfirmRequest.
+type DjoserResetConfirmRequest struct {
+	NewPassword   string `json:"new_password"`
+	ReNewPassword string `json:"re_new_password"`
+	Token         string `json:"token"`
+	Uid           string `json:"uid"`
+}
+
+// DjoserSetEmailRequest defines model for DjoserSetEmailRequest.
+type DjoserSetEmailRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewEmail        string `json:"new_email"`
+}
+
+// DjoserSetPasswordRequest defines model for DjoserSetPasswordRequest.
+type DjoserSetPasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+	ReNewPassword   string `json:"re_new_password"`
+}
+
+// DjoserTokenMessage defines model for DjoserTokenMessage.
+type DjoserTokenMessage struct {
+	Message    string `json:"message"`
+	TokenClass string `json:"token_class"`
+	TokenType  string `json:"token_type"`
+}
+
+// DjoserTokenPair defines model for DjoserTokenPair.
+type DjoserTokenPair struct {
+	// Access An access token (JWT).
+	Access string `json:"access"`
+
+	// Refresh The session's refresh token (opaque).
+	Refresh string `json:"refresh"`
+}
+
+// DjoserUidToken defines model for DjoserUidToken.
+type DjoserUidToken struct {
+	// Token The token from the emailed link.
+	Token string `json:"token"`
+
+	// Uid URL-safe base64 of the user id, from the emailed link.
+	Uid string `json:"uid"`
+}
+
+// DjoserUser defines model for DjoserUser.
+type DjoserUser struct {
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	Id        int64  `json:"id"`
+	LastName  string `json:"last_name"`
+	Username  string `json:"username"`
+}
+
+// DjoserUserCreated The new account. `id` is left out while `ACCOUNTD_HIDE_EXISTING_EMAILS` is on.
+type DjoserUserCreated struct {
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	Id        *int64 `json:"id,omitempty"`
+	LastName  string `json:"last_name"`
+	Username  string `json:"username"`
+}
+
+// DjoserUserUpdate PUT needs all three fields, PATCH any of them; `email` and `id` are read-only and ignored.
+type DjoserUserUpdate struct {
+	FirstName *string `json:"first_name,omitempty"`
+	LastName  *string `json:"last_name,omitempty"`
+	Username  *string `json:"username,omitempty"`
+}
+
+// DjoserVerifyRequest defines model for DjoserVerifyRequest.
+type DjoserVerifyRequest struct {
+	// Token An access or a refresh token.
+	Token string `json:"token"`
 }
 
 // Email Unique without regard to case.
@@ -360,12 +872,14 @@ type EmailedToken = string
 
 // Event defines model for Event.
 type Event struct {
-	At        time.Time `json:"at"`
-	Detail    string    `json:"detail"`
-	Id        int64     `json:"id"`
-	Ip        string    `json:"ip"`
-	Type      EventType `json:"type"`
-	UserAgent string    `json:"user_agent"`
+	// Actor The staff user who acted.
+	Actor     *AdminActor `json:"actor,omitempty"`
+	At        time.Time   `json:"at"`
+	Detail    string      `json:"detail"`
+	Id        int64       `json:"id"`
+	Ip        string      `json:"ip"`
+	Type      EventType   `json:"type"`
+	UserAgent string      `json:"user_agent"`
 }
 
 // EventType defines model for Event.Type.
@@ -640,6 +1154,210 @@ type Registration struct {
 // RegistrationStatus defines model for Registration.Status.
 type RegistrationStatus string
 
+// RestregChangePasswordRequest defines model for RestregChangePasswordRequest.
+type RestregChangePasswordRequest struct {
+	// OldPassword Example: correct-horse-battery
+	OldPassword Password `json:"old_password"`
+
+	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
+	// refuses very common passwords and ones equal to the username or email.
+	//
+	//
+	// Example: correct-horse-battery
+	Password NewPassword `json:"password"`
+
+	// PasswordConfirm Must equal `password`.
+	PasswordConfirm string `json:"password_confirm"`
+}
+
+// RestregDetail An error of the request as a whole, in Django REST framework's shape.
+type RestregDetail struct {
+	Detail string `json:"detail"`
+}
+
+// RestregEmailRequest defines model for RestregEmailRequest.
+type RestregEmailRequest struct {
+	// Email Unique without regard to case.
+	//
+	// Example: ada@example.com
+	Email Email `json:"email"`
+}
+
+// RestregEmpty Success, with nothing to say.
+type RestregEmpty = map[string]interface{}
+
+// RestregErrors Either errors by field, or one `detail` for the request as a whole.
+type RestregErrors struct {
+	union json.RawMessage
+}
+
+// RestregFieldErrors Errors by field, in Django REST framework's shape: each field at fault with its
+// messages; `non_field_errors` for problems between fields.
+type RestregFieldErrors map[string][]string
+
+// RestregLoginRequest defines model for RestregLoginRequest.
+type RestregLoginRequest struct {
+	// Login Username or email.
+	//
+	// Example: test
+	Login string `json:"login"`
+
+	// Password Example: correct-horse-battery
+	Password Password `json:"password"`
+}
+
+// RestregLogoutRequest defines model for RestregLogoutRequest.
+type RestregLogoutRequest struct {
+	// RevokeToken Revoke the token (accepted; the session ends either way).
+	RevokeToken *bool `json:"revoke_token,omitempty"`
+}
+
+// RestregProfile defines model for RestregProfile.
+type RestregProfile struct {
+	// Email Unique without regard to case.
+	//
+	// Example: ada@example.com
+	Email Email `json:"email"`
+
+	// FirstName Example:
+	FirstName string `json:"first_name"`
+
+	// Id Example: 1
+	Id int64 `json:"id"`
+
+	// LastName Example:
+	LastName string `json:"last_name"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	//
+	// Example: ada
+	Username Username `json:"username"`
+}
+
+// RestregProfileUpdate defines model for RestregProfileUpdate.
+type RestregProfileUpdate struct {
+	// Email A new email is verified first, through a link sent to it.
+	Email *Email `json:"email,omitempty"`
+
+	// FirstName Example: Ada
+	FirstName *Name `json:"first_name,omitempty"`
+
+	// LastName Example: Ada
+	LastName *Name `json:"last_name,omitempty"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	//
+	// Example: ada
+	Username *Username `json:"username,omitempty"`
+}
+
+// RestregRegisterRequest defines model for RestregRegisterRequest.
+type RestregRegisterRequest struct {
+	// Email Unique without regard to case.
+	//
+	// Example: ada@example.com
+	Email Email `json:"email"`
+
+	// FirstName Example: Ada
+	FirstName *Name `json:"first_name,omitempty"`
+
+	// LastName Example: Ada
+	LastName *Name `json:"last_name,omitempty"`
+
+	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
+	// refuses very common passwords and ones equal to the username or email.
+	//
+	//
+	// Example: correct-horse-battery
+	Password NewPassword `json:"password"`
+
+	// PasswordConfirm Must equal `password`.
+	PasswordConfirm string `json:"password_confirm"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	//
+	// Example: ada
+	Username Username `json:"username"`
+}
+
+// RestregResetPasswordRequest defines model for RestregResetPasswordRequest.
+type RestregResetPasswordRequest struct {
+	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
+	// refuses very common passwords and ones equal to the username or email.
+	//
+	//
+	// Example: correct-horse-battery
+	Password NewPassword `json:"password"`
+
+	// PasswordConfirm Optional; when given, must equal `password`.
+	PasswordConfirm *string `json:"password_confirm,omitempty"`
+
+	// Signature HMAC-SHA256 of the link, URL-safe base64.
+	//
+	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
+	Signature string `json:"signature"`
+
+	// Timestamp When the link was made, in Unix seconds (a string of digits is accepted too).
+	//
+	// Example: 1767225600
+	Timestamp int64 `json:"timestamp"`
+
+	// UserId The user's ID (a number is accepted too).
+	//
+	// Example: 1
+	UserId string `json:"user_id"`
+}
+
+// RestregSignedLink The query parameters of an emailed link.
+type RestregSignedLink struct {
+	// Signature HMAC-SHA256 of the link, URL-safe base64.
+	//
+	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
+	Signature string `json:"signature"`
+
+	// Timestamp When the link was made, in Unix seconds (a string of digits is accepted too).
+	//
+	// Example: 1767225600
+	Timestamp int64 `json:"timestamp"`
+
+	// UserId The user's ID (a number is accepted too).
+	//
+	// Example: 1
+	UserId string `json:"user_id"`
+}
+
+// RestregToken defines model for RestregToken.
+type RestregToken struct {
+	// Token An accountd access token (JWT); send it as `Authorization Bearer <token>`.
+	Token string `json:"token"`
+}
+
+// RestregVerifyEmailRequest defines model for RestregVerifyEmailRequest.
+type RestregVerifyEmailRequest struct {
+	// Email Unique without regard to case.
+	//
+	// Example: ada@example.com
+	Email Email `json:"email"`
+
+	// Signature HMAC-SHA256 of the link, URL-safe base64.
+	//
+	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
+	Signature string `json:"signature"`
+
+	// Timestam The document's spelling of `timestamp`, accepted in its place.
+	Timestam *int64 `json:"timestam,omitempty"`
+
+	// Timestamp When the link was made, in Unix seconds (a string of digits is accepted too).
+	//
+	// Example: 1767225600
+	Timestamp int64 `json:"timestamp"`
+
+	// UserId The user's ID (a number is accepted too).
+	//
+	// Example: 1
+	UserId string `json:"user_id"`
+}
+
 // Session defines model for Session.
 type Session struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -710,6 +1428,50 @@ type Cursor = string
 // Limit defines model for Limit.
 type Limit = int32
 
+// AdminDeleteOrganizationParams defines parameters for AdminDeleteOrganization.
+type AdminDeleteOrganizationParams struct {
+	// Force Delete even if it has members.
+	Force *bool `form:"force,omitempty" json:"force,omitempty"`
+}
+
+// AdminListUsersParams defines parameters for AdminListUsers.
+type AdminListUsersParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page (opaque); omit for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Keep users whose username, email or full name contains this text, ignoring case.
+	Q             *string `form:"q,omitempty" json:"q,omitempty"`
+	Active        *bool   `form:"active,omitempty" json:"active,omitempty"`
+	EmailVerified *bool   `form:"email_verified,omitempty" json:"email_verified,omitempty"`
+
+	// Role `staff` includes superusers.
+	Role *AdminListUsersParamsRole `form:"role,omitempty" json:"role,omitempty"`
+
+	// OrganizationId Keep the members of this organization.
+	OrganizationId *int64 `form:"organization_id,omitempty" json:"organization_id,omitempty"`
+
+	// Sort Order, with `-` for descending; ties are broken by id.
+	Sort *AdminListUsersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+}
+
+// AdminListUsersParamsRole defines parameters for AdminListUsers.
+type AdminListUsersParamsRole string
+
+// AdminListUsersParamsSort defines parameters for AdminListUsers.
+type AdminListUsersParamsSort string
+
+// AdminListUserEventsParams defines parameters for AdminListUserEvents.
+type AdminListUserEventsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; omit for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListMyEventsParams defines parameters for ListMyEvents.
 type ListMyEventsParams struct {
 	// Limit Page size.
@@ -718,6 +1480,21 @@ type ListMyEventsParams struct {
 	// Cursor The `next_cursor` of the previous page; omit for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// AdminCreateOrganizationJSONRequestBody defines body for AdminCreateOrganization for application/json ContentType.
+type AdminCreateOrganizationJSONRequestBody = AdminOrganizationCreate
+
+// AdminUpdateOrganizationJSONRequestBody defines body for AdminUpdateOrganization for application/json ContentType.
+type AdminUpdateOrganizationJSONRequestBody = AdminOrganizationUpdate
+
+// AdminCreateUserJSONRequestBody defines body for AdminCreateUser for application/json ContentType.
+type AdminCreateUserJSONRequestBody = AdminUserCreate
+
+// AdminUpdateUserJSONRequestBody defines body for AdminUpdateUser for application/json ContentType.
+type AdminUpdateUserJSONRequestBody = AdminUserUpdate
+
+// AdminReplaceUserJSONRequestBody defines body for AdminReplaceUser for application/json ContentType.
+type AdminReplaceUserJSONRequestBody = AdminUserReplace
 
 // ActivateJSONRequestBody defines body for Activate for application/json ContentType.
 type ActivateJSONRequestBody = TokenRequest
@@ -760,6 +1537,89 @@ type ConfirmEmailChangeJSONRequestBody = TokenRequest
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChangeRequest
+
+// Getter for additional properties for DjoserErrors. Returns the specified
+// element and whether it was found
+func (a DjoserErrors) Get(fieldName string) (value []string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for DjoserErrors
+func (a *DjoserErrors) Set(fieldName string, value []string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string][]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for DjoserErrors to handle AdditionalProperties
+func (a *DjoserErrors) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["non_field_errors"]; found {
+		err = json.Unmarshal(raw, &a.NonFieldErrors)
+		if err != nil {
+			return fmt.Errorf("error reading 'non_field_errors': %w", err)
+		}
+		delete(object, "non_field_errors")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string][]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal []string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for DjoserErrors to handle AdditionalProperties
+func (a DjoserErrors) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	if a.NonFieldErrors != nil {
+		object["non_field_errors"], err = json.Marshal(a.NonFieldErrors)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'non_field_errors': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for JWKSet_Keys_Item. Returns the specified
 // element and whether it was found
@@ -868,6 +1728,68 @@ func (a JWKSet_Keys_Item) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
+// AsRestregDetail returns the union data inside the RestregErrors as a RestregDetail
+func (t RestregErrors) AsRestregDetail() (RestregDetail, error) {
+	var body RestregDetail
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRestregDetail overwrites any union data inside the RestregErrors as the provided RestregDetail
+func (t *RestregErrors) FromRestregDetail(v RestregDetail) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRestregDetail performs a merge with any union data inside the RestregErrors, using the provided RestregDetail
+func (t *RestregErrors) MergeRestregDetail(v RestregDetail) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRestregFieldErrors returns the union data inside the RestregErrors as a RestregFieldErrors
+func (t RestregErrors) AsRestregFieldErrors() (RestregFieldErrors, error) {
+	var body RestregFieldErrors
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRestregFieldErrors overwrites any union data inside the RestregErrors as the provided RestregFieldErrors
+func (t *RestregErrors) FromRestregFieldErrors(v RestregFieldErrors) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRestregFieldErrors performs a merge with any union data inside the RestregErrors, using the provided RestregFieldErrors
+func (t *RestregErrors) MergeRestregFieldErrors(v RestregFieldErrors) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RestregErrors) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RestregErrors) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// GetJWKS Public keys that sign access tokens (JWK Set)
@@ -879,6 +1801,48 @@ type ServerInterface interface {
 	// Readyz Readiness probe (database reachable, migrations current)
 	// (GET /readyz)
 	Readyz(w http.ResponseWriter, r *http.Request)
+	// AdminListOrganizations Every organization (staff)
+	// (GET /v1/admin/organizations)
+	AdminListOrganizations(w http.ResponseWriter, r *http.Request)
+	// AdminCreateOrganization Create an organization (staff)
+	// (POST /v1/admin/organizations)
+	AdminCreateOrganization(w http.ResponseWriter, r *http.Request)
+	// AdminDeleteOrganization Delete an organization (staff)
+	// (DELETE /v1/admin/organizations/{id})
+	AdminDeleteOrganization(w http.ResponseWriter, r *http.Request, id int64, params AdminDeleteOrganizationParams)
+	// AdminGetOrganization An organization (staff)
+	// (GET /v1/admin/organizations/{id})
+	AdminGetOrganization(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminUpdateOrganization Rename an organization or change its slug (staff)
+	// (PATCH /v1/admin/organizations/{id})
+	AdminUpdateOrganization(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminListUsers List users (staff)
+	// (GET /v1/admin/users)
+	AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams)
+	// AdminCreateUser Create a user (staff)
+	// (POST /v1/admin/users)
+	AdminCreateUser(w http.ResponseWriter, r *http.Request)
+	// AdminDeleteUser Delete a user (staff)
+	// (DELETE /v1/admin/users/{id})
+	AdminDeleteUser(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminGetUser A user (staff)
+	// (GET /v1/admin/users/{id})
+	AdminGetUser(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminUpdateUser Change a user (staff)
+	// (PATCH /v1/admin/users/{id})
+	AdminUpdateUser(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminReplaceUser Replace a user (staff)
+	// (PUT /v1/admin/users/{id})
+	AdminReplaceUser(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminListUserEvents A user's history (staff)
+	// (GET /v1/admin/users/{id}/events)
+	AdminListUserEvents(w http.ResponseWriter, r *http.Request, id int64, params AdminListUserEventsParams)
+	// AdminLogoutUser End every session of a user (staff)
+	// (POST /v1/admin/users/{id}/logout)
+	AdminLogoutUser(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminSendPasswordReset Email a user a password reset link (staff)
+	// (POST /v1/admin/users/{id}/password-reset)
+	AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64)
 	// Activate Activate an account with the emailed token
 	// (POST /v1/auth/activate)
 	Activate(w http.ResponseWriter, r *http.Request)
@@ -960,6 +1924,90 @@ func (_ Unimplemented) Healthz(w http.ResponseWriter, r *http.Request) {
 // Readyz Readiness probe (database reachable, migrations current)
 // (GET /readyz)
 func (_ Unimplemented) Readyz(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminListOrganizations Every organization (staff)
+// (GET /v1/admin/organizations)
+func (_ Unimplemented) AdminListOrganizations(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminCreateOrganization Create an organization (staff)
+// (POST /v1/admin/organizations)
+func (_ Unimplemented) AdminCreateOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminDeleteOrganization Delete an organization (staff)
+// (DELETE /v1/admin/organizations/{id})
+func (_ Unimplemented) AdminDeleteOrganization(w http.ResponseWriter, r *http.Request, id int64, params AdminDeleteOrganizationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetOrganization An organization (staff)
+// (GET /v1/admin/organizations/{id})
+func (_ Unimplemented) AdminGetOrganization(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminUpdateOrganization Rename an organization or change its slug (staff)
+// (PATCH /v1/admin/organizations/{id})
+func (_ Unimplemented) AdminUpdateOrganization(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminListUsers List users (staff)
+// (GET /v1/admin/users)
+func (_ Unimplemented) AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminCreateUser Create a user (staff)
+// (POST /v1/admin/users)
+func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminDeleteUser Delete a user (staff)
+// (DELETE /v1/admin/users/{id})
+func (_ Unimplemented) AdminDeleteUser(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetUser A user (staff)
+// (GET /v1/admin/users/{id})
+func (_ Unimplemented) AdminGetUser(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminUpdateUser Change a user (staff)
+// (PATCH /v1/admin/users/{id})
+func (_ Unimplemented) AdminUpdateUser(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminReplaceUser Replace a user (staff)
+// (PUT /v1/admin/users/{id})
+func (_ Unimplemented) AdminReplaceUser(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminListUserEvents A user's history (staff)
+// (GET /v1/admin/users/{id}/events)
+func (_ Unimplemented) AdminListUserEvents(w http.ResponseWriter, r *http.Request, id int64, params AdminListUserEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminLogoutUser End every session of a user (staff)
+// (POST /v1/admin/users/{id}/logout)
+func (_ Unimplemented) AdminLogoutUser(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminSendPasswordReset Email a user a password reset link (staff)
+// (POST /v1/admin/users/{id}/password-reset)
+func (_ Unimplemented) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1125,6 +2173,477 @@ func (siw *ServerInterfaceWrapper) Readyz(w http.ResponseWriter, r *http.Request
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Readyz(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminListOrganizations operation middleware
+func (siw *ServerInterfaceWrapper) AdminListOrganizations(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListOrganizations(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminCreateOrganization operation middleware
+func (siw *ServerInterfaceWrapper) AdminCreateOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminCreateOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminDeleteOrganization operation middleware
+func (siw *ServerInterfaceWrapper) AdminDeleteOrganization(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminDeleteOrganizationParams
+
+	// ------------- Optional query parameter "force" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "force", r.URL.Query(), &params.Force, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "force"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "force", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminDeleteOrganization(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetOrganization operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetOrganization(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetOrganization(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminUpdateOrganization operation middleware
+func (siw *ServerInterfaceWrapper) AdminUpdateOrganization(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminUpdateOrganization(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminListUsers operation middleware
+func (siw *ServerInterfaceWrapper) AdminListUsers(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminListUsersParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", r.URL.Query(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "q"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "q", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "active" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "active", r.URL.Query(), &params.Active, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "active"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "active", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "email_verified" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "email_verified", r.URL.Query(), &params.EmailVerified, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "email_verified"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "email_verified", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "role" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "role", r.URL.Query(), &params.Role, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "role"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "role", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organization_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organization_id", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organization_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organization_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", r.URL.Query(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sort"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sort", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListUsers(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminCreateUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminCreateUser(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminDeleteUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminDeleteUser(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminDeleteUser(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetUser(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetUser(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminUpdateUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminUpdateUser(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminUpdateUser(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminReplaceUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminReplaceUser(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminReplaceUser(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminListUserEvents operation middleware
+func (siw *ServerInterfaceWrapper) AdminListUserEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminListUserEventsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListUserEvents(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminLogoutUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminLogoutUser(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminLogoutUser(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminSendPasswordReset operation middleware
+func (siw *ServerInterfaceWrapper) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminSendPasswordReset(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1632,6 +3151,48 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Get(options.BaseURL+"/v1/me/dashboard", wrapper.GetMyDashboard)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/admin/users", wrapper.AdminListUsers)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/admin/users", wrapper.AdminCreateUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/admin/users/{id}", wrapper.AdminDeleteUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/admin/users/{id}", wrapper.AdminGetUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/v1/admin/users/{id}", wrapper.AdminUpdateUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/admin/users/{id}", wrapper.AdminReplaceUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/admin/users/{id}/logout", wrapper.AdminLogoutUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/admin/users/{id}/events", wrapper.AdminListUserEvents)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/admin/users/{id}/password-reset", wrapper.AdminSendPasswordReset)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/admin/organizations", wrapper.AdminListOrganizations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/admin/organizations", wrapper.AdminCreateOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/admin/organizations/{id}", wrapper.AdminDeleteOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/admin/organizations/{id}", wrapper.AdminGetOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/v1/admin/organizations/{id}", wrapper.AdminUpdateOrganization)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
 	})
 	r.Group(func(r chi.Router) {
@@ -1761,6 +3322,1678 @@ type ReadyzdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ReadyzdefaultApplicationProblemPlusJSONResponse) VisitReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListOrganizationsRequestObject struct {
+}
+
+type AdminListOrganizationsResponseObject interface {
+	VisitAdminListOrganizationsResponse(w http.ResponseWriter) error
+}
+
+type AdminListOrganizations200JSONResponse AdminOrganizationList
+
+func (response AdminListOrganizations200JSONResponse) VisitAdminListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListOrganizations401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListOrganizations401ApplicationProblemPlusJSONResponse) VisitAdminListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListOrganizations403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListOrganizations403ApplicationProblemPlusJSONResponse) VisitAdminListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListOrganizations503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListOrganizations503ApplicationProblemPlusJSONResponse) VisitAdminListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListOrganizationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminListOrganizationsdefaultApplicationProblemPlusJSONResponse) VisitAdminListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateOrganizationRequestObject struct {
+	Body *AdminCreateOrganizationJSONRequestBody
+}
+
+type AdminCreateOrganizationResponseObject interface {
+	VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error
+}
+
+type AdminCreateOrganization201JSONResponse AdminOrganization
+
+func (response AdminCreateOrganization201JSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateOrganization400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateOrganization400ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateOrganization401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateOrganization401ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateOrganization403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateOrganization403ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateOrganization409ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateOrganization409ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateOrganization413ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateOrganization413ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateOrganization415ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateOrganization415ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateOrganization503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateOrganizationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminCreateOrganizationdefaultApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteOrganizationRequestObject struct {
+	Id     int64 `json:"id"`
+	Params AdminDeleteOrganizationParams
+}
+
+type AdminDeleteOrganizationResponseObject interface {
+	VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error
+}
+
+type AdminDeleteOrganization204Response struct {
+}
+
+func (response AdminDeleteOrganization204Response) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type AdminDeleteOrganization400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteOrganization400ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteOrganization401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteOrganization401ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteOrganization403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteOrganization403ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteOrganization404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteOrganization404ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteOrganization409ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteOrganization409ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteOrganization503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteOrganization503ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteOrganizationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminDeleteOrganizationdefaultApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrganizationRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminGetOrganizationResponseObject interface {
+	VisitAdminGetOrganizationResponse(w http.ResponseWriter) error
+}
+
+type AdminGetOrganization200JSONResponse AdminOrganization
+
+func (response AdminGetOrganization200JSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrganization400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetOrganization400ApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrganization401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetOrganization401ApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrganization403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetOrganization403ApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrganization404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetOrganization404ApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrganization503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetOrganization503ApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrganizationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminGetOrganizationdefaultApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganizationRequestObject struct {
+	Id   int64 `json:"id"`
+	Body *AdminUpdateOrganizationJSONRequestBody
+}
+
+type AdminUpdateOrganizationResponseObject interface {
+	VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error
+}
+
+type AdminUpdateOrganization200JSONResponse AdminOrganization
+
+func (response AdminUpdateOrganization200JSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganization400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateOrganization400ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganization401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateOrganization401ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganization403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateOrganization403ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganization404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateOrganization404ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganization409ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateOrganization409ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganization413ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateOrganization413ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganization415ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateOrganization415ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganization503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateOrganizationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminUpdateOrganizationdefaultApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsersRequestObject struct {
+	Params AdminListUsersParams
+}
+
+type AdminListUsersResponseObject interface {
+	VisitAdminListUsersResponse(w http.ResponseWriter) error
+}
+
+type AdminListUsers200JSONResponse AdminUserPage
+
+func (response AdminListUsers200JSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsers400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListUsers400ApplicationProblemPlusJSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsers401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListUsers401ApplicationProblemPlusJSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsers403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListUsers403ApplicationProblemPlusJSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsers503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListUsers503ApplicationProblemPlusJSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminListUsersdefaultApplicationProblemPlusJSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUserRequestObject struct {
+	Body *AdminCreateUserJSONRequestBody
+}
+
+type AdminCreateUserResponseObject interface {
+	VisitAdminCreateUserResponse(w http.ResponseWriter) error
+}
+
+type AdminCreateUser201JSONResponse AdminUser
+
+func (response AdminCreateUser201JSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateUser400ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateUser401ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateUser403ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser409ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateUser409ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser413ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateUser413ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser415ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateUser415ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateUser503ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUserdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminCreateUserdefaultApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteUserRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminDeleteUserResponseObject interface {
+	VisitAdminDeleteUserResponse(w http.ResponseWriter) error
+}
+
+type AdminDeleteUser204Response struct {
+}
+
+func (response AdminDeleteUser204Response) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type AdminDeleteUser400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteUser400ApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteUser401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteUser401ApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteUser403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteUser403ApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteUser404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteUser404ApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteUser503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminDeleteUser503ApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminDeleteUserdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminDeleteUserdefaultApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminGetUserResponseObject interface {
+	VisitAdminGetUserResponse(w http.ResponseWriter) error
+}
+
+type AdminGetUser200JSONResponse AdminUser
+
+func (response AdminGetUser200JSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUser400ApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUser401ApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUser403ApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUser404ApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUser503ApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminGetUserdefaultApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUserRequestObject struct {
+	Id   int64 `json:"id"`
+	Body *AdminUpdateUserJSONRequestBody
+}
+
+type AdminUpdateUserResponseObject interface {
+	VisitAdminUpdateUserResponse(w http.ResponseWriter) error
+}
+
+type AdminUpdateUser200JSONResponse AdminUser
+
+func (response AdminUpdateUser200JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateUser400ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateUser401ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateUser403ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateUser404ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser409ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateUser409ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser413ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateUser413ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser415ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateUser415ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminUpdateUser503ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUserdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminUpdateUserdefaultApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUserRequestObject struct {
+	Id   int64 `json:"id"`
+	Body *AdminReplaceUserJSONRequestBody
+}
+
+type AdminReplaceUserResponseObject interface {
+	VisitAdminReplaceUserResponse(w http.ResponseWriter) error
+}
+
+type AdminReplaceUser200JSONResponse AdminUser
+
+func (response AdminReplaceUser200JSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUser400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminReplaceUser400ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUser401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminReplaceUser401ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUser403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminReplaceUser403ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUser404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminReplaceUser404ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUser409ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminReplaceUser409ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUser413ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminReplaceUser413ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUser415ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminReplaceUser415ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUser503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminReplaceUser503ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminReplaceUserdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminReplaceUserdefaultApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserEventsRequestObject struct {
+	Id     int64 `json:"id"`
+	Params AdminListUserEventsParams
+}
+
+type AdminListUserEventsResponseObject interface {
+	VisitAdminListUserEventsResponse(w http.ResponseWriter) error
+}
+
+type AdminListUserEvents200JSONResponse EventPage
+
+func (response AdminListUserEvents200JSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserEvents400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListUserEvents400ApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserEvents401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListUserEvents401ApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserEvents403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListUserEvents403ApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserEvents404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListUserEvents404ApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserEvents503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminListUserEvents503ApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminListUserEventsdefaultApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminLogoutUserRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminLogoutUserResponseObject interface {
+	VisitAdminLogoutUserResponse(w http.ResponseWriter) error
+}
+
+type AdminLogoutUser200JSONResponse AdminLogoutResult
+
+func (response AdminLogoutUser200JSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminLogoutUser400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminLogoutUser400ApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminLogoutUser401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminLogoutUser401ApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminLogoutUser403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminLogoutUser403ApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminLogoutUser404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminLogoutUser404ApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminLogoutUser503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminLogoutUser503ApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminLogoutUserdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminLogoutUserdefaultApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSendPasswordResetRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminSendPasswordResetResponseObject interface {
+	VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error
+}
+
+type AdminSendPasswordReset202JSONResponse Accepted
+
+func (response AdminSendPasswordReset202JSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSendPasswordReset400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminSendPasswordReset400ApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSendPasswordReset401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminSendPasswordReset401ApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSendPasswordReset403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminSendPasswordReset403ApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSendPasswordReset404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminSendPasswordReset404ApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSendPasswordReset503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminSendPasswordReset503ApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSendPasswordResetdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminSendPasswordResetdefaultApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3931,6 +7164,48 @@ type StrictServerInterface interface {
 	// Readyz Readiness probe (database reachable, migrations current)
 	// (GET /readyz)
 	Readyz(ctx context.Context, request ReadyzRequestObject) (ReadyzResponseObject, error)
+	// AdminListOrganizations Every organization (staff)
+	// (GET /v1/admin/organizations)
+	AdminListOrganizations(ctx context.Context, request AdminListOrganizationsRequestObject) (AdminListOrganizationsResponseObject, error)
+	// AdminCreateOrganization Create an organization (staff)
+	// (POST /v1/admin/organizations)
+	AdminCreateOrganization(ctx context.Context, request AdminCreateOrganizationRequestObject) (AdminCreateOrganizationResponseObject, error)
+	// AdminDeleteOrganization Delete an organization (staff)
+	// (DELETE /v1/admin/organizations/{id})
+	AdminDeleteOrganization(ctx context.Context, request AdminDeleteOrganizationRequestObject) (AdminDeleteOrganizationResponseObject, error)
+	// AdminGetOrganization An organization (staff)
+	// (GET /v1/admin/organizations/{id})
+	AdminGetOrganization(ctx context.Context, request AdminGetOrganizationRequestObject) (AdminGetOrganizationResponseObject, error)
+	// AdminUpdateOrganization Rename an organization or change its slug (staff)
+	// (PATCH /v1/admin/organizations/{id})
+	AdminUpdateOrganization(ctx context.Context, request AdminUpdateOrganizationRequestObject) (AdminUpdateOrganizationResponseObject, error)
+	// AdminListUsers List users (staff)
+	// (GET /v1/admin/users)
+	AdminListUsers(ctx context.Context, request AdminListUsersRequestObject) (AdminListUsersResponseObject, error)
+	// AdminCreateUser Create a user (staff)
+	// (POST /v1/admin/users)
+	AdminCreateUser(ctx context.Context, request AdminCreateUserRequestObject) (AdminCreateUserResponseObject, error)
+	// AdminDeleteUser Delete a user (staff)
+	// (DELETE /v1/admin/users/{id})
+	AdminDeleteUser(ctx context.Context, request AdminDeleteUserRequestObject) (AdminDeleteUserResponseObject, error)
+	// AdminGetUser A user (staff)
+	// (GET /v1/admin/users/{id})
+	AdminGetUser(ctx context.Context, request AdminGetUserRequestObject) (AdminGetUserResponseObject, error)
+	// AdminUpdateUser Change a user (staff)
+	// (PATCH /v1/admin/users/{id})
+	AdminUpdateUser(ctx context.Context, request AdminUpdateUserRequestObject) (AdminUpdateUserResponseObject, error)
+	// AdminReplaceUser Replace a user (staff)
+	// (PUT /v1/admin/users/{id})
+	AdminReplaceUser(ctx context.Context, request AdminReplaceUserRequestObject) (AdminReplaceUserResponseObject, error)
+	// AdminListUserEvents A user's history (staff)
+	// (GET /v1/admin/users/{id}/events)
+	AdminListUserEvents(ctx context.Context, request AdminListUserEventsRequestObject) (AdminListUserEventsResponseObject, error)
+	// AdminLogoutUser End every session of a user (staff)
+	// (POST /v1/admin/users/{id}/logout)
+	AdminLogoutUser(ctx context.Context, request AdminLogoutUserRequestObject) (AdminLogoutUserResponseObject, error)
+	// AdminSendPasswordReset Email a user a password reset link (staff)
+	// (POST /v1/admin/users/{id}/password-reset)
+	AdminSendPasswordReset(ctx context.Context, request AdminSendPasswordResetRequestObject) (AdminSendPasswordResetResponseObject, error)
 	// Activate Activate an account with the emailed token
 	// (POST /v1/auth/activate)
 	Activate(ctx context.Context, request ActivateRequestObject) (ActivateResponseObject, error)
@@ -4097,6 +7372,401 @@ func (sh *strictHandler) Readyz(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ReadyzResponseObject); ok {
 		if err := validResponse.VisitReadyzResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminListOrganizations operation middleware
+func (sh *strictHandler) AdminListOrganizations(w http.ResponseWriter, r *http.Request) {
+	var request AdminListOrganizationsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListOrganizations(ctx, request.(AdminListOrganizationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListOrganizations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListOrganizationsResponseObject); ok {
+		if err := validResponse.VisitAdminListOrganizationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminCreateOrganization operation middleware
+func (sh *strictHandler) AdminCreateOrganization(w http.ResponseWriter, r *http.Request) {
+	var request AdminCreateOrganizationRequestObject
+
+	var body AdminCreateOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminCreateOrganization(ctx, request.(AdminCreateOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminCreateOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminCreateOrganizationResponseObject); ok {
+		if err := validResponse.VisitAdminCreateOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminDeleteOrganization operation middleware
+func (sh *strictHandler) AdminDeleteOrganization(w http.ResponseWriter, r *http.Request, id int64, params AdminDeleteOrganizationParams) {
+	var request AdminDeleteOrganizationRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminDeleteOrganization(ctx, request.(AdminDeleteOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminDeleteOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminDeleteOrganizationResponseObject); ok {
+		if err := validResponse.VisitAdminDeleteOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetOrganization operation middleware
+func (sh *strictHandler) AdminGetOrganization(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminGetOrganizationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetOrganization(ctx, request.(AdminGetOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetOrganizationResponseObject); ok {
+		if err := validResponse.VisitAdminGetOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminUpdateOrganization operation middleware
+func (sh *strictHandler) AdminUpdateOrganization(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminUpdateOrganizationRequestObject
+
+	request.Id = id
+
+	var body AdminUpdateOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminUpdateOrganization(ctx, request.(AdminUpdateOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminUpdateOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminUpdateOrganizationResponseObject); ok {
+		if err := validResponse.VisitAdminUpdateOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminListUsers operation middleware
+func (sh *strictHandler) AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams) {
+	var request AdminListUsersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListUsers(ctx, request.(AdminListUsersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListUsers")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListUsersResponseObject); ok {
+		if err := validResponse.VisitAdminListUsersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminCreateUser operation middleware
+func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+	var request AdminCreateUserRequestObject
+
+	var body AdminCreateUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminCreateUser(ctx, request.(AdminCreateUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminCreateUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminCreateUserResponseObject); ok {
+		if err := validResponse.VisitAdminCreateUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminDeleteUser operation middleware
+func (sh *strictHandler) AdminDeleteUser(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminDeleteUserRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminDeleteUser(ctx, request.(AdminDeleteUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminDeleteUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminDeleteUserResponseObject); ok {
+		if err := validResponse.VisitAdminDeleteUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetUser operation middleware
+func (sh *strictHandler) AdminGetUser(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminGetUserRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetUser(ctx, request.(AdminGetUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetUserResponseObject); ok {
+		if err := validResponse.VisitAdminGetUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminUpdateUser operation middleware
+func (sh *strictHandler) AdminUpdateUser(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminUpdateUserRequestObject
+
+	request.Id = id
+
+	var body AdminUpdateUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminUpdateUser(ctx, request.(AdminUpdateUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminUpdateUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminUpdateUserResponseObject); ok {
+		if err := validResponse.VisitAdminUpdateUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminReplaceUser operation middleware
+func (sh *strictHandler) AdminReplaceUser(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminReplaceUserRequestObject
+
+	request.Id = id
+
+	var body AdminReplaceUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminReplaceUser(ctx, request.(AdminReplaceUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminReplaceUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminReplaceUserResponseObject); ok {
+		if err := validResponse.VisitAdminReplaceUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminListUserEvents operation middleware
+func (sh *strictHandler) AdminListUserEvents(w http.ResponseWriter, r *http.Request, id int64, params AdminListUserEventsParams) {
+	var request AdminListUserEventsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListUserEvents(ctx, request.(AdminListUserEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListUserEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListUserEventsResponseObject); ok {
+		if err := validResponse.VisitAdminListUserEventsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminLogoutUser operation middleware
+func (sh *strictHandler) AdminLogoutUser(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminLogoutUserRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminLogoutUser(ctx, request.(AdminLogoutUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminLogoutUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminLogoutUserResponseObject); ok {
+		if err := validResponse.VisitAdminLogoutUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminSendPasswordReset operation middleware
+func (sh *strictHandler) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminSendPasswordResetRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminSendPasswordReset(ctx, request.(AdminSendPasswordResetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminSendPasswordReset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminSendPasswordResetResponseObject); ok {
+		if err := validResponse.VisitAdminSendPasswordResetResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4694,138 +8364,222 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H19Vxs39v9b0ZnfnrPQDsY2kATzx3dpQhtSktBAmm3irC3PXNsqY8mRNDhuDu/9d3SlebJlYwPtJlv/",
-	"leCZ0ePVvZ/7qC9BJEZjwYFrFbS+BEOgMUj87xvQcnrc1yDNXzGoSLKxZoIHreACIsFjRbQgE8o06UFf",
-	"SCBaThkfEDqgjNeCMFDREEbUfD5inI3SUdCqh4GejiFoBYxrGIAMbm5uwmBMJR2Bdl0/TaUSnm4vh0C6",
-	"HD7rToRvdInoEz0EMpZwzUSqyJgO4IiIEdOkLyQ+6zOpND4wQ2KmnU8pyGkQBpyOzEhsY9Xx0s9nwAd6",
-	"GLQe7ZvhaQ3SfPqfD/Wdw4/f/yPI56G0ZHwQmFmcsRHT88M+pwMgiv2xcAAJflfuP4Y+TRMdtA7qYdAX",
-	"ckS1XbK9ZhCa0dnVbNbrYbG2Df/a2lZxYY+jCMYaYvP/sRRjkJoBPhmBUnQA5r8z8woDpalO8S3gpp8P",
-	"Ac3a+ehbBgmfUiZNLx+yb8O8g+IL0fsdIm06OI4ikXI9PyoaaXZdHlRPiAQoNx/Ra6qp7KQymV/xY06G",
-	"Wo+31DZ5++YsJEISGI31tGYXL9vaZn3/STg/3x4Tpsl/SOgHreD/7RZHZNet5e4PTJg3cdhyetvbT91r",
-	"N2EQUw2d3wXjdhPyrTW/72g2gsAzIBhRltzWyQm+lL3duQbJ+sz2Mr94eCg6lvyWN/vKvGO+SJMk/6C0",
-	"hnv1hmfErDo7xvWj/WA5qYZBQpXuJGJgjsiCpeFpktBeAkFLyxQ8HWMb68xLyAHl7A9qKedLQJPkdT9o",
-	"fVj+9evyVzcfZwdmOJoUfVDKtbqsrfPiTXN4RALlo5YqQNakab/vOW5hoIciHQwt+17WzWX23k2Ija6y",
-	"SG+z92aPNYuDUisZhc7RXpid4ArFlXepTFj25BWnqrKIpYlWzv7MDroFrB60Cmn5GNAP9sTDZzoam+UP",
-	"Tng0pFxLUMrIGJ6OeiDVHPuo1z0b8rRgCkWDbznTEJOfGR/EYlRtp+Ft5hlVw56gMvaxxZxfLtu9jK1m",
-	"jEotYrAdZRdZzR5alDbzBxWuM7ywwst9yhKI7eKrzl49nmfXP+IrxL5CGEe5bbaM7NVJTKe48Ld2NUOi",
-	"s1PLh+0bko8oJETAdaeYLNMwuvWYnZjXzecj+vnUftAotpdKSaeeodqNyvdptnPf8J5BAhrcHr+BTyko",
-	"pAgax8ysK03OS1vdp4mCcGb3x1SpibAUtpRDZe/NDjxvwDfAk0xqVTf7LWefUiATZs6zJhIGVMYGSUZU",
-	"IUIqDg2N6b/cX7UIT01OBBnDKR/Hg32UMLlk8hwqHNPTIeUDuNuScZh01hPH917kostwhQW/27TWmdLM",
-	"8OynC8cD8aW4Au4H89o8In0pRnjkYeQYAeNXVUrY+9TceTzpPP9cvzrs/TZp9J/zZu9Tv/H+ID7Qn+pJ",
-	"Xb6tj36ZfmrykypRHDSaFaLwgRV7ZOd5o14docWg3QKuCoXmGSUbe7+3PxSAQMKAKQ2yEK9UWxln2FlH",
-	"pVEEEJd+sdzO/ilSjcylL0ENO7j8HQmpgk4MGiLbkJG6LIFOOo5d0xnZdSI8OpWfJCjQHWnJzvMoRwX2",
-	"28qblQeR4H0mR/jAce2OhGtx5dUzLPzo0IHbu+VqCOIVfCU0+4qLXWkh30IvIRsCOXfqUZVIcpmwnnCo",
-	"ioMwKCm1Pv1RKUIV6WZab6bamq+cymvwJxElyZkpvLcg5tl1wllUx+NbkR8ZJPGJlHa41SWJRAzzk3g3",
-	"pJowRSZS8AHZ6ma9dkPS1UJ01FBInf2RCD4w/7enxvzPaeD4wnQM5t+UX3Ex4Z2+GYv5wZwQ8++IqRHV",
-	"0TBrLRKjkTCf1mq17SpfyXv2HWps2M+48NE/FTG4lWzFQhtwZ7aFI2nb52r7yKqd+Yb1RDw1O0nJZCiS",
-	"GWmX83bPUErqefHBKFWa9IBQTRIwe96ok2hIJY3QkHLbXtvphXa/livoz4EmhnvObvW8ZUBcrWwT8HV0",
-	"yrUUagxRpo6tbg+Az+P5vTr5PGZyGhLlDFaK8QisrBmLaDiLKxdxZuqx6pwqlQIxAuG+zSu2gMocF/yn",
-	"Iiyu+chCpT3/l4azLf6srP4t3yq34L6tevHu5wvwiM0rmFYZoh+GWG40s73JwCsCr1js/11Pvb+naoWp",
-	"mY9t0yF27JvjUtSOE/V9dWbE7t1wWG79mMHMbsOsIYuyZA4nL4fCPtRzb1xqx3oLJj1DzHG3xaBJUrGF",
-	"updmTjiPCVyDnGanJbMJO6UqJFxoIngyJXrIFBEcSmci5x83nrG/ckekWOjj2YVuHPhU91cwOS+tbnXA",
-	"T4yu02g+KbHqIxywAnmNp3YsEhZNyYgaWXGFwmMkJJCtRp30psStxzahPG5zCf1UgSK4BFbSkWxHlHnF",
-	"zFgR+JTSxPSsHXeoklObVwgqElJCpHeGQirY6aHsnZaZWUlWlVej+aRCdj7j6usZe9sMnFoVLHsskU2v",
-	"GUUl6WCFF3140RmlsAUfbZencsaUvi86rBoVb+E+tkXfsMqk9+Bb6uMkWYf30aujVErgurM+VwpRQV71",
-	"u/LRnF3SuTHMNL1ssd8YVefuJoU7DT8MdKZa36q2Z2r47JxtC6tMFHjM+KDkqplHHY7lGoRbaKkhoRPK",
-	"NDoGrbbKBHoHF0E7ByVxrT6GPqS3lv1lfVfH2j6Ee5vTPZb0hfbyJZDsXIpeAiOvP+zNj0/J4f7BYzK2",
-	"LxGr785vRKa+3eKyMG08Na9WrB8enW8CXDutDy27RgZH9qhF4IWnYPRKtUTxUkblQSEYonTsXtOExUhY",
-	"ztrRRVfrKky3pMl69HLGlaY8Av9gnCmDjKkeemfiXuj4AP4vqdBAmCaTIXAiYSykPSTZDh2Zhyy3h+fw",
-	"IBED5dcGcm1sscf44PCw7Iar133CVTOdeKZ8TFBVDskwHVG+I4HGtJcAUeloROW0cMZbAjPteseZWbSq",
-	"rXdTyVuOg8Qt10irndbre5GhSfwfdCs6VSrZjoQ+IC3dqvA6+4+dXVi4ppHil5ynp16DxoU2kw/JiEZD",
-	"xqFYDiRfYhpFlO4U4zkSxV1JzFQgzoxiQRikXKVjQwsQd0YQM9pxw+6JeNpB4wiVA8A3aaqHwDWLnJmu",
-	"L2SPxbFl6EJ3+iLl2A/ooYg75ieaJGICZe9dR1MrAqwxLvuLcRxxJ5IQmz5ogo43uz8dxnPHnjUiutfn",
-	"jIul36mGDkY62O45vabMmqZCJD7JaeI19J1XXKkFpHlJtTnDmkWM8lVw+bk1bL5Fu+atUrq63a+tBpFz",
-	"oAG7Bk6s6bJGLjPrtftFET2UIh0MSff89cUl2b1u7I5gF19BEh4xXu6yMScOb49uMOjd/KvI2zdnmaVJ",
-	"CyJhJK7BG+pQimPZwk//r7W7++E/7bb6+P32//0j+IuDIf4C0Vx2DnvZ8DEn5XfQaHJE6mYhE6DX1ppT",
-	"fsNr1FkW33T3WIC/zLU/x/ne2EN8N0Bb4QDVI/vo6rdfHo8aF3X6a6NX/3Wy1zt48bkpn7zXj8UvcDh9",
-	"Hu2nPzf4+bip1vXjzDD76iA+eudoIeqf7zH7Kindut26P51Y7lR+pLrLidwbvXNHFaZwLVn3z/y4X4/t",
-	"lhxZpGQZL9MEzd/WrtHNWqkOfIlKu9Qm+lAYfqlCZclP0kWW7pVCPGa0sqqnYKVAvkwj64xtU3cI6cth",
-	"gXeeFwXnm1E0JBjc0lnHz+pUdJ+qAXoI0uoXTDnEXDEIWmfziF4ZlK0L+O4zB6I7gUlQa41uxnqVpszr",
-	"zFng6MUTn6p8Reb1DXTsodnVyH7H4SoUv3R4aztMSzs0M7zK+vi8qdlGLaGIhzCZXZSE5d2sZZclGVvI",
-	"qZUCvdCick6Z9B5fUKqQgNW9fPHu0uALBTxGv+5xqodCOubbIj8AlSCJVX3KLZVUoHml2e2Hz32QhWun",
-	"XLMkM46DUu5IuE+9QVbLef6cpJ/l3PRTCkcEPltUTASP0F1ZgGKjwuy6ZvwTs3rEbBSEXaPbmVVlI2YH",
-	"XGm8soReSjHv3g0sPJSdzjestyXBVV3+MzBoX4UkZgOmrTOg+68u6da6pPt9l3R3uqTb6R6RdK2QLI+m",
-	"VQVm5Wj54533dOeP+s7hv2rfd3a8gfNh8CtI1p/ec2nnwE6ZxjEEnGYs09G9mS/pFiTQGTKuuzOK0379",
-	"8NGtFvCZNipeq1kS9JjIrhiPUUrhsOyIukaKbb358Sl5/OhRc7tsSlhK07eeiEWUZPABRKlkenphKNIu",
-	"bw/PmWFQxV8/ZkzixbvLuQlhjkZ5hF0HNKtHHqVY1+zKEl6AJwPlsj3t+ZiN7mqTGxjvC7+/NLNGW7ov",
-	"mUoMJMAYDAXymkXQcsZqC8UsVVhdvkBHYZtbudubznvPQiKFpmi8qxCYCq3BbCdh1xBn9Pji3aWBJ1QT",
-	"YRBLm7thoAuP9ad2AGhIS3sJU0OIyYt3P1+EOA8FSX/HfZHb20eU0wGMgOtam7f5d98dV2Zb++47cibQ",
-	"/GpJ3rcVoemSkzGGPH+XSST4DnsdU6WhzfXc3tbIcemUKUIllOdcYv0WcJWPH9VtvmDz0apLCYcJGVMm",
-	"3azQSqvMbE7Q22kNbUyRLh2PEzfZXWc5/P53JXjXnqDD/YPH23bulCi025FuJGLotvkWTZQwS2PjilAe",
-	"r2aJ3D4ihVHPDkaRhCldNhOZSSIjwC7sS13rbk1YBNxGKrg8oJenlyXza4aqDRK7BmlBdFCvNWp11PfG",
-	"wOmYBa1gr1av7aG6oYd4aHdrE0iSHQyP2v19cqVqZjHMk4GN2DAMFId9Gget4CfQhsCQlaix4Moe/Wa9",
-	"bv0BXDvIWF7mrMVcNGSRHx9cHEdwEj+7OEYUeY1/NQ8OGocu5KIVvGq+H9U//fbppydps9cY7U/3RCN6",
-	"9Gu/kXyqqyfPr36ov9eNycGbvfQkcJEeweufzwMX3REoNgjC4HPQChqNT78d//bz56ey/+tF5/Hl9N0v",
-	"z18PHg+j63M6Zi8TOTml9Dx6/vaNCG4+3pTTrJaJYxffglxmnsW9ePczuQBds+4Px+oXLlaZJjFuaqUR",
-	"ZO4czxDecvg8xnhNS3i1Cv8OWh8+hoEzywet4NwwkoiY/bGcR7FBVT4qsuVmtG24LB2oIsLFtLw7xAiw",
-	"PxbS0HP3/L40lKmogbgKVt4qF57mWadjw4a+jU06Y9fAzYaYcQDZcq4U3CPK1QSkKu9NvvzZDkmg8XTx",
-	"Br2xj7+y/cFRWV1Iuo06qO+tsUmloVnH5YxjIXNNGs2Y9qgCknIJNBq659l8Dup7BeO9cPK12pTDHl7h",
-	"UH5z5WVZQjqvhIHhNJ4eka6dQpcoOlVkMpx+G+RsdpaV6TnfgHz5QzJiA0fExBkMlpJ4BhOyqHfUu4Xy",
-	"WEueCq7SEaiS4SfPMihQnYN5W4rxQYJhUU6kk/0nZChSqUhv2ublgKvsa9e0I4SyA4jGMWKoDHw6XMcg",
-	"tmK/eiyPs6nkzuIfRDxd70w6FWitJImVibSi9d5UlQmX6ng/jpIFftiA0LLfK3AZgfif3LsUzCT3tYJm",
-	"vflop9HYae5dNh61mgetev19boX1ZRHNZsjarss2ehfpV0p6Nb+QM3ENCUVXswExjWrOKk+TpGK4D0rv",
-	"V/NM7atlv1CQpS62spTPwvsTlJMtrQ6+8v7lpmGPcMzCdbIkEuQs+0s38Hb+O+v3zTjsPtrQHIc9tY9R",
-	"hUKrS0xyk8wSNltt+yEYbTYQxsepdlYCyy+0S1hwaQahYQ9xmA9XSHItmFuyxt5fyYjdabTZBFoIghEB",
-	"biQH/7WRMIWhti8uXr+yY2ke/pVjuRTCKMLTzKyP9szZehY7eUELXy/u7d1S6QvsaD1Icu+ZPCugSo4q",
-	"jog0gyIJ1SC/DQSQiTZCeW6pyG0bWapffuqdzDfyfYG035WggMeLhf4FcKNxo9lgTsgzFxXupHMPEsEH",
-	"WMGkNLzszBs6noJuuygXK94tCM+dS3QEZOK8TkLiJ0yTWIAKiRLm/xKugSbY2pDxgU/8v8EpHeeDvQ8M",
-	"WCTvVmaTlfzRlUR9c70R5r7J4HSV3fDEjYZuexPGrwhG8xOmFZlQLO2RKyd5fZJ1xKT7wisn8dmRGZyj",
-	"JkUUcD1LVRHlmJB1D4H6sBJtI5424mkjnrzi6cRqa8SapEvywvCW5RIpz9JaIIc0ldo6GGwAgtEbJehU",
-	"cuX4W+F83aLkxbvLiqfAKZpVc3mbbwl0pxbehu0aOXaR1Vmkif2SZ6DVBQsMQBcyy4qxkDBuDfr4o2Yj",
-	"qJHjGUk4pPbM9AB4wdRMc4p09+t7ZDYctBu2eS916VYYrYNWrGxwTBHJBkPtk4RnLpvszuLPbYrzUBbR",
-	"SAsyX1aWDJVsvj9HAS7HCgQwfTHs/RSx1+zFj+9P3lz+cnGqTkd6/P7p6aNTtp+esReHNZi++CN+d8pe",
-	"s9PPp7xei5oJr3qwW4dG35px0K8Zf1d2vWce9/UMBxgd4TmqZ2IwACOjvhIJWW/cS+f1B0sXmm9jXvPN",
-	"w3jm0769qq+vi4dQgN9WOIWQMwzFLc/9TLKeqPHcLptrCSVzWqEmIM5DpNWbZs5Wo6O7tEgLBl1KZ7Hc",
-	"JVNuZuMwbKxcLGPZUs8N9yHW+Y1hfPmyhsSwyfKUHTwpuOwUNuhtg9426G2Bt6wUzzAXkJHFLOR8dSmU",
-	"E6lejOVOsMxpKZh0Lnqu0F1bqIvOBDnk6en2oza3vzOlUlcyhGkMm7CJ3HHup+BE8Bp5hwEbX9oBTZJ2",
-	"0CKIOLohQVMHNtzm/sT3BSArqwB0R5SFOfkYiLUOgCqVALhxEKqCmPY9wWsWIYhcQn9TEOHeA3jJlGJ8",
-	"YGD6nKW8TH4bEbFQRGwY61LGWijCPLZh8xkf2TK0Vi6psb2ch2acdrcv5EDo2w20WBfMYrstS90NdLdW",
-	"qlvcYrA1wKzNK/7XeQNtmCfPZkpuuMBm2yqs0m2eW/fsxz0aXQ2kSLnXg/sjTvq8kDYbA25eeoX+1wy1",
-	"ecc+M613tBtb7Qbtb9D+122rzS2JhQRZUTTZUpSrxQvZxp15togN2nYB2Fq54ouTwkriIpILJG5tq5ly",
-	"b+ReWNIFMPK76gMlMQO1yEX4IOKlWmcmoDs9SXm8w2GyY34eDyVVeUL/nxVO5K2Xs5Ko2vcXxkRycGVJ",
-	"j0hi1UJ3A8V/maEb+TcBelWy+mziSzZCYSMUHkYoXIDOc0QcH7hLeImz1yyWDW8qOT3W+wYtAjQaZg7/",
-	"LMslxgxHy+l1oZFEVEoGyiDgNscCzUoJWSPnGNHiqv6osUGqM9Yjw8dQobGZuISi7OlrK0ucbarNsZps",
-	"Jn38QsRO8h7i4z6upJXFw0zdiW/d3fbvyeHoh2b06xN+1rh68Xj400H/2Z46ro9fH7K3T6aXj+TJ/uSX",
-	"5h//bkR/qrvtGI+JpSlMqPqf8LotqjS01O9WOWC3OIL8HTyIN6hyzHMI4IR/6JgBGocLuwzwGDaAYAMI",
-	"NoBggZaY5ZrOJnoXruKCBd4GCmxtoCUaI0pkjOfJ/MRF4KIRzgaBqNxWWYQWOVule9UACKu0tDlWR7A1",
-	"/wo3sC9jN3vaxcRY6yI6fvr09dtXl886z0+fnXRO/n16cXn66qfOycvj07OLLhHcZpRl5tUwr9CJ6COL",
-	"a3RKSZvTRNrULGq9WJh/RuAzjXQyJQm7MqvsoIxtGU2szXoDZ2/O53Z5HRCmiAkHad1UVOfWOMaVBhpj",
-	"1CxiNx6PBbNrY6OPUDUiWpA+JsqnmkyGAqOTKC/ZgI/daHN/IFOuriLErfxXm6SMudWR3QszaMvahiDx",
-	"JsM2t5vdcxYBVxunEp9ghmG4M4uzQo15BUCqi7pKI+gSak62CyZ2+efcRYD4wZojvj/BluxNc1mQsnJr",
-	"DNXds1Jma2+tBPQaawO9rIRSlmPkKkg8xOLMz7wwjj8dQnRFpiLN/NFa5Cfa/pzbnCu28LlaTGuupysm",
-	"tSTVx1X0Cefj440i8iD5P75Cl3m0T7lqqjm/jdy/ifnyWOXCVX/9UMooKi7pcHdyVEp75et+y4UYNx9v",
-	"yUZCaHoLJpyf3oOnIZEtnGVWSNUWFcBoubyCwLbbqsP7pcrOlgAtVuewWJ388oGKTLgtIbba9INEqmXj",
-	"sFx+K4/2wL9DG28Kn5lChTqTvxIQJA6xLur2Bj1v0PMGPXvRswW0JYfocoRsi9UsxsfHDjJm7vbM7M2U",
-	"S7HGSHDCxaRl8flMXDwqvmzAqU4lhG2OAVMyJDSNGaCRDdzdPtbYRnVFV85C11FnPnIawGxA/Wztpxap",
-	"aPzd7axda6dHpTwkKc8DcXhc7rTNsdoEeSliSBI0BpLXx6kekmatnnXKyjcclQo8tawmYdcmX6pus14n",
-	"X9oOwLSDFrGxV90aucjKBpkxGuUhmRIOYA2P+cqhguEKCzkDph7CSEFyDcopF/5yMV0fNLWVui7zylP3",
-	"zFi/u/FtZYFSrS320AbFmasLrmmSepLa8WqqxuPDg/2DBgIPvFDK/lA/MD/gFVBBvfeI7kf7sLMXP+nv",
-	"7NODvZ1DqEc7j+NG3IRGf4/u9wJ361PQ8IBQLIi1ZDiWeG5WXrzqdVweFlOU3YSCaG1v9mBOhkI5pXYT",
-	"YLGJlfsfE5mo5xWSqyjKmkUPGLljnf1ZlbfFsXRZCccEtKeYo73ut1J1BKXaQIg4tIy8JIpUmFdk4zEZ",
-	"MqWFnFprhyu00uaVtCzHEn083/b88l4lSh4uHct77fFdAwhsY/FXECngLogs74k5oG6xMo2wqHO9/TUH",
-	"Jds4B+ewyN2SG+67Ub02MddWcljGk0N1iHeYT+8aQfDxJlxYtdHx5E31JUz8rQ5kr+4G8u3UYyr5hR7E",
-	"Pz5/QZDXM14tFptDgdsr3lUafwgL3/3ly4b/rMZ/LldjPGOqo6HH9+nuOBK+O5G8tfByT14WJzUECS2j",
-	"F3KAWLU5Je7+D0uEGLXvbivFcj62IR88tbc53Q+eVplPOkiVpuR4nWNdvVrqb1Qnr7RYMxy7ePK34Nwp",
-	"bn38laWTfHMKQv2vhcKOv5RDBtCdtNFWNraie8pYKwv8GP+fWBbXSIxZoZsbg3ZjqoY9Qe2NWgtVgOmz",
-	"/LU7SZgVrS55JwsOUT7Yb5PtbGh6NZo+zjI7S1drSIgMWoNr0wlhnAgOJKJJspi088vzlucJVyBhOV24",
-	"uZ+XZy4Shufh4lFWerHNs2s57RVI1qPnmp8PsstGuOve6NbIKwNTsf05+2mNvFsUeWCjDmYj72gWVefQ",
-	"8cCllLV5qUAXLi0XNmTQGySGLBoz4ywev29uWBkHJg5u1bJ3HrKiVmnMf+dkZQ95V/r26T8bUPmNgEov",
-	"rVlPUOa92Sqq5G2iljam8w0EWQ2CYHVNa0fKLvKsGJtuQR27pXtm1787oqhHN8+cUWKP6BUm+ll5XqB9",
-	"7NuaxkQSF7HvhjMkXrfrUzvOBxLw/7N3ROA15q3d3ZLlapfGtDbmg9wsdoLwT+OKiz7h6agHEo9uYS17",
-	"y5khuZ8ZH8Ro/Pp7eDlm79D/77k8ihgGc6bsefkq/PKrJeyHmK6fVRXCekr56d+gpjVR04Q6M5xR8GZx",
-	"0wgonwxZAhtYtLHR3RNMOCHrsgNXxRFo6ShZ5Wbu7oKJ2Rdk9SEWrRlgSgrFAmRHGONDuhw+606USiVk",
-	"FyuM4c2T7ofafOVGpvTL6Ynt2Sjjko4As1paH/yrU7yye8ZGTAc34a0vPsXuMVHmfgLbXd794UuAF8Uu",
-	"EFp5WpCTdftNezl60Dhs1uq1Zq1RL7zQKAA7mHIIMbqny/eZBy/FHyxJ6O5BrY7jL61v0Ar2m2uYJ8wi",
-	"n9MB+LV23E7Rd/aujUa+sbf+yX76QolwcZyLOVNho1uk3MzZMedqWGXhqnnNAXVk4YzgQJSmU1Uj7qpy",
-	"V8xWZdVse5g8a1u3mdgxA69ug08foqiVm0VnhVzV1epfrV3J6g6GzBVKWX09xavKBXYcHrYl4mcJKA9S",
-	"nd2TTbDqxuK2sbh9wyC5uMHdU1R9RgRlCQgLndYWyV5krz0c0nS57Z1liNOxplJiFhZwKn3SdJ/sZyae",
-	"dTKz5sEr2mVS5R9W3scSJLuyPHIrapbXe+MKu4ZSdggvKSkbCPn3gZBJmQxuP8W7X1h8sywt6dR740H1",
-	"avmFtxt4nNrX4gpy7jCv6OYHf+UTybFYhB4aAGhtlywDnAVEK5+xvpAjPKtpykpB0EpLrMjh0Y33fREM",
-	"cyW7Njri2vbH/b9ywK9E5XBktSSpJiwuu3HLpt0NI1rzngHUIfPD7WM+ZY/FchDxuvLmw+EI53Vx3OIt",
-	"Z9cgFdNTIvrk2ZBe0SAMVJIOMMMie7gj+jsxPlxDZJdnsEhuO6W89GZIelNiRrehvjtn7lZox1l/DQgj",
-	"IzolvwtWps4qRX68mWn3S9DDUp3HqR6abrDKEMjrTGRVh+ku2jCPDe5DF+YuGixdd/PVZ4vKTmHlJlx7",
-	"YxtWv0A5WytEHCYW34RfPC6WIhTVzPefiogJL5ejci2MwPN9ddXM9woXzHJHokWpgeqqzbd1jgXYyBVM",
-	"FeYx2xoVrshaAR5KLZpXPQ09B5rooYtEpDHj5mNDXlD+OGcfyhzQ/x8AAP//",
+	"7L39ctu2tij+Khj+zkztbkqWHDtp5Dlzjuu4idOkcWOn2btVtgiRkISaAhQCtKx28u/vAe5T3Psc503u",
+	"k9zBAkiCJKgP20ndVn8lFkEQWFhY3x+/eyGfzjgjTAqv97s3ITgiCfz3LZHJ4ngkSaL+iogIEzqTlDOv",
+	"512QkLNIIMnRHFOJhmTEE4JksqBsjPAYU9b2fE+EEzLF6vUpZXSaTr1ex/fkYka8nkeZJGOSeJ8+ffK9",
+	"GU7wlEjz6ZM0Edzx2csJQQEjN3IQwogA8RGSE4JmCbmmPBVohsfkCPEplWjEE3g2oomQ8EAtiap5PqYk",
+	"WXi+x/BUrURPVl4vvnlF2FhOvN7jA7U8KUmiXv33L53W0w//+A8v34eQCWVjT+3iFZ1SWV/2OR4TJOhv",
+	"jQuI4T37+xEZ4TSWXu+w43sjnkyx1CB7tO/5anUamvudjl/AtuuGrZ4VAHschmQmSaT+P0v4jCSSEngy",
+	"JULgMVH/rezL94TEMoVRhKnv/OLhbJ4PLjAk5GNKE/WVX7J3/fwDxRt8+CsJpfrAcRjylMn6qnAo6bW9",
+	"qCHnMcFMvYSvscTJIE3iOsSPGZpIOdsRu+jd21c+4gki05lctDXwsqPd7xx849f3O6RcTfkfCRl5Pe//",
+	"2yuuyJ6B5d63lKuRsOxksWr0iRn2yfciLMngV06ZPoT8aNXvLUmnxHMsiEwxjVd95BQGZaMH1yShI6q/",
+	"UgceXIqBRr/l0/6gxqg30jjOX7Bg+KjTdayYlndHmXx84C1HVd+LsZCDmI/VFWkADUvjGA9j4vVkkhLH",
+	"h2GOTfbFkzFm9DesMed3D8fxm5HX+2X522/stz59qC5MUbSEj4gQZtZlc50XI9Xl4TGxr1oqCJAmiUcj",
+	"x3XzPTnh6Xiiyfeyz1xm4z75MOk6QHqXjateaxp51iwZhtZwz89ucAnj7FOyEUvfvOJWlYBobbR09ysn",
+	"aABYvmgl1HISoGhK2XEom5gOQB+p/aL5hCMcShK19fosatWA9HVEt8Ff/tipolKIs5AA78JqSV8JhDWB",
+	"RFSgiMTEfH055S0fUeOuX/ExT+VbIoDdVAmw0NAXA8IiUtueZkbLWHuFGZRna1zTm8qdLK8pTAiWJBpg",
+	"uT4FXftoHBQOmGydKcbpeI2BrkMxyA4z+PZ21gLICYwHUhVFVP2C43MLQCMcC+J75AZPZ5qUGCnjHaPX",
+	"JBFUIdgIPZvgK+x9quLwOlShtqSMlmYwWfnyhRpYhc1yPLW/94oKB65SSabl/2y0CaCl+tM4SfCifnYw",
+	"7VoL/MF5ud8x+jElaE4VJZMoIWOcREqGDrEA2TA/M+dZ+TVcU9fX/O1iwrVlvZtF94o6U8rs17t/MDK5",
+	"z+WtYajls3jD4gXCSKQzkgBdHyeYSaEkxYRM+TURKACqH8DBrMuMiwXVvviKz0nSUkeNYqLUCYEwi1BE",
+	"x1QKH1GG5jyJBNI8Cw0XSFA2jgmaLGYTwsQRSgF/yoiS5ifT4qNWtBai2NoMbv0GCs1OK//v7tf/4TVt",
+	"TQkE60tJmVz/ya/xlQzudTi9xgt9GAAefRiaAbfRc/U7iRCWwB5DPp2qQTFlBHF1ojuBYZUR0nQVq1UH",
+	"uxa7zKXgKnPKl1S/4h/8uoKR8WQsjHggCEFUtkuwWpNYVzCF4GuCghkWQqFEgBS1kFyhDWwb8DWccC7U",
+	"rpWkkCjJCAWCsGhA2TWVcJOCNgqUNBT0mdEnQWMP1PtBu8+80lU3SoY3TnBI/ts8aId8Whbeet5zNaAk",
+	"xPW8F3w201ejvIRMTi8kHj1/nfEUql6u+zqBc4IZivlY3RcsQVI6QlxOSDKngiDMEJw4FTLBkicIpsWS",
+	"CEQl6IFadaVsDKAsVooiToQLTe6ufi3fkJIvy2u+5mk4ISK3YOAoSohoWNzmmtydVKTBrTS7DJVXfpHM",
+	"z7Ohli60kgUAjf/kwL5VwIdTQ1hRkCtgzGg+oeGkes0EwijbA9pRJEcPK7BLS+tAEXbdB3VnnaumbjWK",
+	"ImqKc2PNubOMBCS/Jhv5nmWHc5m8hFCUMcgMdTsAXAUlgacEBYInMtjNUVxNZox3SpNGnMHPClVz090K",
+	"3d8prZWXuRRgb8ksVpRpM1p9ek2SBRpREkdHSE44cPeRBJI9JCGfEm158pF+XZEgxpF9pdplOpwRQr3J",
+	"ZVS5Smn0G+vTan29MqFmExJ9K2uc2rr6V6xhk7NElB145796e3u//LvfFx/+sftfTvnkc1rtHoIB7j7I",
+	"du1c7DFfCUSjI9RRJ5Pj8AjwlcEFbCb6HSfRv6MFbG2q/4dYwBzGL2N5MtdkKbFZUxNz6CzapUHiSKAx",
+	"vSYMhRPMxqSBiMA8a2hqtvRlfxLeR4RFAhGgdMaEkzleciFYi2JuzrcpbTjShEHJqlr835KIh0YitmTB",
+	"Igu1a/6txrNCSz9l6pZKJcWrm8PS6ZAkoobWTkPjSYGKJfuQ0oO/p2wcgSxgzdN1TvMMi8mQ4yRyedly",
+	"99t62ry+HqLJXzfI7LxOe3EdI8h15n5eY/AI05hE2pYvBo86DqT9DoYgPUQpirko+aiDIrwQVax1fqpC",
+	"76tby5ftWpKL9ickJEwOis2uJYKfquFga8M3Z/qFbmeFoTI7z/ycqh93Le8Z+BXMGb8lH1OibaxL+VP5",
+	"9NfV8goVr7LwfALnAn/lgiTHYUiEuORXhG24OgxvOhzcdeipcc1LOEmThDB5bu224qDQAwY2PHJ0y39c",
+	"pcDUZmle0TMiDfPZAB4hjxwM/4IqCvPy/eVXAqkRPRRIBewB43JwjWMaBT4Khjga4FROeJIxDx04op4p",
+	"EgqjRzxlUf4LZfoGBW0XZ47yHdQemcCB9a+MhgmgyGsTdLDKtG8+3wxhYNzWrSiDMuf9NjU/PFh1ws1a",
+	"fPbRmVysPNUpvrF/7TRPlyRcx9e457PAW3cyV5T/MtI8+xWzMUdvTy8u0SjBUzLnydVXAgG+aOsagY/3",
+	"EMHhRMuvSmYE04y2u1ApUHbUfp8FjLMBjBvoV4PcVjDk0QJhgTCaT3isVepAn2CAcMwZgaFYD5QTLMG2",
+	"12eMSzTDiSBNts9fvFMmiXoVVo6Itg5l5rcPNY14CdpW178JfD81nuErxWNW42Ft/ruRokzBWYMUvSWj",
+	"hIhJ4xIT/Xw1Gc4GLvvUmAqp/s2/VUbLCIZ9JVACIxONiYBtQUJywhocoZRdMT5nmWKFE4LomPHE5eVf",
+	"97JXBXhbQjvsrApdWTl6wxNVwB1s/E7hXVqpGiAaoZ3g+ekl2rvu7tlPRLDr6/uqJwYrvJGBM3OfsQWV",
+	"9IpaSE1z2MQr7VDzjTcNPEfBfwcoaAco+EeAglaAgkFQEbhdgK1gYWPUikP9twBpw3oZAgsiTzgb0WTa",
+	"eGEYmQ9uc9a3ek9mclUdE2i0+s6mEN6gJ/HLK6+vqRkuF0Qu57e3FLD0km7JrGvftGdbupdMUPw82/lC",
+	"uFGN1Vh+tv4m0mtJUttMhl0WtarF1jDGQix5rn9ehdj2XKU3l8e1Wvs7xzS5tcLi8j0TIRAsBO28fH+5",
+	"23Yfdc5sHTFtWpMF9gjDsun4DH9Mye7qCLNsen+1zvSORrnOVt5lTnLqK9TrGSV8CnIfXDUC3v4r53ZT",
+	"lwXr3dtXLYFHBA2xII8PMsMlOPdo5K89/RJSt2TbWbjE+qfeLMOVxYnbh7iV5Iw6EC0me3feCFBaRSOL",
+	"QIloQ4v4JbgO55kZuo0CGgWIisJ/MZ/QmKDg+OTkzbsfLp8NXpw9Ox2c/vPs4vLsh+eD09fHZ68u4A3t",
+	"h/srn8U6x1D4JSr+3HeXiBGiZOM4RnKSkMwL4aPz48uTFwizhblb0yMUwLcCLYepI1ESdUJw1IIoHfVz",
+	"o3z9WaVmG6KrJcEGQP1EEjpaNLLzBopWkG2Qf0tEdzW9aaY0pxmS3jrYEEe4Gu+TYW4m21ZlJSug7JED",
+	"zLCmE3BM3c6UWBLU1vKo3Nn4WHxyhaJblU1vQ9zX2NLaxqJTzbgub81IC0x49HG/9WQ+eHHTuXo6/Ne8",
+	"O3rB9ocfR92fD6ND+bETd5J3nemPi4/77LSMFIfd/ZXhqNqU7fIZ6AiSlY4dHaD/yfc2ifxeYqJZm0rT",
+	"2RKjTZGqkRiDRJH4ACzN98AzMBBpGBISWb9ox4H+k6fSyyW2gRYxE5IKMoiIJKGeaJbwEY3JIAUyHVmY",
+	"OtBu4NJPidIvB4nGVMejPIREv1saWXoQah0VHhixcZCQa34FvxTxVoM8L8z3IKRtYILb87+Lheu/Ex4T",
+	"a+n6Rxt0+peI1H/LYab/rOxaEFY8s1ZY+t3kUgwqUZ9ldjHAY4O3a4T2G6UAq2/QmVeawV9mZobLcR8x",
+	"W7nD6G7xWn98YNZ3SrwAm7VDY3b6Lt5PMKTIzBPOxmgnyL4a+CiQnA/EhCcy+yPmbKz+r6+/+p8JKIAB",
+	"ixkBz4W2C2pDrvpBXXX175SKKZbhJJst5NMpV6+22+3dMk3Nv+w5TYQkjtxEGx59JZASV9BOxKUkkbaP",
+	"wR014tfukWU5c1jHy2tZZhewdOnihWkqJBoShCWKiTrzbgeFE5zgEHJ1V5vP1PZ8fV7LdeUXBMdy4shA",
+	"qiWf8qu1005dHzpjMuFiRkJ3dtGyIDdyM3OkbN3MaLLwkTA50YJm2VtkxsOJM0LCwWKww4B9JkRKkOJs",
+	"d51e0GiVFYBGTqVapEP3m6m2rTe8tr7qsiRc6uX77y+IQ2S4IosyQXSLYJoaVY43Hjt5+ZXTvul7V9r0",
+	"7drf6q2pl/XUPnzYtcelfknYqOutqh9oAxk0T7Ct6AvmwLQtHtO4piMsVwO6K3wUt5LJ9VpXyONZBuNt",
+	"gIHjeI0gcRYtjX7zEeNS55/ICZgSSEO+SW3tWaJYAejjKqDdiqwdKV87y2+Untfd/8Yi1Uc69pok13Br",
+	"Zzym4QJNseIVV8A8pjwhaKfbQcMFMvDYVZp6nyVklAoiEIBAc7o8Gl77WjgjApGPKY7VlzP7Whmdyj5X",
+	"L+RJQkLZmvBEkNYQeO/CJmYWr7Khsf9NCe1c+fvL00cfbCqoC7fvO+vxnhIebdS79yN1UZLsg3exKbjc",
+	"LOtRpbqnZe0klvW8SEvpW+E/EkTe3pxyyxyc3Jq10mSRmSDcpqt1NkpYRNnYqgbiyJQqsu4KddtHeI4p",
+	"JHUZPZG6zLmFaGdESYDVh7unfH2BSN3PEa/eaDReIpKdJ3wYk6nTvPn2uxP09ODwCZrpQUjru/WDyNS3",
+	"FcG/ao4TNbRkxnHofHPCpNH6INpT8eBQX7VSTLpVUSWPyWlQvEQenuQDdwyKWCZjtoFogrWIrqXJOvRy",
+	"yoTELCTuxRibDJphOWnw8cEAZ/T2jymXBFGJ5hPCUEJmPNGXJDuhI/WQ5jGyuXgQ87FwawO5NtZclOjw",
+	"6VM7H7DjjAKXVLrSso8RqMo+mqRTzFoJwREexgSJdDrFyaKo96QRTM3rXGdmmivPHqQJ62UJwj0zSa+f",
+	"djqPQoWT8D8doZhvL01oKyEjAri02kyv7T96d35R/Qgwfsl9OnEHY0q1eR9NcTihjBTgAPSF+Ew7O72G",
+	"onAqsdoKiTLrnud7KRPpTOECiQZTElGc+bKHPFoMwDiCkzF4jxhO5YQwSUNjexvxZEijSBP0LMgTVHs5",
+	"4RHEfeI45nNiVx8ZSKxZgLYqZn9RBisehAmJ1DdwLLQvWZ1PHjCaO9zN8JqV1PodSzKAYlr68wxfY6pN",
+	"Uz4gX8JwtWLMoLTA0hMllbmfqG2C2cVpNTwvZTgU8tFrLBVBkDSkmK0j5J9rc+/9Jwuhy8wNYH4RRRL5",
+	"+ZsLHcM1JXvajdf21kgg+jvk+DzkjByoD4CvtWmoml76hVJ0/riMm3rY6QbScYmclK/s46t//fhk2r3o",
+	"4J+6w85P80fDw5c3+8k3P8sn/EfydPEiPEi/77Lz2b7Y1CHmDqYZNDt6HfGun8n1+CAxXfsvGyJMlyP5",
+	"fdYkKBxu2inmKC0z00dypMUuTXipRGBL10aSorZHe039eKmB9b4UgqXa2VsriPrWOWQVFa/sdlir8GSm",
+	"3g1meqpblKDMZYyGfQqZkLG2NKyM3eRxdCuDwmfDvtebYNlywJX2Vopvri1jCSDXTE6q3X0t4xqBP1OD",
+	"7LQPylBT4omYYK0YrJmusX46kNnUmvlA9xnmkX95naSgih6RQuCRr3MfGJcTqH/DkcALS32qf6tBSz6l",
+	"ckISk9ODhqb+BSTicEaKZJzMJ1k/PfVVzsgaNaTKWPTJX2t0oXEL79OHYkP2758hD+q0CpBVKLo8H6rP",
+	"soSoI9SQD2V0WIGGRM4JyTJYtLG9LrM3HfTytKLbeYykVjb/IKdQsbGyb6gq+V3zKzJoiNh7C08Bg01o",
+	"dBbfknlTtDdIl0fQd2KOF7vrOn/MGo2W9wXlueKQmmtl5mO6/saBrMvnv/fis412zJXEtKZgN8B4vXJ3",
+	"Btr1YnEQo6zVbQpuNKj6oCuT+7nmbapQCcKg2pspJfdQbctNIHVoKQ9cEXmQothnFvA3E+HA8+QQhde7",
+	"FmaSCzpmJHpF2ZWjHuQXVcb8zVSx5bLiEi5kCR7W5p1mfmgIgIouCEruxawWqVsJjaJjhmWaOCzHL14f",
+	"n7QuXhzvHz7ORGg1h48q6TD3Gf5bF5bolAiJpzOX24awfFVojgWa4kjL9O8YvcmjnXaKpNFRltxJBcr4",
+	"MJKcl8Ptuk8eP9nfP3zc6fjrVuIeNMVGmQins2dqGTpfdfnHve7qvCHzQRs6vnWSS27hbYpeLM1F0HVS",
+	"67lkR4oHRYiCwB4c23Ue0LcEJyRB2mcC71hOk9umMJgN6ryKWnj9vRGZzThPdj5u3Ih4mE4Jk0qSn5E4",
+	"Niga5Kca+AWiUAblDaC+4FoBe2sqhYrAXBSG2ruXSTfhCc77CuIt+FapKIm/hr5oBJriq6y2qtH6Gmqq",
+	"3sxoQsRdirinKXUyzoZofZALUpFDpH6mENQM2oUuAw0G2dJ5LV3exsHi1glVlleCjyuSPDso120yGHEf",
+	"4UIXlm3/dpFCl5ZLoKQWrC58VcqbdaXGNultL99fgnFDEbEaBeuVSZg9UzMlK87DpQhn3ZBSJmmcBQYW",
+	"NNW86iw6tdxEXXNMVGUb/DElR4jcaCee7huBpeXDw6mc7Jlp3Bsrp0FndlYNo9W21dJBVBdcyZS2QOjE",
+	"FDX2dr6N+4pRci3r3V2LTmR129dNxXM4hpvLtx+3ftZl2/+7/Y9By9mXyvdq+Yr3JUDkOO47chpNoZUC",
+	"BQYTymS1BsdB5+njldF/lTlKEbtVFHSEB11RFgGXgmXpFUHO787b707Qk8eP93ftMIqlOP3htlIOVKcO",
+	"04TKxYXCSA3eIdwzRaCKv77LiMTL95eeK+M5sFcYGL9Y+coDFwugMlIzLYCbAXxZ3/Z8zRMpZ2DdhHRX",
+	"tYx6KI2Dihr6CV9VNNjxzJigZbGLwM5ONIvFM7r361zuaQa5F+R903SVsaJxWomyF+vHM/o9WWgKCmKh",
+	"2cK68LUBqyUZIVulIkJaStix1mvkaQ35Pd1xYAWAP0H014i7TauZhK4JixWHo76vy+mQ5JqGpOeob2Qq",
+	"V+XeMr/P9JKHi3poto8SLjFEhpVusPB1NFYrptckVxRevr8UuqoWlN3vM7MMY9haFCc8S4cxFRMSoZfv",
+	"v7/wYR+CxKOWeSMP5pxihsdEidPtPuuzr78+Lu22/fXX6JUu+a9pigvXffVJhmZQY/PrDDHI1/DVGRaS",
+	"9JmsXZ42OrbImK78ZO3Z4q0aD2z6hmWfNdwuU4CMkTmaYZqYXWn3gNqNrhquPVxUoADPZrHZ7J4x6f/j",
+	"V8FZoEnU04PDJ7t670ofhhCwIOQRCfpsB8eCK9DopDUQeNYLc9s9qhdoQzEV0g4bUpvUXgn1CeN60O6F",
+	"mIaECbtNzOuzSyu2L/OyKlEXqkgBanfa3XYH/P8zwvCMej3vUbvTfgQmKTkBqrjXnpM4bkHu3d6v8yvR",
+	"VsBQT8Y6HUhxKFj2WeT1vOdEKgQDWi1mnAlNW/c7HR1syqSRyW0wZzNaVeB0WtEvJknIO42eXRyDmH4N",
+	"f+0fHnafmnyenvfD/s/Tzsd/fXz+Tbo/7E4PFo94N3z806gbf+yIb15cfdv5WXbnh28fpaeeSSPy3nx/",
+	"7pnUIaXye7534/W8bvfjv47/9f3NSTL66WLw5HLx/scXb8ZPJuH1OZ7R13EyP8P4PHzx7i3XKl/RJnKZ",
+	"vGOSp4DK1Gncy/ffowuiTcw5L20Elo2TYHlaawVZrLBjCe8YuZlBVrNGvHaJQXq9Xz74non59HreuSIk",
+	"IVLnoymPoOOyACLQjtnRrqKyeCyK9Ck1s4NEe73fqw80AWsBUXQ8F3uaFrQym59zTNPs8ISn0vnIJHY7",
+	"n2Vx7kvWlQ1peCiIXL5mpSq1yuNaMWVXzsEroWQG2FzJHldwdueP1aFFESPHr9XB+tPOH+2hJne8+oM9",
+	"RHFJUf27NmCvYLFLHtVfmxLHT/Vh6khYNFjykdoI9ySlrJdlj1e9blna1xlWn06NygxxDU/cLzVuYPny",
+	"f6fRJ+1hKDoM/9Jk7TXZrCBrKm5USJom7jiT83VqqbNf8L4j8+tDfU17D2NRE0i7/q2Rt74wz+/KW7NQ",
+	"Lo9feWuzMJMT7uAfx0o8+3Mwr1f0mjDFqNQ6CNox+QvAuzATc5IIm2fl4M84V0JwtGg+oLf68QM7H1iV",
+	"NsIl5qAOO482OCRraTpbqBLNn4VyeRGWeIgFQSlLCA4n5nm2n8POo0IgvTB6R3kqcy+cQrM9cm2wLEGd",
+	"H7iEOliLoyJKSuCFQPPJ4s+BzupkqY3P+QHk4PfRlI4NEiNjqV6K4kp9iqaUlYN6LZQvL/jbBRTFaCM7",
+	"m1XrbiMy95HgxrUoJAr5lAgdcwZBOzRBUwLdF2C8GkMiUK36LI8t1osBWv1flTDl/zTKT/kS6k66VMjS",
+	"im53Kdc7T3dPVMfpalWznBDwyfcOOt0viWOvqRCUjX1kknXA9gD24MhhSISQKhJlHiaz4EdfcsGK+YY4",
+	"jrXLl3GpmzzC+naUdq97PpZsNAmPidiFwVZn0VsQvzuv/llBFHP6dYQSIpMFirE0i3o4tCanLnVsRTsA",
+	"aZt+wPX0PvjeTSsj2C3Ty0x3Zv3kezPuqgj+3pjgMQpEnI4DH+JVqY4+KOx9uuROkHe9/Z//gyKCnhP2",
+	"P//7mgTo//7//6vPgrw2NmlFpDUmjFyTwDdxAiRCdIQgd2y3kWDompdvKu3LtZn+Wx4tPh+xMG1JP5WN",
+	"16bMdoVmdT/fMpounoNadb4klp4ZIkXZLJVbcvnlyeVB5+mXXr258w2poYGvC5ZSNgav3a7amCIh1VeK",
+	"nNFgFwIlMJT3VHvqftETMe4+0wSDcwQ5vWYlh3/YSgx2vLx488OWMW7AGDXFVnf9zsyxWeLOjSW6MKIr",
+	"In6UCiMvo4POUxS406IDU3eZSjTBIpO4fZSyWNGuYMSTkPyn4jdBL8t0KIRycORABefMZV7ZdiNH1U2s",
+	"Khx1qZFFv4EI5OiNKgvOzS4QnlnYXWD5nq0OVgtI1cL/P9T46kEdvHox0Zbl/S1Z3sGXXP0PHIk0nLhE",
+	"rS/Kes8U2Ggc29euxoZzsrK75Rkb8AxD2+6DZ/hu4yMQ3edE1nSYL2X12GoQW3L6oMnpllatR6uO74VI",
+	"rfSn1Uqn3M6ztlGpCSX7zbAMJ65yV4zMtep5RchMx9XzONKqpZGWjYkKUpcaJV+dwvhH2JJM8uRatqQt",
+	"J9hygq1g/WVtWpmhamuM2hqj7olZvyWAWVXFgiemmhxku2nr6F3tU1kYltsTfAw9KBAfQaCM8FEgeCID",
+	"EqEdAzYUtBR7GvzKKYNOEIzM1flDXvmuFY4+ojEk3mZsFjpiBFaTigANcXhlN8mw3hYKHvrjPViTtmRd",
+	"kYUgulGGAL807rM5jq/ynH9dVhw2EVMhha4HAlE/EOhIboyDeqJrSA3JWJHoGxzKeAH5Pj6a8Lmaps+m",
+	"mC2Q2iiaEszAAqeDriNCZtaqsEAjrMux6J0nQi71ar8TutlDRbxyYVcxZO8VnVIJaZiOEPsSYPOqnuSa",
+	"8lRoeGR9CI8Qn1KZ15KB1eatR1zWOdNTpCESClKVnSk07YYEmvoOvlfwBIxD8wkXRbVz3wTe8wSN0jjW",
+	"BFjdWkyZ0MmTktzIijOhaSMfvcZork55D//u9286nVa/f9Md9fs3T0Yfvm7YiOs7eZ3N4mP18iXuV3VB",
+	"z6yixcopKjkkcOEDRFkYpxERBeNutLwCpbC/kiXtQAsf35CQD+ueoUKozOgESEhFrXaiaxnV2nW31w1q",
+	"63qTRCQxlCVo6UwCNUJXOztCkppbPEwgC2G4sLWYyjqFbjvjsFN7Nlm0kp/Kv1YGWRUlWvn/HcD+8LkF",
+	"f0WQoFmSKzSwzBO2Mv823GYryDUIcoq5G0Z2n2E22lmpTqlokRJoLgPZgYzLNrJicfISLL7dVgVcAowz",
+	"UiRW9xmIRoJIMIv0UADR70V/t0AzYJEVU9rR6P8ERXghSp1NJK9lb+VB5BDLrsS7CQ0n+msgn5jnOiHP",
+	"NKQT9pLbCMou4z7L8RGFBhgAsxWxQO80F/tsdpui0+79xf5YkbpZgwVtLrNLQnueqczseVbhZfWHzWF6",
+	"3n5n/3Gr223tP7rsPu7tH/Y6nZ/z+kU9b5zgkFR6lVZEEPNxu26U91y95vmekslKv6EXfDYDkNPI6z0x",
+	"VRhMvTuWxnGpnJSXj+alDjN6oF00WW3MXJVMMMnwoXAR55URPJu1mk2uH22cH2wTXc1wc8sIt4FUX2D1",
+	"tfTi3PKEdoJyRwDoqFi0BDDu3a1tamubunuglDai3I/9aWVclPa0l0SBvIprRk2EnyeZswhNqJA8WRzB",
+	"CCv5PDERVliCdafdZ1BtSs1POVNYkZCQJ5GuKqW/p3u6qOXqfEuefCUQn7PsIyvCpXKhYxue9HdgJDaO",
+	"UpHxExbBA/MG4wUfgR3pNkHFCI1gf6R/Zavr3TIa6PaEcUUQkJuOfAbLz1bQ3Qq6D8TLu6VCm8b53IX8",
+	"rJUu/wDCek7ynlrl9lvtzArWQ2AECEzp+CW9hTNBUHfinXA1l2LGLJuIcavMkzZ6DRPKxjBsiMMrX3cm",
+	"xqwsIrYRBB/1mdbAoB5ayvLa5Fmkftm6YpKVofDTnArjXsyClnAUQfUlJSnwOGr32UXpDhejA3WygS5y",
+	"vChshEoA1h7kCA0XljsItnCEGFeqUZ9FpLC+gXtkyo30PRUkviYCTUhCVsRKfQlb2x8YG7VllFtG+RAZ",
+	"5YOySG3tTVt7013tTTri6U5q1SyVrqrCMhMNQIboaT5r+hnolvuQJMdTiYYk5FNiemrugIutFMiw20YX",
+	"6gYkaUxEn2GBgvPjy5MXzdUs3hIoV/4luKT51JZNbtnklk1u2eSWTf4lQ4aBxn8Gv8weuVaLbIwR/sEK",
+	"+PUR1tFhWN14SafERzG9IkVb2Skx8wVHSP8HhRg8MkOlQ/dZSYnWAZ5K74TyuDiUPAlWhtKe6gXfPp52",
+	"xcATHQD7WcPwYA+rQ/A0CLccdMtBtxbZB22R/Upk3uK/hm22iVnklX8foDHZGUtpOtubmEO74nXVUGxF",
+	"D2SVzBhaUixF90b9Il67rA2rULjvwFHTZ0hoIrhlF1t2sWUXD7VCI4vqDqvPINXndeghGPtPRLAv7Uhx",
+	"IfFCICxMAE3RIQwcdeoXQaJGCn1BWFS0XVVgqBHq/fsj1KZbYdNdz1bMdTPDOV5s6fSWTm/p9EOl07oD",
+	"lCbMuKBIQE5NcswdyHUqJ1mDC9043Z0IxJlIpyYSwurzlcWtmqgFbW3cUfcqBjJuOhOhg2/QhKeJQEPw",
+	"+pvUnSXpNwrZTe8rE4yQYXXRd91JbrOtbOrqsLJfTKu8jboor53lUeqOeG+Oki+Zu4MjvHnmzjH0Q7Tz",
+	"do4jjF7xaxLrlB4aAXtenrdjjd88c6cxTwdHeIMsHY2hTmtZpsAZHLyN/lNvl6B7JhomZTVEOIBeq6Yh",
+	"wlmdh+WtO5d0RSjPfR99EUps3XST1PQCyiCA6ATtwHyQmPx8uTxB15xGWw9Fo4fiYP/LepI4R1CIwtBR",
+	"SOXXfRuBML1VrLN1PJIkafqKGb0HQ/VI+NCW9d+mYUfG2qxs3KJuCdFNcYtbnwkCqZxYzTlsbm9aTjUz",
+	"/QsIatTdD2tMnhqjleHOQxJzNlYis7287M4rPF4Q2TfBjpq96545eRNyPCVobrqT69RipWtF3BRcoRIl",
+	"5JrgGGabUDZ2sf+3sKXjos3WHcSAJn63NpksNcBfi9Xvb7bCKRECj4H+r3MaeI6pTjEq2oma43XphAWr",
+	"8XCuUvr3oIRmz45Arcoc1IIwWcWqEDM0JHdiqJ9DUd2ypy172rKnCnvK9FTj5SiHsi/nSEbeb+RDEidS",
+	"90nWhkqwbBCZJiwrTVE06d/B6OX7y1LDY6Nolrv+9pmpS1U0Td5to2M0TzgbVypEsExoNe2ix0QWPEuz",
+	"MR9RpvsSw4+STkkbHVc4oa6DIdGQEFYQNTWdQMFB51E2epBlBQR+nw1TqQP/oXRYqXwFFSih44mz5tcr",
+	"gOkd2J85FNPJvmja6IU8SUgoWxOeCNIaQvWqxfqcARb2eRVgq+17zyOLl5Ph85C+oS+/+/n07eWPF2fi",
+	"bCpnP5+cPT6jB+kr+vJpmyxe/ha9P6Nv6NnNGeu0w/2YQT9/pZyIgQLEU6VvlXvI97zHV//68cm0e9HB",
+	"P3WHnZ/mj4aHL2/2k29+lk/4j+Tp4kV4kH7fZeezfeHZ7e+9nqf7rm9oODjH1Bnl+IqPx5BJ/Gc05dZ1",
+	"XqORDsKERIRJimNR0ny7dc1X30ye5Ldjherr+sR9KMDvSpSCJxWCcgvDcR08VTJht1HMtYRaCnvurQBJ",
+	"a7jIesYrHV1cWZ3OOSPtEritzouZjQMsyhkFWwHq2nLvA85vFeHLweojRSYrGdGlNSr9Yyu9baW3rfTm",
+	"bm7Lx4gyTSjq8cNKCrLp6lJRLgvLccpypywy+r6R5cydLQS4QneFjkJlqQ1Wor3W+qU+079TIVISARGj",
+	"S0JooFgZCn7veziO+14PgcQR+Fb+Zp+5EzgbhCy12ztIWTiOTSGpTQQoiMHJJahP69T8MBICT7dpEMu8",
+	"vVsWsY2Qv4fAGihAm9GRHYVrdqTN7nIampcvHPFkzOVqA63tCtbY3QV3a6lO4gqDrRLM+qzkf60baP2s",
+	"VlGu5PoNNtteYZXus9y6p18e4vBqnPCUOT2438GmzwtuszXgFnn1f5ihNv+wy0zrXO3WVruV9rfS/sO2",
+	"1TqCidZkTUUw5+p4IT25Mc8WsUHaLJsX5WVkXlhJ0GklMlXbVjPlXvE939IFoI5J2QeKIkpEk4vwXtgL",
+	"I/OBZRbFrWGCWdRiZN5SP88mCRYks/p9rnCiUlTpRqzKoSNkk2W1W45QrNVCPMYPwLSo+N+c4CvL6rON",
+	"L9kyhS1TuB+mcEGkMQDnbOE24SXGXtPMG97aBh2hvW+kpxvmGIc/ucmqR+nOOFm5KaORhDhJKBG64bRI",
+	"QX3nSRudQ0SLDnFAYqYk1Yr1SNExUGiguGxkOueMpOYlxjbVZ/MJj3MTlZuJ6E3egX3cxZW0Nnsw6/yr",
+	"uNv+OX86/XY//Okb9qp79fLJ5Pnh6NkjcdyZvXlK332zuHycnB7Mf9z/7Z/d8LO623S7R41TM0yTv4bX",
+	"rQRtZ8Spw+9WumArHEHuD9yLN6h0zXMRwDB/3xADMA4XdhkrR3ErEGwFgq1AUNUSDReuhs5YruKCBK4S",
+	"CsZUmINb2Wom8xMXgYuKOZt2MKwaWmRslWaoEiC00tJnUG5T5+sVbmDdj6vcLyZ7GrT7rM+0i+j45OTN",
+	"ux8unw1enD07HZz+8+zi8uyH54PT18dnry4CxBnakVDQXZtXfZRtEaSPLK7RKCV9huOEYHXbsfZiKTlG",
+	"5P3/oHQJRkaU0TODiXW/04Xdq/u5a8MBxBQ+ZyTRbiosi6qdTEiCI4iaBdmNRTNONWx09BGoRkhyNKIM",
+	"XEJoPuEQnQSFUTIb8LFZbe4PhKL1M55IEvXyX3W5+1k6jGmoz0ItWpO2CUnIiCekz/RhD41FYKaboJXi",
+	"E9QyFHWm0ZE5NAUxdXUQlnZdlwBhdbNNMLFGBAUZiLhwC2sG+T6DLdmZ5tKQsrIyhur2WSnZFjcS9DZu",
+	"CqQzX6wcI9MB5z6AU995YRw/mZDwCi14mvmjZV4rl+ifc5tzyRaeocfA4Num8EwaG1JnYTC6J1Tk1+Pj",
+	"lSJyL/k/ICTpbYxACbOjfS7BvKZ5uLq/3dy/CaUGFTyA0OtM6zyjiA8gPBIOiMQRJFjnBrEC7tNUALnA",
+	"EsUEC4m6HRROcIJDSN7+9GFFNhKIpitkwvr27j0NCe3ALpH5pIAOrbrvRqChkzWs2ahWW/2oyk1xSpLz",
+	"0wI67zJyWuIJK8BUmfpeItWydZiePnm0B/zt63hT6FurSHXGfxMCQuKERhFh2z4/W+l5Kz27peesf1Hu",
+	"EF0uIUP27KJZPj42ImPmbs/M3lSYFGuIBEeMz3taPq/ExYPiS8cMyzQhfp9BwFTiI5xGlICRDZTlRWZs",
+	"w7KkK2eh66AzHxkNoBpQHxQWl8GEMtlDJY0/2M3m1XZ6UMp9lLI8EIdF9kf7LIZksdc8InEMxkD05jiV",
+	"E7Tf7mQfpUwmXKhjgVCLt9+doCePH+/v9rQmoWGTgyrY73TQ730jwPQ9U7//U9BGFyS5piEIqFgq5SFe",
+	"IEaINjzmkAMFQ59VZsC0qtVr5WKvPSdx3AIbxN6v8yvRVijoLCf4E8x0aWwnd85Yv73xbW2Golf8uQyK",
+	"wpYuf1eyT+pIaic3M6/XffL08OCwC4IHxTL7oXOofhBUQbczfIwPwgPSehR9M2od4MNHraekE7aeRN1o",
+	"n3RHj/DBEFo6Dr2e13UIoZ98Lw9adi1HI8+ntYF3ZiOri8S8N7e7KLOQKa/GCq7blMMN2gZYbGPl/mIs",
+	"E/S8gnPxpGJ4gjI32tkvDLlujqWbkk07/anZx5xH/no9/7S1I0yThDDZZ6W0LEMSXTRff/n1nUqU3F86",
+	"ll6N0WfvGkDwUBoLQmBANVVOXVADrEwjLBpW7/5JS1Btqe9W9drGXGc9ETNRnUQt6tK7psT70NT98DmR",
+	"hiZvqy9B4m95IY86ZiF/nnpM9dYfd/OPp0wJGIRJ9Qpp9IwfF4OUSpqz0RUGvsrk92Hhuzt/2dKf9ejP",
+	"5XqEZ0WbQbA51HsNOmrh5Z68LE5qQhLSU3ohIyQSfYZRyNmIJlONhBC1L3keaGsmcomnutXd3cTTMvFJ",
+	"x6mQGB1vcq3PEz6iMbnvvnsPn1JbwKpQ7OLJ34Jyp3D00bZ50x1r1H7x9kOKvtghA9vOQ1tb0X3wWM0L",
+	"3DL+VwLNNMeoMt3cGLQXYTEZcpxEVoehugqweJYP+4zNFIqPNFyifLF/TrKzxek1e7ZkmZ12zW4SKmnN",
+	"NK2iDHGmC383o7YROVblCZdEQjtdeP8gL89cJAzXxcWjrPRin4VGZNWF8LVHz0xfD7LLVrhnRgRt9IMS",
+	"U2H+mv20jd43RR7oqINq5B3OouqMdDw2KWV9ZhXoAtAyrkMGnUFiQKIhM07L43fNDbPlwNiIW+1szH1W",
+	"1LLW/HdOVnagd+nbLv1nK1T+SYRKJ65pT1DmvdkpquRto5a2pvOtCLKeCALVNbUdSd0YWTU2rZA6Mp5+",
+	"u94RRT26OnEGjj3FV5Dop/l5Ie3Dt7VpjMdREfuuKEPsdLue6HXeE4P/y/aImEg5E729PctytYcj3J6x",
+	"cW4WOwXxTwLE+QixdDokCVzdwlr2jlGFct9TNo7A+PX38HK8xlKdoaQhxewPdXkUMQzqTun78iD88usl",
+	"7PuQrp9VFYJ6Svnt30pNG0pNc2zMcLr5cVlumhLM5hMak61YtLXR3VGYMEzWZAeuK0fcpe/3EcT4oICR",
+	"GzkIoWF2ABXGEBYoMD+065UbqZCvFw+7gbfFsKkkU700aGzYwLTytCDD6w72fY/OvJ7Xfbrf7rT3291O",
+	"4YUGBjiAlEMSgXta8aMBHsOKvNf8NxrHeO+w3YH1W/D1et7B/gbmiW2H8a299QH56QslwsRxNlOmwkbX",
+	"pNzU7Ji1GlZZuGpec0AcaXGGM6LbirbRqS6vYorZiqya7RCSZ/XsOhM7osSp28DT+yhqZXYxWCNXdb36",
+	"VxtXsrqFIXONUlYPp3iVXWDHyMO6RHwVgfIg1eqZbINVtxa3rcXtTywka1pux6c3s6AsAaHRaa0l2azx",
+	"vnd/kqbJbR8skzgNabISs6CAk/XKvnnlIDPxbJKZVRdewS6TCvey8m8skWTX5kcGogq8zo4r9JpY2SHM",
+	"UlK2IuTfR4SMbTRYfYuhJf6ytKQzZ8cD+wRFc3cDh1P7ml+RnDrUFd384q99I2/fjT9NqRUELWQCFTkc",
+	"uvGBK4KhVrJrqyNubH/80g3f7cuR1ZLEEtHIduPapt0tIdqwzwDokPnldhEf22OxXIh4Uxp5f3KE8boY",
+	"avGO0WuSCCoXiI/Qswm+wp7viTgdQ4ZF9rDFR60IHm7Asu0dNPFto5RbI300XCC1ui323Tpzt4Q7xvqr",
+	"hDA0xQv0K6c2dpYx8sOnyry/e0Mo1Xmcyon6DFQZIsl1xrLKyzSNNtRjJfeBC3MPDJbmc/Xqs0VlJ7/U",
+	"CVd3bIPqF8Bn2wWLg8TiT/7vDhdLEYqq9vuVQHzO7HJUZoYpcbxfhpp6XwDANHVEklsTlKFWn+scCrCh",
+	"K7IQkMesa1SYImuF8GDNqIY6JnpBcCwnJhIRR5SplxV6EfvlnHy4pngnTLydvWildeIxmRKTaC0kHo3Q",
+	"TpDwmPT0X8HuERonWFfwheTvKb+GcEN4rCsg5JEKegIDauGDgwu6hKYzkihgZhY4rGuDQFp2yJNIl36C",
+	"gAJjAay0eoJ4A56GE6IkezzN4iJwNKVMYw9PtB0u999OKWvAkOhXzMa8lRAhW4mFfej4/Ex9GKNpymhI",
+	"ZzhGM55IHKMdQUiEOp3Oro9MIRae0DFlOO4zJX2JnkE8iKDICo+A2kOjwEeBpFMiJJ7OAgBakBcwCXz0",
+	"8v2lKZaHLvCUaMTziwBMYQrza5HV1EhGIWac0RDHat1HmihAeOoz2B96e3pxiUZKupzz5OorgcQEz0i7",
+	"zy7U7Yx0YFZRVvHkzevz48sA6RKCQQ06QQm+inZhWYdhI8i5QsH9dhf9A11QxZPUpg/b+wD0DLyPdqvQ",
+	"RQBcXxejBqBiFvVZVp8QIlgSTGPAvxiLSQ+VjlSfQ0IKW12pNJzdR63PdF8Ec3Q0MielS+VYp2S1agx0",
+	"FeNAXY7g5fvLoHK54Tz7TB8out/z7DN9oGit89Qn4DxE/Ujx9f8XAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

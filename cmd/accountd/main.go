@@ -3,6 +3,10 @@
 //	accountd [serve] [flags]   run the server (the default)
 //	accountd migrate [flags]   apply pending database migrations and exit
 //	accountd version           print the version
+//	accountd createadmin -username U -email E [-password-file F] [flags]
+//	                           create a superuser (the password is asked for without one)
+//	accountd users list [-q TEXT] [flags], accountd users deactivate USERNAME [flags]
+//	                           list users; deactivate one and end its sessions
 //
 // Every flag has an ACCOUNTD_* environment variable; `accountd serve -h` lists them.
 package main
@@ -47,8 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "accountd", version())
 		return nil
 	case "serve", "migrate":
+	case "createadmin", "users":
+		return adminCommand(ctx, cmd, args, getenv, stdout, stderr, stdinConsole{in: os.Stdin, prompt: stderr})
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or version)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, createadmin, users or version)", cmd)
 	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if err != nil {
@@ -67,6 +73,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		return err
 	}
 	defer a.Close()
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, cfg.PprofAddr, logger); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("config: ACCOUNTD_ADDR: %w", err)

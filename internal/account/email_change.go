@@ -18,6 +18,12 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 	if err := s.checkCurrentPassword(ctx, p.User, password, "password"); err != nil {
 		return err
 	}
+	return s.startEmailChange(ctx, p, newEmail, flow, meta)
+}
+
+// startEmailChange does the work of RequestEmailChange once the caller has passed its
+// checks: newEmail is trimmed and within the email limits.
+func (s *Service) startEmailChange(ctx context.Context, p Principal, newEmail, flow string, meta RequestMeta) error {
 	if strings.EqualFold(newEmail, p.User.Email) {
 		return Invalid("new_email", "unchanged", "is already the account's email")
 	}

@@ -23,6 +23,13 @@ var (
 	ErrAlreadyActive  = errors.New("account already active")
 	// ErrUnavailable: the store cannot be reached; callers answer 503 and retry later.
 	ErrUnavailable = errors.New("service unavailable")
+	// ErrOrganizationNameTaken and ErrOrganizationSlugTaken: another organization has
+	// that name (ignoring case) or that slug.
+	ErrOrganizationNameTaken = errors.New("organization name already taken")
+	ErrOrganizationSlugTaken = errors.New("organization slug already taken")
+	// ErrOrganizationNotEmpty: an organization that still has members is not deleted
+	// unless the caller insists.
+	ErrOrganizationNotEmpty = errors.New("organization still has members")
 )
 
 // FieldProblem is one invalid input field. Field is a dotted name ("password",

@@ -43,8 +43,15 @@ func (s *Service) ForgotPassword(ctx context.Context, email, flow string, meta R
 
 // ResetPassword sets a new password with an emailed reset token and ends every session
 // of the account. A token that does not lead to a new password (a weak one, say) is not
-// spent.
+// spent. An invitation token (see AdminCreateUser) works here too, and also activates
+// the account.
 func (s *Service) ResetPassword(ctx context.Context, token, newPassword string, meta RequestMeta) (User, error) {
+	return s.resetPassword(ctx, token, anyOwner, newPassword, meta)
+}
+
+// resetPassword is ResetPassword for a token that must belong to owner (anyOwner: to
+// whoever it was issued for).
+func (s *Service) resetPassword(ctx context.Context, token string, owner int64, newPassword string, meta RequestMeta) (User, error) {
 	// Hash first, outside the transaction: it is the slow part, and SQLite has one writer.
 	hash, err := s.hasher.Hash(ctx, newPassword)
 	if err != nil {
@@ -54,8 +61,16 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string, 
 	var u User
 	err = s.store.InTx(ctx, func(tx Store) error {
 		t, err := tx.ConsumeEmailToken(ctx, HashSecret(token), PurposePasswordReset, now)
+		if errors.Is(err, ErrTokenInvalid) {
+			// An invitation is a set-password token too, with its own email and life.
+			t, err = tx.ConsumeEmailToken(ctx, HashSecret(token), PurposeInvitation, now)
+		}
 		if err != nil {
 			return err
+		}
+		// Another account's token is refused, and the rollback leaves it unspent.
+		if owner != anyOwner && t.UserID != owner {
+			return ErrTokenInvalid
 		}
 		if u, err = tx.UserByID(ctx, t.UserID); err != nil {
 			return err
@@ -68,10 +83,16 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string, 
 		}
 		// The link reached the mailbox, so the address is proven.
 		u.EmailVerified = u.EmailVerified || strings.EqualFold(t.Email, u.Email)
+		event := EventPasswordReset
+		if t.Purpose == PurposeInvitation {
+			// An administrator invited the user: accepting completes the account.
+			// Deactivating an account voids its invitations, so this cannot undo one.
+			u.Active, u.Deactivated, event = true, false, EventInvitationAccepted
+		}
 		if u, err = s.setPassword(ctx, tx, u, hash, now, ""); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventPasswordReset, now, meta, "")
+		return record(ctx, tx, u.ID, event, now, meta, "")
 	})
 	if errors.Is(err, ErrNotFound) {
 		return User{}, ErrTokenInvalid
@@ -125,7 +146,7 @@ func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string
 	if err != nil {
 		return User{}, err
 	}
-	if err := tx.DeleteEmailTokens(ctx, u.ID, PurposeActivation, PurposePasswordReset, PurposeEmailChange); err != nil {
+	if err := tx.DeleteEmailTokens(ctx, u.ID, PurposeActivation, PurposePasswordReset, PurposeInvitation, PurposeEmailChange); err != nil {
 		return User{}, err
 	}
 	if _, err := tx.RevokeOtherSessions(ctx, u.ID, keep, now); err != nil {

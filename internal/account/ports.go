@@ -67,6 +67,22 @@ type Store interface {
 	// ListOrganizations returns every organization, by name.
 	ListOrganizations(ctx context.Context) ([]Organization, error)
 	OrganizationByID(ctx context.Context, id int64) (Organization, error)
+	// CreateOrganization inserts o, ignoring o.ID, and returns it with its new ID and its
+	// fields as stored. A name equal to another's ignoring case is
+	// ErrOrganizationNameTaken; a slug already taken, ErrOrganizationSlugTaken.
+	CreateOrganization(ctx context.Context, o Organization) (Organization, error)
+	// UpdateOrganization writes o's name and slug (found by ID) and returns the stored
+	// row: ErrNotFound, or the errors of CreateOrganization.
+	UpdateOrganization(ctx context.Context, o Organization) (Organization, error)
+	// DeleteOrganization removes the organization; its members are left without one.
+	// ErrNotFound if there is none.
+	DeleteOrganization(ctx context.Context, id int64) error
+
+	// ListUsers returns up to q.Limit users that match q.UserFilter, in q.Sort order,
+	// strictly after the position q.After (from the start when q.After.ID is 0). Paging
+	// by position (keyset), never by offset, keeps deep pages as fast as the first and
+	// loses or repeats no user while users are added.
+	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
 
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey stores k; if a key with its ID exists, it is left as it was.
@@ -132,6 +148,11 @@ type Message struct {
 	// Flow names the API the request came through ("" for the canonical API, or a
 	// compatibility profile), so that links take that API's format.
 	Flow string
+	// Timestamp (Unix seconds) and Signature make a stateless signed link, as
+	// django-rest-registration's user_id/timestamp/signature links are. The Service sets
+	// them on link-carrying emails when it has a LinkSecret; see signed_links.go.
+	Timestamp int64
+	Signature string
 }
 
 // Mailer delivers messages.

@@ -20,6 +20,8 @@ type Options struct {
 	ResetTTL time.Duration
 	// EmailChangeTTL is how long an email change link works (default 24h).
 	EmailChangeTTL time.Duration
+	// InvitationTTL is how long an invitation to set a password works (default 7 days).
+	InvitationTTL time.Duration
 	// RefreshGrace is how long after a refresh token was spent it may be presented again
 	// without counting as theft, for clients that refresh from two tabs at once (default
 	// 10s; negative disables the grace).
@@ -38,6 +40,9 @@ type Options struct {
 	HideExistingEmails bool
 	// PasswordMinLength is the shortest password accepted (default 10, never below 8).
 	PasswordMinLength int
+	// LinkSecret keys the HMAC of signed links (signed_links.go); without one, emails
+	// carry no signed link and every signed link is refused.
+	LinkSecret []byte
 }
 
 func (o *Options) setDefaults() {
@@ -55,6 +60,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.EmailChangeTTL <= 0 {
 		o.EmailChangeTTL = 24 * time.Hour
+	}
+	if o.InvitationTTL <= 0 {
+		o.InvitationTTL = 7 * 24 * time.Hour
 	}
 	if o.RefreshGrace == 0 {
 		o.RefreshGrace = 10 * time.Second
@@ -98,6 +106,7 @@ func record(ctx context.Context, st Store, userID int64, typ EventType, at time.
 // send delivers an email. A failure is logged and not returned: the request that caused
 // the email has done its work, and every emailed flow can be started again.
 func (s *Service) send(ctx context.Context, m Message) {
+	s.signLink(&m)
 	if err := s.mailer.Send(ctx, m); err != nil {
 		s.opt.Logger.ErrorContext(ctx, "sending email failed", "kind", m.Kind, "user_id", m.User.ID, "err", err)
 	}

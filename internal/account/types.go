@@ -26,6 +26,11 @@ type User struct {
 	// PasswordChangedAt voids emailed tokens issued before it.
 	PasswordChangedAt time.Time
 	UpdatedAt         time.Time
+
+	// Deactivated is set while an administrator holds the account inactive (created it
+	// so, or deactivated it): its user cannot activate it with an emailed or signed link
+	// then. An administrator activating it, or the user accepting an invitation, lifts it.
+	Deactivated bool
 }
 
 // Role says what a user may do beyond managing their own account.
@@ -157,6 +162,13 @@ type Event struct {
 	UserAgent string
 	// Detail is a short, non-secret note (for example which session ended).
 	Detail string
+	// ActorID is the staff user who acted on the account (an administrator's change); 0
+	// when the account's owner acted, or the operator at the command line did.
+	ActorID int64
+	// ActorUsername is the actor's username as it is now, read by the store along with
+	// the event: "" without an actor, or once the actor's account is deleted. AddEvent
+	// ignores it.
+	ActorUsername string
 }
 
 // SigningKey is a persisted JWT signing key, used when no key file is configured so that

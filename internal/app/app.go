@@ -16,9 +16,12 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/djoser"
+	"github.com/accountd/accountd/internal/compat/restregistration"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
 	"github.com/accountd/accountd/internal/mail"
+	"github.com/accountd/accountd/internal/mail/outbox"
 	"github.com/accountd/accountd/internal/metrics"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/ratelimit"
@@ -50,15 +53,8 @@ type App struct {
 	cfg      config.Config
 	logger   *slog.Logger
 	ownStore bool
-	mail     *mail.Queue
+	mail     *outbox.Outbox
 }
-
-// The mail queue: a few workers are plenty, since a request never waits for them; the
-// buffer absorbs bursts, and beyond it requests wait for room rather than drop mail.
-const (
-	mailWorkers   = 4
-	mailQueueSize = 1024
-)
 
 // newLimiter returns the configured rate-limit counters.
 func newLimiter(cfg config.Config, store *bunstore.Store) (ratelimit.Limiter, error) {
@@ -73,9 +69,6 @@ func newLimiter(cfg config.Config, store *bunstore.Store) (ratelimit.Limiter, er
 
 // rateLimitKeys bounds the memory of in-process rate limiting: about 100 bytes a key.
 const rateLimitKeys = 100_000
-
-// FlushMail waits until every email queued so far has been handed to the sender.
-func (a *App) FlushMail(ctx context.Context) error { return a.mail.Flush(ctx) }
 
 // New assembles the app. It migrates the database first when cfg.AutoMigrate is set.
 func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
@@ -134,18 +127,24 @@ func assemble(ctx context.Context, cfg config.Config, opt Options, store *bunsto
 			return nil, fmt.Errorf("config: ACCOUNTD_MAILER: %w", err)
 		}
 	}
-	queue := mail.NewQueue(sender, mailWorkers, mailQueueSize, opt.Logger)
+	m := metrics.New()
+	queue, err := newOutbox(cfg, opt, store, sender, m.Email)
+	if err != nil {
+		return nil, err
+	}
 	mailer, err := mail.NewComposer(queue, mail.ComposerConfig{
 		From: cfg.MailFrom,
-		Links: map[string]map[account.MessageKind]string{"": {
+		Links: map[string]map[account.MessageKind]string{"": withInvitationLink(cfg, map[account.MessageKind]string{
 			account.MessageActivation:    cfg.ActivationURL,
 			account.MessagePasswordReset: cfg.ResetURL,
 			account.MessageEmailChange:   cfg.EmailChangeURL,
-		}},
+		}), restregistration.Flow: restRegistrationLinks(cfg),
+			djoser.Flow: djoserLinks(cfg)},
 		Expiry: map[account.MessageKind]time.Duration{
 			account.MessageActivation:    cfg.ActivationTTL,
 			account.MessagePasswordReset: cfg.ResetTTL,
 			account.MessageEmailChange:   cfg.EmailChangeTTL,
+			account.MessageInvitation:    cfg.InvitationTTL,
 		},
 	})
 	if err != nil {
@@ -156,17 +155,20 @@ func assemble(ctx context.Context, cfg config.Config, opt Options, store *bunsto
 		return nil, err
 	}
 
-	m := metrics.New()
+	linkKey, err := linkSecret(cfg, issuer)
+	if err != nil {
+		return nil, err
+	}
 	m.WatchDB(store.DB().DB)
 	svc := account.New(store, hasher, issuer, mailer, account.Options{
 		Now: opt.Now, Logger: opt.Logger,
-		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL,
+		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL, InvitationTTL: cfg.InvitationTTL,
 		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace,
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
-		Limiter: limiter{counters}, Limits: cfg.Limits, Observer: m,
+		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
 	})
 	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue}
-	mounts, err := compatRoutes(cfg, svc)
+	mounts, err := compatRoutes(cfg, svc, issuer, opt.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +183,8 @@ func assemble(ctx context.Context, cfg config.Config, opt Options, store *bunsto
 	if err != nil {
 		return nil, err
 	}
+	// Last, so that a failed assembly leaves no goroutine behind.
+	queue.Start()
 	return a, nil
 }
 
@@ -201,13 +205,14 @@ func (a *App) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Close sends the queued emails (waiting up to the shutdown timeout) and releases the
-// database, unless the caller supplied it.
+// Close stops the mail worker, letting the sends under way finish (up to the shutdown
+// timeout; queued emails stay in the outbox for the next start or another instance),
+// and releases the database, unless the caller supplied it.
 func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := a.mail.Close(ctx); err != nil {
-		a.logger.Warn("emails still queued at shutdown were not sent", "err", err)
+		a.logger.Warn("emails being sent at shutdown were abandoned; they are retried later", "err", err)
 	}
 	if !a.ownStore {
 		return nil
@@ -238,7 +243,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// The drain time is up: cut the connections still open, so that shutdown is
+		// bounded whatever the requests are doing (their contexts end with them).
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: requests still running after %v were cut off: %w", a.cfg.ShutdownTimeout, err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

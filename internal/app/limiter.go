@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
@@ -9,11 +10,38 @@ import (
 )
 
 // limiter lets the account service count with a ratelimit.Limiter.
-type limiter struct{ l ratelimit.Limiter }
-
-func (a limiter) Allow(ctx context.Context, key string, r account.Rule, now time.Time) (bool, time.Duration, error) {
-	d, err := a.l.Allow(ctx, key, ratelimit.Rule{Limit: r.Limit, Window: r.Window}, now)
-	return d.Allowed, d.RetryAfter, err
+//
+// Counters kept in PostgreSQL fail when the database does: each call is bounded by the
+// query timeout, and a failure is account.ErrUnavailable (503, retry later) rather than
+// an internal error. The request could not go on without the database anyway, and
+// letting it through uncounted would open the limits to whoever waits for an outage.
+type limiter struct {
+	l       ratelimit.Limiter
+	timeout time.Duration
 }
 
-func (a limiter) Reset(ctx context.Context, key string) error { return a.l.Reset(ctx, key) }
+func (a limiter) Allow(ctx context.Context, key string, r account.Rule, now time.Time) (bool, time.Duration, error) {
+	ctx, cancel := a.bound(ctx)
+	defer cancel()
+	d, err := a.l.Allow(ctx, key, ratelimit.Rule{Limit: r.Limit, Window: r.Window}, now)
+	if err != nil {
+		return false, 0, fmt.Errorf("%w: %v", account.ErrUnavailable, err)
+	}
+	return d.Allowed, d.RetryAfter, nil
+}
+
+func (a limiter) Reset(ctx context.Context, key string) error {
+	ctx, cancel := a.bound(ctx)
+	defer cancel()
+	if err := a.l.Reset(ctx, key); err != nil {
+		return fmt.Errorf("%w: %v", account.ErrUnavailable, err)
+	}
+	return nil
+}
+
+func (a limiter) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if a.timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, a.timeout)
+}

@@ -35,6 +35,14 @@ type Config struct {
 	ActivationURL  string
 	ResetURL       string
 	EmailChangeURL string
+	// InvitationURL is the link of invitations to set a password; "" uses ResetURL,
+	// whose page accepts invitation tokens too.
+	InvitationURL string
+	// The mail outbox's retries: the wait after the first failure, doubling up to
+	// MailRetryMax, and the attempts before a message is given up.
+	MailRetryBase   time.Duration
+	MailRetryMax    time.Duration
+	MailMaxAttempts int
 
 	Issuer          string
 	Audience        string
@@ -45,14 +53,23 @@ type Config struct {
 	ActivationTTL   time.Duration
 	ResetTTL        time.Duration
 	EmailChangeTTL  time.Duration
+	InvitationTTL   time.Duration
 	RefreshGrace    time.Duration
 
 	Metrics        bool
+	// PprofAddr, when set, serves net/http/pprof on this loopback address (pprof.go).
+	PprofAddr string
 	CORSOrigins    []string
 	TrustedProxies []netip.Prefix
 
 	// Compat lists the compatibility profiles to serve.
 	Compat []string
+	// RestReg configures the rest-registration profile (restregistration.go).
+	RestReg RestRegistration
+	// Djoser configures the djoser profile (djoser.go).
+	Djoser Djoser
+	// LinkSecret keys the HMAC of signed emailed links; empty: derived from the signing key.
+	LinkSecret string
 
 	RateLimitStore string
 	Limits         account.Limits
@@ -74,6 +91,7 @@ type setting struct {
 	def    string
 	usage  string
 	secret bool // the value may hold credentials: printed masked
+	hidden bool // the whole value is a secret: printed as xxxxx
 	set    func(c *Config, v string) error
 }
 
@@ -130,7 +148,7 @@ func oneOf(f func(c *Config) *string, allowed ...string) func(*Config, string) e
 }
 
 // CompatProfiles names every compatibility profile accountd can serve.
-var CompatProfiles = []string{}
+var CompatProfiles = []string{"rest-registration", "djoser"}
 
 // rule parses a rate limit: "N/window" such as "5/15m", or "off".
 func rule(f func(c *Config) *account.Rule) func(*Config, string) error {
@@ -169,6 +187,8 @@ var settings = []setting{
 		}},
 	{env: "ACCOUNTD_SHUTDOWN_TIMEOUT", def: "15s", usage: "how long in-flight requests may take to finish at shutdown", set: duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 	{env: "ACCOUNTD_METRICS", def: "true", usage: "serve Prometheus metrics at /metrics", set: boolean(func(c *Config) *bool { return &c.Metrics })},
+	{env: "ACCOUNTD_PPROF_ADDR", usage: "serve net/http/pprof on this loopback address (127.0.0.1:6060) for profiling; empty turns it off",
+		set: pprofAddr},
 	{env: "ACCOUNTD_CORS_ORIGINS", usage: "browser origins allowed to call the API, comma-separated (https://app.example.com); empty turns CORS off",
 		set: func(c *Config, v string) error {
 			c.CORSOrigins = nil
@@ -207,12 +227,17 @@ var settings = []setting{
 
 	{env: "ACCOUNTD_MAILER", def: "console", secret: true, usage: "console, smtp://user:pass@host:port, smtps://... or dir:///path", set: str(func(c *Config) *string { return &c.Mailer })},
 	{env: "ACCOUNTD_MAIL_FROM", def: "accountd <no-reply@localhost>", usage: "From address of emails", set: str(func(c *Config) *string { return &c.MailFrom })},
+	{env: "ACCOUNTD_MAIL_RETRY_BASE", def: "5s", usage: "wait before retrying an email that failed to send; doubles on each failure", set: duration(func(c *Config) *time.Duration { return &c.MailRetryBase })},
+	{env: "ACCOUNTD_MAIL_RETRY_MAX", def: "1h", usage: "longest wait between two attempts to send an email", set: duration(func(c *Config) *time.Duration { return &c.MailRetryMax })},
+	{env: "ACCOUNTD_MAIL_MAX_ATTEMPTS", def: "10", usage: "attempts to send an email before it is given up (dead)", set: integer(func(c *Config) *int { return &c.MailMaxAttempts }, 1)},
 	{env: "ACCOUNTD_ACTIVATION_URL", def: "http://localhost:3000/activate?token={token}", usage: "activation link template ({token}, {uid}, {user_id}, {email}, {username})",
 		set: str(func(c *Config) *string { return &c.ActivationURL })},
 	{env: "ACCOUNTD_PASSWORD_RESET_URL", def: "http://localhost:3000/reset-password?token={token}", usage: "password reset link template (same placeholders)",
 		set: str(func(c *Config) *string { return &c.ResetURL })},
 	{env: "ACCOUNTD_EMAIL_CHANGE_URL", def: "http://localhost:3000/confirm-email?token={token}", usage: "email change confirmation link template (same placeholders)",
 		set: str(func(c *Config) *string { return &c.EmailChangeURL })},
+	{env: "ACCOUNTD_INVITATION_URL", usage: "link of invitations to set a password, sent to users created by staff (same placeholders); empty: the password reset link",
+		set: str(func(c *Config) *string { return &c.InvitationURL })},
 
 	{env: "ACCOUNTD_ISSUER", def: "http://localhost:8080", usage: "iss claim of access tokens", set: str(func(c *Config) *string { return &c.Issuer })},
 	{env: "ACCOUNTD_AUDIENCE", def: "accountd", usage: "aud claim of access tokens", set: str(func(c *Config) *string { return &c.Audience })},
@@ -232,6 +257,7 @@ var settings = []setting{
 	{env: "ACCOUNTD_ACTIVATION_TTL", def: "48h", usage: "lifetime of activation links", set: duration(func(c *Config) *time.Duration { return &c.ActivationTTL })},
 	{env: "ACCOUNTD_RESET_TTL", def: "1h", usage: "lifetime of password reset links", set: duration(func(c *Config) *time.Duration { return &c.ResetTTL })},
 	{env: "ACCOUNTD_EMAIL_CHANGE_TTL", def: "24h", usage: "lifetime of email change links", set: duration(func(c *Config) *time.Duration { return &c.EmailChangeTTL })},
+	{env: "ACCOUNTD_INVITATION_TTL", def: "168h", usage: "lifetime of invitation links", set: duration(func(c *Config) *time.Duration { return &c.InvitationTTL })},
 	{env: "ACCOUNTD_REFRESH_GRACE", def: "10s", usage: "a spent refresh token presented again this soon is a concurrent refresh, not theft (0 disables)",
 		set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
@@ -265,6 +291,27 @@ var settings = []setting{
 			}
 			return nil
 		}},
+	{env: "ACCOUNTD_RESTREG_VERIFY_REGISTRATION_URL", def: "http://localhost:3000/verify-user/?user_id={user_id}&timestamp={timestamp}&signature={signature}",
+		usage: "rest-registration: registration verification link ({user_id}, {timestamp} and {signature} required)",
+		set:   signedLinkURL(func(c *Config) *string { return &c.RestReg.VerifyRegistrationURL }, "{user_id}", "{timestamp}", "{signature}")},
+	{env: "ACCOUNTD_RESTREG_RESET_PASSWORD_URL", def: "http://localhost:3000/reset-password/?user_id={user_id}&timestamp={timestamp}&signature={signature}",
+		usage: "rest-registration: reset password link ({user_id}, {timestamp} and {signature} required)",
+		set:   signedLinkURL(func(c *Config) *string { return &c.RestReg.ResetPasswordURL }, "{user_id}", "{timestamp}", "{signature}")},
+	{env: "ACCOUNTD_RESTREG_VERIFY_EMAIL_URL", def: "http://localhost:3000/verify-email/?user_id={user_id}&email={email}&timestamp={timestamp}&signature={signature}",
+		usage: "rest-registration: new email verification link ({user_id}, {email}, {timestamp} and {signature} required)",
+		set:   signedLinkURL(func(c *Config) *string { return &c.RestReg.VerifyEmailURL }, "{user_id}", "{email}", "{timestamp}", "{signature}")},
+	{env: "ACCOUNTD_RESTREG_TOKEN_TTL", def: "24h", usage: "rest-registration: lifetime of the login token, which has no refresh (at most 24h)",
+		set: durationUpTo(func(c *Config) *time.Duration { return &c.RestReg.TokenTTL }, 24*time.Hour)},
+	{env: "ACCOUNTD_RESTREG_RESET_UNKNOWN_EMAIL_404", def: "false", usage: "rest-registration: answer 404 to a reset link asked for an unknown email, as the document does (tells who has an account)",
+		set: boolean(func(c *Config) *bool { return &c.RestReg.ResetUnknownEmail404 })},
+	{env: "ACCOUNTD_DJOSER_FRONTEND_URL", def: "http://localhost:3000/", usage: "djoser: the web app its emailed links open (djoser's PROTOCOL and DOMAIN)",
+		set: frontendURL(func(c *Config) *string { return &c.Djoser.FrontendURL })},
+	{env: "ACCOUNTD_DJOSER_ACTIVATION_PATH", def: "activate/{uid}/{token}", usage: "djoser: activation link path under the frontend URL (djoser's ACTIVATION_URL; {uid} and {token} required)",
+		set: linkPath(func(c *Config) *string { return &c.Djoser.ActivationPath })},
+	{env: "ACCOUNTD_DJOSER_RESET_PATH", def: "password/reset/confirm/{uid}/{token}", usage: "djoser: password reset link path under the frontend URL (djoser's PASSWORD_RESET_CONFIRM_URL; {uid} and {token} required)",
+		set: linkPath(func(c *Config) *string { return &c.Djoser.ResetPath })},
+	{env: "ACCOUNTD_LINK_SECRET", hidden: true, usage: "key of signed emailed links (32+ characters); empty: derived from the token signing key",
+		set: linkSecret(func(c *Config) *string { return &c.LinkSecret })},
 	{env: "ACCOUNTD_RATE_LIMIT_STORE", def: "memory", usage: "where rate-limit counters live: memory (one instance) or postgres (shared by instances on one PostgreSQL)",
 		set: oneOf(func(c *Config) *string { return &c.RateLimitStore }, "memory", "postgres")},
 	{env: "ACCOUNTD_RATE_LIMIT_LOGIN_IP", def: "30/1m", usage: "login attempts per client IP (N/window, or off)", set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginIP })},
@@ -330,11 +377,17 @@ func (c Config) Validate() error {
 	if !strings.Contains(c.ResetURL, "{token}") {
 		return errors.New("config: ACCOUNTD_PASSWORD_RESET_URL: must contain {token}")
 	}
+	if c.InvitationURL != "" && !strings.Contains(c.InvitationURL, "{token}") {
+		return errors.New("config: ACCOUNTD_INVITATION_URL: must contain {token}")
+	}
 	if !strings.Contains(c.EmailChangeURL, "{token}") {
 		return errors.New("config: ACCOUNTD_EMAIL_CHANGE_URL: must contain {token}")
 	}
 	if c.RateLimitStore == "postgres" && !strings.HasPrefix(c.DatabaseURL, "postgres") {
 		return errors.New("config: ACCOUNTD_RATE_LIMIT_STORE: postgres needs ACCOUNTD_DATABASE_URL to be a PostgreSQL URL")
+	}
+	if c.MailRetryMax < c.MailRetryBase {
+		return errors.New("config: ACCOUNTD_MAIL_RETRY_MAX: must not be shorter than ACCOUNTD_MAIL_RETRY_BASE")
 	}
 	if u, err := url.Parse(c.Issuer); err != nil || u.Scheme == "" {
 		return errors.New("config: ACCOUNTD_ISSUER: must be an absolute URL such as https://accounts.example.com")
@@ -352,6 +405,9 @@ func (c Config) String() string {
 		v := c.raw[s.env]
 		if s.secret {
 			v = Mask(v)
+		}
+		if s.hidden && v != "" {
+			v = "xxxxx"
 		}
 		fmt.Fprintf(&b, "%s=%s\n", s.env, v)
 	}

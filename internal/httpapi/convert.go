@@ -61,6 +61,9 @@ func eventsOf(events []account.Event) []gen.Event {
 	out := make([]gen.Event, len(events))
 	for i, e := range events {
 		out[i] = gen.Event{Id: e.ID, Type: gen.EventType(e.Type), At: e.At, Ip: e.IP, UserAgent: e.UserAgent, Detail: e.Detail}
+		if e.ActorID != 0 {
+			out[i].Actor = &gen.AdminActor{Id: e.ActorID, Username: e.ActorUsername}
+		}
 	}
 	return out
 }

@@ -39,6 +39,11 @@ var problemTypes = map[gen.ProblemCode]problemType{
 	gen.RateLimited:          {http.StatusTooManyRequests, "Too many requests"},
 	gen.Unavailable:          {http.StatusServiceUnavailable, "Service unavailable"},
 	gen.Internal:             {http.StatusInternalServerError, "Internal error"},
+
+	// Administration.
+	gen.OrganizationNameTaken: {http.StatusConflict, "Organization name already taken"},
+	gen.OrganizationSlugTaken: {http.StatusConflict, "Organization slug already taken"},
+	gen.OrganizationNotEmpty:  {http.StatusConflict, "Organization still has members"},
 }
 
 // domainProblems maps the domain's closed list of errors to problem codes. Anything not
@@ -57,6 +62,9 @@ var domainProblems = []struct {
 	{account.ErrUnauthenticated, gen.Unauthenticated},
 	{account.ErrRefreshInvalid, gen.RefreshTokenInvalid},
 	{account.ErrForbidden, gen.Forbidden},
+	{account.ErrOrganizationNameTaken, gen.OrganizationNameTaken},
+	{account.ErrOrganizationSlugTaken, gen.OrganizationSlugTaken},
+	{account.ErrOrganizationNotEmpty, gen.OrganizationNotEmpty},
 	{context.DeadlineExceeded, gen.Unavailable},
 }
 
@@ -65,6 +73,8 @@ var problemDetails = map[gen.ProblemCode]string{
 	gen.AccountInactive: "Activate the account with the link sent by email, or ask for a new one.",
 	gen.Unavailable:     "The service cannot reach its database right now; try again shortly.",
 	gen.Internal:        "Something went wrong on our side; quote the request_id when reporting it.",
+
+	gen.OrganizationNotEmpty: "Move its members elsewhere first, or delete it with force=true to leave them without an organization.",
 }
 
 // Problem is an error rendered as application/problem+json.

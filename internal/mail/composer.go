@@ -22,7 +22,8 @@ type ComposerConfig struct {
 	// flow: "" is the canonical API, other keys are compatibility profiles ("djoser").
 	// A flow without a template for a kind uses flow "" instead. Templates are absolute
 	// http(s) URLs with placeholders {token}, {uid} (Django's base64 user ID), {user_id},
-	// {email} (the recipient) and {username}; values are percent-encoded so that they
+	// {email} (the recipient), {username}, and {timestamp} and {signature} (a signed
+	// link's, see account.Message); values are percent-encoded so that they
 	// fit a path segment or a query value alike. Activation and password reset need a
 	// template under flow "".
 	Links map[string]map[account.MessageKind]string
@@ -90,7 +91,7 @@ func NewComposer(sender Sender, cfg ComposerConfig) (*Composer, error) {
 		}
 	}
 	for kind, t := range c.templates {
-		if _, ok := c.links[""][kind]; t.link == linkRequired && !ok {
+		if _, ok := c.link("", kind); t.link == linkRequired && !ok {
 			return nil, fmt.Errorf("mail: Links[\"\"][%q] is required: that email is useless without its link", kind)
 		}
 	}
@@ -163,13 +164,19 @@ func (c *Composer) compose(m account.Message) (Envelope, error) {
 	return Envelope{From: c.from, To: m.To, Subject: data.Subject, Text: text.String(), HTML: html.String()}, nil
 }
 
-// link returns the link template for kind in flow, falling back to the canonical flow.
+// link returns the link template for kind in flow, falling back to the canonical flow,
+// and then to the kind whose link this kind may borrow.
 func (c *Composer) link(flow string, kind account.MessageKind) (linkTemplate, bool) {
 	if lt, ok := c.links[flow][kind]; ok {
 		return lt, true
 	}
-	lt, ok := c.links[""][kind]
-	return lt, ok
+	if lt, ok := c.links[""][kind]; ok {
+		return lt, true
+	}
+	if t, ok := c.templates[kind]; ok && t.linkFrom != "" {
+		return c.link(flow, t.linkFrom)
+	}
+	return linkTemplate{}, false
 }
 
 // humanDuration writes d in the largest unit that divides it evenly: 48h is "2 days",

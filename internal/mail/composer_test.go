@@ -61,6 +61,7 @@ func TestComposer(t *testing.T) {
 			account.MessageEmailChange:     "Confirm your new email address for Acme",
 			account.MessageEmailChanged:    "Your Acme email address was changed",
 			account.MessagePasswordChanged: "Your Acme password was changed",
+			account.MessageInvitation:      "You are invited to Acme",
 		}
 		for kind := range kinds {
 			e := sendOne(t, c, rec, account.Message{Kind: kind, To: "alice@example.com", User: testUser, Token: "tok"})
@@ -147,6 +148,20 @@ func TestComposer(t *testing.T) {
 			if got := FindLink(e.Text); got != tc.want {
 				t.Errorf("flow %q, %s: link %q, want %q", tc.flow, tc.kind, got, tc.want)
 			}
+		}
+	})
+
+	t.Run("invitation_borrows_reset_link_until_configured", func(t *testing.T) {
+		m := account.Message{Kind: account.MessageInvitation, To: "alice@example.com", User: testUser, Token: "tok"}
+		c, rec := newTestComposer(t, ComposerConfig{})
+		if got, want := FindLink(sendOne(t, c, rec, m).Text), "https://app.example.com/reset?token=tok"; got != want {
+			t.Errorf("without an invitation link: link %q, want the reset link %q", got, want)
+		}
+		links := testLinks()
+		links[""][account.MessageInvitation] = "https://app.example.com/welcome?token={token}"
+		c, rec = newTestComposer(t, ComposerConfig{Links: links})
+		if got, want := FindLink(sendOne(t, c, rec, m).Text), "https://app.example.com/welcome?token=tok"; got != want {
+			t.Errorf("with an invitation link: link %q, want %q", got, want)
 		}
 	})
 

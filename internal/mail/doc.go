@@ -7,4 +7,8 @@
 // Composer is the account.Mailer the service uses: it turns an account.Message into an
 // Envelope from embedded templates and the link templates of the API the request came
 // through, then hands it to a Sender.
+//
+// In the server that Sender is the durable outbox of package outbox, which stores the
+// envelope in the database and delivers it through the configured transport in the
+// background, with retries.
 package mail

@@ -26,7 +26,12 @@ const (
 // kinds lists the emails the Composer can write. The wording of kind K lives in
 // templates/K.txt (the text part; it also defines "subject") and templates/K.html (the
 // "content" of templates/layout.html). Adding a kind is a row here and those two files.
-var kinds = map[account.MessageKind]struct{ link linkUse }{
+var kinds = map[account.MessageKind]struct {
+	link linkUse
+	// linkFrom, when set, is the kind whose link template serves when this kind has
+	// none configured.
+	linkFrom account.MessageKind
+}{
 	account.MessageActivation:    {link: linkRequired},
 	account.MessageAccountExists: {link: linkOptional},
 	account.MessagePasswordReset: {link: linkRequired},
@@ -35,6 +40,9 @@ var kinds = map[account.MessageKind]struct{ link linkUse }{
 	// A reset or sign-in page, when configured, helps the owner act on a change they
 	// did not make.
 	account.MessagePasswordChanged: {link: linkOptional},
+	// An invitation's token is a set-password token that the reset page accepts, so
+	// the reset link serves when no invitation link is configured.
+	account.MessageInvitation: {link: linkRequired, linkFrom: account.MessagePasswordReset},
 }
 
 //go:embed templates
@@ -42,10 +50,11 @@ var templateFiles embed.FS
 
 // kindTemplates are the parsed templates of one kind.
 type kindTemplates struct {
-	link    linkUse
-	subject *texttemplate.Template
-	text    *texttemplate.Template
-	html    *htmltemplate.Template
+	link     linkUse
+	linkFrom account.MessageKind
+	subject  *texttemplate.Template
+	text     *texttemplate.Template
+	html     *htmltemplate.Template
 }
 
 // templateData is what the templates see.
@@ -87,10 +96,11 @@ func parseTemplates(fsys fs.FS) (map[account.MessageKind]*kindTemplates, error) 
 			return nil, fmt.Errorf("mail: %s does not define \"content\"", htmlFile)
 		}
 		out[kind] = &kindTemplates{
-			link:    spec.link,
-			subject: subject,
-			text:    text.Lookup(string(kind) + ".txt"),
-			html:    html.Lookup("layout.html"),
+			link:     spec.link,
+			linkFrom: spec.linkFrom,
+			subject:  subject,
+			text:     text.Lookup(string(kind) + ".txt"),
+			html:     html.Lookup("layout.html"),
 		}
 	}
 	return out, nil

@@ -33,6 +33,15 @@ var placeholders = map[string]func(m account.Message) string{
 	// email is the recipient: for an email change, the new address the link was sent to.
 	"email":    func(m account.Message) string { return m.To },
 	"username": func(m account.Message) string { return m.User.Username },
+	// timestamp and signature are the parts of a stateless signed link (see
+	// account.Message); empty, and so refused by render, on a message without one.
+	"timestamp": func(m account.Message) string {
+		if m.Timestamp == 0 {
+			return ""
+		}
+		return strconv.FormatInt(m.Timestamp, 10)
+	},
+	"signature": func(m account.Message) string { return m.Signature },
 }
 
 // linkTemplate is a parsed link template such as

@@ -31,6 +31,8 @@ type Issuer struct {
 	signOpt jws.SignOption
 	keys    keySet
 	jwks    []byte
+	// verified remembers the tokens Parse has verified (cache.go).
+	verified *verifiedCache
 }
 
 var _ account.AccessTokens = (*Issuer)(nil)
@@ -91,9 +93,10 @@ func New(ctx context.Context, cfg Config, store KeyStore) (*Issuer, error) {
 		leeway:   cfg.Leeway,
 		signing:  signing,
 		// jws.Sign clones the header before use, so sharing one is safe.
-		signOpt: jws.WithKey(signing.alg, signing.signer, jws.WithProtectedHeaders(hdr)),
-		keys:    newKeySet(keys),
-		jwks:    jwks,
+		signOpt:  jws.WithKey(signing.alg, signing.signer, jws.WithProtectedHeaders(hdr)),
+		keys:     newKeySet(keys),
+		jwks:     jwks,
+		verified: &verifiedCache{},
 	}, nil
 }
 

@@ -57,6 +57,15 @@ func (i *Issuer) Parse(token string, now time.Time) (account.AccessClaims, error
 	if len(token) > maxTokenLen {
 		return none, errMalformed
 	}
+	// A token verified before answers from the cache (cache.go explains why that is
+	// safe); only its time claims are checked again.
+	ck := cacheKey(token)
+	if e, ok := i.verified.get(ck); ok {
+		if err := i.checkTimes(e, now); err != nil {
+			return none, err
+		}
+		return e.claims, nil
+	}
 	k, err := i.keys.forToken(token)
 	if err != nil {
 		return none, err
@@ -75,7 +84,12 @@ func (i *Issuer) Parse(token string, now time.Time) (account.AccessClaims, error
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return none, errMalformed
 	}
-	return i.validate(&c, now)
+	claims, err := i.validate(&c, now)
+	if err != nil {
+		return none, err
+	}
+	i.verified.put(ck, cachedClaims{claims: claims, notBefore: c.NotBefore})
+	return claims, nil
 }
 
 // validate checks the claims of a token whose signature has been verified.

@@ -58,27 +58,14 @@ func createUser(t *testing.T, st account.Store, name string) account.User {
 	return u
 }
 
-// OrganizationCreator is what the suite needs beyond account.Store: a way to put
-// organizations in place, since the port only reads them (they come from seeds). Stores
-// under test implement it; the organization subtests fail for a store that does not.
-type OrganizationCreator interface {
-	// CreateOrganization inserts o, ignoring o.ID, and returns it with its new ID and
-	// its fields as stored.
-	CreateOrganization(ctx context.Context, o account.Organization) (account.Organization, error)
-}
-
 func newOrganization(name, slug string) account.Organization {
 	return account.Organization{Name: name, Slug: slug, CreatedAt: at(-72 * time.Hour)}
 }
 
 func createOrganization(t *testing.T, st account.Store, name, slug string) account.Organization {
 	t.Helper()
-	oc, ok := st.(OrganizationCreator)
-	if !ok {
-		t.Fatalf("the store under test (%T) does not implement storetest.OrganizationCreator", st)
-	}
 	in := newOrganization(name, slug)
-	o, err := oc.CreateOrganization(ctx(t), in)
+	o, err := st.CreateOrganization(ctx(t), in)
 	if err != nil {
 		t.Fatalf("CreateOrganization(%s): %v", name, err)
 	}

@@ -16,8 +16,7 @@ import (
 )
 
 // Run runs the suite. open must return a new, empty store for each call and release it
-// through t.Cleanup. The store must also implement OrganizationCreator, through which
-// the suite puts organizations in place.
+// through t.Cleanup.
 func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	s := suite{open: open}
 	t.Run("CreateUser", s.createUser)
@@ -41,6 +40,9 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	t.Run("ListEvents", s.listEvents)
 	t.Run("Counts", s.counts)
 	t.Run("Organizations", s.organizations)
+	t.Run("ManageOrganizations", s.manageOrganizations)
+	t.Run("ListUsers", s.listUsers)
+	t.Run("EventActor", s.eventActor)
 	t.Run("SigningKeys", s.signingKeys)
 	t.Run("InTx", s.inTx)
 	t.Run("Ping", s.ping)

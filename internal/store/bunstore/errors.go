@@ -27,6 +27,11 @@ const (
 	emailIndex     = "users_email_key_key"
 	usernameColumn = "users.username_key"
 	emailColumn    = "users.email_key"
+	// organizations' name index is on an expression (lower(name)), which SQLite names
+	// by index; the slug's is a plain column index.
+	orgNameIndex  = "organizations_name_lower_key"
+	orgSlugIndex  = "organizations_slug_key"
+	orgSlugColumn = "organizations.slug"
 )
 
 // SQLite extended result codes (modernc reports extended codes).
@@ -43,6 +48,7 @@ const (
 //
 //	no row                             → account.ErrNotFound
 //	unique username / email            → account.ErrUsernameTaken / account.ErrEmailTaken
+//	unique organization name / slug    → account.ErrOrganizationNameTaken / ...SlugTaken
 //	foreign key (the referenced row is gone) → account.ErrNotFound
 //	lost or refused connection, query timeout → an error wrapping account.ErrUnavailable
 //
@@ -61,6 +67,10 @@ func translate(err error) error {
 			return account.ErrEmailTaken
 		case names(name, usernameIndex, usernameColumn):
 			return account.ErrUsernameTaken
+		case names(name, orgNameIndex, orgNameIndex):
+			return account.ErrOrganizationNameTaken
+		case names(name, orgSlugIndex, orgSlugColumn):
+			return account.ErrOrganizationSlugTaken
 		}
 		return fmt.Errorf("bunstore: duplicate key: %w", err)
 	}

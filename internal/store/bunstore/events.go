@@ -21,7 +21,8 @@ func (s *Store) AddEvent(ctx context.Context, e account.Event) error {
 // beforeID > 0, only those with an ID below it. Passing the last ID of one page as the
 // next page's beforeID walks the history without duplicates or gaps while new events
 // are added, since new events get higher IDs. The query is a range read of the
-// (user_id, id) index, backwards. A limit of 0 or less returns no events.
+// (user_id, id) index, backwards, with each event's actor looked up by primary key. A
+// limit of 0 or less returns no events.
 func (s *Store) ListEvents(ctx context.Context, userID int64, beforeID int64, limit int) ([]account.Event, error) {
 	if limit <= 0 {
 		return []account.Event{}, nil
@@ -29,7 +30,11 @@ func (s *Store) ListEvents(ctx context.Context, userID int64, beforeID int64, li
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var rows []eventRow
-	q := s.db.NewSelect().Model(&rows).Where("e.user_id = ?", userID)
+	q := s.db.NewSelect().Model(&rows).
+		ColumnExpr("e.*").
+		ColumnExpr("act.username AS actor_username").
+		Join("LEFT JOIN users AS act ON act.id = e.actor_id").
+		Where("e.user_id = ?", userID)
 	if beforeID > 0 {
 		q = q.Where("e.id < ?", beforeID)
 	}

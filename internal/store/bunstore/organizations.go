@@ -40,10 +40,10 @@ func (s *Store) OrganizationByID(ctx context.Context, id int64) (account.Organiz
 }
 
 // CreateOrganization inserts o, ignoring o.ID, and returns it with its new ID; a zero
-// CreatedAt is taken as now. It is not part of account.Store (organizations come from
-// seeds): it serves seeding tools and the storetest suite. A name equal to another's
-// ignoring ASCII case, or a slug already taken, is an error (no domain error exists for
-// it).
+// CreatedAt is taken as now. A name equal to another's ignoring case (ASCII case on
+// SQLite, the database's locale on PostgreSQL: see the migration) is
+// account.ErrOrganizationNameTaken, a slug already taken
+// account.ErrOrganizationSlugTaken.
 func (s *Store) CreateOrganization(ctx context.Context, o account.Organization) (account.Organization, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -56,4 +56,37 @@ func (s *Store) CreateOrganization(ctx context.Context, o account.Organization) 
 		return account.Organization{}, translate(err)
 	}
 	return row.domain(), nil
+}
+
+// UpdateOrganization writes o's name and slug to the row with o.ID and returns the row
+// as stored: account.ErrNotFound if there is none, else the errors of
+// CreateOrganization.
+func (s *Store) UpdateOrganization(ctx context.Context, o account.Organization) (account.Organization, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	row := organizationToRow(o)
+	n, err := rowsAffected(s.db.NewUpdate().Model(&row).Column("name", "slug").WherePK().Returning("*").Exec(ctx))
+	switch {
+	case err != nil:
+		return account.Organization{}, err
+	case n == 0:
+		return account.Organization{}, account.ErrNotFound
+	}
+	return row.domain(), nil
+}
+
+// DeleteOrganization removes the organization; the foreign key sets its members'
+// organization_id to NULL in the same statement. One that does not exist is
+// account.ErrNotFound.
+func (s *Store) DeleteOrganization(ctx context.Context, id int64) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	n, err := rowsAffected(s.db.NewDelete().Model((*organizationRow)(nil)).Where("id = ?", id).Exec(ctx))
+	switch {
+	case err != nil:
+		return err
+	case n == 0:
+		return account.ErrNotFound
+	}
+	return nil
 }

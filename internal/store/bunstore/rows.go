@@ -19,13 +19,15 @@ type userRow struct {
 	ID       int64  `bun:"id,pk,autoincrement"`
 	Username string `bun:"username"`
 	Email    string `bun:"email"`
-	// UsernameKey and EmailKey are what uniqueness and lookups compare: set by
-	// userToRow, never read back into the domain.
+	// UsernameKey and EmailKey are what uniqueness and lookups compare, SearchKey what
+	// a staff search looks in: set by userToRow, never read back into the domain.
 	UsernameKey       string    `bun:"username_key"`
 	EmailKey          string    `bun:"email_key"`
+	SearchKey         string    `bun:"search_key"`
 	EmailVerified     bool      `bun:"email_verified"`
 	PasswordHash      string    `bun:"password_hash"`
 	Active            bool      `bun:"active"`
+	Deactivated       bool      `bun:"deactivated"`
 	FirstName         string    `bun:"first_name"`
 	LastName          string    `bun:"last_name"`
 	Bio               string    `bun:"bio"`
@@ -48,6 +50,13 @@ type userRow struct {
 // usernames and emails are the same.
 func caseKey(s string) string { return strings.ToLower(s) }
 
+// searchKey is the text a staff search looks in: username, email and full name, folded
+// like caseKey and separated by newlines, which a search never holds, so that a match
+// never spans two fields.
+func searchKey(u account.User) string {
+	return caseKey(u.Username + "\n" + u.Email + "\n" + u.FullName())
+}
+
 // userToRow converts u for writing: it computes the case keys, and stores an empty role
 // as account.RoleUser.
 func userToRow(u account.User) userRow {
@@ -61,9 +70,11 @@ func userToRow(u account.User) userRow {
 		Email:             u.Email,
 		UsernameKey:       caseKey(u.Username),
 		EmailKey:          caseKey(u.Email),
+		SearchKey:         searchKey(u),
 		EmailVerified:     u.EmailVerified,
 		PasswordHash:      u.PasswordHash,
 		Active:            u.Active,
+		Deactivated:       u.Deactivated,
 		FirstName:         u.FirstName,
 		LastName:          u.LastName,
 		Bio:               u.Profile.Bio,
@@ -89,6 +100,7 @@ func (r userRow) domain() account.User {
 		EmailVerified: r.EmailVerified,
 		PasswordHash:  r.PasswordHash,
 		Active:        r.Active,
+		Deactivated:   r.Deactivated,
 		FirstName:     r.FirstName,
 		LastName:      r.LastName,
 		Profile: account.Profile{
@@ -229,6 +241,9 @@ type eventRow struct {
 	IP        string    `bun:"ip"`
 	UserAgent string    `bun:"user_agent"`
 	Detail    string    `bun:"detail"`
+	ActorID   int64     `bun:"actor_id,nullzero"`
+	// ActorUsername is read through a join in ListEvents only.
+	ActorUsername string `bun:"actor_username,scanonly"`
 }
 
 func eventToRow(e account.Event) eventRow {
@@ -239,18 +254,21 @@ func eventToRow(e account.Event) eventRow {
 		IP:        e.IP,
 		UserAgent: e.UserAgent,
 		Detail:    e.Detail,
+		ActorID:   e.ActorID,
 	}
 }
 
 func (r eventRow) domain() account.Event {
 	return account.Event{
-		ID:        r.ID,
-		UserID:    r.UserID,
-		Type:      account.EventType(r.Type),
-		At:        domainTime(r.At),
-		IP:        r.IP,
-		UserAgent: r.UserAgent,
-		Detail:    r.Detail,
+		ID:            r.ID,
+		UserID:        r.UserID,
+		Type:          account.EventType(r.Type),
+		At:            domainTime(r.At),
+		IP:            r.IP,
+		UserAgent:     r.UserAgent,
+		Detail:        r.Detail,
+		ActorID:       r.ActorID,
+		ActorUsername: r.ActorUsername,
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,11 +45,19 @@ type Options struct {
 	// exactly one: it has a single writer, and an in-memory database lives in its
 	// connection.
 	MaxOpenConns int
-	// MaxIdleConns caps idle connections kept for reuse (PostgreSQL default 10).
+	// MaxIdleConns caps idle connections kept for reuse (PostgreSQL default:
+	// MaxOpenConns). Fewer idle than open connections makes the pool churn under load:
+	// database/sql closes a released connection whenever no request is waiting and the
+	// idle list is full, and opens a new one (a new PostgreSQL backend process) moments
+	// later. The bench saw hundreds of such reconnections per second at 20 open and 10
+	// idle.
 	MaxIdleConns int
 	// ConnMaxLifetime recycles PostgreSQL connections after this long (default 30m), so
 	// that server-side failovers and config changes are picked up.
 	ConnMaxLifetime time.Duration
+	// ConnMaxIdleTime closes a PostgreSQL connection unused this long (default 5m): the
+	// pool shrinks back once a burst is over, without churning during one.
+	ConnMaxIdleTime time.Duration
 	// QueryTimeout bounds every query, including the wait for a free connection
 	// (default 5s): a dead database answers with account.ErrUnavailable instead of
 	// hanging the request.
@@ -75,10 +84,13 @@ func (o Options) withDefaults(dialect string) Options {
 		o.MaxOpenConns = 20
 	}
 	if o.MaxIdleConns <= 0 {
-		o.MaxIdleConns = min(10, o.MaxOpenConns)
+		o.MaxIdleConns = o.MaxOpenConns
 	}
 	if o.ConnMaxLifetime <= 0 {
 		o.ConnMaxLifetime = 30 * time.Minute
+	}
+	if o.ConnMaxIdleTime <= 0 {
+		o.ConnMaxIdleTime = 5 * time.Minute
 	}
 	return o
 }
@@ -130,6 +142,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	db.SetMaxOpenConns(opts.MaxOpenConns)
 	db.SetMaxIdleConns(opts.MaxIdleConns)
 	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	db.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
 
 	s := &Store{db: db, root: db, dialect: t.dialect, opts: opts}
 	if err := s.Ping(ctx); err != nil {
@@ -175,13 +188,29 @@ func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.TxTimeout)
 	defer cancel()
+	// BEGIN and COMMIT run under the transaction's own context, which lives for
+	// TxTimeout: a database that stops answering (a dead link, a hung host) would hold
+	// the request that long. A watchdog bounds each of them by QueryTimeout, like any
+	// other statement, by ending the transaction's context when it fires.
+	var timedOut atomic.Bool
+	watchdog := time.AfterFunc(s.opts.QueryTimeout, func() { timedOut.Store(true); cancel() })
+	defer watchdog.Stop()
 	var fnErr error
 	err := s.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if !watchdog.Stop() {
+			return context.DeadlineExceeded // BEGIN came back too late
+		}
 		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true})
+		if fnErr == nil {
+			watchdog.Reset(s.opts.QueryTimeout) // for the COMMIT that follows
+		}
 		return fnErr
 	})
 	if fnErr != nil {
 		return fnErr
+	}
+	if err != nil && timedOut.Load() {
+		return fmt.Errorf("%w: transaction: BEGIN or COMMIT took longer than %v", account.ErrUnavailable, s.opts.QueryTimeout)
 	}
 	return translate(err)
 }

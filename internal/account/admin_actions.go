@@ -1,0 +1,102 @@
+package account
+
+import (
+	"context"
+	"strconv"
+)
+
+// AdminDeleteUser deletes an account on an administrator's behalf, with its sessions,
+// tokens and history, so every token it held is refused at once. Since the history
+// goes too, the deletion is recorded in the acting administrator's own history (and in
+// the log). Administrators delete their own account through DeleteAccount instead.
+func (s *Service) AdminDeleteUser(ctx context.Context, a Actor, id int64) error {
+	if err := requireStaff(a); err != nil {
+		return err
+	}
+	err := s.store.InTx(ctx, func(tx Store) error {
+		u, err := tx.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := mayManage(a, u); err != nil {
+			return err
+		}
+		if !a.operator && a.user.ID == u.ID {
+			return ErrForbidden
+		}
+		if err := tx.DeleteUser(ctx, id); err != nil {
+			return err
+		}
+		if a.operator {
+			return nil
+		}
+		detail := "user " + strconv.FormatInt(u.ID, 10) + " (" + u.Username + ")"
+		return recordBy(ctx, tx, a.user.ID, EventAdminDeletedUser, s.now(), a, detail)
+	})
+	if err != nil {
+		return err
+	}
+	s.logAction(ctx, a, "user deleted by an administrator", "user_id", id)
+	return nil
+}
+
+// AdminLogoutUser ends every session of an account at once and returns how many ended.
+func (s *Service) AdminLogoutUser(ctx context.Context, a Actor, id int64) (int, error) {
+	if err := requireStaff(a); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.store.InTx(ctx, func(tx Store) error {
+		u, err := tx.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := mayManage(a, u); err != nil {
+			return err
+		}
+		now := s.now()
+		if n, err = tx.RevokeUserSessions(ctx, id, now); err != nil {
+			return err
+		}
+		return recordBy(ctx, tx, id, EventAdminLogout, now, a, sessionsEnded(n))
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.logAction(ctx, a, "sessions ended by an administrator", "user_id", id, "sessions", n)
+	return n, nil
+}
+
+// AdminSendPasswordReset emails the account a password reset link, replacing earlier
+// ones. The account's password stays as it is until the link is used.
+func (s *Service) AdminSendPasswordReset(ctx context.Context, a Actor, id int64) error {
+	if err := requireStaff(a); err != nil {
+		return err
+	}
+	var (
+		u     User
+		token string
+	)
+	err := s.store.InTx(ctx, func(tx Store) error {
+		var err error
+		if u, err = tx.UserByID(ctx, id); err != nil {
+			return err
+		}
+		if err := mayManage(a, u); err != nil {
+			return err
+		}
+		if err := tx.DeleteEmailTokens(ctx, id, PurposePasswordReset); err != nil {
+			return err
+		}
+		if token, err = s.issueEmailToken(ctx, tx, u, PurposePasswordReset, u.Email, s.opt.ResetTTL); err != nil {
+			return err
+		}
+		return recordBy(ctx, tx, id, EventAdminPasswordResetSent, s.now(), a, "")
+	})
+	if err != nil {
+		return err
+	}
+	s.logAction(ctx, a, "password reset sent by an administrator", "user_id", id)
+	s.send(ctx, Message{Kind: MessagePasswordReset, To: u.Email, User: u, Token: token})
+	return nil
+}

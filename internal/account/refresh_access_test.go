@@ -1,0 +1,104 @@
+package account_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+func TestRefreshAccessKeepsTheRefreshToken(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.activeUser(t, "keeper", "correct-horse-battery")
+	tok, err := f.svc.Login(ctx, "keeper", "correct-horse-battery", account.RequestMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		f.now = f.now.Add(time.Minute)
+		got, err := f.svc.RefreshAccess(ctx, tok.RefreshToken, account.RequestMeta{})
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		if got.RefreshToken != tok.RefreshToken {
+			t.Fatal("the refresh token was replaced")
+		}
+		if _, err := f.svc.Authenticate(ctx, got.AccessToken); err != nil {
+			t.Fatalf("new access token refused: %v", err)
+		}
+	}
+	sessions, err := f.store.ListSessions(ctx, tok.User.ID, f.now)
+	if err != nil || len(sessions) != 1 || !sessions[0].LastUsedAt.Equal(f.now) {
+		t.Fatalf("session last use not bumped: %+v %v", sessions, err)
+	}
+}
+
+func TestRefreshAccessAfterTheSessionEnds(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.activeUser(t, "leaver", "correct-horse-battery")
+	tok, err := f.svc.Login(ctx, "leaver", "correct-horse-battery", account.RequestMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.LogoutRefresh(ctx, tok.RefreshToken, account.RequestMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, tok.AccessToken); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Fatalf("access token after logout: err = %v", err)
+	}
+	for name, call := range map[string]func() error{
+		"refresh": func() error { _, err := f.svc.RefreshAccess(ctx, tok.RefreshToken, account.RequestMeta{}); return err },
+		"logout":  func() error { return f.svc.LogoutRefresh(ctx, tok.RefreshToken, account.RequestMeta{}) },
+		"check":   func() error { _, err := f.svc.CheckRefresh(ctx, tok.RefreshToken); return err },
+	} {
+		if err := call(); !errors.Is(err, account.ErrRefreshRevoked) || !errors.Is(err, account.ErrRefreshInvalid) {
+			t.Errorf("%s after logout: err = %v, want ErrRefreshRevoked (an ErrRefreshInvalid)", name, err)
+		}
+	}
+	if _, err := f.svc.RefreshAccess(ctx, "not-a-token", account.RequestMeta{}); !errors.Is(err, account.ErrRefreshInvalid) || errors.Is(err, account.ErrRefreshRevoked) {
+		t.Errorf("unknown token: err = %v, want ErrRefreshInvalid only", err)
+	}
+}
+
+func TestRefreshAccessWithARotatedTokenEndsTheSession(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.activeUser(t, "mixer", "correct-horse-battery")
+	tok, err := f.svc.Login(ctx, "mixer", "correct-horse-battery", account.RequestMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := f.svc.Refresh(ctx, tok.RefreshToken, account.RequestMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.RefreshAccess(ctx, tok.RefreshToken, account.RequestMeta{}); !errors.Is(err, account.ErrRefreshInvalid) {
+		t.Fatalf("spent token: err = %v", err)
+	}
+	if _, err := f.svc.RefreshAccess(ctx, rotated.RefreshToken, account.RequestMeta{}); !errors.Is(err, account.ErrRefreshRevoked) {
+		t.Fatalf("reuse of a spent token must end its session: err = %v", err)
+	}
+}
+
+func TestAuthenticateDetailed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	u := f.activeUser(t, "gone", "correct-horse-battery")
+	tok, err := f.svc.Login(ctx, "gone", "correct-horse-battery", account.RequestMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AuthenticateDetailed(ctx, "garbage"); !errors.Is(err, account.ErrUnauthenticated) || errors.Is(err, account.ErrAccountGone) {
+		t.Fatalf("garbage: err = %v", err)
+	}
+	if err := f.svc.DeleteAccount(ctx, account.Principal{User: u, SessionID: tok.SessionID}, "correct-horse-battery", account.RequestMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AuthenticateDetailed(ctx, tok.AccessToken); !errors.Is(err, account.ErrAccountGone) || !errors.Is(err, account.ErrUnauthenticated) {
+		t.Fatalf("deleted account: err = %v, want ErrAccountGone (an ErrUnauthenticated)", err)
+	}
+}

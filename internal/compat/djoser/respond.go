@@ -1,0 +1,153 @@
+package djoser
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// detail is DRF's error body for everything but field errors, with SimpleJWT's code and
+// messages where it gives them.
+type detail struct {
+	Detail   string         `json:"detail"`
+	Code     string         `json:"code,omitempty"`
+	Messages []tokenMessage `json:"messages,omitempty"`
+}
+
+// tokenMessage is one entry of SimpleJWT's "messages": why a token failed one token class.
+type tokenMessage struct {
+	TokenClass string `json:"token_class"`
+	TokenType  string `json:"token_type"`
+	Message    string `json:"message"`
+}
+
+// fieldErrors are DRF's validation errors, {"field": ["message", ...]}, in the order the
+// fields were checked, as DRF lists them in its serializer's field order.
+type fieldErrors struct {
+	order []string
+	msgs  map[string][]string
+}
+
+// nonField is DRF's key for errors about the body as a whole.
+const nonField = "non_field_errors"
+
+func (e *fieldErrors) add(field string, messages ...string) {
+	if len(messages) == 0 {
+		return
+	}
+	if e.msgs == nil {
+		e.msgs = map[string][]string{}
+	}
+	if _, ok := e.msgs[field]; !ok {
+		e.order = append(e.order, field)
+	}
+	e.msgs[field] = append(e.msgs[field], messages...)
+}
+
+func (e *fieldErrors) has(field string) bool { _, ok := e.msgs[field]; return ok }
+
+func (e *fieldErrors) empty() bool { return len(e.order) == 0 }
+
+// MarshalJSON writes the fields in the order they were added.
+func (e *fieldErrors) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range e.order {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f)
+		v, err := json.Marshal(e.msgs[f])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// The messages of Django and DRF that clients show to people.
+const (
+	msgRequired      = "This field is required."
+	msgNull          = "This field may not be null."
+	msgBlank         = "This field may not be blank."
+	msgNotString     = "Not a valid string."
+	msgEmail         = "Enter a valid email address."
+	msgUsername      = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
+	msgUsernameTaken = "A user with that username already exists."
+	msgEmailTaken    = "user with this email address already exists."
+	msgMismatch      = "The two password fields didn't match."
+	msgWrongPassword = "Invalid password."
+	msgInvalidUID    = "Invalid user id or user doesn't exist."
+	msgInvalidToken  = "Invalid token for given user."
+	msgStaleToken    = "Stale token for given user."
+	msgNoAccount     = "No active account found with the given credentials"
+	msgNotFound      = "Not found."
+)
+
+// writeJSON writes v as the JSON body of a response with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"detail":"A server error occurred."}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Vary", "Accept")
+	if status == http.StatusUnauthorized {
+		// DRF names the scheme of its first authenticator, SimpleJWT's, on every 401.
+		h.Set("WWW-Authenticate", `Bearer realm="api"`)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeEmpty answers with status and no body: DRF then sends no Content-Type either.
+func writeEmpty(w http.ResponseWriter, status int) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+}
+
+// invalid answers 400 with field errors.
+func invalid(w http.ResponseWriter, errs *fieldErrors) {
+	writeJSON(w, http.StatusBadRequest, errs)
+}
+
+// invalidField answers 400 with one field's error.
+func invalidField(w http.ResponseWriter, field, message string) {
+	var errs fieldErrors
+	errs.add(field, message)
+	invalid(w, &errs)
+}
+
+// fail answers an error no handler expected: a rate limit (429 with Retry-After, in
+// DRF's throttling words), the database out of reach (503), or anything else (500, logged
+// in full with the request ID and never shown).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var rl *account.RateLimitError
+	if errors.As(err, &rl) {
+		secs := int64((rl.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		writeJSON(w, http.StatusTooManyRequests, detail{
+			Detail: "Request was throttled. Expected available in " + strconv.FormatInt(secs, 10) + " seconds.",
+		})
+		return
+	}
+	status, msg := http.StatusInternalServerError, "A server error occurred."
+	if errors.Is(err, account.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		status, msg = http.StatusServiceUnavailable, "Service temporarily unavailable, try again later."
+	}
+	s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", w.Header().Get("X-Request-ID"),
+		"method", r.Method, "path", r.URL.Path)
+	writeJSON(w, status, detail{Detail: msg})
+}

@@ -1,0 +1,58 @@
+package restregistration
+
+import (
+	"net/http"
+)
+
+// RestregRegisterEmail sends a verification link to a new address; the email changes
+// when it is verified.
+func (s *Server) RestregRegisterEmail(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.caller(w, r)
+	if !ok {
+		return
+	}
+	b, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	errs := fieldErrors{}
+	email := b.required("email", errs)
+	checkEmail("email", email, errs)
+	if len(errs) > 0 {
+		writeFields(w, errs)
+		return
+	}
+	if err := s.svc.RequestEmailChangeWithoutPassword(r.Context(), p, email, Flow, s.meta(r.Context())); err != nil {
+		s.fail(w, r, err, fields{"new_email": "email"})
+		return
+	}
+	writeEmpty(w, http.StatusOK)
+}
+
+// RestregVerifyEmail applies the new email of a link, at the document's path.
+func (s *Server) RestregVerifyEmail(w http.ResponseWriter, r *http.Request) { s.verifyEmail(w, r) }
+
+// RestregVerifyEmailAccounts is RestregVerifyEmail at django-rest-registration's own path.
+func (s *Server) RestregVerifyEmailAccounts(w http.ResponseWriter, r *http.Request) {
+	s.verifyEmail(w, r)
+}
+
+func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
+	caller, ok := s.optionalCaller(w, r)
+	if !ok {
+		return
+	}
+	_, link, errs, ok := s.readLink(w, r, true)
+	if !ok {
+		return
+	}
+	if len(errs) > 0 {
+		writeFields(w, errs)
+		return
+	}
+	if _, err := s.svc.ConfirmEmailChangeWithLink(r.Context(), link, caller, s.meta(r.Context())); err != nil {
+		s.fail(w, r, err, nil)
+		return
+	}
+	writeEmpty(w, http.StatusOK)
+}

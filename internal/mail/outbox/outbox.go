@@ -1,0 +1,198 @@
+// Package outbox delivers accountd's emails durably. Send, the mail.Sender the service's
+// Composer writes to, only inserts the rendered envelope into the mail_outbox table (see
+// bunstore's migrations): the request that triggers an email is as fast as one insert,
+// and answers as documented whether or not the mail server is up. A worker in every
+// instance claims the rows that are due, hands them to the configured transport, and
+// marks them sent or, after a failure, reschedules them with exponential backoff until
+// the last attempt, after which they are dead.
+//
+// Several instances on one PostgreSQL database share the table safely: a claim is one
+// statement that takes the due rows FOR UPDATE SKIP LOCKED and leases them (moves their
+// next attempt past the longest a send may take), so no two workers hold one row. On
+// SQLite, which has a single writer, the same statement without the locking clause is
+// atomic already.
+//
+// Delivery is at least once: a worker that dies between the mail server's acceptance
+// and the mark "sent" leaves a row that is sent again when its lease runs out.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	netmail "net/mail"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/accountd/accountd/internal/mail"
+)
+
+// Results of a delivery attempt, as given to Options.OnResult.
+const (
+	// ResultSent: the mail server accepted the message.
+	ResultSent = "sent"
+	// ResultFailed: the attempt failed and the message will be tried again.
+	ResultFailed = "failed"
+	// ResultDead: the last allowed attempt failed; the message is given up.
+	ResultDead = "dead"
+)
+
+// Options tunes an Outbox. Zero fields take the defaults named.
+type Options struct {
+	// RetryBase is the wait after the first failed attempt (5s); each further failure
+	// doubles it.
+	RetryBase time.Duration
+	// RetryMax caps the wait between attempts (1h).
+	RetryMax time.Duration
+	// MaxAttempts is how many attempts a message gets before it is dead (10).
+	MaxAttempts int
+	// PollInterval is the longest the worker sleeps between looks at the table (5s).
+	// Mail queued through this Outbox wakes it at once; the poll finds retries that
+	// fell due and rows whose worker died.
+	PollInterval time.Duration
+	// Concurrency is how many messages the worker sends at once (4).
+	Concurrency int
+	// SendTimeout bounds one delivery (30s). A claim leases a row for twice this, so a
+	// slow send is never taken over by another worker while it may still succeed.
+	SendTimeout time.Duration
+	// QueryTimeout bounds each query on the table (5s).
+	QueryTimeout time.Duration
+	// Retention is how long sent and dead rows are kept (7 days).
+	Retention time.Duration
+	// Logger gets delivery failures; never a message body (default slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now). Due times compare with it, so instances that
+	// share a database should keep their clocks in step (NTP).
+	Now func() time.Time
+	// OnResult, when set, hears every attempt's result: ResultSent, ResultFailed or
+	// ResultDead. It must not block: it runs on the worker.
+	OnResult func(result string)
+}
+
+func (o *Options) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.RetryBase, 5*time.Second)
+	def(&o.RetryMax, time.Hour)
+	def(&o.PollInterval, 5*time.Second)
+	def(&o.SendTimeout, 30*time.Second)
+	def(&o.QueryTimeout, 5*time.Second)
+	def(&o.Retention, 7*24*time.Hour)
+	if o.RetryMax < o.RetryBase {
+		o.RetryMax = o.RetryBase
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 10
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Outbox is a durable mail queue in the database. Send queues; Start runs the worker
+// that delivers; Close stops it. It is safe for concurrent use.
+type Outbox struct {
+	db     *bun.DB
+	pg     bool
+	sender mail.Sender
+	opt    Options
+
+	// wake nudges the worker when Send has queued a message (buffered: one pending
+	// nudge is enough).
+	wake chan struct{}
+	// busy counts claims and deliveries in progress on this instance, for Flush.
+	busy atomic.Int64
+
+	sent, failed, dead atomic.Uint64
+
+	startOnce, closeOnce sync.Once
+	// stopping is closed by Close: the worker claims nothing more.
+	stopping chan struct{}
+	// stopped is closed when the worker goroutine has returned.
+	stopped chan struct{}
+	// sendCtx is given to the transport; cancelled only when Close runs out of time.
+	sendCtx    context.Context
+	abortSends context.CancelFunc
+	// lastPrune is when the worker last deleted old rows.
+	lastPrune time.Time
+}
+
+var _ mail.Sender = (*Outbox)(nil)
+
+// New returns an Outbox over db (PostgreSQL or SQLite, migrated by bunstore) that
+// delivers through sender. The worker does not run until Start.
+func New(db *bun.DB, sender mail.Sender, opt Options) (*Outbox, error) {
+	if db == nil || sender == nil {
+		return nil, errors.New("outbox: New needs a database and a sender")
+	}
+	var pg bool
+	switch db.Dialect().Name() {
+	case dialect.PG:
+		pg = true
+	case dialect.SQLite:
+	default:
+		return nil, fmt.Errorf("outbox: unsupported database dialect %s", db.Dialect().Name())
+	}
+	opt.setDefaults()
+	sendCtx, abort := context.WithCancel(context.Background())
+	return &Outbox{
+		db: db, pg: pg, sender: sender, opt: opt,
+		wake:     make(chan struct{}, 1),
+		stopping: make(chan struct{}),
+		stopped:  make(chan struct{}),
+		sendCtx:  sendCtx, abortSends: abort,
+	}, nil
+}
+
+// Send queues e for delivery: it returns once the row is stored, not sent. The insert
+// is not cancelled with ctx (the request may end as soon as its own work is committed)
+// but is bounded by QueryTimeout.
+func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
+	// Refuse now what every transport would refuse, rather than retry it for hours.
+	if _, err := netmail.ParseAddress(e.From); err != nil {
+		return fmt.Errorf("outbox: invalid From address: %w", err)
+	}
+	if _, err := netmail.ParseAddress(e.To); err != nil {
+		return fmt.Errorf("outbox: invalid To address: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.opt.QueryTimeout)
+	defer cancel()
+	now := o.opt.Now().UTC()
+	if _, err := o.db.ExecContext(ctx, insertSQL, e.To, e.From, e.Subject, e.Text, e.HTML, now, now); err != nil {
+		return fmt.Errorf("outbox: queue email: %w", err)
+	}
+	o.nudge()
+	return nil
+}
+
+// nudge wakes the worker without waiting.
+func (o *Outbox) nudge() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Backoff returns the wait after the attempt-th failed attempt (1 for the first):
+// base doubled attempt-1 times, at most max.
+func Backoff(attempt int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
+}

@@ -1,0 +1,226 @@
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/accountd/accountd/internal/mail"
+)
+
+// pruneEvery is how often the worker deletes sent and dead rows past Retention.
+const pruneEvery = 10 * time.Minute
+
+// idleFloor keeps the worker from spinning on a row that looks due but that another
+// worker is claiming at this very moment (SKIP LOCKED passed over it).
+const idleFloor = 10 * time.Millisecond
+
+// maxErrorLen bounds last_error: a mail server's reply, not a novel.
+const maxErrorLen = 500
+
+// claimed is one leased row.
+type claimed struct {
+	id       int64
+	attempts int
+	env      mail.Envelope
+}
+
+// Start runs the worker in a goroutine of its own until Close. Calling it again does
+// nothing.
+func (o *Outbox) Start() {
+	o.startOnce.Do(func() { go o.run() })
+}
+
+// Stopped is closed once the worker has returned (after Close), or by Close when the
+// worker was never started.
+func (o *Outbox) Stopped() <-chan struct{} { return o.stopped }
+
+// Close stops the worker: it claims nothing more, and the deliveries under way finish.
+// If ctx ends first, they are cancelled (their rows are retried later, by this instance
+// after a restart or by another) and Close returns ctx's error once the worker is gone.
+// Messages still queued stay in the table.
+func (o *Outbox) Close(ctx context.Context) error {
+	o.closeOnce.Do(func() { close(o.stopping) })
+	// A worker never started cannot start now, and has nothing to wait for.
+	neverStarted := false
+	o.startOnce.Do(func() { neverStarted = true; close(o.stopped) })
+	if neverStarted {
+		o.abortSends()
+		return nil
+	}
+	select {
+	case <-o.stopped:
+		o.abortSends()
+		return nil
+	case <-ctx.Done():
+		o.abortSends()
+		<-o.stopped
+		return ctx.Err()
+	}
+}
+
+func (o *Outbox) run() {
+	defer close(o.stopped)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-o.stopping:
+			return
+		case <-o.wake:
+		case <-timer.C:
+		}
+		wait := o.pass()
+		timer.Reset(wait)
+	}
+}
+
+// pass delivers every due row, in batches of Concurrency, and returns how long to sleep
+// before the next look: until the next row falls due, at most PollInterval.
+func (o *Outbox) pass() time.Duration {
+	for {
+		select {
+		case <-o.stopping:
+			return o.opt.PollInterval
+		default:
+		}
+		// Counted before the claim, so that Flush, which looks at the table first and
+		// at busy second, never sees a row neither due nor counted.
+		o.busy.Add(1)
+		batch, err := o.claim()
+		if err != nil {
+			o.busy.Add(-1)
+			o.opt.Logger.Error("mail outbox: claiming due emails failed", "err", err)
+			return o.opt.PollInterval
+		}
+		if len(batch) == 0 {
+			o.busy.Add(-1)
+			break
+		}
+		var wg sync.WaitGroup
+		for _, c := range batch {
+			wg.Go(func() { o.deliver(c) })
+		}
+		wg.Wait()
+		o.busy.Add(-1)
+	}
+	o.prune()
+	return o.untilNextDue()
+}
+
+// claim leases up to Concurrency due rows for this worker.
+func (o *Outbox) claim() ([]claimed, error) {
+	ctx, cancel := o.queryContext()
+	defer cancel()
+	now := o.opt.Now().UTC()
+	lease := now.Add(2 * o.opt.SendTimeout)
+	q := claimSQLite
+	if o.pg {
+		q = claimPG
+	}
+	rows, err := o.db.QueryContext(ctx, q, lease, now, o.opt.Concurrency)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var batch []claimed
+	for rows.Next() {
+		var c claimed
+		e := &c.env
+		if err := rows.Scan(&c.id, &e.To, &e.From, &e.Subject, &e.Text, &e.HTML, &c.attempts); err != nil {
+			return nil, err
+		}
+		batch = append(batch, c)
+	}
+	return batch, rows.Err()
+}
+
+// deliver sends one claimed row and records the outcome.
+func (o *Outbox) deliver(c claimed) {
+	ctx, cancel := context.WithTimeout(o.sendCtx, o.opt.SendTimeout)
+	err := o.sender.Send(ctx, c.env)
+	cancel()
+
+	now := o.opt.Now().UTC()
+	dbctx, dbcancel := o.queryContext()
+	defer dbcancel()
+	log := o.opt.Logger.With("outbox_id", c.id, "attempt", c.attempts)
+	switch {
+	case err == nil:
+		if _, merr := o.db.ExecContext(dbctx, markSentSQL, now, c.id, c.attempts); merr != nil {
+			// The message is out; the row will be sent again when its lease ends.
+			log.Error("mail outbox: email sent but not marked sent; it may be sent twice", "err", merr)
+		}
+		o.sent.Add(1)
+		o.result(ResultSent)
+	case c.attempts >= o.opt.MaxAttempts:
+		if _, merr := o.db.ExecContext(dbctx, markDeadSQL, errorText(err), c.id, c.attempts); merr != nil {
+			log.Error("mail outbox: could not mark email dead", "err", merr)
+		}
+		// The error, never the message: its body holds a live link.
+		log.Error("mail outbox: email given up after its last attempt", "err", err)
+		o.dead.Add(1)
+		o.result(ResultDead)
+	default:
+		next := now.Add(Backoff(c.attempts, o.opt.RetryBase, o.opt.RetryMax))
+		if _, merr := o.db.ExecContext(dbctx, rescheduleSQL, next, errorText(err), c.id, c.attempts); merr != nil {
+			log.Error("mail outbox: could not reschedule email; it is retried when its lease ends", "err", merr)
+		}
+		log.Warn("mail outbox: sending email failed; will retry", "err", err, "next_attempt_at", next)
+		o.failed.Add(1)
+		o.result(ResultFailed)
+	}
+}
+
+func (o *Outbox) result(r string) {
+	if o.opt.OnResult != nil {
+		o.opt.OnResult(r)
+	}
+}
+
+// untilNextDue returns how long until the earliest pending row falls due, between
+// idleFloor and PollInterval.
+func (o *Outbox) untilNextDue() time.Duration {
+	ctx, cancel := o.queryContext()
+	defer cancel()
+	var next time.Time
+	err := o.db.QueryRowContext(ctx, nextDueSQL).Scan(&next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o.opt.PollInterval
+	}
+	if err != nil {
+		o.opt.Logger.Error("mail outbox: reading the next due time failed", "err", err)
+		return o.opt.PollInterval
+	}
+	return min(max(next.Sub(o.opt.Now()), idleFloor), o.opt.PollInterval)
+}
+
+// prune deletes sent and dead rows older than Retention, at most every pruneEvery.
+func (o *Outbox) prune() {
+	now := o.opt.Now()
+	if now.Sub(o.lastPrune) < pruneEvery {
+		return
+	}
+	o.lastPrune = now
+	ctx, cancel := o.queryContext()
+	defer cancel()
+	if _, err := o.db.ExecContext(ctx, pruneSQL, now.UTC().Add(-o.opt.Retention)); err != nil {
+		o.opt.Logger.Warn("mail outbox: deleting old rows failed", "err", err)
+	}
+}
+
+// queryContext bounds one query. It does not derive from the worker's life: a mark
+// after a send must land even while Close is waiting.
+func (o *Outbox) queryContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), o.opt.QueryTimeout)
+}
+
+func errorText(err error) string {
+	s := err.Error()
+	if len(s) > maxErrorLen {
+		s = s[:maxErrorLen]
+	}
+	return s
+}
