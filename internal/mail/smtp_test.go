@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/accountd/accountd/internal/mail/smtptest"
 )
 
 // newTestSMTP parses rawURL and, when redirect is set, connects to it instead of the
@@ -30,9 +32,9 @@ func newTestSMTP(t *testing.T, rawURL, redirect string) *SMTP {
 }
 
 // onlyMail returns the one message the server accepted.
-func onlyMail(t *testing.T, f *fakeSMTP) fakeMail {
+func onlyMail(t *testing.T, f *smtptest.Server) smtptest.Message {
 	t.Helper()
-	got := f.received()
+	got := f.Received()
 	if len(got) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(got))
 	}
@@ -41,12 +43,12 @@ func onlyMail(t *testing.T, f *fakeSMTP) fakeMail {
 
 func TestSMTP(t *testing.T) {
 	ctx := context.Background()
-	cert, roots := testCertificate(t)
+	cert, roots := smtptest.Certificate(t)
 	serverTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
 
 	t.Run("delivers_to_localhost_with_auth", func(t *testing.T) {
-		f := startFakeSMTP(t, fakeOptions{user: "bob", pass: "s3cret"})
-		s := newTestSMTP(t, "smtp://bob:s3cret@"+f.addr, "")
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{User: "bob", Pass: "s3cret"})
+		s := newTestSMTP(t, "smtp://bob:s3cret@"+f.Addr(), "")
 		if err := s.Send(ctx, testEnvelope()); err != nil {
 			t.Fatal(err)
 		}
@@ -57,22 +59,22 @@ func TestSMTP(t *testing.T) {
 		if m.AuthUser != "bob" {
 			t.Errorf("authenticated as %q, want bob", m.AuthUser)
 		}
-		checkMessage(t, m.Data)
+		checkMessage(t, []byte(m.Data))
 	})
 
 	t.Run("no_auth_without_credentials", func(t *testing.T) {
-		f := startFakeSMTP(t, fakeOptions{})
-		if err := newTestSMTP(t, "smtp://"+f.addr, "").Send(ctx, testEnvelope()); err != nil {
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{})
+		if err := newTestSMTP(t, "smtp://"+f.Addr(), "").Send(ctx, testEnvelope()); err != nil {
 			t.Fatal(err)
 		}
-		if m := onlyMail(t, f); m.AuthUser != "" || f.authAttemptCount() != 0 {
+		if m := onlyMail(t, f); m.AuthUser != "" || f.AuthAttempts() != 0 {
 			t.Errorf("client authenticated without credentials")
 		}
 	})
 
 	t.Run("starttls_when_offered", func(t *testing.T) {
-		f := startFakeSMTP(t, fakeOptions{startTLS: serverTLS, user: "bob", pass: "s3cret"})
-		s := newTestSMTP(t, "smtp://bob:s3cret@mail.example.test:587", f.addr)
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{StartTLS: serverTLS, User: "bob", Pass: "s3cret"})
+		s := newTestSMTP(t, "smtp://bob:s3cret@mail.example.test:587", f.Addr())
 		s.tlsConfig = &tls.Config{RootCAs: roots}
 		if err := s.Send(ctx, testEnvelope()); err != nil {
 			t.Fatal(err)
@@ -81,12 +83,12 @@ func TestSMTP(t *testing.T) {
 		if !m.TLS || m.AuthUser != "bob" {
 			t.Errorf("TLS %v, authenticated as %q; want TLS and bob", m.TLS, m.AuthUser)
 		}
-		checkMessage(t, m.Data)
+		checkMessage(t, []byte(m.Data))
 	})
 
 	t.Run("implicit_tls", func(t *testing.T) {
-		f := startFakeSMTP(t, fakeOptions{implicitTLS: serverTLS, user: "bob", pass: "s3cret"})
-		s := newTestSMTP(t, "smtps://bob:s3cret@mail.example.test", f.addr)
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{ImplicitTLS: serverTLS, User: "bob", Pass: "s3cret"})
+		s := newTestSMTP(t, "smtps://bob:s3cret@mail.example.test", f.Addr())
 		s.tlsConfig = &tls.Config{RootCAs: roots}
 		if err := s.Send(ctx, testEnvelope()); err != nil {
 			t.Fatal(err)
@@ -97,23 +99,23 @@ func TestSMTP(t *testing.T) {
 	})
 
 	t.Run("untrusted_certificate_refused", func(t *testing.T) {
-		f := startFakeSMTP(t, fakeOptions{startTLS: serverTLS, user: "bob", pass: "s3cret"})
-		// A pool without the fake server's self-signed certificate (the system roots
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{StartTLS: serverTLS, User: "bob", Pass: "s3cret"})
+		// A pool without the test server's self-signed certificate (the system roots
 		// would do too, but an empty pool keeps the error the same on every machine).
-		s := newTestSMTP(t, "smtp://bob:s3cret@mail.example.test", f.addr)
+		s := newTestSMTP(t, "smtp://bob:s3cret@mail.example.test", f.Addr())
 		s.tlsConfig = &tls.Config{RootCAs: x509.NewCertPool()}
 		err := s.Send(ctx, testEnvelope())
 		if err == nil || !strings.Contains(err.Error(), "certificate") {
 			t.Fatalf("Send = %v, want a certificate error", err)
 		}
-		if f.authAttemptCount() != 0 || len(f.received()) != 0 {
+		if f.AuthAttempts() != 0 || len(f.Received()) != 0 {
 			t.Error("client went on after a failed certificate check")
 		}
 	})
 
 	t.Run("certificate_for_another_host_refused", func(t *testing.T) {
-		f := startFakeSMTP(t, fakeOptions{startTLS: serverTLS})
-		s := newTestSMTP(t, "smtp://other.example.test", f.addr)
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{StartTLS: serverTLS})
+		s := newTestSMTP(t, "smtp://other.example.test", f.Addr())
 		s.tlsConfig = &tls.Config{RootCAs: roots}
 		if err := s.Send(ctx, testEnvelope()); err == nil {
 			t.Fatal("Send succeeded with a certificate for another name")
@@ -122,8 +124,8 @@ func TestSMTP(t *testing.T) {
 
 	t.Run("credentials_never_sent_in_clear_to_remote_host", func(t *testing.T) {
 		// The server offers AUTH but no STARTTLS, as a downgrading attacker would.
-		f := startFakeSMTP(t, fakeOptions{user: "bob", pass: "s3cret"})
-		s := newTestSMTP(t, "smtp://bob:s3cret@mail.example.test", f.addr)
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{User: "bob", Pass: "s3cret"})
+		s := newTestSMTP(t, "smtp://bob:s3cret@mail.example.test", f.Addr())
 		err := s.Send(ctx, testEnvelope())
 		if err == nil || !strings.Contains(err.Error(), "unencrypted") {
 			t.Fatalf("Send = %v, want an unencrypted-connection error", err)
@@ -131,25 +133,25 @@ func TestSMTP(t *testing.T) {
 		if strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("error shows the password: %v", err)
 		}
-		if f.authAttemptCount() != 0 || len(f.received()) != 0 {
+		if f.AuthAttempts() != 0 || len(f.Received()) != 0 {
 			t.Error("credentials or message went over a plain connection")
 		}
 	})
 
 	t.Run("credentials_but_server_offers_no_auth", func(t *testing.T) {
-		f := startFakeSMTP(t, fakeOptions{})
-		err := newTestSMTP(t, "smtp://bob:s3cret@"+f.addr, "").Send(ctx, testEnvelope())
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{})
+		err := newTestSMTP(t, "smtp://bob:s3cret@"+f.Addr(), "").Send(ctx, testEnvelope())
 		if err == nil || !strings.Contains(err.Error(), "AUTH") {
 			t.Fatalf("Send = %v, want an AUTH error", err)
 		}
-		if len(f.received()) != 0 {
+		if len(f.Received()) != 0 {
 			t.Error("message sent without the configured authentication")
 		}
 	})
 
 	t.Run("wrong_password", func(t *testing.T) {
-		f := startFakeSMTP(t, fakeOptions{user: "bob", pass: "s3cret"})
-		err := newTestSMTP(t, "smtp://bob:wr0ng@"+f.addr, "").Send(ctx, testEnvelope())
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{User: "bob", Pass: "s3cret"})
+		err := newTestSMTP(t, "smtp://bob:wr0ng@"+f.Addr(), "").Send(ctx, testEnvelope())
 		if err == nil || !strings.Contains(err.Error(), "535") {
 			t.Fatalf("Send = %v, want the server's 535", err)
 		}
@@ -159,13 +161,13 @@ func TestSMTP(t *testing.T) {
 	})
 
 	t.Run("bad_recipient_not_sent", func(t *testing.T) {
-		f := startFakeSMTP(t, fakeOptions{})
+		f := smtptest.StartWith(t, "127.0.0.1:0", smtptest.Options{})
 		e := testEnvelope()
 		e.To = "alice@example.com>\r\nRCPT TO:<victim@example.net"
-		if err := newTestSMTP(t, "smtp://"+f.addr, "").Send(ctx, e); err == nil {
+		if err := newTestSMTP(t, "smtp://"+f.Addr(), "").Send(ctx, e); err == nil {
 			t.Fatal("Send succeeded")
 		}
-		if len(f.received()) != 0 {
+		if len(f.Received()) != 0 {
 			t.Error("message sent")
 		}
 	})

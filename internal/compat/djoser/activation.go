@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // decodeUID reads djoser's uid: the user id in URL-safe base64, as Django's
@@ -27,10 +28,10 @@ func (s *Server) DjoserActivation(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	uid, _ := b.str(&errs, field{name: "uid"})
 	token, _ := b.str(&errs, field{name: "token"})
-	if !errs.empty() {
+	if !errs.Empty() {
 		invalid(w, &errs)
 		return
 	}
@@ -62,9 +63,9 @@ func (s *Server) DjoserResendActivation(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	email, _ := b.email(&errs, field{name: "email"})
-	if !errs.empty() {
+	if !errs.Empty() {
 		invalid(w, &errs)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // DjoserSetEmail changes the caller's email at once after checking current_password, as
@@ -23,12 +24,12 @@ func (s *Server) DjoserSetEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var errs fieldErrors
+	var errs drf.Errors
 	current, haveCurrent := b.password(&errs, "current_password")
 	var newEmail string
-	var emailErrs fieldErrors
+	var emailErrs drf.Errors
 	newEmail, _ = b.email(&emailErrs, field{name: "new_email"})
-	if !errs.empty() || !emailErrs.empty() {
+	if !errs.Empty() || !emailErrs.Empty() {
 		if haveCurrent {
 			wrong, err := s.wrongPassword(ctx, p, current)
 			if err != nil {
@@ -36,12 +37,10 @@ func (s *Server) DjoserSetEmail(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if wrong {
-				errs.add("current_password", msgWrongPassword)
+				errs.Add("current_password", msgWrongPassword)
 			}
 		}
-		for _, f := range emailErrs.order {
-			errs.add(f, emailErrs.msgs[f]...)
-		}
+		errs.Append(&emailErrs)
 		invalid(w, &errs)
 		return
 	}
@@ -51,7 +50,7 @@ func (s *Server) DjoserSetEmail(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		writeEmpty(w, http.StatusNoContent)
 	case errors.Is(err, account.ErrEmailTaken):
-		invalidField(w, "new_email", msgEmailTaken)
+		invalidField(w, "new_email", drf.MsgEmailTaken)
 	case errors.As(err, &ve):
 		s.passwordErrors(&errs, ve.Problems, "new_password", "", "", "")
 		invalid(w, &errs)

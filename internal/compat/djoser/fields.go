@@ -2,11 +2,11 @@ package djoser
 
 import (
 	"encoding/json"
-	"net/mail"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // field says how to read one body field, as the DRF serializer field it stands for.
@@ -23,36 +23,29 @@ type field struct {
 // str reads f as a DRF CharField: numbers become their text, other non-strings are
 // refused, and null, blank and missing values are errors (missing only when required).
 // ok is false when f was missing (and optional) or had an error.
-func (b body) str(errs *fieldErrors, f field) (value string, ok bool) {
+func (b body) str(errs *drf.Errors, f field) (value string, ok bool) {
 	v, present := b[f.name]
 	switch {
 	case !present && f.optional:
 		return "", false
 	case !present:
-		errs.add(f.name, msgRequired)
-		return "", false
-	case v == nil:
-		errs.add(f.name, msgNull)
+		errs.Add(f.name, drf.MsgRequired)
 		return "", false
 	}
-	switch x := v.(type) {
-	case string:
-		value = x
-	case json.Number:
-		value = x.String()
-	default:
-		errs.add(f.name, msgNotString)
+	value, msg := drf.Char(v)
+	if msg != "" {
+		errs.Add(f.name, msg)
 		return "", false
 	}
 	if !f.keepSpace {
 		value = strings.TrimSpace(value)
 	}
 	if value == "" {
-		errs.add(f.name, msgBlank)
+		errs.Add(f.name, drf.MsgBlank)
 		return "", false
 	}
 	if f.maxLen > 0 && utf8.RuneCountInString(value) > f.maxLen {
-		errs.add(f.name, "Ensure this field has no more than "+strconv.Itoa(f.maxLen)+" characters.")
+		errs.Add(f.name, drf.MaxLength(f.maxLen))
 		return "", false
 	}
 	return value, true
@@ -64,16 +57,12 @@ const (
 	emailMaxLen = 254
 )
 
-// usernamePattern is the canonical API's username rule: Django's letters, digits and
-// @/./+/-/_, in ASCII.
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9@.+_-]+$`)
-
 // username reads a username field with Django's validator and message.
-func (b body) username(errs *fieldErrors, f field) (string, bool) {
+func (b body) username(errs *drf.Errors, f field) (string, bool) {
 	f.maxLen = nameMaxLen
 	v, ok := b.str(errs, f)
-	if ok && !usernamePattern.MatchString(v) {
-		errs.add(f.name, msgUsername)
+	if ok && !drf.ValidUsername(v) {
+		errs.Add(f.name, drf.MsgUsername)
 		return "", false
 	}
 	return v, ok
@@ -81,28 +70,28 @@ func (b body) username(errs *fieldErrors, f field) (string, bool) {
 
 // email reads an email field as DRF's EmailField: a bare address, as the canonical API
 // accepts them.
-func (b body) email(errs *fieldErrors, f field) (string, bool) {
+func (b body) email(errs *drf.Errors, f field) (string, bool) {
 	f.maxLen = emailMaxLen
 	v, ok := b.str(errs, f)
 	if !ok {
 		return "", false
 	}
-	if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
-		errs.add(f.name, msgEmail)
+	if !drf.ValidEmail(v) {
+		errs.Add(f.name, drf.MsgEmail)
 		return "", false
 	}
 	return v, true
 }
 
 // password reads a password field: exactly as sent.
-func (b body) password(errs *fieldErrors, name string) (string, bool) {
+func (b body) password(errs *drf.Errors, name string) (string, bool) {
 	return b.str(errs, field{name: name, keepSpace: true})
 }
 
 // pk reads an optional primary key, as DRF's PrimaryKeyRelatedField for a nullable
 // foreign key: an integer or its text; null or "" for none (0). raw is the id as text,
 // for the "does not exist" message.
-func (b body) pk(errs *fieldErrors, name string) (id int64, raw string) {
+func (b body) pk(errs *drf.Errors, name string) (id int64, raw string) {
 	v, present := b[name]
 	if !present || v == nil {
 		return 0, ""
@@ -116,16 +105,16 @@ func (b body) pk(errs *fieldErrors, name string) (id int64, raw string) {
 	case json.Number:
 		raw = x.String()
 	default:
-		errs.add(name, "Incorrect type. Expected pk value, received "+pythonType(v)+".")
+		errs.Add(name, "Incorrect type. Expected pk value, received "+drf.PythonType(v)+".")
 		return 0, ""
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
-		errs.add(name, "Incorrect type. Expected pk value, received "+pythonType(v)+".")
+		errs.Add(name, "Incorrect type. Expected pk value, received "+drf.PythonType(v)+".")
 		return 0, ""
 	}
 	if id <= 0 {
-		errs.add(name, pkMissing(raw))
+		errs.Add(name, pkMissing(raw))
 		return 0, ""
 	}
 	return id, raw

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // tokenPair is SimpleJWT's answer to a login.
@@ -28,10 +29,10 @@ func (s *Server) DjoserJwtCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	email, _ := b.str(&errs, field{name: "email"})
 	password, _ := b.password(&errs, "password")
-	if !errs.empty() {
+	if !errs.Empty() {
 		invalid(w, &errs)
 		return
 	}
@@ -109,9 +110,9 @@ func (s *Server) readToken(w http.ResponseWriter, r *http.Request, name string) 
 	if !ok {
 		return "", false
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	token, _ := b.str(&errs, field{name: name})
-	if !errs.empty() {
+	if !errs.Empty() {
 		invalid(w, &errs)
 		return "", false
 	}

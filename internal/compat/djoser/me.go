@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // user is djoser's representation of an account.
@@ -46,7 +47,7 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request, partial bool) 
 	if !ok {
 		return
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	var c account.ProfileChanges
 	if v, ok := b.str(&errs, field{name: "first_name", optional: partial, maxLen: nameMaxLen}); ok {
 		c.FirstName = &v
@@ -57,7 +58,7 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request, partial bool) 
 	if v, ok := b.username(&errs, field{name: "username", optional: partial}); ok {
 		c.Username = &v
 	}
-	if !errs.empty() {
+	if !errs.Empty() {
 		invalid(w, &errs)
 		return
 	}
@@ -66,7 +67,7 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request, partial bool) 
 	case err == nil:
 		writeJSON(w, http.StatusOK, userOf(u))
 	case errors.Is(err, account.ErrUsernameTaken):
-		invalidField(w, "username", msgUsernameTaken)
+		invalidField(w, "username", drf.MsgUsernameTaken)
 	default:
 		s.fail(w, r, err)
 	}
@@ -83,9 +84,9 @@ func (s *Server) DjoserDeleteMe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	current, _ := b.password(&errs, "current_password")
-	if !errs.empty() {
+	if !errs.Empty() {
 		invalid(w, &errs)
 		return
 	}

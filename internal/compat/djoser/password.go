@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // DjoserSetPassword changes the caller's password; the caller's session stays, the
@@ -25,20 +26,20 @@ func (s *Server) DjoserSetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, u := r.Context(), p.User
-	var fields fieldErrors
+	var fields drf.Errors
 	newPassword, _ := b.password(&fields, "new_password")
 	reNew, _ := b.password(&fields, "re_new_password")
 	current, haveCurrent := b.password(&fields, "current_password")
 	// What djoser checks once the fields are valid: strength, then the retype.
-	var later fieldErrors
-	if fields.empty() {
+	var later drf.Errors
+	if fields.Empty() {
 		s.passwordErrors(&later, s.svc.PasswordProblems("new_password", newPassword, u.Username, u.Email),
 			"new_password", newPassword, u.Username, u.Email)
-		if later.empty() && newPassword != reNew {
-			later.add(nonField, msgMismatch)
+		if later.Empty() && newPassword != reNew {
+			later.Add(drf.NonField, msgMismatch)
 		}
 	}
-	if !fields.empty() || !later.empty() {
+	if !fields.Empty() || !later.Empty() {
 		if haveCurrent {
 			wrong, err := s.wrongPassword(ctx, p, current)
 			if err != nil {
@@ -46,10 +47,10 @@ func (s *Server) DjoserSetPassword(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if wrong {
-				fields.add("current_password", msgWrongPassword)
+				fields.Add("current_password", msgWrongPassword)
 			}
 		}
-		if fields.empty() {
+		if fields.Empty() {
 			fields = later
 		}
 		invalid(w, &fields)
@@ -86,9 +87,9 @@ func (s *Server) DjoserResetPassword(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	email, _ := b.email(&errs, field{name: "email"})
-	if !errs.empty() {
+	if !errs.Empty() {
 		invalid(w, &errs)
 		return
 	}
@@ -110,20 +111,20 @@ func (s *Server) DjoserResetPasswordConfirm(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	uid, _ := b.str(&errs, field{name: "uid"})
 	token, _ := b.str(&errs, field{name: "token"})
 	newPassword, _ := b.password(&errs, "new_password")
 	reNew, _ := b.password(&errs, "re_new_password")
-	if errs.empty() {
+	if errs.Empty() {
 		// Strength without the account's names, which djoser does not know yet either;
 		// ResetUserPassword checks again with them.
 		s.passwordErrors(&errs, s.svc.PasswordProblems("new_password", newPassword, "", ""), "new_password", newPassword, "", "")
-		if errs.empty() && newPassword != reNew {
-			errs.add(nonField, msgMismatch)
+		if errs.Empty() && newPassword != reNew {
+			errs.Add(drf.NonField, msgMismatch)
 		}
 	}
-	if !errs.empty() {
+	if !errs.Empty() {
 		invalid(w, &errs)
 		return
 	}

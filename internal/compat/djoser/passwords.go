@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // maxPasswordLen is the longest password the account service takes.
@@ -64,21 +65,21 @@ func capitalize(msg string) string {
 // passwordErrors adds field problems to errs: password problems under passwordField in
 // Django's words, a confirmation mismatch as DRF's non-field error, a wrong current
 // password in djoser's words, anything else under its own name.
-func (s *Server) passwordErrors(errs *fieldErrors, problems []account.FieldProblem, passwordField, password, username, email string) {
+func (s *Server) passwordErrors(errs *drf.Errors, problems []account.FieldProblem, passwordField, password, username, email string) {
 	var pw []account.FieldProblem
 	for _, p := range problems {
 		switch p.Field {
 		case "password", "new_password":
 			pw = append(pw, p)
 		case "password_confirm":
-			errs.add(nonField, msgMismatch)
+			errs.Add(drf.NonField, msgMismatch)
 		case "current_password":
-			errs.add("current_password", msgWrongPassword)
+			errs.Add("current_password", msgWrongPassword)
 		default:
-			errs.add(p.Field, capitalize(p.Message))
+			errs.Add(p.Field, capitalize(p.Message))
 		}
 	}
 	if len(pw) > 0 {
-		errs.add(passwordField, s.djangoPasswordMessages(pw, password, username, email)...)
+		errs.Add(passwordField, s.djangoPasswordMessages(pw, password, username, email)...)
 	}
 }

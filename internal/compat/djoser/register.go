@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // createdUser is djoser's answer to a registration.
@@ -24,7 +25,7 @@ func (s *Server) DjoserRegister(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	first, _ := b.str(&errs, field{name: "first_name", maxLen: nameMaxLen})
 	last, _ := b.str(&errs, field{name: "last_name", maxLen: nameMaxLen})
 	username, _ := b.username(&errs, field{name: "username"})
@@ -32,7 +33,7 @@ func (s *Server) DjoserRegister(w http.ResponseWriter, r *http.Request) {
 	password, _ := b.password(&errs, "password")
 	rePassword, _ := b.password(&errs, "re_password")
 	org, orgRaw := b.pk(&errs, "university")
-	if !errs.empty() {
+	if !errs.Empty() {
 		invalid(w, &errs)
 		return
 	}
@@ -55,7 +56,7 @@ func (s *Server) DjoserRegister(w http.ResponseWriter, r *http.Request) {
 		problems := ve.Problems[:0:0]
 		for _, p := range ve.Problems {
 			if p.Field == "organization_id" {
-				errs.add("university", pkMissing(orgRaw))
+				errs.Add("university", pkMissing(orgRaw))
 			} else {
 				problems = append(problems, p)
 			}
@@ -77,7 +78,7 @@ func (s *Server) registered(w http.ResponseWriter, r *http.Request, u account.Us
 			return
 		}
 		if taken {
-			invalidField(w, "username", msgUsernameTaken)
+			invalidField(w, "username", drf.MsgUsernameTaken)
 			return
 		}
 	}
@@ -104,12 +105,12 @@ func (s *Server) conflicts(w http.ResponseWriter, r *http.Request, err error, us
 		s.fail(w, r, err) // cannot happen: a taken email is hidden before it gets here
 		return
 	}
-	var errs fieldErrors
+	var errs drf.Errors
 	if userTaken {
-		errs.add("username", msgUsernameTaken)
+		errs.Add("username", drf.MsgUsernameTaken)
 	}
 	if emailTaken {
-		errs.add("email", msgEmailTaken)
+		errs.Add("email", drf.MsgEmailTaken)
 	}
 	invalid(w, &errs)
 }

@@ -1,7 +1,6 @@
 package djoser
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // detail is DRF's error body for everything but field errors, with SimpleJWT's code and
@@ -27,71 +27,14 @@ type tokenMessage struct {
 	Message    string `json:"message"`
 }
 
-// fieldErrors are DRF's validation errors, {"field": ["message", ...]}, in the order the
-// fields were checked, as DRF lists them in its serializer's field order.
-type fieldErrors struct {
-	order []string
-	msgs  map[string][]string
-}
-
-// nonField is DRF's key for errors about the body as a whole.
-const nonField = "non_field_errors"
-
-func (e *fieldErrors) add(field string, messages ...string) {
-	if len(messages) == 0 {
-		return
-	}
-	if e.msgs == nil {
-		e.msgs = map[string][]string{}
-	}
-	if _, ok := e.msgs[field]; !ok {
-		e.order = append(e.order, field)
-	}
-	e.msgs[field] = append(e.msgs[field], messages...)
-}
-
-func (e *fieldErrors) has(field string) bool { _, ok := e.msgs[field]; return ok }
-
-func (e *fieldErrors) empty() bool { return len(e.order) == 0 }
-
-// MarshalJSON writes the fields in the order they were added.
-func (e *fieldErrors) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range e.order {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(f)
-		v, err := json.Marshal(e.msgs[f])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
 // The messages of Django and DRF that clients show to people.
 const (
-	msgRequired      = "This field is required."
-	msgNull          = "This field may not be null."
-	msgBlank         = "This field may not be blank."
-	msgNotString     = "Not a valid string."
-	msgEmail         = "Enter a valid email address."
-	msgUsername      = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
-	msgUsernameTaken = "A user with that username already exists."
-	msgEmailTaken    = "user with this email address already exists."
 	msgMismatch      = "The two password fields didn't match."
 	msgWrongPassword = "Invalid password."
 	msgInvalidUID    = "Invalid user id or user doesn't exist."
 	msgInvalidToken  = "Invalid token for given user."
 	msgStaleToken    = "Stale token for given user."
 	msgNoAccount     = "No active account found with the given credentials"
-	msgNotFound      = "Not found."
 )
 
 // writeJSON writes v as the JSON body of a response with status.
@@ -119,14 +62,14 @@ func writeEmpty(w http.ResponseWriter, status int) {
 }
 
 // invalid answers 400 with field errors.
-func invalid(w http.ResponseWriter, errs *fieldErrors) {
+func invalid(w http.ResponseWriter, errs *drf.Errors) {
 	writeJSON(w, http.StatusBadRequest, errs)
 }
 
 // invalidField answers 400 with one field's error.
 func invalidField(w http.ResponseWriter, field, message string) {
-	var errs fieldErrors
-	errs.add(field, message)
+	var errs drf.Errors
+	errs.Add(field, message)
 	invalid(w, &errs)
 }
 

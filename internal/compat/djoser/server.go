@@ -4,15 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	gen "github.com/accountd/accountd/gen/compat/djoser"
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // Flow names this profile in emails, so that their links take djoser's format
@@ -38,12 +36,12 @@ type Config struct {
 
 // Server implements the profile's generated interface.
 type Server struct {
-	svc     *account.Service
-	meta    func(ctx context.Context) account.RequestMeta
-	hide    bool
-	minLen  int
-	maxBody int64
-	log     *slog.Logger
+	svc    *account.Service
+	meta   func(ctx context.Context) account.RequestMeta
+	hide   bool
+	minLen int
+	body   drf.Reader
+	log    *slog.Logger
 }
 
 var _ gen.ServerInterface = (*Server)(nil)
@@ -61,7 +59,7 @@ func New(cfg Config) *Server {
 	}
 	return &Server{
 		svc: cfg.Service, meta: cfg.Meta, hide: cfg.HideExistingEmails,
-		minLen: cfg.PasswordMinLength, maxBody: cfg.MaxBodyBytes, log: cfg.Logger,
+		minLen: cfg.PasswordMinLength, body: drf.Reader{MaxBytes: cfg.MaxBodyBytes}, log: cfg.Logger,
 	}
 }
 
@@ -73,36 +71,17 @@ func (s *Server) Routes() (func(chi.Router), error) {
 	if err != nil {
 		return nil, fmt.Errorf("djoser: load the profile's spec: %w", err)
 	}
-	allowed := map[string]string{}
-	for path, item := range spec.Paths.Map() {
-		// The generated spec keeps the other APIs' paths, without operations: those are
-		// not this profile's to answer. OPTIONS is not listed: DRF describes a view there,
-		// which this profile does not (CORS preflights are answered before routing).
-		if ops := item.Operations(); len(ops) > 0 {
-			allowed[path] = strings.Join(slices.Sorted(maps.Keys(ops)), ", ")
-		}
-	}
+	notAllowed := drf.MethodNotAllowed(spec, func(w http.ResponseWriter, status int, msg string) {
+		writeJSON(w, status, detail{Detail: msg})
+	})
 	return func(r chi.Router) {
-		// chi lets a route for one method override a route for every method only when
-		// it is added later, so the 405s go first. OpenAPI and chi write path
-		// parameters alike.
-		for path, allow := range allowed {
-			r.HandleFunc(path, methodNotAllowed(allow))
-		}
+		notAllowed(r) // first: see drf.MethodNotAllowed
 		gen.HandlerWithOptions(s, gen.ChiServerOptions{
 			BaseRouter: r,
 			// The only parameter is a user id; one that does not parse names no user.
 			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-				writeJSON(w, http.StatusNotFound, detail{Detail: msgNotFound})
+				writeJSON(w, http.StatusNotFound, detail{Detail: drf.MsgNotFound})
 			},
 		})
 	}, nil
-}
-
-// methodNotAllowed answers as DRF does for a method a view does not serve.
-func methodNotAllowed(allow string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", allow)
-		writeJSON(w, http.StatusMethodNotAllowed, detail{Detail: `Method "` + r.Method + `" not allowed.`})
-	}
 }

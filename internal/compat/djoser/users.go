@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // maxListedUsers bounds the staff listing, which djoser serves unpaginated: past it the
@@ -63,18 +64,18 @@ func (s *Server) DjoserGetUser(w http.ResponseWriter, r *http.Request, id string
 	n, err := strconv.ParseInt(id, 10, 64)
 	switch {
 	case err != nil:
-		writeJSON(w, http.StatusNotFound, detail{Detail: msgNotFound})
+		writeJSON(w, http.StatusNotFound, detail{Detail: drf.MsgNotFound})
 	case n == p.User.ID:
 		writeJSON(w, http.StatusOK, userOf(p.User))
 	case !isStaff(p):
-		writeJSON(w, http.StatusNotFound, detail{Detail: msgNotFound})
+		writeJSON(w, http.StatusNotFound, detail{Detail: drf.MsgNotFound})
 	default:
 		u, err := s.svc.AdminGetUser(r.Context(), account.StaffActor(p, s.meta(r.Context())), n)
 		switch {
 		case err == nil:
 			writeJSON(w, http.StatusOK, userOf(u))
 		case errors.Is(err, account.ErrNotFound), errors.Is(err, account.ErrForbidden):
-			writeJSON(w, http.StatusNotFound, detail{Detail: msgNotFound})
+			writeJSON(w, http.StatusNotFound, detail{Detail: drf.MsgNotFound})
 		default:
 			s.fail(w, r, err)
 		}

@@ -2,6 +2,8 @@ package restregistration
 
 import (
 	"net/http"
+
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // RestregRegisterEmail sends a verification link to a new address; the email changes
@@ -15,10 +17,10 @@ func (s *Server) RestregRegisterEmail(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	errs := fieldErrors{}
+	errs := &drf.Errors{}
 	email := b.required("email", errs)
 	checkEmail("email", email, errs)
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}
@@ -46,7 +48,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}

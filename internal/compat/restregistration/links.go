@@ -5,12 +5,14 @@ import (
 	"strconv"
 
 	"github.com/accountd/accountd/internal/account"
+
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // signedLink reads the parameters of an emailed link from b: user_id, timestamp and
 // signature, and with email also the new address (and the document's `timestam` for
 // `timestamp`). Missing or mistyped fields are added to errs.
-func signedLink(b body, email bool, errs fieldErrors) account.SignedLink {
+func signedLink(b body, email bool, errs *drf.Errors) account.SignedLink {
 	if _, ok := b["timestamp"]; !ok && email {
 		if v, ok := b["timestam"]; ok {
 			b["timestamp"] = v
@@ -34,12 +36,12 @@ func signedLink(b body, email bool, errs fieldErrors) account.SignedLink {
 // readLink reads a request carrying a signed link. It answers the client itself and
 // returns false when the body is unreadable or a field is wrong; more fields of b may
 // be read by the caller, whose problems go into errs with the link's.
-func (s *Server) readLink(w http.ResponseWriter, r *http.Request, email bool) (body, account.SignedLink, fieldErrors, bool) {
+func (s *Server) readLink(w http.ResponseWriter, r *http.Request, email bool) (body, account.SignedLink, *drf.Errors, bool) {
 	b, ok := s.readBody(w, r)
 	if !ok {
 		return nil, account.SignedLink{}, nil, false
 	}
-	errs := fieldErrors{}
+	errs := &drf.Errors{}
 	l := signedLink(b, email, errs)
 	return b, l, errs, true
 }
@@ -50,7 +52,7 @@ func (s *Server) RestregVerifyRegistration(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	gen "github.com/accountd/accountd/gen/compat/restregistration"
+
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // RestregLogin logs in at the document's path.
@@ -19,9 +21,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	errs := fieldErrors{}
+	errs := &drf.Errors{}
 	login, password := b.required("login", errs), b.secret("password", errs)
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}
@@ -48,9 +50,9 @@ func (s *Server) RestregLogout(w http.ResponseWriter, r *http.Request, params ge
 	// revoke_token is checked as DRF would, but the session ends whatever its value: an
 	// accountd token never outlives its session, and a client that logs out does not
 	// mean to keep using the token. params.RevokeToken has been checked by the wrapper.
-	errs := fieldErrors{}
+	errs := &drf.Errors{}
 	b.boolean("revoke_token", errs)
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}

@@ -2,6 +2,8 @@ package restregistration
 
 import (
 	"net/http"
+
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // RestregSendResetPasswordLink emails a reset link to an active account's address.
@@ -10,10 +12,10 @@ func (s *Server) RestregSendResetPasswordLink(w http.ResponseWriter, r *http.Req
 	if !ok {
 		return
 	}
-	errs := fieldErrors{}
+	errs := &drf.Errors{}
 	email := b.required("email", errs)
 	checkEmail("email", email, errs)
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}
@@ -44,10 +46,10 @@ func (s *Server) RestregResetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	password := b.secret("password", errs)
-	if confirm, given := b.text("password_confirm", errs); given && len(errs) == 0 && confirm != password {
-		errs.add("password_confirm", msgMismatch)
+	if confirm, given := b.text("password_confirm", errs); given && errs.Empty() && confirm != password {
+		errs.Add("password_confirm", msgMismatch)
 	}
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}
@@ -68,12 +70,12 @@ func (s *Server) RestregChangePassword(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	errs := fieldErrors{}
+	errs := &drf.Errors{}
 	old, password, confirm := b.secret("old_password", errs), b.secret("password", errs), b.secret("password_confirm", errs)
-	if len(errs) == 0 && password != confirm {
-		errs.add("password_confirm", msgMismatch)
+	if errs.Empty() && password != confirm {
+		errs.Add("password_confirm", msgMismatch)
 	}
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}

@@ -6,6 +6,8 @@ import (
 
 	gen "github.com/accountd/accountd/gen/compat/restregistration"
 	"github.com/accountd/accountd/internal/account"
+
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 func profileOf(u account.User) gen.RestregProfile {
@@ -41,7 +43,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	errs := fieldErrors{}
+	errs := &drf.Errors{}
 	var c account.ProfileChanges
 	if v, ok := b.optional("username", errs); ok {
 		b.mustHave("username", ok, v, errs)
@@ -60,7 +62,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 	if newEmail {
 		b.mustHave("email", true, email, errs)
 	}
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}

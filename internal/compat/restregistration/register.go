@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/accountd/accountd/internal/account"
+
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // RestregRegister creates an inactive account; the emailed link verifies it.
@@ -12,7 +14,7 @@ func (s *Server) RestregRegister(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	errs := fieldErrors{}
+	errs := &drf.Errors{}
 	in := account.RegisterInput{
 		Username: b.required("username", errs), Email: b.required("email", errs),
 		Password: b.secret("password", errs), PasswordConfirm: b.secret("password_confirm", errs),
@@ -24,10 +26,10 @@ func (s *Server) RestregRegister(w http.ResponseWriter, r *http.Request) {
 	checkEmail("email", in.Email, errs)
 	checkName("first_name", in.FirstName, errs)
 	checkName("last_name", in.LastName, errs)
-	if len(errs) == 0 && in.Password != in.PasswordConfirm {
-		errs.add("password_confirm", msgMismatch)
+	if errs.Empty() && in.Password != in.PasswordConfirm {
+		errs.Add("password_confirm", msgMismatch)
 	}
-	if len(errs) > 0 {
+	if !errs.Empty() {
 		writeFields(w, errs)
 		return
 	}

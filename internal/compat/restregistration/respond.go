@@ -13,6 +13,8 @@ import (
 
 	gen "github.com/accountd/accountd/gen/compat/restregistration"
 	"github.com/accountd/accountd/internal/account"
+
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -28,8 +30,16 @@ func writeDetail(w http.ResponseWriter, status int, detail string) {
 	writeJSON(w, status, gen.RestregDetail{Detail: detail})
 }
 
-func writeFields(w http.ResponseWriter, errs fieldErrors) {
-	writeJSON(w, http.StatusBadRequest, gen.RestregFieldErrors(errs))
+// writeFields answers 400 with field errors, `{"field": ["message"]}`.
+func writeFields(w http.ResponseWriter, errs *drf.Errors) {
+	writeJSON(w, http.StatusBadRequest, errs)
+}
+
+// writeField answers 400 with one field's error.
+func writeField(w http.ResponseWriter, field, msg string) {
+	var errs drf.Errors
+	errs.Add(field, msg)
+	writeFields(w, &errs)
 }
 
 // The details of the errors that concern the request as a whole.
@@ -53,9 +63,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, names f
 	var limited *account.RateLimitError
 	switch {
 	case errors.As(err, &invalid):
-		errs := fieldErrors{}
+		errs := &drf.Errors{}
 		for _, p := range invalid.Problems {
-			errs.add(cmp.Or(names[p.Field], p.Field), message(p))
+			errs.Add(cmp.Or(names[p.Field], p.Field), message(p))
 		}
 		writeFields(w, errs)
 	case errors.As(err, &limited):
@@ -71,13 +81,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, names f
 	case errors.Is(err, account.ErrInactive):
 		writeDetail(w, http.StatusBadRequest, detailInactive)
 	case errors.Is(err, account.ErrUsernameTaken):
-		writeFields(w, fieldErrors{"username": {"A user with that username already exists."}})
+		writeField(w, "username", drf.MsgUsernameTaken)
 	case errors.Is(err, account.ErrEmailTaken):
-		writeFields(w, fieldErrors{"email": {"user with this email address already exists."}})
+		writeField(w, "email", drf.MsgEmailTaken)
 	case errors.Is(err, account.ErrUnauthenticated):
 		unauthorized(w, detailTokenInvalid)
 	case errors.Is(err, account.ErrNotFound):
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, drf.MsgNotFound)
 	case errors.Is(err, account.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		writeDetail(w, http.StatusServiceUnavailable, detailUnavailable)
 	default:

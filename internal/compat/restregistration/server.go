@@ -15,15 +15,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	gen "github.com/accountd/accountd/gen/compat/restregistration"
 	"github.com/accountd/accountd/internal/account"
+
+	"github.com/accountd/accountd/internal/compat/drf"
 )
 
 // Flow names this API to the service, so that its emails carry its links.
@@ -52,7 +51,7 @@ type Server struct {
 	svc        *account.Service
 	meta       func(context.Context) account.RequestMeta
 	logger     *slog.Logger
-	maxBody    int64
+	body       drf.Reader
 	unknown404 bool
 }
 
@@ -65,43 +64,25 @@ func Routes(cfg Config) (func(chi.Router), error) {
 	if err != nil {
 		return nil, fmt.Errorf("rest-registration: load the profile's spec: %w", err)
 	}
-	allowed := map[string]string{}
-	for path, item := range spec.Paths.Map() {
-		// The generated spec keeps every path of openapi.yaml, the other APIs' with no
-		// operation: those are not this profile's to answer.
-		if ops := item.Operations(); len(ops) > 0 {
-			allowed[path] = strings.Join(slices.Sorted(maps.Keys(ops)), ", ")
-		}
-	}
+	notAllowed := drf.MethodNotAllowed(spec, writeDetail)
 	s := &Server{
-		svc: cfg.Service, meta: cfg.Meta, logger: cfg.Logger, maxBody: cfg.MaxBodyBytes,
-		unknown404: cfg.ResetUnknownEmail404,
+		svc: cfg.Service, meta: cfg.Meta, logger: cfg.Logger, unknown404: cfg.ResetUnknownEmail404,
+		// This API's departures from DRF's parsing, kept as they have always been.
+		body: drf.Reader{MaxBytes: cfg.MaxBodyBytes, BlankIsEmpty: true, JSONSuffix: true, StrictForm: true},
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
-	if s.maxBody <= 0 {
-		s.maxBody = 64 << 10
+	if s.body.MaxBytes <= 0 {
+		s.body.MaxBytes = 64 << 10
 	}
 	if s.meta == nil {
 		s.meta = func(context.Context) account.RequestMeta { return account.RequestMeta{} }
 	}
 	return func(r chi.Router) {
-		// chi lets a route for one method take over from a route for every method only
-		// when it is added later, so the 405s go first.
-		for path, allow := range allowed {
-			r.HandleFunc(path, methodNotAllowed(allow))
-		}
+		notAllowed(r) // first: see drf.MethodNotAllowed
 		gen.HandlerWithOptions(s, gen.ChiServerOptions{BaseRouter: r, ErrorHandlerFunc: s.parameterError})
 	}, nil
-}
-
-// methodNotAllowed answers as DRF does for a method a view does not serve.
-func methodNotAllowed(allow string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", allow)
-		writeDetail(w, http.StatusMethodNotAllowed, `Method "`+r.Method+`" not allowed.`)
-	}
 }
 
 // parameterError answers a query parameter the generated wrapper could not read. The
@@ -111,5 +92,5 @@ func (s *Server) parameterError(w http.ResponseWriter, _ *http.Request, err erro
 	if pe, ok := err.(*gen.InvalidParamFormatError); ok {
 		name = pe.ParamName
 	}
-	writeFields(w, fieldErrors{name: {msgBoolean}})
+	writeField(w, name, msgBoolean)
 }

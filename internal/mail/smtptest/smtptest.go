@@ -1,11 +1,13 @@
 // Package smtptest is an SMTP receiver on 127.0.0.1 for tests: just enough of the
-// protocol for accountd's SMTP sender (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; no
-// TLS, no AUTH). It can be started on an address reserved in advance, so that a test can
-// point a sender at a mail server that is down (connections refused) and bring it up
-// later.
+// protocol for accountd's SMTP sender (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT,
+// and on request STARTTLS, implicit TLS and AUTH PLAIN). It can be started on an address
+// reserved in advance, so that a test can point a sender at a mail server that is down
+// (connections refused) and bring it up later.
 package smtptest
 
 import (
+	"crypto/tls"
+	"encoding/base64"
 	"net"
 	"net/textproto"
 	"strings"
@@ -16,12 +18,24 @@ import (
 
 // Server is a running receiver.
 type Server struct {
-	ln net.Listener
-	wg sync.WaitGroup
+	ln   net.Listener
+	wg   sync.WaitGroup
+	opts Options
 
-	mu       sync.Mutex
-	messages []Message
-	arrived  chan struct{} // closed and replaced on every message
+	mu           sync.Mutex
+	messages     []Message
+	arrived      chan struct{} // closed and replaced on every message
+	authAttempts int
+}
+
+// Options are what the server offers beyond plain SMTP. The zero value offers nothing.
+type Options struct {
+	// StartTLS, when set, is offered as STARTTLS.
+	StartTLS *tls.Config
+	// ImplicitTLS, when set, wraps every connection in TLS from the start (smtps).
+	ImplicitTLS *tls.Config
+	// User and Pass, when User is set, make the server offer AUTH PLAIN and require it.
+	User, Pass string
 }
 
 // Message is one message the server accepted.
@@ -30,6 +44,10 @@ type Message struct {
 	To   []string
 	// Data is the message as sent after DATA, headers and body.
 	Data string
+	// TLS tells whether the message came over TLS.
+	TLS bool
+	// AuthUser is the user the client authenticated as, if it did.
+	AuthUser string
 }
 
 // Reserve returns a 127.0.0.1 address where nothing listens: connecting to it is
@@ -45,14 +63,23 @@ func Reserve(t testing.TB) string {
 	return addr
 }
 
-// Start listens on addr and serves until the test ends.
+// Start listens on addr and serves plain SMTP until the test ends.
 func Start(t testing.TB, addr string) *Server {
+	t.Helper()
+	return StartWith(t, addr, Options{})
+}
+
+// StartWith is Start with the extensions of o.
+func StartWith(t testing.TB, addr string, o Options) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{ln: ln, arrived: make(chan struct{})}
+	if o.ImplicitTLS != nil {
+		ln = tls.NewListener(ln, o.ImplicitTLS)
+	}
+	s := &Server{ln: ln, opts: o, arrived: make(chan struct{})}
 	t.Cleanup(func() {
 		ln.Close()
 		s.wg.Wait()
@@ -67,6 +94,16 @@ func Start(t testing.TB, addr string) *Server {
 		}
 	})
 	return s
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// AuthAttempts counts the AUTH commands received, successful or not.
+func (s *Server) AuthAttempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authAttempts
 }
 
 // Received returns the messages accepted so far, oldest first.
@@ -97,14 +134,16 @@ func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
 }
 
 func (s *Server) serve(conn net.Conn) {
-	defer conn.Close()
+	defer func() { conn.Close() }() // conn changes on STARTTLS
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	_, isTLS := conn.(*tls.Conn)
 	tp := textproto.NewConn(conn)
-	reply := func(line string) bool { return tp.PrintfLine("%s", line) == nil }
-	if !reply("220 outbox.test ESMTP") {
+	reply := func(format string, args ...any) bool { return tp.PrintfLine(format, args...) == nil }
+	if !reply("220 smtptest ESMTP") {
 		return
 	}
 	var cur Message
+	authUser := ""
 	for {
 		line, err := tp.ReadLine()
 		if err != nil {
@@ -113,15 +152,52 @@ func (s *Server) serve(conn net.Conn) {
 		verb, arg, _ := strings.Cut(line, " ")
 		switch strings.ToUpper(verb) {
 		case "EHLO":
-			reply("250-outbox.test")
-			reply("250 8BITMIME")
+			ext := []string{"smtptest"}
+			if s.opts.StartTLS != nil && !isTLS {
+				ext = append(ext, "STARTTLS")
+			}
+			if s.opts.User != "" {
+				ext = append(ext, "AUTH PLAIN")
+			}
+			ext = append(ext, "8BITMIME")
+			for i, e := range ext {
+				sep := "-"
+				if i == len(ext)-1 {
+					sep = " "
+				}
+				reply("250%s%s", sep, e)
+			}
 		case "HELO", "NOOP":
 			reply("250 ok")
 		case "RSET":
 			cur = Message{}
 			reply("250 ok")
+		case "STARTTLS":
+			if s.opts.StartTLS == nil || isTLS {
+				reply("502 not available")
+				continue
+			}
+			reply("220 go ahead")
+			tc := tls.Server(conn, s.opts.StartTLS)
+			if err := tc.Handshake(); err != nil {
+				return
+			}
+			conn, isTLS, tp = tc, true, textproto.NewConn(tc)
+			authUser = "" // RFC 3207: forget everything learnt before TLS
+		case "AUTH":
+			user, ok := s.auth(tp, arg)
+			if !ok {
+				return
+			}
+			if user != "" {
+				authUser = user
+			}
 		case "MAIL":
-			cur = Message{From: angleAddr(arg)}
+			if s.opts.User != "" && authUser == "" {
+				reply("530 authentication required")
+				continue
+			}
+			cur = Message{From: angleAddr(arg), TLS: isTLS, AuthUser: authUser}
 			reply("250 ok")
 		case "RCPT":
 			cur.To = append(cur.To, angleAddr(arg))
@@ -151,6 +227,33 @@ func (s *Server) serve(conn net.Conn) {
 			reply("502 unknown command")
 		}
 	}
+}
+
+// auth answers AUTH with arg ("PLAIN [initial-response]"): user is who authenticated,
+// "" if nobody did; ok is false when the connection failed.
+func (s *Server) auth(tp *textproto.Conn, arg string) (user string, ok bool) {
+	s.mu.Lock()
+	s.authAttempts++
+	s.mu.Unlock()
+	mech, resp, _ := strings.Cut(arg, " ")
+	if s.opts.User == "" || !strings.EqualFold(mech, "PLAIN") {
+		return "", tp.PrintfLine("504 unsupported mechanism") == nil
+	}
+	if resp == "" {
+		if tp.PrintfLine("334 ") != nil {
+			return "", false
+		}
+		var err error
+		if resp, err = tp.ReadLine(); err != nil {
+			return "", false
+		}
+	}
+	dec, _ := base64.StdEncoding.DecodeString(resp)
+	parts := strings.Split(string(dec), "\x00")
+	if len(parts) != 3 || parts[1] != s.opts.User || parts[2] != s.opts.Pass {
+		return "", tp.PrintfLine("535 authentication failed") == nil
+	}
+	return parts[1], tp.PrintfLine("235 ok") == nil
 }
 
 // angleAddr pulls the address out of "FROM:<a@example.com> BODY=8BITMIME".
