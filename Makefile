@@ -5,7 +5,9 @@
 #
 # Knobs (make VAR=value or environment):
 #   GO            go command (go)
-#   PKGS          packages for test/vet/bench (./...)
+#   PKGS          packages for test/vet/bench-go (./...)
+#   BENCHFLAGS    flags for cmd/accountd-bench, e.g. BENCHFLAGS='-d 10s -pprof bin/prof'
+#                 (bin/accountd-bench -h lists them)
 #   TESTFLAGS     extra go test flags, e.g. TESTFLAGS='-run TestLogin -race'
 #   TEST_TIMEOUT  go test -timeout (20m)
 #   ARGS          extra arguments for `make run`
@@ -112,8 +114,20 @@ test: check-generated vet ## check generated code, vet, and run all tests (SQLit
 	@$(GO) build -o bin/testsummary ./internal/tools/testsummary
 	bash .ci/postgres.sh $(GO) test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(PKGS) | bin/testsummary
 
+# bench: build the real binary and the load generator, then measure accountd against
+# this machine's own ceilings, on a fresh database of the PostgreSQL server
+# .ci/postgres.sh provides and then on SQLite (cmd/accountd-bench explains how). Writes
+# bench/results/<date>.md and the README's performance table; fails when a PostgreSQL
+# target does. About six minutes on two cores, plus the build.
 .PHONY: bench
-bench: ## run the benchmarks (no tests)
+bench: ## measure accountd against this machine's ceilings; writes bench/results/<date>.md (BENCHFLAGS=...)
+	@mkdir -p bin
+	CGO_ENABLED=0 $(GO) build -o bin/accountd ./cmd/accountd
+	$(GO) build -o bin/accountd-bench ./cmd/accountd-bench
+	bash .ci/postgres.sh bin/accountd-bench -accountd bin/accountd $(BENCHFLAGS)
+
+.PHONY: bench-go
+bench-go: ## run the Go benchmarks (go test -bench, no tests)
 	$(GO) test -run '^$$' -bench . -benchmem $(TESTFLAGS) $(PKGS)
 
 .PHONY: clean

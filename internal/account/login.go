@@ -65,25 +65,15 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		s.opt.Observer.Login(LoginInactive)
 		return Tokens{}, ErrInactive
 	}
+	newHash := ""
 	if rehash {
 		// Upgrade hashes with outdated parameters (or imported Django hashes) while the
 		// plain password is at hand. Failing to do so is not worth failing the login.
 		if h, err := s.hasher.Hash(ctx, password); err == nil {
-			u.PasswordHash = h
+			newHash = h
 		}
 	}
-	u.LastLogin = now
-	var t Tokens
-	err = s.store.InTx(ctx, func(tx Store) error {
-		var err error
-		if u, err = tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		if t, err = s.startSession(ctx, tx, u, now, meta); err != nil {
-			return err
-		}
-		return record(ctx, tx, u.ID, EventLoginSucceeded, now, meta, "")
-	})
+	t, err := s.startSession(ctx, u.ID, newHash, now, meta)
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -94,17 +84,31 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 	return t, nil
 }
 
-// startSession creates a session for u with its first refresh token and access token.
-func (s *Service) startSession(ctx context.Context, st Store, u User, now time.Time, meta RequestMeta) (Tokens, error) {
+// startSession records the login of the user with this ID at now (with newHash, when
+// not empty, as the password's new hash) and starts a session with its first refresh
+// token and access token. The store does the writes in one step.
+func (s *Service) startSession(ctx context.Context, userID int64, newHash string, now time.Time, meta RequestMeta) (Tokens, error) {
 	sess := Session{
-		ID: uuid.NewString(), UserID: u.ID,
+		ID: uuid.NewString(), UserID: userID,
 		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL),
 		IP: meta.IP, UserAgent: meta.UserAgent,
 	}
-	if err := st.CreateSession(ctx, sess); err != nil {
+	plain, hash := newSecret()
+	rt := RefreshToken{Hash: hash, SessionID: sess.ID, UserID: userID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}
+	event := Event{UserID: userID, Type: EventLoginSucceeded, At: now, IP: meta.IP, UserAgent: meta.UserAgent}
+	u, err := s.store.StartSession(ctx, sess, rt, newHash, event)
+	if err != nil {
 		return Tokens{}, err
 	}
-	return s.issueTokens(ctx, st, u, sess, now)
+	access, exp, err := s.tokens.Issue(u.ID, sess.ID, now)
+	if err != nil {
+		return Tokens{}, err
+	}
+	return Tokens{
+		AccessToken: access, AccessExpiresAt: exp, AccessTTL: exp.Sub(now),
+		RefreshToken: plain, RefreshExpiresAt: sess.ExpiresAt,
+		SessionID: sess.ID, User: u,
+	}, nil
 }
 
 // issueTokens creates a refresh token for the session and signs an access token for it.

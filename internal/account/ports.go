@@ -33,6 +33,12 @@ type Store interface {
 	DeleteEmailTokens(ctx context.Context, userID int64, purposes ...TokenPurpose) error
 
 	CreateSession(ctx context.Context, s Session) error
+	// StartSession records a successful login in one step: it sets the user's last
+	// login to sess.CreatedAt (and its password hash to passwordHash, unless that is
+	// empty), stores sess (for the user sess.UserID) with its first refresh token rt,
+	// and adds the event e, atomically. It returns the user as stored, or ErrNotFound
+	// (having stored nothing) if the user is gone.
+	StartSession(ctx context.Context, sess Session, rt RefreshToken, passwordHash string, e Event) (User, error)
 	// SessionUser returns a live session (not revoked, not expired at now) and its user,
 	// in one round trip: it runs on every authenticated request. Otherwise ErrNotFound.
 	SessionUser(ctx context.Context, sessionID string, now time.Time) (Session, User, error)
@@ -56,6 +62,16 @@ type Store interface {
 	// MarkRefreshTokenUsed sets UsedAt if it is still unset; it reports false when another
 	// caller spent the token first.
 	MarkRefreshTokenUsed(ctx context.Context, hash string, now time.Time) (bool, error)
+	// RotateRefreshToken is an ordinary refresh in one step. If the token with hash spent
+	// is unused and unexpired at now, its session live and the session's user active, it
+	// marks the token used at now, sets the session's last use to now and its expiry to
+	// next.ExpiresAt, stores next for that session and user (filling in its SessionID and
+	// UserID), and returns the session as updated and its user, atomically. Otherwise it
+	// returns ErrNotFound having stored nothing, and the caller looks closer: a spent
+	// token may be a concurrent refresh or a stolen copy. (A session ended at the same
+	// moment may be left with the token spent, which changes nothing: it was the
+	// session's.)
+	RotateRefreshToken(ctx context.Context, spent string, next RefreshToken, now time.Time) (Session, User, error)
 
 	AddEvent(ctx context.Context, e Event) error
 	// ListEvents returns up to limit of the user's events with IDs below beforeID (all

@@ -45,6 +45,11 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Request
 		return Tokens{}, err
 	}
 	now := s.now()
+	// The ordinary refresh (an unused token of a live session) in one step; anything
+	// else, the store reports as not found and the code below looks closer.
+	if t, err := s.rotate(ctx, refreshToken, now); !errors.Is(err, ErrNotFound) {
+		return t, err
+	}
 	rt, err := s.store.RefreshTokenByHash(ctx, HashSecret(refreshToken))
 	if errors.Is(err, ErrNotFound) {
 		return Tokens{}, ErrRefreshInvalid
@@ -86,6 +91,27 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Request
 		return err
 	})
 	return t, err
+}
+
+// rotate exchanges refreshToken for a new pair if it is unused and unexpired, its
+// session live and its user active, in one store call; otherwise ErrNotFound, with
+// nothing changed.
+func (s *Service) rotate(ctx context.Context, refreshToken string, now time.Time) (Tokens, error) {
+	plain, hash := newSecret()
+	next := RefreshToken{Hash: hash, CreatedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL)}
+	sess, u, err := s.store.RotateRefreshToken(ctx, HashSecret(refreshToken), next, now)
+	if err != nil {
+		return Tokens{}, err
+	}
+	access, exp, err := s.tokens.Issue(u.ID, sess.ID, now)
+	if err != nil {
+		return Tokens{}, err
+	}
+	return Tokens{
+		AccessToken: access, AccessExpiresAt: exp, AccessTTL: exp.Sub(now),
+		RefreshToken: plain, RefreshExpiresAt: sess.ExpiresAt,
+		SessionID: sess.ID, User: u,
+	}, nil
 }
 
 // inGrace reports whether a refresh token spent at usedAt may still be exchanged at now:

@@ -57,10 +57,11 @@ type Config struct {
 	RefreshGrace    time.Duration
 
 	Metrics        bool
-	// PprofAddr, when set, serves net/http/pprof on this loopback address (pprof.go).
-	PprofAddr string
 	CORSOrigins    []string
 	TrustedProxies []netip.Prefix
+
+	// PprofAddr, when set, serves net/http/pprof on this loopback address (pprof.go).
+	PprofAddr string
 
 	// Compat lists the compatibility profiles to serve.
 	Compat []string

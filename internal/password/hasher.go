@@ -33,6 +33,8 @@ type Hasher struct {
 	dummy argon2Hash
 	// hook, when set by tests, runs while a slot of sem is held.
 	hook func()
+	// idle gives memory back once a burst of hashing is over (idle.go).
+	idle idleRelease
 }
 
 var _ account.PasswordHasher = (*Hasher)(nil)
@@ -56,7 +58,7 @@ func New(p Params, maxConcurrent int) *Hasher {
 	dummy := argon2Hash{params: p, salt: make([]byte, p.SaltLen), key: make([]byte, p.KeyLen)}
 	_, _ = rand.Read(dummy.salt) // crypto/rand.Read never fails.
 	_, _ = rand.Read(dummy.key)
-	return &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), dummy: dummy}
+	return &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), dummy: dummy, idle: newIdleRelease()}
 }
 
 // Params returns the parameters new hashes are made with.
@@ -157,7 +159,14 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 }
 
-func (h *Hasher) release() { <-h.sem }
+// release gives the slot back; the last hash of a burst starts the countdown to giving
+// its memory back too.
+func (h *Hasher) release() {
+	<-h.sem
+	if len(h.sem) == 0 {
+		h.idle.arm(func() bool { return len(h.sem) == 0 })
+	}
+}
 
 // equal compares in constant time (for equal lengths; lengths are not secret).
 func equal(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }

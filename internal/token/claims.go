@@ -78,6 +78,9 @@ func (i *Issuer) Issue(userID int64, sessionID string, now time.Time) (string, t
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("token: marshal claims: %w", err)
 	}
+	if i.ed != nil {
+		return i.ed.sign(payload), time.Unix(exp, 0).UTC(), nil
+	}
 	signed, err := jws.Sign(payload, i.signOpt)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("token: sign: %w", err)

@@ -29,8 +29,10 @@ type Issuer struct {
 	signing *key
 	// signOpt signs with the signing key and its protected header (kid, typ).
 	signOpt jws.SignOption
-	keys    keySet
-	jwks    []byte
+	// ed signs directly when the signing key is Ed25519 (sign.go); nil otherwise.
+	ed   *edSigner
+	keys keySet
+	jwks []byte
 	// verified remembers the tokens Parse has verified (cache.go).
 	verified *verifiedCache
 }
@@ -86,7 +88,12 @@ func New(ctx context.Context, cfg Config, store KeyStore) (*Issuer, error) {
 	); err != nil {
 		return nil, fmt.Errorf("token: build header: %w", err)
 	}
+	ed, err := newEdSigner(signing)
+	if err != nil {
+		return nil, fmt.Errorf("token: build header: %w", err)
+	}
 	return &Issuer{
+		ed:       ed,
 		issuer:   cfg.Issuer,
 		audience: cfg.Audience,
 		ttl:      cfg.TTL,

@@ -24,6 +24,15 @@ func (s *Store) CreateSession(ctx context.Context, sess account.Session) error {
 func (s *Store) SessionUser(ctx context.Context, sessionID string, now time.Time) (account.Session, account.User, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
+	if s.hot != nil {
+		// PostgreSQL: the same query, prepared once per connection (hot.go).
+		var sess sessionRow
+		var user userRow
+		if err := s.queryRow(ctx, &s.hot.sessionUser, []any{sessionID, dbTime(now)}, &sess, &user); err != nil {
+			return account.Session{}, account.User{}, translate(err)
+		}
+		return sess.domain(), user.domain(), nil
+	}
 	var row sessionRow
 	err := s.db.NewSelect().Model(&row).
 		Relation("User").

@@ -102,6 +102,11 @@ type Store struct {
 	dialect string
 	opts    Options
 	inTx    bool
+	// hot are the prepared statements of the hottest queries (hot.go); nil on SQLite.
+	hot *hotQueries
+	// gate queues statements and transactions for a connection in arrival order
+	// (gate.go); nil on SQLite, whose one connection serializes everything anyway.
+	gate connGate
 }
 
 var _ account.Store = (*Store)(nil)
@@ -145,6 +150,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	db.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
 
 	s := &Store{db: db, root: db, dialect: t.dialect, opts: opts}
+	if t.dialect == Postgres {
+		s.hot = newHotQueries(db)
+		s.gate = newConnGate(opts.MaxOpenConns)
+	}
 	if err := s.Ping(ctx); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -186,6 +195,17 @@ func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error
 	if s.inTx {
 		return fn(s)
 	}
+	if s.gate != nil {
+		// A transaction holds its connection throughout, so it takes its place in the
+		// line once, waiting no longer than a statement would.
+		wait, done := context.WithTimeout(ctx, s.opts.QueryTimeout)
+		err := s.gate.enter(wait)
+		done()
+		if err != nil {
+			return translate(err)
+		}
+		defer s.gate.leave()
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.TxTimeout)
 	defer cancel()
 	// BEGIN and COMMIT run under the transaction's own context, which lives for
@@ -200,7 +220,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error
 		if !watchdog.Stop() {
 			return context.DeadlineExceeded // BEGIN came back too late
 		}
-		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true})
+		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, hot: s.hot, gate: s.gate})
 		if fnErr == nil {
 			watchdog.Reset(s.opts.QueryTimeout) // for the COMMIT that follows
 		}
@@ -215,9 +235,23 @@ func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error
 	return translate(err)
 }
 
-// bound gives one query its deadline.
+// bound gives one query its deadline, and outside a transaction its place in the line
+// for a connection (gate.go); the deadline covers the wait. The returned function
+// releases both.
 func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.opts.QueryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	if s.inTx || s.gate == nil {
+		return ctx, cancel
+	}
+	if s.gate.enter(ctx) != nil {
+		// The deadline passed in line: the query fails with it at once, as it would
+		// have waiting for a connection in database/sql.
+		return ctx, cancel
+	}
+	return ctx, func() {
+		s.gate.leave()
+		cancel()
+	}
 }
 
 // rowsAffected takes an Exec's result and returns how many rows it changed, with any

@@ -1,0 +1,90 @@
+package bunstore_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/store/bunstore"
+	"github.com/accountd/accountd/internal/store/bunstore/bunstoretest"
+)
+
+// TestSessionUserPrepared checks the prepared form of SessionUser (hot.go): on
+// PostgreSQL it is the one statement sent, outside Bun, and it reads every column of
+// the session and the user exactly as Bun's queries do.
+func TestSessionUserPrepared(t *testing.T) {
+	forEachKind(t, func(t *testing.T, kind string) {
+		s := bunstoretest.Open(t, kind)
+		ctx := t.Context()
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		org, err := s.CreateOrganization(ctx, account.Organization{Name: "Org", Slug: "org"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every field set, so that a column the statement missed shows as a zero value.
+		u, err := s.CreateUser(ctx, account.User{
+			Username: "Alice", Email: "alice@example.com", EmailVerified: true, PasswordHash: "$argon2id$x",
+			Active: true, FirstName: "Alice", LastName: "Liddell", OrganizationID: org.ID,
+			Profile: account.Profile{Bio: "b", Country: "NZ", Profession: "p", Thoughts: "t", AvatarURL: "https://a.example/x.png"},
+			Role:    account.RoleStaff, Superuser: true, Deactivated: true,
+			DateJoined: now.Add(-3 * time.Hour), LastLogin: now.Add(-time.Hour), PasswordChangedAt: now.Add(-2 * time.Hour), UpdatedAt: now,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := account.Session{ID: "s1", UserID: u.ID, CreatedAt: now.Add(-time.Minute), LastUsedAt: now,
+			ExpiresAt: now.Add(time.Hour), IP: "192.0.2.1", UserAgent: "test"}
+		if err := s.CreateSession(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		wantUser, err := s.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		var sess account.Session
+		var user account.User
+		counter := &queryCounter{}
+		s.DB().AddQueryHook(counter)
+		prepared := bunstore.RecordPrepared(func() { sess, user, err = s.SessionUser(ctx, "s1", now) })
+		s.DB().ResetQueryHooks()
+		if err != nil {
+			t.Fatalf("SessionUser: %v", err)
+		}
+		if kind == bunstoretest.Postgres && (len(prepared) != 1 || counter.n != 0) {
+			t.Errorf("PostgreSQL sent %d prepared and %d Bun statements, want 1 and 0", len(prepared), counter.n)
+		}
+		if kind == bunstoretest.SQLite && len(prepared) != 0 {
+			t.Errorf("SQLite sent %d prepared statements, want none", len(prepared))
+		}
+		if sess != want {
+			t.Errorf("session = %+v, want %+v", sess, want)
+		}
+		if user != wantUser {
+			t.Errorf("user = %+v,\nwant (UserByID) %+v", user, wantUser)
+		}
+
+		t.Run("in_a_transaction", func(t *testing.T) {
+			err := s.InTx(ctx, func(tx account.Store) error {
+				_, got, err := tx.SessionUser(ctx, "s1", now)
+				if err == nil && got != wantUser {
+					t.Errorf("user in a transaction = %+v, want %+v", got, wantUser)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Run("expired_session_not_found", func(t *testing.T) {
+			if _, _, err := s.SessionUser(ctx, "s1", want.ExpiresAt); err != account.ErrNotFound {
+				t.Fatalf("SessionUser at expiry: %v, want ErrNotFound", err)
+			}
+		})
+		t.Run("unknown_session_not_found", func(t *testing.T) {
+			if _, _, err := s.SessionUser(ctx, "nope", now); err != account.ErrNotFound {
+				t.Fatalf("SessionUser of an unknown session: %v, want ErrNotFound", err)
+			}
+		})
+	})
+}
