@@ -447,8 +447,9 @@ func TestSecurityLogsHoldNoSecrets(t *testing.T) {
 		_, _ = e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: reset, NewPassword: "a-brand-new-passphrase"})
 		_, _, _ = e.do("GET", "/v1/me?access_token="+next.JSON200.AccessToken, "", nil)
 		logs := e.logs.String()
-		if !strings.Contains(logs, `"route":"/v1/auth/login"`) {
-			t.Fatalf("access log missing:\n%s", logs)
+		if !strings.Contains(logs, `"route":"/v1/auth/login"`) || !strings.Contains(logs, `"request_id":`) ||
+			!strings.Contains(logs, `"route":"/v1/me","status":200`) || !strings.Contains(logs, `"user_id":`) {
+			t.Fatalf("access log lacks route, status, request id or user id:\n%s", logs)
 		}
 		for _, secret := range []string{u.password, "Wr0ng-Secret-Password", "a-brand-new-passphrase", reset,
 			p.AccessToken, p.RefreshToken, next.JSON200.AccessToken, next.JSON200.RefreshToken} {

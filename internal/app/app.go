@@ -220,16 +220,31 @@ func (a *App) Close() error {
 	return a.Store.Close()
 }
 
+// serverLimits bound what one client can hold: a slow sender (slowloris) is cut off
+// after readHeader/read, a slow reader after write, an idle keep-alive after idle.
+// Request bodies are bounded separately (ACCOUNTD_MAX_BODY_BYTES). A variable so that
+// tests can shorten the waits.
+var serverLimits = struct {
+	readHeader, read, write, idle time.Duration
+	maxHeaderBytes                int
+}{
+	readHeader:     5 * time.Second,
+	read:           15 * time.Second,
+	write:          30 * time.Second,
+	idle:           120 * time.Second,
+	maxHeaderBytes: 32 << 10,
+}
+
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully: new connections
 // are refused and in-flight requests get cfg.ShutdownTimeout to finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    32 << 10,
+		ReadHeaderTimeout: serverLimits.readHeader,
+		ReadTimeout:       serverLimits.read,
+		WriteTimeout:      serverLimits.write,
+		IdleTimeout:       serverLimits.idle,
+		MaxHeaderBytes:    serverLimits.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
