@@ -14,6 +14,11 @@ type Store interface {
 
 	// CreateUser inserts u and returns it with its new ID.
 	CreateUser(ctx context.Context, u User) (User, error)
+	// CreateAccount stores a new user u (ignoring u.ID) with its first emailed token t
+	// and its first event e, filling in their UserID, atomically, and returns the user
+	// with its new ID. It fails as CreateUser does (ErrUsernameTaken, ErrEmailTaken,
+	// ErrNotFound for an unknown organization), and then stores nothing.
+	CreateAccount(ctx context.Context, u User, t EmailToken, e Event) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	// UserByLogin finds a user whose username or email equals login, ignoring case.
 	UserByLogin(ctx context.Context, login string) (User, error)

@@ -53,23 +53,14 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 		FirstName: in.FirstName, LastName: in.LastName, OrganizationID: in.OrganizationID, Role: RoleUser,
 		DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
 	}
-	var (
-		created User
-		token   string
-	)
-	err = s.store.InTx(ctx, func(tx Store) error {
-		var err error
-		if created, err = tx.CreateUser(ctx, pending); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return Invalid("organization_id", "not_found", "is not an existing organization")
-			}
-			return err
-		}
-		if token, err = s.issueEmailToken(ctx, tx, created, PurposeActivation, created.Email, s.opt.ActivationTTL); err != nil {
-			return err
-		}
-		return record(ctx, tx, created.ID, EventRegistered, now, meta, "")
-	})
+	// The account, its activation token and its event, in one store call.
+	token, tokenHash := newSecret()
+	created, err := s.store.CreateAccount(ctx, pending,
+		EmailToken{Hash: tokenHash, Purpose: PurposeActivation, Email: pending.Email, CreatedAt: now, ExpiresAt: now.Add(s.opt.ActivationTTL)},
+		Event{Type: EventRegistered, At: now, IP: meta.IP, UserAgent: meta.UserAgent})
+	if errors.Is(err, ErrNotFound) {
+		err = Invalid("organization_id", "not_found", "is not an existing organization")
+	}
 	if errors.Is(err, ErrEmailTaken) && s.opt.HideExistingEmails {
 		s.warnOwner(ctx, in.Email, in.Flow)
 		pending.PasswordHash = ""

@@ -20,6 +20,7 @@ import (
 func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	s := suite{open: open}
 	t.Run("CreateUser", s.createUser)
+	t.Run("CreateAccount", s.createAccount)
 	t.Run("UserByID", s.userByID)
 	t.Run("UserByLogin", s.userByLogin)
 	t.Run("UserByEmail", s.userByEmail)

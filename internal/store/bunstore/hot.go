@@ -38,6 +38,8 @@ type hotQueries struct {
 	rotate preparedSelect
 	// startSession is StartSession (startsession.go).
 	startSession startSessionQuery
+	// createAccount is CreateAccount (createaccount.go).
+	createAccount createAccountQuery
 }
 
 // preparedSelect is one such statement and how to scan its rows into row structs.
@@ -62,8 +64,9 @@ func newHotQueries(db *bun.DB) *hotQueries {
 			"SELECT " + columns(sess, "s") + ", " + columns(user, "u") +
 				" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
 				" WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2"),
-		rotate:       selectOf(sess, user).with(rotateSQL(sess, user)),
-		startSession: newStartSessionQuery(db),
+		rotate:        selectOf(sess, user).with(rotateSQL(sess, user)),
+		startSession:  newStartSessionQuery(db),
+		createAccount: newCreateAccountQuery(db),
 	}
 }
 

@@ -22,6 +22,32 @@ type startSessionQuery struct {
 	session, refresh, event []*schema.Field
 }
 
+// params numbers the parameters of a statement built from row types.
+type params struct{ n int }
+
+// next is the next parameter, cast to f's column type: a SELECT list gives a parameter
+// no type of its own, as a VALUES list for a column would.
+func (p *params) next(f *schema.Field) string {
+	p.n++
+	return "$" + strconv.Itoa(p.n) + "::" + f.DiscoveredSQLType
+}
+
+// insertSelect writes "INSERT INTO table (cols) SELECT ... FROM from", a parameter for
+// each column except those subst gives an expression for (such as "u.id").
+func (p *params) insertSelect(table string, fields []*schema.Field, from string, subst map[string]string) string {
+	cols := make([]string, len(fields))
+	vals := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = string(f.SQLName)
+		if e, ok := subst[f.Name]; ok {
+			vals[i] = e
+		} else {
+			vals[i] = p.next(f)
+		}
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(vals, ", ") + " FROM " + from
+}
+
 // insertFields are the columns an INSERT writes: every field but an autoincrement key.
 func insertFields(t *schema.Table) []*schema.Field {
 	var out []*schema.Field
@@ -41,19 +67,7 @@ func newStartSessionQuery(db *bun.DB) startSessionQuery {
 		refresh:        insertFields(db.Table(reflect.TypeFor[refreshTokenRow]())),
 		event:          insertFields(db.Table(reflect.TypeFor[eventRow]())),
 	}
-	n := 3
-	// insert writes "INSERT INTO table (cols) SELECT $k::type, ... FROM from": the casts
-	// give each parameter its column's type, which a SELECT list does not.
-	insert := func(table string, fields []*schema.Field, from string) string {
-		cols := make([]string, len(fields))
-		vals := make([]string, len(fields))
-		for i, f := range fields {
-			n++
-			cols[i] = string(f.SQLName)
-			vals[i] = "$" + strconv.Itoa(n) + "::" + f.DiscoveredSQLType
-		}
-		return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(vals, ", ") + " FROM " + from
-	}
+	p := &params{n: 3}
 	// Each part feeds the next, so nothing is written unless the user exists: u updates
 	// the user; s inserts the session only for a user u updated; r inserts the refresh
 	// token only for a session s inserted; e records the event for that user.
@@ -62,12 +76,12 @@ func newStartSessionQuery(db *bun.DB) startSessionQuery {
 	WHERE id = $1
 	RETURNING ` + columns(user, "users") + `
 ), s AS (
-	` + insert("sessions", q.session, "u") + `
+	` + p.insertSelect("sessions", q.session, "u", nil) + `
 	RETURNING id
 ), r AS (
-	` + insert("refresh_tokens", q.refresh, "s") + `
+	` + p.insertSelect("refresh_tokens", q.refresh, "s", nil) + `
 ), e AS (
-	` + insert("events", q.event, "u") + `
+	` + p.insertSelect("events", q.event, "u", nil) + `
 )
 SELECT ` + columns(user, "u") + ` FROM u`
 	return q
