@@ -37,6 +37,7 @@ type options struct {
 	only *regexp.Regexp
 	// serverEnv is added to accountd's environment (for experiments: GOGC=200).
 	serverEnv []string
+	verbose   bool
 	// slice is the length of each measured window when a scenario alternates with what
 	// it is compared with; rewarm the warm-up before each window after the first.
 	slice, rewarm time.Duration
@@ -81,9 +82,16 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		o.serverEnv = append(o.serverEnv, v)
 		return nil
 	})
+	fs.BoolVar(&o.verbose, "v", false, "print each pair of alternating windows and more latency percentiles")
 	only := fs.String("only", "", "run only the scenarios whose key (me, login, refresh, register, admin, djoser) this regexp matches")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.verbose {
+		windowLog = func(a, b Sample) {
+			fmt.Fprintf(stderr, "    window: %s req/s (CPU %.3f s/1k, busy elsewhere %.0f%%) alongside %s (CPU %.3f s/1k, %.0f%%)\n",
+				fmtRate(a.RPS()), a.CPUPer1k()+a.DBCPUPer1k(), 100*a.ElsewhereShare(), fmtRate(b.RPS()), b.CPUPer1k()+b.DBCPUPer1k(), 100*b.ElsewhereShare())
+		}
 	}
 	if *only != "" {
 		re, err := regexp.Compile(*only)
@@ -342,15 +350,17 @@ func ceilingWorker(mode string) NewWorker {
 
 // brief is a progress line's summary of a sample.
 func brief(s Sample) string {
-	if os.Getenv("BENCH_LADDER") != "" {
-		var b strings.Builder
-		for _, p := range []float64{10, 50, 75, 90, 95, 98, 99, 99.5, 99.9} {
-			fmt.Fprintf(&b, " p%g=%s", p, fmtDuration(Percentile(s.Latencies, p)))
-		}
-		return fmtRate(s.RPS()) + " req/s" + b.String()
+	return fmt.Sprintf("%8s req/s  p50 %-7s p99 %-7s errors %d  CPU s/1k: server %.3f db %.3f  busy elsewhere %2.0f%%",
+		fmtRate(s.RPS()), fmtDuration(s.P50()), fmtDuration(s.P99()), s.Errors, s.CPUPer1k(), s.DBCPUPer1k(), 100*s.ElsewhereShare())
+}
+
+// ladder lists more percentiles than the table, to see the shape of a tail (-v).
+func ladder(s Sample) string {
+	var b strings.Builder
+	for _, p := range []float64{10, 50, 75, 90, 95, 98, 99, 99.5, 99.9} {
+		fmt.Fprintf(&b, " p%g %s", p, fmtDuration(Percentile(s.Latencies, p)))
 	}
-	return fmt.Sprintf("%8s req/s  p50 %-7s p99 %-7s errors %d  CPU s/1k: server %.3f db %.3f",
-		fmtRate(s.RPS()), fmtDuration(s.P50()), fmtDuration(s.P99()), s.Errors, s.CPUPer1k(), s.DBCPUPer1k())
+	return strings.TrimSpace(b.String())
 }
 
 // pairs says which ceiling each scenario with a target is measured alongside.
@@ -457,11 +467,14 @@ func (b *bench) measure(ctx context.Context, acc *child, pprofAddr, profile stri
 	}
 	defer d.Close()
 	set := b.opt.settings
-	var sample, other Sample
+	var (
+		sample, other Sample
+		dropped       int
+	)
 	if against == nil {
-		sample, err = d.Window(ctx, set.Warmup, set.Duration)
+		sample, err = d.Window(ctx, set.Warmup, sc.duration(set.Duration))
 	} else {
-		sample, other, err = Interleave(ctx, d, against, set.Duration, b.opt.slice, set.Warmup, b.opt.rewarm)
+		sample, other, dropped, err = Interleave(ctx, d, against, sc.duration(set.Duration), b.opt.slice, set.Warmup, b.opt.rewarm)
 	}
 	if profDone != nil {
 		<-profDone
@@ -478,13 +491,20 @@ func (b *bench) measure(ctx context.Context, acc *child, pprofAddr, profile stri
 	row := Row{Key: sc.Key, Name: sc.Name, Sample: &sample}
 	line := brief(sample)
 	if against != nil {
-		row.Against, row.AgainstRPS = againstName, other.RPS()
-		line += fmt.Sprintf("  %.2f× %s (%s alongside)", row.Ratio(), againstName, fmtRate(other.RPS()))
-		if os.Getenv("BENCH_LADDER") != "" {
+		row.Against, row.AgainstRPS, row.Dropped = againstName, other.RPS(), dropped
+		line += fmt.Sprintf("  %.2f× %s (%s alongside", row.Ratio(), againstName, fmtRate(other.RPS()))
+		if dropped > 0 {
+			line += fmt.Sprintf("; %d busy pair(s) measured again", dropped)
+		}
+		line += ")"
+		if b.opt.verbose {
 			line += "\n      alongside: " + brief(other)
 		}
 	}
 	logf(b.out, "  %-44s %s", sc.Name, line)
+	if b.opt.verbose {
+		logf(b.out, "      latency: %s", ladder(sample))
+	}
 	for _, e := range sample.FirstErrors {
 		logf(b.out, "      error: %s", e)
 	}
@@ -553,8 +573,8 @@ func fetchURL(url, path string) chan struct{} {
 }
 
 // restBeforeSnapshot is how long accountd rests before its memory is read: longer than
-// the lull after which its password hasher gives a burst's memory back (3s).
-const restBeforeSnapshot = 5 * time.Second
+// the lull after which its password hasher gives a burst's memory back (5s).
+const restBeforeSnapshot = 7 * time.Second
 
 // snapshot records accountd's memory, goroutines and open database connections after a
 // moment of rest.

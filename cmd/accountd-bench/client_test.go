@@ -122,7 +122,7 @@ func TestDriveAndInterleave(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer b.Close()
-		sa, sb, err := Interleave(ctx, a, b, 120*time.Millisecond, 40*time.Millisecond, 10*time.Millisecond, 5*time.Millisecond)
+		sa, sb, _, err := Interleave(ctx, a, b, 120*time.Millisecond, 40*time.Millisecond, 10*time.Millisecond, 5*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}

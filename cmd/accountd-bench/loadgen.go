@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -130,6 +131,10 @@ func (d *Driver) Window(ctx context.Context, warmup, dur time.Duration) (Sample,
 		stop()
 		return Sample{}, err
 	}
+	// The machine's and the bench's own CPU, for the work done elsewhere meanwhile
+	// (0 where /proc does not tell).
+	machine0, _ := machineBusy()
+	self0, _ := cpuTime(os.Getpid())
 	phase.Store(phaseMeasure)
 	start := time.Now()
 	if d.load.OnMeasure != nil {
@@ -139,6 +144,8 @@ func (d *Driver) Window(ctx context.Context, warmup, dur time.Duration) (Sample,
 	phase.Store(phaseStop)
 	elapsed := time.Since(start)
 	cpu1, db1, err := d.load.CPU()
+	machine1, _ := machineBusy()
+	self1, _ := cpuTime(os.Getpid())
 	wg.Wait()
 	if !ok {
 		return Sample{}, ctx.Err()
@@ -148,6 +155,9 @@ func (d *Driver) Window(ctx context.Context, warmup, dur time.Duration) (Sample,
 	}
 	s := merge(tallies, elapsed, cpu1-cpu0)
 	s.DBCPU = db1 - db0
+	if machine0 > 0 && machine1 > 0 {
+		s.Elsewhere = max(0, (machine1-machine0)-s.CPU-s.DBCPU-(self1-self0))
+	}
 	return s, nil
 }
 
@@ -162,33 +172,58 @@ func Drive(ctx context.Context, l Load, mk NewWorker) (Sample, error) {
 	return d.Window(ctx, l.Warmup, l.Duration)
 }
 
+// windowLog, when set, hears each pair of alternating windows (for -v).
+var windowLog func(a, b Sample)
+
 // Windowed is anything measured in windows: a Driver, or the argon2id hash rate.
 type Windowed interface {
 	Window(ctx context.Context, warmup, dur time.Duration) (Sample, error)
 }
 
+// maxElsewhere is the share of the machine's CPU that work elsewhere may take during a
+// pair of alternating windows before the pair is measured again: more than that, and
+// what it left to each side differed too much between the two windows to compare them.
+const maxElsewhere = 0.15
+
 // Interleave measures a and b in alternating windows of slice each until each has been
-// measured for total, so that both see the same machine: work elsewhere on it (a build,
-// another test run) lands on both alike, and their ratio holds still where their
-// absolute figures would not. The first window of each warms up for warmup, the later
-// ones for rewarm (connections and caches are already warm; the pools refill).
-func Interleave(ctx context.Context, a, b Windowed, total, slice, warmup, rewarm time.Duration) (Sample, Sample, error) {
-	var as, bs []Sample
+// measured for total, so that both see the same machine: slow changes in the work
+// elsewhere on it (a build, another test run) land on both alike, and their ratio holds
+// still where their absolute figures would not. A pair of windows during which other
+// work took more than maxElsewhere of the machine is dropped and measured again, up to
+// as many extra pairs as planned; if quiet pairs stay too few, all are kept. The first
+// window of each warms up for warmup, the later ones for rewarm (connections and
+// caches are already warm; the pools refill). It returns the samples and how many
+// pairs it dropped.
+func Interleave(ctx context.Context, a, b Windowed, total, slice, warmup, rewarm time.Duration) (Sample, Sample, int, error) {
+	var quietA, quietB, allA, allB []Sample
+	var done time.Duration
+	planned := int((total + slice - 1) / slice)
 	w := warmup
-	for done := time.Duration(0); done < total; done += slice {
+	for round := 0; done < total && round < 2*planned; round++ {
 		d := min(slice, total-done)
 		sa, err := a.Window(ctx, w, d)
 		if err != nil {
-			return Sample{}, Sample{}, err
+			return Sample{}, Sample{}, 0, err
 		}
 		sb, err := b.Window(ctx, w, d)
 		if err != nil {
-			return Sample{}, Sample{}, err
+			return Sample{}, Sample{}, 0, err
 		}
-		as, bs = append(as, sa), append(bs, sb)
 		w = rewarm
+		if windowLog != nil {
+			windowLog(sa, sb)
+		}
+		allA, allB = append(allA, sa), append(allB, sb)
+		if sa.ElsewhereShare() > maxElsewhere || sb.ElsewhereShare() > maxElsewhere {
+			continue
+		}
+		quietA, quietB = append(quietA, sa), append(quietB, sb)
+		done += d
 	}
-	return combine(as...), combine(bs...), nil
+	if done < total {
+		return combine(allA...), combine(allB...), 0, nil
+	}
+	return combine(quietA...), combine(quietB...), len(allA) - len(quietA), nil
 }
 
 // sleepCtx sleeps for d, or until ctx ends (then it returns false).

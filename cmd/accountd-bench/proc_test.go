@@ -36,6 +36,16 @@ func TestParseProc(t *testing.T) {
 			t.Fatal("no error without VmRSS")
 		}
 	})
+	t.Run("machine_busy_leaves_out_idle_iowait_and_guest", func(t *testing.T) {
+		// user nice system idle iowait irq softirq steal guest guest_nice
+		got, err := parseMachineBusy([]byte("cpu  100 10 50 9000 40 5 5 2 30 0\ncpu0 1 2 3 4\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 172 * time.Second / clockTicks; got != want {
+			t.Fatalf("busy = %v, want %v", got, want)
+		}
+	})
 	t.Run("metric_value", func(t *testing.T) {
 		body := []byte("# HELP go_goroutines x\ngo_goroutines_total 99\ngo_goroutines 12\ngo_sql_open_connections{db_name=\"accountd\"} 4\n")
 		if g, c, none := metricValue(body, "go_goroutines"), metricValue(body, "go_sql_open_connections"), metricValue(body, "nope"); g != 12 || c != 4 || none != -1 {

@@ -73,24 +73,27 @@ func (t Target) bound() string {
 	return op + " " + fmtRatio(t.Bound, t.Unit)
 }
 
-const tableHeader = "| | req/s | p50 | p99 | max | errors | CPU s / 1k req: server | database | ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
+const tableHeader = "| | req/s | p50 | p99 | max | errors | CPU s / 1k req: server | database | ratio | busy elsewhere |\n|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n"
 
 func tableRow(b *strings.Builder, r Row) {
 	if r.Sample == nil {
-		fmt.Fprintf(b, "| %s | n/a | | | | | | | %s |\n", r.Name, r.NA)
+		fmt.Fprintf(b, "| %s | n/a | | | | | | | %s | |\n", r.Name, r.NA)
 		return
 	}
 	s := r.Sample
 	ratio := ""
 	if r.AgainstRPS > 0 {
 		ratio = fmt.Sprintf("%.2f× %s", r.Ratio(), r.Against)
+		if r.Dropped > 0 {
+			ratio += fmt.Sprintf(" (%d busy pairs again)", r.Dropped)
+		}
 	}
 	cpu, db := strconv.FormatFloat(s.CPUPer1k(), 'f', 3, 64), strconv.FormatFloat(s.DBCPUPer1k(), 'f', 3, 64)
 	if s.DBCPU == 0 {
 		db = "" // SQLite runs inside the server
 	}
-	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d | %s | %s | %s |\n", r.Name, fmtRate(s.RPS()),
-		fmtDuration(s.P50()), fmtDuration(s.P99()), fmtDuration(s.Max()), s.Errors, cpu, db, ratio)
+	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d | %s | %s | %s | %.0f%% |\n", r.Name, fmtRate(s.RPS()),
+		fmtDuration(s.P50()), fmtDuration(s.P99()), fmtDuration(s.Max()), s.Errors, cpu, db, ratio, 100*s.ElsewhereShare())
 }
 
 // FormatMarkdown writes the results file: machine, versions, settings, a table per
@@ -108,7 +111,7 @@ func FormatMarkdown(res *Results) string {
 		fmt.Fprintf(&b, ", SQLite %s", m.SQLite)
 	}
 	b.WriteString("\n")
-	fmt.Fprintf(&b, "- Load: %d keep-alive connections, each scenario measured for %s after %s of warm-up; "+
+	fmt.Fprintf(&b, "- Load: %d keep-alive connections, each scenario measured for %s (login and register, one hash each, twice as long) after %s of warm-up; "+
 		"ratios compare with what ran in alternating %s windows alongside; %s users seeded; database pool %d (2 × cores unless -pool says otherwise; accountd's default is 20); argon2id m=%d KiB t=%d p=%d; rate limits off; emails to the console (/dev/null)\n",
 		set.Connections, set.Duration, set.Warmup, res.Slice, fmtCount(set.Users), set.Pool, set.Argon2.Memory, set.Argon2.Time, set.Argon2.Threads)
 	fmt.Fprintf(&b, "- Took %s. Reproduce with `make bench` (flags: `make bench BENCHFLAGS='-d 8s -c 32'`).\n\n",

@@ -123,7 +123,7 @@ func TestFormatMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"# accountd bench, 2026-11-23 17:00 UTC",
 		"## PostgreSQL 15.20",
-		"| GET /v1/me | 7,000 | 2.00ms | 6.00ms | 6.00ms | 0 | 0.000 |  | 0.70× (b) |",
+		"| GET /v1/me | 7,000 | 2.00ms | 6.00ms | 6.00ms | 0 | 0.000 |  | 0.70× (b) | 0% |",
 		"| GET /api/users/me/ (djoser) | n/a |",
 		"| PASS | GET /v1/me ≥ 0.6 × ceiling (b) | 0.70× | ≥ 0.60× |",
 		"| FAIL | server RSS ≤ 64 MiB after the whole run | 70.0 MiB | ≤ 64.0 MiB |",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"time"
 )
@@ -20,6 +21,18 @@ type Sample struct {
 	// CPU is the server process's user+system CPU time over the window, DBCPU that of
 	// the database's backends (0 when unknown or in-process).
 	CPU, DBCPU time.Duration
+	// Elsewhere is the CPU time the rest of the machine used meanwhile: everything but
+	// the server, its database backends and the bench itself. Work elsewhere makes the
+	// figures move; the ratios, measured in alternating windows, less so.
+	Elsewhere time.Duration
+}
+
+// ElsewhereShare is Elsewhere as a share of the machine's CPU time over the window.
+func (s Sample) ElsewhereShare() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return s.Elsewhere.Seconds() / (s.Elapsed.Seconds() * float64(runtime.NumCPU()))
 }
 
 // RPS is successful requests per second.
@@ -110,6 +123,7 @@ func combine(samples ...Sample) Sample {
 		out.Elapsed += s.Elapsed
 		out.CPU += s.CPU
 		out.DBCPU += s.DBCPU
+		out.Elsewhere += s.Elsewhere
 		out.Latencies = append(out.Latencies, s.Latencies...)
 		for _, e := range s.FirstErrors {
 			if len(out.FirstErrors) < maxErrorMessages && !slices.Contains(out.FirstErrors, e) {

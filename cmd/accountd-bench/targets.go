@@ -45,6 +45,9 @@ type Row struct {
 	// rate over the same windows: the denominator of the scenario's ratio.
 	Against    string
 	AgainstRPS float64
+	// Dropped counts the pairs of windows measured again because the machine was busy
+	// elsewhere (see Interleave).
+	Dropped int
 }
 
 // Ratio is the row's rate over the rate measured alongside it (0 when there is none).

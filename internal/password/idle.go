@@ -9,7 +9,7 @@ import (
 // releaseDelay is how long hashing must have stopped before the Hasher gives the memory
 // of the burst back to the operating system. Longer than the gaps between the logins of
 // a steady trickle, so that only a real lull pays for it.
-const releaseDelay = 3 * time.Second
+const releaseDelay = 5 * time.Second
 
 // idleRelease gives memory back after a burst of hashing.
 //
