@@ -57,8 +57,17 @@ type Options struct {
 	PollInterval time.Duration
 	// Concurrency is how many messages the worker sends at once (4).
 	Concurrency int
-	// SendTimeout bounds one delivery (30s). A claim leases a row for twice this, so a
-	// slow send is never taken over by another worker while it may still succeed.
+	// Batch is how many due rows one claim takes (16): a burst of emails is leased in
+	// one statement and marked sent in one more, whatever its size up to Batch.
+	Batch int
+	// Linger is how long the worker waits after Send wakes it before it claims (50ms),
+	// so that the emails of concurrent requests go out in one batch rather than one
+	// claim, mark and look-ahead each. Flush does not wait for it.
+	Linger time.Duration
+	// SendTimeout bounds one delivery (30s). A claim leases its rows for as long as its
+	// batch can take at that (Batch / Concurrency sends in a row) and one SendTimeout
+	// more, so a slow send is never taken over by another worker while it may still
+	// succeed.
 	SendTimeout time.Duration
 	// QueryTimeout bounds each query on the table (5s).
 	QueryTimeout time.Duration
@@ -85,6 +94,7 @@ func (o *Options) setDefaults() {
 	def(&o.PollInterval, 5*time.Second)
 	def(&o.SendTimeout, 30*time.Second)
 	def(&o.QueryTimeout, 5*time.Second)
+	def(&o.Linger, 50*time.Millisecond)
 	def(&o.Retention, 7*24*time.Hour)
 	if o.RetryMax < o.RetryBase {
 		o.RetryMax = o.RetryBase
@@ -94,6 +104,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
+	}
+	if o.Batch <= 0 {
+		o.Batch = 16
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -111,9 +124,9 @@ type Outbox struct {
 	sender mail.Sender
 	opt    Options
 
-	// wake nudges the worker when Send has queued a message (buffered: one pending
-	// nudge is enough).
-	wake chan struct{}
+	// wake nudges the worker when Send has queued a message, hurry when Flush waits
+	// for it and it should not linger (buffered: one pending nudge is enough).
+	wake, hurry chan struct{}
 	// busy counts claims and deliveries in progress on this instance, for Flush.
 	busy atomic.Int64
 
@@ -152,6 +165,7 @@ func New(db *bun.DB, sender mail.Sender, opt Options) (*Outbox, error) {
 	return &Outbox{
 		db: db, pg: pg, sender: sender, opt: opt,
 		wake:     make(chan struct{}, 1),
+		hurry:    make(chan struct{}, 1),
 		stopping: make(chan struct{}),
 		stopped:  make(chan struct{}),
 		sendCtx:  sendCtx, abortSends: abort,
@@ -175,14 +189,14 @@ func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 	if _, err := o.db.ExecContext(ctx, insertSQL, e.To, e.From, e.Subject, e.Text, e.HTML, now, now); err != nil {
 		return fmt.Errorf("outbox: queue email: %w", err)
 	}
-	o.nudge()
+	nudge(o.wake)
 	return nil
 }
 
-// nudge wakes the worker without waiting.
-func (o *Outbox) nudge() {
+// nudge wakes the worker through c without waiting.
+func nudge(c chan<- struct{}) {
 	select {
-	case o.wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }

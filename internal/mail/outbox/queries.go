@@ -1,5 +1,10 @@
 package outbox
 
+import (
+	"strings"
+	"time"
+)
+
 // The outbox's SQL. Bun formats the ? arguments into the text for either dialect (times
 // as UTC text on SQLite, which sorts as time does; timestamptz on PostgreSQL). Only the
 // claim differs between the dialects.
@@ -35,13 +40,27 @@ const claimSQLite = `UPDATE mail_outbox SET attempts = attempts + 1, next_attemp
 // worker whose lease ran out cannot overwrite the outcome of the one that took over.
 // The bodies, which hold live links, are blanked once they are no longer needed.
 const (
-	markSentSQL = `UPDATE mail_outbox SET status = 'sent', sent_at = ?, last_error = '', text_body = '', html_body = ''
-	WHERE id = ? AND attempts = ? AND status = 'pending'`
 	rescheduleSQL = `UPDATE mail_outbox SET next_attempt_at = ?, last_error = ?
 	WHERE id = ? AND attempts = ? AND status = 'pending'`
 	markDeadSQL = `UPDATE mail_outbox SET status = 'dead', last_error = ?, text_body = '', html_body = ''
 	WHERE id = ? AND attempts = ? AND status = 'pending'`
 )
+
+// markSentSQL marks n claimed rows sent in one statement; markSentArgs gives its
+// arguments. A row-value IN over a VALUES list is the form both dialects take.
+func markSentSQL(n int) string {
+	return `UPDATE mail_outbox SET status = 'sent', sent_at = ?, last_error = '', text_body = '', html_body = ''
+	WHERE status = 'pending' AND (id, attempts) IN (VALUES ` + strings.Repeat("(?, ?), ", n-1) + `(?, ?))`
+}
+
+func markSentArgs(now time.Time, sent []claimed) []any {
+	args := make([]any, 0, 1+2*len(sent))
+	args = append(args, now)
+	for _, c := range sent {
+		args = append(args, c.id, c.attempts)
+	}
+	return args
+}
 
 const (
 	// nextDueSQL uses the partial index on pending rows. Selecting the column rather

@@ -49,7 +49,7 @@ const flushPoll = 5 * time.Millisecond
 // It needs the worker running. Tests use it to read what was sent without sleeping.
 func (o *Outbox) Flush(ctx context.Context) error {
 	for {
-		o.nudge()
+		nudge(o.hurry)
 		qctx, cancel := context.WithTimeout(ctx, o.opt.QueryTimeout)
 		var due int
 		err := o.db.QueryRowContext(qctx, countDueSQL, o.opt.Now().UTC()).Scan(&due)

@@ -70,6 +70,8 @@ func (o *Outbox) run() {
 		case <-o.stopping:
 			return
 		case <-o.wake:
+			o.linger()
+		case <-o.hurry:
 		case <-timer.C:
 		}
 		wait := o.pass()
@@ -77,7 +79,18 @@ func (o *Outbox) run() {
 	}
 }
 
-// pass delivers every due row, in batches of Concurrency, and returns how long to sleep
+// linger waits Linger for more emails to be queued, unless Flush or Close cuts it short.
+func (o *Outbox) linger() {
+	t := time.NewTimer(o.opt.Linger)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-o.hurry:
+	case <-o.stopping:
+	}
+}
+
+// pass delivers every due row, in batches of Batch, and returns how long to sleep
 // before the next look: until the next row falls due, at most PollInterval.
 func (o *Outbox) pass() time.Duration {
 	for {
@@ -95,32 +108,29 @@ func (o *Outbox) pass() time.Duration {
 			o.opt.Logger.Error("mail outbox: claiming due emails failed", "err", err)
 			return o.opt.PollInterval
 		}
-		if len(batch) == 0 {
-			o.busy.Add(-1)
+		o.deliver(batch)
+		o.busy.Add(-1)
+		// A short batch took every row that was due: what is queued meanwhile wakes
+		// the worker again, so another claim now would only find nothing.
+		if len(batch) < o.opt.Batch {
 			break
 		}
-		var wg sync.WaitGroup
-		for _, c := range batch {
-			wg.Go(func() { o.deliver(c) })
-		}
-		wg.Wait()
-		o.busy.Add(-1)
 	}
 	o.prune()
 	return o.untilNextDue()
 }
 
-// claim leases up to Concurrency due rows for this worker.
+// claim leases up to Batch due rows for this worker.
 func (o *Outbox) claim() ([]claimed, error) {
 	ctx, cancel := o.queryContext()
 	defer cancel()
 	now := o.opt.Now().UTC()
-	lease := now.Add(2 * o.opt.SendTimeout)
+	lease := now.Add(o.lease())
 	q := claimSQLite
 	if o.pg {
 		q = claimPG
 	}
-	rows, err := o.db.QueryContext(ctx, q, lease, now, o.opt.Concurrency)
+	rows, err := o.db.QueryContext(ctx, q, lease, now, o.opt.Batch)
 	if err != nil {
 		return nil, err
 	}
@@ -137,41 +147,78 @@ func (o *Outbox) claim() ([]claimed, error) {
 	return batch, rows.Err()
 }
 
-// deliver sends one claimed row and records the outcome.
-func (o *Outbox) deliver(c claimed) {
-	ctx, cancel := context.WithTimeout(o.sendCtx, o.opt.SendTimeout)
-	err := o.sender.Send(ctx, c.env)
-	cancel()
+// lease is how long a claim holds its rows: enough for a full batch of sends that each
+// run out their timeout, one slot of Concurrency after another, and one timeout more.
+func (o *Outbox) lease() time.Duration {
+	rounds := (o.opt.Batch + o.opt.Concurrency - 1) / o.opt.Concurrency
+	return time.Duration(rounds+1) * o.opt.SendTimeout
+}
+
+// deliver sends a claimed batch, Concurrency at a time, and records the outcomes: the
+// rows sent in one statement, each failure on its own (failures are rare).
+func (o *Outbox) deliver(batch []claimed) {
+	if len(batch) == 0 {
+		return
+	}
+	errs := make([]error, len(batch))
+	slots := make(chan struct{}, o.opt.Concurrency)
+	var wg sync.WaitGroup
+	for i := range batch {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			ctx, cancel := context.WithTimeout(o.sendCtx, o.opt.SendTimeout)
+			defer cancel()
+			errs[i] = o.sender.Send(ctx, batch[i].env)
+		})
+	}
+	wg.Wait()
 
 	now := o.opt.Now().UTC()
 	dbctx, dbcancel := o.queryContext()
 	defer dbcancel()
-	log := o.opt.Logger.With("outbox_id", c.id, "attempt", c.attempts)
-	switch {
-	case err == nil:
-		if _, merr := o.db.ExecContext(dbctx, markSentSQL, now, c.id, c.attempts); merr != nil {
-			// The message is out; the row will be sent again when its lease ends.
-			log.Error("mail outbox: email sent but not marked sent; it may be sent twice", "err", merr)
+	var sent []claimed
+	for i, c := range batch {
+		if errs[i] == nil {
+			sent = append(sent, c)
+		} else {
+			o.failedAttempt(dbctx, c, errs[i], now)
 		}
+	}
+	if len(sent) == 0 {
+		return
+	}
+	if _, err := o.db.ExecContext(dbctx, markSentSQL(len(sent)), markSentArgs(now, sent)...); err != nil {
+		// The messages are out; their rows will be sent again when their leases end.
+		o.opt.Logger.Error("mail outbox: emails sent but not marked sent; they may be sent twice", "emails", len(sent), "err", err)
+	}
+	for range sent {
 		o.sent.Add(1)
 		o.result(ResultSent)
-	case c.attempts >= o.opt.MaxAttempts:
-		if _, merr := o.db.ExecContext(dbctx, markDeadSQL, errorText(err), c.id, c.attempts); merr != nil {
+	}
+}
+
+// failedAttempt records a failed delivery of c: rescheduled with backoff, or dead after
+// the last attempt.
+func (o *Outbox) failedAttempt(ctx context.Context, c claimed, err error, now time.Time) {
+	log := o.opt.Logger.With("outbox_id", c.id, "attempt", c.attempts)
+	if c.attempts >= o.opt.MaxAttempts {
+		if _, merr := o.db.ExecContext(ctx, markDeadSQL, errorText(err), c.id, c.attempts); merr != nil {
 			log.Error("mail outbox: could not mark email dead", "err", merr)
 		}
 		// The error, never the message: its body holds a live link.
 		log.Error("mail outbox: email given up after its last attempt", "err", err)
 		o.dead.Add(1)
 		o.result(ResultDead)
-	default:
-		next := now.Add(Backoff(c.attempts, o.opt.RetryBase, o.opt.RetryMax))
-		if _, merr := o.db.ExecContext(dbctx, rescheduleSQL, next, errorText(err), c.id, c.attempts); merr != nil {
-			log.Error("mail outbox: could not reschedule email; it is retried when its lease ends", "err", merr)
-		}
-		log.Warn("mail outbox: sending email failed; will retry", "err", err, "next_attempt_at", next)
-		o.failed.Add(1)
-		o.result(ResultFailed)
+		return
 	}
+	next := now.Add(Backoff(c.attempts, o.opt.RetryBase, o.opt.RetryMax))
+	if _, merr := o.db.ExecContext(ctx, rescheduleSQL, next, errorText(err), c.id, c.attempts); merr != nil {
+		log.Error("mail outbox: could not reschedule email; it is retried when its lease ends", "err", merr)
+	}
+	log.Warn("mail outbox: sending email failed; will retry", "err", err, "next_attempt_at", next)
+	o.failed.Add(1)
+	o.result(ResultFailed)
 }
 
 func (o *Outbox) result(r string) {
