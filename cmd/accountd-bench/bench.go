@@ -474,7 +474,7 @@ func (b *bench) measure(ctx context.Context, acc *child, pprofAddr, profile stri
 	if against == nil {
 		sample, err = d.Window(ctx, set.Warmup, sc.duration(set.Duration))
 	} else {
-		sample, other, dropped, err = Interleave(ctx, d, against, sc.duration(set.Duration), b.opt.slice, set.Warmup, b.opt.rewarm)
+		sample, other, dropped, err = Interleave(ctx, d, against, sc.duration(set.Duration), sc.slice(b.opt.slice), set.Warmup, b.opt.rewarm)
 	}
 	if profDone != nil {
 		<-profDone

@@ -29,8 +29,10 @@ type Scenario struct {
 	Name string // the request, as the report shows it
 	// Worker prepares one worker against s.
 	Worker func(s *server) NewWorker
-	// Slow: a password hash per request, so few requests a second; measured twice as
-	// long, so that its ratio rests on as many alternating windows as it needs.
+	// Slow: a password hash per request, so few requests a second, each costing what
+	// the machine's memory bandwidth allows at that moment, which other tenants of the
+	// host change from one second to the next. Measured twice as long in windows half as
+	// long, so that its ratio rests on four times as many alternating pairs.
 	Slow bool
 }
 
@@ -38,6 +40,14 @@ type Scenario struct {
 func (sc Scenario) duration(d time.Duration) time.Duration {
 	if sc.Slow {
 		return 2 * d
+	}
+	return d
+}
+
+// slice is the window sc alternates in, given the bench's.
+func (sc Scenario) slice(d time.Duration) time.Duration {
+	if sc.Slow {
+		return d / 2
 	}
 	return d
 }
