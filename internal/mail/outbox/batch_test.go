@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +40,36 @@ func TestBatches(t *testing.T) {
 					if r.Status != "sent" || r.Attempts != 1 || r.TextBody != "" {
 						t.Fatalf("row %+v", r)
 					}
+				}
+			})
+
+			t.Run("emails_to_one_address_keep_their_order", func(t *testing.T) {
+				db := openDB(t, kind)
+				// The first emails take longest: sent side by side, they would arrive last.
+				sender := &slowFirstSender{}
+				o, err := New(db, sender, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range 6 {
+					to := []string{"ann@example.com", "Bob@example.com", "ANN@example.com"}[i%3]
+					if err := o.Send(context.Background(), envelope(to, fmt.Sprint(i))); err != nil {
+						t.Fatal(err)
+					}
+				}
+				o.Start()
+				t.Cleanup(func() { _ = o.Close(context.Background()) })
+				flush(t, o)
+				got := map[string][]string{}
+				for _, m := range sender.messages() {
+					to := strings.ToLower(m.To)
+					got[to] = append(got[to], m.Subject)
+				}
+				if want := []string{"0", "2", "3", "5"}; !slices.Equal(got["ann@example.com"], want) {
+					t.Errorf("to ann: %v, want %v", got["ann@example.com"], want)
+				}
+				if want := []string{"1", "4"}; !slices.Equal(got["bob@example.com"], want) {
+					t.Errorf("to bob: %v, want %v", got["bob@example.com"], want)
 				}
 			})
 
@@ -102,10 +134,21 @@ func TestLeaseCoversAFullBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Four rounds of four sends of up to 30s each, and one timeout to spare.
-	if got, want := o.lease(), 150*time.Second; got != want {
+	// Sixteen sends of up to 30s each, one after another, and one timeout to spare.
+	if got, want := o.lease(), 17*30*time.Second; got != want {
 		t.Fatalf("lease = %v, want %v", got, want)
 	}
+}
+
+// slowFirstSender records each email once it is sent, taking longer over earlier ones.
+type slowFirstSender struct {
+	flakySender
+	n atomic.Int32
+}
+
+func (s *slowFirstSender) Send(ctx context.Context, e mail.Envelope) error {
+	time.Sleep(time.Duration(max(0, 60-20*s.n.Add(1))) * time.Millisecond)
+	return s.flakySender.Send(ctx, e)
 }
 
 // pickySender refuses mail to one recipient its first times, and records the rest.

@@ -57,7 +57,7 @@ type Options struct {
 	PollInterval time.Duration
 	// Concurrency is how many messages the worker sends at once (4).
 	Concurrency int
-	// Batch is how many due rows one claim takes (16): a burst of emails is leased in
+	// Batch is how many due rows one claim takes (8): a burst of emails is leased in
 	// one statement and marked sent in one more, whatever its size up to Batch.
 	Batch int
 	// Linger is how long the worker waits after Send wakes it before it claims (50ms),
@@ -65,9 +65,9 @@ type Options struct {
 	// claim, mark and look-ahead each. Flush does not wait for it.
 	Linger time.Duration
 	// SendTimeout bounds one delivery (30s). A claim leases its rows for as long as its
-	// batch can take at that (Batch / Concurrency sends in a row) and one SendTimeout
-	// more, so a slow send is never taken over by another worker while it may still
-	// succeed.
+	// batch can take at that (Batch sends in a row) and one SendTimeout more, so a slow
+	// send is never taken over by another worker while it may still succeed; the rows
+	// of a worker that died wait as long (4.5 minutes by default).
 	SendTimeout time.Duration
 	// QueryTimeout bounds each query on the table (5s).
 	QueryTimeout time.Duration
@@ -106,7 +106,7 @@ func (o *Options) setDefaults() {
 		o.Concurrency = 4
 	}
 	if o.Batch <= 0 {
-		o.Batch = 16
+		o.Batch = 8
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

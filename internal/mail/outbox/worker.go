@@ -1,9 +1,12 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,29 +150,35 @@ func (o *Outbox) claim() ([]claimed, error) {
 	return batch, rows.Err()
 }
 
-// lease is how long a claim holds its rows: enough for a full batch of sends that each
-// run out their timeout, one slot of Concurrency after another, and one timeout more.
+// lease is how long a claim holds its rows: enough for every send of a full batch to
+// run out its timeout one after another (they may all be to one address, which
+// deliver sends in turn), and one timeout more.
 func (o *Outbox) lease() time.Duration {
-	rounds := (o.opt.Batch + o.opt.Concurrency - 1) / o.opt.Concurrency
-	return time.Duration(rounds+1) * o.opt.SendTimeout
+	return time.Duration(o.opt.Batch+1) * o.opt.SendTimeout
 }
 
 // deliver sends a claimed batch, Concurrency at a time, and records the outcomes: the
-// rows sent in one statement, each failure on its own (failures are rare).
+// rows sent in one statement, each failure on its own (failures are rare). Emails to
+// one address go out one after another in the order they were queued, so that a
+// reset link never arrives before the notice queued ahead of it.
 func (o *Outbox) deliver(batch []claimed) {
 	if len(batch) == 0 {
 		return
 	}
+	// UPDATE ... RETURNING promises no order; IDs follow the order of queueing.
+	slices.SortFunc(batch, func(a, b claimed) int { return cmp.Compare(a.id, b.id) })
 	errs := make([]error, len(batch))
 	slots := make(chan struct{}, o.opt.Concurrency)
 	var wg sync.WaitGroup
-	for i := range batch {
+	for _, queue := range byRecipient(batch) {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			ctx, cancel := context.WithTimeout(o.sendCtx, o.opt.SendTimeout)
-			defer cancel()
-			errs[i] = o.sender.Send(ctx, batch[i].env)
+			for _, i := range queue {
+				ctx, cancel := context.WithTimeout(o.sendCtx, o.opt.SendTimeout)
+				errs[i] = o.sender.Send(ctx, batch[i].env)
+				cancel()
+			}
 		})
 	}
 	wg.Wait()
@@ -196,6 +205,24 @@ func (o *Outbox) deliver(batch []claimed) {
 		o.sent.Add(1)
 		o.result(ResultSent)
 	}
+}
+
+// byRecipient groups the indexes of batch by recipient (ignoring case), each group in
+// batch order, the groups in the order of their first email.
+func byRecipient(batch []claimed) [][]int {
+	var groups [][]int
+	at := make(map[string]int, len(batch))
+	for i, c := range batch {
+		key := strings.ToLower(c.env.To)
+		g, ok := at[key]
+		if !ok {
+			g = len(groups)
+			at[key] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
 }
 
 // failedAttempt records a failed delivery of c: rescheduled with backoff, or dead after
