@@ -451,13 +451,14 @@ func (b *bench) measure(ctx context.Context, acc *child, pprofAddr, profile stri
 	}
 	b.runSeq++
 	s.runID = strconv.Itoa(b.runSeq) + randomHex(3)
+	slice, rewarm := sc.windows(b.opt.slice, b.opt.rewarm)
 	l := b.load(acc)
 	var profDone chan struct{}
 	if pprofAddr != "" {
 		path := filepath.Join(b.opt.pprofDir, profile+"-"+sc.Key+".pprof")
 		l.OnMeasure = func() {
 			if profDone == nil { // the first measured window only
-				profDone = fetchProfile(pprofAddr, path, b.opt.slice)
+				profDone = fetchProfile(pprofAddr, path, slice)
 			}
 		}
 	}
@@ -472,9 +473,10 @@ func (b *bench) measure(ctx context.Context, acc *child, pprofAddr, profile stri
 		dropped       int
 	)
 	if against == nil {
-		sample, err = d.Window(ctx, set.Warmup, sc.duration(set.Duration))
+		// Alone (run 2, for memory), a scenario needs no more pairs of windows.
+		sample, err = d.Window(ctx, set.Warmup, set.Duration)
 	} else {
-		sample, other, dropped, err = Interleave(ctx, d, against, sc.duration(set.Duration), sc.slice(b.opt.slice), set.Warmup, b.opt.rewarm)
+		sample, other, dropped, err = Interleave(ctx, d, against, sc.duration(set.Duration), slice, set.Warmup, rewarm)
 	}
 	if profDone != nil {
 		<-profDone
