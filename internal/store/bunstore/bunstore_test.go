@@ -83,6 +83,17 @@ func TestMigrate(t *testing.T) {
 				t.Errorf("MigrationsCurrent after Migrate = %v, %v; want true, nil", ok, err)
 			}
 		})
+		t.Run("users_pages_keep_room_for_login_updates", func(t *testing.T) {
+			if kind != bunstoretest.Postgres {
+				return // SQLite updates rows in place
+			}
+			s := bunstoretest.Open(t, kind)
+			// A login rewrites last_login, which no index covers: with room on its page the
+			// new row version is a HOT update and leaves the six indexes alone.
+			if n := countRows(t, s, "SELECT count(*) FROM pg_class WHERE oid = 'users'::regclass AND 'fillfactor=85' = ANY(reloptions)"); n != 1 {
+				t.Fatal("users has no fillfactor of 85")
+			}
+		})
 		t.Run("twice_is_a_no_op", func(t *testing.T) {
 			s := bunstoretest.Open(t, kind)
 			if err := s.Migrate(t.Context()); err != nil {

@@ -1,0 +1,5 @@
+{{ if .PG -}}
+ALTER TABLE users RESET (fillfactor)
+{{- else -}}
+SELECT 1
+{{- end }}
