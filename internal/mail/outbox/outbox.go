@@ -60,7 +60,7 @@ type Options struct {
 	// Batch is how many due rows one claim takes (8): a burst of emails is leased in
 	// one statement and marked sent in one more, whatever its size up to Batch.
 	Batch int
-	// Linger is how long the worker waits after Send wakes it before it claims (50ms),
+	// Linger is how long the worker waits after Send wakes it before it claims (100ms),
 	// so that the emails of concurrent requests go out in one batch rather than one
 	// claim, mark and look-ahead each. Flush does not wait for it.
 	Linger time.Duration
@@ -94,7 +94,7 @@ func (o *Options) setDefaults() {
 	def(&o.PollInterval, 5*time.Second)
 	def(&o.SendTimeout, 30*time.Second)
 	def(&o.QueryTimeout, 5*time.Second)
-	def(&o.Linger, 50*time.Millisecond)
+	def(&o.Linger, 100*time.Millisecond)
 	def(&o.Retention, 7*24*time.Hour)
 	if o.RetryMax < o.RetryBase {
 		o.RetryMax = o.RetryBase
