@@ -111,7 +111,7 @@ func FormatMarkdown(res *Results) string {
 		fmt.Fprintf(&b, ", SQLite %s", m.SQLite)
 	}
 	b.WriteString("\n")
-	fmt.Fprintf(&b, "- Load: %d keep-alive connections, each scenario measured for %s (login and register, one hash each, twice as long in windows half as long when they alternate) after %s of warm-up; "+
+	fmt.Fprintf(&b, "- Load: %d keep-alive connections, each scenario measured for %s (login and register, one hash each, in windows half as long, three times as long on PostgreSQL) after %s of warm-up; "+
 		"ratios compare with what ran in alternating %s windows alongside; %s users seeded; database pool %d (2 × cores unless -pool says otherwise; accountd's default is 20); argon2id m=%d KiB t=%d p=%d; rate limits off; emails to the console (/dev/null)\n",
 		set.Connections, set.Duration, set.Warmup, res.Slice, fmtCount(set.Users), set.Pool, set.Argon2.Memory, set.Argon2.Time, set.Argon2.Threads)
 	fmt.Fprintf(&b, "- Took %s. Reproduce with `make bench` (flags: `make bench BENCHFLAGS='-d 8s -c 32'`).\n\n",

@@ -31,19 +31,11 @@ type Scenario struct {
 	Worker func(s *server) NewWorker
 	// Slow: a password hash per request, so few requests a second, each costing what
 	// the machine's memory bandwidth allows at that moment, which other tenants of the
-	// host change from one second to the next. Measured twice as long in windows half as
-	// long, so that its ratio rests on four times as many alternating pairs. Its
-	// windows need less warm-up too: the hashing queue is full as soon as the
-	// connections have each sent a request.
+	// host change from one second to the next. It alternates in windows half as long,
+	// and where its ratio is a required target for longer (see suite), so that the
+	// ratio rests on many alternating pairs. Its windows need less warm-up too: the
+	// hashing queue is full as soon as the connections have each sent a request.
 	Slow bool
-}
-
-// duration is how long sc is measured, given the bench's duration.
-func (sc Scenario) duration(d time.Duration) time.Duration {
-	if sc.Slow {
-		return 2 * d
-	}
-	return d
 }
 
 // windows are the measured window and the warm-up before each but the first that sc
