@@ -63,7 +63,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.pgURL, "pg", getenv("TEST_DATABASE_URL"), "PostgreSQL server URL (a fresh database is created on it); empty skips PostgreSQL")
 	fs.BoolVar(&o.sqlite, "sqlite", true, "also measure on SQLite")
 	fs.IntVar(&o.settings.Connections, "c", 32, "concurrent keep-alive connections")
-	fs.DurationVar(&o.settings.Warmup, "warmup", 2*time.Second, "unmeasured warm-up before each measurement")
+	fs.DurationVar(&o.settings.Warmup, "warmup", time.Second, "unmeasured warm-up before each measurement")
 	fs.DurationVar(&o.settings.Duration, "d", 6*time.Second, "measured time of each scenario and ceiling")
 	fs.IntVar(&o.settings.Users, "users", 1000, "users seeded before the scenarios")
 	fs.IntVar(&o.settings.BigUsers, "big-users", 1_000_000, "users for the scaling run on PostgreSQL (0 skips it)")
