@@ -118,7 +118,7 @@ test: check-generated vet ## check generated code, vet, and run all tests (SQLit
 # this machine's own ceilings, on a fresh database of the PostgreSQL server
 # .ci/postgres.sh provides and then on SQLite (cmd/accountd-bench explains how). Writes
 # bench/results/<date>.md and the README's performance table; fails when a PostgreSQL
-# target does. About seven minutes on two cores, plus the build.
+# target does. About eight minutes on two cores, plus the build.
 .PHONY: bench
 bench: ## measure accountd against this machine's ceilings; writes bench/results/<date>.md (BENCHFLAGS=...)
 	@mkdir -p bin
