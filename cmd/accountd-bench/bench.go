@@ -435,10 +435,9 @@ func (b *bench) bare(ctx context.Context, cs *ceilingSet) error {
 	return nil
 }
 
-// measure drives one scenario against accountd: alone, or in alternating windows with
-// against (then the row carries against's rate over those windows).
-// measure drives sc against s alone, or alternating with against; a Slow scenario that
-// alternates is measured slowFor times the bench's duration.
+// measure drives sc against accountd: alone, or in alternating windows with against
+// (then the row carries against's rate over those windows). A Slow scenario that
+// alternates is measured for slowFor times the bench's duration.
 func (b *bench) measure(ctx context.Context, acc *child, pprofAddr, profile string, s *server, sc Scenario,
 	against Windowed, againstName string, slowFor int) (Row, Sample, error) {
 	pc := newClient(s.addr)
@@ -519,8 +518,6 @@ func (b *bench) measure(ctx context.Context, acc *child, pprofAddr, profile stri
 	return row, other, nil
 }
 
-// suite drives each scenario once against accountd; with cs, those with a target
-// alongside their ceiling.
 // suite measures every scenario, each with its ceiling from cs if it has one (cs nil:
 // alone). slowFor is how many times as long the hashing scenarios alternate with theirs:
 // 3 where their ratios are required targets (PostgreSQL), whose margin is a few
