@@ -72,3 +72,10 @@ func bearerToken(r *http.Request) (string, bool) {
 	token = strings.TrimSpace(token)
 	return token, token != "" && !strings.ContainsRune(token, ' ')
 }
+
+// setUser tells the access log who the caller turned out to be.
+func setUser(ctx context.Context, id int64) {
+	if info, ok := ctx.Value(requestInfoKey).(*requestInfo); ok {
+		info.userID = id
+	}
+}

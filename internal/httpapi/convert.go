@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"strconv"
 	"time"
 
@@ -11,19 +10,11 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// account renders a user, with its organization looked up when it has one.
-func (s *Server) account(ctx context.Context, u account.User) (gen.Account, error) {
-	var org *account.Organization
-	if u.OrganizationID != 0 {
-		o, err := s.svc.Organization(ctx, u.OrganizationID)
-		if err != nil {
-			return gen.Account{}, err
-		}
-		org = &o
-	}
-	return accountOf(u, org), nil
-}
+// This file holds the pure conversions from domain values to the generated models: no
+// I/O and no request state. A rendering that needs either (Server.account reads the
+// organization) lives with the handlers.
 
+// accountOf renders a user with its organization, nil for none.
 func accountOf(u account.User, org *account.Organization) gen.Account {
 	a := gen.Account{
 		Id: u.ID, Username: u.Username, Email: gen.Email(u.Email), EmailVerified: u.EmailVerified,
@@ -75,13 +66,6 @@ func tokenPair(t account.Tokens) gen.TokenPair {
 		TokenType:    gen.Bearer,
 		// Rounded up: the token's exp is whole seconds, the clock is not.
 		ExpiresIn: int32(max(1, (t.AccessTTL+time.Second-1)/time.Second)),
-	}
-}
-
-// setUser tells the access log who the caller turned out to be.
-func setUser(ctx context.Context, id int64) {
-	if info, ok := ctx.Value(requestInfoKey).(*requestInfo); ok {
-		info.userID = id
 	}
 }
 

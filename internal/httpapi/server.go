@@ -161,3 +161,18 @@ func (s *Server) Readyz(ctx context.Context, _ gen.ReadyzRequestObject) (gen.Rea
 	}
 	return gen.Readyz200JSONResponse{Status: gen.Ok}, nil
 }
+
+// account renders a user, with its organization looked up when it has one. It reads the
+// store, so it lives with the handlers rather than with the pure conversions of
+// convert.go.
+func (s *Server) account(ctx context.Context, u account.User) (gen.Account, error) {
+	var org *account.Organization
+	if u.OrganizationID != 0 {
+		o, err := s.svc.Organization(ctx, u.OrganizationID)
+		if err != nil {
+			return gen.Account{}, err
+		}
+		org = &o
+	}
+	return accountOf(u, org), nil
+}
