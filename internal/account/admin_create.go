@@ -87,7 +87,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, a Actor, in NewUser) (Use
 	}
 	var hash string
 	if in.Password != "" {
-		if problems := s.checkPassword("password", in.Password, in.Username, in.Email); problems != nil {
+		if problems := s.PasswordProblems("password", in.Password, in.Username, in.Email); problems != nil {
 			return User{}, &ValidationError{Problems: problems}
 		}
 		var err error

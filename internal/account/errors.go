@@ -2,6 +2,7 @@ package account
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -13,7 +14,8 @@ var (
 	ErrEmailTaken         = errors.New("email already registered")
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrInactive           = errors.New("account not activated")
-	// ErrTokenInvalid: an emailed token that is unknown, used, expired or void.
+	// ErrTokenInvalid: an emailed token or signed link that is unknown, used, expired,
+	// void or another account's.
 	ErrTokenInvalid = errors.New("token invalid or expired")
 	// ErrUnauthenticated: a missing, malformed, expired or revoked access token.
 	ErrUnauthenticated = errors.New("not authenticated")
@@ -30,6 +32,25 @@ var (
 	// ErrOrganizationNotEmpty: an organization that still has members is not deleted
 	// unless the caller insists.
 	ErrOrganizationNotEmpty = errors.New("organization still has members")
+)
+
+// Refinements of the errors above, for the APIs that tell the cases apart. Each wraps its
+// general error (errors.Is holds for both), so a layer that does not care maps it like
+// the general one and need not know it exists.
+var (
+	// ErrAccountGone and ErrAccountInactive are ErrUnauthenticated for a genuine,
+	// unexpired access token whose account has since been deleted or deactivated
+	// (SimpleJWT's "User not found" and "User is inactive", as djoser answers).
+	ErrAccountGone     = fmt.Errorf("%w: account deleted", ErrUnauthenticated)
+	ErrAccountInactive = fmt.Errorf("%w: account inactive", ErrUnauthenticated)
+	// ErrRefreshRevoked is ErrRefreshInvalid for a refresh token whose session has ended
+	// (a logout, a password reset, a revocation) before the token expired (SimpleJWT's
+	// "Token is blacklisted").
+	ErrRefreshRevoked = fmt.Errorf("%w: its session has ended", ErrRefreshInvalid)
+	// ErrLinkExpired is ErrTokenInvalid for a signed link whose signature is right but
+	// whose time is up (django-rest-registration's "Signature expired"). It is told only
+	// for a genuine link.
+	ErrLinkExpired = fmt.Errorf("%w: link expired", ErrTokenInvalid)
 )
 
 // FieldProblem is one invalid input field. Field is a dotted name ("password",

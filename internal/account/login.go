@@ -100,32 +100,20 @@ func (s *Service) startSession(ctx context.Context, userID int64, newHash string
 	if err != nil {
 		return Tokens{}, err
 	}
-	access, exp, err := s.tokens.Issue(u.ID, sess.ID, now)
-	if err != nil {
-		return Tokens{}, err
-	}
-	return Tokens{
-		AccessToken: access, AccessExpiresAt: exp, AccessTTL: exp.Sub(now),
-		RefreshToken: plain, RefreshExpiresAt: sess.ExpiresAt,
-		SessionID: sess.ID, User: u,
-	}, nil
+	return s.handOut(u, sess.ID, plain, sess.ExpiresAt, now)
 }
 
-// issueTokens creates a refresh token for the session and signs an access token for it.
-func (s *Service) issueTokens(ctx context.Context, st Store, u User, sess Session, now time.Time) (Tokens, error) {
-	plain, hash := newSecret()
-	if err := st.CreateRefreshToken(ctx, RefreshToken{
-		Hash: hash, SessionID: sess.ID, UserID: u.ID, CreatedAt: now, ExpiresAt: sess.ExpiresAt,
-	}); err != nil {
-		return Tokens{}, err
-	}
-	access, exp, err := s.tokens.Issue(u.ID, sess.ID, now)
+// handOut signs an access token at now for user u's session sessionID and returns it
+// with the refresh token (plain, expiring at refreshExpires) that goes with it. Every
+// login and refresh ends here.
+func (s *Service) handOut(u User, sessionID, refreshToken string, refreshExpires, now time.Time) (Tokens, error) {
+	access, exp, err := s.tokens.Issue(u.ID, sessionID, now)
 	if err != nil {
 		return Tokens{}, err
 	}
 	return Tokens{
 		AccessToken: access, AccessExpiresAt: exp, AccessTTL: exp.Sub(now),
-		RefreshToken: plain, RefreshExpiresAt: sess.ExpiresAt,
-		SessionID: sess.ID, User: u,
+		RefreshToken: refreshToken, RefreshExpiresAt: refreshExpires,
+		SessionID: sessionID, User: u,
 	}, nil
 }

@@ -41,17 +41,42 @@ func (s *Service) ForgotPassword(ctx context.Context, email, flow string, meta R
 	return nil
 }
 
-// ResetPassword sets a new password with an emailed reset token and ends every session
-// of the account. A token that does not lead to a new password (a weak one, say) is not
-// spent. An invitation token (see AdminCreateUser) works here too, and also activates
-// the account.
-func (s *Service) ResetPassword(ctx context.Context, token, newPassword string, meta RequestMeta) (User, error) {
-	return s.resetPassword(ctx, token, anyOwner, newPassword, meta)
+// ResetPassword sets a new password with an emailed reset link and ends every session of
+// the account; the account's other emailed links die with the old password. The rules
+// every door keeps: the proof must be genuine, unspent and unexpired, the new password
+// must pass the policy, and a proof that does not lead to a new password (a weak one,
+// say) is not spent. The owner is told by email.
+//
+// The doors, by the form of proof:
+//   - TokenProof (canonical API): the token names the account. An invitation token (see
+//     AdminCreateUser) works here too, and also activates the account. A password the
+//     policy refuses is a problem with field "new_password".
+//   - UserTokenProof (djoser): as TokenProof, and the token must be the named account's;
+//     ErrNotFound when there is no such account.
+//   - LinkProof (django-rest-registration): the new hash changes what the signature
+//     covers, so the link works once. A password the policy refuses is a problem with
+//     field "password", that API's name for it; a wrong or used link is
+//     ErrTokenInvalid, a genuine but old one ErrLinkExpired. Invitations are stored
+//     tokens only.
+//
+// Any other refusal is ErrTokenInvalid.
+func (s *Service) ResetPassword(ctx context.Context, proof Proof, newPassword string, meta RequestMeta) (User, error) {
+	switch proof.form {
+	case storedToken:
+		return s.resetWithToken(ctx, proof, newPassword, meta)
+	case userStoredToken:
+		if _, err := s.store.UserByID(ctx, proof.userID); err != nil {
+			return User{}, err
+		}
+		return s.resetWithToken(ctx, proof, newPassword, meta)
+	case signedLink:
+		return s.resetWithLink(ctx, proof.link, newPassword, meta)
+	}
+	return User{}, ErrTokenInvalid
 }
 
-// resetPassword is ResetPassword for a token that must belong to owner (anyOwner: to
-// whoever it was issued for).
-func (s *Service) resetPassword(ctx context.Context, token string, owner int64, newPassword string, meta RequestMeta) (User, error) {
+// resetWithToken is ResetPassword with a stored token (of proof.owner(), if it names one).
+func (s *Service) resetWithToken(ctx context.Context, proof Proof, newPassword string, meta RequestMeta) (User, error) {
 	// Hash first, outside the transaction: it is the slow part, and SQLite has one writer.
 	hash, err := s.hasher.Hash(ctx, newPassword)
 	if err != nil {
@@ -60,25 +85,15 @@ func (s *Service) resetPassword(ctx context.Context, token string, owner int64, 
 	now := s.now()
 	var u User
 	err = s.store.InTx(ctx, func(tx Store) error {
-		t, err := tx.ConsumeEmailToken(ctx, HashSecret(token), PurposePasswordReset, now)
-		if errors.Is(err, ErrTokenInvalid) {
-			// An invitation is a set-password token too, with its own email and life.
-			t, err = tx.ConsumeEmailToken(ctx, HashSecret(token), PurposeInvitation, now)
-		}
-		if err != nil {
+		// An invitation is a set-password token too, with its own email and life.
+		var t EmailToken
+		var err error
+		if t, u, err = redeemToken(ctx, tx, proof.token, proof.owner(), now, PurposePasswordReset, PurposeInvitation); err != nil {
 			return err
 		}
-		// Another account's token is refused, and the rollback leaves it unspent.
-		if owner != anyOwner && t.UserID != owner {
-			return ErrTokenInvalid
-		}
-		if u, err = tx.UserByID(ctx, t.UserID); err != nil {
-			return err
-		}
-		if t.CreatedAt.Before(u.PasswordChangedAt) {
-			return ErrTokenInvalid
-		}
-		if problems := s.checkPassword("new_password", newPassword, u.Username, u.Email); problems != nil {
+		// The policy needs the account's username and email, known only now; the
+		// rollback leaves the token unspent.
+		if problems := s.PasswordProblems("new_password", newPassword, u.Username, u.Email); problems != nil {
 			return &ValidationError{Problems: problems}
 		}
 		// The link reached the mailbox, so the address is proven.
@@ -104,13 +119,48 @@ func (s *Service) resetPassword(ctx context.Context, token string, owner int64, 
 	return u, nil
 }
 
+// resetWithLink is ResetPassword with a signed link.
+func (s *Service) resetWithLink(ctx context.Context, l SignedLink, newPassword string, meta RequestMeta) (User, error) {
+	// A cheap look first, so that a bad link never costs a password hash, and the
+	// account it names gives the policy its username and email.
+	u, err := s.checkLink(ctx, s.store, l, PurposePasswordReset, s.opt.ResetTTL)
+	if err != nil {
+		return User{}, err
+	}
+	if problems := s.PasswordProblems("password", newPassword, u.Username, u.Email); problems != nil {
+		return User{}, &ValidationError{Problems: problems}
+	}
+	hash, err := s.hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now()
+	err = s.store.InTx(ctx, func(tx Store) error {
+		// Again inside the transaction: the account may have changed while hashing.
+		if u, err = s.checkLink(ctx, tx, l, PurposePasswordReset, s.opt.ResetTTL); err != nil {
+			return err
+		}
+		// The link reached the account's mailbox (the signature covers the address).
+		u.EmailVerified = true
+		if u, err = s.setPassword(ctx, tx, u, hash, now, ""); err != nil {
+			return err
+		}
+		return record(ctx, tx, u.ID, EventPasswordReset, now, meta, "")
+	})
+	if err != nil {
+		return User{}, err
+	}
+	s.send(ctx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
+	return u, nil
+}
+
 // ChangePassword replaces the caller's password after checking the current one. Every
 // other session of the account ends; the caller's own stays.
 func (s *Service) ChangePassword(ctx context.Context, p Principal, current, newPassword string, meta RequestMeta) error {
 	if err := s.checkCurrentPassword(ctx, p.User, current, "current_password"); err != nil {
 		return err
 	}
-	if problems := s.checkPassword("new_password", newPassword, p.User.Username, p.User.Email); problems != nil {
+	if problems := s.PasswordProblems("new_password", newPassword, p.User.Username, p.User.Email); problems != nil {
 		return &ValidationError{Problems: problems}
 	}
 	hash, err := s.hasher.Hash(ctx, newPassword)
@@ -153,6 +203,13 @@ func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string
 		return User{}, err
 	}
 	return u, nil
+}
+
+// CheckCurrentPassword verifies the password the caller re-entered, for APIs that
+// report a wrong one along with their other field errors before calling a use case
+// (djoser's set_password). A wrong password is a problem with field "current_password".
+func (s *Service) CheckCurrentPassword(ctx context.Context, p Principal, password string) error {
+	return s.checkCurrentPassword(ctx, p.User, password, "current_password")
 }
 
 // checkCurrentPassword verifies a password the caller must re-enter for a sensitive

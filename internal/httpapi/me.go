@@ -19,7 +19,7 @@ func (s *Server) ChangePassword(ctx context.Context, req gen.ChangePasswordReque
 
 // RequestEmailChange sends a confirmation link to the new address.
 func (s *Server) RequestEmailChange(ctx context.Context, req gen.RequestEmailChangeRequestObject) (gen.RequestEmailChangeResponseObject, error) {
-	err := s.svc.RequestEmailChange(ctx, principal(ctx), string(req.Body.NewEmail), req.Body.Password, "", meta(ctx))
+	err := s.svc.RequestEmailChange(ctx, principal(ctx), account.EmailChangeRequest{NewEmail: string(req.Body.NewEmail), Password: req.Body.Password}, meta(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,8 @@ func (s *Server) RequestEmailChange(ctx context.Context, req gen.RequestEmailCha
 
 // ConfirmEmailChange applies a confirmed email change.
 func (s *Server) ConfirmEmailChange(ctx context.Context, req gen.ConfirmEmailChangeRequestObject) (gen.ConfirmEmailChangeResponseObject, error) {
-	u, err := s.svc.ConfirmEmailChange(ctx, principal(ctx), req.Body.Token, meta(ctx))
+	p := principal(ctx)
+	u, err := s.svc.ConfirmEmailChange(ctx, account.TokenProof(req.Body.Token), &p, meta(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/accountd/accountd/gen"
+	"github.com/accountd/accountd/internal/account"
 )
 
 // ForgotPassword emails a reset link, revealing nothing about the address.
@@ -19,7 +20,7 @@ func (s *Server) ForgotPassword(ctx context.Context, req gen.ForgotPasswordReque
 
 // ResetPassword sets a new password with an emailed token.
 func (s *Server) ResetPassword(ctx context.Context, req gen.ResetPasswordRequestObject) (gen.ResetPasswordResponseObject, error) {
-	if _, err := s.svc.ResetPassword(ctx, req.Body.Token, req.Body.NewPassword, meta(ctx)); err != nil {
+	if _, err := s.svc.ResetPassword(ctx, account.TokenProof(req.Body.Token), req.Body.NewPassword, meta(ctx)); err != nil {
 		return nil, err
 	}
 	return gen.ResetPassword204Response{}, nil

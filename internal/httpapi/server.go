@@ -46,7 +46,7 @@ func (s *Server) Register(ctx context.Context, req gen.RegisterRequestObject) (g
 
 // Activate consumes an activation token.
 func (s *Server) Activate(ctx context.Context, req gen.ActivateRequestObject) (gen.ActivateResponseObject, error) {
-	u, err := s.svc.Activate(ctx, req.Body.Token, meta(ctx))
+	u, err := s.svc.Activate(ctx, account.TokenProof(req.Body.Token), meta(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Server) Activate(ctx context.Context, req gen.ActivateRequestObject) (g
 
 // ResendActivation emails a fresh activation link, revealing nothing about the address.
 func (s *Server) ResendActivation(ctx context.Context, req gen.ResendActivationRequestObject) (gen.ResendActivationResponseObject, error) {
-	if err := s.svc.ResendActivation(ctx, string(req.Body.Email), "", meta(ctx)); err != nil {
+	if _, err := s.svc.ResendActivation(ctx, string(req.Body.Email), "", meta(ctx)); err != nil {
 		return nil, err
 	}
 	return gen.ResendActivation202JSONResponse{
@@ -95,7 +95,7 @@ func (s *Server) VerifyToken(ctx context.Context, req gen.VerifyTokenRequestObje
 		introspect = s.svc.IntrospectRefresh
 	}
 	in, err := introspect(ctx, req.Body.Token)
-	if errors.Is(err, account.ErrUnauthenticated) {
+	if errors.Is(err, account.ErrUnauthenticated) || errors.Is(err, account.ErrRefreshInvalid) {
 		return gen.VerifyToken200JSONResponse{Active: false}, nil
 	}
 	if err != nil {

@@ -40,7 +40,7 @@ func (s *Server) DjoserActivation(w http.ResponseWriter, r *http.Request) {
 		invalidField(w, "uid", msgInvalidUID)
 		return
 	}
-	_, err := s.svc.ActivateUser(r.Context(), id, token, s.meta(r.Context()))
+	_, err := s.svc.Activate(r.Context(), account.UserTokenProof(id, token), s.meta(r.Context()))
 	switch {
 	case err == nil:
 		writeEmpty(w, http.StatusNoContent)
@@ -70,7 +70,7 @@ func (s *Server) DjoserResendActivation(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	ctx := r.Context()
-	sent, err := s.svc.ResendActivationReport(ctx, email, Flow, s.meta(ctx))
+	sent, err := s.svc.ResendActivation(ctx, email, Flow, s.meta(ctx))
 	switch {
 	case err != nil:
 		s.fail(w, r, err)

@@ -27,7 +27,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (account.P
 		return account.Principal{}, false
 	}
 	token := parts[1]
-	p, err := s.svc.AuthenticateDetailed(r.Context(), token)
+	p, err := s.svc.Authenticate(r.Context(), token)
 	switch {
 	case err == nil:
 		return p, true
@@ -60,7 +60,7 @@ func (s *Server) isRefreshToken(ctx context.Context, token string) bool {
 	if looksLikeJWT(token) || len(token) > 256 {
 		return false
 	}
-	_, err := s.svc.CheckRefresh(ctx, token)
+	_, err := s.svc.IntrospectRefresh(ctx, token)
 	return err == nil || errors.Is(err, account.ErrRefreshRevoked)
 }
 

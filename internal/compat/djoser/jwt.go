@@ -76,7 +76,7 @@ func (s *Server) DjoserJwtVerify(w http.ResponseWriter, r *http.Request) {
 	if looksLikeJWT(token) {
 		_, err = s.svc.IntrospectAccess(ctx, token)
 	} else {
-		_, err = s.svc.CheckRefresh(ctx, token)
+		_, err = s.svc.IntrospectRefresh(ctx, token)
 	}
 	switch {
 	case err == nil:

@@ -118,7 +118,7 @@ func (s *Server) DjoserResetPasswordConfirm(w http.ResponseWriter, r *http.Reque
 	reNew, _ := b.password(&errs, "re_new_password")
 	if errs.Empty() {
 		// Strength without the account's names, which djoser does not know yet either;
-		// ResetUserPassword checks again with them.
+		// ResetPassword checks again with them.
 		s.passwordErrors(&errs, s.svc.PasswordProblems("new_password", newPassword, "", ""), "new_password", newPassword, "", "")
 		if errs.Empty() && newPassword != reNew {
 			errs.Add(drf.NonField, msgMismatch)
@@ -134,7 +134,7 @@ func (s *Server) DjoserResetPasswordConfirm(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	ctx := r.Context()
-	u, err := s.svc.ResetUserPassword(ctx, id, token, newPassword, s.meta(ctx))
+	u, err := s.svc.ResetPassword(ctx, account.UserTokenProof(id, token), newPassword, s.meta(ctx))
 	var ve *account.ValidationError
 	switch {
 	case err == nil:

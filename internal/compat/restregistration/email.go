@@ -3,6 +3,7 @@ package restregistration
 import (
 	"net/http"
 
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/compat/drf"
 )
 
@@ -24,7 +25,7 @@ func (s *Server) RestregRegisterEmail(w http.ResponseWriter, r *http.Request) {
 		writeFields(w, errs)
 		return
 	}
-	if err := s.svc.RequestEmailChangeWithoutPassword(r.Context(), p, email, Flow, s.meta(r.Context())); err != nil {
+	if err := s.svc.RequestEmailChange(r.Context(), p, account.EmailChangeRequest{NewEmail: email, WithoutPassword: true, Flow: Flow}, s.meta(r.Context())); err != nil {
 		s.fail(w, r, err, fields{"new_email": "email"})
 		return
 	}
@@ -52,7 +53,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
 		writeFields(w, errs)
 		return
 	}
-	if _, err := s.svc.ConfirmEmailChangeWithLink(r.Context(), link, caller, s.meta(r.Context())); err != nil {
+	if _, err := s.svc.ConfirmEmailChange(r.Context(), account.LinkProof(link), caller, s.meta(r.Context())); err != nil {
 		s.fail(w, r, err, nil)
 		return
 	}

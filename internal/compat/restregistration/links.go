@@ -56,7 +56,7 @@ func (s *Server) RestregVerifyRegistration(w http.ResponseWriter, r *http.Reques
 		writeFields(w, errs)
 		return
 	}
-	if _, err := s.svc.ActivateWithLink(r.Context(), link, s.meta(r.Context())); err != nil {
+	if _, err := s.svc.Activate(r.Context(), account.LinkProof(link), s.meta(r.Context())); err != nil {
 		s.fail(w, r, err, nil)
 		return
 	}

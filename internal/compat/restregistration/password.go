@@ -3,6 +3,7 @@ package restregistration
 import (
 	"net/http"
 
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/compat/drf"
 )
 
@@ -53,7 +54,7 @@ func (s *Server) RestregResetPassword(w http.ResponseWriter, r *http.Request) {
 		writeFields(w, errs)
 		return
 	}
-	if _, err := s.svc.ResetPasswordWithLink(r.Context(), link, password, s.meta(r.Context())); err != nil {
+	if _, err := s.svc.ResetPassword(r.Context(), account.LinkProof(link), password, s.meta(r.Context())); err != nil {
 		s.fail(w, r, err, nil)
 		return
 	}

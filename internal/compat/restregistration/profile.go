@@ -77,7 +77,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 	if newEmail {
 		// The principal the service checks the request against must be current.
 		p.User = u
-		if err := s.svc.RequestEmailChangeWithoutPassword(ctx, p, email, Flow, s.meta(ctx)); err != nil {
+		if err := s.svc.RequestEmailChange(ctx, p, account.EmailChangeRequest{NewEmail: email, WithoutPassword: true, Flow: Flow}, s.meta(ctx)); err != nil {
 			s.fail(w, r, err, fields{"new_email": "email"})
 			return
 		}

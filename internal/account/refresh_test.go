@@ -3,11 +3,38 @@ package account_test
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
 )
+
+func TestConcurrentRefreshOneWins(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.activeUser(t, "racer", "correct-horse-battery")
+	tok, err := f.svc.Login(ctx, "racer", "correct-horse-battery", account.RequestMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var wins atomic.Int32
+	for range 8 {
+		wg.Go(func() {
+			if _, err := f.svc.Refresh(ctx, tok.RefreshToken, account.RequestMeta{}); err == nil {
+				wins.Add(1)
+			} else if !errors.Is(err, account.ErrRefreshInvalid) {
+				t.Errorf("unexpected error %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d refreshes succeeded, want exactly 1", wins.Load())
+	}
+}
 
 func TestRefreshAccessKeepsTheRefreshToken(t *testing.T) {
 	f := newFixture(t)
@@ -53,7 +80,7 @@ func TestRefreshAccessAfterTheSessionEnds(t *testing.T) {
 	for name, call := range map[string]func() error{
 		"refresh": func() error { _, err := f.svc.RefreshAccess(ctx, tok.RefreshToken, account.RequestMeta{}); return err },
 		"logout":  func() error { return f.svc.LogoutRefresh(ctx, tok.RefreshToken, account.RequestMeta{}) },
-		"check":   func() error { _, err := f.svc.CheckRefresh(ctx, tok.RefreshToken); return err },
+		"check":   func() error { _, err := f.svc.IntrospectRefresh(ctx, tok.RefreshToken); return err },
 	} {
 		if err := call(); !errors.Is(err, account.ErrRefreshRevoked) || !errors.Is(err, account.ErrRefreshInvalid) {
 			t.Errorf("%s after logout: err = %v, want ErrRefreshRevoked (an ErrRefreshInvalid)", name, err)
@@ -81,24 +108,5 @@ func TestRefreshAccessWithARotatedTokenEndsTheSession(t *testing.T) {
 	}
 	if _, err := f.svc.RefreshAccess(ctx, rotated.RefreshToken, account.RequestMeta{}); !errors.Is(err, account.ErrRefreshRevoked) {
 		t.Fatalf("reuse of a spent token must end its session: err = %v", err)
-	}
-}
-
-func TestAuthenticateDetailed(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	u := f.activeUser(t, "gone", "correct-horse-battery")
-	tok, err := f.svc.Login(ctx, "gone", "correct-horse-battery", account.RequestMeta{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.AuthenticateDetailed(ctx, "garbage"); !errors.Is(err, account.ErrUnauthenticated) || errors.Is(err, account.ErrAccountGone) {
-		t.Fatalf("garbage: err = %v", err)
-	}
-	if err := f.svc.DeleteAccount(ctx, account.Principal{User: u, SessionID: tok.SessionID}, "correct-horse-battery", account.RequestMeta{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.AuthenticateDetailed(ctx, tok.AccessToken); !errors.Is(err, account.ErrAccountGone) || !errors.Is(err, account.ErrUnauthenticated) {
-		t.Fatalf("deleted account: err = %v, want ErrAccountGone (an ErrUnauthenticated)", err)
 	}
 }

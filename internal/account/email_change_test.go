@@ -1,0 +1,80 @@
+package account_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+func TestChangeEmailNow(t *testing.T) {
+	f := newFixture(t) // HideExistingEmails on
+	ctx := context.Background()
+	u := f.activeUser(t, "mover", "correct-horse-battery")
+	f.activeUser(t, "owner", "correct-horse-battery")
+	p := account.Principal{User: u}
+	if err := f.svc.ForgotPassword(ctx, u.Email, "", account.RequestMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	oldResetTok := f.emailedToken(t, u.Email)
+
+	var ve *account.ValidationError
+	if _, err := f.svc.ChangeEmailNow(ctx, p, "moved@example.com", "wrong-password", account.RequestMeta{}); !errors.As(err, &ve) || ve.Problems[0].Field != "current_password" {
+		t.Fatalf("wrong password: err = %v", err)
+	}
+	got, err := f.svc.ChangeEmailNow(ctx, p, "owner@example.com", "correct-horse-battery", account.RequestMeta{})
+	if err != nil || got.Email != u.Email {
+		t.Fatalf("taken address, hidden: %+v %v; want no change and no error", got, err)
+	}
+	before := len(f.mail.Messages())
+	got, err = f.svc.ChangeEmailNow(ctx, p, "moved@example.com", "correct-horse-battery", account.RequestMeta{})
+	if err != nil || got.Email != "moved@example.com" || got.EmailVerified {
+		t.Fatalf("change: %+v %v; want the new, unverified address", got, err)
+	}
+	if sent := f.mail.Messages()[before:]; len(sent) != 1 || sent[0].To != u.Email {
+		t.Fatalf("sent %+v, want one notice to the old address", sent)
+	}
+	if _, err := f.svc.ResetPassword(ctx, account.TokenProof(oldResetTok), "new-battery-staple", account.RequestMeta{}); !errors.Is(err, account.ErrTokenInvalid) {
+		t.Fatalf("a reset link sent to the old address still works: err = %v", err)
+	}
+	if _, err := f.svc.Login(ctx, "moved@example.com", "correct-horse-battery", account.RequestMeta{}); err != nil {
+		t.Fatalf("login with the new address: %v", err)
+	}
+}
+
+func TestConfirmEmailChangeWithLink(t *testing.T) {
+	ctx := context.Background()
+	meta := account.RequestMeta{}
+	secret := []byte("0123456789abcdef0123456789abcdef")
+
+	t.Run("email_change_works_once_and_only_for_its_user", func(t *testing.T) {
+		f := newSignedFixture(t, secret)
+		_, m := f.register(t, "mover")
+		if _, err := f.svc.Activate(ctx, account.LinkProof(linkOf(m)), meta); err != nil {
+			t.Fatal(err)
+		}
+		tokens, _ := f.svc.Login(ctx, "mover", "correct-horse-battery", meta)
+		p, _ := f.svc.Authenticate(ctx, tokens.AccessToken)
+		if err := f.svc.RequestEmailChange(ctx, p, account.EmailChangeRequest{NewEmail: "moved@example.com", WithoutPassword: true, Flow: "rest-registration"}, meta); err != nil {
+			t.Fatal(err)
+		}
+		link := linkOf(f.mail.last(t, account.MessageEmailChange))
+		stranger := &account.Principal{User: account.User{ID: p.User.ID + 100}}
+		_, err := f.svc.ConfirmEmailChange(ctx, account.LinkProof(link), stranger, meta)
+		wantErr(t, err, account.ErrTokenInvalid)
+		other := link
+		other.Email = "thief@example.com"
+		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(other), nil, meta)
+		wantErr(t, err, account.ErrTokenInvalid)
+		u, err := f.svc.ConfirmEmailChange(ctx, account.LinkProof(link), &p, meta)
+		if err != nil || u.Email != "moved@example.com" || !u.EmailVerified {
+			t.Fatalf("confirm: %+v %v", u, err)
+		}
+		if old := f.mail.last(t, account.MessageEmailChanged); old.To != "mover@example.com" {
+			t.Fatalf("old address not told: %+v", old)
+		}
+		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(link), &p, meta)
+		wantErr(t, err, account.ErrTokenInvalid)
+	})
+}
