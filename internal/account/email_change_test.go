@@ -78,3 +78,43 @@ func TestConfirmEmailChangeWithLink(t *testing.T) {
 		wantErr(t, err, account.ErrTokenInvalid)
 	})
 }
+
+func TestConfirmEmailChangeWithToken(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	meta := account.RequestMeta{}
+	u := f.activeUser(t, "mover", "correct-horse-battery")
+	stranger := f.activeUser(t, "stranger", "correct-horse-battery")
+	p := account.Principal{User: u}
+
+	var ve *account.ValidationError
+	err := f.svc.RequestEmailChange(ctx, p, account.EmailChangeRequest{NewEmail: "moved@example.com", Password: "wrong-password"}, meta)
+	if !errors.As(err, &ve) || ve.Problems[0].Field != "password" {
+		t.Fatalf("wrong password: err = %v, want a problem with field password", err)
+	}
+	if err := f.svc.RequestEmailChange(ctx, p, account.EmailChangeRequest{NewEmail: "moved@example.com", Password: "correct-horse-battery"}, meta); err != nil {
+		t.Fatal(err)
+	}
+	tok := f.emailedToken(t, "moved@example.com")
+
+	if _, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), nil, meta); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Fatalf("no caller: err = %v, want ErrUnauthenticated", err)
+	}
+	if _, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), &account.Principal{User: stranger}, meta); !errors.Is(err, account.ErrTokenInvalid) {
+		t.Fatalf("another caller: err = %v, want ErrTokenInvalid", err)
+	}
+	if _, err := f.svc.ConfirmEmailChange(ctx, account.UserTokenProof(stranger.ID, tok), &p, meta); !errors.Is(err, account.ErrTokenInvalid) {
+		t.Fatalf("a proof naming another account: err = %v, want ErrTokenInvalid", err)
+	}
+	before := len(f.mail.Messages())
+	got, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), &p, meta)
+	if err != nil || got.Email != "moved@example.com" || !got.EmailVerified {
+		t.Fatalf("own token after the refusals: %+v %v", got, err)
+	}
+	if sent := f.mail.Messages()[before:]; len(sent) != 1 || sent[0].To != u.Email {
+		t.Fatalf("sent %+v, want one notice to the old address", sent)
+	}
+	if _, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), &p, meta); !errors.Is(err, account.ErrTokenInvalid) {
+		t.Fatalf("second use: err = %v, want ErrTokenInvalid", err)
+	}
+}
