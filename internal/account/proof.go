@@ -24,6 +24,7 @@ type Proof struct {
 	link   SignedLink
 }
 
+// proofForm tells the forms of a Proof apart; the zero form (noProof) proves nothing.
 type proofForm int
 
 const (
