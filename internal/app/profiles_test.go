@@ -1,12 +1,15 @@
 package app
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v3"
 )
 
 // TestProfilesRegistered: every compatibility profile's operations in openapi.yaml (a
@@ -61,4 +64,68 @@ func TestREADMEListsEverySetting(t *testing.T) {
 			t.Errorf("README.md has no row %q...", row)
 		}
 	}
+}
+
+// TestEveryOperationGenerated: each operation of openapi.yaml has one tag, which is
+// either the canonical API's, generated into gen and the SDK (their oapi-codegen.yaml
+// list those tags), or a registered profile's, generated into gen/compat. An operation
+// under another tag would be generated nowhere and served by nothing.
+func TestEveryOperationGenerated(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	canonical := includedTags(t, "../../gen/oapi-codegen.yaml")
+	if sdk := includedTags(t, "../../clients/go/oapi-codegen.yaml"); !equalSets(sdk, canonical) {
+		t.Errorf("gen and the SDK generate different tags: %q and %q", slices.Sorted(maps.Keys(canonical)), slices.Sorted(maps.Keys(sdk)))
+	}
+	served := map[string]bool{}
+	for _, p := range profiles {
+		served[p.Tag()] = true
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if len(op.Tags) != 1 || !canonical[op.Tags[0]] && !served[op.Tags[0]] {
+				t.Errorf("%s %s has tags %q: want one, of the canonical API (%q, gen/oapi-codegen.yaml) or of a registered profile",
+					method, path, op.Tags, slices.Sorted(maps.Keys(canonical)))
+			}
+		}
+	}
+}
+
+// includedTags reads output-options.include-tags of an oapi-codegen configuration.
+func includedTags(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		OutputOptions struct {
+			IncludeTags []string `yaml:"include-tags"`
+		} `yaml:"output-options"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	tags := map[string]bool{}
+	for _, tag := range cfg.OutputOptions.IncludeTags {
+		tags[tag] = true
+	}
+	if len(tags) == 0 {
+		t.Fatalf("%s lists no include-tags", file)
+	}
+	return tags
+}
+
+func equalSets(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
 }
