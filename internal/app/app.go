@@ -1,6 +1,8 @@
 // Package app assembles accountd from its configuration: the store, the token issuer,
-// the password hasher, the mailer, the account service and the HTTP handler. cmd/accountd
-// and the contract tests build it the same way.
+// the password hasher, the mailer, the account service and the HTTP handler (New, and
+// a builder per part in build.go), with the compatibility profiles registered in
+// profiles.go. cmd/accountd and the contract tests load the settings (LoadConfig) and
+// build it the same way.
 package app
 
 import (

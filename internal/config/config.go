@@ -1,6 +1,10 @@
 // Package config reads accountd's settings from ACCOUNTD_* environment variables and
 // command-line flags (flags win), applies defaults and validates them, so that a bad
 // setting stops the process at start with one line naming it.
+//
+// One table (Table) lists every setting: the server's own, declared here, and each
+// compatibility profile's, which the profile declares in its own package (Profile,
+// Section). The flags, String, Usage and the README's table all follow it.
 package config
 
 import (
