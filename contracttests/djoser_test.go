@@ -31,6 +31,7 @@ import (
 	client "github.com/accountd/accountd/clients/go"
 	djosergen "github.com/accountd/accountd/gen/compat/djoser"
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat/djoser"
 	"github.com/accountd/accountd/internal/config"
 	mailpkg "github.com/accountd/accountd/internal/mail"
 )
@@ -864,9 +865,10 @@ func TestDjoserSharesAccounts(t *testing.T) {
 func TestDjoserEdges(t *testing.T) {
 	t.Run("configured_links", func(t *testing.T) {
 		forEachStoreWith(t, func(c *config.Config) {
-			c.Djoser.FrontendURL = "https://app.example.com/portal/"
-			c.Djoser.ActivationPath = "/#/activate/{uid}/{token}"
-			c.Djoser.ResetPath = "reset/{uid}/{token}"
+			s := djoser.SettingsOf(c)
+			s.FrontendURL = "https://app.example.com/portal/"
+			s.ActivationPath = "/#/activate/{uid}/{token}"
+			s.ResetPath = "reset/{uid}/{token}"
 		}, func(t *testing.T, e *env) {
 			status, _, got := e.dj("POST", "/api/users/", djRegistration("linked", "linked@example.com", "linkedPass123"))
 			if status != 201 {

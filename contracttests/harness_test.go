@@ -111,7 +111,7 @@ func (b *lockedBuffer) String() string {
 
 // testConfig is the default configuration with test-friendly settings.
 func testConfig(t *testing.T) config.Config {
-	cfg, err := config.Load(nil, func(string) string { return "" }, io.Discard)
+	cfg, err := app.LoadConfig(nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/app"
+	"github.com/accountd/accountd/internal/compat/restregistration"
 	"github.com/accountd/accountd/internal/config"
 	mailpkg "github.com/accountd/accountd/internal/mail"
 )
@@ -636,7 +637,7 @@ func TestRestRegistrationResetPassword(t *testing.T) {
 		})
 	})
 
-	forEachStoreWith(t, func(c *config.Config) { c.RestReg.ResetUnknownEmail404 = true }, func(t *testing.T, e *env) {
+	forEachStoreWith(t, func(c *config.Config) { restregistration.SettingsOf(c).ResetUnknownEmail404 = true }, func(t *testing.T, e *env) {
 		t.Run("404_unknown_email_when_configured", func(t *testing.T) {
 			status, _, body := e.rrDo("POST", "/api/accounts/send-reset-password-link/", map[string]any{"email": "nobody-here@example.com"})
 			rrWant(t, status, body, http.StatusNotFound, `{"detail": "User not found"}`)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/app"
-	"github.com/accountd/accountd/internal/config"
 )
 
 // The administration commands act as the operator (account.OperatorActor): whoever can
@@ -207,7 +206,7 @@ func deactivateUser(ctx context.Context, args []string, getenv func(string) stri
 
 // openApp loads the settings and assembles the app, as the server would.
 func openApp(ctx context.Context, settings []string, getenv func(string) string, stdout, stderr io.Writer) (*app.App, error) {
-	cfg, err := config.Load(settings, getenv, stderr)
+	cfg, err := app.LoadConfig(settings, getenv, stderr)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,6 @@ import (
 
 	client "github.com/accountd/accountd/clients/go"
 	"github.com/accountd/accountd/internal/app"
-	"github.com/accountd/accountd/internal/config"
 )
 
 // fakeConsole answers password prompts from a list, or is no terminal at all.
@@ -54,7 +53,7 @@ func writeFile(t *testing.T, content string) string {
 // serveAPI starts the API on the database env names, as `accountd serve` would.
 func serveAPI(t *testing.T, env func(string) string) *client.ClientWithResponses {
 	t.Helper()
-	cfg, err := config.Load(nil, env, io.Discard)
+	cfg, err := app.LoadConfig(nil, env, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

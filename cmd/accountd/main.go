@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		return fmt.Errorf("unknown command %q (want serve, migrate, createadmin, users or version)", cmd)
 	}
-	cfg, err := config.Load(args, getenv, stderr)
+	cfg, err := app.LoadConfig(args, getenv, stderr)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 // Package app assembles accountd from its configuration: the store, the token issuer,
-// the password hasher, the mailer, the account service and the HTTP handler. cmd/accountd
-// and the contract tests build it the same way.
+// the password hasher, the mailer, the account service and the HTTP handler (New, and
+// a builder per part in build.go), with the compatibility profiles registered in
+// profiles.go. cmd/accountd and the contract tests load the settings (LoadConfig) and
+// build it the same way.
 package app
 
 import (
@@ -13,20 +15,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/accountd/accountd/internal/account"
-	"github.com/accountd/accountd/internal/compat/djoser"
-	"github.com/accountd/accountd/internal/compat/restregistration"
 	"github.com/accountd/accountd/internal/config"
-	"github.com/accountd/accountd/internal/httpapi"
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/mail/outbox"
 	"github.com/accountd/accountd/internal/metrics"
-	"github.com/accountd/accountd/internal/password"
-	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/store/bunstore"
-	"github.com/accountd/accountd/internal/token"
 )
 
 // Options are the parts a caller may supply instead of the configured ones.
@@ -56,134 +50,52 @@ type App struct {
 	mail     *outbox.Outbox
 }
 
-// newLimiter returns the configured rate-limit counters.
-func newLimiter(cfg config.Config, store *bunstore.Store) (ratelimit.Limiter, error) {
-	if cfg.RateLimitStore == "postgres" {
-		if store.Dialect() != bunstore.Postgres {
-			return nil, errors.New("config: ACCOUNTD_RATE_LIMIT_STORE: postgres needs a PostgreSQL database")
-		}
-		return ratelimit.NewPostgres(store.DB().DB), nil
-	}
-	return ratelimit.NewMemory(rateLimitKeys), nil
-}
-
-// rateLimitKeys bounds the memory of in-process rate limiting: about 100 bytes a key.
-const rateLimitKeys = 100_000
-
-// New assembles the app. It migrates the database first when cfg.AutoMigrate is set.
-func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
+// New assembles the app from cfg, one builder per part; opt may supply some parts
+// instead. It migrates the database first when cfg.AutoMigrate is set. The mail worker,
+// the one part that runs on its own, starts last, so that a failed assembly leaves
+// nothing behind (and a database it opened is closed again).
+func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
 	if opt.Stdout == nil {
 		opt.Stdout = io.Discard
 	}
-	if opt.Store != nil {
-		return assemble(ctx, cfg, opt, opt.Store, false)
-	}
-	store, err := bunstore.Open(ctx, cfg.DatabaseURL, bunstore.Options{
-		MaxOpenConns: cfg.DBMaxOpenConns, QueryTimeout: cfg.DBQueryTimeout,
-	})
+	store, ownStore, err := openStore(ctx, cfg, opt)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	a, err := assemble(ctx, cfg, opt, store, true)
-	if err != nil {
-		_ = store.Close()
 		return nil, err
 	}
-	return a, nil
-}
-
-func assemble(ctx context.Context, cfg config.Config, opt Options, store *bunstore.Store, ownStore bool) (*App, error) {
-	if cfg.AutoMigrate {
-		if err := store.Migrate(ctx); err != nil {
-			return nil, fmt.Errorf("migrate database: %w", err)
+	defer func() {
+		if err != nil && ownStore {
+			_ = store.Close()
 		}
-	}
-	alg := cfg.SigningAlg
-	if len(cfg.SigningKeyFiles) > 0 {
-		alg = "" // key files carry their own algorithm
-	}
-	issuer, err := token.New(ctx, token.Config{
-		Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTokenTTL,
-		Algorithm: alg, KeyFiles: cfg.SigningKeyFiles,
-	}, store)
+	}()
+	issuer, err := newIssuer(ctx, cfg, store)
 	if err != nil {
-		return nil, fmt.Errorf("signing keys: %w", err)
+		return nil, err
 	}
-	params := password.Params{
-		Memory: uint32(cfg.Argon2MemoryKiB), Time: uint32(cfg.Argon2Time), Threads: uint8(cfg.Argon2Threads),
-		SaltLen: password.DefaultParams.SaltLen, KeyLen: password.DefaultParams.KeyLen,
-	}
-	if err := params.Validate(); err != nil {
-		return nil, fmt.Errorf("config: ACCOUNTD_ARGON2_*: %w", err)
-	}
-	hasher := password.New(params, cfg.HashConcurrency)
-
-	sender := opt.Sender
-	if sender == nil {
-		if sender, err = mail.Open(cfg.Mailer, opt.Stdout); err != nil {
-			return nil, fmt.Errorf("config: ACCOUNTD_MAILER: %w", err)
-		}
+	hasher, err := newHasher(cfg)
+	if err != nil {
+		return nil, err
 	}
 	m := metrics.New()
-	queue, err := newOutbox(cfg, opt, store, sender, m.Email)
+	queue, mailer, err := newMailer(cfg, opt, store, m)
 	if err != nil {
 		return nil, err
-	}
-	mailer, err := mail.NewComposer(queue, mail.ComposerConfig{
-		From: cfg.MailFrom,
-		Links: map[string]map[account.MessageKind]string{"": withInvitationLink(cfg, map[account.MessageKind]string{
-			account.MessageActivation:    cfg.ActivationURL,
-			account.MessagePasswordReset: cfg.ResetURL,
-			account.MessageEmailChange:   cfg.EmailChangeURL,
-		}), restregistration.Flow: restRegistrationLinks(cfg),
-			djoser.Flow: djoserLinks(cfg)},
-		Expiry: map[account.MessageKind]time.Duration{
-			account.MessageActivation:    cfg.ActivationTTL,
-			account.MessagePasswordReset: cfg.ResetTTL,
-			account.MessageEmailChange:   cfg.EmailChangeTTL,
-			account.MessageInvitation:    cfg.InvitationTTL,
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("config: mail links: %w", err)
 	}
 	counters, err := newLimiter(cfg, store)
 	if err != nil {
 		return nil, err
 	}
-
-	linkKey, err := linkSecret(cfg, issuer)
-	if err != nil {
-		return nil, err
-	}
 	m.WatchDB(store.DB().DB)
-	svc := account.New(store, hasher, issuer, mailer, account.Options{
-		Now: opt.Now, Logger: opt.Logger,
-		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL, InvitationTTL: cfg.InvitationTTL,
-		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace,
-		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
-		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
-	})
+	svc, err := newService(cfg, opt, store, hasher, issuer, mailer, counters, m)
+	if err != nil {
+		return nil, err
+	}
 	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue}
-	mounts, err := compatRoutes(cfg, svc, issuer, opt.Logger)
-	if err != nil {
+	if a.Handler, err = newHandler(cfg, opt, a, issuer, m); err != nil {
 		return nil, err
 	}
-	if cfg.Metrics {
-		mounts = append(mounts, func(r chi.Router) { r.Method(http.MethodGet, "/metrics", m.Handler()) })
-	}
-	a.Handler, err = httpapi.New(httpapi.Config{
-		Service: svc, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
-		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
-		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
-	})
-	if err != nil {
-		return nil, err
-	}
-	// Last, so that a failed assembly leaves no goroutine behind.
 	queue.Start()
 	return a, nil
 }

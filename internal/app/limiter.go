@@ -2,12 +2,30 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/ratelimit"
+	"github.com/accountd/accountd/internal/store/bunstore"
 )
+
+// newLimiter returns the rate-limit counters of ACCOUNTD_RATE_LIMIT_STORE: in this
+// process's memory, or in PostgreSQL, shared by every instance on the database.
+func newLimiter(cfg config.Config, store *bunstore.Store) (ratelimit.Limiter, error) {
+	if cfg.RateLimitStore == "postgres" {
+		if store.Dialect() != bunstore.Postgres {
+			return nil, errors.New("config: ACCOUNTD_RATE_LIMIT_STORE: postgres needs a PostgreSQL database")
+		}
+		return ratelimit.NewPostgres(store.DB().DB), nil
+	}
+	return ratelimit.NewMemory(rateLimitKeys), nil
+}
+
+// rateLimitKeys bounds the memory of in-process rate limiting: about 100 bytes a key.
+const rateLimitKeys = 100_000
 
 // limiter lets the account service count with a ratelimit.Limiter.
 //

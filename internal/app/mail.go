@@ -2,16 +2,73 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"time"
 
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/mail/outbox"
+	"github.com/accountd/accountd/internal/metrics"
 	"github.com/accountd/accountd/internal/store/bunstore"
 )
 
+// newMailer returns the service's mailer, which composes each email (its template,
+// link and expiry) and queues it in the outbox, and the outbox itself, whose worker
+// delivers through ACCOUNTD_MAILER (or opt.Sender) and counts the results in m. New
+// starts the worker last; Close stops it.
+func newMailer(cfg config.Config, opt Options, store *bunstore.Store, m *metrics.Metrics) (*outbox.Outbox, *mail.Composer, error) {
+	sender := opt.Sender
+	if sender == nil {
+		var err error
+		if sender, err = mail.Open(cfg.Mailer, opt.Stdout); err != nil {
+			return nil, nil, fmt.Errorf("config: ACCOUNTD_MAILER: %w", err)
+		}
+	}
+	queue, err := newOutbox(cfg, opt, store, sender, m.Email)
+	if err != nil {
+		return nil, nil, err
+	}
+	composer, err := mail.NewComposer(queue, mail.ComposerConfig{
+		From:  cfg.MailFrom,
+		Links: mailLinks(cfg),
+		Expiry: map[account.MessageKind]time.Duration{
+			account.MessageActivation:    cfg.ActivationTTL,
+			account.MessagePasswordReset: cfg.ResetTTL,
+			account.MessageEmailChange:   cfg.EmailChangeTTL,
+			account.MessageInvitation:    cfg.InvitationTTL,
+		},
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: mail links: %w", err)
+	}
+	return queue, composer, nil
+}
+
+// mailLinks are the link templates of the emails, by flow and kind: the canonical API's
+// under "", and each registered profile's under its name (whether it is served or not,
+// so that a bad template stops the start either way).
+func mailLinks(cfg config.Config) map[string]map[account.MessageKind]string {
+	canonical := map[account.MessageKind]string{
+		account.MessageActivation:    cfg.ActivationURL,
+		account.MessagePasswordReset: cfg.ResetURL,
+		account.MessageEmailChange:   cfg.EmailChangeURL,
+	}
+	// Without an invitation link of its own, the composer gives invitations the password
+	// reset link: the reset page sets a password with an invitation token just as well.
+	if cfg.InvitationURL != "" {
+		canonical[account.MessageInvitation] = cfg.InvitationURL
+	}
+	links := map[string]map[account.MessageKind]string{"": canonical}
+	for _, p := range profiles {
+		links[p.Name()] = p.Links(cfg)
+	}
+	return links
+}
+
 // newOutbox returns the durable mail queue over the app's database, delivering through
 // sender; onResult hears each delivery attempt's result ("sent", "failed", "dead") for
-// metrics. Its worker starts with the app (startMail) and stops in Close.
+// metrics. Its worker starts last in New and stops in Close.
 //
 // Emails go through the database rather than an in-memory queue so that a crash, a
 // restart or a mail server that is down for hours loses none, and so that the request

@@ -18,7 +18,7 @@ import (
 // newTestApp assembles an app on an in-memory SQLite database.
 func newTestApp(t *testing.T, configure func(*config.Config)) *App {
 	t.Helper()
-	cfg, err := config.Load(nil, func(string) string { return "" }, io.Discard)
+	cfg, err := LoadConfig(nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

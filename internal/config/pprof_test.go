@@ -15,7 +15,7 @@ func TestPprofAddr(t *testing.T) {
 		"other_loopback_block": {"127.0.0.2:6060", "127.0.0.2:6060"},
 	} {
 		t.Run("accepted_"+name, func(t *testing.T) {
-			c, err := Load(nil, env(map[string]string{"ACCOUNTD_PPROF_ADDR": tc.value}), io.Discard)
+			c, err := Load(nil, env(map[string]string{"ACCOUNTD_PPROF_ADDR": tc.value}), io.Discard, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -32,7 +32,7 @@ func TestPprofAddr(t *testing.T) {
 		"no_port":        "127.0.0.1",
 	} {
 		t.Run("refused_"+name, func(t *testing.T) {
-			_, err := Load(nil, env(map[string]string{"ACCOUNTD_PPROF_ADDR": value}), io.Discard)
+			_, err := Load(nil, env(map[string]string{"ACCOUNTD_PPROF_ADDR": value}), io.Discard, nil)
 			if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_PPROF_ADDR") {
 				t.Fatalf("err = %v, want one naming ACCOUNTD_PPROF_ADDR", err)
 			}

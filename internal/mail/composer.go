@@ -19,7 +19,7 @@ type ComposerConfig struct {
 	// ProductName appears in subjects and bodies; "accountd" when empty.
 	ProductName string
 	// Links[flow][kind] is the link template for an email of that kind sent through that
-	// flow: "" is the canonical API, other keys are compatibility profiles ("djoser").
+	// flow: "" is the canonical API, other keys are compatibility profiles (their names).
 	// A flow without a template for a kind uses flow "" instead. Templates are absolute
 	// http(s) URLs with placeholders {token}, {uid} (Django's base64 user ID), {user_id},
 	// {email} (the recipient), {username}, and {timestamp} and {signature} (a signed

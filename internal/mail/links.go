@@ -16,8 +16,8 @@ import (
 // its value from the message. Adding one is a line here.
 var placeholders = map[string]func(m account.Message) string{
 	"token": func(m account.Message) string { return m.Token },
-	// uid is the user ID as Django's urlsafe_base64_encode writes it (djoser's uidb64):
-	// URL-safe base64 of the decimal ID, without padding. User 5 is "NQ".
+	// uid is the user ID as Django writes it in emailed links (urlsafe_base64_encode,
+	// "uidb64"): URL-safe base64 of the decimal ID, without padding. User 5 is "NQ".
 	"uid": func(m account.Message) string {
 		if m.User.ID == 0 {
 			return ""

@@ -1,4 +1,4 @@
-// Package djoser serves the API of a djoser 2.1 + SimpleJWT 5.2 backend (seed 003) at its
+// Package djoser serves the API of a djoser 2.1 + SimpleJWT 5.2 backend at its
 // original paths, over the same account service as the canonical API: same users,
 // passwords and sessions. Apps written against djoser point at accountd and change
 // nothing.

@@ -10,28 +10,45 @@ import (
 
 	gen "github.com/accountd/accountd/gen/compat/djoser"
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/compat"
 	"github.com/accountd/accountd/internal/compat/drf"
 )
 
-// Flow names this profile in emails, so that their links take djoser's format
-// (`{frontend}/activate/{uid}/{token}`).
+// Flow names this profile: the value of ACCOUNTD_COMPAT that serves it, and the flow
+// of its emails, whose links take djoser's format (`{frontend}/activate/{uid}/{token}`).
 const Flow = "djoser"
 
-// Config assembles the profile.
-type Config struct {
-	Service *account.Service
-	// Meta returns who is calling (client IP, user agent), as the router worked it out;
-	// it goes into sessions, events and rate limits.
-	Meta func(ctx context.Context) account.RequestMeta
-	// HideExistingEmails is ACCOUNTD_HIDE_EXISTING_EMAILS: when set, no answer of this
-	// profile tells whether an email has an account.
-	HideExistingEmails bool
-	// PasswordMinLength is the service's minimum, for Django's "too short" message.
-	PasswordMinLength int
-	// MaxBodyBytes bounds request bodies (default 64 KiB).
-	MaxBodyBytes int64
-	// Logger receives internal errors (default slog.Default()).
-	Logger *slog.Logger
+// Profile is the djoser compatibility profile, as internal/app registers it: its
+// settings and links are in settings.go.
+type Profile struct{}
+
+var _ compat.Profile = Profile{}
+
+// Name is the profile's name in ACCOUNTD_COMPAT and in its emails' flow.
+func (Profile) Name() string { return Flow }
+
+// Tag is the tag of the profile's operations in openapi.yaml.
+func (Profile) Tag() string { return "compat-djoser" }
+
+// Routes builds the profile's server over d and returns the function that mounts it.
+// It honours ACCOUNTD_HIDE_EXISTING_EMAILS (no answer tells whether an email has an
+// account) and ACCOUNTD_PASSWORD_MIN_LENGTH (for Django's "too short" message).
+func (Profile) Routes(d compat.Deps) (func(chi.Router), error) {
+	if d.Meta == nil {
+		d.Meta = func(context.Context) account.RequestMeta { return account.RequestMeta{} }
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	maxBody := d.Config.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = 64 << 10
+	}
+	s := &Server{
+		svc: d.Service, meta: d.Meta, hide: d.Config.HideExistingEmails,
+		minLen: d.Config.PasswordMinLength, body: drf.Reader{MaxBytes: maxBody}, log: d.Logger,
+	}
+	return s.routes()
 }
 
 // Server implements the profile's generated interface.
@@ -46,27 +63,10 @@ type Server struct {
 
 var _ gen.ServerInterface = (*Server)(nil)
 
-// New returns the profile's server.
-func New(cfg Config) *Server {
-	if cfg.Meta == nil {
-		cfg.Meta = func(context.Context) account.RequestMeta { return account.RequestMeta{} }
-	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 64 << 10
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	return &Server{
-		svc: cfg.Service, meta: cfg.Meta, hide: cfg.HideExistingEmails,
-		minLen: cfg.PasswordMinLength, body: drf.Reader{MaxBytes: cfg.MaxBodyBytes}, log: cfg.Logger,
-	}
-}
-
-// Routes returns the function that adds the profile's routes to a router. Every path
+// routes returns the function that adds the profile's routes to a router. Every path
 // of the profile also answers the methods it does not serve, with DRF's 405 rather than
 // the canonical API's problem.
-func (s *Server) Routes() (func(chi.Router), error) {
+func (s *Server) routes() (func(chi.Router), error) {
 	spec, err := gen.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("djoser: load the profile's spec: %w", err)

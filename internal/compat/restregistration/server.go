@@ -1,5 +1,5 @@
-// Package restregistration serves the account API of seed 000, a municipal portal built
-// on django-rest-registration, at its original paths (/api/accounts/..., with login and
+// Package restregistration serves the account API of a municipal portal built on
+// django-rest-registration, at its original paths (/api/accounts/..., with login and
 // verify-email also at /api/account/...), over the same account.Service as the canonical
 // API: same users, passwords, sessions, rate limits and history.
 //
@@ -21,54 +21,46 @@ import (
 
 	gen "github.com/accountd/accountd/gen/compat/restregistration"
 	"github.com/accountd/accountd/internal/account"
-
+	"github.com/accountd/accountd/internal/compat"
 	"github.com/accountd/accountd/internal/compat/drf"
 )
 
-// Flow names this API to the service, so that its emails carry its links.
+// Flow names this profile: the value of ACCOUNTD_COMPAT that serves it, and the flow
+// its requests give the service, so that its emails carry its links.
 const Flow = "rest-registration"
 
-// Config assembles the profile.
-type Config struct {
-	// Service carries out every use case. Its logins should hand out this profile's
-	// longer-lived tokens (account.Service.WithAccessTokens): the API has no refresh.
-	Service *account.Service
-	// Meta says who is calling (client IP and user agent), as recorded by the router's
-	// middleware (httpapi.RequestMeta).
-	Meta func(context.Context) account.RequestMeta
-	// Logger gets internal errors (default slog.Default()).
-	Logger *slog.Logger
-	// MaxBodyBytes bounds request bodies (default 64 KiB).
-	MaxBodyBytes int64
-	// ResetUnknownEmail404 restores the document's 404 for a reset link asked for an
-	// unknown address. Off by default: that answer tells anyone which emails have
-	// accounts.
-	ResetUnknownEmail404 bool
-}
+// Profile is the django-rest-registration compatibility profile, as internal/app
+// registers it: its settings and links are in settings.go.
+type Profile struct{}
 
-// Server implements the profile's generated interface.
-type Server struct {
-	svc        *account.Service
-	meta       func(context.Context) account.RequestMeta
-	logger     *slog.Logger
-	body       drf.Reader
-	unknown404 bool
-}
+var _ compat.Profile = Profile{}
 
-var _ gen.ServerInterface = (*Server)(nil)
+// Name is the profile's name in ACCOUNTD_COMPAT and in its emails' flow.
+func (Profile) Name() string { return Flow }
 
-// Routes returns the function that mounts the profile on a router. Each of its paths
-// answers the methods it does not serve with DRF's 405 rather than the canonical API's.
-func Routes(cfg Config) (func(chi.Router), error) {
+// Tag is the tag of the profile's operations in openapi.yaml.
+func (Profile) Tag() string { return "compat-rest-registration" }
+
+// Routes builds the profile's server over d and returns the function that mounts it.
+// Its login hands out one access token and no refresh token, so the token lives
+// ACCOUNTD_RESTREG_TOKEN_TTL (no longer than ACCOUNTD_SESSION_TTL) and its session ends
+// with it: every use case runs on a service that issues those tokens.
+func (Profile) Routes(d compat.Deps) (func(chi.Router), error) {
+	ttl := min(SettingsOf(&d.Config).TokenTTL, d.Config.SessionTTL)
+	long, err := d.AccessTokens(ttl)
+	if err != nil {
+		return nil, fmt.Errorf("config: ACCOUNTD_RESTREG_TOKEN_TTL: %w", err)
+	}
 	spec, err := gen.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("rest-registration: load the profile's spec: %w", err)
 	}
 	notAllowed := drf.MethodNotAllowed(spec, writeDetail)
 	s := &Server{
-		svc: cfg.Service, meta: cfg.Meta, logger: cfg.Logger, unknown404: cfg.ResetUnknownEmail404,
+		svc: d.Service.WithAccessTokens(long, ttl), meta: d.Meta, logger: d.Logger,
+		unknown404: SettingsOf(&d.Config).ResetUnknownEmail404,
 		// This API's departures from DRF's parsing, kept as they have always been.
-		body: drf.Reader{MaxBytes: cfg.MaxBodyBytes, BlankIsEmpty: true, JSONSuffix: true, StrictForm: true},
+		body: drf.Reader{MaxBytes: d.Config.MaxBodyBytes, BlankIsEmpty: true, JSONSuffix: true, StrictForm: true},
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()
@@ -84,6 +76,17 @@ func Routes(cfg Config) (func(chi.Router), error) {
 		gen.HandlerWithOptions(s, gen.ChiServerOptions{BaseRouter: r, ErrorHandlerFunc: s.parameterError})
 	}, nil
 }
+
+// Server implements the profile's generated interface.
+type Server struct {
+	svc        *account.Service
+	meta       func(context.Context) account.RequestMeta
+	logger     *slog.Logger
+	body       drf.Reader
+	unknown404 bool
+}
+
+var _ gen.ServerInterface = (*Server)(nil)
 
 // parameterError answers a query parameter the generated wrapper could not read. The
 // only one is logout's revoke_token, a boolean.

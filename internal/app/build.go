@@ -1,0 +1,131 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/config"
+	"github.com/accountd/accountd/internal/httpapi"
+	"github.com/accountd/accountd/internal/metrics"
+	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/ratelimit"
+	"github.com/accountd/accountd/internal/store/bunstore"
+	"github.com/accountd/accountd/internal/token"
+)
+
+// The builders of New, in the order it calls them. Each turns settings into one part,
+// and words its error so that it names the setting at fault where there is one.
+
+// openStore returns the database, opt.Store when the caller supplies one (own is then
+// false: the caller closes it), migrated when cfg.AutoMigrate is set.
+func openStore(ctx context.Context, cfg config.Config, opt Options) (store *bunstore.Store, own bool, err error) {
+	store = opt.Store
+	if store == nil {
+		store, err = bunstore.Open(ctx, cfg.DatabaseURL, bunstore.Options{
+			MaxOpenConns: cfg.DBMaxOpenConns, QueryTimeout: cfg.DBQueryTimeout,
+		})
+		if err != nil {
+			return nil, false, fmt.Errorf("open database: %w", err)
+		}
+		own = true
+	}
+	if cfg.AutoMigrate {
+		if err := store.Migrate(ctx); err != nil {
+			if own {
+				_ = store.Close()
+			}
+			return nil, false, fmt.Errorf("migrate database: %w", err)
+		}
+	}
+	return store, own, nil
+}
+
+// newIssuer returns the signer of access tokens: with the keys of
+// ACCOUNTD_SIGNING_KEY_FILE, which carry their own algorithm, or else with a key of
+// ACCOUNTD_SIGNING_ALG generated once and kept in the database.
+func newIssuer(ctx context.Context, cfg config.Config, store *bunstore.Store) (*token.Issuer, error) {
+	alg := cfg.SigningAlg
+	if len(cfg.SigningKeyFiles) > 0 {
+		alg = ""
+	}
+	issuer, err := token.New(ctx, token.Config{
+		Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTokenTTL,
+		Algorithm: alg, KeyFiles: cfg.SigningKeyFiles,
+	}, store)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	return issuer, nil
+}
+
+// newHasher returns the argon2id password hasher of the ACCOUNTD_ARGON2_* settings,
+// computing at most ACCOUNTD_HASH_CONCURRENCY hashes at once.
+func newHasher(cfg config.Config) (*password.Hasher, error) {
+	params := password.Params{
+		Memory: uint32(cfg.Argon2MemoryKiB), Time: uint32(cfg.Argon2Time), Threads: uint8(cfg.Argon2Threads),
+		SaltLen: password.DefaultParams.SaltLen, KeyLen: password.DefaultParams.KeyLen,
+	}
+	if err := params.Validate(); err != nil {
+		return nil, fmt.Errorf("config: ACCOUNTD_ARGON2_*: %w", err)
+	}
+	return password.New(params, cfg.HashConcurrency), nil
+}
+
+// newService returns the account service over the parts built before it, with the
+// lifetimes, limits and policies of cfg.
+func newService(cfg config.Config, opt Options, store *bunstore.Store, hasher *password.Hasher, issuer *token.Issuer,
+	mailer account.Mailer, counters ratelimit.Limiter, m *metrics.Metrics) (*account.Service, error) {
+	linkKey, err := linkSecret(cfg, issuer)
+	if err != nil {
+		return nil, err
+	}
+	return account.New(store, hasher, issuer, mailer, account.Options{
+		Now: opt.Now, Logger: opt.Logger,
+		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL, InvitationTTL: cfg.InvitationTTL,
+		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace,
+		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
+		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
+	}), nil
+}
+
+// linkSecretInfo names the use of the derived link secret (HKDF info); changing it
+// voids every signed link in flight.
+const linkSecretInfo = "accountd signed email links v1"
+
+// linkSecret is the key of signed emailed links: ACCOUNTD_LINK_SECRET when set, else a
+// key derived from the private key that signs access tokens. That key is generated once
+// and kept in the database (signing_keys), or read from a key file, so every restart and
+// every instance derives the same link key with nothing more to configure or store. A
+// new signing key voids the links in flight, which live a few hours at most.
+func linkSecret(cfg config.Config, issuer *token.Issuer) ([]byte, error) {
+	if cfg.LinkSecret != "" {
+		return []byte(cfg.LinkSecret), nil
+	}
+	key, err := issuer.DeriveSecret(linkSecretInfo)
+	if err != nil {
+		return nil, fmt.Errorf("link secret: %w", err)
+	}
+	return key, nil
+}
+
+// newHandler returns the HTTP handler: the canonical API, the JWKS and the probes
+// (httpapi), with the compatibility profiles cfg.Compat names and, when ACCOUNTD_METRICS
+// is on, /metrics mounted on the same router, behind the same middleware.
+func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m *metrics.Metrics) (http.Handler, error) {
+	mounts, err := compatRoutes(cfg, a.Service, issuer, opt.Logger)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Metrics {
+		mounts = append(mounts, func(r chi.Router) { r.Method(http.MethodGet, "/metrics", m.Handler()) })
+	}
+	return httpapi.New(httpapi.Config{
+		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
+		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
+		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
+	})
+}
