@@ -31,7 +31,8 @@ TESTFLAGS    ?=
 TEST_TIMEOUT ?= 20m
 ARGS         ?=
 
-# Directories that hold only generated code (see ARCHITECTURE.md).
+# Directories that hold only generated code (see ARCHITECTURE.md at the repository
+# root, beside this Makefile).
 GENERATED := gen clients
 
 .PHONY: help

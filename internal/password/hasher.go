@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-
-	"github.com/accountd/accountd/internal/account"
 )
 
 // Errors returned by Verify for an encoded hash it cannot use. Their text never
@@ -36,8 +34,6 @@ type Hasher struct {
 	// idle gives memory back once a burst of hashing is over (idle.go).
 	idle idleRelease
 }
-
-var _ account.PasswordHasher = (*Hasher)(nil)
 
 // New returns a Hasher that hashes with p and runs at most maxConcurrent hashes or
 // verifications at once (runtime.NumCPU() when maxConcurrent <= 0). Each argon2id run

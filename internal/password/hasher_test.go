@@ -8,7 +8,13 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/accountd/accountd/internal/account"
 )
+
+// Hasher is what account.New takes as its PasswordHasher. The check lives in a test so
+// that the package itself does not import account (internal/houserules' import rules).
+var _ account.PasswordHasher = (*Hasher)(nil)
 
 func TestHashVerify(t *testing.T) {
 	ctx := context.Background()

@@ -1,0 +1,89 @@
+package houserules
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// module is the Go module the rules check: where go.mod is, and its path.
+type module struct {
+	Dir  string // absolute directory of go.mod; git and go list run here
+	Path string // module path, e.g. github.com/accountd/accountd
+}
+
+var (
+	moduleOnce sync.Once
+	moduleInfo module
+	moduleErr  error
+)
+
+// thisModule returns the module the test runs in, asking the go command once.
+func thisModule(t *testing.T) module {
+	t.Helper()
+	needTool(t, "go", "the go command (https://go.dev/doc/install); go test puts it in PATH")
+	moduleOnce.Do(func() {
+		var out []byte
+		out, moduleErr = run("", "go", "list", "-m", "-json")
+		if moduleErr == nil {
+			moduleErr = json.Unmarshal(out, &moduleInfo)
+		}
+	})
+	if moduleErr != nil {
+		t.Fatalf("go list -m: %v", moduleErr)
+	}
+	return moduleInfo
+}
+
+// needGit skips the test when git or a git checkout is missing: the rules that use it
+// are about what git tracks, and there is nothing to check without one. Any other git
+// failure (a broken repository, "dubious ownership") fails the test instead: a skip
+// must not hide it.
+func needGit(t *testing.T, dir string) {
+	t.Helper()
+	needTool(t, "git", "git (apt-get install git)")
+	out, err := run(dir, "git", "rev-parse", "--is-inside-work-tree")
+	if err != nil {
+		if strings.Contains(err.Error(), "not a git repository") {
+			t.Skipf("%s is not a git checkout (no .git found): this rule checks what git tracks; run it in a clone of the repository", dir)
+		}
+		t.Fatalf("git rev-parse: %v", err)
+	}
+	if strings.TrimSpace(string(out)) != "true" {
+		t.Skipf("%s is not inside a git work tree: this rule checks what git tracks; run it in a clone of the repository", dir)
+	}
+}
+
+// needTool skips the test when the program name is not in PATH, saying how to get it.
+func needTool(t *testing.T, name, install string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("%s not found in PATH, and this rule needs it: install %s", name, install)
+	}
+}
+
+// run runs a command in dir (the current directory when empty) and returns its
+// standard output; on failure the error carries the command line and its stderr.
+func run(dir, name string, args ...string) ([]byte, error) {
+	return runInput(dir, nil, name, args...)
+}
+
+// runInput is run with stdin fed from in.
+func runInput(dir string, in []byte, name string, args ...string) ([]byte, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	if in != nil {
+		cmd.Stdin = bytes.NewReader(in)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return out, errors.New(name + " " + strings.Join(args, " ") + ": " + err.Error() + ": " + strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
+}
