@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/mail"
@@ -87,7 +89,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 	if err != nil {
 		return nil, err
 	}
-	m.WatchDB(store.DB().DB)
+	// The pool's gauges (open, in use, idle, waits); the pool is the store's, read-only here.
+	m.Register(collectors.NewDBStatsCollector(store.DB().DB, "accountd"))
 	svc, err := newService(cfg, opt, store, hasher, issuer, mailer, counters, m)
 	if err != nil {
 		return nil, err

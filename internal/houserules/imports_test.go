@@ -146,15 +146,6 @@ var importExemptions = []importExemption{
 		Why:     "the load generator measures the database's own ceiling (a select through Bun), bulk-loads users with pgx's COPY and reads the server's CPU through pgx, to judge accountd against them; it is a tool, not part of the service",
 	},
 	{
-		// Reported to the lead (issue 12): metrics is not one of the rule's three places.
-		// Without it: app registers collectors.NewDBStatsCollector(db, "accountd") through
-		// Metrics.Register, WatchDB goes, and this exemption fails as unused.
-		Rule:    "only the store, the outbox and the PostgreSQL rate limiter speak SQL",
-		Package: "./internal/metrics",
-		Imports: []string{"database/sql"},
-		Why:     "Metrics.WatchDB reads the pool's statistics (sql.DB.Stats) for /metrics; it runs no query",
-	},
-	{
 		Rule:          "only the handlers import gen",
 		Package:       "./contracttests",
 		TestFilesOnly: true,
