@@ -85,12 +85,14 @@ func TestImport(t *testing.T) {
 		}
 		src.AddUniversity(4, "University of Dhaka")
 		src.AddUniversity(9, "buet")
+		src.AddUniversity(10, "   ") // no name: left out, its members get no organization
 		loggedIn := time.Date(2024, 2, 3, 4, 5, 6, 789000000, time.UTC)
 		hash := djangotest.Hash(t, "pbkdf2_sha256", "lètmein-ada")
 		src.AddUser(djangotest.User{ID: 3, Username: "ada", Email: "Ada@Example.com", Password: hash, FirstName: "Ada", LastName: "Lovelace", Active: true, LastLogin: loggedIn})
 		src.AddUser(djangotest.User{ID: 8, Username: "root", Email: "root@example.com", Password: djangotest.Unusable(t), Active: true, Superuser: true})
 		src.AddUser(djangotest.User{ID: 9, Username: "staff", Email: "staff@example.com", Active: true, Staff: true})
 		src.AddUser(djangotest.User{ID: 12, Username: "pending", Email: "pending@example.com", Active: false})
+		src.AddProfile(djangotest.Profile{UserID: 12, UniversityID: 10})
 		src.AddUser(djangotest.User{ID: 13, Username: "banned", Email: "banned@example.com", Active: false, LastLogin: loggedIn})
 		// Rows accountd cannot take.
 		src.AddUser(djangotest.User{ID: 20, Username: "ADA", Email: "other@example.com", Active: true})
@@ -118,8 +120,8 @@ func TestImport(t *testing.T) {
 		wantSkipped(t, sum, djangoimport.ReasonEmailTaken, 21)
 		wantSkipped(t, sum, djangoimport.ReasonInvalid, 22)
 		wantSkipped(t, sum, djangoimport.ReasonNoEmail, 23)
-		if sum.OrganizationsImported != 1 || sum.OrganizationsMatched != 1 {
-			t.Fatalf("organizations imported %d, matched %d; want 1 and 1", sum.OrganizationsImported, sum.OrganizationsMatched)
+		if sum.OrganizationsImported != 1 || sum.OrganizationsMatched != 1 || sum.OrganizationsSkipped.Count != 1 || sum.OrganizationsSkipped.Examples[0].ID != 10 {
+			t.Fatalf("organizations imported %d, matched %d, skipped %+v; want 1, 1 and 10", sum.OrganizationsImported, sum.OrganizationsMatched, sum.OrganizationsSkipped)
 		}
 		if sum.Schemes["pbkdf2_sha256"] != 1 || sum.Schemes["unusable"] != 1 || sum.Schemes["none"] != 3 {
 			t.Fatalf("schemes %v", sum.Schemes)

@@ -57,6 +57,7 @@ type Skip struct {
 	Detail       string
 }
 
+// String is the skip as the summary prints it: "user 12: email "..." is accountd user 7's".
 func (s Skip) String() string {
 	what := "user"
 	if s.Organization {
@@ -85,7 +86,7 @@ type Summary struct {
 	// Imported users are new to accountd; Updated ones were there and changed;
 	// Unchanged ones were there as they are.
 	Imported, Updated, Unchanged int
-	// Skipped are the rows left out, by reason (the Reason constants).
+	// Skipped are the users left out, by reason (the Reason constants).
 	Skipped map[string]*SkipGroup
 	// Schemes counts the password hashes of the users imported, updated or unchanged,
 	// by scheme (password.Scheme); Unverifiable lists the schemes among them that
@@ -95,6 +96,8 @@ type Summary struct {
 	// OrganizationsImported are new to accountd; OrganizationsMatched had the name of
 	// one accountd has, whose ID the users of that organization get.
 	OrganizationsImported, OrganizationsMatched int
+	// OrganizationsSkipped are the organizations left out (their users get none).
+	OrganizationsSkipped SkipGroup
 	// organizations is true when an organizations table was read.
 	organizations bool
 	// AvatarsLeftOut counts avatars that were relative paths without --media-url.
@@ -104,6 +107,10 @@ type Summary struct {
 }
 
 func (s *Summary) skip(sk Skip) {
+	if sk.Organization {
+		s.OrganizationsSkipped.add(sk)
+		return
+	}
 	if s.Skipped == nil {
 		s.Skipped = map[string]*SkipGroup{}
 	}
@@ -112,9 +119,23 @@ func (s *Summary) skip(sk Skip) {
 		g = &SkipGroup{}
 		s.Skipped[sk.Reason] = g
 	}
+	g.add(sk)
+}
+
+func (g *SkipGroup) add(sk Skip) {
 	g.Count++
 	if len(g.Examples) < maxExamples {
 		g.Examples = append(g.Examples, sk)
+	}
+}
+
+// write prints the examples, indented, and how many more there were.
+func (g *SkipGroup) write(b *strings.Builder, indent string) {
+	for _, e := range g.Examples {
+		fmt.Fprintf(b, "%s%s\n", indent, e)
+	}
+	if g.Count > len(g.Examples) {
+		fmt.Fprintf(b, "%s... and %d more\n", indent, g.Count-len(g.Examples))
 	}
 }
 
@@ -142,7 +163,9 @@ func (s Summary) Write(w io.Writer) error {
 		}
 	}
 	if s.organizations {
-		fmt.Fprintf(&b, "  organizations: %d imported, %d matched by name\n", s.OrganizationsImported, s.OrganizationsMatched)
+		fmt.Fprintf(&b, "  organizations: %d imported, %d matched by name, %d skipped\n",
+			s.OrganizationsImported, s.OrganizationsMatched, s.OrganizationsSkipped.Count)
+		s.OrganizationsSkipped.write(&b, "    ")
 	}
 	fmt.Fprintf(&b, "  users read:  %d\n", s.Read)
 	fmt.Fprintf(&b, "  imported:    %d\n", s.Imported)
@@ -155,12 +178,7 @@ func (s Summary) Write(w io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(&b, "    %s (%d): %s\n", r.code, g.Count, r.text)
-		for _, e := range g.Examples {
-			fmt.Fprintf(&b, "      %s\n", e)
-		}
-		if g.Count > len(g.Examples) {
-			fmt.Fprintf(&b, "      ... and %d more\n", g.Count-len(g.Examples))
-		}
+		g.write(&b, "      ")
 	}
 	if len(s.Schemes) > 0 {
 		var parts []string
