@@ -73,6 +73,20 @@ func countUsers(t *testing.T, st *bunstore.Store) int {
 	return n
 }
 
+// lastUserID is the last ID the database assigned to a user (0 for none yet).
+func lastUserID(t *testing.T, st *bunstore.Store) int64 {
+	t.Helper()
+	q := "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'users'), 0)"
+	if st.Dialect() == bunstore.Postgres {
+		q = "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('users', 'id')::regclass), 0)"
+	}
+	var n int64
+	if err := st.DB().NewRaw(q).Scan(t.Context(), &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestImport(t *testing.T) {
 	forEachKind(t, func(t *testing.T, kind string) {
 		ctx := t.Context()
@@ -112,6 +126,9 @@ func TestImport(t *testing.T) {
 		}
 		if orgs, _ := st.ListOrganizations(ctx); len(orgs) != 1 {
 			t.Fatalf("dry run left %d organizations, want the 1 there was", len(orgs))
+		}
+		if n := lastUserID(t, st); n != 0 {
+			t.Fatalf("dry run moved the users' ID sequence to %d", n)
 		}
 
 		sum = run(t, st, seedOptions(src))

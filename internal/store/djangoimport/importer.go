@@ -104,6 +104,10 @@ func Run(ctx context.Context, target *bunstore.Store, opt Options) (Summary, err
 		if err := im.users(ctx, st, orgs); err != nil {
 			return err
 		}
+		if opt.DryRun {
+			// PostgreSQL's setval is not undone by a rollback.
+			return nil
+		}
 		return st.ContinueIDs(ctx)
 	}
 	if opt.DryRun {
