@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/accountd/accountd/internal/app"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/store/bunstore"
 	"github.com/accountd/accountd/internal/store/djangoimport"
@@ -63,7 +64,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 		opt.Progress = stderr
 	}
 
-	cfg, err := config.Load(settings, getenv, stderr)
+	cfg, err := app.LoadConfig(settings, getenv, stderr)
 	if err != nil {
 		return err
 	}

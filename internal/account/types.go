@@ -8,8 +8,9 @@ type User struct {
 	Username      string
 	Email         string
 	EmailVerified bool
-	// PasswordHash is the encoded hash ("$argon2id$..." or a Django "pbkdf2_sha256$...");
-	// empty when the account has no usable password yet.
+	// PasswordHash is the encoded hash: "$argon2id$...", or a hash imported from Django
+	// (pbkdf2, argon2, bcrypt; rewritten as argon2id at the next login). Empty, or a
+	// Django unusable password ("!..."), when the account has no usable password yet.
 	PasswordHash string
 	Active       bool
 	FirstName    string
