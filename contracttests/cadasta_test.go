@@ -514,6 +514,8 @@ func TestCadastaDocument(t *testing.T) {
 			if status != 200 || !strings.Contains(string(got), `"results":[{"username":"m_099"`) {
 				t.Fatalf("-username: %d %.200s", status, got)
 			}
+			status, h, got = e.dj("GET", "/api/v1/users/?search=joe&search=smith", nil, cdToken(staffToken)...)
+			cdWant(t, status, h, got, 400, `{"detail":"Each query parameter may be given once."}`)
 			status, h, got = e.dj("GET", "/api/v1/users/?is_active=false", nil, cdToken(staffToken)...)
 			cdWant(t, status, h, got, 200, `{"count":1,"next":null,"previous":null,"results":[{"username":"form_user","full_name":"",`+
 				`"email":"form@example.com","organizations":[],"last_login":null,"is_active":false}]}`)
@@ -578,5 +580,221 @@ func TestCadastaDocument(t *testing.T) {
 			}
 			e.cdLogin("joe_smith", pass3)
 		})
+	})
+}
+
+// TestCadastaAttacks tries to get past the profile's rules, and another API's rules
+// through it: a profile is never a back door.
+func TestCadastaAttacks(t *testing.T) {
+	forEachStoreWith(t, cadastaConfig, func(t *testing.T, e *env) {
+		run := func(name string, fn func(t *testing.T)) {
+			t.Run(name, func(t *testing.T) {
+				parent := e.t
+				e.t = t
+				defer func() { e.t = parent }()
+				fn(t)
+			})
+		}
+
+		run("nul_bytes_in_every_field_400", func(t *testing.T) {
+			victim := e.cdActiveUser("cdnul")
+			token := e.cdLogin(victim.username, victim.password)
+			staff, _ := e.staffUser("cdnulstaff", true)
+			staffToken := e.cdLogin(staff.username, staff.password)
+			_, uid, _ := e.djLink(victim.email)
+			const nul = "a\x00b"
+			for _, tc := range []struct {
+				method, path string
+				base         map[string]any
+				auth         []string
+			}{
+				{"POST", "/api/v1/account/register/", map[string]any{"username": "nul_user", "full_name": "N U", "email": "nul@example.com", "password": "correct-horse-1"}, nil},
+				{"POST", "/api/v1/account/login/", map[string]any{"username": victim.username, "password": victim.password}, nil},
+				{"POST", "/api/v1/account/activate/", map[string]any{"uid": uid, "token": "some-token"}, nil},
+				{"PATCH", "/api/v1/account/", map[string]any{"username": victim.username, "full_name": "N U", "email": "nul-new@example.com", "current_password": victim.password, "last_login": nil}, cdToken(token)},
+				{"PUT", "/api/v1/account/", map[string]any{"username": victim.username, "email": victim.email}, cdToken(token)},
+				{"POST", "/api/v1/account/password/", map[string]any{"new_password": "another-horse-1", "re_new_password": "another-horse-1", "current_password": victim.password}, cdToken(token)},
+				{"POST", "/api/v1/account/password/reset/", map[string]any{"email": victim.email}, nil},
+				{"POST", "/api/v1/account/password/reset/confirm/", map[string]any{"uid": uid, "token": "some-token", "new_password": "another-horse-1", "re_new_password": "another-horse-1"}, nil},
+				{"PATCH", "/api/v1/users/" + victim.username + "/", map[string]any{"username": victim.username, "full_name": "N U", "email": victim.email, "is_active": true, "last_login": nil}, cdToken(staffToken)},
+			} {
+				for field := range tc.base {
+					b := map[string]any{}
+					for k, v := range tc.base {
+						b[k] = v
+					}
+					b[field] = nul
+					status, _, got := e.dj(tc.method, tc.path, b, tc.auth...)
+					if status != http.StatusBadRequest || !strings.Contains(string(got), `"`+field+`":`) {
+						t.Errorf("%s %s with a NUL in %s: %d %s, want 400 naming the field", tc.method, tc.path, field, status, got)
+					}
+				}
+			}
+			// In a form, and in the query and the path.
+			status, _, got := e.djSend("POST", "/api/v1/account/login/", "application/x-www-form-urlencoded", "username=a%00b&password=x")
+			if status != http.StatusBadRequest {
+				t.Errorf("form login with a NUL: %d %s", status, got)
+			}
+			for path, want := range map[string]int{
+				"/api/v1/users/?search=a%00b": 400, "/api/v1/users/?page=1%00": 404, "/api/v1/users/a%00b/": 404,
+			} {
+				if status, _, got := e.dj("GET", path, nil, cdToken(staffToken)...); status != want {
+					t.Errorf("GET %s: %d %s, want %d", path, status, got, want)
+				}
+			}
+			if status, _, got := e.dj("GET", "/api/v1/users/a%00b/", nil, cdToken(token)...); status != 403 {
+				t.Errorf("a user's GET of a NUL username: %d %s, want 403", status, got)
+			}
+			// Nothing was changed by any of it.
+			e.cdLogin(victim.username, victim.password)
+		})
+
+		run("a_users_token_on_another_users_resources", func(t *testing.T) {
+			alice, bob := e.cdActiveUser("cdalice"), e.cdActiveUser("cdbob")
+			aliceToken, bobToken := e.cdLogin(alice.username, alice.password), e.cdLogin(bob.username, bob.password)
+			forbidden := `{"detail":"You do not have permission to perform this action."}`
+			status, h, got := e.dj("GET", "/api/v1/users/"+bob.username+"/", nil, cdToken(aliceToken)...)
+			cdWant(t, status, h, got, 403, forbidden)
+			status, h, got = e.dj("PATCH", "/api/v1/users/"+bob.username+"/", map[string]any{"is_active": false}, cdToken(aliceToken)...)
+			cdWant(t, status, h, got, 403, forbidden)
+			// Bob's password does not change Alice's, nor Bob's through Alice's token.
+			status, h, got = e.dj("POST", "/api/v1/account/password/", map[string]any{"new_password": "stolen-horse-1", "re_new_password": "stolen-horse-1", "current_password": bob.password}, cdToken(aliceToken)...)
+			cdWant(t, status, h, got, 400, `{"current_password":["Invalid password."]}`)
+			// Bob's new-email link, posted with Alice's token, is refused and stays Bob's.
+			status, _, got = e.dj("PATCH", "/api/v1/account/", map[string]any{"email": "bob-new@example.com", "current_password": bob.password}, cdToken(bobToken)...)
+			if status != 201 {
+				t.Fatalf("bob's email change: %d %s", status, got)
+			}
+			_, uid, token := e.djLink("bob-new@example.com")
+			status, h, got = e.dj("POST", "/api/v1/account/activate/", map[string]any{"uid": uid, "token": token}, cdToken(aliceToken)...)
+			cdWant(t, status, h, got, 400, `{"non_field_errors":["Invalid token for given user."]}`)
+			status, h, got = e.dj("POST", "/api/v1/account/activate/", map[string]any{"uid": uid, "token": token}, cdToken(bobToken)...)
+			cdWant(t, status, h, got, 200, "")
+			// Alice logging out ends her session, not Bob's.
+			if status, _, _ := e.dj("POST", "/api/v1/account/logout/", nil, cdToken(aliceToken)...); status != 200 {
+				t.Fatalf("logout: %d", status)
+			}
+			if s := e.cdStatus(bobToken); s != 201 {
+				t.Fatalf("bob's token after alice's logout: %d", s)
+			}
+		})
+
+		run("email_change_with_a_stolen_token", func(t *testing.T) {
+			victim := e.cdActiveUser("cdvictim")
+			stolen := e.cdLogin(victim.username, victim.password)
+			thief := e.cdActiveUser("cdthief")
+			thiefToken := e.cdLogin(thief.username, thief.password)
+			const thiefAddress = "thief-drop@example.com"
+			// A guessed password is refused, and nothing goes to the thief's address.
+			status, h, got := e.dj("PATCH", "/api/v1/account/", map[string]any{"email": thiefAddress, "current_password": "guessed-password-1"}, cdToken(stolen)...)
+			cdWant(t, status, h, got, 400, `{"current_password":["Invalid password."]}`)
+			if n := e.mailCount(thiefAddress); n != 0 {
+				t.Fatalf("%d emails to the thief's address after a wrong password", n)
+			}
+			// Without a password, the platform applied the address at once. Here it stays
+			// the victim's: the answer, the account and login by email say so.
+			status, h, got = e.dj("PATCH", "/api/v1/account/", map[string]any{"email": thiefAddress}, cdToken(stolen)...)
+			cdWant(t, status, h, got, 201, `{"username":"`+victim.username+`","full_name":"Joe Smith","email":"`+victim.email+`","email_verified":true,"last_login":"<any>"}`)
+			if _, _, got := e.dj("GET", "/api/v1/account/", nil, cdToken(stolen)...); djDecode(t, got)["email"] != victim.email {
+				t.Fatalf("email moved by the PATCH: %s", got)
+			}
+			e.cdLogin(victim.email, victim.password)
+			// The link sent to the thief's address does nothing alone, nor with the
+			// thief's own token.
+			_, uid, token := e.djLink(thiefAddress)
+			status, h, got = e.dj("POST", "/api/v1/account/activate/", map[string]any{"uid": uid, "token": token})
+			cdWant(t, status, h, got, 401, `{"detail":"Authentication credentials were not provided."}`)
+			status, h, got = e.dj("POST", "/api/v1/account/activate/", map[string]any{"uid": uid, "token": token}, cdToken(thiefToken)...)
+			cdWant(t, status, h, got, 400, `{"non_field_errors":["Invalid token for given user."]}`)
+			// With the stolen token too, whatever the account service then asks of a
+			// change without a password, the victim's own mailbox hears of it: no change of
+			// address is silent.
+			before := e.mailCount(victim.email)
+			_, _, _ = e.dj("POST", "/api/v1/account/activate/", map[string]any{"uid": uid, "token": token}, cdToken(stolen)...)
+			if after := e.mailCount(victim.email); after <= before {
+				t.Fatalf("the victim's address was told nothing (%d emails before, %d after)", before, after)
+			}
+		})
+
+		run("tokens_of_one_kind_refused_as_another", func(t *testing.T) {
+			u := e.cdActiveUser("cdkinds")
+			authToken := e.cdLogin(u.username, u.password)
+			pair := e.login(u)
+			status, h, got := e.dj("GET", "/api/v1/account/", nil, cdToken(pair.AccessToken)...)
+			cdWant(t, status, h, got, 401, invalidToken)
+			status, h, got = e.dj("GET", "/api/v1/account/", nil, cdToken(pair.RefreshToken)...)
+			cdWant(t, status, h, got, 401, invalidToken)
+			if status, _, _ := e.do("GET", "/v1/me", "", nil, "Authorization", "Bearer "+authToken); status != http.StatusUnauthorized {
+				t.Fatalf("an auth_token as a bearer token at /v1: %d", status)
+			}
+			body, _ := json.Marshal(map[string]string{"refresh_token": authToken})
+			if status, _, _ := e.do("POST", "/v1/auth/refresh", "application/json", body); status != http.StatusUnauthorized {
+				t.Fatalf("an auth_token as a refresh token at /v1: %d", status)
+			}
+			if s := e.cdStatus(authToken); s != 201 {
+				t.Fatalf("the auth_token after those attempts: %d", s)
+			}
+		})
+
+		run("deletion_at_another_api_ends_the_token", func(t *testing.T) {
+			u := e.cdActiveUser("cddeleted")
+			authToken := e.cdLogin(u.username, u.password)
+			access, _ := e.djLogin(u.email, u.password)
+			status, _, got := e.dj("DELETE", "/api/users/me/", map[string]any{"current_password": u.password}, djBearer(access)...)
+			if status != http.StatusNoContent {
+				t.Fatalf("djoser delete: %d %s", status, got)
+			}
+			status, h, got := e.dj("GET", "/api/v1/account/", nil, cdToken(authToken)...)
+			cdWant(t, status, h, got, 401, invalidToken)
+		})
+	})
+}
+
+// TestCadastaLoginLimitsAreTheCanonicalOnes: login attempts here and at /v1 count
+// against the same limits.
+func TestCadastaLoginLimitsAreTheCanonicalOnes(t *testing.T) {
+	forEachStoreWith(t, func(c *config.Config) {
+		cadastaConfig(c)
+		c.Limits.LoginFailures = account.Rule{Limit: 3, Window: time.Minute}
+	}, func(t *testing.T, e *env) {
+		u := e.cdActiveUser("cdlimited")
+		wrong := map[string]any{"username": u.username, "password": "wrong-password-1"}
+		for range 2 {
+			body, _ := json.Marshal(map[string]string{"login": u.username, "password": "wrong-password-1"})
+			if status, _, got := e.do("POST", "/v1/auth/login", "application/json", body); status != http.StatusUnauthorized {
+				t.Fatalf("/v1 login: %d %s", status, got)
+			}
+		}
+		status, h, got := e.dj("POST", "/api/v1/account/login/", wrong)
+		cdWant(t, status, h, got, 400, `{"non_field_errors":["Unable to login with provided credentials."]}`)
+		status, h, got = e.dj("POST", "/api/v1/account/login/", wrong)
+		if status != http.StatusTooManyRequests || h.Get("Retry-After") == "" ||
+			!strings.HasPrefix(string(got), `{"detail":"Request was throttled. Expected available in `) {
+			t.Fatalf("fourth attempt: %d Retry-After %q %s", status, h.Get("Retry-After"), got)
+		}
+		body, _ := json.Marshal(map[string]string{"login": u.username, "password": "wrong-password-1"})
+		if status, _, got := e.do("POST", "/v1/auth/login", "application/json", body); status != http.StatusTooManyRequests {
+			t.Fatalf("/v1 login after the limit: %d %s", status, got)
+		}
+	})
+}
+
+// TestCadastaHidesTakenEmails: with ACCOUNTD_HIDE_EXISTING_EMAILS (the default), a
+// registration with a taken email answers as a new account does, creates nothing, and
+// tells the address's owner.
+func TestCadastaHidesTakenEmails(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		owner := e.cdActiveUser("cdowner")
+		before := e.mailCount(owner.email)
+		status, h, got := e.dj("POST", "/api/v1/account/register/", cdRegistration("cdsquatter", strings.ToUpper(owner.email), "correct-horse-55"))
+		cdWant(t, status, h, got, 201, `{"username":"cdsquatter","full_name":"Joe Smith","email":"`+strings.ToUpper(owner.email)+`","email_verified":false}`)
+		fresh := newUser("cdfresh")
+		status, h, got = e.dj("POST", "/api/v1/account/register/", cdRegistration(fresh.username, fresh.email, fresh.password))
+		cdWant(t, status, h, got, 201, `{"username":"`+fresh.username+`","full_name":"Joe Smith","email":"`+fresh.email+`","email_verified":false}`)
+		if after := e.mailCount(owner.email); after != before+1 {
+			t.Fatalf("the owner got %d emails, want 1", after-before)
+		}
+		status, h, got = e.dj("POST", "/api/v1/account/login/", map[string]any{"username": "cdsquatter", "password": "correct-horse-55"})
+		cdWant(t, status, h, got, 400, `{"non_field_errors":["Unable to login with provided credentials."]}`)
 	})
 }
