@@ -734,6 +734,23 @@ func TestCadastaAttacks(t *testing.T) {
 			if s := e.cdStatus(authToken); s != 201 {
 				t.Fatalf("the auth_token after those attempts: %d", s)
 			}
+			// The same sessions: /v1 lists the auth_token's, and ending it there ends the
+			// token.
+			list, err := e.client.ListMySessionsWithResponse(context.Background(), bearer(pair.AccessToken))
+			if err != nil || list.JSON200 == nil || len(list.JSON200.Items) != 2 {
+				t.Fatalf("/v1 sessions: %v %s", err, bodyOf(list))
+			}
+			for _, sess := range list.JSON200.Items {
+				if sess.Current {
+					continue
+				}
+				res, err := e.client.RevokeMySessionWithResponse(context.Background(), sess.Id, bearer(pair.AccessToken))
+				if err != nil || res.StatusCode() != http.StatusNoContent {
+					t.Fatalf("revoke at /v1: %v %d %s", err, statusOf(res), bodyOf(res))
+				}
+			}
+			status, h, got = e.dj("GET", "/api/v1/account/", nil, cdToken(authToken)...)
+			cdWant(t, status, h, got, 401, invalidToken)
 		})
 
 		run("deletion_at_another_api_ends_the_token", func(t *testing.T) {

@@ -75,7 +75,7 @@ func TestSessionTokens(t *testing.T) {
 		}
 		caller(t, tok.SessionToken)
 	})
-	t.Run("malformed_refused_without_a_query", func(t *testing.T) {
+	t.Run("malformed_refused", func(t *testing.T) {
 		for _, token := range []string{"", "x", strings.Repeat("A", 42), strings.Repeat("A", 42) + "\x00", strings.Repeat("+", 43), strings.Repeat("A", 44)} {
 			refused(t, token)
 		}

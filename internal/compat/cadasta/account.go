@@ -81,38 +81,24 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, partial b
 		invalid(w, &errs)
 		return
 	}
-	ctx, meta := r.Context(), s.meta(r.Context())
 	// The email first: its refusals (a taken address, a wrong password, a rate limit)
 	// are the likely ones, and must leave the rest of the account as it was.
 	if haveEmail && !strings.EqualFold(email, p.User.Email) {
-		err := s.svc.RequestEmailChange(ctx, p, account.EmailChangeRequest{
-			NewEmail: email, Password: current, WithoutPassword: !haveCurrent, Flow: Flow,
-		}, meta)
-		var ve *account.ValidationError
-		switch {
-		case errors.Is(err, account.ErrEmailTaken):
-			invalidField(w, "email", msgEmailTaken)
-			return
-		case errors.As(err, &ve):
-			s.problemErrors(&errs, ve.Problems, map[string]string{"password": "current_password", "new_email": "email"}, "", "", p.User)
-			invalid(w, &errs)
-			return
-		case err != nil:
-			s.fail(w, r, err)
+		if !s.requestEmailChange(w, r, p, email, current, haveCurrent) {
 			return
 		}
 	}
 	u := p.User
 	if c != (account.ProfileChanges{}) {
 		var err error
-		u, err = s.svc.UpdateProfile(ctx, p.User.ID, c, meta)
+		u, err = s.svc.UpdateProfile(r.Context(), p.User.ID, c, s.meta(r.Context()))
 		var ve *account.ValidationError
 		switch {
 		case errors.Is(err, account.ErrUsernameTaken):
 			invalidField(w, "username", drf.MsgUsernameTaken)
 			return
 		case errors.As(err, &ve):
-			s.problemErrors(&errs, ve.Problems, map[string]string{"first_name": "full_name", "last_name": "full_name"}, "", "", p.User)
+			s.problemErrors(&errs, ve.Problems, namesAsFullName, "", "", p.User)
 			invalid(w, &errs)
 			return
 		case err != nil:
@@ -121,4 +107,26 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, partial b
 		}
 	}
 	writeJSON(w, accountStatus, accountOf(u))
+}
+
+// requestEmailChange sends the link that confirms a new email, checking the current
+// password when the client sent one. Otherwise it answers the refusal and returns false.
+func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request, p account.Principal, email, current string, haveCurrent bool) bool {
+	err := s.svc.RequestEmailChange(r.Context(), p, account.EmailChangeRequest{
+		NewEmail: email, Password: current, WithoutPassword: !haveCurrent, Flow: Flow,
+	}, s.meta(r.Context()))
+	var ve *account.ValidationError
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, account.ErrEmailTaken):
+		invalidField(w, "email", msgEmailTaken)
+	case errors.As(err, &ve):
+		var errs drf.Errors
+		s.problemErrors(&errs, ve.Problems, map[string]string{"password": "current_password", "new_email": "email"}, "", "", p.User)
+		invalid(w, &errs)
+	default:
+		s.fail(w, r, err)
+	}
+	return false
 }

@@ -23,5 +23,9 @@ func splitFullName(full string) (first, last string) {
 	return full[:i], full[i+1:]
 }
 
+// namesAsFullName renames the account service's problems with a name to the field the
+// client sent (for problemErrors).
+var namesAsFullName = map[string]string{"first_name": "full_name", "last_name": "full_name"}
+
 // fullNameOf is the account's full_name.
 func fullNameOf(u account.User) string { return u.FullName() }

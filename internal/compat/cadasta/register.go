@@ -49,7 +49,7 @@ func (s *Server) CadastaRegister(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, account.ErrUsernameTaken), errors.Is(err, account.ErrEmailTaken):
 		s.conflicts(w, r, err, username, email)
 	case errors.As(err, &ve):
-		s.problemErrors(&errs, ve.Problems, nil, "password", password, account.User{Username: username, Email: email})
+		s.problemErrors(&errs, ve.Problems, namesAsFullName, "password", password, account.User{Username: username, Email: email})
 		invalid(w, &errs)
 	default:
 		s.fail(w, r, err)

@@ -275,11 +275,14 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, username str
 	}
 	u, err := s.svc.AdminUpdateUser(ctx, actor, target.ID, c)
 	if err != nil {
-		s.userFailed(w, r, err, map[string]string{"active": "is_active", "first_name": "full_name", "last_name": "full_name"})
+		s.userFailed(w, r, err, adminFields)
 		return
 	}
 	s.writeUser(w, r, u)
 }
+
+// adminFields renames the admin API's problems to this API's fields (for problemErrors).
+var adminFields = map[string]string{"active": "is_active", "first_name": "full_name", "last_name": "full_name"}
 
 // writeUser answers one user, with its organization's name.
 func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, u account.User) {
