@@ -679,6 +679,156 @@ type AdminUserUpdate struct {
 // Bio Example: Enchantress of numbers.
 type Bio = string
 
+// CadastaAccount defines model for CadastaAccount.
+type CadastaAccount struct {
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"email_verified"`
+
+	// FullName Exactly as last written.
+	FullName  string     `json:"full_name"`
+	LastLogin *time.Time `json:"last_login"`
+	Username  string     `json:"username"`
+}
+
+// CadastaAccountUpdate `PUT` needs `username` and `email`; `PATCH` any field.
+type CadastaAccountUpdate struct {
+	// CurrentPassword Not in the Cadasta document: when given with a new email, it is checked.
+	CurrentPassword *string `json:"current_password,omitempty"`
+
+	// Email A new address is verified by a link sent to it before it applies.
+	Email *string `json:"email,omitempty"`
+
+	// EmailVerified Read-only; ignored.
+	EmailVerified *bool   `json:"email_verified,omitempty"`
+	FullName      *string `json:"full_name,omitempty"`
+
+	// LastLogin May only repeat the current value.
+	LastLogin *string `json:"last_login,omitempty"`
+	Username  *string `json:"username,omitempty"`
+}
+
+// CadastaAuthToken defines model for CadastaAuthToken.
+type CadastaAuthToken struct {
+	// AuthToken Opaque; send it as `Authorization: Token <auth_token>`.
+	AuthToken string `json:"auth_token"`
+}
+
+// CadastaDetail defines model for CadastaDetail.
+type CadastaDetail struct {
+	Detail string `json:"detail"`
+}
+
+// CadastaEmailRequest defines model for CadastaEmailRequest.
+type CadastaEmailRequest struct {
+	Email string `json:"email"`
+}
+
+// CadastaErrors Django REST framework's validation errors: each field at fault with its messages,
+// `non_field_errors` for the body as a whole, or `detail` alone for a body that does
+// not parse.
+//
+// Example: {"username":["A user with that username already exists."]}
+type CadastaErrors struct {
+	Detail               *string             `json:"detail,omitempty"`
+	NonFieldErrors       *[]string           `json:"non_field_errors,omitempty"`
+	AdditionalProperties map[string][]string `json:"-"`
+}
+
+// CadastaLoginRequest defines model for CadastaLoginRequest.
+type CadastaLoginRequest struct {
+	Password *string `json:"password,omitempty"`
+
+	// Username The username or the email.
+	Username *string `json:"username,omitempty"`
+}
+
+// CadastaOrganization defines model for CadastaOrganization.
+type CadastaOrganization struct {
+	Id   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// CadastaRegisterRequest The Cadasta platform's registration; unknown fields are ignored.
+type CadastaRegisterRequest struct {
+	Email string `json:"email"`
+
+	// EmailVerified Ignored: an address is verified by its link only.
+	EmailVerified *bool   `json:"email_verified,omitempty"`
+	FullName      *string `json:"full_name,omitempty"`
+	Password      string  `json:"password"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`; not `add` or `new`.
+	Username string `json:"username"`
+}
+
+// CadastaRegistered defines model for CadastaRegistered.
+type CadastaRegistered struct {
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"email_verified"`
+	FullName      string `json:"full_name"`
+	Username      string `json:"username"`
+}
+
+// CadastaResetConfirmRequest defines model for CadastaResetConfirmRequest.
+type CadastaResetConfirmRequest struct {
+	NewPassword   string `json:"new_password"`
+	ReNewPassword string `json:"re_new_password"`
+	Token         string `json:"token"`
+	Uid           string `json:"uid"`
+}
+
+// CadastaSetPasswordRequest defines model for CadastaSetPasswordRequest.
+type CadastaSetPasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+	ReNewPassword   string `json:"re_new_password"`
+}
+
+// CadastaUidToken defines model for CadastaUidToken.
+type CadastaUidToken struct {
+	// Token The token from the emailed link.
+	Token string `json:"token"`
+
+	// Uid URL-safe base64 of the user id, from the emailed link.
+	Uid string `json:"uid"`
+}
+
+// CadastaUser defines model for CadastaUser.
+type CadastaUser struct {
+	Email         string                `json:"email"`
+	FullName      string                `json:"full_name"`
+	IsActive      bool                  `json:"is_active"`
+	LastLogin     *time.Time            `json:"last_login"`
+	Organizations []CadastaOrganization `json:"organizations"`
+	Username      string                `json:"username"`
+}
+
+// CadastaUserPage defines model for CadastaUserPage.
+type CadastaUserPage struct {
+	Count int `json:"count"`
+
+	// Next The link to the next page; null on the last.
+	Next *string `json:"next"`
+
+	// Previous The link to the previous page; null on the first.
+	Previous *string       `json:"previous"`
+	Results  []CadastaUser `json:"results"`
+}
+
+// CadastaUserUpdate `PUT` needs `username`; `PATCH` any field.
+type CadastaUserUpdate struct {
+	// Email May only repeat the current value.
+	Email    *string `json:"email,omitempty"`
+	FullName *string `json:"full_name,omitempty"`
+	IsActive *bool   `json:"is_active,omitempty"`
+
+	// LastLogin May only repeat the current value.
+	LastLogin *string `json:"last_login,omitempty"`
+
+	// Username May only repeat the current value.
+	Username *string `json:"username,omitempty"`
+}
+
 // Country Example: United Kingdom
 type Country = string
 
@@ -1537,6 +1687,89 @@ type ConfirmEmailChangeJSONRequestBody = TokenRequest
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChangeRequest
+
+// Getter for additional properties for CadastaErrors. Returns the specified
+// element and whether it was found
+func (a CadastaErrors) Get(fieldName string) (value []string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for CadastaErrors
+func (a *CadastaErrors) Set(fieldName string, value []string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string][]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for CadastaErrors to handle AdditionalProperties
+func (a *CadastaErrors) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["non_field_errors"]; found {
+		err = json.Unmarshal(raw, &a.NonFieldErrors)
+		if err != nil {
+			return fmt.Errorf("error reading 'non_field_errors': %w", err)
+		}
+		delete(object, "non_field_errors")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string][]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal []string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for CadastaErrors to handle AdditionalProperties
+func (a CadastaErrors) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	if a.NonFieldErrors != nil {
+		object["non_field_errors"], err = json.Marshal(a.NonFieldErrors)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'non_field_errors': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for DjoserErrors. Returns the specified
 // element and whether it was found
@@ -8364,222 +8597,235 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39ctu2tij+Khj+zkztbkqWHDtp5Dlzjuu4idOkcWOn2btVtgiRkISaAhQCtKx28u/vAe5T3Psc503u",
-	"k9zBAkiCJKgP20ndVn8lFkEQWFhY3x+/eyGfzjgjTAqv97s3ITgiCfz3LZHJ4ngkSaL+iogIEzqTlDOv",
-	"512QkLNIIMnRHFOJhmTEE4JksqBsjPAYU9b2fE+EEzLF6vUpZXSaTr1ex/fkYka8nkeZJGOSeJ8+ffK9",
-	"GU7wlEjz6ZM0Edzx2csJQQEjN3IQwogA8RGSE4JmCbmmPBVohsfkCPEplWjEE3g2oomQ8EAtiap5PqYk",
-	"WXi+x/BUrURPVl4vvnlF2FhOvN7jA7U8KUmiXv33L53W0w//+A8v34eQCWVjT+3iFZ1SWV/2OR4TJOhv",
-	"jQuI4T37+xEZ4TSWXu+w43sjnkyx1CB7tO/5anUamvudjl/AtuuGrZ4VAHschmQmSaT+P0v4jCSSEngy",
-	"JULgMVH/rezL94TEMoVRhKnv/OLhbJ4PLjAk5GNKE/WVX7J3/fwDxRt8+CsJpfrAcRjylMn6qnAo6bW9",
-	"qCHnMcFMvYSvscTJIE3iOsSPGZpIOdsRu+jd21c+4gki05lctDXwsqPd7xx849f3O6RcTfkfCRl5Pe//",
-	"2yuuyJ6B5d63lKuRsOxksWr0iRn2yfciLMngV06ZPoT8aNXvLUmnxHMsiEwxjVd95BQGZaMH1yShI6q/",
-	"UgceXIqBRr/l0/6gxqg30jjOX7Bg+KjTdayYlndHmXx84C1HVd+LsZCDmI/VFWkADUvjGA9j4vVkkhLH",
-	"h2GOTfbFkzFm9DesMed3D8fxm5HX+2X522/stz59qC5MUbSEj4gQZtZlc50XI9Xl4TGxr1oqCJAmiUcj",
-	"x3XzPTnh6Xiiyfeyz1xm4z75MOk6QHqXjateaxp51iwZhtZwz89ucAnj7FOyEUvfvOJWlYBobbR09ysn",
-	"aABYvmgl1HISoGhK2XEom5gOQB+p/aL5hCMcShK19fosatWA9HVEt8Ff/tipolKIs5AA78JqSV8JhDWB",
-	"RFSgiMTEfH055S0fUeOuX/ExT+VbIoDdVAmw0NAXA8IiUtueZkbLWHuFGZRna1zTm8qdLK8pTAiWJBpg",
-	"uT4FXftoHBQOmGydKcbpeI2BrkMxyA4z+PZ21gLICYwHUhVFVP2C43MLQCMcC+J75AZPZ5qUGCnjHaPX",
-	"JBFUIdgIPZvgK+x9quLwOlShtqSMlmYwWfnyhRpYhc1yPLW/94oKB65SSabl/2y0CaCl+tM4SfCifnYw",
-	"7VoL/MF5ud8x+jElaE4VJZMoIWOcREqGDrEA2TA/M+dZ+TVcU9fX/O1iwrVlvZtF94o6U8rs17t/MDK5",
-	"z+WtYajls3jD4gXCSKQzkgBdHyeYSaEkxYRM+TURKACqH8DBrMuMiwXVvviKz0nSUkeNYqLUCYEwi1BE",
-	"x1QKH1GG5jyJBNI8Cw0XSFA2jgmaLGYTwsQRSgF/yoiS5ifT4qNWtBai2NoMbv0GCs1OK//v7tf/4TVt",
-	"TQkE60tJmVz/ya/xlQzudTi9xgt9GAAefRiaAbfRc/U7iRCWwB5DPp2qQTFlBHF1ojuBYZUR0nQVq1UH",
-	"uxa7zKXgKnPKl1S/4h/8uoKR8WQsjHggCEFUtkuwWpNYVzCF4GuCghkWQqFEgBS1kFyhDWwb8DWccC7U",
-	"rpWkkCjJCAWCsGhA2TWVcJOCNgqUNBT0mdEnQWMP1PtBu8+80lU3SoY3TnBI/ts8aId8Whbeet5zNaAk",
-	"xPW8F3w201ejvIRMTi8kHj1/nfEUql6u+zqBc4IZivlY3RcsQVI6QlxOSDKngiDMEJw4FTLBkicIpsWS",
-	"CEQl6IFadaVsDKAsVooiToQLTe6ufi3fkJIvy2u+5mk4ISK3YOAoSohoWNzmmtydVKTBrTS7DJVXfpHM",
-	"z7Ohli60kgUAjf/kwL5VwIdTQ1hRkCtgzGg+oeGkes0EwijbA9pRJEcPK7BLS+tAEXbdB3VnnaumbjWK",
-	"ImqKc2PNubOMBCS/Jhv5nmWHc5m8hFCUMcgMdTsAXAUlgacEBYInMtjNUVxNZox3SpNGnMHPClVz090K",
-	"3d8prZWXuRRgb8ksVpRpM1p9ek2SBRpREkdHSE44cPeRBJI9JCGfEm158pF+XZEgxpF9pdplOpwRQr3J",
-	"ZVS5Smn0G+vTan29MqFmExJ9K2uc2rr6V6xhk7NElB145796e3u//LvfFx/+sftfTvnkc1rtHoIB7j7I",
-	"du1c7DFfCUSjI9RRJ5Pj8AjwlcEFbCb6HSfRv6MFbG2q/4dYwBzGL2N5MtdkKbFZUxNz6CzapUHiSKAx",
-	"vSYMhRPMxqSBiMA8a2hqtvRlfxLeR4RFAhGgdMaEkzleciFYi2JuzrcpbTjShEHJqlr835KIh0YitmTB",
-	"Igu1a/6txrNCSz9l6pZKJcWrm8PS6ZAkoobWTkPjSYGKJfuQ0oO/p2wcgSxgzdN1TvMMi8mQ4yRyedly",
-	"99t62ry+HqLJXzfI7LxOe3EdI8h15n5eY/AI05hE2pYvBo86DqT9DoYgPUQpirko+aiDIrwQVax1fqpC",
-	"76tby5ftWpKL9ickJEwOis2uJYKfquFga8M3Z/qFbmeFoTI7z/ycqh93Le8Z+BXMGb8lH1OibaxL+VP5",
-	"9NfV8goVr7LwfALnAn/lgiTHYUiEuORXhG24OgxvOhzcdeipcc1LOEmThDB5bu224qDQAwY2PHJ0y39c",
-	"pcDUZmle0TMiDfPZAB4hjxwM/4IqCvPy/eVXAqkRPRRIBewB43JwjWMaBT4Khjga4FROeJIxDx04op4p",
-	"EgqjRzxlUf4LZfoGBW0XZ47yHdQemcCB9a+MhgmgyGsTdLDKtG8+3wxhYNzWrSiDMuf9NjU/PFh1ws1a",
-	"fPbRmVysPNUpvrF/7TRPlyRcx9e457PAW3cyV5T/MtI8+xWzMUdvTy8u0SjBUzLnydVXAgG+aOsagY/3",
-	"EMHhRMuvSmYE04y2u1ApUHbUfp8FjLMBjBvoV4PcVjDk0QJhgTCaT3isVepAn2CAcMwZgaFYD5QTLMG2",
-	"12eMSzTDiSBNts9fvFMmiXoVVo6Itg5l5rcPNY14CdpW178JfD81nuErxWNW42Ft/ruRokzBWYMUvSWj",
-	"hIhJ4xIT/Xw1Gc4GLvvUmAqp/s2/VUbLCIZ9JVACIxONiYBtQUJywhocoZRdMT5nmWKFE4LomPHE5eVf",
-	"97JXBXhbQjvsrApdWTl6wxNVwB1s/E7hXVqpGiAaoZ3g+ekl2rvu7tlPRLDr6/uqJwYrvJGBM3OfsQWV",
-	"9IpaSE1z2MQr7VDzjTcNPEfBfwcoaAco+EeAglaAgkFQEbhdgK1gYWPUikP9twBpw3oZAgsiTzgb0WTa",
-	"eGEYmQ9uc9a3ek9mclUdE2i0+s6mEN6gJ/HLK6+vqRkuF0Qu57e3FLD0km7JrGvftGdbupdMUPw82/lC",
-	"uFGN1Vh+tv4m0mtJUttMhl0WtarF1jDGQix5rn9ehdj2XKU3l8e1Wvs7xzS5tcLi8j0TIRAsBO28fH+5",
-	"23Yfdc5sHTFtWpMF9gjDsun4DH9Mye7qCLNsen+1zvSORrnOVt5lTnLqK9TrGSV8CnIfXDUC3v4r53ZT",
-	"lwXr3dtXLYFHBA2xII8PMsMlOPdo5K89/RJSt2TbWbjE+qfeLMOVxYnbh7iV5Iw6EC0me3feCFBaRSOL",
-	"QIloQ4v4JbgO55kZuo0CGgWIisJ/MZ/QmKDg+OTkzbsfLp8NXpw9Ox2c/vPs4vLsh+eD09fHZ68u4A3t",
-	"h/srn8U6x1D4JSr+3HeXiBGiZOM4RnKSkMwL4aPz48uTFwizhblb0yMUwLcCLYepI1ESdUJw1IIoHfVz",
-	"o3z9WaVmG6KrJcEGQP1EEjpaNLLzBopWkG2Qf0tEdzW9aaY0pxmS3jrYEEe4Gu+TYW4m21ZlJSug7JED",
-	"zLCmE3BM3c6UWBLU1vKo3Nn4WHxyhaJblU1vQ9zX2NLaxqJTzbgub81IC0x49HG/9WQ+eHHTuXo6/Ne8",
-	"O3rB9ocfR92fD6ND+bETd5J3nemPi4/77LSMFIfd/ZXhqNqU7fIZ6AiSlY4dHaD/yfc2ifxeYqJZm0rT",
-	"2RKjTZGqkRiDRJH4ACzN98AzMBBpGBISWb9ox4H+k6fSyyW2gRYxE5IKMoiIJKGeaJbwEY3JIAUyHVmY",
-	"OtBu4NJPidIvB4nGVMejPIREv1saWXoQah0VHhixcZCQa34FvxTxVoM8L8z3IKRtYILb87+Lheu/Ex4T",
-	"a+n6Rxt0+peI1H/LYab/rOxaEFY8s1ZY+t3kUgwqUZ9ldjHAY4O3a4T2G6UAq2/QmVeawV9mZobLcR8x",
-	"W7nD6G7xWn98YNZ3SrwAm7VDY3b6Lt5PMKTIzBPOxmgnyL4a+CiQnA/EhCcy+yPmbKz+r6+/+p8JKIAB",
-	"ixkBz4W2C2pDrvpBXXX175SKKZbhJJst5NMpV6+22+3dMk3Nv+w5TYQkjtxEGx59JZASV9BOxKUkkbaP",
-	"wR014tfukWU5c1jHy2tZZhewdOnihWkqJBoShCWKiTrzbgeFE5zgEHJ1V5vP1PZ8fV7LdeUXBMdy4shA",
-	"qiWf8qu1005dHzpjMuFiRkJ3dtGyIDdyM3OkbN3MaLLwkTA50YJm2VtkxsOJM0LCwWKww4B9JkRKkOJs",
-	"d51e0GiVFYBGTqVapEP3m6m2rTe8tr7qsiRc6uX77y+IQ2S4IosyQXSLYJoaVY43Hjt5+ZXTvul7V9r0",
-	"7drf6q2pl/XUPnzYtcelfknYqOutqh9oAxk0T7Ct6AvmwLQtHtO4piMsVwO6K3wUt5LJ9VpXyONZBuNt",
-	"gIHjeI0gcRYtjX7zEeNS55/ICZgSSEO+SW3tWaJYAejjKqDdiqwdKV87y2+Untfd/8Yi1Uc69pok13Br",
-	"Zzym4QJNseIVV8A8pjwhaKfbQcMFMvDYVZp6nyVklAoiEIBAc7o8Gl77WjgjApGPKY7VlzP7Whmdyj5X",
-	"L+RJQkLZmvBEkNYQeO/CJmYWr7Khsf9NCe1c+fvL00cfbCqoC7fvO+vxnhIebdS79yN1UZLsg3exKbjc",
-	"LOtRpbqnZe0klvW8SEvpW+E/EkTe3pxyyxyc3Jq10mSRmSDcpqt1NkpYRNnYqgbiyJQqsu4KddtHeI4p",
-	"JHUZPZG6zLmFaGdESYDVh7unfH2BSN3PEa/eaDReIpKdJ3wYk6nTvPn2uxP09ODwCZrpQUjru/WDyNS3",
-	"FcG/ao4TNbRkxnHofHPCpNH6INpT8eBQX7VSTLpVUSWPyWlQvEQenuQDdwyKWCZjtoFogrWIrqXJOvRy",
-	"yoTELCTuxRibDJphOWnw8cEAZ/T2jymXBFGJ5hPCUEJmPNGXJDuhI/WQ5jGyuXgQ87FwawO5NtZclOjw",
-	"6VM7H7DjjAKXVLrSso8RqMo+mqRTzFoJwREexgSJdDrFyaKo96QRTM3rXGdmmivPHqQJ62UJwj0zSa+f",
-	"djqPQoWT8D8doZhvL01oKyEjAri02kyv7T96d35R/Qgwfsl9OnEHY0q1eR9NcTihjBTgAPSF+Ew7O72G",
-	"onAqsdoKiTLrnud7KRPpTOECiQZTElGc+bKHPFoMwDiCkzF4jxhO5YQwSUNjexvxZEijSBP0LMgTVHs5",
-	"4RHEfeI45nNiVx8ZSKxZgLYqZn9RBisehAmJ1DdwLLQvWZ1PHjCaO9zN8JqV1PodSzKAYlr68wxfY6pN",
-	"Uz4gX8JwtWLMoLTA0hMllbmfqG2C2cVpNTwvZTgU8tFrLBVBkDSkmK0j5J9rc+/9Jwuhy8wNYH4RRRL5",
-	"+ZsLHcM1JXvajdf21kgg+jvk+DzkjByoD4CvtWmoml76hVJ0/riMm3rY6QbScYmclK/s46t//fhk2r3o",
-	"4J+6w85P80fDw5c3+8k3P8sn/EfydPEiPEi/77Lz2b7Y1CHmDqYZNDt6HfGun8n1+CAxXfsvGyJMlyP5",
-	"fdYkKBxu2inmKC0z00dypMUuTXipRGBL10aSorZHe039eKmB9b4UgqXa2VsriPrWOWQVFa/sdlir8GSm",
-	"3g1meqpblKDMZYyGfQqZkLG2NKyM3eRxdCuDwmfDvtebYNlywJX2Vopvri1jCSDXTE6q3X0t4xqBP1OD",
-	"7LQPylBT4omYYK0YrJmusX46kNnUmvlA9xnmkX95naSgih6RQuCRr3MfGJcTqH/DkcALS32qf6tBSz6l",
-	"ckISk9ODhqb+BSTicEaKZJzMJ1k/PfVVzsgaNaTKWPTJX2t0oXEL79OHYkP2758hD+q0CpBVKLo8H6rP",
-	"soSoI9SQD2V0WIGGRM4JyTJYtLG9LrM3HfTytKLbeYykVjb/IKdQsbGyb6gq+V3zKzJoiNh7C08Bg01o",
-	"dBbfknlTtDdIl0fQd2KOF7vrOn/MGo2W9wXlueKQmmtl5mO6/saBrMvnv/fis412zJXEtKZgN8B4vXJ3",
-	"Btr1YnEQo6zVbQpuNKj6oCuT+7nmbapQCcKg2pspJfdQbctNIHVoKQ9cEXmQothnFvA3E+HA8+QQhde7",
-	"FmaSCzpmJHpF2ZWjHuQXVcb8zVSx5bLiEi5kCR7W5p1mfmgIgIouCEruxawWqVsJjaJjhmWaOCzHL14f",
-	"n7QuXhzvHz7ORGg1h48q6TD3Gf5bF5bolAiJpzOX24awfFVojgWa4kjL9O8YvcmjnXaKpNFRltxJBcr4",
-	"MJKcl8Ptuk8eP9nfP3zc6fjrVuIeNMVGmQins2dqGTpfdfnHve7qvCHzQRs6vnWSS27hbYpeLM1F0HVS",
-	"67lkR4oHRYiCwB4c23Ue0LcEJyRB2mcC71hOk9umMJgN6ryKWnj9vRGZzThPdj5u3Ih4mE4Jk0qSn5E4",
-	"Niga5Kca+AWiUAblDaC+4FoBe2sqhYrAXBSG2ruXSTfhCc77CuIt+FapKIm/hr5oBJriq6y2qtH6Gmqq",
-	"3sxoQsRdirinKXUyzoZofZALUpFDpH6mENQM2oUuAw0G2dJ5LV3exsHi1glVlleCjyuSPDso120yGHEf",
-	"4UIXlm3/dpFCl5ZLoKQWrC58VcqbdaXGNultL99fgnFDEbEaBeuVSZg9UzMlK87DpQhn3ZBSJmmcBQYW",
-	"NNW86iw6tdxEXXNMVGUb/DElR4jcaCee7huBpeXDw6mc7Jlp3Bsrp0FndlYNo9W21dJBVBdcyZS2QOjE",
-	"FDX2dr6N+4pRci3r3V2LTmR129dNxXM4hpvLtx+3ftZl2/+7/Y9By9mXyvdq+Yr3JUDkOO47chpNoZUC",
-	"BQYTymS1BsdB5+njldF/lTlKEbtVFHSEB11RFgGXgmXpFUHO787b707Qk8eP93ftMIqlOP3htlIOVKcO",
-	"04TKxYXCSA3eIdwzRaCKv77LiMTL95eeK+M5sFcYGL9Y+coDFwugMlIzLYCbAXxZ3/Z8zRMpZ2DdhHRX",
-	"tYx6KI2Dihr6CV9VNNjxzJigZbGLwM5ONIvFM7r361zuaQa5F+R903SVsaJxWomyF+vHM/o9WWgKCmKh",
-	"2cK68LUBqyUZIVulIkJaStix1mvkaQ35Pd1xYAWAP0H014i7TauZhK4JixWHo76vy+mQ5JqGpOeob2Qq",
-	"V+XeMr/P9JKHi3poto8SLjFEhpVusPB1NFYrptckVxRevr8UuqoWlN3vM7MMY9haFCc8S4cxFRMSoZfv",
-	"v7/wYR+CxKOWeSMP5pxihsdEidPtPuuzr78+Lu22/fXX6JUu+a9pigvXffVJhmZQY/PrDDHI1/DVGRaS",
-	"9JmsXZ42OrbImK78ZO3Z4q0aD2z6hmWfNdwuU4CMkTmaYZqYXWn3gNqNrhquPVxUoADPZrHZ7J4x6f/j",
-	"V8FZoEnU04PDJ7t670ofhhCwIOQRCfpsB8eCK9DopDUQeNYLc9s9qhdoQzEV0g4bUpvUXgn1CeN60O6F",
-	"mIaECbtNzOuzSyu2L/OyKlEXqkgBanfa3XYH/P8zwvCMej3vUbvTfgQmKTkBqrjXnpM4bkHu3d6v8yvR",
-	"VsBQT8Y6HUhxKFj2WeT1vOdEKgQDWi1mnAlNW/c7HR1syqSRyW0wZzNaVeB0WtEvJknIO42eXRyDmH4N",
-	"f+0fHnafmnyenvfD/s/Tzsd/fXz+Tbo/7E4PFo94N3z806gbf+yIb15cfdv5WXbnh28fpaeeSSPy3nx/",
-	"7pnUIaXye7534/W8bvfjv47/9f3NSTL66WLw5HLx/scXb8ZPJuH1OZ7R13EyP8P4PHzx7i3XKl/RJnKZ",
-	"vGOSp4DK1Gncy/ffowuiTcw5L20Elo2TYHlaawVZrLBjCe8YuZlBVrNGvHaJQXq9Xz74non59HreuSIk",
-	"IVLnoymPoOOyACLQjtnRrqKyeCyK9Ck1s4NEe73fqw80AWsBUXQ8F3uaFrQym59zTNPs8ISn0vnIJHY7",
-	"n2Vx7kvWlQ1peCiIXL5mpSq1yuNaMWVXzsEroWQG2FzJHldwdueP1aFFESPHr9XB+tPOH+2hJne8+oM9",
-	"RHFJUf27NmCvYLFLHtVfmxLHT/Vh6khYNFjykdoI9ySlrJdlj1e9blna1xlWn06NygxxDU/cLzVuYPny",
-	"f6fRJ+1hKDoM/9Jk7TXZrCBrKm5USJom7jiT83VqqbNf8L4j8+tDfU17D2NRE0i7/q2Rt74wz+/KW7NQ",
-	"Lo9feWuzMJMT7uAfx0o8+3Mwr1f0mjDFqNQ6CNox+QvAuzATc5IIm2fl4M84V0JwtGg+oLf68QM7H1iV",
-	"NsIl5qAOO482OCRraTpbqBLNn4VyeRGWeIgFQSlLCA4n5nm2n8POo0IgvTB6R3kqcy+cQrM9cm2wLEGd",
-	"H7iEOliLoyJKSuCFQPPJ4s+BzupkqY3P+QHk4PfRlI4NEiNjqV6K4kp9iqaUlYN6LZQvL/jbBRTFaCM7",
-	"m1XrbiMy95HgxrUoJAr5lAgdcwZBOzRBUwLdF2C8GkMiUK36LI8t1osBWv1flTDl/zTKT/kS6k66VMjS",
-	"im53Kdc7T3dPVMfpalWznBDwyfcOOt0viWOvqRCUjX1kknXA9gD24MhhSISQKhJlHiaz4EdfcsGK+YY4",
-	"jrXLl3GpmzzC+naUdq97PpZsNAmPidiFwVZn0VsQvzuv/llBFHP6dYQSIpMFirE0i3o4tCanLnVsRTsA",
-	"aZt+wPX0PvjeTSsj2C3Ty0x3Zv3kezPuqgj+3pjgMQpEnI4DH+JVqY4+KOx9uuROkHe9/Z//gyKCnhP2",
-	"P//7mgTo//7//6vPgrw2NmlFpDUmjFyTwDdxAiRCdIQgd2y3kWDompdvKu3LtZn+Wx4tPh+xMG1JP5WN",
-	"16bMdoVmdT/fMpounoNadb4klp4ZIkXZLJVbcvnlyeVB5+mXXr258w2poYGvC5ZSNgav3a7amCIh1VeK",
-	"nNFgFwIlMJT3VHvqftETMe4+0wSDcwQ5vWYlh3/YSgx2vLx488OWMW7AGDXFVnf9zsyxWeLOjSW6MKIr",
-	"In6UCiMvo4POUxS406IDU3eZSjTBIpO4fZSyWNGuYMSTkPyn4jdBL8t0KIRycORABefMZV7ZdiNH1U2s",
-	"Khx1qZFFv4EI5OiNKgvOzS4QnlnYXWD5nq0OVgtI1cL/P9T46kEdvHox0Zbl/S1Z3sGXXP0PHIk0nLhE",
-	"rS/Kes8U2Ggc29euxoZzsrK75Rkb8AxD2+6DZ/hu4yMQ3edE1nSYL2X12GoQW3L6oMnpllatR6uO74VI",
-	"rfSn1Uqn3M6ztlGpCSX7zbAMJ65yV4zMtep5RchMx9XzONKqpZGWjYkKUpcaJV+dwvhH2JJM8uRatqQt",
-	"J9hygq1g/WVtWpmhamuM2hqj7olZvyWAWVXFgiemmhxku2nr6F3tU1kYltsTfAw9KBAfQaCM8FEgeCID",
-	"EqEdAzYUtBR7GvzKKYNOEIzM1flDXvmuFY4+ojEk3mZsFjpiBFaTigANcXhlN8mw3hYKHvrjPViTtmRd",
-	"kYUgulGGAL807rM5jq/ynH9dVhw2EVMhha4HAlE/EOhIboyDeqJrSA3JWJHoGxzKeAH5Pj6a8Lmaps+m",
-	"mC2Q2iiaEszAAqeDriNCZtaqsEAjrMux6J0nQi71ar8TutlDRbxyYVcxZO8VnVIJaZiOEPsSYPOqnuSa",
-	"8lRoeGR9CI8Qn1KZ15KB1eatR1zWOdNTpCESClKVnSk07YYEmvoOvlfwBIxD8wkXRbVz3wTe8wSN0jjW",
-	"BFjdWkyZ0MmTktzIijOhaSMfvcZork55D//u9286nVa/f9Md9fs3T0Yfvm7YiOs7eZ3N4mP18iXuV3VB",
-	"z6yixcopKjkkcOEDRFkYpxERBeNutLwCpbC/kiXtQAsf35CQD+ueoUKozOgESEhFrXaiaxnV2nW31w1q",
-	"63qTRCQxlCVo6UwCNUJXOztCkppbPEwgC2G4sLWYyjqFbjvjsFN7Nlm0kp/Kv1YGWRUlWvn/HcD+8LkF",
-	"f0WQoFmSKzSwzBO2Mv823GYryDUIcoq5G0Z2n2E22lmpTqlokRJoLgPZgYzLNrJicfISLL7dVgVcAowz",
-	"UiRW9xmIRoJIMIv0UADR70V/t0AzYJEVU9rR6P8ERXghSp1NJK9lb+VB5BDLrsS7CQ0n+msgn5jnOiHP",
-	"NKQT9pLbCMou4z7L8RGFBhgAsxWxQO80F/tsdpui0+79xf5YkbpZgwVtLrNLQnueqczseVbhZfWHzWF6",
-	"3n5n/3Gr223tP7rsPu7tH/Y6nZ/z+kU9b5zgkFR6lVZEEPNxu26U91y95vmekslKv6EXfDYDkNPI6z0x",
-	"VRhMvTuWxnGpnJSXj+alDjN6oF00WW3MXJVMMMnwoXAR55URPJu1mk2uH22cH2wTXc1wc8sIt4FUX2D1",
-	"tfTi3PKEdoJyRwDoqFi0BDDu3a1tamubunuglDai3I/9aWVclPa0l0SBvIprRk2EnyeZswhNqJA8WRzB",
-	"CCv5PDERVliCdafdZ1BtSs1POVNYkZCQJ5GuKqW/p3u6qOXqfEuefCUQn7PsIyvCpXKhYxue9HdgJDaO",
-	"UpHxExbBA/MG4wUfgR3pNkHFCI1gf6R/Zavr3TIa6PaEcUUQkJuOfAbLz1bQ3Qq6D8TLu6VCm8b53IX8",
-	"rJUu/wDCek7ynlrl9lvtzArWQ2AECEzp+CW9hTNBUHfinXA1l2LGLJuIcavMkzZ6DRPKxjBsiMMrX3cm",
-	"xqwsIrYRBB/1mdbAoB5ayvLa5Fmkftm6YpKVofDTnArjXsyClnAUQfUlJSnwOGr32UXpDhejA3WygS5y",
-	"vChshEoA1h7kCA0XljsItnCEGFeqUZ9FpLC+gXtkyo30PRUkviYCTUhCVsRKfQlb2x8YG7VllFtG+RAZ",
-	"5YOySG3tTVt7013tTTri6U5q1SyVrqrCMhMNQIboaT5r+hnolvuQJMdTiYYk5FNiemrugIutFMiw20YX",
-	"6gYkaUxEn2GBgvPjy5MXzdUs3hIoV/4luKT51JZNbtnklk1u2eSWTf4lQ4aBxn8Gv8weuVaLbIwR/sEK",
-	"+PUR1tFhWN14SafERzG9IkVb2Skx8wVHSP8HhRg8MkOlQ/dZSYnWAZ5K74TyuDiUPAlWhtKe6gXfPp52",
-	"xcATHQD7WcPwYA+rQ/A0CLccdMtBtxbZB22R/Upk3uK/hm22iVnklX8foDHZGUtpOtubmEO74nXVUGxF",
-	"D2SVzBhaUixF90b9Il67rA2rULjvwFHTZ0hoIrhlF1t2sWUXD7VCI4vqDqvPINXndeghGPtPRLAv7Uhx",
-	"IfFCICxMAE3RIQwcdeoXQaJGCn1BWFS0XVVgqBHq/fsj1KZbYdNdz1bMdTPDOV5s6fSWTm/p9EOl07oD",
-	"lCbMuKBIQE5NcswdyHUqJ1mDC9043Z0IxJlIpyYSwurzlcWtmqgFbW3cUfcqBjJuOhOhg2/QhKeJQEPw",
-	"+pvUnSXpNwrZTe8rE4yQYXXRd91JbrOtbOrqsLJfTKu8jboor53lUeqOeG+Oki+Zu4MjvHnmzjH0Q7Tz",
-	"do4jjF7xaxLrlB4aAXtenrdjjd88c6cxTwdHeIMsHY2hTmtZpsAZHLyN/lNvl6B7JhomZTVEOIBeq6Yh",
-	"wlmdh+WtO5d0RSjPfR99EUps3XST1PQCyiCA6ATtwHyQmPx8uTxB15xGWw9Fo4fiYP/LepI4R1CIwtBR",
-	"SOXXfRuBML1VrLN1PJIkafqKGb0HQ/VI+NCW9d+mYUfG2qxs3KJuCdFNcYtbnwkCqZxYzTlsbm9aTjUz",
-	"/QsIatTdD2tMnhqjleHOQxJzNlYis7287M4rPF4Q2TfBjpq96545eRNyPCVobrqT69RipWtF3BRcoRIl",
-	"5JrgGGabUDZ2sf+3sKXjos3WHcSAJn63NpksNcBfi9Xvb7bCKRECj4H+r3MaeI6pTjEq2oma43XphAWr",
-	"8XCuUvr3oIRmz45Arcoc1IIwWcWqEDM0JHdiqJ9DUd2ypy172rKnCnvK9FTj5SiHsi/nSEbeb+RDEidS",
-	"90nWhkqwbBCZJiwrTVE06d/B6OX7y1LDY6Nolrv+9pmpS1U0Td5to2M0TzgbVypEsExoNe2ix0QWPEuz",
-	"MR9RpvsSw4+STkkbHVc4oa6DIdGQEFYQNTWdQMFB51E2epBlBQR+nw1TqQP/oXRYqXwFFSih44mz5tcr",
-	"gOkd2J85FNPJvmja6IU8SUgoWxOeCNIaQvWqxfqcARb2eRVgq+17zyOLl5Ph85C+oS+/+/n07eWPF2fi",
-	"bCpnP5+cPT6jB+kr+vJpmyxe/ha9P6Nv6NnNGeu0w/2YQT9/pZyIgQLEU6VvlXvI97zHV//68cm0e9HB",
-	"P3WHnZ/mj4aHL2/2k29+lk/4j+Tp4kV4kH7fZeezfeHZ7e+9nqf7rm9oODjH1Bnl+IqPx5BJ/Gc05dZ1",
-	"XqORDsKERIRJimNR0ny7dc1X30ye5Ldjherr+sR9KMDvSpSCJxWCcgvDcR08VTJht1HMtYRaCnvurQBJ",
-	"a7jIesYrHV1cWZ3OOSPtEritzouZjQMsyhkFWwHq2nLvA85vFeHLweojRSYrGdGlNSr9Yyu9baW3rfTm",
-	"bm7Lx4gyTSjq8cNKCrLp6lJRLgvLccpypywy+r6R5cydLQS4QneFjkJlqQ1Wor3W+qU+079TIVISARGj",
-	"S0JooFgZCn7veziO+14PgcQR+Fb+Zp+5EzgbhCy12ztIWTiOTSGpTQQoiMHJJahP69T8MBICT7dpEMu8",
-	"vVsWsY2Qv4fAGihAm9GRHYVrdqTN7nIampcvHPFkzOVqA63tCtbY3QV3a6lO4gqDrRLM+qzkf60baP2s",
-	"VlGu5PoNNtteYZXus9y6p18e4vBqnPCUOT2438GmzwtuszXgFnn1f5ihNv+wy0zrXO3WVruV9rfS/sO2",
-	"1TqCidZkTUUw5+p4IT25Mc8WsUHaLJsX5WVkXlhJ0GklMlXbVjPlXvE939IFoI5J2QeKIkpEk4vwXtgL",
-	"I/OBZRbFrWGCWdRiZN5SP88mCRYks/p9rnCiUlTpRqzKoSNkk2W1W45QrNVCPMYPwLSo+N+c4CvL6rON",
-	"L9kyhS1TuB+mcEGkMQDnbOE24SXGXtPMG97aBh2hvW+kpxvmGIc/ucmqR+nOOFm5KaORhDhJKBG64bRI",
-	"QX3nSRudQ0SLDnFAYqYk1Yr1SNExUGiguGxkOueMpOYlxjbVZ/MJj3MTlZuJ6E3egX3cxZW0Nnsw6/yr",
-	"uNv+OX86/XY//Okb9qp79fLJ5Pnh6NkjcdyZvXlK332zuHycnB7Mf9z/7Z/d8LO623S7R41TM0yTv4bX",
-	"rQRtZ8Spw+9WumArHEHuD9yLN6h0zXMRwDB/3xADMA4XdhkrR3ErEGwFgq1AUNUSDReuhs5YruKCBK4S",
-	"CsZUmINb2Wom8xMXgYuKOZt2MKwaWmRslWaoEiC00tJnUG5T5+sVbmDdj6vcLyZ7GrT7rM+0i+j45OTN",
-	"ux8unw1enD07HZz+8+zi8uyH54PT18dnry4CxBnakVDQXZtXfZRtEaSPLK7RKCV9huOEYHXbsfZiKTlG",
-	"5P3/oHQJRkaU0TODiXW/04Xdq/u5a8MBxBQ+ZyTRbiosi6qdTEiCI4iaBdmNRTNONWx09BGoRkhyNKIM",
-	"XEJoPuEQnQSFUTIb8LFZbe4PhKL1M55IEvXyX3W5+1k6jGmoz0ItWpO2CUnIiCekz/RhD41FYKaboJXi",
-	"E9QyFHWm0ZE5NAUxdXUQlnZdlwBhdbNNMLFGBAUZiLhwC2sG+T6DLdmZ5tKQsrIyhur2WSnZFjcS9DZu",
-	"CqQzX6wcI9MB5z6AU995YRw/mZDwCi14mvmjZV4rl+ifc5tzyRaeocfA4Num8EwaG1JnYTC6J1Tk1+Pj",
-	"lSJyL/k/ICTpbYxACbOjfS7BvKZ5uLq/3dy/CaUGFTyA0OtM6zyjiA8gPBIOiMQRJFjnBrEC7tNUALnA",
-	"EsUEC4m6HRROcIJDSN7+9GFFNhKIpitkwvr27j0NCe3ALpH5pIAOrbrvRqChkzWs2ahWW/2oyk1xSpLz",
-	"0wI67zJyWuIJK8BUmfpeItWydZiePnm0B/zt63hT6FurSHXGfxMCQuKERhFh2z4/W+l5Kz27peesf1Hu",
-	"EF0uIUP27KJZPj42ImPmbs/M3lSYFGuIBEeMz3taPq/ExYPiS8cMyzQhfp9BwFTiI5xGlICRDZTlRWZs",
-	"w7KkK2eh66AzHxkNoBpQHxQWl8GEMtlDJY0/2M3m1XZ6UMp9lLI8EIdF9kf7LIZksdc8InEMxkD05jiV",
-	"E7Tf7mQfpUwmXKhjgVCLt9+doCePH+/v9rQmoWGTgyrY73TQ730jwPQ9U7//U9BGFyS5piEIqFgq5SFe",
-	"IEaINjzmkAMFQ59VZsC0qtVr5WKvPSdx3AIbxN6v8yvRVijoLCf4E8x0aWwnd85Yv73xbW2Golf8uQyK",
-	"wpYuf1eyT+pIaic3M6/XffL08OCwC4IHxTL7oXOofhBUQbczfIwPwgPSehR9M2od4MNHraekE7aeRN1o",
-	"n3RHj/DBEFo6Dr2e13UIoZ98Lw9adi1HI8+ntYF3ZiOri8S8N7e7KLOQKa/GCq7blMMN2gZYbGPl/mIs",
-	"E/S8gnPxpGJ4gjI32tkvDLlujqWbkk07/anZx5xH/no9/7S1I0yThDDZZ6W0LEMSXTRff/n1nUqU3F86",
-	"ll6N0WfvGkDwUBoLQmBANVVOXVADrEwjLBpW7/5JS1Btqe9W9drGXGc9ETNRnUQt6tK7psT70NT98DmR",
-	"hiZvqy9B4m95IY86ZiF/nnpM9dYfd/OPp0wJGIRJ9Qpp9IwfF4OUSpqz0RUGvsrk92Hhuzt/2dKf9ejP",
-	"5XqEZ0WbQbA51HsNOmrh5Z68LE5qQhLSU3ohIyQSfYZRyNmIJlONhBC1L3keaGsmcomnutXd3cTTMvFJ",
-	"x6mQGB1vcq3PEz6iMbnvvnsPn1JbwKpQ7OLJ34Jyp3D00bZ50x1r1H7x9kOKvtghA9vOQ1tb0X3wWM0L",
-	"3DL+VwLNNMeoMt3cGLQXYTEZcpxEVoehugqweJYP+4zNFIqPNFyifLF/TrKzxek1e7ZkmZ12zW4SKmnN",
-	"NK2iDHGmC383o7YROVblCZdEQjtdeP8gL89cJAzXxcWjrPRin4VGZNWF8LVHz0xfD7LLVrhnRgRt9IMS",
-	"U2H+mv20jd43RR7oqINq5B3OouqMdDw2KWV9ZhXoAtAyrkMGnUFiQKIhM07L43fNDbPlwNiIW+1szH1W",
-	"1LLW/HdOVnagd+nbLv1nK1T+SYRKJ65pT1DmvdkpquRto5a2pvOtCLKeCALVNbUdSd0YWTU2rZA6Mp5+",
-	"u94RRT26OnEGjj3FV5Dop/l5Ie3Dt7VpjMdREfuuKEPsdLue6HXeE4P/y/aImEg5E729PctytYcj3J6x",
-	"cW4WOwXxTwLE+QixdDokCVzdwlr2jlGFct9TNo7A+PX38HK8xlKdoaQhxewPdXkUMQzqTun78iD88usl",
-	"7PuQrp9VFYJ6Svnt30pNG0pNc2zMcLr5cVlumhLM5hMak61YtLXR3VGYMEzWZAeuK0fcpe/3EcT4oICR",
-	"GzkIoWF2ABXGEBYoMD+065UbqZCvFw+7gbfFsKkkU700aGzYwLTytCDD6w72fY/OvJ7Xfbrf7rT3291O",
-	"4YUGBjiAlEMSgXta8aMBHsOKvNf8NxrHeO+w3YH1W/D1et7B/gbmiW2H8a299QH56QslwsRxNlOmwkbX",
-	"pNzU7Ji1GlZZuGpec0AcaXGGM6LbirbRqS6vYorZiqya7RCSZ/XsOhM7osSp28DT+yhqZXYxWCNXdb36",
-	"VxtXsrqFIXONUlYPp3iVXWDHyMO6RHwVgfIg1eqZbINVtxa3rcXtTywka1pux6c3s6AsAaHRaa0l2azx",
-	"vnd/kqbJbR8skzgNabISs6CAk/XKvnnlIDPxbJKZVRdewS6TCvey8m8skWTX5kcGogq8zo4r9JpY2SHM",
-	"UlK2IuTfR4SMbTRYfYuhJf6ytKQzZ8cD+wRFc3cDh1P7ml+RnDrUFd384q99I2/fjT9NqRUELWQCFTkc",
-	"uvGBK4KhVrJrqyNubH/80g3f7cuR1ZLEEtHIduPapt0tIdqwzwDokPnldhEf22OxXIh4Uxp5f3KE8boY",
-	"avGO0WuSCCoXiI/Qswm+wp7viTgdQ4ZF9rDFR60IHm7Asu0dNPFto5RbI300XCC1ui323Tpzt4Q7xvqr",
-	"hDA0xQv0K6c2dpYx8sOnyry/e0Mo1Xmcyon6DFQZIsl1xrLKyzSNNtRjJfeBC3MPDJbmc/Xqs0VlJ7/U",
-	"CVd3bIPqF8Bn2wWLg8TiT/7vDhdLEYqq9vuVQHzO7HJUZoYpcbxfhpp6XwDANHVEklsTlKFWn+scCrCh",
-	"K7IQkMesa1SYImuF8GDNqIY6JnpBcCwnJhIRR5SplxV6EfvlnHy4pngnTLydvWildeIxmRKTaC0kHo3Q",
-	"TpDwmPT0X8HuERonWFfwheTvKb+GcEN4rCsg5JEKegIDauGDgwu6hKYzkihgZhY4rGuDQFp2yJNIl36C",
-	"gAJjAay0eoJ4A56GE6IkezzN4iJwNKVMYw9PtB0u999OKWvAkOhXzMa8lRAhW4mFfej4/Ex9GKNpymhI",
-	"ZzhGM55IHPvIVF/hCR1ThuM+UyKX6Blsg7CJrNoI6Do0CnwUSDolQuLpLABIBXnVksBHL99fmgp56AJP",
-	"icY2v4i6FKYav5ZTTWFkFGLGGQ1xrBZ7pCkBxKQ+g02ht6cXl2ikRMo5T66+EkhM8Iy0++xCXclIR2MV",
-	"tRRP3rw+P74MkK4bGNRAEpSAqggWlnXANcKZK7zbb3fRP9AFVYxIbfqwvQ+QroAUAUR9XXYaIIlZ1GdZ",
-	"JUKIVUkwjQHTYiwmPVQ6PA38hBRWuVIROLtjWp/pDgjmvGhkjkcXxbGOxmrKGOh6xYG6BsHL95dB5RrD",
-	"IfaZPkV0v4fYZ/oU0VqHqMHuPDn9SHHw/xcAAP//",
+	"7L39ctu2tjj6KhjeM1O7m5Ylx04aec6c4+24jdOkcW2n2btVjgiRkISaAhQCtKx28u99gPsU9z7HeZP7",
+	"JL/BAkiCJKgPW0ndVn8lFkECWFhY3x+/eyGfTDkjTAqv+7s3JjgiCfz3kshkfjKUJFF/RUSECZ1KypnX",
+	"9a5IyFkkkORohqlEAzLkCUEymVM2QniEKWt5vifCMZlg9fqEMjpJJ1637XtyPiVe16NMkhFJvE+fPvne",
+	"FCd4QqSZ+jRNBHdMez0mKGDkTvZDGBEgPkRyTNA0IbeUpwJN8YgcIz6hEg15As+GNBESHqglUfWdjylJ",
+	"5p7vMTxRK9EfK68X370mbCTHXvfpoVqelCRRr/7PL+295x/+8R9evg8hE8pGntrFazqhsr7sCzwiSNDf",
+	"GhcQw3v2/BEZ4jSWXveo7XtDnkyw1CB7cuD5anUamgfttl/AtuOGrf4qAPYkDMlUkkj9f5rwKUkkJfBk",
+	"QoTAI6L+W9mX7wmJZQqjCFPz/OLh7DsfXGBIyMeUJmqWX7J3/XyC4g0++JWEUk1wEoY8ZbK+KhxKemsv",
+	"asB5TDBTL+FbLHHST5O4DvEThsZSTnfELnp3+dpHPEFkMpXzlgZedrQH7cNv/Pp+B5SrT/5HQoZe1/u/",
+	"9osrsm9guf9PytVIWHYyXzb61Az75HsRlqT/K6dMH0J+tOr3PUknxHMsiEwwjZdNcgaDstH9W5LQIdWz",
+	"1IEHl6Kv0W/xZ39QY9QbaRznL1gwfNLuOFZMy7ujTD499Bajqu/FWMh+zEfqijSAhqVxjAcx8boySYlj",
+	"YvjGOvviyQgz+hvWmPO7h+P47dDr/rL47bf2W58+VBemKFrCh0QI89VF37ooRqrLw2NiX7VUECBNEg+H",
+	"juvme3LM09FYk+9F01xn4z758NFVgPQuG1e91jTyrK9kGFrDPT+7wSWMs0/JRix984pbVQKitdHS3a+c",
+	"oAFg+aKVUMtJgKIJZSehbGI6AH2k9otmY45wKEnU0uuzqFUD0tcR3QZ/ebIzRaUQZyEB3oXVkr4SCGsC",
+	"iahAEYmJmX0x5S0fUeOuX/MRT+UlEcBuqgRYaOiLPmERqW1PM6NFrL3CDMpfa1zT28qdLK8pTAiWJOpj",
+	"uToFXfloHBQOmGydKcbpaIWBrkMxyA5f8O3trASQUxgPpCqKqPoFxxcWgIY4FsT3yB2eTDUpMVLGO0Zv",
+	"SSKoQrAhejHGN9j7VMXhVahCbUkZLc1gsvTlKzWwCpvFeGrP95oKB65SSSbl/6y1CaClemqcJHhePzv4",
+	"7EoL/MF5ud8x+jElaEYVJZMoISOcREqGDrEA2TA/M+dZ+TVcU9fX/O1iwrVlvZtGG0WdCWX2650/GJnc",
+	"53JpGGr5LN6yeI4wEumUJEDXRwlmUihJMSETfksECoDqB3AwqzLjYkG1GV/zGUn21FGjmCh1QiDMIhTR",
+	"EZXCR5ShGU8igTTPQoM5EpSNYoLG8+mYMHGMUsCfMqKk+cns8eFetBKi2NoM3vsNFJqdvfy/u1//h9e0",
+	"NSUQrC4lZXL9J7/GVzK41+H0Bs/1YQB49GFoBtxC36nfSYSwBPYY8slEDYopI4irE90JDKuMkKarWK06",
+	"2LXYZS4FV5lTvqT6Ff/g1xWMjCdjYcQDQQiislWC1YrEuoIpBN8SFEyxEAolAqSoheQKbWDbgK/hmHOh",
+	"dq0khURJRigQhEV9ym6phJsUtFCgpKGgx4w+CRp7oN4PWj3mla66UTK8UYJD8t/mQSvkk7Lw1vW+UwNK",
+	"QlzXe8mnU301ykvI5PRC4tHfrzOeQtXLdV8ncE4xQzEfqfuCJUhKx4jLMUlmVBCEGYITp0ImWPIEwWex",
+	"JAJRCXqgVl0pGwEoi5WiiBPhQpOHq1+LN6Tky/Kab3kajonILRg4ihIiGha3vib3IBWpfy/NLkPlpTOS",
+	"2UU21NKFlrIAoPGfHNi3DPhwaggrCnIDjBnNxjQcV6+ZQBhle0A7iuToYQV2aWkdKMKu+6AerHPV1K1G",
+	"UUR94sJYcx4sIwHJr8lGvmfZ4VwmLyEUZQwyQ90OAFdBSeAJQYHgiQx2cxRXHzPGO6VJI87gZ4Wquelu",
+	"ie7vlNbKy1wIsEsyjRVlWo9Wn92SZI6GlMTRMZJjDtx9KIFkD0jIJ0RbnnykX1ckiHFkX6lWmQ5nhFBv",
+	"chFVrlIa/cbqtFpfr0yoWYdE38sap7au/hUr2OQsEWUH3vmv7v7+L//T64kP/9j9L6d88jmtdo/BALcJ",
+	"sl07F3vMVwLR6Bi11cnkODwEfGVwAZuJfttJ9B9oAVuZ6v8hFjCH8ctYnsw1WUhsVtTEHDqLdmmQOBJo",
+	"RG8JQ+EYsxFpICLwnRU0NVv6sqeE9xFhkUAEKJ0x4WSOl1wI1qKYm/OtSxuONWFQsqoW/7ck4rGRiC1Z",
+	"sMhC7Zr/U+NZoaWfMXVLpZLi1c1h6WRAElFDa6eh8RRHWEhs+cgWkozyvc6x0u1TWoaBts+nIvfc4VDG",
+	"cyXjgZA2S6iUhLW8Jp/MA/069sEsFvwswmy7Fho9FEtcA2XwF3S7DI7g4t11gBghkdD6tZo1AAtGADMG",
+	"xyi4OLk+fal+NAJj3YMQpklCmOzb+lJ5oh+4VKqvor1mZSjiYTohTHbRbEyY4QogbmPEyAzB/D6i4D4I",
+	"xyS80e6D/CDy2Ra5Hit0Ab5sFFP13QygaDDP1ClBGJgtivgAKhGeTmNKaqh/dOivgqLlRVwSHO1xFs+P",
+	"ER0xnpS8Ik1obM3aedJeiq112xTYmRIyJZkRSp8ZusVxuoqeUsblkifVpdM0ImQqx9f8hrA1KQJO5bgv",
+	"sxcrAsYUf0zJsTq5CA5LoEDNwxND/7sIpkS9tN1+Ehafgr9JsNwpZc2+4LK9INJg3Robi/KXFi/BjFsw",
+	"PXDpS/IxJS43Q34jluBvZdpmlT2bNUm4Dn9xb9rS2es+4IpuXj7WF79iNuLo8uzqGg0TPCEzntx8JRTG",
+	"0kgbvwhM3kUEh2NNnJRIB5YTTUqoFMiEcAi/xwLGWR/G9fWrQa7KD3gEbAGj2ZjHWuMNNNADhGPOCAzF",
+	"eqAcYwmmtx5jXOn6iSA102RxYX7xTowbVpsTsETZQ4TjhOBojsgdFVK0vA+fVkYR36vuZx14L7ilrxUd",
+	"aUQlm8yvRI2bHcfXxmAFkDAnASjnvpNN6616Xte4f2u7WFf1lC64M5dkRIUkiQXhOlgyPjmNsVTL+0qg",
+	"BN5LYJvHKGU3jM9YplZhxakKfnK/27+ce53rKbraZu1kpOrSAStVPGcTvG2DCPda+7B848DSos5/Byho",
+	"BSj4R4CCvQAF/eAYqWsd4CgKgBAwMgsqzP/JUq+5Q9fOF70Cdmjo/zFS8xcTZBfCQRB5ytmQJpNGWsTI",
+	"rL82eiSkf6/3cvmjDh4arQAZIA76I3555fU1LQDMFZGZu6ERLi6RfKU9fkGAVgMpFgPEr+9pAYze0SgX",
+	"M8uQaRAiFcmFR2iY8EnBiAj4aW+cGmLqsj28u3y9J/CQoAEW5OlhZnIC9k8jf+XPL0CeRfvOPN2bIBuL",
+	"SQIV/UWm9U2oz7YRZ3X/j0socEibGyNp5VWWdm5DacmpZZ6vNU4uN604pBVy1yBXAGeWfJn/aiWVMAtg",
+	"Xz5TJdTdng0MhitNl0C439qI4HYFVs5Yw9IAztpZMeuS81vPxrKSXaXBirGSOr/4Mi8Vuda63J/b2vDw",
+	"7Tt1h8JYXopgkyRC31M2isBbaUPKaeh8gcV4wHESufIA8hu6WryRxkLRlFHQzyJRnRGtdSJAbrMEmRUG",
+	"D4Eb6UMV/SdtB2v71jAsGJLZ88CO+qSNIjwXVbu6c6qqbaWytXzZriW57mBCQiUVFJtdiTacqeEQDYjv",
+	"zvULnfYSGpGdZ35O1cldy3sBkc/mjC15bQ06v2ocShGEUln4Qonpxa9ckOQkDIkQ9zLNwZvLuagZ17yE",
+	"U32JL6zdbkSorVL6VcRIvaJ7WfRCHjmo1hVVFObV++uvBFIjuigAYa7PuOyDSSvwUTDAUR/bpsu+Tm1T",
+	"zxRFhNFDnrIo/4UyfYMCJ9VfYDvK7GIrXxkNE0CRNyYtahlXXWC11F/7wkbLbNKpnC891Qm+s39tN39u",
+	"awJtMoGaA/zFO2OSqFdh5Vr1KQIE/1CTpz7DxRbPZhXpYaRoJbOQXuAlGSZEjBuXmOjny8lwNnDRVEvM",
+	"kxEMqxgkNbYFCckJa/C5bJTlEANbQjtqL0uuWzr6PsaP9Q2Uefz70uAFRCO0E3x3do32bzv7JV0z2PX1",
+	"fdUfhjhh46XPVCwTrVaKfKgl/T3YXFoxjboAW8HCxry6RUbTMqwXIfDWcuiCyxWRi/ntg6yG92TWtTnt",
+	"ry3cy9YIuvi4S5LaejLsorx6LbaGMRZiwXP98zLEtr9VenNx5r21vwtMk3srLK7sGCKEMQTvvHp/vdty",
+	"H3XObB1Zt1qTBfYIw7LPcYhT2F1u680+7y/Xmf52dm6z7Y2auUvixP2TcEtyxgM8aKvwRoDSMhpZpHJF",
+	"a8bsXoNxeJYFyrZQQKMAUVFEWM/GNCYoODk9ffvuh+sX/ZfnL876Z/86v7o+/+G7/tmbk/PXV/CGzhT4",
+	"K5/FKsfQZB2+eHdtbMM4jpEcJySLk/YRGIjBPqzv1uQ4i8rTcpg6EiVRJ1lAGfzcKF9/Vqm5ITisQRJs",
+	"ANRPJKHDeSM7b6BoBdkG+bdEdJfTm2ZKc+a2vq+RDo0jXM1IzDA3k22rspKV8vrEAWZY0ymEzt/PlFgS",
+	"1FaK+X6w8bGYcomiW5VN70PcV9jSysaiM824ru/NSAtMePLxYO/ZrP/yrn3zfPDvWWf4kh0MPg47Px9F",
+	"R/JjO24n79qTH+cfD9hZGSmOOgdLE+a1KdvlM9A5bktDz3UJkU++t05tigUmmpWpNJ0uMNoUxWSSIiLG",
+	"5KkAS/M98Az0RRqGhETWL9pxoP/kqfRyiU0HcfYTkgrSj4gkof7QNOFDGpN+CmQ6sjC1rxNVSj8lSr/s",
+	"JxpTHY/yMBf9bmlk6UGodVR4YMTGfkJu+Q38UmSE9vPKVb4HSbd9U34j/7tYuP474TGxlq5/tEGnf4lI",
+	"/bccZvrPyq4FYcUza4Wl3021l34lL73MLvp4REru60UhdUYpwGoOOvVKX/AXmZnhcmwiqzR3GD0so/SP",
+	"Tx39VokXYLN2aMxO38X7MYYo/FnC2QjtBNmsgY8CyXlfjHkisz9izkbq//r6q/+ZlCcYMJ8S8Fxou6A2",
+	"5Kof1FVX/06omGAZjrOvhXwy4erVVqu1W6ap+cxOb7f6sJtow6OvBIKY052IS0kibR+DO2rEr91jy3Lm",
+	"sI6X17LILmDp0sULk1RINCAISxQTdeadNgrHOMEhVBNcbj5T2/P1eS3WlV8SHMuxo0ZSrTwev1m5MJ5r",
+	"onMmEy6mJHTXP1oUTkDupq5cnSlN5j4SpmqjoFl9KTLl4diZw+VgMdhhwD4XIiVIcbaHfl7QaJkVgEZO",
+	"pVqkg+Z46ObXVlddFoQdvXr//RVxiAw3ZF4miG4RTFOjyvHGIycvv3HaN33vRpu+XftbvjX1sv60DxO7",
+	"9rjQLwkbdb1V9QOtIYM2hMO8s8Lb89D2ko6wWA3oLPFR3Esmz6LTFsrjWY21+wADx/EKZSxYtDA/14co",
+	"bK7zh8GUQBoq4tTWnpWyKgB9UgW0W5G1a3nUzvIbped1Dr6xSPWxrg5Bklu4tVMe03COJljxihtgHhOe",
+	"ELTTaaPBHBl47CpNvccSMkwFgeD5OdKcLq/XoX0tnBGByMcUx1kgXVpDp7LP1Qt5kpBQ7o15IsjeAHjv",
+	"vCFvzobGwTcltHNVGF1c4O7RFqtz4fam67JtqCSbjXobP1IXJckmfIhNweVmWY0q1T0tK5fZWc2LtJC+",
+	"Ff4jQeT9zSn3rBKUW7OWmiwyE4TbdLXKRgmLKBtZudiOWk5FXbBC3fYRnmEKZaeMnkhd5txCtDOiJMDq",
+	"w8OLUn2BWgKfo6JGo9F4gUh2kfBBTCZO8+blt6fo+eHRMzTVg5DWdx2J2EZ9W1KeQH3jVA0tmXEcOt+M",
+	"MGm0Poj2VDw41FctdEcZFzE5DYqXyMOTfOCOQRHLZMw2EE2wEtG1NFmHXk6ZkJiFDVmHxiaDpliOG3x8",
+	"MMBZX+LHlEvIC4fU9YRMeaIvSXZCxyZv3cTI5uJBzEfCrQ3k2lhz2fSj58/timVtZ50KSaWrcOQJAlXZ",
+	"R+N0gtleQnCEBzFBIp1McDIvKtJrBFPfda4zM81VYtzThHWzEoZd85GuTrdWOGklWufbSxO6l5AhAVxa",
+	"bqbX9h+9O7+ozw4Yv+A+nbqDMaXavI8mOBxTRgpwAPpCfKZdP7OGonAqsdoKiTLrnud7KRPpVOECifoT",
+	"ElGc+bIHPJr3wTiCkxF4jxhO5ZgwSUNjexvyZECjSBP0LMgTVHs55hHEfeI45jNi10fuS6xZgLYqZn9R",
+	"BivuhwmJ1Bw4FtqXrM4nDxjNHe5meM1Kav2OJelDuX89PcO3mGrTlA/IlzBczYTplxZYeqKkMvcTtU0w",
+	"uzithhelGiyFfPQGS0UQJA0pZqsI+Rfa3Lv5ckboOnMDmF9EUeby4u2VjuGakH3txmt5K5Q4+jtUIXrM",
+	"NYOggim+1aahagG8L1RE6I+rCVQPO11DOi6Rk/KVfXrz7x+fTTpXbfxTZ9D+afZkcPTq7iD55mf5jP9I",
+	"ns9fhofp9x12MT0Q6zrE3ME0C8p3OOJdP5Pr8VFiuvZfNkSYLkbyTVZNLRxu2inmqvOij+TYrhhEJQJb",
+	"ujaSFNWHWyvqxwsNrJtSCBZqZ5dWEPW9c8gqKl7Z7bBSa5xMvetP9afu0SQnlzEa9ilkQkba0rA0dpPH",
+	"0b0MCp8N+96sg2WLAVfaWym+ubaMBYBcMTmpdve1jGsE/kwNstM+KENNiSdijLVisPEiRmZTK+YDbTLM",
+	"I595laSgih6RQuCRr3MfGJdjqNDNkcB24ZP6XA1a8hmVY5KYnB40MInBkIjDGSmScTKfZP301KyckRWq",
+	"3Jex6JO/0uhC4xbepw/FhuzfP0Me1FkVIMtQdHE+VI9lCVHHqCEfyuiwAg2InBGSZbBoY3tdZm866MVp",
+	"RffzGEmtbP5BTqFiY2XfUFXyu+U3pKlg2yU8BQw2odFZfEvmTdHeIF3AVd+JGZ7vrur8MWs0Wt4XlOeK",
+	"Q2ru5pOP6fhrB7Iu/v7G22M12jGXEtOagt0A49Uachho19tZFIUiSzWoYN1+rnnXCju2HrNtuQmkDi3l",
+	"kSsij1IU+8wC/noiHHieHKLwatfCfOSKjhiJXlN24+hY80WVMX89VWyxrLiAC1mCh7V5p5kfWpaiok+r",
+	"knsxq0XqVkKj6IhhmSYOy/HLNyene1cvTw6OnmYitPqGjyrpMJsM/60LS3RChMSTqcttQ1i+KjTDAk1w",
+	"pGX6d4ze5dFOO0XS6DBL7qQCZXwYSc7L4XadZ0+fHRwcPW23/VV7BfabYqNMhNP5C7UMna+6eHKv461S",
+	"bK+vQ0Vz6PjWSS64hfcperEwF0F3cqrnki0oUYv+SXBCElOidr3qtIssW7BBnVdRC6/fGJFZj/Nk5+PG",
+	"jawstJLkpySODYoG+akGfoEolEF5A+iAslLA3opKoSIwV4Wh9uGNHE14gvO+gngLvlUqSuKvoS8agSb4",
+	"Juv+ZLS+hq5Pd1OaEPGQNpNpSp2MsyFaH+SCVOQQcRQCw0LqqkG6UR0YZEvntXB5aweLWydUWV4JPq5I",
+	"8uygXLfJYMQmwoWuLNv+/SKFri2XQEktWF6av5Q360qNbdLbXr2/BuOGImKOItslEmZ/qZmSFefhUoSz",
+	"fu0pkzTOAgMLmmpedRadWmyirjkm3AXFyZ124unOtlhaPjycyvG++Yx7Y+U06MzOqmG03LZaOojqgiuZ",
+	"0hYInZiixt7Pt7GpGCXXst49vEZvulYqnsMx3Nxg8mTvZ91Y8r9b/+jvOTvn+14tX3FTAkSO474jp9EU",
+	"WilQoD+mTFZrcBy2nz9dGv1X+UYpYreKgo7woBvKIuBSsCy9Isj53bn89hQ9e/r0YNcOo1iI0x/uK+VA",
+	"/7wwTaicXymM1OAdwD1TBKr469uMSLx6f+25Mp4De4WB8YuVrzxwMV0TupkWwM0Avqxve77msZRTEAd0",
+	"2ciGzMJgYbcCH+U96YLiYXm1eEphYVoU1Yve13FVagJdUyyLku16JTperBZP6fdEW2MhPVeBrb5YB9U3",
+	"KwUoKZ7heFbaBTwI7GxKax+/zuS+ZugP2UGixVizhVXxwQatlryE3CsVPdJSzY613grQd1dAiE8QrTbk",
+	"blNwplFoQmjFDan5dfkfktzSkHQd9ZhMpa3cu+f3mF7yYF4PJfdRwiWGSLYSxRG+jh7bi+ktyRWbV++v",
+	"ha4CBo1Me8wswxji5sUJT9NBTMWYROjV+++vfNiHIPFwz7yRB59OMMMjosT/Vo/12Ndfn5R22/r6a/Ra",
+	"N1HVNNB1N301JUNTqEz/dYYY5GuYdYqFJD0ma5e9hU4ssqsrVVl7tmQBjQc2PcayxxqogSmYxsgMTTFN",
+	"zK60O0PtRvdh1B45KlAAfWb0ZveNC+IfvwrOAk1Snx8ePdvNmuQICGJDQcgjEvTYDo4FV6DRSXYgoK0W",
+	"lrd7XC8oh2IqpB3mpDapvShqCuMq0e6QmIaECbvx9pvzaysWMfMKK9Ecql4BardbnVYb4hWmhOEp9bre",
+	"k1a79QRMaHIMVHy/NSNxvAe5gvu/zm5ESwFDPRnp9CXFUWHZ55HX9b4jUiGYrtk75UxoXnDQbuvgWCaN",
+	"DmGDOfuiVbVOp0H9YpKavLPoxdUJqBW38NfB0VHnuck/6no/HPw8aX/898fvvkkPBp3J4fwJ74RPfxp2",
+	"4o9t8c3Lm3+2f5ad2dHlk/TMM2lP3tvvLzyT6uQJOvJ8787rep3Ox3+f/Pv7u9Nk+NNV/9n1/P2PL9+O",
+	"no3D2ws8pW/iZHaO8UX48t0l1yqqlsCWyWcm2QuoTJ3GvXr/Pboi2iSe8/5GYNk4CZaylVaQxTY7lvCO",
+	"kbspZGFrxGuVGLrX/eWD75kYVa/rXShCEiJ1PpryCDoqC0wC7Zgd7Soqi0eiSPdSX3aQaK/7e/WBJmB7",
+	"QBQdz8W+pgV7mY3SOabp6/CEp9L5yCSiO59lcfkL1pUNaXgoiFy8ZqXa7ZXH7cWU3TgHL4WSGWBzJXtc",
+	"wdmdP1aHFkWXHL9WB+upnT/aQ02ue/UHe4jikqL6d23AfsFiFzyqvzYhjp/qw9SRsKi/YJLaCPdHSlk6",
+	"ix4ve93yDKwyrP45NSozHDY8cb/UuIHFy/+dRp+0RyTzBQCJd1unTfYtyJqKGxWSpomTzvQSnQpbkMGS",
+	"9aWu0nyor2n/8SzKUhks8Fm/ZsUiGh7XKF75WeViWQ9dp+Z6DLi12iAH3lmDXXTytlO/2/lvv2fCsvO8",
+	"HEdiOQlXOhhnpSQ4mTEk8P/WKPW8NM8fKvVkQYEev/FWFi5MdQEHZz9RgvOfQ6x4TW8JUyKEWgdBOyYT",
+	"BqQKzMSMJMKWJnLwZzIFNHBrPqBL/fiRnQ+sSptzE3NQR+0naxyStTSdd1bJC8mCAr0ISzzAgqCUJQSH",
+	"Y/M8289R+0mhKlwZjbD8KXMvnOqMPXJlsCxAnR+4hIpq8+Mi3k7guUCz8fzPgc7qZKmNz/kB5OD30YSO",
+	"DBJnzTMWoriindGEsv1aSx6D8uUF/3MO5VVayM6L1lr1kMx8JLhxUguJQj4hQkcvQvgXTdCEQKdhGK/G",
+	"kAiU3h7Lo9T1YoA2/1cl4P0/jVpavoRQ6Oo1FfJtpVvPPS7laucJM9byzB2nq40A5dSST7532O58SRx7",
+	"Q4WgbOQjk/YFViHwLEQOkzQE55Eo81WaBT/5kgtWYlGI41gHDzAukZB4OIT17Qx5ov8sW88SHhOxC4Mx",
+	"EumUJAqF7kH8Hrz6FwVRzOnXMUqITOYoxtIs6vHQmpy61LEV7QCkbfoB19P74Ht3exnB3tOd0D0YCzFG",
+	"3FVb/r1x5mAUiDgdBT5EPlMdx1JYYnXxpuBdVkf9f/8/FBH0HWH/+//ekgD9///3/9NjQV5lnexFZG9E",
+	"GLklgW8iTkiE6BBBFuJuI8HQ1VNLxR3yzOB/8mj++YiFnlkfUFmA/FSjWZ3Pt4ymi+egVu0viaXnhkhR",
+	"Nk3lllx+eXJ52H7+pVdv7nxDknHg69K3lI3A/7urNqZISPWVIvs42IWQGwyFYtWeOl/0RIzj2LRT4RxB",
+	"drhZydEfthKDHa+u3v6wZYxrMEZNsdVdfzBzbJa4czOWLrHpyq0YpsLIy+iw/RwF7gT7wFTwphKNscgk",
+	"bh+lLFa0KxjyJCT/qfhN0M1yZgqhHFxsUAs8C76obLuRo+p2aBWOutD8pd9ABLI9h5UF5wYxCPQtzC+w",
+	"fM9WB6ulyGqJJB9qfPWwDl69mGjL8v6WLO/wS67+B45EGo5dotYXZb3nCmw0ju1rV2PDOVnZ3fKMNXiG",
+	"oW2b4Bm+2/gIRPc7Ims6zJeyemw1iC05fdTkdEurVqNVJxshUks9nbUiPPfzea5VtETJflMsw7GrcBoj",
+	"M6163hAy1RkaPI60ammkZWOigiS4RslXJ8P+EbYkk4a7ki1pywm2nGArWH9Zm1ZmqNoao7bGqA0x60sC",
+	"mFVVLHhi6hJC3qS2jj7UPpUFyLk9wSfQzQTxIYQwCR8FgicyIBHaMWBDwZ5iT/1fOWXQU4SRmTp/qFCw",
+	"ayUKDGkMKdwZm4XeKoHV7iRAAxze2O1WrLeFgoeevAtr0pasGzIXRLdcEeCXxj02w/FNXj1CF6iHTcRU",
+	"SKEry0A8FoSgkjvjoB7ramQDMlIk+g6HMp5D5piPxnymPtNjE8zmSG0UTQhmYIHT4fARIVNrVVigIdaF",
+	"ffTOEyEXerXfCd02pCJeubCrGLL/mk6ohIReR/JDCbB5fVhyS3kqNDyyjpbHiE+ozKsSwWrzJjYu65zp",
+	"TtMQCgVJ785krFZDKlZ9B98reALGodmYi6Juvm9SIniChmkcawKsbi2mTOg0XEnuZMWZ0LSRj15jnF27",
+	"vIf/6fXu2u29Xu+uM+z17p4NP3zdsBHXPHnF1mKyeiEc96u6NGxWG2XpJyrZPXDhA0RZGKcREQXjbrS8",
+	"AqWwZ8nSv6AZlG9IyIdVz1AhVGZ0AiSkolaF07WMahXE++sGtXW9TSKSGMoS7OkcDzVC1807RpKaWzxI",
+	"ID9kMLe1mMo6hW5g5LBTezZZtNLoyr9WBllhh3v5/x3A/vC5BX9FkKDtlis0sMwTtjL/NtxmK8g1CHKK",
+	"uRtGtskwG+2sVKdUNNsJNJeBvE3GZQtZsTh5MR/fbtADLgHGGSlS9HsMRCNBJJhFuiiAvISiU2CgGbDI",
+	"ynLtaPR/hiI8F6UeOZLX8urKQd5KvBvTcKxnA/nEPNepkiZaXdhLbiEo4I17LMdHFBpgAMyWxAK901zs",
+	"s9ltip7Nm4v9sSJ1s1Yd2lxmFxf3PFPj2/OsEt7qD5vDdL2D9sHTvU5n7+DJdedp9+Co227/nFfC6nqj",
+	"BIek0vW2IoKYye0KZN536jXP95RMVvoNveTTKYCcRl73mannYSonsjSOS4XJvHw0L/Uq0gPt8ttqY+aq",
+	"ZIJJhg+FizivseHZrNVscvVo4/xgm+hqhptbRrgNpPoCq68lfueWJ7QTlHtLQG/OormEce9ubVNb29TD",
+	"A6W0EWUz9qelcVHa014SBfJ6wBk1EX6e/s8iNKZC8mR+DCOssgCJibDCEqw7rR6DumXq+5QzhRUJCXkS",
+	"6fpkej7dHUgtV2fC8uQrgfiMZZMsCZfKhY5teNLfgZHYOEpFxk9YBA/MG4wXfAR2pBtOFSM0gv2R/pWt",
+	"rnfPaKD7E8YlQUBuOvIZLD9bQXcr6D4SL++WCq0b5/MQ8rNSIYNHENZzmndnKzdya2VWsC4CI0BgmhAs",
+	"6FKdCYK6p/OYq28pZsyyDzFuFeDSRq9BQtkIhg1weOPrHteYlUXEFoLgox7TGhhU1ktZXuU+i9QvW1dM",
+	"sjKU5JpRYdyLWdASjiKoi6UkBR5HrR67Kt3hYnSgTjbQ5bLnhY1QCcDagxyhwdxyB8EWjhHjSjXqsYgU",
+	"1jdwj0y4kb4ngsS3RKAxSciSWKkvYWv7A2OjtoxyyygfI6N8VBaprb1pa296qL1JRzw9SK2aptJVn1pm",
+	"ogHIEF3NZ01nDMQZETpJjqcSDUjIJ8R0Z90BF1spkGG3ha7UDUjSmIgewwIFFyfXpy+bq1lcEih8/yW4",
+	"pJlqyya3bHLLJrdscssm/5Ihw0DjP4NfZp/cqkU2xgj/YAX8+gjr6DCsbrykE+KjmN6QokHxhJjvBcdI",
+	"/weFGDwyA6VD91hJidYBnkrvhMLFOJQ8CZaG0p7pBd8/nnbJwFMdAPtZw/BgD8tD8DQItxx0y0G3FtlH",
+	"bZH9SmTe4r+GbbaJWeQ1mR+hMdkZS3lpugHomEO7FnnVUGxFD2SVzBhaUCxFd9n9Il67rKGvULjvwFHT",
+	"sUpoIrhlF1t2sWUXj7VCI4vqDqvPINXnHQIgGPtPRLCv7UhxIfFcICxMAE3Raw4cdeoXQaJGCn1FWFQ0",
+	"8FVgqBHqg80RatP3sumuZyvmui3mDM+3dHpLp7d0+rHSad2bSxNmXFAkIKcmOeYB5DqV47xhAxBndyIQ",
+	"ZyKdmEgIqwNbFrdqoha0tXFH3asYyLjpGYUOv0FjniYCDcDrb1J3FqTfKGQ3XclMMEKG1UUHfye5zbay",
+	"rqvDyn4xTRfX6se9cpZHqc/mxhwlXzJ3B0d4/cydE+isaeftnEQYvea3JNYpPTQC9rw4b8cav37mTmOe",
+	"Do7wGlk6GkOd1rJMgTM4eB/9p94uQXffNEzKaohwCF17TUOE8zoPy5vALuiKUP72JvoilNi66Uuq6QWU",
+	"QQDRCRq1+SAx+flyeYJuOY22HopGD8XhwZf1JHGOoBCFoaOQyq87agJhulSsc+9kKEnSNIsZvQ9D9UiY",
+	"aMv679OwI2NtVjZuUbeE6PbKxa3PBIFUjq3mHDa3N83Ampn+FQQ16r6UNSZPjdHKcOcBiTkbKZHZXl52",
+	"5xUez4nsmWBHzd51z5y8nT2eEDQzfe51arHStSJuCq5QiRJyS3AMXxtTNnKx/0vY0knRAO0BYkATv1uZ",
+	"TILktharP1hvhRMiBB4B/V/lNPAMU51iVDR6Ncfr0gkLVgM9mbVK6W9ACc2eHYNalTmoBWGyilUhZmhA",
+	"HsRQP4eiumVPW/a0ZU8V9pTpqcbLUQ5lX8yRjLzfyIckTqTuYK0NlWDZIDJNWFaaIrfWoB2MXr2/LrWi",
+	"NopmuR9zj5m6VEU7690WOkGzhLNRpUIEy4RW08h7RGTBszQb8xFlumM0/CjphLTQSYUT6joYEg0IYQVR",
+	"U58TKDhsP8lG97OsgMDvsUEqdeA/lA4rla+gAiV0NHbW/HoNMH0A+zOHAtqR7xXtNL2QJwkJ5d6YJ4Ls",
+	"DaB61Xx1zgAL+7wKcNGx2+t6ZP5qPPgupG/pq29/Pru8/vHqXJxP5PTn0/On5/QwfU1fPW+R+avfovfn",
+	"9C09vztn7VZ4ECvgaeVE9BUgnit9y6BQ/vGnN//+8dmkc9XGP3UG7Z9mTwZHr+4Okm9+ls/4j+T5/GV4",
+	"mH7fYRfTA6GuAKhbRiHTHfHXNBxcYOqMcnzNRyPIJP4zmnLrOq/RSPthQiLCJMWxKGm+nbrmq28mT/Lb",
+	"sUT1dU2xCQX4XYlS8KRCUO5hOK6Dp0om7DaKuZZQS2HPvRUgaQ3mWTd/paOLG6sHPWekVQK31Xkxs3GA",
+	"RTmjYEtAXVvuJuB8qQhfDlYfKTJZyYgurVHpH1vpbSu9baU3d3NbPkKUaUJRjx9WUpBNVxeKcllYjlOW",
+	"O2OR0feNLGfubCHAFbordBQqS22wEu211i/1mP6dCpGSCIgYXRBCA8XKUPB7z8Nx3PO6CCSOwLfyN3vM",
+	"ncDZIGSp3T5AysJxbApJrSNAQQxOLkF9WqXmh5EQeLpNg1jk7d2yiG2E/AYCa6AAbUZHdhSu2ZE2u4tp",
+	"aF6+cMiTEZfLDbS2K1hjdwfcraU6iUsMtkow67GS/7VuoPWzWkW5kus32Gy7hVW6x3Lrnn55gMObUcJT",
+	"5vTgfgubvii4zdaAW+TV/2GG2nxil5nWudqtrXYr7W+l/cdtq3UEE63ImopgzuXxQvrjxjxbxAZps2xe",
+	"lJeRWWElQWeVyFRtW82Ue8X3fEsXgDomZR8oiigRTS7CjbAXRmZ9yyyK9wYJZtEeI7M99fN0nGBBMqvf",
+	"5wonKkWVrsWqHDpC9rGsdssxirVaiEf4EZgWFf+bEXxjWX228SVbprBlCpthCldEGgNwzhbuE15i7DXN",
+	"vOHSNugI7X0jXd0wxzj8yV1WPUp3xsnKTRmNJMRJQonQDadFCuo7T1roAiJadIgDElMlqVasR4qOgUID",
+	"xWUj0zlnKDUvMbapHpuNeZybqNxMRG/yAezjIa6kldmDWedfxd32r9nzyT8Pwp++Ya87N6+ejb87Gr54",
+	"Ik7a07fP6btv5tdPk7PD2Y8Hv/2rE35Wd5tu96hxaopp8tfwupWg7Yw4dfjdShdsiSPIPcFGvEGla56L",
+	"AIb5+4YYgHG4sMtYOYpbgWArEGwFgqqWaLhwNXTGchUXJHCZUDCiwhzc0lYzmZ+4CFxUzNm0g2HV0CJj",
+	"qzRDlQChlZYeg3KbOl+vcAPrflzlfjHZ06DVYz2mXUQnp6dv3/1w/aL/8vzFWf/sX+dX1+c/fNc/e3Ny",
+	"/voqQJyhHQkF3bV51UfZFkH6yOIajVLSYzhOCFa3HWsvlpJjRN7/D0qXYGREGf1lMLEetDuwe3U/d204",
+	"gJjCZ4wk2k2FZVG1kwlJcARRsyC7sWjKqYaNjj4C1QhJjoaUgUsIzcYcopOgMEpmAz4xq839gVC0fsoT",
+	"SaJu/qsudz9NBzEN9VmoRWvSNiYJGfKE9Jg+7IGxCEx1E7RSfIJahqLONDo2h6Ygpq4OwtKu6xIgrG62",
+	"CSbWiKAgAxEXbmHNIN9nsCU701waUlaWxlDdPysl2+Jagt7aTYF05ouVY2Q64GwCOPWdF8bx0zEJb9Cc",
+	"p5k/Wua1con+Obc5l2zhGXr0Db6tC8+ksSF1Fgaje0JFfj0+XikiG8n/ASFJb2MISpgd7XMN5jXNw9X9",
+	"7eT+TSg1qOABhF5nWucZRbwP4ZFwQCSOIME6N4gVcJ+kAsgFligmWEjUaaNwjBMcQvL2pw9LspFANF0i",
+	"E9a3t/E0JLQDu0RmSgEdWnXfjUBDJ2tYs1attvpRlZvilCTn5wV03mXktMQTloCp8umNRKpl6zA9ffJo",
+	"D/jb1/Gm0LdWkeqM/yYEhMQxjSLCtn1+ttLzVnp2S89Z/6LcIbpYQobs2XmzfHxiRMbM3Z6ZvakwKdYQ",
+	"CY4Yn3W1fF6JiwfFl44YlmlC/B6DgKnERziNKAEjGyjL88zYhmVJV85C10FnPjYaQDWgPigsLv0xZbKL",
+	"Shp/sJt9V9vpQSn3UcryQBwW2ZP2WAzJYm94ROIYjIHo7Ukqx+ig1c4mpUwmXKhjgVCLy29P0bOnTw92",
+	"u1qT0LDJQRUctNvo954RYHqeqd//KWihK5Lc0hAEVCyV8hDPESNEGx5zyIGCoc8qM2Ba1eq1crHfmpE4",
+	"3gMbxP6vsxvRUijoLCf4E3zp2thOHpyxfn/j28oMRa/4cxkUhS1d/q5kn9SR1E7upl638+z50eFRBwQP",
+	"imX2Q/tI/SCogm578BQfhodk70n0zXDvEB892XtO2uHes6gTHZDO8Ak+HEBLx4HX9ToOIfST7+VBy67l",
+	"aOT5tDLwzm1kdZGY9+Z2F2UWMuXVWMF1m3K4QdsAi22s3F+MZYKeV3AunlQMT1DmRjv7hSHXzbF0E7Ju",
+	"pz/19RHnkb9azz9t7QjTJCFM9lgpLcuQRBfN1zO/eVCJks2lY+nVGH32oQEEj6WxIAQGVFPl1AU1wMo0",
+	"wqJh9e6ftATVlvpuVa9tzHXWEzET1Um0R11614R4H5q6H35HpKHJ2+pLkPhbXsiTtlnIn6ceU731x8P8",
+	"4ylTAgZhUr1CGj3jJ8UgpZLmbHSJga/y8U1Y+B7OX7b0ZzX6c70a4VnSZhBsDvVeg45aeLknL4uTGpOE",
+	"dJVeyAiJRI9hFHI2pMlEIyFE7UueB9qaD7nEU93q7mHiaZn4pKNUSIxO1rnWFwkf0phsuu/e46fUFrAq",
+	"FLt48reg3CkcfbRt3vTAGrVfvP2Qoi92yMC289DWVrQJHqt5gVvG/0qgqeYYVaabG4P2IyzGA46TyOow",
+	"VFcB5i/yYZ+xmUIxScMlyhf75yQ7W5xesWdLltlp1+wmoZLWTNMqyhBnuvB3M2obkWNZnnBJJLTThQ8O",
+	"8/LMRcJwXVw8zkov9lhoRFZdCF979Mzn60F22Qr3zYighX5QYip8v2Y/baH3TZEHOuqgGnmHs6g6Ix2P",
+	"TEpZj1kFugC0jOuQQWeQGJBoyIzT8vhDc8NsOTA24lYrG7PJilrWmv/OycoO9C7N7dJ/tkLln0SodOKa",
+	"9gRl3pudokreNmppazrfiiCriSBQXVPbkdSNkVVj0xKpI+Pp9+sdUdSjqxNn4NgTfAOJfpqfF9I+zK1N",
+	"YzyOith3RRlip9v1VK9zQwz+L9sjYizlVHT39y3L1T6OcGvKRrlZ7AzEPwkQ50PE0smAJHB1C2vZO0YV",
+	"yn1P2SgC49ffw8vxBkt1hpKGFLM/1OVRxDCoO6Xvy6Pwy6+WsO9Dun5WVQjqKeW3fys1rSk1zbAxw+nm",
+	"x2W5aUIwm41pTLZi0dZG90BhwjBZkx24qhzxkL7fxxDjgwJG7mQ/hIbZAVQYQ1igwPzQqldupEK+mT/u",
+	"Bt4Ww6aSTPTSoLFhA9PK04IMrzs88D069bpe5/lBq906aHXahRcaGGAfUg5JBO5pxY/6eAQr8t7w32gc",
+	"4/2jVhvWb8HX63qHB2uYJ7Ydxrf21kfkpy+UCBPH2UyZChtdk3JTs2PWalhl4ap5zQFxrMUZzohuK9pC",
+	"Z7q8iilmK7JqtgNIntVf15nYESVO3QaebqKoldlFf4Vc1dXqX61dyeoehswVSlk9nuJVdoEdIw/rEvFV",
+	"BMqDVKtnsg1W3Vrctha3P7GQrGm5HZ/ezIKyBIRGp7WWZLPG+97mJE2T295fJHEa0mQlZkEBJ+uVA/PK",
+	"YWbiWSczqy68gl0mFe5l5XMskGRX5kcGogq8zo4r9JZY2SHMUlK2IuTfR4SMbTRYfouhJf6itKRzZ8cD",
+	"+wRFc3cDh1P7lt+QnDrUFd384q98I+/fjT9NqRUELWQCFTkcuvGhK4KhVrJrqyOubX/80g3f7cuR1ZLE",
+	"EtHIduPapt0tIVqzzwDokPnldhEf22OxWIh4Wxq5OTnCeF0MtXjH6C1JBJVzxIfoxRjfYM/3RJyOIMMi",
+	"e7jHh3sRPFyDZds7aOLbRim3RvpoMEdqdVvsu3fmbgl3jPVXCWFogufoV05t7Cxj5IdPle/+7g2gVOdJ",
+	"KsdqGqgyRJLbjGWVl2kabajHSu4DF+Y+GCzNdPXqs0VlJ7/UCVd3bIPqF8BnWwWLg8TiT/7vDhdLEYqq",
+	"9vuVQHzG7HJU5gsT4ni/DDX1vgCAaeqIJLc+UIZa/VsXUIAN3ZC5gDxmXaPCFFkrhAfri2qo40MvCY7l",
+	"2EQi4ogy9bJCL2K/nJMP1yfeCRNvZy9aaZ14RCbEJFoLiYdDtBMkPCZd/Vewe4xGCdYVfCH5e8JvIdwQ",
+	"HusKCHmkgv6AAbXwwcEFXULTKUkUMDMLHNa1QSAtO+RJpEs/QUCBsQBWWj1BvAFPwzFRkj2eZHEROJpQ",
+	"prGHJ9oOl/tvJ5Q1YEj0K2YjvpcQIfcSC/vQycW5mhijScpoSKc4RlOeSBz7yFRf4QkdUYbjHlMil+ga",
+	"bIOwiazaCOg6NAp8FEg6IULiyTQASAV51ZLAR6/eX5sKeegKT4jGNr+IuhSmGr+WU01hZBRixhkNcawW",
+	"e6wpAcSkvoBNocuzq2s0VCLljCc3XwkkxnhKWj12pa5kpKOxilqKp2/fXJxcB0jXDQxqIAlKQFUEC8s6",
+	"4BrhzBXeHbQ66B/oiipGpDZ91DoASFdAigCivi47DZDELOqxrBIhxKokmMaAaTEW4y4qHZ4GfkIKq1yp",
+	"CJzdMa3HdAcEc140Mseji+JYR2M1ZQx0veJAXYPg1fvroHKN4RB7TJ8i2uwh9pg+RbTSIWqwO09OP2o4",
+	"rlMcYSExmsZYKh3hq1wKhOPaue20Oq32rvvcHIfRY0Ee+tF8FmjxUWCGdFdgFCiab+oW9RiEKGGBAsWV",
+	"eGJIWhdBpA7qpe32k7B4Af6GRZi65dYegSvGVFhEsOkwfcu+kGBJUEwnVJZKUKx4xD3WcFFXO+JQH5Xz",
+	"jM0zJab9nwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -19,6 +19,9 @@ type Tokens struct {
 	RefreshExpiresAt time.Time
 	SessionID        string
 	User             User
+	// SessionToken is the login's session token, from a Service made by
+	// WithSessionTokens only (session_token.go); "" otherwise.
+	SessionToken string
 }
 
 // Login checks a username or email and password and starts a session.
@@ -93,6 +96,10 @@ func (s *Service) startSession(ctx context.Context, userID int64, newHash string
 		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL),
 		IP: meta.IP, UserAgent: meta.UserAgent,
 	}
+	var sessionToken string
+	if s.sessionTokens {
+		sessionToken, sess.ID = newSessionToken()
+	}
 	plain, hash := newSecret()
 	rt := RefreshToken{Hash: hash, SessionID: sess.ID, UserID: userID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}
 	event := Event{UserID: userID, Type: EventLoginSucceeded, At: now, IP: meta.IP, UserAgent: meta.UserAgent}
@@ -100,7 +107,9 @@ func (s *Service) startSession(ctx context.Context, userID int64, newHash string
 	if err != nil {
 		return Tokens{}, err
 	}
-	return s.handOut(u, sess.ID, plain, sess.ExpiresAt, now)
+	t, err := s.handOut(u, sess.ID, plain, sess.ExpiresAt, now)
+	t.SessionToken = sessionToken
+	return t, err
 }
 
 // handOut signs an access token at now for user u's session sessionID and returns it

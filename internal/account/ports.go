@@ -102,8 +102,11 @@ type Store interface {
 	// ListUsers returns up to q.Limit users that match q.UserFilter, in q.Sort order,
 	// strictly after the position q.After (from the start when q.After.ID is 0). Paging
 	// by position (keyset), never by offset, keeps deep pages as fast as the first and
-	// loses or repeats no user while users are added.
+	// loses or repeats no user while users are added. q.Offset, when above 0, skips that
+	// many users after the position first: for APIs that page by number only.
 	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+	// CountUsers returns how many users match f.
+	CountUsers(ctx context.Context, f UserFilter) (int, error)
 
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey stores k; if a key with its ID exists, it is left as it was.

@@ -88,6 +88,8 @@ type Service struct {
 	tokens AccessTokens
 	mailer Mailer
 	opt    Options
+	// sessionTokens: logins hand out session tokens (WithSessionTokens).
+	sessionTokens bool
 }
 
 // New assembles a Service from its dependencies.
