@@ -31,6 +31,15 @@ TESTFLAGS    ?=
 TEST_TIMEOUT ?= 20m
 ARGS         ?=
 
+# What `make build` stamps into the binary (internal/version; `accountd version` prints
+# it): the release is openapi.yaml's info.version, the commit git's (-dirty for a
+# modified tree), the date now. deploy/Dockerfile stamps the same three.
+VERSION_PKG := github.com/accountd/accountd/internal/version
+VERSION     ?= $(shell sed -n 's/^  version: *//p' openapi.yaml | head -n 1 | tr -d "'\"")
+COMMIT      ?= $(shell git describe --always --dirty --abbrev=12 --exclude '*' 2>/dev/null || echo unknown)
+BUILD_DATE  ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS     := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(BUILD_DATE)
+
 # Directories that hold only generated code (see ARCHITECTURE.md at the repository
 # root, beside this Makefile).
 GENERATED := gen clients
@@ -83,8 +92,8 @@ check-generated: ## regenerate and fail if gen/ or clients/ differ from what is 
 	echo "$$after_status" | sed 's/^/    /' >&2
 
 .PHONY: build
-build: ## build bin/accountd (static, CGO_ENABLED=0)
-	CGO_ENABLED=0 $(GO) build -o bin/accountd ./cmd/accountd
+build: ## build bin/accountd (static, CGO_ENABLED=0), stamped with version, commit and date
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/accountd ./cmd/accountd
 
 .PHONY: run
 run: ## run the server (SQLite ./accountd.db, console mail, :8080); extra flags in ARGS=

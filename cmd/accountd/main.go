@@ -2,7 +2,7 @@
 //
 //	accountd [serve] [flags]   run the server (the default)
 //	accountd migrate [flags]   apply pending database migrations and exit
-//	accountd version           print the version
+//	accountd version           print the version, commit and build date
 //	accountd createadmin -username U -email E [-password-file F] [flags]
 //	                           create a superuser (the password is asked for without one)
 //	accountd users list [-q TEXT] [flags], accountd users deactivate USERNAME [flags]
@@ -21,12 +21,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/accountd/accountd/internal/app"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/store/bunstore"
+	"github.com/accountd/accountd/internal/version"
 )
 
 func main() {
@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "version":
-		fmt.Fprintln(stdout, "accountd", version())
+		fmt.Fprintln(stdout, "accountd", version.Get())
 		return nil
 	case "serve", "migrate":
 	case "createadmin", "users":
@@ -84,7 +84,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 	if err != nil {
 		return fmt.Errorf("config: ACCOUNTD_ADDR: %w", err)
 	}
-	logger.Info("accountd listening", "addr", ln.Addr().String(), "version", version(),
+	logger.Info("accountd listening", "addr", ln.Addr().String(), "version", version.Get().Version,
 		"database", config.Mask(cfg.DatabaseURL), "docs", "http://"+displayAddr(ln.Addr())+"/docs")
 	return a.Serve(ctx, ln)
 }
@@ -125,12 +125,4 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
-}
-
-// version is the module version the binary was built from.
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }
