@@ -79,8 +79,10 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is one running accountd and the means to talk to it.
 type env struct {
-	t      *testing.T
-	app    *app.App
+	t   *testing.T
+	app *app.App
+	// cfg is the server's configuration.
+	cfg    config.Config
 	url    string
 	mail   *mailpkg.Recorder
 	clock  *clock
@@ -129,6 +131,7 @@ func newEnv(t *testing.T, kind string, configure func(*config.Config)) *env {
 	if configure != nil {
 		configure(&cfg)
 	}
+	e.cfg = cfg
 	a, err := app.New(context.Background(), cfg, app.Options{
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Sender: e.mail,

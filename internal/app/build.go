@@ -126,6 +126,6 @@ func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m 
 	return httpapi.New(httpapi.Config{
 		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
 		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
-		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
+		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, DocsProfiles: docsProfiles(cfg),
 	})
 }

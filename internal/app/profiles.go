@@ -68,3 +68,14 @@ func profileNamed(name string) (compat.Profile, bool) {
 	}
 	return nil, false
 }
+
+// docsProfiles returns the profiles cfg.Compat names, for the documents of /docs.
+func docsProfiles(cfg config.Config) []httpapi.DocsProfile {
+	var out []httpapi.DocsProfile
+	for _, name := range cfg.Compat {
+		if p, ok := profileNamed(name); ok {
+			out = append(out, httpapi.DocsProfile{Name: p.Name(), Tag: p.Tag()})
+		}
+	}
+	return out
+}

@@ -32,6 +32,9 @@ type Config struct {
 	CORSOrigins []string
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// DocsProfiles are the enabled compatibility profiles, whose operations /docs offers
+	// as documents of their own beside the canonical API's.
+	DocsProfiles []DocsProfile
 }
 
 // New returns the handler serving the canonical API, its docs and whatever cfg.Mount
@@ -67,7 +70,7 @@ func New(cfg Config) (http.Handler, error) {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, &Problem{Code: gen.MethodNotAllowed})
 	})
-	if err := mountDocs(r); err != nil {
+	if err := mountDocs(r, cfg.DocsProfiles); err != nil {
 		return nil, err
 	}
 	for _, m := range cfg.Mount {
