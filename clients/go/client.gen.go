@@ -1371,15 +1371,25 @@ type ClientInterface interface {
 
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	//
+	// The public keys whose private halves sign access tokens, each with its `kid` and
+	// `alg`. Verify a token offline with the key its header's `kid` names; fetch the set
+	// again when a token names a `kid` you do not have: with several keys configured, the
+	// first signs and the others still verify, which is how keys are rotated.
+	//
 	// Corresponds with GET /.well-known/jwks.json (the `GetJWKS` operationId).
 	GetJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Healthz Liveness probe (the process answers)
 	//
+	// 200 while the process serves requests; checks nothing else. For a liveness probe.
+	//
 	// Corresponds with GET /healthz (the `Healthz` operationId).
 	Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Readyz Readiness probe (database reachable, migrations current)
+	//
+	// 200 once the database answers and its migrations are current, 503 otherwise. For a
+	// readiness probe or a load balancer's health check.
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1421,6 +1431,8 @@ type ClientInterface interface {
 	AdminDeleteOrganization(ctx context.Context, id int64, params *AdminDeleteOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AdminGetOrganization An organization (staff)
+	//
+	// The organization with this id.
 	//
 	// Corresponds with GET /v1/admin/organizations/{id} (the `AdminGetOrganization` operationId).
 	AdminGetOrganization(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1486,6 +1498,8 @@ type ClientInterface interface {
 	AdminDeleteUser(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AdminGetUser A user (staff)
+	//
+	// The account with this id, as staff see it (`superuser` included).
 	//
 	// Corresponds with GET /v1/admin/users/{id} (the `AdminGetUser` operationId).
 	AdminGetUser(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1792,6 +1806,8 @@ type ClientInterface interface {
 
 	// GetMe The signed-in account
 	//
+	// The account of the access token's user, with its profile and organization.
+	//
 	// Corresponds with GET /v1/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1816,6 +1832,10 @@ type ClientInterface interface {
 	UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMyDashboard Account, counts and recent events in one call
+	//
+	// What an account page shows, in one request: the account, how many live sessions
+	// and events it has and how many logins failed in the last 30 days, and its ten
+	// newest events.
 	//
 	// Corresponds with GET /v1/me/dashboard (the `GetMyDashboard` operationId).
 	GetMyDashboard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1893,6 +1913,10 @@ type ClientInterface interface {
 
 	// ListMySessions The account's live sessions
 	//
+	// Each session not ended or expired, newest first, with its IP address and user
+	// agent; `current` marks the one of the token asking. End one with
+	// `DELETE /v1/me/sessions/{id}`.
+	//
 	// Corresponds with GET /v1/me/sessions (the `ListMySessions` operationId).
 	ListMySessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1905,11 +1929,19 @@ type ClientInterface interface {
 
 	// ListOrganizations Organizations a new user may join
 	//
+	// Every organization, by name, for a sign-up form's choice; pass one's `id` as
+	// `organization_id` when registering. No token needed.
+	//
 	// Corresponds with GET /v1/organizations (the `ListOrganizations` operationId).
 	ListOrganizations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetJWKS Public keys that sign access tokens (JWK Set)
+//
+// The public keys whose private halves sign access tokens, each with its `kid` and
+// `alg`. Verify a token offline with the key its header's `kid` names; fetch the set
+// again when a token names a `kid` you do not have: with several keys configured, the
+// first signs and the others still verify, which is how keys are rotated.
 //
 // Corresponds with GET /.well-known/jwks.json (the `GetJWKS` operationId).
 func (c *Client) GetJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1926,6 +1958,8 @@ func (c *Client) GetJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 
 // Healthz Liveness probe (the process answers)
 //
+// 200 while the process serves requests; checks nothing else. For a liveness probe.
+//
 // Corresponds with GET /healthz (the `Healthz` operationId).
 func (c *Client) Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewHealthzRequest(c.Server)
@@ -1940,6 +1974,9 @@ func (c *Client) Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 }
 
 // Readyz Readiness probe (database reachable, migrations current)
+//
+// 200 once the database answers and its migrations are current, 503 otherwise. For a
+// readiness probe or a load balancer's health check.
 //
 // Corresponds with GET /readyz (the `Readyz` operationId).
 func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2031,6 +2068,8 @@ func (c *Client) AdminDeleteOrganization(ctx context.Context, id int64, params *
 }
 
 // AdminGetOrganization An organization (staff)
+//
+// The organization with this id.
 //
 // Corresponds with GET /v1/admin/organizations/{id} (the `AdminGetOrganization` operationId).
 func (c *Client) AdminGetOrganization(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2166,6 +2205,8 @@ func (c *Client) AdminDeleteUser(ctx context.Context, id int64, reqEditors ...Re
 }
 
 // AdminGetUser A user (staff)
+//
+// The account with this id, as staff see it (`superuser` included).
 //
 // Corresponds with GET /v1/admin/users/{id} (the `AdminGetUser` operationId).
 func (c *Client) AdminGetUser(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2752,6 +2793,8 @@ func (c *Client) DeleteMe(ctx context.Context, body DeleteMeJSONRequestBody, req
 
 // GetMe The signed-in account
 //
+// The account of the access token's user, with its profile and organization.
+//
 // Corresponds with GET /v1/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMeRequest(c.Server)
@@ -2806,6 +2849,10 @@ func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, req
 }
 
 // GetMyDashboard Account, counts and recent events in one call
+//
+// What an account page shows, in one request: the account, how many live sessions
+// and events it has and how many logins failed in the last 30 days, and its ten
+// newest events.
 //
 // Corresponds with GET /v1/me/dashboard (the `GetMyDashboard` operationId).
 func (c *Client) GetMyDashboard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2963,6 +3010,10 @@ func (c *Client) ChangePassword(ctx context.Context, body ChangePasswordJSONRequ
 
 // ListMySessions The account's live sessions
 //
+// Each session not ended or expired, newest first, with its IP address and user
+// agent; `current` marks the one of the token asking. End one with
+// `DELETE /v1/me/sessions/{id}`.
+//
 // Corresponds with GET /v1/me/sessions (the `ListMySessions` operationId).
 func (c *Client) ListMySessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMySessionsRequest(c.Server)
@@ -2994,6 +3045,9 @@ func (c *Client) RevokeMySession(ctx context.Context, id openapi_types.UUID, req
 }
 
 // ListOrganizations Organizations a new user may join
+//
+// Every organization, by name, for a sign-up form's choice; pass one's `id` as
+// `organization_id` when registering. No token needed.
 //
 // Corresponds with GET /v1/organizations (the `ListOrganizations` operationId).
 func (c *Client) ListOrganizations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4593,6 +4647,11 @@ type ClientWithResponsesInterface interface {
 
 	// GetJWKSWithResponse Public keys that sign access tokens (JWK Set)
 	//
+	// The public keys whose private halves sign access tokens, each with its `kid` and
+	// `alg`. Verify a token offline with the key its header's `kid` names; fetch the set
+	// again when a token names a `kid` you do not have: with several keys configured, the
+	// first signs and the others still verify, which is how keys are rotated.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /.well-known/jwks.json (the `GetJWKS` operationId).
@@ -4600,12 +4659,17 @@ type ClientWithResponsesInterface interface {
 
 	// HealthzWithResponse Liveness probe (the process answers)
 	//
+	// 200 while the process serves requests; checks nothing else. For a liveness probe.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /healthz (the `Healthz` operationId).
 	HealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HealthzResponse, error)
 
 	// ReadyzWithResponse Readiness probe (database reachable, migrations current)
+	//
+	// 200 once the database answers and its migrations are current, 503 otherwise. For a
+	// readiness probe or a load balancer's health check.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4653,6 +4717,8 @@ type ClientWithResponsesInterface interface {
 	AdminDeleteOrganizationWithResponse(ctx context.Context, id int64, params *AdminDeleteOrganizationParams, reqEditors ...RequestEditorFn) (*AdminDeleteOrganizationResponse, error)
 
 	// AdminGetOrganizationWithResponse An organization (staff)
+	//
+	// The organization with this id.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4724,6 +4790,8 @@ type ClientWithResponsesInterface interface {
 	AdminDeleteUserWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AdminDeleteUserResponse, error)
 
 	// AdminGetUserWithResponse A user (staff)
+	//
+	// The account with this id, as staff see it (`superuser` included).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5038,6 +5106,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetMeWithResponse The signed-in account
 	//
+	// The account of the access token's user, with its profile and organization.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/me (the `GetMe` operationId).
@@ -5064,6 +5134,10 @@ type ClientWithResponsesInterface interface {
 	UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
 
 	// GetMyDashboardWithResponse Account, counts and recent events in one call
+	//
+	// What an account page shows, in one request: the account, how many live sessions
+	// and events it has and how many logins failed in the last 30 days, and its ten
+	// newest events.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5145,6 +5219,10 @@ type ClientWithResponsesInterface interface {
 
 	// ListMySessionsWithResponse The account's live sessions
 	//
+	// Each session not ended or expired, newest first, with its IP address and user
+	// agent; `current` marks the one of the token asking. End one with
+	// `DELETE /v1/me/sessions/{id}`.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/me/sessions (the `ListMySessions` operationId).
@@ -5160,6 +5238,9 @@ type ClientWithResponsesInterface interface {
 	RevokeMySessionWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeMySessionResponse, error)
 
 	// ListOrganizationsWithResponse Organizations a new user may join
+	//
+	// Every organization, by name, for a sign-up form's choice; pass one's `id` as
+	// `organization_id` when registering. No token needed.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8191,6 +8272,11 @@ func (r ListOrganizationsResponse) ContentType() string {
 
 // GetJWKSWithResponse Public keys that sign access tokens (JWK Set)
 //
+// The public keys whose private halves sign access tokens, each with its `kid` and
+// `alg`. Verify a token offline with the key its header's `kid` names; fetch the set
+// again when a token names a `kid` you do not have: with several keys configured, the
+// first signs and the others still verify, which is how keys are rotated.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /.well-known/jwks.json (the `GetJWKS` operationId).
@@ -8204,6 +8290,8 @@ func (c *ClientWithResponses) GetJWKSWithResponse(ctx context.Context, reqEditor
 
 // HealthzWithResponse Liveness probe (the process answers)
 //
+// 200 while the process serves requests; checks nothing else. For a liveness probe.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /healthz (the `Healthz` operationId).
@@ -8216,6 +8304,9 @@ func (c *ClientWithResponses) HealthzWithResponse(ctx context.Context, reqEditor
 }
 
 // ReadyzWithResponse Readiness probe (database reachable, migrations current)
+//
+// 200 once the database answers and its migrations are current, 503 otherwise. For a
+// readiness probe or a load balancer's health check.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8293,6 +8384,8 @@ func (c *ClientWithResponses) AdminDeleteOrganizationWithResponse(ctx context.Co
 }
 
 // AdminGetOrganizationWithResponse An organization (staff)
+//
+// The organization with this id.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8406,6 +8499,8 @@ func (c *ClientWithResponses) AdminDeleteUserWithResponse(ctx context.Context, i
 }
 
 // AdminGetUserWithResponse A user (staff)
+//
+// The account with this id, as staff see it (`superuser` included).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8888,6 +8983,8 @@ func (c *ClientWithResponses) DeleteMeWithResponse(ctx context.Context, body Del
 
 // GetMeWithResponse The signed-in account
 //
+// The account of the access token's user, with its profile and organization.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/me (the `GetMe` operationId).
@@ -8932,6 +9029,10 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, body Upd
 }
 
 // GetMyDashboardWithResponse Account, counts and recent events in one call
+//
+// What an account page shows, in one request: the account, how many live sessions
+// and events it has and how many logins failed in the last 30 days, and its ten
+// newest events.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9061,6 +9162,10 @@ func (c *ClientWithResponses) ChangePasswordWithResponse(ctx context.Context, bo
 
 // ListMySessionsWithResponse The account's live sessions
 //
+// Each session not ended or expired, newest first, with its IP address and user
+// agent; `current` marks the one of the token asking. End one with
+// `DELETE /v1/me/sessions/{id}`.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/me/sessions (the `ListMySessions` operationId).
@@ -9088,6 +9193,9 @@ func (c *ClientWithResponses) RevokeMySessionWithResponse(ctx context.Context, i
 }
 
 // ListOrganizationsWithResponse Organizations a new user may join
+//
+// Every organization, by name, for a sign-up form's choice; pass one's `id` as
+// `organization_id` when registering. No token needed.
 //
 // Returns a wrapper object for the known response body format(s).
 //
