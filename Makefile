@@ -15,6 +15,7 @@
 #   PG_TMPDIR     see .ci/postgres.sh
 #   CI            when set (CI=true), check-generated wants gen/ and clients/
 #                 exactly as committed
+#   NPM           npm command for `make tools` (npm)
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -30,6 +31,14 @@ PKGS         ?= ./...
 TESTFLAGS    ?=
 TEST_TIMEOUT ?= 20m
 ARGS         ?=
+NPM          ?= npm
+
+# The npm tools that check openapi.yaml from outside Go: Spectral (the lint) and Prism
+# (the contract suite's independent pass), pinned by tools/spec/package-lock.json.
+# npm ci writes node_modules/.package-lock.json: the tools are installed again only
+# when they are missing or the lockfile changed.
+SPEC_TOOLS := tools/spec
+SPEC_TOOLS_STAMP := $(SPEC_TOOLS)/node_modules/.package-lock.json
 
 # What `make build` stamps into the binary (internal/version; `accountd version` prints
 # it): the release is openapi.yaml's info.version, the commit git's (-dirty for a
@@ -91,6 +100,18 @@ check-generated: ## regenerate and fail if gen/ or clients/ differ from what is 
 	echo 'check-generated: note: `make generate` left these uncommitted changes as they are; CI fails until they are committed (or removed):' >&2; \
 	echo "$$after_status" | sed 's/^/    /' >&2
 
+.PHONY: tools
+tools: $(SPEC_TOOLS_STAMP) ## install the spec tools (Spectral, Prism) from tools/spec/package-lock.json
+
+$(SPEC_TOOLS_STAMP): $(SPEC_TOOLS)/package.json $(SPEC_TOOLS)/package-lock.json
+	@command -v node >/dev/null || { echo 'tools: Node.js 20 and npm are needed (apt-get install nodejs npm)' >&2; exit 1; }
+	cd $(SPEC_TOOLS) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: lint-spec
+lint-spec: tools ## lint openapi.yaml with Spectral (spectral:oas and the house rules; zero warnings)
+	cd $(SPEC_TOOLS) && node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=warn ../../openapi.yaml
+
 .PHONY: build
 build: ## build bin/accountd (static, CGO_ENABLED=0), stamped with version, commit and date
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/accountd ./cmd/accountd
@@ -118,11 +139,14 @@ lint: vet ## go vet, and fail on files gofmt would change
 # server at 127.0.0.1:5432, or a throwaway cluster); testsummary turns
 # go test -json into readable output and ends with "N passed, N failed".
 # pipefail (.SHELLFLAGS) makes go test's own failure fail the target too.
+# The spec tools are installed first (make tools); ACCOUNTD_REQUIRE_SPEC_TOOLS
+# makes the tests that need them (contracttests: the lint, the Prism pass) fail
+# rather than skip when they are missing.
 .PHONY: test
-test: check-generated vet ## check generated code, vet, and run all tests (SQLite and PostgreSQL)
+test: check-generated vet tools ## check generated code, vet, and run all tests (SQLite and PostgreSQL, the spec lint, the Prism pass)
 	@mkdir -p bin
 	@$(GO) build -o bin/testsummary ./internal/tools/testsummary
-	bash .ci/postgres.sh $(GO) test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(PKGS) | bin/testsummary
+	ACCOUNTD_REQUIRE_SPEC_TOOLS=1 bash .ci/postgres.sh $(GO) test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(PKGS) | bin/testsummary
 
 # bench: build the real binary and the load generator, then measure accountd against
 # this machine's own ceilings, on a fresh database of the PostgreSQL server
