@@ -1345,6 +1345,21 @@ type RestregErrors struct {
 // messages; `non_field_errors` for problems between fields.
 type RestregFieldErrors map[string][]string
 
+// RestregLinkSignature HMAC-SHA256 of the link, URL-safe base64.
+//
+// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
+type RestregLinkSignature = string
+
+// RestregLinkTimestamp When the link was made, in Unix seconds (a string of digits is accepted too).
+//
+// Example: 1767225600
+type RestregLinkTimestamp = interface{}
+
+// RestregLinkUserID The user's ID, as the link has it (a number is accepted too).
+//
+// Example: 1
+type RestregLinkUserID = interface{}
+
 // RestregLoginRequest defines model for RestregLoginRequest.
 type RestregLoginRequest struct {
 	// Login Username or email.
@@ -1445,17 +1460,17 @@ type RestregResetPasswordRequest struct {
 	// Signature HMAC-SHA256 of the link, URL-safe base64.
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
-	Signature string `json:"signature"`
+	Signature RestregLinkSignature `json:"signature"`
 
 	// Timestamp When the link was made, in Unix seconds (a string of digits is accepted too).
 	//
 	// Example: 1767225600
-	Timestamp int64 `json:"timestamp"`
+	Timestamp RestregLinkTimestamp `json:"timestamp"`
 
-	// UserId The user's ID (a number is accepted too).
+	// UserId The user's ID, as the link has it (a number is accepted too).
 	//
 	// Example: 1
-	UserId string `json:"user_id"`
+	UserId RestregLinkUserID `json:"user_id"`
 }
 
 // RestregSignedLink The query parameters of an emailed link.
@@ -1463,17 +1478,17 @@ type RestregSignedLink struct {
 	// Signature HMAC-SHA256 of the link, URL-safe base64.
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
-	Signature string `json:"signature"`
+	Signature RestregLinkSignature `json:"signature"`
 
 	// Timestamp When the link was made, in Unix seconds (a string of digits is accepted too).
 	//
 	// Example: 1767225600
-	Timestamp int64 `json:"timestamp"`
+	Timestamp RestregLinkTimestamp `json:"timestamp"`
 
-	// UserId The user's ID (a number is accepted too).
+	// UserId The user's ID, as the link has it (a number is accepted too).
 	//
 	// Example: 1
-	UserId string `json:"user_id"`
+	UserId RestregLinkUserID `json:"user_id"`
 }
 
 // RestregToken defines model for RestregToken.
@@ -1482,7 +1497,7 @@ type RestregToken struct {
 	Token string `json:"token"`
 }
 
-// RestregVerifyEmailRequest defines model for RestregVerifyEmailRequest.
+// RestregVerifyEmailRequest The query parameters of the new address's link, with `timestamp` or, as the document spells it, `timestam` (one of the two is required; without either the answer is 400).
 type RestregVerifyEmailRequest struct {
 	// Email Unique without regard to case.
 	//
@@ -1492,20 +1507,22 @@ type RestregVerifyEmailRequest struct {
 	// Signature HMAC-SHA256 of the link, URL-safe base64.
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
-	Signature string `json:"signature"`
+	Signature RestregLinkSignature `json:"signature"`
 
-	// Timestam The document's spelling of `timestamp`, accepted in its place.
-	Timestam *int64 `json:"timestam,omitempty"`
+	// Timestam When the link was made, in Unix seconds (a string of digits is accepted too).
+	//
+	// Example: 1767225600
+	Timestam *RestregLinkTimestamp `json:"timestam,omitempty"`
 
 	// Timestamp When the link was made, in Unix seconds (a string of digits is accepted too).
 	//
 	// Example: 1767225600
-	Timestamp int64 `json:"timestamp"`
+	Timestamp *RestregLinkTimestamp `json:"timestamp,omitempty"`
 
-	// UserId The user's ID (a number is accepted too).
+	// UserId The user's ID, as the link has it (a number is accepted too).
 	//
 	// Example: 1
-	UserId string `json:"user_id"`
+	UserId RestregLinkUserID `json:"user_id"`
 }
 
 // Session defines model for Session.
@@ -8685,165 +8702,166 @@ var swaggerSpec = []string{
 	"KQRLtbOLQtD2nXPWKipe2e2wVqMgq94NZnqoO7QMymSMhn0KmZCxtjSsjN3kcXQng8Jnw77Xm2DZcsCV",
 	"9laKb64tYwkg10yGqt19LeMagd+qQcU0E8pQU6KLmGCtGDx40SSzqTXzjx4yzCObeZ0kpIoekULgka9z",
 	"LRiXE6gIzpHAxUIr9bkatORTKickMTlEaGgSkSHxhzOSJ/9Yn2T99NSsnJE1quqXseiTv9bbucYtvE8f",
-	"8g0Vf/8MeVenVYCsQtHl+Vd9ZhOwjlFD/pXRYQUaEjknxGbMaGN7XWZvOujlaUx38xhJrWz+QU6hfGNl",
-	"31BV8rvh16SpQNwFPAUMNqHRNr7FelO0N0gXjNV3Yo4Xu+s6f8wajZb3BeW5/JCauwdl73T9jQNZl4//",
-	"4O24Gu2YK4lpTcFugPF6DUAMtOupVXlhylLNK1i3n2netUKS7a/ZttwEUoeW8pUrIl+lKPaZBfzNRDjw",
-	"PDlE4fWuhRnkko4ZiV5Rdu3okPNFlTF/M1Vsuay4hAsVBI/C5p1mfmjgivKutUruxawWqVsJjaJjhmWa",
-	"OCzHL16fPGtdvjjZP3psRWg1ho8q6TAPGf5bF5bolAiJpzOX24awbFVojgWa4kjL9O8Yvc2inXbyLNOR",
-	"Te6kAlk+jCTn5XC77pPHT/b3jx53Ov66vQkHTbFRJsLp7Llahk5wXT651/XWKe430KGiGXT8wkkuuYV3",
-	"KbKxNBdBd46q55ItKYmLviM4IYkpibtZNdxlli3YoM6rqIXXPxiR2Yzz2PNx44YtQ60k+RmJY4OiQXaq",
-	"gZ8jCmVQTgE6rqwVsLemUqgIzGVuqL1/40gTnuC8ryDegm+VipL4a+iLRqApvrbdpozW19Bl6nZGEyLu",
-	"09YyTamTcTZE64NckIoMIo7CY1hIXaVIN8YDg2zpvJYub+Ng8cIJVZZXgo8rktwelOs2GYx4iHChy4Jt",
-	"/26RQlcFl0BJLVjdCqCUN+tKjW3S216+vwLjhiJijqLeJRJWHKmZkuXn4VKEbff6lEka28DAnKaaT51F",
-	"rpabqGuOCXcBc3KrnXi6ky6WBR8eTuVkzwzj3lg5DdraWTWMVttWSwdRXXAlU7oAQiemqHfv5tt4qBgl",
-	"17Le3b8mcLpRKp7DMdzc0PKk9YtuZPnf7X8MWh/+4XSJ1vIVH0qAyHDcd+Q0msIuOQoMJpTJag2Ow87T",
-	"xyuj/ypjlCJ2qyjoCA+6piwCLgXL0iuCnN+di++foSePH+/vFsMoluL0h7tKOdCvL0wTKheXCiM1eIdw",
-	"zxSByv/63hKJl++vPFfGc1BcYWD8YuUrD1xM16BupgVwM4Av69uerXki5QzEAV2msiGzMFjaHcFHWQ+8",
-	"IH9YXi2eUViYFkX1ovd0XJWaQNcws1GyPa9Ex/PV4hn9kWhrLKTnKrDVF+ug+malACXFMxzPSruAB0Ex",
-	"m7Kwj9/mck8z9PvsINFirNnCuvhQBK2WvIRslYosaalmp7DeCtB310CITxCtNuI6hI9JHMpC12SrUChR",
-	"JYnNR6K3tzemcpIO2yGf2kmj7B91G7qit1Y50TS1EIKktqJLD5Hkhoak5yglZYqEZY5Cv8/07oeLelS6",
-	"jxIuMQTFlYiX8HUgWiumNyTTkV6+vxK6gBn0YO0zswxj01vkyDJLhzEVExKhl+9/vPRhH4LEo5b5Iotj",
-	"nWKGx0RpEu0+67Nvvjkp7bb9zTfole7/qsmp65r7akqGZlBU/xuLY+QbmHWGhSR9Jmt0o41OChRcF9kq",
-	"7LkgVmiUKpJ2LPusgbCYWm+MzNEM08TsSntG1G50C0nt3KMCBdAiR292z3gz/vGb4CzQ1Pnp4dGTXdvf",
-	"R0A8HApCHpGgz3ZwLLgCjc7XA1lvvQi/3eN6LTwUUyGLEVNqk9oho6YwXhezn59JAmVH1Y4CdSfaN/qX",
-	"wGpHCYkJFgQMOVbVBtSBIEuhNSmrRfZZoZVzNtIsoeoOULnbRu+pnKhl7N10lWaZDY8jk4LByI3Sz/A1",
-	"EQjP8aKnsFOf3cXpyfPXp48E6nvP+HSGJR3SmMpF34PDmqtVTfHCBoeB7yimIWGi2BX99dlV7WrzGWGC",
-	"p0lI2jwZ75mPxJ56Nw/yLJIGszmv53Xa3XYHAkFmhOEZ9XreQbvTPgDbpJwAe9xrz0kctyAJc++3+bVo",
-	"K9RQT8akQYmDmxeia7IQaA4dSmcJZA6jCY4V4AUdl4UX4WsvXFb2MLiGkhUs6rMAx+OgjbQEhbBBfz4a",
-	"QRPu7LpfE92+QtP7R3YIBTlxjEZEmia7gsg+w2OsrrO6snZAeBFh89mCpyjikFQ0wTekp+cR6oBxrHcG",
-	"9s5xCrHvckL6DOzksDeNDhAFpoiUQELSODYUyjetfKlAEz7XY0FtDkUFSaTPXsl/cDPOIq/n/UCkomG6",
-	"ovWMq/NVkN/vdCwfMBpv8SbbYyrUdNRJe7+aFDzvNHp+eQJK8A38tX901H1qsuV63pv9X6adj//6+MO3",
-	"6f6wOz1cHPBu+PjnUTf+2BHfvrj+rvOL7M6PLg7SU88k6Xlvfzz3TGKeJ+jY871br+d1ux//dfKvH2+f",
-	"JaOfLwdPrhbvf3rxdvxkEt6c4xl9HSfzM4zPwxfvLrg2qGh9YZU2YVITgSfWkfDl+x/RJdEOnExSbQRW",
-	"keyBXXetFdhIfMcS3jFyO4OaAZq2tUvip9f79YPvmYhqr+edF26MplC1G4J2zI52lUyAxyJPTlQjOwQK",
-	"r/d79YHGwBbwXcdzsafpT8ta1J3vNI0OT3gqnY9M2QTnM5tFsmRd9pWGh4LI5WsWhEWt8nutmLJr58sr",
-	"oWReKAo+xfdyOdT5Y/XVvESY49fqy3pq54/FV01lhuoPxVeUICaqf9de2MuluCWP6p9NieOn+mvqSFg0",
-	"WDJJ7Q33IKWcsmWPV31e8GOt81p9OPWWNXM3PHF/1LiB5cv/nUaftP/Oeq6AxLt9KSZXHDQjxeJzvchE",
-	"9VstWidu52SwZCusK+Af6mva+3oWVVBwC+Ar/GpLmzQ8rlG88rPKxSo8dJ2a6zHg1novOfCu8LKLTt50",
-	"63c7++13q485z8txJAWX9loH46zrBSczgXIT/24UJfc7HVM7zuQbATc0srvxbIhj3WBUZCF1JBakjb4H",
-	"DUhpUUx9pNg7cUlWL8wa7itZ2TBZj197awswpt6GQ3o4USv/c4gur0owRjvFs8JMzEkiihJLBn4rt0AL",
-	"xeVIwG25jQhLPASVSw+sq9hJgaZ0bEYFUdq4Znx01DnQIvicZljRZ2pKWlizxhWOIzTEMWYhqA8aOzV2",
-	"uTDnQq/7K0McWJX2vCQGg446BxtgT2FpOkW0ksJl43e97CxSBc9wYp7b/Rx1DnLl89JYXMpDGaLgNBcU",
-	"31wbLEtw+g2XUPxwcZyHxgoM+uniz3HPLipIu5MdQAZ+v3gPzB1YevcU44imlO3VunU57+J3C9CS26hY",
-	"wkDfuBGZ+0hwE08iJAq5Uqch0BgiNWmCpgSakMP76h0SgVbdZ1lCiV4MMKb/quSm/GfguoRQk+4VFfJt",
-	"pZHX/S6lccz+Wvbge/ud/cetbre137nqdnod9d8vusBqr5vxx3dZfXjER+j5BF9jW12iVyge3+KjVgQP",
-	"P/lN03Rr0+xn03z37vQqH3eYErmJ6gxwqxW2cOCoNhWWc9k++d5hp/slb8prKgRlYx+ZPFOwHYMrM3L4",
-	"wCAamEQ2OMIs+OBLLlhJtiGOYx2txLhEQuLRCNa3M+KJ/rNsY094TMQuvIyRSGckURfhDiT83qt/npP2",
-	"jAofo4TIZIFiLM2ivh6KmdHIOraiHYB0kQoCkfE++N5ty7KdloI9yKd4NIKgRu5qnvHeeI8xCtS9C3xI",
-	"taA6cC53/ehqcUFGCP73/0MRQT8Q9r//7w0J0P//f/8/fRZklIC0ItIaE0ZuSOCbEDcSIToCQzLbbSR7",
-	"ulxzqZpMVorgOx4t1iB5dyQWemZ9QGUd4FON8nY3o7xfhN7edd9NN91BHjtf8lqcGapI2SyVW/r85enz",
-	"Yefpl169ITINZRQCXxf3VgpxiAXZVRtTd6L6SV5fIdgFtxmGUthqT90veiImNMY0qOIcQf0Ls5KjP2wl",
-	"BjteXr59s+XEG3BizSLUXb83N25WVDLTpy4i7MoeG6XCqBnosPMUBe4SIoGxM1GJJlhYRcVHKYsV7QpG",
-	"PAnJfyoGF/RsVmCuy4DnH7od2PCyyrYbWbhuMFlh4UtNpvoLRCCffVRZcGZEhVSG3GQHy/eKbK9abLGW",
-	"KvehxsgP6+DVi4m2LO9vyfIOv+Tq33Ak0nDiErW+KOs9k8aXX7h2NTackZXdLc/YgGcY2vYQPMNvDk4p",
-	"jW2iRyjUUG6i0j8QWdOy7mNd2uo4W4K/Jfh3JfhbaroeNT15EDK60n9fK4R2N0/+RoWjlHQ6wzKcuIpX",
-	"MjLXyvE1ITMdB8rjSCu/Rp43VjtIRG6k+rogwR9hXjOlENYyr21Zz5b1bFnPX1PXyMx81na3tc9t7XMP",
-	"JB1cEMCsqq7FE5OBAFE12mB8X5OdjTN1q2Qn0MJK8RZ4z0eB4IkMSIR2DNhQ0FL8cPAbpwwaSTEyV+cP",
-	"4fa7heywEY2hbofl69BQKyj0uArQEIfXxR5bha+FgoeevAdr0sa9a7IQRPfZEhDhgPtsjuPrrGSQ7koC",
-	"m4ipkEInMkBYI0Ryk1sT6jDRJSiHZKxI9C0OZbyA0CYfTfhcDdNnU8wWSG0UTQlmYJTUiUsRIbPCqrBA",
-	"I6yruemdJ0IujY94J3SvqIo858Ku/JW9V3RKJQQoODLeSoDNioKTG8pToeFh2xgfIz6lMitFp/MkbOcy",
-	"l8HStCRriCiESifODNx2Q/5tfQc/KngCxpkMFRvW6JvkNZ6gURrHmgBDph1lJmNIkltZ8a80beSj1xiu",
-	"2inv4X/6/dtOp9Xv33ZH/f7tk9GHbxo24ponK9OdT1avfub+VNcDtwWxVg5RSemECx8gysI4jYjIGXej",
-	"MRooRXEWm/MLHQB9Q0I+rHuGCqGsHQ6QkIpa6WXXMqqlb++ujNTW9TaJSGIoS9DS2XjqDV0s9RhJam7x",
-	"MIHMo+GiqDZV1il01zqH6d4rksVC7nT518pLhejdVvZvB7A/PFwIlW35oVW+YpFyzzO1wj2vUApc/VFc",
-	"dEFRObjqPu7tHxlFxQTZe+MEh6TSPbeC1WbyYiUz7wf1med76pqXfkMv+GwGuGhCrqAuiKnAWFnMgdWa",
-	"CiXPvOx7XuqCxNI4Lhf2Vls1nNNiv70/uWsmq97hFc/PbBtK3ZXaStrfN1LDFHuAzpeuWOQyh95qYNsA",
-	"tK1Y3SBWK1HLiBUPGXimvenqlPJ+d4Gmq1A6gXGp05NNdFpWT88v9sgDnxXjjORVcvoMBFVBJFjFeiiA",
-	"ZKu8WW+gxSFhK2PuaPR/giK8EKU2dZLX8tHLmSuBTXyF2UBaNM91iQGTgiOKS24j6KGB+yzDRxQaYADM",
-	"VkTHvdNU9bOZ7dT4nzEa7k/OOp+UWafmf38Yo9yYITbRVYubW0a4jfT7AquvFUzJ7IBoJyi3d4L22Hl/",
-	"JxN/sLUUbi2F94/k0yath7EGrgzc06EgJVEgrw1iqInws7I5LEITKiRPFsfwRqGcTmJCALEEW1u7z6B0",
-	"qBqfcqawIiEhTyJdIlTPpxv0qeXq9H6ePBKIz5mdZEU8XyZ0bOPn/g6MpIijVFh+Yuq/mC8Yz/kI7Ej3",
-	"fMzf0Aj2R3q7trreHcPV7k4Yl0SplYieCVDzEbboJQgEK+8EGVZlNthod1kgm5s2df5WasnXbtHbKipb",
-	"/vJnjZnYcpFNw/Tuwz7Wqq7zFUTlPcsa3JZ74batFbOHgDYGpo8TuNQrte2zrvPS1NhmUZ9NuBpLCVPM",
-	"DsR4ofCoNloOE8rG8NoQh9c+4mBTZGURv40gdrDPtAYNRSRTljUKsqlAZTZkikhkJUb8vPBfHCEcRVAP",
-	"VEl6PI7afXZZusP524E62UB3HFnkNl6oZQKwi9BwUXCuwhaOEeNKte2ziOTWU3A2TrnRnqaCQMXFCUnI",
-	"ilDHL2Er/YyhjVuhZCuUbIWSrVCyTCj5qqy3W9vs1jZ7X9usjtW8lwlilkpXOxVpxTCQ13papjGN3BBn",
-	"ROiMZ55KNCQhnxIEKY9oB9zRpRCs3Ta6VDcgSWMi+gwLFJyfXD170VzR6YJAn6YvIZGYqbYiyVYk2Yok",
-	"W5FkK5JsRZKtSHKvxBLgp5/BX7xHbtQiGzNJ3hTSQnyEddQqVjde0inxUUyvCcpKTU6JGS84RvofKMTg",
-	"KR4uEGZ9VjIO6TQAOSFTaESCQ8mTYGXCxale8N2zLla8+EyH/D5wsDaHZn9KADgocd0pTsY4IdCRrZw/",
-	"enjVeZrnj2YVYo0YcfRE94P0uk/32532fnu/U2i7pOA1yO1XUbnLYs97zf9N4xjvHUGjkt8rM5clkerM",
-	"h/uVmbuFmUGqGYg0DAmJVsxbi7E+3F9f/AAsWB1crZFwK4NsZZCtr+ar9tU8EjYO6K/htWlit1kLka/Q",
-	"zeSMkr8w/dF0NHmxdU7VhVSIC7NVWxlaUqftFYDiQWInbPDaAIiY1zvYTI3VK7kgQl0NBwqbbsFC08gt",
-	"N9lyky03+VqLVbOo7un+DGpT1u8KsnD+RPT8qpgiJCReCISFiZzM+3yDh1/9IkhzCbdLwqJzM9QFgKFG",
-	"x/c3o+NTIoSS6bUIbxYJENYrmmOBBGESSV7kPY+EbY6qYwPahZYZ0PV4pnSg9XlC9oWbrFjgcAZx0XO8",
-	"2LKELUvYsoSvlSVo0qB5AHbSlftwhlROsk5nwAfcyaaciXRqorUKjbZtboSJrNJkbEfdqxg4hunniw6/",
-	"RROeJgINITLJpIcuSfFUyF4iishitWnqTBsou93Kpi7CAhk3vfW9g4/7rSfzwYvbzvXT4b/m3dELtj/8",
-	"OOr+chQdyY+duJO860x/WnzcZ6frU2dozm57/v8pHYw4wpu7F08iXHEunkQYveI3JNZ+R1NhbnluaOH9",
-	"zZ2Jja5DHOGNuKuCnNNuZ1VJa7e8A1+tt9oCbBwYJlWQDA47nbyZ1lmdh2ksXt5Rqzz2Q/TUKrF1zToN",
-	"vYDCRyClQdtoH4QzP1suT9ANp9HW29TobTrc/7JeQc4RlJ6yXRWVWKobaQNhulCss3UykiRpmsW8vQev",
-	"6jdhoi3rv0uzN8vaChUf8kplQIKLt94KAqmcFBq7Fbm96aLbzPQvIfAaQ/XUGpOnxnxmuPOQxJyNlchc",
-	"XJ698wqPF9BjHZiTZu+6X6NNeYNSa/MJkROSmPIVSq2LuCmxRiVKyA3BcdbV092AUW3pJO8cfA8xoInf",
-	"re/kUQNsxOrvrG+erXMaeI6pTmPN4OOb43XphJ9NCbXPjkGtssEGoBhXsCrEDA3JvRjq51BUt+xpy562",
-	"7KnCnqyeavwt5XSb5RzJyPuNfEjiRGl+mU0ULBtEpgmz5Y8yaw3awejl+ysfiQlPZCumNyQyiiYy3fP1",
-	"i31mKlH6KOESK7q420YnaJ5wNq5UIWJWaEWwUjQmMudZmo35iLI+y36UdEra6KTCCXWtJYmGhLCcqKnh",
-	"BAoOOwf27YHNXAr8PhumUicnQbHQUokkKlBCxxNnlc9XANN7sD8b4YlBc8v70HshTxISytaEJ4K0hlCv",
-	"crE+Z4CFfV4FWKHDwGrxZPFyMvwhpG/py+9/Ob24+unyTJxN5eyXZ2ePz+hh+oq+fNomi5f/jt6f0bf0",
-	"7PaMddrhfqyAp5UTMVCAeKr0LYNC2eCPr//105Np97KDf+4OOz/PD4ZHL2/3k29/kU/4T+Tp4kV4mP7Y",
-	"ZeezfaGuAKhbRiH7juBEUZyNDAfnmDojVl/x8RiqVfwZTbl1nddopIMwIRFhkuJYlDTfbl3z1TeTJ9nt",
-	"WKH6uqZ4CAX4XYlS8KRCUO5gOK6Dp0omimFOmZYg6xUDjO0fJK3hQoteWkcX11CRVAuDnJF2CdyFrt3W",
-	"xgEW5UJ81jJQ15b7EHC+UIQvA6uPFJmsVN0orVHpH1vpbSu9baU3p/T2io8RNb2v6rHgSgoq0tWlopwN",
-	"EHLKcqcsMvq+keXMnc0FuFx3hbaKZakNVqId5PqjPtO/UyFSEgERo0uCeaAgJgp+73s4jvteD4HEEfiF",
-	"HPM+cyeZNwhZarf3kLJwHJvclk0EKAj3ySSoT+vUlTISAk+3KS3LvL1bFrHNdniAGB6ozmTpyI7CtWJQ",
-	"z+5yGpqVyB3xZMzlagNt0RWssbsL7tZSLd4VBlslmPVZyf9aN9D6th5epuT6DTbbXm6V7rPMuqc/HuLw",
-	"epzwlDk9uN/Dps9zbrM14Oa1P/4wQ202sctM61zt1la7lfa30v7Xbat1BBOtyZryuNHV8UJ6cGOezWOD",
-	"tFk2K/zOyDy3kqDTShCstq1a5V7xPb+gC0CtpbIPFEWUiCYX4YOwF0bmg4JZFLeGCWZRi5F5S/08myRY",
-	"EGv1+1zhRKUA1o1YlUNHsIPZ+lLHKNZqIR7jr8C0qPjfnODrgtVnG1+yZQpbpvAwTOGSSGMAztjCXcJL",
-	"jL2mmTdcFA06QnvfSE+3yDMOf3JrK9zpXni2JJ7RSEKcJJQIJQH3GWTrCsGTNjqHiBYd4oDETEmqFeuR",
-	"omOg0Oiet6ZX3khqXmJsU302n/A4M1G5mYje5D3Yx31cSWuzB7POv4q77Z/zp9Pv9sOfv2Wvutcvn0x+",
-	"OBo9PxAnndnbp/Tdt4urx8np4fyn/X//sxt+Vneb7iitcWqGafLX8LqVoO2MOHX43UoXbIUjyD3Bg3iD",
-	"Stc8EwEM8/cNMQDjcG6XKaRDbgWCrUCwFQiqWqLhwtXQmYKrOCeBq4SCMRXm4Fa2M7N+4jxwUTFn03KM",
-	"VUOLjK3SvKoECK209BmUBNapgbkbWHfgLPcks0+Ddp/1mXYRnTx79vbdm6vngxdnz08Hp/88u7w6e/PD",
-	"4PT1ydmrywBxhnYkNA3R5lUf2S2C9GHjGo1S0mc4TghWtx1rL5aSY0TW8RfK0GBkRBk9MphY9ztd2L26",
-	"n7tFOICYwueMJNpNhWVeWZgJSXAEUbMgu7FoxqmGjY4+AtUISY5GlIFLCM0nHKKToMiNtQGfmNVm/kBo",
-	"jDLjiSRRL/tVt1SZpcOYhvos1KI1aZuQhIx4QvpMH/bQWARmuu1pKT5BLUNRZxodm0NTEFNXB2FZrNET",
-	"IKxutgkm1oigIAMRF25hzSDfZ7AlO9NcGlJWVsZQ3T0rxW5xI0Fv48ZzOvOlkGNkivI9BHDqO8+N488m",
-	"JLxGC55af7TM6nkT/XNmcy7Zwi16DAy+bQpPjUPLUn1038HIr8fHK0XkQfJ/QEjS2xiBElaM9rkC85rm",
-	"4er+djP/JpToVPAAQq+TurOMIj6A8Eg4IBJHkMudGcRyuE9TAeQCSxQTLCTqdlA4wQkOIU/804cV2Ugg",
-	"mq6QCevbe/A0JLQDu0RmSgE92XVvp0BDxzZF26juXv2oyo3XSpLz0xw67yw5LfGEFWCqDP0gkWp2HaZv",
-	"XBbtAX/7Ot4UOtUrUm35b0JASJzQKCJs20tuKz1vpWe39Gx75GUO0eUSMmTPLprl4xMjMlp3uzV7U2FS",
-	"rCESHDE+72n5vBIXD4ovHTMs04T4fQYBU4mPcBpRAkY2UJYX1tiGZUlXtqHroDMfGw2gGlAf5BaXwYQy",
-	"2UMljT/YteNqOz0o5T5KWRaIw6LipH0WQ7LYax6ROAZjIHp7ksoJ2m937KSUyYQLdSwQanHx/TP05PHj",
-	"/d2e1iQ0bDJQBfudDvq9bwSYvmd6jHwK2uiSJDc0BAEVS6U8xAvECNGGxwxyoGDos7IGzEJHDa1c7LXn",
-	"JI5bYIPY+21+LdoKBZ2lIX+Gka6M7eTeGet3N76tzVD0ij+XQVEUpcvfleyTOpLaye3M63WfPD06POqC",
-	"4EGxtD90jtQPgirodoaP8WF4SFoH0bej1iE+Omg9JZ2w9STqRvukOzrAh0OoMj30el7XIYR+8r0saNm1",
-	"HI08n9YG3lkRWV0k5r253XmZBau8Giv4fMKFUWq3ARbbWLm/GMsEPS/nXDypGJ6gzI129gtDrptj6aZk",
-	"026yavQx55G/Xl9Zbe0I0yQhTPZZKS3LkEQXzdczv75XiZKHS8fSqzH67H0DCL6W5rUQGFBNlVMX1ADL",
-	"aoSBfZ4pgH+2ElRb6rtVvbYx17bvrhXVSdSiLr1rSrwP63TYzTM/sjv4CKoJJgXWMEv4iMbQdLDU2sZF",
-	"838g0hD8bWmndfvGfN3Fnuo9Yu7nfE+Zkl4Ik+oT0uh2P8lfUvpuxqNXWA8rgz+E+fD+zGtL3NYjblfr",
-	"UbUVfVbBoFFvtuootJe5CW0Q1oQkpKeUTkZIJPoMo5CzEU2mGgmLJU2hVpApY+qgg7rX5/1k3zLxScep",
-	"kBidbHKtzzXl/jM3Hr0bpS4Aq0Kx8yd/C8qdwtFH2y5f9yyA+8X7VCn6UoxH2Lao2hqiHoLHal7gViAe",
-	"ZbJ+lelmlqa9CIvJkOMkamxF9R5idPKKQNDjR0z4XEBWJWeZJ79XNEr5aMLnWr2M6U0WlKy4sE5/YRLq",
-	"n+vonajwtqLXAmmnuk29VFQaHXRQhBcmgUZpMpKwPmO6VZZpOdSgwyyeZ/t8gLjhajiJg1tOpJyJ3t5e",
-	"gdft4Qi3Z2ycMdJTpgQVCcILHyGWTockASU856/vGFVn/yNl4wjY5V9QL/rdjmhefMfoDUkElQsFlucT",
-	"fK0WJOJ0DPqGfdjio1YEDz9VePNrLNXFkjSkmG3MqHXB5vx8BxZ1oYuobdzWfeJ7Gkc1DMTgoKN2ASJY",
-	"SJgc2Dd//aMafa1vS80uRwP3yqjEn5Pfb5nJmj2hLOkuVuIHZM4Itib4IY7jZp5iqM+q7P+SLlYsArB/",
-	"mBVdz8sA1PW0Y1tQtc9CoyvqThraT2+Gr4fO2hXumTeCNnqj9EMYv+YVaaP3TfFEOpaoGk+LbaysUUvH",
-	"JlG0zwpl9wC0jOtAYGfoJ3BUyHfVivB9Mz6LLCE2lLht33nIOnmFNf+dSxA40Ls0t8vwsNXm/iTanBPX",
-	"tH/Xisk7ee3LbSzi1iG2FUHWE0GgZq424KobI6tW3hVSh+Xpd+sIk1eZrBNn4NhTfA3pu5qfV9pgaZs0",
-	"j6M8o0VRhtgZTPFMr/OBGPxftvPLVo2+l5H6forwQ/oac/ezulP6vnwV0TbrleHwoQiHrRUGVdKy27+V",
-	"mjaUmubY2L91e/qy3DQlmM0nNCZbsWhrHL+nMGGYrMn5XVeOMGa7BnP4G21uBlLvQymqMSSaYSgreAyR",
-	"eygodNgPoG4gwgIF5od2vR4rFfL14lTPXGuq7YJO/sreKzql0vvkr3zxme74/+nDfRk2lWT6Rxo2fa8A",
-	"X6/nHe5vYJ5QQD7HY+LW2uE4+ci6E7Ya+dbe+nkDZHIlwkRnN1Om3EbXpNzU7Ji1ynQ2CD2rJCKOtTjD",
-	"GdF9idvoVBdNMiWqha1RPYSUeD26rq8QUeLUbeDpQ5SqM7sYrJGBvl5Vu43r093BkLlGgbqvpyRdsWyW",
-	"kYd144cqAmWh59Uz2Yagby1uW4vbn1hI1rS8mHXSzIJyV3iDeHyKw0nGXrLE28Lt9BErSdCZXeDsvGRq",
-	"U+Jfn4H8d5wRnQBNcXKtOZxiWCbe3RTJE9eUjdvolEXwUI3cZ8Hz01enV6eosoG932n0yZnaqmXxS7vR",
-	"h5OVTc2NwTKZ2eyzkDAKheUKn+ybTw6tkWqTjNG6+A2WpVS4l5XN8RBBBgaiCrzOTlDFIKEykmyF4L+P",
-	"EFyKFVtNh+AaL0uXPHN2YimeoGjuuuJwy9/wa5JRh7qqnl38tW8kgyI2cuJl4U/Uisy5kFm8YyOeTOGu",
-	"pikt5E8ImUClIId2f+iKwaiVEtxquRtbUA+/5ILf8NLlsDVusUQ0Kjqii8bpLSHasP8JaMHZ5XYRn6LP",
-	"ZYkYpJXtwrs+Gi4Qg14kugiJoGPWSmfqr+kjgcIJp6G1H3JGHgkU0ChAWPRZUBxooH6FuIJC5b42esMN",
-	"fWNgQGuSbN6Wlv9wws19IzjXlyOKO2gSJpaAf3sl7lzmoIQ7xqiuJEM0xQv0G6fFK1O+Jh8+Vcb93RtC",
-	"XeOTVE7UNFCSjSQ3lo+Wl2m6EqnHShgFz/Ae2IHNdPVS3XkZPL/UNly3t4RSQcD82znfhSoMn3xXfm0e",
-	"Wq/2+0ggPmfF2n1mhClxfF+GmvpeAMA0yUaSFwYoQ60+1jlUq0TXZCGAiuiCPqYiZS7RFEZUrzoGekFw",
-	"LCcmwBNHlKmPFXqR4scZ+XAN8U6YMMbiopUyj8dkSkxVCiHxaIR2goTHpKf/CnaP0TjButw5VMqY8huI",
-	"4oTHOro/CwDRAxhQCx/8htBSOZ2RRAHTGjaxLqQENSxCnkRZ7kCfGcNqpS8ehHHwNJwQpW7gqQ03wdGU",
-	"Mo09PNFkNHOLTylrwJDoN8zGvJUQIVtJAfvQyfmZmhijacpoSGc4RjOeSBz7yJSq4gkdU4bjPlNyoOgZ",
-	"bINoFFuaCRQwGgU+CiSdEiHxdBYApIKsxFPgo5fvr0w5UXSJp0Rjm58HswrTukQLz6aKPAox44yGOFaL",
-	"PdaUAEJ9n8Om0MXp5RUaKTl3zpPrRwKJCZ6Rdp9dqisZaWaUF5599vb1+clVgHSR1aAGkqAEVEWwsKwD",
-	"rhHOXOHdfruL/oEuqWJEatNH7X2AdAWkCCDq6xr9AEnMoj6zZVvBdpBgGgOmxVhMeqh0eBr4CcmNnaWK",
-	"mcX2kn2m28WY8wLWrY5HVxArHE2hg22gi7sH6hoEL99fBZVrDIfYZ/oU0cMeYp/pU0RrHaIGu/Pk9KOG",
-	"43qGIywkRrMYSyPo2Ounjmvnptvutju77nNzHEafBVlETfNZoOVHgRnSLdRRoGi+KfLWZxD5hQUKFFfi",
-	"iSFpPQQBUKifdjoHYf4B/A2LME0eCnsErhhTUSCCTYfpF4weCZYExXRKZalez5pH3GcNF3W9Iw71UTnP",
-	"2DxTYtr/CQAA//8=",
+	"8g0Vf/8MeVenVYCsQtHl+Vd9ZhOwjlFD/pXRYQUaEjknxGbMaGN7XWZvOuhXlF1f0jHDMk0ceuiL1yfP",
+	"WpcvTvaPHtsLGVN27aNKcO1DBhPVQF9Y6hWdEiHxdFbOgllt0/99rc57tdyY94qP212jORZoiiNNgd4x",
+	"epv5ZnfynJiRTUWhAtmoGCQ5LwcHdJ88frK/f/S402nOjylvXbHzs+flfdezfVZC4oPf7NE9ew75Pdl+",
+	"J1go8WXHJvks35LX9dbay9LEubv5KKU2b/xBbsh8Y2VvZFXXuOHXpKkk4QU8BdCbYHwLaOu/0/5HXaJY",
+	"U+E5Xuyu6240azR2hS+oQeSH1NyvKr8V/sah08vHf/AGcI2W85Xsu2bSaYDxei1nDLTryXx5KdRSlTVY",
+	"t5/ZemqlS9tfszejCaQOvfgrV32/SuH/M6uUmykN4Ot0KF/rXQsziJJoSKS4pqMn0xdV//3NlP/l2skS",
+	"LlQQdQubdzqWoGUwyvskK5EFs1pseCUYrygjrnECZbkS3D4FyW3NAXJpz0bk0miDz43E5MLVgY7Zzcb3",
+	"Cxtcgpx3qXayNClEt/CqJ/UtqU2MviM4IYmpTbxZWeJlJkbYoE5wqeq46+GQtClZukrDI2FUBZ3mn8E6",
+	"QDzJxExb0xuJGYlj3bwqezVAO0qpNEPLOVcczW7nOEtwMdIQhGUxMddi6mGns7skrWstfvBgOH9XlP8a",
+	"70wOlGUyz2XuRLh/U1MTOuMKASDm6CmoW0VB2WIN3Kkpvrad0IxFoqED2u2MJkTcp+VqmlIni23IJAEJ",
+	"IhUZRBxF8bCQuoKWbtoIzoIS/1i6vI0TGQonVFleCT6uLAd7UEsw4iFC2S4Lfqe7RbFdFdxVJQVidZuK",
+	"Uk63K227ScN7+f4KDG+KrjsKzpeoenGkZuKen4dLZb40pomUSRrboNWczZhPnQXYlrtPak4zd3F9cqsd",
+	"zLrLM5YF/zJO5WTPDOPeWDlF3/oANIxW2/1LB1FdcCWLvwBCJ6aod+/md3uo+DnXst7dv151ulGaqCNo",
+	"obnZ6knrF91k9b/b/xi0nJY236vl0j6UTJXhuO/It7XSSIYCgwllslof5rDz9PHKyNTKGKVo8ioKOkLX",
+	"rimLgEvBsvSKIB995+L7Z+jJ48f7u8UQn6U4/eGugh/0kgzThMrFpcJIDd4h3DNFoPK/vrdE4uX7K89l",
+	"QwyKKwyMz7Z85YGL6frozbQAbgbwZX3bszVPpAShJtQlVBuyXoOlnTt8lPVnDPKH5dXiGYWFaelcL3pP",
+	"x/ypCXR9PRvB3fNKdDxfLZ7RH4n2FEDquAJbfbEOqm9WClBSPMPxrLQLeBAUM30L+/htLvc0Q7/PDhIt",
+	"H5otrIsPRdBqyUvIVqkAmJZqdgrrrQB9dw2E+ASRlCOuw0uZxKEsdPS2OpYSVZLYfCR6e3tjKifpsB3y",
+	"qZ00yv5R9+8oemv1NU1TC+Fxaiu6LBZJbmhIeo4yZ6aAXebE9vtM7364qGdM+CjhEkPAZol4CV8HSbZi",
+	"ekMytfHl+yuhi+tBf+A+M8sw1r9FjiyzdBhTMSERevn+x0sf9iFIPGqZL7IY6ylmeEyUYtbusz775puT",
+	"0m7b33yDXunexJqcuq65r6ZkaAYNH76xOEa+gVlnWEjSZ7JGN9ropEDBdQG4wp4LYoVGqSJpx7LPGgiL",
+	"qUOo1NMZponZlfbaqd3o9qba8UwFCqB9k97snvG0/eM3wVmgqfPTw6Mnu7b3lIBYTRSEPCJBn+3gWHAF",
+	"Gp1LCrLeetGnu8f1Oo0opkIWo/nUJrWzUE1hPIJmPz+TBEriqh0F6k60b/QvgdWOEhITLECnzqwPgDoQ",
+	"ACy0JmWV8j4rtBnPRpolVN0BKnfb6D2VE7WMvZtu4AOr1cPjyKQHMXKj9DN8TQTCc7zoKezUZ3dxevL8",
+	"9ekjgfreMz6dYUmHNKZy0ffgsOZqVVO8sIGL4NeMaUiYKHbsf312VbvafEaY4GkSkjZPxnvmI7Gn3s0D",
+	"kIukwWzO63mddrfdgSClGWF4Rr2ed9DutA/AiiknwB732nMSxy1IEN77bX4t2go11JMxaVDi4OaF6Jos",
+	"BJpD99xZAlntaIJjBXilVpeEF+FrD3FWkjO4hnIqLOqzAMfjoI20BIWwQX8+GkGD+Oy6XxPdWkXT+0d2",
+	"CAU5cYxGRJoG0ILIPsNjrK6zurJ2QHgRYfPZgqco4pDwNsE3pKfnEeqAcax3BpbRcQp5GXJC+gws6rA3",
+	"jQ4QoaiIlEBC0jg2FMo3baapQBM+12NB3RhFBUmkz17Jf3AzziKv5/1ApKJhutr6jKvzVZDf73QsHzAa",
+	"b/Em22Mq1BvVCaW/mvRQ7zR6fnkCSvAN/LV/dNR9ajI5e96b/V+mnY//+vjDt+n+sDs9XBzwbvj451E3",
+	"/tgR3764/q7zi+zOjy4O0lPPJJB6b38890zSqCfo2PO9W6/ndbsf/3Xyrx9vnyWjny8HT64W73968Xb8",
+	"ZBLenOMZfR0n8zOMz8MX7y64tu1qfWGVNmHSZoEn1pHw5fsf0SXRrp5MUm0EVpHsgQV4rRXYLBHHEt4x",
+	"cjuDehaatrVL4qfX+/WD75lof6/nnRdujKZQtRuCdsyOdpVMgMciT5xVIzsECq/3e/WBxsAW8F3Hc7Gn",
+	"6U/L2t6d7zSNDk94Kp2PTEkP5zOb4bRkXfaVhoeCyOVrFoRFrfJ7rZiya+fLK6FkXigKPsX3cjnU+WP1",
+	"1bx8nePX6st6auePxVdN1ZDqD8VXlCAmqn/XXtjLpbglj+qfTYnjp/pr6khYNFgySe0N9yClfMdlj1d9",
+	"XvB4rfNafTj1ljW9Nzxxf9S4geXL/51Gn7Snz/ongMS7415MHQPQjBSLz/Uik3FitWhdVCAngyVbYV0B",
+	"/1Bf097Xs6iCglsAX+FXW3an4XGN4pWfVS5W4aHr1FyPAbfWe8mBd4WXXXTyplu/29lvv1t9zHlejiMp",
+	"OL/XOhhnzTk4mQmUQvl3oyi53+mYuoYmFw64oZHdjWdDHOvmtyIL9ySxIG30PWhASoti6iPF3olLsnph",
+	"1nBfycqGcHv82ltbgDG1YBzSw4la+Z9DdHlVgjHaKZ6V9lCKosSSgd/KLdDeczkScFsKJsISD0Hl0gPr",
+	"CotSoCkdm1FBlDauGR8ddQ60CD6nGVb0mZqSFtascYXjCA1xjFkI6oPGTo1dLsy50Ov+yhAHVqU9L4nB",
+	"oKPOwQbYU1iaTl+upBfa2HIvO4tUwTOcmOd2P0edg1z5vDQWl/JQhig4zQXFN9cGyxKcfsMlFOZcHOdh",
+	"2wKDfrr4c9yziwrS7mQHkIHfL94DcweW3j3FOKIpZXu1TnLOu/jdArTkNiqW19A3bkTmPhLcRNMKiUKu",
+	"1GkIgoeYTpqgKYEG+fC+eodEoFX3WZbspBcDjOm/KnlT/xm4LiHUS3xFhXxbaTJ3v0tpHLO/lj343n5n",
+	"/3Gr223td666nV5H/feLLv7b62b88V3WuwDxEXo+wdfYVj7pFRobtPioFcHDT37TNN3aNPvZNN+9O73K",
+	"xx2mRG6iOgPcakVXHDiqTYXlPMtPvnfY6X7Jm/KaCkHZ2EcmBxpsx+DKjBw+MIgbJpENjjALPviSC1aS",
+	"bYjjWIfnMC6RkHg0gvXtjHii/yzb2BMeE7ELL2Mk0hlJ1EW4Awm/9+qf56Q9o8LHKCEyWaAYS7Oor4di",
+	"ZjSyjq1oByBdpIJAZLwPvnfbsmynpWAP8ikejSD8kbtiwd4b7zFGgbp3gQ9pQFSnSeSuH13JMMgIwf/+",
+	"fygi6AfC/vf/vSEB+v//7/+nz4KMEpBWRFpjwsgNCXyTekAiREdgSGa7jWRPlxIvVTrKymR8x6PFGiTv",
+	"jsRCz6wPqKwDfKpR3u5mlPeL0Nu77rvppjvIY+dLXoszQxUpm6VyS5+/PH0+7Dz90qs3RKahxEfg68Lz",
+	"SiEOsSC7amPqTlQ/yWt/BLvgNsNQpl3tqftFT8SExpjmaZwjqM1iVnL0h63EYMfLy7dvtpx4A06sWYS6",
+	"6/fmxs2KSmb61AWuXXlmo1QYNQMddp6iwF3eJjB2JiohC9AoKj5KWaxoVzDiSUj+UzG4oGczVnNdBjz/",
+	"0InDhpdVtt3IwnXz0woLX2oy1V8gArUWRpUFZ0ZUCFjPTXawfK/I9qqFQGtJdR9qjPywDl69mGjL8v6W",
+	"LO/wS67+DUciDScuUeuLst4zaXz5hWtXY8MZWdnd8owNeIahbQ/BM/zm4JTS2CZ6hEJ97yYq/QORNS3r",
+	"PtalrY6zJfhbgn9Xgr+lputR05MHIaMr/fe1In138+RvVNRMSaczLMOJq7AqI3OtHF8TMtNxoDyOtPJr",
+	"5HljtYOU5Uaqr0sX/BHmNVM0YS3z2pb1bFnPlvX8NXWNzMxnbXdb+9zWPvdA0sEFAcyq6lo8MRkIEFWj",
+	"Dcb3NdnZOFO3SnYC7dUUb4H3fBQInsiARGjHgA0FLcUPB79xyqDJGSNzdf4Qbr9byA4b0RiqM1i+Ds3e",
+	"gkL/tQANcXhd7P9W+FooeOjJe7Ambdy7JgtBdA84AREOuM/mOL7OigvpjjmwiZgKKXQiA4Q1QiQ3uTWh",
+	"DhNdHnVIxopE3+JQxgsIbfLRhM/VMH02xWyB1EbRlGAGRkmduBQRMiusCgs0wrrSoN55IuTS+Ih3Qvcx",
+	"q8hzLuzKX9l7RadUQoCCI+OtBNisYD25oTwVGh62xfYx4lMqszKJOk/CdtVzGSxNu7yGiEKom+fMwG03",
+	"5N/Wd/CjgidgnMlQsWGNvkle4wkapXGsCTBk2lFmMoYkuZUV/0rTRj56jeGqnfIe/qffv+10Wv3+bXfU",
+	"798+GX34pmEjrnmyEvL5ZPU6ae5Pda16Wzpr5RCVlE648AGiLIzTiIiccTcao4FSFGexOb/QndI3JOTD",
+	"umeoEMra4QAJqaiVBXcto1qW+e7KSG1db5OIJLYSTEtn46k3dCHfYySpucXDBDKPhoui2lRZp9AdFR2m",
+	"e69IFgu50+VfKy8Vondb2b8dwP7wcCFUth2NVvmKBfQ9z9Sx97xCmXr1R3HRBUXl4Kr7uLd/ZBQVE2Tv",
+	"jRMckkpn5wpWm8mLNc+8H9Rnnu+pa176Db3gsxngogm5grogplZjZTEHVmsqFEfzsu95qUMXS+O4XHRe",
+	"bdVwTov99v7krpmseodXPD+zbSiKV2p5an/fSA1T7AG6srpikcscequBbQPQtmJ1g1itRC0jVjxk4Jn2",
+	"pqtTynsxBpquQukExqVOTzbRaVnlPb/YvxF8VowzklfJ6TMQVAWRYBXroQCSrfJG0oEWh4Stobmj0f8J",
+	"ivBClFooSl7LRy9nrgQ28RVmA2nRPNclBkwKjiguuY2gvwvuswwfUWiAATBbER33TlPVz2a2U+N/xmi4",
+	"PznrfFJmnZr//WGMcmOG2ERXLW5uGeE20u8LrL5WMCWzA6KdoNx6DFq3573HTPzB1lK4tRTeP5JPm7Qe",
+	"xhq4MnBPh4KURIG8NoihJsLPyuawCE2okDxZHMMbhXI6iQkBxBJsbe0+U3cK5qWc6RqrIU8UlTLdIRXT",
+	"ZWMEy9Xp/Tx5JBCfMzvJini+TOjYxs/9HRhJEUepsPzE1H8xXzCe8xHYke5Hmr+hEeyP9HZtdb07hqvd",
+	"nTAuiVIrET0ToAZ1pDV6CQLByjtBhlWZDTbaXRbI5qZNnb+VWvK1W/S2isqWv/xZYya2XGTTML37sI+1",
+	"qut8BVF5z7Lmy+U+zW1rxewhoI2B6fgELvVKbXvLEY0gr2sDTrgaSwlTzA7EeKHwqDZaDhPKxvDaEIfX",
+	"PuJgU2RlEb+NIHawz7QGDUUkU5a1FLKpQGU2ZIpIZCVG/LzwXxzZ3hAg6fE4avfZZekO528H6mQD3Ztk",
+	"kdt4oZYJwC5Cw0XBuQpbOEaMK9W2zyKSW0/B2TjlRnuaCgIVFyckIStCHb+ErfQzhjZuhZKtULIVSrZC",
+	"yTKh5Kuy3m5ts1vb7H1tszpW814miFkqXe1UpBXDQF7raZnGtHxDnBGhM555KtGQhHxKEKQ8oh1wR5dC",
+	"sHbb6FLdgCSNiegzLFBwfnL17EVzRacLMotx+EUkEjPVViTZiiRbkWQrkmxFkq1IshVJ7pVYAvz0M/iL",
+	"98iNWmRjJsmbQlqIj7COWsXqxks6JT6K6TVBWanJKTHjBcdI/wOFGDzFwwXCrM9KxiGdBiAnZAqNSHAo",
+	"eRKsTLg41Qu+e9bFihef6ZDfBw7W5tDsTwkAByWuO8XJGCcEOrKV80cPrzpP8/zRrEKsESOOnuh+kF73",
+	"6X67095v73cKbZcUvAa5/Soqd1nsea/5v2kc470jaFTye2XmsiRSnflwvzJztzAzSDUDkYYhIdGKeWsx",
+	"1of764sfgAWrg6s1Em5lkK0MsvXVfNW+mkfCxgH9Nbw2Tew2ayHyFbqZnFHyF6Y/mo4mL7bOqbqQCnFh",
+	"tmorQ0vqtL0CUDxI7IQNXhsAEfN6B5upsXolF0Soq+FAYdMtWGgaueUmW26y5SZfa7FqFtU93Z9Bbcr6",
+	"XUEWzp+Inl8VU4SExAuBsDCRk3mfb/Dwq18EaS7hdklYdG6GugAw1Oj4/mZ0fEqEUDK9FuHNIgHCekVz",
+	"LJAgTCLJi7znkbDNUXVsQLvQMgO6Hs+UDrQ+T8i+cJMVCxzOIC56jhdblrBlCVuW8LWyBE0aNA/ATrpy",
+	"H86QyknW6Qz4gDvZlDORTk20VqHRts2NMJFVmoztqHsVA8cw/XzR4bdowtNEoCFEJpn00CUpngrZS0QR",
+	"Waw2TZ1pA2W3W9nURVgg46a3vnfwcb/1ZD54cdu5fjr817w7esH2hx9H3V+OoiP5sRN3kned6U+Lj/vs",
+	"dH3qDM3Zbc//P6WDEUd4c/fiSYQrzsWTCKNX/IbE2u9oKswtzw0tvL+5M7HRdYgjvBF3VZBz2u2sKmnt",
+	"lnfgq/VWW4CNA8OkCpLBYaeTN9M6q/MwjcXLO2qVx36Inloltq5Zp6EXUPgIpDRoG+2DcOZny+UJuuE0",
+	"2nqbGr1Nh/tf1ivIOYLSU7arohJLdSNtIEwXinW2TkaSJE2zmLf34FX9Jky0Zf13afZmWVuh4kNeqQxI",
+	"cPHWW0EglZNCY7citzdddJuZ/iUEXmOonlpj8tSYzwx3HpKYs7ESmYvLs3de4fECeqwDc9LsXfdrtClv",
+	"UGptPiFyQhJTvkKpdRE3JdaoRAm5ITjOunq6GzCqLZ3knYPvIQY08bv1nTxqgI1Y/Z31zbN1TgPPMdVp",
+	"rBl8fHO8Lp3wsymh9tkxqFU22AAU4wpWhZihIbkXQ/0ciuqWPW3Z05Y9VdiT1VONv6WcbrOcIxl5v5EP",
+	"SZwozS+ziYJlg8g0Ybb8UWatQTsYvXx/5SMx4YlsxfSGREbRRKZ7vn6xz0wlSh8lXGJFF3fb6ATNE87G",
+	"lSpEzAqtCFaKxkTmPEuzMR9R1mfZj5JOSRudVDihrrUk0ZAQlhM1NZxAwWHnwL49sJlLgd9nw1Tq5CQo",
+	"FloqkUQFSuh44qzy+Qpgeg/2ZyM8MWhueR96L+RJQkLZmvBEkNYQ6lUu1ucMsLDPqwArdBhYLZ4sXk6G",
+	"P4T0LX35/S+nF1c/XZ6Js6mc/fLs7PEZPUxf0ZdP22Tx8t/R+zP6lp7dnrFOO9yPFfC0ciIGChBPlb5l",
+	"UCgb/PH1v356Mu1edvDP3WHn5/nB8Ojl7X7y7S/yCf+JPF28CA/TH7vsfLYv1BUAdcsoZN8RnCiKs5Hh",
+	"4BxTZ8TqKz4eQ7WKP6Mpt67zGo10ECYkIkxSHIuS5tuta776ZvIkux0rVF/XFA+hAL8rUQqeVAjKHQzH",
+	"dfBUyUQxzCnTEmS9YoCx/YOkNVxo0Uvr6OIaKpJqYZAz0i6Bu9C129o4wKJciM9aBurach8CzheK8GVg",
+	"9ZEik5WqG6U1Kv1jK71tpbet9OaU3l7xMaKm91U9FlxJQUW6ulSUswFCTlnulEVG3zeynLmzuQCX667Q",
+	"VrEstcFKtINcf9Rn+ncqREoiIGJ0STAPFMREwe99D8dx3+shkDgCv5Bj3mfuJPMGIUvt9h5SFo5jk9uy",
+	"iQAF4T6ZBPVpnbpSRkLg6TalZZm3d8sittkODxDDA9WZLB3ZUbhWDOrZXU5DsxK5I56MuVxtoC26gjV2",
+	"d8HdWqrFu8JgqwSzPiv5X+sGWt/Ww8uUXL/BZtvLrdJ9lln39MdDHF6PE54ypwf3e9j0ec5ttgbcvPbH",
+	"H2aozSZ2mWmdq93aarfS/lba/7pttY5gojVZUx43ujpeSA9uzLN5bJA2y2aF3xmZ51YSdFoJgtW2Vavc",
+	"K77nF3QBqLVU9oGiiBLR5CJ8EPbCyHxQMIvi1jDBLGoxMm+pn2eTBAtirX6fK5yoFMC6Eaty6Ah2MFtf",
+	"6hjFWi3EY/wVmBYV/5sTfF2w+mzjS7ZMYcsUHoYpXBJpDMAZW7hLeImx1zTzhouiQUdo7xvp6RZ5xuFP",
+	"bm2FO90Lz5bEMxpJiJOEEqEk4D6DbF0heNJG5xDRokMckJgpSbViPVJ0DBQa3fPW9MobSc1LjG2qz+YT",
+	"HmcmKjcT0Zu8B/u4jytpbfZg1vlXcbf9c/50+t1++PO37FX3+uWTyQ9Ho+cH4qQze/uUvvt2cfU4OT2c",
+	"/7T/7392w8/qbtMdpTVOzTBN/hpetxK0nRGnDr9b6YKtcAS5J3gQb1DpmmcigGH+viEGYBzO7TKFdMit",
+	"QLAVCLYCQVVLNFy4GjpTcBXnJHCVUDCmwhzcynZm1k+cBy4q5mxajrFqaJGxVZpXlQChlZY+g5LAOjUw",
+	"dwPrDpzlnmT2adDusz7TLqKTZ8/evntz9Xzw4uz56eD0n2eXV2dvfhicvj45e3UZIM7QjoSmIdq86iO7",
+	"RZA+bFyjUUr6DMcJweq2Y+3FUnKMyDr+QhkajIwoo0cGE+t+pwu7V/dztwgHEFP4nJFEu6mwzCsLMyEJ",
+	"jiBqFmQ3Fs041bDR0UegGiHJ0YgycAmh+YRDdBIUubE24BOz2swfCI1RZjyRJOplv+qWKrN0GNNQn4Va",
+	"tCZtE5KQEU9In+nDHhqLwEy3PS3FJ6hlKOpMo2NzaApi6uogLIs1egKE1c02wcQaERRkIOLCLawZ5PsM",
+	"tmRnmktDysrKGKq7Z6XYLW4k6G3ceE5nvhRyjExRvocATn3nuXH82YSE12jBU+uPllk9b6J/zmzOJVu4",
+	"RY+BwbdN4alxaFmqj+47GPn1+HiliDxI/g8ISXobI1DCitE+V2Be0zxc3d9u5t+EEp0KHkDodVJ3llHE",
+	"BxAeCQdE4ghyuTODWA73aSqAXGCJYoKFRN0OCic4wSHkiX/6sCIbCUTTFTJhfXsPnoaEdmCXyEwpoCe7",
+	"7u0UaOjYpmgb1d2rH1W58VpJcn6aQ+edJaclnrACTJWhHyRSza7D9I3Loj3gb1/Hm0KnekWqLf9NCAiJ",
+	"ExpFhG17yW2l56307JaebY+8zCG6XEKG7NlFs3x8YkRG6263Zm8qTIo1RIIjxuc9LZ9X4uJB8aVjhmWa",
+	"EL/PIGAq8RFOI0rAyAbK8sIa27As6co2dB105mOjAVQD6oPc4jKYUCZ7qKTxB7t2XG2nB6XcRynLAnFY",
+	"VJy0z2JIFnvNIxLHYAxEb09SOUH77Y6dlDKZcKGOBUItLr5/hp48fry/29OahIZNBqpgv9NBv/eNANP3",
+	"TI+RT0EbXZLkhoYgoGKplId4gRgh2vCYQQ4UDH1W1oBZ6KihlYu99pzEcQtsEHu/za9FW6GgszTkzzDS",
+	"lbGd3Dtj/e7Gt7UZil7x5zIoiqJ0+buSfVJHUju5nXm97pOnR4dHXRA8KJb2h86R+kFQBd3O8DE+DA9J",
+	"6yD6dtQ6xEcHraekE7aeRN1on3RHB/hwCFWmh17P6zqE0E++lwUtu5ajkefT2sA7KyKri8S8N7c7L7Ng",
+	"lVdjBZ9PuDBK7TbAYhsr9xdjmaDn5ZyLJxXDE5S50c5+Ych1cyzdlGzaTVaNPuY88tfrK6utHWGaJITJ",
+	"PiulZRmS6KL5eubX9ypR8nDpWHo1Rp+9bwDB19K8FgIDqqly6oIaYFmNMLDPMwXwz1aCakt9t6rXNuba",
+	"9t21ojqJWtSld02J92GdDrt55kd2Bx9BNcGkwBpmCR/RGJoOllrbuGj+D0Qagr8t7bRu35ivu9hTvUfM",
+	"/ZzvKVPSC2FSfUIa3e4n+UtK38149ArrYWXwhzAf3p95bYnbesTtaj2qtqLPKhg06s1WHYX2MjehDcKa",
+	"kIT0lNLJCIlEn2EUcjaiyVQjYbGkKdQKMmVMHXRQ9/q8n+xbJj7pOBUSo5NNrvW5ptx/5sajd6PUBWBV",
+	"KHb+5G9BuVM4+mjb5eueBXC/eJ8qRV+K8QjbFlVbQ9RD8FjNC9wKxKNM1q8y3czStBdhMRlynESNraje",
+	"Q4xOXhEIevyICZ8LyKrkLPPk94pGKR9N+FyrlzG9yYKSFRfW6S9MQv1zHb0TFd5W9Fog7VS3qZeKSqOD",
+	"DorwwiTQKE1GEtZnTLfKMi2HGnSYxfNsnw8QN1wNJ3Fwy4mUM9Hb2yvwuj0c4faMjTNGesqUoCJBeOEj",
+	"xNLpkCSghOf89R2j6ux/pGwcAbv8C+pFv9sRzYvvGL0hiaByocDyfIKv1YJEnI5B37APW3zUiuDhpwpv",
+	"fo2luliShhSzjRm1Lticn+/Aoi50EbWN27pPfE/jqIaBGBx01C5ABAsJkwP75q9/VKOv9W2p2eVo4F4Z",
+	"lfhz8vstM1mzJ5Ql3cVK/IDMGcHWBD/EcdzMUwz1WZX9X9LFikUA9g+zout5GYC6nnZsC6r2WWh0Rd1J",
+	"Q/vpzfD10Fm7wj3zRtBGb5R+COPXvCJt9L4pnkjHElXjabGNlTVq6dgkivZZoewegJZxHQjsDP0Ejgr5",
+	"rloRvm/GZ5ElxIYSt+07D1knr7Dmv3MJAgd6l+Z2GR622tyfRJtz4pr271oxeSevfbmNRdw6xLYiyHoi",
+	"CNTM1QZcdWNk1cq7QuqwPP1uHWHyKpN14gwce4qvIX1X8/NKGyxtk+ZxlGe0KMoQO4Mpnul1PhCD/8t2",
+	"ftmq0fcyUt9PEX5IX2PuflZ3St+XryLaZr0yHD4U4bC1wqBKWnb7t1LThlLTHBv7t25PX5abpgSz+YTG",
+	"ZCsWbY3j9xQmDJM1Ob/ryhHGbNdgDn+jzc1A6n0oRTWGRDMMZQWPIXIPBYUO+wHUDURYoMD80K7XY6VC",
+	"vl6c6plrTbVd0Mlf2XtFp1R6n/yVLz7THf8/fbgvw6aSTP9Iw6bvFeDr9bzD/Q3MEwrI53hM3Fo7HCcf",
+	"WXfCViPf2ls/b4BMrkSY6OxmypTb6JqUm5ods1aZzgahZ5VExLEWZzgjui9xG53qokmmRLWwNaqHkBKv",
+	"R9f1FSJKnLoNPH2IUnVmF4M1MtDXq2q3cX26Oxgy1yhQ9/WUpCuWzTLysG78UEWgLPS8eibbEPStxW1r",
+	"cfsTC8malhezTppZUO4KbxCPT3E4ydhLlnhbuJ0+YiUJOrMLnJ2XTG1K/OszkP+OM6IToClOrjWHUwzL",
+	"xLubInnimrJxG52yCB6qkfsseH766vTqFFU2sPc7jT45U1u1LH5pN/pwsrKpuTFYJjObfRYSRqGwXOGT",
+	"ffPJoTVSbZIxWhe/wbKUCveysjkeIsjAQFSB19kJqhgkVEaSrRD89xGCS7Fiq+kQXONl6ZJnzk4sxRMU",
+	"zV1XHG75G35NMupQV9Wzi7/2jWRQxEZOvCz8iVqRORcyi3dsxJMp3NU0pYX8CSETqBTk0O4PXTEYtVKC",
+	"Wy13Ywvq4Zdc8Bteuhy2xi2WiEZFR3TROL0lRBv2PwEtOLvcLuJT9LksEYO0sl1410fDBWLQi0QXIRF0",
+	"zFrpTP01fSRQOOE0tPZDzsgjgQIaBQiLPguKAw3UrxBXUKjc10ZvuKFvDAxoTZLN29LyH064uW8E5/py",
+	"RHEHTcLEEvBvr8SdyxyUcMcY1ZVkiKZ4gX7jtHhlytfkw6fKuL97Q6hrfJLKiZoGSrKR5Mby0fIyTVci",
+	"9VgJo+AZ3gM7sJmuXqo7L4Pnl9qG6/aWUCoImH8757tQheGT78qvzUPr1X4fCcTnrFi7z4wwJY7vy1BT",
+	"3wsAmCbZSPLCAGWo1cc6h2qV6JosBFARXdDHVKTMJZrCiOpVx0AvCI7lxAR44ogy9bFCL1L8OCMfriHe",
+	"CRPGWFy0UubxmEyJqUohJB6N0E6Q8Jj09F/B7jEaJ1iXO4dKGVN+A1Gc8FhH92cBIHoAA2rhg98QWiqn",
+	"M5IoYFrDJtaFlKCGRciTKMsd6DNjWK30xYMwDp6GE6LUDTy14SY4mlKmsYcnmoxmbvEpZQ0YEv2G2Zi3",
+	"EiJkKylgHzo5P1MTYzRNGQ3pDMdoxhOJYx+ZUlU8oWPKcNxnSg4UPYNtEI1iSzOBAkajwEeBpFMiJJ7O",
+	"AoBUkJV4Cnz08v2VKSeKLvGUaGzz82BWYVqXaOHZVJFHIWac0RDHarHHmhJAqO9z2BS6OL28QiMl5855",
+	"cv1IIDHBM9Lus0t1JSPNjPLCs8/evj4/uQqQLrIa1EASlICqCBaWdcA1wpkrvNtvd9E/0CVVjEht+qi9",
+	"D5CugBQBRH1dox8giVnUZ7ZsK9gOEkxjwLQYi0kPlQ5PAz8hubGzVDGz2F6yz3S7GHNewLrV8egKYoWj",
+	"KXSwDXRx90Bdg+Dl+6ugco3hEPtMnyJ62EPsM32KaK1D1GB3npx+1HBcz3CEhcRoFmNpBB17/dRx7dx0",
+	"2912Z9d9bo7D6LMgi6hpPgu0/CgwQ7qFOgoUzTdF3voMIr+wQIHiSjwxJK2HIAAK9dNO5yDMP4C/YRGm",
+	"yUNhj8AVYyoKRLDpMP2C0SPBkqCYTqks1etZ84j7rOGirnfEoT4q5xmbZ0pM+z8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -79,6 +79,21 @@ type RestregErrors struct {
 // messages; `non_field_errors` for problems between fields.
 type RestregFieldErrors map[string][]string
 
+// RestregLinkSignature HMAC-SHA256 of the link, URL-safe base64.
+//
+// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
+type RestregLinkSignature = string
+
+// RestregLinkTimestamp When the link was made, in Unix seconds (a string of digits is accepted too).
+//
+// Example: 1767225600
+type RestregLinkTimestamp = interface{}
+
+// RestregLinkUserID The user's ID, as the link has it (a number is accepted too).
+//
+// Example: 1
+type RestregLinkUserID = interface{}
+
 // RestregLoginRequest defines model for RestregLoginRequest.
 type RestregLoginRequest struct {
 	// Login Username or email.
@@ -179,17 +194,17 @@ type RestregResetPasswordRequest struct {
 	// Signature HMAC-SHA256 of the link, URL-safe base64.
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
-	Signature string `json:"signature"`
+	Signature RestregLinkSignature `json:"signature"`
 
 	// Timestamp When the link was made, in Unix seconds (a string of digits is accepted too).
 	//
 	// Example: 1767225600
-	Timestamp int64 `json:"timestamp"`
+	Timestamp RestregLinkTimestamp `json:"timestamp"`
 
-	// UserId The user's ID (a number is accepted too).
+	// UserId The user's ID, as the link has it (a number is accepted too).
 	//
 	// Example: 1
-	UserId string `json:"user_id"`
+	UserId RestregLinkUserID `json:"user_id"`
 }
 
 // RestregSignedLink The query parameters of an emailed link.
@@ -197,17 +212,17 @@ type RestregSignedLink struct {
 	// Signature HMAC-SHA256 of the link, URL-safe base64.
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
-	Signature string `json:"signature"`
+	Signature RestregLinkSignature `json:"signature"`
 
 	// Timestamp When the link was made, in Unix seconds (a string of digits is accepted too).
 	//
 	// Example: 1767225600
-	Timestamp int64 `json:"timestamp"`
+	Timestamp RestregLinkTimestamp `json:"timestamp"`
 
-	// UserId The user's ID (a number is accepted too).
+	// UserId The user's ID, as the link has it (a number is accepted too).
 	//
 	// Example: 1
-	UserId string `json:"user_id"`
+	UserId RestregLinkUserID `json:"user_id"`
 }
 
 // RestregToken defines model for RestregToken.
@@ -216,7 +231,7 @@ type RestregToken struct {
 	Token string `json:"token"`
 }
 
-// RestregVerifyEmailRequest defines model for RestregVerifyEmailRequest.
+// RestregVerifyEmailRequest The query parameters of the new address's link, with `timestamp` or, as the document spells it, `timestam` (one of the two is required; without either the answer is 400).
 type RestregVerifyEmailRequest struct {
 	// Email Unique without regard to case.
 	//
@@ -226,20 +241,22 @@ type RestregVerifyEmailRequest struct {
 	// Signature HMAC-SHA256 of the link, URL-safe base64.
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
-	Signature string `json:"signature"`
+	Signature RestregLinkSignature `json:"signature"`
 
-	// Timestam The document's spelling of `timestamp`, accepted in its place.
-	Timestam *int64 `json:"timestam,omitempty"`
+	// Timestam When the link was made, in Unix seconds (a string of digits is accepted too).
+	//
+	// Example: 1767225600
+	Timestam *RestregLinkTimestamp `json:"timestam,omitempty"`
 
 	// Timestamp When the link was made, in Unix seconds (a string of digits is accepted too).
 	//
 	// Example: 1767225600
-	Timestamp int64 `json:"timestamp"`
+	Timestamp *RestregLinkTimestamp `json:"timestamp,omitempty"`
 
-	// UserId The user's ID (a number is accepted too).
+	// UserId The user's ID, as the link has it (a number is accepted too).
 	//
 	// Example: 1
-	UserId string `json:"user_id"`
+	UserId RestregLinkUserID `json:"user_id"`
 }
 
 // Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
@@ -989,115 +1006,117 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F3/c9s2sv9XMHw3E7ulJdl10laem6kucRunaZyzlPpdIz8TIlcSYhJgANCKmvH//gYLkCIlSvEXpZd0",
-	"+JtEgviyWOx+dhdYfPRCkaSCA9fK6370pkAjkPjzDLSc98YapPkXgQolSzUT3Ot6fQgFjxTRgswo02QE",
-	"YyGBaDlnfELohDLe8nxPhVNIqPk8YZwlWeJ1O76n5yl4XY9xDROQ3s3NTV4S2z1OKItXm3zD2fsMyIzp",
-	"qcg0kTChMjIdCKkC0xh8oEkam5ppRH9y/1qhSDzfGwuZUO11PcDKfS+hH14Cn+ip1z14fOib/uX/vyt6",
-	"qLRkfOLd+N4rmoDp0qKNXkSr1ew/7tR9CLPXVKmZkNHqkH4w3d8/+IGEUyppqEGqI6KnQBTIa5CPFElF",
-	"zMI5SeicUHVFxkKSxBB6Z79DRnMSwZhmsd4llEdDLmGcKVDkGuSchCJJBCepa1yZIkRwUATeZzQ2LZuW",
-	"MgWS0wSIkARp0xryCi1DISWEem8qpIK9EdUa5LxM0byFJWoc/FAh6g81tCkTZusN7tc0eAZKS5g8nVI+",
-	"gbz1M3ifgdKmE6kUKUjNAPlQxNFlWuriPySMva73P+3Fimk7tm0XQ7nxvdt+U2aN0meXoeBjJpNVdvkt",
-	"U9rNXpCXDlprSLM0+Bvfk/A+YxIir/u2Ojbfq/lZdOOiqEuM3kGoS4R8BtotVRpFzPSSxq9LNBzTWIG/",
-	"NIoeJyClkESMkQOlpT+hilAym4oYfMI4efaO8okgZ8f9ARlLmsBMyKtHiqgpTXG5VycrKrqyeeCu3IZB",
-	"ofhZyxSQC6dNM2sl2HLT9tONLad6fkdq9rMwBKV8lIuECz01AlgLoui85W1oy0yBWuWxY6anIO0MKSNi",
-	"xgziyDfiQXAggaVfgJKofvZMq4LD6djrvt1MpioX3fi3Kv2z6Y/r/c3FYkDl52tJ+NFjGhJVwyYFpaiU",
-	"dG7+L9FlmSCfYtEuARpObWlCNUFBbWeJaTXkCShFJ6COSMAFv8Ryl5bslrqpFKMYEkVGoGcA3FalrHxO",
-	"GC+Pa3/9RL8UE8bXsnNs3tbo2hWtUNEJ2tRVI1/vLi2XlojtTqmii40DE5leOzIJ1+IKLrW4gpoBnuFb",
-	"5GAsQXZoGEKqIcoVsFJMcAIG5IBdEzM63y0tqZEQMVCOY1jXx9dSjFkMn1zT95cxvjdmUulLvgJQ6iaI",
-	"VXXtfkl1MK6fHHqr4Mz3Ynrr+nM08anO5/y1wgDMqKCilsrgyh3xPy1MHenfpBHVsEGO0zi+hahy1L5Y",
-	"UWaEw8wuEcIQebExg4hgv32ip1JkkymhJGb8iijg2shmplurM7cRKiCtlqbiNh/ca0LWkfQMJkxpkFtR",
-	"jn/J8L9IKLaFZVJaIblBc08IdwYKdA0Uvt2ycJX02YRD9JLxK9TiVab4bHNwmlp5ekRmU+Bkwq6B+yTZ",
-	"HkjeoIVKwKM0+JUuDqZA3mfGHEupAQjGwjO4l3IrMyBCwbAKZxWbcKozCat1Pv+t93Sv/7x38PhJDqFN",
-	"HT55c/ZyT9ExkBFV8OSwqrK/e3+w9/3s8vmHztWPo//M9sfP+cHo/Xj/j8fRY/2+E3fkm07y7/n7A35c",
-	"tase7x/UcLBmCShNk3S1f+dmMvJekRlVJKGRxfRvOPtAlHMd7FBi6zOjiNiEaWVEaK6HiRZitzKG/e+f",
-	"fH9w8PhJp3MrtWXWyCWL6ifFvHykyMkz0w2eJSOQmxv39j/JLnmDZer4pZncsAoHOUq5A0pYg2x63IxC",
-	"ZFxHOBylcoTz4nywe2R0UEQYAvagl+mpkOxPar4l/wIqQZJh1ul8F+I3+BOC1ieHbvuyYYC/G8U4Xzat",
-	"tidk7qZ58vmp541IhFkCXBskn0IcOxYNilkN/AWjMG7gPEljGkJFyqxjzFsahUbAvCmpiWo3X4I2osTP",
-	"1w3lEQl+CkjQCkjwbUCCvYAEl8ERye7kNKtxaFU9Kil6Y0wP/u9tb+8PuvdnZ+/Hn1rfXu5dfPuPWi5R",
-	"EGaS6XnfzIGdqxHymeG9xb+fc7K9OB94fs2kBJaXLZ4PyFiKhASvT/sD0r7eb9NMT9toPATGZFl6IWEs",
-	"QU2DwiOJ8B3bXfR5qnVqeCOkEVWaDupXV4DP3RoxlV+WF4qzwjX2t3hZ7S1NGXbMrlHb6TZ2zRhizv/q",
-	"+Z6deK+yRBe9pSn7FayZ+k4okIZsq52trGhLQNdTpNKL80Hdu8oo8EXgRMjyON7NdDuUQDU8ZATSrm83",
-	"hNvyQ5m01hGh9J5EhCqtPEPSkp1Sf5eIvnsLhjA8zPhYmK6FgmsaouRyY8slrTFaZOw+Ut12e8L0NBu1",
-	"QpHkjUbFj1XnglnoudS2i9lwD3DNQjsU9K4okNcshC6pjBLnyhogNNTsGp/6Q25HP5qvenh9IoWm2og1",
-	"tzLs9CqfqKmQei9m11AojxfnA0X0lGoijBU85K4bztiZL5glzUYxU1OIyIvzX/s+jkNBPN5zX+QjJAnl",
-	"dAJGxLaGfMi/+aZXGW3rm2/ISzExohXrrl3mxrYCTlJp+vhNzmPwDbaaUqVhyPWK3GiRXkklKkIllMd8",
-	"ROBDiM5hx1Il6hCqh3yNYEF/DUVTMKVMulFZl5EZzTF65K3XkykS0DSN3WDbzs3z7TsleEB2zn5+Sn48",
-	"fPz9rh27wUh0FAMJQhFBMOQ7NFbCkCYwbBqgGs8k7+bM1XX1de3CNl+5Zb17RK5pzCLLNs7BFzOlcazW",
-	"uYSDtJ4q04RzR7nx/A5SMcFxRIFZE61r+yQwg7IEi4EqQISbYxBkHYxnmDJMFep1yHeColRRUyqZWQNM",
-	"77bIOdNT04329b5RuUX1NHLhDA7XIImmV6AIndF513Cnnbuz496z344fKTL0nookpZqNWMz0fOjhZM1M",
-	"rxI6J3a6rVMtZiFwBaX1/dvJYGVpixS4EpkMoSXkpO0+Um1TFrGFjpdEgxuc1/U6rf1Wx5QyldCUGWDe",
-	"6rS+Q6NNT1E9tlsziOO9Ky5mvP1udqVahjW87scb36uRYmhiCYunlsS/U4hucspywPy3fj3S42pmrBK6",
-	"FjdSIwN2FzxuiIzeMXSVSTANcFFdLT4xXKqJWVYGaD59evrm1eDZ5dlxf3B2/Mvl4PTX41eXg8HLgOwc",
-	"HJIpGc2HvIhmSYoONz2l1pIIKRechTQm+49JwnimQVn5gv653KlaeO2oNsJfZLpFekM+k4JPikCYFa+c",
-	"ZBwp7LTEBOwyUIZAwWGnExyVKEK40Avfzhy0Ka+G3LRp6nC+XJ+MMk0Ej0tCUbLJVBeNWz4zwBVX4UmE",
-	"rsiFn9az4BCU/peI5rnOAW7RcklqOJZYwLfClZs7Zxdm95qI2k05PHsL/F1xJBu1WO7Ph73ZbLZnwO9e",
-	"JmPgRu6g6fWwJpIs1iylUrex6ohq+tBKK/hbywwsAkmF4WpT5UGnczfCO0PMg/mL6eiXkJ2yFz//cXw2",
-	"+Hf/RJ0kOv3j6cmTE3aYvWQvfmzB/MWf0fkJO2UnH054pxUexPzOU2HBKY5lyS4QkwkaJehfPLzrSPIg",
-	"moc0M4KiWDWMo/Jo3bmveaimtrP1jfi16w5jUJQkTCkDXVBh2WHuf3fPYTquICMRzY3JT2IqJ3D3MeYR",
-	"rNUxbmjhcP/xPbv9hqssTYU09mcCEaPEYAEy9DR80O00powPPaPAnSzZ5oCMXCLcRURe9E9fEY7TYtan",
-	"HdbBjw+cjRlV6DjXOoaoRY4/pBCaodJrymIEQ4yTJ53ckbTN0Q2EMOh0nlNOGQtheUvMXrEnpq4tV7pd",
-	"2j2DDT3u3JdL+w4+a0hSIalk8ZxkvKCGT7Sc2y03JKYa5DYJ8oxqOjKYq9TgEZFmbKXGnOK+5/h6brtL",
-	"vi0gDDMpIdrmMN5wyLkIG2lVfBNe9+2F76ksSaicW8FkWGwnwvju3opluWuMRDpRXvct7p6ierWMd3Gz",
-	"jNesvbSHuGsDbOsZsoHFbIvgUsnTayOUIo4MEEb7xyA8EUct0nOYjSkinHec7OgpDDk6Y1Mprks1u893",
-	"LW5BJ7rgCOcwUMW0daaPwBoOiJwKx657ZUGQdae2yJL7zAa/EXQW3rOg4mc1oLLkWENLI3CO1MAvv7I+",
-	"rsKbGqDtptf41wt86xzs/pAbJQMRsca0nsIcK9gpt2DsgRGQwiGMgm3ZR+2Ton+EDnn+Whaf7VoyFD3F",
-	"8XJScduj2eIwue+MZ5kKBfaP6dOQ5+TOlaHSVIO1pzJUgcVcWCNGIejGXQfW9S7klSKCh+CwsrFCHSfY",
-	"GERec2T4DecffZm5OnbVGrZCDO2b/kZmrGMhgU14ZZBDbnAz+Th0K3vodcnQO7EqfVFy6N0YY44jA+OW",
-	"kpqv+kW98CE1UM18tQE8l9zLD4HQzovscZj9ZGC02zxYCsbcMY5SCpOUoxdFaMLbv7OQq/Gkfx4wvqah",
-	"bUDy2qq3DszvjFRx+1WN9ngFM1ypThQbfKJAPxBir7D4FpF1vuiEzCtfrD9/GUNbXM0LZaKp0SAJUD6b",
-	"sthh1c7+fZV71ZEZSojMXxorMgMJiPCNWmLRdjX+K5E7IlA0W7WIspOphZ2RUwc9QkIt9v1MqSLAsU8V",
-	"AHh+fr5XGhKsd7pLoHHyz6FHUzb0gupm6OUwyU1jxXxhVkyD1r9ktP7xxv9YCRu9vbipIHirYJxL3krt",
-	"IlBUxoX3AvKqbYHRXg6UNoD5VwCRBdxIJl5yBVqU6OSNw6xWTKUSDAA3UlvTuTqyyG0Rf6l8kmM44Pne",
-	"0FqEVN3z/hCQVN0Wv3a7fqkI5dj1tUUWW3zWFL0ra9Vv8P88MGl9W9tASutq/3LB0uuq9RDdDyZVmeyt",
-	"dxpHJTehQtjgOM+72B5wOsdQgSg15pdO0CB8iNh4bIw2tyEebTd7SMcdv2kAUwOYGsDUAKYvCjBtREtP",
-	"F1seyntj7wGMmpD03y4k3XNz24Smm9B0E5puQtNNaLoJTTfY7e8VmkbgJjK9Abkdc+fH2uyx6lqTsYhC",
-	"W5s4KrxvnAjuE4RoCHr0kFvnVgH0eq9PWiQon961gdlQJLi6TKMoshxmxPDv6qHdIZ9Nqcb9oQYSXdM4",
-	"M2AIQpopqCBL21e7lVRk2sLDEnTbDJBEZhFNHn1GsL29s8YIm3CIiw31lZPNNVby4mDyxQMwW/X8tEMj",
-	"d0U3pQPanw2WLbWxJVxWqfXmi/GuORRl7Ih7wajqrL6151hxz4ONGDreaW3Tqba0mJ33ji7aavxljb+s",
-	"8Zc1mOtr8ZcZEGb1/n2gVmoTUyDWmoCuP4Oq8LDrHuPoI9sAQfIMIw/1FORbn2pSp5XSNLisZyzC06Cl",
-	"dAzeS3ENMQ2hnL7Dnim967TlI6qzgaZAHPkarfHXaI1GTn29cuoX50HGvWtpIShuIbTwOFo4XWUjGypQ",
-	"dg+sWeSBT4KFhHC7dAvBEJCd16f9gU9evxngq9e9wdPnhMaxCw9b1zTuUHYnEDGNx26L9DgJUCgFLuQK",
-	"XC82ceS7Kdx+ZQSUuG86QuOyS+iQW++cW+G463UiQOWJD0sboH1Cncc+kC7FjdulHfjFpmd8MORuTyxu",
-	"qyVMl5P+tMgpqvv8KKUEwiZcGJ4oQhq6JME2CHVD/LJkv6cNVyO6a2X2PUW0y630eSy71Ta2Ydkt17p9",
-	"l/tXo0gzpEG0pFDvONpFF996PStoXJwJd6m78B6NJdBoTuADQ8flxfa3upa2si7axa2sDVJo7Msm1tHE",
-	"OppYx9eOZ63Wvj+krQ1sNIj2r0C0duoaSNtA2gbSNpC2gbQNpG0gbQNpG0j7UEibNYj2v4RozwBzvjaQ",
-	"toG0DaRtIG0DaRtI20DaBtI2kPZBkHZlt9QS2NuwQd28V/lNO1rUnPD7/fjs5Of/XB7/1jt5efnm7GVA",
-	"dqxacsf98usU/SFffGxLP33ee/XLMZ4OdJmZy1nKLAbemK7syAJom4tiAVDjuc27hSoDe14Bqz2LRvOU",
-	"aoSqK+UTLspn4YecA0QWwC6S+Jj6RhALPkE07fIqFKeXaAnr4gFD090JaDw2afox5DsLGjw/eXZ8efy/",
-	"J/3ByatfLEX6we5GcGxn7fNk5Lr7burPnizrs6TJ+moSZP2+YsUp4Pfcoe5m/K13zLVhWLcx3WW4t+y9",
-	"VWz6mzu1J2QO2PI0+e6EScmObVBqg1IblNqg1Aal/o1yXqC079qLsRbwccn/+ED4ugG4PsULdDDbBeN4",
-	"hQuUYJpTRgbYrvpKXTfHEmcoIimdQBm7LgHfs+NfTvqDs97g5PSVxb8rSHYDgB1y1BimDWJGguAxQaTt",
-	"MhuXidEObIIzNAFYGWgqdAjnhIFoyKnGOz7yO1XsiwCzGWMuSqf7HWSN2RUQSpS9+Bi76ZJe2JZcfrch",
-	"Z1xpoBH5JJA9MjoRWyp8Unh01crjW8DcbSBcg27LSWfvkGKtlD9tXdGSkxKTcNx1HS5f/fl5UHRdK9sA",
-	"0qv13gJL7/+Xk83ai7Wio+q6t2vh/vB6lWfeFinbFIkEf6RJQnU43SrG/n354iGfPDv7mSg9j6sXZRd5",
-	"c/LrsZs0Gg0cbOBgAwe3m0YjVwguQyzK263n1JCgQN8mSWwftKpkX1vkEbPJMepTvhqAVHyxmodyyEsg",
-	"hgheug4Z64+B5pdBIJjMlJn65gaG5gaG+9zAULlH/CF4+BZ5g7+o+xhqL1D/XPB4TVPbwci1lf/dEw2X",
-	"kwwPpkxVsgwbOBeKJBH8s+yGqL+eAQXZBrneIOImmUeD/O6L/Pqgi5t63RIrXyEN+iH3Aijg0V4V9u2Z",
-	"6h4Wtj477h8PLl/3+v3z07NnlcD1/vq4tf3KBaxtiBmK8HAlMkyqTscW+VdRI6F8yPO0tPnHkxyu2sy0",
-	"BwY8GEShrDcSeJQKxjXREMcYTzYYYzZl4TSvwoDTKV00qY7WDvvNq19fnZ6/cmH4w87hP40SCvC6byGh",
-	"Gh9/ZCHQob2QeanfsOl6hD7wqKIBX1ou2LJbr4lcf2EgAud8IQqK2DXZEdIvLy1isChCfoGRgt2vPLrt",
-	"un94X3VsLGYuNBmLjEfblOaVisnOInX1HSXEboOTGs9h4zls8ON28eOxldQOK1YUxz1BY3MtbHMtbOOU",
-	"/NzXwm7jGovmetjmetjmetjmethmR2zj8G0Ae3M97CcQfWU75AZgH2p2jTtAy6hu5/CHqm+35P/oPR2c",
-	"/G53caJ/t4HHDTy+Pzw+K3PzA9DxFwWD+5g/HZ34nwf+LjWwDdhbqfLLhbvooc3XQHFU8WFod4Xfvb80",
-	"2t5c3NbArQZubcU/WkCrMvrZBrp6N9NtuyXeCrOlh+2lp+7q1/qny4UtYKt9WC5qL0lbeVAuYnSWWv6/",
-	"UqBNLeZDAq99tfpZAjWPVovhZWzR5YZGVkrUV6JLd7BvfP2pzxenDW5VbLU6U8q539a9qf9o7QA2d/8j",
-	"i27s9rANF7stzjdFxV1tKdXTxVVtLN8KudDj5XWZ0A8vgU/01OsedPwVu/9itU/tL6dT1/u5xVMmX+mp",
-	"4y5Y87q4K7r+3dLCKr2sm7W618hbtytUw3elwuVDfKXXK2u7ePYxP25VO181U1Icz7rlxOw/XjczU6Cx",
-	"nv7peoUJnfI/ZkRRwnhbyAnl7E9c+Grjy9uvg/Jnj9S9mc+ofKpNOa6fHHq+lzDOkizBBFxuwIxrmGDo",
-	"9KLS87LsrT6823L+b3bfLnK4Nir6K+pwoRm/lg4X2/Nw/X/BHc/0tBCkJd4uP3bafOmtu3N9+dkCwOQP",
-	"C1E4FnIi1r7NCVV+WQVZyyd4lx5XQNb1/gLM4O92RNV0JKiMKk/LOr/0pF3FE+5NvmoWj5a0v33onPiq",
-	"9mEuKtybFVG5fMZ8hO78XmaksnMzIiCv4yI9xRi6ee35XiYNgG975huHg1dvjl1AYZ8s0JpPcHZt5F1c",
-	"Ace9KHkSQtOXG//Tt8o9wkPTxbbPRQ0J1Hx/WqYEfq+c6y8WuC2uVEGVaqt1vc5GMQvJFcwVhvotaxgL",
-	"nNpD3SuDMkVrKnqO2g7pYFQd4+bjVIoRlD8unF91VVh3Bo8qGowklNMJYM4l00Gl6XhMdgIpYujaf8Hu",
-	"EZlIyrVzZEpIxDXjkyHH19Z5iL5AU8BWkHuIfYyiKTzFnoLEK/7IsbsHGdvHo1uhkBFemW9zR02Z0kLO",
-	"l06BEaaJFlk4BeUTTpPcxYkiz3KPcBcIFlkqE8bXcMi6M3Ck9/oE3Z8kyTgLWUpjkgqpaewTqu0BfMkm",
-	"jNN4yI1cVF3HbWjqqbtkGvDJi/OB5fAW6dPEil7lvNH2oLL5JF+yzjVNQsoFZyGNTWeP3EFjQ71nOChy",
-	"dtwfkLGR8jMhrx4poqY0hdaQ982SjKwrd+Flf3r62+veIMB9KooEKyQJKkRda8Guo7MwfHfQ2iffkj4z",
-	"dr0Z9OPWAVJ6iaQEKepbLzVSkvJoyM0vkdk73rSkLEZOi6madqvmd543tzB4grI0QWLmb4bc7mxy88Xc",
-	"YcHAXt5bmhoymud5klxMMzDLIHhxPgiWljFO4pDbWSTbncQht7NIbjWJluy1M2dfrZmupzSiSlOSxlQb",
-	"Rf5IFcvPTNfO9X5rv9XZrZ+3mskY8mCcxfGly868Zi7I5qmgnIiUvs+ABEbmu/uVh1zZTHEkMFpJSCfS",
-	"umSAQe5h1ul8Fy4+wP9QSqJcGiPakTFTJSG4bjL9YiZ9IqkGErPEkMLUmguu203xkK9ZqLeb4tBOVe0c",
-	"u3fezcXN/wcAAP//",
+	"7H1vc9u20u9XwfA+M7FbWpJdJ23leWaqk7iN0zTOsZX6nka5JkSuJNQkoACgFTXj734HC5ACJUrxH6Un",
+	"6fCdRIIAdrHY/WEXWHwMYpFNBQeuVdD9GEyAJiDx5xloOe+NNEjzLwEVSzbVTPCgG5xDLHiiiBZkRpkm",
+	"QxgJCUTLOeNjQseU8VYQBiqeQEbN5xnjLMuzoNsJAz2fQtANGNcwBhnc3NwUJbHd44yydLXJN5y9z4HM",
+	"mJ6IXBMJYyoT04GYKjCNwQeaTVNTM03oT+5fKxZZEAYjITOqg24AWHkYZPTDS+BjPQm6B48PQ9O/4v93",
+	"ZQ+VloyPg5sweEUzMF1atNFLaLWa/cedug9h9poqNRMyWSXpB9P9/YMfSDyhksYapDoiegJEgbwG+UiR",
+	"qUhZPCcZnROqrshISJIZRu/sd8hwThIY0TzVu4TyZMAljHIFilyDnJNYZJngZOoaV6YIERwUgfc5TU3L",
+	"pqVcgeQ0AyIkQd60BrzCy1hICbHemwipYG9ItQY59zlatLDEjYMfKkz9oYY3PmO23uB+TYNnoLSE8dMJ",
+	"5WMoWj+D9zkobToxlWIKUjNAORRpcjn1uvg/EkZBN/g/7cWMaTuxbZek3ITBbb/xRcP77DIWfMRktiou",
+	"v+VKu9GLitJRaw1rloi/CQMJ73MmIQm6b6u0hUHNz7Ib78q6xPBPiLXHyGeg3VSlScJML2n62uPhiKYK",
+	"wiUqepyAlEISMUIJlJb/hCpCyWwiUggJ4+TZn5SPBTk7Pu+TkaQZzIS8eqSImtApTvfqYCVlVzYT7spt",
+	"IArVz1qhgEI5bRpZq8GWm7afbmx5qud35OZ5HsegVIh6kXChJ0YBa0EUnbeCDW2ZIVCrMnbM9ASkHSFl",
+	"VMyIQZqERj0IDiSy/ItQE9WPnmlVcDgdBd23m9lUlaKb8Falfzb9cb2/ebcgyH++loUfA6YhUzViUnKK",
+	"Sknn5v8SX5YZ8ikR7RKg8cSWJlQTVNR2lJhWA56BUnQM6ohEXPBLLHdp2W65O5VimEKmyBD0DIDbqpTV",
+	"zxnjPl376wf6JeNX52zMqc4lrI738996T/fOn/cOHj8pJmTK+FVI3py93FN0BGRIFTw5rBrY794f7H0/",
+	"u3z+oXP14/A/s/3Rc34wfD/a/+Nx8li/76Qd+aaT/Xv+/oAfV7X04/2D9XrZdLXPMlCaZlMcRD53YlRq",
+	"OMb1k8NgFUOEH4MpmgpD1P9729n78d23/7OqBt8tj+vFBHhJNZlRRTKaWA30hrMPRDmgs0OJrcNwKWFj",
+	"phVhitA4hqkGg0PEboVH+98/+f7g4PGTTicMPuyNxZ7XYzmiMXy8WSL9jQJ58qxK9zKrbsGJFRL7zsw/",
+	"UuTkWWhmaknvhCrCtCGO59kQ5GaSgv3gVrSIMeNrFWhq3taguxUcUmlZm7pqJOfu9nlJKdvueBVt0M8v",
+	"xVjkei1lEq7FFVxqcQU1BJ7hW2Q9liA7BaMLyKcUE5yAkTawWnhG57ueEh8KkQLlSMO6Pr6WYsRS+KQV",
+	"ub9VC4MRk0pf8hVIXDdArIru9sNbTOUgpbeuv8Cvn+p8IV8rAsAM6ClrqRDndyT8tPl2rH8zTaiGDciB",
+	"puktjKPj9sps7hEOMztFzGy9BslGDBKC/Q6JnkiRjyeE2gmugGuDBphurY7cRnCKvFoaitt8cK8BWcfS",
+	"MxgzpUFuBY79LeR/keB/C9PEmyHFEvqei4YzUKBrFl+3mxauEoNoIDFW05r+ilB8tjE4nVp9ekRmBjaM",
+	"2TXwkGTbW5ZtsEIe1PWIX+miMfbvc5BzMqUGkmqQykAWyq3OgAQVw+oCSvkY8RYjUMWVZg77yO2WFSzQ",
+	"npPRS5bc4XOHmOpk9RL1+qJPoUfgBuHsF8b7DsZzjcHvcQOlRM51gphKqcLwv7jo7x4Z1ZwY8EUViXq5",
+	"ngjJ/qLmW/IvoBIkGeSdzncxfoM/IWp9UoBsXzYQ+LuxF/PlNe7tZMjAFGN8aJJIUOqRcksFXNREJa8j",
+	"ImQJMxMR55kxQmoKaWrQZrgoGpEds6h0VeuZMBatIOeodPU5NGTKUK5mFqYedjq7q1J8N3uwNZm/r8h/",
+	"iXNmwZRNmOeNZ1Cq0vMSzDJMhcUqifKERD9FJGpFJPo2ItFeRKLL6Ijkd3Lo1jhbq94+f/nX2/uD7v3V",
+	"2fvxp9a3l3u1K0Ez/BDnkun5ueGSlZ8hTj0zHRf/fi7U+IuLflC3uIrs9LbIPyIjKTISvT4975P29X6b",
+	"5nrSxmWGmRjLLySMJKhJVHrLEehju4s+T7TG0Y5pQpWm/XqFE+FzpzZM5Ze+7nDTVGN/y5fV3tIpw45Z",
+	"tWU73caumSWbiw0EYWAHPqhorUVv6ZT9CtaF8qdQIA3bVjtbUXKWga6nyKUXF/26dxUq8EXktOoyHX/O",
+	"dDuWQDU8hAJpJ44j4bby4LPWOsmU3pOIZaVV8chasuP1d4npu7cQCCPDjI+E6VosuKYxKnNHW2F8zPJG",
+	"pu4j1W23x0xP8mErFlnRaFL+WHV8mYleGDI7mY30ANcstqSg50+BvGYxdEmFShwru1ShsWbX+DQccEv9",
+	"cL4afQiJFJpqxsfEzQw7vCokaiKk3kvZNZT29MVF31gZqokwFmLAXTfcsmi+EJZpPkyZmkBCXlz8eh4i",
+	"HQrS0Z77oqCQZJTTMRiL1RrwAf/mm16F2tY335CXYkyYI652mptVGHAyNUaSfFPIGHyDrU6p0jDgekVv",
+	"tEjPQwmKUAk+zUcEPsQYuHAi5XGHUD3gaxQL+hIp2u0pZdJRZd2ZhppjjBZZjzxTJKLTaeqIbTsX5Ld/",
+	"KsEjsnP281Py4+Hj73ct7ZQoTYcpkCgWCUQDvkNTJQxrIiOmESKbXPJuIVxdV1/XTmzzlZvWu0fkmqYs",
+	"sWLjnM8pUxpptY5PJNJ6UU0TzlXq6PkdpGKCI0WRmROta/skMkRZhqVAFYKNEpah6GCszZRhqkQrA74T",
+	"laXKmqaSmTnA9G6LXDA9Md1oX+9HIaFl9TRxoTYO1waz0CtQhM7ovGuk047d2XHv2W/HjxQZBE9FNqWa",
+	"DVnK9HwQ4GDNTK8yOid2uK3DN2UxcAXe/P7tpL8ytcUUuBK5jKEl5LjtPlJtUxbhhk6XVIMjLugGndZ+",
+	"q2NKmUrolAXd4LtWp/UdLu/0BM1juzWDNN274mLG23/OrlTLiEbQ/XgTBjVaDBdjog5iRs4gusHx9YD5",
+	"bz2ApIdoz/BzHZSmRgfsLmTcMBn9aOhUk2Aa4KI6W0JipFQTM60M9n769PTNq/6zy7Pj8/7Z8S+X/dNf",
+	"j19d9vsvI7JzcEgmZDgf8DLSKqkDo9T6jWPKBWcxTcn+Y5IxnmtQVr+gJ69w+Jf+PaqN8he5bpHegM+k",
+	"4OMySGvVKyc5Rw47KzEGOw2UYVB02OlERx5HCBd64QWagzbl1YCbNk0dLs4QkmGuieCppxQlG0902biV",
+	"MwOmcRaeJOi0XHh0AwsYQel/iWRe2BzgdvHuaQ0nEgv4Vjp9CzfuYoG+Jtp7428duA2w9V3Oxiz6/fmw",
+	"N5vN9sxifC+XKXCjdxAxP6yJLE81m1Kp21h1QjV9aKUVTK5lDhaBTIWRalPlQadzN8a7tWkA8xeT4S8x",
+	"O2Uvfv7j+Kz/7/MTdZLp6R9PT56csMP8JXvxYwvmL/5KLk7YKTv5cMI7rfgg5XceCgtOkZaldYEYjyEh",
+	"jKMn8vCulBQB3gB5ZhRFOWsYR+PRunNfizBibWfrGwlr5x3GRynJmFIGuqDBsmTuf3dPMp1UkKFI5kQL",
+	"QVIqx3B3Govo6iqNG1o43H98z26/4SqfToXUkJAMEkaJwQJkEGj4oNvTlDI+CIwBd7pkmwQZvUS48xa8",
+	"OD99RTgOi5mflqyDHx84GjN0a0ihdQpJixx/mEJsSKXXlKUIhhgnTzpF2HCb1PWFMOh0XnBOmRXC8nat",
+	"vXK/Vl1brnTb29mFDT3u3FdKzx181pBNhaSSpXOS85IbIdFybreDkZRqkNtkyDOq6dBgLq/BIyINbV5j",
+	"znDfk76e24pVbFmJ41xKSLZJxhsOhRRhI62KbyLovn0XBirPMirnVjEZEdtJcO/B3srKctcsEulYBd23",
+	"uLOP6tUywbubZbxm10t7iLs2wLaeYRuo0hNo13bevgEbyxRpUjgJEeGJNGmRnsNsTBHh/OhkR09gwDFS",
+	"NZXi2qvZfb5rcQu62wVHOIchLaat230IduGAyKkMa7tXFgTZ0HeL9D1v5CPlNmYg6PT8kX7824BKz6uJ",
+	"K43I+cmisOLwRB9X6TiLcO2mN3hRfVd8OODGyEBC7GJaT2COFez4LZj1wBBIGahHxba8IyEkZf8IHfDi",
+	"tSw/27VsKHuK9HJS2QRy7VytpqbQLZ7lVCiwf0yfBrxgd2EMlaYa7HoqRxNYjoVdxCgE3bgjxm60EPJK",
+	"EcFjcFjZrEKdJNhoRVFzYuQNx98MZmmOXbVGrBBDh6a/iaF1JCSwMa8QOeAGN5OPAzezB0GXDIITa9IX",
+	"JQfBjVnMcRRg3O5U81XpACbwYWqgmvlqA3j2PO4PgdDOsx1wmP1kYLTb2Oq5sO+4K8fzPft7VUqPcrB/",
+	"ZyVXE1z4PGB8TUPbgOS1VW8dmN8ZqeLWwBrr8QpmOFOdKjb4RIF+IMReEfEtIuti0glZVL6Yf+Eyhra4",
+	"mpfGRFNjQTKgfDZhqcOqnf37GveqIzOWkJi/NFVkBhIQ4RuzxJLtWvxXonBEoGq2ZhF1J1OLdUbBHfQI",
+	"CbXYITShigDHPlUA4MXFxZ5HEqx3ukugafa/g4BO2SCIqhv1l8MkN80q5gtbxTRo/UtG6x9vwo+VsNHb",
+	"dzcVBG8NjHPJW61dBop8XHgvIK/aFhjtFUBpA5h/BZBYwI1s4p4r0KJEp2+K8DyqqakEA8CN1tZ0ro4s",
+	"clvEXyqfFBgOeLFvuRYhVc9jPAQkVY9srD1K4hWhHLu+tshiM9CaoncVrfrDJ58HJq1vaxtIaV3tXy5Y",
+	"el1dPST3g0lVIXsbnKaJ5yZUCBuc5AXvtgecLjBUILzGQu90F8KHhI1GZtHmDmvg2s0eIHNHwxrA1ACm",
+	"BjA1gOmLAkwb0dLTxZYHfxftPYBRE5L+x4Wke25sm9B0E5puQtNNaLoJTTeh6Qa7/bNC0wjcRK43ILdj",
+	"7vxYmz1WXbtkLKPQdk2clN43TgQPCUI0BD16wK1zqwR6vdcnLRL553xtYDYWGc4u0yiqLIcZMfy7erx3",
+	"wGcTqnF/qIFE1zTNDRiCmOYKKsjS9tVuJRW5tvDQg26bAZLILaIpos8Itrd3KhlhE5K42FBfOQNds0pe",
+	"HGF+9wDMVj1p7dDIXdGNd5T7s8GypTa2hMsqtd58Md41h6LMOuJeMKo6qm/tiVfc82Ajhk52Wtt0qi1N",
+	"Zue9o4u2Gn9Z4y9r/GUN5vpa/GUGhFm7fx+oNbUpLBBrjWHN0WCFx8/3GEcf2QYIUuQieainoNj6VJPW",
+	"z0vo4DLysQRPg3qJG4KX4hpSGoOf6MOeKb3rsBUU1a2BJkAc+xqr8fdYjUZPfb166hfnQca9a9NSUdxC",
+	"aeFxtHiyKkY2VKDsHlgzyaOQRAsN4XbploohIjuvT8/7IXn9po+vXvf6T58TmqYuPGxd07hD2Z1AxIQf",
+	"uy3S4yRCpRS5kCtwvdjEUeymcPuVEVDivukEF5ddQgfceufcDMddr2MBqkjK6W2AxkQK9qipdMlw3C7t",
+	"KCw3PeODAXd7YnFbLWHaTw/UIqdo7oujlBIIG3NhZKIMaWhPg21Q6ob5vma/5xquRnXX6ux7qmiXhenz",
+	"rOxW29jGym651u273L8aQ5ojD5Ilg3pHahddfBv0rKJxcSbcpe7CezSVQJM5gQ8MHZfvtr/V1dvKumgX",
+	"t7I2SKFZXzaxjibW0cQ6vnY8a632/SFtbWCjQbR/B6K1Q9dA2gbSNpC2gbQNpG0gbQNpG0jbQNqHQtq8",
+	"QbT/JUR7BlODaRpI20DaBtI2kLaBtA2kbSBtA2kbSPsgSLuyW2oJ7G3YoG7eq+JOHi1qTvj9fnx28vN/",
+	"Lo9/6528vHxz9jIiO9YsueN+xVWf4YAvPralnz7vvfrlGE8HuszMfpYyi4E3pis7sgDa5qJYANR0bvNu",
+	"ocnAnlfAam/pggeqrlRIuPDPwg84B0gsgF0k8TH1DSEVfIxo2uVVKE8vUQ/r4gFD090xaDw2afox4DsL",
+	"Hjw/eXZ8efx/T877J69+sRw5j3Y3gmM7ap8nI9fdd1N/9mRZnyVN1leTIOv3lVWcAn7PHepuxN8Gx1wb",
+	"gXUb012GeyveW8Wmv7lTe0IWgK1Ik+9OmHjr2AalNii1QakNSm1Q6j8o5wVq+669K2wBH5f8jw+ErxuA",
+	"61O8QAezXTCOV7iAB9OcMTLAdtVX6ro5kjhCCZnSMfjYdQn4nh3/cnLeP+v1T05fWfy7gmQ3ANgBR4th",
+	"2iCGEgSPGSJtl9nYZ0Y7sgnOcAnAfKCp0CFcMAaSAaca7/go7lSxLyLMZoy5KJ3td5A1ZVdAKFH2Um7s",
+	"pkt6YVty+d0GnHGlgSbkk0D2yNhEbKn0SeHRVauPbwFzt4FwDbr1k87eIcWalz9tXVHPSYlJOO46D5cv",
+	"Cf08KLqulW0A6dV6b4Gl9//LyWbtxVrJUXXe27lwf3i9KjNvy5RtiiSCP9IkozqebBVj/7588VBInp39",
+	"TJSep9VL3Mu8OcXV7U0ajQYONnCwgYPbTaNRGASXIRb17dZzakhQoG+TJPYctKpkX1vkEbPJMepTvhqA",
+	"VH6xmodywD0QQwT3Lk7G+lOgxWUQCCZzZYa+uYGhuYHhPjcwVG4cfwgevkXe4C/qPobaq9Y/Fzxe09R2",
+	"MHJt5f/0RMN+kuH+hKlKlmED52KRZYJ/lt0Q9dczoCLboNcbRNwk82iQ332R3zno8qZeN8X8K6RBP+Re",
+	"AAU82avCvj1T3cPC1mfH58f9y9e98/OL07NnlcD1/vq4tf3KBaxtiBnK8HAlMkyqTscW+VdZI6F8wIu0",
+	"tMXH4wKu2sy0BwY8GEShrDcSeDIVjGuiIU0xnmwwxmzC4klRhQGnE7poUh2tJfvNq19fnV68cmH4w87h",
+	"/xojFOF130JCNT7+yEKgQ3sh81K/YdP1COfAk4oFfGmlYMtuvSZy/YWBCBzzhSooY9dkR8jQn1rEYFGE",
+	"/AIjBbtfeXTbdf/wvubYrJi50GQkcp5sU5tXKiY7i9TVd9QQuw1OajyHjeewwY/bxY/HVlM7rFgxHPcE",
+	"jc21sM21sI1T8nNfC7uNayya62Gb62Gb62Gb62GbHbGNw7cB7M31sJ9A9JXtkBuAfazZNe4A9VHdzuEP",
+	"Vd+u5//oPe2f/G53caJ/t4HHDTy+Pzw+86X5Aej4i4LB55g/HZ34nwf+LjWwDdhbqfLLhbvooS3mQHlU",
+	"8WFod0Xeg7812t5c3NbArQZubcU/WkIrH/1sA139OdNtuyXeKrOlh+2lp+7q1/qny4UtYKt96Be1l6St",
+	"PPCLGJullv+vFGhTi/mQwWtfrX6WQc2j1WJ4GVtyuaGRlRL1lWjvDvaNrz/1+eK0wa2KrVZnSjn327o3",
+	"9R+tJWBz9z+y5MZuD9twsdvifFNS3tU2pXqyuKqNFVshF3bcn5cZ/fAS+FhPgu5BJ1xZ979b7VP7y+nU",
+	"9X6x4vHZ5z110gVrXpd3Rde/W5pY3su6Uat7jbJ1u0I1cucV9g/xea9X5nb57GNx3Kp2vGqGpDyedcuB",
+	"2X+8bmQmQFM9+cv1ChM6FX8MRUnGeFvIMeXsL5z4auPL288D/7NH6t7CZ0w+1aYc108OgzDIGGdZnmEC",
+	"Lkcw4xrGGDp9V+m5r3urD+82nf+b3beTHK6Nif6KOlxaxq+lw+X2PJz/X3DHcz0pFakn2/5jZ82X3ro7",
+	"15efLQBM8bBUhSMhx2Lt24JR/ssqyFo+wbv0uAKyrvcXYAZ/txOqJkNBZVJ56tt870m7iifcm2LWLB4t",
+	"WX/70DnxVe3DQlW4NyuqcvmM+RDd+b3caGXnZkRAXidFeoIxdPM6CINcGgDfDsw3Dgev3hy7gMIhWaC1",
+	"kODo2si7uAKOe1GKJISmLzfhp2+Ve4SHpsttn4saMqj5/tTnBH6vnOsvFbgtzqugyrXVul7nw5TF5Arm",
+	"CkP9VjTMCpzaQ90rRJmiNRU9R2uHfDCmjnHz8VSKIfgfl86vuiqsO4MnFQtGMsrpGDDnkumg0nQ0IjuR",
+	"FCl07b9o94iMJeXaOTIlZOKa8fGA42vrPERfoClgKyg8xCFG0RSeYp+CxCv+yLG7Bxnbx6NbsZAJXplv",
+	"c0dNmNJCzpdOgRGmiRZ5PAEVEk6zwsWJKs9Kj3AXCJZZKjPG10jIujNwpPf6BN2fJMs5i9mUpmQqpKZp",
+	"SKi2B/AlGzNO0wE3elF1nbThUk/dJdNASF5c9K2Et8g5zazqVc4bbQ8qm0+KKetc0ySmXHAW09R09sgd",
+	"NDbce4ZEkbPj8z4ZGS0/E/LqkSJqQqfQGvBzMyUT68pdeNmfnv72utePcJ+KItEKS6IKU9euYNfxWRi5",
+	"O2jtk2/JOTPrekP049YBcnqJpQQ5GlovNXKS8mTAzS+R2zvetKQsRUlLqZp0q8vvIm9uueCJfG2CzCze",
+	"DLjd2eTGi7nDgpG9vNcbGjKcF3mSXEwzMtMgenHRj5amMQ7igNtRJNsdxAG3o0huNYiW7bUjZ1+tGa6n",
+	"NKFKUzJNqTaG/JEqp58Zrp3r/dZ+q7NbP241gzHg0ShP00uXnXnNWJDNQ0E5EVP6PgcSGZ3v7lcecGUz",
+	"xZHIWCUhnUrrkj4GuQd5p/NdvPgA/4OXRNmjEdeRKVOeElw3mGE5kiGRVANJWWZYYWotFNfthnjA10zU",
+	"2w1xbIeqdozdu+Dm3c3/DwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
