@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/accountd/accountd/internal/account"
@@ -91,6 +93,19 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 	}
 	// The pool's gauges (open, in use, idle, waits); the pool is the store's, read-only here.
 	m.Register(collectors.NewDBStatsCollector(store.DB().DB, "accountd"))
+	// The mail queue's depth, read at each scrape: what an alert on mail that does not go
+	// out watches, and what the contract tests wait on against a URL before they read
+	// the mail folder.
+	m.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "accountd_mail_outbox_pending",
+		Help: "Emails queued or waiting for a retry, on every instance sharing the database.",
+	}, func() float64 {
+		pending, _, err := queue.Stats(context.Background())
+		if err != nil {
+			return math.NaN()
+		}
+		return float64(pending)
+	}))
 	svc, err := newService(cfg, opt, store, hasher, issuer, mailer, counters, m)
 	if err != nil {
 		return nil, err
