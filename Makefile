@@ -16,6 +16,10 @@
 #   CI            when set (CI=true), check-generated wants gen/ and clients/
 #                 exactly as committed
 #   NPM           npm command for `make tools` (npm)
+#   URL, MAIL_DIR, ADMIN, SAFE, REPORT
+#                 make contract: the deployment, its mail folder, a superuser
+#                 (login:password), the production subset (SAFE=1), the coverage
+#                 report's file (bin/contract-coverage.md); see the README
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -153,6 +157,23 @@ test: check-generated vet tools ## check generated code, vet, and run all tests 
 # .ci/postgres.sh provides and then on SQLite (cmd/accountd-bench explains how). Writes
 # bench/results/<date>.md and the README's performance table; fails when a PostgreSQL
 # target does. About eight minutes on two cores, plus the build.
+# contract: the contract suite against a running accountd (contracttests'
+# URL mode, remote_test.go), run in the package's directory so that its
+# coverage report prints. The deployment's non-default ACCOUNTD_* settings
+# may be given in the environment.
+URL      ?=
+MAIL_DIR ?=
+ADMIN    ?=
+SAFE     ?=
+REPORT   ?= bin/contract-coverage.md
+.PHONY: contract
+contract: ## run the contract suite against a deployment: URL=... [MAIL_DIR=...] [ADMIN=login:password] [SAFE=1]
+	@test -n "$(URL)" || { echo 'contract: give the deployment: make contract URL=https://... (see the README)' >&2; exit 2; }
+	@mkdir -p $(dir $(abspath $(REPORT)))
+	cd contracttests && ACCOUNTD_CONTRACT_URL='$(URL)' ACCOUNTD_CONTRACT_MAIL_DIR='$(MAIL_DIR)' \
+		ACCOUNTD_CONTRACT_ADMIN='$(ADMIN)' ACCOUNTD_CONTRACT_SAFE='$(SAFE)' \
+		ACCOUNTD_CONTRACT_REPORT='$(abspath $(REPORT))' $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(TESTFLAGS)
+
 .PHONY: bench
 bench: ## measure accountd against this machine's ceilings; writes bench/results/<date>.md (BENCHFLAGS=...)
 	@mkdir -p bin

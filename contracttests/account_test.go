@@ -236,6 +236,7 @@ func TestDeleteMe(t *testing.T) {
 }
 
 func TestProfileAndOrganizations(t *testing.T) {
+	inProcessOnly(t, "writes organizations straight into the store")
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		if _, err := e.app.Store.DB().ExecContext(ctx,

@@ -13,9 +13,15 @@ import (
 )
 
 // staffUser seeds an active account with the staff role (and optionally superuser),
-// straight in the store as the command line would, and logs it in.
+// straight in the store as the command line would, and logs it in. Against a URL it
+// registers the account and has the run's superuser (ACCOUNTD_CONTRACT_ADMIN) grant it
+// staff; a superuser only the command line makes, so tests that need one are
+// inProcessOnly.
 func (e *env) staffUser(prefix string, superuser bool) (user, client.RequestEditorFn) {
 	e.t.Helper()
+	if remote != nil {
+		return e.remoteStaffUser(prefix, superuser)
+	}
 	u := e.seedUser(prefix)
 	ctx := context.Background()
 	stored, err := e.app.Store.UserByLogin(ctx, u.username)
@@ -25,6 +31,25 @@ func (e *env) staffUser(prefix string, superuser bool) (user, client.RequestEdit
 	stored.Role, stored.Superuser = account.RoleStaff, superuser
 	if _, err := e.app.Store.UpdateUser(ctx, stored); err != nil {
 		e.t.Fatal(err)
+	}
+	return u, bearer(e.login(u).AccessToken)
+}
+
+func (e *env) remoteStaffUser(prefix string, superuser bool) (user, client.RequestEditorFn) {
+	e.t.Helper()
+	if superuser {
+		e.t.Skip("in-process only: needs a superuser of its own, which only the command line makes")
+	}
+	if remote.adminLogin == "" {
+		e.t.Skip("needs a staff account: give ACCOUNTD_CONTRACT_ADMIN=login:password of a superuser (accountd createadmin)")
+	}
+	u := e.activeUser(prefix)
+	root := e.login(user{username: remote.adminLogin, password: remote.adminPassword})
+	staff := client.AdminRoleStaff
+	res, err := e.client.AdminUpdateUserWithResponse(context.Background(), e.userID(bearer(root.AccessToken), u.username),
+		client.AdminUpdateUserJSONRequestBody{Role: &staff}, bearer(root.AccessToken))
+	if err != nil || res.JSON200 == nil {
+		e.t.Fatalf("grant staff to %s: %v %d %s", u.username, err, statusOf(res), bodyOf(res))
 	}
 	return u, bearer(e.login(u).AccessToken)
 }
@@ -152,6 +177,7 @@ func TestAdminAccess(t *testing.T) {
 			parseProblem(t, body, "validation_failed", "id")
 		})
 		t.Run("401_deactivated_staff_token_refused", func(t *testing.T) {
+			inProcessOnly(t, "needs a superuser, which only the command line makes")
 			_, rootAuth := e.staffUser("root", true)
 			other, otherAuth := e.staffUser("otherstaff", false)
 			inactive := false
@@ -177,6 +203,7 @@ func staffAuthHeader(t *testing.T, e *env, auth client.RequestEditorFn) []string
 }
 
 func TestAdminUsers(t *testing.T) {
+	inProcessOnly(t, "needs a superuser, which only the command line makes")
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		staffer, staffAuth := e.staffUser("staff", false)

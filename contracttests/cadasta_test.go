@@ -111,6 +111,7 @@ const invalidToken = `{"detail":"Invalid token."}`
 // TestCadastaDocument walks the document in its order, each row building on the ones
 // before, then the platform's users for staff.
 func TestCadastaDocument(t *testing.T) {
+	inProcessOnly(t, "walks the Cadasta document on a database of its own (its fixed usernames, user counts, a superuser only the command line makes)")
 	forEachStoreWith(t, cadastaConfig, func(t *testing.T, e *env) {
 		const (
 			email    = "joe.smith@example.com"

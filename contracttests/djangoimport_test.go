@@ -28,6 +28,7 @@ type djangoUser struct {
 }
 
 func TestDjangoImport(t *testing.T) {
+	inProcessOnly(t, "imports a Django database straight into the store")
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		src := djangotest.New(t, e.app.Store.Dialect())

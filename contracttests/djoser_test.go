@@ -298,6 +298,7 @@ func (e *env) djActiveUser() int64 {
 // answers to duplicates, weak or mismatched passwords, invalid and missing fields, and
 // each body encoding djoser takes.
 func TestDjoserRegistration(t *testing.T) {
+	inProcessOnly(t, "replays the djoser reference's rows with its fixed users, each flow on a server of its own")
 	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
 		const email, password = djEmail, djPassword
@@ -425,6 +426,7 @@ func TestDjoserRegistration(t *testing.T) {
 // TestDjoserActivation: rows 27 to 34, activating from the emailed link's uid and token,
 // and resending the link.
 func TestDjoserActivation(t *testing.T) {
+	inProcessOnly(t, "replays the djoser reference's rows with its fixed users, each flow on a server of its own")
 	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
 		const email = djEmail
@@ -495,6 +497,7 @@ func TestDjoserActivation(t *testing.T) {
 // and after activation, and rows 51 to 61, the JWT endpoints (refresh, verify) and the
 // routing answers around them.
 func TestDjoserLogin(t *testing.T) {
+	inProcessOnly(t, "replays the djoser reference's rows with its fixed users, each flow on a server of its own")
 	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
 		const email, password = djEmail, djPassword
@@ -618,6 +621,7 @@ func TestDjoserLogin(t *testing.T) {
 // TestDjoserMe: rows 38 to 47, GET, PATCH and PUT /api/users/me/, and each way an
 // Authorization header can be wrong.
 func TestDjoserMe(t *testing.T) {
+	inProcessOnly(t, "replays the djoser reference's rows with its fixed users, each flow on a server of its own")
 	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
 		const email = djEmail
@@ -672,6 +676,7 @@ func TestDjoserMe(t *testing.T) {
 // TestDjoserUsers: rows 17 and 48 to 50, the user list and a user by id: a user sees
 // only itself.
 func TestDjoserUsers(t *testing.T) {
+	inProcessOnly(t, "replays the djoser reference's rows with its fixed users, each flow on a server of its own")
 	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
 		const email = djEmail
@@ -704,6 +709,7 @@ func TestDjoserUsers(t *testing.T) {
 // link (which ends every session), and rows 78 to 82, setting a new one with the current
 // one (which keeps the caller's).
 func TestDjoserPassword(t *testing.T) {
+	inProcessOnly(t, "replays the djoser reference's rows with its fixed users, each flow on a server of its own")
 	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
 		const email, password, newPass = djEmail, djPassword, djNewPass
@@ -836,6 +842,7 @@ func TestDjoserPassword(t *testing.T) {
 
 // TestDjoserEmail: rows 83 to 87, changing the email with the current password.
 func TestDjoserEmail(t *testing.T) {
+	inProcessOnly(t, "replays the djoser reference's rows with its fixed users, each flow on a server of its own")
 	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
 		const email, password, newEmail = djEmail, djPassword, djNewEmail
@@ -874,6 +881,7 @@ func TestDjoserEmail(t *testing.T) {
 // TestDjoserLogout: rows 88 to 94, POST /api/logout/ with the refresh token, and what
 // the session's tokens get afterwards.
 func TestDjoserLogout(t *testing.T) {
+	inProcessOnly(t, "replays the djoser reference's rows with its fixed users, each flow on a server of its own")
 	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
 		e.djActiveUser()
@@ -920,6 +928,7 @@ func TestDjoserLogout(t *testing.T) {
 // TestDjoserDelete: rows 95 to 98, DELETE /api/users/me/ with the current password, and
 // what the user's tokens get afterwards.
 func TestDjoserDelete(t *testing.T) {
+	inProcessOnly(t, "replays the djoser reference's rows with its fixed users, each flow on a server of its own")
 	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
 		e.djActiveUser()
@@ -1085,6 +1094,7 @@ func TestDjoserEdges(t *testing.T) {
 			djWant(t, status, h, got, 400, `{"university":["Incorrect type. Expected pk value, received str."]}`)
 		})
 		t.Run("201_university_as_string_or_number", func(t *testing.T) {
+			inProcessOnly(t, "writes an organization straight into the store")
 			org, err := e.app.Store.CreateOrganization(context.Background(), account.Organization{Name: "BUET", Slug: "buet", CreatedAt: e.clock.Now()})
 			if err != nil {
 				t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 // document in JSON at /openapi.json, with the file's operationIds in the file's order
 // and every path with its operations.
 func TestServedSpec(t *testing.T) {
+	productionSafe(t)
 	forEachStore(t, func(t *testing.T, e *env) {
 		t.Run("yaml_is_the_file", func(t *testing.T) {
 			status, header, body := e.do("GET", "/openapi.yaml", "", nil)
@@ -99,6 +100,7 @@ func (e *env) docsDocuments(t *testing.T) (names []string, urls map[string]strin
 // profile, and each document has exactly that API's operations and the security
 // schemes they use, so that Authorize asks for that API's token and nothing else.
 func TestDocsOfferEachAPI(t *testing.T) {
+	productionSafe(t)
 	file, err := openapi3.NewLoader().LoadFromData(accountd.OpenAPI)
 	if err != nil {
 		t.Fatal(err)

@@ -190,6 +190,7 @@ func waitReady(t *testing.T, e *env, want int, within time.Duration) time.Durati
 // service comes back by itself when the database does, and no registration answered
 // 201 is lost. Rate limits are counted in PostgreSQL, so that path is under test too.
 func TestDatabaseOutage(t *testing.T) {
+	inProcessOnly(t, "stops and freezes its own PostgreSQL")
 	const queryTimeout = time.Second
 	cluster := pgcluster.Start(t)
 	cfg := testConfig(t)
@@ -308,6 +309,7 @@ func outage(t *testing.T, e *env, token string, queryTimeout, downFor time.Durat
 // answers 201 at once, the activation email waits in the outbox and arrives exactly once
 // when the server comes up, and its link activates the account.
 func TestMailServerDown(t *testing.T) {
+	inProcessOnly(t, "stops and starts its own mail server")
 	for _, kind := range []string{bunstoretest.SQLite, bunstoretest.Postgres} {
 		t.Run(kind, func(t *testing.T) {
 			addr := smtptest.Reserve(t)

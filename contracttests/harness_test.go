@@ -1,6 +1,10 @@
 // Package contracttests drives the real accountd, started in-process over SQLite and over
 // PostgreSQL, through the generated Go client and plain HTTP, and validates every response
 // against openapi.yaml: an undocumented status, header or field fails the test.
+//
+// The same suite runs against a deployment given by URL (remote_test.go, make contract):
+// tests that need the in-process server's store, clock or logs say so (inProcessOnly)
+// and are skipped there.
 package contracttests
 
 import (
@@ -28,6 +32,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/accountd/accountd"
 	client "github.com/accountd/accountd/clients/go"
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/app"
@@ -47,19 +52,23 @@ func stores(t *testing.T) []string {
 }
 
 // forEachStore runs fn once per store, as subtests named after the store, each on a
-// fresh database and a fresh app.
+// fresh database and a fresh app; against a URL, once, as the subtest "remote".
 func forEachStore(t *testing.T, fn func(t *testing.T, e *env)) {
 	forEachStoreWith(t, nil, fn)
 }
 
 // forEachStoreWith is forEachStore with the configuration changed by configure.
 func forEachStoreWith(t *testing.T, configure func(*config.Config), fn func(t *testing.T, e *env)) {
+	if remote != nil {
+		t.Run("remote", func(t *testing.T) { fn(t, remoteEnv(t, configure)) })
+		return
+	}
 	for _, kind := range stores(t) {
 		t.Run(kind, func(t *testing.T) { fn(t, newEnv(t, kind, configure)) })
 	}
 }
 
-// clock is the app's adjustable clock.
+// clock is the app's adjustable clock; against a URL (zero), the real one.
 type clock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -68,12 +77,18 @@ type clock struct {
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.now.IsZero() {
+		return time.Now()
+	}
 	return c.now
 }
 
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.now.IsZero() {
+		panic("clock.Advance against a URL: a deployment's clock cannot be moved; call inProcessOnly(t, ...) first")
+	}
 	c.now = c.now.Add(d)
 }
 
@@ -89,8 +104,11 @@ type env struct {
 	client *client.ClientWithResponses
 	// http is a plain client whose responses are validated against the spec too.
 	http *http.Client
-	// logs holds everything the app logged, access log included.
+	// logs holds everything the app logged, access log included (empty against a URL).
 	logs *lockedBuffer
+	// mailSeen are the messages in the deployment's mail folder before the env began
+	// (URL mode).
+	mailSeen map[string]bool
 }
 
 // lockedBuffer is a bytes.Buffer safe for the app's concurrent log writes.
@@ -158,7 +176,7 @@ func newEnv(t *testing.T, kind string, configure func(*config.Config)) *env {
 // file, not gen's embedded copy: that one leaves out the compatibility profiles' paths,
 // whose responses are checked too.
 var spec = sync.OnceValues(func() (routers.Router, error) {
-	doc, err := openapi3.NewLoader().LoadFromFile("../openapi.yaml")
+	doc, err := openapi3.NewLoader().LoadFromData(accountd.OpenAPI)
 	if err != nil {
 		return nil, err
 	}
@@ -212,6 +230,11 @@ func validateResponse(t *testing.T, req *http.Request, status int, header http.H
 	if err != nil {
 		return // not a spec operation (docs, unknown paths): checked by their own tests
 	}
+	checkProxyVerdict(t, req, status, header)
+	cover(route.Operation.OperationID, status)
+	if remote != nil && remote.safe && status < 400 && req.Method != http.MethodGet && route.Operation.OperationID != "verifyToken" {
+		t.Errorf("the production subset changed something on the deployment: %s %s answered %d; a test marked productionSafe must not", req.Method, req.URL.Path, status)
+	}
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
 		Status:                 status,
@@ -254,9 +277,13 @@ func bearer(token string) client.RequestEditorFn {
 	}
 }
 
-// sent returns every email sent so far, once the queue has delivered them.
+// sent returns every email sent so far, once the queue has delivered them (against a
+// URL, every email the deployment wrote to its folder since the env began).
 func (e *env) sent() []mailpkg.Envelope {
 	e.t.Helper()
+	if remote != nil {
+		return e.remoteSent()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := e.app.FlushMail(ctx); err != nil {
@@ -268,8 +295,31 @@ func (e *env) sent() []mailpkg.Envelope {
 // lastMail returns the newest email sent to addr, once the queue has delivered it.
 func (e *env) lastMail(addr string) (mailpkg.Envelope, bool) {
 	e.t.Helper()
+	if remote != nil {
+		msgs := e.remoteSent()
+		if i := lastIndexFunc(msgs, sentTo(addr)); i >= 0 {
+			return msgs[i], true
+		}
+		return mailpkg.Envelope{}, false
+	}
 	e.sent()
 	return e.mail.Last(addr)
+}
+
+// sentTo reports whether a message went to addr.
+func sentTo(addr string) func(mailpkg.Envelope) bool {
+	return func(m mailpkg.Envelope) bool {
+		return strings.EqualFold(m.To, addr) || strings.Contains(strings.ToLower(m.To), "<"+strings.ToLower(addr)+">")
+	}
+}
+
+func lastIndexFunc[T any](s []T, f func(T) bool) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if f(s[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // emailedToken returns the token in the newest email sent to addr.
@@ -277,13 +327,19 @@ func (e *env) emailedToken(addr string) string {
 	e.t.Helper()
 	// The newest email to addr that carries a token link: notices (password changed,
 	// say) have none, and the outbox does not promise to deliver in the order queued.
+	token := func(m mailpkg.Envelope) string {
+		if !sentTo(addr)(m) {
+			return ""
+		}
+		if u, err := url.Parse(mailpkg.FindLink(m.Text)); err == nil {
+			return u.Query().Get("token")
+		}
+		return ""
+	}
 	msgs := e.sent()
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if !strings.EqualFold(msgs[i].To, addr) && !strings.Contains(strings.ToLower(msgs[i].To), "<"+strings.ToLower(addr)+">") {
-			continue
-		}
-		if u, err := url.Parse(mailpkg.FindLink(msgs[i].Text)); err == nil && u.Query().Get("token") != "" {
-			return u.Query().Get("token")
+		if tok := token(msgs[i]); tok != "" {
+			return tok
 		}
 	}
 	e.t.Fatalf("no email with a token link was sent to %s", addr)
@@ -307,7 +363,14 @@ func newUser(prefix string) user {
 	n := seq.n
 	seq.Unlock()
 	name := prefix + "_" + strconv.Itoa(n)
-	return user{username: name, email: name + "@example.com", password: "correct-horse-" + strconv.Itoa(n*7919)}
+	if remote != nil {
+		// On a deployment, the run's id keeps its accounts apart from everyone else's
+		// (and from an earlier run's), and finds them to delete at the end.
+		name = prefix + "_" + remote.runID + strconv.Itoa(n)
+	}
+	u := user{username: name, email: name + "@example.com", password: "correct-horse-" + strconv.Itoa(n*7919)}
+	remember(u)
+	return u
 }
 
 // register creates an account and returns it still inactive.
@@ -335,9 +398,20 @@ func (e *env) activeUser(prefix string) user {
 
 // seedUser makes an active account straight in the store, as an import would, without
 // going through (and counting against the limits of) the API. Its password hash is a
-// Django PBKDF2 one, which accountd verifies and upgrades.
+// Django PBKDF2 one, which accountd verifies and upgrades. Against a URL, which has no
+// store to write to, it registers and activates the account through the API.
 func (e *env) seedUser(prefix string) user {
 	e.t.Helper()
+	if remote != nil {
+		u := e.activeUser(prefix)
+		// Its activation email is not part of the test, which seeds users before it
+		// starts (a seeded account gets none): later reads of the mail begin after it.
+		e.remoteSent()
+		for _, name := range e.newMailFiles() {
+			e.mailSeen[name] = true
+		}
+		return u
+	}
 	u := newUser(prefix)
 	key, err := pbkdf2.Key(sha256.New, u.password, []byte("seedsalt"), 1000, 32)
 	if err != nil {

@@ -138,6 +138,7 @@ func (p *process) request(t *testing.T, method, path, token string, body any) (i
 // TestSeveralInstances runs two accountd processes on one PostgreSQL database, started
 // together on an empty database, and checks what they must share.
 func TestSeveralInstances(t *testing.T) {
+	inProcessOnly(t, "starts instances of its own on a database of its own")
 	dsn := freshPostgres(t)
 	bin := buildAccountd(t)
 	settings := func() map[string]string {

@@ -364,6 +364,7 @@ func TestRestRegistrationVerifyRegistration(t *testing.T) {
 			rrWant(t, status, body, http.StatusBadRequest, `{"detail": "Invalid signature"}`)
 		})
 		t.Run("400_expired_after_48h", func(t *testing.T) {
+			inProcessOnly(t, "moves the clock past the link's 48 hours")
 			late := newUser("rr_late")
 			lq := e.rrRegister(late)
 			e.clock.Advance(48*time.Hour + time.Second)
@@ -629,6 +630,7 @@ func TestRestRegistrationResetPassword(t *testing.T) {
 			newPassword += "2"
 		})
 		t.Run("400_expired_after_1h", func(t *testing.T) {
+			inProcessOnly(t, "moves the clock past the link's hour")
 			status, body := sendLink(u.email)
 			rrWant(t, status, body, http.StatusOK, `{}`)
 			late := e.rrLink(u.email, rrResetPage)
@@ -729,6 +731,7 @@ func TestRestRegistrationEmail(t *testing.T) {
 			rrWant(t, status, body, http.StatusOK, `{}`)
 		})
 		t.Run("400_expired_after_24h", func(t *testing.T) {
+			inProcessOnly(t, "moves the clock past the link's 24 hours")
 			third := newUser("rr_email_third").email
 			status, body := registerEmail(third, rrBearer(token)...)
 			rrWant(t, status, body, http.StatusOK, `{}`)
@@ -816,6 +819,7 @@ func TestRestRegistrationSettings(t *testing.T) {
 
 	forEachStore(t, func(t *testing.T, e *env) {
 		t.Run("200_derived_secret_shared_by_another_instance", func(t *testing.T) {
+			inProcessOnly(t, "starts another app on the same database")
 			// A second app on the same database (a restart, or a replica) derives the same
 			// link secret from the signing key kept there: its link verifies on the other.
 			q := e.rrRegister(newUser("rr_instances"))

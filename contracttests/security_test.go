@@ -99,6 +99,7 @@ func TestSecurityRefreshRotation(t *testing.T) {
 			}
 		})
 		t.Run("replay_after_grace_ends_the_session", func(t *testing.T) {
+			inProcessOnly(t, "moves the clock past the refresh grace")
 			u := e.activeUser("thief")
 			p := e.login(u)
 			next := refresh(p.RefreshToken).JSON200
@@ -126,6 +127,7 @@ func TestSecurityEmailedTokens(t *testing.T) {
 			wantProblem(t, res, http.StatusBadRequest, "token_invalid")
 		})
 		t.Run("email_change_token_expires_after_24h", func(t *testing.T) {
+			inProcessOnly(t, "moves the clock past the link's 24 hours")
 			u := e.activeUser("slowmover")
 			p := e.login(u)
 			_, _ = e.client.RequestEmailChangeWithResponse(ctx, client.RequestEmailChangeJSONRequestBody{NewEmail: client.Email("n-" + u.email), Password: u.password}, bearer(p.AccessToken))
@@ -222,6 +224,7 @@ func TestSecurityRateLimits(t *testing.T) {
 		}
 		u := e.activeUser("limited") // one registration of the three
 		t.Run("failed_logins_slow_down_then_recover", func(t *testing.T) {
+			inProcessOnly(t, "moves the clock past the login slow-down")
 			for range 3 {
 				_, _, _ = e.do("POST", "/v1/auth/login", "application/json", []byte(`{"login":"`+u.username+`","password":"wrong-password"}`))
 			}
@@ -288,6 +291,7 @@ func TestSecurityPasswordPolicy(t *testing.T) {
 // TestSecurityJWTChecks: forged, tampered, mis-addressed, expired and foreign tokens are
 // each refused with 401.
 func TestSecurityJWTChecks(t *testing.T) {
+	inProcessOnly(t, "signs tokens with the server's private key, read from the store")
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		u := e.activeUser("jwt")
@@ -361,6 +365,7 @@ func TestSecurityJWTChecks(t *testing.T) {
 			}
 		})
 		t.Run("expired_by_clock_401", func(t *testing.T) {
+			inProcessOnly(t, "moves the clock past the access token's lifetime")
 			e.clock.Advance(16 * time.Minute)
 			me, _ := e.client.GetMeWithResponse(ctx, bearer(p.AccessToken))
 			wantProblem(t, me, http.StatusUnauthorized, "unauthenticated")
@@ -371,6 +376,7 @@ func TestSecurityJWTChecks(t *testing.T) {
 // TestSecurityEventsRecorded: every security-relevant event lands in the history, with
 // time, IP and user agent, and none holds a password or token.
 func TestSecurityEventsRecorded(t *testing.T) {
+	inProcessOnly(t, "moves the clock past the refresh grace")
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		u := e.activeUser("audited")
@@ -435,6 +441,7 @@ func TestSecurityEventsRecorded(t *testing.T) {
 // TestSecurityLogsHoldNoSecrets: a whole session's worth of requests leaves no password
 // or token in the logs, while the access log does record each request.
 func TestSecurityLogsHoldNoSecrets(t *testing.T) {
+	inProcessOnly(t, "reads the server's logs")
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		u := e.activeUser("quiet")

@@ -34,6 +34,7 @@ func TestRefresh(t *testing.T) {
 		})
 
 		t.Run("401_reuse_ends_session", func(t *testing.T) {
+			inProcessOnly(t, "moves the clock past the refresh grace")
 			u := e.activeUser("reuse")
 			pair := e.login(u)
 			next := refresh(pair.RefreshToken).JSON200

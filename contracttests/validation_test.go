@@ -9,6 +9,7 @@ import (
 // TestRequestValidation covers the ways a request body can be wrong: each gets a 4xx
 // problem that names the field, never a 500 and never Go's own error text.
 func TestRequestValidation(t *testing.T) {
+	productionSafe(t)
 	forEachStore(t, func(t *testing.T, e *env) {
 		cases := []struct {
 			name, path, contentType, body string
@@ -53,6 +54,7 @@ func TestRequestValidation(t *testing.T) {
 }
 
 func TestRoutingAndDocs(t *testing.T) {
+	productionSafe(t)
 	forEachStore(t, func(t *testing.T, e *env) {
 		t.Run("404_problem_for_unknown_path", func(t *testing.T) {
 			status, _, body := e.do("GET", "/v1/nothing", "", nil)

@@ -1,0 +1,353 @@
+package contracttests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accountd/accountd/internal/version"
+)
+
+// TestAgainstURL is what `make contract` does for a team, done to a separately started
+// `accountd serve`: the binary `make build` makes, on SQLite, writing its emails to a
+// folder (ACCOUNTD_MAILER=dir://), started as a process of its own; the suite then runs
+// against it given only its URL, that folder and a superuser's login, and must pass.
+func TestAgainstURL(t *testing.T) {
+	if remote != nil {
+		t.Skip("starts a deployment and runs this suite against it: not run from inside such a run")
+	}
+	t.Parallel()
+	d := startDeployment(t, "accountd serve", nil)
+	out, passed := runSuite(t, d, d.url)
+	if passed < 40 {
+		t.Errorf("only %d tests passed against the URL: most of the suite should run there", passed)
+	}
+	// The run covered the canonical API and every profile, and deleted what it created.
+	for _, want := range []string{"| register |", "| login |", "| djoserRegister |", "| restregRegister |", "| cadastaRegister |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the coverage report has no row %q", want)
+		}
+	}
+	if strings.Contains(out, "left behind") {
+		t.Errorf("the run left accounts behind: %s", regexp.MustCompile(`left behind: .*`).FindString(out))
+	}
+
+	// The tests that need a deployment which reports taken emails (as djoser and the
+	// Cadasta platform did) run against one set so, and only they.
+	t.Run("taken_emails_reported", func(t *testing.T) {
+		d := startDeployment(t, "accountd serve, taken emails reported", map[string]string{"ACCOUNTD_HIDE_EXISTING_EMAILS": "false"})
+		out, _ := runSuite(t, d, d.url, "-test.run=^(TestDjoser|TestCadasta)")
+		if !strings.Contains(out, "--- PASS: TestCadastaAttacks") {
+			t.Error("TestCadastaAttacks, which needs taken emails reported, did not pass against a deployment that reports them")
+		}
+	})
+}
+
+// TestThroughPrism runs the suite once more through a Prism proxy in front of the real
+// server: Prism checks every request and response against openapi.yaml with a
+// validator accountd did not write, and says what it finds in an sl-violations header,
+// which the harness turns into failures (checkProxyVerdict). The whole URL-mode suite
+// runs, but for the tests in prismSkips.
+func TestThroughPrism(t *testing.T) {
+	if remote != nil {
+		t.Skip("starts a deployment and a proxy and runs this suite through them: not run from inside such a run")
+	}
+	prism := specTool(t, "prism")
+	t.Parallel()
+	d := startDeployment(t, "accountd serve behind Prism", nil)
+	port := freePort(t)
+	cmd := exec.Command(prism, "proxy", "--errors=false", "--cors=false", "--host", "127.0.0.1", "--port", strconv.Itoa(port),
+		"../../openapi.yaml", d.url)
+	cmd.Dir = specToolsDir
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("prism: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	proxy := "http://127.0.0.1:" + strconv.Itoa(port)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(proxy + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prism not answering after 60s:\n%s", logs.String())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if _, passed := runSuite(t, d, proxy, "-test.skip="+prismSkips); passed < 40 {
+		t.Errorf("only %d tests passed through Prism: most of the suite should run there", passed)
+	}
+}
+
+// prismSkips are the tests the Prism pass leaves out (go test -skip): those that send a
+// body that is not JSON at all, which Prism answers itself ({"error":{"code":
+// "invalid_json"}}) instead of passing it on to accountd.
+const prismSkips = "^TestRequestValidation$/^remote$/^400_malformed_json$|^TestRestRegistrationRegister$/^remote$/^400_malformed_json$"
+
+// deploymentUnderTest is an accountd started for a URL-mode run.
+type deploymentUnderTest struct {
+	url, mailDir string
+	// settings are its ACCOUNTD_* variables, which the run is given too.
+	settings map[string]string
+	admin    string // login:password of its superuser
+}
+
+// startDeployment starts `make build`'s binary as its own process on a fresh SQLite
+// database, with its emails written to a folder and the rate limits off (the suite
+// registers hundreds of accounts from one address), and a superuser made by
+// `accountd createadmin`.
+func startDeployment(t *testing.T, name string, settings map[string]string) *deploymentUnderTest {
+	t.Helper()
+	bin := madeBinary(t)
+	dir := t.TempDir()
+	d := &deploymentUnderTest{mailDir: filepath.Join(dir, "mail"), settings: map[string]string{
+		"ACCOUNTD_DATABASE_URL": "sqlite://" + filepath.Join(dir, "accountd.db"),
+		"ACCOUNTD_MAILER":       "dir://" + filepath.Join(dir, "mail"),
+		"ACCOUNTD_ARGON2_TIME":  "2",
+	}}
+	for _, s := range []string{"LOGIN_IP", "LOGIN_FAILURES", "REGISTER_IP", "REFRESH_IP", "EMAIL_IP", "EMAIL_ADDRESS"} {
+		d.settings["ACCOUNTD_RATE_LIMIT_"+s] = "off"
+	}
+	for k, v := range settings {
+		d.settings[k] = v
+	}
+	password := "contract-admin-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	pwFile := filepath.Join(dir, "admin-password")
+	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "createadmin", "-username", "contractadmin", "-email", "contractadmin@example.com", "-password-file", pwFile)
+	cmd.Env = deploymentEnv(d.settings)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("accountd createadmin: %v\n%s", err, out)
+	}
+	d.admin = "contractadmin:" + password
+	p := startAccountd(t, bin, name, copyMap(d.settings))
+	d.url = "http://" + p.wait()
+	return d
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// deploymentEnv is this process's environment without its ACCOUNTD_* variables, with
+// settings instead.
+func deploymentEnv(settings map[string]string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ACCOUNTD_") {
+			env = append(env, kv)
+		}
+	}
+	for k, v := range settings {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// madeBinary runs `make build` once and returns bin/accountd, after checking that
+// `accountd version` prints what make stamped: the spec's version, the commit and a
+// build date of today.
+var madeBinary = func() func(t *testing.T) string {
+	var (
+		once sync.Once
+		bin  string
+		err  error
+	)
+	return func(t *testing.T) string {
+		t.Helper()
+		once.Do(func() { bin, err = makeBuild() })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bin
+	}
+}()
+
+func makeBuild() (string, error) {
+	cmd := exec.Command("make", "build")
+	cmd.Dir = ".."
+	// Not the jobserver of a make that runs this test.
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "MAKEFLAGS=") || strings.HasPrefix(kv, "MFLAGS=") || strings.HasPrefix(kv, "MAKELEVEL=")
+	})
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("make build: %v\n%s", err, out)
+	}
+	bin, err := filepath.Abs("../bin/accountd")
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		return "", fmt.Errorf("accountd version: %v", err)
+	}
+	want := regexp.MustCompile(`^accountd ` + regexp.QuoteMeta(version.SpecVersion()) +
+		` \(commit ([0-9a-f]{7,}(-dirty)?|unknown), built (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\)\n$`)
+	m := want.FindStringSubmatch(string(out))
+	if m == nil {
+		return "", fmt.Errorf("bin/accountd version printed %q, want the spec's version %s, the commit and the build date as make build stamps them", out, version.SpecVersion())
+	}
+	if built, err := time.Parse(time.RFC3339, m[3]); err != nil || time.Since(built) > time.Hour || time.Until(built) > time.Minute {
+		return "", fmt.Errorf("bin/accountd version says it was built at %s, not just now", m[3])
+	}
+	return bin, nil
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// runSuite runs this test binary again in URL mode against url (the deployment, or a
+// proxy in front of it), with the deployment's settings, its mail folder and its
+// superuser, and go test's flags args (-test.run=..., say). It fails t when the run fails
+// or passes nothing, logs what was skipped and why, and returns the run's output and
+// how many tests passed.
+func runSuite(t *testing.T, d *deploymentUnderTest, url string, args ...string) (string, int) {
+	t.Helper()
+	settings := copyMap(d.settings)
+	settings["ACCOUNTD_CONTRACT_URL"] = url
+	settings["ACCOUNTD_CONTRACT_MAIL_DIR"] = d.mailDir
+	settings["ACCOUNTD_CONTRACT_ADMIN"] = d.admin
+	settings["ACCOUNTD_CONTRACT_REPORT"] = filepath.Join(t.TempDir(), "coverage.md")
+	args = append([]string{"-test.count=1", "-test.v", "-test.timeout=10m"}, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 11*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = deploymentEnv(settings)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	passed, failed := 0, 0
+	skipped := map[string]string{} // test → why
+	why := map[string]string{}     // test → the first line it logged
+	var current string
+	sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
+	for sc.Scan() {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(trimmed, "=== RUN ") || strings.HasPrefix(trimmed, "=== NAME ") || strings.HasPrefix(trimmed, "=== CONT "):
+			current = strings.Fields(trimmed)[2]
+		case strings.HasPrefix(line, "--- PASS: "):
+			passed++
+		case strings.HasPrefix(line, "--- FAIL: "):
+			failed++
+		case strings.HasPrefix(trimmed, "--- SKIP: "):
+			name := strings.Fields(trimmed)[2]
+			skipped[name] = why[name]
+		case current != "" && why[current] == "" && strings.HasPrefix(line, "    ") && strings.Contains(line, "_test.go:"):
+			why[current] = trimmed
+		}
+	}
+	t.Logf("against %s: %d tests passed, %d failed, %d skipped, in %s", url, passed, failed, len(skipped), time.Since(start).Round(time.Second))
+	for name, why := range skipped {
+		t.Logf("  skipped %s: %s", name, why)
+	}
+	if report, err := os.ReadFile(settings["ACCOUNTD_CONTRACT_REPORT"]); err == nil {
+		t.Logf("coverage:\n%s", report)
+	}
+	if err != nil || failed > 0 {
+		t.Errorf("the suite against %s failed (%v):\n%s", url, err, failures(out.String()))
+	}
+	if passed == 0 {
+		t.Errorf("the suite against %s passed no test:\n%s", url, out.String())
+	}
+	return out.String(), passed
+}
+
+// failures returns the lines of a verbose go test output that tell what failed: each
+// failing test's own output.
+func failures(out string) string {
+	var b strings.Builder
+	var block []string
+	flush := func(failed bool) {
+		if failed {
+			b.WriteString(strings.Join(block, "\n") + "\n")
+		}
+		block = block[:0]
+	}
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(line), "=== RUN"):
+			flush(false)
+			block = append(block, line)
+		case strings.HasPrefix(strings.TrimSpace(line), "--- FAIL"):
+			block = append(block, line)
+			flush(true)
+		case strings.Contains(line, "panic:") || strings.HasPrefix(line, "FAIL"):
+			block = append(block, line)
+			flush(true)
+		default:
+			block = append(block, line)
+		}
+	}
+	flush(strings.Contains(strings.Join(block, "\n"), "panic"))
+	if b.Len() > 20000 {
+		return b.String()[:20000] + "\n..."
+	}
+	return b.String()
+}
+
+// checkProxyVerdict fails t when Prism, proxying the exchange, found that the response
+// does not match openapi.yaml, or that accountd accepted (answered below 400) a request
+// the spec forbids. A request violation answered 4xx is a test sending bad input on
+// purpose, as it should be refused.
+func checkProxyVerdict(t *testing.T, req *http.Request, status int, header http.Header) {
+	t.Helper()
+	raw := header.Get("sl-violations")
+	if raw == "" {
+		return
+	}
+	var violations []struct {
+		Location []string `json:"location"`
+		Severity string   `json:"severity"`
+		Code     any      `json:"code"`
+		Message  string   `json:"message"`
+	}
+	if err := json.Unmarshal([]byte(raw), &violations); err != nil {
+		t.Errorf("Prism: %s %s → %d: unreadable sl-violations header %q", req.Method, req.URL.Path, status, raw)
+		return
+	}
+	for _, v := range violations {
+		where := strings.Join(v.Location, ".")
+		switch {
+		case len(v.Location) > 0 && v.Location[0] == "response":
+			t.Errorf("Prism: %s %s → %d: the response does not match openapi.yaml at %s: %s (%v, %s)", req.Method, req.URL.Path, status, where, v.Message, v.Code, v.Severity)
+		case status < 400:
+			t.Errorf("Prism: %s %s → %d: accountd accepted a request openapi.yaml forbids, at %s: %s (%v, %s)", req.Method, req.URL.Path, status, where, v.Message, v.Code, v.Severity)
+		}
+	}
+}
