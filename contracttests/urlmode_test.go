@@ -273,8 +273,13 @@ func runSuite(t *testing.T, d *deploymentUnderTest, url string, args ...string) 
 		}
 	}
 	t.Logf("against %s: %d tests passed, %d failed, %d skipped, in %s", url, passed, failed, len(skipped), time.Since(start).Round(time.Second))
-	for name, why := range skipped {
-		t.Logf("  skipped %s: %s", name, why)
+	names := make([]string, 0, len(skipped))
+	for name := range skipped {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		t.Logf("  skipped %s: %s", name, skipped[name])
 	}
 	if report, err := os.ReadFile(settings["ACCOUNTD_CONTRACT_REPORT"]); err == nil {
 		t.Logf("coverage:\n%s", report)
@@ -288,33 +293,37 @@ func runSuite(t *testing.T, d *deploymentUnderTest, url string, args ...string) 
 	return out.String(), passed
 }
 
-// failures returns the lines of a verbose go test output that tell what failed: each
-// failing test's own output.
+// failures returns what each failed test of a verbose go test output logged: go test -v
+// interleaves tests (=== RUN, === NAME and === CONT say whose lines follow), so the
+// lines are gathered by test first.
 func failures(out string) string {
-	var b strings.Builder
-	var block []string
-	flush := func(failed bool) {
-		if failed {
-			b.WriteString(strings.Join(block, "\n") + "\n")
-		}
-		block = block[:0]
-	}
+	logged := map[string][]string{}
+	var failed []string
+	current := ""
 	for _, line := range strings.Split(out, "\n") {
+		trimmed := strings.TrimSpace(line)
 		switch {
-		case strings.HasPrefix(strings.TrimSpace(line), "=== RUN"):
-			flush(false)
-			block = append(block, line)
-		case strings.HasPrefix(strings.TrimSpace(line), "--- FAIL"):
-			block = append(block, line)
-			flush(true)
-		case strings.Contains(line, "panic:") || strings.HasPrefix(line, "FAIL"):
-			block = append(block, line)
-			flush(true)
-		default:
-			block = append(block, line)
+		case strings.HasPrefix(trimmed, "=== RUN ") || strings.HasPrefix(trimmed, "=== NAME ") || strings.HasPrefix(trimmed, "=== CONT "):
+			current = strings.Fields(trimmed)[2]
+		case strings.HasPrefix(trimmed, "--- FAIL: "):
+			failed = append(failed, strings.Fields(trimmed)[2])
+		case strings.HasPrefix(trimmed, "--- "), strings.HasPrefix(trimmed, "=== "):
+		case strings.HasPrefix(line, "panic:") || strings.HasPrefix(line, "FAIL") || strings.HasPrefix(line, "\t"):
+			logged[""] = append(logged[""], line)
+		case trimmed != "":
+			logged[current] = append(logged[current], trimmed)
 		}
 	}
-	flush(strings.Contains(strings.Join(block, "\n"), "panic"))
+	var b strings.Builder
+	for _, name := range failed {
+		if lines := logged[name]; len(lines) > 0 {
+			b.WriteString(name + ":\n    " + strings.Join(lines, "\n    ") + "\n")
+			delete(logged, name)
+		}
+	}
+	if lines := logged[""]; len(lines) > 0 {
+		b.WriteString(strings.Join(lines, "\n") + "\n")
+	}
 	if b.Len() > 20000 {
 		return b.String()[:20000] + "\n..."
 	}
