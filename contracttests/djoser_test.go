@@ -965,8 +965,9 @@ func TestDjoserHiddenEmails(t *testing.T) {
 		owner := e.seedUser("djhide")
 
 		t.Run("201_taken_email_looks_like_success", func(t *testing.T) {
-			status, h, fresh := e.dj("POST", "/api/users/", djRegistration("hidden_new", "hidden-new@example.com", pw))
-			djWant(t, status, h, fresh, 201, `{"first_name":"Ehsan","last_name":"Khan","username":"hidden_new","email":"hidden-new@example.com"}`)
+			u := newUser("hidden_new")
+			status, h, fresh := e.dj("POST", "/api/users/", djRegistration(u.username, u.email, pw))
+			djWant(t, status, h, fresh, 201, `{"first_name":"Ehsan","last_name":"Khan","username":"`+u.username+`","email":"`+u.email+`"}`)
 			status, h, taken := e.dj("POST", "/api/users/", djRegistration("hidden_taken", owner.email, pw))
 			djWant(t, status, h, taken, 201, `{"first_name":"Ehsan","last_name":"Khan","username":"hidden_taken","email":"`+owner.email+`"}`)
 			if n := e.mailCount(owner.email); n != 1 {
@@ -1006,15 +1007,16 @@ func TestDjoserSharesAccounts(t *testing.T) {
 		ctx := context.Background()
 		t.Run("200_registered_here_logs_in_at_v1", func(t *testing.T) {
 			const pw = "sharedPass123!"
-			status, _, got := e.dj("POST", "/api/users/", djRegistration("shared_dj", "shared-dj@example.com", pw))
+			u := newUser("shared_dj")
+			status, _, got := e.dj("POST", "/api/users/", djRegistration(u.username, u.email, pw))
 			if status != 201 {
 				t.Fatalf("register: %d %s", status, got)
 			}
-			_, uid, token := e.djLink("shared-dj@example.com")
+			_, uid, token := e.djLink(u.email)
 			if status, _, got := e.dj("POST", "/api/users/activation/", map[string]any{"uid": uid, "token": token}); status != 204 {
 				t.Fatalf("activate: %d %s", status, got)
 			}
-			res, err := e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: "shared_dj", Password: pw})
+			res, err := e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: pw})
 			if err != nil || res.JSON200 == nil {
 				t.Fatalf("canonical login: %v %d %s", err, statusOf(res), bodyOf(res))
 			}
