@@ -51,8 +51,8 @@ type refreshRound struct {
 type TokenSourceOption func(*TokenSource)
 
 // RefreshBefore makes the TokenSource refresh when an access token has d left to live
-// (by default a tenth of its lifetime, at most one minute). It is capped at half the
-// lifetime, so that a token is always used for a while.
+// (by default a tenth of its lifetime, from two seconds to one minute). It is capped at
+// half the lifetime, so that a token is always used for a while.
 func RefreshBefore(d time.Duration) TokenSourceOption {
 	return func(ts *TokenSource) { ts.early = d }
 }
@@ -78,7 +78,9 @@ func (ts *TokenSource) set(tokens TokenPair, sent time.Time) {
 	lifetime := time.Duration(tokens.ExpiresIn) * time.Second
 	early := ts.early
 	if early <= 0 {
-		early = min(lifetime/10, time.Minute)
+		// At least two seconds: the token's exp is in whole seconds, so it can end up to
+		// a second before sent+expires_in, and the server allows no leeway.
+		early = min(max(lifetime/10, 2*time.Second), time.Minute)
 	}
 	early = min(early, lifetime/2)
 	ts.access, ts.refresh = tokens.AccessToken, tokens.RefreshToken
