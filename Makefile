@@ -38,9 +38,11 @@ ARGS         ?=
 # beside this Makefile); clients/ holds the SDKs' hand-written code beside it.
 GENERATED := gen clients
 
-# GENERATE regenerates everything generated from openapi.yaml: gen/ (server module)
-# and the Go SDK (clients/go, a module of its own, so go generate runs there).
-GENERATE := $(GO) generate ./gen/... && $(GO) -C clients/go generate ./...
+# GENERATE regenerates everything generated from openapi.yaml: gen/ (server module),
+# the Go SDK (clients/go, a module of its own, so go generate runs there) and the
+# TypeScript client's types (clients/typescript/generate.sh: npm ci when node_modules
+# is missing or stale, then openapi-typescript; a message and no change without npm).
+GENERATE := $(GO) generate ./gen/... && $(GO) -C clients/go generate ./... && bash clients/typescript/generate.sh
 
 .PHONY: help
 help: ## list the targets
@@ -49,10 +51,10 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
 	@echo
-	@echo 'knobs: GO PKGS TESTFLAGS TEST_TIMEOUT ARGS; for the database see .ci/postgres.sh'
+	@echo 'knobs: GO PKGS SDK_PKGS TESTFLAGS TEST_TIMEOUT ARGS; for the database see .ci/postgres.sh'
 
 .PHONY: generate
-generate: ## regenerate gen/ and clients/ from openapi.yaml (go generate)
+generate: ## regenerate gen/ and clients/ from openapi.yaml (go generate; npm for clients/typescript)
 	$(GENERATE)
 
 # check-generated: regenerate, then fail if that changed anything.
@@ -146,4 +148,4 @@ bench-go: ## run the Go benchmarks (go test -bench, no tests)
 
 .PHONY: clean
 clean: ## remove build output (bin/) and coverage files
-	rm -rf bin/ coverage.out coverage.html
+	rm -rf bin/ coverage.out coverage.html clients/typescript/dist
