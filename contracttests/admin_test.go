@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/account"
 )
 
@@ -203,7 +203,7 @@ func TestAdminUsers(t *testing.T) {
 				t.Fatalf("events: %s", bodyOf(events))
 			}
 			created := events.JSON200.Items[len(events.JSON200.Items)-1]
-			if created.Type != client.AdminCreated || created.Actor == nil || created.Actor.Username != staffer.username {
+			if created.Type != client.EventTypeAdminCreated || created.Actor == nil || created.Actor.Username != staffer.username {
 				t.Fatalf("creation event %+v does not name the admin", created)
 			}
 		})
@@ -235,11 +235,11 @@ func TestAdminUsers(t *testing.T) {
 			var types []client.EventType
 			for _, ev := range mine.JSON200.Items {
 				types = append(types, ev.Type)
-				if ev.Type == client.AdminInvitationSent && (ev.Actor == nil || ev.Actor.Username != staffer.username) {
+				if ev.Type == client.EventTypeAdminInvitationSent && (ev.Actor == nil || ev.Actor.Username != staffer.username) {
 					t.Errorf("invitation event in /v1/me/events does not name the admin: %+v", ev)
 				}
 			}
-			for _, want := range []client.EventType{client.InvitationAccepted, client.AdminInvitationSent, client.AdminCreated} {
+			for _, want := range []client.EventType{client.EventTypeInvitationAccepted, client.EventTypeAdminInvitationSent, client.EventTypeAdminCreated} {
 				if !slices.Contains(types, want) {
 					t.Errorf("own history %v lacks %s", types, want)
 				}
@@ -313,7 +313,7 @@ func TestAdminUsers(t *testing.T) {
 			mine, _ := e.client.ListMyEventsWithResponse(ctx, nil, bearer(e.login(u).AccessToken))
 			var found bool
 			for _, ev := range mine.JSON200.Items {
-				if ev.Type == client.AdminUpdated {
+				if ev.Type == client.EventTypeAdminUpdated {
 					found = ev.Actor != nil && ev.Actor.Username == staffer.username && ev.Detail == "changed: last_name, country"
 				}
 			}
@@ -488,7 +488,7 @@ func TestAdminUsers(t *testing.T) {
 			get, _ := e.client.AdminGetUserWithResponse(ctx, id, staffAuth)
 			wantProblem(t, get, http.StatusNotFound, "not_found")
 			mine, _ := e.client.ListMyEventsWithResponse(ctx, nil, staffAuth)
-			if mine.JSON200 == nil || mine.JSON200.Items[0].Type != client.AdminDeletedUser || !strings.Contains(mine.JSON200.Items[0].Detail, u.username) {
+			if mine.JSON200 == nil || mine.JSON200.Items[0].Type != client.EventTypeAdminDeletedUser || !strings.Contains(mine.JSON200.Items[0].Detail, u.username) {
 				t.Fatalf("admin's history: %s", bodyOf(mine))
 			}
 		})

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 )
 
 func TestRefresh(t *testing.T) {
@@ -133,7 +133,7 @@ func TestVerify(t *testing.T) {
 			}
 		})
 		t.Run("200_refresh_token_with_hint", func(t *testing.T) {
-			hint := client.RefreshToken
+			hint := client.VerifyRequestTokenTypeHintRefreshToken
 			if in := verify(pair.RefreshToken, &hint); !in.Active {
 				t.Fatal("live refresh token reported inactive")
 			}
