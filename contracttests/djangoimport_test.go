@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/store/djangoimport"
 	"github.com/accountd/accountd/internal/store/djangoimport/djangotest"

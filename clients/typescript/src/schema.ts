@@ -1526,10 +1526,389 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/account/register/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register an account (Cadasta)
+         * @description Creates an inactive account and emails an activation link (`ACCOUNTD_CADASTA_ACTIVATION_URL`)
+         *     with `uid` and `token`, which the client posts to `/api/v1/account/activate/`. It does not
+         *     log the user in. `username`: at most 30 letters, digits and `@` `.` `+` `-` `_`, not `add` or
+         *     `new`. `full_name` is optional. `email_verified` is not the client's to set: it is ignored,
+         *     and the answer says `false`.
+         *
+         *     With `ACCOUNTD_HIDE_EXISTING_EMAILS` on (the default), a taken email is not reported: the
+         *     answer is the same 201 as for a new account (and the address's owner is told by email).
+         */
+        post: operations["cadastaRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/activate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate, or confirm a new email, with the uid and token from the email (Cadasta)
+         * @description `uid` is the URL-safe base64 of the user id, as in the emailed link; the token must have been
+         *     issued for that user. An activation link activates the account and verifies its email. The
+         *     link sent to a new address (see `PATCH /api/v1/account/`) confirms the change instead; that
+         *     takes the account's own `Authorization: Token` header too, so a link alone never moves an
+         *     account. Each link works once.
+         */
+        post: operations["cadastaActivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/login/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in for an auth_token (Cadasta)
+         * @description `username` takes the username or the email. The answer's `auth_token` is opaque and names a
+         *     new session of its own: send it as `Authorization: Token <auth_token>`. It lives
+         *     `ACCOUNTD_CADASTA_TOKEN_TTL` from the login and is never refreshed; logout, a password change
+         *     (for the account's other sessions), a reset, deactivation and deletion end it. Wrong
+         *     credentials and an account not activated yet are `400`, in Django REST framework's words.
+         *     Login attempts count against the same rate limits as `POST /v1/auth/login`.
+         */
+        post: operations["cadastaLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/logout/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log out: end the session of the token presented (Cadasta)
+         * @description No body needed: the `Authorization: Token` header says which session ends. The account's
+         *     other sessions stay.
+         */
+        post: operations["cadastaLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's account (Cadasta)
+         * @description Answers `201`, the status the Cadasta document gives (the platform itself sent `200`).
+         *     `last_login` is null before the first login.
+         */
+        get: operations["cadastaGetAccount"];
+        /**
+         * Replace the caller's account fields (Cadasta)
+         * @description As `PATCH`, with `username` and `email` required.
+         */
+        put: operations["cadastaPutAccount"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the caller's account (Cadasta)
+         * @description Changes any of `username` and `full_name`. `email_verified` is read-only and ignored;
+         *     `last_login` may only repeat its current value. A new `email` is not applied: a link goes to
+         *     the new address (`POST /api/v1/account/activate/` with it confirms), and the answer still
+         *     shows the current address. Send `current_password` too and it is checked; without it the
+         *     change takes what the account service asks of a change without a password. Answers `201`,
+         *     the status the Cadasta document gives.
+         */
+        patch: operations["cadastaPatchAccount"];
+        trace?: never;
+    };
+    "/api/v1/account/password/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's password (Cadasta)
+         * @description Needs `current_password`. The caller's session (and `auth_token`) stays; every other session
+         *     of the account ends.
+         */
+        post: operations["cadastaSetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/password/reset/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a password reset link (Cadasta)
+         * @description The answer is the same `200` whatever the address, so it tells nobody who has an account;
+         *     an active account gets a link (`ACCOUNTD_CADASTA_RESET_URL`) with `uid` and `token`.
+         */
+        post: operations["cadastaResetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/password/reset/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the uid and token of a reset link (Cadasta)
+         * @description Every session of the account ends: every `auth_token` issued before stops working.
+         */
+        post: operations["cadastaResetPasswordConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the platform's users (Cadasta, staff)
+         * @description Staff only (`role: staff` or superuser, as in the admin API); others get `403`. Paginated as
+         *     Django REST framework's page-number pagination: 100 users a page, `?page=` from 1, `next` and
+         *     `previous` as links. `search` keeps users whose username, email or full name contains it;
+         *     `is_active` keeps active (`true`) or inactive (`false`) users; `ordering` is `username`
+         *     (the default) or `-username`.
+         */
+        get: operations["cadastaListUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * One platform user (Cadasta, staff)
+         * @description Staff only; others get `403` whether the user exists or not.
+         */
+        get: operations["cadastaGetUser"];
+        /**
+         * Replace a platform user's fields (Cadasta, staff)
+         * @description As `PATCH`, with `username` required.
+         */
+        put: operations["cadastaPutUser"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a platform user (Cadasta, staff)
+         * @description Changes `full_name` and `is_active` (`false` ends every session of the account at once).
+         *     `username`, `email` and `last_login` may only repeat their current values. Staff and
+         *     superuser accounts are a superuser's to change, as in the admin API; nobody deactivates
+         *     themselves.
+         */
+        patch: operations["cadastaPatchUser"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The Cadasta platform's registration; unknown fields are ignored. */
+        CadastaRegisterRequest: {
+            /** @description Letters, digits and `@` `.` `+` `-` `_`; not `add` or `new`. */
+            username: string;
+            full_name?: string;
+            email: string;
+            /** Format: password */
+            password: string;
+            /** @description Ignored: an address is verified by its link only. */
+            email_verified?: boolean;
+        };
+        CadastaRegistered: {
+            username: string;
+            full_name: string;
+            email: string;
+            email_verified: boolean;
+        };
+        CadastaUidToken: {
+            /** @description URL-safe base64 of the user id, from the emailed link. */
+            uid: string;
+            /** @description The token from the emailed link. */
+            token: string;
+        };
+        CadastaLoginRequest: {
+            /** @description The username or the email. */
+            username?: string;
+            /** Format: password */
+            password?: string;
+        };
+        CadastaAuthToken: {
+            /** @description Opaque; send it as `Authorization: Token <auth_token>`. */
+            auth_token: string;
+        };
+        CadastaAccount: {
+            username: string;
+            /** @description Exactly as last written. */
+            full_name: string;
+            email: string;
+            email_verified: boolean;
+            /** Format: date-time */
+            last_login: string | null;
+        };
+        /** @description `PUT` needs `username` and `email`; `PATCH` any field. */
+        CadastaAccountUpdate: {
+            username?: string;
+            full_name?: string;
+            /** @description A new address is verified by a link sent to it before it applies. */
+            email?: string;
+            /** @description Read-only; ignored. */
+            email_verified?: boolean;
+            /** @description May only repeat the current value. */
+            last_login?: string | null;
+            /**
+             * Format: password
+             * @description Not in the Cadasta document: when given with a new email, it is checked.
+             */
+            current_password?: string;
+        };
+        CadastaSetPasswordRequest: {
+            /** Format: password */
+            new_password: string;
+            /** Format: password */
+            re_new_password: string;
+            /** Format: password */
+            current_password: string;
+        };
+        CadastaEmailRequest: {
+            email: string;
+        };
+        CadastaResetConfirmRequest: {
+            uid: string;
+            token: string;
+            /** Format: password */
+            new_password: string;
+            /** Format: password */
+            re_new_password: string;
+        };
+        CadastaUser: {
+            username: string;
+            full_name: string;
+            email: string;
+            organizations: components["schemas"]["CadastaOrganization"][];
+            /** Format: date-time */
+            last_login: string | null;
+            is_active: boolean;
+        };
+        CadastaOrganization: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
+        CadastaUserPage: {
+            count: number;
+            /** @description The link to the next page; null on the last. */
+            next: string | null;
+            /** @description The link to the previous page; null on the first. */
+            previous: string | null;
+            results: components["schemas"]["CadastaUser"][];
+        };
+        /** @description `PUT` needs `username`; `PATCH` any field. */
+        CadastaUserUpdate: {
+            /** @description May only repeat the current value. */
+            username?: string;
+            full_name?: string;
+            /** @description May only repeat the current value. */
+            email?: string;
+            is_active?: boolean;
+            /** @description May only repeat the current value. */
+            last_login?: string | null;
+        };
+        /**
+         * @description Django REST framework's validation errors: each field at fault with its messages,
+         *     `non_field_errors` for the body as a whole, or `detail` alone for a body that does
+         *     not parse.
+         * @example {
+         *       "username": [
+         *         "A user with that username already exists."
+         *       ]
+         *     }
+         */
+        CadastaErrors: {
+            detail?: string;
+            non_field_errors?: string[];
+        } & {
+            [key: string]: string[];
+        };
+        CadastaDetail: {
+            detail: string;
+        };
         /** @description djoser's registration with `re_password`; unknown fields are ignored. */
         DjoserRegisterRequest: {
             first_name: string;
@@ -9482,6 +9861,1008 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DjoserDetail"];
+                };
+            };
+        };
+    };
+    cadastaRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaRegisterRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaRegisterRequest"];
+                "multipart/form-data": components["schemas"]["CadastaRegisterRequest"];
+            };
+        };
+        responses: {
+            /** @description Account created, awaiting activation. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaRegistered"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaActivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaUidToken"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaUidToken"];
+                "multipart/form-data": components["schemas"]["CadastaUidToken"];
+            };
+        };
+        responses: {
+            /** @description Activated, or the new email confirmed (no body). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaLoginRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaLoginRequest"];
+                "multipart/form-data": components["schemas"]["CadastaLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaAuthToken"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logged out (no body). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaGetAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaAccount"];
+                };
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaPutAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaAccountUpdate"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaAccountUpdate"];
+                "multipart/form-data": components["schemas"]["CadastaAccountUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated (a new email pending its link). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaAccount"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaPatchAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaAccountUpdate"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaAccountUpdate"];
+                "multipart/form-data": components["schemas"]["CadastaAccountUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated (a new email pending its link). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaAccount"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaSetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaSetPasswordRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaSetPasswordRequest"];
+                "multipart/form-data": components["schemas"]["CadastaSetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed (no body). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaResetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaEmailRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaEmailRequest"];
+                "multipart/form-data": components["schemas"]["CadastaEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Asked (no body). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaResetPasswordConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaResetConfirmRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaResetConfirmRequest"];
+                "multipart/form-data": components["schemas"]["CadastaResetConfirmRequest"];
+            };
+        };
+        responses: {
+            /** @description The password is set (no body). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaListUsers: {
+        parameters: {
+            query?: {
+                /** @description The page number, from 1; past the last page is `404`. */
+                page?: string;
+                /** @description Keep users whose username, email or full name contains this text, ignoring case. */
+                search?: string;
+                /** @description `true` or `false` (also `True`, `1`, `False`, `0`); another value filters nothing. */
+                is_active?: string;
+                /** @description `username` (the default) or `-username`; another value keeps the default. */
+                ordering?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaUserPage"];
+                };
+            };
+            /** @description A filter the listing cannot take. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The caller is not staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A page past the last (`Invalid page.`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaGetUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaUser"];
+                };
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The caller is not staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description No user has this username (`User not found.`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaPutUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaUserUpdate"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaUserUpdate"];
+                "multipart/form-data": components["schemas"]["CadastaUserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaUser"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The caller is not staff, or the user is staff and the caller not a superuser. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description No user has this username (`User not found.`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    cadastaPatchUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CadastaUserUpdate"];
+                "application/x-www-form-urlencoded": components["schemas"]["CadastaUserUpdate"];
+                "multipart/form-data": components["schemas"]["CadastaUserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaUser"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`, `non_field_errors`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaErrors"];
+                };
+            };
+            /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The caller is not staff, or the user is staff and the caller not a superuser. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description No user has this username (`User not found.`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
                 };
             };
         };
