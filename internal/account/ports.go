@@ -111,6 +111,9 @@ type Store interface {
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+
+	// AvatarStore keeps uploaded pictures (avatar.go).
+	AvatarStore
 }
 
 // PasswordHasher hashes and verifies passwords. Implementations bound concurrent hashing.
