@@ -949,6 +949,197 @@ type JWKSet_Keys_Item struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
+// JwtaChangePasswordRequest defines model for JwtaChangePasswordRequest.
+type JwtaChangePasswordRequest struct {
+	// ConfirmPassword Must equal `new_password`.
+	ConfirmPassword string `json:"confirm_password"`
+	NewPassword     string `json:"new_password"`
+	OldPassword     string `json:"old_password"`
+}
+
+// JwtaDashboard defines model for JwtaDashboard.
+type JwtaDashboard struct {
+	ActiveSessions int32  `json:"active_sessions"`
+	Email          string `json:"email"`
+
+	// FailedLogins30d Failed logins in the last 30 days.
+	FailedLogins30d int32       `json:"failed_logins_30d"`
+	Msg             string      `json:"msg"`
+	Profile         JwtaProfile `json:"profile"`
+	RecentHistory   []JwtaEvent `json:"recent_history"`
+	Username        string      `json:"username"`
+}
+
+// JwtaDetail defines model for JwtaDetail.
+type JwtaDetail struct {
+	Detail string `json:"detail"`
+}
+
+// JwtaEmailRequest defines model for JwtaEmailRequest.
+type JwtaEmailRequest struct {
+	// Email Example: ada@example.com
+	Email string `json:"email"`
+
+	// VerificationBaseUrl The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+	// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+	// Optional: without it, the configured page.
+	//
+	//
+	// Example: https://app.example.com/activate
+	VerificationBaseUrl *JwtaVerificationBaseURL `json:"verification_base_url,omitempty"`
+}
+
+// JwtaErrors Django REST framework's validation errors: each field at fault with its messages,
+// `non_field_errors` for the body as a whole, or `detail` alone for a request that fails
+// as a whole (a body that does not parse, a link that does not work).
+//
+// Example: {"verification_base_url":["This page is not one the emailed link may open."]}
+type JwtaErrors struct {
+	Detail               *string             `json:"detail,omitempty"`
+	NonFieldErrors       *[]string           `json:"non_field_errors,omitempty"`
+	AdditionalProperties map[string][]string `json:"-"`
+}
+
+// JwtaEvent defines model for JwtaEvent.
+type JwtaEvent struct {
+	At     time.Time `json:"at"`
+	Detail string    `json:"detail"`
+	Id     int64     `json:"id"`
+	Ip     string    `json:"ip"`
+
+	// Type What happened: `registered`, `activated`, `login_succeeded`, `login_failed`, `password_changed`, ... (as in `GET /v1/me/events`).
+	//
+	// Example: login_succeeded
+	Type      string `json:"type"`
+	UserAgent string `json:"user_agent"`
+}
+
+// JwtaHistoryPage defines model for JwtaHistoryPage.
+type JwtaHistoryPage struct {
+	// Next The URL of the next page; null on the last.
+	//
+	// Example: http://localhost:8080/accounts/api/history/?cursor=42&page_size=20
+	Next    *string     `json:"next"`
+	Results []JwtaEvent `json:"results"`
+}
+
+// JwtaLoginRequest defines model for JwtaLoginRequest.
+type JwtaLoginRequest struct {
+	// Email Example: ada@example.com
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// JwtaMessage defines model for JwtaMessage.
+type JwtaMessage struct {
+	// Msg A sentence for people.
+	Msg string `json:"msg"`
+}
+
+// JwtaProfile defines model for JwtaProfile.
+type JwtaProfile struct {
+	// Bio Example: Enchantress of numbers.
+	Bio string `json:"bio"`
+
+	// Country Example: United Kingdom
+	Country string `json:"country"`
+
+	// Profession Example: Mathematician
+	Profession string `json:"profession"`
+
+	// ProfileImg The picture's URL (an uploaded one is served by accountd), or null for none.
+	//
+	// Example: http://localhost:8080/accounts/api/media/profile_img/Qm9vay1vZi1kYXlz.png
+	ProfileImg *string `json:"profile_img"`
+
+	// Thoughts Example:
+	Thoughts string `json:"thoughts"`
+}
+
+// JwtaProfileUpdate Only the fields given change; unknown fields are ignored.
+type JwtaProfileUpdate struct {
+	// Bio Example: Enchantress of numbers.
+	Bio *string `json:"bio,omitempty"`
+
+	// Country Example: United Kingdom
+	Country *string `json:"country,omitempty"`
+
+	// Profession Example: Mathematician
+	Profession *string `json:"profession,omitempty"`
+
+	// ProfileImg An http or https URL of a picture; empty or null removes it.
+	//
+	// Example: https://images.example.com/ada.png
+	ProfileImg *string `json:"profile_img,omitempty"`
+
+	// Thoughts Example:
+	Thoughts *string `json:"thoughts,omitempty"`
+}
+
+// JwtaProfileUpload As `JwtaProfileUpdate`, with `profile_img` a file (or a URL as text).
+type JwtaProfileUpload struct {
+	Bio        *string `json:"bio,omitempty"`
+	Country    *string `json:"country,omitempty"`
+	Profession *string `json:"profession,omitempty"`
+
+	// ProfileImg A PNG, JPEG, GIF or WebP image of at most 2 MB.
+	ProfileImg *openapi_types.File `json:"profile_img,omitempty"`
+	Thoughts   *string             `json:"thoughts,omitempty"`
+}
+
+// JwtaRefreshRequest defines model for JwtaRefreshRequest.
+type JwtaRefreshRequest struct {
+	// RefreshToken The `refresh_token` of the login or of the last refresh.
+	RefreshToken string `json:"refresh_token"`
+}
+
+// JwtaRegistrationRequest The document's registration; unknown fields are ignored.
+type JwtaRegistrationRequest struct {
+	// ConfirmPassword Must equal `password`.
+	ConfirmPassword string `json:"confirm_password"`
+
+	// Email Example: ada@example.com
+	Email    string `json:"email"`
+	Password string `json:"password"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`.
+	//
+	// Example: ada
+	Username string `json:"username"`
+
+	// VerificationBaseUrl The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+	// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+	// Optional: without it, the configured page.
+	//
+	//
+	// Example: https://app.example.com/activate
+	VerificationBaseUrl *JwtaVerificationBaseURL `json:"verification_base_url,omitempty"`
+}
+
+// JwtaSetNewPasswordRequest defines model for JwtaSetNewPasswordRequest.
+type JwtaSetNewPasswordRequest struct {
+	// ConfirmPassword Must equal `new_password`.
+	ConfirmPassword string `json:"confirm_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// JwtaTokens defines model for JwtaTokens.
+type JwtaTokens struct {
+	// AccessToken An accountd access token (JWT); send it as `Authorization Bearer <access_token>`.
+	AccessToken string `json:"access_token"`
+	Msg         string `json:"msg"`
+
+	// RefreshToken The session's refresh token (opaque
+	RefreshToken string `json:"refresh_token"`
+}
+
+// JwtaVerificationBaseURL The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+// Optional: without it, the configured page.
+//
+// Example: https://app.example.com/activate
+type JwtaVerificationBaseURL = string
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	// Login Username or email.
@@ -1716,6 +1907,89 @@ func (a JWKSet_Keys_Item) MarshalJSON() ([]byte, error) {
 		object["use"], err = json.Marshal(a.Use)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'use': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for JwtaErrors. Returns the specified
+// element and whether it was found
+func (a JwtaErrors) Get(fieldName string) (value []string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for JwtaErrors
+func (a *JwtaErrors) Set(fieldName string, value []string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string][]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for JwtaErrors to handle AdditionalProperties
+func (a *JwtaErrors) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["non_field_errors"]; found {
+		err = json.Unmarshal(raw, &a.NonFieldErrors)
+		if err != nil {
+			return fmt.Errorf("error reading 'non_field_errors': %w", err)
+		}
+		delete(object, "non_field_errors")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string][]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal []string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for JwtaErrors to handle AdditionalProperties
+func (a JwtaErrors) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	if a.NonFieldErrors != nil {
+		object["non_field_errors"], err = json.Marshal(a.NonFieldErrors)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'non_field_errors': %w", err)
 		}
 	}
 
@@ -8364,222 +8638,244 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39ctu2tij+Khj+zkztbkqWHDtp5Dlzjuu4idOkcWOn2btVtgiRkISaAhQCtKx28u/vAe5T3Psc503u",
-	"k9zBAkiCJKgP20ndVn8lFkEQWFhY3x+/eyGfzjgjTAqv97s3ITgiCfz3LZHJ4ngkSaL+iogIEzqTlDOv",
-	"512QkLNIIMnRHFOJhmTEE4JksqBsjPAYU9b2fE+EEzLF6vUpZXSaTr1ex/fkYka8nkeZJGOSeJ8+ffK9",
-	"GU7wlEjz6ZM0Edzx2csJQQEjN3IQwogA8RGSE4JmCbmmPBVohsfkCPEplWjEE3g2oomQ8EAtiap5PqYk",
-	"WXi+x/BUrURPVl4vvnlF2FhOvN7jA7U8KUmiXv33L53W0w//+A8v34eQCWVjT+3iFZ1SWV/2OR4TJOhv",
-	"jQuI4T37+xEZ4TSWXu+w43sjnkyx1CB7tO/5anUamvudjl/AtuuGrZ4VAHschmQmSaT+P0v4jCSSEngy",
-	"JULgMVH/rezL94TEMoVRhKnv/OLhbJ4PLjAk5GNKE/WVX7J3/fwDxRt8+CsJpfrAcRjylMn6qnAo6bW9",
-	"qCHnMcFMvYSvscTJIE3iOsSPGZpIOdsRu+jd21c+4gki05lctDXwsqPd7xx849f3O6RcTfkfCRl5Pe//",
-	"2yuuyJ6B5d63lKuRsOxksWr0iRn2yfciLMngV06ZPoT8aNXvLUmnxHMsiEwxjVd95BQGZaMH1yShI6q/",
-	"UgceXIqBRr/l0/6gxqg30jjOX7Bg+KjTdayYlndHmXx84C1HVd+LsZCDmI/VFWkADUvjGA9j4vVkkhLH",
-	"h2GOTfbFkzFm9DesMed3D8fxm5HX+2X522/stz59qC5MUbSEj4gQZtZlc50XI9Xl4TGxr1oqCJAmiUcj",
-	"x3XzPTnh6Xiiyfeyz1xm4z75MOk6QHqXjateaxp51iwZhtZwz89ucAnj7FOyEUvfvOJWlYBobbR09ysn",
-	"aABYvmgl1HISoGhK2XEom5gOQB+p/aL5hCMcShK19fosatWA9HVEt8Ff/tipolKIs5AA78JqSV8JhDWB",
-	"RFSgiMTEfH055S0fUeOuX/ExT+VbIoDdVAmw0NAXA8IiUtueZkbLWHuFGZRna1zTm8qdLK8pTAiWJBpg",
-	"uT4FXftoHBQOmGydKcbpeI2BrkMxyA4z+PZ21gLICYwHUhVFVP2C43MLQCMcC+J75AZPZ5qUGCnjHaPX",
-	"JBFUIdgIPZvgK+x9quLwOlShtqSMlmYwWfnyhRpYhc1yPLW/94oKB65SSabl/2y0CaCl+tM4SfCifnYw",
-	"7VoL/MF5ud8x+jElaE4VJZMoIWOcREqGDrEA2TA/M+dZ+TVcU9fX/O1iwrVlvZtF94o6U8rs17t/MDK5",
-	"z+WtYajls3jD4gXCSKQzkgBdHyeYSaEkxYRM+TURKACqH8DBrMuMiwXVvviKz0nSUkeNYqLUCYEwi1BE",
-	"x1QKH1GG5jyJBNI8Cw0XSFA2jgmaLGYTwsQRSgF/yoiS5ifT4qNWtBai2NoMbv0GCs1OK//v7tf/4TVt",
-	"TQkE60tJmVz/ya/xlQzudTi9xgt9GAAefRiaAbfRc/U7iRCWwB5DPp2qQTFlBHF1ojuBYZUR0nQVq1UH",
-	"uxa7zKXgKnPKl1S/4h/8uoKR8WQsjHggCEFUtkuwWpNYVzCF4GuCghkWQqFEgBS1kFyhDWwb8DWccC7U",
-	"rpWkkCjJCAWCsGhA2TWVcJOCNgqUNBT0mdEnQWMP1PtBu8+80lU3SoY3TnBI/ts8aId8Whbeet5zNaAk",
-	"xPW8F3w201ejvIRMTi8kHj1/nfEUql6u+zqBc4IZivlY3RcsQVI6QlxOSDKngiDMEJw4FTLBkicIpsWS",
-	"CEQl6IFadaVsDKAsVooiToQLTe6ufi3fkJIvy2u+5mk4ISK3YOAoSohoWNzmmtydVKTBrTS7DJVXfpHM",
-	"z7Ohli60kgUAjf/kwL5VwIdTQ1hRkCtgzGg+oeGkes0EwijbA9pRJEcPK7BLS+tAEXbdB3VnnaumbjWK",
-	"ImqKc2PNubOMBCS/Jhv5nmWHc5m8hFCUMcgMdTsAXAUlgacEBYInMtjNUVxNZox3SpNGnMHPClVz090K",
-	"3d8prZWXuRRgb8ksVpRpM1p9ek2SBRpREkdHSE44cPeRBJI9JCGfEm158pF+XZEgxpF9pdplOpwRQr3J",
-	"ZVS5Smn0G+vTan29MqFmExJ9K2uc2rr6V6xhk7NElB145796e3u//LvfFx/+sftfTvnkc1rtHoIB7j7I",
-	"du1c7DFfCUSjI9RRJ5Pj8AjwlcEFbCb6HSfRv6MFbG2q/4dYwBzGL2N5MtdkKbFZUxNz6CzapUHiSKAx",
-	"vSYMhRPMxqSBiMA8a2hqtvRlfxLeR4RFAhGgdMaEkzleciFYi2JuzrcpbTjShEHJqlr835KIh0YitmTB",
-	"Igu1a/6txrNCSz9l6pZKJcWrm8PS6ZAkoobWTkPjSYGKJfuQ0oO/p2wcgSxgzdN1TvMMi8mQ4yRyedly",
-	"99t62ry+HqLJXzfI7LxOe3EdI8h15n5eY/AI05hE2pYvBo86DqT9DoYgPUQpirko+aiDIrwQVax1fqpC",
-	"76tby5ftWpKL9ickJEwOis2uJYKfquFga8M3Z/qFbmeFoTI7z/ycqh93Le8Z+BXMGb8lH1OibaxL+VP5",
-	"9NfV8goVr7LwfALnAn/lgiTHYUiEuORXhG24OgxvOhzcdeipcc1LOEmThDB5bu224qDQAwY2PHJ0y39c",
-	"pcDUZmle0TMiDfPZAB4hjxwM/4IqCvPy/eVXAqkRPRRIBewB43JwjWMaBT4Khjga4FROeJIxDx04op4p",
-	"EgqjRzxlUf4LZfoGBW0XZ47yHdQemcCB9a+MhgmgyGsTdLDKtG8+3wxhYNzWrSiDMuf9NjU/PFh1ws1a",
-	"fPbRmVysPNUpvrF/7TRPlyRcx9e457PAW3cyV5T/MtI8+xWzMUdvTy8u0SjBUzLnydVXAgG+aOsagY/3",
-	"EMHhRMuvSmYE04y2u1ApUHbUfp8FjLMBjBvoV4PcVjDk0QJhgTCaT3isVepAn2CAcMwZgaFYD5QTLMG2",
-	"12eMSzTDiSBNts9fvFMmiXoVVo6Itg5l5rcPNY14CdpW178JfD81nuErxWNW42Ft/ruRokzBWYMUvSWj",
-	"hIhJ4xIT/Xw1Gc4GLvvUmAqp/s2/VUbLCIZ9JVACIxONiYBtQUJywhocoZRdMT5nmWKFE4LomPHE5eVf",
-	"97JXBXhbQjvsrApdWTl6wxNVwB1s/E7hXVqpGiAaoZ3g+ekl2rvu7tlPRLDr6/uqJwYrvJGBM3OfsQWV",
-	"9IpaSE1z2MQr7VDzjTcNPEfBfwcoaAco+EeAglaAgkFQEbhdgK1gYWPUikP9twBpw3oZAgsiTzgb0WTa",
-	"eGEYmQ9uc9a3ek9mclUdE2i0+s6mEN6gJ/HLK6+vqRkuF0Qu57e3FLD0km7JrGvftGdbupdMUPw82/lC",
-	"uFGN1Vh+tv4m0mtJUttMhl0WtarF1jDGQix5rn9ehdj2XKU3l8e1Wvs7xzS5tcLi8j0TIRAsBO28fH+5",
-	"23Yfdc5sHTFtWpMF9gjDsun4DH9Mye7qCLNsen+1zvSORrnOVt5lTnLqK9TrGSV8CnIfXDUC3v4r53ZT",
-	"lwXr3dtXLYFHBA2xII8PMsMlOPdo5K89/RJSt2TbWbjE+qfeLMOVxYnbh7iV5Iw6EC0me3feCFBaRSOL",
-	"QIloQ4v4JbgO55kZuo0CGgWIisJ/MZ/QmKDg+OTkzbsfLp8NXpw9Ox2c/vPs4vLsh+eD09fHZ68u4A3t",
-	"h/srn8U6x1D4JSr+3HeXiBGiZOM4RnKSkMwL4aPz48uTFwizhblb0yMUwLcCLYepI1ESdUJw1IIoHfVz",
-	"o3z9WaVmG6KrJcEGQP1EEjpaNLLzBopWkG2Qf0tEdzW9aaY0pxmS3jrYEEe4Gu+TYW4m21ZlJSug7JED",
-	"zLCmE3BM3c6UWBLU1vKo3Nn4WHxyhaJblU1vQ9zX2NLaxqJTzbgub81IC0x49HG/9WQ+eHHTuXo6/Ne8",
-	"O3rB9ocfR92fD6ND+bETd5J3nemPi4/77LSMFIfd/ZXhqNqU7fIZ6AiSlY4dHaD/yfc2ifxeYqJZm0rT",
-	"2RKjTZGqkRiDRJH4ACzN98AzMBBpGBISWb9ox4H+k6fSyyW2gRYxE5IKMoiIJKGeaJbwEY3JIAUyHVmY",
-	"OtBu4NJPidIvB4nGVMejPIREv1saWXoQah0VHhixcZCQa34FvxTxVoM8L8z3IKRtYILb87+Lheu/Ex4T",
-	"a+n6Rxt0+peI1H/LYab/rOxaEFY8s1ZY+t3kUgwqUZ9ldjHAY4O3a4T2G6UAq2/QmVeawV9mZobLcR8x",
-	"W7nD6G7xWn98YNZ3SrwAm7VDY3b6Lt5PMKTIzBPOxmgnyL4a+CiQnA/EhCcy+yPmbKz+r6+/+p8JKIAB",
-	"ixkBz4W2C2pDrvpBXXX175SKKZbhJJst5NMpV6+22+3dMk3Nv+w5TYQkjtxEGx59JZASV9BOxKUkkbaP",
-	"wR014tfukWU5c1jHy2tZZhewdOnihWkqJBoShCWKiTrzbgeFE5zgEHJ1V5vP1PZ8fV7LdeUXBMdy4shA",
-	"qiWf8qu1005dHzpjMuFiRkJ3dtGyIDdyM3OkbN3MaLLwkTA50YJm2VtkxsOJM0LCwWKww4B9JkRKkOJs",
-	"d51e0GiVFYBGTqVapEP3m6m2rTe8tr7qsiRc6uX77y+IQ2S4IosyQXSLYJoaVY43Hjt5+ZXTvul7V9r0",
-	"7drf6q2pl/XUPnzYtcelfknYqOutqh9oAxk0T7Ct6AvmwLQtHtO4piMsVwO6K3wUt5LJ9VpXyONZBuNt",
-	"gIHjeI0gcRYtjX7zEeNS55/ICZgSSEO+SW3tWaJYAejjKqDdiqwdKV87y2+Untfd/8Yi1Uc69pok13Br",
-	"Zzym4QJNseIVV8A8pjwhaKfbQcMFMvDYVZp6nyVklAoiEIBAc7o8Gl77WjgjApGPKY7VlzP7Whmdyj5X",
-	"L+RJQkLZmvBEkNYQeO/CJmYWr7Khsf9NCe1c+fvL00cfbCqoC7fvO+vxnhIebdS79yN1UZLsg3exKbjc",
-	"LOtRpbqnZe0klvW8SEvpW+E/EkTe3pxyyxyc3Jq10mSRmSDcpqt1NkpYRNnYqgbiyJQqsu4KddtHeI4p",
-	"JHUZPZG6zLmFaGdESYDVh7unfH2BSN3PEa/eaDReIpKdJ3wYk6nTvPn2uxP09ODwCZrpQUjru/WDyNS3",
-	"FcG/ao4TNbRkxnHofHPCpNH6INpT8eBQX7VSTLpVUSWPyWlQvEQenuQDdwyKWCZjtoFogrWIrqXJOvRy",
-	"yoTELCTuxRibDJphOWnw8cEAZ/T2jymXBFGJ5hPCUEJmPNGXJDuhI/WQ5jGyuXgQ87FwawO5NtZclOjw",
-	"6VM7H7DjjAKXVLrSso8RqMo+mqRTzFoJwREexgSJdDrFyaKo96QRTM3rXGdmmivPHqQJ62UJwj0zSa+f",
-	"djqPQoWT8D8doZhvL01oKyEjAri02kyv7T96d35R/Qgwfsl9OnEHY0q1eR9NcTihjBTgAPSF+Ew7O72G",
-	"onAqsdoKiTLrnud7KRPpTOECiQZTElGc+bKHPFoMwDiCkzF4jxhO5YQwSUNjexvxZEijSBP0LMgTVHs5",
-	"4RHEfeI45nNiVx8ZSKxZgLYqZn9RBisehAmJ1DdwLLQvWZ1PHjCaO9zN8JqV1PodSzKAYlr68wxfY6pN",
-	"Uz4gX8JwtWLMoLTA0hMllbmfqG2C2cVpNTwvZTgU8tFrLBVBkDSkmK0j5J9rc+/9Jwuhy8wNYH4RRRL5",
-	"+ZsLHcM1JXvajdf21kgg+jvk+DzkjByoD4CvtWmoml76hVJ0/riMm3rY6QbScYmclK/s46t//fhk2r3o",
-	"4J+6w85P80fDw5c3+8k3P8sn/EfydPEiPEi/77Lz2b7Y1CHmDqYZNDt6HfGun8n1+CAxXfsvGyJMlyP5",
-	"fdYkKBxu2inmKC0z00dypMUuTXipRGBL10aSorZHe039eKmB9b4UgqXa2VsriPrWOWQVFa/sdlir8GSm",
-	"3g1meqpblKDMZYyGfQqZkLG2NKyM3eRxdCuDwmfDvtebYNlywJX2Vopvri1jCSDXTE6q3X0t4xqBP1OD",
-	"7LQPylBT4omYYK0YrJmusX46kNnUmvlA9xnmkX95naSgih6RQuCRr3MfGJcTqH/DkcALS32qf6tBSz6l",
-	"ckISk9ODhqb+BSTicEaKZJzMJ1k/PfVVzsgaNaTKWPTJX2t0oXEL79OHYkP2758hD+q0CpBVKLo8H6rP",
-	"soSoI9SQD2V0WIGGRM4JyTJYtLG9LrM3HfTytKLbeYykVjb/IKdQsbGyb6gq+V3zKzJoiNh7C08Bg01o",
-	"dBbfknlTtDdIl0fQd2KOF7vrOn/MGo2W9wXlueKQmmtl5mO6/saBrMvnv/fis412zJXEtKZgN8B4vXJ3",
-	"Btr1YnEQo6zVbQpuNKj6oCuT+7nmbapQCcKg2pspJfdQbctNIHVoKQ9cEXmQothnFvA3E+HA8+QQhde7",
-	"FmaSCzpmJHpF2ZWjHuQXVcb8zVSx5bLiEi5kCR7W5p1mfmgIgIouCEruxawWqVsJjaJjhmWaOCzHL14f",
-	"n7QuXhzvHz7ORGg1h48q6TD3Gf5bF5bolAiJpzOX24awfFVojgWa4kjL9O8YvcmjnXaKpNFRltxJBcr4",
-	"MJKcl8Ptuk8eP9nfP3zc6fjrVuIeNMVGmQins2dqGTpfdfnHve7qvCHzQRs6vnWSS27hbYpeLM1F0HVS",
-	"67lkR4oHRYiCwB4c23Ue0LcEJyRB2mcC71hOk9umMJgN6ryKWnj9vRGZzThPdj5u3Ih4mE4Jk0qSn5E4",
-	"Niga5Kca+AWiUAblDaC+4FoBe2sqhYrAXBSG2ruXSTfhCc77CuIt+FapKIm/hr5oBJriq6y2qtH6Gmqq",
-	"3sxoQsRdirinKXUyzoZofZALUpFDpH6mENQM2oUuAw0G2dJ5LV3exsHi1glVlleCjyuSPDso120yGHEf",
-	"4UIXlm3/dpFCl5ZLoKQWrC58VcqbdaXGNultL99fgnFDEbEaBeuVSZg9UzMlK87DpQhn3ZBSJmmcBQYW",
-	"NNW86iw6tdxEXXNMVGUb/DElR4jcaCee7huBpeXDw6mc7Jlp3Bsrp0FndlYNo9W21dJBVBdcyZS2QOjE",
-	"FDX2dr6N+4pRci3r3V2LTmR129dNxXM4hpvLtx+3ftZl2/+7/Y9By9mXyvdq+Yr3JUDkOO47chpNoZUC",
-	"BQYTymS1BsdB5+njldF/lTlKEbtVFHSEB11RFgGXgmXpFUHO787b707Qk8eP93ftMIqlOP3htlIOVKcO",
-	"04TKxYXCSA3eIdwzRaCKv77LiMTL95eeK+M5sFcYGL9Y+coDFwugMlIzLYCbAXxZ3/Z8zRMpZ2DdhHRX",
-	"tYx6KI2Dihr6CV9VNNjxzJigZbGLwM5ONIvFM7r361zuaQa5F+R903SVsaJxWomyF+vHM/o9WWgKCmKh",
-	"2cK68LUBqyUZIVulIkJaStix1mvkaQ35Pd1xYAWAP0H014i7TauZhK4JixWHo76vy+mQ5JqGpOeob2Qq",
-	"V+XeMr/P9JKHi3poto8SLjFEhpVusPB1NFYrptckVxRevr8UuqoWlN3vM7MMY9haFCc8S4cxFRMSoZfv",
-	"v7/wYR+CxKOWeSMP5pxihsdEidPtPuuzr78+Lu22/fXX6JUu+a9pigvXffVJhmZQY/PrDDHI1/DVGRaS",
-	"9JmsXZ42OrbImK78ZO3Z4q0aD2z6hmWfNdwuU4CMkTmaYZqYXWn3gNqNrhquPVxUoADPZrHZ7J4x6f/j",
-	"V8FZoEnU04PDJ7t670ofhhCwIOQRCfpsB8eCK9DopDUQeNYLc9s9qhdoQzEV0g4bUpvUXgn1CeN60O6F",
-	"mIaECbtNzOuzSyu2L/OyKlEXqkgBanfa3XYH/P8zwvCMej3vUbvTfgQmKTkBqrjXnpM4bkHu3d6v8yvR",
-	"VsBQT8Y6HUhxKFj2WeT1vOdEKgQDWi1mnAlNW/c7HR1syqSRyW0wZzNaVeB0WtEvJknIO42eXRyDmH4N",
-	"f+0fHnafmnyenvfD/s/Tzsd/fXz+Tbo/7E4PFo94N3z806gbf+yIb15cfdv5WXbnh28fpaeeSSPy3nx/",
-	"7pnUIaXye7534/W8bvfjv47/9f3NSTL66WLw5HLx/scXb8ZPJuH1OZ7R13EyP8P4PHzx7i3XKl/RJnKZ",
-	"vGOSp4DK1Gncy/ffowuiTcw5L20Elo2TYHlaawVZrLBjCe8YuZlBVrNGvHaJQXq9Xz74non59HreuSIk",
-	"IVLnoymPoOOyACLQjtnRrqKyeCyK9Ck1s4NEe73fqw80AWsBUXQ8F3uaFrQym59zTNPs8ISn0vnIJHY7",
-	"n2Vx7kvWlQ1peCiIXL5mpSq1yuNaMWVXzsEroWQG2FzJHldwdueP1aFFESPHr9XB+tPOH+2hJne8+oM9",
-	"RHFJUf27NmCvYLFLHtVfmxLHT/Vh6khYNFjykdoI9ySlrJdlj1e9blna1xlWn06NygxxDU/cLzVuYPny",
-	"f6fRJ+1hKDoM/9Jk7TXZrCBrKm5USJom7jiT83VqqbNf8L4j8+tDfU17D2NRE0i7/q2Rt74wz+/KW7NQ",
-	"Lo9feWuzMJMT7uAfx0o8+3Mwr1f0mjDFqNQ6CNox+QvAuzATc5IIm2fl4M84V0JwtGg+oLf68QM7H1iV",
-	"NsIl5qAOO482OCRraTpbqBLNn4VyeRGWeIgFQSlLCA4n5nm2n8POo0IgvTB6R3kqcy+cQrM9cm2wLEGd",
-	"H7iEOliLoyJKSuCFQPPJ4s+BzupkqY3P+QHk4PfRlI4NEiNjqV6K4kp9iqaUlYN6LZQvL/jbBRTFaCM7",
-	"m1XrbiMy95HgxrUoJAr5lAgdcwZBOzRBUwLdF2C8GkMiUK36LI8t1osBWv1flTDl/zTKT/kS6k66VMjS",
-	"im53Kdc7T3dPVMfpalWznBDwyfcOOt0viWOvqRCUjX1kknXA9gD24MhhSISQKhJlHiaz4EdfcsGK+YY4",
-	"jrXLl3GpmzzC+naUdq97PpZsNAmPidiFwVZn0VsQvzuv/llBFHP6dYQSIpMFirE0i3o4tCanLnVsRTsA",
-	"aZt+wPX0PvjeTSsj2C3Ty0x3Zv3kezPuqgj+3pjgMQpEnI4DH+JVqY4+KOx9uuROkHe9/Z//gyKCnhP2",
-	"P//7mgTo//7//6vPgrw2NmlFpDUmjFyTwDdxAiRCdIQgd2y3kWDompdvKu3LtZn+Wx4tPh+xMG1JP5WN",
-	"16bMdoVmdT/fMpounoNadb4klp4ZIkXZLJVbcvnlyeVB5+mXXr258w2poYGvC5ZSNgav3a7amCIh1VeK",
-	"nNFgFwIlMJT3VHvqftETMe4+0wSDcwQ5vWYlh3/YSgx2vLx488OWMW7AGDXFVnf9zsyxWeLOjSW6MKIr",
-	"In6UCiMvo4POUxS406IDU3eZSjTBIpO4fZSyWNGuYMSTkPyn4jdBL8t0KIRycORABefMZV7ZdiNH1U2s",
-	"Khx1qZFFv4EI5OiNKgvOzS4QnlnYXWD5nq0OVgtI1cL/P9T46kEdvHox0Zbl/S1Z3sGXXP0PHIk0nLhE",
-	"rS/Kes8U2Ggc29euxoZzsrK75Rkb8AxD2+6DZ/hu4yMQ3edE1nSYL2X12GoQW3L6oMnpllatR6uO74VI",
-	"rfSn1Uqn3M6ztlGpCSX7zbAMJ65yV4zMtep5RchMx9XzONKqpZGWjYkKUpcaJV+dwvhH2JJM8uRatqQt",
-	"J9hygq1g/WVtWpmhamuM2hqj7olZvyWAWVXFgiemmhxku2nr6F3tU1kYltsTfAw9KBAfQaCM8FEgeCID",
-	"EqEdAzYUtBR7GvzKKYNOEIzM1flDXvmuFY4+ojEk3mZsFjpiBFaTigANcXhlN8mw3hYKHvrjPViTtmRd",
-	"kYUgulGGAL807rM5jq/ynH9dVhw2EVMhha4HAlE/EOhIboyDeqJrSA3JWJHoGxzKeAH5Pj6a8Lmaps+m",
-	"mC2Q2iiaEszAAqeDriNCZtaqsEAjrMux6J0nQi71ar8TutlDRbxyYVcxZO8VnVIJaZiOEPsSYPOqnuSa",
-	"8lRoeGR9CI8Qn1KZ15KB1eatR1zWOdNTpCESClKVnSk07YYEmvoOvlfwBIxD8wkXRbVz3wTe8wSN0jjW",
-	"BFjdWkyZ0MmTktzIijOhaSMfvcZork55D//u9286nVa/f9Md9fs3T0Yfvm7YiOs7eZ3N4mP18iXuV3VB",
-	"z6yixcopKjkkcOEDRFkYpxERBeNutLwCpbC/kiXtQAsf35CQD+ueoUKozOgESEhFrXaiaxnV2nW31w1q",
-	"63qTRCQxlCVo6UwCNUJXOztCkppbPEwgC2G4sLWYyjqFbjvjsFN7Nlm0kp/Kv1YGWRUlWvn/HcD+8LkF",
-	"f0WQoFmSKzSwzBO2Mv823GYryDUIcoq5G0Z2n2E22lmpTqlokRJoLgPZgYzLNrJicfISLL7dVgVcAowz",
-	"UiRW9xmIRoJIMIv0UADR70V/t0AzYJEVU9rR6P8ERXghSp1NJK9lb+VB5BDLrsS7CQ0n+msgn5jnOiHP",
-	"NKQT9pLbCMou4z7L8RGFBhgAsxWxQO80F/tsdpui0+79xf5YkbpZgwVtLrNLQnueqczseVbhZfWHzWF6",
-	"3n5n/3Gr223tP7rsPu7tH/Y6nZ/z+kU9b5zgkFR6lVZEEPNxu26U91y95vmekslKv6EXfDYDkNPI6z0x",
-	"VRhMvTuWxnGpnJSXj+alDjN6oF00WW3MXJVMMMnwoXAR55URPJu1mk2uH22cH2wTXc1wc8sIt4FUX2D1",
-	"tfTi3PKEdoJyRwDoqFi0BDDu3a1tamubunuglDai3I/9aWVclPa0l0SBvIprRk2EnyeZswhNqJA8WRzB",
-	"CCv5PDERVliCdafdZ1BtSs1POVNYkZCQJ5GuKqW/p3u6qOXqfEuefCUQn7PsIyvCpXKhYxue9HdgJDaO",
-	"UpHxExbBA/MG4wUfgR3pNkHFCI1gf6R/Zavr3TIa6PaEcUUQkJuOfAbLz1bQ3Qq6D8TLu6VCm8b53IX8",
-	"rJUu/wDCek7ynlrl9lvtzArWQ2AECEzp+CW9hTNBUHfinXA1l2LGLJuIcavMkzZ6DRPKxjBsiMMrX3cm",
-	"xqwsIrYRBB/1mdbAoB5ayvLa5Fmkftm6YpKVofDTnArjXsyClnAUQfUlJSnwOGr32UXpDhejA3WygS5y",
-	"vChshEoA1h7kCA0XljsItnCEGFeqUZ9FpLC+gXtkyo30PRUkviYCTUhCVsRKfQlb2x8YG7VllFtG+RAZ",
-	"5YOySG3tTVt7013tTTri6U5q1SyVrqrCMhMNQIboaT5r+hnolvuQJMdTiYYk5FNiemrugIutFMiw20YX",
-	"6gYkaUxEn2GBgvPjy5MXzdUs3hIoV/4luKT51JZNbtnklk1u2eSWTf4lQ4aBxn8Gv8weuVaLbIwR/sEK",
-	"+PUR1tFhWN14SafERzG9IkVb2Skx8wVHSP8HhRg8MkOlQ/dZSYnWAZ5K74TyuDiUPAlWhtKe6gXfPp52",
-	"xcATHQD7WcPwYA+rQ/A0CLccdMtBtxbZB22R/Upk3uK/hm22iVnklX8foDHZGUtpOtubmEO74nXVUGxF",
-	"D2SVzBhaUixF90b9Il67rA2rULjvwFHTZ0hoIrhlF1t2sWUXD7VCI4vqDqvPINXndeghGPtPRLAv7Uhx",
-	"IfFCICxMAE3RIQwcdeoXQaJGCn1BWFS0XVVgqBHq/fsj1KZbYdNdz1bMdTPDOV5s6fSWTm/p9EOl07oD",
-	"lCbMuKBIQE5NcswdyHUqJ1mDC9043Z0IxJlIpyYSwurzlcWtmqgFbW3cUfcqBjJuOhOhg2/QhKeJQEPw",
-	"+pvUnSXpNwrZTe8rE4yQYXXRd91JbrOtbOrqsLJfTKu8jboor53lUeqOeG+Oki+Zu4MjvHnmzjH0Q7Tz",
-	"do4jjF7xaxLrlB4aAXtenrdjjd88c6cxTwdHeIMsHY2hTmtZpsAZHLyN/lNvl6B7JhomZTVEOIBeq6Yh",
-	"wlmdh+WtO5d0RSjPfR99EUps3XST1PQCyiCA6ATtwHyQmPx8uTxB15xGWw9Fo4fiYP/LepI4R1CIwtBR",
-	"SOXXfRuBML1VrLN1PJIkafqKGb0HQ/VI+NCW9d+mYUfG2qxs3KJuCdFNcYtbnwkCqZxYzTlsbm9aTjUz",
-	"/QsIatTdD2tMnhqjleHOQxJzNlYis7287M4rPF4Q2TfBjpq96545eRNyPCVobrqT69RipWtF3BRcoRIl",
-	"5JrgGGabUDZ2sf+3sKXjos3WHcSAJn63NpksNcBfi9Xvb7bCKRECj4H+r3MaeI6pTjEq2oma43XphAWr",
-	"8XCuUvr3oIRmz45Arcoc1IIwWcWqEDM0JHdiqJ9DUd2ypy172rKnCnvK9FTj5SiHsi/nSEbeb+RDEidS",
-	"90nWhkqwbBCZJiwrTVE06d/B6OX7y1LDY6Nolrv+9pmpS1U0Td5to2M0TzgbVypEsExoNe2ix0QWPEuz",
-	"MR9RpvsSw4+STkkbHVc4oa6DIdGQEFYQNTWdQMFB51E2epBlBQR+nw1TqQP/oXRYqXwFFSih44mz5tcr",
-	"gOkd2J85FNPJvmja6IU8SUgoWxOeCNIaQvWqxfqcARb2eRVgq+17zyOLl5Ph85C+oS+/+/n07eWPF2fi",
-	"bCpnP5+cPT6jB+kr+vJpmyxe/ha9P6Nv6NnNGeu0w/2YQT9/pZyIgQLEU6VvlXvI97zHV//68cm0e9HB",
-	"P3WHnZ/mj4aHL2/2k29+lk/4j+Tp4kV4kH7fZeezfeHZ7e+9nqf7rm9oODjH1Bnl+IqPx5BJ/Gc05dZ1",
-	"XqORDsKERIRJimNR0ny7dc1X30ye5Ldjherr+sR9KMDvSpSCJxWCcgvDcR08VTJht1HMtYRaCnvurQBJ",
-	"a7jIesYrHV1cWZ3OOSPtEritzouZjQMsyhkFWwHq2nLvA85vFeHLweojRSYrGdGlNSr9Yyu9baW3rfTm",
-	"bm7Lx4gyTSjq8cNKCrLp6lJRLgvLccpypywy+r6R5cydLQS4QneFjkJlqQ1Wor3W+qU+079TIVISARGj",
-	"S0JooFgZCn7veziO+14PgcQR+Fb+Zp+5EzgbhCy12ztIWTiOTSGpTQQoiMHJJahP69T8MBICT7dpEMu8",
-	"vVsWsY2Qv4fAGihAm9GRHYVrdqTN7nIampcvHPFkzOVqA63tCtbY3QV3a6lO4gqDrRLM+qzkf60baP2s",
-	"VlGu5PoNNtteYZXus9y6p18e4vBqnPCUOT2438GmzwtuszXgFnn1f5ihNv+wy0zrXO3WVruV9rfS/sO2",
-	"1TqCidZkTUUw5+p4IT25Mc8WsUHaLJsX5WVkXlhJ0GklMlXbVjPlXvE939IFoI5J2QeKIkpEk4vwXtgL",
-	"I/OBZRbFrWGCWdRiZN5SP88mCRYks/p9rnCiUlTpRqzKoSNkk2W1W45QrNVCPMYPwLSo+N+c4CvL6rON",
-	"L9kyhS1TuB+mcEGkMQDnbOE24SXGXtPMG97aBh2hvW+kpxvmGIc/ucmqR+nOOFm5KaORhDhJKBG64bRI",
-	"QX3nSRudQ0SLDnFAYqYk1Yr1SNExUGiguGxkOueMpOYlxjbVZ/MJj3MTlZuJ6E3egX3cxZW0Nnsw6/yr",
-	"uNv+OX86/XY//Okb9qp79fLJ5Pnh6NkjcdyZvXlK332zuHycnB7Mf9z/7Z/d8LO623S7R41TM0yTv4bX",
-	"rQRtZ8Spw+9WumArHEHuD9yLN6h0zXMRwDB/3xADMA4XdhkrR3ErEGwFgq1AUNUSDReuhs5YruKCBK4S",
-	"CsZUmINb2Wom8xMXgYuKOZt2MKwaWmRslWaoEiC00tJnUG5T5+sVbmDdj6vcLyZ7GrT7rM+0i+j45OTN",
-	"ux8unw1enD07HZz+8+zi8uyH54PT18dnry4CxBnakVDQXZtXfZRtEaSPLK7RKCV9huOEYHXbsfZiKTlG",
-	"5P3/oHQJRkaU0TODiXW/04Xdq/u5a8MBxBQ+ZyTRbiosi6qdTEiCI4iaBdmNRTNONWx09BGoRkhyNKIM",
-	"XEJoPuEQnQSFUTIb8LFZbe4PhKL1M55IEvXyX3W5+1k6jGmoz0ItWpO2CUnIiCekz/RhD41FYKaboJXi",
-	"E9QyFHWm0ZE5NAUxdXUQlnZdlwBhdbNNMLFGBAUZiLhwC2sG+T6DLdmZ5tKQsrIyhur2WSnZFjcS9DZu",
-	"CqQzX6wcI9MB5z6AU995YRw/mZDwCi14mvmjZV4rl+ifc5tzyRaeocfA4Num8EwaG1JnYTC6J1Tk1+Pj",
-	"lSJyL/k/ICTpbYxACbOjfS7BvKZ5uLq/3dy/CaUGFTyA0OtM6zyjiA8gPBIOiMQRJFjnBrEC7tNUALnA",
-	"EsUEC4m6HRROcIJDSN7+9GFFNhKIpitkwvr27j0NCe3ALpH5pIAOrbrvRqChkzWs2ahWW/2oyk1xSpLz",
-	"0wI67zJyWuIJK8BUmfpeItWydZiePnm0B/zt63hT6FurSHXGfxMCQuKERhFh2z4/W+l5Kz27peesf1Hu",
-	"EF0uIUP27KJZPj42ImPmbs/M3lSYFGuIBEeMz3taPq/ExYPiS8cMyzQhfp9BwFTiI5xGlICRDZTlRWZs",
-	"w7KkK2eh66AzHxkNoBpQHxQWl8GEMtlDJY0/2M3m1XZ6UMp9lLI8EIdF9kf7LIZksdc8InEMxkD05jiV",
-	"E7Tf7mQfpUwmXKhjgVCLt9+doCePH+/v9rQmoWGTgyrY73TQ730jwPQ9U7//U9BGFyS5piEIqFgq5SFe",
-	"IEaINjzmkAMFQ59VZsC0qtVr5WKvPSdx3AIbxN6v8yvRVijoLCf4E8x0aWwnd85Yv73xbW2Golf8uQyK",
-	"wpYuf1eyT+pIaic3M6/XffL08OCwC4IHxTL7oXOofhBUQbczfIwPwgPSehR9M2od4MNHraekE7aeRN1o",
-	"n3RHj/DBEFo6Dr2e13UIoZ98Lw9adi1HI8+ntYF3ZiOri8S8N7e7KLOQKa/GCq7blMMN2gZYbGPl/mIs",
-	"E/S8gnPxpGJ4gjI32tkvDLlujqWbkk07/anZx5xH/no9/7S1I0yThDDZZ6W0LEMSXTRff/n1nUqU3F86",
-	"ll6N0WfvGkDwUBoLQmBANVVOXVADrEwjLBpW7/5JS1Btqe9W9drGXGc9ETNRnUQt6tK7psT70NT98DmR",
-	"hiZvqy9B4m95IY86ZiF/nnpM9dYfd/OPp0wJGIRJ9Qpp9IwfF4OUSpqz0RUGvsrk92Hhuzt/2dKf9ejP",
-	"5XqEZ0WbQbA51HsNOmrh5Z68LE5qQhLSU3ohIyQSfYZRyNmIJlONhBC1L3keaGsmcomnutXd3cTTMvFJ",
-	"x6mQGB1vcq3PEz6iMbnvvnsPn1JbwKpQ7OLJ34Jyp3D00bZ50x1r1H7x9kOKvtghA9vOQ1tb0X3wWM0L",
-	"3DL+VwLNNMeoMt3cGLQXYTEZcpxEVoehugqweJYP+4zNFIqPNFyifLF/TrKzxek1e7ZkmZ12zW4SKmnN",
-	"NK2iDHGmC383o7YROVblCZdEQjtdeP8gL89cJAzXxcWjrPRin4VGZNWF8LVHz0xfD7LLVrhnRgRt9IMS",
-	"U2H+mv20jd43RR7oqINq5B3OouqMdDw2KWV9ZhXoAtAyrkMGnUFiQKIhM07L43fNDbPlwNiIW+1szH1W",
-	"1LLW/HdOVnagd+nbLv1nK1T+SYRKJ65pT1DmvdkpquRto5a2pvOtCLKeCALVNbUdSd0YWTU2rZA6Mp5+",
-	"u94RRT26OnEGjj3FV5Dop/l5Ie3Dt7VpjMdREfuuKEPsdLue6HXeE4P/y/aImEg5E729PctytYcj3J6x",
-	"cW4WOwXxTwLE+QixdDokCVzdwlr2jlGFct9TNo7A+PX38HK8xlKdoaQhxewPdXkUMQzqTun78iD88usl",
-	"7PuQrp9VFYJ6Svnt30pNG0pNc2zMcLr5cVlumhLM5hMak61YtLXR3VGYMEzWZAeuK0fcpe/3EcT4oICR",
-	"GzkIoWF2ABXGEBYoMD+065UbqZCvFw+7gbfFsKkkU700aGzYwLTytCDD6w72fY/OvJ7Xfbrf7rT3291O",
-	"4YUGBjiAlEMSgXta8aMBHsOKvNf8NxrHeO+w3YH1W/D1et7B/gbmiW2H8a299QH56QslwsRxNlOmwkbX",
-	"pNzU7Ji1GlZZuGpec0AcaXGGM6LbirbRqS6vYorZiqya7RCSZ/XsOhM7osSp28DT+yhqZXYxWCNXdb36",
-	"VxtXsrqFIXONUlYPp3iVXWDHyMO6RHwVgfIg1eqZbINVtxa3rcXtTywka1pux6c3s6AsAaHRaa0l2azx",
-	"vnd/kqbJbR8skzgNabISs6CAk/XKvnnlIDPxbJKZVRdewS6TCvey8m8skWTX5kcGogq8zo4r9JpY2SHM",
-	"UlK2IuTfR4SMbTRYfYuhJf6ytKQzZ8cD+wRFc3cDh1P7ml+RnDrUFd384q99I2/fjT9NqRUELWQCFTkc",
-	"uvGBK4KhVrJrqyNubH/80g3f7cuR1ZLEEtHIduPapt0tIdqwzwDokPnldhEf22OxXIh4Uxp5f3KE8boY",
-	"avGO0WuSCCoXiI/Qswm+wp7viTgdQ4ZF9rDFR60IHm7Asu0dNPFto5RbI300XCC1ui323Tpzt4Q7xvqr",
-	"hDA0xQv0K6c2dpYx8sOnyry/e0Mo1Xmcyon6DFQZIsl1xrLKyzSNNtRjJfeBC3MPDJbmc/Xqs0VlJ7/U",
-	"CVd3bIPqF8Bn2wWLg8TiT/7vDhdLEYqq9vuVQHzO7HJUZoYpcbxfhpp6XwDANHVEklsTlKFWn+scCrCh",
-	"K7IQkMesa1SYImuF8GDNqIY6JnpBcCwnJhIRR5SplxV6EfvlnHy4pngnTLydvWildeIxmRKTaC0kHo3Q",
-	"TpDwmPT0X8HuERonWFfwheTvKb+GcEN4rCsg5JEKegIDauGDgwu6hKYzkihgZhY4rGuDQFp2yJNIl36C",
-	"gAJjAay0eoJ4A56GE6IkezzN4iJwNKVMYw9PtB0u999OKWvAkOhXzMa8lRAhW4mFfej4/Ex9GKNpymhI",
-	"ZzhGM55IHKMdQUiEOp3Oro9MIRae0DFlOO4zJX2JnkE8iKDICo+A2kOjwEeBpFMiJJ7OAgBakBcwCXz0",
-	"8v2lKZaHLvCUaMTziwBMYQrza5HV1EhGIWac0RDHat1HmihAeOoz2B96e3pxiUZKupzz5OorgcQEz0i7",
-	"zy7U7Yx0YFZRVvHkzevz48sA6RKCQQ06QQm+inZhWYdhI8i5QsH9dhf9A11QxZPUpg/b+wD0DLyPdqvQ",
-	"RQBcXxejBqBiFvVZVp8QIlgSTGPAvxiLSQ+VjlSfQ0IKW12pNJzdR63PdF8Ec3Q0MielS+VYp2S1agx0",
-	"FeNAXY7g5fvLoHK54Tz7TB8out/z7DN9oGit89Qn4DxE/Ujx9f8XAAD//w==",
+	"7L37cts2tzj6KhiePVO7pWXZcW7yfPNt13ETp7m4ttN8bZUtQiQkIaYAhQAtqxn/ex7gPMU5z7Hf5DzJ",
+	"b7AA8CKCEmU7idvqr8QiCAILC+t++eyFfDzhjDApvM5nb0RwRBL47ymRyexgIEmi/oqICBM6kZQzr+Od",
+	"kZCzSCDJ0RRTifpkwBOCZDKjbIjwEFPW8nxPhCMyxur1MWV0nI69Ttv35GxCvI5HmSRDknjX19e+N8EJ",
+	"HhNpPn2YJoI7Pns+Iihg5Er2QhgRID5AckTQJCGXlKcCTfCQ7CM+phINeALPBjQREh6oJVE1z6eUJDPP",
+	"9xgeq5XoycrrxVevCBvKkdd5tKeWJyVJ1Kv/80d76+mHH/7Ly/YhZELZ0FO7eEXHVFaXfYKHBAn6Z+0C",
+	"Yniv+P2IDHAaS6/zsO17A56MsdQge7Dr+Wp1Gpq77bafw3bHDVs9KwD2IAzJRJJI/X+S8AlJJCXwZEyE",
+	"wEOi/ju3L98TEssURhGmvvOHh+08H1xgSMinlCbqK3/Yd/3sA/kbvP+RhFJ94CAMecpkdVU4lPSyuKg+",
+	"5zHBTL2EL7HESS9N4irEDxgaSTnZEJvo3ekrH/EEkfFEzloaePZod9t7T/zqfvuUqyn/KyEDr+P9X9v5",
+	"Fdk2sNz+kXI1EpadzJaNPjTDrn0vwpL0PnLK9CFkR6t+35J0TDzHgsgY03jZR45gkB3duyQJHVD9lSrw",
+	"4FL0NPotnvaNGqPeSOM4e6EAwwftHceKaXl3lMlHe95iVPW9GAvZi/lQXZEa0LA0jnE/Jl5HJilxfBjm",
+	"WGVfPBliRv/EGnM+eziO3w68zh+L335bfOv6w/zCFEVL+IAIYWZdNNdJPlJdHh6T4lVLBQHSJPFg4Lhu",
+	"vidHPB2ONPle9JlzO+7ah0mbAOmdHTd/rWnkFWaxGFrBPd/e4BLGFU+piFj65uW3qgTEwkZLd3/uBA0A",
+	"yxethFpOAhSNKTsIZR3TAegjtV80HXGEQ0mill5fgVrVIH0V0YvgL3/sSFEpxFlIgHdhtaTvBMKaQCIq",
+	"UERiYr6+mPKWj6h216/4kKfylAhgN/MEWGjoix5hEalsTzOjRax9jhmUZ6td09u5O1leU5gQLEnUw7I5",
+	"BW18NA4KB0y2yhTjdNhgoOtQDLLDDH5xO40AcgjjgVRFEVW/4PikAKABjgXxPXKFxxNNSoyU8Y7RS5II",
+	"qhBsgJ6N8AX2rudxuAlVqCzJ0lILk6Uvn6mB87BZjKfF772iwoGrVJJx+T8rbQJoqf40ThI8q54dTNto",
+	"gW+cl/sdo59SgqZUUTKJEjLESaRk6BALkA2zM3OelV/BNXV9zd8uJlxZ1rtJdKeoM6as+PrON0Ym97mc",
+	"GoZaPou3LJ4hjEQ6IQnQ9WGCmRRKUkzImF8SgQKg+gEcTFNmnC+o8sVXfEqSLXXUKCZKnRAIswhFdEil",
+	"8BFlaMqTSCDNs1B/hgRlw5ig0WwyIkzsoxTwp4woaXYyW3ywFTVClKI2g7f+BIVmYyv77+b3/+XVbU0J",
+	"BM2lJCvXX/sVvmLhXoXTazzThwHg0YehGXALPVe/kwhhCewx5OOxGhRTRhBXJ7oRGFYZIU1XsVp1sFlg",
+	"l5kUPM+csiVVr/gHv6pgWJ6MhREPBCGIylYJVg2J9RymEHxJUDDBQiiUCJCiFpIrtIFtA76GI86F2rWS",
+	"FBIlGaFAEBb1KLukEm5S0EKBkoaCLjP6JGjsgXo/aHWZV7rqRsnwhgkOyX+bB62Qj8vCW8d7rgaUhLiO",
+	"94JPJvpqlJdg5fRc4tHzVxlPrupluq8TOIeYoZgP1X3BEiSlfcTliCRTKgjCDMGJUyETLHmCYFosiUBU",
+	"gh6oVVfKhgDKfKUo4kS40OT26tfiDSn5srzmS56GIyIyCwaOooSImsWtrsndSkXq3Uizs6i89ItkemKH",
+	"FnShpSwAaPy1A/uWAR9ODWFFQS6AMaPpiIaj+WsmEEZ2D2hDkRw9LMcuLa0DRdh0H9Stda6KulUriqgp",
+	"Tow159YyEpD8imzkewU7nMvkJYSijIE11G0AcBWUBB4TFAieyGAzQ3E1mTHeKU0acQY/K1TNTHdLdH+n",
+	"tFZe5kKAnZJJrCjTarT66JIkMzSgJI72kRxx4O4DCSS7T0I+Jtry5CP9uiJBjKPilWqV6bAlhHqTi6jy",
+	"PKXRbzSn1fp6WaFmFRJ9I2uc2rr6VzSwyRVElA1459+d7e0//qfbFR9+2Py3Uz75kla7+2CAuwuyXTmX",
+	"4pjvBKLRPmqrk8lweAD4yuAC1hP9tpPo39IC1pjqfxMLmMP4ZSxP5posJDYNNTGHzqJdGiSOBBrSS8JQ",
+	"OMJsSGqICMzTQFMrSl/FT8L7iLBIIAKUzphwrOMlE4K1KObmfKvShn1NGJSsqsX/NYm4byRiTRYKZKFy",
+	"zX/UeJZr6UdM3VKppHh1c1g67pNEVNDaaWg8zFGxZB9SevDPlA0jkAUK8+w4p3mGxajPcRK5vGyZ+62Z",
+	"Nq+vh6jz1/WsnddpL65iBLm07ucGgweYxiTStnzRe9B2IO1PMATpIUpRzETJB20U4ZmYx1rnp+bo/fzW",
+	"smW7luSi/QkJCZO9fLONRPAjNRxsbfjqWL+w015iqLTnmZ3T/Mddy3sGfgVzxqfkU0q0jXUhfyqfflMt",
+	"L1fx5haeTeBc4EcuSHIQhkSIc35B2Iqrw/Cmw8FdhZ4aV7+EwzRJCJMnhd3OOSj0gF4RHhm6ZT8uU2Aq",
+	"s9Sv6BmRhvmsAI+QRw6Gf0YVhXn5/vw7gdSIDgqkAnaPcdm7xDGNAh8FfRz1cCpHPLHMQweOqGeKhMLo",
+	"AU9ZlP1Cmb5BQcvFmaNsB5VHJnCg+ZXRMAEUeW2CDpaZ9s3n6yEMjLtwK8qgzHh/kZo/3Ft2wvVavP3o",
+	"RM6WnuoYXxV/bddPlyRcx9e45yuAt+pknlP+y0jz7CNmQ45Oj87O0SDBYzLlycV3AgG+aOsagY93EMHh",
+	"SMuvSmYE04y2u1ApkD1qv8sCxlkPxvX0q0FmK+jzaIawQBhNRzzWKnWgTzBAOOaMwFCsB8oRlmDb6zLG",
+	"JZrgRJA62+cf3hGTRL0KK0dEW4es+e1DRSNegLbz618Fvte1Z/hK8ZjleFiZ/3akyCo4DUjRKRkkRIxq",
+	"l5jo58vJsB246FNDKqT6N/tWGS0jGPadQAmMTDQmArYFCckIa7CPUnbB+JRZxQonBNEh44nLy9/0ss8L",
+	"8EUJ7WF7WejK0tErnqgCbm/ld3Lv0lLVANEIbQTPj87R9uXOdvGJCDZ9fV/1xGCFNzKwNfcZW1BJr6iE",
+	"1NSHTbzSDjXfeNPAcxT8d4CCVoCCHwIUbAUo6AVzArcLsHNYWBu14lD/C4AswnoRAgsiDzkb0GRce2EY",
+	"mfZuctY3ek9auaqKCTRafmdTCG/Qk/jllVfXVA+XMyIX89sbClh6STdk1pVvFmdbuBcrKH6Z7Xwl3JiP",
+	"1Vh8tv4q0mtJUltNhl0UtarF1jDGQix4rn9ehtjFuUpvLo5rLezvBNPkxgqLy/dMhECwELTx8v35Zst9",
+	"1BmzdcS0aU0W2CMMs9PxCf6Uks3lEWZ2en+5zvSORpnOVt5lRnKqK9TrGSR8DHIfXDUC3v4L53ZTlwXr",
+	"3emrLYEHBPWxII/2rOESnHs08htPv4DULdi2DZdofur1MlxZnLh5iFtJzqgCscBkb88bAUrLaGQeKBGt",
+	"aBE/B9fh1JqhWyigUYCoyP0X0xGNCQoODg/fvntz/qz34vjZUe/oP8dn58dvnveOXh8cvzqDN7Qf7u98",
+	"Fk2OIfdLzPlz350jRoiSjeMYyVFCrBfCRycH54cvEGYzc7fG+yiAbwVaDlNHoiTqhOBoC6J01M+18vUX",
+	"lZqLEF0uCdYA6leS0MGslp3XULScbIP8WyK6y+lNPaU5skh642BDHOH5eB+LuVa2nZeVCgFlDxxghjUd",
+	"gmPqZqbEkqDWyKNya+Nj/skliu68bHoT4t5gS42NRUeacZ3fmJHmmPDg0+7W42nvxVX74mn/t+nO4AXb",
+	"7X8a7Pz+MHooP7XjdvKuPf5l9mmXHZWR4uHO7tJwVG3KdvkMdATJUseODtC/9r1VIr8XmGgaU2k6WWC0",
+	"yVM1EmOQyBMfgKX5HngGeiINQ0Kiwi/acaD/5Kn0Momtp0XMhKSC9CIiSagnmiR8QGPSS4FMRwVM7Wk3",
+	"cOmnROmXvURjquNRFkKi3y2NLD0ItY4KD4zY2EvIJb+AX/J4q16WF+Z7ENLWM8Ht2d/5wvXfCY9JYen6",
+	"xyLo9C8Rqf6WwUz/ObdrQVj+rLDC0u8ml6I3F/VZZhc9PDR42yC03ygFWH2DTrzSDP4iMzNcjruI2coc",
+	"RreL1/r2gVk/KfECbNYOjdnpu3g/wpAiM004G6KNwH418FEgOe+JEU+k/SPmbKj+r6+/+p8JKIABswkB",
+	"z4W2C2pDrvpBXXX175iKMZbhyM4W8vGYq1dbrdZmmaZmX/acJkISR26iDY++E0iJK2gj4lKSSNvH4I4a",
+	"8Wtzv2A5c1jHy2tZZBco6NL5C+NUSNQnCEsUE3XmO20UjnCCQ8jVXW4+U9vz9Xkt1pVfEBzLkSMDqZJ8",
+	"yi8ap526PnTMZMLFhITu7KJFQW7kauJI2bqa0GTmI2FyogW12VtkwsORM0LCwWKww4B9LERKkOJst51e",
+	"0GiZFYBGTqVapH33m6m2rde81lx1WRAu9fL9z2fEITJckFmZILpFME2N5o43Hjp5+YXTvul7F9r07drf",
+	"8q2pl/XUPnzYtceFfknYqBMyU4m1fL3cuqiZd8ngN5dxoS45+ZTiGAVFM15QQq47N0TyOLqlFbI0Q8Xg",
+	"XNl4HSBLoTErGehuFO1Sb1T4WqEtvjcW7mtgBMxlQoaC2okZmoe2jKiQXEcqNRJV1CyN4ltWISdqZ273",
+	"jFmv7wjlqUK+sqla5LlJ7EWtUtI8LgGA1ywqYZGmv9SJqWMUQy0997EgNo5z2cn+WnjxRyzIu9NXKyi1",
+	"sL1/WsCCUcB0zILCSdFl+XtoYz6kAWURDb7NYSk/U9varEQ71BzpH975iOoSKkqKVu/r7LKyxQCN8Qzx",
+	"CWHfOCAipx4rUu37ZTxwqDAjPJkQRqIOCnKTgtI0MiVY/TFnVMh/0sRMazRl44DWT9AGBtaROevHZFsH",
+	"BgZzqkvVbvENNWR13i80MT5Z3VOotE23HPvu9JV1Ci1QdsuAGUk56WxvxzzE8YgL2XnSftLeNl4IsY0n",
+	"dNvwje1/axX3X3u73bTd3n2kpu8J+if51267SUGTBCoziJsx1YXCJYAk/0AdzBuGHN2KyXyF8CS1lRs6",
+	"mYUjm/sACcIkUbqYot0TwicxWW7GV3PVre4kl71WWF2/eax5Bexho9Byp5CYR/Dnb77GUuGgpCHFrO5F",
+	"GpMeHQ/dd3FCQ5km5DtIA0EbmKF0EnMckQhYERVIkORSZ8fbRO9NnVOn7msxemilyzomEcXbheVt/zJ+",
+	"eolnO5e/052L3/4T/9masGGT61pMOsiXsDzY113yRtfDKRS+KUJwCR7VufIWZRGtFgnXv8s0h/Bu0hya",
+	"4uby+LpFuOrKWlI7xhaDrVXOYqatKUEdjER0trfpWImRrQLZ3MYRNkhXSX26ORYuO4frZTilbqMDHgIF",
+	"FdQLfBNrWQBlgDBS/0cbIPAqsGGBJLnSWdNO/FoJd1ZEkFuiATp589xHL0+Onvvo+fFP6rjfk/4JguME",
+	"hJBozIVEu+j1jyXVvE8Zhvu+8OxuelwNo3B7C4JvgtKYrNIiiIRqn/ZvLKT1ZTeOGOrVe7P16vNw3drg",
+	"XrXGiIfpmDA5F+K7GhVbzT62um3sm0hIdxQsW1pyE6r5Ra0Fi2NuG5v7zogs1Jn4q9lNFwdiNgYCRAuI",
+	"G0Uk9hYGuOjiO9UAxX0lMEeIQsGc4KCYPIR+JDghCVIK0oOw+BH4pSZlqM6E2YC2LQl99HzPlF5KBdls",
+	"eR3Fb/1GdscShPyG9M6F+27xWHGVij2GTwgTEGEfaAg6L6EG5bYekdKo/2iv9FMB3ttBCx1L0WU8oYra",
+	"WycgZ4VAuoNXr96+P3rWOz16dnx6dHjee3t6/Pz4zVmwjxgH55CPoMytYhaDBA8VoW512duJRrZOFppE",
+	"pW+qObEBHaYJibRnuWy2ykQlPJmU5SRjFGlU2nVemV0B+bPCpHNxVoYo6RwGTOMldHM+fGpnCbG/USyT",
+	"XusSjdhWfrwJMHAcNyiuw6KFVQN8Y2MEfQRCMElNna7K2m2BvRzQB80YVLHCUOUsnyDJ0c7uk4KLe1/X",
+	"rFFaZ/KdQBMe03AGJlAsLkDhHPOEoI2dttJJDTw2FU/tsoQMUkEEAhDoCIGsipBmu5wRYTiI5Flcchmd",
+	"5q5ByJOEhHJrxBNBtvoQszCr4TdFaOw+KaGd63IsLrt5b0tounD7rqtF3lGhyCLq3fmRuiiJ/eBtYjFd",
+	"6SnNqFJVwGlc/KtZ9s1C+pZLeILIm4eh3rB2WSZ+LA31tKGb7pDfJhslLKJsWKii7qgwl1crzH0KPsJT",
+	"TKEYnuGi1BUGn4fEmBAcgNWH25fK+woVTr5EnZ/aYPsFoSwnCe/HZOyUmk9/OkRP9x4+RhM9CGkviEtV",
+	"jUiDoilqjkM1tOTBcjiapoRJEy0HoQSKB4f6qoXEKXTnrruagDWReUl94I5B7lK1jinogtCE6BYiAB0e",
+	"XcqExCwk7sVYV+oEy1FNbhQMcFa9+SXlkihVZToiDCVkwhN9SewJ7auHNAvAyMSDmA/dlvY8iq2+mcPD",
+	"p0+LdRTbzuo5kkpXOdsDBCGGPhqlY8y2EoIj3I8JEul4jJNZ3idDI5ia17lOt1cySBPWsbpdx0zS0XqD",
+	"wsmCmpZtL03oVkIGBHBpeXqD9grq3fl51wjA+AX36dBdxEKqzftojMMRZSQHB6Av1LUoVvWtoCicSqy2",
+	"QiIbFe35XspEOlG4QKIeeAxsDmCfR7MeBJXiZAhZNwynckSYVFoYzDfgSZ9GkSbotjgGhETKEY+gXgaO",
+	"Yz4lxartPYk1C9DR2PYvymDFvTAhkfoGjoVWPdX5ZIU2skRFM7wSXV74HUvSgyYk+vMMX2KqLcw+IF/C",
+	"8Hyl/V5pgaUnSipzP1HbBMO4M9r65K5s9xUPyF0VWUPnVvk2v4i8+O7J27PcnQ7pTy2vQeG1f0JttPtc",
+	"yQzqKuNLbVeZL8v5lUqbfbtKZVVHwQrSccXSll/ZRxe//fJ4vHPWxr/u9Nu/Th/0H7682k2e/C4f81/I",
+	"09mLcC/9eYedTHbFqolEK7sUHHVCvlDK1r3EdJ33VVOZYzGS32Ut5zwWSZuoHY5pYxnc12KXJrxUavNj",
+	"U/fLvH680C9yVwrBQu2s6M26ce29ORWvnK7RqGGXVe96Ez3VDVp3ZTJGzT6FTMiwYVT6fPB3U4PCF8O+",
+	"2zj5FoelO/6bLWMBIBsGFlfuvpZxjcBv1aBi9CllqC7+VYywVgzuPFzZbKphxPJdpsdmX25STG1Oj0jB",
+	"nWPiGBiXI+gbwJHAs4L6VP1WjZZ8ROWIJCa0GPVN3XCIX+KM5DHBNnC4enrqq5yRBr03ylh07TcanWvc",
+	"wrv+kG+o+PsXCMc+mgfIMhRdHJbdZTYuex/VhGUbHVagPpFTQmykgDa2V2X2uoNeHBt5M4+R1MrmN3IK",
+	"5Rsr+4bmJb9LfkHqXKyn8BQw2PhVbV6w9aZob5AuK63vxBTPNps6f8wabxYveRt5blFAn40Iz8bs+CsX",
+	"AFk8/5037au1Yy4lphUFuwbGzdoEGWhXm+xAbRetblNwo0G1bN3R1c80b5P5IAiDLjmmBc99tS3XgdSh",
+	"pdxzReReimJfWMBfTYQDz5NDFG52LcwkZ3TISPSKsgtHH62vqoz5q6lii2XFBVyoIHgUNu808+sIk7x7",
+	"NMRcskqFk7mUcjpkWKaJw3L84vXB4dbZi4Pdh4+yCEfKLnw0V0bsLsumVIUlOiZC4vHE5bYhLFsVmmKB",
+	"xjjSMv07Rq+yLPGNvNjmwMb5UYEsH0aS83Kuz87jR493dx8+arf9ph1Me3U55SYz/PiZWoYOAl/8cW9n",
+	"eb0188EidPzCSS64hTcpFv5lQ9yWxLY1Lv1kNqjrUVXKEt0ZkVmN89jzWRqyKyYkjg2KBtmpBn6OKJRB",
+	"liX0ZWpU6KChUqgIzFluqL19e1kTnuC8ryDegm+VipL4a+iLRqAxvrA96YzWV9OL7mpCEyJu0/w2TamT",
+	"cdYkKoJckIoMItUzhRjwLDC8EAzebHkrpxAWTmhueSX4uPIL7UG5bpPBiLsIFzor2PZvFil0ftMMDt8r",
+	"1RtdJYD35ftzMG4oIlahYJ2bRena83ApwmeGWaVM0tgGBuY01bzqrGiw2ES9JAT4LUT57iNypZ14ut82",
+	"lgUfHk7laNtM495YuXystbNqGC23rS6ME56rMFsAoRNT1Nib+TbuKkbJtax3t80/sP1um5YwdDiG69ve",
+	"Hmz9rtvd/nfrh97Whx+cLtFKnce7EiAyHPcdtSBN0lSOAr0RZXK+dvle++mjpdF/c3OUInbnUdARHnRB",
+	"WQRcCpYVmEQgKtDG6U+H6PGjR7ubxTCKhrHvK0o50NUzTBMqZ2cKI01qGNwzRaDyv36yROLl+3PPVSk2",
+	"KK4wMH6x8pUHLhZAgYZ6WgA3A/iyvu3ZmkdSTsC6CWVC1TKqoTQOKmroJ3xV0WDHM2OClvkugmJVR7NY",
+	"PKHbH6dyWzPIbR1ppb6qu7PYuNmOV6Ls+frxhP5MwD77cSqxoWW3g69a8cep3LLptkZO2LArLmbhwqNt",
+	"XYRgKYwTLbgaIDdd4fzS1CxbpfYQc+ubULvGVZZ3DfFpA+42/qIMGIr0FSKF1Pd1owSSXNKQdBydK0xP",
+	"ksyf53eZXnJ/Vg0e91HCJYbYtRKNEb6OF9uK6SXJVJmX78+FLiACDZW7zCzDmN5mOQ5O0n5MxYhE6OX7",
+	"n8982Icg8WDLvJGFm44xw0NiUj+67PvvD0q7bX3/PXqlmzlrque6jZAdwtAE0oq/t6hLvoevTrCQpMtk",
+	"Bf1a6KBAaHUOYGHPBe6v8aBIgbHsspr7byq1MDJFE0wTsyvtwFC70f1gtQ+OChTgySQ2m902TocfPgrO",
+	"Ak1En+49fLyp9640dghSC0IekaDLNnAsOBTqgHKEIJI1C8Tb3K9WskExFbIY2KQ2qf0m6hPGOaIdIDEN",
+	"CdMFzgzBeH18Xog+tH5gJYxDfxBA7XZrp9WGCIUJYXhCvY73oNVuPQCjmRwB3d5uTUkcb0F25vbH6YVo",
+	"KWCoJ0Nd6E3xUFj2ceR1vOdEKgTTVSomnAlN/XfbbZOhJ239lwKY7YyFije6YNwfpvybdxQ9OzsAReIS",
+	"/tp9+HDnqanU1vHe7P4+bn/67dPzJ+luf2e8N3vAd8JHvw524k9t8eTFxY/t3+XO9OHpg/TIMwXivLc/",
+	"n3imKJwn6NDzvSuv4+3sfPrt4Lefrw6Twa9nvcfns/e/vHg7fDwKL0/whL6Ok+kxxifhi3enXCulWuZa",
+	"mi+py+IBlanSuJfvf0ZnRBvBM25fC6wiToJtrNEKbDSzYwnvGLmaQL1ajXitEgv3On988D0Tlep1vBNF",
+	"SEKkzkdTHkGHZRFJoA2zo01FZfFQ5IXx1MxlFqKv9LY1Lm57nc+VMZEt9+Z8OuDJkMjFM6gBOMxI8DYs",
+	"dOHIhkNNtrnzuS0o43qmWZPrSbWyxWd1pa9dY4vMxjmZIHKbkWkFRp91PuH19mfY3rXzZb1zQ0edI3Rx",
+	"4IVA0IzIzFX72QrTdjzQM20Bm3Q8FwaVtiqIUBxTNzs84al0PprfX/GZzc1YsC47pOahIHLxmpV6v1Ue",
+	"txVTduEcvBRKZoATdUrSqPPH+aF5wxLHr/OD9aedPxaHmjrR8z8Uhyi5Scz/XRmwnQtdCx5VXxsTx0/V",
+	"YepIWNRb8JHKCPckpUytRY+XvV7wDjUZVp1OjbLG45on7pdqN7B4+Z9pdK29YtYfBEzf7aEwlWtBP1Ly",
+	"Sa4dmVh5q5vqGis5YyxZ4Kpq7Yfqmrbvx6JGUGL5z1pp64V5fltpy4YfevzCayzUmPrPDoniQAnsfw1x",
+	"5hW9JEyJLmodBG2YnBuQZjATU5KIohSTgd/KMgnB0az+gE7143t2PrAqbThOzEE9bD9Y4ZAKS9MZbnMZ",
+	"KDb80IuwxH0sCEpZQnA4Ms/tfh62H+QqypnRRMtTmXvhVKOKIxuDZQHqvOESet7M9vPIPoFnAk1Hs78G",
+	"OquTpUV8zg4gA7+PxnRokBgZ78pCFFcKdTSmrByIXkD58oJ/nEEB/BYqZmBrbX5Apj4S3LjDhUQhHxOh",
+	"4yQh0IwmaEygBBmMV2NIBMp2l2Xx8HoxQKv/PRda/y+jDpcvIbQieUWFLK3oZpey2XnCFysZ7Y7T1caH",
+	"chLLte/ttXe+Jo69pkJQNvSRSTADaxT4MCKH8RvCAElkvaJmwQ++5oIV8w1xHOswBcYlEhIPBrC+jQFP",
+	"9J9lq13CYyI2YTBGIp2QRKHQDYjfrVf/LCeKGf3aRwmRyQzFWJpF3R9ak1GXKraiDYB0kX7A9fQ++N6V",
+	"NSFHWwr2INzgwQCimbirQNh74zbCKBBxOgx8W0JyjCOSW4B1e43gne10+7//H4oIek7Y//6/lyRA////",
+	"/f90WZD1wSVbEdkaEkYuSeCb2BYSITpAkO+4WUswdH+7UhmJLAf5Rx7Nvhyx0F/WB1SWH68rNGvnyy2j",
+	"7uI5qFX7a2LpsSFSlE1SuSaXX59c7rWffu3Vmztfk84c+LpYIGVD8DRvqo0pEjL/Sp7nHGxCcA+GVn5q",
+	"Tztf9USMi9pUh+ccQR66WcnDb7YSgx0vz96+WTPGFRijptjqrt+aOdZL3JmxRDdBc2VxDFJh5GW0136K",
+	"Ancqf2B6rFKJRlhYidtHKYsV7QoGPAnJvxS/CTo2OycXysG1B91abZjH3LZrOeozWPccR11oZNFvIAJ5",
+	"pYO5BWdmFwgpzu0usHyvqA7OFz2rpKx8qPDVvSp49WKiNcv7R7K8va+5+jcciTQcuUStr8p6jxXYaBwX",
+	"r12FDWdkZXPNM1bgGYa23QXP8N3GRyC6z4ms6DBfy+qx1iDW5PRek9M1rWpGqw7uhEgt9adVyv3czLO2",
+	"UnkUJftNsAxHrhJtjEy16nlByETngvA40qqlkZaNiQrS7WolX512+y1sSSbht5Etac0J1pxgLVh/XZuW",
+	"NVStjVFrY9QdMetTApg1r1jwxFRAhAxNbR29rX3KhmG5PcEHuv0BH0CgjPBRIHgiAxKhDQM2FGwp9tT7",
+	"yCmDZoeMTNX5Qy2EzUIKxYDGkCxu2Sx0vw8KDekD1MfhRbEhfuFtoeChP96BNWlL1gWZCaLbBwrwS+Mu",
+	"m+L4IqtToUvhwyZiKqTQNWwg6gdCX8mVcVCPdN2zPhkqEn2FQxnPIEfNRyM+VdN02RizGVIbRWOCGVjg",
+	"dBh+RMiksCos0ADrEkJ654mQC73a74Ru7D4nXrmwKx+y/YqOqYTUYUfSRQmwWSVackl5atqNmsYbm/uI",
+	"j6nM6h/BanUziBrrnJ7Vq4mEgvR6Z9pXqybpq7qDnxU8AePQdMRFXqHfN6kYPEGDNI41AVa3FlMmdMKv",
+	"JFdyzplQt5FPXm00V7u8h//pdq/a7a1u92pn0O1ePR58+L5mI67vZLVh849VS+64X9VFaG0VlqVTzOU9",
+	"wYUPEGVhnEZE5Iy71vIKlKL4FZtopt7SYT+DgTOxzHmGCqGs0QmQkIpKvU/XMubrLd5cN6is620SkcR2",
+	"SdvSuSVqhK7Qt48kNbe4n0BeSn9W1GLm1qkIkttO7RXJYiFhr/zr3KBCFZSt7P8OYH/40oK/IkjQ8NUV",
+	"GljmCWuZfx1usxbkagQ5xdwNI7vLMBvtrFSnlLf10Y2qdUYr47KFCrE4Wdkgv9gKCFwCjDOSFwPoMhCN",
+	"BJFgFumgAKLfKbukEkAYaAYsbAGwDY3+j1GEZ6LUjUfySj5fFkQOsexKvBvRcKS/BvKJea5TNE2LKVFc",
+	"cgtBqXDcZRk+otAAA2C2JBboneZiX8xuo+a/69ifQqSubQqizWXFMuaeaVwL/8mKhas/ihym4+22dx9t",
+	"7exs7T4433nU2X3Yabd/z2pudbxhgkMy1yZxTgQxHy/WOvOeq9c831MyWek39IJPJgByGnmdx6ZyiKnR",
+	"qDu8FUqgedloXuqKpAcWC32rjZmrYgUTiw+5izir5uEVWavZZPNo4+xg6+iqxc01I1wHUn2F1VcSzjPL",
+	"E9oIyl0sAh8FhTYWxr27tk2tbVO3D5TSRpS7sT8tjYvSnvaSKJBVHrbURPhZ2QEWIZO5uw8jCuUIEhNh",
+	"hSVYd1pdBhXS1PyUM4UVCQl5EulKaPp7ug+RWq7Ot+TJdwLxKbMfWRIulQkd6/CkfwIjKeIoFZafsEj3",
+	"W9VvMJ7zEdiRbm2Vj9AI9i39K2td74bRQDcnjEuCgNx05AtYftaC7lrQvSde3jUVWjXO5zbkp1G6/D0I",
+	"6znM+sCVW8a1rBWsg8AIEJh2Bwv6YVtBUHePHnE1l2LGzE7EeKHwlzZ69RPKhjCsj8MLX3fTxqwsIrYQ",
+	"BB91mdbAoIZfyrJ6+jZSv2xdMcnKUApsSoVxL9qgJRxFUI9LSQo8jlpddla6w/noQJ1soAtzz3IboRKA",
+	"tQc5Qv1ZwR0EW9hHjCvVqMsiklvfwD0y5kb6HgsSXxKBRiQhS2Klvoat7RvGRq0Z5ZpR3kdGea8sUmt7",
+	"09redFt7k454upVaNUmlqxK2tKIByBAdzWdNDw7EGRE6SY6nEvVJyMfE9IHdABdbKZBhs4XO1A1I0piI",
+	"LsMCBScH54cv6qtZnBIosf81uKT51JpNrtnkmk2u2eSaTf4tQ4aBxn8Bv8w2uVSLrI0RflMI+PUR1tFh",
+	"WN14ScfERzG9IHkr5DEx8wX7SP8HhRg8Mn2lQ3dZSYnWAZ5K74SCyTiUPAmWhtIe6QXfPJ52ycBDHQD7",
+	"RcPwYA/LQ/A0CNccdM1B1xbZe22R/U5Yb/HfwzZbxyyyyr/30JjsjKU8NV0IdMxhsQb6vKG4ED1gK5kx",
+	"tKBYiu7n+1W8drZ1sFC478BR0xtLaCK4ZhdrdrFmF/e1QiOLqg6rLyDVZ3XoIRj7L0Swz4uR4kLimUBY",
+	"mACavKsdOOrUL4JEtRT6jLAobxWswFAh1Lt3R6hNh826u25XzHUDzimeren0mk6v6fR9pdO6J5gmzDin",
+	"SEBOTXLMLch1Kke2wYVu9u9OBOJMpGMTCVHoTWfjVk3UgrY2bqh7FQMZN72q0N4TNOJpIlAfvP4mdWdB",
+	"+o1CdtMNzQQjWKw2DctoDbm1W1nV1VHIfjHtHVfq/N04y6PU0fPOHCVfM3cHR3j1zJ0D6OFZzNs5iDB6",
+	"xS9JrFN6aATseXHeTmH86pk7tXk6OMIrZOloDHVay6wCZ3DwJvpPtV2C7vNpmFShIcIe9Ac2DRGOqzws",
+	"aze7oCtCee676ItQYuumA6qmF1AGAUQnaBDng8TkZ8vlCbrkNFp7KGo9FHu7X9eTxDmCQhSGjkIqv+41",
+	"CoTpVLHOrYOB1G1EXV8xo7dhqB4JH1qz/ps07LCsrZCNm9ctIbqRc37rrSCQylGhOUeR25uWU/VM/wyC",
+	"GnU/zAqTp8ZoZbhzn8ScDZXIXFyevfMKj2dEdk2wo2bvumdO1jgfjwmamo76OrVY6VoRNwVXqEQJuSQ4",
+	"htlGlA1d7P8UtnSQt9m6hRhQx+8ak0mQ3FZi9burrXBMhMBDoP9NTgNPMdUpRnmDWXO8Lp0wZzXQ/Vmr",
+	"lP4dKKH22T6oVdZBLQiT81gVYob65FYM9Usoqmv2tGZPa/Y0x56snmq8HOVQ9sUcycj7tXxI4kTqztna",
+	"UAmWDSLThNnSFJm1Bm1g9PL9eakFtlE0y32gu8zUpcrbaG+20AGaJpwN5ypEMCu0mgbiQyJznqXZmI8o",
+	"052q4UdJx6SFDuY4oa6DIVGfEJYTNTWdQMFe+4Ed3bNZAYHfZf1U6sB/KB1WKl9BBUrocOSs+fUKYHoL",
+	"9mcOBbQj38ubNnohTxISyq0RTwTZ6kP1qllzzgAL+7IKcN4p3Ot4ZPZy1H8e0rf05U+/H52e/3J2LI7H",
+	"cvL74fGjY7qXvqIvn7bI7OWf0ftj+pYeXx2zdivcjRXwtHIiegoQT5W+ZVAom/zRxW+/PB7vnLXxrzv9",
+	"9q/TB/2HL692kye/y8f8F/J09iLcS3/eYSeTXaGuAKhbRiEzHfhXMxycYOqMcnzFh0PIJP4rmnKrOq/R",
+	"SHthQiLCJMWxKGm+O1XNV99MnmS3Y4nq6/rEXSjA70qUgidzBOUGhuMqeObJRLGNYqYlVFLYM28FSFr9",
+	"mRa9tI4uLgq97zkjrRK4C50XrY0DLMqWgi0BdWW5dwHnU0X4MrD6SJHJuYzo0hqV/rGW3tbS21p6cze3",
+	"5UNEmSYU1fhhJQUV6epCUc6G5ThluSMWGX3fyHLmzuYCXK67QkehstQGK9Fea/1Sl+nfqRApiYCI0QUh",
+	"NFCsDAWfux6O467XQSBxBH4hf7PL3AmcNUKW2u0tpCwcx6aQ1CoCFMTgZBLUdZOaH0ZC4Ok6DWKRt3fN",
+	"ItYR8ncQWAMFaC0d2VC4Voy02VxMQ7PyhQOeDLlcbqAtuoI1du+Au7VUJ3GJwVYJZl1W8r9WDbS+rVWU",
+	"Kbl+jc22k1uluyyz7umX+zi8GCY8ZU4P7k+w6ZOc26wNuHle/Tcz1GYfdplpnatd22rX0v5a2r/ftlpH",
+	"MFFD1pQHcy6PF9KTG/NsHhukzbJZUV5GprmVBB3NRaZq26pV7hXf8wu6ANQxKftAUUSJqHMR3gl7YWTa",
+	"K5hF8VY/wSzaYmS6pX6ejBIsiLX6falwolJU6UqsyqEj2Mls7ZZ9FGu1EA/xPTAtKv43JfiiYPVZx5es",
+	"mcKaKdwNUzgj0hiAM7Zwk/ASY6+p5w2nRYOO0N430tENc4zDn1zZ6lG6M44tN2U0khAnCSVCN5wWKajv",
+	"PGmhE4ho0SEOSEyUpDpnPVJ0DBQaKC4bmc45A6l5ibFNddl0xOPMROVmInqTt2Aft3ElNWYPZp1/F3fb",
+	"f6ZPxz/uhr8+Ya92Ll4+Hj1/OHj2QBy0J2+f0ndPZuePkqO96S+7f/5nJ/yi7jbd7lHj1ATT5O/hdStB",
+	"2xlx6vC7lS7YEkeQ+wN34g0qXfNMBDDM3zfEAIzDuV2mkKO4FgjWAsFaIJjXEg0Xng+dKbiKcxK4TCgY",
+	"UmEObmmrGesnzgMXFXM27WDYfGiRsVWaoUqA0EpLl0G5TZ2vl7uBdT+ucr8Y+zRodVmXaRfRweHh23dv",
+	"zp/1Xhw/O+od/ef47Pz4zfPe0euD41dnAeIMbUgo6K7Nqz6yWwTpw8Y1GqWky3CcEKxuO9ZeLCXHiKz/",
+	"H5QuwciIMnpmMLHutndg9+p+bhbhAGIKnzKSaDcVlnnVTiYkwRFEzYLsxqIJpxo2OvoIVCMkORpQBi4h",
+	"NB1xiE6CwijWBnxgVpv5A6Fo/YQnkkSd7Fdd7n6S9mMa6rNQi9akbUQSMuAJ6TJ92H1jEZjoJmil+AS1",
+	"DEWdabRvDk1BTF0dhGWxrkuAsLrZJphYI4KCDERcuIU1g3xfwJbsTHOpSVlZGkN186wUu8WVBL2VmwLp",
+	"zJdCjpHpgHMXwKnuPDeOH45IeIFmPLX+aJnVyiX658zmXLKFW/ToGXxbFZ5JbUNqGwaje0JFfjU+Xiki",
+	"d5L/A0KS3sYAlLBitM85mNc0D1f3dyfzb0KpQQUPIPQ60zrLKOI9CI+EAyJxBAnWmUEsh/s4FUAusEQx",
+	"wUKinTYKRzjBISRvX39Yko0EoukSmbC6vTtPQ0IbsEtkPimgQ6vuuxFo6NiGNSvVaqseVbkpTklyfppD",
+	"550lpyWesARMc1PfSaSaXYfp6ZNFe8Dfvo43hb61ilRb/psQEBJHNIoIW/f5WUvPa+nZLT3b/kWZQ3Sx",
+	"hAzZs7N6+fjAiIzW3W7N3lSYFGuIBEeMTztaPp+LiwfFlw4ZlmlC/C6DgKnERziNKAEjGyjLM2tsw7Kk",
+	"K9vQddCZ940GMB9QH+QWl96IMtlBJY0/2LTzajs9KOU+SlkWiMOi4ke7LIZksdc8InEMxkD09iCVI7Tb",
+	"atuPUiYTLtSxQKjF6U+H6PGjR7ubHa1JaNhkoAp22230uWsEmK5n6vdfBy10RpJLGoKAiqVSHuIZYoRo",
+	"w2MGOVAw9FlZA2ahWr1WLrZbUxLHW2CD2P44vRAthYLOcoK/wkznxnZy64z1mxvfGjMUveIvZVAUReny",
+	"s5J9UkdSO7maeJ2dx08f7j3cAcGDYml/aD9UPwiqoNvuP8J74R7ZehA9GWzt4YcPtp6Sdrj1ONqJdsnO",
+	"4AHe60NLx77X8XYcQui172VBy67laOS5bgy84yKyukjMe3O78zILVnk1VnDdphxu0DrAYh0r9zdjmaDn",
+	"5ZyLJ3OGJyhzo539wpDr+li6MVm105+afch55Dfr+aetHWGaJITJLiulZRmS6KL5+suvb1Wi5O7SsfRq",
+	"jD572wCC+9JYEAID5lPl1AU1wLIaYd6wevMvWoJqTX3Xqtc65tr2RLSiOom2qEvvGhPvQ133w+dEGpq8",
+	"rr4Eib/lhTxom4X8deoxVVt/3M4/njIlYBAm1Suk1jN+kA9SKmnGRpcY+OYmvwsL3+35y5r+NKM/580I",
+	"z5I2g2BzqPYadNTCyzx5Nk5qRBLSUXohIyQSXYZRyNmAJmONhBC1L3kWaGsmcomnutXd7cTTMvFJh6mQ",
+	"GB2scq1PEj6gMbnrvnv3n1IXgDVHsfMn/wjKncLRR+vmTbesUfvV2w8p+lIMGVh3Hlrbiu6Cx2pe4Jbx",
+	"vxNoojnGPNPNjEHbERajPsdJVOgwVFUBZs+yYV+wmUL+kZpLlC32r0l21jjdsGeLzews1uwmoZLWTNMq",
+	"yhBnuvB3PWobkWNZnnBJJCymC+/uZeWZ84Thqri4b0svdlloRFZdCF979Mz01SA7u8JtMyJooTdKTIX5",
+	"K/bTFnpfF3mgow7mI++wjaoz0vHQpJR1WaFAF4CWcR0y6AwSAxINmXFaHr9tblhRDoyNuNWyY+6yolZh",
+	"zf/kZGUHepe+7dJ/1kLlX0SodOKa9gRZ781GXiVvHbW0Np2vRZBmIghU19R2JHVj5LyxaYnUYXn6zXpH",
+	"5PXoqsQZOPYYX0Cin+bnubQP39amMR5Heey7ogyx0+16qNd5Rwz+b9sjYiTlRHS2twuWq20c4daEDTOz",
+	"2BGIfxIgzgeIpeM+SeDq5tayd4wqlPuZsmEExq9/hpfjNZbqDCUNKWbf1OWRxzCoO6Xvy73wyzdL2Pch",
+	"Xd9WFYJ6StntX0tNK0pNU2zMcLr5cVluGhPMpiMak7VYtLbR3VKYMEzWZAc2lSNu0/d7H2J8UMDIleyF",
+	"0DA7gApjCAsUmB9a1cqNVMjXs/vdwLvAsKkkY700aGxYw7SytCDD6/Z2fY9OvI6383S31W7ttnbauRca",
+	"GGAPUg5JBO5pxY96eAgr8l7zP2kc4+2HrTasvwBfr+Pt7a5gnlh3GF/bW++Rnz5XIkwcZz1lym10dcpN",
+	"xY5ZqWFlw1WzmgNiX4sznBHdVrSFjnR5FVPMVthqtn1IntWz60zsiBKnbgNP76KoldlFr0GuarP6VytX",
+	"srqBIbNBKav7U7yqWGDHyMO6RPw8AmVBqvNnsg5WXVvc1ha3v7CQrGl5MT69ngXZBIRap7WWZG3jfe/u",
+	"JE2T295bJHEa0lRIzIICToVXds0re9bEs0pmVlV4BbtMKtzLyr6xQJJtzI8MRBV4nR1X6CUpZIewgpKy",
+	"FiH/OSJkXESD5bcYWuIvSks6dnY8KJ6gqO9u4HBqX/ILklGHqqKbXfzGN/Lm3fjTlBaCoIVMoCKHQzfe",
+	"c0UwVEp2rXXEle2PX7vhe/Fy2FqSWCIaFd24RdPumhCt2GcAdMjscruIT9FjsViIeFsaeXdyhPG6GGrx",
+	"jtFLkggqZ4gP0LMRvsCe74k4HUKGhX24xQdbETxcgWUXd1DHt41SXhjpo/4MqdWtse/Gmbsl3DHWXyWE",
+	"oTGeoY+cFrGzjJEfrufm/ez1oVTnQSpH6jNQZYgkl5ZllZdpGm2ox0ruAxfmNhgszeeq1Wfzyk5+qROu",
+	"7tgG1S+Az7ZyFgeJxdf+Z4eLJQ9FVfv9TiA+ZcVyVGaGMXG8X4aael8AwDR1RJIXJihDrTrXCRRgQxdk",
+	"JiCPWdeoMEXWcuGhMKMa6pjoBcGxHJlIRBxRpl5W6EWKL2fkwzXFO2Hi7YqLVlonHpIxMYnWQuLBAG0E",
+	"CY9JR/8VbO6jYYJ1BV9I/h7zSwg3hMe6AkIWqaAnMKAWPji4oEtoOiGJAqa1wGFdGwTSskOeRLr0EwQU",
+	"GAvgXKsniDfgaTgiSrLHYxsXgaMxZRp7eKLtcJn/dkxZDYZEHzEb8q2ECLmVFLAPHZwcqw9jNE4ZDekE",
+	"x2jCE4ljtCEIiVC73d70kSnEwhM6pAzHXaakL9ExiAcRFLbwCKg9NAp8FEg6JkLi8SQAoAVZAZPARy/f",
+	"n5tieegMj4lGPD8PwBSmML8WWU2NZBRixhkNcazWva+JAoSnPoP9odOjs3M0UNLllCcX3wkkRnhCWl12",
+	"pm5npAOz8rKKh29fnxycB0iXEAwq0AlK8FW0C8sqDGtBzhUK7rZ20A/ojCqepDb9sLULQLfgfbA5D10E",
+	"wPV1MWoAKmZRl9n6hBDBkmAaA/7FWIw6qHSk+hwSktvqSqXhin3Uukz3RTBHRyNzUrpUTuGUCq0aA13F",
+	"OFCXI3j5/jyYu9xwnl2mDxTd7Xl2mT5Q1Og89Qk4D1E/qjk5tWt7peGs9CHY6H60YSJMfJSHXfioT7mP",
+	"bHCFbwf36HioLlCXZdH0WSVxQ6zN/ffdeIBSFpEEBdt2Rdt4QreDji2H3mX69gXdtN1+EOrgFM2Qe4qp",
+	"99IkhkdkW49IadR/tFf6SZcx0r8EprwLCARwRjFV5FLxhHDE1SM85ooe4jjmU+hqoNYr/DlMUXJ18Lnr",
+	"jcWw6/moWyrSrX8pVWbqelAByUkM/IKVI8GSoJiOqSwVwlgFpbqsSiOaodTHqdyyB+FErOIAJTb+nwAA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

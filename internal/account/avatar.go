@@ -142,7 +142,11 @@ func isWebP(b []byte) bool {
 // Avatar returns a stored picture to serve: ErrNotFound for an unknown ID, or one whose
 // account has since uploaded another, removed it or been deleted.
 func (s *Service) Avatar(ctx context.Context, id string) (Avatar, error) {
-	if id == "" || len(id) > 64 {
+	// An id is URL-safe base64 and an extension: anything else names no picture, and
+	// never reaches the database (which could not even compare a NUL in text).
+	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '.')
+	}) {
 		return Avatar{}, ErrNotFound
 	}
 	return s.store.AvatarByID(ctx, id)

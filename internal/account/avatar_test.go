@@ -147,7 +147,7 @@ func TestUploadAvatar(t *testing.T) {
 	})
 	t.Run("unknown_id_not_found", func(t *testing.T) {
 		f := newFixture(t)
-		for _, id := range []string{"", "nope.png", strings.Repeat("a", 65)} {
+		for _, id := range []string{"", "nope.png", strings.Repeat("a", 65), "a\x00b.png", "../x.png", "a b.png", "é.png"} {
 			if _, err := f.svc.Avatar(ctx, id); !errors.Is(err, account.ErrNotFound) {
 				t.Errorf("Avatar(%q) = %v, want ErrNotFound", id, err)
 			}
