@@ -36,7 +36,7 @@ func (s *Service) EmailLinksUnder(base string) (*Service, error) {
 	if base == "" {
 		return s, nil
 	}
-	origin, ok := linkBaseOrigin(base)
+	origin, path, ok := splitLinkBase(base)
 	if !ok {
 		return nil, Invalid(linkBaseField, "format", "must be an absolute http or https URL without user, query or fragment")
 	}
@@ -44,23 +44,26 @@ func (s *Service) EmailLinksUnder(base string) (*Service, error) {
 		return nil, Invalid(linkBaseField, "origin_not_allowed", "is not on a page this service may link to")
 	}
 	c := *s
-	c.linkBase = base
+	// Written back from its parts, the origin as browsers write it: the link is the
+	// page asked for, in the form mail clients recognise as a link.
+	c.linkBase = origin + path
 	return &c, nil
 }
 
-// linkBaseOrigin returns the origin of a URL fit to be a link base: absolute http or
-// https with a host, nothing but the path after it, and no character that could end or
-// bend a link in an email (spaces, controls, backslashes, which some browsers read as
-// slashes).
-func linkBaseOrigin(raw string) (string, bool) {
+// splitLinkBase returns the origin and the escaped path of a URL fit to be a link base:
+// absolute http or https with a host, nothing but the path after it, and no character
+// that could end or bend a link in an email (spaces, controls, backslashes, which some
+// browsers read as slashes).
+func splitLinkBase(raw string) (origin, path string, ok bool) {
 	if len(raw) > maxLinkBaseLen || strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
-		return "", false
+		return "", "", false
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
-		return "", false
+		return "", "", false
 	}
-	return OriginOf(raw)
+	origin, ok = OriginOf(raw)
+	return origin, u.EscapedPath(), ok
 }
 
 // OriginOf returns the origin of an absolute http or https URL as browsers write it:

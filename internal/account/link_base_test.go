@@ -87,7 +87,7 @@ func TestEmailLinksUnder(t *testing.T) {
 		}
 		m, _ := rec.Last("ada@example.com")
 		link := mail.FindLink(m.Text)
-		if want := "https://APP.example.com:443/verify/"; !strings.HasPrefix(link, want) {
+		if want := "https://app.example.com/verify/"; !strings.HasPrefix(link, want) {
 			t.Fatalf("link %q, want it under %s", link, want)
 		}
 		// The copy is the request's alone: the service it came from links as configured.
