@@ -13,6 +13,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -21,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/compat/jwtaccounts"
 	"github.com/accountd/accountd/internal/config"
 	mailpkg "github.com/accountd/accountd/internal/mail"
@@ -411,5 +413,376 @@ func TestJwtAccountsWalk(t *testing.T) {
 				t.Errorf("%d events in %d pages of 3", len(seen), pages)
 			}
 		})
+	})
+}
+
+// jaDoHost sends a JSON body with a forged Host header and the given other headers:
+// what a client, or an attacker, controls about where it thinks it is talking to.
+func (e *env) jaDoHost(method, path, host, contentType string, body []byte, header ...string) (int, map[string]any) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Host = host
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := e.http.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, jaObject(e.t, res.Header, raw)
+}
+
+// TestJwtAccountsAttacks tries to break each rule the profile must keep.
+func TestJwtAccountsAttacks(t *testing.T) {
+	forEachStoreWith(t, jwtaConfig, func(t *testing.T, e *env) {
+		run := func(name string, fn func(t *testing.T)) {
+			t.Run(name, func(t *testing.T) {
+				parent := e.t
+				e.t = t
+				defer func() { e.t = parent }()
+				fn(t)
+			})
+		}
+
+		run("nul_bytes_in_every_field_4xx", func(t *testing.T) {
+			_, access, _ := e.jaActiveUser("jnul")
+			pending := newUser("jnulpending")
+			e.jaRegister(pending, "")
+			_, uid, token := e.jaLink(pending.email)
+			const nul = "a\x00b"
+			for _, c := range []struct {
+				path   string
+				auth   bool
+				fields map[string]any
+			}{
+				{"/accounts/api/registration/", false, jaRegistration(newUser("jnulreg"), jaVerifyPage)},
+				{"/accounts/api/get/acctivation/token/", false, map[string]any{"email": pending.email, "verification_base_url": jaVerifyPage}},
+				{"/accounts/api/get/accttivation/token/", false, map[string]any{"email": pending.email, "verification_base_url": jaVerifyPage}},
+				{"/accounts/api/login/", false, map[string]any{"email": pending.email, "password": pending.password}},
+				{"/accounts/api/token/refresh/", false, map[string]any{"refresh_token": "x"}},
+				{"/accounts/api/update/profile/", true, map[string]any{"country": "c", "profession": "p", "bio": "b", "thoughts": "t", "profile_img": "https://images.example.org/a.png"}},
+				{"/accounts/api/change/password/", true, map[string]any{"old_password": "x", "new_password": "y", "confirm_password": "y"}},
+				{"/accounts/api/forget/password/", false, map[string]any{"email": pending.email, "verification_base_url": jaResetPage}},
+				{"/accounts/api/set/new/forget/password/" + uid + "/" + token + "/", false, map[string]any{"new_password": "y", "confirm_password": "y"}},
+			} {
+				for name := range c.fields {
+					body := map[string]any{}
+					for k, v := range c.fields {
+						body[k] = v
+					}
+					body[name] = nul
+					var header []string
+					if c.auth {
+						header = jaAuth(access)
+					}
+					status, got := e.ja("POST", c.path, body, header...)
+					if status != http.StatusBadRequest {
+						t.Errorf("%s with NUL in %s: %d %v, want 400", c.path, name, status, got)
+					}
+				}
+			}
+			// In a form and in a multipart form too.
+			status, got := e.ja("POST", "/accounts/api/update/profile/", nil, jaAuth(access)...)
+			jaWant(t, status, got, http.StatusOK) // an empty update changes nothing
+			st, h, raw := e.jaSend("POST", "/accounts/api/update/profile/", "application/x-www-form-urlencoded", []byte("bio=a%00b"), jaAuth(access)...)
+			jaFieldError(t, st, jaObject(t, h, raw), "bio")
+			ct, form := jaForm(t, map[string]string{"thoughts": nul}, "", "", "", nil)
+			st, h, raw = e.jaSend("POST", "/accounts/api/update/profile/", ct, form, jaAuth(access)...)
+			jaFieldError(t, st, jaObject(t, h, raw), "thoughts")
+			// And in every path and query parameter.
+			for _, c := range []struct{ method, path string }{
+				{"POST", "/accounts/api/verify/token/%00/" + token + "/"},
+				{"POST", "/accounts/api/verify/token/" + uid + "/a%00b/"},
+				{"GET", "/accounts/api/media/profile_img/a%00b.png"},
+				{"GET", "/accounts/api/history/?cursor=%00"},
+				{"GET", "/accounts/api/history/?page_size=%00"},
+			} {
+				status, h, raw := e.jaSend(c.method, c.path, "", nil, jaAuth(access)...)
+				if status < 400 || status >= 500 {
+					t.Errorf("%s %s: %d %s, want 4xx", c.method, c.path, status, raw)
+				}
+				jaObject(t, h, raw)
+			}
+			st, h, raw = e.jaSend("POST", "/accounts/api/set/new/forget/password/"+uid+"/a%00b/", "application/json", []byte(`{"new_password":"a-long-passphrase","confirm_password":"a-long-passphrase"}`))
+			if st != http.StatusBadRequest {
+				t.Errorf("reset with a NUL token: %d %s", st, raw)
+			}
+		})
+
+		run("uploads_of_the_wrong_size_or_type_refused_and_nothing_changed", func(t *testing.T) {
+			_, access, _ := e.jaActiveUser("jupload")
+			status, before := e.ja("GET", "/accounts/api/get/profile/", nil, jaAuth(access)...)
+			jaWant(t, status, before, http.StatusOK)
+			pic := jaPNG(t)
+			overLimit := append(append([]byte{}, pic...), make([]byte, account.MaxAvatarBytes)...)
+			for name, c := range map[string]struct {
+				fileName, fileType string
+				file               []byte
+				status             int
+			}{
+				"over_2MB":            {"big.png", "image/png", overLimit, http.StatusBadRequest},
+				"far_over_the_body":   {"huge.png", "image/png", make([]byte, 3*account.MaxAvatarBytes), http.StatusRequestEntityTooLarge},
+				"text_claiming_png":   {"me.png", "image/png", []byte("not a picture at all"), http.StatusBadRequest},
+				"svg_with_script":     {"me.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>`), http.StatusBadRequest},
+				"svg_claiming_png":    {"me.png", "image/png", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`), http.StatusBadRequest},
+				"html_claiming_png":   {"me.png", "image/png", []byte(`<!doctype html><script>fetch('/accounts/api/get/profile/')</script>`), http.StatusBadRequest},
+				"png_magic_then_html": {"me.png", "image/png", append([]byte("\x89PNG\r\n\x1a\n"), `<script>alert(1)</script>`...), http.StatusBadRequest},
+				"empty_file":          {"me.png", "image/png", []byte{}, http.StatusBadRequest},
+			} {
+				ct, form := jaForm(t, map[string]string{"bio": "should not stick"}, "profile_img", c.fileName, c.fileType, c.file)
+				st, h, raw := e.jaSend("POST", "/accounts/api/update/profile/", ct, form, jaAuth(access)...)
+				got := jaObject(t, h, raw)
+				if st != c.status {
+					t.Errorf("%s: %d %v, want %d", name, st, got, c.status)
+				} else if c.status == http.StatusBadRequest {
+					jaFieldError(t, st, got, "profile_img")
+				}
+			}
+			status, after := e.ja("GET", "/accounts/api/get/profile/", nil, jaAuth(access)...)
+			jaWant(t, status, after, http.StatusOK)
+			if fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Fatalf("profile changed by refused uploads: %v, was %v", after, before)
+			}
+		})
+
+		run("picture_served_as_its_bytes_say_whatever_the_client_claimed", func(t *testing.T) {
+			_, access, _ := e.jaActiveUser("jclaim")
+			pic := jaPNG(t)
+			ct, form := jaForm(t, nil, "profile_img", "page.html", "text/html", pic)
+			st, h, raw := e.jaSend("POST", "/accounts/api/update/profile/", ct, form, jaAuth(access)...)
+			got := jaObject(t, h, raw)
+			jaWant(t, st, got, http.StatusOK)
+			img := got["profile_img"].(string)
+			if !strings.HasSuffix(img, ".png") {
+				t.Fatalf("picture URL %q, want the type read from the bytes", img)
+			}
+			st, h, served := e.jaSend("GET", strings.TrimPrefix(img, jaPublic), "", nil)
+			if st != http.StatusOK || h.Get("Content-Type") != "image/png" || h.Get("X-Content-Type-Options") != "nosniff" ||
+				h.Get("Content-Security-Policy") != "default-src 'none'; sandbox" || !bytes.Equal(served, pic) {
+				t.Fatalf("served %d with %v", st, h)
+			}
+			// A new upload replaces it: the old address answers 404.
+			ct, form = jaForm(t, nil, "profile_img", "again.png", "image/png", pic)
+			st, h, raw = e.jaSend("POST", "/accounts/api/update/profile/", ct, form, jaAuth(access)...)
+			jaWant(t, st, jaObject(t, h, raw), http.StatusOK)
+			st, h, raw = e.jaSend("GET", strings.TrimPrefix(img, jaPublic), "", nil)
+			jaWant(t, st, jaObject(t, h, raw), http.StatusNotFound)
+		})
+
+		run("host_headers_cannot_steer_links_or_urls", func(t *testing.T) {
+			forged := []string{"X-Forwarded-Host", "evil.example.net", "X-Forwarded-Proto", "http", "Forwarded", "host=evil.example.net;proto=http", "X-Original-Host", "evil.example.net"}
+			u := newUser("jhost")
+			raw, _ := json.Marshal(jaRegistration(u, ""))
+			status, got := e.jaDoHost("POST", "/accounts/api/registration/", "evil.example.net", "application/json", raw, forged...)
+			jaWant(t, status, got, http.StatusCreated)
+			if link, _, _ := e.jaLink(u.email); !strings.HasPrefix(link, jaConfiguredAct+"/") {
+				t.Fatalf("activation link %q, want the configured page", link)
+			}
+			e.jaActivate(u.email)
+			raw, _ = json.Marshal(map[string]any{"email": u.email})
+			status, got = e.jaDoHost("POST", "/accounts/api/forget/password/", "evil.example.net", "application/json", raw, forged...)
+			jaWant(t, status, got, http.StatusOK)
+			if link, _, _ := e.jaLink(u.email); !strings.HasPrefix(link, jaConfiguredRst+"/") {
+				t.Fatalf("reset link %q, want the configured page", link)
+			}
+			access, _ := e.jaLogin(u.email, u.password)
+			ct, form := jaForm(t, nil, "profile_img", "me.png", "image/png", jaPNG(t))
+			status, got = e.jaDoHost("POST", "/accounts/api/update/profile/", "evil.example.net", ct, form, append(forged, jaAuth(access)...)...)
+			jaWant(t, status, got, http.StatusOK)
+			if img := got["profile_img"].(string); !strings.HasPrefix(img, jaPublic+"/") {
+				t.Fatalf("picture URL %q, want it under the public URL", img)
+			}
+			status, got = e.jaDoHost("GET", "/accounts/api/history/?page_size=1", "evil.example.net", "", nil, append(forged, jaAuth(access)...)...)
+			jaWant(t, status, got, http.StatusOK)
+			if next := got["next"].(string); !strings.HasPrefix(next, jaPublic+"/") {
+				t.Fatalf("next %q, want it under the public URL", next)
+			}
+		})
+
+		run("pages_outside_the_allow_list_400_at_every_door", func(t *testing.T) {
+			active, _, _ := e.jaActiveUser("jorigin")
+			for _, base := range []string{
+				"https://evil.example.net/verify",
+				"https://app.example.com.evil.example.net/verify",
+				"https://app.example.com@evil.example.net/",
+				"https://evil.example.net\\@app.example.com/",
+				"https://evil.example.net/?https://app.example.com/",
+				"http://app.example.com/verify",
+				"https://app.example.com:8443/verify",
+				"https://app.example.com/verify?next=https://evil.example.net",
+				"https://app.example.com/verify#x",
+				"//app.example.com/verify",
+				"javascript:alert(document.cookie)//app.example.com",
+				"data:text/html,<script>alert(1)</script>",
+				"app.example.com/verify",
+			} {
+				before := len(e.sent())
+				u := newUser("jorigin")
+				status, got := e.ja("POST", "/accounts/api/registration/", jaRegistration(u, base))
+				jaFieldError(t, status, got, "verification_base_url")
+				status, got = e.ja("POST", "/accounts/api/get/acctivation/token/", map[string]any{"email": u.email, "verification_base_url": base})
+				jaFieldError(t, status, got, "verification_base_url")
+				status, got = e.ja("POST", "/accounts/api/forget/password/", map[string]any{"email": active.email, "verification_base_url": base})
+				jaFieldError(t, status, got, "verification_base_url")
+				if after := len(e.sent()); after != before {
+					t.Errorf("%q: %d emails sent", base, after-before)
+				}
+			}
+			// The allowed origin in another case and with its default port is the same origin.
+			u := newUser("jorigincase")
+			e.jaRegister(u, "HTTPS://APP.EXAMPLE.COM:443/Verify")
+			if link, _, _ := e.jaLink(u.email); !strings.HasPrefix(link, jaOrigin+"/Verify/") {
+				t.Fatalf("link %q", link)
+			}
+		})
+
+		run("unknown_addresses_answer_like_known_ones", func(t *testing.T) {
+			active, _, _ := e.jaActiveUser("jknown")
+			pending := newUser("jpending")
+			e.jaRegister(pending, "")
+			answer := func(path, email string) string {
+				status, h, raw := e.jaSend("POST", path, "application/json", []byte(`{"email":"`+email+`","verification_base_url":"`+jaVerifyPage+`"}`))
+				h.Del("X-Request-ID")
+				h.Del("Date")
+				h.Del("Content-Length")
+				return fmt.Sprint(status, h, string(raw))
+			}
+			for _, path := range []string{"/accounts/api/get/acctivation/token/", "/accounts/api/get/accttivation/token/", "/accounts/api/forget/password/"} {
+				unknown := answer(path, "nobody-here@example.com")
+				for _, email := range []string{active.email, pending.email} {
+					if got := answer(path, email); got != unknown {
+						t.Errorf("%s: %s answers\n  %s\nan unknown address\n  %s", path, email, got, unknown)
+					}
+				}
+				if strings.Contains(unknown, "token") {
+					t.Errorf("%s hands out a token: %s", path, unknown)
+				}
+			}
+		})
+
+		run("uid_and_token_of_another_account_refused_and_left_unspent", func(t *testing.T) {
+			a, b := newUser("jmine"), newUser("jtheirs")
+			e.jaRegister(a, "")
+			e.jaRegister(b, "")
+			_, uidA, tokenA := e.jaLink(a.email)
+			_, uidB, tokenB := e.jaLink(b.email)
+			status, got := e.ja("POST", "/accounts/api/verify/token/"+uidA+"/"+tokenB+"/", nil)
+			jaWant(t, status, got, http.StatusBadRequest)
+			status, got = e.ja("POST", "/accounts/api/verify/token/"+jaUID(1<<40)+"/"+tokenB+"/", nil)
+			jaWant(t, status, got, http.StatusBadRequest)
+			// An activation token is no reset token.
+			status, got = e.ja("POST", "/accounts/api/set/new/forget/password/"+uidB+"/"+tokenB+"/", map[string]any{"new_password": "hijacked-passphrase", "confirm_password": "hijacked-passphrase"})
+			jaWant(t, status, got, http.StatusBadRequest)
+			status, got = e.ja("POST", "/accounts/api/verify/token/"+uidB+"/"+tokenB+"/", nil)
+			jaWant(t, status, got, http.StatusOK)
+			status, got = e.ja("POST", "/accounts/api/verify/token/"+uidA+"/"+tokenA+"/", nil)
+			jaWant(t, status, got, http.StatusOK)
+
+			for _, u := range []user{a, b} {
+				status, got = e.ja("POST", "/accounts/api/forget/password/", map[string]any{"email": u.email})
+				jaWant(t, status, got, http.StatusOK)
+			}
+			_, _, resetA := e.jaLink(a.email)
+			_, _, resetB := e.jaLink(b.email)
+			status, got = e.ja("POST", "/accounts/api/set/new/forget/password/"+uidA+"/"+resetB+"/", map[string]any{"new_password": "hijacked-passphrase", "confirm_password": "hijacked-passphrase"})
+			jaWant(t, status, got, http.StatusBadRequest)
+			for _, u := range []user{a, b} {
+				e.jaLogin(u.email, u.password) // neither password changed
+			}
+			// A weak password leaves the link unspent; the owner's link still works.
+			status, got = e.ja("POST", "/accounts/api/set/new/forget/password/"+uidB+"/"+resetB+"/", map[string]any{"new_password": "short", "confirm_password": "short"})
+			jaFieldError(t, status, got, "new_password")
+			status, got = e.ja("POST", "/accounts/api/set/new/forget/password/"+uidB+"/"+resetB+"/", map[string]any{"new_password": "b-new-passphrase", "confirm_password": "b-new-passphrase"})
+			jaWant(t, status, got, http.StatusOK)
+			status, got = e.ja("POST", "/accounts/api/set/new/forget/password/"+uidA+"/"+resetA+"/", map[string]any{"new_password": "a-new-passphrase", "confirm_password": "a-new-passphrase"})
+			jaWant(t, status, got, http.StatusOK)
+		})
+
+		run("signed_in_endpoints_401_without_a_valid_access_token", func(t *testing.T) {
+			_, _, refresh := e.jaActiveUser("jauth")
+			for _, c := range []struct{ method, path string }{
+				{"GET", "/accounts/api/dashboard/"}, {"GET", "/accounts/api/get/profile/"}, {"POST", "/accounts/api/update/profile/"},
+				{"POST", "/accounts/api/change/password/"}, {"GET", "/accounts/api/history/"},
+			} {
+				for _, header := range [][]string{nil, {"Authorization", "Token x"}, jaAuth("not.a.jwt"), jaAuth(refresh)} {
+					status, h, raw := e.jaSend(c.method, c.path, "application/json", []byte(`{}`), header...)
+					if status != http.StatusUnauthorized || h.Get("WWW-Authenticate") == "" {
+						t.Errorf("%s %s with %q: %d %s", c.method, c.path, header, status, raw)
+					}
+				}
+			}
+		})
+
+		run("input_errors_in_the_documents_fields", func(t *testing.T) {
+			taken, access, _ := e.jaActiveUser("jinput")
+			u := newUser("jinput")
+			for name, c := range map[string]struct {
+				body  map[string]any
+				field string
+			}{
+				"mismatch":       {map[string]any{"username": u.username, "email": u.email, "password": u.password, "confirm_password": u.password + "x"}, "confirm_password"},
+				"weak_password":  {map[string]any{"username": u.username, "email": u.email, "password": "password", "confirm_password": "password"}, "password"},
+				"taken_username": {jaRegistration(user{username: taken.username, email: u.email, password: u.password}, ""), "username"},
+				"bad_email":      {jaRegistration(user{username: u.username, email: "not-an-email", password: u.password}, ""), "email"},
+				"bad_username":   {jaRegistration(user{username: "no spaces", email: u.email, password: u.password}, ""), "username"},
+				"missing":        {map[string]any{"username": u.username}, "email"},
+			} {
+				status, got := e.ja("POST", "/accounts/api/registration/", c.body)
+				if status != http.StatusBadRequest || got[c.field] == nil {
+					t.Errorf("%s: %d %v, want 400 naming %s", name, status, got, c.field)
+				}
+			}
+			// A taken email answers like a success (ACCOUNTD_HIDE_EXISTING_EMAILS).
+			status, got := e.ja("POST", "/accounts/api/registration/", jaRegistration(user{username: u.username, email: taken.email, password: u.password}, ""))
+			jaWant(t, status, got, http.StatusCreated)
+			status, got = e.ja("POST", "/accounts/api/change/password/", map[string]any{"old_password": "wrong-one-here", "new_password": "a-new-passphrase", "confirm_password": "a-new-passphrase"}, jaAuth(access)...)
+			jaFieldError(t, status, got, "old_password")
+			status, got = e.ja("POST", "/accounts/api/update/profile/", map[string]any{"country": strings.Repeat("x", 101), "profile_img": "javascript:alert(1)"}, jaAuth(access)...)
+			jaFieldError(t, status, got, "country")
+			status, got = e.ja("POST", "/accounts/api/update/profile/", map[string]any{"profile_img": "javascript:alert(1)"}, jaAuth(access)...)
+			jaFieldError(t, status, got, "profile_img")
+			for _, q := range []string{"cursor=abc", "cursor=-1", "page_size=0", "page_size=201", "page_size=many"} {
+				st, h, raw := e.jaSend("GET", "/accounts/api/history/?"+q, "", nil, jaAuth(access)...)
+				jaWant(t, st, jaObject(t, h, raw), http.StatusBadRequest)
+			}
+			st, h, raw := e.jaSend("POST", "/accounts/api/login/", "application/json", []byte(`{"email":`))
+			jaWant(t, st, jaObject(t, h, raw), http.StatusBadRequest)
+			st, h, raw = e.jaSend("POST", "/accounts/api/login/", "text/plain", []byte(`email=x`))
+			jaWant(t, st, jaObject(t, h, raw), http.StatusUnsupportedMediaType)
+			st, h, raw = e.jaSend("GET", "/accounts/api/login/", "", nil)
+			jaWant(t, st, jaObject(t, h, raw), http.StatusMethodNotAllowed)
+		})
+	})
+}
+
+// TestJwtAccountsSharesRateLimits: failed logins at the profile count at the canonical
+// API too, and the other way round; a throttled request gets 429 with Retry-After.
+func TestJwtAccountsSharesRateLimits(t *testing.T) {
+	forEachStoreWith(t, func(c *config.Config) {
+		jwtaConfig(c)
+		c.Limits.LoginFailures = account.Rule{Limit: 2, Window: 15 * time.Minute}
+	}, func(t *testing.T, e *env) {
+		u := e.seedUser("jlimits")
+		for range 2 {
+			status, got := e.ja("POST", "/accounts/api/login/", map[string]any{"email": u.email, "password": "wrong-password-guess"})
+			jaWant(t, status, got, http.StatusUnauthorized)
+		}
+		status, _, raw := e.do("POST", "/v1/auth/login", "application/json", []byte(`{"login":"`+u.email+`","password":"`+u.password+`"}`))
+		if status != http.StatusTooManyRequests {
+			t.Fatalf("/v1/auth/login after two failures at the profile: %d %s", status, raw)
+		}
+		st, h, raw := e.jaSend("POST", "/accounts/api/login/", "application/json", []byte(`{"email":"`+u.email+`","password":"`+u.password+`"}`))
+		jaWant(t, st, jaObject(t, h, raw), http.StatusTooManyRequests)
+		if h.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
 	})
 }
