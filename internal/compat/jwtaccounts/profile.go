@@ -49,37 +49,13 @@ func (s *Server) JwtaUpdateProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var errs drf.Errors
-	var c account.ProfileChanges
-	for _, f := range []struct {
-		name   string
-		maxLen int
-		dst    **string
-	}{
-		{"country", countryMaxLen, &c.Country}, {"profession", professionMaxLen, &c.Profession},
-		{"bio", bioMaxLen, &c.Bio}, {"thoughts", thoughtsMaxLen, &c.Thoughts},
-	} {
-		if v, ok := b.str(&errs, field{name: f.name, optional: true, blank: true, maxLen: f.maxLen}); ok {
-			*f.dst = &v
-		}
-	}
-	switch img, present := b["profile_img"]; {
-	case !present:
-	case img == nil:
-		none := ""
-		c.AvatarURL = &none
-	default:
-		if file, isFile := img.(drf.File); isFile {
-			c.Avatar = &account.AvatarUpload{Image: file.Data, URL: s.pictureURL}
-		} else if v, ok := b.str(&errs, field{name: "profile_img", blank: true, maxLen: urlMaxLen}); ok {
-			c.AvatarURL = &v
-		}
-	}
+	c := s.profileChanges(b, &errs)
 	if !errs.Empty() {
 		invalid(w, &errs)
 		return
 	}
 	u := p.User
-	if c != (account.ProfileChanges{}) {
+	if c != (account.ProfileChanges{}) { // an empty update changes nothing, and records nothing
 		var err error
 		u, err = s.svc.UpdateProfile(r.Context(), p.User.ID, c, s.meta(r.Context()))
 		if problems, isProblem := asProblems(err); isProblem {
@@ -93,6 +69,39 @@ func (s *Server) JwtaUpdateProfile(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, profileOf(u))
+}
+
+// profileChanges reads the fields of a profile update that b has, as the document's
+// ProfileSerializer with partial=True does; their problems go into errs.
+func (s *Server) profileChanges(b body, errs *drf.Errors) account.ProfileChanges {
+	var c account.ProfileChanges
+	for _, f := range []struct {
+		name   string
+		maxLen int
+		dst    **string
+	}{
+		{"country", countryMaxLen, &c.Country}, {"profession", professionMaxLen, &c.Profession},
+		{"bio", bioMaxLen, &c.Bio}, {"thoughts", thoughtsMaxLen, &c.Thoughts},
+	} {
+		if v, ok := b.str(errs, field{name: f.name, optional: true, blank: true, maxLen: f.maxLen}); ok {
+			*f.dst = &v
+		}
+	}
+	img, present := b["profile_img"]
+	file, isFile := img.(drf.File)
+	switch {
+	case !present:
+	case img == nil:
+		none := ""
+		c.AvatarURL = &none
+	case isFile:
+		c.Avatar = &account.AvatarUpload{Image: file.Data, URL: s.pictureURL}
+	default:
+		if v, ok := b.str(errs, field{name: "profile_img", blank: true, maxLen: urlMaxLen}); ok {
+			c.AvatarURL = &v
+		}
+	}
+	return c
 }
 
 // picturePath is where uploaded pictures are served, under the public URL.
