@@ -1099,6 +1099,197 @@ type JWKSet_Keys_Item struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
+// JwtaChangePasswordRequest defines model for JwtaChangePasswordRequest.
+type JwtaChangePasswordRequest struct {
+	// ConfirmPassword Must equal `new_password`.
+	ConfirmPassword string `json:"confirm_password"`
+	NewPassword     string `json:"new_password"`
+	OldPassword     string `json:"old_password"`
+}
+
+// JwtaDashboard defines model for JwtaDashboard.
+type JwtaDashboard struct {
+	ActiveSessions int32  `json:"active_sessions"`
+	Email          string `json:"email"`
+
+	// FailedLogins30d Failed logins in the last 30 days.
+	FailedLogins30d int32       `json:"failed_logins_30d"`
+	Msg             string      `json:"msg"`
+	Profile         JwtaProfile `json:"profile"`
+	RecentHistory   []JwtaEvent `json:"recent_history"`
+	Username        string      `json:"username"`
+}
+
+// JwtaDetail defines model for JwtaDetail.
+type JwtaDetail struct {
+	Detail string `json:"detail"`
+}
+
+// JwtaEmailRequest defines model for JwtaEmailRequest.
+type JwtaEmailRequest struct {
+	// Email Example: ada@example.com
+	Email string `json:"email"`
+
+	// VerificationBaseUrl The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+	// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+	// Optional: without it, the configured page.
+	//
+	//
+	// Example: https://app.example.com/activate
+	VerificationBaseUrl *JwtaVerificationBaseURL `json:"verification_base_url,omitempty"`
+}
+
+// JwtaErrors Django REST framework's validation errors: each field at fault with its messages,
+// `non_field_errors` for the body as a whole, or `detail` alone for a request that fails
+// as a whole (a body that does not parse, a link that does not work).
+//
+// Example: {"verification_base_url":["The emailed link may not open this page: its origin is not allowed."]}
+type JwtaErrors struct {
+	Detail               *string             `json:"detail,omitempty"`
+	NonFieldErrors       *[]string           `json:"non_field_errors,omitempty"`
+	AdditionalProperties map[string][]string `json:"-"`
+}
+
+// JwtaEvent defines model for JwtaEvent.
+type JwtaEvent struct {
+	At     time.Time `json:"at"`
+	Detail string    `json:"detail"`
+	Id     int64     `json:"id"`
+	Ip     string    `json:"ip"`
+
+	// Type What happened: `registered`, `activated`, `login_succeeded`, `login_failed`, `password_changed`, ... (as in `GET /v1/me/events`).
+	//
+	// Example: login_succeeded
+	Type      string `json:"type"`
+	UserAgent string `json:"user_agent"`
+}
+
+// JwtaHistoryPage defines model for JwtaHistoryPage.
+type JwtaHistoryPage struct {
+	// Next The URL of the next page; null on the last.
+	//
+	// Example: http://localhost:8080/accounts/api/history/?cursor=42&page_size=20
+	Next    *string     `json:"next"`
+	Results []JwtaEvent `json:"results"`
+}
+
+// JwtaLoginRequest defines model for JwtaLoginRequest.
+type JwtaLoginRequest struct {
+	// Email Example: ada@example.com
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// JwtaMessage defines model for JwtaMessage.
+type JwtaMessage struct {
+	// Msg A sentence for people.
+	Msg string `json:"msg"`
+}
+
+// JwtaProfile defines model for JwtaProfile.
+type JwtaProfile struct {
+	// Bio Example: Enchantress of numbers.
+	Bio string `json:"bio"`
+
+	// Country Example: United Kingdom
+	Country string `json:"country"`
+
+	// Profession Example: Mathematician
+	Profession string `json:"profession"`
+
+	// ProfileImg The picture's URL (an uploaded one is served by accountd), or null for none.
+	//
+	// Example: http://localhost:8080/accounts/api/media/profile_img/Qm9vay1vZi1kYXlz.png
+	ProfileImg *string `json:"profile_img"`
+
+	// Thoughts Example:
+	Thoughts string `json:"thoughts"`
+}
+
+// JwtaProfileUpdate Only the fields given change; unknown fields are ignored.
+type JwtaProfileUpdate struct {
+	// Bio Example: Enchantress of numbers.
+	Bio *string `json:"bio,omitempty"`
+
+	// Country Example: United Kingdom
+	Country *string `json:"country,omitempty"`
+
+	// Profession Example: Mathematician
+	Profession *string `json:"profession,omitempty"`
+
+	// ProfileImg An http or https URL of a picture; empty or null removes it.
+	//
+	// Example: https://images.example.com/ada.png
+	ProfileImg *string `json:"profile_img,omitempty"`
+
+	// Thoughts Example:
+	Thoughts *string `json:"thoughts,omitempty"`
+}
+
+// JwtaProfileUpload As `JwtaProfileUpdate`, with `profile_img` a file (or a URL as text).
+type JwtaProfileUpload struct {
+	Bio        *string `json:"bio,omitempty"`
+	Country    *string `json:"country,omitempty"`
+	Profession *string `json:"profession,omitempty"`
+
+	// ProfileImg A PNG, JPEG, GIF or WebP image of at most 2 MB.
+	ProfileImg *openapi_types.File `json:"profile_img,omitempty"`
+	Thoughts   *string             `json:"thoughts,omitempty"`
+}
+
+// JwtaRefreshRequest defines model for JwtaRefreshRequest.
+type JwtaRefreshRequest struct {
+	// RefreshToken The `refresh_token` of the login or of the last refresh.
+	RefreshToken string `json:"refresh_token"`
+}
+
+// JwtaRegistrationRequest The document's registration; unknown fields are ignored.
+type JwtaRegistrationRequest struct {
+	// ConfirmPassword Must equal `password`.
+	ConfirmPassword string `json:"confirm_password"`
+
+	// Email Example: ada@example.com
+	Email    string `json:"email"`
+	Password string `json:"password"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`.
+	//
+	// Example: ada
+	Username string `json:"username"`
+
+	// VerificationBaseUrl The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+	// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+	// Optional: without it, the configured page.
+	//
+	//
+	// Example: https://app.example.com/activate
+	VerificationBaseUrl *JwtaVerificationBaseURL `json:"verification_base_url,omitempty"`
+}
+
+// JwtaSetNewPasswordRequest defines model for JwtaSetNewPasswordRequest.
+type JwtaSetNewPasswordRequest struct {
+	// ConfirmPassword Must equal `new_password`.
+	ConfirmPassword string `json:"confirm_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// JwtaTokens defines model for JwtaTokens.
+type JwtaTokens struct {
+	// AccessToken An accountd access token (JWT); send it as `Authorization Bearer <access_token>`.
+	AccessToken string `json:"access_token"`
+	Msg         string `json:"msg"`
+
+	// RefreshToken The session's refresh token (opaque and single use).
+	RefreshToken string `json:"refresh_token"`
+}
+
+// JwtaVerificationBaseURL The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+// Optional: without it, the configured page.
+//
+// Example: https://app.example.com/activate
+type JwtaVerificationBaseURL = string
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	// Login Username or email.
@@ -1949,6 +2140,89 @@ func (a JWKSet_Keys_Item) MarshalJSON() ([]byte, error) {
 		object["use"], err = json.Marshal(a.Use)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'use': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for JwtaErrors. Returns the specified
+// element and whether it was found
+func (a JwtaErrors) Get(fieldName string) (value []string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for JwtaErrors
+func (a *JwtaErrors) Set(fieldName string, value []string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string][]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for JwtaErrors to handle AdditionalProperties
+func (a *JwtaErrors) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["non_field_errors"]; found {
+		err = json.Unmarshal(raw, &a.NonFieldErrors)
+		if err != nil {
+			return fmt.Errorf("error reading 'non_field_errors': %w", err)
+		}
+		delete(object, "non_field_errors")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string][]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal []string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for JwtaErrors to handle AdditionalProperties
+func (a JwtaErrors) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	if a.NonFieldErrors != nil {
+		object["non_field_errors"], err = json.Marshal(a.NonFieldErrors)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'non_field_errors': %w", err)
 		}
 	}
 
@@ -8597,235 +8871,256 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39ctu2tjj6KhjeM1O7m5Ylx04aec6c4+24jdOkcW2n2btVjgiRkISaAhQCtKx28u99gPsU9z7HeZP7",
-	"JL/BAkiCJKgPW0ndVn8lFkECWFhY3x+/eyGfTDkjTAqv+7s3JjgiCfz3kshkfjKUJFF/RUSECZ1KypnX",
-	"9a5IyFkkkORohqlEAzLkCUEymVM2QniEKWt5vifCMZlg9fqEMjpJJ1637XtyPiVe16NMkhFJvE+fPvne",
-	"FCd4QqSZ+jRNBHdMez0mKGDkTvZDGBEgPkRyTNA0IbeUpwJN8YgcIz6hEg15As+GNBESHqglUfWdjylJ",
-	"5p7vMTxRK9EfK68X370mbCTHXvfpoVqelCRRr/7PL+295x/+8R9evg8hE8pGntrFazqhsr7sCzwiSNDf",
-	"GhcQw3v2/BEZ4jSWXveo7XtDnkyw1CB7cuD5anUamgfttl/AtuOGrf4qAPYkDMlUkkj9f5rwKUkkJfBk",
-	"QoTAI6L+W9mX7wmJZQqjCFPz/OLh7DsfXGBIyMeUJmqWX7J3/XyC4g0++JWEUk1wEoY8ZbK+KhxKemsv",
-	"asB5TDBTL+FbLHHST5O4DvEThsZSTnfELnp3+dpHPEFkMpXzlgZedrQH7cNv/Pp+B5SrT/5HQoZe1/u/",
-	"9osrsm9guf9PytVIWHYyXzb61Az75HsRlqT/K6dMH0J+tOr3PUknxHMsiEwwjZdNcgaDstH9W5LQIdWz",
-	"1IEHl6Kv0W/xZ39QY9QbaRznL1gwfNLuOFZMy7ujTD499Bajqu/FWMh+zEfqijSAhqVxjAcx8boySYlj",
-	"YvjGOvviyQgz+hvWmPO7h+P47dDr/rL47bf2W58+VBemKFrCh0QI89VF37ooRqrLw2NiX7VUECBNEg+H",
-	"juvme3LM09FYk+9F01xn4z758NFVgPQuG1e91jTyrK9kGFrDPT+7wSWMs0/JRix984pbVQKitdHS3a+c",
-	"oAFg+aKVUMtJgKIJZSehbGI6AH2k9otmY45wKEnU0uuzqFUD0tcR3QZ/ebIzRaUQZyEB3oXVkr4SCGsC",
-	"iahAEYmJmX0x5S0fUeOuX/MRT+UlEcBuqgRYaOiLPmERqW1PM6NFrL3CDMpfa1zT28qdLK8pTAiWJOpj",
-	"uToFXfloHBQOmGydKcbpaIWBrkMxyA5f8O3trASQUxgPpCqKqPoFxxcWgIY4FsT3yB2eTDUpMVLGO0Zv",
-	"SSKoQrAhejHGN9j7VMXhVahCbUkZLc1gsvTlKzWwCpvFeGrP95oKB65SSSbl/6y1CaClemqcJHhePzv4",
-	"7EoL/MF5ud8x+jElaEYVJZMoISOcREqGDrEA2TA/M+dZ+TVcU9fX/O1iwrVlvZtGG0WdCWX2650/GJnc",
-	"53JpGGr5LN6yeI4wEumUJEDXRwlmUihJMSETfksECoDqB3AwqzLjYkG1GV/zGUn21FGjmCh1QiDMIhTR",
-	"EZXCR5ShGU8igTTPQoM5EpSNYoLG8+mYMHGMUsCfMqKk+cns8eFetBKi2NoM3vsNFJqdvfy/u1//h9e0",
-	"NSUQrC4lZXL9J7/GVzK41+H0Bs/1YQB49GFoBtxC36nfSYSwBPYY8slEDYopI4irE90JDKuMkKarWK06",
-	"2LXYZS4FV5lTvqT6Ff/g1xWMjCdjYcQDQQiislWC1YrEuoIpBN8SFEyxEAolAqSoheQKbWDbgK/hmHOh",
-	"dq0khURJRigQhEV9ym6phJsUtFCgpKGgx4w+CRp7oN4PWj3mla66UTK8UYJD8t/mQSvkk7Lw1vW+UwNK",
-	"QlzXe8mnU301ykvI5PRC4tHfrzOeQtXLdV8ncE4xQzEfqfuCJUhKx4jLMUlmVBCEGYITp0ImWPIEwWex",
-	"JAJRCXqgVl0pGwEoi5WiiBPhQpOHq1+LN6Tky/Kab3kajonILRg4ihIiGha3vib3IBWpfy/NLkPlpTOS",
-	"2UU21NKFlrIAoPGfHNi3DPhwaggrCnIDjBnNxjQcV6+ZQBhle0A7iuToYQV2aWkdKMKu+6AerHPV1K1G",
-	"UUR94sJYcx4sIwHJr8lGvmfZ4VwmLyEUZQwyQ90OAFdBSeAJQYHgiQx2cxRXHzPGO6VJI87gZ4Wquelu",
-	"ie7vlNbKy1wIsEsyjRVlWo9Wn92SZI6GlMTRMZJjDtx9KIFkD0jIJ0RbnnykX1ckiHFkX6lWmQ5nhFBv",
-	"chFVrlIa/cbqtFpfr0yoWYdE38sap7au/hUr2OQsEWUH3vmv7v7+L//T64kP/9j9L6d88jmtdo/BALcJ",
-	"sl07F3vMVwLR6Bi11cnkODwEfGVwAZuJfttJ9B9oAVuZ6v8hFjCH8ctYnsw1WUhsVtTEHDqLdmmQOBJo",
-	"RG8JQ+EYsxFpICLwnRU0NVv6sqeE9xFhkUAEKJ0x4WSOl1wI1qKYm/OtSxuONWFQsqoW/7ck4rGRiC1Z",
-	"sMhC7Zr/U+NZoaWfMXVLpZLi1c1h6WRAElFDa6eh8RRHWEhs+cgWkozyvc6x0u1TWoaBts+nIvfc4VDG",
-	"cyXjgZA2S6iUhLW8Jp/MA/069sEsFvwswmy7Fho9FEtcA2XwF3S7DI7g4t11gBghkdD6tZo1AAtGADMG",
-	"xyi4OLk+fal+NAJj3YMQpklCmOzb+lJ5oh+4VKqvor1mZSjiYTohTHbRbEyY4QogbmPEyAzB/D6i4D4I",
-	"xyS80e6D/CDy2Ra5Hit0Ab5sFFP13QygaDDP1ClBGJgtivgAKhGeTmNKaqh/dOivgqLlRVwSHO1xFs+P",
-	"ER0xnpS8Ik1obM3aedJeiq112xTYmRIyJZkRSp8ZusVxuoqeUsblkifVpdM0ImQqx9f8hrA1KQJO5bgv",
-	"sxcrAsYUf0zJsTq5CA5LoEDNwxND/7sIpkS9tN1+Ehafgr9JsNwpZc2+4LK9INJg3Robi/KXFi/BjFsw",
-	"PXDpS/IxJS43Q34jluBvZdpmlT2bNUm4Dn9xb9rS2es+4IpuXj7WF79iNuLo8uzqGg0TPCEzntx8JRTG",
-	"0kgbvwhM3kUEh2NNnJRIB5YTTUqoFMiEcAi/xwLGWR/G9fWrQa7KD3gEbAGj2ZjHWuMNNNADhGPOCAzF",
-	"eqAcYwmmtx5jXOn6iSA102RxYX7xTowbVpsTsETZQ4TjhOBojsgdFVK0vA+fVkYR36vuZx14L7ilrxUd",
-	"aUQlm8yvRI2bHcfXxmAFkDAnASjnvpNN6616Xte4f2u7WFf1lC64M5dkRIUkiQXhOlgyPjmNsVTL+0qg",
-	"BN5LYJvHKGU3jM9YplZhxakKfnK/27+ce53rKbraZu1kpOrSAStVPGcTvG2DCPda+7B848DSos5/Byho",
-	"BSj4R4CCvQAF/eAYqWsd4CgKgBAwMgsqzP/JUq+5Q9fOF70Cdmjo/zFS8xcTZBfCQRB5ytmQJpNGWsTI",
-	"rL82eiSkf6/3cvmjDh4arQAZIA76I3555fU1LQDMFZGZu6ERLi6RfKU9fkGAVgMpFgPEr+9pAYze0SgX",
-	"M8uQaRAiFcmFR2iY8EnBiAj4aW+cGmLqsj28u3y9J/CQoAEW5OlhZnIC9k8jf+XPL0CeRfvOPN2bIBuL",
-	"SQIV/UWm9U2oz7YRZ3X/j0socEibGyNp5VWWdm5DacmpZZ6vNU4uN604pBVy1yBXAGeWfJn/aiWVMAtg",
-	"Xz5TJdTdng0MhitNl0C439qI4HYFVs5Yw9IAztpZMeuS81vPxrKSXaXBirGSOr/4Mi8Vuda63J/b2vDw",
-	"7Tt1h8JYXopgkyRC31M2isBbaUPKaeh8gcV4wHESufIA8hu6WryRxkLRlFHQzyJRnRGtdSJAbrMEmRUG",
-	"D4Eb6UMV/SdtB2v71jAsGJLZ88CO+qSNIjwXVbu6c6qqbaWytXzZriW57mBCQiUVFJtdiTacqeEQDYjv",
-	"zvULnfYSGpGdZ35O1cldy3sBkc/mjC15bQ06v2ocShGEUln4Qonpxa9ckOQkDIkQ9zLNwZvLuagZ17yE",
-	"U32JL6zdbkSorVL6VcRIvaJ7WfRCHjmo1hVVFObV++uvBFIjuigAYa7PuOyDSSvwUTDAUR/bpsu+Tm1T",
-	"zxRFhNFDnrIo/4UyfYMCJ9VfYDvK7GIrXxkNE0CRNyYtahlXXWC11F/7wkbLbNKpnC891Qm+s39tN39u",
-	"awJtMoGaA/zFO2OSqFdh5Vr1KQIE/1CTpz7DxRbPZhXpYaRoJbOQXuAlGSZEjBuXmOjny8lwNnDRVEvM",
-	"kxEMqxgkNbYFCckJa/C5bJTlEANbQjtqL0uuWzr6PsaP9Q2Uefz70uAFRCO0E3x3do32bzv7JV0z2PX1",
-	"fdUfhjhh46XPVCwTrVaKfKgl/T3YXFoxjboAW8HCxry6RUbTMqwXIfDWcuiCyxWRi/ntg6yG92TWtTnt",
-	"ry3cy9YIuvi4S5LaejLsorx6LbaGMRZiwXP98zLEtr9VenNx5r21vwtMk3srLK7sGCKEMQTvvHp/vdty",
-	"H3XObB1Zt1qTBfYIw7LPcYhT2F1u680+7y/Xmf52dm6z7Y2auUvixP2TcEtyxgM8aKvwRoDSMhpZpHJF",
-	"a8bsXoNxeJYFyrZQQKMAUVFEWM/GNCYoODk9ffvuh+sX/ZfnL876Z/86v7o+/+G7/tmbk/PXV/CGzhT4",
-	"K5/FKsfQZB2+eHdtbMM4jpEcJySLk/YRGIjBPqzv1uQ4i8rTcpg6EiVRJ1lAGfzcKF9/Vqm5ITisQRJs",
-	"ANRPJKHDeSM7b6BoBdkG+bdEdJfTm2ZKc+a2vq+RDo0jXM1IzDA3k22rspKV8vrEAWZY0ymEzt/PlFgS",
-	"1FaK+X6w8bGYcomiW5VN70PcV9jSysaiM824ru/NSAtMePLxYO/ZrP/yrn3zfPDvWWf4kh0MPg47Px9F",
-	"R/JjO24n79qTH+cfD9hZGSmOOgdLE+a1KdvlM9A5bktDz3UJkU++t05tigUmmpWpNJ0uMNoUxWSSIiLG",
-	"5KkAS/M98Az0RRqGhETWL9pxoP/kqfRyiU0HcfYTkgrSj4gkof7QNOFDGpN+CmQ6sjC1rxNVSj8lSr/s",
-	"JxpTHY/yMBf9bmlk6UGodVR4YMTGfkJu+Q38UmSE9vPKVb4HSbd9U34j/7tYuP474TGxlq5/tEGnf4lI",
-	"/bccZvrPyq4FYcUza4Wl3021l34lL73MLvp4REru60UhdUYpwGoOOvVKX/AXmZnhcmwiqzR3GD0so/SP",
-	"Tx39VokXYLN2aMxO38X7MYYo/FnC2QjtBNmsgY8CyXlfjHkisz9izkbq//r6q/+ZlCcYMJ8S8Fxou6A2",
-	"5Kof1FVX/06omGAZjrOvhXwy4erVVqu1W6ap+cxOb7f6sJtow6OvBIKY052IS0kibR+DO2rEr91jy3Lm",
-	"sI6X17LILmDp0sULk1RINCAISxQTdeadNgrHOMEhVBNcbj5T2/P1eS3WlV8SHMuxo0ZSrTwev1m5MJ5r",
-	"onMmEy6mJHTXP1oUTkDupq5cnSlN5j4SpmqjoFl9KTLl4diZw+VgMdhhwD4XIiVIcbaHfl7QaJkVgEZO",
-	"pVqkg+Z46ObXVlddFoQdvXr//RVxiAw3ZF4miG4RTFOjyvHGIycvv3HaN33vRpu+XftbvjX1sv60DxO7",
-	"9rjQLwkbdb1V9QOtIYM2hMO8s8Lb89D2ko6wWA3oLPFR3Esmz6LTFsrjWY21+wADx/EKZSxYtDA/14co",
-	"bK7zh8GUQBoq4tTWnpWyKgB9UgW0W5G1a3nUzvIbped1Dr6xSPWxrg5Bklu4tVMe03COJljxihtgHhOe",
-	"ELTTaaPBHBl47CpNvccSMkwFgeD5OdKcLq/XoX0tnBGByMcUx1kgXVpDp7LP1Qt5kpBQ7o15IsjeAHjv",
-	"vCFvzobGwTcltHNVGF1c4O7RFqtz4fam67JtqCSbjXobP1IXJckmfIhNweVmWY0q1T0tK5fZWc2LtJC+",
-	"Ff4jQeT9zSn3rBKUW7OWmiwyE4TbdLXKRgmLKBtZudiOWk5FXbBC3fYRnmEKZaeMnkhd5txCtDOiJMDq",
-	"w8OLUn2BWgKfo6JGo9F4gUh2kfBBTCZO8+blt6fo+eHRMzTVg5DWdx2J2EZ9W1KeQH3jVA0tmXEcOt+M",
-	"MGm0Poj2VDw41FctdEcZFzE5DYqXyMOTfOCOQRHLZMw2EE2wEtG1NFmHXk6ZkJiFDVmHxiaDpliOG3x8",
-	"MMBZX+LHlEvIC4fU9YRMeaIvSXZCxyZv3cTI5uJBzEfCrQ3k2lhz2fSj58/timVtZ50KSaWrcOQJAlXZ",
-	"R+N0gtleQnCEBzFBIp1McDIvKtJrBFPfda4zM81VYtzThHWzEoZd85GuTrdWOGklWufbSxO6l5AhAVxa",
-	"bqbX9h+9O7+ozw4Yv+A+nbqDMaXavI8mOBxTRgpwAPpCfKZdP7OGonAqsdoKiTLrnud7KRPpVOECifoT",
-	"ElGc+bIHPJr3wTiCkxF4jxhO5ZgwSUNjexvyZECjSBP0LMgTVHs55hHEfeI45jNi10fuS6xZgLYqZn9R",
-	"BivuhwmJ1Bw4FtqXrM4nDxjNHe5meM1Kav2OJelDuX89PcO3mGrTlA/IlzBczYTplxZYeqKkMvcTtU0w",
-	"uzithhelGiyFfPQGS0UQJA0pZqsI+Rfa3Lv5ckboOnMDmF9EUeby4u2VjuGakH3txmt5K5Q4+jtUIXrM",
-	"NYOggim+1aahagG8L1RE6I+rCVQPO11DOi6Rk/KVfXrz7x+fTTpXbfxTZ9D+afZkcPTq7iD55mf5jP9I",
-	"ns9fhofp9x12MT0Q6zrE3ME0C8p3OOJdP5Pr8VFiuvZfNkSYLkbyTVZNLRxu2inmqvOij+TYrhhEJQJb",
-	"ujaSFNWHWyvqxwsNrJtSCBZqZ5dWEPW9c8gqKl7Z7bBSa5xMvetP9afu0SQnlzEa9ilkQkba0rA0dpPH",
-	"0b0MCp8N+96sg2WLAVfaWym+ubaMBYBcMTmpdve1jGsE/kwNstM+KENNiSdijLVisPEiRmZTK+YDbTLM",
-	"I595laSgih6RQuCRr3MfGJdjqNDNkcB24ZP6XA1a8hmVY5KYnB40MInBkIjDGSmScTKfZP301KyckRWq",
-	"3Jex6JO/0uhC4xbepw/FhuzfP0Me1FkVIMtQdHE+VI9lCVHHqCEfyuiwAg2InBGSZbBoY3tdZm866MVp",
-	"RffzGEmtbP5BTqFiY2XfUFXyu+U3pKlg2yU8BQw2odFZfEvmTdHeIF3AVd+JGZ7vrur8MWs0Wt4XlOeK",
-	"Q2ru5pOP6fhrB7Iu/v7G22M12jGXEtOagt0A49Uachho19tZFIUiSzWoYN1+rnnXCju2HrNtuQmkDi3l",
-	"kSsij1IU+8wC/noiHHieHKLwatfCfOSKjhiJXlN24+hY80WVMX89VWyxrLiAC1mCh7V5p5kfWpaiok+r",
-	"knsxq0XqVkKj6IhhmSYOy/HLNyene1cvTw6OnmYitPqGjyrpMJsM/60LS3RChMSTqcttQ1i+KjTDAk1w",
-	"pGX6d4ze5dFOO0XS6DBL7qQCZXwYSc7L4XadZ0+fHRwcPW23/VV7BfabYqNMhNP5C7UMna+6eHKv461S",
-	"bK+vQ0Vz6PjWSS64hfcperEwF0F3cqrnki0oUYv+SXBCElOidr3qtIssW7BBnVdRC6/fGJFZj/Nk5+PG",
-	"jawstJLkpySODYoG+akGfoEolEF5A+iAslLA3opKoSIwV4Wh9uGNHE14gvO+gngLvlUqSuKvoS8agSb4",
-	"Juv+ZLS+hq5Pd1OaEPGQNpNpSp2MsyFaH+SCVOQQcRQCw0LqqkG6UR0YZEvntXB5aweLWydUWV4JPq5I",
-	"8uygXLfJYMQmwoWuLNv+/SKFri2XQEktWF6av5Q360qNbdLbXr2/BuOGImKOItslEmZ/qZmSFefhUoSz",
-	"fu0pkzTOAgMLmmpedRadWmyirjkm3AXFyZ124unOtlhaPjycyvG++Yx7Y+U06MzOqmG03LZaOojqgiuZ",
-	"0hYInZiixt7Pt7GpGCXXst49vEZvulYqnsMx3Nxg8mTvZ91Y8r9b/+jvOTvn+14tX3FTAkSO474jp9EU",
-	"WilQoD+mTFZrcBy2nz9dGv1X+UYpYreKgo7woBvKIuBSsCy9Isj53bn89hQ9e/r0YNcOo1iI0x/uK+VA",
-	"/7wwTaicXymM1OAdwD1TBKr469uMSLx6f+25Mp4De4WB8YuVrzxwMV0TupkWwM0Avqxve77msZRTEAd0",
-	"2ciGzMJgYbcCH+U96YLiYXm1eEphYVoU1Yve13FVagJdUyyLku16JTperBZP6fdEW2MhPVeBrb5YB9U3",
-	"KwUoKZ7heFbaBTwI7GxKax+/zuS+ZugP2UGixVizhVXxwQatlryE3CsVPdJSzY613grQd1dAiE8QrTbk",
-	"blNwplFoQmjFDan5dfkfktzSkHQd9ZhMpa3cu+f3mF7yYF4PJfdRwiWGSLYSxRG+jh7bi+ktyRWbV++v",
-	"ha4CBo1Me8wswxji5sUJT9NBTMWYROjV+++vfNiHIPFwz7yRB59OMMMjosT/Vo/12Ndfn5R22/r6a/Ra",
-	"N1HVNNB1N301JUNTqEz/dYYY5GuYdYqFJD0ma5e9hU4ssqsrVVl7tmQBjQc2PcayxxqogSmYxsgMTTFN",
-	"zK60O0PtRvdh1B45KlAAfWb0ZveNC+IfvwrOAk1Snx8ePdvNmuQICGJDQcgjEvTYDo4FV6DRSXYgoK0W",
-	"lrd7XC8oh2IqpB3mpDapvShqCuMq0e6QmIaECbvx9pvzaysWMfMKK9Ecql4BardbnVYb4hWmhOEp9bre",
-	"k1a79QRMaHIMVHy/NSNxvAe5gvu/zm5ESwFDPRnp9CXFUWHZ55HX9b4jUiGYrtk75UxoXnDQbuvgWCaN",
-	"DmGDOfuiVbVOp0H9YpKavLPoxdUJqBW38NfB0VHnuck/6no/HPw8aX/898fvvkkPBp3J4fwJ74RPfxp2",
-	"4o9t8c3Lm3+2f5ad2dHlk/TMM2lP3tvvLzyT6uQJOvJ8787rep3Ox3+f/Pv7u9Nk+NNV/9n1/P2PL9+O",
-	"no3D2ws8pW/iZHaO8UX48t0l1yqqlsCWyWcm2QuoTJ3GvXr/Pboi2iSe8/5GYNk4CZaylVaQxTY7lvCO",
-	"kbspZGFrxGuVGLrX/eWD75kYVa/rXShCEiJ1PpryCDoqC0wC7Zgd7Soqi0eiSPdSX3aQaK/7e/WBJmB7",
-	"QBQdz8W+pgV7mY3SOabp6/CEp9L5yCSiO59lcfkL1pUNaXgoiFy8ZqXa7ZXH7cWU3TgHL4WSGWBzJXtc",
-	"wdmdP1aHFkWXHL9WB+upnT/aQ02ue/UHe4jikqL6d23AfsFiFzyqvzYhjp/qw9SRsKi/YJLaCPdHSlk6",
-	"ix4ve93yDKwyrP45NSozHDY8cb/UuIHFy/+dRp+0RyTzBQCJd1unTfYtyJqKGxWSpomTzvQSnQpbkMGS",
-	"9aWu0nyor2n/8SzKUhks8Fm/ZsUiGh7XKF75WeViWQ9dp+Z6DLi12iAH3lmDXXTytlO/2/lvv2fCsvO8",
-	"HEdiOQlXOhhnpSQ4mTEk8P/WKPW8NM8fKvVkQYEev/FWFi5MdQEHZz9RgvOfQ6x4TW8JUyKEWgdBOyYT",
-	"BqQKzMSMJMKWJnLwZzIFNHBrPqBL/fiRnQ+sSptzE3NQR+0naxyStTSdd1bJC8mCAr0ISzzAgqCUJQSH",
-	"Y/M8289R+0mhKlwZjbD8KXMvnOqMPXJlsCxAnR+4hIpq8+Mi3k7guUCz8fzPgc7qZKmNz/kB5OD30YSO",
-	"DBJnzTMWoriindGEsv1aSx6D8uUF/3MO5VVayM6L1lr1kMx8JLhxUguJQj4hQkcvQvgXTdCEQKdhGK/G",
-	"kAiU3h7Lo9T1YoA2/1cl4P0/jVpavoRQ6Oo1FfJtpVvPPS7laucJM9byzB2nq40A5dSST7532O58SRx7",
-	"Q4WgbOQjk/YFViHwLEQOkzQE55Eo81WaBT/5kgtWYlGI41gHDzAukZB4OIT17Qx5ov8sW88SHhOxC4Mx",
-	"EumUJAqF7kH8Hrz6FwVRzOnXMUqITOYoxtIs6vHQmpy61LEV7QCkbfoB19P74Ht3exnB3tOd0D0YCzFG",
-	"3FVb/r1x5mAUiDgdBT5EPlMdx1JYYnXxpuBdVkf9f/8/FBH0HWH/+//ekgD9///3/9NjQV5lnexFZG9E",
-	"GLklgW8iTkiE6BBBFuJuI8HQ1VNLxR3yzOB/8mj++YiFnlkfUFmA/FSjWZ3Pt4ymi+egVu0viaXnhkhR",
-	"Nk3lllx+eXJ52H7+pVdv7nxDknHg69K3lI3A/7urNqZISPWVIvs42IWQGwyFYtWeOl/0RIzj2LRT4RxB",
-	"drhZydEfthKDHa+u3v6wZYxrMEZNsdVdfzBzbJa4czOWLrHpyq0YpsLIy+iw/RwF7gT7wFTwphKNscgk",
-	"bh+lLFa0KxjyJCT/qfhN0M1yZgqhHFxsUAs8C76obLuRo+p2aBWOutD8pd9ABLI9h5UF5wYxCPQtzC+w",
-	"fM9WB6ulyGqJJB9qfPWwDl69mGjL8v6WLO/wS67+B45EGo5dotYXZb3nCmw0ju1rV2PDOVnZ3fKMNXiG",
-	"oW2b4Bm+2/gIRPc7Ims6zJeyemw1iC05fdTkdEurVqNVJxshUks9nbUiPPfzea5VtETJflMsw7GrcBoj",
-	"M6163hAy1RkaPI60ammkZWOigiS4RslXJ8P+EbYkk4a7ki1pywm2nGArWH9Zm1ZmqNoao7bGqA0x60sC",
-	"mFVVLHhi6hJC3qS2jj7UPpUFyLk9wSfQzQTxIYQwCR8FgicyIBHaMWBDwZ5iT/1fOWXQU4SRmTp/qFCw",
-	"ayUKDGkMKdwZm4XeKoHV7iRAAxze2O1WrLeFgoeevAtr0pasGzIXRLdcEeCXxj02w/FNXj1CF6iHTcRU",
-	"SKEry0A8FoSgkjvjoB7ramQDMlIk+g6HMp5D5piPxnymPtNjE8zmSG0UTQhmYIHT4fARIVNrVVigIdaF",
-	"ffTOEyEXerXfCd02pCJeubCrGLL/mk6ohIReR/JDCbB5fVhyS3kqNDyyjpbHiE+ozKsSwWrzJjYu65zp",
-	"TtMQCgVJ785krFZDKlZ9B98reALGodmYi6Juvm9SIniChmkcawKsbi2mTOg0XEnuZMWZ0LSRj15jnF27",
-	"vIf/6fXu2u29Xu+uM+z17p4NP3zdsBHXPHnF1mKyeiEc96u6NGxWG2XpJyrZPXDhA0RZGKcREQXjbrS8",
-	"AqWwZ8nSv6AZlG9IyIdVz1AhVGZ0AiSkolaF07WMahXE++sGtXW9TSKSGMoS7OkcDzVC1807RpKaWzxI",
-	"ID9kMLe1mMo6hW5g5LBTezZZtNLoyr9WBllhh3v5/x3A/vC5BX9FkKDtlis0sMwTtjL/NtxmK8g1CHKK",
-	"uRtGtskwG+2sVKdUNNsJNJeBvE3GZQtZsTh5MR/fbtADLgHGGSlS9HsMRCNBJJhFuiiAvISiU2CgGbDI",
-	"ynLtaPR/hiI8F6UeOZLX8urKQd5KvBvTcKxnA/nEPNepkiZaXdhLbiEo4I17LMdHFBpgAMyWxAK901zs",
-	"s9ltip7Nm4v9sSJ1s1Yd2lxmFxf3PFPj2/OsEt7qD5vDdL2D9sHTvU5n7+DJdedp9+Co227/nFfC6nqj",
-	"BIek0vW2IoKYye0KZN536jXP95RMVvoNveTTKYCcRl73mannYSonsjSOS4XJvHw0L/Uq0gPt8ttqY+aq",
-	"ZIJJhg+FizivseHZrNVscvVo4/xgm+hqhptbRrgNpPoCq68lfueWJ7QTlHtLQG/OormEce9ubVNb29TD",
-	"A6W0EWUz9qelcVHa014SBfJ6wBk1EX6e/s8iNKZC8mR+DCOssgCJibDCEqw7rR6DumXq+5QzhRUJCXkS",
-	"6fpkej7dHUgtV2fC8uQrgfiMZZMsCZfKhY5teNLfgZHYOEpFxk9YBA/MG4wXfAR2pBtOFSM0gv2R/pWt",
-	"rnfPaKD7E8YlQUBuOvIZLD9bQXcr6D4SL++WCq0b5/MQ8rNSIYNHENZzmndnKzdya2VWsC4CI0BgmhAs",
-	"6FKdCYK6p/OYq28pZsyyDzFuFeDSRq9BQtkIhg1weOPrHteYlUXEFoLgox7TGhhU1ktZXuU+i9QvW1dM",
-	"sjKU5JpRYdyLWdASjiKoi6UkBR5HrR67Kt3hYnSgTjbQ5bLnhY1QCcDagxyhwdxyB8EWjhHjSjXqsYgU",
-	"1jdwj0y4kb4ngsS3RKAxSciSWKkvYWv7A2OjtoxyyygfI6N8VBaprb1pa296qL1JRzw9SK2aptJVn1pm",
-	"ogHIEF3NZ01nDMQZETpJjqcSDUjIJ8R0Z90BF1spkGG3ha7UDUjSmIgewwIFFyfXpy+bq1lcEih8/yW4",
-	"pJlqyya3bHLLJrdscssm/5Ihw0DjP4NfZp/cqkU2xgj/YAX8+gjr6DCsbrykE+KjmN6QokHxhJjvBcdI",
-	"/weFGDwyA6VD91hJidYBnkrvhMLFOJQ8CZaG0p7pBd8/nnbJwFMdAPtZw/BgD8tD8DQItxx0y0G3FtlH",
-	"bZH9SmTe4r+GbbaJWeQ1mR+hMdkZS3lpugHomEO7FnnVUGxFD2SVzBhaUCxFd9n9Il67rKGvULjvwFHT",
-	"sUpoIrhlF1t2sWUXj7VCI4vqDqvPINXnHQIgGPtPRLCv7UhxIfFcICxMAE3Raw4cdeoXQaJGCn1FWFQ0",
-	"8FVgqBHqg80RatP3sumuZyvmui3mDM+3dHpLp7d0+rHSad2bSxNmXFAkIKcmOeYB5DqV47xhAxBndyIQ",
-	"ZyKdmEgIqwNbFrdqoha0tXFH3asYyLjpGYUOv0FjniYCDcDrb1J3FqTfKGQ3XclMMEKG1UUHfye5zbay",
-	"rqvDyn4xTRfX6se9cpZHqc/mxhwlXzJ3B0d4/cydE+isaeftnEQYvea3JNYpPTQC9rw4b8cav37mTmOe",
-	"Do7wGlk6GkOd1rJMgTM4eB/9p94uQXffNEzKaohwCF17TUOE8zoPy5vALuiKUP72JvoilNi66Uuq6QWU",
-	"QQDRCRq1+SAx+flyeYJuOY22HopGD8XhwZf1JHGOoBCFoaOQyq87agJhulSsc+9kKEnSNIsZvQ9D9UiY",
-	"aMv679OwI2NtVjZuUbeE6PbKxa3PBIFUjq3mHDa3N83Ampn+FQQ16r6UNSZPjdHKcOcBiTkbKZHZXl52",
-	"5xUez4nsmWBHzd51z5y8nT2eEDQzfe51arHStSJuCq5QiRJyS3AMXxtTNnKx/0vY0knRAO0BYkATv1uZ",
-	"TILktharP1hvhRMiBB4B/V/lNPAMU51iVDR6Ncfr0gkLVgM9mbVK6W9ACc2eHYNalTmoBWGyilUhZmhA",
-	"HsRQP4eiumVPW/a0ZU8V9pTpqcbLUQ5lX8yRjLzfyIckTqTuYK0NlWDZIDJNWFaaIrfWoB2MXr2/LrWi",
-	"NopmuR9zj5m6VEU7690WOkGzhLNRpUIEy4RW08h7RGTBszQb8xFlumM0/CjphLTQSYUT6joYEg0IYQVR",
-	"U58TKDhsP8lG97OsgMDvsUEqdeA/lA4rla+gAiV0NHbW/HoNMH0A+zOHAtqR7xXtNL2QJwkJ5d6YJ4Ls",
-	"DaB61Xx1zgAL+7wKcNGx2+t6ZP5qPPgupG/pq29/Pru8/vHqXJxP5PTn0/On5/QwfU1fPW+R+avfovfn",
-	"9C09vztn7VZ4ECvgaeVE9BUgnit9y6BQ/vGnN//+8dmkc9XGP3UG7Z9mTwZHr+4Okm9+ls/4j+T5/GV4",
-	"mH7fYRfTA6GuAKhbRiHTHfHXNBxcYOqMcnzNRyPIJP4zmnLrOq/RSPthQiLCJMWxKGm+nbrmq28mT/Lb",
-	"sUT1dU2xCQX4XYlS8KRCUO5hOK6Dp0om7DaKuZZQS2HPvRUgaQ3mWTd/paOLG6sHPWekVQK31Xkxs3GA",
-	"RTmjYEtAXVvuJuB8qQhfDlYfKTJZyYgurVHpH1vpbSu9baU3d3NbPkKUaUJRjx9WUpBNVxeKcllYjlOW",
-	"O2OR0feNLGfubCHAFbordBQqS22wEu211i/1mP6dCpGSCIgYXRBCA8XKUPB7z8Nx3PO6CCSOwLfyN3vM",
-	"ncDZIGSp3T5AysJxbApJrSNAQQxOLkF9WqXmh5EQeLpNg1jk7d2yiG2E/AYCa6AAbUZHdhSu2ZE2u4tp",
-	"aF6+cMiTEZfLDbS2K1hjdwfcraU6iUsMtkow67GS/7VuoPWzWkW5kus32Gy7hVW6x3Lrnn55gMObUcJT",
-	"5vTgfgubvii4zdaAW+TV/2GG2nxil5nWudqtrXYr7W+l/cdtq3UEE63ImopgzuXxQvrjxjxbxAZps2xe",
-	"lJeRWWElQWeVyFRtW82Ue8X3fEsXgDomZR8oiigRTS7CjbAXRmZ9yyyK9wYJZtEeI7M99fN0nGBBMqvf",
-	"5wonKkWVrsWqHDpC9rGsdssxirVaiEf4EZgWFf+bEXxjWX228SVbprBlCpthCldEGgNwzhbuE15i7DXN",
-	"vOHSNugI7X0jXd0wxzj8yV1WPUp3xsnKTRmNJMRJQonQDadFCuo7T1roAiJadIgDElMlqVasR4qOgUID",
-	"xWUj0zlnKDUvMbapHpuNeZybqNxMRG/yAezjIa6kldmDWedfxd32r9nzyT8Pwp++Ya87N6+ejb87Gr54",
-	"Ik7a07fP6btv5tdPk7PD2Y8Hv/2rE35Wd5tu96hxaopp8tfwupWg7Yw4dfjdShdsiSPIPcFGvEGla56L",
-	"AIb5+4YYgHG4sMtYOYpbgWArEGwFgqqWaLhwNXTGchUXJHCZUDCiwhzc0lYzmZ+4CFxUzNm0g2HV0CJj",
-	"qzRDlQChlZYeg3KbOl+vcAPrflzlfjHZ06DVYz2mXUQnp6dv3/1w/aL/8vzFWf/sX+dX1+c/fNc/e3Ny",
-	"/voqQJyhHQkF3bV51UfZFkH6yOIajVLSYzhOCFa3HWsvlpJjRN7/D0qXYGREGf1lMLEetDuwe3U/d204",
-	"gJjCZ4wk2k2FZVG1kwlJcARRsyC7sWjKqYaNjj4C1QhJjoaUgUsIzcYcopOgMEpmAz4xq839gVC0fsoT",
-	"SaJu/qsudz9NBzEN9VmoRWvSNiYJGfKE9Jg+7IGxCEx1E7RSfIJahqLONDo2h6Ygpq4OwtKu6xIgrG62",
-	"CSbWiKAgAxEXbmHNIN9nsCU701waUlaWxlDdPysl2+Jagt7aTYF05ouVY2Q64GwCOPWdF8bx0zEJb9Cc",
-	"p5k/Wua1con+Obc5l2zhGXr0Db6tC8+ksSF1Fgaje0JFfj0+XikiG8n/ASFJb2MISpgd7XMN5jXNw9X9",
-	"7eT+TSg1qOABhF5nWucZRbwP4ZFwQCSOIME6N4gVcJ+kAsgFligmWEjUaaNwjBMcQvL2pw9LspFANF0i",
-	"E9a3t/E0JLQDu0RmSgEdWnXfjUBDJ2tYs1attvpRlZvilCTn5wV03mXktMQTloCp8umNRKpl6zA9ffJo",
-	"D/jb1/Gm0LdWkeqM/yYEhMQxjSLCtn1+ttLzVnp2S89Z/6LcIbpYQobs2XmzfHxiRMbM3Z6ZvakwKdYQ",
-	"CY4Yn3W1fF6JiwfFl44YlmlC/B6DgKnERziNKAEjGyjL88zYhmVJV85C10FnPjYaQDWgPigsLv0xZbKL",
-	"Shp/sJt9V9vpQSn3UcryQBwW2ZP2WAzJYm94ROIYjIHo7Ukqx+ig1c4mpUwmXKhjgVCLy29P0bOnTw92",
-	"u1qT0LDJQRUctNvo954RYHqeqd//KWihK5Lc0hAEVCyV8hDPESNEGx5zyIGCoc8qM2Ba1eq1crHfmpE4",
-	"3gMbxP6vsxvRUijoLCf4E3zp2thOHpyxfn/j28oMRa/4cxkUhS1d/q5kn9SR1E7upl638+z50eFRBwQP",
-	"imX2Q/tI/SCogm578BQfhodk70n0zXDvEB892XtO2uHes6gTHZDO8Ak+HEBLx4HX9ToOIfST7+VBy67l",
-	"aOT5tDLwzm1kdZGY9+Z2F2UWMuXVWMF1m3K4QdsAi22s3F+MZYKeV3AunlQMT1DmRjv7hSHXzbF0E7Ju",
-	"pz/19RHnkb9azz9t7QjTJCFM9lgpLcuQRBfN1zO/eVCJks2lY+nVGH32oQEEj6WxIAQGVFPl1AU1wMo0",
-	"wqJh9e6ftATVlvpuVa9tzHXWEzET1Um0R11614R4H5q6H35HpKHJ2+pLkPhbXsiTtlnIn6ceU731x8P8",
-	"4ylTAgZhUr1CGj3jJ8UgpZLmbHSJga/y8U1Y+B7OX7b0ZzX6c70a4VnSZhBsDvVeg45aeLknL4uTGpOE",
-	"dJVeyAiJRI9hFHI2pMlEIyFE7UueB9qaD7nEU93q7mHiaZn4pKNUSIxO1rnWFwkf0phsuu/e46fUFrAq",
-	"FLt48reg3CkcfbRt3vTAGrVfvP2Qoi92yMC289DWVrQJHqt5gVvG/0qgqeYYVaabG4P2IyzGA46TyOow",
-	"VFcB5i/yYZ+xmUIxScMlyhf75yQ7W5xesWdLltlp1+wmoZLWTNMqyhBnuvB3M2obkWNZnnBJJLTThQ8O",
-	"8/LMRcJwXVw8zkov9lhoRFZdCF979Mzn60F22Qr3zYighX5QYip8v2Y/baH3TZEHOuqgGnmHs6g6Ix2P",
-	"TEpZj1kFugC0jOuQQWeQGJBoyIzT8vhDc8NsOTA24lYrG7PJilrWmv/OycoO9C7N7dJ/tkLln0SodOKa",
-	"9gRl3pudokreNmppazrfiiCriSBQXVPbkdSNkVVj0xKpI+Pp9+sdUdSjqxNn4NgTfAOJfpqfF9I+zK1N",
-	"YzyOith3RRlip9v1VK9zQwz+L9sjYizlVHT39y3L1T6OcGvKRrlZ7AzEPwkQ50PE0smAJHB1C2vZO0YV",
-	"yn1P2SgC49ffw8vxBkt1hpKGFLM/1OVRxDCoO6Xvy6Pwy6+WsO9Dun5WVQjqKeW3fys1rSk1zbAxw+nm",
-	"x2W5aUIwm41pTLZi0dZG90BhwjBZkx24qhzxkL7fxxDjgwJG7mQ/hIbZAVQYQ1igwPzQqldupEK+mT/u",
-	"Bt4Ww6aSTPTSoLFhA9PK04IMrzs88D069bpe5/lBq906aHXahRcaGGAfUg5JBO5pxY/6eAQr8t7w32gc",
-	"4/2jVhvWb8HX63qHB2uYJ7Ydxrf21kfkpy+UCBPH2UyZChtdk3JTs2PWalhl4ap5zQFxrMUZzohuK9pC",
-	"Z7q8iilmK7JqtgNIntVf15nYESVO3QaebqKoldlFf4Vc1dXqX61dyeoehswVSlk9nuJVdoEdIw/rEvFV",
-	"BMqDVKtnsg1W3Vrctha3P7GQrGm5HZ/ezIKyBIRGp7WWZLPG+97mJE2T295fJHEa0mQlZkEBJ+uVA/PK",
-	"YWbiWSczqy68gl0mFe5l5XMskGRX5kcGogq8zo4r9JZY2SHMUlK2IuTfR4SMbTRYfouhJf6itKRzZ8cD",
-	"+wRFc3cDh1P7lt+QnDrUFd384q98I+/fjT9NqRUELWQCFTkcuvGhK4KhVrJrqyOubX/80g3f7cuR1ZLE",
-	"EtHIduPapt0tIVqzzwDokPnldhEf22OxWIh4Wxq5OTnCeF0MtXjH6C1JBJVzxIfoxRjfYM/3RJyOIMMi",
-	"e7jHh3sRPFyDZds7aOLbRim3RvpoMEdqdVvsu3fmbgl3jPVXCWFogufoV05t7Cxj5IdPle/+7g2gVOdJ",
-	"KsdqGqgyRJLbjGWVl2kabajHSu4DF+Y+GCzNdPXqs0VlJ7/UCVd3bIPqF8BnWwWLg8TiT/7vDhdLEYqq",
-	"9vuVQHzG7HJU5gsT4ni/DDX1vgCAaeqIJLc+UIZa/VsXUIAN3ZC5gDxmXaPCFFkrhAfri2qo40MvCY7l",
-	"2EQi4ogy9bJCL2K/nJMP1yfeCRNvZy9aaZ14RCbEJFoLiYdDtBMkPCZd/Vewe4xGCdYVfCH5e8JvIdwQ",
-	"HusKCHmkgv6AAbXwwcEFXULTKUkUMDMLHNa1QSAtO+RJpEs/QUCBsQBWWj1BvAFPwzFRkj2eZHEROJpQ",
-	"prGHJ9oOl/tvJ5Q1YEj0K2YjvpcQIfcSC/vQycW5mhijScpoSKc4RlOeSBz7yFRf4QkdUYbjHlMil+ga",
-	"bIOwiazaCOg6NAp8FEg6IULiyTQASAV51ZLAR6/eX5sKeegKT4jGNr+IuhSmGr+WU01hZBRixhkNcawW",
-	"e6wpAcSkvoBNocuzq2s0VCLljCc3XwkkxnhKWj12pa5kpKOxilqKp2/fXJxcB0jXDQxqIAlKQFUEC8s6",
-	"4BrhzBXeHbQ66B/oiipGpDZ91DoASFdAigCivi47DZDELOqxrBIhxKokmMaAaTEW4y4qHZ4GfkIKq1yp",
-	"CJzdMa3HdAcEc140Mseji+JYR2M1ZQx0veJAXYPg1fvroHKN4RB7TJ8i2uwh9pg+RbTSIWqwO09OP2o4",
-	"rlMcYSExmsZYKh3hq1wKhOPaue20Oq32rvvcHIfRY0Ee+tF8FmjxUWCGdFdgFCiab+oW9RiEKGGBAsWV",
-	"eGJIWhdBpA7qpe32k7B4Af6GRZi65dYegSvGVFhEsOkwfcu+kGBJUEwnVJZKUKx4xD3WcFFXO+JQH5Xz",
-	"jM0zJab9nwAAAP//",
+	"7L37ctu2ujj6KhiePVO7i5Zlx0kaefbs7SZu4jQX13aatVplixAJSagpQCFAy2om/54HOE9xznPsNzlP",
+	"8ht8AHgRQYqyncRd1V+JRRAEPnz47pdPXsinM84Ik8LrffImBEckgf+eEZksjkaSJOqviIgwoTNJOfN6",
+	"3jkJOYsEkhzNMZVoSEY8IUgmC8rGCI8xZR3P90Q4IVOsXp9SRqfp1Ot1fU8uZsTreZRJMiaJ9/nzZ9+b",
+	"4QRPiTSffpomgjs+ezEhKGDkWg5CGBEgPkJyQtAsIVeUpwLN8JgcIj6lEo14As9GNBESHqglUTXPx5Qk",
+	"C8/3GJ6qlejJyuvF168IG8uJ13t0oJYnJUnUq//ze3fnyYd//IeX7UPIhLKxp3bxik6prC77FI8JEvTP",
+	"2gXE8F7x+xEZ4TSWXu9h1/dGPJliqUH2YN/z1eo0NPe7XT+H7Z4btnpWAOxRGJKZJJH6/yzhM5JISuDJ",
+	"lAiBx0T9d2lfvicklimMIkx953cP23k+uMCQkI8pTdRXfrfv+tkH8jf48A8SSvWBozDkKZPVVeFQ0qvi",
+	"ooacxwQz9RK+whIngzSJqxA/Ymgi5WxLbKN3Z698xBNEpjO56Gjg2aPd7x784Ff3O6RcTfkfCRl5Pe//",
+	"2s2vyK6B5e6PlKuRsOxksWr0UzPss+9FWJLBH5wyfQjZ0arfdySdEs+xIDLFNF71kWMYZEcPrkhCR1R/",
+	"pQo8uBQDjX7N075RY9QbaRxnLxRg+KC751gxLe+OMvnowGtGVd+LsZCDmI/VFakBDUvjGA9j4vVkkhLH",
+	"h2GOdfbFkzFm9E+sMeeTh+P47cjr/d789tviW58/LC9MUbSEj4gQZtamuU7zkery8JgUr1oqCJAmiUcj",
+	"x3XzPTnh6XiiyXfTZy7suM8+TNoGSO/suOVrTSOvMIvF0Aru+fYGlzCueEpFxNI3L79VJSAWNlq6+0sn",
+	"aABYvmgl1HISoGhK2VEo65gOQB+p/aL5hCMcShJ19PoK1KoG6auIXgR/+WPHikohzkICvAurJX0nENYE",
+	"ElGBIhIT8/Vmyls+otpdv+JjnsozIoDdLBNgoaEvBoRFpLI9zYyaWPsSMyjPVrumt0t3srymMCFYkmiA",
+	"ZXsK2vpoHBQOmGyVKcbpuMVA16EYZIcZ/OJ2WgHkKYwHUhVFVP2C49MCgEY4FsT3yDWezjQpMVLGO0av",
+	"SCKoQrARejbBl9j7vIzDbahCZUmWllqYrHz5XA1chk0znha/94oKB65SSabl/6y1CaCl+tM4SfCienYw",
+	"basFvnFe7neMfkwJmlNFySRKyBgnkZKhQyxANszOzHlWfgXX1PU1f7uYcGVZ72bRnaLOlLLi63vfGJnc",
+	"53JmGGr5LN6yeIEwEumMJEDXxwlmUihJMSFTfkUECoDqB3AwbZlxvqDKF1/xOUl21FGjmCh1QiDMIhTR",
+	"MZXCR5ShOU8igTTPQsMFEpSNY4Imi9mEMHGIUsCfMqKk2cns8NFO1ApRitoM3vkTFJqtney/29//h1e3",
+	"NSUQtJeSrFz/2a/wFQv3Kpxe44U+DACPPgzNgDvoufqdRAhLYI8hn07VoJgygrg60a3AsMoIabqK1aqD",
+	"7QK7zKTgZeaULal6xT/4VQXD8mQsjHggCEFUdkqwakmslzCF4CuCghkWQqFEgBS1kFyhDWwb8DWccC7U",
+	"rpWkkCjJCAWCsGhA2RWVcJOCDgqUNBT0mdEnQWMP1PtBp8+80lU3SoY3TnBI/ts86IR8Whbeet5zNaAk",
+	"xPW8F3w201ejvAQrp+cSj56/ynhyVS/TfZ3AeYoZivlY3RcsQVI6RFxOSDKngiDMEJw4FTLBkicIpsWS",
+	"CEQl6IFadaVsDKDMV4oiToQLTW6vfjVvSMmX5TVf8TScEJFZMHAUJUTULG59Te5WKtLgRpqdReWVXyTz",
+	"Uzu0oAutZAFA4z87sG8V8OHUEFYU5BIYM5pPaDhZvmYCYWT3gLYUydHDcuzS0jpQhG33Qd1a56qoW7Wi",
+	"iJri1Fhzbi0jAcmvyEa+V7DDuUxeQijKGFhD3RYAV0FJ4ClBgeCJDLYzFFeTGeOd0qQRZ/CzQtXMdLdC",
+	"93dKa+VlNgLsjMxiRZnWo9XHVyRZoBElcXSI5IQDdx9JINlDEvIp0ZYnH+nXFQliHBWvVKdMhy0h1Jts",
+	"osrLlEa/0Z5W6+tlhZp1SPSNrHFq6+pf0cImVxBRtuCd/+rt7v7+P/2++PCP7f9yyidf0mp3Hwxwd0G2",
+	"K+dSHPOdQDQ6RF11MhkOjwBfGVzAeqLfdRL9W1rAWlP9b2IBcxi/jOXJXJNGYtNSE3PoLNqlQeJIoDG9",
+	"IgyFE8zGpIaIwDwtNLWi9FX8JLyPCIsEIkDpjAnHOl4yIViLYm7Oty5tONSEQcmqWvzfkIj7RiI2ZKFA",
+	"FirX/EeNZ7mWfszULZVKilc3h6XTIUlEBa2dhsanOMJC4oKPrJFklO91hpVun9IqDCz6fJbknmscynih",
+	"ZDwQ0uYJlZKwjlfnk7mlX6d4MM2CX4EwF10LtR6KFa6BMvhzul0GR3D67iJAjJBIaP1afTUAC0YAXwwO",
+	"UXB6dPH0hfrRCIxVD0KYJglhclDUl8ofesOlUn0V7TUrQxEP0ylhsofmE8IMVwBxGyNG5gi+7yMK7oNw",
+	"QsJL7T7IDiL7WpPrcYkuwMxGMVXzWoCi4cKqU4IwMFvk8QFUIjybxZRUUP/hgd8GRcuLOCM42uEsXhwi",
+	"OmY8KXlF6tC48NW9B92V2Fq1TYGdKSEzYo1Q+szQFY7TNnpKGZdLnlSXTlOLkKmcXPBLwtakCDiVk4G0",
+	"Ly4JGDP8MSWH6uQiOCyBAvUdnhj630PwSdRPu90HYT4V/E2C1U6pwtcbLtszIg3WrbGxKHupeQlmXMPn",
+	"gUufkY8pcbkZshuxAn+XPluvstuvJgnX4S/uTRd09qoPeEk3Lx/rsz8wG3N0dnx+gUYJnpI5Ty6/Ewpj",
+	"aaSNXwQ+3kMEhxNNnJRIB5YTTUqoFMiEcAi/zwLG2QDGDfSrQabKD3kEbAGj+YTHWuMNNNADhGPOCAzF",
+	"eqCcYAmmtz5jXOn6iSAV02R+YX73jowbVpsTsET2IcJxQnC0QOSaCik63ofPrVHE95b3sw68G27pK0VH",
+	"alGpSOZbUeN6x/GFMVgBJMxJAMq572Tdepc9r2vcv7VdrG09pQ135oyMqZAkKUC4ChbLJ2cxlmp53wmU",
+	"wHsJbPMQpeyS8TmzahVWnCrnJze7/au514n+RE/brJ2MVF06YKWK59wFb7tDhHulfVi+cWBpUee/AxR0",
+	"AhT8I0DBToCCQXCI1LUOcBQFQAgYmQdLzP/BSq+5Q9fOFt0COzT0v43U/NUE2UY4CCKfcjaiybSWFjEy",
+	"H6yNHgkZ3Oi9TP6ogodGLSADxEFP4pdXXl1TA2DOibTuhlq4uETyVnv8igBdDqRoBohf3VMDjN7RKBMz",
+	"y5CpESIVyYVHaJTwac6ICPhpL50aYuqyPbw7e7Uj8IigIRbk0YE1OQH7p5HfevoG5Gnat/V03wXZaCYJ",
+	"VAyaTOt3oT4XjTjt/T8uocAhbd4ZSSuvsrTzIpRWnJr1fK1xcplpxSGtkOsauQI4s+Sr/FetVEIbwL76",
+	"S0uh7sWvgcGw1ecSCPdbGxHcrsClM9awNIAr7Cz/6orzW8/G0squUmPFaKXON1/mlSLXWpf7S1sbbr99",
+	"p+6QG8tLEWySROhnysYReCuLkHIaOp9hMRlynESuPIDshraLN9JYKOoyCgY2EtUZ0VolAuTKJsi0GDwC",
+	"bqQPVQwedB2s7SfDsGCIteeBHfVBF0V4IZbt6s5PLdtWlraWLdu1JNcdTEiopIJ8s61ow7EaDtGA+PpE",
+	"v7DXXUEj7Hlm57T8cdfynkHksznjgry2Bp1vG4eSB6EsLbxRYnr2BxckOQpDIsSNTHPw5mouasbVL+Gp",
+	"vsSnhd3eiVC7TOnbiJF6RTey6IU8clCtc6oozMv3F98JpEb0UADC3IBxOQCTVuCjYIijAS6aLgc6tU09",
+	"UxQRRo94yqLsF8r0DQqcVL/BdmTtYq2vjIYJoMhrkxa1iqs2WC31bF/ZaGk/OpOLlac6xdfFX7v1021M",
+	"oHUmUHOAv3vHTBL1Kqxcqz55gOA3NXnqM2y2eNarSLcjRa3MQnqBZ2SUEDGpXWKin68mw3Zg06dWmCcj",
+	"GLZkkNTYFiQkI6zBl7JRlkMMihLaw+6q5LqVo29i/FjfQJnFv68MXkA0QlvB8+MLtHu1t1vSNYNtX99X",
+	"PTHECRsvvVWxTLRaKfKhkvR3a3PpkmnUBdglLKzNq2sympZh3YTAG8uhCy7nRDbz21tZDW/IrCvfLM7W",
+	"uJeNEbT5uEuS2noybFNevRZbwxgL0fBc/7wKsYtzld5szrwv7O8U0+TGCosrO4YIYQzBWy/fX2x33Eed",
+	"MVtH1q3WZIE9wjA7HYc4he3Vtl47vb9aZ/rb2bnNtu/UzF0SJ26ehFuSM27hQWvDGwFKq2hknsoVrRmz",
+	"ewHG4bkNlO2ggEYBoiKPsJ5PaExQcPT06dt3by6eDV6cPDseHP/z5Pzi5M3zwfHro5NX5/CGzhT4dz6L",
+	"NsdQZx0+fXdhbMM4jpGcJMTGSfsIDMRgH9Z3a3poo/K0HKaOREnUiQ0og59r5esvKjXXBIfVSII1gPqV",
+	"JHS0qGXnNRQtJ9sg/5aI7mp6U09pjt3W9zXSoXGElzMSLeZa2XZZViqkvD5wgBnW9BRC529mSiwJaq1i",
+	"vm9tfMw/uULRXZZNb0LcW2yptbHoWDOuixsz0hwTHnzc33k8H7y47l4+Gf5rvjd6wfaHH0d7vz2MHsqP",
+	"3bibvOtOf1l83GfHZaR4uLe/MmFem7JdPgOd47Yy9FyXEPnse+vUpmgw0bSm0nTWYLTJi8kkeUSMyVMB",
+	"luZ74BkYiDQMCYkKv2jHgf6Tp9LLJDYdxDlISCrIICKShHqiWcJHNCaDFMh0VMDUgU5UKf2UKP1ykGhM",
+	"dTzKwlz0u6WRpQeh1lHhgREbBwm54pfwS54ROsgqV/keJN0OTPmN7O984frvhMeksHT9YxF0+peIVH/L",
+	"YKb/XNq1ICx/Vlhh6XdT7WWwlJdeZhcDPCYl93VTSJ1RCrD6Bp15pRn8JjMzXI67yCrNHEa3yyj99qmj",
+	"PynxAmzWDo3Z6bt4P8EQhT9POBujrcB+NfBRIDkfiAlPpP0j5mys/q+vv/qfSXmCAYsZAc+FtgtqQ676",
+	"QV119e+UiimW4cTOFvLplKtXO53OdpmmZl92ervVxG6iDY++EwhiTrciLiWJtH0M7qgRv7YPC5Yzh3W8",
+	"vJYmu0BBl85fmKZCoiFBWKKYqDPf66JwghMcQjXB1eYztT1fn1ezrvyC4FhOHDWSKuXx+GXrwniuD50w",
+	"mXAxI6G7/lFTOAG5nrlydWY0WfhImKqNgtr6UmTGw4kzh8vBYrDDgH0iREqQ4my3nV7QaJUVgEZOpVqk",
+	"w/p46PrX2qsuDWFHL9//fE4cIsMlWZQJolsE09Ro6XjjsZOXXzrtm753qU3frv2t3pp6WU/tw4dde2z0",
+	"S8JGnZCZS6zl69XWRc28G7KeXqtLTj6mOIYI4twx0jqP6UaGSB5Ht7RClmaoGJwrG68DZCk0Zi0D3Y2i",
+	"XeqNCl8rtMX3psJ9DYyAuUrIUFA7NUPz0JYJFZLrSKVWooqapVV8yzrkRO3M7Z4x6/UdoTxVyFc2VYs8",
+	"3yibCoDXLiqhSdNf6cTUIfChlp6HWBCbab7qZH8tvPgjFuTd2as1lFrY3t8tYMEoYDpmQeGk6LP8PbS1",
+	"HNKAsogG36aFlp+pbW1Xoh1qjvR3YOtF4wCa4gXMw2dEkRqq42J7sHee0DFlSt5WI3Ac8zmJvnGQRE5R",
+	"1qTk98ug4FBrJng2I4xEPRTkZgalfWSKsfpjydCQ/6QJnNZyygYDrbOgLQzsJHPgT8muDhYMltSZqi3j",
+	"G2rN6rxfaAJ9g7j0+uDzd2evrKNoRex5DpiJlLPe7m7MQxxPuJC9H7o/dHeNZ0Ls4hndNbxk97+02vuf",
+	"B/v9tNvdf6SmHwj6J/nP/e6XCDAvMdpGgdOElTfFkqvJWoYh3YrxfIWQJbWVGzqexdiVti8Ik0TpZ4qe",
+	"zwifxWS1aV/NVbe601weW2N1w/YVMipgD1uFmzsFx7zuSP7maywVDkoaUszqXqQxGdDp2H0XZzSUaUK+",
+	"g+I1aAszlM5ijiMSQXlGKpAgyZWpjWDKU27rSmDqvhYjita6rFMSUbxbWN7uL9MnV3ixd/Ub3bv81z/j",
+	"PzszNm5zXYulUvIlrA4Adhfq1lW8C+W6ixBcgUd17r2m2kfrRccN77I4S3g3qQ9tcXN1zF0TrrpqLakd",
+	"Y4vB1lJnMdNWwqUORiJ6u7t0qkTLToFs7uIIG6SrFGy6ORauOofPq3BK3UYHPAQKKqgX+Cb+sgDKAGGk",
+	"/o+2QAhWYMMCSXKtaz068Wst3FkTQW6JBuj0zXMfvTw9fu6j5yc/qeN+T4anCI4TEEKiKRcS7aPXP5bU",
+	"9SFlGO5749nd9LhaRuYOGgJygtKYrD8MiIRqn/ZvLKT1b7eOImqoW6JXn4fwNtYjsPV6blWHYD2b2fr2",
+	"sm8iId1RAG1pyW2o5he1IDTH4bY2AZ4TWaiO+1ezpTYHZ7YGAkQQiBtFKQ4ag150yfBq0GJDLST0I8EJ",
+	"SWwtpMJH6qsh1Zs1W9C2FeGQcCNMyfhUtImO1IbIEnj8lsTOhfhu2VixlOWQDrDWCAi5DzT4nDdQw3FX",
+	"j0hpNHx0UPqpAOzdoINOpOgzY/OxXkHOCpF1R69evX1//Gxwdvzs5Oz46cXg7dnJ85M351CkBLxFPoLO",
+	"XIpTjBI8VlS602dvZxrTelmsEpW+KUDPRnScJiTSruayHSuTk/BsVhaSjEWkVTeqZU12DcyvySt+V6gT",
+	"lNUIaiCay/FUeyso/Y2Cm2yafyMNsM1qbgIMHMct6oGzqLHQqa+NjVoZgZhMUtNaoLJ22xMkB/RRO+5U",
+	"LIpeOcsfkORob/+Hgs/7UJfZVipn8p1AMx7TcAGGUiwuQduc8oSgrb2uUkgNPLYV+eizhIxSQaAK0QLp",
+	"kIGs8LnmuZwRYdiHqUiQVtBp6RqEPElIKHcmPBFkZwhBDIsaZlOExv4PJbRzXY7mTkH3tuuPC7fvusHN",
+	"HfW2KaLenR+pi5LYD94mONOVr9KOKlWlm9b9Ctql4zTSt1y8E0TePC71hu0WMtljZeynjeV0xwC32Shh",
+	"EWXjQlFbR1OMvMFK7lDwEZ5jCv07DBelrrj4PEbGxOQArD7cvrvHVyjK/CVKk9dG3zfEtpwmfBiTqVNk",
+	"PvvpKXpy8PAxmulBSLtAXHpqRFrUeVZzPFVDS+4rh5dpTpg04XPUOPx4qK9a6C7XkvvtaiLYROY29YE7",
+	"BrmP1XqloHFrG6JbCAl0uHgpExKzsKZ8o/WtzrCc1CRLwQBnoe5fUi6hwC7UAE7IjCf6ktgTOjQFgE1E",
+	"RiYexHzsNrPnYW31/WcfPnlSbP3SdRb8llS6OnAdIYg59NEknWK2kxAc4WFMkEinU5ws8ta+GsHUvM51",
+	"ul2SQZqwnlXsemaSntYbFE4WdLRse2lCdxIyIoBLq/MdtEtQ787PG90Cxjfcp6fuqhZSbd5HUxxOKCM5",
+	"OAB9odBFsRFZBUXhVGK1FRLZMGnP91Im0pnCBRINwF1gkwKHPFoMIMoUJ2NIw2E4lRPCpNLCYL4RT4Y0",
+	"ijRBt9UyIEZSTngEBTSMT70QzjKQWLMAHZ5t/6IMVjwIExKpb+BYaNVTnU9WeSPLXDTDK+Hmhd+xJAPo",
+	"m6w/z/AVptq87APyJQwvlxQblBZYeqKkMvcTtU2wijvDr0/vynBfcX/cVV8IlIVMmF9E3i/s9O157kuH",
+	"fKiO16JXxN+hncN9br4AreDwlbarLHcS+krdGL5dc4Wql2AN6bhiZsuv7KPLf/3yeLp33sW/7g27v84f",
+	"DB++vN5PfvhNPua/kCeLF+FB+vMeO53ti3Uzi9b2JzgKh3yhHK57iek6EaymVEczkt9l+7k8EEnbp10F",
+	"8/WRHBZbL1CpzY9tfS/L+nGjU+SuFIJG7azoyrpxMb4lFa+cv9EgbVoRJ1fvBjM9VeukivxTmYxRs08h",
+	"EzJuGaa+HA3e1qDwxbDvNh6+5jh1x3+zZTQAsmWkceXuaxnXCPxWDSqGo1KG6gJixQRrxeDO45fNplqG",
+	"MN9lvmz25TbV1Zb0iBTcOSaIgXE5gVanHAlcrCBf/VaNlnxM5YQkJtYYDU2FVQhe4ozkQcI2krh6euqr",
+	"nJEW7YLLWPTZbzU617iF9/lDvqHi718gPvt4GSCrULQ5TrvPbKD2IaqJ0zY6rEBDIueE2DABbWyvyux1",
+	"B90cGHkzj5HUyuY3cgrlGyv7hpYlvyt+Ser8q2fwFDDYOFVtorD1pmhvkO6Ep+/EHC+22zp/zBpvFix5",
+	"G3muKZrPhoNnY/b8tSuCNM9/a8mFRuVUmVo75kpiWlGwa2DcrrO5gXa1L3jecavUzAPW7Wead6VDVuc+",
+	"25brQOrQUu65InIvRbEvLOCvJ8KB58khCre7FmaSczpmJHpF2aWj9f9XVcb89VSxZlmxgQsVBI/C5p1m",
+	"fh1hMsNKQJAkgZhjzColT5ZyzOmYYZkmDsvxi9dHT3fOXxztP3yUhTdSdumjpbpid1lHpSos0SkREk9n",
+	"LrcNYdmq0BwLNMWRlunfMXqdpY1v5dU3RzbIjwpk+TCSnJcTffYeP3q8v//wUbfbim3pGs9RY6r4yTO1",
+	"DB0B3vxxb89r07VooLOHMuj4hZNsuIU3qR7+ZePb1mvz12TZgg3qAlWVOkV3RmTW4zz2fFbG64oZiWOD",
+	"okF2qoGfIwplkHoIreRbVT5oqRQqAnOeG2qXnKy6hs1gnSRBE57gvK8g3oJvlYqS+Gvoi0agKb4E3TLX",
+	"+twtysj1jCZErLW6pcidNKVOxlmTpQhyQSoyiDg6qmAh86jwQiR4u+WtnT9YOKGl5ZXg40outAfluk0G",
+	"I+4iXOi8YNu/WaTQxU3TN3yvVIB0nejdl+8vwLihiJijW+mNQnTtebgU4XPDrFImaWwDA3Oaal51ljho",
+	"NlGviP+1nVnJtXbiQbd1hGXBh4dTOdk107g3Vq4na+2sGkarbauNccJLJWcLIHRiihp7M9/GXcUouZb1",
+	"7vbNDtO1aho6HMNlP1LBKfr70c5veOfP7s6T/+78Y7Dz4R9Ol2il8ONdCRAZjvuO4pAmYypHgcGEMrlc",
+	"zPyg++TRyui/pTlKEbvLKOgID7qkLAIuBcsKTBYQFWjr7Ken6PGjR/vbxTCKlrHva0o5n31PkDBNqFyc",
+	"K4w0eWFwzxSByv/6yRKJl+8vPFfp2KC4wsD4xcpXHriYbq5ZTwvgZgBf1rc9W/NEyhmIA7r/Vk2JxqCx",
+	"7bNvu/Gq9WYPy6vFMwoL06KoXvSujqtSH9DNWWyUbM8r0fF8tXhGfybaGgt1ThXYqot1UH2zUoCS4hmO",
+	"Z6VdwIOgWJaysI8/5nJXM/Tb7OCPucSG9t4OH9SK/5jLHZsbbOSaLbviYsqwgft2K5xItKBtgNx2hctL",
+	"U7PslPpbLK1vRpfRos3yPkM83Yi7jdUoA4Yi1YXIJvV93emBJFc0JD1H6w3TVCXzP/p9ppc8XFSD3X2U",
+	"cIkh1q5EE4Wv49t2YnpFMtXr5fsLoSugcCVk95lZhjEVLnIcnKXDmIoJidDL9z+f+zq7h8SjHfNGFh47",
+	"xQyPiUlV6bPvvz8q7bbz/ffoFYdoSU2lXdQDslkYmkEO9PcWdcn38NUZFpL0maygXwcdFRiDTlgs7Lkg",
+	"rWg8KHIMLPushl6ZUjOMzNEM08TsSjtc1G6OITlB+wypQAGezWKz2V3jJPnHH4KzQBP9JwcPH2/rvWMk",
+	"IMwOBSGPSNBnWzgWHKqKQD1FECHbBQ5uH1ZL8aCYClkMxFKb1H4e9QnjzNEOm5iGhOkKbYZgvD65KERL",
+	"Wr+1Uh6gwQmgdrez1+lCRMWMMDyjXs970Ol2HoCRT06Az+x25iSOdyCVdPeP+aXoKGCoJ2NdqU7xfFj2",
+	"SeT1vOdEKgTTJTVmnAnNrfa7XZNOKG2xmgKY7YyFkj264t3vpn6ddxw9Oz8CxecK/tp/+HDviSk11/Pe",
+	"7P827X7818fnP6T7w73pweIB3wsf/Traiz92xQ8vLn/s/ib35g/PHqTHnqlw5739+dQzVe08Qcee7117",
+	"PW9v7+O/jv718/XTZPTr+eDxxeL9Ly/ejh9PwqtTPKOv42R+gvFp+OLdGddKtJYRVyZ36rp+QGWqNO7l",
+	"+5/ROdFG+0w6qQVWESfBltdqBTb62rGEd4xcz6Dgrka8Tknk8Hq/f/A9E0Xr9bxTRUhCpM5HUx5Bx2WR",
+	"TqAts6NtRWXxWOSV/dTMZRair/SuNYbuer1PlTGRrVfnfDriyZjI5hnUABxmJHgXFto4suVQkxrvfG6r",
+	"37ieadbkelItw/FJXenPrrFFZuOcTBC5y8i8AqNPOv/x8+4n2N5n58t654aOOkfo6saNQNCMyMxV+9kK",
+	"03Y80DPtAJt0PBcGlXYqiFAcUzc7POGpdD5a3l/xmc0laViXHVLzUBDZvGZBWLRTHrcTU3bpHLwSSmaA",
+	"E3VK0qjzx+WheccVx6/Lg/WnnT8Wh5pC18s/FIcouUks/10ZsJsLXQ2Pqq9NieOn6jB1JCwaNHykMsI9",
+	"SSmzrOnxqtcL3qw2w6rTqVHW2F3zxP1S7Qaal/+JRp+1F8/6r4Dpuz0qpvQu6EdKPsm1IxPbb3VpXRAm",
+	"Z4wli2FVDf9QXdPu/VlUQc0tgK/wq03/rnlcoXjlZ0sXq/DQdWqux4Bb7QY58K4w2EUnr/aqdzv77ZNV",
+	"n5zn5TiSgmO71cE426TAyUygeveftXLwC/P8tnKwDWT1+KXXWtw0pcUdst6RUqX+GoLmK3pFmBIq1ToI",
+	"2jLZWyBnYibmJBFF+TIDv5UyE4KjRf0BnenH9+x8YFXaBZGYg3rYfbDGIRWWpnMll3KZbCCrF2GJh1gQ",
+	"lLKE4HBintv9POw+yJXHc2MjKE9l7oVTwS2ObA2WBtR5wyW0U1oc5jGiAi8Emk8Wfw10VidLi/icHUAG",
+	"fh9N6dggse2c34jiinZGU8rKKQ0FlC8v+McF9FbooGIuv7azjMjcR4KbwAohUcinROiIWwhZpAmaEqhk",
+	"B+PVGBKBGaTPsswKvRigzf+1lKTxn8ZQUb6E0OXmFRWytKKbXcp25wlfrNRGcJyuNguV06E++95Bd+9r",
+	"4thrKgRlYx+ZVEWwE4I3LHK4USCglETWv24W/OBrLliJRSGOYx3wwrhEQuLRCNa3NeKJ/rNsT014TMS2",
+	"rqqMRDojiUKhGxC/W6/+WU4UM/p1iBIikwWKsTSLuj+0JqMuVWxFWwDpIv2A6+l98L1ra9yPdhTsQbjB",
+	"oxHExXFXnbn3xgGJUSDidBz4thLpFEckt83rzi3BO9tE+X//PxQR9Jyw//1/r0iA/v//+//psyBrsUx2",
+	"IrIzJoxckcA3UVIkQnSEIHN2u5Zg6NaJpYIkWTb7jzxafDliob+sD6gsQH6u0Ky9L7eMuovnoFbdr4ml",
+	"J4ZIUTZL5YZcfn1yedB98rVXb+58TWJ84Ouak5SNIWZhW21MkZDlV/KM+WAbwsQwdIlUe9r7qidigh1M",
+	"4wHOEVQ0MCt5+M1WYrDj5fnbNxvGuAZj1BRb3fVbM8d6iTszY+n+eq58oFEqjLyMDrpPUOAuChGY9r1U",
+	"ogkWVuL2UcpiRbuCEU9C8p+K3wQ9m+eVC+XgdIVGwDZgaGnbtRz1Gax7iaM2mr/0G4hAhvJoacGZQQyC",
+	"03PzCyzfK6qDy+XzKslPHyp89aAKXr2YaMPy/pYs7+Brrv4NRyINJy5R66uy3hMFNhrHxWtXYcMZWdne",
+	"8Iw1eIahbXfBM3y38RGI7nMiKzrM17J6bDSIDTm91+R0Q6va0aqjOyFSKz2dlcJRN/N5rlVoR8l+MyzD",
+	"iavYHyNzrXpeEjLTWUU8jrRqaaRlY6KCxM1ayVcncH8LW5JJHW9lS9pwgg0n2AjWX9emZQ1VG2PUxhh1",
+	"R8z6jABmLSsWPDG1NCHXV1tHb2ufsgFybk/wkW6kwUcQwiR8FAieyIBEaMuADQU7ij0N/uCUQc9MRubq",
+	"/KGqxnYhuWVEYyg7YNnsKRYCBYxcy4Fu+higIQ4vIRbe/FB4Wyh46I/3YE3aknVJFoLoLpQC/NK4z+Y4",
+	"vswqnuimCrCJmAopdDUkiMeCoGRybRzUE11Bb0jGikRf41DGC8h29NGEz9U0fTbFbIHURtGUYAYWOJ0g",
+	"EREyK6wKCzTCuhiV3nkiZKNX+x0cQkW8cmFXPmT3FZ1SCUnojnSYEmCzmsbkivJU96q1/Vu2DxGfUplV",
+	"0oLV6rYiNdY5PatXEwoFhRqcCYSdmvTB6g5+VvAEjEPzCRd5rwffJMnwBI3SONYEWN1aTJnQqeOSXMsl",
+	"Z0LdRj56tXF23fIe/qffv+52d/r9671Rv3/9ePTh+5qNuL6TVRnOP1Yt3uR+VZcztvV8Vk6xlJEGFz5A",
+	"lIVxGhGRM+5ayytQiuJXbMqiekuH/YxGzhRF5xkqhLJGJ0BCKiqVY13LWK7ceXPdoLKut0lEEttsb0dn",
+	"/agRutbjIZLU3OJhAhlDw0VRi1lapyJIbju1VySLhdTP8q9LgwphhzvZ/x3A/vClBX9FkKBvsCs0sMwT",
+	"NjL/JtxmI8jVCHKKuRtGdpdhNtpZqU4pbxCl+53rXGPGZQcVYnGyAlR+sakUuAQYZyQvK9FnIBoJIsEs",
+	"0kMB5CVQdkUlgDDQDFjYUnJbGv0fowgvRKmvk+SVTMtykLcS7yY0nOivgXxinuvkWROtLopL7iAoOo/7",
+	"LMNHFBpgAMxWxAK901zsi9lt1Px3HftTiNS17WW0uaxYEN8z/Y/hP1nZefVHkcP0vP3u/qOdvb2d/QcX",
+	"e496+w973e5vWfW2njdOcEiWum0uiSDm48Wqed5z9Zrne0omK/2GXvDZDEBOI6/32NSgMdU+WRrHpWJ6",
+	"Xjaal/pr6YHFkvFqY+aqWMHE4kPuIs7qwnhF1mo22T7aODvYOrpqcXPDCDeBVF9h9ZVSAJnlCW0F5X4o",
+	"gY+CQkMU497d2KY2tqnbB0ppI8rd2J9WxkVpT3tJFMhqWFtqIvysIASLkMmpPoQRhUIRiYmwwhKsO50+",
+	"g1p7an7KmcKKhIQ8iXRNPf093dFKLVdnwvLkO4H4nNmPrAiXyoSOTXjS34GRFHGUCstPWKQ79+o3GM/5",
+	"COxIN0nLR2gE+5b+lY2ud8NooJsTxhVBQG468gUsPxtBdyPo3hMv74YKrRvncxvy06qQwT0I63madRQs",
+	"Nx/sWCtYD4ERIDCNMxo6q1tBUPchn3A1l2LGzE7EeKEkmzZ6DRPKxjBsiMNLX/dlx6wsInYQBB/1mdbA",
+	"oBpkyrLODDZSv2xdMcnKUKRtToVxL9qgJRxFUClNSQo8jjp9dl66w/noQJ1soEu8L3IboRKAtQc5QsNF",
+	"wR0EWzhEjCvVqM8iklvfwD0y5Ub6ngoSXxGBJiQhK2Klvoat7RvGRm0Y5YZR3kdGea8sUht708bedFt7",
+	"k454upVaNUulq6a6tKIByBA9zWdNNxfEGRE6SY6nEg1JyKfEdBTeAhdbKZBhu4PO1Q1I0piIPsMCBadH",
+	"F09f1FezOCPQrOFrcEnzqQ2b3LDJDZvcsMkNm/y3DBkGGv8F/DK75EotsjZG+E0h4NdHWEeHYXXjJZ0S",
+	"H8X0kuRNtafEzBccIv0fFGLwyAyVDt1nJSVaB3gqvRNKWeNQ8iRYGUp7rBd883jaFQOf6gDYLxqGB3tY",
+	"HYKnQbjhoBsOurHI3muL7HfCeov/PWyzdcwiq8l8D43JzljKM9MfQsccFqvTLxuKC9EDtpIZQw3FUnRn",
+	"6K/itbNNqIXCfQeOmi5rQhPBDbvYsIsNu7ivFRpZVHVYfQGpPusQAMHYfyGCfVGMFBcSLwTCwgTQ5P0R",
+	"wVGnfhEkqqXQ54RFedNpBYYKod6/O0JterXW3XW7Yq5buc7xYkOnN3R6Q6fvK53W3do0YcY5RQJyapJj",
+	"bkGuUznJGjYAcXYnAnEm0qmJhCh0DbRxqyZqQVsbt9S9ioGMmy5i6OAHNOFpItAQvP4mdach/UYhu+lT",
+	"Z4IRLFabVnK0htzarazr6ihkv5hGoWv1kG+d5VHqDXtnjpKvmbuDI7x+5s4RdIMt5u0cRRi94lck1ik9",
+	"NAL23Jy3Uxi/fuZObZ4OjvAaWToaQ53WMqvAGRy8if5TbZegO8YaJlVoiHAAnaZNQ4STKg/LGhc3dEUo",
+	"z30XfRFKbN300tX0AsoggOgErft8kJj8bLk8QVecRhsPRa2H4mD/63qSOEdQiMLQUUjl111ggTCdKda5",
+	"czSSusGr6ytm9C4M1SPhQxvWf5OGHZa1FbJx87olRLcEz2+9FQRSOSk05yhye9MMrJ7pn0NQo+5UWmHy",
+	"1BitDHcekpizsRKZi8uzd17h8YLIvgl21Oxd98yx6QhQeGU+IXJCEpNarHStiJuCK1SihFwRHMNsE8rG",
+	"LvZ/Bls6yhug3UIMqON3rckkSG5rsfr99VY4JULgMdD/NqeB55jqFKO89a85XpdOmLMa6COuVUr/DpRQ",
+	"++wQ1CrroBaEyWWsCjFDQ3IrhvolFNUNe9qwpw17WmJPVk81Xo5yKHszRzLyfi0fkjiRuqe5NlSCZYPI",
+	"NGG2NEVmrUFbGL18f1FqTm4UzXKH7j4zdanyBufbHXSE5gln46UKEcwKraa1+5jInGdpNuYjynQPcfhR",
+	"0inpoKMlTqjrYEg0JITlRE1NJ1Bw0H1gRw9sVkDg99kwlTrwH0qHlcpXUIESOp44a369Apjegv2ZQwHt",
+	"yPfydppeyJOEhHJnwhNBdoZQvWrRnjPAwr6sApz3cPd6Hlm8nAyfh/QtffnTb8dnF7+cn4iTqZz99vTk",
+	"0Qk9SF/Rl086ZPHyz+j9CX1LT65PWLcT7scKeFo5EQMFiCdK3zIolE3+6PJfvzye7p138a97w+6v8wfD",
+	"hy+v95MffpOP+S/kyeJFeJD+vMdOZ/tCXQFQt4xC9qNu+7+e4eAUU2eU4ys+HkMm8V/RlFvVeY1GOggT",
+	"EhEmKY5FSfPdq2q++mbyJLsdK1Rf1yfuQgF+V6IUPFkiKDcwHFfBs0wmim0UMy2hksKeeStA0houtOil",
+	"dXRxCfXJtDDIGemUwF3ovGhtHGBRthRsBagry70LOJ8pwpeB1UeKTC5lRJfWqPSPjfS2kd420pu7uS0f",
+	"I8o0oajGDyspqEhXG0U5G5bjlOWOWWT0fSPLmTubC3C57godhcpSG6xEe631S32mf6dCpCQCIkYbQmig",
+	"WBkKPvU9HMd9r4dA4gj8Qv5mn7kTOGuELLXbW0hZOI5NIal1BCiIwckkqM9tan4YCYGnmzSIJm/vhkVs",
+	"IuTvILAGCtBaOrKlcK0YabPdTEOz8oUjnoy5XG2gLbqCNXbvgbu1VCdxhcFWCWZ9VvK/Vg20vq1VlCm5",
+	"fo3Ntpdbpfsss+7pl4c4vBwnPGVOD+5PsOnTnNtsDLh5Xv03M9RmH3aZaZ2r3dhqN9L+Rtq/37ZaRzBR",
+	"S9aUB3OujhfSkxvzbB4bpM2yWVFeRua5lQQdL0WmatuqVe4V3/MLugDUMSn7QFFEiahzEd4Je2FkPiiY",
+	"RfHOMMEs2mFkvqN+nk0SLIi1+n2pcKJSVOlarMqhI9jJbO2WQxRrtRCP8T0wLSr+Nyf4smD12cSXbJjC",
+	"hincDVM4J9IYgDO2cJPwEmOvqecNZ0WDjtDeN9LTDXOMw59c2+pRujOOLTdlNJIQJwklQjecFimo7zzp",
+	"oFOIaNEhDkjMlKS6ZD1SdAwUGiguG5nOOSOpeYmxTfXZfMLjzETlZiJ6k7dgH7dxJbVmD2ad/y7utn/O",
+	"n0x/3A9//YG92rt8+Xjy/OHo2QNx1J29fULf/bC4eJQcH8x/2f/zn3vhF3W36XaPGqdmmCb/Hl63ErSd",
+	"EacOv1vpgq1wBLk/cCfeoNI1z0QAw/x9QwzAOJzbZQo5ihuBYCMQbASCZS3RcOHl0JmCqzgngauEgjEV",
+	"5uBWtpqxfuI8cFExZ9MOhi2HFhlbpRmqBAittPQZlNvU+Xq5G1j34yr3i7FPg06f9Zl2ER09ffr23ZuL",
+	"Z4MXJ8+OB8f/PDm/OHnzfHD8+ujk1XmAOENbEgq6a/Oqj+wWQfqwcY1GKekzHCcEq9uOtRdLyTEi6/8H",
+	"pUswMqKMnhlMrPvdPdi9up/bRTiAmMLnjCTaTYVlXrWTCUlwBFGzILuxaMapho2OPgLVCEmORpSBSwjN",
+	"Jxyik6AwirUBH5nVZv5AKFo/44kkUS/7VZe7n6XDmIb6LNSiNWmbkISMeEL6TB/20FgEZroJWik+QS1D",
+	"UWcaHZpDUxBTVwdhWazrEiCsbrYJJtaIoCADERduYc0g3xewJTvTXGpSVlbGUN08K8VucS1Bb+2mQDrz",
+	"pZBjZDrg3AVwqjvPjeNPJyS8RAueWn+0zGrlEv1zZnMu2cItegwMvq0Lz6S2IbUNg9E9oSK/Gh+vFJE7",
+	"yf8BIUlvYwRKWDHa5wLMa5qHq/u7l/k3odSgggcQep1pnWUU8QGER8IBkTiCBOvMIJbDfZoKIBdYophg",
+	"IdFeF4UTnOAQkrc/f1iRjQSi6QqZsLq9O09DQluwS2Q+KaBDq+67EWjo2IY1a9Vqqx5VuSlOSXJ+kkPn",
+	"nSWnJZ6wAkxLU99JpJpdh+npk0V7wN++jjeFvrWKVFv+mxAQEic0igjb9PnZSM8b6dktPdv+RZlDtFlC",
+	"huzZRb18fGRERutut2ZvKkyKNUSCI8bnPS2fL8XFg+JLxwzLNCF+n0HAVOIjnEaUgJENlOWFNbZhWdKV",
+	"beg66MyHRgNYDqgPcovLYEKZ7KGSxh9s23m1nR6Uch+lLAvEYVHxo30WQ7LYax6ROAZjIHp7lMoJ2u90",
+	"7UcpkwkX6lgg1OLsp6fo8aNH+9s9rUlo2GSgCva7XfSpbwSYvmfq938OOuicJFc0BAEVS6U8xAvECNGG",
+	"xwxyoGDos7IGzEK1eq1c7HbmJI53wAax+8f8UnQUCjrLCf4KM10Y28mtM9ZvbnxrzVD0ir+UQVEUpctP",
+	"SvZJHUnt5Hrm9fYeP3l48HAPBA+Kpf2h+1D9IKiCbnf4CB+EB2TnQfTDaOcAP3yw84R0w53H0V60T/ZG",
+	"D/DBEFo6Dr2et+cQQj/7Xha07FqORp7PrYF3UkRWF4l5b253XmbBKq/GCq7blMMN2gRYbGLl/s1YJuh5",
+	"OefiyZLhCcrcaGe/MOS6PpZuStbt9KdmH3Me+e16/mlrR5gmCWGyz0ppWYYkumi+/vLrW5Uoubt0LL0a",
+	"o8/eNoDgvjQWhMCA5VQ5dUENsKxGmDes3v6LlqDaUN+N6rWJubY9Ea2oTqId6tK7psT7UNf98DmRhiZv",
+	"qi9B4m95IQ+6ZiF/nXpM1dYft/OPp0wJGIRJ9Qqp9Ywf5YOUSpqx0RUGvqXJ78LCd3v+sqE/7ejPRTvC",
+	"s6LNINgcqr0GHbXwMk+ejZOakIT0lF7ICIlEn2EUcjaiyVQjIUTtS54F2pqJXOKpbnV3O/G0THzScSok",
+	"RkfrXOvThI9oTO667979p9QFYC1R7PzJ34Jyp3D00aZ50y1r1H719kOKvhRDBjadhza2orvgsZoXuGX8",
+	"7wSaaY6xzHQzY9BuhMVkyHESFToMVVWAxbNs2BdsppB/pOYSZYv9a5KdDU637NliMzuLNbtJqKQ107SK",
+	"MsSZLvxdj9pG5FiVJ1wSCYvpwvsHWXnmPGG4Ki4e2tKLfRYakVUXwtcePTN9NcjOrnDXjAg66I0SU2H+",
+	"iv20g97XRR7oqIPlyDtso+qMdDw2KWV9VijQBaBlXIcMOoPEgERDZpyWx2+bG1aUA2MjbnXsmLusqFVY",
+	"8985WdmB3qVvu/SfjVD5FxEqnbimPUHWe7OVV8nbRC1tTOcbEaSdCALVNbUdSd0YuWxsWiF1WJ5+s94R",
+	"eT26KnEGjj3Fl5Dop/l5Lu3Dt7VpjMdRHvuuKEPsdLs+1eu8Iwb/b9sjYiLlTPR2dwuWq10c4c6MjTOz",
+	"2DGIfxIgzkeIpdMhSeDq5tayd4wqlPuZsnEExq+/h5fjNZbqDCUNKWbf1OWRxzCoO6Xvy73wy7dL2Pch",
+	"Xd9WFYJ6Stnt30hNa0pNc2zMcLr5cVlumhLM5hMak41YtLHR3VKYMEzWZAe2lSNu0/f7EGJ8UMDItRyE",
+	"0DA7gApjCAsUmB861cqNVMjXi/vdwLvAsKkkU700aGxYw7SytCDD6w72fY/OvJ6392S/0+3sd/a6uRca",
+	"GOAAUg5JBO5pxY8GeAwr8l7zP2kc492HnS6svwBfr+cd7K9hnth0GN/YW++Rnz5XIkwcZz1lym10dcpN",
+	"xY5ZqWFlw1WzmgPiUIsznBHdVrSDjnV5FVPMVthqtkNIntWz60zsiBKnbgNP76KoldnFoEWuarv6V2tX",
+	"srqBIbNFKav7U7yqWGDHyMO6RPwyAmVBqstnsglW3VjcNha3v7CQrGl5MT69ngXZBIRap7WWZG3jfe/u",
+	"JE2T2z5okjgNaSokZkEBp8Ir++aVA2viWSczqyq8gl0mFe5lZd9okGRb8yMDUQVeZ8cVekUK2SGsoKRs",
+	"RMi/jwgZF9Fg9S2GlvhNaUknzo4HxRMU9d0NHE7tK35JMupQVXSzi9/6Rt68G3+a0kIQtJAJVORw6MYH",
+	"rgiGSsmujY64tv3xazd8L14OW0sSS0Sjohu3aNrdEKI1+wyADpldbhfxKXosmoWIt6WRdydHGK+LoRbv",
+	"GL0iiaBygfgIPZvgS+z5nojTMWRY2Ic7fLQTwcM1WHZxB3V82yjlhZE+Gi6QWt0G+26cuVvCHWP9VUIY",
+	"muIF+oPTInaWMfLD56V5P3lDKNV5lMqJ+gxUGSLJlWVZ5WWaRhvqsZL7wIW5CwZL87lq9dm8spNf6oSr",
+	"O7ZB9Qvgs52cxUFi8Wf/k8PFkoeiqv1+JxCfs2I5KjPDlDjeL0NNvS8AYJo6IskLE5ShVp3rFAqwoUuy",
+	"EJDHrGtUmCJrufBQmFENdUz0guBYTkwkIo4oUy8r9CLFlzPy4ZrinTDxdsVFK60Tj8mUmERrIfFohLaC",
+	"hMekp/8Ktg/ROMG6gi8kf0/5FYQbwmNdASGLVNATGFALHxxc0CU0nZFEAdNa4LCuDQJp2SFPIl36CQIK",
+	"jAVwqdUTxBvwNJwQJdnjqY2LwNGUMo09PNF2uMx/O6WsBkOiPzAb852ECLmTFLAPHZ2eqA9jNE0ZDekM",
+	"x2jGE4ljH5nqKzyhY8pw3GdK5BI9g20QNmGrjYCuQ6PAR4GkUyIkns4CgFSQVS0JfPTy/YWpkIfO8ZRo",
+	"bPPzqEthqvFrOdUURkYhZpzREMdqsYeaEkBM6jPYFDo7Pr9AIyVSznly+Z1AYoJnpNNn5+pKRjoaK6+l",
+	"+PTt69OjiwDpuoFBBSRBCaiKYGFZBVwtnLnCu/3OHvoHOqeKEalNP+zsA6SXQIoAor4uOw2QxCzqM1uJ",
+	"EGJVEkxjwLQYi0kPlQ5PAz8huVWuVASu2DGtz3QHBHNeNDLHo4viFI6m0JQx0PWKA3UNgpfvL4KlawyH",
+	"2Gf6FNHdHmKf6VNErQ5Rg915cvpRzXE9xREWEqNZjKXSEb7LpEA4rq2rvc5ep7vtPjfHYfRZkIV+1J8F",
+	"aj4KzJDuCowCRfNN3aI+gxAlLFCguBJPDEnrIYjUQf20230Q5i/A37AIU7e8sEfgijEVBSJYd5h+wb6Q",
+	"YElQTKdUlkpQtDziPqu5qO2OONRH5Txj86zmkBVqWwoNx6pvmk3WQFsmYMhHeRSNj4aU+8jGyvh28IBO",
+	"x9s+wn2WJUdkADa810DFdyMNSllEEhTs2hXt4hndDXq2un2faboa6PPUsUZavhooGW2QJrE+2l09IqXR",
+	"8NFB6afC+e8GploPyHdwSjFVeKRYfDjh6hGecsXecBzzOTSpUOsV/hI5UGpS8KnvTcW47/moX6q5rn8p",
+	"Fdrqe1DQyknm7w6pgG702U2R6o+53LEH4cSs4gClBfyfAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

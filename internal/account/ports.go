@@ -114,6 +114,9 @@ type Store interface {
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+
+	// AvatarStore keeps uploaded pictures (avatar.go).
+	AvatarStore
 }
 
 // PasswordHasher hashes and verifies passwords. Implementations bound concurrent hashing.
@@ -177,6 +180,11 @@ type Message struct {
 	// them on link-carrying emails when it has a LinkSecret; see signed_links.go.
 	Timestamp int64
 	Signature string
+	// LinkBase, when set, is the page the link opens instead of the one its template
+	// names: the link is LinkBase, a slash, and the template's path from its first
+	// placeholder on. It is set only by a Service from EmailLinksUnder, which has checked
+	// it against the allowed origins.
+	LinkBase string
 }
 
 // Mailer delivers messages.

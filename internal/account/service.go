@@ -43,6 +43,10 @@ type Options struct {
 	// LinkSecret keys the HMAC of signed links (signed_links.go); without one, emails
 	// carry no signed link and every signed link is refused.
 	LinkSecret []byte
+	// LinkOrigins are the origins ("https://app.example.com", see OriginOf) of the pages
+	// a client may ask emailed links to open instead of the configured ones
+	// (EmailLinksUnder); none by default.
+	LinkOrigins []string
 }
 
 func (o *Options) setDefaults() {
@@ -90,6 +94,9 @@ type Service struct {
 	opt    Options
 	// sessionTokens: logins hand out session tokens (WithSessionTokens).
 	sessionTokens bool
+	// linkBase is where the links of this Service's emails point instead of their
+	// configured page; "" on every Service but the copies EmailLinksUnder makes.
+	linkBase string
 }
 
 // New assembles a Service from its dependencies.
@@ -123,6 +130,9 @@ func record(ctx context.Context, st Store, userID int64, typ EventType, at time.
 // the email has done its work, and every emailed flow can be started again.
 func (s *Service) send(ctx context.Context, m Message) {
 	s.signLink(&m)
+	if m.Token != "" {
+		m.LinkBase = s.linkBase // only an email with a token has a link worth pointing elsewhere
+	}
 	if err := s.mailer.Send(ctx, m); err != nil {
 		s.opt.Logger.ErrorContext(ctx, "sending email failed", "kind", m.Kind, "user_id", m.User.ID, "err", err)
 	}

@@ -89,6 +89,7 @@ func newService(cfg config.Config, opt Options, store *bunstore.Store, hasher *p
 		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace,
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
 		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
+		LinkOrigins: cfg.AllowedRedirectOrigins,
 	}), nil
 }
 

@@ -63,6 +63,10 @@ type Config struct {
 	Metrics        bool
 	CORSOrigins    []string
 	TrustedProxies []netip.Prefix
+	// AllowedRedirectOrigins are the origins of the pages a client may ask emailed links
+	// to open (a compatibility profile's verification_base_url), as account.OriginOf
+	// writes them; none by default.
+	AllowedRedirectOrigins []string
 
 	// PprofAddr, when set, serves net/http/pprof on this loopback address (pprof.go).
 	PprofAddr string
@@ -145,6 +149,8 @@ var serverSettings = []Setting{
 			}
 			return nil
 		}},
+	{Env: "ACCOUNTD_ALLOWED_REDIRECT_ORIGINS", Usage: "origins of the pages a client may ask emailed links to open (verification_base_url), comma-separated (https://app.example.com); empty: none, links open the configured pages",
+		Set: redirectOrigins},
 	{Env: "ACCOUNTD_TRUSTED_PROXIES", Usage: "networks of the load balancers whose X-Forwarded-For is believed, comma-separated CIDRs (10.0.0.0/8)",
 		Set: func(c *Config, v string) error {
 			c.TrustedProxies = nil

@@ -1776,10 +1776,489 @@ export interface paths {
         patch: operations["cadastaPatchUser"];
         trace?: never;
     };
+    "/accounts/api/registration/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register an account (jwt-accounts)
+         * @description Creates an inactive account and emails an activation link,
+         *     `<verification_base_url>/<uidb64>/<token>/`. `verification_base_url` is honoured only
+         *     when its origin is on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS` (else `400` naming it); without
+         *     it the link opens `ACCOUNTD_JWTACCOUNTS_ACTIVATION_URL`. No other part of the request
+         *     (`Host`, `X-Forwarded-Host`) has a say in the link.
+         *
+         *     With `ACCOUNTD_HIDE_EXISTING_EMAILS` on (the default) a taken email answers the same 201
+         *     as a new account (the address's owner is emailed instead); with it off, it is reported.
+         */
+        post: operations["jwtaRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/get/acctivation/token/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a fresh activation link (jwt-accounts)
+         * @description Emails a fresh activation link to an account awaiting activation, under
+         *     `verification_base_url` as for registration. The answer is the same `200` whatever the
+         *     address, and it carries no token: the document shows an access and a refresh token
+         *     here, which would let anyone who knows an email sign in as its owner.
+         */
+        post: operations["jwtaResendActivation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/get/accttivation/token/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a fresh activation link (jwt-accounts, the document's other spelling)
+         * @description Same as `POST /accounts/api/get/acctivation/token/`: the document spells the path both ways.
+         */
+        post: operations["jwtaResendActivationDocumentSpelling"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/verify/token/{uidb64}/{token}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate with the emailed link's uidb64 and token (jwt-accounts)
+         * @description The last two segments of the emailed link. The token must have been issued for the
+         *     account `uidb64` names; it works once. A body, if any, is ignored.
+         */
+        post: operations["jwtaActivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/login/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with email and password (jwt-accounts)
+         * @description Starts a session (the same sessions as `POST /v1/auth/login`) for an activated account.
+         *     `access_token` is an accountd access token; `refresh_token` is the session's refresh
+         *     token, exchanged at `POST /accounts/api/token/refresh/`.
+         */
+        post: operations["jwtaLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/token/refresh/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange the refresh token for a new pair (jwt-accounts)
+         * @description Not in the document, which hands out a `refresh_token` but no way to use it. Answers like
+         *     the login, with a new `access_token` and a new `refresh_token`: refresh tokens rotate,
+         *     each works once, and presenting a spent one again (past `ACCOUNTD_REFRESH_GRACE`) ends the
+         *     session, as at `POST /v1/auth/refresh`.
+         */
+        post: operations["jwtaRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/dashboard/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's dashboard (jwt-accounts)
+         * @description The account, its profile, its live sessions, its failed logins of the last 30 days and
+         *     its latest history entries, in one call.
+         */
+        get: operations["jwtaDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/get/profile/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's profile (jwt-accounts) */
+        get: operations["jwtaGetProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/update/profile/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's profile (jwt-accounts)
+         * @description Only the fields given change. `profile_img` is a URL (http or https; empty or null
+         *     removes the picture), or in a multipart form a file: a PNG, JPEG, GIF or WebP image of
+         *     at most 2 MB, told by its bytes, not by its name or the type the client claims (SVG and
+         *     HTML are refused). An uploaded picture is served at
+         *     `ACCOUNTD_JWTACCOUNTS_PUBLIC_URL/accounts/api/media/profile_img/<id>`, and that URL is
+         *     the account's avatar URL in every API. The picture it replaces is no longer served.
+         */
+        post: operations["jwtaUpdateProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/media/profile_img/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An uploaded profile picture (jwt-accounts)
+         * @description The address in `profile_img` after an upload; anyone with it may fetch the picture, as an
+         *     `<img>` must. It is served with the type read from its bytes, `X-Content-Type-Options:
+         *     nosniff` and a `Content-Security-Policy` that lets nothing in it run.
+         */
+        get: operations["jwtaProfileImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/change/password/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's password (jwt-accounts)
+         * @description Needs `old_password`. The caller's session stays; the account's other sessions end, and
+         *     the owner is told by email.
+         */
+        post: operations["jwtaChangePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/forget/password/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a reset password link (jwt-accounts)
+         * @description Emails an active account a link, `<verification_base_url>/<uidb64>/<token>/`, with
+         *     `verification_base_url` checked as for registration (without it:
+         *     `ACCOUNTD_JWTACCOUNTS_RESET_URL`). The answer is the same `200` whatever the address.
+         */
+        post: operations["jwtaForgetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/set/new/forget/password/{uidb64}/{token}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the emailed link's uidb64 and token (jwt-accounts)
+         * @description No sign-in is needed (the document's lock icon notwithstanding): the link is the proof.
+         *     The token must have been issued for the account `uidb64` names; it works once. Every
+         *     session of the account ends, and the owner is told by email.
+         */
+        post: operations["jwtaSetNewPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/api/history/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's history (jwt-accounts)
+         * @description The account's events (registration, activation, logins and failed logins, password
+         *     changes and resets, profile changes, ended sessions, ...), newest first, a page at a
+         *     time: follow `next` (an absolute URL under `ACCOUNTD_JWTACCOUNTS_PUBLIC_URL`, as Django
+         *     REST framework's cursor pagination gives) until it is null. The same history as
+         *     `GET /v1/me/events`.
+         */
+        get: operations["jwtaHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The document's registration; unknown fields are ignored. */
+        JwtaRegistrationRequest: {
+            /**
+             * @description Letters, digits and `@` `.` `+` `-` `_`.
+             * @example ada
+             */
+            username: string;
+            /** @example ada@example.com */
+            email: string;
+            /** Format: password */
+            password: string;
+            /**
+             * Format: password
+             * @description Must equal `password`.
+             */
+            confirm_password: string;
+            verification_base_url?: components["schemas"]["JwtaVerificationBaseURL"];
+        };
+        /**
+         * @description The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+         *     origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+         *     Optional: without it, the configured page.
+         * @example https://app.example.com/activate
+         */
+        JwtaVerificationBaseURL: string;
+        JwtaEmailRequest: {
+            /** @example ada@example.com */
+            email: string;
+            verification_base_url?: components["schemas"]["JwtaVerificationBaseURL"];
+        };
+        JwtaLoginRequest: {
+            /** @example ada@example.com */
+            email: string;
+            /** Format: password */
+            password: string;
+        };
+        JwtaRefreshRequest: {
+            /** @description The `refresh_token` of the login or of the last refresh. */
+            refresh_token: string;
+        };
+        JwtaChangePasswordRequest: {
+            /** Format: password */
+            old_password: string;
+            /** Format: password */
+            new_password: string;
+            /**
+             * Format: password
+             * @description Must equal `new_password`.
+             */
+            confirm_password: string;
+        };
+        JwtaSetNewPasswordRequest: {
+            /** Format: password */
+            new_password: string;
+            /**
+             * Format: password
+             * @description Must equal `new_password`.
+             */
+            confirm_password: string;
+        };
+        /** @description Only the fields given change; unknown fields are ignored. */
+        JwtaProfileUpdate: {
+            /** @example United Kingdom */
+            country?: string;
+            /** @example Mathematician */
+            profession?: string;
+            /** @example Enchantress of numbers. */
+            bio?: string;
+            /** @example  */
+            thoughts?: string;
+            /**
+             * @description An http or https URL of a picture; empty or null removes it.
+             * @example https://images.example.com/ada.png
+             */
+            profile_img?: string | null;
+        };
+        /** @description As `JwtaProfileUpdate`, with `profile_img` a file (or a URL as text). */
+        JwtaProfileUpload: {
+            country?: string;
+            profession?: string;
+            bio?: string;
+            thoughts?: string;
+            /**
+             * Format: binary
+             * @description A PNG, JPEG, GIF or WebP image of at most 2 MB.
+             */
+            profile_img?: string;
+        };
+        JwtaProfile: {
+            /** @example United Kingdom */
+            country: string;
+            /** @example Mathematician */
+            profession: string;
+            /** @example Enchantress of numbers. */
+            bio: string;
+            /** @example  */
+            thoughts: string;
+            /**
+             * @description The picture's URL (an uploaded one is served by accountd), or null for none.
+             * @example http://localhost:8080/accounts/api/media/profile_img/Qm9vay1vZi1kYXlz.png
+             */
+            profile_img: string | null;
+        };
+        JwtaMessage: {
+            /** @description A sentence for people. */
+            msg: string;
+        };
+        JwtaTokens: {
+            msg: string;
+            /** @description An accountd access token (JWT); send it as `Authorization Bearer <access_token>`. */
+            access_token: string;
+            /** @description The session's refresh token (opaque and single use). */
+            refresh_token: string;
+        };
+        JwtaEvent: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description What happened: `registered`, `activated`, `login_succeeded`, `login_failed`, `password_changed`, ... (as in `GET /v1/me/events`).
+             * @example login_succeeded
+             */
+            type: string;
+            /** Format: date-time */
+            at: string;
+            ip: string;
+            user_agent: string;
+            detail: string;
+        };
+        JwtaHistoryPage: {
+            /**
+             * @description The URL of the next page; null on the last.
+             * @example http://localhost:8080/accounts/api/history/?cursor=42&page_size=20
+             */
+            next: string | null;
+            results: components["schemas"]["JwtaEvent"][];
+        };
+        JwtaDashboard: {
+            msg: string;
+            username: string;
+            email: string;
+            profile: components["schemas"]["JwtaProfile"];
+            /** Format: int32 */
+            active_sessions: number;
+            /**
+             * Format: int32
+             * @description Failed logins in the last 30 days.
+             */
+            failed_logins_30d: number;
+            recent_history: components["schemas"]["JwtaEvent"][];
+        };
+        /**
+         * @description Django REST framework's validation errors: each field at fault with its messages,
+         *     `non_field_errors` for the body as a whole, or `detail` alone for a request that fails
+         *     as a whole (a body that does not parse, a link that does not work).
+         * @example {
+         *       "verification_base_url": [
+         *         "The emailed link may not open this page: its origin is not allowed."
+         *       ]
+         *     }
+         */
+        JwtaErrors: {
+            detail?: string;
+            non_field_errors?: string[];
+        } & {
+            [key: string]: string[];
+        };
+        JwtaDetail: {
+            detail: string;
+        };
         /** @description The Cadasta platform's registration; unknown fields are ignored. */
         CadastaRegisterRequest: {
             /** @description Letters, digits and `@` `.` `+` `-` `_`; not `add` or `new`. */
@@ -10863,6 +11342,898 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+        };
+    };
+    jwtaRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JwtaRegistrationRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JwtaRegistrationRequest"];
+                "multipart/form-data": components["schemas"]["JwtaRegistrationRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered, awaiting activation. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaMessage"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaResendActivation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JwtaEmailRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JwtaEmailRequest"];
+                "multipart/form-data": components["schemas"]["JwtaEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description A link is on its way if the address awaits activation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaMessage"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaResendActivationDocumentSpelling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JwtaEmailRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JwtaEmailRequest"];
+                "multipart/form-data": components["schemas"]["JwtaEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description A link is on its way if the address awaits activation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaMessage"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaActivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description URL-safe base64 of the user id. */
+                uidb64: string;
+                /** @description The emailed token. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Activated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaMessage"];
+                };
+            };
+            /** @description The link is invalid, used, expired, or another account's; or the account is active already. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JwtaLoginRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JwtaLoginRequest"];
+                "multipart/form-data": components["schemas"]["JwtaLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaTokens"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description Wrong email or password (the same answer for an unknown email). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description The password is right but the account is not activated yet. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JwtaRefreshRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JwtaRefreshRequest"];
+                "multipart/form-data": components["schemas"]["JwtaRefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description A new pair. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaTokens"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description An unknown, expired, spent or revoked refresh token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDashboard"];
+                };
+            };
+            /** @description No credentials, or an access token that is invalid or expired, or whose session has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaGetProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaProfile"];
+                };
+            };
+            /** @description No credentials, or an access token that is invalid or expired, or whose session has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaUpdateProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JwtaProfileUpdate"];
+                "application/x-www-form-urlencoded": components["schemas"]["JwtaProfileUpdate"];
+                "multipart/form-data": components["schemas"]["JwtaProfileUpload"];
+            };
+        };
+        responses: {
+            /** @description The profile as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaProfile"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description No credentials, or an access token that is invalid or expired, or whose session has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description The request body is too large (a picture of more than 2 MB and its form). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaProfileImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The picture's random id and extension. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "image/gif": string;
+                    "image/webp": string;
+                };
+            };
+            /** @description No such picture (or it was replaced, removed, or its account deleted). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaChangePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JwtaChangePasswordRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JwtaChangePasswordRequest"];
+                "multipart/form-data": components["schemas"]["JwtaChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaMessage"];
+                };
+            };
+            /** @description Invalid input (a wrong `old_password`, a weak `new_password`, a `confirm_password` that differs), as Django REST framework field errors, or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description No credentials, or an access token that is invalid or expired, or whose session has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaForgetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JwtaEmailRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JwtaEmailRequest"];
+                "multipart/form-data": components["schemas"]["JwtaEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description A link is on its way if the address has an active account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaMessage"];
+                };
+            };
+            /** @description Invalid input, as Django REST framework field errors (`{"field": ["message"]}`), or a body that does not parse (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaSetNewPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description URL-safe base64 of the user id. */
+                uidb64: string;
+                /** @description The emailed token. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JwtaSetNewPasswordRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JwtaSetNewPasswordRequest"];
+                "multipart/form-data": components["schemas"]["JwtaSetNewPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description The password is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaMessage"];
+                };
+            };
+            /** @description Invalid input (a weak `new_password`, a `confirm_password` that differs) as field errors; or a link that is invalid, used, expired or another account's (`detail`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description A body that is not JSON, form-encoded or multipart. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+        };
+    };
+    jwtaHistory: {
+        parameters: {
+            query?: {
+                /** @description From `next`; omit for the first page. */
+                cursor?: string;
+                /** @description Events per page (default 20). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaHistoryPage"];
+                };
+            };
+            /** @description A `cursor` or `page_size` that is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaErrors"];
+                };
+            };
+            /** @description No credentials, or an access token that is invalid or expired, or whose session has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description Unexpected error (500), or the database is unreachable (503). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
                 };
             };
         };
