@@ -3302,15 +3302,25 @@ func (response Readyz200JSONResponse) VisitReadyzResponse(w http.ResponseWriter)
 	return err
 }
 
-type Readyz503ApplicationProblemPlusJSONResponse Problem
+type Readyz503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Readyz503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Readyz503ResponseHeaders
+}
 
 func (response Readyz503ApplicationProblemPlusJSONResponse) VisitReadyzResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3382,15 +3392,25 @@ func (response AdminListOrganizations403ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
-type AdminListOrganizations503ApplicationProblemPlusJSONResponse Problem
+type AdminListOrganizations503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListOrganizations503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListOrganizations503ResponseHeaders
+}
 
 func (response AdminListOrganizations503ApplicationProblemPlusJSONResponse) VisitAdminListOrganizationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3519,15 +3539,25 @@ func (response AdminCreateOrganization415ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminCreateOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminCreateOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateOrganization503ResponseHeaders
+}
 
 func (response AdminCreateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3637,15 +3667,25 @@ func (response AdminDeleteOrganization409ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminDeleteOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminDeleteOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminDeleteOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminDeleteOrganization503ResponseHeaders
+}
 
 func (response AdminDeleteOrganization503ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3746,15 +3786,25 @@ func (response AdminGetOrganization404ApplicationProblemPlusJSONResponse) VisitA
 	return err
 }
 
-type AdminGetOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminGetOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetOrganization503ResponseHeaders
+}
 
 func (response AdminGetOrganization503ApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3898,15 +3948,25 @@ func (response AdminUpdateOrganization415ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminUpdateOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminUpdateOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminUpdateOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminUpdateOrganization503ResponseHeaders
+}
 
 func (response AdminUpdateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3993,15 +4053,25 @@ func (response AdminListUsers403ApplicationProblemPlusJSONResponse) VisitAdminLi
 	return err
 }
 
-type AdminListUsers503ApplicationProblemPlusJSONResponse Problem
+type AdminListUsers503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListUsers503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListUsers503ResponseHeaders
+}
 
 func (response AdminListUsers503ApplicationProblemPlusJSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4130,15 +4200,25 @@ func (response AdminCreateUser415ApplicationProblemPlusJSONResponse) VisitAdminC
 	return err
 }
 
-type AdminCreateUser503ApplicationProblemPlusJSONResponse Problem
+type AdminCreateUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateUser503ResponseHeaders
+}
 
 func (response AdminCreateUser503ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4233,15 +4313,25 @@ func (response AdminDeleteUser404ApplicationProblemPlusJSONResponse) VisitAdminD
 	return err
 }
 
-type AdminDeleteUser503ApplicationProblemPlusJSONResponse Problem
+type AdminDeleteUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminDeleteUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminDeleteUser503ResponseHeaders
+}
 
 func (response AdminDeleteUser503ApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4342,15 +4432,25 @@ func (response AdminGetUser404ApplicationProblemPlusJSONResponse) VisitAdminGetU
 	return err
 }
 
-type AdminGetUser503ApplicationProblemPlusJSONResponse Problem
+type AdminGetUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetUser503ResponseHeaders
+}
 
 func (response AdminGetUser503ApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4494,15 +4594,25 @@ func (response AdminUpdateUser415ApplicationProblemPlusJSONResponse) VisitAdminU
 	return err
 }
 
-type AdminUpdateUser503ApplicationProblemPlusJSONResponse Problem
+type AdminUpdateUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminUpdateUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminUpdateUser503ResponseHeaders
+}
 
 func (response AdminUpdateUser503ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4646,15 +4756,25 @@ func (response AdminReplaceUser415ApplicationProblemPlusJSONResponse) VisitAdmin
 	return err
 }
 
-type AdminReplaceUser503ApplicationProblemPlusJSONResponse Problem
+type AdminReplaceUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminReplaceUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminReplaceUser503ResponseHeaders
+}
 
 func (response AdminReplaceUser503ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4756,15 +4876,25 @@ func (response AdminListUserEvents404ApplicationProblemPlusJSONResponse) VisitAd
 	return err
 }
 
-type AdminListUserEvents503ApplicationProblemPlusJSONResponse Problem
+type AdminListUserEvents503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListUserEvents503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListUserEvents503ResponseHeaders
+}
 
 func (response AdminListUserEvents503ApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4865,15 +4995,25 @@ func (response AdminLogoutUser404ApplicationProblemPlusJSONResponse) VisitAdminL
 	return err
 }
 
-type AdminLogoutUser503ApplicationProblemPlusJSONResponse Problem
+type AdminLogoutUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminLogoutUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminLogoutUser503ResponseHeaders
+}
 
 func (response AdminLogoutUser503ApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4974,15 +5114,25 @@ func (response AdminSendPasswordReset404ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
-type AdminSendPasswordReset503ApplicationProblemPlusJSONResponse Problem
+type AdminSendPasswordReset503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminSendPasswordReset503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminSendPasswordReset503ResponseHeaders
+}
 
 func (response AdminSendPasswordReset503ApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5093,15 +5243,25 @@ func (response Activate429ApplicationProblemPlusJSONResponse) VisitActivateRespo
 	return err
 }
 
-type Activate503ApplicationProblemPlusJSONResponse Problem
+type Activate503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Activate503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Activate503ResponseHeaders
+}
 
 func (response Activate503ApplicationProblemPlusJSONResponse) VisitActivateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5212,15 +5372,25 @@ func (response ResendActivation429ApplicationProblemPlusJSONResponse) VisitResen
 	return err
 }
 
-type ResendActivation503ApplicationProblemPlusJSONResponse Problem
+type ResendActivation503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResendActivation503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResendActivation503ResponseHeaders
+}
 
 func (response ResendActivation503ApplicationProblemPlusJSONResponse) VisitResendActivationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5359,15 +5529,25 @@ func (response Login429ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	return err
 }
 
-type Login503ApplicationProblemPlusJSONResponse Problem
+type Login503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Login503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Login503ResponseHeaders
+}
 
 func (response Login503ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5462,15 +5642,25 @@ func (response Logout415ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 	return err
 }
 
-type Logout503ApplicationProblemPlusJSONResponse Problem
+type Logout503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Logout503ResponseHeaders
+}
 
 func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5581,15 +5771,25 @@ func (response ForgotPassword429ApplicationProblemPlusJSONResponse) VisitForgotP
 	return err
 }
 
-type ForgotPassword503ApplicationProblemPlusJSONResponse Problem
+type ForgotPassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ForgotPassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ForgotPassword503ResponseHeaders
+}
 
 func (response ForgotPassword503ApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5694,15 +5894,25 @@ func (response ResetPassword429ApplicationProblemPlusJSONResponse) VisitResetPas
 	return err
 }
 
-type ResetPassword503ApplicationProblemPlusJSONResponse Problem
+type ResetPassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResetPassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResetPassword503ResponseHeaders
+}
 
 func (response ResetPassword503ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5827,15 +6037,25 @@ func (response Refresh429ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
-type Refresh503ApplicationProblemPlusJSONResponse Problem
+type Refresh503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Refresh503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Refresh503ResponseHeaders
+}
 
 func (response Refresh503ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5960,15 +6180,25 @@ func (response Register429ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
-type Register503ApplicationProblemPlusJSONResponse Problem
+type Register503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Register503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Register503ResponseHeaders
+}
 
 func (response Register503ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6055,15 +6285,25 @@ func (response VerifyToken415ApplicationProblemPlusJSONResponse) VisitVerifyToke
 	return err
 }
 
-type VerifyToken503ApplicationProblemPlusJSONResponse Problem
+type VerifyToken503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyToken503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyToken503ResponseHeaders
+}
 
 func (response VerifyToken503ApplicationProblemPlusJSONResponse) VisitVerifyTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6182,15 +6422,25 @@ func (response DeleteMe429ApplicationProblemPlusJSONResponse) VisitDeleteMeRespo
 	return err
 }
 
-type DeleteMe503ApplicationProblemPlusJSONResponse Problem
+type DeleteMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type DeleteMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers DeleteMe503ResponseHeaders
+}
 
 func (response DeleteMe503ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6248,15 +6498,25 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
-type GetMe503ApplicationProblemPlusJSONResponse Problem
+type GetMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMe503ResponseHeaders
+}
 
 func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6371,15 +6631,25 @@ func (response UpdateMe415ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
-type UpdateMe503ApplicationProblemPlusJSONResponse Problem
+type UpdateMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type UpdateMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers UpdateMe503ResponseHeaders
+}
 
 func (response UpdateMe503ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6437,15 +6707,25 @@ func (response GetMyDashboard401ApplicationProblemPlusJSONResponse) VisitGetMyDa
 	return err
 }
 
-type GetMyDashboard503ApplicationProblemPlusJSONResponse Problem
+type GetMyDashboard503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMyDashboard503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMyDashboard503ResponseHeaders
+}
 
 func (response GetMyDashboard503ApplicationProblemPlusJSONResponse) VisitGetMyDashboardResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6584,15 +6864,25 @@ func (response RequestEmailChange429ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
-type RequestEmailChange503ApplicationProblemPlusJSONResponse Problem
+type RequestEmailChange503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RequestEmailChange503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RequestEmailChange503ResponseHeaders
+}
 
 func (response RequestEmailChange503ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6707,15 +6997,25 @@ func (response ConfirmEmailChange415ApplicationProblemPlusJSONResponse) VisitCon
 	return err
 }
 
-type ConfirmEmailChange503ApplicationProblemPlusJSONResponse Problem
+type ConfirmEmailChange503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmEmailChange503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmEmailChange503ResponseHeaders
+}
 
 func (response ConfirmEmailChange503ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6788,15 +7088,25 @@ func (response ListMyEvents401ApplicationProblemPlusJSONResponse) VisitListMyEve
 	return err
 }
 
-type ListMyEvents503ApplicationProblemPlusJSONResponse Problem
+type ListMyEvents503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMyEvents503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMyEvents503ResponseHeaders
+}
 
 func (response ListMyEvents503ApplicationProblemPlusJSONResponse) VisitListMyEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6915,15 +7225,25 @@ func (response ChangePassword429ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
-type ChangePassword503ApplicationProblemPlusJSONResponse Problem
+type ChangePassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ChangePassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ChangePassword503ResponseHeaders
+}
 
 func (response ChangePassword503ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6981,15 +7301,25 @@ func (response ListMySessions401ApplicationProblemPlusJSONResponse) VisitListMyS
 	return err
 }
 
-type ListMySessions503ApplicationProblemPlusJSONResponse Problem
+type ListMySessions503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMySessions503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMySessions503ResponseHeaders
+}
 
 func (response ListMySessions503ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7070,15 +7400,25 @@ func (response RevokeMySession404ApplicationProblemPlusJSONResponse) VisitRevoke
 	return err
 }
 
-type RevokeMySession503ApplicationProblemPlusJSONResponse Problem
+type RevokeMySession503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RevokeMySession503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RevokeMySession503ResponseHeaders
+}
 
 func (response RevokeMySession503ApplicationProblemPlusJSONResponse) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7122,15 +7462,25 @@ func (response ListOrganizations200JSONResponse) VisitListOrganizationsResponse(
 	return err
 }
 
-type ListOrganizations503ApplicationProblemPlusJSONResponse Problem
+type ListOrganizations503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListOrganizations503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListOrganizations503ResponseHeaders
+}
 
 func (response ListOrganizations503ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8364,222 +8714,224 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39ctu2tij+Khj+zkztbkqWHDtp5Dlzjuu4idOkcWOn2btVtgiRkISaAhQCtKx28u/vAe5T3Psc503u",
-	"k9zBAkiCJKgP20ndVn8lFkEQWFhY3x+/eyGfzjgjTAqv97s3ITgiCfz3LZHJ4ngkSaL+iogIEzqTlDOv",
-	"512QkLNIIMnRHFOJhmTEE4JksqBsjPAYU9b2fE+EEzLF6vUpZXSaTr1ex/fkYka8nkeZJGOSeJ8+ffK9",
-	"GU7wlEjz6ZM0Edzx2csJQQEjN3IQwogA8RGSE4JmCbmmPBVohsfkCPEplWjEE3g2oomQ8EAtiap5PqYk",
-	"WXi+x/BUrURPVl4vvnlF2FhOvN7jA7U8KUmiXv33L53W0w//+A8v34eQCWVjT+3iFZ1SWV/2OR4TJOhv",
-	"jQuI4T37+xEZ4TSWXu+w43sjnkyx1CB7tO/5anUamvudjl/AtuuGrZ4VAHschmQmSaT+P0v4jCSSEngy",
-	"JULgMVH/rezL94TEMoVRhKnv/OLhbJ4PLjAk5GNKE/WVX7J3/fwDxRt8+CsJpfrAcRjylMn6qnAo6bW9",
-	"qCHnMcFMvYSvscTJIE3iOsSPGZpIOdsRu+jd21c+4gki05lctDXwsqPd7xx849f3O6RcTfkfCRl5Pe//",
-	"2yuuyJ6B5d63lKuRsOxksWr0iRn2yfciLMngV06ZPoT8aNXvLUmnxHMsiEwxjVd95BQGZaMH1yShI6q/",
-	"UgceXIqBRr/l0/6gxqg30jjOX7Bg+KjTdayYlndHmXx84C1HVd+LsZCDmI/VFWkADUvjGA9j4vVkkhLH",
-	"h2GOTfbFkzFm9DesMed3D8fxm5HX+2X522/stz59qC5MUbSEj4gQZtZlc50XI9Xl4TGxr1oqCJAmiUcj",
-	"x3XzPTnh6Xiiyfeyz1xm4z75MOk6QHqXjateaxp51iwZhtZwz89ucAnj7FOyEUvfvOJWlYBobbR09ysn",
-	"aABYvmgl1HISoGhK2XEom5gOQB+p/aL5hCMcShK19fosatWA9HVEt8Ff/tipolKIs5AA78JqSV8JhDWB",
-	"RFSgiMTEfH055S0fUeOuX/ExT+VbIoDdVAmw0NAXA8IiUtueZkbLWHuFGZRna1zTm8qdLK8pTAiWJBpg",
-	"uT4FXftoHBQOmGydKcbpeI2BrkMxyA4z+PZ21gLICYwHUhVFVP2C43MLQCMcC+J75AZPZ5qUGCnjHaPX",
-	"JBFUIdgIPZvgK+x9quLwOlShtqSMlmYwWfnyhRpYhc1yPLW/94oKB65SSabl/2y0CaCl+tM4SfCifnYw",
-	"7VoL/MF5ud8x+jElaE4VJZMoIWOcREqGDrEA2TA/M+dZ+TVcU9fX/O1iwrVlvZtF94o6U8rs17t/MDK5",
-	"z+WtYajls3jD4gXCSKQzkgBdHyeYSaEkxYRM+TURKACqH8DBrMuMiwXVvviKz0nSUkeNYqLUCYEwi1BE",
-	"x1QKH1GG5jyJBNI8Cw0XSFA2jgmaLGYTwsQRSgF/yoiS5ifT4qNWtBai2NoMbv0GCs1OK//v7tf/4TVt",
-	"TQkE60tJmVz/ya/xlQzudTi9xgt9GAAefRiaAbfRc/U7iRCWwB5DPp2qQTFlBHF1ojuBYZUR0nQVq1UH",
-	"uxa7zKXgKnPKl1S/4h/8uoKR8WQsjHggCEFUtkuwWpNYVzCF4GuCghkWQqFEgBS1kFyhDWwb8DWccC7U",
-	"rpWkkCjJCAWCsGhA2TWVcJOCNgqUNBT0mdEnQWMP1PtBu8+80lU3SoY3TnBI/ts8aId8Whbeet5zNaAk",
-	"xPW8F3w201ejvIRMTi8kHj1/nfEUql6u+zqBc4IZivlY3RcsQVI6QlxOSDKngiDMEJw4FTLBkicIpsWS",
-	"CEQl6IFadaVsDKAsVooiToQLTe6ufi3fkJIvy2u+5mk4ISK3YOAoSohoWNzmmtydVKTBrTS7DJVXfpHM",
-	"z7Ohli60kgUAjf/kwL5VwIdTQ1hRkCtgzGg+oeGkes0EwijbA9pRJEcPK7BLS+tAEXbdB3VnnaumbjWK",
-	"ImqKc2PNubOMBCS/Jhv5nmWHc5m8hFCUMcgMdTsAXAUlgacEBYInMtjNUVxNZox3SpNGnMHPClVz090K",
-	"3d8prZWXuRRgb8ksVpRpM1p9ek2SBRpREkdHSE44cPeRBJI9JCGfEm158pF+XZEgxpF9pdplOpwRQr3J",
-	"ZVS5Smn0G+vTan29MqFmExJ9K2uc2rr6V6xhk7NElB145796e3u//LvfFx/+sftfTvnkc1rtHoIB7j7I",
-	"du1c7DFfCUSjI9RRJ5Pj8AjwlcEFbCb6HSfRv6MFbG2q/4dYwBzGL2N5MtdkKbFZUxNz6CzapUHiSKAx",
-	"vSYMhRPMxqSBiMA8a2hqtvRlfxLeR4RFAhGgdMaEkzleciFYi2JuzrcpbTjShEHJqlr835KIh0YitmTB",
-	"Igu1a/6txrNCSz9l6pZKJcWrm8PS6ZAkoobWTkPjSYGKJfuQ0oO/p2wcgSxgzdN1TvMMi8mQ4yRyedly",
-	"99t62ry+HqLJXzfI7LxOe3EdI8h15n5eY/AI05hE2pYvBo86DqT9DoYgPUQpirko+aiDIrwQVax1fqpC",
-	"76tby5ftWpKL9ickJEwOis2uJYKfquFga8M3Z/qFbmeFoTI7z/ycqh93Le8Z+BXMGb8lH1OibaxL+VP5",
-	"9NfV8goVr7LwfALnAn/lgiTHYUiEuORXhG24OgxvOhzcdeipcc1LOEmThDB5bu224qDQAwY2PHJ0y39c",
-	"pcDUZmle0TMiDfPZAB4hjxwM/4IqCvPy/eVXAqkRPRRIBewB43JwjWMaBT4Khjga4FROeJIxDx04op4p",
-	"EgqjRzxlUf4LZfoGBW0XZ47yHdQemcCB9a+MhgmgyGsTdLDKtG8+3wxhYNzWrSiDMuf9NjU/PFh1ws1a",
-	"fPbRmVysPNUpvrF/7TRPlyRcx9e457PAW3cyV5T/MtI8+xWzMUdvTy8u0SjBUzLnydVXAgG+aOsagY/3",
-	"EMHhRMuvSmYE04y2u1ApUHbUfp8FjLMBjBvoV4PcVjDk0QJhgTCaT3isVepAn2CAcMwZgaFYD5QTLMG2",
-	"12eMSzTDiSBNts9fvFMmiXoVVo6Itg5l5rcPNY14CdpW178JfD81nuErxWNW42Ft/ruRokzBWYMUvSWj",
-	"hIhJ4xIT/Xw1Gc4GLvvUmAqp/s2/VUbLCIZ9JVACIxONiYBtQUJywhocoZRdMT5nmWKFE4LomPHE5eVf",
-	"97JXBXhbQjvsrApdWTl6wxNVwB1s/E7hXVqpGiAaoZ3g+ekl2rvu7tlPRLDr6/uqJwYrvJGBM3OfsQWV",
-	"9IpaSE1z2MQr7VDzjTcNPEfBfwcoaAco+EeAglaAgkFQEbhdgK1gYWPUikP9twBpw3oZAgsiTzgb0WTa",
-	"eGEYmQ9uc9a3ek9mclUdE2i0+s6mEN6gJ/HLK6+vqRkuF0Qu57e3FLD0km7JrGvftGdbupdMUPw82/lC",
-	"uFGN1Vh+tv4m0mtJUttMhl0WtarF1jDGQix5rn9ehdj2XKU3l8e1Wvs7xzS5tcLi8j0TIRAsBO28fH+5",
-	"23Yfdc5sHTFtWpMF9gjDsun4DH9Mye7qCLNsen+1zvSORrnOVt5lTnLqK9TrGSV8CnIfXDUC3v4r53ZT",
-	"lwXr3dtXLYFHBA2xII8PMsMlOPdo5K89/RJSt2TbWbjE+qfeLMOVxYnbh7iV5Iw6EC0me3feCFBaRSOL",
-	"QIloQ4v4JbgO55kZuo0CGgWIisJ/MZ/QmKDg+OTkzbsfLp8NXpw9Ox2c/vPs4vLsh+eD09fHZ68u4A3t",
-	"h/srn8U6x1D4JSr+3HeXiBGiZOM4RnKSkMwL4aPz48uTFwizhblb0yMUwLcCLYepI1ESdUJw1IIoHfVz",
-	"o3z9WaVmG6KrJcEGQP1EEjpaNLLzBopWkG2Qf0tEdzW9aaY0pxmS3jrYEEe4Gu+TYW4m21ZlJSug7JED",
-	"zLCmE3BM3c6UWBLU1vKo3Nn4WHxyhaJblU1vQ9zX2NLaxqJTzbgub81IC0x49HG/9WQ+eHHTuXo6/Ne8",
-	"O3rB9ocfR92fD6ND+bETd5J3nemPi4/77LSMFIfd/ZXhqNqU7fIZ6AiSlY4dHaD/yfc2ifxeYqJZm0rT",
-	"2RKjTZGqkRiDRJH4ACzN98AzMBBpGBISWb9ox4H+k6fSyyW2gRYxE5IKMoiIJKGeaJbwEY3JIAUyHVmY",
-	"OtBu4NJPidIvB4nGVMejPIREv1saWXoQah0VHhixcZCQa34FvxTxVoM8L8z3IKRtYILb87+Lheu/Ex4T",
-	"a+n6Rxt0+peI1H/LYab/rOxaEFY8s1ZY+t3kUgwqUZ9ldjHAY4O3a4T2G6UAq2/QmVeawV9mZobLcR8x",
-	"W7nD6G7xWn98YNZ3SrwAm7VDY3b6Lt5PMKTIzBPOxmgnyL4a+CiQnA/EhCcy+yPmbKz+r6+/+p8JKIAB",
-	"ixkBz4W2C2pDrvpBXXX175SKKZbhJJst5NMpV6+22+3dMk3Nv+w5TYQkjtxEGx59JZASV9BOxKUkkbaP",
-	"wR014tfukWU5c1jHy2tZZhewdOnihWkqJBoShCWKiTrzbgeFE5zgEHJ1V5vP1PZ8fV7LdeUXBMdy4shA",
-	"qiWf8qu1005dHzpjMuFiRkJ3dtGyIDdyM3OkbN3MaLLwkTA50YJm2VtkxsOJM0LCwWKww4B9JkRKkOJs",
-	"d51e0GiVFYBGTqVapEP3m6m2rTe8tr7qsiRc6uX77y+IQ2S4IosyQXSLYJoaVY43Hjt5+ZXTvul7V9r0",
-	"7drf6q2pl/XUPnzYtcelfknYqOutqh9oAxk0T7Ct6AvmwLQtHtO4piMsVwO6K3wUt5LJ9VpXyONZBuNt",
-	"gIHjeI0gcRYtjX7zEeNS55/ICZgSSEO+SW3tWaJYAejjKqDdiqwdKV87y2+Untfd/8Yi1Uc69pok13Br",
-	"Zzym4QJNseIVV8A8pjwhaKfbQcMFMvDYVZp6nyVklAoiEIBAc7o8Gl77WjgjApGPKY7VlzP7Whmdyj5X",
-	"L+RJQkLZmvBEkNYQeO/CJmYWr7Khsf9NCe1c+fvL00cfbCqoC7fvO+vxnhIebdS79yN1UZLsg3exKbjc",
-	"LOtRpbqnZe0klvW8SEvpW+E/EkTe3pxyyxyc3Jq10mSRmSDcpqt1NkpYRNnYqgbiyJQqsu4KddtHeI4p",
-	"JHUZPZG6zLmFaGdESYDVh7unfH2BSN3PEa/eaDReIpKdJ3wYk6nTvPn2uxP09ODwCZrpQUjru/WDyNS3",
-	"FcG/ao4TNbRkxnHofHPCpNH6INpT8eBQX7VSTLpVUSWPyWlQvEQenuQDdwyKWCZjtoFogrWIrqXJOvRy",
-	"yoTELCTuxRibDJphOWnw8cEAZ/T2jymXBFGJ5hPCUEJmPNGXJDuhI/WQ5jGyuXgQ87FwawO5NtZclOjw",
-	"6VM7H7DjjAKXVLrSso8RqMo+mqRTzFoJwREexgSJdDrFyaKo96QRTM3rXGdmmivPHqQJ62UJwj0zSa+f",
-	"djqPQoWT8D8doZhvL01oKyEjAri02kyv7T96d35R/Qgwfsl9OnEHY0q1eR9NcTihjBTgAPSF+Ew7O72G",
-	"onAqsdoKiTLrnud7KRPpTOECiQZTElGc+bKHPFoMwDiCkzF4jxhO5YQwSUNjexvxZEijSBP0LMgTVHs5",
-	"4RHEfeI45nNiVx8ZSKxZgLYqZn9RBisehAmJ1DdwLLQvWZ1PHjCaO9zN8JqV1PodSzKAYlr68wxfY6pN",
-	"Uz4gX8JwtWLMoLTA0hMllbmfqG2C2cVpNTwvZTgU8tFrLBVBkDSkmK0j5J9rc+/9Jwuhy8wNYH4RRRL5",
-	"+ZsLHcM1JXvajdf21kgg+jvk+DzkjByoD4CvtWmoml76hVJ0/riMm3rY6QbScYmclK/s46t//fhk2r3o",
-	"4J+6w85P80fDw5c3+8k3P8sn/EfydPEiPEi/77Lz2b7Y1CHmDqYZNDt6HfGun8n1+CAxXfsvGyJMlyP5",
-	"fdYkKBxu2inmKC0z00dypMUuTXipRGBL10aSorZHe039eKmB9b4UgqXa2VsriPrWOWQVFa/sdlir8GSm",
-	"3g1meqpblKDMZYyGfQqZkLG2NKyM3eRxdCuDwmfDvtebYNlywJX2Vopvri1jCSDXTE6q3X0t4xqBP1OD",
-	"7LQPylBT4omYYK0YrJmusX46kNnUmvlA9xnmkX95naSgih6RQuCRr3MfGJcTqH/DkcALS32qf6tBSz6l",
-	"ckISk9ODhqb+BSTicEaKZJzMJ1k/PfVVzsgaNaTKWPTJX2t0oXEL79OHYkP2758hD+q0CpBVKLo8H6rP",
-	"soSoI9SQD2V0WIGGRM4JyTJYtLG9LrM3HfTytKLbeYykVjb/IKdQsbGyb6gq+V3zKzJoiNh7C08Bg01o",
-	"dBbfknlTtDdIl0fQd2KOF7vrOn/MGo2W9wXlueKQmmtl5mO6/saBrMvnv/fis412zJXEtKZgN8B4vXJ3",
-	"Btr1YnEQo6zVbQpuNKj6oCuT+7nmbapQCcKg2pspJfdQbctNIHVoKQ9cEXmQothnFvA3E+HA8+QQhde7",
-	"FmaSCzpmJHpF2ZWjHuQXVcb8zVSx5bLiEi5kCR7W5p1mfmgIgIouCEruxawWqVsJjaJjhmWaOCzHL14f",
-	"n7QuXhzvHz7ORGg1h48q6TD3Gf5bF5bolAiJpzOX24awfFVojgWa4kjL9O8YvcmjnXaKpNFRltxJBcr4",
-	"MJKcl8Ptuk8eP9nfP3zc6fjrVuIeNMVGmQins2dqGTpfdfnHve7qvCHzQRs6vnWSS27hbYpeLM1F0HVS",
-	"67lkR4oHRYiCwB4c23Ue0LcEJyRB2mcC71hOk9umMJgN6ryKWnj9vRGZzThPdj5u3Ih4mE4Jk0qSn5E4",
-	"Niga5Kca+AWiUAblDaC+4FoBe2sqhYrAXBSG2ruXSTfhCc77CuIt+FapKIm/hr5oBJriq6y2qtH6Gmqq",
-	"3sxoQsRdirinKXUyzoZofZALUpFDpH6mENQM2oUuAw0G2dJ5LV3exsHi1glVlleCjyuSPDso120yGHEf",
-	"4UIXlm3/dpFCl5ZLoKQWrC58VcqbdaXGNultL99fgnFDEbEaBeuVSZg9UzMlK87DpQhn3ZBSJmmcBQYW",
-	"NNW86iw6tdxEXXNMVGUb/DElR4jcaCee7huBpeXDw6mc7Jlp3Bsrp0FndlYNo9W21dJBVBdcyZS2QOjE",
-	"FDX2dr6N+4pRci3r3V2LTmR129dNxXM4hpvLtx+3ftZl2/+7/Y9By9mXyvdq+Yr3JUDkOO47chpNoZUC",
-	"BQYTymS1BsdB5+njldF/lTlKEbtVFHSEB11RFgGXgmXpFUHO787b707Qk8eP93ftMIqlOP3htlIOVKcO",
-	"04TKxYXCSA3eIdwzRaCKv77LiMTL95eeK+M5sFcYGL9Y+coDFwugMlIzLYCbAXxZ3/Z8zRMpZ2DdhHRX",
-	"tYx6KI2Dihr6CV9VNNjxzJigZbGLwM5ONIvFM7r361zuaQa5F+R903SVsaJxWomyF+vHM/o9WWgKCmKh",
-	"2cK68LUBqyUZIVulIkJaStix1mvkaQ35Pd1xYAWAP0H014i7TauZhK4JixWHo76vy+mQ5JqGpOeob2Qq",
-	"V+XeMr/P9JKHi3poto8SLjFEhpVusPB1NFYrptckVxRevr8UuqoWlN3vM7MMY9haFCc8S4cxFRMSoZfv",
-	"v7/wYR+CxKOWeSMP5pxihsdEidPtPuuzr78+Lu22/fXX6JUu+a9pigvXffVJhmZQY/PrDDHI1/DVGRaS",
-	"9JmsXZ42OrbImK78ZO3Z4q0aD2z6hmWfNdwuU4CMkTmaYZqYXWn3gNqNrhquPVxUoADPZrHZ7J4x6f/j",
-	"V8FZoEnU04PDJ7t670ofhhCwIOQRCfpsB8eCK9DopDUQeNYLc9s9qhdoQzEV0g4bUpvUXgn1CeN60O6F",
-	"mIaECbtNzOuzSyu2L/OyKlEXqkgBanfa3XYH/P8zwvCMej3vUbvTfgQmKTkBqrjXnpM4bkHu3d6v8yvR",
-	"VsBQT8Y6HUhxKFj2WeT1vOdEKgQDWi1mnAlNW/c7HR1syqSRyW0wZzNaVeB0WtEvJknIO42eXRyDmH4N",
-	"f+0fHnafmnyenvfD/s/Tzsd/fXz+Tbo/7E4PFo94N3z806gbf+yIb15cfdv5WXbnh28fpaeeSSPy3nx/",
-	"7pnUIaXye7534/W8bvfjv47/9f3NSTL66WLw5HLx/scXb8ZPJuH1OZ7R13EyP8P4PHzx7i3XKl/RJnKZ",
-	"vGOSp4DK1Gncy/ffowuiTcw5L20Elo2TYHlaawVZrLBjCe8YuZlBVrNGvHaJQXq9Xz74non59HreuSIk",
-	"IVLnoymPoOOyACLQjtnRrqKyeCyK9Ck1s4NEe73fqw80AWsBUXQ8F3uaFrQym59zTNPs8ISn0vnIJHY7",
-	"n2Vx7kvWlQ1peCiIXL5mpSq1yuNaMWVXzsEroWQG2FzJHldwdueP1aFFESPHr9XB+tPOH+2hJne8+oM9",
-	"RHFJUf27NmCvYLFLHtVfmxLHT/Vh6khYNFjykdoI9ySlrJdlj1e9blna1xlWn06NygxxDU/cLzVuYPny",
-	"f6fRJ+1hKDoM/9Jk7TXZrCBrKm5USJom7jiT83VqqbNf8L4j8+tDfU17D2NRE0i7/q2Rt74wz+/KW7NQ",
-	"Lo9feWuzMJMT7uAfx0o8+3Mwr1f0mjDFqNQ6CNox+QvAuzATc5IIm2fl4M84V0JwtGg+oLf68QM7H1iV",
-	"NsIl5qAOO482OCRraTpbqBLNn4VyeRGWeIgFQSlLCA4n5nm2n8POo0IgvTB6R3kqcy+cQrM9cm2wLEGd",
-	"H7iEOliLoyJKSuCFQPPJ4s+BzupkqY3P+QHk4PfRlI4NEiNjqV6K4kp9iqaUlYN6LZQvL/jbBRTFaCM7",
-	"m1XrbiMy95HgxrUoJAr5lAgdcwZBOzRBUwLdF2C8GkMiUK36LI8t1osBWv1flTDl/zTKT/kS6k66VMjS",
-	"im53Kdc7T3dPVMfpalWznBDwyfcOOt0viWOvqRCUjX1kknXA9gD24MhhSISQKhJlHiaz4EdfcsGK+YY4",
-	"jrXLl3GpmzzC+naUdq97PpZsNAmPidiFwVZn0VsQvzuv/llBFHP6dYQSIpMFirE0i3o4tCanLnVsRTsA",
-	"aZt+wPX0PvjeTSsj2C3Ty0x3Zv3kezPuqgj+3pjgMQpEnI4DH+JVqY4+KOx9uuROkHe9/Z//gyKCnhP2",
-	"P//7mgTo//7//6vPgrw2NmlFpDUmjFyTwDdxAiRCdIQgd2y3kWDompdvKu3LtZn+Wx4tPh+xMG1JP5WN",
-	"16bMdoVmdT/fMpounoNadb4klp4ZIkXZLJVbcvnlyeVB5+mXXr258w2poYGvC5ZSNgav3a7amCIh1VeK",
-	"nNFgFwIlMJT3VHvqftETMe4+0wSDcwQ5vWYlh3/YSgx2vLx488OWMW7AGDXFVnf9zsyxWeLOjSW6MKIr",
-	"In6UCiMvo4POUxS406IDU3eZSjTBIpO4fZSyWNGuYMSTkPyn4jdBL8t0KIRycORABefMZV7ZdiNH1U2s",
-	"Khx1qZFFv4EI5OiNKgvOzS4QnlnYXWD5nq0OVgtI1cL/P9T46kEdvHox0Zbl/S1Z3sGXXP0PHIk0nLhE",
-	"rS/Kes8U2Ggc29euxoZzsrK75Rkb8AxD2+6DZ/hu4yMQ3edE1nSYL2X12GoQW3L6oMnpllatR6uO74VI",
-	"rfSn1Uqn3M6ztlGpCSX7zbAMJ65yV4zMtep5RchMx9XzONKqpZGWjYkKUpcaJV+dwvhH2JJM8uRatqQt",
-	"J9hygq1g/WVtWpmhamuM2hqj7olZvyWAWVXFgiemmhxku2nr6F3tU1kYltsTfAw9KBAfQaCM8FEgeCID",
-	"EqEdAzYUtBR7GvzKKYNOEIzM1flDXvmuFY4+ojEk3mZsFjpiBFaTigANcXhlN8mw3hYKHvrjPViTtmRd",
-	"kYUgulGGAL807rM5jq/ynH9dVhw2EVMhha4HAlE/EOhIboyDeqJrSA3JWJHoGxzKeAH5Pj6a8Lmaps+m",
-	"mC2Q2iiaEszAAqeDriNCZtaqsEAjrMux6J0nQi71ar8TutlDRbxyYVcxZO8VnVIJaZiOEPsSYPOqnuSa",
-	"8lRoeGR9CI8Qn1KZ15KB1eatR1zWOdNTpCESClKVnSk07YYEmvoOvlfwBIxD8wkXRbVz3wTe8wSN0jjW",
-	"BFjdWkyZ0MmTktzIijOhaSMfvcZork55D//u9286nVa/f9Md9fs3T0Yfvm7YiOs7eZ3N4mP18iXuV3VB",
-	"z6yixcopKjkkcOEDRFkYpxERBeNutLwCpbC/kiXtQAsf35CQD+ueoUKozOgESEhFrXaiaxnV2nW31w1q",
-	"63qTRCQxlCVo6UwCNUJXOztCkppbPEwgC2G4sLWYyjqFbjvjsFN7Nlm0kp/Kv1YGWRUlWvn/HcD+8LkF",
-	"f0WQoFmSKzSwzBO2Mv823GYryDUIcoq5G0Z2n2E22lmpTqlokRJoLgPZgYzLNrJicfISLL7dVgVcAowz",
-	"UiRW9xmIRoJIMIv0UADR70V/t0AzYJEVU9rR6P8ERXghSp1NJK9lb+VB5BDLrsS7CQ0n+msgn5jnOiHP",
-	"NKQT9pLbCMou4z7L8RGFBhgAsxWxQO80F/tsdpui0+79xf5YkbpZgwVtLrNLQnueqczseVbhZfWHzWF6",
-	"3n5n/3Gr223tP7rsPu7tH/Y6nZ/z+kU9b5zgkFR6lVZEEPNxu26U91y95vmekslKv6EXfDYDkNPI6z0x",
-	"VRhMvTuWxnGpnJSXj+alDjN6oF00WW3MXJVMMMnwoXAR55URPJu1mk2uH22cH2wTXc1wc8sIt4FUX2D1",
-	"tfTi3PKEdoJyRwDoqFi0BDDu3a1tamubunuglDai3I/9aWVclPa0l0SBvIprRk2EnyeZswhNqJA8WRzB",
-	"CCv5PDERVliCdafdZ1BtSs1POVNYkZCQJ5GuKqW/p3u6qOXqfEuefCUQn7PsIyvCpXKhYxue9HdgJDaO",
-	"UpHxExbBA/MG4wUfgR3pNkHFCI1gf6R/Zavr3TIa6PaEcUUQkJuOfAbLz1bQ3Qq6D8TLu6VCm8b53IX8",
-	"rJUu/wDCek7ynlrl9lvtzArWQ2AECEzp+CW9hTNBUHfinXA1l2LGLJuIcavMkzZ6DRPKxjBsiMMrX3cm",
-	"xqwsIrYRBB/1mdbAoB5ayvLa5Fmkftm6YpKVofDTnArjXsyClnAUQfUlJSnwOGr32UXpDhejA3WygS5y",
-	"vChshEoA1h7kCA0XljsItnCEGFeqUZ9FpLC+gXtkyo30PRUkviYCTUhCVsRKfQlb2x8YG7VllFtG+RAZ",
-	"5YOySG3tTVt7013tTTri6U5q1SyVrqrCMhMNQIboaT5r+hnolvuQJMdTiYYk5FNiemrugIutFMiw20YX",
-	"6gYkaUxEn2GBgvPjy5MXzdUs3hIoV/4luKT51JZNbtnklk1u2eSWTf4lQ4aBxn8Gv8weuVaLbIwR/sEK",
-	"+PUR1tFhWN14SafERzG9IkVb2Skx8wVHSP8HhRg8MkOlQ/dZSYnWAZ5K74TyuDiUPAlWhtKe6gXfPp52",
-	"xcATHQD7WcPwYA+rQ/A0CLccdMtBtxbZB22R/Upk3uK/hm22iVnklX8foDHZGUtpOtubmEO74nXVUGxF",
-	"D2SVzBhaUixF90b9Il67rA2rULjvwFHTZ0hoIrhlF1t2sWUXD7VCI4vqDqvPINXndeghGPtPRLAv7Uhx",
-	"IfFCICxMAE3RIQwcdeoXQaJGCn1BWFS0XVVgqBHq/fsj1KZbYdNdz1bMdTPDOV5s6fSWTm/p9EOl07oD",
-	"lCbMuKBIQE5NcswdyHUqJ1mDC9043Z0IxJlIpyYSwurzlcWtmqgFbW3cUfcqBjJuOhOhg2/QhKeJQEPw",
-	"+pvUnSXpNwrZTe8rE4yQYXXRd91JbrOtbOrqsLJfTKu8jboor53lUeqOeG+Oki+Zu4MjvHnmzjH0Q7Tz",
-	"do4jjF7xaxLrlB4aAXtenrdjjd88c6cxTwdHeIMsHY2hTmtZpsAZHLyN/lNvl6B7JhomZTVEOIBeq6Yh",
-	"wlmdh+WtO5d0RSjPfR99EUps3XST1PQCyiCA6ATtwHyQmPx8uTxB15xGWw9Fo4fiYP/LepI4R1CIwtBR",
-	"SOXXfRuBML1VrLN1PJIkafqKGb0HQ/VI+NCW9d+mYUfG2qxs3KJuCdFNcYtbnwkCqZxYzTlsbm9aTjUz",
-	"/QsIatTdD2tMnhqjleHOQxJzNlYis7287M4rPF4Q2TfBjpq96545eRNyPCVobrqT69RipWtF3BRcoRIl",
-	"5JrgGGabUDZ2sf+3sKXjos3WHcSAJn63NpksNcBfi9Xvb7bCKRECj4H+r3MaeI6pTjEq2oma43XphAWr",
-	"8XCuUvr3oIRmz45Arcoc1IIwWcWqEDM0JHdiqJ9DUd2ypy172rKnCnvK9FTj5SiHsi/nSEbeb+RDEidS",
-	"90nWhkqwbBCZJiwrTVE06d/B6OX7y1LDY6Nolrv+9pmpS1U0Td5to2M0TzgbVypEsExoNe2ix0QWPEuz",
-	"MR9RpvsSw4+STkkbHVc4oa6DIdGQEFYQNTWdQMFB51E2epBlBQR+nw1TqQP/oXRYqXwFFSih44mz5tcr",
-	"gOkd2J85FNPJvmja6IU8SUgoWxOeCNIaQvWqxfqcARb2eRVgq+17zyOLl5Ph85C+oS+/+/n07eWPF2fi",
-	"bCpnP5+cPT6jB+kr+vJpmyxe/ha9P6Nv6NnNGeu0w/2YQT9/pZyIgQLEU6VvlXvI97zHV//68cm0e9HB",
-	"P3WHnZ/mj4aHL2/2k29+lk/4j+Tp4kV4kH7fZeezfeHZ7e+9nqf7rm9oODjH1Bnl+IqPx5BJ/Gc05dZ1",
-	"XqORDsKERIRJimNR0ny7dc1X30ye5Ldjherr+sR9KMDvSpSCJxWCcgvDcR08VTJht1HMtYRaCnvurQBJ",
-	"a7jIesYrHV1cWZ3OOSPtEritzouZjQMsyhkFWwHq2nLvA85vFeHLweojRSYrGdGlNSr9Yyu9baW3rfTm",
-	"bm7Lx4gyTSjq8cNKCrLp6lJRLgvLccpypywy+r6R5cydLQS4QneFjkJlqQ1Wor3W+qU+079TIVISARGj",
-	"S0JooFgZCn7veziO+14PgcQR+Fb+Zp+5EzgbhCy12ztIWTiOTSGpTQQoiMHJJahP69T8MBICT7dpEMu8",
-	"vVsWsY2Qv4fAGihAm9GRHYVrdqTN7nIampcvHPFkzOVqA63tCtbY3QV3a6lO4gqDrRLM+qzkf60baP2s",
-	"VlGu5PoNNtteYZXus9y6p18e4vBqnPCUOT2438GmzwtuszXgFnn1f5ihNv+wy0zrXO3WVruV9rfS/sO2",
-	"1TqCidZkTUUw5+p4IT25Mc8WsUHaLJsX5WVkXlhJ0GklMlXbVjPlXvE939IFoI5J2QeKIkpEk4vwXtgL",
-	"I/OBZRbFrWGCWdRiZN5SP88mCRYks/p9rnCiUlTpRqzKoSNkk2W1W45QrNVCPMYPwLSo+N+c4CvL6rON",
-	"L9kyhS1TuB+mcEGkMQDnbOE24SXGXtPMG97aBh2hvW+kpxvmGIc/ucmqR+nOOFm5KaORhDhJKBG64bRI",
-	"QX3nSRudQ0SLDnFAYqYk1Yr1SNExUGiguGxkOueMpOYlxjbVZ/MJj3MTlZuJ6E3egX3cxZW0Nnsw6/yr",
-	"uNv+OX86/XY//Okb9qp79fLJ5Pnh6NkjcdyZvXlK332zuHycnB7Mf9z/7Z/d8LO623S7R41TM0yTv4bX",
-	"rQRtZ8Spw+9WumArHEHuD9yLN6h0zXMRwDB/3xADMA4XdhkrR3ErEGwFgq1AUNUSDReuhs5YruKCBK4S",
-	"CsZUmINb2Wom8xMXgYuKOZt2MKwaWmRslWaoEiC00tJnUG5T5+sVbmDdj6vcLyZ7GrT7rM+0i+j45OTN",
-	"ux8unw1enD07HZz+8+zi8uyH54PT18dnry4CxBnakVDQXZtXfZRtEaSPLK7RKCV9huOEYHXbsfZiKTlG",
-	"5P3/oHQJRkaU0TODiXW/04Xdq/u5a8MBxBQ+ZyTRbiosi6qdTEiCI4iaBdmNRTNONWx09BGoRkhyNKIM",
-	"XEJoPuEQnQSFUTIb8LFZbe4PhKL1M55IEvXyX3W5+1k6jGmoz0ItWpO2CUnIiCekz/RhD41FYKaboJXi",
-	"E9QyFHWm0ZE5NAUxdXUQlnZdlwBhdbNNMLFGBAUZiLhwC2sG+T6DLdmZ5tKQsrIyhur2WSnZFjcS9DZu",
-	"CqQzX6wcI9MB5z6AU995YRw/mZDwCi14mvmjZV4rl+ifc5tzyRaeocfA4Num8EwaG1JnYTC6J1Tk1+Pj",
-	"lSJyL/k/ICTpbYxACbOjfS7BvKZ5uLq/3dy/CaUGFTyA0OtM6zyjiA8gPBIOiMQRJFjnBrEC7tNUALnA",
-	"EsUEC4m6HRROcIJDSN7+9GFFNhKIpitkwvr27j0NCe3ALpH5pIAOrbrvRqChkzWs2ahWW/2oyk1xSpLz",
-	"0wI67zJyWuIJK8BUmfpeItWydZiePnm0B/zt63hT6FurSHXGfxMCQuKERhFh2z4/W+l5Kz27peesf1Hu",
-	"EF0uIUP27KJZPj42ImPmbs/M3lSYFGuIBEeMz3taPq/ExYPiS8cMyzQhfp9BwFTiI5xGlICRDZTlRWZs",
-	"w7KkK2eh66AzHxkNoBpQHxQWl8GEMtlDJY0/2M3m1XZ6UMp9lLI8EIdF9kf7LIZksdc8InEMxkD05jiV",
-	"E7Tf7mQfpUwmXKhjgVCLt9+doCePH+/v9rQmoWGTgyrY73TQ730jwPQ9U7//U9BGFyS5piEIqFgq5SFe",
-	"IEaINjzmkAMFQ59VZsC0qtVr5WKvPSdx3AIbxN6v8yvRVijoLCf4E8x0aWwnd85Yv73xbW2Golf8uQyK",
-	"wpYuf1eyT+pIaic3M6/XffL08OCwC4IHxTL7oXOofhBUQbczfIwPwgPSehR9M2od4MNHraekE7aeRN1o",
-	"n3RHj/DBEFo6Dr2e13UIoZ98Lw9adi1HI8+ntYF3ZiOri8S8N7e7KLOQKa/GCq7blMMN2gZYbGPl/mIs",
-	"E/S8gnPxpGJ4gjI32tkvDLlujqWbkk07/anZx5xH/no9/7S1I0yThDDZZ6W0LEMSXTRff/n1nUqU3F86",
-	"ll6N0WfvGkDwUBoLQmBANVVOXVADrEwjLBpW7/5JS1Btqe9W9drGXGc9ETNRnUQt6tK7psT70NT98DmR",
-	"hiZvqy9B4m95IY86ZiF/nnpM9dYfd/OPp0wJGIRJ9Qpp9IwfF4OUSpqz0RUGvsrk92Hhuzt/2dKf9ejP",
-	"5XqEZ0WbQbA51HsNOmrh5Z68LE5qQhLSU3ohIyQSfYZRyNmIJlONhBC1L3keaGsmcomnutXd3cTTMvFJ",
-	"x6mQGB1vcq3PEz6iMbnvvnsPn1JbwKpQ7OLJ34Jyp3D00bZ50x1r1H7x9kOKvtghA9vOQ1tb0X3wWM0L",
-	"3DL+VwLNNMeoMt3cGLQXYTEZcpxEVoehugqweJYP+4zNFIqPNFyifLF/TrKzxek1e7ZkmZ12zW4SKmnN",
-	"NK2iDHGmC383o7YROVblCZdEQjtdeP8gL89cJAzXxcWjrPRin4VGZNWF8LVHz0xfD7LLVrhnRgRt9IMS",
-	"U2H+mv20jd43RR7oqINq5B3OouqMdDw2KWV9ZhXoAtAyrkMGnUFiQKIhM07L43fNDbPlwNiIW+1szH1W",
-	"1LLW/HdOVnagd+nbLv1nK1T+SYRKJ65pT1DmvdkpquRto5a2pvOtCLKeCALVNbUdSd0YWTU2rZA6Mp5+",
-	"u94RRT26OnEGjj3FV5Dop/l5Ie3Dt7VpjMdREfuuKEPsdLue6HXeE4P/y/aImEg5E729PctytYcj3J6x",
-	"cW4WOwXxTwLE+QixdDokCVzdwlr2jlGFct9TNo7A+PX38HK8xlKdoaQhxewPdXkUMQzqTun78iD88usl",
-	"7PuQrp9VFYJ6Svnt30pNG0pNc2zMcLr5cVlumhLM5hMak61YtLXR3VGYMEzWZAeuK0fcpe/3EcT4oICR",
-	"GzkIoWF2ABXGEBYoMD+065UbqZCvFw+7gbfFsKkkU700aGzYwLTytCDD6w72fY/OvJ7Xfbrf7rT3291O",
-	"4YUGBjiAlEMSgXta8aMBHsOKvNf8NxrHeO+w3YH1W/D1et7B/gbmiW2H8a299QH56QslwsRxNlOmwkbX",
-	"pNzU7Ji1GlZZuGpec0AcaXGGM6LbirbRqS6vYorZiqya7RCSZ/XsOhM7osSp28DT+yhqZXYxWCNXdb36",
-	"VxtXsrqFIXONUlYPp3iVXWDHyMO6RHwVgfIg1eqZbINVtxa3rcXtTywka1pux6c3s6AsAaHRaa0l2azx",
-	"vnd/kqbJbR8skzgNabISs6CAk/XKvnnlIDPxbJKZVRdewS6TCvey8m8skWTX5kcGogq8zo4r9JpY2SHM",
-	"UlK2IuTfR4SMbTRYfYuhJf6ytKQzZ8cD+wRFc3cDh1P7ml+RnDrUFd384q99I2/fjT9NqRUELWQCFTkc",
-	"uvGBK4KhVrJrqyNubH/80g3f7cuR1ZLEEtHIduPapt0tIdqwzwDokPnldhEf22OxXIh4Uxp5f3KE8boY",
-	"avGO0WuSCCoXiI/Qswm+wp7viTgdQ4ZF9rDFR60IHm7Asu0dNPFto5RbI300XCC1ui323Tpzt4Q7xvqr",
-	"hDA0xQv0K6c2dpYx8sOnyry/e0Mo1Xmcyon6DFQZIsl1xrLKyzSNNtRjJfeBC3MPDJbmc/Xqs0VlJ7/U",
-	"CVd3bIPqF8Bn2wWLg8TiT/7vDhdLEYqq9vuVQHzO7HJUZoYpcbxfhpp6XwDANHVEklsTlKFWn+scCrCh",
-	"K7IQkMesa1SYImuF8GDNqIY6JnpBcCwnJhIRR5SplxV6EfvlnHy4pngnTLydvWildeIxmRKTaC0kHo3Q",
-	"TpDwmPT0X8HuERonWFfwheTvKb+GcEN4rCsg5JEKegIDauGDgwu6hKYzkihgZhY4rGuDQFp2yJNIl36C",
-	"gAJjAay0eoJ4A56GE6IkezzN4iJwNKVMYw9PtB0u999OKWvAkOhXzMa8lRAhW4mFfej4/Ex9GKNpymhI",
-	"ZzhGM55IHKMdQUiEOp3Oro9MIRae0DFlOO4zJX2JnkE8iKDICo+A2kOjwEeBpFMiJJ7OAgBakBcwCXz0",
-	"8v2lKZaHLvCUaMTziwBMYQrza5HV1EhGIWac0RDHat1HmihAeOoz2B96e3pxiUZKupzz5OorgcQEz0i7",
-	"zy7U7Yx0YFZRVvHkzevz48sA6RKCQQ06QQm+inZhWYdhI8i5QsH9dhf9A11QxZPUpg/b+wD0DLyPdqvQ",
-	"RQBcXxejBqBiFvVZVp8QIlgSTGPAvxiLSQ+VjlSfQ0IKW12pNJzdR63PdF8Ec3Q0MielS+VYp2S1agx0",
-	"FeNAXY7g5fvLoHK54Tz7TB8out/z7DN9oGit89Qn4DxE/Ujx9f8XAAD//w==",
+	"7L1rchu3tig8FVR/pypSdosiZcmOqTp1jiIrthw/FEuO907ozQa7QRJRE6ABtCgmpb/fAO4o7h3Hmckd",
+	"yS0soN9oknpaSfjLFhuNBhYW1vvxhxfyyZQzwpT0un94Y4IjIuC/H4gS84OhIkL/FREZCjpVlDOv652S",
+	"kLNIIsXRDFOFBmTIBUFKzCkbITzClLU835PhmEywfn1CGZ0kE6/b9j01nxKv61GmyIgI7+rqyvemWOAJ",
+	"UfbTh4mQ3PHZszFBASOXqh/CiADxIVJjgqaCXFCeSDTFI7KP+IQqNOQCng2pkAoe6CVRPc+XhIi553sM",
+	"T/RKzGTl9eLLN4SN1NjrPt3Vy1OKCP3qv39tbz3//I//8LJ9SCUoG3l6F2/ohKr6sk/wiCBJf29cQAzv",
+	"Fb8fkSFOYuV199q+N+RigpUB2ZMdz9erM9Dcabf9HLYdN2zNrADYgzAkU0Ui/f+p4FMiFCXwZEKkxCOi",
+	"/1vZl+9JhVUCowjT3/nVw+k8n11gEORLQoX+yq/pu372gfwNPviNhEp/4CAMecJUfVU4VPSiuKgB5zHB",
+	"TL+EL7DCop+IuA7xA4bGSk035Cb6+OGNj7hAZDJV85YBXnq0O+3d7/z6fgeU6yn/Q5Ch1/X+v+38imxb",
+	"WG5/T7keCcsW82WjD+2wK9+LsCL93zhl5hCyo9W/byk6IZ5jQWSCabzsI0cwKB3dvyCCDqn5Sh14cCn6",
+	"Bv0WT/tOj9FvJHGcvVCA4ZN2x7FiWt4dZerprrcYVX0vxlL1Yz7SV6QBNCyJYzyIiddVIiGOD8Mc19kX",
+	"FyPM6O/YYM4fHo7j90Ov++vit98X37r6XF2YpmiCD4mUdtZFc53kI/Xl4TEpXrVEEiBNCg+Hjuvme2rM",
+	"k9HYkO9FnzlLx135MOkqQPqYjqteaxp5hVlSDK3hnp/e4BLGFU+piFjm5uW3qgTEwkZLd79yghaA5YtW",
+	"Qi0nAYomlB2EqonpAPSR3i+ajTnCoSJRy6yvQK0akL6O6EXwlz92pKkU4iwkwLuwXtI3EmFDIBGVKCIx",
+	"sV9fTHnLR9S46zd8xBP1gUhgN1UCLA30ZZ+wiNS2Z5jRItZeYQbl2RrX9L5yJ8trCgXBikR9rFanoCsf",
+	"jYPCAZOtM8U4Ga0w0HUoFtlhBr+4nZUAcgjjgVRFEdW/4PikAKAhjiXxPXKJJ1NDSqyU8ZHRCyIk1Qg2",
+	"RC/G+Bx7V1UcXoUq1JaU0tIUJktfPtUDq7BZjKfF772h0oGrVJFJ+T/X2gTQUvNpLASe188Opl1pge+c",
+	"l/sjo18SgmZUUzKFBBlhEWkZOsQSZMPszJxn5ddwTV9f+7eLCdeW9XEa3SnqTCgrvt75ysjkPpcPlqGW",
+	"z+I9i+cII5lMiQC6PhKYKaklRUEm/IJIFADVD+BgVmXG+YJqX3zDZ0Rs6aNGMdHqhESYRSiiI6qkjyhD",
+	"My4iiQzPQoM5kpSNYoLG8+mYMLmPEsCfMqIk2cls8eFWtBKiFLUZvPU7KDQbW9l/N7/9D69pa1ogWF1K",
+	"SuX6K7/GV1K41+H0Fs/NYQB4zGEYBtxCL/XvJEJYAXsM+WSiB8WUEcT1iW4EllVGyNBVrFcdbBbYZSYF",
+	"V5lTtqT6Ff/s1xWMlCdjacUDSQiiqlWC1YrEuoIpBF8QFEyxlBolAqSpheIabWDbgK/hmHOpd60lBaEl",
+	"IxRIwqI+ZRdUwU0KWijQ0lDQY1afBI090O8HrR7zSlfdKhneSOCQ/Ld90Ar5pCy8db2XekBJiOt6r/h0",
+	"aq5GeQmpnJ5LPGb+OuPJVb1M93UC5xAzFPORvi9YgaS0j7gaEzGjkiDMEJw4lUpgxQWCabEiElEFeqBR",
+	"XSkbASjzlaKIE+lCk9urX4s3pOXL8poveBKOicwsGDiKBJENi7u+JncrFal/I80uReWlXySzk3RoQRda",
+	"ygKAxl85sG8Z8OHUENYU5BwYM5qNaTiuXjOJMEr3gDY0yTHDcuwy0jpQhE33Qd1a56qpW42iiJ7ixFpz",
+	"bi0jAcmvyUa+V7DDuUxeUmrKGKSGug0AroaSxBOCAsmFCjYzFNeTWeOd1qQRZ/CzRtXMdLdE93dKa+Vl",
+	"LgTYBzKNNWW6Hq0+uiBijoaUxNE+UmMO3H2ogGQPSMgnxFiefGRe1ySIcVS8Uq0yHU4JodnkIqpcpTTm",
+	"jdVptbleqVBzHRJ9I2uc3rr+V65gkyuIKBvwzn91t7d//XevJz//Y/O/nPLJfVrtHoMB7i7Idu1cimO+",
+	"kYhG+6itTybD4SHgK4ML2Ez0206if0sL2MpU/6tYwBzGL2t5stdkIbFZURNz6CzGpUHiSKIRvSAMhWPM",
+	"RqSBiMA8K2hqRemr+El4HxEWSUSA0lkTTup4yYRgI4q5Od91acO+IQxaVjXi/5pEPDYSsSYLBbJQu+bf",
+	"GzzLtfQjpm+p0lK8vjksmQyIkDW0dhoaD3NULNmHtB78I2WjCGSBwjwd5zQvsBwPOBaRy8uWud9W0+bN",
+	"9ZBN/rp+aud12ovrGEEuUvfzCoOHmMYkMrZ82X/SdiDtDzAEmSFaUcxEySdtFOG5rGKt81MVel/dWrZs",
+	"15JctF+QkDDVzze7kgh+pIeDrQ1fHpsXOu0lhsr0PLNzqn7ctbwX4FewZ/yBfEmIsbEu5E/l019Vy8tV",
+	"vMrCswmcC/yNSyIOwpBIecbPCbvm6jC86XBw16GnxzUv4TARgjB1UthtxUFhBvSL8MjQLftxmQJTm6V5",
+	"RS+IssznGvAIeeRg+KdUU5jXn86+kUiP6KJAaWD3GVf9CxzTKPBRMMBRHydqzEXKPEzgiH6mSSiMHvKE",
+	"RdkvlJkbFLRcnDnKdlB7ZAMHVr8yBiaAIm9t0MEy0779fDOEgXEXbkUZlBnvL1Lzvd1lJ9ysxacfnar5",
+	"0lOd4Mvir+3m6YTgJr7GPV8BvHUnc0X5LyPNi98wG3H04ej0DA0FnpAZF+ffSAT4YqxrBD7eRQSHYyO/",
+	"apkRTDPG7kKVROlR+z0WMM76MK5vXg0yW8GAR3OEJcJoNuaxUakDc4IBwjFnBIZiM1CNsQLbXo8xrtAU",
+	"C0mabJ+/ekdMEf0qrBwRYx1KzW+faxrxArStrv868L1qPMM3mscsx8Pa/LcjRamCswIp+kCGgshx4xKF",
+	"eb6cDKcDF31qRKXS/2bfKqNlBMO+kUjASGEwEbAtECQjrME+Stg54zOWKlZYEERHjAuXl3/Vy14V4IsS",
+	"2l57WejK0tHXPFEN3P6138m9S0tVA0QjtBG8PDpD2xed7eITGWz65r6aicEKb2Xg1NxnbUElvaIWUtMc",
+	"NvHGONR8600Dz1Hw3wEKWgEK/hGgYCtAQT+oCNwuwFawsDFqxaH+FwBZhPUiBJZEHXI2pGLSeGEYmfVv",
+	"ctY3ek+lclUdE2i0/M4mEN5gJvHLK6+vqRkup0Qt5rc3FLDMkm7IrGvfLM62cC+poHg/23kg3KjGaiw+",
+	"W/860mtJUrueDLsoatWIrWGMpVzw3Py8DLGLc5XeXBzXWtjfCabixgqLy/dMpESwELTx+tPZZst91Bmz",
+	"dcS0GU0W2CMMS6fjU/wlIZvLI8zS6f3lOtNHGmU6W3mXGcmpr9CsZyj4BOQ+uGoEvP3nzu0mLgvWxw9v",
+	"tiQeEjTAkjzdTQ2X4Nyjkb/y9AtI3YJtp+ESq596swxXFiduHuJWkjPqQCww2dvzRoDSMhqZB0pE17SI",
+	"n4HrcJaaoVsooFGAqMz9F7MxjQkKDg4P3398d/ai/+r4xVH/6J/Hp2fH7172j94eHL85hTeMH+6vfBar",
+	"HEPul6j4cz+eIUaIlo3jGKmxIKkXwkcnB2eHrxBmc3u3JvsogG8FRg7TR6IlakFwtAVROvrnRvn6XqXm",
+	"IkSXS4INgPqZCDqcN7LzBoqWk22Qf0tEdzm9aaY0RymS3jjYEEe4Gu+TYm4q21ZlpUJA2RMHmGFNh+CY",
+	"upkpsSSoreRRubXxMf/kEkW3KpvehLivsKWVjUVHhnGd3ZiR5pjw5MvO1rNZ/9Vl+/z54F+zzvAV2xl8",
+	"GXZ+2Yv21Jd23BYf25Of5l922FEZKfY6O0vDUY0p2+UzMBEkSx07JkD/yveuE/m9wESzMpWm0wVGmzxV",
+	"Q1iDRJ74ACzN98Az0JdJGBISFX4xjgPzJ0+Ul0lsfSNiCpJI0o+IIqGZaCr4kMaknwCZjgqY2jdu4NJP",
+	"QuuXfWEw1fEoCyEx75ZGlh6ERkeFB1Zs7Atywc/hlzzeqp/lhfkehLT1bXB79ne+cPO34DEpLN38WASd",
+	"+SUi9d8ymJk/K7uWhOXPCiss/W5zKfqVqM8yu+jjkcXbFUL7rVKA9Tfo1CvN4C8yM8PluIuYrcxhdLt4",
+	"ra8fmPWDFi/AZu3QmJ2+i09jDCkyM8HZCG0E6VcDHwWK874cc6HSP2LORvr/5vrr/9mAAhgwnxLwXBi7",
+	"oDHk6h/0Vdf/TqicYBWO09lCPplw/Wqr1dos09Tsy57TREjiyE204dE3EmlxBW1EXCkSGfsY3FErfm3u",
+	"FyxnDut4eS2L7AIFXTp/YZJIhQYEYYVios+800bhGAscQq7ucvOZ3p5vzmuxrvyK4FiNHRlIteRTfr5y",
+	"2qnrQ8dMCS6nJHRnFy0KciOXU0fK1uWUirmPpM2JljTN3iJTHo6dERIOFoMdBuxjKROCNGe77fSSRsus",
+	"ADRyKtUyGbjfTIxtveG11VWXBeFSrz/9eEocIsM5mZcJolsEM9SocrzxyMnLz532Td87N6Zv1/6Wb02/",
+	"bKb24cOuPS70S8JGXW9V/UDXkEGzBNuKvmAPzNjiMY1rOsJiNaCzxEdxI5ncrHWJPJ5mMN4EGDiOVwgS",
+	"Z9HC6DcfMa5M/okagymBNOSb1NaeJorlgD6oAtqtyBYj5Wtn+Z3W8zo73xVI9b6JvSbiAm7tlMc0nKMJ",
+	"1rziHJjHhAuCNjptNJgjC49Nran3mCDDRBKJAASG02XR8MbXwhmRiHxJcKy/nNrXyuhU9rl6IReChGpr",
+	"zIUkWwPgvfMiMSvwqiI0dr4roZ0rf39x+uijTQV14fZdZz3eUcJjEfXu/EhdlCT94G1sCi43y2pUqe5p",
+	"WTmJZTUv0kL6lvuPJFE3N6fcMAcns2YtNVmkJgi36WqVjRIWUTYqVANxZErlWXe5uu0jPMMUkrqsnkhd",
+	"5txctLOiJMDq8+1Tvh4gUvc+4tUbjcYLRLITwQcxmTjNmx9+OETPd/eeoakZhIy+Wz+IVH1bEvyr5zjU",
+	"Q0tmHIfONyNMWa0Poj01Dw7NVSvFpBcqqmQxOQ2Kl8zCk3zgjkEey2TNNhBNsBLRLWiyDr2cMqkwC4l7",
+	"MdYmg6ZYjRt8fDDAGb39U8IVQVSh2ZgwJMiUC3NJ0hPa1w9pFiObiQcxH0m3NpBpY81FifaePy/mA7ad",
+	"UeCKKlda9gECVdlH42SC2ZYgOMKDmCCZTCZYzPN6TwbB9LzOdaamufLsQSJYN00Q7tpJur2k3X4SapyE",
+	"/5kIxWx7iaBbggwJ4NJyM72x/5jd+Xn1I8D4Bffp0B2MqfTmfTTB4ZgykoMD0BfiM4vZ6TUUhVOJ9VZI",
+	"lFr3PN9LmEymGhdI1J+QiOLUlz3g0bwPxhEsRuA9YjhRY8IUDa3tbcjFgEaRIehpkCeo9mrMI4j7xHHM",
+	"Z6RYfaSvsGEBxqqY/kUZrLgfChLpb+BYGl+yPp8sYDRzuNvhNStp4XesSB+KaZnPM3yBqTFN+YB8guFq",
+	"xZh+aYGlJ1oqcz/R2wSzi9NqeFLKcMjlo7dYaYKgaEgxW0XIPzHm3rtPFkJnqRvA/iLzJPKT96cmhmtC",
+	"to0br+WtkED0d8jxecwZOVAfAF8Y01A1vfSBUnS+XsZNPez0GtJxiZyUr+zT83/99GzSOW3jnzuD9s+z",
+	"J4O915c74rtf1DP+E3k+fxXuJj922Ml0R17XIeYOpuk3O3od8a735Hp8lJhu/JcNEaaLkfwuaxLkDjfj",
+	"FHOUlpmaI9k3YpchvFQhsKUbI0le26O1on680MB6VwrBQu3sQyGI+sY5ZBUVr+x2WKnwZKre9admqhuU",
+	"oMxkjIZ9SiXIyFgalsZu8ji6kUHh3rDv7XWwbDHgSnsrxTfXlrEAkCsmJ9XuvpFxrcCfqkHFtA/KUFPi",
+	"iRxjoxismK6xejqQ3dSK+UB3GeaRfXmVpKCKHpFA4JFvch8YV2Oof8ORxPOC+lT/VoOWfETVmAib04MG",
+	"tv4FJOJwRvJknNQnWT89/VXOyAo1pMpYdOWvNDrXuKV39TnfUPH3e8iDOqoCZBmKLs6H6rE0IWofNeRD",
+	"WR1WogFRM0LSDBZjbK/L7E0HvTit6GYeI2WUza/kFMo3VvYNVSW/C35O+g0Rex/gKWCwDY1O41tSb4rx",
+	"BpnyCOZOzPB8c1Xnj12j1fIeUJ7LD6m5VmY2puNfO5B18fx3Xny20Y65lJjWFOwGGK9W7s5Cu14sDmKU",
+	"jbpNwY0GVR9MZXI/07xtFSpJGFR7s6XkHqttuQmkDi3lkSsij1IUu2cB/3oiHHieHKLwatfCTnJKR4xE",
+	"byg7d9SDfFBlzL+eKrZYVlzAhQqCR2HzTjM/NARAeRcELfdiVovUrYRG0RHDKhEOy/GrtweHW6evDnb2",
+	"nqYitJ7DR5V0mLsM/60LS3RCpMKTqcttQ1i2KjTDEk1wZGT6j4xeZtFOG3nS6DBN7qQSpXwYKc7L4Xad",
+	"Z0+f7ezsPW23/VUrcfebYqNshNPxC70Mk6+6+ONeZ3nekP1gETp+4SQX3MKbFL1YmItg6qTWc8n2NQ+K",
+	"EAWBPTgo1nlA3xMsiEDGZwLvFJwmN01hsBs0eRW18Po7IzLX4zzp+bhxI+JhMiFMaUl+SuLYomiQnWrg",
+	"54hCGZQ3gPqCKwXsragUagJzmhtqb18m3YYnOO8riLfgW6WyJP5a+mIQaILP09qqVutrqKl6OaWCyNsU",
+	"cU8S6mScDdH6IBckMoNI/UwhqBm0C1MGGgyypfNauLxrB4sXTqiyvBJ8XJHk6UG5bpPFiLsIFzot2PZv",
+	"Fil0VnAJlNSC5YWvSnmzrtTYJr3t9aczMG5oIlajYN0yCSvO1EzJ8vNwKcJpN6SEKRqngYE5TbWvOotO",
+	"LTZR1xwTVdkGf0nIPiKXxoln+kZgVfDh4USNt+007o2V06BTO6uB0XLbaukgqguuZEoXQOjEFD32Zr6N",
+	"u4pRci3r422LTqR121dNxXM4hpvLtx9s/WLKtv936x/9LWdfKt+r5SvelQCR4bjvyGm0hVZyFOiPKVPV",
+	"Ghy77edPl0b/VeYoRexWUdARHnROWQRcCpZlVgQ5vxsffjhEz54+3dkshlEsxOnPN5VyoDp1mAiq5qca",
+	"Iw14B3DPNIHK//ohJRKvP515roznoLjCwPrFylceuFgAlZGaaQHcDODL5rZnax4rNQXrJqS76mXUQ2kc",
+	"VNTST/iqpsGOZ9YErfJdBMXsRLtYPKXbv83UtmGQ20HWN81UGcsbp5Uoe75+PKU/krmhoCAW2i2sCt8i",
+	"YI0kI9VWqYiQkRI2Cuu18rSB/LbpOLAEwFcQ/TXkbtNqKqEbwlKIw9HfN+V0iLigIek66hvZylWZt8zv",
+	"MbPkwbwemu0jwRWGyLDSDZa+icbaiukFyRSF15/OpKmqBWX3e8wuwxq25vkJT5NBTOWYROj1px9PfdiH",
+	"JPFwy76RBXNOMMMjosXpVo/12LffHpR22/r2W/TGlPw3NMWF677+JENTqLH5bYoY5Fv46hRLRXpM1S5P",
+	"Cx0UyJip/FTYc4G3Gjwo0jeseqzhdtkCZIzM0BRTYXdl3AN6N6ZquPFwUYkCPJ3GdrPb1qT/j98kZ4Eh",
+	"Uc93955tmr1rfRhCwIKQRyTosQ0cS65BY5LWQOBZLcxtc79eoA3FVKpi2JDepPFK6E9Y14NxL8Q0JEwW",
+	"28S8PT4rxPalXlYt6kIVKUDtdqvTaoP/f0oYnlKv6z1ptVtPwCSlxkAVt1szEsdbkHu3/dvsXLY0MPST",
+	"kUkH0hwKln0ceV3vJVEawYBWyyln0tDWnXbbBJsyZWXyIpjTGQtV4Exa0a82Scg7il6cHoCYfgF/7ezt",
+	"dZ7bfJ6u927nl0n7y7++vPwu2Rl0JrvzJ7wTPv152Im/tOV3r86/b/+iOrO9D0+SI8+mEXnvfzzxbOqQ",
+	"Vvk937v0ul6n8+VfB//68fJQDH8+7T87m3/66dX70bNxeHGCp/RtLGbHGJ+Erz5+4Ebly9tELpJ3bPIU",
+	"UJk6jXv96Ud0SoyJOeOljcAq4iRYnlZaQRor7FjCR0Yup5DVbBCvVWKQXvfXz75nYz69rneiCUmI9PkY",
+	"yiPpqCyASLRhd7SpqSweyTx9Ss/sINFe94/qA0PAtoAoOp7LbUMLtlKbn3NM0+zwhCfK+cgmdjufpXHu",
+	"C9aVDml4KIlavGatKm2Vx23FlJ07By+Fkh1Q5ErFcTlnd/5YHZoXMXL8Wh1sPu38sTjU5o5XfygO0VxS",
+	"Vv+uDdjOWeyCR/XXJsTxU32YPhIW9Rd8pDbCPUkp62XR42WvFyztqwyrT6dHpYa4hifulxo3sHj5f9Do",
+	"yngY8g7DvzZZe202K8iamhvlkqaNO07lfJNa6uwXvOPI/PpcX9P241jUGNKuf2/kra/s89vy1jSUy+Pn",
+	"3soszOaEO/jHgRbP/hzM6w29IEwzKr0OgjZs/gLwLszkjAhZ5FkZ+FPOJQiO5s0H9ME8fmTnA6syRjhh",
+	"D2qv/eQah1RYmskWqkTzp6FcXoQVHmBJUMIEweHYPk/3s9d+kgukp1bvKE9l74VTaC6OXBksC1DnHVdQ",
+	"B2u+n0dJSTyXaDaGSKxq//WtrAG764N29HahVbv95iO/Exo9aPFSZKeYnaGPJnRkbwKy5u6F90TrYNGE",
+	"snJkcOHelBf8/Rwqa7RQMSXWKIBDMvOR5NY/KRUK+YRIE7gGkT9UoAmBFg4wXo8hEehnPZYFKJvFAMH/",
+	"r0qs839aDap8k007XipVaUU3u9mrnae7sarjdI2+Ws4quPK93XbnIXHsLZWSspGPbMYPGDDAqBw5rJEQ",
+	"l0Wi1E1lF/zkIResOXiI49j4jRlXplMkrG9jyIVtHFky9AgeE7kJgwvtSW9AQW+9+hc5Zc2I4D4Smtag",
+	"GCu9qL8ewcpIVB3l0QYcV5EIwR33Pvve5VbKOrZsVzXTI/bK96bcVZv8k3UGYBTIOBkFPkTOUhMHkVse",
+	"TfGfIOu/+z//B0UEvSTsf/73BQnQ//3//1ePBVmVbrIVka0RYeSCBL6NWCARokMEWWybjVTHVN98X2mk",
+	"bhwG3/Nofn8UxzZIvSqb0W3B7wrh69zfMppur4PktR8SS48tpaNsmqg1zX14mrvbfv7Qq7d3viFJNfBN",
+	"6VTKRuA/3NQb0ySk+kqevRpsQsgGhkKjek+dBz0R63i07Tg4R5BdbFey99VWYrHj9en7d2vu+tDc1ZB9",
+	"TTBuzWGbZf/M9mPqPLoC/IeJtJI72m0/R4E7yzuwZaSpQmMsU9nfRwmLNQEMhlyE5D810wq6aeJGrh6A",
+	"XwoKUqcRAJVtN7Jl05OrwpYX2ozMG4hAyuGwsuDMigTRprkZCZbvFbXbaj2sWjbD5xpz3q2D1ywmWvPN",
+	"vyXf3H3I1b/jSCbh2CWvPSj/PtZgo3FcvHY1Xp6Rlc0143loxmMJ5F0wHt9tkAXK/ZKomjb1UEactS6z",
+	"psmPmiavCd4DEryDO6F0Sx2VtZo0N3NZXquGh5ZCp1iFY1cdMUZmRpM+J2RqEhZ4HBlN2crt1uIGOWGN",
+	"MrjJDf0apjGblbqSaWzNTtbsZC3iP6yJLrW7rW1ra9vaY+L4HwigZ1XF4cLW+oNcRGMxvq25LQ2Sc7vY",
+	"D6BDCOJDCGOSPgokFyogEdqwYEPBluZx/d84ZdCng5GZRiLI+t8sJAsMaQxp0Smvhn4lQaGFSIAGODwv",
+	"tjApvC01PMzHu7AmY5g7J3NJTBsTCQ5/3GMzHJ9nFRlM0XfYREylkqZaC8RkQRgqubSe/7Gp8DUgI03n",
+	"L3Go4jlkY/lozGd6mh6bYDZHeqNoQjADg6IJiY8ImRZWhSUaYlMsx+xcSLUwXOCjNK04KjKaC7vyIdtv",
+	"6IQqSJJ1JECUAJvVXCUXlCfSwCPtErmP+ISqrNIPrDZrDOMyNtqOLw1xapBI7kxwajWkN9V38KOGJ2Ac",
+	"mo25zGvR+zYtggs0TOLYUHF9azFl0qS2KnKpKg6Wpo188Rpj7drlPfy717tst7d6vcvOsNe7fDb8/G3D",
+	"Rlzfyaqg5h+rF5dxv2rKrab1RpZOUcnwgQsfIMrCOImIzLl/oyEZKEXxK2lKFTRY8i0J+bzqGWqESm1o",
+	"gIRU1ipbupZRrSx4cwWjtq73IiLCUpZgy+R56BGmFt0+UtTe4oGAHJHBvKgKVdYpTVMgh9ndK5LFQmpa",
+	"+dfKoEK9j63s/w5gf75v7UETJGhl5QrcLPOEteKwjmNaS4P3KQ1qCcFyw7uMXzIOXH3UeRecwLAqSABl",
+	"XLVQIcgpq7LjFzvngJuEcUby3PkeA/lKEgUGmi4KIMEhb+EXGC4u03pZG+YOPUMRnstS8xrFawl6WZ4A",
+	"pCtoGXFMw7H5Ggg59rnJubQ9B2VxyS0ElbVxj2VIjUILDIDZkiCrj4YV3psFKW+mfHdBVYVg7LSHhjHc",
+	"Fat+e54tvu15hdra+o8im+p6O+2dp1udztbOk7PO0+7OXrfd/iUrUdX1RgKHpNKOtiLH2I8XS4N5L/Vr",
+	"nu9pwa70G3rFp1MAOY287jNbaMOWNGRJHJcqhnnZaF5qImQGFuti643Zq5JKNyk+5G7zrPiFV+TPdpOr",
+	"B5RnB9tEnFPcXHPTdYTaA6y+lkGe2cDQRlBu+gBNM/OuD9blvbaSra1kjyQCzZhz7sYStjTgzEQflOSJ",
+	"rNpvSpKknxUjYBEaU6m4mO/DiEKRAmFD17ACO1Orx6AqmZ6fcqZRS5CQi8hUHzPfM71/9HJNXi4X30jE",
+	"Zyz9yJI4tExyWcd9/R24URFHqUyZEovggX2D8ZwZwY5MO6l8hEGwr+kuWmudXzPM6ubUdUl0lZsY3YMh",
+	"ay1yr0XuR+L5XpOyrxJAdRsatlKBh0cQL3WYdYErN4xrpUa9LgKbRmCbHSzohp2KpKZ39JjrubRYwNKJ",
+	"GC8UJjM2vIGgbATDBjg8900vbczKwmoLQVRXjxmFEir4JSyrpp8mY5SNRTa9HkqVzai0Ltc0GgxHEdQL",
+	"0zILj6NWj52WCEE+OtAnG5iy3PPc5KlFceNVj9BgXnCRwRb2EeNa0+uxiOTGRHAZTbjVAyaSxBdEojER",
+	"ZEkQ2kOYDr9i0Nma26657WPkto/KwLY2n63NZ4/CfGZCyW6l4E0T5SqmrVL5AgSRrmHWto0H4oxIk0zJ",
+	"E4UGJOQTYlvJboDbsRQhstlCp/oaiSQmssewRMHJwdnhq+b6Kx8IVOl/CFZrP7XmtWteu+a1a1675rVr",
+	"XtsU0A2M4h58VdvkQi+yMYL7XSEc20fYxO5hTTYUnRAfxfSc5C2ZJ8TOF+wj8x8UYvBSDbQ232Mldd6E",
+	"32oNGEpL41BxESwNdD4yC755tPOSgYcmPPlegyRhD8sDJA0I12x4zYbXBua/voH5G5m64f8apuYmjpOV",
+	"3n6EtnFnpOsH2/TBRIQWS85X7d6FsIy0gB9DC8r7mObED+LJTPsgS437Dhy1jb6koaRrnrPmOWue85eu",
+	"bsqiuhPvHvSLrJsExNv/iaj+WTEZQCo8lwhLG96U9/kD56X+RZKokcyfEhblzZM1GGrUfufuqL3tOdpE",
+	"MNIVc9OSdIbna2K/JvZrYv+XJvamGZyh7jgna0CTbRLVLWh+osZprxsIeW5IGONMJhMbYlJo+ZeGJttw",
+	"EGOB3dCXMwZeYJuUod3v0JgnQqIBhFPYFK8FaVr6xtg2eDbKI70atlMdbaDZ6Vau6/4pZEnZrpnXaqi+",
+	"cjZQqVHqnTmPHjLHC0f4+hleB9AatZjfdRBh9IZfkNikftEIePzi/K7C+OtneDXmc+EIXyOby2Co0/iX",
+	"qpIWB2+iidU7p5j2qZbTFXqj7ELbZdsb5bjOCLMuvgsapJTnvosWKSXZwDaWNfQCam6A/AWdAX0Qu/xs",
+	"uVygC06jtdem0Wuzu/Ow3jXOEVQ9sXRU3h2XXcsPX613T8ofC6nfeaUdYpps56QjlSYSNS706SmKDLaF",
+	"XbPkcAohp6abak1SoNYGZ1n8gMScjbTwXlxeSjj0ZZgT1bOhqEZGMD240rQVKBU0GxM1JsLmsWutL+K2",
+	"RBBVSJALgmOYbUzZyCVDfIAtHeRt+24hSzQxzZVpLYh/15IXdq63wgmREo+AiaxyGniGqUlFy9sT2+N1",
+	"aac5v4LO3Ea59e9AHU6f7YOCl3r+JWGqilUhZmhAbsWV70NlXvO4NY9b87j74HGpxmw9P+VshcVszWoe",
+	"jcxMYaFM83ZjdwVDDVGJYGkxlcz4hDYwev3prNSF3aq85VbkPWbLseWd3Ddb6ADNBGejSk0TlorPtof9",
+	"iKic8Rle6CPKTLN0+FHRCWmhgwo7NZVbFBoQwnLKqKeTKNhtP0lH99PEj8DvsUGiTG4HVMwrFVyhEgk6",
+	"GjtL3b0BmN6Ch9pDAT3N9/JOsl7IhSCh2hpzIcnWAIq2zVdnL7Cw+1XF82b1Xtcj89fjwcuQvqevf/jl",
+	"6MPZT6fH8niipr8cHj89prvJG/r6eYvMX/8efTqm7+nx5TFrt8KdWAPPqEmyrwHxXGt+FoWyyZ+e/+un",
+	"Z5POaRv/3Bm0f549Gey9vtwR3/2invGfyPP5q3A3+bHDTqY7Ul8BUPysavg9wUJf7muZME4wdcagvuGj",
+	"EaSt/xkt03Xt2+rG/VCQiDBFcSxLOninroObm8lFdjuWKOGuT9yFKv6xRCm4qBCUG9jB6+Cpkolib9dM",
+	"1ajVS8icLyCuDeZGfjPWAnkOZfmMRMkZaZXAXWgHm1pbwECeUrAloK4t9y7g/EETvgysPtJkspJ+X1qj",
+	"VmLWIuBaBFyLgPfYtpuPEGWG2tRDxLUoVSTOC+XBNN7JKRAeschaHqxAaC9+LgXmWjQ0FyuLfrAS48k3",
+	"L/WY+Z1KmZAIKCFdEJsENfpQ8EfPw3Hc87oIxJbAL+T59pg70bdBUtO7vYWohuPY1k+7jhQGwU2ZGHa1",
+	"SpUaK2bwZJ3pssgDvuYz6ySIxxKxBBWgU2K0oRG2GMK0uZgQZ6U/h1yMuFpuby66x80V6YALulRjdIn9",
+	"WYuIPVbySdftzX5aoitTt/0GE3Q3N7L3WGasNC8PcHg+EjxhTq/2D7Dpk5xlre3ReRGHr2Z3zj7ssjo7",
+	"V7s2Pa/1jrXe8TcwPTuitFbkb3mo7fJALDO5tTbnQVfGypxVxWZklht90FElbtiYilNbhWaefkErgco7",
+	"Zb8wiiiRTW7TO+FRjMz6BSsv3hoIzKItRmZb+ufpWGBJUiPmfcVplWJ+r8XvHNpKOllabWgfxUZBxSP8",
+	"CCylmonOCD4vGLHWgTtrzrLmLI+Is5wSZY3iGW+5SdyONT81M5gPRfuUNB5J0jW9s2wkBblMi6aZJllp",
+	"lTWrG4VYCEqkaaUvE7BGcNFCJxAqZGJHkJxqmbliDNPEEFQrqO4c2SZaQ2UYkjW19dhszOPM4ubmRGaT",
+	"t+BBt3Gvrcxj7Dr/Ki7If86eT77fCX/+jr3pnL9+Nn65N3zxRB60p++f04/fzc+eiqPd2U87v/+zE96r",
+	"C9K0jzU4NcVU/DU8kSVoO+OBHb7I0gVb4hxzf+BOPGSla57JEVaC8C0xAFt3biEq5LKupYq1VLGWKu5F",
+	"X7WsvBqTVPDB53R0mWQxotLCaGnXqdQBn4eVag5vO0OxasyWNb3aoVoKMepTj0GpWpPXmfvXTX+/cuuo",
+	"9GnQ6rEeM26zg8PD9x/fnb3ovzp+cdQ/+ufx6dnxu5f9o7cHx29OA8QZ2lDQlsFYi32UbhFEmDTq1KpH",
+	"PYZjQbAmGdh49rQwJLN+olBsByMrD5mZwWK80+7A7vUl3yzCAWQdPmNEGNcdVnnFWyYVwRHENIMAyKIp",
+	"pwY2JqwLlDSkOBpSBm4yNBtzCPuCUj6pSfvArjbzkULriSkXikTd7FfTtGKaDGIamrPQizb0cUwEGXJB",
+	"eswc9sDaJqamqWIp8EMvQ5N4Gu3bQ9MQ0/cPYVWsRBQgrC+RDfU2iKAhA6EsbonPIt89mMadmUwNWUlL",
+	"g9NunniUbvFa0uK1+4OZ5KZCGplthnUXwKnvPLf1H45JeI7mPEl99CqrM03Mz5kJvWTaT9Gjb/HtuvAU",
+	"jV3y0/gi0x4u8uvZC1qbuZMUL5C0zDaGoMkVw6jOwNBnBAF9fzuZzxcqbGp4AKE3GflZ0hjvQ9wpHBCJ",
+	"I0jEz0xzOdwniQRygRWKCZYKddooHGOBQ0jyv/q8JOEM5NslgmV9e3eeaYY2YJfIflJCx2fTPScw0El7",
+	"V12rRGH9qMr9sUri9/McOh9TclriCUvAVJn6TkIA03XY9l5ZBAz87ZtAXuiDrUl1yn8FAUlzTKOIsHXL",
+	"r7UIvhbB71EET1uZZU7ixWI2ZFnPm4XsAyt3piEIqRWfSpuKD3H6iPFZ1wj5lawFUMHpiGGVCOL3GESi",
+	"CR/hJKIEzH2gts9Tsx9WJa09TSwA7X3fqhHVdIcgt/30x5SpLirZHoLNdF7jdgDzgI8SlkU4saj40R6L",
+	"IR/wLY9IHINZEr0/SNQY7bTa6UcpU4JLfSwQfvLhh0P07OnTnc2uUUcMbDJQBTvtNvqjZ6WgnmcbaFwF",
+	"LXRKxAUNQcrFSmsg8RwxQowJNIMcaCnmrFJTaqFdhNFQtlszEsdbYA3Z/m12LlsaBZ1VNH+Gmc6sFefW",
+	"lQ1ubgZcmSuZFd+XaVMWRdQ/tACVOIofkMup1+08e763u9cB6YVilf7Q3tM/SKqh2x48xbvhLtl6En03",
+	"3NrFe0+2npN2uPUs6kQ7pDN8gncH0CJ24HW9jkOSvfK9LKTctRyDPFcrA++4iKwuEvPJ3u68HEeqAVt7",
+	"/GzMpdWM10En6yDENd+t813QOHP2x0XFBAaFmUwAhLQ0vzlIcUKu2zlUzz7iPPJX6yFq7C5hIgRhqsdK",
+	"mXeWrroYh/ny21vVw7m7jDuzGqtZ3zao4rE0KoVgiWo2pL7lFlipbpp30d/8kxZNW5PwtRK4ZkZ32mM1",
+	"VRpItEVdGuCEeJ+buqm+JMoS9nW9MEgQLy/kSdsu5M9TQazewOd2MQMJ01IKYUq/QhqjBQ7yQVo5znjx",
+	"EntlZfK7MFjenkmtidgDErGz1ajXkralYEKp9y51lIDMvJtpANqYCNLVai4jJJI9hlHI2ZCKicFkSMxQ",
+	"PAuDthO5BGXTOvN2gnKZgiWjRCqMDq5DG04EH9KY3HUfz8dP7gvAqpD9/MnfgvwncPTRuo/bLes7P3gn",
+	"Mk1fimEU6yZka9PXo2HUhqG4tY1vJJoatlPl3JltazvCcjzgWESFZmN1ZWT+Iht2jy1R8o803MRssX9O",
+	"2rW+GA/ZvilNIy5W3iehlhttEzzKEGemfH/z/bDCz7Kk9JJwWsxN39nN6qPn2el1wXU/LVvaY6EVnk07",
+	"C+MqtdPXQyDTFW7bEUELvdMCM8xfsym30KemuBATE1KNi8RpzKOV00c29bDHCnXpALSMm4BOZwgfMAvI",
+	"oDSawW1zCIsSaWwFv1Y65i4LyRXW/HfOjHegd+nbLk1sLd7+ScRbJ64Z71jq0drIi0OuY8rW7oS1HPOA",
+	"cgxUpjVmMX3tVNV2tkR0SQWDm3WAyWs51ik8sP0JPoeEUCMU5HoHfNtY+ngc5ekNmrzETn/2oVnnHUkJ",
+	"f9lOL2OlprK7vV0wxG3jCLembJRZ+Y5AhlQAcT5ELJkMiID7nxv/PjKqUe5HykYR2PL+Hp6ft1jpM1Q0",
+	"pJh9VTdQHhyi75S5L48i4GG16hA+1IZI62BBBbDs9q9Fr2uKXjNsrYqmI3tZ+JoQzGZjGpO1bLU2OT4G",
+	"icRyaptFuqowAjaXgpGx0omQzPThAr/woczSCFKXMNTd24cILBQwcqn6YSIkFwEU1kNYosD+0KpXPaVS",
+	"vZ0fmS/XOnG7oJMP2X5DJ1R5V/7SgYfweUiouh3Xp4pMzNKgUWoD58vSxyzD3N3xPTr1ul7n+U6r3dpp",
+	"ddq5ex+4aB9SU0kEfn/N1Pp4BCvy3vLfaRzj7b1WG9ZfgK/X9XZ3rmEo0UA+wSPith/AcfKhtbytbQNr",
+	"8/GfIQAiV2dsqG4zectNjk1qVs0sWyvdlkYkZ1Uy5L4RrDgjptdxCx2ZgkC2mrRMy0kPIFPbzG7S/iNK",
+	"nFoWPL2LWm52F/0VEqNXK/t27QJuN7DLrlDB7fHUbCuWhLKSuWn0UEWgLA65eibreOS1AXFtQPy7i+uG",
+	"IRTzGJr5WJqo0hgNYGTq03TY3cm8thpDf5Hsa+lbIQsQ6pYVXtmxr+ymFqvrpAHWxWgwMyXSvazsGwtk",
+	"6pWZmoWoBq+z+RK9IIUsIlZQl9bC7JoEXEuYjYu4tJwUbP9Bo6tFOXDHzuYnRTSQzY1OHNECF/ycZCSm",
+	"rrdn1GPla82gRooaa1HU2HNpKvrmwmLxog65mMCFTxJaCJaXSkAhGoeqv+sKDamVu1urvNe2ye4+5ILf",
+	"8dLlSOuwYoVoVPSPF83da2r2NVqOgEqcUQgXBSu6ghaLM+9LI+9OorHuLEtyPjJ6QYSkao74EL0Y43Ps",
+	"+Z6MkxGk86QPt/hwK4KH1xAeijtokiCsjaEw0keDOdKrW6Pw101YLyGgNatrmRJN8Bz9xmkRxcto/fmq",
+	"Mu8f3gAK7h4kaqw/A2W+iLhImWd5mbZxj36sxVhwMG+DJdh+rl5DOi+t5pcahZtelFA5Bjh+K2e2kE9/",
+	"5f/hcIDlIct6v99IxGesWA/OzjAhjvfLUNPvSwCYodNI8cIEZajV5zqBCojonMwlpO+b+i62ymEuxhRm",
+	"1EMdE70iOFZjG2yKI8r0yxq9SPHljAa5pvgobUhlcdFaE8cjMiG2voBUeDhEG4HgMemav4LNfTQS2NTh",
+	"hpoHE34BEaXw2FQPyeJIzAQW1NIH9yP0P06mRGhgplZJbOrqQDWCkIvI1F6DcA9rFa30n4NoEJ6EY6IV",
+	"FTxJo1ZwNKHMYA8XxjaZedcnlDVgSPQbZiO+JYhUW6KAfejg5Fh/GKNJwmhIpzhGUy4UjtGGJCRC7XZ7",
+	"00e2iBEXdEQZjntMy4GyaxEP4lvSoj2gxdEo8FGg6IRIhSfTAIAWZMV/Ah+9/nRmq1WiUzwhBvH8PMZW",
+	"2h4dRni2lc5RiBlnNMSxXve+IQoQgfwC9oc+HJ2eoaGWc2dcnH8jkRzjKWn12Km+nZGJvcvrmh6+f3ty",
+	"cBYgU8MzqEEnKMFX0y6s6jBsBDnXKLjT6qB/oFOqGZve9F5rB4CegvfJZhW6CIDrm5LyAFTMoh5LC4RC",
+	"fJHANAb8i7Ecd1HpSM05CJLbL0u1GYvNHXvMtEixR0cje1KmzFThlApNaANTizzQlyN4/eksqFxuOM8e",
+	"MweK7vY8e8wcKFrpPM0JOA/RPNLCwf8LAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -74,7 +74,7 @@ func New(cfg Config) (http.Handler, error) {
 		m(r)
 	}
 
-	strict := gen.NewStrictHandlerWithOptions(srv, nil, gen.StrictHTTPServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{cacheJWKS}, gen.StrictHTTPServerOptions{
 		// The validator has checked the body against the spec, so a decoding failure
 		// here is a body the spec allows but Go cannot hold (such as a number too big).
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -89,6 +89,22 @@ func New(cfg Config) (http.Handler, error) {
 		},
 	})
 	return r, nil
+}
+
+// jwksMaxAge is how long caches may keep the JWKS: services that verify tokens offline
+// fetch it often, and a new key is published well before it signs (see the README's key
+// rotation).
+const jwksMaxAge = "public, max-age=300"
+
+// cacheJWKS lets caches keep the public key set, the one API answer that is public.
+func cacheJWKS(f gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	if operationID != "GetJWKS" {
+		return f
+	}
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+		publicCache(w.Header(), jwksMaxAge)
+		return f(ctx, w, r, req)
+	}
 }
 
 // authenticate verifies the bearer token of a request to a secured operation and puts
