@@ -64,12 +64,12 @@ type Store interface {
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	RefreshTokenByHash(ctx context.Context, hash string) (RefreshToken, error)
-	// MarkRefreshTokenUsed sets UsedAt if it is still unset; it reports false when another
-	// caller spent the token first.
-	MarkRefreshTokenUsed(ctx context.Context, hash string, now time.Time) (bool, error)
+	// MarkRefreshTokenUsed sets UsedAt, and SuccessorHash to successor, if UsedAt is still
+	// unset; it reports false when another caller spent the token first.
+	MarkRefreshTokenUsed(ctx context.Context, hash, successor string, now time.Time) (bool, error)
 	// RotateRefreshToken is an ordinary refresh in one step. If the token with hash spent
 	// is unused and unexpired at now, its session live and the session's user active, it
-	// marks the token used at now, sets the session's last use to now and its expiry to
+	// marks the token used at now with next.Hash as its SuccessorHash, sets the session's last use to now and its expiry to
 	// next.ExpiresAt, stores next for that session and user (filling in its SessionID and
 	// UserID), and returns the session as updated and its user, atomically. Otherwise it
 	// returns ErrNotFound having stored nothing, and the caller looks closer: a spent

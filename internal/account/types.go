@@ -97,8 +97,12 @@ type RefreshToken struct {
 	UserID    int64
 	CreatedAt time.Time
 	ExpiresAt time.Time
-	// UsedAt is set when the token was exchanged; presenting it again is reuse.
+	// UsedAt is set when the token was exchanged (rotated) for its successor.
 	UsedAt time.Time
+	// SuccessorHash is the hash of the token it was exchanged for, set with UsedAt (""
+	// for a token spent before successors were recorded). A spent token leads to that
+	// successor for as long as nobody has used it; see refresh.go.
+	SuccessorHash string
 }
 
 // TokenPurpose says what an emailed token may be used for.

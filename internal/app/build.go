@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 
@@ -83,12 +85,17 @@ func newService(cfg config.Config, opt Options, store *bunstore.Store, hasher *p
 	if err != nil {
 		return nil, err
 	}
+	refreshKey, err := refreshSuccessorKey(cfg, issuer)
+	if err != nil {
+		return nil, err
+	}
 	return account.New(store, hasher, issuer, mailer, account.Options{
 		Now: opt.Now, Logger: opt.Logger,
 		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL, InvitationTTL: cfg.InvitationTTL,
 		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace,
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
 		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
+		RefreshKey: refreshKey,
 	}), nil
 }
 
@@ -108,6 +115,26 @@ func linkSecret(cfg config.Config, issuer *token.Issuer) ([]byte, error) {
 	key, err := issuer.DeriveSecret(linkSecretInfo)
 	if err != nil {
 		return nil, fmt.Errorf("link secret: %w", err)
+	}
+	return key, nil
+}
+
+// refreshSuccessorInfo names the use of the key that derives refresh tokens' successors
+// (HKDF info); changing it makes every retried refresh in flight fail once.
+const refreshSuccessorInfo = "accountd refresh token successors v1"
+
+// refreshSuccessorKey keys the derivation of each refresh token's successor
+// (account.Options.RefreshKey). Every instance must agree, so it comes from what they
+// share: ACCOUNTD_LINK_SECRET when set (through HKDF, so that neither use reveals the
+// other's key), else the signing key, as the link secret does. A new key only refuses the
+// retry of a refresh whose answer was lost meanwhile; nothing else depends on it.
+func refreshSuccessorKey(cfg config.Config, issuer *token.Issuer) ([]byte, error) {
+	if cfg.LinkSecret != "" {
+		return hkdf.Key(sha256.New, []byte(cfg.LinkSecret), nil, refreshSuccessorInfo, 32)
+	}
+	key, err := issuer.DeriveSecret(refreshSuccessorInfo)
+	if err != nil {
+		return nil, fmt.Errorf("refresh successor key: %w", err)
 	}
 	return key, nil
 }
