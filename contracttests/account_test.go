@@ -90,7 +90,7 @@ func TestSessions(t *testing.T) {
 		a, b := e.login(u), e.login(u)
 
 		t.Run("200_lists_live_sessions_with_current", func(t *testing.T) {
-			res, err := e.client.ListMySessionsWithResponse(ctx, bearer(a.AccessToken))
+			res, err := e.client.ListMySessionsWithResponse(ctx, nil, bearer(a.AccessToken))
 			if err != nil || res.JSON200 == nil || len(res.JSON200.Items) != 2 {
 				t.Fatalf("sessions: %v %d %s", err, statusOf(res), bodyOf(res))
 			}
@@ -108,7 +108,7 @@ func TestSessions(t *testing.T) {
 			}
 		})
 		t.Run("204_revoke_other_session_refuses_its_token", func(t *testing.T) {
-			list, _ := e.client.ListMySessionsWithResponse(ctx, bearer(a.AccessToken))
+			list, _ := e.client.ListMySessionsWithResponse(ctx, nil, bearer(a.AccessToken))
 			var other openapi_types.UUID
 			for _, s := range list.JSON200.Items {
 				if !s.Current {
@@ -127,7 +127,7 @@ func TestSessions(t *testing.T) {
 		t.Run("404_someone_elses_session", func(t *testing.T) {
 			v := e.activeUser("victim")
 			vp := e.login(v)
-			list, _ := e.client.ListMySessionsWithResponse(ctx, bearer(vp.AccessToken))
+			list, _ := e.client.ListMySessionsWithResponse(ctx, nil, bearer(vp.AccessToken))
 			res, _ := e.client.RevokeMySessionWithResponse(ctx, list.JSON200.Items[0].Id, bearer(a.AccessToken))
 			wantProblem(t, res, http.StatusNotFound, "not_found")
 			if me, _ := e.client.GetMeWithResponse(ctx, bearer(vp.AccessToken)); statusOf(me) != http.StatusOK {

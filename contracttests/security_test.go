@@ -58,7 +58,7 @@ func TestSecurityRevocationIsImmediate(t *testing.T) {
 		t.Run("session_revocation", func(t *testing.T) {
 			u := e.activeUser("rrevoke")
 			keep, victim := e.login(u), e.login(u)
-			list, _ := e.client.ListMySessionsWithResponse(ctx, bearer(keep.AccessToken))
+			list, _ := e.client.ListMySessionsWithResponse(ctx, nil, bearer(keep.AccessToken))
 			for _, s := range list.JSON200.Items {
 				if !s.Current {
 					_, _ = e.client.RevokeMySessionWithResponse(ctx, s.Id, bearer(keep.AccessToken))
@@ -380,14 +380,16 @@ func TestSecurityEventsRecorded(t *testing.T) {
 		p := e.login(u)
 		secrets = append(secrets, p.AccessToken, p.RefreshToken)
 		next, _ := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: p.RefreshToken})
+		secrets = append(secrets, next.JSON200.RefreshToken)
+		next, _ = e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: next.JSON200.RefreshToken})
 		e.clock.Advance(11 * time.Second)
-		_, _ = e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: p.RefreshToken}) // reuse
+		_, _ = e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: p.RefreshToken}) // reuse: the chain moved past it
 		secrets = append(secrets, next.JSON200.RefreshToken)
 		p = e.login(u)
 		other := e.login(u)
 		_, _ = e.client.LogoutWithResponse(ctx, client.LogoutJSONRequestBody{}, bearer(other.AccessToken))
 		third := e.login(u)
-		list, _ := e.client.ListMySessionsWithResponse(ctx, bearer(p.AccessToken))
+		list, _ := e.client.ListMySessionsWithResponse(ctx, nil, bearer(p.AccessToken))
 		for _, s := range list.JSON200.Items {
 			if !s.Current {
 				_, _ = e.client.RevokeMySessionWithResponse(ctx, s.Id, bearer(p.AccessToken))

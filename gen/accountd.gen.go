@@ -1376,6 +1376,9 @@ type Session struct {
 // SessionList defines model for SessionList.
 type SessionList struct {
 	Items []Session `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
 }
 
 // Thoughts Example:
@@ -1479,6 +1482,15 @@ type ListMyEventsParams struct {
 
 	// Cursor The `next_cursor` of the previous page; omit for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListMySessionsParams defines parameters for ListMySessions.
+type ListMySessionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page (opaque); omit for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // AdminCreateOrganizationJSONRequestBody defines body for AdminCreateOrganization for application/json ContentType.
@@ -1896,7 +1908,7 @@ type ServerInterface interface {
 	ChangePassword(w http.ResponseWriter, r *http.Request)
 	// ListMySessions The account's live sessions
 	// (GET /v1/me/sessions)
-	ListMySessions(w http.ResponseWriter, r *http.Request)
+	ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams)
 	// RevokeMySession End one session
 	// (DELETE /v1/me/sessions/{id})
 	RevokeMySession(w http.ResponseWriter, r *http.Request, id openapi_types.UUID)
@@ -2115,7 +2127,7 @@ func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request) {
 
 // ListMySessions The account's live sessions
 // (GET /v1/me/sessions)
-func (_ Unimplemented) ListMySessions(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2926,8 +2938,40 @@ func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http
 // ListMySessions operation middleware
 func (siw *ServerInterfaceWrapper) ListMySessions(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMySessionsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListMySessions(w, r)
+		siw.Handler.ListMySessions(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7267,6 +7311,7 @@ func (response ChangePassworddefaultApplicationProblemPlusJSONResponse) VisitCha
 }
 
 type ListMySessionsRequestObject struct {
+	Params ListMySessionsParams
 }
 
 type ListMySessionsResponseObject interface {
@@ -7283,6 +7328,20 @@ func (response ListMySessions200JSONResponse) VisitListMySessionsResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMySessions400ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMySessions400ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8636,8 +8695,10 @@ func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) 
 }
 
 // ListMySessions operation middleware
-func (sh *strictHandler) ListMySessions(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams) {
 	var request ListMySessionsRequestObject
+
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ListMySessions(ctx, request.(ListMySessionsRequestObject))
@@ -8714,224 +8775,228 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1rchu3tig8FVR/pypSdosiZcmOqTp1jiIrthw/FEuO907ozQa7QRJRE6ABtCgmpb/fAO4o7h3Hmckd",
-	"yS0soN9oknpaSfjLFhuNBhYW1vvxhxfyyZQzwpT0un94Y4IjIuC/H4gS84OhIkL/FREZCjpVlDOv652S",
-	"kLNIIsXRDFOFBmTIBUFKzCkbITzClLU835PhmEywfn1CGZ0kE6/b9j01nxKv61GmyIgI7+rqyvemWOAJ",
-	"UfbTh4mQ3PHZszFBASOXqh/CiADxIVJjgqaCXFCeSDTFI7KP+IQqNOQCng2pkAoe6CVRPc+XhIi553sM",
-	"T/RKzGTl9eLLN4SN1NjrPt3Vy1OKCP3qv39tbz3//I//8LJ9SCUoG3l6F2/ohKr6sk/wiCBJf29cQAzv",
-	"Fb8fkSFOYuV199q+N+RigpUB2ZMdz9erM9Dcabf9HLYdN2zNrADYgzAkU0Ui/f+p4FMiFCXwZEKkxCOi",
-	"/1vZl+9JhVUCowjT3/nVw+k8n11gEORLQoX+yq/pu372gfwNPviNhEp/4CAMecJUfVU4VPSiuKgB5zHB",
-	"TL+EL7DCop+IuA7xA4bGSk035Cb6+OGNj7hAZDJV85YBXnq0O+3d7/z6fgeU6yn/Q5Ch1/X+v+38imxb",
-	"WG5/T7keCcsW82WjD+2wK9+LsCL93zhl5hCyo9W/byk6IZ5jQWSCabzsI0cwKB3dvyCCDqn5Sh14cCn6",
-	"Bv0WT/tOj9FvJHGcvVCA4ZN2x7FiWt4dZerprrcYVX0vxlL1Yz7SV6QBNCyJYzyIiddVIiGOD8Mc19kX",
-	"FyPM6O/YYM4fHo7j90Ov++vit98X37r6XF2YpmiCD4mUdtZFc53kI/Xl4TEpXrVEEiBNCg+Hjuvme2rM",
-	"k9HYkO9FnzlLx135MOkqQPqYjqteaxp5hVlSDK3hnp/e4BLGFU+piFjm5uW3qgTEwkZLd79yghaA5YtW",
-	"Qi0nAYomlB2EqonpAPSR3i+ajTnCoSJRy6yvQK0akL6O6EXwlz92pKkU4iwkwLuwXtI3EmFDIBGVKCIx",
-	"sV9fTHnLR9S46zd8xBP1gUhgN1UCLA30ZZ+wiNS2Z5jRItZeYQbl2RrX9L5yJ8trCgXBikR9rFanoCsf",
-	"jYPCAZOtM8U4Ga0w0HUoFtlhBr+4nZUAcgjjgVRFEdW/4PikAKAhjiXxPXKJJ1NDSqyU8ZHRCyIk1Qg2",
-	"RC/G+Bx7V1UcXoUq1JaU0tIUJktfPtUDq7BZjKfF772h0oGrVJFJ+T/X2gTQUvNpLASe188Opl1pge+c",
-	"l/sjo18SgmZUUzKFBBlhEWkZOsQSZMPszJxn5ddwTV9f+7eLCdeW9XEa3SnqTCgrvt75ysjkPpcPlqGW",
-	"z+I9i+cII5lMiQC6PhKYKaklRUEm/IJIFADVD+BgVmXG+YJqX3zDZ0Rs6aNGMdHqhESYRSiiI6qkjyhD",
-	"My4iiQzPQoM5kpSNYoLG8+mYMLmPEsCfMqIk2cls8eFWtBKiFLUZvPU7KDQbW9l/N7/9D69pa1ogWF1K",
-	"SuX6K7/GV1K41+H0Fs/NYQB4zGEYBtxCL/XvJEJYAXsM+WSiB8WUEcT1iW4EllVGyNBVrFcdbBbYZSYF",
-	"V5lTtqT6Ff/s1xWMlCdjacUDSQiiqlWC1YrEuoIpBF8QFEyxlBolAqSpheIabWDbgK/hmHOpd60lBaEl",
-	"IxRIwqI+ZRdUwU0KWijQ0lDQY1afBI090O8HrR7zSlfdKhneSOCQ/Ld90Ar5pCy8db2XekBJiOt6r/h0",
-	"aq5GeQmpnJ5LPGb+OuPJVb1M93UC5xAzFPORvi9YgaS0j7gaEzGjkiDMEJw4lUpgxQWCabEiElEFeqBR",
-	"XSkbASjzlaKIE+lCk9urX4s3pOXL8poveBKOicwsGDiKBJENi7u+JncrFal/I80uReWlXySzk3RoQRda",
-	"ygKAxl85sG8Z8OHUENYU5BwYM5qNaTiuXjOJMEr3gDY0yTHDcuwy0jpQhE33Qd1a56qpW42iiJ7ixFpz",
-	"bi0jAcmvyUa+V7DDuUxeUmrKGKSGug0AroaSxBOCAsmFCjYzFNeTWeOd1qQRZ/CzRtXMdLdE93dKa+Vl",
-	"LgTYBzKNNWW6Hq0+uiBijoaUxNE+UmMO3H2ogGQPSMgnxFiefGRe1ySIcVS8Uq0yHU4JodnkIqpcpTTm",
-	"jdVptbleqVBzHRJ9I2uc3rr+V65gkyuIKBvwzn91t7d//XevJz//Y/O/nPLJfVrtHoMB7i7Idu1cimO+",
-	"kYhG+6itTybD4SHgK4ML2Ez0206if0sL2MpU/6tYwBzGL2t5stdkIbFZURNz6CzGpUHiSKIRvSAMhWPM",
-	"RqSBiMA8K2hqRemr+El4HxEWSUSA0lkTTup4yYRgI4q5Od91acO+IQxaVjXi/5pEPDYSsSYLBbJQu+bf",
-	"GzzLtfQjpm+p0lK8vjksmQyIkDW0dhoaD3NULNmHtB78I2WjCGSBwjwd5zQvsBwPOBaRy8uWud9W0+bN",
-	"9ZBN/rp+aud12ovrGEEuUvfzCoOHmMYkMrZ82X/SdiDtDzAEmSFaUcxEySdtFOG5rGKt81MVel/dWrZs",
-	"15JctF+QkDDVzze7kgh+pIeDrQ1fHpsXOu0lhsr0PLNzqn7ctbwX4FewZ/yBfEmIsbEu5E/l019Vy8tV",
-	"vMrCswmcC/yNSyIOwpBIecbPCbvm6jC86XBw16GnxzUv4TARgjB1UthtxUFhBvSL8MjQLftxmQJTm6V5",
-	"RS+IssznGvAIeeRg+KdUU5jXn86+kUiP6KJAaWD3GVf9CxzTKPBRMMBRHydqzEXKPEzgiH6mSSiMHvKE",
-	"RdkvlJkbFLRcnDnKdlB7ZAMHVr8yBiaAIm9t0MEy0779fDOEgXEXbkUZlBnvL1Lzvd1lJ9ysxacfnar5",
-	"0lOd4Mvir+3m6YTgJr7GPV8BvHUnc0X5LyPNi98wG3H04ej0DA0FnpAZF+ffSAT4YqxrBD7eRQSHYyO/",
-	"apkRTDPG7kKVROlR+z0WMM76MK5vXg0yW8GAR3OEJcJoNuaxUakDc4IBwjFnBIZiM1CNsQLbXo8xrtAU",
-	"C0mabJ+/ekdMEf0qrBwRYx1KzW+faxrxArStrv868L1qPMM3mscsx8Pa/LcjRamCswIp+kCGgshx4xKF",
-	"eb6cDKcDF31qRKXS/2bfKqNlBMO+kUjASGEwEbAtECQjrME+Stg54zOWKlZYEERHjAuXl3/Vy14V4IsS",
-	"2l57WejK0tHXPFEN3P6138m9S0tVA0QjtBG8PDpD2xed7eITGWz65r6aicEKb2Xg1NxnbUElvaIWUtMc",
-	"NvHGONR8600Dz1Hw3wEKWgEK/hGgYCtAQT+oCNwuwFawsDFqxaH+FwBZhPUiBJZEHXI2pGLSeGEYmfVv",
-	"ctY3ek+lclUdE2i0/M4mEN5gJvHLK6+vqRkup0Qt5rc3FLDMkm7IrGvfLM62cC+poHg/23kg3KjGaiw+",
-	"W/860mtJUrueDLsoatWIrWGMpVzw3Py8DLGLc5XeXBzXWtjfCabixgqLy/dMpESwELTx+tPZZst91Bmz",
-	"dcS0GU0W2CMMS6fjU/wlIZvLI8zS6f3lOtNHGmU6W3mXGcmpr9CsZyj4BOQ+uGoEvP3nzu0mLgvWxw9v",
-	"tiQeEjTAkjzdTQ2X4Nyjkb/y9AtI3YJtp+ESq596swxXFiduHuJWkjPqQCww2dvzRoDSMhqZB0pE17SI",
-	"n4HrcJaaoVsooFGAqMz9F7MxjQkKDg4P3398d/ai/+r4xVH/6J/Hp2fH7172j94eHL85hTeMH+6vfBar",
-	"HEPul6j4cz+eIUaIlo3jGKmxIKkXwkcnB2eHrxBmc3u3JvsogG8FRg7TR6IlakFwtAVROvrnRvn6XqXm",
-	"IkSXS4INgPqZCDqcN7LzBoqWk22Qf0tEdzm9aaY0RymS3jjYEEe4Gu+TYm4q21ZlpUJA2RMHmGFNh+CY",
-	"upkpsSSoreRRubXxMf/kEkW3KpvehLivsKWVjUVHhnGd3ZiR5pjw5MvO1rNZ/9Vl+/z54F+zzvAV2xl8",
-	"GXZ+2Yv21Jd23BYf25Of5l922FEZKfY6O0vDUY0p2+UzMBEkSx07JkD/yveuE/m9wESzMpWm0wVGmzxV",
-	"Q1iDRJ74ACzN98Az0JdJGBISFX4xjgPzJ0+Ul0lsfSNiCpJI0o+IIqGZaCr4kMaknwCZjgqY2jdu4NJP",
-	"QuuXfWEw1fEoCyEx75ZGlh6ERkeFB1Zs7Atywc/hlzzeqp/lhfkehLT1bXB79ne+cPO34DEpLN38WASd",
-	"+SUi9d8ymJk/K7uWhOXPCiss/W5zKfqVqM8yu+jjkcXbFUL7rVKA9Tfo1CvN4C8yM8PluIuYrcxhdLt4",
-	"ra8fmPWDFi/AZu3QmJ2+i09jDCkyM8HZCG0E6VcDHwWK874cc6HSP2LORvr/5vrr/9mAAhgwnxLwXBi7",
-	"oDHk6h/0Vdf/TqicYBWO09lCPplw/Wqr1dos09Tsy57TREjiyE204dE3EmlxBW1EXCkSGfsY3FErfm3u",
-	"FyxnDut4eS2L7AIFXTp/YZJIhQYEYYVios+800bhGAscQq7ucvOZ3p5vzmuxrvyK4FiNHRlIteRTfr5y",
-	"2qnrQ8dMCS6nJHRnFy0KciOXU0fK1uWUirmPpM2JljTN3iJTHo6dERIOFoMdBuxjKROCNGe77fSSRsus",
-	"ADRyKtUyGbjfTIxtveG11VWXBeFSrz/9eEocIsM5mZcJolsEM9SocrzxyMnLz532Td87N6Zv1/6Wb02/",
-	"bKb24cOuPS70S8JGXW9V/UDXkEGzBNuKvmAPzNjiMY1rOsJiNaCzxEdxI5ncrHWJPJ5mMN4EGDiOVwgS",
-	"Z9HC6DcfMa5M/okagymBNOSb1NaeJorlgD6oAtqtyBYj5Wtn+Z3W8zo73xVI9b6JvSbiAm7tlMc0nKMJ",
-	"1rziHJjHhAuCNjptNJgjC49Nran3mCDDRBKJAASG02XR8MbXwhmRiHxJcKy/nNrXyuhU9rl6IReChGpr",
-	"zIUkWwPgvfMiMSvwqiI0dr4roZ0rf39x+uijTQV14fZdZz3eUcJjEfXu/EhdlCT94G1sCi43y2pUqe5p",
-	"WTmJZTUv0kL6lvuPJFE3N6fcMAcns2YtNVmkJgi36WqVjRIWUTYqVANxZErlWXe5uu0jPMMUkrqsnkhd",
-	"5txctLOiJMDq8+1Tvh4gUvc+4tUbjcYLRLITwQcxmTjNmx9+OETPd/eeoakZhIy+Wz+IVH1bEvyr5zjU",
-	"Q0tmHIfONyNMWa0Poj01Dw7NVSvFpBcqqmQxOQ2Kl8zCk3zgjkEey2TNNhBNsBLRLWiyDr2cMqkwC4l7",
-	"MdYmg6ZYjRt8fDDAGb39U8IVQVSh2ZgwJMiUC3NJ0hPa1w9pFiObiQcxH0m3NpBpY81FifaePy/mA7ad",
-	"UeCKKlda9gECVdlH42SC2ZYgOMKDmCCZTCZYzPN6TwbB9LzOdaamufLsQSJYN00Q7tpJur2k3X4SapyE",
-	"/5kIxWx7iaBbggwJ4NJyM72x/5jd+Xn1I8D4Bffp0B2MqfTmfTTB4ZgykoMD0BfiM4vZ6TUUhVOJ9VZI",
-	"lFr3PN9LmEymGhdI1J+QiOLUlz3g0bwPxhEsRuA9YjhRY8IUDa3tbcjFgEaRIehpkCeo9mrMI4j7xHHM",
-	"Z6RYfaSvsGEBxqqY/kUZrLgfChLpb+BYGl+yPp8sYDRzuNvhNStp4XesSB+KaZnPM3yBqTFN+YB8guFq",
-	"xZh+aYGlJ1oqcz/R2wSzi9NqeFLKcMjlo7dYaYKgaEgxW0XIPzHm3rtPFkJnqRvA/iLzJPKT96cmhmtC",
-	"to0br+WtkED0d8jxecwZOVAfAF8Y01A1vfSBUnS+XsZNPez0GtJxiZyUr+zT83/99GzSOW3jnzuD9s+z",
-	"J4O915c74rtf1DP+E3k+fxXuJj922Ml0R17XIeYOpuk3O3od8a735Hp8lJhu/JcNEaaLkfwuaxLkDjfj",
-	"FHOUlpmaI9k3YpchvFQhsKUbI0le26O1on680MB6VwrBQu3sQyGI+sY5ZBUVr+x2WKnwZKre9admqhuU",
-	"oMxkjIZ9SiXIyFgalsZu8ji6kUHh3rDv7XWwbDHgSnsrxTfXlrEAkCsmJ9XuvpFxrcCfqkHFtA/KUFPi",
-	"iRxjoxismK6xejqQ3dSK+UB3GeaRfXmVpKCKHpFA4JFvch8YV2Oof8ORxPOC+lT/VoOWfETVmAib04MG",
-	"tv4FJOJwRvJknNQnWT89/VXOyAo1pMpYdOWvNDrXuKV39TnfUPH3e8iDOqoCZBmKLs6H6rE0IWofNeRD",
-	"WR1WogFRM0LSDBZjbK/L7E0HvTit6GYeI2WUza/kFMo3VvYNVSW/C35O+g0Rex/gKWCwDY1O41tSb4rx",
-	"BpnyCOZOzPB8c1Xnj12j1fIeUJ7LD6m5VmY2puNfO5B18fx3Xny20Y65lJjWFOwGGK9W7s5Cu14sDmKU",
-	"jbpNwY0GVR9MZXI/07xtFSpJGFR7s6XkHqttuQmkDi3lkSsij1IUu2cB/3oiHHieHKLwatfCTnJKR4xE",
-	"byg7d9SDfFBlzL+eKrZYVlzAhQqCR2HzTjM/NARAeRcELfdiVovUrYRG0RHDKhEOy/GrtweHW6evDnb2",
-	"nqYitJ7DR5V0mLsM/60LS3RCpMKTqcttQ1i2KjTDEk1wZGT6j4xeZtFOG3nS6DBN7qQSpXwYKc7L4Xad",
-	"Z0+f7ezsPW23/VUrcfebYqNshNPxC70Mk6+6+ONeZ3nekP1gETp+4SQX3MKbFL1YmItg6qTWc8n2NQ+K",
-	"EAWBPTgo1nlA3xMsiEDGZwLvFJwmN01hsBs0eRW18Po7IzLX4zzp+bhxI+JhMiFMaUl+SuLYomiQnWrg",
-	"54hCGZQ3gPqCKwXsragUagJzmhtqb18m3YYnOO8riLfgW6WyJP5a+mIQaILP09qqVutrqKl6OaWCyNsU",
-	"cU8S6mScDdH6IBckMoNI/UwhqBm0C1MGGgyypfNauLxrB4sXTqiyvBJ8XJHk6UG5bpPFiLsIFzot2PZv",
-	"Fil0VnAJlNSC5YWvSnmzrtTYJr3t9aczMG5oIlajYN0yCSvO1EzJ8vNwKcJpN6SEKRqngYE5TbWvOotO",
-	"LTZR1xwTVdkGf0nIPiKXxoln+kZgVfDh4USNt+007o2V06BTO6uB0XLbaukgqguuZEoXQOjEFD32Zr6N",
-	"u4pRci3r422LTqR121dNxXM4hpvLtx9s/WLKtv936x/9LWdfKt+r5SvelQCR4bjvyGm0hVZyFOiPKVPV",
-	"Ghy77edPl0b/VeYoRexWUdARHnROWQRcCpZlVgQ5vxsffjhEz54+3dkshlEsxOnPN5VyoDp1mAiq5qca",
-	"Iw14B3DPNIHK//ohJRKvP515roznoLjCwPrFylceuFgAlZGaaQHcDODL5rZnax4rNQXrJqS76mXUQ2kc",
-	"VNTST/iqpsGOZ9YErfJdBMXsRLtYPKXbv83UtmGQ20HWN81UGcsbp5Uoe75+PKU/krmhoCAW2i2sCt8i",
-	"YI0kI9VWqYiQkRI2Cuu18rSB/LbpOLAEwFcQ/TXkbtNqKqEbwlKIw9HfN+V0iLigIek66hvZylWZt8zv",
-	"MbPkwbwemu0jwRWGyLDSDZa+icbaiukFyRSF15/OpKmqBWX3e8wuwxq25vkJT5NBTOWYROj1px9PfdiH",
-	"JPFwy76RBXNOMMMjosXpVo/12LffHpR22/r2W/TGlPw3NMWF677+JENTqLH5bYoY5Fv46hRLRXpM1S5P",
-	"Cx0UyJip/FTYc4G3Gjwo0jeseqzhdtkCZIzM0BRTYXdl3AN6N6ZquPFwUYkCPJ3GdrPb1qT/j98kZ4Eh",
-	"Uc93955tmr1rfRhCwIKQRyTosQ0cS65BY5LWQOBZLcxtc79eoA3FVKpi2JDepPFK6E9Y14NxL8Q0JEwW",
-	"28S8PT4rxPalXlYt6kIVKUDtdqvTaoP/f0oYnlKv6z1ptVtPwCSlxkAVt1szEsdbkHu3/dvsXLY0MPST",
-	"kUkH0hwKln0ceV3vJVEawYBWyyln0tDWnXbbBJsyZWXyIpjTGQtV4Exa0a82Scg7il6cHoCYfgF/7ezt",
-	"dZ7bfJ6u927nl0n7y7++vPwu2Rl0JrvzJ7wTPv152Im/tOV3r86/b/+iOrO9D0+SI8+mEXnvfzzxbOqQ",
-	"Vvk937v0ul6n8+VfB//68fJQDH8+7T87m3/66dX70bNxeHGCp/RtLGbHGJ+Erz5+4Ebly9tELpJ3bPIU",
-	"UJk6jXv96Ud0SoyJOeOljcAq4iRYnlZaQRor7FjCR0Yup5DVbBCvVWKQXvfXz75nYz69rneiCUmI9PkY",
-	"yiPpqCyASLRhd7SpqSweyTx9Ss/sINFe94/qA0PAtoAoOp7LbUMLtlKbn3NM0+zwhCfK+cgmdjufpXHu",
-	"C9aVDml4KIlavGatKm2Vx23FlJ07By+Fkh1Q5ErFcTlnd/5YHZoXMXL8Wh1sPu38sTjU5o5XfygO0VxS",
-	"Vv+uDdjOWeyCR/XXJsTxU32YPhIW9Rd8pDbCPUkp62XR42WvFyztqwyrT6dHpYa4hifulxo3sHj5f9Do",
-	"yngY8g7DvzZZe202K8iamhvlkqaNO07lfJNa6uwXvOPI/PpcX9P241jUGNKuf2/kra/s89vy1jSUy+Pn",
-	"3soszOaEO/jHgRbP/hzM6w29IEwzKr0OgjZs/gLwLszkjAhZ5FkZ+FPOJQiO5s0H9ME8fmTnA6syRjhh",
-	"D2qv/eQah1RYmskWqkTzp6FcXoQVHmBJUMIEweHYPk/3s9d+kgukp1bvKE9l74VTaC6OXBksC1DnHVdQ",
-	"B2u+n0dJSTyXaDaGSKxq//WtrAG764N29HahVbv95iO/Exo9aPFSZKeYnaGPJnRkbwKy5u6F90TrYNGE",
-	"snJkcOHelBf8/Rwqa7RQMSXWKIBDMvOR5NY/KRUK+YRIE7gGkT9UoAmBFg4wXo8hEehnPZYFKJvFAMH/",
-	"r0qs839aDap8k007XipVaUU3u9mrnae7sarjdI2+Ws4quPK93XbnIXHsLZWSspGPbMYPGDDAqBw5rJEQ",
-	"l0Wi1E1lF/zkIResOXiI49j4jRlXplMkrG9jyIVtHFky9AgeE7kJgwvtSW9AQW+9+hc5Zc2I4D4Smtag",
-	"GCu9qL8ewcpIVB3l0QYcV5EIwR33Pvve5VbKOrZsVzXTI/bK96bcVZv8k3UGYBTIOBkFPkTOUhMHkVse",
-	"TfGfIOu/+z//B0UEvSTsf/73BQnQ//3//1ePBVmVbrIVka0RYeSCBL6NWCARokMEWWybjVTHVN98X2mk",
-	"bhwG3/Nofn8UxzZIvSqb0W3B7wrh69zfMppur4PktR8SS48tpaNsmqg1zX14mrvbfv7Qq7d3viFJNfBN",
-	"6VTKRuA/3NQb0ySk+kqevRpsQsgGhkKjek+dBz0R63i07Tg4R5BdbFey99VWYrHj9en7d2vu+tDc1ZB9",
-	"TTBuzWGbZf/M9mPqPLoC/IeJtJI72m0/R4E7yzuwZaSpQmMsU9nfRwmLNQEMhlyE5D810wq6aeJGrh6A",
-	"XwoKUqcRAJVtN7Jl05OrwpYX2ozMG4hAyuGwsuDMigTRprkZCZbvFbXbaj2sWjbD5xpz3q2D1ywmWvPN",
-	"vyXf3H3I1b/jSCbh2CWvPSj/PtZgo3FcvHY1Xp6Rlc0143loxmMJ5F0wHt9tkAXK/ZKomjb1UEactS6z",
-	"psmPmiavCd4DEryDO6F0Sx2VtZo0N3NZXquGh5ZCp1iFY1cdMUZmRpM+J2RqEhZ4HBlN2crt1uIGOWGN",
-	"MrjJDf0apjGblbqSaWzNTtbsZC3iP6yJLrW7rW1ra9vaY+L4HwigZ1XF4cLW+oNcRGMxvq25LQ2Sc7vY",
-	"D6BDCOJDCGOSPgokFyogEdqwYEPBluZx/d84ZdCng5GZRiLI+t8sJAsMaQxp0Smvhn4lQaGFSIAGODwv",
-	"tjApvC01PMzHu7AmY5g7J3NJTBsTCQ5/3GMzHJ9nFRlM0XfYREylkqZaC8RkQRgqubSe/7Gp8DUgI03n",
-	"L3Go4jlkY/lozGd6mh6bYDZHeqNoQjADg6IJiY8ImRZWhSUaYlMsx+xcSLUwXOCjNK04KjKaC7vyIdtv",
-	"6IQqSJJ1JECUAJvVXCUXlCfSwCPtErmP+ISqrNIPrDZrDOMyNtqOLw1xapBI7kxwajWkN9V38KOGJ2Ac",
-	"mo25zGvR+zYtggs0TOLYUHF9azFl0qS2KnKpKg6Wpo188Rpj7drlPfy717tst7d6vcvOsNe7fDb8/G3D",
-	"Rlzfyaqg5h+rF5dxv2rKrab1RpZOUcnwgQsfIMrCOImIzLl/oyEZKEXxK2lKFTRY8i0J+bzqGWqESm1o",
-	"gIRU1ipbupZRrSx4cwWjtq73IiLCUpZgy+R56BGmFt0+UtTe4oGAHJHBvKgKVdYpTVMgh9ndK5LFQmpa",
-	"+dfKoEK9j63s/w5gf75v7UETJGhl5QrcLPOEteKwjmNaS4P3KQ1qCcFyw7uMXzIOXH3UeRecwLAqSABl",
-	"XLVQIcgpq7LjFzvngJuEcUby3PkeA/lKEgUGmi4KIMEhb+EXGC4u03pZG+YOPUMRnstS8xrFawl6WZ4A",
-	"pCtoGXFMw7H5Ggg59rnJubQ9B2VxyS0ElbVxj2VIjUILDIDZkiCrj4YV3psFKW+mfHdBVYVg7LSHhjHc",
-	"Fat+e54tvu15hdra+o8im+p6O+2dp1udztbOk7PO0+7OXrfd/iUrUdX1RgKHpNKOtiLH2I8XS4N5L/Vr",
-	"nu9pwa70G3rFp1MAOY287jNbaMOWNGRJHJcqhnnZaF5qImQGFuti643Zq5JKNyk+5G7zrPiFV+TPdpOr",
-	"B5RnB9tEnFPcXHPTdYTaA6y+lkGe2cDQRlBu+gBNM/OuD9blvbaSra1kjyQCzZhz7sYStjTgzEQflOSJ",
-	"rNpvSpKknxUjYBEaU6m4mO/DiEKRAmFD17ACO1Orx6AqmZ6fcqZRS5CQi8hUHzPfM71/9HJNXi4X30jE",
-	"Zyz9yJI4tExyWcd9/R24URFHqUyZEovggX2D8ZwZwY5MO6l8hEGwr+kuWmudXzPM6ubUdUl0lZsY3YMh",
-	"ay1yr0XuR+L5XpOyrxJAdRsatlKBh0cQL3WYdYErN4xrpUa9LgKbRmCbHSzohp2KpKZ39JjrubRYwNKJ",
-	"GC8UJjM2vIGgbATDBjg8900vbczKwmoLQVRXjxmFEir4JSyrpp8mY5SNRTa9HkqVzai0Ltc0GgxHEdQL",
-	"0zILj6NWj52WCEE+OtAnG5iy3PPc5KlFceNVj9BgXnCRwRb2EeNa0+uxiOTGRHAZTbjVAyaSxBdEojER",
-	"ZEkQ2kOYDr9i0Nma26657WPkto/KwLY2n63NZ4/CfGZCyW6l4E0T5SqmrVL5AgSRrmHWto0H4oxIk0zJ",
-	"E4UGJOQTYlvJboDbsRQhstlCp/oaiSQmssewRMHJwdnhq+b6Kx8IVOl/CFZrP7XmtWteu+a1a1675rVr",
-	"XtsU0A2M4h58VdvkQi+yMYL7XSEc20fYxO5hTTYUnRAfxfSc5C2ZJ8TOF+wj8x8UYvBSDbQ232Mldd6E",
-	"32oNGEpL41BxESwNdD4yC755tPOSgYcmPPlegyRhD8sDJA0I12x4zYbXBua/voH5G5m64f8apuYmjpOV",
-	"3n6EtnFnpOsH2/TBRIQWS85X7d6FsIy0gB9DC8r7mObED+LJTPsgS437Dhy1jb6koaRrnrPmOWue85eu",
-	"bsqiuhPvHvSLrJsExNv/iaj+WTEZQCo8lwhLG96U9/kD56X+RZKokcyfEhblzZM1GGrUfufuqL3tOdpE",
-	"MNIVc9OSdIbna2K/JvZrYv+XJvamGZyh7jgna0CTbRLVLWh+osZprxsIeW5IGONMJhMbYlJo+ZeGJttw",
-	"EGOB3dCXMwZeYJuUod3v0JgnQqIBhFPYFK8FaVr6xtg2eDbKI70atlMdbaDZ6Vau6/4pZEnZrpnXaqi+",
-	"cjZQqVHqnTmPHjLHC0f4+hleB9AatZjfdRBh9IZfkNikftEIePzi/K7C+OtneDXmc+EIXyOby2Co0/iX",
-	"qpIWB2+iidU7p5j2qZbTFXqj7ELbZdsb5bjOCLMuvgsapJTnvosWKSXZwDaWNfQCam6A/AWdAX0Qu/xs",
-	"uVygC06jtdem0Wuzu/Ow3jXOEVQ9sXRU3h2XXcsPX613T8ofC6nfeaUdYpps56QjlSYSNS706SmKDLaF",
-	"XbPkcAohp6abak1SoNYGZ1n8gMScjbTwXlxeSjj0ZZgT1bOhqEZGMD240rQVKBU0GxM1JsLmsWutL+K2",
-	"RBBVSJALgmOYbUzZyCVDfIAtHeRt+24hSzQxzZVpLYh/15IXdq63wgmREo+AiaxyGniGqUlFy9sT2+N1",
-	"aac5v4LO3Ea59e9AHU6f7YOCl3r+JWGqilUhZmhAbsWV70NlXvO4NY9b87j74HGpxmw9P+VshcVszWoe",
-	"jcxMYaFM83ZjdwVDDVGJYGkxlcz4hDYwev3prNSF3aq85VbkPWbLseWd3Ddb6ADNBGejSk0TlorPtof9",
-	"iKic8Rle6CPKTLN0+FHRCWmhgwo7NZVbFBoQwnLKqKeTKNhtP0lH99PEj8DvsUGiTG4HVMwrFVyhEgk6",
-	"GjtL3b0BmN6Ch9pDAT3N9/JOsl7IhSCh2hpzIcnWAIq2zVdnL7Cw+1XF82b1Xtcj89fjwcuQvqevf/jl",
-	"6MPZT6fH8niipr8cHj89prvJG/r6eYvMX/8efTqm7+nx5TFrt8KdWAPPqEmyrwHxXGt+FoWyyZ+e/+un",
-	"Z5POaRv/3Bm0f549Gey9vtwR3/2invGfyPP5q3A3+bHDTqY7Ul8BUPysavg9wUJf7muZME4wdcagvuGj",
-	"EaSt/xkt03Xt2+rG/VCQiDBFcSxLOninroObm8lFdjuWKOGuT9yFKv6xRCm4qBCUG9jB6+Cpkolib9dM",
-	"1ajVS8icLyCuDeZGfjPWAnkOZfmMRMkZaZXAXWgHm1pbwECeUrAloK4t9y7g/EETvgysPtJkspJ+X1qj",
-	"VmLWIuBaBFyLgPfYtpuPEGWG2tRDxLUoVSTOC+XBNN7JKRAeschaHqxAaC9+LgXmWjQ0FyuLfrAS48k3",
-	"L/WY+Z1KmZAIKCFdEJsENfpQ8EfPw3Hc87oIxJbAL+T59pg70bdBUtO7vYWohuPY1k+7jhQGwU2ZGHa1",
-	"SpUaK2bwZJ3pssgDvuYz6ySIxxKxBBWgU2K0oRG2GMK0uZgQZ6U/h1yMuFpuby66x80V6YALulRjdIn9",
-	"WYuIPVbySdftzX5aoitTt/0GE3Q3N7L3WGasNC8PcHg+EjxhTq/2D7Dpk5xlre3ReRGHr2Z3zj7ssjo7",
-	"V7s2Pa/1jrXe8TcwPTuitFbkb3mo7fJALDO5tTbnQVfGypxVxWZklht90FElbtiYilNbhWaefkErgco7",
-	"Zb8wiiiRTW7TO+FRjMz6BSsv3hoIzKItRmZb+ufpWGBJUiPmfcVplWJ+r8XvHNpKOllabWgfxUZBxSP8",
-	"CCylmonOCD4vGLHWgTtrzrLmLI+Is5wSZY3iGW+5SdyONT81M5gPRfuUNB5J0jW9s2wkBblMi6aZJllp",
-	"lTWrG4VYCEqkaaUvE7BGcNFCJxAqZGJHkJxqmbliDNPEEFQrqO4c2SZaQ2UYkjW19dhszOPM4ubmRGaT",
-	"t+BBt3Gvrcxj7Dr/Ki7If86eT77fCX/+jr3pnL9+Nn65N3zxRB60p++f04/fzc+eiqPd2U87v/+zE96r",
-	"C9K0jzU4NcVU/DU8kSVoO+OBHb7I0gVb4hxzf+BOPGSla57JEVaC8C0xAFt3biEq5LKupYq1VLGWKu5F",
-	"X7WsvBqTVPDB53R0mWQxotLCaGnXqdQBn4eVag5vO0OxasyWNb3aoVoKMepTj0GpWpPXmfvXTX+/cuuo",
-	"9GnQ6rEeM26zg8PD9x/fnb3ovzp+cdQ/+ufx6dnxu5f9o7cHx29OA8QZ2lDQlsFYi32UbhFEmDTq1KpH",
-	"PYZjQbAmGdh49rQwJLN+olBsByMrD5mZwWK80+7A7vUl3yzCAWQdPmNEGNcdVnnFWyYVwRHENIMAyKIp",
-	"pwY2JqwLlDSkOBpSBm4yNBtzCPuCUj6pSfvArjbzkULriSkXikTd7FfTtGKaDGIamrPQizb0cUwEGXJB",
-	"eswc9sDaJqamqWIp8EMvQ5N4Gu3bQ9MQ0/cPYVWsRBQgrC+RDfU2iKAhA6EsbonPIt89mMadmUwNWUlL",
-	"g9NunniUbvFa0uK1+4OZ5KZCGplthnUXwKnvPLf1H45JeI7mPEl99CqrM03Mz5kJvWTaT9Gjb/HtuvAU",
-	"jV3y0/gi0x4u8uvZC1qbuZMUL5C0zDaGoMkVw6jOwNBnBAF9fzuZzxcqbGp4AKE3GflZ0hjvQ9wpHBCJ",
-	"I0jEz0xzOdwniQRygRWKCZYKddooHGOBQ0jyv/q8JOEM5NslgmV9e3eeaYY2YJfIflJCx2fTPScw0El7",
-	"V12rRGH9qMr9sUri9/McOh9TclriCUvAVJn6TkIA03XY9l5ZBAz87ZtAXuiDrUl1yn8FAUlzTKOIsHXL",
-	"r7UIvhbB71EET1uZZU7ixWI2ZFnPm4XsAyt3piEIqRWfSpuKD3H6iPFZ1wj5lawFUMHpiGGVCOL3GESi",
-	"CR/hJKIEzH2gts9Tsx9WJa09TSwA7X3fqhHVdIcgt/30x5SpLirZHoLNdF7jdgDzgI8SlkU4saj40R6L",
-	"IR/wLY9IHINZEr0/SNQY7bTa6UcpU4JLfSwQfvLhh0P07OnTnc2uUUcMbDJQBTvtNvqjZ6WgnmcbaFwF",
-	"LXRKxAUNQcrFSmsg8RwxQowJNIMcaCnmrFJTaqFdhNFQtlszEsdbYA3Z/m12LlsaBZ1VNH+Gmc6sFefW",
-	"lQ1ubgZcmSuZFd+XaVMWRdQ/tACVOIofkMup1+08e763u9cB6YVilf7Q3tM/SKqh2x48xbvhLtl6En03",
-	"3NrFe0+2npN2uPUs6kQ7pDN8gncH0CJ24HW9jkOSvfK9LKTctRyDPFcrA++4iKwuEvPJ3u68HEeqAVt7",
-	"/GzMpdWM10En6yDENd+t813QOHP2x0XFBAaFmUwAhLQ0vzlIcUKu2zlUzz7iPPJX6yFq7C5hIgRhqsdK",
-	"mXeWrroYh/ny21vVw7m7jDuzGqtZ3zao4rE0KoVgiWo2pL7lFlipbpp30d/8kxZNW5PwtRK4ZkZ32mM1",
-	"VRpItEVdGuCEeJ+buqm+JMoS9nW9MEgQLy/kSdsu5M9TQazewOd2MQMJ01IKYUq/QhqjBQ7yQVo5znjx",
-	"EntlZfK7MFjenkmtidgDErGz1ajXkralYEKp9y51lIDMvJtpANqYCNLVai4jJJI9hlHI2ZCKicFkSMxQ",
-	"PAuDthO5BGXTOvN2gnKZgiWjRCqMDq5DG04EH9KY3HUfz8dP7gvAqpD9/MnfgvwncPTRuo/bLes7P3gn",
-	"Mk1fimEU6yZka9PXo2HUhqG4tY1vJJoatlPl3JltazvCcjzgWESFZmN1ZWT+Iht2jy1R8o803MRssX9O",
-	"2rW+GA/ZvilNIy5W3iehlhttEzzKEGemfH/z/bDCz7Kk9JJwWsxN39nN6qPn2el1wXU/LVvaY6EVnk07",
-	"C+MqtdPXQyDTFW7bEUELvdMCM8xfsym30KemuBATE1KNi8RpzKOV00c29bDHCnXpALSMm4BOZwgfMAvI",
-	"oDSawW1zCIsSaWwFv1Y65i4LyRXW/HfOjHegd+nbLk1sLd7+ScRbJ64Z71jq0drIi0OuY8rW7oS1HPOA",
-	"cgxUpjVmMX3tVNV2tkR0SQWDm3WAyWs51ik8sP0JPoeEUCMU5HoHfNtY+ngc5ekNmrzETn/2oVnnHUkJ",
-	"f9lOL2OlprK7vV0wxG3jCLembJRZ+Y5AhlQAcT5ELJkMiID7nxv/PjKqUe5HykYR2PL+Hp6ft1jpM1Q0",
-	"pJh9VTdQHhyi75S5L48i4GG16hA+1IZI62BBBbDs9q9Fr2uKXjNsrYqmI3tZ+JoQzGZjGpO1bLU2OT4G",
-	"icRyaptFuqowAjaXgpGx0omQzPThAr/woczSCFKXMNTd24cILBQwcqn6YSIkFwEU1kNYosD+0KpXPaVS",
-	"vZ0fmS/XOnG7oJMP2X5DJ1R5V/7SgYfweUiouh3Xp4pMzNKgUWoD58vSxyzD3N3xPTr1ul7n+U6r3dpp",
-	"ddq5ex+4aB9SU0kEfn/N1Pp4BCvy3vLfaRzj7b1WG9ZfgK/X9XZ3rmEo0UA+wSPith/AcfKhtbytbQNr",
-	"8/GfIQAiV2dsqG4zectNjk1qVs0sWyvdlkYkZ1Uy5L4RrDgjptdxCx2ZgkC2mrRMy0kPIFPbzG7S/iNK",
-	"nFoWPL2LWm52F/0VEqNXK/t27QJuN7DLrlDB7fHUbCuWhLKSuWn0UEWgLA65eibreOS1AXFtQPy7i+uG",
-	"IRTzGJr5WJqo0hgNYGTq03TY3cm8thpDf5Hsa+lbIQsQ6pYVXtmxr+ymFqvrpAHWxWgwMyXSvazsGwtk",
-	"6pWZmoWoBq+z+RK9IIUsIlZQl9bC7JoEXEuYjYu4tJwUbP9Bo6tFOXDHzuYnRTSQzY1OHNECF/ycZCSm",
-	"rrdn1GPla82gRooaa1HU2HNpKvrmwmLxog65mMCFTxJaCJaXSkAhGoeqv+sKDamVu1urvNe2ye4+5ILf",
-	"8dLlSOuwYoVoVPSPF83da2r2NVqOgEqcUQgXBSu6ghaLM+9LI+9OorHuLEtyPjJ6QYSkao74EL0Y43Ps",
-	"+Z6MkxGk86QPt/hwK4KH1xAeijtokiCsjaEw0keDOdKrW6Pw101YLyGgNatrmRJN8Bz9xmkRxcto/fmq",
-	"Mu8f3gAK7h4kaqw/A2W+iLhImWd5mbZxj36sxVhwMG+DJdh+rl5DOi+t5pcahZtelFA5Bjh+K2e2kE9/",
-	"5f/hcIDlIct6v99IxGesWA/OzjAhjvfLUNPvSwCYodNI8cIEZajV5zqBCojonMwlpO+b+i62ymEuxhRm",
-	"1EMdE70iOFZjG2yKI8r0yxq9SPHljAa5pvgobUhlcdFaE8cjMiG2voBUeDhEG4HgMemav4LNfTQS2NTh",
-	"hpoHE34BEaXw2FQPyeJIzAQW1NIH9yP0P06mRGhgplZJbOrqQDWCkIvI1F6DcA9rFa30n4NoEJ6EY6IV",
-	"FTxJo1ZwNKHMYA8XxjaZedcnlDVgSPQbZiO+JYhUW6KAfejg5Fh/GKNJwmhIpzhGUy4UjtGGJCRC7XZ7",
-	"00e2iBEXdEQZjntMy4GyaxEP4lvSoj2gxdEo8FGg6IRIhSfTAIAWZMV/Ah+9/nRmq1WiUzwhBvH8PMZW",
-	"2h4dRni2lc5RiBlnNMSxXve+IQoQgfwC9oc+HJ2eoaGWc2dcnH8jkRzjKWn12Km+nZGJvcvrmh6+f3ty",
-	"cBYgU8MzqEEnKMFX0y6s6jBsBDnXKLjT6qB/oFOqGZve9F5rB4CegvfJZhW6CIDrm5LyAFTMoh5LC4RC",
-	"fJHANAb8i7Ecd1HpSM05CJLbL0u1GYvNHXvMtEixR0cje1KmzFThlApNaANTizzQlyN4/eksqFxuOM8e",
-	"MweK7vY8e8wcKFrpPM0JOA/RPNLCwf8LAAD//w==",
+	"7L37ctu21ij+Khj+9kztlpIlx85Fnm++7Tpu4jQX13aavVtlixAJSagpQAFAy2rH//4e4DzFOc/xvcl5",
+	"kjNYAG8iKMnXuK36T2MRBIGFhXW//OGFfDzhjDAlvc4f3ojgiAj45wlRYrY/UETovyIiQ0EninLmdbxT",
+	"EnIWSaQ4mmKqUJ8MuCBIiRllQ4SHmLKm53syHJEx1q+PKaPjZOx1Wr6nZhPidTzKFBkS4V1dXfneBAs8",
+	"Jsp++iARkjs+ezYiKGDkUvVCGBEgPkBqRNBEkAvKE4kmeEj2EB9ThQZcwLMBFVLBA70kquf5khAx83yP",
+	"4bFeiZmsvF58+ZawoRp5nac7enlKEaFf/c+vrcaLz9/9w8v2IZWgbOjpXbylY6qqyz7GQ4Ik/b12ATG8",
+	"V/x+RAY4iZXX2W353oCLMVYGZE+2PV+vzkBzu9Xyc9i23bA1swJg98OQTBSJ9L8ngk+IUJTAkzGREg+J",
+	"/ufcvnxPKqwSGEWY/s6vHk7n+ewCgyBfEir0V35N3/WzD+Rv8P5vJFT6A/thyBOmqqvCoaIXxUX1OY8J",
+	"ZvolfIEVFr1ExFWI7zM0UmqyITfRx5O3PuICkfFEzZoGeOnRbrd2nvvV/fYp11P+Q5CB1/H+v638imxZ",
+	"WG59T7keCcsWs2WjD+ywK9+LsCK93zhl5hCyo9W/NxQdE8+xIDLGNF72kUMYlI7uXRBBB9R8pQo8uBQ9",
+	"g36Lp32vx+g3kjjOXijA8Emr7VgxLe+OMvV0x1uMqr4XY6l6MR/qK1IDGpbEMe7HxOsokRDHh2GO6+yL",
+	"iyFm9HdsMOcPD8fxh4HX+XXx2x+Kb119nl+YpmiCD4iUdtZFcx3nI/Xl4TEpXrVEEiBNCg8Gjuvme2rE",
+	"k+HIkO9FnzlLx135MOkqQPqYjpu/1jTyCrOkGFrBPT+9wSWMK55SEbHMzctvVQmIhY2W7v7cCVoAli9a",
+	"CbWcBCgaU7YfqjqmA9BHer9oOuIIh4pETbO+ArWqQfoqohfBX/7YoaZSiLOQAO/CeknfSIQNgURUoojE",
+	"xH59MeUtH1Htrt/yIU/UCZHAbuYJsDTQlz3CIlLZnmFGi1j7HDMoz1a7pg9zd7K8plAQrEjUw2p1Crry",
+	"0TgoHDDZKlOMk+EKA12HYpEdZvCL21kJIAcwHkhVFFH9C46PCwAa4FgS3yOXeDwxpMRKGR8ZvSBCUo1g",
+	"A/RyhM+xdzWPw6tQhcqSUlqawmTpy6d64DxsFuNp8XtvqXTgKlVkXP7HtTYBtNR8GguBZ9Wzg2lXWuB7",
+	"5+X+yOiXhKAp1ZRMIUGGWERahg6xBNkwOzPnWfkVXNPX1/7tYsKVZX2cRHeKOmPKiq+3vzIyuc/lxDLU",
+	"8ll8YPEMYSSTCRFA14cCMyW1pCjImF8QiQKg+gEczKrMOF9Q5Ytv+ZSIhj5qFBOtTkiEWYQiOqRK+ogy",
+	"NOUiksjwLNSfIUnZMCZoNJuMCJN7KAH8KSNKkp1Mgw8a0UqIUtRmcON3UGg2Gtk/N7/9h1e3NS0QrC4l",
+	"pXL9lV/hKyncq3B6h2fmMAA85jAMA26iV/p3EiGsgD2GfDzWg2LKCOL6RDcCyyojZOgq1qsONgvsMpOC",
+	"55lTtqTqFf/sVxWMlCdjacUDSQiiqlmC1YrEeg5TCL4gKJhgKTVKBEhTC8U12sC2AV/DEedS71pLCkJL",
+	"RiiQhEU9yi6ogpsUNFGgpaGgy6w+CRp7oN8Pml3mla66VTK8ocAh+ad90Az5uCy8dbxXekBJiOt4r/lk",
+	"Yq5GeQmpnJ5LPGb+KuPJVb1M93UC5wAzFPOhvi9YgaS0h7gaETGlkiDMEJw4lUpgxQWCabEiElEFeqBR",
+	"XSkbAijzlaKIE+lCk9urX4s3pOXL8poveBKOiMwsGDiKBJE1i7u+JncrFal3I80uReWlXyTT43RoQRda",
+	"ygKAxl85sG8Z8OHUENYU5BwYM5qOaDiav2YSYZTuAW1okmOG5dhlpHWgCJvug7q1zlVRt2pFET3FsbXm",
+	"3FpGApJfkY18r2CHc5m8pNSUMUgNdRsAXA0liccEBZILFWxmKK4ns8Y7rUkjzuBnjaqZ6W6J7u+U1srL",
+	"XAiwEzKJNWW6Hq0+vCBihgaUxNEeUiMO3H2ggGT3ScjHxFiefGRe1ySIcVS8Us0yHU4JodnkIqo8T2nM",
+	"G6vTanO9UqHmOiT6RtY4vXX9f7mCTa4gomzAO//d2dr69T/drvz83eZ/O+WT+7TaPQYD3F2Q7cq5FMd8",
+	"IxGN9lBLn0yGwwPAVwYXsJ7ot5xE/5YWsJWp/lexgDmMX9byZK/JQmKzoibm0FmMS4PEkURDekEYCkeY",
+	"DUkNEYF5VtDUitJX8ZPwPiIskogApbMmnNTxkgnBRhRzc77r0oY9Qxi0rGrE/zWJeGwkYk0WCmShcs2/",
+	"N3iWa+mHTN9SpaV4fXNYMu4TISto7TQ0HuSoWLIPaT34R8qGEcgChXnazmleYjnqcywil5ctc7+tps2b",
+	"6yHr/HW91M7rtBdXMYJcpO7nFQYPMI1JZGz5svek5UDaH2AIMkO0opiJkk9aKMIzOY+1zk/N0fv5rWXL",
+	"di3JRfsFCQlTvXyzK4ngh3o42Nrw5ZF5od1aYqhMzzM7p/mPu5b3EvwK9oxPyJeEGBvrQv5UPv1Vtbxc",
+	"xZtbeDaBc4G/cUnEfhgSKc/4OWHXXB2GNx0O7ir09Lj6JRwkQhCmjgu7nXNQmAG9IjwydMt+XKbAVGap",
+	"X9FLoizzuQY8Qh45GP4p1RTmzaezbyTSIzooUBrYPcZV7wLHNAp8FPRx1MOJGnGRMg8TOKKfaRIKowc8",
+	"YVH2C2XmBgVNF2eOsh1UHtnAgdWvjIEJoMg7G3SwzLRvP18PYWDchVtRBmXG+4vUfHdn2QnXa/HpRydq",
+	"tvRUx/iy+GurfjohuImvcc9XAG/VyTyn/JeR5uVvmA05Ojk8PUMDgcdkysX5NxIBvhjrGoGPdxDB4cjI",
+	"r1pmBNOMsbtQJVF61H6XBYyzHozrmVeDzFbQ59EMYYkwmo54bFTqwJxggHDMGYGh2AxUI6zAttdljCs0",
+	"wUKSOtvnr94hU0S/CitHxFiHUvPb54pGvABt59d/Hfhe1Z7hW81jluNhZf7bkaJUwVmBFJ2QgSByVLtE",
+	"YZ4vJ8PpwEWfGlKp9P+zb5XRMoJh30gkYKQwmAjYFgiSEdZgDyXsnPEpSxUrLAiiQ8aFy8u/6mWfF+CL",
+	"Etpua1noytLR1zxRDdzetd/JvUtLVQNEI7QRvDo8Q1sX7a3iExls+ua+monBCm9l4NTcZ21BJb2iElJT",
+	"Hzbx1jjUfOtNA89R8M8ABc0ABd8FKGgEKOgFcwK3C7BzWFgbteJQ/wuALMJ6EQJLog44G1Axrr0wjEx7",
+	"NznrG72nUrmqigk0Wn5nEwhvMJP45ZVX11QPl1OiFvPbGwpYZkk3ZNaVbxZnW7iXVFC8n+08EG7Mx2os",
+	"Plv/OtJrSVK7ngy7KGrViK1hjKVc8Nz8vAyxi3OV3lwc11rY3zGm4sYKi8v3TKREsBC08ebT2WbTfdQZ",
+	"s3XEtBlNFtgjDEun4xP8JSGbyyPM0un95TrTRxplOlt5lxnJqa7QrGcg+BjkPrhqBLz9587tJi4L1seT",
+	"tw2JBwT1sSRPd1LDJTj3aOSvPP0CUrdg22m4xOqnXi/DlcWJm4e4leSMKhALTPb2vBGgtIxG5oES0TUt",
+	"4mfgOpymZugmCmgUICpz/8V0RGOCgv2Dgw8f35+97L0+ennYO/zX0enZ0ftXvcN3+0dvT+EN44f7K5/F",
+	"KseQ+yXm/LkfzxAjRMvGcYzUSJDUC+Gj4/2zg9cIs5m9W+M9FMC3AiOH6SPRErUgOGpAlI7+uVa+vlep",
+	"uQjR5ZJgDaB+JoIOZrXsvIai5WQb5N8S0V1Ob+opzWGKpDcONsQRno/3STE3lW3nZaVCQNkTB5hhTQfg",
+	"mLqZKbEkqK3kUbm18TH/5BJFd142vQlxX2FLKxuLDg3jOrsxI80x4cmX7cazae/1Zev8Rf/f0/bgNdvu",
+	"fxm0f9mNdtWXVtwSH1vjn2ZfttlhGSl229tLw1GNKdvlMzARJEsdOyZA/8r3rhP5vcBEszKVppMFRps8",
+	"VUNYg0Se+AAszffAM9CTSRgSEhV+MY4D8ydPlJdJbD0jYgqSSNKLiCKhmWgi+IDGpJcAmY4KmNozbuDS",
+	"T0Lrlz1hMNXxKAshMe+WRpYehEZHhQdWbOwJcsHP4Zc83qqX5YX5HoS09Wxwe/Z3vnDzt+AxKSzd/FgE",
+	"nfklItXfMpiZP+d2LQnLnxVWWPrd5lL05qI+y+yih4cWb1cI7bdKAdbfoBOvNIO/yMwMl+MuYrYyh9Ht",
+	"4rW+fmDWD1q8AJu1Q2N2+i4+jTCkyEwFZ0O0EaRfDXwUKM57csSFSv+IORvqf5vrr/9lAwpgwGxCwHNh",
+	"7ILGkKt/0Fdd/39M5RircJTOFvLxmOtXm83mZpmmZl/2nCZCEkduog2PvpFIiytoI+JKkcjYx+COWvFr",
+	"c69gOXNYx8trWWQXKOjS+QvjRCrUJwgrFBN95u0WCkdY4BBydZebz/T2fHNei3Xl1wTHauTIQKokn/Lz",
+	"ldNOXR86YkpwOSGhO7toUZAbuZw4UrYuJ1TMfCRtTrSkafYWmfBw5IyQcLAY7DBgH0mZEKQ5222nlzRa",
+	"ZgWgkVOplknf/WZibOs1r62uuiwIl3rz6cdT4hAZzsmsTBDdIpihRnPHGw+dvPzcad/0vXNj+nbtb/nW",
+	"9Mtmah8+7NrjQr8kbNT11rwf6BoyaJZgO6cv2AMztnhM44qOsFgNaC/xUdxIJjdrXSKPpxmMNwEGjuMV",
+	"gsRZtDD6zUeMK5N/okZgSiA1+SaVtaeJYjmg9+cB7VZki5HylbN8rvW89vbzAqneM7HXRFzArZ3wmIYz",
+	"NMaaV5wD8xhzQdBGu4X6M2Thsak19S4TZJBIIhGAwHC6LBre+Fo4IxKRLwmO9ZdT+1oZnco+Vy/kQpBQ",
+	"NUZcSNLoA++dFYlZgVcVobH9vIR2rvz9xemjjzYV1IXbd531eEcJj0XUu/MjdVGS9IO3sSm43CyrUaWq",
+	"p2XlJJbVvEgL6VvuP5JE3dyccsMcnMyatdRkkZog3KarVTZKWETZsFANxJEplWfd5eq2j/AUU0jqsnoi",
+	"dZlzc9HOipIAq8+3T/l6gEjd+4hXrzUaLxDJjgXvx2TsNG+e/HCAXuzsPkMTMwgZfbd6EKn6tiT4V89x",
+	"oIeWzDgOnW9KmLJaH0R7ah4cmqtWikkvVFTJYnJqFC+ZhSf5wB2DPJbJmm0gmmAlolvQZB16OWVSYRYS",
+	"92KsTQZNsBrV+PhggDN6+6eEK4KoQtMRYUiQCRfmkqQntKcf0ixGNhMPYj6Ubm0g08bqixLtvnhRzAds",
+	"OaPAFVWutOx9BKqyj0bJGLOGIDjC/ZggmYzHWMzyek8GwfS8znWmprny7EEiWCdNEO7YSTrdpNV6Emqc",
+	"hH+ZCMVse4mgDUEGBHBpuZne2H/M7vy8+hFg/IL7dOAOxlR68z4a43BEGcnBAegL8ZnF7PQKisKpxHor",
+	"JEqte57vJUwmE40LJOqNSURx6svu82jWA+MIFkPwHjGcqBFhiobW9jbgok+jyBD0NMgTVHs14hHEfeI4",
+	"5lNSrD7SU9iwAGNVTP+iDFbcCwWJ9DdwLI0vWZ9PFjCaOdzt8IqVtPA7VqQHxbTM5xm+wNSYpnxAPsHw",
+	"fMWYXmmBpSdaKnM/0dsEs4vTanhcynDI5aN3WGmCoGhIMVtFyD825t67TxZCZ6kbwP4i8yTy4w+nJoZr",
+	"TLaMG6/prZBA9HfI8XnMGTlQHwBfGNPQfHrpA6XofL2Mm2rY6TWk4xI5KV/Zp+f//unZuH3awj+3+62f",
+	"p0/6u28ut8XzX9Qz/hN5MXsd7iQ/ttnxZFte1yHmDqbp1Tt6HfGu9+R6fJSYbvyXNRGmi5H8LmsS5A43",
+	"4xRzlJaZmCPZM2KXIbxUIbClGyNJXtujuaJ+vNDAelcKwULt7KQQRH3jHLI5Fa/sdlip8GSq3vUmZqob",
+	"lKDMZIyafUolyNBYGpbGbvI4upFB4d6w7911sGwx4Ep7K8U3V5axAJArJidV7r6Rca3An6pBxbQPylBd",
+	"4okcYaMYrJiusXo6kN3UivlAdxnmkX15laSgOT0igcAj3+Q+MK5GUP+GI4lnBfWp+q0aLfmQqhERNqcH",
+	"9W39C0jE4YzkyTipT7J6evqrnJEVakiVsejKX2l0rnFL7+pzvqHi7/eQB3U4D5BlKLo4H6rL0oSoPVST",
+	"D2V1WIn6RE0JSTNYjLG9KrPXHfTitKKbeYyUUTa/klMo31jZNzQv+V3wc9Kridg7gaeAwTY0Oo1vSb0p",
+	"xhtkyiOYOzHFs81VnT92jVbLe0B5Lj+k+lqZ2Zi2f+1A1sXz33nx2Vo75lJiWlGwa2C8Wrk7C+1qsTiI",
+	"UTbqNgU3GlR9MJXJ/UzztlWoJGFQ7c2WknustuU6kDq0lEeuiDxKUeyeBfzriXDgeXKIwqtdCzvJKR0y",
+	"Er2l7NxRD/JBlTH/eqrYYllxARcqCB6FzTvN/NAQAOVdELTci1klUncuNIoOGVaJcFiOX7/bP2icvt7f",
+	"3n2aitB6Dh/NpcPcZfhvVViiYyIVHk9cbhvCslWhKZZojCMj039k9DKLdtrIk0YHaXInlSjlw0hxXg63",
+	"az97+mx7e/dpq+WvWom7VxcbZSOcjl7qZZh81cUf99rL84bsB4vQ8QsnueAW3qToxcJcBFMntZpLtqd5",
+	"UIQoCOzBfrHOA/qeYEEEMj4TeKfgNLlpCoPdoMmrqITX3xmRuR7nSc/HjRsRD5MxYUpL8hMSxxZFg+xU",
+	"Az9HFMqgvAHUF1wpYG9FpVATmNPcUHv7Muk2PMF5X0G8Bd8qlSXx19IXg0BjfJ7WVrVaX01N1csJFUTe",
+	"poh7klAn46yJ1ge5IJEZRKpnCkHNoF2YMtBgkC2d18LlXTtYvHBCc8srwccVSZ4elOs2WYy4i3Ch04Jt",
+	"/08eTn5W8E2U9JPlFbhKCbyuHN06BfLNpzOwsmhqWiGlnTItLc5UT1JzxHBp5GlbpoQpGqcRijlxt686",
+	"q18ttpVXPCTzQhb+kpA9RC6NN9E0sMCq4EzEiRpt2WncGyvnY6cGXwOj5Ube0kHML3guZbsAQiem6LE3",
+	"c7LcVbCUa1kfb1v9Ii0gv2pOoMNDXV9Hfr/xi6kf/8/md72Gs0GW71USJ+9Kkslw3HckV9qKLzkK9EaU",
+	"qfliIDutF0+XhiHOzVEKHZ5HQUec0jllEbBLWJZZESQfb5z8cICePX26vVmM51iI059vKm5BmewwEVTN",
+	"TjVGGvD24Z5pApX/9UNKJN58OvNcqddBcYWBddCVrzyw0wBKNNXTArgZICCY256teaTUBMyskHerl1GN",
+	"6XFQUUs/4auaBjueWVu4yncRFNMk7WLxhG79NlVbhlNvBVkDN1PuLO/gVqLs+frxhP5IZoaCgnxqt7Aq",
+	"fIuANSKVVI1SNSMjrmwU1msFewP5LdP6YAmAryAMbcDdNt5UVTCEpRAQpL9v6voQcUFD0nEUWrIltDK3",
+	"nd9lZsn9WTVG3EeCKwwhaqUbLH0TFtaI6QXJNJY3n86kKe8F9f+7zC7DWthm+QlPkn5M5YhE6M2nH099",
+	"2Ick8aBh38iiSseY4SHRcn2zy7rs22/3S7ttfvstemt6Dxia4sJ1X3+SoQkU+/w2RQzyLXx1gqUiXaYq",
+	"l6eJ9gtkzJSgKuy5wFsNHhTpG1ZdVnO7bCU0RqZogqmwuzJ+Cr0bU77cuNqoRAGeTGK72S3rW/juN8lZ",
+	"YEjUi53dZ5tm71oxh1i0IOQRCbpsA8eSa9CY7DkQeFaLt9vcq1aKQzGVqhi/pDdp3CP6E9YHYvwcMQ0J",
+	"k8V+Ne+OzgpBhqm7V8vcUM4KULvVbDdbEIgwIQxPqNfxnjRbzSdgG1MjoIpbzSmJ4wYkAW79Nj2XTQ0M",
+	"/WRo8pI0h4JlH0Vex3tFlEYwoNVywpk0tHW71TJRr0xZ5aAI5nTGQjk6k9/0q81W8g6jl6f7oC9cwF/b",
+	"u7vtFzaxqOO93/5l3Pry7y+vnifb/fZ4Z/aEt8OnPw/a8ZeWfP76/PvWL6o93T15khx6Np/J+/DjsWdz",
+	"mDxJh57vXXodr93+8u/9f/94eSAGP5/2np3NPv30+sPw2Si8OMYT+i4W0yOMj8PXH0+40T3zfpWL5B2b",
+	"xQVUpkrj3nz6EZ0SY+vOeGktsIo4CSawlVaQBi07lvCRkcsJpFcbxGuWGKTX+fWz79ngU63XaEISIn0+",
+	"hvJIOiwLIBJt2B1taiqLhzLP49IzO0i01/lj/oEhYA0gio7ncsvQgkZqfHSOqZsdnvBEOR/ZDHPnszTg",
+	"fsG60iE1DyVRi9esVaVGeVwjpuzcOXgplOyAIlcqjss5u/PH+aF5NSXHr/ODzaedPxaH2iT2+R+KQzSX",
+	"lPN/VwZs5Sx2waPqa2Pi+Kk6TB8Ji3oLPlIZ4Z6klH6z6PGy1wsm/1WGVafTo1KLYM0T90u1G1i8/D9o",
+	"dGVcHXmr41/rzM42rRZkTc2NcknTBkCncr4xkTgbF287UtA+V9e09TgWNYL8799reetr+/y2vDWNKfP4",
+	"ubcyC7PJ6Q7+sa/Fsz8H83pLLwjTjEqvg6ANm0gBvAszOSVCFnlWBv6UcwmCo1n9AZ2Yx4/sfGBVxggn",
+	"7EHttp5c45AKSzNpS3NpBWlMmRdhhftYEpQwQXA4ss/T/ey2nuQC6anVO8pT2XvhFJqLI1cGywLUec8V",
+	"FOSa7eXhWhLPJJqOICRsvhF8I+sE7/qgHb1V6Blvv/nI74RGD1q8FNkpZmfoozEd2puArN194T3ROlg0",
+	"pqwcoly4N+UFfz+DEh9NVMzNNQrggEx9JLl1lEqFQj4m0kTQQQgSFWhMoJcEjNdjSAT6WZdlkdJmMUDw",
+	"/3su6Pq/rAZVvsmmLzCVqrSim93s1c7T3eHVcbpGXy2nN1z53k6r/ZA49o5KSdnQRzb1CAwYYFSOHNZI",
+	"CBAjUeovswt+8pAL1hw8xHFsHNiMK9OyEta3MeDCdrAsGXoEj4nchMGFPqk3oKC3Xv3LnLJmRHAPCU1r",
+	"UIyVXtRfj2BlJKqK8mgDjqtIhOCOe59977KRso6Gbe9mmtVe+d6Eu4qkf7LOAIwCGSfDwIcQXmoCMnLL",
+	"o6lCFGSNgP/n/6CIoFeE/c//viAB+r/////qsiArF04aEWkMCSMXJPBt6ASJEB0gSKfbrKU6pgzoh7mO",
+	"7sZh8D2PZvdHcWyn1quyGd1WHp8jfO37W0bd7XWQvNZDYumRpXSUTRK1prkPT3N3Wi8eevX2ztdkywa+",
+	"qeFK2RD8h5t6Y5qEzL+Sp9EGmxA7gqHiqd5T+0FPxDoebV8QzhGkOduV7H61lVjseHP64f2auz40dzVk",
+	"XxOMW3PYetk/s/2YgpOuTINBIq3kjnZaL1DgTjcPbD1rqtAIy1T291HCYk0AgwEXIfkvzbSCTppBkqsH",
+	"4JeCythpBMDctmvZsmkONseWF9qMzBuIQO7jYG7BmRUJwl5zMxIs3ytqt/OFuSppFZ8rzHmnCl6zmGjN",
+	"N/+WfHPnIVf/niOZhCOXvPag/PtIg43GcfHaVXh5RlY214znoRmPJZB3wXh8t0EWKPcroira1EMZcda6",
+	"zJomP2qavCZ4D0jw9u+E0i11VFaK49zMZXmtYiJaCp1gFY5cBc0YmRpN+pyQicmc4HFkNGUrt1uLGySn",
+	"1crgJkn1a5jGbHrsSqaxNTtZs5O1iP+wJrrU7ra2ra1ta4+J458QQM95FYcLW3QQkiKNxfi25rY0SM7t",
+	"Yt+H3DLEBxDGJH0USC5UQCK0YcGGgobmcb3fOGXQMISRqUYiKD+wWUgWGNAY8rNTXg2ZbkEh+SxAfRye",
+	"F5PfCm9LDQ/z8Q6syRjmzslMEpMAJ8Hhj7tsiuPzrDSEqT4Pm4ipVNKUjYGYLAhDJZfW8z8ypcb6ZKjp",
+	"/CUOVTyDbCwfjfhUT9NlY8xmSG8UjQlmYFA0IfERIZPCqrBEA2yq9pidC6kWhgt8lKYnyJyM5sKufMjW",
+	"WzqmCrJ1HQkQJcBmxV/JBeWJNPBI21XuIT6mKks0hNVmKYUuY6PNFayJU4OMdmeCU7Mmvam6gx81PAHj",
+	"0HTEZV4U37dpEVygQRLHhorrW4spkybHVpFLNedgqdvIF6821q5V3sN/ut3LVqvR7V62B93u5bPB529r",
+	"NuL6TlaONf9YtcqN+1VT9zUtfLJ0irkMH7jwAaIsjJOIyJz71xqSgVIUv5KmVEGnJ9+SkM+rnqFGqNSG",
+	"BkhIZaXEpmsZ8yUOb65gVNb1QUREWMoSNEyehx5hiuLtIUXtLe4LyBHpz4qq0Nw6pelO5DC7e0WyWEhN",
+	"K/86N6hQeKSR/dsB7M/3rT1oggQ9tVyBm2WesFYc1nFMa2nwPqVBLSFYbniX8UvGgauPOm/HExhWBQmg",
+	"jKsmKgQ5ZeV+/GILH3CTMM5InjvfZSBfSaLAQNNBASQ45L0EA8PFZVq4a8PcoWcowjNZ6qKjeCVBL8sT",
+	"gHQFLSOOaDgyXwMhxz43OZe2+aEsLrmJoMQ37rIMqVFogQEwWxJk9dGwwnuzIOVdne8uqKoQjJ028zCG",
+	"u2L5cc+zVcA9r1DkW/9RZFMdb7u1/bTRbje2n5y1n3a2dzut1i9ZrayONxQ4JHN9cefkGPvxYo0y75V+",
+	"zfM9LdiVfkOv+WQCIKeR13lmK37Y2oosieNS6TIvG81L3YzMwGKBbr0xe1VS6SbFh9xtnhW/8Ir82W5y",
+	"9YDy7GDriHOKm2tuuo5Qe4DVVzLIMxsY2gjK3Sege2fefsK6vNdWsrWV7JFEoBlzzt1YwpYGnJnog5I8",
+	"kZUdTkmS9LNiBCxCIyoVF7M9GFEoUiBs6BpWYGdqdhmUR9PzU840agkSchGZMmjme6YJkV6uycvl4huJ",
+	"+JSlH1kSh5ZJLuu4r78DNyriKJUpU2IRPLBvMJ4zI9iR6WuVjzAI9jXdRWut82uGWd2cui6JrnITo3sw",
+	"ZK1F7rXI/Ug832tS9lUCqG5Dw1Yq8PAI4qUOsnZ05c51zdSo10Fg0whs14UFbblTkdQ0sR5xPZcWC1g6",
+	"EeOFwmTGhtcXlA1hWB+H575p6o1ZWVhtIojq6jKjUEIFv4RlZf3TZIyyscim10OpsimV1uWaRoPhKIJ6",
+	"YVpm4XHU7LLTEiHIRwf6ZANTH3yWmzy1KG686hHqzwouMtjCHmJca3pdFpHcmAguozG3esBYkviCSDQi",
+	"giwJQnsI0+FXDDpbc9s1t32M3PZRGdjW5rO1+exRmM9MKNmtFLxJolzFtFUqX4Ag0jHM2vYTQZwRaZIp",
+	"eaJQn4R8TGxP2w1wO5YiRDab6FRfI5HERHYZlig43j87eF1ff+WEQLuAh2C19lNrXrvmtWteu+a1a167",
+	"5rV1Ad3AKO7BV7VFLvQiayO43xfCsX2ETewe1mRD0THxUUzPSd4bekzsfMEeMv9AIQYvVV9r811WUudN",
+	"+K3WgKG0NA4VF8HSQOdDs+CbRzsvGXhgwpPvNUgS9rA8QNKAcM2G12x4bWD+6xuYv5GpG/6vYWqu4zhZ",
+	"6e1HaBt3Rrqe2KYPJiK0WHJ+3u5dCMtIC/gxtKC8j+mS/CCezLQhs9S478BR23FMGkq65jlrnrPmOX/p",
+	"6qYsqjrx7kG/yLpJQLz9n4jqnxWTAaTCM2isaMKb8j5/4LzUv0gS1ZL5U8KivIuzBkOF2m/fHbW3zU/r",
+	"CEa6Ym56o07xbE3s18R+Tez/0sTeNIMz1B3nZA1osk2iugXNT9Qo7XUDIc81CWOcyWRsQ0wKLf/S0GQb",
+	"DmIssBv6csbAC2yTMrTzHI14IiTqQziFTfFakKalb4xtg2ejPNKrYTvV0RqanW7luu6fQpaU7Zp5rc7u",
+	"K2cDlRql3pnz6CFzvHCEr5/htQ+tUYv5XfsRRm/5BYlN6heNgMcvzu8qjL9+hldtPheO8DWyuQyGOo1/",
+	"qSppcfAmmli1c4ppn2o5XaE3yg60Xba9UY6qjDDr4rugQUp57rtokVKSDWxjWUMvoOYGyF/QGdAHscvP",
+	"lssFuuA0Wnttar02O9sP613jHEHVE0tH5d1x2bX88NV696T8sZD6nVfaIabJdk46UmkiUaNCn56iyGBb",
+	"2NVLDqcQcmq6qVYkBWptcJbF90nM2VAL78XlpYRDX4YZUV0bimpkBNODK01bgVJB0xFRIyJsHrvW+iJu",
+	"SwRRhQS5IDiG2UaUDV0yxAlsaT9v23cLWaKOaa5Ma0H8u5a8sH29FY6JlHgITGSV08BTTE0qWt6e2B6v",
+	"SzvN+RV05jbKrX8H6nD6bA8UvNTzLwlT81gVYob65FZc+T5U5jWPW/O4NY+7Dx6XaszW81POVljM1qzm",
+	"UcvMFBbKNG83dlcw1BCVCJYWU8mMT2gDozefzkpd2K3KW25F3mW2HFveyX2zifbRVHA2nKtpwlLx2faw",
+	"HxKVMz7DC31EmWmWDj8qOiZNtD/HTk3lFoX6hLCcMurpJAp2Wk/S0b008SPwu6yfKJPbARXzSgVXqESC",
+	"DkfOUndvAaa34KH2UEBP8728k6wXciFIqBojLiRp9KFo22x19gILu19VPG9W73U8Mnsz6r8K6Qf65odf",
+	"Dk/Ofjo9kkdjNfnl4OjpEd1J3tI3L5pk9ub36NMR/UCPLo9Yqxluxxp4Rk2SPQ2IF1rzsyiUTf70/N8/",
+	"PRu3T1v453a/9fP0SX/3zeW2eP6LesZ/Ii9mr8Od5Mc2O55sS30FQPGzquH3BAt9ua9lwjjG1BmD+pYP",
+	"h5C2/me0TFe1b6sb90JBIsIUxbEs6eDtqg5ubiYX2e1YooS7PnEXqvjHEqXgYo6g3MAOXgXPPJko9nbN",
+	"VI1KvYTM+QLiWn9m5DdjLZDnUJbPSJSckWYJ3IV2sKm1BQzkKQVbAurKcu8Cziea8GVg9ZEmk3Pp96U1",
+	"aiVmLQKuRcC1CHiPbbv5EFFmqE01RFyLUkXivFAeTOOdnALhIYus5cEKhPbi51JgrkVDc7Gy6AcrMZ58",
+	"81KXmd+plAmJgBLSBbFJUKMPBX90PRzHXa+DQGwJ/EKeb5e5E31rJDW921uIajiObf2060hhENyUiWFX",
+	"q1SpsWIGT9aZLos84Gs+s06CeCwRS1ABOiVGGxphiyFMm4sJcVb6c8DFkKvl9uaie9xckTa4oEs1RpfY",
+	"n7WI2GUln3TV3uynJboydduvMUF3ciN7l2XGSvNyH4fnQ8ET5vRq/wCbPs5Z1toenRdx+Gp25+zDLquz",
+	"c7Vr0/Na71jrHX8D07MjSmtF/paH2i4PxDKTW2tzHnRlrMxZVWxGprnRBx3OxQ0bU3Fqq9DM0y9oJVB5",
+	"p+wXRhElss5teic8ipFpr2DlxY2+wCxqMDJt6J8nI4ElSY2Y9xWnVYr5vRa/c2gr6WRptaE9FBsFFQ/x",
+	"I7CUaiY6Jfi8YMRaB+6sOcuaszwiznJKlDWKZ7zlJnE71vxUz2BOivYpaTySpGN6Z9lICnKZFk0zTbLS",
+	"KmtWNwqxEJRI00pfJmCN4KKJjiFUyMSOIDnRMvOcMUwTQ1CtoLpzZJtoDZRhSNbU1mXTEY8zi5ubE5lN",
+	"3oIH3ca9tjKPsev8q7gg/zV9Mf5+O/z5OXvbPn/zbPRqd/DyidxvTT68oB+fz86eisOd6U/bv/+rHd6r",
+	"C9K0jzU4NcFU/DU8kSVoO+OBHb7I0gVb4hxzf+BOPGSla57JEVaC8C0xAFt3biEq5LKupYq1VLGWKu5F",
+	"X7WsfD4mqeCDz+noMsliSKWF0dKuU6kDPg8r1RzedoZi8zFb1vRqh2opxKhPXQalak1eZ+5fN/39yq2j",
+	"0qdBs8u6zLjN9g8OPnx8f/ay9/ro5WHv8F9Hp2dH71/1Dt/tH709DRBnaENBWwZjLfZRukUQYdKoU6se",
+	"dRmOBcGaZGDj2dPCkMz6iUKxHYysPGRmBovxdqsNu9eXfLMIB5B1+JQRYVx3WOUVb5lUBEcQ0wwCIIsm",
+	"nBrYmLAuUNKQ4mhAGbjJ0HTEIewLSvmkJu19u9rMRwqtJyZcKBJ1sl9N04pJ0o9paM5CL9rQxxERZMAF",
+	"6TJz2H1rm5iYpoqlwA+9DE3iabRnD01DTN8/hFWxElGAsL5ENtTbIIKGDISyuCU+i3z3YBp3ZjLVZCUt",
+	"DU67eeJRusVrSYvX7g9mkpsKaWS2GdZdAKe689zWfzAi4Tma8ST10auszjQxP2cm9JJpP0WPnsW368JT",
+	"1HbJT+OLTHu4yK9mL2ht5k5SvEDSMtsYgCZXDKM6A0OfEQT0/W1nPl+osKnhAYTeZORnSWO8B3GncEAk",
+	"jiARPzPN5XAfJxLIBVYoJlgq1G6hcIQFDiHJ/+rzkoQzkG+XCJbV7d15phnagF0i+0kJHZ9N95zAQCft",
+	"XXWtEoXVoyr3xyqJ3y9y6HxMyWmJJywB09zUdxICmK7DtvfKImDgb98E8kIfbE2qU/4rCEiaIxpFhK1b",
+	"fq1F8LUIfo8ieNrKLHMSLxazIct6Vi9k71u5Mw1BSK34VNpUfIjTR4xPO0bIn8taABWcDhlWiSB+l0Ek",
+	"mvARTiJKwNwHavssNfthVdLa08QC0N73rBoxn+4Q5Laf3ogy1UEl20Owmc5r3A5gHvBRwrIIJxYVP9pl",
+	"MeQDvuMRiWMwS6IP+4kaoe1mK/0oZUpwqY8Fwk9OfjhAz54+3d7sGHXEwCYDVbDdaqE/ulYK6nq2gcZV",
+	"0ESnRFzQEKRcrLQGEs8QI8SYQDPIgZZizio1pRbaRRgNZas5JXHcAGvI1m/Tc9nUKOisovkzzHRmrTi3",
+	"rmxwczPgylzJrPi+TJuyKKL+oQWoxFH8gFxOvE772Yvdnd02SC8Uq/SH1q7+QVIN3Vb/Kd4Jd0jjSfR8",
+	"0NjBu08aL0grbDyL2tE2aQ+e4J0+tIjtex2v7ZBkr3wvCyl3Lccgz9XKwDsqIquLxHyytzsvx5FqwNYe",
+	"Px1xaTXjddDJOghxzXerfBc0zpz9cTFnAoPCTCYAQlqaXx+kOCbX7RyqZx9yHvmr9RA1dpcwEYIw1WWl",
+	"zDtLV12Mw3z53a3q4dxdxp1ZjdWsbxtU8VgalUKwxHw2pL7lFlipbpp30d/8kxZNW5PwtRK4ZkZ32mM1",
+	"VRpI1KAuDXBMvM913VRfEWUJ+7peGCSIlxfypGUX8uepIFZt4HO7mIGEaSmFMKVfIbXRAvv5IK0cZ7x4",
+	"ib1ybvK7MFjenkmtidgDErGz1ajXkralYEKp9i51lIDMvJtpANqICNLRai4jJJJdhlHI2YCKscFkSMxQ",
+	"PAuDthO5BGXTOvN2gnKZgiXDRCqM9q9DG44FH9CY3HUfz8dP7gvAmiP7+ZO/BflP4OijdR+3W9Z3fvBO",
+	"ZJq+FMMo1k3I1qavR8OoDUNxaxvfSDQxbGeec2e2ra0Iy1GfYxEVmo1VlZHZy2zYPbZEyT9ScxOzxf45",
+	"adf6Yjxk+6Y0jbhYeZ+EWm60TfAoQ5yZ8v3198MKP8uS0kvCaTE3fXsnq4+eZ6dXBde9tGxpl4VWeDbt",
+	"LIyr1E5fDYFMV7hlRwRN9F4LzDB/xabcRJ/q4kJMTMh8XCROYx6tnD60qYddVqhLB6Bl3AR0OkP4gFlA",
+	"BqXRDG6bQ1iUSGMr+DXTMXdZSK6w5r9zZrwDvUvfdmlia/H2TyLeOnHNeMdSj9ZGXhxyHVO2dies5ZgH",
+	"lGOgMq0xi+lrp+ZtZ0tEl1QwuFkHmLyWY5XCA9sf43NICDVCQa53wLeNpY/HUZ7eoMlL7PRnH5h13pGU",
+	"8Jft9DJSaiI7W1sFQ9wWjnBzwoaZle8QZEgFEOcDxJJxnwi4/7nx7yOjGuV+pGwYgS3v7+H5eYeVPkNF",
+	"Q4rZV3UD5cEh+k6Z+/IoAh5Wqw7hQ22ItA4WVADLbv9a9Lqm6DXF1qpoOrKXha8xwWw6ojFZy1Zrk+Nj",
+	"kEgsp7ZZpKsKI2BzKRgZ5zoRkqk+XOAXPpRZGkLqEoa6e3sQgYUCRi5VL0yE5CKAwnoISxTYH5rVqqdU",
+	"qnezQ/PlSiduF3TyIVtv6Zgq78pfOvAAPg8JVbfj+lSRsVkaNEqt4XxZ+phlmDvbvkcnXsdrv9hutprb",
+	"zXYrd+8DF+1BaiqJwO+vmVoPD2FF3jv+O41jvLXbbMH6C/D1Ot7O9jUMJRrIx3hI3PYDOE4+sJa3tW1g",
+	"bT7+MwRA5OqMDdWtJ2+5ybFOzaqYZSul29KI5KxKhtwzghVnxPQ6bqJDUxDIVpOWaTnpPmRqm9lN2n9E",
+	"iVPLgqd3UcvN7qK3QmL0amXfrl3A7QZ22RUquD2emm3FklBWMjeNHuYRKItDnj+TdTzy2oC4NiD+3cV1",
+	"wxCKeQz1fCxNVLlXQR1pQdG4Ds7JTBLwUA6J7GgKh+NzyPG3XQ5QTC/yJgymLJ2WIhGoxGkvGan5o1DF",
+	"dlhdBjVRFBpzqQolYU4PT0+PPrw/7R0fnvTsr0HpKxJttFutosNWLwxE6S7rkxmHJNWsbB3icUSku+0C",
+	"KCCnKUxvroJUTQdlENsOEBNBLihPpDkV23xscw/xMTVpSSYWU0gFIzTag5HtS2IZtbF2WQ2gyI/H+PIt",
+	"YUM18jrt7ecQ+KmI0O/+59f9xi+48Xur8aLZa3z+7h+59iGVgMIdd6ka2aIdvUUqkmWDhWRRKG9XeGXb",
+	"vrKTGjavky1a1bbAGplI97Kyb1xD9cpTW81/zZWWtrIEZTFSo+difa10LXx927LL/9XlJLSBURDrKxJA",
+	"GSQ+QEJTOk2VUlJj5Of94yMU0Qi46VDviCdqc60DrjnntXTA0l1YzkG3/qDR1aLU0SNnz6AiGsj6/kCO",
+	"IJsLfk4yZlPlNRk1XZnMMSgtpEY5Y6CpxpjrWEWSM+BiDAQwSWi0EhvYcUVUVapEri1F13Zl7Dzkgt/z",
+	"spRmyxdjhWhUDCspeonW1OxrdOoBS1JGIVwUrOhBlbUxwVpy+FAaeXcSnvUCW5LzkdELIiRVM83gX47w",
+	"OdaCaZwMIQsufdjgg0YED68+rywGFXdQJwtZ01xhpK81A726NQp/3ToPJQS03igtY6MxnqHfOC2ieBmt",
+	"P1/NzfuH14c61fuJ1nB+/QzV8Yi4SJlneZm235V+rMV6iMvYAinefq5aej2vSOiX+uubFq5QcAk4fjNn",
+	"tlCGwq385ZH+er/fSMSnrFhG0c4wJo73y1DT70sAmKHTSPHCBGWoVec6hsKhoMSDemnKItnioLkYU5hR",
+	"D3VM9JrgWI1sjDaOKNMva/QixZczGuSa4qO0kcjFRaMxZnhIxsSW5ZAKDwZoIxA8Jh3zV7C5h4YCm/L1",
+	"UCpkzC8gEBsem6I7WfiVmcCCWvrgtYe24cmECA3M1JiPTTkqKOIRchGZkoUQJWWdCXNtGyGIiifhiGhF",
+	"C4/TYC8cjSkz2MOFMTJkQSljymowJPoNsyFvCCJVQxSwD3QhPkAYjRNGQzrBMZpwoXCMNiQhEWq1Wps+",
+	"srW/uKBDynDcZVoOlB2LeBAWlta6Aq2WRoGPAkXHRCo8ngQAtCCrmRX46M2nM1vkFZ3iMTGI5+eh6dK2",
+	"trEWGGxdJZhxRkMc63XvGaIAgfsvYX/o5PD0DA20nDvl4vwbieQIT0izy0717YxMyGpu+zn48O54/yxA",
+	"pvRtUIFOUIKvpl1YVWFYC3KuUXC72UbfoVOqGZve9G5zG4CegvfJ5jx0EQDXN50YAKiYRV2W1tWFsDyB",
+	"aQz4F2M56qDSkZpzECQ3+5dKmhZ7onaZ6Sxkj45G9qRMdbbCKRV6NwemhH+gL0fw5tNZMHe54Ty7zBwo",
+	"utvz7DJzoGil8zQn4DxE80gLB/8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1026,6 +1026,9 @@ type Session struct {
 // SessionList defines model for SessionList.
 type SessionList struct {
 	Items []Session `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
 }
 
 // Thoughts Example:
@@ -1129,6 +1132,15 @@ type ListMyEventsParams struct {
 
 	// Cursor The `next_cursor` of the previous page; omit for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListMySessionsParams defines parameters for ListMySessions.
+type ListMySessionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page (opaque); omit for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // AdminCreateOrganizationJSONRequestBody defines body for AdminCreateOrganization for application/json ContentType.
@@ -1893,8 +1905,13 @@ type ClientInterface interface {
 
 	// ListMySessions The account's live sessions
 	//
+	// Newest first, a page at a time; pass `next_cursor` back as `cursor`. Pages are keyset
+	// pages: a walk lists every live session once, even while new ones start. An account
+	// has at most `ACCOUNTD_SESSIONS_PER_ACCOUNT` live sessions (100 by default): a login
+	// beyond it ends the oldest.
+	//
 	// Corresponds with GET /v1/me/sessions (the `ListMySessions` operationId).
-	ListMySessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListMySessions(ctx context.Context, params *ListMySessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeMySession End one session
 	//
@@ -2963,9 +2980,14 @@ func (c *Client) ChangePassword(ctx context.Context, body ChangePasswordJSONRequ
 
 // ListMySessions The account's live sessions
 //
+// Newest first, a page at a time; pass `next_cursor` back as `cursor`. Pages are keyset
+// pages: a walk lists every live session once, even while new ones start. An account
+// has at most `ACCOUNTD_SESSIONS_PER_ACCOUNT` live sessions (100 by default): a login
+// beyond it ends the oldest.
+//
 // Corresponds with GET /v1/me/sessions (the `ListMySessions` operationId).
-func (c *Client) ListMySessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListMySessionsRequest(c.Server)
+func (c *Client) ListMySessions(ctx context.Context, params *ListMySessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMySessionsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4460,7 +4482,7 @@ func NewChangePasswordRequestWithBody(server string, contentType string, body io
 }
 
 // NewListMySessionsRequest constructs an http.Request for the ListMySessions method
-func NewListMySessionsRequest(server string) (*http.Request, error) {
+func NewListMySessionsRequest(server string, params *ListMySessionsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4476,6 +4498,45 @@ func NewListMySessionsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5145,10 +5206,15 @@ type ClientWithResponsesInterface interface {
 
 	// ListMySessionsWithResponse The account's live sessions
 	//
+	// Newest first, a page at a time; pass `next_cursor` back as `cursor`. Pages are keyset
+	// pages: a walk lists every live session once, even while new ones start. An account
+	// has at most `ACCOUNTD_SESSIONS_PER_ACCOUNT` live sessions (100 by default): a login
+	// beyond it ends the oldest.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/me/sessions (the `ListMySessions` operationId).
-	ListMySessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMySessionsResponse, error)
+	ListMySessionsWithResponse(ctx context.Context, params *ListMySessionsParams, reqEditors ...RequestEditorFn) (*ListMySessionsResponse, error)
 
 	// RevokeMySessionWithResponse End one session
 	//
@@ -8237,6 +8303,8 @@ type ListMySessionsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *SessionList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -8250,6 +8318,11 @@ type ListMySessionsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListMySessionsResponse) GetJSON200() *SessionList {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMySessionsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -9306,11 +9379,16 @@ func (c *ClientWithResponses) ChangePasswordWithResponse(ctx context.Context, bo
 
 // ListMySessionsWithResponse The account's live sessions
 //
+// Newest first, a page at a time; pass `next_cursor` back as `cursor`. Pages are keyset
+// pages: a walk lists every live session once, even while new ones start. An account
+// has at most `ACCOUNTD_SESSIONS_PER_ACCOUNT` live sessions (100 by default): a login
+// beyond it ends the oldest.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/me/sessions (the `ListMySessions` operationId).
-func (c *ClientWithResponses) ListMySessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMySessionsResponse, error) {
-	rsp, err := c.ListMySessions(ctx, reqEditors...)
+func (c *ClientWithResponses) ListMySessionsWithResponse(ctx context.Context, params *ListMySessionsParams, reqEditors ...RequestEditorFn) (*ListMySessionsResponse, error) {
+	rsp, err := c.ListMySessions(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12155,6 +12233,13 @@ func ParseListMySessionsResponse(rsp *http.Response) (*ListMySessionsResponse, e
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem

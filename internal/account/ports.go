@@ -41,9 +41,12 @@ type Store interface {
 	// StartSession records a successful login in one step: it sets the user's last
 	// login to sess.CreatedAt (and its password hash to passwordHash, unless that is
 	// empty), stores sess (for the user sess.UserID) with its first refresh token rt,
-	// and adds the event e, atomically. It returns the user as stored, or ErrNotFound
-	// (having stored nothing) if the user is gone.
-	StartSession(ctx context.Context, sess Session, rt RefreshToken, passwordHash string, e Event) (User, error)
+	// adds the event e, and, when maxLive > 0, ends the user's live sessions beyond the
+	// newest maxLive (sess included), oldest first, recording an EventSessionRevoked
+	// (with e's IP and user agent) for each, atomically: concurrent logins of one
+	// account never leave more than maxLive live. It returns the user as stored, or
+	// ErrNotFound (having stored nothing) if the user is gone.
+	StartSession(ctx context.Context, sess Session, rt RefreshToken, passwordHash string, e Event, maxLive int) (User, error)
 	// SessionUser returns a live session (not revoked, not expired at now) and its user,
 	// in one round trip: it runs on every authenticated request. Otherwise ErrNotFound.
 	SessionUser(ctx context.Context, sessionID string, now time.Time) (Session, User, error)
@@ -59,8 +62,10 @@ type Store interface {
 	// RevokeUserSession ends one live session of the user; ErrNotFound when the user
 	// has no live session with that ID.
 	RevokeUserSession(ctx context.Context, userID int64, sessionID string, now time.Time) error
-	// ListSessions returns the user's live sessions at now, newest first.
-	ListSessions(ctx context.Context, userID int64, now time.Time) ([]Session, error)
+	// ListSessions returns up to limit (every one with 0) of the user's live sessions at
+	// now, newest first (by CreatedAt, then ID), strictly after the position after
+	// (from the newest when after is zero): a keyset page.
+	ListSessions(ctx context.Context, userID int64, now time.Time, after SessionCursor, limit int) ([]Session, error)
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	RefreshTokenByHash(ctx context.Context, hash string) (RefreshToken, error)

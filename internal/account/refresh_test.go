@@ -98,7 +98,7 @@ func TestRefreshAccessKeepsTheRefreshToken(t *testing.T) {
 			t.Fatalf("new access token refused: %v", err)
 		}
 	}
-	sessions, err := f.store.ListSessions(ctx, tok.User.ID, f.now)
+	sessions, err := f.store.ListSessions(ctx, tok.User.ID, f.now, account.SessionCursor{}, 0)
 	if err != nil || len(sessions) != 1 || !sessions[0].LastUsedAt.Equal(f.now) {
 		t.Fatalf("session last use not bumped: %+v %v", sessions, err)
 	}

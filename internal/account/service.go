@@ -40,6 +40,9 @@ type Options struct {
 	// SessionTTL is how long a session lives without a refresh (default 30 days); each
 	// refresh extends it.
 	SessionTTL time.Duration
+	// MaxSessions is how many live sessions an account may have (default 100): a login
+	// beyond it ends the oldest, in the same transaction, whichever API it came through.
+	MaxSessions int
 	// HideExistingEmails makes registration with a taken email answer like a success and
 	// email the address's owner instead, so registration cannot enumerate accounts.
 	HideExistingEmails bool
@@ -84,6 +87,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 30 * 24 * time.Hour
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 100
 	}
 	if o.PasswordMinLength < minPasswordLength {
 		o.PasswordMinLength = defaultPasswordMinLength

@@ -85,6 +85,13 @@ type Session struct {
 	UserAgent string
 }
 
+// SessionCursor is a position in a list of sessions, newest first: the session created
+// at CreatedAt with ID. The zero value is the start of the list.
+type SessionCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
 // Live reports whether the session can still be used at now.
 func (s Session) Live(now time.Time) bool {
 	return s.RevokedAt.IsZero() && now.Before(s.ExpiresAt)

@@ -92,7 +92,7 @@ func newService(cfg config.Config, opt Options, store *bunstore.Store, hasher *p
 	return account.New(store, hasher, issuer, mailer, account.Options{
 		Now: opt.Now, Logger: opt.Logger,
 		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL, InvitationTTL: cfg.InvitationTTL,
-		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace,
+		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace, MaxSessions: cfg.SessionsPerAccount,
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
 		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
 		RefreshKey: refreshKey,

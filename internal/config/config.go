@@ -59,6 +59,9 @@ type Config struct {
 	EmailChangeTTL  time.Duration
 	InvitationTTL   time.Duration
 	RefreshGrace    time.Duration
+	// SessionsPerAccount caps an account's live sessions; a login beyond it ends the
+	// oldest.
+	SessionsPerAccount int
 
 	Metrics        bool
 	CORSOrigins    []string
@@ -200,7 +203,9 @@ var serverSettings = []Setting{
 	{Env: "ACCOUNTD_RESET_TTL", Default: "1h", Usage: "lifetime of password reset links", Set: duration(func(c *Config) *time.Duration { return &c.ResetTTL })},
 	{Env: "ACCOUNTD_EMAIL_CHANGE_TTL", Default: "24h", Usage: "lifetime of email change links", Set: duration(func(c *Config) *time.Duration { return &c.EmailChangeTTL })},
 	{Env: "ACCOUNTD_INVITATION_TTL", Default: "168h", Usage: "lifetime of invitation links", Set: duration(func(c *Config) *time.Duration { return &c.InvitationTTL })},
-	{Env: "ACCOUNTD_REFRESH_GRACE", Default: "10s", Usage: "a spent refresh token presented again this soon is a concurrent refresh, not theft (0 disables)",
+	{Env: "ACCOUNTD_SESSIONS_PER_ACCOUNT", Default: "100", Usage: "live sessions an account may have; a login beyond it ends the oldest",
+		Set: integer(func(c *Config) *int { return &c.SessionsPerAccount }, 1)},
+	{Env: "ACCOUNTD_REFRESH_GRACE", Default: "10s", Usage: "a refresh token presented this soon after its session's chain moved past it is refused without ending the session; later it is theft (0 disables)",
 		Set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d < 0 {

@@ -38,7 +38,7 @@ func (s suite) rotateRefreshToken(t *testing.T) {
 		var got []account.Session
 		noErr(t, "InTx", st.InTx(ctx(t), func(tx account.Store) error {
 			var err error
-			got, err = tx.ListSessions(ctx(t), sess.UserID, at(-2*time.Hour))
+			got, err = tx.ListSessions(ctx(t), sess.UserID, at(-2*time.Hour), account.SessionCursor{}, 0)
 			return err
 		}))
 		for _, g := range got {
