@@ -15,14 +15,14 @@ func TestEmailChange(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		request := func(access, newEmail, pw string) *client.RequestEmailChangeResponse {
-			res, err := e.client.RequestEmailChangeWithResponse(ctx, client.RequestEmailChangeJSONRequestBody{NewEmail: client.Email(newEmail), Password: pw}, bearer(access))
+			res, err := e.client.RequestEmailChangeWithResponse(ctx, nil, client.RequestEmailChangeJSONRequestBody{NewEmail: client.Email(newEmail), Password: pw}, bearer(access))
 			if err != nil {
 				t.Fatal(err)
 			}
 			return res
 		}
 		confirm := func(access, token string) *client.ConfirmEmailChangeResponse {
-			res, err := e.client.ConfirmEmailChangeWithResponse(ctx, client.ConfirmEmailChangeJSONRequestBody{Token: token}, bearer(access))
+			res, err := e.client.ConfirmEmailChangeWithResponse(ctx, nil, client.ConfirmEmailChangeJSONRequestBody{Token: token}, bearer(access))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +225,7 @@ func TestDeleteMe(t *testing.T) {
 				me, _ := e.client.GetMeWithResponse(ctx, bearer(tok))
 				wantProblem(t, me, http.StatusUnauthorized, "unauthenticated")
 			}
-			ref, _ := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: other.RefreshToken})
+			ref, _ := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: other.RefreshToken})
 			wantProblem(t, ref, http.StatusUnauthorized, "refresh_token_invalid")
 			login, _ := e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: u.password})
 			wantProblem(t, login, http.StatusUnauthorized, "invalid_credentials")
@@ -250,7 +250,7 @@ func TestProfileAndOrganizations(t *testing.T) {
 
 		t.Run("201_register_with_organization", func(t *testing.T) {
 			u := newUser("student")
-			res, err := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, err := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: u.password, OrganizationId: &dhaka,
 			})
 			if err != nil || res.StatusCode() != http.StatusCreated {
@@ -264,7 +264,7 @@ func TestProfileAndOrganizations(t *testing.T) {
 		t.Run("400_register_with_unknown_organization", func(t *testing.T) {
 			u := newUser("nowhere")
 			missing := int64(999999)
-			res, _ := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, _ := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: u.password, OrganizationId: &missing,
 			})
 			wantProblem(t, res, http.StatusBadRequest, "validation_failed", "organization_id")

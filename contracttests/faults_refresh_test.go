@@ -36,7 +36,7 @@ func TestRefreshRetriedAfterFrozenDatabaseKeepsSession(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range warm {
 			wg.Go(func() {
-				res, err := e.client.RefreshWithResponse(context.Background(), client.RefreshJSONRequestBody{RefreshToken: warm[i]})
+				res, err := e.client.RefreshWithResponse(context.Background(), nil, client.RefreshJSONRequestBody{RefreshToken: warm[i]})
 				if err == nil && res.JSON200 != nil {
 					warm[i] = res.JSON200.RefreshToken
 				}
@@ -70,7 +70,7 @@ func TestRefreshRetriedAfterFrozenDatabaseKeepsSession(t *testing.T) {
 	}
 
 	e.clock.Advance(time.Minute) // the retry comes long after the grace window
-	retry, err := e.client.RefreshWithResponse(context.Background(), client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
+	retry, err := e.client.RefreshWithResponse(context.Background(), nil, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
 	if err != nil || retry.JSON200 == nil {
 		t.Fatalf("retried refresh: %v %d %s", err, statusOf(retry), bodyOf(retry))
 	}
@@ -81,7 +81,7 @@ func TestRefreshRetriedAfterFrozenDatabaseKeepsSession(t *testing.T) {
 	if got := account.HashSecret(retry.JSON200.RefreshToken); got != spent.SuccessorHash {
 		t.Errorf("the retry got a refresh token other than the committed successor")
 	}
-	next, err := e.client.RefreshWithResponse(context.Background(), client.RefreshJSONRequestBody{RefreshToken: retry.JSON200.RefreshToken})
+	next, err := e.client.RefreshWithResponse(context.Background(), nil, client.RefreshJSONRequestBody{RefreshToken: retry.JSON200.RefreshToken})
 	if err != nil || next.JSON200 == nil {
 		t.Fatalf("refresh of the successor: %v %d %s", err, statusOf(next), bodyOf(next))
 	}

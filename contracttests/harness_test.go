@@ -319,7 +319,7 @@ func newUser(prefix string) user {
 // register creates an account and returns it still inactive.
 func (e *env) register(u user) {
 	e.t.Helper()
-	res, err := e.client.RegisterWithResponse(context.Background(), client.RegisterJSONRequestBody{
+	res, err := e.client.RegisterWithResponse(context.Background(), nil, client.RegisterJSONRequestBody{
 		Username: u.username, Email: client.Email(u.email), Password: u.password,
 	})
 	if err != nil || res.StatusCode() != http.StatusCreated {

@@ -29,7 +29,7 @@ func TestRefreshConcurrentRefreshesShareOneSuccessor(t *testing.T) {
 		for range n {
 			wg.Go(func() {
 				<-start
-				res, err := e.client.RefreshWithResponse(context.Background(), client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
+				res, err := e.client.RefreshWithResponse(context.Background(), nil, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -55,7 +55,7 @@ func TestRefreshConcurrentRefreshesShareOneSuccessor(t *testing.T) {
 			successor = tok
 		}
 		// The one successor rotates as usual, and the session lives.
-		next, err := e.client.RefreshWithResponse(context.Background(), client.RefreshJSONRequestBody{RefreshToken: successor})
+		next, err := e.client.RefreshWithResponse(context.Background(), nil, client.RefreshJSONRequestBody{RefreshToken: successor})
 		if err != nil || next.JSON200 == nil {
 			t.Fatalf("refresh of the successor: %v %d %s", err, statusOf(next), bodyOf(next))
 		}
@@ -75,7 +75,7 @@ func TestRefreshReplayAfterChainMovedEndsSession(t *testing.T) {
 		ctx := context.Background()
 		refresh := func(tok string) *client.RefreshResponse {
 			t.Helper()
-			res, err := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: tok})
+			res, err := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: tok})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,12 +128,12 @@ func TestRefreshRetryKeepsSuccessorUntilItIsUsed(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		pair := e.login(e.activeUser("retry"))
-		lost, err := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
+		lost, err := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
 		if err != nil || lost.JSON200 == nil {
 			t.Fatalf("first refresh: %v %s", err, bodyOf(lost))
 		}
 		e.clock.Advance(time.Minute)
-		retry, err := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
+		retry, err := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
 		if err != nil || retry.JSON200 == nil {
 			t.Fatalf("retry a minute later: %v %d %s", err, statusOf(retry), bodyOf(retry))
 		}

@@ -13,7 +13,7 @@ func TestRefresh(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		refresh := func(token string) *client.RefreshResponse {
-			res, err := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: token})
+			res, err := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: token})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +72,7 @@ func TestLogout(t *testing.T) {
 			}
 			me, _ := e.client.GetMeWithResponse(ctx, bearer(pair.AccessToken))
 			wantProblem(t, me, http.StatusUnauthorized, "unauthenticated")
-			ref, _ := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
+			ref, _ := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
 			wantProblem(t, ref, http.StatusUnauthorized, "refresh_token_invalid")
 			// Another session of the same account is untouched.
 			still, _ := e.client.GetMeWithResponse(ctx, bearer(other.AccessToken))

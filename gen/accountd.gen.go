@@ -210,6 +210,8 @@ const (
 	BodyTooLarge          ProblemCode = "body_too_large"
 	EmailTaken            ProblemCode = "email_taken"
 	Forbidden             ProblemCode = "forbidden"
+	IdempotencyKeyInUse   ProblemCode = "idempotency_key_in_use"
+	IdempotencyKeyReused  ProblemCode = "idempotency_key_reused"
 	Internal              ProblemCode = "internal"
 	InvalidCredentials    ProblemCode = "invalid_credentials"
 	MalformedRequest      ProblemCode = "malformed_request"
@@ -238,6 +240,10 @@ func (e ProblemCode) Valid() bool {
 	case EmailTaken:
 		return true
 	case Forbidden:
+		return true
+	case IdempotencyKeyInUse:
+		return true
+	case IdempotencyKeyReused:
 		return true
 	case Internal:
 		return true
@@ -1428,6 +1434,9 @@ type VerifyRequestTokenTypeHint string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // Limit defines model for Limit.
 type Limit = int32
 
@@ -1466,6 +1475,21 @@ type AdminListUsersParamsRole string
 // AdminListUsersParamsSort defines parameters for AdminListUsers.
 type AdminListUsersParamsSort string
 
+// AdminCreateUserParams defines parameters for AdminCreateUser.
+type AdminCreateUserParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // AdminListUserEventsParams defines parameters for AdminListUserEvents.
 type AdminListUserEventsParams struct {
 	// Limit Page size.
@@ -1475,6 +1499,81 @@ type AdminListUserEventsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ResetPasswordParams defines parameters for ResetPassword.
+type ResetPasswordParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RefreshParams defines parameters for Refresh.
+type RefreshParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RegisterParams defines parameters for Register.
+type RegisterParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RequestEmailChangeParams defines parameters for RequestEmailChange.
+type RequestEmailChangeParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ConfirmEmailChangeParams defines parameters for ConfirmEmailChange.
+type ConfirmEmailChangeParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMyEventsParams defines parameters for ListMyEvents.
 type ListMyEventsParams struct {
 	// Limit Page size.
@@ -1482,6 +1581,21 @@ type ListMyEventsParams struct {
 
 	// Cursor The `next_cursor` of the previous page; omit for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ChangePasswordParams defines parameters for ChangePassword.
+type ChangePasswordParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListMySessionsParams defines parameters for ListMySessions.
@@ -1833,7 +1947,7 @@ type ServerInterface interface {
 	AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams)
 	// AdminCreateUser Create a user (staff)
 	// (POST /v1/admin/users)
-	AdminCreateUser(w http.ResponseWriter, r *http.Request)
+	AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams)
 	// AdminDeleteUser Delete a user (staff)
 	// (DELETE /v1/admin/users/{id})
 	AdminDeleteUser(w http.ResponseWriter, r *http.Request, id int64)
@@ -1872,13 +1986,13 @@ type ServerInterface interface {
 	ForgotPassword(w http.ResponseWriter, r *http.Request)
 	// ResetPassword Set a new password with the emailed token
 	// (POST /v1/auth/password/reset)
-	ResetPassword(w http.ResponseWriter, r *http.Request)
+	ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams)
 	// Refresh Exchange a refresh token for a new token pair
 	// (POST /v1/auth/refresh)
-	Refresh(w http.ResponseWriter, r *http.Request)
+	Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams)
 	// Register Create an account
 	// (POST /v1/auth/register)
-	Register(w http.ResponseWriter, r *http.Request)
+	Register(w http.ResponseWriter, r *http.Request, params RegisterParams)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(w http.ResponseWriter, r *http.Request)
@@ -1896,16 +2010,16 @@ type ServerInterface interface {
 	GetMyDashboard(w http.ResponseWriter, r *http.Request)
 	// RequestEmailChange Start changing the email address
 	// (POST /v1/me/email)
-	RequestEmailChange(w http.ResponseWriter, r *http.Request)
+	RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams)
 	// ConfirmEmailChange Confirm a new email address
 	// (POST /v1/me/email/confirm)
-	ConfirmEmailChange(w http.ResponseWriter, r *http.Request)
+	ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams)
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
-	ChangePassword(w http.ResponseWriter, r *http.Request)
+	ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams)
 	// ListMySessions The account's live sessions
 	// (GET /v1/me/sessions)
 	ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams)
@@ -1977,7 +2091,7 @@ func (_ Unimplemented) AdminListUsers(w http.ResponseWriter, r *http.Request, pa
 
 // AdminCreateUser Create a user (staff)
 // (POST /v1/admin/users)
-func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2055,19 +2169,19 @@ func (_ Unimplemented) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 
 // ResetPassword Set a new password with the emailed token
 // (POST /v1/auth/password/reset)
-func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // Refresh Exchange a refresh token for a new token pair
 // (POST /v1/auth/refresh)
-func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // Register Create an account
 // (POST /v1/auth/register)
-func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2103,13 +2217,13 @@ func (_ Unimplemented) GetMyDashboard(w http.ResponseWriter, r *http.Request) {
 
 // RequestEmailChange Start changing the email address
 // (POST /v1/me/email)
-func (_ Unimplemented) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // ConfirmEmailChange Confirm a new email address
 // (POST /v1/me/email/confirm)
-func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2121,7 +2235,7 @@ func (_ Unimplemented) ListMyEvents(w http.ResponseWriter, r *http.Request, para
 
 // ChangePassword Change the password
 // (POST /v1/me/password)
-func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2443,8 +2557,35 @@ func (siw *ServerInterfaceWrapper) AdminListUsers(w http.ResponseWriter, r *http
 // AdminCreateUser operation middleware
 func (siw *ServerInterfaceWrapper) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminCreateUserParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.AdminCreateUser(w, r)
+		siw.Handler.AdminCreateUser(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2738,8 +2879,35 @@ func (siw *ServerInterfaceWrapper) ForgotPassword(w http.ResponseWriter, r *http
 // ResetPassword operation middleware
 func (siw *ServerInterfaceWrapper) ResetPassword(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResetPasswordParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ResetPassword(w, r)
+		siw.Handler.ResetPassword(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2752,8 +2920,35 @@ func (siw *ServerInterfaceWrapper) ResetPassword(w http.ResponseWriter, r *http.
 // Refresh operation middleware
 func (siw *ServerInterfaceWrapper) Refresh(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RefreshParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Refresh(w, r)
+		siw.Handler.Refresh(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2766,8 +2961,35 @@ func (siw *ServerInterfaceWrapper) Refresh(w http.ResponseWriter, r *http.Reques
 // Register operation middleware
 func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RegisterParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Register(w, r)
+		siw.Handler.Register(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2850,8 +3072,35 @@ func (siw *ServerInterfaceWrapper) GetMyDashboard(w http.ResponseWriter, r *http
 // RequestEmailChange operation middleware
 func (siw *ServerInterfaceWrapper) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RequestEmailChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RequestEmailChange(w, r)
+		siw.Handler.RequestEmailChange(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2864,8 +3113,35 @@ func (siw *ServerInterfaceWrapper) RequestEmailChange(w http.ResponseWriter, r *
 // ConfirmEmailChange operation middleware
 func (siw *ServerInterfaceWrapper) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ConfirmEmailChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ConfirmEmailChange(w, r)
+		siw.Handler.ConfirmEmailChange(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2924,8 +3200,35 @@ func (siw *ServerInterfaceWrapper) ListMyEvents(w http.ResponseWriter, r *http.R
 // ChangePassword operation middleware
 func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ChangePasswordParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ChangePassword(w, r)
+		siw.Handler.ChangePassword(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4139,7 +4442,8 @@ func (response AdminListUsersdefaultApplicationProblemPlusJSONResponse) VisitAdm
 }
 
 type AdminCreateUserRequestObject struct {
-	Body *AdminCreateUserJSONRequestBody
+	Params AdminCreateUserParams
+	Body   *AdminCreateUserJSONRequestBody
 }
 
 type AdminCreateUserResponseObject interface {
@@ -4202,15 +4506,25 @@ func (response AdminCreateUser403ApplicationProblemPlusJSONResponse) VisitAdminC
 	return err
 }
 
-type AdminCreateUser409ApplicationProblemPlusJSONResponse Problem
+type AdminCreateUser409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateUser409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateUser409ResponseHeaders
+}
 
 func (response AdminCreateUser409ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4240,6 +4554,20 @@ func (response AdminCreateUser415ApplicationProblemPlusJSONResponse) VisitAdminC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser422ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminCreateUser422ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5857,7 +6185,8 @@ func (response ForgotPassworddefaultApplicationProblemPlusJSONResponse) VisitFor
 }
 
 type ResetPasswordRequestObject struct {
-	Body *ResetPasswordJSONRequestBody
+	Params ResetPasswordParams
+	Body   *ResetPasswordJSONRequestBody
 }
 
 type ResetPasswordResponseObject interface {
@@ -5886,6 +6215,30 @@ func (response ResetPassword400ApplicationProblemPlusJSONResponse) VisitResetPas
 	return err
 }
 
+type ResetPassword409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResetPassword409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResetPassword409ResponseHeaders
+}
+
+func (response ResetPassword409ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetPassword413ApplicationProblemPlusJSONResponse Problem
 
 func (response ResetPassword413ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
@@ -5910,6 +6263,20 @@ func (response ResetPassword415ApplicationProblemPlusJSONResponse) VisitResetPas
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword422ApplicationProblemPlusJSONResponse Problem
+
+func (response ResetPassword422ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5980,7 +6347,8 @@ func (response ResetPassworddefaultApplicationProblemPlusJSONResponse) VisitRese
 }
 
 type RefreshRequestObject struct {
-	Body *RefreshJSONRequestBody
+	Params RefreshParams
+	Body   *RefreshJSONRequestBody
 }
 
 type RefreshResponseObject interface {
@@ -6029,6 +6397,30 @@ func (response Refresh401ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
+type Refresh409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Refresh409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Refresh409ResponseHeaders
+}
+
+func (response Refresh409ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Refresh413ApplicationProblemPlusJSONResponse Problem
 
 func (response Refresh413ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
@@ -6053,6 +6445,20 @@ func (response Refresh415ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Refresh422ApplicationProblemPlusJSONResponse Problem
+
+func (response Refresh422ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6123,7 +6529,8 @@ func (response RefreshdefaultApplicationProblemPlusJSONResponse) VisitRefreshRes
 }
 
 type RegisterRequestObject struct {
-	Body *RegisterJSONRequestBody
+	Params RegisterParams
+	Body   *RegisterJSONRequestBody
 }
 
 type RegisterResponseObject interface {
@@ -6158,15 +6565,25 @@ func (response Register400ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
-type Register409ApplicationProblemPlusJSONResponse Problem
+type Register409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Register409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Register409ResponseHeaders
+}
 
 func (response Register409ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6196,6 +6613,20 @@ func (response Register415ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Register422ApplicationProblemPlusJSONResponse Problem
+
+func (response Register422ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6793,7 +7224,8 @@ func (response GetMyDashboarddefaultApplicationProblemPlusJSONResponse) VisitGet
 }
 
 type RequestEmailChangeRequestObject struct {
-	Body *RequestEmailChangeJSONRequestBody
+	Params RequestEmailChangeParams
+	Body   *RequestEmailChangeJSONRequestBody
 }
 
 type RequestEmailChangeResponseObject interface {
@@ -6842,15 +7274,25 @@ func (response RequestEmailChange401ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
-type RequestEmailChange409ApplicationProblemPlusJSONResponse Problem
+type RequestEmailChange409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RequestEmailChange409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RequestEmailChange409ResponseHeaders
+}
 
 func (response RequestEmailChange409ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6880,6 +7322,20 @@ func (response RequestEmailChange415ApplicationProblemPlusJSONResponse) VisitReq
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChange422ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange422ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6950,7 +7406,8 @@ func (response RequestEmailChangedefaultApplicationProblemPlusJSONResponse) Visi
 }
 
 type ConfirmEmailChangeRequestObject struct {
-	Body *ConfirmEmailChangeJSONRequestBody
+	Params ConfirmEmailChangeParams
+	Body   *ConfirmEmailChangeJSONRequestBody
 }
 
 type ConfirmEmailChangeResponseObject interface {
@@ -6999,15 +7456,25 @@ func (response ConfirmEmailChange401ApplicationProblemPlusJSONResponse) VisitCon
 	return err
 }
 
-type ConfirmEmailChange409ApplicationProblemPlusJSONResponse Problem
+type ConfirmEmailChange409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmEmailChange409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmEmailChange409ResponseHeaders
+}
 
 func (response ConfirmEmailChange409ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7037,6 +7504,20 @@ func (response ConfirmEmailChange415ApplicationProblemPlusJSONResponse) VisitCon
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange422ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmEmailChange422ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7174,7 +7655,8 @@ func (response ListMyEventsdefaultApplicationProblemPlusJSONResponse) VisitListM
 }
 
 type ChangePasswordRequestObject struct {
-	Body *ChangePasswordJSONRequestBody
+	Params ChangePasswordParams
+	Body   *ChangePasswordJSONRequestBody
 }
 
 type ChangePasswordResponseObject interface {
@@ -7217,6 +7699,30 @@ func (response ChangePassword401ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
+type ChangePassword409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ChangePassword409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ChangePassword409ResponseHeaders
+}
+
+func (response ChangePassword409ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePassword413ApplicationProblemPlusJSONResponse Problem
 
 func (response ChangePassword413ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
@@ -7241,6 +7747,20 @@ func (response ChangePassword415ApplicationProblemPlusJSONResponse) VisitChangeP
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword422ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword422ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7956,8 +8476,10 @@ func (sh *strictHandler) AdminListUsers(w http.ResponseWriter, r *http.Request, 
 }
 
 // AdminCreateUser operation middleware
-func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams) {
 	var request AdminCreateUserRequestObject
+
+	request.Params = params
 
 	var body AdminCreateUserJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8342,8 +8864,10 @@ func (sh *strictHandler) ForgotPassword(w http.ResponseWriter, r *http.Request) 
 }
 
 // ResetPassword operation middleware
-func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams) {
 	var request ResetPasswordRequestObject
+
+	request.Params = params
 
 	var body ResetPasswordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8373,8 +8897,10 @@ func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // Refresh operation middleware
-func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams) {
 	var request RefreshRequestObject
+
+	request.Params = params
 
 	var body RefreshJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8404,8 +8930,10 @@ func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request) {
 }
 
 // Register operation middleware
-func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
 	var request RegisterRequestObject
+
+	request.Params = params
 
 	var body RegisterJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8576,8 +9104,10 @@ func (sh *strictHandler) GetMyDashboard(w http.ResponseWriter, r *http.Request) 
 }
 
 // RequestEmailChange operation middleware
-func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams) {
 	var request RequestEmailChangeRequestObject
+
+	request.Params = params
 
 	var body RequestEmailChangeJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8607,8 +9137,10 @@ func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Reque
 }
 
 // ConfirmEmailChange operation middleware
-func (sh *strictHandler) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams) {
 	var request ConfirmEmailChangeRequestObject
+
+	request.Params = params
 
 	var body ConfirmEmailChangeJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8664,8 +9196,10 @@ func (sh *strictHandler) ListMyEvents(w http.ResponseWriter, r *http.Request, pa
 }
 
 // ChangePassword operation middleware
-func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	var request ChangePasswordRequestObject
+
+	request.Params = params
 
 	var body ChangePasswordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8775,228 +9309,241 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37ctu21ij+Khj+9kztlpIlx85Fnm++7Tpu4jQX13aavVtlixAJSagpQAFAy2rH//4e4DzFOc/xvcl5",
-	"kjNYAG8iKMnXuK36T2MRBIGFhXW//OGFfDzhjDAlvc4f3ojgiAj45wlRYrY/UETovyIiQ0EninLmdbxT",
-	"EnIWSaQ4mmKqUJ8MuCBIiRllQ4SHmLKm53syHJEx1q+PKaPjZOx1Wr6nZhPidTzKFBkS4V1dXfneBAs8",
-	"Jsp++iARkjs+ezYiKGDkUvVCGBEgPkBqRNBEkAvKE4kmeEj2EB9ThQZcwLMBFVLBA70kquf5khAx83yP",
-	"4bFeiZmsvF58+ZawoRp5nac7enlKEaFf/c+vrcaLz9/9w8v2IZWgbOjpXbylY6qqyz7GQ4Ik/b12ATG8",
-	"V/x+RAY4iZXX2W353oCLMVYGZE+2PV+vzkBzu9Xyc9i23bA1swJg98OQTBSJ9L8ngk+IUJTAkzGREg+J",
-	"/ufcvnxPKqwSGEWY/s6vHk7n+ewCgyBfEir0V35N3/WzD+Rv8P5vJFT6A/thyBOmqqvCoaIXxUX1OY8J",
-	"ZvolfIEVFr1ExFWI7zM0UmqyITfRx5O3PuICkfFEzZoGeOnRbrd2nvvV/fYp11P+Q5CB1/H+v638imxZ",
-	"WG59T7keCcsWs2WjD+ywK9+LsCK93zhl5hCyo9W/NxQdE8+xIDLGNF72kUMYlI7uXRBBB9R8pQo8uBQ9",
-	"g36Lp32vx+g3kjjOXijA8Emr7VgxLe+OMvV0x1uMqr4XY6l6MR/qK1IDGpbEMe7HxOsokRDHh2GO6+yL",
-	"iyFm9HdsMOcPD8fxh4HX+XXx2x+Kb119nl+YpmiCD4iUdtZFcx3nI/Xl4TEpXrVEEiBNCg8Gjuvme2rE",
-	"k+HIkO9FnzlLx135MOkqQPqYjpu/1jTyCrOkGFrBPT+9wSWMK55SEbHMzctvVQmIhY2W7v7cCVoAli9a",
-	"CbWcBCgaU7YfqjqmA9BHer9oOuIIh4pETbO+ArWqQfoqohfBX/7YoaZSiLOQAO/CeknfSIQNgURUoojE",
-	"xH59MeUtH1Htrt/yIU/UCZHAbuYJsDTQlz3CIlLZnmFGi1j7HDMoz1a7pg9zd7K8plAQrEjUw2p1Crry",
-	"0TgoHDDZKlOMk+EKA12HYpEdZvCL21kJIAcwHkhVFFH9C46PCwAa4FgS3yOXeDwxpMRKGR8ZvSBCUo1g",
-	"A/RyhM+xdzWPw6tQhcqSUlqawmTpy6d64DxsFuNp8XtvqXTgKlVkXP7HtTYBtNR8GguBZ9Wzg2lXWuB7",
-	"5+X+yOiXhKAp1ZRMIUGGWERahg6xBNkwOzPnWfkVXNPX1/7tYsKVZX2cRHeKOmPKiq+3vzIyuc/lxDLU",
-	"8ll8YPEMYSSTCRFA14cCMyW1pCjImF8QiQKg+gEczKrMOF9Q5Ytv+ZSIhj5qFBOtTkiEWYQiOqRK+ogy",
-	"NOUiksjwLNSfIUnZMCZoNJuMCJN7KAH8KSNKkp1Mgw8a0UqIUtRmcON3UGg2Gtk/N7/9h1e3NS0QrC4l",
-	"pXL9lV/hKyncq3B6h2fmMAA85jAMA26iV/p3EiGsgD2GfDzWg2LKCOL6RDcCyyojZOgq1qsONgvsMpOC",
-	"55lTtqTqFf/sVxWMlCdjacUDSQiiqlmC1YrEeg5TCL4gKJhgKTVKBEhTC8U12sC2AV/DEedS71pLCkJL",
-	"RiiQhEU9yi6ogpsUNFGgpaGgy6w+CRp7oN8Pml3mla66VTK8ocAh+ad90Az5uCy8dbxXekBJiOt4r/lk",
-	"Yq5GeQmpnJ5LPGb+KuPJVb1M93UC5wAzFPOhvi9YgaS0h7gaETGlkiDMEJw4lUpgxQWCabEiElEFeqBR",
-	"XSkbAijzlaKIE+lCk9urX4s3pOXL8poveBKOiMwsGDiKBJE1i7u+JncrFal3I80uReWlXyTT43RoQRda",
-	"ygKAxl85sG8Z8OHUENYU5BwYM5qOaDiav2YSYZTuAW1okmOG5dhlpHWgCJvug7q1zlVRt2pFET3FsbXm",
-	"3FpGApJfkY18r2CHc5m8pNSUMUgNdRsAXA0liccEBZILFWxmKK4ns8Y7rUkjzuBnjaqZ6W6J7u+U1srL",
-	"XAiwEzKJNWW6Hq0+vCBihgaUxNEeUiMO3H2ggGT3ScjHxFiefGRe1ySIcVS8Us0yHU4JodnkIqo8T2nM",
-	"G6vTanO9UqHmOiT6RtY4vXX9f7mCTa4gomzAO//d2dr69T/drvz83eZ/O+WT+7TaPQYD3F2Q7cq5FMd8",
-	"IxGN9lBLn0yGwwPAVwYXsJ7ot5xE/5YWsJWp/lexgDmMX9byZK/JQmKzoibm0FmMS4PEkURDekEYCkeY",
-	"DUkNEYF5VtDUitJX8ZPwPiIskogApbMmnNTxkgnBRhRzc77r0oY9Qxi0rGrE/zWJeGwkYk0WCmShcs2/",
-	"N3iWa+mHTN9SpaV4fXNYMu4TISto7TQ0HuSoWLIPaT34R8qGEcgChXnazmleYjnqcywil5ctc7+tps2b",
-	"6yHr/HW91M7rtBdXMYJcpO7nFQYPMI1JZGz5svek5UDaH2AIMkO0opiJkk9aKMIzOY+1zk/N0fv5rWXL",
-	"di3JRfsFCQlTvXyzK4ngh3o42Nrw5ZF5od1aYqhMzzM7p/mPu5b3EvwK9oxPyJeEGBvrQv5UPv1Vtbxc",
-	"xZtbeDaBc4G/cUnEfhgSKc/4OWHXXB2GNx0O7ir09Lj6JRwkQhCmjgu7nXNQmAG9IjwydMt+XKbAVGap",
-	"X9FLoizzuQY8Qh45GP4p1RTmzaezbyTSIzooUBrYPcZV7wLHNAp8FPRx1MOJGnGRMg8TOKKfaRIKowc8",
-	"YVH2C2XmBgVNF2eOsh1UHtnAgdWvjIEJoMg7G3SwzLRvP18PYWDchVtRBmXG+4vUfHdn2QnXa/HpRydq",
-	"tvRUx/iy+GurfjohuImvcc9XAG/VyTyn/JeR5uVvmA05Ojk8PUMDgcdkysX5NxIBvhjrGoGPdxDB4cjI",
-	"r1pmBNOMsbtQJVF61H6XBYyzHozrmVeDzFbQ59EMYYkwmo54bFTqwJxggHDMGYGh2AxUI6zAttdljCs0",
-	"wUKSOtvnr94hU0S/CitHxFiHUvPb54pGvABt59d/Hfhe1Z7hW81jluNhZf7bkaJUwVmBFJ2QgSByVLtE",
-	"YZ4vJ8PpwEWfGlKp9P+zb5XRMoJh30gkYKQwmAjYFgiSEdZgDyXsnPEpSxUrLAiiQ8aFy8u/6mWfF+CL",
-	"Etpua1noytLR1zxRDdzetd/JvUtLVQNEI7QRvDo8Q1sX7a3iExls+ua+monBCm9l4NTcZ21BJb2iElJT",
-	"Hzbx1jjUfOtNA89R8M8ABc0ABd8FKGgEKOgFcwK3C7BzWFgbteJQ/wuALMJ6EQJLog44G1Axrr0wjEx7",
-	"NznrG72nUrmqigk0Wn5nEwhvMJP45ZVX11QPl1OiFvPbGwpYZkk3ZNaVbxZnW7iXVFC8n+08EG7Mx2os",
-	"Plv/OtJrSVK7ngy7KGrViK1hjKVc8Nz8vAyxi3OV3lwc11rY3zGm4sYKi8v3TKREsBC08ebT2WbTfdQZ",
-	"s3XEtBlNFtgjDEun4xP8JSGbyyPM0un95TrTRxplOlt5lxnJqa7QrGcg+BjkPrhqBLz9587tJi4L1seT",
-	"tw2JBwT1sSRPd1LDJTj3aOSvPP0CUrdg22m4xOqnXi/DlcWJm4e4leSMKhALTPb2vBGgtIxG5oES0TUt",
-	"4mfgOpymZugmCmgUICpz/8V0RGOCgv2Dgw8f35+97L0+ennYO/zX0enZ0ftXvcN3+0dvT+EN44f7K5/F",
-	"KseQ+yXm/LkfzxAjRMvGcYzUSJDUC+Gj4/2zg9cIs5m9W+M9FMC3AiOH6SPRErUgOGpAlI7+uVa+vlep",
-	"uQjR5ZJgDaB+JoIOZrXsvIai5WQb5N8S0V1Ob+opzWGKpDcONsQRno/3STE3lW3nZaVCQNkTB5hhTQfg",
-	"mLqZKbEkqK3kUbm18TH/5BJFd142vQlxX2FLKxuLDg3jOrsxI80x4cmX7cazae/1Zev8Rf/f0/bgNdvu",
-	"fxm0f9mNdtWXVtwSH1vjn2ZfttlhGSl229tLw1GNKdvlMzARJEsdOyZA/8r3rhP5vcBEszKVppMFRps8",
-	"VUNYg0Se+AAszffAM9CTSRgSEhV+MY4D8ydPlJdJbD0jYgqSSNKLiCKhmWgi+IDGpJcAmY4KmNozbuDS",
-	"T0Lrlz1hMNXxKAshMe+WRpYehEZHhQdWbOwJcsHP4Zc83qqX5YX5HoS09Wxwe/Z3vnDzt+AxKSzd/FgE",
-	"nfklItXfMpiZP+d2LQnLnxVWWPrd5lL05qI+y+yih4cWb1cI7bdKAdbfoBOvNIO/yMwMl+MuYrYyh9Ht",
-	"4rW+fmDWD1q8AJu1Q2N2+i4+jTCkyEwFZ0O0EaRfDXwUKM57csSFSv+IORvqf5vrr/9lAwpgwGxCwHNh",
-	"7ILGkKt/0Fdd/39M5RircJTOFvLxmOtXm83mZpmmZl/2nCZCEkduog2PvpFIiytoI+JKkcjYx+COWvFr",
-	"c69gOXNYx8trWWQXKOjS+QvjRCrUJwgrFBN95u0WCkdY4BBydZebz/T2fHNei3Xl1wTHauTIQKokn/Lz",
-	"ldNOXR86YkpwOSGhO7toUZAbuZw4UrYuJ1TMfCRtTrSkafYWmfBw5IyQcLAY7DBgH0mZEKQ5222nlzRa",
-	"ZgWgkVOplknf/WZibOs1r62uuiwIl3rz6cdT4hAZzsmsTBDdIpihRnPHGw+dvPzcad/0vXNj+nbtb/nW",
-	"9Mtmah8+7NrjQr8kbNT11rwf6BoyaJZgO6cv2AMztnhM44qOsFgNaC/xUdxIJjdrXSKPpxmMNwEGjuMV",
-	"gsRZtDD6zUeMK5N/okZgSiA1+SaVtaeJYjmg9+cB7VZki5HylbN8rvW89vbzAqneM7HXRFzArZ3wmIYz",
-	"NMaaV5wD8xhzQdBGu4X6M2Thsak19S4TZJBIIhGAwHC6LBre+Fo4IxKRLwmO9ZdT+1oZnco+Vy/kQpBQ",
-	"NUZcSNLoA++dFYlZgVcVobH9vIR2rvz9xemjjzYV1IXbd531eEcJj0XUu/MjdVGS9IO3sSm43CyrUaWq",
-	"p2XlJJbVvEgL6VvuP5JE3dyccsMcnMyatdRkkZog3KarVTZKWETZsFANxJEplWfd5eq2j/AUU0jqsnoi",
-	"dZlzc9HOipIAq8+3T/l6gEjd+4hXrzUaLxDJjgXvx2TsNG+e/HCAXuzsPkMTMwgZfbd6EKn6tiT4V89x",
-	"oIeWzDgOnW9KmLJaH0R7ah4cmqtWikkvVFTJYnJqFC+ZhSf5wB2DPJbJmm0gmmAlolvQZB16OWVSYRYS",
-	"92KsTQZNsBrV+PhggDN6+6eEK4KoQtMRYUiQCRfmkqQntKcf0ixGNhMPYj6Ubm0g08bqixLtvnhRzAds",
-	"OaPAFVWutOx9BKqyj0bJGLOGIDjC/ZggmYzHWMzyek8GwfS8znWmprny7EEiWCdNEO7YSTrdpNV6Emqc",
-	"hH+ZCMVse4mgDUEGBHBpuZne2H/M7vy8+hFg/IL7dOAOxlR68z4a43BEGcnBAegL8ZnF7PQKisKpxHor",
-	"JEqte57vJUwmE40LJOqNSURx6svu82jWA+MIFkPwHjGcqBFhiobW9jbgok+jyBD0NMgTVHs14hHEfeI4",
-	"5lNSrD7SU9iwAGNVTP+iDFbcCwWJ9DdwLI0vWZ9PFjCaOdzt8IqVtPA7VqQHxbTM5xm+wNSYpnxAPsHw",
-	"fMWYXmmBpSdaKnM/0dsEs4vTanhcynDI5aN3WGmCoGhIMVtFyD825t67TxZCZ6kbwP4i8yTy4w+nJoZr",
-	"TLaMG6/prZBA9HfI8XnMGTlQHwBfGNPQfHrpA6XofL2Mm2rY6TWk4xI5KV/Zp+f//unZuH3awj+3+62f",
-	"p0/6u28ut8XzX9Qz/hN5MXsd7iQ/ttnxZFte1yHmDqbp1Tt6HfGu9+R6fJSYbvyXNRGmi5H8LmsS5A43",
-	"4xRzlJaZmCPZM2KXIbxUIbClGyNJXtujuaJ+vNDAelcKwULt7KQQRH3jHLI5Fa/sdlip8GSq3vUmZqob",
-	"lKDMZIyafUolyNBYGpbGbvI4upFB4d6w7911sGwx4Ep7K8U3V5axAJArJidV7r6Rca3An6pBxbQPylBd",
-	"4okcYaMYrJiusXo6kN3UivlAdxnmkX15laSgOT0igcAj3+Q+MK5GUP+GI4lnBfWp+q0aLfmQqhERNqcH",
-	"9W39C0jE4YzkyTipT7J6evqrnJEVakiVsejKX2l0rnFL7+pzvqHi7/eQB3U4D5BlKLo4H6rL0oSoPVST",
-	"D2V1WIn6RE0JSTNYjLG9KrPXHfTitKKbeYyUUTa/klMo31jZNzQv+V3wc9Kridg7gaeAwTY0Oo1vSb0p",
-	"xhtkyiOYOzHFs81VnT92jVbLe0B5Lj+k+lqZ2Zi2f+1A1sXz33nx2Vo75lJiWlGwa2C8Wrk7C+1qsTiI",
-	"UTbqNgU3GlR9MJXJ/UzztlWoJGFQ7c2WknustuU6kDq0lEeuiDxKUeyeBfzriXDgeXKIwqtdCzvJKR0y",
-	"Er2l7NxRD/JBlTH/eqrYYllxARcqCB6FzTvN/NAQAOVdELTci1klUncuNIoOGVaJcFiOX7/bP2icvt7f",
-	"3n2aitB6Dh/NpcPcZfhvVViiYyIVHk9cbhvCslWhKZZojCMj039k9DKLdtrIk0YHaXInlSjlw0hxXg63",
-	"az97+mx7e/dpq+WvWom7VxcbZSOcjl7qZZh81cUf99rL84bsB4vQ8QsnueAW3qToxcJcBFMntZpLtqd5",
-	"UIQoCOzBfrHOA/qeYEEEMj4TeKfgNLlpCoPdoMmrqITX3xmRuR7nSc/HjRsRD5MxYUpL8hMSxxZFg+xU",
-	"Az9HFMqgvAHUF1wpYG9FpVATmNPcUHv7Muk2PMF5X0G8Bd8qlSXx19IXg0BjfJ7WVrVaX01N1csJFUTe",
-	"poh7klAn46yJ1ge5IJEZRKpnCkHNoF2YMtBgkC2d18LlXTtYvHBCc8srwccVSZ4elOs2WYy4i3Ch04Jt",
-	"/08eTn5W8E2U9JPlFbhKCbyuHN06BfLNpzOwsmhqWiGlnTItLc5UT1JzxHBp5GlbpoQpGqcRijlxt686",
-	"q18ttpVXPCTzQhb+kpA9RC6NN9E0sMCq4EzEiRpt2WncGyvnY6cGXwOj5Ube0kHML3guZbsAQiem6LE3",
-	"c7LcVbCUa1kfb1v9Ii0gv2pOoMNDXV9Hfr/xi6kf/8/md72Gs0GW71USJ+9Kkslw3HckV9qKLzkK9EaU",
-	"qfliIDutF0+XhiHOzVEKHZ5HQUec0jllEbBLWJZZESQfb5z8cICePX26vVmM51iI059vKm5BmewwEVTN",
-	"TjVGGvD24Z5pApX/9UNKJN58OvNcqddBcYWBddCVrzyw0wBKNNXTArgZICCY256teaTUBMyskHerl1GN",
-	"6XFQUUs/4auaBjueWVu4yncRFNMk7WLxhG79NlVbhlNvBVkDN1PuLO/gVqLs+frxhP5IZoaCgnxqt7Aq",
-	"fIuANSKVVI1SNSMjrmwU1msFewP5LdP6YAmAryAMbcDdNt5UVTCEpRAQpL9v6voQcUFD0nEUWrIltDK3",
-	"nd9lZsn9WTVG3EeCKwwhaqUbLH0TFtaI6QXJNJY3n86kKe8F9f+7zC7DWthm+QlPkn5M5YhE6M2nH099",
-	"2Ick8aBh38iiSseY4SHRcn2zy7rs22/3S7ttfvstemt6Dxia4sJ1X3+SoQkU+/w2RQzyLXx1gqUiXaYq",
-	"l6eJ9gtkzJSgKuy5wFsNHhTpG1ZdVnO7bCU0RqZogqmwuzJ+Cr0bU77cuNqoRAGeTGK72S3rW/juN8lZ",
-	"YEjUi53dZ5tm71oxh1i0IOQRCbpsA8eSa9CY7DkQeFaLt9vcq1aKQzGVqhi/pDdp3CP6E9YHYvwcMQ0J",
-	"k8V+Ne+OzgpBhqm7V8vcUM4KULvVbDdbEIgwIQxPqNfxnjRbzSdgG1MjoIpbzSmJ4wYkAW79Nj2XTQ0M",
-	"/WRo8pI0h4JlH0Vex3tFlEYwoNVywpk0tHW71TJRr0xZ5aAI5nTGQjk6k9/0q81W8g6jl6f7oC9cwF/b",
-	"u7vtFzaxqOO93/5l3Pry7y+vnifb/fZ4Z/aEt8OnPw/a8ZeWfP76/PvWL6o93T15khx6Np/J+/DjsWdz",
-	"mDxJh57vXXodr93+8u/9f/94eSAGP5/2np3NPv30+sPw2Si8OMYT+i4W0yOMj8PXH0+40T3zfpWL5B2b",
-	"xQVUpkrj3nz6EZ0SY+vOeGktsIo4CSawlVaQBi07lvCRkcsJpFcbxGuWGKTX+fWz79ngU63XaEISIn0+",
-	"hvJIOiwLIBJt2B1taiqLhzLP49IzO0i01/lj/oEhYA0gio7ncsvQgkZqfHSOqZsdnvBEOR/ZDHPnszTg",
-	"fsG60iE1DyVRi9esVaVGeVwjpuzcOXgplOyAIlcqjss5u/PH+aF5NSXHr/ODzaedPxaH2iT2+R+KQzSX",
-	"lPN/VwZs5Sx2waPqa2Pi+Kk6TB8Ji3oLPlIZ4Z6klH6z6PGy1wsm/1WGVafTo1KLYM0T90u1G1i8/D9o",
-	"dGVcHXmr41/rzM42rRZkTc2NcknTBkCncr4xkTgbF287UtA+V9e09TgWNYL8799reetr+/y2vDWNKfP4",
-	"ubcyC7PJ6Q7+sa/Fsz8H83pLLwjTjEqvg6ANm0gBvAszOSVCFnlWBv6UcwmCo1n9AZ2Yx4/sfGBVxggn",
-	"7EHttp5c45AKSzNpS3NpBWlMmRdhhftYEpQwQXA4ss/T/ey2nuQC6anVO8pT2XvhFJqLI1cGywLUec8V",
-	"FOSa7eXhWhLPJJqOICRsvhF8I+sE7/qgHb1V6Blvv/nI74RGD1q8FNkpZmfoozEd2puArN194T3ROlg0",
-	"pqwcoly4N+UFfz+DEh9NVMzNNQrggEx9JLl1lEqFQj4m0kTQQQgSFWhMoJcEjNdjSAT6WZdlkdJmMUDw",
-	"/3su6Pq/rAZVvsmmLzCVqrSim93s1c7T3eHVcbpGXy2nN1z53k6r/ZA49o5KSdnQRzb1CAwYYFSOHNZI",
-	"CBAjUeovswt+8pAL1hw8xHFsHNiMK9OyEta3MeDCdrAsGXoEj4nchMGFPqk3oKC3Xv3LnLJmRHAPCU1r",
-	"UIyVXtRfj2BlJKqK8mgDjqtIhOCOe59977KRso6Gbe9mmtVe+d6Eu4qkf7LOAIwCGSfDwIcQXmoCMnLL",
-	"o6lCFGSNgP/n/6CIoFeE/c//viAB+r/////qsiArF04aEWkMCSMXJPBt6ASJEB0gSKfbrKU6pgzoh7mO",
-	"7sZh8D2PZvdHcWyn1quyGd1WHp8jfO37W0bd7XWQvNZDYumRpXSUTRK1prkPT3N3Wi8eevX2ztdkywa+",
-	"qeFK2RD8h5t6Y5qEzL+Sp9EGmxA7gqHiqd5T+0FPxDoebV8QzhGkOduV7H61lVjseHP64f2auz40dzVk",
-	"XxOMW3PYetk/s/2YgpOuTINBIq3kjnZaL1DgTjcPbD1rqtAIy1T291HCYk0AgwEXIfkvzbSCTppBkqsH",
-	"4JeCythpBMDctmvZsmkONseWF9qMzBuIQO7jYG7BmRUJwl5zMxIs3ytqt/OFuSppFZ8rzHmnCl6zmGjN",
-	"N/+WfHPnIVf/niOZhCOXvPag/PtIg43GcfHaVXh5RlY214znoRmPJZB3wXh8t0EWKPcroira1EMZcda6",
-	"zJomP2qavCZ4D0jw9u+E0i11VFaK49zMZXmtYiJaCp1gFY5cBc0YmRpN+pyQicmc4HFkNGUrt1uLGySn",
-	"1crgJkn1a5jGbHrsSqaxNTtZs5O1iP+wJrrU7ra2ra1ta4+J458QQM95FYcLW3QQkiKNxfi25rY0SM7t",
-	"Yt+H3DLEBxDGJH0USC5UQCK0YcGGgobmcb3fOGXQMISRqUYiKD+wWUgWGNAY8rNTXg2ZbkEh+SxAfRye",
-	"F5PfCm9LDQ/z8Q6syRjmzslMEpMAJ8Hhj7tsiuPzrDSEqT4Pm4ipVNKUjYGYLAhDJZfW8z8ypcb6ZKjp",
-	"/CUOVTyDbCwfjfhUT9NlY8xmSG8UjQlmYFA0IfERIZPCqrBEA2yq9pidC6kWhgt8lKYnyJyM5sKufMjW",
-	"WzqmCrJ1HQkQJcBmxV/JBeWJNPBI21XuIT6mKks0hNVmKYUuY6PNFayJU4OMdmeCU7Mmvam6gx81PAHj",
-	"0HTEZV4U37dpEVygQRLHhorrW4spkybHVpFLNedgqdvIF6821q5V3sN/ut3LVqvR7V62B93u5bPB529r",
-	"NuL6TlaONf9YtcqN+1VT9zUtfLJ0irkMH7jwAaIsjJOIyJz71xqSgVIUv5KmVEGnJ9+SkM+rnqFGqNSG",
-	"BkhIZaXEpmsZ8yUOb65gVNb1QUREWMoSNEyehx5hiuLtIUXtLe4LyBHpz4qq0Nw6pelO5DC7e0WyWEhN",
-	"K/86N6hQeKSR/dsB7M/3rT1oggQ9tVyBm2WesFYc1nFMa2nwPqVBLSFYbniX8UvGgauPOm/HExhWBQmg",
-	"jKsmKgQ5ZeV+/GILH3CTMM5InjvfZSBfSaLAQNNBASQ45L0EA8PFZVq4a8PcoWcowjNZ6qKjeCVBL8sT",
-	"gHQFLSOOaDgyXwMhxz43OZe2+aEsLrmJoMQ37rIMqVFogQEwWxJk9dGwwnuzIOVdne8uqKoQjJ028zCG",
-	"u2L5cc+zVcA9r1DkW/9RZFMdb7u1/bTRbje2n5y1n3a2dzut1i9ZrayONxQ4JHN9cefkGPvxYo0y75V+",
-	"zfM9LdiVfkOv+WQCIKeR13lmK37Y2oosieNS6TIvG81L3YzMwGKBbr0xe1VS6SbFh9xtnhW/8Ir82W5y",
-	"9YDy7GDriHOKm2tuuo5Qe4DVVzLIMxsY2gjK3Sege2fefsK6vNdWsrWV7JFEoBlzzt1YwpYGnJnog5I8",
-	"kZUdTkmS9LNiBCxCIyoVF7M9GFEoUiBs6BpWYGdqdhmUR9PzU840agkSchGZMmjme6YJkV6uycvl4huJ",
-	"+JSlH1kSh5ZJLuu4r78DNyriKJUpU2IRPLBvMJ4zI9iR6WuVjzAI9jXdRWut82uGWd2cui6JrnITo3sw",
-	"ZK1F7rXI/Ug832tS9lUCqG5Dw1Yq8PAI4qUOsnZ05c51zdSo10Fg0whs14UFbblTkdQ0sR5xPZcWC1g6",
-	"EeOFwmTGhtcXlA1hWB+H575p6o1ZWVhtIojq6jKjUEIFv4RlZf3TZIyyscim10OpsimV1uWaRoPhKIJ6",
-	"YVpm4XHU7LLTEiHIRwf6ZANTH3yWmzy1KG686hHqzwouMtjCHmJca3pdFpHcmAguozG3esBYkviCSDQi",
-	"giwJQnsI0+FXDDpbc9s1t32M3PZRGdjW5rO1+exRmM9MKNmtFLxJolzFtFUqX4Ag0jHM2vYTQZwRaZIp",
-	"eaJQn4R8TGxP2w1wO5YiRDab6FRfI5HERHYZlig43j87eF1ff+WEQLuAh2C19lNrXrvmtWteu+a1a167",
-	"5rV1Ad3AKO7BV7VFLvQiayO43xfCsX2ETewe1mRD0THxUUzPSd4bekzsfMEeMv9AIQYvVV9r811WUudN",
-	"+K3WgKG0NA4VF8HSQOdDs+CbRzsvGXhgwpPvNUgS9rA8QNKAcM2G12x4bWD+6xuYv5GpG/6vYWqu4zhZ",
-	"6e1HaBt3Rrqe2KYPJiK0WHJ+3u5dCMtIC/gxtKC8j+mS/CCezLQhs9S478BR23FMGkq65jlrnrPmOX/p",
-	"6qYsqjrx7kG/yLpJQLz9n4jqnxWTAaTCM2isaMKb8j5/4LzUv0gS1ZL5U8KivIuzBkOF2m/fHbW3zU/r",
-	"CEa6Ym56o07xbE3s18R+Tez/0sTeNIMz1B3nZA1osk2iugXNT9Qo7XUDIc81CWOcyWRsQ0wKLf/S0GQb",
-	"DmIssBv6csbAC2yTMrTzHI14IiTqQziFTfFakKalb4xtg2ejPNKrYTvV0RqanW7luu6fQpaU7Zp5rc7u",
-	"K2cDlRql3pnz6CFzvHCEr5/htQ+tUYv5XfsRRm/5BYlN6heNgMcvzu8qjL9+hldtPheO8DWyuQyGOo1/",
-	"qSppcfAmmli1c4ppn2o5XaE3yg60Xba9UY6qjDDr4rugQUp57rtokVKSDWxjWUMvoOYGyF/QGdAHscvP",
-	"lssFuuA0Wnttar02O9sP613jHEHVE0tH5d1x2bX88NV696T8sZD6nVfaIabJdk46UmkiUaNCn56iyGBb",
-	"2NVLDqcQcmq6qVYkBWptcJbF90nM2VAL78XlpYRDX4YZUV0bimpkBNODK01bgVJB0xFRIyJsHrvW+iJu",
-	"SwRRhQS5IDiG2UaUDV0yxAlsaT9v23cLWaKOaa5Ma0H8u5a8sH29FY6JlHgITGSV08BTTE0qWt6e2B6v",
-	"SzvN+RV05jbKrX8H6nD6bA8UvNTzLwlT81gVYob65FZc+T5U5jWPW/O4NY+7Dx6XaszW81POVljM1qzm",
-	"UcvMFBbKNG83dlcw1BCVCJYWU8mMT2gDozefzkpd2K3KW25F3mW2HFveyX2zifbRVHA2nKtpwlLx2faw",
-	"HxKVMz7DC31EmWmWDj8qOiZNtD/HTk3lFoX6hLCcMurpJAp2Wk/S0b008SPwu6yfKJPbARXzSgVXqESC",
-	"DkfOUndvAaa34KH2UEBP8728k6wXciFIqBojLiRp9KFo22x19gILu19VPG9W73U8Mnsz6r8K6Qf65odf",
-	"Dk/Ofjo9kkdjNfnl4OjpEd1J3tI3L5pk9ub36NMR/UCPLo9Yqxluxxp4Rk2SPQ2IF1rzsyiUTf70/N8/",
-	"PRu3T1v453a/9fP0SX/3zeW2eP6LesZ/Ii9mr8Od5Mc2O55sS30FQPGzquH3BAt9ua9lwjjG1BmD+pYP",
-	"h5C2/me0TFe1b6sb90JBIsIUxbEs6eDtqg5ubiYX2e1YooS7PnEXqvjHEqXgYo6g3MAOXgXPPJko9nbN",
-	"VI1KvYTM+QLiWn9m5DdjLZDnUJbPSJSckWYJ3IV2sKm1BQzkKQVbAurKcu8Cziea8GVg9ZEmk3Pp96U1",
-	"aiVmLQKuRcC1CHiPbbv5EFFmqE01RFyLUkXivFAeTOOdnALhIYus5cEKhPbi51JgrkVDc7Gy6AcrMZ58",
-	"81KXmd+plAmJgBLSBbFJUKMPBX90PRzHXa+DQGwJ/EKeb5e5E31rJDW921uIajiObf2060hhENyUiWFX",
-	"q1SpsWIGT9aZLos84Gs+s06CeCwRS1ABOiVGGxphiyFMm4sJcVb6c8DFkKvl9uaie9xckTa4oEs1RpfY",
-	"n7WI2GUln3TV3uynJboydduvMUF3ciN7l2XGSvNyH4fnQ8ET5vRq/wCbPs5Z1toenRdx+Gp25+zDLquz",
-	"c7Vr0/Na71jrHX8D07MjSmtF/paH2i4PxDKTW2tzHnRlrMxZVWxGprnRBx3OxQ0bU3Fqq9DM0y9oJVB5",
-	"p+wXRhElss5teic8ipFpr2DlxY2+wCxqMDJt6J8nI4ElSY2Y9xWnVYr5vRa/c2gr6WRptaE9FBsFFQ/x",
-	"I7CUaiY6Jfi8YMRaB+6sOcuaszwiznJKlDWKZ7zlJnE71vxUz2BOivYpaTySpGN6Z9lICnKZFk0zTbLS",
-	"KmtWNwqxEJRI00pfJmCN4KKJjiFUyMSOIDnRMvOcMUwTQ1CtoLpzZJtoDZRhSNbU1mXTEY8zi5ubE5lN",
-	"3oIH3ca9tjKPsev8q7gg/zV9Mf5+O/z5OXvbPn/zbPRqd/DyidxvTT68oB+fz86eisOd6U/bv/+rHd6r",
-	"C9K0jzU4NcFU/DU8kSVoO+OBHb7I0gVb4hxzf+BOPGSla57JEVaC8C0xAFt3biEq5LKupYq1VLGWKu5F",
-	"X7WsfD4mqeCDz+noMsliSKWF0dKuU6kDPg8r1RzedoZi8zFb1vRqh2opxKhPXQalak1eZ+5fN/39yq2j",
-	"0qdBs8u6zLjN9g8OPnx8f/ay9/ro5WHv8F9Hp2dH71/1Dt/tH709DRBnaENBWwZjLfZRukUQYdKoU6se",
-	"dRmOBcGaZGDj2dPCkMz6iUKxHYysPGRmBovxdqsNu9eXfLMIB5B1+JQRYVx3WOUVb5lUBEcQ0wwCIIsm",
-	"nBrYmLAuUNKQ4mhAGbjJ0HTEIewLSvmkJu19u9rMRwqtJyZcKBJ1sl9N04pJ0o9paM5CL9rQxxERZMAF",
-	"6TJz2H1rm5iYpoqlwA+9DE3iabRnD01DTN8/hFWxElGAsL5ENtTbIIKGDISyuCU+i3z3YBp3ZjLVZCUt",
-	"DU67eeJRusVrSYvX7g9mkpsKaWS2GdZdAKe689zWfzAi4Tma8ST10auszjQxP2cm9JJpP0WPnsW368JT",
-	"1HbJT+OLTHu4yK9mL2ht5k5SvEDSMtsYgCZXDKM6A0OfEQT0/W1nPl+osKnhAYTeZORnSWO8B3GncEAk",
-	"jiARPzPN5XAfJxLIBVYoJlgq1G6hcIQFDiHJ/+rzkoQzkG+XCJbV7d15phnagF0i+0kJHZ9N95zAQCft",
-	"XXWtEoXVoyr3xyqJ3y9y6HxMyWmJJywB09zUdxICmK7DtvfKImDgb98E8kIfbE2qU/4rCEiaIxpFhK1b",
-	"fq1F8LUIfo8ieNrKLHMSLxazIct6Vi9k71u5Mw1BSK34VNpUfIjTR4xPO0bIn8taABWcDhlWiSB+l0Ek",
-	"mvARTiJKwNwHavssNfthVdLa08QC0N73rBoxn+4Q5Laf3ogy1UEl20Owmc5r3A5gHvBRwrIIJxYVP9pl",
-	"MeQDvuMRiWMwS6IP+4kaoe1mK/0oZUpwqY8Fwk9OfjhAz54+3d7sGHXEwCYDVbDdaqE/ulYK6nq2gcZV",
-	"0ESnRFzQEKRcrLQGEs8QI8SYQDPIgZZizio1pRbaRRgNZas5JXHcAGvI1m/Tc9nUKOisovkzzHRmrTi3",
-	"rmxwczPgylzJrPi+TJuyKKL+oQWoxFH8gFxOvE772Yvdnd02SC8Uq/SH1q7+QVIN3Vb/Kd4Jd0jjSfR8",
-	"0NjBu08aL0grbDyL2tE2aQ+e4J0+tIjtex2v7ZBkr3wvCyl3Lccgz9XKwDsqIquLxHyytzsvx5FqwNYe",
-	"Px1xaTXjddDJOghxzXerfBc0zpz9cTFnAoPCTCYAQlqaXx+kOCbX7RyqZx9yHvmr9RA1dpcwEYIw1WWl",
-	"zDtLV12Mw3z53a3q4dxdxp1ZjdWsbxtU8VgalUKwxHw2pL7lFlipbpp30d/8kxZNW5PwtRK4ZkZ32mM1",
-	"VRpI1KAuDXBMvM913VRfEWUJ+7peGCSIlxfypGUX8uepIFZt4HO7mIGEaSmFMKVfIbXRAvv5IK0cZ7x4",
-	"ib1ybvK7MFjenkmtidgDErGz1ajXkralYEKp9i51lIDMvJtpANqICNLRai4jJJJdhlHI2YCKscFkSMxQ",
-	"PAuDthO5BGXTOvN2gnKZgiXDRCqM9q9DG44FH9CY3HUfz8dP7gvAmiP7+ZO/BflP4OijdR+3W9Z3fvBO",
-	"ZJq+FMMo1k3I1qavR8OoDUNxaxvfSDQxbGeec2e2ra0Iy1GfYxEVmo1VlZHZy2zYPbZEyT9ScxOzxf45",
-	"adf6Yjxk+6Y0jbhYeZ+EWm60TfAoQ5yZ8v3198MKP8uS0kvCaTE3fXsnq4+eZ6dXBde9tGxpl4VWeDbt",
-	"LIyr1E5fDYFMV7hlRwRN9F4LzDB/xabcRJ/q4kJMTMh8XCROYx6tnD60qYddVqhLB6Bl3AR0OkP4gFlA",
-	"BqXRDG6bQ1iUSGMr+DXTMXdZSK6w5r9zZrwDvUvfdmlia/H2TyLeOnHNeMdSj9ZGXhxyHVO2dies5ZgH",
-	"lGOgMq0xi+lrp+ZtZ0tEl1QwuFkHmLyWY5XCA9sf43NICDVCQa53wLeNpY/HUZ7eoMlL7PRnH5h13pGU",
-	"8Jft9DJSaiI7W1sFQ9wWjnBzwoaZle8QZEgFEOcDxJJxnwi4/7nx7yOjGuV+pGwYgS3v7+H5eYeVPkNF",
-	"Q4rZV3UD5cEh+k6Z+/IoAh5Wqw7hQ22ItA4WVADLbv9a9Lqm6DXF1qpoOrKXha8xwWw6ojFZy1Zrk+Nj",
-	"kEgsp7ZZpKsKI2BzKRgZ5zoRkqk+XOAXPpRZGkLqEoa6e3sQgYUCRi5VL0yE5CKAwnoISxTYH5rVqqdU",
-	"qnezQ/PlSiduF3TyIVtv6Zgq78pfOvAAPg8JVbfj+lSRsVkaNEqt4XxZ+phlmDvbvkcnXsdrv9hutprb",
-	"zXYrd+8DF+1BaiqJwO+vmVoPD2FF3jv+O41jvLXbbMH6C/D1Ot7O9jUMJRrIx3hI3PYDOE4+sJa3tW1g",
-	"bT7+MwRA5OqMDdWtJ2+5ybFOzaqYZSul29KI5KxKhtwzghVnxPQ6bqJDUxDIVpOWaTnpPmRqm9lN2n9E",
-	"iVPLgqd3UcvN7qK3QmL0amXfrl3A7QZ22RUquD2emm3FklBWMjeNHuYRKItDnj+TdTzy2oC4NiD+3cV1",
-	"wxCKeQz1fCxNVLlXQR1pQdG4Ds7JTBLwUA6J7GgKh+NzyPG3XQ5QTC/yJgymLJ2WIhGoxGkvGan5o1DF",
-	"dlhdBjVRFBpzqQolYU4PT0+PPrw/7R0fnvTsr0HpKxJttFutosNWLwxE6S7rkxmHJNWsbB3icUSku+0C",
-	"KCCnKUxvroJUTQdlENsOEBNBLihPpDkV23xscw/xMTVpSSYWU0gFIzTag5HtS2IZtbF2WQ2gyI/H+PIt",
-	"YUM18jrt7ecQ+KmI0O/+59f9xi+48Xur8aLZa3z+7h+59iGVgMIdd6ka2aIdvUUqkmWDhWRRKG9XeGXb",
-	"vrKTGjavky1a1bbAGplI97Kyb1xD9cpTW81/zZWWtrIEZTFSo+difa10LXx927LL/9XlJLSBURDrKxJA",
-	"GSQ+QEJTOk2VUlJj5Of94yMU0Qi46VDviCdqc60DrjnntXTA0l1YzkG3/qDR1aLU0SNnz6AiGsj6/kCO",
-	"IJsLfk4yZlPlNRk1XZnMMSgtpEY5Y6CpxpjrWEWSM+BiDAQwSWi0EhvYcUVUVapEri1F13Zl7Dzkgt/z",
-	"spRmyxdjhWhUDCspeonW1OxrdOoBS1JGIVwUrOhBlbUxwVpy+FAaeXcSnvUCW5LzkdELIiRVM83gX47w",
-	"OdaCaZwMIQsufdjgg0YED68+rywGFXdQJwtZ01xhpK81A726NQp/3ToPJQS03igtY6MxnqHfOC2ieBmt",
-	"P1/NzfuH14c61fuJ1nB+/QzV8Yi4SJlneZm235V+rMV6iMvYAinefq5aej2vSOiX+uubFq5QcAk4fjNn",
-	"tlCGwq385ZH+er/fSMSnrFhG0c4wJo73y1DT70sAmKHTSPHCBGWoVec6hsKhoMSDemnKItnioLkYU5hR",
-	"D3VM9JrgWI1sjDaOKNMva/QixZczGuSa4qO0kcjFRaMxZnhIxsSW5ZAKDwZoIxA8Jh3zV7C5h4YCm/L1",
-	"UCpkzC8gEBsem6I7WfiVmcCCWvrgtYe24cmECA3M1JiPTTkqKOIRchGZkoUQJWWdCXNtGyGIiifhiGhF",
-	"C4/TYC8cjSkz2MOFMTJkQSljymowJPoNsyFvCCJVQxSwD3QhPkAYjRNGQzrBMZpwoXCMNiQhEWq1Wps+",
-	"srW/uKBDynDcZVoOlB2LeBAWlta6Aq2WRoGPAkXHRCo8ngQAtCCrmRX46M2nM1vkFZ3iMTGI5+eh6dK2",
-	"trEWGGxdJZhxRkMc63XvGaIAgfsvYX/o5PD0DA20nDvl4vwbieQIT0izy0717YxMyGpu+zn48O54/yxA",
-	"pvRtUIFOUIKvpl1YVWFYC3KuUXC72UbfoVOqGZve9G5zG4CegvfJ5jx0EQDXN50YAKiYRV2W1tWFsDyB",
-	"aQz4F2M56qDSkZpzECQ3+5dKmhZ7onaZ6Sxkj45G9qRMdbbCKRV6NwemhH+gL0fw5tNZMHe54Ty7zBwo",
-	"utvz7DJzoGil8zQn4DxE80gLB/8vAAD//w==",
+	"7L37cts2tzj6Khieb6Z2S8mSYyeNPHv2dh03ca6u7TRfW+UTIRKSUFOAQoCW1Y7/PQ9wnuKc59hvcp7k",
+	"N1gLvImkJF/jtuo/jUUQXAAW1v3yp+PL8UQKJrRyOn86I0YDFsE/T5iOZvsDzSLzV8CUH/GJ5lI4HeeU",
+	"+VIEimhJppRr0mcDGTGioxkXQ0KHlIum4zrKH7ExNa+PueDjeOx0Wq6jZxPmdBwuNBuyyLm6unKdCY3o",
+	"mGn76YM4UrLis2cjRjzBLnXPhxEekQOiR4xMInbBZazIhA7ZHpFjrslARvBswCOl4YEBiZt5vsQsmjmu",
+	"I+jYQIKTFeGll2+ZGOqR03m6Y8DTmkXm1f/81mo8//zdv5x0HUpHXAwds4qjgI0nUjPhz96wWRn+d/Sc",
+	"KQAqYl9ipjRRdMDMLkZms5vklImAUCLYlERUBHJMztmMbFDy8ePRi00y5XpEGPVHOALncLuCigBmVXTM",
+	"4I3piAkykzHOS7gmG9ScJKFE8zGTsXYJJX6siS+FYL6Bj0jz2NttPfE2m11xlm4dFWrKIrPVKvZ9phTZ",
+	"8LYvL71NAziF73FFztkE99zbPzj48PH92Yve0YvDd8cfzg7fH/zSOzt763XFxvYOGck4UpuEwkoRPlhX",
+	"YQGFFSWbtTFmeiQDl0yoHrnk9emH913Rl8GMGCSmEQtIf0YuaBizTTJkWpmFAzK6+AkvPSDdOGGTkM5Y",
+	"0CE6ipnnwieF1CMuhl3BFQmkYERPuc+aZF/MiNQjs4G4GQMZwQcMjOds1iRnhe03H6MC30ig56orvJ3t",
+	"bcIzLOmds1kvYrFigbeXbceIhyyHu9kMRGkehiSKhTAXDadsPS9NyUUvVsyzq4ab3ICr7DXJGzZTpM9C",
+	"KYbmAM1nfBqGLCIbesS6QvGhYEGDCxIrFrkGLcyxUmFWJGZjc80SiMzLcsIiahBos0OEhONgoTKTCqIY",
+	"rMNgqNm2JtnXJGRUadJ+SiYRF5r2Q0b2Tw+Ojog/ohH1DQ1wiTKAUW3Ry6dCSENlyDBmSrGg2RXJXUaK",
+	"lV3m3B1smEtYc6u3d3ddQ5WSv9tPi7e8273cbje63ctnh3W3/S0fc12+5Md0yIjif9SSmxDey8MVsAGN",
+	"Q+10dluuM5DRmGokkE+2HddAjbRzu9VyM0rarqakOCuQ0X3fZxPNAvPvSWTOSXMGT8ZMKTpk5p9z63Id",
+	"pamOYRQT5ju/OTSZ53PVNhhc4JH5ym/Ju276gewN2f+d+dp8YN/3ZSx0GSrqa36RB6ovZcioMC/RC6pp",
+	"1IujsLzj+4KMtJ5sqE3y8eQtYCwbT/SsiZuXHnlr53u3vN4+l2bKf0Vs4HSc/2srY4hbdi+3fuDSjASw",
+	"o9my0Qd22JXrBFSz3u+SCzyE9GjN7w1DiZ0KgNiY8nDZRw5hUDK6d8EiPuD4lfLmARnpIfotnva9GWPe",
+	"iMMwfSG3h09a7QqIeXF1XOinO85iVHWdkCrdC+XQXJGarRFxGBoC4XQMja74MMxxnXXJaEgF/4Mi5vzp",
+	"0DD8MHA6vy1++0P+ravP84AZ+SWSA6aUnXXRXMfZSHN5ZMjyV82QXAfu4GBQcd1cR49kPByhsLboM2fJ",
+	"uCsXJl1lkz4m4+avNQ+c3CwJhpZwz01ucAHj8qeURyy8edmtKmxibqGFuz93gnYDixetgFqVBCgYc7Hv",
+	"6zoRE3YfuB+ZjiQxPCloInw5alWD9GVEz29/8WOHhkoRKXzk9tSA9I0iFAmk4fcBC5n9+mLKWzyi2lW/",
+	"lUMZ6xOmgN3ME2CFu696TASstDxkRosE+TlmUJytFqYPc3eyCJMfMapZ0KN6dQq68tFUUDhgsmWmGMbD",
+	"FQZWHYpFdpjBzS9npQ05gPFAqoKAm19oeJzboAENFXMddknHEyQlVsr4KPgFixQ3CDYgL0b0nDpX8zi8",
+	"ClUogZTQ0mRPlr58agbO781iPM1/7y1XFbjKNRsX/3GtRQAtxU/TKKKz8tnBtCsB+L7ycn8U/EvMQASX",
+	"sRHihzQKjMTtUwWyYXpmlWfllnAtL61WoGgJrI+T4E5RZ8xF/vX2V0am6nM5sQy1eBYfRDgjlKh4wiKg",
+	"68OICq2MpBixsbxginhA9T04mFWZcQZQ6Ytv5ZRFDXPUJGRGrVCgYAZ8yLVyCRdkKqNAEeRZRm9VXAxD",
+	"RkazyYgJtUdiwJ8iosTpyTTkoBGshCh5rYY2/gDzxUYj/efmt/9y6pZmBILVpaRErr9yS3wl2fcqk8gM",
+	"DwO2Bw8DGXCTvDS/s4BQVDR9OR6bQSEXjEhzohueZZUBQbpKDdTeZo5dplLwPHNKQSpf8c9uWcFIeDJV",
+	"Vjwwqi3XzcJerUis5zCF0QtGvAlVyqCERwy10NKgDSwb8NUfSanMqo2kEBnJiHiKiaDHxQXXcJO8JvGM",
+	"NOR1hdUnwT7nmfc9VJhzV90qGc4woj77H/ug6ctxUXjrOC/NgIIQ13FeyckEr0YRhEROzyQenL/MeDJV",
+	"L9V9KzfngAoSyqG5L1SDpLSHhpgpVwxsEmbvudIR1TIiMC3VTBGuQQ9E1ZWLIWxlBikJJFNVaHJ79Wvx",
+	"gox8WYT5Qsb+iKnUXkmDIGKqBrjra3K3UpF6N9LsElRe+kU2PU6G5nShpSwAaPxVBfYt23w4NUINBTlH",
+	"29h0xP3R/DVThJJkDWTDkBwclmEXSutAETarD+rWOldJ3aoVRcwUx9aac2sZCUh+STZynZzVvcrkpZSh",
+	"jF5ilt8oWnQ9JSPtbaYobiazpnqjSRMp4GeDqqmhfonuXymtFcFcuGFg/vWvS6sPL1g0IwPOwmCP6JEE",
+	"7j7QQLL7zJdjhpYnl+DrhgQJSfJXqlmkwwkhxEUuosrzlAbfWJ1W4/VKhJrrkOgbWePM0s3/1Qo2uZyI",
+	"sgHv/Hdna+u3/3S76vN3m/9dKZ/cp9XuMRjg7oJsl84lP+YbRXiwR1rmZFIcHgC+CriA9US/VUn0b2kB",
+	"W5nqfxULWIXxy1qe7DVZSGxW1MQqdBZ0ArEwUGTIL5gg/oiKIashIjDPCppaXvrKfxLeJ0wEijCgdNaE",
+	"k7hZUyEYRbFqzndd2rCHhAG9oEb8X5OIx0Yi1mQhRxZK1/wHxLNMSz8U5pZqI8WbmyPicZ9FqoTWlYbG",
+	"gwwVC/Yhowe/4WIYgCyQm6ddOc0LqkZ9SaOgysuWut9W0+bxeqg6f10vsfNW2ovLGMEukmCTFQYPKA9Z",
+	"gLZ81XvSqkDaH2EIwSFGUUxFySctEtCZmsfayk/N0fv5paVgV4FURfsj5jOhe9liVxLBD81wsLXRyyN8",
+	"od1aYqhMzjM9p/mPV4H3AvwK9oxP0Ju/lD8VT39VLS9T8eYATyeoBPB3qVi0D/EmZ/KciWtCR+HNCgd3",
+	"effMuHoQDuIoYkIf51Y756DAAb38fqTolv64TIEpzVIP0QumLfO5xn74Mqhg+KfcUJjXn86+UcSM6BBP",
+	"m83uCal7FzTkgecSr0+DHo31SEYJ88CgC/PMkFAYPZCxCNJfuMAb5DWrOHOQrqD0yAYOrH5lcE8ARd7Z",
+	"oINlpn37+fodBsaduxXFrUx5fyGcZGfZCddr8clHJ3q29FTH9DL/a6t+uiiSGE1XPV9ue8tO5jnlv4g0",
+	"L36nYijJyeHpGRlEdMymMjr/RhHAF7SuMfh4B2PVQH41MiOYZtDuwrUiyVG7XeEJKXowroeveqmtAAKK",
+	"qCKUTEcyRJXawxP0CA2lYBiehAMhaCiQTHUhYmhCI8XqbJ+/OYcCY+IAcsLQOpSY3z6XNOIFaDsP/3X2",
+	"96r2DN8aHrMcD0vz344UJQrOCqTohA0ipka1IEb4fDkZTgYu+tSQK23+n36riJYBDPtGkQhGYkyajYCL",
+	"WEpYvT0Si3MhpyJRrGjECB8KGVV5+Ve97PMCfF5C220tC11ZOvqaJ2o2t3ftdzLv0lLVgPCAbHgvD8/I",
+	"1kV7K/9EeZsu3lecGMNKUQZOzH3WFlTQK0ohNfVhE2/RoeZabxp4jrz/8YjX9Ij3nUe8hke8njcncFdt",
+	"7BwW1katVKj/uY3M7/UiBFZMH0gx4NG49sIINu3d5Kxv9J5O5KoyJvBg+Z2NIbwBJ3GLkJdhqt+XU6YX",
+	"89sbClgI0g2Zdemb+dkWriURFO9nOQ+EG/OxGovP1r2O9FqQ1K4nwy6KWkWx1Q+pUgue48/LEDs/V+HN",
+	"xXGtufUdUx7dWGGp8j0zpQgAQjZefzrbbFYfdcpsK2LaUJMF9gjDkunkhH6J2ebyCLNkene5zvSRB6nO",
+	"VlxlSnLKECI8g0iOQe6Dq8bA239eudy4yoL18eRtA3Iq+lSxpzuJ4RKcezxwV55+AalbsOwkXGL1U6+X",
+	"4YrixM1D3ApyRnkTc0z29rwRdmkZjcwCJYJrWsTPwHU4TczQTeLxwCNcZf4LzJzIMlBeHb047B3+++j0",
+	"7Oj9y97hu/2jt6fwBvrh/s5nscoxZH6JOX/uxzMiGDOycRgSPYpY4oVwyfH+2cErQsXM3q3xHvHgWx7K",
+	"YeZIjEQdMRo0IErH/FwrX9+r1Jzf0eWSYM1G/cwiPpjVsvMaipaRbZB/C0R3Ob2ppzSHCZLeONiQBnQ+",
+	"3ifB3ES2nZeVcgFlTyq2GWA6AMfUzUyJBUFtJY/KrY2P2SeXKLrzsulNiPsKS1rZWHSIjOvsxow0w4Qn",
+	"X7Ybz6a9V5et8+f9X6btwSux3f8yaP+6G+zqL62wFX1sjX+afdkWh0Wk2G1vLw1HRVN2lc8AI0iWOnYw",
+	"QP/Kda4T+b3ARLMyleaTBUabLFUjsgaJLPEBWJrrgGegB7mSLMj9go4D/FPG2kklth6KmJAH2AuYZj5O",
+	"NInkgIesFwOZDnKY2kM3cOGnyOiXPZuZV/EoDSHBdwsjCw981FHhgRUbexG7kOfwSxZv1UvzwlwHQtp6",
+	"Nrg9/TsDHP+OZMhyoOOP+a3DXwJW/i3dM/xzbtWKiexZDsLC7zaXojcX9VlkFz06tHi7Qmi/VQqo+Qaf",
+	"OIUZ3EVmZrgcdxGzlTqMbhev9fUDs3404gXYrCs05krfxacRhRSZaSTFkGx4yVc9l3hayp4ayUgnf4RS",
+	"DM2/8fqbf9mAAhgwmzDwXKBdEA255gdz1c3/x1yNqfZHyWy+HI+lebXZbG4WaWr6ZafSRMjCoJpow6Nv",
+	"FDHiCtkIpNYsQPsY3FErfm3u5SxnFdbxIiyL7AI5XTp7YRwryLKlaZZuK5eV6yw3n5nluXhei3XlV4yG",
+	"elSRgVRKPpXnK6edVn3oSOhIqgmmuF8v5ZRdTipSti4nPJq5RNkKCIon2VtsIv1RZYREBYuhFQbsI6Vi",
+	"Bvn5t51e8WCZFYAHlUq1ivvVb8ZoW695bXXVZUG41OtPb05ZhchwzmZFglgtgiE1mjvecFjJy88r7Zuu",
+	"c46m76r1LV+aeRmnduHDVWtc6JeEhVa9Ne8HuoYMmibYzukL9sDQFk95WNIRFqsB7SU+ihvJ5AjrEnk8",
+	"yWC8yWbQMFwhSFwEC6PfXCKkxvwTPQJTAqvJNynBniSKZRu9P7/R1YpsPlK+dJbfGz2vvf19jlTvYew1",
+	"iy7g1k5kyP0ZGVPDK86BeYxlxMhGu0X6M2L3A2pydEXEBrFiisAWIKdLo+HR1yIFU4R9iWmYFJCIS+hU",
+	"9Lk6vowi5uvGSEaKNfrAe2d5YpbjVfnd2P6+gHZV+fuL00cfbSpoFW7fddbjHSU85lHvzo+0ipIkH7yN",
+	"TaHKzbIaVSp7WlZOYlnNi7SQvmX+I8X0zc0pN8zBSa1ZS00WiQmi2nS1ykKZCLgY5qqBVGRKZVl3mbrt",
+	"EjqlHJK6rJ7Iq8y5mWhnRUnYq8+3T/l6gEjd+4hXrzUaLxDJjiPZD9m40rx58uMBeb6z+4xMcBBBfbd8",
+	"EIn6tiT418xxYIYWzDgVOt+UCW21Poj2NDzYx6tWiEnPVVRJY3JqFC+Vhie5WMMqi2WyZhuIJliJ6OY0",
+	"2Qq9nAulqfBZNTBJXaUJ1aMaHx8MqIze/imWmhGusfpXxCYywkuSnNCeecjTGNlUPAjlUFVrA6k2Vl+U",
+	"aPf583w+YKsyClxzXZWWvU9AVXbJKB5T0YgYDaAelIrHYxrNsupuiGBm3ko4E9NccXYvjkQnSRDu2Ek6",
+	"3bjVeuIbnIR/YYRiurw44o2IDRjg0nIzPdp/cHVuVv0IMH7BfTqoDsaEYlguGVN/xAXLtgPQF+Iz89np",
+	"JRSFUwnNUliQWPcc14mFiicGF1jQG7OA08SX3ZfBrAfGERoNwXskaKxHTGjuW9vbQEZ9HgRI0JMgT1Dt",
+	"9UgGEPdJw1BOWb76SE9TZAFoVUz+4gIg7vkRC8w3aKjQl2zOJw0YTR3udnjJSpr7nWrWg2Ja+HlBLyhH",
+	"05QLyBcJOl8xplcAsPDESGXVT8wywewCLs6q4m0VD7AEW6Wd8biQE5FJVO+oNiREc59TsYpacIwG4rtP",
+	"L4JydhgPib+oLO38+MMpRn2N2RY6/prOCilH/4SsoMecwwMVBegFGpPmE1IfKKnn6+XolANVryFPFwhQ",
+	"8co+Pf/lp2fj9mmL/tzut36ePunvvr7cjr7/VT+TP7Hns1f+TvymLY4n2+q6LrTq8JtevWu4IkL2npyV",
+	"jxLT0eNZE5O6GMnvsopB5qJDN1pFMZoJHskeCmpIeLkmYH1Hs0pWDaS5oka90CR7VyrEQn3uJBd2feOs",
+	"szmlsOioWKlUZaIQ9iY41Q2KVqZSSc06lY7YEG0TS6M9ZRjcyARxb9j37jpYtnjjCmsrRESXwFiwkSum",
+	"M5XuPkrFVkVIFKd8oggXpC5VRY0oqhIrJnisnkBkF7ViBtFdBoakX14ljWhO88C6zrZKsi2CbCQGRWc5",
+	"hav8rRq9+pBD5WNUu0nfVsyA1B0pWJa+k3gxy6dnvioFW6HqVBGLrtyVRmc6unKuPmcLyv9+D5lTh/Mb",
+	"sgxFF2dQdUWSQrVHajKorNarSJ/pKWNJzgua58sye91BL05EupmPSaN6+pXcSNnCit6kecnvQp6zXk2M",
+	"3wk8BQy2wdRJREzif0H/ERZUwDsxpbPNVd1FFkar5T2gPJcdUn11zXRM27126Ovi+e+8XG2t5XMpMS0p",
+	"2DV7vFqBPLvb5fJyENWM6jYHxxvUicDq726qedu6VYoJqA9ni889Vmt03ZZWaCmPXBF5lKLYPQv41xPh",
+	"wFdVIQqvdi3sJKfQd+AtF+cVFSQfVBlzr6eKLZYVF3ChnOCRW3ylYwBaCJCsS4qRe6koxfbOBVPxoaA6",
+	"jipsza/e7R80Tl/tb+8+TURoM4dL5hJo7jJguCws8TFTmo4nVY4eJlKoyJQqMqYByvQfBb9M46M2sjTT",
+	"QZIOyhVJ+DDRUhYD9NrPnj7b3t592mq5q9bu7tVFU9mYqKMXBgzMcF38cae9PNPIfjC/O27uJBfcwpuU",
+	"yViYvYCVVcvZZ3uGBwXQXEURbz9fGYL8wGjEIoJeFngn52a5adKDXSBmYpQC8u+MyFyP8yTnU40bgfTj",
+	"MRPaSPITFoYWRb30VD03QxQuoCACVCRcKcRvRaXQEJjTzFB7+8LqNqCh8r6CeAveWK4K4q+lL4hAY3qe",
+	"VGO1Wl9NFdbLCY+Yuk3Z9zjmlYyzJr4f5IJYpTtSPlMIgwbtAgtHg0G2cF4Lwbt2eHnuhObAK+xPVex5",
+	"clBVt8lixF0EGJ3mbPt/8QD0s5xvoqCfLK/ZVUj5rcrqrVMgX386AysLdP2aJ6WdIi3Nz1RPUjPEqNLI",
+	"k7ZtsdA8TGIaM+JuX62sl7XYVl7ykMwLWfRLzPYIu0RvIra8oDrnTKSxHm3ZaaoXVszgTgy+uEfLjbyF",
+	"g5gHeC7JO7eFlZhixt7MyXJX4VVVYH28bb2MpOT8qlmEFR7q+srz+41fseL8/zS/6zUqW2q5TinV8q4k",
+	"mRTH3Yp0TFsjJkOB3ogLPV8+ZKf1/OnSwMW5OQrBxvMoWBHZdM5FAOwSwEKIIF154+THA/Ls6dPtzXwE",
+	"yEKc/nxTcQsKa/txxPXs1GAkbm8f7pkhUNlfPyZE4vWnM6cqWdvLQ+hZB13xygM79aCoUz0tgJsBAgLe",
+	"9hTmkdYTMLNCpq4BoxwFVEFFLf2ErxoaXPHMzZoS2lV4+cRKCyyd8K3fp3oLOfWW16zrSleg7Bn8dMLf",
+	"sBlSUJBP7RJW3d/8xqJIpXSjUP8IxZWNHLxWsMed38JmCUs2+AoC1way2sabqApIWHIhROb7WAmIRRfc",
+	"Z52K0ky26FbqtnO7AkHuz8pR5S6JpKYQ1Fa4wcrFQLJGyC9YqrG8/nSmsCAYdAzoCguGtbDl2k5O4n7I",
+	"1YgF5PWnN6fYClKxcNCwb6RxqGMq6JAZub7ZFV3x7bf7hdU2v/2WvMVuBUhTqnDdNZ8UZALlQb9NEIN9",
+	"C1+dUKVZV+jS5WmS/RwZw6JVuTXneCviQZ6+Ud0VNbfL1k4TbEomlEd2VeinMKvBgufoauOKeHQyCe1i",
+	"t6xv4bvflRQekqjnO7vPbJtSo5hD9Jrny4B5XbFBQyXN1mC+HQg8q0Xobe6Va8uRkNv+k2kAZ1ege8R8",
+	"wvpA0M8Rcp8Jle9w8+7oLBeWmLh7jcwNBbAAtVvNdrMFgQgTJuiEOx3nSbPVfAK2MT0CqrjVnLIwbEDa",
+	"4Nbv03PVNJthngwxkyltjnkUOB3nJdMGwYBWq4kUCmnrdquFcbJCW+Ugv83JjLkCdpgR9ZvNb3IOgxen",
+	"+6AvXMBf27u77ec2FanjvN/+ddz68suXl9/H2/32eGf2RLb9pz8P2uGXlvr+1fkPrV91e7p78iQ+dGwG",
+	"lPPhzbFjs54cxYeO61w6Hafd/vLL/i9vLg+iwc+nvWdns08/vfowfDbyL47phL8Lo+kRpcf+q48nEnXP",
+	"rMPlInnH5n0BlSnTuNef3pBThrbulJfWblYeJ8EEthIESZhzBQgfBbucQEI2Il6zwCCdzm+fXceGqxq9",
+	"xhASn5jzQcqj+LAogCiyYVe0aagsHaos88vMXEGinc6f8w+QgDWAKFY8V1tICxqJ8bFyTN3s8ETGuvKR",
+	"zUmvfJaE6C+AKxlS81AxvRhmoyo1iuMaIRfnlYOX7pIdkOdK+XEZZ6/8cX5oVn+p4tf5wfjpyh/zQ23a",
+	"+/wP+SGGS6r5v0sDtjIWu+BR+bUxq/ipPMwciQh6Cz5SGlE9SSFhZ9HjZa/nTP6rDCtPZ0YlFsGaJ9Uv",
+	"1S5gMfh/8uAKXR1ZK/Tf6szONhEXZE3DjTJJ04ZMJ3I+mkiqWyBXJK19LsO09TiAGkHG+B+1vPWVfX5b",
+	"3prElDny3FmZhdl09gr+sW/Es78G83rLL5gwjMrAwaAbuPkn8C7s363yPCvd/oRzRYwGs/oDOsHHj+x8",
+	"ACo0wkX2oHZbT65xSDnQMNFpLhEhiSlzAqppnypGYhEx6o/s82Q9u60nmUB6avWO4lT2XlQKzfmRK2/L",
+	"AtR5LzWU8JrtZeFais4UmY4gJAwVXDjCXHv5ug/a0VswFEfabz7yO2HQg+cvRXqK6Rm6ZMyH9iYQa3df",
+	"eE+MDhaMuSiGKOfuTRHgH2ZQFKRJ8tm8qAAO2NS2ymeoD/lyzBRG0EEIEo/ImEH3CRhvxrAA9LOuSCOl",
+	"ERgg+P89F3T9X1aDKt5k7CTMlS5AdLObvdp5VveErThd1FeL6Q1XrrPTaj8kjr3jSnExdIlNVgIDBhiV",
+	"gwprJASIsSDxl1mAnzwkwIaD+zQM0YEtpMYmlwDfxkBGtudlwdATyZCpTRic66x6Awp6a+hfZJQ1JYJ7",
+	"JDK0hoRUG6D+fgQrJVFllCcbcFx5IgR33PnsOpeNhHU0bEM4bG975ToTWVVW/ZN1BlDiqTAeei6E8HIM",
+	"yMgsj1i3yEtbB//v/0cCRl4y8b//7wXzyP//f/8/XeGlBcZZI2CNIRPsgnmuDZ1gAeEDAgl4m7VUBwuH",
+	"fpjrAY8Ogx9kMLs/imN7u14Vzei2Vvkc4WvfHxh1t7eC5LUeEkuPLKXjYhLrNc19eJq703r+0NDbO1+T",
+	"X+u5WPWViyH4DzfNwgwJmX8lS7z1NiF2hEKNVLOm9oOeiHU82k4iUhJIjLaQ7H41SCx2vD798H7NXR+a",
+	"uyLZNwTj1hy2XvZPbT9YorIq02AQKyu5k53Wc+JVJ6h7tgI212REVSL7uyQWoSGA3kBGPvsvw7S8TpJB",
+	"kqkH4JeCWtpJBMDcsmvZMrYTm2PLC21G+AZhkPs4mAM4tSJB2GtmRgLwnbx2O1/Kq5RW8bnEnHfK24vA",
+	"BGu++Y/kmzsPCf17SVTsj6rktQfl30dm23gY5q9diZenZGVzzXgemvFYAnkXjMetNsgC5X7JdEmbeigj",
+	"zlqXWdPkR02T1wTvAQne/p1QuqWOylJxnJu5LK9VTMRIoROq/VFVCTTBpqhJnzM2wcwJGQaoKVu53Vrc",
+	"IDmtVgbHJNWvYRqz6bErmcbW7GTNTtYi/sOa6BK729q2tratPSaOf8IAPedVHBnZooOQFIkW49ua25Ig",
+	"uWoX+z7klhE5gDAm5RJPyUh7LCAbdtuI1zA8rve75AJajAg2NUgE5Qc2c8kCAx5CfnbCqyHTzcsln3mk",
+	"T/3zfPJb7m1l9gM/3gGY0DB3zmaKYQKcAoc/7YopDc/T0hBYrx4WEXKlFZaNgZgsCENll9bzP8JSY302",
+	"NHT+kvo6nEE2lktGcmqm6YoxFTNiFkrGjAowKGJIfMDYJAcVVWRAsWoPrjxSemG4wEeFXUTmZLQq7MqG",
+	"bL3lY64hW7ciAaKwsWm5WHbBZaxwP5IGl3tEjrlOEw0B2jSlsMrYaHMFa+LUIKO9MsGpWZPeVF7BG7Of",
+	"gHFkOpIqK6Pv2rQIGZFBHIZIxc2tpVwozLHV7FLPOVjqFvLFqY21axXX8J9u97LVanS7l+1Bt3v5bPD5",
+	"25qFVH0nLeCafaxc5ab6VawUmxQ+WTrFXIYPXHiPcOGHccBUxv1rDclAKfJfSVKqoDeUa0nI51XP0CBU",
+	"YkMDJOSqVGKzCoz5Eoc3VzBKcH2IAhZZyuI1MM/DjMCieHtEc3uL+xHkiPRneVVoDk6F/YwqzO5Onizm",
+	"UtOKv84NyhUeaaT/rtjsz/etPRiCBF24qgI3izxhrTis45jW0uB9SoNGQrDc8C7jl9CBa446a+DjIauC",
+	"BFAhdZPkgpzScj9uvukPuEmEFCzLne8KkK8U02Cg6RAPEhyy7oMecnGVFO7awDv0jAR0pgp9d7QsJeil",
+	"eQKQrmBkxBH3R/g1EHLsc8y5tO0SVR7kJoES37QrUqQmvt0M2LMlQVYfkRVeT1g7yqqgQ2Lr53s0QWWN",
+	"pO8uKisXzZ30D0HLX75+uePYMuKOk6sSbv7I87mOs93aftpotxvbT87aTzvbu51W69e02FbHGUbUZ3Ot",
+	"eOcEIfvxfJEz56V5zXEdIxkWfiOv5GQCZ8YDp/PMlgyxxRlFHIaF2mdOOloWGijhwHyFb7Mwe9cS8ShB",
+	"qMzvnlbPcPIM3i5y9Yj09GDrqHuC3Gt2vA5xewDoSynoqRGNbHjFhhfQMDTreOEZjTMiXnVfCK+T00KT",
+	"8rfWDMAV8XJ0tPGGzaAIBPrro1gIo/FtoFxADU8nXk4UwIz+uxET1kbCKiPhzvb2Q8LiVfccARSqxJUp",
+	"VVgltM8GMmI2H19AFYSs6tZavv06kYRolrsbi+bSwEGMIinIhWn56IQzKDctKiECMuJKy2i2ByNyxSYi",
+	"G4JINdgLm10BZe7M/FwKc0ci5ssowHJ2+D1sP2XAxfxqGX2jiJyK5CNL4gmtBLqO3/tnCAV5HOUqkQ1E",
+	"AA/sG0JmMgGsCDuaZSMQwb6m229tPfia4XI3p65LouSqidE9GCTXms9a83kkEQxrUvZVAuFuQ8NWKtTx",
+	"COLeDtK2gsUOhM3EONshYFrybPeMBQ3ZE5EU25ePpJnLiAUimUjIXIE5tMX2Iy6GMKxP/XMX27lTURRW",
+	"mwSi87oC9XpQwmORtmdIkmqKNjtbJgGUrSlX1nWeRPXRIIC6b0ZmkWHQ7IrTAiHIRnvmZD2s8z7LTNdG",
+	"FMfoiID0ZzlXJyxhjwhpVNauCFhmFAbX31haPWCsWHjBFBmxiC0JJkx53j1acL9i8OCa26657WPkto/K",
+	"zrkOFlwHCz4K8xmGBN5KwZvEuqoouk7kCxBE0DIvbV8YIgVTmBQrY036zJdjZnsTb4D7uBDps9kkp+Ya",
+	"RXHIVFdQRbzj/bODV/V1dE4YtH14CFZrP7XmtWteu+a1a1675rVrXlsXmA+M4h58VVvswgBZG4n/PhdW",
+	"7xKKMZjUkA3Nx8wlIT9nWY/vMbPzeXsE/0F8Cl6qvtHmu6KgzmMYtdGAoUQ49bWMvKUB64cI8M2j1pcM",
+	"PMAw83sNdoU1LA90xS1cs+E1G14bmP/+BuZvVOKG/3uYmus4TlpC/RHaxisjlk9s8w6M7M23Dpi3e+fC",
+	"MpJCjIIsKNOE3a4fxJOZNNZWBvcrcNR2jlNISdc8Z81z1jznb12lVgRlJ9496BdpVxDIm/gLUf2zfFKH",
+	"0nQGDTIxvCnr1wjOS/OLYkEtmT9lIsi6cZttKFH77buj9raJbR3BSCCW2ON2SmdrYr8m9mti/7cm9tjU",
+	"D6k7zcga0GSbDHcLmh/rUdKzCEKeaxL/pFDx2IaY5Fo3JqHJNhwELbAb5nKGwAtsszmy8z0ZyThSpA/h",
+	"FDZVb0G6nbkxtp2hjfJIrobtOMhraHaylOu6f3LJarb76bU69K+clFVoeHtnzqOHTLWjAb1+ot0+tLjN",
+	"p9ntB5S8lRcsxAw8HgCPX5xmlxt//US72rQ6GtBrJNUhhlYa/xJV0uLgTTSxcgccbINrOV2ux80OtM+2",
+	"PW6Oyoww7ca8oNFNce67aHVTkA1sg2CkF1A7BeQv6PDogtjlpuDKiFxIHqy9NgsypR7WuyYlgeo1lo6q",
+	"u+Oya/nhq/VgSvhjLoU/q5jEsFl6RjoSaSLWo1y/pbzIYFsR1ksOpxByil1xS5ICtzY4y+L7LJRiaIT3",
+	"PHgJ4TCXYcZ014aiooyAvdSStBUo+TQdMUjOw3oERusLpC31xDWJ2AWjIcw24mJYJUOcwJL2s/aLt5Al",
+	"6pjmyrQWxL9ryQvb14NwzJSiQ2Aiq5wGnVKOqWhZm2l7vFXaacavoMM6KrfuHajDybM9UPASzz9kas5h",
+	"lU8F6bNbceX7UJnXPG7N49Y87j54XKIxW89PMVthMVuzmkctM9M00tiEH+2uYKhhOo5EUhQnNT6RDUpe",
+	"fzordNO3Km+xpXxX2LJ6WUf+zSbZJ9NIiuFcbRqRiM8EG/sPmc4YH/JCl3CBTe/hR83HrEn259gpVuDR",
+	"pM+YyCijmU4Rb6f1JBndSxI/PLcr+rHG3A6ofFgonMMVifhwVFmy8C3s6S14qD0U0NNcJ+sI7Pgyipiv",
+	"GyMZKdboQ/G92ersBQC7X1XcoEMvsSew2etR/6XPP/DXP/56eHL20+mROhrrya8HR0+P+E78lr9+3mSz",
+	"138En474B350eSRaTX87NJuHapLqmY14bjQ/i0Lp5E/Pf/np2bh92qI/t/utn6dP+ruvL7ej73/Vz+RP",
+	"7Pnslb8Tv2mL48m2MlcAFD+rGv7AaGQu97VMGMeUV8agvpXDIaSt/xUt02Xt2+rGPT9iAROa01AVdPB2",
+	"WQfHmymj9HYsUcKrPnEXqvjHAqWQ0RxBuYEdvLw982Qi36M3VTVK9RJS5wsW1pih/IbWAnUO5RVRopSC",
+	"NQvbnWvrm1hbwECeULAlW10C9y72+cQQvnRbXWLI5Fz6fQFGo8SsRcC1CLgWAe+x/bocEi6Q2pRDxI0o",
+	"lSfOC+XBJN6pUiA8FIG1PFiB0F78TArMtGhoElcU/QAS9OTjS12Bv3OlYhYAJeQLYpOg1iLx/uw6NAy7",
+	"ToeA2OK5uTzfrqhO9K2R1MxqbyGq0TC0ZeyuI4VBcFMqhl2tUqXGihkyXme6LPKAr/nMOgnisUQsQYG1",
+	"hBhtGITNhzBtLibEaQnXgYyGUi+3N+fd43hF2uCCLtSKXWJ/NiJiVxR80mV7s5uU6ErVbbfGBN3JjOxd",
+	"kRor8eU+9c+HkYxFpVf7R1j0ccay1vborIjDV7M7px+usjpXQrs2Pa/1jrXe8Q8wPVdEaa3I37JQ2+WB",
+	"WDi5tTZnQVdoZU6rmws2zYw+5HAubhhNxYmtwjBPN6eVYJnTgl+YBJypOrdpnkc9cLHzHAsRbNrLmYlp",
+	"ox9RETQEmzbMz5NRRBVLrKD3FehVCBq+FsOsUHeSyZJyRXskRA2XDukjMLUaLjxl9DxnBbth5M/DZpDf",
+	"V0HphPxVFJRe15Ne15NeqZ70Wh5ZyyO3lkdOmbaulFQiuUm0lzVa1oslJ3mrpkI/NkMqajVmn0YRzweQ",
+	"f6OIisFUJSPX+sUTsQSUOdYV/ojyxHA5RgUctWw0noZTOlMkZDQAPStVwtN5O3jVgEmSDdoVebJMSSiV",
+	"Tr3meiqJpn2VVEDcNGr7EIUoqrM5cTaXUEWMhkeo6gosFAhedTDSAiTpCzOmm2TfAo3N6bKHI0hMUiwc",
+	"oDMe3ueqK/psxJN6zWYbOnByXBBv/+Dgw8f3Zy96J4c/nhyevuq9PNk/OPRsfpM1FO/hKt2kqDOFSAN0",
+	"rSktQyaILyezrEbidCTDzI5tBMFqIQ8x4WuKd7dxfa8svtmF/l3CA/49fT7+Ydv/+Xvxtn3++tno5e7g",
+	"xRO135p8eM4/fj87exod7kx/2v7j323/XsMDsEU3XoUJ5dHfI0qgsNuVsfoVcQIFT9ASx3X1B+7Ee13w",
+	"R6UiuhXOXaImhoKCH0rlqQNbC+xrgX0tsK8F9rXAfqcGxEs/qc1ZjBTIgqIy5rlMaB9yZfdoaTvHJCIq",
+	"i/MXQdpyUcwH0VpfmB3qU2HNUV0BtcNR5MwCnrBxbrEnY/LUa3ZFV2AcQyrYvjp6cdg7/PfR6dnR+5e9",
+	"w3f7R29PPSIF2dDQJwfddy5Jlgj5CEkagDU3dQUNI0YN7aMYamHkfJU26obqZzSRxHFm0B62W21YvaFW",
+	"m/l9gD6VcipYhCoJ1VkJcqE0owEkmYBuJYKJ5Lg3GGdrFQNJBkaql7E2AjdI/1BbLfEx7lto06AVkOgn",
+	"MtIs6KS/YhehSdwPuY9nYYBGQj9iERCqrsDD7lula4LdiguReAYMw9d5sJdqDzQw989oQbnScB5yRpt7",
+	"g4hgdgZiC6v1BIt8X1NRqM9YrchNrckzXRpufPNU0mSPrqVjXLvxJqar5hKDbZfJu9ic8soz7+3BiPnn",
+	"ZCbjJOpKp50DGP6cOkULztoEv3oWYa+7n4iEi/JzsXFr4Jbz0Qyfv5OkXZDPcRkDsLLkA2PPwHWDIpEh",
+	"AO00igdqJpv9AE6B9yVNA5Y9yCSAA2JhAKVVUmdLtu/jWAG9oZqEjCpN2i3ij2hEfbiC5kItTCEGrWiJ",
+	"OlJe3p3nDpMNWCWxn1QkNHcF+qF5uDve5g00kPJRFRtPFpS259nufEzocYGpLNmmuanvJKg7gcP2zUxj",
+	"GuFvF1Mz2CVXkKOXMPCIgcw94kHAxLqX5lqVWqtSa1Xq765KJT1C0+irxeoSlC+Z1StL+1Z/SGL7Eu82",
+	"V7bGDSTAESGnHVTW5tIBwX7Gh4LqOGJuV0CId+QSGgecCZ9Zm1tqkae6YHJLMvbA9LZn1cH5PEIvM9z2",
+	"RlzoDikYDr3NZF50x4NtzyWxSEOHRZD/aFeEkGj/TgYsDFlgNLAP+7Eeke1mK/koFzqSyhwLxHWe/HhA",
+	"nj19ur3ZQbUS9ybdKm+71SJ/dq0w2nVsZ6orr0lOWXTBfYb+FqNJhjMiWOJNSXYOtE08q8TblOvDhJrm",
+	"VnPKwrABpsyt36fnqmlQsLI89c8w05k1wd66ZNDNbfgrCwcI8X35JVReU/jTyLFxRVUhdjlxOu1nz3d3",
+	"dtsgRHKqkx9au+YHxc3utvpP6Y6/wxpPgu8HjR26+6TxnLX8xrOgHWyz9uAJ3elDC/y+03HaFQrFleuk",
+	"uVpV4CDyXK28eUd5ZK0iMZ/s7c7qXCWWDNt8DP13cIPW0Zzr6P413y3zXVD8M/YnozlTJlQ8RKFPWZpf",
+	"H/0/ZtdtyW1mH0oZuKs150b7mR9HERO6Kwop7ZauVjEO/PK7WxWau7tUdoTGGjhuG2z4WDqAQxDhfJkB",
+	"c8vtZiUmAi95nloE/mrVSNckfB2Qv2ZGd9q8PFEaWNDgVRrgmDmf69qUv2TaEvZ1IU6ovFIE5EnLAvLX",
+	"Kc1Z7ox3u4CfWBgphQltXmG1oT772SCjHKe8eInZeG7yu7Ab355JrYnYAxKxs9Wo15J+4GBCKTcFr6it",
+	"nHqpk3bYIxaxjlFzBWOB6gpKfCkGPBojJoMV14bcQmVHnKhKUMae1LcTlIsULB7GSlOyfx3acBzJAQ/Z",
+	"XTfIfvzkPrdZc2Q/e/KPIP8xHH2wbpB6y8YJD97i09CXfDjMurvn2vT1aBg1MpRqbeMbRSbIduY5d2rb",
+	"2gqoGvUljYJcF8+yMjJ7kQ67x15j2UdqbmIK7F+Tdq0vxkP2RUzqc+Rb2jDfyI22uywXRArsi1N/P6zw",
+	"s6zaS0E4zRd92d5JG49kZV/KguteUg8ccs5AeMY+UegqtdOXQ1kTCLfsCK9J3huBGdO25m3KTfKpLjwH",
+	"Q3Pm41tpErtq5XSbjsa6IlfwFbZWSAzMrQzFBGYBpQlQM/jqyfl5kTa0kmMzGXOXJV5zi/4n16ypuB+F",
+	"b1epcmv5+C8iH1fiGrrXEpfYRla2eR0buI4NXMcGrt1C/zR5FEr3o3nTUCI9bwNdIoImAt7NWuRlxa7L",
+	"jBbEtzE9Z9CgFIS7TH+Eb6PFVoZBlm5kqHxYGZdwgHA+Fmnvb9tLb6T1RHW2tnIW2S0a0OZEDFNz7yEo",
+	"ExqOTA6IiMd9FgEByazAHwU3OPuGi2EARt1/hgvwHdXmDDX3ORVf1R+YRQmZS4kX7lFEvqxWPsuF4llJ",
+	"pVFgrin5WIvQ1xShjRCCGnd/VhKix4yK6YgbprmWkdcy8mOWkdeS5QNKllbistn5qwqVYAPNGf3nWm6z",
+	"qcFSICMu1BMdQkYnhQLTexARSTzBLnXPjyMlIw8qSBOqiGd/aJbL+3Ol380O8cvXFQrf8jHXzpW7dOAB",
+	"fN5KjbcRvrhmYwSN6noBJM2qtXLLzrbr8InTcdrPt5ut5naz3crCbUCY6UHKPwsgDsfIFj06BIicd/IP",
+	"HoZ0a7fZAvhz++t0nJ3ta9gdzSYf0yGrNsfBccqBtYSvTW1rd85fISApU0tt6Hw9ecss+HXqcslNUqpR",
+	"nGQIZAXp9pAxSsGI0nSmmuQQaxjatikq6Zti+aOtnSeGjAScVWrL8PRRFC2229BboeDEavWNr12p+AZ+",
+	"khVKFT+e4sT5MphWw8KWaPMYmCYWzJ/JXzbBYF2lba0arVWjtftgLf/cVMlDMSKfjVYv/STphveq3hGj",
+	"XqD/9pzNFIM4kyFTHcPWaHgOBXNsEzgS8oustq/EagMXUI2YhyxptWmoLY10vltwV0CFMk3GUulcgbbT",
+	"w9PTow/vT3vHhyc9+6tX+IoiG+1WKx9204GKy0MuuqLPZhJKDWCjOo3uDXNFq7rSgdp6muzpzRXXst2v",
+	"uMW2Qd4kYhdcxgpPxfZm3twjcswxuTRjYmaEQXuwkH+JrXSGpmqrN+aFsDG9fMvEUI+cTnv7ewjf1ywy",
+	"7/7nt/3Gr7TxR6vxvNlrfP7uX5nOqnQEVbDuUqG2FbB6ixRrK/vkUv6hwnDulW37yk7ilbhOzn9ZRwdX",
+	"gqHyVWCl37iGwp4VKMD/miuBtrLYbDHSoOdiLb9wLVxz29LL/9WFY7JBiReaK+JBUUI5IJGhdIYqJaQG",
+	"ee7+8REJeABiwdCsSMZ6c205WHPOa1kOCndhOQfd+pMHV4sKABxVtlTNo4Gqb59aESp5Ic9ZymzKvCal",
+	"piuTOQF1+vQoYww8aeCXKdZ5kjOQ0RgIYBzzYCU2sFMVF1su1L22L15Xad55SIDfy6KUZhVjqgkP8rF9",
+	"eRfvmpp9jUamYH9MKUQVBcuHP6jazA4jOXwojLw7Cc+GcFiS81HwCxYprmeGwb8Y0XNqBNMwHkIuc/Kw",
+	"IQeNAB5efV5ZDMqvoE4Wsgbd3EjXaAYGujUKf91qPQUEtD5MI2OTMZ2R3yXPo3gRrT9fzc37p9OHViH7",
+	"sdFwfvsMpWZZdJEwzyKYth2weWzEegiq2gIp3n6u3GMoK++br93rolaJZfOA4zczZgvFhKqVvyxfy6z3",
+	"G0XkVORrEtsZxqzi/eKumfcVbBjSaaJlboLirpXnOoYy3qDEg3qJxe1sqe5MjMnNaIZWTPSK0RCsXgGU",
+	"8ebCvGzQi+VfTmlQ1RQflc0nyQNNxlTQIRszW1xJaToYkA0vkiHr4F/e5h4ZRlRAZDkUfBrLC0ingcdY",
+	"Oi0NvsQJ7FYrF0JuFNRin7DIbGbiAqJYVBBKMfkyCrD+L8RIWhfUXFd7CKGUsT9iRtGi4yTUkwZjLhB7",
+	"ZIRGhjSibMxFDYYEv1MxlI2IKd2IctgHupAcEErGseA+n9CQTGSkaUg2FGMBabVamy6xFRxlxIdc0LAr",
+	"jByoOhbxICg0qVgIWi0PPJd4mo+Z0nQ88WDTvLTyoeeS15/ObMl1ckrHDBHPzRKMlO38aS0w1DrYqJCC",
+	"+zQ0cO8hUYD0qxewPnJyeHpGBkbOncro/BtF1IhOWLMrTs3tDDBvILP9HHx4d7x/5hEsRO+Vdscr7K+h",
+	"XVSX97B2y6VBwe1mm3xHTrlhbGbRu81t2PRke59szu8ugc11CaP+KLH+Bl2RVLmHoNyI8hDwL6Rq1CGF",
+	"I8VziFjm6ynUBzf7mjzpCmy8ao+OB/aksMZm7pQMj4N4EJd42EXJg9Cx15/OvLnLDefZFXig5G7Psyvw",
+	"QMlK54knUHmI+MgIB/8nAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

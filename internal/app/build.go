@@ -12,6 +12,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
+	"github.com/accountd/accountd/internal/idempotency"
 	"github.com/accountd/accountd/internal/metrics"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/ratelimit"
@@ -85,7 +86,7 @@ func newService(cfg config.Config, opt Options, store *bunstore.Store, hasher *p
 	if err != nil {
 		return nil, err
 	}
-	refreshKey, err := refreshSuccessorKey(cfg, issuer)
+	refreshKey, err := serverSecret(cfg, issuer, refreshSuccessorInfo)
 	if err != nil {
 		return nil, err
 	}
@@ -119,22 +120,27 @@ func linkSecret(cfg config.Config, issuer *token.Issuer) ([]byte, error) {
 	return key, nil
 }
 
-// refreshSuccessorInfo names the use of the key that derives refresh tokens' successors
-// (HKDF info); changing it makes every retried refresh in flight fail once.
-const refreshSuccessorInfo = "accountd refresh token successors v1"
+// The uses of serverSecret (HKDF info). Changing one voids what its key protects: the
+// retry of a refresh whose answer was lost, or the answers kept for Idempotency-Key
+// retries, which are then run again.
+const (
+	refreshSuccessorInfo = "accountd refresh token successors v1"
+	idempotencyInfo      = "accountd idempotency records v1"
+)
 
-// refreshSuccessorKey keys the derivation of each refresh token's successor
-// (account.Options.RefreshKey). Every instance must agree, so it comes from what they
-// share: ACCOUNTD_LINK_SECRET when set (through HKDF, so that neither use reveals the
-// other's key), else the signing key, as the link secret does. A new key only refuses the
-// retry of a refresh whose answer was lost meanwhile; nothing else depends on it.
-func refreshSuccessorKey(cfg config.Config, issuer *token.Issuer) ([]byte, error) {
+// serverSecret is a key for one use (info) that every instance derives alike from what
+// they share: ACCOUNTD_LINK_SECRET when set, else the signing key, as the link secret
+// is, through HKDF, so that no use reveals another's key. It keys the derivation of each
+// refresh token's successor (account.Options.RefreshKey) and the records of
+// Idempotency-Key requests. A new key refuses only the retry of a refresh whose answer
+// was lost meanwhile, and makes kept answers unreadable, so their requests run again.
+func serverSecret(cfg config.Config, issuer *token.Issuer, info string) ([]byte, error) {
 	if cfg.LinkSecret != "" {
-		return hkdf.Key(sha256.New, []byte(cfg.LinkSecret), nil, refreshSuccessorInfo, 32)
+		return hkdf.Key(sha256.New, []byte(cfg.LinkSecret), nil, info, 32)
 	}
-	key, err := issuer.DeriveSecret(refreshSuccessorInfo)
+	key, err := issuer.DeriveSecret(info)
 	if err != nil {
-		return nil, fmt.Errorf("refresh successor key: %w", err)
+		return nil, fmt.Errorf("server secret %q: %w", info, err)
 	}
 	return key, nil
 }
@@ -150,8 +156,16 @@ func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m 
 	if cfg.Metrics {
 		mounts = append(mounts, func(r chi.Router) { r.Method(http.MethodGet, "/metrics", m.Handler()) })
 	}
+	idemKey, err := serverSecret(cfg, issuer, idempotencyInfo)
+	if err != nil {
+		return nil, err
+	}
+	a.idempotency = idempotency.New(a.Store.DB(), idemKey, idempotency.Options{
+		TTL: cfg.IdempotencyTTL, QueryTimeout: cfg.DBQueryTimeout, Now: opt.Now,
+	})
 	return httpapi.New(httpapi.Config{
 		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
+		Idempotency: a.idempotency,
 		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
 		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
 	})

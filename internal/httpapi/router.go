@@ -32,6 +32,9 @@ type Config struct {
 	CORSOrigins []string
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// Idempotency keeps the answers to requests sent with an Idempotency-Key; nil
+	// ignores the header.
+	Idempotency Idempotency
 }
 
 // New returns the handler serving the canonical API, its docs and whatever cfg.Mount
@@ -48,7 +51,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	srv := &Server{svc: cfg.Service, jwks: jwks, ready: cfg.Ready}
-	v, err := newValidator(cfg.MaxBodyBytes, srv.authenticate)
+	v, err := newValidator(cfg.MaxBodyBytes, srv.authenticate, cfg.Idempotency)
 	if err != nil {
 		return nil, err
 	}
