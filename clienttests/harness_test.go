@@ -121,7 +121,7 @@ func (s *server) activeUser(t *testing.T, username string) (login, password stri
 		t.Fatal(err)
 	}
 	email, password := username+"@example.com", "correct-horse-battery-"+username
-	if _, err := c.RegisterWithResponse(ctx, accountd.RegisterRequest{Username: username, Email: email, Password: password}); err != nil {
+	if _, err := c.RegisterWithResponse(ctx, nil, accountd.RegisterRequest{Username: username, Email: email, Password: password}); err != nil {
 		t.Fatal(err)
 	}
 	token := s.emailedToken(t, email)

@@ -193,7 +193,7 @@ func TestDjangoImport(t *testing.T) {
 				t.Fatalf("forgot: %v %d", err, statusOf(res))
 			}
 			const chosen = "a-new-passphrase-after-django"
-			reset, err := e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.Email), NewPassword: chosen})
+			reset, err := e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.Email), NewPassword: chosen})
 			if err != nil || reset.StatusCode() != http.StatusNoContent {
 				t.Fatalf("reset: %v %d %s", err, statusOf(reset), bodyOf(reset))
 			}

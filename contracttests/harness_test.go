@@ -219,6 +219,15 @@ func validateResponse(t *testing.T, req *http.Request, status int, header http.H
 	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
 		t.Errorf("%s %s → %d does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, status, err, body)
 	}
+	// Rules of every API that the spec cannot say: no answer but the public key set may
+	// be stored by a cache (issue 13), and a client refused for now is told when to
+	// come back (issue 20).
+	if cc := header.Get("Cache-Control"); cc != "no-store" && route.Operation.OperationID != "getJWKS" {
+		t.Errorf("%s %s → %d: Cache-Control %q, want no-store", req.Method, req.URL.Path, status, cc)
+	}
+	if (status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests) && header.Get("Retry-After") == "" {
+		t.Errorf("%s %s → %d without Retry-After", req.Method, req.URL.Path, status)
+	}
 }
 
 // do sends a raw request (validated like every other) and returns status, headers and body.
@@ -310,7 +319,7 @@ func newUser(prefix string) user {
 // register creates an account and returns it still inactive.
 func (e *env) register(u user) {
 	e.t.Helper()
-	res, err := e.client.RegisterWithResponse(context.Background(), client.RegisterJSONRequestBody{
+	res, err := e.client.RegisterWithResponse(context.Background(), nil, client.RegisterJSONRequestBody{
 		Username: u.username, Email: client.Email(u.email), Password: u.password,
 	})
 	if err != nil || res.StatusCode() != http.StatusCreated {

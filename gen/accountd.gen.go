@@ -210,6 +210,8 @@ const (
 	BodyTooLarge          ProblemCode = "body_too_large"
 	EmailTaken            ProblemCode = "email_taken"
 	Forbidden             ProblemCode = "forbidden"
+	IdempotencyKeyInUse   ProblemCode = "idempotency_key_in_use"
+	IdempotencyKeyReused  ProblemCode = "idempotency_key_reused"
 	Internal              ProblemCode = "internal"
 	InvalidCredentials    ProblemCode = "invalid_credentials"
 	MalformedRequest      ProblemCode = "malformed_request"
@@ -238,6 +240,10 @@ func (e ProblemCode) Valid() bool {
 	case EmailTaken:
 		return true
 	case Forbidden:
+		return true
+	case IdempotencyKeyInUse:
+		return true
+	case IdempotencyKeyReused:
 		return true
 	case Internal:
 		return true
@@ -1717,6 +1723,9 @@ type Session struct {
 // SessionList defines model for SessionList.
 type SessionList struct {
 	Items []Session `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
 }
 
 // Thoughts Example:
@@ -1766,6 +1775,9 @@ type VerifyRequestTokenTypeHint string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // Limit defines model for Limit.
 type Limit = int32
 
@@ -1804,6 +1816,21 @@ type AdminListUsersParamsRole string
 // AdminListUsersParamsSort defines parameters for AdminListUsers.
 type AdminListUsersParamsSort string
 
+// AdminCreateUserParams defines parameters for AdminCreateUser.
+type AdminCreateUserParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // AdminListUserEventsParams defines parameters for AdminListUserEvents.
 type AdminListUserEventsParams struct {
 	// Limit Page size.
@@ -1813,6 +1840,81 @@ type AdminListUserEventsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ResetPasswordParams defines parameters for ResetPassword.
+type ResetPasswordParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RefreshParams defines parameters for Refresh.
+type RefreshParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RegisterParams defines parameters for Register.
+type RegisterParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RequestEmailChangeParams defines parameters for RequestEmailChange.
+type RequestEmailChangeParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ConfirmEmailChangeParams defines parameters for ConfirmEmailChange.
+type ConfirmEmailChangeParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMyEventsParams defines parameters for ListMyEvents.
 type ListMyEventsParams struct {
 	// Limit Page size.
@@ -1820,6 +1922,30 @@ type ListMyEventsParams struct {
 
 	// Cursor The `next_cursor` of the previous page; omit for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ChangePasswordParams defines parameters for ChangePassword.
+type ChangePasswordParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMySessionsParams defines parameters for ListMySessions.
+type ListMySessionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page (opaque); omit for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // AdminCreateOrganizationJSONRequestBody defines body for AdminCreateOrganization for application/json ContentType.
@@ -2328,7 +2454,7 @@ type ServerInterface interface {
 	AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams)
 	// AdminCreateUser Create a user (staff)
 	// (POST /v1/admin/users)
-	AdminCreateUser(w http.ResponseWriter, r *http.Request)
+	AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams)
 	// AdminDeleteUser Delete a user (staff)
 	// (DELETE /v1/admin/users/{id})
 	AdminDeleteUser(w http.ResponseWriter, r *http.Request, id int64)
@@ -2367,13 +2493,13 @@ type ServerInterface interface {
 	ForgotPassword(w http.ResponseWriter, r *http.Request)
 	// ResetPassword Set a new password with the emailed token
 	// (POST /v1/auth/password/reset)
-	ResetPassword(w http.ResponseWriter, r *http.Request)
+	ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams)
 	// Refresh Exchange a refresh token for a new token pair
 	// (POST /v1/auth/refresh)
-	Refresh(w http.ResponseWriter, r *http.Request)
+	Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams)
 	// Register Create an account
 	// (POST /v1/auth/register)
-	Register(w http.ResponseWriter, r *http.Request)
+	Register(w http.ResponseWriter, r *http.Request, params RegisterParams)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(w http.ResponseWriter, r *http.Request)
@@ -2391,19 +2517,19 @@ type ServerInterface interface {
 	GetMyDashboard(w http.ResponseWriter, r *http.Request)
 	// RequestEmailChange Start changing the email address
 	// (POST /v1/me/email)
-	RequestEmailChange(w http.ResponseWriter, r *http.Request)
+	RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams)
 	// ConfirmEmailChange Confirm a new email address
 	// (POST /v1/me/email/confirm)
-	ConfirmEmailChange(w http.ResponseWriter, r *http.Request)
+	ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams)
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
-	ChangePassword(w http.ResponseWriter, r *http.Request)
+	ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams)
 	// ListMySessions The account's live sessions
 	// (GET /v1/me/sessions)
-	ListMySessions(w http.ResponseWriter, r *http.Request)
+	ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams)
 	// RevokeMySession End one session
 	// (DELETE /v1/me/sessions/{id})
 	RevokeMySession(w http.ResponseWriter, r *http.Request, id openapi_types.UUID)
@@ -2472,7 +2598,7 @@ func (_ Unimplemented) AdminListUsers(w http.ResponseWriter, r *http.Request, pa
 
 // AdminCreateUser Create a user (staff)
 // (POST /v1/admin/users)
-func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2550,19 +2676,19 @@ func (_ Unimplemented) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 
 // ResetPassword Set a new password with the emailed token
 // (POST /v1/auth/password/reset)
-func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // Refresh Exchange a refresh token for a new token pair
 // (POST /v1/auth/refresh)
-func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // Register Create an account
 // (POST /v1/auth/register)
-func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2598,13 +2724,13 @@ func (_ Unimplemented) GetMyDashboard(w http.ResponseWriter, r *http.Request) {
 
 // RequestEmailChange Start changing the email address
 // (POST /v1/me/email)
-func (_ Unimplemented) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // ConfirmEmailChange Confirm a new email address
 // (POST /v1/me/email/confirm)
-func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2616,13 +2742,13 @@ func (_ Unimplemented) ListMyEvents(w http.ResponseWriter, r *http.Request, para
 
 // ChangePassword Change the password
 // (POST /v1/me/password)
-func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // ListMySessions The account's live sessions
 // (GET /v1/me/sessions)
-func (_ Unimplemented) ListMySessions(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2938,8 +3064,35 @@ func (siw *ServerInterfaceWrapper) AdminListUsers(w http.ResponseWriter, r *http
 // AdminCreateUser operation middleware
 func (siw *ServerInterfaceWrapper) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminCreateUserParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.AdminCreateUser(w, r)
+		siw.Handler.AdminCreateUser(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3233,8 +3386,35 @@ func (siw *ServerInterfaceWrapper) ForgotPassword(w http.ResponseWriter, r *http
 // ResetPassword operation middleware
 func (siw *ServerInterfaceWrapper) ResetPassword(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResetPasswordParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ResetPassword(w, r)
+		siw.Handler.ResetPassword(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3247,8 +3427,35 @@ func (siw *ServerInterfaceWrapper) ResetPassword(w http.ResponseWriter, r *http.
 // Refresh operation middleware
 func (siw *ServerInterfaceWrapper) Refresh(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RefreshParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Refresh(w, r)
+		siw.Handler.Refresh(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3261,8 +3468,35 @@ func (siw *ServerInterfaceWrapper) Refresh(w http.ResponseWriter, r *http.Reques
 // Register operation middleware
 func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RegisterParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Register(w, r)
+		siw.Handler.Register(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3345,8 +3579,35 @@ func (siw *ServerInterfaceWrapper) GetMyDashboard(w http.ResponseWriter, r *http
 // RequestEmailChange operation middleware
 func (siw *ServerInterfaceWrapper) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RequestEmailChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RequestEmailChange(w, r)
+		siw.Handler.RequestEmailChange(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3359,8 +3620,35 @@ func (siw *ServerInterfaceWrapper) RequestEmailChange(w http.ResponseWriter, r *
 // ConfirmEmailChange operation middleware
 func (siw *ServerInterfaceWrapper) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ConfirmEmailChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ConfirmEmailChange(w, r)
+		siw.Handler.ConfirmEmailChange(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3419,8 +3707,35 @@ func (siw *ServerInterfaceWrapper) ListMyEvents(w http.ResponseWriter, r *http.R
 // ChangePassword operation middleware
 func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ChangePasswordParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ChangePassword(w, r)
+		siw.Handler.ChangePassword(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3433,8 +3748,40 @@ func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http
 // ListMySessions operation middleware
 func (siw *ServerInterfaceWrapper) ListMySessions(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMySessionsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListMySessions(w, r)
+		siw.Handler.ListMySessions(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3809,15 +4156,25 @@ func (response Readyz200JSONResponse) VisitReadyzResponse(w http.ResponseWriter)
 	return err
 }
 
-type Readyz503ApplicationProblemPlusJSONResponse Problem
+type Readyz503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Readyz503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Readyz503ResponseHeaders
+}
 
 func (response Readyz503ApplicationProblemPlusJSONResponse) VisitReadyzResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3889,15 +4246,25 @@ func (response AdminListOrganizations403ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
-type AdminListOrganizations503ApplicationProblemPlusJSONResponse Problem
+type AdminListOrganizations503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListOrganizations503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListOrganizations503ResponseHeaders
+}
 
 func (response AdminListOrganizations503ApplicationProblemPlusJSONResponse) VisitAdminListOrganizationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4026,15 +4393,25 @@ func (response AdminCreateOrganization415ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminCreateOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminCreateOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateOrganization503ResponseHeaders
+}
 
 func (response AdminCreateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4144,15 +4521,25 @@ func (response AdminDeleteOrganization409ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminDeleteOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminDeleteOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminDeleteOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminDeleteOrganization503ResponseHeaders
+}
 
 func (response AdminDeleteOrganization503ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4253,15 +4640,25 @@ func (response AdminGetOrganization404ApplicationProblemPlusJSONResponse) VisitA
 	return err
 }
 
-type AdminGetOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminGetOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetOrganization503ResponseHeaders
+}
 
 func (response AdminGetOrganization503ApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4405,15 +4802,25 @@ func (response AdminUpdateOrganization415ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminUpdateOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminUpdateOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminUpdateOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminUpdateOrganization503ResponseHeaders
+}
 
 func (response AdminUpdateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4500,15 +4907,25 @@ func (response AdminListUsers403ApplicationProblemPlusJSONResponse) VisitAdminLi
 	return err
 }
 
-type AdminListUsers503ApplicationProblemPlusJSONResponse Problem
+type AdminListUsers503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListUsers503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListUsers503ResponseHeaders
+}
 
 func (response AdminListUsers503ApplicationProblemPlusJSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4532,7 +4949,8 @@ func (response AdminListUsersdefaultApplicationProblemPlusJSONResponse) VisitAdm
 }
 
 type AdminCreateUserRequestObject struct {
-	Body *AdminCreateUserJSONRequestBody
+	Params AdminCreateUserParams
+	Body   *AdminCreateUserJSONRequestBody
 }
 
 type AdminCreateUserResponseObject interface {
@@ -4595,15 +5013,25 @@ func (response AdminCreateUser403ApplicationProblemPlusJSONResponse) VisitAdminC
 	return err
 }
 
-type AdminCreateUser409ApplicationProblemPlusJSONResponse Problem
+type AdminCreateUser409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateUser409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateUser409ResponseHeaders
+}
 
 func (response AdminCreateUser409ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4637,15 +5065,39 @@ func (response AdminCreateUser415ApplicationProblemPlusJSONResponse) VisitAdminC
 	return err
 }
 
-type AdminCreateUser503ApplicationProblemPlusJSONResponse Problem
+type AdminCreateUser422ApplicationProblemPlusJSONResponse Problem
 
-func (response AdminCreateUser503ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+func (response AdminCreateUser422ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateUser503ResponseHeaders
+}
+
+func (response AdminCreateUser503ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4740,15 +5192,25 @@ func (response AdminDeleteUser404ApplicationProblemPlusJSONResponse) VisitAdminD
 	return err
 }
 
-type AdminDeleteUser503ApplicationProblemPlusJSONResponse Problem
+type AdminDeleteUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminDeleteUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminDeleteUser503ResponseHeaders
+}
 
 func (response AdminDeleteUser503ApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4849,15 +5311,25 @@ func (response AdminGetUser404ApplicationProblemPlusJSONResponse) VisitAdminGetU
 	return err
 }
 
-type AdminGetUser503ApplicationProblemPlusJSONResponse Problem
+type AdminGetUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetUser503ResponseHeaders
+}
 
 func (response AdminGetUser503ApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5001,15 +5473,25 @@ func (response AdminUpdateUser415ApplicationProblemPlusJSONResponse) VisitAdminU
 	return err
 }
 
-type AdminUpdateUser503ApplicationProblemPlusJSONResponse Problem
+type AdminUpdateUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminUpdateUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminUpdateUser503ResponseHeaders
+}
 
 func (response AdminUpdateUser503ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5153,15 +5635,25 @@ func (response AdminReplaceUser415ApplicationProblemPlusJSONResponse) VisitAdmin
 	return err
 }
 
-type AdminReplaceUser503ApplicationProblemPlusJSONResponse Problem
+type AdminReplaceUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminReplaceUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminReplaceUser503ResponseHeaders
+}
 
 func (response AdminReplaceUser503ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5263,15 +5755,25 @@ func (response AdminListUserEvents404ApplicationProblemPlusJSONResponse) VisitAd
 	return err
 }
 
-type AdminListUserEvents503ApplicationProblemPlusJSONResponse Problem
+type AdminListUserEvents503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListUserEvents503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListUserEvents503ResponseHeaders
+}
 
 func (response AdminListUserEvents503ApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5372,15 +5874,25 @@ func (response AdminLogoutUser404ApplicationProblemPlusJSONResponse) VisitAdminL
 	return err
 }
 
-type AdminLogoutUser503ApplicationProblemPlusJSONResponse Problem
+type AdminLogoutUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminLogoutUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminLogoutUser503ResponseHeaders
+}
 
 func (response AdminLogoutUser503ApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5481,15 +5993,25 @@ func (response AdminSendPasswordReset404ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
-type AdminSendPasswordReset503ApplicationProblemPlusJSONResponse Problem
+type AdminSendPasswordReset503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminSendPasswordReset503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminSendPasswordReset503ResponseHeaders
+}
 
 func (response AdminSendPasswordReset503ApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5600,15 +6122,25 @@ func (response Activate429ApplicationProblemPlusJSONResponse) VisitActivateRespo
 	return err
 }
 
-type Activate503ApplicationProblemPlusJSONResponse Problem
+type Activate503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Activate503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Activate503ResponseHeaders
+}
 
 func (response Activate503ApplicationProblemPlusJSONResponse) VisitActivateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5719,15 +6251,25 @@ func (response ResendActivation429ApplicationProblemPlusJSONResponse) VisitResen
 	return err
 }
 
-type ResendActivation503ApplicationProblemPlusJSONResponse Problem
+type ResendActivation503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResendActivation503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResendActivation503ResponseHeaders
+}
 
 func (response ResendActivation503ApplicationProblemPlusJSONResponse) VisitResendActivationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5866,15 +6408,25 @@ func (response Login429ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	return err
 }
 
-type Login503ApplicationProblemPlusJSONResponse Problem
+type Login503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Login503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Login503ResponseHeaders
+}
 
 func (response Login503ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5969,15 +6521,25 @@ func (response Logout415ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 	return err
 }
 
-type Logout503ApplicationProblemPlusJSONResponse Problem
+type Logout503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Logout503ResponseHeaders
+}
 
 func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6088,15 +6650,25 @@ func (response ForgotPassword429ApplicationProblemPlusJSONResponse) VisitForgotP
 	return err
 }
 
-type ForgotPassword503ApplicationProblemPlusJSONResponse Problem
+type ForgotPassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ForgotPassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ForgotPassword503ResponseHeaders
+}
 
 func (response ForgotPassword503ApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6120,7 +6692,8 @@ func (response ForgotPassworddefaultApplicationProblemPlusJSONResponse) VisitFor
 }
 
 type ResetPasswordRequestObject struct {
-	Body *ResetPasswordJSONRequestBody
+	Params ResetPasswordParams
+	Body   *ResetPasswordJSONRequestBody
 }
 
 type ResetPasswordResponseObject interface {
@@ -6145,6 +6718,30 @@ func (response ResetPassword400ApplicationProblemPlusJSONResponse) VisitResetPas
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResetPassword409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResetPassword409ResponseHeaders
+}
+
+func (response ResetPassword409ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6177,6 +6774,20 @@ func (response ResetPassword415ApplicationProblemPlusJSONResponse) VisitResetPas
 	return err
 }
 
+type ResetPassword422ApplicationProblemPlusJSONResponse Problem
+
+func (response ResetPassword422ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetPassword429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -6201,15 +6812,25 @@ func (response ResetPassword429ApplicationProblemPlusJSONResponse) VisitResetPas
 	return err
 }
 
-type ResetPassword503ApplicationProblemPlusJSONResponse Problem
+type ResetPassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResetPassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResetPassword503ResponseHeaders
+}
 
 func (response ResetPassword503ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6233,7 +6854,8 @@ func (response ResetPassworddefaultApplicationProblemPlusJSONResponse) VisitRese
 }
 
 type RefreshRequestObject struct {
-	Body *RefreshJSONRequestBody
+	Params RefreshParams
+	Body   *RefreshJSONRequestBody
 }
 
 type RefreshResponseObject interface {
@@ -6282,6 +6904,30 @@ func (response Refresh401ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
+type Refresh409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Refresh409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Refresh409ResponseHeaders
+}
+
+func (response Refresh409ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Refresh413ApplicationProblemPlusJSONResponse Problem
 
 func (response Refresh413ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
@@ -6310,6 +6956,20 @@ func (response Refresh415ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
+type Refresh422ApplicationProblemPlusJSONResponse Problem
+
+func (response Refresh422ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Refresh429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -6334,15 +6994,25 @@ func (response Refresh429ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
-type Refresh503ApplicationProblemPlusJSONResponse Problem
+type Refresh503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Refresh503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Refresh503ResponseHeaders
+}
 
 func (response Refresh503ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6366,7 +7036,8 @@ func (response RefreshdefaultApplicationProblemPlusJSONResponse) VisitRefreshRes
 }
 
 type RegisterRequestObject struct {
-	Body *RegisterJSONRequestBody
+	Params RegisterParams
+	Body   *RegisterJSONRequestBody
 }
 
 type RegisterResponseObject interface {
@@ -6401,15 +7072,25 @@ func (response Register400ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
-type Register409ApplicationProblemPlusJSONResponse Problem
+type Register409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Register409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Register409ResponseHeaders
+}
 
 func (response Register409ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6443,6 +7124,20 @@ func (response Register415ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
+type Register422ApplicationProblemPlusJSONResponse Problem
+
+func (response Register422ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Register429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -6467,15 +7162,25 @@ func (response Register429ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
-type Register503ApplicationProblemPlusJSONResponse Problem
+type Register503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Register503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Register503ResponseHeaders
+}
 
 func (response Register503ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6562,15 +7267,25 @@ func (response VerifyToken415ApplicationProblemPlusJSONResponse) VisitVerifyToke
 	return err
 }
 
-type VerifyToken503ApplicationProblemPlusJSONResponse Problem
+type VerifyToken503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyToken503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyToken503ResponseHeaders
+}
 
 func (response VerifyToken503ApplicationProblemPlusJSONResponse) VisitVerifyTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6689,15 +7404,25 @@ func (response DeleteMe429ApplicationProblemPlusJSONResponse) VisitDeleteMeRespo
 	return err
 }
 
-type DeleteMe503ApplicationProblemPlusJSONResponse Problem
+type DeleteMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type DeleteMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers DeleteMe503ResponseHeaders
+}
 
 func (response DeleteMe503ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6755,15 +7480,25 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
-type GetMe503ApplicationProblemPlusJSONResponse Problem
+type GetMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMe503ResponseHeaders
+}
 
 func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6878,15 +7613,25 @@ func (response UpdateMe415ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
-type UpdateMe503ApplicationProblemPlusJSONResponse Problem
+type UpdateMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type UpdateMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers UpdateMe503ResponseHeaders
+}
 
 func (response UpdateMe503ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6944,15 +7689,25 @@ func (response GetMyDashboard401ApplicationProblemPlusJSONResponse) VisitGetMyDa
 	return err
 }
 
-type GetMyDashboard503ApplicationProblemPlusJSONResponse Problem
+type GetMyDashboard503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMyDashboard503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMyDashboard503ResponseHeaders
+}
 
 func (response GetMyDashboard503ApplicationProblemPlusJSONResponse) VisitGetMyDashboardResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6976,7 +7731,8 @@ func (response GetMyDashboarddefaultApplicationProblemPlusJSONResponse) VisitGet
 }
 
 type RequestEmailChangeRequestObject struct {
-	Body *RequestEmailChangeJSONRequestBody
+	Params RequestEmailChangeParams
+	Body   *RequestEmailChangeJSONRequestBody
 }
 
 type RequestEmailChangeResponseObject interface {
@@ -7025,15 +7781,25 @@ func (response RequestEmailChange401ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
-type RequestEmailChange409ApplicationProblemPlusJSONResponse Problem
+type RequestEmailChange409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RequestEmailChange409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RequestEmailChange409ResponseHeaders
+}
 
 func (response RequestEmailChange409ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7067,6 +7833,20 @@ func (response RequestEmailChange415ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
+type RequestEmailChange422ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange422ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RequestEmailChange429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -7091,15 +7871,25 @@ func (response RequestEmailChange429ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
-type RequestEmailChange503ApplicationProblemPlusJSONResponse Problem
+type RequestEmailChange503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RequestEmailChange503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RequestEmailChange503ResponseHeaders
+}
 
 func (response RequestEmailChange503ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7123,7 +7913,8 @@ func (response RequestEmailChangedefaultApplicationProblemPlusJSONResponse) Visi
 }
 
 type ConfirmEmailChangeRequestObject struct {
-	Body *ConfirmEmailChangeJSONRequestBody
+	Params ConfirmEmailChangeParams
+	Body   *ConfirmEmailChangeJSONRequestBody
 }
 
 type ConfirmEmailChangeResponseObject interface {
@@ -7172,15 +7963,25 @@ func (response ConfirmEmailChange401ApplicationProblemPlusJSONResponse) VisitCon
 	return err
 }
 
-type ConfirmEmailChange409ApplicationProblemPlusJSONResponse Problem
+type ConfirmEmailChange409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmEmailChange409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmEmailChange409ResponseHeaders
+}
 
 func (response ConfirmEmailChange409ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7214,15 +8015,39 @@ func (response ConfirmEmailChange415ApplicationProblemPlusJSONResponse) VisitCon
 	return err
 }
 
-type ConfirmEmailChange503ApplicationProblemPlusJSONResponse Problem
+type ConfirmEmailChange422ApplicationProblemPlusJSONResponse Problem
 
-func (response ConfirmEmailChange503ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+func (response ConfirmEmailChange422ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmEmailChange503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmEmailChange503ResponseHeaders
+}
+
+func (response ConfirmEmailChange503ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7295,15 +8120,25 @@ func (response ListMyEvents401ApplicationProblemPlusJSONResponse) VisitListMyEve
 	return err
 }
 
-type ListMyEvents503ApplicationProblemPlusJSONResponse Problem
+type ListMyEvents503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMyEvents503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMyEvents503ResponseHeaders
+}
 
 func (response ListMyEvents503ApplicationProblemPlusJSONResponse) VisitListMyEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7327,7 +8162,8 @@ func (response ListMyEventsdefaultApplicationProblemPlusJSONResponse) VisitListM
 }
 
 type ChangePasswordRequestObject struct {
-	Body *ChangePasswordJSONRequestBody
+	Params ChangePasswordParams
+	Body   *ChangePasswordJSONRequestBody
 }
 
 type ChangePasswordResponseObject interface {
@@ -7370,6 +8206,30 @@ func (response ChangePassword401ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
+type ChangePassword409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ChangePassword409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ChangePassword409ResponseHeaders
+}
+
+func (response ChangePassword409ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePassword413ApplicationProblemPlusJSONResponse Problem
 
 func (response ChangePassword413ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
@@ -7398,6 +8258,20 @@ func (response ChangePassword415ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
+type ChangePassword422ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword422ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePassword429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -7422,15 +8296,25 @@ func (response ChangePassword429ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
-type ChangePassword503ApplicationProblemPlusJSONResponse Problem
+type ChangePassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ChangePassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ChangePassword503ResponseHeaders
+}
 
 func (response ChangePassword503ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7454,6 +8338,7 @@ func (response ChangePassworddefaultApplicationProblemPlusJSONResponse) VisitCha
 }
 
 type ListMySessionsRequestObject struct {
+	Params ListMySessionsParams
 }
 
 type ListMySessionsResponseObject interface {
@@ -7474,6 +8359,20 @@ func (response ListMySessions200JSONResponse) VisitListMySessionsResponse(w http
 	return err
 }
 
+type ListMySessions400ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMySessions400ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMySessions401ApplicationProblemPlusJSONResponse Problem
 
 func (response ListMySessions401ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
@@ -7488,15 +8387,25 @@ func (response ListMySessions401ApplicationProblemPlusJSONResponse) VisitListMyS
 	return err
 }
 
-type ListMySessions503ApplicationProblemPlusJSONResponse Problem
+type ListMySessions503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMySessions503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMySessions503ResponseHeaders
+}
 
 func (response ListMySessions503ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7577,15 +8486,25 @@ func (response RevokeMySession404ApplicationProblemPlusJSONResponse) VisitRevoke
 	return err
 }
 
-type RevokeMySession503ApplicationProblemPlusJSONResponse Problem
+type RevokeMySession503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RevokeMySession503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RevokeMySession503ResponseHeaders
+}
 
 func (response RevokeMySession503ApplicationProblemPlusJSONResponse) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7629,15 +8548,25 @@ func (response ListOrganizations200JSONResponse) VisitListOrganizationsResponse(
 	return err
 }
 
-type ListOrganizations503ApplicationProblemPlusJSONResponse Problem
+type ListOrganizations503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListOrganizations503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListOrganizations503ResponseHeaders
+}
 
 func (response ListOrganizations503ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8054,8 +8983,10 @@ func (sh *strictHandler) AdminListUsers(w http.ResponseWriter, r *http.Request, 
 }
 
 // AdminCreateUser operation middleware
-func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams) {
 	var request AdminCreateUserRequestObject
+
+	request.Params = params
 
 	var body AdminCreateUserJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8440,8 +9371,10 @@ func (sh *strictHandler) ForgotPassword(w http.ResponseWriter, r *http.Request) 
 }
 
 // ResetPassword operation middleware
-func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams) {
 	var request ResetPasswordRequestObject
+
+	request.Params = params
 
 	var body ResetPasswordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8471,8 +9404,10 @@ func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // Refresh operation middleware
-func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams) {
 	var request RefreshRequestObject
+
+	request.Params = params
 
 	var body RefreshJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8502,8 +9437,10 @@ func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request) {
 }
 
 // Register operation middleware
-func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
 	var request RegisterRequestObject
+
+	request.Params = params
 
 	var body RegisterJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8674,8 +9611,10 @@ func (sh *strictHandler) GetMyDashboard(w http.ResponseWriter, r *http.Request) 
 }
 
 // RequestEmailChange operation middleware
-func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams) {
 	var request RequestEmailChangeRequestObject
+
+	request.Params = params
 
 	var body RequestEmailChangeJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8705,8 +9644,10 @@ func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Reque
 }
 
 // ConfirmEmailChange operation middleware
-func (sh *strictHandler) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams) {
 	var request ConfirmEmailChangeRequestObject
+
+	request.Params = params
 
 	var body ConfirmEmailChangeJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8762,8 +9703,10 @@ func (sh *strictHandler) ListMyEvents(w http.ResponseWriter, r *http.Request, pa
 }
 
 // ChangePassword operation middleware
-func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	var request ChangePasswordRequestObject
+
+	request.Params = params
 
 	var body ChangePasswordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8793,8 +9736,10 @@ func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) 
 }
 
 // ListMySessions operation middleware
-func (sh *strictHandler) ListMySessions(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams) {
 	var request ListMySessionsRequestObject
+
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ListMySessions(ctx, request.(ListMySessionsRequestObject))
@@ -8871,256 +9816,276 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37ctu2ujj6KhiePVO7i5Zlx0kaefbs7SZu4jQX13aatVplixAJSagpQCFAy2om/54HOE9xznPsNzlP",
-	"8ht8AHgRQYqyncRd1V+JRRAEPnz47pdPXsinM84Ik8LrffImBEckgf+eEZksjkaSJOqviIgwoTNJOfN6",
-	"3jkJOYsEkhzNMZVoSEY8IUgmC8rGCI8xZR3P90Q4IVOsXp9SRqfp1Ot1fU8uZsTreZRJMiaJ9/nzZ9+b",
-	"4QRPiTSffpomgjs+ezEhKGDkWg5CGBEgPkJyQtAsIVeUpwLN8JgcIj6lEo14As9GNBESHqglUTXPx5Qk",
-	"C8/3GJ6qlejJyuvF168IG8uJ13t0oJYnJUnUq//ze3fnyYd//IeX7UPIhLKxp3bxik6prC77FI8JEvTP",
-	"2gXE8F7x+xEZ4TSWXu9h1/dGPJliqUH2YN/z1eo0NPe7XT+H7Z4btnpWAOxRGJKZJJH6/yzhM5JISuDJ",
-	"lAiBx0T9d2lfvicklimMIkx953cP23k+uMCQkI8pTdRXfrfv+tkH8jf48A8SSvWBozDkKZPVVeFQ0qvi",
-	"ooacxwQz9RK+whIngzSJqxA/Ymgi5WxLbKN3Z698xBNEpjO56Gjg2aPd7x784Ff3O6RcTfkfCRl5Pe//",
-	"2s2vyK6B5e6PlKuRsOxksWr0UzPss+9FWJLBH5wyfQjZ0arfdySdEs+xIDLFNF71kWMYZEcPrkhCR1R/",
-	"pQo8uBQDjX7N075RY9QbaRxnLxRg+KC751gxLe+OMvnowGtGVd+LsZCDmI/VFakBDUvjGA9j4vVkkhLH",
-	"h2GOdfbFkzFm9E+sMeeTh+P47cjr/d789tviW58/LC9MUbSEj4gQZtamuU7zkery8JgUr1oqCJAmiUcj",
-	"x3XzPTnh6XiiyXfTZy7suM8+TNoGSO/suOVrTSOvMIvF0Aru+fYGlzCueEpFxNI3L79VJSAWNlq6+0sn",
-	"aABYvmgl1HISoGhK2VEo65gOQB+p/aL5hCMcShJ19PoK1KoG6auIXgR/+WPHikohzkICvAurJX0nENYE",
-	"ElGBIhIT8/Vmyls+otpdv+JjnsozIoDdLBNgoaEvBoRFpLI9zYyaWPsSMyjPVrumt0t3srymMCFYkmiA",
-	"ZXsK2vpoHBQOmGyVKcbpuMVA16EYZIcZ/OJ2WgHkKYwHUhVFVP2C49MCgEY4FsT3yDWezjQpMVLGO0av",
-	"SCKoQrARejbBl9j7vIzDbahCZUmWllqYrHz5XA1chk0znha/94oKB65SSabl/6y1CaCl+tM4SfCienYw",
-	"basFvnFe7neMfkwJmlNFySRKyBgnkZKhQyxANszOzHlWfgXX1PU1f7uYcGVZ72bRnaLOlLLi63vfGJnc",
-	"53JmGGr5LN6yeIEwEumMJEDXxwlmUihJMSFTfkUECoDqB3AwbZlxvqDKF1/xOUl21FGjmCh1QiDMIhTR",
-	"MZXCR5ShOU8igTTPQsMFEpSNY4Imi9mEMHGIUsCfMqKk2cns8NFO1ApRitoM3vkTFJqtney/29//h1e3",
-	"NSUQtJeSrFz/2a/wFQv3Kpxe44U+DACPPgzNgDvoufqdRAhLYI8hn07VoJgygrg60a3AsMoIabqK1aqD",
-	"7QK7zKTgZeaULal6xT/4VQXD8mQsjHggCEFUdkqwakmslzCF4CuCghkWQqFEgBS1kFyhDWwb8DWccC7U",
-	"rpWkkCjJCAWCsGhA2RWVcJOCDgqUNBT0mdEnQWMP1PtBp8+80lU3SoY3TnBI/ts86IR8Whbeet5zNaAk",
-	"xPW8F3w201ejvAQrp+cSj56/ynhyVS/TfZ3AeYoZivlY3RcsQVI6RFxOSDKngiDMEJw4FTLBkicIpsWS",
-	"CEQl6IFadaVsDKDMV4oiToQLTW6vfjVvSMmX5TVf8TScEJFZMHAUJUTULG59Te5WKtLgRpqdReWVXyTz",
-	"Uzu0oAutZAFA4z87sG8V8OHUEFYU5BIYM5pPaDhZvmYCYWT3gLYUydHDcuzS0jpQhG33Qd1a56qoW7Wi",
-	"iJri1Fhzbi0jAcmvyEa+V7DDuUxeQijKGFhD3RYAV0FJ4ClBgeCJDLYzFFeTGeOd0qQRZ/CzQtXMdLdC",
-	"93dKa+VlNgLsjMxiRZnWo9XHVyRZoBElcXSI5IQDdx9JINlDEvIp0ZYnH+nXFQliHBWvVKdMhy0h1Jts",
-	"osrLlEa/0Z5W6+tlhZp1SPSNrHFq6+pf0cImVxBRtuCd/+rt7v7+P/2++PCP7f9yyidf0mp3Hwxwd0G2",
-	"K+dSHPOdQDQ6RF11MhkOjwBfGVzAeqLfdRL9W1rAWlP9b2IBcxi/jOXJXJNGYtNSE3PoLNqlQeJIoDG9",
-	"IgyFE8zGpIaIwDwtNLWi9FX8JLyPCIsEIkDpjAnHOl4yIViLYm7Oty5tONSEQcmqWvzfkIj7RiI2ZKFA",
-	"FirX/EeNZ7mWfszULZVKilc3h6XTIUlEBa2dhsanOMJC4oKPrJFklO91hpVun9IqDCz6fJbknmscynih",
-	"ZDwQ0uYJlZKwjlfnk7mlX6d4MM2CX4EwF10LtR6KFa6BMvhzul0GR3D67iJAjJBIaP1afTUAC0YAXwwO",
-	"UXB6dPH0hfrRCIxVD0KYJglhclDUl8ofesOlUn0V7TUrQxEP0ylhsofmE8IMVwBxGyNG5gi+7yMK7oNw",
-	"QsJL7T7IDiL7WpPrcYkuwMxGMVXzWoCi4cKqU4IwMFvk8QFUIjybxZRUUP/hgd8GRcuLOCM42uEsXhwi",
-	"OmY8KXlF6tC48NW9B92V2Fq1TYGdKSEzYo1Q+szQFY7TNnpKGZdLnlSXTlOLkKmcXPBLwtakCDiVk4G0",
-	"Ly4JGDP8MSWH6uQiOCyBAvUdnhj630PwSdRPu90HYT4V/E2C1U6pwtcbLtszIg3WrbGxKHupeQlmXMPn",
-	"gUufkY8pcbkZshuxAn+XPluvstuvJgnX4S/uTRd09qoPeEk3Lx/rsz8wG3N0dnx+gUYJnpI5Ty6/Ewpj",
-	"aaSNXwQ+3kMEhxNNnJRIB5YTTUqoFMiEcAi/zwLG2QDGDfSrQabKD3kEbAGj+YTHWuMNNNADhGPOCAzF",
-	"eqCcYAmmtz5jXOn6iSAV02R+YX73jowbVpsTsET2IcJxQnC0QOSaCik63ofPrVHE95b3sw68G27pK0VH",
-	"alGpSOZbUeN6x/GFMVgBJMxJAMq572Tdepc9r2vcv7VdrG09pQ135oyMqZAkKUC4ChbLJ2cxlmp53wmU",
-	"wHsJbPMQpeyS8TmzahVWnCrnJze7/au514n+RE/brJ2MVF06YKWK59wFb7tDhHulfVi+cWBpUee/AxR0",
-	"AhT8I0DBToCCQXCI1LUOcBQFQAgYmQdLzP/BSq+5Q9fOFt0COzT0v43U/NUE2UY4CCKfcjaiybSWFjEy",
-	"H6yNHgkZ3Oi9TP6ogodGLSADxEFP4pdXXl1TA2DOibTuhlq4uETyVnv8igBdDqRoBohf3VMDjN7RKBMz",
-	"y5CpESIVyYVHaJTwac6ICPhpL50aYuqyPbw7e7Uj8IigIRbk0YE1OQH7p5HfevoG5Gnat/V03wXZaCYJ",
-	"VAyaTOt3oT4XjTjt/T8uocAhbd4ZSSuvsrTzIpRWnJr1fK1xcplpxSGtkOsauQI4s+Sr/FetVEIbwL76",
-	"S0uh7sWvgcGw1ecSCPdbGxHcrsClM9awNIAr7Cz/6orzW8/G0squUmPFaKXON1/mlSLXWpf7S1sbbr99",
-	"p+6QG8tLEWySROhnysYReCuLkHIaOp9hMRlynESuPIDshraLN9JYKOoyCgY2EtUZ0VolAuTKJsi0GDwC",
-	"bqQPVQwedB2s7SfDsGCIteeBHfVBF0V4IZbt6s5PLdtWlraWLdu1JNcdTEiopIJ8s61ow7EaDtGA+PpE",
-	"v7DXXUEj7Hlm57T8cdfynkHksznjgry2Bp1vG4eSB6EsLbxRYnr2BxckOQpDIsSNTHPw5mouasbVL+Gp",
-	"vsSnhd3eiVC7TOnbiJF6RTey6IU8clCtc6oozMv3F98JpEb0UADC3IBxOQCTVuCjYIijAS6aLgc6tU09",
-	"UxQRRo94yqLsF8r0DQqcVL/BdmTtYq2vjIYJoMhrkxa1iqs2WC31bF/ZaGk/OpOLlac6xdfFX7v1021M",
-	"oHUmUHOAv3vHTBL1Kqxcqz55gOA3NXnqM2y2eNarSLcjRa3MQnqBZ2SUEDGpXWKin68mw3Zg06dWmCcj",
-	"GLZkkNTYFiQkI6zBl7JRlkMMihLaw+6q5LqVo29i/FjfQJnFv68MXkA0QlvB8+MLtHu1t1vSNYNtX99X",
-	"PTHECRsvvVWxTLRaKfKhkvR3a3PpkmnUBdglLKzNq2sympZh3YTAG8uhCy7nRDbz21tZDW/IrCvfLM7W",
-	"uJeNEbT5uEuS2noybFNevRZbwxgL0fBc/7wKsYtzld5szrwv7O8U0+TGCosrO4YIYQzBWy/fX2x33Eed",
-	"MVtH1q3WZIE9wjA7HYc4he3Vtl47vb9aZ/rb2bnNtu/UzF0SJ26ehFuSM27hQWvDGwFKq2hknsoVrRmz",
-	"ewHG4bkNlO2ggEYBoiKPsJ5PaExQcPT06dt3by6eDV6cPDseHP/z5Pzi5M3zwfHro5NX5/CGzhT4dz6L",
-	"NsdQZx0+fXdhbMM4jpGcJMTGSfsIDMRgH9Z3a3poo/K0HKaOREnUiQ0og59r5esvKjXXBIfVSII1gPqV",
-	"JHS0qGXnNRQtJ9sg/5aI7mp6U09pjt3W9zXSoXGElzMSLeZa2XZZViqkvD5wgBnW9BRC529mSiwJaq1i",
-	"vm9tfMw/uULRXZZNb0LcW2yptbHoWDOuixsz0hwTHnzc33k8H7y47l4+Gf5rvjd6wfaHH0d7vz2MHsqP",
-	"3bibvOtOf1l83GfHZaR4uLe/MmFem7JdPgOd47Yy9FyXEPnse+vUpmgw0bSm0nTWYLTJi8kkeUSMyVMB",
-	"luZ74BkYiDQMCYkKv2jHgf6Tp9LLJDYdxDlISCrIICKShHqiWcJHNCaDFMh0VMDUgU5UKf2UKP1ykGhM",
-	"dTzKwlz0u6WRpQeh1lHhgREbBwm54pfwS54ROsgqV/keJN0OTPmN7O984frvhMeksHT9YxF0+peIVH/L",
-	"YKb/XNq1ICx/Vlhh6XdT7WWwlJdeZhcDPCYl93VTSJ1RCrD6Bp15pRn8JjMzXI67yCrNHEa3yyj99qmj",
-	"PynxAmzWDo3Z6bt4P8EQhT9POBujrcB+NfBRIDkfiAlPpP0j5mys/q+vv/qfSXmCAYsZAc+FtgtqQ676",
-	"QV119e+UiimW4cTOFvLplKtXO53OdpmmZl92ervVxG6iDY++EwhiTrciLiWJtH0M7qgRv7YPC5Yzh3W8",
-	"vJYmu0BBl85fmKZCoiFBWKKYqDPf66JwghMcQjXB1eYztT1fn1ezrvyC4FhOHDWSKuXx+GXrwniuD50w",
-	"mXAxI6G7/lFTOAG5nrlydWY0WfhImKqNgtr6UmTGw4kzh8vBYrDDgH0iREqQ4my3nV7QaJUVgEZOpVqk",
-	"w/p46PrX2qsuDWFHL9//fE4cIsMlWZQJolsE09Ro6XjjsZOXXzrtm753qU3frv2t3pp6WU/tw4dde2z0",
-	"S8JGnZCZS6zl69XWRc28G7KeXqtLTj6mOIYI4twx0jqP6UaGSB5Ht7RClmaoGJwrG68DZCk0Zi0D3Y2i",
-	"XeqNCl8rtMX3psJ9DYyAuUrIUFA7NUPz0JYJFZLrSKVWooqapVV8yzrkRO3M7Z4x6/UdoTxVyFc2VYs8",
-	"3yibCoDXLiqhSdNf6cTUIfChlp6HWBCbab7qZH8tvPgjFuTd2as1lFrY3t8tYMEoYDpmQeGk6LP8PbS1",
-	"HNKAsogG36aFlp+pbW1Xoh1qjvR3YOtF4wCa4gXMw2dEkRqq42J7sHee0DFlSt5WI3Ac8zmJvnGQRE5R",
-	"1qTk98ug4FBrJng2I4xEPRTkZgalfWSKsfpjydCQ/6QJnNZyygYDrbOgLQzsJHPgT8muDhYMltSZqi3j",
-	"G2rN6rxfaAJ9g7j0+uDzd2evrKNoRex5DpiJlLPe7m7MQxxPuJC9H7o/dHeNZ0Ls4hndNbxk97+02vuf",
-	"B/v9tNvdf6SmHwj6J/nP/e6XCDAvMdpGgdOElTfFkqvJWoYh3YrxfIWQJbWVGzqexdiVti8Ik0TpZ4qe",
-	"zwifxWS1aV/NVbe601weW2N1w/YVMipgD1uFmzsFx7zuSP7maywVDkoaUszqXqQxGdDp2H0XZzSUaUK+",
-	"g+I1aAszlM5ijiMSQXlGKpAgyZWpjWDKU27rSmDqvhYjita6rFMSUbxbWN7uL9MnV3ixd/Ub3bv81z/j",
-	"PzszNm5zXYulUvIlrA4Adhfq1lW8C+W6ixBcgUd17r2m2kfrRccN77I4S3g3qQ9tcXN1zF0TrrpqLakd",
-	"Y4vB1lJnMdNWwqUORiJ6u7t0qkTLToFs7uIIG6SrFGy6ORauOofPq3BK3UYHPAQKKqgX+Cb+sgDKAGGk",
-	"/o+2QAhWYMMCSXKtaz068Wst3FkTQW6JBuj0zXMfvTw9fu6j5yc/qeN+T4anCI4TEEKiKRcS7aPXP5bU",
-	"9SFlGO5749nd9LhaRuYOGgJygtKYrD8MiIRqn/ZvLKT1b7eOImqoW6JXn4fwNtYjsPV6blWHYD2b2fr2",
-	"sm8iId1RAG1pyW2o5he1IDTH4bY2AZ4TWaiO+1ezpTYHZ7YGAkQQiBtFKQ4ag150yfBq0GJDLST0I8EJ",
-	"SWwtpMJH6qsh1Zs1W9C2FeGQcCNMyfhUtImO1IbIEnj8lsTOhfhu2VixlOWQDrDWCAi5DzT4nDdQw3FX",
-	"j0hpNHx0UPqpAOzdoINOpOgzY/OxXkHOCpF1R69evX1//Gxwdvzs5Oz46cXg7dnJ85M351CkBLxFPoLO",
-	"XIpTjBI8VlS602dvZxrTelmsEpW+KUDPRnScJiTSruayHSuTk/BsVhaSjEWkVTeqZU12DcyvySt+V6gT",
-	"lNUIaiCay/FUeyso/Y2Cm2yafyMNsM1qbgIMHMct6oGzqLHQqa+NjVoZgZhMUtNaoLJ22xMkB/RRO+5U",
-	"LIpeOcsfkORob/+Hgs/7UJfZVipn8p1AMx7TcAGGUiwuQduc8oSgrb2uUkgNPLYV+eizhIxSQaAK0QLp",
-	"kIGs8LnmuZwRYdiHqUiQVtBp6RqEPElIKHcmPBFkZwhBDIsaZlOExv4PJbRzXY7mTkH3tuuPC7fvusHN",
-	"HfW2KaLenR+pi5LYD94mONOVr9KOKlWlm9b9Ctql4zTSt1y8E0TePC71hu0WMtljZeynjeV0xwC32Shh",
-	"EWXjQlFbR1OMvMFK7lDwEZ5jCv07DBelrrj4PEbGxOQArD7cvrvHVyjK/CVKk9dG3zfEtpwmfBiTqVNk",
-	"PvvpKXpy8PAxmulBSLtAXHpqRFrUeVZzPFVDS+4rh5dpTpg04XPUOPx4qK9a6C7XkvvtaiLYROY29YE7",
-	"BrmP1XqloHFrG6JbCAl0uHgpExKzsKZ8o/WtzrCc1CRLwQBnoe5fUi6hwC7UAE7IjCf6ktgTOjQFgE1E",
-	"RiYexHzsNrPnYW31/WcfPnlSbP3SdRb8llS6OnAdIYg59NEknWK2kxAc4WFMkEinU5ws8ta+GsHUvM51",
-	"ul2SQZqwnlXsemaSntYbFE4WdLRse2lCdxIyIoBLq/MdtEtQ787PG90Cxjfcp6fuqhZSbd5HUxxOKCM5",
-	"OAB9odBFsRFZBUXhVGK1FRLZMGnP91Im0pnCBRINwF1gkwKHPFoMIMoUJ2NIw2E4lRPCpNLCYL4RT4Y0",
-	"ijRBt9UyIEZSTngEBTSMT70QzjKQWLMAHZ5t/6IMVjwIExKpb+BYaNVTnU9WeSPLXDTDK+Hmhd+xJAPo",
-	"m6w/z/AVptq87APyJQwvlxQblBZYeqKkMvcTtU2wijvDr0/vynBfcX/cVV8IlIVMmF9E3i/s9O157kuH",
-	"fKiO16JXxN+hncN9br4AreDwlbarLHcS+krdGL5dc4Wql2AN6bhiZsuv7KPLf/3yeLp33sW/7g27v84f",
-	"DB++vN5PfvhNPua/kCeLF+FB+vMeO53ti3Uzi9b2JzgKh3yhHK57iek6EaymVEczkt9l+7k8EEnbp10F",
-	"8/WRHBZbL1CpzY9tfS/L+nGjU+SuFIJG7azoyrpxMb4lFa+cv9EgbVoRJ1fvBjM9VeukivxTmYxRs08h",
-	"EzJuGaa+HA3e1qDwxbDvNh6+5jh1x3+zZTQAsmWkceXuaxnXCPxWDSqGo1KG6gJixQRrxeDO45fNplqG",
-	"MN9lvmz25TbV1Zb0iBTcOSaIgXE5gVanHAlcrCBf/VaNlnxM5YQkJtYYDU2FVQhe4ozkQcI2krh6euqr",
-	"nJEW7YLLWPTZbzU617iF9/lDvqHi718gPvt4GSCrULQ5TrvPbKD2IaqJ0zY6rEBDIueE2DABbWyvyux1",
-	"B90cGHkzj5HUyuY3cgrlGyv7hpYlvyt+Ser8q2fwFDDYOFVtorD1pmhvkO6Ep+/EHC+22zp/zBpvFix5",
-	"G3muKZrPhoNnY/b8tSuCNM9/a8mFRuVUmVo75kpiWlGwa2DcrrO5gXa1L3jecavUzAPW7Wead6VDVuc+",
-	"25brQOrQUu65InIvRbEvLOCvJ8KB58khCre7FmaSczpmJHpF2aWj9f9XVcb89VSxZlmxgQsVBI/C5p1m",
-	"fh1hMsNKQJAkgZhjzColT5ZyzOmYYZkmDsvxi9dHT3fOXxztP3yUhTdSdumjpbpid1lHpSos0SkREk9n",
-	"LrcNYdmq0BwLNMWRlunfMXqdpY1v5dU3RzbIjwpk+TCSnJcTffYeP3q8v//wUbfbim3pGs9RY6r4yTO1",
-	"DB0B3vxxb89r07VooLOHMuj4hZNsuIU3qR7+ZePb1mvz12TZgg3qAlWVOkV3RmTW4zz2fFbG64oZiWOD",
-	"okF2qoGfIwplkHoIreRbVT5oqRQqAnOeG2qXnKy6hs1gnSRBE57gvK8g3oJvlYqS+Gvoi0agKb4E3TLX",
-	"+twtysj1jCZErLW6pcidNKVOxlmTpQhyQSoyiDg6qmAh86jwQiR4u+WtnT9YOKGl5ZXg40outAfluk0G",
-	"I+4iXOi8YNu/WaTQxU3TN3yvVIB0nejdl+8vwLihiJijW+mNQnTtebgU4XPDrFImaWwDA3Oaal51ljho",
-	"NlGviP+1nVnJtXbiQbd1hGXBh4dTOdk107g3Vq4na+2sGkarbauNccJLJWcLIHRiihp7M9/GXcUouZb1",
-	"7vbNDtO1aho6HMNlP1LBKfr70c5veOfP7s6T/+78Y7Dz4R9Ol2il8ONdCRAZjvuO4pAmYypHgcGEMrlc",
-	"zPyg++TRyui/pTlKEbvLKOgID7qkLAIuBcsKTBYQFWjr7Ken6PGjR/vbxTCKlrHva0o5n31PkDBNqFyc",
-	"K4w0eWFwzxSByv/6yRKJl+8vPFfp2KC4wsD4xcpXHriYbq5ZTwvgZgBf1rc9W/NEyhmIA7r/Vk2JxqCx",
-	"7bNvu/Gq9WYPy6vFMwoL06KoXvSujqtSH9DNWWyUbM8r0fF8tXhGfybaGgt1ThXYqot1UH2zUoCS4hmO",
-	"Z6VdwIOgWJaysI8/5nJXM/Tb7OCPucSG9t4OH9SK/5jLHZsbbOSaLbviYsqwgft2K5xItKBtgNx2hctL",
-	"U7PslPpbLK1vRpfRos3yPkM83Yi7jdUoA4Yi1YXIJvV93emBJFc0JD1H6w3TVCXzP/p9ppc8XFSD3X2U",
-	"cIkh1q5EE4Wv49t2YnpFMtXr5fsLoSugcCVk95lZhjEVLnIcnKXDmIoJidDL9z+f+zq7h8SjHfNGFh47",
-	"xQyPiUlV6bPvvz8q7bbz/ffoFYdoSU2lXdQDslkYmkEO9PcWdcn38NUZFpL0maygXwcdFRiDTlgs7Lkg",
-	"rWg8KHIMLPushl6ZUjOMzNEM08TsSjtc1G6OITlB+wypQAGezWKz2V3jJPnHH4KzQBP9JwcPH2/rvWMk",
-	"IMwOBSGPSNBnWzgWHKqKQD1FECHbBQ5uH1ZL8aCYClkMxFKb1H4e9QnjzNEOm5iGhOkKbYZgvD65KERL",
-	"Wr+1Uh6gwQmgdrez1+lCRMWMMDyjXs970Ol2HoCRT06Az+x25iSOdyCVdPeP+aXoKGCoJ2NdqU7xfFj2",
-	"SeT1vOdEKgTTJTVmnAnNrfa7XZNOKG2xmgKY7YyFkj264t3vpn6ddxw9Oz8CxecK/tp/+HDviSk11/Pe",
-	"7P827X7818fnP6T7w73pweIB3wsf/Traiz92xQ8vLn/s/ib35g/PHqTHnqlw5739+dQzVe08Qcee7117",
-	"PW9v7+O/jv718/XTZPTr+eDxxeL9Ly/ejh9PwqtTPKOv42R+gvFp+OLdGddKtJYRVyZ36rp+QGWqNO7l",
-	"+5/ROdFG+0w6qQVWESfBltdqBTb62rGEd4xcz6Dgrka8Tknk8Hq/f/A9E0Xr9bxTRUhCpM5HUx5Bx2WR",
-	"TqAts6NtRWXxWOSV/dTMZRair/SuNYbuer1PlTGRrVfnfDriyZjI5hnUABxmJHgXFto4suVQkxrvfG6r",
-	"37ieadbkelItw/FJXenPrrFFZuOcTBC5y8i8AqNPOv/x8+4n2N5n58t654aOOkfo6saNQNCMyMxV+9kK",
-	"03Y80DPtAJt0PBcGlXYqiFAcUzc7POGpdD5a3l/xmc0laViXHVLzUBDZvGZBWLRTHrcTU3bpHLwSSmaA",
-	"E3VK0qjzx+WheccVx6/Lg/WnnT8Wh5pC18s/FIcouUks/10ZsJsLXQ2Pqq9NieOn6jB1JCwaNHykMsI9",
-	"SSmzrOnxqtcL3qw2w6rTqVHW2F3zxP1S7Qaal/+JRp+1F8/6r4Dpuz0qpvQu6EdKPsm1IxPbb3VpXRAm",
-	"Z4wli2FVDf9QXdPu/VlUQc0tgK/wq03/rnlcoXjlZ0sXq/DQdWqux4Bb7QY58K4w2EUnr/aqdzv77ZNV",
-	"n5zn5TiSgmO71cE426TAyUygeveftXLwC/P8tnKwDWT1+KXXWtw0pcUdst6RUqX+GoLmK3pFmBIq1ToI",
-	"2jLZWyBnYibmJBFF+TIDv5UyE4KjRf0BnenH9+x8YFXaBZGYg3rYfbDGIRWWpnMll3KZbCCrF2GJh1gQ",
-	"lLKE4HBintv9POw+yJXHc2MjKE9l7oVTwS2ObA2WBtR5wyW0U1oc5jGiAi8Emk8Wfw10VidLi/icHUAG",
-	"fh9N6dggse2c34jiinZGU8rKKQ0FlC8v+McF9FbooGIuv7azjMjcR4KbwAohUcinROiIWwhZpAmaEqhk",
-	"B+PVGBKBGaTPsswKvRigzf+1lKTxn8ZQUb6E0OXmFRWytKKbXcp25wlfrNRGcJyuNguV06E++95Bd+9r",
-	"4thrKgRlYx+ZVEWwE4I3LHK4USCglETWv24W/OBrLliJRSGOYx3wwrhEQuLRCNa3NeKJ/rNsT014TMS2",
-	"rqqMRDojiUKhGxC/W6/+WU4UM/p1iBIikwWKsTSLuj+0JqMuVWxFWwDpIv2A6+l98L1ra9yPdhTsQbjB",
-	"oxHExXFXnbn3xgGJUSDidBz4thLpFEckt83rzi3BO9tE+X//PxQR9Jyw//1/r0iA/v//+//psyBrsUx2",
-	"IrIzJoxckcA3UVIkQnSEIHN2u5Zg6NaJpYIkWTb7jzxafDliob+sD6gsQH6u0Ky9L7eMuovnoFbdr4ml",
-	"J4ZIUTZL5YZcfn1yedB98rVXb+58TWJ84Ouak5SNIWZhW21MkZDlV/KM+WAbwsQwdIlUe9r7qidigh1M",
-	"4wHOEVQ0MCt5+M1WYrDj5fnbNxvGuAZj1BRb3fVbM8d6iTszY+n+eq58oFEqjLyMDrpPUOAuChGY9r1U",
-	"ogkWVuL2UcpiRbuCEU9C8p+K3wQ9m+eVC+XgdIVGwDZgaGnbtRz1Gax7iaM2mr/0G4hAhvJoacGZQQyC",
-	"03PzCyzfK6qDy+XzKslPHyp89aAKXr2YaMPy/pYs7+Brrv4NRyINJy5R66uy3hMFNhrHxWtXYcMZWdne",
-	"8Iw1eIahbXfBM3y38RGI7nMiKzrM17J6bDSIDTm91+R0Q6va0aqjOyFSKz2dlcJRN/N5rlVoR8l+MyzD",
-	"iavYHyNzrXpeEjLTWUU8jrRqaaRlY6KCxM1ayVcncH8LW5JJHW9lS9pwgg0n2AjWX9emZQ1VG2PUxhh1",
-	"R8z6jABmLSsWPDG1NCHXV1tHb2ufsgFybk/wkW6kwUcQwiR8FAieyIBEaMuADQU7ij0N/uCUQc9MRubq",
-	"/KGqxnYhuWVEYyg7YNnsKRYCBYxcy4Fu+higIQ4vIRbe/FB4Wyh46I/3YE3aknVJFoLoLpQC/NK4z+Y4",
-	"vswqnuimCrCJmAopdDUkiMeCoGRybRzUE11Bb0jGikRf41DGC8h29NGEz9U0fTbFbIHURtGUYAYWOJ0g",
-	"EREyK6wKCzTCuhiV3nkiZKNX+x0cQkW8cmFXPmT3FZ1SCUnojnSYEmCzmsbkivJU96q1/Vu2DxGfUplV",
-	"0oLV6rYiNdY5PatXEwoFhRqcCYSdmvTB6g5+VvAEjEPzCRd5rwffJMnwBI3SONYEWN1aTJnQqeOSXMsl",
-	"Z0LdRj56tXF23fIe/qffv+52d/r9671Rv3/9ePTh+5qNuL6TVRnOP1Yt3uR+VZcztvV8Vk6xlJEGFz5A",
-	"lIVxGhGRM+5ayytQiuJXbMqiekuH/YxGzhRF5xkqhLJGJ0BCKiqVY13LWK7ceXPdoLKut0lEEttsb0dn",
-	"/agRutbjIZLU3OJhAhlDw0VRi1lapyJIbju1VySLhdTP8q9LgwphhzvZ/x3A/vClBX9FkKBvsCs0sMwT",
-	"NjL/JtxmI8jVCHKKuRtGdpdhNtpZqU4pbxCl+53rXGPGZQcVYnGyAlR+sakUuAQYZyQvK9FnIBoJIsEs",
-	"0kMB5CVQdkUlgDDQDFjYUnJbGv0fowgvRKmvk+SVTMtykLcS7yY0nOivgXxinuvkWROtLopL7iAoOo/7",
-	"LMNHFBpgAMxWxAK901zsi9lt1Px3HftTiNS17WW0uaxYEN8z/Y/hP1nZefVHkcP0vP3u/qOdvb2d/QcX",
-	"e496+w973e5vWfW2njdOcEiWum0uiSDm48Wqed5z9Zrne0omK/2GXvDZDEBOI6/32NSgMdU+WRrHpWJ6",
-	"Xjaal/pr6YHFkvFqY+aqWMHE4kPuIs7qwnhF1mo22T7aODvYOrpqcXPDCDeBVF9h9ZVSAJnlCW0F5X4o",
-	"gY+CQkMU497d2KY2tqnbB0ppI8rd2J9WxkVpT3tJFMhqWFtqIvysIASLkMmpPoQRhUIRiYmwwhKsO50+",
-	"g1p7an7KmcKKhIQ8iXRNPf093dFKLVdnwvLkO4H4nNmPrAiXyoSOTXjS34GRFHGUCstPWKQ79+o3GM/5",
-	"COxIN0nLR2gE+5b+lY2ud8NooJsTxhVBQG468gUsPxtBdyPo3hMv74YKrRvncxvy06qQwT0I63madRQs",
-	"Nx/sWCtYD4ERIDCNMxo6q1tBUPchn3A1l2LGzE7EeKEkmzZ6DRPKxjBsiMNLX/dlx6wsInYQBB/1mdbA",
-	"oBpkyrLODDZSv2xdMcnKUKRtToVxL9qgJRxFUClNSQo8jjp9dl66w/noQJ1soEu8L3IboRKAtQc5QsNF",
-	"wR0EWzhEjCvVqM8iklvfwD0y5Ub6ngoSXxGBJiQhK2Klvoat7RvGRm0Y5YZR3kdGea8sUht708bedFt7",
-	"k454upVaNUulq6a6tKIByBA9zWdNNxfEGRE6SY6nEg1JyKfEdBTeAhdbKZBhu4PO1Q1I0piIPsMCBadH",
-	"F09f1FezOCPQrOFrcEnzqQ2b3LDJDZvcsMkNm/y3DBkGGv8F/DK75EotsjZG+E0h4NdHWEeHYXXjJZ0S",
-	"H8X0kuRNtafEzBccIv0fFGLwyAyVDt1nJSVaB3gqvRNKWeNQ8iRYGUp7rBd883jaFQOf6gDYLxqGB3tY",
-	"HYKnQbjhoBsOurHI3muL7HfCeov/PWyzdcwiq8l8D43JzljKM9MfQsccFqvTLxuKC9EDtpIZQw3FUnRn",
-	"6K/itbNNqIXCfQeOmi5rQhPBDbvYsIsNu7ivFRpZVHVYfQGpPusQAMHYfyGCfVGMFBcSLwTCwgTQ5P0R",
-	"wVGnfhEkqqXQ54RFedNpBYYKod6/O0JterXW3XW7Yq5buc7xYkOnN3R6Q6fvK53W3do0YcY5RQJyapJj",
-	"bkGuUznJGjYAcXYnAnEm0qmJhCh0DbRxqyZqQVsbt9S9ioGMmy5i6OAHNOFpItAQvP4mdach/UYhu+lT",
-	"Z4IRLFabVnK0htzarazr6ihkv5hGoWv1kG+d5VHqDXtnjpKvmbuDI7x+5s4RdIMt5u0cRRi94lck1ik9",
-	"NAL23Jy3Uxi/fuZObZ4OjvAaWToaQ53WMqvAGRy8if5TbZegO8YaJlVoiHAAnaZNQ4STKg/LGhc3dEUo",
-	"z30XfRFKbN300tX0AsoggOgErft8kJj8bLk8QVecRhsPRa2H4mD/63qSOEdQiMLQUUjl111ggTCdKda5",
-	"czSSusGr6ytm9C4M1SPhQxvWf5OGHZa1FbJx87olRLcEz2+9FQRSOSk05yhye9MMrJ7pn0NQo+5UWmHy",
-	"1BitDHcekpizsRKZi8uzd17h8YLIvgl21Oxd98yx6QhQeGU+IXJCEpNarHStiJuCK1SihFwRHMNsE8rG",
-	"LvZ/Bls6yhug3UIMqON3rckkSG5rsfr99VY4JULgMdD/NqeB55jqFKO89a85XpdOmLMa6COuVUr/DpRQ",
-	"++wQ1CrroBaEyWWsCjFDQ3IrhvolFNUNe9qwpw17WmJPVk81Xo5yKHszRzLyfi0fkjiRuqe5NlSCZYPI",
-	"NGG2NEVmrUFbGL18f1FqTm4UzXKH7j4zdanyBufbHXSE5gln46UKEcwKraa1+5jInGdpNuYjynQPcfhR",
-	"0inpoKMlTqjrYEg0JITlRE1NJ1Bw0H1gRw9sVkDg99kwlTrwH0qHlcpXUIESOp44a369Apjegv2ZQwHt",
-	"yPfydppeyJOEhHJnwhNBdoZQvWrRnjPAwr6sApz3cPd6Hlm8nAyfh/QtffnTb8dnF7+cn4iTqZz99vTk",
-	"0Qk9SF/Rl086ZPHyz+j9CX1LT65PWLcT7scKeFo5EQMFiCdK3zIolE3+6PJfvzye7p138a97w+6v8wfD",
-	"hy+v95MffpOP+S/kyeJFeJD+vMdOZ/tCXQFQt4xC9qNu+7+e4eAUU2eU4ys+HkMm8V/RlFvVeY1GOggT",
-	"EhEmKY5FSfPdq2q++mbyJLsdK1Rf1yfuQgF+V6IUPFkiKDcwHFfBs0wmim0UMy2hksKeeStA0houtOil",
-	"dXRxCfXJtDDIGemUwF3ovGhtHGBRthRsBagry70LOJ8pwpeB1UeKTC5lRJfWqPSPjfS2kd420pu7uS0f",
-	"I8o0oajGDyspqEhXG0U5G5bjlOWOWWT0fSPLmTubC3C57godhcpSG6xEe631S32mf6dCpCQCIkYbQmig",
-	"WBkKPvU9HMd9r4dA4gj8Qv5mn7kTOGuELLXbW0hZOI5NIal1BCiIwckkqM9tan4YCYGnmzSIJm/vhkVs",
-	"IuTvILAGCtBaOrKlcK0YabPdTEOz8oUjnoy5XG2gLbqCNXbvgbu1VCdxhcFWCWZ9VvK/Vg20vq1VlCm5",
-	"fo3Ntpdbpfsss+7pl4c4vBwnPGVOD+5PsOnTnNtsDLh5Xv03M9RmH3aZaZ2r3dhqN9L+Rtq/37ZaRzBR",
-	"S9aUB3OujhfSkxvzbB4bpM2yWVFeRua5lQQdL0WmatuqVe4V3/MLugDUMSn7QFFEiahzEd4Je2FkPiiY",
-	"RfHOMMEs2mFkvqN+nk0SLIi1+n2pcKJSVOlarMqhI9jJbO2WQxRrtRCP8T0wLSr+Nyf4smD12cSXbJjC",
-	"hincDVM4J9IYgDO2cJPwEmOvqecNZ0WDjtDeN9LTDXOMw59c2+pRujOOLTdlNJIQJwklQjecFimo7zzp",
-	"oFOIaNEhDkjMlKS6ZD1SdAwUGiguG5nOOSOpeYmxTfXZfMLjzETlZiJ6k7dgH7dxJbVmD2ad/y7utn/O",
-	"n0x/3A9//YG92rt8+Xjy/OHo2QNx1J29fULf/bC4eJQcH8x/2f/zn3vhF3W36XaPGqdmmCb/Hl63ErSd",
-	"EacOv1vpgq1wBLk/cCfeoNI1z0QAw/x9QwzAOJzbZQo5ihuBYCMQbASCZS3RcOHl0JmCqzgngauEgjEV",
-	"5uBWtpqxfuI8cFExZ9MOhi2HFhlbpRmqBAittPQZlNvU+Xq5G1j34yr3i7FPg06f9Zl2ER09ffr23ZuL",
-	"Z4MXJ8+OB8f/PDm/OHnzfHD8+ujk1XmAOENbEgq6a/Oqj+wWQfqwcY1GKekzHCcEq9uOtRdLyTEi6/8H",
-	"pUswMqKMnhlMrPvdPdi9up/bRTiAmMLnjCTaTYVlXrWTCUlwBFGzILuxaMapho2OPgLVCEmORpSBSwjN",
-	"Jxyik6AwirUBH5nVZv5AKFo/44kkUS/7VZe7n6XDmIb6LNSiNWmbkISMeEL6TB/20FgEZroJWik+QS1D",
-	"UWcaHZpDUxBTVwdhWazrEiCsbrYJJtaIoCADERduYc0g3xewJTvTXGpSVlbGUN08K8VucS1Bb+2mQDrz",
-	"pZBjZDrg3AVwqjvPjeNPJyS8RAueWn+0zGrlEv1zZnMu2cItegwMvq0Lz6S2IbUNg9E9oSK/Gh+vFJE7",
-	"yf8BIUlvYwRKWDHa5wLMa5qHq/u7l/k3odSgggcQep1pnWUU8QGER8IBkTiCBOvMIJbDfZoKIBdYophg",
-	"IdFeF4UTnOAQkrc/f1iRjQSi6QqZsLq9O09DQluwS2Q+KaBDq+67EWjo2IY1a9Vqqx5VuSlOSXJ+kkPn",
-	"nSWnJZ6wAkxLU99JpJpdh+npk0V7wN++jjeFvrWKVFv+mxAQEic0igjb9PnZSM8b6dktPdv+RZlDtFlC",
-	"huzZRb18fGRERutut2ZvKkyKNUSCI8bnPS2fL8XFg+JLxwzLNCF+n0HAVOIjnEaUgJENlOWFNbZhWdKV",
-	"beg66MyHRgNYDqgPcovLYEKZ7KGSxh9s23m1nR6Uch+lLAvEYVHxo30WQ7LYax6ROAZjIHp7lMoJ2u90",
-	"7UcpkwkX6lgg1OLsp6fo8aNH+9s9rUlo2GSgCva7XfSpbwSYvmfq938OOuicJFc0BAEVS6U8xAvECNGG",
-	"xwxyoGDos7IGzEK1eq1c7HbmJI53wAax+8f8UnQUCjrLCf4KM10Y28mtM9ZvbnxrzVD0ir+UQVEUpctP",
-	"SvZJHUnt5Hrm9fYeP3l48HAPBA+Kpf2h+1D9IKiCbnf4CB+EB2TnQfTDaOcAP3yw84R0w53H0V60T/ZG",
-	"D/DBEFo6Dr2et+cQQj/7Xha07FqORp7PrYF3UkRWF4l5b253XmbBKq/GCq7blMMN2gRYbGLl/s1YJuh5",
-	"OefiyZLhCcrcaGe/MOS6PpZuStbt9KdmH3Me+e16/mlrR5gmCWGyz0ppWYYkumi+/vLrW5Uoubt0LL0a",
-	"o8/eNoDgvjQWhMCA5VQ5dUENsKxGmDes3v6LlqDaUN+N6rWJubY9Ea2oTqId6tK7psT7UNf98DmRhiZv",
-	"qi9B4m95IQ+6ZiF/nXpM1dYft/OPp0wJGIRJ9Qqp9Ywf5YOUSpqx0RUGvqXJ78LCd3v+sqE/7ejPRTvC",
-	"s6LNINgcqr0GHbXwMk+ejZOakIT0lF7ICIlEn2EUcjaiyVQjIUTtS54F2pqJXOKpbnV3O/G0THzScSok",
-	"RkfrXOvThI9oTO667979p9QFYC1R7PzJ34Jyp3D00aZ50y1r1H719kOKvhRDBjadhza2orvgsZoXuGX8",
-	"7wSaaY6xzHQzY9BuhMVkyHESFToMVVWAxbNs2BdsppB/pOYSZYv9a5KdDU637NliMzuLNbtJqKQ107SK",
-	"MsSZLvxdj9pG5FiVJ1wSCYvpwvsHWXnmPGG4Ki4e2tKLfRYakVUXwtcePTN9NcjOrnDXjAg66I0SU2H+",
-	"iv20g97XRR7oqIPlyDtso+qMdDw2KWV9VijQBaBlXIcMOoPEgERDZpyWx2+bG1aUA2MjbnXsmLusqFVY",
-	"8985WdmB3qVvu/SfjVD5FxEqnbimPUHWe7OVV8nbRC1tTOcbEaSdCALVNbUdSd0YuWxsWiF1WJ5+s94R",
-	"eT26KnEGjj3Fl5Dop/l5Lu3Dt7VpjMdRHvuuKEPsdLs+1eu8Iwb/b9sjYiLlTPR2dwuWq10c4c6MjTOz",
-	"2DGIfxIgzkeIpdMhSeDq5tayd4wqlPuZsnEExq+/h5fjNZbqDCUNKWbf1OWRxzCoO6Xvy73wy7dL2Pch",
-	"Xd9WFYJ6Stnt30hNa0pNc2zMcLr5cVlumhLM5hMak41YtLHR3VKYMEzWZAe2lSNu0/f7EGJ8UMDItRyE",
-	"0DA7gApjCAsUmB861cqNVMjXi/vdwLvAsKkkU700aGxYw7SytCDD6w72fY/OvJ6392S/0+3sd/a6uRca",
-	"GOAAUg5JBO5pxY8GeAwr8l7zP2kc492HnS6svwBfr+cd7K9hnth0GN/YW++Rnz5XIkwcZz1lym10dcpN",
-	"xY5ZqWFlw1WzmgPiUIsznBHdVrSDjnV5FVPMVthqtkNIntWz60zsiBKnbgNP76KoldnFoEWuarv6V2tX",
-	"srqBIbNFKav7U7yqWGDHyMO6RPwyAmVBqstnsglW3VjcNha3v7CQrGl5MT69ngXZBIRap7WWZG3jfe/u",
-	"JE2T2z5okjgNaSokZkEBp8Ir++aVA2viWSczqyq8gl0mFe5lZd9okGRb8yMDUQVeZ8cVekUK2SGsoKRs",
-	"RMi/jwgZF9Fg9S2GlvhNaUknzo4HxRMU9d0NHE7tK35JMupQVXSzi9/6Rt68G3+a0kIQtJAJVORw6MYH",
-	"rgiGSsmujY64tv3xazd8L14OW0sSS0Sjohu3aNrdEKI1+wyADpldbhfxKXosmoWIt6WRdydHGK+LoRbv",
-	"GL0iiaBygfgIPZvgS+z5nojTMWRY2Ic7fLQTwcM1WHZxB3V82yjlhZE+Gi6QWt0G+26cuVvCHWP9VUIY",
-	"muIF+oPTInaWMfLD56V5P3lDKNV5lMqJ+gxUGSLJlWVZ5WWaRhvqsZL7wIW5CwZL87lq9dm8spNf6oSr",
-	"O7ZB9Qvgs52cxUFi8Wf/k8PFkoeiqv1+JxCfs2I5KjPDlDjeL0NNvS8AYJo6IskLE5ShVp3rFAqwoUuy",
-	"EJDHrGtUmCJrufBQmFENdUz0guBYTkwkIo4oUy8r9CLFlzPy4ZrinTDxdsVFK60Tj8mUmERrIfFohLaC",
-	"hMekp/8Ktg/ROMG6gi8kf0/5FYQbwmNdASGLVNATGFALHxxc0CU0nZFEAdNa4LCuDQJp2SFPIl36CQIK",
-	"jAVwqdUTxBvwNJwQJdnjqY2LwNGUMo09PNF2uMx/O6WsBkOiPzAb852ECLmTFLAPHZ2eqA9jNE0ZDekM",
-	"x2jGE4ljH5nqKzyhY8pw3GdK5BI9g20QNmGrjYCuQ6PAR4GkUyIkns4CgFSQVS0JfPTy/YWpkIfO8ZRo",
-	"bPPzqEthqvFrOdUURkYhZpzREMdqsYeaEkBM6jPYFDo7Pr9AIyVSznly+Z1AYoJnpNNn5+pKRjoaK6+l",
-	"+PTt69OjiwDpuoFBBSRBCaiKYGFZBVwtnLnCu/3OHvoHOqeKEalNP+zsA6SXQIoAor4uOw2QxCzqM1uJ",
-	"EGJVEkxjwLQYi0kPlQ5PAz8huVWuVASu2DGtz3QHBHNeNDLHo4viFI6m0JQx0PWKA3UNgpfvL4KlawyH",
-	"2Gf6FNHdHmKf6VNErQ5Rg915cvpRzXE9xREWEqNZjKXSEb7LpEA4rq2rvc5ep7vtPjfHYfRZkIV+1J8F",
-	"aj4KzJDuCowCRfNN3aI+gxAlLFCguBJPDEnrIYjUQf20230Q5i/A37AIU7e8sEfgijEVBSJYd5h+wb6Q",
-	"YElQTKdUlkpQtDziPqu5qO2OONRH5Txj86zmkBVqWwoNx6pvmk3WQFsmYMhHeRSNj4aU+8jGyvh28IBO",
-	"x9s+wn2WJUdkADa810DFdyMNSllEEhTs2hXt4hndDXq2un2faboa6PPUsUZavhooGW2QJrE+2l09IqXR",
-	"8NFB6afC+e8GploPyHdwSjFVeKRYfDjh6hGecsXecBzzOTSpUOsV/hI5UGpS8KnvTcW47/moX6q5rn8p",
-	"Fdrqe1DQyknm7w6pgG702U2R6o+53LEH4cSs4gClBfyfAAAA//8=",
+	"7L3rctu2tzj6KhidPVP7V0qWHDtp5Nmzt+u4idNcXF+aX1tlixAJSagpQCFAy2onX88DnKc45zn2m5wn",
+	"+Q8WAF5EUKJ8S9qqXxqLIAgsLKz75c9GwCdTzgiTotH9szEmOCQx/POMyHh+OJQkVn+FRAQxnUrKWaPb",
+	"OCcBZ6FAkqMZphINyJDHBMl4TtkI4RGmrNXwGiIYkwlWr08oo5Nk0ui2vYacT0mj26BMkhGJG58/f/Ya",
+	"UxzjCZHm00dJLLjjsxdjgnxGbmQ/gBE+4kMkxwRNY3JNeSLQFI/IAeITKtGQx/BsSGMh4YFaElXzfEpI",
+	"PG94DYYnaiV6suJ68c0bwkZy3Og+3VPLk5LE6tX/+a3dfP7x2/9opPsQMqZs1FC7OAnJZMolYcH8RzIv",
+	"r/8tviICFhWTTwkREgk8JAqKsQJ2C50TFiKMGJmhGLOQT9AVmaMtjC4vT15soxmVY0RwMNYj9Bxej2EW",
+	"wqwCTwi8MRsThuY80fMiKtEWVieJMJJ0QngiPYRRkEgUcMZIoNaHuHrs77ef+NutHrtIQYeZmJFYgVok",
+	"QUCEQFv+7s2Nv60WjuF7VKArMtUw9w+Pjt5fvrt40T95cfz29P3F8bujX/oXF2/8Htva3UNjnsRiG2HY",
+	"qV4f7KuwgcKOLLC2JkSOeeihKZZjD70+f/+uxwY8nCOFxDgmIRrM0TWOErKNRkQKtXFARk9/wk8PSDbP",
+	"yDTCcxJ2kYwT4nvwScblmLJRj1GBQs4IkjMakBY6ZHPE5VgBUANjyGP4gFrjFZm30EUB/OpjmOk37Oqp",
+	"6DF/b3cX0QxL+ldk3o9JIkjoH2TgGNOI5HA3mwEJSaMIxQlj6qLpKdvPS1NS1k8E8c2u4SY34Sr7LfQj",
+	"mQs0IBFnI3WA6jMBjiISoy05Jj0m6IiRsEkZSgSJPYUW6lgxUzti84m6ZnZF6mU+JTFWCLTdRYzDcZBI",
+	"qEkZEgT2oTBUga2FDiWKCBYSdZ6iaUyZxIOIoMPzo5MTFIxxjANFAzwk1MKwNOgVYMa4ojJolBAhSNjq",
+	"MXuXNcXKLnPuDjbVJay41bv7+56iSvbvztPiLe/1bnY7zV7v5tlx1W1/QydUli/5KR4RJOgfleQmgvfy",
+	"6wrJECeRbHT3215jyOMJlppAPtlteGrVmnbuttteRkk7bkqqZwUyehgEZCpJqP49jdU5SUrgyYQIgUdE",
+	"/XNhX15DSCwTGEWY+s5vDWzn+egCg8IFGquv/Gbf9dIPZG/wwe8kkOoDh0HAEybLq8KBpNf5RQ04jwhm",
+	"6iV8jSWO+0kclSF+yNBYyumW2EaXZ28AY8lkKuctDbz0yNt733nl/Q4oV1P+R0yGjW7j/9rJGOKOgeXO",
+	"95SrkbDseL5q9JEZ9tlrhFiS/u+cMn0I6dGq35uKEjccCyITTKNVHzmGQXZ0/5rEdEj1V8rAAzLS1+i3",
+	"fNp3aox6I4mi9IUcDJ+0O44V0+LuKJNP9xrLUdVrRFjIfsRH6opUgIYlUaQIRKOraLTjwzDHOvvi8Qgz",
+	"+gfWmPNnA0fR+2Gj+9vyt9/n3/r8cXFhSn6J+ZAIYWZdNtdpNlJdHh6R/FVTJLcBd3A4dFw3ryHHPBmN",
+	"tbC27DMXdtxnDyatA6RLO27xWtOwkZvFYmgJ9zx7gwsYlz+lPGLpm5fdqgIQcxst3P2FEzQALF60Amo5",
+	"CVA4oewwkFUiJkAfuB+ajTlSPCls6fXlqFUF0pcRPQ/+4seOFZVCnAWa22O1pG8EwppAKn4fkoiYry+n",
+	"vMUjqtz1Gz7iiTwjAtjNIgEWGvqiT1hIStvTzGiZIL/ADIqzVa7p/cKdLK4piAmWJOxjWZ+C1j4aB4UD",
+	"JltmilEyqjHQdSgG2WEGL7+dWgA5gvFAqsKQql9wdJoD0BBHgngNcoMnU01KjJRxyeg1iQVVCDZEL8b4",
+	"Cjc+L+JwHapQWpKlpRYmK18+VwMXYbMcT/Pfe0OFA1epJJPiP9baBNBS/Wkcx3hePjuYttYC3zkv9yWj",
+	"nxICIjhPlBA/wnGoJO4AC5AN0zNznpVXwrW8tOpA0dKyLqfhvaLOhLL8650vjEzuczkzDLV4Fu9ZNEcY",
+	"iWRKYqDroxgzKZSkGJMJvyYC+UD1fTiYusw4W1Dpi2/4jMRNddQoIkqtEKBghnREpfAQZWjG41AgzbOU",
+	"3iooG0UEjefTMWHiACWAP0VESdKTafJhM6yFKHmtBjf/APPFVjP95/a//qNRtTUlENSXkqxc/9kr8RUL",
+	"d5dJZK4PA8CjD0Mz4BZ6qX4nIcJa0Qz4ZKIGRZQRxNWJbvmGVYZI01WsVu1v59hlKgUvMqd0SeUr/tEr",
+	"KxiWJ2NhxAOl2lLZKsCqJrFewBSCrwnyp1gIhRI+UtRCcoU2sG3A12DMuVC7VpJCrCQj5AvCwj5l11TC",
+	"TfJbyFfSkN9jRp8E+5yv3ve1wpy76kbJaIxiHJD/Ng9aAZ8Uhbdu46UaUBDiuo1XfDrVV6O4BCunZxKP",
+	"nr/MeDJVL9V9ncA5wgxFfKTuC5YgKR1oQ8yMCgI2CQV7KmSMJY8RTIslEYhK0AO16krZCECZrRSFnAgX",
+	"mtxd/Vq+ISVfFtd8zZNgTERqr8RhGBNRsbj1Nbk7qUj9W2l2FpVXfpHMTu3QnC60kgUAjf/swL5VwIdT",
+	"Q1hRkCttG5uNaTBevGYCYWT3gLYUydHDMuzS0jpQhG33Qd1Z5yqpW5WiiJri1Fhz7iwjAckvyUZeI2d1",
+	"d5m8hFCU0bdm+a2iRdcXPJb+doriajJjqleaNOIMflaomhrqV+j+TmmtuMylAAPzb7AurT6+JvEcDSmJ",
+	"wgMkxxy4+1ACyR6QgE+Itjx5SL+uSBDjKH+lWkU6bAmh3uQyqrxIafQb9Wm1vl5WqFmHRN/KGqe2rv4v",
+	"atjkciLKFrzzX92dnd/+p9cTH7/d/i+nfPKQVruvwQB3H2S7dC75Md8IRMMD1FYnk+LwEPCVwQWsJvpt",
+	"J9G/owWsNtX/IhYwh/HLWJ7MNVlKbGpqYg6dRTuBSBQKNKLXhKFgjNmIVBARmKeGppaXvvKfhPcRYaFA",
+	"BCidMeFYN2sqBGtRzM351qUNB5owaC+oEv83JOJrIxEbspAjC6Vr/r3Gs0xLP2bqlkolxaubw5LJgMSi",
+	"hNZOQ+MRDrGQOOcjW0oyivc6xUq3T2kVBuZ9Pgtyzw0OZDRXMh4IabOYSklYq1Hlk7mjXyd/MMsFvxxh",
+	"zrsWKj0UK1wDRfBndLsIDv/08sJHjJBQaP1afdUHC4YPX/QPkH96eHH0Sv1oBMayByFI4pgw2c/rS8UP",
+	"veNSqb6K9pqVoZAHyYQw2dVBHpor6IADiAqB73uIgvsgGJPgSrsP0oNIv7bM9bhAF2Bmo5iqeS1A0WBu",
+	"1SlBGJgtsmggKhGeTiNKSqi/v+fVQdHiIs4IDpucRfMDREeMxwWvSBUa577aedJeia1l2xTYmWIyJdYI",
+	"pc9MR5m01sXlgifVpdNUImQixxf8irA1KQJO5Lgv7YsLAsYUf0rIgTq5EA5LIF99h8eG/ncRfBL1knb7",
+	"SZBNBX8Tf7VTKvf1JZftBZEG69bYWJi+tHwJZtySzwOXPtMBLWUVOr0RK/B34bPVKrv9ahxzHezm3nRO",
+	"Zy/7gBd08+KxvvgdsxFHZ8fnF2gY4wmZ8fjqG6Ewloba+EXg410dSgbESYl0YDnRpIRKgUwIh/B6zGec",
+	"9WFcX7/qp6o8xPtggTCajXmkNV5fA91HOOKM6OghPRBiekJORA8CeqY4FqRkmswuzG+NQ+OG1eYELJF9",
+	"iHAUExzOEbmhQopW4+Pn2ijiNRb3sw68l9zSN4qOVKJSnszXosbVjuMLY7ACSJiTAJRz38mq9S56Xte4",
+	"f2u7WOt6SpfcmTMyokKSOAfhMlgsn5xGWKrlfSNQDO/pILUDlLArxmfMqlVYcaqMn9zu9q/mXif6E11t",
+	"s3YyUnXpgJUqnnMfvO0eEe6N9mF5xoGlRZ3/9pHf8pH/rY/8po/8vn+A1LX2cRj6QAgYmfkLzP/JSq+5",
+	"Q9dOF10DOzT0v4zU/GiC7FI4CCKPOBvSeFJJixiZ9ddGj5j0b/VeKn+UwUPDGpAB4qAn8YorL69pCWDO",
+	"ibTuhkq4uETyWnt8RIAuBlIsB4hX3tMSGF3SMBUzi5CpECIVyYVHaBjzScaICPhpr5waYuKyPVyevWlC",
+	"NPwAC/J0z5qcgP3T0Ks9/RLkWbZv6+m+D7KxnCRQ0V9mWr8P9TlvxKnv/3EJBQ5p895IWnGVhZ3nobTi",
+	"1Kzna42TS00rDmmF3FTIFcCZTbz8Ev9VLZXQpqus/tJCYkv+a2AwrPW5GML91kYEtytw4Yw1LA3gcjvL",
+	"vrri/NazsdSyq1RYMWqp88sv80qRa63L/dDWhrtv36k7ZMbyQgSbJCH6kbJRCN7KPKSchs4XWIwHHMeh",
+	"Kw8gvaH14o00FoqqjIK+jUR1RrSWiQC5tulwNQYPgRvpQxX9J20Ha/vBMCwYYu15YEd90kYhnotFu7rz",
+	"U4u2lYWtpct2Lcl1B2MSKKkg22wt2nCshkM0IL450S902itohD3P9JwWP+5a3guIfDZnnJPX1qDzdeNQ",
+	"siCUhYUvlZhe/M4FiQ8hI+5Wpjl4czUXNeOql3CkL/Fpbrf3ItQuUvo6YqRe0a0segEPHVTrnCoK8/rD",
+	"xTcCqRFd5IMw12dc9sGk5XvIH+Cwj/Omy75OC1PPFEWE0UOesDD9hTJ9g3wn1V9iO7J2sdpXRsMEUOSt",
+	"SYtaxVWXWC31bI9stLQfncr5ylOd4Jv8r+3q6TYm0CoTqDnA3xrHTGftwsq16pMFCH5Rk6c+w+UWz2oV",
+	"6W6kqJZZSC/wjAxjIsaVS4z189Vk2A5c9qkV5skQhi0YJE2ObkxSwuo/lI2yGGKQl9D226uS61aOvo3x",
+	"Y30DZRr/vjJ4AdEQbfkvjy/QznVnp6Br+tuevq96Yp34rr30VsUy0WqFyIdS0t+dzaULplEXYBewsDKv",
+	"bpnRtAjrZQi8sRy64HJO5HJ+eyer4S2Zdemb+dmW7mVjBF1+3AVJbT0ZdllevRZbgwgLseS5/nkVYufn",
+	"Kry5PPM+t79TTONbKyyu7BgihDEEb73+cLHdch91ymwdWbdakwX2CMPsdBziFLZX23rt9N5qnekfZ+c2",
+	"275XM3dBnLh9Em5BzriDB60ObwQoraKRWSpXuGbM7gUYh2c2ULaFfBr6iIoswlrXdslq5Lw6eXHcP/73",
+	"yfnFybuX/eO3hydvzuENnSnwdz6LOsdQZR0+vbwwtmEcRUiOY2LjpD0EBmKwD+u7NTmwUXlaDlNHoiTq",
+	"2AaUwc+V8vWDSs0VwWEVkmAFoH4mMR3OK9l5BUXLyDbIvwWiu5reVFOaY7f1fY10aBzixYxEi7lWtl2U",
+	"lXIpr08cYIY1HUHo/O1MiQVBrVbM952Nj9knVyi6i7LpbYh7jS3VNhYda8Z1cWtGmmHCk0+7zWez/qub",
+	"9tXzwS+zzvAV2x18GnZ+3Q/35ad21I4v25Of5p922XERKfY7uysT5rUp2+Uz0DluK0PPdQmRz15jndoU",
+	"S0w0tak0nS4x2mTFZOIsIsbkqQBL8xrgGehDNTcS5n7RjgP9J09kI5XYdBCnrlTWD4kkgZ5oGvMhjUg/",
+	"ATId5jC1rxNVCj/FSr/sm9phjkdpmIt+tzCy8CDQOio8MGJjPybX/Ap+yTJC+2nlKq8BSbd9U34j/Ttb",
+	"uP475hHJLV3/mAed/iUk5d9SmOk/F3YtCMue5VZY+N1Ue+kv5KUX2UUfj0jBfb0spM4oBVh9g04bhRm8",
+	"ZWZmuBz3kVWaOozullH65VNHf1DiBdisHRqz03fxYYwhCn8WczZCW779qu8hX3LeF2MeS/tHxNlI/Vtf",
+	"f/Uvk/IEA+ZTAp4LbRfUhlz1g7rq6v8TKiZYBmM7W8AnE65ebbVa20Wamn7Z6e1WE7uJNjz6RiCIOd0K",
+	"uZQk1PYxuKNG/No+yFnOHNbx4lqW2QVyunT2wiQRUAcQp3UE27m6gY3V5jO1PU+f13Jd+RXBkRw7aiSV",
+	"yuPxq9qF8VwfOmEy5mKqi3CuVxSP3ExduTpTGs89JEyNVkFtfSky5cHYmcPlYDHYYcA+ESIhUEH0rtML",
+	"Gq6yAtDQqVSLZFAdD139Wn3VZUnY0esPP54Th8hwReZFgugWwTQ1WjjeaOTk5VdO+6bXuNKmb9f+Vm9N",
+	"vayn9uDDrj0u9UvCRp2QmUms5evV1kXNvJdkPb1Vl5x8SnAEEcSZY6R2HtOtDJE8Cu9ohSzMUDI4lzZe",
+	"BchCaMxaBrpbRbtUGxUeK7TFa0yE+xoYAXOVkKGgdmqGZqEtYyok15FKtUQVNUut+JZ1yInamds9Y9br",
+	"OUJ5ypAvbaoSeb5QNhUAr15UwjJNf6UTU4fAB1p6HmBBbKb5qpP9Offi91iQy7M3ayi1sL1/WsBCVuYZ",
+	"PkUj0WPZe2hrMaQBpRENnk0LLT5T29ouRTtUHOlvwNbzxgE0wXOYh0+JIjVUx8V2Ye88piPKlLytRuAo",
+	"4jMSfuEgiYyirEnJvy6DgkOtGePplDASdpGfmRmU9pEqxuqPBUND9pMmcFrLKRoMtM6CtjCwk9SBPyE7",
+	"OljQX1BnyraML6g1q/N+pQn0LeLSq4PPL8/eWEfRitjzDDBjKafdnZ2IBzgacyG737W/a+8Yz4TYwVO6",
+	"Y3jJzn9ptfc/93Z7Sbu9+1RN3xf0D/Kfu+2HCDAvMNqlAqcJK18WS64mqxmGdCfG8wghS2ort3Q8i5Er",
+	"bV8QJonSzxQ9nxI+jchq076aq2p1p5k8tsbqBvUrZJTAHtQKN3cKjlndkezNt1gqHJQ0oJhVvUgj0qeT",
+	"kfsuTmkgk5h8A8Vr0BZmKJlGHIckhPKMVCBB4mtTG8GUp9zWlcDUfc1HFK11WSckpHgnt7ydnybPr/G8",
+	"c/0r7Vz98u/oj9aUjepc13yplGwJqwOA3YW6dRXvXLnuPARX4FGVe29Z7aP1ouMG91mcJbif1Ie6uLk6",
+	"5m4ZrrpqLakdY4vB1lJnMdNWwqUORiK6Ozt0okTLVo5s7uAQG6QrFWy6PRauOofPq3BK3UYHPATyS6jn",
+	"284wOVD6CCP1b7QFQrACGxZIkhtd69GJX2vhzpoIckc0QKfvXnro9enxSw+9PPlBHfcHMjhFcJyAEBJN",
+	"uJBoF739vqCuDyjDcN+Xnt1tj6tmZG5/SUCOXxiTdoMCkVDt0/6NoYkODK0dRbSkbolefRbCu7Qega3X",
+	"c6c6BOvZzNa3l30RCemeAmgLS65DNR/UgrA8Dre2CfCcyFx13L+aLXV5cGZtIEAEgbhVlGJ/adCLLhle",
+	"DlpcUgsJfU9wTGJbCyn3kepqSNVmzRq0bUU4JNwIUzI+EXWiI7UhsgAeryaxcyG+WzZWLGUxpAOsNQJC",
+	"7n0NPucN1HDc0SMSGg6e7hV+ygF7x2+hEyl6zNh8rFeQs1xk3eGbN+8/HL/onx2/ODk7Prrovz87eXny",
+	"7hyKlJjeZtCZCzqcxXikqHSrx95PNaZ101glKj1TgJ4N6SiJSahdzUU7Vion4em0KCQZi0itblSLmuwa",
+	"mF+RV3yZqxOU1ghaQjQX46k6Kyj9rYKbbJr/Uhpgm9XcBhg4imrUA2fh0kKnnjY2amUEYjJJRWuB0tpt",
+	"T5AM0If1uFO+KHrpLL9DkqPO7nc5n/eBLrOtVM74G4GmPKLBHAylWFyBtjnhMUFbnbZSSA08oP1ij8Vk",
+	"mAgCVYigh+KEs7Twuea5nBFh2IepSJCU0GnhGgQ8jkkgm2MeC9IcQBDDvILZ5KGx+10B7VyXY3mnoK+2",
+	"648Lt++7wc099bbJo969H6mLktgP3iU405WvUo8qlaWb2v0K6qXjLKVvmXgniLx9XOot2y2kssfK2E8b",
+	"y+mOAa6zUcJCyka5oraOphhZg5XMoeAhPMMU+ncYLkpdcfFZjIyJyQFYfbx7d49HKMr8EKXJK6Pvl8S2",
+	"nMZ8EJGJU2Q+++EIPd/bf4amehDSLhCXnhqSGnWe1RxHamjBfeXwMs0IkyZ8jhqHHw/0VQvc5Voyv11F",
+	"BJtI3aaeblec+VitVwoat9YhurmQQIeLlzIhMQsqyjda3+oUy3FFshQMcBbq/inhEgrsQg3gmEx5rC+J",
+	"PaEDUwDYRGSk4kHER24zexbWVt1/dv/583zrl7az4Lek0tWB6xBBzKGHxskEs2ZMcAitf0UymeB4njXy",
+	"1gim5nWu0+2S9JOYda1i1zWTdLXeoHAyp6Ol20ti2ozJkAAurc530C5BvTsva3QLGL/kPh25q1pA32MP",
+	"TXAwpoxk4AD0hUIX+UZkJRSFU4nUVkhow6QbXiNhIpkqXCBhH9wFNilwwMN5H6JMcTyCNByGEzkmTCot",
+	"DOYb8nhAw1ATdFstA2Ik5ZiHUEDD+NRz4Sx9iTUL0OHZ9i/KYMX9ICah+gaOhFY91fmklTfSzEUzvBRu",
+	"nvsdS9KHvsn68wxfY6rNyx4gX8zwYkmxfmGBhSdKKnM/UdsEqzjkirn6dDse6G7bzoDt0/sy9ZccJvfV",
+	"SQKlQRbmF5F1GDt9f5553yGDqtWo0V3in9AA4mtu1wDN4/C1tsQs9h56pP4NX64dQ9mvsIY8XTLMZVf2",
+	"6dUvPz2bdM7b+OfOoP3z7Mlg//XNbvzdr/IZ/4k8n78K9pIfO+x0uivWzUVa2wPhKDXyQFlfXyWm69Sx",
+	"iuIey5H8PhvWZaFL2qLtKrGvj+Qg36yBSm2wrOutWdSol7pR7kuFWKrP5Z1fty7ft6AUFjM+lsinVijK",
+	"FML+VE9VOw0j+1QqlVTsU8iYjGoGti/Gj9c1QTwY9t3FJ7g8st3xz3QZSwBZMza5dPe1VGxUBKs45QNY",
+	"KUNVIbRijLUqce8Rz2ZTNYOe7zPDNv1ynXpsC5pHAg4gE/bAuBxDc1SOBM7XnC9/q0KvPqZyTGITnYwG",
+	"piYrhDtxRrKwYht7XD499VXOSI0Gw0Us+uzVGp3p6KLx+WO2ofzvDxDRfbwIkFUoujyyu8dsaPcBqojs",
+	"NlqvQAMiZ4TYwAJtni/L7FUHvTyU8nY+JqnV0y/kRso2VvQmLUp+1/yKVHlkz+ApYLBxw9rUYut/0f4j",
+	"3TtP34kZnm/XdReZNd4uvPIu8tyy+D8bQJ6O6Xhr1xBZPv+dJRcaFpNrKi2fK4lpScGugHG9XugG2uVO",
+	"4lmPrkL7D1i3l2repZ5ara/ZGl0FUoeW8pUrIl+lKPbAAv56Ihz4qhyicL1rYSY5pyNGwjeUXQEXv13V",
+	"5ntRxrz1VLHlsuISLpQTPHKbdzoGdEzKFCsBQZIYopQxKxVJWchKpyOGZRI7bM2v3h4eNc9fHe7uP00D",
+	"Iim78tBCJbL7rLxSFpbohAiJJ1OXo4ewdFVohgWa4FDL9JeM3qSJ5ltZvc6hDQukAlk+jCTnxdSgzrOn",
+	"z3Z395+227XYlq4KHS5NLj95oZahY8aXf7zRadTpc9TX+UYpdLzcSS65hbepN/6wEXHrNQZcZtmCDeqS",
+	"VqXKRvdGZNbjPPZ8Vkb4iimJIoOifnqqvpchCmWQrAjN52vVSqipFCoCc54ZahfcsrrqTX+dtEIT0OC8",
+	"ryDegjeWioL4a+iLRqAJvgLdMtP63E3NyM2UxkSstbqFWJ8koU7GWZHXCHJBIlKIOHqwYCGzOPJc7Hi9",
+	"5a2dcZg7oYXlFeDjSke0B+W6TQYj7iPA6Dxn2/+LV/K5uG3midco1E5dJ/D49YcLsLIoaupotHqr6GKL",
+	"GC6N/NxwzYRJGtmYxoy4m1ed1RmW28pXhC7bprLkRnsToVE8wjLnTMSJHO+YadwbK5bCtQZfDaPVRt6l",
+	"Ic4L1XJzIHRiihp7OyfLfYVXuZZ1efc+jcla5RgdHuqiQyvnnf3tsPkrbv7Rbj7/79a3/ebHb52+2VLN",
+	"yvuSZFIc9xx1LU2yV4YC/TFlcrEO+177+dOVgYsLcxSCjRdR0BHZdEVZCOwSluWbBCYq0NbZD0fo2dOn",
+	"u9v5CJCaYftrilufvYYgQRJTOT9XGGlS2uCeKQKV/fWDJRKvP1w0XFVv/fwKfeOgK155YKe6L2g1LYCb",
+	"AQKCvu3pmsdSTkEu0a3DKqpL+ks7Vnu2kbBab/qwuFo8pbAwLRPrRe/okDD1Ad1Xxgb4dhsFOp6tFk/p",
+	"j0SbhaFEqwJbebEOqm9WClBSPMPxrLALeODnK2rm9vH7TO5oyeIuO/h9JrGhvXfDB7Xi32eyadOajYC1",
+	"ZVecz3Y2cN+uhROxlvgNkOuucHFpapZmoTXHwvqmdBEt6izvM4QCDrnbao5SYChSnQvKUt/XTSpIfE0D",
+	"0nV0DTH9YFJHqNdjesmDeTlO30MxlxjCBAs0UXg6NK8Z0WuS6oCvP1wIXbyFK2m/x8wyjM1ynuHgNBlE",
+	"VIxJiF5/+PHc04lJJBo2zRtpZO8EMzwiJsumx/71r8PCblv/+hd6wyHQU1NpF/WARByGppC+/S+LuuRf",
+	"8NUpFpL0mCyhXwsd5hiDzrXM7TknrWg8yHMMLHusgl6ZKjmMzNAU09jsSnt+1G6OIa9COy+pQD6eTiOz",
+	"2R3jrfn2d8GZr4n+8739Z9t67xgJiBBEfsBD4vfYFo4Eh4IoUAoSRMh6MY/bB+UqQiiiQuYjwtQmtcNJ",
+	"fcJ4lbTnKKIBYbq4nCEYb08ucoGe1oGutBjozQKo3W51Wm0I7ZgShqe00W08abVbT8DaKMfAZ3ZaMxJF",
+	"TciC3fl9diVaChjqyUgX2VM8H5Z9Eja6jZdEKgTT1UCmnAnNrXbbbZMJKW2dnRyY7Yy5akO6WN9vpvRe",
+	"4zh8cX4IGtg1/LW7v995bqrkdRvvdn+dtD/98unld8nuoDPZmz/hneDpz8NO9Kktvnt19X37V9mZ7Z89",
+	"SY4bpjhf4/2Ppw1TkK8h6KjhNW4a3Uan8+mXw19+vDmKhz+f959dzD/89Or96Nk4uD7FU/o2imcnGJ8G",
+	"ry7PuNbmtYy4Mi9VlyQEKlOmca8//IjOifYepNJJJbDyOAlGxVorsIHjjiVcMnIzhVrBGvFaBZGj0f3t",
+	"o9cwAcBKU1SEJEDqfDTlEXRUFOkE2jI72lZUFo9EVpRQzVxkIfpK71ir7E6j+2dpTGhL7TmfDnk8InL5",
+	"DGoADlISvAMLXTqy5lCT1e98bgv3uJ5p1uR6Uq4g8qe60p9dY/PMxjmZIHKHkVkJRn/q1M3PO3/C9j47",
+	"X9Y7N3TUOUIXZl4KBM2IzFyVny0xbccDPVMT2KTjuTCo1CwhQn5M1ezwhCfS+Whxf/lnNg1mybrskIqH",
+	"gsjlaxaEhc3iuGZE2ZVz8EoomQFO1ClIo84fF4dmzWIcvy4O1p92/pgfamp0L/6QH6LkJrH4d2nATiZ0",
+	"LXlUfm1CHD+Vh6kjYWF/yUdKI9yTFJLilj1e9XrOrVZnWHk6Ncpa3SueuF+q3MDy5f9Jw8/anWgdacD0",
+	"3a4dUzUY9CMln2TakUlLsLq0NkNmjLFgMSyr4R/La9r5ehaVU3Nz4Mv9ajPXKx6XKF7x2cLFyj10nZrr",
+	"MeBWvUEOvMsNdtHJ6075bqe//WnVJ+d5OY4k52GvdTDODi9wMmMoPP5HpRz8yjy/qxxsI2ob/KpRW9w0",
+	"VdEdst6hUqX+GoLmG3pNmBIq1ToI2jKJZyBnYiZmJBZ5+TIFv5UyY4LDefUBnenHX9n5wKq0CyI2B7Xf",
+	"frLGIeWWptM8F9KwbERtI8QSD7AgKGExwcHYPLf72W8/yZTHc2MjKE5l7oVTwc2PrA2WJajzjkvoBDU/",
+	"yIJVBZ4LNBtDQKw2l8ERnhEZz5uHQ0kq+8OY0TswVI803/zK74RCD5q/FOkppmfooQkdmZuAjNdx6T1R",
+	"BDicUFZM0Mjdm+KCv59Db4kWytcy0MaaIZl5SHATJiIkCviECB0/DAGYNEYTApX8YLwaQ0KwpfRYmiei",
+	"FwME/r8WUk7+01g7ijcZuvy8oUIWVnS7m13vPOGLpdoQjtPVtqVictdnr7HX7jwmjr2lQlA28pBJ1QRj",
+	"I7jUQocvBsJjSWijBcyCnzzmgpVsFeAo0uE7jEskJB4OYX1bQx7rP4tG2ZhHRGzrqtJIJFMSKxS6BQW9",
+	"8+pfZJQ1JYIHKFa0BkVYqkX9/QhWSqLKKI+24LjyRAjueOOj17ixboawqQ4QxCw8HEKoIHcV6/tgXKEY",
+	"+SJKRr5ny7lOcEgyL4Fuf+Nf2k7U//v/oZCgl4T97/97TXz0///f/0+P+WmfatIMSXNEGLkmvmcCx0iI",
+	"6BBB+vF2JdXR/ScLVV3SkgDf83D+cBRHf1kfUFGU/VwifJ2HW0bV7XWQvPZjYumJoXSUTRO5obmPT3P3",
+	"2s8fe/XmzldUF/A9XbiTshFET2yrjSkSsvhKVnbA34bIOQytNtWeOo96IibswnRv4BxBWQizkv0vthKD",
+	"Ha/P37/bcNfH5q6a7CuCcWcOWy37p1Y53enQlWc1TISR3NFe+zny3eU5fNNImUo0xsLK/h5KWKQIoD/k",
+	"cUD+UzEtv2vz5zL1AHzI0JLZxj8tbLuSLb+AdS+w5aXWPP0GIpD5PVxYcGrfg6D/zJoEy2/ktdvFQoal",
+	"pLKPJea8VwavXky44Zv/SL6595irf8eRSIKxS157VP59osBGoyh/7Uq8PCUr2xvG89iMxxDI+2A8ntsg",
+	"C5T7JZElbeqxjDgbXWZDk79qmrwheI9I8A7vhdKtdCGXSoPdzpm8ViklJYVOsQzGrgKQjMy0Jn1FyFTn",
+	"jfEo1JqykduNxQ1ScytlcJ2i/yVMY6Y4QC3T2IadbNjJRsR/XBOdtbttbGsb29rXxPHPCKDnoorDY1Ny",
+	"FVLCtcX4ruY2G77odrEf6g4tfAgBZsJDvuCx9EmItgzYkN9UPK7/O6cMmrEyMlNIBMVXtnOpR0MaQXUK",
+	"y6shz9fPpd76aICDq3zqb+5toeChP96FNWnD3BWZC6LTfwU4/HGPzXB0lRbG0d06YBMRFVLoolkQLQch",
+	"4+TGeP7HutDigIwUnb/BgYzmkIvqoTGfqWl6bILZHKmNognBDAyKOn0lJGSaWxUWaIh1zTK981jIpeEC",
+	"l3AIJRnNhV3ZkJ03dEIl1CpwJCsVAJsWyybXlCe6CbJtDLR9gPiEyjTNGlabJlS7jI0mU7oiUA3qeTjT",
+	"O1sVyZ3lHfyo4AkYh2ZjLrImIp5JYeIxGiZRpKm4urWYMqErDEhyIxccLFUb+dSojIJsF/fwP73eTbvd",
+	"7PVuOsNe7+bZ8OO/Kjbi+k5avjr7WLnGl/tVXSfbln1aOcVCviBceB9RFkRJSETG/SsNyUAp8l+xCaXq",
+	"LR2UNRw6E0idZ6gQytrQAAmpKBUYdi1jscDr7RWM0rrexyGJbRfHps7JUiN0SdADJKm5xYMY8rkG87wq",
+	"tLBORZDcZvdGnizmEnOLvy4MygWFNtN/O4D98aG1B0WQoCG1K3CzyBM2isMmjmkjDT6kNKgkBMMN7zN+",
+	"STtw1VFn7ct0N36dTs64bKFckFNa7MzLtzwDNwnjjGSVQ3oM5CtBJBhousiH1BPKrqkEEPqaiwtbtnBL",
+	"36FnKMRzUeg6JnkpmbYYx69kxDENxvprIOSY5zo/2iQkiPySWwgaHOAeS5EaBQYYALMVQVaXmhWuJ6yd",
+	"ZD0gIE3+4wOaoNQC7zsqKxfNbbsnactfvntDw7T3hn+kPRLUH3k+123stnefNjud5u6Ti87T7u5+t93+",
+	"NS012G2MYhyQhWayC4KQ+Xi+xGPjpXqt4TWUZFj4Db3i0ymcGQ0b3WemYJIpTcuSKCpUfmyko3mhfZwe",
+	"mO9voDZm7poVjyxCZX73tHZQI8/gzSbrR6SnB1tF3S1yb9jxJsTtEVZfKheRGtHQll9s9+N7yM/1+/GV",
+	"xhkj390Vx+/mtFBb/NuYAahAfo6ONn8kcyiBo/31ccKY0vi2tFyAFU9Hfk4U0NU37kdM2BgJXUbCvd3d",
+	"x1yL7+64BCjkxJUZFrpG8oAMeUxM7QwGFUuymoMb+fbLRBJqs9z9WDRXBg7qKJKCXJgWz7ecQXhpARgW",
+	"IlND4QBG5ArDxCYEEUuwF7Z6DIp8qvkpZ+qOxCTgcaiLeerv6eZ7ark6853H3wjEZ8x+ZEU8oZFAN/F7",
+	"/wyhII+jVFjZgIW6ybh+g/FMJoAd6X6O2QiNYF/S7bexHnzJcLnbU9cVUXJuYvQABsmN5rPRfL6SCIYN",
+	"KfsigXB3oWG1Sqh8BXFvR2lT1WL/1ZY1znYRmJZ80zsIHNwL9dTT3ujSlFNmYY+NuZpLiQXMTsR4rhik",
+	"tsUOYspGMGyAgysPcTCVsqKw2kIQnddjWq8HJTxhaXMam1RTtNmZMgmgbM2oMK5zG9WHwxBqNCqZhUdh",
+	"q8fOC4QgG+2rk/V1l4t5ZrpWoriOjgjRYJ5zdcIWDhDjSmXtsZBkRmFw/U240QMmgkTXRKAxicmKYMKU",
+	"5z2gBfcLBg9uuO2G236N3ParsnNuggU3wYJfhflMhwTeScGbJtLVEkJa+QIEEW2Z56YrFuKMCJ0UyxOJ",
+	"BiTgE2I6s2+B+7gQ6bPdQufqGsVJRESPYYH808OLo1fVdXTOCDS9eQxWaz614bUbXrvhtRteu+G1G15b",
+	"FZgPjOIBfFU75FotsjIS/10urN5DWMdgYkU2JJ0QD0X0iqC0ct2EmPn8A6T/gQIMXqqB0uZ7rKDO6zBq",
+	"pQFDOX8cSB77KwPWj/WCbx+1vmLgkQ4zf9BgV9jD6kBXDcING96w4Y2B+e9vYP5GWDf838PUXMVx0uL2",
+	"X6Ft3BmxfGYa7ejI3nybj0W7dy4swxZiZGhJmSbd6/9RPJn6U2dEKNx34Kjpmyk0Jd3wnA3P2fCcv3WV",
+	"WhaWnXgPoF+k/Vogb+IvRPUv8kkdQuI5tAfW4U1Zt1pwXqpfBAkryfw5YeGpmeoMwFCi9rv3R+1NC+8q",
+	"gmFXzHWH7xmeb4j9hthviP3fmtjrBpyauuOMrAFNNslwd6D5iRynPXiAwrsT/zgTycSEmOQawdrQZBMO",
+	"oi2wW+pyRsALTGNItPcdGvMkFmgA4RQmVW9Jup26Mab1qInysFfDdAelFTTbbmVd908uWc30fm48+bTb",
+	"fDbrv7ppXz0f/DLrDF+x3cGnYefX/XBffmpH7fiyPflp/mmXHddPyiq0+74359FjptrhEK+faHcIDb7z",
+	"aXaHIUZv+DWJdAYeDYHHL0+zy41fP9GuMq0Oh3iNpDqNoU7jn1UlDQ7eRhMrd8DRTcANp8v1uNlrt7Me",
+	"NydlRpj2ol/S6KY49320uinIBqY9uqYXUDsF5C/oxuqB2OWly+UxuuY03HhtlmRKPa53jXME1WsMHRX3",
+	"x2U38sMX68Fk+WMuhT+rmAR0PE86rDSRyHGu31JeZDBNIqslh3MIOdUdrEuSAjU2OMPiByTibKSE9/zy",
+	"LOFQl2FOZM+EomoZQfdSs2krUPJpNiaQnKfrESitL+Sm1BOVKCbXBEcw25iykUuGOIMtHWaNMe8gS1Qx",
+	"zdq0FsS/teSF3fVWOCFC4BEwkTqngWeY6lS0rCW8OV6XdprxqwZOlVvvHtRh++wAFDzr+YdMzQWsCjBD",
+	"A3InrvwQKvOGx2143IbHPQSPsxqz8fwUsxWWszWjeVQyM4ljpYOmdlcw1BCZxMwWxUmNT2gLo9cfLjwk",
+	"xjyWzYhek9CovMh0mNYDe8yU1fNQzCVWxHW7hQ7RLOZstFCbhlnxGcFK0YjIjPFpXughynos/VHSCWmh",
+	"wwV2qivwSDQghGWUUU0nkL/XfmJH923ih+/12CCROrcDKh8WCudQgWI6GjtLFr4BmN6Bh5pDAT3Na2S9",
+	"mhsBj2MSyOaYx4I0B1B8b16fvcDCHlYVV+jQt/YEMn89HrwM6Hv6+odfj88ufjo/EScTOf316OTpCd1L",
+	"3tDXz1tk/vqP8MMJfU9Pbk5YuxXsRgp4Wk0SfQWI50rzMyiUTv706pefnk065238c2fQ/nn2ZLD/+mY3",
+	"/u5X+Yz/RJ7PXwV7yY8ddjrdFeoKgOJnVMPvCY7V5V7LhHGKqTMG9Q0fjSBt/a9omS5r30Y37gcxCQmT",
+	"FEeioIN3yjq4vpk8Tm/HCiXc9Yn7UMUvC5SCxwsE5RZ28DJ4FslEvkdvqmqU6iWkzhddWGOu5TdtLRBX",
+	"UF5RS5SckVYB3Lm2vtbaAgZyS8FWgLq03PuA85kifClYPaTI5EL6fWGNSonZiIAbEXAjAj5g+3U+QpRp",
+	"alMOEVeiVJ44L5UHbbyTUyA8ZqGxPBiB0Fz8TArMtGhoElcU/WAl2pOvX+ox/TsVIiEhUEK6JDYJai0i",
+	"/89eA0dRr9FFILb4Xi7Pt8fcib4Vkpra7R1ENRxFpozdOlIYBDelYtjnOlVqjJjBk02myzIP+IbPbJIg",
+	"vpaIJSiwZonRlkLYfAjT9nJCnJZwHfJ4xOVqe3PePa6vSAdc0IVasSvsz0pE7LGCT7psb/Zsia5U3fYq",
+	"TNDdzMjeY6mxUr88wMHVKOYJc3q1f4BNn2Ysa2OPzoo4fDG7c/phl9XZudqN6Xmjd2z0jn+A6dkRpVWT",
+	"v2WhtqsDsfTkxtqcBV1pK3Na3ZyRWWb0QccLccPaVGxtFYp5ejmtRJc5LfiFUUiJqHKb5nnUIxc7z7EQ",
+	"Rmb9nJkYNwcxZmGTkVlT/Twdx1gQawV9qECvQtDwWgzToe7YyWy5ogMUaQ0Xj/BXYGpVXHhG8FXOCnbL",
+	"yJ/HzSB/qILSlvw5Ckpv6klv6knXqie9kUc28sid5ZFzIo0rJZVIbhPtZYyW1WLJWd6qKbQfm2gqajTm",
+	"AMcxzQeQfyOQSMBUxWPP+MWtWALKHOmxYIypNVxOtAKutWxtPI1meC5QRHAIelaqhKfzdvVVAyaJtnCP",
+	"5ckyRhEXMvWayxlHEg+ErYC4rdT2kRaisMzm1LN5CAukNDyERY/pQoHgVQcjLawkfWFOZAsdmkXr5nTZ",
+	"wzEkJgkSDbUzHt6noscGZExtvWYFhi6cHGXIPzw6en/57uJF/+z4h7Pj81f9l2eHR8e+yW8yhuIDvUvP",
+	"FnXGEGmgXWtC8ogwFPDpPKuROBvzKLNjK0HQLeRpTPiS4t1dXN+1xTez0b9LeMC/Z88n3+8GP3/H3nSu",
+	"Xj8bv9wfvngiDtvT98/p5Xfzi6fx8d7sp90//t0JHjQ8QLfo1ldhimn894gSKEDbGavviBMoeIJWOK7d",
+	"H7gX73XBH5WK6EY495CYKgoKfiiRpw5kI7BvBPaNwL4R2DcC+70aEG8CW5uzGCmQBUVlzHOV0D6iwsBo",
+	"ZTtHGxGVxfmzMG25yBaDaI0vzAwNMDPmqB6D2uFa5MwCnnTj3GJPRvvUb/VYj+k4hlSwfXXy4rh//O+T",
+	"84uTdy/7x28PT96c+4gztCWhT45233nIbhHyEWwagDE39RiOYoIV7cM61ELJ+SJt1A3Vz7CVxPXMoD3s",
+	"tjuwe0WttvNwgD6VfMZIrFUSLLMS5ExIgkNIMgHdioVTTjVsdJytUQw4GiqpnidSCdwg/UNtNetjPDSr",
+	"TYNWQKKf8liSsJv+qrsITZNBRAN9FmrRmtCPSQyEqsf0YQ+M0jXV3YoLkXhqGYqv0/Ag1R5wqO6f0oJy",
+	"peF8zRlN7o1GBAUZiC106wkG+b6kolCdserITa3IM10Zbnz7VFILo7V0jLUbb+p01VxisOkyeR/AKe88",
+	"894ejUlwheY8sVFXMu0cQPTPqVO04Ky1+NU3CLsuPDUSLsvP1Y1bQ6+cj6b4/L0k7YJ8rrcxBCtLPjD2",
+	"Alw3WiRSBKCTRvFAzWQFD+AU+r6kacC8D5kEcEAkCqG0SupsyeA+SQTQGyxRRLCQqNNGwRjHOIArqC7U",
+	"0hRi0IpWqCPl7d177jDagl0i80mBInVXoB+ar6Hjb99CAykfVbHxZEFpe55B59LS4wJTWQGmhanvJajb",
+	"rsP0zUxjGuFvT6dmkBsqIEfPMvCYgMw9pmFI2KaX5kaV2qhSG1Xq765K2R6hafTVcnUJypfMq5WlQ6M/",
+	"2Ng+692mwtS4gQQ4xPisq5W1hXRAsJ/REcMyiYnXYxDiHXsIJyElLCDG5pZa5LEsmNxsxh6Y3g6MOriY",
+	"R+hnhtv+mDLZRQXDob9t59XueLDteShhaegwC/Mf7bEIEu3f8pBEEQmVBvb+MJFjtNtq249SJmMu1LFA",
+	"XOfZD0fo2dOnu9tdrVZq2KSg8nfbbfRnzwijvYbpTPXZb6FzEl/TgGh/i9IkozlixHpTLORA29RnZb1N",
+	"uT5MWtPcac1IFDXBlLnz++xKtBQKOstT/wwzXRgT7J1LBt3ehl9bONArfii/hMhrCn8qOTZxVBUiN9NG",
+	"t/Ps+f7efgeESIql/aG9r34QVEG3PXiK94I90nwSfjds7uH9J83npB00n4WdcJd0hk/w3gBa4A8a3UbH",
+	"oVB89hpprpZrORp5PtcG3kkeWV0k5oO53VmdK2vJMM3HtP8ObtAmmnMT3b/hu2W+C4p/xv54vGDKhIqH",
+	"WugThuZXR/9PyLotudXsI85Dr15zbm0/C5I4Jkz2WCGl3dBVF+PQX357p0Jz95fKrldjDBx3DTb8WjqA",
+	"QxDhYpkBdcsNsKyJwLfPU4vAX60a6YaEbwLyN8zoXpuXW6WBhE3q0gAnpPGxqk35SyINYd8U4oTKK8WF",
+	"PGmbhfx1SnOWO+PdLeAnYUpKIUyqV0hlqM9hNkgpxykvXmE2Xpj8PuzGd2dSGyL2iETsoh71WtEPHEwo",
+	"5abgjtrKqZfatsMek5h0lZrLCAlFj2EUcDak8URjMlhxTcgtVHbUE7kEZd2T+m6CcpGCJaNESIwO16EN",
+	"pzEf0ojcd4Psr5/c54C1QPazJ/8I8p/A0YebBql3bJzw6C0+FX3Jh8NsuntuTF9fDaPWDMWtbXwj0FSz",
+	"nUXOndq2dkIsxgOO4zDXxbOsjMxfpMMesNdY9pGKm5gu9q9JuzYX4zH7Itr6HPmWNiRQcqPpLksZ4kz3",
+	"xam+H0b4WVXtpSCc5ou+7O6ljUeysi9lwfXA1gOHnDMQnnWfKO0qNdOXQ1ntCnfMCL+F3imBWadtLdqU",
+	"W+hDVXiODs1ZjG/FNnbVyOkmHY30WK7gK4CWcR2Y6wzFBGYBpQm0ZvDFk/PzIm1kJMeWHXOfJV5zm/4n",
+	"16xx3I/Ct12q3EY+/ovIx05c0+416xLbyso2b2IDN7GBm9jAjVvonyaPQul+bd5UlEgu2kBXiKBWwLtd",
+	"i7ys2HWZ0YL4NsFXBBqUgnCX6Y/wbW2x5VGYpRspKh854xKO9Dq/Fmnvb9tLbyzlVHR3dnIW2R0c4taU",
+	"jVJz7zEoExKOjA8RSyYDEgMByazAl4wqnP2RslEIRt1/hgvwLZbqDCUNKGZf1B+YRQmpS6kv3FcR+VKv",
+	"fJYHxbNspVFgrin52IjQa4rQSgjRGvdgXhKiJwSz2ZgqprmRkTcy8tcsI28ky0eULI3EZbLz6wqVYAPN",
+	"Gf0XWm6TmcJSICMe1BMdQUYnhgLTBxARiXxGbmQ/SGLBYx8qSCMskG9+aJXL+1Mh386P9ZfXFQrf0AmV",
+	"jc/eyoFH8HkjNd5F+KKSTPTSsKwWQNKsWiO37O16DTptdBud57utdmu31Wln4TYgzPQh5Z+EEIejZIs+",
+	"HsGKGm/5HzSK8M5+qw3rz8G30W3s7a5hd1RAPsUj4jbHwXHyobGEb0xtG3fOXyEgKVNLTeh8NXnLLPhV",
+	"6nLJTVKqUWwzBLKCdAeaMXJGkJB4LlroWNcwNG1ThO2bYvijqZ3HRgSFlDi1ZXj6VRQtNmDo1yg4Ua++",
+	"8dqVim/hJ6lRqvjrKU6cL4NpNCzdEm0RA9PEgsUz+csmGGyqtG1Uo41qtHEfbOSf2yp5WozIZ6NVSz82",
+	"3fBB1Tuk1Avtv70ic0EgzmRERFexNRxdQcEc0wQORfQ6q+3LdbWBa6hGTCNiW20qaotjme8W3GNQoUyi",
+	"CRcyV6Dt/Pj8/OT9u/P+6fFZ3/zqF74i0Fan3c6H3XSh4vKIsh4bkDmHUgO6UZ3U7g11RV1d6UBtPbcw",
+	"vb3iWrb7FUFsGuRNY3JNeSL0qZjezNsHiE+oTi7NmJgaodAeLOSfEiOdaVO10RvzQtgE37whbCTHjW5n",
+	"9zsI35ckVu/+z2+HzV9x849283mr3/z47X9kOquQMVTBuk+F2lTA6i9TrI3sk0v5hwrDuVd2zSt71iux",
+	"Ts5/WUcHV4Ki8q5lpd9YQ2HPChTo/1q1llZbbDYYqdBzuZZfuBaeum3p5f/iwjHawsiP1BXxoSghH6JY",
+	"UTpFlSyp0Tz38PQEhTQEsWCkdsQTub2xHGw451qWg8JdWM1Bd/6k4edlBQBOnC1V82ggqtunOkIlr/kV",
+	"SZlNmdek1LQ2mWNQp0+OM8ZAbQO/TLHOk5whjydAAJOEhrXYwJ4rLrZcqHtjX1xXad57zAW/40UpzSjG",
+	"WCIa5mP78i7eDTX7Eo1Mwf6YUggXBcuHP4jKzA4lObwvjLw/Cc+EcBiSc8noNYkFlXPF4F+M8RVWgmmU",
+	"jCCX2T5s8mEzhIefP9YWg/I7qJKFjEE3N9JTmoFa3QaFv2y1ngICGh+mkrHRBM/R75zmUbyI1h8/L8z7",
+	"Z2MArUIOE6Xh/PYRSs2S+Noyz+IyTTtg9ViJ9RBUtQNSvPlcucdQVt43X7vX01qlLpsHHL+VMVsoJuRW",
+	"/rJ8LbXfbwTiM5avSWxmmBDH+0WoqfcFAEzTaSR5boIi1MpznUIZb1DiQb3Uxe1Mqe5MjMnNqIY6JnpF",
+	"cARWrxDKeFOmXlboRfIvpzTINcWlMPkk+UWjCWZ4RCbEFFcSEg+HaMuPeUS6+i9/+wCNYswgshwKPk34",
+	"NaTTwGNdOi0NvtQTGFALD0JuBNRin5JYAdO6gLAuKgilmAIeh7r+L8RIGhfUQld7CKHkSTAmStHCExvq",
+	"icMJZRp7eKyNDGlE2YSyCgwJf8dsxJsxEbIZ57APdCE+RBhNEkYDOsURmvJY4shDpmwjj+mIMhz1mBL+",
+	"RNdgG0SC2jKFoMrS0PeQL+mECIknUx8g5aflDn0Pvf5wYeqso3M8IRrbvCyrSJh2n8bsgo1XDTPOaIAj",
+	"tdgDTQkg5+oFbAqdHZ9foKESbmc8vvpGIDHGU9LqsXN1JUOdLJAZfI7evz09vPCRrj7vl0DiF4CqCBaW",
+	"ZcBVwpkrvNttddC36JwqbqY2vd/aBUgvgBQBRD1EcDC2dt6wx2w9ewi/jTGNANMiLMZdVDg8DfyYZF6d",
+	"QiVwBUz7pMd0i1VzXjQ0x6OraeaORnEziPzwkK/7JfkQJPb6w4W/cI3hEHtMnyK630PsMX2KqNYharA7",
+	"T04/qjiuIxxiITGaRlgqbeWbVB6F49q67rQ6rfa2+9wch9FjfhqMWn0WaPlRYIa0pQ75iuabgqc9phvA",
+	"CeQrrsRjQ9K6CGKHUS9pt58E2QvwNyzCdEXL7RG4YkRFjghWHaaXM/fEWBIEFpZC2bmaR9xjFRe13hEH",
+	"+qicZ2yeVRyyQm1LoeFY9U2zGc1oy4QweyiL6/XQgHIP2ehdzw7u08lo20O4x9IM4hTAhvcaqHhupEEJ",
+	"C0mM/B27oh08pTt+1/Yw7DFNV319njr6WctXfSXo9ZM40ke7o0ckNBw83Sv8lDv/Hd+U+QQhEU4pogqP",
+	"FIsPxlw9whOu2BuOIj6DJrZqvcJbIAdKYfP/7DUmYtRreKhX6PmmfylU6O01oBKuk8zfH1IB3eix2yLV",
+	"7zPZtAfhxKz8AKVK/J8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

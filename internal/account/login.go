@@ -89,7 +89,8 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 
 // startSession records the login of the user with this ID at now (with newHash, when
 // not empty, as the password's new hash) and starts a session with its first refresh
-// token and access token. The store does the writes in one step.
+// token and access token. The store does the writes in one step, ending the account's
+// oldest sessions beyond MaxSessions with them.
 func (s *Service) startSession(ctx context.Context, userID int64, newHash string, now time.Time, meta RequestMeta) (Tokens, error) {
 	sess := Session{
 		ID: uuid.NewString(), UserID: userID,
@@ -103,7 +104,7 @@ func (s *Service) startSession(ctx context.Context, userID int64, newHash string
 	plain, hash := newSecret()
 	rt := RefreshToken{Hash: hash, SessionID: sess.ID, UserID: userID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}
 	event := Event{UserID: userID, Type: EventLoginSucceeded, At: now, IP: meta.IP, UserAgent: meta.UserAgent}
-	u, err := s.store.StartSession(ctx, sess, rt, newHash, event)
+	u, err := s.store.StartSession(ctx, sess, rt, newHash, event, s.opt.MaxSessions)
 	if err != nil {
 		return Tokens{}, err
 	}

@@ -56,7 +56,7 @@ func TestErrorFieldsAndNonProblemBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.RegisterWithResponse(context.Background(), accountd.RegisterRequest{Username: "ada", Email: "not an email", Password: "short"})
+	_, err = c.RegisterWithResponse(context.Background(), nil, accountd.RegisterRequest{Username: "ada", Email: "not an email", Password: "short"})
 	var apiErr *accountd.Error
 	if !errors.As(err, &apiErr) || apiErr.Code != accountd.ProblemCodeValidationFailed {
 		t.Fatalf("got %v, want a validation_failed *Error", err)
@@ -132,7 +132,7 @@ func TestRetriesSendOneIdempotencyKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.RegisterWithResponse(context.Background(), accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "correct-horse-battery"})
+	res, err := c.RegisterWithResponse(context.Background(), nil, accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "correct-horse-battery"})
 	if err != nil || res.StatusCode() != 201 {
 		t.Fatalf("after two 503s: got %v, %v; want the third attempt's 201", res, err)
 	}
@@ -150,7 +150,7 @@ func TestRetriesSendOneIdempotencyKey(t *testing.T) {
 	}
 
 	// Another call is another operation: a new key.
-	if _, err := c.RegisterWithResponse(context.Background(), accountd.RegisterRequest{Username: "bob", Email: "bob@example.com", Password: "correct-horse-battery"}); err != nil {
+	if _, err := c.RegisterWithResponse(context.Background(), nil, accountd.RegisterRequest{Username: "bob", Email: "bob@example.com", Password: "correct-horse-battery"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := seen(); got[3].key == got[0].key {
@@ -162,7 +162,7 @@ func TestWhatIsNotRetried(t *testing.T) {
 	t.Run("4xx", func(t *testing.T) {
 		url, seen := flaky(t, 5, 409, "")
 		c, _ := accountd.New(url)
-		_, err := c.RegisterWithResponse(context.Background(), accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "x"})
+		_, err := c.RegisterWithResponse(context.Background(), nil, accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "x"})
 		if !errors.As(err, new(*accountd.Error)) || len(seen()) != 1 {
 			t.Errorf("a 409: %d attempts (want 1), err %v", len(seen()), err)
 		}
@@ -171,7 +171,7 @@ func TestWhatIsNotRetried(t *testing.T) {
 		url, seen := flaky(t, 5, 503, "3600")
 		c, _ := accountd.New(url)
 		start := time.Now()
-		_, err := c.RegisterWithResponse(context.Background(), accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "x"})
+		_, err := c.RegisterWithResponse(context.Background(), nil, accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "x"})
 		var apiErr *accountd.Error
 		if !errors.As(err, &apiErr) || apiErr.RetryAfter != time.Hour || len(seen()) != 1 || time.Since(start) > 5*time.Second {
 			t.Errorf("503 with Retry-After 3600: %d attempts (want 1), err %v", len(seen()), err)
@@ -180,7 +180,7 @@ func TestWhatIsNotRetried(t *testing.T) {
 	t.Run("MaxAttempts", func(t *testing.T) {
 		url, seen := flaky(t, 5, 503, "0")
 		c, _ := accountd.New(url, accountd.WithHTTPClient(&accountd.Doer{MaxAttempts: 2}))
-		_, err := c.RegisterWithResponse(context.Background(), accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "x"})
+		_, err := c.RegisterWithResponse(context.Background(), nil, accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "x"})
 		if !accountd.HasCode(err, accountd.ProblemCodeUnavailable) || len(seen()) != 2 {
 			t.Errorf("MaxAttempts 2: %d attempts, err %v", len(seen()), err)
 		}
@@ -190,7 +190,7 @@ func TestWhatIsNotRetried(t *testing.T) {
 		c, _ := accountd.New(url)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := c.RegisterWithResponse(ctx, accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "x"})
+		_, err := c.RegisterWithResponse(ctx, nil, accountd.RegisterRequest{Username: "ada", Email: "ada@example.com", Password: "x"})
 		if !errors.Is(err, context.Canceled) || len(seen()) != 0 {
 			t.Errorf("canceled: %d attempts, err %v", len(seen()), err)
 		}

@@ -147,7 +147,7 @@ func (ts *TokenSource) exchange(r *refreshRound, refresh, key string) {
 	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), ownRequest{}, ts), refreshTimeout)
 	defer cancel()
 	sent := ts.now()
-	res, err := ts.client.RefreshWithResponse(ctx, RefreshRequest{RefreshToken: refresh}, withIdempotencyKey(key))
+	res, err := ts.client.RefreshWithResponse(ctx, &RefreshParams{IdempotencyKey: &key}, RefreshRequest{RefreshToken: refresh})
 	if err == nil {
 		err = Check(res, nil)
 	}

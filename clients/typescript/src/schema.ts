@@ -108,9 +108,12 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new token pair
-         * @description Refresh tokens rotate: each can be exchanged once, and the answer carries its
-         *     successor. Presenting a spent refresh token again is treated as theft and ends the
-         *     whole session.
+         * @description Refresh tokens rotate: the answer carries the token's successor, and a session is one
+         *     chain of them. The same token always leads to the same successor: sent again (a
+         *     retry after a lost answer, two tabs at once) it gets that successor again, as long as
+         *     nobody has used the successor yet. A token whose successor has itself been used is
+         *     behind the chain: within `ACCOUNTD_REFRESH_GRACE` it is refused; after, it is taken
+         *     for a stolen copy, and the whole session ends.
          */
         post: operations["refresh"];
         delete?: never;
@@ -325,7 +328,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's live sessions */
+        /**
+         * The account's live sessions
+         * @description Newest first, a page at a time; pass `next_cursor` back as `cursor`. Pages are keyset
+         *     pages: a walk lists every live session once, even while new ones start. An account
+         *     has at most `ACCOUNTD_SESSIONS_PER_ACCOUNT` live sessions (100 by default): a login
+         *     beyond it ends the oldest.
+         */
         get: operations["listMySessions"];
         put?: never;
         post?: never;
@@ -2843,6 +2852,8 @@ export interface components {
         };
         SessionList: {
             items: components["schemas"]["Session"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
         };
         Event: {
             /** Format: int64 */
@@ -3075,7 +3086,7 @@ export interface components {
          * @description Stable, machine-readable error code.
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "malformed_request" | "unsupported_media_type" | "body_too_large" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "username_taken" | "email_taken" | "invalid_credentials" | "account_inactive" | "token_invalid" | "refresh_token_invalid" | "rate_limited" | "unavailable" | "internal" | "organization_name_taken" | "organization_slug_taken" | "organization_not_empty";
+        ProblemCode: "validation_failed" | "malformed_request" | "unsupported_media_type" | "body_too_large" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "username_taken" | "email_taken" | "invalid_credentials" | "account_inactive" | "token_invalid" | "refresh_token_invalid" | "rate_limited" | "unavailable" | "internal" | "organization_name_taken" | "organization_slug_taken" | "organization_not_empty" | "idempotency_key_reused" | "idempotency_key_in_use";
         FieldError: {
             /**
              * @description The field's name (dotted for nested fields); empty for the body as a whole.
@@ -3093,6 +3104,19 @@ export interface components {
     };
     responses: never;
     parameters: {
+        /**
+         * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+         *     and the same key when you retry it (after a timeout, a cut connection or a `503`).
+         *     The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+         *     (24 hours) and a retry with the same key and the same request (method, path, JSON
+         *     body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+         *     is done twice. Any other answer forgets the key. The same key with another request is
+         *     `422 idempotency_key_reused`; a retry while the first request is still running is
+         *     `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+         *     signed-in user, or for an anonymous request the operation): nobody else can see the
+         *     answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+         */
+        IdempotencyKey: string;
         /** @description Page size. */
         Limit: number;
         /** @description The `next_cursor` of the previous page; omit for the first page. */
@@ -3110,7 +3134,21 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+                 *     and the same key when you retry it (after a timeout, a cut connection or a `503`).
+                 *     The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+                 *     (24 hours) and a retry with the same key and the same request (method, path, JSON
+                 *     body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+                 *     is done twice. Any other answer forgets the key. The same key with another request is
+                 *     `422 idempotency_key_reused`; a retry while the first request is still running is
+                 *     `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+                 *     signed-in user, or for an anonymous request the operation): nobody else can see the
+                 *     answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3176,9 +3214,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Username taken (or email taken, when existing emails are not hidden). */
+            /** @description Username taken (or email taken, when existing emails are not hidden); or `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running (retry after `Retry-After`). */
             409: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3211,6 +3250,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `idempotency_key_reused`: this `Idempotency-Key` was sent before with another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests. */
             429: {
                 headers: {
@@ -3224,6 +3272,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3337,6 +3386,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3427,6 +3477,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3555,6 +3606,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3575,7 +3627,21 @@ export interface operations {
     refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+                 *     and the same key when you retry it (after a timeout, a cut connection or a `503`).
+                 *     The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+                 *     (24 hours) and a retry with the same key and the same request (method, path, JSON
+                 *     body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+                 *     is done twice. Any other answer forgets the key. The same key with another request is
+                 *     `422 idempotency_key_reused`; a retry while the first request is still running is
+                 *     `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+                 *     signed-in user, or for an anonymous request the operation): nobody else can see the
+                 *     answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3633,6 +3699,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running; retry after `Retry-After`. */
+            409: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -3644,6 +3720,15 @@ export interface operations {
             };
             /** @description Request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: this `Idempotency-Key` was sent before with another request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3664,6 +3749,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3738,6 +3824,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3819,6 +3906,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3909,6 +3997,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3929,7 +4018,21 @@ export interface operations {
     resetPassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+                 *     and the same key when you retry it (after a timeout, a cut connection or a `503`).
+                 *     The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+                 *     (24 hours) and a retry with the same key and the same request (method, path, JSON
+                 *     body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+                 *     is done twice. Any other answer forgets the key. The same key with another request is
+                 *     `422 idempotency_key_reused`; a retry while the first request is still running is
+                 *     `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+                 *     signed-in user, or for an anonymous request the operation): nobody else can see the
+                 *     answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3961,6 +4064,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running; retry after `Retry-After`. */
+            409: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -3972,6 +4085,15 @@ export interface operations {
             };
             /** @description Request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: this `Idempotency-Key` was sent before with another request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3992,6 +4114,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4041,6 +4164,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4117,6 +4241,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4208,6 +4333,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4321,6 +4447,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4341,7 +4468,21 @@ export interface operations {
     changePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+                 *     and the same key when you retry it (after a timeout, a cut connection or a `503`).
+                 *     The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+                 *     (24 hours) and a retry with the same key and the same request (method, path, JSON
+                 *     body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+                 *     is done twice. Any other answer forgets the key. The same key with another request is
+                 *     `422 idempotency_key_reused`; a retry while the first request is still running is
+                 *     `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+                 *     signed-in user, or for an anonymous request the operation): nobody else can see the
+                 *     answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4382,6 +4523,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running; retry after `Retry-After`. */
+            409: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -4393,6 +4544,15 @@ export interface operations {
             };
             /** @description Request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: this `Idempotency-Key` was sent before with another request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4413,6 +4573,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4433,7 +4594,21 @@ export interface operations {
     requestEmailChange: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+                 *     and the same key when you retry it (after a timeout, a cut connection or a `503`).
+                 *     The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+                 *     (24 hours) and a retry with the same key and the same request (method, path, JSON
+                 *     body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+                 *     is done twice. Any other answer forgets the key. The same key with another request is
+                 *     `422 idempotency_key_reused`; a retry while the first request is still running is
+                 *     `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+                 *     signed-in user, or for an anonymous request the operation): nobody else can see the
+                 *     answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4482,9 +4657,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The address belongs to another account (only when existing emails are not hidden). */
+            /** @description The address belongs to another account (only when existing emails are not hidden); or `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running (retry after `Retry-After`). */
             409: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4509,6 +4685,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `idempotency_key_reused`: this `Idempotency-Key` was sent before with another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests. */
             429: {
                 headers: {
@@ -4522,6 +4707,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4542,7 +4728,21 @@ export interface operations {
     confirmEmailChange: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+                 *     and the same key when you retry it (after a timeout, a cut connection or a `503`).
+                 *     The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+                 *     (24 hours) and a retry with the same key and the same request (method, path, JSON
+                 *     body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+                 *     is done twice. Any other answer forgets the key. The same key with another request is
+                 *     `422 idempotency_key_reused`; a retry while the first request is still running is
+                 *     `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+                 *     signed-in user, or for an anonymous request the operation): nobody else can see the
+                 *     answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4605,9 +4805,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The address was taken by another account meanwhile. */
+            /** @description The address was taken by another account meanwhile; or `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running (retry after `Retry-After`). */
             409: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4632,9 +4833,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `idempotency_key_reused`: this `Idempotency-Key` was sent before with another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4654,14 +4865,19 @@ export interface operations {
     };
     listMySessions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page (opaque); omit for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Live sessions, newest first. */
+            /** @description A page of live sessions, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4679,10 +4895,20 @@ export interface operations {
                      *           "user_agent": "Mozilla/5.0",
                      *           "current": true
                      *         }
-                     *       ]
+                     *       ],
+                     *       "next_cursor": "1795451400000000.0b6a4c4e-3d8f-4a53-9e0c-7d1d2e1f3a4b"
                      *     }
                      */
                     "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description Invalid input (a `limit` out of range, a `cursor` this API did not give out). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired access token, or an ended session. */
@@ -4697,6 +4923,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4763,6 +4990,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4839,6 +5067,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4886,6 +5115,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4966,6 +5196,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4986,7 +5217,21 @@ export interface operations {
     adminCreateUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+                 *     and the same key when you retry it (after a timeout, a cut connection or a `503`).
+                 *     The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+                 *     (24 hours) and a retry with the same key and the same request (method, path, JSON
+                 *     body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+                 *     is done twice. Any other answer forgets the key. The same key with another request is
+                 *     `422 idempotency_key_reused`; a retry while the first request is still running is
+                 *     `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+                 *     signed-in user, or for an anonymous request the operation): nobody else can see the
+                 *     answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5054,9 +5299,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The username or email is taken (`username_taken`, `email_taken`). */
+            /** @description The username or email is taken (`username_taken`, `email_taken`); or `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running (retry after `Retry-After`). */
             409: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5081,9 +5327,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `idempotency_key_reused`: this `Idempotency-Key` was sent before with another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5161,6 +5417,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5269,6 +5526,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5344,6 +5602,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5452,6 +5711,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5529,6 +5789,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5611,6 +5872,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5688,6 +5950,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5744,6 +6007,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5840,6 +6104,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5917,6 +6182,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6004,6 +6270,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6112,6 +6379,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6232,6 +6500,7 @@ export interface operations {
             /** @description Not ready; `detail` says why. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6353,6 +6622,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6457,6 +6727,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6590,6 +6861,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6697,6 +6969,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6819,6 +7092,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6941,6 +7215,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7059,6 +7334,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7123,6 +7399,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7258,6 +7535,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7393,6 +7671,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7528,6 +7807,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7650,6 +7930,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7785,6 +8066,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7906,6 +8188,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8027,6 +8310,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8081,9 +8365,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8154,9 +8439,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8192,9 +8478,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8265,9 +8552,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8335,9 +8623,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8405,9 +8694,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8477,9 +8767,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8549,9 +8840,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8631,9 +8923,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8713,9 +9006,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8795,9 +9089,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8877,9 +9172,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8949,9 +9245,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9021,9 +9318,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9059,9 +9357,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9131,9 +9430,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9201,9 +9501,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9273,9 +9574,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9311,9 +9613,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9383,9 +9686,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9453,9 +9757,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9525,9 +9830,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9575,9 +9881,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9625,9 +9932,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9695,9 +10003,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9765,9 +10074,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9845,9 +10155,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9925,9 +10236,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9996,9 +10308,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10067,9 +10380,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10128,9 +10442,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10189,9 +10504,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10261,9 +10577,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10333,9 +10650,10 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
-            /** @description Unexpected error (500), or the database is unreachable (503). */
+            /** @description Unexpected error (500), or the database is unreachable (503, with `Retry-After`). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
