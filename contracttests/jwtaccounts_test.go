@@ -296,7 +296,19 @@ func TestJwtAccountsWalk(t *testing.T) {
 			if newRefresh == refresh || newAccess == "" {
 				t.Fatalf("refresh answer %v", got)
 			}
-			e.clock.Advance(time.Minute) // past ACCOUNTD_REFRESH_GRACE: a replay is theft
+			// Sent again while its successor is unused, the token leads to that same
+			// successor (a retry after a lost answer, /v1's rule).
+			status, got = e.ja("POST", "/accounts/api/token/refresh/", map[string]any{"refresh_token": refresh})
+			jaWant(t, status, got, http.StatusOK)
+			if got["refresh_token"] != newRefresh {
+				t.Fatalf("a retried refresh forked the chain: %v", got)
+			}
+			// Once the successor is spent, the chain has moved past the first token: a
+			// replay after ACCOUNTD_REFRESH_GRACE is theft and ends the session.
+			status, got = e.ja("POST", "/accounts/api/token/refresh/", map[string]any{"refresh_token": newRefresh})
+			jaWant(t, status, got, http.StatusOK)
+			newAccess = got["access_token"].(string)
+			e.clock.Advance(time.Minute)
 			status, got = e.ja("POST", "/accounts/api/token/refresh/", map[string]any{"refresh_token": refresh})
 			jaWant(t, status, got, http.StatusUnauthorized)
 			status, got = e.ja("GET", "/accounts/api/get/profile/", nil, jaAuth(newAccess)...)

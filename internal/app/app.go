@@ -19,7 +19,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
-	"github.com/accountd/accountd/internal/idempotency"
+	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/mail/outbox"
 	"github.com/accountd/accountd/internal/metrics"

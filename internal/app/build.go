@@ -12,11 +12,11 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
-	"github.com/accountd/accountd/internal/idempotency"
 	"github.com/accountd/accountd/internal/metrics"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/store/bunstore"
+	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/token"
 )
 
@@ -97,7 +97,7 @@ func newService(cfg config.Config, opt Options, store *bunstore.Store, hasher *p
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
 		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
 		LinkOrigins: cfg.AllowedRedirectOrigins,
-		RefreshKey: refreshKey,
+		RefreshKey:  refreshKey,
 	}), nil
 }
 

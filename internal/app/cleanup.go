@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/config"
-	"github.com/accountd/accountd/internal/idempotency"
+	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/store/bunstore"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/accountd/accountd/gen"
 	"github.com/accountd/accountd/internal/account"
-	"github.com/accountd/accountd/internal/idempotency"
+	"github.com/accountd/accountd/internal/store/idempotency"
 )
 
 // idempotencyHeader is the request header a client sends to make a POST safe to retry.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/accountd/accountd/gen"
 	"github.com/accountd/accountd/internal/account"
-	"github.com/accountd/accountd/internal/idempotency"
+	"github.com/accountd/accountd/internal/store/idempotency"
 )
 
 // problemType is one row of the table of errors a client can see.

@@ -10727,6 +10727,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10807,6 +10808,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10880,6 +10882,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10916,6 +10919,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10954,6 +10958,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11036,6 +11041,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11118,6 +11124,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11198,6 +11205,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11269,6 +11277,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11340,6 +11349,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11414,6 +11424,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11472,6 +11483,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11564,6 +11576,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11656,6 +11669,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11729,6 +11743,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11802,6 +11817,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11875,6 +11891,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11918,6 +11935,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12009,6 +12027,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12091,6 +12110,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12129,6 +12149,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12167,6 +12188,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12239,6 +12261,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12283,6 +12306,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12355,6 +12379,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12428,6 +12453,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12496,6 +12522,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12548,6 +12575,7 @@ export interface operations {
             /** @description Unexpected error (500), or the database is unreachable (503). */
             default: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {

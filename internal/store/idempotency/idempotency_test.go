@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountd/accountd/internal/idempotency"
+	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/store/bunstore/bunstoretest"
 )
 
