@@ -45,8 +45,8 @@ help: ## list the targets
 	@echo 'knobs: GO PKGS TESTFLAGS TEST_TIMEOUT ARGS; for the database see .ci/postgres.sh'
 
 .PHONY: generate
-generate: ## regenerate gen/ and clients/ from openapi.yaml (go generate)
-	$(GO) generate ./gen/... ./clients/...
+generate: ## regenerate gen/ and clients/ from openapi.yaml, docs/configuration.md from the settings (go generate)
+	$(GO) generate ./gen/... ./clients/... ./internal/app
 
 # check-generated: regenerate, then fail if that changed anything.
 # In CI (CI set) and on a tree whose generated code is committed, any change

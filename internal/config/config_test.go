@@ -76,3 +76,44 @@ func TestMask(t *testing.T) {
 		}
 	}
 }
+
+// TestDocuments: the help and the Markdown documents carry every row, with its flag and
+// default, escape what would break a table, and Splice replaces only what lies between
+// the markers.
+func TestDocuments(t *testing.T) {
+	table := []Setting{
+		{Env: "ACCOUNTD_ONE", Default: "a|b", Usage: "the `first` one, whose usage is long enough to be wrapped onto a second line of the help", Essential: true},
+		{Env: "ACCOUNTD_TWO_WORDS", Usage: "the second"},
+	}
+	var help strings.Builder
+	Usage(&help, table)
+	for _, want := range []string{
+		"  -one, ACCOUNTD_ONE (default a|b)\n        the first one,",
+		"\n  -two-words, ACCOUNTD_TWO_WORDS (no default)\n        the second\n",
+	} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("Usage lacks %q:\n%s", want, help.String())
+		}
+	}
+	for _, line := range strings.Split(help.String(), "\n") {
+		if len(line) > 80 {
+			t.Errorf("help line longer than 80 columns: %q", line)
+		}
+	}
+	md := Markdown(table)
+	if !strings.Contains(md, "| `ACCOUNTD_ONE` | `-one` | `a\\|b` | the `first` one,") ||
+		!strings.Contains(md, "| `ACCOUNTD_TWO_WORDS` | `-two-words` | (none) | the second |") {
+		t.Errorf("Markdown:\n%s", md)
+	}
+	if e := Essentials(table); !strings.Contains(e, "ACCOUNTD_ONE") || strings.Contains(e, "ACCOUNTD_TWO_WORDS") {
+		t.Errorf("Essentials lists the wrong rows:\n%s", e)
+	}
+	doc := "intro\n" + BeginGenerated + "\nold\n" + EndGenerated + "\noutro\n"
+	got, err := Splice(doc, "new\n")
+	if err != nil || got != "intro\n"+BeginGenerated+"\nnew\n"+EndGenerated+"\noutro\n" {
+		t.Errorf("Splice = %q, %v", got, err)
+	}
+	if _, err := Splice("no markers", "x"); err == nil {
+		t.Error("Splice of a document without markers: no error")
+	}
+}
