@@ -1,20 +1,22 @@
 // Command accountd is the account and authentication service.
 //
-//	accountd [serve] [flags]   run the server (the default)
-//	accountd migrate [flags]   apply pending database migrations and exit
-//	accountd version           print the version
-//	accountd createadmin -username U -email E [-password-file F] [flags]
-//	                           create a superuser (the password is asked for without one)
-//	accountd users list [-q TEXT] [flags], accountd users deactivate USERNAME [flags]
-//	                           list users; deactivate one and end its sessions
+//	accountd [serve] [settings]  run the server (the default)
+//	accountd migrate [settings]  apply pending database migrations and exit
+//	accountd createadmin -username U -email E [-password-file F] [settings]
+//	                             create a superuser (the password is asked for without one)
+//	accountd users list [-q TEXT] [settings], accountd users deactivate USERNAME [settings]
+//	                             list users; deactivate one and end its sessions
+//	accountd import django --source URL [flags] [settings]
+//	                             copy a Django site's users in
+//	accountd version, accountd --version
+//	accountd help [COMMAND], accountd -h, accountd COMMAND -h
 //
-// Every flag has an ACCOUNTD_* environment variable; `accountd serve -h` lists them.
+// Every setting is an ACCOUNTD_* environment variable and a flag; `accountd serve -h`
+// lists them (help.go prints the help, from the same settings table as the docs).
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,9 +35,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "accountd:", err)
+		if isHelp(err) {
+			return // the help asked for is printed
 		}
+		fmt.Fprintln(os.Stderr, "accountd:", err)
 		os.Exit(1)
 	}
 }
@@ -43,20 +46,39 @@ func main() {
 // run is the whole program, with its dependencies passed in so tests can call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch {
+		case isHelpFlag(args[0]):
+			printOverview(stdout)
+			return errHelpShown
+		case args[0] == "-version" || args[0] == "--version":
+			args[0] = "version"
+		}
+		if args[0] != "" && args[0][0] != '-' {
+			cmd, args = args[0], args[1:]
+		}
 	}
 	switch cmd {
+	case "help":
+		return helpCommand(stdout, args)
 	case "version":
-		fmt.Fprintln(stdout, "accountd", version())
+		if wantsHelp(args) {
+			printHelp(stdout, cmd, nil)
+			return errHelpShown
+		}
+		fmt.Fprintln(stdout, versionText())
 		return nil
 	case "serve", "migrate":
+		if wantsHelp(args) {
+			printHelp(stdout, cmd, nil)
+			return errHelpShown
+		}
 	case "createadmin", "users":
 		return adminCommand(ctx, cmd, args, getenv, stdout, stderr, stdinConsole{in: os.Stdin, prompt: stderr})
 	case "import":
 		return importCommand(ctx, args, getenv, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, createadmin, users, import or version)", cmd)
+		return fmt.Errorf("unknown command %q (`accountd help` lists the commands: serve, migrate, createadmin, users, import, version, help)", cmd)
 	}
 	cfg, err := app.LoadConfig(args, getenv, stderr)
 	if err != nil {

@@ -299,17 +299,24 @@ func Load(args []string, getenv func(string) string, output io.Writer, profiles 
 			values[s.Env] = v
 		}
 	}
+	// The flag package's own messages are not printed: a mistake is the one line of the
+	// returned error, and -h writes the settings table (Usage) to output.
 	fs := flag.NewFlagSet("accountd", flag.ContinueOnError)
-	fs.SetOutput(output)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	for _, s := range table {
 		env := s.Env
-		fs.Func(flagName(env), s.Usage+" (env "+env+")", func(v string) error { values[env] = v; return nil })
+		fs.Func(flagName(env), s.Usage, func(v string) error { values[env] = v; return nil })
 	}
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		if errors.Is(err, flag.ErrHelp) {
+			Usage(output, table)
+			return c, err
+		}
+		return c, fmt.Errorf("config: %w (`accountd serve -h` lists the settings)", err)
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return c, fmt.Errorf("config: unexpected argument %q (settings are flags such as -database-url URL; `accountd serve -h` lists them)", fs.Arg(0))
 	}
 	c.table, c.raw = table, values
 	for _, s := range table {
