@@ -228,11 +228,11 @@ func deactivateUser(ctx context.Context, args []string, getenv func(string) stri
 
 // openApp loads the settings and assembles the app, as the server would.
 func openApp(ctx context.Context, settings []string, getenv func(string) string, stdout, stderr io.Writer) (*app.App, error) {
-	cfg, err := app.LoadConfig(settings, getenv, stderr)
+	cfg, logger, err := loadConfig(settings, getenv, stderr)
 	if err != nil {
 		return nil, err
 	}
-	return app.New(ctx, cfg, app.Options{Logger: newLogger(cfg, stderr), Stdout: stdout})
+	return app.New(ctx, cfg, app.Options{Logger: logger, Stdout: stdout})
 }
 
 // parseOwnFlags parses the flags fs defines out of args and returns the others, which

@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/accountd/accountd/internal/app"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/store/bunstore"
 	"github.com/accountd/accountd/internal/store/djangoimport"
@@ -81,7 +80,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 		opt.Progress = stderr
 	}
 
-	cfg, err := app.LoadConfig(settings, getenv, stderr)
+	cfg, _, err := loadConfig(settings, getenv, stderr)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/accountd/accountd/internal/app"
@@ -80,11 +81,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		return fmt.Errorf("unknown command %q (`accountd help` lists the commands: serve, migrate, createadmin, users, import, version, help)", cmd)
 	}
-	cfg, err := app.LoadConfig(args, getenv, stderr)
+	cfg, logger, err := loadConfig(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, stderr)
 	if cmd == "migrate" {
 		return migrate(ctx, cfg, logger)
 	}
@@ -106,8 +106,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 	if err != nil {
 		return fmt.Errorf("config: ACCOUNTD_ADDR: %w", err)
 	}
+	// What runs, in one line: where, on which database and mailer (credentials masked),
+	// which APIs, and the issuer its tokens name.
 	logger.Info("accountd listening", "addr", ln.Addr().String(), "version", version(),
-		"database", config.Mask(cfg.DatabaseURL), "docs", "http://"+displayAddr(ln.Addr())+"/docs")
+		"database", config.Mask(cfg.DatabaseURL), "mailer", config.Mask(cfg.Mailer),
+		"profiles", profilesText(cfg.Compat), "issuer", cfg.Issuer,
+		"docs", "http://"+displayAddr(ln.Addr())+"/docs")
 	return a.Serve(ctx, ln)
 }
 
@@ -122,6 +126,33 @@ func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error 
 	}
 	logger.Info("database schema is current", "database", config.Mask(cfg.DatabaseURL))
 	return nil
+}
+
+// environ lists the process's environment, for the warning about ACCOUNTD_* variables
+// that are no setting (getenv cannot list them).
+var environ = os.Environ
+
+// loadConfig reads the settings, as every command that opens the database does, makes
+// the logger they ask for, and warns of each ACCOUNTD_* variable that is no setting (a
+// typo that would otherwise leave a default in place without a word).
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config.Config, *slog.Logger, error) {
+	cfg, err := app.LoadConfig(args, getenv, stderr)
+	if err != nil {
+		return cfg, nil, err
+	}
+	logger := newLogger(cfg, stderr)
+	for _, w := range config.UnknownVariables(environ(), app.Settings()) {
+		logger.Warn(w)
+	}
+	return cfg, logger, nil
+}
+
+// profilesText lists the compatibility profiles served, or says there are none.
+func profilesText(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ",")
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,6 +27,28 @@ func TestRun(t *testing.T) {
 		err := run(context.Background(), []string{"serve"}, envOf(map[string]string{"ACCOUNTD_ACCESS_TOKEN_TTL": "forever"}), &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_ACCESS_TOKEN_TTL") {
 			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("typo_in_a_variable_named_in_a_warning", func(t *testing.T) {
+		defer func(saved func() []string) { environ = saved }(environ)
+		environ = func() []string { return []string{"ACCOUNTD_ADRR=:9090", "HOME=/root"} }
+		env := envOf(map[string]string{"ACCOUNTD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "accountd.db")})
+		var logs bytes.Buffer
+		if err := run(context.Background(), []string{"migrate"}, env, &bytes.Buffer{}, &logs); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(logs.String(), "ACCOUNTD_ADRR is not a setting and is ignored (did you mean ACCOUNTD_ADDR?)") {
+			t.Fatalf("no warning:\n%s", logs.String())
+		}
+	})
+	t.Run("garbage_database_url_refused_and_creates_nothing", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		err := run(context.Background(), []string{"migrate"}, envOf(map[string]string{"ACCOUNTD_DATABASE_URL": "garbage"}), &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_DATABASE_URL") {
+			t.Fatalf("err = %v", err)
+		}
+		if entries, _ := os.ReadDir("."); len(entries) > 0 {
+			t.Fatalf("files created: %v", entries)
 		}
 	})
 	t.Run("unknown_command", func(t *testing.T) {

@@ -114,7 +114,7 @@ func rule(f func(c *Config) *account.Rule) func(*Config, string) error {
 var serverSettings = []Setting{
 	{Env: "ACCOUNTD_ADDR", Default: ":8080", Essential: true, Usage: "address to listen on (host:port; `:8080` listens on every interface)", Set: str(func(c *Config) *string { return &c.Addr })},
 	{Env: "ACCOUNTD_DATABASE_URL", Default: "./accountd.db", Secret: true, Essential: true, Usage: "the database: `postgres://user:pass@host/db`, `sqlite:///abs/path.db`, `sqlite::memory:` or a SQLite file path such as `./accountd.db`",
-		Set: str(func(c *Config) *string { return &c.DatabaseURL })},
+		Set: databaseURL},
 	{Env: "ACCOUNTD_AUTO_MIGRATE", Default: "true", Usage: "apply pending migrations at start-up (else run `accountd migrate`)", Set: boolean(func(c *Config) *bool { return &c.AutoMigrate })},
 	{Env: "ACCOUNTD_DB_MAX_OPEN_CONNS", Default: "20", Usage: "database connection pool size (PostgreSQL)", Set: integer(func(c *Config) *int { return &c.DBMaxOpenConns }, 1)},
 	{Env: "ACCOUNTD_DB_QUERY_TIMEOUT", Default: "5s", Usage: "longest a database query may take before the request gets 503", Set: duration(func(c *Config) *time.Duration { return &c.DBQueryTimeout })},
@@ -327,6 +327,38 @@ func Load(args []string, getenv func(string) string, output io.Writer, profiles 
 	return c, c.Validate()
 }
 
+// databaseURL reads ACCOUNTD_DATABASE_URL: a URL whose scheme names the database, or a
+// path to a SQLite file. A bare word is neither: SQLite would quietly create a database
+// file named after it (ACCOUNTD_DATABASE_URL=garbage made ./garbage), so a value that
+// has no scheme must look like a path, with a slash or a SQLite file's extension. The
+// value is not quoted back: a mangled URL may hold a password.
+func databaseURL(c *Config, v string) error {
+	scheme, _, hasScheme := strings.Cut(v, ":")
+	switch {
+	case v == "":
+		return errors.New("must not be empty")
+	case hasScheme && strings.Contains(v, "://") && scheme != "postgres" && scheme != "postgresql" && scheme != "sqlite":
+		return fmt.Errorf("unsupported scheme %q (want postgres://, sqlite: or a SQLite file path)", scheme)
+	case hasScheme && (scheme == "postgres" || scheme == "postgresql" || scheme == "sqlite" || scheme == "file"):
+	case strings.ContainsRune(v, '/') || sqliteFile(v):
+	default:
+		return errors.New("neither a database URL (postgres://user:pass@host/db, sqlite:///path/accountd.db) nor a path to a SQLite file (./accountd.db)")
+	}
+	c.DatabaseURL = v
+	return nil
+}
+
+// sqliteFile reports whether a name without a directory ends like a SQLite file.
+func sqliteFile(name string) bool {
+	name, _, _ = strings.Cut(name, "?")
+	for _, ext := range []string{".db", ".sqlite", ".sqlite3", ".db3"} {
+		if strings.HasSuffix(strings.ToLower(name), ext) && len(name) > len(ext) {
+			return true
+		}
+	}
+	return false
+}
+
 // Validate checks what single settings cannot check alone.
 func (c Config) Validate() error {
 	if c.DatabaseURL == "" {
@@ -378,7 +410,14 @@ func (c Config) String() string {
 // Mask hides the password of a URL (postgres://u:secret@h → postgres://u:xxxxx@h). It
 // works on the text rather than on url.Parse, which misreads a password holding an
 // unencoded '/', '?' or '#' as the port or path and would let it through.
+//
+// A password given as a parameter (postgres://h/db?password=secret, which PostgreSQL
+// accepts too) is masked the same way.
 func Mask(raw string) string {
+	return maskParams(maskUserinfo(raw))
+}
+
+func maskUserinfo(raw string) string {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
 		return raw
@@ -392,4 +431,20 @@ func Mask(raw string) string {
 		return raw
 	}
 	return scheme + "://" + user + ":xxxxx" + rest[at:]
+}
+
+// maskParams hides the value of every password parameter after the "?".
+func maskParams(raw string) string {
+	base, query, ok := strings.Cut(raw, "?")
+	if !ok {
+		return raw
+	}
+	params := strings.Split(query, "&")
+	for i, p := range params {
+		name, _, hasValue := strings.Cut(p, "=")
+		if hasValue && strings.Contains(strings.ToLower(name), "password") {
+			params[i] = name + "=xxxxx"
+		}
+	}
+	return base + "?" + strings.Join(params, "&")
 }

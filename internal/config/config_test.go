@@ -38,15 +38,26 @@ func TestLoad(t *testing.T) {
 		"unknown_alg_refused":        {"ACCOUNTD_SIGNING_ALG=HS256", "ACCOUNTD_SIGNING_ALG"},
 		"link_without_token":         {"ACCOUNTD_ACTIVATION_URL=https://x.example/activate", "ACCOUNTD_ACTIVATION_URL"},
 		"relative_issuer":            {"ACCOUNTD_ISSUER=accountd", "ACCOUNTD_ISSUER"},
+		"database_url_a_bare_word":   {"ACCOUNTD_DATABASE_URL=garbage", "ACCOUNTD_DATABASE_URL"},
+		"database_url_no_scheme":     {"ACCOUNTD_DATABASE_URL=app:s3cret@db:5432", "ACCOUNTD_DATABASE_URL"},
+		"database_url_other_scheme":  {"ACCOUNTD_DATABASE_URL=mysql://db/x", "ACCOUNTD_DATABASE_URL"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			k, v, _ := strings.Cut(tc.env, "=")
 			_, err := Load(nil, env(map[string]string{k: v}), io.Discard, nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "s3cret") {
 				t.Fatalf("err = %v, want one line naming %s", err, tc.want)
 			}
 		})
 	}
+	t.Run("database_url_forms", func(t *testing.T) {
+		for _, v := range []string{"./accountd.db", "accountd.db", "/var/lib/accountd/db", "sqlite::memory:", "sqlite:///x.db",
+			"file:x?mode=memory", "postgres://u:p@db/x", "postgresql://db/x", "data.sqlite"} {
+			if c, err := Load(nil, env(map[string]string{"ACCOUNTD_DATABASE_URL": v}), io.Discard, nil); err != nil || c.DatabaseURL != v {
+				t.Errorf("%s: %v (%q)", v, err, c.DatabaseURL)
+			}
+		}
+	})
 	t.Run("string_masks_passwords", func(t *testing.T) {
 		c, err := Load(nil, env(map[string]string{
 			"ACCOUNTD_DATABASE_URL": "postgres://app:s3cret@db:5432/accountd",
@@ -64,12 +75,14 @@ func TestLoad(t *testing.T) {
 
 func TestMask(t *testing.T) {
 	for in, want := range map[string]string{
-		"postgres://app:s3cret@db:5432/accountd": "postgres://app:xxxxx@db:5432/accountd",
-		"smtp://bob:123/ret@host:587":            "smtp://bob:xxxxx@host:587",
-		"smtp://bob:p@ss@host":                   "smtp://bob:xxxxx@host",
-		"smtp://host:25":                         "smtp://host:25",
-		"./accountd.db":                          "./accountd.db",
-		"postgres://app@db/accountd":             "postgres://app@db/accountd",
+		"postgres://app:s3cret@db:5432/accountd":                 "postgres://app:xxxxx@db:5432/accountd",
+		"smtp://bob:123/ret@host:587":                            "smtp://bob:xxxxx@host:587",
+		"smtp://bob:p@ss@host":                                   "smtp://bob:xxxxx@host",
+		"smtp://host:25":                                         "smtp://host:25",
+		"./accountd.db":                                          "./accountd.db",
+		"postgres://app@db/accountd":                             "postgres://app@db/accountd",
+		"postgres://db/x?user=a&password=s3cret&sslmode=require": "postgres://db/x?user=a&password=xxxxx&sslmode=require",
+		"postgres://a:b@db/x?sslpassword=k":                      "postgres://a:xxxxx@db/x?sslpassword=xxxxx",
 	} {
 		if got := Mask(in); got != want {
 			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
