@@ -97,10 +97,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		return err
 	}
 	defer a.Close()
-	if cfg.PprofAddr != "" {
-		if err := servePprof(ctx, cfg.PprofAddr, logger); err != nil {
-			return err
-		}
+	if err := serveOps(ctx, cfg, a.Metrics(), logger); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -110,7 +108,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 	// which APIs, and the issuer its tokens name.
 	logger.Info("accountd listening", "addr", ln.Addr().String(), "version", version(),
 		"database", config.Mask(cfg.DatabaseURL), "mailer", config.Mask(cfg.Mailer),
-		"profiles", profilesText(cfg.Compat), "issuer", cfg.Issuer,
+		"profiles", profilesText(cfg.Compat), "issuer", cfg.Issuer, "metrics", orOff(cfg.MetricsAddr),
 		"docs", "http://"+displayAddr(ln.Addr())+"/docs")
 	return a.Serve(ctx, ln)
 }
@@ -145,6 +143,14 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		logger.Warn(w)
 	}
 	return cfg, logger, nil
+}
+
+// orOff is an optional address, or "off".
+func orOff(addr string) string {
+	if addr == "" {
+		return "off"
+	}
+	return addr
 }
 
 // profilesText lists the compatibility profiles served, or says there are none.

@@ -50,6 +50,7 @@ type App struct {
 	logger   *slog.Logger
 	ownStore bool
 	mail     *outbox.Outbox
+	metrics  *metrics.Metrics
 }
 
 // New assembles the app from cfg, one builder per part; opt may supply some parts
@@ -95,13 +96,17 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue}
+	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue, metrics: m}
 	if a.Handler, err = newHandler(cfg, opt, a, issuer, m); err != nil {
 		return nil, err
 	}
 	queue.Start()
 	return a, nil
 }
+
+// Metrics returns the Prometheus metrics in text format, for a listener of their own
+// (ACCOUNTD_METRICS_ADDR): the API's handler never serves them.
+func (a *App) Metrics() http.Handler { return a.metrics.Handler() }
 
 // Ready reports whether the database answers and its schema is current.
 func (a *App) Ready(ctx context.Context) error {

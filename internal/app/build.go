@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
@@ -113,15 +111,14 @@ func linkSecret(cfg config.Config, issuer *token.Issuer) ([]byte, error) {
 }
 
 // newHandler returns the HTTP handler: the canonical API, the JWKS and the probes
-// (httpapi), with the compatibility profiles cfg.Compat names and, when ACCOUNTD_METRICS
-// is on, /metrics mounted on the same router, behind the same middleware.
+// (httpapi), with the compatibility profiles cfg.Compat names mounted on the same
+// router, behind the same middleware. Metrics are not among them: they are served on a
+// listener of their own (App.Metrics, ACCOUNTD_METRICS_ADDR), since counters such as
+// the emails sent move for a known address and not for an unknown one.
 func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m *metrics.Metrics) (http.Handler, error) {
 	mounts, err := compatRoutes(cfg, a.Service, issuer, opt.Logger)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Metrics {
-		mounts = append(mounts, func(r chi.Router) { r.Method(http.MethodGet, "/metrics", m.Handler()) })
 	}
 	return httpapi.New(httpapi.Config{
 		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,

@@ -60,7 +60,9 @@ type Config struct {
 	InvitationTTL   time.Duration
 	RefreshGrace    time.Duration
 
-	Metrics        bool
+	// MetricsAddr, when set, serves Prometheus metrics on this address, a listener of
+	// its own: the API's port never serves them.
+	MetricsAddr    string
 	CORSOrigins    []string
 	TrustedProxies []netip.Prefix
 
@@ -128,7 +130,8 @@ var serverSettings = []Setting{
 			return nil
 		}},
 	{Env: "ACCOUNTD_SHUTDOWN_TIMEOUT", Default: "15s", Usage: "how long in-flight requests may take to finish at shutdown", Set: duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
-	{Env: "ACCOUNTD_METRICS", Default: "true", Usage: "serve Prometheus metrics at /metrics", Set: boolean(func(c *Config) *bool { return &c.Metrics })},
+	{Env: "ACCOUNTD_METRICS_ADDR", Essential: true, Usage: "serve Prometheus metrics at `/metrics` on this address of their own (`127.0.0.1:9090`), never on the API's; empty turns them off. Any address is accepted, for a scraper on another host: keep it off the public network",
+		Set: metricsAddr},
 	{Env: "ACCOUNTD_PPROF_ADDR", Usage: "serve Go's `net/http/pprof` on this loopback address (`127.0.0.1:6060`) for profiling; only loopback addresses are accepted; empty turns it off",
 		Set: pprofAddr},
 	{Env: "ACCOUNTD_CORS_ORIGINS", Essential: true, Usage: "browser origins allowed to call the API, comma-separated (`https://app.example.com`); empty turns CORS off",

@@ -8,7 +8,9 @@ import (
 
 // retired are settings that are gone, with what replaces them: a variable left over
 // from an older release gets this advice rather than a guess.
-var retired = map[string]string{}
+var retired = map[string]string{
+	"ACCOUNTD_METRICS": "metrics left the API's port for a listener of their own: set ACCOUNTD_METRICS_ADDR (127.0.0.1:9090, say) to serve them",
+}
 
 // UnknownVariables returns a warning for each ACCOUNTD_* variable of environ (as
 // os.Environ gives it, NAME=value) that is no setting of table: a typo such as
