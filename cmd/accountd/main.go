@@ -91,13 +91,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return serve(ctx, cfg, logger, stdout)
 }
 
+// serve runs the server until ctx ends. It listens at once, whether or not the
+// database answers: app.Launcher connects (and migrates) in the background, and answers
+// 503 until it has.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer) error {
-	a, err := app.New(ctx, cfg, app.Options{Logger: logger, Stdout: stdout})
+	l, err := app.Launch(cfg, app.Options{Logger: logger, Stdout: stdout})
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	if err := serveOps(ctx, cfg, a.Metrics(), logger); err != nil {
+	defer l.Close()
+	if err := serveOps(ctx, cfg, l.Metrics(), logger); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -110,7 +113,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		"database", config.Mask(cfg.DatabaseURL), "mailer", config.Mask(cfg.Mailer),
 		"profiles", profilesText(cfg.Compat), "issuer", cfg.Issuer, "metrics", orOff(cfg.MetricsAddr),
 		"docs", "http://"+displayAddr(ln.Addr())+"/docs")
-	return a.Serve(ctx, ln)
+	return l.Serve(ctx, ln)
 }
 
 func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {

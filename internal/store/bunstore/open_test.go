@@ -37,3 +37,39 @@ func TestOpenNamesAnUnopenableSQLiteFile(t *testing.T) {
 		})
 	}
 }
+
+// TestReadOnlySQLiteIsUnavailable: a SQLite database that can be read but not written (a
+// read-only file, disk or mount; here the file opened read-only, which holds even for
+// root) answers reads, and refuses writes as ErrUnavailable, which the API answers 503,
+// never as an internal error; and nothing of the refused write is stored.
+func TestReadOnlySQLiteIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "accountd.db")
+	rw, err := Open(ctx, "sqlite://"+path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rw.CreateUser(ctx, account.User{Username: "ada", Email: "ada@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	rw.Close()
+
+	ro, err := Open(ctx, "file:"+path+"?mode=ro", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.UserByLogin(ctx, "ada"); err != nil {
+		t.Fatalf("read on a read-only database: %v", err)
+	}
+	_, err = ro.CreateUser(ctx, account.User{Username: "bob", Email: "bob@example.com"})
+	if !errors.Is(err, account.ErrUnavailable) {
+		t.Fatalf("write on a read-only database: %v, want ErrUnavailable", err)
+	}
+	if _, err := ro.UserByLogin(ctx, "bob"); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("the refused user: %v, want ErrNotFound", err)
+	}
+}
