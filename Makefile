@@ -87,7 +87,7 @@ build: ## build bin/accountd (static, CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -o bin/accountd ./cmd/accountd
 
 .PHONY: run
-run: ## run the server (SQLite ./accountd.db, console mail, :8080); extra flags in ARGS=
+run: ## run the server (SQLite ./accountd.db, console mail, 127.0.0.1:8080); extra flags in ARGS=
 	$(GO) run ./cmd/accountd serve $(ARGS)
 
 .PHONY: vet

@@ -117,6 +117,28 @@ func TestMetricsNotServedOnTheAPIPort(t *testing.T) {
 // requestIDPattern finds the request ID in a problem document, which differs on each answer.
 var requestIDPattern = regexp.MustCompile(`"request_id":"[^"]*"`)
 
+// TestRootPointsToTheDocs: whoever opens the server's address is sent to Swagger UI, and
+// told in the body where the docs and the spec are.
+func TestRootPointsToTheDocs(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		noFollow := &http.Client{Transport: e.http.Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+		res, err := noFollow.Get(e.url + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/docs/" || !strings.Contains(string(body), `"docs":"/docs/"`) {
+			t.Fatalf("GET /: %d Location %q %s", res.StatusCode, res.Header.Get("Location"), body)
+		}
+		if status, _, _ := e.do("GET", "/docs/", "", nil); status != http.StatusOK {
+			t.Fatalf("the docs it points to: %d", status)
+		}
+	})
+}
+
 func TestHTTPHardening(t *testing.T) {
 	forEachStoreWith(t, func(c *config.Config) {
 		c.CORSOrigins = []string{"https://app.example.com"}

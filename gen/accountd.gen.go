@@ -291,6 +291,21 @@ func (e RegistrationStatus) Valid() bool {
 	}
 }
 
+// Defines values for ServiceIndexService.
+const (
+	Accountd ServiceIndexService = "accountd"
+)
+
+// Valid indicates whether the value is a known member of the ServiceIndexService enum.
+func (e ServiceIndexService) Valid() bool {
+	switch e {
+	case Accountd:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenPairTokenType.
 const (
 	Bearer TokenPairTokenType = "Bearer"
@@ -558,8 +573,9 @@ type AdminUserCreate struct {
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -969,8 +985,9 @@ type LogoutRequest struct {
 // Name Example: Ada
 type Name = string
 
-// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-// refuses very common passwords and ones equal to the username or email.
+// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+// most common passwords, nor the username or the email.
 //
 // Example: correct-horse-battery
 type NewPassword = string
@@ -995,8 +1012,9 @@ type PasswordChangeRequest struct {
 	// CurrentPassword Example: correct-horse-battery
 	CurrentPassword Password `json:"current_password"`
 
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1005,8 +1023,9 @@ type PasswordChangeRequest struct {
 
 // PasswordResetRequest defines model for PasswordResetRequest.
 type PasswordResetRequest struct {
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1127,8 +1146,9 @@ type RegisterRequest struct {
 	// OrganizationId An organization from `GET /v1/organizations`.
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1159,8 +1179,9 @@ type RestregChangePasswordRequest struct {
 	// OldPassword Example: correct-horse-battery
 	OldPassword Password `json:"old_password"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1264,8 +1285,9 @@ type RestregRegisterRequest struct {
 	// LastName Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1282,8 +1304,9 @@ type RestregRegisterRequest struct {
 
 // RestregResetPasswordRequest defines model for RestregResetPasswordRequest.
 type RestregResetPasswordRequest struct {
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1357,6 +1380,19 @@ type RestregVerifyEmailRequest struct {
 	// Example: 1
 	UserId string `json:"user_id"`
 }
+
+// ServiceIndex Where a newcomer finds the rest.
+type ServiceIndex struct {
+	// Docs Swagger UI.
+	Docs string `json:"docs"`
+
+	// Openapi The spec (also as JSON at /openapi.json).
+	Openapi string              `json:"openapi"`
+	Service ServiceIndexService `json:"service"`
+}
+
+// ServiceIndexService defines model for ServiceIndex.Service.
+type ServiceIndexService string
 
 // Session defines model for Session.
 type Session struct {
@@ -1792,6 +1828,9 @@ func (t *RestregErrors) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// Root Where to start (redirects to the docs)
+	// (GET /)
+	Root(w http.ResponseWriter, r *http.Request)
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(w http.ResponseWriter, r *http.Request)
@@ -1908,6 +1947,12 @@ type ServerInterface interface {
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
 
 type Unimplemented struct{}
+
+// Root Where to start (redirects to the docs)
+// (GET /)
+func (_ Unimplemented) Root(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
 
 // GetJWKS Public keys that sign access tokens (JWK Set)
 // (GET /.well-known/jwks.json)
@@ -2139,6 +2184,20 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// Root operation middleware
+func (siw *ServerInterfaceWrapper) Root(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Root(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // GetJWKS operation middleware
 func (siw *ServerInterfaceWrapper) GetJWKS(w http.ResponseWriter, r *http.Request) {
@@ -3196,6 +3255,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/", wrapper.Root)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/healthz", wrapper.Healthz)
 	})
 	r.Group(func(r chi.Router) {
@@ -3203,6 +3265,52 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 
 	return r
+}
+
+type RootRequestObject struct {
+}
+
+type RootResponseObject interface {
+	VisitRootResponse(w http.ResponseWriter) error
+}
+
+type Root302ResponseHeaders struct {
+	Location string
+}
+
+type Root302JSONResponse struct {
+	Body    ServiceIndex
+	Headers Root302ResponseHeaders
+}
+
+func (response Root302JSONResponse) VisitRootResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(302)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RootdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RootdefaultApplicationProblemPlusJSONResponse) VisitRootResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type GetJWKSRequestObject struct {
@@ -7155,6 +7263,9 @@ func (response ListOrganizationsdefaultApplicationProblemPlusJSONResponse) Visit
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// Root Where to start (redirects to the docs)
+	// (GET /)
+	Root(ctx context.Context, request RootRequestObject) (RootResponseObject, error)
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
@@ -7305,6 +7416,30 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// Root operation middleware
+func (sh *strictHandler) Root(w http.ResponseWriter, r *http.Request) {
+	var request RootRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.Root(ctx, request.(RootRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Root")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RootResponseObject); ok {
+		if err := validResponse.VisitRootResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetJWKS operation middleware
@@ -8364,222 +8499,227 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39ctu2tij+Khj+zkztbkqWHDtp5Dlzjuu4idOkcWOn2btVtgiRkISaAhQCtKx28u/vAe5T3Psc503u",
-	"k9zBAkiCJKgP20ndVn8lFkEQWFhY3x+/eyGfzjgjTAqv97s3ITgiCfz3LZHJ4ngkSaL+iogIEzqTlDOv",
-	"512QkLNIIMnRHFOJhmTEE4JksqBsjPAYU9b2fE+EEzLF6vUpZXSaTr1ex/fkYka8nkeZJGOSeJ8+ffK9",
-	"GU7wlEjz6ZM0Edzx2csJQQEjN3IQwogA8RGSE4JmCbmmPBVohsfkCPEplWjEE3g2oomQ8EAtiap5PqYk",
-	"WXi+x/BUrURPVl4vvnlF2FhOvN7jA7U8KUmiXv33L53W0w//+A8v34eQCWVjT+3iFZ1SWV/2OR4TJOhv",
-	"jQuI4T37+xEZ4TSWXu+w43sjnkyx1CB7tO/5anUamvudjl/AtuuGrZ4VAHschmQmSaT+P0v4jCSSEngy",
-	"JULgMVH/rezL94TEMoVRhKnv/OLhbJ4PLjAk5GNKE/WVX7J3/fwDxRt8+CsJpfrAcRjylMn6qnAo6bW9",
-	"qCHnMcFMvYSvscTJIE3iOsSPGZpIOdsRu+jd21c+4gki05lctDXwsqPd7xx849f3O6RcTfkfCRl5Pe//",
-	"2yuuyJ6B5d63lKuRsOxksWr0iRn2yfciLMngV06ZPoT8aNXvLUmnxHMsiEwxjVd95BQGZaMH1yShI6q/",
-	"UgceXIqBRr/l0/6gxqg30jjOX7Bg+KjTdayYlndHmXx84C1HVd+LsZCDmI/VFWkADUvjGA9j4vVkkhLH",
-	"h2GOTfbFkzFm9DesMed3D8fxm5HX+2X522/stz59qC5MUbSEj4gQZtZlc50XI9Xl4TGxr1oqCJAmiUcj",
-	"x3XzPTnh6Xiiyfeyz1xm4z75MOk6QHqXjateaxp51iwZhtZwz89ucAnj7FOyEUvfvOJWlYBobbR09ysn",
-	"aABYvmgl1HISoGhK2XEom5gOQB+p/aL5hCMcShK19fosatWA9HVEt8Ff/tipolKIs5AA78JqSV8JhDWB",
-	"RFSgiMTEfH055S0fUeOuX/ExT+VbIoDdVAmw0NAXA8IiUtueZkbLWHuFGZRna1zTm8qdLK8pTAiWJBpg",
-	"uT4FXftoHBQOmGydKcbpeI2BrkMxyA4z+PZ21gLICYwHUhVFVP2C43MLQCMcC+J75AZPZ5qUGCnjHaPX",
-	"JBFUIdgIPZvgK+x9quLwOlShtqSMlmYwWfnyhRpYhc1yPLW/94oKB65SSabl/2y0CaCl+tM4SfCifnYw",
-	"7VoL/MF5ud8x+jElaE4VJZMoIWOcREqGDrEA2TA/M+dZ+TVcU9fX/O1iwrVlvZtF94o6U8rs17t/MDK5",
-	"z+WtYajls3jD4gXCSKQzkgBdHyeYSaEkxYRM+TURKACqH8DBrMuMiwXVvviKz0nSUkeNYqLUCYEwi1BE",
-	"x1QKH1GG5jyJBNI8Cw0XSFA2jgmaLGYTwsQRSgF/yoiS5ifT4qNWtBai2NoMbv0GCs1OK//v7tf/4TVt",
-	"TQkE60tJmVz/ya/xlQzudTi9xgt9GAAefRiaAbfRc/U7iRCWwB5DPp2qQTFlBHF1ojuBYZUR0nQVq1UH",
-	"uxa7zKXgKnPKl1S/4h/8uoKR8WQsjHggCEFUtkuwWpNYVzCF4GuCghkWQqFEgBS1kFyhDWwb8DWccC7U",
-	"rpWkkCjJCAWCsGhA2TWVcJOCNgqUNBT0mdEnQWMP1PtBu8+80lU3SoY3TnBI/ts8aId8Whbeet5zNaAk",
-	"xPW8F3w201ejvIRMTi8kHj1/nfEUql6u+zqBc4IZivlY3RcsQVI6QlxOSDKngiDMEJw4FTLBkicIpsWS",
-	"CEQl6IFadaVsDKAsVooiToQLTe6ufi3fkJIvy2u+5mk4ISK3YOAoSohoWNzmmtydVKTBrTS7DJVXfpHM",
-	"z7Ohli60kgUAjf/kwL5VwIdTQ1hRkCtgzGg+oeGkes0EwijbA9pRJEcPK7BLS+tAEXbdB3VnnaumbjWK",
-	"ImqKc2PNubOMBCS/Jhv5nmWHc5m8hFCUMcgMdTsAXAUlgacEBYInMtjNUVxNZox3SpNGnMHPClVz090K",
-	"3d8prZWXuRRgb8ksVpRpM1p9ek2SBRpREkdHSE44cPeRBJI9JCGfEm158pF+XZEgxpF9pdplOpwRQr3J",
-	"ZVS5Smn0G+vTan29MqFmExJ9K2uc2rr6V6xhk7NElB145796e3u//LvfFx/+sftfTvnkc1rtHoIB7j7I",
-	"du1c7DFfCUSjI9RRJ5Pj8AjwlcEFbCb6HSfRv6MFbG2q/4dYwBzGL2N5MtdkKbFZUxNz6CzapUHiSKAx",
-	"vSYMhRPMxqSBiMA8a2hqtvRlfxLeR4RFAhGgdMaEkzleciFYi2JuzrcpbTjShEHJqlr835KIh0YitmTB",
-	"Igu1a/6txrNCSz9l6pZKJcWrm8PS6ZAkoobWTkPjSYGKJfuQ0oO/p2wcgSxgzdN1TvMMi8mQ4yRyedly",
-	"99t62ry+HqLJXzfI7LxOe3EdI8h15n5eY/AI05hE2pYvBo86DqT9DoYgPUQpirko+aiDIrwQVax1fqpC",
-	"76tby5ftWpKL9ickJEwOis2uJYKfquFga8M3Z/qFbmeFoTI7z/ycqh93Le8Z+BXMGb8lH1OibaxL+VP5",
-	"9NfV8goVr7LwfALnAn/lgiTHYUiEuORXhG24OgxvOhzcdeipcc1LOEmThDB5bu224qDQAwY2PHJ0y39c",
-	"pcDUZmle0TMiDfPZAB4hjxwM/4IqCvPy/eVXAqkRPRRIBewB43JwjWMaBT4Khjga4FROeJIxDx04op4p",
-	"EgqjRzxlUf4LZfoGBW0XZ47yHdQemcCB9a+MhgmgyGsTdLDKtG8+3wxhYNzWrSiDMuf9NjU/PFh1ws1a",
-	"fPbRmVysPNUpvrF/7TRPlyRcx9e457PAW3cyV5T/MtI8+xWzMUdvTy8u0SjBUzLnydVXAgG+aOsagY/3",
-	"EMHhRMuvSmYE04y2u1ApUHbUfp8FjLMBjBvoV4PcVjDk0QJhgTCaT3isVepAn2CAcMwZgaFYD5QTLMG2",
-	"12eMSzTDiSBNts9fvFMmiXoVVo6Itg5l5rcPNY14CdpW178JfD81nuErxWNW42Ft/ruRokzBWYMUvSWj",
-	"hIhJ4xIT/Xw1Gc4GLvvUmAqp/s2/VUbLCIZ9JVACIxONiYBtQUJywhocoZRdMT5nmWKFE4LomPHE5eVf",
-	"97JXBXhbQjvsrApdWTl6wxNVwB1s/E7hXVqpGiAaoZ3g+ekl2rvu7tlPRLDr6/uqJwYrvJGBM3OfsQWV",
-	"9IpaSE1z2MQr7VDzjTcNPEfBfwcoaAco+EeAglaAgkFQEbhdgK1gYWPUikP9twBpw3oZAgsiTzgb0WTa",
-	"eGEYmQ9uc9a3ek9mclUdE2i0+s6mEN6gJ/HLK6+vqRkuF0Qu57e3FLD0km7JrGvftGdbupdMUPw82/lC",
-	"uFGN1Vh+tv4m0mtJUttMhl0WtarF1jDGQix5rn9ehdj2XKU3l8e1Wvs7xzS5tcLi8j0TIRAsBO28fH+5",
-	"23Yfdc5sHTFtWpMF9gjDsun4DH9Mye7qCLNsen+1zvSORrnOVt5lTnLqK9TrGSV8CnIfXDUC3v4r53ZT",
-	"lwXr3dtXLYFHBA2xII8PMsMlOPdo5K89/RJSt2TbWbjE+qfeLMOVxYnbh7iV5Iw6EC0me3feCFBaRSOL",
-	"QIloQ4v4JbgO55kZuo0CGgWIisJ/MZ/QmKDg+OTkzbsfLp8NXpw9Ox2c/vPs4vLsh+eD09fHZ68u4A3t",
-	"h/srn8U6x1D4JSr+3HeXiBGiZOM4RnKSkMwL4aPz48uTFwizhblb0yMUwLcCLYepI1ESdUJw1IIoHfVz",
-	"o3z9WaVmG6KrJcEGQP1EEjpaNLLzBopWkG2Qf0tEdzW9aaY0pxmS3jrYEEe4Gu+TYW4m21ZlJSug7JED",
-	"zLCmE3BM3c6UWBLU1vKo3Nn4WHxyhaJblU1vQ9zX2NLaxqJTzbgub81IC0x49HG/9WQ+eHHTuXo6/Ne8",
-	"O3rB9ocfR92fD6ND+bETd5J3nemPi4/77LSMFIfd/ZXhqNqU7fIZ6AiSlY4dHaD/yfc2ifxeYqJZm0rT",
-	"2RKjTZGqkRiDRJH4ACzN98AzMBBpGBISWb9ox4H+k6fSyyW2gRYxE5IKMoiIJKGeaJbwEY3JIAUyHVmY",
-	"OtBu4NJPidIvB4nGVMejPIREv1saWXoQah0VHhixcZCQa34FvxTxVoM8L8z3IKRtYILb87+Lheu/Ex4T",
-	"a+n6Rxt0+peI1H/LYab/rOxaEFY8s1ZY+t3kUgwqUZ9ldjHAY4O3a4T2G6UAq2/QmVeawV9mZobLcR8x",
-	"W7nD6G7xWn98YNZ3SrwAm7VDY3b6Lt5PMKTIzBPOxmgnyL4a+CiQnA/EhCcy+yPmbKz+r6+/+p8JKIAB",
-	"ixkBz4W2C2pDrvpBXXX175SKKZbhJJst5NMpV6+22+3dMk3Nv+w5TYQkjtxEGx59JZASV9BOxKUkkbaP",
-	"wR014tfukWU5c1jHy2tZZhewdOnihWkqJBoShCWKiTrzbgeFE5zgEHJ1V5vP1PZ8fV7LdeUXBMdy4shA",
-	"qiWf8qu1005dHzpjMuFiRkJ3dtGyIDdyM3OkbN3MaLLwkTA50YJm2VtkxsOJM0LCwWKww4B9JkRKkOJs",
-	"d51e0GiVFYBGTqVapEP3m6m2rTe8tr7qsiRc6uX77y+IQ2S4IosyQXSLYJoaVY43Hjt5+ZXTvul7V9r0",
-	"7drf6q2pl/XUPnzYtcelfknYqOutqh9oAxk0T7Ct6AvmwLQtHtO4piMsVwO6K3wUt5LJ9VpXyONZBuNt",
-	"gIHjeI0gcRYtjX7zEeNS55/ICZgSSEO+SW3tWaJYAejjKqDdiqwdKV87y2+Untfd/8Yi1Uc69pok13Br",
-	"Zzym4QJNseIVV8A8pjwhaKfbQcMFMvDYVZp6nyVklAoiEIBAc7o8Gl77WjgjApGPKY7VlzP7Whmdyj5X",
-	"L+RJQkLZmvBEkNYQeO/CJmYWr7Khsf9NCe1c+fvL00cfbCqoC7fvO+vxnhIebdS79yN1UZLsg3exKbjc",
-	"LOtRpbqnZe0klvW8SEvpW+E/EkTe3pxyyxyc3Jq10mSRmSDcpqt1NkpYRNnYqgbiyJQqsu4KddtHeI4p",
-	"JHUZPZG6zLmFaGdESYDVh7unfH2BSN3PEa/eaDReIpKdJ3wYk6nTvPn2uxP09ODwCZrpQUjru/WDyNS3",
-	"FcG/ao4TNbRkxnHofHPCpNH6INpT8eBQX7VSTLpVUSWPyWlQvEQenuQDdwyKWCZjtoFogrWIrqXJOvRy",
-	"yoTELCTuxRibDJphOWnw8cEAZ/T2jymXBFGJ5hPCUEJmPNGXJDuhI/WQ5jGyuXgQ87FwawO5NtZclOjw",
-	"6VM7H7DjjAKXVLrSso8RqMo+mqRTzFoJwREexgSJdDrFyaKo96QRTM3rXGdmmivPHqQJ62UJwj0zSa+f",
-	"djqPQoWT8D8doZhvL01oKyEjAri02kyv7T96d35R/Qgwfsl9OnEHY0q1eR9NcTihjBTgAPSF+Ew7O72G",
-	"onAqsdoKiTLrnud7KRPpTOECiQZTElGc+bKHPFoMwDiCkzF4jxhO5YQwSUNjexvxZEijSBP0LMgTVHs5",
-	"4RHEfeI45nNiVx8ZSKxZgLYqZn9RBisehAmJ1DdwLLQvWZ1PHjCaO9zN8JqV1PodSzKAYlr68wxfY6pN",
-	"Uz4gX8JwtWLMoLTA0hMllbmfqG2C2cVpNTwvZTgU8tFrLBVBkDSkmK0j5J9rc+/9Jwuhy8wNYH4RRRL5",
-	"+ZsLHcM1JXvajdf21kgg+jvk+DzkjByoD4CvtWmoml76hVJ0/riMm3rY6QbScYmclK/s46t//fhk2r3o",
-	"4J+6w85P80fDw5c3+8k3P8sn/EfydPEiPEi/77Lz2b7Y1CHmDqYZNDt6HfGun8n1+CAxXfsvGyJMlyP5",
-	"fdYkKBxu2inmKC0z00dypMUuTXipRGBL10aSorZHe039eKmB9b4UgqXa2VsriPrWOWQVFa/sdlir8GSm",
-	"3g1meqpblKDMZYyGfQqZkLG2NKyM3eRxdCuDwmfDvtebYNlywJX2Vopvri1jCSDXTE6q3X0t4xqBP1OD",
-	"7LQPylBT4omYYK0YrJmusX46kNnUmvlA9xnmkX95naSgih6RQuCRr3MfGJcTqH/DkcALS32qf6tBSz6l",
-	"ckISk9ODhqb+BSTicEaKZJzMJ1k/PfVVzsgaNaTKWPTJX2t0oXEL79OHYkP2758hD+q0CpBVKLo8H6rP",
-	"soSoI9SQD2V0WIGGRM4JyTJYtLG9LrM3HfTytKLbeYykVjb/IKdQsbGyb6gq+V3zKzJoiNh7C08Bg01o",
-	"dBbfknlTtDdIl0fQd2KOF7vrOn/MGo2W9wXlueKQmmtl5mO6/saBrMvnv/fis412zJXEtKZgN8B4vXJ3",
-	"Btr1YnEQo6zVbQpuNKj6oCuT+7nmbapQCcKg2pspJfdQbctNIHVoKQ9cEXmQothnFvA3E+HA8+QQhde7",
-	"FmaSCzpmJHpF2ZWjHuQXVcb8zVSx5bLiEi5kCR7W5p1mfmgIgIouCEruxawWqVsJjaJjhmWaOCzHL14f",
-	"n7QuXhzvHz7ORGg1h48q6TD3Gf5bF5bolAiJpzOX24awfFVojgWa4kjL9O8YvcmjnXaKpNFRltxJBcr4",
-	"MJKcl8Ptuk8eP9nfP3zc6fjrVuIeNMVGmQins2dqGTpfdfnHve7qvCHzQRs6vnWSS27hbYpeLM1F0HVS",
-	"67lkR4oHRYiCwB4c23Ue0LcEJyRB2mcC71hOk9umMJgN6ryKWnj9vRGZzThPdj5u3Ih4mE4Jk0qSn5E4",
-	"Niga5Kca+AWiUAblDaC+4FoBe2sqhYrAXBSG2ruXSTfhCc77CuIt+FapKIm/hr5oBJriq6y2qtH6Gmqq",
-	"3sxoQsRdirinKXUyzoZofZALUpFDpH6mENQM2oUuAw0G2dJ5LV3exsHi1glVlleCjyuSPDso120yGHEf",
-	"4UIXlm3/dpFCl5ZLoKQWrC58VcqbdaXGNultL99fgnFDEbEaBeuVSZg9UzMlK87DpQhn3ZBSJmmcBQYW",
-	"NNW86iw6tdxEXXNMVGUb/DElR4jcaCee7huBpeXDw6mc7Jlp3Bsrp0FndlYNo9W21dJBVBdcyZS2QOjE",
-	"FDX2dr6N+4pRci3r3V2LTmR129dNxXM4hpvLtx+3ftZl2/+7/Y9By9mXyvdq+Yr3JUDkOO47chpNoZUC",
-	"BQYTymS1BsdB5+njldF/lTlKEbtVFHSEB11RFgGXgmXpFUHO787b707Qk8eP93ftMIqlOP3htlIOVKcO",
-	"04TKxYXCSA3eIdwzRaCKv77LiMTL95eeK+M5sFcYGL9Y+coDFwugMlIzLYCbAXxZ3/Z8zRMpZ2DdhHRX",
-	"tYx6KI2Dihr6CV9VNNjxzJigZbGLwM5ONIvFM7r361zuaQa5F+R903SVsaJxWomyF+vHM/o9WWgKCmKh",
-	"2cK68LUBqyUZIVulIkJaStix1mvkaQ35Pd1xYAWAP0H014i7TauZhK4JixWHo76vy+mQ5JqGpOeob2Qq",
-	"V+XeMr/P9JKHi3poto8SLjFEhpVusPB1NFYrptckVxRevr8UuqoWlN3vM7MMY9haFCc8S4cxFRMSoZfv",
-	"v7/wYR+CxKOWeSMP5pxihsdEidPtPuuzr78+Lu22/fXX6JUu+a9pigvXffVJhmZQY/PrDDHI1/DVGRaS",
-	"9JmsXZ42OrbImK78ZO3Z4q0aD2z6hmWfNdwuU4CMkTmaYZqYXWn3gNqNrhquPVxUoADPZrHZ7J4x6f/j",
-	"V8FZoEnU04PDJ7t670ofhhCwIOQRCfpsB8eCK9DopDUQeNYLc9s9qhdoQzEV0g4bUpvUXgn1CeN60O6F",
-	"mIaECbtNzOuzSyu2L/OyKlEXqkgBanfa3XYH/P8zwvCMej3vUbvTfgQmKTkBqrjXnpM4bkHu3d6v8yvR",
-	"VsBQT8Y6HUhxKFj2WeT1vOdEKgQDWi1mnAlNW/c7HR1syqSRyW0wZzNaVeB0WtEvJknIO42eXRyDmH4N",
-	"f+0fHnafmnyenvfD/s/Tzsd/fXz+Tbo/7E4PFo94N3z806gbf+yIb15cfdv5WXbnh28fpaeeSSPy3nx/",
-	"7pnUIaXye7534/W8bvfjv47/9f3NSTL66WLw5HLx/scXb8ZPJuH1OZ7R13EyP8P4PHzx7i3XKl/RJnKZ",
-	"vGOSp4DK1Gncy/ffowuiTcw5L20Elo2TYHlaawVZrLBjCe8YuZlBVrNGvHaJQXq9Xz74non59HreuSIk",
-	"IVLnoymPoOOyACLQjtnRrqKyeCyK9Ck1s4NEe73fqw80AWsBUXQ8F3uaFrQym59zTNPs8ISn0vnIJHY7",
-	"n2Vx7kvWlQ1peCiIXL5mpSq1yuNaMWVXzsEroWQG2FzJHldwdueP1aFFESPHr9XB+tPOH+2hJne8+oM9",
-	"RHFJUf27NmCvYLFLHtVfmxLHT/Vh6khYNFjykdoI9ySlrJdlj1e9blna1xlWn06NygxxDU/cLzVuYPny",
-	"f6fRJ+1hKDoM/9Jk7TXZrCBrKm5USJom7jiT83VqqbNf8L4j8+tDfU17D2NRE0i7/q2Rt74wz+/KW7NQ",
-	"Lo9feWuzMJMT7uAfx0o8+3Mwr1f0mjDFqNQ6CNox+QvAuzATc5IIm2fl4M84V0JwtGg+oLf68QM7H1iV",
-	"NsIl5qAOO482OCRraTpbqBLNn4VyeRGWeIgFQSlLCA4n5nm2n8POo0IgvTB6R3kqcy+cQrM9cm2wLEGd",
-	"H7iEOliLoyJKSuCFQPPJ4s+BzupkqY3P+QHk4PfRlI4NEiNjqV6K4kp9iqaUlYN6LZQvL/jbBRTFaCM7",
-	"m1XrbiMy95HgxrUoJAr5lAgdcwZBOzRBUwLdF2C8GkMiUK36LI8t1osBWv1flTDl/zTKT/kS6k66VMjS",
-	"im53Kdc7T3dPVMfpalWznBDwyfcOOt0viWOvqRCUjX1kknXA9gD24MhhSISQKhJlHiaz4EdfcsGK+YY4",
-	"jrXLl3GpmzzC+naUdq97PpZsNAmPidiFwVZn0VsQvzuv/llBFHP6dYQSIpMFirE0i3o4tCanLnVsRTsA",
-	"aZt+wPX0PvjeTSsj2C3Ty0x3Zv3kezPuqgj+3pjgMQpEnI4DH+JVqY4+KOx9uuROkHe9/Z//gyKCnhP2",
-	"P//7mgTo//7//6vPgrw2NmlFpDUmjFyTwDdxAiRCdIQgd2y3kWDompdvKu3LtZn+Wx4tPh+xMG1JP5WN",
-	"16bMdoVmdT/fMpounoNadb4klp4ZIkXZLJVbcvnlyeVB5+mXXr258w2poYGvC5ZSNgav3a7amCIh1VeK",
-	"nNFgFwIlMJT3VHvqftETMe4+0wSDcwQ5vWYlh3/YSgx2vLx488OWMW7AGDXFVnf9zsyxWeLOjSW6MKIr",
-	"In6UCiMvo4POUxS406IDU3eZSjTBIpO4fZSyWNGuYMSTkPyn4jdBL8t0KIRycORABefMZV7ZdiNH1U2s",
-	"Khx1qZFFv4EI5OiNKgvOzS4QnlnYXWD5nq0OVgtI1cL/P9T46kEdvHox0Zbl/S1Z3sGXXP0PHIk0nLhE",
-	"rS/Kes8U2Ggc29euxoZzsrK75Rkb8AxD2+6DZ/hu4yMQ3edE1nSYL2X12GoQW3L6oMnpllatR6uO74VI",
-	"rfSn1Uqn3M6ztlGpCSX7zbAMJ65yV4zMtep5RchMx9XzONKqpZGWjYkKUpcaJV+dwvhH2JJM8uRatqQt",
-	"J9hygq1g/WVtWpmhamuM2hqj7olZvyWAWVXFgiemmhxku2nr6F3tU1kYltsTfAw9KBAfQaCM8FEgeCID",
-	"EqEdAzYUtBR7GvzKKYNOEIzM1flDXvmuFY4+ojEk3mZsFjpiBFaTigANcXhlN8mw3hYKHvrjPViTtmRd",
-	"kYUgulGGAL807rM5jq/ynH9dVhw2EVMhha4HAlE/EOhIboyDeqJrSA3JWJHoGxzKeAH5Pj6a8Lmaps+m",
-	"mC2Q2iiaEszAAqeDriNCZtaqsEAjrMux6J0nQi71ar8TutlDRbxyYVcxZO8VnVIJaZiOEPsSYPOqnuSa",
-	"8lRoeGR9CI8Qn1KZ15KB1eatR1zWOdNTpCESClKVnSk07YYEmvoOvlfwBIxD8wkXRbVz3wTe8wSN0jjW",
-	"BFjdWkyZ0MmTktzIijOhaSMfvcZork55D//u9286nVa/f9Md9fs3T0Yfvm7YiOs7eZ3N4mP18iXuV3VB",
-	"z6yixcopKjkkcOEDRFkYpxERBeNutLwCpbC/kiXtQAsf35CQD+ueoUKozOgESEhFrXaiaxnV2nW31w1q",
-	"63qTRCQxlCVo6UwCNUJXOztCkppbPEwgC2G4sLWYyjqFbjvjsFN7Nlm0kp/Kv1YGWRUlWvn/HcD+8LkF",
-	"f0WQoFmSKzSwzBO2Mv823GYryDUIcoq5G0Z2n2E22lmpTqlokRJoLgPZgYzLNrJicfISLL7dVgVcAowz",
-	"UiRW9xmIRoJIMIv0UADR70V/t0AzYJEVU9rR6P8ERXghSp1NJK9lb+VB5BDLrsS7CQ0n+msgn5jnOiHP",
-	"NKQT9pLbCMou4z7L8RGFBhgAsxWxQO80F/tsdpui0+79xf5YkbpZgwVtLrNLQnueqczseVbhZfWHzWF6",
-	"3n5n/3Gr223tP7rsPu7tH/Y6nZ/z+kU9b5zgkFR6lVZEEPNxu26U91y95vmekslKv6EXfDYDkNPI6z0x",
-	"VRhMvTuWxnGpnJSXj+alDjN6oF00WW3MXJVMMMnwoXAR55URPJu1mk2uH22cH2wTXc1wc8sIt4FUX2D1",
-	"tfTi3PKEdoJyRwDoqFi0BDDu3a1tamubunuglDai3I/9aWVclPa0l0SBvIprRk2EnyeZswhNqJA8WRzB",
-	"CCv5PDERVliCdafdZ1BtSs1POVNYkZCQJ5GuKqW/p3u6qOXqfEuefCUQn7PsIyvCpXKhYxue9HdgJDaO",
-	"UpHxExbBA/MG4wUfgR3pNkHFCI1gf6R/Zavr3TIa6PaEcUUQkJuOfAbLz1bQ3Qq6D8TLu6VCm8b53IX8",
-	"rJUu/wDCek7ynlrl9lvtzArWQ2AECEzp+CW9hTNBUHfinXA1l2LGLJuIcavMkzZ6DRPKxjBsiMMrX3cm",
-	"xqwsIrYRBB/1mdbAoB5ayvLa5Fmkftm6YpKVofDTnArjXsyClnAUQfUlJSnwOGr32UXpDhejA3WygS5y",
-	"vChshEoA1h7kCA0XljsItnCEGFeqUZ9FpLC+gXtkyo30PRUkviYCTUhCVsRKfQlb2x8YG7VllFtG+RAZ",
-	"5YOySG3tTVt7013tTTri6U5q1SyVrqrCMhMNQIboaT5r+hnolvuQJMdTiYYk5FNiemrugIutFMiw20YX",
-	"6gYkaUxEn2GBgvPjy5MXzdUs3hIoV/4luKT51JZNbtnklk1u2eSWTf4lQ4aBxn8Gv8weuVaLbIwR/sEK",
-	"+PUR1tFhWN14SafERzG9IkVb2Skx8wVHSP8HhRg8MkOlQ/dZSYnWAZ5K74TyuDiUPAlWhtKe6gXfPp52",
-	"xcATHQD7WcPwYA+rQ/A0CLccdMtBtxbZB22R/Upk3uK/hm22iVnklX8foDHZGUtpOtubmEO74nXVUGxF",
-	"D2SVzBhaUixF90b9Il67rA2rULjvwFHTZ0hoIrhlF1t2sWUXD7VCI4vqDqvPINXndeghGPtPRLAv7Uhx",
-	"IfFCICxMAE3RIQwcdeoXQaJGCn1BWFS0XVVgqBHq/fsj1KZbYdNdz1bMdTPDOV5s6fSWTm/p9EOl07oD",
-	"lCbMuKBIQE5NcswdyHUqJ1mDC9043Z0IxJlIpyYSwurzlcWtmqgFbW3cUfcqBjJuOhOhg2/QhKeJQEPw",
-	"+pvUnSXpNwrZTe8rE4yQYXXRd91JbrOtbOrqsLJfTKu8jboor53lUeqOeG+Oki+Zu4MjvHnmzjH0Q7Tz",
-	"do4jjF7xaxLrlB4aAXtenrdjjd88c6cxTwdHeIMsHY2hTmtZpsAZHLyN/lNvl6B7JhomZTVEOIBeq6Yh",
-	"wlmdh+WtO5d0RSjPfR99EUps3XST1PQCyiCA6ATtwHyQmPx8uTxB15xGWw9Fo4fiYP/LepI4R1CIwtBR",
-	"SOXXfRuBML1VrLN1PJIkafqKGb0HQ/VI+NCW9d+mYUfG2qxs3KJuCdFNcYtbnwkCqZxYzTlsbm9aTjUz",
-	"/QsIatTdD2tMnhqjleHOQxJzNlYis7287M4rPF4Q2TfBjpq96545eRNyPCVobrqT69RipWtF3BRcoRIl",
-	"5JrgGGabUDZ2sf+3sKXjos3WHcSAJn63NpksNcBfi9Xvb7bCKRECj4H+r3MaeI6pTjEq2oma43XphAWr",
-	"8XCuUvr3oIRmz45Arcoc1IIwWcWqEDM0JHdiqJ9DUd2ypy172rKnCnvK9FTj5SiHsi/nSEbeb+RDEidS",
-	"90nWhkqwbBCZJiwrTVE06d/B6OX7y1LDY6Nolrv+9pmpS1U0Td5to2M0TzgbVypEsExoNe2ix0QWPEuz",
-	"MR9RpvsSw4+STkkbHVc4oa6DIdGQEFYQNTWdQMFB51E2epBlBQR+nw1TqQP/oXRYqXwFFSih44mz5tcr",
-	"gOkd2J85FNPJvmja6IU8SUgoWxOeCNIaQvWqxfqcARb2eRVgq+17zyOLl5Ph85C+oS+/+/n07eWPF2fi",
-	"bCpnP5+cPT6jB+kr+vJpmyxe/ha9P6Nv6NnNGeu0w/2YQT9/pZyIgQLEU6VvlXvI97zHV//68cm0e9HB",
-	"P3WHnZ/mj4aHL2/2k29+lk/4j+Tp4kV4kH7fZeezfeHZ7e+9nqf7rm9oODjH1Bnl+IqPx5BJ/Gc05dZ1",
-	"XqORDsKERIRJimNR0ny7dc1X30ye5Ldjherr+sR9KMDvSpSCJxWCcgvDcR08VTJht1HMtYRaCnvurQBJ",
-	"a7jIesYrHV1cWZ3OOSPtEritzouZjQMsyhkFWwHq2nLvA85vFeHLweojRSYrGdGlNSr9Yyu9baW3rfTm",
-	"bm7Lx4gyTSjq8cNKCrLp6lJRLgvLccpypywy+r6R5cydLQS4QneFjkJlqQ1Wor3W+qU+079TIVISARGj",
-	"S0JooFgZCn7veziO+14PgcQR+Fb+Zp+5EzgbhCy12ztIWTiOTSGpTQQoiMHJJahP69T8MBICT7dpEMu8",
-	"vVsWsY2Qv4fAGihAm9GRHYVrdqTN7nIampcvHPFkzOVqA63tCtbY3QV3a6lO4gqDrRLM+qzkf60baP2s",
-	"VlGu5PoNNtteYZXus9y6p18e4vBqnPCUOT2438GmzwtuszXgFnn1f5ihNv+wy0zrXO3WVruV9rfS/sO2",
-	"1TqCidZkTUUw5+p4IT25Mc8WsUHaLJsX5WVkXlhJ0GklMlXbVjPlXvE939IFoI5J2QeKIkpEk4vwXtgL",
-	"I/OBZRbFrWGCWdRiZN5SP88mCRYks/p9rnCiUlTpRqzKoSNkk2W1W45QrNVCPMYPwLSo+N+c4CvL6rON",
-	"L9kyhS1TuB+mcEGkMQDnbOE24SXGXtPMG97aBh2hvW+kpxvmGIc/ucmqR+nOOFm5KaORhDhJKBG64bRI",
-	"QX3nSRudQ0SLDnFAYqYk1Yr1SNExUGiguGxkOueMpOYlxjbVZ/MJj3MTlZuJ6E3egX3cxZW0Nnsw6/yr",
-	"uNv+OX86/XY//Okb9qp79fLJ5Pnh6NkjcdyZvXlK332zuHycnB7Mf9z/7Z/d8LO623S7R41TM0yTv4bX",
-	"rQRtZ8Spw+9WumArHEHuD9yLN6h0zXMRwDB/3xADMA4XdhkrR3ErEGwFgq1AUNUSDReuhs5YruKCBK4S",
-	"CsZUmINb2Wom8xMXgYuKOZt2MKwaWmRslWaoEiC00tJnUG5T5+sVbmDdj6vcLyZ7GrT7rM+0i+j45OTN",
-	"ux8unw1enD07HZz+8+zi8uyH54PT18dnry4CxBnakVDQXZtXfZRtEaSPLK7RKCV9huOEYHXbsfZiKTlG",
-	"5P3/oHQJRkaU0TODiXW/04Xdq/u5a8MBxBQ+ZyTRbiosi6qdTEiCI4iaBdmNRTNONWx09BGoRkhyNKIM",
-	"XEJoPuEQnQSFUTIb8LFZbe4PhKL1M55IEvXyX3W5+1k6jGmoz0ItWpO2CUnIiCekz/RhD41FYKaboJXi",
-	"E9QyFHWm0ZE5NAUxdXUQlnZdlwBhdbNNMLFGBAUZiLhwC2sG+T6DLdmZ5tKQsrIyhur2WSnZFjcS9DZu",
-	"CqQzX6wcI9MB5z6AU995YRw/mZDwCi14mvmjZV4rl+ifc5tzyRaeocfA4Num8EwaG1JnYTC6J1Tk1+Pj",
-	"lSJyL/k/ICTpbYxACbOjfS7BvKZ5uLq/3dy/CaUGFTyA0OtM6zyjiA8gPBIOiMQRJFjnBrEC7tNUALnA",
-	"EsUEC4m6HRROcIJDSN7+9GFFNhKIpitkwvr27j0NCe3ALpH5pIAOrbrvRqChkzWs2ahWW/2oyk1xSpLz",
-	"0wI67zJyWuIJK8BUmfpeItWydZiePnm0B/zt63hT6FurSHXGfxMCQuKERhFh2z4/W+l5Kz27peesf1Hu",
-	"EF0uIUP27KJZPj42ImPmbs/M3lSYFGuIBEeMz3taPq/ExYPiS8cMyzQhfp9BwFTiI5xGlICRDZTlRWZs",
-	"w7KkK2eh66AzHxkNoBpQHxQWl8GEMtlDJY0/2M3m1XZ6UMp9lLI8EIdF9kf7LIZksdc8InEMxkD05jiV",
-	"E7Tf7mQfpUwmXKhjgVCLt9+doCePH+/v9rQmoWGTgyrY73TQ730jwPQ9U7//U9BGFyS5piEIqFgq5SFe",
-	"IEaINjzmkAMFQ59VZsC0qtVr5WKvPSdx3AIbxN6v8yvRVijoLCf4E8x0aWwnd85Yv73xbW2Golf8uQyK",
-	"wpYuf1eyT+pIaic3M6/XffL08OCwC4IHxTL7oXOofhBUQbczfIwPwgPSehR9M2od4MNHraekE7aeRN1o",
-	"n3RHj/DBEFo6Dr2e13UIoZ98Lw9adi1HI8+ntYF3ZiOri8S8N7e7KLOQKa/GCq7blMMN2gZYbGPl/mIs",
-	"E/S8gnPxpGJ4gjI32tkvDLlujqWbkk07/anZx5xH/no9/7S1I0yThDDZZ6W0LEMSXTRff/n1nUqU3F86",
-	"ll6N0WfvGkDwUBoLQmBANVVOXVADrEwjLBpW7/5JS1Btqe9W9drGXGc9ETNRnUQt6tK7psT70NT98DmR",
-	"hiZvqy9B4m95IY86ZiF/nnpM9dYfd/OPp0wJGIRJ9Qpp9IwfF4OUSpqz0RUGvsrk92Hhuzt/2dKf9ejP",
-	"5XqEZ0WbQbA51HsNOmrh5Z68LE5qQhLSU3ohIyQSfYZRyNmIJlONhBC1L3keaGsmcomnutXd3cTTMvFJ",
-	"x6mQGB1vcq3PEz6iMbnvvnsPn1JbwKpQ7OLJ34Jyp3D00bZ50x1r1H7x9kOKvtghA9vOQ1tb0X3wWM0L",
-	"3DL+VwLNNMeoMt3cGLQXYTEZcpxEVoehugqweJYP+4zNFIqPNFyifLF/TrKzxek1e7ZkmZ12zW4SKmnN",
-	"NK2iDHGmC383o7YROVblCZdEQjtdeP8gL89cJAzXxcWjrPRin4VGZNWF8LVHz0xfD7LLVrhnRgRt9IMS",
-	"U2H+mv20jd43RR7oqINq5B3OouqMdDw2KWV9ZhXoAtAyrkMGnUFiQKIhM07L43fNDbPlwNiIW+1szH1W",
-	"1LLW/HdOVnagd+nbLv1nK1T+SYRKJ65pT1DmvdkpquRto5a2pvOtCLKeCALVNbUdSd0YWTU2rZA6Mp5+",
-	"u94RRT26OnEGjj3FV5Dop/l5Ie3Dt7VpjMdREfuuKEPsdLue6HXeE4P/y/aImEg5E729PctytYcj3J6x",
-	"cW4WOwXxTwLE+QixdDokCVzdwlr2jlGFct9TNo7A+PX38HK8xlKdoaQhxewPdXkUMQzqTun78iD88usl",
-	"7PuQrp9VFYJ6Svnt30pNG0pNc2zMcLr5cVlumhLM5hMak61YtLXR3VGYMEzWZAeuK0fcpe/3EcT4oICR",
-	"GzkIoWF2ABXGEBYoMD+065UbqZCvFw+7gbfFsKkkU700aGzYwLTytCDD6w72fY/OvJ7Xfbrf7rT3291O",
-	"4YUGBjiAlEMSgXta8aMBHsOKvNf8NxrHeO+w3YH1W/D1et7B/gbmiW2H8a299QH56QslwsRxNlOmwkbX",
-	"pNzU7Ji1GlZZuGpec0AcaXGGM6LbirbRqS6vYorZiqya7RCSZ/XsOhM7osSp28DT+yhqZXYxWCNXdb36",
-	"VxtXsrqFIXONUlYPp3iVXWDHyMO6RHwVgfIg1eqZbINVtxa3rcXtTywka1pux6c3s6AsAaHRaa0l2azx",
-	"vnd/kqbJbR8skzgNabISs6CAk/XKvnnlIDPxbJKZVRdewS6TCvey8m8skWTX5kcGogq8zo4r9JpY2SHM",
-	"UlK2IuTfR4SMbTRYfYuhJf6ytKQzZ8cD+wRFc3cDh1P7ml+RnDrUFd384q99I2/fjT9NqRUELWQCFTkc",
-	"uvGBK4KhVrJrqyNubH/80g3f7cuR1ZLEEtHIduPapt0tIdqwzwDokPnldhEf22OxXIh4Uxp5f3KE8boY",
-	"avGO0WuSCCoXiI/Qswm+wp7viTgdQ4ZF9rDFR60IHm7Asu0dNPFto5RbI300XCC1ui323Tpzt4Q7xvqr",
-	"hDA0xQv0K6c2dpYx8sOnyry/e0Mo1Xmcyon6DFQZIsl1xrLKyzSNNtRjJfeBC3MPDJbmc/Xqs0VlJ7/U",
-	"CVd3bIPqF8Bn2wWLg8TiT/7vDhdLEYqq9vuVQHzO7HJUZoYpcbxfhpp6XwDANHVEklsTlKFWn+scCrCh",
-	"K7IQkMesa1SYImuF8GDNqIY6JnpBcCwnJhIRR5SplxV6EfvlnHy4pngnTLydvWildeIxmRKTaC0kHo3Q",
-	"TpDwmPT0X8HuERonWFfwheTvKb+GcEN4rCsg5JEKegIDauGDgwu6hKYzkihgZhY4rGuDQFp2yJNIl36C",
-	"gAJjAay0eoJ4A56GE6IkezzN4iJwNKVMYw9PtB0u999OKWvAkOhXzMa8lRAhW4mFfej4/Ex9GKNpymhI",
-	"ZzhGM55IHPvIVF/hCR1ThuM+UyKX6Blsg7CJrNoI6Do0CnwUSDolQuLpLABIBXnVksBHL99fmgp56AJP",
-	"icY2v4i6FKYav5ZTTWFkFGLGGQ1xrBZ7pCkBxKQ+g02ht6cXl2ikRMo5T66+EkhM8Iy0++xCXclIR2MV",
-	"tRRP3rw+P74MkK4bGNRAEpSAqggWlnXANcKZK7zbb3fRP9AFVYxIbfqwvQ+QroAUAUR9XXYaIIlZ1GdZ",
-	"JUKIVUkwjQHTYiwmPVQ6PA38hBRWuVIROLtjWp/pDgjmvGhkjkcXxbGOxmrKGOh6xYG6BsHL95dB5RrD",
-	"IfaZPkV0v4fYZ/oU0VqHqMHuPDn9SHHw/xcAAP//",
+	"7L37ctu2ujj6KhiePVO7i5Zlx0kae/bs7SZu4jQXN3aatVplixAJSagpQAFAy1qd/Hse4DzFOc+x3+Q8",
+	"yW/wASRBEtTFdlK31T9tLIIg8OHDd7/8HsR8MuWMMCWDw9+DMcEJEfDPd0SJ+fFQEaH/SoiMBZ0qyllw",
+	"GJyTmLNEIsXRDFOFBmTIBUFKzCkbITzClHWCMJDxmEywfn1CGZ1kk+CwGwZqPiXBYUCZIiMigs+fP4fB",
+	"FAs8Icp++mkmJPd89mJMUMTIterHMCJCfIjUmKCpIFeUZxJN8YgcIT6hCg25gGdDKqSCB3pJVM/zKSNi",
+	"HoQBwxO9EjNZdb34+hVhIzUODh8d6OUpRYR+9X9+7e48+fiP/wiKfUglKBsFehev6ISq5rLP8IggSf/d",
+	"uoAU3nO/n5AhzlIVHD7shsGQiwlWBmQP9oNQr85Ac7/bDUvY7vlha2YFwB7HMZkqkuh/TwWfEqEogScT",
+	"IiUeEf3P2r7CQCqsMhhFmP7OrwHO5/noA4MgnzIq9Fd+zd8Niw+Ub/DBbyRW+gPHccwzppqrwrGiV+6i",
+	"BpynBDP9Er7CCot+JtImxI8ZGis13ZLb6P27VyHiApHJVM07Bnj50e53D74Lm/sdUK6n/A9BhsFh8H/t",
+	"lldk18Jy93vK9UhYtpgvG/3UDvscBglWpP8bp8wcQnG0+vcdRSck8CyITDBNl33kBAblo/tXRNAhNV9p",
+	"Ag8uRd+g3+Jp3+gx+o0sTYsXHBg+6O55Vkyru6NMPToIFqNqGKRYqn7KR/qKtICGZWmKBykJDpXIiOfD",
+	"MMc6++JihBn9NzaY83uA0/TtMDj8dfHbb923Pn+sL0xTNMGHREo766K5zsqR+vLwlLhXLZMESJPCw6Hn",
+	"uoWBGvNsNDbke9FnLvJxn0OYdBUgvc/H1a81TQJnlhxDG7gX5je4gnHuKbmIZW5eeasqQHQ2Wrn7tRO0",
+	"AKxetApqeQlQMqHsOFZtTAegj/R+0WzMEY4VSTpmfQ61akH6JqK74K9+7ERTKcRZTIB3Yb2kbyTChkAi",
+	"KlFCUmK/vpjyVo+oddev+Ihn6h2RwG7qBFga6Ms+YQlpbM8wo0WsvcYMqrO1rult7U5W1xQLghVJ+lit",
+	"TkFXPhoPhQMm22SKaTZaYaDvUCyywwyhu52VAPIUxgOpShKqf8HpmQOgIU4lCQNyjSdTQ0qslPGe0Ssi",
+	"JNUINkTPxvgSB5/rOLwKVWgsKaelOUyWvnyuB9ZhsxhP3e+9otKDq1SRSfUfa20CaKn5NBYCz5tnB9Ou",
+	"tMA33sv9ntFPGUEzqimZQoKMsEi0DB1jCbJhcWbeswobuKavr/3bx4Qby3o/Te4UdSaUua/v/cHI5D+X",
+	"d5ahVs/iLUvnCCOZTYkAuj4SmCmpJUVBJvyKSBQB1Y/gYFZlxuWCGl98xWdE7OijRinR6oREmCUooSOq",
+	"ZIgoQzMuEokMz0KDOZKUjVKCxvPpmDB5hDLAnyqiZMXJ7PDhTrISorjaDN75Nyg0WzvFP7e//Y+gbWta",
+	"IFhdSsrl+s9hg6/kcG/C6TWem8MA8JjDMAy4g57r30mCsAL2GPPJRA9KKSOI6xPdiiyrTJChq1ivOtp2",
+	"2GUhBdeZU7Gk5hX/GDYVjJwnY2nFA0kIoqpTgdWKxLqGKQRfERRNsZQaJSKkqYXiGm1g24Cv8ZhzqXet",
+	"JQWhJSMUScKSPmVXVMFNijoo0tJQ1GNWnwSNPdLvR50eCypX3SoZwUjgmPy3fdCJ+aQqvB0Gz/WAihB3",
+	"GLzg06m5GtUl5HJ6KfGY+ZuMp1T1Ct3XC5ynmKGUj/R9wQokpSPE1ZiIGZUEYYbgxKlUAisuEEyLFZGI",
+	"KtADjepK2QhAWa4UJZxIH5rcXv1avCEtX1bXfMWzeExkYcHASSKIbFnc+prcrVSk/o00uxyVl36RzM7y",
+	"oY4utJQFAI3/7MG+ZcCHU0NYU5BLYMxoNqbxuH7NJMIo3wPa0iTHDCuxy0jrQBG2/Qd1a52roW61iiJ6",
+	"ijNrzbm1jAQkvyEbhYFjh/OZvKTUlDHKDXVbAFwNJYknBEWSCxVtFyiuJ7PGO61JI87gZ42qheluie7v",
+	"ldaqy1wIsHdkmmrKtB6tPrkiYo6GlKTJEVJjDtx9qIBkD0jMJ8RYnkJkXtckiHHkXqlOlQ7nhNBschFV",
+	"rlMa88bqtNpcr1yoWYdE38gap7eu/y9XsMk5IsoWvPNfh7u7v/5Pryc//mP7v7zyyZe02t0HA9xdkO3G",
+	"ubhjvpGIJkeoq0+mwOEh4CuDC9hO9Lteon9LC9jKVP8PsYB5jF/W8mSvyUJis6Im5tFZjEuDpIlEI3pF",
+	"GIrHmI1ICxGBeVbQ1Fzpy/0kvI8ISyQiQOmsCSd3vBRCsBHF/JxvXdpwZAiDllWN+L8hEfeNRGzIgkMW",
+	"Gtf8e4NnpZZ+wvQtVVqK1zeHZZMBEbKB1l5D49MSFSv2Ia0H/0jZKAFZwJlnzzvNMyzHA45F4vOyFe63",
+	"1bR5cz1km7+un9t5vfbiJkaQq9z9vMLgIaYpSYwtX/YfdD1I+wMMQWaIVhQLUfJBFyV4LutY6/1Ujd7X",
+	"t1Ys27ckH+0XJCZM9cvNriSCn+jhYGvD16fmhb3uEkNlfp7FOdU/7lveM/Ar2DN+Rz5lxNhYF/Kn6umv",
+	"quWVKl5t4cUE3gX+xiURx3FMpLzgl4StuToMb3oc3E3o6XHtS3iaCUGYOnN2W3NQmAF9Fx4FuhU/LlNg",
+	"GrO0r+gZUZb5rAGPmCcehn9ONYV5+eHiG4n0iEMUKQ3sPuOqf4VTmkQhigY46eNMjbnImYcJHNHPNAmF",
+	"0UOesaT4hTJzg6KOjzMnxQ4aj2zgwOpXxsAEUOS1DTpYZtq3n2+HMDBu51ZUQVnwfpeaPzxYdsLtWnz+",
+	"0amaLz3VCb52f+22TycEN/E1/vkc8DadzDXlv4o0z37DbMTRu5PzCzQUeEJmXFx+IxHgi7GuEfj4ISI4",
+	"Hhv5VcuMYJoxdheqJMqPOuyxiHHWh3F982pU2AoGPJkjLBFGszFPjUodmROMEE45IzAUm4FqjBXY9nqM",
+	"cYWmWEjSZvv8NThhiuhXYeWIGOtQbn772NCIF6Btff3rwPdz6xm+0jxmOR425r8dKcoVnBVI0TsyFESO",
+	"W5cozPPlZDgfuOhTIyqV/n/xrSpaJjDsG4kEjBQGEwHbIkEKwhodoYxdMj5juWKFBUF0xLjweflXvex1",
+	"Ad6V0B52l4WuLB295olq4PbXfqf0Li1VDRBN0Fb0/OQC7V7t7bpPZLQdmvtqJgYrvJWBc3OftQVV9IpG",
+	"SE172MQr41ALrTcNPEfRf0co6kQo+keEop0IRf2oJnD7AFvDwtaoFY/67wDShfUiBJZEPeVsSMWk9cIw",
+	"Muvf5Kxv9J7K5aomJtBk+Z3NILzBTBJWV95cUztczolazG9vKGCZJd2QWTe+6c62cC+5oPhltvOVcKMe",
+	"q7H4bMN1pNeKpLaeDLsoatWIrXGKpVzw3Py8DLHduSpvLo5rdfZ3hqm4scLi8z0TKREsBG29/HCx3fEf",
+	"dcFsPTFtRpMF9gjD8un4FH/KyPbyCLN8+nC5zvSeJoXOVt1lQXKaKzTrGQo+AbkPrhoBb/+ld7uZz4L1",
+	"/t2rHYmHBA2wJI8OcsMlOPdoEq48/QJSt2DbebjE6qfeLsNVxYmbh7hV5IwmEB0me3veCFBaRiPLQIlk",
+	"TYv4BbgOZ7kZuoMimkSIytJ/MRvTlKDo+OnTt+/fXDzrvzh9dtI/+efp+cXpm+f9k9fHp6/O4Q3jh/sr",
+	"n8Uqx1D6JWr+3PcXiBGiZeM0RWosSO6FCNHZ8cXTFwizub1bkyMUwbciI4fpI9EStSA42YEoHf1zq3z9",
+	"RaVmF6LLJcEWQP1MBB3OW9l5C0UryTbIvxWiu5zetFOakxxJbxxsiBNcj/fJMTeXbeuykhNQ9sADZljT",
+	"U3BM3cyUWBHUVvKo3Nr4WH5yiaJbl01vQtxX2NLKxqITw7gubsxIS0x48Gl/5/Gs/+K6e/lk8K/Z3vAF",
+	"2x98Gu798jB5qD5106543538NP+0z06qSPFwb39pOKoxZft8BiaCZKljxwTofw6DdSK/F5hoVqbSdLrA",
+	"aFOmaghrkCgTH4ClhQF4Bvoyi2NCEucX4zgwf/JMBYXE1jcipiCZJP2EKBKbiaaCD2lK+hmQ6cTB1L5x",
+	"A1d+Elq/7AuDqZ5HRQiJebcysvIgNjoqPLBiY1+QK34Jv5TxVv0iLywMIKStb4Pbi7/LhZu/BU+Js3Tz",
+	"ows680tCmr8VMDN/1nYtCSufOSus/G5zKfq1qM8qu+jjkcXbFUL7rVKA9TfoNKjMEC4yM8PluIuYrcJh",
+	"dLt4rT8+MOsHLV6AzdqjMXt9Fx/GGFJkZoKzEdqK8q9GIYoU53055kLlf6ScjfS/zfXX/7IBBTBgPiXg",
+	"uTB2QWPI1T/oq67/P6FyglU8zmeL+WTC9audTme7SlOLLwdeEyFJEz/RhkffSKTFFbSVcKVIYuxjcEet",
+	"+LV95FjOPNbx6loW2QUcXbp8YZJJhQYEYYVSos98r4viMRY4hlzd5eYzvb3QnNdiXfkFwakaezKQGsmn",
+	"/HLltFPfh06ZElxOSezPLloU5Eaup56UrespFfMQSZsTLWmevUWmPB57IyQ8LAZ7DNinUmYEac522+kl",
+	"TZZZAWjiVaplNvC/mRnbestrq6suC8KlXn748Zx4RIZLMq8SRL8IZqhR7XjTkZeXX3rtm2FwaUzfvv0t",
+	"35p+2Uwdwod9e1zol4SN+t6q+4HWkEGLBNuavmAPzNjiMU0bOsJiNWBviY/iRjK5WesSeTzPYLwJMHCa",
+	"rhAkzpKF0W8hYlyZ/BM1BlMCack3aaw9TxQrAX1cB7RfkXUj5ZuqZk6tS7vH2fH5+Ye37571X5++6b86",
+	"efP84kXkUHK0tddFgzmygDiE7RWn22NjIsgRwkgScQXXns8Yinb5lDA8pZ3fJGcRxCNKcOTyGdsGLR8r",
+	"NOGabex/d2ShRCz0egyeGM5ZRNdLDUxRmOhyjCzUlprrNoi5ECRWO2MuJNkZAAufuzTRYXkuUPe/q2Kv",
+	"D8aL01DvbUqp747cdfbkHSVOuih892fqAXH+wdvYJnzumtWoW9Njs3IyzGreqIV0svRDSaJubpa5YS5P",
+	"YRVbavrITRl+E9gqGyUsoWzkVBXxZFyV2Xul2h4iPMMUksOsvkl9ZuFSRLQiKcDq4+1Tx75CxO+XiHtv",
+	"NT4vEO3OBB+kZOI1k7774Sl6cvDwMZqaQcjozc2DyNXAJUHEeo6nemjFHOTRHWeEKas9QtSo5uWxuWqV",
+	"2HanMksR29OiwMkizCkEFS0qY6Ks+QeiElYiuo5G7NHvKZMKs5j4F2NtO2iK1bjFVwgDvFHgP2VcEUQV",
+	"mo0JQ4JMuTCXJD+hI/2QFrG2hZSQ8pH0axWFVtde3OjhkyduXmHXG02uqPKldx8jULlDNM4mmO0IghM8",
+	"SAmS2WSCxbysG2UQTM/rXWdu4qvOHmWCHeaJxod2ksNe1u0+iDVOwr9MpGOxvUzQHUGGBHBpubnf2JHM",
+	"7sKyihJg/IL79NQf1Kn05kM0wfGYMlKCA9AX4jzdLPcGisKppHorJMmthEEYZExmU40LJOlPSEJx7hMf",
+	"8GTeByMLFiPwQjGcqTFhisbWhjfkYkCTxBD0PFgUTARqzBOIH8VpymfErWLSV9iwAGOdzP+iDFbcjwVJ",
+	"9DdwKo1PWp9PEXhaOO7t8Ia11fkdK9KHolzm8wxfYWpMXCEgn2C4XnmmX1lg5YmWyvxP9DbBfOO1Pp5V",
+	"MiVK+eg1VpogKBpTzFZRFs6M2fjuk47QRS6X219kmYx+9vbcxIJNyK5xB3aCFRKR/g65Qvc5swfqDOAr",
+	"Y2Kqp6l+pVSfPy5zpxm+uoZ0XCEn1Sv76PJfPz2e7J138c97g+7PsweDhy+v98V3v6jH/CfyZP4iPsh+",
+	"3GNn0325rmPNH5TTb3cYe+Jmv5AL815iuvGDtkSqLkbyu6xtUDrujHPNU6Jmao7kyIhdhvBShcAmTz5l",
+	"OHVqhHRW1I8XGmrvSiFYqJ29c4Kxb5yLVlPxqu6LlQpY5updf2qmukEpy0LGaNmnVIKMjKVhaQwoT5Mb",
+	"GRS+GPa9XgfLFgOusrdKnHRjGQsAuWKSU+PuGxnXCvy5GuSmj1CG2hJY5BgbxWDFtI/V04rsplbMK7rL",
+	"cJHiy6skF9X0iAwCmEKTQ8G4GkMdHY4knjvqU/NbLVryCVVjImxuEBrYOhqQ0MMZKZN6ct9m8/T0Vzkj",
+	"K9SiqmLR53Cl0aXGLYPPH8sNub9/gXyqkzpAlqHo4ryqHssTq45QS16V1WElGhA1IyTPhDHW9qbM3nbQ",
+	"i9OTbuZ5UkbZ/IOcS+XGqj6muuR3xS9JvyXy7x08BQy2IdZ5nMyRNZcYr5Ips2DuxAzPt1d1Itk1Wi3v",
+	"K8pz5SG119wsxuyFawfELp7/zovYttoxlxLThoLdAuPVyuZZaDeLzkGss1G3qUR59QhT4TwsNG9bzUoS",
+	"BlXjbEm6+2pbbgOpR0u554rIvRTFvrCAv54IB54njyi82rWwk5zTESPJK8ouPXUlv6oyFq6nii2WFRdw",
+	"IUfwcDbvNfNDYwFUdlPQci9mjYjfWogVHTGsMuGxHL94ffx05/zF8f7DR7kIrecIUS2t5i7DiJvCEp0Q",
+	"qfBk6nPbEFasCs2wRBOcGJn+PaPXRdTUVpl8OsyTRKlEOR9GivNq2N7e40eP9/cfPup2w1UrevfbYqxs",
+	"pNTpM70Mk/e6+OPB3vL8I/tBFzqhc5ILbuFNimcszGkw9VabOWlHmgcliILAHh279SLQ9wQLIpDxmcA7",
+	"jtPkpqkQdoMmP6MRpn9nRGY9zpOfjx83Eh5nE8KUluSnJE0tikbFqUZhiSiUQXQN1ClcKfBvRaVQE5hz",
+	"Iq5oTE5ZQq7XVAs/jIkgCGvpJOYTItCQQnMY0Nik8ujPPPZog+czPBoRgd6fel1xNtaoJYxxSmK0hVPJ",
+	"Na69PH/7RqtBlfgkf4qkNNuuNTcBjF7BImRfDs2OyjX6kPO8tITfvp69jf/wEkTQH8B5TWVFv7AE3NzQ",
+	"Cb7Mi+Batbql+O31lAoib1NtP8uoVzJpSasAwSuTBUSapw3R56C+mXrdYPGuXIiFy1s7qt85odryKvDx",
+	"hfznB7UAI+4iHuvccZ7cLBTrwvG5VPSu5RXKKgnOvhzmNsX45YcLsB5pLtFgEYdVHuHO1M4qyvPwWRry",
+	"tlUZUzTNIzhLpmVf9VYHW+wDaHh+6sIj/pSRI0SujZfUNPjAynGS4kyNd+00/o1V89VzYmVgtJxUVQ6i",
+	"vuBaSrsDQi+m6LE3cx7dVRCYb1nvb1sdJC+wv2rOpMfz3l5n/3jnF1Nf/787/+jveBuIhUEjsfSuJLQC",
+	"x0NP8qmtiFOiQH9MmaoXSznoPnm0NLyyNkcltLqOgp74q0vKEuBSsCyzIkjO3nr3w1P0+NGj/W03TmUh",
+	"Tn+8qRgJQkGcCarm5xojDXgHcM80gSr/+iEnEi8/XAS+1PTIXWFkHY/VKw9cLIISVu20AG4G8GVz24s1",
+	"j5WagvkY8pL1MpqxSh4qauknfFXTYM8za+NX5S4iN43ULhZP6e5vM7VrGORuVDS4M+Xgyg53Fcperh9P",
+	"6Y9kbigoyN12C6vC1wVsLm7uVKo9GSlhy1mvFe8M5HdNa4glAP4M4XVD7rdd5yqQISxOoJP+vql7ZOTE",
+	"Q08hKltirHBHhj1mljyYVwLgYVyIBFcYQu8qN1iGJtxtJ6VXpNDEXn64kKb8GfRH6DG7DGs5nJcnPM0G",
+	"KZVjkqCXH348D2EfkqTDHftGES07wQyPiNZXOj3WY99+e1zZbefbb9Er05vB0BQfrof6kwxNoRjqtzli",
+	"kG/hq1MsFekx1bg8HXTskDFTosvZs8NbDR649A2rHmu5XbZSHCMzNMVU2F0Z/4vejSnvblyIVKIIT6ep",
+	"3eyu9Zn8wyQ/bOVRq9tm7xhJiLpDUcwTEvWY0U4os9mFIPCsFke4fdSspIdSKpUbl6U3adw++hPWt2P8",
+	"NymNCZNuP5/XpxdO8GSp8YQBlPsC1O529jrdiuIVPOh0Ow/A5qfGQBV39X9GRPl8HgkVJNaXAg0En+l7",
+	"ojgqdTwQf3a13rQbHZWZixLPJZqBQqmMemyuFSSMgJaHBQntscUpBSN3XuIPMkyGPE35DIl8AQYGmlUC",
+	"/E4TvTrOTba1nHImDYV/0N03McVMWc3APWx9yBXRONdiA7OHwIVToXfO8SQNHCWzhPRnt9vnYsne0cuB",
+	"EtXoIC8ApSmZ08D1FY+dLhgVnmDhHrgc0WTLlYuqc0/zacvMW+HkXgqwLa60yTwa3LO/94xcTyH/3WB+",
+	"p8Khg8NfP4aBjeotTBFap1BYKLRVYIH+LYfTtqbveCQhNiHHCxl81BPvdmYkTXcg7Xf3t9ml7OQ7sWhe",
+	"RaTnRGmSWcel/W53PVwyGY2/2vzE4CR5dn4MiucV/LX/8OHeE5tKeBi82f9l0v30r0/Pv8v2B3uTg/kD",
+	"vhc/+nm4l37qyu9eXH7f/UXtzR6+e5CdBDaDMXj741lgsxYDSUdBGFwHh8He3qd/Hf/rx+unYvjzef/x",
+	"xfzDTy/ejh6P46szPKWvUzE7xfgsfvH+HTdWotWO0+Zt+rB1TDSPQefEeKXuPUKdadYYI30+hs5IOqqK",
+	"1BJt2R25eGUyNwGjmkJHcPh7/YFhyTvA5j3P5a7hbju5m8A7pm12eMIz5X1ka0p4n+WpMQvWlQ9peSiJ",
+	"WrxmrfzvVMftpJRdegcvhZId4MpZ7rhSVvX+WB9a1k/z/FofbD7t/dEdastW1H9wh2i5T9b/bgzYLYXG",
+	"BY+ar02I56fmMH0kLOkv+EhjhH+SSqLcosfLXnecc6sMa06nR+W2+5Yn/pdaN7B4+b/T5LNxSpbNzX9t",
+	"cxDZRHrQnrR8VepONlWhjU9X7HNNpfdjc02792NRY6j48O9W3vrCPr8tb82jPwN+ubrYZctRePjHsVY4",
+	"/hzM6xW9IkwzKr0OgrZsyhPwLszkjIjFspAgOJm3H9A78/ienQ+sypiVhT2oh90HaxySszSTYFhLAMqj",
+	"P4MEKzzAkqCMCYLjsX2e7+dh90GpYlkxHlWnsvfCqwa6I1cGywLUecMVlOCbH5WBlVbbmv850FmfLHXx",
+	"uTiAAvwhmtCRRWJkfS8LUfxqbxdqQVXzAFrV2u/nUI+ng9wEeGONGJJZiCS30QimsgGRJkwVFFwq0IRA",
+	"4xcYr8eQBIwFPVakI5jFAK3+r1pmw39GPlXWNPGmUlVWdLNLudp5+tsxe07XGE+qOUSfw+Cgu/c1cew1",
+	"lZKyUYhsfh9Y08DDkXhM4xCFSZLcZ2oX/OBrLlgz3xinqYkSYVyZ/rKwvq0hF7bdbMXqKHhK5DYMdpoa",
+	"34D43Xr1z0qiWNCvIySIEnOUYmUXdX9oTUFdmtiKtgDSLv2A6xl8DIPrnZxg79g2iqYp9OcwmHJfM4IP",
+	"1qmEUSTTbBSFEOJOTcBSacE21b6iouH2//5/KCHoOWH/+/9ekQj9///3/9NjUVGWn+wkZGdEGLkiUWhD",
+	"i0iC6BBBuul2K8Ew5XYrVTyKFPDveTL/csTCdkT+XHXH2Ar/NZq19+WW0XbxPNSq+zWx9NQSKcqmmdqQ",
+	"y69PLg+6T7726u2db8kmj0JTK5myEfiht/XGNAmpv1KmmUfbEPqDobKw3tPeVz0R68C2/Xc4R1AGwK7k",
+	"4R+2EosdL8/fvtkwxjUYo6HY+q7fmjm2S9yFscTUZPU5lIaZtPIyOug+QZG/kkJkS75ThcZY5hJ3iDKW",
+	"atoVDbmIyX9qfhMd5slRpVAOrkkoHp8HgdS23cpRTf+8GkddaGQxbyACab3D2oILswtEdJd2F1h+4KqD",
+	"9dp1jYyhjw2+etAEr1lMsmF5f0uWd/A1V/+GI5nFY5+o9VVZ76kGG01T99o12HBBVrY3PGMNnmFp213w",
+	"jNBvfASi+5yohg7ztaweGw1iQ07vNTnd0KrVaNXxnRCppf60RrWlm3nW1qpOo2W/KVbx2Fchj5GZUT0v",
+	"CZmaTBGeJka1tNKyNVFBtmOr5Guynv8IW5LNt17JlrThBBtOsBGsv65NKzdUbYxRG2PUHTHrdwQwq65Y",
+	"cGELUEKCrLGO3tY+lYdh+T3Bx9D+BvEhBMrIEEWSCxWRBG1ZsKFoR7On/m+cMmhCw8hMnz+Uoth2EiyG",
+	"NIVc/ZzNQjOeyOmPE6EBji/d/jzO21LDw3z8ENZkLFmXZC6J6dEjwS+Ne2yG08uiTIjpaACbSKlU0pQQ",
+	"gqgfCHQk19ZBPTZl5wZkpEn0NY5VOocMthCN+UxP02MTzOZIbxRNCGZggTNpBAkhU2dVWKIhNhWczM6F",
+	"VAu92u+l6TNTE6982FUO2X1FJ1RB5rYnaaQC2KIQMLmiPJMGHnkL1CPEJ1QV5adgtUXXI591zrYzaomE",
+	"guoG3qSwTktKWHMHP2p4Asah2ZjLsktCaFNJuEDDLE0NAda3FlMmTTqwIteq5kxo28inoDWaq1vdw//0",
+	"etfd7k6vd7037PWuHw8/ftuyEd93itK8jbhzp+KR/1VTAzgvgrN0iloEPFz4CFEWp1lCZMm4Wy2vQCnc",
+	"r+RpaNA9LLQk5OOqZwgNNqzRCZCQyka5Vd8y6uUub64bNNb1ViREWMoS7ZjcGD3CFEg8QoraWzwQkFcz",
+	"mLtaTG2d0nS88tipA5csOul81V9rg5wiNDvFvz3A/vilBX9NkKBPmy80sMoTNjL/JtxmI8i1CHKauVtG",
+	"dpdhNsZZqU+p7M4UGS4D+a6Mqw5yYnGKqk2h29EJXAKMM1KWCugxEI0kUWAWOUQRRL+XrSUjw4BlXn9t",
+	"y6D/Y5TguXR6K20jxRv5iEUQOcSya/FuTOOx+RrIJ/a5STG1vTClu+QOgkrtuMcKfESxBQbAbEks0HvD",
+	"xb6Y3aZs8n13sT9OpG7ek8WYy9wq8kFgi7kHgVOrXf/hcpjDYL+7/2hnb29n/8HF3qPD/YeH3e4vRcmz",
+	"w2AkcExqbZJrIoj9uFtqLniuXwvCQMtkld/QCz6dAshpEhw+tnVFbIlMlqVppQJdUIzmlaZUZqBbZ11v",
+	"zF6VXDDJ8aF0ERe1PgKXtdpNrh5tXBxsG13NcXPDCDeBVF9h9Y2E+cLyhLaiahMRaOZadhGx7t2NbWpj",
+	"m7p9oJQxotyN/WlpXJTxtFdEgaLwc05NZFiUTWAJGlOpuJgfwQinnIKwEVZYgXWn02NQoE7PTznTWCFI",
+	"zEViCtGZ75k2UHq5Jt+S570h7UeWhEsVQscmPOnvwEhcHKUy5yemukP+BuMlH4Edmc5i5QiDYH+kf2Wj",
+	"690wGujmhHFJEJCfjnwBy89G0N0IuvfEy7uhQuvG+dyG/KyULn8PwnqeFm34qh37OrkV7BCBESCy3SYW",
+	"tDXPBUGN/z025nouzYxZPhHjTuEyY/QaCMpGMGyA48vQNEXHrCoidhAEH/WY0cCgwl/GinYGeaR+1bpi",
+	"k5WhlNmMSutezIOWcJJAPTEtKfA06fTYeeUOl6MjfbKRqYs+L22EWgA2HuQEDeaOOwi2cIQY16pRjyWk",
+	"tL6Be2TCrfQ9kSS9IhKNiSBLYqW+hq3tD4yN2jDKDaO8j4zyXlmkNvamjb3ptvYmE/F0K7VqmilfnWyV",
+	"iwYgQxwaPmtboCDOiDRJcjxTaEBiPiG2De8WuNgqgQzbHXSub4DIUiJ7DEsUnR1fPH3RXs3iHYEOB1+D",
+	"S9pPbdjkhk1u2OSGTW7Y5F8yZBho/Bfwy+ySK73I1hjhN07Ab4iwiQ7D+sYrOiEhSuklKTtRT4idLzpC",
+	"5h8oxuCRGWgduscqSrQJ8NR6JxR8xrHiIloaSntiFnzzeNolA5+aANgvGoYHe1gegmdAuOGgGw66scje",
+	"a4vsNzL3Fv81bLNtzKKo/HsPjcneWMp3touCiTl0K17XDcVO9EBeyYyhBcVSTDvlr+K1yzs3S437Hhy1",
+	"nbOkIYIbdrFhFxt2cV8rNLKk6bD6AlJ9UYcegrH/RAT7wo0UlwrPJcLSBtCUPe/AUad/kSRppdDnhCVl",
+	"p2YNhgah3r87Qm0bnLbd9XzF3PQ/neH5hk5v6PSGTt9XOm16mhnCjEuKBOTUJsfcglxnapw3uIB42JZE",
+	"IM5kNrGREE7nujxu1UYtGGvjlr5XKZBx22sLHXyHxjwTEg3A629Tdxak32hkt93cbDBCjtW24RptIbf5",
+	"VtZ1dTjZL7b541qN11fO8qj0+7wzR8nXzN3BCV4/c+cYOny6eTvHCUav+BVJTUoPTYA9L87bccavn7nT",
+	"mqeDE7xGlo7BUK+1LFfgLA7eRP9ptkswXUAtk3IaIhxA92DbEOG0ycOKZrQLuiJU576LvggVtm77oxp6",
+	"AWUQQHSCdmAhSExhsVwu0BWnycZD0eqhONj/up4kzhEUorB0tN4Q751mnTvHQ0VE21fs6F0YakbChzas",
+	"/yYNO3LW5mTjlnVLiGnzXN76XBDI1NhpzuFye9tyqp3pn0NQo+nn2WDy1BqtLHcekJSzETQGdJaX33mN",
+	"x3OiejbY0bB30zOnaKuPJwTNbL99k1qsda2E24IrVCFBrghOYbYxZSNvK0rY0nHZZusWYkAbv1uZTILk",
+	"tharX7Nn5oRIiUdA/1c5DTzD1KQYlQ1y7fH6dMKS1UBvaKNShneghObPjkCtyh3UkjBVx6oYMzQgt2Ko",
+	"X0JR3bCnDXvasKcae8r1VOvlqIayL+ZIVt5v5UMKC2U6fxtDJVg2iMoEy0tTFNYatIXRyw8XlRbeVtGs",
+	"9rHuMVuXqmwDvt1Bx2gmOBvVKkSwXGi1DdBHRJU8y7CxEFFmOm3Dj4pOSAcd1zihqYOh0IAQVhI1PZ1E",
+	"0UH3QT66n2cFRGGPDTJlAv+hdFilfAWVSNDR2Fvz6xXA9Bbszx4KaEdhUDZtDGIuBInVzpgLSXYGUL1q",
+	"vjpngIV9WQW47HQeHAZk/nI8eB7Tt/TlD7+cvLv46fxUnk7U9Jenp49O6UH2ir580iHzl/9OPpzSt/T0",
+	"+pR1O/F+qoFnlBPZ14B4ovUti0LF5I8u//XT48neeRf/vDfo/jx7MHj48npffPeLesx/Ik/mL+KD7Mc9",
+	"djbdl/oKgLplFbLvTXP89QwHZ5h6oxxf8dEIMon/jKbcps5rNdJ+LEhCmKI4lRXNd6+p+ZqbyUVxO5ao",
+	"vr5P3IUC/L5CKbioEZQbGI6b4KmTCbeNYqElNFLYC28FSFqDuRG9jI4uL53e/ZyRTgXcTufF3MYBFuWc",
+	"gi0BdWO5dwHnd5rwFWANkSaTtYzoyhq1/rGR3jbS20Z68ze35SNEmSEUzfhhLQW5dHWhKJeH5XhluROW",
+	"WH3fynL2zpYCXKm7QkehqtQGKzFea/NSj5nfqZQZSYCI0QUhNFCsDEW/9wKcpr3gEIHEEYVO/maP+RM4",
+	"W4QsvdtbSFk4TW0hqXUEKIjBKSSoz6vU/LASAs82aRCLvL0bFrGJkL+DwBooQJvTkS2Na26kzfZiGlqU",
+	"LxxyMeJquYHWdQUb7N4Dd2ulTuISg60WzHqs4n9tGmjDvFZRoeSGLTbbw9Iq3WOFdc+8PMDx5UjwjHk9",
+	"uD/Aps9KbrMx4JZ59X+Yobb4sM9M613txla7kfY30v79ttV6golWZE1lMOfyeCEzuTXPlrFBxixbFOVl",
+	"ZFZaSdBJLTLV2FZz5V7zvdDRBaCOSdUHihJKZJuL8E7YCyOzvmMWxTsDgVmyw8hsR/88HQssSW71+1Lh",
+	"RJWo0rVYlUdHyCfLa7ccodSohXiE74FpUfO/GcGXjtVnE1+yYQobpnA3TOGcKGsALtjCTcJLrL2mnTe8",
+	"cw060njfyKFpmGMd/uQ6rx5lOuPk5aasRhJjISiRpuG0zEB956KDziCixYQ4IDnVkmrNeqTpGCg0UFw2",
+	"sZ1zhsrwEmub6rHZmKeFicrPRMwmb8E+buNKWpk92HX+Vdxt/5w9mXy/H//8HXu1d/ny8fj5w+GzB/K4",
+	"O337hL7/bn7xSJwczH7a//c/9+Iv6m4z7R4NTk0xFX8Nr1sF2t6IU4/frXLBljiC/B+4E29Q5ZoXIoBl",
+	"/qElBmAcLu0yTo7iRiDYCAQbgaCuJVouXA+dcVzFJQlcJhSMqLQHt7TVTO4nLgMXNXO27WBYPbTI2irt",
+	"UC1AGKWlx6DcpsnXK93Aph9XtV9M/jTq9FiPGRfR8dOnb9+/uXjWf3H67KR/8s/T84vTN8/7J6+PT1+d",
+	"R4gztKWgoLsxr4Yo3yJIH3lco1VKegyngmB927HxYmk5Rhb9/6B0CUZWlDEzg4l1v7sHu9f3c9uFA4gp",
+	"fMaIMG4qrMqqnUwqghOImgXZjSVTTg1sTPQRqEZIcTSkDFxCaDbmEJ0EhVFyG/CxXW3hD4Si9VMuFEkO",
+	"i19NuftpNkhpbM5CL9qQtjERZMgF6TFz2ANrEZiaJmiV+AS9DE2daXJkD01DTF8dhJVb1yVCWN9sG0xs",
+	"EEFDBiIu/MKaRb4vYEv2prm0pKwsjaG6eVZKvsW1BL21mwKZzBcnx8h2wLkL4DR3XhrHn45JfInmPMv9",
+	"0aqolUvMz4XNuWILz9Gjb/FtXXiK1obUeRiM6QmVhM34eK2I3En+DwhJZhtDUMLcaJ8LMK8ZHq7v717h",
+	"34RSgxoeQOhNpnWRUcT7EB4JB0TSBBKsC4NYCfdJJoFcYIVSgqVCe10Uj7HAMSRvf/64JBsJRNMlMmFz",
+	"e3eehoS2YJfIflJCh1bTdyMy0Mkb1qxVq615VNWmOBXJ+UkJnfc5Oa3whCVgqk19J5Fq+TpsT58i2gP+",
+	"Dk28KfSt1aQ657+CgJA4pklC2KbPz0Z63kjPfuk5719UOEQXS8iQPTtvl4+PrciYu9tzszeVNsUaIsER",
+	"47NDI5/X4uJB8aUjhlUmSNhjEDAlQoSzhBIwsoGyPM+NbVhVdOU8dB105iOrAdQD6qPS4tIfU6YOUUXj",
+	"j7bzeY2dHpTyEGWsCMRhifvRHkshWew1T0iagjEQvT3O1Bjtd7r5RylTgkt9LBBq8e6Hp+jxo0f724dG",
+	"kzCwKUAV7Xe76PeeFWB6ga3f/znqoHMirmgMAipWWnlI54gRYgyPBeRAwTBnlRswnWr1RrnY7cxImu6A",
+	"DWL3t9ml7GgU9JYT/BlmurC2k1tnrN/c+LYyQzEr/lIGRelKl79r2SfzJLWT62lwuPf4ycODh3sgeFCs",
+	"8h+6D/UPkmrodgeP8EF8QHYeJN8Ndw7wwwc7T0g33nmc7CX7ZG/4AB8MoKXjIDgM9jxC6OcwKIKWfcsx",
+	"yPN5ZeCdusjqIzEf7O0uyyzkyqu1gps25XCDNgEWm1i5vxjLBD2v5Fxc1AxPUObGOPulJdftsXQTsm6n",
+	"Pz37iPMkXK3nn7F2xJkQhKkeq6RlWZLoo/nmy69vVaLk7tKxzGqsPnvbAIL70lgQAgPqqXL6glpg5Rph",
+	"2bB6+09agmpDfTeq1ybmOu+JmIvqJNmhPr1rQoKPbd0PnxNlafKm+hIk/lYX8qBrF/LnqcfUbP1xO/94",
+	"xrSAQZjSr5BWz/hxOUirpAUbXWLgq01+Fxa+2/OXDf1Zjf5crEZ4lrQZBJtDs9egpxZe4cnL46TGRJBD",
+	"rRcyQhLZYxjFnA2pmBgkhKh9xYtAWzuRTzw1re5uJ55WiU82yqTC6Hida30m+JCm5K777t1/Su0Aq0ax",
+	"yyd/C8qdwdEnm+ZNt6xR+9XbD2n64oYMbDoPbWxFd8FjDS/wy/jfSDQ1HKPOdAtj0G6C5XjAsUicDkNN",
+	"FWD+rBj2BZsplB9puUTFYv+cZGeD0yv2bMkzO92a3STW0pptWkUZ4swU/m5HbStyLMsTroiEbrrw/kFR",
+	"nrlMGG6Ki0d56cUei63IagrhG4+enb4ZZJevcNeOiDrojRZTYf6G/bSDPrRFHpiog3rkHc6j6qx0PLIp",
+	"ZT3mFOgC0DJuQga9QWJAoiEzzsjjt80Nc+XA1IpbnXzMXVbUctb8d05W9qB35ds+/WcjVP5JhEovrhlP",
+	"UO692Sqr5G2iljam840IspoIAtU1jR1J3xhVNzYtkTpynn6z3hFlPbomcQaOPcGXkOhn+Hkp7cO3jWmM",
+	"p0kZ+64pQ+p1uz4167wjBv+X7RExVmoqD3d3HcvVLk5wZ8pGhVnsBMQ/BRDnQ8SyyYAIuLqltew9oxrl",
+	"fqRslIDx6+/h5XiNlT5DRWOK2R/q8ihjGPSdMvflXvjlV0vYDyFdP68qBPWUitu/kZrWlJpm2JrhTPPj",
+	"qtw0IZjNxjQlG7FoY6O7pTBhmazNDlxVjrhN3+8jiPFBESPXqh9Dw+wIKowhLFFkf+g0KzdSqV7P73cD",
+	"b4dhU0UmZmnQ2LCFaRVpQZbXHeyHAZ0Gh8Hek/1Ot7Pf2euWXmhggH1IOSQJuKc1P+rjEawoeM3/TdMU",
+	"7z7sdGH9DnyDw+Bgfw3zxKbD+Mbeeo/89KUSYeM42ylTaaNrU24adsxGDas8XLWoOSCPjDjDGTFtRTvo",
+	"xJRXscVsZV7NdgDJs2Z2k4mdUOLVbeDpXRS1srvor5Crulr9q7UrWd3AkLlCKav7U7zKLbBj5WFTIr6O",
+	"QEWQav1MNsGqG4vbxuL2JxaSDS1349PbWVCegNDqtDaSbN54P7g7SdPmtvcXSZyWNDmJWVDAyXll375y",
+	"kJt41snMagqvYJfJpH9ZxTcWSLIr8yMLUQ1eb8cVekWc7BDmKCkbEfLvI0KmLhosv8XQEn9RWtKpt+OB",
+	"e4KyvbuBx6l9xS9JQR2aim5x8Ve+kTfvxp9l1AmClkpARQ6Pbnzgi2BolOza6Ihr2x+/dsN393LktSSx",
+	"QjRx3biuaXdDiNbsMwA6ZHG5fcTH9VgsFiLeVkbenRxhvS6WWrxn9IoISdUc8SF6NsaXOAgDmWYjyLDI",
+	"H+7w4U4CD9dg2e4O2vi2VcqdkSEazJFe3Qb7bpy5W8Eda/3VQhia4Dn6jVMXO6sY+fFzbd7fgwGU6jzO",
+	"1Fh/BqoMEXGVs6zqMm2jDf1Yy33gwtwFg6X9XLP6bFnZKax0wjUd26D6BfDZTsniILH4c/i7x8VShqLq",
+	"/X4jEZ8xtxyVnWFCPO9XoabflwAwQx2R4s4EVag15zqDAmzokswl5DGbGhW2yFopPDgz6qGeiV4QnKqx",
+	"jUTECWX6ZY1eRJaFeMtwKklQwmN33oKy+GZ/L20onrsfrZDiEZkQm4MtFR4O0VYkeEoOzV/R9hEaCWyK",
+	"+0Je+IRfQSQiPDYrK4IYzAT2FGQIvi9oIJpNidBwzo1z2JQNgYztmIvEVIWCWANrHKx1gYJQBJ7FYw0N",
+	"hid5yAROJpQZxOLCmOgK1+6EshbkSX7DbMR3BJFqRziIiY7PTvWHMZpkjMZ0ilM05ULhNES2MAsXdEQZ",
+	"TntMS2Py0CIiRFTkhUhADaJJFKJI0QmRCk+mEUAqKgqaRCF6+eHCFs9D53hCDCKGZUCmtIX6jQhrayaj",
+	"GDPOaIxTvdgjQyQgXPUZbAq9Ozm/QEMtbc64uPxGIjnGU9LpsXN9WxMTqFWWWXz69vXZ8UWETEnBqAGS",
+	"qAJUTcuwagKuFc5c491+Zw/9A51TzaP0ph929gHSNZAigGhoKlIDJDFLeiwvUghhLALTFDAtxXJ8iCqH",
+	"Z4AvSGmwq9SHc5up9ZhpjmDPiyb2eEy9HOdonH6NkSllHOlrEL38cBHVbjgcYo+ZU0R3e4g9Zk4RrXSI",
+	"BuzekzOPNHP/PwEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -122,7 +122,8 @@ func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m 
 	}
 	return httpapi.New(httpapi.Config{
 		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
-		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
+		PasswordMinLength: cfg.PasswordMinLength,
+		Mount:             mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
 		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
 	})
 }

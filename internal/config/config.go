@@ -114,7 +114,7 @@ func rule(f func(c *Config) *account.Rule) func(*Config, string) error {
 // serverSettings are the first rows of the table (see Table): the server, its mail,
 // its tokens.
 var serverSettings = []Setting{
-	{Env: "ACCOUNTD_ADDR", Default: ":8080", Essential: true, Usage: "address to listen on (host:port; `:8080` listens on every interface)", Set: str(func(c *Config) *string { return &c.Addr })},
+	{Env: "ACCOUNTD_ADDR", Default: "127.0.0.1:8080", Essential: true, Usage: "address to listen on (host:port): by default this machine only (for `make run`, or behind a proxy on the same host); `:8080` listens on every interface", Set: str(func(c *Config) *string { return &c.Addr })},
 	{Env: "ACCOUNTD_DATABASE_URL", Default: "./accountd.db", Secret: true, Essential: true, Usage: "the database: `postgres://user:pass@host/db`, `sqlite:///abs/path.db`, `sqlite::memory:` or a SQLite file path such as `./accountd.db`",
 		Set: databaseURL},
 	{Env: "ACCOUNTD_AUTO_MIGRATE", Default: "true", Usage: "apply pending migrations at start-up (else run `accountd migrate`)", Set: boolean(func(c *Config) *bool { return &c.AutoMigrate })},

@@ -15,7 +15,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Addr != ":8080" || c.DatabaseURL != "./accountd.db" || c.Mailer != "console" || !c.HideExistingEmails ||
+		if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "./accountd.db" || c.Mailer != "console" || !c.HideExistingEmails ||
 			c.AccessTokenTTL != 15*time.Minute || c.SigningAlg != "EdDSA" || c.Argon2MemoryKiB != 19456 {
 			t.Fatalf("unexpected defaults: %+v", c)
 		}

@@ -13,7 +13,7 @@ func TestUnknownVariables(t *testing.T) {
 		"ACCOUNTD_DATBASE_URL=postgres://a:s3cret@h/db", // value never repeated
 		"ACCOUNTD_SOMETHING_ELSE_ENTIRELY=1",            // no guess: where the list is
 		"PATH=/usr/bin", "ACCOUNTD=1",                   // not ACCOUNTD_*
-		"ACCOUNTD_METRICS=true",                         // retired: what replaces it
+		"ACCOUNTD_METRICS=true", // retired: what replaces it
 	}, table)
 	want := []string{
 		"ACCOUNTD_ADRR is not a setting and is ignored (did you mean ACCOUNTD_ADDR?)",

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,9 +15,10 @@ import (
 )
 
 // mountDocs serves the spec as JSON and YAML and Swagger UI at /docs, all from the
-// binary: nothing is fetched from the internet at run time.
-func mountDocs(r chi.Router) error {
-	doc, err := gen.GetSwagger()
+// binary: nothing is fetched from the internet at run time. The spec is the server's
+// own: with its password policy (loadSpec).
+func mountDocs(r chi.Router, passwordMinLength int) error {
+	doc, err := loadSpec(passwordMinLength)
 	if err != nil {
 		return err
 	}
@@ -53,4 +55,13 @@ func mountDocs(r chi.Router) error {
 	r.Get("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently).ServeHTTP)
 	r.Handle("/docs/*", ui)
 	return nil
+}
+
+// Root points whoever opens the server's address to the docs: a browser follows the
+// redirect to Swagger UI, and the body says where the docs and the spec are.
+func (s *Server) Root(context.Context, gen.RootRequestObject) (gen.RootResponseObject, error) {
+	return gen.Root302JSONResponse{
+		Headers: gen.Root302ResponseHeaders{Location: "/docs/"},
+		Body:    gen.ServiceIndex{Service: gen.Accountd, Docs: "/docs/", Openapi: "/openapi.yaml"},
+	}, nil
 }

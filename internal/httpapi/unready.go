@@ -29,7 +29,7 @@ func Unready(why func() string, logger *slog.Logger) (http.Handler, error) {
 	}
 	r := chi.NewRouter()
 	r.Use(withRequestContext(clientIPs{}), accessLog(logger), recoverer, securityHeaders)
-	if err := mountDocs(r); err != nil {
+	if err := mountDocs(r, 0); err != nil {
 		return nil, err
 	}
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {

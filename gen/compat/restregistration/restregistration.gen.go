@@ -29,8 +29,9 @@ type Email = openapi_types.Email
 // Name Example: Ada
 type Name = string
 
-// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-// refuses very common passwords and ones equal to the username or email.
+// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+// most common passwords, nor the username or the email.
 //
 // Example: correct-horse-battery
 type NewPassword = string
@@ -43,8 +44,9 @@ type RestregChangePasswordRequest struct {
 	// OldPassword Example: correct-horse-battery
 	OldPassword Password `json:"old_password"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -148,8 +150,9 @@ type RestregRegisterRequest struct {
 	// LastName Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -166,8 +169,9 @@ type RestregRegisterRequest struct {
 
 // RestregResetPasswordRequest defines model for RestregResetPasswordRequest.
 type RestregResetPasswordRequest struct {
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -989,108 +993,108 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F1xc9s2sv8qGL6bid3Sku06aWvPzVSXuI3TNM5ZSv2ukZ8JkSsRMQkwAGhFzfi7v8ECpEiJUmxH7iUd",
-	"/meLJLBYLHZ/+AFYfPRCkWaCA9fKO/zoxUAjkPjnGWg56401SPNfBCqULNNMcO/Q60MoeKSIFmRKmSYj",
-	"GAsJRMsZ4xNCJ5Txjud7KowhpebzlHGW5ql3uOt7epaBd+gxrmEC0ru5uSnexHqPU8qS5SrfcPY+BzJl",
-	"Oha5JhImVEZGgJAqMJXBB5pmiSmZRvQn918nFKnne2MhU6q9Qw+wcN9L6YeXwCc69g73Hx/4Rr7i/+9K",
-	"CZWWjE+8G997RVMwIs3r6EW0Xsze492mD2H6mio1FTJabtIPRvy9/R9IGFNJQw1SHREdA1Egr0E+UiQT",
-	"CQtnJKUzQtUVGQtJUqPorb1dMpqRCMY0T/Q2oTwacgnjXIEi1yBnJBRpKjjJXOXKvEIEB0XgfU4TU7Op",
-	"KVcgOU2BCElQN50hr+kyFFJCqHdiIRXsjKjWIGdVjRY1LGhj/4eaUn9o0E1VMRuvcK+hwjNQWsLkaUz5",
-	"BIraz+B9DkobITIpMpCaAdqhSKLLrCLiPySMvUPvf7rzEdN1Ztstm3Lje7f9pmoalc8uQ8HHTKbL5vJb",
-	"rrTrvaB4O+isUM1C4298T8L7nEmIvMO39bb5XsOfpRgXZVli9A5CXVHkM9BuqNIoYkZKmryu6HBMEwX+",
-	"Qit6nICUQhIxRguUVv+EKkLJNBYJ+IRx8uwd5RNBzo77AzKWNIWpkFePFFExzXC41zsrKkVZ33D33ppG",
-	"oftZaRRQOKd1PWs92GLV9tO1NWd6dkdt9vMwBKV89IuECx0bB6wFUXTW8dbUZbpALdvYMdMxSNtDyriY",
-	"MYMk8o17EBxIYPUXoCdq7j1Tq+BwOvYO365XU92Kbvxbvf2zkcdJf3Mxb1D195Uq/OgxDalqMJNSU1RK",
-	"OjP/L+hlUSGfMtFDAjSM7duEaoKO2vYS02rIU1CKTkAdkYALfonvXVq1W+1mUowSSBUZgZ4CcFuUsv45",
-	"Zbzarr3VHf1STBhfac6JedoQa5eiQi0maFNWg3+9u7dcGCJWnEpBF2sbJnK9smUSrsUVXGpxBQ0NPMOn",
-	"aMH4BtmiYQiZhqgIwEoxwQkYkAN2TEzpbLsypEZCJEA5tmGVjK+lGLMEPjmm7+9jfG/MpNKXfAmgNHUQ",
-	"q8favUroYFw/OfCWwZnvJfTW5Rdo4lPCF/a1ZADMhKCylFrjqoL4n3amTvVvsohqWOPHaZLcwlU5bV8s",
-	"BTPCYWqHCGGIvNiYQURQbp/oWIp8EhNKEsaviAKujW9murPcc2uhAupqoStu88G9OmSVSs9gwpQGuZHg",
-	"+Jc0/4uEYhsYJpURUkxo7gnhzkCBboDCtxsWrpA+m3CIXjJ+hVG8bhQP1genmfWnR2QaAycTdg3cJ+nm",
-	"QPKaKFQBHpXGL4k4iIG8z810LKMGIJgZnsG9lFufARE6hmU4q9iEU51LWC7z+W+9pzv95739x08KCG3K",
-	"8Mmbs5c7io6BjKiCJwf1kP3d+/2d76eXzz/sXv04+s90b/yc74/ej/f+eBw91u93k135Zjf99+z9Pj+u",
-	"z6se7+03WLBmKShN02xZvnPTGYVUZEoVSWlkMf0bzj4Q5aiDLUpseaYVEZswrYwLLeIw0UJs19qw9/2T",
-	"7/f3Hz/Z3b1V2DJj5JJFzZ1iHj5S5OSZEYPn6Qjk+sq9vU+aS1FhVTt+pSfXjMJBgVLugBJWIJseN60Q",
-	"OdcRNkepAuG8OB9sH5kYFBGGgD3o5ToWkv1JzbfkX0AlSDLMd3e/C/Eb/BOCziebbmVZ08DfTWCcLU6t",
-	"Nudk7hZ5iv5pto1IhHkKXBskn0GSOBMNyl4N/LmhMG7gPMkSGkLNy6wyzFtOCo2DeVMJE3UxX4I2rsQv",
-	"xg3lEQl+CkjQCUjwbUCCnYAEl8ERye9EmjUQWnVGJUM2xkjwf297O3/QnT93d378qfPt5c7Ft/9otBIF",
-	"YS6ZnvVNH9i+GqGdGdub//dzobYX5wPPb+iUwNqyxfMBGUuRkuD1aX9Autd7XZrruIuTh8BMWRYeSBhL",
-	"UHFQMpII37Heucyx1hlO+94JBdKIsaT1oDZCrEBuiGCtL84HTc/c3FzPWxG4IVltBc1Y991Ud0MJVEMX",
-	"hTVTM8fIer5nTcGrDdq5/DRjvwJOXKUdL64Jt9VvVbF2Yq/0jkTEJ61/QP2SrYq8ztFYzXeD7Vso2NgE",
-	"42PRPOcsXJe1aNN5wDULbf1IMSiQ1yyEQ1ITDRVsUTgNNbvGX/0htyKPZss0p0+k0FSbse3Mw/aJ8omK",
-	"hdQ7CbuG0oO+OB8oomOqiTBTwSF3YjjEP5v3cJaPEqZiiMiL81/7PrZDQTLecV8ULSQp5XQCxs90hnzI",
-	"v/mmV2tt55tvyEsxMf4Fy260dTPBAE4yaWT8pjAM+AZrzajSMOR6afB0SK8SFxShEqptPiLwIUSG1NlB",
-	"RTuE6iFfMbqQtKA4H8ook65VljcxrTlGWtpSf0yRgGZZ4hrbdVzHt++U4AHZOvv5Kfnx4PH327btBijQ",
-	"UQIkCEUEwZBv0UQJo5rA2FaAsSyX/LAIfIeuvEM7Gs1XbixuH5FrmrDImo1juRKmNLbVMizYSEvXmCoc",
-	"J2N5l4SFwBV6ZDccfzsZ2JCirRd1Ini+dw1SWdPe7ex1ds1bIgNOM2bwWGe38x1idR2jV+x2ppAkO1dc",
-	"THn33fRKdYwyvMOPN77XMNgQWQsbRhe8lPODTC0R/OZ/S+eQHldTA0bpSrhAjdVvz3vVGD2SIsiQSDAV",
-	"cFG3D5+YftHEGJLBF0+fnr55NXh2eXbcH5wd/3I5OP31+NXlYPAyIFv7ByQmo9mQl4sYkiLPomNqAWRI",
-	"ueAspAnZe0xSxnMNyo4opGUKLq0ka6g2PkrkukN6Qz6Vgk/K9Q/rUDjJOWrYObMJ2I5XRkHBwe5ucFTR",
-	"COFCz6f0M9DmfTXkpk5ThqPwfDLKNRE8qbgBySaxLiu3tmPwCtrdSYQM1Jye8ywmAKX/JSJkgEPBNXAL",
-	"kirjxJnEPGqXDF7Byc1nWysWUm6qq3K3gF01/tB476o8H3am0+mOwTw7uUyAm5GGiPvzqkjzRLOMSt3F",
-	"oiOq6ecWWoNdWuZgA2UmjFWbIvd3d++meIe/PZi9iEe/hOyUvfj5j+Ozwb/7J+ok1dkfT0+enLCD/CV7",
-	"8WMHZi/+jM5P2Ck7+XDCdzvhfsLv3BV2loBtWYCDYjJBLIq00sFdW1KsnXioM+MoylHDOLrLzp1lLRj6",
-	"RmGbK/Ebxx0uPVCSMqVMsEYXbZu59909m+msgoxENDMzPZJQOYG7t7FYuFhu45oaDvYe31PsN1zlWSak",
-	"mXakEDFKTPQjQ0/DB93NEsr40DMhy/mSTTbI+CXCHRH+on/6inDsFjM+bbP2f/zM3phShXyp1glEHXL8",
-	"IYPQNJVeU5Zg+GecPNkt+INNtm4ghMFjs0JzygDZxZ0QO+VWiKa63NvdyqYJrOjx7n2ttO8Ao4Y0E5JK",
-	"lsxIzktt+ETLmd1pQRKqQW5SIc+opiOqoFrhEZGmbZXKXOC+Z/t6bpdDsRochrmUEG2yGW84FFaElXRq",
-	"U1Lv8O2F76k8TamcWcdkTGwrwmW9naUJ0LaZy9CJMtN2Iw3Vy+94FzeLeM3OEHYQd62BbT2jNrCYbb6m",
-	"UCH47MKUSCJCowgRv0F4Iok6pOcwG1NEOFKUbOkYhhw5uEyK60rJ7vNti1uQOxUc4RyuTzBtOdQRWKiM",
-	"yKnk89wjC4Isi9YhC6yJXfNE0FmSJkGNXjOgssKn4FwhcPxZ4FcfWWqjJNECnK3oFbRqiW8dr+oPuQky",
-	"EBE7fdQxzLCArWoNKZ2ZxpY8IDq2RWrSJ6V8hA558ViWn21bNZSSYns5qbG11yBLTO676aLMhAL7j5Fp",
-	"yAt1F8FQaarBTj5zDIFlX9hZmkLQjYvNlnEV8koRwUNwWNnMu5wlWOq5KDky9ob9jxRWEY5dscasEEP7",
-	"Rt7ItHUsJLAJrzVyyA1uJh+HbmQPvUMy9E5sSJ+/OfRuAiMPGjDuJGj4ql+WCx8yA9XMV2vAc4VV/BwI",
-	"7chDj8P0JwOj3Z6xCgd/R/q8wo5XSeuSkfb27uzkGgjUhwHjKyraBCRvLHrjwPzOSBV33TREj1cwxZHq",
-	"XLHBJwr0Z0LsJRPfILIuBp2QReHz8ecvYmiLq3kZTDQ1ESQFyqcxSxxW3d27b3CvU3ehhMj8SxNFpiAB",
-	"Eb4JSyzabMR/JQoiAl2zDYvoO5mazzMK7QhJprFQ8+0eMVUEOMpUA4Dn5+c7lSbBam5YAk3Sfw49mrGh",
-	"F9T3wC6y4zftLOYLm8W0aP1LRusfb/yPtdWNtxc3NQRvA4wjoa3XLtczqrjwXkBedS0w2imA0how/wog",
-	"soAb1cQrVKBFic7fOMxq3VQmwQBw47U1nakji9zmKw61TwoMB7zYEtiIkOpbnT8HJNV3Q6/cpV15hXIU",
-	"feUr850dK169q2k17+t+GJi0uq5NIKVVpX+5YOl1ffYQ3Q8m1Y3srXeaRBWaUCFscJbnXWwOOJ3jUoGo",
-	"VOZXDk4gfIjYeGwmbW4fNM7d7NkMd+qiBUwtYGoBUwuYvijAtBYtPZ0v8le3RN4DGLVL0n+7Jeme69t2",
-	"abpdmm6Xptul6XZpul2abrHb32tpGoGbyPUa5HbMHY+1nrE6tFPGchXazomjkn3jRHCfIERD0KOH3JJb",
-	"JdDrvT7pkKB6aNMuzIYixdFlKkWX5TAjLv8un9Uc8mlMtSkbYdg1TXIDhiCkuYIasrSyohhE5NrCwwp0",
-	"Ww+QRG4RTbH6jGB7c0dMETZhE+f7vmsHWhtmyfPzqBd3xWx3RS+Vc7cPBrsW6tgQ7qqVevPFsGcOJZl5",
-	"wr1gUv2w81t7PBH3NNgVQWcbnU2SZguD1bFzdF5Xy4e1fFjLh7WY6mvhwwzIsnH9PlAqs/kGEEtNQDcf",
-	"LVR4hnGHceTA1kCMInHEvQLUndRZ1NQ094iBuGa13vyv8eat//h6/ccvjrnFPWNZOYBv4UzwGFgYL5uR",
-	"peiV3Xtq5gGBT4J53gy3O7ZMixGQrden/YFPXr8Z4KPXvcHT54QmiVuWtZQw7gx2Z90wa8J2h/Q4CZCH",
-	"D9xSJ3A93zxR7GJw+4QR6OF+5QgndYeEDrllxdwIx92mEwGqyDNX2XjsE+qY8kC6jCJud3Tgl5uN8Ych",
-	"d3tRcTsrYbqaY6VDTjEMF4f2JBA24cLYRLmUoCsebI2zNcqvetx78t3VhCYuP2AlY4n3UlxDQkO4s8XW",
-	"U9k8zIxruY5NzLgWS90Q1b3JAJejbNFCoLvj/Gue0OWt17MOwK274K5tt9xFEwk0mhH4wJDIu9j81s/K",
-	"1s55vbi1s43g7Xys5f5b7r/l/r92nGmj6f2hZiPR3yLNvwJp2q5roWYLNVuo2ULNFmq2ULOFmi3U/PtC",
-	"zbxFmv8lpHkGmJKyhZot1GyhZgs1W6jZQs0WarZQ828KNZd24yyAsDUbnM1zVVzQoUXDCbHfj89Ofv7P",
-	"5fFvvZOXl2/OXgZky4Yld1ysuIXNH/L5x/btp897r345xtNlLpdtNcuVxaZr010dWWBrcxnMgWMys3mb",
-	"MGSg5DUQ2bMosUjJRai6Uj7honqWesg5QGSB5TwJjClvBIngE0S57lx+efqFVjAoHlAz4k5A47E7I8eQ",
-	"b8118Pzk2fHl8f+e9Acnr36xGukH22tBq+21h8nodPfdug+ebOlB0ix9NQmWfl+aXSng99wB7Xr8rXfM",
-	"tTFYt/HZ5QS35r1RbPqbO/UlZAHYisTi7oRCZX7ZotQWpbYotUWpLUr9G+VMQG9/aO/TmcPHBV7wM+Hr",
-	"GuD6FO8JwWwJjOOlF1CBaS4YGWC7zGE6MccSeygiGZ1AFbsuAN+z419O+oOz3uDk9JXFv0tIdg2AHXKM",
-	"GKYOYlqC4DFFpO0y41aV0Q1sgiycArAq0FRI1BaKgWjIqSZB5RYK+yDAbLiYy9DFfgdZE3YFhBJl70tF",
-	"MV3SBFuTyw825IwrDTQinwSyRyYmYk0lJ4VHH60/vgXM3QTCNei2mrT0Dim6Kvm3Vr06ZwBtEoe7jsPF",
-	"GwMfBkU31bIJIL1c7i2w9N5/OVmpvT8oOqqPezsW7g+vl23mbZnyS5FI8EeapFSH8UYx9u+LV7X45NnZ",
-	"z0TpWVK/X7fMu1LcqtumYWjhYAsHWzi42TQMRUBwGUbR3248J4MEBfo2SUb7oFUte9c8D5VNrtCcMtQA",
-	"pPKL5TyGQ14BMUTwyi2qWH4CtLhMAMFkrkzXtxn82wz+98ngX7t++HPw8C3yzn5R+fwb711+KHi8oqrN",
-	"YOTGwv/uiWqrSWoHMVO1LLUGzoUiTQV/kN0Qzen90ZGt8estIm6TRbTI777Irw+6vNvUDbHqTbmgPyev",
-	"vAIe7dRh344p7vOWrc+O+8eDy9e9fv/89OxZbeF6b/W6tf3KLVgXN7kXy8O1lWFSJx075F9liYTyIS/S",
-	"mhYfTwq4ajOb7hvwYBCFsmwk8CgTjGuiIUlwPdlgjGnMwrgowoDTmM6rVEcrm/3m1a+vTs9fuWX4g92D",
-	"f5ogFOCtxkJCfX38kYVAB/YK2wW5YV16/T7wqBYBX1or2DCt165cf2EgAvt87grKtWuyJaRfHVrEYFGE",
-	"/AJXCra/8tVtJ/7BfcOxmTFzoclY5DzapDevFUy25qmP7+ghtluc1DKHLXPY4sfN4sdj66kdVqwFjnuC",
-	"xvZa0fZa0ZaUfOhrRTdxDUJ7vWh7vWh7vWh7vWi7I7YlfFvA3l4v+glEX9sOuQbYh5pd4w7QKqrbOvih",
-	"zu1W+I/e08HJ73YXJ/K7LTxu4fH94fFZ1Zo/Ax1/UTC4j/m5kcR/GPi7UMEmYG+tyC8X7iJDW4yB8qji",
-	"56HdJXv3/tLV9vbirxZutXBrI/xoCa2q6GcT6OrdVHftlnjrzBZ+7C786q4Obf518WUL2Bp/rL5qL9la",
-	"+qH6iolZavH/pRe61GI+VPDKR8ufpdDw0/JreJlXdLmmkqU3mgvRlTu81z7+1Ofz0wa3em25OPOWo99W",
-	"PWn+aGUD1ov/kUU3dnvYmovB5uebovKur4zqeH7VFyu2Qs7jeHVcpvTDS+ATHXuH+7v+0rz/Ylmm7pch",
-	"VAw00fGfTm2YNqj453qvS6OU8a6QE8rZn2heau3D22u7+tkjde8mmsBCtXmP6ycHnu+ljLM0T73DvbLB",
-	"jGuY4ALdRU3y6giv/3g3o/lvim9NCa5NIPiKBC7979cicLkJDN3cFyx4ruMi8EDFtqs/u5ix8NTdDL34",
-	"2zxMFj+WrnYs5ESsfFooqvqwHsoXz4ku/FwL5dd785CJf3cjquKRoDKq/VqNLJVfuvWo5Z4Uo2b+00KM",
-	"sT86qlg1/li4CvdkyVUunmQeIWncy41TdmQWwr4mK9IxrtSax57v5dLAxK5nvnFoa/l+yzng8skcE/ju",
-	"InNkVMQVcNzx4OzQKNu78T99N9Yje595sblwXkIKDd+fVjWB3ytHMCUCN19VCqhrbbms1/koYSG5gpnC",
-	"BWVrGmaeV72Mvtoo82pDQc8x2qEeTKhj3HycSTGC6sclxdJUhJ0086gWwUhKOZ0AZvYxAipNx2OyFUiR",
-	"wKH9L9g+IhNJuXZ0mYRUXDM+GXJ8bCkqZJzMC7aAgof0ca1G4VnpDCReVEaO3W2tWD8eEAqFjPBib5uh",
-	"KGZKCzlbOGtEmCZa5GEMyiecpgWRhi7PWo9w16AVBmKerLCQVSetSO/1CZJsJM05C1lGE2LmpDTxCdX2",
-	"mLdkE8ZpMuTGL6pDZ204oVB3Oc/ukxfnA2vhHdKnqXW9ynGe9jis+aQYso4AJSHlgrOQJkbYI3ec1Wjv",
-	"GTaKnB33B2RsvPxUyKtHiqiYZtAZcjMVhcgShnMu9+npb697gwB3QygSLKkkqCl15TxplZ6Fsbv9zh75",
-	"lvSZmT2aRj/u7KOmF1RKUKO+5UJRk5RHQ27+Erm9EUtLyhK0tISq+LA+ySuyppawOqh6E1Rm8WTI7f4Z",
-	"11/MHUkL7BWkla4ho1mRjcetnAVmGAQvzgfBwjDGThxy24tks5045LYXya060aq9sefsI+/m4ub/AwAA",
-	"//8=",
+	"7F1tUxu5sv4rqrmnKrA72MCS7FmoU7U+CZuQJcDBznLPxlxGnml7FGYkR9LgeFP891tqad78FiBmN9ma",
+	"b+CZkVqtVvejR1LrkxeKdCw4cK28/U9eDDQCiX+eg5bTzlCDNP9FoELJxpoJ7u17XQgFjxTRgkwo02QA",
+	"QyGBaDllfEToiDLe8nxPhTGk1HyeMs7SLPX2t31PT8fg7XuMaxiB9G5vb/M3sd7DlLJkvsq3nH3IgEyY",
+	"jkWmiYQRlZERIKQKTGXwkabjxJRMI/qz+68VitTzvaGQKdXevgdYuO+l9OMx8JGOvf3dp3u+kS///4dC",
+	"QqUl4yPv1vdOaApGpLKOTkTrxew83V70IUzOqFITIaP5JnU0SYAqTYLO8+enb096L67OOt3uxen5i6s3",
+	"RydXx4cnL3uvAhLGVNJQg1RkY2ebDKYkgiHNEr1PdAykkL3PY5BwQChRIG9APlFETDgJ2mIMnI5Z670S",
+	"PCAjdgOKMI1PNwnlEaGapEJpsrP7zwPChSaCAxFDU3yf45NQpKngZOwao3zChcTqMwWS0xSI+x9V3Orz",
+	"WpeEQkoI9VYspIKtAdUa5LTaMXnBM0rd/Wetb3YW6biq4PXXuKDCc1Bawuh5TPkI8trP4UMGShshxlKM",
+	"QWoGaM8iia7GFRH/IWHo7Xv/0y5HXtuZf7toyq3v3fWbqolVPrsKBR8ymc6b3ZtMaQIfMpqQIH87aC1R",
+	"zUzjb31PwoeMSYi8/Xf1tvnegj8LMS6LssTgPYS6osgXoN2Qp1HEjJQ0OavocEgTBf7s4OEEpBTSmSmR",
+	"Vv+EKkLJJBYJ+IRx8uI95SNBzg+7PTKUNIWJkNdPFFExHaPbqHdWVIiyuuHuvRWNQje21Cggd3KretZ6",
+	"wtmq7acrax7r6T212c3CEJTy0b8aDxAbR64FUXTa8lbUZbpAzdvYIdMxSNtDynisIYMk8o2PMK4lsPoL",
+	"yNA5jfneM7UKDqdDb//dajXVrejWv9Pbvxh5nPS3l2WDqr8vVeEnj2lI1QIzKTRFpaRT8/+MXmYV8jkT",
+	"3SdAw9i+bdw0+n3bS0yrPk9BKToCdUACLvgVvndl1W61O5ZikECqyAD0BIDbopR10Cnj1XbtLO/oYzFi",
+	"fKk5J+bpgphdCQ02LNSCgjZlLfCv9/eWM0PEilMp6HJlw0Sml7ZMwo24histrmFBA8/xKVowvkE2aBjC",
+	"WEN0gD8qUIoJTsCAJbBjYkKnm5UhNRAiAcqxDctkPJNiyBL47Jh+uI/xvSGTSl/xOaCzqINYPdbuVEIH",
+	"4/rZnjcP8nwvoXcuP4cUnxM+t685A2AmBBWl1BpXFcT/vDN1qn87jqiGFX6cJskdXJXT9uVcMCMcJnaI",
+	"EKbIDUg2ZBARlNsnOpYiG8WEkoTxa6KAa+ObmW7N99xKqIC6mumKu3zwoA5ZptJzGDGlQa4lOP4pzf8q",
+	"odgahkllhOQTowdCuHNQoBdA4bsNC1dIl404RMeMX2MUrxvFo/XB6dj60wMyiYHj7Ij7JF0fSF4RhSrA",
+	"o9L4ORF7MZAPGcgpGVMDEHAqKIaEcuszIELHMA9nFRtxqjMJ82W+etN5vtV91dl9+iyH0KYMn7w9P95S",
+	"dAhkQBU826uH7B8+7G79OLl69XH7+qfBfyc7w1d8d/BhuPP70+ip/rCdbMu32+l/ph92+WF9XvV0Z3eB",
+	"BWuWgtI0Hc/Ld2E6I5eKTKgiKY0spn/L2UeiHAWxQYktz7QiYiMzr2WK5HGYaCE2a23Y+fHZj7u7T59t",
+	"b98pbJkxcsWixZ1iHj5R5OiFEYNn6QDk6sq9nc+aS15hVTt+pSdXjMJejlLugRKWIJsON60QGdcRNkep",
+	"HOG8vuhtHpgYFBGGgD3oZDoWkv1Bzbfk30AlSNLPtrd/CPEb/BOC1mebbmVZ0cDfTGCczk6t1udk7hd5",
+	"8v5ZbBuRCLMUuDZIfgxJ4kw0KHo18EtDYRwJmXFCQ6h5mWWGecdJoXEwbythoi7mMWjjSvx83FAekeDn",
+	"gAStgATfByTYCkhwFRyQ7F7k2wJirM6ojJGNMRL837vO1u9064/trZ9+bn1/tXX5/T8WWomCMJNMT7um",
+	"D2xfDdDOjO2V//2Sq+31Rc/zF3RKYG3Z4vmADKVISXB22u2R9s1Om2Y6buPkITBTlpkHEoYSVBwUzCbC",
+	"d6y3lDnWeozTvvdCgTRizGk9qI0QK5AbIljr64veomdubq7LVgRuSFZbQces/X6i26EEqqGNwpqpmWN2",
+	"Pd+zpuDVBm0pPx2zXwEnrtKOF9eEu+q3qlg7sVd6SyLik9Y/oH7JRkVe52is5tvB5h0UbGyC8aFYPOfM",
+	"XZe1aNN5wDULbf1IMSiQNyyEfVITDRVsUTgNNbvBX/0+tyIPpjWuE9/ziRSaajO2nXnYPlE+UbGQeith",
+	"N1B40NcXPUV0TDURZirY504Mh/inZQ+Ps0HCVAwReX3xa9fHdihIhlvui7yFJKWcjsD4mVaf9/l333Vq",
+	"rW199x05FiPjX7DshbZuJhjAyVgaGb/LDQO+w1rHVGnocz03eFqkU4kLilAJ1TYfEPgYIkPq7KCiHUJ1",
+	"ny8ZXUhaUJwPjSmTrlWWNzGtObwxOMhSf0yRgI7HiWts23Ed31uee+P8l+fkp72nP27athugQAcJkCAU",
+	"EQR9vkETJYxqAmNbAcayTPL9PPDtu/L27Wg0X7mxuHlAbmjCIms2juVKmNLYVsuwYCMtXWOqcJyM5V0S",
+	"FgJX6JHdcHxz1LMhRVsv6kTwfO8GpLKmvd3aaW2btxyfb/BYa7v1A2J1HaNXbHv7n259r92aQJJsXXMx",
+	"4e33k2uF3L97Nj/mEGALG01nnJVzh0ytIPtJh6uJwaR0KWqgxvg3y841to/cCBIlEkwFXNTNxCemezRJ",
+	"cMGiXCQ5P+z2zg9fXvVOfz08uer1jgOysbtHYjKY9rlbGtkkkiLdomNqcWRIueAspAnZeUpSxjMNyg4s",
+	"ZGdySq3gbKg2rkpkukU6fT6Rgo+K5Q/rVzjJOGrY+bQR2P5XRkHB3vZ2cFDRCK6rFDP7KWjzvupztxBD",
+	"HJPnk0GmieBJxRtINop1Ubk1IQNb0PyOIiSiSpbOs9AAlP63iJAIDgXXwC1WqgwXZxJl8C6IvJyaKydd",
+	"S9ZTbquLfHdAXzUa0TjxqjwftyaTyZaBPluZTICbAYfA+8uqSLNEszGVuo1FR1TTLy20hr60zMDGy7Ew",
+	"Vm2K3N3evp/iHQz3YPo6HrwM2Sl7/cvvh+e9/3SP1FGqx78/P3p2xPayY/b6pxZMX/8RXRyxU3b08Yhv",
+	"t8LdhN+7K+xkAdsygwrFaISQFNmlvfu2JF9C8VBnxlEUo4Zx9Jqte8uaE/ULhV1cib9w3OEKBCUpU8rE",
+	"bPTUtpk7Pzywmc4qyEBEUzPhIwmVI7h/G/P1i/k2rqhhb+fpA8V+y1U2HgtpZh8pRIwSEwRJ39PwUbfH",
+	"CWW875nI5XzJOhtk/BLhjg9/3T09wcVkaqJDapu1+9MX9saEKqRNtU4gapHDj2MITVPpDWUJogDGybPt",
+	"nEZYZ+t6QhhYNs01pwyend1YsVXsrFhUl3u7XdmDgRU93X6olXYdbtSQjoWkkiVTkvFCGz7Rcmo3bpCE",
+	"apDrVMgLqumAKqhWeECkaVulMhe4H9i+jtvzkC8Kh2EmJUTrbMZbDrkVYSWt2szU23936XsqS1Mqp9Yx",
+	"GRPbiHB1b2tuHrRppjR0pMzs3UhD9fw73uXtLF6zE4UtxF0rYFvHqA0sZiuXFio8n12fEklEaBQh8DcI",
+	"TyRRi3QcZmOKCMeNkg3cCYJU3FiKm0rJ7vNNi1uQQhUc4RwuUzBtqdQBWMSMyKmg9dwjC4IsmdYiM+SJ",
+	"XfpE0FlwJ0GNZTOgskKr4JQhcDRa4FcfWYaj4NICnLToJexqgW8dver3uQkyEBE7i9QxTLGAjWoNKZ2a",
+	"xhZ0IDq2WYbSJ4V8hPZ5/lgWn21aNRSSYns5qZG2N1BuwPHdrFGOhQL7j5Gpz3N158FQaarBzkEzDIFF",
+	"X9jJmkLQjWvOlngV8loRwUNwWNlMv5wlWAY6Lzky9ob9j0xWHo5dscasEEP7Rt7ItHUoJLARrzWyzw1u",
+	"Jp/6bmT3vX3S945sSC/f7Hu3gZEHDRg3FCz4qluUCx/HBqqZr1aA5wq5+CUQ2nGIHofJzwZGuy1oFSr+",
+	"nix6hSSvctcFMe3t3NvJLeBRHweML6loHZB8YdFrB+b3Rqq4+WZB9DiBCY5U54oNPlGgvxBiz5n4GpF1",
+	"PuiEzAsvx58/i6EtruZFMNHURJAUKJ/ELHFYdXvnocG9zuCFEiLzL00UmYAERPgmLLFovRH/ROREBLpm",
+	"GxbRdzJVzjNy7QhJJrFQ5a6PmCoCHGWqAcCLi4utSpNgOUUsgSbpv/oeHbO+F9S31M6S5LfNLOYrm8U0",
+	"aP1rRuufbv1PtUWOd5e3NQRvA4zjoq3XLpY1qrjwQUBetS0w2sqB0gowfwIQWcCNauIVKtCiROdvHGa1",
+	"bmoswQBw47U1naoDi9zKhYfaJzmGA57vDFyIkOo7nr8EJNU3RS/drF15hXIUfekr5QaPJa/e17QWb+9+",
+	"HJi0vK51IKVlpX+9YOmsPnuIHgaT6kb2zjtNogpNqBA2OMvzLtcHnC5wqUBUKvPLcxMWPkRsODSTNrcd",
+	"GuduImHhlEgYZgpUA5gawNQApgYwfVWAaSVael6u9Vd3Rj4AGDVL0n+7JemO69tmabpZmm6Wppul6WZp",
+	"ulmabrDb32tpGoGbyPQK5HbIHY+1mrHat1PGYhXazomjgn3jRHCfIESzyQv63JJbBdDrnB21SFA9u2kX",
+	"ZkOR4ugylaLLcpgRl3/nj2z2+SSm2pSNMOyGJpkBQxDSTEENWVpZUQwiMp0UKRZccasBksgsoslXnxFs",
+	"r++kKcImbGK5/bt2rnXBLLk8lnp5X8x2X/RSOX77aLBrpo414a5aqbdfDXvmUJKZJzwIJtXPPL+zpxRx",
+	"T4NdEXS20VonaTYzWB07R8u6Gj6s4cMaPqzBVN8KH2ZAlo3rD4FSY5t2ALHUCPTiE4YKjzJuMY4c2AqI",
+	"keePeFCAupc685oWzT1iIK5ZjTf/c7x54z++Xf/x0jG3uGdsXAzgOzgTPA0WxvNmZCl6ZfeemnlA4JOg",
+	"TJ/hdscW2TECsnF22u355OxtDx+ddXrPXxGaJG5Z1lLCuDPYHXnD5AmbLdLhJEAePnBLncB1uXki38Xg",
+	"9gkj0MP9yhFO6vYJ7XPLirkRjrtNRwIw4eDMxmOfUMeUB9IlFnG7owO/2GyMP/S524uK21kJ09VUKy1y",
+	"imE4P7sngbARF8YmiqUEXfFgK5ytUX7V4z6Q767mNXHpBiuJS7xjcQMJDeHeFlvPaPM4M675OtYx45ot",
+	"dU1U9zoDXIayRTOB7p7zrzKvyzuvYx2AW3fBXdtuuYsmEmg0JfCRIZF3uf6tn5WtnWW9uLWzieDNfKzh",
+	"/hvuv+H+v3WcaaPpw6HmQqK/QZp/BtK0XddAzQZqNlCzgZoN1GygZgM1G6j594WaWYM0/yKkeQ6YmbKB",
+	"mg3UbKBmAzUbqNlAzQZqNlDzbwo153bjzICwFRuczXOV39OhxYITYr8dnh/98t+rwzedo+Ort+fHAdmw",
+	"YckdF8vvdvP7vPzYvv38Vefk5SGeLnMpbatZriw2XZnu6sACW5vLoASOydTmbcKQgZLXQGTHosQ8JReh",
+	"6hqvf6uepe5zDhBZYFkmgTHlDSARfIQo153LL06/0AoGxQNqRtwRaDx2Z+To841SB6+OXhxeHf7vUbd3",
+	"dPLSaqQbbK4ErbbXHiej0/136z56sqVHSbP0zSRY+m1udqWAP3AHtOvxd94h18Zg3cZnlxrcmvdasekb",
+	"d+pLyByw5fnF3QmFyvyyQakNSm1QaoNSG5T6N8qZgN5+316rU8LHGV7wC+HrCuD6HK8LwWwJjOPdF1CB",
+	"aS4YGWA7z2E6MYcSeygiYzqCKnadAb7nhy+Pur3zTu/o9MTi3zkkuwLA9jlGDFMHMS1B8Jgi0naZcavK",
+	"aAc2QRZOAVgVaCokanPFQNTnVJOgchmFfRBgNlzMZehiv4OsCbsGQomy16aimC5pgq3J5Qfrc8aVBhqR",
+	"zwLZAxMTsaaCk8Kjj9Yf3wHmrgPhGnRbTVp6jxRdlfxby14tGUCbxOG+43D24sDHQdGLalkHkJ4v9w5Y",
+	"eucvTlZqrxGKDurj3o6Fh8PreZt5V6T8UiQS/IkmKdVhvFaM/dvsjS0+eXH+C1F6mtSv2S3yruSX6zZp",
+	"GBo42MDBBg6uNw1DHhBchlH0t2vPySBBgb5LktEuaFXL3lXmobLJFRanDDUAqfhiPo9hn1dADBG8cpkq",
+	"lp8AzS8TQDCZKdP1TQb/JoP/QzL4124h/hI8fIe8s19VPv+F1y8/FjxeUtV6MPLCwv/uiWqrSWp7MVO1",
+	"LLUGzoUiTQV/lN0Qi9P7oyNb4dcbRNwki2iQ30ORXxd0ccWpG2LVC3NBf0leeQU82qrDvi1T3JctW58f",
+	"dg97V2edbvfi9PxFbeF6Z/m6tf3KLVjnF7rny8O1lWFSJx1b5N9FiYTyPs/TmuYfj3K4ajOb7hrwYBCF",
+	"smwk8GgsGNdEQ5LgerLBGJOYhXFehAGnMS2rVAdLm/325NeT04sTtwy/t733LxOEArzcWEior48/sRBo",
+	"z95kOyM3rEqv3wUe1SLgsbWCNdN6zcr1VwYisM9LV1CsXZMNIf3q0CIGiyLkF7hSsPmNr2478fceGo7N",
+	"jJkLTYYi49E6vXmtYLJRpj6+p4fYbHBSwxw2zGGDH9eLHw+tp3ZYsRY4Hggam2tFm2tFG1Lysa8VXcc1",
+	"CM31os31os31os31os2O2IbwbQB7c73oZxB9bTvkCmAfanaDO0CrqG5j7591brfCf3Se945+s7s4kd9t",
+	"4HEDjx8Oj8+r1vwF6PirgsFdzM+NJP7jwN+ZCtYBe2tFfr1wFxnafAwURxW/DO3O2bv3p662Nxd/NXCr",
+	"gVtr4UcLaFVFP+tAV+8num23xFtnNvNje+ZXd3Xo4l9nX7aAbeGP1VftJVtzP1RfMTFLzf4/90KbWsyH",
+	"Cl76aP6zFBb8NP8aXuYVXa2oZO6NxYXoyh3eKx9/7vPytMGdXpsvzrzl6LdlTxZ/tLQBq8X/xKJbuz1s",
+	"xcVg5fmmqLjra0x1XF71xfKtkGUcr47LlH48Bj7Ssbe/u+3Pzfsv52Vqfx1CxUATHf/h1IZpg/J/bnba",
+	"NEoZbws5opz9gealVj68u7arnz1RD26iCSxUm/e4frbn+V7KOEuz1NvfKRrMuIYRLtBd1iSvjvD6j/cz",
+	"mr9SfGtKcGMCwTckcOF/vxWBi01g6Oa+YsEzHeeBByq2Xf3ZxYyZp+5m6NnfyjCZ/1i42qGQI7H0aa6o",
+	"6sN6KJ89Jzrzcy2U3+yUIRP/bkdUxQNBZVT7tRpZKr+061HLPclHTfnTTIyxPzqqWC38MXcV7smcq5w9",
+	"yTxA0riTGafsyCyEfYusSMe4Umsee76XSQMT2575xqGt+fstS8DlkxIT+O4ic2RUxDVw3PHg7NAo27v1",
+	"P3831hN7n3m+ubAsIYUF359WNYHfK0cwJQI3X1UKqGttvqyzbJCwkFzDVOGCsjUNM8+rXkZfbZR5dUFB",
+	"rzDaoR5MqGPcfDyWYpBfGW+Q7YRO3XlshYvd1XIL9mVR6XY+zaNacCMp5XQEmPTHyK40HQ7JRiBFAvv2",
+	"v2DzgIwk5doxaRJSccP4qM/xsZUMySjzgi0gpyh9XMZReIx6DBLvMCOH7iJXrB/PDoVCRnjnt01eFDOl",
+	"hZzOHEMiTBMtsjA22uA0zTk29IbWsIS7IS23HfNkifEsO4RFOmdHyL+RNOMsZGOaEDNdpYlPqLYnwCUb",
+	"MU6TPjcuU+07Q8S5hrrPUXefvL7oWeNvkS5NrVdWjg61J2XNJ/lodtwoCSkXnIU0McIeuJOuRnsvsFHk",
+	"/LDbI0MTACZCXj9RRMV0DK0+N7NUiCyXWNK8z0/fnHV6AW6UUCSYU0lQU+rSKdQyPQtjd7utHfI96TIz",
+	"sTSNftraRU3PqJSgRn1Lk6ImKY/63PwlMntZlpaUJWhpCVXxfn3+lydULRB3UHU0qMz8SZ/brTWuv5g7",
+	"rRbY20krXUMG0zxRj1tUC8wwCF5f9IKZEY6d2Oe2F8l6O7HPbS+SO3WiVfvCnrOPvNvL2/8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
