@@ -67,7 +67,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, getenv func(st
 		case "deactivate":
 			return deactivateUser(ctx, rest, getenv, stdout, stderr)
 		default:
-			return fmt.Errorf("users: unknown subcommand %q (want list or deactivate)", sub)
+			return fmt.Errorf("users: unknown subcommand %q (want list or deactivate; accountd users -h explains)", sub)
 		}
 	}
 	return fmt.Errorf("unknown command %q", cmd)

@@ -147,6 +147,10 @@ func printGroupHelp(w io.Writer, group string) {
 
 // helpCommand runs `accountd help [COMMAND...]`.
 func helpCommand(stdout io.Writer, args []string) error {
+	if wantsHelp(args) {
+		printHelp(stdout, "help", nil)
+		return errHelpShown
+	}
 	name := strings.Join(args, " ")
 	switch {
 	case name == "":
