@@ -88,7 +88,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	// import must not migrate the schema (nor start the mail queue), only check it.
 	store, err := bunstore.Open(ctx, cfg.DatabaseURL, bunstore.Options{QueryTimeout: cfg.DBQueryTimeout})
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return fmt.Errorf("open database (ACCOUNTD_DATABASE_URL=%s): %w", config.Mask(cfg.DatabaseURL), err)
 	}
 	defer store.Close()
 	fmt.Fprintf(stdout, "importing Django users from %s into %s\n", config.Mask(*source), config.Mask(cfg.DatabaseURL))

@@ -119,7 +119,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	store, err := bunstore.Open(ctx, cfg.DatabaseURL, bunstore.Options{QueryTimeout: cfg.DBQueryTimeout})
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return fmt.Errorf("open database (ACCOUNTD_DATABASE_URL=%s): %w", config.Mask(cfg.DatabaseURL), err)
 	}
 	defer store.Close()
 	if err := store.Migrate(ctx); err != nil {

@@ -27,7 +27,7 @@ func openStore(ctx context.Context, cfg config.Config, opt Options) (store *buns
 			MaxOpenConns: cfg.DBMaxOpenConns, QueryTimeout: cfg.DBQueryTimeout,
 		})
 		if err != nil {
-			return nil, false, fmt.Errorf("open database: %w", err)
+			return nil, false, fmt.Errorf("open database (ACCOUNTD_DATABASE_URL=%s): %w", config.Mask(cfg.DatabaseURL), err)
 		}
 		own = true
 	}
