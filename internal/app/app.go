@@ -50,7 +50,8 @@ type App struct {
 	logger   *slog.Logger
 	ownStore bool
 	mail     *outbox.Outbox
-	metrics  *metrics.Metrics
+	// metrics serves the Prometheus metrics, built once (App.Metrics).
+	metrics http.Handler
 }
 
 // New assembles the app from cfg, one builder per part; opt may supply some parts
@@ -96,7 +97,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue, metrics: m}
+	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue, metrics: m.Handler()}
 	if a.Handler, err = newHandler(cfg, opt, a, issuer, m); err != nil {
 		return nil, err
 	}
@@ -106,7 +107,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 
 // Metrics returns the Prometheus metrics in text format, for a listener of their own
 // (ACCOUNTD_METRICS_ADDR): the API's handler never serves them.
-func (a *App) Metrics() http.Handler { return a.metrics.Handler() }
+func (a *App) Metrics() http.Handler { return a.metrics }
 
 // Ready reports whether the database answers and its schema is current.
 func (a *App) Ready(ctx context.Context) error {

@@ -122,8 +122,7 @@ func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m 
 	}
 	return httpapi.New(httpapi.Config{
 		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
-		PasswordMinLength: cfg.PasswordMinLength,
-		Mount:             mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
-		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
+		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
+		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, PasswordMinLength: cfg.PasswordMinLength,
 	})
 }

@@ -37,11 +37,14 @@ type Launcher struct {
 	ready  chan struct{} // closed once the App serves
 }
 
-// retryWaits bound the wait between two attempts to assemble the app: the first is
-// short, since a database started with accountd is usually up within a second or two;
-// then it doubles up to the longest, so that a long outage costs one log line and one
-// connection attempt every few seconds. A variable so that tests can shorten it.
-var retryWaits = struct{ first, longest time.Duration }{250 * time.Millisecond, 5 * time.Second}
+// The wait between two attempts to assemble the app: the first is short, since a
+// database started with accountd is usually up within a second or two; then it doubles
+// up to the longest, so that a long outage costs one log line and one connection
+// attempt every few seconds, and service resumes within seconds of the database.
+const (
+	firstRetryWait   = 250 * time.Millisecond
+	longestRetryWait = 5 * time.Second
+)
 
 // Launch starts assembling the app from cfg in the background and returns at once; opt
 // is passed to New. Serve answers on a listener; Close stops everything.
@@ -67,7 +70,7 @@ func Launch(cfg config.Config, opt Options) (*Launcher, error) {
 func (l *Launcher) assemble(ctx context.Context) {
 	defer close(l.done)
 	logger := l.opt.Logger
-	wait := retryWaits.first
+	wait := firstRetryWait
 	for attempt := 1; ; attempt++ {
 		a, err := New(ctx, l.cfg, l.opt)
 		if err == nil {
@@ -95,7 +98,7 @@ func (l *Launcher) assemble(ctx context.Context) {
 			return
 		case <-time.After(wait):
 		}
-		wait = min(2*wait, retryWaits.longest)
+		wait = min(2*wait, longestRetryWait)
 	}
 }
 
