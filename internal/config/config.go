@@ -232,7 +232,7 @@ var securitySettings = []Setting{
 	{Env: "ACCOUNTD_RATE_LIMIT_EMAIL_ADDRESS", Default: "5/1h", Usage: "requests that send email per recipient address", Set: rule(func(c *Config) *account.Rule { return &c.Limits.EmailAddress })},
 
 	{Env: "ACCOUNTD_HIDE_EXISTING_EMAILS", Default: "true", Usage: "registration with a taken email answers like a success and emails the owner", Set: boolean(func(c *Config) *bool { return &c.HideExistingEmails })},
-	{Env: "ACCOUNTD_PASSWORD_MIN_LENGTH", Default: "10", Usage: "shortest password accepted (8 at least)", Set: integer(func(c *Config) *int { return &c.PasswordMinLength }, 8)},
+	{Env: "ACCOUNTD_PASSWORD_MIN_LENGTH", Default: "10", Usage: "shortest new password accepted (8 at least); the validator and the served `/openapi.json` say the same", Set: integer(func(c *Config) *int { return &c.PasswordMinLength }, 8)},
 	{Env: "ACCOUNTD_ARGON2_MEMORY_KIB", Default: "19456", Usage: "argon2id memory in KiB, at least the OWASP 19456", Set: integer(func(c *Config) *int { return &c.Argon2MemoryKiB }, 19456)},
 	{Env: "ACCOUNTD_ARGON2_TIME", Default: "2", Usage: "argon2id passes (at least 2)", Set: integer(func(c *Config) *int { return &c.Argon2Time }, 2)},
 	{Env: "ACCOUNTD_ARGON2_THREADS", Default: "1", Usage: "argon2id lanes", Set: integer(func(c *Config) *int { return &c.Argon2Threads }, 1)},
