@@ -297,6 +297,21 @@ func (e RegistrationStatus) Valid() bool {
 	}
 }
 
+// Defines values for ServiceIndexService.
+const (
+	Accountd ServiceIndexService = "accountd"
+)
+
+// Valid indicates whether the value is a known member of the ServiceIndexService enum.
+func (e ServiceIndexService) Valid() bool {
+	switch e {
+	case Accountd:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenPairTokenType.
 const (
 	Bearer TokenPairTokenType = "Bearer"
@@ -564,8 +579,9 @@ type AdminUserCreate struct {
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1316,8 +1332,9 @@ type LogoutRequest struct {
 // Name Example: Ada
 type Name = string
 
-// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-// refuses very common passwords and ones equal to the username or email.
+// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+// most common passwords, nor the username or the email.
 //
 // Example: correct-horse-battery
 type NewPassword = string
@@ -1342,8 +1359,9 @@ type PasswordChangeRequest struct {
 	// CurrentPassword Example: correct-horse-battery
 	CurrentPassword Password `json:"current_password"`
 
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1352,8 +1370,9 @@ type PasswordChangeRequest struct {
 
 // PasswordResetRequest defines model for PasswordResetRequest.
 type PasswordResetRequest struct {
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1474,8 +1493,9 @@ type RegisterRequest struct {
 	// OrganizationId An organization from `GET /v1/organizations`.
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1506,8 +1526,9 @@ type RestregChangePasswordRequest struct {
 	// OldPassword Example: correct-horse-battery
 	OldPassword Password `json:"old_password"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1611,8 +1632,9 @@ type RestregRegisterRequest struct {
 	// LastName Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1629,8 +1651,9 @@ type RestregRegisterRequest struct {
 
 // RestregResetPasswordRequest defines model for RestregResetPasswordRequest.
 type RestregResetPasswordRequest struct {
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1704,6 +1727,19 @@ type RestregVerifyEmailRequest struct {
 	// Example: 1
 	UserId string `json:"user_id"`
 }
+
+// ServiceIndex Where a newcomer finds the rest.
+type ServiceIndex struct {
+	// Docs Swagger UI.
+	Docs string `json:"docs"`
+
+	// Openapi The spec (also as JSON at /openapi.json).
+	Openapi string              `json:"openapi"`
+	Service ServiceIndexService `json:"service"`
+}
+
+// ServiceIndexService defines model for ServiceIndex.Service.
+type ServiceIndexService string
 
 // Session defines model for Session.
 type Session struct {
@@ -2425,6 +2461,9 @@ func (t *RestregErrors) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// Root Where to start (redirects to the docs)
+	// (GET /)
+	Root(w http.ResponseWriter, r *http.Request)
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(w http.ResponseWriter, r *http.Request)
@@ -2541,6 +2580,12 @@ type ServerInterface interface {
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
 
 type Unimplemented struct{}
+
+// Root Where to start (redirects to the docs)
+// (GET /)
+func (_ Unimplemented) Root(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
 
 // GetJWKS Public keys that sign access tokens (JWK Set)
 // (GET /.well-known/jwks.json)
@@ -2772,6 +2817,20 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// Root operation middleware
+func (siw *ServerInterfaceWrapper) Root(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Root(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // GetJWKS operation middleware
 func (siw *ServerInterfaceWrapper) GetJWKS(w http.ResponseWriter, r *http.Request) {
@@ -4050,6 +4109,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/", wrapper.Root)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/healthz", wrapper.Healthz)
 	})
 	r.Group(func(r chi.Router) {
@@ -4057,6 +4119,52 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 
 	return r
+}
+
+type RootRequestObject struct {
+}
+
+type RootResponseObject interface {
+	VisitRootResponse(w http.ResponseWriter) error
+}
+
+type Root302ResponseHeaders struct {
+	Location string
+}
+
+type Root302JSONResponse struct {
+	Body    ServiceIndex
+	Headers Root302ResponseHeaders
+}
+
+func (response Root302JSONResponse) VisitRootResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(302)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RootdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RootdefaultApplicationProblemPlusJSONResponse) VisitRootResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type GetJWKSRequestObject struct {
@@ -8591,6 +8699,9 @@ func (response ListOrganizationsdefaultApplicationProblemPlusJSONResponse) Visit
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// Root Where to start (redirects to the docs)
+	// (GET /)
+	Root(ctx context.Context, request RootRequestObject) (RootResponseObject, error)
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
@@ -8741,6 +8852,30 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// Root operation middleware
+func (sh *strictHandler) Root(w http.ResponseWriter, r *http.Request) {
+	var request RootRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.Root(ctx, request.(RootRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Root")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RootResponseObject); ok {
+		if err := validResponse.VisitRootResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetJWKS operation middleware
@@ -9816,276 +9951,280 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rctu2tzj6KhidPVP7V0qWHDtp5Nmzt+u4idNcXF+aX1tlixAJSagpQCFAy2onX88DnKc45zn2m5wn",
-	"+Q8WAF5EUKJ8S9qqXxqLIAgsLKz75c9GwCdTzgiTotH9szEmOCQx/POMyHh+OJQkVn+FRAQxnUrKWaPb",
-	"OCcBZ6FAkqMZphINyJDHBMl4TtkI4RGmrNXwGiIYkwlWr08oo5Nk0ui2vYacT0mj26BMkhGJG58/f/Ya",
-	"UxzjCZHm00dJLLjjsxdjgnxGbmQ/gBE+4kMkxwRNY3JNeSLQFI/IAeITKtGQx/BsSGMh4YFaElXzfEpI",
-	"PG94DYYnaiV6suJ68c0bwkZy3Og+3VPLk5LE6tX/+a3dfP7x2/9opPsQMqZs1FC7OAnJZMolYcH8RzIv",
-	"r/8tviICFhWTTwkREgk8JAqKsQJ2C50TFiKMGJmhGLOQT9AVmaMtjC4vT15soxmVY0RwMNYj9Bxej2EW",
-	"wqwCTwi8MRsThuY80fMiKtEWVieJMJJ0QngiPYRRkEgUcMZIoNaHuHrs77ef+NutHrtIQYeZmJFYgVok",
-	"QUCEQFv+7s2Nv60WjuF7VKArMtUw9w+Pjt5fvrt40T95cfz29P3F8bujX/oXF2/8Htva3UNjnsRiG2HY",
-	"qV4f7KuwgcKOLLC2JkSOeeihKZZjD70+f/+uxwY8nCOFxDgmIRrM0TWOErKNRkQKtXFARk9/wk8PSDbP",
-	"yDTCcxJ2kYwT4nvwScblmLJRj1GBQs4IkjMakBY6ZHPE5VgBUANjyGP4gFrjFZm30EUB/OpjmOk37Oqp",
-	"6DF/b3cX0QxL+ldk3o9JIkjoH2TgGNOI5HA3mwEJSaMIxQlj6qLpKdvPS1NS1k8E8c2u4SY34Sr7LfQj",
-	"mQs0IBFnI3WA6jMBjiISoy05Jj0m6IiRsEkZSgSJPYUW6lgxUzti84m6ZnZF6mU+JTFWCLTdRYzDcZBI",
-	"qEkZEgT2oTBUga2FDiWKCBYSdZ6iaUyZxIOIoMPzo5MTFIxxjANFAzwk1MKwNOgVYMa4ojJolBAhSNjq",
-	"MXuXNcXKLnPuDjbVJay41bv7+56iSvbvztPiLe/1bnY7zV7v5tlx1W1/QydUli/5KR4RJOgfleQmgvfy",
-	"6wrJECeRbHT3215jyOMJlppAPtlteGrVmnbuttteRkk7bkqqZwUyehgEZCpJqP49jdU5SUrgyYQIgUdE",
-	"/XNhX15DSCwTGEWY+s5vDWzn+egCg8IFGquv/Gbf9dIPZG/wwe8kkOoDh0HAEybLq8KBpNf5RQ04jwhm",
-	"6iV8jSWO+0kclSF+yNBYyumW2EaXZ28AY8lkKuctDbz0yNt733nl/Q4oV1P+R0yGjW7j/9rJGOKOgeXO",
-	"95SrkbDseL5q9JEZ9tlrhFiS/u+cMn0I6dGq35uKEjccCyITTKNVHzmGQXZ0/5rEdEj1V8rAAzLS1+i3",
-	"fNp3aox6I4mi9IUcDJ+0O44V0+LuKJNP9xrLUdVrRFjIfsRH6opUgIYlUaQIRKOraLTjwzDHOvvi8Qgz",
-	"+gfWmPNnA0fR+2Gj+9vyt9/n3/r8cXFhSn6J+ZAIYWZdNtdpNlJdHh6R/FVTJLcBd3A4dFw3ryHHPBmN",
-	"tbC27DMXdtxnDyatA6RLO27xWtOwkZvFYmgJ9zx7gwsYlz+lPGLpm5fdqgIQcxst3P2FEzQALF60Amo5",
-	"CVA4oewwkFUiJkAfuB+ajTlSPCls6fXlqFUF0pcRPQ/+4seOFZVCnAWa22O1pG8EwppAKn4fkoiYry+n",
-	"vMUjqtz1Gz7iiTwjAtjNIgEWGvqiT1hIStvTzGiZIL/ADIqzVa7p/cKdLK4piAmWJOxjWZ+C1j4aB4UD",
-	"JltmilEyqjHQdSgG2WEGL7+dWgA5gvFAqsKQql9wdJoD0BBHgngNcoMnU01KjJRxyeg1iQVVCDZEL8b4",
-	"Cjc+L+JwHapQWpKlpRYmK18+VwMXYbMcT/Pfe0OFA1epJJPiP9baBNBS/Wkcx3hePjuYttYC3zkv9yWj",
-	"nxICIjhPlBA/wnGoJO4AC5AN0zNznpVXwrW8tOpA0dKyLqfhvaLOhLL8650vjEzuczkzDLV4Fu9ZNEcY",
-	"iWRKYqDroxgzKZSkGJMJvyYC+UD1fTiYusw4W1Dpi2/4jMRNddQoIkqtEKBghnREpfAQZWjG41AgzbOU",
-	"3iooG0UEjefTMWHiACWAP0VESdKTafJhM6yFKHmtBjf/APPFVjP95/a//qNRtTUlENSXkqxc/9kr8RUL",
-	"d5dJZK4PA8CjD0Mz4BZ6qX4nIcJa0Qz4ZKIGRZQRxNWJbvmGVYZI01WsVu1v59hlKgUvMqd0SeUr/tEr",
-	"KxiWJ2NhxAOl2lLZKsCqJrFewBSCrwnyp1gIhRI+UtRCcoU2sG3A12DMuVC7VpJCrCQj5AvCwj5l11TC",
-	"TfJbyFfSkN9jRp8E+5yv3ve1wpy76kbJaIxiHJD/Ng9aAZ8Uhbdu46UaUBDiuo1XfDrVV6O4BCunZxKP",
-	"nr/MeDJVL9V9ncA5wgxFfKTuC5YgKR1oQ8yMCgI2CQV7KmSMJY8RTIslEYhK0AO16krZCECZrRSFnAgX",
-	"mtxd/Vq+ISVfFtd8zZNgTERqr8RhGBNRsbj1Nbk7qUj9W2l2FpVXfpHMTu3QnC60kgUAjf/swL5VwIdT",
-	"Q1hRkCttG5uNaTBevGYCYWT3gLYUydHDMuzS0jpQhG33Qd1Z5yqpW5WiiJri1Fhz7iwjAckvyUZeI2d1",
-	"d5m8hFCU0bdm+a2iRdcXPJb+doriajJjqleaNOIMflaomhrqV+j+TmmtuMylAAPzb7AurT6+JvEcDSmJ",
-	"wgMkxxy4+1ACyR6QgE+Itjx5SL+uSBDjKH+lWkU6bAmh3uQyqrxIafQb9Wm1vl5WqFmHRN/KGqe2rv4v",
-	"atjkciLKFrzzX92dnd/+p9cTH7/d/i+nfPKQVruvwQB3H2S7dC75Md8IRMMD1FYnk+LwEPCVwQWsJvpt",
-	"J9G/owWsNtX/IhYwh/HLWJ7MNVlKbGpqYg6dRTuBSBQKNKLXhKFgjNmIVBARmKeGppaXvvKfhPcRYaFA",
-	"BCidMeFYN2sqBGtRzM351qUNB5owaC+oEv83JOJrIxEbspAjC6Vr/r3Gs0xLP2bqlkolxaubw5LJgMSi",
-	"hNZOQ+MRDrGQOOcjW0oyivc6xUq3T2kVBuZ9Pgtyzw0OZDRXMh4IabOYSklYq1Hlk7mjXyd/MMsFvxxh",
-	"zrsWKj0UK1wDRfBndLsIDv/08sJHjJBQaP1afdUHC4YPX/QPkH96eHH0Sv1oBMayByFI4pgw2c/rS8UP",
-	"veNSqb6K9pqVoZAHyYQw2dVBHpor6IADiAqB73uIgvsgGJPgSrsP0oNIv7bM9bhAF2Bmo5iqeS1A0WBu",
-	"1SlBGJgtsmggKhGeTiNKSqi/v+fVQdHiIs4IDpucRfMDREeMxwWvSBUa577aedJeia1l2xTYmWIyJdYI",
-	"pc9MR5m01sXlgifVpdNUImQixxf8irA1KQJO5Lgv7YsLAsYUf0rIgTq5EA5LIF99h8eG/ncRfBL1knb7",
-	"SZBNBX8Tf7VTKvf1JZftBZEG69bYWJi+tHwJZtySzwOXPtMBLWUVOr0RK/B34bPVKrv9ahxzHezm3nRO",
-	"Zy/7gBd08+KxvvgdsxFHZ8fnF2gY4wmZ8fjqG6Ewloba+EXg410dSgbESYl0YDnRpIRKgUwIh/B6zGec",
-	"9WFcX7/qp6o8xPtggTCajXmkNV5fA91HOOKM6OghPRBiekJORA8CeqY4FqRkmswuzG+NQ+OG1eYELJF9",
-	"iHAUExzOEbmhQopW4+Pn2ijiNRb3sw68l9zSN4qOVKJSnszXosbVjuMLY7ACSJiTAJRz38mq9S56Xte4",
-	"f2u7WOt6SpfcmTMyokKSOAfhMlgsn5xGWKrlfSNQDO/pILUDlLArxmfMqlVYcaqMn9zu9q/mXif6E11t",
-	"s3YyUnXpgJUqnnMfvO0eEe6N9mF5xoGlRZ3/9pHf8pH/rY/8po/8vn+A1LX2cRj6QAgYmfkLzP/JSq+5",
-	"Q9dOF10DOzT0v4zU/GiC7FI4CCKPOBvSeFJJixiZ9ddGj5j0b/VeKn+UwUPDGpAB4qAn8YorL69pCWDO",
-	"ibTuhkq4uETyWnt8RIAuBlIsB4hX3tMSGF3SMBUzi5CpECIVyYVHaBjzScaICPhpr5waYuKyPVyevWlC",
-	"NPwAC/J0z5qcgP3T0Ks9/RLkWbZv6+m+D7KxnCRQ0V9mWr8P9TlvxKnv/3EJBQ5p895IWnGVhZ3nobTi",
-	"1Kzna42TS00rDmmF3FTIFcCZTbz8Ev9VLZXQpqus/tJCYkv+a2AwrPW5GML91kYEtytw4Yw1LA3gcjvL",
-	"vrri/NazsdSyq1RYMWqp88sv80qRa63L/dDWhrtv36k7ZMbyQgSbJCH6kbJRCN7KPKSchs4XWIwHHMeh",
-	"Kw8gvaH14o00FoqqjIK+jUR1RrSWiQC5tulwNQYPgRvpQxX9J20Ha/vBMCwYYu15YEd90kYhnotFu7rz",
-	"U4u2lYWtpct2Lcl1B2MSKKkg22wt2nCshkM0IL450S902itohD3P9JwWP+5a3guIfDZnnJPX1qDzdeNQ",
-	"siCUhYUvlZhe/M4FiQ8hI+5Wpjl4czUXNeOql3CkL/Fpbrf3ItQuUvo6YqRe0a0segEPHVTrnCoK8/rD",
-	"xTcCqRFd5IMw12dc9sGk5XvIH+Cwj/Omy75OC1PPFEWE0UOesDD9hTJ9g3wn1V9iO7J2sdpXRsMEUOSt",
-	"SYtaxVWXWC31bI9stLQfncr5ylOd4Jv8r+3q6TYm0CoTqDnA3xrHTGftwsq16pMFCH5Rk6c+w+UWz2oV",
-	"6W6kqJZZSC/wjAxjIsaVS4z189Vk2A5c9qkV5skQhi0YJE2ObkxSwuo/lI2yGGKQl9D226uS61aOvo3x",
-	"Y30DZRr/vjJ4AdEQbfkvjy/QznVnp6Br+tuevq96Yp34rr30VsUy0WqFyIdS0t+dzaULplEXYBewsDKv",
-	"bpnRtAjrZQi8sRy64HJO5HJ+eyer4S2Zdemb+dmW7mVjBF1+3AVJbT0ZdllevRZbgwgLseS5/nkVYufn",
-	"Kry5PPM+t79TTONbKyyu7BgihDEEb73+cLHdch91ymwdWbdakwX2CMPsdBziFLZX23rt9N5qnekfZ+c2",
-	"275XM3dBnLh9Em5BzriDB60ObwQoraKRWSpXuGbM7gUYh2c2ULaFfBr6iIoswlrXdslq5Lw6eXHcP/73",
-	"yfnFybuX/eO3hydvzuENnSnwdz6LOsdQZR0+vbwwtmEcRUiOY2LjpD0EBmKwD+u7NTmwUXlaDlNHoiTq",
-	"2AaUwc+V8vWDSs0VwWEVkmAFoH4mMR3OK9l5BUXLyDbIvwWiu5reVFOaY7f1fY10aBzixYxEi7lWtl2U",
-	"lXIpr08cYIY1HUHo/O1MiQVBrVbM952Nj9knVyi6i7LpbYh7jS3VNhYda8Z1cWtGmmHCk0+7zWez/qub",
-	"9tXzwS+zzvAV2x18GnZ+3Q/35ad21I4v25Of5p922XERKfY7uysT5rUp2+Uz0DluK0PPdQmRz15jndoU",
-	"S0w0tak0nS4x2mTFZOIsIsbkqQBL8xrgGehDNTcS5n7RjgP9J09kI5XYdBCnrlTWD4kkgZ5oGvMhjUg/",
-	"ATId5jC1rxNVCj/FSr/sm9phjkdpmIt+tzCy8CDQOio8MGJjPybX/Ap+yTJC+2nlKq8BSbd9U34j/Ttb",
-	"uP475hHJLV3/mAed/iUk5d9SmOk/F3YtCMue5VZY+N1Ue+kv5KUX2UUfj0jBfb0spM4oBVh9g04bhRm8",
-	"ZWZmuBz3kVWaOozullH65VNHf1DiBdisHRqz03fxYYwhCn8WczZCW779qu8hX3LeF2MeS/tHxNlI/Vtf",
-	"f/Uvk/IEA+ZTAp4LbRfUhlz1g7rq6v8TKiZYBmM7W8AnE65ebbVa20Wamn7Z6e1WE7uJNjz6RiCIOd0K",
-	"uZQk1PYxuKNG/No+yFnOHNbx4lqW2QVyunT2wiQRUAcQp3UE27m6gY3V5jO1PU+f13Jd+RXBkRw7aiSV",
-	"yuPxq9qF8VwfOmEy5mKqi3CuVxSP3ExduTpTGs89JEyNVkFtfSky5cHYmcPlYDHYYcA+ESIhUEH0rtML",
-	"Gq6yAtDQqVSLZFAdD139Wn3VZUnY0esPP54Th8hwReZFgugWwTQ1WjjeaOTk5VdO+6bXuNKmb9f+Vm9N",
-	"vayn9uDDrj0u9UvCRp2QmUms5evV1kXNvJdkPb1Vl5x8SnAEEcSZY6R2HtOtDJE8Cu9ohSzMUDI4lzZe",
-	"BchCaMxaBrpbRbtUGxUeK7TFa0yE+xoYAXOVkKGgdmqGZqEtYyok15FKtUQVNUut+JZ1yInamds9Y9br",
-	"OUJ5ypAvbaoSeb5QNhUAr15UwjJNf6UTU4fAB1p6HmBBbKb5qpP9Offi91iQy7M3ayi1sL1/WsBCVuYZ",
-	"PkUj0WPZe2hrMaQBpRENnk0LLT5T29ouRTtUHOlvwNbzxgE0wXOYh0+JIjVUx8V2Ye88piPKlLytRuAo",
-	"4jMSfuEgiYyirEnJvy6DgkOtGePplDASdpGfmRmU9pEqxuqPBUND9pMmcFrLKRoMtM6CtjCwk9SBPyE7",
-	"OljQX1BnyraML6g1q/N+pQn0LeLSq4PPL8/eWEfRitjzDDBjKafdnZ2IBzgacyG737W/a+8Yz4TYwVO6",
-	"Y3jJzn9ptfc/93Z7Sbu9+1RN3xf0D/Kfu+2HCDAvMNqlAqcJK18WS64mqxmGdCfG8wghS2ort3Q8i5Er",
-	"bV8QJonSzxQ9nxI+jchq076aq2p1p5k8tsbqBvUrZJTAHtQKN3cKjlndkezNt1gqHJQ0oJhVvUgj0qeT",
-	"kfsuTmkgk5h8A8Vr0BZmKJlGHIckhPKMVCBB4mtTG8GUp9zWlcDUfc1HFK11WSckpHgnt7ydnybPr/G8",
-	"c/0r7Vz98u/oj9aUjepc13yplGwJqwOA3YW6dRXvXLnuPARX4FGVe29Z7aP1ouMG91mcJbif1Ie6uLk6",
-	"5m4ZrrpqLakdY4vB1lJnMdNWwqUORiK6Ozt0okTLVo5s7uAQG6QrFWy6PRauOofPq3BK3UYHPATyS6jn",
-	"284wOVD6CCP1b7QFQrACGxZIkhtd69GJX2vhzpoIckc0QKfvXnro9enxSw+9PPlBHfcHMjhFcJyAEBJN",
-	"uJBoF739vqCuDyjDcN+Xnt1tj6tmZG5/SUCOXxiTdoMCkVDt0/6NoYkODK0dRbSkbolefRbCu7Qega3X",
-	"c6c6BOvZzNa3l30RCemeAmgLS65DNR/UgrA8Dre2CfCcyFx13L+aLXV5cGZtIEAEgbhVlGJ/adCLLhle",
-	"DlpcUgsJfU9wTGJbCyn3kepqSNVmzRq0bUU4JNwIUzI+EXWiI7UhsgAeryaxcyG+WzZWLGUxpAOsNQJC",
-	"7n0NPucN1HDc0SMSGg6e7hV+ygF7x2+hEyl6zNh8rFeQs1xk3eGbN+8/HL/onx2/ODk7Prrovz87eXny",
-	"7hyKlJjeZtCZCzqcxXikqHSrx95PNaZ101glKj1TgJ4N6SiJSahdzUU7Vion4em0KCQZi0itblSLmuwa",
-	"mF+RV3yZqxOU1ghaQjQX46k6Kyj9rYKbbJr/Uhpgm9XcBhg4imrUA2fh0kKnnjY2amUEYjJJRWuB0tpt",
-	"T5AM0If1uFO+KHrpLL9DkqPO7nc5n/eBLrOtVM74G4GmPKLBHAylWFyBtjnhMUFbnbZSSA08oP1ij8Vk",
-	"mAgCVYigh+KEs7Twuea5nBFh2IepSJCU0GnhGgQ8jkkgm2MeC9IcQBDDvILZ5KGx+10B7VyXY3mnoK+2",
-	"648Lt++7wc099bbJo969H6mLktgP3iU405WvUo8qlaWb2v0K6qXjLKVvmXgniLx9XOot2y2kssfK2E8b",
-	"y+mOAa6zUcJCyka5oraOphhZg5XMoeAhPMMU+ncYLkpdcfFZjIyJyQFYfbx7d49HKMr8EKXJK6Pvl8S2",
-	"nMZ8EJGJU2Q+++EIPd/bf4amehDSLhCXnhqSGnWe1RxHamjBfeXwMs0IkyZ8jhqHHw/0VQvc5Voyv11F",
-	"BJtI3aaeblec+VitVwoat9YhurmQQIeLlzIhMQsqyjda3+oUy3FFshQMcBbq/inhEgrsQg3gmEx5rC+J",
-	"PaEDUwDYRGSk4kHER24zexbWVt1/dv/583zrl7az4Lek0tWB6xBBzKGHxskEs2ZMcAitf0UymeB4njXy",
-	"1gim5nWu0+2S9JOYda1i1zWTdLXeoHAyp6Ol20ti2ozJkAAurc530C5BvTsva3QLGL/kPh25q1pA32MP",
-	"TXAwpoxk4AD0hUIX+UZkJRSFU4nUVkhow6QbXiNhIpkqXCBhH9wFNilwwMN5H6JMcTyCNByGEzkmTCot",
-	"DOYb8nhAw1ATdFstA2Ik5ZiHUEDD+NRz4Sx9iTUL0OHZ9i/KYMX9ICah+gaOhFY91fmklTfSzEUzvBRu",
-	"nvsdS9KHvsn68wxfY6rNyx4gX8zwYkmxfmGBhSdKKnM/UdsEqzjkirn6dDse6G7bzoDt0/sy9ZccJvfV",
-	"SQKlQRbmF5F1GDt9f5553yGDqtWo0V3in9AA4mtu1wDN4/C1tsQs9h56pP4NX64dQ9mvsIY8XTLMZVf2",
-	"6dUvPz2bdM7b+OfOoP3z7Mlg//XNbvzdr/IZ/4k8n78K9pIfO+x0uivWzUVa2wPhKDXyQFlfXyWm69Sx",
-	"iuIey5H8PhvWZaFL2qLtKrGvj+Qg36yBSm2wrOutWdSol7pR7kuFWKrP5Z1fty7ft6AUFjM+lsinVijK",
-	"FML+VE9VOw0j+1QqlVTsU8iYjGoGti/Gj9c1QTwY9t3FJ7g8st3xz3QZSwBZMza5dPe1VGxUBKs45QNY",
-	"KUNVIbRijLUqce8Rz2ZTNYOe7zPDNv1ynXpsC5pHAg4gE/bAuBxDc1SOBM7XnC9/q0KvPqZyTGITnYwG",
-	"piYrhDtxRrKwYht7XD499VXOSI0Gw0Us+uzVGp3p6KLx+WO2ofzvDxDRfbwIkFUoujyyu8dsaPcBqojs",
-	"NlqvQAMiZ4TYwAJtni/L7FUHvTyU8nY+JqnV0y/kRso2VvQmLUp+1/yKVHlkz+ApYLBxw9rUYut/0f4j",
-	"3TtP34kZnm/XdReZNd4uvPIu8tyy+D8bQJ6O6Xhr1xBZPv+dJRcaFpNrKi2fK4lpScGugHG9XugG2uVO",
-	"4lmPrkL7D1i3l2repZ5ara/ZGl0FUoeW8pUrIl+lKPbAAv56Ihz4qhyicL1rYSY5pyNGwjeUXQEXv13V",
-	"5ntRxrz1VLHlsuISLpQTPHKbdzoGdEzKFCsBQZIYopQxKxVJWchKpyOGZRI7bM2v3h4eNc9fHe7uP00D",
-	"Iim78tBCJbL7rLxSFpbohAiJJ1OXo4ewdFVohgWa4FDL9JeM3qSJ5ltZvc6hDQukAlk+jCTnxdSgzrOn",
-	"z3Z395+227XYlq4KHS5NLj95oZahY8aXf7zRadTpc9TX+UYpdLzcSS65hbepN/6wEXHrNQZcZtmCDeqS",
-	"VqXKRvdGZNbjPPZ8Vkb4iimJIoOifnqqvpchCmWQrAjN52vVSqipFCoCc54ZahfcsrrqTX+dtEIT0OC8",
-	"ryDegjeWioL4a+iLRqAJvgLdMtP63E3NyM2UxkSstbqFWJ8koU7GWZHXCHJBIlKIOHqwYCGzOPJc7Hi9",
-	"5a2dcZg7oYXlFeDjSke0B+W6TQYj7iPA6Dxn2/+LV/K5uG3midco1E5dJ/D49YcLsLIoaupotHqr6GKL",
-	"GC6N/NxwzYRJGtmYxoy4m1ed1RmW28pXhC7bprLkRnsToVE8wjLnTMSJHO+YadwbK5bCtQZfDaPVRt6l",
-	"Ic4L1XJzIHRiihp7OyfLfYVXuZZ1efc+jcla5RgdHuqiQyvnnf3tsPkrbv7Rbj7/79a3/ebHb52+2VLN",
-	"yvuSZFIc9xx1LU2yV4YC/TFlcrEO+177+dOVgYsLcxSCjRdR0BHZdEVZCOwSluWbBCYq0NbZD0fo2dOn",
-	"u9v5CJCaYftrilufvYYgQRJTOT9XGGlS2uCeKQKV/fWDJRKvP1w0XFVv/fwKfeOgK155YKe6L2g1LYCb",
-	"AQKCvu3pmsdSTkEu0a3DKqpL+ks7Vnu2kbBab/qwuFo8pbAwLRPrRe/okDD1Ad1Xxgb4dhsFOp6tFk/p",
-	"j0SbhaFEqwJbebEOqm9WClBSPMPxrLALeODnK2rm9vH7TO5oyeIuO/h9JrGhvXfDB7Xi32eyadOajYC1",
-	"ZVecz3Y2cN+uhROxlvgNkOuucHFpapZmoTXHwvqmdBEt6izvM4QCDrnbao5SYChSnQvKUt/XTSpIfE0D",
-	"0nV0DTH9YFJHqNdjesmDeTlO30MxlxjCBAs0UXg6NK8Z0WuS6oCvP1wIXbyFK2m/x8wyjM1ynuHgNBlE",
-	"VIxJiF5/+PHc04lJJBo2zRtpZO8EMzwiJsumx/71r8PCblv/+hd6wyHQU1NpF/WARByGppC+/S+LuuRf",
-	"8NUpFpL0mCyhXwsd5hiDzrXM7TknrWg8yHMMLHusgl6ZKjmMzNAU09jsSnt+1G6OIa9COy+pQD6eTiOz",
-	"2R3jrfn2d8GZr4n+8739Z9t67xgJiBBEfsBD4vfYFo4Eh4IoUAoSRMh6MY/bB+UqQiiiQuYjwtQmtcNJ",
-	"fcJ4lbTnKKIBYbq4nCEYb08ucoGe1oGutBjozQKo3W51Wm0I7ZgShqe00W08abVbT8DaKMfAZ3ZaMxJF",
-	"TciC3fl9diVaChjqyUgX2VM8H5Z9Eja6jZdEKgTT1UCmnAnNrXbbbZMJKW2dnRyY7Yy5akO6WN9vpvRe",
-	"4zh8cX4IGtg1/LW7v995bqrkdRvvdn+dtD/98unld8nuoDPZmz/hneDpz8NO9Kktvnt19X37V9mZ7Z89",
-	"SY4bpjhf4/2Ppw1TkK8h6KjhNW4a3Uan8+mXw19+vDmKhz+f959dzD/89Or96Nk4uD7FU/o2imcnGJ8G",
-	"ry7PuNbmtYy4Mi9VlyQEKlOmca8//IjOifYepNJJJbDyOAlGxVorsIHjjiVcMnIzhVrBGvFaBZGj0f3t",
-	"o9cwAcBKU1SEJEDqfDTlEXRUFOkE2jI72lZUFo9EVpRQzVxkIfpK71ir7E6j+2dpTGhL7TmfDnk8InL5",
-	"DGoADlISvAMLXTqy5lCT1e98bgv3uJ5p1uR6Uq4g8qe60p9dY/PMxjmZIHKHkVkJRn/q1M3PO3/C9j47",
-	"X9Y7N3TUOUIXZl4KBM2IzFyVny0xbccDPVMT2KTjuTCo1CwhQn5M1ezwhCfS+Whxf/lnNg1mybrskIqH",
-	"gsjlaxaEhc3iuGZE2ZVz8EoomQFO1ClIo84fF4dmzWIcvy4O1p92/pgfamp0L/6QH6LkJrH4d2nATiZ0",
-	"LXlUfm1CHD+Vh6kjYWF/yUdKI9yTFJLilj1e9XrOrVZnWHk6Ncpa3SueuF+q3MDy5f9Jw8/anWgdacD0",
-	"3a4dUzUY9CMln2TakUlLsLq0NkNmjLFgMSyr4R/La9r5ehaVU3Nz4Mv9ajPXKx6XKF7x2cLFyj10nZrr",
-	"MeBWvUEOvMsNdtHJ6075bqe//WnVJ+d5OY4k52GvdTDODi9wMmMoPP5HpRz8yjy/qxxsI2ob/KpRW9w0",
-	"VdEdst6hUqX+GoLmG3pNmBIq1ToI2jKJZyBnYiZmJBZ5+TIFv5UyY4LDefUBnenHX9n5wKq0CyI2B7Xf",
-	"frLGIeWWptM8F9KwbERtI8QSD7AgKGExwcHYPLf72W8/yZTHc2MjKE5l7oVTwc2PrA2WJajzjkvoBDU/",
-	"yIJVBZ4LNBtDQKw2l8ERnhEZz5uHQ0kq+8OY0TswVI803/zK74RCD5q/FOkppmfooQkdmZuAjNdx6T1R",
-	"BDicUFZM0Mjdm+KCv59Db4kWytcy0MaaIZl5SHATJiIkCviECB0/DAGYNEYTApX8YLwaQ0KwpfRYmiei",
-	"FwME/r8WUk7+01g7ijcZuvy8oUIWVnS7m13vPOGLpdoQjtPVtqVictdnr7HX7jwmjr2lQlA28pBJ1QRj",
-	"I7jUQocvBsJjSWijBcyCnzzmgpVsFeAo0uE7jEskJB4OYX1bQx7rP4tG2ZhHRGzrqtJIJFMSKxS6BQW9",
-	"8+pfZJQ1JYIHKFa0BkVYqkX9/QhWSqLKKI+24LjyRAjueOOj17ixboawqQ4QxCw8HEKoIHcV6/tgXKEY",
-	"+SJKRr5ny7lOcEgyL4Fuf+Nf2k7U//v/oZCgl4T97/97TXz0///f/0+P+WmfatIMSXNEGLkmvmcCx0iI",
-	"6BBB+vF2JdXR/ScLVV3SkgDf83D+cBRHf1kfUFGU/VwifJ2HW0bV7XWQvPZjYumJoXSUTRO5obmPT3P3",
-	"2s8fe/XmzldUF/A9XbiTshFET2yrjSkSsvhKVnbA34bIOQytNtWeOo96IibswnRv4BxBWQizkv0vthKD",
-	"Ha/P37/bcNfH5q6a7CuCcWcOWy37p1Y53enQlWc1TISR3NFe+zny3eU5fNNImUo0xsLK/h5KWKQIoD/k",
-	"cUD+UzEtv2vz5zL1AHzI0JLZxj8tbLuSLb+AdS+w5aXWPP0GIpD5PVxYcGrfg6D/zJoEy2/ktdvFQoal",
-	"pLKPJea8VwavXky44Zv/SL6595irf8eRSIKxS157VP59osBGoyh/7Uq8PCUr2xvG89iMxxDI+2A8ntsg",
-	"C5T7JZElbeqxjDgbXWZDk79qmrwheI9I8A7vhdKtdCGXSoPdzpm8ViklJYVOsQzGrgKQjMy0Jn1FyFTn",
-	"jfEo1JqykduNxQ1ScytlcJ2i/yVMY6Y4QC3T2IadbNjJRsR/XBOdtbttbGsb29rXxPHPCKDnoorDY1Ny",
-	"FVLCtcX4ruY2G77odrEf6g4tfAgBZsJDvuCx9EmItgzYkN9UPK7/O6cMmrEyMlNIBMVXtnOpR0MaQXUK",
-	"y6shz9fPpd76aICDq3zqb+5toeChP96FNWnD3BWZC6LTfwU4/HGPzXB0lRbG0d06YBMRFVLoolkQLQch",
-	"4+TGeP7HutDigIwUnb/BgYzmkIvqoTGfqWl6bILZHKmNognBDAyKOn0lJGSaWxUWaIh1zTK981jIpeEC",
-	"l3AIJRnNhV3ZkJ03dEIl1CpwJCsVAJsWyybXlCe6CbJtDLR9gPiEyjTNGlabJlS7jI0mU7oiUA3qeTjT",
-	"O1sVyZ3lHfyo4AkYh2ZjLrImIp5JYeIxGiZRpKm4urWYMqErDEhyIxccLFUb+dSojIJsF/fwP73eTbvd",
-	"7PVuOsNe7+bZ8OO/Kjbi+k5avjr7WLnGl/tVXSfbln1aOcVCviBceB9RFkRJSETG/SsNyUAp8l+xCaXq",
-	"LR2UNRw6E0idZ6gQytrQAAmpKBUYdi1jscDr7RWM0rrexyGJbRfHps7JUiN0SdADJKm5xYMY8rkG87wq",
-	"tLBORZDcZvdGnizmEnOLvy4MygWFNtN/O4D98aG1B0WQoCG1K3CzyBM2isMmjmkjDT6kNKgkBMMN7zN+",
-	"STtw1VFn7ct0N36dTs64bKFckFNa7MzLtzwDNwnjjGSVQ3oM5CtBJBhousiH1BPKrqkEEPqaiwtbtnBL",
-	"36FnKMRzUeg6JnkpmbYYx69kxDENxvprIOSY5zo/2iQkiPySWwgaHOAeS5EaBQYYALMVQVaXmhWuJ6yd",
-	"ZD0gIE3+4wOaoNQC7zsqKxfNbbsnactfvntDw7T3hn+kPRLUH3k+123stnefNjud5u6Ti87T7u5+t93+",
-	"NS012G2MYhyQhWayC4KQ+Xi+xGPjpXqt4TWUZFj4Db3i0ymcGQ0b3WemYJIpTcuSKCpUfmyko3mhfZwe",
-	"mO9voDZm7poVjyxCZX73tHZQI8/gzSbrR6SnB1tF3S1yb9jxJsTtEVZfKheRGtHQll9s9+N7yM/1+/GV",
-	"xhkj390Vx+/mtFBb/NuYAahAfo6ONn8kcyiBo/31ccKY0vi2tFyAFU9Hfk4U0NU37kdM2BgJXUbCvd3d",
-	"x1yL7+64BCjkxJUZFrpG8oAMeUxM7QwGFUuymoMb+fbLRBJqs9z9WDRXBg7qKJKCXJgWz7ecQXhpARgW",
-	"IlND4QBG5ArDxCYEEUuwF7Z6DIp8qvkpZ+qOxCTgcaiLeerv6eZ7ark6853H3wjEZ8x+ZEU8oZFAN/F7",
-	"/wyhII+jVFjZgIW6ybh+g/FMJoAd6X6O2QiNYF/S7bexHnzJcLnbU9cVUXJuYvQABsmN5rPRfL6SCIYN",
-	"KfsigXB3oWG1Sqh8BXFvR2lT1WL/1ZY1znYRmJZ80zsIHNwL9dTT3ujSlFNmYY+NuZpLiQXMTsR4rhik",
-	"tsUOYspGMGyAgysPcTCVsqKw2kIQnddjWq8HJTxhaXMam1RTtNmZMgmgbM2oMK5zG9WHwxBqNCqZhUdh",
-	"q8fOC4QgG+2rk/V1l4t5ZrpWoriOjgjRYJ5zdcIWDhDjSmXtsZBkRmFw/U240QMmgkTXRKAxicmKYMKU",
-	"5z2gBfcLBg9uuO2G236N3ParsnNuggU3wYJfhflMhwTeScGbJtLVEkJa+QIEEW2Z56YrFuKMCJ0UyxOJ",
-	"BiTgE2I6s2+B+7gQ6bPdQufqGsVJRESPYYH808OLo1fVdXTOCDS9eQxWaz614bUbXrvhtRteu+G1G15b",
-	"FZgPjOIBfFU75FotsjIS/10urN5DWMdgYkU2JJ0QD0X0iqC0ct2EmPn8A6T/gQIMXqqB0uZ7rKDO6zBq",
-	"pQFDOX8cSB77KwPWj/WCbx+1vmLgkQ4zf9BgV9jD6kBXDcING96w4Y2B+e9vYP5GWDf838PUXMVx0uL2",
-	"X6Ft3BmxfGYa7ejI3nybj0W7dy4swxZiZGhJmSbd6/9RPJn6U2dEKNx34Kjpmyk0Jd3wnA3P2fCcv3WV",
-	"WhaWnXgPoF+k/Vogb+IvRPUv8kkdQuI5tAfW4U1Zt1pwXqpfBAkryfw5YeGpmeoMwFCi9rv3R+1NC+8q",
-	"gmFXzHWH7xmeb4j9hthviP3fmtjrBpyauuOMrAFNNslwd6D5iRynPXiAwrsT/zgTycSEmOQawdrQZBMO",
-	"oi2wW+pyRsALTGNItPcdGvMkFmgA4RQmVW9Jup26Mab1qInysFfDdAelFTTbbmVd908uWc30fm48+bTb",
-	"fDbrv7ppXz0f/DLrDF+x3cGnYefX/XBffmpH7fiyPflp/mmXHddPyiq0+74359FjptrhEK+faHcIDb7z",
-	"aXaHIUZv+DWJdAYeDYHHL0+zy41fP9GuMq0Oh3iNpDqNoU7jn1UlDQ7eRhMrd8DRTcANp8v1uNlrt7Me",
-	"NydlRpj2ol/S6KY49320uinIBqY9uqYXUDsF5C/oxuqB2OWly+UxuuY03HhtlmRKPa53jXME1WsMHRX3",
-	"x2U38sMX68Fk+WMuhT+rmAR0PE86rDSRyHGu31JeZDBNIqslh3MIOdUdrEuSAjU2OMPiByTibKSE9/zy",
-	"LOFQl2FOZM+EomoZQfdSs2krUPJpNiaQnKfrESitL+Sm1BOVKCbXBEcw25iykUuGOIMtHWaNMe8gS1Qx",
-	"zdq0FsS/teSF3fVWOCFC4BEwkTqngWeY6lS0rCW8OV6XdprxqwZOlVvvHtRh++wAFDzr+YdMzQWsCjBD",
-	"A3InrvwQKvOGx2143IbHPQSPsxqz8fwUsxWWszWjeVQyM4ljpYOmdlcw1BCZxMwWxUmNT2gLo9cfLjwk",
-	"xjyWzYhek9CovMh0mNYDe8yU1fNQzCVWxHW7hQ7RLOZstFCbhlnxGcFK0YjIjPFpXughynos/VHSCWmh",
-	"wwV2qivwSDQghGWUUU0nkL/XfmJH923ih+/12CCROrcDKh8WCudQgWI6GjtLFr4BmN6Bh5pDAT3Na2S9",
-	"mhsBj2MSyOaYx4I0B1B8b16fvcDCHlYVV+jQt/YEMn89HrwM6Hv6+odfj88ufjo/EScTOf316OTpCd1L",
-	"3tDXz1tk/vqP8MMJfU9Pbk5YuxXsRgp4Wk0SfQWI50rzMyiUTv706pefnk065238c2fQ/nn2ZLD/+mY3",
-	"/u5X+Yz/RJ7PXwV7yY8ddjrdFeoKgOJnVMPvCY7V5V7LhHGKqTMG9Q0fjSBt/a9omS5r30Y37gcxCQmT",
-	"FEeioIN3yjq4vpk8Tm/HCiXc9Yn7UMUvC5SCxwsE5RZ28DJ4FslEvkdvqmqU6iWkzhddWGOu5TdtLRBX",
-	"UF5RS5SckVYB3Lm2vtbaAgZyS8FWgLq03PuA85kifClYPaTI5EL6fWGNSonZiIAbEXAjAj5g+3U+QpRp",
-	"alMOEVeiVJ44L5UHbbyTUyA8ZqGxPBiB0Fz8TArMtGhoElcU/WAl2pOvX+ox/TsVIiEhUEK6JDYJai0i",
-	"/89eA0dRr9FFILb4Xi7Pt8fcib4Vkpra7R1ENRxFpozdOlIYBDelYtjnOlVqjJjBk02myzIP+IbPbJIg",
-	"vpaIJSiwZonRlkLYfAjT9nJCnJZwHfJ4xOVqe3PePa6vSAdc0IVasSvsz0pE7LGCT7psb/Zsia5U3fYq",
-	"TNDdzMjeY6mxUr88wMHVKOYJc3q1f4BNn2Ysa2OPzoo4fDG7c/phl9XZudqN6Xmjd2z0jn+A6dkRpVWT",
-	"v2WhtqsDsfTkxtqcBV1pK3Na3ZyRWWb0QccLccPaVGxtFYp5ejmtRJc5LfiFUUiJqHKb5nnUIxc7z7EQ",
-	"Rmb9nJkYNwcxZmGTkVlT/Twdx1gQawV9qECvQtDwWgzToe7YyWy5ogMUaQ0Xj/BXYGpVXHhG8FXOCnbL",
-	"yJ/HzSB/qILSlvw5Ckpv6klv6knXqie9kUc28sid5ZFzIo0rJZVIbhPtZYyW1WLJWd6qKbQfm2gqajTm",
-	"AMcxzQeQfyOQSMBUxWPP+MWtWALKHOmxYIypNVxOtAKutWxtPI1meC5QRHAIelaqhKfzdvVVAyaJtnCP",
-	"5ckyRhEXMvWayxlHEg+ErYC4rdT2kRaisMzm1LN5CAukNDyERY/pQoHgVQcjLawkfWFOZAsdmkXr5nTZ",
-	"wzEkJgkSDbUzHt6noscGZExtvWYFhi6cHGXIPzw6en/57uJF/+z4h7Pj81f9l2eHR8e+yW8yhuIDvUvP",
-	"FnXGEGmgXWtC8ogwFPDpPKuROBvzKLNjK0HQLeRpTPiS4t1dXN+1xTez0b9LeMC/Z88n3+8GP3/H3nSu",
-	"Xj8bv9wfvngiDtvT98/p5Xfzi6fx8d7sp90//t0JHjQ8QLfo1ldhimn894gSKEDbGavviBMoeIJWOK7d",
-	"H7gX73XBH5WK6EY495CYKgoKfiiRpw5kI7BvBPaNwL4R2DcC+70aEG8CW5uzGCmQBUVlzHOV0D6iwsBo",
-	"ZTtHGxGVxfmzMG25yBaDaI0vzAwNMDPmqB6D2uFa5MwCnnTj3GJPRvvUb/VYj+k4hlSwfXXy4rh//O+T",
-	"84uTdy/7x28PT96c+4gztCWhT45233nIbhHyEWwagDE39RiOYoIV7cM61ELJ+SJt1A3Vz7CVxPXMoD3s",
-	"tjuwe0WttvNwgD6VfMZIrFUSLLMS5ExIgkNIMgHdioVTTjVsdJytUQw4GiqpnidSCdwg/UNtNetjPDSr",
-	"TYNWQKKf8liSsJv+qrsITZNBRAN9FmrRmtCPSQyEqsf0YQ+M0jXV3YoLkXhqGYqv0/Ag1R5wqO6f0oJy",
-	"peF8zRlN7o1GBAUZiC106wkG+b6kolCdserITa3IM10Zbnz7VFILo7V0jLUbb+p01VxisOkyeR/AKe88",
-	"894ejUlwheY8sVFXMu0cQPTPqVO04Ky1+NU3CLsuPDUSLsvP1Y1bQ6+cj6b4/L0k7YJ8rrcxBCtLPjD2",
-	"Alw3WiRSBKCTRvFAzWQFD+AU+r6kacC8D5kEcEAkCqG0SupsyeA+SQTQGyxRRLCQqNNGwRjHOIArqC7U",
-	"0hRi0IpWqCPl7d177jDagl0i80mBInVXoB+ar6Hjb99CAykfVbHxZEFpe55B59LS4wJTWQGmhanvJajb",
-	"rsP0zUxjGuFvT6dmkBsqIEfPMvCYgMw9pmFI2KaX5kaV2qhSG1Xq765K2R6hafTVcnUJypfMq5WlQ6M/",
-	"2Ng+692mwtS4gQQ4xPisq5W1hXRAsJ/REcMyiYnXYxDiHXsIJyElLCDG5pZa5LEsmNxsxh6Y3g6MOriY",
-	"R+hnhtv+mDLZRQXDob9t59XueLDteShhaegwC/Mf7bEIEu3f8pBEEQmVBvb+MJFjtNtq249SJmMu1LFA",
-	"XOfZD0fo2dOnu9tdrVZq2KSg8nfbbfRnzwijvYbpTPXZb6FzEl/TgGh/i9IkozlixHpTLORA29RnZb1N",
-	"uT5MWtPcac1IFDXBlLnz++xKtBQKOstT/wwzXRgT7J1LBt3ehl9bONArfii/hMhrCn8qOTZxVBUiN9NG",
-	"t/Ps+f7efgeESIql/aG9r34QVEG3PXiK94I90nwSfjds7uH9J83npB00n4WdcJd0hk/w3gBa4A8a3UbH",
-	"oVB89hpprpZrORp5PtcG3kkeWV0k5oO53VmdK2vJMM3HtP8ObtAmmnMT3b/hu2W+C4p/xv54vGDKhIqH",
-	"WugThuZXR/9PyLotudXsI85Dr15zbm0/C5I4Jkz2WCGl3dBVF+PQX357p0Jz95fKrldjDBx3DTb8WjqA",
-	"QxDhYpkBdcsNsKyJwLfPU4vAX60a6YaEbwLyN8zoXpuXW6WBhE3q0gAnpPGxqk35SyINYd8U4oTKK8WF",
-	"PGmbhfx1SnOWO+PdLeAnYUpKIUyqV0hlqM9hNkgpxykvXmE2Xpj8PuzGd2dSGyL2iETsoh71WtEPHEwo",
-	"5abgjtrKqZfatsMek5h0lZrLCAlFj2EUcDak8URjMlhxTcgtVHbUE7kEZd2T+m6CcpGCJaNESIwO16EN",
-	"pzEf0ojcd4Psr5/c54C1QPazJ/8I8p/A0YebBql3bJzw6C0+FX3Jh8NsuntuTF9fDaPWDMWtbXwj0FSz",
-	"nUXOndq2dkIsxgOO4zDXxbOsjMxfpMMesNdY9pGKm5gu9q9JuzYX4zH7Itr6HPmWNiRQcqPpLksZ4kz3",
-	"xam+H0b4WVXtpSCc5ou+7O6ljUeysi9lwfXA1gOHnDMQnnWfKO0qNdOXQ1ntCnfMCL+F3imBWadtLdqU",
-	"W+hDVXiODs1ZjG/FNnbVyOkmHY30WK7gK4CWcR2Y6wzFBGYBpQm0ZvDFk/PzIm1kJMeWHXOfJV5zm/4n",
-	"16xx3I/Ct12q3EY+/ovIx05c0+416xLbyso2b2IDN7GBm9jAjVvonyaPQul+bd5UlEgu2kBXiKBWwLtd",
-	"i7ys2HWZ0YL4NsFXBBqUgnCX6Y/wbW2x5VGYpRspKh854xKO9Dq/Fmnvb9tLbyzlVHR3dnIW2R0c4taU",
-	"jVJz7zEoExKOjA8RSyYDEgMByazAl4wqnP2RslEIRt1/hgvwLZbqDCUNKGZf1B+YRQmpS6kv3FcR+VKv",
-	"fJYHxbNspVFgrin52IjQa4rQSgjRGvdgXhKiJwSz2ZgqprmRkTcy8tcsI28ky0eULI3EZbLz6wqVYAPN",
-	"Gf0XWm6TmcJSICMe1BMdQUYnhgLTBxARiXxGbmQ/SGLBYx8qSCMskG9+aJXL+1Mh386P9ZfXFQrf0AmV",
-	"jc/eyoFH8HkjNd5F+KKSTPTSsKwWQNKsWiO37O16DTptdBud57utdmu31Wln4TYgzPQh5Z+EEIejZIs+",
-	"HsGKGm/5HzSK8M5+qw3rz8G30W3s7a5hd1RAPsUj4jbHwXHyobGEb0xtG3fOXyEgKVNLTeh8NXnLLPhV",
-	"6nLJTVKqUWwzBLKCdAeaMXJGkJB4LlroWNcwNG1ThO2bYvijqZ3HRgSFlDi1ZXj6VRQtNmDo1yg4Ua++",
-	"8dqVim/hJ6lRqvjrKU6cL4NpNCzdEm0RA9PEgsUz+csmGGyqtG1Uo41qtHEfbOSf2yp5WozIZ6NVSz82",
-	"3fBB1Tuk1Avtv70ic0EgzmRERFexNRxdQcEc0wQORfQ6q+3LdbWBa6hGTCNiW20qaotjme8W3GNQoUyi",
-	"CRcyV6Dt/Pj8/OT9u/P+6fFZ3/zqF74i0Fan3c6H3XSh4vKIsh4bkDmHUgO6UZ3U7g11RV1d6UBtPbcw",
-	"vb3iWrb7FUFsGuRNY3JNeSL0qZjezNsHiE+oTi7NmJgaodAeLOSfEiOdaVO10RvzQtgE37whbCTHjW5n",
-	"9zsI35ckVu/+z2+HzV9x849283mr3/z47X9kOquQMVTBuk+F2lTA6i9TrI3sk0v5hwrDuVd2zSt71iux",
-	"Ts5/WUcHV4Ki8q5lpd9YQ2HPChTo/1q1llZbbDYYqdBzuZZfuBaeum3p5f/iwjHawsiP1BXxoSghH6JY",
-	"UTpFlSyp0Tz38PQEhTQEsWCkdsQTub2xHGw451qWg8JdWM1Bd/6k4edlBQBOnC1V82ggqtunOkIlr/kV",
-	"SZlNmdek1LQ2mWNQp0+OM8ZAbQO/TLHOk5whjydAAJOEhrXYwJ4rLrZcqHtjX1xXad57zAW/40UpzSjG",
-	"WCIa5mP78i7eDTX7Eo1Mwf6YUggXBcuHP4jKzA4lObwvjLw/Cc+EcBiSc8noNYkFlXPF4F+M8RVWgmmU",
-	"jCCX2T5s8mEzhIefP9YWg/I7qJKFjEE3N9JTmoFa3QaFv2y1ngICGh+mkrHRBM/R75zmUbyI1h8/L8z7",
-	"Z2MArUIOE6Xh/PYRSs2S+Noyz+IyTTtg9ViJ9RBUtQNSvPlcucdQVt43X7vX01qlLpsHHL+VMVsoJuRW",
-	"/rJ8LbXfbwTiM5avSWxmmBDH+0WoqfcFAEzTaSR5boIi1MpznUIZb1DiQb3Uxe1Mqe5MjMnNqIY6JnpF",
-	"cARWrxDKeFOmXlboRfIvpzTINcWlMPkk+UWjCWZ4RCbEFFcSEg+HaMuPeUS6+i9/+wCNYswgshwKPk34",
-	"NaTTwGNdOi0NvtQTGFALD0JuBNRin5JYAdO6gLAuKgilmAIeh7r+L8RIGhfUQld7CKHkSTAmStHCExvq",
-	"icMJZRp7eKyNDGlE2YSyCgwJf8dsxJsxEbIZ57APdCE+RBhNEkYDOsURmvJY4shDpmwjj+mIMhz1mBL+",
-	"RNdgG0SC2jKFoMrS0PeQL+mECIknUx8g5aflDn0Pvf5wYeqso3M8IRrbvCyrSJh2n8bsgo1XDTPOaIAj",
-	"tdgDTQkg5+oFbAqdHZ9foKESbmc8vvpGIDHGU9LqsXN1JUOdLJAZfI7evz09vPCRrj7vl0DiF4CqCBaW",
-	"ZcBVwpkrvNttddC36JwqbqY2vd/aBUgvgBQBRD1EcDC2dt6wx2w9ewi/jTGNANMiLMZdVDg8DfyYZF6d",
-	"QiVwBUz7pMd0i1VzXjQ0x6OraeaORnEziPzwkK/7JfkQJPb6w4W/cI3hEHtMnyK630PsMX2KqNYharA7",
-	"T04/qjiuIxxiITGaRlgqbeWbVB6F49q67rQ6rfa2+9wch9FjfhqMWn0WaPlRYIa0pQ75iuabgqc9phvA",
-	"CeQrrsRjQ9K6CGKHUS9pt58E2QvwNyzCdEXL7RG4YkRFjghWHaaXM/fEWBIEFpZC2bmaR9xjFRe13hEH",
-	"+qicZ2yeVRyyQm1LoeFY9U2zGc1oy4QweyiL6/XQgHIP2ehdzw7u08lo20O4x9IM4hTAhvcaqHhupEEJ",
-	"C0mM/B27oh08pTt+1/Yw7DFNV319njr6WctXfSXo9ZM40ke7o0ckNBw83Sv8lDv/Hd+U+QQhEU4pogqP",
-	"FIsPxlw9whOu2BuOIj6DJrZqvcJbIAdKYfP/7DUmYtRreKhX6PmmfylU6O01oBKuk8zfH1IB3eix2yLV",
-	"7zPZtAfhxKz8AKVK/J8AAAD//w==",
+	"7L37ctu2ujj6KhiePVN7lZJlx0kaefbs7Tpu4jQX13aa1VbZIkRCEmoKUAjQstrJv+cBzlOc8xz7Tc6T",
+	"/AYfAF5EUKJ8S9pq/bEaiyAIfPjw3S9/eiGfTDkjTAqv+6c3JjgiCfzzjMhkfjiUJFF/RUSECZ1KypnX",
+	"9c5JyFkkkORohqlEAzLkCUEymVM2QniEKWt7vifCMZlg9fqEMjpJJ16343tyPiVe16NMkhFJvM+fP/ve",
+	"FCd4QqT59FGaCO747MWYoICRa9kPYUSA+BDJMUHThFxRngo0xSNygPiESjTkCTwb0kRIeKCWRNU8n1KS",
+	"zD3fY3iiVqInK68XX78mbCTHXvfJvlqelCRRr/7Pb53Ws4/f/oeX7UPIhLKRp3ZxEpHJlEvCwvmPZF5d",
+	"/xt8SQQsKiGfUiIkEnhIFBQTBew2OicsQhgxMkMJZhGfoEsyR1sYvX9/8nwbzagcI4LDsR6h5/B7DLMI",
+	"ZhV4QuCN2ZgwNOepnhdRibawOkmEkaQTwlPpI4zCVKKQM0ZCtT7E1ePgcedRsN3usYsMdJiJGUkUqEUa",
+	"hkQItBXsXV8H22rhGL5HBbokUw3z4PDo6N37txfP+yfPj9+cvrs4fnv0S//i4nXQY1t7+2jM00RsIww7",
+	"1euDfZU2UNqRBdbWhMgxj3w0xXLso1fn79722IBHc6SQGCckQoM5usJxSrbRiEihNg7I6OtPBNkBydYZ",
+	"mcZ4TqIukklKAh8+ybgcUzbqMSpQxBlBckZD0kaHbI64HCsAamAMeQIfUGu8JPM2uiiBX30MM/2GXT0V",
+	"PRbs7+0hmmNJ/5LM+wlJBYmCgxwcYxqTAu7mMyAhaRyjJGVMXTQ9ZedZZUrK+qkggdk13OQWXOWgjX4k",
+	"c4EGJOZspA5QfSbEcUwStCXHpMcEHTEStShDqSCJr9BCHStmakdsPlHXzK5IvcynJMEKgba7iHE4DhIL",
+	"NSlDgsA+FIYqsLXRoUQxwUKi3SdomlAm8SAm6PD86OQEhWOc4FDRAB8JtTAsDXqFmDGuqAwapUQIErV7",
+	"zN5lTbHyy1y4gy11CWtu9d7jx76iSvbv3SflW97rXe/ttnq966fHdbf9NZ1QWb3kp3hEkKB/1JKbGN4r",
+	"risiQ5zG0us+7vjekCcTLDWBfLTn+WrVmnbudTp+Tkl33ZRUzwpk9DAMyVSSSP17mqhzkpTAkwkRAo+I",
+	"+ufCvnxPSCxTGEWY+s5vHrbzfHSBQeECTdRXfrPv+tkH8jf44HcSSvWBwzDkKZPVVeFQ0qviogacxwQz",
+	"9RK+whIn/TSJqxA/ZGgs5XRLbKP3Z68BY8lkKudtDbzsyDv73/nV/Q4oV1P+R0KGXtf7v3ZyhrhjYLnz",
+	"PeVqJCw7ma8afWSGffa9CEvS/51Tpg8hO1r1e0tRYs+xIDLBNF71kWMYZEf3r0hCh1R/pQo8ICN9jX7L",
+	"p32rxqg30jjOXijA8FFn17FiWt4dZfLJvrccVX0vxkL2Yz5SV6QGNCyNY0UgvK6i0Y4Pwxzr7IsnI8zo",
+	"H1hjzp8ejuN3Q6/72/K33xXf+vxxcWFKfkn4kAhhZl0212k+Ul0eHpPiVVMk14M7OBw6rpvvyTFPR2Mt",
+	"rC37zIUd99mHSZsA6b0dt3itaeQVZrEYWsE9397gEsYVT6mIWPrm5beqBMTCRkt3f+EEDQDLF62EWk4C",
+	"FE0oOwxlnYgJ0Afuh2ZjjhRPitp6fQVqVYP0VUQvgr/8sWNFpRBnoeb2WC3pG4GwJpCK30ckJubryylv",
+	"+Yhqd/2aj3gqz4gAdrNIgIWGvugTFpHK9jQzWibILzCD8my1a3q3cCfLawoTgiWJ+lg2p6CNj8ZB4YDJ",
+	"VplinI4aDHQdikF2mMEvbqcRQI5gPJCqKKLqFxyfFgA0xLEgvkeu8WSqSYmRMt4zekUSQRWCDdHzMb7E",
+	"3udFHG5CFSpLsrTUwmTly+dq4CJsluNp8XuvqXDgKpVkUv7HWpsAWqo/jZMEz6tnB9M2WuBb5+V+z+in",
+	"lIAIzlMlxI9wEimJO8QCZMPszJxn5VdwrSitOlC0sqz30+hOUWdCWfH13S+MTO5zOTMMtXwW71g8RxiJ",
+	"dEoSoOujBDMplKSYkAm/IgIFQPUDOJimzDhfUOWLr/mMJC111CgmSq0QoGBGdESl8BFlaMaTSCDNs5Te",
+	"KigbxQSN59MxYeIApYA/ZURJs5Np8WEraoQoRa0Gt/4A88VWK/vn9r/+w6vbmhIImktJVq7/7Ff4ioW7",
+	"yyQy14cB4NGHoRlwG71Qv5MIYa1ohnwyUYNiygji6kS3AsMqI6TpKlarDrYL7DKTgheZU7ak6hX/6FcV",
+	"DMuTsTDigVJtqWyXYNWQWC9gCsFXBAVTLIRCiQApaiG5QhvYNuBrOOZcqF0rSSFRkhEKBGFRn7IrKuEm",
+	"BW0UKGko6DGjT4J9LlDvB1phLlx1o2R4owSH5L/Ng3bIJ2Xhreu9UANKQlzXe8mnU301ykuwcnou8ej5",
+	"q4wnV/Uy3dcJnCPMUMxH6r5gCZLSgTbEzKggYJNQsKdCJljyBMG0WBKBqAQ9UKuulI0AlPlKUcSJcKHJ",
+	"7dWv5RtS8mV5zVc8DcdEZPZKHEUJETWLW1+Tu5WK1L+RZmdReeUXyezUDi3oQitZAND4zw7sWwV8ODWE",
+	"FQW51Lax2ZiG48VrJhBGdg9oS5EcPSzHLi2tA0XYdh/UrXWuirpVK4qoKU6NNefWMhKQ/Ips5HsFq7vL",
+	"5CWEooyBNctvlS26geCJDLYzFFeTGVO90qQRZ/CzQtXMUL9C93dKa+VlLgUYmH/DdWn18RVJ5mhISRwd",
+	"IDnmwN2HEkj2gIR8QrTlyUf6dUWCGEfFK9Uu02FLCPUml1HlRUqj32hOq/X1skLNOiT6RtY4tXX1X9HA",
+	"JlcQUbbgnf/q7uz89j+9nvj47fZ/OeWT+7TafQ0GuLsg25VzKY75RiAaHaCOOpkMh4eArwwuYD3R7ziJ",
+	"/i0tYI2p/hexgDmMX8byZK7JUmLTUBNz6CzaCUTiSKARvSIMhWPMRqSGiMA8DTS1ovRV/CS8jwiLBCJA",
+	"6YwJx7pZMyFYi2JuzrcubTjQhEF7QZX4vyERXxuJ2JCFAlmoXPPvNZ7lWvoxU7dUKile3RyWTgYkERW0",
+	"dhoaj3CEhcQFH9lSklG+1xlWun1KqzCw6PNZkHuucSjjuZLxQEibJVRKwtpenU/mln6d4sEsF/wKhLno",
+	"Wqj1UKxwDZTBn9PtMjiC0/cXAWKERELr1+qrAVgwAvhicICC08OLo5fqRyMwVj0IYZokhMl+UV8qf+gt",
+	"l0r1VbTXrAxFPEwnhMmuDvLQXEEHHEBUCHzfRxTcB+GYhJfafZAdRPa1Za7HBboAMxvFVM1rAYoGc6tO",
+	"CcLAbJFHA1GJ8HQaU1JB/cf7fhMULS/ijOCoxVk8P0B0xHhS8orUoXHhq7uPOiuxtWqbAjtTQqbEGqH0",
+	"mekok/a6uFzypLp0mlqETOX4gl8StiZFwKkc96V9cUHAmOJPKTlQJxfBYQkUqO/wxND/LoJPol7a6TwK",
+	"86ngbxKsdkoVvr7ksj0n0mDdGhuLspeWL8GMW/J54NJnOqClqkJnN2IF/i58tl5lt19NEq6D3dybLujs",
+	"VR/wgm5ePtbnv2M24ujs+PwCDRM8ITOeXH4jFMbSSBu/CHy8q0PJgDgpkQ4sJ5qUUCmQCeEQfo8FjLM+",
+	"jOvrV4NMlYd4HywQRrMxj7XGG2igBwjHnBEdPaQHQkxPxInoQUDPFCeCVEyT+YX5zTs0blhtTsAS2YcI",
+	"xwnB0RyRayqkaHsfPzdGEd9b3M868F5yS18rOlKLSkUy34ga1zuOL4zBCiBhTgJQzn0n69a76Hld4/6t",
+	"7WJt6ildcmfOyIgKSZIChKtgsXxyGmOplveNQAm8p4PUDlDKLhmfMatWYcWpcn5ys9u/mnud6E90tc3a",
+	"yUjVpQNWqnjOXfC2O0S419qH5RsHlhZ1/jtAQTtAwbcBCloBCvrBAVLXOsBRFAAhYGQWLDD/Ryu95g5d",
+	"O1t0A+zQ0P8yUvODCbJL4SCIPOJsSJNJLS1iZNZfGz0S0r/Re5n8UQUPjRpABoiDnsQvr7y6piWAOSfS",
+	"uhtq4eISyRvt8QEBuhhIsRwgfnVPS2D0nkaZmFmGTI0QqUguPELDhE9yRkTAT3vp1BBTl+3h/dnrFkTD",
+	"D7AgT/atyQnYP438xtMvQZ5l+7ae7rsgG8tJAhX9Zab1u1Cfi0ac5v4fl1DgkDbvjKSVV1naeRFKK07N",
+	"er7WOLnMtOKQVsh1jVwBnNnEyy/xXzVSCW26yuovLSS2FL8GBsNGn0sg3G9tRHC7AhfOWMPSAK6ws/yr",
+	"K85vPRtLI7tKjRWjkTq//DKvFLnWutz3bW24/fadukNuLC9FsEkSoR8pG0XgrSxCymnofI7FeMBxErny",
+	"ALIb2izeSGOhqMso6NtIVGdEa5UIkCubDtdg8BC4kT5U0X/UcbC2HwzDgiHWngd21EcdFOG5WLSrOz+1",
+	"aFtZ2Fq2bNeSXHcwIaGSCvLNNqINx2o4RAPi6xP9wm5nBY2w55md0+LHXct7DpHP5owL8toadL5pHEoe",
+	"hLKw8KUS0/PfuSDJIWTE3cg0B2+u5qJmXP0SjvQlPi3s9k6E2kVK30SM1Cu6kUUv5JGDap1TRWFefbj4",
+	"RiA1oosCEOb6jMs+mLQCHwUDHPVx0XTZ12lh6pmiiDB6yFMWZb9Qpm9Q4KT6S2xH1i7W+MpomACKvDFp",
+	"Uau46hKrpZ7tgY2W9qNTOV95qhN8Xfy1Uz/dxgRaZwI1B/ibd8x01i6sXKs+eYDgFzV56jNcbvGsV5Fu",
+	"R4oamYX0As/IMCFiXLvERD9fTYbtwGWfWmGejGDYgkHS5OgmJCOswX3ZKMshBkUJ7XFnVXLdytE3MX6s",
+	"b6DM4t9XBi8gGqGt4MXxBdq52t0p6ZrBtq/vq55YJ75rL71VsUy0WinyoZL0d2tz6YJp1AXYBSyszatb",
+	"ZjQtw3oZAm8shy64nBO5nN/eymp4Q2Zd+WZxtqV72RhBlx93SVJbT4ZdllevxdYwxkIsea5/XoXYxblK",
+	"by7PvC/s7xTT5MYKiys7hghhDMFbrz5cbLfdR50xW0fWrdZkgT3CMDsdhziF7dW2Xju9v1pn+sfZuc22",
+	"79TMXRInbp6EW5IzbuFBa8IbAUqraGSeyhWtGbN7AcbhmQ2UbaOARgGiIo+w1rVd8ho5L0+eH/eP/31y",
+	"fnHy9kX/+M3hyetzeENnCvydz6LJMdRZh0/fXxjbMI5jJMcJsXHSPgIDMdiH9d2aHNioPC2HqSNREnVi",
+	"A8rg51r5+l6l5prgsBpJsAZQP5OEDue17LyGouVkG+TfEtFdTW/qKc2x2/q+Rjo0jvBiRqLFXCvbLspK",
+	"hZTXRw4ww5qOIHT+ZqbEkqDWKOb71sbH/JMrFN1F2fQmxL3Blhobi44147q4MSPNMeHRp73W01n/5XXn",
+	"8tngl9nu8CXbG3wa7v76OHosP3XiTvK+M/lp/mmPHZeR4vHu3sqEeW3KdvkMdI7bytBzXULks++tU5ti",
+	"iYmmMZWm0yVGm7yYTJJHxJg8FWBpvgeegT5UcyNR4RftONB/8lR6mcSmgzh1pbJ+RCQJ9UTThA9pTPop",
+	"kOmogKl9nahS+ilR+mXf1A5zPMrCXPS7pZGlB6HWUeGBERv7Cbnil/BLnhHazypX+R4k3fZN+Y3s73zh",
+	"+u+Ex6SwdP1jEXT6l4hUf8tgpv9c2LUgLH9WWGHpd1Ptpb+Ql15mF308IiX39bKQOqMUYPUNOvVKM/jL",
+	"zMxwOe4iqzRzGN0uo/TLp47+oMQLsFk7NGan7+LDGEMU/izhbIS2AvvVwEeB5LwvxjyR9o+Ys5H6t77+",
+	"6l8m5QkGzKcEPBfaLqgNueoHddXVfydUTLAMx3a2kE8mXL3abre3yzQ1+7LT260mdhNtePSNQBBzuhVx",
+	"KUmk7WNwR434tX1QsJw5rOPltSyzCxR06fyFSSqgDiDO6gh2CnUDvdXmM7U9X5/Xcl35JcGxHDtqJFXK",
+	"4/HLxoXxXB86YTLhYqqLcK5XFI9cT125OlOazH0kTI1WQW19KTLl4diZw+VgMdhhwD4RIiVQQfS20wsa",
+	"rbIC0MipVIt0UB8PXf9ac9VlSdjRqw8/nhOHyHBJ5mWC6BbBNDVaON545OTll077pu9datO3a3+rt6Ze",
+	"1lP78GHXHpf6JWGjTsjMJNby9WrrombeS7Ke3qhLTj6lOIYI4twx0jiP6UaGSB5Ht7RClmaoGJwrG68D",
+	"ZCk0Zi0D3Y2iXeqNCg8V2uJ7E+G+BkbAXCVkKKidmqF5aMuYCsl1pFIjUUXN0ii+ZR1yonbmds+Y9fqO",
+	"UJ4q5CubqkWeL5RNBcBrFpWwTNNf6cTUIfChlp4HWBCbab7qZH8uvPg9FuT92es1lFrY3j8tYCEv8wyf",
+	"orHosfw9tLUY0oCyiAbfpoWWn6ltbVeiHWqO9Ddg60XjAJrgOczDp0SRGqrjYruwd57QEWVK3lYjcBzz",
+	"GYm+cJBETlHWpORfl0HBodaM8XRKGIm6KMjNDEr7yBRj9ceCoSH/SRM4reWUDQZaZ0FbGNhJ5sCfkB0d",
+	"LBgsqDNVW8YX1JrVeb/UBPoGcen1wefvz15bR9GK2PMcMGMpp92dnZiHOB5zIbvfdb7r7BjPhNjBU7pj",
+	"eMnOf2m19z/393ppp7P3RE3fF/QP8p97nfsIMC8x2qUCpwkrXxZLriZrGIZ0K8bzACFLais3dDyLkStt",
+	"XxAmidLPFD2fEj6NyWrTvpqrbnWnuTy2xuoGzStkVMAeNgo3dwqOed2R/M03WCoclDSkmNW9SGPSp5OR",
+	"+y5OaSjThHwDxWvQFmYoncYcRySC8oxUIEGSK1MbwZSn3NaVwNR9LUYUrXVZJySieKewvJ2fJs+u8Hz3",
+	"6le6e/nLv+M/2lM2anJdi6VS8iWsDgB2F+rWVbwL5bqLEFyBR3XuvWW1j9aLjhvcZXGW8G5SH5ri5uqY",
+	"u2W46qq1pHaMLQZbS53FTFsJlzoYieju7NCJEi3bBbK5gyNskK5SsOnmWLjqHD6vwil1Gx3wECiooF5g",
+	"O8MUQBkgjNS/0RYIwQpsWCBJrnWtRyd+rYU7ayLILdEAnb594aNXp8cvfPTi5Ad13B/I4BTBcQJCSDTh",
+	"QqI99Ob7kro+oAzDfV96djc9roaRuf0lATlBaUzWDQpEQrVP+zeGJjowtHEU0ZK6JXr1eQjv0noEtl7P",
+	"reoQrGczW99e9kUkpDsKoC0tuQnVvFcLwvI43MYmwHMiC9Vx/2q21OXBmY2BABEE4kZRiv2lQS+6ZHg1",
+	"aHFJLST0PcEJSWwtpMJH6qsh1Zs1G9C2FeGQcCNMyfhUNImO1IbIEnj8hsTOhfhu2VixlMWQDrDWCAi5",
+	"DzT4nDdQw3FHj0hpNHiyX/qpAOydoI1OpOgxY/OxXkHOCpF1h69fv/tw/Lx/dvz85Oz46KL/7uzkxcnb",
+	"cyhSYnqbQWcu6HCW4JGi0u0eezfVmNbNYpWo9E0BejakozQhkXY1l+1YmZyEp9OykGQsIo26US1qsmtg",
+	"fk1e8ftCnaCsRtASorkYT7W7gtLfKLjJpvkvpQG2Wc1NgIHjuEE9cBYtLXTqa2OjVkYgJpPUtBaorN32",
+	"BMkBfdiMOxWLolfJl3V752h+enh+/uHd2fP+m5O3/dfHb19cvAwKLnG0tdtRmqgBRBe2l51uj42JUgSw",
+	"1lmTbwRSIkmwo64sntL274KzANQvoY2sM2ZaNxqhcXfvuwMDJWKg12PwRIcgZIXUhQJmksU6VytXLdym",
+	"kCcJCWVrzBNBWgOIhZjX8KwiUPe+K2OvC8bLOw59td2DXHfkrhvl3FGPnCIK3/2ZOkBsP3ibIE9X3ksz",
+	"6laVkhr3PWiW1rOUTuZioiDy5vGtN2zbkMkwK2NIbUyoO5a4yUYJiygbFYrjOppr5I1acseEj/AMU+gD",
+	"YrgxdcXX57E2JrYHYPXx9l1CHqC4832UOK+N4l8SI3Oa8EFMJk7R++yHI/Rs//FTNNWDkHaluPTdiDSo",
+	"F63mOFJDS24wh7dqRpg0YXjUOA55qK9a6C77kvv/aiLhROZ+9XXb49xXa71b0AC2CdEthBY6XMWUCYlZ",
+	"WFMG0vpop1iOa5KuYICz4PdPKZdQqBdqCSdkyhN9SewJHZhCwiayI5MSYj5ym+vz8Lj6PraPnz0rtpDp",
+	"OAuHSypdnbwOEcQu+micTjBrJQRH0EJYpJMJTuZ5Q3CNYGpe5zrdrs0gTVjXKohdM0lX6x8KJwu6Xra9",
+	"NKGthAwJ4NLqvAntWtS78/OGuYDxS+7Tkbs6BvRP9tEEh2PKSA4OQF8omFFsaFZBUTiVWG2FRDbc2vO9",
+	"lIl0qnCBRH1wO9jkwgGP5n2IVsXJCNJ5GE7lmDCptDmYb8iTAY0iTdBt1Q2ItZRjHkEhDuObL4TF9CXW",
+	"LECHedu/KIMV98OEROobOBZahVXnk1XwyDIgzfBK2HrhdyxJH/ov688zfIWpNlP7gHwJw4ulyfqlBZae",
+	"KKnM/URtE6zrkHPm6vfteKC7djsDv0/vymVQcbzcVUcKlAVrmF9E3qns9N157sWHTKy216BLxT+hkcTX",
+	"3PYBmtDhK23RWexh9EB9IL5cW4eqf2INebpi4Muv7JPLX356Otk97+Cfdwedn2ePBo9fXe8l3/0qn/Kf",
+	"yLP5y3A//XGXnU73xLo5TWt7MhwlS+4pe+yrxHSdglZTJGQ5kt9l47s8BEpbxl2l+vWRHBSbPlCpDZ9N",
+	"vT6LGvVSd8xdqRBL9bmiE+3GZQAXlMJy5sgS+dQKRblC2J/qqRqnc+SfyqSSmn0KmZBRwwD5xTj0piaI",
+	"e8O+2/gWl0fIO/6ZLWMJIBvGOFfuvpaKjYpgFadiICxlqC4UV4yxViXuPHLabKph8PRdZupmX25S121B",
+	"80jBkWTCJxiXY2iyypHAxdr11W/V6NXHVI5JYqKc0cDUdoWwKc5IHp5sY5irp6e+yhlp0Ki4jEWf/Uaj",
+	"cx1deJ8/5hsq/n4PkeHHiwBZhaLLI8R7zIaIH6CaCHGj9Qo0IHJGiA1Q0Pb5qsxed9DLQzJv5quSWj39",
+	"Qu6ofGNlr9Si5HfFL0mdZ/cMngIGG3euTVE+MAYW7YfSPfj0nZjh+XZTt5NZ483CNG8jzy2LI7SB6NmY",
+	"XX/tWiTL57+15EKjcpJOreVzJTGtKNg1MG7WU91Au9qRPO/1VWojAuv2M8270pur/TVbo+tA6tBSvnJF",
+	"5KsUxe5ZwF9PhANflUMUbnYtzCTndMRI9JqyS+DiN6v+fCfKmL+eKrZcVlzChQqCR2HzTseAjm2ZYiUg",
+	"QCQAHyLMKsVWFrLb6YhhmSYOW/PLN4dHrfOXh3uPn2SBlZRd+mihotldVnCpCkt0QoTEk6nL0UNYtio0",
+	"wwJNcKRl+veMXmcJ61t53c+hDS+kAlk+jCTn5RSj3adPnu7tPX7S6TRiW7q6dLQ0Sf3kuVqGjj1f/nFv",
+	"12vSL6mv85Yy6PiFk1xyC29St/x+I+vWazC4zLIFG9SlsSoVku6MyKzHeez5rIwUFlMSxwZFg+xUAz9H",
+	"FMogHgea2DequdBQKVQE5pwkVzQkJywi12uqhR/GJCG6E2nIJyRBQ6runNbYdIbagv7MQ4c2eD7DoxFJ",
+	"0PsTp/PORCfVBE5OSYi2cCy4wrVX5+/eKjWoFNHkrk4p9LbLtiGN0Q0sQuZlX+8oX6MLOc9zS/iC31uX",
+	"J+qvk/9pIkacBBH0B3B3U1HSLwwB1zd0gi9Bec/Vanf3OXI9pQkRa61uIZgqTalTMqlJQAXBKxUZRBzN",
+	"crCQecB/Ici/2fLWTg0tnNDC8krwceWN2oNaghF3EcF1XnCe/MVLLl3cNEXI90pFbteJEH/14QLMWIpd",
+	"OTri3igM3CKGy+RxbsSSlEka2+DTnHuaV51lNJY7I1bEmNvuv+Rau2uho7+ilLm3FqdyvGOmcW+sXLPY",
+	"Uk0No9U0c2ks+kJZ4wIInZiixt7Mi3VX8WuuZb2/fUPNdK26mY4QgLLHsOD+/u2w9Stu/dFpPfvv9rf9",
+	"1sdvnc7vSnHRuxIVMxz3HQVITVZejgL9MWVysWD+fufZk5WRoQtzlKLCF1HQETp2SVkE7BKWFZhMMyrQ",
+	"1tkPR+jpkyd728UQm4b5FWvKsyCdhGlC5fxcYaTJPYR7pghU/tcPlki8+nDhucoTB8UVBsYDWr7ywE51",
+	"A9d6WgA3AwQEfduzNY+lnIJconu81ZQBDZa2Fvdtx2e13uxhebV4SmFhWkTTi97RMXfqA7oBkI2g7nol",
+	"Op6vFk/pj0Tb3aGWrgJbdbEOqm9WClBSPMPxrLQLeBAUS58W9vH7TO5oyeI2O/h9JrGhvbfDB7Xi32ey",
+	"ZfPPjYC1ZVdcTEs3cN9uhBOJVqkMkJuucHFpapZWqYfKwvqmdBEtmizvM8RaDrnbLYEyYED6Qx71pr6v",
+	"u4loFaDraO9iGvdknma/x/SSB/NSNgSM81HCJYY4zBJNFL6OfWzF9IpkSvarDxdCV9nhStrvMbMMYxSe",
+	"5zg4TQcxFWMSoVcffjz3dQYZiYct80YWOj3BDI+ISYfqsX/967C02/a//oVec4ik1VTaRT0gY4qhKeTZ",
+	"/8uiLvkXfHWKhSQ9Jivo10aHBcagk2ILey5IKxoPihwDyx6roVemnBEjMzTFNDG70q41tZtjyAHS3mEq",
+	"UICn09hsdse4w77VmTBbNoR5W+8dIwEhmCgIeUSCHtOKJ2WmZieIkM2CSrcPquWeUEyFLIbcqU1qj576",
+	"hHHbaddcTEPCdBVAQzDenFwUImlzZRZSYLUC6nXau+1OSaf2HrU77UdgzpVj4DM76v9GRLrcWRFNSKgu",
+	"BRokfKbuieQoV99BoNxRKvFOcJAXnxJ4LtAMbAVSWz70tYLsIVDgcUJ8c2xhTMF/UaokNeRxzGcosQvQ",
+	"MFDCB8DvJFKr49wUj5lyJjTPfNTZM4mz0pZlKhy2OuSSsmENFJ7eg1eEU2ZSmONJ7BXsBzmkPxuig1cr",
+	"bQWTC1CiBTrIM0ApSqZZA2zoNQ+z+JkFrmXg7hVlDK2e5YtalEf0p414VAun4qUAs3GjTdrUAMf+3jNy",
+	"PYWq0hrz2yWZx+v+9tH3TIh3ZmVSWprEiURbGRbYtrlq49uKvuORgLATixfC+6gm3mnPSBy3IAF/5/fZ",
+	"pWjbnRg0LyPSCyIVyVzEpb1OZz1c0nVCfzNVP73j6Pn5IdgUruCvvcePd5+ZAp1d7+3er5POp18+vfgu",
+	"3RvsTvbnj/hu+OTn4W78qSO+e3n5fedXuTt7fPYoPfZMXVDv3Y+nnqkF6gk68nzv2ut6u7uffjn85cfr",
+	"o2T483n/6cX8w08v342ejsOrUzylb+JkdoLxafjy/RnXBsBmx2mqobqwdUwUj0HnRDscv3qEOlWsMUTq",
+	"fDSdEXRUVlIE2jI7KuKVrocKGFUSijST2rGOHEVAK2MiW+XT+XTIkxGRy2dQA3CYCRU7sNClIxsONQVF",
+	"nM9tzTDXMy1suZ5Uixf9qZjUZ9fYovjknEwQucPIrAKjP3XW+OedP2F7n50v650bycA5QteEXwoELVqZ",
+	"uWo/WxFDHQ/0TC0Q/BzPhUGlVgURimPqZocnPJXOR4v7Kz6zmXNL1mWH1DwURC5fsyAsapXHtWLKLp2D",
+	"V0LJDHCiTkm/cv64ODTvU+X4dXGw/rTzx+JQ0x5g8YfiEKUJiMW/KwN2cjViyaPqaxPi+Kk6TB0Ji/pL",
+	"PlIZ4Z6klEe77PGq1wue+CbDqtOpUdZRV/PE/VLtBpYv/08afdYRCNb3Dkzf7Q02BctB41cSd67vm0ym",
+	"OsmtZAOvGpY+Vte08/UsqmC4KYCv8KstmlHzuELxys8WLlbhoevUXI8Bt5oNcuBdYbCLTl7tVu929tuf",
+	"1iDgPC/HkRSCchodjLO5FJzMGHoe/FErB780z28rB9sgfI9fNleRTEMGh6x3GNMr8tcQNF/TK8KUUKnW",
+	"QdCWyVUFORMzMSPJcr0lITia1x/QmX78lZ0PrEo71RJzUI87j9Y4pMLSdGb4QuamDcL3IizxAAuCUpYQ",
+	"HI7Nc7ufx51HuTnEqNyoPJW5F06TTXFkY7AsQZ23XEITuvlBHt9uLCPzBS3/jMhk3jocSlLbmsqM3oGh",
+	"euRfQ5tX6EGLlyI7xewMfTShI3MTkPGjL70nigBHE8rKOV21dqzv59DWpo2K5U+0+XFIZj4S3ESW6bo2",
+	"ROiUA7Bo0QRNCBQRhfFqDInAOthjWWqZXgwQ+P9ayFL7z8Blu4IGY6+pkKUV3exmNztP+GKlnIzjdLW1",
+	"tJwP+tn39ju7D4ljb6gQlI18ZLK7wXwOTuLI4V2EiHoS2fgXs+BHD7lgJVuFOI51xB/jEgmJh0NY39aQ",
+	"J/rPspsh4TER27qgPRLplCQKhW5AQW+9+uc5Zc2I4AFKFK1BMZZqUX8/gpWRqCrKoy04riIRgjvuffS9",
+	"a+s4i1rqAEHMwsMhRBdzV53QD8a5j1Eg4nQU+LaS9ARHJPd76c5bwXvbBP9//z8UEfSCsP/9f69IgP7/",
+	"//v/6bEga5FPWhFpjQgjVyTwTawpiRAdIqhYsF1LdXTr21IhqKyKyPc8mt8fxdFf1gdUFmU/Vwjf7v0t",
+	"o+72Okhe5yGx9MRQOsqmqdzQ3IenufudZw+9enPnawqSBL6uGUzZCOKBttXGFAlZfCWvVBJsQywohi6/",
+	"ak+7D3oiJpDINI7hHEElGbOSx19sJQY7Xp2/e7vhrg/NXTXZVwTj1hy2XvbPrHK6yarLlz1MhZHc0X7n",
+	"GQrcFX0C08OdSjTGwsr+PkpZrAhgMORJSP5TMa2ga1Nuc/UAoiKgG7yN6FvYdi1bfg7rXmDLS615+g1E",
+	"oFjEcGHBmX0P8oRyaxIs3ytqt4s1VCt5qB8rzHm/Cl69mGjDN/+RfHP/IVf/liORhmOXvPag/PtEgY3G",
+	"cfHaVXh5Rla2N4znoRmPIZB3wXh8t0EWKPcLIiva1EMZcTa6zIYmf9U0eUPwHpDgHd4JpVvpQq5UE7yZ",
+	"M3mt6mtKCp1iGY5dNWMZmWlN+pKQqc6E5HGkNWUjtxuLG2Tz18rguqrHlzCNmXoijUxjG3ayYScbEf9h",
+	"TXTW7raxrW1sa18Txz8jgJ6LKg5PTJVmqCKhLca3NbfZ8EW3i/1QN4fiQwgwEz4KBE9kQCK0ZcCGgpbi",
+	"cf3fOWXQB5qRmUIiqNe0XUimG9IYCtpYXg2Z60EhmTxAAxxeFpPZC28LBQ/98S6sSRvmLslcEJ3QLsDh",
+	"j3tshuPLrJaWbhQEm4ipkELX2YNoOQgZJ9fG8z/WtVkHZKTo/DUOZTyH7GofjflMTdNjE8zmSG0UTQhm",
+	"YFDUCVkRIdPCqrBAQ6zLHOqdJ0IuDRd4D4dQkdFc2JUP2XlNJ1RCeRNH+l0JsFl9fXJFear7r9ueZNsH",
+	"iE+ozAoHwGqzEgEuY6PJ/a8JVIMSQM6E5XZNunJ1Bz8qeALGodmYi7z5kG+S8niChmkcayqubi2mTOia",
+	"GZJcywUHS91GPnm1UZCd8h7+p9e77nRavd717rDXu346/Pivmo24vpNVvK9k8BTKArpf1aX1baW4lVMs",
+	"5BLBhQ8QZWGcRkTk3L/WkAyUovgVmyKt3tJBWcOhMyXaeYbQt8rY0AAJqajUJHctY7Em9M0VjMq63iUR",
+	"SWwD2ZbOMlQjdBXhAySpucWDBDIUB/OiKrSwTkWQ3GZ3r0gWC6nm5V8XBhWCQlvZvx3A/njf2oMiSNAL",
+	"3xW4WeYJG8VhE8e0kQbvUxpUEoLhhncZv6QduOqo886JgWZVUCCBcdlGhSCnrD6iX+y2CG4SxhnJa+H0",
+	"GMhXgkgw0HRRAKknlF1RCSAMNBcXttLplr5DT1GE56LQ93AbSV5JDy/H8SsZcUzDsf4aCDnmuc74NwkJ",
+	"orjkNoKeKLjHMqRGoQEGwGxFkNV7zQrXE9ZO8rYxUPjh4z2aoNQC7zoqqxDNbRuuactfseGL55m+K55X",
+	"aKui/ijyua6319l70trdbe09uth90t173O10fs2qk3a9UYJDstDHekEQMh8vVoX1XqjXPN9TkmHpN/SS",
+	"T6dwZjTyuk9NCTBTzZqlcVwqFutlo3mp46QeWGyJojZm7poVjyxC5X73rBqWV2TwZpPNI9Kzg62j7ha5",
+	"N+x4E+L2AKuvFEDJjGhoKyh3CAt8FBRahAVK40xQ4G6kFXQLWqjtF2DMAFSgoEBHWz+SORR10v76JGVM",
+	"aXxbWi7AiqejoCAK6HoydyMmbIyELiPh/t7eQ64lcDdpAxRy4soMC11WfUCGPCGmGgyDGjx5Fc2NfPtl",
+	"Igm1We5uLJorAwd1FElJLsz6bVjOIPyspBGLkKmhcAAjCqWOEhOCiCXYC9s9BnWB1fyUM3VHEhLyJNL1",
+	"f/X3dL9OtVyd+c5tE2/zkRXxhEYC3cTv/TOEgiKOUmFlA115yb7BeC4TwI50C9h8hEawL+n221gPvmS4",
+	"3M2p64ooOTcxugeD5Ebz2Wg+X0kEw4aUfZFAuNvQsEYlVL6CuLejrA9zuWVz2xpnuwhMS4FpNwYO7oUO",
+	"AVZYMCKpukQ9NuZqLiUWMDsR44XyptoWO0goG8GwAQ4vfcTBVMrKwmobQXRej2m9HpTwlGX9rGxSTdlm",
+	"Z8okgLI1o8K4zm1UH44iqDqqZBYeR+0eOy8Rgnx0oE420I1x5rnpWoniOjoiQoN5wdUJWzhAjCuVtcci",
+	"khuFwfU34UYPmAgSXxGBxiQhK4IJM553jxbcLxg8uOG2G277NXLbr8rOuQkW3AQLfhXmMx0SeCsFb5pK",
+	"V5MTaeULEES0ZZ6bRnqIMyJ0UixPJRqQkE8Igqw4tAXu41Kkz3YbnatrlKQxET2GBQpODy+OXtbX0Tkj",
+	"0CfrIVit+dSG12547YbXbnjthtdueG1dYD4winvwVe2QK7XI2kj8t4Wweh9hHYOJFdmQdEJ8FNNLgrLK",
+	"dRNi5gsOkP4HCjF4qQZKm++xkjqvw6iVBgwNKnAoeRKsDFg/1gu+edT6ioFHOsz8XoNdYQ+rA101CDds",
+	"eMOGNwbmv7+B+Rth3fB/D1NzHcfJitt/hbZxZ8TymWkdpSN7i20+Fu3ehbAMW4iRoSVlml4DKB7Ek6k/",
+	"dUaEwn0HjppOsEJT0g3P2fCcDc/5W1epZVHViXcP+kXWrwXyJv5CVP+imNQhJJ5Dw2sd3pT3XwbnpfpF",
+	"kKiWzJ8TFp2aqc4ADBVqv3d31N50/a8jGHbFnEFE4QzPN8R+Q+w3xP5vTex1S1lN3XFO1oAmm2S4W9D8",
+	"VI6zHjxA4d2Jf5yJdGJCTAqtjW1osgkH0RbYLXU5Y+AFptUp2v8OjXmaCDSAcAqTqrck3U7dGNNM10R5",
+	"2Kth+t3SGpptt7Ku+6eQrGa6mXuPPu21ns76L687l88Gv8x2hy/Z3uDTcPfXx9Fj+akTd5L3nclP8097",
+	"7Lh5Ulapgf2dOY8eMtUOR3j9RLtDaFlfTLM7jDB6za9IrDPwaAQ8fnmaXWH8+ol2tWl1OMJrJNVpDHUa",
+	"/6wqaXDwJppYtQOObmtvOF2hx81+p5P3uDmpMkLbmX5Zo5vy3HfR6qYkG5iG/5peQO0UkL+gG6sPYpef",
+	"LZcn6IrTaOO1WZIp9bDeNc4RVK8xdFTcHZfdyA9frAeT5Y+FFP68YhLQ8SLpsNJEKseFfktFkcE0iayX",
+	"HM4h5FT3ZK9ICtTY4AyLH5CYsxE0dy4szxIOdRnmRPZMKKqWEXQvNZu2AiWfZmMCyXm6HoHS+iJuSj1R",
+	"iRJyRXAMs40pGznbicOWDvPGmLeQJeqYZmNaC+LfWvLCmn3PJ0QIPAIm0uQ08AxTnYqWwcc3x+vSTnN+",
+	"5eFMufXvQB22zw5AwbOef8jUXMCqEDM0ILfiyvehMm943IbHbXjcffA4qzEbz085W2E5WzOaRy0zkzhR",
+	"OmhmdwVDDZFpwmxRnMz4hLYwevXhwkdizBPZiukViYzKi0yHaT2wx0xZPR8lXGJFXLfb6BDNEs5GC7Vp",
+	"mBWfEawUjYjMGZ/mhT6irMeyHyWdkDY6XGCnugKPRANCWE4Z1XQCBfudR3Z03yZ+BH6PDVKpczug8mGp",
+	"cA4VKKGjsbNk4WuA6S14qDkU0NN8L+/V7IU8SUgoW2OeCNIaQPG9eXP2Agu7X1VcoUPf2hPI/NV48CKk",
+	"7+irH349Prv46fxEnEzk9NejkycndD99TV89a5P5qz+iDyf0HT25PmGddrgXK+BpNUn0FSCeKc3PoFA2",
+	"+ZPLX356Otk97+Cfdwedn2ePBo9fXe8l3/0qn/KfyLP5y3A//XGXnU73hLoCoPgZ1fB7ghN1udcyYZxi",
+	"6oxBfc1HI0hb/ytapqvat9GN+2FCIsIkxbEo6eC7VR1c30yeZLdjhRLu+sRdqOLvS5SCJwsE5QZ28Cp4",
+	"FslEsUdvpmpU6iVkzhddWGOu5TdtLRCXUF5RS5SckXYJ3IW2vtbaAgZyS8FWgLqy3LuA85kifBlYfaTI",
+	"5EL6fWmNSonZiIAbEXAjAt5j+3U+QpRpalMNEVeiVJE4L5UHbbyTUyA8ZpGxPBiB0Fz8XArMtWhoElcW",
+	"/WAl2pOvX+ox/TsVIiURUEK6JDYJai2i4M+eh+O453URiC2BX8jz7TF3om+NpKZ2ewtRDcexKWO3jhQG",
+	"wU2ZGPa5SZUaI2bwdJPpsswDvuEzmySIryViCQqsWWK0pRC2GMK0vZwQZyVchzwZcbna3lx0j+srsgsu",
+	"6FKt2BX2ZyUi9ljJJ121N/u2RFembvs1JuhubmTvscxYqV8e4PBylPCUOb3aP8CmT3OWtbFH50Ucvpjd",
+	"Ofuwy+rsXO3G9LzROzZ6xz/A9OyI0mrI3/JQ29WBWHpyY23Og660lTmrbs7ILDf6oOOFuGFtKra2CsU8",
+	"/YJWosuclvzCKKJE1LlNizzqgYudF1gII7N+wUyMW4MEs6jFyKylfp6OEyyItYLeV6BXKWh4LYbpUHfs",
+	"ZLZc0QGKtYaLR/grMLUqLjwj+LJgBbth5M/DZpDfV0FpS/4cBaU39aQ39aQb1ZPeyCMbeeTW8sg5kcaV",
+	"kkkkN4n2MkbLerHkrGjVFNqPTTQVNRpziJOEFgPIvxFIpGCq4olv/OJWLAFljvRYOMbUGi4nWgHXWrY2",
+	"nsYzPBcoJjgCPStTwrN5u/qqAZNEW7jHimQZo5gLmXnN5YwjiQfCVkDcVmr7SAtRWOZz6tl8hAVSGh7C",
+	"osd0oUDwqoORFlaSvTAnso0OzaJ1c7r84RgSkwSJh9oZD+9T0WMDMqa2XrMCQxdOjjIUHB4dvXv/9uJ5",
+	"/+z4h7Pj85f9F2eHR8eByW8yhuIDvUvfFnXGEGmgXWtC8pgwFPLpPK+ROBvzOLdjK0HQLeRpTPiS4t1t",
+	"XN+NxTez0b9LeMC/Z88m3++FP3/HXu9evno6fvF4+PyROOxM3z2j77+bXzxJjvdnP+398e/d8F7DA3SL",
+	"bn0Vppgmf48ogRK0nbH6jjiBkidohePa/YE78V6X/FGZiG6Ecx+JqaKg4IcSRepANgL7RmDfCOwbgX0j",
+	"sN+pAfE6tLU5y5ECeVBUzjxXCe0jKgyMVrZztBFReZw/i7KWi2wxiNb4wszQEDNjjuoxqB2uRc484Ek3",
+	"zi33ZLRPg3aP9ZiOY8gE25cnz4/7x/8+Ob84efuif/zm8OT1eYA4Q1sS+uRo952P7BYhH8GmARhzU4/h",
+	"OCFY0T6sQy2UnC+yRt1Q/QxbSVzPDNrDXmcXdq+o1XYRDtCnks8YSbRKgmVegpwJSXAESSagW7FoyqmG",
+	"jY6zNYoBR0Ml1fNUKoEbpH+orWZ9jIdmtVnQCkj0U55IEnWzX3UXoWk6iGmoz0ItWhP6MUmAUPWYPuyB",
+	"UbqmultxKRJPLUPxdRodZNoDjtT9U1pQoTRcoDmjyb3RiKAgA7GFbj3BIN+XVBTqM1Yduak1eaYrw41v",
+	"nkpqYbSWjrF2402drlpIDDZdJu8CONWd597bozEJL9GcpzbqSmadA4j+OXOKlpy1Fr/6BmHXhadGwmX5",
+	"ubpxa+RX89EUn7+TpF2Qz/U2hmBlKQbGXoDrRotEigDsZlE8UDNZwQM4hb4vWRow70MmARwQiSMorZI5",
+	"W3K4T1IB9AZLFBMsJNrtoHCMExzCFVQXamkKMWhFK9SR6vbuPHcYbcEukfmkQLG6K9APLdDQCbZvoIFU",
+	"j6rceLKktD3LofPe0uMSU1kBpoWp7ySo267D9M3MYhrhb1+nZpBrKiBHzzLwhIDMPaZRRNiml+ZGldqo",
+	"UhtV6u+uStkeoVn01XJ1CcqXzOuVpUOjP9jYPuvdpsLUuIEEOMT4rKuVtYV0QLCf0RHDMk2I32MQ4p34",
+	"CKcRJSwkxuaWWeSxLJncbMYemN4OjDq4mEcY5Ibb/pgy2UUlw2GwbefV7niw7fkoZVnoMIuKH+2xGBLt",
+	"3/CIxDGJlAb27jCVY7TX7tiPUiYTLtSxQFzn2Q9H6OmTJ3vbXa1WathkoAr2Oh30Z88Ioz3PdKb6HLTR",
+	"OUmuaEi0v0VpkvEcMWK9KRZyoG3qs7LepkIfJq1p7rRnJI5bYMrc+X12KdoKBZ3lqX+GmS6MCfbWJYNu",
+	"bsNvLBzoFd+XX0IUNYU/lRybOqoKkeup1919+uzx/uNdECIplvaHzmP1g6AKup3BE7wf7pPWo+i7YWsf",
+	"P37UekY6YetptBvtkd3hI7w/gBb4A6/r7ToUis++l+VquZajkedzY+CdFJHVRWI+mNud17mylgzTfEz7",
+	"7+AGbaI5N9H9G75b5bug+OfsjycLpkyoeKiFPmFofn30/4Ss25JbzT7iPPKbNefW9rMwTRLCZI+VUtoN",
+	"XXUxDv3lN7cqNHd3qex6NcbAcdtgw6+lAzgEES6WGVC33ADLmggC+zyzCPzVqpFuSPgmIH/DjO60eblV",
+	"GkjUoi4NcEK8j3Vtyl8QaQj7phAnVF4pL+RRxyzkr1Oas9oZ73YBPylTUgphUr1CakN9DvNBSjnOePEK",
+	"s/HC5HdhN749k9oQsQckYhfNqNeKfuBgQqk2BXfUVs681LYd9pgkpKvUXEZIJHoMo5CzIU0mGpPBimtC",
+	"bqGyo57IJSjrntS3E5TLFCwdpUJidLgObThN+JDG5K4bZH/95L4ArAWynz/5R5D/FI4+2jRIvWXjhAdv",
+	"8anoSzEcZtPdc2P6+moYtWYobm3jG4Gmmu0scu7MtrUTYTEecJxEhS6eVWVk/jwbdo+9xvKP1NzEbLF/",
+	"Tdq1uRgP2RfR1ucotrQhoZIbTXdZyhBnui9O/f0wws+qai8l4bRY9GVvP2s8kpd9qQquB7YeOOScgfCs",
+	"+0RpV6mZvhrKale4Y0YEbfRWCcw6bWvRptxGH+rCc3RozmJ8K7axq0ZON+lopMcKBV8BtIzrwFxnKCYw",
+	"CyhNoDWDL56cXxRpYyM5tu2YuyzxWtj0P7lmjeN+lL7tUuU28vFfRD524pp2r1mX2FZetnkTG7iJDdzE",
+	"Bm7cQv80eRRK92vzpqJEctEGukIEtQLezVrk5cWuq4wWxLcJviTQoBSEu1x/hG9riy2PozzdSFH52BmX",
+	"cKTX+bVIe3/bXnpjKaeiu7NTsMju4Ai3p2yUmXuPQZmQcGR8iFg6GZAECEhuBX7PqMLZHykbRWDU/We4",
+	"AN9gqc5Q0pBi9kX9gXmUkLqU+sJ9FZEvzcpn+VA8y1YaBeaakY+NCL2mCK2EEK1xD+YVIXpCMJuNqWKa",
+	"Gxl5IyN/zTLyRrJ8QMnSSFwmO7+pUAk20ILRf6HlNpkpLAUy4kM90RFkdGIoMH0AEZEoYORa9sM0ETwJ",
+	"oII0wgIF5od2tbw/FfLN/Fh/eV2h8DWdUOl99lcOPILPG6nxNsIXlWSil4ZlvQCSZdUauWV/z/fo1Ot6",
+	"u8/22p32Xnu3k4fbgDDTh5R/EkEcjpIt+ngEK/Le8D9oHOOdx+0OrL8AX6/r7e+tYXdUQD7FI+I2x8Fx",
+	"8qGxhG9MbRt3zl8hIClXS03ofD15yy34depyxU1SqVFsMwTygnQHmjFyRpCQeC7a6FjXMDRtU4Ttm2L4",
+	"o6mdx0YERZQ4tWV4+lUULTZg6DcoONGsvvHalYpv4CdpUKr46ylOXCyDaTQs3RJtEQOzxILFM/nLJhhs",
+	"qrRtVKONarRxH2zkn5sqeVqMKGaj1Us/Nt3wXtU7pNQL7b+9JHNBIM5kRERXsTUcX0LBHNMEDsX0Kq/t",
+	"y3W1gSuoRkxjYlttKmqLE1nsFtxjUKFMogkXslCg7fz4/Pzk3dvz/unxWd/8GpS+ItDWbqdTDLvpQsXl",
+	"EWU9NiBzDqUGdKM6qd0b6oq6utKB2npuYXpzxbVq9yuD2DTImybkivJU6FMxvZm3DxCfUJ1cmjMxNUKh",
+	"PVjIP6VGOtOmaqM3FoWwCb5+TdhIjr3u7t53EL4vSaLe/Z/fDlu/4tYfndazdr/18dv/yHVWIROognWX",
+	"CrWpgNVfplgb2aeQ8g8Vhguv7JlX9q1XYp2c/6qODq4EReVdy8q+sYbCnhco0P9rN1paY7HZYKRCz+Va",
+	"fula+Oq2ZZf/iwvHaAujIFZXJICihHyIEkXpFFWypEbz3MPTExTRCMSCkdoRT+X2xnKw4ZxrWQ5Kd2E1",
+	"B935k0aflxUAOHG2VC2igahvn+oIlbzilyRjNlVek1HTxmSOQZ0+Oc4ZA7UN/HLFukhyhjyZAAFMUxo1",
+	"YgP7rrjYaqHujX1xXaV5/yEX/JaXpTSjGGOJaFSM7Su6eDfU7Es0MgX7Y0YhXBSsGP4gajM7lOTwrjTy",
+	"7iQ8E8JhSM57Rq9IIqicKwb/fIwvsRJM43QEucz2YYsPWxE8/PyxsRhU3EGdLGQMuoWRvtIM1Oo2KPxl",
+	"q/WUEND4MJWMjSZ4jn7ntIjiZbT++Hlh3j+9AbQKOUyVhvPbRyg1S5IryzzLyzTtgNVjJdZDUNUOSPHm",
+	"c9UeQ3l532LtXl9rlbpsHnD8ds5soZiQW/nL87XUfr8RiM9YsSaxmWFCHO+XoabeFwAwTaeR5IUJylCr",
+	"znUKZbxBiQf1Uhe3M6W6czGmMKMa6pjoJcExWL0iKONNmXpZoRcRhTY/WbS/ICjiYXHejDy5Zn8vTKpJ",
+	"cT9oghkekQkxdZeExMMh2goSHpOu/ivYPkCjBDMIOodaUBN+BZk28FivLIvL1BOYUxA+ROMIKNM+JYmC",
+	"s/UOYV1vEKo0hTyJdGlgCJ803qmFhvcQXcnTcKygwfDERoHiaEKZRiyeaPtDFmw2oawGeaLfMRvxVkKE",
+	"bCUFxAQ1iQ8RRpOU0ZBOcYymPJE49pGp6MgTOqIMxz2m5ELRNYgIQaK2giFouTQKfBRIOiFC4sk0AEgF",
+	"WSXEwEevPlyYEuzoHE+IRkQ/TzgSphOoschg43DDjDMa4lgt9kATCUjHeg6bQmfH5xdoqOTeGU8uvxFI",
+	"jPGUtHvsXN3WSOcR5Lago3dvTg8vAqQL0wcVkAQloCpahmUVcLVw5grv9tq76Ft0ThWjU5t+3N4DSC+A",
+	"FAFEfURwOLYm4KjHbKl7iMxNMI0B02Isxl1UOjwN/ITkDp9SkXAFTPukx3T3VXNeNDLHowttFo5GMToI",
+	"CvFRoFspBRA/9urDRbBww+EQe0yfIrrbQ+wxfYqo0SFqsDtPTj+qOa4jHGEhMZrGWCpF5ptMVIXj2rra",
+	"be+2O9vuc3McRo8FWZxq/Vmg5UeBGdJGPBQodmBqofaY7g0nUKAYFk8MSesiCCtGvbTTeRTmL8DfsAhD",
+	"SQt7BIYZU1EggnWH6RcsQQmWBIHxpVSRruER91jNRW12xKE+KucZm2c1h6xQ21JoOFZ902yyM9oy0c0+",
+	"ykN+fTSg3Ec2sNe3g/t0Mtr2Ee6xLLk4A7BhywYqvhtpUMoikqBgx65oB0/pTtC17Q17TNPVQJ+nDozW",
+	"oldfyYD9NIn10e7oESmNBk/2Sz8Vzn8nMBVAQX6EU4qpwiPF/cMxV4/whCv2huOYz6C/rVqv8BfIgeLC",
+	"wZ89byJGPc9HvVI7OP1LqXhvz4MiuU4yf3dIBXSjx26KVL/PZMsehBOzigOUlvF/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

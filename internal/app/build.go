@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
@@ -32,7 +30,7 @@ func openStore(ctx context.Context, cfg config.Config, opt Options) (store *buns
 			MaxOpenConns: cfg.DBMaxOpenConns, QueryTimeout: cfg.DBQueryTimeout,
 		})
 		if err != nil {
-			return nil, false, fmt.Errorf("open database: %w", err)
+			return nil, false, fmt.Errorf("open database (ACCOUNTD_DATABASE_URL=%s): %w", config.Mask(cfg.DatabaseURL), err)
 		}
 		own = true
 	}
@@ -147,15 +145,14 @@ func serverSecret(cfg config.Config, issuer *token.Issuer, info string) ([]byte,
 }
 
 // newHandler returns the HTTP handler: the canonical API, the JWKS and the probes
-// (httpapi), with the compatibility profiles cfg.Compat names and, when ACCOUNTD_METRICS
-// is on, /metrics mounted on the same router, behind the same middleware.
+// (httpapi), with the compatibility profiles cfg.Compat names mounted on the same
+// router, behind the same middleware. Metrics are not among them: they are served on a
+// listener of their own (App.Metrics, ACCOUNTD_METRICS_ADDR), since counters such as
+// the emails sent move for a known address and not for an unknown one.
 func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m *metrics.Metrics) (http.Handler, error) {
 	mounts, err := compatRoutes(cfg, a.Service, issuer, opt.Logger)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Metrics {
-		mounts = append(mounts, func(r chi.Router) { r.Method(http.MethodGet, "/metrics", m.Handler()) })
 	}
 	idemKey, err := serverSecret(cfg, issuer, idempotencyInfo)
 	if err != nil {
@@ -168,5 +165,6 @@ func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m 
 		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
 		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
 		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Idempotency: a.idempotency,
+		PasswordMinLength: cfg.PasswordMinLength,
 	})
 }

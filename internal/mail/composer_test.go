@@ -68,8 +68,8 @@ func TestComposer(t *testing.T) {
 			if want, ok := wantSubject[kind]; !ok || e.Subject != want {
 				t.Errorf("%s: subject %q, want %q (add new kinds to this test)", kind, e.Subject, want)
 			}
-			if e.From != "accountd <no-reply@example.com>" || e.To != "alice@example.com" {
-				t.Errorf("%s: from %q to %q", kind, e.From, e.To)
+			if e.From != "accountd <no-reply@example.com>" || e.To != "alice@example.com" || e.Kind != string(kind) {
+				t.Errorf("%s: from %q to %q kind %q", kind, e.From, e.To, e.Kind)
 			}
 			for _, part := range []string{e.Text, e.HTML} {
 				if !strings.Contains(part, "Hello Alice Liddell,") || !strings.Contains(part, "Acme") {

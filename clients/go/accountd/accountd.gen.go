@@ -291,6 +291,21 @@ func (e RegistrationStatus) Valid() bool {
 	}
 }
 
+// Defines values for ServiceIndexService.
+const (
+	ServiceIndexServiceAccountd ServiceIndexService = "accountd"
+)
+
+// Valid indicates whether the value is a known member of the ServiceIndexService enum.
+func (e ServiceIndexService) Valid() bool {
+	switch e {
+	case ServiceIndexServiceAccountd:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenPairTokenType.
 const (
 	TokenPairTokenTypeBearer TokenPairTokenType = "Bearer"
@@ -558,8 +573,9 @@ type AdminUserCreate struct {
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -829,8 +845,9 @@ type LogoutRequest struct {
 // Name Example: Ada
 type Name = string
 
-// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-// refuses very common passwords and ones equal to the username or email.
+// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+// most common passwords, nor the username or the email.
 //
 // Example: correct-horse-battery
 type NewPassword = string
@@ -855,8 +872,9 @@ type PasswordChangeRequest struct {
 	// CurrentPassword Example: correct-horse-battery
 	CurrentPassword Password `json:"current_password"`
 
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -865,8 +883,9 @@ type PasswordChangeRequest struct {
 
 // PasswordResetRequest defines model for PasswordResetRequest.
 type PasswordResetRequest struct {
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -987,8 +1006,9 @@ type RegisterRequest struct {
 	// OrganizationId An organization from `GET /v1/organizations`.
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1013,6 +1033,19 @@ type Registration struct {
 
 // RegistrationStatus defines model for Registration.Status.
 type RegistrationStatus string
+
+// ServiceIndex Where a newcomer finds the rest.
+type ServiceIndex struct {
+	// Docs Swagger UI.
+	Docs string `json:"docs"`
+
+	// Openapi The spec (also as JSON at /openapi.json).
+	Openapi string              `json:"openapi"`
+	Service ServiceIndexService `json:"service"`
+}
+
+// ServiceIndexService defines model for ServiceIndex.Service.
+type ServiceIndexService string
 
 // Session defines model for Session.
 type Session struct {
@@ -1494,6 +1527,14 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// Root Where to start (redirects to the docs)
+	//
+	// Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+	// spec are, for a client that does not follow redirects.
+	//
+	// Corresponds with GET / (the `Root` operationId).
+	Root(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	//
@@ -2044,6 +2085,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/organizations (the `ListOrganizations` operationId).
 	ListOrganizations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// Root Where to start (redirects to the docs)
+//
+// Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+// spec are, for a client that does not follow redirects.
+//
+// Corresponds with GET / (the `Root` operationId).
+func (c *Client) Root(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRootRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // GetJWKS Public keys that sign access tokens (JWK Set)
@@ -3154,6 +3213,33 @@ func (c *Client) ListOrganizations(ctx context.Context, reqEditors ...RequestEdi
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewRootRequest constructs an http.Request for the Root method
+func NewRootRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewGetJWKSRequest constructs an http.Request for the GetJWKS method
@@ -4883,6 +4969,16 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// RootWithResponse Where to start (redirects to the docs)
+	//
+	// Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+	// spec are, for a client that does not follow redirects.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET / (the `Root` operationId).
+	RootWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RootResponse, error)
+
 	// GetJWKSWithResponse Public keys that sign access tokens (JWK Set)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -5468,6 +5564,61 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/organizations (the `ListOrganizations` operationId).
 	ListOrganizationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOrganizationsResponse, error)
+}
+
+// RootResponse302Headers the declared response headers of an HTTP 302 response for Root
+type RootResponse302Headers struct {
+	Location string
+}
+
+type RootResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON302 the response for an HTTP 302 `application/json` response
+	JSON302 *ServiceIndex
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers302 the parsed response headers for an HTTP 302 response
+	Headers302 *RootResponse302Headers
+}
+
+// GetJSON302 returns the response for an HTTP 302 `application/json` response
+func (r RootResponse) GetJSON302() *ServiceIndex {
+	return r.JSON302
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RootResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RootResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RootResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RootResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RootResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type GetJWKSResponse struct {
@@ -8863,6 +9014,22 @@ func (r ListOrganizationsResponse) ContentType() string {
 	return ""
 }
 
+// RootWithResponse Where to start (redirects to the docs)
+//
+// Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+// spec are, for a client that does not follow redirects.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET / (the `Root` operationId).
+func (c *ClientWithResponses) RootWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RootResponse, error) {
+	rsp, err := c.Root(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRootResponse(rsp)
+}
+
 // GetJWKSWithResponse Public keys that sign access tokens (JWK Set)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -9783,6 +9950,52 @@ func (c *ClientWithResponses) ListOrganizationsWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseListOrganizationsResponse(rsp)
+}
+
+// ParseRootResponse parses an HTTP response from a RootWithResponse call
+func ParseRootResponse(rsp *http.Response) (*RootResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RootResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 302:
+		var dest ServiceIndex
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON302 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 302:
+		var headers RootResponse302Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers302 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseGetJWKSResponse parses an HTTP response from a GetJWKSWithResponse call

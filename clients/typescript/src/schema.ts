@@ -611,6 +611,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where to start (redirects to the docs)
+         * @description Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+         *     spec are, for a client that does not follow redirects.
+         */
+        get: operations["root"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2640,8 +2661,9 @@ export interface components {
         Email: string;
         /**
          * Format: password
-         * @description 8 to 128 characters; the server's policy may ask for more (10 by default) and
-         *     refuses very common passwords and ones equal to the username or email.
+         * @description At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+         *     here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+         *     most common passwords, nor the username or the email.
          * @example correct-horse-battery
          */
         NewPassword: string;
@@ -3056,6 +3078,15 @@ export interface components {
             } & {
                 [key: string]: unknown;
             })[];
+        };
+        /** @description Where a newcomer finds the rest. */
+        ServiceIndex: {
+            /** @enum {string} */
+            service: "accountd";
+            /** @description Swagger UI. */
+            docs: string;
+            /** @description The spec (also as JSON at /openapi.json). */
+            openapi: string;
         };
         Health: {
             /** @enum {string} */
@@ -6427,6 +6458,44 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["JWKSet"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    root: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the docs. */
+            302: {
+                headers: {
+                    /** @description `/docs/` */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "service": "accountd",
+                     *       "docs": "/docs/",
+                     *       "openapi": "/openapi.yaml"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ServiceIndex"];
                 };
             };
             /** @description Unexpected error. */
