@@ -66,7 +66,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Request
 		}); err != nil {
 			return err
 		}
-		t, err = s.handOut(u, sess.ID, plain, sess.ExpiresAt, now)
+		t, err = s.handOut(u, sess, plain, sess.ExpiresAt, now)
 		return err
 	})
 	return t, err
@@ -82,7 +82,7 @@ func (s *Service) rotate(ctx context.Context, refreshToken string, now time.Time
 	if err != nil {
 		return Tokens{}, err
 	}
-	return s.handOut(u, sess.ID, plain, sess.ExpiresAt, now)
+	return s.handOut(u, sess, plain, sess.ExpiresAt, now)
 }
 
 // RefreshAccess signs a new access token for the session of refreshToken without
@@ -103,7 +103,7 @@ func (s *Service) RefreshAccess(ctx context.Context, refreshToken string, meta R
 	if err := s.store.TouchSession(ctx, sess.ID, now, sess.ExpiresAt); err != nil {
 		return Tokens{}, err
 	}
-	return s.handOut(u, sess.ID, refreshToken, rt.ExpiresAt, now)
+	return s.handOut(u, sess, refreshToken, rt.ExpiresAt, now)
 }
 
 // inGrace reports whether a refresh token spent at usedAt may still be exchanged at now:

@@ -84,6 +84,9 @@ type Session struct {
 	RevokedAt time.Time
 	IP        string
 	UserAgent string
+	// Auth is how the session's holder last authenticated: at login, or a later
+	// step-up (step_up.go).
+	Auth Authentication
 }
 
 // Live reports whether the session can still be used at now.
