@@ -21,7 +21,9 @@ const totpPeriod = 30
 func totpStep(t time.Time) int64 { return t.Unix() / totpPeriod }
 
 // ownerData is the associated data that binds a sealed secret to its account.
-func ownerData(userID int64) []byte { return []byte("accountd totp user " + strconv.FormatInt(userID, 10)) }
+func ownerData(userID int64) []byte {
+	return []byte("accountd totp user " + strconv.FormatInt(userID, 10))
+}
 
 // BeginTOTP starts adding a TOTP authenticator to the caller's account: it returns a new
 // secret with its otpauth:// URI and QR code, kept awaiting confirmation (ConfirmTOTP)
