@@ -95,79 +95,112 @@ func (e AdminUserRole) Valid() bool {
 
 // Defines values for EventType.
 const (
-	Activated                 EventType = "activated"
-	AdminActivated            EventType = "admin_activated"
-	AdminCreated              EventType = "admin_created"
-	AdminDeactivated          EventType = "admin_deactivated"
-	AdminDeletedUser          EventType = "admin_deleted_user"
-	AdminInvitationSent       EventType = "admin_invitation_sent"
-	AdminLogout               EventType = "admin_logout"
-	AdminPasswordResetSent    EventType = "admin_password_reset_sent"
-	AdminRoleChanged          EventType = "admin_role_changed"
-	AdminUpdated              EventType = "admin_updated"
-	EmailChangeConfirmed      EventType = "email_change_confirmed"
-	EmailChangeRequested      EventType = "email_change_requested"
-	InvitationAccepted        EventType = "invitation_accepted"
-	LoginFailed               EventType = "login_failed"
-	LoginSucceeded            EventType = "login_succeeded"
-	Logout                    EventType = "logout"
-	PasswordChanged           EventType = "password_changed"
-	PasswordReset             EventType = "password_reset"
-	PasswordResetRequested    EventType = "password_reset_requested"
-	ProfileUpdated            EventType = "profile_updated"
-	RefreshTokenReuseDetected EventType = "refresh_token_reuse_detected"
-	Registered                EventType = "registered"
-	SessionRevoked            EventType = "session_revoked"
+	EventTypeActivated                 EventType = "activated"
+	EventTypeAdminActivated            EventType = "admin_activated"
+	EventTypeAdminCreated              EventType = "admin_created"
+	EventTypeAdminDeactivated          EventType = "admin_deactivated"
+	EventTypeAdminDeletedUser          EventType = "admin_deleted_user"
+	EventTypeAdminInvitationSent       EventType = "admin_invitation_sent"
+	EventTypeAdminLogout               EventType = "admin_logout"
+	EventTypeAdminMfaReset             EventType = "admin_mfa_reset"
+	EventTypeAdminPasswordResetSent    EventType = "admin_password_reset_sent"
+	EventTypeAdminRoleChanged          EventType = "admin_role_changed"
+	EventTypeAdminUpdated              EventType = "admin_updated"
+	EventTypeEmailChangeConfirmed      EventType = "email_change_confirmed"
+	EventTypeEmailChangeRequested      EventType = "email_change_requested"
+	EventTypeInvitationAccepted        EventType = "invitation_accepted"
+	EventTypeLoginFailed               EventType = "login_failed"
+	EventTypeLoginSucceeded            EventType = "login_succeeded"
+	EventTypeLogout                    EventType = "logout"
+	EventTypeMfaFailed                 EventType = "mfa_failed"
+	EventTypeMfaRecoveryCodeUsed       EventType = "mfa_recovery_code_used"
+	EventTypeMfaRecoveryCodesGenerated EventType = "mfa_recovery_codes_generated"
+	EventTypeMfaStepUp                 EventType = "mfa_step_up"
+	EventTypeMfaTotpDisabled           EventType = "mfa_totp_disabled"
+	EventTypeMfaTotpEnabled            EventType = "mfa_totp_enabled"
+	EventTypePasskeyCloneDetected      EventType = "passkey_clone_detected"
+	EventTypePasskeyRegistered         EventType = "passkey_registered"
+	EventTypePasskeyRemoved            EventType = "passkey_removed"
+	EventTypePasskeyRenamed            EventType = "passkey_renamed"
+	EventTypePasswordChanged           EventType = "password_changed"
+	EventTypePasswordReset             EventType = "password_reset"
+	EventTypePasswordResetRequested    EventType = "password_reset_requested"
+	EventTypeProfileUpdated            EventType = "profile_updated"
+	EventTypeRefreshTokenReuseDetected EventType = "refresh_token_reuse_detected"
+	EventTypeRegistered                EventType = "registered"
+	EventTypeSessionRevoked            EventType = "session_revoked"
 )
 
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
-	case Activated:
+	case EventTypeActivated:
 		return true
-	case AdminActivated:
+	case EventTypeAdminActivated:
 		return true
-	case AdminCreated:
+	case EventTypeAdminCreated:
 		return true
-	case AdminDeactivated:
+	case EventTypeAdminDeactivated:
 		return true
-	case AdminDeletedUser:
+	case EventTypeAdminDeletedUser:
 		return true
-	case AdminInvitationSent:
+	case EventTypeAdminInvitationSent:
 		return true
-	case AdminLogout:
+	case EventTypeAdminLogout:
 		return true
-	case AdminPasswordResetSent:
+	case EventTypeAdminMfaReset:
 		return true
-	case AdminRoleChanged:
+	case EventTypeAdminPasswordResetSent:
 		return true
-	case AdminUpdated:
+	case EventTypeAdminRoleChanged:
 		return true
-	case EmailChangeConfirmed:
+	case EventTypeAdminUpdated:
 		return true
-	case EmailChangeRequested:
+	case EventTypeEmailChangeConfirmed:
 		return true
-	case InvitationAccepted:
+	case EventTypeEmailChangeRequested:
 		return true
-	case LoginFailed:
+	case EventTypeInvitationAccepted:
 		return true
-	case LoginSucceeded:
+	case EventTypeLoginFailed:
 		return true
-	case Logout:
+	case EventTypeLoginSucceeded:
 		return true
-	case PasswordChanged:
+	case EventTypeLogout:
 		return true
-	case PasswordReset:
+	case EventTypeMfaFailed:
 		return true
-	case PasswordResetRequested:
+	case EventTypeMfaRecoveryCodeUsed:
 		return true
-	case ProfileUpdated:
+	case EventTypeMfaRecoveryCodesGenerated:
 		return true
-	case RefreshTokenReuseDetected:
+	case EventTypeMfaStepUp:
 		return true
-	case Registered:
+	case EventTypeMfaTotpDisabled:
 		return true
-	case SessionRevoked:
+	case EventTypeMfaTotpEnabled:
+		return true
+	case EventTypePasskeyCloneDetected:
+		return true
+	case EventTypePasskeyRegistered:
+		return true
+	case EventTypePasskeyRemoved:
+		return true
+	case EventTypePasskeyRenamed:
+		return true
+	case EventTypePasswordChanged:
+		return true
+	case EventTypePasswordReset:
+		return true
+	case EventTypePasswordResetRequested:
+		return true
+	case EventTypeProfileUpdated:
+		return true
+	case EventTypeRefreshTokenReuseDetected:
+		return true
+	case EventTypeRegistered:
+		return true
+	case EventTypeSessionRevoked:
 		return true
 	default:
 		return false
@@ -183,6 +216,27 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MfaChallengeMethods.
+const (
+	MfaChallengeMethodsPasskey      MfaChallengeMethods = "passkey"
+	MfaChallengeMethodsRecoveryCode MfaChallengeMethods = "recovery_code"
+	MfaChallengeMethodsTotp         MfaChallengeMethods = "totp"
+)
+
+// Valid indicates whether the value is a known member of the MfaChallengeMethods enum.
+func (e MfaChallengeMethods) Valid() bool {
+	switch e {
+	case MfaChallengeMethodsPasskey:
+		return true
+	case MfaChallengeMethodsRecoveryCode:
+		return true
+	case MfaChallengeMethodsTotp:
 		return true
 	default:
 		return false
@@ -214,12 +268,20 @@ const (
 	InvalidCredentials    ProblemCode = "invalid_credentials"
 	MalformedRequest      ProblemCode = "malformed_request"
 	MethodNotAllowed      ProblemCode = "method_not_allowed"
+	MfaAlreadyEnabled     ProblemCode = "mfa_already_enabled"
+	MfaChallengeInvalid   ProblemCode = "mfa_challenge_invalid"
+	MfaCodeInvalid        ProblemCode = "mfa_code_invalid"
+	MfaNotConfigured      ProblemCode = "mfa_not_configured"
+	MfaRequired           ProblemCode = "mfa_required"
 	NotFound              ProblemCode = "not_found"
 	OrganizationNameTaken ProblemCode = "organization_name_taken"
 	OrganizationNotEmpty  ProblemCode = "organization_not_empty"
 	OrganizationSlugTaken ProblemCode = "organization_slug_taken"
+	PasskeyExists         ProblemCode = "passkey_exists"
+	PasskeyInvalid        ProblemCode = "passkey_invalid"
 	RateLimited           ProblemCode = "rate_limited"
 	RefreshTokenInvalid   ProblemCode = "refresh_token_invalid"
+	StepUpRequired        ProblemCode = "step_up_required"
 	TokenInvalid          ProblemCode = "token_invalid"
 	Unauthenticated       ProblemCode = "unauthenticated"
 	Unavailable           ProblemCode = "unavailable"
@@ -247,6 +309,16 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case MethodNotAllowed:
 		return true
+	case MfaAlreadyEnabled:
+		return true
+	case MfaChallengeInvalid:
+		return true
+	case MfaCodeInvalid:
+		return true
+	case MfaNotConfigured:
+		return true
+	case MfaRequired:
+		return true
 	case NotFound:
 		return true
 	case OrganizationNameTaken:
@@ -255,9 +327,15 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case OrganizationSlugTaken:
 		return true
+	case PasskeyExists:
+		return true
+	case PasskeyInvalid:
+		return true
 	case RateLimited:
 		return true
 	case RefreshTokenInvalid:
+		return true
+	case StepUpRequired:
 		return true
 	case TokenInvalid:
 		return true
@@ -270,6 +348,21 @@ func (e ProblemCode) Valid() bool {
 	case UsernameTaken:
 		return true
 	case ValidationFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PublicKeyCredentialType.
+const (
+	PublicKey PublicKeyCredentialType = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the PublicKeyCredentialType enum.
+func (e PublicKeyCredentialType) Valid() bool {
+	switch e {
+	case PublicKey:
 		return true
 	default:
 		return false
@@ -432,6 +525,15 @@ type AdminActor struct {
 // AdminLogoutResult defines model for AdminLogoutResult.
 type AdminLogoutResult struct {
 	SessionsEnded int32 `json:"sessions_ended"`
+}
+
+// AdminMfa defines model for AdminMfa.
+type AdminMfa struct {
+	Enabled           bool      `json:"enabled"`
+	PasskeyList       []Passkey `json:"passkey_list"`
+	Passkeys          int32     `json:"passkeys"`
+	RecoveryCodesLeft int32     `json:"recovery_codes_left"`
+	Totp              bool      `json:"totp"`
 }
 
 // AdminOrganization defines model for AdminOrganization.
@@ -827,6 +929,11 @@ type CadastaUserUpdate struct {
 
 	// Username May only repeat the current value.
 	Username *string `json:"username,omitempty"`
+}
+
+// ConfirmTotpRequest defines model for ConfirmTotpRequest.
+type ConfirmTotpRequest struct {
+	Code string `json:"code"`
 }
 
 // Country Example: United Kingdom
@@ -1307,6 +1414,49 @@ type LogoutRequest struct {
 	All *bool `json:"all,omitempty"`
 }
 
+// MfaChallenge The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+type MfaChallenge struct {
+	// Challenge Send it to `POST /v1/auth/mfa/verify` with one second factor.
+	Challenge string    `json:"challenge"`
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// Methods The second factors the challenge accepts.
+	Methods []MfaChallengeMethods `json:"methods"`
+
+	// PasskeyOptions WebAuthn request options for `navigator.credentials.get({publicKey: ...})`, when `passkey` is among `methods`.
+	PasskeyOptions *map[string]interface{} `json:"passkey_options,omitempty"`
+}
+
+// MfaChallengeMethods defines model for MfaChallenge.Methods.
+type MfaChallengeMethods string
+
+// MfaEnabled defines model for MfaEnabled.
+type MfaEnabled struct {
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// MfaStatus defines model for MfaStatus.
+type MfaStatus struct {
+	// Enabled The account has a second factor, so a password alone does not sign it in.
+	Enabled           bool  `json:"enabled"`
+	Passkeys          int32 `json:"passkeys"`
+	RecoveryCodesLeft int32 `json:"recovery_codes_left"`
+	Totp              bool  `json:"totp"`
+}
+
+// MfaVerifyRequest Example: {"challenge":"3yV8r1kQ0Jd2mHc4pW9sT6uLzX7aB5eNqF1gYoR2iU0","code":"492039"}
+type MfaVerifyRequest struct {
+	Challenge string `json:"challenge"`
+
+	// Code The six digits the authenticator app shows.
+	Code *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
 // Name Example: Ada
 type Name = string
 
@@ -1326,6 +1476,66 @@ type Organization struct {
 // OrganizationList defines model for OrganizationList.
 type OrganizationList struct {
 	Items []Organization `json:"items"`
+}
+
+// Passkey defines model for Passkey.
+type Passkey struct {
+	// BackupEligible A passkey that may sync between devices.
+	BackupEligible bool `json:"backup_eligible"`
+
+	// BackupState It is synced now.
+	BackupState bool       `json:"backup_state"`
+	CreatedAt   time.Time  `json:"created_at"`
+	Id          string     `json:"id"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	Name        string     `json:"name"`
+	Transports  []string   `json:"transports"`
+}
+
+// PasskeyCeremony defines model for PasskeyCeremony.
+type PasskeyCeremony struct {
+	// Ceremony The ceremony's single-use handle, to send back with the credential.
+	Ceremony string `json:"ceremony"`
+
+	// Options WebAuthn options for `navigator.credentials.create` or `.get` (`{publicKey: options}`), bytes in base64url.
+	Options map[string]interface{} `json:"options"`
+}
+
+// PasskeyFinishRequest defines model for PasskeyFinishRequest.
+type PasskeyFinishRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+}
+
+// PasskeyList defines model for PasskeyList.
+type PasskeyList struct {
+	Items []Passkey `json:"items"`
+}
+
+// PasskeyRegisterRequest defines model for PasskeyRegisterRequest.
+type PasskeyRegisterRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+
+	// Name What the user calls it; a dated default when empty.
+	Name *string `json:"name,omitempty"`
+}
+
+// PasskeyRegistered defines model for PasskeyRegistered.
+type PasskeyRegistered struct {
+	Passkey Passkey `json:"passkey"`
+
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// PasskeyRename defines model for PasskeyRename.
+type PasskeyRename struct {
+	Name string `json:"name"`
 }
 
 // Password Example: correct-horse-battery
@@ -1397,6 +1607,9 @@ type Problem struct {
 	// Instance The request path.
 	Instance *string `json:"instance,omitempty"`
 
+	// Mfa The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+	Mfa *MfaChallenge `json:"mfa,omitempty"`
+
 	// RequestId Quote it when reporting a problem; it is in the server's logs.
 	RequestId *string `json:"request_id,omitempty"`
 	Status    int32   `json:"status"`
@@ -1444,6 +1657,22 @@ type ProfileUpdate struct {
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
+}
+
+// PublicKeyCredential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+type PublicKeyCredential struct {
+	Id                   string                  `json:"id"`
+	Response             map[string]interface{}  `json:"response"`
+	Type                 PublicKeyCredentialType `json:"type"`
+	AdditionalProperties map[string]interface{}  `json:"-"`
+}
+
+// PublicKeyCredentialType defines model for PublicKeyCredential.Type.
+type PublicKeyCredentialType string
+
+// RecoveryCodes defines model for RecoveryCodes.
+type RecoveryCodes struct {
+	RecoveryCodes []string `json:"recovery_codes"`
 }
 
 // RefreshRequest defines model for RefreshRequest.
@@ -1494,6 +1723,12 @@ type Registration struct {
 
 // RegistrationStatus defines model for Registration.Status.
 type RegistrationStatus string
+
+// RemoveTotpRequest Exactly one of the two.
+type RemoveTotpRequest struct {
+	Code     *string `json:"code,omitempty"`
+	Password *string `json:"password,omitempty"`
+}
 
 // RestregChangePasswordRequest defines model for RestregChangePasswordRequest.
 type RestregChangePasswordRequest struct {
@@ -1719,6 +1954,33 @@ type SessionList struct {
 	Items []Session `json:"items"`
 }
 
+// StepUpRequest One of `password` (an account without a second factor), `code`, `recovery_code`, or `passkey` with `ceremony`.
+//
+// Example: {"code":"492039"}
+type StepUpRequest struct {
+	Ceremony *string `json:"ceremony,omitempty"`
+	Code     *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	Password     *string              `json:"password,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
+// StepUpResult defines model for StepUpResult.
+type StepUpResult struct {
+	// AccessToken A new access token of the same session, carrying the new `auth_time` and `amr`.
+	AccessToken string `json:"access_token"`
+
+	// Amr RFC 8176 authentication methods (`pwd`, `otp`, `hwk`, `user`, `mfa`).
+	Amr       []string  `json:"amr"`
+	AuthTime  time.Time `json:"auth_time"`
+	ExpiresIn int32     `json:"expires_in"`
+
+	// TokenType Always `Bearer`.
+	TokenType string `json:"token_type"`
+}
+
 // Thoughts Example:
 type Thoughts = string
 
@@ -1744,6 +2006,18 @@ type TokenRequest struct {
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
 	Token EmailedToken `json:"token"`
+}
+
+// TotpEnrolment defines model for TotpEnrolment.
+type TotpEnrolment struct {
+	// OtpauthUri The `otpauth://totp/...` URI the QR code holds.
+	OtpauthUri string `json:"otpauth_uri"`
+
+	// QrCode The QR code as a `data:image/png;base64,...` URI.
+	QrCode string `json:"qr_code"`
+
+	// Secret The base32 secret, for typing into an app by hand.
+	Secret string `json:"secret"`
 }
 
 // Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
@@ -1849,6 +2123,12 @@ type LoginJSONRequestBody = LoginRequest
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
 type LogoutJSONRequestBody = LogoutRequest
 
+// VerifyMfaJSONRequestBody defines body for VerifyMfa for application/json ContentType.
+type VerifyMfaJSONRequestBody = MfaVerifyRequest
+
+// FinishPasskeyLoginJSONRequestBody defines body for FinishPasskeyLogin for application/json ContentType.
+type FinishPasskeyLoginJSONRequestBody = PasskeyFinishRequest
+
 // ForgotPasswordJSONRequestBody defines body for ForgotPassword for application/json ContentType.
 type ForgotPasswordJSONRequestBody = EmailRequest
 
@@ -1860,6 +2140,9 @@ type RefreshJSONRequestBody = RefreshRequest
 
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = RegisterRequest
+
+// StepUpJSONRequestBody defines body for StepUp for application/json ContentType.
+type StepUpJSONRequestBody = StepUpRequest
 
 // VerifyTokenJSONRequestBody defines body for VerifyToken for application/json ContentType.
 type VerifyTokenJSONRequestBody = VerifyRequest
@@ -1875,6 +2158,18 @@ type RequestEmailChangeJSONRequestBody = EmailChangeRequest
 
 // ConfirmEmailChangeJSONRequestBody defines body for ConfirmEmailChange for application/json ContentType.
 type ConfirmEmailChangeJSONRequestBody = TokenRequest
+
+// RemoveTotpJSONRequestBody defines body for RemoveTotp for application/json ContentType.
+type RemoveTotpJSONRequestBody = RemoveTotpRequest
+
+// ConfirmTotpJSONRequestBody defines body for ConfirmTotp for application/json ContentType.
+type ConfirmTotpJSONRequestBody = ConfirmTotpRequest
+
+// RegisterPasskeyJSONRequestBody defines body for RegisterPasskey for application/json ContentType.
+type RegisterPasskeyJSONRequestBody = PasskeyRegisterRequest
+
+// RenamePasskeyJSONRequestBody defines body for RenamePasskey for application/json ContentType.
+type RenamePasskeyJSONRequestBody = PasskeyRename
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChangeRequest
@@ -2235,6 +2530,100 @@ func (a JwtaErrors) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
+// Getter for additional properties for PublicKeyCredential. Returns the specified
+// element and whether it was found
+func (a PublicKeyCredential) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for PublicKeyCredential
+func (a *PublicKeyCredential) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a *PublicKeyCredential) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["response"]; found {
+		err = json.Unmarshal(raw, &a.Response)
+		if err != nil {
+			return fmt.Errorf("error reading 'response': %w", err)
+		}
+		delete(object, "response")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a PublicKeyCredential) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.Response != nil {
+		object["response"], err = json.Marshal(a.Response)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'response': %w", err)
+		}
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // AsRestregDetail returns the union data inside the RestregErrors as a RestregDetail
 func (t RestregErrors) AsRestregDetail() (RestregDetail, error) {
 	var body RestregDetail
@@ -2347,6 +2736,12 @@ type ServerInterface interface {
 	// AdminLogoutUser End every session of a user (staff)
 	// (POST /v1/admin/users/{id}/logout)
 	AdminLogoutUser(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminResetUserMfa Remove every second factor of a user (staff)
+	// (DELETE /v1/admin/users/{id}/mfa)
+	AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminGetUserMfa A user's second factors (staff)
+	// (GET /v1/admin/users/{id}/mfa)
+	AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64)
 	// AdminSendPasswordReset Email a user a password reset link (staff)
 	// (POST /v1/admin/users/{id}/password-reset)
 	AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64)
@@ -2362,6 +2757,15 @@ type ServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(w http.ResponseWriter, r *http.Request)
+	// VerifyMfa Complete a login with a second factor
+	// (POST /v1/auth/mfa/verify)
+	VerifyMfa(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyLogin Start a sign-in with a passkey
+	// (POST /v1/auth/passkey/begin)
+	BeginPasskeyLogin(w http.ResponseWriter, r *http.Request)
+	// FinishPasskeyLogin Sign in with a passkey
+	// (POST /v1/auth/passkey/finish)
+	FinishPasskeyLogin(w http.ResponseWriter, r *http.Request)
 	// ForgotPassword Email a password reset link
 	// (POST /v1/auth/password/forgot)
 	ForgotPassword(w http.ResponseWriter, r *http.Request)
@@ -2374,6 +2778,12 @@ type ServerInterface interface {
 	// Register Create an account
 	// (POST /v1/auth/register)
 	Register(w http.ResponseWriter, r *http.Request)
+	// StepUp Prove again who you are, for a sensitive change
+	// (POST /v1/auth/step-up)
+	StepUp(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyStepUp Start a step-up with a passkey
+	// (POST /v1/auth/step-up/passkey)
+	BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(w http.ResponseWriter, r *http.Request)
@@ -2398,6 +2808,36 @@ type ServerInterface interface {
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams)
+	// GetMyMfa The caller's second factors
+	// (GET /v1/me/mfa)
+	GetMyMfa(w http.ResponseWriter, r *http.Request)
+	// RegenerateRecoveryCodes Replace the recovery codes
+	// (POST /v1/me/mfa/recovery-codes)
+	RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request)
+	// RemoveTotp Remove the TOTP authenticator
+	// (DELETE /v1/me/mfa/totp)
+	RemoveTotp(w http.ResponseWriter, r *http.Request)
+	// BeginTotp Start adding a TOTP authenticator
+	// (POST /v1/me/mfa/totp)
+	BeginTotp(w http.ResponseWriter, r *http.Request)
+	// ConfirmTotp Confirm the TOTP authenticator with a first code
+	// (POST /v1/me/mfa/totp/confirm)
+	ConfirmTotp(w http.ResponseWriter, r *http.Request)
+	// ListMyPasskeys The caller's passkeys
+	// (GET /v1/me/passkeys)
+	ListMyPasskeys(w http.ResponseWriter, r *http.Request)
+	// RegisterPasskey Add a passkey
+	// (POST /v1/me/passkeys)
+	RegisterPasskey(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyRegistration Start adding a passkey
+	// (POST /v1/me/passkeys/begin)
+	BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request)
+	// RemovePasskey Remove a passkey
+	// (DELETE /v1/me/passkeys/{id})
+	RemovePasskey(w http.ResponseWriter, r *http.Request, id string)
+	// RenamePasskey Rename a passkey
+	// (PATCH /v1/me/passkeys/{id})
+	RenamePasskey(w http.ResponseWriter, r *http.Request, id string)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
 	ChangePassword(w http.ResponseWriter, r *http.Request)
@@ -2512,6 +2952,18 @@ func (_ Unimplemented) AdminLogoutUser(w http.ResponseWriter, r *http.Request, i
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// AdminResetUserMfa Remove every second factor of a user (staff)
+// (DELETE /v1/admin/users/{id}/mfa)
+func (_ Unimplemented) AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetUserMfa A user's second factors (staff)
+// (GET /v1/admin/users/{id}/mfa)
+func (_ Unimplemented) AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminSendPasswordReset Email a user a password reset link (staff)
 // (POST /v1/admin/users/{id}/password-reset)
 func (_ Unimplemented) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
@@ -2542,6 +2994,24 @@ func (_ Unimplemented) Logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// VerifyMfa Complete a login with a second factor
+// (POST /v1/auth/mfa/verify)
+func (_ Unimplemented) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyLogin Start a sign-in with a passkey
+// (POST /v1/auth/passkey/begin)
+func (_ Unimplemented) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// FinishPasskeyLogin Sign in with a passkey
+// (POST /v1/auth/passkey/finish)
+func (_ Unimplemented) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ForgotPassword Email a password reset link
 // (POST /v1/auth/password/forgot)
 func (_ Unimplemented) ForgotPassword(w http.ResponseWriter, r *http.Request) {
@@ -2563,6 +3033,18 @@ func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request) {
 // Register Create an account
 // (POST /v1/auth/register)
 func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// StepUp Prove again who you are, for a sensitive change
+// (POST /v1/auth/step-up)
+func (_ Unimplemented) StepUp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyStepUp Start a step-up with a passkey
+// (POST /v1/auth/step-up/passkey)
+func (_ Unimplemented) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2611,6 +3093,66 @@ func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request
 // ListMyEvents The account's history
 // (GET /v1/me/events)
 func (_ Unimplemented) ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetMyMfa The caller's second factors
+// (GET /v1/me/mfa)
+func (_ Unimplemented) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RegenerateRecoveryCodes Replace the recovery codes
+// (POST /v1/me/mfa/recovery-codes)
+func (_ Unimplemented) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemoveTotp Remove the TOTP authenticator
+// (DELETE /v1/me/mfa/totp)
+func (_ Unimplemented) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginTotp Start adding a TOTP authenticator
+// (POST /v1/me/mfa/totp)
+func (_ Unimplemented) BeginTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ConfirmTotp Confirm the TOTP authenticator with a first code
+// (POST /v1/me/mfa/totp/confirm)
+func (_ Unimplemented) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMyPasskeys The caller's passkeys
+// (GET /v1/me/passkeys)
+func (_ Unimplemented) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RegisterPasskey Add a passkey
+// (POST /v1/me/passkeys)
+func (_ Unimplemented) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyRegistration Start adding a passkey
+// (POST /v1/me/passkeys/begin)
+func (_ Unimplemented) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemovePasskey Remove a passkey
+// (DELETE /v1/me/passkeys/{id})
+func (_ Unimplemented) RemovePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RenamePasskey Rename a passkey
+// (PATCH /v1/me/passkeys/{id})
+func (_ Unimplemented) RenamePasskey(w http.ResponseWriter, r *http.Request, id string) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -3134,6 +3676,58 @@ func (siw *ServerInterfaceWrapper) AdminLogoutUser(w http.ResponseWriter, r *htt
 	handler.ServeHTTP(w, r)
 }
 
+// AdminResetUserMfa operation middleware
+func (siw *ServerInterfaceWrapper) AdminResetUserMfa(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminResetUserMfa(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetUserMfa operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetUserMfa(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetUserMfa(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminSendPasswordReset operation middleware
 func (siw *ServerInterfaceWrapper) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request) {
 
@@ -3216,6 +3810,48 @@ func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request
 	handler.ServeHTTP(w, r)
 }
 
+// VerifyMfa operation middleware
+func (siw *ServerInterfaceWrapper) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyMfa(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyLogin operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyLogin(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// FinishPasskeyLogin operation middleware
+func (siw *ServerInterfaceWrapper) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.FinishPasskeyLogin(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ForgotPassword operation middleware
 func (siw *ServerInterfaceWrapper) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 
@@ -3263,6 +3899,34 @@ func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Register(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StepUp operation middleware
+func (siw *ServerInterfaceWrapper) StepUp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StepUp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyStepUp operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyStepUp(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3407,6 +4071,170 @@ func (siw *ServerInterfaceWrapper) ListMyEvents(w http.ResponseWriter, r *http.R
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListMyEvents(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetMyMfa operation middleware
+func (siw *ServerInterfaceWrapper) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMyMfa(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RegenerateRecoveryCodes operation middleware
+func (siw *ServerInterfaceWrapper) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegenerateRecoveryCodes(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveTotp operation middleware
+func (siw *ServerInterfaceWrapper) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginTotp operation middleware
+func (siw *ServerInterfaceWrapper) BeginTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ConfirmTotp operation middleware
+func (siw *ServerInterfaceWrapper) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConfirmTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMyPasskeys operation middleware
+func (siw *ServerInterfaceWrapper) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyPasskeys(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RegisterPasskey operation middleware
+func (siw *ServerInterfaceWrapper) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegisterPasskey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyRegistration operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyRegistration(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemovePasskey operation middleware
+func (siw *ServerInterfaceWrapper) RemovePasskey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemovePasskey(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RenamePasskey operation middleware
+func (siw *ServerInterfaceWrapper) RenamePasskey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RenamePasskey(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3698,6 +4526,57 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Patch(options.BaseURL+"/v1/admin/organizations/{id}", wrapper.AdminUpdateOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/mfa/verify", wrapper.VerifyMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/passkey/begin", wrapper.BeginPasskeyLogin)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/passkey/finish", wrapper.FinishPasskeyLogin)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/step-up", wrapper.StepUp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/step-up/passkey", wrapper.BeginPasskeyStepUp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/mfa", wrapper.GetMyMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/mfa/totp", wrapper.RemoveTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/totp", wrapper.BeginTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/totp/confirm", wrapper.ConfirmTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/recovery-codes", wrapper.RegenerateRecoveryCodes)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/passkeys", wrapper.ListMyPasskeys)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/passkeys", wrapper.RegisterPasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/passkeys/begin", wrapper.BeginPasskeyRegistration)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/passkeys/{id}", wrapper.RemovePasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/v1/me/passkeys/{id}", wrapper.RenamePasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/admin/users/{id}/mfa", wrapper.AdminResetUserMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/admin/users/{id}/mfa", wrapper.AdminGetUserMfa)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
@@ -5403,6 +6282,218 @@ func (response AdminLogoutUserdefaultApplicationProblemPlusJSONResponse) VisitAd
 	return err
 }
 
+type AdminResetUserMfaRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminResetUserMfaResponseObject interface {
+	VisitAdminResetUserMfaResponse(w http.ResponseWriter) error
+}
+
+type AdminResetUserMfa204Response struct {
+}
+
+func (response AdminResetUserMfa204Response) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type AdminResetUserMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa400ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa401ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa403ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminResetUserMfadefaultApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfaRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminGetUserMfaResponseObject interface {
+	VisitAdminGetUserMfaResponse(w http.ResponseWriter) error
+}
+
+type AdminGetUserMfa200JSONResponse AdminMfa
+
+func (response AdminGetUserMfa200JSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa400ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa401ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa403ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminGetUserMfadefaultApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminSendPasswordResetRequestObject struct {
 	Id int64 `json:"id"`
 }
@@ -6000,6 +7091,418 @@ func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutRespo
 	return err
 }
 
+type VerifyMfaRequestObject struct {
+	Body *VerifyMfaJSONRequestBody
+}
+
+type VerifyMfaResponseObject interface {
+	VisitVerifyMfaResponse(w http.ResponseWriter) error
+}
+
+type VerifyMfa200JSONResponse TokenPair
+
+func (response VerifyMfa200JSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa400ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa401ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa403ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa413ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa413ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa415ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa415ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyMfa429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyMfa429ResponseHeaders
+}
+
+func (response VerifyMfa429ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa501ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa501ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa503ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response VerifyMfadefaultApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLoginRequestObject struct {
+}
+
+type BeginPasskeyLoginResponseObject interface {
+	VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyLogin200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyLogin200JSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyLogin429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyLogin429ResponseHeaders
+}
+
+func (response BeginPasskeyLogin429ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyLogindefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLoginRequestObject struct {
+	Body *FinishPasskeyLoginJSONRequestBody
+}
+
+type FinishPasskeyLoginResponseObject interface {
+	VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error
+}
+
+type FinishPasskeyLogin200JSONResponse TokenPair
+
+func (response FinishPasskeyLogin200JSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin400ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin400ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin401ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin401ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin403ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin403ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin413ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin413ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin415ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin415ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type FinishPasskeyLogin429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers FinishPasskeyLogin429ResponseHeaders
+}
+
+func (response FinishPasskeyLogin429ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin501ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response FinishPasskeyLogindefaultApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ForgotPasswordRequestObject struct {
 	Body *ForgotPasswordJSONRequestBody
 }
@@ -6498,6 +8001,247 @@ func (response RegisterdefaultApplicationProblemPlusJSONResponse) VisitRegisterR
 	return err
 }
 
+type StepUpRequestObject struct {
+	Body *StepUpJSONRequestBody
+}
+
+type StepUpResponseObject interface {
+	VisitStepUpResponse(w http.ResponseWriter) error
+}
+
+type StepUp200JSONResponse StepUpResult
+
+func (response StepUp200JSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp400ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp400ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp401ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp401ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp413ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp413ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp415ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp415ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type StepUp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers StepUp429ResponseHeaders
+}
+
+func (response StepUp429ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp501ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp501ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp503ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp503ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StepUpdefaultApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUpRequestObject struct {
+}
+
+type BeginPasskeyStepUpResponseObject interface {
+	VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyStepUp200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyStepUp200JSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp401ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp404ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp404ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyStepUpdefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VerifyTokenRequestObject struct {
 	Body *VerifyTokenJSONRequestBody
 }
@@ -6633,6 +8377,20 @@ func (response DeleteMe401ApplicationProblemPlusJSONResponse) VisitDeleteMeRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMe403ApplicationProblemPlusJSONResponse Problem
+
+func (response DeleteMe403ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7025,6 +8783,20 @@ func (response RequestEmailChange401ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
+type RequestEmailChange403ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange403ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RequestEmailChange409ApplicationProblemPlusJSONResponse Problem
 
 func (response RequestEmailChange409ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
@@ -7326,6 +9098,1114 @@ func (response ListMyEventsdefaultApplicationProblemPlusJSONResponse) VisitListM
 	return err
 }
 
+type GetMyMfaRequestObject struct {
+}
+
+type GetMyMfaResponseObject interface {
+	VisitGetMyMfaResponse(w http.ResponseWriter) error
+}
+
+type GetMyMfa200JSONResponse MfaStatus
+
+func (response GetMyMfa200JSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyMfa401ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyMfa503ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyMfadefaultApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodesRequestObject struct {
+}
+
+type RegenerateRecoveryCodesResponseObject interface {
+	VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error
+}
+
+type RegenerateRecoveryCodes200JSONResponse RecoveryCodes
+
+func (response RegenerateRecoveryCodes200JSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes401ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes401ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes403ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes403ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegenerateRecoveryCodesdefaultApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotpRequestObject struct {
+	Body *RemoveTotpJSONRequestBody
+}
+
+type RemoveTotpResponseObject interface {
+	VisitRemoveTotpResponse(w http.ResponseWriter) error
+}
+
+type RemoveTotp204Response struct {
+}
+
+func (response RemoveTotp204Response) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemoveTotp400ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp400ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp401ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp403ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp403ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp404ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp404ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp413ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp413ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp415ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp415ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemoveTotp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemoveTotp429ResponseHeaders
+}
+
+func (response RemoveTotp429ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp503ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp503ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemoveTotpdefaultApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotpRequestObject struct {
+}
+
+type BeginTotpResponseObject interface {
+	VisitBeginTotpResponse(w http.ResponseWriter) error
+}
+
+type BeginTotp201JSONResponse TotpEnrolment
+
+func (response BeginTotp201JSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp401ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp403ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp403ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp409ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp409ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp501ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp503ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginTotpdefaultApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpRequestObject struct {
+	Body *ConfirmTotpJSONRequestBody
+}
+
+type ConfirmTotpResponseObject interface {
+	VisitConfirmTotpResponse(w http.ResponseWriter) error
+}
+
+type ConfirmTotp200JSONResponse MfaEnabled
+
+func (response ConfirmTotp200JSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp400ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp400ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp401ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp404ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp404ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp409ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp409ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp413ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp413ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp415ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp415ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmTotp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmTotp429ResponseHeaders
+}
+
+func (response ConfirmTotp429ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp501ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp501ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp503ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp503ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ConfirmTotpdefaultApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeysRequestObject struct {
+}
+
+type ListMyPasskeysResponseObject interface {
+	VisitListMyPasskeysResponse(w http.ResponseWriter) error
+}
+
+type ListMyPasskeys200JSONResponse PasskeyList
+
+func (response ListMyPasskeys200JSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeys401ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyPasskeys401ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeys503ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyPasskeys503ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyPasskeysdefaultApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskeyRequestObject struct {
+	Body *RegisterPasskeyJSONRequestBody
+}
+
+type RegisterPasskeyResponseObject interface {
+	VisitRegisterPasskeyResponse(w http.ResponseWriter) error
+}
+
+type RegisterPasskey201JSONResponse PasskeyRegistered
+
+func (response RegisterPasskey201JSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey400ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey400ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey401ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey409ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey409ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey413ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey413ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey415ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey415ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey501ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey501ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey503ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey503ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegisterPasskeydefaultApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistrationRequestObject struct {
+}
+
+type BeginPasskeyRegistrationResponseObject interface {
+	VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyRegistration200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyRegistration200JSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration401ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration403ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration403ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistrationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyRegistrationdefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskeyRequestObject struct {
+	Id string `json:"id"`
+}
+
+type RemovePasskeyResponseObject interface {
+	VisitRemovePasskeyResponse(w http.ResponseWriter) error
+}
+
+type RemovePasskey204Response struct {
+}
+
+func (response RemovePasskey204Response) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemovePasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey401ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey403ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey403ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey404ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey404ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey503ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey503ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemovePasskeydefaultApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskeyRequestObject struct {
+	Id   string `json:"id"`
+	Body *RenamePasskeyJSONRequestBody
+}
+
+type RenamePasskeyResponseObject interface {
+	VisitRenamePasskeyResponse(w http.ResponseWriter) error
+}
+
+type RenamePasskey200JSONResponse Passkey
+
+func (response RenamePasskey200JSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey400ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey400ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey401ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey404ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey404ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey413ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey413ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey415ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey415ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey503ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey503ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RenamePasskeydefaultApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePasswordRequestObject struct {
 	Body *ChangePasswordJSONRequestBody
 }
@@ -7366,6 +10246,20 @@ func (response ChangePassword401ApplicationProblemPlusJSONResponse) VisitChangeP
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword403ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword403ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7710,6 +10604,12 @@ type StrictServerInterface interface {
 	// AdminLogoutUser End every session of a user (staff)
 	// (POST /v1/admin/users/{id}/logout)
 	AdminLogoutUser(ctx context.Context, request AdminLogoutUserRequestObject) (AdminLogoutUserResponseObject, error)
+	// AdminResetUserMfa Remove every second factor of a user (staff)
+	// (DELETE /v1/admin/users/{id}/mfa)
+	AdminResetUserMfa(ctx context.Context, request AdminResetUserMfaRequestObject) (AdminResetUserMfaResponseObject, error)
+	// AdminGetUserMfa A user's second factors (staff)
+	// (GET /v1/admin/users/{id}/mfa)
+	AdminGetUserMfa(ctx context.Context, request AdminGetUserMfaRequestObject) (AdminGetUserMfaResponseObject, error)
 	// AdminSendPasswordReset Email a user a password reset link (staff)
 	// (POST /v1/admin/users/{id}/password-reset)
 	AdminSendPasswordReset(ctx context.Context, request AdminSendPasswordResetRequestObject) (AdminSendPasswordResetResponseObject, error)
@@ -7725,6 +10625,15 @@ type StrictServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// VerifyMfa Complete a login with a second factor
+	// (POST /v1/auth/mfa/verify)
+	VerifyMfa(ctx context.Context, request VerifyMfaRequestObject) (VerifyMfaResponseObject, error)
+	// BeginPasskeyLogin Start a sign-in with a passkey
+	// (POST /v1/auth/passkey/begin)
+	BeginPasskeyLogin(ctx context.Context, request BeginPasskeyLoginRequestObject) (BeginPasskeyLoginResponseObject, error)
+	// FinishPasskeyLogin Sign in with a passkey
+	// (POST /v1/auth/passkey/finish)
+	FinishPasskeyLogin(ctx context.Context, request FinishPasskeyLoginRequestObject) (FinishPasskeyLoginResponseObject, error)
 	// ForgotPassword Email a password reset link
 	// (POST /v1/auth/password/forgot)
 	ForgotPassword(ctx context.Context, request ForgotPasswordRequestObject) (ForgotPasswordResponseObject, error)
@@ -7737,6 +10646,12 @@ type StrictServerInterface interface {
 	// Register Create an account
 	// (POST /v1/auth/register)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
+	// StepUp Prove again who you are, for a sensitive change
+	// (POST /v1/auth/step-up)
+	StepUp(ctx context.Context, request StepUpRequestObject) (StepUpResponseObject, error)
+	// BeginPasskeyStepUp Start a step-up with a passkey
+	// (POST /v1/auth/step-up/passkey)
+	BeginPasskeyStepUp(ctx context.Context, request BeginPasskeyStepUpRequestObject) (BeginPasskeyStepUpResponseObject, error)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(ctx context.Context, request VerifyTokenRequestObject) (VerifyTokenResponseObject, error)
@@ -7761,6 +10676,36 @@ type StrictServerInterface interface {
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(ctx context.Context, request ListMyEventsRequestObject) (ListMyEventsResponseObject, error)
+	// GetMyMfa The caller's second factors
+	// (GET /v1/me/mfa)
+	GetMyMfa(ctx context.Context, request GetMyMfaRequestObject) (GetMyMfaResponseObject, error)
+	// RegenerateRecoveryCodes Replace the recovery codes
+	// (POST /v1/me/mfa/recovery-codes)
+	RegenerateRecoveryCodes(ctx context.Context, request RegenerateRecoveryCodesRequestObject) (RegenerateRecoveryCodesResponseObject, error)
+	// RemoveTotp Remove the TOTP authenticator
+	// (DELETE /v1/me/mfa/totp)
+	RemoveTotp(ctx context.Context, request RemoveTotpRequestObject) (RemoveTotpResponseObject, error)
+	// BeginTotp Start adding a TOTP authenticator
+	// (POST /v1/me/mfa/totp)
+	BeginTotp(ctx context.Context, request BeginTotpRequestObject) (BeginTotpResponseObject, error)
+	// ConfirmTotp Confirm the TOTP authenticator with a first code
+	// (POST /v1/me/mfa/totp/confirm)
+	ConfirmTotp(ctx context.Context, request ConfirmTotpRequestObject) (ConfirmTotpResponseObject, error)
+	// ListMyPasskeys The caller's passkeys
+	// (GET /v1/me/passkeys)
+	ListMyPasskeys(ctx context.Context, request ListMyPasskeysRequestObject) (ListMyPasskeysResponseObject, error)
+	// RegisterPasskey Add a passkey
+	// (POST /v1/me/passkeys)
+	RegisterPasskey(ctx context.Context, request RegisterPasskeyRequestObject) (RegisterPasskeyResponseObject, error)
+	// BeginPasskeyRegistration Start adding a passkey
+	// (POST /v1/me/passkeys/begin)
+	BeginPasskeyRegistration(ctx context.Context, request BeginPasskeyRegistrationRequestObject) (BeginPasskeyRegistrationResponseObject, error)
+	// RemovePasskey Remove a passkey
+	// (DELETE /v1/me/passkeys/{id})
+	RemovePasskey(ctx context.Context, request RemovePasskeyRequestObject) (RemovePasskeyResponseObject, error)
+	// RenamePasskey Rename a passkey
+	// (PATCH /v1/me/passkeys/{id})
+	RenamePasskey(ctx context.Context, request RenamePasskeyRequestObject) (RenamePasskeyResponseObject, error)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -8255,6 +11200,58 @@ func (sh *strictHandler) AdminLogoutUser(w http.ResponseWriter, r *http.Request,
 	}
 }
 
+// AdminResetUserMfa operation middleware
+func (sh *strictHandler) AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminResetUserMfaRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminResetUserMfa(ctx, request.(AdminResetUserMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminResetUserMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminResetUserMfaResponseObject); ok {
+		if err := validResponse.VisitAdminResetUserMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetUserMfa operation middleware
+func (sh *strictHandler) AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminGetUserMfaRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetUserMfa(ctx, request.(AdminGetUserMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetUserMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetUserMfaResponseObject); ok {
+		if err := validResponse.VisitAdminGetUserMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminSendPasswordReset operation middleware
 func (sh *strictHandler) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
 	var request AdminSendPasswordResetRequestObject
@@ -8408,6 +11405,92 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// VerifyMfa operation middleware
+func (sh *strictHandler) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+	var request VerifyMfaRequestObject
+
+	var body VerifyMfaJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyMfa(ctx, request.(VerifyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyMfaResponseObject); ok {
+		if err := validResponse.VisitVerifyMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyLogin operation middleware
+func (sh *strictHandler) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyLoginRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyLogin(ctx, request.(BeginPasskeyLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyLoginResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// FinishPasskeyLogin operation middleware
+func (sh *strictHandler) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	var request FinishPasskeyLoginRequestObject
+
+	var body FinishPasskeyLoginJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.FinishPasskeyLogin(ctx, request.(FinishPasskeyLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FinishPasskeyLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(FinishPasskeyLoginResponseObject); ok {
+		if err := validResponse.VisitFinishPasskeyLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ForgotPassword operation middleware
 func (sh *strictHandler) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 	var request ForgotPasswordRequestObject
@@ -8525,6 +11608,61 @@ func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RegisterResponseObject); ok {
 		if err := validResponse.VisitRegisterResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StepUp operation middleware
+func (sh *strictHandler) StepUp(w http.ResponseWriter, r *http.Request) {
+	var request StepUpRequestObject
+
+	var body StepUpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StepUp(ctx, request.(StepUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StepUp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StepUpResponseObject); ok {
+		if err := validResponse.VisitStepUpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyStepUp operation middleware
+func (sh *strictHandler) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyStepUpRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyStepUp(ctx, request.(BeginPasskeyStepUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyStepUp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyStepUpResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyStepUpResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -8761,6 +11899,278 @@ func (sh *strictHandler) ListMyEvents(w http.ResponseWriter, r *http.Request, pa
 	}
 }
 
+// GetMyMfa operation middleware
+func (sh *strictHandler) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+	var request GetMyMfaRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyMfa(ctx, request.(GetMyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetMyMfaResponseObject); ok {
+		if err := validResponse.VisitGetMyMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RegenerateRecoveryCodes operation middleware
+func (sh *strictHandler) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	var request RegenerateRecoveryCodesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RegenerateRecoveryCodes(ctx, request.(RegenerateRecoveryCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegenerateRecoveryCodes")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RegenerateRecoveryCodesResponseObject); ok {
+		if err := validResponse.VisitRegenerateRecoveryCodesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemoveTotp operation middleware
+func (sh *strictHandler) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+	var request RemoveTotpRequestObject
+
+	var body RemoveTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveTotp(ctx, request.(RemoveTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemoveTotpResponseObject); ok {
+		if err := validResponse.VisitRemoveTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginTotp operation middleware
+func (sh *strictHandler) BeginTotp(w http.ResponseWriter, r *http.Request) {
+	var request BeginTotpRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginTotp(ctx, request.(BeginTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginTotpResponseObject); ok {
+		if err := validResponse.VisitBeginTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConfirmTotp operation middleware
+func (sh *strictHandler) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	var request ConfirmTotpRequestObject
+
+	var body ConfirmTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmTotp(ctx, request.(ConfirmTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConfirmTotpResponseObject); ok {
+		if err := validResponse.VisitConfirmTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyPasskeys operation middleware
+func (sh *strictHandler) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+	var request ListMyPasskeysRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyPasskeys(ctx, request.(ListMyPasskeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyPasskeys")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyPasskeysResponseObject); ok {
+		if err := validResponse.VisitListMyPasskeysResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RegisterPasskey operation middleware
+func (sh *strictHandler) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+	var request RegisterPasskeyRequestObject
+
+	var body RegisterPasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterPasskey(ctx, request.(RegisterPasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterPasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RegisterPasskeyResponseObject); ok {
+		if err := validResponse.VisitRegisterPasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyRegistration operation middleware
+func (sh *strictHandler) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyRegistrationRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyRegistration(ctx, request.(BeginPasskeyRegistrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyRegistration")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyRegistrationResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyRegistrationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemovePasskey operation middleware
+func (sh *strictHandler) RemovePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	var request RemovePasskeyRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemovePasskey(ctx, request.(RemovePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemovePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemovePasskeyResponseObject); ok {
+		if err := validResponse.VisitRemovePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RenamePasskey operation middleware
+func (sh *strictHandler) RenamePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	var request RenamePasskeyRequestObject
+
+	request.Id = id
+
+	var body RenamePasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RenamePasskey(ctx, request.(RenamePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RenamePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RenamePasskeyResponseObject); ok {
+		if err := validResponse.VisitRenamePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ChangePassword operation middleware
 func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) {
 	var request ChangePasswordRequestObject
@@ -8871,256 +12281,337 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37ctu2ujj6KhiePVO7i5Zlx0kaefbs7SZu4jQX13aatVplixAJSagpQCFAy2om/54HOE9xznPsNzlP",
-	"8ht8AHgRQYqyncRd1V+JRRAEPnz47pdPXsinM84Ik8LrffImBEckgf+eEZksjkaSJOqviIgwoTNJOfN6",
-	"3jkJOYsEkhzNMZVoSEY8IUgmC8rGCI8xZR3P90Q4IVOsXp9SRqfp1Ot1fU8uZsTreZRJMiaJ9/nzZ9+b",
-	"4QRPiTSffpomgjs+ezEhKGDkWg5CGBEgPkJyQtAsIVeUpwLN8JgcIj6lEo14As9GNBESHqglUTXPx5Qk",
-	"C8/3GJ6qlejJyuvF168IG8uJ13t0oJYnJUnUq//ze3fnyYd//IeX7UPIhLKxp3bxik6prC77FI8JEvTP",
-	"2gXE8F7x+xEZ4TSWXu9h1/dGPJliqUH2YN/z1eo0NPe7XT+H7Z4btnpWAOxRGJKZJJH6/yzhM5JISuDJ",
-	"lAiBx0T9d2lfvicklimMIkx953cP23k+uMCQkI8pTdRXfrfv+tkH8jf48A8SSvWBozDkKZPVVeFQ0qvi",
-	"ooacxwQz9RK+whIngzSJqxA/Ymgi5WxLbKN3Z698xBNEpjO56Gjg2aPd7x784Ff3O6RcTfkfCRl5Pe//",
-	"2s2vyK6B5e6PlKuRsOxksWr0UzPss+9FWJLBH5wyfQjZ0arfdySdEs+xIDLFNF71kWMYZEcPrkhCR1R/",
-	"pQo8uBQDjX7N075RY9QbaRxnLxRg+KC751gxLe+OMvnowGtGVd+LsZCDmI/VFakBDUvjGA9j4vVkkhLH",
-	"h2GOdfbFkzFm9E+sMeeTh+P47cjr/d789tviW58/LC9MUbSEj4gQZtamuU7zkery8JgUr1oqCJAmiUcj",
-	"x3XzPTnh6XiiyXfTZy7suM8+TNoGSO/suOVrTSOvMIvF0Aru+fYGlzCueEpFxNI3L79VJSAWNlq6+0sn",
-	"aABYvmgl1HISoGhK2VEo65gOQB+p/aL5hCMcShJ19PoK1KoG6auIXgR/+WPHikohzkICvAurJX0nENYE",
-	"ElGBIhIT8/Vmyls+otpdv+JjnsozIoDdLBNgoaEvBoRFpLI9zYyaWPsSMyjPVrumt0t3srymMCFYkmiA",
-	"ZXsK2vpoHBQOmGyVKcbpuMVA16EYZIcZ/OJ2WgHkKYwHUhVFVP2C49MCgEY4FsT3yDWezjQpMVLGO0av",
-	"SCKoQrARejbBl9j7vIzDbahCZUmWllqYrHz5XA1chk0znha/94oKB65SSabl/6y1CaCl+tM4SfCienYw",
-	"basFvnFe7neMfkwJmlNFySRKyBgnkZKhQyxANszOzHlWfgXX1PU1f7uYcGVZ72bRnaLOlLLi63vfGJnc",
-	"53JmGGr5LN6yeIEwEumMJEDXxwlmUihJMSFTfkUECoDqB3AwbZlxvqDKF1/xOUl21FGjmCh1QiDMIhTR",
-	"MZXCR5ShOU8igTTPQsMFEpSNY4Imi9mEMHGIUsCfMqKk2cns8NFO1ApRitoM3vkTFJqtney/29//h1e3",
-	"NSUQtJeSrFz/2a/wFQv3Kpxe44U+DACPPgzNgDvoufqdRAhLYI8hn07VoJgygrg60a3AsMoIabqK1aqD",
-	"7QK7zKTgZeaULal6xT/4VQXD8mQsjHggCEFUdkqwakmslzCF4CuCghkWQqFEgBS1kFyhDWwb8DWccC7U",
-	"rpWkkCjJCAWCsGhA2RWVcJOCDgqUNBT0mdEnQWMP1PtBp8+80lU3SoY3TnBI/ts86IR8Whbeet5zNaAk",
-	"xPW8F3w201ejvAQrp+cSj56/ynhyVS/TfZ3AeYoZivlY3RcsQVI6RFxOSDKngiDMEJw4FTLBkicIpsWS",
-	"CEQl6IFadaVsDKDMV4oiToQLTW6vfjVvSMmX5TVf8TScEJFZMHAUJUTULG59Te5WKtLgRpqdReWVXyTz",
-	"Uzu0oAutZAFA4z87sG8V8OHUEFYU5BIYM5pPaDhZvmYCYWT3gLYUydHDcuzS0jpQhG33Qd1a56qoW7Wi",
-	"iJri1Fhzbi0jAcmvyEa+V7DDuUxeQijKGFhD3RYAV0FJ4ClBgeCJDLYzFFeTGeOd0qQRZ/CzQtXMdLdC",
-	"93dKa+VlNgLsjMxiRZnWo9XHVyRZoBElcXSI5IQDdx9JINlDEvIp0ZYnH+nXFQliHBWvVKdMhy0h1Jts",
-	"osrLlEa/0Z5W6+tlhZp1SPSNrHFq6+pf0cImVxBRtuCd/+rt7v7+P/2++PCP7f9yyidf0mp3Hwxwd0G2",
-	"K+dSHPOdQDQ6RF11MhkOjwBfGVzAeqLfdRL9W1rAWlP9b2IBcxi/jOXJXJNGYtNSE3PoLNqlQeJIoDG9",
-	"IgyFE8zGpIaIwDwtNLWi9FX8JLyPCIsEIkDpjAnHOl4yIViLYm7Oty5tONSEQcmqWvzfkIj7RiI2ZKFA",
-	"FirX/EeNZ7mWfszULZVKilc3h6XTIUlEBa2dhsanOMJC4oKPrJFklO91hpVun9IqDCz6fJbknmscynih",
-	"ZDwQ0uYJlZKwjlfnk7mlX6d4MM2CX4EwF10LtR6KFa6BMvhzul0GR3D67iJAjJBIaP1afTUAC0YAXwwO",
-	"UXB6dPH0hfrRCIxVD0KYJglhclDUl8ofesOlUn0V7TUrQxEP0ylhsofmE8IMVwBxGyNG5gi+7yMK7oNw",
-	"QsJL7T7IDiL7WpPrcYkuwMxGMVXzWoCi4cKqU4IwMFvk8QFUIjybxZRUUP/hgd8GRcuLOCM42uEsXhwi",
-	"OmY8KXlF6tC48NW9B92V2Fq1TYGdKSEzYo1Q+szQFY7TNnpKGZdLnlSXTlOLkKmcXPBLwtakCDiVk4G0",
-	"Ly4JGDP8MSWH6uQiOCyBAvUdnhj630PwSdRPu90HYT4V/E2C1U6pwtcbLtszIg3WrbGxKHupeQlmXMPn",
-	"gUufkY8pcbkZshuxAn+XPluvstuvJgnX4S/uTRd09qoPeEk3Lx/rsz8wG3N0dnx+gUYJnpI5Ty6/Ewpj",
-	"aaSNXwQ+3kMEhxNNnJRIB5YTTUqoFMiEcAi/zwLG2QDGDfSrQabKD3kEbAGj+YTHWuMNNNADhGPOCAzF",
-	"eqCcYAmmtz5jXOn6iSAV02R+YX73jowbVpsTsET2IcJxQnC0QOSaCik63ofPrVHE95b3sw68G27pK0VH",
-	"alGpSOZbUeN6x/GFMVgBJMxJAMq572Tdepc9r2vcv7VdrG09pQ135oyMqZAkKUC4ChbLJ2cxlmp53wmU",
-	"wHsJbPMQpeyS8TmzahVWnCrnJze7/au514n+RE/brJ2MVF06YKWK59wFb7tDhHulfVi+cWBpUee/AxR0",
-	"AhT8I0DBToCCQXCI1LUOcBQFQAgYmQdLzP/BSq+5Q9fOFt0COzT0v43U/NUE2UY4CCKfcjaiybSWFjEy",
-	"H6yNHgkZ3Oi9TP6ogodGLSADxEFP4pdXXl1TA2DOibTuhlq4uETyVnv8igBdDqRoBohf3VMDjN7RKBMz",
-	"y5CpESIVyYVHaJTwac6ICPhpL50aYuqyPbw7e7Uj8IigIRbk0YE1OQH7p5HfevoG5Gnat/V03wXZaCYJ",
-	"VAyaTOt3oT4XjTjt/T8uocAhbd4ZSSuvsrTzIpRWnJr1fK1xcplpxSGtkOsauQI4s+Sr/FetVEIbwL76",
-	"S0uh7sWvgcGw1ecSCPdbGxHcrsClM9awNIAr7Cz/6orzW8/G0squUmPFaKXON1/mlSLXWpf7S1sbbr99",
-	"p+6QG8tLEWySROhnysYReCuLkHIaOp9hMRlynESuPIDshraLN9JYKOoyCgY2EtUZ0VolAuTKJsi0GDwC",
-	"bqQPVQwedB2s7SfDsGCIteeBHfVBF0V4IZbt6s5PLdtWlraWLdu1JNcdTEiopIJ8s61ow7EaDtGA+PpE",
-	"v7DXXUEj7Hlm57T8cdfynkHksznjgry2Bp1vG4eSB6EsLbxRYnr2BxckOQpDIsSNTHPw5mouasbVL+Gp",
-	"vsSnhd3eiVC7TOnbiJF6RTey6IU8clCtc6oozMv3F98JpEb0UADC3IBxOQCTVuCjYIijAS6aLgc6tU09",
-	"UxQRRo94yqLsF8r0DQqcVL/BdmTtYq2vjIYJoMhrkxa1iqs2WC31bF/ZaGk/OpOLlac6xdfFX7v1021M",
-	"oHUmUHOAv3vHTBL1Kqxcqz55gOA3NXnqM2y2eNarSLcjRa3MQnqBZ2SUEDGpXWKin68mw3Zg06dWmCcj",
-	"GLZkkNTYFiQkI6zBl7JRlkMMihLaw+6q5LqVo29i/FjfQJnFv68MXkA0QlvB8+MLtHu1t1vSNYNtX99X",
-	"PTHECRsvvVWxTLRaKfKhkvR3a3PpkmnUBdglLKzNq2sympZh3YTAG8uhCy7nRDbz21tZDW/IrCvfLM7W",
-	"uJeNEbT5uEuS2noybFNevRZbwxgL0fBc/7wKsYtzld5szrwv7O8U0+TGCosrO4YIYQzBWy/fX2x33Eed",
-	"MVtH1q3WZIE9wjA7HYc4he3Vtl47vb9aZ/rb2bnNtu/UzF0SJ26ehFuSM27hQWvDGwFKq2hknsoVrRmz",
-	"ewHG4bkNlO2ggEYBoiKPsJ5PaExQcPT06dt3by6eDV6cPDseHP/z5Pzi5M3zwfHro5NX5/CGzhT4dz6L",
-	"NsdQZx0+fXdhbMM4jpGcJMTGSfsIDMRgH9Z3a3poo/K0HKaOREnUiQ0og59r5esvKjXXBIfVSII1gPqV",
-	"JHS0qGXnNRQtJ9sg/5aI7mp6U09pjt3W9zXSoXGElzMSLeZa2XZZViqkvD5wgBnW9BRC529mSiwJaq1i",
-	"vm9tfMw/uULRXZZNb0LcW2yptbHoWDOuixsz0hwTHnzc33k8H7y47l4+Gf5rvjd6wfaHH0d7vz2MHsqP",
-	"3bibvOtOf1l83GfHZaR4uLe/MmFem7JdPgOd47Yy9FyXEPnse+vUpmgw0bSm0nTWYLTJi8kkeUSMyVMB",
-	"luZ74BkYiDQMCYkKv2jHgf6Tp9LLJDYdxDlISCrIICKShHqiWcJHNCaDFMh0VMDUgU5UKf2UKP1ykGhM",
-	"dTzKwlz0u6WRpQeh1lHhgREbBwm54pfwS54ROsgqV/keJN0OTPmN7O984frvhMeksHT9YxF0+peIVH/L",
-	"YKb/XNq1ICx/Vlhh6XdT7WWwlJdeZhcDPCYl93VTSJ1RCrD6Bp15pRn8JjMzXI67yCrNHEa3yyj99qmj",
-	"PynxAmzWDo3Z6bt4P8EQhT9POBujrcB+NfBRIDkfiAlPpP0j5mys/q+vv/qfSXmCAYsZAc+FtgtqQ676",
-	"QV119e+UiimW4cTOFvLplKtXO53OdpmmZl92ervVxG6iDY++EwhiTrciLiWJtH0M7qgRv7YPC5Yzh3W8",
-	"vJYmu0BBl85fmKZCoiFBWKKYqDPf66JwghMcQjXB1eYztT1fn1ezrvyC4FhOHDWSKuXx+GXrwniuD50w",
-	"mXAxI6G7/lFTOAG5nrlydWY0WfhImKqNgtr6UmTGw4kzh8vBYrDDgH0iREqQ4my3nV7QaJUVgEZOpVqk",
-	"w/p46PrX2qsuDWFHL9//fE4cIsMlWZQJolsE09Ro6XjjsZOXXzrtm753qU3frv2t3pp6WU/tw4dde2z0",
-	"S8JGnZCZS6zl69XWRc28G7KeXqtLTj6mOIYI4twx0jqP6UaGSB5Ht7RClmaoGJwrG68DZCk0Zi0D3Y2i",
-	"XeqNCl8rtMX3psJ9DYyAuUrIUFA7NUPz0JYJFZLrSKVWooqapVV8yzrkRO3M7Z4x6/UdoTxVyFc2VYs8",
-	"3yibCoDXLiqhSdNf6cTUIfChlp6HWBCbab7qZH8tvPgjFuTd2as1lFrY3t8tYMEoYDpmQeGk6LP8PbS1",
-	"HNKAsogG36aFlp+pbW1Xoh1qjvR3YOtF4wCa4gXMw2dEkRqq42J7sHee0DFlSt5WI3Ac8zmJvnGQRE5R",
-	"1qTk98ug4FBrJng2I4xEPRTkZgalfWSKsfpjydCQ/6QJnNZyygYDrbOgLQzsJHPgT8muDhYMltSZqi3j",
-	"G2rN6rxfaAJ9g7j0+uDzd2evrKNoRex5DpiJlLPe7m7MQxxPuJC9H7o/dHeNZ0Ls4hndNbxk97+02vuf",
-	"B/v9tNvdf6SmHwj6J/nP/e6XCDAvMdpGgdOElTfFkqvJWoYh3YrxfIWQJbWVGzqexdiVti8Ik0TpZ4qe",
-	"zwifxWS1aV/NVbe601weW2N1w/YVMipgD1uFmzsFx7zuSP7maywVDkoaUszqXqQxGdDp2H0XZzSUaUK+",
-	"g+I1aAszlM5ijiMSQXlGKpAgyZWpjWDKU27rSmDqvhYjita6rFMSUbxbWN7uL9MnV3ixd/Ub3bv81z/j",
-	"PzszNm5zXYulUvIlrA4Adhfq1lW8C+W6ixBcgUd17r2m2kfrRccN77I4S3g3qQ9tcXN1zF0TrrpqLakd",
-	"Y4vB1lJnMdNWwqUORiJ6u7t0qkTLToFs7uIIG6SrFGy6ORauOofPq3BK3UYHPAQKKqgX+Cb+sgDKAGGk",
-	"/o+2QAhWYMMCSXKtaz068Wst3FkTQW6JBuj0zXMfvTw9fu6j5yc/qeN+T4anCI4TEEKiKRcS7aPXP5bU",
-	"9SFlGO5749nd9LhaRuYOGgJygtKYrD8MiIRqn/ZvLKT1b7eOImqoW6JXn4fwNtYjsPV6blWHYD2b2fr2",
-	"sm8iId1RAG1pyW2o5he1IDTH4bY2AZ4TWaiO+1ezpTYHZ7YGAkQQiBtFKQ4ag150yfBq0GJDLST0I8EJ",
-	"SWwtpMJH6qsh1Zs1W9C2FeGQcCNMyfhUtImO1IbIEnj8lsTOhfhu2VixlOWQDrDWCAi5DzT4nDdQw3FX",
-	"j0hpNHx0UPqpAOzdoINOpOgzY/OxXkHOCpF1R69evX1//Gxwdvzs5Oz46cXg7dnJ85M351CkBLxFPoLO",
-	"XIpTjBI8VlS602dvZxrTelmsEpW+KUDPRnScJiTSruayHSuTk/BsVhaSjEWkVTeqZU12DcyvySt+V6gT",
-	"lNUIaiCay/FUeyso/Y2Cm2yafyMNsM1qbgIMHMct6oGzqLHQqa+NjVoZgZhMUtNaoLJ22xMkB/RRO+5U",
-	"LIpeOcsfkORob/+Hgs/7UJfZVipn8p1AMx7TcAGGUiwuQduc8oSgrb2uUkgNPLYV+eizhIxSQaAK0QLp",
-	"kIGs8LnmuZwRYdiHqUiQVtBp6RqEPElIKHcmPBFkZwhBDIsaZlOExv4PJbRzXY7mTkH3tuuPC7fvusHN",
-	"HfW2KaLenR+pi5LYD94mONOVr9KOKlWlm9b9Ctql4zTSt1y8E0TePC71hu0WMtljZeynjeV0xwC32Shh",
-	"EWXjQlFbR1OMvMFK7lDwEZ5jCv07DBelrrj4PEbGxOQArD7cvrvHVyjK/CVKk9dG3zfEtpwmfBiTqVNk",
-	"PvvpKXpy8PAxmulBSLtAXHpqRFrUeVZzPFVDS+4rh5dpTpg04XPUOPx4qK9a6C7XkvvtaiLYROY29YE7",
-	"BrmP1XqloHFrG6JbCAl0uHgpExKzsKZ8o/WtzrCc1CRLwQBnoe5fUi6hwC7UAE7IjCf6ktgTOjQFgE1E",
-	"RiYexHzsNrPnYW31/WcfPnlSbP3SdRb8llS6OnAdIYg59NEknWK2kxAc4WFMkEinU5ws8ta+GsHUvM51",
-	"ul2SQZqwnlXsemaSntYbFE4WdLRse2lCdxIyIoBLq/MdtEtQ787PG90Cxjfcp6fuqhZSbd5HUxxOKCM5",
-	"OAB9odBFsRFZBUXhVGK1FRLZMGnP91Im0pnCBRINwF1gkwKHPFoMIMoUJ2NIw2E4lRPCpNLCYL4RT4Y0",
-	"ijRBt9UyIEZSTngEBTSMT70QzjKQWLMAHZ5t/6IMVjwIExKpb+BYaNVTnU9WeSPLXDTDK+Hmhd+xJAPo",
-	"m6w/z/AVptq87APyJQwvlxQblBZYeqKkMvcTtU2wijvDr0/vynBfcX/cVV8IlIVMmF9E3i/s9O157kuH",
-	"fKiO16JXxN+hncN9br4AreDwlbarLHcS+krdGL5dc4Wql2AN6bhiZsuv7KPLf/3yeLp33sW/7g27v84f",
-	"DB++vN5PfvhNPua/kCeLF+FB+vMeO53ti3Uzi9b2JzgKh3yhHK57iek6EaymVEczkt9l+7k8EEnbp10F",
-	"8/WRHBZbL1CpzY9tfS/L+nGjU+SuFIJG7azoyrpxMb4lFa+cv9EgbVoRJ1fvBjM9VeukivxTmYxRs08h",
-	"EzJuGaa+HA3e1qDwxbDvNh6+5jh1x3+zZTQAsmWkceXuaxnXCPxWDSqGo1KG6gJixQRrxeDO45fNplqG",
-	"MN9lvmz25TbV1Zb0iBTcOSaIgXE5gVanHAlcrCBf/VaNlnxM5YQkJtYYDU2FVQhe4ozkQcI2krh6euqr",
-	"nJEW7YLLWPTZbzU617iF9/lDvqHi718gPvt4GSCrULQ5TrvPbKD2IaqJ0zY6rEBDIueE2DABbWyvyux1",
-	"B90cGHkzj5HUyuY3cgrlGyv7hpYlvyt+Ser8q2fwFDDYOFVtorD1pmhvkO6Ep+/EHC+22zp/zBpvFix5",
-	"G3muKZrPhoNnY/b8tSuCNM9/a8mFRuVUmVo75kpiWlGwa2DcrrO5gXa1L3jecavUzAPW7Wead6VDVuc+",
-	"25brQOrQUu65InIvRbEvLOCvJ8KB58khCre7FmaSczpmJHpF2aWj9f9XVcb89VSxZlmxgQsVBI/C5p1m",
-	"fh1hMsNKQJAkgZhjzColT5ZyzOmYYZkmDsvxi9dHT3fOXxztP3yUhTdSdumjpbpid1lHpSos0SkREk9n",
-	"LrcNYdmq0BwLNMWRlunfMXqdpY1v5dU3RzbIjwpk+TCSnJcTffYeP3q8v//wUbfbim3pGs9RY6r4yTO1",
-	"DB0B3vxxb89r07VooLOHMuj4hZNsuIU3qR7+ZePb1mvz12TZgg3qAlWVOkV3RmTW4zz2fFbG64oZiWOD",
-	"okF2qoGfIwplkHoIreRbVT5oqRQqAnOeG2qXnKy6hs1gnSRBE57gvK8g3oJvlYqS+Gvoi0agKb4E3TLX",
-	"+twtysj1jCZErLW6pcidNKVOxlmTpQhyQSoyiDg6qmAh86jwQiR4u+WtnT9YOKGl5ZXg40outAfluk0G",
-	"I+4iXOi8YNu/WaTQxU3TN3yvVIB0nejdl+8vwLihiJijW+mNQnTtebgU4XPDrFImaWwDA3Oaal51ljho",
-	"NlGviP+1nVnJtXbiQbd1hGXBh4dTOdk107g3Vq4na+2sGkarbauNccJLJWcLIHRiihp7M9/GXcUouZb1",
-	"7vbNDtO1aho6HMNlP1LBKfr70c5veOfP7s6T/+78Y7Dz4R9Ol2il8ONdCRAZjvuO4pAmYypHgcGEMrlc",
-	"zPyg++TRyui/pTlKEbvLKOgID7qkLAIuBcsKTBYQFWjr7Ken6PGjR/vbxTCKlrHva0o5n31PkDBNqFyc",
-	"K4w0eWFwzxSByv/6yRKJl+8vPFfp2KC4wsD4xcpXHriYbq5ZTwvgZgBf1rc9W/NEyhmIA7r/Vk2JxqCx",
-	"7bNvu/Gq9WYPy6vFMwoL06KoXvSujqtSH9DNWWyUbM8r0fF8tXhGfybaGgt1ThXYqot1UH2zUoCS4hmO",
-	"Z6VdwIOgWJaysI8/5nJXM/Tb7OCPucSG9t4OH9SK/5jLHZsbbOSaLbviYsqwgft2K5xItKBtgNx2hctL",
-	"U7PslPpbLK1vRpfRos3yPkM83Yi7jdUoA4Yi1YXIJvV93emBJFc0JD1H6w3TVCXzP/p9ppc8XFSD3X2U",
-	"cIkh1q5EE4Wv49t2YnpFMtXr5fsLoSugcCVk95lZhjEVLnIcnKXDmIoJidDL9z+f+zq7h8SjHfNGFh47",
-	"xQyPiUlV6bPvvz8q7bbz/ffoFYdoSU2lXdQDslkYmkEO9PcWdcn38NUZFpL0maygXwcdFRiDTlgs7Lkg",
-	"rWg8KHIMLPushl6ZUjOMzNEM08TsSjtc1G6OITlB+wypQAGezWKz2V3jJPnHH4KzQBP9JwcPH2/rvWMk",
-	"IMwOBSGPSNBnWzgWHKqKQD1FECHbBQ5uH1ZL8aCYClkMxFKb1H4e9QnjzNEOm5iGhOkKbYZgvD65KERL",
-	"Wr+1Uh6gwQmgdrez1+lCRMWMMDyjXs970Ol2HoCRT06Az+x25iSOdyCVdPeP+aXoKGCoJ2NdqU7xfFj2",
-	"SeT1vOdEKgTTJTVmnAnNrfa7XZNOKG2xmgKY7YyFkj264t3vpn6ddxw9Oz8CxecK/tp/+HDviSk11/Pe",
-	"7P827X7818fnP6T7w73pweIB3wsf/Traiz92xQ8vLn/s/ib35g/PHqTHnqlw5739+dQzVe08Qcee7117",
-	"PW9v7+O/jv718/XTZPTr+eDxxeL9Ly/ejh9PwqtTPKOv42R+gvFp+OLdGddKtJYRVyZ36rp+QGWqNO7l",
-	"+5/ROdFG+0w6qQVWESfBltdqBTb62rGEd4xcz6Dgrka8Tknk8Hq/f/A9E0Xr9bxTRUhCpM5HUx5Bx2WR",
-	"TqAts6NtRWXxWOSV/dTMZRair/SuNYbuer1PlTGRrVfnfDriyZjI5hnUABxmJHgXFto4suVQkxrvfG6r",
-	"37ieadbkelItw/FJXenPrrFFZuOcTBC5y8i8AqNPOv/x8+4n2N5n58t654aOOkfo6saNQNCMyMxV+9kK",
-	"03Y80DPtAJt0PBcGlXYqiFAcUzc7POGpdD5a3l/xmc0laViXHVLzUBDZvGZBWLRTHrcTU3bpHLwSSmaA",
-	"E3VK0qjzx+WheccVx6/Lg/WnnT8Wh5pC18s/FIcouUks/10ZsJsLXQ2Pqq9NieOn6jB1JCwaNHykMsI9",
-	"SSmzrOnxqtcL3qw2w6rTqVHW2F3zxP1S7Qaal/+JRp+1F8/6r4Dpuz0qpvQu6EdKPsm1IxPbb3VpXRAm",
-	"Z4wli2FVDf9QXdPu/VlUQc0tgK/wq03/rnlcoXjlZ0sXq/DQdWqux4Bb7QY58K4w2EUnr/aqdzv77ZNV",
-	"n5zn5TiSgmO71cE426TAyUygeveftXLwC/P8tnKwDWT1+KXXWtw0pcUdst6RUqX+GoLmK3pFmBIq1ToI",
-	"2jLZWyBnYibmJBFF+TIDv5UyE4KjRf0BnenH9+x8YFXaBZGYg3rYfbDGIRWWpnMll3KZbCCrF2GJh1gQ",
-	"lLKE4HBintv9POw+yJXHc2MjKE9l7oVTwS2ObA2WBtR5wyW0U1oc5jGiAi8Emk8Wfw10VidLi/icHUAG",
-	"fh9N6dggse2c34jiinZGU8rKKQ0FlC8v+McF9FbooGIuv7azjMjcR4KbwAohUcinROiIWwhZpAmaEqhk",
-	"B+PVGBKBGaTPsswKvRigzf+1lKTxn8ZQUb6E0OXmFRWytKKbXcp25wlfrNRGcJyuNguV06E++95Bd+9r",
-	"4thrKgRlYx+ZVEWwE4I3LHK4USCglETWv24W/OBrLliJRSGOYx3wwrhEQuLRCNa3NeKJ/rNsT014TMS2",
-	"rqqMRDojiUKhGxC/W6/+WU4UM/p1iBIikwWKsTSLuj+0JqMuVWxFWwDpIv2A6+l98L1ra9yPdhTsQbjB",
-	"oxHExXFXnbn3xgGJUSDidBz4thLpFEckt83rzi3BO9tE+X//PxQR9Jyw//1/r0iA/v//+//psyBrsUx2",
-	"IrIzJoxckcA3UVIkQnSEIHN2u5Zg6NaJpYIkWTb7jzxafDliob+sD6gsQH6u0Ky9L7eMuovnoFbdr4ml",
-	"J4ZIUTZL5YZcfn1yedB98rVXb+58TWJ84Ouak5SNIWZhW21MkZDlV/KM+WAbwsQwdIlUe9r7qidigh1M",
-	"4wHOEVQ0MCt5+M1WYrDj5fnbNxvGuAZj1BRb3fVbM8d6iTszY+n+eq58oFEqjLyMDrpPUOAuChGY9r1U",
-	"ogkWVuL2UcpiRbuCEU9C8p+K3wQ9m+eVC+XgdIVGwDZgaGnbtRz1Gax7iaM2mr/0G4hAhvJoacGZQQyC",
-	"03PzCyzfK6qDy+XzKslPHyp89aAKXr2YaMPy/pYs7+Brrv4NRyINJy5R66uy3hMFNhrHxWtXYcMZWdne",
-	"8Iw1eIahbXfBM3y38RGI7nMiKzrM17J6bDSIDTm91+R0Q6va0aqjOyFSKz2dlcJRN/N5rlVoR8l+MyzD",
-	"iavYHyNzrXpeEjLTWUU8jrRqaaRlY6KCxM1ayVcncH8LW5JJHW9lS9pwgg0n2AjWX9emZQ1VG2PUxhh1",
-	"R8z6jABmLSsWPDG1NCHXV1tHb2ufsgFybk/wkW6kwUcQwiR8FAieyIBEaMuADQU7ij0N/uCUQc9MRubq",
-	"/KGqxnYhuWVEYyg7YNnsKRYCBYxcy4Fu+higIQ4vIRbe/FB4Wyh46I/3YE3aknVJFoLoLpQC/NK4z+Y4",
-	"vswqnuimCrCJmAopdDUkiMeCoGRybRzUE11Bb0jGikRf41DGC8h29NGEz9U0fTbFbIHURtGUYAYWOJ0g",
-	"EREyK6wKCzTCuhiV3nkiZKNX+x0cQkW8cmFXPmT3FZ1SCUnojnSYEmCzmsbkivJU96q1/Vu2DxGfUplV",
-	"0oLV6rYiNdY5PatXEwoFhRqcCYSdmvTB6g5+VvAEjEPzCRd5rwffJMnwBI3SONYEWN1aTJnQqeOSXMsl",
-	"Z0LdRj56tXF23fIe/qffv+52d/r9671Rv3/9ePTh+5qNuL6TVRnOP1Yt3uR+VZcztvV8Vk6xlJEGFz5A",
-	"lIVxGhGRM+5ayytQiuJXbMqiekuH/YxGzhRF5xkqhLJGJ0BCKiqVY13LWK7ceXPdoLKut0lEEttsb0dn",
-	"/agRutbjIZLU3OJhAhlDw0VRi1lapyJIbju1VySLhdTP8q9LgwphhzvZ/x3A/vClBX9FkKBvsCs0sMwT",
-	"NjL/JtxmI8jVCHKKuRtGdpdhNtpZqU4pbxCl+53rXGPGZQcVYnGyAlR+sakUuAQYZyQvK9FnIBoJIsEs",
-	"0kMB5CVQdkUlgDDQDFjYUnJbGv0fowgvRKmvk+SVTMtykLcS7yY0nOivgXxinuvkWROtLopL7iAoOo/7",
-	"LMNHFBpgAMxWxAK901zsi9lt1Px3HftTiNS17WW0uaxYEN8z/Y/hP1nZefVHkcP0vP3u/qOdvb2d/QcX",
-	"e496+w973e5vWfW2njdOcEiWum0uiSDm48Wqed5z9Zrne0omK/2GXvDZDEBOI6/32NSgMdU+WRrHpWJ6",
-	"Xjaal/pr6YHFkvFqY+aqWMHE4kPuIs7qwnhF1mo22T7aODvYOrpqcXPDCDeBVF9h9ZVSAJnlCW0F5X4o",
-	"gY+CQkMU497d2KY2tqnbB0ppI8rd2J9WxkVpT3tJFMhqWFtqIvysIASLkMmpPoQRhUIRiYmwwhKsO50+",
-	"g1p7an7KmcKKhIQ8iXRNPf093dFKLVdnwvLkO4H4nNmPrAiXyoSOTXjS34GRFHGUCstPWKQ79+o3GM/5",
-	"COxIN0nLR2gE+5b+lY2ud8NooJsTxhVBQG468gUsPxtBdyPo3hMv74YKrRvncxvy06qQwT0I63madRQs",
-	"Nx/sWCtYD4ERIDCNMxo6q1tBUPchn3A1l2LGzE7EeKEkmzZ6DRPKxjBsiMNLX/dlx6wsInYQBB/1mdbA",
-	"oBpkyrLODDZSv2xdMcnKUKRtToVxL9qgJRxFUClNSQo8jjp9dl66w/noQJ1soEu8L3IboRKAtQc5QsNF",
-	"wR0EWzhEjCvVqM8iklvfwD0y5Ub6ngoSXxGBJiQhK2Klvoat7RvGRm0Y5YZR3kdGea8sUht708bedFt7",
-	"k454upVaNUulq6a6tKIByBA9zWdNNxfEGRE6SY6nEg1JyKfEdBTeAhdbKZBhu4PO1Q1I0piIPsMCBadH",
-	"F09f1FezOCPQrOFrcEnzqQ2b3LDJDZvcsMkNm/y3DBkGGv8F/DK75EotsjZG+E0h4NdHWEeHYXXjJZ0S",
-	"H8X0kuRNtafEzBccIv0fFGLwyAyVDt1nJSVaB3gqvRNKWeNQ8iRYGUp7rBd883jaFQOf6gDYLxqGB3tY",
-	"HYKnQbjhoBsOurHI3muL7HfCeov/PWyzdcwiq8l8D43JzljKM9MfQsccFqvTLxuKC9EDtpIZQw3FUnRn",
-	"6K/itbNNqIXCfQeOmi5rQhPBDbvYsIsNu7ivFRpZVHVYfQGpPusQAMHYfyGCfVGMFBcSLwTCwgTQ5P0R",
-	"wVGnfhEkqqXQ54RFedNpBYYKod6/O0JterXW3XW7Yq5buc7xYkOnN3R6Q6fvK53W3do0YcY5RQJyapJj",
-	"bkGuUznJGjYAcXYnAnEm0qmJhCh0DbRxqyZqQVsbt9S9ioGMmy5i6OAHNOFpItAQvP4mdach/UYhu+lT",
-	"Z4IRLFabVnK0htzarazr6ihkv5hGoWv1kG+d5VHqDXtnjpKvmbuDI7x+5s4RdIMt5u0cRRi94lck1ik9",
-	"NAL23Jy3Uxi/fuZObZ4OjvAaWToaQ53WMqvAGRy8if5TbZegO8YaJlVoiHAAnaZNQ4STKg/LGhc3dEUo",
-	"z30XfRFKbN300tX0AsoggOgErft8kJj8bLk8QVecRhsPRa2H4mD/63qSOEdQiMLQUUjl111ggTCdKda5",
-	"czSSusGr6ytm9C4M1SPhQxvWf5OGHZa1FbJx87olRLcEz2+9FQRSOSk05yhye9MMrJ7pn0NQo+5UWmHy",
-	"1BitDHcekpizsRKZi8uzd17h8YLIvgl21Oxd98yx6QhQeGU+IXJCEpNarHStiJuCK1SihFwRHMNsE8rG",
-	"LvZ/Bls6yhug3UIMqON3rckkSG5rsfr99VY4JULgMdD/NqeB55jqFKO89a85XpdOmLMa6COuVUr/DpRQ",
-	"++wQ1CrroBaEyWWsCjFDQ3IrhvolFNUNe9qwpw17WmJPVk81Xo5yKHszRzLyfi0fkjiRuqe5NlSCZYPI",
-	"NGG2NEVmrUFbGL18f1FqTm4UzXKH7j4zdanyBufbHXSE5gln46UKEcwKraa1+5jInGdpNuYjynQPcfhR",
-	"0inpoKMlTqjrYEg0JITlRE1NJ1Bw0H1gRw9sVkDg99kwlTrwH0qHlcpXUIESOp44a369Apjegv2ZQwHt",
-	"yPfydppeyJOEhHJnwhNBdoZQvWrRnjPAwr6sApz3cPd6Hlm8nAyfh/QtffnTb8dnF7+cn4iTqZz99vTk",
-	"0Qk9SF/Rl086ZPHyz+j9CX1LT65PWLcT7scKeFo5EQMFiCdK3zIolE3+6PJfvzye7p138a97w+6v8wfD",
-	"hy+v95MffpOP+S/kyeJFeJD+vMdOZ/tCXQFQt4xC9qNu+7+e4eAUU2eU4ys+HkMm8V/RlFvVeY1GOggT",
-	"EhEmKY5FSfPdq2q++mbyJLsdK1Rf1yfuQgF+V6IUPFkiKDcwHFfBs0wmim0UMy2hksKeeStA0houtOil",
-	"dXRxCfXJtDDIGemUwF3ovGhtHGBRthRsBagry70LOJ8pwpeB1UeKTC5lRJfWqPSPjfS2kd420pu7uS0f",
-	"I8o0oajGDyspqEhXG0U5G5bjlOWOWWT0fSPLmTubC3C57godhcpSG6xEe631S32mf6dCpCQCIkYbQmig",
-	"WBkKPvU9HMd9r4dA4gj8Qv5mn7kTOGuELLXbW0hZOI5NIal1BCiIwckkqM9tan4YCYGnmzSIJm/vhkVs",
-	"IuTvILAGCtBaOrKlcK0YabPdTEOz8oUjnoy5XG2gLbqCNXbvgbu1VCdxhcFWCWZ9VvK/Vg20vq1VlCm5",
-	"fo3Ntpdbpfsss+7pl4c4vBwnPGVOD+5PsOnTnNtsDLh5Xv03M9RmH3aZaZ2r3dhqN9L+Rtq/37ZaRzBR",
-	"S9aUB3OujhfSkxvzbB4bpM2yWVFeRua5lQQdL0WmatuqVe4V3/MLugDUMSn7QFFEiahzEd4Je2FkPiiY",
-	"RfHOMMEs2mFkvqN+nk0SLIi1+n2pcKJSVOlarMqhI9jJbO2WQxRrtRCP8T0wLSr+Nyf4smD12cSXbJjC",
-	"hincDVM4J9IYgDO2cJPwEmOvqecNZ0WDjtDeN9LTDXOMw59c2+pRujOOLTdlNJIQJwklQjecFimo7zzp",
-	"oFOIaNEhDkjMlKS6ZD1SdAwUGiguG5nOOSOpeYmxTfXZfMLjzETlZiJ6k7dgH7dxJbVmD2ad/y7utn/O",
-	"n0x/3A9//YG92rt8+Xjy/OHo2QNx1J29fULf/bC4eJQcH8x/2f/zn3vhF3W36XaPGqdmmCb/Hl63ErSd",
-	"EacOv1vpgq1wBLk/cCfeoNI1z0QAw/x9QwzAOJzbZQo5ihuBYCMQbASCZS3RcOHl0JmCqzgngauEgjEV",
-	"5uBWtpqxfuI8cFExZ9MOhi2HFhlbpRmqBAittPQZlNvU+Xq5G1j34yr3i7FPg06f9Zl2ER09ffr23ZuL",
-	"Z4MXJ8+OB8f/PDm/OHnzfHD8+ujk1XmAOENbEgq6a/Oqj+wWQfqwcY1GKekzHCcEq9uOtRdLyTEi6/8H",
-	"pUswMqKMnhlMrPvdPdi9up/bRTiAmMLnjCTaTYVlXrWTCUlwBFGzILuxaMapho2OPgLVCEmORpSBSwjN",
-	"Jxyik6AwirUBH5nVZv5AKFo/44kkUS/7VZe7n6XDmIb6LNSiNWmbkISMeEL6TB/20FgEZroJWik+QS1D",
-	"UWcaHZpDUxBTVwdhWazrEiCsbrYJJtaIoCADERduYc0g3xewJTvTXGpSVlbGUN08K8VucS1Bb+2mQDrz",
-	"pZBjZDrg3AVwqjvPjeNPJyS8RAueWn+0zGrlEv1zZnMu2cItegwMvq0Lz6S2IbUNg9E9oSK/Gh+vFJE7",
-	"yf8BIUlvYwRKWDHa5wLMa5qHq/u7l/k3odSgggcQep1pnWUU8QGER8IBkTiCBOvMIJbDfZoKIBdYophg",
-	"IdFeF4UTnOAQkrc/f1iRjQSi6QqZsLq9O09DQluwS2Q+KaBDq+67EWjo2IY1a9Vqqx5VuSlOSXJ+kkPn",
-	"nSWnJZ6wAkxLU99JpJpdh+npk0V7wN++jjeFvrWKVFv+mxAQEic0igjb9PnZSM8b6dktPdv+RZlDtFlC",
-	"huzZRb18fGRERutut2ZvKkyKNUSCI8bnPS2fL8XFg+JLxwzLNCF+n0HAVOIjnEaUgJENlOWFNbZhWdKV",
-	"beg66MyHRgNYDqgPcovLYEKZ7KGSxh9s23m1nR6Uch+lLAvEYVHxo30WQ7LYax6ROAZjIHp7lMoJ2u90",
-	"7UcpkwkX6lgg1OLsp6fo8aNH+9s9rUlo2GSgCva7XfSpbwSYvmfq938OOuicJFc0BAEVS6U8xAvECNGG",
-	"xwxyoGDos7IGzEK1eq1c7HbmJI53wAax+8f8UnQUCjrLCf4KM10Y28mtM9ZvbnxrzVD0ir+UQVEUpctP",
-	"SvZJHUnt5Hrm9fYeP3l48HAPBA+Kpf2h+1D9IKiCbnf4CB+EB2TnQfTDaOcAP3yw84R0w53H0V60T/ZG",
-	"D/DBEFo6Dr2et+cQQj/7Xha07FqORp7PrYF3UkRWF4l5b253XmbBKq/GCq7blMMN2gRYbGLl/s1YJuh5",
-	"OefiyZLhCcrcaGe/MOS6PpZuStbt9KdmH3Me+e16/mlrR5gmCWGyz0ppWYYkumi+/vLrW5Uoubt0LL0a",
-	"o8/eNoDgvjQWhMCA5VQ5dUENsKxGmDes3v6LlqDaUN+N6rWJubY9Ea2oTqId6tK7psT7UNf98DmRhiZv",
-	"qi9B4m95IQ+6ZiF/nXpM1dYft/OPp0wJGIRJ9Qqp9Ywf5YOUSpqx0RUGvqXJ78LCd3v+sqE/7ejPRTvC",
-	"s6LNINgcqr0GHbXwMk+ejZOakIT0lF7ICIlEn2EUcjaiyVQjIUTtS54F2pqJXOKpbnV3O/G0THzScSok",
-	"RkfrXOvThI9oTO667979p9QFYC1R7PzJ34Jyp3D00aZ50y1r1H719kOKvhRDBjadhza2orvgsZoXuGX8",
-	"7wSaaY6xzHQzY9BuhMVkyHESFToMVVWAxbNs2BdsppB/pOYSZYv9a5KdDU637NliMzuLNbtJqKQ107SK",
-	"MsSZLvxdj9pG5FiVJ1wSCYvpwvsHWXnmPGG4Ki4e2tKLfRYakVUXwtcePTN9NcjOrnDXjAg66I0SU2H+",
-	"iv20g97XRR7oqIPlyDtso+qMdDw2KWV9VijQBaBlXIcMOoPEgERDZpyWx2+bG1aUA2MjbnXsmLusqFVY",
-	"8985WdmB3qVvu/SfjVD5FxEqnbimPUHWe7OVV8nbRC1tTOcbEaSdCALVNbUdSd0YuWxsWiF1WJ5+s94R",
-	"eT26KnEGjj3Fl5Dop/l5Lu3Dt7VpjMdRHvuuKEPsdLs+1eu8Iwb/b9sjYiLlTPR2dwuWq10c4c6MjTOz",
-	"2DGIfxIgzkeIpdMhSeDq5tayd4wqlPuZsnEExq+/h5fjNZbqDCUNKWbf1OWRxzCoO6Xvy73wy7dL2Pch",
-	"Xd9WFYJ6Stnt30hNa0pNc2zMcLr5cVlumhLM5hMak41YtLHR3VKYMEzWZAe2lSNu0/f7EGJ8UMDItRyE",
-	"0DA7gApjCAsUmB861cqNVMjXi/vdwLvAsKkkU700aGxYw7SytCDD6w72fY/OvJ6392S/0+3sd/a6uRca",
-	"GOAAUg5JBO5pxY8GeAwr8l7zP2kc492HnS6svwBfr+cd7K9hnth0GN/YW++Rnz5XIkwcZz1lym10dcpN",
-	"xY5ZqWFlw1WzmgPiUIsznBHdVrSDjnV5FVPMVthqtkNIntWz60zsiBKnbgNP76KoldnFoEWuarv6V2tX",
-	"srqBIbNFKav7U7yqWGDHyMO6RPwyAmVBqstnsglW3VjcNha3v7CQrGl5MT69ngXZBIRap7WWZG3jfe/u",
-	"JE2T2z5okjgNaSokZkEBp8Ir++aVA2viWSczqyq8gl0mFe5lZd9okGRb8yMDUQVeZ8cVekUK2SGsoKRs",
-	"RMi/jwgZF9Fg9S2GlvhNaUknzo4HxRMU9d0NHE7tK35JMupQVXSzi9/6Rt68G3+a0kIQtJAJVORw6MYH",
-	"rgiGSsmujY64tv3xazd8L14OW0sSS0Sjohu3aNrdEKI1+wyADpldbhfxKXosmoWIt6WRdydHGK+LoRbv",
-	"GL0iiaBygfgIPZvgS+z5nojTMWRY2Ic7fLQTwcM1WHZxB3V82yjlhZE+Gi6QWt0G+26cuVvCHWP9VUIY",
-	"muIF+oPTInaWMfLD56V5P3lDKNV5lMqJ+gxUGSLJlWVZ5WWaRhvqsZL7wIW5CwZL87lq9dm8spNf6oSr",
-	"O7ZB9Qvgs52cxUFi8Wf/k8PFkoeiqv1+JxCfs2I5KjPDlDjeL0NNvS8AYJo6IskLE5ShVp3rFAqwoUuy",
-	"EJDHrGtUmCJrufBQmFENdUz0guBYTkwkIo4oUy8r9CLFlzPy4ZrinTDxdsVFK60Tj8mUmERrIfFohLaC",
-	"hMekp/8Ktg/ROMG6gi8kf0/5FYQbwmNdASGLVNATGFALHxxc0CU0nZFEAdNa4LCuDQJp2SFPIl36CQIK",
-	"jAVwqdUTxBvwNJwQJdnjqY2LwNGUMo09PNF2uMx/O6WsBkOiPzAb852ECLmTFLAPHZ2eqA9jNE0ZDekM",
-	"x2jGE4ljH5nqKzyhY8pw3GdK5BI9g20QNmGrjYCuQ6PAR4GkUyIkns4CgFSQVS0JfPTy/YWpkIfO8ZRo",
-	"bPPzqEthqvFrOdUURkYhZpzREMdqsYeaEkBM6jPYFDo7Pr9AIyVSznly+Z1AYoJnpNNn5+pKRjoaK6+l",
-	"+PTt69OjiwDpuoFBBSRBCaiKYGFZBVwtnLnCu/3OHvoHOqeKEalNP+zsA6SXQIoAor4uOw2QxCzqM1uJ",
-	"EGJVEkxjwLQYi0kPlQ5PAz8huVWuVASu2DGtz3QHBHNeNDLHo4viFI6m0JQx0PWKA3UNgpfvL4KlawyH",
-	"2Gf6FNHdHmKf6VNErQ5Rg915cvpRzXE9xREWEqNZjKXSEb7LpEA4rq2rvc5ep7vtPjfHYfRZkIV+1J8F",
-	"aj4KzJDuCowCRfNN3aI+gxAlLFCguBJPDEnrIYjUQf20230Q5i/A37AIU7e8sEfgijEVBSJYd5h+wb6Q",
-	"YElQTKdUlkpQtDziPqu5qO2OONRH5Txj86zmkBVqWwoNx6pvmk3WQFsmYMhHeRSNj4aU+8jGyvh28IBO",
-	"x9s+wn2WJUdkADa810DFdyMNSllEEhTs2hXt4hndDXq2un2faboa6PPUsUZavhooGW2QJrE+2l09IqXR",
-	"8NFB6afC+e8GploPyHdwSjFVeKRYfDjh6hGecsXecBzzOTSpUOsV/hI5UGpS8KnvTcW47/moX6q5rn8p",
-	"Fdrqe1DQyknm7w6pgG702U2R6o+53LEH4cSs4gClBfyfAAAA//8=",
+	"7L37ctu2tz/6KhidPRO7X1qWHecmz569XcdJnDqJ60vzbatsERIhCTUFMARoRc3k3/MA5ynOeY79JudJ",
+	"foMFgFdQonxJ0lZ/JaZI3LHu67M+t4Z8GnFGmBSt7ufWhOCAxPDfMyLj+cFIklj9FRAxjGkkKWetbuuc",
+	"DDkLBJIczTCVaEBGPCZIxnPKxgiPMWXtltcSwwmZYvX5lDI6TaatbsdryXlEWt0WZZKMSdz68uWL14pw",
+	"jKdEmq4Pk1hwR7cXE4J8Rj7J/hDe8BEfITkhKIrJNeWJQBEek33Ep1SiEY/htxGNhYQf1JCoaudjQuJ5",
+	"y2sxPFUj0Y0Vx4s/nRA2lpNW9/GeGp6UJFaf/s/vna1nH/71H610HkLGlI1bahYndEplddineEyQoH/W",
+	"DiCE7/L9B2SEk1C2uo86XmvE4ymWeske7rY8NTq9mrudjpet7Y57bXWrsLAHwyGJJAnU/6OYRySWlMAv",
+	"UyIEHhP139K8vJaQWCbwFmGqn99b2LbzwbUMMfmY0Fj18rv91ks7yL7ggz/IUKoODoZDnjBZHRUeSnqd",
+	"H9SA85Bgpj7C11jiuJ/EYXXFDxiaSBltiE10eXbiIR4jMo3kvK0Xz27tbmfvqVed74By1eR/xGTU6rb+",
+	"r+3simybtdz+kXL1Jgw7ni97+9C89sVrBViS/h+cMr0J6daq51uSTknLMSAyxTRc1skRvGTf7l+TmI6o",
+	"7qW6eHAp+vr4LW72rXpHfZGEYfpBbg0fdnYcI6bF2VEmH++1Fh9VrxViIfshH6srUrM0LAlDPAhJqyvj",
+	"hDg6hjZWmRePx5jRP7E+OZ9bOAzfjVrd3xd//S7/1ZcP5YEpihbzERHCtLqordPsTXV5eEjyVy0RBEiT",
+	"xKOR47p5LTnhyXiiyfeibi7se188aLTJIl3a98rXmgatXCv2hFbOnmdvcOHE5Xcpf7D0zctuVWERcxMt",
+	"3P3SDpoFLF60wtFyEqBgStnBUNYxHVh9pOaLZhOO8FCSoK3Hl6NWNYe+etDzy1/s7EhRKcTZkADvwmpI",
+	"DwTCmkAiKlBAQmJ6X0x5i1tUO+sTPuaJPCMC2E2ZAAu9+qJPWEAq09PMaBFrLzGDYmu1Y3ozwtWhEKbu",
+	"Vw09i7AQV2TeD6mAWVBJpktvxKn+CC6RbhHHMZ7n2hPOGVc3NCZDfk3ieX/IAyL6IRnJhl9KLiPXlEor",
+	"ZydvPsgN0N15aUVqV/pdifoVl3wYEyxJ0MeyOa9qfAkcvATEmar4ESbjBi+6jr8hK9CCl59OowU5hPeB",
+	"KQQBVU9weJpboBEOBfFa5BOeRppoG3nuktFrEguqrvIIPZ/gK9z6UqYWTehvZUiWa9k1WfrxuXqxvDaL",
+	"KUK+vxNzn0qEzt6uRtesetAqF668d9BsowG+dZLRS0Y/JgTNqOIZEsVkjONAaStDLEAKT/fMuVde5awp",
+	"Qmn+dok7lWFdRsGdHp0pZfnPd77xYXLvy5kRXYp78Y6Fc4SRSCISAwcdx5hJoWTymEz5NRHIB/7qw8Y0",
+	"FXuyAVV6POEzEm+prUYhUYqbQJgFKKBjKoWHKEMzHgcCaekADeZIUDYOCZrMowlhYh8lcH6KByVJd2aL",
+	"j7aCRgclrzfirT9BddzYSv+7+cN/tOqmpkSv5vKo1aC+eBUObte9uk5v8FxvBiyP3gwt6rTRS/WcBAhL",
+	"EESGfDpVL4WUEcTVjm74RigJkKarWI3a38wJJnXMLBtS9Yp/8KqqnJV+sDCCmCAEUdkurFVDYl06KQRf",
+	"E+QrXqmOhI8UtZBcHRuYNpzX4YRzoWatZLJYyaDIF4QFfcquqYSb5LeRr+ROv8eM5g62EV9977d7rFW4",
+	"6kada41jPCT/bX5oD/m0KCZ3Wy/VCwVxudt6xaNIX43iEKxGlMmWuv0q48mU6tTK4FycQ8xQyMfqvmAJ",
+	"Muk+4nJC4hkVBGGGYMepkDGWPEbQLJZEICpB49ZGAsrGsJTZSFHAiXAdk9sruosnpCT54piveTKcEJHa",
+	"inAQxETUDG51nflWymj/Rjq0PcpLeySzU/tqTutcygKAxn9xnL5liw+7hrCiIFfAmNFsQoeT8jUTCCM7",
+	"B7ShSI5+LTtdWi8CirDp3qhba7cVxbZWFFFNnBq72a1lJCD5DmUkZ/F0GReFUJTRtybRDVhctUoCTwny",
+	"BY+lv5kecdWYMZOyJAwRZ/BYHdXUSLrEyuKU1orDXLhgZyQKFWVajVYfKR0HjSgJg30kJxy4+0gCyR6Q",
+	"IZ8SbePzkP5ckSDGUf5KtYt02BJCPclFVLlMafQXzWm1vl5WqFmFRN/I7qmmrv4VDayfORFlA775r+72",
+	"9u//0+uJD//a/C+nfHKf9tHvwdR5F2S7si/5dx4IRIN91FE7k57hEZxXBhewnuh3nET/lrbGxlT/m9ga",
+	"HWZGY+Mz12QhsWmoiTl0Fu08ImEg0JheE4aGE8zGpIaIQDsNNLW89JXvEr5HhAUCEaB0xlhmXVypEKxF",
+	"MTfnW5U27GvCoGRVLf6vScT3RiLWZCFHFirX/Ed9zjIt/YipWyqVFK9uDkumAxKLyrF2GhoPcYCFxDlv",
+	"5EKSUTJP21Pp9t4tO4F571pJ7vmEhzKcKxkPhLRZTKUkrN2q837d0oOW35jFgl+OMOedOLW+oCVOmOLy",
+	"Z3S7uBz+6eWFjxghgdD6terVBwuGDz36+8g/Pbg4fKUeGoGx6qsZJnFMmOzn9aViR2+5VKqvor1mZCjg",
+	"w2RKmOyi2YQwwxVA3MaIkRmC/j1EwVEznJDhlXbUpBuR9rbIyVuiC9CyUUxVu3ZB0WBu1SlBGJgtskgM",
+	"KhGOopCSytF/tOc1OaLFQZwRHGxxFs73ER0zHhf8T3XHONfrzsPO0tNatU2BnSkmEbFGKL1n6BqHSRM9",
+	"pXiWCz5rl05TeyATObngV4StSBFwIid9aT8sCRgR/piQfbVzAWyWQL7qh8eG/ncRdIl6SafzcJg1BX8T",
+	"f7n7L9f7gsv2nEhz6laYWJB+tHgI5r0F3QOXPiMfE+JyM6Q3Ysn5LfvKpst6jWOuA43ck87p7FVve0k3",
+	"L27r8z8wG3N0dnR+gUYxnpIZj68eCHViaaCNXwQ67yKChxNNnJRIB5YTTUqoFMgEywivx3zGWR/e6+tP",
+	"/VSVH/AA2AJGswkPtcbr60X3EQ45I/Aq1i/KCZZgeusxxpWuHwtSMU1mF+b31oFxeGtzApbI/ohwGBMc",
+	"zBH5RIUU7daHL42PiNcqz2eV9V5wS08UHak9Snky34ga17voL4zBClbC7AQcOfedrBtv2fO6wv1b2cXa",
+	"1FO64M6ckTEVksS5Fa4ui+WTUYilGt4DgWL4LoZp7qOEXTE+Y1atwopTZfzkZrd/Ofc61l10tc3ayUjV",
+	"pQNWqnjOXfC2OzxwJ9qH5RkHlhZ1/ttHfttH/r985G/5yO/7+0hdax8HgQ+EgJGZX2L+D5d6zR26djro",
+	"BqdDr/63kZq/miC7cB0EkYecjWg8raVFjMz6Kx+PmPRv9F0qf1SXhwYNVobqmBPViFcceXVMCxbmnEjr",
+	"bqhdF5dI3miOX3FBy4EUixfEq85pwRpd0iAVM4srUyNEKpILP6FRzKcZIyLgp71yaoiJy/ZweXayJfCI",
+	"oAEW5PGeNTkB+6eB17j5BYdn0bytp/suyMZikkBFf5Fp/S7U57wRp7n/xyUUOKTNOyNpxVEWZp5fpSW7",
+	"Zj1fK+xcalpxSCvkU41cAZxZ8mX+q0YqoU0VWN5TKakg3xsYDBt1F0Ng5coHwe0KLO2xXkuzcLmZZb0u",
+	"2b/VbCyN7Co1VoxG6vziy7xU5Frpct+3teH203fqDlq0uOAyyrHRla5fUFnMx0vC2yqnLqghDJklvxBe",
+	"J0mAfqJsHIArNd+z0wr7HIvJgOM4cKWDpOSjWTCUviKiLrGkbwOSGwbrkmubJ9Xg5RGwSn3iRP9hx8F3",
+	"XxhuCq9YYyMYeR92UIDnomz0d3ZVNvyUppYO2zUk1z7GZKhElmyyjQjXkXodQhXxp2P9wU5nCQGz+5nu",
+	"U7lz1/CeQwC82eOb3YKmQTJZhExp4AvFued/cEHig+GQCHEjuyF8uZzFm/fqh3CoKcxpbrZ3InGXCUIT",
+	"GVeP6EbmRkuzSimIVFGY1+8vHgik3ugiHyTNPuOyD/Y230P+AAd9nLer9nWGo/pNkWt4e8QTFqRPKNM3",
+	"yHeypAWGLWu0a3xl9JrAEXljsuOWsfwFJlXd2le2qNpOIzlfuqtT/Cn/tFPf3No+W2efNRv4e+uISaI+",
+	"hZFrvSyLXvym9li9h4vNsfX62+1IUSOblR7gGRnFRExqhxjr35eTYfvioq6W2E4DeK1kLdWnzY9JSlj9",
+	"+zKgFuMf8hLao86yHMulb9/EMrO69TQNzl8aWYFogDb8l0cXaPt6Z7ugCPubnr6vumEIYjYhBFb/M6F0",
+	"hbCMSu7nrW25Jbuta2FLp7A2vXKRRbe41osO8Nqs6VqXcyIX89tbmTRvyKwrfeZbWziXtYV28XYXJLXV",
+	"ZNhF8ApabB2GWIgFv+vHyw52vq3Cl4sBGHLzO8U0vrHC4krdIUIYK/XG6/cXm233VqfM1pF8rTVZYI/w",
+	"mm2OQxDF5nJDtG3eW64z/eOM8Gbad2qDL4gTN88QLsgZt3DvNeGNsErLaGSWZxasGFB8AZbrmY3ibSOf",
+	"Bj6iIgv/nk1oSJB/cHj47vLtxfP+q+PnR/2jfx+fXxy/fdk/enNwfHIOX+g0hr/zXjTZhjrT9enlhTFc",
+	"4zBEchITG8TtIbBeg/Fa363pvg0Z1HKY2hIlUcc22g0e18rX9yo110Su1UiCNQv1C4npaF7LzmsoWka2",
+	"Qf4tEN3l9Kae0hy5XQMr5GrjAJfTJe3JtbJtWVbKWbYfOpYZxnQIcf03MyUWBLVGAem3Nj5mXS5RdMuy",
+	"6U2Ie4MpNTYWHWnGdXFjRpqdhIcfd7eezPqvPnWung1+ne2MXrHdwcfRzm+PgkfyYyfsxJed6c/zj7vs",
+	"qHgoHu3sLs3m16Zsl89AJ+AtjYvXSDJfvNYqwBkLTDSNqTSNFhhtMkyhOAvXMUk0wNK8FngG+iIZDgkJ",
+	"ck+040D/yRPZSiU2HWHaj0kiSD8gkgx1Q1HMRzQk/QTIdJA7qX2dRVN4FCv9sh/rk+r4KY3B0d8W3iz8",
+	"MNQ6KvxgxMZ+TK75FTzJ0lX7KYCZ14KM4L7BBkn/zgau/455SHJD1w/zS6efBKT6LF0z/Wdp1oKw7Lfc",
+	"CAvPDehP3yQQTke4L7mM+hksTPoooCL/rAQOMyaMxGZ0lZ9V8/aHdMfVH0KSqJ/kYGf6hROUPVQcq/hk",
+	"yq8LT4YhZ4WToieox6K2+kMNM+zjMSlEDiyKZjQqD1YrSKNWoQVvkREdrv5dJPSm7rDbJfN++6zdF0p4",
+	"Aou8wx7g9My8n2BIgJjFnI3Rhm979T3kS877YsJjaf8IORur/2vipv5nss3ghXlEwC+jrZ7aTK0eKEKm",
+	"/p1SMcVyOLGtDfl0ytWn7XZ7s8gx0p6dgQaqYTdLgp8eCAThvhsBl5IE2voHFMgIl5v7Obugw/ZfHMsi",
+	"q0fOUpB9ME2ERAOCsEQhUXu+00HDCY7xECAzlxsH1fQ8vV+LLQGvCA7lxAEEVsGA5FeN0R9dHR0zGXMR",
+	"kaEbempRJAf5FLnSpCIazz0kDDSpoBZEjUR8OHGmzzkYKHaY54+FSAhSfPu2zQsaLLNx0MBpMhDJoD4U",
+	"vf6z5orZgoiv1+9/OicOgcgCpKUE0S1gampU2t5w7JRUrpzWW691pQ37rvktn5r6WDftQceuOS70usJE",
+	"nSszk1hrD8ttp1o0WZBw9kZdcvIxwSEEb2dun8YpZDcys/IwuKWNtdBCxZxemXjdQhYCf1YyP94olqfe",
+	"ZPK1Ane81lS4r4ERn5cJGWrVTs2rWeDOhArJdRxWI1FFtdIoemcVcqJm5nY+mfF6jkCl6spXJlV7eL5R",
+	"IhssXrOYi0V2jKUuWp19MNS6wQALYpP8l+3sL7kPf8SCXJ6drKCyw/T+aeEYRr3UERnqTIoey75DG+WA",
+	"DZTGa3g2I7f4m5rWZiWWo2ZLfwe2njd9oCmeQzs8IorUUB2S3IW585iOKVPytnoDhyGfkeAbh4BkFGVF",
+	"Sv59mUscas0ERxFhJOgiP1OBlfaRqv3qj5IZJXukCZzWcormEK2zoA0M7CQNT5iSbR0K6ZfUmaql5htq",
+	"zWq/X2kCfYOUgPq4/8uzE+sGWxL2ny3MRMqou70d8iEOJ1zI7tPO08628buIbRzRbcNLtv9Lq73/ubfb",
+	"Szqd3ceq+b6gf5L/3O3cR2x/gdEuFDhNRP+iMH7VWMMgq1sxnq8QkKWmckO3uhi7EBMEYZIo/UzR84jw",
+	"KCTLHReqrbrRnWby2AqjGzQHJ6ks+7BRML1TcMwgX7Iv32CpzqCkQ4pZ3Yc0JH06HbvvYkSHMonJA8AN",
+	"QhuYoSQKOQ5IAMiYVCBB4msDS2GQQTc1CJu6r/l4qZUu65QEFG/nhrf98/TZNZ7vXP9Gd65+/Xf4Zzti",
+	"4ybXNY9Skw1heXizG41eQ9XnMOnzK7jkHNU5LxfBTq0W+ze4S1yc4d0kdjQ9m8sjChedVRfMlZoxtifY",
+	"WursybQgxNTBSER3e5tOlWjZzpHNbRxgc+gqWFk3P4XL9uHLsjOlbqNjPQTyK0fP90x0aW4pfYSR+j/a",
+	"ACFYLRsWSJJPGmbTeb5WOjsrHpBbHgN0+valh16fHr300MvjF2q735PBKYLthAMh0ZQLiXbRmx8L6vqA",
+	"Mgz3feHe3XS7GsYd9xeEG/mFd9IiSCASqnnav7GQ1nvfOEZqAWSMHn0WoLwQCsJCJd0KAmI1m9nq9rJv",
+	"IiHdUXhwYchNqOa9WhAWRxk3NgGeE5kDJv6r2VIXh542XgSIjxA3isHsLwzp0Wjt1ZDMBTBU6EeCYxJb",
+	"GKpcJ/VAVPVmzQa0bUmwJ9wIg9afiCaxn9oQWVgeryGxcx18t2ysWEo5YAWsNQISCny9fM4bqNdxW7+R",
+	"0GDweK/wKLfY234bHUvRY8bmY72CnOXiBg9OTt69P3rePzt6fnx2dHjRf3d2/PL47Tngw4C3yENQfk5x",
+	"ilGMx4pKt3vsXaRPWjeNxKLSM9j/bETHSUwC7Wou2rFSOQlHUVFIMhaRRiXXyprsCie/JqX7MgfRlMIz",
+	"LSCa5WixnSWU/kahWxZhYSENsBWZbrIYOAwbQLGzYCHGrKeNjVoZgYhTUlPVoTL2NyN8OMFhSNiY1F3w",
+	"IVd3WJIIYSOzQMCmZ/0o/nSEfTQlSkPRkruvw0NMGAGKYj4IydQhL9R3fW4onOTIP313rq1rOJGT7ekI",
+	"b8PNnPtaKFbqrBnlCGK+nDSOfIpoTMRKtZGmRE54IBYujO5Sw9yn8zG1FEBfS01N1hFvKkIVQnmyiBt3",
+	"zTh3uas+j1LYkkW+3JJhlAwUz2Cp3dy0Ajq/z/A1HWO1isOYBIRJikPRHhO58TlKBiEd/kTmXdRut79s",
+	"Kq1kQpiW5K7IHMKd8ZSzMfLN0uX5jT11ZX09PQSFTcpW/4P73B5l9cXKEnk+hMqxeURNXb8DqchCTwPu",
+	"Di0ULHggTDlSvcseEhMlC5tbNsx0U1tmo7Dhyy3xRYG+MOyaWZ+ncR211dYcRTQMFvVEJ8vlD66HBM+X",
+	"cNB+ldQTIuiYAT4qc4Os/dXrrtWsciUQu2lVqBxFaz2c//I03rn6ufM62J2+Gu5F75+Ji8fJyZ//foJ/",
+	"fETefnyxM/6Vn+3Sy46N9em29p7tdh4+q1YYKJDKAht8vJQNusO+gIbRT1Z1gVOfyIm68UNdICaK4LyX",
+	"rU47j2tYraJeyzitJSGHKXGpnAtHPd8lFr90bVzbaSuOZbLEQTMFLF9ypbJ6TxVn2tl9mgvr2tdFPEh8",
+	"DRE+EQ/pcA6+QCyugLhOeUzQxk4HDebIsPxNJSH3WExGiSCAcThHOiouvZNareSMCKMhGbyjpCIxlSS9",
+	"IY9jMpRbEx4LsjWAOL15jT6VX43dp4Uj5ZL/Ftch/G5rCrrOx12Xz7ujynmn2YUqmfLw8CqJ+iSkYzpw",
+	"FXA7QOYyaq+2OoBizoZoQOSMEIYCck2HdRWdTOtCOg3exxAoqlojAWJ85m7j5mUo3Uk4iVjc2FIbbm0e",
+	"lIwxExGP5aou9LpTlpt6afBeZeNKi10YzYITcUhiMuXMcTKGuV+qtN7++kAYhXwrEQRNMAtC4imaAkYF",
+	"NSSUViTKRECnTH078bOB2KmXU+OjKhnURxt+Xgw1TXzxNz00mEMtM2byMZM4bCB72hXL5rJg5V9QRguW",
+	"4FVAcXJ7syr7zljlTbhr/ZRzDS+Y9V3QxNrKvauSQwc0x19iEzIa5AhSyUqq4TAUiMp9hBGks1gpQSso",
+	"rqJQDaSjVTe8CA5cReJqIuZl+/0X1cbsRL0melm6cHaTV4mmqYpAj/dWQ/irxQLPi693Lha6bont8DYZ",
+	"mi7QimbGu6oToHFFxWaYHAvNgJkXRBB58+TUGxaETE30SxNAbUKnOxG4yUQJCygb58ru1FscsHUnKnLi",
+	"ITzDFCqMGmMzdSXHZ6kkxmIGa/Xh9vVHv0LZqPsonlabgr8gBeRUm1ydnqWzF4fo2d6jJ9Yui3SkoMud",
+	"G5AGlahUG4fq1UKUp4PPzQiTJsuMWrI91Fdt6AaUzcJbaxK9RBpd7Gk5MgtFtsGbBSawaCq5zDmHyZUy",
+	"ITEb1hhSrCk1wnLidrGN8LL+C7Z4cyyIkM7qYz8nXELVIOCVMVFaA9wru6n7pqqRsdGnVomQj90BbFnC",
+	"WMUaN8WfdNWyR8+e5evZdpxVzCSVbq0Usvk8NEmmmG3FBAdKZ0MimU5xbCEe0jOp2nWO0x3s6ycx61qX",
+	"adc00tUeOXWMc97PdHpJTLdiMiJw/JbjJOhgWz27dLm8enjd/M2oujekmryHpng4oYxkywEnHuSgfHX1",
+	"yqmGXQnVVEhg06tbXithIonUWSBBHwLxLJjQgAfzPuRv4hgs7QnLGfugvRGPBzQINA+wKJupGR6AN020",
+	"ei5RpC+x5ho6rdv+RRmMuJ/T5bRTV+1PitiZIh6Z1ytp6rnnWJJ+SKdUjzVh+BpTrfR7cPhihss46f3C",
+	"AAu/iDAZu39R0wQpMk24NkdA/5maGnNjg+c8KD9SLWWuWPPQVOLJJYKbXO18R9a7k7Vnn+gCPk4X0eld",
+	"RetVYh7vqg4nSvMkzBOR1WdPXXxTsq0hXtqtBrU5/wnlM7/nYpdQeh9f62CKcuXmr1T98tsVs3Rp+iuZ",
+	"wtSFeH3+7q32mg9iPtPJwb6jZR9t+BojOcaz4yCfbh8TEXEm0ijRqiVM42T6OXOe5KrjjU0f7qiNpnWZ",
+	"8ZcHg9j+l02+Jok384xry96W2wu+IAMmHYCLD58Z/f3Q2h+WeYvvz39bjSVdQTmsBGNlNP7x1a8/P5nu",
+	"nHfwLzuDzi+zh4NHrz/txk9/k0/4z+TZ/NVwL/lph51Gu2JVdJ2Vo05vZ6H77hS6VUmjBkOqgatdTBV3",
+	"nFTxZuaALF1NRzG6KlrqLdnP10alUgepNY3QLZuHFobO3pU+vNA4kQ94vnFBipKFo4jysUBzsnQss270",
+	"I91UY+iNrKtUXq6Zp5JfViks4q5SzBmxqpec8XobQBP/vz2nhcSB3b1GofZnRMiYjBuCM5QxEJraB+/t",
+	"Nt0mrn0xOoPjv+kwPtQvZMP8+got0/qnORHWqpFPwqYM1aWBiwnWSvudZ+2bSTVM3L9LDLy05yYVE0o6",
+	"fgJBzEYoY1xOKBuDoxXPHa7JrK8ao9cRlRMSmwx7NDAlnSBlT93iNDXe5s9Xd0/1yhl5N2p1f1+8TMVT",
+	"9MVr9HZmQBOtLx+yCeWf3wMqwVF5QZYd0cXoBD1m4Qn2UQ06gbEviTSkQqu7Ov6mqrTWbfTidOCbxUlL",
+	"bQj6RqHQ2cSKEdFlSfaaX5G6rIIz+FVzJJ1KYMH/bICVjoEmLBCI6Dsxw/PNpiHPZow3SxG+jXy6KIfV",
+	"BsCk7+x4K6P8Lm7/1pIYDYoAMbVuiaXEtGJhqlljHIYNSJVZ7Q+esxC/tjflqwfDuL3U9FQpyd/+nl1F",
+	"dUvq0Lq+c8XquxTF7llhWU2EA0eyQxRudi1MI+d0zEhwQtkVcPGb1VW7E+XSW021XCwrLuBCOcEjN3mn",
+	"107nVUVYCQiSxJBpj1kFxriErEjHDMskdnh1Xr05ONw6f3Ww++hxmtRL2ZWHSrUC7hIbuSos0SkREk8j",
+	"lxeWsHRUaIYFmuJAy/SXjH5KwRI3soo6IxsfTgWyfBhJzovwNjtPHj/Z3X30uNNpxLZ03bZgIUDi8XM1",
+	"DI17sLjz1k6rSZn0vrYYpqvj5XZywS28SUXA+83qXJLO2Rjf3UxQ5zpUsMfvjMisxnns/izNUhcRCUNz",
+	"RP10V30vOyiUAeBWFGIdXbD0YDZUChWBOc88FSV7yQ1in020kfO+gnibj4UrpQDqAzTFV6BbZlqfOzL7",
+	"JklwpWD+JKFOxlmDzVUO4HaUcMZCZlgIOfyDZsNbGTVrUYh2If+sCqllN8p1m8yJuIto2fOcc+tm0bLn",
+	"kkSXN7QMvtMWwYxDA3iQDeiyycalNLJND/lDHhh3VM4R4mvYvjRDUMOY2JjUIjLC56VJUAvid2uznu43",
+	"c2kVu+dN8pxqt1ZAvvDn1WAFbE2bjPUYMiLwNCUtHhriOJ5bgqI+8XEiJ311BU3pFTyN3VACeOqAST97",
+	"cYie7jx5nE8wUzTMZHiiDT+agUeTS0XB/cnsypZ3BdTwEdZwes0tROl4m9M5e/e10aUaBLXQTVOs+VVa",
+	"9XCG5wL5mok3YNkl8INCVbDcKPOz1AvvIgUXN8Uv8lqF+mKrnLPX7y/ShJKKMNO9GUZFcXvKyeJabk2Y",
+	"pKGNGM/OuPnUifG7eFuXAGC8A4yLfUQ+6YAWiEJHWJZT1k0z7okVj451Iek1Wu42WgiUUX92nCdFvXsz",
+	"t+1dRR+7hyWjIxbzcOqs8sJlBNcgiWkN+pJ5o7u9LbmMttvtto8uz47hnPx8BrF2aMLDwB0X+THu1+fP",
+	"2s/BxO4HWOIu4FVtR2y8r3U9z/bnjrokw5jUCEbq+4e7SL+iw1vlPKIQPSu5UlRxFKHBHHK4llMV05VX",
+	"WLFsfq6lv7wt8NE+SlaqFuWITytGJ+Ris34/2PoNb/3Z2Xr23+1/9bc+/MsZmbVaJveK9bbgBc9RdsuI",
+	"Odnt608ok+UysXudZ8sTj0ptFNBCyrffEXN9RVkATB6G5RsEMirQhmLKTx4/3t3MB5o2xN1ZUdfUBz2J",
+	"qZyfK2JgElmBxCnekP31wtLn1+8vWq5wKT8/Qt9EWxSpLegSOmewngwDUQLtSBPadMwTKSMQH3GAhQF3",
+	"csQbw3PLwoAN5xiYl2VQ+tmPxdHiiMLAtFytB72tg9VVB7rsvU0s7bYKLDQbLY7oTzrPStekVstWHayD",
+	"4ZqRwiopdu34rTAL+MHPF/zKzeOPmdzWatVtZvDHTGLD9m53HtSI/5jJLYtLarTLDTviPFypWffNRmci",
+	"1uYOs8hNR1gemmplq1A5vDS+iJaPRZPhfYEkhRF3uwxRuhiKVJfkcAMLEl/TIek6ipqbcvVpVIvXY3rI",
+	"g3kVhcBDMZcYshEKNFF4OgNgK6TXJDWAvX5/IXSeOmTt9ZgZhnHYzLMzCMGBYkIC9Pr9T+eeRhYj4WjL",
+	"fJGqqFPM8JgYmKwe++GHg8Js2z/8gE44pKBoKu2iHoCkxVAE+Ks/2KNLfoBeIywk6TFZOX5tdJBjDBos",
+	"MTfnnKCoz0GeY2DZYzX0ysDcK0UswjQ2s9JubzWbI8id1JEbVCAfR1FoJrttXNX/+kNw5mui/2zv0ZNN",
+	"PXeMBCQiGOW9xzZwKDggmkNwKUjvzVIrNverZQBQSIXMx4OrSWpvu+rCuNS12zykQ2JiSA3BeHN8kcsn",
+	"sdFQQQugEbX1rdVp77Q7OhWdMBzRVrf1sN1pPwRXi5wAn9luz0gYbgGM5fYfsyvRVouhfhlr0UvxfBj2",
+	"cdDqtl4SqQ5YLqwUWtntdAyUobRA+bllti3mbBkaFud3UzundRQ8Pz8A89M1/LX76NHOM1Pmptt6u/vb",
+	"tPPx148vnya7g53p3vwh3xk+/mW0E37siKevrn7s/CZ3Zo/OHiZHLVNdp/Xup9OWqajTEnTc8lqfWt3W",
+	"zs7HXw9+/enTYTz65bz/5GL+/udX78ZPJsPrUxzRN2E8O8b4dPjq8oxrU6YWz5cCS+qaQkBlHEHM739C",
+	"50S7TlPppHax8mcSPCqNRmBT2hxDuGTkUwQF6vTBaxdEjlb39w9ey+QZtbombBup/dGUB0COcOHmbpgZ",
+	"bSoqi8ciqyqkWi6yEH2lt60laLvV/Vx5J7C1cpy/jng8JnJxC+oFPExJ8DYMdOGbDV81sLzO3y3yvus3",
+	"zZpcv1QhwD+rK/3F9W6e2TgbE0RuMzKrrNFnjb34ZfszTO+L82M9c0NHnW/oupELF0EzItNWbbcVpu34",
+	"Qbe0BWzS8bswR2mrchDy79S1Dr/wRDp/Ks8v/5tN0F0wLvtKzY+CyMVjFoQFW8X3tkLKrpwvL10l84Lz",
+	"6BSkUefD8qtZLXvH0/LLumvnw/yrpoRo+UH+FSU3ifLflRe2M6FrwU/Vz6bE8aj6mtoSFvQXdFJ5w91I",
+	"IV1/0c/LPs/FFDR5rdqcesu6HGt+cX9UO4HFw/9Mgy86lsJGEQDTd/u1Tdk/0I+UfJJpRyb70erSOmEm",
+	"Y4wFY21VDf9QHdP29zOonJqbW77cUws9W/NzheIVfytdrNyPrl1z/Qxnq9lLjnOXe9lFJ693qnc7ffbZ",
+	"qk/O/XJsSS68qNHGOAvQw85MoHLon7Vy8Cvz+23lYJse0eJXrcbipilr6pD1DpQq9dcQNE/oNWFKqFTj",
+	"IGjD5LeDnImZmJFY5OXLdPmtlAmpwvUbdKZ//s72B0alvT+x2ahHnYcrbFLVHVzM9rbpBK0ASzzAgqCE",
+	"xQQPJ+Z3O59HnYeZ8nhubATFpsy9cCq4+TcbL8uCo/OWSwQbup9F6gs8F2g2mf81jrPaWZo/z+kGpMvv",
+	"oSkdm0OMTLTEwiOuaGcwpayYKJc78sUB/ziHus5tlAdZ1HaWEZkBlq0ObxMSDfkUsKR4SCBwnMYGo1q/",
+	"r94hAZhBeizN19ODAdr8X6XUv/80horiJTxQH5xQIQsjutmlbLaf0GMFtNKxu9osVMzK/uK19jo7X/OM",
+	"vaFCUDb2kEEzADshOCIDhxsFwvpJYEMRzIAffs0BA1YiDkMddgggyBKPRjC+jRGP9Z9Fe2rMQyI2dUVH",
+	"JJKIxOoI3YD43Xr0zzOimNKvfRQTGc9RiKUZ1PdDa1LqUj2taANWOk8/4Hq2PnitT9a4H2yptQfhBo9G",
+	"EJHDXTVu3qdxS74Ik7Hv2SpoUxyQzDavq8b7l4yCjVH+7/+HAoJeEva//+818dH//3//Pz3mJ/ZXshWQ",
+	"rTFh5Jr4nolVJQGiIwTYIpu1BOMQNNECUmyK9/MjD+b3Ryx0z3qDigLklwrN2rm/YdRdPAe16nzNU3ps",
+	"iBRlUSLX5PLrk8u9zrOvPXpz52ugg3xP17uibAwxC5tqYoqElD/JMIX8TQjWVf/Vc9r5qjtigh1M0WPO",
+	"EWA+mZE8+mYjMafj9fm7t2vGuAJj1BRb3fVbM8d6iTs1YwUkJC7k7zMAqNfyMtrrPEO+GzbLR7MJDQGa",
+	"boKFlbg9lLBQ0S5/xOMh+U/Fb/yuzbbNhHJwuoZklIszLk67lqM+h3GXOOpC85f+AhHAvRiVBpwaxCBF",
+	"KDO/wPBbeXWwXLqnkoL6ocJX96rLqwcTrFneP5Ll7X3N0b/lSCTDiUvU+qqs91gtGw3D/LWrsOGUrGyu",
+	"ecYKPMPQtrvgGZ7b+AhE9yWRFR3ma1k91hrEmpx+1+R0Taua0aqDOyFSSz2dFfzKm/k8V4JvU7JfhOVw",
+	"UpeKBarnFSGRzu3kYaBVSyMtGxMVpM/XSr4aRuNb2JIMgEcjW9KaE6w5wVqw/ro2LWuoWhuj1saoO2LW",
+	"usRNRbHgsYH0BsQFbR29rX3KBsi5PcEHuog3H0EIk/CQL3gsfRKgDVszyd9S7Kn/B6eMBL6nGK7af8A2",
+	"2swlt4xoCOAvls2eYiGQz8gn2R8mseCxr6uiAYKyfpD7GjKndeddGJO2ZF2RuSBSP9A1VntshsOrFHdK",
+	"F3SGSYRUSKEx6SAeC4KSAeqdBBpAh0o0IGNFolPYziHx0ITPVDM9NsVsjtRE0ZRgBhY4nSAREBLlRoUF",
+	"GmENCahnHgu50Kt9CZtQEa9cpyt7ZfuETqkEKBBHOkxhYdOqD+Sa8kTo9TC14zf3EZ9SmeIZ6tpPUNK8",
+	"xjqnW23VhEIBXI4zgbBdkz5YncFPaj3hxKHZhIusCKdnkmR4jEZJGGoCrG4tpkxoAA9JPsmSM6FuIh9b",
+	"tXF2neIc/qfX+9TpbPV6n3ZGvd6nJ6MPP9RMxNVPWoch66wKoef+VBd8sKhqS5soZaTBhfcRZcMwCYjI",
+	"GHet5RUoRb4Xm7KovtJhP6ORM0XRuYfqQFmjExxCKioA9q5hlPGgb64bVMb1Lg5IbCiLv6WzftQbGkF4",
+	"H0lqbvEghoyhwTyvxZTGqQiS207dypPFXOpn8WnppVzY4Vb6f8dif7hvwV8RpFM8Js7QwCJPWMv863Cb",
+	"tSBXI8gp5m4Y2V2G2WhnpUAZYpCHfM1lINeYcdlGuVicFGTIyxd6BJcA44xkiB49BqKRIBLMIl3kQ14C",
+	"ZddUwhL6mgELC+i5oY//ExTguSgU3Ja8kmlZDPJW4t2EDie6N5BP0vL4LLB5sKRQm7KNoPYN7rH0PKKh",
+	"WQxYsyWxQJeai92b3Ua1f9exP7lIXVuzT5vL8nV5Wi1THqfVylW/UX/kOUy3tdvZfby1s7O1+/Bi53F3",
+	"91G30/ktxdDstsYxHpL/Nj22h3ya1pxKRRDTeR67tPVSfdbyWkomKzxDr3gUwZLToNV9YpDADOYyS8Kw",
+	"AGnaSt/mhcLn+sV85Ro1MXNVrGBiz0PmIk4heVp51mom2TzaON3YOrpqz+aaEa4Dqb7C6CtQAKnlCW34",
+	"xYpxvof8XMk4495d26bWtqnbB0ppI8rd2J+WxkVpT3tBFEgrCVhqIrwUEIIFyORU78MbOaCI2ERYYQnW",
+	"nXaPAeKpap9ypk5FTIY8DjSyqe5P1/xUw9WZsDx+IBCfMdvJknCpVOhYhyf9ExhJ/oxSYfkJC+AH8wXj",
+	"GR+BGekystkb+oB9S//KWte7YTTQzQnjkiAgNx25B8vPWtBdC7rfiZd3TYVWjfO5DflpBGTwHYT1HKaF",
+	"jYs1kNvWCtZFYATwTfkicAKWIN0tizaCoDr/PQYApcCMmW2I8RwkmzZ6DWLKxvDaAA+vPMTBJsWKImIb",
+	"QfBRj2kNDNAgE5bWx7GR+kXriklWBpC2GRXGvWiDlnAQAFKakhR4GLR77Lxwh7O3fbWzvi60Mc9shEoA",
+	"1h7kAA3mOXcQTGEfMa5Uox4LSGZ9A/fIlBvpeypIeE0EmpCYLImV+hq2tm8YG7VmlGtG+T0yyu/KIrW2",
+	"N63tTbe1N+mIp1upVVEiXXD20ooGIEN0NZ81NbUQZ0ToJDmeSDQgQz4lCLJk0Aa42AqBDJttdK5uQJyE",
+	"RPQYFsg/Pbg4fFWPZnFGoGTO1+CSpqs1m1yzyTWbXLPJNZv8W4YMA42/B7/MNrlWg6yNEX6bC/j1ENbR",
+	"YVjdeEmnxEMhvSIohX6aEtOev4/0f9AQg0dmoHToHiso0TrAU+mdAGUNRbD8paG0R3rAN4+nXfLioQ6A",
+	"vdcwPJjD8hA8vYRrDrrmoGuL7HdtkX0grLf472GbrWMWKSbzd2hMdsZSnpn6EDrmMI9OXzYU56IHLJIZ",
+	"QwvAUnR9/q/itdNdmXKFjjNqal0KTQTX7GLNLtbs4ntFaGRB1WF1D1L9dIQXRVy90LeAzxiJ0WzCUch1",
+	"kRka5+sawVsBshVXoU6f0Ja0i3cXp8VXvR4zZWCF4ytDYKf8mgSZJyuLCQ85I1BEpBgGRpXOMMaUtdFZ",
+	"JXILXsmx3jSfsBzNpZPLVKe2LL3kuvYQrMACK57QgRlvRrhRjBd8sCbAf0MC/N2RXRtYptM8ipWk1yR5",
+	"JduKIkopVc4t4y1ps+e2qFwUaJeDjpYpZ0hG0rNF04C+1hKslwvI1R0LpaqPmmulV29tt1jTwbX4+Z1a",
+	"Kwp0Tvy9jRZptSxITPwLGS8u8hKykFgJ1sIEk2dl2iFoTT0RJKhlDOeEBaemKRBSq/xh9+74w3BIIkmC",
+	"OnJjR8wZ5G/M8HzNKtY2izXT+F5tFrpysRaEcUaRgJyaRPFbmC4SOUmLlwFxdifFcyaSqYkKzlXQtjlc",
+	"JoJXe9431L0KgYybirpo7yma8CQWaAARsCaNfUEqujrspmazCcy1p9qUVaY15NZOZdWwn1wmuCma33r4",
+	"cXfryaz/6lPn6tng19nO6BXbHXwc7fz2KHgkP3bCTnzZmf48/7jLjppnPEPVdVvM/86Chr5mHjsO8OpZ",
+	"7AcBLuWwHwQYnfBrEur0dhoAe16cw557f/Us9tqcdRzgFTLW9Ql1eo6tM8OcwZv4Aqqlw+A09g2TyhUH",
+	"2+t0suJgx1Uepk/x4gphxbbvokZYga1r1mnoBUCCgegEZaw9kJi8dLg8RtecButondponb3drxtVxTkC",
+	"UDZDRwHWakJwYDDtzhTr3DoYSRLX9WLe3oZX9ZvQ0Zr136R4nWVtOWSazOaeWdbNrbeCQCInuUJ1eW5v",
+	"CuPWM/1zSPDRVfsrTJ4aB67hzgMScjZWInN+ePbOq3M8J7JnEn80e9f1I21qLoAQziZETkhsYHaUrhVw",
+	"Az5IJYrJNcEhtDahbOxi/2cwpYOsGPAtxIA6fteYTILkthKr311thFMiBB4D/W+yG3iGqU63T9fHM9vr",
+	"0gkzVtPCqUrp3YESan/bB7XKBmsKwmT5VA0xQwNyK4Z6H4rqmj2t2dOaPZXYk9VTTcRPMa1zMUcy8n4t",
+	"H5I4Vppf6rTX/m2ZxMzCtKXWGrSB0ev3Fx4SEx7LrZBek8AomsgUxNcv9pjBaPVQzCVWdHGzjQ7QLOZs",
+	"XEJLY1ZoRTBSNCYy41majXngK08fSjolbXRQ4oTaWSjRgBCWETXVnED+XuehfbtvM2R9r8cGidRJsACj",
+	"W3DbU4FiOp7Ido/1mAkqKEgGuORR2wB/F7d2hCsy31TrotrIWoXhMG4itfQA/L3ODpqOcN9yMACY44Ig",
+	"fzrCvsEhRTrFFyNtANhK1O/DCQ5DwsbEt3EHPeZPiZzwQPiKrWvmIvaROp0A8wB2VVhpLFEJ5246wtug",
+	"ac79NjrIx5T12BDH8Rz5eBr7aOPsxSF6uvPkcRf50UyN1+cyUv9MZlfqH6UAqn/V+PUJ8VUHfbV1zjDo",
+	"EziltxAozDEHfdNrZcX6W0Mex2QotyY8FmRrANi48+a8FgZ2vyYFtcx9axch89eTwcshfUdfv/jt6Ozi",
+	"5/NjcTyV0W+Hx4+P6V5yQl8/a5P56z+D98f0HT3+dMw67eFuqBZPq3uirxbimdJgzaVMG3989evPT6Y7",
+	"5x38y86g88vs4eDR60+78dPf5BP+M3k2fzXcS37aYafRrlBEBRRYo+L+SHCsaPhKpphTTJ05VCd8PIZo",
+	"l7+icdzsHey20e77w5gEhEmKQ3h8jcMkb2ZwvZY3NuxUjQ36ivI4JR1LrA2uLtTc83TFNbTC77nq6YdV",
+	"euGkeliiOhqihAYTrJXSqVa39XD+y9N45+rnzutgd/pquBe9fyYuHicnf/77Cf7xEXn78cXO+Fd+tksv",
+	"O7kzDT4nbTzb3eo8vdjpdDvWeGYInmKAkssIyIgOM+jDLD98qVns88JUcsuwaKULKwbn6w6EgTwH5HGZ",
+	"UW74ju31N40JqMRiRk14lV/mN1bXTXcK8laAft/AH1O1tJW5b/6spcp3BSUtdQKCAjOYa41Gz1tc6amC",
+	"jsUZaReuVK64vzUdgqPGCgZLNrky3LvY5rPCRnlIMf8S6FZhjEqtXytFa6VorRQ5laITPkaWLVVTVG1Q",
+	"meWdCzUkm/nhVJGOWGDMaEZFMnc204sykxAUrS0qQzo4F4Le9Ec9pp9TIRKi6TVdkKUBeNjI/9xr4TDs",
+	"tboIxE7fy0EE9ZgbI6hG0lazvYWojcPQYBWvIkVDmkcqRn9pEnJsxESerOOOFwVRrFnEOgn7DnI3oMaJ",
+	"pSMb6qzlkzk2F9PQTOqvp6MXQEJBDBWSRIpWlewPIP/6TSTYrjb6wAc9ps1EJHCYUuzXDlMJcllK2uic",
+	"WEtKJgtDI1lxJchg9pVk66ONLFajmF0SRZse8guaiI943GO+MQ/5aANGcZoMQjr8icwPU+EeENB8hq/p",
+	"GCDZcmJ/e0yk75DXH4is5b4GgxH+pvYG5SbC4ythykOpZR7Ra4KmlCWSiB7b8A8OD99dvr143n/z4qB/",
+	"+Org5OTo7cuj/sXFiVI3YOHwFRFK7ZtySJ6/JkZb0Zsg9ot/Kr7WYzgUHIV0StUJjEic7m2ux7ODi6P+",
+	"yfGb4wvo/MXB8cnl2dG5Lv3AkL+3+8wHK6JaST2RHgMoZHQpwPNSjC4vQCIXE2TQwvyYX+Ac20Dzu4e3",
+	"eTPCuos7NyvdpWlmvyLmPBDG/KcELWFKJMEF0gGa/0QeDXp0er1stIePNuojMWY8Zls8kdmt3NSWUiAR",
+	"uSawuUk8hkbgUG+qv9Jrbt/9FhGTWpk1UdaLdVmCNvyK9X0N6f/P0Gx3vm4grERDzkZ0nMBtY1aqia+J",
+	"tXoxLvvZO/5mVycqMUICgYoM8Ojt4dmvpxfH7972fzr61V+LlDfW1VNzMl5gTF4sYhqitz0gDR2adMy2",
+	"sp7M5zodF9BxU5sBFUjOIxK0ka7taaUnXQqqVgrb+BxZya1r4PfEl00fbVAp0GAuU4hfKMqHBXm8l8Sh",
+	"FqN6LDJpyShr1dT2G5KYTDmbq/6RoxKVWoQRZVRMfBPskxc8e2yaCKnjeOdgjdBZfhidHr9V3GNA+ZTI",
+	"mA7FJgT/gCBtXZ9qhdRyzHia6oZOtNzWY0pwG4aUMImOTzU8EmymM2nvR7VNp7rJzLt3TyKN6efQrFxt",
+	"hL/5HcRBtTTvyeAgkRNmKZ/dxjUVvs1MTtNc+ZgAY1uVJK8J7Y0JLZC/WurXjMJq4lJPYn/RwegiTzUe",
+	"CISFIDFEpQCsgSVv9s5tKF2ti3D2RB2DNJhhU6nxkAtWjEex5X0LwR58ZsAUMuJpSGE6BqCCELTQY/BN",
+	"lpgMBHGCWQBlkE0WhVowLJOYIKVCFob+QOQ0aFD3tQmgxzJx4f3RjweXF6/e9t+dHb88fqvUVuhGB+4P",
+	"bUAgxMqornTKhdKEB/xae76E5PqGkB7bwOkLMPiAEy0jjmM+gyrOao2GipcFRfrfzSoFGaQKpQBvukj0",
+	"C9jnCo2+e43XdKH7+861Xq3iUgGxLHoPpyPsr7XbWu02b5e2V+b70VMv1krpWildi0P/VHFIsdobiEFQ",
+	"7XfE4zGXy3M48tmimmLvQEZmoazwkpwORX56rJCiWc3h8CxAVBoH69WkdXSzxJUeSxMA9McDPLwaxzxh",
+	"ziTPFzDp08xzvs7xyMrQfLNcjrRjVyaHc7TrdI41K11HLn3f6RwOvIGGrCnDe1kOKaAbNxkcGXyAjstP",
+	"a9gzMkvH00ZHJSBHnX5h5WjF97xcXBOU/SqmSaKAElGXRXgn7IWRWT8X54+3BjFmwRYjsy31OJrEWBAb",
+	"xn5fiAMF4JmVWJUj3sk2Zkud7aNQh7hpmMhvTdAV/5sRfJWLYF2noK+Zwpop3JGqQqQJZk/Zwk0y0E3s",
+	"aT1vOMsHpwqdoEe6iODhxOYEk0+22KKOFLIBU0YjGeI4pkQoCbjHRAIhIjxuo1NIetdZ0EhESlItRcIq",
+	"OgYKDdRiDxAG3jOSmpeYONsem014mIbbupmInuQt2MdtcqMaswczzr9L/ti/Z8+mP+4Of3nKTnauXj+Z",
+	"vHw0ev5QHHSid8/o5dP5xeP4aG/28+6f/94Z3mv+GBQoNWcqwjT+C6eR5VJkCqvtBKVx5IkVLtiSpBZ3",
+	"B3eS2VK45qkIYJi/Z4gBBLpnMaY5SP+1QLAWCNYCQVlLNFy4nF2fS3vLSOAyoWBMhdm4Go0RODKk/Ftv",
+	"SIZtYoNnRWqrzNAHjK3SvKoECK206NhcA+mZpbTpEJdiUIv91Ydce53ukjpWXx0/P+of/fv4/OL47cv+",
+	"0ZuD45NzH3Gmg6etedVDdoogfVjoE6OU9BgOY4LVbcc6I0fHJtuIbghlwciIMrplMLHudnZg9up+bubX",
+	"AcQUXWMAUm6wzIpcMyEJDkxsDVFkLuJUr40GKNBeM8nRiDJIb4E6BRMsdB0xawM+MKPNxynFJOKxJEE3",
+	"fardCjoSSe+FGrQmbRMSkxGPSY/pzR5Ynz1hgcaqySLs1TAUdabBvtk0tWLq6gBQQFYGzUdY3WyDN6QP",
+	"gloZCAVyC2vm8N2DLdmJhFeDarcUFODmwHV2iisJejsrC3oAjpeDIYQkLO9OFqc688w4fjghwys054nN",
+	"rZNpaXmiH6c254It3B6Pvjlvq66nPkOL0ACHWo/wqhBaShG5E4hAEJL0NEaghOUzly/AvKZ5uLq/O2mu",
+	"FoT+qfUAQq/BmFPQQd4HBBXYIBIGgMGcGsSydYcQlgHcv5BgIdFOBw0nOMZDwHf+8mEJYCGIpktkwur0",
+	"7hypEG3ALJHpUqBQ3RUoduLr1UlzzJ/daqvsGe4D3SxIzs+y1bm05LTAE5YsU6npO0n6t+PQVH4jzVyF",
+	"vz0NSUM+UQEKteW/xoU8oUFA2DpcYS09r6XnmohzYA05h+hiCVlIEm0l0QIBWcni6iam9jhkIhMzczjU",
+	"pLLv5KXnKWYYPi4WJ+gxRghEBEqdM5cF8ilOpsQyRSQLOQnnF0en/cvT/vvjt8/fvffRxk7HJvBpQBA5",
+	"IXObEqmRr9Tc+kmUJUW2URNAK5BqdaihjXeUEzLtKt4amPTHSoajlw/8yuUp5qLaIXCyqAGY1bcRqO4B",
+	"cgDrIp7p3y67DoLPUuB1yGPm1CotKpZg1NzPGzRphsSZy+rXifkG+cruqnorh2VlsK0AFEv72vKKWr6w",
+	"wQwLZxDmuSTRZXRPgZe68W8UcWk7r63tKEkUkQAl0ffh2iph7mihJTtmFm6nDmgHros6yAIlkfNGfUMQ",
+	"AbC9mRkXIf38hOVuCIF5ujIPTWxaIUdx06vGeHoFCLws2Hu5fxAz7Uc2F/mBsF1WAlDXcs86THOdO/j3",
+	"haM4jfk1Md7C2YSjOU+U5uMZy6cgTFCwUGoDaSPJzsoWixyjBvW0mCdWlyOWZqboujEPRFrDbh/Z5L4e",
+	"K2f3FVJiqvl9ZrD+soy6nNTwl0qp++uVIdr7VskKpvqlOVSGfqwD1/+2RC/N3NMkYKWQ9WXQOwfG4WGD",
+	"xW3QFhUm+01jSDI+6+bE2kxKBLetTZDzegygy2IP4SSgBEJE4FrNbagIlgVPr8Vmhvu1b6h4GTHaz+IF",
+	"+hPKZBcV/NX+pm1XS5HgUvZQwtILbQiQ6bTHQqiG8IYHJAz1iX2nKBPabXdsp5TJmAu1KwB6dPbiED15",
+	"/Hh3s6v9YHpt0qXydzsd9LlnzO+9VhdpFDS/jc5JfE2H4F7BsscAUxp0e3AlpamFQ8xsZrYJv1EatSDh",
+	"NRHGNbbdnpEw3AIhefuP2ZVoqxPo1wPVXBjP/61LMt08dKSxOfSecG/ykLzWN5KDui1WbSKfolZ358mz",
+	"R3uPdsBsTrG0DzqP1ANB1ep2Bo/x3nCPbD0Mno629vCjh1vPSGe49STYCXbJzugh3hu01AUetLqtHYcL",
+	"5YvXSuFDXcPRh6c5gOxx/rC6KMx7c7uzOmLW9WpiuDSqONygdXrAGrXub2bwBS9lxrkA0TlvjYM6jtbE",
+	"oMl1PardlGguGhJJqvy0gfnUA1C5UHCjHQI6GWEy5e8bbtvsZrvHnkO3hap9wDTHnAcGqznH6YRnmYm6",
+	"4xMqJI/nBvgtiWPCZI8VyhqYrlwsRff85lYl/u4OfF+Pxjh7bxtdrxsLvgNbY8lvYO+/WSyH5XFdwvUG",
+	"ulMFqd4EMWfmxRALiRIBaI6cQXwNDwMNubDU7eJXb+6+xrVMIkdpjVSxX7O9tcd2rfJqlq1JcqojkWCL",
+	"uty1U13CYawz3ooM6yWRhlut67pCAZziQB52zED+OpVec3T8TsLqS/6tuoD6g6KbuGExkHLjdxEYdHvO",
+	"u6Y/zejPRTPCE2E5nNREhBChC4gpGmbg/sb0mjBnle00ANimV01ITLpKUQAdocewNrHGU30IIdnfwBVD",
+	"eIJuyCW4X0aKHt1OcC8Sn2ScCInRwSrX+jTmIxoSPZh/UgXu3GKVKHb2yz+Cciew9cF3hkLx11Odnn1t",
+	"1UnRlwIiKl6Xllgb6W7PYzUvcMv4DwSKNMcoM93UCrcdYDEZcBxD9bpaFWD+PH3tHn3iWSc1lygd7F+T",
+	"7KzPdLMzfWABoeAfYZE2lbRGrlUniDKwKA1xGNYfbSNy1Dlt79nIbNHLChJnHsRsdw9QzEQBxqwqje7b",
+	"mvFQMAUk4oRJGhpPrWm+mvpnF2DbvOG30VuYhHQZrtvofV0+hM6FKOcDYpvrZ4TvsQG66bFcZWHYOcZ1",
+	"IqMzdQ04AOD1HNpYo1sh1uTFzNBIc237zl0Wrs2N+Z8MoeY43oW+XerVWmZdm/vv1Nz/9aV55y3Uvs+0",
+	"9FJW+HydZbb2Waxlv1XC9IbVbDBz5ZaIe1baaYjdZzKRbIm5rBZylW2ZRLMrAGbSkk6mZkHf2ibJwyDD",
+	"KlCUIXRGAhzqcd6R6HOvIHwQAXe/GEu1RseJlJHobm/nTIbbOMDtiI1Te+QRCMYSVpyPEEumAxLD1c3M",
+	"lJcMauP9RNk4AKvjP8O99AZLtYeSDilm39TXlIXVqDul78t3ESrSDGDRA3hFiwINodnp7V/bQFeUmmbY",
+	"2D+V6luWm6YEs9mEhmQtFq2No7cUJgyTNdnHTeUIMDHlzKGlPDYyI1CZNRagb0d4DBAiGADj9yHsDPmM",
+	"fJL9YRILHvuACI+wQL550K5WDadCvpkf6Z69VoRjPCWAQtL93b062SvbUECs9cVb+uIhdA/AJrdj2FSS",
+	"qR4alvVMK4VxMbxub9dr0ajVbe0822132rvtnU7m/gcG2AeIKBJAXIDiR308hhG13vA/aRji7UftDow/",
+	"t76tbmtvdwXDjVrkUzwmbnsGbCcfGUPj2laxNnTfc4BEpkSY0OJ6yjQd4VqylE9OKNptIIW2UMPKQxM+",
+	"04pulOagsSB7mjAl/PRYoeCzaCPAjlMvWPN4Ll0fCj+CsZezMYnBG1UMsabqxDD1fY8dnB67tCLwNdnS",
+	"0PfkZXozwufaGrpYYn0gSnAi67v4d7+LaapxceMX3shte0m24JIsqM9PGIghWU2+YkF14SEx4TOWw0/h",
+	"IdSrE0hIHkFNdsrG1o9jnVE95oS3qYEKJEw9IGem50MY8z3etmJHC4IjNIlZm+abqVJgbHfDGoHRicPZ",
+	"cZnVv5O86ypyy5pQNSNUZyQK8ZCY2iN5ArKYTkkuo0VJV2/LLm7X4cIs8NCACAr0qpBmA7YU41iG8bR7",
+	"7IxM+XUJscu6ior+pFi9qUHvS7NSp9lNzNQXF2pW94PulHVw29wo3dL3kBvFCLXlzAZcTpSmkyVCabSt",
+	"DGesAWjTXwZzKTedpbBLa6J+Q6JeVTXWRry1b3PNuVPOPbXFqKs3xZEXsQRGCZQJMoyJ9IBt+lxGqsnu",
+	"9raPLs+OTTnsn880peMjRCXawMgPsMRdOsVjsh2xsX23x/xe0uk8HNLpGP5DfFBIxGYbvdUhaCiKuSRD",
+	"WdTrdThaIfLMyhtp8JmOD8M9BnZTGNC+LkYOQOkARRVrwcbU44SJlXUdN3XssZo4PA8JQupiRzZrQaBS",
+	"mWJlPPGmDlUZHbGYh1NS7zezO4tnmMIi5SOt1nrS12Kpz74VS7Xw2XVGPCO5mNf6hCkyCGFTWpRWlx0u",
+	"27eAtlqD/X1vuFeBrkjRgPFUtcblQTUvTAQNQ5x5ZWWPjykTyEIxF+Ory0Uus5KYhRAbtAG8guRqthUN",
+	"z5tQ3mxfHzMIDTeh4wJNMGiguijIhFjVtGjp1WzJ6KJDPrV4UZKwGivdhMQETHULonvuUTnN9fCN8Iff",
+	"jPCRJjpOUqbOmSFK/2Qv2r1rqXtfl667OBGIKMIloHxV7nlgOGaWElHDItdK6RreeC3x/O2jftx6tk30",
+	"yhTRegHIesdrve7vwiANBnLJATquxwK9fgU8YdVhnWZhZ7P2Y/9j/NhRdvIaGZd+0QHN2gTjn0LVu5/I",
+	"/DBF2fbBY8DwNR2DeTfD3xZtXS3M19YcDdCd4lf3mPoubyKyQ9sekDFlPtrQtZAt6rdVBCAsd0DGmCEq",
+	"TU19yWNikg0tfDM6SEsi0EqyUrekkeirr7WEVNIvSfk9VhLzvayIshJ2CuqKWFSX7zRFGL4PPcC0fm8V",
+	"8m40ippkwSBY6wLNdYGa4hz5AkDpw29jrMKyyFozgqNxMO1hSG1ZG+nAISVOrEXxhUHeazT6vy/EQRA4",
+	"wedrBFDNJG9eWwNYM9jVsuIaPbaQj298jiz779rPvmz6XYRRQAXwSqhem33plbPi0uBS8mkYJor4N3Ln",
+	"LCvOUahe+j2X6Civ+tpr83W8NmvK+c/xZzQnoZ9p8OW28W9ttHJEW4+tGtKWVxhWiyxbU5a/V4jVW45E",
+	"MpykUrX2ihn1fk01Vg+9qaUXlZy7WvPZA4EoVB6HfO0Iy0nLa5m8aRq0ylp3Pi1tij+dEDaWk1b38V6a",
+	"+SZkDMXbv3yohUJ9i6dEsxdrHkkEiQGkgIShekDjXCpPhGPpJi9qnF/JHgFL8pVdknZqTlVLDShYJ/T9",
+	"Feq0Lad7a5PBOi/8NtwAYFgbSo8aMO4bwQhWMPtQBtl35AicKYXBQInsNgKYGRL0mKlkAwXmAjQgIx7r",
+	"gFSNLYgC6o5ngV9P7WLcAqnGzKK/FInPAzy/3Gt4axBjFmwxMttSj6NJjAVZATzbNHUD0D6H4G1bs1jj",
+	"30eNbYKvICw4q5mfiygpH6A0naO8J+uKOOuKOOtgl3UGxt8wNERzuXz8aD3vt87dWmRsHd1xbl+7O1QV",
+	"bYEP+ovQVQzRzpXdpDER+U92zSd7Fs5slbqbVaAWwCBLhHtYaR8LUFsac2qzonWxLCf0muSK87EcIM86",
+	"tOWfA5cS5o/B8lu81P57DGbafEVLyJ/K7aA2wcRkBIG5o1zMe9tha7nmVySlDlVQp/TiN76RK9ubRjye",
+	"wl1NEpqrtJQ3OC0XdM8zxWJtPvnLmE/yl8PmTGCJaJCHLM7DGK4J0QqE6IgFWrtOL7eL+OTRORcLEe8K",
+	"b96dHGEQRg21uGT0msSCSjCoPZ/gK9zyWiJMxlDGzf64xUdbAfy4AsvOz6CObxtzRe5NDw3mSI1uffpu",
+	"XJe5cHZMVjB4B6Z4jv7gNH86iyfyw5dSu59bA4JjEh8kcqK6UQxCO65dPpGcX1vJfQDXuw3gfKa7qq8y",
+	"i9vwdOF0839IEdP6MvDZdsbioGz0F8/lkMnq3aj5PhCIz1hGztIWpsTxfXHV1PcCFkxTRyR5roHiqlXb",
+	"0mGyCHwvIx4jQAWeg3s6LzzkWoSQ3GpDrwgOAWAtQDHBAWXqY3W8SP7jlHy4mrgUpupGftBK68RjMiWm",
+	"zrWQeDRCG37MQ9LVf/mb+2gcYyZNmGJs3Nw9Bj/r4NcUlVs3YJZaeADmCvaPJCKxWkxrm8RD61qNyZDH",
+	"ii9SpsOEDNqdte2nIHESSZ4MJ0RJ9niaetqDKWX69PBYWyhTrOIpZTUnJPgDszHfiomQW3Hu9KGD02PV",
+	"MUbThNEhjXCIIh5LHHpIcUkpEI/pmDIc9pgSuUTXnDaACDcRwz7oOjTwPeRLOiVC4mlkQFTU21gmMfE9",
+	"9Pr9hT7hbXSOp9p3J7ys9ooG37NyKsLG3IsZZ3SIQzXYfU0JoPDNc5gUOjs6v0AjJVLOeHz1QCAxwRGB",
+	"wjPxNQl05YHMpHT47s3pwYUP1FYgv7IkfmFRFcHCsrpwtevM1bnbbe+gf6FzqhiRmvSj9i6sdGlJEayo",
+	"hwgeToy9nAU9pv7HEx02LmNMQzhpIRaTLipsnl78mGT2yjw1gcW0v/RYTASRdr+oxbiBG5nfGsWIAB/W",
+	"Q/6PQAR1oO3r9xd+6RrDJvaY3kV0t5vYY3oXUaNN1Mvu3Dn9U812HeIAC4lRFGKpdIQHqRQI27VxvdPe",
+	"aXc23fvm2Iwe81OY8/q9QIu3AjPEI/wxIchXNL+vn/cYwPFjgXzFlXhsSFoXASo90ogV2QcGuMJLja+5",
+	"OQJXDKnIEcG6zfRy9oUYS4JCOqWmEpUlXM22uMdqLmqzLR7qrXLusfmtZpPV0bYUGrbVeKZMRTi0YcDx",
+	"PZQhxntoQLmHLC68Z1/u0+l400O4x9IKbOkCG95rVsVzHxqUsIDEyN+2I9rGEd32u/rOkaDHNF01CCQa",
+	"V1/LV30lo/WTONRbu63fSGgweLxXeJTb/20fzSZcEATyHexSSNU5Uix+OOHqJzzlir3hMOQzEpjxCq9E",
+	"DpSa5H/utaZi3Gt5qNfStMAcNnhibAb20Re/jszf3aECutFjNz1Uf8zklt0I58nKv6C0gP8TAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

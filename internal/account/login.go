@@ -22,6 +22,8 @@ type Tokens struct {
 	// SessionToken is the login's session token, from a Service made by
 	// WithSessionTokens only (session_token.go); "" otherwise.
 	SessionToken string
+	// Auth is how the session was last authenticated, as the access token says.
+	Auth Authentication
 }
 
 // Login checks a username or email and password and starts a session.
@@ -128,6 +130,6 @@ func (s *Service) handOut(u User, sess Session, refreshToken string, refreshExpi
 	return Tokens{
 		AccessToken: access, AccessExpiresAt: exp, AccessTTL: exp.Sub(now),
 		RefreshToken: refreshToken, RefreshExpiresAt: refreshExpires,
-		SessionID: sessionID, User: u,
+		SessionID: sessionID, User: u, Auth: sess.Auth,
 	}, nil
 }
