@@ -70,6 +70,9 @@ func New(cfg Config) (http.Handler, error) {
 	if err := mountDocs(r); err != nil {
 		return nil, err
 	}
+	if err := mountPasskeyPage(r); err != nil {
+		return nil, err
+	}
 	for _, m := range cfg.Mount {
 		m(r)
 	}
