@@ -117,7 +117,9 @@ lint: vet ## go vet, and fail on files gofmt would change
 
 # test: the README's and CI's test command. The tests get a PostgreSQL
 # server through .ci/postgres.sh (TEST_DATABASE_URL: given, the running
-# server at 127.0.0.1:5432, or a throwaway cluster); testsummary turns
+# server at 127.0.0.1:5432, or a throwaway cluster) and, for the browser
+# test of the passkey page, Debian's Chromium through .ci/chromium.sh
+# (installed where missing when run as root); testsummary turns
 # go test -json into readable output and ends with "N passed, N failed".
 # pipefail (.SHELLFLAGS) makes go test's own failure fail the target too. The Go
 # SDK's module (clients/go) is tested after the server's, into the same summary; either
@@ -126,6 +128,7 @@ lint: vet ## go vet, and fail on files gofmt would change
 test: check-generated vet ## check generated code, vet, and run all tests (SQLite and PostgreSQL, the SDKs)
 	@mkdir -p bin
 	@$(GO) build -o bin/testsummary ./internal/tools/testsummary
+	@bash .ci/chromium.sh
 	{ status=0; \
 	  bash .ci/postgres.sh $(GO) test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(PKGS) || status=$$?; \
 	  $(if $(SDK_PKGS),$(GO) -C clients/go test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(SDK_PKGS) || status=$$?;) \

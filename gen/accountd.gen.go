@@ -95,79 +95,112 @@ func (e AdminUserRole) Valid() bool {
 
 // Defines values for EventType.
 const (
-	Activated                 EventType = "activated"
-	AdminActivated            EventType = "admin_activated"
-	AdminCreated              EventType = "admin_created"
-	AdminDeactivated          EventType = "admin_deactivated"
-	AdminDeletedUser          EventType = "admin_deleted_user"
-	AdminInvitationSent       EventType = "admin_invitation_sent"
-	AdminLogout               EventType = "admin_logout"
-	AdminPasswordResetSent    EventType = "admin_password_reset_sent"
-	AdminRoleChanged          EventType = "admin_role_changed"
-	AdminUpdated              EventType = "admin_updated"
-	EmailChangeConfirmed      EventType = "email_change_confirmed"
-	EmailChangeRequested      EventType = "email_change_requested"
-	InvitationAccepted        EventType = "invitation_accepted"
-	LoginFailed               EventType = "login_failed"
-	LoginSucceeded            EventType = "login_succeeded"
-	Logout                    EventType = "logout"
-	PasswordChanged           EventType = "password_changed"
-	PasswordReset             EventType = "password_reset"
-	PasswordResetRequested    EventType = "password_reset_requested"
-	ProfileUpdated            EventType = "profile_updated"
-	RefreshTokenReuseDetected EventType = "refresh_token_reuse_detected"
-	Registered                EventType = "registered"
-	SessionRevoked            EventType = "session_revoked"
+	EventTypeActivated                 EventType = "activated"
+	EventTypeAdminActivated            EventType = "admin_activated"
+	EventTypeAdminCreated              EventType = "admin_created"
+	EventTypeAdminDeactivated          EventType = "admin_deactivated"
+	EventTypeAdminDeletedUser          EventType = "admin_deleted_user"
+	EventTypeAdminInvitationSent       EventType = "admin_invitation_sent"
+	EventTypeAdminLogout               EventType = "admin_logout"
+	EventTypeAdminMfaReset             EventType = "admin_mfa_reset"
+	EventTypeAdminPasswordResetSent    EventType = "admin_password_reset_sent"
+	EventTypeAdminRoleChanged          EventType = "admin_role_changed"
+	EventTypeAdminUpdated              EventType = "admin_updated"
+	EventTypeEmailChangeConfirmed      EventType = "email_change_confirmed"
+	EventTypeEmailChangeRequested      EventType = "email_change_requested"
+	EventTypeInvitationAccepted        EventType = "invitation_accepted"
+	EventTypeLoginFailed               EventType = "login_failed"
+	EventTypeLoginSucceeded            EventType = "login_succeeded"
+	EventTypeLogout                    EventType = "logout"
+	EventTypeMfaFailed                 EventType = "mfa_failed"
+	EventTypeMfaRecoveryCodeUsed       EventType = "mfa_recovery_code_used"
+	EventTypeMfaRecoveryCodesGenerated EventType = "mfa_recovery_codes_generated"
+	EventTypeMfaStepUp                 EventType = "mfa_step_up"
+	EventTypeMfaTotpDisabled           EventType = "mfa_totp_disabled"
+	EventTypeMfaTotpEnabled            EventType = "mfa_totp_enabled"
+	EventTypePasskeyCloneDetected      EventType = "passkey_clone_detected"
+	EventTypePasskeyRegistered         EventType = "passkey_registered"
+	EventTypePasskeyRemoved            EventType = "passkey_removed"
+	EventTypePasskeyRenamed            EventType = "passkey_renamed"
+	EventTypePasswordChanged           EventType = "password_changed"
+	EventTypePasswordReset             EventType = "password_reset"
+	EventTypePasswordResetRequested    EventType = "password_reset_requested"
+	EventTypeProfileUpdated            EventType = "profile_updated"
+	EventTypeRefreshTokenReuseDetected EventType = "refresh_token_reuse_detected"
+	EventTypeRegistered                EventType = "registered"
+	EventTypeSessionRevoked            EventType = "session_revoked"
 )
 
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
-	case Activated:
+	case EventTypeActivated:
 		return true
-	case AdminActivated:
+	case EventTypeAdminActivated:
 		return true
-	case AdminCreated:
+	case EventTypeAdminCreated:
 		return true
-	case AdminDeactivated:
+	case EventTypeAdminDeactivated:
 		return true
-	case AdminDeletedUser:
+	case EventTypeAdminDeletedUser:
 		return true
-	case AdminInvitationSent:
+	case EventTypeAdminInvitationSent:
 		return true
-	case AdminLogout:
+	case EventTypeAdminLogout:
 		return true
-	case AdminPasswordResetSent:
+	case EventTypeAdminMfaReset:
 		return true
-	case AdminRoleChanged:
+	case EventTypeAdminPasswordResetSent:
 		return true
-	case AdminUpdated:
+	case EventTypeAdminRoleChanged:
 		return true
-	case EmailChangeConfirmed:
+	case EventTypeAdminUpdated:
 		return true
-	case EmailChangeRequested:
+	case EventTypeEmailChangeConfirmed:
 		return true
-	case InvitationAccepted:
+	case EventTypeEmailChangeRequested:
 		return true
-	case LoginFailed:
+	case EventTypeInvitationAccepted:
 		return true
-	case LoginSucceeded:
+	case EventTypeLoginFailed:
 		return true
-	case Logout:
+	case EventTypeLoginSucceeded:
 		return true
-	case PasswordChanged:
+	case EventTypeLogout:
 		return true
-	case PasswordReset:
+	case EventTypeMfaFailed:
 		return true
-	case PasswordResetRequested:
+	case EventTypeMfaRecoveryCodeUsed:
 		return true
-	case ProfileUpdated:
+	case EventTypeMfaRecoveryCodesGenerated:
 		return true
-	case RefreshTokenReuseDetected:
+	case EventTypeMfaStepUp:
 		return true
-	case Registered:
+	case EventTypeMfaTotpDisabled:
 		return true
-	case SessionRevoked:
+	case EventTypeMfaTotpEnabled:
+		return true
+	case EventTypePasskeyCloneDetected:
+		return true
+	case EventTypePasskeyRegistered:
+		return true
+	case EventTypePasskeyRemoved:
+		return true
+	case EventTypePasskeyRenamed:
+		return true
+	case EventTypePasswordChanged:
+		return true
+	case EventTypePasswordReset:
+		return true
+	case EventTypePasswordResetRequested:
+		return true
+	case EventTypeProfileUpdated:
+		return true
+	case EventTypeRefreshTokenReuseDetected:
+		return true
+	case EventTypeRegistered:
+		return true
+	case EventTypeSessionRevoked:
 		return true
 	default:
 		return false
@@ -183,6 +216,27 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MfaChallengeMethods.
+const (
+	MfaChallengeMethodsPasskey      MfaChallengeMethods = "passkey"
+	MfaChallengeMethodsRecoveryCode MfaChallengeMethods = "recovery_code"
+	MfaChallengeMethodsTotp         MfaChallengeMethods = "totp"
+)
+
+// Valid indicates whether the value is a known member of the MfaChallengeMethods enum.
+func (e MfaChallengeMethods) Valid() bool {
+	switch e {
+	case MfaChallengeMethodsPasskey:
+		return true
+	case MfaChallengeMethodsRecoveryCode:
+		return true
+	case MfaChallengeMethodsTotp:
 		return true
 	default:
 		return false
@@ -216,12 +270,20 @@ const (
 	InvalidCredentials    ProblemCode = "invalid_credentials"
 	MalformedRequest      ProblemCode = "malformed_request"
 	MethodNotAllowed      ProblemCode = "method_not_allowed"
+	MfaAlreadyEnabled     ProblemCode = "mfa_already_enabled"
+	MfaChallengeInvalid   ProblemCode = "mfa_challenge_invalid"
+	MfaCodeInvalid        ProblemCode = "mfa_code_invalid"
+	MfaNotConfigured      ProblemCode = "mfa_not_configured"
+	MfaRequired           ProblemCode = "mfa_required"
 	NotFound              ProblemCode = "not_found"
 	OrganizationNameTaken ProblemCode = "organization_name_taken"
 	OrganizationNotEmpty  ProblemCode = "organization_not_empty"
 	OrganizationSlugTaken ProblemCode = "organization_slug_taken"
+	PasskeyExists         ProblemCode = "passkey_exists"
+	PasskeyInvalid        ProblemCode = "passkey_invalid"
 	RateLimited           ProblemCode = "rate_limited"
 	RefreshTokenInvalid   ProblemCode = "refresh_token_invalid"
+	StepUpRequired        ProblemCode = "step_up_required"
 	TokenInvalid          ProblemCode = "token_invalid"
 	Unauthenticated       ProblemCode = "unauthenticated"
 	Unavailable           ProblemCode = "unavailable"
@@ -253,6 +315,16 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case MethodNotAllowed:
 		return true
+	case MfaAlreadyEnabled:
+		return true
+	case MfaChallengeInvalid:
+		return true
+	case MfaCodeInvalid:
+		return true
+	case MfaNotConfigured:
+		return true
+	case MfaRequired:
+		return true
 	case NotFound:
 		return true
 	case OrganizationNameTaken:
@@ -261,9 +333,15 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case OrganizationSlugTaken:
 		return true
+	case PasskeyExists:
+		return true
+	case PasskeyInvalid:
+		return true
 	case RateLimited:
 		return true
 	case RefreshTokenInvalid:
+		return true
+	case StepUpRequired:
 		return true
 	case TokenInvalid:
 		return true
@@ -276,6 +354,21 @@ func (e ProblemCode) Valid() bool {
 	case UsernameTaken:
 		return true
 	case ValidationFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PublicKeyCredentialType.
+const (
+	PublicKey PublicKeyCredentialType = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the PublicKeyCredentialType enum.
+func (e PublicKeyCredentialType) Valid() bool {
+	switch e {
+	case PublicKey:
 		return true
 	default:
 		return false
@@ -453,6 +546,15 @@ type AdminActor struct {
 // AdminLogoutResult defines model for AdminLogoutResult.
 type AdminLogoutResult struct {
 	SessionsEnded int32 `json:"sessions_ended"`
+}
+
+// AdminMfa defines model for AdminMfa.
+type AdminMfa struct {
+	Enabled           bool      `json:"enabled"`
+	PasskeyList       []Passkey `json:"passkey_list"`
+	Passkeys          int32     `json:"passkeys"`
+	RecoveryCodesLeft int32     `json:"recovery_codes_left"`
+	Totp              bool      `json:"totp"`
 }
 
 // AdminOrganization defines model for AdminOrganization.
@@ -849,6 +951,11 @@ type CadastaUserUpdate struct {
 
 	// Username May only repeat the current value.
 	Username *string `json:"username,omitempty"`
+}
+
+// ConfirmTotpRequest defines model for ConfirmTotpRequest.
+type ConfirmTotpRequest struct {
+	Code string `json:"code"`
 }
 
 // Country Example: United Kingdom
@@ -1329,6 +1436,49 @@ type LogoutRequest struct {
 	All *bool `json:"all,omitempty"`
 }
 
+// MfaChallenge The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+type MfaChallenge struct {
+	// Challenge Send it to `POST /v1/auth/mfa/verify` with one second factor.
+	Challenge string    `json:"challenge"`
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// Methods The second factors the challenge accepts.
+	Methods []MfaChallengeMethods `json:"methods"`
+
+	// PasskeyOptions WebAuthn request options for `navigator.credentials.get({publicKey: ...})`, when `passkey` is among `methods`.
+	PasskeyOptions *map[string]interface{} `json:"passkey_options,omitempty"`
+}
+
+// MfaChallengeMethods defines model for MfaChallenge.Methods.
+type MfaChallengeMethods string
+
+// MfaEnabled defines model for MfaEnabled.
+type MfaEnabled struct {
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// MfaStatus defines model for MfaStatus.
+type MfaStatus struct {
+	// Enabled The account has a second factor, so a password alone does not sign it in.
+	Enabled           bool  `json:"enabled"`
+	Passkeys          int32 `json:"passkeys"`
+	RecoveryCodesLeft int32 `json:"recovery_codes_left"`
+	Totp              bool  `json:"totp"`
+}
+
+// MfaVerifyRequest Example: {"challenge":"3yV8r1kQ0Jd2mHc4pW9sT6uLzX7aB5eNqF1gYoR2iU0","code":"492039"}
+type MfaVerifyRequest struct {
+	Challenge string `json:"challenge"`
+
+	// Code The six digits the authenticator app shows.
+	Code *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
 // Name Example: Ada
 type Name = string
 
@@ -1349,6 +1499,66 @@ type Organization struct {
 // OrganizationList defines model for OrganizationList.
 type OrganizationList struct {
 	Items []Organization `json:"items"`
+}
+
+// Passkey defines model for Passkey.
+type Passkey struct {
+	// BackupEligible A passkey that may sync between devices.
+	BackupEligible bool `json:"backup_eligible"`
+
+	// BackupState It is synced now.
+	BackupState bool       `json:"backup_state"`
+	CreatedAt   time.Time  `json:"created_at"`
+	Id          string     `json:"id"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	Name        string     `json:"name"`
+	Transports  []string   `json:"transports"`
+}
+
+// PasskeyCeremony defines model for PasskeyCeremony.
+type PasskeyCeremony struct {
+	// Ceremony The ceremony's single-use handle, to send back with the credential.
+	Ceremony string `json:"ceremony"`
+
+	// Options WebAuthn options for `navigator.credentials.create` or `.get` (`{publicKey: options}`), bytes in base64url.
+	Options map[string]interface{} `json:"options"`
+}
+
+// PasskeyFinishRequest defines model for PasskeyFinishRequest.
+type PasskeyFinishRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+}
+
+// PasskeyList defines model for PasskeyList.
+type PasskeyList struct {
+	Items []Passkey `json:"items"`
+}
+
+// PasskeyRegisterRequest defines model for PasskeyRegisterRequest.
+type PasskeyRegisterRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+
+	// Name What the user calls it; a dated default when empty.
+	Name *string `json:"name,omitempty"`
+}
+
+// PasskeyRegistered defines model for PasskeyRegistered.
+type PasskeyRegistered struct {
+	Passkey Passkey `json:"passkey"`
+
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// PasskeyRename defines model for PasskeyRename.
+type PasskeyRename struct {
+	Name string `json:"name"`
 }
 
 // Password Example: correct-horse-battery
@@ -1422,6 +1632,9 @@ type Problem struct {
 	// Instance The request path.
 	Instance *string `json:"instance,omitempty"`
 
+	// Mfa The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+	Mfa *MfaChallenge `json:"mfa,omitempty"`
+
 	// RequestId Quote it when reporting a problem; it is in the server's logs.
 	RequestId *string `json:"request_id,omitempty"`
 	Status    int32   `json:"status"`
@@ -1469,6 +1682,22 @@ type ProfileUpdate struct {
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
+}
+
+// PublicKeyCredential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+type PublicKeyCredential struct {
+	Id                   string                  `json:"id"`
+	Response             map[string]interface{}  `json:"response"`
+	Type                 PublicKeyCredentialType `json:"type"`
+	AdditionalProperties map[string]interface{}  `json:"-"`
+}
+
+// PublicKeyCredentialType defines model for PublicKeyCredential.Type.
+type PublicKeyCredentialType string
+
+// RecoveryCodes defines model for RecoveryCodes.
+type RecoveryCodes struct {
+	RecoveryCodes []string `json:"recovery_codes"`
 }
 
 // RefreshRequest defines model for RefreshRequest.
@@ -1520,6 +1749,12 @@ type Registration struct {
 
 // RegistrationStatus defines model for Registration.Status.
 type RegistrationStatus string
+
+// RemoveTotpRequest Exactly one of the two.
+type RemoveTotpRequest struct {
+	Code     *string `json:"code,omitempty"`
+	Password *string `json:"password,omitempty"`
+}
 
 // RestregChangePasswordRequest defines model for RestregChangePasswordRequest.
 type RestregChangePasswordRequest struct {
@@ -1764,6 +1999,33 @@ type SessionList struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// StepUpRequest One of `password` (an account without a second factor), `code`, `recovery_code`, or `passkey` with `ceremony`.
+//
+// Example: {"code":"492039"}
+type StepUpRequest struct {
+	Ceremony *string `json:"ceremony,omitempty"`
+	Code     *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	Password     *string              `json:"password,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
+// StepUpResult defines model for StepUpResult.
+type StepUpResult struct {
+	// AccessToken A new access token of the same session, carrying the new `auth_time` and `amr`.
+	AccessToken string `json:"access_token"`
+
+	// Amr RFC 8176 authentication methods (`pwd`, `otp`, `hwk`, `user`, `mfa`).
+	Amr       []string  `json:"amr"`
+	AuthTime  time.Time `json:"auth_time"`
+	ExpiresIn int32     `json:"expires_in"`
+
+	// TokenType Always `Bearer`.
+	TokenType string `json:"token_type"`
+}
+
 // Thoughts Example:
 type Thoughts = string
 
@@ -1789,6 +2051,18 @@ type TokenRequest struct {
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
 	Token EmailedToken `json:"token"`
+}
+
+// TotpEnrolment defines model for TotpEnrolment.
+type TotpEnrolment struct {
+	// OtpauthUri The `otpauth://totp/...` URI the QR code holds.
+	OtpauthUri string `json:"otpauth_uri"`
+
+	// QrCode The QR code as a `data:image/png;base64,...` URI.
+	QrCode string `json:"qr_code"`
+
+	// Secret The base32 secret, for typing into an app by hand.
+	Secret string `json:"secret"`
 }
 
 // Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
@@ -2011,6 +2285,12 @@ type LoginJSONRequestBody = LoginRequest
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
 type LogoutJSONRequestBody = LogoutRequest
 
+// VerifyMfaJSONRequestBody defines body for VerifyMfa for application/json ContentType.
+type VerifyMfaJSONRequestBody = MfaVerifyRequest
+
+// FinishPasskeyLoginJSONRequestBody defines body for FinishPasskeyLogin for application/json ContentType.
+type FinishPasskeyLoginJSONRequestBody = PasskeyFinishRequest
+
 // ForgotPasswordJSONRequestBody defines body for ForgotPassword for application/json ContentType.
 type ForgotPasswordJSONRequestBody = EmailRequest
 
@@ -2022,6 +2302,9 @@ type RefreshJSONRequestBody = RefreshRequest
 
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = RegisterRequest
+
+// StepUpJSONRequestBody defines body for StepUp for application/json ContentType.
+type StepUpJSONRequestBody = StepUpRequest
 
 // VerifyTokenJSONRequestBody defines body for VerifyToken for application/json ContentType.
 type VerifyTokenJSONRequestBody = VerifyRequest
@@ -2037,6 +2320,18 @@ type RequestEmailChangeJSONRequestBody = EmailChangeRequest
 
 // ConfirmEmailChangeJSONRequestBody defines body for ConfirmEmailChange for application/json ContentType.
 type ConfirmEmailChangeJSONRequestBody = TokenRequest
+
+// RemoveTotpJSONRequestBody defines body for RemoveTotp for application/json ContentType.
+type RemoveTotpJSONRequestBody = RemoveTotpRequest
+
+// ConfirmTotpJSONRequestBody defines body for ConfirmTotp for application/json ContentType.
+type ConfirmTotpJSONRequestBody = ConfirmTotpRequest
+
+// RegisterPasskeyJSONRequestBody defines body for RegisterPasskey for application/json ContentType.
+type RegisterPasskeyJSONRequestBody = PasskeyRegisterRequest
+
+// RenamePasskeyJSONRequestBody defines body for RenamePasskey for application/json ContentType.
+type RenamePasskeyJSONRequestBody = PasskeyRename
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChangeRequest
@@ -2397,6 +2692,100 @@ func (a JwtaErrors) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
+// Getter for additional properties for PublicKeyCredential. Returns the specified
+// element and whether it was found
+func (a PublicKeyCredential) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for PublicKeyCredential
+func (a *PublicKeyCredential) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a *PublicKeyCredential) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["response"]; found {
+		err = json.Unmarshal(raw, &a.Response)
+		if err != nil {
+			return fmt.Errorf("error reading 'response': %w", err)
+		}
+		delete(object, "response")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a PublicKeyCredential) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.Response != nil {
+		object["response"], err = json.Marshal(a.Response)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'response': %w", err)
+		}
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // AsRestregDetail returns the union data inside the RestregErrors as a RestregDetail
 func (t RestregErrors) AsRestregDetail() (RestregDetail, error) {
 	var body RestregDetail
@@ -2512,6 +2901,12 @@ type ServerInterface interface {
 	// AdminLogoutUser End every session of a user (staff)
 	// (POST /v1/admin/users/{id}/logout)
 	AdminLogoutUser(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminResetUserMfa Remove every second factor of a user (staff)
+	// (DELETE /v1/admin/users/{id}/mfa)
+	AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminGetUserMfa A user's second factors (staff)
+	// (GET /v1/admin/users/{id}/mfa)
+	AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64)
 	// AdminSendPasswordReset Email a user a password reset link (staff)
 	// (POST /v1/admin/users/{id}/password-reset)
 	AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64)
@@ -2527,6 +2922,15 @@ type ServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(w http.ResponseWriter, r *http.Request)
+	// VerifyMfa Complete a login with a second factor
+	// (POST /v1/auth/mfa/verify)
+	VerifyMfa(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyLogin Start a sign-in with a passkey
+	// (POST /v1/auth/passkey/begin)
+	BeginPasskeyLogin(w http.ResponseWriter, r *http.Request)
+	// FinishPasskeyLogin Sign in with a passkey
+	// (POST /v1/auth/passkey/finish)
+	FinishPasskeyLogin(w http.ResponseWriter, r *http.Request)
 	// ForgotPassword Email a password reset link
 	// (POST /v1/auth/password/forgot)
 	ForgotPassword(w http.ResponseWriter, r *http.Request)
@@ -2539,6 +2943,12 @@ type ServerInterface interface {
 	// Register Create an account
 	// (POST /v1/auth/register)
 	Register(w http.ResponseWriter, r *http.Request, params RegisterParams)
+	// StepUp Prove again who you are, for a sensitive change
+	// (POST /v1/auth/step-up)
+	StepUp(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyStepUp Start a step-up with a passkey
+	// (POST /v1/auth/step-up/passkey)
+	BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(w http.ResponseWriter, r *http.Request)
@@ -2563,6 +2973,36 @@ type ServerInterface interface {
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams)
+	// GetMyMfa The caller's second factors
+	// (GET /v1/me/mfa)
+	GetMyMfa(w http.ResponseWriter, r *http.Request)
+	// RegenerateRecoveryCodes Replace the recovery codes
+	// (POST /v1/me/mfa/recovery-codes)
+	RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request)
+	// RemoveTotp Remove the TOTP authenticator
+	// (DELETE /v1/me/mfa/totp)
+	RemoveTotp(w http.ResponseWriter, r *http.Request)
+	// BeginTotp Start adding a TOTP authenticator
+	// (POST /v1/me/mfa/totp)
+	BeginTotp(w http.ResponseWriter, r *http.Request)
+	// ConfirmTotp Confirm the TOTP authenticator with a first code
+	// (POST /v1/me/mfa/totp/confirm)
+	ConfirmTotp(w http.ResponseWriter, r *http.Request)
+	// ListMyPasskeys The caller's passkeys
+	// (GET /v1/me/passkeys)
+	ListMyPasskeys(w http.ResponseWriter, r *http.Request)
+	// RegisterPasskey Add a passkey
+	// (POST /v1/me/passkeys)
+	RegisterPasskey(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyRegistration Start adding a passkey
+	// (POST /v1/me/passkeys/begin)
+	BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request)
+	// RemovePasskey Remove a passkey
+	// (DELETE /v1/me/passkeys/{id})
+	RemovePasskey(w http.ResponseWriter, r *http.Request, id string)
+	// RenamePasskey Rename a passkey
+	// (PATCH /v1/me/passkeys/{id})
+	RenamePasskey(w http.ResponseWriter, r *http.Request, id string)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
 	ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams)
@@ -2683,6 +3123,18 @@ func (_ Unimplemented) AdminLogoutUser(w http.ResponseWriter, r *http.Request, i
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// AdminResetUserMfa Remove every second factor of a user (staff)
+// (DELETE /v1/admin/users/{id}/mfa)
+func (_ Unimplemented) AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetUserMfa A user's second factors (staff)
+// (GET /v1/admin/users/{id}/mfa)
+func (_ Unimplemented) AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminSendPasswordReset Email a user a password reset link (staff)
 // (POST /v1/admin/users/{id}/password-reset)
 func (_ Unimplemented) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
@@ -2713,6 +3165,24 @@ func (_ Unimplemented) Logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// VerifyMfa Complete a login with a second factor
+// (POST /v1/auth/mfa/verify)
+func (_ Unimplemented) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyLogin Start a sign-in with a passkey
+// (POST /v1/auth/passkey/begin)
+func (_ Unimplemented) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// FinishPasskeyLogin Sign in with a passkey
+// (POST /v1/auth/passkey/finish)
+func (_ Unimplemented) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ForgotPassword Email a password reset link
 // (POST /v1/auth/password/forgot)
 func (_ Unimplemented) ForgotPassword(w http.ResponseWriter, r *http.Request) {
@@ -2734,6 +3204,18 @@ func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request, params Re
 // Register Create an account
 // (POST /v1/auth/register)
 func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// StepUp Prove again who you are, for a sensitive change
+// (POST /v1/auth/step-up)
+func (_ Unimplemented) StepUp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyStepUp Start a step-up with a passkey
+// (POST /v1/auth/step-up/passkey)
+func (_ Unimplemented) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2782,6 +3264,66 @@ func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request
 // ListMyEvents The account's history
 // (GET /v1/me/events)
 func (_ Unimplemented) ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetMyMfa The caller's second factors
+// (GET /v1/me/mfa)
+func (_ Unimplemented) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RegenerateRecoveryCodes Replace the recovery codes
+// (POST /v1/me/mfa/recovery-codes)
+func (_ Unimplemented) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemoveTotp Remove the TOTP authenticator
+// (DELETE /v1/me/mfa/totp)
+func (_ Unimplemented) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginTotp Start adding a TOTP authenticator
+// (POST /v1/me/mfa/totp)
+func (_ Unimplemented) BeginTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ConfirmTotp Confirm the TOTP authenticator with a first code
+// (POST /v1/me/mfa/totp/confirm)
+func (_ Unimplemented) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMyPasskeys The caller's passkeys
+// (GET /v1/me/passkeys)
+func (_ Unimplemented) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RegisterPasskey Add a passkey
+// (POST /v1/me/passkeys)
+func (_ Unimplemented) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyRegistration Start adding a passkey
+// (POST /v1/me/passkeys/begin)
+func (_ Unimplemented) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemovePasskey Remove a passkey
+// (DELETE /v1/me/passkeys/{id})
+func (_ Unimplemented) RemovePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RenamePasskey Rename a passkey
+// (PATCH /v1/me/passkeys/{id})
+func (_ Unimplemented) RenamePasskey(w http.ResponseWriter, r *http.Request, id string) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -3346,6 +3888,58 @@ func (siw *ServerInterfaceWrapper) AdminLogoutUser(w http.ResponseWriter, r *htt
 	handler.ServeHTTP(w, r)
 }
 
+// AdminResetUserMfa operation middleware
+func (siw *ServerInterfaceWrapper) AdminResetUserMfa(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminResetUserMfa(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetUserMfa operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetUserMfa(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetUserMfa(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminSendPasswordReset operation middleware
 func (siw *ServerInterfaceWrapper) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request) {
 
@@ -3419,6 +4013,48 @@ func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Logout(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyMfa operation middleware
+func (siw *ServerInterfaceWrapper) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyMfa(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyLogin operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyLogin(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// FinishPasskeyLogin operation middleware
+func (siw *ServerInterfaceWrapper) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.FinishPasskeyLogin(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3556,6 +4192,34 @@ func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Register(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StepUp operation middleware
+func (siw *ServerInterfaceWrapper) StepUp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StepUp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyStepUp operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyStepUp(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3754,6 +4418,170 @@ func (siw *ServerInterfaceWrapper) ListMyEvents(w http.ResponseWriter, r *http.R
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListMyEvents(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetMyMfa operation middleware
+func (siw *ServerInterfaceWrapper) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMyMfa(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RegenerateRecoveryCodes operation middleware
+func (siw *ServerInterfaceWrapper) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegenerateRecoveryCodes(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveTotp operation middleware
+func (siw *ServerInterfaceWrapper) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginTotp operation middleware
+func (siw *ServerInterfaceWrapper) BeginTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ConfirmTotp operation middleware
+func (siw *ServerInterfaceWrapper) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConfirmTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMyPasskeys operation middleware
+func (siw *ServerInterfaceWrapper) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyPasskeys(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RegisterPasskey operation middleware
+func (siw *ServerInterfaceWrapper) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegisterPasskey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyRegistration operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyRegistration(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemovePasskey operation middleware
+func (siw *ServerInterfaceWrapper) RemovePasskey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemovePasskey(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RenamePasskey operation middleware
+func (siw *ServerInterfaceWrapper) RenamePasskey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RenamePasskey(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4104,6 +4932,57 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Patch(options.BaseURL+"/v1/admin/organizations/{id}", wrapper.AdminUpdateOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/mfa/verify", wrapper.VerifyMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/passkey/begin", wrapper.BeginPasskeyLogin)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/passkey/finish", wrapper.FinishPasskeyLogin)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/step-up", wrapper.StepUp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/step-up/passkey", wrapper.BeginPasskeyStepUp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/mfa", wrapper.GetMyMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/mfa/totp", wrapper.RemoveTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/totp", wrapper.BeginTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/totp/confirm", wrapper.ConfirmTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/recovery-codes", wrapper.RegenerateRecoveryCodes)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/passkeys", wrapper.ListMyPasskeys)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/passkeys", wrapper.RegisterPasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/passkeys/begin", wrapper.BeginPasskeyRegistration)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/passkeys/{id}", wrapper.RemovePasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/v1/me/passkeys/{id}", wrapper.RenamePasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/admin/users/{id}/mfa", wrapper.AdminResetUserMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/admin/users/{id}/mfa", wrapper.AdminGetUserMfa)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
@@ -6023,6 +6902,218 @@ func (response AdminLogoutUserdefaultApplicationProblemPlusJSONResponse) VisitAd
 	return err
 }
 
+type AdminResetUserMfaRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminResetUserMfaResponseObject interface {
+	VisitAdminResetUserMfaResponse(w http.ResponseWriter) error
+}
+
+type AdminResetUserMfa204Response struct {
+}
+
+func (response AdminResetUserMfa204Response) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type AdminResetUserMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa400ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa401ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa403ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminResetUserMfadefaultApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfaRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminGetUserMfaResponseObject interface {
+	VisitAdminGetUserMfaResponse(w http.ResponseWriter) error
+}
+
+type AdminGetUserMfa200JSONResponse AdminMfa
+
+func (response AdminGetUserMfa200JSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa400ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa401ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa403ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminGetUserMfadefaultApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminSendPasswordResetRequestObject struct {
 	Id int64 `json:"id"`
 }
@@ -6659,6 +7750,418 @@ type LogoutdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfaRequestObject struct {
+	Body *VerifyMfaJSONRequestBody
+}
+
+type VerifyMfaResponseObject interface {
+	VisitVerifyMfaResponse(w http.ResponseWriter) error
+}
+
+type VerifyMfa200JSONResponse TokenPair
+
+func (response VerifyMfa200JSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa400ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa401ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa403ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa413ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa413ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa415ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa415ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyMfa429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyMfa429ResponseHeaders
+}
+
+func (response VerifyMfa429ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa501ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa501ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa503ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response VerifyMfadefaultApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLoginRequestObject struct {
+}
+
+type BeginPasskeyLoginResponseObject interface {
+	VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyLogin200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyLogin200JSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyLogin429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyLogin429ResponseHeaders
+}
+
+func (response BeginPasskeyLogin429ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyLogindefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLoginRequestObject struct {
+	Body *FinishPasskeyLoginJSONRequestBody
+}
+
+type FinishPasskeyLoginResponseObject interface {
+	VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error
+}
+
+type FinishPasskeyLogin200JSONResponse TokenPair
+
+func (response FinishPasskeyLogin200JSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin400ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin400ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin401ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin401ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin403ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin403ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin413ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin413ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin415ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin415ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type FinishPasskeyLogin429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers FinishPasskeyLogin429ResponseHeaders
+}
+
+func (response FinishPasskeyLogin429ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin501ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response FinishPasskeyLogindefaultApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7311,6 +8814,247 @@ func (response RegisterdefaultApplicationProblemPlusJSONResponse) VisitRegisterR
 	return err
 }
 
+type StepUpRequestObject struct {
+	Body *StepUpJSONRequestBody
+}
+
+type StepUpResponseObject interface {
+	VisitStepUpResponse(w http.ResponseWriter) error
+}
+
+type StepUp200JSONResponse StepUpResult
+
+func (response StepUp200JSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp400ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp400ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp401ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp401ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp413ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp413ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp415ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp415ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type StepUp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers StepUp429ResponseHeaders
+}
+
+func (response StepUp429ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp501ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp501ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp503ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp503ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StepUpdefaultApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUpRequestObject struct {
+}
+
+type BeginPasskeyStepUpResponseObject interface {
+	VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyStepUp200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyStepUp200JSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp401ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp404ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp404ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyStepUpdefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VerifyTokenRequestObject struct {
 	Body *VerifyTokenJSONRequestBody
 }
@@ -7456,6 +9200,20 @@ func (response DeleteMe401ApplicationProblemPlusJSONResponse) VisitDeleteMeRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMe403ApplicationProblemPlusJSONResponse Problem
+
+func (response DeleteMe403ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7889,6 +9647,20 @@ func (response RequestEmailChange401ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
+type RequestEmailChange403ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange403ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RequestEmailChange409ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -8269,6 +10041,1114 @@ func (response ListMyEventsdefaultApplicationProblemPlusJSONResponse) VisitListM
 	return err
 }
 
+type GetMyMfaRequestObject struct {
+}
+
+type GetMyMfaResponseObject interface {
+	VisitGetMyMfaResponse(w http.ResponseWriter) error
+}
+
+type GetMyMfa200JSONResponse MfaStatus
+
+func (response GetMyMfa200JSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyMfa401ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyMfa503ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyMfadefaultApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodesRequestObject struct {
+}
+
+type RegenerateRecoveryCodesResponseObject interface {
+	VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error
+}
+
+type RegenerateRecoveryCodes200JSONResponse RecoveryCodes
+
+func (response RegenerateRecoveryCodes200JSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes401ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes401ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes403ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes403ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegenerateRecoveryCodesdefaultApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotpRequestObject struct {
+	Body *RemoveTotpJSONRequestBody
+}
+
+type RemoveTotpResponseObject interface {
+	VisitRemoveTotpResponse(w http.ResponseWriter) error
+}
+
+type RemoveTotp204Response struct {
+}
+
+func (response RemoveTotp204Response) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemoveTotp400ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp400ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp401ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp403ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp403ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp404ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp404ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp413ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp413ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp415ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp415ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemoveTotp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemoveTotp429ResponseHeaders
+}
+
+func (response RemoveTotp429ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp503ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp503ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemoveTotpdefaultApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotpRequestObject struct {
+}
+
+type BeginTotpResponseObject interface {
+	VisitBeginTotpResponse(w http.ResponseWriter) error
+}
+
+type BeginTotp201JSONResponse TotpEnrolment
+
+func (response BeginTotp201JSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp401ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp403ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp403ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp409ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp409ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp501ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp503ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginTotpdefaultApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpRequestObject struct {
+	Body *ConfirmTotpJSONRequestBody
+}
+
+type ConfirmTotpResponseObject interface {
+	VisitConfirmTotpResponse(w http.ResponseWriter) error
+}
+
+type ConfirmTotp200JSONResponse MfaEnabled
+
+func (response ConfirmTotp200JSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp400ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp400ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp401ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp404ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp404ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp409ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp409ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp413ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp413ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp415ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp415ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmTotp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmTotp429ResponseHeaders
+}
+
+func (response ConfirmTotp429ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp501ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp501ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp503ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp503ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ConfirmTotpdefaultApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeysRequestObject struct {
+}
+
+type ListMyPasskeysResponseObject interface {
+	VisitListMyPasskeysResponse(w http.ResponseWriter) error
+}
+
+type ListMyPasskeys200JSONResponse PasskeyList
+
+func (response ListMyPasskeys200JSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeys401ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyPasskeys401ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeys503ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyPasskeys503ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyPasskeysdefaultApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskeyRequestObject struct {
+	Body *RegisterPasskeyJSONRequestBody
+}
+
+type RegisterPasskeyResponseObject interface {
+	VisitRegisterPasskeyResponse(w http.ResponseWriter) error
+}
+
+type RegisterPasskey201JSONResponse PasskeyRegistered
+
+func (response RegisterPasskey201JSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey400ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey400ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey401ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey409ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey409ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey413ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey413ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey415ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey415ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey501ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey501ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey503ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey503ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegisterPasskeydefaultApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistrationRequestObject struct {
+}
+
+type BeginPasskeyRegistrationResponseObject interface {
+	VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyRegistration200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyRegistration200JSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration401ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration403ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration403ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistrationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyRegistrationdefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskeyRequestObject struct {
+	Id string `json:"id"`
+}
+
+type RemovePasskeyResponseObject interface {
+	VisitRemovePasskeyResponse(w http.ResponseWriter) error
+}
+
+type RemovePasskey204Response struct {
+}
+
+func (response RemovePasskey204Response) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemovePasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey401ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey403ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey403ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey404ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey404ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey503ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey503ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemovePasskeydefaultApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskeyRequestObject struct {
+	Id   string `json:"id"`
+	Body *RenamePasskeyJSONRequestBody
+}
+
+type RenamePasskeyResponseObject interface {
+	VisitRenamePasskeyResponse(w http.ResponseWriter) error
+}
+
+type RenamePasskey200JSONResponse Passkey
+
+func (response RenamePasskey200JSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey400ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey400ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey401ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey404ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey404ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey413ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey413ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey415ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey415ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey503ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey503ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RenamePasskeydefaultApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePasswordRequestObject struct {
 	Params ChangePasswordParams
 	Body   *ChangePasswordJSONRequestBody
@@ -8310,6 +11190,20 @@ func (response ChangePassword401ApplicationProblemPlusJSONResponse) VisitChangeP
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword403ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword403ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8750,6 +11644,12 @@ type StrictServerInterface interface {
 	// AdminLogoutUser End every session of a user (staff)
 	// (POST /v1/admin/users/{id}/logout)
 	AdminLogoutUser(ctx context.Context, request AdminLogoutUserRequestObject) (AdminLogoutUserResponseObject, error)
+	// AdminResetUserMfa Remove every second factor of a user (staff)
+	// (DELETE /v1/admin/users/{id}/mfa)
+	AdminResetUserMfa(ctx context.Context, request AdminResetUserMfaRequestObject) (AdminResetUserMfaResponseObject, error)
+	// AdminGetUserMfa A user's second factors (staff)
+	// (GET /v1/admin/users/{id}/mfa)
+	AdminGetUserMfa(ctx context.Context, request AdminGetUserMfaRequestObject) (AdminGetUserMfaResponseObject, error)
 	// AdminSendPasswordReset Email a user a password reset link (staff)
 	// (POST /v1/admin/users/{id}/password-reset)
 	AdminSendPasswordReset(ctx context.Context, request AdminSendPasswordResetRequestObject) (AdminSendPasswordResetResponseObject, error)
@@ -8765,6 +11665,15 @@ type StrictServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// VerifyMfa Complete a login with a second factor
+	// (POST /v1/auth/mfa/verify)
+	VerifyMfa(ctx context.Context, request VerifyMfaRequestObject) (VerifyMfaResponseObject, error)
+	// BeginPasskeyLogin Start a sign-in with a passkey
+	// (POST /v1/auth/passkey/begin)
+	BeginPasskeyLogin(ctx context.Context, request BeginPasskeyLoginRequestObject) (BeginPasskeyLoginResponseObject, error)
+	// FinishPasskeyLogin Sign in with a passkey
+	// (POST /v1/auth/passkey/finish)
+	FinishPasskeyLogin(ctx context.Context, request FinishPasskeyLoginRequestObject) (FinishPasskeyLoginResponseObject, error)
 	// ForgotPassword Email a password reset link
 	// (POST /v1/auth/password/forgot)
 	ForgotPassword(ctx context.Context, request ForgotPasswordRequestObject) (ForgotPasswordResponseObject, error)
@@ -8777,6 +11686,12 @@ type StrictServerInterface interface {
 	// Register Create an account
 	// (POST /v1/auth/register)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
+	// StepUp Prove again who you are, for a sensitive change
+	// (POST /v1/auth/step-up)
+	StepUp(ctx context.Context, request StepUpRequestObject) (StepUpResponseObject, error)
+	// BeginPasskeyStepUp Start a step-up with a passkey
+	// (POST /v1/auth/step-up/passkey)
+	BeginPasskeyStepUp(ctx context.Context, request BeginPasskeyStepUpRequestObject) (BeginPasskeyStepUpResponseObject, error)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(ctx context.Context, request VerifyTokenRequestObject) (VerifyTokenResponseObject, error)
@@ -8801,6 +11716,36 @@ type StrictServerInterface interface {
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(ctx context.Context, request ListMyEventsRequestObject) (ListMyEventsResponseObject, error)
+	// GetMyMfa The caller's second factors
+	// (GET /v1/me/mfa)
+	GetMyMfa(ctx context.Context, request GetMyMfaRequestObject) (GetMyMfaResponseObject, error)
+	// RegenerateRecoveryCodes Replace the recovery codes
+	// (POST /v1/me/mfa/recovery-codes)
+	RegenerateRecoveryCodes(ctx context.Context, request RegenerateRecoveryCodesRequestObject) (RegenerateRecoveryCodesResponseObject, error)
+	// RemoveTotp Remove the TOTP authenticator
+	// (DELETE /v1/me/mfa/totp)
+	RemoveTotp(ctx context.Context, request RemoveTotpRequestObject) (RemoveTotpResponseObject, error)
+	// BeginTotp Start adding a TOTP authenticator
+	// (POST /v1/me/mfa/totp)
+	BeginTotp(ctx context.Context, request BeginTotpRequestObject) (BeginTotpResponseObject, error)
+	// ConfirmTotp Confirm the TOTP authenticator with a first code
+	// (POST /v1/me/mfa/totp/confirm)
+	ConfirmTotp(ctx context.Context, request ConfirmTotpRequestObject) (ConfirmTotpResponseObject, error)
+	// ListMyPasskeys The caller's passkeys
+	// (GET /v1/me/passkeys)
+	ListMyPasskeys(ctx context.Context, request ListMyPasskeysRequestObject) (ListMyPasskeysResponseObject, error)
+	// RegisterPasskey Add a passkey
+	// (POST /v1/me/passkeys)
+	RegisterPasskey(ctx context.Context, request RegisterPasskeyRequestObject) (RegisterPasskeyResponseObject, error)
+	// BeginPasskeyRegistration Start adding a passkey
+	// (POST /v1/me/passkeys/begin)
+	BeginPasskeyRegistration(ctx context.Context, request BeginPasskeyRegistrationRequestObject) (BeginPasskeyRegistrationResponseObject, error)
+	// RemovePasskey Remove a passkey
+	// (DELETE /v1/me/passkeys/{id})
+	RemovePasskey(ctx context.Context, request RemovePasskeyRequestObject) (RemovePasskeyResponseObject, error)
+	// RenamePasskey Rename a passkey
+	// (PATCH /v1/me/passkeys/{id})
+	RenamePasskey(ctx context.Context, request RenamePasskeyRequestObject) (RenamePasskeyResponseObject, error)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -9321,6 +12266,58 @@ func (sh *strictHandler) AdminLogoutUser(w http.ResponseWriter, r *http.Request,
 	}
 }
 
+// AdminResetUserMfa operation middleware
+func (sh *strictHandler) AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminResetUserMfaRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminResetUserMfa(ctx, request.(AdminResetUserMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminResetUserMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminResetUserMfaResponseObject); ok {
+		if err := validResponse.VisitAdminResetUserMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetUserMfa operation middleware
+func (sh *strictHandler) AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminGetUserMfaRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetUserMfa(ctx, request.(AdminGetUserMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetUserMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetUserMfaResponseObject); ok {
+		if err := validResponse.VisitAdminGetUserMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminSendPasswordReset operation middleware
 func (sh *strictHandler) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
 	var request AdminSendPasswordResetRequestObject
@@ -9474,6 +12471,92 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// VerifyMfa operation middleware
+func (sh *strictHandler) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+	var request VerifyMfaRequestObject
+
+	var body VerifyMfaJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyMfa(ctx, request.(VerifyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyMfaResponseObject); ok {
+		if err := validResponse.VisitVerifyMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyLogin operation middleware
+func (sh *strictHandler) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyLoginRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyLogin(ctx, request.(BeginPasskeyLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyLoginResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// FinishPasskeyLogin operation middleware
+func (sh *strictHandler) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	var request FinishPasskeyLoginRequestObject
+
+	var body FinishPasskeyLoginJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.FinishPasskeyLogin(ctx, request.(FinishPasskeyLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FinishPasskeyLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(FinishPasskeyLoginResponseObject); ok {
+		if err := validResponse.VisitFinishPasskeyLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ForgotPassword operation middleware
 func (sh *strictHandler) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 	var request ForgotPasswordRequestObject
@@ -9597,6 +12680,61 @@ func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request, params
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RegisterResponseObject); ok {
 		if err := validResponse.VisitRegisterResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StepUp operation middleware
+func (sh *strictHandler) StepUp(w http.ResponseWriter, r *http.Request) {
+	var request StepUpRequestObject
+
+	var body StepUpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StepUp(ctx, request.(StepUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StepUp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StepUpResponseObject); ok {
+		if err := validResponse.VisitStepUpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyStepUp operation middleware
+func (sh *strictHandler) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyStepUpRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyStepUp(ctx, request.(BeginPasskeyStepUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyStepUp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyStepUpResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyStepUpResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -9837,6 +12975,278 @@ func (sh *strictHandler) ListMyEvents(w http.ResponseWriter, r *http.Request, pa
 	}
 }
 
+// GetMyMfa operation middleware
+func (sh *strictHandler) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+	var request GetMyMfaRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyMfa(ctx, request.(GetMyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetMyMfaResponseObject); ok {
+		if err := validResponse.VisitGetMyMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RegenerateRecoveryCodes operation middleware
+func (sh *strictHandler) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	var request RegenerateRecoveryCodesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RegenerateRecoveryCodes(ctx, request.(RegenerateRecoveryCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegenerateRecoveryCodes")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RegenerateRecoveryCodesResponseObject); ok {
+		if err := validResponse.VisitRegenerateRecoveryCodesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemoveTotp operation middleware
+func (sh *strictHandler) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+	var request RemoveTotpRequestObject
+
+	var body RemoveTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveTotp(ctx, request.(RemoveTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemoveTotpResponseObject); ok {
+		if err := validResponse.VisitRemoveTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginTotp operation middleware
+func (sh *strictHandler) BeginTotp(w http.ResponseWriter, r *http.Request) {
+	var request BeginTotpRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginTotp(ctx, request.(BeginTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginTotpResponseObject); ok {
+		if err := validResponse.VisitBeginTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConfirmTotp operation middleware
+func (sh *strictHandler) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	var request ConfirmTotpRequestObject
+
+	var body ConfirmTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmTotp(ctx, request.(ConfirmTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConfirmTotpResponseObject); ok {
+		if err := validResponse.VisitConfirmTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyPasskeys operation middleware
+func (sh *strictHandler) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+	var request ListMyPasskeysRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyPasskeys(ctx, request.(ListMyPasskeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyPasskeys")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyPasskeysResponseObject); ok {
+		if err := validResponse.VisitListMyPasskeysResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RegisterPasskey operation middleware
+func (sh *strictHandler) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+	var request RegisterPasskeyRequestObject
+
+	var body RegisterPasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterPasskey(ctx, request.(RegisterPasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterPasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RegisterPasskeyResponseObject); ok {
+		if err := validResponse.VisitRegisterPasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyRegistration operation middleware
+func (sh *strictHandler) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyRegistrationRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyRegistration(ctx, request.(BeginPasskeyRegistrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyRegistration")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyRegistrationResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyRegistrationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemovePasskey operation middleware
+func (sh *strictHandler) RemovePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	var request RemovePasskeyRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemovePasskey(ctx, request.(RemovePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemovePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemovePasskeyResponseObject); ok {
+		if err := validResponse.VisitRemovePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RenamePasskey operation middleware
+func (sh *strictHandler) RenamePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	var request RenamePasskeyRequestObject
+
+	request.Id = id
+
+	var body RenamePasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RenamePasskey(ctx, request.(RenamePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RenamePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RenamePasskeyResponseObject); ok {
+		if err := validResponse.VisitRenamePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ChangePassword operation middleware
 func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	var request ChangePasswordRequestObject
@@ -9951,280 +13361,362 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37ctu2ujj6KhiePVN7lZJlx0kaefbs7Tpu4jQX13aa1VbZIkRCEmoKUAjQstrJv+cBzlOc8xz7Tc6T",
-	"/AYfAF5EUKJ8S9pq/bEaiyAIfPjw3S9/eiGfTDkjTAqv+6c3JjgiCfzzjMhkfjiUJFF/RUSECZ1KypnX",
-	"9c5JyFkkkORohqlEAzLkCUEymVM2QniEKWt7vifCMZlg9fqEMjpJJ16343tyPiVe16NMkhFJvM+fP/ve",
-	"FCd4QqT59FGaCO747MWYoICRa9kPYUSA+BDJMUHThFxRngo0xSNygPiESjTkCTwb0kRIeKCWRNU8n1KS",
-	"zD3fY3iiVqInK68XX78mbCTHXvfJvlqelCRRr/7Pb53Ws4/f/oeX7UPIhLKRp3ZxEpHJlEvCwvmPZF5d",
-	"/xt8SQQsKiGfUiIkEnhIFBQTBew2OicsQhgxMkMJZhGfoEsyR1sYvX9/8nwbzagcI4LDsR6h5/B7DLMI",
-	"ZhV4QuCN2ZgwNOepnhdRibawOkmEkaQTwlPpI4zCVKKQM0ZCtT7E1ePgcedRsN3usYsMdJiJGUkUqEUa",
-	"hkQItBXsXV8H22rhGL5HBbokUw3z4PDo6N37txfP+yfPj9+cvrs4fnv0S//i4nXQY1t7+2jM00RsIww7",
-	"1euDfZU2UNqRBdbWhMgxj3w0xXLso1fn79722IBHc6SQGCckQoM5usJxSrbRiEihNg7I6OtPBNkBydYZ",
-	"mcZ4TqIukklKAh8+ybgcUzbqMSpQxBlBckZD0kaHbI64HCsAamAMeQIfUGu8JPM2uiiBX30MM/2GXT0V",
-	"PRbs7+0hmmNJ/5LM+wlJBYmCgxwcYxqTAu7mMyAhaRyjJGVMXTQ9ZedZZUrK+qkggdk13OQWXOWgjX4k",
-	"c4EGJOZspA5QfSbEcUwStCXHpMcEHTEStShDqSCJr9BCHStmakdsPlHXzK5IvcynJMEKgba7iHE4DhIL",
-	"NSlDgsA+FIYqsLXRoUQxwUKi3SdomlAm8SAm6PD86OQEhWOc4FDRAB8JtTAsDXqFmDGuqAwapUQIErV7",
-	"zN5lTbHyy1y4gy11CWtu9d7jx76iSvbv3SflW97rXe/ttnq966fHdbf9NZ1QWb3kp3hEkKB/1JKbGN4r",
-	"risiQ5zG0us+7vjekCcTLDWBfLTn+WrVmnbudTp+Tkl33ZRUzwpk9DAMyVSSSP17mqhzkpTAkwkRAo+I",
-	"+ufCvnxPSCxTGEWY+s5vHrbzfHSBQeECTdRXfrPv+tkH8jf44HcSSvWBwzDkKZPVVeFQ0qviogacxwQz",
-	"9RK+whIn/TSJqxA/ZGgs5XRLbKP3Z68BY8lkKudtDbzsyDv73/nV/Q4oV1P+R0KGXtf7v3ZyhrhjYLnz",
-	"PeVqJCw7ma8afWSGffa9CEvS/51Tpg8hO1r1e0tRYs+xIDLBNF71kWMYZEf3r0hCh1R/pQo8ICN9jX7L",
-	"p32rxqg30jjOXijA8FFn17FiWt4dZfLJvrccVX0vxkL2Yz5SV6QGNCyNY0UgvK6i0Y4Pwxzr7IsnI8zo",
-	"H1hjzp8ejuN3Q6/72/K33xXf+vxxcWFKfkn4kAhhZl0212k+Ul0eHpPiVVMk14M7OBw6rpvvyTFPR2Mt",
-	"rC37zIUd99mHSZsA6b0dt3itaeQVZrEYWsE9397gEsYVT6mIWPrm5beqBMTCRkt3f+EEDQDLF62EWk4C",
-	"FE0oOwxlnYgJ0Afuh2ZjjhRPitp6fQVqVYP0VUQvgr/8sWNFpRBnoeb2WC3pG4GwJpCK30ckJubryylv",
-	"+Yhqd/2aj3gqz4gAdrNIgIWGvugTFpHK9jQzWibILzCD8my1a3q3cCfLawoTgiWJ+lg2p6CNj8ZB4YDJ",
-	"VplinI4aDHQdikF2mMEvbqcRQI5gPJCqKKLqFxyfFgA0xLEgvkeu8WSqSYmRMt4zekUSQRWCDdHzMb7E",
-	"3udFHG5CFSpLsrTUwmTly+dq4CJsluNp8XuvqXDgKpVkUv7HWpsAWqo/jZMEz6tnB9M2WuBb5+V+z+in",
-	"lIAIzlMlxI9wEimJO8QCZMPszJxn5VdwrSitOlC0sqz30+hOUWdCWfH13S+MTO5zOTMMtXwW71g8RxiJ",
-	"dEoSoOujBDMplKSYkAm/IgIFQPUDOJimzDhfUOWLr/mMJC111CgmSq0QoGBGdESl8BFlaMaTSCDNs5Te",
-	"KigbxQSN59MxYeIApYA/ZURJs5Np8WEraoQoRa0Gt/4A88VWK/vn9r/+w6vbmhIImktJVq7/7Ff4ioW7",
-	"yyQy14cB4NGHoRlwG71Qv5MIYa1ohnwyUYNiygji6kS3AsMqI6TpKlarDrYL7DKTgheZU7ak6hX/6FcV",
-	"DMuTsTDigVJtqWyXYNWQWC9gCsFXBAVTLIRCiQApaiG5QhvYNuBrOOZcqF0rSSFRkhEKBGFRn7IrKuEm",
-	"BW0UKGko6DGjT4J9LlDvB1phLlx1o2R4owSH5L/Ng3bIJ2Xhreu9UANKQlzXe8mnU301ykuwcnou8ej5",
-	"q4wnV/Uy3dcJnCPMUMxH6r5gCZLSgTbEzKggYJNQsKdCJljyBMG0WBKBqAQ9UKuulI0AlPlKUcSJcKHJ",
-	"7dWv5RtS8mV5zVc8DcdEZPZKHEUJETWLW1+Tu5WK1L+RZmdReeUXyezUDi3oQitZAND4zw7sWwV8ODWE",
-	"FQW51Lax2ZiG48VrJhBGdg9oS5EcPSzHLi2tA0XYdh/UrXWuirpVK4qoKU6NNefWMhKQ/Ips5HsFq7vL",
-	"5CWEooyBNctvlS26geCJDLYzFFeTGVO90qQRZ/CzQtXMUL9C93dKa+VlLgUYmH/DdWn18RVJ5mhISRwd",
-	"IDnmwN2HEkj2gIR8QrTlyUf6dUWCGEfFK9Uu02FLCPUml1HlRUqj32hOq/X1skLNOiT6RtY4tXX1X9HA",
-	"JlcQUbbgnf/q7uz89j+9nvj47fZ/OeWT+7TafQ0GuLsg25VzKY75RiAaHaCOOpkMh4eArwwuYD3R7ziJ",
-	"/i0tYI2p/hexgDmMX8byZK7JUmLTUBNz6CzaCUTiSKARvSIMhWPMRqSGiMA8DTS1ovRV/CS8jwiLBCJA",
-	"6YwJx7pZMyFYi2JuzrcubTjQhEF7QZX4vyERXxuJ2JCFAlmoXPPvNZ7lWvoxU7dUKile3RyWTgYkERW0",
-	"dhoaj3CEhcQFH9lSklG+1xlWun1KqzCw6PNZkHuucSjjuZLxQEibJVRKwtpenU/mln6d4sEsF/wKhLno",
-	"Wqj1UKxwDZTBn9PtMjiC0/cXAWKERELr1+qrAVgwAvhicICC08OLo5fqRyMwVj0IYZokhMl+UV8qf+gt",
-	"l0r1VbTXrAxFPEwnhMmuDvLQXEEHHEBUCHzfRxTcB+GYhJfafZAdRPa1Za7HBboAMxvFVM1rAYoGc6tO",
-	"CcLAbJFHA1GJ8HQaU1JB/cf7fhMULS/ijOCoxVk8P0B0xHhS8orUoXHhq7uPOiuxtWqbAjtTQqbEGqH0",
-	"mekok/a6uFzypLp0mlqETOX4gl8StiZFwKkc96V9cUHAmOJPKTlQJxfBYQkUqO/wxND/LoJPol7a6TwK",
-	"86ngbxKsdkoVvr7ksj0n0mDdGhuLspeWL8GMW/J54NJnOqClqkJnN2IF/i58tl5lt19NEq6D3dybLujs",
-	"VR/wgm5ePtbnv2M24ujs+PwCDRM8ITOeXH4jFMbSSBu/CHy8q0PJgDgpkQ4sJ5qUUCmQCeEQfo8FjLM+",
-	"jOvrV4NMlYd4HywQRrMxj7XGG2igBwjHnBEdPaQHQkxPxInoQUDPFCeCVEyT+YX5zTs0blhtTsAS2YcI",
-	"xwnB0RyRayqkaHsfPzdGEd9b3M868F5yS18rOlKLSkUy34ga1zuOL4zBCiBhTgJQzn0n69a76Hld4/6t",
-	"7WJt6ildcmfOyIgKSZIChKtgsXxyGmOplveNQAm8p4PUDlDKLhmfMatWYcWpcn5ys9u/mnud6E90tc3a",
-	"yUjVpQNWqnjOXfC2O0S419qH5RsHlhZ1/jtAQTtAwbcBCloBCvrBAVLXOsBRFAAhYGQWLDD/Ryu95g5d",
-	"O1t0A+zQ0P8yUvODCbJL4SCIPOJsSJNJLS1iZNZfGz0S0r/Re5n8UQUPjRpABoiDnsQvr7y6piWAOSfS",
-	"uhtq4eISyRvt8QEBuhhIsRwgfnVPS2D0nkaZmFmGTI0QqUguPELDhE9yRkTAT3vp1BBTl+3h/dnrFkTD",
-	"D7AgT/atyQnYP438xtMvQZ5l+7ae7rsgG8tJAhX9Zab1u1Cfi0ac5v4fl1DgkDbvjKSVV1naeRFKK07N",
-	"er7WOLnMtOKQVsh1jVwBnNnEyy/xXzVSCW26yuovLSS2FL8GBsNGn0sg3G9tRHC7AhfOWMPSAK6ws/yr",
-	"K85vPRtLI7tKjRWjkTq//DKvFLnWutz3bW24/fadukNuLC9FsEkSoR8pG0XgrSxCymnofI7FeMBxErny",
-	"ALIb2izeSGOhqMso6NtIVGdEa5UIkCubDtdg8BC4kT5U0X/UcbC2HwzDgiHWngd21EcdFOG5WLSrOz+1",
-	"aFtZ2Fq2bNeSXHcwIaGSCvLNNqINx2o4RAPi6xP9wm5nBY2w55md0+LHXct7DpHP5owL8toadL5pHEoe",
-	"hLKw8KUS0/PfuSDJIWTE3cg0B2+u5qJmXP0SjvQlPi3s9k6E2kVK30SM1Cu6kUUv5JGDap1TRWFefbj4",
-	"RiA1oosCEOb6jMs+mLQCHwUDHPVx0XTZ12lh6pmiiDB6yFMWZb9Qpm9Q4KT6S2xH1i7W+MpomACKvDFp",
-	"Uau46hKrpZ7tgY2W9qNTOV95qhN8Xfy1Uz/dxgRaZwI1B/ibd8x01i6sXKs+eYDgFzV56jNcbvGsV5Fu",
-	"R4oamYX0As/IMCFiXLvERD9fTYbtwGWfWmGejGDYgkHS5OgmJCOswX3ZKMshBkUJ7XFnVXLdytE3MX6s",
-	"b6DM4t9XBi8gGqGt4MXxBdq52t0p6ZrBtq/vq55YJ75rL71VsUy0WinyoZL0d2tz6YJp1AXYBSyszatb",
-	"ZjQtw3oZAm8shy64nBO5nN/eymp4Q2Zd+WZxtqV72RhBlx93SVJbT4ZdllevxdYwxkIsea5/XoXYxblK",
-	"by7PvC/s7xTT5MYKiys7hghhDMFbrz5cbLfdR50xW0fWrdZkgT3CMDsdhziF7dW2Xju9v1pn+sfZuc22",
-	"79TMXRInbp6EW5IzbuFBa8IbAUqraGSeyhWtGbN7AcbhmQ2UbaOARgGiIo+w1rVd8ho5L0+eH/eP/31y",
-	"fnHy9kX/+M3hyetzeENnCvydz6LJMdRZh0/fXxjbMI5jJMcJsXHSPgIDMdiH9d2aHNioPC2HqSNREnVi",
-	"A8rg51r5+l6l5prgsBpJsAZQP5OEDue17LyGouVkG+TfEtFdTW/qKc2x2/q+Rjo0jvBiRqLFXCvbLspK",
-	"hZTXRw4ww5qOIHT+ZqbEkqDWKOb71sbH/JMrFN1F2fQmxL3Blhobi44147q4MSPNMeHRp73W01n/5XXn",
-	"8tngl9nu8CXbG3wa7v76OHosP3XiTvK+M/lp/mmPHZeR4vHu3sqEeW3KdvkMdI7bytBzXULks++tU5ti",
-	"iYmmMZWm0yVGm7yYTJJHxJg8FWBpvgeegT5UcyNR4RftONB/8lR6mcSmgzh1pbJ+RCQJ9UTThA9pTPop",
-	"kOmogKl9nahS+ilR+mXf1A5zPMrCXPS7pZGlB6HWUeGBERv7Cbnil/BLnhHazypX+R4k3fZN+Y3s73zh",
-	"+u+Ex6SwdP1jEXT6l4hUf8tgpv9c2LUgLH9WWGHpd1Ptpb+Ql15mF308IiX39bKQOqMUYPUNOvVKM/jL",
-	"zMxwOe4iqzRzGN0uo/TLp47+oMQLsFk7NGan7+LDGEMU/izhbIS2AvvVwEeB5LwvxjyR9o+Ys5H6t77+",
-	"6l8m5QkGzKcEPBfaLqgNueoHddXVfydUTLAMx3a2kE8mXL3abre3yzQ1+7LT260mdhNtePSNQBBzuhVx",
-	"KUmk7WNwR434tX1QsJw5rOPltSyzCxR06fyFSSqgDiDO6gh2CnUDvdXmM7U9X5/Xcl35JcGxHDtqJFXK",
-	"4/HLxoXxXB86YTLhYqqLcK5XFI9cT125OlOazH0kTI1WQW19KTLl4diZw+VgMdhhwD4RIiVQQfS20wsa",
-	"rbIC0MipVIt0UB8PXf9ac9VlSdjRqw8/nhOHyHBJ5mWC6BbBNDVaON545OTll077pu9datO3a3+rt6Ze",
-	"1lP78GHXHpf6JWGjTsjMJNby9WrrombeS7Ke3qhLTj6lOIYI4twx0jiP6UaGSB5Ht7RClmaoGJwrG68D",
-	"ZCk0Zi0D3Y2iXeqNCg8V2uJ7E+G+BkbAXCVkKKidmqF5aMuYCsl1pFIjUUXN0ii+ZR1yonbmds+Y9fqO",
-	"UJ4q5CubqkWeL5RNBcBrFpWwTNNf6cTUIfChlp4HWBCbab7qZH8uvPg9FuT92es1lFrY3j8tYCEv8wyf",
-	"orHosfw9tLUY0oCyiAbfpoWWn6ltbVeiHWqO9Ddg60XjAJrgOczDp0SRGqrjYruwd57QEWVK3lYjcBzz",
-	"GYm+cJBETlHWpORfl0HBodaM8XRKGIm6KMjNDEr7yBRj9ceCoSH/SRM4reWUDQZaZ0FbGNhJ5sCfkB0d",
-	"LBgsqDNVW8YX1JrVeb/UBPoGcen1wefvz15bR9GK2PMcMGMpp92dnZiHOB5zIbvfdb7r7BjPhNjBU7pj",
-	"eMnOf2m19z/393ppp7P3RE3fF/QP8p97nfsIMC8x2qUCpwkrXxZLriZrGIZ0K8bzACFLais3dDyLkStt",
-	"XxAmidLPFD2fEj6NyWrTvpqrbnWnuTy2xuoGzStkVMAeNgo3dwqOed2R/M03WCoclDSkmNW9SGPSp5OR",
-	"+y5OaSjThHwDxWvQFmYoncYcRySC8oxUIEGSK1MbwZSn3NaVwNR9LUYUrXVZJySieKewvJ2fJs+u8Hz3",
-	"6le6e/nLv+M/2lM2anJdi6VS8iWsDgB2F+rWVbwL5bqLEFyBR3XuvWW1j9aLjhvcZXGW8G5SH5ri5uqY",
-	"u2W46qq1pHaMLQZbS53FTFsJlzoYieju7NCJEi3bBbK5gyNskK5SsOnmWLjqHD6vwil1Gx3wECiooF5g",
-	"O8MUQBkgjNS/0RYIwQpsWCBJrnWtRyd+rYU7ayLILdEAnb594aNXp8cvfPTi5Ad13B/I4BTBcQJCSDTh",
-	"QqI99Ob7kro+oAzDfV96djc9roaRuf0lATlBaUzWDQpEQrVP+zeGJjowtHEU0ZK6JXr1eQjv0noEtl7P",
-	"reoQrGczW99e9kUkpDsKoC0tuQnVvFcLwvI43MYmwHMiC9Vx/2q21OXBmY2BABEE4kZRiv2lQS+6ZHg1",
-	"aHFJLST0PcEJSWwtpMJH6qsh1Zs1G9C2FeGQcCNMyfhUNImO1IbIEnj8hsTOhfhu2VixlMWQDrDWCAi5",
-	"DzT4nDdQw3FHj0hpNHiyX/qpAOydoI1OpOgxY/OxXkHOCpF1h69fv/tw/Lx/dvz85Oz46KL/7uzkxcnb",
-	"cyhSYnqbQWcu6HCW4JGi0u0eezfVmNbNYpWo9E0BejakozQhkXY1l+1YmZyEp9OykGQsIo26US1qsmtg",
-	"fk1e8ftCnaCsRtASorkYT7W7gtLfKLjJpvkvpQG2Wc1NgIHjuEE9cBYtLXTqa2OjVkYgJpPUtBaorN32",
-	"BMkBfdiMOxWLolfJl3V752h+enh+/uHd2fP+m5O3/dfHb19cvAwKLnG0tdtRmqgBRBe2l51uj42JUgSw",
-	"1lmTbwRSIkmwo64sntL274KzANQvoY2sM2ZaNxqhcXfvuwMDJWKg12PwRIcgZIXUhQJmksU6VytXLdym",
-	"kCcJCWVrzBNBWgOIhZjX8KwiUPe+K2OvC8bLOw59td2DXHfkrhvl3FGPnCIK3/2ZOkBsP3ibIE9X3ksz",
-	"6laVkhr3PWiW1rOUTuZioiDy5vGtN2zbkMkwK2NIbUyoO5a4yUYJiygbFYrjOppr5I1acseEj/AMU+gD",
-	"YrgxdcXX57E2JrYHYPXx9l1CHqC4832UOK+N4l8SI3Oa8EFMJk7R++yHI/Rs//FTNNWDkHaluPTdiDSo",
-	"F63mOFJDS24wh7dqRpg0YXjUOA55qK9a6C77kvv/aiLhROZ+9XXb49xXa71b0AC2CdEthBY6XMWUCYlZ",
-	"WFMG0vpop1iOa5KuYICz4PdPKZdQqBdqCSdkyhN9SewJHZhCwiayI5MSYj5ym+vz8Lj6PraPnz0rtpDp",
-	"OAuHSypdnbwOEcQu+micTjBrJQRH0EJYpJMJTuZ5Q3CNYGpe5zrdrs0gTVjXKohdM0lX6x8KJwu6Xra9",
-	"NKGthAwJ4NLqvAntWtS78/OGuYDxS+7Tkbs6BvRP9tEEh2PKSA4OQF8omFFsaFZBUTiVWG2FRDbc2vO9",
-	"lIl0qnCBRH1wO9jkwgGP5n2IVsXJCNJ5GE7lmDCptDmYb8iTAY0iTdBt1Q2ItZRjHkEhDuObL4TF9CXW",
-	"LECHedu/KIMV98OEROobOBZahVXnk1XwyDIgzfBK2HrhdyxJH/ov688zfIWpNlP7gHwJw4ulyfqlBZae",
-	"KKnM/URtE6zrkHPm6vfteKC7djsDv0/vymVQcbzcVUcKlAVrmF9E3qns9N157sWHTKy216BLxT+hkcTX",
-	"3PYBmtDhK23RWexh9EB9IL5cW4eqf2INebpi4Muv7JPLX356Otk97+Cfdwedn2ePBo9fXe8l3/0qn/Kf",
-	"yLP5y3A//XGXnU73xLo5TWt7MhwlS+4pe+yrxHSdglZTJGQ5kt9l47s8BEpbxl2l+vWRHBSbPlCpDZ9N",
-	"vT6LGvVSd8xdqRBL9bmiE+3GZQAXlMJy5sgS+dQKRblC2J/qqRqnc+SfyqSSmn0KmZBRwwD5xTj0piaI",
-	"e8O+2/gWl0fIO/6ZLWMJIBvGOFfuvpaKjYpgFadiICxlqC4UV4yxViXuPHLabKph8PRdZupmX25S121B",
-	"80jBkWTCJxiXY2iyypHAxdr11W/V6NXHVI5JYqKc0cDUdoWwKc5IHp5sY5irp6e+yhlp0Ki4jEWf/Uaj",
-	"cx1deJ8/5hsq/n4PkeHHiwBZhaLLI8R7zIaIH6CaCHGj9Qo0IHJGiA1Q0Pb5qsxed9DLQzJv5quSWj39",
-	"Qu6ofGNlr9Si5HfFL0mdZ/cMngIGG3euTVE+MAYW7YfSPfj0nZjh+XZTt5NZ483CNG8jzy2LI7SB6NmY",
-	"XX/tWiTL57+15EKjcpJOreVzJTGtKNg1MG7WU91Au9qRPO/1VWojAuv2M8270pur/TVbo+tA6tBSvnJF",
-	"5KsUxe5ZwF9PhANflUMUbnYtzCTndMRI9JqyS+DiN6v+fCfKmL+eKrZcVlzChQqCR2HzTseAjm2ZYiUg",
-	"QCQAHyLMKsVWFrLb6YhhmSYOW/PLN4dHrfOXh3uPn2SBlZRd+mihotldVnCpCkt0QoTEk6nL0UNYtio0",
-	"wwJNcKRl+veMXmcJ61t53c+hDS+kAlk+jCTn5RSj3adPnu7tPX7S6TRiW7q6dLQ0Sf3kuVqGjj1f/nFv",
-	"12vSL6mv85Yy6PiFk1xyC29St/x+I+vWazC4zLIFG9SlsSoVku6MyKzHeez5rIwUFlMSxwZFg+xUAz9H",
-	"FMogHgea2DequdBQKVQE5pwkVzQkJywi12uqhR/GJCG6E2nIJyRBQ6runNbYdIbagv7MQ4c2eD7DoxFJ",
-	"0PsTp/PORCfVBE5OSYi2cCy4wrVX5+/eKjWoFNHkrk4p9LbLtiGN0Q0sQuZlX+8oX6MLOc9zS/iC31uX",
-	"J+qvk/9pIkacBBH0B3B3U1HSLwwB1zd0gi9Bec/Vanf3OXI9pQkRa61uIZgqTalTMqlJQAXBKxUZRBzN",
-	"crCQecB/Ici/2fLWTg0tnNDC8krwceWN2oNaghF3EcF1XnCe/MVLLl3cNEXI90pFbteJEH/14QLMWIpd",
-	"OTri3igM3CKGy+RxbsSSlEka2+DTnHuaV51lNJY7I1bEmNvuv+Rau2uho7+ilLm3FqdyvGOmcW+sXLPY",
-	"Uk0No9U0c2ks+kJZ4wIInZiixt7Mi3VX8WuuZb2/fUPNdK26mY4QgLLHsOD+/u2w9Stu/dFpPfvv9rf9",
-	"1sdvnc7vSnHRuxIVMxz3HQVITVZejgL9MWVysWD+fufZk5WRoQtzlKLCF1HQETp2SVkE7BKWFZhMMyrQ",
-	"1tkPR+jpkyd728UQm4b5FWvKsyCdhGlC5fxcYaTJPYR7pghU/tcPlki8+nDhucoTB8UVBsYDWr7ywE51",
-	"A9d6WgA3AwQEfduzNY+lnIJconu81ZQBDZa2Fvdtx2e13uxhebV4SmFhWkTTi97RMXfqA7oBkI2g7nol",
-	"Op6vFk/pj0Tb3aGWrgJbdbEOqm9WClBSPMPxrLQLeBAUS58W9vH7TO5oyeI2O/h9JrGhvbfDB7Xi32ey",
-	"ZfPPjYC1ZVdcTEs3cN9uhBOJVqkMkJuucHFpapZWqYfKwvqmdBEtmizvM8RaDrnbLYEyYED6Qx71pr6v",
-	"u4loFaDraO9iGvdknma/x/SSB/NSNgSM81HCJYY4zBJNFL6OfWzF9IpkSvarDxdCV9nhStrvMbMMYxSe",
-	"5zg4TQcxFWMSoVcffjz3dQYZiYct80YWOj3BDI+ISYfqsX/967C02/a//oVec4ik1VTaRT0gY4qhKeTZ",
-	"/8uiLvkXfHWKhSQ9Jivo10aHBcagk2ILey5IKxoPihwDyx6roVemnBEjMzTFNDG70q41tZtjyAHS3mEq",
-	"UICn09hsdse4w77VmTBbNoR5W+8dIwEhmCgIeUSCHtOKJ2WmZieIkM2CSrcPquWeUEyFLIbcqU1qj576",
-	"hHHbaddcTEPCdBVAQzDenFwUImlzZRZSYLUC6nXau+1OSaf2HrU77UdgzpVj4DM76v9GRLrcWRFNSKgu",
-	"BRokfKbuieQoV99BoNxRKvFOcJAXnxJ4LtAMbAVSWz70tYLsIVDgcUJ8c2xhTMF/UaokNeRxzGcosQvQ",
-	"MFDCB8DvJFKr49wUj5lyJjTPfNTZM4mz0pZlKhy2OuSSsmENFJ7eg1eEU2ZSmONJ7BXsBzmkPxuig1cr",
-	"bQWTC1CiBTrIM0ApSqZZA2zoNQ+z+JkFrmXg7hVlDK2e5YtalEf0p414VAun4qUAs3GjTdrUAMf+3jNy",
-	"PYWq0hrz2yWZx+v+9tH3TIh3ZmVSWprEiURbGRbYtrlq49uKvuORgLATixfC+6gm3mnPSBy3IAF/5/fZ",
-	"pWjbnRg0LyPSCyIVyVzEpb1OZz1c0nVCfzNVP73j6Pn5IdgUruCvvcePd5+ZAp1d7+3er5POp18+vfgu",
-	"3RvsTvbnj/hu+OTn4W78qSO+e3n5fedXuTt7fPYoPfZMXVDv3Y+nnqkF6gk68nzv2ut6u7uffjn85cfr",
-	"o2T483n/6cX8w08v342ejsOrUzylb+JkdoLxafjy/RnXBsBmx2mqobqwdUwUj0HnRDscv3qEOlWsMUTq",
-	"fDSdEXRUVlIE2jI7KuKVrocKGFUSijST2rGOHEVAK2MiW+XT+XTIkxGRy2dQA3CYCRU7sNClIxsONQVF",
-	"nM9tzTDXMy1suZ5Uixf9qZjUZ9fYovjknEwQucPIrAKjP3XW+OedP2F7n50v650bycA5QteEXwoELVqZ",
-	"uWo/WxFDHQ/0TC0Q/BzPhUGlVgURimPqZocnPJXOR4v7Kz6zmXNL1mWH1DwURC5fsyAsapXHtWLKLp2D",
-	"V0LJDHCiTkm/cv64ODTvU+X4dXGw/rTzx+JQ0x5g8YfiEKUJiMW/KwN2cjViyaPqaxPi+Kk6TB0Ji/pL",
-	"PlIZ4Z6klEe77PGq1wue+CbDqtOpUdZRV/PE/VLtBpYv/08afdYRCNb3Dkzf7Q02BctB41cSd67vm0ym",
-	"OsmtZAOvGpY+Vte08/UsqmC4KYCv8KstmlHzuELxys8WLlbhoevUXI8Bt5oNcuBdYbCLTl7tVu929tuf",
-	"1iDgPC/HkRSCchodjLO5FJzMGHoe/FErB780z28rB9sgfI9fNleRTEMGh6x3GNMr8tcQNF/TK8KUUKnW",
-	"QdCWyVUFORMzMSPJcr0lITia1x/QmX78lZ0PrEo71RJzUI87j9Y4pMLSdGb4QuamDcL3IizxAAuCUpYQ",
-	"HI7Nc7ufx51HuTnEqNyoPJW5F06TTXFkY7AsQZ23XEITuvlBHt9uLCPzBS3/jMhk3jocSlLbmsqM3oGh",
-	"euRfQ5tX6EGLlyI7xewMfTShI3MTkPGjL70nigBHE8rKOV21dqzv59DWpo2K5U+0+XFIZj4S3ESW6bo2",
-	"ROiUA7Bo0QRNCBQRhfFqDInAOthjWWqZXgwQ+P9ayFL7z8Blu4IGY6+pkKUV3exmNztP+GKlnIzjdLW1",
-	"tJwP+tn39ju7D4ljb6gQlI18ZLK7wXwOTuLI4V2EiHoS2fgXs+BHD7lgJVuFOI51xB/jEgmJh0NY39aQ",
-	"J/rPspsh4TER27qgPRLplCQKhW5AQW+9+uc5Zc2I4AFKFK1BMZZqUX8/gpWRqCrKoy04riIRgjvuffS9",
-	"a+s4i1rqAEHMwsMhRBdzV53QD8a5j1Eg4nQU+LaS9ARHJPd76c5bwXvbBP9//z8UEfSCsP/9f69IgP7/",
-	"//v/6bEga5FPWhFpjQgjVyTwTawpiRAdIqhYsF1LdXTr21IhqKyKyPc8mt8fxdFf1gdUFmU/Vwjf7v0t",
-	"o+72Okhe5yGx9MRQOsqmqdzQ3IenufudZw+9enPnawqSBL6uGUzZCOKBttXGFAlZfCWvVBJsQywohi6/",
-	"ak+7D3oiJpDINI7hHEElGbOSx19sJQY7Xp2/e7vhrg/NXTXZVwTj1hy2XvbPrHK6yarLlz1MhZHc0X7n",
-	"GQrcFX0C08OdSjTGwsr+PkpZrAhgMORJSP5TMa2ga1Nuc/UAoiKgG7yN6FvYdi1bfg7rXmDLS615+g1E",
-	"oFjEcGHBmX0P8oRyaxIs3ytqt4s1VCt5qB8rzHm/Cl69mGjDN/+RfHP/IVf/liORhmOXvPag/PtEgY3G",
-	"cfHaVXh5Rla2N4znoRmPIZB3wXh8t0EWKPcLIiva1EMZcTa6zIYmf9U0eUPwHpDgHd4JpVvpQq5UE7yZ",
-	"M3mt6mtKCp1iGY5dNWMZmWlN+pKQqc6E5HGkNWUjtxuLG2Tz18rguqrHlzCNmXoijUxjG3ayYScbEf9h",
-	"TXTW7raxrW1sa18Txz8jgJ6LKg5PTJVmqCKhLca3NbfZ8EW3i/1QN4fiQwgwEz4KBE9kQCK0ZcCGgpbi",
-	"cf3fOWXQB5qRmUIiqNe0XUimG9IYCtpYXg2Z60EhmTxAAxxeFpPZC28LBQ/98S6sSRvmLslcEJ3QLsDh",
-	"j3tshuPLrJaWbhQEm4ipkELX2YNoOQgZJ9fG8z/WtVkHZKTo/DUOZTyH7GofjflMTdNjE8zmSG0UTQhm",
-	"YFDUCVkRIdPCqrBAQ6zLHOqdJ0IuDRd4D4dQkdFc2JUP2XlNJ1RCeRNH+l0JsFl9fXJFear7r9ueZNsH",
-	"iE+ozAoHwGqzEgEuY6PJ/a8JVIMSQM6E5XZNunJ1Bz8qeALGodmYi7z5kG+S8niChmkcayqubi2mTOia",
-	"GZJcywUHS91GPnm1UZCd8h7+p9e77nRavd717rDXu346/Pivmo24vpNVvK9k8BTKArpf1aX1baW4lVMs",
-	"5BLBhQ8QZWGcRkTk3L/WkAyUovgVmyKt3tJBWcOhMyXaeYbQt8rY0AAJqajUJHctY7Em9M0VjMq63iUR",
-	"SWwD2ZbOMlQjdBXhAySpucWDBDIUB/OiKrSwTkWQ3GZ3r0gWC6nm5V8XBhWCQlvZvx3A/njf2oMiSNAL",
-	"3xW4WeYJG8VhE8e0kQbvUxpUEoLhhncZv6QduOqo886JgWZVUCCBcdlGhSCnrD6iX+y2CG4SxhnJa+H0",
-	"GMhXgkgw0HRRAKknlF1RCSAMNBcXttLplr5DT1GE56LQ93AbSV5JDy/H8SsZcUzDsf4aCDnmuc74NwkJ",
-	"orjkNoKeKLjHMqRGoQEGwGxFkNV7zQrXE9ZO8rYxUPjh4z2aoNQC7zoqqxDNbRuuactfseGL55m+K55X",
-	"aKui/ijyua6319l70trdbe09uth90t173O10fs2qk3a9UYJDstDHekEQMh8vVoX1XqjXPN9TkmHpN/SS",
-	"T6dwZjTyuk9NCTBTzZqlcVwqFutlo3mp46QeWGyJojZm7poVjyxC5X73rBqWV2TwZpPNI9Kzg62j7ha5",
-	"N+x4E+L2AKuvFEDJjGhoKyh3CAt8FBRahAVK40xQ4G6kFXQLWqjtF2DMAFSgoEBHWz+SORR10v76JGVM",
-	"aXxbWi7AiqejoCAK6HoydyMmbIyELiPh/t7eQ64lcDdpAxRy4soMC11WfUCGPCGmGgyDGjx5Fc2NfPtl",
-	"Igm1We5uLJorAwd1FElJLsz6bVjOIPyspBGLkKmhcAAjCqWOEhOCiCXYC9s9BnWB1fyUM3VHEhLyJNL1",
-	"f/X3dL9OtVyd+c5tE2/zkRXxhEYC3cTv/TOEgiKOUmFlA115yb7BeC4TwI50C9h8hEawL+n221gPvmS4",
-	"3M2p64ooOTcxugeD5Ebz2Wg+X0kEw4aUfZFAuNvQsEYlVL6CuLejrA9zuWVz2xpnuwhMS4FpNwYO7oUO",
-	"AVZYMCKpukQ9NuZqLiUWMDsR44XyptoWO0goG8GwAQ4vfcTBVMrKwmobQXRej2m9HpTwlGX9rGxSTdlm",
-	"Z8okgLI1o8K4zm1UH44iqDqqZBYeR+0eOy8Rgnx0oE420I1x5rnpWoniOjoiQoN5wdUJWzhAjCuVtcci",
-	"khuFwfU34UYPmAgSXxGBxiQhK4IJM553jxbcLxg8uOG2G277NXLbr8rOuQkW3AQLfhXmMx0SeCsFb5pK",
-	"V5MTaeULEES0ZZ6bRnqIMyJ0UixPJRqQkE8Igqw4tAXu41Kkz3YbnatrlKQxET2GBQpODy+OXtbX0Tkj",
-	"0CfrIVit+dSG12547YbXbnjthtdueG1dYD4winvwVe2QK7XI2kj8t4Wweh9hHYOJFdmQdEJ8FNNLgrLK",
-	"dRNi5gsOkP4HCjF4qQZKm++xkjqvw6iVBgwNKnAoeRKsDFg/1gu+edT6ioFHOsz8XoNdYQ+rA101CDds",
-	"eMOGNwbmv7+B+Rth3fB/D1NzHcfJitt/hbZxZ8TymWkdpSN7i20+Fu3ehbAMW4iRoSVlml4DKB7Ek6k/",
-	"dUaEwn0HjppOsEJT0g3P2fCcDc/5W1epZVHViXcP+kXWrwXyJv5CVP+imNQhJJ5Dw2sd3pT3XwbnpfpF",
-	"kKiWzJ8TFp2aqc4ADBVqv3d31N50/a8jGHbFnEFE4QzPN8R+Q+w3xP5vTex1S1lN3XFO1oAmm2S4W9D8",
-	"VI6zHjxA4d2Jf5yJdGJCTAqtjW1osgkH0RbYLXU5Y+AFptUp2v8OjXmaCDSAcAqTqrck3U7dGNNM10R5",
-	"2Kth+t3SGpptt7Ku+6eQrGa6mXuPPu21ns76L687l88Gv8x2hy/Z3uDTcPfXx9Fj+akTd5L3nclP8097",
-	"7Lh5Ulapgf2dOY8eMtUOR3j9RLtDaFlfTLM7jDB6za9IrDPwaAQ8fnmaXWH8+ol2tWl1OMJrJNVpDHUa",
-	"/6wqaXDwJppYtQOObmtvOF2hx81+p5P3uDmpMkLbmX5Zo5vy3HfR6qYkG5iG/5peQO0UkL+gG6sPYpef",
-	"LZcn6IrTaOO1WZIp9bDeNc4RVK8xdFTcHZfdyA9frAeT5Y+FFP68YhLQ8SLpsNJEKseFfktFkcE0iayX",
-	"HM4h5FT3ZK9ICtTY4AyLH5CYsxE0dy4szxIOdRnmRPZMKKqWEXQvNZu2AiWfZmMCyXm6HoHS+iJuSj1R",
-	"iRJyRXAMs40pGznbicOWDvPGmLeQJeqYZmNaC+LfWvLCmn3PJ0QIPAIm0uQ08AxTnYqWwcc3x+vSTnN+",
-	"5eFMufXvQB22zw5AwbOef8jUXMCqEDM0ILfiyvehMm943IbHbXjcffA4qzEbz085W2E5WzOaRy0zkzhR",
-	"OmhmdwVDDZFpwmxRnMz4hLYwevXhwkdizBPZiukViYzKi0yHaT2wx0xZPR8lXGJFXLfb6BDNEs5GC7Vp",
-	"mBWfEawUjYjMGZ/mhT6irMeyHyWdkDY6XGCnugKPRANCWE4Z1XQCBfudR3Z03yZ+BH6PDVKpczug8mGp",
-	"cA4VKKGjsbNk4WuA6S14qDkU0NN8L+/V7IU8SUgoW2OeCNIaQPG9eXP2Agu7X1VcoUPf2hPI/NV48CKk",
-	"7+irH349Prv46fxEnEzk9NejkycndD99TV89a5P5qz+iDyf0HT25PmGddrgXK+BpNUn0FSCeKc3PoFA2",
-	"+ZPLX356Otk97+Cfdwedn2ePBo9fXe8l3/0qn/KfyLP5y3A//XGXnU73hLoCoPgZ1fB7ghN1udcyYZxi",
-	"6oxBfc1HI0hb/ytapqvat9GN+2FCIsIkxbEo6eC7VR1c30yeZLdjhRLu+sRdqOLvS5SCJwsE5QZ28Cp4",
-	"FslEsUdvpmpU6iVkzhddWGOu5TdtLRCXUF5RS5SckXYJ3IW2vtbaAgZyS8FWgLqy3LuA85kifBlYfaTI",
-	"5EL6fWmNSonZiIAbEXAjAt5j+3U+QpRpalMNEVeiVJE4L5UHbbyTUyA8ZpGxPBiB0Fz8XArMtWhoElcW",
-	"/WAl2pOvX+ox/TsVIiURUEK6JDYJai2i4M+eh+O453URiC2BX8jz7TF3om+NpKZ2ewtRDcexKWO3jhQG",
-	"wU2ZGPa5SZUaI2bwdJPpsswDvuEzmySIryViCQqsWWK0pRC2GMK0vZwQZyVchzwZcbna3lx0j+srsgsu",
-	"6FKt2BX2ZyUi9ljJJ121N/u2RFembvs1JuhubmTvscxYqV8e4PBylPCUOb3aP8CmT3OWtbFH50Ucvpjd",
-	"Ofuwy+rsXO3G9LzROzZ6xz/A9OyI0mrI3/JQ29WBWHpyY23Og660lTmrbs7ILDf6oOOFuGFtKra2CsU8",
-	"/YJWosuclvzCKKJE1LlNizzqgYudF1gII7N+wUyMW4MEs6jFyKylfp6OEyyItYLeV6BXKWh4LYbpUHfs",
-	"ZLZc0QGKtYaLR/grMLUqLjwj+LJgBbth5M/DZpDfV0FpS/4cBaU39aQ39aQb1ZPeyCMbeeTW8sg5kcaV",
-	"kkkkN4n2MkbLerHkrGjVFNqPTTQVNRpziJOEFgPIvxFIpGCq4olv/OJWLAFljvRYOMbUGi4nWgHXWrY2",
-	"nsYzPBcoJjgCPStTwrN5u/qqAZNEW7jHimQZo5gLmXnN5YwjiQfCVkDcVmr7SAtRWOZz6tl8hAVSGh7C",
-	"osd0oUDwqoORFlaSvTAnso0OzaJ1c7r84RgSkwSJh9oZD+9T0WMDMqa2XrMCQxdOjjIUHB4dvXv/9uJ5",
-	"/+z4h7Pj85f9F2eHR8eByW8yhuIDvUvfFnXGEGmgXWtC8pgwFPLpPK+ROBvzOLdjK0HQLeRpTPiS4t1t",
-	"XN+NxTez0b9LeMC/Z88m3++FP3/HXu9evno6fvF4+PyROOxM3z2j77+bXzxJjvdnP+398e/d8F7DA3SL",
-	"bn0Vppgmf48ogRK0nbH6jjiBkidohePa/YE78V6X/FGZiG6Ecx+JqaKg4IcSRepANgL7RmDfCOwbgX0j",
-	"sN+pAfE6tLU5y5ECeVBUzjxXCe0jKgyMVrZztBFReZw/i7KWi2wxiNb4wszQEDNjjuoxqB2uRc484Ek3",
-	"zi33ZLRPg3aP9ZiOY8gE25cnz4/7x/8+Ob84efuif/zm8OT1eYA4Q1sS+uRo952P7BYhH8GmARhzU4/h",
-	"OCFY0T6sQy2UnC+yRt1Q/QxbSVzPDNrDXmcXdq+o1XYRDtCnks8YSbRKgmVegpwJSXAESSagW7FoyqmG",
-	"jY6zNYoBR0Ml1fNUKoEbpH+orWZ9jIdmtVnQCkj0U55IEnWzX3UXoWk6iGmoz0ItWhP6MUmAUPWYPuyB",
-	"UbqmultxKRJPLUPxdRodZNoDjtT9U1pQoTRcoDmjyb3RiKAgA7GFbj3BIN+XVBTqM1Yduak1eaYrw41v",
-	"nkpqYbSWjrF2402drlpIDDZdJu8CONWd597bozEJL9GcpzbqSmadA4j+OXOKlpy1Fr/6BmHXhadGwmX5",
-	"ubpxa+RX89EUn7+TpF2Qz/U2hmBlKQbGXoDrRotEigDsZlE8UDNZwQM4hb4vWRow70MmARwQiSMorZI5",
-	"W3K4T1IB9AZLFBMsJNrtoHCMExzCFVQXamkKMWhFK9SR6vbuPHcYbcEukfmkQLG6K9APLdDQCbZvoIFU",
-	"j6rceLKktD3LofPe0uMSU1kBpoWp7ySo267D9M3MYhrhb1+nZpBrKiBHzzLwhIDMPaZRRNiml+ZGldqo",
-	"UhtV6u+uStkeoVn01XJ1CcqXzOuVpUOjP9jYPuvdpsLUuIEEOMT4rKuVtYV0QLCf0RHDMk2I32MQ4p34",
-	"CKcRJSwkxuaWWeSxLJncbMYemN4OjDq4mEcY5Ibb/pgy2UUlw2GwbefV7niw7fkoZVnoMIuKH+2xGBLt",
-	"3/CIxDGJlAb27jCVY7TX7tiPUiYTLtSxQFzn2Q9H6OmTJ3vbXa1WathkoAr2Oh30Z88Ioz3PdKb6HLTR",
-	"OUmuaEi0v0VpkvEcMWK9KRZyoG3qs7LepkIfJq1p7rRnJI5bYMrc+X12KdoKBZ3lqX+GmS6MCfbWJYNu",
-	"bsNvLBzoFd+XX0IUNYU/lRybOqoKkeup1919+uzx/uNdECIplvaHzmP1g6AKup3BE7wf7pPWo+i7YWsf",
-	"P37UekY6YetptBvtkd3hI7w/gBb4A6/r7ToUis++l+VquZajkedzY+CdFJHVRWI+mNud17mylgzTfEz7",
-	"7+AGbaI5N9H9G75b5bug+OfsjycLpkyoeKiFPmFofn30/4Ss25JbzT7iPPKbNefW9rMwTRLCZI+VUtoN",
-	"XXUxDv3lN7cqNHd3qex6NcbAcdtgw6+lAzgEES6WGVC33ADLmggC+zyzCPzVqpFuSPgmIH/DjO60eblV",
-	"GkjUoi4NcEK8j3Vtyl8QaQj7phAnVF4pL+RRxyzkr1Oas9oZ73YBPylTUgphUr1CakN9DvNBSjnOePEK",
-	"s/HC5HdhN749k9oQsQckYhfNqNeKfuBgQqk2BXfUVs681LYd9pgkpKvUXEZIJHoMo5CzIU0mGpPBimtC",
-	"bqGyo57IJSjrntS3E5TLFCwdpUJidLgObThN+JDG5K4bZH/95L4ArAWynz/5R5D/FI4+2jRIvWXjhAdv",
-	"8anoSzEcZtPdc2P6+moYtWYobm3jG4Gmmu0scu7MtrUTYTEecJxEhS6eVWVk/jwbdo+9xvKP1NzEbLF/",
-	"Tdq1uRgP2RfR1ucotrQhoZIbTXdZyhBnui9O/f0wws+qai8l4bRY9GVvP2s8kpd9qQquB7YeOOScgfCs",
-	"+0RpV6mZvhrKale4Y0YEbfRWCcw6bWvRptxGH+rCc3RozmJ8K7axq0ZON+lopMcKBV8BtIzrwFxnKCYw",
-	"CyhNoDWDL56cXxRpYyM5tu2YuyzxWtj0P7lmjeN+lL7tUuU28vFfRD524pp2r1mX2FZetnkTG7iJDdzE",
-	"Bm7cQv80eRRK92vzpqJEctEGukIEtQLezVrk5cWuq4wWxLcJviTQoBSEu1x/hG9riy2PozzdSFH52BmX",
-	"cKTX+bVIe3/bXnpjKaeiu7NTsMju4Ai3p2yUmXuPQZmQcGR8iFg6GZAECEhuBX7PqMLZHykbRWDU/We4",
-	"AN9gqc5Q0pBi9kX9gXmUkLqU+sJ9FZEvzcpn+VA8y1YaBeaakY+NCL2mCK2EEK1xD+YVIXpCMJuNqWKa",
-	"Gxl5IyN/zTLyRrJ8QMnSSFwmO7+pUAk20ILRf6HlNpkpLAUy4kM90RFkdGIoMH0AEZEoYORa9sM0ETwJ",
-	"oII0wgIF5od2tbw/FfLN/Fh/eV2h8DWdUOl99lcOPILPG6nxNsIXlWSil4ZlvQCSZdUauWV/z/fo1Ot6",
-	"u8/22p32Xnu3k4fbgDDTh5R/EkEcjpIt+ngEK/Le8D9oHOOdx+0OrL8AX6/r7e+tYXdUQD7FI+I2x8Fx",
-	"8qGxhG9MbRt3zl8hIClXS03ofD15yy34depyxU1SqVFsMwTygnQHmjFyRpCQeC7a6FjXMDRtU4Ttm2L4",
-	"o6mdx0YERZQ4tWV4+lUULTZg6DcoONGsvvHalYpv4CdpUKr46ylOXCyDaTQs3RJtEQOzxILFM/nLJhhs",
-	"qrRtVKONarRxH2zkn5sqeVqMKGaj1Us/Nt3wXtU7pNQL7b+9JHNBIM5kRERXsTUcX0LBHNMEDsX0Kq/t",
-	"y3W1gSuoRkxjYlttKmqLE1nsFtxjUKFMogkXslCg7fz4/Pzk3dvz/unxWd/8GpS+ItDWbqdTDLvpQsXl",
-	"EWU9NiBzDqUGdKM6qd0b6oq6utKB2npuYXpzxbVq9yuD2DTImybkivJU6FMxvZm3DxCfUJ1cmjMxNUKh",
-	"PVjIP6VGOtOmaqM3FoWwCb5+TdhIjr3u7t53EL4vSaLe/Z/fDlu/4tYfndazdr/18dv/yHVWIROognWX",
-	"CrWpgNVfplgb2aeQ8g8Vhguv7JlX9q1XYp2c/6qODq4EReVdy8q+sYbCnhco0P9rN1paY7HZYKRCz+Va",
-	"fula+Oq2ZZf/iwvHaAujIFZXJICihHyIEkXpFFWypEbz3MPTExTRCMSCkdoRT+X2xnKw4ZxrWQ5Kd2E1",
-	"B935k0aflxUAOHG2VC2igahvn+oIlbzilyRjNlVek1HTxmSOQZ0+Oc4ZA7UN/HLFukhyhjyZAAFMUxo1",
-	"YgP7rrjYaqHujX1xXaV5/yEX/JaXpTSjGGOJaFSM7Su6eDfU7Es0MgX7Y0YhXBSsGP4gajM7lOTwrjTy",
-	"7iQ8E8JhSM57Rq9IIqicKwb/fIwvsRJM43QEucz2YYsPWxE8/PyxsRhU3EGdLGQMuoWRvtIM1Oo2KPxl",
-	"q/WUEND4MJWMjSZ4jn7ntIjiZbT++Hlh3j+9AbQKOUyVhvPbRyg1S5IryzzLyzTtgNVjJdZDUNUOSPHm",
-	"c9UeQ3l532LtXl9rlbpsHnD8ds5soZiQW/nL87XUfr8RiM9YsSaxmWFCHO+XoabeFwAwTaeR5IUJylCr",
-	"znUKZbxBiQf1Uhe3M6W6czGmMKMa6pjoJcExWL0iKONNmXpZoRcRhTY/WbS/ICjiYXHejDy5Zn8vTKpJ",
-	"cT9oghkekQkxdZeExMMh2goSHpOu/ivYPkCjBDMIOodaUBN+BZk28FivLIvL1BOYUxA+ROMIKNM+JYmC",
-	"s/UOYV1vEKo0hTyJdGlgCJ803qmFhvcQXcnTcKygwfDERoHiaEKZRiyeaPtDFmw2oawGeaLfMRvxVkKE",
-	"bCUFxAQ1iQ8RRpOU0ZBOcYymPJE49pGp6MgTOqIMxz2m5ELRNYgIQaK2giFouTQKfBRIOiFC4sk0AEgF",
-	"WSXEwEevPlyYEuzoHE+IRkQ/TzgSphOoschg43DDjDMa4lgt9kATCUjHeg6bQmfH5xdoqOTeGU8uvxFI",
-	"jPGUtHvsXN3WSOcR5Lago3dvTg8vAqQL0wcVkAQloCpahmUVcLVw5grv9tq76Ft0ThWjU5t+3N4DSC+A",
-	"FAFEfURwOLYm4KjHbKl7iMxNMI0B02Isxl1UOjwN/ITkDp9SkXAFTPukx3T3VXNeNDLHowttFo5GMToI",
-	"CvFRoFspBRA/9urDRbBww+EQe0yfIrrbQ+wxfYqo0SFqsDtPTj+qOa4jHGEhMZrGWCpF5ptMVIXj2rra",
-	"be+2O9vuc3McRo8FWZxq/Vmg5UeBGdJGPBQodmBqofaY7g0nUKAYFk8MSesiCCtGvbTTeRTmL8DfsAhD",
-	"SQt7BIYZU1EggnWH6RcsQQmWBIHxpVSRruER91jNRW12xKE+KucZm2c1h6xQ21JoOFZ902yyM9oy0c0+",
-	"ykN+fTSg3Ec2sNe3g/t0Mtr2Ee6xLLk4A7BhywYqvhtpUMoikqBgx65oB0/pTtC17Q17TNPVQJ+nDozW",
-	"oldfyYD9NIn10e7oESmNBk/2Sz8Vzn8nMBVAQX6EU4qpwiPF/cMxV4/whCv2huOYz6C/rVqv8BfIgeLC",
-	"wZ89byJGPc9HvVI7OP1LqXhvz4MiuU4yf3dIBXSjx26KVL/PZMsehBOzigOUlvF/AgAA//8=",
+	"7P37dtu2tj+KvwqGfnuM2GvRsuw4SSOPPfZ2HTdx6iSuL81uq2wRIiEJNQUwBGhF7ci/vwc4T3HOc3zf",
+	"5DzJGZgAeBFBifItbqv1x2oskrhj3udn/tkK+CTmjDApWt0/W2OCQ5LAP8+ITGYHQ0kS9VdIRJDQWFLO",
+	"Wt3WOQk4CwWSHE0xlWhAhjwhSCYzykYIjzBl7ZbXEsGYTLD6fEIZnaSTVrfjteQsJq1uizJJRiRpff36",
+	"1WvFOMETIk3Xh2kiuKPbizFBPiNfZD+AN3zEh0iOCYoTck15KlCMR2Qf8QmVaMgTeDakiZDwQA2JqnY+",
+	"pySZtbwWwxM1Et1Yebz4ywlhIzludZ/vqeFJSRL16f/+1tl6+enf/9HK5iFkQtmopWZxHJJJzCVhwexH",
+	"MquO/x2+IgIGlZDPKRESCTwkahUTtdhtdE5YiDBiZIoSzEI+QVdkhjYwurw8frWJplSOEcHBWL+h2/B6",
+	"DLMQWhV4QuCL6ZgwNOOpbhdRiTaw2kmEkaQTwlPpIYyCVKKAM0YCNT7E1WP/Weepv9nusYts6TATU5Ko",
+	"pRZpEBAh0Ia/++WLv6kGjqE/KtAVifWa+weHhx8u31+86h+/Onp3+uHi6P3hL/2LixO/xzZ299CYp4nY",
+	"RBhmqscH8ypNoDQju1gbEyLHPPRQjOXYQ2/PP7zvsQEPZ0gdYpyQEA1m6BpHKdlEIyKFmjgcRk934Wcb",
+	"JLfOSBzhGQm7SCYp8T3oknE5pmzUY1SgkDOC5JQGpI0O2AxxOVYLqBdjyBPoQI3xisza6KK0/KozzPQX",
+	"dvRU9Ji/t7uLaH5K+ldk1k9IKkjo7+fLMaYRKZzdvAUkJI0ilKSMqYumm+y8rDRJWT8VxDezhpu8BVfZ",
+	"b6MfyUygAYk4G6kNVN0EOIpIgjbkmPSYoCNGwi3KUCpI4qljobYVMzUjNpuoa2ZHpD7mMUmwOkCbXcQ4",
+	"bAeJhGqUIUFgHuqEqmVrowOJIoKFRDvPUZxQJvEgIujg/PD4GAVjnOBA0QAPCTUwLM3xCjBjXFEZNEqJ",
+	"ECRs95i9y5pi5Ze5cAe31CWsudW7z555iirZv3eel295r/dld2er1/vy4qjutp/QCZXVS36KRwQJ+kct",
+	"uYngu+K4QjLEaSRb3WcdrzXkyQRLTSCf7rY8NWpNO3c7HS+npDtuSqpbBTJ6EAQkliRU/44TtU+SEngy",
+	"IULgEVH/nJuX1xISyxTeIkz181sL23Y+uZZBnQWaqF5+s996WQf5F3zwOwmk6uAgCHjKZHVUOJD0ujio",
+	"AecRwUx9hK+xxEk/TaLqih8wNJYy3hCb6PLsBE4smcRy1taLl215Z+87rzrfAeWqyf9IyLDVbf3/tnOG",
+	"uG3Wcvt7ytWbMOxktuztQ/PaV68VYkn6v3PK9CZkW6t+31KUuOUYEJlgGi3r5Ahesm/3r0lCh1T3Ul08",
+	"ICN9ffwWN/tevaO+SKMo+6Cwhk87O44R0/LsKJPP91qLj6rXirCQ/YiP1BWpWRqWRpEiEK2uotGOjqGN",
+	"VebFkxFm9A+sT86fLRxFH4at7m+Lv/5Q/Orrp/mBKfkl4UMihGl1UVun+Zvq8vCIFK+aIrktuIPDoeO6",
+	"eS055ulorIW1Rd1c2Pe+etBok0W6tO/NX2satgqt2BNaOXuevcGlE1fcpeLB0jcvv1WlRSxMtHT353bQ",
+	"LGD5opWOlpMAhRPKDgJZJ2LC6gP3Q9MxR4onhW09vgK1qjn01YNeXP5yZ0eKSiHOAs3tsRrSE4GwJpCK",
+	"34ckIqb3xZS3vEW1sz7hI57KMyKA3cwTYKFXX/QJC0llepoZLRLk55hBubXaMb0b4upQCFP3q4aexVgI",
+	"JeZEVMAsqCSTpTfiVH8El0i3iJMEzwrtCeeMqxuakIBfk2TWD3hIRD8iQ9nwS8ll7JrS3MrZyZsPCgN0",
+	"dz63IrUr/WGO+pWXPEgIliTsY9mcVzW+BA5eAuJMVfyI0lGDF13H35AVaMErTqfRghzC+8AUwpCqX3B0",
+	"WligIY4E8VrkC57Emmgbee6S0WuSCKqu8hC9GuMr3Po6Ty2a0N/KkCzXsmuy9ONz9eL82iymCMX+Tsx9",
+	"miN09nY1umbVg1a5cPN7B802GuB7Jxm9ZPRzSkDZ4alSl0Y4CZVuE2ABUni2Z8698ipnragXOI5oZViX",
+	"cXinR2dCWfHznW98mNz7cmZEl/JefGDRDGEk0pgkwEFHCWZSKJk8IRN+TQTygb/6sDFNxZ58QJUeT/iU",
+	"JFtqq1FElAInQJUP6YhK4SHK0JQnoUBaOkCDGRKUjSKCxrN4TJjYRymcn/JBSbOd2eLDrbDRQSnqj3jr",
+	"DzAUbWxl/9z813+06qamRK/m8qjVoL56FQ5u191lfJrpzYDl0ZuhRZ02eq1+JyHCWqUP+GSiXoooI4ir",
+	"Hd3wjVASIk1XsRq1v1kQTOqYWT6k6hX/5FVVOSv9YGEEMUEIorJdWquGxHrupBB8TZCveKU6Ej5S1EJy",
+	"dWxg2nBegzHnQs1ayWSJkkGRLwgL+5RdUwk3yW8jX8mdfo8ZzR0sob763temicJVN+pca5TggPy3edAO",
+	"+KQsJndbr9ULJXG523rD41hfjfIQrEaUy5a6/SrjyZXqzMrgXJxDzFDER+q+YAky6b42eU2pIGD9UWtP",
+	"hUyw5AmCZrEkAlEJGrc2ElA2gqXMR4pCToTrmNxe0V08ISXJl8d8zdNgTERmGcZhmBBRM7jVdeZbKaP9",
+	"G+nQ9igv7ZFMT+2rBa1zKQsAGv/VcfqWLT7sGsKKglxpK+R0TIPx/DUTCCM7B7ShSI5+LT9dWi8CirDp",
+	"3qhba7cVxbZWFFFNnBq72a1lJCD5DmWk4N9wGReFUJTRtw6QjbLt3Bc8kf5mdsRVY8YpwtIoQpzBz+qo",
+	"Zi6RJVYWp7RWHubCBQNDe7AqrT5SOg4aUhKF+0iOOXD3oQSSPSABnxBt4/OQ/lyRIMZR8Uq1y3TYEkI9",
+	"yUVUeZ7S6C+a02p9vaxQswqJvpHdU01d/Vc0sH4WRJQN+Oa/utvbv/1vryc+/Xvzv5zyyX3aRx+DqfMu",
+	"yHZlX4rvPBGIhvuoo3YmO8NDOK8MLmA90e84if4tbY2Nqf43sTU6zIzGxmeuyUJi01ATc+gs2t1GolCg",
+	"Eb0mDAVjzEakhohAOw00taL0VewSvkeEhQIRoHTGWGYd2pkQrEUxN+dblTbsa8Kg/c1K/F+TiMdGItZk",
+	"oUAWKtf8e33Oci39iKlbKpUUr24OSycDkojKsXYaGg9xiIXEBW/kQpIxZ562p9LtvVt2AovetTm55wsO",
+	"ZDRTMh4IadOESklYu1Xn/bqlB624MYsFvwJhLjpxan1BS5ww5eXP6XZ5OfzTywsfMUJCofVr1asPFgwf",
+	"evT3kX96cHH4Rv1oBMaqryZIk4Qw2S/qS+WO3nOpVF9Fe83IUMiDdEKY7OpwGs0VdGgHxN9A/x6i4KgJ",
+	"xiS40o6abCOy3hY5eefoArRsFFPVrl1QNJhZdUoQBmaLPO6KSoTjOKKkcvSf7XlNjmh5EGcEh1ucRbN9",
+	"REeMJyX/U90xLvS687Sz9LRWbVNgZ0pITKwRSu+Zjudpr3qWSz5rl05TeyBTOb7gV4StSBFwKsd9aT+c",
+	"EzBi/Dkl+2rnQtgsgXzVD08M/e8i6BL10k7naZA3BX8Tf7n7r9D7gsv2ikhz6laYWJh9tHgI5r0F3QOX",
+	"PtOhQw6Pn70RS87vvK9ssqzXJOE6rNA96YLOXvW2z+nm5W199TtmI47Ojs4v0DDBEzLlydUToU4sDbXx",
+	"i0DnXR20B8RJiXRgOdGkhEqBTLCM8HrMZ5z14b2+/tTPVHmIrMICYTQd80hrvL5edB/hiDOi47T0ixA9",
+	"FXIiehA6FeNEkIppMr8wv7UOjMNbmxOwRPYhwlFCcDhD5AsVUrRbn742PiJea34+q6z3glt6ouhI7VEq",
+	"kvlG1LjeRX9hDFawEmYn4Mi572TdeOc9ryvcv5VdrE09pQvuzBkZUSFJUljh6rJYPhlHWKrhPREoge90",
+	"OOA+StkV41Nm1SqsOFXOT252+5dzr2PdRVfbrJ2MVF06YKWK59wFb7vDA3eifViecWBpUee/feS3feT/",
+	"20f+lo/8vr+P1LX2cRj6QAgYmfpzzP/pUq+5Q9fOBt3gdOjV/zZS84MJsgvXQRB5yNmQJpNaWsTItL/y",
+	"8UhI/0bfZfJHdXlo2GBlqI45UY145ZFXx7RgYc6JtO6G2nVxieSN5viACzofSLF4QbzqnBas0SUNMzGz",
+	"vDI1QqQiufAIDRM+yRkRAT/tlVNDTF22h8uzky3IOxhgQZ7vWZMTsH8aeo2bX3B4Fs3berrvgmwsJglU",
+	"9BeZ1u9CfS4acZr7f1xCgUPavDOSVh5laebFVVqya9bztcLOZaYVh7RCvtTIFcCZTWbCAv9VI5XQJgYt",
+	"72kuhajYGxgMG3WXQGDlygfB7Qqc22O9lmbhCjPLe12yf6vZWBrZVWqsGI3U+cWXeanItdLlvm9rw+2n",
+	"79QdtGhxwWVcYKMrXb+wspjPl4S3VU5dWEMYckt+KbxOkhD9SNkoBFdqsWenFfYVFuMBx0noSgfJyEez",
+	"YCh9RURdYknfBiQ3DNYl1zYrssHLQ2CV+sSJ/tOOg+/+YLgpvGKNjWDkfdpBIZ6JeaO/s6t5w8/c1LJh",
+	"u4bk2seEBEpkySfbiHAdqdchVBF/OdYf7HSWEDC7n9k+zXfuGt4rCIA3e3yzW9A0SCaPkJkb+EJx7tXv",
+	"XJDkABIjb2Q3hC+Xs3jzXv0QDjWFOS3M9k4k7nmC0ETG1SO6kbnR0qy5hGOqKMzbjxdPBFJvdJEPkmaf",
+	"cdkHe5vvIX+Awz4u2lX7OjtQPVPkGt4e8pSF2S+U6RvkO1nSAsOWNdo1vjJ6TeCIvDPZcctY/gKTqm7t",
+	"gS2qttNYzpbu6gR/Kf7aqW9ubZ+ts8+aDfytdcR08jaMXOtlefTiN7XH6j1cbI6t199uR4oa2az0AM/I",
+	"MCFiXDvERD9fTobti4u6WmI7DeG1OWupSdVOSEZY/fsyoJbjH4oS2rPOshzLpW/fxDKzuvU0C85fGlmB",
+	"aIg2/NdHF2j7eme7pAj7m56+r7phjX+gQwis/mdC6UphGZXcz1vbcufstq6FnTuFtemViyy65bVedIDX",
+	"Zk3XupwTuZjf3sqkeUNmXemz2NrCuawttIu3uySprSbDLoJX0GJrEGEhFjzXPy872MW2Sl8uBmAozO8U",
+	"0+TGCosrdYcIYazUG28/Xmy23VudMVtH8rXWZIE9wmu2OQ5BFJvLDdG2eW+5zvSPM8Kbad+pDb4kTtw8",
+	"Q7gkZ9zCvdeEN8IqLaOReZ5ZuGJA8QVYrqc2ireNfBr6iIo8/FtD/ORQSW+OXx31j/7n+Pzi+P3r/tG7",
+	"g+OTc/hCpzH8nfeiyTbUma5PLy+M4RpHEZLjhNggbg+B9RqM1/puTfZtyKCWw9SWKIk6sdFu8HOtfH2v",
+	"UnNN5FqNJFizUD+ThA5ntey8hqLlZBvk3xLRXU5v6inNkds1sEKuNg7xfLqkPblWtp2XlQqW7aeOZYYx",
+	"HUJc/81MiSVBrVFA+q2Nj3mXSxTdedn0JsS9wZQaG4uONOO6uDEjzU/C08+7Wy+m/TdfOlcvB79Md4Zv",
+	"2O7g83Dn12fhM/m5E3WSy87kp9nnXXZUPhTPdnaXZvNrU7bLZ6AT8JbGxWskma9eaxXgjAUmmsZUmsYL",
+	"jDY5plCSh+uYJBpgaV4LPAN9APUjYeEX7TjQf/JUtjKJTUeYasC6fkgkCXRDccKHNCL9FMh0WDipfZ1F",
+	"U/opUfpl30DIOR5lMTj629KbpQeB1lHhgREb+wm55lfwS56u2s8AzLwWZAT3DTZI9nc+cP13wiNSGLr+",
+	"sbh0+peQVH/L1kz/OTdrQVj+rDDC0u8G9KdvEggnQ9yXXMb9HBYm+ymkovjbHDjMiDCSmNFVHqvm7YNs",
+	"x9UfQpK4nxZgZ/qlE5T/qDhW+ZcJvy79EkSclU6KnqAei9rqTzXMsI9HpBQ5sCia0ag8WK0gjVulFrxF",
+	"RnS4+neR0Ju5w26XzPvts3Z/UMITWOQd9gCnZ+bjGEMCxDThbIQ2fNur7yFfct4XY55I+0fE2Uj9WxM3",
+	"9S+TbQYvzGICfhlt9dRmavWDImTqvxMqJlgGY9tawCcTrj5tt9ubZY6R9ewMNFANu1kSPHoiEIT7boRc",
+	"ShJq6x9QICNcbu4X7IIO2395LIusHgVLQf7BJBUAdokzsMxOARyztdw4qKbn6f1abAl4Q3Akxw4gsAoG",
+	"JL9qjP7o6uiYyYSLWCPNrob8SL7ErjSpmCYzDwkDRCyoBVEjMQ/GzvQ5BwPFDvP8sRApAZjc2zYvaLjM",
+	"xkFDp8lApIP6UPT6z5orZgsivt5+/PGcOAQiC5CWEUS3gKmp0dz2RiOnpHLltN56rStt2HfNb/nU1Me6",
+	"aQ86ds1xodcVJupcmanEWntYbjvVosmChLN36pKTzymOIHg7d/s0TiG7kZmVR+EtbaylFirm9MrE6xay",
+	"FPizkvnxRrE89SaThwrc8VoT4b4GRnxeJmSoVTs1r+aBO2MqJNdxWI1EFdVKo+idVciJmpnb+WTG6zkC",
+	"laorX5lU7eH5RolssHjNYi4W2TGWumh19kGgdYMBFsQm+S/b2Z8LH36PBbk8O1lBZYfp/dPCMXIsc+iK",
+	"RqLH8u/QxnzABsriNTybkVt+pqa1WYnlqNnS34CtF00faIJn0A6PiSI1VIckd2HuPKEjypS8rd7AUcSn",
+	"JPzGISA5RVmRkj8uc4lDrRnjOCaMhF3k5yqw0j4ytV/9MWdGyX/SBE5rOWVziNZZ0AYGdpKFJ0zItg6F",
+	"9OfUmaql5htqzWq/32gCfYOUgPq4/8uzE+sGWxL2ny/MWMq4u70d8QBHYy5k97vOd51t43cR2zim24aX",
+	"bP+XVnv/c2+3l3Y6u89V831B/yD/udu5j9j+EqNdKHCaiP5FYfyqsYZBVrdiPA8QkKWmckO3uhi5EBME",
+	"YZIo/UzR85jwOCLLHReqrbrRneby2AqjGzQHJ6kse9AomN4pOOaQL/mX77BUZ1DSgGJW9yGNSJ9ORu67",
+	"GNNApgl5ArhBaAMzlMYRxyEJARmTCiRIcm1gKQwy6KYGYVP3tRgvtdJlnZCQ4u3C8LZ/mry8xrOd61/p",
+	"ztUv/xP90Y7ZqMl1LaLU5ENYHt7sRqPXUPUFTPriCi45R3XOy0WwU6vF/g3uEhcnuJvEjqZnc3lE4aKz",
+	"6oK5UjPG9gRbS509mRaEmDoYiehub9OJEi3bBbK5jUNsDl0FK+vmp3DZPnxddqbUbXSsh0B+5ej5tvxR",
+	"YSl9hJH6N9oAIVgtGxZIki8aZtN5vlY6OysekFseA3T6/rWH3p4evfbQ6+Mf1HZ/JINTBNsJB0KiCRcS",
+	"7aJ335fU9QFlGO77wr276XY1jDvuLwg38kvvZCXPQCRU87R/Y6gUBa82jpFaABmjR58HKC+EgrBQSbeC",
+	"gFjNZra6veybSEh3FB5cGnITqnmvFoTFUcaNTYDnRBaAif9qttTFoaeNFwHiI8SNYjD7C0N6NFp7NSRz",
+	"AQwV+p7ghCQWhqrQST0QVb1ZswFtWxLsCTfCoPWnoknspzZElpbHa0jsXAffLRsrljIfsALWGgEJBb5e",
+	"PucN1Ou4rd9IaTh4vlf6qbDY234bHUvRY8bmY72CnBXiBg9OTj58PHrVPzt6dXx2dHjR/3B2/Pr4/Tng",
+	"w5gCflB+Dsr4JXikqHS7xz7E+qR1s0gsKj2D/c+GdJQmJNSu5rIdK5OTcByXhSRjEWlUcm1ek13h5Nek",
+	"dF8WIJoyeKYFRHM+WmxnCaW/UeiWRVhYSANsRaabLAaOogZQ7CxciDHraWOjVkYg4pTUVHWojP3dEB+O",
+	"cRQRNiJ1Fzzg6g5LEiNsZBYI2PSsH8WfDLGPJkRpKFpy93V4iAkjQHHCBxGZOOSF+q7PDYWTHPmnH861",
+	"dQ2ncrw9GeJtuJkzUx1TqbNmlEOI+XLSOPIlpgkRK9VG0tVKxcKF0V1qmPtsPqaWAuhrmanJOuJNRahS",
+	"KE8eceOuGecud9XncQZbssiXO2cYJQPFM1hmNzet6NqvDF/TEVarGCQkJExSHIn2iMiNP+N0ENHgRzLr",
+	"ona7/XVTaSVjwrQkd0VmEO6MJ5yNkG+Wrshv7Kmb19ezQ1DapHz1P7nP7VFeX2xeIi+GUDk2j6ip63cg",
+	"FVnoacDdoaWCBU+EKeCqd9lDYqxkYXPLglw3tWU2Shu+3BJfFuhLw66Z9XkW11Fbbc1RRMNgUY91slzx",
+	"4EKh1kIJB+1XyTwhgo4Y4KMyN8jaX73uWs0qVwKxm1aFKlC01tPZz98lO1c/dd6Gu5M3wV788aW4eJ6e",
+	"/PE/L/D3z8j7zz/sjH7hZ7v0smNjfbqtvZe7nacvqxUGSqSyxAafL2WD7rAvoGH0i1Vd4NSncqxufKAL",
+	"xMQxnPd5q9PO8xpWe0WWwoKfWhJymBGXyrlwVO9eYvHL1sa1nbbiWC5LHDRTwIolV6oSuo3syiW504Pz",
+	"848fzl713x2/758cvX998cYvRH2hjZ0OGsyQ4fVdWPFs53psTBKyD9czuYYQIUVp/G0lleKYtn8XnPlg",
+	"YRTajzhlpgS3sYvs7H63bwQBYgSEHoMnOsouu+NCyQtJlqxUxcWcExgDniQkkFtjngiyNYBwv1mNWlZc",
+	"1N3vyifTtcaL6xk+2tqErnN212X47qgC32l+MedMgji4SuM+ieiIDlyF4A6QudTaOz7BMyRmLEADIqeE",
+	"MBSSaxrUVYYyrQvpNJwf61LoMxaQEDE+dbdx83KW7mSeVCxubKktuDafSiaYiZgnclVXfN0pK0x9bvBe",
+	"ZePmFrs0mgUn4pAkZMKZ42QEhSdVnmGfPhFGsd9KBUFjzMKIeEpeB+OEGhLKKhvloqRTNr+dGNtAfNXL",
+	"qXFWlSzrow2/KM6aJr76mx4azKAmGjN5nWkSNZBh7Yrlc1mw8j9QRksW5VXAdQp7s6oYkLPcm3Dp+ikX",
+	"Gl4w67ugibUVgFclhw6Ij7/EJuQ0yBHskpdmw1GkpAQlTkBajBU6tKLjKi7VQMpadcPLIMNVRK8m4mK+",
+	"339Rrc5O1Gui32ULZzd5laicqgj0fG81pMBaTPGiGHz3cqHjltgOb5Pp6QK/aGYErDoTGldmbIbtsdCc",
+	"mHtTBJE3T3K9YWHJzNS/NJHUJoa6E4qbTJSwkLJRoXxPveUCW7ekIicewlNMoVKpMVpTV5J9npJiLG+w",
+	"Vp9uX8f0AcpP3UcRttpU/gWpJKfadOv0UJ39cIhe7j17Ye27SEccutzCIWlQ0Uq1caheLUWLOvjclDBp",
+	"stWoJduBvmqBG5g2D5OtSRgTWZSyp+XIPKTZBoGWmMCiqRQy8BymW8qExCyoMchYk2yM5djtqhviZf2X",
+	"bPrmWBAhnVXMfkq5hOpDwCsTorQGuFd2U/dNdSRj68+MExEfuQPh8sSzilVvgr/o6mfPXr4s1sXtOKuh",
+	"SSrdWilkBXponE4w20oIDpXOhkQ6meDEQkVkZ1K16xynO2jYTxPWta7Xrmmkqz176hgXvKjZ9NKEbiVk",
+	"SOD4Lcdb0EG7enbZcnn1ML3Fm1F1k0g1eQ9NcDCmjOTLASce5KBilfbKqYZdidRUSGjTtFteK2UijdVZ",
+	"IGEfAvosKNGAh7M+5IHiBCz2KSsYDaG9IU8GNAw1D7BonZk5HwA8TdR7IeGkL7HmGjo93P5FGYy4X9Dl",
+	"tHNY7U+G/JkhJ5nXK+nuhd+xJP2ITqgea8rwNaZa6ffg8CUMz+Ot90sDLD0RUTpyP1HTBCkSsGrIJOaS",
+	"sGDW11nWJnF7/gFlSs3PUr3NodF/ZkbOwmzgdx7O/6T6zp3A5kdTA6iQgm6yxIsdWb9S3p79RZcOcjqn",
+	"Tu8qTrASbXlXFUBRlqFhfhF5ZfjMuTgh2xpcpt1qUBX0n1C48zGX2YSi//hah3HM14x+oLqb366Mpss2",
+	"sJLxTF2It+cf3mt//SDhU52W7Dta9tGGr9GZEzw9DouJ/gkRMWcii0+t2s40QqdfMABKrjre2MydGVWJ",
+	"UZ+E5WEotv9lk69JH8598toWuOX2vy/IvckG4OLcZ0bjP7QWi2V+6vvzHFejWFdQJythYDmNf371y08v",
+	"JjvnHfzzzqDz8/Tp4NnbL7vJd7/KF/wn8nL2JthLf9xhp/GuWBXXZ+V419vZ9B6dCrgqadQwTDVAuYup",
+	"4o6TKt7MgJAnyun4SVctTb0l+8WqrFTq8LimscHzBqWFQbt3pUEvNGcUQ61vXApjziZSxhdZoGtZOpbb",
+	"Q/qxbqox6EfeVSZh18xTyS+rlDRx10fO3dRITnm91aBJ5IE9p6WUhd29RkH+Z0TIhIwawkLMoy80tSje",
+	"2226TUT9YlwIxz+zYXyqX8iGmf0VWqY1VnMirB2kmP5NGapLQBdjrNX8O8cLMJNqCBlwl+h7Wc9NajXM",
+	"WQVSCJ82QhnjckzZCFyzeOZwZuZ91ZjJjqgck8Tk9qOBKSYFyYLqFmdJ+TZzv7p7qlfOyIdhq/vb4mUq",
+	"n6KvXqO3c5ObaH39lE+o+Ps94CEczS/IsiO6GBehxywwwj6qwUUwFimRBWFodVeH7FSV1rqNXpyIfLMI",
+	"balNR98oCDufWDkWe16SveZXpC6f4Qyeao6kkxgs7OC+MX7q6GvCQoGIvhNTPNtsGmxtxniz5OTbyKeL",
+	"smdtyEz2zo63Mr7w4vZvLYnRsAxNU+vIWEpMKxammjXGUdSAVJnV/lRhZgAdre1NxbrFMG4vMz0Z6BFB",
+	"GIS5Kz34ETuX6pbUoXU9csXqUYpi96ywrCbCgevZIQo3uxamkXM6YiQ8oewKuPjNKrrdiXLpraZaLpYV",
+	"F3ChguBRmLzTz6czumKsBAQIDuZDhFkFQHkO05GOGJZp4vADvXl3cLh1/uZg99nzLJ2YsisPzVUpuEtU",
+	"5qqwRCdESDyJXX5bwrJRoSkWaIJDLdNfMvolg2ncyGv5DG1kOhXI8mEkOS8D6+y8eP5id/fZ806nEdvS",
+	"FePChdCMx6/UMDTiwuLOWzutJgXa+9pimK2OV9jJBbfwJrUI7zefdEkiaWNkeTNBnWVRQT2/MyKzGuex",
+	"+7M0P17EJIrMEfWzXfW9/KBQBiH6cYR1PMLSg9lQKVQE5pwk1zQgxywkX1ZUCz+OSUIQVtJJwCckQUOq",
+	"7pzW2ITDDB/ywKENnk/xaEQSdHlcE8wLCQs1CScxCdAGjgRXZw08EFiiUpKDu+KM0NMu27r0iW5g4TIf",
+	"e3pG+Rhdh/M8dwXNGaRuEI5uAsCcBBH0h2J44lx2p76hE3wFynuuVruD5W+S3ziXX5Gm1CmZ1MCuzcfU",
+	"O6pzYyFzmIsCtEWz4a0MiLYoar6UWlhFS7MbteBE3EUA83nBe/gXBxo/lyS+vKEN+IO2/eayGABU2WA/",
+	"m9A+l6q46SE/4KFxPBZcXr6GhsyyUDVUjo1XLqNv/Lk00W5BbHdtZt39ZsetYuG+SS5d7dYKyEn/czXo",
+	"Cls3KRcyDD0TeJLROA8FOElmlrKpT3ycynFf0QJT3gdPEjdcBZ44bsjZD4fou50Xz4tJjIqYmixitOHH",
+	"U/Bdc6l4tT+eXtkSwoBMP8QasrG5LTAbb3OCa4mQNq9VA+QWOuTKdeXmVj2a4plAvhbXGghncwAbpcpz",
+	"hVEWZ6kX3kUKLm6KkeW1SjXsVjlnbz9eZMlGFbG1ezMclPL2zAMSaA0lZZJGNpsgP+PmUyeO9OJtXQKy",
+	"8gFwVPYR+aJDlyBDQQlNc7AIphn3xMpHxwpQeo2Wi08LwVjqz47zpKh3b+agv6vIdPewZHzEEh5NnJWE",
+	"uIzhGqRJjVjrmze629uSy3i73W776PLsGM7JT2cQh4nGPArdMbOfk359jrb9HJwpfogl7gIm2nbMRvta",
+	"q/dsfzWic5CQGglNff90F+lXdOiznMUUIqslR4opxzEazCC/bzlVMV15pRXL5+da+svbgmvto3SlimSO",
+	"SMRyHEohCu+3g61f8dYfna2X/93+d3/r07+dMXiroQWsWNMNXvAcpd2MmJPfvv6YMjlfiniv83J5Utpc",
+	"GyVEmvnb74jHv6IsBCYPw/INyh0VaEMx5RfPn+9uFoOQG2I7rWhV0Ac9TaicnStiYJKcgcQp3pD/9YOl",
+	"z28/XrRcgXF+cYS+iaspU1tQanQ+aT0ZBqIEapomtNmYx1LGID7iEAsDIOaIRYffLQsDNlxgYF6eXevn",
+	"D8ujxTGFgWm5Wg96WycyqA7GBIcwLH3/WiUWmo8Wx/RHnYOn656rZasO1sFwzUhhlRS7djwrzQIe+MWi",
+	"coV5/D6V21q/u80Mfp9KbNje7c6DGvHvU7llsW+NmrthR1yExDXrvtnoTCTasGUWuekI54emWtkqVaef",
+	"G19M549Fk+F9hQSWIXc7h1G2GIBLUZbDDfQMGGK6jsL52l2Wxy95PaaHPJiVYCrgPQ8lXGLIVCnRROHp",
+	"7JCtiF6TzNT59uOF0BgGkNHZY2YYxjU3y88ghIGKMQnR248/nnsavY5Ewy3zRaaiTjDDI2Kg2HrsX/86",
+	"KM22/a9/oRMO6UmaSruoB6C1MRQDxu+/7NEl/4JeYywk6TFZOX5tdFBgDBqQszDngqCoz0GRY2DZYzX0",
+	"ypRSUIpYjGliZqUDHNRsjiCvVsfoUIF8HMeRmey2CUr4t4Yo2bB5YZt67hgJSFIxynuPafMfZSaMGKT3",
+	"Zmk3m/vVUhMookIWI//VJHVcherCBE/oAImIBsRECxuC8e74opBrlJsUAX5TmwFbnfZOu1OybLaetjvt",
+	"p+BUk2PgM9vq/0YuKeuMhDQhgboUNs5aiSa5ERVk+e2QB2Lb388LXwilz03BYiu1/VlfK4B1ATMqTohn",
+	"ti2IKHiRS1UshjyK+BQldgB6DZTwAet3HKrRcS4LYcwwl6edXQPaKW1JiMJmq00u6XnWTNzSc2gV1ykz",
+	"7M7wJGoVrLj5Sn81RAcvN50VDN9AieboIM8WSlEyzRpgQic8yKIy57iWWfdWUcbQRrJ8UPPyiO7aiEe1",
+	"61S8FOC8azRJm2/pmN8lI19iqMKoT367JPO0ur998lomCS6z9SsFWeJEoo3sFKjf7DptKvqORwKC/+y5",
+	"EK1PquHt9pRE0RaA/27/Pr0SbTsTc8zLB+k1kYpkzp+l3U5ntbOkwcR+MxXHWkfhq/MDsOxew1+7z57t",
+	"vDTFwbqt97u/Tjqff/n8+rt0d7Az2Zs95TvB85+HO9HnjvjuzdX3nV/lzvTZ2dP0qGVqkrU+/HjaMnXI",
+	"WoKOWl7rS6vb2tn5/MvBLz9+OUyGP5/3X1zMPv705sPoxTi4PsUxfRcl02OMT4M3l2dcu2GabaepxOY6",
+	"rWOieAw6Jzrs49EfKG2bRGp/NJ0BaDhc4kUbZkbFc6VrscGJKglFmkltW9umIqCVd0JbYcz5dMiTEZGL",
+	"W1Av4CATKrZhoAvfbPiqATN3Prf1SlzPtLDlelItnPCnYlJfXe8WxSdnY4LIbUamlTX6UyPWft3+E6b3",
+	"1fmxnrmRDJxv6Gq7CxdBi1amrdpuK2Ko44FuaQsEP8dzYY7SVuUgFN+pax2e8FQ6H83Pr/jMwhEsGJd9",
+	"peahIHLxmAVh4Vb5va2Isivny0tXybzgPDol/cr54/yr5nS4f51/WXft/LH4qim8PP9D8RWlCYj5vysv",
+	"bOdqxIJH1c8mxPFT9TW1JSzsL+ik8oa7kRI4yaLHyz4vxEM1ea3anHrLhkvUPHF/VDuBxcP/k4ZfdRyY",
+	"jYACpu+OyTHFUkHjVxJ3ru+bXO86ya3kfqgalj5Vx7T9eAZVMNwUlq/wqwXsrnlcoXjlZ3MXq/DQtWuu",
+	"x3C2mr3kOHeFl1108nqnerez3/60BgHnfjm2pBAa2WhjXPnpemfGUG/5j1o5+I15fls52KZ2tfhVcxXJ",
+	"FIN2yHoHEb0mfw1B84ReE6aESjUOgjYMmgfImZiJKUkW6y0Ac1C/QWf68SPbHxiV9mcmZqOedZ6usEnV",
+	"AIcytoVNhWqFWOIBFgSlLCE4GJvndj7POk9zc4hRuVG5KXMvnCab4puNl2XB0XnPJYIN3c+zjIxlZDan",
+	"5Z8Rmcy2DoZS23ZdHZq3t+FV/eZfQ5tXx4MWL0W2i9keemhCR+YmIBPNtPCeKAIcTigrZwrX2rG+n0FJ",
+	"/TYq4tJq8+OQTAFGXMf3asBhgN/jEQGLFk1MeQD9vnqHhGAd7LEsYVkPBgj8f83lPv+n77JdHagPTqiQ",
+	"pRHd7GY320/osYLz69hdbS0tw1J89Vp7nZ2HPGPvqBCUjTxk4FzAfA7++dDhXYS8JhLaCB0z4KcPOWCA",
+	"l8VRpOOuAX9e4uEQxrcx5In+s+xmSHhExKYupotEGpNEHaEbUNBbj/5VTlkzIriPEkVrUIQlSf6OBCsj",
+	"UdUjjzZgu4pECO5465PX+mIdZ+GW2kAQs/BwCNFu3FWj7GMWE+iLKB35nq1iOcEhyf1e4CXa8C8ZBfu9",
+	"/D//DwoJek3Y//m/r4mP/t/////VY35qn5KtkGyNCCPXxPdMxD8JER0iwHTarKU6h6ATlxC6M5y173k4",
+	"uz+Ko3vWG1QWZb9WCN/O/Q2j7vY6SF7nIU/psaF0lMWpXNPch6e5e52XDz16c+drINt8T9crpGwE8UCb",
+	"amKKhMx/kmO5+ZsQka/+qee086A7YgKJTNF6zhFg7ZmRPPtmIzGn4+35h/dr7vrQ3FWTfUUwbs1h62X/",
+	"zCoXkoi4yjackWEqjOSO9jovke/GPPTRdEwjwBUdY2Flfw+lLFIE0B/yJCD/qZiW37XAB7l6AFERERkW",
+	"EgHK065ly69g3HNseaE1T3+BCEAQDecGnNn3IFsztybB8FtF7Xa+flsFDeBThTnvVZdXDyZc881/JN/c",
+	"e8jRv+dIpMHYJa89KP8+VstGo6h47Sq8PCMrm2vG89CMxxDIu2A8ntsgC5T7NZEVbeqhjDhrXWZNkx81",
+	"TV4TvAckeAd3QumWupAroMY3cyavhOmppNAYy2Bcl7UJmvQVIbHOR+dRqDVlI7cbixtgqtTK4Bpb6VuY",
+	"xgyqUyPT2JqdrNnJWsR/WBOdtbutbWtr29pj4vi63FpFxeGJKRYBWD7aYnxbc5sNX3S72A8AsQPxIQSY",
+	"CQ/5gifSJyHasPX7/C3F4/q/c8pI6HuKa6tDBKh5m4VkuiGNAFbM8mrAD/ELkB6+rtBZgBQpfA1IDbrz",
+	"LoxJG+auyEwQDSsidN3wHpvi6CpDNCTXGtVspH38QqOdQrQchIxDERESamg2KtGAjBSdzwChA+KhMZ+q",
+	"ZnpsgtkMqYmiCcEMDIo6ISskJC6MCgs0xBpsVs88EXJhuMAlbEJFRnOdrvyV7RM6oRJAphzpd6WFzSoQ",
+	"kWvKU6HXY4NDHv/mPuITKjP4Fl2H0AK1uIyNBoGlJlANgNicCcvtmnTl6gx+VOsJJw5Nx1zkVaE9k5TH",
+	"EzRMo0hTcXVrMWVCIxdJ8kXOOVjqJvK5VRsF2SnP4X97vS+dzlav92Vn2Ot9eTH89K+aibj6yWoCVTJ4",
+	"CuCs7k918SGL17m0iblcIrjwPqIsiNKQiJz71xqSgVIUe7Ep0uorHZQ1HDpTop17CAXFjQ0NDiEVldIo",
+	"rmHMVxq4uYJRGdeHJCSJoSz+ls4yVG9obPp9JKm5xYMEMhQHs6IqNDdORZDcZvdWkSwWUs3Lv869VAgK",
+	"3cr+7VjsT/etPSiCdIpHxBm4WeYJa8VhHce0lgbvUxpUEoLhhncZv6QduALlMGce8jWrAoAExmUbFYKc",
+	"MmQ0r1i5GNwkjDOSwxD1GMhXgkgw0HSRD6knlF1TCUvoay4uLN70hr5DL1CIZ4BdbzZhE0leSQ8vx/Er",
+	"GXFMg7HuDYQc81xn/JuEhFKx5TaC0my4x7JDjQKzGLBmS4KsLjUrXE1YO84L6wHww6d7NEGpAd51VFYh",
+	"mttWsdWWv2LduVbLlH9rtQrV3dQfRT7Xbe12dp9v7exs7T692Hne3X3W7XR+zTCiu61RggPy36bHdsAn",
+	"WRXGTBAynRexuVuv1Wctr6Ukw9Jv6A2PY9gzGra6LwwQo6kpwNIoKkF2t7K3i1KIfbFYmU1NzNw1Kx7Z",
+	"A5X73TMgslaRwZtJNo9Izza2jrrbw71mx+sQtwcYfQUAJTOioQ2/XEPV95BfKKLqK40zQb671KjfLWih",
+	"tmqLMQNQgfwCHd36kcwA1En765OUMaXxbWi5ACuejvyCKKDxZO5GTFgbCV1Gwr3d3Ycci+8uYwtHyHlW",
+	"pljo4hYDMuQJMWgwDDB4cizjtXz7bSIJtVnubiyaSwMHdRRJSS7Mqh5ZziC8DNKIhchgKOzDGwWoo8SE",
+	"IGIJ9sJ2jwE6u2qfcqbuSEICnoQahV33pyuaq+HqzHeePBGIT5ntZEk8oZFA1/F7/wyhoHhGqbCygUZe",
+	"sl8wnssEMCNdJD9/Qx+wb+n2W1sPvmW43M2p65IoOTcxugeD5FrzWWs+jySCYU3Kvkkg3G1oWCMIlUcQ",
+	"96ar/ooifqR2mVvjbBeBack3RR/BwT1Xp8UKC0YkVZeoxwDsG8QCZhtivABvqm2xg4SyEbw2wMGVhziY",
+	"SllZWG0jiM7rMa3XgxKesqyqoE2qKdvsDEwCKFtTKozr3Eb14TAE1FEls/AobPfYeYkQ5G/7amd9XZ5s",
+	"lpuulSiuoyNCNJgVXJ0whX3EuFJZeywkuVEYXH8TbvSAiSDRNRFoTBKyJJgw43n3aMH9hsGDa2675raP",
+	"kds+KjvnOlhwHSz4KMxnOiTwVgpenEpXfRlp5QsQRLRlnptypogzInRSLE8lGpCATwiCrDi0Ae7jUqTP",
+	"Zhudq2uUpBERPYYF8k8PLg7f1OPonBGoVvgQrNZ0tea1a1675rVrXrvmtWteWxeYD4ziHnxV2+RaDbI2",
+	"Ev99IazeQ1jHYGJFNiSdEA9F9IqgDLluQkx7/j7S/0ABBi/VQGnzPVZS53UYtdKAoUAFlLb0lwasH+kB",
+	"3zxqfcmLhzrM/F6DXWEOywNd9RKu2fCaDa8NzH9/A/MTYd3wfw9Tcx3HycDtH6Ft3BmxfGZKR+nI3mKZ",
+	"j3m7dyEswwIxMrQApukEluJBPJm6K1PJ2HFGTT1uoSnpmuesec6a5/ytUWpZWHXi3YN+MRniRfFwP+ir",
+	"xKeMJGg65ijiuogdTYp1E+GtENmK7lAHWGjD4MWHi9Pyq16PmTLzwvGVodITfk3C3LuXp29EnBEo6VQO",
+	"0qNKexlhytrorBJXB68U+HeWPzwfa6eTSVWnRNdnhlQTsG+qFVhglBQ64uXdEDeKwIMP1lT8b0jFHx3t",
+	"tmF/OiMLCSgPj4agzj9Suv5YrTyKKGVUubCMt6TNntu2c1GiXQ46Ok85IzKUni3KCvS1lmC9XkCu7liy",
+	"VX3UXCu9emsLypoO/nNl2Edu8ijROfH3tnxktQshh/gvZAG5KErIQmIlWAsT6p/lX+tAPvWLIGEtYzgn",
+	"LDw1TYGQWuUPu3fHH4KAxJKEdeTGjpgzyK6Z4tmaVawNH2um8bc2fICH30jTOCdrQJMNMMQt7B+pHGf1",
+	"KIHCu0EwOBPpxIRbw93KK/cUQqN1NMKGupwR8AJT9h/tfYfGPE0EGkBosYGtWAA9oW6Mbs1GPNurIZCN",
+	"lHbSbDuVVUOhCsANML9Wt/X08+7Wi2n/zZfO1cvBL9Od4Ru2O/g83Pn1WfhMfu5EneSyM/lp9nmXHTUH",
+	"KLhQjZtIhbsLpHpI2Akc4tVBJw5CPAc5cRBidMKvSaTRKGgIPH4x5ETh/dVBJ2ohJnCIVwCY0CfU6Qi3",
+	"bhVzBm/ilahWg4TT2DecrlDvca/Tyes9HlcZoT7Fi4s+ltu+i7KPJdlA819DLwBHEOSvK8anzAOxy8uG",
+	"yxN0zWm4jmBagBrwsJFmnCNAcjR0VNwdl13LD9+sHqnljwU4q9z6n9v4Demw0kQqx4Xao0WRwRRMr5cc",
+	"ziH9CgNKeUVSoMYfbVj8gEScjZTwXhyeJRzqMsyI7Jm0LC0j6LrCNoUb4E+nYwJAFRqbS2l9ITewp1Si",
+	"hFwTHEFrY8pGLhniDKZ0kBeJv4UsUcc0G9NaEP9Wkhd2VxvhhAiBR8BEmuwGnmKqYRmy9fHM9rq005xf",
+	"tXCm3Hp3oA7bZ/ug4NkoWEAtmTtVAWZoQG7Fle9DZV7zuDWPW/O4++BxVmM2UVDlzN3FbM1oHrXMTOJE",
+	"6aBZDIJ218s0YRYgMjM+oQ2M3n688JAY80RuRfSahEblRYmJ0IIXe8xATHso4RIr4rrZRgdomnA2msNp",
+	"ZFZ8RjBSNCIyZ3yaF3rg+s9+lHRC2uhgjp1q36dEA0JYThlVcwL5e52n9u2+TYL2vR4bpFLnOQMKeCkK",
+	"gQqU0NFYtnusx0yMREm8wHMOwg1w33Fr0bgis021LqqNvFUYDuMmek0PwN/r7KDJEPctGwRoSy4I8idD",
+	"7BsYZaSzuDHSpoitVD0PxjiKCBsR34ZR9Jg/IXLMQ+Er2UBzKLGP1OkEOBAwE8NKY4nmEDYnQ7wNOu/M",
+	"b6ODYpxdjwU4SWbIx5PERxtnPxyi73ZePO8iP56q8fpcxuo/4+mV+o9SRdV/1fj1CfFVB321dc748hM4",
+	"pbeQSswxB83Xa9n1bnVbAU8SEsitMU8E2RoAtPesOcOGgd2vcUMtc99aaMjs7XjwOqAf6Nsffj06u/jp",
+	"/FgcT2T86+Hx82O6l57Qty/bZPb2j/DjMf1Aj78cs0472I3U4mnFU/TVQrxUurS5lFnjz69++enFZOe8",
+	"g3/eGXR+nj4dPHv7ZTf57lf5gv9EXs7eBHvpjzvsNN4ViqiAKm2U7e8JThS5XMkodIqpM8PthI9GELzz",
+	"V7T1m72D3TZ2hn6QkJAwSXEEP1/jKC0aPFyvFc0eO1Wzh76iPMlIxxK7h6sLNfciXXENrfRcLZXU0v1h",
+	"lV44qR6WqI6GKP5sYs8yOtXqtp7Ofv4u2bn6qfM23J28Cfbijy/FxfP05I//eYG/f0bef/5hZ/QLP9ul",
+	"l53CmQYXmjbj7W51vrvY6XQ71oxnCJ5igJLLGMiIjprowyw/fa1Z7PPSVArLsGilSysG5+sOhIEiB+TJ",
+	"PKPc8B3b628aY9Qcixk24VX+PL+xCnO2U5AQBPT7Bu6lqs1vnvsWz1qmwVcg+TKfpsZunGm1SM9bXOmp",
+	"gqLGGWmXrtTTfJetERP8TlYwWLLJleHexTaflTbKQ4r5zyG8lcaIZmStWa01q7VmdY+a1QkfIcvbqlnI",
+	"NtDOMuCFapZNqXHqWUcsNAY9o2eZi58rV7lxCuqQlzUqHbAMgYD6ox7Tv1MhUqKJPl2Q/gJw/sj/s9fC",
+	"UdRrdRHIrr5XgJLqMTeWVI24rmZ7C3kdR5FBSl9FFIf8mUwW/9okDNvImjxdx2IvCixZ85l1nv1jSYoB",
+	"DG9LjDbUgS1myWwuJsS5/lFPjC+ADoNALCSJFcGbs4SAJO43kaW72vwEH/SYNliR0GHUsV87jDbIZbNp",
+	"o3NibTq5VA6N5FXqIEndVzK2jzby+JVy2k4cb3rIL+lEPuJJj/nGUOWjDRjFaTqIaPAjmR1magbA7fkM",
+	"X9MR4P8VFJD2iEjfoTk8EXnLfQ0aJPxN7dwqTIQnV8LU2VPLPKTXBE0oSyURPbbhHxwefrh8f/Gq/+6H",
+	"g/7hm4OTk6P3r4/6FxcnSvGBhcNXRCgFdMIBH+GaGL1Jb4LYL/+pmGOP4UhwFNEJVScwJkm2t4Uezw4u",
+	"jvonx++OL6DzHw6OTy7Pjs51+RuG/L3dlz7YM9VK6on0GCCAo0sBjqRy2H4JCbyceYQWJh79DOfYRvDf",
+	"PQzSuyHWXdy5gesujUT7FVnpiTCGSCWtCVNrDi6Qjnz9JzJ60Oiz62UjYHy0UR+dMuUJ2+KpzG/lprbZ",
+	"AokoNIHNTeIJNAKHehNKedhrbt/9FqGoWq024euLtWqCNvyKH2BzLfv8I3TsnYeNMJYo4GxIRyncNmal",
+	"muSaWPsb47Kfv+NvdnUGGCMkFKjMAI/eH579cnpx/OF9/8ejX/x1osuNFf7MsI0XmLUXi5iG6G0PSEPX",
+	"Kh2xrbwn87nOcwYo5szwQAWSs5iEbaSLJFvpSZfDq5XCNv6MreTWNTCN4uumjzaoFGgwkxmeNFQ3xYI8",
+	"30uTSItRPRabfG+Ut2qKpAYkIRPOZqp/5KjGpxZhSBkVY9/ELhUFzx6bpELq2OYZmDR0+iRGp8fvFfcY",
+	"UD4hMqGB2IRYJhCkrRNWrZBajinPcgjRiZbbekwJbkFECZPo+FQjYMFmOrMhv1fbdKqbzP2M9yTSmH4O",
+	"zcrVpk6Y5yAOqqX5SAYHqRyzrPKV2cY1Fb7NTE4zEIKEAGNblSSvCe2NCS2Qv1rq14zCauJST2J/1gH6",
+	"okg1ngiEhSAJxMcAXoQlb/bObShdrYtw/os6BllYxaZS4yHJrhwZY+ukl8JO+NSgVOTE05DCbAxABSF8",
+	"osfgmzzjGwjiGLMQ6smbzBK1YFimCUFKhSwN/YkoaNCg7msTQI/l4sLHo+8PLi/evO9/ODt+ffxeqa3Q",
+	"jU5mCGx8I0TtqK50GorShAf8WvvghOT6hpAe28DZCzD4kBMtI44SPoVy+GqNAsXLwjL97+YFsgwEiFKA",
+	"N10k+gfY5wqNvnuN13Sh+3vkWq9WcamAqBq9h5Mh9tfaba12WzRu2yvzePTUi7VSulZK1+LQP1UcUqz2",
+	"BmIQVDwf8mTE5fKUlGIGrabYO5ClWiqtviRFRZGfHiulrVZTUjyLvJVF5Ho1WSrdPA+nx7J8Bv3xAAdX",
+	"o4SnzJn4+gNM+jR3v69TVvKaR98sNSXr2JWY4hztOjtlzUrXMVT/gOwUB5BDQ/6Wo/Esx2rQjZuElByX",
+	"QacZCCL1W4xMs/G00dEczKbOJrHCuGKeXiHCSlcFL6WOopASUZdZWeRRq0HiF+qU/0hmBvH+hkyOkWm/",
+	"kPeAtwYJZuEWI9Mt9XM8TrAgNqz/vrAgSrhCKzFMR+iWbcxW99tHkY7W0yig35qtKC48JfiqENF7Q3CA",
+	"hy24UimeT1k/FcTvmsqTiZCZFdpEdzhr6kNBahpFKEkZo2xkyR9WpAv5BYrn3x0xXLNxNxvf/aYnKCHq",
+	"dMMJch6VKTby4oAMeWKimDDThNactbU8spZH7kjVJtKkhWQSyU0AIUwAdr1YclaM0BY61ZVoKmo05gAn",
+	"CS1iTD0RSKQQycSTzAhvxBJQ5nSwH7VB2BOtgGstWweCR1M8EygiOBQ2gAweZ+129VUDJok2cI8VyTLW",
+	"8N42sVZOOZJ4IGzB4E2lto+0EIVl3qZuzUNYoAhi6kSP6bq6kHgLxlcYSfbBjMg2OjCD1ums+cMxYBcK",
+	"Eg11vi58T0WPDciYmphIWIYu7BxlhXCIs6Mfzo7O3/Rfnx0cHvkGAtF4Gvb1LD3zK1QQ6zGdJiQkjwhD",
+	"AY9nOej4dMyjPCZfCYJuIU+fhG8p3t0ml7Ox+GYm+nfJd/2f6cvJ97vBz9+xk52rty/Gr58NXz0VB534",
+	"w0t6+d3s4nlytDf9afeP/9kJ7jXfFWpmm6sQY5r8hdNeCyl9pdV2wnk58lpLWS1LkvDcHdxJJl4ptyYT",
+	"0Y1w7iERKwoKOTWiSB3IWmBfC+xrgX0tsK8F9js1IH4JbCnrctZjnuCdM89lQvuICrNGNcbEhAA4K2bI",
+	"ettzKDCbnCEyX1iOs2N8YebVADNjjtK5H0bkzJO3dQhlOWjSPvUBVUbnZGaC7ZvjV0f9o/85Pr84fv+6",
+	"f/Tu4Pjk3Eec6eQc677zkJ0iZJpYpDBjbuoxHCUEK9qHddqozn2xGUMQKomtJK5bBu1ht7MDs1fUarO4",
+	"DpB/pIsDgUqCZebtoUxIgkMTu0kUg4w51WujoXiMYsDRUEn1PJVQYEhJ/1CK1PoYD8xoi3GwCYl5IknY",
+	"zX7Vbmsd6ar3Qg1aE/oxSYBQ9Zje7IGNCSMs1NBueQaXGobi6zTcz7QHHKr7B5A4eSVVX3NGA8+nD4Ja",
+	"GQg1desJ5vB9S0WhHtTWAV9bA0W7FD/n5mizdo1W0jF2VtYxANG2gB0MqcbenSxOdea59/ZwTIIrNOOp",
+	"zSCXPCMJ+ufMKVpy1trz1TcHdtX11IdwEYRvAGQv9KqQlYrP3wmuL8jnehpDsLIUQT4uwHWjRSJFAHay",
+	"jGSITVfrAZxC35cMKZj3AWwMNohEIVRfyJwt+bpDjOUALnBEsJBop4OCMU5wAFdQXaiFKMOgFS1RR6rT",
+	"u3N4YbQBs0SmS4EidVegzJmvVyeDY3l5q62yZ7gPhLektL3MV+fS0uMSU1myTHNN3wk+jh2HZhMbGT4D",
+	"/O1p9DbyhQqA8bQM3MQ4jWkYEra5D3GA96RJoY1aTWpzrUqtVam1KrVWpR4ovQ3YfCH6arG6JCSJt9J4",
+	"gbakFDNF4TLnCTJpELnXGyqL2neKqtQEMwwfl0tM9RgjBDwfUifo51kDSiqpWPzf/XDQP784Ou1fnvY/",
+	"Hr9/9eGjjzZ2OhYtQOOgyTGZWfwFDfip5tZP4xyBoY2a4HiCiqPzGmxyhRyTCXhVQoO1UIFT8IpR5gVQ",
+	"hEIKHWRplNVBs/o23cU9QA4YpcQz/dtl1xl3OWiPzq/Ig1/mFtX4d/aL3imao5gXcIg0lJAB/LS7qt4q",
+	"QHgaSE/AAtUxOUWtvVieaoqFM+PjXJL4Mr6nLA/d+DdK77Cd15b5liSOSYjS+HFEsMxBDWoBND9mFmWw",
+	"Dl9Q+wkliQVKY+eN+oawR2DCNzMuIxn7KSvcEALzdMEcmED4EiDCpldNKPFKyL95ZtnyMCArCpiL/ETY",
+	"LivZLuuckHVOyBqo4O9bkfM04dfExG1MxxzNeKq0WM+YwQVhgoK5WlvLG0l2VrZYFMViwN7LSel1CelZ",
+	"Gqyu/vdEZJWI95FFEuixeSiBUv5tFUzADNZflr5fkBr+Uvn7f71iknvfKjPS1DA3h8rQj3WW3N+W6GUw",
+	"AZoErJQftwzn78B4v2xmmo3NpsKk2mvobMan3YJYm0uJEP1hs/G9HgOw1cRDOA0pAeQ6uFZZPBmWpYAR",
+	"W5IC7te+oeLzhTL8POyoP6ZMdlEp7MXftO1qKRIiUzyUsuxCGwJkOu2xCCpJveMhiSJ9Yj8oyoR22x3b",
+	"KWUy4ULtCiAsnv1wiF48f7672dVOUb022VL5u50O+rNnXCm9Vhdp3Fa/jc5Jck0DoqMFewxKaYBuD37F",
+	"DMcgwMzCwJhYSaVRCxJdE2H8pNvtKYmiLRCSt3+fXom2OoF+PSrehQkgunVNzJtHoDU2bd8TyF6xEoH1",
+	"cxUQ/stlM8mXuNXdefHy2d6zHXCBUCztD51n6gdB1ep2Bs/xXrBHtp6G3w239vCzp1svSSfYehHuhLtk",
+	"Z/gU7w1a6gIPWt3WjsMd9tVrZajpruHow9McN/+4eFhdFOajud15IVfrhyf6YuroU7hB61zENc7u2mpc",
+	"tRqD2zpnf1ANo2jSg5Le1k6haX49Du+EaFYcEUmqTLmBDRbitwGpVauYgKdKmMyEhA23gXez3WOvoNtS",
+	"7WXgvCPOQ1PnosAuhWc5kiIUYyokT2YGqjZNEsJkj5VKQpmuXHxJ9/zuVoWa765wkR6N8f7fNhNPNxY+",
+	"AoPlnPPBEhGzWA7z5bqa/w0UsEqVH5MukdsoIywkSgXgT3MGEVs8CjVI1FLfjV+9ufsaiTuNHWXJMuvA",
+	"mneu8/jXUsAdKt+armfaGgm3qMtxPNE1tEY6R7/M9V4TaVjeusQ/VCAsD+Rpxwzkr1P0v8AM7iRPaM7T",
+	"VpchdFB2WDesxjbf+F2Em92efa+J2AMSsYtm1CvGMhjXBLgQocvA6ihAgEoe0WvCtCZgakHlxbdNcLuB",
+	"pUBjkpCuUllAW+kxrC3GyUSfZAj+Mpm6EG2hG3KpEJexImq3UyHKFCwdpUJidLAKbThN+JBGRA/mnpJA",
+	"HyW5LyzWHNnPn/wjyH8KWx8+MgSvv54S9/KhlThFX0po8nhd22ttc3wkjFozFLe28USgWLOdec6dGRW3",
+	"QyzGA44TKGRcq4zMXmWv3WOcQN5JzU3MBvvXpF3ri/GAF+PAwnrCf4TFS1dyI7lWnSDKwMoW4Ciqvx9G",
+	"+Knzht+z4d1i0JZk3yIU7e4eYNGKEhhtVS7eVxR6TNkIkHBANk+ZpJFxgZvmqwm2dgG2zRt+G72HSUiX",
+	"Mb+NPtYlDemEofmsW2wzao0aYEBySI9B/qwJqVY7x7hOF3YmiAIvAsDEQxvE9W0hA4sSc2QE07Z9x7tD",
+	"h0Rh0v9kJF3H/Sj17dIU1+L32odypz6Uh1dMnLdQO5SzCpxgglnncq5zOde5nGt/3D9SEdDBsEE159KQ",
+	"zyWyvxV9GyJpm3w/WzUaZJEaY7VJ57wikNQHYm+uuEPf2lTOozCHh1FUPnKGyhzqcT4WOfheIbEhUPV+",
+	"ERVrjeljKWPR3d4umMK3cYjbMRtldvYjULMkbBkfIpZOBiQBApKb3y8Z1Mv+kbJRCNb0f4bv9R2Wag8l",
+	"DShm39QRmweuqUupL9yjCMZqBnfuAdi5rQwDzDUjH2vb/ooitBJCtC1iMKsI0ROC2XRMFdNcy8hrGfkx",
+	"y8hryfIBJUsjcRnAh6ZCJRifC96WudRhMlWnFMiIBzlbI0DgwlAQbB+CdJHPyBfZD9JE8MSHil8IC+Sb",
+	"H9oV0fCECvludqR7XlUohALRra/e0hcPoXsjNd5G+KKSTPTQsKwXQDIUNCO37O16LRq3uq2dl7vtTnu3",
+	"vdPJ45xAmOkDRCMJIQBKyRZ9PIIRtd7xP2gU4e1n7Q6Mv7C+rW5rb3cFi6xa5FM8Im5DJWwnHxoXxNoI",
+	"ufaj/RUiwXK11GRz1JO3yRDX0rZiUlnZqgvQB6VCxx4a86m2v8RZ7jAL819Tplhmj1nMIEAWEW30UbPG",
+	"WeZ9K8Cs4IgzAr4kzkYkAY95OauFqmPH1Pc9dnB67NKzwR/+bojv0xP+bojPta9ksQrzRMzBQK0v9N85",
+	"r/uiCBFR3viFN3LbXpItuCT1pqwLwkCWyQu3o/L98pAY8ykr4F7xCIqaK2WGx2jKkyvKRtZNbH3dPeaE",
+	"JavB+yVM/UDOTM+HMOZ7vG3ljhZEgWkSs3bcNdOtwRXnhqMDMyaHs+Nyuj0SvIwq4taaUDUjVGckjnBA",
+	"TG3JIgFZTKckl/GiPNf38xE0rsOFWeihAREU6FUpsxGMayZuBcbT7rEzMuHXc0iL1pFc9jYn6k2w1ou5",
+	"WanT7CZm6osLNav7QeXLO7htOqpu6TGkozJCbc3rAZdjpS7luacaJTHHh2wAtveXwcorTGcpXN6aqN+Q",
+	"qFdVjXUo9zoFds25M86t2ADwwupNcSSALYG/A2WCBAmRHrBNn8tYNdnd3vbR5dmxKdf405mmdHyIqEQb",
+	"GPkhlrhLJ3hEtmM2su/2mN9LO52nAZ2M4B/EB4VEbLbRex3hiuKESxLIsl6vo11Lga1W3shiW3X4Ke4x",
+	"7cNRA9pHQuIEoqY0hGCiBRthos7UxOZ1HTd17LGaMF8PCULqIss2a8H7Mpli5ZoeTT3sMj5iCY8mpN6R",
+	"ancWTzGFRSrGYa71pIdiqS+/FUu1JSzqjHhGcjGv9QlTZBCCKrUorS47XLZvAUm4Bml9bHiFoS4r1YDx",
+	"VLXG5WFaP5iYLIY48+aVPT6iTCALoV9O34DCXaDrlUClTTXhLGgLbQCvIIXCyGXD8ybUwt3XxwwyT0xm",
+	"ikBjDBpoVvLXqKZlS69mS0YXDfjE4vxJwmqsdGOSEDDVLYgXu0fltNDDN8KNfzfER5roOEmZOmeGKP2T",
+	"XXH3rqXuPSxdd3EiEFGES0B5UO55YDhmnnFVwyLXSukaln4t8fxtJR4bOuTWs20eaa6I1gtA1jte63X/",
+	"EIVZRJFLDtDBQRag+wFw4FWHdZqFnc3aj/2P8WPH+clrZFz6WUe4axOMfwqla38ks8OsOoIPHgOGr+kI",
+	"zLt53QTR1hU7fW3N0YUVsroDPaa+K5qI7NC2B2REmY82OACU22oNVhGAOO0BGWGGqNSFfoXkCTG5zBZ2",
+	"Hx1kpWxoJZWxO6eR6KuvtYRM0p+T8ntsTsw3ugoLtY+qpK6IRcV1TzNk+PvQA0zr91al9kajqEklDsO1",
+	"LtBcF6gpqlQs3Jb9+G2MVViWWWtOcDT0sD0MmS1rIxs4JMyKtSi+EOpnXUXkb8ulD8LQWTSkRgDVTPLm",
+	"NZGANYNdLS+K1GML+fjGn7Fl/1372ddNv4swCqkAXgkl6PMvvfk8yyy4lHwJolQR/0bunGVFlUoVxB9z",
+	"aaX5VV97bR7Ga7OmnP8cf0ZzEvonDb/eNv6tjVaOaOuxVUPaigrDapFla8ry9wqxes+RSINxJlVrr5hR",
+	"79dUY/XQm1p6UUncqzWfPRGIhu2W14IE/hjLcctrmUR6Grbmte5ibtsEfzkhbCTHre7zvSx9TsiEslHr",
+	"69dPtZjP7/GEaPZizSOpIAnAXpAoUj/QpJDKE+NEusmLGucD2SNgSR7YJWmn5lS11IDCdVbgX6G+5nK6",
+	"tzYZ/DXQgR8rNwC86YbSo4aT/EYopRVIUJQjgh45AmfmwmCExDPRRgBcRMIeM8XDoDBoaBEPoHVANUIh",
+	"dcezwNNTuxjfEvvILEN/KdCnB3Chhdfw1iDBLNxiZLqlfo7HCRZkhTIDpqkbYII6JHfbmq3K8AiSQzCa",
+	"EnwFccV22UohKfMnMMsHmd+TdRWzNQLn3YK43BEOkOVODhygNQzQGgZoDZW5xvq4t6gkLWAVQ5frxU4b",
+	"V3CvUEboFI+MWeGKzAQBtPkREV3F8HF0hSIqpDDh2RG9zoMydDwEuSYMAXYbiAwGqAAnso0OMoG4x4Cz",
+	"STThQhY41PnR+fnxh/fn/dOjs7751S/1ItDGTqdTBN9XA4No8h4bkBkHd4uOyDBgCWRRFNa5XdObgzRV",
+	"2Xd5iY2eGifkmvJU6F3Z4DH+nJLNfcQnVGYWHM3E1BuZMelzauRWbU0yGEk1FqSd3e/AXiRJor79398O",
+	"tn7FW390tl62+1uf/v0fLaeB6a7Ao7SPMOwvApEyUmGhoDtNiCh+sms+2bMInKtUdK/iUQFspqLyrmFl",
+	"fawATpWXn9f/azcaWmOFwpzIupi9HNGqdC08ddvyqMNvrTZARmGkroiPeCrVcBNF6RRVsqRG89yD02MU",
+	"0hDEgpGaEU/l5joYcc05V0LJKt2F5Rx0qdvvGLxzxdrxkDZbOAaaRSZkCPkYw0KqU9thYr/mVyRjNlVe",
+	"k1HTxmRuZTfDkCcTIIBpSsNGbMBhnjjP7Ulrq/lfxmpektKMYowlomGxjkURznhNzR6amh2xUFtmMwrh",
+	"omBFqG9RWz5OSQ4fSm/enYRn4MoNyblk9Jokgkpwxrwa4yusBNMoHUHBZPtwiw+3Qnj49VNjMag4gzpZ",
+	"yJi6C296SjNQo1sf4Qc6wiRIEypnre5vn4oHunQADSwFuKcneIZ+57R4xMvH+tPXuXb/bA0ITkhykCoN",
+	"57dPilXpyCmXU74QWKXEeiggsA1SvOmuGiyTBw56CMoQmH+DVqntrcDx2zmzxWosbuUvLwqp5vtEID5l",
+	"OWHNWpgQx/flVVPfC1gwTaeR5IUGyqtWbUvnaYASD+ol1CmYQXxUUYwptAg5IdWG3hAcgdUrRAnBIWXq",
+	"Y3W8iPAya3Re80sQFPKg2G5GnlytXwpTcK44HzTBDI/IhDCtGguJh0O04Sc8Il39l7+5j0YJZtKE0Ccm",
+	"BKvH4LEeWVaDRDdgdkF4gDwPpvU0JolaZ+s3U/uvw34SEvBEMW/KdAirQWK1+nwGYCqR5GkwVqvB8CSL",
+	"AgsnlOmDxRNtf8gKK0woqzk84e+YjfhWQoTcSgoHE9QkPkQYTVJGAxrjCMU8kTjykGLlUiCe0BFlOOox",
+	"JReKrjmIUBDFZLP4oOXS0PeQL+mECIknsQH4Um9jmSbE99Dbjxf68LfROZ7ouBLh5WUHNTBsZpHBxhWJ",
+	"GWc0wJEa7L4mElDz8RVMCp0dnV+goZJ7pzy5eiKQGOOYQM3F5JqEumZWbgs6/PDu9ODCB2oukF9ZEr+0",
+	"qIqWYVlduNp15urc7bZ30L/ROVWMTk36WXsXVnpuSRGsqIcIDsbWBBz2mPqXUm6hCk2CaQQnLcJi3EWl",
+	"zdOLn5DcFVYkNLCY9kmPJUQQafeLWvw1uKzFrVGMDgDQPeR/D/RRJ4G8/Xjhz91w2MQe07uI7nYTe0zv",
+	"Imq0iXrZnTunH9Vs1yEOsZAYxRGWSpF5komqsF0b1zvtnXZn071vjs3oMT+ryVK/F2jxVmCGtBEP+Yod",
+	"9PXvPQb+AiyQrxgWTwxJ6yIooYM0mlL+gQFVyilpYY7AMCMqCkSwbjO9giUowZIgML4YBGdDuJptcY/V",
+	"XNRmWxzorXLusXlWs8nqaFsKDdtqoiZMRWW0YSr5eCgvb+OhAeUeskVsPPtyn05Gmx7CPZZVMM4W2LBl",
+	"syqe+9CglIUkQf62HdE2jum239V3joQ9pumqQcfSRYC06NVXMmA/TSK9tdv6jZSGg+d7pZ8K+7/to+mY",
+	"C4JAfoRdiqg6R4r7B2OuHuEJV+wNRxGfktCMV3hz5EBxYf/PXmsiRr2Wh3otTQvMYYNfjGHD/vTVryPz",
+	"d3eogG702E0P1e9TuWU3wnmyii8oLeP/CwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

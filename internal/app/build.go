@@ -11,11 +11,14 @@ import (
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
 	"github.com/accountd/accountd/internal/metrics"
+	"github.com/accountd/accountd/internal/passkey"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/ratelimit"
+	"github.com/accountd/accountd/internal/secretbox"
 	"github.com/accountd/accountd/internal/store/bunstore"
 	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/token"
+	"github.com/accountd/accountd/internal/totp"
 )
 
 // The builders of New, in the order it calls them. Each turns settings into one part,
@@ -88,15 +91,46 @@ func newService(cfg config.Config, opt Options, store *bunstore.Store, hasher *p
 	if err != nil {
 		return nil, err
 	}
+	mfa, err := secondFactors(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return account.New(store, hasher, issuer, mailer, account.Options{
 		Now: opt.Now, Logger: opt.Logger,
 		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL, InvitationTTL: cfg.InvitationTTL,
 		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace, MaxSessions: cfg.SessionsPerAccount,
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
 		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
-		LinkOrigins: cfg.AllowedRedirectOrigins,
-		RefreshKey:  refreshKey,
+		LinkOrigins: cfg.AllowedRedirectOrigins, MFA: mfa,
+		RefreshKey: refreshKey,
 	}), nil
+}
+
+// secondFactors returns the tools of second factors: TOTP (when
+// ACCOUNTD_MFA_ENCRYPTION_KEY is set), passkeys for the relying party of the
+// ACCOUNTD_WEBAUTHN_* settings, and their windows and limits.
+func secondFactors(cfg config.Config) (account.MFAOptions, error) {
+	m := cfg.MFA
+	opt := account.MFAOptions{
+		TOTP: totp.Keys{Issuer: m.Issuer}, StepUpWindow: m.StepUpWindow, ClockSkew: m.ClockSkew,
+		ChallengeTTL: m.ChallengeTTL, CodeFailures: m.CodeFailures,
+	}
+	if opt.ClockSkew == 0 {
+		opt.ClockSkew = -1 // the service reads 0 as "default"
+	}
+	if m.EncryptionKey != nil {
+		box, err := secretbox.New(m.EncryptionKey)
+		if err != nil {
+			return opt, fmt.Errorf("config: ACCOUNTD_MFA_ENCRYPTION_KEY: %w", err)
+		}
+		opt.SecretBox = box
+	}
+	pk, err := passkey.New(passkey.Config{RPID: m.RPID, RPName: m.RPName, Origins: m.Origins, Timeout: m.ChallengeTTL})
+	if err != nil {
+		return opt, fmt.Errorf("config: ACCOUNTD_WEBAUTHN_*: %w", err)
+	}
+	opt.Passkeys = pk
+	return opt, nil
 }
 
 // linkSecretInfo names the use of the derived link secret (HKDF info); changing it

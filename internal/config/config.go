@@ -100,6 +100,9 @@ type Config struct {
 	Argon2Threads      int
 	HashConcurrency    int
 
+	// MFA holds the settings of second factors (mfa.go).
+	MFA MFA
+
 	// sections holds each compatibility profile's own settings, by profile (Section).
 	sections map[string]any
 	// table is every setting Load read, the profiles' included, and raw each one's text
@@ -276,14 +279,15 @@ func flagName(env string) string {
 
 // Table is every setting, in the order the README documents them: the server's own,
 // ACCOUNTD_COMPAT, each compatibility profile's rows in the order given, then signed
-// links, rate limits and passwords. Flags, String and Usage all follow it.
+// links, rate limits and passwords, then second factors. Flags, String and Usage all follow it.
 func Table(profiles []Profile) []Setting {
 	rows := slices.Clone(serverSettings)
 	rows = append(rows, compatSetting(profiles))
 	for _, p := range profiles {
 		rows = append(rows, p.Settings...)
 	}
-	return append(rows, securitySettings...)
+	rows = append(rows, securitySettings...)
+	return append(rows, mfaSettings...)
 }
 
 // compatSetting is ACCOUNTD_COMPAT, whose values are the names of the profiles.
@@ -418,7 +422,7 @@ func (c Config) Validate() error {
 	if c.Audience == "" {
 		return errors.New("config: ACCOUNTD_AUDIENCE: must not be empty")
 	}
-	return nil
+	return c.validateMFA()
 }
 
 // String lists the settings as KEY=value lines, with credentials masked, for logs.

@@ -76,6 +76,9 @@ func New(cfg Config) (http.Handler, error) {
 	if err := mountDocs(r, cfg.PasswordMinLength); err != nil {
 		return nil, err
 	}
+	if err := mountPasskeyPage(r); err != nil {
+		return nil, err
+	}
 	for _, m := range cfg.Mount {
 		m(r)
 	}

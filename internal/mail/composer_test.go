@@ -55,13 +55,15 @@ func TestComposer(t *testing.T) {
 	t.Run("every_kind_renders", func(t *testing.T) {
 		c, rec := newTestComposer(t, ComposerConfig{ProductName: "Acme"})
 		wantSubject := map[account.MessageKind]string{
-			account.MessageActivation:      "Activate your Acme account",
-			account.MessageAccountExists:   "Your Acme account already exists",
-			account.MessagePasswordReset:   "Reset your Acme password",
-			account.MessageEmailChange:     "Confirm your new email address for Acme",
-			account.MessageEmailChanged:    "Your Acme email address was changed",
-			account.MessagePasswordChanged: "Your Acme password was changed",
-			account.MessageInvitation:      "You are invited to Acme",
+			account.MessageActivation:       "Activate your Acme account",
+			account.MessageAccountExists:    "Your Acme account already exists",
+			account.MessagePasswordReset:    "Reset your Acme password",
+			account.MessageEmailChange:      "Confirm your new email address for Acme",
+			account.MessageEmailChanged:     "Your Acme email address was changed",
+			account.MessagePasswordChanged:  "Your Acme password was changed",
+			account.MessageInvitation:       "You are invited to Acme",
+			account.MessageRecoveryCodeUsed: "A recovery code of your Acme account was used",
+			account.MessageMFAReset:         "The second factors of your Acme account were removed",
 		}
 		for kind := range kinds {
 			e := sendOne(t, c, rec, account.Message{Kind: kind, To: "alice@example.com", User: testUser, Token: "tok"})

@@ -32,6 +32,9 @@ const (
 	orgNameIndex  = "organizations_name_lower_key"
 	orgSlugIndex  = "organizations_slug_key"
 	orgSlugColumn = "organizations.slug"
+	// A passkey's credential ID is unique across accounts.
+	passkeyCredentialIndex  = "passkeys_credential_id_idx"
+	passkeyCredentialColumn = "passkeys.credential_id"
 )
 
 // SQLite extended result codes (modernc reports extended codes).
@@ -75,6 +78,8 @@ func translate(err error) error {
 			return account.ErrOrganizationNameTaken
 		case names(name, orgSlugIndex, orgSlugColumn):
 			return account.ErrOrganizationSlugTaken
+		case names(name, passkeyCredentialIndex, passkeyCredentialColumn):
+			return account.ErrPasskeyExists
 		}
 		return fmt.Errorf("bunstore: duplicate key: %w", err)
 	}
