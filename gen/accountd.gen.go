@@ -6974,15 +6974,25 @@ func (response AdminResetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdmi
 	return err
 }
 
-type AdminResetUserMfa503ApplicationProblemPlusJSONResponse Problem
+type AdminResetUserMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminResetUserMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminResetUserMfa503ResponseHeaders
+}
 
 func (response AdminResetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7083,15 +7093,25 @@ func (response AdminGetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminG
 	return err
 }
 
-type AdminGetUserMfa503ApplicationProblemPlusJSONResponse Problem
+type AdminGetUserMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetUserMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetUserMfa503ResponseHeaders
+}
 
 func (response AdminGetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7891,15 +7911,25 @@ func (response VerifyMfa501ApplicationProblemPlusJSONResponse) VisitVerifyMfaRes
 	return err
 }
 
-type VerifyMfa503ApplicationProblemPlusJSONResponse Problem
+type VerifyMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyMfa503ResponseHeaders
+}
 
 func (response VerifyMfa503ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7981,15 +8011,25 @@ func (response BeginPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitBegi
 	return err
 }
 
-type BeginPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+type BeginPasskeyLogin503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyLogin503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyLogin503ResponseHeaders
+}
 
 func (response BeginPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8142,15 +8182,25 @@ func (response FinishPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitFin
 	return err
 }
 
-type FinishPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+type FinishPasskeyLogin503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type FinishPasskeyLogin503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers FinishPasskeyLogin503ResponseHeaders
+}
 
 func (response FinishPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8930,15 +8980,25 @@ func (response StepUp501ApplicationProblemPlusJSONResponse) VisitStepUpResponse(
 	return err
 }
 
-type StepUp503ApplicationProblemPlusJSONResponse Problem
+type StepUp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type StepUp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers StepUp503ResponseHeaders
+}
 
 func (response StepUp503ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9024,15 +9084,25 @@ func (response BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse) VisitBeg
 	return err
 }
 
-type BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse Problem
+type BeginPasskeyStepUp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyStepUp503ResponseHeaders
+}
 
 func (response BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10076,15 +10146,25 @@ func (response GetMyMfa401ApplicationProblemPlusJSONResponse) VisitGetMyMfaRespo
 	return err
 }
 
-type GetMyMfa503ApplicationProblemPlusJSONResponse Problem
+type GetMyMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMyMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMyMfa503ResponseHeaders
+}
 
 func (response GetMyMfa503ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10170,15 +10250,25 @@ func (response RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse Problem
+type RegenerateRecoveryCodes503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RegenerateRecoveryCodes503ResponseHeaders
+}
 
 func (response RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10325,15 +10415,25 @@ func (response RemoveTotp429ApplicationProblemPlusJSONResponse) VisitRemoveTotpR
 	return err
 }
 
-type RemoveTotp503ApplicationProblemPlusJSONResponse Problem
+type RemoveTotp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemoveTotp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemoveTotp503ResponseHeaders
+}
 
 func (response RemoveTotp503ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10433,15 +10533,25 @@ func (response BeginTotp501ApplicationProblemPlusJSONResponse) VisitBeginTotpRes
 	return err
 }
 
-type BeginTotp503ApplicationProblemPlusJSONResponse Problem
+type BeginTotp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginTotp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginTotp503ResponseHeaders
+}
 
 func (response BeginTotp503ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10608,15 +10718,25 @@ func (response ConfirmTotp501ApplicationProblemPlusJSONResponse) VisitConfirmTot
 	return err
 }
 
-type ConfirmTotp503ApplicationProblemPlusJSONResponse Problem
+type ConfirmTotp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmTotp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmTotp503ResponseHeaders
+}
 
 func (response ConfirmTotp503ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10674,15 +10794,25 @@ func (response ListMyPasskeys401ApplicationProblemPlusJSONResponse) VisitListMyP
 	return err
 }
 
-type ListMyPasskeys503ApplicationProblemPlusJSONResponse Problem
+type ListMyPasskeys503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMyPasskeys503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMyPasskeys503ResponseHeaders
+}
 
 func (response ListMyPasskeys503ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10811,15 +10941,25 @@ func (response RegisterPasskey501ApplicationProblemPlusJSONResponse) VisitRegist
 	return err
 }
 
-type RegisterPasskey503ApplicationProblemPlusJSONResponse Problem
+type RegisterPasskey503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RegisterPasskey503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RegisterPasskey503ResponseHeaders
+}
 
 func (response RegisterPasskey503ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10905,15 +11045,25 @@ func (response BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse) Vi
 	return err
 }
 
-type BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse Problem
+type BeginPasskeyRegistration503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyRegistration503ResponseHeaders
+}
 
 func (response BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10994,15 +11144,25 @@ func (response RemovePasskey404ApplicationProblemPlusJSONResponse) VisitRemovePa
 	return err
 }
 
-type RemovePasskey503ApplicationProblemPlusJSONResponse Problem
+type RemovePasskey503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemovePasskey503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemovePasskey503ResponseHeaders
+}
 
 func (response RemovePasskey503ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11118,15 +11278,25 @@ func (response RenamePasskey415ApplicationProblemPlusJSONResponse) VisitRenamePa
 	return err
 }
 
-type RenamePasskey503ApplicationProblemPlusJSONResponse Problem
+type RenamePasskey503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RenamePasskey503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RenamePasskey503ResponseHeaders
+}
 
 func (response RenamePasskey503ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -13361,362 +13531,365 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37dtu2tj+KvwqGfnuM2GvRsuw4SSOPPfZ2HTdx6iSuL81uq2wRIiEJNQUwBGhF7ci/vwc4T3HOc3zf",
-	"5DzJGZgAeBFBifItbqv1x2oskrhj3udn/tkK+CTmjDApWt0/W2OCQ5LAP8+ITGYHQ0kS9VdIRJDQWFLO",
-	"Wt3WOQk4CwWSHE0xlWhAhjwhSCYzykYIjzBl7ZbXEsGYTLD6fEIZnaSTVrfjteQsJq1uizJJRiRpff36",
-	"1WvFOMETIk3Xh2kiuKPbizFBPiNfZD+AN3zEh0iOCYoTck15KlCMR2Qf8QmVaMgTeDakiZDwQA2JqnY+",
-	"pySZtbwWwxM1Et1Yebz4ywlhIzludZ/vqeFJSRL16f/+1tl6+enf/9HK5iFkQtmopWZxHJJJzCVhwexH",
-	"MquO/x2+IgIGlZDPKRESCTwkahUTtdhtdE5YiDBiZIoSzEI+QVdkhjYwurw8frWJplSOEcHBWL+h2/B6",
-	"DLMQWhV4QuCL6ZgwNOOpbhdRiTaw2kmEkaQTwlPpIYyCVKKAM0YCNT7E1WP/Weepv9nusYts6TATU5Ko",
-	"pRZpEBAh0Ia/++WLv6kGjqE/KtAVifWa+weHhx8u31+86h+/Onp3+uHi6P3hL/2LixO/xzZ299CYp4nY",
-	"RBhmqscH8ypNoDQju1gbEyLHPPRQjOXYQ2/PP7zvsQEPZ0gdYpyQEA1m6BpHKdlEIyKFmjgcRk934Wcb",
-	"JLfOSBzhGQm7SCYp8T3oknE5pmzUY1SgkDOC5JQGpI0O2AxxOVYLqBdjyBPoQI3xisza6KK0/KozzPQX",
-	"dvRU9Ji/t7uLaH5K+ldk1k9IKkjo7+fLMaYRKZzdvAUkJI0ilKSMqYumm+y8rDRJWT8VxDezhpu8BVfZ",
-	"b6MfyUygAYk4G6kNVN0EOIpIgjbkmPSYoCNGwi3KUCpI4qljobYVMzUjNpuoa2ZHpD7mMUmwOkCbXcQ4",
-	"bAeJhGqUIUFgHuqEqmVrowOJIoKFRDvPUZxQJvEgIujg/PD4GAVjnOBA0QAPCTUwLM3xCjBjXFEZNEqJ",
-	"ECRs95i9y5pi5Ze5cAe31CWsudW7z555iirZv3eel295r/dld2er1/vy4qjutp/QCZXVS36KRwQJ+kct",
-	"uYngu+K4QjLEaSRb3WcdrzXkyQRLTSCf7rY8NWpNO3c7HS+npDtuSqpbBTJ6EAQkliRU/44TtU+SEngy",
-	"IULgEVH/nJuX1xISyxTeIkz181sL23Y+uZZBnQWaqF5+s996WQf5F3zwOwmk6uAgCHjKZHVUOJD0ujio",
-	"AecRwUx9hK+xxEk/TaLqih8wNJYy3hCb6PLsBE4smcRy1taLl215Z+87rzrfAeWqyf9IyLDVbf3/tnOG",
-	"uG3Wcvt7ytWbMOxktuztQ/PaV68VYkn6v3PK9CZkW6t+31KUuOUYEJlgGi3r5Ahesm/3r0lCh1T3Ul08",
-	"ICN9ffwWN/tevaO+SKMo+6Cwhk87O44R0/LsKJPP91qLj6rXirCQ/YiP1BWpWRqWRpEiEK2uotGOjqGN",
-	"VebFkxFm9A+sT86fLRxFH4at7m+Lv/5Q/Orrp/mBKfkl4UMihGl1UVun+Zvq8vCIFK+aIrktuIPDoeO6",
-	"eS055ulorIW1Rd1c2Pe+etBok0W6tO/NX2satgqt2BNaOXuevcGlE1fcpeLB0jcvv1WlRSxMtHT353bQ",
-	"LGD5opWOlpMAhRPKDgJZJ2LC6gP3Q9MxR4onhW09vgK1qjn01YNeXP5yZ0eKSiHOAs3tsRrSE4GwJpCK",
-	"34ckIqb3xZS3vEW1sz7hI57KMyKA3cwTYKFXX/QJC0llepoZLRLk55hBubXaMb0b4upQCFP3q4aexVgI",
-	"JeZEVMAsqCSTpTfiVH8El0i3iJMEzwrtCeeMqxuakIBfk2TWD3hIRD8iQ9nwS8ll7JrS3MrZyZsPCgN0",
-	"dz63IrUr/WGO+pWXPEgIliTsY9mcVzW+BA5eAuJMVfyI0lGDF13H35AVaMErTqfRghzC+8AUwpCqX3B0",
-	"WligIY4E8VrkC57Emmgbee6S0WuSCKqu8hC9GuMr3Po6Ty2a0N/KkCzXsmuy9ONz9eL82iymCMX+Tsx9",
-	"miN09nY1umbVg1a5cPN7B802GuB7Jxm9ZPRzSkDZ4alSl0Y4CZVuE2ABUni2Z8698ipnragXOI5oZViX",
-	"cXinR2dCWfHznW98mNz7cmZEl/JefGDRDGEk0pgkwEFHCWZSKJk8IRN+TQTygb/6sDFNxZ58QJUeT/iU",
-	"JFtqq1FElAInQJUP6YhK4SHK0JQnoUBaOkCDGRKUjSKCxrN4TJjYRymcn/JBSbOd2eLDrbDRQSnqj3jr",
-	"DzAUbWxl/9z813+06qamRK/m8qjVoL56FQ5u191lfJrpzYDl0ZuhRZ02eq1+JyHCWqUP+GSiXoooI4ir",
-	"Hd3wjVASIk1XsRq1v1kQTOqYWT6k6hX/5FVVOSv9YGEEMUEIorJdWquGxHrupBB8TZCveKU6Ej5S1EJy",
-	"dWxg2nBegzHnQs1ayWSJkkGRLwgL+5RdUwk3yW8jX8mdfo8ZzR0sob763temicJVN+pca5TggPy3edAO",
-	"+KQsJndbr9ULJXG523rD41hfjfIQrEaUy5a6/SrjyZXqzMrgXJxDzFDER+q+YAky6b42eU2pIGD9UWtP",
-	"hUyw5AmCZrEkAlEJGrc2ElA2gqXMR4pCToTrmNxe0V08ISXJl8d8zdNgTERmGcZhmBBRM7jVdeZbKaP9",
-	"G+nQ9igv7ZFMT+2rBa1zKQsAGv/VcfqWLT7sGsKKglxpK+R0TIPx/DUTCCM7B7ShSI5+LT9dWi8CirDp",
-	"3qhba7cVxbZWFFFNnBq72a1lJCD5DmWk4N9wGReFUJTRtw6QjbLt3Bc8kf5mdsRVY8YpwtIoQpzBz+qo",
-	"Zi6RJVYWp7RWHubCBQNDe7AqrT5SOg4aUhKF+0iOOXD3oQSSPSABnxBt4/OQ/lyRIMZR8Uq1y3TYEkI9",
-	"yUVUeZ7S6C+a02p9vaxQswqJvpHdU01d/Vc0sH4WRJQN+Oa/utvbv/1vryc+/Xvzv5zyyX3aRx+DqfMu",
-	"yHZlX4rvPBGIhvuoo3YmO8NDOK8MLmA90e84if4tbY2Nqf43sTU6zIzGxmeuyUJi01ATc+gs2t1GolCg",
-	"Eb0mDAVjzEakhohAOw00taL0VewSvkeEhQIRoHTGWGYd2pkQrEUxN+dblTbsa8Kg/c1K/F+TiMdGItZk",
-	"oUAWKtf8e33Oci39iKlbKpUUr24OSycDkojKsXYaGg9xiIXEBW/kQpIxZ562p9LtvVt2AovetTm55wsO",
-	"ZDRTMh4IadOESklYu1Xn/bqlB624MYsFvwJhLjpxan1BS5ww5eXP6XZ5OfzTywsfMUJCofVr1asPFgwf",
-	"evT3kX96cHH4Rv1oBMaqryZIk4Qw2S/qS+WO3nOpVF9Fe83IUMiDdEKY7OpwGs0VdGgHxN9A/x6i4KgJ",
-	"xiS40o6abCOy3hY5eefoArRsFFPVrl1QNJhZdUoQBmaLPO6KSoTjOKKkcvSf7XlNjmh5EGcEh1ucRbN9",
-	"REeMJyX/U90xLvS687Sz9LRWbVNgZ0pITKwRSu+Zjudpr3qWSz5rl05TeyBTOb7gV4StSBFwKsd9aT+c",
-	"EzBi/Dkl+2rnQtgsgXzVD08M/e8i6BL10k7naZA3BX8Tf7n7r9D7gsv2ikhz6laYWJh9tHgI5r0F3QOX",
-	"PtOhQw6Pn70RS87vvK9ssqzXJOE6rNA96YLOXvW2z+nm5W199TtmI47Ojs4v0DDBEzLlydUToU4sDbXx",
-	"i0DnXR20B8RJiXRgOdGkhEqBTLCM8HrMZ5z14b2+/tTPVHmIrMICYTQd80hrvL5edB/hiDOi47T0ixA9",
-	"FXIiehA6FeNEkIppMr8wv7UOjMNbmxOwRPYhwlFCcDhD5AsVUrRbn742PiJea34+q6z3glt6ouhI7VEq",
-	"kvlG1LjeRX9hDFawEmYn4Mi572TdeOc9ryvcv5VdrE09pQvuzBkZUSFJUljh6rJYPhlHWKrhPREoge90",
-	"OOA+StkV41Nm1SqsOFXOT252+5dzr2PdRVfbrJ2MVF06YKWK59wFb7vDA3eifViecWBpUee/feS3feT/",
-	"20f+lo/8vr+P1LX2cRj6QAgYmfpzzP/pUq+5Q9fOBt3gdOjV/zZS84MJsgvXQRB5yNmQJpNaWsTItL/y",
-	"8UhI/0bfZfJHdXlo2GBlqI45UY145ZFXx7RgYc6JtO6G2nVxieSN5viACzofSLF4QbzqnBas0SUNMzGz",
-	"vDI1QqQiufAIDRM+yRkRAT/tlVNDTF22h8uzky3IOxhgQZ7vWZMTsH8aeo2bX3B4Fs3berrvgmwsJglU",
-	"9BeZ1u9CfS4acZr7f1xCgUPavDOSVh5laebFVVqya9bztcLOZaYVh7RCvtTIFcCZTWbCAv9VI5XQJgYt",
-	"72kuhajYGxgMG3WXQGDlygfB7Qqc22O9lmbhCjPLe12yf6vZWBrZVWqsGI3U+cWXeanItdLlvm9rw+2n",
-	"79QdtGhxwWVcYKMrXb+wspjPl4S3VU5dWEMYckt+KbxOkhD9SNkoBFdqsWenFfYVFuMBx0noSgfJyEez",
-	"YCh9RURdYknfBiQ3DNYl1zYrssHLQ2CV+sSJ/tOOg+/+YLgpvGKNjWDkfdpBIZ6JeaO/s6t5w8/c1LJh",
-	"u4bk2seEBEpkySfbiHAdqdchVBF/OdYf7HSWEDC7n9k+zXfuGt4rCIA3e3yzW9A0SCaPkJkb+EJx7tXv",
-	"XJDkABIjb2Q3hC+Xs3jzXv0QDjWFOS3M9k4k7nmC0ETG1SO6kbnR0qy5hGOqKMzbjxdPBFJvdJEPkmaf",
-	"cdkHe5vvIX+Awz4u2lX7OjtQPVPkGt4e8pSF2S+U6RvkO1nSAsOWNdo1vjJ6TeCIvDPZcctY/gKTqm7t",
-	"gS2qttNYzpbu6gR/Kf7aqW9ubZ+ts8+aDfytdcR08jaMXOtlefTiN7XH6j1cbI6t199uR4oa2az0AM/I",
-	"MCFiXDvERD9fTobti4u6WmI7DeG1OWupSdVOSEZY/fsyoJbjH4oS2rPOshzLpW/fxDKzuvU0C85fGlmB",
-	"aIg2/NdHF2j7eme7pAj7m56+r7phjX+gQwis/mdC6UphGZXcz1vbcufstq6FnTuFtemViyy65bVedIDX",
-	"Zk3XupwTuZjf3sqkeUNmXemz2NrCuawttIu3uySprSbDLoJX0GJrEGEhFjzXPy872MW2Sl8uBmAozO8U",
-	"0+TGCosrdYcIYazUG28/Xmy23VudMVtH8rXWZIE9wmu2OQ5BFJvLDdG2eW+5zvSPM8Kbad+pDb4kTtw8",
-	"Q7gkZ9zCvdeEN8IqLaOReZ5ZuGJA8QVYrqc2ireNfBr6iIo8/FtD/ORQSW+OXx31j/7n+Pzi+P3r/tG7",
-	"g+OTc/hCpzH8nfeiyTbUma5PLy+M4RpHEZLjhNggbg+B9RqM1/puTfZtyKCWw9SWKIk6sdFu8HOtfH2v",
-	"UnNN5FqNJFizUD+ThA5ntey8hqLlZBvk3xLRXU5v6inNkds1sEKuNg7xfLqkPblWtp2XlQqW7aeOZYYx",
-	"HUJc/81MiSVBrVFA+q2Nj3mXSxTdedn0JsS9wZQaG4uONOO6uDEjzU/C08+7Wy+m/TdfOlcvB79Md4Zv",
-	"2O7g83Dn12fhM/m5E3WSy87kp9nnXXZUPhTPdnaXZvNrU7bLZ6AT8JbGxWskma9eaxXgjAUmmsZUmsYL",
-	"jDY5plCSh+uYJBpgaV4LPAN9APUjYeEX7TjQf/JUtjKJTUeYasC6fkgkCXRDccKHNCL9FMh0WDipfZ1F",
-	"U/opUfpl30DIOR5lMTj629KbpQeB1lHhgREb+wm55lfwS56u2s8AzLwWZAT3DTZI9nc+cP13wiNSGLr+",
-	"sbh0+peQVH/L1kz/OTdrQVj+rDDC0u8G9KdvEggnQ9yXXMb9HBYm+ymkovjbHDjMiDCSmNFVHqvm7YNs",
-	"x9UfQpK4nxZgZ/qlE5T/qDhW+ZcJvy79EkSclU6KnqAei9rqTzXMsI9HpBQ5sCia0ag8WK0gjVulFrxF",
-	"RnS4+neR0Ju5w26XzPvts3Z/UMITWOQd9gCnZ+bjGEMCxDThbIQ2fNur7yFfct4XY55I+0fE2Uj9WxM3",
-	"9S+TbQYvzGICfhlt9dRmavWDImTqvxMqJlgGY9tawCcTrj5tt9ubZY6R9ewMNFANu1kSPHoiEIT7boRc",
-	"ShJq6x9QICNcbu4X7IIO2395LIusHgVLQf7BJBUAdokzsMxOARyztdw4qKbn6f1abAl4Q3Akxw4gsAoG",
-	"JL9qjP7o6uiYyYSLWCPNrob8SL7ErjSpmCYzDwkDRCyoBVEjMQ/GzvQ5BwPFDvP8sRApAZjc2zYvaLjM",
-	"xkFDp8lApIP6UPT6z5orZgsivt5+/PGcOAQiC5CWEUS3gKmp0dz2RiOnpHLltN56rStt2HfNb/nU1Me6",
-	"aQ86ds1xodcVJupcmanEWntYbjvVosmChLN36pKTzymOIHg7d/s0TiG7kZmVR+EtbaylFirm9MrE6xay",
-	"FPizkvnxRrE89SaThwrc8VoT4b4GRnxeJmSoVTs1r+aBO2MqJNdxWI1EFdVKo+idVciJmpnb+WTG6zkC",
-	"laorX5lU7eH5RolssHjNYi4W2TGWumh19kGgdYMBFsQm+S/b2Z8LH36PBbk8O1lBZYfp/dPCMXIsc+iK",
-	"RqLH8u/QxnzABsriNTybkVt+pqa1WYnlqNnS34CtF00faIJn0A6PiSI1VIckd2HuPKEjypS8rd7AUcSn",
-	"JPzGISA5RVmRkj8uc4lDrRnjOCaMhF3k5yqw0j4ytV/9MWdGyX/SBE5rOWVziNZZ0AYGdpKFJ0zItg6F",
-	"9OfUmaql5htqzWq/32gCfYOUgPq4/8uzE+sGWxL2ny/MWMq4u70d8QBHYy5k97vOd51t43cR2zim24aX",
-	"bP+XVnv/c2+3l3Y6u89V831B/yD/udu5j9j+EqNdKHCaiP5FYfyqsYZBVrdiPA8QkKWmckO3uhi5EBME",
-	"YZIo/UzR85jwOCLLHReqrbrRneby2AqjGzQHJ6kse9AomN4pOOaQL/mX77BUZ1DSgGJW9yGNSJ9ORu67",
-	"GNNApgl5ArhBaAMzlMYRxyEJARmTCiRIcm1gKQwy6KYGYVP3tRgvtdJlnZCQ4u3C8LZ/mry8xrOd61/p",
-	"ztUv/xP90Y7ZqMl1LaLU5ENYHt7sRqPXUPUFTPriCi45R3XOy0WwU6vF/g3uEhcnuJvEjqZnc3lE4aKz",
-	"6oK5UjPG9gRbS509mRaEmDoYiehub9OJEi3bBbK5jUNsDl0FK+vmp3DZPnxddqbUbXSsh0B+5ej5tvxR",
-	"YSl9hJH6N9oAIVgtGxZIki8aZtN5vlY6OysekFseA3T6/rWH3p4evfbQ6+Mf1HZ/JINTBNsJB0KiCRcS",
-	"7aJ335fU9QFlGO77wr276XY1jDvuLwg38kvvZCXPQCRU87R/Y6gUBa82jpFaABmjR58HKC+EgrBQSbeC",
-	"gFjNZra6veybSEh3FB5cGnITqnmvFoTFUcaNTYDnRBaAif9qttTFoaeNFwHiI8SNYjD7C0N6NFp7NSRz",
-	"AQwV+p7ghCQWhqrQST0QVb1ZswFtWxLsCTfCoPWnoknspzZElpbHa0jsXAffLRsrljIfsALWGgEJBb5e",
-	"PucN1Ou4rd9IaTh4vlf6qbDY234bHUvRY8bmY72CnBXiBg9OTj58PHrVPzt6dXx2dHjR/3B2/Pr4/Tng",
-	"w5gCflB+Dsr4JXikqHS7xz7E+qR1s0gsKj2D/c+GdJQmJNSu5rIdK5OTcByXhSRjEWlUcm1ek13h5Nek",
-	"dF8WIJoyeKYFRHM+WmxnCaW/UeiWRVhYSANsRaabLAaOogZQ7CxciDHraWOjVkYg4pTUVHWojP3dEB+O",
-	"cRQRNiJ1Fzzg6g5LEiNsZBYI2PSsH8WfDLGPJkRpKFpy93V4iAkjQHHCBxGZOOSF+q7PDYWTHPmnH861",
-	"dQ2ncrw9GeJtuJkzUx1TqbNmlEOI+XLSOPIlpgkRK9VG0tVKxcKF0V1qmPtsPqaWAuhrmanJOuJNRahS",
-	"KE8eceOuGecud9XncQZbssiXO2cYJQPFM1hmNzet6NqvDF/TEVarGCQkJExSHIn2iMiNP+N0ENHgRzLr",
-	"ona7/XVTaSVjwrQkd0VmEO6MJ5yNkG+Wrshv7Kmb19ezQ1DapHz1P7nP7VFeX2xeIi+GUDk2j6ip63cg",
-	"FVnoacDdoaWCBU+EKeCqd9lDYqxkYXPLglw3tWU2Shu+3BJfFuhLw66Z9XkW11Fbbc1RRMNgUY91slzx",
-	"4EKh1kIJB+1XyTwhgo4Y4KMyN8jaX73uWs0qVwKxm1aFKlC01tPZz98lO1c/dd6Gu5M3wV788aW4eJ6e",
-	"/PE/L/D3z8j7zz/sjH7hZ7v0smNjfbqtvZe7nacvqxUGSqSyxAafL2WD7rAvoGH0i1Vd4NSncqxufKAL",
-	"xMQxnPd5q9PO8xpWe0WWwoKfWhJymBGXyrlwVO9eYvHL1sa1nbbiWC5LHDRTwIolV6oSuo3syiW504Pz",
-	"848fzl713x2/758cvX998cYvRH2hjZ0OGsyQ4fVdWPFs53psTBKyD9czuYYQIUVp/G0lleKYtn8XnPlg",
-	"YRTajzhlpgS3sYvs7H63bwQBYgSEHoMnOsouu+NCyQtJlqxUxcWcExgDniQkkFtjngiyNYBwv1mNWlZc",
-	"1N3vyifTtcaL6xk+2tqErnN212X47qgC32l+MedMgji4SuM+ieiIDlyF4A6QudTaOz7BMyRmLEADIqeE",
-	"MBSSaxrUVYYyrQvpNJwf61LoMxaQEDE+dbdx83KW7mSeVCxubKktuDafSiaYiZgnclVXfN0pK0x9bvBe",
-	"ZePmFrs0mgUn4pAkZMKZ42QEhSdVnmGfPhFGsd9KBUFjzMKIeEpeB+OEGhLKKhvloqRTNr+dGNtAfNXL",
-	"qXFWlSzrow2/KM6aJr76mx4azKAmGjN5nWkSNZBh7Yrlc1mw8j9QRksW5VXAdQp7s6oYkLPcm3Dp+ikX",
-	"Gl4w67ugibUVgFclhw6Ij7/EJuQ0yBHskpdmw1GkpAQlTkBajBU6tKLjKi7VQMpadcPLIMNVRK8m4mK+",
-	"339Rrc5O1Gui32ULZzd5laicqgj0fG81pMBaTPGiGHz3cqHjltgOb5Pp6QK/aGYErDoTGldmbIbtsdCc",
-	"mHtTBJE3T3K9YWHJzNS/NJHUJoa6E4qbTJSwkLJRoXxPveUCW7ekIicewlNMoVKpMVpTV5J9npJiLG+w",
-	"Vp9uX8f0AcpP3UcRttpU/gWpJKfadOv0UJ39cIhe7j17Ye27SEccutzCIWlQ0Uq1caheLUWLOvjclDBp",
-	"stWoJduBvmqBG5g2D5OtSRgTWZSyp+XIPKTZBoGWmMCiqRQy8BymW8qExCyoMchYk2yM5djtqhviZf2X",
-	"bPrmWBAhnVXMfkq5hOpDwCsTorQGuFd2U/dNdSRj68+MExEfuQPh8sSzilVvgr/o6mfPXr4s1sXtOKuh",
-	"SSrdWilkBXponE4w20oIDpXOhkQ6meDEQkVkZ1K16xynO2jYTxPWta7Xrmmkqz176hgXvKjZ9NKEbiVk",
-	"SOD4Lcdb0EG7enbZcnn1ML3Fm1F1k0g1eQ9NcDCmjOTLASce5KBilfbKqYZdidRUSGjTtFteK2UijdVZ",
-	"IGEfAvosKNGAh7M+5IHiBCz2KSsYDaG9IU8GNAw1D7BonZk5HwA8TdR7IeGkL7HmGjo93P5FGYy4X9Dl",
-	"tHNY7U+G/JkhJ5nXK+nuhd+xJP2ITqgea8rwNaZa6ffg8CUMz+Ot90sDLD0RUTpyP1HTBCkSsGrIJOaS",
-	"sGDW11nWJnF7/gFlSs3PUr3NodF/ZkbOwmzgdx7O/6T6zp3A5kdTA6iQgm6yxIsdWb9S3p79RZcOcjqn",
-	"Tu8qTrASbXlXFUBRlqFhfhF5ZfjMuTgh2xpcpt1qUBX0n1C48zGX2YSi//hah3HM14x+oLqb366Mpss2",
-	"sJLxTF2It+cf3mt//SDhU52W7Dta9tGGr9GZEzw9DouJ/gkRMWcii0+t2s40QqdfMABKrjre2MydGVWJ",
-	"UZ+E5WEotv9lk69JH8598toWuOX2vy/IvckG4OLcZ0bjP7QWi2V+6vvzHFejWFdQJythYDmNf371y08v",
-	"JjvnHfzzzqDz8/Tp4NnbL7vJd7/KF/wn8nL2JthLf9xhp/GuWBXXZ+V419vZ9B6dCrgqadQwTDVAuYup",
-	"4o6TKt7MgJAnyun4SVctTb0l+8WqrFTq8LimscHzBqWFQbt3pUEvNGcUQ61vXApjziZSxhdZoGtZOpbb",
-	"Q/qxbqox6EfeVSZh18xTyS+rlDRx10fO3dRITnm91aBJ5IE9p6WUhd29RkH+Z0TIhIwawkLMoy80tSje",
-	"2226TUT9YlwIxz+zYXyqX8iGmf0VWqY1VnMirB2kmP5NGapLQBdjrNX8O8cLMJNqCBlwl+h7Wc9NajXM",
-	"WQVSCJ82QhnjckzZCFyzeOZwZuZ91ZjJjqgck8Tk9qOBKSYFyYLqFmdJ+TZzv7p7qlfOyIdhq/vb4mUq",
-	"n6KvXqO3c5ObaH39lE+o+Ps94CEczS/IsiO6GBehxywwwj6qwUUwFimRBWFodVeH7FSV1rqNXpyIfLMI",
-	"balNR98oCDufWDkWe16SveZXpC6f4Qyeao6kkxgs7OC+MX7q6GvCQoGIvhNTPNtsGmxtxniz5OTbyKeL",
-	"smdtyEz2zo63Mr7w4vZvLYnRsAxNU+vIWEpMKxammjXGUdSAVJnV/lRhZgAdre1NxbrFMG4vMz0Z6BFB",
-	"GIS5Kz34ETuX6pbUoXU9csXqUYpi96ywrCbCgevZIQo3uxamkXM6YiQ8oewKuPjNKrrdiXLpraZaLpYV",
-	"F3ChguBRmLzTz6czumKsBAQIDuZDhFkFQHkO05GOGJZp4vADvXl3cLh1/uZg99nzLJ2YsisPzVUpuEtU",
-	"5qqwRCdESDyJXX5bwrJRoSkWaIJDLdNfMvolg2ncyGv5DG1kOhXI8mEkOS8D6+y8eP5id/fZ806nEdvS",
-	"FePChdCMx6/UMDTiwuLOWzutJgXa+9pimK2OV9jJBbfwJrUI7zefdEkiaWNkeTNBnWVRQT2/MyKzGuex",
-	"+7M0P17EJIrMEfWzXfW9/KBQBiH6cYR1PMLSg9lQKVQE5pwk1zQgxywkX1ZUCz+OSUIQVtJJwCckQUOq",
-	"7pzW2ITDDB/ywKENnk/xaEQSdHlcE8wLCQs1CScxCdAGjgRXZw08EFiiUpKDu+KM0NMu27r0iW5g4TIf",
-	"e3pG+Rhdh/M8dwXNGaRuEI5uAsCcBBH0h2J44lx2p76hE3wFynuuVruD5W+S3ziXX5Gm1CmZ1MCuzcfU",
-	"O6pzYyFzmIsCtEWz4a0MiLYoar6UWlhFS7MbteBE3EUA83nBe/gXBxo/lyS+vKEN+IO2/eayGABU2WA/",
-	"m9A+l6q46SE/4KFxPBZcXr6GhsyyUDVUjo1XLqNv/Lk00W5BbHdtZt39ZsetYuG+SS5d7dYKyEn/czXo",
-	"Cls3KRcyDD0TeJLROA8FOElmlrKpT3ycynFf0QJT3gdPEjdcBZ44bsjZD4fou50Xz4tJjIqYmixitOHH",
-	"U/Bdc6l4tT+eXtkSwoBMP8QasrG5LTAbb3OCa4mQNq9VA+QWOuTKdeXmVj2a4plAvhbXGghncwAbpcpz",
-	"hVEWZ6kX3kUKLm6KkeW1SjXsVjlnbz9eZMlGFbG1ezMclPL2zAMSaA0lZZJGNpsgP+PmUyeO9OJtXQKy",
-	"8gFwVPYR+aJDlyBDQQlNc7AIphn3xMpHxwpQeo2Wi08LwVjqz47zpKh3b+agv6vIdPewZHzEEh5NnJWE",
-	"uIzhGqRJjVjrmze629uSy3i73W776PLsGM7JT2cQh4nGPArdMbOfk359jrb9HJwpfogl7gIm2nbMRvta",
-	"q/dsfzWic5CQGglNff90F+lXdOiznMUUIqslR4opxzEazCC/bzlVMV15pRXL5+da+svbgmvto3SlimSO",
-	"SMRyHEohCu+3g61f8dYfna2X/93+d3/r07+dMXiroQWsWNMNXvAcpd2MmJPfvv6YMjlfiniv83J5Utpc",
-	"GyVEmvnb74jHv6IsBCYPw/INyh0VaEMx5RfPn+9uFoOQG2I7rWhV0Ac9TaicnStiYJKcgcQp3pD/9YOl",
-	"z28/XrRcgXF+cYS+iaspU1tQanQ+aT0ZBqIEapomtNmYx1LGID7iEAsDIOaIRYffLQsDNlxgYF6eXevn",
-	"D8ujxTGFgWm5Wg96WycyqA7GBIcwLH3/WiUWmo8Wx/RHnYOn656rZasO1sFwzUhhlRS7djwrzQIe+MWi",
-	"coV5/D6V21q/u80Mfp9KbNje7c6DGvHvU7llsW+NmrthR1yExDXrvtnoTCTasGUWuekI54emWtkqVaef",
-	"G19M549Fk+F9hQSWIXc7h1G2GIBLUZbDDfQMGGK6jsL52l2Wxy95PaaHPJiVYCrgPQ8lXGLIVCnRROHp",
-	"7JCtiF6TzNT59uOF0BgGkNHZY2YYxjU3y88ghIGKMQnR248/nnsavY5Ewy3zRaaiTjDDI2Kg2HrsX/86",
-	"KM22/a9/oRMO6UmaSruoB6C1MRQDxu+/7NEl/4JeYywk6TFZOX5tdFBgDBqQszDngqCoz0GRY2DZYzX0",
-	"ypRSUIpYjGliZqUDHNRsjiCvVsfoUIF8HMeRmey2CUr4t4Yo2bB5YZt67hgJSFIxynuPafMfZSaMGKT3",
-	"Zmk3m/vVUhMookIWI//VJHVcherCBE/oAImIBsRECxuC8e74opBrlJsUAX5TmwFbnfZOu1OybLaetjvt",
-	"p+BUk2PgM9vq/0YuKeuMhDQhgboUNs5aiSa5ERVk+e2QB2Lb388LXwilz03BYiu1/VlfK4B1ATMqTohn",
-	"ti2IKHiRS1UshjyK+BQldgB6DZTwAet3HKrRcS4LYcwwl6edXQPaKW1JiMJmq00u6XnWTNzSc2gV1ykz",
-	"7M7wJGoVrLj5Sn81RAcvN50VDN9AieboIM8WSlEyzRpgQic8yKIy57iWWfdWUcbQRrJ8UPPyiO7aiEe1",
-	"61S8FOC8azRJm2/pmN8lI19iqMKoT367JPO0ur998lomCS6z9SsFWeJEoo3sFKjf7DptKvqORwKC/+y5",
-	"EK1PquHt9pRE0RaA/27/Pr0SbTsTc8zLB+k1kYpkzp+l3U5ntbOkwcR+MxXHWkfhq/MDsOxew1+7z57t",
-	"vDTFwbqt97u/Tjqff/n8+rt0d7Az2Zs95TvB85+HO9HnjvjuzdX3nV/lzvTZ2dP0qGVqkrU+/HjaMnXI",
-	"WoKOWl7rS6vb2tn5/MvBLz9+OUyGP5/3X1zMPv705sPoxTi4PsUxfRcl02OMT4M3l2dcu2GabaepxOY6",
-	"rWOieAw6Jzrs49EfKG2bRGp/NJ0BaDhc4kUbZkbFc6VrscGJKglFmkltW9umIqCVd0JbYcz5dMiTEZGL",
-	"W1Av4CATKrZhoAvfbPiqATN3Prf1SlzPtLDlelItnPCnYlJfXe8WxSdnY4LIbUamlTX6UyPWft3+E6b3",
-	"1fmxnrmRDJxv6Gq7CxdBi1amrdpuK2Ko44FuaQsEP8dzYY7SVuUgFN+pax2e8FQ6H83Pr/jMwhEsGJd9",
-	"peahIHLxmAVh4Vb5va2Isivny0tXybzgPDol/cr54/yr5nS4f51/WXft/LH4qim8PP9D8RWlCYj5vysv",
-	"bOdqxIJH1c8mxPFT9TW1JSzsL+ik8oa7kRI4yaLHyz4vxEM1ea3anHrLhkvUPHF/VDuBxcP/k4ZfdRyY",
-	"jYACpu+OyTHFUkHjVxJ3ru+bXO86ya3kfqgalj5Vx7T9eAZVMNwUlq/wqwXsrnlcoXjlZ3MXq/DQtWuu",
-	"x3C2mr3kOHeFl1108nqnerez3/60BgHnfjm2pBAa2WhjXPnpemfGUG/5j1o5+I15fls52KZ2tfhVcxXJ",
-	"FIN2yHoHEb0mfw1B84ReE6aESjUOgjYMmgfImZiJKUkW6y0Ac1C/QWf68SPbHxiV9mcmZqOedZ6usEnV",
-	"AIcytoVNhWqFWOIBFgSlLCE4GJvndj7POk9zc4hRuVG5KXMvnCab4puNl2XB0XnPJYIN3c+zjIxlZDan",
-	"5Z8Rmcy2DoZS23ZdHZq3t+FV/eZfQ5tXx4MWL0W2i9keemhCR+YmIBPNtPCeKAIcTigrZwrX2rG+n0FJ",
-	"/TYq4tJq8+OQTAFGXMf3asBhgN/jEQGLFk1MeQD9vnqHhGAd7LEsYVkPBgj8f83lPv+n77JdHagPTqiQ",
-	"pRHd7GY320/osYLz69hdbS0tw1J89Vp7nZ2HPGPvqBCUjTxk4FzAfA7++dDhXYS8JhLaCB0z4KcPOWCA",
-	"l8VRpOOuAX9e4uEQxrcx5In+s+xmSHhExKYupotEGpNEHaEbUNBbj/5VTlkzIriPEkVrUIQlSf6OBCsj",
-	"UdUjjzZgu4pECO5465PX+mIdZ+GW2kAQs/BwCNFu3FWj7GMWE+iLKB35nq1iOcEhyf1e4CXa8C8ZBfu9",
-	"/D//DwoJek3Y//m/r4mP/t/////VY35qn5KtkGyNCCPXxPdMxD8JER0iwHTarKU6h6ATlxC6M5y173k4",
-	"uz+Ko3vWG1QWZb9WCN/O/Q2j7vY6SF7nIU/psaF0lMWpXNPch6e5e52XDz16c+drINt8T9crpGwE8UCb",
-	"amKKhMx/kmO5+ZsQka/+qee086A7YgKJTNF6zhFg7ZmRPPtmIzGn4+35h/dr7vrQ3FWTfUUwbs1h62X/",
-	"zCoXkoi4yjackWEqjOSO9jovke/GPPTRdEwjwBUdY2Flfw+lLFIE0B/yJCD/qZiW37XAB7l6AFERERkW",
-	"EgHK065ly69g3HNseaE1T3+BCEAQDecGnNn3IFsztybB8FtF7Xa+flsFDeBThTnvVZdXDyZc881/JN/c",
-	"e8jRv+dIpMHYJa89KP8+VstGo6h47Sq8PCMrm2vG89CMxxDIu2A8ntsgC5T7NZEVbeqhjDhrXWZNkx81",
-	"TV4TvAckeAd3QumWupAroMY3cyavhOmppNAYy2Bcl7UJmvQVIbHOR+dRqDVlI7cbixtgqtTK4Bpb6VuY",
-	"xgyqUyPT2JqdrNnJWsR/WBOdtbutbWtr29pj4vi63FpFxeGJKRYBWD7aYnxbc5sNX3S72A8AsQPxIQSY",
-	"CQ/5gifSJyHasPX7/C3F4/q/c8pI6HuKa6tDBKh5m4VkuiGNAFbM8mrAD/ELkB6+rtBZgBQpfA1IDbrz",
-	"LoxJG+auyEwQDSsidN3wHpvi6CpDNCTXGtVspH38QqOdQrQchIxDERESamg2KtGAjBSdzwChA+KhMZ+q",
-	"ZnpsgtkMqYmiCcEMDIo6ISskJC6MCgs0xBpsVs88EXJhuMAlbEJFRnOdrvyV7RM6oRJAphzpd6WFzSoQ",
-	"kWvKU6HXY4NDHv/mPuITKjP4Fl2H0AK1uIyNBoGlJlANgNicCcvtmnTl6gx+VOsJJw5Nx1zkVaE9k5TH",
-	"EzRMo0hTcXVrMWVCIxdJ8kXOOVjqJvK5VRsF2SnP4X97vS+dzlav92Vn2Ot9eTH89K+aibj6yWoCVTJ4",
-	"CuCs7k918SGL17m0iblcIrjwPqIsiNKQiJz71xqSgVIUe7Ep0uorHZQ1HDpTop17CAXFjQ0NDiEVldIo",
-	"rmHMVxq4uYJRGdeHJCSJoSz+ls4yVG9obPp9JKm5xYMEMhQHs6IqNDdORZDcZvdWkSwWUs3Lv869VAgK",
-	"3cr+7VjsT/etPSiCdIpHxBm4WeYJa8VhHce0lgbvUxpUEoLhhncZv6QduALlMGce8jWrAoAExmUbFYKc",
-	"MmQ0r1i5GNwkjDOSwxD1GMhXgkgw0HSRD6knlF1TCUvoay4uLN70hr5DL1CIZ4BdbzZhE0leSQ8vx/Er",
-	"GXFMg7HuDYQc81xn/JuEhFKx5TaC0my4x7JDjQKzGLBmS4KsLjUrXE1YO84L6wHww6d7NEGpAd51VFYh",
-	"mttWsdWWv2LduVbLlH9rtQrV3dQfRT7Xbe12dp9v7exs7T692Hne3X3W7XR+zTCiu61RggPy36bHdsAn",
-	"WRXGTBAynRexuVuv1Wctr6Ukw9Jv6A2PY9gzGra6LwwQo6kpwNIoKkF2t7K3i1KIfbFYmU1NzNw1Kx7Z",
-	"A5X73TMgslaRwZtJNo9Izza2jrrbw71mx+sQtwcYfQUAJTOioQ2/XEPV95BfKKLqK40zQb671KjfLWih",
-	"tmqLMQNQgfwCHd36kcwA1En765OUMaXxbWi5ACuejvyCKKDxZO5GTFgbCV1Gwr3d3Ycci+8uYwtHyHlW",
-	"pljo4hYDMuQJMWgwDDB4cizjtXz7bSIJtVnubiyaSwMHdRRJSS7Mqh5ZziC8DNKIhchgKOzDGwWoo8SE",
-	"IGIJ9sJ2jwE6u2qfcqbuSEICnoQahV33pyuaq+HqzHeePBGIT5ntZEk8oZFA1/F7/wyhoHhGqbCygUZe",
-	"sl8wnssEMCNdJD9/Qx+wb+n2W1sPvmW43M2p65IoOTcxugeD5FrzWWs+jySCYU3Kvkkg3G1oWCMIlUcQ",
-	"96ar/ooifqR2mVvjbBeBack3RR/BwT1Xp8UKC0YkVZeoxwDsG8QCZhtivABvqm2xg4SyEbw2wMGVhziY",
-	"SllZWG0jiM7rMa3XgxKesqyqoE2qKdvsDEwCKFtTKozr3Eb14TAE1FEls/AobPfYeYkQ5G/7amd9XZ5s",
-	"lpuulSiuoyNCNJgVXJ0whX3EuFJZeywkuVEYXH8TbvSAiSDRNRFoTBKyJJgw43n3aMH9hsGDa2675raP",
-	"kds+KjvnOlhwHSz4KMxnOiTwVgpenEpXfRlp5QsQRLRlnptypogzInRSLE8lGpCATwiCrDi0Ae7jUqTP",
-	"Zhudq2uUpBERPYYF8k8PLg7f1OPonBGoVvgQrNZ0tea1a1675rVrXrvmtWteWxeYD4ziHnxV2+RaDbI2",
-	"Ev99IazeQ1jHYGJFNiSdEA9F9IqgDLluQkx7/j7S/0ABBi/VQGnzPVZS53UYtdKAoUAFlLb0lwasH+kB",
-	"3zxqfcmLhzrM/F6DXWEOywNd9RKu2fCaDa8NzH9/A/MTYd3wfw9Tcx3HycDtH6Ft3BmxfGZKR+nI3mKZ",
-	"j3m7dyEswwIxMrQApukEluJBPJm6K1PJ2HFGTT1uoSnpmuesec6a5/ytUWpZWHXi3YN+MRniRfFwP+ir",
-	"xKeMJGg65ijiuogdTYp1E+GtENmK7lAHWGjD4MWHi9Pyq16PmTLzwvGVodITfk3C3LuXp29EnBEo6VQO",
-	"0qNKexlhytrorBJXB68U+HeWPzwfa6eTSVWnRNdnhlQTsG+qFVhglBQ64uXdEDeKwIMP1lT8b0jFHx3t",
-	"tmF/OiMLCSgPj4agzj9Suv5YrTyKKGVUubCMt6TNntu2c1GiXQ46Ok85IzKUni3KCvS1lmC9XkCu7liy",
-	"VX3UXCu9emsLypoO/nNl2Edu8ijROfH3tnxktQshh/gvZAG5KErIQmIlWAsT6p/lX+tAPvWLIGEtYzgn",
-	"LDw1TYGQWuUPu3fHH4KAxJKEdeTGjpgzyK6Z4tmaVawNH2um8bc2fICH30jTOCdrQJMNMMQt7B+pHGf1",
-	"KIHCu0EwOBPpxIRbw93KK/cUQqN1NMKGupwR8AJT9h/tfYfGPE0EGkBosYGtWAA9oW6Mbs1GPNurIZCN",
-	"lHbSbDuVVUOhCsANML9Wt/X08+7Wi2n/zZfO1cvBL9Od4Ru2O/g83Pn1WfhMfu5EneSyM/lp9nmXHTUH",
-	"KLhQjZtIhbsLpHpI2Akc4tVBJw5CPAc5cRBidMKvSaTRKGgIPH4x5ETh/dVBJ2ohJnCIVwCY0CfU6Qi3",
-	"bhVzBm/ilahWg4TT2DecrlDvca/Tyes9HlcZoT7Fi4s+ltu+i7KPJdlA819DLwBHEOSvK8anzAOxy8uG",
-	"yxN0zWm4jmBagBrwsJFmnCNAcjR0VNwdl13LD9+sHqnljwU4q9z6n9v4Demw0kQqx4Xao0WRwRRMr5cc",
-	"ziH9CgNKeUVSoMYfbVj8gEScjZTwXhyeJRzqMsyI7Jm0LC0j6LrCNoUb4E+nYwJAFRqbS2l9ITewp1Si",
-	"hFwTHEFrY8pGLhniDKZ0kBeJv4UsUcc0G9NaEP9Wkhd2VxvhhAiBR8BEmuwGnmKqYRmy9fHM9rq005xf",
-	"tXCm3Hp3oA7bZ/ug4NkoWEAtmTtVAWZoQG7Fle9DZV7zuDWPW/O4++BxVmM2UVDlzN3FbM1oHrXMTOJE",
-	"6aBZDIJ218s0YRYgMjM+oQ2M3n688JAY80RuRfSahEblRYmJ0IIXe8xATHso4RIr4rrZRgdomnA2msNp",
-	"ZFZ8RjBSNCIyZ3yaF3rg+s9+lHRC2uhgjp1q36dEA0JYThlVcwL5e52n9u2+TYL2vR4bpFLnOQMKeCkK",
-	"gQqU0NFYtnusx0yMREm8wHMOwg1w33Fr0bgis021LqqNvFUYDuMmek0PwN/r7KDJEPctGwRoSy4I8idD",
-	"7BsYZaSzuDHSpoitVD0PxjiKCBsR34ZR9Jg/IXLMQ+Er2UBzKLGP1OkEOBAwE8NKY4nmEDYnQ7wNOu/M",
-	"b6ODYpxdjwU4SWbIx5PERxtnPxyi73ZePO8iP56q8fpcxuo/4+mV+o9SRdV/1fj1CfFVB321dc748hM4",
-	"pbeQSswxB83Xa9n1bnVbAU8SEsitMU8E2RoAtPesOcOGgd2vcUMtc99aaMjs7XjwOqAf6Nsffj06u/jp",
-	"/FgcT2T86+Hx82O6l57Qty/bZPb2j/DjMf1Aj78cs0472I3U4mnFU/TVQrxUurS5lFnjz69++enFZOe8",
-	"g3/eGXR+nj4dPHv7ZTf57lf5gv9EXs7eBHvpjzvsNN4ViqiAKm2U7e8JThS5XMkodIqpM8PthI9GELzz",
-	"V7T1m72D3TZ2hn6QkJAwSXEEP1/jKC0aPFyvFc0eO1Wzh76iPMlIxxK7h6sLNfciXXENrfRcLZXU0v1h",
-	"lV44qR6WqI6GKP5sYs8yOtXqtp7Ofv4u2bn6qfM23J28Cfbijy/FxfP05I//eYG/f0bef/5hZ/QLP9ul",
-	"l53CmQYXmjbj7W51vrvY6XQ71oxnCJ5igJLLGMiIjprowyw/fa1Z7PPSVArLsGilSysG5+sOhIEiB+TJ",
-	"PKPc8B3b628aY9Qcixk24VX+PL+xCnO2U5AQBPT7Bu6lqs1vnvsWz1qmwVcg+TKfpsZunGm1SM9bXOmp",
-	"gqLGGWmXrtTTfJetERP8TlYwWLLJleHexTaflTbKQ4r5zyG8lcaIZmStWa01q7VmdY+a1QkfIcvbqlnI",
-	"NtDOMuCFapZNqXHqWUcsNAY9o2eZi58rV7lxCuqQlzUqHbAMgYD6ox7Tv1MhUqKJPl2Q/gJw/sj/s9fC",
-	"UdRrdRHIrr5XgJLqMTeWVI24rmZ7C3kdR5FBSl9FFIf8mUwW/9okDNvImjxdx2IvCixZ85l1nv1jSYoB",
-	"DG9LjDbUgS1myWwuJsS5/lFPjC+ADoNALCSJFcGbs4SAJO43kaW72vwEH/SYNliR0GHUsV87jDbIZbNp",
-	"o3NibTq5VA6N5FXqIEndVzK2jzby+JVy2k4cb3rIL+lEPuJJj/nGUOWjDRjFaTqIaPAjmR1magbA7fkM",
-	"X9MR4P8VFJD2iEjfoTk8EXnLfQ0aJPxN7dwqTIQnV8LU2VPLPKTXBE0oSyURPbbhHxwefrh8f/Gq/+6H",
-	"g/7hm4OTk6P3r4/6FxcnSvGBhcNXRCgFdMIBH+GaGL1Jb4LYL/+pmGOP4UhwFNEJVScwJkm2t4Uezw4u",
-	"jvonx++OL6DzHw6OTy7Pjs51+RuG/L3dlz7YM9VK6on0GCCAo0sBjqRy2H4JCbyceYQWJh79DOfYRvDf",
-	"PQzSuyHWXdy5gesujUT7FVnpiTCGSCWtCVNrDi6Qjnz9JzJ60Oiz62UjYHy0UR+dMuUJ2+KpzG/lprbZ",
-	"AokoNIHNTeIJNAKHehNKedhrbt/9FqGoWq024euLtWqCNvyKH2BzLfv8I3TsnYeNMJYo4GxIRyncNmal",
-	"muSaWPsb47Kfv+NvdnUGGCMkFKjMAI/eH579cnpx/OF9/8ejX/x1osuNFf7MsI0XmLUXi5iG6G0PSEPX",
-	"Kh2xrbwn87nOcwYo5szwQAWSs5iEbaSLJFvpSZfDq5XCNv6MreTWNTCN4uumjzaoFGgwkxmeNFQ3xYI8",
-	"30uTSItRPRabfG+Ut2qKpAYkIRPOZqp/5KjGpxZhSBkVY9/ELhUFzx6bpELq2OYZmDR0+iRGp8fvFfcY",
-	"UD4hMqGB2IRYJhCkrRNWrZBajinPcgjRiZbbekwJbkFECZPo+FQjYMFmOrMhv1fbdKqbzP2M9yTSmH4O",
-	"zcrVpk6Y5yAOqqX5SAYHqRyzrPKV2cY1Fb7NTE4zEIKEAGNblSSvCe2NCS2Qv1rq14zCauJST2J/1gH6",
-	"okg1ngiEhSAJxMcAXoQlb/bObShdrYtw/os6BllYxaZS4yHJrhwZY+ukl8JO+NSgVOTE05DCbAxABSF8",
-	"osfgmzzjGwjiGLMQ6smbzBK1YFimCUFKhSwN/YkoaNCg7msTQI/l4sLHo+8PLi/evO9/ODt+ffxeqa3Q",
-	"jU5mCGx8I0TtqK50GorShAf8WvvghOT6hpAe28DZCzD4kBMtI44SPoVy+GqNAsXLwjL97+YFsgwEiFKA",
-	"N10k+gfY5wqNvnuN13Sh+3vkWq9WcamAqBq9h5Mh9tfaba12WzRu2yvzePTUi7VSulZK1+LQP1UcUqz2",
-	"BmIQVDwf8mTE5fKUlGIGrabYO5ClWiqtviRFRZGfHiulrVZTUjyLvJVF5Ho1WSrdPA+nx7J8Bv3xAAdX",
-	"o4SnzJn4+gNM+jR3v69TVvKaR98sNSXr2JWY4hztOjtlzUrXMVT/gOwUB5BDQ/6Wo/Esx2rQjZuElByX",
-	"QacZCCL1W4xMs/G00dEczKbOJrHCuGKeXiHCSlcFL6WOopASUZdZWeRRq0HiF+qU/0hmBvH+hkyOkWm/",
-	"kPeAtwYJZuEWI9Mt9XM8TrAgNqz/vrAgSrhCKzFMR+iWbcxW99tHkY7W0yig35qtKC48JfiqENF7Q3CA",
-	"hy24UimeT1k/FcTvmsqTiZCZFdpEdzhr6kNBahpFKEkZo2xkyR9WpAv5BYrn3x0xXLNxNxvf/aYnKCHq",
-	"dMMJch6VKTby4oAMeWKimDDThNactbU8spZH7kjVJtKkhWQSyU0AIUwAdr1YclaM0BY61ZVoKmo05gAn",
-	"CS1iTD0RSKQQycSTzAhvxBJQ5nSwH7VB2BOtgGstWweCR1M8EygiOBQ2gAweZ+129VUDJok2cI8VyTLW",
-	"8N42sVZOOZJ4IGzB4E2lto+0EIVl3qZuzUNYoAhi6kSP6bq6kHgLxlcYSfbBjMg2OjCD1ums+cMxYBcK",
-	"Eg11vi58T0WPDciYmphIWIYu7BxlhXCIs6Mfzo7O3/Rfnx0cHvkGAtF4Gvb1LD3zK1QQ6zGdJiQkjwhD",
-	"AY9nOej4dMyjPCZfCYJuIU+fhG8p3t0ml7Ox+GYm+nfJd/2f6cvJ97vBz9+xk52rty/Gr58NXz0VB534",
-	"w0t6+d3s4nlytDf9afeP/9kJ7jXfFWpmm6sQY5r8hdNeCyl9pdV2wnk58lpLWS1LkvDcHdxJJl4ptyYT",
-	"0Y1w7iERKwoKOTWiSB3IWmBfC+xrgX0tsK8F9js1IH4JbCnrctZjnuCdM89lQvuICrNGNcbEhAA4K2bI",
-	"ettzKDCbnCEyX1iOs2N8YebVADNjjtK5H0bkzJO3dQhlOWjSPvUBVUbnZGaC7ZvjV0f9o/85Pr84fv+6",
-	"f/Tu4Pjk3Eec6eQc677zkJ0iZJpYpDBjbuoxHCUEK9qHddqozn2xGUMQKomtJK5bBu1ht7MDs1fUarO4",
-	"DpB/pIsDgUqCZebtoUxIgkMTu0kUg4w51WujoXiMYsDRUEn1PJVQYEhJ/1CK1PoYD8xoi3GwCYl5IknY",
-	"zX7Vbmsd6ar3Qg1aE/oxSYBQ9Zje7IGNCSMs1NBueQaXGobi6zTcz7QHHKr7B5A4eSVVX3NGA8+nD4Ja",
-	"GQg1desJ5vB9S0WhHtTWAV9bA0W7FD/n5mizdo1W0jF2VtYxANG2gB0MqcbenSxOdea59/ZwTIIrNOOp",
-	"zSCXPCMJ+ufMKVpy1trz1TcHdtX11IdwEYRvAGQv9KqQlYrP3wmuL8jnehpDsLIUQT4uwHWjRSJFAHay",
-	"jGSITVfrAZxC35cMKZj3AWwMNohEIVRfyJwt+bpDjOUALnBEsJBop4OCMU5wAFdQXaiFKMOgFS1RR6rT",
-	"u3N4YbQBs0SmS4EidVegzJmvVyeDY3l5q62yZ7gPhLektL3MV+fS0uMSU1myTHNN3wk+jh2HZhMbGT4D",
-	"/O1p9DbyhQqA8bQM3MQ4jWkYEra5D3GA96RJoY1aTWpzrUqtVam1KrVWpR4ovQ3YfCH6arG6JCSJt9J4",
-	"gbakFDNF4TLnCTJpELnXGyqL2neKqtQEMwwfl0tM9RgjBDwfUifo51kDSiqpWPzf/XDQP784Ou1fnvY/",
-	"Hr9/9eGjjzZ2OhYtQOOgyTGZWfwFDfip5tZP4xyBoY2a4HiCiqPzGmxyhRyTCXhVQoO1UIFT8IpR5gVQ",
-	"hEIKHWRplNVBs/o23cU9QA4YpcQz/dtl1xl3OWiPzq/Ig1/mFtX4d/aL3imao5gXcIg0lJAB/LS7qt4q",
-	"QHgaSE/AAtUxOUWtvVieaoqFM+PjXJL4Mr6nLA/d+DdK77Cd15b5liSOSYjS+HFEsMxBDWoBND9mFmWw",
-	"Dl9Q+wkliQVKY+eN+oawR2DCNzMuIxn7KSvcEALzdMEcmED4EiDCpldNKPFKyL95ZtnyMCArCpiL/ETY",
-	"LivZLuuckHVOyBqo4O9bkfM04dfExG1MxxzNeKq0WM+YwQVhgoK5WlvLG0l2VrZYFMViwN7LSel1CelZ",
-	"Gqyu/vdEZJWI95FFEuixeSiBUv5tFUzADNZflr5fkBr+Uvn7f71iknvfKjPS1DA3h8rQj3WW3N+W6GUw",
-	"AZoErJQftwzn78B4v2xmmo3NpsKk2mvobMan3YJYm0uJEP1hs/G9HgOw1cRDOA0pAeQ6uFZZPBmWpYAR",
-	"W5IC7te+oeLzhTL8POyoP6ZMdlEp7MXftO1qKRIiUzyUsuxCGwJkOu2xCCpJveMhiSJ9Yj8oyoR22x3b",
-	"KWUy4ULtCiAsnv1wiF48f7672dVOUb022VL5u50O+rNnXCm9Vhdp3Fa/jc5Jck0DoqMFewxKaYBuD37F",
-	"DMcgwMzCwJhYSaVRCxJdE2H8pNvtKYmiLRCSt3+fXom2OoF+PSrehQkgunVNzJtHoDU2bd8TyF6xEoH1",
-	"cxUQ/stlM8mXuNXdefHy2d6zHXCBUCztD51n6gdB1ep2Bs/xXrBHtp6G3w239vCzp1svSSfYehHuhLtk",
-	"Z/gU7w1a6gIPWt3WjsMd9tVrZajpruHow9McN/+4eFhdFOajud15IVfrhyf6YuroU7hB61zENc7u2mpc",
-	"tRqD2zpnf1ANo2jSg5Le1k6haX49Du+EaFYcEUmqTLmBDRbitwGpVauYgKdKmMyEhA23gXez3WOvoNtS",
-	"7WXgvCPOQ1PnosAuhWc5kiIUYyokT2YGqjZNEsJkj5VKQpmuXHxJ9/zuVoWa765wkR6N8f7fNhNPNxY+",
-	"AoPlnPPBEhGzWA7z5bqa/w0UsEqVH5MukdsoIywkSgXgT3MGEVs8CjVI1FLfjV+9ufsaiTuNHWXJMuvA",
-	"mneu8/jXUsAdKt+armfaGgm3qMtxPNE1tEY6R7/M9V4TaVjeusQ/VCAsD+Rpxwzkr1P0v8AM7iRPaM7T",
-	"VpchdFB2WDesxjbf+F2Em92efa+J2AMSsYtm1CvGMhjXBLgQocvA6ihAgEoe0WvCtCZgakHlxbdNcLuB",
-	"pUBjkpCuUllAW+kxrC3GyUSfZAj+Mpm6EG2hG3KpEJexImq3UyHKFCwdpUJidLAKbThN+JBGRA/mnpJA",
-	"HyW5LyzWHNnPn/wjyH8KWx8+MgSvv54S9/KhlThFX0po8nhd22ttc3wkjFozFLe28USgWLOdec6dGRW3",
-	"QyzGA44TKGRcq4zMXmWv3WOcQN5JzU3MBvvXpF3ri/GAF+PAwnrCf4TFS1dyI7lWnSDKwMoW4Ciqvx9G",
-	"+Knzht+z4d1i0JZk3yIU7e4eYNGKEhhtVS7eVxR6TNkIkHBANk+ZpJFxgZvmqwm2dgG2zRt+G72HSUiX",
-	"Mb+NPtYlDemEofmsW2wzao0aYEBySI9B/qwJqVY7x7hOF3YmiAIvAsDEQxvE9W0hA4sSc2QE07Z9x7tD",
-	"h0Rh0v9kJF3H/Sj17dIU1+L32odypz6Uh1dMnLdQO5SzCpxgglnncq5zOde5nGt/3D9SEdDBsEE159KQ",
-	"zyWyvxV9GyJpm3w/WzUaZJEaY7VJ57wikNQHYm+uuEPf2lTOozCHh1FUPnKGyhzqcT4WOfheIbEhUPV+",
-	"ERVrjeljKWPR3d4umMK3cYjbMRtldvYjULMkbBkfIpZOBiQBApKb3y8Z1Mv+kbJRCNb0f4bv9R2Wag8l",
-	"DShm39QRmweuqUupL9yjCMZqBnfuAdi5rQwDzDUjH2vb/ooitBJCtC1iMKsI0ROC2XRMFdNcy8hrGfkx",
-	"y8hryfIBJUsjcRnAh6ZCJRifC96WudRhMlWnFMiIBzlbI0DgwlAQbB+CdJHPyBfZD9JE8MSHil8IC+Sb",
-	"H9oV0fCECvludqR7XlUohALRra/e0hcPoXsjNd5G+KKSTPTQsKwXQDIUNCO37O16LRq3uq2dl7vtTnu3",
-	"vdPJ45xAmOkDRCMJIQBKyRZ9PIIRtd7xP2gU4e1n7Q6Mv7C+rW5rb3cFi6xa5FM8Im5DJWwnHxoXxNoI",
-	"ufaj/RUiwXK11GRz1JO3yRDX0rZiUlnZqgvQB6VCxx4a86m2v8RZ7jAL819Tplhmj1nMIEAWEW30UbPG",
-	"WeZ9K8Cs4IgzAr4kzkYkAY95OauFqmPH1Pc9dnB67NKzwR/+bojv0xP+bojPta9ksQrzRMzBQK0v9N85",
-	"r/uiCBFR3viFN3LbXpItuCT1pqwLwkCWyQu3o/L98pAY8ykr4F7xCIqaK2WGx2jKkyvKRtZNbH3dPeaE",
-	"JavB+yVM/UDOTM+HMOZ7vG3ljhZEgWkSs3bcNdOtwRXnhqMDMyaHs+Nyuj0SvIwq4taaUDUjVGckjnBA",
-	"TG3JIgFZTKckl/GiPNf38xE0rsOFWeihAREU6FUpsxGMayZuBcbT7rEzMuHXc0iL1pFc9jYn6k2w1ou5",
-	"WanT7CZm6osLNav7QeXLO7htOqpu6TGkozJCbc3rAZdjpS7luacaJTHHh2wAtveXwcorTGcpXN6aqN+Q",
-	"qFdVjXUo9zoFds25M86t2ADwwupNcSSALYG/A2WCBAmRHrBNn8tYNdnd3vbR5dmxKdf405mmdHyIqEQb",
-	"GPkhlrhLJ3hEtmM2su/2mN9LO52nAZ2M4B/EB4VEbLbRex3hiuKESxLIsl6vo11Lga1W3shiW3X4Ke4x",
-	"7cNRA9pHQuIEoqY0hGCiBRthos7UxOZ1HTd17LGaMF8PCULqIss2a8H7Mpli5ZoeTT3sMj5iCY8mpN6R",
-	"ancWTzGFRSrGYa71pIdiqS+/FUu1JSzqjHhGcjGv9QlTZBCCKrUorS47XLZvAUm4Bml9bHiFoS4r1YDx",
-	"VLXG5WFaP5iYLIY48+aVPT6iTCALoV9O34DCXaDrlUClTTXhLGgLbQCvIIXCyGXD8ybUwt3XxwwyT0xm",
-	"ikBjDBpoVvLXqKZlS69mS0YXDfjE4vxJwmqsdGOSEDDVLYgXu0fltNDDN8KNfzfER5roOEmZOmeGKP2T",
-	"XXH3rqXuPSxdd3EiEFGES0B5UO55YDhmnnFVwyLXSukaln4t8fxtJR4bOuTWs20eaa6I1gtA1jte63X/",
-	"EIVZRJFLDtDBQRag+wFw4FWHdZqFnc3aj/2P8WPH+clrZFz6WUe4axOMfwqla38ks8OsOoIPHgOGr+kI",
-	"zLt53QTR1hU7fW3N0YUVsroDPaa+K5qI7NC2B2REmY82OACU22oNVhGAOO0BGWGGqNSFfoXkCTG5zBZ2",
-	"Hx1kpWxoJZWxO6eR6KuvtYRM0p+T8ntsTsw3ugoLtY+qpK6IRcV1TzNk+PvQA0zr91al9kajqEklDsO1",
-	"LtBcF6gpqlQs3Jb9+G2MVViWWWtOcDT0sD0MmS1rIxs4JMyKtSi+EOpnXUXkb8ulD8LQWTSkRgDVTPLm",
-	"NZGANYNdLS+K1GML+fjGn7Fl/1372ddNv4swCqkAXgkl6PMvvfk8yyy4lHwJolQR/0bunGVFlUoVxB9z",
-	"aaX5VV97bR7Ga7OmnP8cf0ZzEvonDb/eNv6tjVaOaOuxVUPaigrDapFla8ry9wqxes+RSINxJlVrr5hR",
-	"79dUY/XQm1p6UUncqzWfPRGIhu2W14IE/hjLcctrmUR6Grbmte5ibtsEfzkhbCTHre7zvSx9TsiEslHr",
-	"69dPtZjP7/GEaPZizSOpIAnAXpAoUj/QpJDKE+NEusmLGucD2SNgSR7YJWmn5lS11IDCdVbgX6G+5nK6",
-	"tzYZ/DXQgR8rNwC86YbSo4aT/EYopRVIUJQjgh45AmfmwmCExDPRRgBcRMIeM8XDoDBoaBEPoHVANUIh",
-	"dcezwNNTuxjfEvvILEN/KdCnB3Chhdfw1iDBLNxiZLqlfo7HCRZkhTIDpqkbYII6JHfbmq3K8AiSQzCa",
-	"EnwFccV22UohKfMnMMsHmd+TdRWzNQLn3YK43BEOkOVODhygNQzQGgZoDZW5xvq4t6gkLWAVQ5frxU4b",
-	"V3CvUEboFI+MWeGKzAQBtPkREV3F8HF0hSIqpDDh2RG9zoMydDwEuSYMAXYbiAwGqAAnso0OMoG4x4Cz",
-	"STThQhY41PnR+fnxh/fn/dOjs7751S/1ItDGTqdTBN9XA4No8h4bkBkHd4uOyDBgCWRRFNa5XdObgzRV",
-	"2Xd5iY2eGifkmvJU6F3Z4DH+nJLNfcQnVGYWHM3E1BuZMelzauRWbU0yGEk1FqSd3e/AXiRJor79398O",
-	"tn7FW390tl62+1uf/v0fLaeB6a7Ao7SPMOwvApEyUmGhoDtNiCh+sms+2bMInKtUdK/iUQFspqLyrmFl",
-	"fawATpWXn9f/azcaWmOFwpzIupi9HNGqdC08ddvyqMNvrTZARmGkroiPeCrVcBNF6RRVsqRG89yD02MU",
-	"0hDEgpGaEU/l5joYcc05V0LJKt2F5Rx0qdvvGLxzxdrxkDZbOAaaRSZkCPkYw0KqU9thYr/mVyRjNlVe",
-	"k1HTxmRuZTfDkCcTIIBpSsNGbMBhnjjP7Ulrq/lfxmpektKMYowlomGxjkURznhNzR6amh2xUFtmMwrh",
-	"omBFqG9RWz5OSQ4fSm/enYRn4MoNyblk9Jokgkpwxrwa4yusBNMoHUHBZPtwiw+3Qnj49VNjMag4gzpZ",
-	"yJi6C296SjNQo1sf4Qc6wiRIEypnre5vn4oHunQADSwFuKcneIZ+57R4xMvH+tPXuXb/bA0ITkhykCoN",
-	"57dPilXpyCmXU74QWKXEeiggsA1SvOmuGiyTBw56CMoQmH+DVqntrcDx2zmzxWosbuUvLwqp5vtEID5l",
-	"OWHNWpgQx/flVVPfC1gwTaeR5IUGyqtWbUvnaYASD+ol1CmYQXxUUYwptAg5IdWG3hAcgdUrRAnBIWXq",
-	"Y3W8iPAya3Re80sQFPKg2G5GnlytXwpTcK44HzTBDI/IhDCtGguJh0O04Sc8Il39l7+5j0YJZtKE0Ccm",
-	"BKvH4LEeWVaDRDdgdkF4gDwPpvU0JolaZ+s3U/uvw34SEvBEMW/KdAirQWK1+nwGYCqR5GkwVqvB8CSL",
-	"AgsnlOmDxRNtf8gKK0woqzk84e+YjfhWQoTcSgoHE9QkPkQYTVJGAxrjCMU8kTjykGLlUiCe0BFlOOox",
-	"JReKrjmIUBDFZLP4oOXS0PeQL+mECIknsQH4Um9jmSbE99Dbjxf68LfROZ7ouBLh5WUHNTBsZpHBxhWJ",
-	"GWc0wJEa7L4mElDz8RVMCp0dnV+goZJ7pzy5eiKQGOOYQM3F5JqEumZWbgs6/PDu9ODCB2oukF9ZEr+0",
-	"qIqWYVlduNp15urc7bZ30L/ROVWMTk36WXsXVnpuSRGsqIcIDsbWBBz2mPqXUm6hCk2CaQQnLcJi3EWl",
-	"zdOLn5DcFVYkNLCY9kmPJUQQafeLWvw1uKzFrVGMDgDQPeR/D/RRJ4G8/Xjhz91w2MQe07uI7nYTe0zv",
-	"Imq0iXrZnTunH9Vs1yEOsZAYxRGWSpF5komqsF0b1zvtnXZn071vjs3oMT+ryVK/F2jxVmCGtBEP+Yod",
-	"9PXvPQb+AiyQrxgWTwxJ6yIooYM0mlL+gQFVyilpYY7AMCMqCkSwbjO9giUowZIgML4YBGdDuJptcY/V",
-	"XNRmWxzorXLusXlWs8nqaFsKDdtqoiZMRWW0YSr5eCgvb+OhAeUeskVsPPtyn05Gmx7CPZZVMM4W2LBl",
-	"syqe+9CglIUkQf62HdE2jum239V3joQ9pumqQcfSRYC06NVXMmA/TSK9tdv6jZSGg+d7pZ8K+7/to+mY",
-	"C4JAfoRdiqg6R4r7B2OuHuEJV+wNRxGfktCMV3hz5EBxYf/PXmsiRr2Wh3otTQvMYYNfjGHD/vTVryPz",
-	"d3eogG702E0P1e9TuWU3wnmyii8oLeP/CwAA//8=",
+	"7P37dtu2tj+KvwqGfnuM2GtRsuQ4SSOPPfZ2HTdx6iSuL81uq2wRIiEJNQUwBGhF7ci/vwc4T3HOc3zf",
+	"5DzJGZgAeBFBXXxNW60/VmORxB3zPj/zz0bAJzFnhEnR6P7ZGBMckgT+eUZkMjsYSpKov0IigoTGknLW",
+	"6DbOScBZKJDkaIqpRAMy5AlBMplRNkJ4hClrNbyGCMZkgtXnE8roJJ00um2vIWcxaXQblEkyIknj69ev",
+	"XiPGCZ4Qabo+TBPBHd1ejAnyGfki+wG84SM+RHJMUJyQa8pTgWI8IvuIT6hEQ57AsyFNhIQHakhUtfM5",
+	"Jcms4TUYnqiR6MbK48VfTggbyXGj+3xPDU9KkqhP//e3dvPlp3//RyObh5AJZaOGmsVxSCYxl4QFsx/J",
+	"rDr+d/iKCBhUQj6nREgk8JCoVUzUYrfQOWEhwoiRKUowC/kEXZEZ2sLo8vL41TaaUjlGBAdj/YZuw+sx",
+	"zEJoVeAJgS+mY8LQjKe6XUQl2sJqJxFGkk4IT6WHMApSiQLOGAnU+BBXj/1n7af+dqvHLrKlw0xMSaKW",
+	"WqRBQIRAW/7uly/+tho4hv6oQFck1mvuHxwefrh8f/Gqf/zq6N3ph4uj94e/9C8uTvwe29rdQ2OeJmIb",
+	"YZipHh/MqzSB0ozsYm1NiBzz0EMxlmMPvT3/8L7HBjycIXWIcUJCNJihaxylZBuNiBRq4nAYPd2Fn22Q",
+	"bJ6ROMIzEnaRTFLie9Al43JM2ajHqEAhZwTJKQ1ICx2wGeJyrBZQL8aQJ9CBGuMVmbXQRWn5VWeY6S/s",
+	"6KnoMX9vdxfR/JT0r8isn5BUkNDfz5djTCNSOLt5C0hIGkUoSRlTF0032X5ZaZKyfiqIb2YNN7kJV9lv",
+	"oR/JTKABiTgbqQ1U3QQ4ikiCtuSY9JigI0bCJmUoFSTx1LFQ24qZmhGbTdQ1syNSH/OYJFgdoO0uYhy2",
+	"g0RCNcqQIDAPdULVsrXQgUQRwUKiznMUJ5RJPIgIOjg/PD5GwRgnOFA0wENCDQxLc7wCzBhXVAaNUiIE",
+	"CVs9Zu+yplj5ZS7cwaa6hDW3evfZM09RJft353n5lvd6X3Y7zV7vy4ujutt+QidUVi/5KR4RJOgfteQm",
+	"gu+K4wrJEKeRbHSftb3GkCcTLDWBfLrb8NSoNe3cbbe9nJJ23JRUtwpk9CAISCxJqP4dJ2qfJCXwZEKE",
+	"wCOi/jk3L68hJJYpvEWY6ue3BrbtfHItgzoLNFG9/Ga/9bIO8i/44HcSSNXBQRDwlMnqqHAg6XVxUAPO",
+	"I4KZ+ghfY4mTfppE1RU/YGgsZbwlttHl2QmcWDKJ5aylFy/b8vbed151vgPKVZP/kZBho9v4/+3kDHHH",
+	"rOXO95SrN2HYyWzZ24fmta9eI8SS9H/nlOlNyLZW/d5UlLjhGBCZYBot6+QIXrJv969JQodU91JdPCAj",
+	"fX38Fjf7Xr2jvkijKPugsIZP2x3HiGl5dpTJ53uNxUfVa0RYyH7ER+qK1CwNS6NIEYhGV9FoR8fQxjrz",
+	"4skIM/oH1ifnzwaOog/DRve3xV9/KH719dP8wJT8kvAhEcK0uqit0/xNdXl4RIpXTZHcBtzB4dBx3byG",
+	"HPN0NNbC2qJuLux7Xz1odJVFurTvzV9rGjYKrdgTWjl7nr3BpRNX3KXiwdI3L79VpUUsTLR09+d20Cxg",
+	"+aKVjpaTAIUTyg4CWSdiwuoD90PTMUeKJ4UtPb4Ctao59NWDXlz+cmdHikohzgLN7bEa0hOBsCaQit+H",
+	"JCKm98WUt7xFtbM+4SOeyjMigN3ME2ChV1/0CQtJZXqaGS0S5OeYQbm12jG9G+LqUAhT96uGnsVYCCXm",
+	"RFTALKgkk6U34lR/BJdIt4iTBM8K7QnnjKsbmpCAX5Nk1g94SEQ/IkO54peSy9g1pbmVs5M3HxQG6O58",
+	"bkVqV/rDHPUrL3mQECxJ2MdydV618iVw8BIQZ6riR5SOVnjRdfwNWYEWvOJ0VlqQQ3gfmEIYUvULjk4L",
+	"CzTEkSBeg3zBk1gTbSPPXTJ6TRJB1VUeoldjfIUbX+epxSr0tzIky7Xsmiz9+Fy9OL82iylCsb8Tc5/m",
+	"CJ29XStds+pBq1y4+b2DZlca4HsnGb1k9HNKQNnhqVKXRjgJlW4TYAFSeLZnzr3yKmetqBc4jmhlWJdx",
+	"eKdHZ0JZ8fPOIx8m976cGdGlvBcfWDRDGIk0Jglw0FGCmRRKJk/IhF8TgXzgrz5szKpiTz6gSo8nfEqS",
+	"ptpqFBGlwAlQ5UM6olJ4iDI05UkokJYO0GCGBGWjiKDxLB4TJvZRCuenfFDSbGeafNgMVzooRf0RN/8A",
+	"Q9FWM/vn9r/+o1E3NSV6rS6PWg3qq1fh4HbdXcanmd4MWB69GVrUaaHX6ncSIqxV+oBPJuqliDKCuNrR",
+	"Ld8IJSHSdBWrUfvbBcGkjpnlQ6pe8U9eVZWz0g8WRhAThCAqW6W1WpFYz50Ugq8J8hWvVEfCR4paSK6O",
+	"DUwbzmsw5lyoWSuZLFEyKPIFYWGfsmsq4Sb5LeQrudPvMaO5gyXUV9/72jRRuOpGnWuMEhyQ/zYPWgGf",
+	"lMXkbuO1eqEkLncbb3gc66tRHoLViHLZUrdfZTy5Up1ZGZyLc4gZivhI3RcsQSbd1yavKRUErD9q7amQ",
+	"CZY8QdAslkQgKkHj1kYCykawlPlIUciJcB2T2yu6iyekJPnymK95GoyJyCzDOAwTImoGt77OfCtltH8j",
+	"Hdoe5aU9kumpfbWgdS5lAUDjvzpO37LFh11DWFGQK22FnI5pMJ6/ZgJhZOeAthTJ0a/lp0vrRUARtt0b",
+	"dWvttqLY1ooiqolTYze7tYwEJN+hjBT8Gy7johCKMvrWAbJVtp37gifS386OuGrMOEVYGkWIM/hZHdXM",
+	"JbLEyuKU1srDXLhgYGgP1qXVR0rHQUNKonAfyTEH7j6UQLIHJOATom18HtKfKxLEOCpeqVaZDltCqCe5",
+	"iCrPUxr9xeq0Wl8vK9SsQ6JvZPdUU1f/FStYPwsiyhZ881/dnZ3f/rfXE5/+vf1fTvnkPu2j34Kp8y7I",
+	"dmVfiu88EYiG+6itdiY7w0M4rwwuYD3RbzuJ/i1tjStT/UexNTrMjMbGZ67JQmKzoibm0Fm0u41EoUAj",
+	"ek0YCsaYjUgNEYF2VtDUitJXsUv4HhEWCkSA0hljmXVoZ0KwFsXcnG9d2rCvCYP2Nyvxf0MivjUSsSEL",
+	"BbJQuebf63OWa+lHTN1SqaR4dXNYOhmQRFSOtdPQeIhDLCQueCMXkow587Q9lW7v3bITWPSuzck9X3Ag",
+	"o5mS8UBImyZUSsJajTrv1y09aMWNWSz4FQhz0YlT6wta4oQpL39Ot8vL4Z9eXviIERIKrV+rXn2wYPjQ",
+	"o7+P/NODi8M36kcjMFZ9NUGaJITJflFfKnf0nkul+iraa0aGQh6kE8JkV4fTaK6gQzsg/gb69xAFR00w",
+	"JsGVdtRkG5H1tsjJO0cXoGWjmKp27YKiwcyqU4IwMFvkcVdUIhzHESWVo/9sz1vliJYHcUZw2OQsmu0j",
+	"OmI8Kfmf6o5xodfO0/bS01q1TYGdKSExsUYovWc6nqe17lku+axdOk3tgUzl+IJfEbYmRcCpHPel/XBO",
+	"wIjx55Tsq50LYbME8lU/PDH0v4ugS9RL2+2nQd4U/E385e6/Qu8LLtsrIs2pW2NiYfbR4iGY9xZ0D1z6",
+	"TIcOOTx+9kYsOb/zvrLJsl6ThOuwQvekCzp71ds+p5uXt/XV75iNODo7Or9AwwRPyJQnV0+EOrE01MYv",
+	"Ap13ddAeECcl0oHlRJMSKgUywTLC6zGfcdaH9/r6Uz9T5SGyCguE0XTMI63x+nrRfYQjzoiO09IvQvRU",
+	"yInoQehUjBNBKqbJ/ML81jgwDm9tTsAS2YcIRwnB4QyRL1RI0Wp8+rryEfEa8/NZZ70X3NITRUdqj1KR",
+	"zK9Ejetd9BfGYAUrYXYCjpz7TtaNd97zusb9W9vFuqqndMGdOSMjKiRJCitcXRbLJ+MISzW8JwIl8J0O",
+	"B9xHKbtifMqsWoUVp8r5yc1u/3Luday76GqbtZORqksHrFTxnLvgbXd44E60D8szDiwt6vy3j/yWj/x/",
+	"+8hv+sjv+/tIXWsfh6EPhICRqT/H/J8u9Zo7dO1s0CucDr36jyM1P5ggu3AdBJGHnA1pMqmlRYxM+2sf",
+	"j4T0b/RdJn9Ul4eGK6wM1TEnqhGvPPLqmBYszDmR1t1Quy4ukXylOT7ggs4HUixeEK86pwVrdEnDTMws",
+	"r0yNEKlILjxCw4RPckZEwE975dQQU5ft4fLspAl5BwMsyPM9a3IC9k9Db+XmFxyeRfO2nu67IBuLSQIV",
+	"/UWm9btQn4tGnNX9Py6hwCFt3hlJK4+yNPPiKi3ZNev5WmPnMtOKQ1ohX2rkCuDMJjNhgf9qJZXQJgYt",
+	"72kuhajYGxgMV+ougcDKtQ+C2xU4t8d6Lc3CFWaW97pk/9azsaxkV6mxYqykzi++zEtFrrUu931bG24/",
+	"fafuoEWLCy7jAhtd6/qFlcV8viS8rXLqwhrCkFvyS+F1koToR8pGIbhSiz07rbCvsBgPOE5CVzpIRj5W",
+	"C4bSV0TUJZb0bUDyisG65NpmRa7w8hBYpT5xov+07eC7PxhuCq9YYyMYeZ+2UYhnYt7o7+xq3vAzN7Vs",
+	"2K4hufYxIYESWfLJrkS4jtTrEKqIvxzrDzrtJQTM7me2T/Odu4b3CgLgzR7f7BasGiSTR8jMDXyhOPfq",
+	"dy5IcgCJkTeyG8KXy1m8ea9+CIeawpwWZnsnEvc8QVhFxtUjupG50dKsuYRjqijM248XTwRSb3SRD5Jm",
+	"n3HZB3ub7yF/gMM+LtpV+zo7UD1T5BreHvKUhdkvlOkb5DtZ0gLDljXarXxl9JrAEXlnsuOWsfwFJlXd",
+	"2gNbVG2nsZwt3dUJ/lL8tV3f3MY+W2efNRv4W+OI6eRtGLnWy/LoxUe1x+o9XGyOrdffbkeKVrJZ6QGe",
+	"kWFCxLh2iIl+vpwM2xcXdbXEdhrCa3PWUpOqnZCMsPr3ZUAtxz8UJbRn7WU5lkvfvollZn3raRacvzSy",
+	"AtEQbfmvjy7QznVnp6QI+9uevq+6YY1/oEMIrP5nQulKYRmV3M9b23Ln7LauhZ07hbXplYssuuW1XnSA",
+	"N2ZN17qcE7mY397KpHlDZl3ps9jawrlsLLSLt7skqa0nwy6CV9BiaxBhIRY81z8vO9jFtkpfLgZgKMzv",
+	"FNPkxgqLK3WHCGGs1FtvP15st9xbnTFbR/K11mSBPcJrtjkOQRTbyw3Rtnlvuc70jzPCm2nfqQ2+JE7c",
+	"PEO4JGfcwr23Cm+EVVpGI/M8s3DNgOILsFxPbRRvC/k09BEVefi3hvjJoZLeHL866h/9z/H5xfH71/2j",
+	"dwfHJ+fwhU5j+DvvxSrbUGe6Pr28MIZrHEVIjhNig7g9BNZrMF7ruzXZtyGDWg5TW6Ik6sRGu8HPtfL1",
+	"vUrNNZFrNZJgzUL9TBI6nNWy8xqKlpNtkH9LRHc5vamnNEdu18Aaudo4xPPpkvbkWtl2XlYqWLafOpYZ",
+	"xnQIcf03MyWWBLWVAtJvbXzMu1yi6M7Lpjch7itMaWVj0ZFmXBc3ZqT5SXj6ebf5Ytp/86V99XLwy7Qz",
+	"fMN2B5+HnV+fhc/k53bUTi7bk59mn3fZUflQPOvsLs3m16Zsl89AJ+AtjYvXSDJfvcY6wBkLTDQrU2ka",
+	"LzDa5JhCSR6uY5JogKV5DfAM9AHUj4SFX7TjQP/JU9nIJDYdYaoB6/ohkSTQDcUJH9KI9FMg02HhpPZ1",
+	"Fk3pp0Tpl30DIed4lMXg6G9Lb5YeBFpHhQdGbOwn5JpfwS95umo/AzDzGpAR3DfYINnf+cD13wmPSGHo",
+	"+sfi0ulfQlL9LVsz/efcrAVh+bPCCEu/G9CfvkkgnAxxX3IZ93NYmOynkIrib3PgMCPCSGJGV3msmrcP",
+	"sh1XfwhJ4n5agJ3pl05Q/qPiWOVfJvy69EsQcVY6KXqCeixqqz/VMMM+HpFS5MCiaEaj8mC1gjRulFrw",
+	"FhnR4erfRUJv5g67XTLv42ft/qCEJ7DIO+wBTs/MxzGGBIhpwtkIbfm2V99DvuS8L8Y8kfaPiLOR+rcm",
+	"bupfJtsMXpjFBPwy2uqpzdTqB0XI1H8nVEywDMa2tYBPJlx92mq1tsscI+vZGWigGnazJHj0RCAI990K",
+	"uZQk1NY/oEBGuNzeL9gFHbb/8lgWWT0KloL8g0kqAOwSZ2CZ7QI4ZmO5cVBNz9P7tdgS8IbgSI4dQGAV",
+	"DEh+tTL6o6ujYyYTLmKNNLse8iP5ErvSpGKazDwkDBCxoBZEjcQ8GDvT5xwMFDvM88dCpARgcm/bvKDh",
+	"MhsHDZ0mA5EO6kPR6z9bXTFbEPH19uOP58QhEFmAtIwgugVMTY3mtjcaOSWVK6f11mtcacO+a37Lp6Y+",
+	"1k170LFrjgu9rjBR58pMJdbaw3LbqRZNFiScvVOXnHxOcQTB27nbZ+UUshuZWXkU3tLGWmqhYk6vTLxu",
+	"IUuBP2uZH28Uy1NvMnmowB2vMRHua2DE52VChlq1U/NqHrgzpkJyHYe1kqiiWlkpemcdcqJm5nY+mfF6",
+	"jkCl6spXJlV7eB4pkQ0Wb7WYi0V2jKUuWp19EGjdYIAFsUn+y3b258KH32NBLs9O1lDZYXr/tHCMHMsc",
+	"uqKR6LH8O7Q1H7CBsngNz2bklp+paW1XYjlqtvQ3YOtF0wea4Bm0w2OiSA3VIcldmDtP6IgyJW+rN3AU",
+	"8SkJHzkEJKcoa1Lyb8tc4lBrxjiOCSNhF/m5Cqy0j0ztV3/MmVHynzSB01pO2RyidRa0hYGdZOEJE7Kj",
+	"QyH9OXWmaql5RK1Z7fcbTaBvkBJQH/d/eXZi3WBLwv7zhRlLGXd3diIe4GjMhex+1/6uvWP8LmIHx3TH",
+	"8JKd/9Jq73/u7fbSdnv3uWq+L+gf5D932/cR219itAsFThPRvyiMXzW2YpDVrRjPAwRkqanc0K0uRi7E",
+	"BEGYJEo/U/Q8JjyOyHLHhWqrbnSnuTy2xugGq4OTVJY9WCmY3ik45pAv+ZfvsFRnUNKAYlb3IY1In05G",
+	"7rsY00CmCXkCuEFoCzOUxhHHIQkBGZMKJEhybWApDDLotgZhU/e1GC+11mWdkJDincLwdn6avLzGs871",
+	"r7Rz9cv/RH+0YjZa5boWUWryISwPb3aj0Wuo+gImfXEFl5yjOuflItip9WL/BneJixPcTWLHqmdzeUTh",
+	"orPqgrlSM8b2BFtLnT2ZFoSYOhiJ6O7s0IkSLVsFsrmDQ2wOXQUr6+ancNk+fF12ptRtdKyHQH7l6Pm2",
+	"/FFhKX2Ekfo32gIhWC0bFkiSLxpm03m+1jo7ax6QWx4DdPr+tYfenh699tDr4x/Udn8kg1ME2wkHQqIJ",
+	"FxLtonffl9T1AWUY7vvCvbvpdq0Yd9xfEG7kl97JSp6BSKjmaf/GUCkKXl05RmoBZIwefR6gvBAKwkIl",
+	"3QoCYj2b2fr2skeRkO4oPLg05FWo5r1aEBZHGa9sAjwnsgBM/FezpS4OPV15ESA+QtwoBrO/MKRHo7VX",
+	"QzIXwFCh7wlOSGJhqAqd1ANR1Zs1V6BtS4I94UYYtP5UrBL7qQ2RpeXxViR2roPvlo0VS5kPWAFrjYCE",
+	"Al8vn/MG6nXc0W+kNBw83yv9VFjsHb+FjqXoMWPzsV5BzgpxgwcnJx8+Hr3qnx29Oj47Orzofzg7fn38",
+	"/hzwYUwBPyg/B2X8EjxSVLrVYx9ifdK6WSQWlZ7B/mdDOkoTEmpXc9mOlclJOI7LQpKxiKxUcm1ek13j",
+	"5NekdF8WIJoyeKYFRHM+WqyzhNLfKHTLIiwspAG2ItNNFgNH0QpQ7CxciDHraWOjVkYg4pTUVHWojP3d",
+	"EB+OcRQRNiJ1Fzzg6g5LEiNsZBYI2PSsH8WfDLGPJkRpKFpy93V4iAkjQHHCBxGZOOSF+q7PDYWTHPmn",
+	"H861dQ2ncrwzGeIduJkzUx1TqbNmlEOI+XLSOPIlpgkRa9VG0tVKxcKF0V1qmPtsPqaWAuhrmanJOuJN",
+	"RahSKE8eceOuGecud9XncQZbssiXO2cYJQPFM1hmNzet6NqvDF/TEVarGCQkJExSHInWiMitP+N0ENHg",
+	"RzLrolar9XVbaSVjwrQkd0VmEO6MJ5yNkG+Wrshv7Kmb19ezQ1DapHz1P7nP7VFeX2xeIi+GUDk2j6ip",
+	"63cgFVnoacDdoaWCBU+EKeCqd9lDYqxkYXPLglw3tWU2Shu+3BJfFuhLw66Z9XkW11Fbbc1RRMNgUY91",
+	"slzx4EKh1kIJB+1XyTwhgo4Y4KMyN8jaX73uWs0qVwKxV60KVaBojaezn79LOlc/td+Gu5M3wV788aW4",
+	"eJ6e/PE/L/D3z8j7zz90Rr/ws1162baxPt3G3svd9tOX1QoDJVJZYoPPl7JBd9gX0DD6xaoucOpTOVY3",
+	"PtAFYuIYzvu81anzvIbVXpGlsOCnloQcZsSlci4c1buXWPyytXFtp604lssSB6spYMWSK1UJ3UZ25ZLc",
+	"6cH5+ccPZ6/6747f90+O3r++eOMXor7QVqeNBjNkeH0XVjzbuR4bk4Tsw/VMriFESFEaf0dJpTimrd8F",
+	"Zz5YGIX2I06ZKcFt7CKd3e/2jSBAjIDQY/BER9lld1woeSHJkpWquJhzAmPAk4QEsjnmiSDNAYT7zWrU",
+	"suKi7n5XPpmuNV5cz/CbrU3oOmd3XYbvjirwneYXc84kiIOrNO6TiI7owFUI7gCZS6294xM8Q2LGAjQg",
+	"ckoIQyG5pkFdZSjTupBOw/mxLoU+YwEJEeNTdxs3L2fpTuZJxeLGltqCa/OpZIKZiHki13XF152ywtTn",
+	"Bu9VNm5usUujWXAiDklCJpw5TkZQeFLlGfbpE2EU+2YqCBpjFkbEU/I6GCfUkFBW2SgXJZ2y+e3E2BXE",
+	"V72cGmdVybI+2vKL4qxp4qu/7aHBDGqiMZPXmSbRCjKsXbF8LgtW/gfKaMmivA64TmFv1hUDcpZ7Ey5d",
+	"P+VCwwtmfRc0sbYC8Lrk0AHx8ZfYhJwGOYJd8tJsOIqUlKDECUiLsUKHVnRcxaVWkLLW3fAyyHAV0WsV",
+	"cTHf77+oVmcn6q2i32ULZzd5naicqgj0fG89pMBaTPGiGHz3cqHjltgOb5Pp6QK/WM0IWHUmrFyZcTVs",
+	"j4XmxNybIoi8eZLrDQtLZqb+pYmkNjHUnVC8ykQJCykbFcr31FsusHVLKnLiITzFFCqVGqM1dSXZ5ykp",
+	"xvIGa/Xp9nVMH6D81H0UYatN5V+QSnKqTbdOD9XZD4fo5d6zF9a+i3TEocstHJIVKlqpNg7Vq6VoUQef",
+	"mxImTbYatWQ70FctcAPT5mGyNQljIotS9rQcmYc02yDQEhNYNJVCBp7DdEuZkJgFNQYZa5KNsRy7XXVD",
+	"vKz/kk3fHAsipLOK2U8pl1B9CHhlQpTWAPfKbuq+qY5kbP2ZcSLiI3cgXJ54VrHqTfAXXf3s2cuXxbq4",
+	"bWc1NEmlWyuFrEAPjdMJZs2E4FDpbEikkwlOLFREdiZVu85xuoOG/TRhXet67ZpGutqzp45xwYuaTS9N",
+	"aDMhQwLHbznegg7a1bPLlsurh+kt3oyqm0SqyXtogoMxZSRfDjjxIAcVq7RXTjXsSqSmQkKbpt3wGikT",
+	"aazOAgn7ENBnQYkGPJz1IQ8UJ2CxT1nBaAjtDXkyoGGoeYBF68zM+QDgaaLeCwknfYk119Dp4fYvymDE",
+	"/YIup53Dan8y5M8MOcm8Xkl3L/yOJelHdEL1WFOGrzHVSr8Hhy9heB5vvV8aYOmJiNKR+4maJkiRgFVD",
+	"JjGXhAWzvs6yNonb8w8oU2p+luptDo3+MzNyFmYDv/Nw/ifVd+4ENj+aGkCFFHSTJV7syPqV8vbsL7p0",
+	"kNM5dXpXcYKVaMu7qgCKsgwN84vIK8NnzsUJ2dHgMq3GClVB/wmFO7/lMptQ9B9f6zCO+ZrRD1R38/HK",
+	"aLpsA2sZz9SFeHv+4b321w8SPtVpyb6jZR9t+RqdOcHT47CY6J8QEXMmsvjUqu1MI3T6BQOg5Krjre3c",
+	"mVGVGPVJWB6GYvtfNvma9OHcJ69tgU23/31B7k02ABfnPjMa/6G1WCzzU9+f57gaxbqGOlkJA8tp/POr",
+	"X356Memct/HPnUH75+nTwbO3X3aT736VL/hP5OXsTbCX/thhp/GuWBfXZ+1419vZ9L45FXBd0qhhmGqA",
+	"chdTxY6TKt7MgJAnyun4SVctTb0l+8WqrFTq8LhVY4PnDUoLg3bvSoNeaM4ohlrfuBTGnE2kjC+yQNey",
+	"dCy3h/Rj3dTKoB95V5mEXTNPJb+sU9LEXR85d1MjOeX1VoNVIg/sOS2lLOzurRTkf0aETMhoRViIefSF",
+	"VS2K93abbhNRvxgXwvHPbBif6hdyxcz+Ci3TGqs5EdYOUkz/pgzVJaCLMdZq/p3jBZhJrQgZcJfoe1nP",
+	"q9RqmLMKpBA+bYQyxuWYshG4ZvHM4czM+6oxkx1ROSaJye1HA1NMCpIF1S3OkvJt5n5191SvnJEPw0b3",
+	"t8XLVD5FX72V3s5NbqLx9VM+oeLv94CHcDS/IMuO6GJchB6zwAj7qAYXwVikRBaEodVdHbJTVVrrNnpx",
+	"IvLNIrSlNh09UhB2PrFyLPa8JHvNr0hdPsMZPNUcSScxWNjBfWP81NHXhIUCEX0npni2vWqwtRnjzZKT",
+	"byOfLsqetSEz2Tsdb2184cXt31oSo2EZmqbWkbGUmFYsTDVrjKNoBVJlVvtThZkBdLS2NxXrFsO4vcz0",
+	"ZKBHBGEQ5q704G/YuVS3pA6t6xtXrL5JUeyeFZb1RDhwPTtE4dWuhWnknI4YCU8ouwIufrOKbneiXHrr",
+	"qZaLZcUFXKggeBQm7/Tz6YyuGCsBAYKD+RBhVgFQnsN0pCOGZZo4/EBv3h0cNs/fHOw+e56lE1N25aG5",
+	"KgV3icpcFZbohAiJJ7HLb0tYNio0xQJNcKhl+ktGv2QwjVt5LZ+hjUynAlk+jCTnZWCdzovnL3Z3nz1v",
+	"t1diW7piXLgQmvH4lRqGRlxY3Hmj01ilQHtfWwyz1fEKO7ngFt6kFuH95pMuSSRdGVneTFBnWVRQz++M",
+	"yKzHeez+LM2PFzGJInNE/WxXfS8/KJRBiH4cYR2PsPRgrqgUKgJzTpJrGpBjFpIva6qFH8ckIQgr6STg",
+	"E5KgIVV3TmtswmGGD3ng0AbPp3g0Igm6PK4J5oWEhZqEk5gEaAtHgquzBh4ILFEpycFdcUboaZdtXfpE",
+	"r2DhMh97ekb5GF2H8zx3Bc0ZpG4Qjm4CwJwEEfSHYnjiXHanvqETfAXKe65Wu4Plb5LfOJdfkabUKZnU",
+	"wK7Nx9Q7qnNjIXOYiwK0xWrDWxsQbVHUfCm1sIqWZjdqwYm4iwDm84L38C8ONH4uSXx5QxvwB237zWUx",
+	"AKiywX42oX0uVXHbQ37AQ+N4LLi8fA0NmWWhaqgcG69cRt/4c2mi3YLY7trMuvvNjlvHwn2TXLrarRWQ",
+	"k/7netAVtm5SLmQYeibwJKNxHgpwkswsZVOf+DiV476iBaa8D54kbrgKPHHckLMfDtF3nRfPi0mMipia",
+	"LGK05cdT8F1zqXi1P55e2RLCgEw/xBqycXVbYDbe1QmuJULavFYNkFvokCvXlZtb9WiKZwL5WlxbQTib",
+	"A9goVZ4rjLI4S73wLlJwcVOMLK9RqmG3zjl7+/EiSzaqiK3dm+GglLdnHpBAaygpkzSy2QT5GTefOnGk",
+	"F2/rEpCVD4Cjso/IFx26BBkKSmiag0UwzbgnVj46VoDSa7RcfFoIxlJ/dpwnRb17Mwf9XUWmu4cl4yOW",
+	"8GjirCTEZQzXIE1qxFrfvNHd2ZFcxjutVstHl2fHcE5+OoM4TDTmUeiOmf2c9OtztO3n4EzxQyxxFzDR",
+	"dmI22tdavWf7qxGdg4TUSGjq+6e7SL+iQ5/lLKYQWS05Ukw5jtFgBvl9y6mK6corrVg+P9fSX94WXGsf",
+	"pWtVJHNEIpbjUApReL8dNH/FzT/azZf/3fp3v/np384YvPXQAtas6QYveI7SbkbMyW9ff0yZnC9FvNd+",
+	"uTwpba6NEiLN/O13xONfURYCk4dh+Qbljgq0pZjyi+fPd7eLQcgrYjutaVXQBz1NqJydK2JgkpyBxCne",
+	"kP/1g6XPbz9eNFyBcX5xhL6JqylTW1BqdD5pPRkGogRqmia02ZjHUsYgPuIQCwMg5ohFh98tCwM2XGBg",
+	"Xp5d6+cPy6PFMYWBablaD3pHJzKoDsYEhzAsff8aJRaajxbH9Eedg6frnqtlqw7WwXDNSGGVFLt2PCvN",
+	"Ah74xaJyhXn8PpU7Wr+7zQx+n0ps2N7tzoMa8e9T2bTYt0bN3bIjLkLimnXfXulMJNqwZRZ51RHOD021",
+	"0ixVp58bX0znj8Uqw/sKCSxD7nYOo2wxAJeiLIcb6BkwxHQdhfO1uyyPX/J6TA95MCvBVMB7Hkq4xJCp",
+	"UqKJwtPZIc2IXpPM1Pn244XQGAaQ0dljZhjGNTfLzyCEgYoxCdHbjz+eexq9jkTDpvkiU1EnmOERMVBs",
+	"Pfavfx2UZtv617/QCYf0JE2lXdQD0NoYigHj91/26JJ/Qa8xFpL0mKwcvxY6KDAGDchZmHNBUNTnoMgx",
+	"sOyxGnplSikoRSzGNDGz0gEOajZHkFerY3SoQD6O48hMdscEJfxbQ5Rs2bywbT13jAQkqRjlvce0+Y8y",
+	"E0YM0vtqaTfb+9VSEyiiQhYj/9UkdVyF6sIET+gAiYgGxEQLG4Lx7viikGuUmxQBflObARvtVqfVLlk2",
+	"G09b7dZTcKrJMfCZHfV/I5eUdUZCmpBAXQobZ61Ek9yICrL8TsgDsePv54UvhNLnpmCxldr+rK8VwLqA",
+	"GRUnxDPbFkQUvMilKhZDHkV8ihI7AL0GSviA9TsO1eg4l4UwZpjL0/auAe2UtiREYbPVJpf0PGsmbug5",
+	"NIrrlBl2Z3gSNQpW3Hylvxqig5ebzgqGb6BEc3SQZwulKJlmDTChEx5kUZlzXMuse6MoY2gjWT6oeXlE",
+	"d23Eo9p1Kl4KcN6tNEmbb+mY3yUjX2KowqhPfqsk8zS6v33yGiYJLrP1KwVZ4kSirewUqN/sOm0r+o5H",
+	"AoL/7LkQjU+q4Z3WlERRE8B/d36fXomWnYk55uWD9JpIRTLnz9Juu73eWdJgYr+ZimONo/DV+QFYdq/h",
+	"r91nzzovTXGwbuP97q+T9udfPr/+Lt0ddCZ7s6e8Ezz/ediJPrfFd2+uvm//KjvTZ2dP06OGqUnW+PDj",
+	"acPUIWsIOmp4jS+NbqPT+fzLwS8/fjlMhj+f919czD7+9ObD6MU4uD7FMX0XJdNjjE+DN5dnXLthVttO",
+	"U4nNdVrHRPEYdE502Mc3f6C0bRKp/dF0BqDhcIkXbZkZFc+VrsUGJ6okFGkmtWNtm4qAVt4JbYUx59Mh",
+	"T0ZELm5BvYCDTKjYgYEufHPFVw2YufO5rVfieqaFLdeTauGEPxWT+up6tyg+ORsTRO4wMq2s0Z8asfbr",
+	"zp8wva/Oj/XMjWTgfENX2124CFq0Mm3VdlsRQx0PdEtNEPwcz4U5Ss3KQSi+U9c6POGpdD6an1/xmYUj",
+	"WDAu+0rNQ0Hk4jELwsJm+b1mRNmV8+Wlq2RecB6dkn7l/HH+VXM63L/Ov6y7dv5YfNUUXp7/ofiK0gTE",
+	"/N+VF3ZyNWLBo+pnE+L4qfqa2hIW9hd0UnnD3UgJnGTR42WfF+KhVnmt2px6y4ZL1Dxxf1Q7gcXD/5OG",
+	"X3UcmI2AAqbvjskxxVJB41cSd67vm1zvOsmt5H6oGpY+Vce08+0MqmC4KSxf4VcL2F3zuELxys/mLlbh",
+	"oWvXXI/hbK32kuPcFV520cnrTvVuZ7/9aQ0Czv1ybEkhNHKljXHlp+udGUO95T9q5eA35vlt5WCb2tXg",
+	"V6urSKYYtEPWO4joNflrCJon9JowJVSqcRC0ZdA8QM7ETExJslhvAZiD+g0604+/sf2BUWl/ZmI26ln7",
+	"6RqbVA1wKGNb2FSoRoglHmBBUMoSgoOxeW7n86z9NDeHGJUblZsy98Jpsim+ufKyLDg677lEsKH7eZaR",
+	"sYzM5rT8MyKTWfNgKLVt19WheXsHXtVv/jW0eXU8aPFSZLuY7aGHJnRkbgIy0UwL74kiwOGEsnKmcK0d",
+	"6/sZlNRvoSIurTY/DskUYMR1fK8GHAb4PR4RsGjRxJQH0O+rd0gI1sEeyxKW9WCAwP/XXO7zf/ou29WB",
+	"+uCEClka0c1u9mr7CT1WcH4du6utpWVYiq9eY6/decgz9o4KQdnIQwbOBczn4J8PHd5FyGsioY3QMQN+",
+	"+pADBnhZHEU67hrw5yUeDmF8W0Oe6D/LboaER0Rs62K6SKQxSdQRugEFvfXoX+WUNSOC+yhRtAZFWJLk",
+	"70iwMhJVPfJoC7arSITgjjc+eY0v1nEWNtUGgpiFh0OIduOuGmUfs5hAX0TpyPdsFcsJDknu9wIv0ZZ/",
+	"ySjY7+X/+X9QSNBrwv7P/31NfPT//v//rx7zU/uUNEPSHBFGronvmYh/EiI6RIDptF1LdQ5BJy4hdGc4",
+	"a9/zcHZ/FEf3rDeoLMp+rRC+zv0No+72Okhe+yFP6bGhdJTFqdzQ3IenuXvtlw89enPnayDbfE/XK6Rs",
+	"BPFA22piioTMf5JjufnbEJGv/qnn1HnQHTGBRKZoPecIsPbMSJ492kjM6Xh7/uH9hrs+NHfVZF8RjFtz",
+	"2HrZP7PKhSQirrINZ2SYCiO5o732S+S7MQ99NB3TCHBFx1hY2d9DKYsUAfSHPAnIfyqm5Xct8EGuHkBU",
+	"RESGhUSA8rRr2fIrGPccW15ozdNfIAIQRMO5AWf2PcjWzK1JMPxGUbudr99WQQP4VGHOe9Xl1YMJN3zz",
+	"H8k39x5y9O85EmkwdslrD8q/j9Wy0SgqXrsKL8/IyvaG8Tw04zEE8i4Yj+c2yALlfk1kRZt6KCPORpfZ",
+	"0ORvmiZvCN4DEryDO6F0S13IFVDjmzmT18L0VFJojGUwrsvaBE36ipBY56PzKNSaspHbjcUNMFVqZXCN",
+	"rfQYpjGD6rSSaWzDTjbsZCPiP6yJztrdNra1jW3tW+L4utxaRcXhiSkWAVg+2mJ8W3ObDV90u9gPALED",
+	"8SEEmAkP+YIn0ich2rL1+/ym4nH93zllJPQ9xbXVIQLUvO1CMt2QRgArZnk14If4BUgPX1foLECKFL4G",
+	"pAbdeRfGpA1zV2QmiIYVEbpueI9NcXSVIRqSa41qNtI+fqHRTiFaDkLGoYgICTU0G5VoQEaKzmeA0AHx",
+	"0JhPVTM9NsFshtRE0YRgBgZFnZAVEhIXRoUFGmINNqtnngi5MFzgEjahIqO5Tlf+ys4JnVAJIFOO9LvS",
+	"wmYViMg15anQ67HFIY9/ex/xCZUZfIuuQ2iBWlzGRoPAUhOoBkBszoTlVk26cnUGP6r1hBOHpmMu8qrQ",
+	"nknK4wkaplGkqbi6tZgyoZGLJPki5xwsdRP53KiNgmyX5/C/vd6XdrvZ633pDHu9Ly+Gn/5VMxFXP1lN",
+	"oEoGTwGc1f2pLj5k8TqXNjGXSwQX3keUBVEaEpFz/1pDMlCKYi82RVp9pYOyhkNnSrRzD6GguLGhwSGk",
+	"olIaxTWM+UoDN1cwKuP6kIQkMZTFb+osQ/WGxqbfR5KaWzxIIENxMCuqQnPjVATJbXZvFMliIdW8/Ovc",
+	"S4Wg0Gb2b8dif7pv7UERpFM8Is7AzTJP2CgOmzimjTR4n9KgkhAMN7zL+CXtwBUohznzkK9ZFQAkMC5b",
+	"qBDklCGjecXKxeAmYZyRHIaox0C+EkSCgaaLfEg9oeyaSlhCX3NxYfGmt/QdeoFCPAPserMJ20jySnp4",
+	"OY5fyYhjGox1byDkmOc6498kJJSKLbcQlGbDPZYdahSYxYA1WxJkdalZ4XrC2nFeWA+AHz7dowlKDfCu",
+	"o7IK0dy2iq22/BXrzjUapvxbo1Go7qb+KPK5bmO3vfu82ek0d59edJ53d5912+1fM4zobmOU4ID8t+mx",
+	"FfBJVoUxE4RM50Vs7sZr9VnDayjJsPQbesPjGPaMho3uCwPEaGoKsDSKSpDdjeztohRiXyxWZlMTM3fN",
+	"ikf2QOV+9wyIrFFk8GaSq0ekZxtbR93t4d6w402I2wOMvgKAkhnR0JZfrqHqe8gvFFH1lcaZIN9datTv",
+	"FrRQW7XFmAGoQH6BjjZ/JDMAddL++iRlTGl8W1ouwIqnI78gCmg8mbsREzZGQpeRcG939yHH4rvL2MIR",
+	"cp6VKRa6uMWADHlCDBoMAwyeHMt4I98+TiShNsvdjUVzaeCgjiIpyYVZ1SPLGYSXQRqxEBkMhX14owB1",
+	"lJgQRCzBXtjqMUBnV+1TztQdSUjAk1CjsOv+dEVzNVyd+c6TJwLxKbOdLIknNBLoJn7vnyEUFM8oFVY2",
+	"0MhL9gvGc5kAZqSL5Odv6AP2mG6/jfXgMcPlbk5dl0TJuYnRPRgkN5rPRvP5RiIYNqTsUQLhbkPDVoJQ",
+	"+Qbi3nTVX1HEj9Quc2uc7SIwLfmm6CM4uOfqtFhhwYik6hL1GIB9g1jAbEOMF+BNtS12kFA2gtcGOLjy",
+	"EAdTKSsLqy0E0Xk9pvV6UMJTllUVtEk1ZZudgUkAZWtKhXGd26g+HIaAOqpkFh6FrR47LxGC/G1f7ayv",
+	"y5PNctO1EsV1dESIBrOCqxOmsI8YVyprj4UkNwqD62/CjR4wESS6JgKNSUKWBBNmPO8eLbiPGDy44bYb",
+	"bvstcttvys65CRbcBAt+E+YzHRJ4KwUvTqWrvoy08gUIItoyz005U8QZEToplqcSDUjAJwRBVhzaAvdx",
+	"KdJnu4XO1TVK0oiIHsMC+acHF4dv6nF0zghUK3wIVmu62vDaDa/d8NoNr93w2g2vrQvMB0ZxD76qHXKt",
+	"Blkbif++EFbvIaxjMLEiG5JOiIciekVQhlw3IaY9fx/pf6AAg5dqoLT5Hiup8zqMWmnAUKACSlv6SwPW",
+	"j/SAbx61vuTFQx1mfq/BrjCH5YGuegk3bHjDhjcG5r+/gfmJsG74v4epuY7jZOD236Bt3BmxfGZKR+nI",
+	"3mKZj3m7dyEswwIxMrQApukEluJBPJm6K1PJ2HFGTT1uoSnphudseM6G5/ytUWpZWHXi3YN+MRniRfFw",
+	"P+irxKeMJGg65ijiuogdTYp1E+GtENmK7lAHWGjD4MWHi9Pyq16PmTLzwvGVodITfk3C3LuXp29EnBEo",
+	"6VQO0qNKexlhylrorBJXB68U+HeWPzwfa6eTSVWnRNdnhlQTsG+qFVhglBQ64uXdEK8UgQcfbKj435CK",
+	"f3O024b96YwsJKA8PBqCOr+h6w9vKlKULSPthb24JYH33AaiixIBdBDjefIbkaH0bGVXINK1VO/1App3",
+	"x+Kx6qPmburV25hhNsR0Iwj/nY0vJWIp/t42mKyKImQz/4VsMRdFWV1IrER8YZIOskxwHVKofhEkrOUu",
+	"54SFp6YpEJerTGb37phMEJBYkrCOZtkRcwZ5PlM82/CbjQlmw3n+1iYYiDUwIjnOyRrQZANRcQtLTCrH",
+	"WWVMoPBuOA7ORDoxgd9wt/IaQoUgbR0XsaUuZwS8YB/pC7r3HRrzNBFoAEHOBkBjAQiGujG6NRt7ba+G",
+	"QDZm20mz7VTWDcoqQEjA/BrdxtPPu80X0/6bL+2rl4Nfpp3hG7Y7+Dzs/PosfCY/t6N2ctme/DT7vMuO",
+	"VodKuFCNm5iJuwvpekgADBzi9eEvDkI8B35xEGJ0wq9JpHExaAg8fjH4ReH99eEvasEucIjXgLrQJ9Tp",
+	"krcOHnMGb+IfqdalhNPYN5yuUHlyr93OK08eVxmhPsWLy0+W276LApQl2UDzX0MvANEQ5K8rxqfMA7HL",
+	"y4bLE3TNabiJpVqAX/CwMW+cI8CUNHRU3B2X3cgPj1YZ1fLHArBW7ofIvQ2GdFhpIpXjQhXUoshgSrfX",
+	"Sw7nkAiGAS+9IilQ4xk3LH5AIs5GSngvDs8SDnUZZkT2TIKYlhF0hWObTA5ArNMxAcgMjRKmtL6QGwBW",
+	"KlFCrgmOoLUxZSOXDHEGUzrIy9XfQpaoY5or01oQ/9aSF3bXG+GECIFHwERW2Q08xVQDRGTr45ntdWmn",
+	"Ob9q4Ey59e5AHbbP9kHBs/G4gJ8yd6oCzNCA3Ior34fKvOFxGx634XH3weOsxmzisco5xIvZmtE8apmZ",
+	"xInSQbNoCB04INOEWajKzPiEtjB6+/HCQ2LME9mM6DUJjcqLEhMrBi/2mAG79lDCJVbEdbuFDtA04Ww0",
+	"hxjJrPiMYKRoRGTO+DQv9CAIIftR0glpoYM5dqq9sBINCGE5ZVTNCeTvtZ/at/s2Hdv3emyQSp1xDXjk",
+	"pXgIKlBCR2PZ6rEeM9EaJfECz3kZt8AHyK1F44rMttW6qDbyVmE4jJs4Oj0Af6/dQZMh7ls2CCCbXBDk",
+	"T4bYN4DOSOeTY6RNEc1UPQ/GOIoIGxHfBnT0mD8hcsxD4SvZQHMosY/U6QRgEjATw0pjieawPidDvAM6",
+	"78xvoYNixF+PBThJZsjHk8RHW2c/HKLvOi+ed5EfT9V4fS5j9Z/x9Er9R6mi6r9q/PqE+KqDvto6Z6T7",
+	"CZzSW0gl5piD5us17Ho3uo2AJwkJZHPME0GaAwAZn63OsGFg92vcUMvctxYaMns7HrwO6Af69odfj84u",
+	"fjo/FscTGf96ePz8mO6lJ/TtyxaZvf0j/HhMP9DjL8es3Qp2I7V4WvEUfbUQL5UubS5l1vjzq19+ejHp",
+	"nLfxz51B++fp08Gzt192k+9+lS/4T+Tl7E2wl/7YYafxrlBEBVRpo2x/T3CiyOVaRqFTTJ25did8NIIw",
+	"or+ird/sHey2sTP0g4SEhEmKI/j5Gkdp0eDheq1o9uhUzR76ivIkIx1L7B6uLtTci3TFNbTSc7VUUkv3",
+	"h1V64aR6WKI6GqL4s4mCy+hUo9t4Ovv5u6Rz9VP7bbg7eRPsxR9fiovn6ckf//MCf/+MvP/8Q2f0Cz/b",
+	"pZftwpkGF5o24+02299ddNrdtjXjGYKnGKDkMgYyokMv+jDLT19rFvu8NJXCMixa6dKKwfm6A2GgyAF5",
+	"Ms8ot3zH9vrbxhg1x2KGq/Aqf57fWIU52ylITQL6fQP3UtXmN899i2ct0+Ar4ICZT1OjSM60WqTnLa70",
+	"VEFR44y0Slfqab7L1ogJficrGCzZ5Mpw72Kbz0ob5SHF/Oew5kpjRDOy0aw2mtVGs7pHzeqEj5DlbdV8",
+	"aButZxnwQjXLJvc49awjFhqDntGzzMXPlavcOAUV0csalQ6dhmhC/VGP6d+pECnRRJ8uSMSBwgLI/7PX",
+	"wFHUa3QRyK6+VwC16jE3qlWNuK5mewt5HUeRwWxfRxSHTJ5MFv+6SkC4kTV5uokKXxRYsuEzm4z/byU9",
+	"B9DELTHaUge2mK+zvZgQ5/pHPTG+ADoMArGQJFYEb84SApK4v4os3dXmJ/igx7TBioQOo4792mG0QS6b",
+	"TQudE2vTyaVyaCSvlwfp8r6SsX20lcevlBOI4njbQ35JJ/IRT3rMN4YqH23BKE7TQUSDH8nsMFMzAPjP",
+	"Z/iajgCJsKCAtEZE+g7N4YnIW+5r+CLhb2vnVmEiPLkSpuKfWuYhvSZoQlkqieixLf/g8PDD5fuLV/13",
+	"Pxz0D98cnJwcvX991L+4OFGKDywcviJCKaATDkgN18ToTXoTxH75T8UcewxHgqOITqg6gTFJsr0t9Hh2",
+	"cHHUPzl+d3wBnf9wcHxyeXZ0rgvxMOTv7b70wZ6pVlJPpMcAixxdCnAklWP/S5jk5RwotDAF6mc4xzYN",
+	"4O4Bmd4Nse7izg1cd2kk2q/ISk+EMUQqaU2YqndwgXTk6z+R0YNGn10vGwHjo6366JQpT1iTpzK/ldva",
+	"ZgskotAENjeJJ9AIHOptKCpir7l99zFCUbVabcLXF2vVBG35FT/A9kb2+Ufo2J2HjTCWKOBsSEcp3DZm",
+	"pZrkmlj7G+Oyn7/jb3d1GhkjJBSozACP3h+e/XJ6cfzhff/Ho1/8jVz6uFaDzDqOF9jGF8uphnLuDMiK",
+	"/lk6Ys28J/O5TtsGZOnMekEFkrOYhC2kaz5bEUxX96sV5bb+jK341zWok+Lrto+2qBRoMJMZPDYUa8WC",
+	"PN9Lk0jLYj0Wm/R1lLdqar4GJCETzmaqf+QoLqgWYUgZFWPfBEAVpdcem6RC6gDpGdhFdCInRqfH7xUL",
+	"GlA+ITKhgdiGgCiQxq0nV62QWo4pz7IZ0YkW/npMSX9BRAmT6PhUA3rBZjrzMr9X23Sqm8ydlfckF5l+",
+	"Ds3K1eZfmOcgU6ql+UgGB6kcs6yQl9nGDSm/zUxOM0yFhAB3XJeub6j141JroKG1JHQ1Mq0pVD2d/lmn",
+	"Cogi6XkiEBaCJBCpAxgalkbai7ultMYuwvkv6ixlAR7bPYbBRjEXo2Nrx5cCYPjUIHfkFNjQ02wMQEoh",
+	"kKPH4Js8gR2o6hizEGrsmxwXtWBYpglBSpktDf2JKOjyYHjQxogeywWXj0ffH1xevHnf/3B2/Pr4vVKg",
+	"oRudVhHYSEuIH1Jd6YQYpZMP+LX2BgrJ9TUjPbaFsxdg8CEnWlodJXyKJgQztUaBYohhmYl086JhBhZF",
+	"qeLbLjr/A+xzhdDfve5tutD9feP6t1a2qYD4Hr2HkyH2N3p2rZ5dNLPbK/PtaMwXG/V4ox5vZKqNTHUL",
+	"mUrx6xvIUlBKfsiTEZfLM2yKCcGa7Hcg6bZUs35Jxo2iYT1WysKtZth4FtIsCzD2apJuunlaUY9l6Rn6",
+	"4wEOrkYJT5kzj/cHmPRpHk2wycDJi0k9WqZN1rErz8Y52k2yzYYfb0LC/gHJNg5cihX5Ww4utBx6Qjdu",
+	"8mtymAmdNSGI1G8xMs3G00JHc/ilOjnGSvSKeXqFgDFdbr2UCYtCSkRdomiRR61Xa6BQAP5HMjOlBG7I",
+	"5BiZ9gtpHLg5SDALm4xMm+rneJxgQWyWwn1BW5RgktZimI5INNuYLZu4jyIdfKjhVR+brSguPCX4qhCg",
+	"fEOsg4etZOPT/NT1tWbdTwXxu6akZyJkZg83wSpUIL9wVps/kpmvK33TKEJJyhhlI0v+sCJdyC9QPP/u",
+	"iOGGjbvZ+O6jnqCEqNMNJ8h5VKbYyIsDMuSJCcrCTBNac9Y28shGHrkjVZtIk+WSSSQ3wbcw8eT1YslZ",
+	"MeBc6Mxdoqmo0ZgDnCS0CJn1RCCRQmAWTzJLvhFLQJnTsYvUxpRPtAKutWwd1x5N8UygiOBQ2Hg4eJy1",
+	"29VXDZgk2sI9ViTLWOOm2zxhOeVI4oGwlZi3ldo+0kIUlnmbujUPYYEiCBEUPaYLFkMeMVhwYSTZBzMi",
+	"W+jADFpn5+YPxwDFKEg01OnH8D0VPTYgY2pCPGEZurBzlBWiO86Ofjg7On/Tf312cHjkG0RH467Y17P0",
+	"zK9Qmq3HdNaTkDwiDAU8nuVo7tMxj/IUAyUIuoU8fRIeU7y7TWrqyuKbmejfJX33f6YvJ9/vBj9/x046",
+	"V29fjF8/G756Kg7a8YeX9PK72cXz5Ghv+tPuH//TCe41fReKkZurEGOa/IWzeAsZiqXVdqKTOdJ0S0k6",
+	"S3IK3R3cSWJhKVUoE9GNcO4hESsKCilCokgdyEZg3wjsG4F9I7BvBPY7NSB+CWyN8HISZ56vnjPPZUL7",
+	"iAqzRjXGxIQA1ixmyLrsc2Qzm2siMl9YDhtkfGHm1QAzY47SqSxG5Mxz0XUwZzl80z71ASRHp5hmgu2b",
+	"41dH/aP/OT6/OH7/un/07uD45NxHnOlcI+u+85CdIiTOWOAzY27qMRwlBCvah3UWrE7lsQlQELSJrSSu",
+	"WwbtYbfdgdkrarVdXAdIp9JVl0AlwTLz9lAmJMGhiSIlikHGnOq10chCRjHgaKikep5KqNykpH+o8Wp9",
+	"jAdmtMWI3ITEPJEk7Ga/at+3jrnVe6EGrQn9mCRAqHpMb/bABpYRFmqkujwhTQ1D8XUa7mfaAw7V/QOE",
+	"n7xEra85o0Eb1AdBrQwEvbr1BHP4HlNRqMfodaDx1iDrLoUDujl4rl2jtXSMzto6BgD0FqCQIXPau5PF",
+	"qc48994ejklwhWY8tQnxkmckQf+cOUVLzlp7vvrmwK67nvoQLkIkDoDshV4VgVPx+TuBKQb5XE9jCFaW",
+	"ImbJBbhutEikCEAnS7CGKHm1HsAp9H3JgI95H7DTYINIFEIxiczZkq87BGoO4AJHBAuJOm0UjHGCA7iC",
+	"6kItBE0GrWiJOlKd3p2jJaMtmCUyXQoUqbsC9eN8vToZuszLW22VPcN9ILwlpe1lvjqXlh6XmMqSZZpr",
+	"+k7gfuw4NJvYyuAm4G9Pg9GRL1QAKqll4CZQakzDkLDtfQgmvCdNCm3ValLbG1Vqo0ptVKmNKvVAiXbA",
+	"5gvRV4vVJSFJ3EzjBdqSUswUhcucJ8jkUuRebyjZat8pqlITzDB8XK6Y1WOMEPB8SI03kKceKKmkYvF/",
+	"98NB//zi6LR/edr/ePz+1YePPtrqtC34gYZ1k2Mys3ASGr9Uza2fxjmgRAutAksKKo5OjrAZGnJMJuBV",
+	"CQ10RAUdwiuGqhcwHgrJfJDqUVYHzerbnBn3ADlArhLP9G+XXef+5RhEOkkjD36ZW1Tj39kveqdoDspe",
+	"gFXSyEgGv9TuqnqrgEhqEEoB2lTH5BS19mK1rSkWzrSRc0niy/ieUkV044+UI2I7r62fLkkckxCl8bcR",
+	"wTKHnKgF0PyYWdDEOrhE7SeUJBYojZ036hFRnMCEb2ZcBmb2U1a4IQTm6UJtMNH0JXyHba+aleKVgIzz",
+	"9LTlYUBWFDAX+YmwXVZSZjaJJZvEkg3uwkYcXIgHdprwa2KCP6ZjjmY8VaqwZ2zpgjBBweatTe4riYdW",
+	"QFkUCmMA8Ms59nX59VlCrq6I+ERkJZ73kQVG6LF5ZIRSJnAVG8EM1l+GRlAQPf5ScAR/vQKbe4+Vo2kq",
+	"zJtDZYjQJl9vQzkXUc4M9UDTkbUy9ZYBKB4YP5zNkbNR4lQY5ACNSc74tFsQsHN5FeJQLLiA12OAYpt4",
+	"CKchJQAJCHczi2zDshS6Ymt9wCXdN6xgvgKJnwdA9ceUyS4qBeD427ZdLc9CjIyHUpZRBUPFTKc9FkGJ",
+	"rnc8JFGkj/0HRd7QbqttO6VMJlyoXQHoyrMfDtGL5893t7vaPavXJlsqf7fdRn/2jFOn1+giDYjrt9A5",
+	"Sa5pQHTcYo9BjRKwMoCHM4NlCDCz0DgmalPp9oJE10QYj+1Oa0qiqAni+s7v0yvRUifQr4cbvDChTLcu",
+	"NnrzWLiVjez3hF5YLPFgPW6F0gnleqTkS9zodl68fLb3rAPOGIql/aH9TP0gqFrd9uA53gv2SPNp+N2w",
+	"uYefPW2+JO2g+SLshLukM3yK9wYNdYEHjW6j43DMffUaGRy9azj68KxekOC4eFhdFOajud15hVwbEUD0",
+	"xdRxsHCDNlmRGwDjjf26ar8GB3rO/qDMSNG4CLXSrcVE0/x6gOMJ0aw4IpJUmfIK1mCIJAcIXK3sAlAt",
+	"YTITErbcpubtVo+9gm5LRa2B8444D00BkQK7FJ7lSIpQjKmQPJkZDOA0SQiTPVaqtWW6cvEl3fO7W1XA",
+	"vruKUHo0Jg7htjmBurHwGzCdzrlBLBExi+UwpP5Vtbinj6nFVconmcSN3FoaYSFRKgDYmzOIHeNRqDGv",
+	"lnqR/OrN3dcQ52nsqPeWmRg2vHODKLCRAu5Q+dZ0PdPWSNikLhf2RBcnG2m0gDLXe02kYXm3y08q6ir4",
+	"Gkuc9NMkanQbDa8xoFz/AwYGI294jRBL0v+dU6ZYmSm61mnuPr3oPO/u2qJr9aGH8KSvQf4sM3QGJA7T",
+	"KCr8ggpBiUpj6piQRVvasTyQp20zkJqwRp6MMKN/6EDCLkujyGvECR9qQqsnmvDIRo+pTRnzdDSWQj+7",
+	"aUCoEQyWMIM7yVia8/nV5SodlF3nK5a5m2/8LgLfbs++N0TsAYnYxWrUK8YyGNeE2hCh6+vqeESAjx7R",
+	"a8K0JmCKbOVVzU2YvQHIQGOSkK5SWUBb6TGszc7JRJ9kCEMzOcMQ96EbcqkQl7EiardTIcoULB2lQmJ0",
+	"sA5tOE34kEZED+ae0lG/SXJfWKw5sp8/+UeQ/xS2PvzGsMT+ekrcy4dW4hR9KSHs403RtI3N8Rth1Jqh",
+	"uLWNJwLFmu3Mc+7MqLgTYjEecJxAhehaZWT2KnvtHoMN8k5qbmI22L8m7dpcjAe8GAcWYBT+Iyz8u5Ib",
+	"ybXqBFEGVrYAR1H9/TDCT503/J4N7xYNtyT7FkFxd/cAFVeUYHGrcvG+otBjykaAyQOyecokjYwL3DRf",
+	"TfW1C7Bj3vBb6D1MQrqM+S30sS59Sacuzef/Ypvba9QAA9dDegwyeU1wt9o5xnXisjNVFXgRQDce2kiw",
+	"xwUvLErMkRFMW/Yd7w4dEoVJ/5MxfR33o9S3S1PciN8bH8qd+lAeXjFx3kLtUM5Km4IJZpNVuskq3WSV",
+	"bvxx/+Bg2KCa/WnI5xLZ34q+K2J6m8xDW44bZJEaY7VJLL0ikF4IYm+uuEPf2lTOozAHqlFUPnKGyhzq",
+	"cX4rcvC9gnNDoOr9YjvWGtPHUsaiu7NTMIXv4BC3YjbK7OxHoGZJ2DI+RCydDEgCBCQ3v18yKET+I2Wj",
+	"EKzp/wzf6zss1R5KGlDMHtURmweuqUupL9w3EYy1GvC6B7DrtkYNMNeMfGxs+2uK0EoI0baIwawiRE8I",
+	"ZtMxVUxzIyNvZORvWUbeSJYPKFkaictAT6wqVILxueBtmUtiJlN1SoGMeJCzNQIsMAylyfYhSBf5jHyR",
+	"/SBNBE98qD2GsEC++aFVEQ1PqJDvZke653WFQiia3fjqLX3xELo3UuNthC8qyUQPDct6ASTDYzNyy96u",
+	"16Bxo9vovNxttVu7rU47j3MCYaYPYJEkhAAoJVv08QhG1HjH/6BRhHeetdow/sL6NrqNvd01LLJqkU/x",
+	"iLgNlbCdfGhcEBsj5MaP9leIBMvVUpPNUU/eJkNcS9uKSWVlqy6AMJTqNntozKfa/hJnCcgszH9NmWKZ",
+	"PWbRiwDjRLTQR80aZ5n3rQD4giPOCPiSOBuRBDzm5awWqo4dU9/32MHpsUvPBn/4uyG+T0/4uyE+176S",
+	"xSrMEzEHSLW50JsLvcKFzsAqyqdn4bXesTetCTet3h52QRgIRHkxe1S+pB4SYz5lBRgvHkGhd6UR8RhN",
+	"eXJF2cj6mq3DvMecKGs18MWEqR/Imen5EMZ8j1e23NGCUDJNpzbev9UUdPDnudH1wBbK4ey4PHffCHJH",
+	"FUBsQ+0ekNqdkTjCATH1NotUaDGxk1zGizJu38/H8rhOKGahhwZEUCB6pRxLMPOZCBoYT6vHzsiEX8+h",
+	"T1qXdtnvnag3wW8g5malroSbIqovLtSs7gepMO/gtomxuqVvITGWEWrrgA+4HCvFLc+C1ciROWbmCgCE",
+	"fxn8wMJ0lkIIbjjDDTlDVenZBJVvknE37P9u2b/iJcBQq9fNkc+2BBIQ1BoSJER6wHt9LmPVZHdnx0eX",
+	"Z8emDuZPZ5pc8iGiEm1h5IdY4i6d4BHZidnIvttjfi9tt58GdDKCfxAfVCOx3ULvdcAuihMuSSDLZgod",
+	"vFuK07VCSxaqq6NpcY9pl5Qa0D4SEicQBKZhFRMtHQkTRKcmNq91uUlsj9VELXtIEFIXKLddC2iYCSZr",
+	"F0tZNWBAxkcs4dGE1PuF7c7iKaawSMWw0o3G9lB8+eVj8WVbG6TOJmnEH/NanzBFSyFGVMvj6rLDZXsM",
+	"mMYN+u3fEsMx1EW/VuBeVf11eejaDyZOjSHOvHm1k48oE8gWOCintEBZNdA6S5DfptZzFsiGtoDhkELZ",
+	"6rIxfhsqFe/rswrZOCZbR6AxBl04K8hslOSy9VvzNqMVB3xisQ8lYTVGxzFJCFgeF8TQ3aOaXOjhkVD9",
+	"3w3xkaZcTnqozpmhbP9k9+S968t7D8scXOwM5BzhknIelAUfGLabZ6HV8NmNerwpGrARmzZi0yoxWW6N",
+	"3ybo5ipxvRRlww5qwxk+RGEWquUSJnTUlYVPfwCUftVhnY5jZ7MJENhcoXUCBOL8+K5kK/tZ5x9oi5J/",
+	"CiWOfySzw6wAhg9eFIav6QhM3nlpDNHSlV19bZzStTOy0hI9pr4rWrzs0HYGZESZj7Y4wMfbghxWJYEo",
+	"+gEZYYao1AWhheQJMZnmtrICOshKHtFKoml3TjfS9EPrK5nOMadv9NicwmG0JhZqv11JcRKLijCfZrj9",
+	"96GRmNbvrZrxjUZRk+gdhhutZHWtpKb4VrHAX/bj49jesCzz55zgaGBoexgy09xWNnBIZxYbpWAhENOm",
+	"UMyG1S8EyQlDZ12YGlFYc9qb184C/g5mwrx4Vo8tFAa2/oytDNG1n33d9rsIo5AKYLhqy1D+pTefSpvF",
+	"D5MvQZQqDrKSi2tZ8a1SufpvuQTX/KpvPFkP48nakN8N+V3Lx7M6Hf6Thl9vG53YQmvHG/bYugGHRdVl",
+	"vbi/DXn6ewXAvedIpME4k++1p9AYGjak55ECo2qJTiVLtNak+EQgGqq1ArSIGMtxw2sY1AYaNuaNCMVE",
+	"ygn+ckLYSI4b3ed7Wa6mkAllo8bXr59qAcbf4wnRjM5ae1JBEsBYIVGkfqBJIW8sxol00yg1zgcyr8CS",
+	"PLCv107NqTmqAYWbFNS/QkXY5cRzYwHZQFE/OksBhPQV5VgNgPpIuLoVEFuUY9geOcKa5oKUhMQz0UIA",
+	"tUXCHjPl7qCUbWgxOqB1wOFCIXVHG8HTU7sYj4nWZZahvxSa1gOA28JruDlIMAubjEyb6ud4nGBB1iiM",
+	"YZq6AYqtQ4ewrdk6It9AEhFGU4KvIHTcLlspYGj+BGZ5Q/N7sqm7t8GMvVvYoTtCrrIszoFctQGu2gBX",
+	"bcBdNzLnvYV7aQGrGFheL3baWIt7Bd9Cp3hkbBNXZCYI1EcYEdFVDB9HVyiiQgoTPB/R6zxQRceIkGvC",
+	"EKANgshgUDFwIlvoIBOIeww4m0QTLmSBQ50fnZ8ff3h/3j89OuubX/1SLwJtddrtYrkINTCI9e+xAZlx",
+	"8B7pKBWDzEEWhbed2zW9OaxYlX2Xl9gou3FCrilPhd6VLR7jzynZ3kd8QmVmBtJMTL2RWaQ+p0Zu1SYp",
+	"g+pVY4bq7H4HRidJEvXt//520PwVN/9oN1+2+s1P//6PhtNKdVdwZ9rlGfYXwZ4ZqdAa07QoJoqf7JpP",
+	"9ixmLFXb1R48x3vBHmk+Db8bNvfws6fNl6QdNF+EnXCXdIZP8d6g4UJQA6BXReVdw8r6WANOrfPi5bO9",
+	"Z529tvlfa6WhraxQmBNZFwyZY7CVroWnblsezvnYagMkjUbqiviIp1INN1GUTlElS2o0zz04PUYhDUEs",
+	"GKkZ8VRub6I8N5xzLVy30l1YzkGXOiCPwU84TIgYmwg1yIwuHAPNIhMyhGyZYSERreWw01/zK5Ixmyqv",
+	"yajpymRubV/FkCcTIIBpSsOV2IDDPHGe25M2pve/jOm9JKUZxRhLRMNi5ZUiAPeGmj00NTtiobbMZhTC",
+	"RcGK4PSituChkhw+lN68OwnPAOwbknPJ6DVJBJXg0Xk1xldYCaZROoIS3/Zhkw+bITz8+mllMag4gzpZ",
+	"yJi6C296SjNQo9sc4Qc6wiRIEypnje5vn4oHunQADfII+LgneIZ+57R4xMvH+tPXuXb/bAwITkhykCoN",
+	"57dPilXpQDCXZ78QJ6bEeih5sQNSvOmuGraTx0F6CApnmH+DVqntrcDxWzmzxWosbuUvL2Oq5vtEID5l",
+	"OWHNWpgQx/flVVPfC1gwTaeR5IUGyqtWbUvnroASD+olVNaYQaRWUYwptAh5MtWG3hAcgdUrRAnBIWXq",
+	"Y3W8iPAya3RepU4QFPKg2G5GnlytXwpTIrE4HzTBDI/IhDCtGguJh0O05Sc8Il39l7+9j0YJZtKkFSQm",
+	"GKzH4LEeWVY1RzdgdkF4UCsBTOtpTBK1ztZvpvZfByAlJOCJYt6U6Yhcgx1s9fkMclciydNgrFaD4UkW",
+	"jxZOKNMHiyfa/pCVAplQVnN4wt8xG/FmQoRsJoWDCWoSHyKMJimjAY1xhGKeSBx5SLFyKRBP6IgyHPWY",
+	"kgtF1xxEKOFjMnx80HJp6HvIl3RChMST2ADBqbexTBPie+jtxwt9+FvoHE90cIrw8kKZGso4s8hg44rE",
+	"jDMa4EgNdl8TCahS+gomhc6Ozi/QUMm9U55cPRFIjHFMoEpock1CXeUttwUdfnh3enDhAzUXyK8siV9a",
+	"VEXLsKwuXO06c3Xudlsd9G90ThWjU5N+1tqFlZ5bUgQr6iGCg7E1AYc9pv6llFuom5RgGsFJi7AYd1Fp",
+	"8/TiJyR3hRUJDSymfdJjCRFE2v2iFqcPLmtxaxSjA8h+D/nfA33UiTFvP174czccNrHH9C6iu93EHtO7",
+	"iFbaRL3szp3Tj2q26xCHWEiM4ghLpcg8yURV2K6t606r02pvu/fNsRk95mdVhOr3Ai3eCsyQNuIhX7GD",
+	"vv69x8BfgAXyFcPiiSFpXQRFn5AGzMo/MLhZOSUtzBEYZkRFgQjWbaZXsAQlWBIExheDOW4I12pb3GM1",
+	"F3W1LQ70Vjn32Dyr2WR1tC2Fhm01UROmBjjaMrWnPJQXZPLQgHIP2bJLnn25TyejbQ/hHstqbmcLbNiy",
+	"WRXPfWhQykKSIH/HjmgHx3TH7+o7R8Ie03TVAKDpslVa9OorGbCfJpHe2h39RkrDwfO90k+F/d/x0XTM",
+	"BUEgP8IuRVSdI8X9gzFXj/CEK/aGo4hPSWjGK7w5cqC4sP9nrzERo17DQ72GpgXmsMEvxrBhf/rq15H5",
+	"uztUQDd67KaH6vepbNqNcJ6s4gtKy/j/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

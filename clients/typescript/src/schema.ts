@@ -7012,6 +7012,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7069,6 +7070,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7175,6 +7177,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7272,6 +7275,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7337,6 +7341,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7384,6 +7389,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7458,6 +7464,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7562,6 +7569,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7677,6 +7685,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7742,6 +7751,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7789,6 +7799,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7885,6 +7896,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7950,6 +7962,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8016,6 +8029,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8106,6 +8120,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8183,6 +8198,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8258,6 +8274,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
