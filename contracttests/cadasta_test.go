@@ -737,7 +737,7 @@ func TestCadastaAttacks(t *testing.T) {
 			}
 			// The same sessions: /v1 lists the auth_token's, and ending it there ends the
 			// token.
-			list, err := e.client.ListMySessionsWithResponse(context.Background(), bearer(pair.AccessToken))
+			list, err := e.client.ListMySessionsWithResponse(context.Background(), nil, bearer(pair.AccessToken))
 			if err != nil || list.JSON200 == nil || len(list.JSON200.Items) != 2 {
 				t.Fatalf("/v1 sessions: %v %s", err, bodyOf(list))
 			}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/store/djangoimport"
 	"github.com/accountd/accountd/internal/store/djangoimport/djangotest"
@@ -42,9 +42,12 @@ func TestDjangoImport(t *testing.T) {
 		}
 		// One user per Django hasher, hashed here the way Django hashes, with IDs that are
 		// not consecutive: each must be kept.
+		// Each signs in through another API, so every API's login is seen upgrading a hash.
+		via := []string{"v1", "cadasta", "jwt-accounts"}
 		for i, hasher := range djangotest.Hashers {
 			pw := "pw-" + hasher + "-lètmein"
-			add(djangoUser{User: djangotest.User{ID: int64(100 + 7*i), Username: "dj_" + hasher, Password: djangotest.Hash(t, hasher, pw)}, password: pw, via: "v1"})
+			add(djangoUser{User: djangotest.User{ID: int64(100 + 7*i), Username: "dj_" + hasher, Password: djangotest.Hash(t, hasher, pw)},
+				password: pw, via: via[i%len(via)]})
 		}
 		// Django's own test vectors (tests/auth_tests/test_hashers.py).
 		add(djangoUser{User: djangotest.User{ID: 500, Username: "dj_vector_pbkdf2",
@@ -87,6 +90,17 @@ func TestDjangoImport(t *testing.T) {
 				status, _, body := e.rrDo("POST", "/api/account/login/", map[string]any{"login": u.Username, "password": pw})
 				access, _ = body["token"].(string)
 				return status, access
+			case "cadasta":
+				// An opaque auth_token, not a JWT: the caller checks it at the profile.
+				status, _, got := e.dj("POST", "/api/v1/account/login/", map[string]any{"username": u.Username, "password": pw})
+				if status == http.StatusOK {
+					access, _ = djDecode(t, got)["auth_token"].(string)
+				}
+				return status, access
+			case "jwt-accounts":
+				status, got := e.ja("POST", "/accounts/api/login/", map[string]any{"email": u.Email, "password": pw})
+				access, _ = got["access_token"].(string)
+				return status, access
 			}
 			res, err := e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.Username, Password: pw})
 			if err != nil {
@@ -119,8 +133,12 @@ func TestDjangoImport(t *testing.T) {
 					t.Fatalf("after sign-in the hash is %s, want argon2id", scheme)
 				}
 				// The ID is Django's, in every API.
-				me, err := e.client.GetMeWithResponse(ctx, bearer(access))
-				if err != nil || me.JSON200 == nil || me.JSON200.Id != u.ID {
+				if u.via == "cadasta" {
+					status, _, got := e.dj("GET", "/api/v1/account/", nil, cdToken(access)...)
+					if name, _ := djDecode(t, got)["username"].(string); status != http.StatusCreated || name != u.Username {
+						t.Fatalf("cadasta account: %d %s", status, got)
+					}
+				} else if me, err := e.client.GetMeWithResponse(ctx, bearer(access)); err != nil || me.JSON200 == nil || me.JSON200.Id != u.ID {
 					t.Fatalf("me: %v %s, want id %d", err, bodyOf(me), u.ID)
 				}
 				// The password still works, now against argon2id, and stays as it is.
@@ -176,7 +194,7 @@ func TestDjangoImport(t *testing.T) {
 				t.Fatalf("forgot: %v %d", err, statusOf(res))
 			}
 			const chosen = "a-new-passphrase-after-django"
-			reset, err := e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.Email), NewPassword: chosen})
+			reset, err := e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.Email), NewPassword: chosen})
 			if err != nil || reset.StatusCode() != http.StatusNoContent {
 				t.Fatalf("reset: %v %d %s", err, statusOf(reset), bodyOf(reset))
 			}

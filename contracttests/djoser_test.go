@@ -36,7 +36,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	djosergen "github.com/accountd/accountd/gen/compat/djoser"
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/compat/djoser"

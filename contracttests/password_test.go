@@ -2,12 +2,15 @@ package contracttests
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
+	"github.com/accountd/accountd/internal/config"
 )
 
 func TestPasswordReset(t *testing.T) {
@@ -21,7 +24,7 @@ func TestPasswordReset(t *testing.T) {
 			return res
 		}
 		reset := func(token, pw string) *client.ResetPasswordResponse {
-			res, err := e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: token, NewPassword: pw})
+			res, err := e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: token, NewPassword: pw})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,7 +41,7 @@ func TestPasswordReset(t *testing.T) {
 			}
 			me, _ := e.client.GetMeWithResponse(ctx, bearer(old.AccessToken))
 			wantProblem(t, me, http.StatusUnauthorized, "unauthenticated")
-			ref, _ := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: old.RefreshToken})
+			ref, _ := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: old.RefreshToken})
 			wantProblem(t, ref, http.StatusUnauthorized, "refresh_token_invalid")
 			bad, _ := e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: u.password})
 			wantProblem(t, bad, http.StatusUnauthorized, "invalid_credentials")
@@ -87,7 +90,7 @@ func TestChangePassword(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		change := func(access, current, next string) *client.ChangePasswordResponse {
-			res, err := e.client.ChangePasswordWithResponse(ctx, client.ChangePasswordJSONRequestBody{CurrentPassword: current, NewPassword: next}, bearer(access))
+			res, err := e.client.ChangePasswordWithResponse(ctx, nil, client.ChangePasswordJSONRequestBody{CurrentPassword: current, NewPassword: next}, bearer(access))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,8 +127,54 @@ func TestChangePassword(t *testing.T) {
 			}
 		})
 		t.Run("401_without_token", func(t *testing.T) {
-			res, _ := e.client.ChangePasswordWithResponse(ctx, client.ChangePasswordJSONRequestBody{CurrentPassword: "x", NewPassword: "a-brand-new-passphrase"})
+			res, _ := e.client.ChangePasswordWithResponse(ctx, nil, client.ChangePasswordJSONRequestBody{CurrentPassword: "x", NewPassword: "a-brand-new-passphrase"})
 			wantProblem(t, res, http.StatusUnauthorized, "unauthenticated")
 		})
 	})
+}
+
+// TestPasswordLengthOneRule: the spec's minLength for new passwords and the password
+// policy say the same thing, whatever ACCOUNTD_PASSWORD_MIN_LENGTH is: a 5-character and
+// a 9-character password both hear "at least 10" by default (the spec said 8 and the
+// policy 10, so they heard different minimums), and a server asking for 12 refuses 11
+// in the same words and publishes minLength 12 in its own /openapi.json.
+func TestPasswordLengthOneRule(t *testing.T) {
+	for _, tc := range []struct {
+		min   int
+		short []int
+	}{{10, []int{5, 9}}, {12, []int{5, 9, 11}}} {
+		t.Run(fmt.Sprintf("min_%d", tc.min), func(t *testing.T) {
+			forEachStoreWith(t, func(c *config.Config) { c.PasswordMinLength = tc.min }, func(t *testing.T, e *env) {
+				want := fmt.Sprintf("must be at least %d characters", tc.min)
+				for _, n := range tc.short {
+					u := newUser("short")
+					body := fmt.Sprintf(`{"username":%q,"email":%q,"password":%q}`, u.username, u.email, strings.Repeat("x7", n)[:n])
+					status, _, res := e.do("POST", "/v1/auth/register", "application/json", []byte(body))
+					if status != http.StatusBadRequest || !strings.Contains(string(res), `{"code":"too_short","field":"password","message":"`+want+`"}`) {
+						t.Errorf("%d characters: %d %s, want 400 too_short %q", n, status, res, want)
+					}
+				}
+				ok := newUser("long")
+				status, _, res := e.do("POST", "/v1/auth/register", "application/json",
+					[]byte(fmt.Sprintf(`{"username":%q,"email":%q,"password":%q}`, ok.username, ok.email, "unusual-"+strings.Repeat("q", tc.min))))
+				if status != http.StatusCreated {
+					t.Errorf("a long enough password: %d %s", status, res)
+				}
+				_, _, spec := e.do("GET", "/openapi.json", "", nil)
+				var doc struct {
+					Components struct {
+						Schemas map[string]struct {
+							MinLength int `json:"minLength"`
+						} `json:"schemas"`
+					} `json:"components"`
+				}
+				if err := json.Unmarshal(spec, &doc); err != nil {
+					t.Fatal(err)
+				}
+				if got := doc.Components.Schemas["NewPassword"].MinLength; got != tc.min {
+					t.Errorf("/openapi.json: NewPassword minLength %d, want %d", got, tc.min)
+				}
+			})
+		})
+	}
 }

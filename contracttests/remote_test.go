@@ -50,7 +50,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/accountd/accountd"
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/app"
 	"github.com/accountd/accountd/internal/config"
 	mailpkg "github.com/accountd/accountd/internal/mail"

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/version"
 )
 

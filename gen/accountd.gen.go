@@ -95,79 +95,112 @@ func (e AdminUserRole) Valid() bool {
 
 // Defines values for EventType.
 const (
-	Activated                 EventType = "activated"
-	AdminActivated            EventType = "admin_activated"
-	AdminCreated              EventType = "admin_created"
-	AdminDeactivated          EventType = "admin_deactivated"
-	AdminDeletedUser          EventType = "admin_deleted_user"
-	AdminInvitationSent       EventType = "admin_invitation_sent"
-	AdminLogout               EventType = "admin_logout"
-	AdminPasswordResetSent    EventType = "admin_password_reset_sent"
-	AdminRoleChanged          EventType = "admin_role_changed"
-	AdminUpdated              EventType = "admin_updated"
-	EmailChangeConfirmed      EventType = "email_change_confirmed"
-	EmailChangeRequested      EventType = "email_change_requested"
-	InvitationAccepted        EventType = "invitation_accepted"
-	LoginFailed               EventType = "login_failed"
-	LoginSucceeded            EventType = "login_succeeded"
-	Logout                    EventType = "logout"
-	PasswordChanged           EventType = "password_changed"
-	PasswordReset             EventType = "password_reset"
-	PasswordResetRequested    EventType = "password_reset_requested"
-	ProfileUpdated            EventType = "profile_updated"
-	RefreshTokenReuseDetected EventType = "refresh_token_reuse_detected"
-	Registered                EventType = "registered"
-	SessionRevoked            EventType = "session_revoked"
+	EventTypeActivated                 EventType = "activated"
+	EventTypeAdminActivated            EventType = "admin_activated"
+	EventTypeAdminCreated              EventType = "admin_created"
+	EventTypeAdminDeactivated          EventType = "admin_deactivated"
+	EventTypeAdminDeletedUser          EventType = "admin_deleted_user"
+	EventTypeAdminInvitationSent       EventType = "admin_invitation_sent"
+	EventTypeAdminLogout               EventType = "admin_logout"
+	EventTypeAdminMfaReset             EventType = "admin_mfa_reset"
+	EventTypeAdminPasswordResetSent    EventType = "admin_password_reset_sent"
+	EventTypeAdminRoleChanged          EventType = "admin_role_changed"
+	EventTypeAdminUpdated              EventType = "admin_updated"
+	EventTypeEmailChangeConfirmed      EventType = "email_change_confirmed"
+	EventTypeEmailChangeRequested      EventType = "email_change_requested"
+	EventTypeInvitationAccepted        EventType = "invitation_accepted"
+	EventTypeLoginFailed               EventType = "login_failed"
+	EventTypeLoginSucceeded            EventType = "login_succeeded"
+	EventTypeLogout                    EventType = "logout"
+	EventTypeMfaFailed                 EventType = "mfa_failed"
+	EventTypeMfaRecoveryCodeUsed       EventType = "mfa_recovery_code_used"
+	EventTypeMfaRecoveryCodesGenerated EventType = "mfa_recovery_codes_generated"
+	EventTypeMfaStepUp                 EventType = "mfa_step_up"
+	EventTypeMfaTotpDisabled           EventType = "mfa_totp_disabled"
+	EventTypeMfaTotpEnabled            EventType = "mfa_totp_enabled"
+	EventTypePasskeyCloneDetected      EventType = "passkey_clone_detected"
+	EventTypePasskeyRegistered         EventType = "passkey_registered"
+	EventTypePasskeyRemoved            EventType = "passkey_removed"
+	EventTypePasskeyRenamed            EventType = "passkey_renamed"
+	EventTypePasswordChanged           EventType = "password_changed"
+	EventTypePasswordReset             EventType = "password_reset"
+	EventTypePasswordResetRequested    EventType = "password_reset_requested"
+	EventTypeProfileUpdated            EventType = "profile_updated"
+	EventTypeRefreshTokenReuseDetected EventType = "refresh_token_reuse_detected"
+	EventTypeRegistered                EventType = "registered"
+	EventTypeSessionRevoked            EventType = "session_revoked"
 )
 
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
-	case Activated:
+	case EventTypeActivated:
 		return true
-	case AdminActivated:
+	case EventTypeAdminActivated:
 		return true
-	case AdminCreated:
+	case EventTypeAdminCreated:
 		return true
-	case AdminDeactivated:
+	case EventTypeAdminDeactivated:
 		return true
-	case AdminDeletedUser:
+	case EventTypeAdminDeletedUser:
 		return true
-	case AdminInvitationSent:
+	case EventTypeAdminInvitationSent:
 		return true
-	case AdminLogout:
+	case EventTypeAdminLogout:
 		return true
-	case AdminPasswordResetSent:
+	case EventTypeAdminMfaReset:
 		return true
-	case AdminRoleChanged:
+	case EventTypeAdminPasswordResetSent:
 		return true
-	case AdminUpdated:
+	case EventTypeAdminRoleChanged:
 		return true
-	case EmailChangeConfirmed:
+	case EventTypeAdminUpdated:
 		return true
-	case EmailChangeRequested:
+	case EventTypeEmailChangeConfirmed:
 		return true
-	case InvitationAccepted:
+	case EventTypeEmailChangeRequested:
 		return true
-	case LoginFailed:
+	case EventTypeInvitationAccepted:
 		return true
-	case LoginSucceeded:
+	case EventTypeLoginFailed:
 		return true
-	case Logout:
+	case EventTypeLoginSucceeded:
 		return true
-	case PasswordChanged:
+	case EventTypeLogout:
 		return true
-	case PasswordReset:
+	case EventTypeMfaFailed:
 		return true
-	case PasswordResetRequested:
+	case EventTypeMfaRecoveryCodeUsed:
 		return true
-	case ProfileUpdated:
+	case EventTypeMfaRecoveryCodesGenerated:
 		return true
-	case RefreshTokenReuseDetected:
+	case EventTypeMfaStepUp:
 		return true
-	case Registered:
+	case EventTypeMfaTotpDisabled:
 		return true
-	case SessionRevoked:
+	case EventTypeMfaTotpEnabled:
+		return true
+	case EventTypePasskeyCloneDetected:
+		return true
+	case EventTypePasskeyRegistered:
+		return true
+	case EventTypePasskeyRemoved:
+		return true
+	case EventTypePasskeyRenamed:
+		return true
+	case EventTypePasswordChanged:
+		return true
+	case EventTypePasswordReset:
+		return true
+	case EventTypePasswordResetRequested:
+		return true
+	case EventTypeProfileUpdated:
+		return true
+	case EventTypeRefreshTokenReuseDetected:
+		return true
+	case EventTypeRegistered:
+		return true
+	case EventTypeSessionRevoked:
 		return true
 	default:
 		return false
@@ -183,6 +216,27 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MfaChallengeMethods.
+const (
+	MfaChallengeMethodsPasskey      MfaChallengeMethods = "passkey"
+	MfaChallengeMethodsRecoveryCode MfaChallengeMethods = "recovery_code"
+	MfaChallengeMethodsTotp         MfaChallengeMethods = "totp"
+)
+
+// Valid indicates whether the value is a known member of the MfaChallengeMethods enum.
+func (e MfaChallengeMethods) Valid() bool {
+	switch e {
+	case MfaChallengeMethodsPasskey:
+		return true
+	case MfaChallengeMethodsRecoveryCode:
+		return true
+	case MfaChallengeMethodsTotp:
 		return true
 	default:
 		return false
@@ -210,16 +264,26 @@ const (
 	BodyTooLarge          ProblemCode = "body_too_large"
 	EmailTaken            ProblemCode = "email_taken"
 	Forbidden             ProblemCode = "forbidden"
+	IdempotencyKeyInUse   ProblemCode = "idempotency_key_in_use"
+	IdempotencyKeyReused  ProblemCode = "idempotency_key_reused"
 	Internal              ProblemCode = "internal"
 	InvalidCredentials    ProblemCode = "invalid_credentials"
 	MalformedRequest      ProblemCode = "malformed_request"
 	MethodNotAllowed      ProblemCode = "method_not_allowed"
+	MfaAlreadyEnabled     ProblemCode = "mfa_already_enabled"
+	MfaChallengeInvalid   ProblemCode = "mfa_challenge_invalid"
+	MfaCodeInvalid        ProblemCode = "mfa_code_invalid"
+	MfaNotConfigured      ProblemCode = "mfa_not_configured"
+	MfaRequired           ProblemCode = "mfa_required"
 	NotFound              ProblemCode = "not_found"
 	OrganizationNameTaken ProblemCode = "organization_name_taken"
 	OrganizationNotEmpty  ProblemCode = "organization_not_empty"
 	OrganizationSlugTaken ProblemCode = "organization_slug_taken"
+	PasskeyExists         ProblemCode = "passkey_exists"
+	PasskeyInvalid        ProblemCode = "passkey_invalid"
 	RateLimited           ProblemCode = "rate_limited"
 	RefreshTokenInvalid   ProblemCode = "refresh_token_invalid"
+	StepUpRequired        ProblemCode = "step_up_required"
 	TokenInvalid          ProblemCode = "token_invalid"
 	Unauthenticated       ProblemCode = "unauthenticated"
 	Unavailable           ProblemCode = "unavailable"
@@ -239,6 +303,10 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case Forbidden:
 		return true
+	case IdempotencyKeyInUse:
+		return true
+	case IdempotencyKeyReused:
+		return true
 	case Internal:
 		return true
 	case InvalidCredentials:
@@ -246,6 +314,16 @@ func (e ProblemCode) Valid() bool {
 	case MalformedRequest:
 		return true
 	case MethodNotAllowed:
+		return true
+	case MfaAlreadyEnabled:
+		return true
+	case MfaChallengeInvalid:
+		return true
+	case MfaCodeInvalid:
+		return true
+	case MfaNotConfigured:
+		return true
+	case MfaRequired:
 		return true
 	case NotFound:
 		return true
@@ -255,9 +333,15 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case OrganizationSlugTaken:
 		return true
+	case PasskeyExists:
+		return true
+	case PasskeyInvalid:
+		return true
 	case RateLimited:
 		return true
 	case RefreshTokenInvalid:
+		return true
+	case StepUpRequired:
 		return true
 	case TokenInvalid:
 		return true
@@ -276,6 +360,21 @@ func (e ProblemCode) Valid() bool {
 	}
 }
 
+// Defines values for PublicKeyCredentialType.
+const (
+	PublicKey PublicKeyCredentialType = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the PublicKeyCredentialType enum.
+func (e PublicKeyCredentialType) Valid() bool {
+	switch e {
+	case PublicKey:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RegistrationStatus.
 const (
 	ActivationPending RegistrationStatus = "activation_pending"
@@ -285,6 +384,21 @@ const (
 func (e RegistrationStatus) Valid() bool {
 	switch e {
 	case ActivationPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServiceIndexService.
+const (
+	Accountd ServiceIndexService = "accountd"
+)
+
+// Valid indicates whether the value is a known member of the ServiceIndexService enum.
+func (e ServiceIndexService) Valid() bool {
+	switch e {
+	case Accountd:
 		return true
 	default:
 		return false
@@ -434,6 +548,15 @@ type AdminLogoutResult struct {
 	SessionsEnded int32 `json:"sessions_ended"`
 }
 
+// AdminMfa defines model for AdminMfa.
+type AdminMfa struct {
+	Enabled           bool      `json:"enabled"`
+	PasskeyList       []Passkey `json:"passkey_list"`
+	Passkeys          int32     `json:"passkeys"`
+	RecoveryCodesLeft int32     `json:"recovery_codes_left"`
+	Totp              bool      `json:"totp"`
+}
+
 // AdminOrganization defines model for AdminOrganization.
 type AdminOrganization struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -558,8 +681,9 @@ type AdminUserCreate struct {
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -827,6 +951,11 @@ type CadastaUserUpdate struct {
 
 	// Username May only repeat the current value.
 	Username *string `json:"username,omitempty"`
+}
+
+// ConfirmTotpRequest defines model for ConfirmTotpRequest.
+type ConfirmTotpRequest struct {
+	Code string `json:"code"`
 }
 
 // Country Example: United Kingdom
@@ -1099,6 +1228,197 @@ type JWKSet_Keys_Item struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
+// JwtaChangePasswordRequest defines model for JwtaChangePasswordRequest.
+type JwtaChangePasswordRequest struct {
+	// ConfirmPassword Must equal `new_password`.
+	ConfirmPassword string `json:"confirm_password"`
+	NewPassword     string `json:"new_password"`
+	OldPassword     string `json:"old_password"`
+}
+
+// JwtaDashboard defines model for JwtaDashboard.
+type JwtaDashboard struct {
+	ActiveSessions int32  `json:"active_sessions"`
+	Email          string `json:"email"`
+
+	// FailedLogins30d Failed logins in the last 30 days.
+	FailedLogins30d int32       `json:"failed_logins_30d"`
+	Msg             string      `json:"msg"`
+	Profile         JwtaProfile `json:"profile"`
+	RecentHistory   []JwtaEvent `json:"recent_history"`
+	Username        string      `json:"username"`
+}
+
+// JwtaDetail defines model for JwtaDetail.
+type JwtaDetail struct {
+	Detail string `json:"detail"`
+}
+
+// JwtaEmailRequest defines model for JwtaEmailRequest.
+type JwtaEmailRequest struct {
+	// Email Example: ada@example.com
+	Email string `json:"email"`
+
+	// VerificationBaseUrl The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+	// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+	// Optional: without it, the configured page.
+	//
+	//
+	// Example: https://app.example.com/activate
+	VerificationBaseUrl *JwtaVerificationBaseURL `json:"verification_base_url,omitempty"`
+}
+
+// JwtaErrors Django REST framework's validation errors: each field at fault with its messages,
+// `non_field_errors` for the body as a whole, or `detail` alone for a request that fails
+// as a whole (a body that does not parse, a link that does not work).
+//
+// Example: {"verification_base_url":["The emailed link may not open this page: its origin is not allowed."]}
+type JwtaErrors struct {
+	Detail               *string             `json:"detail,omitempty"`
+	NonFieldErrors       *[]string           `json:"non_field_errors,omitempty"`
+	AdditionalProperties map[string][]string `json:"-"`
+}
+
+// JwtaEvent defines model for JwtaEvent.
+type JwtaEvent struct {
+	At     time.Time `json:"at"`
+	Detail string    `json:"detail"`
+	Id     int64     `json:"id"`
+	Ip     string    `json:"ip"`
+
+	// Type What happened: `registered`, `activated`, `login_succeeded`, `login_failed`, `password_changed`, ... (as in `GET /v1/me/events`).
+	//
+	// Example: login_succeeded
+	Type      string `json:"type"`
+	UserAgent string `json:"user_agent"`
+}
+
+// JwtaHistoryPage defines model for JwtaHistoryPage.
+type JwtaHistoryPage struct {
+	// Next The URL of the next page; null on the last.
+	//
+	// Example: http://localhost:8080/accounts/api/history/?cursor=42&page_size=20
+	Next    *string     `json:"next"`
+	Results []JwtaEvent `json:"results"`
+}
+
+// JwtaLoginRequest defines model for JwtaLoginRequest.
+type JwtaLoginRequest struct {
+	// Email Example: ada@example.com
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// JwtaMessage defines model for JwtaMessage.
+type JwtaMessage struct {
+	// Msg A sentence for people.
+	Msg string `json:"msg"`
+}
+
+// JwtaProfile defines model for JwtaProfile.
+type JwtaProfile struct {
+	// Bio Example: Enchantress of numbers.
+	Bio string `json:"bio"`
+
+	// Country Example: United Kingdom
+	Country string `json:"country"`
+
+	// Profession Example: Mathematician
+	Profession string `json:"profession"`
+
+	// ProfileImg The picture's URL (an uploaded one is served by accountd), or null for none.
+	//
+	// Example: http://localhost:8080/accounts/api/media/profile_img/Qm9vay1vZi1kYXlz.png
+	ProfileImg *string `json:"profile_img"`
+
+	// Thoughts Example:
+	Thoughts string `json:"thoughts"`
+}
+
+// JwtaProfileUpdate Only the fields given change; unknown fields are ignored.
+type JwtaProfileUpdate struct {
+	// Bio Example: Enchantress of numbers.
+	Bio *string `json:"bio,omitempty"`
+
+	// Country Example: United Kingdom
+	Country *string `json:"country,omitempty"`
+
+	// Profession Example: Mathematician
+	Profession *string `json:"profession,omitempty"`
+
+	// ProfileImg An http or https URL of a picture; empty or null removes it.
+	//
+	// Example: https://images.example.com/ada.png
+	ProfileImg *string `json:"profile_img,omitempty"`
+
+	// Thoughts Example:
+	Thoughts *string `json:"thoughts,omitempty"`
+}
+
+// JwtaProfileUpload As `JwtaProfileUpdate`, with `profile_img` a file (or a URL as text).
+type JwtaProfileUpload struct {
+	Bio        *string `json:"bio,omitempty"`
+	Country    *string `json:"country,omitempty"`
+	Profession *string `json:"profession,omitempty"`
+
+	// ProfileImg A PNG, JPEG, GIF or WebP image of at most 2 MB.
+	ProfileImg *openapi_types.File `json:"profile_img,omitempty"`
+	Thoughts   *string             `json:"thoughts,omitempty"`
+}
+
+// JwtaRefreshRequest defines model for JwtaRefreshRequest.
+type JwtaRefreshRequest struct {
+	// RefreshToken The `refresh_token` of the login or of the last refresh.
+	RefreshToken string `json:"refresh_token"`
+}
+
+// JwtaRegistrationRequest The document's registration; unknown fields are ignored.
+type JwtaRegistrationRequest struct {
+	// ConfirmPassword Must equal `password`.
+	ConfirmPassword string `json:"confirm_password"`
+
+	// Email Example: ada@example.com
+	Email    string `json:"email"`
+	Password string `json:"password"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`.
+	//
+	// Example: ada
+	Username string `json:"username"`
+
+	// VerificationBaseUrl The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+	// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+	// Optional: without it, the configured page.
+	//
+	//
+	// Example: https://app.example.com/activate
+	VerificationBaseUrl *JwtaVerificationBaseURL `json:"verification_base_url,omitempty"`
+}
+
+// JwtaSetNewPasswordRequest defines model for JwtaSetNewPasswordRequest.
+type JwtaSetNewPasswordRequest struct {
+	// ConfirmPassword Must equal `new_password`.
+	ConfirmPassword string `json:"confirm_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// JwtaTokens defines model for JwtaTokens.
+type JwtaTokens struct {
+	// AccessToken An accountd access token (JWT); send it as `Authorization Bearer <access_token>`.
+	AccessToken string `json:"access_token"`
+	Msg         string `json:"msg"`
+
+	// RefreshToken The session's refresh token (opaque and single use).
+	RefreshToken string `json:"refresh_token"`
+}
+
+// JwtaVerificationBaseURL The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+// Optional: without it, the configured page.
+//
+// Example: https://app.example.com/activate
+type JwtaVerificationBaseURL = string
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	// Login Username or email.
@@ -1116,11 +1436,55 @@ type LogoutRequest struct {
 	All *bool `json:"all,omitempty"`
 }
 
+// MfaChallenge The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+type MfaChallenge struct {
+	// Challenge Send it to `POST /v1/auth/mfa/verify` with one second factor.
+	Challenge string    `json:"challenge"`
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// Methods The second factors the challenge accepts.
+	Methods []MfaChallengeMethods `json:"methods"`
+
+	// PasskeyOptions WebAuthn request options for `navigator.credentials.get({publicKey: ...})`, when `passkey` is among `methods`.
+	PasskeyOptions *map[string]interface{} `json:"passkey_options,omitempty"`
+}
+
+// MfaChallengeMethods defines model for MfaChallenge.Methods.
+type MfaChallengeMethods string
+
+// MfaEnabled defines model for MfaEnabled.
+type MfaEnabled struct {
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// MfaStatus defines model for MfaStatus.
+type MfaStatus struct {
+	// Enabled The account has a second factor, so a password alone does not sign it in.
+	Enabled           bool  `json:"enabled"`
+	Passkeys          int32 `json:"passkeys"`
+	RecoveryCodesLeft int32 `json:"recovery_codes_left"`
+	Totp              bool  `json:"totp"`
+}
+
+// MfaVerifyRequest Example: {"challenge":"3yV8r1kQ0Jd2mHc4pW9sT6uLzX7aB5eNqF1gYoR2iU0","code":"492039"}
+type MfaVerifyRequest struct {
+	Challenge string `json:"challenge"`
+
+	// Code The six digits the authenticator app shows.
+	Code *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
 // Name Example: Ada
 type Name = string
 
-// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-// refuses very common passwords and ones equal to the username or email.
+// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+// most common passwords, nor the username or the email.
 //
 // Example: correct-horse-battery
 type NewPassword = string
@@ -1137,6 +1501,66 @@ type OrganizationList struct {
 	Items []Organization `json:"items"`
 }
 
+// Passkey defines model for Passkey.
+type Passkey struct {
+	// BackupEligible A passkey that may sync between devices.
+	BackupEligible bool `json:"backup_eligible"`
+
+	// BackupState It is synced now.
+	BackupState bool       `json:"backup_state"`
+	CreatedAt   time.Time  `json:"created_at"`
+	Id          string     `json:"id"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	Name        string     `json:"name"`
+	Transports  []string   `json:"transports"`
+}
+
+// PasskeyCeremony defines model for PasskeyCeremony.
+type PasskeyCeremony struct {
+	// Ceremony The ceremony's single-use handle, to send back with the credential.
+	Ceremony string `json:"ceremony"`
+
+	// Options WebAuthn options for `navigator.credentials.create` or `.get` (`{publicKey: options}`), bytes in base64url.
+	Options map[string]interface{} `json:"options"`
+}
+
+// PasskeyFinishRequest defines model for PasskeyFinishRequest.
+type PasskeyFinishRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+}
+
+// PasskeyList defines model for PasskeyList.
+type PasskeyList struct {
+	Items []Passkey `json:"items"`
+}
+
+// PasskeyRegisterRequest defines model for PasskeyRegisterRequest.
+type PasskeyRegisterRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+
+	// Name What the user calls it; a dated default when empty.
+	Name *string `json:"name,omitempty"`
+}
+
+// PasskeyRegistered defines model for PasskeyRegistered.
+type PasskeyRegistered struct {
+	Passkey Passkey `json:"passkey"`
+
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// PasskeyRename defines model for PasskeyRename.
+type PasskeyRename struct {
+	Name string `json:"name"`
+}
+
 // Password Example: correct-horse-battery
 type Password = string
 
@@ -1145,8 +1569,9 @@ type PasswordChangeRequest struct {
 	// CurrentPassword Example: correct-horse-battery
 	CurrentPassword Password `json:"current_password"`
 
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1155,8 +1580,9 @@ type PasswordChangeRequest struct {
 
 // PasswordResetRequest defines model for PasswordResetRequest.
 type PasswordResetRequest struct {
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1205,6 +1631,9 @@ type Problem struct {
 
 	// Instance The request path.
 	Instance *string `json:"instance,omitempty"`
+
+	// Mfa The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+	Mfa *MfaChallenge `json:"mfa,omitempty"`
 
 	// RequestId Quote it when reporting a problem; it is in the server's logs.
 	RequestId *string `json:"request_id,omitempty"`
@@ -1255,6 +1684,22 @@ type ProfileUpdate struct {
 	Username *Username `json:"username,omitempty"`
 }
 
+// PublicKeyCredential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+type PublicKeyCredential struct {
+	Id                   string                  `json:"id"`
+	Response             map[string]interface{}  `json:"response"`
+	Type                 PublicKeyCredentialType `json:"type"`
+	AdditionalProperties map[string]interface{}  `json:"-"`
+}
+
+// PublicKeyCredentialType defines model for PublicKeyCredential.Type.
+type PublicKeyCredentialType string
+
+// RecoveryCodes defines model for RecoveryCodes.
+type RecoveryCodes struct {
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	// RefreshToken Example: 6kYQ7m1S0aV1b0Vw3b5Jx2r8Zt7oQe9yHc4uK1nPp2s
@@ -1277,8 +1722,9 @@ type RegisterRequest struct {
 	// OrganizationId An organization from `GET /v1/organizations`.
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1304,13 +1750,20 @@ type Registration struct {
 // RegistrationStatus defines model for Registration.Status.
 type RegistrationStatus string
 
+// RemoveTotpRequest Exactly one of the two.
+type RemoveTotpRequest struct {
+	Code     *string `json:"code,omitempty"`
+	Password *string `json:"password,omitempty"`
+}
+
 // RestregChangePasswordRequest defines model for RestregChangePasswordRequest.
 type RestregChangePasswordRequest struct {
 	// OldPassword Example: correct-horse-battery
 	OldPassword Password `json:"old_password"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1429,8 +1882,9 @@ type RestregRegisterRequest struct {
 	// LastName Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1447,8 +1901,9 @@ type RestregRegisterRequest struct {
 
 // RestregResetPasswordRequest defines model for RestregResetPasswordRequest.
 type RestregResetPasswordRequest struct {
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1525,6 +1980,19 @@ type RestregVerifyEmailRequest struct {
 	UserId RestregLinkUserID `json:"user_id"`
 }
 
+// ServiceIndex Where a newcomer finds the rest.
+type ServiceIndex struct {
+	// Docs Swagger UI.
+	Docs string `json:"docs"`
+
+	// Openapi The spec (also as JSON at /openapi.json).
+	Openapi string              `json:"openapi"`
+	Service ServiceIndexService `json:"service"`
+}
+
+// ServiceIndexService defines model for ServiceIndex.Service.
+type ServiceIndexService string
+
 // Session defines model for Session.
 type Session struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1543,6 +2011,36 @@ type Session struct {
 // SessionList defines model for SessionList.
 type SessionList struct {
 	Items []Session `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
+}
+
+// StepUpRequest One of `password` (an account without a second factor), `code`, `recovery_code`, or `passkey` with `ceremony`.
+//
+// Example: {"code":"492039"}
+type StepUpRequest struct {
+	Ceremony *string `json:"ceremony,omitempty"`
+	Code     *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	Password     *string              `json:"password,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
+// StepUpResult defines model for StepUpResult.
+type StepUpResult struct {
+	// AccessToken A new access token of the same session, carrying the new `auth_time` and `amr`.
+	AccessToken string `json:"access_token"`
+
+	// Amr RFC 8176 authentication methods (`pwd`, `otp`, `hwk`, `user`, `mfa`).
+	Amr       []string  `json:"amr"`
+	AuthTime  time.Time `json:"auth_time"`
+	ExpiresIn int32     `json:"expires_in"`
+
+	// TokenType Always `Bearer`.
+	TokenType string `json:"token_type"`
 }
 
 // Thoughts Example:
@@ -1572,6 +2070,18 @@ type TokenRequest struct {
 	Token EmailedToken `json:"token"`
 }
 
+// TotpEnrolment defines model for TotpEnrolment.
+type TotpEnrolment struct {
+	// OtpauthUri The `otpauth://totp/...` URI the QR code holds.
+	OtpauthUri string `json:"otpauth_uri"`
+
+	// QrCode The QR code as a `data:image/png;base64,...` URI.
+	QrCode string `json:"qr_code"`
+
+	// Secret The base32 secret, for typing into an app by hand.
+	Secret string `json:"secret"`
+}
+
 // Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
 //
 // Example: ada
@@ -1591,6 +2101,9 @@ type VerifyRequestTokenTypeHint string
 
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -1630,6 +2143,21 @@ type AdminListUsersParamsRole string
 // AdminListUsersParamsSort defines parameters for AdminListUsers.
 type AdminListUsersParamsSort string
 
+// AdminCreateUserParams defines parameters for AdminCreateUser.
+type AdminCreateUserParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // AdminListUserEventsParams defines parameters for AdminListUserEvents.
 type AdminListUserEventsParams struct {
 	// Limit Page size.
@@ -1639,6 +2167,81 @@ type AdminListUserEventsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ResetPasswordParams defines parameters for ResetPassword.
+type ResetPasswordParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RefreshParams defines parameters for Refresh.
+type RefreshParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RegisterParams defines parameters for Register.
+type RegisterParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RequestEmailChangeParams defines parameters for RequestEmailChange.
+type RequestEmailChangeParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ConfirmEmailChangeParams defines parameters for ConfirmEmailChange.
+type ConfirmEmailChangeParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMyEventsParams defines parameters for ListMyEvents.
 type ListMyEventsParams struct {
 	// Limit Page size.
@@ -1646,6 +2249,30 @@ type ListMyEventsParams struct {
 
 	// Cursor The `next_cursor` of the previous page; omit for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ChangePasswordParams defines parameters for ChangePassword.
+type ChangePasswordParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMySessionsParams defines parameters for ListMySessions.
+type ListMySessionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page (opaque); omit for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // AdminCreateOrganizationJSONRequestBody defines body for AdminCreateOrganization for application/json ContentType.
@@ -1675,6 +2302,12 @@ type LoginJSONRequestBody = LoginRequest
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
 type LogoutJSONRequestBody = LogoutRequest
 
+// VerifyMfaJSONRequestBody defines body for VerifyMfa for application/json ContentType.
+type VerifyMfaJSONRequestBody = MfaVerifyRequest
+
+// FinishPasskeyLoginJSONRequestBody defines body for FinishPasskeyLogin for application/json ContentType.
+type FinishPasskeyLoginJSONRequestBody = PasskeyFinishRequest
+
 // ForgotPasswordJSONRequestBody defines body for ForgotPassword for application/json ContentType.
 type ForgotPasswordJSONRequestBody = EmailRequest
 
@@ -1686,6 +2319,9 @@ type RefreshJSONRequestBody = RefreshRequest
 
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = RegisterRequest
+
+// StepUpJSONRequestBody defines body for StepUp for application/json ContentType.
+type StepUpJSONRequestBody = StepUpRequest
 
 // VerifyTokenJSONRequestBody defines body for VerifyToken for application/json ContentType.
 type VerifyTokenJSONRequestBody = VerifyRequest
@@ -1701,6 +2337,18 @@ type RequestEmailChangeJSONRequestBody = EmailChangeRequest
 
 // ConfirmEmailChangeJSONRequestBody defines body for ConfirmEmailChange for application/json ContentType.
 type ConfirmEmailChangeJSONRequestBody = TokenRequest
+
+// RemoveTotpJSONRequestBody defines body for RemoveTotp for application/json ContentType.
+type RemoveTotpJSONRequestBody = RemoveTotpRequest
+
+// ConfirmTotpJSONRequestBody defines body for ConfirmTotp for application/json ContentType.
+type ConfirmTotpJSONRequestBody = ConfirmTotpRequest
+
+// RegisterPasskeyJSONRequestBody defines body for RegisterPasskey for application/json ContentType.
+type RegisterPasskeyJSONRequestBody = PasskeyRegisterRequest
+
+// RenamePasskeyJSONRequestBody defines body for RenamePasskey for application/json ContentType.
+type RenamePasskeyJSONRequestBody = PasskeyRename
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChangeRequest
@@ -1978,6 +2626,183 @@ func (a JWKSet_Keys_Item) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
+// Getter for additional properties for JwtaErrors. Returns the specified
+// element and whether it was found
+func (a JwtaErrors) Get(fieldName string) (value []string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for JwtaErrors
+func (a *JwtaErrors) Set(fieldName string, value []string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string][]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for JwtaErrors to handle AdditionalProperties
+func (a *JwtaErrors) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["non_field_errors"]; found {
+		err = json.Unmarshal(raw, &a.NonFieldErrors)
+		if err != nil {
+			return fmt.Errorf("error reading 'non_field_errors': %w", err)
+		}
+		delete(object, "non_field_errors")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string][]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal []string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for JwtaErrors to handle AdditionalProperties
+func (a JwtaErrors) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	if a.NonFieldErrors != nil {
+		object["non_field_errors"], err = json.Marshal(a.NonFieldErrors)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'non_field_errors': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for PublicKeyCredential. Returns the specified
+// element and whether it was found
+func (a PublicKeyCredential) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for PublicKeyCredential
+func (a *PublicKeyCredential) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a *PublicKeyCredential) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["response"]; found {
+		err = json.Unmarshal(raw, &a.Response)
+		if err != nil {
+			return fmt.Errorf("error reading 'response': %w", err)
+		}
+		delete(object, "response")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a PublicKeyCredential) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.Response != nil {
+		object["response"], err = json.Marshal(a.Response)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'response': %w", err)
+		}
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // AsRestregDetail returns the union data inside the RestregErrors as a RestregDetail
 func (t RestregErrors) AsRestregDetail() (RestregDetail, error) {
 	var body RestregDetail
@@ -2042,6 +2867,9 @@ func (t *RestregErrors) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// Root Where to start (redirects to the docs)
+	// (GET /)
+	Root(w http.ResponseWriter, r *http.Request)
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(w http.ResponseWriter, r *http.Request)
@@ -2071,7 +2899,7 @@ type ServerInterface interface {
 	AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams)
 	// AdminCreateUser Create a user (staff)
 	// (POST /v1/admin/users)
-	AdminCreateUser(w http.ResponseWriter, r *http.Request)
+	AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams)
 	// AdminDeleteUser Delete a user (staff)
 	// (DELETE /v1/admin/users/{id})
 	AdminDeleteUser(w http.ResponseWriter, r *http.Request, id int64)
@@ -2090,6 +2918,12 @@ type ServerInterface interface {
 	// AdminLogoutUser End every session of a user (staff)
 	// (POST /v1/admin/users/{id}/logout)
 	AdminLogoutUser(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminResetUserMfa Remove every second factor of a user (staff)
+	// (DELETE /v1/admin/users/{id}/mfa)
+	AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminGetUserMfa A user's second factors (staff)
+	// (GET /v1/admin/users/{id}/mfa)
+	AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64)
 	// AdminSendPasswordReset Email a user a password reset link (staff)
 	// (POST /v1/admin/users/{id}/password-reset)
 	AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64)
@@ -2105,18 +2939,33 @@ type ServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(w http.ResponseWriter, r *http.Request)
+	// VerifyMfa Complete a login with a second factor
+	// (POST /v1/auth/mfa/verify)
+	VerifyMfa(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyLogin Start a sign-in with a passkey
+	// (POST /v1/auth/passkey/begin)
+	BeginPasskeyLogin(w http.ResponseWriter, r *http.Request)
+	// FinishPasskeyLogin Sign in with a passkey
+	// (POST /v1/auth/passkey/finish)
+	FinishPasskeyLogin(w http.ResponseWriter, r *http.Request)
 	// ForgotPassword Email a password reset link
 	// (POST /v1/auth/password/forgot)
 	ForgotPassword(w http.ResponseWriter, r *http.Request)
 	// ResetPassword Set a new password with the emailed token
 	// (POST /v1/auth/password/reset)
-	ResetPassword(w http.ResponseWriter, r *http.Request)
+	ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams)
 	// Refresh Exchange a refresh token for a new token pair
 	// (POST /v1/auth/refresh)
-	Refresh(w http.ResponseWriter, r *http.Request)
+	Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams)
 	// Register Create an account
 	// (POST /v1/auth/register)
-	Register(w http.ResponseWriter, r *http.Request)
+	Register(w http.ResponseWriter, r *http.Request, params RegisterParams)
+	// StepUp Prove again who you are, for a sensitive change
+	// (POST /v1/auth/step-up)
+	StepUp(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyStepUp Start a step-up with a passkey
+	// (POST /v1/auth/step-up/passkey)
+	BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(w http.ResponseWriter, r *http.Request)
@@ -2134,19 +2983,49 @@ type ServerInterface interface {
 	GetMyDashboard(w http.ResponseWriter, r *http.Request)
 	// RequestEmailChange Start changing the email address
 	// (POST /v1/me/email)
-	RequestEmailChange(w http.ResponseWriter, r *http.Request)
+	RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams)
 	// ConfirmEmailChange Confirm a new email address
 	// (POST /v1/me/email/confirm)
-	ConfirmEmailChange(w http.ResponseWriter, r *http.Request)
+	ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams)
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams)
+	// GetMyMfa The caller's second factors
+	// (GET /v1/me/mfa)
+	GetMyMfa(w http.ResponseWriter, r *http.Request)
+	// RegenerateRecoveryCodes Replace the recovery codes
+	// (POST /v1/me/mfa/recovery-codes)
+	RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request)
+	// RemoveTotp Remove the TOTP authenticator
+	// (DELETE /v1/me/mfa/totp)
+	RemoveTotp(w http.ResponseWriter, r *http.Request)
+	// BeginTotp Start adding a TOTP authenticator
+	// (POST /v1/me/mfa/totp)
+	BeginTotp(w http.ResponseWriter, r *http.Request)
+	// ConfirmTotp Confirm the TOTP authenticator with a first code
+	// (POST /v1/me/mfa/totp/confirm)
+	ConfirmTotp(w http.ResponseWriter, r *http.Request)
+	// ListMyPasskeys The caller's passkeys
+	// (GET /v1/me/passkeys)
+	ListMyPasskeys(w http.ResponseWriter, r *http.Request)
+	// RegisterPasskey Add a passkey
+	// (POST /v1/me/passkeys)
+	RegisterPasskey(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyRegistration Start adding a passkey
+	// (POST /v1/me/passkeys/begin)
+	BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request)
+	// RemovePasskey Remove a passkey
+	// (DELETE /v1/me/passkeys/{id})
+	RemovePasskey(w http.ResponseWriter, r *http.Request, id string)
+	// RenamePasskey Rename a passkey
+	// (PATCH /v1/me/passkeys/{id})
+	RenamePasskey(w http.ResponseWriter, r *http.Request, id string)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
-	ChangePassword(w http.ResponseWriter, r *http.Request)
+	ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams)
 	// ListMySessions The account's live sessions
 	// (GET /v1/me/sessions)
-	ListMySessions(w http.ResponseWriter, r *http.Request)
+	ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams)
 	// RevokeMySession End one session
 	// (DELETE /v1/me/sessions/{id})
 	RevokeMySession(w http.ResponseWriter, r *http.Request, id openapi_types.UUID)
@@ -2158,6 +3037,12 @@ type ServerInterface interface {
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
 
 type Unimplemented struct{}
+
+// Root Where to start (redirects to the docs)
+// (GET /)
+func (_ Unimplemented) Root(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
 
 // GetJWKS Public keys that sign access tokens (JWK Set)
 // (GET /.well-known/jwks.json)
@@ -2215,7 +3100,7 @@ func (_ Unimplemented) AdminListUsers(w http.ResponseWriter, r *http.Request, pa
 
 // AdminCreateUser Create a user (staff)
 // (POST /v1/admin/users)
-func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2255,6 +3140,18 @@ func (_ Unimplemented) AdminLogoutUser(w http.ResponseWriter, r *http.Request, i
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// AdminResetUserMfa Remove every second factor of a user (staff)
+// (DELETE /v1/admin/users/{id}/mfa)
+func (_ Unimplemented) AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetUserMfa A user's second factors (staff)
+// (GET /v1/admin/users/{id}/mfa)
+func (_ Unimplemented) AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminSendPasswordReset Email a user a password reset link (staff)
 // (POST /v1/admin/users/{id}/password-reset)
 func (_ Unimplemented) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
@@ -2285,6 +3182,24 @@ func (_ Unimplemented) Logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// VerifyMfa Complete a login with a second factor
+// (POST /v1/auth/mfa/verify)
+func (_ Unimplemented) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyLogin Start a sign-in with a passkey
+// (POST /v1/auth/passkey/begin)
+func (_ Unimplemented) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// FinishPasskeyLogin Sign in with a passkey
+// (POST /v1/auth/passkey/finish)
+func (_ Unimplemented) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ForgotPassword Email a password reset link
 // (POST /v1/auth/password/forgot)
 func (_ Unimplemented) ForgotPassword(w http.ResponseWriter, r *http.Request) {
@@ -2293,19 +3208,31 @@ func (_ Unimplemented) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 
 // ResetPassword Set a new password with the emailed token
 // (POST /v1/auth/password/reset)
-func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // Refresh Exchange a refresh token for a new token pair
 // (POST /v1/auth/refresh)
-func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // Register Create an account
 // (POST /v1/auth/register)
-func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// StepUp Prove again who you are, for a sensitive change
+// (POST /v1/auth/step-up)
+func (_ Unimplemented) StepUp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyStepUp Start a step-up with a passkey
+// (POST /v1/auth/step-up/passkey)
+func (_ Unimplemented) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2341,13 +3268,13 @@ func (_ Unimplemented) GetMyDashboard(w http.ResponseWriter, r *http.Request) {
 
 // RequestEmailChange Start changing the email address
 // (POST /v1/me/email)
-func (_ Unimplemented) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // ConfirmEmailChange Confirm a new email address
 // (POST /v1/me/email/confirm)
-func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2357,15 +3284,75 @@ func (_ Unimplemented) ListMyEvents(w http.ResponseWriter, r *http.Request, para
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetMyMfa The caller's second factors
+// (GET /v1/me/mfa)
+func (_ Unimplemented) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RegenerateRecoveryCodes Replace the recovery codes
+// (POST /v1/me/mfa/recovery-codes)
+func (_ Unimplemented) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemoveTotp Remove the TOTP authenticator
+// (DELETE /v1/me/mfa/totp)
+func (_ Unimplemented) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginTotp Start adding a TOTP authenticator
+// (POST /v1/me/mfa/totp)
+func (_ Unimplemented) BeginTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ConfirmTotp Confirm the TOTP authenticator with a first code
+// (POST /v1/me/mfa/totp/confirm)
+func (_ Unimplemented) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMyPasskeys The caller's passkeys
+// (GET /v1/me/passkeys)
+func (_ Unimplemented) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RegisterPasskey Add a passkey
+// (POST /v1/me/passkeys)
+func (_ Unimplemented) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyRegistration Start adding a passkey
+// (POST /v1/me/passkeys/begin)
+func (_ Unimplemented) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemovePasskey Remove a passkey
+// (DELETE /v1/me/passkeys/{id})
+func (_ Unimplemented) RemovePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RenamePasskey Rename a passkey
+// (PATCH /v1/me/passkeys/{id})
+func (_ Unimplemented) RenamePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ChangePassword Change the password
 // (POST /v1/me/password)
-func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // ListMySessions The account's live sessions
 // (GET /v1/me/sessions)
-func (_ Unimplemented) ListMySessions(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2389,6 +3376,20 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// Root operation middleware
+func (siw *ServerInterfaceWrapper) Root(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Root(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // GetJWKS operation middleware
 func (siw *ServerInterfaceWrapper) GetJWKS(w http.ResponseWriter, r *http.Request) {
@@ -2681,8 +3682,35 @@ func (siw *ServerInterfaceWrapper) AdminListUsers(w http.ResponseWriter, r *http
 // AdminCreateUser operation middleware
 func (siw *ServerInterfaceWrapper) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminCreateUserParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.AdminCreateUser(w, r)
+		siw.Handler.AdminCreateUser(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2877,6 +3905,58 @@ func (siw *ServerInterfaceWrapper) AdminLogoutUser(w http.ResponseWriter, r *htt
 	handler.ServeHTTP(w, r)
 }
 
+// AdminResetUserMfa operation middleware
+func (siw *ServerInterfaceWrapper) AdminResetUserMfa(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminResetUserMfa(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetUserMfa operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetUserMfa(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetUserMfa(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminSendPasswordReset operation middleware
 func (siw *ServerInterfaceWrapper) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request) {
 
@@ -2959,6 +4039,48 @@ func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request
 	handler.ServeHTTP(w, r)
 }
 
+// VerifyMfa operation middleware
+func (siw *ServerInterfaceWrapper) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyMfa(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyLogin operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyLogin(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// FinishPasskeyLogin operation middleware
+func (siw *ServerInterfaceWrapper) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.FinishPasskeyLogin(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ForgotPassword operation middleware
 func (siw *ServerInterfaceWrapper) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 
@@ -2976,8 +4098,35 @@ func (siw *ServerInterfaceWrapper) ForgotPassword(w http.ResponseWriter, r *http
 // ResetPassword operation middleware
 func (siw *ServerInterfaceWrapper) ResetPassword(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResetPasswordParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ResetPassword(w, r)
+		siw.Handler.ResetPassword(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2990,8 +4139,35 @@ func (siw *ServerInterfaceWrapper) ResetPassword(w http.ResponseWriter, r *http.
 // Refresh operation middleware
 func (siw *ServerInterfaceWrapper) Refresh(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RefreshParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Refresh(w, r)
+		siw.Handler.Refresh(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3004,8 +4180,63 @@ func (siw *ServerInterfaceWrapper) Refresh(w http.ResponseWriter, r *http.Reques
 // Register operation middleware
 func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RegisterParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Register(w, r)
+		siw.Handler.Register(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StepUp operation middleware
+func (siw *ServerInterfaceWrapper) StepUp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StepUp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyStepUp operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyStepUp(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3088,8 +4319,35 @@ func (siw *ServerInterfaceWrapper) GetMyDashboard(w http.ResponseWriter, r *http
 // RequestEmailChange operation middleware
 func (siw *ServerInterfaceWrapper) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RequestEmailChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RequestEmailChange(w, r)
+		siw.Handler.RequestEmailChange(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3102,8 +4360,35 @@ func (siw *ServerInterfaceWrapper) RequestEmailChange(w http.ResponseWriter, r *
 // ConfirmEmailChange operation middleware
 func (siw *ServerInterfaceWrapper) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ConfirmEmailChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ConfirmEmailChange(w, r)
+		siw.Handler.ConfirmEmailChange(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3159,11 +4444,202 @@ func (siw *ServerInterfaceWrapper) ListMyEvents(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
+// GetMyMfa operation middleware
+func (siw *ServerInterfaceWrapper) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMyMfa(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RegenerateRecoveryCodes operation middleware
+func (siw *ServerInterfaceWrapper) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegenerateRecoveryCodes(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveTotp operation middleware
+func (siw *ServerInterfaceWrapper) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginTotp operation middleware
+func (siw *ServerInterfaceWrapper) BeginTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ConfirmTotp operation middleware
+func (siw *ServerInterfaceWrapper) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConfirmTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMyPasskeys operation middleware
+func (siw *ServerInterfaceWrapper) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyPasskeys(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RegisterPasskey operation middleware
+func (siw *ServerInterfaceWrapper) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegisterPasskey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyRegistration operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyRegistration(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemovePasskey operation middleware
+func (siw *ServerInterfaceWrapper) RemovePasskey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemovePasskey(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RenamePasskey operation middleware
+func (siw *ServerInterfaceWrapper) RenamePasskey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RenamePasskey(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ChangePassword operation middleware
 func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ChangePasswordParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ChangePassword(w, r)
+		siw.Handler.ChangePassword(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3176,8 +4652,40 @@ func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http
 // ListMySessions operation middleware
 func (siw *ServerInterfaceWrapper) ListMySessions(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMySessionsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListMySessions(w, r)
+		siw.Handler.ListMySessions(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3443,7 +4951,61 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Patch(options.BaseURL+"/v1/admin/organizations/{id}", wrapper.AdminUpdateOrganization)
 	})
 	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/mfa/verify", wrapper.VerifyMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/passkey/begin", wrapper.BeginPasskeyLogin)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/passkey/finish", wrapper.FinishPasskeyLogin)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/step-up", wrapper.StepUp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/step-up/passkey", wrapper.BeginPasskeyStepUp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/mfa", wrapper.GetMyMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/mfa/totp", wrapper.RemoveTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/totp", wrapper.BeginTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/totp/confirm", wrapper.ConfirmTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/recovery-codes", wrapper.RegenerateRecoveryCodes)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/passkeys", wrapper.ListMyPasskeys)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/passkeys", wrapper.RegisterPasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/passkeys/begin", wrapper.BeginPasskeyRegistration)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/passkeys/{id}", wrapper.RemovePasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/v1/me/passkeys/{id}", wrapper.RenamePasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/admin/users/{id}/mfa", wrapper.AdminResetUserMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/admin/users/{id}/mfa", wrapper.AdminGetUserMfa)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/", wrapper.Root)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/healthz", wrapper.Healthz)
@@ -3453,6 +5015,52 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 
 	return r
+}
+
+type RootRequestObject struct {
+}
+
+type RootResponseObject interface {
+	VisitRootResponse(w http.ResponseWriter) error
+}
+
+type Root302ResponseHeaders struct {
+	Location string
+}
+
+type Root302JSONResponse struct {
+	Body    ServiceIndex
+	Headers Root302ResponseHeaders
+}
+
+func (response Root302JSONResponse) VisitRootResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(302)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RootdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RootdefaultApplicationProblemPlusJSONResponse) VisitRootResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type GetJWKSRequestObject struct {
@@ -3552,15 +5160,25 @@ func (response Readyz200JSONResponse) VisitReadyzResponse(w http.ResponseWriter)
 	return err
 }
 
-type Readyz503ApplicationProblemPlusJSONResponse Problem
+type Readyz503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Readyz503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Readyz503ResponseHeaders
+}
 
 func (response Readyz503ApplicationProblemPlusJSONResponse) VisitReadyzResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3632,15 +5250,25 @@ func (response AdminListOrganizations403ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
-type AdminListOrganizations503ApplicationProblemPlusJSONResponse Problem
+type AdminListOrganizations503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListOrganizations503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListOrganizations503ResponseHeaders
+}
 
 func (response AdminListOrganizations503ApplicationProblemPlusJSONResponse) VisitAdminListOrganizationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3769,15 +5397,25 @@ func (response AdminCreateOrganization415ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminCreateOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminCreateOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateOrganization503ResponseHeaders
+}
 
 func (response AdminCreateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3887,15 +5525,25 @@ func (response AdminDeleteOrganization409ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminDeleteOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminDeleteOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminDeleteOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminDeleteOrganization503ResponseHeaders
+}
 
 func (response AdminDeleteOrganization503ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3996,15 +5644,25 @@ func (response AdminGetOrganization404ApplicationProblemPlusJSONResponse) VisitA
 	return err
 }
 
-type AdminGetOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminGetOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetOrganization503ResponseHeaders
+}
 
 func (response AdminGetOrganization503ApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4148,15 +5806,25 @@ func (response AdminUpdateOrganization415ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminUpdateOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminUpdateOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminUpdateOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminUpdateOrganization503ResponseHeaders
+}
 
 func (response AdminUpdateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4243,15 +5911,25 @@ func (response AdminListUsers403ApplicationProblemPlusJSONResponse) VisitAdminLi
 	return err
 }
 
-type AdminListUsers503ApplicationProblemPlusJSONResponse Problem
+type AdminListUsers503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListUsers503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListUsers503ResponseHeaders
+}
 
 func (response AdminListUsers503ApplicationProblemPlusJSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4275,7 +5953,8 @@ func (response AdminListUsersdefaultApplicationProblemPlusJSONResponse) VisitAdm
 }
 
 type AdminCreateUserRequestObject struct {
-	Body *AdminCreateUserJSONRequestBody
+	Params AdminCreateUserParams
+	Body   *AdminCreateUserJSONRequestBody
 }
 
 type AdminCreateUserResponseObject interface {
@@ -4338,15 +6017,25 @@ func (response AdminCreateUser403ApplicationProblemPlusJSONResponse) VisitAdminC
 	return err
 }
 
-type AdminCreateUser409ApplicationProblemPlusJSONResponse Problem
+type AdminCreateUser409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateUser409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateUser409ResponseHeaders
+}
 
 func (response AdminCreateUser409ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4380,15 +6069,39 @@ func (response AdminCreateUser415ApplicationProblemPlusJSONResponse) VisitAdminC
 	return err
 }
 
-type AdminCreateUser503ApplicationProblemPlusJSONResponse Problem
+type AdminCreateUser422ApplicationProblemPlusJSONResponse Problem
 
-func (response AdminCreateUser503ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+func (response AdminCreateUser422ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateUser503ResponseHeaders
+}
+
+func (response AdminCreateUser503ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4483,15 +6196,25 @@ func (response AdminDeleteUser404ApplicationProblemPlusJSONResponse) VisitAdminD
 	return err
 }
 
-type AdminDeleteUser503ApplicationProblemPlusJSONResponse Problem
+type AdminDeleteUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminDeleteUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminDeleteUser503ResponseHeaders
+}
 
 func (response AdminDeleteUser503ApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4592,15 +6315,25 @@ func (response AdminGetUser404ApplicationProblemPlusJSONResponse) VisitAdminGetU
 	return err
 }
 
-type AdminGetUser503ApplicationProblemPlusJSONResponse Problem
+type AdminGetUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetUser503ResponseHeaders
+}
 
 func (response AdminGetUser503ApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4744,15 +6477,25 @@ func (response AdminUpdateUser415ApplicationProblemPlusJSONResponse) VisitAdminU
 	return err
 }
 
-type AdminUpdateUser503ApplicationProblemPlusJSONResponse Problem
+type AdminUpdateUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminUpdateUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminUpdateUser503ResponseHeaders
+}
 
 func (response AdminUpdateUser503ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4896,15 +6639,25 @@ func (response AdminReplaceUser415ApplicationProblemPlusJSONResponse) VisitAdmin
 	return err
 }
 
-type AdminReplaceUser503ApplicationProblemPlusJSONResponse Problem
+type AdminReplaceUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminReplaceUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminReplaceUser503ResponseHeaders
+}
 
 func (response AdminReplaceUser503ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5006,15 +6759,25 @@ func (response AdminListUserEvents404ApplicationProblemPlusJSONResponse) VisitAd
 	return err
 }
 
-type AdminListUserEvents503ApplicationProblemPlusJSONResponse Problem
+type AdminListUserEvents503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListUserEvents503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListUserEvents503ResponseHeaders
+}
 
 func (response AdminListUserEvents503ApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5115,15 +6878,25 @@ func (response AdminLogoutUser404ApplicationProblemPlusJSONResponse) VisitAdminL
 	return err
 }
 
-type AdminLogoutUser503ApplicationProblemPlusJSONResponse Problem
+type AdminLogoutUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminLogoutUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminLogoutUser503ResponseHeaders
+}
 
 func (response AdminLogoutUser503ApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5135,6 +6908,238 @@ type AdminLogoutUserdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response AdminLogoutUserdefaultApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfaRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminResetUserMfaResponseObject interface {
+	VisitAdminResetUserMfaResponse(w http.ResponseWriter) error
+}
+
+type AdminResetUserMfa204Response struct {
+}
+
+func (response AdminResetUserMfa204Response) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type AdminResetUserMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa400ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa401ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa403ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminResetUserMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminResetUserMfa503ResponseHeaders
+}
+
+func (response AdminResetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminResetUserMfadefaultApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfaRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminGetUserMfaResponseObject interface {
+	VisitAdminGetUserMfaResponse(w http.ResponseWriter) error
+}
+
+type AdminGetUserMfa200JSONResponse AdminMfa
+
+func (response AdminGetUserMfa200JSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa400ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa401ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa403ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetUserMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetUserMfa503ResponseHeaders
+}
+
+func (response AdminGetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminGetUserMfadefaultApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5224,15 +7229,25 @@ func (response AdminSendPasswordReset404ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
-type AdminSendPasswordReset503ApplicationProblemPlusJSONResponse Problem
+type AdminSendPasswordReset503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminSendPasswordReset503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminSendPasswordReset503ResponseHeaders
+}
 
 func (response AdminSendPasswordReset503ApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5343,15 +7358,25 @@ func (response Activate429ApplicationProblemPlusJSONResponse) VisitActivateRespo
 	return err
 }
 
-type Activate503ApplicationProblemPlusJSONResponse Problem
+type Activate503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Activate503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Activate503ResponseHeaders
+}
 
 func (response Activate503ApplicationProblemPlusJSONResponse) VisitActivateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5462,15 +7487,25 @@ func (response ResendActivation429ApplicationProblemPlusJSONResponse) VisitResen
 	return err
 }
 
-type ResendActivation503ApplicationProblemPlusJSONResponse Problem
+type ResendActivation503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResendActivation503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResendActivation503ResponseHeaders
+}
 
 func (response ResendActivation503ApplicationProblemPlusJSONResponse) VisitResendActivationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5609,15 +7644,25 @@ func (response Login429ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	return err
 }
 
-type Login503ApplicationProblemPlusJSONResponse Problem
+type Login503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Login503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Login503ResponseHeaders
+}
 
 func (response Login503ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5712,15 +7757,25 @@ func (response Logout415ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 	return err
 }
 
-type Logout503ApplicationProblemPlusJSONResponse Problem
+type Logout503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Logout503ResponseHeaders
+}
 
 func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5732,6 +7787,448 @@ type LogoutdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfaRequestObject struct {
+	Body *VerifyMfaJSONRequestBody
+}
+
+type VerifyMfaResponseObject interface {
+	VisitVerifyMfaResponse(w http.ResponseWriter) error
+}
+
+type VerifyMfa200JSONResponse TokenPair
+
+func (response VerifyMfa200JSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa400ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa401ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa403ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa413ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa413ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa415ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa415ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyMfa429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyMfa429ResponseHeaders
+}
+
+func (response VerifyMfa429ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa501ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa501ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyMfa503ResponseHeaders
+}
+
+func (response VerifyMfa503ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response VerifyMfadefaultApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLoginRequestObject struct {
+}
+
+type BeginPasskeyLoginResponseObject interface {
+	VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyLogin200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyLogin200JSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyLogin429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyLogin429ResponseHeaders
+}
+
+func (response BeginPasskeyLogin429ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyLogin503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyLogin503ResponseHeaders
+}
+
+func (response BeginPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyLogindefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLoginRequestObject struct {
+	Body *FinishPasskeyLoginJSONRequestBody
+}
+
+type FinishPasskeyLoginResponseObject interface {
+	VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error
+}
+
+type FinishPasskeyLogin200JSONResponse TokenPair
+
+func (response FinishPasskeyLogin200JSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin400ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin400ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin401ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin401ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin403ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin403ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin413ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin413ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin415ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin415ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type FinishPasskeyLogin429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers FinishPasskeyLogin429ResponseHeaders
+}
+
+func (response FinishPasskeyLogin429ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin501ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type FinishPasskeyLogin503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers FinishPasskeyLogin503ResponseHeaders
+}
+
+func (response FinishPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response FinishPasskeyLogindefaultApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5831,15 +8328,25 @@ func (response ForgotPassword429ApplicationProblemPlusJSONResponse) VisitForgotP
 	return err
 }
 
-type ForgotPassword503ApplicationProblemPlusJSONResponse Problem
+type ForgotPassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ForgotPassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ForgotPassword503ResponseHeaders
+}
 
 func (response ForgotPassword503ApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5863,7 +8370,8 @@ func (response ForgotPassworddefaultApplicationProblemPlusJSONResponse) VisitFor
 }
 
 type ResetPasswordRequestObject struct {
-	Body *ResetPasswordJSONRequestBody
+	Params ResetPasswordParams
+	Body   *ResetPasswordJSONRequestBody
 }
 
 type ResetPasswordResponseObject interface {
@@ -5888,6 +8396,30 @@ func (response ResetPassword400ApplicationProblemPlusJSONResponse) VisitResetPas
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResetPassword409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResetPassword409ResponseHeaders
+}
+
+func (response ResetPassword409ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5920,6 +8452,20 @@ func (response ResetPassword415ApplicationProblemPlusJSONResponse) VisitResetPas
 	return err
 }
 
+type ResetPassword422ApplicationProblemPlusJSONResponse Problem
+
+func (response ResetPassword422ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetPassword429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -5944,15 +8490,25 @@ func (response ResetPassword429ApplicationProblemPlusJSONResponse) VisitResetPas
 	return err
 }
 
-type ResetPassword503ApplicationProblemPlusJSONResponse Problem
+type ResetPassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResetPassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResetPassword503ResponseHeaders
+}
 
 func (response ResetPassword503ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5976,7 +8532,8 @@ func (response ResetPassworddefaultApplicationProblemPlusJSONResponse) VisitRese
 }
 
 type RefreshRequestObject struct {
-	Body *RefreshJSONRequestBody
+	Params RefreshParams
+	Body   *RefreshJSONRequestBody
 }
 
 type RefreshResponseObject interface {
@@ -6025,6 +8582,30 @@ func (response Refresh401ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
+type Refresh409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Refresh409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Refresh409ResponseHeaders
+}
+
+func (response Refresh409ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Refresh413ApplicationProblemPlusJSONResponse Problem
 
 func (response Refresh413ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
@@ -6053,6 +8634,20 @@ func (response Refresh415ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
+type Refresh422ApplicationProblemPlusJSONResponse Problem
+
+func (response Refresh422ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Refresh429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -6077,15 +8672,25 @@ func (response Refresh429ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
-type Refresh503ApplicationProblemPlusJSONResponse Problem
+type Refresh503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Refresh503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Refresh503ResponseHeaders
+}
 
 func (response Refresh503ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6109,7 +8714,8 @@ func (response RefreshdefaultApplicationProblemPlusJSONResponse) VisitRefreshRes
 }
 
 type RegisterRequestObject struct {
-	Body *RegisterJSONRequestBody
+	Params RegisterParams
+	Body   *RegisterJSONRequestBody
 }
 
 type RegisterResponseObject interface {
@@ -6144,15 +8750,25 @@ func (response Register400ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
-type Register409ApplicationProblemPlusJSONResponse Problem
+type Register409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Register409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Register409ResponseHeaders
+}
 
 func (response Register409ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6186,6 +8802,20 @@ func (response Register415ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
+type Register422ApplicationProblemPlusJSONResponse Problem
+
+func (response Register422ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Register429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -6210,15 +8840,25 @@ func (response Register429ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
-type Register503ApplicationProblemPlusJSONResponse Problem
+type Register503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Register503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Register503ResponseHeaders
+}
 
 func (response Register503ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6230,6 +8870,267 @@ type RegisterdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RegisterdefaultApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUpRequestObject struct {
+	Body *StepUpJSONRequestBody
+}
+
+type StepUpResponseObject interface {
+	VisitStepUpResponse(w http.ResponseWriter) error
+}
+
+type StepUp200JSONResponse StepUpResult
+
+func (response StepUp200JSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp400ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp400ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp401ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp401ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp413ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp413ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp415ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp415ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type StepUp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers StepUp429ResponseHeaders
+}
+
+func (response StepUp429ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp501ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp501ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type StepUp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers StepUp503ResponseHeaders
+}
+
+func (response StepUp503ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StepUpdefaultApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUpRequestObject struct {
+}
+
+type BeginPasskeyStepUpResponseObject interface {
+	VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyStepUp200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyStepUp200JSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp401ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp404ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp404ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyStepUp503ResponseHeaders
+}
+
+func (response BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyStepUpdefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -6305,15 +9206,25 @@ func (response VerifyToken415ApplicationProblemPlusJSONResponse) VisitVerifyToke
 	return err
 }
 
-type VerifyToken503ApplicationProblemPlusJSONResponse Problem
+type VerifyToken503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyToken503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyToken503ResponseHeaders
+}
 
 func (response VerifyToken503ApplicationProblemPlusJSONResponse) VisitVerifyTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6380,6 +9291,20 @@ func (response DeleteMe401ApplicationProblemPlusJSONResponse) VisitDeleteMeRespo
 	return err
 }
 
+type DeleteMe403ApplicationProblemPlusJSONResponse Problem
+
+func (response DeleteMe403ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteMe413ApplicationProblemPlusJSONResponse Problem
 
 func (response DeleteMe413ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
@@ -6432,15 +9357,25 @@ func (response DeleteMe429ApplicationProblemPlusJSONResponse) VisitDeleteMeRespo
 	return err
 }
 
-type DeleteMe503ApplicationProblemPlusJSONResponse Problem
+type DeleteMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type DeleteMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers DeleteMe503ResponseHeaders
+}
 
 func (response DeleteMe503ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6498,15 +9433,25 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
-type GetMe503ApplicationProblemPlusJSONResponse Problem
+type GetMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMe503ResponseHeaders
+}
 
 func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6621,15 +9566,25 @@ func (response UpdateMe415ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
-type UpdateMe503ApplicationProblemPlusJSONResponse Problem
+type UpdateMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type UpdateMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers UpdateMe503ResponseHeaders
+}
 
 func (response UpdateMe503ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6687,15 +9642,25 @@ func (response GetMyDashboard401ApplicationProblemPlusJSONResponse) VisitGetMyDa
 	return err
 }
 
-type GetMyDashboard503ApplicationProblemPlusJSONResponse Problem
+type GetMyDashboard503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMyDashboard503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMyDashboard503ResponseHeaders
+}
 
 func (response GetMyDashboard503ApplicationProblemPlusJSONResponse) VisitGetMyDashboardResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6719,7 +9684,8 @@ func (response GetMyDashboarddefaultApplicationProblemPlusJSONResponse) VisitGet
 }
 
 type RequestEmailChangeRequestObject struct {
-	Body *RequestEmailChangeJSONRequestBody
+	Params RequestEmailChangeParams
+	Body   *RequestEmailChangeJSONRequestBody
 }
 
 type RequestEmailChangeResponseObject interface {
@@ -6768,15 +9734,39 @@ func (response RequestEmailChange401ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
-type RequestEmailChange409ApplicationProblemPlusJSONResponse Problem
+type RequestEmailChange403ApplicationProblemPlusJSONResponse Problem
 
-func (response RequestEmailChange409ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+func (response RequestEmailChange403ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestEmailChange409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RequestEmailChange409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RequestEmailChange409ResponseHeaders
+}
+
+func (response RequestEmailChange409ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6810,6 +9800,20 @@ func (response RequestEmailChange415ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
+type RequestEmailChange422ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange422ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RequestEmailChange429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -6834,15 +9838,25 @@ func (response RequestEmailChange429ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
-type RequestEmailChange503ApplicationProblemPlusJSONResponse Problem
+type RequestEmailChange503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RequestEmailChange503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RequestEmailChange503ResponseHeaders
+}
 
 func (response RequestEmailChange503ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6866,7 +9880,8 @@ func (response RequestEmailChangedefaultApplicationProblemPlusJSONResponse) Visi
 }
 
 type ConfirmEmailChangeRequestObject struct {
-	Body *ConfirmEmailChangeJSONRequestBody
+	Params ConfirmEmailChangeParams
+	Body   *ConfirmEmailChangeJSONRequestBody
 }
 
 type ConfirmEmailChangeResponseObject interface {
@@ -6915,15 +9930,25 @@ func (response ConfirmEmailChange401ApplicationProblemPlusJSONResponse) VisitCon
 	return err
 }
 
-type ConfirmEmailChange409ApplicationProblemPlusJSONResponse Problem
+type ConfirmEmailChange409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmEmailChange409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmEmailChange409ResponseHeaders
+}
 
 func (response ConfirmEmailChange409ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6957,15 +9982,39 @@ func (response ConfirmEmailChange415ApplicationProblemPlusJSONResponse) VisitCon
 	return err
 }
 
-type ConfirmEmailChange503ApplicationProblemPlusJSONResponse Problem
+type ConfirmEmailChange422ApplicationProblemPlusJSONResponse Problem
 
-func (response ConfirmEmailChange503ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+func (response ConfirmEmailChange422ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmEmailChange503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmEmailChange503ResponseHeaders
+}
+
+func (response ConfirmEmailChange503ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7038,15 +10087,25 @@ func (response ListMyEvents401ApplicationProblemPlusJSONResponse) VisitListMyEve
 	return err
 }
 
-type ListMyEvents503ApplicationProblemPlusJSONResponse Problem
+type ListMyEvents503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMyEvents503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMyEvents503ResponseHeaders
+}
 
 func (response ListMyEvents503ApplicationProblemPlusJSONResponse) VisitListMyEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7069,8 +10128,1217 @@ func (response ListMyEventsdefaultApplicationProblemPlusJSONResponse) VisitListM
 	return err
 }
 
+type GetMyMfaRequestObject struct {
+}
+
+type GetMyMfaResponseObject interface {
+	VisitGetMyMfaResponse(w http.ResponseWriter) error
+}
+
+type GetMyMfa200JSONResponse MfaStatus
+
+func (response GetMyMfa200JSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyMfa401ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMyMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMyMfa503ResponseHeaders
+}
+
+func (response GetMyMfa503ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyMfadefaultApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodesRequestObject struct {
+}
+
+type RegenerateRecoveryCodesResponseObject interface {
+	VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error
+}
+
+type RegenerateRecoveryCodes200JSONResponse RecoveryCodes
+
+func (response RegenerateRecoveryCodes200JSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes401ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes401ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes403ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes403ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RegenerateRecoveryCodes503ResponseHeaders
+}
+
+func (response RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegenerateRecoveryCodesdefaultApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotpRequestObject struct {
+	Body *RemoveTotpJSONRequestBody
+}
+
+type RemoveTotpResponseObject interface {
+	VisitRemoveTotpResponse(w http.ResponseWriter) error
+}
+
+type RemoveTotp204Response struct {
+}
+
+func (response RemoveTotp204Response) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemoveTotp400ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp400ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp401ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp403ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp403ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp404ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp404ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp413ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp413ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp415ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp415ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemoveTotp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemoveTotp429ResponseHeaders
+}
+
+func (response RemoveTotp429ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemoveTotp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemoveTotp503ResponseHeaders
+}
+
+func (response RemoveTotp503ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemoveTotpdefaultApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotpRequestObject struct {
+}
+
+type BeginTotpResponseObject interface {
+	VisitBeginTotpResponse(w http.ResponseWriter) error
+}
+
+type BeginTotp201JSONResponse TotpEnrolment
+
+func (response BeginTotp201JSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp401ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp403ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp403ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp409ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp409ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp501ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginTotp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginTotp503ResponseHeaders
+}
+
+func (response BeginTotp503ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginTotpdefaultApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpRequestObject struct {
+	Body *ConfirmTotpJSONRequestBody
+}
+
+type ConfirmTotpResponseObject interface {
+	VisitConfirmTotpResponse(w http.ResponseWriter) error
+}
+
+type ConfirmTotp200JSONResponse MfaEnabled
+
+func (response ConfirmTotp200JSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp400ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp400ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp401ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp404ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp404ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp409ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp409ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp413ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp413ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp415ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp415ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmTotp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmTotp429ResponseHeaders
+}
+
+func (response ConfirmTotp429ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp501ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp501ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmTotp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmTotp503ResponseHeaders
+}
+
+func (response ConfirmTotp503ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ConfirmTotpdefaultApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeysRequestObject struct {
+}
+
+type ListMyPasskeysResponseObject interface {
+	VisitListMyPasskeysResponse(w http.ResponseWriter) error
+}
+
+type ListMyPasskeys200JSONResponse PasskeyList
+
+func (response ListMyPasskeys200JSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeys401ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyPasskeys401ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeys503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMyPasskeys503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMyPasskeys503ResponseHeaders
+}
+
+func (response ListMyPasskeys503ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyPasskeysdefaultApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskeyRequestObject struct {
+	Body *RegisterPasskeyJSONRequestBody
+}
+
+type RegisterPasskeyResponseObject interface {
+	VisitRegisterPasskeyResponse(w http.ResponseWriter) error
+}
+
+type RegisterPasskey201JSONResponse PasskeyRegistered
+
+func (response RegisterPasskey201JSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey400ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey400ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey401ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey409ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey409ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey413ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey413ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey415ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey415ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey501ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey501ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RegisterPasskey503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RegisterPasskey503ResponseHeaders
+}
+
+func (response RegisterPasskey503ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegisterPasskeydefaultApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistrationRequestObject struct {
+}
+
+type BeginPasskeyRegistrationResponseObject interface {
+	VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyRegistration200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyRegistration200JSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration401ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration403ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration403ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyRegistration503ResponseHeaders
+}
+
+func (response BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistrationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyRegistrationdefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskeyRequestObject struct {
+	Id string `json:"id"`
+}
+
+type RemovePasskeyResponseObject interface {
+	VisitRemovePasskeyResponse(w http.ResponseWriter) error
+}
+
+type RemovePasskey204Response struct {
+}
+
+func (response RemovePasskey204Response) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemovePasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey401ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey403ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey403ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey404ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey404ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemovePasskey503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemovePasskey503ResponseHeaders
+}
+
+func (response RemovePasskey503ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemovePasskeydefaultApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskeyRequestObject struct {
+	Id   string `json:"id"`
+	Body *RenamePasskeyJSONRequestBody
+}
+
+type RenamePasskeyResponseObject interface {
+	VisitRenamePasskeyResponse(w http.ResponseWriter) error
+}
+
+type RenamePasskey200JSONResponse Passkey
+
+func (response RenamePasskey200JSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey400ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey400ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey401ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey404ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey404ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey413ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey413ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey415ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey415ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RenamePasskey503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RenamePasskey503ResponseHeaders
+}
+
+func (response RenamePasskey503ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RenamePasskeydefaultApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePasswordRequestObject struct {
-	Body *ChangePasswordJSONRequestBody
+	Params ChangePasswordParams
+	Body   *ChangePasswordJSONRequestBody
 }
 
 type ChangePasswordResponseObject interface {
@@ -7113,6 +11381,44 @@ func (response ChangePassword401ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
+type ChangePassword403ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword403ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ChangePassword409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ChangePassword409ResponseHeaders
+}
+
+func (response ChangePassword409ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePassword413ApplicationProblemPlusJSONResponse Problem
 
 func (response ChangePassword413ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
@@ -7141,6 +11447,20 @@ func (response ChangePassword415ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
+type ChangePassword422ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword422ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePassword429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -7165,15 +11485,25 @@ func (response ChangePassword429ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
-type ChangePassword503ApplicationProblemPlusJSONResponse Problem
+type ChangePassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ChangePassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ChangePassword503ResponseHeaders
+}
 
 func (response ChangePassword503ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7197,6 +11527,7 @@ func (response ChangePassworddefaultApplicationProblemPlusJSONResponse) VisitCha
 }
 
 type ListMySessionsRequestObject struct {
+	Params ListMySessionsParams
 }
 
 type ListMySessionsResponseObject interface {
@@ -7217,6 +11548,20 @@ func (response ListMySessions200JSONResponse) VisitListMySessionsResponse(w http
 	return err
 }
 
+type ListMySessions400ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMySessions400ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMySessions401ApplicationProblemPlusJSONResponse Problem
 
 func (response ListMySessions401ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
@@ -7231,15 +11576,25 @@ func (response ListMySessions401ApplicationProblemPlusJSONResponse) VisitListMyS
 	return err
 }
 
-type ListMySessions503ApplicationProblemPlusJSONResponse Problem
+type ListMySessions503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMySessions503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMySessions503ResponseHeaders
+}
 
 func (response ListMySessions503ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7320,15 +11675,25 @@ func (response RevokeMySession404ApplicationProblemPlusJSONResponse) VisitRevoke
 	return err
 }
 
-type RevokeMySession503ApplicationProblemPlusJSONResponse Problem
+type RevokeMySession503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RevokeMySession503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RevokeMySession503ResponseHeaders
+}
 
 func (response RevokeMySession503ApplicationProblemPlusJSONResponse) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7372,15 +11737,25 @@ func (response ListOrganizations200JSONResponse) VisitListOrganizationsResponse(
 	return err
 }
 
-type ListOrganizations503ApplicationProblemPlusJSONResponse Problem
+type ListOrganizations503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListOrganizations503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListOrganizations503ResponseHeaders
+}
 
 func (response ListOrganizations503ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7405,6 +11780,9 @@ func (response ListOrganizationsdefaultApplicationProblemPlusJSONResponse) Visit
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// Root Where to start (redirects to the docs)
+	// (GET /)
+	Root(ctx context.Context, request RootRequestObject) (RootResponseObject, error)
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
@@ -7453,6 +11831,12 @@ type StrictServerInterface interface {
 	// AdminLogoutUser End every session of a user (staff)
 	// (POST /v1/admin/users/{id}/logout)
 	AdminLogoutUser(ctx context.Context, request AdminLogoutUserRequestObject) (AdminLogoutUserResponseObject, error)
+	// AdminResetUserMfa Remove every second factor of a user (staff)
+	// (DELETE /v1/admin/users/{id}/mfa)
+	AdminResetUserMfa(ctx context.Context, request AdminResetUserMfaRequestObject) (AdminResetUserMfaResponseObject, error)
+	// AdminGetUserMfa A user's second factors (staff)
+	// (GET /v1/admin/users/{id}/mfa)
+	AdminGetUserMfa(ctx context.Context, request AdminGetUserMfaRequestObject) (AdminGetUserMfaResponseObject, error)
 	// AdminSendPasswordReset Email a user a password reset link (staff)
 	// (POST /v1/admin/users/{id}/password-reset)
 	AdminSendPasswordReset(ctx context.Context, request AdminSendPasswordResetRequestObject) (AdminSendPasswordResetResponseObject, error)
@@ -7468,6 +11852,15 @@ type StrictServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// VerifyMfa Complete a login with a second factor
+	// (POST /v1/auth/mfa/verify)
+	VerifyMfa(ctx context.Context, request VerifyMfaRequestObject) (VerifyMfaResponseObject, error)
+	// BeginPasskeyLogin Start a sign-in with a passkey
+	// (POST /v1/auth/passkey/begin)
+	BeginPasskeyLogin(ctx context.Context, request BeginPasskeyLoginRequestObject) (BeginPasskeyLoginResponseObject, error)
+	// FinishPasskeyLogin Sign in with a passkey
+	// (POST /v1/auth/passkey/finish)
+	FinishPasskeyLogin(ctx context.Context, request FinishPasskeyLoginRequestObject) (FinishPasskeyLoginResponseObject, error)
 	// ForgotPassword Email a password reset link
 	// (POST /v1/auth/password/forgot)
 	ForgotPassword(ctx context.Context, request ForgotPasswordRequestObject) (ForgotPasswordResponseObject, error)
@@ -7480,6 +11873,12 @@ type StrictServerInterface interface {
 	// Register Create an account
 	// (POST /v1/auth/register)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
+	// StepUp Prove again who you are, for a sensitive change
+	// (POST /v1/auth/step-up)
+	StepUp(ctx context.Context, request StepUpRequestObject) (StepUpResponseObject, error)
+	// BeginPasskeyStepUp Start a step-up with a passkey
+	// (POST /v1/auth/step-up/passkey)
+	BeginPasskeyStepUp(ctx context.Context, request BeginPasskeyStepUpRequestObject) (BeginPasskeyStepUpResponseObject, error)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(ctx context.Context, request VerifyTokenRequestObject) (VerifyTokenResponseObject, error)
@@ -7504,6 +11903,36 @@ type StrictServerInterface interface {
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(ctx context.Context, request ListMyEventsRequestObject) (ListMyEventsResponseObject, error)
+	// GetMyMfa The caller's second factors
+	// (GET /v1/me/mfa)
+	GetMyMfa(ctx context.Context, request GetMyMfaRequestObject) (GetMyMfaResponseObject, error)
+	// RegenerateRecoveryCodes Replace the recovery codes
+	// (POST /v1/me/mfa/recovery-codes)
+	RegenerateRecoveryCodes(ctx context.Context, request RegenerateRecoveryCodesRequestObject) (RegenerateRecoveryCodesResponseObject, error)
+	// RemoveTotp Remove the TOTP authenticator
+	// (DELETE /v1/me/mfa/totp)
+	RemoveTotp(ctx context.Context, request RemoveTotpRequestObject) (RemoveTotpResponseObject, error)
+	// BeginTotp Start adding a TOTP authenticator
+	// (POST /v1/me/mfa/totp)
+	BeginTotp(ctx context.Context, request BeginTotpRequestObject) (BeginTotpResponseObject, error)
+	// ConfirmTotp Confirm the TOTP authenticator with a first code
+	// (POST /v1/me/mfa/totp/confirm)
+	ConfirmTotp(ctx context.Context, request ConfirmTotpRequestObject) (ConfirmTotpResponseObject, error)
+	// ListMyPasskeys The caller's passkeys
+	// (GET /v1/me/passkeys)
+	ListMyPasskeys(ctx context.Context, request ListMyPasskeysRequestObject) (ListMyPasskeysResponseObject, error)
+	// RegisterPasskey Add a passkey
+	// (POST /v1/me/passkeys)
+	RegisterPasskey(ctx context.Context, request RegisterPasskeyRequestObject) (RegisterPasskeyResponseObject, error)
+	// BeginPasskeyRegistration Start adding a passkey
+	// (POST /v1/me/passkeys/begin)
+	BeginPasskeyRegistration(ctx context.Context, request BeginPasskeyRegistrationRequestObject) (BeginPasskeyRegistrationResponseObject, error)
+	// RemovePasskey Remove a passkey
+	// (DELETE /v1/me/passkeys/{id})
+	RemovePasskey(ctx context.Context, request RemovePasskeyRequestObject) (RemovePasskeyResponseObject, error)
+	// RenamePasskey Rename a passkey
+	// (PATCH /v1/me/passkeys/{id})
+	RenamePasskey(ctx context.Context, request RenamePasskeyRequestObject) (RenamePasskeyResponseObject, error)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -7555,6 +11984,30 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// Root operation middleware
+func (sh *strictHandler) Root(w http.ResponseWriter, r *http.Request) {
+	var request RootRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.Root(ctx, request.(RootRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Root")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RootResponseObject); ok {
+		if err := validResponse.VisitRootResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetJWKS operation middleware
@@ -7797,8 +12250,10 @@ func (sh *strictHandler) AdminListUsers(w http.ResponseWriter, r *http.Request, 
 }
 
 // AdminCreateUser operation middleware
-func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams) {
 	var request AdminCreateUserRequestObject
+
+	request.Params = params
 
 	var body AdminCreateUserJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -7998,6 +12453,58 @@ func (sh *strictHandler) AdminLogoutUser(w http.ResponseWriter, r *http.Request,
 	}
 }
 
+// AdminResetUserMfa operation middleware
+func (sh *strictHandler) AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminResetUserMfaRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminResetUserMfa(ctx, request.(AdminResetUserMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminResetUserMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminResetUserMfaResponseObject); ok {
+		if err := validResponse.VisitAdminResetUserMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetUserMfa operation middleware
+func (sh *strictHandler) AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminGetUserMfaRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetUserMfa(ctx, request.(AdminGetUserMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetUserMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetUserMfaResponseObject); ok {
+		if err := validResponse.VisitAdminGetUserMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminSendPasswordReset operation middleware
 func (sh *strictHandler) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
 	var request AdminSendPasswordResetRequestObject
@@ -8151,6 +12658,92 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// VerifyMfa operation middleware
+func (sh *strictHandler) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+	var request VerifyMfaRequestObject
+
+	var body VerifyMfaJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyMfa(ctx, request.(VerifyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyMfaResponseObject); ok {
+		if err := validResponse.VisitVerifyMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyLogin operation middleware
+func (sh *strictHandler) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyLoginRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyLogin(ctx, request.(BeginPasskeyLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyLoginResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// FinishPasskeyLogin operation middleware
+func (sh *strictHandler) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	var request FinishPasskeyLoginRequestObject
+
+	var body FinishPasskeyLoginJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.FinishPasskeyLogin(ctx, request.(FinishPasskeyLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FinishPasskeyLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(FinishPasskeyLoginResponseObject); ok {
+		if err := validResponse.VisitFinishPasskeyLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ForgotPassword operation middleware
 func (sh *strictHandler) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 	var request ForgotPasswordRequestObject
@@ -8183,8 +12776,10 @@ func (sh *strictHandler) ForgotPassword(w http.ResponseWriter, r *http.Request) 
 }
 
 // ResetPassword operation middleware
-func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams) {
 	var request ResetPasswordRequestObject
+
+	request.Params = params
 
 	var body ResetPasswordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8214,8 +12809,10 @@ func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // Refresh operation middleware
-func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams) {
 	var request RefreshRequestObject
+
+	request.Params = params
 
 	var body RefreshJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8245,8 +12842,10 @@ func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request) {
 }
 
 // Register operation middleware
-func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
 	var request RegisterRequestObject
+
+	request.Params = params
 
 	var body RegisterJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8268,6 +12867,61 @@ func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RegisterResponseObject); ok {
 		if err := validResponse.VisitRegisterResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StepUp operation middleware
+func (sh *strictHandler) StepUp(w http.ResponseWriter, r *http.Request) {
+	var request StepUpRequestObject
+
+	var body StepUpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StepUp(ctx, request.(StepUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StepUp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StepUpResponseObject); ok {
+		if err := validResponse.VisitStepUpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyStepUp operation middleware
+func (sh *strictHandler) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyStepUpRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyStepUp(ctx, request.(BeginPasskeyStepUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyStepUp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyStepUpResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyStepUpResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -8417,8 +13071,10 @@ func (sh *strictHandler) GetMyDashboard(w http.ResponseWriter, r *http.Request) 
 }
 
 // RequestEmailChange operation middleware
-func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams) {
 	var request RequestEmailChangeRequestObject
+
+	request.Params = params
 
 	var body RequestEmailChangeJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8448,8 +13104,10 @@ func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Reque
 }
 
 // ConfirmEmailChange operation middleware
-func (sh *strictHandler) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams) {
 	var request ConfirmEmailChangeRequestObject
+
+	request.Params = params
 
 	var body ConfirmEmailChangeJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8504,9 +13162,283 @@ func (sh *strictHandler) ListMyEvents(w http.ResponseWriter, r *http.Request, pa
 	}
 }
 
+// GetMyMfa operation middleware
+func (sh *strictHandler) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+	var request GetMyMfaRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyMfa(ctx, request.(GetMyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetMyMfaResponseObject); ok {
+		if err := validResponse.VisitGetMyMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RegenerateRecoveryCodes operation middleware
+func (sh *strictHandler) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	var request RegenerateRecoveryCodesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RegenerateRecoveryCodes(ctx, request.(RegenerateRecoveryCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegenerateRecoveryCodes")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RegenerateRecoveryCodesResponseObject); ok {
+		if err := validResponse.VisitRegenerateRecoveryCodesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemoveTotp operation middleware
+func (sh *strictHandler) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+	var request RemoveTotpRequestObject
+
+	var body RemoveTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveTotp(ctx, request.(RemoveTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemoveTotpResponseObject); ok {
+		if err := validResponse.VisitRemoveTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginTotp operation middleware
+func (sh *strictHandler) BeginTotp(w http.ResponseWriter, r *http.Request) {
+	var request BeginTotpRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginTotp(ctx, request.(BeginTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginTotpResponseObject); ok {
+		if err := validResponse.VisitBeginTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConfirmTotp operation middleware
+func (sh *strictHandler) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	var request ConfirmTotpRequestObject
+
+	var body ConfirmTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmTotp(ctx, request.(ConfirmTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConfirmTotpResponseObject); ok {
+		if err := validResponse.VisitConfirmTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyPasskeys operation middleware
+func (sh *strictHandler) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+	var request ListMyPasskeysRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyPasskeys(ctx, request.(ListMyPasskeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyPasskeys")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyPasskeysResponseObject); ok {
+		if err := validResponse.VisitListMyPasskeysResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RegisterPasskey operation middleware
+func (sh *strictHandler) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+	var request RegisterPasskeyRequestObject
+
+	var body RegisterPasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterPasskey(ctx, request.(RegisterPasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterPasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RegisterPasskeyResponseObject); ok {
+		if err := validResponse.VisitRegisterPasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyRegistration operation middleware
+func (sh *strictHandler) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyRegistrationRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyRegistration(ctx, request.(BeginPasskeyRegistrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyRegistration")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyRegistrationResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyRegistrationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemovePasskey operation middleware
+func (sh *strictHandler) RemovePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	var request RemovePasskeyRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemovePasskey(ctx, request.(RemovePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemovePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemovePasskeyResponseObject); ok {
+		if err := validResponse.VisitRemovePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RenamePasskey operation middleware
+func (sh *strictHandler) RenamePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	var request RenamePasskeyRequestObject
+
+	request.Id = id
+
+	var body RenamePasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RenamePasskey(ctx, request.(RenamePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RenamePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RenamePasskeyResponseObject); ok {
+		if err := validResponse.VisitRenamePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ChangePassword operation middleware
-func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	var request ChangePasswordRequestObject
+
+	request.Params = params
 
 	var body ChangePasswordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8536,8 +13468,10 @@ func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) 
 }
 
 // ListMySessions operation middleware
-func (sh *strictHandler) ListMySessions(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams) {
 	var request ListMySessionsRequestObject
+
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ListMySessions(ctx, request.(ListMySessionsRequestObject))
@@ -8614,254 +13548,383 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37ctu2ujj6KhiePRO7i5IlX5JGnj17u4nbOM3FtZ1mrVbZIkRCEmoKUAjQslYn/54HOE9xznPsNzlP",
-	"8ht8AHgFdbGdNG0105nGIonLhw/f/fK7F/LpjDPCpPB6v3sTgiOSwD8viEwWJyNJEvVXRESY0JmknHk9",
-	"75KEnEUCSY7mmEo0JCOeECSTBWVjhMeYsrbneyKckClWn08po9N06vU6vicXM+L1PMokGZPE+/Tpk+/N",
-	"cIKnRJqpn6WJ4I5pryYEBYzcykEIbwSIj5CcEDRLyA3lqUAzPCbHiE+pRCOewLMRTYSEB2pJVI3zMSXJ",
-	"wvM9hqdqJXqw8nrx7SvCxnLi9R4fquVJSRL16f/82mk9/fCP//CyfQiZUDb21C5e0SmV9WWf4zFBgv67",
-	"cQExfFecPyIjnMbS6x11fG/EkymWGmQH+56vVqehud/p+Dlsu27Y6lEBsCdhSGaSROrfs4TPSCIpgSdT",
-	"IgQeE/XPyr58T0gsU3iLMDXPrx6243xwgSEhH1OaqFl+td/62QT5F3z4GwmlmuAkDHnKZH1VOJT0prio",
-	"IecxwUx9hG+wxMkgTeI6xE8Ymkg52xG76N3FKx/xBJHpTC7aGnj2aPc7h9/69f0OKVdD/kdCRl7P+7/2",
-	"8iuyZ2C59x3l6k1YdrJY9fYz89on34uwJIPfOGX6ELKjVb+3JJ0Sz7EgMsU0XjXJKbxk3x7ckISOqJ6l",
-	"Djy4FAONfsuHfaPeUV+kcZx9UIDhQafrWDEt744y+fjQW46qvhdjIQcxH6sr0gAalsYxHsbE68kkJY6J",
-	"YYxN9sWTMWb031hjzu+1GcoI2bCv+l4ckILLWr9ccTpe48XKtaKRpR5mhNq18r3b1pi3zI9vi7v8BLsa",
-	"ESHMnpfB6Tx/U62Bx6RICFJBgHBKPBo5iIHvyQlPxxPNXJZNc2Xf++TDoOsc4Tv7nhM62Sj2/tRuhm/p",
-	"S+k+FHGoiPaaLuR3vgTEwkZLlKmCXwaAZTJQQnwneYymlJ2EsoklAvSR2i+aTzjCoSRR27sz6hbBX57s",
-	"VNFQxFlIgLNitaRHAmFNvhEVKCIxMbOvgcDZTI27fsXHPJUXRAAzrLIHoaEvBoRFpLY9zSqXCR4VVlUe",
-	"rXFNbysUo7ymMCFYkmiA5fr0/aulKn5xO2sB5Bm8D7w7iqj6BcfnBQCNcCyI75FbPJ1pUmJkoHeM3pBE",
-	"UIVgI/R8gq+xIVQF4K5DFWpLspTewmTlx5fqxSpsluNpcb5XVDhwlUoyLf9jo00ALdVT4yTBi/rZwbBr",
-	"LfCN83K/Y/RjStCcKkomUULGOImUhB9iAZJrdmbOs/JruKaur/nbJSLUlvVuFj0o6kwpK37e/YORyX0u",
-	"F4ahls/iLYsXCCORzkgCdH2cYCaFkmMTMuU3RKAAqH4AB7MuM84XVJvxFZ+TpKWOGsVEKTsCYRahiI6p",
-	"FD6iDM15EgmkeRYaLpCgbBwTNFnMJoSJY5QC/pQRJc1OpsVHrWgtRCnqWrj1b1C3dlrZP3e/+Q+vaWtK",
-	"IAD8ieO3I6/364rjMVrHJ7/GVyzc63B6jRf6MAA8+jA0A26jH9TvJEJYAnsM+XSqXoopI4irE90JDKuM",
-	"kKarWK062C2wy0xGrzKnbEn1K/7Br6s/lidjYcQDQQiisl2C1ZrEuoIpBN8QFMywEAolAqSoheQKbWDb",
-	"gK/hhHOhdq0khURJRigQhEUDym6ohJsUtFGgpKGgz4y2C/aEQH0ftPvMK111owJ54wSH5L/Ng3bIp2Xh",
-	"ref9oF4oCXE97wWfzfTVKC/Byvi5xKPHrzOeXBHNNHMncJ5hhmI+VvcFS5CUjhGXE5LMqSAIMwQnToVM",
-	"sOQJgmGxJAJRCVqqVqwpGwMo85WiiBPhQpP7K4fLN6Tky/Kab3gaTojI7Cs4ihIiGha3uZ55LwVucCe9",
-	"06LyyhnJ/Ny+WtCFVrIAoPGfHNi3CvhwaggrCnINjBnNJzScVK+ZQBjZPaAdRXL0azl2aWkdKMKu+6Du",
-	"rXPV1K1GUUQNcW5sTfeWkYDk12Qj3ytYCV0GOSEUZQysGXEHgKugJPCUoEDwRAa7GYqrwYxpkaVxjDiD",
-	"nxWqZobFFZYJp7RWXuZSgF2QWawo02a0+vSGJAs0oiSOjpGccODuIwkke0hCPiXaLuYj/bkiQYyj4pVq",
-	"l+mwJYR6k8uocpXS6C/Wp9X6elmhZhMSfSdbodq6+r9Yw2JYEFF24Jv/6u3t/fo//b748I/d/3LKJ5/T",
-	"pvg1mAcfgmzXzqX4ziOBaHSMOupkMhweAb4yuIDNRL/jJPr3tICtTfX/EAuYw/hlLE/mmiwlNmtqYg6d",
-	"RTtcSBwJNKY3hKFwgtmYNBARGGcNTa0ofRWnhO8RYZFABCidMeFYt1AmBGtRzM35NqUNx5owKFlVi/9b",
-	"EvG1kYgtWSiQhdo1/07jWa6lnzJ1S6WS4tXNYel0SBJRQ2unofEZjrCQuODBW0oyyvc6w0q3x2sVBhY9",
-	"UhW55xaHMl4oGQ+EtHlCpSSs7TV5jO7pdSoezHLBr0CYi66FRg/FCtdAGfw53S6DIzh/dxUgRkgktH6t",
-	"Zg3AghHAjMExCs5Prp69UD8agbHuQQjTJCFMDor6UnmiN1wq1VfRXrMyFPEwnRIme2g+IcxwBRC3MWJk",
-	"jmB+H1FwH4QTEl5r90F2ENlsyxyjFboAIxvFVI1rAYqGC6tOCcLAbJFHL1CJ8GwWU1JD/aNDfx0ULS/i",
-	"guCoxVm8OEZ0zHhS8oo0oXFh1u5BZyW21m1TYGdKyIxYI5Q+M3SD43QdPaWMyyU/r0unaUTIVE6u+DVh",
-	"G1IEnMrJQNoPKwLGDH9MybE6uQgOS6BAzcMTQ/97CKZE/bTTOQjzoeBvEqx2ShVmX3LZnhNpsG6DjUXZ",
-	"R8uXYN5bMj1w6QvyMSUuN0N2I1bgb2XaZpXdzpokXAfnuDdd0NnrPuCKbl4+1ue/YTbm6OL08gqNEjwl",
-	"c55cPxIKY2mkjV8EJu8hgsOJJk5KpAPLiSYlVApkAkyE32cB42wA7w30p0Gmyg95BGwBo/mEx1rjDTTQ",
-	"A4Rjzgi8ivWLcoIlmN76jHGl6yeC1EyT+YX51TsxblhtTsAS2YcIxwnB0QKRWyqkaHsfPq2NIr5X3c8m",
-	"8F5yS18pOtKISkUyvxY1bnYcXxmDFUDCnASgnPtONq236nnd4P5t7GJd11O65M5ckDEVkiQFCNfBYvnk",
-	"LMZSLe+RQAl8l8A2j1HKrhmfM6tWYcWpcn5yt9u/mnud6Sl62mbtZKTq0gErVTznIXjbAyLcK+3D8o0D",
-	"S4s6/x2goB2g4B8BCloBCgbBMVLXOsBRFAAhYGQeVJj/wUqvuUPXzha9BnZo6P8xUvMXE2SXwkEQ+Yyz",
-	"EU2mjbSIkflgY/RIyOBO32XyRx08NFoDMkAc9CB+eeX1NS0BzCWR1t3QCBeXSL7WHr8gQKuBFMsB4tf3",
-	"tARG72iUiZllyDQIkYrkwiM0Svg0Z0QE/LTXTg0xddke3l28agk8ImiIBXl8aE1OwP5p5K89/BLkWbZv",
-	"6+l+CLKxnCRQMVhmWn8I9bloxFnf/+MSChzS5oORtPIqSzsvQmnFqVnP1wYnl5lWHNIKuW2QK4AzS77K",
-	"f7WWSmjD61fPVAnEL84GBsO1pksg3G9jRHC7AitnrGFpAFfYWT7rivPbzMayll2lwYqxljq//DKvFLk2",
-	"utyf29pw/+07dYfcWF6KYJMkQj9SNo7AW1mElNPQ+RyLyZDjJHJlKWQ3dL14I42FoinfYWAjUZ0RrXUi",
-	"QG5s+s4aL4+AG+lDFYODjoO1fW8YFrxi7XlgRz3ooAgvRNWu7pyqalupbC1btmtJrjuYkFBJBflm16IN",
-	"p+p1iAbEt2f6g25nBY2w55mdU3Vy1/KeQ+SzOeOCvLYBnV83DiUPQqksfKnE9Pw3LkhyEoZEiDuZ5uDL",
-	"1VzUvNe8hGf6Ep8XdvsgQm2V0q8jRuoV3cmiF/LIQbUuqaIwL99fPRJIvdFDAQhzA8blAExagY+CIY4G",
-	"uGi6HOjEO/VMUUR4e8RTFmW/UKZvUOCk+ktsR9YutvaV0TABFHltkrZWcdUlVks92hc2WtpJZ3Kx8lSn",
-	"+Lb4a6d5uK0JtMkEag7wV++USaI+hZVr1ScPEPxDTZ76DJdbPJtVpPuRorXMQnqBF2SUEDFpXGKin68m",
-	"w/bFZVOtME9G8FrFIKmxLUhIRliDz2WjLIcYFCW0o86q1L+Vb9/F+LG5gTKLfweywRYmLH2VWFxX9Vwx",
-	"3kWFFNEI7QQ/nF6hvZvuXklVDXZ9fd318BBmbJz8VkMzwW6lwIli+qBaRjLCIfn9U/FJS1zTWYvPNC1s",
-	"zTi8pzf1EObZiinWdZAVrG/M41tmpC2f7bILs7VUuuBySeRy/n4vK+UdhYPanMXRlu5la3RdftwlyXAz",
-	"mXlZlQEtJocxFmLJc/3zKsQujlX6cnkdgsL+zjFN7qwgubJxiBDG8Lzz8v3Vbtt91Blzd2T5as0Z2DG8",
-	"ZofjEBexu9q2bIf3V+tofzu7utn2g5rVS+LL3ZN+S3LNPTx26/BGgNIqGpmnjkUbxghfgTF6bgNz2yig",
-	"UYCoyCO65xMaExScPHv29t2bq+eDF2fPTwen/zy7vDp788Pg9PXJ2atL+EJnJvyVz2KdY2iyRp+/uzK2",
-	"aBzHSE4SYuOyfQQGabBH67s1PbZRgFoOU0eiJPjEBrDBz43y/GeV0huC0RokwQZA/UwSOlo0svMGipaT",
-	"bRCYS0R3Nb1ppjSnbmv/BunXOMLVDEiLuVa2rcpKhRTbAweYYU3PIFT/bqbLkqC2Voz5vY2d+ZQrFOuq",
-	"bHoX4r7GltY2Tp1qxnV1Z0aaY8LBx/3Wk/ngxW3n+unwX/Pu6AXbH34cdX85io7kx07cSd51pj8tPu6z",
-	"0zJSHHX3Vyboa9O5y0ehc+pWhrrrkiWffG+TWhhLTEJrU2k6W2IkyovXJHkEjsmLAZbme+CJGIg0DAmJ",
-	"Cr9oR4X+k6fSyyQ2HTQ6SEgqyCAikoR6oFnCRzQmgxTIdFTA1IFOjCn9lCj9cpBoTHU8ysJq9LelN0sP",
-	"Qq2jwgMjNg4ScsOv4Zc8A3WQ1fHyPUjyHZhyH9nf+cL13wmPSWHp+sci6PQvEan/lsFM/1nZtSAsf1ZY",
-	"Yel3U11mUMmDL7OLAR6Tkrt8WQifUQqwmoPOvNII/jKzNlyOh8hizRxU98tg/eNTVb9X4gXYyB0as9NX",
-	"8n6CIep/nnA2RjuBnTXwUSA5H4gJT6T9I+ZsrP6tr7/6l0mxghcWMwKeEm2H1IZj9YO66ur/UyqmWIYT",
-	"O1rIp1OuPm2327tlmprN7PSuq4HdRBsePRIIYlx3Ii4libRBDe6oEb92jwumNoc1vryWZXaBgi6dfzBN",
-	"hURDgrBEMVFn3u2gcIITHEJtxdXmM7U9X5/Xcl35BcGxnDhqMtWKBfLrtcsEuiY6YzLhYkZCd72lZeEL",
-	"5Hbmyg2a0WThI2FqWApq61mRGQ8nzpwxB4vBDoP5mRApQYqz3Xd4QaNVVgAaOZVqkQ6b46+bP1tfdVkS",
-	"5vTy/Y+XxCEyXJNFmSC6RTBXwT0cj528/Npp3/S9a21qd+1v9dbUx3poHyZ27XGpHxQ26vqq6nfaQAZt",
-	"CL95Vwinz0LpSzrCcjWgu8IncieZ3EbDLZXHbU23uwADx/EaZTNYtDQf2Ieob67zlcGUQBoq8NTWbktn",
-	"5YA+qQLarcgWa4fUzvJbped1978tkOpjXY2CJDdwa2c8puECTbHiFdfAPKY8IWin20HDBTLw2FWaep8l",
-	"ZJQKAsH6C6Q5XVYfRPtaOCMCkY8pjm3gXlpDp7KP1wt5kpBQtiY8EaQ1BN67aMjTK0Jj/9sS2rnqrS4v",
-	"qPfnKblZ2cpD1IF7oBJwRdR78CN1URI74X1sCi43y3pUqe5pWbusz3pepKX0LfcfCSLvbk65Y1WizJq1",
-	"0mRhTRBu09U6GyUsomxcyP121I7K65Dl6raP8BxTKHNl9ETqMufmop0RJQFWH+5fBOsL1C74HBU8Go3G",
-	"S0Sy84QPYzJ1mjcvvn+Gnh4ePUEz/RLS+q4j8duobyvKIagxnqlXS2Ych843J0warQ+iSxUPDvVVC91R",
-	"zXkMUIPiJbJwKB+4Y5DHThmzDUQTrEV0C5qsQy+nTEjMwoYsR2OTQTMsJw0+PnjBWc/ip5RLyEOHVPmE",
-	"zHiiL4k9oWOTJ29icjPxIOZj4dYGMm2suYj80dOnxQppHWddDEmlq1DlCQJV2UeTdIpZKyE4wsOYIJFO",
-	"pzhZ5PX5NYKpcZ3rtKa5Skx9mrCeLZnYM4P0dHq3wslCYne2vTShrYSMCODSajO9tv/o3fl5tXrA+CX3",
-	"6Zk7+FOqzftoisMJZSQHB6AvxIMW63XWUBROJVZbIZG17nm+lzKRzhQukGgwJRHF1pc95NFiAMYRnIzB",
-	"e8RwKieESRoa29uIJ0MaRZqg26BSUO3lhEcQZ4rjmM9JsR7zQGLNArRV0f5FGax4ECYkUnPgWGhfsjqf",
-	"LEA1c7ib12tW0sLvWJIBND/Q0zN8g6k2Tfk65ojhaubNoLTA0hMllbmfqG2C2cVpNTwv1XzJ5aPXWCqC",
-	"IGlIMVtHyD/X5t6HL5+ErqwbwPwi8rKa528vddDXlOxpN17bW6Ok0t+h6tHXXKMIKqbiG20aqhbc+0JF",
-	"i/64GkT1MNcNpOMSOSlf2cfX//rpybR72cE/d4edn+cHw6OXt/vJt7/IJ/wn8nTxIjxMf+yy89m+2NQh",
-	"5g6mWVIuxBFf+5lcj18lpmv/ZUNI6nIkf8gqrbnDTTvFXHVl9JEcFysUUYnAlq6NJHm14/aa+vFSA+tD",
-	"KQRLtbOLQtD2nXPWKipe2e2wVqMgq94NZnqoO7QMymSMhn0KmZCxtjSsjN3kcXQng8Jnw77Xm2DZcsCV",
-	"9laKb64tYwkg10yGqt19LeMagd+qQcU0E8pQU6KLmGCtGDx40SSzqTXzjx4yzCObeZ0kpIoekULgka9z",
-	"LRiXE6gIzpHAxUIr9bkatORTKickMTlEaGgSkSHxhzOSJ/9Yn2T99NSsnJE1quqXseiTv9bbucYtvE8f",
-	"8g0Vf/8MeVenVYCsQtHl+Vd9ZhOwjlFD/pXRYQUaEjknxGbMaGN7XWZvOuhXlF1f0jHDMk0ceuiL1yfP",
-	"WpcvTvaPHtsLGVN27aNKcO1DBhPVQF9Y6hWdEiHxdFbOgllt0/99rc57tdyY94qP212jORZoiiNNgd4x",
-	"epv5ZnfynJiRTUWhAtmoGCQ5LwcHdJ88frK/f/S402nOjylvXbHzs+flfdezfVZC4oPf7NE9ew75Pdl+",
-	"J1go8WXHJvks35LX9dbay9LEubv5KKU2b/xBbsh8Y2VvZFXXuOHXpKkk4QU8BdCbYHwLaOu/0/5HXaJY",
-	"U+E5Xuyu6240azR2hS+oQeSH1NyvKr8V/sah08vHf/AGcI2W85Xsu2bSaYDxei1nDLTryXx5KdRSlTVY",
-	"t5/ZemqlS9tfszejCaQOvfgrV32/SuH/M6uUmykN4Ot0KF/rXQsziJJoSKS4pqMn0xdV//3NlP/l2skS",
-	"LlQQdQubdzqWoGUwyvskK5EFs1pseCUYrygjrnECZbkS3D4FyW3NAXJpz0bk0miDz43E5MLVgY7Zzcb3",
-	"Cxtcgpx3qXayNClEt/CqJ/UtqU2MviM4IYmpTbxZWeJlJkbYoE5wqeq46+GQtClZukrDI2FUBZ3mn8E6",
-	"QDzJxExb0xuJGYlj3bwqezVAO0qpNEPLOVcczW7nOEtwMdIQhGUxMddi6mGns7skrWstfvBgOH9XlP8a",
-	"70wOlGUyz2XuRLh/U1MTOuMKASDm6CmoW0VB2WIN3Kkpvrad0IxFoqED2u2MJkTcp+VqmlIni23IJAEJ",
-	"IhUZRBxF8bCQuoKWbtoIzoIS/1i6vI0TGQonVFleCT6uLAd7UEsw4iFC2S4Lfqe7RbFdFdxVJQVidZuK",
-	"Uk63K227ScN7+f4KDG+KrjsKzpeoenGkZuKen4dLZb40pomUSRrboNWczZhPnQXYlrtPak4zd3F9cqsd",
-	"zLrLM5YF/zJO5WTPDOPeWDlF3/oANIxW2/1LB1FdcCWLvwBCJ6aod+/md3uo+DnXst7dv151ulGaqCNo",
-	"obnZ6knrF91k9b/b/xi0nJY236vl0j6UTJXhuO/It7XSSIYCgwllslof5rDz9PHKyNTKGKVo8ioKOkLX",
-	"rimLgEvBsvSKIB995+L7Z+jJ48f7u8UQn6U4/eGugh/0kgzThMrFpcJIDd4h3DNFoPK/vrdE4uX7K89l",
-	"QwyKKwyMz7Z85YGL6frozbQAbgbwZX3bszVPpAShJtQlVBuyXoOlnTt8lPVnDPKH5dXiGYWFaelcL3pP",
-	"x/ypCXR9PRvB3fNKdDxfLZ7RH4n2FEDquAJbfbEOqm9WClBSPMPxrLQLeBAUM30L+/htLvc0Q7/PDhIt",
-	"H5otrIsPRdBqyUvIVqkAmJZqdgrrrQB9dw2E+ASRlCOuw0uZxKEsdPS2OpYSVZLYfCR6e3tjKifpsB3y",
-	"qZ00yv5R9+8oemv1NU1TC+Fxaiu6LBZJbmhIeo4yZ6aAXebE9vtM7364qGdM+CjhEkPAZol4CV8HSbZi",
-	"ekMytfHl+yuhi+tBf+A+M8sw1r9FjiyzdBhTMSERevn+x0sf9iFIPGqZL7IY6ylmeEyUYtbusz775puT",
-	"0m7b33yDXunexJqcuq65r6ZkaAYNH76xOEa+gVlnWEjSZ7JGN9ropEDBdQG4wp4LYoVGqSJpx7LPGgiL",
-	"qUOo1NMZponZlfbaqd3o9qba8UwFCqB9k97snvG0/eM3wVmgqfPTw6Mnu7b3lIBYTRSEPCJBn+3gWHAF",
-	"Gp1LCrLeetGnu8f1Oo0opkIWo/nUJrWzUE1hPIJmPz+TBEriqh0F6k60b/QvgdWOEhITLECnzqwPgDoQ",
-	"ACy0JmWV8j4rtBnPRpolVN0BKnfb6D2VE7WMvZtu4AOr1cPjyKQHMXKj9DN8TQTCc7zoKezUZ3dxevL8",
-	"9ekjgfreMz6dYUmHNKZy0ffgsOZqVVO8sIGL4NeMaUiYKHbsf312VbvafEaY4GkSkjZPxnvmI7Gn3s0D",
-	"kIukwWzO63mddrfdgSClGWF4Rr2ed9DutA/AiiknwB732nMSxy1IEN77bX4t2go11JMxaVDi4OaF6Jos",
-	"BJpD99xZAlntaIJjBXilVpeEF+FrD3FWkjO4hnIqLOqzAMfjoI20BIWwQX8+GkGD+Oy6XxPdWkXT+0d2",
-	"CAU5cYxGRJoG0ILIPsNjrK6zurJ2QHgRYfPZgqco4pDwNsE3pKfnEeqAcax3BpbRcQp5GXJC+gws6rA3",
-	"jQ4QoaiIlEBC0jg2FMo3baapQBM+12NB3RhFBUmkz17Jf3AzziKv5/1ApKJhutr6jKvzVZDf73QsHzAa",
-	"b/Em22Mq1BvVCaW/mvRQ7zR6fnkCSvAN/LV/dNR9ajI5e96b/V+mnY//+vjDt+n+sDs9XBzwbvj451E3",
-	"/tgR3764/q7zi+zOjy4O0lPPJJB6b38890zSqCfo2PO9W6/ndbsf/3Xyrx9vnyWjny8HT64W73968Xb8",
-	"ZBLenOMZfR0n8zOMz8MX7y64tu1qfWGVNmHSZoEn1pHw5fsf0SXRrp5MUm0EVpHsgQV4rRXYLBHHEt4x",
-	"cjuDehaatrVL4qfX+/WD75lof6/nnRdujKZQtRuCdsyOdpVMgMciT5xVIzsECq/3e/WBxsAW8F3Hc7Gn",
-	"6U/L2t6d7zSNDk94Kp2PTEkP5zOb4bRkXfaVhoeCyOVrFoRFrfJ7rZiya+fLK6FkXigKPsX3cjnU+WP1",
-	"1bx8nePX6st6auePxVdN1ZDqD8VXlCAmqn/XXtjLpbglj+qfTYnjp/pr6khYNFgySe0N9yClfMdlj1d9",
-	"XvB4rfNafTj1ljW9Nzxxf9S4geXL/51Gn7Snz/ongMS7415MHQPQjBSLz/Uik3FitWhdVCAngyVbYV0B",
-	"/1Bf097Xs6iCglsAX+FXW3an4XGN4pWfVS5W4aHr1FyPAbfWe8mBd4WXXXTyplu/29lvv1t9zHlejiMp",
-	"OL/XOhhnzTk4mQmUQvl3oyi53+mYuoYmFw64oZHdjWdDHOvmtyIL9ySxIG30PWhASoti6iPF3olLsnph",
-	"1nBfycqGcHv82ltbgDG1YBzSw4la+Z9DdHlVgjHaKZ6V9lCKosSSgd/KLdDeczkScFsKJsISD0Hl0gPr",
-	"CotSoCkdm1FBlDauGR8ddQ60CD6nGVb0mZqSFtascYXjCA1xjFkI6oPGTo1dLsy50Ov+yhAHVqU9L4nB",
-	"oKPOwQbYU1iaTl+upBfa2HIvO4tUwTOcmOd2P0edg1z5vDQWl/JQhig4zQXFN9cGyxKcfsMlFOZcHOdh",
-	"2wKDfrr4c9yziwrS7mQHkIHfL94DcweW3j3FOKIpZXu1TnLOu/jdArTkNiqW19A3bkTmPhLcRNMKiUKu",
-	"1GkIgoeYTpqgKYEG+fC+eodEoFX3WZbspBcDjOm/KnlT/xm4LiHUS3xFhXxbaTJ3v0tpHLO/lj343n5n",
-	"/3Gr223td666nV5H/feLLv7b62b88V3WuwDxEXo+wdfYVj7pFRobtPioFcHDT37TNN3aNPvZNN+9O73K",
-	"xx2mRG6iOgPcakVXHDiqTYXlPMtPvnfY6X7Jm/KaCkHZ2EcmBxpsx+DKjBw+MIgbJpENjjALPviSC1aS",
-	"bYjjWIfnMC6RkHg0gvXtjHii/yzb2BMeE7ELL2Mk0hlJ1EW4Awm/9+qf56Q9o8LHKCEyWaAYS7Oor4di",
-	"ZjSyjq1oByBdpIJAZLwPvnfbsmynpWAP8ikejSD8kbtiwd4b7zFGgbp3gQ9pQFSnSeSuH13JMMgIwf/+",
-	"fygi6AfC/vf/vSEB+v//7/+nz4KMEpBWRFpjwsgNCXyTekAiREdgSGa7jWRPlxIvVTrKymR8x6PFGiTv",
-	"jsRCz6wPqKwDfKpR3u5mlPeL0Nu77rvppjvIY+dLXoszQxUpm6VyS5+/PH0+7Dz90qs3RKahxEfg68Lz",
-	"SiEOsSC7amPqTlQ/yWt/BLvgNsNQpl3tqftFT8SExpjmaZwjqM1iVnL0h63EYMfLy7dvtpx4A06sWYS6",
-	"6/fmxs2KSmb61AWuXXlmo1QYNQMddp6iwF3eJjB2JiohC9AoKj5KWaxoVzDiSUj+UzG4oGczVnNdBjz/",
-	"0InDhpdVtt3IwnXz0woLX2oy1V8gArUWRpUFZ0ZUCFjPTXawfK/I9qqFQGtJdR9qjPywDl69mGjL8v6W",
-	"LO/wS67+DUciDScuUeuLst4zaXz5hWtXY8MZWdnd8owNeIahbQ/BM/zm4JTS2CZ6hEJ97yYq/QORNS3r",
-	"PtalrY6zJfhbgn9Xgr+lputR05MHIaMr/fe1In138+RvVNRMSaczLMOJq7AqI3OtHF8TMtNxoDyOtPJr",
-	"5HljtYOU5Uaqr0sX/BHmNVM0YS3z2pb1bFnPlvX8NXWNzMxnbXdb+9zWPvdA0sEFAcyq6lo8MRkIEFWj",
-	"Dcb3NdnZOFO3SnYC7dUUb4H3fBQInsiARGjHgA0FLcUPB79xyqDJGSNzdf4Qbr9byA4b0RiqM1i+Ds3e",
-	"gkL/tQANcXhd7P9W+FooeOjJe7Ambdy7JgtBdA84AREOuM/mOL7OigvpjjmwiZgKKXQiA4Q1QiQ3uTWh",
-	"DhNdHnVIxopE3+JQxgsIbfLRhM/VMH02xWyB1EbRlGAGRkmduBQRMiusCgs0wrrSoN55IuTS+Ih3Qvcx",
-	"q8hzLuzKX9l7RadUQoCCI+OtBNisYD25oTwVGh62xfYx4lMqszKJOk/CdtVzGSxNu7yGiEKom+fMwG03",
-	"5N/Wd/CjgidgnMlQsWGNvkle4wkapXGsCTBk2lFmMoYkuZUV/0rTRj56jeGqnfIe/qffv+10Wv3+bXfU",
-	"798+GX34pmEjrnmyEvL5ZPU6ae5Pda16Wzpr5RCVlE648AGiLIzTiIiccTcao4FSFGexOb/QndI3JOTD",
-	"umeoEMra4QAJqaiVBXcto1qW+e7KSG1db5OIJLYSTEtn46k3dCHfYySpucXDBDKPhoui2lRZp9AdFR2m",
-	"e69IFgu50+VfKy8Vondb2b8dwP7wcCFUth2NVvmKBfQ9z9Sx97xCmXr1R3HRBUXl4Kr7uLd/ZBQVE2Tv",
-	"jRMckkpn5wpWm8mLNc+8H9Rnnu+pa176Db3gsxngogm5grogplZjZTEHVmsqFEfzsu95qUMXS+O4XHRe",
-	"bdVwTov99v7krpmseodXPD+zbSiKV2p5an/fSA1T7AG6srpikcscequBbQPQtmJ1g1itRC0jVjxk4Jn2",
-	"pqtTynsxBpquQukExqVOTzbRaVnlPb/YvxF8VowzklfJ6TMQVAWRYBXroQCSrfJG0oEWh4Stobmj0f8J",
-	"ivBClFooSl7LRy9nrgQ28RVmA2nRPNclBkwKjiguuY2gvwvuswwfUWiAATBbER33TlPVz2a2U+N/xmi4",
-	"PznrfFJmnZr//WGMcmOG2ERXLW5uGeE20u8LrL5WMCWzA6KdoNx6DFq3573HTPzB1lK4tRTeP5JPm7Qe",
-	"xhq4MnBPh4KURIG8NoihJsLPyuawCE2okDxZHMMbhXI6iQkBxBJsbe0+U3cK5qWc6RqrIU8UlTLdIRXT",
-	"ZWMEy9Xp/Tx5JBCfMzvJini+TOjYxs/9HRhJEUepsPzE1H8xXzCe8xHYke5Hmr+hEeyP9HZtdb07hqvd",
-	"nTAuiVIrET0ToAZ1pDV6CQLByjtBhlWZDTbaXRbI5qZNnb+VWvK1W/S2isqWv/xZYya2XGTTML37sI+1",
-	"qut8BVF5z7Lmy+U+zW1rxewhoI2B6fgELvVKbXvLEY0gr2sDTrgaSwlTzA7EeKHwqDZaDhPKxvDaEIfX",
-	"PuJgU2RlEb+NIHawz7QGDUUkU5a1FLKpQGU2ZIpIZCVG/LzwXxzZ3hAg6fE4avfZZekO528H6mQD3Ztk",
-	"kdt4oZYJwC5Cw0XBuQpbOEaMK9W2zyKSW0/B2TjlRnuaCgIVFyckIStCHb+ErfQzhjZuhZKtULIVSrZC",
-	"yTKh5Kuy3m5ts1vb7H1tszpW814miFkqXe1UpBXDQF7raZnGtHxDnBGhM555KtGQhHxKEKQ8oh1wR5dC",
-	"sHbb6FLdgCSNiegzLFBwfnL17EVzRacLMotx+EUkEjPVViTZiiRbkWQrkmxFkq1IshVJ7pVYAvz0M/iL",
-	"98iNWmRjJsmbQlqIj7COWsXqxks6JT6K6TVBWanJKTHjBcdI/wOFGDzFwwXCrM9KxiGdBiAnZAqNSHAo",
-	"eRKsTLg41Qu+e9bFihef6ZDfBw7W5tDsTwkAByWuO8XJGCcEOrKV80cPrzpP8/zRrEKsESOOnuh+kF73",
-	"6X67095v73cKbZcUvAa5/Soqd1nsea/5v2kc470jaFTye2XmsiRSnflwvzJztzAzSDUDkYYhIdGKeWsx",
-	"1of764sfgAWrg6s1Em5lkK0MsvXVfNW+mkfCxgH9Nbw2Tew2ayHyFbqZnFHyF6Y/mo4mL7bOqbqQCnFh",
-	"tmorQ0vqtL0CUDxI7IQNXhsAEfN6B5upsXolF0Soq+FAYdMtWGgaueUmW26y5SZfa7FqFtU93Z9Bbcr6",
-	"XUEWzp+Inl8VU4SExAuBsDCRk3mfb/Dwq18EaS7hdklYdG6GugAw1Oj4/mZ0fEqEUDK9FuHNIgHCekVz",
-	"LJAgTCLJi7znkbDNUXVsQLvQMgO6Hs+UDrQ+T8i+cJMVCxzOIC56jhdblrBlCVuW8LWyBE0aNA/ATrpy",
-	"H86QyknW6Qz4gDvZlDORTk20VqHRts2NMJFVmoztqHsVA8cw/XzR4bdowtNEoCFEJpn00CUpngrZS0QR",
-	"Waw2TZ1pA2W3W9nURVgg46a3vnfwcb/1ZD54cdu5fjr817w7esH2hx9H3V+OoiP5sRN3kned6U+Lj/vs",
-	"dH3qDM3Zbc//P6WDEUd4c/fiSYQrzsWTCKNX/IbE2u9oKswtzw0tvL+5M7HRdYgjvBF3VZBz2u2sKmnt",
-	"lnfgq/VWW4CNA8OkCpLBYaeTN9M6q/MwjcXLO2qVx36Inloltq5Zp6EXUPgIpDRoG+2DcOZny+UJuuE0",
-	"2nqbGr1Nh/tf1ivIOYLSU7arohJLdSNtIEwXinW2TkaSJE2zmLf34FX9Jky0Zf13afZmWVuh4kNeqQxI",
-	"cPHWW0EglZNCY7citzdddJuZ/iUEXmOonlpj8tSYzwx3HpKYs7ESmYvLs3de4fECeqwDc9LsXfdrtClv",
-	"UGptPiFyQhJTvkKpdRE3JdaoRAm5ITjOunq6GzCqLZ3knYPvIQY08bv1nTxqgI1Y/Z31zbN1TgPPMdVp",
-	"rBl8fHO8Lp3wsymh9tkxqFU22AAU4wpWhZihIbkXQ/0ciuqWPW3Z05Y9VdiT1VONv6WcbrOcIxl5v5EP",
-	"SZwozS+ziYJlg8g0Ybb8UWatQTsYvXx/5SMx4YlsxfSGREbRRKZ7vn6xz0wlSh8lXGJFF3fb6ATNE87G",
-	"lSpEzAqtCFaKxkTmPEuzMR9R1mfZj5JOSRudVDihrrUk0ZAQlhM1NZxAwWHnwL49sJlLgd9nw1Tq5CQo",
-	"FloqkUQFSuh44qzy+Qpgeg/2ZyM8MWhueR96L+RJQkLZmvBEkNYQ6lUu1ucMsLDPqwArdBhYLZ4sXk6G",
-	"P4T0LX35/S+nF1c/XZ6Js6mc/fLs7PEZPUxf0ZdP22Tx8t/R+zP6lp7dnrFOO9yPFfC0ciIGChBPlb5l",
-	"UCgb/PH1v356Mu1edvDP3WHn5/nB8Ojl7X7y7S/yCf+JPF28CA/TH7vsfLYv1BUAdcsoZN8RnCiKs5Hh",
-	"4BxTZ8TqKz4eQ7WKP6Mpt67zGo10ECYkIkxSHIuS5tuta776ZvIkux0rVF/XFA+hAL8rUQqeVAjKHQzH",
-	"dfBUyUQxzCnTEmS9YoCx/YOkNVxo0Uvr6OIaKpJqYZAz0i6Bu9C129o4wKJciM9aBurach8CzheK8GVg",
-	"9ZEik5WqG6U1Kv1jK71tpbet9OaU3l7xMaKm91U9FlxJQUW6ulSUswFCTlnulEVG3zeynLmzuQCX667Q",
-	"VrEstcFKtINcf9Rn+ncqREoiIGJ0STAPFMREwe99D8dx3+shkDgCv5Bj3mfuJPMGIUvt9h5SFo5jk9uy",
-	"iQAF4T6ZBPVpnbpSRkLg6TalZZm3d8sittkODxDDA9WZLB3ZUbhWDOrZXU5DsxK5I56MuVxtoC26gjV2",
-	"d8HdWqrFu8JgqwSzPiv5X+sGWt/Ww8uUXL/BZtvLrdJ9lln39MdDHF6PE54ypwf3e9j0ec5ttgbcvPbH",
-	"H2aozSZ2mWmdq93aarfS/lba/7pttY5gojVZUx43ujpeSA9uzLN5bJA2y2aF3xmZ51YSdFoJgtW2Vavc",
-	"K77nF3QBqLVU9oGiiBLR5CJ8EPbCyHxQMIvi1jDBLGoxMm+pn2eTBAtirX6fK5yoFMC6Eaty6Ah2MFtf",
-	"6hjFWi3EY/wVmBYV/5sTfF2w+mzjS7ZMYcsUHoYpXBJpDMAZW7hLeImx1zTzhouiQUdo7xvp6RZ5xuFP",
-	"bm2FO90Lz5bEMxpJiJOEEqEk4D6DbF0heNJG5xDRokMckJgpSbViPVJ0DBQa3fPW9MobSc1LjG2qz+YT",
-	"HmcmKjcT0Zu8B/u4jytpbfZg1vlXcbf9c/50+t1++PO37FX3+uWTyQ9Ho+cH4qQze/uUvvt2cfU4OT2c",
-	"/7T/7392w8/qbtMdpTVOzTBN/hpetxK0nRGnDr9b6YKtcAS5J3gQb1DpmmcigGH+viEGYBzO7TKFdMit",
-	"QLAVCLYCQVVLNFy4GjpTcBXnJHCVUDCmwhzcynZm1k+cBy4q5mxajrFqaJGxVZpXlQChlZY+g5LAOjUw",
-	"dwPrDpzlnmT2adDusz7TLqKTZ8/evntz9Xzw4uz56eD0n2eXV2dvfhicvj45e3UZIM7QjoSmIdq86iO7",
-	"RZA+bFyjUUr6DMcJweq2Y+3FUnKMyDr+QhkajIwoo0cGE+t+pwu7V/dztwgHEFP4nJFEu6mwzCsLMyEJ",
-	"jiBqFmQ3Fs041bDR0UegGiHJ0YgycAmh+YRDdBIUubE24BOz2swfCI1RZjyRJOplv+qWKrN0GNNQn4Va",
-	"tCZtE5KQEU9In+nDHhqLwEy3PS3FJ6hlKOpMo2NzaApi6uogLIs1egKE1c02wcQaERRkIOLCLawZ5PsM",
-	"tmRnmktDysrKGKq7Z6XYLW4k6G3ceE5nvhRyjExRvocATn3nuXH82YSE12jBU+uPllk9b6J/zmzOJVu4",
-	"RY+BwbdN4alxaFmqj+47GPn1+HiliDxI/g8ISXobI1DCitE+V2Be0zxc3d9u5t+EEp0KHkDodVJ3llHE",
-	"BxAeCQdE4ghyuTODWA73aSqAXGCJYoKFRN0OCic4wSHkiX/6sCIbCUTTFTJhfXsPnoaEdmCXyEwpoCe7",
-	"7u0UaOjYpmgb1d2rH1W58VpJcn6aQ+edJaclnrACTJWhHyRSza7D9I3Loj3gb1/Hm0KnekWqLf9NCAiJ",
-	"ExpFhG17yW2l56307JaebY+8zCG6XEKG7NlFs3x8YkRG6263Zm8qTIo1RIIjxuc9LZ9X4uJB8aVjhmWa",
-	"EL/PIGAq8RFOI0rAyAbK8sIa27As6co2dB105mOjAVQD6oPc4jKYUCZ7qKTxB7t2XG2nB6XcRynLAnFY",
-	"VJy0z2JIFnvNIxLHYAxEb09SOUH77Y6dlDKZcKGOBUItLr5/hp48fry/29OahIZNBqpgv9NBv/eNANP3",
-	"TI+RT0EbXZLkhoYgoGKplId4gRgh2vCYQQ4UDH1W1oBZ6KihlYu99pzEcQtsEHu/za9FW6GgszTkzzDS",
-	"lbGd3Dtj/e7Gt7UZil7x5zIoiqJ0+buSfVJHUju5nXm97pOnR4dHXRA8KJb2h86R+kFQBd3O8DE+DA9J",
-	"6yD6dtQ6xEcHraekE7aeRN1on3RHB/hwCFWmh17P6zqE0E++lwUtu5ajkefT2sA7KyKri8S8N7c7L7Ng",
-	"lVdjBZ9PuDBK7TbAYhsr9xdjmaDn5ZyLJxXDE5S50c5+Ych1cyzdlGzaTVaNPuY88tfrK6utHWGaJITJ",
-	"PiulZRmS6KL5eubX9ypR8nDpWHo1Rp+9bwDB19K8FgIDqqly6oIaYFmNMLDPMwXwz1aCakt9t6rXNuba",
-	"9t21ojqJWtSld02J92GdDrt55kd2Bx9BNcGkwBpmCR/RGJoOllrbuGj+D0Qagr8t7bRu35ivu9hTvUfM",
-	"/ZzvKVPSC2FSfUIa3e4n+UtK38149ArrYWXwhzAf3p95bYnbesTtaj2qtqLPKhg06s1WHYX2MjehDcKa",
-	"kIT0lNLJCIlEn2EUcjaiyVQjYbGkKdQKMmVMHXRQ9/q8n+xbJj7pOBUSo5NNrvW5ptx/5sajd6PUBWBV",
-	"KHb+5G9BuVM4+mjb5eueBXC/eJ8qRV+K8QjbFlVbQ9RD8FjNC9wKxKNM1q8y3czStBdhMRlynESNraje",
-	"Q4xOXhEIevyICZ8LyKrkLPPk94pGKR9N+FyrlzG9yYKSFRfW6S9MQv1zHb0TFd5W9Fog7VS3qZeKSqOD",
-	"DorwwiTQKE1GEtZnTLfKMi2HGnSYxfNsnw8QN1wNJ3Fwy4mUM9Hb2yvwuj0c4faMjTNGesqUoCJBeOEj",
-	"xNLpkCSghOf89R2j6ux/pGwcAbv8C+pFv9sRzYvvGL0hiaByocDyfIKv1YJEnI5B37APW3zUiuDhpwpv",
-	"fo2luliShhSzjRm1Lticn+/Aoi50EbWN27pPfE/jqIaBGBx01C5ABAsJkwP75q9/VKOv9W2p2eVo4F4Z",
-	"lfhz8vstM1mzJ5Ql3cVK/IDMGcHWBD/EcdzMUwz1WZX9X9LFikUA9g+zout5GYC6nnZsC6r2WWh0Rd1J",
-	"Q/vpzfD10Fm7wj3zRtBGb5R+COPXvCJt9L4pnkjHElXjabGNlTVq6dgkivZZoewegJZxHQjsDP0Ejgr5",
-	"rloRvm/GZ5ElxIYSt+07D1knr7Dmv3MJAgd6l+Z2GR622tyfRJtz4pr271oxeSevfbmNRdw6xLYiyHoi",
-	"CNTM1QZcdWNk1cq7QuqwPP1uHWHyKpN14gwce4qvIX1X8/NKGyxtk+ZxlGe0KMoQO4Mpnul1PhCD/8t2",
-	"ftmq0fcyUt9PEX5IX2PuflZ3St+XryLaZr0yHD4U4bC1wqBKWnb7t1LThlLTHBv7t25PX5abpgSz+YTG",
-	"ZCsWbY3j9xQmDJM1Ob/ryhHGbNdgDn+jzc1A6n0oRTWGRDMMZQWPIXIPBYUO+wHUDURYoMD80K7XY6VC",
-	"vl6c6plrTbVd0Mlf2XtFp1R6n/yVLz7THf8/fbgvw6aSTP9Iw6bvFeDr9bzD/Q3MEwrI53hM3Fo7HCcf",
-	"WXfCViPf2ls/b4BMrkSY6OxmypTb6JqUm5ods1aZzgahZ5VExLEWZzgjui9xG53qokmmRLWwNaqHkBKv",
-	"R9f1FSJKnLoNPH2IUnVmF4M1MtDXq2q3cX26Oxgy1yhQ9/WUpCuWzTLysG78UEWgLPS8eibbEPStxW1r",
-	"cfsTC8malhezTppZUO4KbxCPT3E4ydhLlnhbuJ0+YiUJOrMLnJ2XTG1K/OszkP+OM6IToClOrjWHUwzL",
-	"xLubInnimrJxG52yCB6qkfsseH766vTqFFU2sPc7jT45U1u1LH5pN/pwsrKpuTFYJjObfRYSRqGwXOGT",
-	"ffPJoTVSbZIxWhe/wbKUCveysjkeIsjAQFSB19kJqhgkVEaSrRD89xGCS7Fiq+kQXONl6ZJnzk4sxRMU",
-	"zV1XHG75G35NMupQV9Wzi7/2jWRQxEZOvCz8iVqRORcyi3dsxJMp3NU0pYX8CSETqBTk0O4PXTEYtVKC",
-	"Wy13Ywvq4Zdc8Bteuhy2xi2WiEZFR3TROL0lRBv2PwEtOLvcLuJT9LksEYO0sl1410fDBWLQi0QXIRF0",
-	"zFrpTP01fSRQOOE0tPZDzsgjgQIaBQiLPguKAw3UrxBXUKjc10ZvuKFvDAxoTZLN29LyH064uW8E5/py",
-	"RHEHTcLEEvBvr8SdyxyUcMcY1ZVkiKZ4gX7jtHhlytfkw6fKuL97Q6hrfJLKiZoGSrKR5Mby0fIyTVci",
-	"9VgJo+AZ3gM7sJmuXqo7L4Pnl9qG6/aWUCoImH8757tQheGT78qvzUPr1X4fCcTnrFi7z4wwJY7vy1BT",
-	"3wsAmCbZSPLCAGWo1cc6h2qV6JosBFARXdDHVKTMJZrCiOpVx0AvCI7lxAR44ogy9bFCL1L8OCMfriHe",
-	"CRPGWFy0UubxmEyJqUohJB6N0E6Q8Jj09F/B7jEaJ1iXO4dKGVN+A1Gc8FhH92cBIHoAA2rhg98QWiqn",
-	"M5IoYFrDJtaFlKCGRciTKMsd6DNjWK30xYMwDp6GE6LUDTy14SY4mlKmsYcnmoxmbvEpZQ0YEv2G2Zi3",
-	"EiJkKylgHzo5P1MTYzRNGQ3pDMdoxhOJYx+ZUlU8oWPKcNxnSg4UPYNtEI1iSzOBAkajwEeBpFMiJJ7O",
-	"AoBUkJV4Cnz08v2VKSeKLvGUaGzz82BWYVqXaOHZVJFHIWac0RDHarHHmhJAqO9z2BS6OL28QiMl5855",
-	"cv1IIDHBM9Lus0t1JSPNjPLCs8/evj4/uQqQLrIa1EASlICqCBaWdcA1wpkrvNtvd9E/0CVVjEht+qi9",
-	"D5CugBQBRH1dox8giVnUZ7ZsK9gOEkxjwLQYi0kPlQ5PAz8hubGzVDGz2F6yz3S7GHNewLrV8egKYoWj",
-	"KXSwDXRx90Bdg+Dl+6ugco3hEPtMnyJ62EPsM32KaK1D1GB3npx+1HBcz3CEhcRoFmNpBB17/dRx7dx0",
-	"2912Z9d9bo7D6LMgi6hpPgu0/CgwQ7qFOgoUzTdF3voMIr+wQIHiSjwxJK2HIAAK9dNO5yDMP4C/YRGm",
-	"yUNhj8AVYyoKRLDpMP2C0SPBkqCYTqks1etZ84j7rOGirnfEoT4q5xmbZ0pM+z8BAAD//w==",
+	"7P35chs3mz+K3wqKv6my9L5NipRkO6ZqakaRFVuOF0VLPEnoYYPdIImoCbQbaNGMy//+LuBcxTnX8b2T",
+	"cyWn8ADohY3mosWyE05NvbHY3djx7M/n+dwI+CTmjDApGt3PjTHBIUngn2dEJrPDoSSJ+iskIkhoLCln",
+	"jW7jnASchQJJjqaYSjQgQ54QJJMZZSOER5iyVsNriGBMJlh9PqGMTtJJo9v2GnIWk0a3QZkkI5I0vnz5",
+	"4jVinOAJkabrozQR3NHtxZggn5FPsh/AGz7iQyTHBMUJuaY8FSjGI3KA+IRKNOQJPBvSREh4oIZEVTsf",
+	"U5LMGl6D4YkaiW6sPF786TVhIzludJ/sq+FJSRL16f/+0W4++/Dv/2hk8xAyoWzUULM4Cckk5pKwYPYz",
+	"mVXH/wZfEQGDSsjHlAiJBB4StYqJWuwWOicsRBgxMkUJZiGfoCsyQ1sYXV6ePN9GUyrHiOBgrN/QbXg9",
+	"hlkIrQo8IfDFdEwYmvFUt4uoRFtY7STCSNIJ4an0EEZBKlHAGSOBGh/i6rH/uL3nb7d67CJbOszElCRq",
+	"qUUaBEQItOXvfvrkb6uBY+iPCnRFYr3m/uHR0bvLtxfP+yfPj9+cvrs4fnv0W//i4rXfY1u7+2jM00Rs",
+	"Iwwz1eODeZUmUJqRXaytCZFjHnooxnLsoVfn79722ICHM6QOMU5IiAYzdI2jlGyjEZFCTRwOo6e78LMN",
+	"ks0zEkd4RsIukklKfA+6ZFyOKRv1GBUo5IwgOaUBaaFDNkNcjtUC6sUY8gQ6UGO8IrMWuigtv+oMM/2F",
+	"HT0VPebv7+4imp+S/hWZ9ROSChL6B/lyjGlECmc3bwEJSaMIJSlj6qLpJtvPKk1S1k8F8c2s4SY34Sr7",
+	"LfQzmQk0IBFnI7WBqpsARxFJ0JYckx4TdMRI2KQMpYIknjoWalsxUzNis4m6ZnZE6mMekwSrA7TdRYzD",
+	"dpBIqEYZEgTmoU6oWrYWOpQoIlhI1HmC4oQyiQcRQYfnRycnKBjjBAeKBnhIqIFhaY5XgBnjisqgUUqE",
+	"IGGrx+xd1hQrv8yFO9hUl7DmVu8+fuwpqmT/7jwp3/Je79Nup9nrfXp6XHfbX9MJldVLfopHBAn6Vy25",
+	"ieC74rhCMsRpJBvdx22vMeTJBEtNIPd2G54ataadu+22l1PSjpuS6laBjB4GAYklCdW/40Ttk6QEnkyI",
+	"EHhE1D/n5uU1hMQyhbcIU/380cC2nQ+uZVBngSaqlz/st17WQf4FH/xJAqk6OAwCnjJZHRUOJL0uDmrA",
+	"eUQwUx/hayxx0k+TqLrihwyNpYy3xDa6PHsNJ5ZMYjlr6cXLtry9/4NXne+ActXkfyRk2Og2/n87OUPc",
+	"MWu58yPl6k0YdjJb9vaRee2L1wixJP0/OWV6E7KtVb83FSVuOAZEJphGyzo5hpfs2/1rktAh1b1UFw/I",
+	"SF8fv8XNvlXvqC/SKMo+KKzhXrvjGDEtz44y+WS/sfioeo0IC9mP+EhdkZqlYWkUKQLR6Coa7egY2lhn",
+	"XjwZYUb/wvrkfK70UD6QNfOqzsWxUnBZq5crSkcrvDh3rWhoqYdpoXKtvMan5og3zY/virP8ArMaEiHM",
+	"nBet02n+phoDj0iRECiG0AAKMRw6iIHXkGOejsZalFzUzYV974sHja6yhZf2PefqZK3Y+1O5GZ6lL6X7",
+	"UDxDxWOv6UJ+50uLWJhoiTLNnS+zgGUyUDr4TvIYTig7DGSdAAyrD7wZTcccKY4Ztho3PrrF5S93dqxo",
+	"KOIs0LIIVkN6JBDW5FtJIyGJiOl9hQOc9VQ769d8xFN5RgQww3n2IPTqiz5hIalMT7PKRWrGHKsqt1Y7",
+	"pjdDXB0KYYpo1FDbGAuhhLCICpgFlWSy9Eac6o/gEukWcZLgWaE94ZxxdUMTEvBrksz6AQ+J6EdkKFf8",
+	"UnIZu6Y0t3J28uaDwgDdnc+tSO1Kv5ujzeUlDxKCJQn7WK7OSb9Z+u0Vp7PSghzB+yAlhSFVv+DotLBA",
+	"QxwJ4jXIJzyJNdE20uYlo9ckEVRd5SF6PsZX2LCEwuKuQn8rQ7I81a7J0o/P1Yvza7OYIhT7e23u0xyh",
+	"s7drpWtWPWiVCze/d9DsSgN86ySjl4x+TAmoYjxVytwIJ6HSvAIsQEfI9sy5V17lrBW1FscRrQzrMg7v",
+	"9OhMKCt+3nngw+TelzMjupT34h2LZggjkcYkAQ46SjCTQmkMCZnwayKQD/zVh41ZVezJB1Tp8TWfkqSp",
+	"thpFRKmXAgwNIR1RKTxEGZryJBRISwdoMEOCslFE0HgWjwkTByiF81M+KGm2M00+bIYrHZSidoubf4EZ",
+	"a6uZ/XP7X//RqJuaEr3g/ETRu2Gj+8eS7TH63RevwsHturtMYzO9GbA8ejO0qNNCL9TvJERYGxwCPpmo",
+	"lyLKCOJqR7d8I5SESNNVrEbtbxcEkzpmlg+pesU/eFVF00o/WBhBTBCCqGyV1mpFYj13Ugi+JshXvFId",
+	"CR8paiG5OjYwbTivwZhzoWatZLJEyaDIF4SFfcquqYSb5LeQr+ROv8eMXQHstL763teGk8JVN8pmY5Tg",
+	"gPy3edAK+KQsJncbL9QLJXG523jJ41hfjfIQrDaVy5a6/SrjyVX+zAbiXJwjzFDER+q+YAky6YE2yE2p",
+	"IGCbUmtPhUyw5AmCZrEkAlEJ9gBtwqBsBEuZjxSFnAjXMbm9Gr54QkqSL4/5mqfBmIjMbo3DMCGiZnDr",
+	"a/S3UpX7N9Lw7VFe2iOZntpXC1rnUhYANP6L4/QtW3zYNYQVBbnSNtLpmAbj+WsmEEZ2DmhLkRz9Wn66",
+	"tF4EFGHbvVG31m4rim2tKKKaODVWvVvLSEDyHcpIwfviMn0KoSijb90zW2XLvi94Iv3t7IirxozLhqVR",
+	"hDiDn9VRzRw2S2xATmmtPMyFCwZugGBdWn2sdBw0pCQKD5Acc+DuQwkke0ACPiHaAukh/bkiQYyj4pVq",
+	"lemwJYR6kouo8jyl0V+sTqv19bJCzTok+kZWWTV19V+xgm22IKJswTf/1d3Z+eN/ez3x4d/b/+WUT+7T",
+	"evstGGLvgmxX9qX4ziOBaHiA2mpnsjM8hPPK4ALWE/22k+jf0ta4MtV/EFujw8xobHzmmiwkNitqYg6d",
+	"RTsDSRQKNKLXhKFgjNmI1BARaGcFTa0ofRW7hO8RYaFABCidMZZZd3smBGtRzM351qUNB5owaG+4Ev83",
+	"JOJbIxEbslAgC5Vr/qM+Z7mWfszULZVKilc3h6WTAUlE5Vg7DY1HOMRC4oKvdCHJmDNP21Pp9i0uO4FF",
+	"39+c3PMJBzKaKRkPhLRpQqUkrNWo883d0r9X3JjFgl+BMBedOLW+oCVOmPLy53S7vBz+6eWFjxghodD6",
+	"terVBwuGDz36B8g/Pbw4eql+NAJj1VcTpElCmOwX9aVyR2+5VKqvor1mZCjkQTohTHZ1sI/mCjrwBKKD",
+	"oH8PUXDUBGMSXGlHTbYRWW+LXNBzdAFaNoqpatcuKBrMrDolCAOzRR4VRiXCcRxRUjn6j/e9VY5oeRBn",
+	"BIdNzqLZAaIjxpOS/6nuGBd67ey1l57Wqm0K7EwJiYk1Quk909FGrXXPcsmj7tJpag9kKscX/IqwNSkC",
+	"TuW4L+2HcwJGjD+m5EDtXAibJZCv+uGJof9dBF2iXtpu7wV5U/A38Ze7/wq9L7hsz4k0p26NiYXZR4uH",
+	"YN5b0D1w6TMd2OTw+NkbseT8zvvKJst6TRKugx7dky7o7FVv+5xuXt7W539iNuLo7Pj8Ag0TPCFTnlw9",
+	"EurE0lAbvwh03tUhhUCclEgHlhNNSqgUyITyCK/HfMZZH97r60/9TJWHuC8sEEbTMY+0xuvrRfcRjjgj",
+	"OopMvwixXSEnogeBXTFOBKmYJvML80fj0Di8tTkBS2QfIhwlBIczRD5RIUWr8eHLykfEa8zPZ531XnBL",
+	"Xys6UnuUimR+JWpc76K/MAYrWAmzE3Dk3Heybrzzntc17t/aLtZVPaUL7swZGVEhSVJY4eqyWD4ZR1iq",
+	"4T0SKIHvdLDiAUrZFeNTZtUqrDhVzk9udvuXc68T3UVX26ydjFRdOmCliufcBW+7wwP3WvuwPOPA0qLO",
+	"f/vIb/nI/7eP/KaP/L5/gNS19nEY+kAIGJn6c8x/b6nX3KFrZ4Ne4XTo1X8YqfmrCbIL10EQecTZkCaT",
+	"WlrEyLS/9vFISP9G32XyR3V5aLjCylAdc6Ia8cojr45pwcKcE2ndDbXr4hLJV5rjV1zQ+UCKxQviVee0",
+	"YI0uaZiJmeWVqREiFcmFR2iY8EnOiAj4aa+cGmLqsj1cnr1uQlbEAAvyZN+anID909BbufkFh2fRvK2n",
+	"+y7IxmKSQEV/kWn9LtTnohFndf+PSyhwSJt3RtLKoyzNvLhKS3bNer7W2LnMtOKQVsinGrkCOLPJm1jg",
+	"v1pJJbRpS8t7mktwKvYGBsOVuksgsHLtg+B2Bc7tsV5Ls3CFmeW9Ltm/9WwsK9lVaqwYK6nziy/zUpFr",
+	"rct939aG20/fqTto0eKCy7jARte6fmFlMZ8sCW+rnLqwhjDklvxSeJ0kIfqZslEIrtRiz04r7HMsxgOO",
+	"k9CVrJKRj9WCofQVEXVpL30bkLxisC65tjmbK7w8BFapT5zo77UdfPcnw03hFWtsBCPvXhuFeCbmjf7O",
+	"ruYNP3NTy4btGpJrHxMSKJEln+xKhOtYvQ6hivjTif6g015CwOx+Zvs037lreM8hAN7s8c1uwapBMnmE",
+	"zNzAF4pzz//kgiSHkLZ5I7shfLmcxZv36odwpCnMaWG2dyJxzxOEVWRcPaIbmRstzZpLh6aKwrx6f/FI",
+	"IPVGF/kgafYZl32wt/ke8gc47OOiXbWvcxfVM0Wu4e0hT1mY/UKZvkG+kyUtMGxZo93KV0avCRyRNyZ3",
+	"bxnLX2BS1a19ZYuq7TSWs6W7OsGfir+265vb2Gfr7LNmA/9oHDOdWg4j13pZHr34oPZYvYeLzbH1+tvt",
+	"SNFKNis9wDMyTIgY1w4x0c+Xk2H74qKulthOQ3htzlpqEskTkhFW/74MqOX4h6KE9ri9LAN06ds3scys",
+	"bz3NgvOBbLCZiZlfJrNX9VBXAHpRW0Y0RFv+i+MLtHPd2Snp0f62p6+7bl6DO+gIBKs+mki8UlRHMYtU",
+	"DSMZ4oB8/lJ80hRXNG7yWNPCZszhPT2pu7Adz9mJXRs5d+pr0zkXWZDLe7vowmzMqK51OSdyMX+/lQn1",
+	"hsJBpc9iawvnsrEIL97ukmS4nsy8CGxCi8lBhIVY8Fz/vOxgF9sqfbkYjqIwv1NMkxsrSK5UISKEsYpv",
+	"vXp/sd1yb3XG3B3J3lpzBnYMr9nmOARtbC83fNvmveU62j/O6G+mfac2/5L4cvOM5JJccwt34iq8EVZp",
+	"GY3M89rCNQOYL8BSPrVRwy3k09BHVOTh5hrwKAeOenny/Lh//D8n5xcnb1/0j98cnrw+hy902sTfeS9W",
+	"2YY6U/np5YUxlOMoQnKcEBs07iGwloOxXN+tyYENUdRymNoSJcEnNroOfq6V5+9VSq+JlKuRBGsW6leS",
+	"0OGslp3XULScbIPAXCK6y+lNPaU5drsi1sgNxyGeT8+0J9fKtvOyUsGSvudYZhjTEeQR3Mx0WRLUVgqA",
+	"v7WxM+9yiWI9L5vehLivMKWVjVPHmnFd3JiR5idh7+Nu8+m0//JT++rZ4LdpZ/iS7Q4+Dju/Pw4fy4/t",
+	"qJ1ctie/zD7usuPyoXjc2V2KHqBN5y4fhU74WxqHr5FrvniNdYA6FpiEVqbSNF5gJMoxjJI8PMgk7QBL",
+	"8xrgiegDxCEJC79oR4X+k6eykUlsOqJVw/f1QyJJoBuKEz6kEemnQKbDwknt66yd0k+J0i/7BlDP8SiL",
+	"+dHflt4sPQi0jgoPjNjYT8g1v4Jf8vTYfgbn5jUgA7lvsEiyv/OB678THpHC0PWPxaXTv4Sk+lu2ZvrP",
+	"uVkLwvJnhRGWfjcgQ32TsDgZ4r7kMu7nMDTZTyEVxd/mwGhGhJHEjK7yWDVvH2Q7rv4QksT9tABz0y+d",
+	"oPxHxbHKv0z4demXIOKsdFL0BPVY1FZ/qGGGfTwipUiFRdGTRuXBagVp3Ci14C0y2sPVv4sE4sz9drvk",
+	"4YfPEv5JCU/gAXDYA5yeoPdjDAkX04SzEdryba++h3zJeV+MeSLtHxFnI/VvTdzUv0x2G7wwiwn4gbSV",
+	"VZvF1Q+KkKn/TqiYYBmMbWsBn0y4+rTVam2XOUbWszOwQTXsZknw6JFAEF68FXIpSajNhUCBjHC5fVAw",
+	"JDp8DeWxLLJ6FCwF+QeTVAD0J86gQ9sFqNDGcuOgmp6n92uxJeAlwZEcO4DHKoiY/GplLExXRydMJlzE",
+	"Gnd3PRxM8il2pWXFNJl5SBhYZkEtaBuJeTB2pus5GCh2uANOhEgJgAbftnlBw2U2Dho6TQYiHdSHvtd/",
+	"trpitiDC7NX7n8+JQyCygGwZQXQLmC5USRyNnJLKldN66zWutCPBNb/lU1Mf66Y96Ng1x4VeXpioc2Wm",
+	"EmvtYbntVIsmCxLc3qhLTj6mOIJg8dzNtHLK2o3MrDwKb2ljLbVQMadXJl63kKVAo7XMjzeKHao3mXyt",
+	"QCGvMRHua2DE52VChlq1U/NqHig0pkJyHfe1kqiiWlkpWmgdcqJm5nY+mfF6jsCo6spXJlV7eB4ocQ4W",
+	"b7UYj0V2jKUuYZ3tEGjdYIAFsaACy3b218KHP2JBLs9er6Gyw/T+aeEfObI7dEUj0WP5d2hrPkAEZfEh",
+	"ns0ALj9T09quxI7UbOkfwNaLpg80wTNoh8dEkRqqQ6C7MHee0BFlSt5Wb+Ao4lMSPnDISU5R1qTk35a5",
+	"xKHWjHEcE0bCLvJzFVhpH5nar/6YM6PkP2kCp7WcsjlE6yxoCwM7yeIZJmRHh176c+pM1VLzgFqz2u+X",
+	"mkDfIAWhPs/g8uy1dYMtSTPIF2YsZdzd2Yl4gKMxF7L7Q/uH9o7xu4gdHNMdw0t2/kurvf+5v9tL2+3d",
+	"J6r5vqB/kf/cbd9HLkGJ0S4UOE0GwaK0AdXYikFdt2I8XyEATE3lhm51MXIhNAjCJFH6maLnMeFxRJY7",
+	"LlRbdaM7zeWxNUY3WB0MpbLswUrB+07BMYeYyb98g6U6g5IGFLO6D2lE+nQyct/FmAYyTcgjwClCW5ih",
+	"NI44DkkISJxUIEGSawODYZBItzXom7qvxQCrtS7rhIQU7xSGt/PL5Nk1nnWuf6edq9/+J/qrFbPRKte1",
+	"iIqTD2F5OLUb/V5D4xcw8IsruOQc1TkvF8FcrRdrOLhLHJ7gbhJJVj2byyMYF51VF6yWmjG2J9ha6uzJ",
+	"tKDH1MFIRHdnh06UaNkqkM0dHGJz6CrYXDc/hcv24cuyM6Vuo2M9BPIrR8+3xaAKS+kjjNS/0RYIwWrZ",
+	"sECSfNKwns7ztdbZWfOA3PIYoNO3Lzz06vT4hYdenPyktvs9GZwi2E44EBJNuJBoF735saSuDyjDcN8X",
+	"7t1Nt2vFOOf+gnAjv/ROVgAOREI1T/s3hrpZ8OrKMVILIGr06POA6IXQExaa6VaQE+vZzNa3lz2IhHRH",
+	"4cGlIa9CNe/VgrA4ynhlE+A5kQUg5O/Nlro49HTlRYD4CHGjGMz+wpAejQ5fDclcAHuFfiQ4IYmFvSp0",
+	"Ug98VW/WXIG2LQn2hBthqgOkYpXYT22ILC2PtyKxcx18t2ysWMp8wApYawRkIPh6+Zw3UK/jjn4jpeHg",
+	"yX7pp8Ji7/gtdCJFjxmbj/UKclaIGzx8/frd++Pn/bPj5ydnx0cX/XdnJy9O3p4DHo0pZwjF+KCoYYJH",
+	"ikq3euydSWboZpFYVHqm1gAb0lGakFC7mst2rExOwnFcFpKMRWSlAnTzmuwaJ78mhfyyAAmVwUEtIJrz",
+	"0WKdJZT+RqFbFtFhIQ2wFaBushg4ilaAfmfhQkxbTxsbtTICEaekpopEZexvhvhojKOIsBGpu+ABV3dY",
+	"khhhI7NAwKZn/Sj+ZIh9NCFKQ9GSu6/DQ0wYAYoTPojIxCEv1Hd9biic5Mg/fXeurWs4leOdyRDvwM2c",
+	"mVqhSp01oxxCzJeTxpFPMU2IWKsWk67dKhYujO5Sw+pn8zG1G0Bfy0xN1hFvKlCVQnnyiBt3jTp3ea2+",
+	"zmha6sudM4ySgeIZLLObm1Z0JVyGr+kIq1UMEhISJimORGtE5NbnOB1ENPiZzLqo1Wp92VZayZgwLcld",
+	"kRmEO+MJZyPkm6Ur8ht76ub19ewQlDYpX/0P7nN7nNczm5fIiyFUjs0jaur6HUh9FnoacHdoqUDCI2HK",
+	"2epd9pAYK1nY3LIg101tWY/Shi+3xJcF+tKwa2Z9nsV11FZ3cxTtMNjXY51dVzy4ULa2UDJC+1UyT4ig",
+	"IwZ4rMwN6va913mrWeVKIPaqVagKFK2xN/v1h6Rz9Uv7Vbg7eRnsx++fiYsn6eu//ucp/vExefvxp87o",
+	"N362Sy/bNtan29h/ttvee1ataFAilSU2+GQpG3SHfQENo5+s6gKnPpVjdeMDXZAmjuG8z1udOk9qWO0V",
+	"WQpDfmpJyFFGXCrnwlHLfInFL1sb13baCme5LHG4mgJWLPFSldBtZFcuyZ0enp+/f3f2vP/m5G3/9fHb",
+	"Fxcv/ULUF9rqtNFghgyv78KKZzvXY2OSkAO4nsk1hAgpSuPvKKkUx7T1p+DMBwuj0H7EKTMFyY1dpLP7",
+	"w4ERBIgREHoMnugou+yOCyUvJFmyUhWHc05gDHiSkEA2xzwRpDmAcL9ZjVpWXNTdH8on07XGi+snfj+1",
+	"bOemchdl/+6o4t9pfjHnTII4uErjPonoiA5checOkbnU2js+wTMkZixAAyKnhDAUkmsa1FWiMq0L6TSc",
+	"n+jC8DMWkBAxPnW3cfPyme5knlQsbmypLbg2n0ommImYJ3JdV3zdKStMfW7wXmXj5ha7NJoFJ+KIJGTC",
+	"meNkBIUnVZ5hnz4SRrFvpoKgMWZhRDwlr4NxQg0JZZWUclHSKZvfToxdQXzVy6lxXZUs66MtvyjOmia+",
+	"+NseGsygBhszeZ1pEq0gw9oVy+eyYOV/ooyWLMrrgPkU9mZdMSBnuTfh0vVTLjS8YNZ3QRNrKw6vSw4d",
+	"kCLfxSbkNMgR7JKXgsNRpKQEJU5AWowVOrSi4ypmtYKUte6Gl0GNqwhiq4iL+X5/p1qdnai3in6XLZzd",
+	"5HWicqoi0JP99ZAJazHMi2Lw3cuFjltiO7xNpqcL/GI1I2DVmbByJcjVsD0WmhNzb4og8uZJrjcsZJmZ",
+	"+pcmktrEUHdC8SoTJSykbFQoF1RvucDWLanIiYfwFFOojGqM1tSVZJ+npBjLG6zVh9vXTf0K5a7uo+hb",
+	"bSr/glSSU226dXqozn46Qs/2Hz+19l2kIw5dbuGQrFBBS7VxpF4tRYs6+NyUMGmy1agl24G+aoEbCDcP",
+	"k61JGBNZlLKn5cg8pNkGgZaYwKKpFDLwHKZbyoTELKgxyFiTbIzl2O2qG+Jl/Zds+uZYECGdVdN+SbmE",
+	"akfAKxOitAa4V3ZTD0w1JmPrz4wTER+5A+HyxLOKVW+CP+lqa4+fPSvW4W07q69JKt1aKWQFemicTjBr",
+	"JgSHSmdDIp1McGKhIrIzqdp1jtMdNOynCeta12vXNNLVnj11jAte1Gx6aUKbCRkSOH7L8RZ00K6eXbZc",
+	"Xj0scPFmVN0kUk3eQxMcjCkj+XLAiQc5qFgVvnKqYVciNRUS2jTthtdImUhjdRZI2IeAPgtKNODhrA95",
+	"oDgBi33KCkZDaG/IkwENQ80DLDpoZs4HwFAT9V5IOOlLrLmGTg+3f1EGI+4XdDntHFb7kyGNZshJ5vVK",
+	"unvhdyxJP6ITqseaMnyNqVb6PQ0ex/A8vnu/NMDSExGlI/cTNU2QIgGrhkxiLgkLZn2dZW0St+cfUKbU",
+	"/CzV2xwa/Wdm5CzMBn7n4fxPqu/cCWx+NDWHCinoJku82JH1K+Xt2V90qSKnc+r0ruIEK9GWd1VxFGUZ",
+	"GuYXkVeiz5yLE7KjwWVajRWqkP4TCoV+y2U9JUcRwdc6jGO+RvVXqvP5cGU7XbaBtYxn6kK8On/3Vvvr",
+	"Bwmf6rRk39Gyj7Z8jQad4OlJWEz0T4iIORNZfGrVdqYhPf2CAVBy1fHWdu7MqEqM+iQsD0Ox/S+bfE36",
+	"cO6T17bAptv/viD3JhuAi3OfGY3/yFoslvmp789zXI1iXUOdrISB5TT+ydVvvzyddM7b+NfOoP3rdG/w",
+	"+NWn3eSH3+VT/gt5NnsZ7Kc/d9hpvCvWxfVZO971dja9b04FXJc0ahimGmTdxVSx46SKNzMg5IlyOn7S",
+	"VbtTb8lBsQoslTo8btXY4HmD0sKg3bvSoBeaM4qh1jcuvTFnEynjiyzQtSwdy+0h/Vg3tTLoR95VJmHX",
+	"zFPJL+uUUHHXY87d1EhOeb3VYJXIA3tOSykLu/srBfmfESETMloRFmIefWFVi+K93abbRNQvxoVw/DMb",
+	"xof6hVwxs79Cy7TGak6EtYMU078pQ3UJ6GKMtZp/53gBZlIrQgbcJfpe1vMqtSHmrAIphE8boYxxOaZs",
+	"BK5ZPHM4M/O+asxkx1SOSWJy+9HAFK+CZEF1i7OkfJu5X9091StnxKDKL1qm8in64q30dm5yE40vH/IJ",
+	"FX+/BzyE4/kFWXZEF+Mi9JgFRjhANbgIxiIlsiAMre7qkJ2q0lq30a8puzqnI4ZlmjisSi/fHB41z18e",
+	"7j5+kiUnUXbloTnM47vEeKwsfWGoF3RChMSTuFycYHlg0OeiSv1Hu/nsw78dWnSlZMF77Tg05eymWKAJ",
+	"DjUFumT0UwYqtZWXKhjaODoqkAUrRJLzMgxA5+mTp7u7j5+02/VlC8pTV+LJyfPyvKtFGJauxAevHorq",
+	"5DnoaNl8x1gpZWpyOut08ZQancZKc1mY+n6znACpjZUPFPafT6wc/T+vO13zK1KXQXMGT7UMpNNm7EIf",
+	"GHO7jvcn6rQRTYWneLa9ani/GePN0uFvoxEtyte2QVr5rfDWRrRe3P6tZX8alsGQal1nS9l3xaZZs8Y4",
+	"ilZgjma1qzVWAKxcWziLlblh3F5m7DRgN4IwSKygsvUtuzPrltSh53/jqvw3Kfzfs4q8ntIAwQ4O5Wu1",
+	"a2EaURINCRXX1Kz/RjUL78Sc4a1nzFisnSzgQgVRtzB5p2dZ5xDGWImkEI7OhwizCmT3HIpoUUZcYQfK",
+	"ciU4cQuS24oN5NKeBUWi4RqfG4nJdVb72nSbte8VJrjgcN6kCOX9JvYuyehdGeLfTFCnu8zruKudIWkr",
+	"ZejieY+EURU0XkW21j7iSSZmWrABJGKiIxW9/FUfbZVNQ4qj2ekcZNmuRhqCsD4mplpM3W+3txdU21iJ",
+	"H9zZmb/pkf8W70y+KItknnOSXNOAnLCQfFrTZPF+TBKCsDpKAZ+QBA2pknm1NUE4XEQhDxyWivMpHo1I",
+	"gi5PagLNIZmmJhkqJgHawpHg6pyCdwxLVErAcVdDEnraZTusvuQrWF/Nx56eUT5G9wJnbso5Y+kNUiVM",
+	"cKIryIqYu5WHzs5lHmuiNcFXYFjKTT7uRI6b5N7O5f6kKXXKMDWQgPP5Ho5K9VjIHIKlALuy2vDWButb",
+	"lNFRSnutIvnZjVpwIu4iuP684Nn+zkHwzyWJL2/on3inmU8utQF4mg1EtexnLo1220N+wEPjFC+4Y30N",
+	"W5plSGu2aGPpy8gwn5cmgS7IO6jN+rzfzM11vC83yfOs3VoBeAmf14NVsTW9crnL0DOBJxmN81CAk2Rm",
+	"KZv6xMepHPcVLTClp/AkcUOp4Injhpz9dIR+6Dx9UkywVcTUZLijLT+eQlwFl7H6z3h6ZctpQ9WEIdZw",
+	"oqvbqbPxrk5wLRHShrhq8OZCZ3G55uHcqkdTPBPI1xLsCvLqHPhLqSpiYZTFWeqFd5GCi5vit3mNUn3F",
+	"dc7Zq/cXWSJcRZLv3gyjp7w982AZ2h6dMkkjm+mSn3HzqRPjfPG2LgEAegcYPweIfNJhdZA9o4SmOcgO",
+	"04x7YuWjYwUovUbLxaeFQEH1Z8d5UtS7NwseuausCfewZHzMEh5NnFWuuIzhGqRJjVjrmze6OzuSy3in",
+	"1Wr56PLsBM7JL2cQI4zGPArd8dwfk349foD9HBx9fogl7gJe307MRgfaR+TZ/mpE5yAhNRKa+n5vF+lX",
+	"dFi+nMUUov4lR4opxzEazCD3dDlVMV15pRXL5+da+svbAr8doHStanmOKNlyjFTRnXXY/B03/2o3n/13",
+	"69/9ptOz5TXWQ7JYs94gvOA5yg5a7T+7ff0xZXK+TPZ++9nyhMm5NkpoSfO335ErckVZCEwehuUbBEYq",
+	"0JZiyk+fPNndLgbIr4g7tqahRR/0NKFydq6IgUnABxKneEP+10+WPr96f9Fw+ez84gh9E/NVprag1Ohc",
+	"53oyDEQJ1DRNaLMxj6UEI0KAQywMuJ0jTwJ+tywM2HCBgXl55refPyyPFscUBqblaj3oHZ1kozoYExzC",
+	"sPT9a5RYaD5aHNOfdX5oCBU01bJVB+tguGaksEqKXTuelWYBD/xiwcPCPP6cyh2t391mBn9OJTZs73bn",
+	"QY34z6lsWlxmo+Zu2REX4ZrNum+vdCYSbTEyi7zqCOeHplppFkFG58cX0/ljscrwvkBy1ZAbwEmJA5nn",
+	"xeYGGa8BQfsZDN6IynE6MAh4+p3sH9WID8URULauAL9SFukNwhLYdLolKFV9mrSPLg/T83pMz34wK6Gx",
+	"wHseSrjEkJBVIq/C00lQzYhek8yQ/Or9hdBQHZC43GNmGMYfOMuPM0Q7izEJ0av3P597GqSRRMOm+SLT",
+	"dieY4RExiIM99q9/HZZm2/rXv9BrDll4muC7CBGAEjIUA5T1v+wtIP+CXmMsJOkxWTnJLXRY4DEad7Yw",
+	"54LMqY9Ukflg2WM1pM9UDFE6XYxpYmal43jUbI4hfVyHolGBfBzHkZnsjom9+bdG4tmy6Y/beu4YCcjF",
+	"MnaAHtOWRMpMtDwoAqtll20fVCuqoIgKWUxwUZPU4UOqCxMjZObzK0mgRI+aka/uROta/+Jbc15CIoKF",
+	"xlW2/gg4OpDgJ7Tpz5rpe2zLz97KWooTqu4Aldst9J7KsRrGznXH90AY0M3jMNS3hJFrkiCJr4hAeIpn",
+	"XXU69d6dHR8+f3P8SKBe44hPYizpgEZUznoN2KypxZ4xuTwQ6RTRgJiwf3O/35xcVK42AHryNAlIiyej",
+	"HfOR2FHv5gmGRdJgJtfoNtqtTqtdMhk39lrt1h74NeUYGPiO+p+RS3w9IyFNSKBIhE2uUDJfbp0GJWkn",
+	"5IHY8Q/yajdCKcpTMIUbP4lePsByAvs0TohnDnEQUXDkl0rXDHkU8SlK7AD0eimpDk7TSahGx7ks5C7A",
+	"XPbau5Zw2jowhaOvjnxJgbb294aeQ6O4TpnFfIYnUaNgHm8U6arWipbbJAseBSDxcwyGZwulWITmuTCh",
+	"1zzIQrHnxAGz7o2i8Katj/mg5gU93bWRO2vXqUgiwH+60iRtkrVjfpeMfIqh9KqmA62SMNno/vHBa5jM",
+	"18yJIrkiRYlEW9kpUL/ZddpWjBOPBET82nMhGh9UwzutKYmiJiB+7/w5vRItO5NRnZamM2fQFYGTywVR",
+	"hOEaS4LGOFKkBCAEiwqD8HQUZFYOyr+CSu4s7DEfRyO/hbTWgnBmpBtGlJGcgV2RGXyp9/uRbULRAnGA",
+	"hkQGY+O1kD2GR1gxKMWEbIPwolJZ4bMZT1HI4fqM8TXRiLpIKJKFIz2zPJ3S05dRA4iouWU3VLNdgYSk",
+	"UWR4roemYxqMFdkd86luC0rWK75OQtftfEGk4srzF3S33V7vgmpYxj9M7cbGcfj8/BD8ENfw1+7jx51n",
+	"psxit/F29/dJ++NvH1/8kO4OOpP92R7vBE9+HXaij23xw8urH9u/y8708dleetww1R0b734+bZiKjg1B",
+	"Rw2v8anRbXQ6H387/O3nT0fJ8Nfz/tOL2ftfXr4bPR0H16c4pm+iZHqC8Wnw8vKM6/iF1e6IqWnpIgFj",
+	"osQYdE50ONM3f0tPCzdG89zKDUFbZkbFy6qrWsI1LYnwmjHuWEu84kqVd0Jbq9H5dMiTEZGLW1Av4CCT",
+	"W3dgoAvfXPFVUxbC+dxWfnI906qB60m1BM1ndeG/uN4tSujOxgSRO4xMK2v0WWN/f9n5DNP74vxYz9wI",
+	"n843dN3yhYugKYlpq7bbitLkeKBbaoJu4XguzFFqVg5C8Z261uEJT6Xz0fz8is8ssMuCcdlXah4KIheP",
+	"WRAWNsvvNSPKrpwvL10l84Lz6JSsAc4f5181p8P96/zLumvnj8VXTQn7+R+KryhlU8z/XXlhJ9dUFzyq",
+	"fjYhjp+qr6ktYWF/QSeVN9yNlGCeFj1e9nkhzm+V16rNqbdswFHNE/dHtRNYPPzPNPyi4xttVBYwfXe0",
+	"vyk7DfYppcbk1imDmlEnDpecZVUz6IfqmHa+nUEVzIyF5Sv8aksf1DyuULzys7mLVXjo2jXXYzhbq73k",
+	"OHeFl1108rpTvdvZb5+tzcm5X44tKYT8rrQxLqQPvTNjqFz/V61ysdtuK+E5IhbPB+QjY58w4UbiAAVj",
+	"ElyJLMmNRIK00E+gIEf0mjD1kRL4iEvWfmnGcFtZ2ybiNvjV6rqtKd3vkCcP1ci/D2H2dWmN0VZxr3Rc",
+	"5mKFE0BpFh8Cbiv3h1jiAZiVdMOgeEE9YToyrYJyZeKlPPS4vVcAcdSnosdUl7QwZn1WOA7RAEeYBaBQ",
+	"6tOpT5fThqLH/Y0dHBiVDj1IzAl63N5b4/RUY5HKEEk2o7aR7UWq1jMYm+d2Po/be7mBzRhxULkpQxSc",
+	"JtHimysvy4Iz/ZZLBCftIE9WNba22Zzd6IzIZNY8HErthnF1aN7egVf1m9+Hfehs7uRvZbuY7aFXvEzm",
+	"Ii28wIr7hBPKyoATtRf6xxkYX1qoCG+ur+2QTKEahU5E1Lj1gOLKIwI2UpqYKjP6ffUOCcFY02MZ7oUe",
+	"DHC3/5qD0PhP33WTD9UHr6mQpRHd+mabWK0/yrG5jd327pNmp9PcbV902t22+v/fGzratZMx2UtGwRIt",
+	"Ac7u+RhfYYs8ry6kfdjkw2YID794dd10Kt3sZt38eHl8kbc7SIlcxyID61YBvXecUe1TKWM0ffEa++3O",
+	"17wpb6gQlI08ZLDNwMkGAUGhI5wBUi5JaEMCzYD3vuaAAWsdR5HObIBiLBIPhzC+rSFP9J9lZ2TCIyK2",
+	"dWV5JNKYJOoi3IAP3Hr0z3P+kJHyA5QoiokiLEnydyS7GaGtHnm0BdtVJKVAqRofvMYn66kPm2oDQVLG",
+	"wyGE13JXLs77LAjZV5fX92xJ5wkOSe5oB1/ylp9Rk//z/6CQoBeE/Z//+5r46P/9//9fPeZn5IQ0Q9Ic",
+	"EUauie+Z1G8SIjoEtx3brqWdR0B4SuUqMtDRH3k4W4Fu3pDi6J71BpW1kS8V8t1Zj3x/FaJ903nXkQsH",
+	"jW1/zWtxYkgrZXEqN0T+6xP5/fazrz16Q2RqAFN9T1cLVqp5gAXZVhNTd2L+kxxJ1d+GIAX1Tz2nzlfd",
+	"ERMqqf3xknMESLdmJI8fbCTmdLw6f/d2w86/NjvXfEYRjFuz9HqVKbPkhiQirqJJZ2SYCqPwoP32M+S7",
+	"EYd9YzajuuCfUZk8lLJIEUB/yJOA/Kfikn7Xwg7lWhUEa0VkWEh1Kk+7Vg54DuOekwMWWoD1F4gAAOBw",
+	"bsCZTRiyjnMLJAy/UeSd89VTK8goHyrSwH51efVgwg3f/Efyzf2vOfq3HIk0GLvkta/Kv0+kCVYpXLsK",
+	"L8/IyvaG8XxtxmMI5F0wHq8+hKvUtomxogLRsJbUvyCyou/dxli20bY2XGPDNW7KNTYk+SuS5MM7ocVL",
+	"AyMqRQ9uFiKxFua3kpNjLINxXeY86PpXhMQ6iYBHodbljWZhjJCAgFXLOjQS3kNYCw0G30rWwg3/2vCv",
+	"Df/6e2o9mdXSmiI35saNufFbEjF0/deK1scTkwMHMU/aiH5bC6SNAnYrh4cA06QYFLznIV/wRPokRFu2",
+	"oLDfVEy1/yenjIS+p8QEdYggPWa7kEE9pBEgBlrhAECj/AKOk69LhhdwpApfAzyP7rwLY9K2yisyE0Rj",
+	"SQkIHcE9NsXRVQZ4S641YOFIR4sInXgEQaeQeQFVzUiok4OoRAMyUnQ+q1AREA+N+VQ102MTzGZITRRN",
+	"CGZgY9WpsyEhcWFUWKAh1uj3euaJkAsDTy5hEypCoet05a/svKYTKiHyw5FzXVrYrCQiuaY8FXo9tjiA",
+	"t2wfID6hMsPs0nlNFp3LZX81sFs18Z6A5e5EqWjVYFRUZ/CzWk84cSajzAadeiZ9midomEaRpuKQ602Z",
+	"yVmV5JOc8znVTeRjozaYuF2ew//2ep/a7Wav96kz7PU+PR1++FfNRFz9ZEUKK9mFBexu96e6GqKFc17a",
+	"xFyeI1x4H1EWRGlIRM79a23rQCmKvVhcDPWVDu8bDp04GM49VAfKmhXhEFJRqdXmGsZ86aObazSVcb1L",
+	"QpJYdNKmzgdXb+hiOQdIUnOLBwlkCg5mRd1rbpyKILk9EY0iWSzgi5R/nXupEFvdzP7tWOwPdxebZmsk",
+	"a72xWNWw0TDFBRuNQu1A9Udx0AVtZ++i86S7+9hoOyYFojFKcED+2/TdCvgkq/GZnWrTeRGHu/FCfdbw",
+	"Guqal35DL3kcw1k0sWwApWjqB8wNZs+qXgXA7kb2ffGQNbosjaJyJUA1VcM57em39yf3NGXgYo3i/plp",
+	"A1B7CTrR/r6WLqfYwykeEWekeJlDb9S4TWTfRja/T9lcyWtGNrnLiD4dYSBQjjTqIV8TZ8AoYlxqlA0T",
+	"9peBk3oW7g/wWsZYnSdGciTAHgNpVxAJ9rku8iGfjrJrKmEJfS1TCVscYkvfoacoxDMobWQ2YRtJXoFV",
+	"KScn+TbbHXoDkdM810g5JstKFIfcQlC5F/dYdqhRYBYD1mxJ2OGlJs3ric4ned1lwF76cI8WSDXAe4xT",
+	"/M4Z+NMyA9dc+MHY9dpsuY6628O9YcebGMyvMPoKcFhm0kRbfrnEvu8hv1Bj31f6f4J8dyV6v1uwCdii",
+	"fnmAgF+go82fyQzQpXRASZIypvTvLS0XYMXTkV8QBTSk292ICRuTrctku7+7+zXHUjlCCUkFCeEIOc/K",
+	"FAtdiWpAhjwx4D6YQb5mXk5gI98+TKirNpLejX15aWSrDnMqyYU5OpThDMLLoABZiAwwzAG8UYAITEyM",
+	"LJZgvW31mKKP0C/lTFeSCXiiOA5lpj/AV4ThajgPnjwSiE+Z7WRJwKuRQDcBpv8MoaB4RqmwsoFBADNf",
+	"MJ7LBDAjKi3won5DH7CHdMJurAcPGc95c+q6IIyzRDlNBCeU3NJnVBBICdjys6OZuQbC7UWRnm4C1/5H",
+	"6anfuqF5o7lumNT3Gg+0YUUPEsd6Gx60Eq7XNxC2egTxMqKIm60DUKxxvYuAwPqmwjaEi8yVurNs1agU",
+	"GqcW6qWAWMdsQ4wXYN21LX2QUDaC1wY4uPIQB1M3KysbLQTBtT2m7TJgRElZVsLZZu2VeZmBr8nAjbwc",
+	"hDYKbS1OkDl5FLZ67LxECPK3fbWzvq4FO8tdD4CiBGsXosGsEDgAUzhAjA94OOuxkORGfXCkT7jR4yaC",
+	"APrvmCRkSSxwJl/cowX+HmN/N5LNRrLZSDYbyWaRZPNN+QQ2Yc6bMOdvwtSsg5lvZQyJU+kqhyitLAdC",
+	"n/ZicVOnH3FGhEY44KlEAxLwCUGQ4oy2INSiFKO43ULn6holaUREj2GB/NPDi6OX9VhyZySOcPBVxBrT",
+	"1Uau2cg1G7lmI9ds5JqNXLORax4+fQuY8j340HfItRpkbb7W20LylYewjg3HimxIOiEeiugVQRlS7oSY",
+	"9vwDpP+BAgze88EMYdZjJTOVTraRYzKBgnNQ9d5fmtZ0rAd889ymJS8e6cD6O06J4HAMlRSxV2LdE5yM",
+	"cEKgNnA51Xv/ov0sT/XOULKNLPL4qdegcaPb6DzbbbVbu63ddqEAqFqvfm5Js5kgfTyCoTfe8L9oFOGd",
+	"x1CQ7vNcz2VxZr7n/d25njuFnkE06os0CAgJl/RbyWTY311dhoFTsDyFQR/CjSCzEWQ2rqe/v+vpkbAB",
+	"Vn8PJ1Qdz85qMX2DXjNnLsqZKaarczaKVenmPWKFgDsLOs3QAoTI17AUdxJPYqMC+0AJG9299RRqPZIz",
+	"ItTVcBzhc9O8JrQblrRhSRuW9LcG7Gdh1ft/DwrcZIgXBUL/pK8SnzKSoOmYo4jrqt80KRaah7dCCGWG",
+	"MQc8JEJbuS/eXZyWX/V6LMZC6NKzla8MEZ/waxLmYQF53l7EGTFlbkuRr8zU1W2hs0pANbxSYO8ZjMd8",
+	"kLXGdFCdgiWHhJBjCMZ6tQILLOxChyW+GeKVQq/hgw0V/xtS8W+Odtt4b52KiwQJOAvREKwKG7r+9W1x",
+	"irJlpL2wF7ck8MvjsB8JFzGeJ78RGUpNAi2RXhaK7aR57bv1Lao+au6mXr2NlWZDTDeC8N/ZNlMiluLv",
+	"baLJaoIDjMV3ZKq5KMrqQmIl4guTbZZBgOhYZPWLIPWQ7ueEhaemKRCXq0xmdz0TzYQIgUfEmPjNIGGF",
+	"9YiyBGDJ5xQH7dc1UcytQlnRhqKysSThGvET2Rdu8mgXhzPIJZ3i2Ya1baw9Gyb3t7b2aPqipX/sJE63",
+	"MfqkcpyVlAdm4oZ84kykE5OcAncrr9xYSCTRtHBLXc4I2M4B0hd0/wc05mki0AASMQxI0wKgJXVjSpQV",
+	"2ashkI24c7IHO5V1gxkLvADm1+g29j7uNp9O+y8/ta+eDX6bdoYv2e7g47Dz++PwsfzYjtrJZXvyy+zj",
+	"LjtencRfqMZN/Mv3GQqJQ7x+IORhiOfCIA9DjF7zaxLpCEmDOL8YYKnw/vphj7VBjjjEa7FotXLO4ADr",
+	"arLBETdgztWa5nAa+4bTFcSL/XY7r1p+UmWE+hQvLl1ebvsuipeXZAPNfw29AAxjEPWuGJ8yDyQ8Lxsu",
+	"T9A1p+EmLm4BRs7XjV/kHAGKtKGj4u647EZ+eLCq+pY/FsAbc5dH7tgwpMNKE6kcFyroF0UGAFNkYb3k",
+	"cA7JqhhKslQkBWp89IbFD0jE2UgJ78XhWcKhLsOMyJ5JYtUyAmZiqqXqDHp9OiYAy6SRKJWCGXIDuU4l",
+	"Ssg1wRG0NqZs5JIhzmBKh9lgbyNL1DHN1cPRVANryQs31nxPVtkNPMVUgxBl6+OZ7XVpp/emDttnB6Dg",
+	"2dhqUNHnTlWAGRqQW3Hl+1CZNzxuw+M2PO4+eJzVmE1kWBnnYDFbM5pHLTOTOFE6aBZ4oWMUZJowC4ec",
+	"GZ/QFkav3l94SIx5IpsRvSahUXlRYqLW4MUeM+UtPJRwiRVx3W6hQzRNOBvNoRIzKz4jGCkaEZkzPs0L",
+	"PYh3yH6UdEJa6HCOnWqHr0QDQlhOGVVzAvn77T37dt9CRvhejw1SqVEhoAJJKfSCCpTQ0Vi2eqzHTGBI",
+	"SbzAcw7NLXA3cmvRuCKzbbUuqo28VRgO4yaiTw/A32930GSI+5YNApAzFwT5kyH2TQkHpDEvMNKmiGaq",
+	"ngdjHEWEjYhvY0d6zJ8QOeah8JVsoDmUOEDqdAL4FVikYaWxRHN40pMh3gGdd+a30GEx9rDHApwkM+Tj",
+	"SeKjrbOfjtAPnadPusiPp2q8Ppex+s94eqX+A/BWnh6/PiG+6qCvts6ZtfAaTuktpBKbZ4hBK7fr3eg2",
+	"Ap4kJJDNMU8EaQ6grMhsdYYNA7tf44Za5r610JDZq/HgRUDf0Vc//X58dvHL+Yk4mcj496OTJyd0P31N",
+	"Xz1rkdmrv8L3J/QdPfl0wtqtYDdSi6cVT9FXC/FM6dLmUmaNP7n67Zenk855G//aGbR/ne4NHr/6tJv8",
+	"8Lt8yn8hz2Yvg/305w47jXeFIiqgShtl+0eCE0Uu1zIKnWLqzJt8zUcjiFj6Hm39Zu9gt42doR8kJCRM",
+	"UhzBz9c4SosGD9drRbNHp2r20FeUJxnpWGL3cHWh5l6kK66hlZ4XEliOqvTCSfWwRHU0RPFnE3CX0alG",
+	"t7E3+/WHpHP1S/tVuDt5GezH75+Jiyfp67/+5yn+8TF5+/Gnzug3frZLL9uFM13Iutlttn+A0o7WjGcI",
+	"nmKAkssYyIiO8ujDLD98qVns89JUCsuwaKVLKwbn6w6EgSIH5Mk8o9zyHdvrbxtj1ByLGa7Cq/x5fmMV",
+	"5mynIM0M6PcN3EtVm9889y2etUyDl1UYReMh1EjFM60W6XmLKz1VUNQ4I63SldrLd9kaMcHvVMjyWrTJ",
+	"leHexTaflTbKQ4r5z+GZlsaIZmSjWW00q41mdY+a1Ws+Qpa3VXPbbWCgZcAL1SybZuTUs45ZaAx6Rs8y",
+	"Fz9XrnLjVBeMTSWNSkdpQ+Ci/qjH9O9UiJRook8XpARB8Rrkf+41cBT1Gl0EsqvvFYD3esyNvFcjrqvZ",
+	"3kJex1FksDrWEcUhaSiTxb+sEntuZE2ebgLQFwWWbPjMBr3hW8kEAvBsS4y21IEtpgZtLybEuf5RT4wv",
+	"gA6DQCwkiRXBm7OEgCTuryJLd7X5CT7oMW2wIqHDqGO/dhhtkMtm00LnxNp0cqkcGskr5ELivq9kbB9t",
+	"5fEr5VylON72kF/SiXzEkx7zjaHKR1switN0ENHgZzI7ytQMACf1Gb6mI0BLLSggrRGRvkNzeCTylvsa",
+	"9kv429q5VZgIT66EqfGrlnlIrwmaUJZKInpsyz88Onp3+fbief/NT4f9o5eHr18fv31x3L+4eK0UH1g4",
+	"fEWEUkAnHFA3ronRm/QmiIPyn4o59hiOBEcRnVB1AmOSZHtb6PHs8OK4//rkzckFdP7T4cnry7Pjc13s",
+	"jSF/f/eZD/ZMtZJ6Ij0G9S7QpQBHUjnNoFT3opxuhRZmW/0K59hmHNw9kNmbIdZd3LmB6y6NRAcVWemR",
+	"MIZIJa0JU+cWLpAOsv0nMnrQ6LPrZSNgfLRVH50y5Qlr8lTmt3Jb22yBRBSawOYm8QQagUO9DYWr7DW3",
+	"7z5EKKpWq02k/GKtmqAtv+IH2N7IPv8IHbvzdSOMJQo4G9JRCreNWakmuSbW/sa47Ofv+NtdnbHGCAkF",
+	"KjPA47dHZ7+dXpy8e9v/+fg3fyOXPqzVILOO4wW28cVyqqGcOwOyon+Wjlgz78l8rjPEAf0+s15QgeQs",
+	"JmELnWIhkG9FMF1BtlaU2/ocW/Gva9BaxZdtH21RKdBgJjMIfyjPjgV5sp8mkZbFeiw2mfIob9VUeQ9I",
+	"QiaczVT/yFHAVi3CkDIqxr4JgCpKrz02SYXUAdIzsIvonFGMTk/eKhY0oHxCZEIDsQ0BUSCNW0+uWiG1",
+	"HFOeJU6i11r46zEl/QURJUyik1MNzgab6UwB/VFt06luMndW3pNcZPo5MitXm39hnoNMqZbmPRkcpnLM",
+	"smKRZhs3pPw2MznN4BsSAtxxXbq+odYPS62BhtaS0NXItKZQ9XT6V50qIIqk55FAWAiSQKQOwHVYGmkv",
+	"7pbSGrsI57+os5QFeGz3GAYbxVyMjtKXiyIu0Dw+NSAhOQU29DQbA5BSCOToMfgmz/kDqjrGLIyIh7DJ",
+	"cVELhmWaEKSU2dLQH4mCLg+GB22M6LFccHl//OPh5cXLt/13ZycvTt4qBRq60WkVgY20hPgh1ZVOiFE6",
+	"+YBfa2+gkFxfM9JjWzh7AQYfcqKl1VHCp2hCMFNrFCiGGJaZSDcvTGkQWJK6qms/wT5XCP3d696mC93f",
+	"N65/a2WbCojv0Xs4GWJ/o2fX6tlFM7u9Mt+OxnyxUY836vFGptrIVLeQqRS/voEsNeVJuDPkyYjL5Rk2",
+	"xYRgTfY7kHSLBjOUpdwuybhRNKzHSlm41Qwbz6KnZQHGXk3STTdPK+qxLD1DfzzAwdUo4Slz5vH+BJM+",
+	"zaMJNhk4ecG7B8u0yTp25dk4R7tJttnw401I2D8g2caBS7Eif8txjJZDT+jGTX5NDjOhsyYEkfotRqbZ",
+	"eFroeA4qVSfHWIleMU+vEDAGVUrLmbAopETUJYoWedR6dSNOQjKJuSQsmP1MZqYsxA2ZHCPTfiGNAzcH",
+	"CWZhk5FpU/0cjxMsiM1SuC9oixIi01oM0xGJZhuzpV0PUKSDDzWS60OzFcWFpwRfFQKUb4h18HWrEvk0",
+	"P3V9rVn3U0H8rik7nAiZ2cPz2vx+4aw2fyYzMG8ISaMIJSljlI0s+cOKdCG/QPH8uyOGGzbuZuO7D3qC",
+	"EqJON5wg51HJoNMGZMgTE5SFmSa05qxt5JGNPHJHqjaRJsslk0hugm9h4snrxZKzYsC50Jm7RFNRozEH",
+	"OEloETLrkUBQv0gInmSWfCOWgDKnYxepjSmfaAVca9k6rj2a4plAEcGhsPFw8Dhrt6uvGjBJtIV7rEiW",
+	"sYZot3nCcsqRxANhq8VvK7V9pIUoLPM2dWsewgJFECIoekwXVYc8YrDgwkiyD2ZEttChGbTOzs0fjgH1",
+	"UZBoqNOP4XsqemxAxtSEeMIydGHnKCtEd5wd/3R2fP6y/+Ls8OjYN+CRxl1xoGfpmV+hzF6P6awnIXlE",
+	"GAp4PMuB46djHuUpBkoQdAt5+iQ8pHh3m9TUlcU3M9G/S/ru/0yfTX7cDX79gb3uXL16On7xePh8Txy2",
+	"43fP6OUPs4snyfH+9Jfdv/6nE9xr+u4hECN9FWJMk+84i7eQoVhabSc6mSNNt5SksySn0N3BnSQWllKF",
+	"MhHdCOceErGioJAiJIrUgWwE9o3AvhHYNwL7RmC/UwPip8DW1i8nceb56jnzXCa0j6gwa1RjTEwIYM1i",
+	"hqzLPkc2s7kmIvOF5bBBxhdmXg0wM+YoncpiRM48F10Hc5bDN+1TH0BydIppJti+PHl+3D/+n5Pzi5O3",
+	"L/rHbw5PXp/7iDOda2Tddx6yU4TEGQt8ZsxNPYajhGBF+7DOgtWpPDYBCoI2sZXEdcugPey2OzB7Ra22",
+	"i+sA6VS6wBOoJFhm3h7KhCQ4NFGkRDHImFO9NhpZyCgGHA2VVM9TCUWilPQP9Xqtj/HQjLYYkZuQmCeS",
+	"hN3sV+371jG3ei/UoDWhH5MECFWP6c0e2MAywkKNVJcnpKlhKL5Ow4NMe8Chun+A8JOXG/Y1ZzRog/og",
+	"qJWBoFe3nmAO30MqCvUYvQ403hpk3aVwQDcHz7VrtJaO0VlbxwCA3gIUMmROe3eyONWZ597bozEJrtCM",
+	"pzYhXvKMJOifM6doyVlrz1ffHNh111MfwkWIxAGQvdCrInAqPn8nMMUgn+tpDMHKUsQsuQDXjRaJFAHo",
+	"ZAnWECWv1gM4hb4vGfAx7wN2GmwQiUKoW5E5W/J1h0DNAVzgiGAhUaeNgjFOcABXUF2ohaDJoBUtUUeq",
+	"07tztGS0BbNEpkuBInVXoFSdr1cnQ5d5dqutsme4D4S3pLQ9y1fn0tLjElNZskxzTd8J3I8dh2YTWxnc",
+	"BPztaTA68okKQCW1DNwESo1pGBK2fQDBhPekSaGtWk1qe6NKbVSpjSq1UaW+UqIdsPlC9NVidUlIEjfT",
+	"eIG2pBQzReEy5wkyuRS51xuqw9p3iqrUBDMMH5eLc/UYIwQ8H1LjDeSpB0oqqVj83/x02D+/OD7tX572",
+	"35+8ff7uvY+2Om0LfqBh3eSYzCychMYvVXPrp3EOKNFCq8CSgoqjkyNshoYckwl4VUIDHVFBh/CKoeoF",
+	"jIdCMh+kepTVQbP6NmfGPUAOkKvEM/3bZde5fzkGkU7SyINf5hbV+HcOit4pmoOyF2CVNDKSwS+1u6re",
+	"KiCSGoRSgDbVMTlFrb1Y2GuKhTNt5FyS+DK+p1QR3fgD5YjYzmtLtUsSxyREafxtRLDMISdqATQ/ZhY0",
+	"sQ4uUfsJJYkFSmPnjXpAFCcw4ZsZl4GZ/ZQVbgiBebpQG0w0fQnfYdurZqV4JSDjPD1teRiQFQXMRX4k",
+	"bJeVlJlNYskmsWSDu7ARBxfigZ0m/JqY4I/pmKMZT5Uq7BlbuiBMULB5a5P7SuKhFVAWhcIYAPxyjn1d",
+	"fn2WkKsrIj4SWTXpA2SBEXpsHhmhlAlcxUYwg/WXoREURI/vCo7g+yuwuf9QOZqmmL05VIYIbfL1NpRz",
+	"EeXMUA80HVkrU28ZgOKh8cPZHDkbJU6FQQ7QmOSMT7sFATuXVyEOxYILeD0GKLaJh3AaUgKQgHA3s8g2",
+	"LEuhK7bWB1zSA8MK5iuQ+HkAVH9MmeyiUgCOv23b1fIsxMh4KGUZVTBUzHTaYxGU6HrDQxJF+ti/U+QN",
+	"7bbatlPKZMKF2hWArjz76Qg9ffJkd7ur3bN6bbKl8nfbbfS5Z5w6vUYXaUBcv4XOSXJNA6LjFnsMapSA",
+	"lQE8nBksQ4CZhcYxUZtKtxckuibCeGx3WlMSRU0Q13f+nF6JljqBfj3c4IUJZbp1sdGbx8KtbGS/J/TC",
+	"YokH63ErlE4o1yMln+JGt/P02eP9xx1wxlAs7Q/tx+oHQdXqtgdP8H6wT5p74Q/D5j5+vNd8RtpB82nY",
+	"CXdJZ7iH9wcNdYEHjW6j43DMffEaGRy9azj68KxekOCkeFhdFOa9ud15hVwbEUD0xdRxsHCDNlmRGwDj",
+	"jf26ar8GB3rO/qDMSNG4CLXSrcVE0/x6gOMJ0aw4IpJUmfIK1mCIJAcIXK3sAlAtYTITErbcpubtVo89",
+	"h25LRa2B8444D00BkQK7FJ7lSIpQjKmQPJkZDOA0SQiTPVaqtWW6cvEl3fObW1XAvruKUHo0Jg7htjmB",
+	"urHwGzCdzrlBLBExi+UwpH6vWtzeQ2pxlfJJJnEjt5ZGWEiUCgD25gxix3gUasyrpV4kv3pzDzTEeRo7",
+	"6r1lJoYN79wgCmykgDtUvjVdz7Q1Ejapy4U90cXJRqSmSIElHXlFliIGulIQCpw3TviQRgRoCk9GmNG/",
+	"YPYulvqCSMNPb5f8VFSE8DWWOOmnSdToNhpeY0C5/gfMAZal4TVCLEn/T06Z4pOmolunubt30XnS3bUV",
+	"3erjGuFJXyMIWk7rjHYcplFU+AUVIh6VOtYx8ZC2bmR5IHttM5CamMni8ja6LI0ir6GWX1NxPdGERzY0",
+	"Te34mKejsRT62U2jTY3UsYTT3Ek61JxDsS4R6rDsl1+xht5843cRVXd72WBDIb8ihbxYjTTGWAbjmjge",
+	"InTxXh3sCNjUI3pNmFYzTAWvvGS6ieE36BtoTBLSVfoQqEI9hrVNO5nokwwxbiYhGYJKdEMuYnoZK6J2",
+	"O/2kTMHSUSokRofr0IZTTf71YO4p1/WbJPeFxZoj+/mTfwT5T2Hrw28MqOz70xCffW0NUdGXEnw/3lRk",
+	"2xg0vxFGrRmKW5V5lGkd85w7s1juhFiMBxwnUH7aqem8hyy83HIZ4xFBYsynAnA5OctSbbpF66OHxnyq",
+	"teWIXmc2FKFB08m1WgDF33V+Xlh4G6o8IJ31YsE7we6y10Yhnhn0NKVTScJ6jJGpOoq6xTptavY8m+cd",
+	"YErM53s5WO5Yylh0d3YKDHMHh7gVs1HGjY+ZknYkSEB8iFg6GZAEbAo5k75kUAvtZ8pGIfDcv6GG9tm2",
+	"aF68ZPSaJILKmVqW52N8pQYkonQEmo992OTDZggPv8wx+DdYqoslaUAxW5vbw+IXvIt9e3Qb3V2voc9Z",
+	"o9t56jX0GdVrIPp7bTULkOMCwmTfvvnH50ahPnplibKkNbOy+7teg8aNbqPzbLfVbu22Ou1cX4Ou+pBR",
+	"S0JQ5NT4+3gEZ7fxhv9FowjvPG61G18+rG40zy5HDQvMqMT3KTRsONJX5EiHlv7re2SLOiiFzVJ9zTUC",
+	"HEX1jMmQsLoYl3t2p1mM65LSWYS63t0HrGtRAruuKqQHSjQaUzYCpC1QilMmaWQCW0zz1QR+uwA75g2/",
+	"hd7CJKTLRddC7+uSEnVC4nxWP7YZ+0b/NiBcpMcgP9+kbKidY1zDETgT0IHrAyDrkY3vfFhI0iLfiwy7",
+	"adl3vDt0MxYm/U9G6nbcj1LfLhPNRu/deEbv1DP69S0Czluow0SygsVg+9zkim9yxTe54hsv+z84xD2o",
+	"5nQb8rlE9rei74pI/Saf2BbZB1mkxktk0sWvCBigQOzNLWbQt/ZR8SjM4acUlY+cAXBHepzfihx8r5D7",
+	"EH5+v4itG5Pa/Xi9bmcUu8sIiDwoRl1KfeG+iRDL1copeFBMwVaeAuaakY+NU21NEVoJIdoWMZhVhOgJ",
+	"wWw6poppbmTkjYz8LcvIG8nyK0qWRuIygDKrCpXGHVPj5nyr3YhARjzIxBwBwh+GgoMHEHqPfEY+yX6Q",
+	"JoInPlQURFgg3/zQqoiGr6mQb2bHuud1hUIohd/44i198Qi6N1LjbYQvKsnkIR1WXqOwvo1uY393DYus",
+	"WuRTPCJuQyVsJx9aN/HGCLnxo30HIZi5WmpytOrJ22SIF4Rw5KmiZasuQKuUqrEX4jbiDFagGJ+RMsUy",
+	"e8xikgFykWih95o1zjLvWwHGCUecEfAlcTYiCYSqlHPVqDp2TH3fY4enJ7VxHG+G+D7BNN4M8bn2lSxW",
+	"YR6JOZi5zYXeXOgVLnQGQVM+PQuv9Y69aU24afX2sAvCQCDSdSqbqSCofEk9iNtiBXA+HoWIM6I0Ih6j",
+	"KU+uKBtZX7N1mPeYEzuxBpScMPUDOTM9H8GY7/HKljtaEMOp6dTG+7eagg7+PDdmJthCOZwdl+fuG8Hj",
+	"qcICbqjdV6R2ZySOcEBMFd0iFVpM7CSX8aI8+rfzsTyuE4pZ6KEBERSIXilzGsx8JoIGxtPqsTMy4ddz",
+	"mLLWpV32eyfqTfAbiLlZqSvhpojqiws1q/vBH807uG26u27pW0h3Z4Ta6v4DLsdKcctz2zUebI6EuwKs",
+	"6HeDClqYzlJg0A1nuCFnqCo9m2yOTYr9hv3fLftXvAQYavW6ORJJlwB9glpDgoRID3ivz2Wsmuzu7Pjo",
+	"8uzEVLf95UyTSz5EVKItjPwQS9ylEzwiOzEb2Xd7zO+l7fZeQCcj+AfxdUrLdgu91QG7KE64JIEsmyl0",
+	"8G4pTtcKLVmoro6mxT2mXVJqQAdISJxAEJgGS020dCRMEJ2a2LzW5SaxPVYTtewhQUhdoNx2LUxpJpis",
+	"XQJp1YABGR+zhEcTUu8XtjuLp5jCIhXDSjca29fiy88eii/bij91Nkkj/pjX+oQpWgoxoloeV5cdLttD",
+	"gK9uMK3/lsisoS7ltwL3quqvy0PXfjJxagxx5s2rnToB0pYtKae0mOTJZIZKQP4GgyYLZENbwHBIoRh9",
+	"2Ri/DfXHD/RZhWwck60j0BiDLpyVWTdKctn6rXmb0YoDPrGIppKwGqPjmCQELI8LYujuUU0u9PBAtTre",
+	"DPGxplxOeqjOmaFs/2T35L3ry/tflzm42BnIOcIl5XxVFnxo2G6ehVbDZzfq8aYUyEZs2ohNq8RkuTV+",
+	"m6Cbq8T1UpQNO6gNZ3gXhVmolkuY0FFXtijCV6i9oTqs03HsbDYBApsrtE6AQJwf35VsZb/q/ANtUfJP",
+	"oXD5z2R2lJW18cGLwvA1HYHJOy94I1q6XrOvjVO6Ik5WMKbH1HdFi5cd2s6AjCjz0RaHohC2zI5VSSCK",
+	"fkBGmCEqdZl3IXlCTKa5rZeCDrNCZrSSaNqd0400/dD6SqZzzOkbPTancBitiYXab1dSnMSi0uqnWTWO",
+	"+9BITOv3VqP8RqOoSfQOw41WsrpWUlNSr1i2M/vxYWxvWJb5c05wNNy7PQyZaW4rGzikM4uNUrAQAW1T",
+	"/mnD6heC5IShs9pTjSisOe3NK+IBfwczYV4Sr8cWCgNbn2MrQ3TtZ1+2/S7CKKQCGK7aMpR/6c2n0mbx",
+	"w+RTEKWKg6zk4lpWUk+zKv3wmy6sN7/qG0/W1/Fkbcjvhvyu5eNZnQ5/puGX20YnttDa8YY9tm7AYVF1",
+	"WS/ub0Oe/l4BcG85EmkwzuR7U61CGxo2pOeBAqNqiU4lS7TWpPhIIBqqtQK0iBjLcSODUKVhY96IUEyk",
+	"nOBPrwkbyXGj+2Q/y9UUMqFs1Pjy5UMtsv9bPCGa0VlrTypIAhgrJIrUDzQp5I3FOJFuGqXG+ZXMK7Ak",
+	"X9nXa6fm1BzVgMJNCur3UOd5OfHcWEA2GPAPzlKgNMGKcqwGQH0gXN0KiC3KMWyPHWFNc0FKQuKZaCGA",
+	"2iJhj5killCgOrQYHdA64HChkLqjjeDpqV2Mh0TrMsvQXwpN6wHAbeE13BwkmIVNRqZN9XM8TrAga1Sk",
+	"MU3dAMXWoUPY1mwBn28giQijKcFXEDpul60UMDR/ArO8ofk92VTT3GDG3i3s0B0hV1kW50Cu2gBXbYCr",
+	"NuCuG5nz3sK9tIBVDCyvFzvzAio1EV3HOBhnMp+6Z5qZ5RyvUEj15LSE4wr2B4CTOsg4t99jE5xcaUFT",
+	"MRajtmmXPRYa5OKYAfaFKb3w/Pj18cUxmhsxGHx9EFxvDw+GTvHIWE+uyEwQqOAwIqKrRBIcXaGICilM",
+	"eH+xaJKJYiHXhCHAQwShxuB24ES20GEmsvcY8F6JJlzIAg89Pz4/P3n39rx/enzWN7/65dJMaKvTbhcL",
+	"WqiBQTZCjw3IjIN/S8fRGOwQsigA79zu+s2Bz6oCRnmJzb7GCbmmPBV6V7Z4jD+mZPsA8QmVmaFKs1n1",
+	"RmYz+5gayVobzQzuWI2hrLP7A5jFJEnUt//7x2Hzd9z8q9181uo3P/z7PxpOO9pdAbJpp2zYXwTMZk6/",
+	"NffpqyOKn+yaT/Ytqi1V29UePMH7wT5p7oU/DJv7+PFe8xlpB82nYSfcJZ3hHt4fNFwYbwBFq/iQa1hZ",
+	"H2sAvnWePnu8/7iz3zb/11ppaCurPOZE1oVr5ihxpWvhIVa4/A+u2EBaa6SuiI94CtWnE0WLFVWypEZL",
+	"BYenJyikIRDUkZoRT+X2Jg51w9vXQp4r3YXlPH6pi/QEPJnDhIixZcisfAw0i0zIEPJ5hoVUuZbDk3DN",
+	"r0jGbKq8JqOmK5O5tb0pQ55MgACmKQ1XYgMOA8p5bvHaOAe+G+dASUozqjuWiIbF2jBFiPANNfva1MyK",
+	"+SKjEC4KVoTPX6CnaBN14V1PycuKTOj4dwzQls00Vn9NHgkUjDkNrH7AGXkkkE9DH2HRY36xob76FeoF",
+	"2ehbjcTHDZFkgJ9bJ22/Kw3/7sTO2xbmXL0GZXEGdQLaguXf3KuvdK9IkCZUzhrdPz4Ub1npABrAFlDN",
+	"J3iG/uS0eO/Kd+3Dl7l2PzcGBCckOUyV2vXHB8U/dfycKyCiEF6ndA2oFLIDqoXprhrtlIePegjqjZh/",
+	"g6qrzdQghrRyCQCrsbg10rzssprvI4H4lOXUPmthQhzfl1dNfS9gwTTzQJIXGiivWrUtnfIDlgUgRVCQ",
+	"ZAYBbkXZqtAipBdVG3pJcATGwhAlBIeUqY/V8SKm9LLSpvPifoKgkAfFdjPy5Gr9UpjKksX5oAlmeEQm",
+	"hGl9XUg8HKItP+ER6eq//O0DNEowkyYbIzExdD0Gj/XIsmJDugGzC8KDEhPgkUhjkqh1tu5Gtf86bish",
+	"AU/CrOR0jxnIZWtkyJCKJZI8DcZqNRieZGF84YQyfbB4osl0VkFlQlnN4Qn/xGzEmwkRspkUDibobnyI",
+	"MJqkjAY0xhGKeSJx5CElX0iBeEJHlOGox5SwKrrmIELlI5MY5YPqTUPfQ76kEyIknsQGP0+9jWWaEN9D",
+	"r95f6MPfQud4omN6hJfXF9WWtsxMhI0HFzPOaIAjNdgDTSSguOtzmBQ6Oz6/QEMljE95cvVIIDHGMYHi",
+	"qsk1CTWzyw1UR+/enB5e+EDNBfIrS+KXFlXRMiyrC1e7zlydu91WB/0bnVPF6NSkH7d2YaXnlhTBinqI",
+	"4GBsLedhj6l/KY0bTIkJphGctAiLcReVNk8vfkJyD2KR0MBi2ic9lhBBpN0vauEN4bIWt0YxOqh04CH/",
+	"R6CPOp/o1fsLf+6Gwyb2mN5FdLeb2GN6F9FKm6iX3blz+lHNdh3hEAuJURxhaQQpe/3Udm1dd1qdVnvb",
+	"vW+OzegxPyu+VL8XaPFWYIa0ZRH5ih309e89Bm4WLJCvGBZPDEnrIqiVhTTOWP6BgRvLKWlhjsAwIyoK",
+	"RLBuM72CeSrBkiCwCBmodkO4VtviHqu5qKttcaC3yrnH5lnNJqujbSk0bKsJNokTPqQRQVumZJeH8jpW",
+	"HhpQ7iFbrcqzL/fpZLTtIdxjWanybIENWzar4rkPDUpZSBLk79gR7eCY7vhdfedI2GOarhrcOF3tS4te",
+	"fSUD9tMk0lu7o99IaTh4sl/6qbD/O0rW54IgkB9hlyKqzpHi/sGYq0d4whV7w1HEp+AMUeMV3hw5UFzY",
+	"/9xrTMSo1/BQr6FpgTls8Iuxttifvvh1ZP7uDhXQjR676aH6cyqbdiOcJ6v4gtIy/r8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

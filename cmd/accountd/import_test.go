@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/store/bunstore/bunstoretest"
 	"github.com/accountd/accountd/internal/store/djangoimport/djangotest"
 )

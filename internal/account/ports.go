@@ -41,9 +41,12 @@ type Store interface {
 	// StartSession records a successful login in one step: it sets the user's last
 	// login to sess.CreatedAt (and its password hash to passwordHash, unless that is
 	// empty), stores sess (for the user sess.UserID) with its first refresh token rt,
-	// and adds the event e, atomically. It returns the user as stored, or ErrNotFound
-	// (having stored nothing) if the user is gone.
-	StartSession(ctx context.Context, sess Session, rt RefreshToken, passwordHash string, e Event) (User, error)
+	// adds the event e, and, when maxLive > 0, ends the user's live sessions beyond the
+	// newest maxLive (sess included), oldest first, recording an EventSessionRevoked
+	// (with e's IP and user agent) for each, atomically: concurrent logins of one
+	// account never leave more than maxLive live. It returns the user as stored, or
+	// ErrNotFound (having stored nothing) if the user is gone.
+	StartSession(ctx context.Context, sess Session, rt RefreshToken, passwordHash string, e Event, maxLive int) (User, error)
 	// SessionUser returns a live session (not revoked, not expired at now) and its user,
 	// in one round trip: it runs on every authenticated request. Otherwise ErrNotFound.
 	SessionUser(ctx context.Context, sessionID string, now time.Time) (Session, User, error)
@@ -59,17 +62,19 @@ type Store interface {
 	// RevokeUserSession ends one live session of the user; ErrNotFound when the user
 	// has no live session with that ID.
 	RevokeUserSession(ctx context.Context, userID int64, sessionID string, now time.Time) error
-	// ListSessions returns the user's live sessions at now, newest first.
-	ListSessions(ctx context.Context, userID int64, now time.Time) ([]Session, error)
+	// ListSessions returns up to limit (every one with 0) of the user's live sessions at
+	// now, newest first (by CreatedAt, then ID), strictly after the position after
+	// (from the newest when after is zero): a keyset page.
+	ListSessions(ctx context.Context, userID int64, now time.Time, after SessionCursor, limit int) ([]Session, error)
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	RefreshTokenByHash(ctx context.Context, hash string) (RefreshToken, error)
-	// MarkRefreshTokenUsed sets UsedAt if it is still unset; it reports false when another
-	// caller spent the token first.
-	MarkRefreshTokenUsed(ctx context.Context, hash string, now time.Time) (bool, error)
+	// MarkRefreshTokenUsed sets UsedAt, and SuccessorHash to successor, if UsedAt is still
+	// unset; it reports false when another caller spent the token first.
+	MarkRefreshTokenUsed(ctx context.Context, hash, successor string, now time.Time) (bool, error)
 	// RotateRefreshToken is an ordinary refresh in one step. If the token with hash spent
 	// is unused and unexpired at now, its session live and the session's user active, it
-	// marks the token used at now, sets the session's last use to now and its expiry to
+	// marks the token used at now with next.Hash as its SuccessorHash, sets the session's last use to now and its expiry to
 	// next.ExpiresAt, stores next for that session and user (filling in its SessionID and
 	// UserID), and returns the session as updated and its user, atomically. Otherwise it
 	// returns ErrNotFound having stored nothing, and the caller looks closer: a spent
@@ -114,6 +119,11 @@ type Store interface {
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+
+	// AvatarStore keeps uploaded pictures (avatar.go).
+	AvatarStore
+	// MFAStore keeps second factors (mfa_ports.go).
+	MFAStore
 }
 
 // PasswordHasher hashes and verifies passwords. Implementations bound concurrent hashing.
@@ -134,12 +144,17 @@ type AccessClaims struct {
 	TokenID   string
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// AMR and AuthTime are the token's amr and auth_time: how and when the session's
+	// holder last authenticated.
+	AMR      []string
+	AuthTime time.Time
 }
 
 // AccessTokens signs and verifies access tokens.
 type AccessTokens interface {
-	// Issue signs an access token for the user's session and returns it with its expiry.
-	Issue(userID int64, sessionID string, now time.Time) (token string, expires time.Time, err error)
+	// Issue signs an access token for the user's session, carrying how the session was
+	// last authenticated (amr, auth_time), and returns it with its expiry.
+	Issue(userID int64, sessionID string, auth Authentication, now time.Time) (token string, expires time.Time, err error)
 	// Parse verifies signature, algorithm, key ID, issuer, audience and expiry; any
 	// failure is ErrUnauthenticated.
 	Parse(token string, now time.Time) (AccessClaims, error)
@@ -177,6 +192,11 @@ type Message struct {
 	// them on link-carrying emails when it has a LinkSecret; see signed_links.go.
 	Timestamp int64
 	Signature string
+	// LinkBase, when set, is the page the link opens instead of the one its template
+	// names: the link is LinkBase, a slash, and the template's path from its first
+	// placeholder on. It is set only by a Service from EmailLinksUnder, which has checked
+	// it against the allowed origins.
+	LinkBase string
 }
 
 // Mailer delivers messages.

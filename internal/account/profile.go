@@ -18,19 +18,38 @@ type ProfileChanges struct {
 	AvatarURL  *string
 	// OrganizationID joins an organization, or with 0 leaves it.
 	OrganizationID *int64
+	// Avatar, when set, is an uploaded picture to store (avatar.go); AvatarURL becomes
+	// the address it is served at.
+	Avatar *AvatarUpload
 }
 
-// UpdateProfile changes the given fields of the user's profile.
+// UpdateProfile changes the given fields of the user's profile. An uploaded picture
+// (c.Avatar) is checked before anything is stored; a stored picture the avatar URL no
+// longer points at is removed, so that a picture the user replaced or removed is no
+// longer served.
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, c ProfileChanges, meta RequestMeta) (User, error) {
+	now := s.now()
+	var avatar *Avatar
+	if c.Avatar != nil {
+		a, url, err := newAvatar(userID, *c.Avatar, now)
+		if err != nil {
+			return User{}, err
+		}
+		avatar, c.AvatarURL = &a, &url
+	}
 	if c.AvatarURL != nil && *c.AvatarURL != "" && !httpURL(*c.AvatarURL) {
 		return User{}, Invalid("avatar_url", "format", "must be an http or https URL")
 	}
-	now := s.now()
 	var u User
 	err := s.store.InTx(ctx, func(tx Store) error {
 		var err error
 		if u, err = tx.UserByID(ctx, userID); err != nil {
 			return err
+		}
+		if c.AvatarURL != nil && (*c.AvatarURL != u.Profile.AvatarURL || avatar != nil) {
+			if err := tx.SetAvatar(ctx, userID, avatar); err != nil {
+				return err
+			}
 		}
 		set(&u.Username, c.Username)
 		set(&u.FirstName, c.FirstName)

@@ -57,9 +57,9 @@ func TestSessionTokens(t *testing.T) {
 		if want := f.now.Add(90 * 24 * time.Hour); !p.Claims.ExpiresAt.Equal(want) {
 			t.Fatalf("session expires %v, want %v (the ttl given)", p.Claims.ExpiresAt, want)
 		}
-		sessions, err := f.svc.ListSessions(ctx, p)
-		if err != nil || len(sessions) != 1 || sessions[0].ID != tok.SessionID {
-			t.Fatalf("sessions %+v, %v", sessions, err)
+		page, err := f.svc.ListSessions(ctx, p, "", 10)
+		if err != nil || len(page.Sessions) != 1 || page.Sessions[0].ID != tok.SessionID {
+			t.Fatalf("sessions %+v, %v", page, err)
 		}
 	})
 	t.Run("not_an_access_or_refresh_token_and_the_reverse", func(t *testing.T) {

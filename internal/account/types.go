@@ -84,6 +84,16 @@ type Session struct {
 	RevokedAt time.Time
 	IP        string
 	UserAgent string
+	// Auth is how the session's holder last authenticated: at login, or a later
+	// step-up (step_up.go).
+	Auth Authentication
+}
+
+// SessionCursor is a position in a list of sessions, newest first: the session created
+// at CreatedAt with ID. The zero value is the start of the list.
+type SessionCursor struct {
+	CreatedAt time.Time
+	ID        string
 }
 
 // Live reports whether the session can still be used at now.
@@ -98,8 +108,12 @@ type RefreshToken struct {
 	UserID    int64
 	CreatedAt time.Time
 	ExpiresAt time.Time
-	// UsedAt is set when the token was exchanged; presenting it again is reuse.
+	// UsedAt is set when the token was exchanged (rotated) for its successor.
 	UsedAt time.Time
+	// SuccessorHash is the hash of the token it was exchanged for, set with UsedAt (""
+	// for a token spent before successors were recorded). A spent token leads to that
+	// successor for as long as nobody has used it; see refresh.go.
+	SuccessorHash string
 }
 
 // TokenPurpose says what an emailed token may be used for.

@@ -12,6 +12,7 @@ import (
 	"github.com/accountd/accountd/internal/compat"
 	"github.com/accountd/accountd/internal/compat/cadasta"
 	"github.com/accountd/accountd/internal/compat/djoser"
+	"github.com/accountd/accountd/internal/compat/jwtaccounts"
 	"github.com/accountd/accountd/internal/compat/restregistration"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
@@ -25,6 +26,7 @@ var profiles = []compat.Profile{
 	restregistration.Profile{},
 	djoser.Profile{},
 	cadasta.Profile{},
+	jwtaccounts.Profile{},
 }
 
 // LoadConfig reads the settings as config.Load does, the profiles' own included: what

@@ -12,7 +12,10 @@
 //     .gitignore wherever it lands, and source files are not.
 //   - imports_test.go: which packages may import which (the domain knows no HTTP, SQL or
 //     generated code; only the store, the outbox and the PostgreSQL rate limiter speak
-//     SQL; only the handlers import gen; ...), as a table of rules.
+//     SQL; only the handlers import gen; ...), as a table of rules, over the module's
+//     packages and those of the modules nested in it (the Go SDK, clients/go).
+//   - modules_test.go: a nested module requires nothing of the repository and replaces
+//     nothing, and the root go.mod replaces it by its directory.
 //
 // The rules read the repository through git (git ls-files, git check-ignore) and the go
 // command (go list); without git, or outside a git checkout, the git-based ones skip and

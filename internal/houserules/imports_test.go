@@ -109,7 +109,7 @@ var importRules = []importRule{
 	},
 	{
 		Name:          "generated code imports nothing internal",
-		Why:           "gen/ and clients/ are rebuilt from openapi.yaml alone, and clients/go is imported by programs outside this module, which cannot import internal/ packages",
+		Why:           "gen/ and clients/ are rebuilt from openapi.yaml alone, and clients/go is a module of its own that programs outside this repository import: it must not need the server",
 		Packages:      generatedPackages,
 		MustNotImport: []string{"./internal/..."},
 		Transitive:    true,
@@ -181,10 +181,11 @@ type listedPackage struct {
 	XTestGoFiles []string
 }
 
-// inModule reports whether p is one of modPath's own packages (false for nil: an import
-// go list did not list, such as the "C" of cgo).
+// inModule reports whether p is one of the repository's own packages: in the module
+// modPath or in a module nested in it, such as the Go SDK's (false for nil: an import go
+// list did not list, such as the "C" of cgo).
 func (p *listedPackage) inModule(modPath string) bool {
-	return p != nil && p.Module != nil && p.Module.Path == modPath
+	return p != nil && p.Module != nil && (p.Module.Path == modPath || strings.HasPrefix(p.Module.Path, modPath+"/"))
 }
 
 var (
@@ -193,30 +194,35 @@ var (
 	packagesErr  error
 )
 
-// loadPackages returns the module's packages and all their dependencies, by import path,
-// asking go list once for all the tests.
+// loadPackages returns the packages of the module and of the modules nested in it (the
+// Go SDK's), with all their dependencies, by import path, asking go list once per module
+// for all the tests. `go list ./...` stops at a nested module's go.mod, so each is listed
+// in its own directory.
 func loadPackages(t *testing.T) map[string]*listedPackage {
 	t.Helper()
 	mod := thisModule(t)
+	nested := nestedModules(t)
 	packagesOnce.Do(func() {
-		var out []byte
-		out, packagesErr = run(mod.Dir, "go", "list", "-deps",
-			"-json=ImportPath,Name,Dir,Module,Imports,TestImports,XTestImports,GoFiles,TestGoFiles,XTestGoFiles",
-			"./...")
-		if packagesErr != nil {
-			return
-		}
 		packages = map[string]*listedPackage{}
-		dec := json.NewDecoder(strings.NewReader(string(out)))
-		for {
-			var p listedPackage
-			if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				packagesErr = fmt.Errorf("go list -json: %w", err)
+		for _, dir := range append([]string{mod.Dir}, nested...) {
+			var out []byte
+			out, packagesErr = run(dir, "go", "list", "-deps",
+				"-json=ImportPath,Name,Dir,Module,Imports,TestImports,XTestImports,GoFiles,TestGoFiles,XTestGoFiles",
+				"./...")
+			if packagesErr != nil {
 				return
 			}
-			packages[p.ImportPath] = &p
+			dec := json.NewDecoder(strings.NewReader(string(out)))
+			for {
+				var p listedPackage
+				if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+					break
+				} else if err != nil {
+					packagesErr = fmt.Errorf("go list -json in %s: %w", dir, err)
+					return
+				}
+				packages[p.ImportPath] = &p
+			}
 		}
 	})
 	if packagesErr != nil {

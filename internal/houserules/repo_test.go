@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -86,4 +88,40 @@ func runInput(dir string, in []byte, name string, args ...string) ([]byte, error
 		return out, errors.New(name + " " + strings.Join(args, " ") + ": " + err.Error() + ": " + strings.TrimSpace(stderr.String()))
 	}
 	return out, nil
+}
+
+var (
+	nestedOnce sync.Once
+	nestedDirs []string
+	nestedErr  error
+)
+
+// nestedModules returns the directories (absolute, sorted) of the Go modules inside this
+// one, such as clients/go, the Go SDK: every go.mod below the root except in testdata,
+// node_modules and hidden directories, which the go command ignores too.
+func nestedModules(t *testing.T) []string {
+	t.Helper()
+	mod := thisModule(t)
+	nestedOnce.Do(func() {
+		nestedErr = filepath.WalkDir(mod.Dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				name := d.Name()
+				if path != mod.Dir && (name == "testdata" || name == "node_modules" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Name() == "go.mod" && filepath.Dir(path) != mod.Dir {
+				nestedDirs = append(nestedDirs, filepath.Dir(path))
+			}
+			return nil
+		})
+	})
+	if nestedErr != nil {
+		t.Fatalf("looking for nested modules: %v", nestedErr)
+	}
+	return nestedDirs
 }

@@ -23,6 +23,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies (default 64 KiB).
 	MaxBodyBytes int64
+	// PasswordMinLength is the policy's shortest new password, which the validator and
+	// the served spec use in place of the committed spec's minLength (0: the spec's).
+	PasswordMinLength int
 	// Mount adds more routes (compatibility profiles, metrics) to the same router.
 	Mount []func(chi.Router)
 	// Middleware wraps every request, inside the request ID and outside everything else
@@ -35,6 +38,9 @@ type Config struct {
 	// DocsProfiles are the enabled compatibility profiles, whose operations /docs offers
 	// as documents of their own beside the canonical API's.
 	DocsProfiles []DocsProfile
+	// Idempotency keeps the answers to requests sent with an Idempotency-Key; nil
+	// ignores the header.
+	Idempotency Idempotency
 }
 
 // New returns the handler serving the canonical API, its docs and whatever cfg.Mount
@@ -51,7 +57,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	srv := &Server{svc: cfg.Service, jwks: jwks, ready: cfg.Ready}
-	v, err := newValidator(cfg.MaxBodyBytes, srv.authenticate)
+	v, err := newValidator(cfg.MaxBodyBytes, cfg.PasswordMinLength, srv.authenticate, cfg.Idempotency)
 	if err != nil {
 		return nil, err
 	}
@@ -70,14 +76,17 @@ func New(cfg Config) (http.Handler, error) {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, &Problem{Code: gen.MethodNotAllowed})
 	})
-	if err := mountDocs(r, cfg.DocsProfiles); err != nil {
+	if err := mountDocs(r, cfg.DocsProfiles, cfg.PasswordMinLength); err != nil {
+		return nil, err
+	}
+	if err := mountPasskeyPage(r); err != nil {
 		return nil, err
 	}
 	for _, m := range cfg.Mount {
 		m(r)
 	}
 
-	strict := gen.NewStrictHandlerWithOptions(srv, nil, gen.StrictHTTPServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{cacheJWKS}, gen.StrictHTTPServerOptions{
 		// The validator has checked the body against the spec, so a decoding failure
 		// here is a body the spec allows but Go cannot hold (such as a number too big).
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -92,6 +101,22 @@ func New(cfg Config) (http.Handler, error) {
 		},
 	})
 	return r, nil
+}
+
+// jwksMaxAge is how long caches may keep the JWKS: services that verify tokens offline
+// fetch it often, and a new key is published well before it signs (see the README's key
+// rotation).
+const jwksMaxAge = "public, max-age=300"
+
+// cacheJWKS lets caches keep the public key set, the one API answer that is public.
+func cacheJWKS(f gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	if operationID != "GetJWKS" {
+		return f
+	}
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+		publicCache(w.Header(), jwksMaxAge)
+		return f(ctx, w, r, req)
+	}
 }
 
 // authenticate verifies the bearer token of a request to a secured operation and puts

@@ -3,11 +3,63 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"go.yaml.in/yaml/v3"
 )
+
+// servedSpec returns openapi.yaml as this server serves it: the file byte for byte,
+// except that NewPassword's minLength says the server's own password policy
+// (passwordMinLength; 0 keeps the file's), as the validator does (loadSpec). Only that
+// value's characters change, so a server on the default policy serves the file itself
+// and any other serves the file with that one number rewritten.
+func servedSpec(file []byte, passwordMinLength int) ([]byte, error) {
+	if passwordMinLength <= 0 {
+		return file, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(file, &doc); err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	var root *yaml.Node
+	if len(doc.Content) == 1 {
+		root = doc.Content[0]
+	}
+	minLength := mapValue(mapValue(mapValue(mapValue(root, "components"), "schemas"), "NewPassword"), "minLength")
+	if minLength == nil || minLength.Kind != yaml.ScalarNode || minLength.Style != 0 {
+		return nil, errors.New("openapi.yaml: NewPassword has no plain minLength to set the password policy's in")
+	}
+	want := strconv.Itoa(passwordMinLength)
+	if minLength.Value == want {
+		return file, nil
+	}
+	// The node's line and column (1-based, in characters) locate the number in the file.
+	start := 0
+	for line := 1; line < minLength.Line; line++ {
+		i := bytes.IndexByte(file[start:], '\n')
+		if i < 0 {
+			return nil, errors.New("openapi.yaml: NewPassword's minLength is past the end of the file")
+		}
+		start += i + 1
+	}
+	line := file[start:]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	if runes := []rune(string(line)); minLength.Column-1 <= len(runes) {
+		start += len(string(runes[:minLength.Column-1]))
+	}
+	if !bytes.HasPrefix(file[start:], []byte(minLength.Value)) {
+		return nil, errors.New("openapi.yaml: NewPassword's minLength is not where the parser says")
+	}
+	out := make([]byte, 0, len(file)+len(want))
+	out = append(out, file[:start]...)
+	out = append(out, want...)
+	return append(out, file[start+len(minLength.Value):]...), nil
+}
 
 // specJSON converts openapi.yaml to JSON as written: every key in the file's order,
 // every value as YAML reads it. It works on the YAML node tree rather than through

@@ -131,6 +131,9 @@ type sessionRow struct {
 	RevokedAt  time.Time `bun:"revoked_at,nullzero"`
 	IP         string    `bun:"ip"`
 	UserAgent  string    `bun:"user_agent"`
+	// AuthTime and AMR are Session.Auth: the time and the methods, space-separated.
+	AuthTime time.Time `bun:"auth_time,nullzero"`
+	AMR      string    `bun:"amr"`
 
 	// User is filled by a join (Relation("User")) in SessionUser only.
 	User *userRow `bun:"rel:belongs-to,join:user_id=id"`
@@ -146,6 +149,8 @@ func sessionToRow(s account.Session) sessionRow {
 		RevokedAt:  dbTime(s.RevokedAt),
 		IP:         s.IP,
 		UserAgent:  s.UserAgent,
+		AuthTime:   dbTime(s.Auth.Time),
+		AMR:        strings.Join(s.Auth.Methods, " "),
 	}
 }
 
@@ -159,6 +164,7 @@ func (r sessionRow) domain() account.Session {
 		RevokedAt:  domainTime(r.RevokedAt),
 		IP:         r.IP,
 		UserAgent:  r.UserAgent,
+		Auth:       account.Authentication{Methods: fields(r.AMR), Time: domainTime(r.AuthTime)},
 	}
 }
 
@@ -171,6 +177,8 @@ type refreshTokenRow struct {
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
 	UsedAt    time.Time `bun:"used_at,nullzero"`
+	// SuccessorHash is written with UsedAt; NULL while the token is unspent.
+	SuccessorHash string `bun:"successor_hash,nullzero"`
 }
 
 func refreshTokenToRow(t account.RefreshToken) refreshTokenRow {
@@ -181,6 +189,8 @@ func refreshTokenToRow(t account.RefreshToken) refreshTokenRow {
 		CreatedAt: dbTime(t.CreatedAt),
 		ExpiresAt: dbTime(t.ExpiresAt),
 		UsedAt:    dbTime(t.UsedAt),
+
+		SuccessorHash: t.SuccessorHash,
 	}
 }
 
@@ -192,6 +202,8 @@ func (r refreshTokenRow) domain() account.RefreshToken {
 		CreatedAt: domainTime(r.CreatedAt),
 		ExpiresAt: domainTime(r.ExpiresAt),
 		UsedAt:    domainTime(r.UsedAt),
+
+		SuccessorHash: r.SuccessorHash,
 	}
 }
 
@@ -327,4 +339,13 @@ func domainTime(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// fields splits a space-separated list, nil for none (as the domain writes an empty
+// list).
+func fields(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Fields(s)
 }
