@@ -2336,7 +2336,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's profile (jwt-accounts) */
+        /**
+         * The caller's profile (jwt-accounts)
+         * @description The profile fields the document gives every account: `country`, `profession`, `bio`,
+         *     `thoughts` (empty until set) and `profile_img` (null without a picture).
+         */
         get: operations["jwtaGetProfile"];
         put?: never;
         post?: never;
@@ -7200,6 +7204,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIxIiwiYW1yIjpbInB3ZCIsIm90cCIsIm1mYSJdfQ.c2ln",
+                     *       "refresh_token": "6kYQ7m1S0aV1b0Vw3b5Jx2r8Zt7oQe9yHc4uK1nPp2s",
+                     *       "token_type": "Bearer",
+                     *       "expires_in": 900
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
@@ -7303,6 +7315,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ceremony": "Zq3xVb8YtN1mKp4sW7dL2hRfC9jE5uAo6gTiQ0yXn1c",
+                     *       "options": {
+                     *         "challenge": "2p9Yb0f1vQeKq3sXn7LwU4tRzH8mJc5aG6dNiE0oPyk",
+                     *         "timeout": 300000,
+                     *         "rpId": "accounts.example.com",
+                     *         "userVerification": "required"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["PasskeyCeremony"];
                 };
             };
@@ -7355,6 +7378,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ceremony": "Zq3xVb8YtN1mKp4sW7dL2hRfC9jE5uAo6gTiQ0yXn1c",
+                 *       "credential": {
+                 *         "id": "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_",
+                 *         "rawId": "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_",
+                 *         "type": "public-key",
+                 *         "response": {
+                 *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0",
+                 *           "authenticatorData": "SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ",
+                 *           "signature": "MEUCIQDx6ZlZ3a1b2c3d4e5f6g7h8i9j0",
+                 *           "userHandle": "dXNlci1oYW5kbGUtb2YtYWRh"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["PasskeyFinishRequest"];
             };
         };
@@ -7365,6 +7404,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIxIiwiYW1yIjpbImh3ayIsInVzZXIiLCJtZmEiXX0.c2ln",
+                     *       "refresh_token": "6kYQ7m1S0aV1b0Vw3b5Jx2r8Zt7oQe9yHc4uK1nPp2s",
+                     *       "token_type": "Bearer",
+                     *       "expires_in": 900
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
@@ -7472,6 +7519,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIxIiwiYW1yIjpbIm90cCIsIm1mYSJdfQ.c2ln",
+                     *       "token_type": "Bearer",
+                     *       "expires_in": 900,
+                     *       "auth_time": "2026-11-23T16:30:00Z",
+                     *       "amr": [
+                     *         "otp",
+                     *         "mfa"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["StepUpResult"];
                 };
             };
@@ -7566,6 +7625,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ceremony": "Zq3xVb8YtN1mKp4sW7dL2hRfC9jE5uAo6gTiQ0yXn1c",
+                     *       "options": {
+                     *         "challenge": "2p9Yb0f1vQeKq3sXn7LwU4tRzH8mJc5aG6dNiE0oPyk",
+                     *         "timeout": 300000,
+                     *         "rpId": "accounts.example.com",
+                     *         "allowCredentials": [
+                     *           {
+                     *             "type": "public-key",
+                     *             "id": "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_"
+                     *           }
+                     *         ],
+                     *         "userVerification": "required"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["PasskeyCeremony"];
                 };
             };
@@ -7632,6 +7708,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": true,
+                     *       "totp": true,
+                     *       "passkeys": 1,
+                     *       "recovery_codes_left": 9
+                     *     }
+                     */
                     "application/json": components["schemas"]["MfaStatus"];
                 };
             };
@@ -7680,6 +7764,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                     *       "otpauth_uri": "otpauth://totp/accountd:ada?algorithm=SHA1&digits=6&issuer=accountd&period=30&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                     *       "qr_code": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAQAAAAEAAQMAAABmvDolAAAABlBMVEX///8AAABVwtN+"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TotpEnrolment"];
                 };
             };
@@ -7749,6 +7840,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "492039"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RemoveTotpRequest"];
             };
         };
@@ -7854,6 +7950,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "492039"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConfirmTotpRequest"];
             };
         };
@@ -7864,6 +7965,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "recovery_codes": [
+                     *         "k7mqa-2xwvd",
+                     *         "p3rzt-6hncy",
+                     *         "c5jwe-4kqsb",
+                     *         "u2fgl-7tpxm",
+                     *         "e6ydv-3nrqa",
+                     *         "w4bhk-5szcj",
+                     *         "q7tnm-2gfye",
+                     *         "h3xpr-6wdkl",
+                     *         "m5cvz-4jbtu",
+                     *         "t2sqe-7ykhn"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MfaEnabled"];
                 };
             };
@@ -7976,6 +8093,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "recovery_codes": [
+                     *         "k7mqa-2xwvd",
+                     *         "p3rzt-6hncy",
+                     *         "c5jwe-4kqsb",
+                     *         "u2fgl-7tpxm",
+                     *         "e6ydv-3nrqa",
+                     *         "w4bhk-5szcj",
+                     *         "q7tnm-2gfye",
+                     *         "h3xpr-6wdkl",
+                     *         "m5cvz-4jbtu",
+                     *         "t2sqe-7ykhn"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
@@ -8042,6 +8175,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "4f1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                     *           "name": "Laptop fingerprint reader",
+                     *           "created_at": "2026-11-23T16:30:00Z",
+                     *           "last_used_at": "2026-11-24T09:12:00Z",
+                     *           "backup_eligible": true,
+                     *           "backup_state": true,
+                     *           "transports": [
+                     *             "internal",
+                     *             "hybrid"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PasskeyList"];
                 };
             };
@@ -8084,6 +8235,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ceremony": "Xr5nQ2wLk8pT1vYb4hJm7cFz0dGs3eAu6iOy9tRqW2e",
+                 *       "name": "Laptop fingerprint reader",
+                 *       "credential": {
+                 *         "id": "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_",
+                 *         "rawId": "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_",
+                 *         "type": "public-key",
+                 *         "response": {
+                 *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0",
+                 *           "attestationObject": "o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVjF",
+                 *           "transports": [
+                 *             "internal",
+                 *             "hybrid"
+                 *           ]
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["PasskeyRegisterRequest"];
             };
         };
@@ -8094,6 +8264,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "passkey": {
+                     *         "id": "4f1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                     *         "name": "Laptop fingerprint reader",
+                     *         "created_at": "2026-11-23T16:30:00Z",
+                     *         "last_used_at": null,
+                     *         "backup_eligible": true,
+                     *         "backup_state": true,
+                     *         "transports": [
+                     *           "internal",
+                     *           "hybrid"
+                     *         ]
+                     *       },
+                     *       "recovery_codes": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["PasskeyRegistered"];
                 };
             };
@@ -8187,6 +8374,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ceremony": "Xr5nQ2wLk8pT1vYb4hJm7cFz0dGs3eAu6iOy9tRqW2e",
+                     *       "options": {
+                     *         "rp": {
+                     *           "name": "accountd",
+                     *           "id": "accounts.example.com"
+                     *         },
+                     *         "user": {
+                     *           "name": "ada",
+                     *           "displayName": "ada",
+                     *           "id": "dXNlci1oYW5kbGUtb2YtYWRh"
+                     *         },
+                     *         "challenge": "7Hk2mQ9vXb4pL1sYt8wN3cJr6fGz0dEuAo5iKy2TqWe",
+                     *         "pubKeyCredParams": [
+                     *           {
+                     *             "type": "public-key",
+                     *             "alg": -7
+                     *           },
+                     *           {
+                     *             "type": "public-key",
+                     *             "alg": -257
+                     *           }
+                     *         ],
+                     *         "timeout": 300000,
+                     *         "authenticatorSelection": {
+                     *           "residentKey": "required",
+                     *           "requireResidentKey": true,
+                     *           "userVerification": "required"
+                     *         },
+                     *         "attestation": "none"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["PasskeyCeremony"];
                 };
             };
@@ -8317,6 +8538,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Work laptop"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PasskeyRename"];
             };
         };
@@ -8327,6 +8553,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "4f1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                     *       "name": "Work laptop",
+                     *       "created_at": "2026-11-23T16:30:00Z",
+                     *       "last_used_at": "2026-11-24T09:12:00Z",
+                     *       "backup_eligible": true,
+                     *       "backup_state": true,
+                     *       "transports": [
+                     *         "internal",
+                     *         "hybrid"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Passkey"];
                 };
             };
@@ -8414,6 +8654,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": true,
+                     *       "totp": false,
+                     *       "passkeys": 1,
+                     *       "recovery_codes_left": 10,
+                     *       "passkey_list": [
+                     *         {
+                     *           "id": "4f1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                     *           "name": "Laptop fingerprint reader",
+                     *           "created_at": "2026-11-23T16:30:00Z",
+                     *           "last_used_at": "2026-11-24T09:12:00Z",
+                     *           "backup_eligible": true,
+                     *           "backup_state": true,
+                     *           "transports": [
+                     *             "internal",
+                     *             "hybrid"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AdminMfa"];
                 };
             };
@@ -14598,6 +14860,15 @@ export interface operations {
         /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ada",
+                 *       "email": "ada@example.com",
+                 *       "password": "correct-horse-battery",
+                 *       "confirm_password": "correct-horse-battery",
+                 *       "verification_base_url": "https://app.example.com/activate"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JwtaRegistrationRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["JwtaRegistrationRequest"];
                 "multipart/form-data": components["schemas"]["JwtaRegistrationRequest"];
@@ -14610,6 +14881,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "Congrats! ada, you are successfully registered. To continue, activate your account with the link we have sent to your email address, then log in."
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaMessage"];
                 };
             };
@@ -14672,6 +14948,11 @@ export interface operations {
         /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JwtaEmailRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["JwtaEmailRequest"];
                 "multipart/form-data": components["schemas"]["JwtaEmailRequest"];
@@ -14684,6 +14965,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "We have sent an account activation link to your email address if it is registered and awaits activation. If you don't receive the email, please make sure you entered your registered email address. Thank you!"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaMessage"];
                 };
             };
@@ -14746,6 +15032,11 @@ export interface operations {
         /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JwtaEmailRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["JwtaEmailRequest"];
                 "multipart/form-data": components["schemas"]["JwtaEmailRequest"];
@@ -14758,6 +15049,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "We have sent an account activation link to your email address if it is registered and awaits activation. If you don't receive the email, please make sure you entered your registered email address. Thank you!"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaMessage"];
                 };
             };
@@ -14830,6 +15126,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "Your account is activated. You can log in now."
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaMessage"];
                 };
             };
@@ -14864,6 +15165,12 @@ export interface operations {
         /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "correct-horse-battery"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JwtaLoginRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["JwtaLoginRequest"];
                 "multipart/form-data": components["schemas"]["JwtaLoginRequest"];
@@ -14876,6 +15183,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "Congrats ada, your credentials are verified.",
+                     *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIxIn0.c2ln",
+                     *       "refresh_token": "6kYQ7m1S0aV1b0Vw3b5Jx2r8Zt7oQe9yHc4uK1nPp2s"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaTokens"];
                 };
             };
@@ -14956,6 +15270,11 @@ export interface operations {
         /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "6kYQ7m1S0aV1b0Vw3b5Jx2r8Zt7oQe9yHc4uK1nPp2s"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JwtaRefreshRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["JwtaRefreshRequest"];
                 "multipart/form-data": components["schemas"]["JwtaRefreshRequest"];
@@ -14968,6 +15287,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "Your tokens are refreshed.",
+                     *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIxIn0.c2ln",
+                     *       "refresh_token": "Vb2nQ8xLp4sT7kYw1hJm5cFz9dGr3eAu0iOy6tRqX3f"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaTokens"];
                 };
             };
@@ -15044,6 +15370,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "Welcome to your dashboard, ada.",
+                     *       "username": "ada",
+                     *       "email": "ada@example.com",
+                     *       "profile": {
+                     *         "country": "United Kingdom",
+                     *         "profession": "Mathematician",
+                     *         "bio": "Enchantress of numbers.",
+                     *         "thoughts": "",
+                     *         "profile_img": null
+                     *       },
+                     *       "active_sessions": 2,
+                     *       "failed_logins_30d": 1,
+                     *       "recent_history": [
+                     *         {
+                     *           "id": 42,
+                     *           "type": "login_succeeded",
+                     *           "at": "2026-11-23T16:30:00Z",
+                     *           "ip": "192.0.2.10",
+                     *           "user_agent": "Mozilla/5.0",
+                     *           "detail": ""
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaDashboard"];
                 };
             };
@@ -15083,6 +15435,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "country": "United Kingdom",
+                     *       "profession": "Mathematician",
+                     *       "bio": "Enchantress of numbers.",
+                     *       "thoughts": "",
+                     *       "profile_img": "http://localhost:8080/accounts/api/media/profile_img/Qm9vay1vZi1kYXlz.png"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaProfile"];
                 };
             };
@@ -15117,6 +15478,12 @@ export interface operations {
         /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "profession": "Mathematician",
+                 *       "bio": "Enchantress of numbers."
+                 *     }
+                 */
                 "application/json": components["schemas"]["JwtaProfileUpdate"];
                 "application/x-www-form-urlencoded": components["schemas"]["JwtaProfileUpdate"];
                 "multipart/form-data": components["schemas"]["JwtaProfileUpload"];
@@ -15129,6 +15496,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "country": "United Kingdom",
+                     *       "profession": "Mathematician",
+                     *       "bio": "Enchantress of numbers.",
+                     *       "thoughts": "",
+                     *       "profile_img": "http://localhost:8080/accounts/api/media/profile_img/Qm9vay1vZi1kYXlz.png"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaProfile"];
                 };
             };
@@ -15235,6 +15611,13 @@ export interface operations {
         /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "old_password": "correct-horse-battery",
+                 *       "new_password": "a-brand-new-passphrase",
+                 *       "confirm_password": "a-brand-new-passphrase"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JwtaChangePasswordRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["JwtaChangePasswordRequest"];
                 "multipart/form-data": components["schemas"]["JwtaChangePasswordRequest"];
@@ -15247,6 +15630,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "Your password is changed."
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaMessage"];
                 };
             };
@@ -15317,6 +15705,12 @@ export interface operations {
         /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "verification_base_url": "https://app.example.com/reset"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JwtaEmailRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["JwtaEmailRequest"];
                 "multipart/form-data": components["schemas"]["JwtaEmailRequest"];
@@ -15329,6 +15723,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "We have sent a reset password link to your email address if it is registered. Thank you!"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaMessage"];
                 };
             };
@@ -15396,6 +15795,12 @@ export interface operations {
         /** @description JSON, form-encoded or multipart, as Django REST framework parses them. */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "new_password": "a-brand-new-passphrase",
+                 *       "confirm_password": "a-brand-new-passphrase"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JwtaSetNewPasswordRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["JwtaSetNewPasswordRequest"];
                 "multipart/form-data": components["schemas"]["JwtaSetNewPasswordRequest"];
@@ -15408,6 +15813,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "msg": "Your password is set. You can log in with it now."
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaMessage"];
                 };
             };
@@ -15470,6 +15880,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "http://localhost:8080/accounts/api/history/?cursor=41&page_size=20",
+                     *       "results": [
+                     *         {
+                     *           "id": 42,
+                     *           "type": "login_succeeded",
+                     *           "at": "2026-11-23T16:30:00Z",
+                     *           "ip": "192.0.2.10",
+                     *           "user_agent": "Mozilla/5.0",
+                     *           "detail": ""
+                     *         },
+                     *         {
+                     *           "id": 41,
+                     *           "type": "password_changed",
+                     *           "at": "2026-11-22T10:05:00Z",
+                     *           "ip": "192.0.2.10",
+                     *           "user_agent": "Mozilla/5.0",
+                     *           "detail": ""
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwtaHistoryPage"];
                 };
             };
