@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/accountd/accountd"
 	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/config"
 )
@@ -173,6 +175,34 @@ func TestPasswordLengthOneRule(t *testing.T) {
 				}
 				if got := doc.Components.Schemas["NewPassword"].MinLength; got != tc.min {
 					t.Errorf("/openapi.json: NewPassword minLength %d, want %d", got, tc.min)
+				}
+				// /docs shows the canonical API's document, which says the same.
+				_, _, v1 := e.do("GET", "/docs/apis/v1.json", "", nil)
+				if err := json.Unmarshal(v1, &doc); err != nil {
+					t.Fatal(err)
+				}
+				if got := doc.Components.Schemas["NewPassword"].MinLength; got != tc.min {
+					t.Errorf("/docs/apis/v1.json: NewPassword minLength %d, want %d", got, tc.min)
+				}
+				// /openapi.yaml is the file as written but for that one number: byte for
+				// byte on the default policy, one line apart on another.
+				_, _, served := e.do("GET", "/openapi.yaml", "", nil)
+				fileLines, servedLines := strings.Split(string(accountd.OpenAPI), "\n"), strings.Split(string(served), "\n")
+				if len(servedLines) != len(fileLines) {
+					t.Fatalf("/openapi.yaml has %d lines, openapi.yaml %d", len(servedLines), len(fileLines))
+				}
+				var differ []string
+				for i := range fileLines {
+					if fileLines[i] != servedLines[i] {
+						differ = append(differ, servedLines[i])
+					}
+				}
+				wantLines := []string{fmt.Sprintf("      minLength: %d", tc.min)}
+				if tc.min == 10 { // the file's own
+					wantLines = nil
+				}
+				if !slices.Equal(differ, wantLines) {
+					t.Errorf("/openapi.yaml differs from openapi.yaml in the lines %q; want %q", differ, wantLines)
 				}
 			})
 		})
