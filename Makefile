@@ -18,8 +18,9 @@
 #   CI            when set (CI=true), check-generated wants gen/ and clients/
 #                 exactly as committed
 #   NPM           npm command for `make tools` (npm)
-#   URL, MAIL_DIR, ADMIN, SAFE, REPORT
-#                 make contract: the deployment, its mail folder, a superuser
+#   URL, MAIL_DIR, METRICS, ADMIN, SAFE, REPORT
+#                 make contract: the deployment, its mail folder, its metrics' URL
+#                 (else /metrics on ACCOUNTD_METRICS_ADDR), a superuser
 #                 (login:password), the production subset (SAFE=1), the coverage
 #                 report's file (bin/contract-coverage.md); see the README
 
@@ -181,14 +182,15 @@ test: check-generated vet tools ## check generated code, vet, and run all tests 
 # may be given in the environment.
 URL      ?=
 MAIL_DIR ?=
+METRICS  ?=
 ADMIN    ?=
 SAFE     ?=
 REPORT   ?= bin/contract-coverage.md
 .PHONY: contract
-contract: ## run the contract suite against a deployment: URL=... [MAIL_DIR=...] [ADMIN=login:password] [SAFE=1]
+contract: ## run the contract suite against a deployment: URL=... [MAIL_DIR=...] [METRICS=...] [ADMIN=login:password] [SAFE=1]
 	@test -n "$(URL)" || { echo 'contract: give the deployment: make contract URL=https://... (see the README)' >&2; exit 2; }
 	@mkdir -p $(dir $(abspath $(REPORT)))
-	cd contracttests && ACCOUNTD_CONTRACT_URL='$(URL)' ACCOUNTD_CONTRACT_MAIL_DIR='$(MAIL_DIR)' \
+	cd contracttests && ACCOUNTD_CONTRACT_URL='$(URL)' ACCOUNTD_CONTRACT_MAIL_DIR='$(MAIL_DIR)' ACCOUNTD_CONTRACT_METRICS='$(METRICS)' \
 		ACCOUNTD_CONTRACT_ADMIN='$(ADMIN)' ACCOUNTD_CONTRACT_SAFE='$(SAFE)' \
 		ACCOUNTD_CONTRACT_REPORT='$(abspath $(REPORT))' $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(TESTFLAGS)
 

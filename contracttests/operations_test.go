@@ -51,12 +51,22 @@ func TestMetrics(t *testing.T) {
 }
 
 // metrics reads the app's metrics as a scraper on ACCOUNTD_METRICS_ADDR would: from the
-// handler of their own listener, which the API's port does not serve.
+// handler of their own listener, which the API's port does not serve. Against a URL,
+// from the deployment's metrics listener (remote_test.go).
 func (e *env) metrics() (int, http.Header, string) {
 	e.t.Helper()
-	srv := httptest.NewServer(e.app.Metrics())
-	defer srv.Close()
-	res, err := http.Get(srv.URL + "/metrics")
+	metricsURL := ""
+	if remote != nil {
+		if remote.metrics == "" {
+			e.t.Skip("reads the deployment's metrics: give ACCOUNTD_CONTRACT_METRICS (make contract METRICS=...) or its ACCOUNTD_METRICS_ADDR")
+		}
+		metricsURL = remote.metrics
+	} else {
+		srv := httptest.NewServer(e.app.Metrics())
+		defer srv.Close()
+		metricsURL = srv.URL + "/metrics"
+	}
+	res, err := http.Get(metricsURL)
 	if err != nil {
 		e.t.Fatal(err)
 	}

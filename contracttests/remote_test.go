@@ -7,10 +7,12 @@ package contracttests
 //	ACCOUNTD_CONTRACT_MAIL_DIR  the folder its dir:// mailer writes to (ACCOUNTD_MAILER=
 //	                            dir:///that/folder); without it, tests that read an email
 //	                            are skipped
-//	ACCOUNTD_CONTRACT_METRICS   its /metrics, whose accountd_mail_outbox_pending says when
-//	                            every email queued has been written (URL/metrics by
-//	                            default; unreachable, the folder is watched until it has
-//	                            not changed for a while instead)
+//	ACCOUNTD_CONTRACT_METRICS   the URL of its metrics, whose accountd_mail_outbox_pending
+//	                            says when every email queued has been written; by default
+//	                            /metrics on its ACCOUNTD_METRICS_ADDR as this run's
+//	                            variables give it (the metrics listener, never the API's
+//	                            port). Without either, or unreachable, the folder is
+//	                            watched until it has not changed for a while instead
 //	ACCOUNTD_CONTRACT_ADMIN     login:password of a superuser (accountd createadmin), for
 //	                            the staff tests and to delete what the run created
 //	ACCOUNTD_CONTRACT_SAFE      set (1): the production subset only: tests that create
@@ -33,8 +35,11 @@ import (
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
+	"net"
 	"net/http"
 	"net/mail"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -86,12 +91,33 @@ func loadDeployment() *deployment {
 		report:  os.Getenv("ACCOUNTD_CONTRACT_REPORT"),
 	}
 	if d.metrics == "" {
-		d.metrics = u + "/metrics"
+		d.metrics = metricsURL(u, os.Getenv("ACCOUNTD_METRICS_ADDR"))
 	}
 	if admin := os.Getenv("ACCOUNTD_CONTRACT_ADMIN"); admin != "" {
 		d.adminLogin, d.adminPassword, _ = strings.Cut(admin, ":")
 	}
 	return d
+}
+
+// metricsURL is /metrics on the deployment's metrics listener, addr (ACCOUNTD_METRICS_ADDR,
+// a host:port), or "" when it has none. A listener on every interface (":9090",
+// "0.0.0.0:9090") is reached on the API's host.
+func metricsURL(apiURL, addr string) string {
+	if addr == "" {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if ip, err := netip.ParseAddr(host); host == "" || err == nil && ip.IsUnspecified() {
+		api, err := url.Parse(apiURL)
+		if err != nil {
+			return ""
+		}
+		host = api.Hostname()
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/metrics"
 }
 
 // inProcessOnly skips t against a URL: it needs what only the in-process server gives
@@ -153,7 +179,7 @@ func remoteEnv(t *testing.T, configure func(*config.Config)) *env {
 var plumbing = []string{
 	"ACCOUNTD_ADDR", "ACCOUNTD_DATABASE_URL", "ACCOUNTD_AUTO_MIGRATE", "ACCOUNTD_DB_MAX_OPEN_CONNS",
 	"ACCOUNTD_DB_QUERY_TIMEOUT", "ACCOUNTD_SHUTDOWN_TIMEOUT", "ACCOUNTD_LOG_FORMAT", "ACCOUNTD_LOG_LEVEL",
-	"ACCOUNTD_METRICS", "ACCOUNTD_PPROF_ADDR", "ACCOUNTD_MAILER", "ACCOUNTD_MAIL_FROM",
+	"ACCOUNTD_METRICS_ADDR", "ACCOUNTD_PPROF_ADDR", "ACCOUNTD_MAILER", "ACCOUNTD_MAIL_FROM",
 	"ACCOUNTD_MAIL_RETRY_BASE", "ACCOUNTD_MAIL_RETRY_MAX", "ACCOUNTD_MAIL_MAX_ATTEMPTS",
 	"ACCOUNTD_ISSUER", "ACCOUNTD_SIGNING_KEY_FILE", "ACCOUNTD_LINK_SECRET", "ACCOUNTD_TRUSTED_PROXIES",
 	"ACCOUNTD_RATE_LIMIT_STORE", "ACCOUNTD_ARGON2_MEMORY_KIB", "ACCOUNTD_ARGON2_TIME",
@@ -314,6 +340,9 @@ func (e *env) newMailFiles() []string {
 // outboxEmpty waits up to limit for the deployment's accountd_mail_outbox_pending to
 // read 0, and reports whether it did; false at once when its metrics cannot be read.
 func outboxEmpty(limit time.Duration) bool {
+	if remote.metrics == "" {
+		return false
+	}
 	c := &http.Client{Timeout: 5 * time.Second}
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		res, err := c.Get(remote.metrics)

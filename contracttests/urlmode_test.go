@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -155,9 +156,11 @@ func (d *deploymentUnderTest) usernames(t *testing.T) []string {
 }
 
 // startDeployment starts `make build`'s binary as its own process on a fresh SQLite
-// database, with its emails written to a folder and the rate limits off (the suite
+// database, with its emails written to a folder, its metrics on a listener of their own
+// (the run reads the mail outbox's depth there) and the rate limits off (the suite
 // registers hundreds of accounts from one address), and a superuser made by
-// `accountd createadmin`.
+// `accountd createadmin`. It returns once the deployment is ready (/readyz 200): it
+// listens at once and opens its database in the background.
 func startDeployment(t *testing.T, name string, settings map[string]string) *deploymentUnderTest {
 	t.Helper()
 	bin := madeBinary(t)
@@ -166,6 +169,7 @@ func startDeployment(t *testing.T, name string, settings map[string]string) *dep
 		"ACCOUNTD_DATABASE_URL": "sqlite://" + filepath.Join(dir, "accountd.db"),
 		"ACCOUNTD_MAILER":       "dir://" + filepath.Join(dir, "mail"),
 		"ACCOUNTD_ARGON2_TIME":  "2",
+		"ACCOUNTD_METRICS_ADDR": "127.0.0.1:" + strconv.Itoa(freePort(t)),
 	}}
 	for _, s := range []string{"LOGIN_IP", "LOGIN_FAILURES", "REGISTER_IP", "REFRESH_IP", "EMAIL_IP", "EMAIL_ADDRESS"} {
 		d.settings["ACCOUNTD_RATE_LIMIT_"+s] = "off"
@@ -186,6 +190,29 @@ func startDeployment(t *testing.T, name string, settings map[string]string) *dep
 	d.admin, d.giveAdmin = "contractadmin:"+password, true
 	p := startAccountd(t, bin, name, copyMap(d.settings))
 	d.url = "http://" + p.wait()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get(d.url + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready 30s after listening:\n%s", name, p.logs.String())
+		}
+	}
+	// The run finds the outbox's depth where remote_test.go looks for it.
+	metrics := metricsURL(d.url, d.settings["ACCOUNTD_METRICS_ADDR"])
+	res, err := http.Get(metrics)
+	if err != nil {
+		t.Fatalf("%s: %v", metrics, err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !regexp.MustCompile(`(?m)^accountd_mail_outbox_pending \d+$`).Match(body) {
+		t.Fatalf("%s: %d, no accountd_mail_outbox_pending in:\n%s", metrics, res.StatusCode, body)
+	}
 	return d
 }
 
