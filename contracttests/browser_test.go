@@ -40,6 +40,7 @@ func chromium(t *testing.T) string {
 // passkey, sign out, sign in with the passkey without typing a username, and see the
 // account that /v1/me returns.
 func TestPasskeyPageInChromium(t *testing.T) {
+	inProcessOnly(t, "serves the page on localhost, the relying party Chromium's virtual authenticator signs for, and reads the store")
 	browser := chromium(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

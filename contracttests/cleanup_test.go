@@ -23,6 +23,7 @@ import (
 // else: live sessions and their usable tokens, recent history and answers stay. Neither
 // fails, and a second round finds nothing left to do.
 func TestCleanupRemovesWhatItShouldFromTwoInstances(t *testing.T) {
+	inProcessOnly(t, "runs the cleanup passes itself on two in-process instances, reading and moving their store and clock")
 	const retention, eventRetention = 7 * 24 * time.Hour, 90 * 24 * time.Hour
 	for _, kind := range stores(t) {
 		t.Run(kind, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 // grace window. That retry is the same request, not a stolen token: it gets the
 // successor the first attempt created and the session lives, with no theft recorded.
 func TestRefreshRetriedAfterFrozenDatabaseKeepsSession(t *testing.T) {
+	inProcessOnly(t, "freezes its own PostgreSQL")
 	const queryTimeout = time.Second
 	cluster := pgcluster.Start(t)
 	cfg := testConfig(t)

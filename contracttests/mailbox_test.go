@@ -20,6 +20,7 @@ import (
 // walks a whole flow with them: register, activate with the emailed token, ask for a
 // reset, reset with the second email's token. No MIME, no quoted-printable.
 func TestDirMailerSidecars(t *testing.T) {
+	inProcessOnly(t, "runs an in-process server writing to a mail folder of its own")
 	dir := filepath.Join(t.TempDir(), "mail")
 	cfg := testConfig(t)
 	cfg.DatabaseURL = bunstoretest.DSN(t, bunstoretest.SQLite)

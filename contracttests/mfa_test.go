@@ -68,6 +68,7 @@ func (e *env) totpCode(secret string, steps int64) string {
 // nextStep moves the clock to the start of the next 30-second step, so that a new code
 // is due.
 func (e *env) nextStep() {
+	inProcessOnly(e.t, "moves the server's clock to the next TOTP step, so that a new code is due")
 	now := e.clock.Now()
 	e.clock.Advance(time.Duration(30-now.Unix()%30)*time.Second + time.Millisecond)
 }
@@ -489,8 +490,9 @@ func TestMFAAdminReset(t *testing.T) {
 // TestMFANotConfigured: without ACCOUNTD_MFA_ENCRYPTION_KEY, TOTP answers 501 and the
 // rest works as before.
 func TestMFANotConfigured(t *testing.T) {
-	e := newEnv(t, "sqlite", nil)
-	access := e.login(e.activeUser("nokey")).AccessToken
-	status, b := e.api("POST", "/v1/me/mfa/totp", access, nil)
-	want(t, "TOTP without a key", status, b, http.StatusNotImplemented, "mfa_not_configured")
+	forEachStore(t, func(t *testing.T, e *env) {
+		access := e.login(e.activeUser("nokey")).AccessToken
+		status, b := e.api("POST", "/v1/me/mfa/totp", access, nil)
+		want(t, "TOTP without a key", status, b, http.StatusNotImplemented, "mfa_not_configured")
+	})
 }

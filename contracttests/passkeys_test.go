@@ -99,6 +99,7 @@ func TestPasskeys(t *testing.T) {
 		}
 
 		// Step-up with the passkey, once the window has passed.
+		inProcessOnly(t, "moves the clock past ACCOUNTD_MFA_STEP_UP_WINDOW")
 		e.clock.Advance(11 * time.Minute)
 		status, b = e.api("DELETE", "/v1/me/passkeys/"+pk["id"].(string), tok, nil)
 		want(t, "remove without a recent factor", status, b, http.StatusForbidden, "step_up_required")

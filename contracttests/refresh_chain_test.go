@@ -97,6 +97,7 @@ func TestRefreshReplayAfterChainMovedEndsSession(t *testing.T) {
 			t.Fatalf("a replay inside the grace window ended the session: %s", bodyOf(me))
 		}
 		// Past it: the session ends.
+		inProcessOnly(t, "moves the clock past ACCOUNTD_REFRESH_GRACE")
 		e.clock.Advance(11 * time.Second)
 		wantProblem(t, refresh(stolen.RefreshToken), http.StatusUnauthorized, "refresh_token_invalid")
 		wantProblem(t, refresh(second.RefreshToken), http.StatusUnauthorized, "refresh_token_invalid")
@@ -125,6 +126,7 @@ func TestRefreshReplayAfterChainMovedEndsSession(t *testing.T) {
 // the first attempt created, as long as nobody has used that successor yet: the retry is
 // not theft, and the session lives.
 func TestRefreshRetryKeepsSuccessorUntilItIsUsed(t *testing.T) {
+	inProcessOnly(t, "moves the clock past ACCOUNTD_REFRESH_GRACE")
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		pair := e.login(e.activeUser("retry"))

@@ -20,6 +20,7 @@ import (
 // in the same transaction, so concurrent logins never push past the cap. The ended ones'
 // tokens are refused at once, and each ending is in the history.
 func TestSessionsPerAccountAreCapped(t *testing.T) {
+	inProcessOnly(t, "moves the clock between logins and reads the account's history in the store")
 	const limit, logins = 5, 40
 	forEachStoreWith(t, func(c *config.Config) { c.SessionsPerAccount = limit }, func(t *testing.T, e *env) {
 		u := e.activeUser("capped")

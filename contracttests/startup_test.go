@@ -72,6 +72,7 @@ func (e *env) registerStatus(u user) (int, string) {
 // /readyz turns 200 once the server is up, without a restart. A database that goes away
 // later gets 503 again, and service resumes when it is back.
 func TestStartBeforeTheDatabase(t *testing.T) {
+	inProcessOnly(t, "starts accountd in-process before a PostgreSQL of its own")
 	cluster := pgcluster.Start(t)
 	cluster.Stop(t)
 	cfg := testConfig(t)
@@ -130,6 +131,7 @@ func TestStartBeforeTheDatabase(t *testing.T) {
 // TestStartWithAMistakeEnds: a failure that waiting cannot mend ends the server with the
 // reason, rather than 503 for ever: here a signing key file that does not exist.
 func TestStartWithAMistakeEnds(t *testing.T) {
+	inProcessOnly(t, "starts accountd in-process with a missing key file")
 	cfg := testConfig(t)
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "accountd.db")
 	cfg.SigningKeyFiles = []string{filepath.Join(t.TempDir(), "missing.pem")}
@@ -155,6 +157,7 @@ func TestStartWithAMistakeEnds(t *testing.T) {
 // again), never 500, and recovers by itself when space returns. The disk is a small
 // tmpfs, which mounting takes root (CAP_SYS_ADMIN).
 func TestSQLiteDiskFull(t *testing.T) {
+	inProcessOnly(t, "fills the disk of an in-process server's SQLite database")
 	dir := mountTmpfs(t, "8m")
 	cfg := testConfig(t)
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(dir, "accountd.db")
