@@ -15,13 +15,20 @@ import (
 	"github.com/accountd/accountd/internal/totp"
 )
 
-// mfaOrigin is the page origin the passkey tests' software authenticator signs for.
-const mfaOrigin = "https://accounts.test"
+// The relying party of the passkey tests: its ID, and the page origin their software
+// authenticator signs for.
+const (
+	mfaRPID   = "accounts.test"
+	mfaOrigin = "https://" + mfaRPID
+)
+
+// mfaTestKey is the key that encrypts TOTP secrets in the tests.
+var mfaTestKey = bytes.Repeat([]byte{0x42}, 32)
 
 // withMFA turns TOTP on (a test key) and names the relying party of the passkey tests.
 func withMFA(c *config.Config) {
-	c.MFA.EncryptionKey = bytes.Repeat([]byte{0x42}, 32)
-	c.MFA.RPID = "accounts.test"
+	c.MFA.EncryptionKey = mfaTestKey
+	c.MFA.RPID = mfaRPID
 	c.MFA.Origins = []string{mfaOrigin}
 }
 
