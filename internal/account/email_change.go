@@ -38,7 +38,10 @@ type EmailChangeRequest struct {
 // HideExistingEmails it gets the same answer as a free one and no link, so a signed-in
 // user cannot probe which addresses have accounts.
 func (s *Service) RequestEmailChange(ctx context.Context, p Principal, in EmailChangeRequest, meta RequestMeta) error {
-	newEmail := strings.TrimSpace(in.NewEmail)
+	newEmail, problem := normalizeEmail("new_email", in.NewEmail)
+	if problem != nil {
+		return problems(problem)
+	}
 	if err := s.emailLimits(ctx, meta, newEmail); err != nil {
 		return err
 	}
@@ -178,7 +181,10 @@ func (s *Service) confirmEmailWithLink(ctx context.Context, l SignedLink, caller
 // HideExistingEmails another account's address is answered like a success and nothing
 // changes, so a signed-in user cannot probe which addresses have accounts.
 func (s *Service) ChangeEmailNow(ctx context.Context, p Principal, newEmail, password string, meta RequestMeta) (User, error) {
-	newEmail = strings.TrimSpace(newEmail)
+	newEmail, problem := normalizeEmail("new_email", newEmail)
+	if problem != nil {
+		return User{}, problems(problem)
+	}
 	if err := s.emailLimits(ctx, meta, newEmail); err != nil {
 		return User{}, err
 	}

@@ -20,10 +20,12 @@ type ProfileChanges struct {
 	OrganizationID *int64
 }
 
-// UpdateProfile changes the given fields of the user's profile.
+// UpdateProfile changes the given fields of the user's profile. A new username keeps the
+// rules of identity.go, checked against the account's email; the store refuses one that
+// is another account's username or email (ErrUsernameTaken).
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, c ProfileChanges, meta RequestMeta) (User, error) {
-	if c.AvatarURL != nil && *c.AvatarURL != "" && !httpURL(*c.AvatarURL) {
-		return User{}, Invalid("avatar_url", "format", "must be an http or https URL")
+	if err := problems(textProblems(c.FirstName, c.LastName, c.Country, c.Profession, c.Bio, c.Thoughts, c.AvatarURL)...); err != nil {
+		return User{}, err
 	}
 	now := s.now()
 	var u User
@@ -31,6 +33,11 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, c ProfileChan
 		var err error
 		if u, err = tx.UserByID(ctx, userID); err != nil {
 			return err
+		}
+		if c.Username != nil && *c.Username != u.Username {
+			if err := problems(checkUsername("username", *c.Username, u.Email)); err != nil {
+				return err
+			}
 		}
 		set(&u.Username, c.Username)
 		set(&u.FirstName, c.FirstName)

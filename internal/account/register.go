@@ -23,15 +23,31 @@ type RegisterInput struct {
 
 // Register creates an inactive account and emails it an activation link.
 //
+// The username, email and names keep the rules of identity.go; a username that is
+// another account's username or email, or held by a hidden registration (below), is
+// ErrUsernameTaken, whatever else is wrong: usernames are public, and the answer must
+// not depend on which check runs first.
+//
 // With HideExistingEmails, a taken email is not reported: the owner of the address gets
 // an email instead and the caller gets the same answer as a success (a User with ID 0),
-// so the endpoint reveals nothing about who has an account. A taken username is reported;
-// usernames are public.
+// so the endpoint reveals nothing about who has an account. Such a registration holds its
+// username for the activation window, as a real one would: registering that username
+// again is ErrUsernameTaken, exactly as after a real registration. It does the same
+// work as a real one (the password hashed, a write, an email queued), so the time taken
+// does not tell either.
 func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMeta) (User, error) {
-	in.Email = strings.TrimSpace(in.Email)
 	if err := s.limit(ctx, bucket{"register:ip", meta.IP, s.opt.Limits.RegisterIP}); err != nil {
 		return User{}, err
 	}
+	email, emailProblem := normalizeEmail("email", in.Email)
+	var usernameProblem *FieldProblem
+	if emailProblem == nil || !usernamePattern.MatchString(in.Username) {
+		usernameProblem = checkUsername("username", in.Username, email)
+	}
+	if err := problems(append(textProblems(&in.FirstName, &in.LastName, nil, nil, nil, nil, nil), usernameProblem, emailProblem)...); err != nil {
+		return User{}, err
+	}
+	in.Email = email
 	if err := s.emailLimits(ctx, meta, in.Email); err != nil {
 		return User{}, err
 	}
@@ -61,7 +77,15 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	if errors.Is(err, ErrNotFound) {
 		err = Invalid("organization_id", "not_found", "is not an existing organization")
 	}
-	if errors.Is(err, ErrEmailTaken) && s.opt.HideExistingEmails {
+	if s.opt.HideExistingEmails && s.hiddenConflict(err, in) {
+		if errors.Is(err, ErrEmailTaken) {
+			// Hold the username as the account would have, for as long as its
+			// activation link would work. Someone may have taken it since: then it is
+			// taken, as for any registration.
+			if err := s.store.ReserveUsername(ctx, in.Username, now, now.Add(s.opt.ActivationTTL)); err != nil {
+				return User{}, err
+			}
+		}
 		s.warnOwner(ctx, in.Email, in.Flow)
 		pending.PasswordHash = ""
 		return pending, nil
@@ -71,6 +95,14 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	}
 	s.send(ctx, Message{Kind: MessageActivation, To: created.Email, User: created, Token: token, Flow: in.Flow})
 	return created, nil
+}
+
+// hiddenConflict reports whether err refused a registration only because its email is
+// taken: ErrEmailTaken, or ErrUsernameTaken for a username that is the email itself
+// (the one form of username with @ allowed), which the address's owner holds.
+func (s *Service) hiddenConflict(err error, in RegisterInput) bool {
+	return errors.Is(err, ErrEmailTaken) ||
+		errors.Is(err, ErrUsernameTaken) && strings.EqualFold(in.Username, in.Email)
 }
 
 // warnOwner tells the owner of email that someone tried to register it again.
@@ -83,24 +115,20 @@ func (s *Service) warnOwner(ctx context.Context, email, flow string) {
 	s.send(ctx, Message{Kind: MessageAccountExists, To: owner.Email, User: owner, Flow: flow})
 }
 
-// RegistrationConflicts reports which of a registration's username and email already
-// belong to accounts, for APIs that report every taken field at once (djoser, with
-// Django REST framework's field errors) after Register refused one. The email is looked at only
-// without HideExistingEmails: with it, emailTaken is always false, so no caller can leak
-// what the setting hides.
+// RegistrationConflicts reports which of a registration's username and email are not
+// free, for APIs that report every taken field at once (djoser, with Django REST
+// framework's field errors) after Register refused one. A username is taken when it is
+// any account's username or email, or held by a hidden registration: the one namespace
+// of login names. The email is looked at only without HideExistingEmails: with it,
+// emailTaken is always false, so no caller can leak what the setting hides.
 func (s *Service) RegistrationConflicts(ctx context.Context, username, email string) (usernameTaken, emailTaken bool, err error) {
-	if username != "" {
-		// UserByLogin also matches emails; only a username match counts here.
-		u, err := s.store.UserByLogin(ctx, username)
-		switch {
-		case err == nil:
-			usernameTaken = strings.EqualFold(u.Username, username)
-		case !errors.Is(err, ErrNotFound):
+	if username != "" && usernamePattern.MatchString(username) {
+		if usernameTaken, err = s.store.LoginNameTaken(ctx, username, s.now()); err != nil {
 			return false, false, err
 		}
 	}
 	if email != "" && !s.opt.HideExistingEmails {
-		_, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+		_, err := s.store.UserByEmail(ctx, email)
 		switch {
 		case err == nil:
 			emailTaken = true
@@ -116,7 +144,7 @@ func (s *Service) RegistrationConflicts(ctx context.Context, username, email str
 // (django-rest-registration's "User not found" to a reset request): every flow of the
 // service answers alike for known and unknown addresses.
 func (s *Service) EmailRegistered(ctx context.Context, email string) (bool, error) {
-	_, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	_, err := s.store.UserByEmail(ctx, email)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return false, nil

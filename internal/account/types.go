@@ -181,8 +181,16 @@ type SigningKey struct {
 	CreatedAt time.Time
 }
 
-// RequestMeta says who is asking: it is copied into sessions and events.
+// RequestMeta says who is asking: it is copied into sessions and events. IP and
+// UserAgent must be valid UTF-8 without NUL (the HTTP layer makes them so).
 type RequestMeta struct {
 	IP        string
 	UserAgent string
+	// Device is the device token the client presented (a cookie), "" for none: a login
+	// from a device the account signed in from before does not share the budget of
+	// failed logins that strangers exhaust (see Service.Login).
+	Device string
+	// RememberDevice, when set, is given a new device token after a successful login,
+	// for the client to present as Device next time (the HTTP layer sets a cookie).
+	RememberDevice func(token string)
 }

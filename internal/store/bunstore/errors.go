@@ -32,6 +32,12 @@ const (
 	orgNameIndex  = "organizations_name_lower_key"
 	orgSlugIndex  = "organizations_slug_key"
 	orgSlugColumn = "organizations.slug"
+	// The namespace of login names (loginnames.go) checks names before it claims them,
+	// so its key fires only in a race the check missed, and only where the name's kind
+	// cannot be looked up after (a PostgreSQL transaction ends at the violation): it is
+	// reported as a username taken.
+	loginNamesIndex  = "login_names_pkey"
+	loginNamesColumn = "login_names.name_key"
 )
 
 // SQLite extended result codes (modernc reports extended codes).
@@ -48,6 +54,7 @@ const (
 //
 //	no row                             → account.ErrNotFound
 //	unique username / email            → account.ErrUsernameTaken / account.ErrEmailTaken
+//	unique login name                  → account.ErrUsernameTaken
 //	unique organization name / slug    → account.ErrOrganizationNameTaken / ...SlugTaken
 //	foreign key (the referenced row is gone) → account.ErrNotFound
 //	lost or refused connection, query timeout → an error wrapping account.ErrUnavailable
@@ -65,7 +72,7 @@ func translate(err error) error {
 		switch {
 		case names(name, emailIndex, emailColumn):
 			return account.ErrEmailTaken
-		case names(name, usernameIndex, usernameColumn):
+		case names(name, usernameIndex, usernameColumn), names(name, loginNamesIndex, loginNamesColumn):
 			return account.ErrUsernameTaken
 		case names(name, orgNameIndex, orgNameIndex):
 			return account.ErrOrganizationNameTaken

@@ -94,3 +94,15 @@ func (s *Store) AddSigningKey(ctx context.Context, k account.SigningKey) error {
 	_, err := s.db.NewInsert().Model(&row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
 	return translate(err)
 }
+
+// SignedInFrom reports whether the user has a successful login from ip since the given
+// time in its history: a read of the user's events through the (user_id, id) index, run
+// only when a login's budget for strangers is spent.
+func (s *Store) SignedInFrom(ctx context.Context, userID int64, ip string, since time.Time) (bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	found, err := s.db.NewSelect().Model((*eventRow)(nil)).
+		Where("e.user_id = ? AND e.type = ? AND e.ip = ? AND e.at >= ?", userID, string(account.EventLoginSucceeded), ip, dbTime(since)).
+		Exists(ctx)
+	return found, translate(err)
+}

@@ -1,6 +1,11 @@
 package bunstore
 
-import "context"
+import (
+	"context"
+	"io/fs"
+	"path"
+	"testing/fstest"
+)
 
 // RollbackForTest rolls back the last migration group, so that tests can check the
 // down migrations.
@@ -10,5 +15,32 @@ func (s *Store) RollbackForTest(ctx context.Context) error {
 		return err
 	}
 	_, err = m.Rollback(ctx)
+	return err
+}
+
+// MigrateBeforeForTest applies the migrations whose names sort before name, leaving the
+// database as an older accountd made it, so that tests can put in data of that time
+// and check what the later migrations make of it.
+func (s *Store) MigrateBeforeForTest(ctx context.Context, name string) error {
+	files := fstest.MapFS{}
+	err := fs.WalkDir(migrationFiles, "migrations", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Base(p) >= name {
+			return err
+		}
+		data, err := migrationFiles.ReadFile(p)
+		files[path.Base(p)] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	m, err := s.migratorOf(files)
+	if err != nil {
+		return err
+	}
+	if err := m.Init(ctx); err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx)
 	return err
 }

@@ -38,6 +38,11 @@ func (s *Store) migrator() (*migrate.Migrator, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.migratorOf(dir)
+}
+
+// migratorOf is migrator over the migration files in dir.
+func (s *Store) migratorOf(dir fs.FS) (*migrate.Migrator, error) {
 	ms := migrate.NewMigrations()
 	if err := ms.Discover(dir); err != nil {
 		return nil, err
