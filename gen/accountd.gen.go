@@ -382,26 +382,35 @@ type Account struct {
 	// AvatarUrl An http(s) URL, or empty.
 	AvatarUrl string `json:"avatar_url"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio Bio `json:"bio"`
 
 	// Country Example: United Kingdom
 	Country    Country   `json:"country"`
 	DateJoined time.Time `json:"date_joined"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified bool  `json:"email_verified"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name       `json:"first_name"`
 	FullName  string     `json:"full_name"`
 	Id        int64      `json:"id"`
 	LastLogin *time.Time `json:"last_login"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName     Name          `json:"last_name"`
 	Organization *Organization `json:"organization"`
 
@@ -412,7 +421,11 @@ type Account struct {
 	// Thoughts Example:
 	Thoughts Thoughts `json:"thoughts"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -493,26 +506,35 @@ type AdminUser struct {
 	// AvatarUrl An http(s) URL, or empty.
 	AvatarUrl string `json:"avatar_url"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio Bio `json:"bio"`
 
 	// Country Example: United Kingdom
 	Country    Country   `json:"country"`
 	DateJoined time.Time `json:"date_joined"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified bool  `json:"email_verified"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name       `json:"first_name"`
 	FullName  string     `json:"full_name"`
 	Id        int64      `json:"id"`
 	LastLogin *time.Time `json:"last_login"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName     Name          `json:"last_name"`
 	Organization *Organization `json:"organization"`
 
@@ -526,7 +548,11 @@ type AdminUser struct {
 	// Thoughts Example:
 	Thoughts Thoughts `json:"thoughts"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -543,7 +569,10 @@ type AdminUserCreate struct {
 	// Active Can log in at once; otherwise an administrator activates it, or accepting the invitation does.
 	Active *bool `json:"active,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -551,10 +580,14 @@ type AdminUserCreate struct {
 	// EmailVerified The administrator vouches for the address.
 	EmailVerified *bool `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
@@ -571,7 +604,11 @@ type AdminUserCreate struct {
 	// SendInvitation Email a link with which the user chooses a password (and which activates the account).
 	SendInvitation *bool `json:"send_invitation,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -594,22 +631,31 @@ type AdminUserReplace struct {
 	// AvatarUrl An http or https URL, or empty.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified *bool `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 or left out for none.
@@ -624,7 +670,11 @@ type AdminUserReplace struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -640,22 +690,31 @@ type AdminUserUpdate struct {
 	// AvatarUrl An http or https URL; empty to remove.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         *Email `json:"email,omitempty"`
 	EmailVerified *bool  `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 for none.
@@ -670,13 +729,19 @@ type AdminUserUpdate struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
 }
 
-// Bio Example: Enchantress of numbers.
+// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+//
+// Example: Enchantress of numbers.
 type Bio = string
 
 // Country Example: United Kingdom
@@ -841,14 +906,19 @@ type DjoserVerifyRequest struct {
 	Token string `json:"token"`
 }
 
-// Email Unique without regard to case.
+// Email An address with an ASCII local part and a host name (no address literal), without
+// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+// form in lower case. Unique without regard to case, and no account's username.
 //
 // Example: ada@example.com
 type Email = openapi_types.Email
 
 // EmailChangeRequest defines model for EmailChangeRequest.
 type EmailChangeRequest struct {
-	// NewEmail Unique without regard to case.
+	// NewEmail An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	NewEmail Email `json:"new_email"`
@@ -859,7 +929,10 @@ type EmailChangeRequest struct {
 
 // EmailRequest defines model for EmailRequest.
 type EmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -966,7 +1039,9 @@ type LogoutRequest struct {
 	All *bool `json:"all,omitempty"`
 }
 
-// Name Example: Ada
+// Name One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+//
+// Example: Ada
 type Name = string
 
 // NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
@@ -1022,18 +1097,29 @@ type PasswordResetRequest struct {
 type PendingAccount struct {
 	Active PendingAccountActive `json:"active"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name `json:"first_name"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName Name `json:"last_name"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1078,16 +1164,22 @@ type ProfileUpdate struct {
 	// AvatarUrl An http or https URL; empty to remove.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 to leave the organization.
@@ -1099,7 +1191,11 @@ type ProfileUpdate struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
@@ -1113,15 +1209,22 @@ type RefreshRequest struct {
 
 // RegisterRequest defines model for RegisterRequest.
 type RegisterRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization from `GET /v1/organizations`.
@@ -1137,7 +1240,11 @@ type RegisterRequest struct {
 	// PasswordConfirm Optional; when given it must equal `password`.
 	PasswordConfirm *string `json:"password_confirm,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1177,7 +1284,10 @@ type RestregDetail struct {
 
 // RestregEmailRequest defines model for RestregEmailRequest.
 type RestregEmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -1214,7 +1324,10 @@ type RestregLogoutRequest struct {
 
 // RestregProfile defines model for RestregProfile.
 type RestregProfile struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -1228,7 +1341,11 @@ type RestregProfile struct {
 	// LastName Example:
 	LastName string `json:"last_name"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1239,13 +1356,21 @@ type RestregProfileUpdate struct {
 	// Email A new email is verified first, through a link sent to it.
 	Email *Email `json:"email,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
@@ -1253,15 +1378,22 @@ type RestregProfileUpdate struct {
 
 // RestregRegisterRequest defines model for RestregRegisterRequest.
 type RestregRegisterRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
@@ -1274,7 +1406,11 @@ type RestregRegisterRequest struct {
 	// PasswordConfirm Must equal `password`.
 	PasswordConfirm string `json:"password_confirm"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1334,7 +1470,10 @@ type RestregToken struct {
 
 // RestregVerifyEmailRequest defines model for RestregVerifyEmailRequest.
 type RestregVerifyEmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -1405,7 +1544,10 @@ type TokenRequest struct {
 	Token EmailedToken `json:"token"`
 }
 
-// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+// without regard to case: a username is no account's username or email (taken:
+// `409 username_taken`), and contains `@` only when it is the account's own email
+// (`400`, code `not_own_email`).
 //
 // Example: ada
 type Username = string
@@ -8364,222 +8506,231 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39ctu2tij+Khj+zkztbkqWHDtp5Dlzjuu4idOkcWOn2btVtgiRkISaAhQCtKx28u/vAe5T3Psc503u",
-	"k9zBAkiCJKgP20ndVn8lFkEQWFhY3x+/eyGfzjgjTAqv97s3ITgiCfz3LZHJ4ngkSaL+iogIEzqTlDOv",
-	"512QkLNIIMnRHFOJhmTEE4JksqBsjPAYU9b2fE+EEzLF6vUpZXSaTr1ex/fkYka8nkeZJGOSeJ8+ffK9",
-	"GU7wlEjz6ZM0Edzx2csJQQEjN3IQwogA8RGSE4JmCbmmPBVohsfkCPEplWjEE3g2oomQ8EAtiap5PqYk",
-	"WXi+x/BUrURPVl4vvnlF2FhOvN7jA7U8KUmiXv33L53W0w//+A8v34eQCWVjT+3iFZ1SWV/2OR4TJOhv",
-	"jQuI4T37+xEZ4TSWXu+w43sjnkyx1CB7tO/5anUamvudjl/AtuuGrZ4VAHschmQmSaT+P0v4jCSSEngy",
-	"JULgMVH/rezL94TEMoVRhKnv/OLhbJ4PLjAk5GNKE/WVX7J3/fwDxRt8+CsJpfrAcRjylMn6qnAo6bW9",
-	"qCHnMcFMvYSvscTJIE3iOsSPGZpIOdsRu+jd21c+4gki05lctDXwsqPd7xx849f3O6RcTfkfCRl5Pe//",
-	"2yuuyJ6B5d63lKuRsOxksWr0iRn2yfciLMngV06ZPoT8aNXvLUmnxHMsiEwxjVd95BQGZaMH1yShI6q/",
-	"UgceXIqBRr/l0/6gxqg30jjOX7Bg+KjTdayYlndHmXx84C1HVd+LsZCDmI/VFWkADUvjGA9j4vVkkhLH",
-	"h2GOTfbFkzFm9DesMed3D8fxm5HX+2X522/stz59qC5MUbSEj4gQZtZlc50XI9Xl4TGxr1oqCJAmiUcj",
-	"x3XzPTnh6Xiiyfeyz1xm4z75MOk6QHqXjateaxp51iwZhtZwz89ucAnj7FOyEUvfvOJWlYBobbR09ysn",
-	"aABYvmgl1HISoGhK2XEom5gOQB+p/aL5hCMcShK19fosatWA9HVEt8Ff/tipolKIs5AA78JqSV8JhDWB",
-	"RFSgiMTEfH055S0fUeOuX/ExT+VbIoDdVAmw0NAXA8IiUtueZkbLWHuFGZRna1zTm8qdLK8pTAiWJBpg",
-	"uT4FXftoHBQOmGydKcbpeI2BrkMxyA4z+PZ21gLICYwHUhVFVP2C43MLQCMcC+J75AZPZ5qUGCnjHaPX",
-	"JBFUIdgIPZvgK+x9quLwOlShtqSMlmYwWfnyhRpYhc1yPLW/94oKB65SSabl/2y0CaCl+tM4SfCifnYw",
-	"7VoL/MF5ud8x+jElaE4VJZMoIWOcREqGDrEA2TA/M+dZ+TVcU9fX/O1iwrVlvZtF94o6U8rs17t/MDK5",
-	"z+WtYajls3jD4gXCSKQzkgBdHyeYSaEkxYRM+TURKACqH8DBrMuMiwXVvviKz0nSUkeNYqLUCYEwi1BE",
-	"x1QKH1GG5jyJBNI8Cw0XSFA2jgmaLGYTwsQRSgF/yoiS5ifT4qNWtBai2NoMbv0GCs1OK//v7tf/4TVt",
-	"TQkE60tJmVz/ya/xlQzudTi9xgt9GAAefRiaAbfRc/U7iRCWwB5DPp2qQTFlBHF1ojuBYZUR0nQVq1UH",
-	"uxa7zKXgKnPKl1S/4h/8uoKR8WQsjHggCEFUtkuwWpNYVzCF4GuCghkWQqFEgBS1kFyhDWwb8DWccC7U",
-	"rpWkkCjJCAWCsGhA2TWVcJOCNgqUNBT0mdEnQWMP1PtBu8+80lU3SoY3TnBI/ts8aId8Whbeet5zNaAk",
-	"xPW8F3w201ejvIRMTi8kHj1/nfEUql6u+zqBc4IZivlY3RcsQVI6QlxOSDKngiDMEJw4FTLBkicIpsWS",
-	"CEQl6IFadaVsDKAsVooiToQLTe6ufi3fkJIvy2u+5mk4ISK3YOAoSohoWNzmmtydVKTBrTS7DJVXfpHM",
-	"z7Ohli60kgUAjf/kwL5VwIdTQ1hRkCtgzGg+oeGkes0EwijbA9pRJEcPK7BLS+tAEXbdB3VnnaumbjWK",
-	"ImqKc2PNubOMBCS/Jhv5nmWHc5m8hFCUMcgMdTsAXAUlgacEBYInMtjNUVxNZox3SpNGnMHPClVz090K",
-	"3d8prZWXuRRgb8ksVpRpM1p9ek2SBRpREkdHSE44cPeRBJI9JCGfEm158pF+XZEgxpF9pdplOpwRQr3J",
-	"ZVS5Smn0G+vTan29MqFmExJ9K2uc2rr6V6xhk7NElB145796e3u//LvfFx/+sftfTvnkc1rtHoIB7j7I",
-	"du1c7DFfCUSjI9RRJ5Pj8AjwlcEFbCb6HSfRv6MFbG2q/4dYwBzGL2N5MtdkKbFZUxNz6CzapUHiSKAx",
-	"vSYMhRPMxqSBiMA8a2hqtvRlfxLeR4RFAhGgdMaEkzleciFYi2JuzrcpbTjShEHJqlr835KIh0YitmTB",
-	"Igu1a/6txrNCSz9l6pZKJcWrm8PS6ZAkoobWTkPjSYGKJfuQ0oO/p2wcgSxgzdN1TvMMi8mQ4yRyedly",
-	"99t62ry+HqLJXzfI7LxOe3EdI8h15n5eY/AI05hE2pYvBo86DqT9DoYgPUQpirko+aiDIrwQVax1fqpC",
-	"76tby5ftWpKL9ickJEwOis2uJYKfquFga8M3Z/qFbmeFoTI7z/ycqh93Le8Z+BXMGb8lH1OibaxL+VP5",
-	"9NfV8goVr7LwfALnAn/lgiTHYUiEuORXhG24OgxvOhzcdeipcc1LOEmThDB5bu224qDQAwY2PHJ0y39c",
-	"pcDUZmle0TMiDfPZAB4hjxwM/4IqCvPy/eVXAqkRPRRIBewB43JwjWMaBT4Khjga4FROeJIxDx04op4p",
-	"EgqjRzxlUf4LZfoGBW0XZ47yHdQemcCB9a+MhgmgyGsTdLDKtG8+3wxhYNzWrSiDMuf9NjU/PFh1ws1a",
-	"fPbRmVysPNUpvrF/7TRPlyRcx9e457PAW3cyV5T/MtI8+xWzMUdvTy8u0SjBUzLnydVXAgG+aOsagY/3",
-	"EMHhRMuvSmYE04y2u1ApUHbUfp8FjLMBjBvoV4PcVjDk0QJhgTCaT3isVepAn2CAcMwZgaFYD5QTLMG2",
-	"12eMSzTDiSBNts9fvFMmiXoVVo6Itg5l5rcPNY14CdpW178JfD81nuErxWNW42Ft/ruRokzBWYMUvSWj",
-	"hIhJ4xIT/Xw1Gc4GLvvUmAqp/s2/VUbLCIZ9JVACIxONiYBtQUJywhocoZRdMT5nmWKFE4LomPHE5eVf",
-	"97JXBXhbQjvsrApdWTl6wxNVwB1s/E7hXVqpGiAaoZ3g+ekl2rvu7tlPRLDr6/uqJwYrvJGBM3OfsQWV",
-	"9IpaSE1z2MQr7VDzjTcNPEfBfwcoaAco+EeAglaAgkFQEbhdgK1gYWPUikP9twBpw3oZAgsiTzgb0WTa",
-	"eGEYmQ9uc9a3ek9mclUdE2i0+s6mEN6gJ/HLK6+vqRkuF0Qu57e3FLD0km7JrGvftGdbupdMUPw82/lC",
-	"uFGN1Vh+tv4m0mtJUttMhl0WtarF1jDGQix5rn9ehdj2XKU3l8e1Wvs7xzS5tcLi8j0TIRAsBO28fH+5",
-	"23Yfdc5sHTFtWpMF9gjDsun4DH9Mye7qCLNsen+1zvSORrnOVt5lTnLqK9TrGSV8CnIfXDUC3v4r53ZT",
-	"lwXr3dtXLYFHBA2xII8PMsMlOPdo5K89/RJSt2TbWbjE+qfeLMOVxYnbh7iV5Iw6EC0me3feCFBaRSOL",
-	"QIloQ4v4JbgO55kZuo0CGgWIisJ/MZ/QmKDg+OTkzbsfLp8NXpw9Ox2c/vPs4vLsh+eD09fHZ68u4A3t",
-	"h/srn8U6x1D4JSr+3HeXiBGiZOM4RnKSkMwL4aPz48uTFwizhblb0yMUwLcCLYepI1ESdUJw1IIoHfVz",
-	"o3z9WaVmG6KrJcEGQP1EEjpaNLLzBopWkG2Qf0tEdzW9aaY0pxmS3jrYEEe4Gu+TYW4m21ZlJSug7JED",
-	"zLCmE3BM3c6UWBLU1vKo3Nn4WHxyhaJblU1vQ9zX2NLaxqJTzbgub81IC0x49HG/9WQ+eHHTuXo6/Ne8",
-	"O3rB9ocfR92fD6ND+bETd5J3nemPi4/77LSMFIfd/ZXhqNqU7fIZ6AiSlY4dHaD/yfc2ifxeYqJZm0rT",
-	"2RKjTZGqkRiDRJH4ACzN98AzMBBpGBISWb9ox4H+k6fSyyW2gRYxE5IKMoiIJKGeaJbwEY3JIAUyHVmY",
-	"OtBu4NJPidIvB4nGVMejPIREv1saWXoQah0VHhixcZCQa34FvxTxVoM8L8z3IKRtYILb87+Lheu/Ex4T",
-	"a+n6Rxt0+peI1H/LYab/rOxaEFY8s1ZY+t3kUgwqUZ9ldjHAY4O3a4T2G6UAq2/QmVeawV9mZobLcR8x",
-	"W7nD6G7xWn98YNZ3SrwAm7VDY3b6Lt5PMKTIzBPOxmgnyL4a+CiQnA/EhCcy+yPmbKz+r6+/+p8JKIAB",
-	"ixkBz4W2C2pDrvpBXXX175SKKZbhJJst5NMpV6+22+3dMk3Nv+w5TYQkjtxEGx59JZASV9BOxKUkkbaP",
-	"wR014tfukWU5c1jHy2tZZhewdOnihWkqJBoShCWKiTrzbgeFE5zgEHJ1V5vP1PZ8fV7LdeUXBMdy4shA",
-	"qiWf8qu1005dHzpjMuFiRkJ3dtGyIDdyM3OkbN3MaLLwkTA50YJm2VtkxsOJM0LCwWKww4B9JkRKkOJs",
-	"d51e0GiVFYBGTqVapEP3m6m2rTe8tr7qsiRc6uX77y+IQ2S4IosyQXSLYJoaVY43Hjt5+ZXTvul7V9r0",
-	"7drf6q2pl/XUPnzYtcelfknYqOutqh9oAxk0T7Ct6AvmwLQtHtO4piMsVwO6K3wUt5LJ9VpXyONZBuNt",
-	"gIHjeI0gcRYtjX7zEeNS55/ICZgSSEO+SW3tWaJYAejjKqDdiqwdKV87y2+Untfd/8Yi1Uc69pok13Br",
-	"Zzym4QJNseIVV8A8pjwhaKfbQcMFMvDYVZp6nyVklAoiEIBAc7o8Gl77WjgjApGPKY7VlzP7Whmdyj5X",
-	"L+RJQkLZmvBEkNYQeO/CJmYWr7Khsf9NCe1c+fvL00cfbCqoC7fvO+vxnhIebdS79yN1UZLsg3exKbjc",
-	"LOtRpbqnZe0klvW8SEvpW+E/EkTe3pxyyxyc3Jq10mSRmSDcpqt1NkpYRNnYqgbiyJQqsu4KddtHeI4p",
-	"JHUZPZG6zLmFaGdESYDVh7unfH2BSN3PEa/eaDReIpKdJ3wYk6nTvPn2uxP09ODwCZrpQUjru/WDyNS3",
-	"FcG/ao4TNbRkxnHofHPCpNH6INpT8eBQX7VSTLpVUSWPyWlQvEQenuQDdwyKWCZjtoFogrWIrqXJOvRy",
-	"yoTELCTuxRibDJphOWnw8cEAZ/T2jymXBFGJ5hPCUEJmPNGXJDuhI/WQ5jGyuXgQ87FwawO5NtZclOjw",
-	"6VM7H7DjjAKXVLrSso8RqMo+mqRTzFoJwREexgSJdDrFyaKo96QRTM3rXGdmmivPHqQJ62UJwj0zSa+f",
-	"djqPQoWT8D8doZhvL01oKyEjAri02kyv7T96d35R/Qgwfsl9OnEHY0q1eR9NcTihjBTgAPSF+Ew7O72G",
-	"onAqsdoKiTLrnud7KRPpTOECiQZTElGc+bKHPFoMwDiCkzF4jxhO5YQwSUNjexvxZEijSBP0LMgTVHs5",
-	"4RHEfeI45nNiVx8ZSKxZgLYqZn9RBisehAmJ1DdwLLQvWZ1PHjCaO9zN8JqV1PodSzKAYlr68wxfY6pN",
-	"Uz4gX8JwtWLMoLTA0hMllbmfqG2C2cVpNTwvZTgU8tFrLBVBkDSkmK0j5J9rc+/9Jwuhy8wNYH4RRRL5",
-	"+ZsLHcM1JXvajdf21kgg+jvk+DzkjByoD4CvtWmoml76hVJ0/riMm3rY6QbScYmclK/s46t//fhk2r3o",
-	"4J+6w85P80fDw5c3+8k3P8sn/EfydPEiPEi/77Lz2b7Y1CHmDqYZNDt6HfGun8n1+CAxXfsvGyJMlyP5",
-	"fdYkKBxu2inmKC0z00dypMUuTXipRGBL10aSorZHe039eKmB9b4UgqXa2VsriPrWOWQVFa/sdlir8GSm",
-	"3g1meqpblKDMZYyGfQqZkLG2NKyM3eRxdCuDwmfDvtebYNlywJX2Vopvri1jCSDXTE6q3X0t4xqBP1OD",
-	"7LQPylBT4omYYK0YrJmusX46kNnUmvlA9xnmkX95naSgih6RQuCRr3MfGJcTqH/DkcALS32qf6tBSz6l",
-	"ckISk9ODhqb+BSTicEaKZJzMJ1k/PfVVzsgaNaTKWPTJX2t0oXEL79OHYkP2758hD+q0CpBVKLo8H6rP",
-	"soSoI9SQD2V0WIGGRM4JyTJYtLG9LrM3HfTytKLbeYykVjb/IKdQsbGyb6gq+V3zKzJoiNh7C08Bg01o",
-	"dBbfknlTtDdIl0fQd2KOF7vrOn/MGo2W9wXlueKQmmtl5mO6/saBrMvnv/fis412zJXEtKZgN8B4vXJ3",
-	"Btr1YnEQo6zVbQpuNKj6oCuT+7nmbapQCcKg2pspJfdQbctNIHVoKQ9cEXmQothnFvA3E+HA8+QQhde7",
-	"FmaSCzpmJHpF2ZWjHuQXVcb8zVSx5bLiEi5kCR7W5p1mfmgIgIouCEruxawWqVsJjaJjhmWaOCzHL14f",
-	"n7QuXhzvHz7ORGg1h48q6TD3Gf5bF5bolAiJpzOX24awfFVojgWa4kjL9O8YvcmjnXaKpNFRltxJBcr4",
-	"MJKcl8Ptuk8eP9nfP3zc6fjrVuIeNMVGmQins2dqGTpfdfnHve7qvCHzQRs6vnWSS27hbYpeLM1F0HVS",
-	"67lkR4oHRYiCwB4c23Ue0LcEJyRB2mcC71hOk9umMJgN6ryKWnj9vRGZzThPdj5u3Ih4mE4Jk0qSn5E4",
-	"Niga5Kca+AWiUAblDaC+4FoBe2sqhYrAXBSG2ruXSTfhCc77CuIt+FapKIm/hr5oBJriq6y2qtH6Gmqq",
-	"3sxoQsRdirinKXUyzoZofZALUpFDpH6mENQM2oUuAw0G2dJ5LV3exsHi1glVlleCjyuSPDso120yGHEf",
-	"4UIXlm3/dpFCl5ZLoKQWrC58VcqbdaXGNultL99fgnFDEbEaBeuVSZg9UzMlK87DpQhn3ZBSJmmcBQYW",
-	"NNW86iw6tdxEXXNMVGUb/DElR4jcaCee7huBpeXDw6mc7Jlp3Bsrp0FndlYNo9W21dJBVBdcyZS2QOjE",
-	"FDX2dr6N+4pRci3r3V2LTmR129dNxXM4hpvLtx+3ftZl2/+7/Y9By9mXyvdq+Yr3JUDkOO47chpNoZUC",
-	"BQYTymS1BsdB5+njldF/lTlKEbtVFHSEB11RFgGXgmXpFUHO787b707Qk8eP93ftMIqlOP3htlIOVKcO",
-	"04TKxYXCSA3eIdwzRaCKv77LiMTL95eeK+M5sFcYGL9Y+coDFwugMlIzLYCbAXxZ3/Z8zRMpZ2DdhHRX",
-	"tYx6KI2Dihr6CV9VNNjxzJigZbGLwM5ONIvFM7r361zuaQa5F+R903SVsaJxWomyF+vHM/o9WWgKCmKh",
-	"2cK68LUBqyUZIVulIkJaStix1mvkaQ35Pd1xYAWAP0H014i7TauZhK4JixWHo76vy+mQ5JqGpOeob2Qq",
-	"V+XeMr/P9JKHi3poto8SLjFEhpVusPB1NFYrptckVxRevr8UuqoWlN3vM7MMY9haFCc8S4cxFRMSoZfv",
-	"v7/wYR+CxKOWeSMP5pxihsdEidPtPuuzr78+Lu22/fXX6JUu+a9pigvXffVJhmZQY/PrDDHI1/DVGRaS",
-	"9JmsXZ42OrbImK78ZO3Z4q0aD2z6hmWfNdwuU4CMkTmaYZqYXWn3gNqNrhquPVxUoADPZrHZ7J4x6f/j",
-	"V8FZoEnU04PDJ7t670ofhhCwIOQRCfpsB8eCK9DopDUQeNYLc9s9qhdoQzEV0g4bUpvUXgn1CeN60O6F",
-	"mIaECbtNzOuzSyu2L/OyKlEXqkgBanfa3XYH/P8zwvCMej3vUbvTfgQmKTkBqrjXnpM4bkHu3d6v8yvR",
-	"VsBQT8Y6HUhxKFj2WeT1vOdEKgQDWi1mnAlNW/c7HR1syqSRyW0wZzNaVeB0WtEvJknIO42eXRyDmH4N",
-	"f+0fHnafmnyenvfD/s/Tzsd/fXz+Tbo/7E4PFo94N3z806gbf+yIb15cfdv5WXbnh28fpaeeSSPy3nx/",
-	"7pnUIaXye7534/W8bvfjv47/9f3NSTL66WLw5HLx/scXb8ZPJuH1OZ7R13EyP8P4PHzx7i3XKl/RJnKZ",
-	"vGOSp4DK1Gncy/ffowuiTcw5L20Elo2TYHlaawVZrLBjCe8YuZlBVrNGvHaJQXq9Xz74non59HreuSIk",
-	"IVLnoymPoOOyACLQjtnRrqKyeCyK9Ck1s4NEe73fqw80AWsBUXQ8F3uaFrQym59zTNPs8ISn0vnIJHY7",
-	"n2Vx7kvWlQ1peCiIXL5mpSq1yuNaMWVXzsEroWQG2FzJHldwdueP1aFFESPHr9XB+tPOH+2hJne8+oM9",
-	"RHFJUf27NmCvYLFLHtVfmxLHT/Vh6khYNFjykdoI9ySlrJdlj1e9blna1xlWn06NygxxDU/cLzVuYPny",
-	"f6fRJ+1hKDoM/9Jk7TXZrCBrKm5USJom7jiT83VqqbNf8L4j8+tDfU17D2NRE0i7/q2Rt74wz+/KW7NQ",
-	"Lo9feWuzMJMT7uAfx0o8+3Mwr1f0mjDFqNQ6CNox+QvAuzATc5IIm2fl4M84V0JwtGg+oLf68QM7H1iV",
-	"NsIl5qAOO482OCRraTpbqBLNn4VyeRGWeIgFQSlLCA4n5nm2n8POo0IgvTB6R3kqcy+cQrM9cm2wLEGd",
-	"H7iEOliLoyJKSuCFQPPJ4s+BzupkqY3P+QHk4PfRlI4NEiNjqV6K4kp9iqaUlYN6LZQvL/jbBRTFaCM7",
-	"m1XrbiMy95HgxrUoJAr5lAgdcwZBOzRBUwLdF2C8GkMiUK36LI8t1osBWv1flTDl/zTKT/kS6k66VMjS",
-	"im53Kdc7T3dPVMfpalWznBDwyfcOOt0viWOvqRCUjX1kknXA9gD24MhhSISQKhJlHiaz4EdfcsGK+YY4",
-	"jrXLl3GpmzzC+naUdq97PpZsNAmPidiFwVZn0VsQvzuv/llBFHP6dYQSIpMFirE0i3o4tCanLnVsRTsA",
-	"aZt+wPX0PvjeTSsj2C3Ty0x3Zv3kezPuqgj+3pjgMQpEnI4DH+JVqY4+KOx9uuROkHe9/Z//gyKCnhP2",
-	"P//7mgTo//7//6vPgrw2NmlFpDUmjFyTwDdxAiRCdIQgd2y3kWDompdvKu3LtZn+Wx4tPh+xMG1JP5WN",
-	"16bMdoVmdT/fMpounoNadb4klp4ZIkXZLJVbcvnlyeVB5+mXXr258w2poYGvC5ZSNgav3a7amCIh1VeK",
-	"nNFgFwIlMJT3VHvqftETMe4+0wSDcwQ5vWYlh3/YSgx2vLx488OWMW7AGDXFVnf9zsyxWeLOjSW6MKIr",
-	"In6UCiMvo4POUxS406IDU3eZSjTBIpO4fZSyWNGuYMSTkPyn4jdBL8t0KIRycORABefMZV7ZdiNH1U2s",
-	"Khx1qZFFv4EI5OiNKgvOzS4QnlnYXWD5nq0OVgtI1cL/P9T46kEdvHox0Zbl/S1Z3sGXXP0PHIk0nLhE",
-	"rS/Kes8U2Ggc29euxoZzsrK75Rkb8AxD2+6DZ/hu4yMQ3edE1nSYL2X12GoQW3L6oMnpllatR6uO74VI",
-	"rfSn1Uqn3M6ztlGpCSX7zbAMJ65yV4zMtep5RchMx9XzONKqpZGWjYkKUpcaJV+dwvhH2JJM8uRatqQt",
-	"J9hygq1g/WVtWpmhamuM2hqj7olZvyWAWVXFgiemmhxku2nr6F3tU1kYltsTfAw9KBAfQaCM8FEgeCID",
-	"EqEdAzYUtBR7GvzKKYNOEIzM1flDXvmuFY4+ojEk3mZsFjpiBFaTigANcXhlN8mw3hYKHvrjPViTtmRd",
-	"kYUgulGGAL807rM5jq/ynH9dVhw2EVMhha4HAlE/EOhIboyDeqJrSA3JWJHoGxzKeAH5Pj6a8Lmaps+m",
-	"mC2Q2iiaEszAAqeDriNCZtaqsEAjrMux6J0nQi71ar8TutlDRbxyYVcxZO8VnVIJaZiOEPsSYPOqnuSa",
-	"8lRoeGR9CI8Qn1KZ15KB1eatR1zWOdNTpCESClKVnSk07YYEmvoOvlfwBIxD8wkXRbVz3wTe8wSN0jjW",
-	"BFjdWkyZ0MmTktzIijOhaSMfvcZork55D//u9286nVa/f9Md9fs3T0Yfvm7YiOs7eZ3N4mP18iXuV3VB",
-	"z6yixcopKjkkcOEDRFkYpxERBeNutLwCpbC/kiXtQAsf35CQD+ueoUKozOgESEhFrXaiaxnV2nW31w1q",
-	"63qTRCQxlCVo6UwCNUJXOztCkppbPEwgC2G4sLWYyjqFbjvjsFN7Nlm0kp/Kv1YGWRUlWvn/HcD+8LkF",
-	"f0WQoFmSKzSwzBO2Mv823GYryDUIcoq5G0Z2n2E22lmpTqlokRJoLgPZgYzLNrJicfISLL7dVgVcAowz",
-	"UiRW9xmIRoJIMIv0UADR70V/t0AzYJEVU9rR6P8ERXghSp1NJK9lb+VB5BDLrsS7CQ0n+msgn5jnOiHP",
-	"NKQT9pLbCMou4z7L8RGFBhgAsxWxQO80F/tsdpui0+79xf5YkbpZgwVtLrNLQnueqczseVbhZfWHzWF6",
-	"3n5n/3Gr223tP7rsPu7tH/Y6nZ/z+kU9b5zgkFR6lVZEEPNxu26U91y95vmekslKv6EXfDYDkNPI6z0x",
-	"VRhMvTuWxnGpnJSXj+alDjN6oF00WW3MXJVMMMnwoXAR55URPJu1mk2uH22cH2wTXc1wc8sIt4FUX2D1",
-	"tfTi3PKEdoJyRwDoqFi0BDDu3a1tamubunuglDai3I/9aWVclPa0l0SBvIprRk2EnyeZswhNqJA8WRzB",
-	"CCv5PDERVliCdafdZ1BtSs1POVNYkZCQJ5GuKqW/p3u6qOXqfEuefCUQn7PsIyvCpXKhYxue9HdgJDaO",
-	"UpHxExbBA/MG4wUfgR3pNkHFCI1gf6R/Zavr3TIa6PaEcUUQkJuOfAbLz1bQ3Qq6D8TLu6VCm8b53IX8",
-	"rJUu/wDCek7ynlrl9lvtzArWQ2AECEzp+CW9hTNBUHfinXA1l2LGLJuIcavMkzZ6DRPKxjBsiMMrX3cm",
-	"xqwsIrYRBB/1mdbAoB5ayvLa5Fmkftm6YpKVofDTnArjXsyClnAUQfUlJSnwOGr32UXpDhejA3WygS5y",
-	"vChshEoA1h7kCA0XljsItnCEGFeqUZ9FpLC+gXtkyo30PRUkviYCTUhCVsRKfQlb2x8YG7VllFtG+RAZ",
-	"5YOySG3tTVt7013tTTri6U5q1SyVrqrCMhMNQIboaT5r+hnolvuQJMdTiYYk5FNiemrugIutFMiw20YX",
-	"6gYkaUxEn2GBgvPjy5MXzdUs3hIoV/4luKT51JZNbtnklk1u2eSWTf4lQ4aBxn8Gv8weuVaLbIwR/sEK",
-	"+PUR1tFhWN14SafERzG9IkVb2Skx8wVHSP8HhRg8MkOlQ/dZSYnWAZ5K74TyuDiUPAlWhtKe6gXfPp52",
-	"xcATHQD7WcPwYA+rQ/A0CLccdMtBtxbZB22R/Upk3uK/hm22iVnklX8foDHZGUtpOtubmEO74nXVUGxF",
-	"D2SVzBhaUixF90b9Il67rA2rULjvwFHTZ0hoIrhlF1t2sWUXD7VCI4vqDqvPINXndeghGPtPRLAv7Uhx",
-	"IfFCICxMAE3RIQwcdeoXQaJGCn1BWFS0XVVgqBHq/fsj1KZbYdNdz1bMdTPDOV5s6fSWTm/p9EOl07oD",
-	"lCbMuKBIQE5NcswdyHUqJ1mDC9043Z0IxJlIpyYSwurzlcWtmqgFbW3cUfcqBjJuOhOhg2/QhKeJQEPw",
-	"+pvUnSXpNwrZTe8rE4yQYXXRd91JbrOtbOrqsLJfTKu8jboor53lUeqOeG+Oki+Zu4MjvHnmzjH0Q7Tz",
-	"do4jjF7xaxLrlB4aAXtenrdjjd88c6cxTwdHeIMsHY2hTmtZpsAZHLyN/lNvl6B7JhomZTVEOIBeq6Yh",
-	"wlmdh+WtO5d0RSjPfR99EUps3XST1PQCyiCA6ATtwHyQmPx8uTxB15xGWw9Fo4fiYP/LepI4R1CIwtBR",
-	"SOXXfRuBML1VrLN1PJIkafqKGb0HQ/VI+NCW9d+mYUfG2qxs3KJuCdFNcYtbnwkCqZxYzTlsbm9aTjUz",
-	"/QsIatTdD2tMnhqjleHOQxJzNlYis7287M4rPF4Q2TfBjpq96545eRNyPCVobrqT69RipWtF3BRcoRIl",
-	"5JrgGGabUDZ2sf+3sKXjos3WHcSAJn63NpksNcBfi9Xvb7bCKRECj4H+r3MaeI6pTjEq2oma43XphAWr",
-	"8XCuUvr3oIRmz45Arcoc1IIwWcWqEDM0JHdiqJ9DUd2ypy172rKnCnvK9FTj5SiHsi/nSEbeb+RDEidS",
-	"90nWhkqwbBCZJiwrTVE06d/B6OX7y1LDY6Nolrv+9pmpS1U0Td5to2M0TzgbVypEsExoNe2ix0QWPEuz",
-	"MR9RpvsSw4+STkkbHVc4oa6DIdGQEFYQNTWdQMFB51E2epBlBQR+nw1TqQP/oXRYqXwFFSih44mz5tcr",
-	"gOkd2J85FNPJvmja6IU8SUgoWxOeCNIaQvWqxfqcARb2eRVgq+17zyOLl5Ph85C+oS+/+/n07eWPF2fi",
-	"bCpnP5+cPT6jB+kr+vJpmyxe/ha9P6Nv6NnNGeu0w/2YQT9/pZyIgQLEU6VvlXvI97zHV//68cm0e9HB",
-	"P3WHnZ/mj4aHL2/2k29+lk/4j+Tp4kV4kH7fZeezfeHZ7e+9nqf7rm9oODjH1Bnl+IqPx5BJ/Gc05dZ1",
-	"XqORDsKERIRJimNR0ny7dc1X30ye5Ldjherr+sR9KMDvSpSCJxWCcgvDcR08VTJht1HMtYRaCnvurQBJ",
-	"a7jIesYrHV1cWZ3OOSPtEritzouZjQMsyhkFWwHq2nLvA85vFeHLweojRSYrGdGlNSr9Yyu9baW3rfTm",
-	"bm7Lx4gyTSjq8cNKCrLp6lJRLgvLccpypywy+r6R5cydLQS4QneFjkJlqQ1Wor3W+qU+079TIVISARGj",
-	"S0JooFgZCn7veziO+14PgcQR+Fb+Zp+5EzgbhCy12ztIWTiOTSGpTQQoiMHJJahP69T8MBICT7dpEMu8",
-	"vVsWsY2Qv4fAGihAm9GRHYVrdqTN7nIampcvHPFkzOVqA63tCtbY3QV3a6lO4gqDrRLM+qzkf60baP2s",
-	"VlGu5PoNNtteYZXus9y6p18e4vBqnPCUOT2438GmzwtuszXgFnn1f5ihNv+wy0zrXO3WVruV9rfS/sO2",
-	"1TqCidZkTUUw5+p4IT25Mc8WsUHaLJsX5WVkXlhJ0GklMlXbVjPlXvE939IFoI5J2QeKIkpEk4vwXtgL",
-	"I/OBZRbFrWGCWdRiZN5SP88mCRYks/p9rnCiUlTpRqzKoSNkk2W1W45QrNVCPMYPwLSo+N+c4CvL6rON",
-	"L9kyhS1TuB+mcEGkMQDnbOE24SXGXtPMG97aBh2hvW+kpxvmGIc/ucmqR+nOOFm5KaORhDhJKBG64bRI",
-	"QX3nSRudQ0SLDnFAYqYk1Yr1SNExUGiguGxkOueMpOYlxjbVZ/MJj3MTlZuJ6E3egX3cxZW0Nnsw6/yr",
-	"uNv+OX86/XY//Okb9qp79fLJ5Pnh6NkjcdyZvXlK332zuHycnB7Mf9z/7Z/d8LO623S7R41TM0yTv4bX",
-	"rQRtZ8Spw+9WumArHEHuD9yLN6h0zXMRwDB/3xADMA4XdhkrR3ErEGwFgq1AUNUSDReuhs5YruKCBK4S",
-	"CsZUmINb2Wom8xMXgYuKOZt2MKwaWmRslWaoEiC00tJnUG5T5+sVbmDdj6vcLyZ7GrT7rM+0i+j45OTN",
-	"ux8unw1enD07HZz+8+zi8uyH54PT18dnry4CxBnakVDQXZtXfZRtEaSPLK7RKCV9huOEYHXbsfZiKTlG",
-	"5P3/oHQJRkaU0TODiXW/04Xdq/u5a8MBxBQ+ZyTRbiosi6qdTEiCI4iaBdmNRTNONWx09BGoRkhyNKIM",
-	"XEJoPuEQnQSFUTIb8LFZbe4PhKL1M55IEvXyX3W5+1k6jGmoz0ItWpO2CUnIiCekz/RhD41FYKaboJXi",
-	"E9QyFHWm0ZE5NAUxdXUQlnZdlwBhdbNNMLFGBAUZiLhwC2sG+T6DLdmZ5tKQsrIyhur2WSnZFjcS9DZu",
-	"CqQzX6wcI9MB5z6AU995YRw/mZDwCi14mvmjZV4rl+ifc5tzyRaeocfA4Num8EwaG1JnYTC6J1Tk1+Pj",
-	"lSJyL/k/ICTpbYxACbOjfS7BvKZ5uLq/3dy/CaUGFTyA0OtM6zyjiA8gPBIOiMQRJFjnBrEC7tNUALnA",
-	"EsUEC4m6HRROcIJDSN7+9GFFNhKIpitkwvr27j0NCe3ALpH5pIAOrbrvRqChkzWs2ahWW/2oyk1xSpLz",
-	"0wI67zJyWuIJK8BUmfpeItWydZiePnm0B/zt63hT6FurSHXGfxMCQuKERhFh2z4/W+l5Kz27peesf1Hu",
-	"EF0uIUP27KJZPj42ImPmbs/M3lSYFGuIBEeMz3taPq/ExYPiS8cMyzQhfp9BwFTiI5xGlICRDZTlRWZs",
-	"w7KkK2eh66AzHxkNoBpQHxQWl8GEMtlDJY0/2M3m1XZ6UMp9lLI8EIdF9kf7LIZksdc8InEMxkD05jiV",
-	"E7Tf7mQfpUwmXKhjgVCLt9+doCePH+/v9rQmoWGTgyrY73TQ730jwPQ9U7//U9BGFyS5piEIqFgq5SFe",
-	"IEaINjzmkAMFQ59VZsC0qtVr5WKvPSdx3AIbxN6v8yvRVijoLCf4E8x0aWwnd85Yv73xbW2Golf8uQyK",
-	"wpYuf1eyT+pIaic3M6/XffL08OCwC4IHxTL7oXOofhBUQbczfIwPwgPSehR9M2od4MNHraekE7aeRN1o",
-	"n3RHj/DBEFo6Dr2e13UIoZ98Lw9adi1HI8+ntYF3ZiOri8S8N7e7KLOQKa/GCq7blMMN2gZYbGPl/mIs",
-	"E/S8gnPxpGJ4gjI32tkvDLlujqWbkk07/anZx5xH/no9/7S1I0yThDDZZ6W0LEMSXTRff/n1nUqU3F86",
-	"ll6N0WfvGkDwUBoLQmBANVVOXVADrEwjLBpW7/5JS1Btqe9W9drGXGc9ETNRnUQt6tK7psT70NT98DmR",
-	"hiZvqy9B4m95IY86ZiF/nnpM9dYfd/OPp0wJGIRJ9Qpp9IwfF4OUSpqz0RUGvsrk92Hhuzt/2dKf9ejP",
-	"5XqEZ0WbQbA51HsNOmrh5Z68LE5qQhLSU3ohIyQSfYZRyNmIJlONhBC1L3keaGsmcomnutXd3cTTMvFJ",
-	"x6mQGB1vcq3PEz6iMbnvvnsPn1JbwKpQ7OLJ34Jyp3D00bZ50x1r1H7x9kOKvtghA9vOQ1tb0X3wWM0L",
-	"3DL+VwLNNMeoMt3cGLQXYTEZcpxEVoehugqweJYP+4zNFIqPNFyifLF/TrKzxek1e7ZkmZ12zW4SKmnN",
-	"NK2iDHGmC383o7YROVblCZdEQjtdeP8gL89cJAzXxcWjrPRin4VGZNWF8LVHz0xfD7LLVrhnRgRt9IMS",
-	"U2H+mv20jd43RR7oqINq5B3OouqMdDw2KWV9ZhXoAtAyrkMGnUFiQKIhM07L43fNDbPlwNiIW+1szH1W",
-	"1LLW/HdOVnagd+nbLv1nK1T+SYRKJ65pT1DmvdkpquRto5a2pvOtCLKeCALVNbUdSd0YWTU2rZA6Mp5+",
-	"u94RRT26OnEGjj3FV5Dop/l5Ie3Dt7VpjMdREfuuKEPsdLue6HXeE4P/y/aImEg5E729PctytYcj3J6x",
-	"cW4WOwXxTwLE+QixdDokCVzdwlr2jlGFct9TNo7A+PX38HK8xlKdoaQhxewPdXkUMQzqTun78iD88usl",
-	"7PuQrp9VFYJ6Svnt30pNG0pNc2zMcLr5cVlumhLM5hMak61YtLXR3VGYMEzWZAeuK0fcpe/3EcT4oICR",
-	"GzkIoWF2ABXGEBYoMD+065UbqZCvFw+7gbfFsKkkU700aGzYwLTytCDD6w72fY/OvJ7Xfbrf7rT3291O",
-	"4YUGBjiAlEMSgXta8aMBHsOKvNf8NxrHeO+w3YH1W/D1et7B/gbmiW2H8a299QH56QslwsRxNlOmwkbX",
-	"pNzU7Ji1GlZZuGpec0AcaXGGM6LbirbRqS6vYorZiqya7RCSZ/XsOhM7osSp28DT+yhqZXYxWCNXdb36",
-	"VxtXsrqFIXONUlYPp3iVXWDHyMO6RHwVgfIg1eqZbINVtxa3rcXtTywka1pux6c3s6AsAaHRaa0l2azx",
-	"vnd/kqbJbR8skzgNabISs6CAk/XKvnnlIDPxbJKZVRdewS6TCvey8m8skWTX5kcGogq8zo4r9JpY2SHM",
-	"UlK2IuTfR4SMbTRYfYuhJf6ytKQzZ8cD+wRFc3cDh1P7ml+RnDrUFd384q99I2/fjT9NqRUELWQCFTkc",
-	"uvGBK4KhVrJrqyNubH/80g3f7cuR1ZLEEtHIduPapt0tIdqwzwDokPnldhEf22OxXIh4Uxp5f3KE8boY",
-	"avGO0WuSCCoXiI/Qswm+wp7viTgdQ4ZF9rDFR60IHm7Asu0dNPFto5RbI300XCC1ui323Tpzt4Q7xvqr",
-	"hDA0xQv0K6c2dpYx8sOnyry/e0Mo1Xmcyon6DFQZIsl1xrLKyzSNNtRjJfeBC3MPDJbmc/Xqs0VlJ7/U",
-	"CVd3bIPqF8Bn2wWLg8TiT/7vDhdLEYqq9vuVQHzO7HJUZoYpcbxfhpp6XwDANHVEklsTlKFWn+scCrCh",
-	"K7IQkMesa1SYImuF8GDNqIY6JnpBcCwnJhIRR5SplxV6EfvlnHy4pngnTLydvWildeIxmRKTaC0kHo3Q",
-	"TpDwmPT0X8HuERonWFfwheTvKb+GcEN4rCsg5JEKegIDauGDgwu6hKYzkihgZhY4rGuDQFp2yJNIl36C",
-	"gAJjAay0eoJ4A56GE6IkezzN4iJwNKVMYw9PtB0u999OKWvAkOhXzMa8lRAhW4mFfej4/Ex9GKNpymhI",
-	"ZzhGM55IHKMdQUiEOp3Oro9MIRae0DFlOO4zJX2JnkE8iKDICo+A2kOjwEeBpFMiJJ7OAgBakBcwCXz0",
-	"8v2lKZaHLvCUaMTziwBMYQrza5HV1EhGIWac0RDHat1HmihAeOoz2B96e3pxiUZKupzz5OorgcQEz0i7",
-	"zy7U7Yx0YFZRVvHkzevz48sA6RKCQQ06QQm+inZhWYdhI8i5QsH9dhf9A11QxZPUpg/b+wD0DLyPdqvQ",
-	"RQBcXxejBqBiFvVZVp8QIlgSTGPAvxiLSQ+VjlSfQ0IKW12pNJzdR63PdF8Ec3Q0MielS+VYp2S1agx0",
-	"FeNAXY7g5fvLoHK54Tz7TB8out/z7DN9oGit89Qn4DxE/Ujx9f8XAAD//w==",
+	"7L37cts2tzj6KhiePVO7Hy3LjpM08uzZ25/jJk5za+w039cqW4RISEJNAQoBWlY7+fc8wHmKc55jv8l5",
+	"kt9gLfAOSvIlqdvqr8QiCAILC+t++d0L5XQmBRNaeb3fvQmjEUvgv++YThZHI80S81fEVJjwmeZSeD3v",
+	"jIVSRIpoSeaUazJkI5kwopMFF2NCx5SLjud7KpywKTWvT7ng03Tq9bq+pxcz5vU8LjQbs8T7/Pmz781o",
+	"QqdM208fp4mSjs+eTxgJBLvSgxBGBESOiJ4wMkvYJZepIjM6ZodETrkmI5nAsxFPlIYHZknczPMpZcnC",
+	"8z1Bp2YlOFl1vfTqJRNjPfF6jw7M8rRmiXn1f37p7jz5+I//8PJ9KJ1wMfbMLl7yKdfNZb+lY0YU/611",
+	"ATG8V/5+xEY0jbXXe9j1vZFMplQjyB7se75ZHUJzv9v1C9juuWGLswJgj8KQzTSLzP9niZyxRHMGT6ZM",
+	"KTpm5r+1ffme0lSnMIoJ851fPJrN89EFhoR9SnlivvJL9q6ff6B4Qw5/ZaE2HzgKQ5kK3VwVDTW/LC9q",
+	"KGXMqDAv0UuqaTJIk7gJ8SNBJlrPttQ2ef/upU9kQth0phcdBF52tPvdg+/85n6HXJop/yNhI6/n/V+7",
+	"xRXZtbDc/SeXZiQsO1msGn1sh332vYhqNvhVcoGHkB+t+X1H8ynzHAtiU8rjVR85gUHZ6MElS/iI41ea",
+	"wINLMUD0Wz7tazPGvJHGcf5CCYYPunuOFfPq7rjQjw685ajqezFVehDLsbkiLaARaRzTYcy8nk5S5vgw",
+	"zHGdfclkTAX/jSLm/O7ROH4z8nq/LH/7Tfmtzx/rCzMULZEjppSdddlcb4uR5vLImJWvWqoYkCZNRyPH",
+	"dfM9PZHpeILke9lnzrNxn32YdB0gvc/G1a81j7zSLBmGNnDPz25wBePKp1RGLLx5xa2qALG00crdr52g",
+	"BWD1olVQy0mAoikXR6FuYzoAfWL2S+YTSWioWdTB9ZWoVQvSNxG9DP7qx04MlSJShAx4FzVL+kYRigSS",
+	"cEUiFjP79eWUt3pErbt+Kccy1e+YAnZTJ8AKoa8GTESssT1kRstYe40ZVGdrXdOb2p2srilMGNUsGlC9",
+	"PgVd+2gcFA6YbJMpxul4jYGuQ7HIDjP45e2sBZBjGA+kKoq4+YXGb0sAGtFYMd9jV3Q6Q1JipYz3gl+y",
+	"RHGDYCPydEIvqPe5jsPrUIXGkjJamsFk5ctnZmAdNsvxtPy9l1w5cJVrNq3+51qbAFqKn6ZJQhfNs4Np",
+	"11rga+flfi/4p5SROTeUTJOEjWkSGRk6pApkw/zMnGflN3DNXF/7t4sJN5b1fhbdKepMuSi/vvcHI5P7",
+	"XN5Zhlo9izciXhBKVDpjCdD1cUKFVkZSTNhUXjJFAqD6ARzMusy4WFDjiy/lnCU75qhJzIw6oQgVEYn4",
+	"mGvlEy7IXCaRIsizyHBBFBfjmJHJYjZhQh2SFPCniihpfjI7crQTrYUoZW2G7vwGCs3WTv7f7W//w2vb",
+	"mhEI1peSMrn+s9/gKxncm3B6RRd4GAAePAxkwB3yzPzOIkI1sMdQTqdmUMwFI9Kc6FZgWWVEkK5Ss+pg",
+	"u8Qucym4zpzyJTWv+Ee/qWBkPJkqKx4oxgjXnQqs1iTWNUxh9JKRYEaVMigREEMttDRoA9sGfA0nUiqz",
+	"ayMpJEYyIoFiIhpwcck13KSgQwIjDQV9YfVJ0NgD837Q6QuvctWtkuGNExqy/7YPOqGcVoW3nvfMDKgI",
+	"cT3vuZzN8GpUl5DJ6YXEg/M3GU+h6uW6rxM4x1SQWI7NfaEaJKVDIvWEJXOuGKGCwIlzpROqZUJgWqqZ",
+	"IlyDHoiqKxdjAGWxUhJJplxocnv1a/mGjHxZXfOlTMMJU7kFg0ZRwlTL4q6vyd1KRRrcSLPLUHnlF9n8",
+	"bTa0pAutZAFA4z87sG8V8OHUCDUU5AIYM5lPeDipXzNFKMn2QLYMycFhBXahtA4UYdt9ULfWuRrqVqso",
+	"YqZ4a605t5aRgOQ3ZCPfK9nhXCYvpQxlDDJD3RYA10BJ0SkjgZKJDrZzFDeTWeOd0aSJFPCzQdXcdLdC",
+	"93dKa9VlLgXYOzaLDWW6Hq0+uWTJgow4i6NDoicSuPtIA8keslBOGVqefIKvGxIkJClfqU6VDmeEEDe5",
+	"jCrXKQ2+sT6txuuVCTXXIdE3ssaZrZt/1Ro2uZKIsgXv/Fdvd/eX/+n31cd/bP+XUz75kla7+2CAuwuy",
+	"3TiX8phvFOHRIemak8lxeAT4KuACthP9rpPo39ICtjbV/0MsYA7jl7U82WuylNisqYk5dBZ0abA4UmTM",
+	"L5kg4YSKMWshIjDPGppaWfoqfxLeJ0xEijCgdNaEkzleciEYRTE357subThEwmBkVRT/NyTivpGIDVko",
+	"kYXGNf8n4lkVlN8njBHNrvQh0XSIyj8orsOE0QtFaMLIBZsZLcWoMySUQicyNvc7oSHYCxI2ShWLyFZw",
+	"0O0GPgllxEjAxSWNeTTIB6K6W9gIToShEdroEObeinQ6ZIlqXCqnmfO4uAgV65TRwn/gYhyBJFKaZ885",
+	"zVOqJkNJk8jl48udf+vZEvByqjZv4SCzMjut1U18ZJeZ83uNwSPKYxahJ0ENHnQdV+Z7GEJwiFFTc0H2",
+	"QZdEdKHqd8b5qRq3qW8tX7ZrSS7Ok7CQCT0oNruWAnBihoOlj16d4gt73RVm0uw883Oqf9y1vKfg1bBn",
+	"/I59ShlaeJdyx+rpr6tjFgpmbeH5BM4F/ioVS47CkCl1Li+YuObqKLzpcK83oWfGtS/hOE0SJvTb0m5r",
+	"7hEcMCjDI0e3/MdV6lNjlvYVPWXasr5rwMOQLkdcCTcU5sWH828UELceCbQB9kBIPQAqF/gkGNJoQFM9",
+	"kUnGujBsxTwzBBxGj2QqovwXLvAGBR2XXBDlO2g8smEL618ZhAmgyCsb8rDKsWA/3w5hEBtKt6IKylzy",
+	"KFPzhwerTrjdhpB9dKYXK091Sq/Kv3bbp0sSidE97vlK4G26uGumhyrSPP2VirEk707OzskooVM2l8nF",
+	"N4oAvqBtj8HHe4TRcILSs5FYwTCEVh+uFcmO2u+LQEgxgHEDfDXILRVDGS0IVYSS+UTGqNAHeIIBobEU",
+	"DIZSHKgnVINlsS+E1GRGE8XaLK+/eCdCM/MqrJwwtE1lxr+PDX18CdrW138d+H5uPcOXhsesxsPG/Lcj",
+	"RZl6tQYpesdGCVOT1iUm+Hw1Gc4GLvvUmCtt/s2/VUXLCIZ9Y6S2MZp2DSYCtgUJywlrcEhScSHkXGRq",
+	"nREE+VjIxBVjsO5lr6sPZQntYXdV4MzK0dc8UQPcwbXfKXxbKxUTwo1U/OzknOxe7u2Wn6hg28f7ihOD",
+	"D8DKwJmx0VqiKlpNI6CnPWjjJbrzfOvLA8k++O+ABJ2ABP8ISLATkGAQ1ARuF2BrWNgaM+MwPpQAWYb1",
+	"MgRWTB9LMeLJtPXCCDYf3OSsb/SezuSqJibwaPWdTSG4AifxqytvrqkdLmdML+e3NxSwcEk3ZNaNb5Zn",
+	"W7qXTFD8Mtv5SrhRjxRZfrb+daTXiqR2PRl2Wcwsiq1hTJVa8hx/XoXY5bkqby6Pqi3t7y3lyY0VFpfn",
+	"mylFYCFk68WH8+2O+6hzZuuIqENNFtgjDMumkzP6KWXbq+Pbsun91TrTex7lOlt1lznJaa4Q1zNK5BTk",
+	"PrhqDEw2F87tpi772ft3L3cUHTEypIo9OsjMpuBa5JG/9vRLSN2SbWfBGuufersMVxUnbh5gV5EzmkAs",
+	"Mdnb80aA0ioaWYRpRNe0x5+D43KeGcE7JOBRQLgqvCfzCY8ZCY6Oj9+8f33+dPD89OnJ4ORfp2fnp6+f",
+	"DU5eHZ2+PIM30Av4Vz6LdY6h8IrUvMnvz4lgzMjGcUz0JGGZD8Qnb4/Oj58TKhb2bk0PSQDfClAOM0di",
+	"JOqE0WgHYoTMz63y9ReVmssQXS0JtgDqJ5bw0aKVnbdQtIJsg/xbIbqr6U07pTnJkLT5OVRcUeOhghyd",
+	"HZ+ekliGNDZ6MIZ3UTKRShMDFLIlZP5SzDVLaLztZ9GSfWHt4T7E7Cg+jJnZiprRkJVs5B1ibmUkp5QL",
+	"c7Eu2EwT81+t7Aq2Tp++PtruC3M/zJNYzlmCIZhkaYSmDys2i8T7/o0i2YHWVHqPRrQeQZXdxkxer8t/",
+	"pRC9Bw7UATgfg6vvZubRivC5lo/q1gbV4pMrlPe6vH0ThrXGltY2gJ0gMz6/sXBQYMKDT/s7j+eD51fd",
+	"iyfDf8/3Rs/F/vDTaO/nh9FD/akbd5P33emPi0/74qSKFA/39lcG+KJ53uUHwZicla4yTHn47HvXiaVf",
+	"YnZam/Pw2RJDVJH8klgjS5FKAmza98DbMVBpGDIWlX5BZwj+KVPt5VLoAMXmhKWKDSKmWYgTzRI54jEb",
+	"pMB6ohKmDtCxXvkpMTrzIEFMdTzKg3Lw3crIyoMQ9W54YEXhQcIu5QX8UkSwDfJMO9+DIMGBTRfI/y4W",
+	"jn8nMmalpeOPZdDhLxFr/pbDDP+s7VoxUTwrrbDyu81OGdTiaKsscEDHFm/XSJawig413+AzrzKDv8x0",
+	"DpfjLqLgcifY7SLg/vhQt++NyAR2eIcVwOmP+TChkHQ0T6QYk60g+2rgk0BLOVATmejsj1iKsfk/Xn/z",
+	"PxuiAQMWMwbeGLR1onHa/GCuuvl3ytWU6nCSzRbK6VSaVzudTs2fnX/Zc5o9WRy5iTY8+kZZaSOSWrMI",
+	"bX5wR61IuX1YsgY6LP7VtSyzdZTsA8UL01RpMmSEahIzc+Z73ZL44q02CZrt+Xhey/X/54zGeuLI6Wqk",
+	"88qLtRN5XR86NYKZmrHQna+1LGyQXc0cSXBXM54sfKJslrniWT4cm8lw4ow5cbAY6jDKnyqVMmI4222n",
+	"VzxaZdngkdNQoNKh+80U/QUtr62vji0JQHvx4Ycz5hAZLtiiShDdIhhSo9rxxmMnL79w2mx97wLN+a79",
+	"rd6aeRmn9uHDrj0u9bXCRl1v1X1b15BB85Tlmu3HHhj6FyiPO3UdYbkasLfC73IjmRzXukIez3JCbwIM",
+	"GsdrhN2LaGk8oU+E1JjRoydgHmEtGTyNtbtT794IBsFWuT7pCq+SCRnyiCdIyGhM5CVLEh4xdd2Iq6P6",
+	"2brtAeV0h8aSvzN6597+d6UVHmIAPUsugVDMZMzDBZlSw54ugF9NZcLI1l6XDBfEHsG2UVv7AmPHFAGo",
+	"I3PNUxrQZSUFU4R9SmlsvpyZKasYXNNzQ5kYaO1MZKLYzhDY/aJMP0vssQyN/e8qmO4qwrA8B/je5vO6",
+	"rtNdp67eUdZqGfXu/EhdxCv74G3MGC5v1XqEsOmwWjsTaT1n3FKSWrjhFNM3t+DcMJEqNwqutJJkVg+3",
+	"BXCdjTIRcTEulXRxpLsVqZOFhu8TOqccMvOsaspdVvFCmrTSK8Dq4+3z9r5CuPWXSDpotb0vkQLfJnIY",
+	"s6nTbPvu+2Py5ODhYzLDQQRV7OZBZBrjighuM8exGVqxHDnUzDkT2iqaEDRr2H6IV62SWFAqi5OHNrXo",
+	"eiqP8vKBOwZFSJi1FEFQxlpEt6Q8O0wBXChNRcjci7FmIDKjetLiKoUBzhD8H1OpGeGazCdMkITNZIKX",
+	"JDuhQ/OQ56HGuXgQy7FyKyC5AtheWerhkyflpM6uM5Rfc+3KrT8ioJ37ZJJOqdhJGI3oMGZEpdMpTRZF",
+	"0S5EMDOvc52ZNbA6e5AmopdleffsJL1+2u0+CA1Owv8w0DPfXprwnYSNGODSam8Hmpxwd35Rwgowfsl9",
+	"OnbHtGqzeZ9MaTjhghXgAPQFibJcYqCBonAqsdkKizKDoud7qVDpzOACiwZTFnGahQQMZbQYgD2GJmNw",
+	"wgma6gkTmofW3DeSyZBHERL0LFYWrAl6IiMIn6VxLOesXEJmoCmyADRkZn/lsnDCIvMNGit0yZvzyeNu",
+	"87gFO7xhmC39TjUbQEU0/Lygl5SjNcwH5EsErZf9GVQWWHlipDL3E7NNsPQ4DZVvK2kqhXz0impDEDQP",
+	"ORXrCPlv0cJ89xlf4OnCIFH8RRWVAN6+OcNQuCnbRW9ox1sjC+zvkKh1n9OqoMgDvURrVD1H+CvlWf1x",
+	"aVPN6N1rSMcVclK9so8u/v3j4+neWZf+tDfs/jR/MHz44mo/+e5n/Vj+yJ4snocH6Q974u1sX13XB+eO",
+	"SRq0+8sdYcNfyNt5LzEdXaYtgbrLkfwuC0sUPj70wzkMRjM8kkMUu5Dwck3AfI9GkqJAS2dN/XipTfeu",
+	"FIKl2tm7Uiz6jVPxaipe1dOxVvXQTL0bzHCqG9QRzWWMln0qnbAxWhpWhsDKOLqRQeGLYd+r62DZcsBV",
+	"9lYJE28sYwkg18zxatx9lHGtwJ+pQeXsGS5IW/6OmlBUDNbMelk/q8puas20qruMLMm/vE5uVU2PSCF+",
+	"Cy3YREg9gSJGkii6KKlPzW+1aMknHNKMUYkmQ1vEBPKZpGBFTlPmBm2envmqFGyNQmBVLPrsrzW60LiV",
+	"9/ljsaHy718gneykDpBVKLo8rawvsryyQ9KSVmZ1WEWGTM8ZyxKB0NjelNnbDnp5dtbNnFQalc0/yA9V",
+	"bKzqjqpLfpfygg1aAh/fwVPAYBthnoXUZN4UdEBhjQu8E3O62F7X32TXaLW8ryjPFYfUXvA0H7PnXzse",
+	"ePn8d15BuNWOuZKYNhTsFhivV7PQQrtZ8Q9CvVHd5uBGg9IdWF7ezzVvW0pMMQEl+2w9wPtqW24DqUNL",
+	"ueeKyL0Uxb6wgH89EQ48Tw5ReL1rYSc542PBopdcXDiKen5VZcy/niq2XFZcwoVKgkdp804zP3R1IEUr",
+	"CyP3UtEIDq5FY/GxoDpNHJbj56+OjnfOnh/tP3yUidBmDp/UsoruMuK4KSzxKVOaTmcutw0T+arInCoy",
+	"pRHK9O8Fv8oDrLaK3NtRliPLFcn4MNFSVuMn9h4/ery///BRt+uvW0590BaOZYOqTp+aZWDa7/KPe3ur",
+	"06/sB8vQ8UsnueQW3qR2yNKUDix220zJOzQ8KCIcBPbgqFwug/yT0YQlBH0m8E7JaXLTTBC7QUxPaUT0",
+	"3xmRuR7nyc7HjRuRDNMpg0wONWNxbFE0yE818AtEsUkkUCRyrRjBNZVCQ2DOCkPt7Wvd2/AE530F8RZ8",
+	"q1xVxF9LXxCBpvQiK5Brtb6WwrhXM54wdZtK/GnKnYyzJUEA5IJU5RBpninEUYN2gbW8wSBbOa+ly7t2",
+	"fHrphGrLq8DHFbyeHZTrNlmMuItwobOSbf9mkULnJZdARS1YXT+skn7syjBu09tefDgH44YhYg0K1quS",
+	"sPJM7ZSsOA+XIpy1tEqF5nEWi1jQVPuqs3bXchN1wzFRl23op5QdEnaFTjxs/kF1yYdHUz3ZtdO4N1bN",
+	"Js/srAij1bbVykHUF1xLOC+B0IkpZuzNfBt3FaPkWtb7W9fuINkUOASIOdh/EqzBDo9mNGR+X7jTB3uE",
+	"FgGVXLkTCXMzDNkCn3WvL4KD7hNSdcJDSRMRQQwr5ULBiiFaFuRjDAcphdN+o4icW0G0L6qxrELqgZwL",
+	"TNQLth2ZjA4nd3s/gaOdn7GPwH93/jHYcTZK871GCutdCUP5ffUdaa629k6BzoMJF7peluWg++TRykjG",
+	"2hyVgOf6dXKEOl1wEQHHhWXhiiANfOvd98fk8aNH+9vlkJCl9/PjTSU2KJcepgnXizNzuxC8Q6AZhtgW",
+	"f32fEbwXH849VxJ8UF5hYH18VfIFHDmAYlntdA1uOcgYSLnyNU+0noGlFjKgzTKaYUEOjmB5AXzV8BPH",
+	"M2tO18UugnJyp10snfHdX+d6F5n9bpA38sPCc0UnvwqXKtZPZ/wHtkBuACKu3cK68C0DFqUypXcqdaVQ",
+	"4tkqrdfefYT8LkaorwDwZ4hkG0m3mTijJkgBSzFF5vtYYYkllzxkPUfJK1vMLPf8+X2BSx4umsTPJ4nU",
+	"FKLcKjdY+RhZthPzS5YrPS8+nCsstAaFU/vCLsMa6RbFCc/SYczVhEXkxYcfzpCGKhaPduwbeWDqlAo6",
+	"ZkY16PRFX3z77VFlt51vvyUvsQcF0hQXrvvmk4LMIJ/92wwx2Lfw1RlVmvWFblyeDjkqkTEsBlbac0lO",
+	"QDwo0zeq+6LldtmadILNyYzyxO4KXR1mN1jGHr11XJGAzmax3eyudU/841clRYAk6snBw8fbNrOfKAhw",
+	"I4HhJ0FfbNFYSQMazPkD4W29kL3tw2bNPhJzpcshUGaT6GExn7BuFORaMQ+ZUOW+Ra9Oz0txipnH2Ijt",
+	"UFgMULvb2et0IZZhxgSdca/nPeh0Ow/AvKYnQBV3O3MWxzuQurj76/xCdQwwzJMxZlMZDgXLPo28nveM",
+	"aYNgQKvVTAqFtHW/28XAWaGtflEGczZjqTAgZmX9YnOsvJPo6dkRqByX8Nf+w4d7T2w6VM97vf/ztPvp",
+	"35+efZfuD/emB4sHci989NNoL/7UVd89v/hn92e9N3/47kF64tksLO/ND289m3nlKT72fO/K63l7e5/+",
+	"ffTvH66Ok9FPZ4PH54sPPz5/M348CS/f0hl/FSfzU0rfhs/fv5OovhZ9S5fJbjb3DKhMk8a9+PADOWNo",
+	"Ls95aSuwyjgJVrS1VpDFPTuW8F6wqxkkhSPidSoM0uv98tH3bPyq1/PeGkISEnM+SHkUH1cFEEW27I62",
+	"DZWlY1Vkn5mZHSTa6/1ef4AEbAeIouO52kVasJPZL51j2maHJzLVzkc2L975LIvZX7KubEjLQ8X08jUb",
+	"tW+nOm4n5uLCOXgllOyAMlcqjys4u/PH+tCirpXj1/pg/LTzx/JQm3pf/6E8xHBJVf+7MWC3YLFLHjVf",
+	"mzLHT81h5khENFjykcYI9ySVDJ5lj1e9XvIarDOsOZ0ZlRkVW564X2rdwPLl/86jz+gtKVpe/9JmubbJ",
+	"wCBrGm5USJo2hjqT8zEz19nAet+Rxfaxuabd+7GoCWSt/9bKW5/b57flrVlYmicvvLVZmE2pd/CPIyOe",
+	"/TmY10t+yYRhVGYdjGzZXAzgXVSoOUtUmWfl4M84V8JotGg/oHf4+J6dD6wKDYqJPaiH3QfXOKTS0jDz",
+	"qZaZkIWleRHVdEgVI6lIGA0n9nm2n4fdB4VAemb1jupU9l44hebyyLXBsgR1XksNpdEWh0XEl6ILReaT",
+	"xZ8Dnc3J8jI+5weQg98nUz62SEys1X0pihv1KZpyUQ1QLqF8dcH/XID9r0PKmbmou43Y3CdKWjep0iSU",
+	"U6Ywfg4CkHhCpgwacsB4M4ZFoFr1RR4njYsBWv1ftZDr/7TKT/USYmtnrnRlRTe7lOudp7tJr+N0UdWs",
+	"Jjd89r2D7t7XxLFXXCkuxlBNDqqty8Ta+COHIRHCw1iUecvsgh98zQUb5hvSOEb3tZAau47C+raMdo9N",
+	"SCs2mkTGTG3D4FKr2xsQv1uv/mlBFHP6dUgSppMFiam2i7o/tCanLk1sJVsA6TL9gOvpffS9q52MYO/Y",
+	"5nrYKviz782kq0j8B+sqoCRQcToOfHAmcIykKOx9WLEoyNsw/+//RyJGnjHxv//vJQvI//9//z99EeTl",
+	"0tlOxHbGTLBLFvg25oFFhI8IeA+2WwkGlkF9U+unj2b6f8po8eWIhe2T+7lqvLaV12s0a+/LLaPt4jmo",
+	"VfdrYumpJVJczFK9IZdfn1wedJ987dXbO9+S5hr4WMOWizF4F7ehGGqcjuuvFPmvwTa4BSlUfDV72vuq",
+	"J2LdfbYvipQE8pPtSh7+YSux2PHi7M3rDWO8BmNEim3u+q2ZY7vEnRtLsK6kK7ofO+KBK+Kg+4QE7hTv",
+	"wJbi5ppMqMokbp+kIja0KxjJJGT/afhN0MuyNgqhHBw5UNQ7c+3Xtt3KUbGvWY2jLjWy4BuEQb7hqLbg",
+	"3OwCoaaF3QWW75XVwXr9rUYqw8cGXz1oghcXE21Y3t+S5R18zdW/lkSl4cQlan1V1ntqwMbjuHztGmw4",
+	"JyvbG55xDZ5hadtd8AzfbXwEovuM6YYO87WsHhsNYkNO7zU53dCq9WjV0Z0QqZX+tEYZmJt51q5VNsPI",
+	"fjOqw4mrdJdgc1Q9LxibYRSpjCNULa20bE1UkIbVKvliOuYfYUuyiaBr2ZI2nGDDCTaC9de1aWWGqo0x",
+	"amOMuiNm/Y4BZtUVC5nYyniQuYfW0dvap7IwLLcn+AhaeBA5gkAZ5ZNAyUQHLCJbFmwk2DHsafCr5AIa",
+	"aQg2N+cPOfLbpXD0EY8hiThjs9BQJCj1+AjIkIYX5R4jpbeVgQd+vAdrQkvWBVsohn1GFPilaV/MaXyR",
+	"1y/AquywiZgrrbC2CUT9QKAju7IOaptoMmRjQ6KvaKjjBeQu+WQi52aavphSsSBmo2TKqAALHAZdR4zN",
+	"SquiiowolpbBnSdKL/Vqv1fYK6MmXrmwqxiy+5JPuYaUUkeIfQWweYVSdsllqhAeWWvKQyKnXOd1cWC1",
+	"eecWl3XOtmRpiYSCtGtnCk2nJYGmuYMfDDwB48h8IlVRud23gfcyIaM0jpEA52lDkAiq2ZWuORPaNvLJ",
+	"a43m6lb38D/9/lW3u9PvX+2N+v2rx6OP37ZsxPWdvGZo8bFmKRb3q1icNKvOsXKKWg4JXPiAcBHGacRU",
+	"wbhbLa9AKcpfyZJ2oAOSb0nIx3XP0CBUZnQCJOSqUQfStYx6Hb6b6waNdb1JIpZYyhLsYCaBGYGV2w6J",
+	"5vYWDxPIQhguylpMbZ0Ku/Y47NRemSyWkp+qv9YGlapj7OT/dwD745cW/A1Bgl5TrtDAKk/YyPybcJuN",
+	"INciyBnmbhnZXYbZoLPSnFLRYSZALgPZgULqDinF4uTlZPxyGi24BIQUrEgS7wsQjRTTYBbpkQCi34v2",
+	"eEGWKmwLQ20h+j8mEV2oSpcWLRvZW3kQOcSyG/FuwsMJfg3kE/scE/JsP79K5m+HQAlp2hc5PpLQAgNg",
+	"tiIW6D1ysS9mtymaL99d7E8pUjdrFoHmsnJ5a8+zVaY9r1RE2vxR5jA9b7+7/2hnb29n/8H53qPe/sNe",
+	"t/tzXoup540TGrJaq9eaCGI/Xq6B5T0zr3m+Z2Syym/kuZzNAOQ88nqPbUUJW7tPpHFcKY3l5aNlpVsO",
+	"DiwXgDYbs1clE0wyfChcxHmVB6/MWu0m1482zg+2ja5muLlhhJtAqq+w+mZthczyRLaCWmEF3zYPzyKm",
+	"NrapjW3qjgKl0IhyN/anlXFR6GmviAJ5RdqMmig/TzIXEZlwpWWyOIQRpeTzxEZYUQ3WnU5fQOUsMz+X",
+	"0GI9YaFMIqyQhd/D/jRmuZhvKRNbgcR+ZEW4VC50bMKT/g6MpIyjXGX8RETwwL4hZMFHYEdFjRscgQj2",
+	"R/pXNrreDaOBbk4YVwQBuenIF7D8bATdjaB7T7y8Gyp03Tif25CftdLl70FYz3HeH6zaSqyTWcF6BIwA",
+	"gS2Dv6Q1cyYIYlfhiTRzGWYssomgrl1W/AGNXsOEizEMG9LwwsdSdVRURcQOgeCjvkANDOqhpSKvs55F",
+	"6letKzZZGQo/zbmy7sUsaIlGEVRfMpKCjKNOX5xV7nAxOjAnG2DB5kVhIzQCMHqQIzJclNxBsIVDIqRR",
+	"jfoiYoX1DdwjU2ml76li8SVTZMIStiJW6mvY2v7A2KgNo9wwyvvIKO+VRWpjb9rYm25rb8KIp1upVbNU",
+	"uyok60w0ABmih3zW9mYgUjCFSXIy1WTIQjlltj/oFrjYKoEM2x1yZm5AksZM9QVVJHh7dH78vL2axTsG",
+	"pde/Bpe0n9qwyQ2b3LDJDZvcsMm/ZMgw0Pgv4JfZZZdmka0xwq9LAb8+oRgdRs2N13zKfBLzC1a0yJ0y",
+	"O19wSPA/JKTgkRkaHbovKko0BngavRPK49JQyyRYGUp7ggu+eTztioHHGAD7RcPwYA+rQ/AQhBsOuuGg",
+	"G4vsvbbIfqMyb/Ffwzbbxizyyr/30JjsjKW0XfptzGG54nXdUFyKHsgqmQmypFgK9nn9Kl67rKWsMrjv",
+	"wFHbM0khEdywiw272LCL+1qhUURNh9UXkOrzOvQQjP0nItjn5UhxpelCEapsAE3R7QwcdRw6UUWtFPqM",
+	"iahoIWvA0CDU+3dHqG3nxba7nq1YYmPGOV1s6PSGTm/o9H2l09gBCgkzLSgSkFObHHMLcp3qSdbgApvA",
+	"uxOBpFDp1EZClPp8ZXGrNmrBtuAz9yoGMm47E5GD78hEpokiQ/D629SdJek3Btlt7ysbjJBhddFD3klu",
+	"s61c19VRyn6xrfKu1RF67SyPSqfHO3OUfM3cHRrR62fuHEE/xHLezlFEyUt5yWJM6eERsOfleTul8dfP",
+	"3GnN06ERvUaWDmKo01qWKXAWB2+i/zTbJWDPRMukSg0RDqBvrG2IcNrkYXkb0iVdEapz30VfhApbt90k",
+	"kV5AGQQQnaAdmA8Sk58vVybkUvJo46Fo9VAc7H9dT5KUBApRWDoKqfzYtxEI0zvDOneORpolbV+xo3dh",
+	"KI6ED21Y/00admSsrZSNW9QtYdjgt7j1mSCQ6kmpOUeZ29uWU+1M/wyCGrH7YYPJc2u0stx5yGIpxkZk",
+	"Li8vu/MGjxdM922wI7J37JmTN1SnU0bmttM6phYbXSuStuAK1yRhl4zGMNuEi7GL/b+DLR0VbbZuIQa0",
+	"8bu1yWSlmf9arH7/eiucMqXoGOj/OqdB55RjilHRTtQer0snLFiNR3OV0r8DJTR7dghqVeagVkzoOlaF",
+	"VJAhuxVD/RKK6oY9bdjThj3V2FOmp1ovRzWUfTlHsvJ+Kx/SNNHYJxkNlWDZYDpNRFaaIrfWkC1KXnw4",
+	"rzQ8topmtetvX9i6VEXT5O0OOSLzRIpxrUKEyIRW2y56zHTBs5CN+YQL7EsMP2o+ZR1yVOOEWAdDkyFj",
+	"oiBqZjpFgoPug2z0IMsKCPy+GKa61KO+Ur6CK5Lw8QSbLX+PAgCsEFNQYS4WkVnRg9qWwmCXhsmOgNZj",
+	"c37DhRczFvWgxXJfBEfHx2/evz5/Onh3dH4yeHn66vR88PLNs9PXg++PTl++f3dyFvgkjDlEVpTdV4Zj",
+	"wy4NxABUwcH+k6DTF0dEpXBUozS2kMxLcgSZbjKI2CUPWUBCKS84I1vPtZ69EfFi+5BQ+0GAZl/MQIDR",
+	"inDUNADG2CcMjBOQKYGMpLxAxccCs27NKB9OhRo4R2axFiqgoSgJbZoTKsZgkB6nTCmmSCRhg7EMLzCW",
+	"cy4MPFNn8bWXgNy3kEPs7QA11feK7pleKJOEhXpnIhPFdoZQRmyxPouGhX1ZS0Sp/37PY4sXk+GzkL/h",
+	"L77/+eTd+Y9np+p0qmc/H58+OuUH6Uv+4kmHLV78Fn045W/46dWp6HbC/dgAD7VENTCAeGIU32oz/573",
+	"6OLfPz6e7p116U97w+5P8wfDhy+u9pPvftaP5Y/syeJ5eJD+sCfezvaVoUWg91rNGBvgX9OC85ZyZ7jp",
+	"SzkeA3L9GW3qTeODNQ0MwoRFTGhOY1UxQew1TRB4sWWSk6kVNgjXJ+7CEvG+QrJlUqPsN7DgN8FTp9fl",
+	"fpa5utaoJZC7jUDkHS6y5v0yIVRdlFrOS8E6FXCXWmBmxiYw7WesZAWoG8u9Czi/MxwoB6tPDL+qpaZX",
+	"1mgUwY0YvRGjN2K0u8uwHBvRBAhFM5DbiKNlurpUps7io5xC9YmIrOHFCtX2zhaSdGFEgNZOVfEZVoLh",
+	"A/hSX+DvXKmURUDE+JJYJqgaR4Lf+x6N477XIyBxBH4pkbYv3Jm0LUKW2e0tpCwax7ai13UEKAiGyiWo",
+	"z+sUX7ESgkw3+SjL3O4bFrFJVbiDCCeoBJzRkS2Da+WQp+3lNDSvIzmSyVjq1Zbysk8esXsP/N6VgpUr",
+	"LOdGMOuLiiO8aSn3s6JRubXBbzGe9wr3QF/kZlZ8eUjDi3EiU+F0pX8Pm35bcJuNJb0ocPCHWczzD7vs",
+	"5c7VbozmG2l/I+3fb6O5I6prTdZURNWuDtzCya2dvAjSQvt4booVbF5YSchJLUQYjdyZcm/4nl/SBaCg",
+	"TNUZTSLOVJuv9k7Yi2DzQcksSneGCRXRjmDzHfPzbJJQxTKr35eK66qE916LVTl0hGyyrIjOIYlRLaRj",
+	"eg9Mi4b/zRm9KFl9NoE+G6awYQp3wxTOmLYG4Jwt3CTOx9pr2nnDu7JBR6EblPWwc5GNvGBXWRkvbFGU",
+	"1f2yGklIk4QzhZ2/rXNPJh3yFj1zEGtC1MxIqjXrkaFjoNBAld/ItjAaaeQl1jbVF/OJjHMTlZuJ4CZv",
+	"wT5u40pamz3Ydf5V3G3/mj+Z/nM//Ok78XLv4sXjybOHo6cP1FF39uYJf//d4vxRcnIw/3H/t3/thV/U",
+	"3YZ9NxGnZpQnfw2vWwXaztBfh9+tcsFWOILcH7gTb1DlmucigGX+viUGYBwu7DKlZNGNQLARCDYCQV1L",
+	"tFy4HsNUchUXJHCVUDDmyh7cyp4/mZ+4iCA1zNn25RH1GC9rq7RDjQCBSktfQN1TTJws3MDYGK3auCd7",
+	"GkBEE7qI8kCk56dPTwYn/zo9Oz99/Wxw8uro9OVZQKQgWxoq66N51SfZFkH6yAJMrVLSFzROGDW3naIX",
+	"y8gxKm/ECDVkaBanhDODiXW/uwe7N/dzuwwHEFNsANAIP5OXTxVKMxpBHBHIbiKaSY6wwTAwUI2IlmTE",
+	"BbiEyHwiMSBJlGzAR3a1uT8QugfMZKJZ1Mt/xaCvWTqMeYhnYRaNpG3CEjaSCesLPOyhtQjMsBtdJT7B",
+	"LMNQZx4d2kMzEDNXh1BdLrATEGputo3qRkQwkIGIC7ewZpHvC9iSnflGLblDK2Oobp4elG3xWoLetbsz",
+	"YQpSKdnLtiK6C+A0d14Yx48nLLwgC5lm/midFy1m+HNuc67YwjP0GFh8uy48k9bO4FkYDDbnivxmooJR",
+	"RO4kEQuEJNzGCJSwcrTPOZjXkIeb+7uX+zeh5qOBBxB6THnPU7vkAOJU4YBYHEGme24QK+A+TRWQC6pJ",
+	"zKjSZK9LwglNaAhZ9J8/rkgLA9F0hUzY3N6d54ORLdglsZ9U0CoXQzEDhE7WOehaRfOaR1XtTlSRnJ8U",
+	"0HmfkdMKT1gBptrUdxKplq3DNlfKoz3gbx8Df6GBsCHVGf9NGAiJEx5FTGwaLm2k54307Jaes0ZSuUN0",
+	"uYQMacyLdvn4yIqMmbs9M3tzZXPdISSfCDnvoXxeS1AAxZePBdVpwvy+gICpxCc0jTgDIxsoy4vM2EZ1",
+	"RVfOcghAZz60GkA9syEoLC6DCRe6Ryoaf7CdzYt2elDKfZKKPBBHROWP9kUMWXuvZMTiGIyB5M1Rqidk",
+	"v9PNPsqFTqQyxwKhFu++PyaPHz3a3+6hJoGwyUEV7He75Pe+FWD6nm2k8DnokDOWXPIQBFSqjfIQL4hg",
+	"DA2POeRAwcCzygyYpbYBqFzsduYsjnfABrH76/xCdQwKOus6/gQznVvbya1LB9zc+LY2Q8EVfymDoipL",
+	"l78b2Sd1VBdgVzOvt/f4ycODh3sgeHCqsx+6D80PihvodoeP6EF4wHYeRN+Ndg7owwc7T1g33Hkc7UX7",
+	"bG/0gB4Mobfm0Ot5ew4h9LPv5UHLruUg8nxeG3inZWR1kZgP9nYX9S4y5dVawbFfPNygTYDFJlbuL8Yy",
+	"Qc8rOJdMaoYnqDeEzn5lyXV7LN2UXbflopl9LGXkr9d8Ea0dYZokTOi+qOTHWZLoovn45Ve3qhVzd+lY",
+	"uBqrz942gOC+dHi0eXnVnEVzQS2wMo2w6By+/SetBbahvhvVaxNznTWnzER1Fu1wl941Zd7HtjaUz5i2",
+	"NHlTBgsSf6sLedC1C/nzFMZq9mC5nX88FUbAYEKbV1irZ/yoGGRU0pyNrjDw1Sa/Cwvf7fnLhv6sR3/O",
+	"1yM8K/o9gs2h2fTRUZQw9+RlcVITlrCe0QsFY5HqC0pCKUY8mSISQtS+lnmgrZ3IJZ5iz8HbiadV4pOO",
+	"U6UpObrOtX6byBGP2V03QLz/lLoErBrFLp78LSh3Ckcfbbpo3bJY8FfvA2XoSzlkYNMCamMrugsei7zA",
+	"LeN/o8gMOUad6ebGoN2IqslQ0iQqtXpqqgCLp/mwL9jVovhIyyXKF/vnJDsbnF6zeU6W2Vkuns5CI63Z",
+	"7mFcECmwAns7aluRY1WecEUkLKcL7x/kdbKLhOGmuHiY1cDsi9CKrNiRAD16dvpmkF22wl07IuiQ10ZM",
+	"hfkb9tMO+dAWeYBRB/XIO5pF1VnpeGxTyvqiVCkNQCskhgw6g8SARENmHMrjt80NK8uBsRW3OtmYu6yo",
+	"VVrz3zlZ2YHelW+79J+NUPknESqduIaeoMx7s1WUK9xELW1M5xsRZD0RBMqcoh3J3BhdNzatkDoynn6z",
+	"Jh5FPbomcQaOPaUXkOiH/LyQ9uHbaBqTcVTEvhvKEDvdrse4zjti8H/ZZh0TrWeqt7tbslzt0oh2ZmKc",
+	"m8VOQPzTAHE5IiKdDlkCV7ewlr0X3KDcD1yMIzB+/T28HK+oNmeoecip+ENdHkUMg7lTeF/uhV9+vYR9",
+	"H9L1s6pCUE8pv/0bqemaUtOcWjMcdqGuyk1TRsV8wmO2EYs2NrpbChOWydrswHXliNs0YD+EGB8SCHal",
+	"ByF0Lg+gwhihigT2h06zciNX+tXifndSLzFsrtkUlwYdJluYVp4WZHndwb7v8ZnX8/ae7He6nf3OXrfw",
+	"QgMDHEDKIYvAPW340YCOYUXeK/kbj2O6+7DThfWX4Ov1vIP9a5gnNq3eN/bWe+SnL5QIG8fZTpkKG12b",
+	"ctOwYzZqWGXhqnnNAXWI4owUDPu7dsgJllexxWxVVs12CMmzODtmYkecOXUbeHoXRa3sLgZr5KquV//q",
+	"2pWsbmDIXKOU1f0pXlUusGPlYSwRX0egPEi1fiabYNWNxW1jcfsTC8lIy8vx6e0sKEtAaHVaoyR7lg27",
+	"O0nT5rYPlkmcljSVErOggFPplX37ykFm4rlOZlZTeAW7TKrcy8q/sUSSXZsfWYga8Do7rvBLVsoOESUl",
+	"ZSNC/n1EyLiMBqtv8e7vPPq8LC3p1NnxoHyCqr27gcOpfSkvWE4dmopufvHXvpECikXoiREA0XbJM4Gz",
+	"ENHKd2wkkync1TTlpSBopROoyOHQjQ9cEQyNkl0bHfHa9sev3Xm/fDmyWpJUEx6V3bhl0+6GEF2zzwDo",
+	"kPnldhGfssdiuRDxpjLy7uQI63Wx1OK94JcsUVwviByRpxN6QT3fU3E6hgyL7OGOHO1E8PAaLLu8gza+",
+	"bZXy0kifDBfQjnCDfTfO3K3gjrX+GiGMTOmC/Cp5GTurGPnxc23e370hlOo8SvXEfAaqDLHkMmNZ1WXa",
+	"RhvmsZH7wIW5CwZL+7lm9dmispNfaUmMHdug+gXw2U7B4iCx+LP/u8PFUoSimv1+Ay0cy+Wo7AxT5ni/",
+	"CjXzvgKAIXUkWpYmqEKtOddbKMBGLthCQR4z1qiwRdYK4aE0oxnqmOg5o7Ge2EhEGnFhXjboxcov5+TD",
+	"NcV7ZePtyos2WicdsymzidZK09GIbAWJjFkP/wq2D8k4oVjBF5K/p/ISwg3hMVZAyCMVcAILauWDgwva",
+	"taYzlhhgZhY4irVBIC07lEmEpZ8goMBaAGutniDeQKbhhBnJnk6zuAgaTblA7JEJ2uFy/+2UixYMiX6l",
+	"Yix3Eqb0TlLCPnL09tR8mJJpKnjIZzQmM5loGpMtxVhEut3utk9sIRaZ8DEXNO4LI32pXtZPNObiIis8",
+	"AmoPjwKfBJpPmdJ0OgsAaEFewCTwyYsP57ZYHjmjU4aI5xcBmMoW5keR1dZIJiEVUvCQxmbdh0gUIDz1",
+	"KeyPvDs5OycjI13OZXLxjSJqQmes0xdn5nZGGJhVlFU8fvPq7dF5YPvABg3oBBX4GtpFdROGrSCXBgX3",
+	"O3vkH+SMG55kNv2wsw9Az8D7YLsOXQLA9bEYNQCViqgvsvqEEMGSUB4D/sVUTXqkcqR4DgkrbHWV0nDl",
+	"Pmp9gX0R7NHxyJ4UlsopnVKpVWOAVYwDczmCFx/Og9rlhvPsCzxQcrfn2Rd4oGSt88QTcB4iPjJ8/f8E",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -376,26 +376,35 @@ type Account struct {
 	// AvatarUrl An http(s) URL, or empty.
 	AvatarUrl string `json:"avatar_url"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio Bio `json:"bio"`
 
 	// Country Example: United Kingdom
 	Country    Country   `json:"country"`
 	DateJoined time.Time `json:"date_joined"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified bool  `json:"email_verified"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name       `json:"first_name"`
 	FullName  string     `json:"full_name"`
 	Id        int64      `json:"id"`
 	LastLogin *time.Time `json:"last_login"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName     Name          `json:"last_name"`
 	Organization *Organization `json:"organization"`
 
@@ -406,7 +415,11 @@ type Account struct {
 	// Thoughts Example:
 	Thoughts Thoughts `json:"thoughts"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -487,26 +500,35 @@ type AdminUser struct {
 	// AvatarUrl An http(s) URL, or empty.
 	AvatarUrl string `json:"avatar_url"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio Bio `json:"bio"`
 
 	// Country Example: United Kingdom
 	Country    Country   `json:"country"`
 	DateJoined time.Time `json:"date_joined"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified bool  `json:"email_verified"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name       `json:"first_name"`
 	FullName  string     `json:"full_name"`
 	Id        int64      `json:"id"`
 	LastLogin *time.Time `json:"last_login"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName     Name          `json:"last_name"`
 	Organization *Organization `json:"organization"`
 
@@ -520,7 +542,11 @@ type AdminUser struct {
 	// Thoughts Example:
 	Thoughts Thoughts `json:"thoughts"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -537,7 +563,10 @@ type AdminUserCreate struct {
 	// Active Can log in at once; otherwise an administrator activates it, or accepting the invitation does.
 	Active *bool `json:"active,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -545,10 +574,14 @@ type AdminUserCreate struct {
 	// EmailVerified The administrator vouches for the address.
 	EmailVerified *bool `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
@@ -565,7 +598,11 @@ type AdminUserCreate struct {
 	// SendInvitation Email a link with which the user chooses a password (and which activates the account).
 	SendInvitation *bool `json:"send_invitation,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -588,22 +625,31 @@ type AdminUserReplace struct {
 	// AvatarUrl An http or https URL, or empty.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified *bool `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 or left out for none.
@@ -618,7 +664,11 @@ type AdminUserReplace struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -634,22 +684,31 @@ type AdminUserUpdate struct {
 	// AvatarUrl An http or https URL; empty to remove.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         *Email `json:"email,omitempty"`
 	EmailVerified *bool  `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 for none.
@@ -664,13 +723,19 @@ type AdminUserUpdate struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
 }
 
-// Bio Example: Enchantress of numbers.
+// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+//
+// Example: Enchantress of numbers.
 type Bio = string
 
 // Country Example: United Kingdom
@@ -695,14 +760,19 @@ type DeleteAccountRequest struct {
 	Password Password `json:"password"`
 }
 
-// Email Unique without regard to case.
+// Email An address with an ASCII local part and a host name (no address literal), without
+// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+// form in lower case. Unique without regard to case, and no account's username.
 //
 // Example: ada@example.com
 type Email = openapi_types.Email
 
 // EmailChangeRequest defines model for EmailChangeRequest.
 type EmailChangeRequest struct {
-	// NewEmail Unique without regard to case.
+	// NewEmail An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	NewEmail Email `json:"new_email"`
@@ -713,7 +783,10 @@ type EmailChangeRequest struct {
 
 // EmailRequest defines model for EmailRequest.
 type EmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -820,7 +893,9 @@ type LogoutRequest struct {
 	All *bool `json:"all,omitempty"`
 }
 
-// Name Example: Ada
+// Name One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+//
+// Example: Ada
 type Name = string
 
 // NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
@@ -876,18 +951,29 @@ type PasswordResetRequest struct {
 type PendingAccount struct {
 	Active PendingAccountActive `json:"active"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name `json:"first_name"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName Name `json:"last_name"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -932,16 +1018,22 @@ type ProfileUpdate struct {
 	// AvatarUrl An http or https URL; empty to remove.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 to leave the organization.
@@ -953,7 +1045,11 @@ type ProfileUpdate struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
@@ -967,15 +1063,22 @@ type RefreshRequest struct {
 
 // RegisterRequest defines model for RegisterRequest.
 type RegisterRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization from `GET /v1/organizations`.
@@ -991,7 +1094,11 @@ type RegisterRequest struct {
 	// PasswordConfirm Optional; when given it must equal `password`.
 	PasswordConfirm *string `json:"password_confirm,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1055,7 +1162,10 @@ type TokenRequest struct {
 	Token EmailedToken `json:"token"`
 }
 
-// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+// without regard to case: a username is no account's username or email (taken:
+// `409 username_taken`), and contains `@` only when it is the account's own email
+// (`400`, code `not_own_email`).
 //
 // Example: ada
 type Username = string
@@ -1605,6 +1715,12 @@ type ClientInterface interface {
 	// the same time. An account that has not been activated gets `403 account_inactive`,
 	// but only when the password is right.
 	//
+	// Failed logins are counted per account, whichever of its names is typed: past
+	// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+	// presents it, or that comes from an address the account signed in from, has a
+	// budget of its own, so a stranger's guesses do not lock the owner out.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/login (the `Login` operationId).
@@ -1616,6 +1732,12 @@ type ClientInterface interface {
 	// (opaque, rotating). A wrong password and an unknown login get the same answer, in
 	// the same time. An account that has not been activated gets `403 account_inactive`,
 	// but only when the password is right.
+	//
+	// Failed logins are counted per account, whichever of its names is typed: past
+	// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+	// presents it, or that comes from an address the account signed in from, has a
+	// budget of its own, so a stranger's guesses do not lock the owner out.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2405,6 +2527,12 @@ func (c *Client) ResendActivation(ctx context.Context, body ResendActivationJSON
 // the same time. An account that has not been activated gets `403 account_inactive`,
 // but only when the password is right.
 //
+// Failed logins are counted per account, whichever of its names is typed: past
+// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+// presents it, or that comes from an address the account signed in from, has a
+// budget of its own, so a stranger's guesses do not lock the owner out.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/login (the `Login` operationId).
@@ -2426,6 +2554,12 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 // (opaque, rotating). A wrong password and an unknown login get the same answer, in
 // the same time. An account that has not been activated gets `403 account_inactive`,
 // but only when the password is right.
+//
+// Failed logins are counted per account, whichever of its names is typed: past
+// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+// presents it, or that comes from an address the account signed in from, has a
+// budget of its own, so a stranger's guesses do not lock the owner out.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4851,6 +4985,12 @@ type ClientWithResponsesInterface interface {
 	// the same time. An account that has not been activated gets `403 account_inactive`,
 	// but only when the password is right.
 	//
+	// Failed logins are counted per account, whichever of its names is typed: past
+	// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+	// presents it, or that comes from an address the account signed in from, has a
+	// budget of its own, so a stranger's guesses do not lock the owner out.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/login (the `Login` operationId).
@@ -4862,6 +5002,12 @@ type ClientWithResponsesInterface interface {
 	// (opaque, rotating). A wrong password and an unknown login get the same answer, in
 	// the same time. An account that has not been activated gets `403 account_inactive`,
 	// but only when the password is right.
+	//
+	// Failed logins are counted per account, whichever of its names is typed: past
+	// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+	// presents it, or that comes from an address the account signed in from, has a
+	// budget of its own, so a stranger's guesses do not lock the owner out.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8605,6 +8751,12 @@ func (c *ClientWithResponses) ResendActivationWithResponse(ctx context.Context, 
 // the same time. An account that has not been activated gets `403 account_inactive`,
 // but only when the password is right.
 //
+// Failed logins are counted per account, whichever of its names is typed: past
+// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+// presents it, or that comes from an address the account signed in from, has a
+// budget of its own, so a stranger's guesses do not lock the owner out.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/login (the `Login` operationId).
@@ -8622,6 +8774,12 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 // (opaque, rotating). A wrong password and an unknown login get the same answer, in
 // the same time. An account that has not been activated gets `403 account_inactive`,
 // but only when the password is right.
+//
+// Failed logins are counted per account, whichever of its names is typed: past
+// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+// presents it, or that comes from an address the account signed in from, has a
+// budget of its own, so a stranger's guesses do not lock the owner out.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -109,7 +109,9 @@ func (s *Service) hiddenConflict(err error, in RegisterInput) bool {
 func (s *Service) warnOwner(ctx context.Context, email, flow string) {
 	owner, err := s.store.UserByEmail(ctx, email)
 	if err != nil {
-		s.opt.Logger.WarnContext(ctx, "taken email vanished before its owner could be told", "err", err)
+		// Deleted since, or the address is held as a username (an account's former
+		// email, kept as its name): nobody to tell.
+		s.opt.Logger.InfoContext(ctx, "taken email has no owner to tell", "err", err)
 		return
 	}
 	s.send(ctx, Message{Kind: MessageAccountExists, To: owner.Email, User: owner, Flow: flow})

@@ -40,6 +40,12 @@ type fixture struct {
 // newFixture builds the real service on a fresh in-memory SQLite store with a fixed clock.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith is newFixture with the service's options changed by configure.
+func newFixtureWith(t *testing.T, configure func(*account.Options)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	store := bunstoretest.Open(t, bunstoretest.SQLite)
 	f := &fixture{store: store, db: store, mail: &mail.Recorder{}, now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
@@ -59,10 +65,14 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.hasher = &countingHasher{Hasher: password.New(password.DefaultParams, 0)}
-	f.svc = account.New(store, f.hasher, issuer, composer, account.Options{
+	opt := account.Options{
 		Now: func() time.Time { return f.now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		HideExistingEmails: true, RefreshGrace: -1,
-	})
+	}
+	if configure != nil {
+		configure(&opt)
+	}
+	f.svc = account.New(store, f.hasher, issuer, composer, opt)
 	return f
 }
 

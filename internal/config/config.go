@@ -222,7 +222,7 @@ var securitySettings = []Setting{
 	{Env: "ACCOUNTD_RATE_LIMIT_STORE", Default: "memory", Usage: "where rate-limit counters live: memory (one instance) or postgres (shared by instances on one PostgreSQL)",
 		Set: oneOf(func(c *Config) *string { return &c.RateLimitStore }, "memory", "postgres")},
 	{Env: "ACCOUNTD_RATE_LIMIT_LOGIN_IP", Default: "30/1m", Usage: "login attempts per client IP (N/window, or off)", Set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginIP })},
-	{Env: "ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES", Default: "5/15m", Usage: "failed logins per login name before it is slowed down", Set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginFailures })},
+	{Env: "ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES", Default: "5/15m", Usage: "failed logins per account (whichever name is typed) from clients it does not know, before they are slowed down; each device and address it signed in from has a budget of its own", Set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginFailures })},
 	{Env: "ACCOUNTD_RATE_LIMIT_REGISTER_IP", Default: "20/1h", Usage: "registrations per client IP", Set: rule(func(c *Config) *account.Rule { return &c.Limits.RegisterIP })},
 	{Env: "ACCOUNTD_RATE_LIMIT_REFRESH_IP", Default: "120/1m", Usage: "token refreshes per client IP", Set: rule(func(c *Config) *account.Rule { return &c.Limits.RefreshIP })},
 	{Env: "ACCOUNTD_RATE_LIMIT_EMAIL_IP", Default: "20/1h", Usage: "email-sending requests per client IP", Set: rule(func(c *Config) *account.Rule { return &c.Limits.EmailIP })},

@@ -21,12 +21,16 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// Email Unique without regard to case.
+// Email An address with an ASCII local part and a host name (no address literal), without
+// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+// form in lower case. Unique without regard to case, and no account's username.
 //
 // Example: ada@example.com
 type Email = openapi_types.Email
 
-// Name Example: Ada
+// Name One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+//
+// Example: Ada
 type Name = string
 
 // NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
@@ -61,7 +65,10 @@ type RestregDetail struct {
 
 // RestregEmailRequest defines model for RestregEmailRequest.
 type RestregEmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -98,7 +105,10 @@ type RestregLogoutRequest struct {
 
 // RestregProfile defines model for RestregProfile.
 type RestregProfile struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -112,7 +122,11 @@ type RestregProfile struct {
 	// LastName Example:
 	LastName string `json:"last_name"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -123,13 +137,21 @@ type RestregProfileUpdate struct {
 	// Email A new email is verified first, through a link sent to it.
 	Email *Email `json:"email,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
@@ -137,15 +159,22 @@ type RestregProfileUpdate struct {
 
 // RestregRegisterRequest defines model for RestregRegisterRequest.
 type RestregRegisterRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
@@ -158,7 +187,11 @@ type RestregRegisterRequest struct {
 	// PasswordConfirm Must equal `password`.
 	PasswordConfirm string `json:"password_confirm"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -218,7 +251,10 @@ type RestregToken struct {
 
 // RestregVerifyEmailRequest defines model for RestregVerifyEmailRequest.
 type RestregVerifyEmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -242,7 +278,10 @@ type RestregVerifyEmailRequest struct {
 	UserId string `json:"user_id"`
 }
 
-// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+// without regard to case: a username is no account's username or email (taken:
+// `409 username_taken`), and contains `@` only when it is the account's own email
+// (`400`, code `not_own_email`).
 //
 // Example: ada
 type Username = string
@@ -989,108 +1028,112 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F3/c9s2sv9XMHw3E7ulJdl10taem6kucRunqe2zlPpdIz8TIlciYhJgANCKmvH//gYLkCL1LbYj95IO",
-	"f7NFElgsFrsffAAsPnqhSDPBgWvlHXz0YqARSPzzHLScdkcapPkvAhVKlmkmuHfg9SAUPFJECzKhTJMh",
-	"jIQEouWU8TGhY8p4y/M9FcaQUvN5yjhL89Q76PienmbgHXiMaxiD9G5vb4s3sd6jlLJksco3nL3PgUyY",
-	"jkWuiYQxlZERIKQKTGXwgaZZYkqmEf3J/dcKRer53kjIlGrvwAMs3PdS+uE18LGOvYO9p/u+ka/4/7tS",
-	"QqUl42Pv1vdOaApGpFkd3YjWi9l92ln2IUzOqFITIaPFJv1gxN/d+4GEMZU01CDVIdExEAXyBuQTRTKR",
-	"sHBKUjolVF2TkZAkNYre2u2Q4ZREMKJ5orcJ5dGASxjlChS5ATkloUhTwUnmKlfmFSI4KALvc5qYmk1N",
-	"uQLJaQpESIK6aQ14TZehkBJCvRMLqWBnSLUGOa1qtKhhTht7P9SU+sMS3VQVs/EKd5dUeA5KSxg/jykf",
-	"Q1H7ObzPQWkjRCZFBlIzQDsUSXSVVUT8h4SRd+D9T3s2YtrObNtlU259767fVE2j8tlVKPiIyXTRXH7L",
-	"lXa9FxRvB60Vqplr/K3vSXifMwmRd/C23jbfW/JnKcZlWZYYvoNQVxT5ArQbqjSKmJGSJmcVHY5oosCf",
-	"a0WXE5BSSCJGaIHS6p9QRSiZxCIBnzBOXryjfCzI+VGvT0aSpjAR8vqJIiqmGQ73emdFpSjrG+7eW9Mo",
-	"dD8rjQIK57SuZ60Hm6/afrq25kxP76nNXh6GoJSPfpFwoWPjgLUgik5b3pq6TBeoRRs7YjoGaXtIGRcz",
-	"YpBEvnEPggMJrP4C9ETLe8/UKjicjryDt+vVVLeiW/9Ob/9s5HHS317OGlT9faUKP3pMQ6qWmEmpKSol",
-	"nZr/5/Qyr5BPmegBARrG9m1CNUFHbXuJaTXgKShFx6AOScAFv8L3rqzarXYzKYYJpIoMQU8AuC1KWf+c",
-	"Ml5t1+7qjn4txoyvNOfEPF0SaxeiQi0maFPWEv96f285N0SsOJWCLtc2TOR6Zcsk3IhruNLiGpY08Byf",
-	"ogXjG2SLhiFkGqIiACvFBCdgQA7YMTGh0+3KkBoKkQDl2IZVMp5JMWIJfHJMP9zH+N6ISaWv+AJAWdZB",
-	"rB5rdyuhg3H9bN9bBGe+l9A7l1+giU8JX9jXggEwE4LKUmqNqwrif9qZOtW/ySKqYY0fp0lyB1fltH25",
-	"EMwIh4kdIoQh8mIjBhFBuX2iYynycUwoSRi/Jgq4Nr6Z6dZiz62FCqirua64ywcP6pBVKj2HMVMa5EaC",
-	"41/S/C8Sim1gmFRGSDGheSCEOwcFegkUvtuwcIX02JhD9Jrxa4zidaN4tD44zaw/PSSTGDgZsxvgPkk3",
-	"B5LXRKEK8Kg0fkHEfgzkfW6mYxk1AMHM8Azupdz6DIjQMSzCWcXGnOpcwmKZL3/rPt/pvezuPX1WQGhT",
-	"hk/enL/eUXQEZEgVPNuvh+zv3u/tfD+5evmhc/3j8D+T3dFLvjd8P9r942n0VL/vJB35ppP+e/p+jx/V",
-	"51VPd/eWWLBmKShN02xRvgvTGYVUZEIVSWlkMf0bzj4Q5aiDLUpseaYVERszrYwLLeIw0UJs19qw+/2z",
-	"7/f2nj7rdO4UtswYuWLR8k4xD58ocvzCiMHzdAhyfeXe7ifNpaiwqh2/0pNrRmG/QCn3QAkrkE2Xm1aI",
-	"nOsIm6NUgXBeXfS3D00MighDwB50cx0Lyf6k5lvyL6ASJBnknc53IX6Df0LQ+mTTrSxrGvi7CYzT+anV",
-	"5pzM/SJP0T/LbSMSYZ4C1wbJZ5AkzkSDslcDf2YojBs4T7KEhlDzMqsM846TQuNg3lTCRF3M16CNK/GL",
-	"cUN5RIKfAhK0AhJ8G5BgJyDBVXBI8nuRZksIrTqjkiEbYyT4v7fdnT/ozp+dnR9/an17tXP57T+WWomC",
-	"MJdMT3umD2xfDdHOjO3N/vu5UNuri77nL+mUwNqyxfMBGUmRkuDstNcn7ZvdNs113MbJQ2CmLHMPJIwk",
-	"qDgoGUmE71jvTOZY6wynfe+EAmnEWNB6UBshViA3RLDWVxf9Zc/c3FzPWhG4IVltBc1Y+91Et0MJVEMb",
-	"hTVTM8fIer5nTcGrDdqZ/DRjvwJOXKUdL64Jd9VvVbF2Yq/0jkTEJ61/QP2SrYq8ztFYzbeD7Tso2NgE",
-	"4yOxfM5ZuC5r0abzgGsW2vqRYlAgb1gIB6QmGirYonAaanaDv/oDbkUeThdpTp9Ioak2Y9uZh+0T5RMV",
-	"C6l3EnYDpQd9ddFXRMdUE2GmggPuxHCIfzrr4SwfJkzFEJFXF7/2fGyHgmS0474oWkhSyukYjJ9pDfiA",
-	"f/NNt9ba1jffkNdibPwLlr3U1s0EAzjJpJHxm8Iw4BusNaNKw4DrhcHTIt1KXFCESqi2+ZDAhxAZUmcH",
-	"Fe0Qqgd8xehC0oLifCijTLpWWd7EtOYIaWlL/TFFAppliWts23Ed375Tggdk6/zn5+TH/affb9u2G6BA",
-	"hwmQIBQRBAO+RRMljGoCY1sBxrJc8oMi8B248g7saDRfubG4fUhuaMIiazaO5UqY0thWy7BgIy1dY6pw",
-	"nIzlXRIWAlfokd1w/O24b0OKtl7UieD53g1IZU2709ptdcxbIgNOM2bwWKvT+g6xuo7RK7ZbE0iSnWsu",
-	"Jrz9bnKtWkYZ3sHHW99bMtgQWQsbRue8lPODTC0Q/OZ/S+eQLlcTA0bpSrhAjdVvz3rVGD2SIsiQSDAV",
-	"cFG3D5+YftHEGJLBF8+fn7456b+4Oj/q9c+Pfrnqn/56dHLV778OyNbePonJcDrg5SKGpMiz6JhaABlS",
-	"LjgLaUJ2n5KU8VyDsiMKaZmCSyvJGqqNjxK5bpHugE+k4ONy/cM6FE5yjhp2zmwMtuOVUVCw3+kEhxWN",
-	"EC70bEo/BW3eVwNu6jRlOArPJ8NcE8GTihuQbBzrsnJrOwavoN0dR8hAzeg5z2ICUPpfIkIGOBRcA7cg",
-	"qTJOnEnMonbJ4BWc3Gy2tWIh5ba6KncH2FXjD433rsrzYWcymewYzLOTywS4GWmIuD+vijRPNMuo1G0s",
-	"OqKafm6hNdilZQ42UGbCWLUpcq/TuZ/iHf72YPoqHv4SslP26uc/js77/+4dq+NUZ388P352zPbz1+zV",
-	"jy2Yvvozujhmp+z4wzHvtMK9hN+7K+wsAdsyBwfFeIxYFGml/fu2pFg78VBnxlGUo4ZxdJete8taMPRL",
-	"hV1eib903OHSAyUpU8oEa3TRtpm73z2wmc4qyFBEUzPTIwmVY7h/G4uFi8U2rqlhf/fpA8V+w1WeZUKa",
-	"aUcKEaPERD8y8DR80O0soYwPPBOynC/ZZIOMXyLcEeGveqcnhGO3mPFpm7X342f2xoQq5Eu1TiBqkaMP",
-	"GYSmqfSGsgTDP+PkWafgDzbZur4QBo9NC80pA2Tnd0LslFshltXl3m5XNk1gRU87D7XSngOMGtJMSCpZ",
-	"MiU5L7XhEy2ndqcFSagGuUmFvKCaDqmCaoWHRJq2VSpzgfuB7eu6XQ7FanAY5lJCtMlmvOFQWBFW0qpN",
-	"Sb2Dt5e+p/I0pXJqHZMxsa0Il/V2FiZA22YuQ8fKTNuNNFQvvuNd3s7jNTtD2EHctQa2dY3awGK22ZpC",
-	"heCzC1MiiQiNIkT8BuGJJGqRrsNsTBHhSFGypWMYcOTgMiluKiW7z7ctbkHuVHCEc7g+wbTlUIdgoTIi",
-	"p5LPc48sCLIsWovMsSZ2zRNBZ0maBDV6zYDKCp+Cc4XA8WeBX31kqY2SRAtwtqJX0KolvnW8qj/gJshA",
-	"ROz0UccwxQK2qjWkdGoaW/KA6NjmqUmflPIROuDFY1l+tm3VUEqK7eWkxtbegCwxue+mizITCuw/RqYB",
-	"L9RdBEOlqQY7+cwxBJZ9YWdpCkE3LjZbxlXIa0UED8FhZTPvcpZgqeei5MjYG/Y/UlhFOHbFGrNCDO0b",
-	"eSPT1pGQwMa81sgBN7iZfBy4kT3wDsjAO7YhffbmwLsNjDxowLiTYMlXvbJc+JAZqGa+WgOeK6zi50Bo",
-	"Rx56HCY/GRjt9oxVOPh70ucVdrxKWpeMtLd7bye3hEB9HDC+oqJNQPKlRW8cmN8bqeKumyXR4wQmOFKd",
-	"Kzb4RIH+TIi9YOIbRNbFoBOyKHw2/vx5DG1xNS+DiaYmgqRA+SRmicOqnd2HBvc6dRdKiMy/NFFkAhIQ",
-	"4ZuwxKLNRvwTURAR6JptWETfydRsnlFoR0gyiYWabfeIqSLAUaYaALy4uNipNAlWc8MSaJL+c+DRjA28",
-	"oL4Hdp4dv21mMV/YLKZB618yWv9463+srW68vbytIXgbYBwJbb12uZ5RxYUPAvKqbYHRTgGU1oD5E4DI",
-	"Am5UE69QgRYlOn/jMKt1U5kEA8CN19Z0qg4tcputONQ+KTAc8GJL4FKEVN/q/Dkgqb4beuUu7corlKPo",
-	"K1+Z7exY8ep9TWv5vu7HgUmr69oEUlpV+pcLls7qs4foYTCpbmRvvdMkqtCECmGDszzvcnPA6QKXCkSl",
-	"Mr9ycALhQ8RGIzNpc/ugce5mz2a4UxcNYGoAUwOYGsD0RQGmtWjp+WyRv7ol8gHAqFmS/tstSXdd3zZL",
-	"083SdLM03SxNN0vTzdJ0g93+XkvTCNxErtcgtyPueKz1jNWBnTKWq9B2ThyV7BsngvsEIRqCHj3gltwq",
-	"gV737LhFguqhTbswG4oUR5epFF2Ww4y4/Lt4VnPAJzHVpmyEYTc0yQ0YgpDmCmrI0sqKYhCRawsPK9Bt",
-	"PUASuUU0xeozgu3NHTFF2IRNnO37rh1oXTJLnp1HvbwvZrsveqmcu3002DVXx4ZwV63U2y+GPXMoycwT",
-	"HgST6oed39rjibinwa4IOttobZI0mxusjp2js7oaPqzhwxo+rMFUXwsfZkCWjesPgVKZzTeAWGoMevnR",
-	"QoVnGHcYRw5sDcQoEkc8KEDdS51FTcvmHjEQ16zGm/813rzxH1+v//jFMbe4ZywrB/AdnAkeAwvjRTOy",
-	"FL2ye0/NPCDwSTDLm+F2x5ZpMQKydXba6/vk7E0fH511+89fEpokblnWUsK4M9iddcOsCdst0uUkQB4+",
-	"cEudwPVs80Sxi8HtE0agh/uVI5zUHRA64JYVcyMcd5uOBagiz1xl47FPqGPKA+kyirjd0YFfbjbGHwbc",
-	"7UXF7ayE6WqOlRY5xTBcHNqTQNiYC2MT5VKCrniwNc7WKL/qcR/Id1cTmrj8gJWMJd5rcQMJDeHeFltP",
-	"ZfM4M67FOjYx45ovdUNU9yYDXI6yRXOB7p7zr1lCl7de1zoAt+6Cu7bdchdNJNBoSuADQyLvcvNbPytb",
-	"O2f14tbOJoI387GG+2+4/4b7/9pxpo2mD4eaS4n+Bmn+FUjTdl0DNRuo2UDNBmo2ULOBmg3UbKDm3xdq",
-	"5g3S/C8hzXPAlJQN1GygZgM1G6jZQM0GajZQs4Gaf1OoubAbZw6ErdngbJ6r4oIOLZacEPv96Pz45/9c",
-	"Hf3WPX599eb8dUC2bFhyx8WKW9j8AZ99bN9+/rJ78ssRni5zuWyrWa4sNl2b7urQAluby2AGHJOpzduE",
-	"IQMlr4HIrkWJRUouQtW18gkX1bPUA84BIgssZ0lgTHlDSAQfI8p15/LL0y+0gkHxgJoRdwwaj90ZOQZ8",
-	"a6aDl8cvjq6O/ve41z8++cVqpBdsrwWtttceJ6PT/XfrPnqypUdJs/TVJFj6fWF2pYA/cAe06/G33hHX",
-	"xmDdxmeXE9ya90ax6W/u1JeQBWArEou7EwqV+WWDUhuU2qDUBqU2KPVvlDMBvf2BvU9nBh/neMHPhK9r",
-	"gOtzvCcEsyUwjpdeQAWmuWBkgO0ih+nEHEnsoYhkdAxV7DoHfM+Pfjnu9c+7/ePTE4t/F5DsGgA74Bgx",
-	"TB3EtATBY4pI22XGrSqjHdgEWTgFYFWgqZCoLRQD0YBTTYLKLRT2QYDZcDGXoYv9DrIm7BoIJcrel4pi",
-	"uqQJtiaXH2zAGVcaaEQ+CWQPTUzEmkpOCo8+Wn98B5i7CYRr0G01aek9UnRV8m+tenXGANokDvcdh/M3",
-	"Bj4Oil5WyyaA9GK5d8DSu//lZKX2/qDosD7u7Vh4OLxetJm3ZcovRSLBn2iSUh3GG8XYv89f1eKTF+c/",
-	"E6WnSf1+3TLvSnGrbpOGoYGDDRxs4OBm0zAUAcFlGEV/u/GcDBIU6LskGe2BVrXsXbM8VDa5wvKUoQYg",
-	"lV8s5jEc8AqIIYJXblHF8hOgxWUCCCZzZbq+yeDfZPB/SAb/2vXDn4OH75B39ovK57/03uXHgscrqtoM",
-	"Rl5a+N89UW01SW0/ZqqWpdbAuVCkqeCPshtieXp/dGRr/HqDiJtkEQ3yeyjy64Eu7zZ1Q6x6Uy7oz8kr",
-	"r4BHO3XYt2OK+7xl6/Oj3lH/6qzb612cnr+oLVzvrl63tl+5BeviJvdiebi2MkzqpGOL/KsskVA+4EVa",
-	"0+LjcQFXbWbTPQMeDKJQlo0EHmWCcU00JAmuJxuMMYlZGBdFGHAa01mV6nBls9+c/HpyenHiluH3O/v/",
-	"NEEowFuNhYT6+vgTC4H27RW2c3LDuvT6PeBRLQK+tlawYVqvWbn+wkAE9vnMFZRr12RLSL86tIjBogj5",
-	"Ba4UbH/lq9tO/P2HhmMzY+ZCk5HIebRJb14rmGzNUh/f00NsNzipYQ4b5rDBj5vFj0fWUzusWAscDwSN",
-	"zbWizbWiDSn52NeKbuIahOZ60eZ60eZ60eZ60WZHbEP4NoC9uV70E4i+th1yDbAPNbvBHaBVVLe1/0Od",
-	"263wH93n/ePf7S5O5HcbeNzA44fD4/OqNX8GOv6iYHAP83Mjif848Heugk3A3lqRXy7cRYa2GAPlUcXP",
-	"Q7sL9u79pavtzcVfDdxq4NZG+NESWlXRzybQ1buJbtst8daZzf3YnvvVXR26/Nf5ly1gW/pj9VV7ydbC",
-	"D9VXTMxS8/8vvNCmFvOhglc+WvwshSU/Lb6Gl3lFV2sqWXhjeSG6cof32sef+nx22uBOry0WZ95y9Nuq",
-	"J8s/WtmA9eJ/ZNGt3R625mKw2fmmqLzrK6M6nl31xYqtkLM4Xh2XKf3wGvhYx97BXsdfmPdfLsrU/jKE",
-	"ioEmOv7TqQ3TBhX/3Oy2aZQy3hZyTDn7E81LrX14d21XP3uiHtxEE1ioNu9x/Wzf872UcZbmqXewWzaY",
-	"cQ1jXKC7rEleHeH1H+9nNP9N8a0pwY0JBF+RwKX//VoELjeBoZv7ggXPdVwEHqjYdvVnFzPmnrqboed/",
-	"m4XJ4sfS1Y6EHIuVTwtFVR/WQ/n8OdG5n2uh/GZ3FjLx73ZEVTwUVEa1X6uRpfJLux613JNi1Mx+mosx",
-	"9kdHFaulPxauwj1ZcJXzJ5mHSBp3c+OUHZmFsG+ZFekYV2rNY8/3cmlgYtsz3zi0tXi/5Qxw+WSGCXx3",
-	"kTkyKuIaOO54cHZolO3d+p++G+uJvc+82Fw4KyGFJd+fVjWB3ytHMCUCN19VCqhrbbGss3yYsJBcw1Th",
-	"grI1DTPPq15GX22UeXVJQS8x2qEeTKhj3HycSTGE6sclxbKsCDtp5lEtgpGUcjoGzOxjBFSajkZkK5Ai",
-	"gQP7X7B9SMaScu3oMgmpuGF8POD42FJUyDiZF2wBBQ/p41qNwrPSGUi8qIwcudtasX48IBQKGeHF3jZD",
-	"UcyUFnI6d9aIME20yMMYlE84TQsiDV2etR7hrkErDMQ8WWEhq05ake7ZMZJsJM05C1lGE2LmpDQhWwog",
-	"Ip1OZ9snVNsT35KNGafJgBsXqQ6c4eHcQt3naLtPXl30rbG3SI+m1gsrR3/ak7Hmk2L0Oi6UhJQLzkKa",
-	"GLkP3clWo8gX2D5yftTrk5Fx+BMhr58oomKaQWvAzawUIssdzmjd56e/nXX7AW6MUCRY0E5Q0+/KKdMq",
-	"lQtjgnutXfIt6TEzkTSNftraQ6UX6v1ue167BJXrW4YUlUp5NODmL5Hbe7K0pCxB+0uoig/qU78il2oJ",
-	"toOqj0G9Fk8G3O6qcV3H3EG1wF5MWuklMpwWOXrcelpgBkfw6qIfzA1u7M8Btx1KNtufA247lNypP20P",
-	"LO1E+8i7vbz9/wAAAP//",
+	"7F1tc9u2sv4rO7xnJnZLy7LrpK09Z6Y6ids4TeMcW6nvaeRrQuRKQk0CDABZUTP+73ewAClSb7EdpSft",
+	"8JstknhZLHaffQAsPgSxzHIpUBgdHH4IRsgSVPTnGRo17QwMKvtfgjpWPDdciuAwOMdYikSDkTBh3EAf",
+	"B1IhGDXlYghsyLhoBWGg4xFmzH6eccGzcRYctsPATHMMDgMuDA5RBbe3t8WbVO9xxni6WGVHAEsShVrD",
+	"hJsRMAGd86cnJ5DKmKWQM2WAiQQYjKQ2IFiGsCVk+VHKDSqWbof0uRybnoilMEqmIXBxwzXvpwhSgc5Z",
+	"jBCPmGKxQaVb0B0hJDJjXADXcI25Afun0b4FWyfPXnW2e2IgVWafpHKCCmKmsQVvBH83xqJOUDhkKrFy",
+	"s49DarFtZBzLsTCPNIw1Ktv2Vk8EYYDvWZanVlosYT/4/1qxzIIwsLUxExwGSAILg4y9f4liaEbB4f7j",
+	"g9DKvPj/m1Lq2iguhsFtGLxiGS6K+VQgpFxgKSbwUqpIxEqpzxOuMLZfsRTkDSrFE9SwFR2021EIsUwQ",
+	"Ii5uWMqTq/LbaLtV61YnYfWW7z1uL2srTl4zrSdSJYtN/s6Kc2//u0oLj8CMEDSqG1SPNOQy5fEUMjYF",
+	"pq9hIBVkVl+39trQn0KCAzZOzbYdjZ5QOBhr1HCDagqxzDIpIPeVaxowKVADvhuz1NZsaypGzUqGhmN+",
+	"+GKprLR2RlJp3OkzY1BNq4NY1DAnjf3vauP43RLZVAWz8Qr3llR4htooHD4dMTHEovYzfDdGbWwjciVz",
+	"VIYjTWeZJld5pYn/UDgIDoP/2Z0Znl0/+3fLrtyGwV2/qapG5bOrWIoBV9miuvwy1saPXlS8HbVWiGau",
+	"87dhoPDdmCtMgsO39b6FwZI/y2ZclmXJ/u8Ym4ogn6HxFo8lCXcz6nVFhgOWagwXzSEqJRXIAWmgcvIH",
+	"poHBZCRTtGYNnv3OxFDC2fF5FwaKZTiR6vqRBj1iOdpO1wcrKZuyvuP+vTWdIiu+UimwsPHrRtY5gvmq",
+	"3adra87N9J7SPB/HMWrtjB4IaUbWjxkJmk1bwZq67BDoRR075maEyo2QtiZmwDFNQmsepECInPwiskTL",
+	"R8/WKgWeDoLDt+vFVNei2/BOb/9o2+Nbf3s561D195Ui/BBwg5leoialpJhSbGr/n5PLvEA+pqKHgCwe",
+	"ubeBGSBD7UaJG90TGWrNhqiPIBJSXNF7V07sTrq5kv0UMw19NBNE4YrSzj5nXFT7tbd6oF/KIRcr1Tm1",
+	"Txe14M2CV6j5BGPLWmJf728t56aIa06loMu1HZNjs7JnCm/kNV4ZeY1LOnhGT0mD6Q3YYnGMucGkcMBa",
+	"cykALVZENycmbLpdmVJ9KVNkgvqwqo2vlRzwFD86px9uY8JgwJU2V8JjotkgLRsgXve1exXXwYV5chAs",
+	"YtwwSNmdyy/QxMcaX+jXggJw64LKUmqdqzYk/Lgx9aJ/kyfM4Bo7ztL0DqbKS/tywZmBwImbIhZh36Di",
+	"A44JULtDMCMlx8MRMItMr0GjMNY2c9NaHLm1UIFkNTcUd/ngQQOySqRnOOTaoNqIc/xTuv9FQrENTJPK",
+	"DCliqAdCuDPUaJZA4btNC1/IOR8KTF5ycU1evK4Un20MTnNnT49gMkIBQ36DIoRscyB5jReqAI9K5xea",
+	"aOPvd2MbjuXMAgQXgw6ACWczMCHDsAhnNR8KZsZqSZz7/JfO053z5539x08KCG3LCOHN2csdzQYIfabx",
+	"yUHdZX/zbn/n28nV8/ft6+/7/5nsDZ6L/f67wd5vj5PH5l07bas37ezf03f74rgeVz3e21+iwYZnqA3L",
+	"8sX2XdjBKFoFE6YhY4nD9G8Efw/aMzBbDFx5thcJH3KjrQkt/DAYKesh9963T77d33/8pN2+k9uyc+SK",
+	"J8sHxT58pOHkmW2GGGd9VOsrD/Y+qi5FhVXphJWRXDMLuwVKuQdKWIFsOqLgZBLqjtYFwnlx0d0+sj4o",
+	"AU6APeqMzUgq/gez38K/kClU0Bu329/E9A39iVHro113bVnTwV+tY5zOh1abMzL38zzF+CzXjUTG4wyJ",
+	"09I5pqlX0agc1SicKYqn0/KUxVizMqsU845BoTUwbypuot7Ml2isKQmLecNEAtEPEUStCKKvI4h2Ioiu",
+	"ohYURbhXqDKKTxRSOEePchZj2BPLib5DYDOOiOvllF8ZJsCWYdcoDnsiOmh/Xz6/ol+jbccaxlIYxoWm",
+	"FkuRTp395saWbw3HrAI58YayJ+r0nJDmSk7EFT2MtpdwjkvIuTo7lBOzZKX5f287O7+xnT/aO9//0Pr6",
+	"aufy638s1XiN8VhxMz23+uT0rk9zxs6j2X8/Firw4qIbhEsULHLz0sUmEQyUzCB6fXrehd2bvV02NqNd",
+	"CoQiK9e5BwoHCvUoKklqCkWo3lmbR8bkFML+LjUq24wFDYpqs901yE93qvXFRXfZM88zmFkvIm9eqr1g",
+	"Od/9fWJ2Y4XM4C411oaZnqQPwsCpdVAzQLP2s5z/jBSEKzf3fRfuKt+qYB1Joc2OIvSqnK0j+cJWpb1e",
+	"6Zzkdx3b+xEBW53gYiCXx8+FGrupZwcPheGxq5/oEo3qhsd4CLWmkYDdbGKx4Tf0a9gTrsn96eKsC0FJ",
+	"w4y1U1493JjoEPRIKrOT8hssvcGLi66dZsyAtGFtT/hm+OhlOhvhfNxPuR5hAi8ufj53k1djOtjxXxQ9",
+	"hIwJNkRrM1s90RNffdWp9bb11VfwUg6traSyl+q6DZZQQE5LHl8VioFfUa050wZ7wixMnhZ0Kj5OgzVs",
+	"lT4fAb6Pie31elCRDjDTEytmFxEwjGK7nHHle+U4INubY6LYHY3JNUQsz1Pf2V3P23z9u5Yigq2zH5/C",
+	"9wePv932iz+gDeunCJE1ZFFPbLFUSyuayOpWRH55rMRh4cQPfXmHbjbar/xc3D4CWqNwauMZu5RrQ311",
+	"bBF10lFPtgrPLzlzmfIYhSbv4qfjLydd5x6Ns6K+CUEY3KDSTrXbrb1W274lcxQs5xZbttqtbyjuMCOy",
+	"irutCabpzrWQE7H7++Rat6wwgsMPt2GwZLJRlCAdJJizUt4OesdQ1Xz7v6OmoCP0xAJrthL6MKv127NR",
+	"tUpPBA+xParwbDX9CMGOiwGrSBYrPX16+uZV99nV2fF59+z4p6vu6c/Hr6663ZcRbO0fwAj6054oF2QU",
+	"I87IjJgDwzETUvCYpbD3GDIuxga1m1FEMRW8YEk8MWNtlBybFnR6YqKkGJZrOc6gCBgLkrA3ZkN0A6+t",
+	"gMhZHlUkAkKaGT0xRWPf1z1h67RleDoyhP7YeKdcmAHFhyNTVu50x2Iv0ruThNi0GdUYOHyD2vxLJsRm",
+	"W3+PwgG+yjzxKjHz2iUbWfCLs8hxxaLQbXWh9g4QssaFWutdbc/7nclksmPx285YpSjsTKPo4dOqyMap",
+	"4TlTZpeKTphhn1poDUIaNUbnKHNptdoWud9u30/wPpYIcPpi1P8p5qf8xY+/HZ91/31+ok8yk//29OTJ",
+	"CT8Yv+Qvvm/h9MUfycUJP+Un709EuxXvp+LeQ+EiHurLHLSVwyHhaqLIDu7bk2IdKCCZWUNRzhq/pNu6",
+	"d1uL1YaljV1eSbh03tEyCoOMa22dNZlo1829bx7YTa8V0JfJ1EatkDI1xPv3sViEWezjmhoO9h4/sNlv",
+	"hB7nuVQ2hMow4Qys94NeYPC92c1TxkUvsC7L25JNdsjaJRCe1H9xfvoKBA2LnZ+uW/vff+JoTJgm7teY",
+	"FJMWHL/PMbZdZTeMp+T+uYAn7YIL2WTvulJaPDYtJKctkJ3fHLNT7o5ZVpd/e7eyj4Yqetx+qJaee8Bo",
+	"MMulYoqnUxiLUhohGDV1m28gZQbVJgXyjBnWZxqrFR6Bsn2rVOYd9wP71/E7NoqV7TgeK4XJJrvxRmCh",
+	"RVRJqxaSBodvL8NAj7OMqakzTFbFthJaotxZCIC2bSzDhjo4fEv7qJhZfCe4vJ3Hay5C2CHctQa2dazY",
+	"0GG22fpIhax0i2wyTcpNThbhyTRpQcdjNq5BeoIXtswIe4L4xFzJm0rJ/vNth1uIR5CC4ByttXDj+OA+",
+	"OqhMyKnkJv0jB4IcI1hsmSoZILd+S6CzJICiGlVoQWWFG6JYIfJcYBRWHzmapiQEI4pWzAqKuMS3niMO",
+	"e8I6GUzAhY9mhFMqYKtaQ8amtrMlp0mGbZ5mDaFsH7CeKB6r8rNtJ4aypdRfATXm+QZViclDHy6qXGp0",
+	"/9g29UQh7sIZasMMuuBzTC6wHAsXpWkC3bRw7thjqa41SBH7DWdo4y6vCY5GL0pOrL55HknP3LEv1qoV",
+	"YejQtjexfR1IhXwoap0k2qoNH3p+ZveCQ+gFJ86lz97sBbeRbQ8pMO2KWPLVeVkuvs8tVLNfrQHPFYb0",
+	"UyC0J0IDgZMfLIz2W+4q6wn3XAqoMP1VAr5k14O9exu5JWTw5wHjKyraBCRfWvTGgfm9kSrtIFriPV7h",
+	"hGaqN8UWn2g0nwixF1R8g8i6mHRSFYXP5l84j6Edrp5tsyW6GTJkYjLiqceq7b2HOvc6dRcrTOy/LNUw",
+	"QYWE8K1b4slmPf4rWRARZJqdWyTbyfUsziikIxVMRlLPtq6MmAYU1KYaALy4uNipdAlXc8MKWZr9sxew",
+	"nPeCqL4tep4dv22imC8simnQ+peM1j/chh9qqxtvL29rCN45GE9CO6tdrmdUceGDgLzedcBopwBKa8D8",
+	"K8TEAW4Sk6hQgQ4lenvjMaszU7lCC8Ct1TZsqo8ccputONQ+KTAcimJ741KEVN+2/Skgqb6ze+WO88or",
+	"TFDTV74y26Wy4tX7qtbyPeqfByatrmsTSGlV6V8uWHpdjx6Sh8GkupK9DU7TpEITaoINXvOCy80Bpwta",
+	"KpCVysLKIRCCDwkfDGzQ5vd0U+zmzpn4EyQNYGoAUwOYGsD0RQGmtWjp6WyRv7q98wHAqFmS/tstSXf8",
+	"2DZL083SdLM03SxNN0vTzdJ0g93+XkvTBNzk2KxBbsfC81jrGatDFzKWq9AuJk5K9k2AFCEQRCPQY3rC",
+	"kVsl0Ou8PmlBVD2A6hZmY5nR7LKVksnymJGWfxfPnfbEZMSMLZtg2A1LxxYMYczGGmvI0rWVmgFybBw8",
+	"rEC39QBJjh2iKVafCWxv7rgswSbq4mzfd+1w7pIoeXa29vK+mO2+6KVyhvizwa65OjaEu2ql3n4x7JlH",
+	"STZOeBBMqh/cfuuOWtKeBrci6HWjtUnSbG6yenaOzepq+LCGD2v4sAZT/VX4MAuynF9/CJTKXe4EwlJD",
+	"NMuPSWo6j7nDBXFgayBGkQTjQQ7qXuIsaloWe4wQfLcaa/7nWPPGfvx17cdPnrmlPWN5OYHvYEzoGFg8",
+	"WlQjR9Frt/fUxgFRCNEsB4jfHVum+Ihg6/XpeTeE12+69Oh1p/v0ObA09cuyjhKmncH+rBtlgNhuQUdA",
+	"5A4G+6VOFGa2eaLYxeD3CRPQo/3KCQV1h8B6wrFifobTbtOhRF3kzKtsPA6BeaY8Uj47it8dHYXlZmN/",
+	"gtnvRaXtrP60c8G+teCU3HBxaE8h8KGQVifKpQRTsWBrjK0VftXiPpDvriZn8bkOK9lXgpfyBlMW4701",
+	"tp6W5/NEXIt1bCLimi91Q1T3Jh3cmNqWzDm6e8Zfs+Q0b4OOMwB+3YV2bfvlLpYqZMkU8D0nIu9y81s/",
+	"K1s7Z/XS1s7GgzfxWMP9N9x/w/3/1XGm86YPh5pLif4Gaf4ZSNMNXQM1G6jZQM0GajZQs4GaDdRsoObf",
+	"F2qOG6T5X0KaZ0jpNRuo2UDNBmo2ULOBmg3UbKBmAzX/plBzYTfOHAhbs8HZpff2l40YueSE2K/HZyc/",
+	"/ufq+JfOycurN2cvI9hybskfFytulAt7Yvaxe/vp886rn47pdJnPZVvNcuWw6dp0V0cO2LpcBjPgWOT/",
+	"JpdBLa+ByI5DiUVKLmD6WocgZPUsdU8IxMQBy1kSGFteH1MphoRy/bn88vQLq2BQOqBmmztEQ8fubDt6",
+	"Ymsmg+cnz46vjv/35Lx78uonJ5HzIu/4CtDqRu3zZHS6/27dz55s6bOkWfrLJFj6dSG60igeuAPaj/jb",
+	"4FgYq7B+47PPCe7Ue6PY9Bd/6kuqArAVicX9CYVKfNmg1AalNii1QakNSv0b5Uwga3/o7gaawcc5XvAT",
+	"4esa4PqU7gmhbAlc0KUXWIFp5b01DBY5TN/MgaIRSiBnQ6xi1znge3b808l596zTPTl95fDvApJdA2B7",
+	"gjyGrQNsTwg8ZoS0fWbcqjB2I5cgi0IAXgWamojaQjCY9AQzEFVuoXAPIsqGS7kMve/3kDXl1wgMtLv7",
+	"lZrpkya4mnx+sJ7gQhtkCXwUyB5Zn0g1VS/7Uejs8R1g7iYQrkW31aSl90jRVcm/terVGQPokjjcdx7O",
+	"3374eVD0slo2AaQXy70Dlt77LycrdfcHJUf1ee/mwsPh9aLOvC1TfmlIpHhkIGMmHm0UY/86f1VLCM/O",
+	"fgRtpmn9ruAy70pxQ3CThqGBgw0cbODgZtMwFA7BZxgle7vxnAwKNZq7JBk9R6Nr2btmeahccoXlKUMt",
+	"QCq/WMxj2BMVEANSVG6EpfJTZMVlAgQmx9oOfZPBv8ng/5AM/rWrlD8FD98h7+wXlc9/6R3Snwser6hq",
+	"Mxh5aeF/90S11SS13RHXtSy1Fs7FMsuk+Cy7IZan9ydDtsauN4i4SRbRIL+HIr9zNOXdpn6KVW/KRfMp",
+	"eeU1imSnDvt2bHGftmx9dnx+3L163Tk/vzg9e1ZbuN5bvW7tvvIL1sWt9MXycG1lGOqkYwv+VZYITPRE",
+	"kda0+HhYwFWX2XTfggeLKLRjI1EkueTCgME0pfVkizEmIx6PiiIsOB2xWZX6aGW337z6+dXpxSu/DH/Q",
+	"PvindUIR3WosFdbXxx85CHTgrrCdazeuS69/jiKpecCXTgs2TOs1K9dfGIigMZ+ZgnLtGrakCqtTCywW",
+	"JcgvaaVg+y++uu2bf/BQd2wjZiENDORYJJu05rWCYWuW+vieFmK7wUkNc9gwhw1+3Cx+PHaW2mPFmuN4",
+	"IGhsrhVtrhVtSMnPfa3oJq5BaK4Xba4Xba4Xba4XbXbENoRvA9ib60U/guhr2yHXAPvY8BvaAVpFdVsH",
+	"39W53Qr/0XnaPfnV7eIkfreBxw08fjg8Pqtq8yeg4y8KBp9Tfm4i8T8P/J2rYBOwt1bklwt3iaEt5kB5",
+	"VPHT0O6Cvgd/6mp7c/FXA7cauLURfrSEVlX0swl09fvE7Lot8c6Yzf24O/ervzp0+a/zLzvAtvTH6qvu",
+	"kq2FH6qvWJ+l5/9feGGXOcxHAl75aPGzDJf8tPgaXeaVXK2pZOGN5YWYyh3eax9/7PPZaYM7vbZYnH3L",
+	"02+rniz/aGUH1jf/A09u3fawNReDzc43JeVdXzkzo9lVX7zYCjnz49V5mbH3L1EMzSg43G+HC3H/5WKb",
+	"dr+MRo2QpWb0hxcbpQ0q/rnZ22VJxsWuVEMm+B+kXnrtw7tLu/rZI/3gLlrHwox9T5gnB0EYZFzwbJwF",
+	"h3tlh7kwOKQFustay6szvP7j/ZTmv9l8p0p4Yx3BX6jBpf39qzS43ARGZu4LbvjYjArHgxXdrv7sfcbc",
+	"U38z9PxvMzdZ/Fia2oFUQ7nyaSGo6sO6K58/Jzr3c82V3+zNXCb9vZswPepLppLar1XPUvllt+61/JNi",
+	"1sx+mvMx7kdPFeulPxamwj9ZMJXzJ5n7RBp3xtYoezKLYN8yLTIjWqm1j4MwGCsLE3cD+41HW4v3W84A",
+	"VwgzTBD6i8yJUZHXKGjHg9dDK+zgNvz43ViP3H3mxebCWQkZLvn+tCoJ+l57gimVtPmqUkBdaotlvR73",
+	"Ux7DNU41LSg71bBxXvUy+mqn7KtLCnpO3o7kYF0dF/bjXMk+Vj8uKZZlRbigWSQ1DwYZE2yIlNnHNlAb",
+	"NhjAVqRkiofuv2j7CIaKCePpMoWZvOFi2BP02FFUxDjZF1wBBQ8Z0lqNprPSOSq6qAyO/W2tVD8dEIql",
+	"Suhib5ehaMS1kWo6d9YIuAEjx/EIdQiCZQWRRibPaY/016AVCmKfrNCQVSetoPP6hEg2yMaCxzxnKdiY",
+	"lKWwpRETaLfb2yEw4058Kz7kgqU9YU2kPvSKR7GFvs/R9hBeXHSdsrfgnGXOCmtPf7qTsfaTYvZ6LhRi",
+	"JqTgMUttu4/8yVYryGfUPzg7Pu/CwBr8iVTXjzToEcux1RM2KsXEcYczWvfp6S+vO92INkZoiBakE9Xk",
+	"uzJkWiVyaVVwv7UHX8M5t4Gk7fTj1j4JvRDvN9vz0gUSbugYUhIqE0lP2L/k2N2TZRTjKelfyvTosB76",
+	"FblUS7AdVW0MybV40hNuV40fOu4PqkXuYtLKKEF/WuTo8etpkZ0c0YuLbjQ3uWk8e8INKGx2PHvCDSjc",
+	"aTzdCCwdRPcouL28/f8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
