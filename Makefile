@@ -5,7 +5,9 @@
 #
 # Knobs (make VAR=value or environment):
 #   GO            go command (go)
-#   PKGS          packages for test/vet/bench-go (./...)
+#   PKGS          packages of the server's module for test/vet/bench-go (./...)
+#   SDK_PKGS      packages of the Go SDK's own module, clients/go, for test/vet
+#                 (./...; empty to leave it out)
 #   BENCHFLAGS    flags for cmd/accountd-bench, e.g. BENCHFLAGS='-d 10s -pprof bin/prof'
 #                 (bin/accountd-bench -h lists them)
 #   TESTFLAGS     extra go test flags, e.g. TESTFLAGS='-run TestLogin -race'
@@ -27,12 +29,20 @@ MAKEFLAGS += --no-print-directory
 
 GO           ?= go
 PKGS         ?= ./...
+SDK_PKGS     ?= ./...
 TESTFLAGS    ?=
 TEST_TIMEOUT ?= 20m
 ARGS         ?=
 
-# Directories that hold only generated code (see ARCHITECTURE.md).
+# Directories that hold generated code (see ARCHITECTURE.md at the repository root,
+# beside this Makefile); clients/ holds the SDKs' hand-written code beside it.
 GENERATED := gen clients
+
+# GENERATE regenerates everything generated from openapi.yaml: gen/ (server module),
+# the Go SDK (clients/go, a module of its own, so go generate runs there) and the
+# TypeScript client's types (clients/typescript/generate.sh: npm ci when node_modules
+# is missing or stale, then openapi-typescript; a message and no change without npm).
+GENERATE := $(GO) generate ./gen/... && $(GO) -C clients/go generate ./... && bash clients/typescript/generate.sh
 
 .PHONY: help
 help: ## list the targets
@@ -41,11 +51,11 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
 	@echo
-	@echo 'knobs: GO PKGS TESTFLAGS TEST_TIMEOUT ARGS; for the database see .ci/postgres.sh'
+	@echo 'knobs: GO PKGS SDK_PKGS TESTFLAGS TEST_TIMEOUT ARGS; for the database see .ci/postgres.sh'
 
 .PHONY: generate
-generate: ## regenerate gen/ and clients/ from openapi.yaml (go generate)
-	$(GO) generate ./gen/... ./clients/...
+generate: ## regenerate gen/ and clients/ from openapi.yaml (go generate; npm for clients/typescript)
+	$(GENERATE)
 
 # check-generated: regenerate, then fail if that changed anything.
 # In CI (CI set) and on a tree whose generated code is committed, any change
@@ -57,7 +67,7 @@ generate: ## regenerate gen/ and clients/ from openapi.yaml (go generate)
 check-generated: ## regenerate and fail if gen/ or clients/ differ from what is there
 	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 		echo 'check-generated: not a git work tree; running generate without checking' >&2; \
-		$(GO) generate ./gen/... ./clients/...; \
+		$(GENERATE); \
 		exit 0; \
 	fi; \
 	fingerprint() { \
@@ -68,7 +78,7 @@ check-generated: ## regenerate and fail if gen/ or clients/ differ from what is 
 	}; \
 	before_status=$$(git status --porcelain --untracked-files=all -- $(GENERATED)); \
 	before=$$(fingerprint); \
-	$(GO) generate ./gen/... ./clients/...; \
+	$(GENERATE); \
 	after_status=$$(git status --porcelain --untracked-files=all -- $(GENERATED)); \
 	after=$$(fingerprint); \
 	if [ -z "$$after_status" ]; then echo 'check-generated: gen/ and clients/ match openapi.yaml'; exit 0; fi; \
@@ -90,8 +100,9 @@ run: ## run the server (SQLite ./accountd.db, console mail, :8080); extra flags 
 	$(GO) run ./cmd/accountd serve $(ARGS)
 
 .PHONY: vet
-vet: ## go vet
+vet: ## go vet (the server's module, then the Go SDK's)
 	$(GO) vet $(PKGS)
+	$(if $(SDK_PKGS),$(GO) -C clients/go vet $(SDK_PKGS))
 
 .PHONY: lint
 lint: vet ## go vet, and fail on files gofmt would change
@@ -107,12 +118,17 @@ lint: vet ## go vet, and fail on files gofmt would change
 # server through .ci/postgres.sh (TEST_DATABASE_URL: given, the running
 # server at 127.0.0.1:5432, or a throwaway cluster); testsummary turns
 # go test -json into readable output and ends with "N passed, N failed".
-# pipefail (.SHELLFLAGS) makes go test's own failure fail the target too.
+# pipefail (.SHELLFLAGS) makes go test's own failure fail the target too. The Go
+# SDK's module (clients/go) is tested after the server's, into the same summary; either
+# failing fails the target.
 .PHONY: test
-test: check-generated vet ## check generated code, vet, and run all tests (SQLite and PostgreSQL)
+test: check-generated vet ## check generated code, vet, and run all tests (SQLite and PostgreSQL, the SDKs)
 	@mkdir -p bin
 	@$(GO) build -o bin/testsummary ./internal/tools/testsummary
-	bash .ci/postgres.sh $(GO) test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(PKGS) | bin/testsummary
+	{ status=0; \
+	  bash .ci/postgres.sh $(GO) test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(PKGS) || status=$$?; \
+	  $(if $(SDK_PKGS),$(GO) -C clients/go test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(SDK_PKGS) || status=$$?;) \
+	  exit $$status; } | bin/testsummary
 
 # bench: build the real binary and the load generator, then measure accountd against
 # this machine's own ceilings, on a fresh database of the PostgreSQL server
@@ -132,4 +148,4 @@ bench-go: ## run the Go benchmarks (go test -bench, no tests)
 
 .PHONY: clean
 clean: ## remove build output (bin/) and coverage files
-	rm -rf bin/ coverage.out coverage.html
+	rm -rf bin/ coverage.out coverage.html clients/typescript/dist

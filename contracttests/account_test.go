@@ -8,21 +8,21 @@ import (
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 )
 
 func TestEmailChange(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		request := func(access, newEmail, pw string) *client.RequestEmailChangeResponse {
-			res, err := e.client.RequestEmailChangeWithResponse(ctx, client.RequestEmailChangeJSONRequestBody{NewEmail: client.Email(newEmail), Password: pw}, bearer(access))
+			res, err := e.client.RequestEmailChangeWithResponse(ctx, nil, client.RequestEmailChangeJSONRequestBody{NewEmail: client.Email(newEmail), Password: pw}, bearer(access))
 			if err != nil {
 				t.Fatal(err)
 			}
 			return res
 		}
 		confirm := func(access, token string) *client.ConfirmEmailChangeResponse {
-			res, err := e.client.ConfirmEmailChangeWithResponse(ctx, client.ConfirmEmailChangeJSONRequestBody{Token: token}, bearer(access))
+			res, err := e.client.ConfirmEmailChangeWithResponse(ctx, nil, client.ConfirmEmailChangeJSONRequestBody{Token: token}, bearer(access))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +90,7 @@ func TestSessions(t *testing.T) {
 		a, b := e.login(u), e.login(u)
 
 		t.Run("200_lists_live_sessions_with_current", func(t *testing.T) {
-			res, err := e.client.ListMySessionsWithResponse(ctx, bearer(a.AccessToken))
+			res, err := e.client.ListMySessionsWithResponse(ctx, nil, bearer(a.AccessToken))
 			if err != nil || res.JSON200 == nil || len(res.JSON200.Items) != 2 {
 				t.Fatalf("sessions: %v %d %s", err, statusOf(res), bodyOf(res))
 			}
@@ -108,7 +108,7 @@ func TestSessions(t *testing.T) {
 			}
 		})
 		t.Run("204_revoke_other_session_refuses_its_token", func(t *testing.T) {
-			list, _ := e.client.ListMySessionsWithResponse(ctx, bearer(a.AccessToken))
+			list, _ := e.client.ListMySessionsWithResponse(ctx, nil, bearer(a.AccessToken))
 			var other openapi_types.UUID
 			for _, s := range list.JSON200.Items {
 				if !s.Current {
@@ -127,7 +127,7 @@ func TestSessions(t *testing.T) {
 		t.Run("404_someone_elses_session", func(t *testing.T) {
 			v := e.activeUser("victim")
 			vp := e.login(v)
-			list, _ := e.client.ListMySessionsWithResponse(ctx, bearer(vp.AccessToken))
+			list, _ := e.client.ListMySessionsWithResponse(ctx, nil, bearer(vp.AccessToken))
 			res, _ := e.client.RevokeMySessionWithResponse(ctx, list.JSON200.Items[0].Id, bearer(a.AccessToken))
 			wantProblem(t, res, http.StatusNotFound, "not_found")
 			if me, _ := e.client.GetMeWithResponse(ctx, bearer(vp.AccessToken)); statusOf(me) != http.StatusOK {
@@ -225,7 +225,7 @@ func TestDeleteMe(t *testing.T) {
 				me, _ := e.client.GetMeWithResponse(ctx, bearer(tok))
 				wantProblem(t, me, http.StatusUnauthorized, "unauthenticated")
 			}
-			ref, _ := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: other.RefreshToken})
+			ref, _ := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: other.RefreshToken})
 			wantProblem(t, ref, http.StatusUnauthorized, "refresh_token_invalid")
 			login, _ := e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: u.password})
 			wantProblem(t, login, http.StatusUnauthorized, "invalid_credentials")
@@ -250,7 +250,7 @@ func TestProfileAndOrganizations(t *testing.T) {
 
 		t.Run("201_register_with_organization", func(t *testing.T) {
 			u := newUser("student")
-			res, err := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, err := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: u.password, OrganizationId: &dhaka,
 			})
 			if err != nil || res.StatusCode() != http.StatusCreated {
@@ -264,7 +264,7 @@ func TestProfileAndOrganizations(t *testing.T) {
 		t.Run("400_register_with_unknown_organization", func(t *testing.T) {
 			u := newUser("nowhere")
 			missing := int64(999999)
-			res, _ := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, _ := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: u.password, OrganizationId: &missing,
 			})
 			wantProblem(t, res, http.StatusBadRequest, "validation_failed", "organization_id")

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/account"
 )
 
@@ -59,7 +59,7 @@ var adminOps = []adminOp{
 		return e.client.AdminListUsersWithResponse(context.Background(), nil, auth...)
 	}},
 	{"create_user", func(e *env, _, _ int64, auth ...client.RequestEditorFn) (response, error) {
-		return e.client.AdminCreateUserWithResponse(context.Background(), client.AdminCreateUserJSONRequestBody{Username: "newbie", Email: "newbie@example.com"}, auth...)
+		return e.client.AdminCreateUserWithResponse(context.Background(), nil, client.AdminCreateUserJSONRequestBody{Username: "newbie", Email: "newbie@example.com"}, auth...)
 	}},
 	{"get_user", func(e *env, id, _ int64, auth ...client.RequestEditorFn) (response, error) {
 		return e.client.AdminGetUserWithResponse(context.Background(), id, auth...)
@@ -186,7 +186,7 @@ func TestAdminUsers(t *testing.T) {
 		t.Run("201_create_active_with_password_then_login", func(t *testing.T) {
 			u := newUser("made")
 			first := "Made"
-			res, err := e.client.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+			res, err := e.client.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: &u.password, FirstName: &first,
 				Active: &yes, EmailVerified: &yes,
 			}, staffAuth)
@@ -203,13 +203,13 @@ func TestAdminUsers(t *testing.T) {
 				t.Fatalf("events: %s", bodyOf(events))
 			}
 			created := events.JSON200.Items[len(events.JSON200.Items)-1]
-			if created.Type != client.AdminCreated || created.Actor == nil || created.Actor.Username != staffer.username {
+			if created.Type != client.EventTypeAdminCreated || created.Actor == nil || created.Actor.Username != staffer.username {
 				t.Fatalf("creation event %+v does not name the admin", created)
 			}
 		})
 		t.Run("201_create_with_invitation_then_user_sets_password", func(t *testing.T) {
 			u := newUser("invited")
-			res, err := e.client.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+			res, err := e.client.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), SendInvitation: &yes,
 			}, staffAuth)
 			if err != nil || res.JSON201 == nil || res.JSON201.Active {
@@ -222,7 +222,7 @@ func TestAdminUsers(t *testing.T) {
 			// No password yet: nobody can log in.
 			login, _ := e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: u.password})
 			wantProblem(t, login, http.StatusUnauthorized, "invalid_credentials")
-			reset, err := e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.email), NewPassword: u.password})
+			reset, err := e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.email), NewPassword: u.password})
 			if err != nil || reset.StatusCode() != http.StatusNoContent {
 				t.Fatalf("accept invitation: %v %d %s", err, statusOf(reset), bodyOf(reset))
 			}
@@ -235,11 +235,11 @@ func TestAdminUsers(t *testing.T) {
 			var types []client.EventType
 			for _, ev := range mine.JSON200.Items {
 				types = append(types, ev.Type)
-				if ev.Type == client.AdminInvitationSent && (ev.Actor == nil || ev.Actor.Username != staffer.username) {
+				if ev.Type == client.EventTypeAdminInvitationSent && (ev.Actor == nil || ev.Actor.Username != staffer.username) {
 					t.Errorf("invitation event in /v1/me/events does not name the admin: %+v", ev)
 				}
 			}
-			for _, want := range []client.EventType{client.InvitationAccepted, client.AdminInvitationSent, client.AdminCreated} {
+			for _, want := range []client.EventType{client.EventTypeInvitationAccepted, client.EventTypeAdminInvitationSent, client.EventTypeAdminCreated} {
 				if !slices.Contains(types, want) {
 					t.Errorf("own history %v lacks %s", types, want)
 				}
@@ -248,7 +248,7 @@ func TestAdminUsers(t *testing.T) {
 		t.Run("403_staff_cannot_create_staff", func(t *testing.T) {
 			u := newUser("wannabe")
 			role := client.AdminRoleStaff
-			res, _ := e.client.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+			res, _ := e.client.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Role: &role,
 			}, staffAuth)
 			wantProblem(t, res, http.StatusForbidden, "forbidden")
@@ -256,7 +256,7 @@ func TestAdminUsers(t *testing.T) {
 		t.Run("201_superuser_creates_staff", func(t *testing.T) {
 			u := newUser("newstaff")
 			role := client.AdminRoleStaff
-			res, err := e.client.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+			res, err := e.client.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: &u.password, Role: &role, Active: &yes,
 			}, rootAuth)
 			if err != nil || res.JSON201 == nil || res.JSON201.Role != client.AdminUserRoleStaff {
@@ -268,13 +268,13 @@ func TestAdminUsers(t *testing.T) {
 			}
 		})
 		t.Run("409_create_username_taken", func(t *testing.T) {
-			res, _ := e.client.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+			res, _ := e.client.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 				Username: strings.ToUpper(staffer.username), Email: "someone-new@example.com",
 			}, staffAuth)
 			wantProblem(t, res, http.StatusConflict, "username_taken")
 		})
 		t.Run("409_create_email_taken", func(t *testing.T) {
-			res, _ := e.client.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+			res, _ := e.client.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 				Username: newUser("fresh").username, Email: client.Email(strings.ToUpper(staffer.email)),
 			}, staffAuth)
 			wantProblem(t, res, http.StatusConflict, "email_taken")
@@ -282,7 +282,7 @@ func TestAdminUsers(t *testing.T) {
 		t.Run("400_create_common_password", func(t *testing.T) {
 			u := newUser("weak")
 			weak := "password123"
-			res, _ := e.client.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+			res, _ := e.client.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: &weak,
 			}, staffAuth)
 			wantProblem(t, res, http.StatusBadRequest, "validation_failed", "password")
@@ -290,7 +290,7 @@ func TestAdminUsers(t *testing.T) {
 		t.Run("400_create_unknown_organization", func(t *testing.T) {
 			u := newUser("noorg")
 			org := int64(987654)
-			res, _ := e.client.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+			res, _ := e.client.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), OrganizationId: &org,
 			}, staffAuth)
 			wantProblem(t, res, http.StatusBadRequest, "validation_failed", "organization_id")
@@ -313,7 +313,7 @@ func TestAdminUsers(t *testing.T) {
 			mine, _ := e.client.ListMyEventsWithResponse(ctx, nil, bearer(e.login(u).AccessToken))
 			var found bool
 			for _, ev := range mine.JSON200.Items {
-				if ev.Type == client.AdminUpdated {
+				if ev.Type == client.EventTypeAdminUpdated {
 					found = ev.Actor != nil && ev.Actor.Username == staffer.username && ev.Detail == "changed: last_name, country"
 				}
 			}
@@ -331,7 +331,7 @@ func TestAdminUsers(t *testing.T) {
 			}
 			me, _ := e.client.GetMeWithResponse(ctx, bearer(pair.AccessToken))
 			wantProblem(t, me, http.StatusUnauthorized, "unauthenticated")
-			ref, _ := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
+			ref, _ := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: pair.RefreshToken})
 			wantProblem(t, ref, http.StatusUnauthorized, "refresh_token_invalid")
 			login, _ := e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: u.password})
 			wantProblem(t, login, http.StatusForbidden, "account_inactive")
@@ -453,7 +453,7 @@ func TestAdminUsers(t *testing.T) {
 				t.Fatalf("reset: %v %d %s", err, statusOf(res), bodyOf(res))
 			}
 			u.password += "-new"
-			reset, _ := e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.email), NewPassword: u.password})
+			reset, _ := e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.email), NewPassword: u.password})
 			if reset.StatusCode() != http.StatusNoContent {
 				t.Fatalf("reset with the emailed token: %d %s", statusOf(reset), bodyOf(reset))
 			}
@@ -488,7 +488,7 @@ func TestAdminUsers(t *testing.T) {
 			get, _ := e.client.AdminGetUserWithResponse(ctx, id, staffAuth)
 			wantProblem(t, get, http.StatusNotFound, "not_found")
 			mine, _ := e.client.ListMyEventsWithResponse(ctx, nil, staffAuth)
-			if mine.JSON200 == nil || mine.JSON200.Items[0].Type != client.AdminDeletedUser || !strings.Contains(mine.JSON200.Items[0].Detail, u.username) {
+			if mine.JSON200 == nil || mine.JSON200.Items[0].Type != client.EventTypeAdminDeletedUser || !strings.Contains(mine.JSON200.Items[0].Detail, u.username) {
 				t.Fatalf("admin's history: %s", bodyOf(mine))
 			}
 		})
@@ -521,7 +521,7 @@ func TestAdminUserListing(t *testing.T) {
 			if inOrg {
 				body.OrganizationId = &orgID
 			}
-			res, err := e.client.AdminCreateUserWithResponse(ctx, body, auth)
+			res, err := e.client.AdminCreateUserWithResponse(ctx, nil, body, auth)
 			if err != nil || res.JSON201 == nil {
 				t.Fatalf("create %s: %v %d %s", username, err, statusOf(res), bodyOf(res))
 			}
@@ -750,7 +750,7 @@ func TestAdminOrganizations(t *testing.T) {
 		t.Run("409_delete_with_members_then_204_with_force", func(t *testing.T) {
 			o := create(t, "Crowded College", nil).JSON201
 			u := newUser("member")
-			member, err := e.client.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+			member, err := e.client.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), OrganizationId: &o.Id,
 			}, auth)
 			if err != nil || member.JSON201 == nil || member.JSON201.Organization == nil || member.JSON201.Organization.Id != o.Id {

@@ -1,9 +1,17 @@
 package contracttests
 
-// The djoser compatibility profile (seed 003): a replay of
-// /work/shared/reference/djoser-observed.md, the answers of a real djoser 2.1 /
-// SimpleJWT 5.2 server, row by row, over plain HTTP as djoser clients call it. Every
-// response to a profile path is validated against openapi.yaml by the harness.
+// The djoser compatibility profile: a replay of /work/shared/reference/djoser-observed.md,
+// the answers of a real djoser 2.1 / SimpleJWT 5.2 server, row by row, over plain HTTP
+// as djoser clients call it. Every response to a profile path is validated against
+// openapi.yaml by the harness.
+//
+// The rows are grouped by flow, one test each (TestDjoserRegistration, ...Activation,
+// ...Login, ...Me, ...Users, ...Password, ...Email, ...Logout, ...Delete), on a fresh
+// server per store; each flow first sets up, with helpers rather than rows, the users
+// the reference had by then, and runs its rows in the reference's order. A subtest is named after its
+// row's number in the reference (row37_200_logged_in). Being independent, the flows run
+// in parallel with one another (t.Parallel), which keeps their extra servers' start-up
+// from adding up.
 //
 // Rows 76, 77, 94 and 98 go the other way on purpose: a password reset, a logout and a
 // deletion end the sessions they concern, so the old tokens get 401. Other rows differ
@@ -28,7 +36,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	djosergen "github.com/accountd/accountd/gen/compat/djoser"
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/compat/djoser"
@@ -189,7 +197,7 @@ func djoserConfig(c *config.Config) {
 	c.HideExistingEmails = false
 }
 
-// djRegistration is the seed document's registration body with the given names.
+// djRegistration is the registration body of djoser's API document with the given names.
 func djRegistration(username, email, password string) map[string]any {
 	return map[string]any{
 		"first_name": "Ehsan", "last_name": "Khan", "username": username, "email": email,
@@ -208,37 +216,97 @@ func (e *env) djLogin(email, password string) (access, refresh string) {
 	return v["access"].(string), v["refresh"].(string)
 }
 
-// TestDjoserReference replays the reference, row by row, in its order: each row builds
-// on the ones before, as on the recorded server.
-func TestDjoserReference(t *testing.T) {
+// The reference's user and the addresses and passwords its rows use.
+const (
+	djEmail    = "ehsan18t@gmail.com"
+	djPassword = "myTestPass123."
+	djNewPass  = "myNewPass456!"
+	djNewEmail = "ehsan.new@example.com"
+)
+
+// Answers the reference gives in several flows.
+const (
+	djNoAccount    = `{"detail":"No active account found with the given credentials"}`
+	djNotProvided  = `{"detail":"Authentication credentials were not provided."}`
+	djTokenInvalid = `{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is invalid or expired"}]}`
+)
+
+// djFormUser is the registration of the reference's second user, form@example.com,
+// which row 14 registers (form-encoded) and which stays inactive: the "other user" of
+// the rows about someone else's token, id or address.
+func djFormUser() map[string]any {
+	return map[string]any{
+		"first_name": "Form", "last_name": "User", "username": "formuser", "email": "form@example.com",
+		"password": djPassword, "re_password": djPassword,
+	}
+}
+
+// djMe returns the answer of /api/users/me/ for the reference's user (id) with the
+// given first name and email.
+func djMe(id int64) func(firstName, mail string) string {
+	return func(firstName, mail string) string {
+		return fmt.Sprintf(`{"first_name":%q,"last_name":"Khan","username":"ehsan","id":%d,"email":%q}`, firstName, id, mail)
+	}
+}
+
+// djRows returns the function that runs one row of the reference as a subtest of t,
+// named "rowNN_name" after its number in djoser-observed.md, with the env's helpers
+// reporting to it. The rows of a flow run in turn, each building on the ones before, as
+// on the recorded server.
+func (e *env) djRows(t *testing.T) func(n int, name string, fn func(t *testing.T)) {
+	return func(n int, name string, fn func(t *testing.T)) {
+		t.Run(fmt.Sprintf("row%02d_%s", n, name), func(t *testing.T) {
+			parent := e.t
+			e.t = t
+			defer func() { e.t = parent }()
+			fn(t)
+		})
+	}
+}
+
+// djRegister registers through the profile, as a setup step rather than a row, and
+// returns the new user's id.
+func (e *env) djRegister(body map[string]any) int64 {
+	e.t.Helper()
+	status, _, got := e.dj("POST", "/api/users/", body)
+	if status != http.StatusCreated || djID(got) <= 0 {
+		e.t.Fatalf("register %v: %d %s", body["email"], status, got)
+	}
+	return djID(got)
+}
+
+// djActivate activates addr's account from the link of the newest email to it, as a
+// setup step rather than a row.
+func (e *env) djActivate(addr string) {
+	e.t.Helper()
+	_, uid, token := e.djLink(addr)
+	if status, _, got := e.dj("POST", "/api/users/activation/", map[string]any{"uid": uid, "token": token}); status != http.StatusNoContent {
+		e.t.Fatalf("activate %s: %d %s", addr, status, got)
+	}
+}
+
+// djActiveUser registers the reference's user and activates it, as rows 1 and 31 do,
+// and returns its id.
+func (e *env) djActiveUser() int64 {
+	e.t.Helper()
+	id := e.djRegister(djRegistration("ehsan", djEmail, djPassword))
+	e.djActivate(djEmail)
+	return id
+}
+
+// TestDjoserRegistration: rows 1 to 16, registering through POST /api/users/: the
+// answers to duplicates, weak or mismatched passwords, invalid and missing fields, and
+// each body encoding djoser takes.
+func TestDjoserRegistration(t *testing.T) {
+	t.Parallel()
 	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
-		const (
-			email    = "ehsan18t@gmail.com"
-			password = "myTestPass123."
-			newPass  = "myNewPass456!"
-			newEmail = "ehsan.new@example.com"
-		)
-		seed := djRegistration("ehsan", email, password)
-		var (
-			id, formID                 int64
-			access1, refresh1          string
-			access2, refresh2          string
-			access3, refresh3          string
-			uid, activationToken       string
-			formUID, formActivationTok string
-		)
-		// Each row is a subtest run in turn; the env's helpers report to it.
-		row := func(n int, name string, fn func(t *testing.T)) {
-			t.Run(fmt.Sprintf("row%02d_%s", n, name), func(t *testing.T) {
-				parent := e.t
-				e.t = t
-				defer func() { e.t = parent }()
-				fn(t)
-			})
-		}
+		const email, password = djEmail, djPassword
+		registration := djRegistration("ehsan", email, password)
+		var id, formID int64
+		row := e.djRows(t)
 
 		row(1, "201_registered", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/users/", seed)
+			status, h, got := e.dj("POST", "/api/users/", registration)
 			id = djID(got)
 			djWant(t, status, h, got, 201, `{"first_name":"Ehsan","last_name":"Khan","username":"ehsan","email":"ehsan18t@gmail.com","id":`+
 				strconv.FormatInt(id, 10)+`}`)
@@ -247,7 +315,7 @@ func TestDjoserReference(t *testing.T) {
 			}
 		})
 		row(2, "400_duplicate_email_and_username", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/users/", seed)
+			status, h, got := e.dj("POST", "/api/users/", registration)
 			djWant(t, status, h, got, 400, `{"username":["A user with that username already exists."],"email":["user with this email address already exists."]}`)
 		})
 		row(3, "400_duplicate_email", func(t *testing.T) {
@@ -351,47 +419,19 @@ func TestDjoserReference(t *testing.T) {
 				t.Fatalf("status %d: %s", status, got)
 			}
 		})
-		row(17, "401_list_users_anonymous", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/", nil)
-			djWant(t, status, h, got, 401, `{"detail":"Authentication credentials were not provided."}`)
-		})
-		noAccount := `{"detail":"No active account found with the given credentials"}`
-		row(18, "401_inactive_with_right_password", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": email, "password": password})
-			djWant(t, status, h, got, 401, noAccount)
-		})
-		row(19, "401_wrong_password", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": email, "password": "wrong-password-1"})
-			djWant(t, status, h, got, 401, noAccount)
-		})
-		row(20, "401_unknown_email", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": "nobody@example.com", "password": password})
-			djWant(t, status, h, got, 401, noAccount)
-		})
-		row(21, "400_login_fields_required", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{})
-			djWant(t, status, h, got, 400, `{"email":["This field is required."],"password":["This field is required."]}`)
-		})
-		row(22, "400_username_instead_of_email", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"username": "ehsan", "password": password})
-			djWant(t, status, h, got, 400, `{"email":["This field is required."]}`)
-		})
-		row(23, "400_login_malformed_json", func(t *testing.T) {
-			status, h, got := e.djSend("POST", "/api/jwt/create/", "application/json", `{"email":}`)
-			djWant(t, status, h, got, 400, `{"detail":"JSON parse error - Expecting value: line 1 column 10 (char 9)"}`)
-		})
-		row(24, "400_empty_json_body", func(t *testing.T) {
-			status, h, got := e.djSend("POST", "/api/jwt/create/", "application/json", "")
-			djWant(t, status, h, got, 400, `{"email":["This field is required."],"password":["This field is required."]}`)
-		})
-		row(25, "400_null_values", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": nil, "password": nil})
-			djWant(t, status, h, got, 400, `{"email":["This field may not be null."],"password":["This field may not be null."]}`)
-		})
-		row(26, "400_blank_values", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": "", "password": ""})
-			djWant(t, status, h, got, 400, `{"email":["This field may not be blank."],"password":["This field may not be blank."]}`)
-		})
+	})
+}
+
+// TestDjoserActivation: rows 27 to 34, activating from the emailed link's uid and token,
+// and resending the link.
+func TestDjoserActivation(t *testing.T) {
+	t.Parallel()
+	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
+		const email = djEmail
+		id := e.djRegister(djRegistration("ehsan", email, djPassword))
+		formID := e.djRegister(djFormUser())
+		var uid, activationToken, formUID, formActivationTok string
+		row := e.djRows(t)
 
 		row(27, "400_activation_bad_token", func(t *testing.T) {
 			_, uid, activationToken = e.djLink(email)
@@ -448,9 +488,63 @@ func TestDjoserReference(t *testing.T) {
 				t.Error("the resent link carries the old token")
 			}
 		})
+	})
+}
+
+// TestDjoserLogin: rows 18 to 26 and 35 to 37, logging in (POST /api/jwt/create/) before
+// and after activation, and rows 51 to 61, the JWT endpoints (refresh, verify) and the
+// routing answers around them.
+func TestDjoserLogin(t *testing.T) {
+	t.Parallel()
+	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
+		const email, password = djEmail, djPassword
+		id := e.djRegister(djRegistration("ehsan", email, password))
+		me := djMe(id)
+		var access, refresh string
+		row := e.djRows(t)
+
+		row(18, "401_inactive_with_right_password", func(t *testing.T) {
+			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": email, "password": password})
+			djWant(t, status, h, got, 401, djNoAccount)
+		})
+		row(19, "401_wrong_password", func(t *testing.T) {
+			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": email, "password": "wrong-password-1"})
+			djWant(t, status, h, got, 401, djNoAccount)
+		})
+		row(20, "401_unknown_email", func(t *testing.T) {
+			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": "nobody@example.com", "password": password})
+			djWant(t, status, h, got, 401, djNoAccount)
+		})
+		row(21, "400_login_fields_required", func(t *testing.T) {
+			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{})
+			djWant(t, status, h, got, 400, `{"email":["This field is required."],"password":["This field is required."]}`)
+		})
+		row(22, "400_username_instead_of_email", func(t *testing.T) {
+			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"username": "ehsan", "password": password})
+			djWant(t, status, h, got, 400, `{"email":["This field is required."]}`)
+		})
+		row(23, "400_login_malformed_json", func(t *testing.T) {
+			status, h, got := e.djSend("POST", "/api/jwt/create/", "application/json", `{"email":}`)
+			djWant(t, status, h, got, 400, `{"detail":"JSON parse error - Expecting value: line 1 column 10 (char 9)"}`)
+		})
+		row(24, "400_empty_json_body", func(t *testing.T) {
+			status, h, got := e.djSend("POST", "/api/jwt/create/", "application/json", "")
+			djWant(t, status, h, got, 400, `{"email":["This field is required."],"password":["This field is required."]}`)
+		})
+		row(25, "400_null_values", func(t *testing.T) {
+			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": nil, "password": nil})
+			djWant(t, status, h, got, 400, `{"email":["This field may not be null."],"password":["This field may not be null."]}`)
+		})
+		row(26, "400_blank_values", func(t *testing.T) {
+			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": "", "password": ""})
+			djWant(t, status, h, got, 400, `{"email":["This field may not be blank."],"password":["This field may not be blank."]}`)
+		})
+
+		e.djActivate(email) // rows 27 to 31, TestDjoserActivation
+
 		row(35, "401_wrong_password_active_user", func(t *testing.T) {
 			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": email, "password": "wrong-password-1"})
-			djWant(t, status, h, got, 401, noAccount)
+			djWant(t, status, h, got, 401, djNoAccount)
 		})
 		row(36, "200_email_in_other_case", func(t *testing.T) {
 			// djoser compares emails exactly (401); accountd's are case-insensitive.
@@ -461,77 +555,20 @@ func TestDjoserReference(t *testing.T) {
 			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": email, "password": password})
 			djWant(t, status, h, got, 200, `{"refresh":"<any>","access":"<any>"}`)
 			v := djDecode(t, got)
-			access1, refresh1 = v["access"].(string), v["refresh"].(string)
+			access, refresh = v["access"].(string), v["refresh"].(string)
 		})
-		me := func(firstName, mail string) string {
-			return fmt.Sprintf(`{"first_name":%q,"last_name":"Khan","username":"ehsan","id":%d,"email":%q}`, firstName, id, mail)
-		}
-		notProvided := `{"detail":"Authentication credentials were not provided."}`
-		tokenInvalid := `{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is invalid or expired"}]}`
-		row(38, "401_me_anonymous", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil)
-			djWant(t, status, h, got, 401, notProvided)
-		})
-		row(39, "200_me_bearer", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(access1)...)
-			djWant(t, status, h, got, 200, me("Ehsan", email))
-		})
-		row(40, "200_me_jwt_scheme", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil, "Authorization", "JWT "+access1)
-			djWant(t, status, h, got, 200, me("Ehsan", email))
-		})
-		row(41, "401_me_other_scheme", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil, "Authorization", "Token "+access1)
-			djWant(t, status, h, got, 401, notProvided)
-		})
-		badHeader := `{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`
-		row(42, "401_bearer_without_token", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil, "Authorization", "Bearer")
-			djWant(t, status, h, got, 401, badHeader)
-		})
-		row(43, "401_bearer_two_values", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil, "Authorization", "Bearer a b")
-			djWant(t, status, h, got, 401, badHeader)
-		})
-		row(44, "401_garbage_token", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer("garbage.token.here")...)
-			djWant(t, status, h, got, 401, tokenInvalid)
-		})
-		row(45, "401_refresh_token_as_access", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(refresh1)...)
-			djWant(t, status, h, got, 401, strings.Replace(tokenInvalid, "Token is invalid or expired", "Token has wrong type", 1))
-		})
-		row(46, "200_patch_me_email_read_only", func(t *testing.T) {
-			status, h, got := e.dj("PATCH", "/api/users/me/", map[string]any{"first_name": "Ehsan2", "email": "hijack@example.com"}, djBearer(access1)...)
-			djWant(t, status, h, got, 200, me("Ehsan2", email))
-		})
-		row(47, "400_put_me_fields_required", func(t *testing.T) {
-			status, h, got := e.dj("PUT", "/api/users/me/", map[string]any{"first_name": "Ehsan2"}, djBearer(access1)...)
-			djWant(t, status, h, got, 400, `{"last_name":["This field is required."],"username":["This field is required."]}`)
-		})
-		row(48, "200_list_users_self_only", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/", nil, djBearer(access1)...)
-			djWant(t, status, h, got, 200, "["+me("Ehsan2", email)+"]")
-		})
-		row(49, "200_own_user", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/"+strconv.FormatInt(id, 10)+"/", nil, djBearer(access1)...)
-			djWant(t, status, h, got, 200, me("Ehsan2", email))
-		})
-		row(50, "404_other_user", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/"+strconv.FormatInt(formID, 10)+"/", nil, djBearer(access1)...)
-			djWant(t, status, h, got, 404, `{"detail":"Not found."}`)
-		})
+
 		row(51, "200_refreshed_without_rotation", func(t *testing.T) {
 			for range 2 { // the same refresh token works again: no rotation
-				status, h, got := e.dj("POST", "/api/jwt/refresh/", map[string]any{"refresh": refresh1})
+				status, h, got := e.dj("POST", "/api/jwt/refresh/", map[string]any{"refresh": refresh})
 				djWant(t, status, h, got, 200, `{"access":"<any>"}`)
 				fresh := djDecode(t, got)["access"].(string)
 				status, h, got = e.dj("GET", "/api/users/me/", nil, djBearer(fresh)...)
-				djWant(t, status, h, got, 200, me("Ehsan2", email))
+				djWant(t, status, h, got, 200, me("Ehsan", email))
 			}
 		})
 		row(52, "401_refresh_with_access_token", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/refresh/", map[string]any{"refresh": access1})
+			status, h, got := e.dj("POST", "/api/jwt/refresh/", map[string]any{"refresh": access})
 			djWant(t, status, h, got, 401, `{"detail":"Token has wrong type","code":"token_not_valid"}`)
 		})
 		row(53, "401_refresh_garbage", func(t *testing.T) {
@@ -543,15 +580,15 @@ func TestDjoserReference(t *testing.T) {
 			djWant(t, status, h, got, 400, `{"refresh":["This field is required."]}`)
 		})
 		row(55, "200_verify_access", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/verify/", map[string]any{"token": access1})
+			status, h, got := e.dj("POST", "/api/jwt/verify/", map[string]any{"token": access})
 			djWant(t, status, h, got, 200, `{}`)
 		})
 		row(56, "200_verify_refresh", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/verify/", map[string]any{"token": refresh1})
+			status, h, got := e.dj("POST", "/api/jwt/verify/", map[string]any{"token": refresh})
 			djWant(t, status, h, got, 200, `{}`)
 		})
 		row(57, "401_verify_tampered", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/verify/", map[string]any{"token": access1[:len(access1)-4] + "AAAA"})
+			status, h, got := e.dj("POST", "/api/jwt/verify/", map[string]any{"token": access[:len(access)-4] + "AAAA"})
 			djWant(t, status, h, got, 401, `{"detail":"Token is invalid or expired","code":"token_not_valid"}`)
 		})
 		row(58, "400_verify_field_required", func(t *testing.T) {
@@ -575,6 +612,108 @@ func TestDjoserReference(t *testing.T) {
 				t.Fatalf("status %d: %s", status, got)
 			}
 		})
+	})
+}
+
+// TestDjoserMe: rows 38 to 47, GET, PATCH and PUT /api/users/me/, and each way an
+// Authorization header can be wrong.
+func TestDjoserMe(t *testing.T) {
+	t.Parallel()
+	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
+		const email = djEmail
+		me := djMe(e.djActiveUser())
+		access, refresh := e.djLogin(email, djPassword)
+		badHeader := `{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`
+		row := e.djRows(t)
+
+		row(38, "401_me_anonymous", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/me/", nil)
+			djWant(t, status, h, got, 401, djNotProvided)
+		})
+		row(39, "200_me_bearer", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(access)...)
+			djWant(t, status, h, got, 200, me("Ehsan", email))
+		})
+		row(40, "200_me_jwt_scheme", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/me/", nil, "Authorization", "JWT "+access)
+			djWant(t, status, h, got, 200, me("Ehsan", email))
+		})
+		row(41, "401_me_other_scheme", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/me/", nil, "Authorization", "Token "+access)
+			djWant(t, status, h, got, 401, djNotProvided)
+		})
+		row(42, "401_bearer_without_token", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/me/", nil, "Authorization", "Bearer")
+			djWant(t, status, h, got, 401, badHeader)
+		})
+		row(43, "401_bearer_two_values", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/me/", nil, "Authorization", "Bearer a b")
+			djWant(t, status, h, got, 401, badHeader)
+		})
+		row(44, "401_garbage_token", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer("garbage.token.here")...)
+			djWant(t, status, h, got, 401, djTokenInvalid)
+		})
+		row(45, "401_refresh_token_as_access", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(refresh)...)
+			djWant(t, status, h, got, 401, strings.Replace(djTokenInvalid, "Token is invalid or expired", "Token has wrong type", 1))
+		})
+		row(46, "200_patch_me_email_read_only", func(t *testing.T) {
+			status, h, got := e.dj("PATCH", "/api/users/me/", map[string]any{"first_name": "Ehsan2", "email": "hijack@example.com"}, djBearer(access)...)
+			djWant(t, status, h, got, 200, me("Ehsan2", email))
+		})
+		row(47, "400_put_me_fields_required", func(t *testing.T) {
+			status, h, got := e.dj("PUT", "/api/users/me/", map[string]any{"first_name": "Ehsan2"}, djBearer(access)...)
+			djWant(t, status, h, got, 400, `{"last_name":["This field is required."],"username":["This field is required."]}`)
+		})
+	})
+}
+
+// TestDjoserUsers: rows 17 and 48 to 50, the user list and a user by id: a user sees
+// only itself.
+func TestDjoserUsers(t *testing.T) {
+	t.Parallel()
+	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
+		const email = djEmail
+		id := e.djActiveUser()
+		formID := e.djRegister(djFormUser())
+		me := djMe(id)
+		access, _ := e.djLogin(email, djPassword)
+		row := e.djRows(t)
+
+		row(17, "401_list_users_anonymous", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/", nil)
+			djWant(t, status, h, got, 401, `{"detail":"Authentication credentials were not provided."}`)
+		})
+		row(48, "200_list_users_self_only", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/", nil, djBearer(access)...)
+			djWant(t, status, h, got, 200, "["+me("Ehsan", email)+"]")
+		})
+		row(49, "200_own_user", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/"+strconv.FormatInt(id, 10)+"/", nil, djBearer(access)...)
+			djWant(t, status, h, got, 200, me("Ehsan", email))
+		})
+		row(50, "404_other_user", func(t *testing.T) {
+			status, h, got := e.dj("GET", "/api/users/"+strconv.FormatInt(formID, 10)+"/", nil, djBearer(access)...)
+			djWant(t, status, h, got, 404, `{"detail":"Not found."}`)
+		})
+	})
+}
+
+// TestDjoserPassword: rows 62 to 77, resetting a forgotten password from the emailed
+// link (which ends every session), and rows 78 to 82, setting a new one with the current
+// one (which keeps the caller's).
+func TestDjoserPassword(t *testing.T) {
+	t.Parallel()
+	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
+		const email, password, newPass = djEmail, djPassword, djNewPass
+		id := e.djActiveUser()
+		formID := e.djRegister(djFormUser())
+		me := djMe(id)
+		access1, refresh1 := e.djLogin(email, password)
+		var access2, refresh2 string
+		row := e.djRows(t)
+
 		row(62, "204_reset_unknown_email_no_mail", func(t *testing.T) {
 			status, h, got := e.dj("POST", "/api/users/reset_password/", map[string]any{"email": "nobody@example.com"})
 			djWant(t, status, h, got, 204, "")
@@ -645,7 +784,7 @@ func TestDjoserReference(t *testing.T) {
 		})
 		row(74, "401_old_password", func(t *testing.T) {
 			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": email, "password": password})
-			djWant(t, status, h, got, 401, noAccount)
+			djWant(t, status, h, got, 401, djNoAccount)
 		})
 		row(75, "200_new_password", func(t *testing.T) {
 			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": email, "password": newPass})
@@ -656,7 +795,7 @@ func TestDjoserReference(t *testing.T) {
 		row(76, "401_access_token_from_before_reset", func(t *testing.T) {
 			// Hole closed: djoser answers 200; the reset ended every session.
 			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(access1)...)
-			djWant(t, status, h, got, 401, tokenInvalid)
+			djWant(t, status, h, got, 401, djTokenInvalid)
 		})
 		row(77, "401_refresh_token_from_before_reset", func(t *testing.T) {
 			// Hole closed: djoser answers 200 with a new access token.
@@ -679,7 +818,7 @@ func TestDjoserReference(t *testing.T) {
 		})
 		row(81, "401_set_password_anonymous", func(t *testing.T) {
 			status, h, got := e.dj("POST", "/api/users/set_password/", map[string]any{})
-			djWant(t, status, h, got, 401, notProvided)
+			djWant(t, status, h, got, 401, djNotProvided)
 		})
 		const thirdPass = "anotherPass789"
 		row(82, "204_password_set", func(t *testing.T) {
@@ -688,87 +827,121 @@ func TestDjoserReference(t *testing.T) {
 			djWant(t, status, h, got, 204, "")
 			// The caller's own session stays, as in djoser.
 			status, h, got = e.dj("GET", "/api/users/me/", nil, djBearer(access2)...)
-			djWant(t, status, h, got, 200, me("Ehsan2", email))
+			djWant(t, status, h, got, 200, me("Ehsan", email))
 			status, h, got = e.dj("POST", "/api/jwt/refresh/", map[string]any{"refresh": refresh2})
 			djWant(t, status, h, got, 200, `{"access":"<any>"}`)
 		})
+	})
+}
+
+// TestDjoserEmail: rows 83 to 87, changing the email with the current password.
+func TestDjoserEmail(t *testing.T) {
+	t.Parallel()
+	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
+		const email, password, newEmail = djEmail, djPassword, djNewEmail
+		me := djMe(e.djActiveUser())
+		e.djRegister(djFormUser())
+		access, _ := e.djLogin(email, password)
+		row := e.djRows(t)
+
 		row(83, "400_set_email_taken", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/users/set_email/", map[string]any{"new_email": "form@example.com", "current_password": thirdPass}, djBearer(access2)...)
+			status, h, got := e.dj("POST", "/api/users/set_email/", map[string]any{"new_email": "form@example.com", "current_password": password}, djBearer(access)...)
 			djWant(t, status, h, got, 400, `{"new_email":["user with this email address already exists."]}`)
 		})
 		row(84, "400_set_email_wrong_password_and_invalid_email", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/users/set_email/", map[string]any{"new_email": "not-an-email", "current_password": "wrong-password-1"}, djBearer(access2)...)
+			status, h, got := e.dj("POST", "/api/users/set_email/", map[string]any{"new_email": "not-an-email", "current_password": "wrong-password-1"}, djBearer(access)...)
 			djWant(t, status, h, got, 400, `{"current_password":["Invalid password."],"new_email":["Enter a valid email address."]}`)
 		})
 		row(85, "204_email_set", func(t *testing.T) {
 			before := e.mailCount(email)
-			status, h, got := e.dj("POST", "/api/users/set_email/", map[string]any{"new_email": newEmail, "current_password": thirdPass}, djBearer(access2)...)
+			status, h, got := e.dj("POST", "/api/users/set_email/", map[string]any{"new_email": newEmail, "current_password": password}, djBearer(access)...)
 			djWant(t, status, h, got, 204, "")
 			if e.mailCount(email) != before+1 {
 				t.Error("the old address was not told of the change")
 			}
 		})
 		row(86, "200_me_after_set_email", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(access2)...)
-			djWant(t, status, h, got, 200, me("Ehsan2", newEmail))
+			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(access)...)
+			djWant(t, status, h, got, 200, me("Ehsan", newEmail))
 		})
 		row(87, "200_login_new_email_and_password", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": newEmail, "password": thirdPass})
+			status, h, got := e.dj("POST", "/api/jwt/create/", map[string]any{"email": newEmail, "password": password})
 			djWant(t, status, h, got, 200, `{"refresh":"<any>","access":"<any>"}`)
-			v := djDecode(t, got)
-			access3, refresh3 = v["access"].(string), v["refresh"].(string)
 		})
+	})
+}
+
+// TestDjoserLogout: rows 88 to 94, POST /api/logout/ with the refresh token, and what
+// the session's tokens get afterwards.
+func TestDjoserLogout(t *testing.T) {
+	t.Parallel()
+	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
+		e.djActiveUser()
+		access, refresh := e.djLogin(djEmail, djPassword)
+		row := e.djRows(t)
+
 		row(88, "400_logout_field_required", func(t *testing.T) {
 			status, h, got := e.dj("POST", "/api/logout/", map[string]any{})
 			djWant(t, status, h, got, 400, `{"refresh":["This field is required."]}`)
 		})
 		row(89, "401_logout_with_access_token", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/logout/", map[string]any{"refresh": access3})
+			status, h, got := e.dj("POST", "/api/logout/", map[string]any{"refresh": access})
 			djWant(t, status, h, got, 401, `{"detail":"Token has wrong type","code":"token_not_valid"}`)
 		})
 		row(90, "200_logged_out", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/logout/", map[string]any{"refresh": refresh3})
+			status, h, got := e.dj("POST", "/api/logout/", map[string]any{"refresh": refresh})
 			djWant(t, status, h, got, 200, `{}`)
 		})
 		blacklisted := `{"detail":"Token is blacklisted","code":"token_not_valid"}`
 		row(91, "401_logout_twice", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/logout/", map[string]any{"refresh": refresh3})
+			status, h, got := e.dj("POST", "/api/logout/", map[string]any{"refresh": refresh})
 			djWant(t, status, h, got, 401, blacklisted)
 		})
 		row(92, "401_refresh_after_logout", func(t *testing.T) {
-			status, h, got := e.dj("POST", "/api/jwt/refresh/", map[string]any{"refresh": refresh3})
+			status, h, got := e.dj("POST", "/api/jwt/refresh/", map[string]any{"refresh": refresh})
 			djWant(t, status, h, got, 401, blacklisted)
 		})
 		row(93, "401_verify_after_logout", func(t *testing.T) {
 			// djoser says 200 (it checks only the signature); accountd answers for the
 			// session, which has ended.
-			status, h, got := e.dj("POST", "/api/jwt/verify/", map[string]any{"token": refresh3})
+			status, h, got := e.dj("POST", "/api/jwt/verify/", map[string]any{"token": refresh})
 			djWant(t, status, h, got, 401, blacklisted)
-			status, h, got = e.dj("POST", "/api/jwt/verify/", map[string]any{"token": access3})
+			status, h, got = e.dj("POST", "/api/jwt/verify/", map[string]any{"token": access})
 			djWant(t, status, h, got, 401, `{"detail":"Token is invalid or expired","code":"token_not_valid"}`)
 		})
 		row(94, "401_access_token_after_logout", func(t *testing.T) {
 			// Hole closed: djoser answers 200 until the access token expires.
-			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(access3)...)
-			djWant(t, status, h, got, 401, tokenInvalid)
+			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(access)...)
+			djWant(t, status, h, got, 401, djTokenInvalid)
 		})
-		var access4, refresh4 string
+	})
+}
+
+// TestDjoserDelete: rows 95 to 98, DELETE /api/users/me/ with the current password, and
+// what the user's tokens get afterwards.
+func TestDjoserDelete(t *testing.T) {
+	t.Parallel()
+	forEachStoreWith(t, djoserConfig, func(t *testing.T, e *env) {
+		e.djActiveUser()
+		var access, refresh string
+		row := e.djRows(t)
+
 		row(95, "400_delete_wrong_password", func(t *testing.T) {
-			access4, refresh4 = e.djLogin(newEmail, thirdPass)
-			status, h, got := e.dj("DELETE", "/api/users/me/", map[string]any{"current_password": "wrong-password-1"}, djBearer(access4)...)
+			access, refresh = e.djLogin(djEmail, djPassword)
+			status, h, got := e.dj("DELETE", "/api/users/me/", map[string]any{"current_password": "wrong-password-1"}, djBearer(access)...)
 			djWant(t, status, h, got, 400, `{"current_password":["Invalid password."]}`)
 		})
 		row(96, "204_deleted", func(t *testing.T) {
-			status, h, got := e.dj("DELETE", "/api/users/me/", map[string]any{"current_password": thirdPass}, djBearer(access4)...)
+			status, h, got := e.dj("DELETE", "/api/users/me/", map[string]any{"current_password": djPassword}, djBearer(access)...)
 			djWant(t, status, h, got, 204, "")
 		})
 		row(97, "401_token_of_deleted_user", func(t *testing.T) {
-			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(access4)...)
+			status, h, got := e.dj("GET", "/api/users/me/", nil, djBearer(access)...)
 			djWant(t, status, h, got, 401, `{"detail":"User not found","code":"user_not_found"}`)
 		})
 		row(98, "401_refresh_of_deleted_user", func(t *testing.T) {
 			// Hole closed: djoser hands out a new access token.
-			status, h, got := e.dj("POST", "/api/jwt/refresh/", map[string]any{"refresh": refresh4})
+			status, h, got := e.dj("POST", "/api/jwt/refresh/", map[string]any{"refresh": refresh})
 			djWant(t, status, h, got, 401, `{"detail":"Token is invalid or expired","code":"token_not_valid"}`)
 		})
 	})

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/app"
 	"github.com/accountd/accountd/internal/config"

@@ -28,7 +28,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/app"
 	"github.com/accountd/accountd/internal/config"
@@ -199,6 +199,9 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	return res, nil
 }
 
+// cacheable are the operations whose answers are public and may be cached.
+var cacheable = map[string]bool{"getJWKS": true, "jwtaProfileImage": true}
+
 func validateResponse(t *testing.T, req *http.Request, status int, header http.Header, body []byte) {
 	t.Helper()
 	router, err := spec()
@@ -218,6 +221,16 @@ func validateResponse(t *testing.T, req *http.Request, status int, header http.H
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
 		t.Errorf("%s %s → %d does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, status, err, body)
+	}
+	// Rules of every API that the spec cannot say: no answer but public material (the
+	// key set, an uploaded picture under its unguessable, never reused name) may be
+	// stored by a cache (issue 13), and a client refused for now is told when to come
+	// back (issue 20).
+	if cc := header.Get("Cache-Control"); cc != "no-store" && !cacheable[route.Operation.OperationID] {
+		t.Errorf("%s %s → %d: Cache-Control %q, want no-store", req.Method, req.URL.Path, status, cc)
+	}
+	if (status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests) && header.Get("Retry-After") == "" {
+		t.Errorf("%s %s → %d without Retry-After", req.Method, req.URL.Path, status)
 	}
 }
 
@@ -310,7 +323,7 @@ func newUser(prefix string) user {
 // register creates an account and returns it still inactive.
 func (e *env) register(u user) {
 	e.t.Helper()
-	res, err := e.client.RegisterWithResponse(context.Background(), client.RegisterJSONRequestBody{
+	res, err := e.client.RegisterWithResponse(context.Background(), nil, client.RegisterJSONRequestBody{
 		Username: u.username, Email: client.Email(u.email), Password: u.password,
 	})
 	if err != nil || res.StatusCode() != http.StatusCreated {

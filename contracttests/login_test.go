@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 )
 
 func TestLogin(t *testing.T) {

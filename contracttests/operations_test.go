@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 )
@@ -88,7 +88,7 @@ func TestHTTPHardening(t *testing.T) {
 			if err != nil || res.JSON200 == nil {
 				t.Fatal(err, bodyOf(res))
 			}
-			list, _ := e.client.ListMySessionsWithResponse(context.Background(), bearer(res.JSON200.AccessToken))
+			list, _ := e.client.ListMySessionsWithResponse(context.Background(), nil, bearer(res.JSON200.AccessToken))
 			if list.JSON200 == nil || list.JSON200.Items[0].Ip != "198.51.100.7" {
 				t.Fatalf("session ip: %s", bodyOf(list))
 			}
@@ -109,7 +109,7 @@ func TestCORSOffByDefault(t *testing.T) {
 				r.Header.Set("X-Forwarded-For", "198.51.100.7")
 				return nil
 			})
-		list, _ := e.client.ListMySessionsWithResponse(context.Background(), bearer(res.JSON200.AccessToken))
+		list, _ := e.client.ListMySessionsWithResponse(context.Background(), nil, bearer(res.JSON200.AccessToken))
 		if list.JSON200.Items[0].Ip != "127.0.0.1" {
 			t.Fatalf("spoofed ip believed: %s", list.JSON200.Items[0].Ip)
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 )
 
 func TestPasswordReset(t *testing.T) {
@@ -21,7 +21,7 @@ func TestPasswordReset(t *testing.T) {
 			return res
 		}
 		reset := func(token, pw string) *client.ResetPasswordResponse {
-			res, err := e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: token, NewPassword: pw})
+			res, err := e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: token, NewPassword: pw})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,7 +38,7 @@ func TestPasswordReset(t *testing.T) {
 			}
 			me, _ := e.client.GetMeWithResponse(ctx, bearer(old.AccessToken))
 			wantProblem(t, me, http.StatusUnauthorized, "unauthenticated")
-			ref, _ := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: old.RefreshToken})
+			ref, _ := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: old.RefreshToken})
 			wantProblem(t, ref, http.StatusUnauthorized, "refresh_token_invalid")
 			bad, _ := e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: u.password})
 			wantProblem(t, bad, http.StatusUnauthorized, "invalid_credentials")
@@ -86,7 +86,7 @@ func TestChangePassword(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		change := func(access, current, next string) *client.ChangePasswordResponse {
-			res, err := e.client.ChangePasswordWithResponse(ctx, client.ChangePasswordJSONRequestBody{CurrentPassword: current, NewPassword: next}, bearer(access))
+			res, err := e.client.ChangePasswordWithResponse(ctx, nil, client.ChangePasswordJSONRequestBody{CurrentPassword: current, NewPassword: next}, bearer(access))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,7 +123,7 @@ func TestChangePassword(t *testing.T) {
 			}
 		})
 		t.Run("401_without_token", func(t *testing.T) {
-			res, _ := e.client.ChangePasswordWithResponse(ctx, client.ChangePasswordJSONRequestBody{CurrentPassword: "x", NewPassword: "a-brand-new-passphrase"})
+			res, _ := e.client.ChangePasswordWithResponse(ctx, nil, client.ChangePasswordJSONRequestBody{CurrentPassword: "x", NewPassword: "a-brand-new-passphrase"})
 			wantProblem(t, res, http.StatusUnauthorized, "unauthenticated")
 		})
 	})

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 )
 
 // wantProblem checks that a response is the documented problem with the given code and,

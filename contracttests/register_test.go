@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 )
 
 func TestRegister(t *testing.T) {
@@ -17,7 +17,7 @@ func TestRegister(t *testing.T) {
 		t.Run("201_inactive_and_activation_email_sent", func(t *testing.T) {
 			u := newUser("reg")
 			first, last := "Ada", "Lovelace"
-			res, err := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, err := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: u.password,
 				PasswordConfirm: &u.password, FirstName: &first, LastName: &last,
 			})
@@ -40,7 +40,7 @@ func TestRegister(t *testing.T) {
 			u := newUser("taken")
 			e.register(u)
 			other := newUser("other")
-			res, err := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, err := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: strings.ToUpper(u.username), Email: client.Email(other.email), Password: other.password,
 			})
 			if err != nil {
@@ -54,7 +54,7 @@ func TestRegister(t *testing.T) {
 			e.register(owner)
 			before := len(e.sent())
 			intruder := newUser("intruder")
-			res, err := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, err := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: intruder.username, Email: client.Email(strings.ToUpper(owner.email[:1]) + owner.email[1:]), Password: intruder.password,
 			})
 			if err != nil || res.JSON201 == nil {
@@ -70,7 +70,7 @@ func TestRegister(t *testing.T) {
 
 		t.Run("400_weak_password", func(t *testing.T) {
 			u := newUser("weak")
-			res, err := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, err := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: "short1234",
 			})
 			if err != nil {
@@ -81,7 +81,7 @@ func TestRegister(t *testing.T) {
 
 		t.Run("400_password_equal_to_username", func(t *testing.T) {
 			u := newUser("samepassword")
-			res, err := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, err := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: u.username,
 			})
 			if err != nil {
@@ -93,7 +93,7 @@ func TestRegister(t *testing.T) {
 		t.Run("400_password_confirm_mismatch", func(t *testing.T) {
 			u := newUser("mismatch")
 			other := u.password + "x"
-			res, err := e.client.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+			res, err := e.client.RegisterWithResponse(ctx, nil, client.RegisterJSONRequestBody{
 				Username: u.username, Email: client.Email(u.email), Password: u.password, PasswordConfirm: &other,
 			})
 			if err != nil {

@@ -1,8 +1,9 @@
 package contracttests
 
-// The rest-registration compatibility profile (seed 000): every endpoint of the document
-// over plain HTTP, as its clients call them. Responses to its paths are validated against
-// openapi.yaml by the harness like every other.
+// The rest-registration compatibility profile (a municipal portal's django-rest-registration
+// API): every endpoint of its API document over plain HTTP, as its clients call them.
+// Responses to its paths are validated against openapi.yaml by the harness like every
+// other.
 
 import (
 	"bytes"

@@ -20,7 +20,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 )
@@ -45,20 +45,20 @@ func TestSecurityRevocationIsImmediate(t *testing.T) {
 		t.Run("password_change", func(t *testing.T) {
 			u := e.activeUser("rchange")
 			keep, victim := e.login(u), e.login(u)
-			_, _ = e.client.ChangePasswordWithResponse(ctx, client.ChangePasswordJSONRequestBody{CurrentPassword: u.password, NewPassword: "a-brand-new-passphrase"}, bearer(keep.AccessToken))
+			_, _ = e.client.ChangePasswordWithResponse(ctx, nil, client.ChangePasswordJSONRequestBody{CurrentPassword: u.password, NewPassword: "a-brand-new-passphrase"}, bearer(keep.AccessToken))
 			refused(t, victim.AccessToken)
 		})
 		t.Run("password_reset", func(t *testing.T) {
 			u := e.activeUser("rreset")
 			p := e.login(u)
 			_, _ = e.client.ForgotPasswordWithResponse(ctx, client.ForgotPasswordJSONRequestBody{Email: client.Email(u.email)})
-			_, _ = e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.email), NewPassword: "a-brand-new-passphrase"})
+			_, _ = e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: e.emailedToken(u.email), NewPassword: "a-brand-new-passphrase"})
 			refused(t, p.AccessToken)
 		})
 		t.Run("session_revocation", func(t *testing.T) {
 			u := e.activeUser("rrevoke")
 			keep, victim := e.login(u), e.login(u)
-			list, _ := e.client.ListMySessionsWithResponse(ctx, bearer(keep.AccessToken))
+			list, _ := e.client.ListMySessionsWithResponse(ctx, nil, bearer(keep.AccessToken))
 			for _, s := range list.JSON200.Items {
 				if !s.Current {
 					_, _ = e.client.RevokeMySessionWithResponse(ctx, s.Id, bearer(keep.AccessToken))
@@ -81,13 +81,13 @@ func TestSecurityRefreshRotation(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		refresh := func(tok string) *client.RefreshResponse {
-			res, err := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: tok})
+			res, err := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: tok})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return res
 		}
-		t.Run("replay_within_grace_is_a_concurrent_refresh", func(t *testing.T) {
+		t.Run("replay_is_a_concurrent_refresh", func(t *testing.T) {
 			u := e.activeUser("grace")
 			p := e.login(u)
 			first, second := refresh(p.RefreshToken), refresh(p.RefreshToken)
@@ -102,6 +102,7 @@ func TestSecurityRefreshRotation(t *testing.T) {
 			u := e.activeUser("thief")
 			p := e.login(u)
 			next := refresh(p.RefreshToken).JSON200
+			next = refresh(next.RefreshToken).JSON200 // the chain moves past the stolen token
 			e.clock.Advance(11 * time.Second)
 			wantProblem(t, refresh(p.RefreshToken), http.StatusUnauthorized, "refresh_token_invalid")
 			wantProblem(t, refresh(next.RefreshToken), http.StatusUnauthorized, "refresh_token_invalid")
@@ -121,18 +122,18 @@ func TestSecurityEmailedTokens(t *testing.T) {
 			_, _ = e.client.ForgotPasswordWithResponse(ctx, client.ForgotPasswordJSONRequestBody{Email: client.Email(u.email)})
 			token := e.emailedToken(u.email)
 			p := e.login(u)
-			_, _ = e.client.ChangePasswordWithResponse(ctx, client.ChangePasswordJSONRequestBody{CurrentPassword: u.password, NewPassword: "a-brand-new-passphrase"}, bearer(p.AccessToken))
-			res, _ := e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: token, NewPassword: "another-new-passphrase"})
+			_, _ = e.client.ChangePasswordWithResponse(ctx, nil, client.ChangePasswordJSONRequestBody{CurrentPassword: u.password, NewPassword: "a-brand-new-passphrase"}, bearer(p.AccessToken))
+			res, _ := e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: token, NewPassword: "another-new-passphrase"})
 			wantProblem(t, res, http.StatusBadRequest, "token_invalid")
 		})
 		t.Run("email_change_token_expires_after_24h", func(t *testing.T) {
 			u := e.activeUser("slowmover")
 			p := e.login(u)
-			_, _ = e.client.RequestEmailChangeWithResponse(ctx, client.RequestEmailChangeJSONRequestBody{NewEmail: client.Email("n-" + u.email), Password: u.password}, bearer(p.AccessToken))
+			_, _ = e.client.RequestEmailChangeWithResponse(ctx, nil, client.RequestEmailChangeJSONRequestBody{NewEmail: client.Email("n-" + u.email), Password: u.password}, bearer(p.AccessToken))
 			token := e.emailedToken("n-" + u.email)
 			e.clock.Advance(25 * time.Hour)
 			p = e.login(u) // the old access token expired meanwhile
-			res, _ := e.client.ConfirmEmailChangeWithResponse(ctx, client.ConfirmEmailChangeJSONRequestBody{Token: token}, bearer(p.AccessToken))
+			res, _ := e.client.ConfirmEmailChangeWithResponse(ctx, nil, client.ConfirmEmailChangeJSONRequestBody{Token: token}, bearer(p.AccessToken))
 			wantProblem(t, res, http.StatusBadRequest, "token_invalid")
 		})
 		t.Run("get_never_consumes", func(t *testing.T) {
@@ -144,7 +145,7 @@ func TestSecurityEmailedTokens(t *testing.T) {
 					t.Fatalf("GET %s = %d", path, status)
 				}
 			}
-			res, _ := e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: token, NewPassword: "a-brand-new-passphrase"})
+			res, _ := e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: token, NewPassword: "a-brand-new-passphrase"})
 			if statusOf(res) != http.StatusNoContent {
 				t.Fatalf("token consumed by a GET: %s", bodyOf(res))
 			}
@@ -378,28 +379,30 @@ func TestSecurityEventsRecorded(t *testing.T) {
 		_, _ = e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: "wrong-password"})
 		p := e.login(u)
 		secrets = append(secrets, p.AccessToken, p.RefreshToken)
-		next, _ := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: p.RefreshToken})
+		next, _ := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: p.RefreshToken})
+		secrets = append(secrets, next.JSON200.RefreshToken)
+		next, _ = e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: next.JSON200.RefreshToken})
 		e.clock.Advance(11 * time.Second)
-		_, _ = e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: p.RefreshToken}) // reuse
+		_, _ = e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: p.RefreshToken}) // reuse: the chain moved past it
 		secrets = append(secrets, next.JSON200.RefreshToken)
 		p = e.login(u)
 		other := e.login(u)
 		_, _ = e.client.LogoutWithResponse(ctx, client.LogoutJSONRequestBody{}, bearer(other.AccessToken))
 		third := e.login(u)
-		list, _ := e.client.ListMySessionsWithResponse(ctx, bearer(p.AccessToken))
+		list, _ := e.client.ListMySessionsWithResponse(ctx, nil, bearer(p.AccessToken))
 		for _, s := range list.JSON200.Items {
 			if !s.Current {
 				_, _ = e.client.RevokeMySessionWithResponse(ctx, s.Id, bearer(p.AccessToken))
 			}
 		}
 		_ = third
-		_, _ = e.client.RequestEmailChangeWithResponse(ctx, client.RequestEmailChangeJSONRequestBody{NewEmail: client.Email("new-" + u.email), Password: u.password}, bearer(p.AccessToken))
+		_, _ = e.client.RequestEmailChangeWithResponse(ctx, nil, client.RequestEmailChangeJSONRequestBody{NewEmail: client.Email("new-" + u.email), Password: u.password}, bearer(p.AccessToken))
 		changeToken := e.emailedToken("new-" + u.email)
-		_, _ = e.client.ConfirmEmailChangeWithResponse(ctx, client.ConfirmEmailChangeJSONRequestBody{Token: changeToken}, bearer(p.AccessToken))
-		_, _ = e.client.ChangePasswordWithResponse(ctx, client.ChangePasswordJSONRequestBody{CurrentPassword: u.password, NewPassword: "a-brand-new-passphrase"}, bearer(p.AccessToken))
+		_, _ = e.client.ConfirmEmailChangeWithResponse(ctx, nil, client.ConfirmEmailChangeJSONRequestBody{Token: changeToken}, bearer(p.AccessToken))
+		_, _ = e.client.ChangePasswordWithResponse(ctx, nil, client.ChangePasswordJSONRequestBody{CurrentPassword: u.password, NewPassword: "a-brand-new-passphrase"}, bearer(p.AccessToken))
 		_, _ = e.client.ForgotPasswordWithResponse(ctx, client.ForgotPasswordJSONRequestBody{Email: client.Email("new-" + u.email)})
 		resetToken := e.emailedToken("new-" + u.email)
-		_, _ = e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: resetToken, NewPassword: "the-final-passphrase"})
+		_, _ = e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: resetToken, NewPassword: "the-final-passphrase"})
 		secrets = append(secrets, changeToken, resetToken, "a-brand-new-passphrase", "the-final-passphrase")
 		p = e.login(user{username: u.username, password: "the-final-passphrase"})
 
@@ -439,12 +442,12 @@ func TestSecurityLogsHoldNoSecrets(t *testing.T) {
 		ctx := context.Background()
 		u := e.activeUser("quiet")
 		p := e.login(u)
-		next, _ := e.client.RefreshWithResponse(ctx, client.RefreshJSONRequestBody{RefreshToken: p.RefreshToken})
+		next, _ := e.client.RefreshWithResponse(ctx, nil, client.RefreshJSONRequestBody{RefreshToken: p.RefreshToken})
 		_, _ = e.client.GetMeWithResponse(ctx, bearer(next.JSON200.AccessToken))
 		_, _ = e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: "Wr0ng-Secret-Password"})
 		_, _ = e.client.ForgotPasswordWithResponse(ctx, client.ForgotPasswordJSONRequestBody{Email: client.Email(u.email)})
 		reset := e.emailedToken(u.email)
-		_, _ = e.client.ResetPasswordWithResponse(ctx, client.ResetPasswordJSONRequestBody{Token: reset, NewPassword: "a-brand-new-passphrase"})
+		_, _ = e.client.ResetPasswordWithResponse(ctx, nil, client.ResetPasswordJSONRequestBody{Token: reset, NewPassword: "a-brand-new-passphrase"})
 		_, _, _ = e.do("GET", "/v1/me?access_token="+next.JSON200.AccessToken, "", nil)
 		logs := e.logs.String()
 		if !strings.Contains(logs, `"route":"/v1/auth/login"`) || !strings.Contains(logs, `"request_id":`) ||

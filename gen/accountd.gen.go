@@ -210,6 +210,8 @@ const (
 	BodyTooLarge          ProblemCode = "body_too_large"
 	EmailTaken            ProblemCode = "email_taken"
 	Forbidden             ProblemCode = "forbidden"
+	IdempotencyKeyInUse   ProblemCode = "idempotency_key_in_use"
+	IdempotencyKeyReused  ProblemCode = "idempotency_key_reused"
 	Internal              ProblemCode = "internal"
 	InvalidCredentials    ProblemCode = "invalid_credentials"
 	MalformedRequest      ProblemCode = "malformed_request"
@@ -238,6 +240,10 @@ func (e ProblemCode) Valid() bool {
 	case EmailTaken:
 		return true
 	case Forbidden:
+		return true
+	case IdempotencyKeyInUse:
+		return true
+	case IdempotencyKeyReused:
 		return true
 	case Internal:
 		return true
@@ -744,6 +750,156 @@ type AdminUserUpdate struct {
 // Example: Enchantress of numbers.
 type Bio = string
 
+// CadastaAccount defines model for CadastaAccount.
+type CadastaAccount struct {
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"email_verified"`
+
+	// FullName Exactly as last written.
+	FullName  string     `json:"full_name"`
+	LastLogin *time.Time `json:"last_login"`
+	Username  string     `json:"username"`
+}
+
+// CadastaAccountUpdate `PUT` needs `username` and `email`; `PATCH` any field.
+type CadastaAccountUpdate struct {
+	// CurrentPassword Not in the Cadasta document: when given with a new email, it is checked.
+	CurrentPassword *string `json:"current_password,omitempty"`
+
+	// Email A new address is verified by a link sent to it before it applies.
+	Email *string `json:"email,omitempty"`
+
+	// EmailVerified Read-only; ignored.
+	EmailVerified *bool   `json:"email_verified,omitempty"`
+	FullName      *string `json:"full_name,omitempty"`
+
+	// LastLogin May only repeat the current value.
+	LastLogin *string `json:"last_login,omitempty"`
+	Username  *string `json:"username,omitempty"`
+}
+
+// CadastaAuthToken defines model for CadastaAuthToken.
+type CadastaAuthToken struct {
+	// AuthToken Opaque; send it as `Authorization: Token <auth_token>`.
+	AuthToken string `json:"auth_token"`
+}
+
+// CadastaDetail defines model for CadastaDetail.
+type CadastaDetail struct {
+	Detail string `json:"detail"`
+}
+
+// CadastaEmailRequest defines model for CadastaEmailRequest.
+type CadastaEmailRequest struct {
+	Email string `json:"email"`
+}
+
+// CadastaErrors Django REST framework's validation errors: each field at fault with its messages,
+// `non_field_errors` for the body as a whole, or `detail` alone for a body that does
+// not parse.
+//
+// Example: {"username":["A user with that username already exists."]}
+type CadastaErrors struct {
+	Detail               *string             `json:"detail,omitempty"`
+	NonFieldErrors       *[]string           `json:"non_field_errors,omitempty"`
+	AdditionalProperties map[string][]string `json:"-"`
+}
+
+// CadastaLoginRequest defines model for CadastaLoginRequest.
+type CadastaLoginRequest struct {
+	Password *string `json:"password,omitempty"`
+
+	// Username The username or the email.
+	Username *string `json:"username,omitempty"`
+}
+
+// CadastaOrganization defines model for CadastaOrganization.
+type CadastaOrganization struct {
+	Id   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// CadastaRegisterRequest The Cadasta platform's registration; unknown fields are ignored.
+type CadastaRegisterRequest struct {
+	Email string `json:"email"`
+
+	// EmailVerified Ignored: an address is verified by its link only.
+	EmailVerified *bool   `json:"email_verified,omitempty"`
+	FullName      *string `json:"full_name,omitempty"`
+	Password      string  `json:"password"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`; not `add` or `new`.
+	Username string `json:"username"`
+}
+
+// CadastaRegistered defines model for CadastaRegistered.
+type CadastaRegistered struct {
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"email_verified"`
+	FullName      string `json:"full_name"`
+	Username      string `json:"username"`
+}
+
+// CadastaResetConfirmRequest defines model for CadastaResetConfirmRequest.
+type CadastaResetConfirmRequest struct {
+	NewPassword   string `json:"new_password"`
+	ReNewPassword string `json:"re_new_password"`
+	Token         string `json:"token"`
+	Uid           string `json:"uid"`
+}
+
+// CadastaSetPasswordRequest defines model for CadastaSetPasswordRequest.
+type CadastaSetPasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+	ReNewPassword   string `json:"re_new_password"`
+}
+
+// CadastaUidToken defines model for CadastaUidToken.
+type CadastaUidToken struct {
+	// Token The token from the emailed link.
+	Token string `json:"token"`
+
+	// Uid URL-safe base64 of the user id, from the emailed link.
+	Uid string `json:"uid"`
+}
+
+// CadastaUser defines model for CadastaUser.
+type CadastaUser struct {
+	Email         string                `json:"email"`
+	FullName      string                `json:"full_name"`
+	IsActive      bool                  `json:"is_active"`
+	LastLogin     *time.Time            `json:"last_login"`
+	Organizations []CadastaOrganization `json:"organizations"`
+	Username      string                `json:"username"`
+}
+
+// CadastaUserPage defines model for CadastaUserPage.
+type CadastaUserPage struct {
+	Count int `json:"count"`
+
+	// Next The link to the next page; null on the last.
+	Next *string `json:"next"`
+
+	// Previous The link to the previous page; null on the first.
+	Previous *string       `json:"previous"`
+	Results  []CadastaUser `json:"results"`
+}
+
+// CadastaUserUpdate `PUT` needs `username`; `PATCH` any field.
+type CadastaUserUpdate struct {
+	// Email May only repeat the current value.
+	Email    *string `json:"email,omitempty"`
+	FullName *string `json:"full_name,omitempty"`
+	IsActive *bool   `json:"is_active,omitempty"`
+
+	// LastLogin May only repeat the current value.
+	LastLogin *string `json:"last_login,omitempty"`
+
+	// Username May only repeat the current value.
+	Username *string `json:"username,omitempty"`
+}
+
 // Country Example: United Kingdom
 type Country = string
 
@@ -1021,6 +1177,197 @@ type JWKSet_Keys_Item struct {
 	Use                  *string                `json:"use,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
+
+// JwtaChangePasswordRequest defines model for JwtaChangePasswordRequest.
+type JwtaChangePasswordRequest struct {
+	// ConfirmPassword Must equal `new_password`.
+	ConfirmPassword string `json:"confirm_password"`
+	NewPassword     string `json:"new_password"`
+	OldPassword     string `json:"old_password"`
+}
+
+// JwtaDashboard defines model for JwtaDashboard.
+type JwtaDashboard struct {
+	ActiveSessions int32  `json:"active_sessions"`
+	Email          string `json:"email"`
+
+	// FailedLogins30d Failed logins in the last 30 days.
+	FailedLogins30d int32       `json:"failed_logins_30d"`
+	Msg             string      `json:"msg"`
+	Profile         JwtaProfile `json:"profile"`
+	RecentHistory   []JwtaEvent `json:"recent_history"`
+	Username        string      `json:"username"`
+}
+
+// JwtaDetail defines model for JwtaDetail.
+type JwtaDetail struct {
+	Detail string `json:"detail"`
+}
+
+// JwtaEmailRequest defines model for JwtaEmailRequest.
+type JwtaEmailRequest struct {
+	// Email Example: ada@example.com
+	Email string `json:"email"`
+
+	// VerificationBaseUrl The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+	// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+	// Optional: without it, the configured page.
+	//
+	//
+	// Example: https://app.example.com/activate
+	VerificationBaseUrl *JwtaVerificationBaseURL `json:"verification_base_url,omitempty"`
+}
+
+// JwtaErrors Django REST framework's validation errors: each field at fault with its messages,
+// `non_field_errors` for the body as a whole, or `detail` alone for a request that fails
+// as a whole (a body that does not parse, a link that does not work).
+//
+// Example: {"verification_base_url":["The emailed link may not open this page: its origin is not allowed."]}
+type JwtaErrors struct {
+	Detail               *string             `json:"detail,omitempty"`
+	NonFieldErrors       *[]string           `json:"non_field_errors,omitempty"`
+	AdditionalProperties map[string][]string `json:"-"`
+}
+
+// JwtaEvent defines model for JwtaEvent.
+type JwtaEvent struct {
+	At     time.Time `json:"at"`
+	Detail string    `json:"detail"`
+	Id     int64     `json:"id"`
+	Ip     string    `json:"ip"`
+
+	// Type What happened: `registered`, `activated`, `login_succeeded`, `login_failed`, `password_changed`, ... (as in `GET /v1/me/events`).
+	//
+	// Example: login_succeeded
+	Type      string `json:"type"`
+	UserAgent string `json:"user_agent"`
+}
+
+// JwtaHistoryPage defines model for JwtaHistoryPage.
+type JwtaHistoryPage struct {
+	// Next The URL of the next page; null on the last.
+	//
+	// Example: http://localhost:8080/accounts/api/history/?cursor=42&page_size=20
+	Next    *string     `json:"next"`
+	Results []JwtaEvent `json:"results"`
+}
+
+// JwtaLoginRequest defines model for JwtaLoginRequest.
+type JwtaLoginRequest struct {
+	// Email Example: ada@example.com
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// JwtaMessage defines model for JwtaMessage.
+type JwtaMessage struct {
+	// Msg A sentence for people.
+	Msg string `json:"msg"`
+}
+
+// JwtaProfile defines model for JwtaProfile.
+type JwtaProfile struct {
+	// Bio Example: Enchantress of numbers.
+	Bio string `json:"bio"`
+
+	// Country Example: United Kingdom
+	Country string `json:"country"`
+
+	// Profession Example: Mathematician
+	Profession string `json:"profession"`
+
+	// ProfileImg The picture's URL (an uploaded one is served by accountd), or null for none.
+	//
+	// Example: http://localhost:8080/accounts/api/media/profile_img/Qm9vay1vZi1kYXlz.png
+	ProfileImg *string `json:"profile_img"`
+
+	// Thoughts Example:
+	Thoughts string `json:"thoughts"`
+}
+
+// JwtaProfileUpdate Only the fields given change; unknown fields are ignored.
+type JwtaProfileUpdate struct {
+	// Bio Example: Enchantress of numbers.
+	Bio *string `json:"bio,omitempty"`
+
+	// Country Example: United Kingdom
+	Country *string `json:"country,omitempty"`
+
+	// Profession Example: Mathematician
+	Profession *string `json:"profession,omitempty"`
+
+	// ProfileImg An http or https URL of a picture; empty or null removes it.
+	//
+	// Example: https://images.example.com/ada.png
+	ProfileImg *string `json:"profile_img,omitempty"`
+
+	// Thoughts Example:
+	Thoughts *string `json:"thoughts,omitempty"`
+}
+
+// JwtaProfileUpload As `JwtaProfileUpdate`, with `profile_img` a file (or a URL as text).
+type JwtaProfileUpload struct {
+	Bio        *string `json:"bio,omitempty"`
+	Country    *string `json:"country,omitempty"`
+	Profession *string `json:"profession,omitempty"`
+
+	// ProfileImg A PNG, JPEG, GIF or WebP image of at most 2 MB.
+	ProfileImg *openapi_types.File `json:"profile_img,omitempty"`
+	Thoughts   *string             `json:"thoughts,omitempty"`
+}
+
+// JwtaRefreshRequest defines model for JwtaRefreshRequest.
+type JwtaRefreshRequest struct {
+	// RefreshToken The `refresh_token` of the login or of the last refresh.
+	RefreshToken string `json:"refresh_token"`
+}
+
+// JwtaRegistrationRequest The document's registration; unknown fields are ignored.
+type JwtaRegistrationRequest struct {
+	// ConfirmPassword Must equal `password`.
+	ConfirmPassword string `json:"confirm_password"`
+
+	// Email Example: ada@example.com
+	Email    string `json:"email"`
+	Password string `json:"password"`
+
+	// Username Letters, digits and `@` `.` `+` `-` `_`.
+	//
+	// Example: ada
+	Username string `json:"username"`
+
+	// VerificationBaseUrl The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+	// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+	// Optional: without it, the configured page.
+	//
+	//
+	// Example: https://app.example.com/activate
+	VerificationBaseUrl *JwtaVerificationBaseURL `json:"verification_base_url,omitempty"`
+}
+
+// JwtaSetNewPasswordRequest defines model for JwtaSetNewPasswordRequest.
+type JwtaSetNewPasswordRequest struct {
+	// ConfirmPassword Must equal `new_password`.
+	ConfirmPassword string `json:"confirm_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// JwtaTokens defines model for JwtaTokens.
+type JwtaTokens struct {
+	// AccessToken An accountd access token (JWT); send it as `Authorization Bearer <access_token>`.
+	AccessToken string `json:"access_token"`
+	Msg         string `json:"msg"`
+
+	// RefreshToken The session's refresh token (opaque and single use).
+	RefreshToken string `json:"refresh_token"`
+}
+
+// JwtaVerificationBaseURL The page the emailed link opens, as `<verification_base_url>/<uidb64>/<token>/`. Its
+// origin must be on `ACCOUNTD_ALLOWED_REDIRECT_ORIGINS`; no user, query or fragment.
+// Optional: without it, the configured page.
+//
+// Example: https://app.example.com/activate
+type JwtaVerificationBaseURL = string
 
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
@@ -1515,6 +1862,9 @@ type Session struct {
 // SessionList defines model for SessionList.
 type SessionList struct {
 	Items []Session `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
 }
 
 // Thoughts Example:
@@ -1567,6 +1917,9 @@ type VerifyRequestTokenTypeHint string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // Limit defines model for Limit.
 type Limit = int32
 
@@ -1605,6 +1958,21 @@ type AdminListUsersParamsRole string
 // AdminListUsersParamsSort defines parameters for AdminListUsers.
 type AdminListUsersParamsSort string
 
+// AdminCreateUserParams defines parameters for AdminCreateUser.
+type AdminCreateUserParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // AdminListUserEventsParams defines parameters for AdminListUserEvents.
 type AdminListUserEventsParams struct {
 	// Limit Page size.
@@ -1614,6 +1982,81 @@ type AdminListUserEventsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ResetPasswordParams defines parameters for ResetPassword.
+type ResetPasswordParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RefreshParams defines parameters for Refresh.
+type RefreshParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RegisterParams defines parameters for Register.
+type RegisterParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RequestEmailChangeParams defines parameters for RequestEmailChange.
+type RequestEmailChangeParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ConfirmEmailChangeParams defines parameters for ConfirmEmailChange.
+type ConfirmEmailChangeParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMyEventsParams defines parameters for ListMyEvents.
 type ListMyEventsParams struct {
 	// Limit Page size.
@@ -1621,6 +2064,30 @@ type ListMyEventsParams struct {
 
 	// Cursor The `next_cursor` of the previous page; omit for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ChangePasswordParams defines parameters for ChangePassword.
+type ChangePasswordParams struct {
+	// IdempotencyKey Makes the request safe to retry. Send a new random key (a UUID) with each new request,
+	// and the same key when you retry it (after a timeout, a cut connection or a `503`).
+	// The first answer of success (`2xx`) to a key is kept for `ACCOUNTD_IDEMPOTENCY_TTL`
+	// (24 hours) and a retry with the same key and the same request (method, path, JSON
+	// body compared by value) gets it again, with `Idempotent-Replayed: true`, and nothing
+	// is done twice. Any other answer forgets the key. The same key with another request is
+	// `422 idempotency_key_reused`; a retry while the first request is still running is
+	// `409 idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the
+	// signed-in user, or for an anonymous request the operation): nobody else can see the
+	// answer. At least 16 printable ASCII characters, so that a key cannot be guessed.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMySessionsParams defines parameters for ListMySessions.
+type ListMySessionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page (opaque); omit for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // AdminCreateOrganizationJSONRequestBody defines body for AdminCreateOrganization for application/json ContentType.
@@ -1679,6 +2146,89 @@ type ConfirmEmailChangeJSONRequestBody = TokenRequest
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChangeRequest
+
+// Getter for additional properties for CadastaErrors. Returns the specified
+// element and whether it was found
+func (a CadastaErrors) Get(fieldName string) (value []string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for CadastaErrors
+func (a *CadastaErrors) Set(fieldName string, value []string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string][]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for CadastaErrors to handle AdditionalProperties
+func (a *CadastaErrors) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["non_field_errors"]; found {
+		err = json.Unmarshal(raw, &a.NonFieldErrors)
+		if err != nil {
+			return fmt.Errorf("error reading 'non_field_errors': %w", err)
+		}
+		delete(object, "non_field_errors")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string][]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal []string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for CadastaErrors to handle AdditionalProperties
+func (a CadastaErrors) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	if a.NonFieldErrors != nil {
+		object["non_field_errors"], err = json.Marshal(a.NonFieldErrors)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'non_field_errors': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for DjoserErrors. Returns the specified
 // element and whether it was found
@@ -1870,6 +2420,89 @@ func (a JWKSet_Keys_Item) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
+// Getter for additional properties for JwtaErrors. Returns the specified
+// element and whether it was found
+func (a JwtaErrors) Get(fieldName string) (value []string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for JwtaErrors
+func (a *JwtaErrors) Set(fieldName string, value []string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string][]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for JwtaErrors to handle AdditionalProperties
+func (a *JwtaErrors) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["non_field_errors"]; found {
+		err = json.Unmarshal(raw, &a.NonFieldErrors)
+		if err != nil {
+			return fmt.Errorf("error reading 'non_field_errors': %w", err)
+		}
+		delete(object, "non_field_errors")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string][]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal []string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for JwtaErrors to handle AdditionalProperties
+func (a JwtaErrors) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	if a.NonFieldErrors != nil {
+		object["non_field_errors"], err = json.Marshal(a.NonFieldErrors)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'non_field_errors': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // AsRestregDetail returns the union data inside the RestregErrors as a RestregDetail
 func (t RestregErrors) AsRestregDetail() (RestregDetail, error) {
 	var body RestregDetail
@@ -1963,7 +2596,7 @@ type ServerInterface interface {
 	AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams)
 	// AdminCreateUser Create a user (staff)
 	// (POST /v1/admin/users)
-	AdminCreateUser(w http.ResponseWriter, r *http.Request)
+	AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams)
 	// AdminDeleteUser Delete a user (staff)
 	// (DELETE /v1/admin/users/{id})
 	AdminDeleteUser(w http.ResponseWriter, r *http.Request, id int64)
@@ -2002,13 +2635,13 @@ type ServerInterface interface {
 	ForgotPassword(w http.ResponseWriter, r *http.Request)
 	// ResetPassword Set a new password with the emailed token
 	// (POST /v1/auth/password/reset)
-	ResetPassword(w http.ResponseWriter, r *http.Request)
+	ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams)
 	// Refresh Exchange a refresh token for a new token pair
 	// (POST /v1/auth/refresh)
-	Refresh(w http.ResponseWriter, r *http.Request)
+	Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams)
 	// Register Create an account
 	// (POST /v1/auth/register)
-	Register(w http.ResponseWriter, r *http.Request)
+	Register(w http.ResponseWriter, r *http.Request, params RegisterParams)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(w http.ResponseWriter, r *http.Request)
@@ -2026,19 +2659,19 @@ type ServerInterface interface {
 	GetMyDashboard(w http.ResponseWriter, r *http.Request)
 	// RequestEmailChange Start changing the email address
 	// (POST /v1/me/email)
-	RequestEmailChange(w http.ResponseWriter, r *http.Request)
+	RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams)
 	// ConfirmEmailChange Confirm a new email address
 	// (POST /v1/me/email/confirm)
-	ConfirmEmailChange(w http.ResponseWriter, r *http.Request)
+	ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams)
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
-	ChangePassword(w http.ResponseWriter, r *http.Request)
+	ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams)
 	// ListMySessions The account's live sessions
 	// (GET /v1/me/sessions)
-	ListMySessions(w http.ResponseWriter, r *http.Request)
+	ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams)
 	// RevokeMySession End one session
 	// (DELETE /v1/me/sessions/{id})
 	RevokeMySession(w http.ResponseWriter, r *http.Request, id openapi_types.UUID)
@@ -2107,7 +2740,7 @@ func (_ Unimplemented) AdminListUsers(w http.ResponseWriter, r *http.Request, pa
 
 // AdminCreateUser Create a user (staff)
 // (POST /v1/admin/users)
-func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2185,19 +2818,19 @@ func (_ Unimplemented) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 
 // ResetPassword Set a new password with the emailed token
 // (POST /v1/auth/password/reset)
-func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // Refresh Exchange a refresh token for a new token pair
 // (POST /v1/auth/refresh)
-func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // Register Create an account
 // (POST /v1/auth/register)
-func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2233,13 +2866,13 @@ func (_ Unimplemented) GetMyDashboard(w http.ResponseWriter, r *http.Request) {
 
 // RequestEmailChange Start changing the email address
 // (POST /v1/me/email)
-func (_ Unimplemented) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // ConfirmEmailChange Confirm a new email address
 // (POST /v1/me/email/confirm)
-func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2251,13 +2884,13 @@ func (_ Unimplemented) ListMyEvents(w http.ResponseWriter, r *http.Request, para
 
 // ChangePassword Change the password
 // (POST /v1/me/password)
-func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // ListMySessions The account's live sessions
 // (GET /v1/me/sessions)
-func (_ Unimplemented) ListMySessions(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2573,8 +3206,35 @@ func (siw *ServerInterfaceWrapper) AdminListUsers(w http.ResponseWriter, r *http
 // AdminCreateUser operation middleware
 func (siw *ServerInterfaceWrapper) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminCreateUserParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.AdminCreateUser(w, r)
+		siw.Handler.AdminCreateUser(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2868,8 +3528,35 @@ func (siw *ServerInterfaceWrapper) ForgotPassword(w http.ResponseWriter, r *http
 // ResetPassword operation middleware
 func (siw *ServerInterfaceWrapper) ResetPassword(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResetPasswordParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ResetPassword(w, r)
+		siw.Handler.ResetPassword(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2882,8 +3569,35 @@ func (siw *ServerInterfaceWrapper) ResetPassword(w http.ResponseWriter, r *http.
 // Refresh operation middleware
 func (siw *ServerInterfaceWrapper) Refresh(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RefreshParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Refresh(w, r)
+		siw.Handler.Refresh(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2896,8 +3610,35 @@ func (siw *ServerInterfaceWrapper) Refresh(w http.ResponseWriter, r *http.Reques
 // Register operation middleware
 func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RegisterParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Register(w, r)
+		siw.Handler.Register(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2980,8 +3721,35 @@ func (siw *ServerInterfaceWrapper) GetMyDashboard(w http.ResponseWriter, r *http
 // RequestEmailChange operation middleware
 func (siw *ServerInterfaceWrapper) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RequestEmailChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RequestEmailChange(w, r)
+		siw.Handler.RequestEmailChange(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2994,8 +3762,35 @@ func (siw *ServerInterfaceWrapper) RequestEmailChange(w http.ResponseWriter, r *
 // ConfirmEmailChange operation middleware
 func (siw *ServerInterfaceWrapper) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ConfirmEmailChangeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ConfirmEmailChange(w, r)
+		siw.Handler.ConfirmEmailChange(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3054,8 +3849,35 @@ func (siw *ServerInterfaceWrapper) ListMyEvents(w http.ResponseWriter, r *http.R
 // ChangePassword operation middleware
 func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ChangePasswordParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ChangePassword(w, r)
+		siw.Handler.ChangePassword(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3068,8 +3890,40 @@ func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http
 // ListMySessions operation middleware
 func (siw *ServerInterfaceWrapper) ListMySessions(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMySessionsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListMySessions(w, r)
+		siw.Handler.ListMySessions(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3444,15 +4298,25 @@ func (response Readyz200JSONResponse) VisitReadyzResponse(w http.ResponseWriter)
 	return err
 }
 
-type Readyz503ApplicationProblemPlusJSONResponse Problem
+type Readyz503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Readyz503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Readyz503ResponseHeaders
+}
 
 func (response Readyz503ApplicationProblemPlusJSONResponse) VisitReadyzResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3524,15 +4388,25 @@ func (response AdminListOrganizations403ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
-type AdminListOrganizations503ApplicationProblemPlusJSONResponse Problem
+type AdminListOrganizations503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListOrganizations503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListOrganizations503ResponseHeaders
+}
 
 func (response AdminListOrganizations503ApplicationProblemPlusJSONResponse) VisitAdminListOrganizationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3661,15 +4535,25 @@ func (response AdminCreateOrganization415ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminCreateOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminCreateOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateOrganization503ResponseHeaders
+}
 
 func (response AdminCreateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminCreateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3779,15 +4663,25 @@ func (response AdminDeleteOrganization409ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminDeleteOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminDeleteOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminDeleteOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminDeleteOrganization503ResponseHeaders
+}
 
 func (response AdminDeleteOrganization503ApplicationProblemPlusJSONResponse) VisitAdminDeleteOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3888,15 +4782,25 @@ func (response AdminGetOrganization404ApplicationProblemPlusJSONResponse) VisitA
 	return err
 }
 
-type AdminGetOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminGetOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetOrganization503ResponseHeaders
+}
 
 func (response AdminGetOrganization503ApplicationProblemPlusJSONResponse) VisitAdminGetOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4040,15 +4944,25 @@ func (response AdminUpdateOrganization415ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type AdminUpdateOrganization503ApplicationProblemPlusJSONResponse Problem
+type AdminUpdateOrganization503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminUpdateOrganization503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminUpdateOrganization503ResponseHeaders
+}
 
 func (response AdminUpdateOrganization503ApplicationProblemPlusJSONResponse) VisitAdminUpdateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4135,15 +5049,25 @@ func (response AdminListUsers403ApplicationProblemPlusJSONResponse) VisitAdminLi
 	return err
 }
 
-type AdminListUsers503ApplicationProblemPlusJSONResponse Problem
+type AdminListUsers503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListUsers503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListUsers503ResponseHeaders
+}
 
 func (response AdminListUsers503ApplicationProblemPlusJSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4167,7 +5091,8 @@ func (response AdminListUsersdefaultApplicationProblemPlusJSONResponse) VisitAdm
 }
 
 type AdminCreateUserRequestObject struct {
-	Body *AdminCreateUserJSONRequestBody
+	Params AdminCreateUserParams
+	Body   *AdminCreateUserJSONRequestBody
 }
 
 type AdminCreateUserResponseObject interface {
@@ -4230,15 +5155,25 @@ func (response AdminCreateUser403ApplicationProblemPlusJSONResponse) VisitAdminC
 	return err
 }
 
-type AdminCreateUser409ApplicationProblemPlusJSONResponse Problem
+type AdminCreateUser409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateUser409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateUser409ResponseHeaders
+}
 
 func (response AdminCreateUser409ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4272,15 +5207,39 @@ func (response AdminCreateUser415ApplicationProblemPlusJSONResponse) VisitAdminC
 	return err
 }
 
-type AdminCreateUser503ApplicationProblemPlusJSONResponse Problem
+type AdminCreateUser422ApplicationProblemPlusJSONResponse Problem
 
-func (response AdminCreateUser503ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+func (response AdminCreateUser422ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminCreateUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminCreateUser503ResponseHeaders
+}
+
+func (response AdminCreateUser503ApplicationProblemPlusJSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4375,15 +5334,25 @@ func (response AdminDeleteUser404ApplicationProblemPlusJSONResponse) VisitAdminD
 	return err
 }
 
-type AdminDeleteUser503ApplicationProblemPlusJSONResponse Problem
+type AdminDeleteUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminDeleteUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminDeleteUser503ResponseHeaders
+}
 
 func (response AdminDeleteUser503ApplicationProblemPlusJSONResponse) VisitAdminDeleteUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4484,15 +5453,25 @@ func (response AdminGetUser404ApplicationProblemPlusJSONResponse) VisitAdminGetU
 	return err
 }
 
-type AdminGetUser503ApplicationProblemPlusJSONResponse Problem
+type AdminGetUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetUser503ResponseHeaders
+}
 
 func (response AdminGetUser503ApplicationProblemPlusJSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4636,15 +5615,25 @@ func (response AdminUpdateUser415ApplicationProblemPlusJSONResponse) VisitAdminU
 	return err
 }
 
-type AdminUpdateUser503ApplicationProblemPlusJSONResponse Problem
+type AdminUpdateUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminUpdateUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminUpdateUser503ResponseHeaders
+}
 
 func (response AdminUpdateUser503ApplicationProblemPlusJSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4788,15 +5777,25 @@ func (response AdminReplaceUser415ApplicationProblemPlusJSONResponse) VisitAdmin
 	return err
 }
 
-type AdminReplaceUser503ApplicationProblemPlusJSONResponse Problem
+type AdminReplaceUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminReplaceUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminReplaceUser503ResponseHeaders
+}
 
 func (response AdminReplaceUser503ApplicationProblemPlusJSONResponse) VisitAdminReplaceUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4898,15 +5897,25 @@ func (response AdminListUserEvents404ApplicationProblemPlusJSONResponse) VisitAd
 	return err
 }
 
-type AdminListUserEvents503ApplicationProblemPlusJSONResponse Problem
+type AdminListUserEvents503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminListUserEvents503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminListUserEvents503ResponseHeaders
+}
 
 func (response AdminListUserEvents503ApplicationProblemPlusJSONResponse) VisitAdminListUserEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5007,15 +6016,25 @@ func (response AdminLogoutUser404ApplicationProblemPlusJSONResponse) VisitAdminL
 	return err
 }
 
-type AdminLogoutUser503ApplicationProblemPlusJSONResponse Problem
+type AdminLogoutUser503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminLogoutUser503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminLogoutUser503ResponseHeaders
+}
 
 func (response AdminLogoutUser503ApplicationProblemPlusJSONResponse) VisitAdminLogoutUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5116,15 +6135,25 @@ func (response AdminSendPasswordReset404ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
-type AdminSendPasswordReset503ApplicationProblemPlusJSONResponse Problem
+type AdminSendPasswordReset503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminSendPasswordReset503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminSendPasswordReset503ResponseHeaders
+}
 
 func (response AdminSendPasswordReset503ApplicationProblemPlusJSONResponse) VisitAdminSendPasswordResetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5235,15 +6264,25 @@ func (response Activate429ApplicationProblemPlusJSONResponse) VisitActivateRespo
 	return err
 }
 
-type Activate503ApplicationProblemPlusJSONResponse Problem
+type Activate503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Activate503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Activate503ResponseHeaders
+}
 
 func (response Activate503ApplicationProblemPlusJSONResponse) VisitActivateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5354,15 +6393,25 @@ func (response ResendActivation429ApplicationProblemPlusJSONResponse) VisitResen
 	return err
 }
 
-type ResendActivation503ApplicationProblemPlusJSONResponse Problem
+type ResendActivation503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResendActivation503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResendActivation503ResponseHeaders
+}
 
 func (response ResendActivation503ApplicationProblemPlusJSONResponse) VisitResendActivationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5501,15 +6550,25 @@ func (response Login429ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	return err
 }
 
-type Login503ApplicationProblemPlusJSONResponse Problem
+type Login503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Login503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Login503ResponseHeaders
+}
 
 func (response Login503ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5604,15 +6663,25 @@ func (response Logout415ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 	return err
 }
 
-type Logout503ApplicationProblemPlusJSONResponse Problem
+type Logout503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Logout503ResponseHeaders
+}
 
 func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5723,15 +6792,25 @@ func (response ForgotPassword429ApplicationProblemPlusJSONResponse) VisitForgotP
 	return err
 }
 
-type ForgotPassword503ApplicationProblemPlusJSONResponse Problem
+type ForgotPassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ForgotPassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ForgotPassword503ResponseHeaders
+}
 
 func (response ForgotPassword503ApplicationProblemPlusJSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5755,7 +6834,8 @@ func (response ForgotPassworddefaultApplicationProblemPlusJSONResponse) VisitFor
 }
 
 type ResetPasswordRequestObject struct {
-	Body *ResetPasswordJSONRequestBody
+	Params ResetPasswordParams
+	Body   *ResetPasswordJSONRequestBody
 }
 
 type ResetPasswordResponseObject interface {
@@ -5780,6 +6860,30 @@ func (response ResetPassword400ApplicationProblemPlusJSONResponse) VisitResetPas
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResetPassword409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResetPassword409ResponseHeaders
+}
+
+func (response ResetPassword409ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5812,6 +6916,20 @@ func (response ResetPassword415ApplicationProblemPlusJSONResponse) VisitResetPas
 	return err
 }
 
+type ResetPassword422ApplicationProblemPlusJSONResponse Problem
+
+func (response ResetPassword422ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetPassword429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -5836,15 +6954,25 @@ func (response ResetPassword429ApplicationProblemPlusJSONResponse) VisitResetPas
 	return err
 }
 
-type ResetPassword503ApplicationProblemPlusJSONResponse Problem
+type ResetPassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ResetPassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ResetPassword503ResponseHeaders
+}
 
 func (response ResetPassword503ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5868,7 +6996,8 @@ func (response ResetPassworddefaultApplicationProblemPlusJSONResponse) VisitRese
 }
 
 type RefreshRequestObject struct {
-	Body *RefreshJSONRequestBody
+	Params RefreshParams
+	Body   *RefreshJSONRequestBody
 }
 
 type RefreshResponseObject interface {
@@ -5917,6 +7046,30 @@ func (response Refresh401ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
+type Refresh409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Refresh409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Refresh409ResponseHeaders
+}
+
+func (response Refresh409ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Refresh413ApplicationProblemPlusJSONResponse Problem
 
 func (response Refresh413ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
@@ -5945,6 +7098,20 @@ func (response Refresh415ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
+type Refresh422ApplicationProblemPlusJSONResponse Problem
+
+func (response Refresh422ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Refresh429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -5969,15 +7136,25 @@ func (response Refresh429ApplicationProblemPlusJSONResponse) VisitRefreshRespons
 	return err
 }
 
-type Refresh503ApplicationProblemPlusJSONResponse Problem
+type Refresh503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Refresh503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Refresh503ResponseHeaders
+}
 
 func (response Refresh503ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6001,7 +7178,8 @@ func (response RefreshdefaultApplicationProblemPlusJSONResponse) VisitRefreshRes
 }
 
 type RegisterRequestObject struct {
-	Body *RegisterJSONRequestBody
+	Params RegisterParams
+	Body   *RegisterJSONRequestBody
 }
 
 type RegisterResponseObject interface {
@@ -6036,15 +7214,25 @@ func (response Register400ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
-type Register409ApplicationProblemPlusJSONResponse Problem
+type Register409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Register409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Register409ResponseHeaders
+}
 
 func (response Register409ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6078,6 +7266,20 @@ func (response Register415ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
+type Register422ApplicationProblemPlusJSONResponse Problem
+
+func (response Register422ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Register429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -6102,15 +7304,25 @@ func (response Register429ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 	return err
 }
 
-type Register503ApplicationProblemPlusJSONResponse Problem
+type Register503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type Register503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers Register503ResponseHeaders
+}
 
 func (response Register503ApplicationProblemPlusJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6197,15 +7409,25 @@ func (response VerifyToken415ApplicationProblemPlusJSONResponse) VisitVerifyToke
 	return err
 }
 
-type VerifyToken503ApplicationProblemPlusJSONResponse Problem
+type VerifyToken503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyToken503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyToken503ResponseHeaders
+}
 
 func (response VerifyToken503ApplicationProblemPlusJSONResponse) VisitVerifyTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6324,15 +7546,25 @@ func (response DeleteMe429ApplicationProblemPlusJSONResponse) VisitDeleteMeRespo
 	return err
 }
 
-type DeleteMe503ApplicationProblemPlusJSONResponse Problem
+type DeleteMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type DeleteMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers DeleteMe503ResponseHeaders
+}
 
 func (response DeleteMe503ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6390,15 +7622,25 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
-type GetMe503ApplicationProblemPlusJSONResponse Problem
+type GetMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMe503ResponseHeaders
+}
 
 func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6513,15 +7755,25 @@ func (response UpdateMe415ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
-type UpdateMe503ApplicationProblemPlusJSONResponse Problem
+type UpdateMe503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type UpdateMe503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers UpdateMe503ResponseHeaders
+}
 
 func (response UpdateMe503ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6579,15 +7831,25 @@ func (response GetMyDashboard401ApplicationProblemPlusJSONResponse) VisitGetMyDa
 	return err
 }
 
-type GetMyDashboard503ApplicationProblemPlusJSONResponse Problem
+type GetMyDashboard503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMyDashboard503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMyDashboard503ResponseHeaders
+}
 
 func (response GetMyDashboard503ApplicationProblemPlusJSONResponse) VisitGetMyDashboardResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6611,7 +7873,8 @@ func (response GetMyDashboarddefaultApplicationProblemPlusJSONResponse) VisitGet
 }
 
 type RequestEmailChangeRequestObject struct {
-	Body *RequestEmailChangeJSONRequestBody
+	Params RequestEmailChangeParams
+	Body   *RequestEmailChangeJSONRequestBody
 }
 
 type RequestEmailChangeResponseObject interface {
@@ -6660,15 +7923,25 @@ func (response RequestEmailChange401ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
-type RequestEmailChange409ApplicationProblemPlusJSONResponse Problem
+type RequestEmailChange409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RequestEmailChange409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RequestEmailChange409ResponseHeaders
+}
 
 func (response RequestEmailChange409ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6702,6 +7975,20 @@ func (response RequestEmailChange415ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
+type RequestEmailChange422ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange422ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RequestEmailChange429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -6726,15 +8013,25 @@ func (response RequestEmailChange429ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
-type RequestEmailChange503ApplicationProblemPlusJSONResponse Problem
+type RequestEmailChange503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RequestEmailChange503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RequestEmailChange503ResponseHeaders
+}
 
 func (response RequestEmailChange503ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6758,7 +8055,8 @@ func (response RequestEmailChangedefaultApplicationProblemPlusJSONResponse) Visi
 }
 
 type ConfirmEmailChangeRequestObject struct {
-	Body *ConfirmEmailChangeJSONRequestBody
+	Params ConfirmEmailChangeParams
+	Body   *ConfirmEmailChangeJSONRequestBody
 }
 
 type ConfirmEmailChangeResponseObject interface {
@@ -6807,15 +8105,25 @@ func (response ConfirmEmailChange401ApplicationProblemPlusJSONResponse) VisitCon
 	return err
 }
 
-type ConfirmEmailChange409ApplicationProblemPlusJSONResponse Problem
+type ConfirmEmailChange409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmEmailChange409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmEmailChange409ResponseHeaders
+}
 
 func (response ConfirmEmailChange409ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6849,15 +8157,39 @@ func (response ConfirmEmailChange415ApplicationProblemPlusJSONResponse) VisitCon
 	return err
 }
 
-type ConfirmEmailChange503ApplicationProblemPlusJSONResponse Problem
+type ConfirmEmailChange422ApplicationProblemPlusJSONResponse Problem
 
-func (response ConfirmEmailChange503ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+func (response ConfirmEmailChange422ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmEmailChange503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmEmailChange503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmEmailChange503ResponseHeaders
+}
+
+func (response ConfirmEmailChange503ApplicationProblemPlusJSONResponse) VisitConfirmEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6930,15 +8262,25 @@ func (response ListMyEvents401ApplicationProblemPlusJSONResponse) VisitListMyEve
 	return err
 }
 
-type ListMyEvents503ApplicationProblemPlusJSONResponse Problem
+type ListMyEvents503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMyEvents503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMyEvents503ResponseHeaders
+}
 
 func (response ListMyEvents503ApplicationProblemPlusJSONResponse) VisitListMyEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6962,7 +8304,8 @@ func (response ListMyEventsdefaultApplicationProblemPlusJSONResponse) VisitListM
 }
 
 type ChangePasswordRequestObject struct {
-	Body *ChangePasswordJSONRequestBody
+	Params ChangePasswordParams
+	Body   *ChangePasswordJSONRequestBody
 }
 
 type ChangePasswordResponseObject interface {
@@ -7005,6 +8348,30 @@ func (response ChangePassword401ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
+type ChangePassword409ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ChangePassword409ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ChangePassword409ResponseHeaders
+}
+
+func (response ChangePassword409ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePassword413ApplicationProblemPlusJSONResponse Problem
 
 func (response ChangePassword413ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
@@ -7033,6 +8400,20 @@ func (response ChangePassword415ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
+type ChangePassword422ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword422ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePassword429ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -7057,15 +8438,25 @@ func (response ChangePassword429ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
-type ChangePassword503ApplicationProblemPlusJSONResponse Problem
+type ChangePassword503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ChangePassword503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ChangePassword503ResponseHeaders
+}
 
 func (response ChangePassword503ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7089,6 +8480,7 @@ func (response ChangePassworddefaultApplicationProblemPlusJSONResponse) VisitCha
 }
 
 type ListMySessionsRequestObject struct {
+	Params ListMySessionsParams
 }
 
 type ListMySessionsResponseObject interface {
@@ -7109,6 +8501,20 @@ func (response ListMySessions200JSONResponse) VisitListMySessionsResponse(w http
 	return err
 }
 
+type ListMySessions400ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMySessions400ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMySessions401ApplicationProblemPlusJSONResponse Problem
 
 func (response ListMySessions401ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
@@ -7123,15 +8529,25 @@ func (response ListMySessions401ApplicationProblemPlusJSONResponse) VisitListMyS
 	return err
 }
 
-type ListMySessions503ApplicationProblemPlusJSONResponse Problem
+type ListMySessions503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMySessions503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMySessions503ResponseHeaders
+}
 
 func (response ListMySessions503ApplicationProblemPlusJSONResponse) VisitListMySessionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7212,15 +8628,25 @@ func (response RevokeMySession404ApplicationProblemPlusJSONResponse) VisitRevoke
 	return err
 }
 
-type RevokeMySession503ApplicationProblemPlusJSONResponse Problem
+type RevokeMySession503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RevokeMySession503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RevokeMySession503ResponseHeaders
+}
 
 func (response RevokeMySession503ApplicationProblemPlusJSONResponse) VisitRevokeMySessionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7264,15 +8690,25 @@ func (response ListOrganizations200JSONResponse) VisitListOrganizationsResponse(
 	return err
 }
 
-type ListOrganizations503ApplicationProblemPlusJSONResponse Problem
+type ListOrganizations503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListOrganizations503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListOrganizations503ResponseHeaders
+}
 
 func (response ListOrganizations503ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7689,8 +9125,10 @@ func (sh *strictHandler) AdminListUsers(w http.ResponseWriter, r *http.Request, 
 }
 
 // AdminCreateUser operation middleware
-func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request, params AdminCreateUserParams) {
 	var request AdminCreateUserRequestObject
+
+	request.Params = params
 
 	var body AdminCreateUserJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8075,8 +9513,10 @@ func (sh *strictHandler) ForgotPassword(w http.ResponseWriter, r *http.Request) 
 }
 
 // ResetPassword operation middleware
-func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request, params ResetPasswordParams) {
 	var request ResetPasswordRequestObject
+
+	request.Params = params
 
 	var body ResetPasswordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8106,8 +9546,10 @@ func (sh *strictHandler) ResetPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // Refresh operation middleware
-func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request, params RefreshParams) {
 	var request RefreshRequestObject
+
+	request.Params = params
 
 	var body RefreshJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8137,8 +9579,10 @@ func (sh *strictHandler) Refresh(w http.ResponseWriter, r *http.Request) {
 }
 
 // Register operation middleware
-func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
 	var request RegisterRequestObject
+
+	request.Params = params
 
 	var body RegisterJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8309,8 +9753,10 @@ func (sh *strictHandler) GetMyDashboard(w http.ResponseWriter, r *http.Request) 
 }
 
 // RequestEmailChange operation middleware
-func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Request, params RequestEmailChangeParams) {
 	var request RequestEmailChangeRequestObject
+
+	request.Params = params
 
 	var body RequestEmailChangeJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8340,8 +9786,10 @@ func (sh *strictHandler) RequestEmailChange(w http.ResponseWriter, r *http.Reque
 }
 
 // ConfirmEmailChange operation middleware
-func (sh *strictHandler) ConfirmEmailChange(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ConfirmEmailChange(w http.ResponseWriter, r *http.Request, params ConfirmEmailChangeParams) {
 	var request ConfirmEmailChangeRequestObject
+
+	request.Params = params
 
 	var body ConfirmEmailChangeJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8397,8 +9845,10 @@ func (sh *strictHandler) ListMyEvents(w http.ResponseWriter, r *http.Request, pa
 }
 
 // ChangePassword operation middleware
-func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	var request ChangePasswordRequestObject
+
+	request.Params = params
 
 	var body ChangePasswordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8428,8 +9878,10 @@ func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) 
 }
 
 // ListMySessions operation middleware
-func (sh *strictHandler) ListMySessions(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ListMySessions(w http.ResponseWriter, r *http.Request, params ListMySessionsParams) {
 	var request ListMySessionsRequestObject
+
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ListMySessions(ctx, request.(ListMySessionsRequestObject))
@@ -8506,231 +9958,284 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37cts2tzj6KhiePVO7Hy3LjpM08uzZ25/jJk5za+w039cqW4RISEJNAQoBWlY7+fc8wHmKc55jv8l5",
-	"kt9gLfAOSvIlqdvqr8QiCAILC+t++d0L5XQmBRNaeb3fvQmjEUvgv++YThZHI80S81fEVJjwmeZSeD3v",
-	"jIVSRIpoSeaUazJkI5kwopMFF2NCx5SLjud7KpywKTWvT7ng03Tq9bq+pxcz5vU8LjQbs8T7/Pmz781o",
-	"QqdM208fp4mSjs+eTxgJBLvSgxBGBESOiJ4wMkvYJZepIjM6ZodETrkmI5nAsxFPlIYHZknczPMpZcnC",
-	"8z1Bp2YlOFl1vfTqJRNjPfF6jw7M8rRmiXn1f37p7jz5+I//8PJ9KJ1wMfbMLl7yKdfNZb+lY0YU/611",
-	"ATG8V/5+xEY0jbXXe9j1vZFMplQjyB7se75ZHUJzv9v1C9juuWGLswJgj8KQzTSLzP9niZyxRHMGT6ZM",
-	"KTpm5r+1ffme0lSnMIoJ851fPJrN89EFhoR9SnlivvJL9q6ff6B4Qw5/ZaE2HzgKQ5kK3VwVDTW/LC9q",
-	"KGXMqDAv0UuqaTJIk7gJ8SNBJlrPttQ2ef/upU9kQth0phcdBF52tPvdg+/85n6HXJop/yNhI6/n/V+7",
-	"xRXZtbDc/SeXZiQsO1msGn1sh332vYhqNvhVcoGHkB+t+X1H8ynzHAtiU8rjVR85gUHZ6MElS/iI41ea",
-	"wINLMUD0Wz7tazPGvJHGcf5CCYYPunuOFfPq7rjQjw685ajqezFVehDLsbkiLaARaRzTYcy8nk5S5vgw",
-	"zHGdfclkTAX/jSLm/O7ROH4z8nq/LH/7Tfmtzx/rCzMULZEjppSdddlcb4uR5vLImJWvWqoYkCZNRyPH",
-	"dfM9PZHpeILke9lnzrNxn32YdB0gvc/G1a81j7zSLBmGNnDPz25wBePKp1RGLLx5xa2qALG00crdr52g",
-	"BWD1olVQy0mAoikXR6FuYzoAfWL2S+YTSWioWdTB9ZWoVQvSNxG9DP7qx04MlSJShAx4FzVL+kYRigSS",
-	"cEUiFjP79eWUt3pErbt+Kccy1e+YAnZTJ8AKoa8GTESssT1kRstYe40ZVGdrXdOb2p2srilMGNUsGlC9",
-	"PgVd+2gcFA6YbJMpxul4jYGuQ7HIDjP45e2sBZBjGA+kKoq4+YXGb0sAGtFYMd9jV3Q6Q1JipYz3gl+y",
-	"RHGDYCPydEIvqPe5jsPrUIXGkjJamsFk5ctnZmAdNsvxtPy9l1w5cJVrNq3+51qbAFqKn6ZJQhfNs4Np",
-	"11rga+flfi/4p5SROTeUTJOEjWkSGRk6pApkw/zMnGflN3DNXF/7t4sJN5b1fhbdKepMuSi/vvcHI5P7",
-	"XN5Zhlo9izciXhBKVDpjCdD1cUKFVkZSTNhUXjJFAqD6ARzMusy4WFDjiy/lnCU75qhJzIw6oQgVEYn4",
-	"mGvlEy7IXCaRIsizyHBBFBfjmJHJYjZhQh2SFPCniihpfjI7crQTrYUoZW2G7vwGCs3WTv7f7W//w2vb",
-	"mhEI1peSMrn+s9/gKxncm3B6RRd4GAAePAxkwB3yzPzOIkI1sMdQTqdmUMwFI9Kc6FZgWWVEkK5Ss+pg",
-	"u8Qucym4zpzyJTWv+Ee/qWBkPJkqKx4oxgjXnQqs1iTWNUxh9JKRYEaVMigREEMttDRoA9sGfA0nUiqz",
-	"ayMpJEYyIoFiIhpwcck13KSgQwIjDQV9YfVJ0NgD837Q6QuvctWtkuGNExqy/7YPOqGcVoW3nvfMDKgI",
-	"cT3vuZzN8GpUl5DJ6YXEg/M3GU+h6uW6rxM4x1SQWI7NfaEaJKVDIvWEJXOuGKGCwIlzpROqZUJgWqqZ",
-	"IlyDHoiqKxdjAGWxUhJJplxocnv1a/mGjHxZXfOlTMMJU7kFg0ZRwlTL4q6vyd1KRRrcSLPLUHnlF9n8",
-	"bTa0pAutZAFA4z87sG8V8OHUCDUU5AIYM5lPeDipXzNFKMn2QLYMycFhBXahtA4UYdt9ULfWuRrqVqso",
-	"YqZ4a605t5aRgOQ3ZCPfK9nhXCYvpQxlDDJD3RYA10BJ0SkjgZKJDrZzFDeTWeOd0aSJFPCzQdXcdLdC",
-	"93dKa9VlLgXYOzaLDWW6Hq0+uWTJgow4i6NDoicSuPtIA8keslBOGVqefIKvGxIkJClfqU6VDmeEEDe5",
-	"jCrXKQ2+sT6txuuVCTXXIdE3ssaZrZt/1Ro2uZKIsgXv/Fdvd/eX/+n31cd/bP+XUz75kla7+2CAuwuy",
-	"3TiX8phvFOHRIemak8lxeAT4KuACthP9rpPo39ICtjbV/0MsYA7jl7U82WuylNisqYk5dBZ0abA4UmTM",
-	"L5kg4YSKMWshIjDPGppaWfoqfxLeJ0xEijCgdNaEkzleciEYRTE357subThEwmBkVRT/NyTivpGIDVko",
-	"kYXGNf8n4lkVlN8njBHNrvQh0XSIyj8orsOE0QtFaMLIBZsZLcWoMySUQicyNvc7oSHYCxI2ShWLyFZw",
-	"0O0GPgllxEjAxSWNeTTIB6K6W9gIToShEdroEObeinQ6ZIlqXCqnmfO4uAgV65TRwn/gYhyBJFKaZ885",
-	"zVOqJkNJk8jl48udf+vZEvByqjZv4SCzMjut1U18ZJeZ83uNwSPKYxahJ0ENHnQdV+Z7GEJwiFFTc0H2",
-	"QZdEdKHqd8b5qRq3qW8tX7ZrSS7Ok7CQCT0oNruWAnBihoOlj16d4gt73RVm0uw883Oqf9y1vKfg1bBn",
-	"/I59ShlaeJdyx+rpr6tjFgpmbeH5BM4F/ioVS47CkCl1Li+YuObqKLzpcK83oWfGtS/hOE0SJvTb0m5r",
-	"7hEcMCjDI0e3/MdV6lNjlvYVPWXasr5rwMOQLkdcCTcU5sWH828UELceCbQB9kBIPQAqF/gkGNJoQFM9",
-	"kUnGujBsxTwzBBxGj2QqovwXLvAGBR2XXBDlO2g8smEL618ZhAmgyCsb8rDKsWA/3w5hEBtKt6IKylzy",
-	"KFPzhwerTrjdhpB9dKYXK091Sq/Kv3bbp0sSidE97vlK4G26uGumhyrSPP2VirEk707OzskooVM2l8nF",
-	"N4oAvqBtj8HHe4TRcILSs5FYwTCEVh+uFcmO2u+LQEgxgHEDfDXILRVDGS0IVYSS+UTGqNAHeIIBobEU",
-	"DIZSHKgnVINlsS+E1GRGE8XaLK+/eCdCM/MqrJwwtE1lxr+PDX18CdrW138d+H5uPcOXhsesxsPG/Lcj",
-	"RZl6tQYpesdGCVOT1iUm+Hw1Gc4GLvvUmCtt/s2/VUXLCIZ9Y6S2MZp2DSYCtgUJywlrcEhScSHkXGRq",
-	"nREE+VjIxBVjsO5lr6sPZQntYXdV4MzK0dc8UQPcwbXfKXxbKxUTwo1U/OzknOxe7u2Wn6hg28f7ihOD",
-	"D8DKwJmx0VqiKlpNI6CnPWjjJbrzfOvLA8k++O+ABJ2ABP8ISLATkGAQ1ARuF2BrWNgaM+MwPpQAWYb1",
-	"MgRWTB9LMeLJtPXCCDYf3OSsb/SezuSqJibwaPWdTSG4AifxqytvrqkdLmdML+e3NxSwcEk3ZNaNb5Zn",
-	"W7qXTFD8Mtv5SrhRjxRZfrb+daTXiqR2PRl2Wcwsiq1hTJVa8hx/XoXY5bkqby6Pqi3t7y3lyY0VFpfn",
-	"mylFYCFk68WH8+2O+6hzZuuIqENNFtgjDMumkzP6KWXbq+Pbsun91TrTex7lOlt1lznJaa4Q1zNK5BTk",
-	"PrhqDEw2F87tpi772ft3L3cUHTEypIo9OsjMpuBa5JG/9vRLSN2SbWfBGuufersMVxUnbh5gV5EzmkAs",
-	"Mdnb80aA0ioaWYRpRNe0x5+D43KeGcE7JOBRQLgqvCfzCY8ZCY6Oj9+8f33+dPD89OnJ4ORfp2fnp6+f",
-	"DU5eHZ2+PIM30Av4Vz6LdY6h8IrUvMnvz4lgzMjGcUz0JGGZD8Qnb4/Oj58TKhb2bk0PSQDfClAOM0di",
-	"JOqE0WgHYoTMz63y9ReVmssQXS0JtgDqJ5bw0aKVnbdQtIJsg/xbIbqr6U07pTnJkLT5OVRcUeOhghyd",
-	"HZ+ekliGNDZ6MIZ3UTKRShMDFLIlZP5SzDVLaLztZ9GSfWHt4T7E7Cg+jJnZiprRkJVs5B1ibmUkp5QL",
-	"c7Eu2EwT81+t7Aq2Tp++PtruC3M/zJNYzlmCIZhkaYSmDys2i8T7/o0i2YHWVHqPRrQeQZXdxkxer8t/",
-	"pRC9Bw7UATgfg6vvZubRivC5lo/q1gbV4pMrlPe6vH0ThrXGltY2gJ0gMz6/sXBQYMKDT/s7j+eD51fd",
-	"iyfDf8/3Rs/F/vDTaO/nh9FD/akbd5P33emPi0/74qSKFA/39lcG+KJ53uUHwZicla4yTHn47HvXiaVf",
-	"YnZam/Pw2RJDVJH8klgjS5FKAmza98DbMVBpGDIWlX5BZwj+KVPt5VLoAMXmhKWKDSKmWYgTzRI54jEb",
-	"pMB6ohKmDtCxXvkpMTrzIEFMdTzKg3Lw3crIyoMQ9W54YEXhQcIu5QX8UkSwDfJMO9+DIMGBTRfI/y4W",
-	"jn8nMmalpeOPZdDhLxFr/pbDDP+s7VoxUTwrrbDyu81OGdTiaKsscEDHFm/XSJawig413+AzrzKDv8x0",
-	"DpfjLqLgcifY7SLg/vhQt++NyAR2eIcVwOmP+TChkHQ0T6QYk60g+2rgk0BLOVATmejsj1iKsfk/Xn/z",
-	"PxuiAQMWMwbeGLR1onHa/GCuuvl3ytWU6nCSzRbK6VSaVzudTs2fnX/Zc5o9WRy5iTY8+kZZaSOSWrMI",
-	"bX5wR61IuX1YsgY6LP7VtSyzdZTsA8UL01RpMmSEahIzc+Z73ZL44q02CZrt+Xhey/X/54zGeuLI6Wqk",
-	"88qLtRN5XR86NYKZmrHQna+1LGyQXc0cSXBXM54sfKJslrniWT4cm8lw4ow5cbAY6jDKnyqVMmI4222n",
-	"VzxaZdngkdNQoNKh+80U/QUtr62vji0JQHvx4Ycz5hAZLtiiShDdIhhSo9rxxmMnL79w2mx97wLN+a79",
-	"rd6aeRmn9uHDrj0u9bXCRl1v1X1b15BB85Tlmu3HHhj6FyiPO3UdYbkasLfC73IjmRzXukIez3JCbwIM",
-	"GsdrhN2LaGk8oU+E1JjRoydgHmEtGTyNtbtT794IBsFWuT7pCq+SCRnyiCdIyGhM5CVLEh4xdd2Iq6P6",
-	"2brtAeV0h8aSvzN6597+d6UVHmIAPUsugVDMZMzDBZlSw54ugF9NZcLI1l6XDBfEHsG2UVv7AmPHFAGo",
-	"I3PNUxrQZSUFU4R9SmlsvpyZKasYXNNzQ5kYaO1MZKLYzhDY/aJMP0vssQyN/e8qmO4qwrA8B/je5vO6",
-	"rtNdp67eUdZqGfXu/EhdxCv74G3MGC5v1XqEsOmwWjsTaT1n3FKSWrjhFNM3t+DcMJEqNwqutJJkVg+3",
-	"BXCdjTIRcTEulXRxpLsVqZOFhu8TOqccMvOsaspdVvFCmrTSK8Dq4+3z9r5CuPWXSDpotb0vkQLfJnIY",
-	"s6nTbPvu+2Py5ODhYzLDQQRV7OZBZBrjighuM8exGVqxHDnUzDkT2iqaEDRr2H6IV62SWFAqi5OHNrXo",
-	"eiqP8vKBOwZFSJi1FEFQxlpEt6Q8O0wBXChNRcjci7FmIDKjetLiKoUBzhD8H1OpGeGazCdMkITNZIKX",
-	"JDuhQ/OQ56HGuXgQy7FyKyC5AtheWerhkyflpM6uM5Rfc+3KrT8ioJ37ZJJOqdhJGI3oMGZEpdMpTRZF",
-	"0S5EMDOvc52ZNbA6e5AmopdleffsJL1+2u0+CA1Owv8w0DPfXprwnYSNGODSam8Hmpxwd35Rwgowfsl9",
-	"OnbHtGqzeZ9MaTjhghXgAPQFibJcYqCBonAqsdkKizKDoud7qVDpzOACiwZTFnGahQQMZbQYgD2GJmNw",
-	"wgma6gkTmofW3DeSyZBHERL0LFYWrAl6IiMIn6VxLOesXEJmoCmyADRkZn/lsnDCIvMNGit0yZvzyeNu",
-	"87gFO7xhmC39TjUbQEU0/Lygl5SjNcwH5EsErZf9GVQWWHlipDL3E7NNsPQ4DZVvK2kqhXz0impDEDQP",
-	"ORXrCPlv0cJ89xlf4OnCIFH8RRWVAN6+OcNQuCnbRW9ox1sjC+zvkKh1n9OqoMgDvURrVD1H+CvlWf1x",
-	"aVPN6N1rSMcVclK9so8u/v3j4+neWZf+tDfs/jR/MHz44mo/+e5n/Vj+yJ4snocH6Q974u1sX13XB+eO",
-	"SRq0+8sdYcNfyNt5LzEdXaYtgbrLkfwuC0sUPj70wzkMRjM8kkMUu5Dwck3AfI9GkqJAS2dN/XipTfeu",
-	"FIKl2tm7Uiz6jVPxaipe1dOxVvXQTL0bzHCqG9QRzWWMln0qnbAxWhpWhsDKOLqRQeGLYd+r62DZcsBV",
-	"9lYJE28sYwkg18zxatx9lHGtwJ+pQeXsGS5IW/6OmlBUDNbMelk/q8puas20qruMLMm/vE5uVU2PSCF+",
-	"Cy3YREg9gSJGkii6KKlPzW+1aMknHNKMUYkmQ1vEBPKZpGBFTlPmBm2envmqFGyNQmBVLPrsrzW60LiV",
-	"9/ljsaHy718gneykDpBVKLo8rawvsryyQ9KSVmZ1WEWGTM8ZyxKB0NjelNnbDnp5dtbNnFQalc0/yA9V",
-	"bKzqjqpLfpfygg1aAh/fwVPAYBthnoXUZN4UdEBhjQu8E3O62F7X32TXaLW8ryjPFYfUXvA0H7PnXzse",
-	"ePn8d15BuNWOuZKYNhTsFhivV7PQQrtZ8Q9CvVHd5uBGg9IdWF7ezzVvW0pMMQEl+2w9wPtqW24DqUNL",
-	"ueeKyL0Uxb6wgH89EQ48Tw5ReL1rYSc542PBopdcXDiKen5VZcy/niq2XFZcwoVKgkdp804zP3R1IEUr",
-	"CyP3UtEIDq5FY/GxoDpNHJbj56+OjnfOnh/tP3yUidBmDp/UsoruMuK4KSzxKVOaTmcutw0T+arInCoy",
-	"pRHK9O8Fv8oDrLaK3NtRliPLFcn4MNFSVuMn9h4/ery///BRt+uvW0590BaOZYOqTp+aZWDa7/KPe3ur",
-	"06/sB8vQ8UsnueQW3qR2yNKUDix220zJOzQ8KCIcBPbgqFwug/yT0YQlBH0m8E7JaXLTTBC7QUxPaUT0",
-	"3xmRuR7nyc7HjRuRDNMpg0wONWNxbFE0yE818AtEsUkkUCRyrRjBNZVCQ2DOCkPt7Wvd2/AE530F8RZ8",
-	"q1xVxF9LXxCBpvQiK5Brtb6WwrhXM54wdZtK/GnKnYyzJUEA5IJU5RBpninEUYN2gbW8wSBbOa+ly7t2",
-	"fHrphGrLq8DHFbyeHZTrNlmMuItwobOSbf9mkULnJZdARS1YXT+skn7syjBu09tefDgH44YhYg0K1quS",
-	"sPJM7ZSsOA+XIpy1tEqF5nEWi1jQVPuqs3bXchN1wzFRl23op5QdEnaFTjxs/kF1yYdHUz3ZtdO4N1bN",
-	"Js/srAij1bbVykHUF1xLOC+B0IkpZuzNfBt3FaPkWtb7W9fuINkUOASIOdh/EqzBDo9mNGR+X7jTB3uE",
-	"FgGVXLkTCXMzDNkCn3WvL4KD7hNSdcJDSRMRQQwr5ULBiiFaFuRjDAcphdN+o4icW0G0L6qxrELqgZwL",
-	"TNQLth2ZjA4nd3s/gaOdn7GPwH93/jHYcTZK871GCutdCUP5ffUdaa629k6BzoMJF7peluWg++TRykjG",
-	"2hyVgOf6dXKEOl1wEQHHhWXhiiANfOvd98fk8aNH+9vlkJCl9/PjTSU2KJcepgnXizNzuxC8Q6AZhtgW",
-	"f32fEbwXH849VxJ8UF5hYH18VfIFHDmAYlntdA1uOcgYSLnyNU+0noGlFjKgzTKaYUEOjmB5AXzV8BPH",
-	"M2tO18UugnJyp10snfHdX+d6F5n9bpA38sPCc0UnvwqXKtZPZ/wHtkBuACKu3cK68C0DFqUypXcqdaVQ",
-	"4tkqrdfefYT8LkaorwDwZ4hkG0m3mTijJkgBSzFF5vtYYYkllzxkPUfJK1vMLPf8+X2BSx4umsTPJ4nU",
-	"FKLcKjdY+RhZthPzS5YrPS8+nCsstAaFU/vCLsMa6RbFCc/SYczVhEXkxYcfzpCGKhaPduwbeWDqlAo6",
-	"ZkY16PRFX3z77VFlt51vvyUvsQcF0hQXrvvmk4LMIJ/92wwx2Lfw1RlVmvWFblyeDjkqkTEsBlbac0lO",
-	"QDwo0zeq+6LldtmadILNyYzyxO4KXR1mN1jGHr11XJGAzmax3eyudU/841clRYAk6snBw8fbNrOfKAhw",
-	"I4HhJ0FfbNFYSQMazPkD4W29kL3tw2bNPhJzpcshUGaT6GExn7BuFORaMQ+ZUOW+Ra9Oz0txipnH2Ijt",
-	"UFgMULvb2et0IZZhxgSdca/nPeh0Ow/AvKYnQBV3O3MWxzuQurj76/xCdQwwzJMxZlMZDgXLPo28nveM",
-	"aYNgQKvVTAqFtHW/28XAWaGtflEGczZjqTAgZmX9YnOsvJPo6dkRqByX8Nf+w4d7T2w6VM97vf/ztPvp",
-	"35+efZfuD/emB4sHci989NNoL/7UVd89v/hn92e9N3/47kF64tksLO/ND289m3nlKT72fO/K63l7e5/+",
-	"ffTvH66Ok9FPZ4PH54sPPz5/M348CS/f0hl/FSfzU0rfhs/fv5OovhZ9S5fJbjb3DKhMk8a9+PADOWNo",
-	"Ls95aSuwyjgJVrS1VpDFPTuW8F6wqxkkhSPidSoM0uv98tH3bPyq1/PeGkISEnM+SHkUH1cFEEW27I62",
-	"DZWlY1Vkn5mZHSTa6/1ef4AEbAeIouO52kVasJPZL51j2maHJzLVzkc2L975LIvZX7KubEjLQ8X08jUb",
-	"tW+nOm4n5uLCOXgllOyAMlcqjys4u/PH+tCirpXj1/pg/LTzx/JQm3pf/6E8xHBJVf+7MWC3YLFLHjVf",
-	"mzLHT81h5khENFjykcYI9ySVDJ5lj1e9XvIarDOsOZ0ZlRkVW564X2rdwPLl/86jz+gtKVpe/9JmubbJ",
-	"wCBrGm5USJo2hjqT8zEz19nAet+Rxfaxuabd+7GoCWSt/9bKW5/b57flrVlYmicvvLVZmE2pd/CPIyOe",
-	"/TmY10t+yYRhVGYdjGzZXAzgXVSoOUtUmWfl4M84V8JotGg/oHf4+J6dD6wKDYqJPaiH3QfXOKTS0jDz",
-	"qZaZkIWleRHVdEgVI6lIGA0n9nm2n4fdB4VAemb1jupU9l44hebyyLXBsgR1XksNpdEWh0XEl6ILReaT",
-	"xZ8Dnc3J8jI+5weQg98nUz62SEys1X0pihv1KZpyUQ1QLqF8dcH/XID9r0PKmbmou43Y3CdKWjep0iSU",
-	"U6Ywfg4CkHhCpgwacsB4M4ZFoFr1RR4njYsBWv1ftZDr/7TKT/USYmtnrnRlRTe7lOudp7tJr+N0UdWs",
-	"Jjd89r2D7t7XxLFXXCkuxlBNDqqty8Ta+COHIRHCw1iUecvsgh98zQUb5hvSOEb3tZAau47C+raMdo9N",
-	"SCs2mkTGTG3D4FKr2xsQv1uv/mlBFHP6dUgSppMFiam2i7o/tCanLk1sJVsA6TL9gOvpffS9q52MYO/Y",
-	"5nrYKviz782kq0j8B+sqoCRQcToOfHAmcIykKOx9WLEoyNsw/+//RyJGnjHxv//vJQvI//9//z99EeTl",
-	"0tlOxHbGTLBLFvg25oFFhI8IeA+2WwkGlkF9U+unj2b6f8po8eWIhe2T+7lqvLaV12s0a+/LLaPt4jmo",
-	"VfdrYumpJVJczFK9IZdfn1wedJ987dXbO9+S5hr4WMOWizF4F7ehGGqcjuuvFPmvwTa4BSlUfDV72vuq",
-	"J2LdfbYvipQE8pPtSh7+YSux2PHi7M3rDWO8BmNEim3u+q2ZY7vEnRtLsK6kK7ofO+KBK+Kg+4QE7hTv",
-	"wJbi5ppMqMokbp+kIja0KxjJJGT/afhN0MuyNgqhHBw5UNQ7c+3Xtt3KUbGvWY2jLjWy4BuEQb7hqLbg",
-	"3OwCoaaF3QWW75XVwXr9rUYqw8cGXz1oghcXE21Y3t+S5R18zdW/lkSl4cQlan1V1ntqwMbjuHztGmw4",
-	"JyvbG55xDZ5hadtd8AzfbXwEovuM6YYO87WsHhsNYkNO7zU53dCq9WjV0Z0QqZX+tEYZmJt51q5VNsPI",
-	"fjOqw4mrdJdgc1Q9LxibYRSpjCNULa20bE1UkIbVKvliOuYfYUuyiaBr2ZI2nGDDCTaC9de1aWWGqo0x",
-	"amOMuiNm/Y4BZtUVC5nYyniQuYfW0dvap7IwLLcn+AhaeBA5gkAZ5ZNAyUQHLCJbFmwk2DHsafCr5AIa",
-	"aQg2N+cPOfLbpXD0EY8hiThjs9BQJCj1+AjIkIYX5R4jpbeVgQd+vAdrQkvWBVsohn1GFPilaV/MaXyR",
-	"1y/AquywiZgrrbC2CUT9QKAju7IOaptoMmRjQ6KvaKjjBeQu+WQi52aavphSsSBmo2TKqAALHAZdR4zN",
-	"SquiiowolpbBnSdKL/Vqv1fYK6MmXrmwqxiy+5JPuYaUUkeIfQWweYVSdsllqhAeWWvKQyKnXOd1cWC1",
-	"eecWl3XOtmRpiYSCtGtnCk2nJYGmuYMfDDwB48h8IlVRud23gfcyIaM0jpEA52lDkAiq2ZWuORPaNvLJ",
-	"a43m6lb38D/9/lW3u9PvX+2N+v2rx6OP37ZsxPWdvGZo8bFmKRb3q1icNKvOsXKKWg4JXPiAcBHGacRU",
-	"wbhbLa9AKcpfyZJ2oAOSb0nIx3XP0CBUZnQCJOSqUQfStYx6Hb6b6waNdb1JIpZYyhLsYCaBGYGV2w6J",
-	"5vYWDxPIQhguylpMbZ0Ku/Y47NRemSyWkp+qv9YGlapj7OT/dwD745cW/A1Bgl5TrtDAKk/YyPybcJuN",
-	"INciyBnmbhnZXYbZoLPSnFLRYSZALgPZgULqDinF4uTlZPxyGi24BIQUrEgS7wsQjRTTYBbpkQCi34v2",
-	"eEGWKmwLQ20h+j8mEV2oSpcWLRvZW3kQOcSyG/FuwsMJfg3kE/scE/JsP79K5m+HQAlp2hc5PpLQAgNg",
-	"tiIW6D1ysS9mtymaL99d7E8pUjdrFoHmsnJ5a8+zVaY9r1RE2vxR5jA9b7+7/2hnb29n/8H53qPe/sNe",
-	"t/tzXoup540TGrJaq9eaCGI/Xq6B5T0zr3m+Z2Syym/kuZzNAOQ88nqPbUUJW7tPpHFcKY3l5aNlpVsO",
-	"DiwXgDYbs1clE0wyfChcxHmVB6/MWu0m1482zg+2ja5muLlhhJtAqq+w+mZthczyRLaCWmEF3zYPzyKm",
-	"NrapjW3qjgKl0IhyN/anlXFR6GmviAJ5RdqMmig/TzIXEZlwpWWyOIQRpeTzxEZYUQ3WnU5fQOUsMz+X",
-	"0GI9YaFMIqyQhd/D/jRmuZhvKRNbgcR+ZEW4VC50bMKT/g6MpIyjXGX8RETwwL4hZMFHYEdFjRscgQj2",
-	"R/pXNrreDaOBbk4YVwQBuenIF7D8bATdjaB7T7y8Gyp03Tif25CftdLl70FYz3HeH6zaSqyTWcF6BIwA",
-	"gS2Dv6Q1cyYIYlfhiTRzGWYssomgrl1W/AGNXsOEizEMG9LwwsdSdVRURcQOgeCjvkANDOqhpSKvs55F",
-	"6letKzZZGQo/zbmy7sUsaIlGEVRfMpKCjKNOX5xV7nAxOjAnG2DB5kVhIzQCMHqQIzJclNxBsIVDIqRR",
-	"jfoiYoX1DdwjU2ml76li8SVTZMIStiJW6mvY2v7A2KgNo9wwyvvIKO+VRWpjb9rYm25rb8KIp1upVbNU",
-	"uyok60w0ABmih3zW9mYgUjCFSXIy1WTIQjlltj/oFrjYKoEM2x1yZm5AksZM9QVVJHh7dH78vL2axTsG",
-	"pde/Bpe0n9qwyQ2b3LDJDZvcsMm/ZMgw0Pgv4JfZZZdmka0xwq9LAb8+oRgdRs2N13zKfBLzC1a0yJ0y",
-	"O19wSPA/JKTgkRkaHbovKko0BngavRPK49JQyyRYGUp7ggu+eTztioHHGAD7RcPwYA+rQ/AQhBsOuuGg",
-	"G4vsvbbIfqMyb/Ffwzbbxizyyr/30JjsjKW0XfptzGG54nXdUFyKHsgqmQmypFgK9nn9Kl67rKWsMrjv",
-	"wFHbM0khEdywiw272LCL+1qhUURNh9UXkOrzOvQQjP0nItjn5UhxpelCEapsAE3R7QwcdRw6UUWtFPqM",
-	"iahoIWvA0CDU+3dHqG3nxba7nq1YYmPGOV1s6PSGTm/o9H2l09gBCgkzLSgSkFObHHMLcp3qSdbgApvA",
-	"uxOBpFDp1EZClPp8ZXGrNmrBtuAz9yoGMm47E5GD78hEpokiQ/D629SdJek3Btlt7ysbjJBhddFD3klu",
-	"s61c19VRyn6xrfKu1RF67SyPSqfHO3OUfM3cHRrR62fuHEE/xHLezlFEyUt5yWJM6eERsOfleTul8dfP",
-	"3GnN06ERvUaWDmKo01qWKXAWB2+i/zTbJWDPRMukSg0RDqBvrG2IcNrkYXkb0iVdEapz30VfhApbt90k",
-	"kV5AGQQQnaAdmA8Sk58vVybkUvJo46Fo9VAc7H9dT5KUBApRWDoKqfzYtxEI0zvDOneORpolbV+xo3dh",
-	"KI6ED21Y/00admSsrZSNW9QtYdjgt7j1mSCQ6kmpOUeZ29uWU+1M/wyCGrH7YYPJc2u0stx5yGIpxkZk",
-	"Li8vu/MGjxdM922wI7J37JmTN1SnU0bmttM6phYbXSuStuAK1yRhl4zGMNuEi7GL/b+DLR0VbbZuIQa0",
-	"8bu1yWSlmf9arH7/eiucMqXoGOj/OqdB55RjilHRTtQer0snLFiNR3OV0r8DJTR7dghqVeagVkzoOlaF",
-	"VJAhuxVD/RKK6oY9bdjThj3V2FOmp1ovRzWUfTlHsvJ+Kx/SNNHYJxkNlWDZYDpNRFaaIrfWkC1KXnw4",
-	"rzQ8topmtetvX9i6VEXT5O0OOSLzRIpxrUKEyIRW2y56zHTBs5CN+YQL7EsMP2o+ZR1yVOOEWAdDkyFj",
-	"oiBqZjpFgoPug2z0IMsKCPy+GKa61KO+Ur6CK5Lw8QSbLX+PAgCsEFNQYS4WkVnRg9qWwmCXhsmOgNZj",
-	"c37DhRczFvWgxXJfBEfHx2/evz5/Onh3dH4yeHn66vR88PLNs9PXg++PTl++f3dyFvgkjDlEVpTdV4Zj",
-	"wy4NxABUwcH+k6DTF0dEpXBUozS2kMxLcgSZbjKI2CUPWUBCKS84I1vPtZ69EfFi+5BQ+0GAZl/MQIDR",
-	"inDUNADG2CcMjBOQKYGMpLxAxccCs27NKB9OhRo4R2axFiqgoSgJbZoTKsZgkB6nTCmmSCRhg7EMLzCW",
-	"cy4MPFNn8bWXgNy3kEPs7QA11feK7pleKJOEhXpnIhPFdoZQRmyxPouGhX1ZS0Sp/37PY4sXk+GzkL/h",
-	"L77/+eTd+Y9np+p0qmc/H58+OuUH6Uv+4kmHLV78Fn045W/46dWp6HbC/dgAD7VENTCAeGIU32oz/573",
-	"6OLfPz6e7p116U97w+5P8wfDhy+u9pPvftaP5Y/syeJ5eJD+sCfezvaVoUWg91rNGBvgX9OC85ZyZ7jp",
-	"SzkeA3L9GW3qTeODNQ0MwoRFTGhOY1UxQew1TRB4sWWSk6kVNgjXJ+7CEvG+QrJlUqPsN7DgN8FTp9fl",
-	"fpa5utaoJZC7jUDkHS6y5v0yIVRdlFrOS8E6FXCXWmBmxiYw7WesZAWoG8u9Czi/MxwoB6tPDL+qpaZX",
-	"1mgUwY0YvRGjN2K0u8uwHBvRBAhFM5DbiKNlurpUps7io5xC9YmIrOHFCtX2zhaSdGFEgNZOVfEZVoLh",
-	"A/hSX+DvXKmURUDE+JJYJqgaR4Lf+x6N477XIyBxBH4pkbYv3Jm0LUKW2e0tpCwax7ai13UEKAiGyiWo",
-	"z+sUX7ESgkw3+SjL3O4bFrFJVbiDCCeoBJzRkS2Da+WQp+3lNDSvIzmSyVjq1Zbysk8esXsP/N6VgpUr",
-	"LOdGMOuLiiO8aSn3s6JRubXBbzGe9wr3QF/kZlZ8eUjDi3EiU+F0pX8Pm35bcJuNJb0ocPCHWczzD7vs",
-	"5c7VbozmG2l/I+3fb6O5I6prTdZURNWuDtzCya2dvAjSQvt4booVbF5YSchJLUQYjdyZcm/4nl/SBaCg",
-	"TNUZTSLOVJuv9k7Yi2DzQcksSneGCRXRjmDzHfPzbJJQxTKr35eK66qE916LVTl0hGyyrIjOIYlRLaRj",
-	"eg9Mi4b/zRm9KFl9NoE+G6awYQp3wxTOmLYG4Jwt3CTOx9pr2nnDu7JBR6EblPWwc5GNvGBXWRkvbFGU",
-	"1f2yGklIk4QzhZ2/rXNPJh3yFj1zEGtC1MxIqjXrkaFjoNBAld/ItjAaaeQl1jbVF/OJjHMTlZuJ4CZv",
-	"wT5u40pamz3Ydf5V3G3/mj+Z/nM//Ok78XLv4sXjybOHo6cP1FF39uYJf//d4vxRcnIw/3H/t3/thV/U",
-	"3YZ9NxGnZpQnfw2vWwXaztBfh9+tcsFWOILcH7gTb1DlmucigGX+viUGYBwu7DKlZNGNQLARCDYCQV1L",
-	"tFy4HsNUchUXJHCVUDDmyh7cyp4/mZ+4iCA1zNn25RH1GC9rq7RDjQCBSktfQN1TTJws3MDYGK3auCd7",
-	"GkBEE7qI8kCk56dPTwYn/zo9Oz99/Wxw8uro9OVZQKQgWxoq66N51SfZFkH6yAJMrVLSFzROGDW3naIX",
-	"y8gxKm/ECDVkaBanhDODiXW/uwe7N/dzuwwHEFNsANAIP5OXTxVKMxpBHBHIbiKaSY6wwTAwUI2IlmTE",
-	"BbiEyHwiMSBJlGzAR3a1uT8QugfMZKJZ1Mt/xaCvWTqMeYhnYRaNpG3CEjaSCesLPOyhtQjMsBtdJT7B",
-	"LMNQZx4d2kMzEDNXh1BdLrATEGputo3qRkQwkIGIC7ewZpHvC9iSnflGLblDK2Oobp4elG3xWoLetbsz",
-	"YQpSKdnLtiK6C+A0d14Yx48nLLwgC5lm/midFy1m+HNuc67YwjP0GFh8uy48k9bO4FkYDDbnivxmooJR",
-	"RO4kEQuEJNzGCJSwcrTPOZjXkIeb+7uX+zeh5qOBBxB6THnPU7vkAOJU4YBYHEGme24QK+A+TRWQC6pJ",
-	"zKjSZK9LwglNaAhZ9J8/rkgLA9F0hUzY3N6d54ORLdglsZ9U0CoXQzEDhE7WOehaRfOaR1XtTlSRnJ8U",
-	"0HmfkdMKT1gBptrUdxKplq3DNlfKoz3gbx8Df6GBsCHVGf9NGAiJEx5FTGwaLm2k54307Jaes0ZSuUN0",
-	"uYQMacyLdvn4yIqMmbs9M3tzZXPdISSfCDnvoXxeS1AAxZePBdVpwvy+gICpxCc0jTgDIxsoy4vM2EZ1",
-	"RVfOcghAZz60GkA9syEoLC6DCRe6Ryoaf7CdzYt2elDKfZKKPBBHROWP9kUMWXuvZMTiGIyB5M1Rqidk",
-	"v9PNPsqFTqQyxwKhFu++PyaPHz3a3+6hJoGwyUEV7He75Pe+FWD6nm2k8DnokDOWXPIQBFSqjfIQL4hg",
-	"DA2POeRAwcCzygyYpbYBqFzsduYsjnfABrH76/xCdQwKOus6/gQznVvbya1LB9zc+LY2Q8EVfymDoipL",
-	"l78b2Sd1VBdgVzOvt/f4ycODh3sgeHCqsx+6D80PihvodoeP6EF4wHYeRN+Ndg7owwc7T1g33Hkc7UX7",
-	"bG/0gB4Mobfm0Ot5ew4h9LPv5UHLruUg8nxeG3inZWR1kZgP9nYX9S4y5dVawbFfPNygTYDFJlbuL8Yy",
-	"Qc8rOJdMaoYnqDeEzn5lyXV7LN2UXbflopl9LGXkr9d8Ea0dYZokTOi+qOTHWZLoovn45Ve3qhVzd+lY",
-	"uBqrz942gOC+dHi0eXnVnEVzQS2wMo2w6By+/SetBbahvhvVaxNznTWnzER1Fu1wl941Zd7HtjaUz5i2",
-	"NHlTBgsSf6sLedC1C/nzFMZq9mC5nX88FUbAYEKbV1irZ/yoGGRU0pyNrjDw1Sa/Cwvf7fnLhv6sR3/O",
-	"1yM8K/o9gs2h2fTRUZQw9+RlcVITlrCe0QsFY5HqC0pCKUY8mSISQtS+lnmgrZ3IJZ5iz8HbiadV4pOO",
-	"U6UpObrOtX6byBGP2V03QLz/lLoErBrFLp78LSh3Ckcfbbpo3bJY8FfvA2XoSzlkYNMCamMrugsei7zA",
-	"LeN/o8gMOUad6ebGoN2IqslQ0iQqtXpqqgCLp/mwL9jVovhIyyXKF/vnJDsbnF6zeU6W2Vkuns5CI63Z",
-	"7mFcECmwAns7aluRY1WecEUkLKcL7x/kdbKLhOGmuHiY1cDsi9CKrNiRAD16dvpmkF22wl07IuiQ10ZM",
-	"hfkb9tMO+dAWeYBRB/XIO5pF1VnpeGxTyvqiVCkNQCskhgw6g8SARENmHMrjt80NK8uBsRW3OtmYu6yo",
-	"VVrz3zlZ2YHelW+79J+NUPknESqduIaeoMx7s1WUK9xELW1M5xsRZD0RBMqcoh3J3BhdNzatkDoynn6z",
-	"Jh5FPbomcQaOPaUXkOiH/LyQ9uHbaBqTcVTEvhvKEDvdrse4zjti8H/ZZh0TrWeqt7tbslzt0oh2ZmKc",
-	"m8VOQPzTAHE5IiKdDlkCV7ewlr0X3KDcD1yMIzB+/T28HK+oNmeoecip+ENdHkUMg7lTeF/uhV9+vYR9",
-	"H9L1s6pCUE8pv/0bqemaUtOcWjMcdqGuyk1TRsV8wmO2EYs2NrpbChOWydrswHXliNs0YD+EGB8SCHal",
-	"ByF0Lg+gwhihigT2h06zciNX+tXifndSLzFsrtkUlwYdJluYVp4WZHndwb7v8ZnX8/ae7He6nf3OXrfw",
-	"QgMDHEDKIYvAPW340YCOYUXeK/kbj2O6+7DThfWX4Ov1vIP9a5gnNq3eN/bWe+SnL5QIG8fZTpkKG12b",
-	"ctOwYzZqWGXhqnnNAXWI4owUDPu7dsgJllexxWxVVs12CMmzODtmYkecOXUbeHoXRa3sLgZr5KquV//q",
-	"2pWsbmDIXKOU1f0pXlUusGPlYSwRX0egPEi1fiabYNWNxW1jcfsTC8lIy8vx6e0sKEtAaHVaoyR7lg27",
-	"O0nT5rYPlkmcljSVErOggFPplX37ykFm4rlOZlZTeAW7TKrcy8q/sUSSXZsfWYga8Do7rvBLVsoOESUl",
-	"ZSNC/n1EyLiMBqtv8e7vPPq8LC3p1NnxoHyCqr27gcOpfSkvWE4dmopufvHXvpECikXoiREA0XbJM4Gz",
-	"ENHKd2wkkync1TTlpSBopROoyOHQjQ9cEQyNkl0bHfHa9sev3Xm/fDmyWpJUEx6V3bhl0+6GEF2zzwDo",
-	"kPnldhGfssdiuRDxpjLy7uQI63Wx1OK94JcsUVwviByRpxN6QT3fU3E6hgyL7OGOHO1E8PAaLLu8gza+",
-	"bZXy0kifDBfQjnCDfTfO3K3gjrX+GiGMTOmC/Cp5GTurGPnxc23e370hlOo8SvXEfAaqDLHkMmNZ1WXa",
-	"RhvmsZH7wIW5CwZL+7lm9dmispNfaUmMHdug+gXw2U7B4iCx+LP/u8PFUoSimv1+Ay0cy+Wo7AxT5ni/",
-	"CjXzvgKAIXUkWpYmqEKtOddbKMBGLthCQR4z1qiwRdYK4aE0oxnqmOg5o7Ge2EhEGnFhXjboxcov5+TD",
-	"NcV7ZePtyos2WicdsymzidZK09GIbAWJjFkP/wq2D8k4oVjBF5K/p/ISwg3hMVZAyCMVcAILauWDgwva",
-	"taYzlhhgZhY4irVBIC07lEmEpZ8goMBaAGutniDeQKbhhBnJnk6zuAgaTblA7JEJ2uFy/+2UixYMiX6l",
-	"Yix3Eqb0TlLCPnL09tR8mJJpKnjIZzQmM5loGpMtxVhEut3utk9sIRaZ8DEXNO4LI32pXtZPNObiIis8",
-	"AmoPjwKfBJpPmdJ0OgsAaEFewCTwyYsP57ZYHjmjU4aI5xcBmMoW5keR1dZIJiEVUvCQxmbdh0gUIDz1",
-	"KeyPvDs5OycjI13OZXLxjSJqQmes0xdn5nZGGJhVlFU8fvPq7dF5YPvABg3oBBX4GtpFdROGrSCXBgX3",
-	"O3vkH+SMG55kNv2wsw9Az8D7YLsOXQLA9bEYNQCViqgvsvqEEMGSUB4D/sVUTXqkcqR4DgkrbHWV0nDl",
-	"Pmp9gX0R7NHxyJ4UlsopnVKpVWOAVYwDczmCFx/Og9rlhvPsCzxQcrfn2Rd4oGSt88QTcB4iPjJ8/f8E",
-	"AAD//w==",
+	"7L3rcts21z96KxjtdyZ2S8myYyeNPO88r+u4iVMncX1onrbKI0IkJKGmAIUALaudfN0XsK9i7+t472Rf",
+	"yX+wAPAgghLlU9JW/dJYBEEc1/G31vqzEfDxhDPCpGh0/myMCA5JDP88IzKeHQwkidVfIRFBTCeSctbo",
+	"NM5JwFkokORoiqlEfTLgMUEynlE2RHiIKWs1vIYIRmSM1etjyug4GTc6ba8hZxPS6DQok2RI4sbnz5+9",
+	"xgTHeEyk+fRhEgvu+OzFiCCfkRvZC6CFj/gAyRFBk5hcU54INMFDso/4mEo04DE8G9BYSHighkRVP58S",
+	"Es8aXoPhsRqJ7qw4XnxzQthQjhqdZ7tqeFKSWL36n9/azRcfv/2vRjoPIWPKhg01i+OQjCdcEhbMfiSz",
+	"8vjf4isiYFAx+ZQQIZHAA6JWMVaL3ULnhIUII0amKMYs5GN0RWZoA6PLy+OXm2hK5QgRHIx0C92H12WY",
+	"hdCrwGMCb0xHhKEZT3S/iEq0gdVOIowkHROeSA9hFCQSBZwxEqjxIa4e+3vtp/5mq8su0qXDTExJrJZa",
+	"JEFAhEAb/s7Njb+pBo7he1SgKzLRa+4fHB6+v3x38bJ3/PLo7en7i6N3h7/0Li5O/C7b2NlFI57EYhNh",
+	"mKkeH8yrMIHCjOxibYyJHPHQQxMsRx56c/7+XZf1eThD6hDjmISoP0PXOErIJhoSKdTE4TB6+hN+ukGy",
+	"eUYmEZ6RsINknBDfg08yLkeUDbuMChRyRpCc0oC00AGbIS5HagH1Ygx4DB9QY7wisxa6KCy/+hhm+g07",
+	"eiq6zN/d2UE0OyW9KzLrxSQRJPT3s+UY0Yjkzm7WAxKSRhGKE8bURdNdtl+UuqSslwjim1nDTW7CVfZb",
+	"6EcyE6hPIs6GagPVZwIcRSRGG3JEukzQISNhkzKUCBJ76liobcVMzYjNxuqa2RGpl/mExFgdoM0OYhy2",
+	"g0RCdcqQIDAPdULVsrXQgUQRwUKi7WdoElMmcT8i6OD88PgYBSMc40DRAA8JNTAszfEKMGNcURk0TIgQ",
+	"JGx1mb3LmmJllzl3B5vqElbc6p29PU9RJfv39rPiLe92b3a2m93uzfOjqtt+QsdUli/5KR4SJOgfleQm",
+	"gvfy4wrJACeRbHT22l5jwOMxlppAPt1peGrUmnbutNteRkm33ZRU9wpk9CAIyESSUP17Eqt9kpTAkzER",
+	"Ag+J+ufcvLyGkFgm0Iow9Z3fGtj289G1DOos0Fh95Tf7rpd+IHuD938ngVQfOAgCnjBZHhUOJL3OD6rP",
+	"eUQwUy/hayxx3EviqLziBwyNpJxsiE10eXYCJ5aMJ3LW0ouXbnl79zuvPN8+5arL/4rJoNFp/F9bGUPc",
+	"Mmu59T3lqiUMO54ta31omn32GiGWpPc7p0xvQrq16vemosQNx4DIGNNo2UeOoJFt3bsmMR1Q/ZXy4gEZ",
+	"6enjt7jbd6qNeiOJovSF3Bo+bW87RkyLs6NMPtttLD6qXiPCQvYiPlRXpGJpWBJFikA0OopGOz4Mfawy",
+	"Lx4PMaN/YH1y/mzgKHo/aHR+W/z2+/xbnz/OD0zJLzEfECFMr4v6Os1aqsvDI5K/aorkNuAODgaO6+Y1",
+	"5Ignw5EW1hZ95sK2++xBp3UW6dK2m7/WNGzkerEntHT2PHuDCycuv0v5g6VvXnarCouYm2jh7s/toFnA",
+	"4kUrHC0nAQrHlB0EskrEhNUH7oemI44UTwpbenw5alVx6MsHPb/8xY8dKSqFOAs0t8dqSE8EwppAKn4f",
+	"koiYry+mvMUtqpz1CR/yRJ4RAexmngALvfqiR1hIStPTzGiRID/HDIq9VY7p/dydLI4piAmWJOxhWZ+C",
+	"1t4aB4UDJltmilEyrNHQtSnmsEMPXn46tRbkENoDqQpDqn7B0WlugQY4EsRrkBs8nmhSYqSMS0avSSyo",
+	"OmAD9HKEr3Dj8/wZrkMVSkOytNSuydKXz1XD+bVZfE7z3zuhwnFWqSTj4j9WmgTQUv1pHMd4Vt476LbW",
+	"AN85L/clo58SAiI4T5QQP8RxqCTuAAuQDdM9c+6VVzpreWnVcURLw7qchPd6dMaU5V/f/sKHyb0vZ4ah",
+	"FvfiPYtmCCORTEgMdH0YYyaFkhRjMubXRCAfqL4PG1OXGWcDKn3xhE9J3FRbjSKi1AoBCmZIh1QKD1GG",
+	"pjwOBdI8S+mtgrJhRNBoNhkRJvZRAueneFCSdGeafNAMax2UvFaDm3+A+WKjmf5z85v/alRNTQkE9aUk",
+	"K9d/9kp8xa67yyQy05sBy6M3QzPgFnqlfichwlrRDPh4rBpFlBHE1Y5u+IZVhkjTVaxG7W/m2GUqBc8z",
+	"p3RI5Sv+0SsrGJYnY2HEA6XaUtkqrFVNYj13Ugi+JsifYCHUkfCRohaSq2MD04bzGow4F2rWSlKIlWSE",
+	"fEFY2KPsmkq4SX4L+Uoa8rvM6JNgn/PV+75WmHNX3SgZjWGMA/I/5kEr4OOi8NZpvFINCkJcp/GaTyb6",
+	"ahSHYOX0TOLR/ZcZT6bqpbqvc3EOMUMRH6r7giVISvvaEDOlgoBNQq09FTLGkscIusWSCEQl6IFadaVs",
+	"CEuZjRSFnAjXMbm7+rV4Qkq+LI75mifBiIjUXonDMCaiYnCra3J3UpF6t9Ls7FFe+kUyPbVNc7rQUhYA",
+	"NP6z4/QtW3zYNYQVBbnStrHpiAaj+WsmEEZ2DmhDkRzdLDtdWloHirDp3qg761wldatSFFFdnBprzp1l",
+	"JCD5JdnIa+Ss7i6TlxCKMvrWLL9RtOj6gsfS30yPuOrMmOqVJo04g5/VUU0N9Ut0f6e0VhzmwgUD82+w",
+	"Kq0+uibxDA0oicJ9JEccuPtAAsnuk4CPibY8eUi/rkgQ4yh/pVpFOmwJoZ7kIqo8T2n0G/Vptb5eVqhZ",
+	"hUTfyhqnpq7+L2rY5HIiyga886/O1tZv/+l2xcdvN//llE8e0mr3NRjg7oNsl/Yl3+aJQDTcR221M+kZ",
+	"HsB5ZXABq4l+20n072gBq031v4gFzGH8MpYnc00WEpuamphDZ9FOIBKFAg3pNWEoGGE2JBVEBPqpoanl",
+	"pa/8J+F9RFgoEAFKZ0w41s2aCsFaFHNzvlVpw74mDNoLqsT/NYn42kjEmizkyELpmn+vz1lxKX+ICUGS",
+	"3Mh9JHFfK/+guPZjgq8EwjEBl7ln/MoBZzLmUc4JimIySAQJ0Ya/2277Hgp4SJBP2TWOaNhLG2p1N7MR",
+	"HDFFI6TSIdS9Zcm4T2JRulROM+chDrGQOOehW0iwilQlvRNuj9ay85/3OM1JXTc4kNFMSZggIk5jKiVh",
+	"rUaVR+iOXqX8sVgsdubYQt6xUekfWeKYKC5/xjWKy+GfXl74iBESCq3dq6/6cMJ8+KK/j/zTg4vD1+pH",
+	"I66W/RdBEseEyV5eWyt+6B2XSvFWlN+MDIU8SMaEyY6GmGiepOEOgEmB73uIgvMiGJHgSjsv0o1Iv7bI",
+	"8TlHlaBnoxarfu2Cov7MKnOCMDCaZFgkKhGeTCJKSkd/b9erc0SLgzgjOGxyFs32ER0yHhd8MlXHOPfV",
+	"7aftpae1bBkDK1dMJsSawPSeaYxLa9WzXPDjujSqygOZyNEFvyJsRYqAEznqSfvinHgzwZ8Ssq92LoTN",
+	"EshX3+Gx4T4dBJ9E3aTdfhpkXcHfxF/uEst9fcFle0mkOXUrTCxMX1o8BNNuwedBRjjTcJqyAp/eiCXn",
+	"d+6z1QYD+9U45hpq5550zmJQ9kDPWQaK2/ryd8yGHJ0dnV+gQYzHZMrjqycCAdPSpjcCH+9oIBsQJyVQ",
+	"gt1GkxIqBTIAEuF1mc8460G7nn7VTw0JgDbCAmE0HfFI69u+XnQf4YgzorFLuiEgikJORBfgRBMcC1Iy",
+	"jGYX5rfGgXECa2MGlsg+RDiKCQ5niNxQIUWr8fFz7SPiNebns8p6L7ilJ4qOVB6lPJmvRY2r3dYXxlwG",
+	"K2F2Ao6c+05WjXfe77vC/VvZwVvXT7vgzpyRIRWSxLkVLi+L5ZOTCEs1vCdKjBtqWy/lbB8l7IrxKbNK",
+	"nRIDc/zkdrd/Ofc61p/oaIu5k5GqSwesVPGc++Bt93jgTrQHzTPuMy3q/I+P/JaP/G995Dd95Pf8faSu",
+	"tY/D0AdCwMjUn2P+T5f67B2afjroGqdDr/6XkZofTZBduA6CyEPOBjQeV9IiRqa9lY9HTHq3ei+VP8rL",
+	"Q8MaKwPEQXfiFUdeHtOChTkn0jo7KtfFJZLXmuMjLug8jGPxgnjlOS1Yo0sapmJmcWUqhEhFcuERGsR8",
+	"nDEiAsr2lVNDTFyWj8uzkyZg8ftYkGe71uAF7J+GXu3uFxyeRfO2fvb7IBuLSQIVvUWG/ftQn/MmpPre",
+	"J5dQ4JA2742kFUdZmHl+lZbsmvW7rbBzqWnFIa2Qmwq5AjizQesv8J7VUgltsMzyL82F1eS/BubKWp+L",
+	"AWy48kFwOyLn9livpVm43Myyry7Zv9VsLLXsKhVWjFrq/OLLvFTkWulyP7S14e7Td+oOmam+gJ+TJEQ/",
+	"UjYMwVeaXymnofMlFqM+x3HoikJIb2g9tJM+haIqnqFncbBOPG2ZCJBrG4xXo/EAuJHeVNF72nawth8M",
+	"w4Im1p4HdtSnbRTimZi36js/NW9bmZtaOmzXkFx3MCaBkgqyydaiDUeqOWAR8c2xfmG7vYRG2P1M92n+",
+	"467hvQTctdnjnLy2Ap2vi4LJIDBzA18oMb38nQsSH0A83q1Mc/Dmci5q2lUP4VBf4tPcbO9FqJ2n9HXE",
+	"SD2iW1n0Ah46qNY5VRTmzYeLJwLcLx3kgzDXY1z2wKTle8jv47CH86bLng5KU88URYTWA56wMP2FMn2D",
+	"fCfVX2A7snax2ldGrwkckbcmKGsZV11gtdS9PbLR0n50ImdLd3WMb/K/tqu7W5tAq0ygZgN/axwxHTMM",
+	"I9eqTwZP/KImT72Hiy2e1SrS3UhRLbOQHuAZGcREjCqHGOvny8mwbbjoU0vMkyE0mzNImgjhmKSE1X8o",
+	"G2UR4JCX0Pbay0L7lra+jfFjdQNlir5fCp1ANEQb/qujC7R1vb1V0DX9TU/fV92xDrvXXnqrYhmsXAF3",
+	"UQo5vLO5dM406lrYuVNYGdW3yGhaXOtFB3htOXStyzmRi/ntnayGt2TWpW/me1s4l7URdPF2FyS11WTY",
+	"RVH9WmwNIizEguf652UHO99X4c3Fcf+5+Z1iGt9aYXHF5hAhjCF4482Hi82We6tTZuuI+dWaLLBHaGa7",
+	"44BT2Fxu67Xde8t1pn+cndtM+17N3AVx4vYhwAU54w4etDq8EVZpGY3MAsnCFRHDF2AcnlqYbgv5NPQR",
+	"FRm+W2eWyTL0vD5+edQ7+vfx+cXxu1e9o7cHxyfn8IaOU/g770WdbaiyDp9eXhjbMI4iJEcxsShtD4GB",
+	"GOzD+m6N9y0qT8thakuURB1bQBn8XClfP6jUXAEOq5AEKxbqZxLTwaySnVdQtIxsg/xbILrL6U01pTmq",
+	"wBBmuAeTnMkkHYp4gCOlB0uTkWrEhUSAbNlgPH0popLEONr0bDx3lxnErgdRhYL2I8DCiAkOSA7FqzND",
+	"hXyMKUvTZKl/SmFGsHH88t3BZpep+6GeRHxKYh0kjhbGkNuUVfa+PxEpKmdOpW/gEM/HeNrbaOX1efkv",
+	"F0T81HF0YJ0PIRjhdubRgvBZC0V/Z4Nq9sklyvu8vH0bhlVjSrUNYEeaGV/cWjjITsLTTzvN59Pe65v2",
+	"1Yv+L9PtwWu20/802P51L9yTn9pRO75sj3+afdphR8VDsbe9szQFgTbPu/wgOmpwKZhfJ2X57DVWyfax",
+	"wOxUm/PQyQJDVJaeJ85QPibyB9i01wBvRw/y45Ew94t2hug/eSIbqRSqgak691svJJIEuqNJzAc0Ir0E",
+	"WE+YO6k9HfpT+ClWOnPPZGNzPEqhO/rdQsvCg0Dr3fDAiMK9mFzzK/gli7HtpbnAvAaEMfdMQpP072zg",
+	"+u+YRyQ3dP1jfun0LyEp/5aumf5zbtaCsOxZboSF303+nN5cpH+RBfbwkBRc8otggkbRweobdNIo9OAt",
+	"Mp3D5biPON3UCXa3GN0vH4z7gxKZwA7vsAI4/TEfRhgiC6YxZ0O04duv+h7yJec9MeKxtH9EnA3Vv/X1",
+	"V/8yQWTQYDYh4I3Rtk5tnFY/qKuu/j+mYoxlMLK9BXw85urVVqs1F3GTftnpwVcdu4k2PHoijLQRcilJ",
+	"qG1+cEeNSLm5n7MGOiz+xbEssnXk7APZC+NEQGZFnGZmbOfEl8Zyk6Canqf3a7H+/5rgSI4cWadKCQf5",
+	"Ve1Ug64PHSvBTEx0WtPV0gySm4kr/mhC45mHhMl6K6jN2EUmPBg5o+IcLAY7jPLHQiQEcrLetXtBw2WW",
+	"DRo6DQUi6VdjvKtfq6+OLYBSvfnw4zlxiAxXZFYkiG4RTFOjue2Nhk5efuW02XqNK23Od81v+dTUy7pr",
+	"Dz7smuNCXytM1LkyU4m1fL3cYqqZ94JIrrfqkpNPCY4AFZ05e2rHZt3KuMqj8I6W1UIPJSN6aeJVC1mA",
+	"+6xkdLwVgqfaUPJYcB2vMRbua2AEzGVChlq1U9M0g+uMqJBco69qiSqql1qYnVXIiZqZ2+Vkxus54Enl",
+	"lS9NqvLwfKEIMVi8ekiLRZr+UseshvUHWnruY0Fs7P6ynf059+L3WJDLs5MVlFqY3j8NhJElzoZP0Uh0",
+	"WfYe2piHaaAUpeHZUNfiMzWtzRKCo2JLfwO2njcOoDGeQT98QhSpoRrr24G585gOtdVKtcBRxKck/MLA",
+	"j4yirEjJvy6DgkOtGeHJhDASdpCfmRmU9pEqxuqPOUND9pMmcFrLKRoMtM6CNjCwkxSUMCZbGgA5n0Cg",
+	"bMv4glqz2u/XmkDfAmtfDai/PDuxzq8lePpsYUZSTjpbW2AyHnEhO9+1v2tvGeur2MITumV4yda/tNr7",
+	"37s73aTd3nmmuu8J+gf57532Q4DmC4x2ocBpoPKL8PGqs5rQqjsxnkeAYamp3NKZLoauVASCMEmUfqbo",
+	"+YTwSUSWuytUX1WjO83ksRVGZ3Lb1Mn6UVr2oBaE3ik4ZplcsjffYqnOoKQBxazqRRqRHh0P3XdxQgOZ",
+	"xOQJpANCG5ihZBJxHJIQEl5SgQSJr02+B5Pwc1PnVlP3NY+SWumyjklI8VZueFs/jV9c49n29a90++qX",
+	"f0d/tCZsWOe65pPPZENYDmp2pz7XedFzCdDzK7jkHFW5LBdlk1oN8bfC0VuecCa4n3COumdzOY5w0Vl1",
+	"Za9SM8b2BFtLnT2ZNrcwdTAS0dnaomMlWrZyZHMLh9gculIKrNufwmX78HnZmVK30bEeAvmlo+fbWju5",
+	"pfQRRurfaAOEYLVsWEB2pM3K87XS2VnxgNzxGKDTd6889Ob06JWHXh3/oLb7A+mfIthOOBASjbmQaAe9",
+	"/b6grvcpw3DfF+7dbberJtq4twBk5BfapPW1QCRU87R/YyhLBE1rI6MW5GLRo89gyQtzLNgcRHfKrbCa",
+	"zWx1e9kXkZDuCRRcGHIdqvmgFoTF2OLaJsBzInP5hv9qttTFgNPaiwAIAnEr5GVvIZBHJ2EvAzEX5HdC",
+	"3xMck9jmd8p9pDrDU7VZswZtWwLxhBthkvAnog7iUxsiC8vj1SR2roPvlo0VS5mHdIC1RkAYga+Xz3kD",
+	"9Tpu6RYJDfvPdgs/5RZ7y2+hYym6zNh8rFeQsxxa8ODk5P2Ho5e9s6OXx2dHhxe992fHr47fnUPiFVMt",
+	"DmqdQc24GA8VlW512fuJPmmdFMhEpWdS+rMBHSYxCbWreQ62ZOUkPJkUhSRjEalV32tek13h5FfESl/m",
+	"ch+leY8WEM15PNX2Ekp/K3CTTV2wkAbY8j+3WQwcRTUyrLNwYepYTxsbtTICOFNSUayhNHZ3lZX3DFIW",
+	"kBSY58qkyWPUpyGNtUcYR4hfkzimIRGrJtc8qMcQ85ntS0P+DkmOtne+y41wX+dKV1pu/ESgCY9oMAPb",
+	"LBZXoOCOeUzQxnZb6cBmC6CGZpfpNKGQzAkKYY45S7PXazbPGRGGY5nEDknpBM/dvIDHarWaIx4L0uwD",
+	"bmJWwd/yq7HzXeGku+7j4nJPX23pJtd1uu8qRfdUoCh/9O59S13Ey37wLnhQV9hPPUJYFqhqF52oF9W0",
+	"kKRmEqUg8vZQ2FvWzEjFnaVwUwsfdUOp60yUsJCyYS43sKOySVYlJ/NheAhPMYUiLIZxU1d4QQbLMTAg",
+	"WKuPdy/R8giZtR8iv3xlEMMCOM1pzPsRGTul9LMfDtGL3b3naKIbIe11canGIamRrFv1caiaFjxmDsfW",
+	"lDBpEHvU+Bh5oK9a4M56k7kKK0BzIvXUerrmdObWtY4wqL5bh+jmUIgOrzJlQmIWVGTBtO7cCZajipgz",
+	"aODMtv5TwiXkKYZUyjGZ8FhfErtD+yaPsgGBpOJBxIduy36GpKsuIrz34kW+fk/bmbVdUukqo3aAAObo",
+	"oVEyxqwZExxC/WaRjMc4nmXV2PUBU/06x+n2gvpJzDpWl+yYTjpaVVFnMqcWptNLYtqMyYDAWVoeNqK9",
+	"kHp2XlatGE78gvt06E4OAsWrPTTGwYgyki0HHF+QKPPV5EpHFHYlUlMhoUVmN7xGwkQyUWeBhD3wUNjY",
+	"yj4PZz0AtuJ4CNFMDCdyRJhUih/0N+Bxn4ahJug26QjAMuWIh5CHxLjxcwiansSaBWhEuP0rlYVjEqpv",
+	"4EhobVftT5rAJA0ANc1LCPfc71iSHhS/1p9n+BpTbdH24PDFDM9nZusVBlh4oqQy9xM1TTDEQ8idq9i6",
+	"44Eume7EiJ/el3eh5KO5r3IgKMV1mF9EVibu9P155vCHQLRWo0aJkH9CFY+vueYGVADE19r4M19A6pGK",
+	"cHy5mhplV8YK8nTJFphd2WdXv/z0fLx93sY/b/fbP0+f9vfe3OzE3/0qn/OfyIvZ62A3+XGbnU52xKrh",
+	"Tys7PRwZWx4o0OyrPOk6Wq0iR8riQ36fVQcztJQ2orsqFegt2c/XvKBS20jrOojmNeqFnpv7UiEW6nN5",
+	"f9utsyDOKYXFIJMF8qkVijKFsDfRXdWO/Mg+lUolFfMUMibDmlj6ech6XRPEg52+u7ghF4PpHf9Mh7Fg",
+	"IWvCoUt3X0vFRkWwilMeM0sZqkLtihHWqsS9g6zNpGrirO8zqDf9cp20dnOaRwI+J4O0YFyOoMItRwLn",
+	"U/eXv1WhVx9RqEGl1W7UN6ltAWHFGcmQzBbuXN499VXOSI0q0cVT9Nmr1TrT0UXj88dsQvnfHwBEfjS/",
+	"IMuO6GIweZdZNPk+qgCTG61XoD6RU0IslkGb58sye9VGL0Zv3s6tJbV6+oU8V9nEig6secnvml+RKifw",
+	"GTyFE2w8vzaa2fpftMtKF0DUd2KKZ5t1PVRmjLdDdN5FnlsEObSY9bTNtrdyKpbF/d9ZcqFhMZ6n0vK5",
+	"lJiWFOyKNa5X0N6sdrkcfFbqrFBFBcbtpZp3qTRZ62u2RlctqUNL+coVka9SFHtgAX81EQ58VQ5RuN61",
+	"MJ2c0yEj4QllV8DFb5f8+l6UMW81VWyxrLiAC+UEj9zknY4BDYOZYCUgaAjCAGFWyssyFwhPhwzLJHbY",
+	"ml+/PThsnr8+2Nl7lmIwKbvy0FxCt/tM9lIWluiYCInHE5ejh7B0VGiKBRrjUMv0l4zepLHtG1na04FF",
+	"IlKBLB9GkvMi4mL7+bPnOzt7z9rtWmxLJ9cOF8azH79Uw9Aw9cUfb2w36pSL6ukQp3R1vNxOLriFt0nb",
+	"/rAgvNXqKy6ybMEEdWawUjKleyMyq3Eeuz9LQcViQqLIHFE/3VXfyw6Kyd81iXBAaqVnqKkUKgJznhlq",
+	"59yyOtFOb5VIRgNocN5XEG/BG0tFQfw19EUfoDG+At0y0/rcteHIzYTGRKw0ujmsT5JQJ+OsCKUEuSAR",
+	"6Yo4StlgITPoeg6uXm94Kwc55nZobniF9XFFQNqNct0mcyLuA2B0nrPt/8WTB13cNtjFaxRS0K6CdX7z",
+	"4QKsLIqaOurV3grQbA+GSyM/N1wzYZJGFkaZEXfzqjMhxGJb+RK0tK3NS260NxGq/SMsc85EnMjRlunG",
+	"PbFiRmFr8NVrtNzIuxBVPZd0OLeEzpOi2t7OyXJf8CrXsC7vHKqBbBe6CXAVMETFBOx28GiCA+J1mTuF",
+	"ZAfhDAsKcf6OZJKpPQhtgLu902X+bvsFKuIHIK09CwF+iykTMGIA+oKgrpEsOSTwE4H41EjEXVaE4TIu",
+	"e3zKdLJGf9ORzdLhbS8653Ke5t8Omr/i5h/t5ov/aX3ba3781ulnLqUxvS+pLL2vniPVqYmVy45zb0SZ",
+	"nE/Nv9t+8WwpCHOujwJWe/46OVBaV5SFwPphWL6J/6ICbZz9cIieP3u2s5lHs9SMelhRdPzsNQQJkpjK",
+	"2bm6XSYiEGiGIrbZXz9Ygvfmw0XDlQjZz4/QN87GIvkC0UCXiq2ma3DLQdjRlCsd80jKCchYuppcRXJO",
+	"f2ERc8/WllbjTR8WR4snFAamr40e9JaGt6kP6FJDFqzcaRR4UjZaPKE/Em3ihqy9atnKg3VwMDNSWCXF",
+	"/xzPCrOAB34+IWluHr9P5ZaWku4yg9+nEhs+crfzoEb8+1Q2bVS4ERY37IjzweJm3TdrnYlYay9mkeuO",
+	"cH5oqpdmoVrL3PgmdP5Y1BneZ4A1DrjbA4DSxYB8yBnATH1f1y0h8TUNSMdRSMaUCEqdul6X6SH3Z2V2",
+	"4qGYSwyQxwJNFJ6GGTYjek1SffbNhwuhc99wpbl0mRmGsb/OsjM4SfoRFSMSojcffjzXXEmQaNA0b6Qo",
+	"5TFmeEhMkFKXffPNQWG2rW++QSccQKuaSruoB8QxMTSB6Pdv7NEl38BXJ1hI0mWydPxa6CDHGHSoam7O",
+	"OclLn4M8x8CyyyrolUkyxMgUTTCNzay0F0vN5ghiRLQjlgrk48kkMpPdMp6nb38XnPma6L/Y3Xu+afJl",
+	"IwFoR+QrDu132QaOBId8MpBJE8ThevjNzf1yEiYUUSHz6DY1Se08U58wHjItB0Q0IEzn5jME4+3xRQ60",
+	"asEASiODcj1wtNut7VYbYCoTwvCENjqNp6126ylYTuUI+MxWa0qiqAlBxFu/T69ESy2GejLUOQoVz4dh",
+	"H4eNTuMVkeqA6WQqE86E5lY77bYJJJU2TVFumW2PuWRNOtfhbyZzYeMofHl+ANrkNfy1s7e3/cIkGew0",
+	"3u38Om5/+uXTq++Snf72eHf2lG8Hz34ebEef2uK711fft3+V29O9s6fJUcPkNmy8//G0YfIZNgQdNrzG",
+	"TaPT2N7+9MvBLz/eHMaDn897zy9mH356/X74fBRcn+IJfRvF02OMT4PXl2dcWya0vLs0rFdndAQqU6Zx",
+	"bz78iM6J9oSk0knlYuXPJBhIa43AguAdQ7hk5GYCqZb1wWsVRI5G57ePXsOAmZXWqwhJgNT+aMoj6LAo",
+	"0gm0YWa0qagsHoosp6PquchC9JXeshbmrUbnz1Kb0GYqdD4d8HhI5OIeVAMcpCR4Cwa6sGXNpiYpgvO5",
+	"zXvkeqZZk+tJOQHLn+pKf3a1zTMbZ2eCyC1GpqU1+lNHvn7e+hOm99n5sp65oaPOFjqv9cJF0IzI9FX5",
+	"2RLTdjzQPTWBTTqeC3OUmqWDkG9T1Ts84Yl0PpqfX/6ZDelZMC7bpOKhIHLxmAVhYbPYrhlRduVsvHSV",
+	"TAPn0SlIo84f55tm9YMcv8431p92/phvalKcz/+Qb6LkJjH/d6nBViZ0LXhUfm1MHD+Vm6ktYWFvwUdK",
+	"LdydFAL8Fj1e9nrORVinWbk71cp6ECqeuF+qnMDi4f9Jw8/aNWqdgsD03W4qk3QZ9CMln2TakQmxsLq0",
+	"NqlmjLFg/Syr4R/LY9r6egaVU3Nzy5f71Qb+VzwuUbzis7mLlXvo2jXXYzhb9Ro5zl2usYtOXm+X73b6",
+	"259WfXLul2NLcmiBWhvjLPoDOzOCvO1/VMrBr83zu8rBFh3c4FeN2uKmSSrvkPUOlCr11xA0T+g1YUqo",
+	"VOMgaMME0YGciZmYkljk5ct0+a2UGRMczqo36Ew//sr2B0al3Smx2ai99tMVNik3NB2yOhdSZtHBjRBL",
+	"3MeCoITFBAcj89zOZ6/9NFMez42NoNiVuRdOBTffsvayLDg677iE4mCz/Qx4K/BMoOkIwL3aXAZbeEZk",
+	"PGseDCSpLK9jWm9BU93SfPMrvxPqeND8pUh3Md1DD43p0NwEZDyoC++JIsDhmLJisEnu3hQH/P0MXCgt",
+	"lM/LoI01AzL1kOAG8iIkCviYCI2FBjApjdGYQCJEaK/akBBsKV2WxrzowQCB/9dc+Mx/G2tH8SZDkaQT",
+	"KmRhRLe72fX2E75YynPh2F1tWyoGqn32Grvt7cc8Y2+pEJQNoSgbFC3nsXGThg5fDEB9SWiRD2bATx9z",
+	"wEq2CnAUaSgS4xIJiQcDGN/GgMf6z6JRNuYREZs6KTcSyYTE6gjdgoLeefQvM8qaEsF9FCtagyIs1aD+",
+	"fgQrJVHlI482YLvyRAjueOOj17ixboawqTYQxCw8GADskbtyHX4wLluMfBElQ9+z2XDHOCSZl0BXD/Iv",
+	"bXHy//3/UEjQK8L+9/+9Jj76///v/6fL/LR0OWmGpDkkjFwT3zMgOBIiOkDgxd2spDq6JGkhQ02a3uB7",
+	"Hs4ejuLoL+sNKoqyn0uEb/vhhlF1ex0kr/2Yp/TYUDrKJolc09zHp7m77RePPXpz5ysyJfiezntK2RBQ",
+	"HptQmDRKhvOvZCkU/E2AZ2CovqrmtP2oO2JgF6b4BecIUlyYkex9sZGY0/Hm/P27NXd9bO6qyb4iGHfm",
+	"sNWyf2qV04UiXTFjg0QYyR3ttl8g351qxDe1talEIyys7O+hhEWKAPoDHgfkvxXT8js2FjBTD8CHDFW6",
+	"LU5rbtqVbPkljHuOLS+05uk3EIEo9sHcgFP7HgQwZNYkGH4jr93O54EsBch9LDHn3fLy6sGEa775j+Sb",
+	"u485+ncciSQYueS1R+Xfx2rZaBTlr12Jl6dkZXPNeB6b8RgCeR+Mx3MbZIFyvyKypE09lhFnrcusafJX",
+	"TZPXBO8RCd7BvVC6pS7kUpqz2zmTV0oLpaTQCZbByJXMkpGp1qSvCJno4AQehVpTNnK7sbhBmHGlDK7T",
+	"DXwJ05hJdFDLNLZmJ2t2shbxH9dEZ+1ua9va2rb2NXH8MwLHc17F4bFJHwvh7dpifFdzm4Uvul3sB7rA",
+	"DR8AwEx4yBc8lj4J0YZZNuQ3FY/r/c4pg1q2jEzVIYJEMpu50KMBjSDThuXVELPs58KIfdTHwVU+jDn3",
+	"tlDroT/egTFpw9wVmQmiQ5kFOPxxl01xdJUm+dHFTmASERVS6ARggJYDyDi5MZ5/EwTZJ0NF529wIKMZ",
+	"xNV6aMSnqpsuG2M2Q2qiaEwwA4OiDl8JCZnkRoUFGmCdf03PPBZyIVzgEjahJKO5TlfWZOuEjqmEvAuO",
+	"YKXCwqaJv8k15YmuIW3rKm3uIz6mMg0Zh9GmweEuY6OJ+q4AqkFuEmd4Z6siuLM8gx/VesKJQ9MRF1lB",
+	"FM+EMPEYDZIo0lQ8DWmFbAmS3Mg5B0vVRD41KlGQ7eIc/tPt3rTbzW73ZnvQ7d48H3z8pmIiru+kqbiz",
+	"j5Xzlblf1Tm/bQqrpV3MxQvChfcRZUGUhERk3L/SkAyUIv8VG1Cq3tKgrMHAGUDq3EN1oKwNDQ4hFaVk",
+	"ya5hzCervb2CURrX+zgksS2C2dQxWaqFTm+6jyQ1t7gfQzxXf5ZXhebGqQiS2+zeyJPFXGBu8de5RjlQ",
+	"aDP9t2OxPz609qAIEtTzdgE3izxhrTiscUxrafAhpUElIRhueJ/4Je3AVVudVX/zNauCcHLGZQvlQE5p",
+	"4jYvnycC3CSMM5JlQekykK8EkWCg6SAfQk8ou6YSltC3uTBMCsYNfYeeoxDPRKGCmuSlYNoijl/JiCMa",
+	"jPTXQMgxz3V8tAlIKKS2aCEo1oC7LD3UKDCLAWu2BGR1qVnhasLacVbPAsLkPz6gCUoN8L5RWTk0t60E",
+	"pS1/+UoUDVMdHf6R1ntQf+T5XKex09551tzebu48vdh+1tnZ67Tbv6ZpEzuNYYwDMleLd04QMh/Pp6ts",
+	"vFKvNbyGkgwLv6HXfDKBPaNho/PcJH8yaXZZEkWFLJaNtDUvlMLTDfO1GtTEzF2z4pE9UJnfPc2D1Mgz",
+	"eDPJ+oj0dGOrqLs93Gt2vIa4PcLoy9mHrBENbfhzqYc85OdqF/lK44yR767w43dyWqhNZG7MAFQgP0dH",
+	"mz+SGaTA0f76OGFMaXwbWi7AiqcjPycK6Owb9yMmrI2ELiPh7s7OY47Fd1ePgiPkPCtTLHS+5z4Z8JiY",
+	"3BkMMpZk+RPX8u2XQRJqs9z9WDSXAgc1iqQgF6aFACxnEF6aAIaFyORQ2IcWucQwsYEgYgn2wlaXQcJS",
+	"1T/lTN2RmAQ8DnViUv09XUhQDVdHvvPY5FszH1mCJzQS6Bq/988QCvJnlAorG7BQ12jXbzCeyQQwoyyj",
+	"n26hD9iXdPutrQdfEi53e+q6BCXnJkYPYJBcaz5rzecrQTCsSdkXAcLdhYbVSqHyFeDeDtMCscVasi1r",
+	"nO0gMC35pg4SOLjncsOndd6lSQ3Nwi4bcdWXEguY7QjyCduEQNoW248pG0KzPg6uPJ0iGLOisNpCgM7r",
+	"Mq3XgxKesLTQjg2qKdrsTJoEULamVBjXuUX14TCEHI1KZuFR2Oqy8wIhyFr7amd9XbFjlpmulSiu0REh",
+	"6s9yrk6Ywj5iXKmsXRaSzCgMrr8xN3rAWJDomgg0IjFZAiZMed4DWnC/IHhwzW3X3PZr5LZflZ1zDRZc",
+	"gwW/CvOZhgTeScGbJNJV3kJa+QIEEW2Z56bCF+KMCB0UyxOJ+iTgY2KqzG+A+7iA9NlsoXN1jeIkIqLL",
+	"sED+6cHF4evqPDpnBAr4PAarNZ9a89o1r13z2jWvXfPaNa+tAuYDo3gAX9UWuVaDrETiv8vB6j2ENQYT",
+	"K7Ih6Zh4KKJXBKWZ68bE9OfvI/0PFGDwUvWVNt9lBXVew6iVBgzp/HEgeewvBawf6QHfHrW+pOGhhpk/",
+	"KNgV5rAc6KqXcM2G12x4bWD++xuYnwjrhv97mJqrOE6a3P4rtI07EctnptCORvbmy3zM271zsAybiJGh",
+	"BWmaTmApHsWTqT91RoQ6+44zamqACk1J1zxnzXPWPOdvnaWWhWUn3gPoF2m9Foib+AtR/Yt8UIeQeAal",
+	"jjW8Kau8C85LClVRw0oyf05YeGq6OoNlKFH7nfuj9qYceRXBsCPmulr5FM/WxH5N7NfE/m9N7HUBTk3d",
+	"cUbWgCabYLg70PxEjtIaPEDh3YF/nIlkbCAmuUKwFpps4CCmprS6nBHwAlMYEu1+h0Y8iQXqA5zChOot",
+	"CLdTN8aUHjUoD3s1THVQWkGz7VRWdf/kgtVM7efG0087zefT3uub9tWL/i/T7cFrttP/NNj+dS/ck5/a",
+	"UTu+bI9/mn3aYUf1g7IKpcvvzXn0mKF2OMSrB9odQIHvfJjdQYjRCb8mkY7AoyHw+MVhdrn2qwfaVYbV",
+	"4RCvEFSnT6jT+GdVSXMGb6OJlSvg6CLghtPlatzstttZjZvjMiNM6+ovKHRT7Ps+St0UZANTHl3TC8id",
+	"AvIXVGP1QOzy0uHyGF1zGq69NgsipR7Xu8Y5guw1ho6K++Oya/nhi9VgsvwxF8KfZUwCOp4nHVaaSOQo",
+	"V28pLzKYIpHVksM5QE51BeuSpECNDc6w+D6JOBsq4T0/PEs41GWYEdk1UFQtI+haajZsBVI+TUcEgvN0",
+	"PgKl9YXcpHqiEsXkmuAIehtRNnTJEGcwpYOsMOYdZIkqplmb1oL4t5K8sLPaCMdECDwEJlJnN/AUUx2K",
+	"lpWEN9vr0k4zftXAqXLr3YM6bJ/tg4JnPf8QqTl3qgLMUJ/ciSs/hMq85nFrHrfmcQ/B46zGbDw/xWiF",
+	"xWzNaB6VzEziWOmgqd0VDDVEJjGzSXFS4xPawOjNhwsPiRGPZTOi1yQ0Ki8yFaZ1wy4zafU8FHOJFXHd",
+	"bKEDNI05G87lpmFWfEYwUjQkMmN8mhd6iLIuS3+UdExa6GCOneoMPBL1CWEZZVTdCeTvtp/a1j0b+OF7",
+	"XdZPpI7tgMyHhcQ5VKCYDkey1WVd9oOWImCEOt4Z+iIhmpA4i76AJDzkWnHqATAMpY7paI7ZhIQd1bvs",
+	"Mv/g8PD95buLl72zg4uj3snx2+OL3sn7V8fvej8cHJ9cnh2d+x4KIgqQlbxLT7F9mKVaMVgqf3fnhd/q",
+	"sgMkEtiqQRKZlUyTAflWS+qF5JoGxEcB51eUoI3XUk7es2i2uY+w+SCsZpdNQAqSAlGt88Aa6/qRYCaB",
+	"YBjNjfIDFHTIdIi3auXBrmC1zqEarFkV0JUEV4dOxpgNwb4+TIgQRKCQwwQjHlxppO2UqfVMnLkjT+Bw",
+	"30GYMbcDFGavkRXNbgQ8jkkgmyMeC9LsQxbEWX0+DwN7WJuI2uyeNeyQ2ZtR/1VA39M3P/x6dHbx0/mx",
+	"OB7Lya+Hx8+O6W5yQt+8aJHZmz/CD8f0PT2+OWbtVrATqcXT+qroqYV4oVRwc5fTzp9d/fLT8/H2eRv/",
+	"vN1v/zx92t97c7MTf/erfM5/Ii9mr4Pd5MdtdjrZEYoWgQZudPTvCY4VlV3JlnSKqRMMfMKHQzhcf0UX",
+	"QdkMYowUvSAmIWGS4kgUjCHbZWOIvtg8TsnUEmuI6xP3YRO5LJBsHs9R9ls4JMrLM0+v88WSU52vlLgi",
+	"9YLpDCczLUhrs424gjyXWrTnjLQKy52rr2zNXuCpsKxkyVKXhnsf63ymOFC6rB5S/GouD0JhjEqbXMvi",
+	"a1l8LYs/YB18PlTyDVCbMlZfybR54rxQMLfAM6dkfsRCYwIykrm5+Jk4npkzoFpfUQaHkWhIhX6py/Tv",
+	"VIiEhEAJ6QKQGCS9RP6f3QaOom6jg0Bs8b1cwHWXuSOuKyQ1Nds7iGo4ikw+wVWkMECZpWLY5zrpgoyY",
+	"wZN1yNEiKMKaz6yjUb4W6BhkurPEaEMd2DyWbHMxIU5z6Q54PORyueE/j1PQV2QbsACFpL1LHAFKROyy",
+	"AjigbPj3bK601O7hVfgCOpm3o8tSq7F+uY+Dq2HME+aEF/wAkz7NWNbaMZBl0/hiDoD0wy7zv3O0ax/A",
+	"Wu9Y6x3/AB+AAy5Xk79lmOfliDjduTH7Z+g3be5PLcuMTDOjDzqaA3Brm721VSjm6eW0Ep1vtuCgRyEl",
+	"osp/nedRj5x1PsdCGJn2cmZi3OzHmIVNRqZN9fNkFGNBrBX0oRB3BfT2SgzToe7YzmzeqH0UaQ0XD/FX",
+	"YGpVXHhK8FXOCnZLCNbjhvI/VGZvS/4cmb3Xib3Xib1rJfZeyyNreeTO8sg5kcaVkkokt4HdGaNltVhy",
+	"lrdqCg0oIJqKGo05wHFM80j+J8J6w3nsGYCCFUtAmSNdFowwtYbLsVbAtZatjafRFM8EiggOQc9KlfC0",
+	"346+asAk0QbusjxZxijiQqbwBTnlSOK+sKkoN5XaPtRCFJZZn7o3D2GBlIaHsOgynbERHOlgpIWRpC/M",
+	"iGyhAzNoXSUweziCCDFBooFGRcD7VHRZn4yoTZytlqEDO0cZyiETjn44Ozp/3Xt1dnB45JtAM2Mo3tez",
+	"9Gx2bQyQD+1aE5JHhKGAT2ZZssrpiEeZHVsJgm4hT5+ELyne3cX1XVt8MxP9u8AD/j19Mf5+J/j5O3ay",
+	"ffXm+ejV3uDlU3HQnrx/QS+/m108i492pz/t/PHv7eBB4QG6Vrq+ChNM478HSqCw2s6gCQdOoOAJWuK4",
+	"dn/gXrzXBX9UKqIb4dxDYqIoKPihRJ46kLXAvhbY1wL7WmBfC+z3akC8CWyS1CJSIANFZcxzmdA+pMKs",
+	"0dK6mhYRlQVcsDCtfcnm0czGF2aaBpgZc1SXQRJ3LXJmgCddwbhYHNM+9QG7q3EMqWD7+vjlUe/o38fn",
+	"F8fvXvWO3h4cn5z7iDO0IaFgkXbfechOEQJDbDyGMTd1GY5ighXtwxpqoeR8kVZMhzR02EriumfQHnba",
+	"2zB7Ra028+sABUMN1HWgP5PmgmdCEhwCYhZ0KxZOONVrowHPRjHgaKCkep5IJXBr6C3L+RgPzGhT0ApI",
+	"9BMeSxJ20l81vHmS9CMa6L1Qg9aEfkRiIFRdpje7b5SuiS4bXUDiqWEovk7D/VR7wKG6f0oLyuXo8zVn",
+	"NEFQ+iColQFsoVtPMIfvSyoK1aHDjiDhioDfpXDj28f02jVaScdYuQKqjhvORWibcp/3sTjlmWfe28MR",
+	"Ca7QjCcWdSXTEg5E/5w6RQvOWnu+eubArrqe+hAuCpTWFXRDrxwYqPj8vURPg3yupzEAK0seGHsBrhst",
+	"EikCsJ2ieCB5tVoP4BT6vqTx2LwHIR2wQSQKIcdN6mzJ1n2cCKA3WKKIYCHRdhsFIxzjAK6gulALY7lB",
+	"K1qijpSnd+9B3GgDZonMJwWK1F2BqAVfr46/eQsNpLxVxQqgBaXtRbY6l5YeF5jKkmWa6/peQN12HKaA",
+	"aYpphL89HSNDbqiAYEnLwGMCMveIhiFh66Kma1VqrUqtVam/uypli7Wm6KvF6hLkkZlVK0sHRn+w2D7r",
+	"3abCJBuCSETE+LSjlbW5uEywn9EhwzKJiddlAPGOPYSTkBIWEGNzSy3yWBZMbjZ0Ekxv+0YdnA/o9DPD",
+	"bW9EmeygguHQ37T9anc82PY8lLAUOszC/Ee7LIKMB295SKKIhEoDe3+QyBHaabXtRymTMRdqWwDXefbD",
+	"IXr+7NnOZkerlXpt0qXyd9pt9GfXCKPdhikR9tlvoXMSX9OACBPcCCGfjFhvil050Db1XllvU64gltY0",
+	"t1pTEkVNMGVu/T69Ei11BJ15wn+Gni6MCfbOuZtub8OvLRzoET+UX0LkNYU/lRybONI7kZtJo7P9/MXe",
+	"7t42CJEUS/tDe0/9IKha3Xb/Gd4NdknzafjdoLmL9542X5B20Hweboc7ZHvwFO/2lcSV9BudxrZDofjs",
+	"NdJYLddw9OH5XHvxjvOH1UViPpjbnSUcs5YMUwVO++/gBq3RnGt0/5rvlvkuKP4Z++PxnCkTUk9qoU8Y",
+	"ml+N/h+TVWujq96HnIdevSrp2n4WJHFMmOyyQm4BQ1ddjEN/+e2dMv7dXyi7Ho0xcNwVbPi1lGI3OQ2K",
+	"+R7ULTeLZU0Evn2eWgT+amlh1yR8DchfM6N7rSJvlQYSNqlLAxyTxseqevGviDSEfZ0RFTKvFAfytG0G",
+	"8tfJkVouUXg3wE/ClJRCmFSvkEqoz0HWSCnHKS9eYjae6/w+7MZ3Z1JrIvaIROyiHvVaUpgdTCjl6uyO",
+	"JNepl9rWJR+RmHSUmssICUWXYRRwNqDxWJ9ksOIayC2k2NQduQRlXRz8boJykYIlw0RIjA5WoQ2nMR/Q",
+	"iNx3pfKvn9znFmuO7GdP/hHkP4GtD9eVau9YweLRa60q+pKHw6zLrK5NX18No9YMxa1tPBFootnOPOdO",
+	"bVtbIRajPsdxmCunWlZGZi/TZg9Y9C37SMVNTAf716Rd64vxmAUqbX6OfG0hEii50ZT5pQxxpgsUVd8P",
+	"I/wsy/ZSEE7zSV92dtMKMFnal7Lgum8Ts0PMGQjPumCXdpWa7stQVjvCLdPCb6F3SmDWYVvzNuUW+lAF",
+	"z9HQnHl8K7bYVSOnm3A00mW5zLuwtIxrYK4TignMAlITaM3giwfn50XayEiOLdvmPlO85ib9T85Z47gf",
+	"hW+7VLm1fPwXkY+dZ02716xLbCPLn73GBq6xgWts4Not9E+TR6GGgjZvKkok522gS0RQK+DdrlZhluy6",
+	"zGhBfBvjKwKVYkG4y/RH+La22PIozMKNFJWPnLiEQz3Or0Xa+9sWNRxJORGdra2cRXYLh7g1YcPU3HsE",
+	"yoSELeMDxJJxn8RAQDIr8CWj6sz+SNkwBKPuP8MF+BZLtYeSBhSzL+oPzFBC6lLqC/dVIF/qpc/yIHmW",
+	"zTQKzDUlH2sRekURWgkhWuPuz0pC9JhgNh1RxTTXMvJaRv6aZeS1ZPmIkqWRuEx0fl2hEmygOaP/XO1z",
+	"MlWnFMiIB/lEhxDRiSHB9D4gIpHPyI3sBUkseOxDBmmEBfLND61yen8q5NvZkf7yqkLhCR1T2fjsLW14",
+	"CJ83UuNdhC8qyVgPDctqASSNqjVyy+6O16CTRqex/WKn1W7ttLbbGdwGhJkehPyTEHA4Srbo4SGMqPGW",
+	"/0GjCG/ttdow/tz6NjqN3Z0V7I5qkU/xkLjNcbCdfGAs4WtT29qd81cAJGVqqYHOV5O3zIJfpS6X3CSl",
+	"HMU2QiBLSLevGSNnBAmJZ6KFjnQOQ1M2Rdi6KYY/mtx5bEhQSIlTW4anX0XSYrMMvRoJJ+rlN145U/Et",
+	"/CQ1UhV/PcmJ82kwjYalS6LNn8A0sGB+T/6yAQbrLG1r1WitGq3dB2v557ZKnhYj8tFo1dKPDTd8UPUO",
+	"KfVC+2+vyEwQwJkMiegotoajK0iYY4rAoYheZ7l9uc42cA3ZiGlEbKlNRW1xLPNlm7sMMpRJNOZC5hK0",
+	"nR+dnx+/f3feOz0665lf/cJXBNrYbrfzsJsOZFweUtZlfTLjkGpAF6qT2r2hrqirKh2ored2TW+vuJbt",
+	"fsUlNgXyJjG5pjwReldMkezNfcTHVAeXZkxMtVDHHizknxIjnWlTtdEb80LYGN+cEDaUo0Zne+c7gO9L",
+	"Eqt3//PbQfNX3Pyj3XzR6jU/fvtfmc4qZAxZsO5ToTYZsHqLFGsj++RC/iHDcO6VHfPKrvVKrBLzX9bR",
+	"wZWgqLxrWOk3VlDYswQF+r9WraHVFpvNiVTHc7GWX7gWnrpt6eX/4sIx2sDIj9QV8SEpIR8gqPatqJIl",
+	"NZrnHpweo5CGIBYM1Yx4IjfXloM151zJclC4C8s56NafNPy8KAHAsbOkav4YiOryqQ6o5DW/IimzKfOa",
+	"lJrWJnMM8vTJUcYYqC3glynWeZIz4PEYCGCS0LAWG9h14WLLibrX9sVVlebdxxzwO16U0oxijCWiYR7b",
+	"l3fxrqnZlyhkCvbHlEK4KFge/iAqIzuU5PC+0PL+JDwD4TAk55LRaxILKmeKwb8c4SusBNMoGUIss33Y",
+	"5INmCA8/f6wtBuVnUCULGYNurqWnNAM1uvUR/rLZegoH0PgwlYyNxniGfuc0f8SLx/rj57l+/2z0oVTI",
+	"QaI0nN8+QqpZEl9b5lkcpikHrB4rsR5AVVsgxZvPlWsMZel987l7Pa1V6rR5wPFbGbOFZEJu5S+L11Lz",
+	"fSIQn7J8TmLTw5g43i+umnpfwIJpOo0kz3VQXLVyX6eQxhuUeFAvdXI7k6o7E2NyPaqmjo5eExyB1SuE",
+	"NN6UqZfV8SL5l1Ma5OriUph4kvyg0RgzPCRjYpIrCYkHA7ThxzwiHf2Xv7mPhjFmgCyHhE9jfg3hNPBY",
+	"p05LwZe6A7PUwgPIjYBc7BMSq8W0LiCskwpCKqaAx6HO/wsYSeOCmqtqDxBKngQjohQtPLZQTxyOKdOn",
+	"h8fayJAiysaUVZyQ8HfMhrwZEyGbce70gS7EBwijccJoQCc4QhMeSxx5yKRt5DEdUoajLlPCn+iY0wZI",
+	"UJumEFRZGvoe8iUdEyHxeOLDSvlpukPfQ28+XJg86+gcj4k+bV4WVSRMuU9jdsHGq4YZZzTAkRrsvqYE",
+	"EHP1EiaFzo7OL9BACbdTHl89EUiM8IS0uuxcXclQBwtkBp/D929PDy58pLPP+6Ul8QuLqggWluWFq1xn",
+	"rs7dTmsbfYvOqeJmatJ7rR1Y6bklRbCiHiI4GFk7b9hlNp89wG9jTCM4aREWow4qbJ5e/JhkXp1CJnC1",
+	"mPZJl+kSq2a/aGi2R2fTzG2N4maA/PCQr+sl+QASe/Phwp+7xrCJXaZ3Ed3vJnaZ3kVUaxP1sjt3Tj+q",
+	"2K5DHGIhMZpEWCpt5Ukqj8J2bVxvt7Zb7U33vjk2o8v8FIxavRdo8VZghrSlDvmK5puEp12mC8AJ5Cuu",
+	"xGND0joIsMOom7TbT4PsBfgbBmGqouXmCFwxoiJHBKs208uZe2IsCQILSyHtXM0t7rKKi1pviwO9Vc49",
+	"Ns8qNlkdbUuhYVv1TbMRzWjDQJg9lOF6PdSn3EMWvevZxj06Hm56CHdZGkGcLrDhvWZVPPehQQkLSYz8",
+	"LTuiLTyhW37H1jDsMk1Xfb2fGv2s5aueEvR6SRzprd3SLRIa9p/tFn7K7f+Wb9J8gpAIuxRRdY4Uiw9G",
+	"XD3CY67YG44iPoUitmq8wpsjB0ph8//sNsZi2G14qFuo+aZ/KWTo7TYgE66TzN/foQK60WW3PVS/T2XT",
+	"boTzZOUbKFXi/wQAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

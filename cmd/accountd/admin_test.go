@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	client "github.com/accountd/accountd/clients/go"
+	client "github.com/accountd/accountd/clients/go/accountd"
 	"github.com/accountd/accountd/internal/app"
 )
 
@@ -104,7 +104,7 @@ func TestCreateAdmin(t *testing.T) {
 		}
 		// A superuser may create staff.
 		role, pw := client.AdminRoleStaff, "another-horse-battery"
-		created, err := api.AdminCreateUserWithResponse(ctx, client.AdminCreateUserJSONRequestBody{
+		created, err := api.AdminCreateUserWithResponse(ctx, nil, client.AdminCreateUserJSONRequestBody{
 			Username: "helper", Email: "helper@example.com", Role: &role, Password: &pw,
 		}, auth)
 		if err != nil || created.JSON201 == nil {

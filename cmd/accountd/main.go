@@ -53,8 +53,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve", "migrate":
 	case "createadmin", "users":
 		return adminCommand(ctx, cmd, args, getenv, stdout, stderr, stdinConsole{in: os.Stdin, prompt: stderr})
+	case "import":
+		return importCommand(ctx, args, getenv, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, createadmin, users or version)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, createadmin, users, import or version)", cmd)
 	}
 	cfg, err := app.LoadConfig(args, getenv, stderr)
 	if err != nil {

@@ -69,6 +69,8 @@ type UserQuery struct {
 	Sort  UserSort
 	After UserKey
 	Limit int
+	// Offset skips that many users after After (see UserListInput.Page).
+	Offset int
 }
 
 // UserListInput asks for one page of a user listing.
@@ -80,6 +82,14 @@ type UserListInput struct {
 	Cursor string
 	// Limit is the page size: 50 when 0, at most MaxPageSize.
 	Limit int
+	// Page, when above 0, asks for the page with that number (1 is the first) rather
+	// than the one after Cursor, for APIs that page by number (Django REST framework's
+	// page-number pagination). The store skips the users of the pages before it, so a
+	// deep page costs more than a keyset page (Cursor) does.
+	Page int
+	// Count asks for the number of users the filters select, in UserPage.Count: one
+	// more query.
+	Count bool
 }
 
 // UserPage is one page of a user listing.
@@ -87,6 +97,8 @@ type UserPage struct {
 	Users []User
 	// Next is the cursor of the following page, "" on the last one.
 	Next string
+	// Count is the number of users the filters select, when UserListInput.Count asked.
+	Count int
 }
 
 // AdminListUsers returns a page of users for staff. Pages are keyset pages: the cursor
@@ -117,24 +129,46 @@ func (s *Service) AdminListUsers(ctx context.Context, a Actor, in UserListInput)
 			return UserPage{}, err
 		}
 	}
+	offset := 0
+	if in.Page > 0 {
+		if in.Cursor != "" {
+			return UserPage{}, Invalid("page", "conflict", "cannot be given with a cursor")
+		}
+		if in.Page > maxPageNumber/limit {
+			return UserPage{}, Invalid("page", "range", "is beyond the last page")
+		}
+		offset = (in.Page - 1) * limit
+	}
 	in.Search = strings.TrimSpace(in.Search)
 	if !utf8.ValidString(in.Search) || strings.ContainsFunc(in.Search, unicode.IsControl) {
 		// The store separates the fields it searches with newlines, which a search
 		// must not hold to match across them.
 		return UserPage{}, Invalid("q", "pattern", "must not hold control characters")
 	}
+	page := UserPage{}
+	if in.Count {
+		n, err := s.store.CountUsers(ctx, in.UserFilter)
+		if err != nil {
+			return UserPage{}, err
+		}
+		page.Count = n
+	}
 	// One extra row tells whether there is a next page without a count query.
-	users, err := s.store.ListUsers(ctx, UserQuery{UserFilter: in.UserFilter, Sort: in.Sort, After: after, Limit: limit + 1})
+	users, err := s.store.ListUsers(ctx, UserQuery{UserFilter: in.UserFilter, Sort: in.Sort, After: after, Limit: limit + 1, Offset: offset})
 	if err != nil {
 		return UserPage{}, err
 	}
-	page := UserPage{Users: users}
+	page.Users = users
 	if len(users) > limit {
 		page.Users = users[:limit]
 		page.Next = encodeUserCursor(in.Sort, keyOf(page.Users[limit-1]))
 	}
 	return page, nil
 }
+
+// maxPageNumber bounds the users a page number may skip: far more than any listing
+// holds, and far from overflowing an int.
+const maxPageNumber = 1 << 30
 
 // AdminGetUser returns one user, for staff.
 func (s *Service) AdminGetUser(ctx context.Context, a Actor, id int64) (User, error) {

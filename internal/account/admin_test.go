@@ -262,6 +262,55 @@ func TestAdminCursor(t *testing.T) {
 	})
 }
 
+func TestAdminPageNumbers(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	staff, _ := f.staffActor(t, "staffer", account.RoleStaff, false)
+	for _, name := range []string{"b", "c", "d", "e"} {
+		f.activeUser(t, name+"user", "correct-horse-battery")
+	}
+	names := func(p account.UserPage) string {
+		var out []string
+		for _, u := range p.Users {
+			out = append(out, u.Username)
+		}
+		return strings.Join(out, ",")
+	}
+	for page, want := range map[int]string{1: "buser,cuser", 2: "duser,euser", 3: "staffer", 4: ""} {
+		got, err := f.svc.AdminListUsers(ctx, staff, account.UserListInput{Sort: account.SortUsername, Limit: 2, Page: page, Count: true})
+		if err != nil || names(got) != want || got.Count != 5 {
+			t.Errorf("page %d: %q, count %d, %v; want %q, count 5", page, names(got), got.Count, err, want)
+		}
+	}
+	t.Run("count_follows_the_filter", func(t *testing.T) {
+		got, err := f.svc.AdminListUsers(ctx, staff, account.UserListInput{UserFilter: account.UserFilter{Search: "user"}, Count: true})
+		if err != nil || got.Count != 4 {
+			t.Fatalf("count %d, %v; want 4", got.Count, err)
+		}
+	})
+	t.Run("no_count_unless_asked", func(t *testing.T) {
+		got, err := f.svc.AdminListUsers(ctx, staff, account.UserListInput{})
+		if err != nil || got.Count != 0 || len(got.Users) != 5 {
+			t.Fatalf("count %d, %d users, %v", got.Count, len(got.Users), err)
+		}
+	})
+	first, err := f.svc.AdminListUsers(ctx, staff, account.UserListInput{Limit: 2})
+	if err != nil || first.Next == "" {
+		t.Fatalf("first page: %v %q", err, first.Next)
+	}
+	for name, in := range map[string]account.UserListInput{
+		"page_with_cursor":  {Page: 2, Limit: 2, Cursor: first.Next},
+		"page_out_of_range": {Page: 1 << 30, Limit: 200},
+	} {
+		t.Run(name+"_invalid", func(t *testing.T) {
+			var ve *account.ValidationError
+			if _, err := f.svc.AdminListUsers(ctx, staff, in); !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want a validation error", err)
+			}
+		})
+	}
+}
+
 func TestSlugify(t *testing.T) {
 	for in, want := range map[string]string{
 		"University of Dhaka":  "university-of-dhaka",

@@ -26,6 +26,9 @@ type Tokens struct {
 	RefreshExpiresAt time.Time
 	SessionID        string
 	User             User
+	// SessionToken is the login's session token, from a Service made by
+	// WithSessionTokens only (session_token.go); "" otherwise.
+	SessionToken string
 }
 
 // Login checks a username or email and password and starts a session.
@@ -238,21 +241,28 @@ func (s *Service) deviceMAC(payload []byte) []byte {
 
 // startSession records the login of the user with this ID at now (with newHash, when
 // not empty, as the password's new hash) and starts a session with its first refresh
-// token and access token. The store does the writes in one step.
+// token and access token. The store does the writes in one step, ending the account's
+// oldest sessions beyond MaxSessions with them.
 func (s *Service) startSession(ctx context.Context, userID int64, newHash string, now time.Time, meta RequestMeta) (Tokens, error) {
 	sess := Session{
 		ID: uuid.NewString(), UserID: userID,
 		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL),
 		IP: meta.IP, UserAgent: meta.UserAgent,
 	}
+	var sessionToken string
+	if s.sessionTokens {
+		sessionToken, sess.ID = newSessionToken()
+	}
 	plain, hash := newSecret()
 	rt := RefreshToken{Hash: hash, SessionID: sess.ID, UserID: userID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}
 	event := Event{UserID: userID, Type: EventLoginSucceeded, At: now, IP: meta.IP, UserAgent: meta.UserAgent}
-	u, err := s.store.StartSession(ctx, sess, rt, newHash, event)
+	u, err := s.store.StartSession(ctx, sess, rt, newHash, event, s.opt.MaxSessions)
 	if err != nil {
 		return Tokens{}, err
 	}
-	return s.handOut(u, sess.ID, plain, sess.ExpiresAt, now)
+	t, err := s.handOut(u, sess.ID, plain, sess.ExpiresAt, now)
+	t.SessionToken = sessionToken
+	return t, err
 }
 
 // handOut signs an access token at now for user u's session sessionID and returns it

@@ -67,9 +67,12 @@ type Store interface {
 	// StartSession records a successful login in one step: it sets the user's last
 	// login to sess.CreatedAt (and its password hash to passwordHash, unless that is
 	// empty), stores sess (for the user sess.UserID) with its first refresh token rt,
-	// and adds the event e, atomically. It returns the user as stored, or ErrNotFound
-	// (having stored nothing) if the user is gone.
-	StartSession(ctx context.Context, sess Session, rt RefreshToken, passwordHash string, e Event) (User, error)
+	// adds the event e, and, when maxLive > 0, ends the user's live sessions beyond the
+	// newest maxLive (sess included), oldest first, recording an EventSessionRevoked
+	// (with e's IP and user agent) for each, atomically: concurrent logins of one
+	// account never leave more than maxLive live. It returns the user as stored, or
+	// ErrNotFound (having stored nothing) if the user is gone.
+	StartSession(ctx context.Context, sess Session, rt RefreshToken, passwordHash string, e Event, maxLive int) (User, error)
 	// SessionUser returns a live session (not revoked, not expired at now) and its user,
 	// in one round trip: it runs on every authenticated request. Otherwise ErrNotFound.
 	SessionUser(ctx context.Context, sessionID string, now time.Time) (Session, User, error)
@@ -85,17 +88,19 @@ type Store interface {
 	// RevokeUserSession ends one live session of the user; ErrNotFound when the user
 	// has no live session with that ID.
 	RevokeUserSession(ctx context.Context, userID int64, sessionID string, now time.Time) error
-	// ListSessions returns the user's live sessions at now, newest first.
-	ListSessions(ctx context.Context, userID int64, now time.Time) ([]Session, error)
+	// ListSessions returns up to limit (every one with 0) of the user's live sessions at
+	// now, newest first (by CreatedAt, then ID), strictly after the position after
+	// (from the newest when after is zero): a keyset page.
+	ListSessions(ctx context.Context, userID int64, now time.Time, after SessionCursor, limit int) ([]Session, error)
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	RefreshTokenByHash(ctx context.Context, hash string) (RefreshToken, error)
-	// MarkRefreshTokenUsed sets UsedAt if it is still unset; it reports false when another
-	// caller spent the token first.
-	MarkRefreshTokenUsed(ctx context.Context, hash string, now time.Time) (bool, error)
+	// MarkRefreshTokenUsed sets UsedAt, and SuccessorHash to successor, if UsedAt is still
+	// unset; it reports false when another caller spent the token first.
+	MarkRefreshTokenUsed(ctx context.Context, hash, successor string, now time.Time) (bool, error)
 	// RotateRefreshToken is an ordinary refresh in one step. If the token with hash spent
 	// is unused and unexpired at now, its session live and the session's user active, it
-	// marks the token used at now, sets the session's last use to now and its expiry to
+	// marks the token used at now with next.Hash as its SuccessorHash, sets the session's last use to now and its expiry to
 	// next.ExpiresAt, stores next for that session and user (filling in its SessionID and
 	// UserID), and returns the session as updated and its user, atomically. Otherwise it
 	// returns ErrNotFound having stored nothing, and the caller looks closer: a spent
@@ -128,8 +133,11 @@ type Store interface {
 	// ListUsers returns up to q.Limit users that match q.UserFilter, in q.Sort order,
 	// strictly after the position q.After (from the start when q.After.ID is 0). Paging
 	// by position (keyset), never by offset, keeps deep pages as fast as the first and
-	// loses or repeats no user while users are added.
+	// loses or repeats no user while users are added. q.Offset, when above 0, skips that
+	// many users after the position first: for APIs that page by number only.
 	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+	// CountUsers returns how many users match f.
+	CountUsers(ctx context.Context, f UserFilter) (int, error)
 
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey stores k; if a key with its ID exists, it is left as it was.
@@ -137,6 +145,9 @@ type Store interface {
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+
+	// AvatarStore keeps uploaded pictures (avatar.go).
+	AvatarStore
 }
 
 // PasswordHasher hashes and verifies passwords. Implementations bound concurrent hashing.
@@ -200,6 +211,11 @@ type Message struct {
 	// them on link-carrying emails when it has a LinkSecret; see signed_links.go.
 	Timestamp int64
 	Signature string
+	// LinkBase, when set, is the page the link opens instead of the one its template
+	// names: the link is LinkBase, a slash, and the template's path from its first
+	// placeholder on. It is set only by a Service from EmailLinksUnder, which has checked
+	// it against the allowed origins.
+	LinkBase string
 }
 
 // Mailer delivers messages.

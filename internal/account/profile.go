@@ -18,16 +18,30 @@ type ProfileChanges struct {
 	AvatarURL  *string
 	// OrganizationID joins an organization, or with 0 leaves it.
 	OrganizationID *int64
+	// Avatar, when set, is an uploaded picture to store (avatar.go); AvatarURL becomes
+	// the address it is served at.
+	Avatar *AvatarUpload
 }
 
-// UpdateProfile changes the given fields of the user's profile. A new username keeps the
-// rules of identity.go, checked against the account's email; the store refuses one that
-// is another account's username or email (ErrUsernameTaken).
+// UpdateProfile changes the given fields of the user's profile. An uploaded picture
+// (c.Avatar) is checked before anything is stored; a stored picture the avatar URL no
+// longer points at is removed, so that a picture the user replaced or removed is no
+// longer served. A new username keeps the rules of identity.go, checked against the
+// account's email; the store refuses one that is another account's username or email
+// (ErrUsernameTaken).
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, c ProfileChanges, meta RequestMeta) (User, error) {
+	now := s.now()
+	var avatar *Avatar
+	if c.Avatar != nil {
+		a, url, err := newAvatar(userID, *c.Avatar, now)
+		if err != nil {
+			return User{}, err
+		}
+		avatar, c.AvatarURL = &a, &url
+	}
 	if err := problems(textProblems(c.FirstName, c.LastName, c.Country, c.Profession, c.Bio, c.Thoughts, c.AvatarURL)...); err != nil {
 		return User{}, err
 	}
-	now := s.now()
 	var u User
 	err := s.store.InTx(ctx, func(tx Store) error {
 		var err error
@@ -36,6 +50,11 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, c ProfileChan
 		}
 		if c.Username != nil && *c.Username != u.Username {
 			if err := problems(checkUsername("username", *c.Username, u.Email)); err != nil {
+				return err
+			}
+		}
+		if c.AvatarURL != nil && (*c.AvatarURL != u.Profile.AvatarURL || avatar != nil) {
+			if err := tx.SetAvatar(ctx, userID, avatar); err != nil {
 				return err
 			}
 		}

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
 )
 
-func TestConcurrentRefreshOneWins(t *testing.T) {
+// TestConcurrentRefreshOneSuccessor: concurrent refreshes of one token, without any grace
+// window, all get the one successor that exactly one of them stored.
+func TestConcurrentRefreshOneSuccessor(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.activeUser(t, "racer", "correct-horse-battery")
@@ -19,20 +20,60 @@ func TestConcurrentRefreshOneWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var wins atomic.Int32
+	var (
+		wg         sync.WaitGroup
+		mu         sync.Mutex
+		successors = map[string]int{}
+	)
 	for range 8 {
 		wg.Go(func() {
-			if _, err := f.svc.Refresh(ctx, tok.RefreshToken, account.RequestMeta{}); err == nil {
-				wins.Add(1)
-			} else if !errors.Is(err, account.ErrRefreshInvalid) {
-				t.Errorf("unexpected error %v", err)
+			got, err := f.svc.Refresh(ctx, tok.RefreshToken, account.RequestMeta{})
+			if err != nil {
+				t.Errorf("refresh: %v", err)
+				return
 			}
+			mu.Lock()
+			successors[got.RefreshToken]++
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d refreshes succeeded, want exactly 1", wins.Load())
+	if len(successors) != 1 {
+		t.Fatalf("8 concurrent refreshes gave %d refresh tokens, want 1", len(successors))
+	}
+	spent, err := f.store.RefreshTokenByHash(ctx, account.HashSecret(tok.RefreshToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := range successors {
+		if account.HashSecret(s) != spent.SuccessorHash {
+			t.Error("the successor handed out is not the one stored")
+		}
+	}
+}
+
+// TestRefreshSuccessorNeedsTheKey: the successor of a token depends on the service's
+// key, so a service with another key cannot hand out a successor stored by this one (it
+// refuses the retry, ending nothing), and nobody can compute it from the token alone.
+func TestRefreshSuccessorNeedsTheKey(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.activeUser(t, "keyed", "correct-horse-battery")
+	tok, err := f.svc.Login(ctx, "keyed", "correct-horse-battery", account.RequestMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.svc.Refresh(ctx, tok.RefreshToken, account.RequestMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := account.New(f.store, f.hasher, f.tokens, f.mailer, account.Options{Now: func() time.Time { return f.now }, RefreshKey: []byte("another key, another successor.")})
+	if _, err := other.Refresh(ctx, tok.RefreshToken, account.RequestMeta{}); !errors.Is(err, account.ErrRefreshInvalid) {
+		t.Fatalf("retry under another key: %v, want ErrRefreshInvalid", err)
+	}
+	again, err := f.svc.Refresh(ctx, tok.RefreshToken, account.RequestMeta{})
+	if err != nil || again.RefreshToken != first.RefreshToken {
+		t.Fatalf("retry under the first key: %v, same successor %v", err, again.RefreshToken == first.RefreshToken)
 	}
 }
 
@@ -57,7 +98,7 @@ func TestRefreshAccessKeepsTheRefreshToken(t *testing.T) {
 			t.Fatalf("new access token refused: %v", err)
 		}
 	}
-	sessions, err := f.store.ListSessions(ctx, tok.User.ID, f.now)
+	sessions, err := f.store.ListSessions(ctx, tok.User.ID, f.now, account.SessionCursor{}, 0)
 	if err != nil || len(sessions) != 1 || !sessions[0].LastUsedAt.Equal(f.now) {
 		t.Fatalf("session last use not bumped: %+v %v", sessions, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 )
 
 // RegisterInput is what a new user gives.
@@ -19,6 +20,12 @@ type RegisterInput struct {
 	OrganizationID int64
 	// Flow names the API the request came through, for the link format of the email.
 	Flow string
+	// AcceptRetry answers a registration sent again (same username, email and password
+	// as an account still awaiting activation) with that account instead of
+	// ErrUsernameTaken: the canonical API does, so that a client retrying after a lost
+	// answer is not refused its own account. Compatibility profiles whose documents
+	// answer a repeated registration with a conflict (djoser) leave it false.
+	AcceptRetry bool
 }
 
 // Register creates an inactive account and emails it an activation link.
@@ -57,13 +64,16 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	if in.PasswordConfirm != "" && in.PasswordConfirm != in.Password {
 		return User{}, Invalid("password_confirm", "mismatch", "must equal password")
 	}
+	now := s.now()
+	if first, taken, err := s.usernameTaken(ctx, in, now); err != nil || taken {
+		return first, err
+	}
 	// Hash before looking at the database, so a taken email costs the same time as a
 	// fresh registration.
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return User{}, err
 	}
-	now := s.now()
 	pending := User{
 		Username: in.Username, Email: in.Email, PasswordHash: hash,
 		FirstName: in.FirstName, LastName: in.LastName, OrganizationID: in.OrganizationID, Role: RoleUser,
@@ -103,6 +113,45 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 func (s *Service) hiddenConflict(err error, in RegisterInput) bool {
 	return errors.Is(err, ErrEmailTaken) ||
 		errors.Is(err, ErrUsernameTaken) && strings.EqualFold(in.Username, in.Email)
+}
+
+// usernameTaken settles a registration whose username is taken before anything is
+// written: ErrUsernameTaken (taken is true), whatever the email, since usernames are
+// public and a taken one is always reported. Except for a registration sent again: a
+// client that retries after an answer it never saw (a 503 whose transaction committed,
+// a cut connection) must get its account, not 409 for it. It is the same registration
+// when the account with this username has this email and password, is still awaiting
+// activation (never activated, deactivated or logged in to) and was created within the
+// activation window; the answer is then that account, as the first attempt answered,
+// and no second email goes out.
+//
+// Either way it costs one password hash (Verify, or VerifyDummy when the account cannot
+// be this registration), as a registration that goes ahead does (Hash), so the time of
+// the answer says nothing about the account's email or state.
+func (s *Service) usernameTaken(ctx context.Context, in RegisterInput, now time.Time) (User, bool, error) {
+	u, err := s.store.UserByLogin(ctx, in.Username)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return User{}, false, nil
+	case err != nil:
+		return User{}, false, err
+	case !strings.EqualFold(u.Username, in.Username):
+		return User{}, false, nil // an email equal to the username: not a taken username
+	}
+	candidate := in.AcceptRetry && strings.EqualFold(u.Email, in.Email) && !u.Active && !u.Deactivated && u.LastLogin.IsZero() &&
+		u.PasswordHash != "" && now.Sub(u.DateJoined) < s.opt.ActivationTTL
+	if !candidate {
+		s.hasher.VerifyDummy(ctx, in.Password)
+		return User{}, true, ErrUsernameTaken
+	}
+	ok, _, err := s.hasher.Verify(ctx, in.Password, u.PasswordHash)
+	if err != nil && ctx.Err() != nil {
+		return User{}, true, err
+	}
+	if !ok {
+		return User{}, true, ErrUsernameTaken
+	}
+	return u, true, nil
 }
 
 // warnOwner tells the owner of email that someone tried to register it again.

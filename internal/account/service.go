@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"time"
 )
@@ -25,10 +26,14 @@ type Options struct {
 	EmailChangeTTL time.Duration
 	// InvitationTTL is how long an invitation to set a password works (default 7 days).
 	InvitationTTL time.Duration
-	// RefreshGrace is how long after a refresh token was spent it may be presented again
-	// without counting as theft, for clients that refresh from two tabs at once (default
-	// 10s; negative disables the grace).
+	// RefreshGrace is how long after a session's chain of refresh tokens moved past a
+	// token that token may be presented again without counting as theft: it is refused,
+	// and the session lives (default 10s; negative disables the grace). See Refresh.
 	RefreshGrace time.Duration
+	// RefreshKey keys the derivation of each refresh token's successor (Refresh). Every
+	// instance on one database must use the same key, or a retried refresh that reaches
+	// another instance is refused (default: a random key, for this process alone).
+	RefreshKey []byte
 	// Limiter counts requests for rate limits (default: no limits).
 	Limiter Limiter
 	// Limits are the rate limits Limiter enforces.
@@ -38,6 +43,9 @@ type Options struct {
 	// SessionTTL is how long a session lives without a refresh (default 30 days); each
 	// refresh extends it.
 	SessionTTL time.Duration
+	// MaxSessions is how many live sessions an account may have (default 100): a login
+	// beyond it ends the oldest, in the same transaction, whichever API it came through.
+	MaxSessions int
 	// HideExistingEmails makes registration with a taken email answer like a success and
 	// email the address's owner instead, so registration cannot enumerate accounts.
 	HideExistingEmails bool
@@ -51,6 +59,10 @@ type Options struct {
 	// in from, spares a client the lockout that strangers' failed logins cause (default
 	// 90 days).
 	TrustedClientTTL time.Duration
+	// LinkOrigins are the origins ("https://app.example.com", see OriginOf) of the pages
+	// a client may ask emailed links to open instead of the configured ones
+	// (EmailLinksUnder); none by default.
+	LinkOrigins []string
 }
 
 func (o *Options) setDefaults() {
@@ -75,6 +87,10 @@ func (o *Options) setDefaults() {
 	if o.RefreshGrace == 0 {
 		o.RefreshGrace = 10 * time.Second
 	}
+	if len(o.RefreshKey) == 0 {
+		o.RefreshKey = make([]byte, 32)
+		_, _ = rand.Read(o.RefreshKey)
+	}
 	if o.Limiter == nil {
 		o.Limiter = noLimiter{}
 	}
@@ -86,6 +102,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.TrustedClientTTL <= 0 {
 		o.TrustedClientTTL = DefaultTrustedClientTTL
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 100
 	}
 	if o.PasswordMinLength < minPasswordLength {
 		o.PasswordMinLength = defaultPasswordMinLength
@@ -99,6 +118,11 @@ type Service struct {
 	tokens AccessTokens
 	mailer Mailer
 	opt    Options
+	// sessionTokens: logins hand out session tokens (WithSessionTokens).
+	sessionTokens bool
+	// linkBase is where the links of this Service's emails point instead of their
+	// configured page; "" on every Service but the copies EmailLinksUnder makes.
+	linkBase string
 }
 
 // New assembles a Service from its dependencies.
@@ -132,6 +156,9 @@ func record(ctx context.Context, st Store, userID int64, typ EventType, at time.
 // the email has done its work, and every emailed flow can be started again.
 func (s *Service) send(ctx context.Context, m Message) {
 	s.signLink(&m)
+	if m.Token != "" {
+		m.LinkBase = s.linkBase // only an email with a token has a link worth pointing elsewhere
+	}
 	if err := s.mailer.Send(ctx, m); err != nil {
 		s.opt.Logger.ErrorContext(ctx, "sending email failed", "kind", m.Kind, "user_id", m.User.ID, "err", err)
 	}

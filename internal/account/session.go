@@ -3,6 +3,11 @@ package account
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
 )
 
 // Principal is an authenticated caller: a user acting through one live session.
@@ -126,9 +131,48 @@ func (s *Service) LogoutRefresh(ctx context.Context, refreshToken string, meta R
 	})
 }
 
-// ListSessions returns the caller's live sessions, newest first.
-func (s *Service) ListSessions(ctx context.Context, p Principal) ([]Session, error) {
-	return s.store.ListSessions(ctx, p.User.ID, s.now())
+// SessionPage is one page of an account's live sessions.
+type SessionPage struct {
+	Sessions []Session
+	// Next is the cursor of the following page, "" on the last.
+	Next string
+}
+
+// ListSessions returns a page of the caller's live sessions, newest first, after the
+// cursor a previous page gave ("" for the first page). Pages are keyset pages, so a walk
+// lists every session once even while new ones start.
+func (s *Service) ListSessions(ctx context.Context, p Principal, cursor string, limit int) (SessionPage, error) {
+	after, ok := parseSessionCursor(cursor)
+	if !ok {
+		return SessionPage{}, Invalid("cursor", "format", "is not a cursor this API gave out")
+	}
+	limit = min(max(limit, 1), MaxPageSize)
+	// One extra row tells whether there is a next page without a count query.
+	sessions, err := s.store.ListSessions(ctx, p.User.ID, s.now(), after, limit+1)
+	if err != nil {
+		return SessionPage{}, err
+	}
+	page := SessionPage{Sessions: sessions}
+	if len(sessions) > limit {
+		page.Sessions = sessions[:limit]
+		last := page.Sessions[limit-1]
+		page.Next = strconv.FormatInt(last.CreatedAt.UnixMicro(), 10) + "." + last.ID
+	}
+	return page, nil
+}
+
+// parseSessionCursor reads a cursor of ListSessions: the creation time of the last
+// session listed, in Unix microseconds (the stores' precision), a dot, and its ID.
+func parseSessionCursor(cursor string) (SessionCursor, bool) {
+	if cursor == "" {
+		return SessionCursor{}, true
+	}
+	micros, id, ok := strings.Cut(cursor, ".")
+	n, err := strconv.ParseInt(micros, 10, 64)
+	if !ok || err != nil || n <= 0 || uuid.Validate(id) != nil {
+		return SessionCursor{}, false
+	}
+	return SessionCursor{CreatedAt: time.UnixMicro(n).UTC(), ID: id}, true
 }
 
 // RevokeSession ends one of the caller's sessions; its tokens are refused at once.

@@ -8,8 +8,9 @@ type User struct {
 	Username      string
 	Email         string
 	EmailVerified bool
-	// PasswordHash is the encoded hash ("$argon2id$..." or a Django "pbkdf2_sha256$...");
-	// empty when the account has no usable password yet.
+	// PasswordHash is the encoded hash: "$argon2id$...", or a hash imported from Django
+	// (pbkdf2, argon2, bcrypt; rewritten as argon2id at the next login). Empty, or a
+	// Django unusable password ("!..."), when the account has no usable password yet.
 	PasswordHash string
 	Active       bool
 	FirstName    string
@@ -85,6 +86,13 @@ type Session struct {
 	UserAgent string
 }
 
+// SessionCursor is a position in a list of sessions, newest first: the session created
+// at CreatedAt with ID. The zero value is the start of the list.
+type SessionCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
 // Live reports whether the session can still be used at now.
 func (s Session) Live(now time.Time) bool {
 	return s.RevokedAt.IsZero() && now.Before(s.ExpiresAt)
@@ -97,8 +105,12 @@ type RefreshToken struct {
 	UserID    int64
 	CreatedAt time.Time
 	ExpiresAt time.Time
-	// UsedAt is set when the token was exchanged; presenting it again is reuse.
+	// UsedAt is set when the token was exchanged (rotated) for its successor.
 	UsedAt time.Time
+	// SuccessorHash is the hash of the token it was exchanged for, set with UsedAt (""
+	// for a token spent before successors were recorded). A spent token leads to that
+	// successor for as long as nobody has used it; see refresh.go.
+	SuccessorHash string
 }
 
 // TokenPurpose says what an emailed token may be used for.

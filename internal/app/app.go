@@ -15,8 +15,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
+	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/mail/outbox"
 	"github.com/accountd/accountd/internal/metrics"
@@ -48,11 +51,15 @@ type App struct {
 	logger   *slog.Logger
 	ownStore bool
 	mail     *outbox.Outbox
+	// idempotency keeps the answers to Idempotency-Key requests.
+	idempotency *idempotency.Store
+	// cleanup deletes what no longer matters, periodically (cleanup.go).
+	cleanup *cleaner
 }
 
 // New assembles the app from cfg, one builder per part; opt may supply some parts
-// instead. It migrates the database first when cfg.AutoMigrate is set. The mail worker,
-// the one part that runs on its own, starts last, so that a failed assembly leaves
+// instead. It migrates the database first when cfg.AutoMigrate is set. The mail worker
+// and the cleanup, the parts that run on their own, start last, so that a failed assembly leaves
 // nothing behind (and a database it opened is closed again).
 func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error) {
 	if opt.Logger == nil {
@@ -87,7 +94,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 	if err != nil {
 		return nil, err
 	}
-	m.WatchDB(store.DB().DB)
+	// The pool's gauges (open, in use, idle, waits); the pool is the store's, read-only here.
+	m.Register(collectors.NewDBStatsCollector(store.DB().DB, "accountd"))
 	svc, err := newService(cfg, opt, store, hasher, issuer, mailer, counters, m)
 	if err != nil {
 		return nil, err
@@ -96,7 +104,9 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 	if a.Handler, err = newHandler(cfg, opt, a, issuer, m); err != nil {
 		return nil, err
 	}
+	a.cleanup = newCleaner(a, cfg, opt)
 	queue.Start()
+	a.cleanup.start()
 	return a, nil
 }
 
@@ -123,6 +133,7 @@ func (a *App) Ready(ctx context.Context) error {
 func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
+	a.cleanup.close()
 	if err := a.mail.Close(ctx); err != nil {
 		a.logger.Warn("emails being sent at shutdown were abandoned; they are retried later", "err", err)
 	}

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/store/bunstore"
+	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/token"
 )
 
@@ -83,12 +86,18 @@ func newService(cfg config.Config, opt Options, store *bunstore.Store, hasher *p
 	if err != nil {
 		return nil, err
 	}
+	refreshKey, err := serverSecret(cfg, issuer, refreshSuccessorInfo)
+	if err != nil {
+		return nil, err
+	}
 	return account.New(store, hasher, issuer, mailer, account.Options{
 		Now: opt.Now, Logger: opt.Logger,
 		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL, InvitationTTL: cfg.InvitationTTL,
-		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace,
+		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace, MaxSessions: cfg.SessionsPerAccount,
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
 		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
+		LinkOrigins: cfg.AllowedRedirectOrigins,
+		RefreshKey:  refreshKey,
 	}), nil
 }
 
@@ -112,6 +121,31 @@ func linkSecret(cfg config.Config, issuer *token.Issuer) ([]byte, error) {
 	return key, nil
 }
 
+// The uses of serverSecret (HKDF info). Changing one voids what its key protects: the
+// retry of a refresh whose answer was lost, or the answers kept for Idempotency-Key
+// retries, which are then run again.
+const (
+	refreshSuccessorInfo = "accountd refresh token successors v1"
+	idempotencyInfo      = "accountd idempotency records v1"
+)
+
+// serverSecret is a key for one use (info) that every instance derives alike from what
+// they share: ACCOUNTD_LINK_SECRET when set, else the signing key, as the link secret
+// is, through HKDF, so that no use reveals another's key. It keys the derivation of each
+// refresh token's successor (account.Options.RefreshKey) and the records of
+// Idempotency-Key requests. A new key refuses only the retry of a refresh whose answer
+// was lost meanwhile, and makes kept answers unreadable, so their requests run again.
+func serverSecret(cfg config.Config, issuer *token.Issuer, info string) ([]byte, error) {
+	if cfg.LinkSecret != "" {
+		return hkdf.Key(sha256.New, []byte(cfg.LinkSecret), nil, info, 32)
+	}
+	key, err := issuer.DeriveSecret(info)
+	if err != nil {
+		return nil, fmt.Errorf("server secret %q: %w", info, err)
+	}
+	return key, nil
+}
+
 // newHandler returns the HTTP handler: the canonical API, the JWKS and the probes
 // (httpapi), with the compatibility profiles cfg.Compat names and, when ACCOUNTD_METRICS
 // is on, /metrics mounted on the same router, behind the same middleware.
@@ -123,9 +157,16 @@ func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m 
 	if cfg.Metrics {
 		mounts = append(mounts, func(r chi.Router) { r.Method(http.MethodGet, "/metrics", m.Handler()) })
 	}
+	idemKey, err := serverSecret(cfg, issuer, idempotencyInfo)
+	if err != nil {
+		return nil, err
+	}
+	a.idempotency = idempotency.New(a.Store.DB(), idemKey, idempotency.Options{
+		TTL: cfg.IdempotencyTTL, QueryTimeout: cfg.DBQueryTimeout, Now: opt.Now,
+	})
 	return httpapi.New(httpapi.Config{
 		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
 		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
-		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
+		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Idempotency: a.idempotency,
 	})
 }

@@ -10,7 +10,9 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/compat"
+	"github.com/accountd/accountd/internal/compat/cadasta"
 	"github.com/accountd/accountd/internal/compat/djoser"
+	"github.com/accountd/accountd/internal/compat/jwtaccounts"
 	"github.com/accountd/accountd/internal/compat/restregistration"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
@@ -23,6 +25,8 @@ import (
 var profiles = []compat.Profile{
 	restregistration.Profile{},
 	djoser.Profile{},
+	cadasta.Profile{},
+	jwtaccounts.Profile{},
 }
 
 // LoadConfig reads the settings as config.Load does, the profiles' own included: what

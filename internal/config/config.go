@@ -59,10 +59,25 @@ type Config struct {
 	EmailChangeTTL  time.Duration
 	InvitationTTL   time.Duration
 	RefreshGrace    time.Duration
+	// SessionsPerAccount caps an account's live sessions; a login beyond it ends the
+	// oldest.
+	SessionsPerAccount int
+	// IdempotencyTTL is how long the answer to an Idempotency-Key request is kept.
+	IdempotencyTTL time.Duration
+	// CleanupInterval is how often each instance deletes what no longer matters (0: never);
+	// CleanupRetention how long ended sessions, spent refresh tokens and used or expired
+	// emailed tokens are kept; EventRetention, when positive, how long history events are.
+	CleanupInterval  time.Duration
+	CleanupRetention time.Duration
+	EventRetention   time.Duration
 
 	Metrics        bool
 	CORSOrigins    []string
 	TrustedProxies []netip.Prefix
+	// AllowedRedirectOrigins are the origins of the pages a client may ask emailed links
+	// to open (a compatibility profile's verification_base_url), as account.OriginOf
+	// writes them; none by default.
+	AllowedRedirectOrigins []string
 
 	// PprofAddr, when set, serves net/http/pprof on this loopback address (pprof.go).
 	PprofAddr string
@@ -145,6 +160,8 @@ var serverSettings = []Setting{
 			}
 			return nil
 		}},
+	{Env: "ACCOUNTD_ALLOWED_REDIRECT_ORIGINS", Usage: "origins of the pages a client may ask emailed links to open (verification_base_url), comma-separated (https://app.example.com); empty: none, links open the configured pages",
+		Set: redirectOrigins},
 	{Env: "ACCOUNTD_TRUSTED_PROXIES", Usage: "networks of the load balancers whose X-Forwarded-For is believed, comma-separated CIDRs (10.0.0.0/8)",
 		Set: func(c *Config, v string) error {
 			c.TrustedProxies = nil
@@ -200,7 +217,17 @@ var serverSettings = []Setting{
 	{Env: "ACCOUNTD_RESET_TTL", Default: "1h", Usage: "lifetime of password reset links", Set: duration(func(c *Config) *time.Duration { return &c.ResetTTL })},
 	{Env: "ACCOUNTD_EMAIL_CHANGE_TTL", Default: "24h", Usage: "lifetime of email change links", Set: duration(func(c *Config) *time.Duration { return &c.EmailChangeTTL })},
 	{Env: "ACCOUNTD_INVITATION_TTL", Default: "168h", Usage: "lifetime of invitation links", Set: duration(func(c *Config) *time.Duration { return &c.InvitationTTL })},
-	{Env: "ACCOUNTD_REFRESH_GRACE", Default: "10s", Usage: "a spent refresh token presented again this soon is a concurrent refresh, not theft (0 disables)",
+	{Env: "ACCOUNTD_SESSIONS_PER_ACCOUNT", Default: "100", Usage: "live sessions an account may have; a login beyond it ends the oldest",
+		Set: integer(func(c *Config) *int { return &c.SessionsPerAccount }, 1)},
+	{Env: "ACCOUNTD_IDEMPOTENCY_TTL", Default: "24h", Usage: "how long the answer to a request sent with an Idempotency-Key is kept for its retries",
+		Set: duration(func(c *Config) *time.Duration { return &c.IdempotencyTTL })},
+	{Env: "ACCOUNTD_CLEANUP_INTERVAL", Default: "10m", Usage: "how often each instance deletes ended sessions, spent tokens, expired answers and old events (off: never)",
+		Set: optionalDuration(func(c *Config) *time.Duration { return &c.CleanupInterval })},
+	{Env: "ACCOUNTD_CLEANUP_RETENTION", Default: "168h", Usage: "how long ended sessions, spent refresh tokens (and so reuse detection) and used or expired emailed tokens are kept",
+		Set: duration(func(c *Config) *time.Duration { return &c.CleanupRetention })},
+	{Env: "ACCOUNTD_EVENT_RETENTION", Default: "off", Usage: "delete history events older than this (off: keep them all)",
+		Set: optionalDuration(func(c *Config) *time.Duration { return &c.EventRetention })},
+	{Env: "ACCOUNTD_REFRESH_GRACE", Default: "10s", Usage: "a refresh token presented this soon after its session's chain moved past it is refused without ending the session; later it is theft (0 disables)",
 		Set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d < 0 {

@@ -32,6 +32,18 @@ func Duration(v string) (time.Duration, error) {
 	return d, nil
 }
 
+// OptionalDuration reads a positive duration, or "off" (or "0") for none, as 0.
+func OptionalDuration(v string) (time.Duration, error) {
+	if v == "off" || v == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("not a positive duration such as 15m or 48h, or off: %q", v)
+	}
+	return d, nil
+}
+
 // DurationUpTo reads a positive duration no longer than limit.
 func DurationUpTo(limit time.Duration) func(string) (time.Duration, error) {
 	return func(v string) (time.Duration, error) {

@@ -96,6 +96,10 @@ func duration(f func(c *Config) *time.Duration) func(*Config, string) error {
 	return bind(f, Duration)
 }
 
+func optionalDuration(f func(c *Config) *time.Duration) func(*Config, string) error {
+	return bind(f, OptionalDuration)
+}
+
 func boolean(f func(c *Config) *bool) func(*Config, string) error { return bind(f, Bool) }
 
 func integer(f func(c *Config) *int, min int) func(*Config, string) error {

@@ -43,18 +43,25 @@ func (s *Server) ConfirmEmailChange(ctx context.Context, req gen.ConfirmEmailCha
 	return gen.ConfirmEmailChange200JSONResponse(a), nil
 }
 
-// ListMySessions lists the caller's live sessions and marks the current one.
-func (s *Server) ListMySessions(ctx context.Context, _ gen.ListMySessionsRequestObject) (gen.ListMySessionsResponseObject, error) {
+// ListMySessions pages through the caller's live sessions and marks the current one.
+func (s *Server) ListMySessions(ctx context.Context, req gen.ListMySessionsRequestObject) (gen.ListMySessionsResponseObject, error) {
 	p := principal(ctx)
-	sessions, err := s.svc.ListSessions(ctx, p)
+	limit := 50
+	if req.Params.Limit != nil {
+		limit = int(*req.Params.Limit)
+	}
+	page, err := s.svc.ListSessions(ctx, p, deref(req.Params.Cursor), limit)
 	if err != nil {
 		return nil, err
 	}
-	items := make([]gen.Session, len(sessions))
-	for i, sess := range sessions {
-		items[i] = sessionOf(sess, p.SessionID)
+	out := gen.ListMySessions200JSONResponse{Items: make([]gen.Session, len(page.Sessions))}
+	for i, sess := range page.Sessions {
+		out.Items[i] = sessionOf(sess, p.SessionID)
 	}
-	return gen.ListMySessions200JSONResponse{Items: items}, nil
+	if page.Next != "" {
+		out.NextCursor = &page.Next
+	}
+	return out, nil
 }
 
 // RevokeMySession ends one of the caller's sessions.

@@ -121,7 +121,17 @@ func recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders are sent with every response.
+// securityHeaders are sent with every response, whichever API answers it.
+//
+// Every answer is Cache-Control: no-store (with Pragma: no-cache for HTTP/1.0 caches, as
+// RFC 6749 asks of token answers) unless its handler says otherwise: logins, refreshes
+// and account data must never sit in a shared cache or the browser's history, and a
+// default on the router covers the compatibility profiles, present and future, without
+// each remembering it. Only public documents (the JWKS, the spec, Swagger UI) set a
+// cache policy of their own.
+//
+// Every 503 carries Retry-After (unavailableRetryAfter), as every 429 does, on every
+// API: the error writers of the profiles need not know.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -129,6 +139,46 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		next.ServeHTTP(w, r)
+		h.Set("Cache-Control", "no-store")
+		h.Set("Pragma", "no-cache")
+		next.ServeHTTP(&retryAfterWriter{ResponseWriter: w}, r)
 	})
+}
+
+// unavailableRetryAfter is the Retry-After of a 503: long enough that clients do not
+// hammer a database that is coming back, short enough that a blip costs them little.
+const unavailableRetryAfter = "2"
+
+// retryAfterWriter adds Retry-After to a 503 whose handler set none.
+type retryAfterWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *retryAfterWriter) WriteHeader(status int) {
+	if !w.wrote {
+		w.wrote = true
+		if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", unavailableRetryAfter)
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *retryAfterWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer (flushing,
+// deadlines).
+func (w *retryAfterWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// publicCache marks an answer that holds no secret and may be cached: it replaces the
+// no-store default of securityHeaders.
+func publicCache(h http.Header, policy string) {
+	h.Set("Cache-Control", policy)
+	h.Del("Pragma")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/accountd/accountd/gen"
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/store/idempotency"
 )
 
 // problemType is one row of the table of errors a client can see.
@@ -39,6 +40,8 @@ var problemTypes = map[gen.ProblemCode]problemType{
 	gen.RateLimited:          {http.StatusTooManyRequests, "Too many requests"},
 	gen.Unavailable:          {http.StatusServiceUnavailable, "Service unavailable"},
 	gen.Internal:             {http.StatusInternalServerError, "Internal error"},
+	gen.IdempotencyKeyReused: {http.StatusUnprocessableEntity, "Idempotency key reused"},
+	gen.IdempotencyKeyInUse:  {http.StatusConflict, "Idempotency key in use"},
 
 	// Administration.
 	gen.OrganizationNameTaken: {http.StatusConflict, "Organization name already taken"},
@@ -66,6 +69,7 @@ var domainProblems = []struct {
 	{account.ErrOrganizationSlugTaken, gen.OrganizationSlugTaken},
 	{account.ErrOrganizationNotEmpty, gen.OrganizationNotEmpty},
 	{context.DeadlineExceeded, gen.Unavailable},
+	{idempotency.ErrUnavailable, gen.Unavailable},
 }
 
 // problemDetails add a sentence for the codes where one helps the caller.

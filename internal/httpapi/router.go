@@ -32,6 +32,9 @@ type Config struct {
 	CORSOrigins []string
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// Idempotency keeps the answers to requests sent with an Idempotency-Key; nil
+	// ignores the header.
+	Idempotency Idempotency
 }
 
 // New returns the handler serving the canonical API, its docs and whatever cfg.Mount
@@ -48,7 +51,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	srv := &Server{svc: cfg.Service, jwks: jwks, ready: cfg.Ready}
-	v, err := newValidator(cfg.MaxBodyBytes, srv.authenticate)
+	v, err := newValidator(cfg.MaxBodyBytes, srv.authenticate, cfg.Idempotency)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +77,7 @@ func New(cfg Config) (http.Handler, error) {
 		m(r)
 	}
 
-	strict := gen.NewStrictHandlerWithOptions(srv, nil, gen.StrictHTTPServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{cacheJWKS}, gen.StrictHTTPServerOptions{
 		// The validator has checked the body against the spec, so a decoding failure
 		// here is a body the spec allows but Go cannot hold (such as a number too big).
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -89,6 +92,22 @@ func New(cfg Config) (http.Handler, error) {
 		},
 	})
 	return r, nil
+}
+
+// jwksMaxAge is how long caches may keep the JWKS: services that verify tokens offline
+// fetch it often, and a new key is published well before it signs (see the README's key
+// rotation).
+const jwksMaxAge = "public, max-age=300"
+
+// cacheJWKS lets caches keep the public key set, the one API answer that is public.
+func cacheJWKS(f gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	if operationID != "GetJWKS" {
+		return f
+	}
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+		publicCache(w.Header(), jwksMaxAge)
+		return f(ctx, w, r, req)
+	}
 }
 
 // authenticate verifies the bearer token of a request to a secured operation and puts

@@ -30,7 +30,7 @@ func (s *Server) Register(ctx context.Context, req gen.RegisterRequestObject) (g
 	u, err := s.svc.Register(ctx, account.RegisterInput{
 		Username: b.Username, Email: string(b.Email), Password: b.Password,
 		PasswordConfirm: deref(b.PasswordConfirm), FirstName: deref(b.FirstName), LastName: deref(b.LastName),
-		OrganizationID: deref(b.OrganizationId),
+		OrganizationID: deref(b.OrganizationId), AcceptRetry: true,
 	}, meta(ctx))
 	if err != nil {
 		return nil, err

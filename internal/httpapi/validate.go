@@ -27,6 +27,8 @@ type operation struct {
 	// compat: a compatibility profile's operation. Its package validates and
 	// authenticates in its own API's manner (DRF error shapes, form bodies, `JWT` tokens).
 	compat bool
+	// idempotent: the operation declares the Idempotency-Key header (idempotency.go).
+	idempotent bool
 }
 
 // compatTagPrefix starts the tag of every compatibility profile's operations.
@@ -49,6 +51,8 @@ type validator struct {
 	options *openapi3filter.Options
 	maxBody int64
 	auth    func(r *http.Request) (*http.Request, error)
+	// idem keeps the answers to Idempotency-Key requests; nil ignores the header.
+	idem Idempotency
 }
 
 // emailFormat agrees with the generated models, which parse emails with net/mail: a
@@ -61,7 +65,7 @@ func emailFormat(v string) error {
 	return nil
 }
 
-func newValidator(maxBody int64, auth func(r *http.Request) (*http.Request, error)) (*validator, error) {
+func newValidator(maxBody int64, auth func(r *http.Request) (*http.Request, error), idem Idempotency) (*validator, error) {
 	doc, err := gen.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded spec: %w", err)
@@ -77,6 +81,7 @@ func newValidator(maxBody int64, auth func(r *http.Request) (*http.Request, erro
 		ops:     map[*openapi3.Operation]operation{},
 		maxBody: maxBody,
 		auth:    auth,
+		idem:    idem,
 		options: &openapi3filter.Options{
 			MultiError: true,
 			// Authentication is done by the middleware itself, with the result kept in
@@ -104,6 +109,7 @@ func newValidator(maxBody int64, auth func(r *http.Request) (*http.Request, erro
 				authRequired: len(security) > 0,
 				staffOnly:    role == string(account.RoleStaff),
 				compat:       isCompat(op),
+				idempotent:   declaresHeader(op, idempotencyHeader),
 			}
 		}
 	}
@@ -144,8 +150,22 @@ func (v *validator) middleware(next http.Handler) http.Handler {
 			writeError(w, r, requestProblem(err))
 			return
 		}
+		if key := r.Header.Get(idempotencyHeader); key != "" && op.idempotent && v.idem != nil {
+			v.serveIdempotent(w, r, next, route.Operation.OperationID, key)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// declaresHeader reports whether op declares the request header name.
+func declaresHeader(op *openapi3.Operation, name string) bool {
+	for _, p := range op.Parameters {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInHeader && http.CanonicalHeaderKey(p.Value.Name) == name {
+			return true
+		}
+	}
+	return false
 }
 
 // requestProblem turns a kin-openapi validation error into a problem that names the

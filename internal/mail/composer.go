@@ -25,7 +25,9 @@ type ComposerConfig struct {
 	// {email} (the recipient), {username}, and {timestamp} and {signature} (a signed
 	// link's, see account.Message); values are percent-encoded so that they
 	// fit a path segment or a query value alike. Activation and password reset need a
-	// template under flow "".
+	// template under flow "". A message with a LinkBase gets its template with the text
+	// before the first placeholder replaced by that base (only a template whose path
+	// ends in its placeholders allows it; any other fails the send).
 	Links map[string]map[account.MessageKind]string
 	// Expiry[kind], when set, is how long that kind's link stays valid; the email says so.
 	Expiry map[account.MessageKind]time.Duration
@@ -139,6 +141,12 @@ func (c *Composer) compose(m account.Message) (Envelope, error) {
 		data.Name = m.User.Username
 	}
 	if lt, ok := c.link(m.Flow, m.Kind); ok {
+		if m.LinkBase != "" {
+			var err error
+			if lt, err = lt.rebase(m.LinkBase); err != nil {
+				return Envelope{}, fmt.Errorf("mail: %s message: %w", m.Kind, err)
+			}
+		}
 		link, err := lt.render(m)
 		if err != nil {
 			return Envelope{}, fmt.Errorf("mail: %s message: %w", m.Kind, err)

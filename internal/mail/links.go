@@ -2,6 +2,7 @@ package mail
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -111,6 +112,29 @@ func (t linkTemplate) render(m account.Message) (string, error) {
 		return "", fmt.Errorf("link needs {%s}, but the message has no value for it", missing)
 	}
 	return link, nil
+}
+
+// rebase returns the template with its base, the literal text before its first
+// placeholder, replaced by base and one slash (account.Message.LinkBase): for
+// "https://app.example.com/activate/{uid}/{token}/" and base
+// "https://other.example.com/verify", "https://other.example.com/verify/{uid}/{token}/".
+// Only a template whose base is a URL path ending in a slash can be rebased, and base
+// must be an absolute http or https URL with nothing after its path; the account
+// service has checked its origin, and this is checked again so that no message can
+// make the composer write a link of another shape.
+func (t linkTemplate) rebase(base string) (linkTemplate, error) {
+	if len(t.parts) < 2 || t.parts[0].name != "" || !strings.HasSuffix(t.parts[0].literal, "/") ||
+		strings.ContainsAny(t.parts[0].literal, "?#") {
+		return linkTemplate{}, errors.New("its link template cannot take another base: it must be a URL path ending in its placeholders")
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" ||
+		strings.ContainsFunc(base, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		return linkTemplate{}, errors.New("its link base is not an absolute http or https URL with nothing after its path")
+	}
+	parts := append([]linkPart{{literal: strings.TrimRight(base, "/") + "/"}}, t.parts[1:]...)
+	return linkTemplate{parts: parts}, nil
 }
 
 func (t linkTemplate) expand(value func(name string) string) string {

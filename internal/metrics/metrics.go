@@ -3,7 +3,6 @@
 package metrics
 
 import (
-	"database/sql"
 	"net/http"
 	"strconv"
 	"time"
@@ -65,11 +64,6 @@ func New() *Metrics {
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
-}
-
-// WatchDB publishes the database pool's gauges (open, in use, idle, waits).
-func (m *Metrics) WatchDB(db *sql.DB) {
-	m.registry.MustRegister(collectors.NewDBStatsCollector(db, "accountd"))
 }
 
 // Register adds a collector of another package (the mail outbox's gauges, say).

@@ -12,47 +12,106 @@ import (
 const (
 	argon2idPrefix = "$argon2id$"
 	// djangoArgon2Tag is what Django's Argon2PasswordHasher puts before the PHC string.
-	djangoArgon2Tag    = "argon2"
-	djangoArgon2Prefix = djangoArgon2Tag + argon2idPrefix
+	djangoArgon2Tag = "argon2"
+)
+
+// Argon2 variants, as PHC strings name them. accountd hashes with argon2id only; Django's
+// Argon2PasswordHasher wrote argon2i before Django 2.1 (and, with its library's
+// defaults, argon2d never).
+const (
+	variantID = "argon2id"
+	variantI  = "argon2i"
 )
 
 // b64 is the encoding of salt and key in PHC strings: standard alphabet, no padding,
 // as written by the reference implementation, libsodium and argon2-cffi.
 var b64 = base64.RawStdEncoding
 
-// argon2Hash is a decoded argon2id PHC string.
+// argon2Hash is a decoded argon2 PHC string.
 type argon2Hash struct {
 	params Params
 	salt   []byte
 	key    []byte
+	// variant is variantID or variantI; "" means variantID.
+	variant string
+	// django is true for Django's form ("argon2" before the PHC string).
+	django bool
 }
 
 func deriveArgon2id(password string, salt []byte, p Params) []byte {
 	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 }
 
-func (a argon2Hash) matches(password string) bool {
-	return equal(deriveArgon2id(password, a.salt, a.params), a.key)
+func (a argon2Hash) derive(password string) []byte {
+	if a.variant == variantI {
+		return argon2.Key([]byte(password), a.salt, a.params.Time, a.params.Memory, a.params.Threads, a.params.KeyLen)
+	}
+	return deriveArgon2id(password, a.salt, a.params)
 }
 
-// String returns the PHC string form.
+func (a argon2Hash) matches(password string) (bool, error) {
+	return equal(a.derive(password), a.key), nil
+}
+
+// outdated: a Django hash, another variant or other parameters than p.
+func (a argon2Hash) outdated(p Params) bool {
+	return a.django || a.variant == variantI || a.params != p
+}
+
+func (a argon2Hash) scheme() string {
+	if a.django {
+		return djangoArgon2Tag
+	}
+	return variantID
+}
+
+// String returns the PHC string form (of an argon2id hash: the only kind Hash makes).
 func (a argon2Hash) String() string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
 		a.params.Memory, a.params.Time, a.params.Threads,
 		b64.EncodeToString(a.salt), b64.EncodeToString(a.key))
 }
 
-// parseArgon2id decodes $argon2id$v=19$m=..,t=..,p=..$salt$key. It accepts parameters
-// below the configured minimum (hashes imported from elsewhere still verify, and are
-// then rehashed) but refuses those too costly to verify, so a corrupted row cannot
-// make one login allocate gigabytes.
+// parseArgon2id decodes $argon2id$v=19$m=..,t=..,p=..$salt$key.
 func parseArgon2id(encoded string) (argon2Hash, error) {
+	return parseArgon2(encoded, variantID)
+}
+
+// parseDjangoArgon2 decodes Django's "argon2" followed by an argon2id or argon2i PHC
+// string of version 19.
+func parseDjangoArgon2(encoded string) (argon2Hash, error) {
+	phc := strings.TrimPrefix(encoded, djangoArgon2Tag)
+	h, err := parseArgon2(phc, variantID, variantI)
+	h.django = true
+	return h, err
+}
+
+// parseArgon2 decodes a PHC string of one of the variants. It accepts parameters below
+// the configured minimum (hashes imported from elsewhere still verify, and are then
+// rehashed) but refuses those too costly to verify, so a corrupted row cannot make one
+// login allocate gigabytes.
+func parseArgon2(encoded string, variants ...string) (argon2Hash, error) {
 	malformed := func(what string) (argon2Hash, error) {
-		return argon2Hash{}, fmt.Errorf("%w: argon2id %s", ErrMalformedHash, what)
+		return argon2Hash{}, fmt.Errorf("%w: argon2 %s", ErrMalformedHash, what)
 	}
-	// "", "argon2id", "v=19", "m=..,t=..,p=..", salt, key
+	// "", variant, "v=19", "m=..,t=..,p=..", salt, key
 	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+	if len(parts) < 2 || parts[0] != "" {
+		return malformed("layout")
+	}
+	known := false
+	for _, v := range variants {
+		known = known || parts[1] == v
+	}
+	if !known {
+		// argon2d, which x/crypto does not implement.
+		return argon2Hash{}, fmt.Errorf("%w: %s", ErrUnknownScheme, parts[1])
+	}
+	if len(parts) == 5 && strings.HasPrefix(parts[2], "m=") {
+		// No version: argon2 1.0 (0x10), which x/crypto does not implement either.
+		return argon2Hash{}, fmt.Errorf("%w: argon2 version 1.0", ErrUnknownScheme)
+	}
+	if len(parts) != 6 {
 		return malformed("layout")
 	}
 	// x/crypto implements only version 0x13; older hashes cannot be checked.
@@ -72,9 +131,10 @@ func parseArgon2id(encoded string) (argon2Hash, error) {
 		return malformed("key")
 	}
 	return argon2Hash{
-		params: Params{Memory: uint32(m), Time: uint32(t), Threads: p, SaltLen: uint32(len(salt)), KeyLen: uint32(len(key))},
-		salt:   salt,
-		key:    key,
+		params:  Params{Memory: uint32(m), Time: uint32(t), Threads: p, SaltLen: uint32(len(salt)), KeyLen: uint32(len(key))},
+		salt:    salt,
+		key:     key,
+		variant: parts[1],
 	}, nil
 }
 

@@ -1,5 +1,6 @@
 // Package password hashes passwords with argon2id and verifies both its own hashes and
-// the pbkdf2_sha256 hashes of accounts imported from Django.
+// the hashes of accounts imported from Django (pbkdf2_sha256, pbkdf2_sha1, argon2,
+// bcrypt_sha256, bcrypt; django.go), which a successful login replaces.
 //
 // Hashing is deliberately expensive in memory and time, so a Hasher bounds how many
 // hashes run at once: a flood of login attempts queues up instead of exhausting memory.
@@ -13,8 +14,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-
-	"github.com/accountd/accountd/internal/account"
 )
 
 // Errors returned by Verify for an encoded hash it cannot use. Their text never
@@ -36,8 +35,6 @@ type Hasher struct {
 	// idle gives memory back once a burst of hashing is over (idle.go).
 	idle idleRelease
 }
-
-var _ account.PasswordHasher = (*Hasher)(nil)
 
 // New returns a Hasher that hashes with p and runs at most maxConcurrent hashes or
 // verifications at once (runtime.NumCPU() when maxConcurrent <= 0). Each argon2id run
@@ -81,52 +78,103 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 
 // Verify reports whether password matches encoded, comparing in constant time, and
 // whether encoded should be replaced by a fresh Hash: an argon2id hash made with other
-// parameters than the configured ones, or a Django hash (pbkdf2_sha256$..., or
-// argon2$argon2id$... from Django's Argon2PasswordHasher). rehash is only ever true when
-// ok is.
+// parameters than the configured ones, or any hash of Django's (django.go). rehash is
+// only ever true when ok is.
 //
-// An empty encoded (an account without a password) never matches and is no error, but
-// still costs one dummy verification (see VerifyDummy), so that such accounts cannot be
-// told apart by response time. An encoded hash in an unknown scheme or malformed returns
-// ErrUnknownScheme or ErrMalformedHash. Verify waits for a free slot, or returns ctx's
-// error if ctx ends first.
+// An encoded hash that no password can match costs one dummy verification (see
+// VerifyDummy) before Verify says no, so that such accounts cannot be told apart by
+// response time: an empty one (an account without a password) and a Django unusable
+// password ("!...") are no error; a hash in a scheme Verify does not know, or a
+// malformed one, returns ErrUnknownScheme or ErrMalformedHash. Verify waits for a free
+// slot, or returns ctx's error if ctx ends first.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error) {
-	switch {
-	case encoded == "":
+	v, err := parse(encoded)
+	if err != nil {
 		h.VerifyDummy(ctx, password)
-		return false, false, nil
-
-	case strings.HasPrefix(encoded, argon2idPrefix), strings.HasPrefix(encoded, djangoArgon2Prefix):
-		// Django's Argon2PasswordHasher writes "argon2" followed by the PHC string.
-		phc, django := strings.CutPrefix(encoded, djangoArgon2Tag)
-		hh, err := parseArgon2id(phc)
-		if err != nil {
-			return false, false, err
+		if errors.Is(err, errNoPassword) {
+			return false, false, nil
 		}
-		if err := h.acquire(ctx); err != nil {
-			return false, false, err
-		}
-		defer h.release()
-		ok := hh.matches(password)
-		return ok, ok && (django || hh.params != h.params), nil
-
-	case strings.HasPrefix(encoded, djangoPBKDF2Prefix):
-		dh, err := parseDjangoPBKDF2(encoded)
-		if err != nil {
-			return false, false, err
-		}
-		if err := h.acquire(ctx); err != nil {
-			return false, false, err
-		}
-		defer h.release()
-		ok, err := dh.matches(password)
-		if err != nil {
-			return false, false, err
-		}
-		// PBKDF2 is weaker than argon2id against GPUs: always upgrade.
-		return ok, ok, nil
+		return false, false, err
 	}
-	return false, false, ErrUnknownScheme
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	defer h.release()
+	ok, err = v.matches(password)
+	if err != nil {
+		return false, false, err
+	}
+	return ok, ok && v.outdated(h.params), nil
+}
+
+// verifier is a decoded hash of one of the schemes Verify knows.
+type verifier interface {
+	// matches reports whether password is the one hashed.
+	matches(password string) (bool, error)
+	// outdated reports whether a hash that matched should be replaced by one made with
+	// p, the configured parameters.
+	outdated(p Params) bool
+	// scheme names the scheme, as Scheme does.
+	scheme() string
+}
+
+// errNoPassword is the "hash" of an account that has no password: empty, or Django's
+// unusable password. Never returned by Verify.
+var errNoPassword = errors.New("password: no password set")
+
+// parse decodes encoded into the verifier of its scheme.
+func parse(encoded string) (verifier, error) {
+	algorithm, _, _ := strings.Cut(encoded, "$")
+	switch {
+	case encoded == "", strings.HasPrefix(encoded, djangoUnusablePrefix):
+		return nil, errNoPassword
+	case strings.HasPrefix(encoded, argon2idPrefix):
+		return parseArgon2id(encoded)
+	case algorithm == djangoArgon2Tag:
+		return parseDjangoArgon2(encoded)
+	case algorithm == djangoPBKDF2SHA256, algorithm == djangoPBKDF2SHA1:
+		return parseDjangoPBKDF2(encoded)
+	case algorithm == djangoBcryptSHA256, algorithm == djangoBcrypt:
+		return parseDjangoBcrypt(encoded)
+	}
+	return nil, ErrUnknownScheme
+}
+
+// Scheme names the scheme of an encoded hash, for reports such as an import's summary,
+// and says whether Verify can check a password against it. The names are "argon2id"
+// (accountd's own), Django's algorithm names ("pbkdf2_sha256", "pbkdf2_sha1", "argon2",
+// "bcrypt_sha256", "bcrypt", or any other such as "md5"), "unusable" for Django's
+// unusable passwords, "none" for an empty hash and "unknown". A name never holds any
+// part of a hash but its algorithm's name.
+func Scheme(encoded string) (name string, verifiable bool) {
+	v, err := parse(encoded)
+	switch {
+	case err == nil:
+		return v.scheme(), true
+	case encoded == "":
+		return "none", false
+	case errors.Is(err, errNoPassword):
+		return "unusable", false
+	}
+	// Django writes "<algorithm>$..."; a PHC string "$<algorithm>$...".
+	algorithm, _, found := strings.Cut(strings.TrimPrefix(encoded, "$"), "$")
+	if !found || !schemeName(algorithm) {
+		return "unknown", false
+	}
+	return algorithm, false
+}
+
+// schemeName reports whether s looks like an algorithm's name rather than hash data.
+func schemeName(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // VerifyDummy runs a verification that costs the same as Verify of a hash made with
@@ -138,7 +186,7 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
 		return
 	}
 	defer h.release()
-	h.dummy.matches(password)
+	_, _ = h.dummy.matches(password)
 }
 
 // acquire takes a slot, or returns ctx's error if ctx ends first.

@@ -8,7 +8,13 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/accountd/accountd/internal/account"
 )
+
+// Hasher is what account.New takes as its PasswordHasher. The check lives in a test so
+// that the package itself does not import account (internal/houserules' import rules).
+var _ account.PasswordHasher = (*Hasher)(nil)
 
 func TestHashVerify(t *testing.T) {
 	ctx := context.Background()
@@ -114,7 +120,8 @@ func TestVerifyBadEncoded(t *testing.T) {
 	}{
 		{"bcrypt", "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", ErrUnknownScheme},
 		{"plain_text", pw, ErrUnknownScheme},
-		{"pbkdf2_sha1", "pbkdf2_sha1$1000$salt$abc", ErrUnknownScheme},
+		{"pbkdf2_sha1_short_key", "pbkdf2_sha1$1000$salt$abc", ErrMalformedHash},
+		{"md5", "md5$seasalt$3f86d0d3d465b7b458c231bf3555c0e3", ErrUnknownScheme},
 		{"argon2i", "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG", ErrUnknownScheme},
 		{"argon2id_old_version", "$argon2id$v=16$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4", ErrMalformedHash},
 		{"argon2id_missing_part", "$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ", ErrMalformedHash},

@@ -38,7 +38,7 @@ func (s suite) rotateRefreshToken(t *testing.T) {
 		var got []account.Session
 		noErr(t, "InTx", st.InTx(ctx(t), func(tx account.Store) error {
 			var err error
-			got, err = tx.ListSessions(ctx(t), sess.UserID, at(-2*time.Hour))
+			got, err = tx.ListSessions(ctx(t), sess.UserID, at(-2*time.Hour), account.SessionCursor{}, 0)
 			return err
 		}))
 		for _, g := range got {
@@ -58,8 +58,8 @@ func (s suite) rotateRefreshToken(t *testing.T) {
 		same(t, "user", gotUser, u)
 		r1, err := st.RefreshTokenByHash(ctx(t), "r1")
 		noErr(t, "RefreshTokenByHash(r1)", err)
-		if !r1.UsedAt.Equal(at(time.Minute)) {
-			t.Errorf("r1 used at %v, want %v", r1.UsedAt, at(time.Minute))
+		if !r1.UsedAt.Equal(at(time.Minute)) || r1.SuccessorHash != "r2" {
+			t.Errorf("r1 used at %v for %q, want %v for r2", r1.UsedAt, r1.SuccessorHash, at(time.Minute))
 		}
 		r2, err := st.RefreshTokenByHash(ctx(t), "r2")
 		noErr(t, "RefreshTokenByHash(r2)", err)
@@ -72,7 +72,7 @@ func (s suite) rotateRefreshToken(t *testing.T) {
 	})
 	s.run(t, "spent_token_ErrNotFound", func(t *testing.T, st account.Store) {
 		setup(t, st)
-		_, err := st.MarkRefreshTokenUsed(ctx(t), "r1", at(0))
+		_, err := st.MarkRefreshTokenUsed(ctx(t), "r1", "r2", at(0))
 		noErr(t, "MarkRefreshTokenUsed", err)
 		wantErr(t, "RotateRefreshToken", rotate(t, st, time.Minute), account.ErrNotFound)
 		_, err = st.RefreshTokenByHash(ctx(t), "r2")

@@ -210,7 +210,7 @@ func (s suite) revokeUserSession(t *testing.T) {
 		createSession(t, st, "s2", u.ID, at(time.Hour))
 		noErr(t, "RevokeUserSession", st.RevokeUserSession(ctx(t), u.ID, "s1", at(0)))
 		wantLive(t, st, map[string]bool{"s1": false, "s2": true})
-		sessions, err := st.ListSessions(ctx(t), u.ID, at(0))
+		sessions, err := st.ListSessions(ctx(t), u.ID, at(0), account.SessionCursor{}, 0)
 		noErr(t, "ListSessions", err)
 		if len(sessions) != 1 || sessions[0].ID != "s2" {
 			t.Errorf("ListSessions after revoking s1 = %v, want only s2", sessions)
@@ -259,7 +259,7 @@ func (s suite) listSessions(t *testing.T) {
 		noErr(t, "RevokeSession", st.RevokeSession(ctx(t), "revoked", at(-time.Millisecond)))
 		createSessionAt(t, st, "bobs", bob.ID, 0, exp)
 
-		got, err := st.ListSessions(ctx(t), alice.ID, at(0))
+		got, err := st.ListSessions(ctx(t), alice.ID, at(0), account.SessionCursor{}, 0)
 		noErr(t, "ListSessions", err)
 		want := []account.Session{newest, tieB, tieA, old}
 		if len(got) != len(want) {
@@ -273,7 +273,7 @@ func (s suite) listSessions(t *testing.T) {
 		u := createUser(t, st, "alice")
 		createSession(t, st, "short", u.ID, at(time.Minute))
 		createSession(t, st, "long", u.ID, at(time.Hour))
-		got, err := st.ListSessions(ctx(t), u.ID, at(30*time.Minute))
+		got, err := st.ListSessions(ctx(t), u.ID, at(30*time.Minute), account.SessionCursor{}, 0)
 		noErr(t, "ListSessions", err)
 		if len(got) != 1 || got[0].ID != "long" {
 			t.Errorf("ListSessions at +30m = %v, want [long]", ids(got))
@@ -282,7 +282,7 @@ func (s suite) listSessions(t *testing.T) {
 	s.run(t, "none_empty", func(t *testing.T, st account.Store) {
 		u := createUser(t, st, "alice")
 		createSession(t, st, "expired", u.ID, at(-time.Minute))
-		got, err := st.ListSessions(ctx(t), u.ID, at(0))
+		got, err := st.ListSessions(ctx(t), u.ID, at(0), account.SessionCursor{}, 0)
 		noErr(t, "ListSessions", err)
 		if len(got) != 0 {
 			t.Errorf("ListSessions = %v, want none", ids(got))

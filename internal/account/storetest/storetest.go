@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	t.Run("ListUsers", s.listUsers)
 	t.Run("EventActor", s.eventActor)
 	t.Run("SigningKeys", s.signingKeys)
+	t.Run("Avatars", s.avatars)
 	t.Run("InTx", s.inTx)
 	t.Run("Ping", s.ping)
 }

@@ -163,12 +163,12 @@ func (s suite) markRefreshTokenUsed(t *testing.T) {
 	}
 	s.run(t, "first_true_then_false", func(t *testing.T, st account.Store) {
 		create(t, st)
-		ok, err := st.MarkRefreshTokenUsed(ctx(t), "r1", at(time.Minute))
+		ok, err := st.MarkRefreshTokenUsed(ctx(t), "r1", "r2", at(time.Minute))
 		noErr(t, "first MarkRefreshTokenUsed", err)
 		if !ok {
 			t.Errorf("first MarkRefreshTokenUsed = false, want true")
 		}
-		ok, err = st.MarkRefreshTokenUsed(ctx(t), "r1", at(2*time.Minute))
+		ok, err = st.MarkRefreshTokenUsed(ctx(t), "r1", "r2", at(2*time.Minute))
 		noErr(t, "second MarkRefreshTokenUsed", err)
 		if ok {
 			t.Errorf("second MarkRefreshTokenUsed = true, want false")
@@ -178,11 +178,14 @@ func (s suite) markRefreshTokenUsed(t *testing.T) {
 		if !got.UsedAt.Equal(at(time.Minute)) || got.UsedAt.Location() != time.UTC {
 			t.Errorf("UsedAt = %v, want the first use %v in UTC", got.UsedAt, at(time.Minute).UTC())
 		}
+		if got.SuccessorHash != "r2" {
+			t.Errorf("SuccessorHash = %q, want r2", got.SuccessorHash)
+		}
 	})
 	s.run(t, "concurrent_exactly_one_wins", func(t *testing.T, st account.Store) {
 		create(t, st)
 		wins := concurrently(t, 8, func() (bool, error) {
-			return st.MarkRefreshTokenUsed(ctx(t), "r1", at(time.Minute))
+			return st.MarkRefreshTokenUsed(ctx(t), "r1", "r2", at(time.Minute))
 		})
 		if wins != 1 {
 			t.Errorf("%d callers spent the token, want exactly 1", wins)

@@ -247,6 +247,49 @@ func (s suite) listUsers(t *testing.T) {
 			wantNames(t, string(sort)+": order of the users there from the start", kept, before...)
 		}
 	})
+	s.run(t, "offset_skips_after_the_position", func(t *testing.T, st account.Store) {
+		var users []account.User
+		for _, name := range []string{"a", "b", "c", "d", "e"} {
+			users = append(users, createUser(t, st, name))
+		}
+		wantNames(t, "offset 2", listUsers(t, st, account.UserQuery{Offset: 2, Limit: 2}), "c", "d")
+		wantNames(t, "offset past the end", listUsers(t, st, account.UserQuery{Offset: 5}))
+		wantNames(t, "offset 1 descending", listUsers(t, st, account.UserQuery{Sort: account.SortUsernameDesc, Offset: 1, Limit: 2}), "d", "c")
+		after := account.UserKey{ID: users[0].ID, Username: users[0].Username}
+		wantNames(t, "offset 1 after a", listUsers(t, st, account.UserQuery{After: after, Offset: 1}), "c", "d", "e")
+		wantNames(t, "filtered", listUsers(t, st, account.UserQuery{UserFilter: account.UserFilter{Search: "c@"}}), "c")
+		wantNames(t, "filtered, then skipped", listUsers(t, st, account.UserQuery{UserFilter: account.UserFilter{Search: "c@"}, Offset: 1}))
+	})
+	s.run(t, "count_follows_the_filters", func(t *testing.T, st account.Store) {
+		n, err := st.CountUsers(ctx(t), account.UserFilter{})
+		noErr(t, "CountUsers(empty store)", err)
+		if n != 0 {
+			t.Fatalf("CountUsers on an empty store = %d", n)
+		}
+		for _, name := range []string{"alice", "alfred", "bob"} {
+			u := newUser(name)
+			u.Active = name != "bob"
+			_, err := st.CreateUser(ctx(t), u)
+			noErr(t, "CreateUser("+name+")", err)
+		}
+		for _, tc := range []struct {
+			f    account.UserFilter
+			want int
+		}{
+			{account.UserFilter{}, 3},
+			{account.UserFilter{Search: "AL"}, 2},
+			{account.UserFilter{Active: ptr(false)}, 1},
+			{account.UserFilter{Search: "al", Active: ptr(false)}, 0},
+			{account.UserFilter{Role: account.RoleStaff}, 0},
+		} {
+			n, err := st.CountUsers(ctx(t), tc.f)
+			noErr(t, "CountUsers", err)
+			if n != tc.want {
+				t.Errorf("CountUsers(%+v) = %d, want %d (the users ListUsers gives: %q)", tc.f, n, tc.want,
+					listUsers(t, st, account.UserQuery{UserFilter: tc.f}))
+			}
+		}
+	})
 }
 
 func count(names []string, name string) int {

@@ -28,6 +28,18 @@ type Reader struct {
 	// StrictForm refuses a form body that does not parse, where Django's QueryDict keeps
 	// what does.
 	StrictForm bool
+	// Files keeps the files of a multipart body, as File values, where DRF's
+	// request.data holds them too; without it they are left out.
+	Files bool
+}
+
+// File is an uploaded file of a multipart body (Reader.Files).
+type File struct {
+	// Name is the file name the client gave, for messages only: it proves nothing.
+	Name string
+	// ContentType is the type the client claimed, which proves nothing either.
+	ContentType string
+	Data        []byte
 }
 
 // Read parses r's body as DRF's default parsers do: JSON, form-encoded or multipart. An
@@ -64,7 +76,13 @@ func (rd Reader) Read(w http.ResponseWriter, r *http.Request) (Body, *Refusal) {
 			return nil, &Refusal{Reason: MalformedMultipart}
 		}
 		defer form.RemoveAll()
-		return FormBody(form.Value), nil
+		b := FormBody(form.Value)
+		if rd.Files {
+			if err := addFiles(b, form.File); err != nil {
+				return nil, &Refusal{Reason: MalformedMultipart}
+			}
+		}
+		return b, nil
 	}
 	if len(contentType) > 100 {
 		contentType = contentType[:100]
@@ -81,4 +99,26 @@ func FormBody(values map[string][]string) Body {
 		}
 	}
 	return b
+}
+
+// addFiles puts the last file of each field into b, over a text value of the same name,
+// as Django's request.data (a merge of POST and FILES) does.
+func addFiles(b Body, files map[string][]*multipart.FileHeader) error {
+	for name, fhs := range files {
+		if len(fhs) == 0 {
+			continue
+		}
+		fh := fhs[len(fhs)-1]
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		b[name] = File{Name: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Data: data}
+	}
+	return nil
 }

@@ -118,12 +118,37 @@ func TestErrorsKeepTheirOrder(t *testing.T) {
 }
 
 func TestChar(t *testing.T) {
-	b, _ := read(Reader{MaxBytes: 1 << 10}, "application/json", `{"s": "x", "n": 7, "null": null, "list": [], "bool": true}`)
+	b, _ := read(Reader{MaxBytes: 1 << 10}, "application/json", `{"s": "x", "n": 7, "null": null, "list": [], "bool": true, "nul": "a\u0000b"}`)
+	b["file"] = File{Name: "x.txt", Data: []byte("x")}
 	for field, want := range map[string][2]string{
 		"s": {"x", ""}, "n": {"7", ""}, "null": {"", MsgNull}, "list": {"", MsgNotString}, "bool": {"", MsgNotString},
+		"nul": {"", MsgNullCharacters}, "file": {"", MsgNotString},
 	} {
 		if s, msg := Char(b[field]); s != want[0] || msg != want[1] {
 			t.Errorf("%s: %q %q, want %q", field, s, msg, want)
 		}
 	}
+}
+
+func TestMultipartFiles(t *testing.T) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("bio", "hello")
+	_ = mw.WriteField("profile_img", "https://example.com/a.png")
+	fw, _ := mw.CreateFormFile("profile_img", "me.png")
+	_, _ = fw.Write([]byte("\x89PNG\x00bytes"))
+	_ = mw.Close()
+	t.Run("kept_with_Files_over_a_text_value", func(t *testing.T) {
+		b, refused := read(Reader{MaxBytes: 1 << 10, Files: true}, mw.FormDataContentType(), buf.String())
+		f, ok := b["profile_img"].(File)
+		if refused != nil || !ok || f.Name != "me.png" || string(f.Data) != "\x89PNG\x00bytes" || b["bio"] != "hello" {
+			t.Fatalf("%#v %+v", b, refused)
+		}
+	})
+	t.Run("left_out_without_Files", func(t *testing.T) {
+		b, refused := read(Reader{MaxBytes: 1 << 10}, mw.FormDataContentType(), buf.String())
+		if refused != nil || b["profile_img"] != "https://example.com/a.png" {
+			t.Fatalf("%#v %+v", b, refused)
+		}
+	})
 }

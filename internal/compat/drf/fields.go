@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -20,6 +21,9 @@ const (
 	MsgUsernameTaken = "A user with that username already exists."
 	MsgEmailTaken    = "user with this email address already exists."
 	MsgNotFound      = "Not found."
+	// MsgNullCharacters is the message of Django's ProhibitNullCharactersValidator,
+	// which every CharField runs.
+	MsgNullCharacters = "Null characters are not allowed."
 )
 
 // MaxLength is DRF's message for a value longer than a field's max_length.
@@ -27,13 +31,17 @@ func MaxLength(n int) string {
 	return "Ensure this field has no more than " + strconv.Itoa(n) + " characters."
 }
 
-// Char takes a present field's value as DRF's CharField does before validating it: a
-// string as it is, a number as its text. msg is DRF's message for null or another type.
+// Char takes a present field's value as DRF's CharField does: a string as it is, a
+// number as its text. msg is DRF's message for null, another type, or a string holding
+// a NUL character, which CharField refuses (and which PostgreSQL cannot store in text).
 func Char(v any) (s, msg string) {
 	switch v := v.(type) {
 	case nil:
 		return "", MsgNull
 	case string:
+		if strings.ContainsRune(v, 0) {
+			return "", MsgNullCharacters
+		}
 		return v, ""
 	case json.Number:
 		return v.String(), ""

@@ -23,7 +23,7 @@ import (
 // see one snapshot and commit together.
 func rotateSQL(sess, user *schema.Table) string {
 	return `WITH spent AS (
-	UPDATE refresh_tokens AS rt SET used_at = $3
+	UPDATE refresh_tokens AS rt SET used_at = $3, successor_hash = $2
 	FROM sessions AS s JOIN users AS u ON u.id = s.user_id
 	WHERE rt.hash = $1 AND rt.used_at IS NULL AND rt.expires_at > $3
 		AND s.id = rt.session_id AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.active
@@ -79,7 +79,7 @@ func (s *Store) rotateInTx(ctx context.Context, spent string, next account.Refre
 		if !user.Active {
 			return account.ErrNotFound
 		}
-		won, err := tx.MarkRefreshTokenUsed(ctx, spent, now)
+		won, err := tx.MarkRefreshTokenUsed(ctx, spent, next.Hash, now)
 		if err != nil {
 			return err
 		}

@@ -181,6 +181,8 @@ type refreshTokenRow struct {
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
 	UsedAt    time.Time `bun:"used_at,nullzero"`
+	// SuccessorHash is written with UsedAt; NULL while the token is unspent.
+	SuccessorHash string `bun:"successor_hash,nullzero"`
 }
 
 func refreshTokenToRow(t account.RefreshToken) refreshTokenRow {
@@ -191,6 +193,8 @@ func refreshTokenToRow(t account.RefreshToken) refreshTokenRow {
 		CreatedAt: dbTime(t.CreatedAt),
 		ExpiresAt: dbTime(t.ExpiresAt),
 		UsedAt:    dbTime(t.UsedAt),
+
+		SuccessorHash: t.SuccessorHash,
 	}
 }
 
@@ -202,6 +206,8 @@ func (r refreshTokenRow) domain() account.RefreshToken {
 		CreatedAt: domainTime(r.CreatedAt),
 		ExpiresAt: domainTime(r.ExpiresAt),
 		UsedAt:    domainTime(r.UsedAt),
+
+		SuccessorHash: r.SuccessorHash,
 	}
 }
 

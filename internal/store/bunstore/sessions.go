@@ -2,6 +2,9 @@ package bunstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"strconv"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
@@ -138,20 +141,28 @@ func (s *Store) RevokeUserSession(ctx context.Context, userID int64, sessionID s
 	return nil
 }
 
-// ListSessions returns the user's sessions that are live at now (not revoked, expiring
-// after now), newest first: by created_at descending, then by ID descending among
-// sessions created at the same instant. A user with none, or no such user, gets an
-// empty list.
-func (s *Store) ListSessions(ctx context.Context, userID int64, now time.Time) ([]account.Session, error) {
+// ListSessions returns up to limit (all with 0) of the user's sessions that are live at
+// now (not revoked, expiring after now), newest first: by created_at descending, then by
+// ID descending among sessions created at the same instant, strictly after the position
+// after (from the start when after is zero). The index on (user_id, created_at, id)
+// serves every page. A user with none, or no such user, gets an empty list.
+func (s *Store) ListSessions(ctx context.Context, userID int64, now time.Time, after account.SessionCursor, limit int) ([]account.Session, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var rows []sessionRow
-	err := s.db.NewSelect().Model(&rows).
+	q := s.db.NewSelect().Model(&rows).
 		Where("s.user_id = ?", userID).
 		Where("s.revoked_at IS NULL").
 		Where("s.expires_at > ?", dbTime(now)).
-		OrderExpr("s.created_at DESC, s.id DESC").
-		Scan(ctx)
+		OrderExpr("s.created_at DESC, s.id DESC")
+	if !after.CreatedAt.IsZero() {
+		at := dbTime(after.CreatedAt)
+		q = q.Where("(s.created_at < ? OR (s.created_at = ? AND s.id < ?))", at, at, after.ID)
+	}
+	if limit > 0 {
+		q = q.Limit(int64(limit))
+	}
+	err := q.Scan(ctx)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -160,4 +171,42 @@ func (s *Store) ListSessions(ctx context.Context, userID int64, now time.Time) (
 		sessions[i] = r.domain()
 	}
 	return sessions, nil
+}
+
+// endSessionsBeyond ends the user's live sessions at now, but the session keep, beyond
+// the newest max-1 of them, oldest first, and records each ending in the user's history
+// (an event like e, of type session_revoked): with keep, max are left. keep, the login's
+// own session, is never a candidate, even when clocks make it look older than others. It
+// runs in StartSession's transaction, after the statement that
+// locked the user's row: concurrent logins of one account wait for that lock, and this
+// statement, which reads after it, sees every session they committed.
+func (s *Store) endSessionsBeyond(ctx context.Context, userID int64, keep string, max int, now time.Time, e account.Event) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	// Sessions past the newest max: an OFFSET without a limit, which PostgreSQL spells
+	// LIMIT ALL and SQLite LIMIT -1.
+	all := "ALL"
+	if s.dialect == SQLite {
+		all = "-1"
+	}
+	beyond := s.db.NewRaw(`SELECT id FROM sessions WHERE user_id = ? AND id <> ? AND revoked_at IS NULL AND expires_at > ?
+		ORDER BY created_at DESC, id DESC LIMIT `+all+` OFFSET ?`, userID, keep, dbTime(now), max-1)
+	var ended []string
+	err := s.db.NewUpdate().Model((*sessionRow)(nil)).
+		Set("revoked_at = ?", dbTime(now)).
+		Where("id IN (?)", beyond).
+		Returning("id").
+		Scan(ctx, &ended)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return translate(err)
+	}
+	for _, id := range ended {
+		ev := e
+		ev.Type, ev.Detail = account.EventSessionRevoked, "session "+id+": over the limit of "+strconv.Itoa(max)+" sessions"
+		row := eventToRow(ev)
+		if _, err := s.db.NewInsert().Model(&row).Exec(ctx); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
 }

@@ -110,9 +110,32 @@ func appendFieldValues(args []any, fields []*schema.Field, row any) []any {
 }
 
 // StartSession records a login and starts its session in one step; see account.Store.
-// On PostgreSQL it is one prepared statement (startSessionQuery); on SQLite, a
-// transaction of the same writes.
-func (s *Store) StartSession(ctx context.Context, sess account.Session, rt account.RefreshToken, passwordHash string, e account.Event) (account.User, error) {
+// It is one transaction: on PostgreSQL the prepared statement of startSessionQuery and,
+// with a cap, the statement that ends the sessions beyond it (endSessionsBeyond); on
+// SQLite the same writes one by one.
+func (s *Store) StartSession(ctx context.Context, sess account.Session, rt account.RefreshToken, passwordHash string, e account.Event, maxLive int) (account.User, error) {
+	if maxLive <= 0 {
+		return s.startSession(ctx, sess, rt, passwordHash, e)
+	}
+	var user account.User
+	err := s.InTx(ctx, func(txs account.Store) error {
+		tx := txs.(*Store)
+		var err error
+		if user, err = tx.startSession(ctx, sess, rt, passwordHash, e); err != nil {
+			return err
+		}
+		return tx.endSessionsBeyond(ctx, sess.UserID, sess.ID, maxLive, sess.CreatedAt, e)
+	})
+	if err != nil {
+		return account.User{}, err
+	}
+	return user, nil
+}
+
+// startSession is StartSession without the cap: on PostgreSQL one prepared statement,
+// whose UPDATE of the user's row also takes the lock that serializes the account's
+// logins until the transaction around it ends.
+func (s *Store) startSession(ctx context.Context, sess account.Session, rt account.RefreshToken, passwordHash string, e account.Event) (account.User, error) {
 	if s.hot == nil {
 		return s.startSessionInTx(ctx, sess, rt, passwordHash, e)
 	}

@@ -85,13 +85,15 @@ func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (account.Re
 	return row.domain(), nil
 }
 
-// MarkRefreshTokenUsed sets used_at if it is still NULL, in one conditional UPDATE, and
-// reports whether this call did so. It reports false for a spent or unknown token.
-func (s *Store) MarkRefreshTokenUsed(ctx context.Context, hash string, now time.Time) (bool, error) {
+// MarkRefreshTokenUsed sets used_at (and successor_hash) if it is still NULL, in one
+// conditional UPDATE, and reports whether this call did so. It reports false for a spent
+// or unknown token.
+func (s *Store) MarkRefreshTokenUsed(ctx context.Context, hash, successor string, now time.Time) (bool, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	n, err := rowsAffected(s.db.NewUpdate().Model((*refreshTokenRow)(nil)).
 		Set("used_at = ?", dbTime(now)).
+		Set("successor_hash = ?", successor).
 		Where("hash = ?", hash).
 		Where("used_at IS NULL").
 		Exec(ctx))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/uptrace/bun"
+
 	"github.com/accountd/accountd/internal/account"
 )
 
@@ -23,6 +25,8 @@ func likeContains(s string) string {
 // position is compared as a row value, (key, id) > (?, ?), which both databases answer
 // with a range read of the (key, id) index in either direction: the thousandth page
 // costs what the first does, where an OFFSET would read and skip every row before it.
+// q.Offset skips that many rows all the same, for the APIs that page by number
+// (Django REST framework's page-number pagination): they pay that cost.
 //
 // The search compares search_key, folded in Go, with the search folded the same way,
 // so case is ignored alike on both dialects (SQLite's LIKE folds ASCII only, and
@@ -53,26 +57,15 @@ func (s *Store) ListUsers(ctx context.Context, q account.UserQuery) ([]account.U
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var rows []userRow
-	sel := s.db.NewSelect().Model(&rows)
-	if q.Search != "" {
-		sel = sel.Where("u.search_key LIKE ? ESCAPE '"+likeEscape+"'", likeContains(caseKey(q.Search)))
-	}
-	if q.Active != nil {
-		sel = sel.Where("u.active = ?", *q.Active)
-	}
-	if q.EmailVerified != nil {
-		sel = sel.Where("u.email_verified = ?", *q.EmailVerified)
-	}
-	if q.Role != "" {
-		sel = sel.Where("u.role = ?", string(q.Role))
-	}
-	if q.OrganizationID != 0 {
-		sel = sel.Where("u.organization_id = ?", q.OrganizationID)
-	}
+	sel := filterUsers(s.db.NewSelect().Model(&rows), q.UserFilter)
 	if q.After.ID != 0 {
 		sel = sel.Where("("+key+", u.id) "+cmp+" (?, ?)", after, q.After.ID)
 	}
-	err := sel.OrderExpr(key + " " + dir + ", u.id " + dir).Limit(int64(q.Limit)).Scan(ctx)
+	sel = sel.OrderExpr(key + " " + dir + ", u.id " + dir).Limit(int64(q.Limit))
+	if q.Offset > 0 {
+		sel = sel.Offset(int64(q.Offset))
+	}
+	err := sel.Scan(ctx)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -81,4 +74,33 @@ func (s *Store) ListUsers(ctx context.Context, q account.UserQuery) ([]account.U
 		users[i] = r.domain()
 	}
 	return users, nil
+}
+
+// CountUsers returns how many users match f: one COUNT over the rows ListUsers would
+// page through.
+func (s *Store) CountUsers(ctx context.Context, f account.UserFilter) (int, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	n, err := filterUsers(s.db.NewSelect().Model((*userRow)(nil)), f).Count(ctx)
+	return int(n), translate(err)
+}
+
+// filterUsers adds f's conditions to a query over users (alias u).
+func filterUsers(sel *bun.SelectQuery, f account.UserFilter) *bun.SelectQuery {
+	if f.Search != "" {
+		sel = sel.Where("u.search_key LIKE ? ESCAPE '"+likeEscape+"'", likeContains(caseKey(f.Search)))
+	}
+	if f.Active != nil {
+		sel = sel.Where("u.active = ?", *f.Active)
+	}
+	if f.EmailVerified != nil {
+		sel = sel.Where("u.email_verified = ?", *f.EmailVerified)
+	}
+	if f.Role != "" {
+		sel = sel.Where("u.role = ?", string(f.Role))
+	}
+	if f.OrganizationID != 0 {
+		sel = sel.Where("u.organization_id = ?", f.OrganizationID)
+	}
+	return sel
 }
