@@ -19,11 +19,11 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
-	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/mail/outbox"
 	"github.com/accountd/accountd/internal/metrics"
 	"github.com/accountd/accountd/internal/store/bunstore"
+	"github.com/accountd/accountd/internal/store/idempotency"
 )
 
 // Options are the parts a caller may supply instead of the configured ones.
