@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -286,6 +287,70 @@ func TestSecurityHiddenRegistrationHoldsUsername(t *testing.T) {
 		}
 	})
 }
+
+// TestSecurityHiddenRegistrationRetriedAsReal: the canonical API answers a registration
+// sent again (the same username, email and password as an account awaiting activation)
+// with 201, as its first attempt, so that a client retrying after a lost answer gets its
+// account. A registration with a taken email (hidden, the default) sent again must get
+// the answers a real one gets, or retrying would tell that the address has an account:
+// byte for byte but for the names, for the same registration, another password and
+// another email, and no second email either way. And a registration whose username is
+// its own email, when an account holds that name, is hidden through every API, never
+// "username taken", which would say the same.
+func TestSecurityHiddenRegistrationRetriedAsReal(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		owner := e.seedUser("owner")
+		real, hidden := newUser("retryreal"), newUser("retryhidden")
+		hidden.email = owner.email
+		send := func(u user, email, password string) (int, string) {
+			status, out := e.sendJSON("POST", "/v1/auth/register", map[string]any{"username": u.username, "email": email, "password": password})
+			out = requestIDField.ReplaceAll(out, nil) // each answer's own
+			return status, strings.NewReplacer(email, "EMAIL", u.username, "USERNAME").Replace(string(out))
+		}
+		mails := e.mailCount(real.email) + e.mailCount(owner.email)
+		for _, tc := range []struct {
+			what            string
+			email, password func(u user) string
+			status          int
+		}{
+			{"first attempt", func(u user) string { return u.email }, func(u user) string { return u.password }, http.StatusCreated},
+			{"sent again", func(u user) string { return u.email }, func(u user) string { return u.password }, http.StatusCreated},
+			{"another password", func(u user) string { return u.email }, func(user) string { return "not-the-first-passphrase" }, http.StatusConflict},
+			{"another email", func(u user) string { return "again-" + u.username + "@example.com" }, func(u user) string { return u.password }, http.StatusConflict},
+		} {
+			rs, rb := send(real, tc.email(real), tc.password(real))
+			hs, hb := send(hidden, tc.email(hidden), tc.password(hidden))
+			if rs != tc.status || hs != rs || hb != rb {
+				t.Errorf("%s: real %d %s, hidden %d %s; want both %d, alike", tc.what, rs, rb, hs, hb, tc.status)
+			}
+		}
+		if n := e.mailCount(real.email) + e.mailCount(owner.email) - mails; n != 2 {
+			t.Errorf("%d emails, want 2: the activation link and the owner's warning, once each", n)
+		}
+
+		// A username that is an email held by an account, as its email or as its
+		// username (an account whose username is its own address).
+		byEmail := e.seedUser("byemail")
+		self := newUser("self")
+		self.username = self.email
+		e.register(self)
+		for _, api := range registrationAPIs {
+			for _, held := range []string{byEmail.email, strings.ToUpper(self.email)} {
+				before := e.mailCount(held)
+				status, out := api.register(e, held, held, "correct-horse-battery-9")
+				if status != http.StatusCreated {
+					t.Errorf("%s: username and email %s, held by an account: %d %s, want the hidden 201", api.name, held, status, out)
+				}
+				if n := e.mailCount(held) - before; n != 1 {
+					t.Errorf("%s: %d emails to the owner of %s, want the warning", api.name, n, held)
+				}
+			}
+		}
+	})
+}
+
+// requestIDField is the request_id member of a problem answer.
+var requestIDField = regexp.MustCompile(`"request_id":"[^"]*",?`)
 
 // TestSecurityHiddenRegistrationTakesAsLong: a registration with a taken email does the
 // work of a real one (the password hashed, the username held, an email queued), so its

@@ -43,11 +43,14 @@ type Store interface {
 	UpdateUser(ctx context.Context, u User) (User, error)
 	// DeleteUser removes the user with its sessions, tokens, events and login names.
 	DeleteUser(ctx context.Context, id int64) error
-	// ReserveUsername holds username (ignoring case) for no account until expires, as a
-	// registration that created nothing (a taken email, hidden) holds it: until then,
-	// every write that would take the name fails with ErrUsernameTaken. It is
-	// ErrUsernameTaken itself when the name is already held at now.
-	ReserveUsername(ctx context.Context, username string, now, expires time.Time) error
+	// ReserveUsername holds r.Username (ignoring case) for no account until r.ExpiresAt,
+	// as a registration that created nothing (a taken email, hidden) holds it: until
+	// then, every write that would take the name fails with ErrUsernameTaken. It is
+	// ErrUsernameTaken itself when the name is already held at r.CreatedAt.
+	ReserveUsername(ctx context.Context, r Reservation) error
+	// ReservationOf returns the reservation holding username (ignoring case) at now, or
+	// ErrNotFound when none does (an expired one holds nothing).
+	ReservationOf(ctx context.Context, username string, now time.Time) (Reservation, error)
 	// LoginNameTaken reports whether name is held at now in the namespace of login
 	// names: an account's username or email, or a live reservation, ignoring case.
 	LoginNameTaken(ctx context.Context, name string, now time.Time) (bool, error)

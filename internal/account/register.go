@@ -39,9 +39,12 @@ type RegisterInput struct {
 // an email instead and the caller gets the same answer as a success (a User with ID 0),
 // so the endpoint reveals nothing about who has an account. Such a registration holds its
 // username for the activation window, as a real one would: registering that username
-// again is ErrUsernameTaken, exactly as after a real registration. It does the same
-// work as a real one (the password hashed, a write, an email queued), so the time taken
-// does not tell either.
+// again is ErrUsernameTaken, exactly as after a real registration, and sending the same
+// registration again gets the same success, as the retry rule gives a real one
+// (usernameTaken). A username that is the registration's own email, held by another
+// account, is a taken email too, never ErrUsernameTaken, which would say that the
+// address has an account. It does the same work as a real registration (one password
+// hash, a write, an email queued), so the time taken does not tell either.
 func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMeta) (User, error) {
 	if err := s.limit(ctx, bucket{"register:ip", meta.IP, s.opt.Limits.RegisterIP}); err != nil {
 		return User{}, err
@@ -65,7 +68,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 		return User{}, Invalid("password_confirm", "mismatch", "must equal password")
 	}
 	now := s.now()
-	if first, taken, err := s.usernameTaken(ctx, in, now); err != nil || taken {
+	if first, settled, err := s.usernameTaken(ctx, in, now); err != nil || settled {
 		return first, err
 	}
 	// Hash before looking at the database, so a taken email costs the same time as a
@@ -74,11 +77,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	if err != nil {
 		return User{}, err
 	}
-	pending := User{
-		Username: in.Username, Email: in.Email, PasswordHash: hash,
-		FirstName: in.FirstName, LastName: in.LastName, OrganizationID: in.OrganizationID, Role: RoleUser,
-		DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
-	}
+	pending := pendingUser(in, now)
+	pending.PasswordHash = hash
 	// The account, its activation token and its event, in one store call.
 	token, tokenHash := newSecret()
 	created, err := s.store.CreateAccount(ctx, pending,
@@ -90,21 +90,39 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	if s.opt.HideExistingEmails && s.hiddenConflict(err, in) {
 		if errors.Is(err, ErrEmailTaken) {
 			// Hold the username as the account would have, for as long as its
-			// activation link would work. Someone may have taken it since: then it is
-			// taken, as for any registration.
-			if err := s.store.ReserveUsername(ctx, in.Username, now, now.Add(s.opt.ActivationTTL)); err != nil {
+			// activation link would work, with what a retry must match. Someone may
+			// have taken it since: then it is taken, as for any registration.
+			if err := s.store.ReserveUsername(ctx, Reservation{
+				Username: in.Username, Email: in.Email, PasswordHash: hash, FirstName: in.FirstName, LastName: in.LastName,
+				CreatedAt: now, ExpiresAt: now.Add(s.opt.ActivationTTL),
+			}); err != nil {
 				return User{}, err
 			}
 		}
-		s.warnOwner(ctx, in.Email, in.Flow)
-		pending.PasswordHash = ""
-		return pending, nil
+		return s.hiddenRegistration(ctx, in, now), nil
 	}
 	if err != nil {
 		return User{}, err
 	}
 	s.send(ctx, Message{Kind: MessageActivation, To: created.Email, User: created, Token: token, Flow: in.Flow})
 	return created, nil
+}
+
+// pendingUser is the account a registration asks for, without its password hash.
+func pendingUser(in RegisterInput, now time.Time) User {
+	return User{
+		Username: in.Username, Email: in.Email,
+		FirstName: in.FirstName, LastName: in.LastName, OrganizationID: in.OrganizationID, Role: RoleUser,
+		DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
+	}
+}
+
+// hiddenRegistration answers a registration refused only because its email is taken,
+// with HideExistingEmails: the owner of the address is told, and the caller gets the
+// account it asked for, as if it had been created, without an ID.
+func (s *Service) hiddenRegistration(ctx context.Context, in RegisterInput, now time.Time) User {
+	s.warnOwner(ctx, in.Email, in.Flow)
+	return pendingUser(in, now)
 }
 
 // hiddenConflict reports whether err refused a registration only because its email is
@@ -115,43 +133,87 @@ func (s *Service) hiddenConflict(err error, in RegisterInput) bool {
 		errors.Is(err, ErrUsernameTaken) && strings.EqualFold(in.Username, in.Email)
 }
 
-// usernameTaken settles a registration whose username is taken before anything is
-// written: ErrUsernameTaken (taken is true), whatever the email, since usernames are
-// public and a taken one is always reported. Except for a registration sent again: a
-// client that retries after an answer it never saw (a 503 whose transaction committed,
-// a cut connection) must get its account, not 409 for it. It is the same registration
-// when the account with this username has this email and password, is still awaiting
-// activation (never activated, deactivated or logged in to) and was created within the
-// activation window; the answer is then that account, as the first attempt answered,
-// and no second email goes out.
+// usernameTaken settles a registration whose username is held before anything is
+// written (settled is true): ErrUsernameTaken, whatever the email, since usernames are
+// public and a taken one is always reported. Except:
 //
-// Either way it costs one password hash (Verify, or VerifyDummy when the account cannot
+//   - A registration sent again: a client that retries after an answer it never saw (a
+//     503 whose transaction committed, a cut connection) must get its account, not 409
+//     for it. It is the same registration when the account with this username has this
+//     email and password, is still awaiting activation (never activated, deactivated or
+//     logged in to) and was created within the activation window; the answer is then
+//     that account, as the first attempt answered, and no second email goes out.
+//   - The same for a hidden registration (its email was taken): the reservation of its
+//     username keeps its email and password hash, and a retry that matches them gets
+//     the same success again, with no second email, exactly as a real retry does;
+//     otherwise the name is taken, as a real account's is.
+//   - With HideExistingEmails, a username that is the registration's own email: an
+//     account holds it, so the address has an account, which must not be said. The
+//     registration is answered as hidden (the owner told, the caller's success), as
+//     when that account holds the address as its email only (see Register).
+//
+// Either way it costs one password hash (Verify, or VerifyDummy when the holder cannot
 // be this registration), as a registration that goes ahead does (Hash), so the time of
 // the answer says nothing about the account's email or state.
-func (s *Service) usernameTaken(ctx context.Context, in RegisterInput, now time.Time) (User, bool, error) {
-	u, err := s.store.UserByLogin(ctx, in.Username)
+func (s *Service) usernameTaken(ctx context.Context, in RegisterInput, now time.Time) (u User, settled bool, err error) {
+	u, err = s.store.UserByLogin(ctx, in.Username)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return User{}, false, nil
+		return s.reservedUsername(ctx, in, now)
 	case err != nil:
 		return User{}, false, err
 	case !strings.EqualFold(u.Username, in.Username):
-		return User{}, false, nil // an email equal to the username: not a taken username
+		// The name is another account's email, and so this registration's own (a
+		// username with @ is nothing else): the hidden path, through Register.
+		return User{}, false, nil
+	}
+	taken := func() (User, bool, error) {
+		if s.opt.HideExistingEmails && strings.EqualFold(in.Username, in.Email) {
+			return s.hiddenRegistration(ctx, in, now), true, nil
+		}
+		return User{}, true, ErrUsernameTaken
 	}
 	candidate := in.AcceptRetry && strings.EqualFold(u.Email, in.Email) && !u.Active && !u.Deactivated && u.LastLogin.IsZero() &&
 		u.PasswordHash != "" && now.Sub(u.DateJoined) < s.opt.ActivationTTL
 	if !candidate {
 		s.hasher.VerifyDummy(ctx, in.Password)
-		return User{}, true, ErrUsernameTaken
+		return taken()
 	}
 	ok, _, err := s.hasher.Verify(ctx, in.Password, u.PasswordHash)
 	if err != nil && ctx.Err() != nil {
 		return User{}, true, err
 	}
 	if !ok {
-		return User{}, true, ErrUsernameTaken
+		return taken()
 	}
 	return u, true, nil
+}
+
+// reservedUsername is usernameTaken for a username no account holds: settled when a
+// hidden registration's reservation holds it, with the same answers a real account
+// awaiting activation would give.
+func (s *Service) reservedUsername(ctx context.Context, in RegisterInput, now time.Time) (User, bool, error) {
+	r, err := s.store.ReservationOf(ctx, in.Username, now)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return User{}, false, nil
+	case err != nil:
+		return User{}, false, err
+	}
+	if !in.AcceptRetry || !strings.EqualFold(r.Email, in.Email) || r.PasswordHash == "" {
+		s.hasher.VerifyDummy(ctx, in.Password)
+		return User{}, true, ErrUsernameTaken
+	}
+	ok, _, err := s.hasher.Verify(ctx, in.Password, r.PasswordHash)
+	if err != nil && ctx.Err() != nil {
+		return User{}, true, err
+	}
+	if !ok {
+		return User{}, true, ErrUsernameTaken
+	}
+	// What the first attempt answered, as a real retry gets the stored account.
+	first := pendingUser(RegisterInput{Username: r.Username, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName}, r.CreatedAt)
+	return first, true, nil
 }
 
 // warnOwner tells the owner of email that someone tried to register it again.

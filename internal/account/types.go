@@ -193,6 +193,24 @@ type SigningKey struct {
 	CreatedAt time.Time
 }
 
+// Reservation is a username held by a registration that created no account because its
+// email is taken (with HideExistingEmails), for as long as the account's activation link
+// would have worked: what that registration would have created holds its name, so that
+// registering the name again answers as it would after a real registration. It keeps
+// what a retry of the same registration must match to get the same answer again (see
+// Service.Register), as a real account awaiting activation does.
+type Reservation struct {
+	Username string
+	// Email is the registration's address, normalized.
+	Email string
+	// PasswordHash is the hash of the registration's password.
+	PasswordHash        string
+	FirstName, LastName string
+	// CreatedAt is when the registration was made; ExpiresAt, when the name is free
+	// again.
+	CreatedAt, ExpiresAt time.Time
+}
+
 // RequestMeta says who is asking: it is copied into sessions and events. IP and
 // UserAgent must be valid UTF-8 without NUL (the HTTP layer makes them so).
 type RequestMeta struct {

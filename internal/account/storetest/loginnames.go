@@ -59,7 +59,7 @@ func (s suite) loginNames(t *testing.T) {
 			wantErr(t, door, err, account.ErrUsernameTaken)
 		})
 		s.run(t, door+"_reserved_username_ErrUsernameTaken_until_it_expires", func(t *testing.T, st account.Store) {
-			noErr(t, "ReserveUsername", st.ReserveUsername(ctx(t), "Erin", at(0), at(time.Hour)))
+			noErr(t, "ReserveUsername", st.ReserveUsername(ctx(t), reservation("Erin", at(0), at(time.Hour))))
 			u := newUser("erin")
 			u.UpdatedAt = at(30 * time.Minute)
 			_, err := create(t, st, u)
@@ -84,7 +84,7 @@ func (s suite) loginNames(t *testing.T) {
 		wantErr(t, "UpdateUser", err, account.ErrEmailTaken)
 	})
 	s.run(t, "UpdateUser_reserved_username_ErrUsernameTaken", func(t *testing.T, st account.Store) {
-		noErr(t, "ReserveUsername", st.ReserveUsername(ctx(t), "erin", at(-time.Hour), at(time.Hour)))
+		noErr(t, "ReserveUsername", st.ReserveUsername(ctx(t), reservation("erin", at(-time.Hour), at(time.Hour))))
 		u := createUser(t, st, "mallory")
 		u.Username, u.UpdatedAt = "ERIN", at(0)
 		_, err := st.UpdateUser(ctx(t), u)
@@ -117,15 +117,34 @@ func (s suite) loginNames(t *testing.T) {
 	})
 	s.run(t, "ReserveUsername_held_name_ErrUsernameTaken", func(t *testing.T, st account.Store) {
 		createUser(t, st, "carol")
-		wantErr(t, "ReserveUsername(an account's username)", st.ReserveUsername(ctx(t), "CAROL", at(0), at(time.Hour)), account.ErrUsernameTaken)
-		wantErr(t, "ReserveUsername(an account's email)", st.ReserveUsername(ctx(t), "carol@example.com", at(0), at(time.Hour)), account.ErrUsernameTaken)
-		noErr(t, "ReserveUsername", st.ReserveUsername(ctx(t), "erin", at(0), at(time.Hour)))
-		wantErr(t, "ReserveUsername(reserved)", st.ReserveUsername(ctx(t), "Erin", at(0), at(time.Hour)), account.ErrUsernameTaken)
-		noErr(t, "ReserveUsername(expired reservation)", st.ReserveUsername(ctx(t), "Erin", at(time.Hour), at(2*time.Hour)))
+		wantErr(t, "ReserveUsername(an account's username)", st.ReserveUsername(ctx(t), reservation("CAROL", at(0), at(time.Hour))), account.ErrUsernameTaken)
+		wantErr(t, "ReserveUsername(an account's email)", st.ReserveUsername(ctx(t), reservation("carol@example.com", at(0), at(time.Hour))), account.ErrUsernameTaken)
+		noErr(t, "ReserveUsername", st.ReserveUsername(ctx(t), reservation("erin", at(0), at(time.Hour))))
+		wantErr(t, "ReserveUsername(reserved)", st.ReserveUsername(ctx(t), reservation("Erin", at(0), at(time.Hour))), account.ErrUsernameTaken)
+		noErr(t, "ReserveUsername(expired reservation)", st.ReserveUsername(ctx(t), reservation("Erin", at(time.Hour), at(2*time.Hour))))
+	})
+	s.run(t, "ReservationOf_a_live_reservation_as_written", func(t *testing.T, st account.Store) {
+		want := account.Reservation{Username: "Erin", Email: "erin@example.com", PasswordHash: "argon2id$hash",
+			FirstName: "Erin", LastName: "Doe", CreatedAt: at(0), ExpiresAt: at(time.Hour)}
+		noErr(t, "ReserveUsername", st.ReserveUsername(ctx(t), want))
+		got, err := st.ReservationOf(ctx(t), "ERIN", at(time.Minute))
+		noErr(t, "ReservationOf", err)
+		want.CreatedAt, want.ExpiresAt = want.CreatedAt.UTC(), want.ExpiresAt.UTC() // stores answer in UTC
+		if got != want {
+			t.Errorf("ReservationOf = %+v, want %+v", got, want)
+		}
+		createUser(t, st, "carol")
+		for _, tc := range []struct {
+			name string
+			now  time.Time
+		}{{"erin", at(time.Hour)}, {"carol", at(0)}, {"nobody", at(0)}, {"e\x00rin", at(0)}} {
+			_, err := st.ReservationOf(ctx(t), tc.name, tc.now)
+			wantErr(t, "ReservationOf("+tc.name+")", err, account.ErrNotFound)
+		}
 	})
 	s.run(t, "LoginNameTaken", func(t *testing.T, st account.Store) {
 		createUser(t, st, "carol")
-		noErr(t, "ReserveUsername", st.ReserveUsername(ctx(t), "erin", at(0), at(time.Hour)))
+		noErr(t, "ReserveUsername", st.ReserveUsername(ctx(t), reservation("erin", at(0), at(time.Hour))))
 		for name, want := range map[string]bool{
 			"CAROL": true, "Carol@Example.com": true, "erin": true, "nobody": false, "a\x00b": false,
 		} {
@@ -200,4 +219,10 @@ func mustLogin(t *testing.T, st account.Store, login string, changed account.Use
 	noErr(t, "UserByLogin("+login+")", err)
 	changed.ID = u.ID
 	return changed
+}
+
+// reservation is a reservation of username from created until expires.
+func reservation(username string, created, expires time.Time) account.Reservation {
+	return account.Reservation{Username: username, Email: username + "@example.org", PasswordHash: "hash",
+		CreatedAt: created, ExpiresAt: expires}
 }

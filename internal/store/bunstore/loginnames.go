@@ -20,13 +20,28 @@ import (
 // primary key stops any race the check missed.
 
 // loginNameRow is a row of login_names: a name held by an account (UserID) or reserved
-// until ExpiresAt.
+// until ExpiresAt, with what a retry of the reserving registration must match (the
+// other fields, empty for an account's name).
 type loginNameRow struct {
 	bun.BaseModel `bun:"table:login_names,alias:n"`
 
-	NameKey   string    `bun:"name_key,pk"`
-	UserID    int64     `bun:"user_id,nullzero"`
-	ExpiresAt time.Time `bun:"expires_at,nullzero"`
+	NameKey      string    `bun:"name_key,pk"`
+	UserID       int64     `bun:"user_id,nullzero"`
+	ExpiresAt    time.Time `bun:"expires_at,nullzero"`
+	Username     string    `bun:"username,nullzero"`
+	Email        string    `bun:"email,nullzero"`
+	PasswordHash string    `bun:"password_hash,nullzero"`
+	FirstName    string    `bun:"first_name,nullzero"`
+	LastName     string    `bun:"last_name,nullzero"`
+	CreatedAt    time.Time `bun:"created_at,nullzero"`
+}
+
+// reservation is the reservation r holds.
+func (r loginNameRow) reservation() account.Reservation {
+	return account.Reservation{
+		Username: r.Username, Email: r.Email, PasswordHash: r.PasswordHash, FirstName: r.FirstName, LastName: r.LastName,
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+	}
 }
 
 // loginName is a name an account wants, and the error that says it is taken.
@@ -150,18 +165,22 @@ func (s *Store) moveNames(ctx context.Context, u account.User, oldUsername, oldE
 	return s.claimNames(ctx, u.ID, claim)
 }
 
-// ReserveUsername holds username for no account until expires; see account.Store.
-func (s *Store) ReserveUsername(ctx context.Context, username string, now, expires time.Time) error {
-	name := loginName{caseKey(username), account.ErrUsernameTaken}
+// ReserveUsername holds r.Username for no account until r.ExpiresAt, with what a retry
+// of its registration must match; see account.Store.
+func (s *Store) ReserveUsername(ctx context.Context, r account.Reservation) error {
+	name := loginName{caseKey(r.Username), account.ErrUsernameTaken}
 	return s.InTx(ctx, func(txs account.Store) error {
 		tx := txs.(*Store)
 		ctx, cancel := tx.bound(ctx)
 		defer cancel()
-		if err := tx.checkNames(ctx, 0, []loginName{name}, now); err != nil {
+		if err := tx.checkNames(ctx, 0, []loginName{name}, r.CreatedAt); err != nil {
 			return err
 		}
 		inserted, err := rowsAffected(tx.db.NewInsert().
-			Model(&loginNameRow{NameKey: name.key, ExpiresAt: dbTime(expires)}).
+			Model(&loginNameRow{
+				NameKey: name.key, ExpiresAt: dbTime(r.ExpiresAt), Username: r.Username, Email: r.Email,
+				PasswordHash: r.PasswordHash, FirstName: r.FirstName, LastName: r.LastName, CreatedAt: dbTime(r.CreatedAt),
+			}).
 			On("CONFLICT (name_key) DO NOTHING").Exec(ctx))
 		switch {
 		case err != nil:
@@ -171,6 +190,24 @@ func (s *Store) ReserveUsername(ctx context.Context, username string, now, expir
 		}
 		return nil
 	})
+}
+
+// ReservationOf returns the reservation holding username at now; see account.Store.
+func (s *Store) ReservationOf(ctx context.Context, username string, now time.Time) (account.Reservation, error) {
+	key, ok := account.LoginKey(username)
+	if !ok {
+		return account.Reservation{}, account.ErrNotFound
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var row loginNameRow
+	err := s.db.NewSelect().Model(&row).
+		Where("n.name_key = ? AND n.user_id IS NULL AND n.expires_at > ?", key, dbTime(now)).
+		Scan(ctx)
+	if err != nil {
+		return account.Reservation{}, translate(err)
+	}
+	return row.reservation(), nil
 }
 
 // LoginNameTaken reports whether name is held at now; see account.Store.

@@ -6,16 +6,26 @@
   bunstore writes an account's names in the same transaction as its row.
 
   - user_id is the account holding the name, NULL for a reservation;
-  - expires_at is when a reservation stops holding its name, NULL for an account's name.
+  - expires_at is when a reservation stops holding its name, NULL for an account's name;
+  - username, email, password_hash, first_name, last_name and created_at are, for a
+    reservation, what its registration sent (the password hashed) and when: a retry of
+    the same registration must match them to get the same answer again, as a retry of
+    a real one does (account.Service.Register). NULL for an account's name.
 */ -}}
 {{- $ts := "TIMESTAMP" -}}
 {{- if .PG -}}
 {{- $ts = "timestamptz" -}}
 {{- end }}
 CREATE TABLE login_names (
-    name_key   text PRIMARY KEY,
-    user_id    bigint REFERENCES users (id) ON DELETE CASCADE,
-    expires_at {{ $ts }},
+    name_key      text PRIMARY KEY,
+    user_id       bigint REFERENCES users (id) ON DELETE CASCADE,
+    expires_at    {{ $ts }},
+    username      text,
+    email         text,
+    password_hash text,
+    first_name    text,
+    last_name     text,
+    created_at    {{ $ts }},
     CONSTRAINT login_names_holder_check CHECK ((user_id IS NULL) = (expires_at IS NOT NULL))
 );
 --bun:split
