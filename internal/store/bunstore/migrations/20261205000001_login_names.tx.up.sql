@@ -32,6 +32,10 @@ CREATE TABLE login_names (
 -- Serves the cascade when a user is deleted, and finding an account's names.
 CREATE INDEX login_names_user_id_idx ON login_names (user_id);
 --bun:split
+-- Serves the cleanup of expired reservations (bunstore's Purge) without a scan of every
+-- account's names.
+CREATE INDEX login_names_reservations_idx ON login_names (expires_at) WHERE user_id IS NULL;
+--bun:split
 -- Every email first: they are unique already, and an email is what a person logs in
 -- with through every API (djoser's clients by email only).
 INSERT INTO login_names (name_key, user_id) SELECT email_key, id FROM users;
