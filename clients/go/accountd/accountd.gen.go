@@ -1974,6 +1974,13 @@ type ClientInterface interface {
 	// describes the pending account without its id; it is readable at `GET /v1/me` after
 	// activation and login.
 	//
+	// A registration sent again with the same username, email and password as an account
+	// awaiting activation, within the activation window, answers 201 as the first attempt
+	// did, and sends no second email; a registration with a taken email holds its username
+	// for that window and is answered the same way when sent again. A username that is the
+	// registration's own email, when an account already holds that name, counts as a taken
+	// email, never a taken username.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/register (the `Register` operationId).
@@ -1990,6 +1997,13 @@ type ClientInterface interface {
 	// account. A taken username is reported: usernames are public. The 201 body therefore
 	// describes the pending account without its id; it is readable at `GET /v1/me` after
 	// activation and login.
+	//
+	// A registration sent again with the same username, email and password as an account
+	// awaiting activation, within the activation window, answers 201 as the first attempt
+	// did, and sends no second email; a registration with a taken email holds its username
+	// for that window and is answered the same way when sent again. A username that is the
+	// registration's own email, when an account already holds that name, counts as a taken
+	// email, never a taken username.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2897,6 +2911,13 @@ func (c *Client) Refresh(ctx context.Context, params *RefreshParams, body Refres
 // describes the pending account without its id; it is readable at `GET /v1/me` after
 // activation and login.
 //
+// A registration sent again with the same username, email and password as an account
+// awaiting activation, within the activation window, answers 201 as the first attempt
+// did, and sends no second email; a registration with a taken email holds its username
+// for that window and is answered the same way when sent again. A username that is the
+// registration's own email, when an account already holds that name, counts as a taken
+// email, never a taken username.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/register (the `Register` operationId).
@@ -2923,6 +2944,13 @@ func (c *Client) RegisterWithBody(ctx context.Context, params *RegisterParams, c
 // account. A taken username is reported: usernames are public. The 201 body therefore
 // describes the pending account without its id; it is readable at `GET /v1/me` after
 // activation and login.
+//
+// A registration sent again with the same username, email and password as an account
+// awaiting activation, within the activation window, answers 201 as the first attempt
+// did, and sends no second email; a registration with a taken email holds its username
+// for that window and is answered the same way when sent again. A username that is the
+// registration's own email, when an account already holds that name, counts as a taken
+// email, never a taken username.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5410,6 +5438,13 @@ type ClientWithResponsesInterface interface {
 	// describes the pending account without its id; it is readable at `GET /v1/me` after
 	// activation and login.
 	//
+	// A registration sent again with the same username, email and password as an account
+	// awaiting activation, within the activation window, answers 201 as the first attempt
+	// did, and sends no second email; a registration with a taken email holds its username
+	// for that window and is answered the same way when sent again. A username that is the
+	// registration's own email, when an account already holds that name, counts as a taken
+	// email, never a taken username.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/register (the `Register` operationId).
@@ -5426,6 +5461,13 @@ type ClientWithResponsesInterface interface {
 	// account. A taken username is reported: usernames are public. The 201 body therefore
 	// describes the pending account without its id; it is readable at `GET /v1/me` after
 	// activation and login.
+	//
+	// A registration sent again with the same username, email and password as an account
+	// awaiting activation, within the activation window, answers 201 as the first attempt
+	// did, and sends no second email; a registration with a taken email holds its username
+	// for that window and is answered the same way when sent again. A username that is the
+	// registration's own email, when an account already holds that name, counts as a taken
+	// email, never a taken username.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9618,6 +9660,13 @@ func (c *ClientWithResponses) RefreshWithResponse(ctx context.Context, params *R
 // describes the pending account without its id; it is readable at `GET /v1/me` after
 // activation and login.
 //
+// A registration sent again with the same username, email and password as an account
+// awaiting activation, within the activation window, answers 201 as the first attempt
+// did, and sends no second email; a registration with a taken email holds its username
+// for that window and is answered the same way when sent again. A username that is the
+// registration's own email, when an account already holds that name, counts as a taken
+// email, never a taken username.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/register (the `Register` operationId).
@@ -9640,6 +9689,13 @@ func (c *ClientWithResponses) RegisterWithBodyWithResponse(ctx context.Context, 
 // account. A taken username is reported: usernames are public. The 201 body therefore
 // describes the pending account without its id; it is readable at `GET /v1/me` after
 // activation and login.
+//
+// A registration sent again with the same username, email and password as an account
+// awaiting activation, within the activation window, answers 201 as the first attempt
+// did, and sends no second email; a registration with a taken email holds its username
+// for that window and is answered the same way when sent again. A username that is the
+// registration's own email, when an account already holds that name, counts as a taken
+// email, never a taken username.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -24,6 +24,13 @@ export interface paths {
          *     account. A taken username is reported: usernames are public. The 201 body therefore
          *     describes the pending account without its id; it is readable at `GET /v1/me` after
          *     activation and login.
+         *
+         *     A registration sent again with the same username, email and password as an account
+         *     awaiting activation, within the activation window, answers 201 as the first attempt
+         *     did, and sends no second email; a registration with a taken email holds its username
+         *     for that window and is answered the same way when sent again. A username that is the
+         *     registration's own email, when an account already holds that name, counts as a taken
+         *     email, never a taken username.
          */
         post: operations["register"];
         delete?: never;
