@@ -38,11 +38,12 @@ ARGS         ?=
 # beside this Makefile); clients/ holds the SDKs' hand-written code beside it.
 GENERATED := gen clients
 
-# GENERATE regenerates everything generated from openapi.yaml: gen/ (server module),
+# GENERATE regenerates everything generated: gen/ (server module) from openapi.yaml, the
+# settings documents (docs/configuration.md, the README's table) from internal/app,
 # the Go SDK (clients/go, a module of its own, so go generate runs there) and the
 # TypeScript client's types (clients/typescript/generate.sh: npm ci when node_modules
 # is missing or stale, then openapi-typescript; a message and no change without npm).
-GENERATE := $(GO) generate ./gen/... && $(GO) -C clients/go generate ./... && bash clients/typescript/generate.sh
+GENERATE := $(GO) generate ./gen/... ./internal/app && $(GO) -C clients/go generate ./... && bash clients/typescript/generate.sh
 
 .PHONY: help
 help: ## list the targets
@@ -54,7 +55,7 @@ help: ## list the targets
 	@echo 'knobs: GO PKGS SDK_PKGS TESTFLAGS TEST_TIMEOUT ARGS; for the database see .ci/postgres.sh'
 
 .PHONY: generate
-generate: ## regenerate gen/ and clients/ from openapi.yaml (go generate; npm for clients/typescript)
+generate: ## regenerate gen/ and clients/ from openapi.yaml, docs/configuration.md from the settings (go generate; npm for clients/typescript)
 	$(GENERATE)
 
 # check-generated: regenerate, then fail if that changed anything.
@@ -96,7 +97,7 @@ build: ## build bin/accountd (static, CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -o bin/accountd ./cmd/accountd
 
 .PHONY: run
-run: ## run the server (SQLite ./accountd.db, console mail, :8080); extra flags in ARGS=
+run: ## run the server (SQLite ./accountd.db, console mail, 127.0.0.1:8080); extra flags in ARGS=
 	$(GO) run ./cmd/accountd serve $(ARGS)
 
 .PHONY: vet
@@ -116,7 +117,9 @@ lint: vet ## go vet, and fail on files gofmt would change
 
 # test: the README's and CI's test command. The tests get a PostgreSQL
 # server through .ci/postgres.sh (TEST_DATABASE_URL: given, the running
-# server at 127.0.0.1:5432, or a throwaway cluster); testsummary turns
+# server at 127.0.0.1:5432, or a throwaway cluster) and, for the browser
+# test of the passkey page, Debian's Chromium through .ci/chromium.sh
+# (installed where missing when run as root); testsummary turns
 # go test -json into readable output and ends with "N passed, N failed".
 # pipefail (.SHELLFLAGS) makes go test's own failure fail the target too. The Go
 # SDK's module (clients/go) is tested after the server's, into the same summary; either
@@ -125,6 +128,7 @@ lint: vet ## go vet, and fail on files gofmt would change
 test: check-generated vet ## check generated code, vet, and run all tests (SQLite and PostgreSQL, the SDKs)
 	@mkdir -p bin
 	@$(GO) build -o bin/testsummary ./internal/tools/testsummary
+	@bash .ci/chromium.sh
 	{ status=0; \
 	  bash .ci/postgres.sh $(GO) test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(PKGS) || status=$$?; \
 	  $(if $(SDK_PKGS),$(GO) -C clients/go test -count=1 -json -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(SDK_PKGS) || status=$$?;) \

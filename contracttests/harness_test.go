@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -123,6 +124,12 @@ func testConfig(t *testing.T) config.Config {
 }
 
 func newEnv(t *testing.T, kind string, configure func(*config.Config)) *env {
+	return newEnvOn(t, kind, configure, nil)
+}
+
+// newEnvOn is newEnv serving on ln (a listener on 127.0.0.1 of its own when nil), for
+// tests whose configuration must know the address before the app is built.
+func newEnvOn(t *testing.T, kind string, configure func(*config.Config), ln net.Listener) *env {
 	store := bunstoretest.Open(t, kind)
 	e := &env{t: t, mail: &mailpkg.Recorder{}, clock: &clock{now: time.Now().UTC()}, logs: &lockedBuffer{}}
 	cfg := testConfig(t)
@@ -140,7 +147,12 @@ func newEnv(t *testing.T, kind string, configure func(*config.Config)) *env {
 	}
 	e.app = a
 	t.Cleanup(func() { _ = a.Close() })
-	srv := httptest.NewServer(a.Handler)
+	srv := httptest.NewUnstartedServer(a.Handler)
+	if ln != nil {
+		_ = srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	e.http = &http.Client{Transport: &validatingTransport{t: t, next: http.DefaultTransport}, Timeout: 30 * time.Second}

@@ -152,6 +152,17 @@ func TestSeveralInstances(t *testing.T) {
 	a := startAccountd(t, bin, "instance A", settings())
 	b := startAccountd(t, bin, "instance B", settings())
 	a.url, b.url = "http://"+a.wait(), "http://"+b.wait()
+	// An instance listens at once and connects (and migrates) in the background: ready
+	// is /readyz 200, which the tests below check first.
+	for _, p := range []*process{a, b} {
+		deadline := time.Now().Add(30 * time.Second)
+		for status, _ := p.request(t, http.MethodGet, "/readyz", "", nil); status != http.StatusOK; status, _ = p.request(t, http.MethodGet, "/readyz", "", nil) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not ready 30s after listening:\n%s", p.name, p.logs.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 
 	t.Run("concurrent_start_migrates_once_both_ready", func(t *testing.T) {
 		for _, p := range []*process{a, b} {

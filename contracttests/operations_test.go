@@ -2,8 +2,12 @@ package contracttests
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,11 +27,10 @@ func TestMetrics(t *testing.T) {
 		_, _ = e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: "wrong-password"})
 		_, _ = e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: "wrong-password"})
 		_, _ = e.client.LoginWithResponse(ctx, client.LoginJSONRequestBody{Login: u.username, Password: "wrong-password"})
-		status, header, body := e.do("GET", "/metrics", "", nil)
+		status, header, text := e.metrics()
 		if status != http.StatusOK || !strings.HasPrefix(header.Get("Content-Type"), "text/plain") {
 			t.Fatalf("metrics: %d %s", status, header.Get("Content-Type"))
 		}
-		text := string(body)
 		for _, want := range []string{
 			`accountd_http_requests_total{operation="POST /v1/auth/login",status="200"} 1`,
 			`accountd_http_requests_total{operation="POST /v1/auth/login",status="401"} 2`,
@@ -43,6 +46,95 @@ func TestMetrics(t *testing.T) {
 			if !strings.Contains(text, want) {
 				t.Errorf("metrics lack %q", want)
 			}
+		}
+	})
+}
+
+// metrics reads the app's metrics as a scraper on ACCOUNTD_METRICS_ADDR would: from the
+// handler of their own listener, which the API's port does not serve.
+func (e *env) metrics() (int, http.Header, string) {
+	e.t.Helper()
+	srv := httptest.NewServer(e.app.Metrics())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(body)
+}
+
+// TestMetricsNotServedOnTheAPIPort attacks issue 13's seventh hole: the emails counter
+// moved for a known address and not for an unknown one, and /metrics answered anyone on
+// the API's port, so forgot-password told who has an account. Now the API's port
+// answers 404 for /metrics (and the profiler), and nothing it serves to anyone moves
+// differently for a known and an unknown address, while the counter itself, on the
+// metrics listener, still counts.
+func TestMetricsNotServedOnTheAPIPort(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		known := e.activeUser("counted")
+		public := func() string {
+			var b strings.Builder
+			for _, path := range []string{"/metrics", "/metrics/", "/debug/pprof/", "/debug/vars", "/healthz", "/readyz", "/.well-known/jwks.json"} {
+				status, _, body := e.do("GET", path, "", nil)
+				if (strings.HasPrefix(path, "/metrics") || strings.HasPrefix(path, "/debug")) && status != http.StatusNotFound {
+					t.Errorf("GET %s on the API's port: %d, want 404", path, status)
+				}
+				// The request ID differs on every answer; everything else must not.
+				fmt.Fprintf(&b, "%s %d %s\n", path, status, requestIDPattern.ReplaceAllString(string(body), ""))
+			}
+			return b.String()
+		}
+		sentCount := func() string {
+			_, _, text := e.metrics()
+			return regexp.MustCompile(`(?m)^accountd_emails_total\{result="sent"\} .*$`).FindString(text)
+		}
+		e.sent()
+		before, countBefore := public(), sentCount()
+		forgot := func(email string) {
+			res, err := e.client.ForgotPasswordWithResponse(ctx, client.ForgotPasswordJSONRequestBody{Email: client.Email(email)})
+			if err != nil || res.StatusCode() >= 300 {
+				t.Fatalf("forgot password for %s: %v %d", email, err, statusOf(res))
+			}
+			e.sent()
+		}
+		forgot(known.email)
+		afterKnown, countAfterKnown := public(), sentCount()
+		forgot("nobody-" + known.email)
+		afterUnknown := public()
+		if before != afterKnown || afterKnown != afterUnknown {
+			t.Errorf("the public port's answers moved:\nbefore:\n%s\nafter a known address:\n%s\nafter an unknown one:\n%s", before, afterKnown, afterUnknown)
+		}
+		// The control: the counter the attack read does move, where only operators see it.
+		if countAfterKnown == countBefore {
+			t.Errorf("the emails counter on the metrics listener did not move (%q): the test would prove nothing", countBefore)
+		}
+	})
+}
+
+// requestIDPattern finds the request ID in a problem document, which differs on each answer.
+var requestIDPattern = regexp.MustCompile(`"request_id":"[^"]*"`)
+
+// TestRootPointsToTheDocs: whoever opens the server's address is sent to Swagger UI, and
+// told in the body where the docs and the spec are.
+func TestRootPointsToTheDocs(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		noFollow := &http.Client{Transport: e.http.Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+		res, err := noFollow.Get(e.url + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/docs/" || !strings.Contains(string(body), `"docs":"/docs/"`) {
+			t.Fatalf("GET /: %d Location %q %s", res.StatusCode, res.Header.Get("Location"), body)
+		}
+		if status, _, _ := e.do("GET", "/docs/", "", nil); status != http.StatusOK {
+			t.Fatalf("the docs it points to: %d", status)
 		}
 	})
 }

@@ -2,12 +2,15 @@ package contracttests
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	client "github.com/accountd/accountd/clients/go/accountd"
+	"github.com/accountd/accountd/internal/config"
 )
 
 func TestPasswordReset(t *testing.T) {
@@ -127,4 +130,50 @@ func TestChangePassword(t *testing.T) {
 			wantProblem(t, res, http.StatusUnauthorized, "unauthenticated")
 		})
 	})
+}
+
+// TestPasswordLengthOneRule: the spec's minLength for new passwords and the password
+// policy say the same thing, whatever ACCOUNTD_PASSWORD_MIN_LENGTH is: a 5-character and
+// a 9-character password both hear "at least 10" by default (the spec said 8 and the
+// policy 10, so they heard different minimums), and a server asking for 12 refuses 11
+// in the same words and publishes minLength 12 in its own /openapi.json.
+func TestPasswordLengthOneRule(t *testing.T) {
+	for _, tc := range []struct {
+		min   int
+		short []int
+	}{{10, []int{5, 9}}, {12, []int{5, 9, 11}}} {
+		t.Run(fmt.Sprintf("min_%d", tc.min), func(t *testing.T) {
+			forEachStoreWith(t, func(c *config.Config) { c.PasswordMinLength = tc.min }, func(t *testing.T, e *env) {
+				want := fmt.Sprintf("must be at least %d characters", tc.min)
+				for _, n := range tc.short {
+					u := newUser("short")
+					body := fmt.Sprintf(`{"username":%q,"email":%q,"password":%q}`, u.username, u.email, strings.Repeat("x7", n)[:n])
+					status, _, res := e.do("POST", "/v1/auth/register", "application/json", []byte(body))
+					if status != http.StatusBadRequest || !strings.Contains(string(res), `{"code":"too_short","field":"password","message":"`+want+`"}`) {
+						t.Errorf("%d characters: %d %s, want 400 too_short %q", n, status, res, want)
+					}
+				}
+				ok := newUser("long")
+				status, _, res := e.do("POST", "/v1/auth/register", "application/json",
+					[]byte(fmt.Sprintf(`{"username":%q,"email":%q,"password":%q}`, ok.username, ok.email, "unusual-"+strings.Repeat("q", tc.min))))
+				if status != http.StatusCreated {
+					t.Errorf("a long enough password: %d %s", status, res)
+				}
+				_, _, spec := e.do("GET", "/openapi.json", "", nil)
+				var doc struct {
+					Components struct {
+						Schemas map[string]struct {
+							MinLength int `json:"minLength"`
+						} `json:"schemas"`
+					} `json:"components"`
+				}
+				if err := json.Unmarshal(spec, &doc); err != nil {
+					t.Fatal(err)
+				}
+				if got := doc.Components.Schemas["NewPassword"].MinLength; got != tc.min {
+					t.Errorf("/openapi.json: NewPassword minLength %d, want %d", got, tc.min)
+				}
+			})
+		})
+	}
 }

@@ -95,79 +95,112 @@ func (e AdminUserRole) Valid() bool {
 
 // Defines values for EventType.
 const (
-	Activated                 EventType = "activated"
-	AdminActivated            EventType = "admin_activated"
-	AdminCreated              EventType = "admin_created"
-	AdminDeactivated          EventType = "admin_deactivated"
-	AdminDeletedUser          EventType = "admin_deleted_user"
-	AdminInvitationSent       EventType = "admin_invitation_sent"
-	AdminLogout               EventType = "admin_logout"
-	AdminPasswordResetSent    EventType = "admin_password_reset_sent"
-	AdminRoleChanged          EventType = "admin_role_changed"
-	AdminUpdated              EventType = "admin_updated"
-	EmailChangeConfirmed      EventType = "email_change_confirmed"
-	EmailChangeRequested      EventType = "email_change_requested"
-	InvitationAccepted        EventType = "invitation_accepted"
-	LoginFailed               EventType = "login_failed"
-	LoginSucceeded            EventType = "login_succeeded"
-	Logout                    EventType = "logout"
-	PasswordChanged           EventType = "password_changed"
-	PasswordReset             EventType = "password_reset"
-	PasswordResetRequested    EventType = "password_reset_requested"
-	ProfileUpdated            EventType = "profile_updated"
-	RefreshTokenReuseDetected EventType = "refresh_token_reuse_detected"
-	Registered                EventType = "registered"
-	SessionRevoked            EventType = "session_revoked"
+	EventTypeActivated                 EventType = "activated"
+	EventTypeAdminActivated            EventType = "admin_activated"
+	EventTypeAdminCreated              EventType = "admin_created"
+	EventTypeAdminDeactivated          EventType = "admin_deactivated"
+	EventTypeAdminDeletedUser          EventType = "admin_deleted_user"
+	EventTypeAdminInvitationSent       EventType = "admin_invitation_sent"
+	EventTypeAdminLogout               EventType = "admin_logout"
+	EventTypeAdminMfaReset             EventType = "admin_mfa_reset"
+	EventTypeAdminPasswordResetSent    EventType = "admin_password_reset_sent"
+	EventTypeAdminRoleChanged          EventType = "admin_role_changed"
+	EventTypeAdminUpdated              EventType = "admin_updated"
+	EventTypeEmailChangeConfirmed      EventType = "email_change_confirmed"
+	EventTypeEmailChangeRequested      EventType = "email_change_requested"
+	EventTypeInvitationAccepted        EventType = "invitation_accepted"
+	EventTypeLoginFailed               EventType = "login_failed"
+	EventTypeLoginSucceeded            EventType = "login_succeeded"
+	EventTypeLogout                    EventType = "logout"
+	EventTypeMfaFailed                 EventType = "mfa_failed"
+	EventTypeMfaRecoveryCodeUsed       EventType = "mfa_recovery_code_used"
+	EventTypeMfaRecoveryCodesGenerated EventType = "mfa_recovery_codes_generated"
+	EventTypeMfaStepUp                 EventType = "mfa_step_up"
+	EventTypeMfaTotpDisabled           EventType = "mfa_totp_disabled"
+	EventTypeMfaTotpEnabled            EventType = "mfa_totp_enabled"
+	EventTypePasskeyCloneDetected      EventType = "passkey_clone_detected"
+	EventTypePasskeyRegistered         EventType = "passkey_registered"
+	EventTypePasskeyRemoved            EventType = "passkey_removed"
+	EventTypePasskeyRenamed            EventType = "passkey_renamed"
+	EventTypePasswordChanged           EventType = "password_changed"
+	EventTypePasswordReset             EventType = "password_reset"
+	EventTypePasswordResetRequested    EventType = "password_reset_requested"
+	EventTypeProfileUpdated            EventType = "profile_updated"
+	EventTypeRefreshTokenReuseDetected EventType = "refresh_token_reuse_detected"
+	EventTypeRegistered                EventType = "registered"
+	EventTypeSessionRevoked            EventType = "session_revoked"
 )
 
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
-	case Activated:
+	case EventTypeActivated:
 		return true
-	case AdminActivated:
+	case EventTypeAdminActivated:
 		return true
-	case AdminCreated:
+	case EventTypeAdminCreated:
 		return true
-	case AdminDeactivated:
+	case EventTypeAdminDeactivated:
 		return true
-	case AdminDeletedUser:
+	case EventTypeAdminDeletedUser:
 		return true
-	case AdminInvitationSent:
+	case EventTypeAdminInvitationSent:
 		return true
-	case AdminLogout:
+	case EventTypeAdminLogout:
 		return true
-	case AdminPasswordResetSent:
+	case EventTypeAdminMfaReset:
 		return true
-	case AdminRoleChanged:
+	case EventTypeAdminPasswordResetSent:
 		return true
-	case AdminUpdated:
+	case EventTypeAdminRoleChanged:
 		return true
-	case EmailChangeConfirmed:
+	case EventTypeAdminUpdated:
 		return true
-	case EmailChangeRequested:
+	case EventTypeEmailChangeConfirmed:
 		return true
-	case InvitationAccepted:
+	case EventTypeEmailChangeRequested:
 		return true
-	case LoginFailed:
+	case EventTypeInvitationAccepted:
 		return true
-	case LoginSucceeded:
+	case EventTypeLoginFailed:
 		return true
-	case Logout:
+	case EventTypeLoginSucceeded:
 		return true
-	case PasswordChanged:
+	case EventTypeLogout:
 		return true
-	case PasswordReset:
+	case EventTypeMfaFailed:
 		return true
-	case PasswordResetRequested:
+	case EventTypeMfaRecoveryCodeUsed:
 		return true
-	case ProfileUpdated:
+	case EventTypeMfaRecoveryCodesGenerated:
 		return true
-	case RefreshTokenReuseDetected:
+	case EventTypeMfaStepUp:
 		return true
-	case Registered:
+	case EventTypeMfaTotpDisabled:
 		return true
-	case SessionRevoked:
+	case EventTypeMfaTotpEnabled:
+		return true
+	case EventTypePasskeyCloneDetected:
+		return true
+	case EventTypePasskeyRegistered:
+		return true
+	case EventTypePasskeyRemoved:
+		return true
+	case EventTypePasskeyRenamed:
+		return true
+	case EventTypePasswordChanged:
+		return true
+	case EventTypePasswordReset:
+		return true
+	case EventTypePasswordResetRequested:
+		return true
+	case EventTypeProfileUpdated:
+		return true
+	case EventTypeRefreshTokenReuseDetected:
+		return true
+	case EventTypeRegistered:
+		return true
+	case EventTypeSessionRevoked:
 		return true
 	default:
 		return false
@@ -183,6 +216,27 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MfaChallengeMethods.
+const (
+	MfaChallengeMethodsPasskey      MfaChallengeMethods = "passkey"
+	MfaChallengeMethodsRecoveryCode MfaChallengeMethods = "recovery_code"
+	MfaChallengeMethodsTotp         MfaChallengeMethods = "totp"
+)
+
+// Valid indicates whether the value is a known member of the MfaChallengeMethods enum.
+func (e MfaChallengeMethods) Valid() bool {
+	switch e {
+	case MfaChallengeMethodsPasskey:
+		return true
+	case MfaChallengeMethodsRecoveryCode:
+		return true
+	case MfaChallengeMethodsTotp:
 		return true
 	default:
 		return false
@@ -216,12 +270,20 @@ const (
 	InvalidCredentials    ProblemCode = "invalid_credentials"
 	MalformedRequest      ProblemCode = "malformed_request"
 	MethodNotAllowed      ProblemCode = "method_not_allowed"
+	MfaAlreadyEnabled     ProblemCode = "mfa_already_enabled"
+	MfaChallengeInvalid   ProblemCode = "mfa_challenge_invalid"
+	MfaCodeInvalid        ProblemCode = "mfa_code_invalid"
+	MfaNotConfigured      ProblemCode = "mfa_not_configured"
+	MfaRequired           ProblemCode = "mfa_required"
 	NotFound              ProblemCode = "not_found"
 	OrganizationNameTaken ProblemCode = "organization_name_taken"
 	OrganizationNotEmpty  ProblemCode = "organization_not_empty"
 	OrganizationSlugTaken ProblemCode = "organization_slug_taken"
+	PasskeyExists         ProblemCode = "passkey_exists"
+	PasskeyInvalid        ProblemCode = "passkey_invalid"
 	RateLimited           ProblemCode = "rate_limited"
 	RefreshTokenInvalid   ProblemCode = "refresh_token_invalid"
+	StepUpRequired        ProblemCode = "step_up_required"
 	TokenInvalid          ProblemCode = "token_invalid"
 	Unauthenticated       ProblemCode = "unauthenticated"
 	Unavailable           ProblemCode = "unavailable"
@@ -253,6 +315,16 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case MethodNotAllowed:
 		return true
+	case MfaAlreadyEnabled:
+		return true
+	case MfaChallengeInvalid:
+		return true
+	case MfaCodeInvalid:
+		return true
+	case MfaNotConfigured:
+		return true
+	case MfaRequired:
+		return true
 	case NotFound:
 		return true
 	case OrganizationNameTaken:
@@ -261,9 +333,15 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case OrganizationSlugTaken:
 		return true
+	case PasskeyExists:
+		return true
+	case PasskeyInvalid:
+		return true
 	case RateLimited:
 		return true
 	case RefreshTokenInvalid:
+		return true
+	case StepUpRequired:
 		return true
 	case TokenInvalid:
 		return true
@@ -282,6 +360,21 @@ func (e ProblemCode) Valid() bool {
 	}
 }
 
+// Defines values for PublicKeyCredentialType.
+const (
+	PublicKey PublicKeyCredentialType = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the PublicKeyCredentialType enum.
+func (e PublicKeyCredentialType) Valid() bool {
+	switch e {
+	case PublicKey:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RegistrationStatus.
 const (
 	ActivationPending RegistrationStatus = "activation_pending"
@@ -291,6 +384,21 @@ const (
 func (e RegistrationStatus) Valid() bool {
 	switch e {
 	case ActivationPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServiceIndexService.
+const (
+	Accountd ServiceIndexService = "accountd"
+)
+
+// Valid indicates whether the value is a known member of the ServiceIndexService enum.
+func (e ServiceIndexService) Valid() bool {
+	switch e {
+	case Accountd:
 		return true
 	default:
 		return false
@@ -453,6 +561,15 @@ type AdminLogoutResult struct {
 	SessionsEnded int32 `json:"sessions_ended"`
 }
 
+// AdminMfa defines model for AdminMfa.
+type AdminMfa struct {
+	Enabled           bool      `json:"enabled"`
+	PasskeyList       []Passkey `json:"passkey_list"`
+	Passkeys          int32     `json:"passkeys"`
+	RecoveryCodesLeft int32     `json:"recovery_codes_left"`
+	Totp              bool      `json:"totp"`
+}
+
 // AdminOrganization defines model for AdminOrganization.
 type AdminOrganization struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -597,8 +714,9 @@ type AdminUserCreate struct {
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -898,6 +1016,11 @@ type CadastaUserUpdate struct {
 
 	// Username May only repeat the current value.
 	Username *string `json:"username,omitempty"`
+}
+
+// ConfirmTotpRequest defines model for ConfirmTotpRequest.
+type ConfirmTotpRequest struct {
+	Code string `json:"code"`
 }
 
 // Country Example: United Kingdom
@@ -1386,13 +1509,57 @@ type LogoutRequest struct {
 	All *bool `json:"all,omitempty"`
 }
 
+// MfaChallenge The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+type MfaChallenge struct {
+	// Challenge Send it to `POST /v1/auth/mfa/verify` with one second factor.
+	Challenge string    `json:"challenge"`
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// Methods The second factors the challenge accepts.
+	Methods []MfaChallengeMethods `json:"methods"`
+
+	// PasskeyOptions WebAuthn request options for `navigator.credentials.get({publicKey: ...})`, when `passkey` is among `methods`.
+	PasskeyOptions *map[string]interface{} `json:"passkey_options,omitempty"`
+}
+
+// MfaChallengeMethods defines model for MfaChallenge.Methods.
+type MfaChallengeMethods string
+
+// MfaEnabled defines model for MfaEnabled.
+type MfaEnabled struct {
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// MfaStatus defines model for MfaStatus.
+type MfaStatus struct {
+	// Enabled The account has a second factor, so a password alone does not sign it in.
+	Enabled           bool  `json:"enabled"`
+	Passkeys          int32 `json:"passkeys"`
+	RecoveryCodesLeft int32 `json:"recovery_codes_left"`
+	Totp              bool  `json:"totp"`
+}
+
+// MfaVerifyRequest Example: {"challenge":"3yV8r1kQ0Jd2mHc4pW9sT6uLzX7aB5eNqF1gYoR2iU0","code":"492039"}
+type MfaVerifyRequest struct {
+	Challenge string `json:"challenge"`
+
+	// Code The six digits the authenticator app shows.
+	Code *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
 // Name One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
 //
 // Example: Ada
 type Name = string
 
-// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-// refuses very common passwords and ones equal to the username or email.
+// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+// most common passwords, nor the username or the email.
 //
 // Example: correct-horse-battery
 type NewPassword = string
@@ -1409,6 +1576,66 @@ type OrganizationList struct {
 	Items []Organization `json:"items"`
 }
 
+// Passkey defines model for Passkey.
+type Passkey struct {
+	// BackupEligible A passkey that may sync between devices.
+	BackupEligible bool `json:"backup_eligible"`
+
+	// BackupState It is synced now.
+	BackupState bool       `json:"backup_state"`
+	CreatedAt   time.Time  `json:"created_at"`
+	Id          string     `json:"id"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	Name        string     `json:"name"`
+	Transports  []string   `json:"transports"`
+}
+
+// PasskeyCeremony defines model for PasskeyCeremony.
+type PasskeyCeremony struct {
+	// Ceremony The ceremony's single-use handle, to send back with the credential.
+	Ceremony string `json:"ceremony"`
+
+	// Options WebAuthn options for `navigator.credentials.create` or `.get` (`{publicKey: options}`), bytes in base64url.
+	Options map[string]interface{} `json:"options"`
+}
+
+// PasskeyFinishRequest defines model for PasskeyFinishRequest.
+type PasskeyFinishRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+}
+
+// PasskeyList defines model for PasskeyList.
+type PasskeyList struct {
+	Items []Passkey `json:"items"`
+}
+
+// PasskeyRegisterRequest defines model for PasskeyRegisterRequest.
+type PasskeyRegisterRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+
+	// Name What the user calls it; a dated default when empty.
+	Name *string `json:"name,omitempty"`
+}
+
+// PasskeyRegistered defines model for PasskeyRegistered.
+type PasskeyRegistered struct {
+	Passkey Passkey `json:"passkey"`
+
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// PasskeyRename defines model for PasskeyRename.
+type PasskeyRename struct {
+	Name string `json:"name"`
+}
+
 // Password Example: correct-horse-battery
 type Password = string
 
@@ -1417,8 +1644,9 @@ type PasswordChangeRequest struct {
 	// CurrentPassword Example: correct-horse-battery
 	CurrentPassword Password `json:"current_password"`
 
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1427,8 +1655,9 @@ type PasswordChangeRequest struct {
 
 // PasswordResetRequest defines model for PasswordResetRequest.
 type PasswordResetRequest struct {
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1489,6 +1718,9 @@ type Problem struct {
 	// Instance The request path.
 	Instance *string `json:"instance,omitempty"`
 
+	// Mfa The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+	Mfa *MfaChallenge `json:"mfa,omitempty"`
+
 	// RequestId Quote it when reporting a problem; it is in the server's logs.
 	RequestId *string `json:"request_id,omitempty"`
 	Status    int32   `json:"status"`
@@ -1548,6 +1780,22 @@ type ProfileUpdate struct {
 	Username *Username `json:"username,omitempty"`
 }
 
+// PublicKeyCredential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+type PublicKeyCredential struct {
+	Id                   string                  `json:"id"`
+	Response             map[string]interface{}  `json:"response"`
+	Type                 PublicKeyCredentialType `json:"type"`
+	AdditionalProperties map[string]interface{}  `json:"-"`
+}
+
+// PublicKeyCredentialType defines model for PublicKeyCredential.Type.
+type PublicKeyCredentialType string
+
+// RecoveryCodes defines model for RecoveryCodes.
+type RecoveryCodes struct {
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	// RefreshToken Example: 6kYQ7m1S0aV1b0Vw3b5Jx2r8Zt7oQe9yHc4uK1nPp2s
@@ -1577,8 +1825,9 @@ type RegisterRequest struct {
 	// OrganizationId An organization from `GET /v1/organizations`.
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1608,13 +1857,20 @@ type Registration struct {
 // RegistrationStatus defines model for Registration.Status.
 type RegistrationStatus string
 
+// RemoveTotpRequest Exactly one of the two.
+type RemoveTotpRequest struct {
+	Code     *string `json:"code,omitempty"`
+	Password *string `json:"password,omitempty"`
+}
+
 // RestregChangePasswordRequest defines model for RestregChangePasswordRequest.
 type RestregChangePasswordRequest struct {
 	// OldPassword Example: correct-horse-battery
 	OldPassword Password `json:"old_password"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1743,8 +1999,9 @@ type RestregRegisterRequest struct {
 	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1765,8 +2022,9 @@ type RestregRegisterRequest struct {
 
 // RestregResetPasswordRequest defines model for RestregResetPasswordRequest.
 type RestregResetPasswordRequest struct {
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1844,6 +2102,19 @@ type RestregVerifyEmailRequest struct {
 	UserId string `json:"user_id"`
 }
 
+// ServiceIndex Where a newcomer finds the rest.
+type ServiceIndex struct {
+	// Docs Swagger UI.
+	Docs string `json:"docs"`
+
+	// Openapi The spec (also as JSON at /openapi.json).
+	Openapi string              `json:"openapi"`
+	Service ServiceIndexService `json:"service"`
+}
+
+// ServiceIndexService defines model for ServiceIndex.Service.
+type ServiceIndexService string
+
 // Session defines model for Session.
 type Session struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1865,6 +2136,33 @@ type SessionList struct {
 
 	// NextCursor Pass as `cursor` for the next page; null on the last page.
 	NextCursor *string `json:"next_cursor"`
+}
+
+// StepUpRequest One of `password` (an account without a second factor), `code`, `recovery_code`, or `passkey` with `ceremony`.
+//
+// Example: {"code":"492039"}
+type StepUpRequest struct {
+	Ceremony *string `json:"ceremony,omitempty"`
+	Code     *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	Password     *string              `json:"password,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
+// StepUpResult defines model for StepUpResult.
+type StepUpResult struct {
+	// AccessToken A new access token of the same session, carrying the new `auth_time` and `amr`.
+	AccessToken string `json:"access_token"`
+
+	// Amr RFC 8176 authentication methods (`pwd`, `otp`, `hwk`, `user`, `mfa`).
+	Amr       []string  `json:"amr"`
+	AuthTime  time.Time `json:"auth_time"`
+	ExpiresIn int32     `json:"expires_in"`
+
+	// TokenType Always `Bearer`.
+	TokenType string `json:"token_type"`
 }
 
 // Thoughts Example:
@@ -1892,6 +2190,18 @@ type TokenRequest struct {
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
 	Token EmailedToken `json:"token"`
+}
+
+// TotpEnrolment defines model for TotpEnrolment.
+type TotpEnrolment struct {
+	// OtpauthUri The `otpauth://totp/...` URI the QR code holds.
+	OtpauthUri string `json:"otpauth_uri"`
+
+	// QrCode The QR code as a `data:image/png;base64,...` URI.
+	QrCode string `json:"qr_code"`
+
+	// Secret The base32 secret, for typing into an app by hand.
+	Secret string `json:"secret"`
 }
 
 // Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
@@ -2117,6 +2427,12 @@ type LoginJSONRequestBody = LoginRequest
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
 type LogoutJSONRequestBody = LogoutRequest
 
+// VerifyMfaJSONRequestBody defines body for VerifyMfa for application/json ContentType.
+type VerifyMfaJSONRequestBody = MfaVerifyRequest
+
+// FinishPasskeyLoginJSONRequestBody defines body for FinishPasskeyLogin for application/json ContentType.
+type FinishPasskeyLoginJSONRequestBody = PasskeyFinishRequest
+
 // ForgotPasswordJSONRequestBody defines body for ForgotPassword for application/json ContentType.
 type ForgotPasswordJSONRequestBody = EmailRequest
 
@@ -2128,6 +2444,9 @@ type RefreshJSONRequestBody = RefreshRequest
 
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = RegisterRequest
+
+// StepUpJSONRequestBody defines body for StepUp for application/json ContentType.
+type StepUpJSONRequestBody = StepUpRequest
 
 // VerifyTokenJSONRequestBody defines body for VerifyToken for application/json ContentType.
 type VerifyTokenJSONRequestBody = VerifyRequest
@@ -2143,6 +2462,18 @@ type RequestEmailChangeJSONRequestBody = EmailChangeRequest
 
 // ConfirmEmailChangeJSONRequestBody defines body for ConfirmEmailChange for application/json ContentType.
 type ConfirmEmailChangeJSONRequestBody = TokenRequest
+
+// RemoveTotpJSONRequestBody defines body for RemoveTotp for application/json ContentType.
+type RemoveTotpJSONRequestBody = RemoveTotpRequest
+
+// ConfirmTotpJSONRequestBody defines body for ConfirmTotp for application/json ContentType.
+type ConfirmTotpJSONRequestBody = ConfirmTotpRequest
+
+// RegisterPasskeyJSONRequestBody defines body for RegisterPasskey for application/json ContentType.
+type RegisterPasskeyJSONRequestBody = PasskeyRegisterRequest
+
+// RenamePasskeyJSONRequestBody defines body for RenamePasskey for application/json ContentType.
+type RenamePasskeyJSONRequestBody = PasskeyRename
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChangeRequest
@@ -2503,6 +2834,100 @@ func (a JwtaErrors) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
+// Getter for additional properties for PublicKeyCredential. Returns the specified
+// element and whether it was found
+func (a PublicKeyCredential) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for PublicKeyCredential
+func (a *PublicKeyCredential) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a *PublicKeyCredential) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["response"]; found {
+		err = json.Unmarshal(raw, &a.Response)
+		if err != nil {
+			return fmt.Errorf("error reading 'response': %w", err)
+		}
+		delete(object, "response")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a PublicKeyCredential) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.Response != nil {
+		object["response"], err = json.Marshal(a.Response)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'response': %w", err)
+		}
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // AsRestregDetail returns the union data inside the RestregErrors as a RestregDetail
 func (t RestregErrors) AsRestregDetail() (RestregDetail, error) {
 	var body RestregDetail
@@ -2567,6 +2992,9 @@ func (t *RestregErrors) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// Root Where to start (redirects to the docs)
+	// (GET /)
+	Root(w http.ResponseWriter, r *http.Request)
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(w http.ResponseWriter, r *http.Request)
@@ -2615,6 +3043,12 @@ type ServerInterface interface {
 	// AdminLogoutUser End every session of a user (staff)
 	// (POST /v1/admin/users/{id}/logout)
 	AdminLogoutUser(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminResetUserMfa Remove every second factor of a user (staff)
+	// (DELETE /v1/admin/users/{id}/mfa)
+	AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64)
+	// AdminGetUserMfa A user's second factors (staff)
+	// (GET /v1/admin/users/{id}/mfa)
+	AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64)
 	// AdminSendPasswordReset Email a user a password reset link (staff)
 	// (POST /v1/admin/users/{id}/password-reset)
 	AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64)
@@ -2630,6 +3064,15 @@ type ServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(w http.ResponseWriter, r *http.Request)
+	// VerifyMfa Complete a login with a second factor
+	// (POST /v1/auth/mfa/verify)
+	VerifyMfa(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyLogin Start a sign-in with a passkey
+	// (POST /v1/auth/passkey/begin)
+	BeginPasskeyLogin(w http.ResponseWriter, r *http.Request)
+	// FinishPasskeyLogin Sign in with a passkey
+	// (POST /v1/auth/passkey/finish)
+	FinishPasskeyLogin(w http.ResponseWriter, r *http.Request)
 	// ForgotPassword Email a password reset link
 	// (POST /v1/auth/password/forgot)
 	ForgotPassword(w http.ResponseWriter, r *http.Request)
@@ -2642,6 +3085,12 @@ type ServerInterface interface {
 	// Register Create an account
 	// (POST /v1/auth/register)
 	Register(w http.ResponseWriter, r *http.Request, params RegisterParams)
+	// StepUp Prove again who you are, for a sensitive change
+	// (POST /v1/auth/step-up)
+	StepUp(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyStepUp Start a step-up with a passkey
+	// (POST /v1/auth/step-up/passkey)
+	BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(w http.ResponseWriter, r *http.Request)
@@ -2666,6 +3115,36 @@ type ServerInterface interface {
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(w http.ResponseWriter, r *http.Request, params ListMyEventsParams)
+	// GetMyMfa The caller's second factors
+	// (GET /v1/me/mfa)
+	GetMyMfa(w http.ResponseWriter, r *http.Request)
+	// RegenerateRecoveryCodes Replace the recovery codes
+	// (POST /v1/me/mfa/recovery-codes)
+	RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request)
+	// RemoveTotp Remove the TOTP authenticator
+	// (DELETE /v1/me/mfa/totp)
+	RemoveTotp(w http.ResponseWriter, r *http.Request)
+	// BeginTotp Start adding a TOTP authenticator
+	// (POST /v1/me/mfa/totp)
+	BeginTotp(w http.ResponseWriter, r *http.Request)
+	// ConfirmTotp Confirm the TOTP authenticator with a first code
+	// (POST /v1/me/mfa/totp/confirm)
+	ConfirmTotp(w http.ResponseWriter, r *http.Request)
+	// ListMyPasskeys The caller's passkeys
+	// (GET /v1/me/passkeys)
+	ListMyPasskeys(w http.ResponseWriter, r *http.Request)
+	// RegisterPasskey Add a passkey
+	// (POST /v1/me/passkeys)
+	RegisterPasskey(w http.ResponseWriter, r *http.Request)
+	// BeginPasskeyRegistration Start adding a passkey
+	// (POST /v1/me/passkeys/begin)
+	BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request)
+	// RemovePasskey Remove a passkey
+	// (DELETE /v1/me/passkeys/{id})
+	RemovePasskey(w http.ResponseWriter, r *http.Request, id string)
+	// RenamePasskey Rename a passkey
+	// (PATCH /v1/me/passkeys/{id})
+	RenamePasskey(w http.ResponseWriter, r *http.Request, id string)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
 	ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams)
@@ -2683,6 +3162,12 @@ type ServerInterface interface {
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
 
 type Unimplemented struct{}
+
+// Root Where to start (redirects to the docs)
+// (GET /)
+func (_ Unimplemented) Root(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
 
 // GetJWKS Public keys that sign access tokens (JWK Set)
 // (GET /.well-known/jwks.json)
@@ -2780,6 +3265,18 @@ func (_ Unimplemented) AdminLogoutUser(w http.ResponseWriter, r *http.Request, i
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// AdminResetUserMfa Remove every second factor of a user (staff)
+// (DELETE /v1/admin/users/{id}/mfa)
+func (_ Unimplemented) AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetUserMfa A user's second factors (staff)
+// (GET /v1/admin/users/{id}/mfa)
+func (_ Unimplemented) AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminSendPasswordReset Email a user a password reset link (staff)
 // (POST /v1/admin/users/{id}/password-reset)
 func (_ Unimplemented) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
@@ -2810,6 +3307,24 @@ func (_ Unimplemented) Logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// VerifyMfa Complete a login with a second factor
+// (POST /v1/auth/mfa/verify)
+func (_ Unimplemented) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyLogin Start a sign-in with a passkey
+// (POST /v1/auth/passkey/begin)
+func (_ Unimplemented) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// FinishPasskeyLogin Sign in with a passkey
+// (POST /v1/auth/passkey/finish)
+func (_ Unimplemented) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ForgotPassword Email a password reset link
 // (POST /v1/auth/password/forgot)
 func (_ Unimplemented) ForgotPassword(w http.ResponseWriter, r *http.Request) {
@@ -2831,6 +3346,18 @@ func (_ Unimplemented) Refresh(w http.ResponseWriter, r *http.Request, params Re
 // Register Create an account
 // (POST /v1/auth/register)
 func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// StepUp Prove again who you are, for a sensitive change
+// (POST /v1/auth/step-up)
+func (_ Unimplemented) StepUp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyStepUp Start a step-up with a passkey
+// (POST /v1/auth/step-up/passkey)
+func (_ Unimplemented) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2882,6 +3409,66 @@ func (_ Unimplemented) ListMyEvents(w http.ResponseWriter, r *http.Request, para
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetMyMfa The caller's second factors
+// (GET /v1/me/mfa)
+func (_ Unimplemented) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RegenerateRecoveryCodes Replace the recovery codes
+// (POST /v1/me/mfa/recovery-codes)
+func (_ Unimplemented) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemoveTotp Remove the TOTP authenticator
+// (DELETE /v1/me/mfa/totp)
+func (_ Unimplemented) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginTotp Start adding a TOTP authenticator
+// (POST /v1/me/mfa/totp)
+func (_ Unimplemented) BeginTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ConfirmTotp Confirm the TOTP authenticator with a first code
+// (POST /v1/me/mfa/totp/confirm)
+func (_ Unimplemented) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMyPasskeys The caller's passkeys
+// (GET /v1/me/passkeys)
+func (_ Unimplemented) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RegisterPasskey Add a passkey
+// (POST /v1/me/passkeys)
+func (_ Unimplemented) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BeginPasskeyRegistration Start adding a passkey
+// (POST /v1/me/passkeys/begin)
+func (_ Unimplemented) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemovePasskey Remove a passkey
+// (DELETE /v1/me/passkeys/{id})
+func (_ Unimplemented) RemovePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RenamePasskey Rename a passkey
+// (PATCH /v1/me/passkeys/{id})
+func (_ Unimplemented) RenamePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ChangePassword Change the password
 // (POST /v1/me/password)
 func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
@@ -2914,6 +3501,20 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// Root operation middleware
+func (siw *ServerInterfaceWrapper) Root(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Root(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // GetJWKS operation middleware
 func (siw *ServerInterfaceWrapper) GetJWKS(w http.ResponseWriter, r *http.Request) {
@@ -3429,6 +4030,58 @@ func (siw *ServerInterfaceWrapper) AdminLogoutUser(w http.ResponseWriter, r *htt
 	handler.ServeHTTP(w, r)
 }
 
+// AdminResetUserMfa operation middleware
+func (siw *ServerInterfaceWrapper) AdminResetUserMfa(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminResetUserMfa(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetUserMfa operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetUserMfa(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetUserMfa(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminSendPasswordReset operation middleware
 func (siw *ServerInterfaceWrapper) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request) {
 
@@ -3502,6 +4155,48 @@ func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Logout(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyMfa operation middleware
+func (siw *ServerInterfaceWrapper) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyMfa(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyLogin operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyLogin(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// FinishPasskeyLogin operation middleware
+func (siw *ServerInterfaceWrapper) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.FinishPasskeyLogin(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3639,6 +4334,34 @@ func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Register(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StepUp operation middleware
+func (siw *ServerInterfaceWrapper) StepUp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StepUp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyStepUp operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyStepUp(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3837,6 +4560,170 @@ func (siw *ServerInterfaceWrapper) ListMyEvents(w http.ResponseWriter, r *http.R
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListMyEvents(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetMyMfa operation middleware
+func (siw *ServerInterfaceWrapper) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMyMfa(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RegenerateRecoveryCodes operation middleware
+func (siw *ServerInterfaceWrapper) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegenerateRecoveryCodes(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveTotp operation middleware
+func (siw *ServerInterfaceWrapper) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginTotp operation middleware
+func (siw *ServerInterfaceWrapper) BeginTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ConfirmTotp operation middleware
+func (siw *ServerInterfaceWrapper) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConfirmTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMyPasskeys operation middleware
+func (siw *ServerInterfaceWrapper) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyPasskeys(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RegisterPasskey operation middleware
+func (siw *ServerInterfaceWrapper) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegisterPasskey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPasskeyRegistration operation middleware
+func (siw *ServerInterfaceWrapper) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPasskeyRegistration(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemovePasskey operation middleware
+func (siw *ServerInterfaceWrapper) RemovePasskey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemovePasskey(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RenamePasskey operation middleware
+func (siw *ServerInterfaceWrapper) RenamePasskey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RenamePasskey(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4189,7 +5076,61 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Patch(options.BaseURL+"/v1/admin/organizations/{id}", wrapper.AdminUpdateOrganization)
 	})
 	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/mfa/verify", wrapper.VerifyMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/passkey/begin", wrapper.BeginPasskeyLogin)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/passkey/finish", wrapper.FinishPasskeyLogin)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/step-up", wrapper.StepUp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/auth/step-up/passkey", wrapper.BeginPasskeyStepUp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/mfa", wrapper.GetMyMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/mfa/totp", wrapper.RemoveTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/totp", wrapper.BeginTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/totp/confirm", wrapper.ConfirmTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/recovery-codes", wrapper.RegenerateRecoveryCodes)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/passkeys", wrapper.ListMyPasskeys)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/passkeys", wrapper.RegisterPasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/passkeys/begin", wrapper.BeginPasskeyRegistration)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/passkeys/{id}", wrapper.RemovePasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/v1/me/passkeys/{id}", wrapper.RenamePasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/admin/users/{id}/mfa", wrapper.AdminResetUserMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/admin/users/{id}/mfa", wrapper.AdminGetUserMfa)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/", wrapper.Root)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/healthz", wrapper.Healthz)
@@ -4199,6 +5140,52 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 
 	return r
+}
+
+type RootRequestObject struct {
+}
+
+type RootResponseObject interface {
+	VisitRootResponse(w http.ResponseWriter) error
+}
+
+type Root302ResponseHeaders struct {
+	Location string
+}
+
+type Root302JSONResponse struct {
+	Body    ServiceIndex
+	Headers Root302ResponseHeaders
+}
+
+func (response Root302JSONResponse) VisitRootResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(302)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RootdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RootdefaultApplicationProblemPlusJSONResponse) VisitRootResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type GetJWKSRequestObject struct {
@@ -6057,6 +7044,218 @@ func (response AdminLogoutUserdefaultApplicationProblemPlusJSONResponse) VisitAd
 	return err
 }
 
+type AdminResetUserMfaRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminResetUserMfaResponseObject interface {
+	VisitAdminResetUserMfaResponse(w http.ResponseWriter) error
+}
+
+type AdminResetUserMfa204Response struct {
+}
+
+func (response AdminResetUserMfa204Response) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type AdminResetUserMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa400ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa401ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa403ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminResetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResetUserMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminResetUserMfadefaultApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfaRequestObject struct {
+	Id int64 `json:"id"`
+}
+
+type AdminGetUserMfaResponseObject interface {
+	VisitAdminGetUserMfaResponse(w http.ResponseWriter) error
+}
+
+type AdminGetUserMfa200JSONResponse AdminMfa
+
+func (response AdminGetUserMfa200JSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa400ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa401ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa403ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa404ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response AdminGetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdminGetUserMfadefaultApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminSendPasswordResetRequestObject struct {
 	Id int64 `json:"id"`
 }
@@ -6693,6 +7892,418 @@ type LogoutdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfaRequestObject struct {
+	Body *VerifyMfaJSONRequestBody
+}
+
+type VerifyMfaResponseObject interface {
+	VisitVerifyMfaResponse(w http.ResponseWriter) error
+}
+
+type VerifyMfa200JSONResponse TokenPair
+
+func (response VerifyMfa200JSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa400ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa400ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa401ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa403ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa403ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa413ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa413ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa415ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa415ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyMfa429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyMfa429ResponseHeaders
+}
+
+func (response VerifyMfa429ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa501ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa501ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyMfa503ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response VerifyMfadefaultApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLoginRequestObject struct {
+}
+
+type BeginPasskeyLoginResponseObject interface {
+	VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyLogin200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyLogin200JSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyLogin429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyLogin429ResponseHeaders
+}
+
+func (response BeginPasskeyLogin429ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyLogindefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLoginRequestObject struct {
+	Body *FinishPasskeyLoginJSONRequestBody
+}
+
+type FinishPasskeyLoginResponseObject interface {
+	VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error
+}
+
+type FinishPasskeyLogin200JSONResponse TokenPair
+
+func (response FinishPasskeyLogin200JSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin400ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin400ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin401ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin401ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin403ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin403ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin413ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin413ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin415ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin415ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type FinishPasskeyLogin429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers FinishPasskeyLogin429ResponseHeaders
+}
+
+func (response FinishPasskeyLogin429ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin501ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+
+func (response FinishPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FinishPasskeyLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response FinishPasskeyLogindefaultApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7345,6 +8956,247 @@ func (response RegisterdefaultApplicationProblemPlusJSONResponse) VisitRegisterR
 	return err
 }
 
+type StepUpRequestObject struct {
+	Body *StepUpJSONRequestBody
+}
+
+type StepUpResponseObject interface {
+	VisitStepUpResponse(w http.ResponseWriter) error
+}
+
+type StepUp200JSONResponse StepUpResult
+
+func (response StepUp200JSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp400ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp400ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp401ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp401ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp413ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp413ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp415ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp415ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type StepUp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers StepUp429ResponseHeaders
+}
+
+func (response StepUp429ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp501ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp501ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUp503ApplicationProblemPlusJSONResponse Problem
+
+func (response StepUp503ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StepUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StepUpdefaultApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUpRequestObject struct {
+}
+
+type BeginPasskeyStepUpResponseObject interface {
+	VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyStepUp200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyStepUp200JSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp401ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp404ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp404ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyStepUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyStepUpdefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VerifyTokenRequestObject struct {
 	Body *VerifyTokenJSONRequestBody
 }
@@ -7490,6 +9342,20 @@ func (response DeleteMe401ApplicationProblemPlusJSONResponse) VisitDeleteMeRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMe403ApplicationProblemPlusJSONResponse Problem
+
+func (response DeleteMe403ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7923,6 +9789,20 @@ func (response RequestEmailChange401ApplicationProblemPlusJSONResponse) VisitReq
 	return err
 }
 
+type RequestEmailChange403ApplicationProblemPlusJSONResponse Problem
+
+func (response RequestEmailChange403ApplicationProblemPlusJSONResponse) VisitRequestEmailChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RequestEmailChange409ResponseHeaders struct {
 	RetryAfter *int
 }
@@ -8303,6 +10183,1114 @@ func (response ListMyEventsdefaultApplicationProblemPlusJSONResponse) VisitListM
 	return err
 }
 
+type GetMyMfaRequestObject struct {
+}
+
+type GetMyMfaResponseObject interface {
+	VisitGetMyMfaResponse(w http.ResponseWriter) error
+}
+
+type GetMyMfa200JSONResponse MfaStatus
+
+func (response GetMyMfa200JSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa401ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyMfa401ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa503ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyMfa503ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyMfadefaultApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodesRequestObject struct {
+}
+
+type RegenerateRecoveryCodesResponseObject interface {
+	VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error
+}
+
+type RegenerateRecoveryCodes200JSONResponse RecoveryCodes
+
+func (response RegenerateRecoveryCodes200JSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes401ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes401ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes403ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes403ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse Problem
+
+func (response RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateRecoveryCodesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegenerateRecoveryCodesdefaultApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotpRequestObject struct {
+	Body *RemoveTotpJSONRequestBody
+}
+
+type RemoveTotpResponseObject interface {
+	VisitRemoveTotpResponse(w http.ResponseWriter) error
+}
+
+type RemoveTotp204Response struct {
+}
+
+func (response RemoveTotp204Response) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemoveTotp400ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp400ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp401ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp403ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp403ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp404ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp404ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp413ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp413ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp415ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp415ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemoveTotp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemoveTotp429ResponseHeaders
+}
+
+func (response RemoveTotp429ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotp503ApplicationProblemPlusJSONResponse Problem
+
+func (response RemoveTotp503ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemoveTotpdefaultApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotpRequestObject struct {
+}
+
+type BeginTotpResponseObject interface {
+	VisitBeginTotpResponse(w http.ResponseWriter) error
+}
+
+type BeginTotp201JSONResponse TotpEnrolment
+
+func (response BeginTotp201JSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp401ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp403ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp403ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp409ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp409ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp501ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotp503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginTotp503ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginTotpdefaultApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpRequestObject struct {
+	Body *ConfirmTotpJSONRequestBody
+}
+
+type ConfirmTotpResponseObject interface {
+	VisitConfirmTotpResponse(w http.ResponseWriter) error
+}
+
+type ConfirmTotp200JSONResponse MfaEnabled
+
+func (response ConfirmTotp200JSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp400ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp400ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp401ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp401ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp404ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp404ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp409ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp409ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp413ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp413ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp415ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp415ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp429ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmTotp429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmTotp429ResponseHeaders
+}
+
+func (response ConfirmTotp429ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp501ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp501ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp503ApplicationProblemPlusJSONResponse Problem
+
+func (response ConfirmTotp503ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ConfirmTotpdefaultApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeysRequestObject struct {
+}
+
+type ListMyPasskeysResponseObject interface {
+	VisitListMyPasskeysResponse(w http.ResponseWriter) error
+}
+
+type ListMyPasskeys200JSONResponse PasskeyList
+
+func (response ListMyPasskeys200JSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeys401ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyPasskeys401ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeys503ApplicationProblemPlusJSONResponse Problem
+
+func (response ListMyPasskeys503ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPasskeysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyPasskeysdefaultApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskeyRequestObject struct {
+	Body *RegisterPasskeyJSONRequestBody
+}
+
+type RegisterPasskeyResponseObject interface {
+	VisitRegisterPasskeyResponse(w http.ResponseWriter) error
+}
+
+type RegisterPasskey201JSONResponse PasskeyRegistered
+
+func (response RegisterPasskey201JSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey400ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey400ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey401ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey409ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey409ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey413ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey413ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey415ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey415ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey501ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey501ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskey503ApplicationProblemPlusJSONResponse Problem
+
+func (response RegisterPasskey503ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegisterPasskeydefaultApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistrationRequestObject struct {
+}
+
+type BeginPasskeyRegistrationResponseObject interface {
+	VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error
+}
+
+type BeginPasskeyRegistration200JSONResponse PasskeyCeremony
+
+func (response BeginPasskeyRegistration200JSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration401ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration401ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration403ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration403ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse Problem
+
+func (response BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BeginPasskeyRegistrationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BeginPasskeyRegistrationdefaultApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskeyRequestObject struct {
+	Id string `json:"id"`
+}
+
+type RemovePasskeyResponseObject interface {
+	VisitRemovePasskeyResponse(w http.ResponseWriter) error
+}
+
+type RemovePasskey204Response struct {
+}
+
+func (response RemovePasskey204Response) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemovePasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey401ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey403ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey403ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey404ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey404ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskey503ApplicationProblemPlusJSONResponse Problem
+
+func (response RemovePasskey503ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemovePasskeydefaultApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskeyRequestObject struct {
+	Id   string `json:"id"`
+	Body *RenamePasskeyJSONRequestBody
+}
+
+type RenamePasskeyResponseObject interface {
+	VisitRenamePasskeyResponse(w http.ResponseWriter) error
+}
+
+type RenamePasskey200JSONResponse Passkey
+
+func (response RenamePasskey200JSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey400ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey400ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey401ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey401ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey404ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey404ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey413ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey413ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey415ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey415ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskey503ApplicationProblemPlusJSONResponse Problem
+
+func (response RenamePasskey503ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RenamePasskeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RenamePasskeydefaultApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePasswordRequestObject struct {
 	Params ChangePasswordParams
 	Body   *ChangePasswordJSONRequestBody
@@ -8344,6 +11332,20 @@ func (response ChangePassword401ApplicationProblemPlusJSONResponse) VisitChangeP
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassword403ApplicationProblemPlusJSONResponse Problem
+
+func (response ChangePassword403ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8733,6 +11735,9 @@ func (response ListOrganizationsdefaultApplicationProblemPlusJSONResponse) Visit
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// Root Where to start (redirects to the docs)
+	// (GET /)
+	Root(ctx context.Context, request RootRequestObject) (RootResponseObject, error)
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
@@ -8781,6 +11786,12 @@ type StrictServerInterface interface {
 	// AdminLogoutUser End every session of a user (staff)
 	// (POST /v1/admin/users/{id}/logout)
 	AdminLogoutUser(ctx context.Context, request AdminLogoutUserRequestObject) (AdminLogoutUserResponseObject, error)
+	// AdminResetUserMfa Remove every second factor of a user (staff)
+	// (DELETE /v1/admin/users/{id}/mfa)
+	AdminResetUserMfa(ctx context.Context, request AdminResetUserMfaRequestObject) (AdminResetUserMfaResponseObject, error)
+	// AdminGetUserMfa A user's second factors (staff)
+	// (GET /v1/admin/users/{id}/mfa)
+	AdminGetUserMfa(ctx context.Context, request AdminGetUserMfaRequestObject) (AdminGetUserMfaResponseObject, error)
 	// AdminSendPasswordReset Email a user a password reset link (staff)
 	// (POST /v1/admin/users/{id}/password-reset)
 	AdminSendPasswordReset(ctx context.Context, request AdminSendPasswordResetRequestObject) (AdminSendPasswordResetResponseObject, error)
@@ -8796,6 +11807,15 @@ type StrictServerInterface interface {
 	// Logout End this session (or every session)
 	// (POST /v1/auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// VerifyMfa Complete a login with a second factor
+	// (POST /v1/auth/mfa/verify)
+	VerifyMfa(ctx context.Context, request VerifyMfaRequestObject) (VerifyMfaResponseObject, error)
+	// BeginPasskeyLogin Start a sign-in with a passkey
+	// (POST /v1/auth/passkey/begin)
+	BeginPasskeyLogin(ctx context.Context, request BeginPasskeyLoginRequestObject) (BeginPasskeyLoginResponseObject, error)
+	// FinishPasskeyLogin Sign in with a passkey
+	// (POST /v1/auth/passkey/finish)
+	FinishPasskeyLogin(ctx context.Context, request FinishPasskeyLoginRequestObject) (FinishPasskeyLoginResponseObject, error)
 	// ForgotPassword Email a password reset link
 	// (POST /v1/auth/password/forgot)
 	ForgotPassword(ctx context.Context, request ForgotPasswordRequestObject) (ForgotPasswordResponseObject, error)
@@ -8808,6 +11828,12 @@ type StrictServerInterface interface {
 	// Register Create an account
 	// (POST /v1/auth/register)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
+	// StepUp Prove again who you are, for a sensitive change
+	// (POST /v1/auth/step-up)
+	StepUp(ctx context.Context, request StepUpRequestObject) (StepUpResponseObject, error)
+	// BeginPasskeyStepUp Start a step-up with a passkey
+	// (POST /v1/auth/step-up/passkey)
+	BeginPasskeyStepUp(ctx context.Context, request BeginPasskeyStepUpRequestObject) (BeginPasskeyStepUpResponseObject, error)
 	// VerifyToken Check an access or refresh token (for other services)
 	// (POST /v1/auth/verify)
 	VerifyToken(ctx context.Context, request VerifyTokenRequestObject) (VerifyTokenResponseObject, error)
@@ -8832,6 +11858,36 @@ type StrictServerInterface interface {
 	// ListMyEvents The account's history
 	// (GET /v1/me/events)
 	ListMyEvents(ctx context.Context, request ListMyEventsRequestObject) (ListMyEventsResponseObject, error)
+	// GetMyMfa The caller's second factors
+	// (GET /v1/me/mfa)
+	GetMyMfa(ctx context.Context, request GetMyMfaRequestObject) (GetMyMfaResponseObject, error)
+	// RegenerateRecoveryCodes Replace the recovery codes
+	// (POST /v1/me/mfa/recovery-codes)
+	RegenerateRecoveryCodes(ctx context.Context, request RegenerateRecoveryCodesRequestObject) (RegenerateRecoveryCodesResponseObject, error)
+	// RemoveTotp Remove the TOTP authenticator
+	// (DELETE /v1/me/mfa/totp)
+	RemoveTotp(ctx context.Context, request RemoveTotpRequestObject) (RemoveTotpResponseObject, error)
+	// BeginTotp Start adding a TOTP authenticator
+	// (POST /v1/me/mfa/totp)
+	BeginTotp(ctx context.Context, request BeginTotpRequestObject) (BeginTotpResponseObject, error)
+	// ConfirmTotp Confirm the TOTP authenticator with a first code
+	// (POST /v1/me/mfa/totp/confirm)
+	ConfirmTotp(ctx context.Context, request ConfirmTotpRequestObject) (ConfirmTotpResponseObject, error)
+	// ListMyPasskeys The caller's passkeys
+	// (GET /v1/me/passkeys)
+	ListMyPasskeys(ctx context.Context, request ListMyPasskeysRequestObject) (ListMyPasskeysResponseObject, error)
+	// RegisterPasskey Add a passkey
+	// (POST /v1/me/passkeys)
+	RegisterPasskey(ctx context.Context, request RegisterPasskeyRequestObject) (RegisterPasskeyResponseObject, error)
+	// BeginPasskeyRegistration Start adding a passkey
+	// (POST /v1/me/passkeys/begin)
+	BeginPasskeyRegistration(ctx context.Context, request BeginPasskeyRegistrationRequestObject) (BeginPasskeyRegistrationResponseObject, error)
+	// RemovePasskey Remove a passkey
+	// (DELETE /v1/me/passkeys/{id})
+	RemovePasskey(ctx context.Context, request RemovePasskeyRequestObject) (RemovePasskeyResponseObject, error)
+	// RenamePasskey Rename a passkey
+	// (PATCH /v1/me/passkeys/{id})
+	RenamePasskey(ctx context.Context, request RenamePasskeyRequestObject) (RenamePasskeyResponseObject, error)
 	// ChangePassword Change the password
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -8883,6 +11939,30 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// Root operation middleware
+func (sh *strictHandler) Root(w http.ResponseWriter, r *http.Request) {
+	var request RootRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.Root(ctx, request.(RootRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Root")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RootResponseObject); ok {
+		if err := validResponse.VisitRootResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetJWKS operation middleware
@@ -9328,6 +12408,58 @@ func (sh *strictHandler) AdminLogoutUser(w http.ResponseWriter, r *http.Request,
 	}
 }
 
+// AdminResetUserMfa operation middleware
+func (sh *strictHandler) AdminResetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminResetUserMfaRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminResetUserMfa(ctx, request.(AdminResetUserMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminResetUserMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminResetUserMfaResponseObject); ok {
+		if err := validResponse.VisitAdminResetUserMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetUserMfa operation middleware
+func (sh *strictHandler) AdminGetUserMfa(w http.ResponseWriter, r *http.Request, id int64) {
+	var request AdminGetUserMfaRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetUserMfa(ctx, request.(AdminGetUserMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetUserMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetUserMfaResponseObject); ok {
+		if err := validResponse.VisitAdminGetUserMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminSendPasswordReset operation middleware
 func (sh *strictHandler) AdminSendPasswordReset(w http.ResponseWriter, r *http.Request, id int64) {
 	var request AdminSendPasswordResetRequestObject
@@ -9481,6 +12613,92 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// VerifyMfa operation middleware
+func (sh *strictHandler) VerifyMfa(w http.ResponseWriter, r *http.Request) {
+	var request VerifyMfaRequestObject
+
+	var body VerifyMfaJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyMfa(ctx, request.(VerifyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyMfaResponseObject); ok {
+		if err := validResponse.VisitVerifyMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyLogin operation middleware
+func (sh *strictHandler) BeginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyLoginRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyLogin(ctx, request.(BeginPasskeyLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyLoginResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// FinishPasskeyLogin operation middleware
+func (sh *strictHandler) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
+	var request FinishPasskeyLoginRequestObject
+
+	var body FinishPasskeyLoginJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.FinishPasskeyLogin(ctx, request.(FinishPasskeyLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FinishPasskeyLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(FinishPasskeyLoginResponseObject); ok {
+		if err := validResponse.VisitFinishPasskeyLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ForgotPassword operation middleware
 func (sh *strictHandler) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 	var request ForgotPasswordRequestObject
@@ -9604,6 +12822,61 @@ func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request, params
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RegisterResponseObject); ok {
 		if err := validResponse.VisitRegisterResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StepUp operation middleware
+func (sh *strictHandler) StepUp(w http.ResponseWriter, r *http.Request) {
+	var request StepUpRequestObject
+
+	var body StepUpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StepUp(ctx, request.(StepUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StepUp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StepUpResponseObject); ok {
+		if err := validResponse.VisitStepUpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyStepUp operation middleware
+func (sh *strictHandler) BeginPasskeyStepUp(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyStepUpRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyStepUp(ctx, request.(BeginPasskeyStepUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyStepUp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyStepUpResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyStepUpResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -9844,6 +13117,278 @@ func (sh *strictHandler) ListMyEvents(w http.ResponseWriter, r *http.Request, pa
 	}
 }
 
+// GetMyMfa operation middleware
+func (sh *strictHandler) GetMyMfa(w http.ResponseWriter, r *http.Request) {
+	var request GetMyMfaRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyMfa(ctx, request.(GetMyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetMyMfaResponseObject); ok {
+		if err := validResponse.VisitGetMyMfaResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RegenerateRecoveryCodes operation middleware
+func (sh *strictHandler) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	var request RegenerateRecoveryCodesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RegenerateRecoveryCodes(ctx, request.(RegenerateRecoveryCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegenerateRecoveryCodes")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RegenerateRecoveryCodesResponseObject); ok {
+		if err := validResponse.VisitRegenerateRecoveryCodesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemoveTotp operation middleware
+func (sh *strictHandler) RemoveTotp(w http.ResponseWriter, r *http.Request) {
+	var request RemoveTotpRequestObject
+
+	var body RemoveTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveTotp(ctx, request.(RemoveTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemoveTotpResponseObject); ok {
+		if err := validResponse.VisitRemoveTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginTotp operation middleware
+func (sh *strictHandler) BeginTotp(w http.ResponseWriter, r *http.Request) {
+	var request BeginTotpRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginTotp(ctx, request.(BeginTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginTotpResponseObject); ok {
+		if err := validResponse.VisitBeginTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConfirmTotp operation middleware
+func (sh *strictHandler) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	var request ConfirmTotpRequestObject
+
+	var body ConfirmTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmTotp(ctx, request.(ConfirmTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConfirmTotpResponseObject); ok {
+		if err := validResponse.VisitConfirmTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyPasskeys operation middleware
+func (sh *strictHandler) ListMyPasskeys(w http.ResponseWriter, r *http.Request) {
+	var request ListMyPasskeysRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyPasskeys(ctx, request.(ListMyPasskeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyPasskeys")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyPasskeysResponseObject); ok {
+		if err := validResponse.VisitListMyPasskeysResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RegisterPasskey operation middleware
+func (sh *strictHandler) RegisterPasskey(w http.ResponseWriter, r *http.Request) {
+	var request RegisterPasskeyRequestObject
+
+	var body RegisterPasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterPasskey(ctx, request.(RegisterPasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterPasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RegisterPasskeyResponseObject); ok {
+		if err := validResponse.VisitRegisterPasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BeginPasskeyRegistration operation middleware
+func (sh *strictHandler) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request) {
+	var request BeginPasskeyRegistrationRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BeginPasskeyRegistration(ctx, request.(BeginPasskeyRegistrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BeginPasskeyRegistration")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BeginPasskeyRegistrationResponseObject); ok {
+		if err := validResponse.VisitBeginPasskeyRegistrationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemovePasskey operation middleware
+func (sh *strictHandler) RemovePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	var request RemovePasskeyRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemovePasskey(ctx, request.(RemovePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemovePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemovePasskeyResponseObject); ok {
+		if err := validResponse.VisitRemovePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RenamePasskey operation middleware
+func (sh *strictHandler) RenamePasskey(w http.ResponseWriter, r *http.Request, id string) {
+	var request RenamePasskeyRequestObject
+
+	request.Id = id
+
+	var body RenamePasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RenamePasskey(ctx, request.(RenamePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RenamePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RenamePasskeyResponseObject); ok {
+		if err := validResponse.VisitRenamePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ChangePassword operation middleware
 func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request, params ChangePasswordParams) {
 	var request ChangePasswordRequestObject
@@ -9958,286 +13503,374 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37ctu2tz/6KhidPVP7W0qWHCdp5Nmzt+u4iVMncX1pvm2VLUIkJKGmAIUALaud/Hse4DzFOc+x3+Q8",
-	"yW+wAPAighLlW9JW/aexCIK4rutnrfVnI+CTKWeESdHo/tkYExySGP55RmQ8PxhKEqu/QiKCmE4l5azR",
-	"bZyTgLNQIMnRDFOJBmTIY4JkPKdshPAIU9ZqeA0RjMkEq9cnlNFJMml0215Dzqek0W1QJsmIxI3Pnz97",
-	"jSmO8YRI8+nDJBbc8dmLMUE+IzeyH0ALH/EhkmOCpjG5pjwRaIpHZB/xCZVoyGN4NqSxkPBADYmqfj4l",
-	"JJ43vAbDEzUS3VlxvPjmhLCRHDe6z/bU8KQksXr1f35rN198/PY/Guk8hIwpGzXULI5DMplySVgw/5HM",
-	"y+N/i6+IgEHF5FNChEQCD4laxVgtdgudExYijBiZoRizkE/QFZmjLYwuL49fbqMZlWNEcDDWLXQfXo9h",
-	"FkKvAk8IvDEbE4bmPNH9IirRFlY7iTCSdEJ4Ij2EUZBIFHDGSKDGh7h67D9tP/G3Wz12kS4dZmJGYrXU",
-	"IgkCIgTa8ndvbvxtNXAM36MCXZGpXnP/4PDw/eW7i5f945dHb0/fXxy9O/ylf3Fx4vfY1u4eGvMkFtsI",
-	"w0z1+GBehQkUZmQXa2tC5JiHHppiOfbQm/P373pswMM5UocYxyREgzm6xlFCttGISKEmDofR05/w0w2S",
-	"zTMyjfCchF0k44T4HnyScTmmbNRjVKCQM4LkjAakhQ7YHHE5VguoF2PIY/iAGuMVmbfQRWH51ccw02/Y",
-	"0VPRY/7e7i6i2SnpX5F5PyaJIKG/ny3HmEYkd3azHpCQNIpQnDCmLprusv2i1CVl/UQQ38wabnITrrLf",
-	"Qj+SuUADEnE2UhuoPhPgKCIx2pJj0mOCjhgJm5ShRJDYU8dCbStmakZsPlHXzI5IvcynJMbqAG13EeOw",
-	"HSQSqlOGBIF5qBOqlq2FDiSKCBYSdZ6haUyZxIOIoIPzw+NjFIxxjANFAzwk1MCwNMcrwIxxRWXQKCFC",
-	"kLDVY/Yua4qVXebcHWyqS1hxq3efPvUUVbJ/d54Vb3mvd7PbafZ6N8+Pqm77CZ1QWb7kp3hEkKB/VJKb",
-	"CN7LjyskQ5xEstF92vYaQx5PsNQE8sluw1Oj1rRzt932MkracVNS3SuQ0YMgIFNJQvXvaaz2SVICTyZE",
-	"CDwi6p8L8/IaQmKZQCvC1Hd+a2Dbz0fXMqizQGP1ld/su176gewNPvidBFJ94CAIeMJkeVQ4kPQ6P6gB",
-	"5xHBTL2Er7HEcT+Jo/KKHzA0lnK6JbbR5dkJnFgymcp5Sy9euuXtve+88nwHlKsu/yMmw0a38X/tZAxx",
-	"x6zlzveUq5Yw7Hi+qvWhafbZa4RYkv7vnDK9CenWqt+bihI3HAMiE0yjVR85gka2df+axHRI9VfKiwdk",
-	"pK+P3/Ju36k26o0kitIXcmv4pN1xjJgWZ0eZfLbXWH5UvUaEhexHfKSuSMXSsCSKFIFodBWNdnwY+lhn",
-	"XjweYUb/wPrk/NnAUfR+2Oj+tvzt9/m3Pn9cHJiSX2I+JEKYXpf1dZq1VJeHRyR/1RTJbcAdHA4d181r",
-	"yDFPRmMtrC37zIVt99mDTuss0qVtt3itadjI9WJPaOnsefYGF05cfpfyB0vfvOxWFRYxN9HC3V/YQbOA",
-	"xYtWOFpOAhROKDsIZJWICasP3A/NxhwpnhS29Phy1Kri0JcPen75ix87UlQKcRZobo/VkL4RCGsCqfh9",
-	"SCJivr6c8ha3qHLWJ3zEE3lGBLCbRQIs9OqLPmEhKU1PM6NlgvwCMyj2Vjmm9wt3sjimICZYkrCPZX0K",
-	"WntrHBQOmGyZKUbJqEZD16aYww49ePnp1FqQQ2gPpCoMqfoFR6e5BRriSBCvQW7wZKpJiZEyLhm9JrGg",
-	"6oAN0csxvsKNz4tnuA5VKA3J0lK7JitfPlcNF9dm+TnNf++ECsdZpZJMiv9YaxJAS/WncRzjeXnvoNta",
-	"A3znvNyXjH5KCIjgPFFC/AjHoZK4AyxANkz3zLlXXums5aVVxxEtDetyGt7r0ZlQln+984UPk3tfzgxD",
-	"Le7FexbNEUYimZIY6PooxkwKJSnGZMKviUA+UH0fNqYuM84GVPriCZ+RuKm2GkVEqRUCFMyQjqgUHqIM",
-	"zXgcCqR5ltJbBWWjiKDxfDomTOyjBM5P8aAk6c40+bAZ1jooea0GN/8A88VWM/3n9r/+o1E1NSUQ1JeS",
-	"rFz/2SvxFbvuLpPIXG8GLI/eDM2AW+iV+p2ECGtFM+CTiWoUUUYQVzu65RtWGSJNV7Eatb+dY5epFLzI",
-	"nNIhla/4R6+sYFiejIURD5RqS2WrsFY1ifXCSSH4miB/ioVQR8JHilpIro4NTBvOazDmXKhZK0khVpIR",
-	"8gVhYZ+yayrhJvkt5CtpyO8xo0+Cfc5X7/taYc5ddaNkNEYxDsh/mwetgE+Kwlu38Uo1KAhx3cZrPp3q",
-	"q1EcgpXTM4lH919mPJmql+q+zsU5xAxFfKTuC5YgKe1rQ8yMCgI2CbX2VMgYSx4j6BZLIhCVoAdq1ZWy",
-	"ESxlNlIUciJcx+Tu6tfyCSn5sjjma54EYyJSeyUOw5iIisGtr8ndSUXq30qzs0d55RfJ7NQ2zelCK1kA",
-	"0PjPjtO3avFh1xBWFORK28ZmYxqMF6+ZQBjZOaAtRXJ0s+x0aWkdKMK2e6PurHOV1K1KUUR1cWqsOXeW",
-	"kYDkl2Qjr5GzurtMXkIoyuhbs/xW0aLrCx5Lfzs94qozY6pXmjTiDH5WRzU11K/Q/Z3SWnGYSxcMzL/B",
-	"urT66JrEczSkJAr3kRxz4O5DCSR7QAI+Idry5CH9uiJBjKP8lWoV6bAlhHqSy6jyIqXRb9Sn1fp6WaFm",
-	"HRJ9K2ucmrr6v6hhk8uJKFvwzn91d3Z++59eT3z8dvu/nPLJQ1rtvgYD3H2Q7dK+5Nt8IxAN91Fb7Ux6",
-	"hodwXhlcwGqi33YS/TtawGpT/S9iAXMYv4zlyVyTpcSmpibm0Fm0E4hEoUAjek0YCsaYjUgFEYF+amhq",
-	"eekr/0l4HxEWCkSA0hkTjnWzpkKwFsXcnG9d2rCvCYP2girxf0MivjYSsSELObJQuubf63NWXMofYkKQ",
-	"JDdyH0k80Mo/KK6DmOArgXBMwGXuGb9ywJmMeZRzgqKYDBNBQrTl77XbvocCHhLkU3aNIxr204Za3c1s",
-	"BEdM0QipdAh1b1kyGZBYlC6V08x5iEMsJM556JYSrCJVSe+E26O16vznPU4LUtcNDmQ0VxImiIizmEpJ",
-	"WKtR5RG6o1cpfyyWi505tpB3bFT6R1Y4JorLn3GN4nL4p5cXPmKEhEJr9+qrPpwwH77o7yP/9ODi8LX6",
-	"0YirZf9FkMQxYbKf19aKH3rHpVK8FeU3I0MhD5IJYbKrISaaJ2m4A2BS4PseouC8CMYkuNLOi3Qj0q8t",
-	"c3wuUCXo2ajFql+7oGgwt8qcIAyMJhkWiUqEp9OIktLRf7rn1TmixUGcERw2OYvm+4iOGI8LPpmqY5z7",
-	"audJe+VpLVvGwMoVkymxJjC9Zxrj0lr3LBf8uC6NqvJAJnJ8wa8IW5Mi4ESO+9K+uCDeTPGnhOyrnQth",
-	"swTy1Xd4bLhPF8EnUS9pt58EWVfwN/FXu8RyX19y2V4SaU7dGhML05eWD8G0W/J5kBHONJymrMCnN2LF",
-	"+V34bLXBwH41jrmG2rknnbMYlD3QC5aB4ra+/B2zEUdnR+cXaBjjCZnx+OobgYBpadMbgY93NZANiJMS",
-	"KMFuo0kJlQIZAInwesxnnPWhXV+/6qeGBEAbYYEwmo15pPVtXy+6j3DEGdHYJd0QEEUhJ6IHcKIpjgUp",
-	"GUazC/Nb48A4gbUxA0tkHyIcxQSHc0RuqJCi1fj4ufYR8RqL81lnvZfc0hNFRyqPUp7M16LG1W7rC2Mu",
-	"g5UwOwFHzn0nq8a76Pdd4/6t7eCt66ddcmfOyIgKSeLcCpeXxfLJaYSlGt43SowbaVsv5WwfJeyK8Rmz",
-	"Sp0SA3P85Ha3fzX3Otaf6GqLuZORqksHrFTxnPvgbfd44E60B80z7jMt6vy3j/yWj/xvfeQ3feT3/X2k",
-	"rrWPw9AHQsDIzF9g/k9W+uwdmn466BqnQ6/+l5GaH02QXboOgshDzoY0nlTSIkZm/bWPR0z6t3ovlT/K",
-	"y0PDGisDxEF34hVHXh7TkoU5J9I6OyrXxSWS15rjIy7oIoxj+YJ45TktWaNLGqZiZnFlKoRIRXLhERrG",
-	"fJIxIgLK9pVTQ0xclo/Ls5MmYPEHWJBne9bgBeyfhl7t7pccnmXztn72+yAby0kCFf1lhv37UJ/zJqT6",
-	"3ieXUOCQNu+NpBVHWZh5fpVW7Jr1u62xc6lpxSGtkJsKuQI4s0HrL/Ge1VIJbbDM6i8thNXkvwbmylqf",
-	"iwFsuPZBcDsiF/ZYr6VZuNzMsq+u2L/1bCy17CoVVoxa6vzyy7xS5Frrcj+0teHu03fqDpmpvoCfkyRE",
-	"P1I2CsFXml8pp6HzJRbjAcdx6IpCSG9oPbSTPoWiKp6hb3GwTjxtmQiQaxuMV6PxELiR3lTRf9J2sLYf",
-	"DMOCJtaeB3bUJ20U4rlYtOo7P7VoW1mYWjps15BcdzAmgZIKssnWog1HqjlgEfHNsX6h015BI+x+pvu0",
-	"+HHX8F4C7trscU5eW4PO10XBZBCYhYEvlZhe/s4FiQ8gHu9Wpjl4czUXNe2qh3CoL/Fpbrb3ItQuUvo6",
-	"YqQe0a0segEPHVTrnCoK8+bDxTcC3C9d5IMw12dc9sGk5XvIH+Cwj/Omy74OSlPPFEWE1kOesDD9hTJ9",
-	"g3wn1V9iO7J2sdpXRq8JHJG3JihrFVddYrXUvT2y0dJ+dCrnK3d1gm/yv7aru9uYQKtMoGYDf2scMR0z",
-	"DCPXqk8GT/yiJk+9h8stntUq0t1IUS2zkB7gGRnGRIwrhxjr56vJsG247FMrzJMhNFswSJoI4ZikhNV/",
-	"KBtlEeCQl9CetleF9q1sfRvjx/oGyhR9vxI6gWiItvxXRxdo57qzU9A1/W1P31fdsQ671156q2IZrFwB",
-	"d1EKObyzuXTBNOpa2IVTWBnVt8xoWlzrZQd4Yzl0rcs5kcv57Z2shrdk1qVv5ntbOpeNEXT5dhcktfVk",
-	"2GVR/VpsDSIsxJLn+udVBzvfV+HN5XH/ufmdYhrfWmFxxeYQIYwheOvNh4vtlnurU2briPnVmiywR2hm",
-	"u+OAU9hebeu13XurdaZ/nJ3bTPtezdwFceL2IcAFOeMOHrQ6vBFWaRWNzALJwjURwxdgHJ5ZmG4L+TT0",
-	"ERUZvltnlsky9Lw+fnnUP/r38fnF8btX/aO3B8cn5/CGjlP4O+9FnW2osg6fXl4Y2zCOIiTHMbEobQ+B",
-	"gRjsw/puTfYtKk/LYWpLlEQdW0AZ/FwpXz+o1FwBDquQBCsW6mcS0+G8kp1XULSMbIP8WyC6q+lNNaU5",
-	"qsAQZrgHk5zJJB2KeIAjpQdLk5FqzIVEgGzZYjx9KaKSxDja9mw8d48ZxK4HUYWCDiLAwogpDkgOxasz",
-	"Q4V8gilL02Spf0phRrB1/PLdwXaPqfuhnkR8RmIdJI6WxpDblFX2vn8jUlTOgkrfwCFejPG0t9HK64vy",
-	"Xy6I+Inj6MA6H0Iwwu3MowXhsxaK/s4G1eyTK5T3RXn7NgyrxpRqG8CONDO+uLVwkJ2EJ592m89n/dc3",
-	"7asXg19mneFrtjv4NOz8+jR8Kj+1o3Z82Z78NP+0y46Kh+JpZ3dlCgJtnnf5QXTU4Eowv07K8tlrrJPt",
-	"Y4nZqTbnodMlhqgsPU+coXxM5A+waa8B3o4+5McjYe4X7QzRf/JENlIpVANTde63fkgkCXRH05gPaUT6",
-	"CbCeMHdS+zr0p/BTrHTmvsnG5niUQnf0u4WWhQeB1rvhgRGF+zG55lfwSxZj209zgXkNCGPum4Qm6d/Z",
-	"wPXfMY9Ibuj6x/zS6V9CUv4tXTP958KsBWHZs9wIC7+b/Dn9hUj/Igvs4xEpuOSXwQSNooPVN+i0UejB",
-	"W2Y6h8txH3G6qRPsbjG6Xz4Y9wclMoEd3mEFcPpjPowxRBbMYs5GaMu3X/U95EvO+2LMY2n/iDgbqX/r",
-	"66/+ZYLIoMF8SsAbo22d2jitflBXXf1/QsUEy2Bsewv4ZMLVq61WayHiJv2y04OvOnYTbXj0jTDSRsil",
-	"JKG2+cEdNSLl9n7OGuiw+BfHsszWkbMPZC9MEgGZFXGambGdE18aq02Canqe3q/l+v9rgiM5dmSdKiUc",
-	"5Fe1Uw26PnSsBDMx1WlN10szSG6mrvijKY3nHhIm662gNmMXmfJg7IyKc7AY7DDKHwuREMjJetfuBQ1X",
-	"WTZo6DQUiGRQjfGufq2+OrYESvXmw4/nxCEyXJF5kSC6RTBNjRa2Nxo5efmV02brNa60Od81v9VTUy/r",
-	"rj34sGuOS32tMFHnyswk1vL1aoupZt5LIrneqktOPiU4AlR05uypHZt1K+Mqj8I7WlYLPZSM6KWJVy1k",
-	"Ae6zltHxVgieakPJY8F1vMZEuK+BETBXCRlq1U5N0wyuM6ZCco2+qiWqqF5qYXbWISdqZm6Xkxmv54An",
-	"lVe+NKnKw/OFIsRg8eohLZZp+isdsxrWH2jpeYAFsbH7q3b259yL32NBLs9O1lBqYXr/NBBGljgbPkUj",
-	"0WPZe2hrEaaBUpSGZ0Ndi8/UtLZLCI6KLf0N2HreOIAmeA798ClRpIZqrG8X5s5jOtJWK9UCRxGfkfAL",
-	"Az8yirImJf+6DAoOtWaMp1PCSNhFfmZmUNpHqhirPxYMDdlPmsBpLadoMNA6C9rCwE5SUMKE7GgA5GIC",
-	"gbIt4wtqzWq/X2sCfQusfTWg/vLsxDq/VuDps4UZSznt7uyAyXjMhex+1/6uvWOsr2IHT+mO4SU7/6XV",
-	"3v/c2+0l7fbuM9V9X9A/yH/uth8CNF9gtEsFTgOVX4aPV53VhFbdifE8AgxLTeWWznQxcqUiEIRJovQz",
-	"Rc+nhE8jstpdofqqGt1pJo+tMTqT26ZO1o/Ssge1IPROwTHL5JK9+RZLdQYlDShmVS/SiPTpZOS+i1Ma",
-	"yCQm30A6ILSFGUqmEcchCSHhJRVIkPja5HswCT+3dW41dV/zKKm1LuuEhBTv5Ia389PkxTWed65/pZ2r",
-	"X/4d/dGaslGd65pPPpMNYTWo2Z36XOdFzyVAz6/ginNU5bJclk1qPcTfGkdvdcKZ4H7COeqezdU4wmVn",
-	"1ZW9Ss0Y2xNsLXX2ZNrcwtTBSER3Z4dOlGjZypHNHRxic+hKKbBufwpX7cPnVWdK3UbHegjkl46eb2vt",
-	"5JbSRxipf6MtEILVsmEB2ZG2K8/XWmdnzQNyx2OATt+98tCb06NXHnp1/IPa7g9kcIpgO+FASDThQqJd",
-	"9Pb7gro+oAzDfV+6d7fdrppo4/4SkJFfaJPW1wKRUM3T/o2hLBE0rY2MWpKLRY8+gyUvzbFgcxDdKbfC",
-	"ejaz9e1lX0RCuidQcGHIdajmg1oQlmOLa5sAz4nM5Rv+q9lSlwNOay8CIAjErZCX/aVAHp2EvQzEXJLf",
-	"CX1PcExim98p95HqDE/VZs0atG0FxBNuhEnCn4g6iE9tiCwsj1eT2LkOvls2VixlEdIB1hoBYQS+Xj7n",
-	"DdTruKNbJDQcPNsr/JRb7B2/hY6l6DFj87FeQc5yaMGDk5P3H45e9s+OXh6fHR1e9N+fHb86fncOiVdM",
-	"tTiodQY142I8UlS61WPvp/qkdVMgE5WeSenPhnSUxCTUruYF2JKVk/B0WhSSjEWkVn2vRU12jZNfESt9",
-	"mct9lOY9WkI0F/FUnRWU/lbgJpu6YCkNsOV/brMYOIpqZFhn4dLUsZ42NmplBHCmpKJYQ2ns7ior7xmk",
-	"LCApMM+VSZPHaEBDGmuPMI4QvyZxTEMi1k2ueVCPIeYz25eG/B2SHHV2v8uNcF/nSldabvyNQFMe0WAO",
-	"tlksrkDBnfCYoK1OW+nAZgughmaP6TShkMwJCmFOOEuz12s2zxkRhmOZxA5J6QQv3LyAx2q1mmMeC9Ic",
-	"AG5iXsHf8qux+13hpLvu4/JyT19t6SbXdbrvKkX3VKAof/TufUtdxMt+8C54UFfYTz1CWBaoahedqBfV",
-	"tJSkZhKlIPL2UNhb1sxIxZ2VcFMLH3VDqetMlLCQslEuN7CjsklWJSfzYXgIzzCFIiyGcVNXeEEGyzEw",
-	"IFirj3cv0fIImbUfIr98ZRDDEjjNacwHEZk4pfSzHw7Ri72nz9FUN0La6+JSjUNSI1m36uNQNS14zByO",
-	"rRlh0iD2qPEx8kBftcCd9SZzFVaA5kTqqfV0zenMrWsdYVB9tw7RzaEQHV5lyoTELKjIgmnduVMsxxUx",
-	"Z9DAmW39p4RLyFMMqZRjMuWxviR2h/ZNHmUDAknFg4iP3Jb9DElXXUT46YsX+fo9bWfWdkmlq4zaAQKY",
-	"o4fGyQSzZkxwCPWbRTKZ4HieVWPXB0z16xyn2wvqJzHrWl2yazrpalVFncmcWphOL4lpMyZDAmdpddiI",
-	"9kLq2XlZtWI48Uvu06E7OQgUr/bQBAdjyki2HHB8QaLMV5MrHVHYlUhNhYQWmd3wGgkTyVSdBRL2wUNh",
-	"YysHPJz3AdiK4xFEMzGcyDFhUil+0N+QxwMahpqg26QjAMuUYx5CHhLjxs8haPoSaxagEeH2r1QWjkmo",
-	"voEjobVdtT9pApM0ANQ0LyHcc79jSfpQ/Fp/nuFrTLVF24PDFzO8mJmtXxhg4YmSytxP1DTBEA8hd65i",
-	"644HumS6EyN+el/ehZKP5r7KgaAU12F+EVmZuNP355nDHwLRWo0aJUL+CVU8vuaaG1ABEF9r489iAalH",
-	"KsLx5WpqlF0Za8jTJVtgdmWfXf3y0/NJ57yNf+4M2j/PngyevrnZjb/7VT7nP5EX89fBXvJjh51Od8W6",
-	"4U9rOz0cGVseKNDsqzzpOlqtIkfK8kN+n1UHM7SUNqK7KhXoLdnP17ygUttI6zqIFjXqpZ6b+1Ihlupz",
-	"eX/brbMgLiiFxSCTJfKpFYoyhbA/1V3VjvzIPpVKJRXzFDImo5pY+kXIel0TxIOdvru4IZeD6R3/TIex",
-	"ZCFrwqFLd19LxUZFsIpTHjNLGapC7Yox1qrEvYOszaRq4qzvM6g3/XKdtHYLmkcCPieDtGBcjqHCLUcC",
-	"51P3l79VoVcfUahBpdVuNDCpbQFhxRnJkMwW7lzePfVVzkiNKtHFU/TZq9U609FF4/PHbEL53x8ARH60",
-	"uCCrjuhyMHmPWTT5PqoAkxutV6ABkTNCLJZBm+fLMnvVRi9Hb97OrSW1evqFPFfZxIoOrEXJ75pfkSon",
-	"8Bk8hRNsPL82mtn6X7TLShdA1HdihufbdT1UZoy3Q3TeRZ5bBjm0mPW0TcdbOxXL8v7vLLnQsBjPU2n5",
-	"XElMSwp2xRrXK2hvVrtcDj4rdVaoogLj9lLNu1SarPU1W6OrltShpXzlishXKYo9sIC/nggHviqHKFzv",
-	"WphOzumIkfCEsivg4rdLfn0vypi3niq2XFZcwoVygkdu8k7HgIbBTLESEDQEYYgwK+VlWQiEpyOGZRI7",
-	"bM2v3x4cNs9fH+w+fZZiMCm78tBCQrf7TPZSFpbohAiJJ1OXo4ewdFRohgWa4FDL9JeM3qSx7VtZ2tOh",
-	"RSJSgSwfRpLzIuKi8/zZ893dp8/a7VpsSyfXDpfGsx+/VMPQMPXlH290GnXKRfV1iFO6Ol5uJ5fcwtuk",
-	"bX9YEN569RWXWbZggjozWCmZ0r0RmfU4j92flaBiMSVRZI6on+6q72UHxeTvmkY4ILXSM9RUChWBOc8M",
-	"tQtuWZ1op79OJKMBNDjvK4i34I2loiD+GvqiD9AEX4FumWl97tpw5GZKYyLWGt0C1idJqJNxVoRSglyQ",
-	"iHRFHKVssJAZdD0HV683vLWDHHM7tDC8wvq4IiDtRrlukzkR9wEwOs/Z9v/iyYMubhvs4jUKKWjXwTq/",
-	"+XABVhZFTR31am8FaLYHw6WRnxuumTBJIwujzIi7edWZEGK5rXwFWtrW5iU32psI1f4RljlnIk7keMd0",
-	"455YMaOwNfjqNVpt5F2Kql5IOpxbQudJUW1v52S5L3iVa1iXdw7VQLYL3QS4ChiiYgJ2O3g0xQHxesyd",
-	"QrKLcIYFhTh/RzLJ1B6EtsDd3u0xf6/9AhXxA5DWnoUAv8WUCRgxAH1BUNdIlhwS+BuB+MxIxD1WhOEy",
-	"Lvt8xnSyRn/bkc3S4W0vOudynubfDpq/4uYf7eaL/259229+/NbpZy6lMb0vqSy9r54j1amJlcuOc39M",
-	"mVxMzb/XfvFsJQhzoY8CVnvxOjlQWleUhcD6YVi+if+iAm2d/XCInj97trudR7PUjHpYU3T87DUECZKY",
-	"yvm5ul0mIhBohiK22V8/WIL35sNFw5UI2c+P0DfOxiL5AtFAl4qtpmtwy0HY0ZQrHfNYyinIWLqaXEVy",
-	"Tn9pEXPP1pZW400fFkeLpxQGpq+NHvSOhrepD+hSQxas3G0UeFI2WjylPxJt4oasvWrZyoN1cDAzUlgl",
-	"xf8czwqzgAd+PiFpbh6/z+SOlpLuMoPfZxIbPnK386BG/PtMNm1UuBEWt+yI88HiZt23a52JWGsvZpHr",
-	"jnBxaKqXZqFay8L4pnTxWNQZ3meANQ652wOA0sWAfMgZwEx9X9ctIfE1DUjXUUjGlAhKnbpej+khD+Zl",
-	"duKhmEsMkMcCTRSehhk2I3pNUn32zYcLoXPfcKW59JgZhrG/zrMzOE0GERVjEqI3H34811xJkGjYNG+k",
-	"KOUJZnhETJBSj/3rXweF2bb+9S90wgG0qqm0i3pAHBNDU4h+/5c9uuRf8NUpFpL0mCwdvxY6yDEGHaqa",
-	"m3NO8tLnIM8xsOyxCnplkgwxMkNTTGMzK+3FUrM5ghgR7YilAvl4Oo3MZHeM5+nb3wVnvib6L/aePt82",
-	"+bKRALQj8hWH9ntsC0eCQz4ZyKQJ4nA9/Ob2fjkJE4qokHl0m5qkdp6pTxgPmZYDIhoQpnPzGYLx9vgi",
-	"B1q1YAClkUG5Hjja7Van1QaYypQwPKWNbuNJq916ApZTOQY+s9OakShqQhDxzu+zK9FSi6GejHSOQsXz",
-	"YdjHYaPbeEWkOmA6mcqUM6G51W67bQJJpU1TlFtm22MuWZPOdfibyVzYOApfnh+ANnkNf+0+fdp5YZIM",
-	"dhvvdn+dtD/98unVd8nuoDPZmz/hneDZz8NO9Kktvnt99X37V9mZPT17khw1TG7DxvsfTxsmn2FD0FHD",
-	"a9w0uo1O59MvB7/8eHMYD38+7z+/mH/46fX70fNxcH2Kp/RtFM+OMT4NXl+ecW2Z0PLuyrBendERqEyZ",
-	"xr358CM6J9oTkkonlYuVP5NgIK01AguCdwzhkpGbKaRa1gevVRA5Gt3fPnoNA2ZWWq8iJAFS+6Mpj6Cj",
-	"okgn0JaZ0baisngkspyOquciC9FXesdamHca3T9LbUKbqdD5dMjjEZHLe1ANcJCS4B0Y6NKWNZuapAjO",
-	"5zbvkeuZZk2uJ+UELH+qK/3Z1TbPbJydCSJ3GJmV1uhPHfn6eedPmN5n58t65oaOOlvovNZLF0EzItNX",
-	"5WdLTNvxQPfUBDbpeC7MUWqWDkK+TVXv8IQn0vlocX75ZzakZ8m4bJOKh4LI5WMWhIXNYrtmRNmVs/HK",
-	"VTINnEenII06f1xsmtUPcvy62Fh/2vljvqlJcb74Q76JkpvE4t+lBjuZ0LXkUfm1CXH8VG6mtoSF/SUf",
-	"KbVwd1II8Fv2eNXrORdhnWbl7lQr60GoeOJ+qXICy4f/Jw0/a9eodQoC03e7qUzSZdCPlHySaUcmxMLq",
-	"0tqkmjHGgvWzrIZ/LI9p5+sZVE7NzS1f7lcb+F/xuETxis8WLlbuoWvXXI/hbNVr5Dh3ucYuOnndKd/t",
-	"9Lc/rfrk3C/HluTQArU2xln0B3ZmDHnb/6iUg1+b53eVgy06uMGvGrXFTZNU3iHrHShV6q8haJ7Qa8KU",
-	"UKnGQdCWCaIDORMzMSOxyMuX6fJbKTMmOJxXb9CZfvyV7Q+MSrtTYrNRT9tP1tik3NB0yOpCSJlFBzdC",
-	"LPEAC4ISFhMcjM1zO5+n7SeZ8nhubATFrsy9cCq4+Za1l2XJ0XnHJRQHm+9nwFuB5wLNxgDu1eYy2MIz",
-	"IuN582AoSWV5HdN6B5rqluabX/mdUMeD5i9FuovpHnpoQkfmJiDjQV16TxQBDieUFYNNcvemOODv5+BC",
-	"aaF8XgZtrBmSmYcEN5AXIVHAJ0RoLDSASWmMJgQSIUJ71YaEYEvpsTTmRQ8GCPx/LYTP/KexdhRvMhRJ",
-	"OqFCFkZ0u5tdbz/hi6U8F47d1balYqDaZ6+x1+485hl7S4WgbARF2aBoOY+NmzR0+GIA6ktCi3wwA37y",
-	"mANWslWAo0hDkRiXSEg8HML4toY81n8WjbIxj4jY1km5kUimJFZH6BYU9M6jf5lR1pQI7qNY0RoUYakG",
-	"9fcjWCmJKh95tAXblSdCcMcbH73GjXUzhE21gSBm4eEQYI/clevwg3HZYuSLKBn5ns2GO8EhybwEunqQ",
-	"f2mLk//v/4dCgl4R9r//7zXx0f//f/8/PeanpctJMyTNEWHkmvieAcGRENEhAi/udiXV0SVJCxlq0vQG",
-	"3/Nw/nAUR39Zb1BRlP1cInydhxtG1e11kLz2Y57SY0PpKJsmckNzH5/m7rVfPPbozZ2vyJTgezrvKWUj",
-	"QHlsQ2HSKBktvpKlUPC3AZ6BofqqmlPnUXfEwC5M8QvOEaS4MCN5+sVGYk7Hm/P37zbc9bG5qyb7imDc",
-	"mcNWy/6pVU4XinTFjA0TYSR3tNd+gXx3qhHf1NamEo2xsLK/hxIWKQLoD3kckP9UTMvv2ljATD0AHzJU",
-	"6bY4rYVpV7LllzDuBba81Jqn30AEotiHCwNO7XsQwJBZk2D4jbx2u5gHshQg97HEnPfKy6sHE2745j+S",
-	"b+495ujfcSSSYOyS1x6Vfx+rZaNRlL92JV6ekpXtDeN5bMZjCOR9MB7PbZAFyv2KyJI29VhGnI0us6HJ",
-	"XzVN3hC8RyR4B/dC6Va6kEtpzm7nTF4rLZSSQqdYBmNXMktGZlqTviJkqoMTeBRqTdnI7cbiBmHGlTK4",
-	"TjfwJUxjJtFBLdPYhp1s2MlGxH9cE521u21saxvb2tfE8c8IHM9FFYfHJn0shLdri/FdzW0Wvuh2sR/o",
-	"Ajd8CAAz4SFf8Fj6JERbZtmQ31Q8rv87pwxq2TIyU4cIEsls50KPhjSCTBuWV0PMsp8LI/bRAAdX+TDm",
-	"3NtCrYf+eBfGpA1zV2QuiA5lFuDwxz02w9FVmuRHFzuBSURUSKETgAFaDiDj5MZ4/k0Q5ICMFJ2/wYGM",
-	"5hBX66Exn6luemyC2RypiaIJwQwMijp8JSRkmhsVFmiIdf41PfNYyKVwgUvYhJKM5jpdWZOdEzqhEvIu",
-	"OIKVCgubJv4m15Qnuoa0rau0vY/4hMo0ZBxGmwaHu4yNJuq7AqgGuUmc4Z2tiuDO8gx+VOsJJw7Nxlxk",
-	"BVE8E8LEYzRMokhT8TSkFbIlSHIjFxwsVRP51KhEQbaLc/ifXu+m3W72ejedYa9383z48V8VE3F9J03F",
-	"nX2snK/M/arO+W1TWK3sYiFeEC68jygLoiQkIuP+lYZkoBT5r9iAUvWWBmUNh84AUuceqgNlbWhwCKko",
-	"JUt2DWMxWe3tFYzSuN7HIYltEcymjslSLXR6030kqbnFgxjiuQbzvCq0ME5FkNxm90aeLOYCc4u/LjTK",
-	"gUKb6b8di/3xobUHRZCgnrcLuFnkCRvFYYNj2kiDDykNKgnBcMP7xC9pB67a6qz6m69ZFYSTMy5bKAdy",
-	"ShO3efk8EeAmYZyRLAtKj4F8JYgEA00X+RB6Qtk1lbCEvs2FYVIwbuk79ByFeC4KFdQkLwXTFnH8SkYc",
-	"02CsvwZCjnmu46NNQEIhtUULQbEG3GPpoUaBWQxYsxUgq0vNCtcT1o6zehYQJv/xAU1QaoD3jcrKoblt",
-	"JSht+ctXomiY6ujwj7Teg/ojz+e6jd327rNmp9PcfXLRedbdfdptt39N0yZ2G6MYB2ShFu+CIGQ+nk9X",
-	"2XilXmt4DSUZFn5Dr/l0CntGw0b3uUn+ZNLssiSKClksG2lrXiiFpxvmazWoiZm7ZsUje6Ayv3uaB6mR",
-	"Z/BmkvUR6enGVlF3e7g37HgDcXuE0ZezD1kjGtryF1IPecjP1S7ylcYZI99d4cfv5rRQm8jcmAGoQH6O",
-	"jjZ/JHNIgaP99XHCmNL4trRcgBVPR35OFNDZN+5HTNgYCV1Gwr3d3ccci++uHgVHyHlWZljofM8DMuQx",
-	"MbkzGGQsyfInbuTbL4Mk1Ga5+7ForgQOahRJQS5MCwFYziC8NAEMC5HJobAPLXKJYWIDQcQS7IWtHoOE",
-	"pap/ypm6IzEJeBzqxKT6e7qQoBqujnznscm3Zj6yAk9oJNANfu+fIRTkzygVVjZgoa7Rrt9gPJMJYEZZ",
-	"Rj/dQh+wL+n221gPviRc7vbUdQVKzk2MHsAgudF8NprPV4Jg2JCyLwKEuwsNq5VC5SvAvR2mBWKLtWRb",
-	"1jjbRWBa8k0dJHBwL+SGT+u8S5MamoU9NuaqLyUWMNsR5BO2CYG0LXYQUzaCZgMcXHk6RTBmRWG1hQCd",
-	"12NarwclPGFpoR0bVFO02Zk0CaBszagwrnOL6sNhCDkalczCo7DVY+cFQpC19tXO+rpixzwzXStRXKMj",
-	"QjSY51ydMIV9xLhSWXssJJlRGFx/E270gIkg0TURaExisgJMmPK8B7TgfkHw4Ibbbrjt18htvyo75wYs",
-	"uAELfhXmMw0JvJOCN02kq7yFtPIFCCLaMs9NhS/EGRE6KJYnEg1IwCfEVJnfAvdxAemz3ULn6hrFSURE",
-	"j2GB/NODi8PX1Xl0zggU8HkMVms+teG1G1674bUbXrvhtRteWwXMB0bxAL6qHXKtBlmJxH+Xg9V7CGsM",
-	"JlZkQ9IJ8VBErwhKM9dNiOnP30f6HyjA4KUaKG2+xwrqvIZRKw0Y0vnjQPLYXwlYP9IDvj1qfUXDQw0z",
-	"f1CwK8xhNdBVL+GGDW/Y8MbA/Pc3MH8jrBv+72FqruI4aXL7r9A27kQsn5lCOxrZmy/zsWj3zsEybCJG",
-	"hpakaTqBpXgUT6b+1BkR6uw7zqipASo0Jd3wnA3P2fCcv3WWWhaWnXgPoF+k9VogbuIvRPUv8kEdQuI5",
-	"lDrW8Kas8i44LylURQ0ryfw5YeGp6eoMlqFE7Xfvj9qbcuRVBMOOmOtq5TM83xD7DbHfEPu/NbHXBTg1",
-	"dccZWQOabILh7kDzEzlOa/AAhXcH/nEmkomBmOQKwVposoGDmJrS6nJGwAtMYUi09x0a8yQWaABwChOq",
-	"tyTcTt0YU3rUoDzs1TDVQWkFzbZTWdf9kwtWM7WfG08+7Tafz/qvb9pXLwa/zDrD12x38GnY+fVp+FR+",
-	"akft+LI9+Wn+aZcd1Q/KKpQuvzfn0WOG2uEQrx9odwAFvvNhdgchRif8mkQ6Ao+GwOOXh9nl2q8faFcZ",
-	"VodDvEZQnT6hTuOfVSXNGbyNJlaugKOLgBtOl6txs9duZzVujsuMMK2rv6TQTbHv+yh1U5ANTHl0TS8g",
-	"dwrIX1CN1QOxy0uHy2N0zWm48dosiZR6XO8a5wiy1xg6Ku6Py27khy9Wg8nyx1wIf5YxCeh4nnRYaSKR",
-	"41y9pbzIYIpEVksO5wA51RWsS5ICNTY4w+IHJOJspIT3/PAs4VCXYU5kz0BRtYyga6nZsBVI+TQbEwjO",
-	"0/kIlNYXcpPqiUoUk2uCI+htTNnIJUOcwZQOssKYd5AlqphmbVoL4t9a8sLueiOcECHwCJhInd3AM0x1",
-	"KFpWEt5sr0s7zfhVA6fKrXcP6rB9tg8KnvX8Q6TmwqkKMEMDcieu/BAq84bHbXjchsc9BI+zGrPx/BSj",
-	"FZazNaN5VDIziWOlg6Z2VzDUEJnEzCbFSY1PaAujNx8uPCTGPJbNiF6T0Ki8yFSY1g17zKTV81DMJVbE",
-	"dbuFDtAs5my0kJuGWfEZwUjRiMiM8Wle6CHKeiz9UdIJaaGDBXaqM/BINCCEZZRRdSeQv9d+Ylv3beCH",
-	"7/XYIJE6tgMyHxYS51CBYjoay1aP9dgPWoqAEep4Z+iLhGhK4iz6ApLwkGvFqYfAMJQ6pqM55lMSdlXv",
-	"ssf8g8PD95fvLl72zw4ujvonx2+PL/on718dv+v/cHB8cnl2dO57KIgoQFbyLj3F9mGWasVgqfy93Rd+",
-	"q8cOkEhgq4ZJZFYyTQbkWy2pH5JrGhAfBZxfUYK2Xks5fc+i+fY+wuaDsJo9NgUpSApEtc4Da6zrR4KZ",
-	"BIJhNDfKD1DQEdMh3qqVB7uC1TqHarBmVUBXElwdOhljNgL7+ighQhCBQg4TjHhwpZG2M6bWM3HmjjyB",
-	"w30HYcbcDlCYvUZWNLsR8DgmgWyOeSxIcwBZEOf1+TwM7GFtImqz+9awQ+ZvxoNXAX1P3/zw69HZxU/n",
-	"x+J4Iqe/Hh4/O6Z7yQl986JF5m/+CD8c0/f0+OaYtVvBbqQWT+uroq8W4oVSwc1dTjt/dvXLT88nnfM2",
-	"/rkzaP88ezJ4+uZmN/7uV/mc/0RezF8He8mPHXY63RWKFoEGbnT07wmOFZVdy5Z0iqkTDHzCRyM4XH9F",
-	"F0HZDGKMFP0gJiFhkuJIFIwhnbIxRF9sHqdkaoU1xPWJ+7CJXBZINo8XKPstHBLl5Vmk1/liyanOV0pc",
-	"kXrBdIaTuRaktdlGXEGeSy3ac0ZaheXO1Ve2Zi/wVFhWsmKpS8O9j3U+UxwoXVYPKX61kAehMEalTW5k",
-	"8Y0svpHFH7AOPh8p+QaoTRmrr2TaPHFeKphb4JlTMj9ioTEBGcncXPxMHM/MGVCtryiDw0g0pEK/1GP6",
-	"dypEQkKghHQJSAySXiL/z14DR1Gv0UUgtvheLuC6x9wR1xWSmprtHUQ1HEUmn+A6UhigzFIx7HOddEFG",
-	"zODJJuRoGRRhw2c20ShfC3QMMt1ZYrSlDmweS7a9nBCnuXSHPB5xudrwn8cp6CvSASxAIWnvCkeAEhF7",
-	"rAAOKBv+PZsrLbV7eBW+gG7m7eix1GqsXx7g4GoU84Q54QU/wKRPM5a1cQxk2TS+mAMg/bDL/O8c7cYH",
-	"sNE7NnrHP8AH4IDL1eRvGeZ5NSJOd27M/hn6TZv7U8syI7PM6IOOFgDc2mZvbRWKeXo5rUTnmy046FFI",
-	"iajyX+d51CNnnc+xEEZm/ZyZGDcHMWZhk5FZU/08HcdYEGsFfSjEXQG9vRbDdKg7tjObN2ofRVrDxSP8",
-	"FZhaFReeEXyVs4LdEoL1uKH8D5XZ25I/R2bvTWLvTWLvWom9N/LIRh65szxyTqRxpaQSyW1gd8ZoWS2W",
-	"nOWtmkIDCoimokZjDnAc0zyS/xthveE89gxAwYoloMyRHgvGmFrD5UQr4FrL1sbTaIbnAkUEh6BnpUp4",
-	"2m9XXzVgkmgL91ieLGMUcSFT+IKccSTxQNhUlNtKbR9pIQrLrE/dm4ewQErDQ1j0mM7YCI50MNLCSNIX",
-	"5kS20IEZtK4SmD0cQ4SYINFQoyLgfSp6bEDG1CbOVsvQhZ2jDOWQCUc/nB2dv+6/Ojs4PPJNoJkxFO/r",
-	"WXo2uzYGyId2rQnJI8JQwKfzLFnlbMyjzI6tBEG3kKdPwpcU7+7i+q4tvpmJ/l3gAf+evZh8vxv8/B07",
-	"6Vy9eT5+9XT48ok4aE/fv6CX380vnsVHe7Ofdv/4dyd4UHiArpWur8IU0/jvgRIorLYzaMKBEyh4glY4",
-	"rt0fuBfvdcEflYroRjj3kJgqCgp+KJGnDmQjsG8E9o3AvhHYNwL7vRoQbwKbJLWIFMhAURnzXCW0j6gw",
-	"a7SyrqZFRGUBFyxMa1+yRTSz8YWZpgFmxhzVY5DEXYucGeBJVzAuFse0T33A7mocQyrYvj5+edQ/+vfx",
-	"+cXxu1f9o7cHxyfnPuIMbUkoWKTddx6yU4TAEBuPYcxNPYajmGBF+7CGWig5X6QV0yENHbaSuO4ZtIfd",
-	"dgdmr6jVdn4doGCogboO9WfSXPBMSIJDQMyCbsXCKad6bTTg2SgGHA2VVM8TqQRuDb1lOR/jgRltCloB",
-	"iX7KY0nCbvqrhjdPk0FEA70XatCa0I9JDISqx/RmD4zSNdVlowtIPDUMxddpuJ9qDzhU909pQbkcfb7m",
-	"jCYISh8EtTKALYQdPDCboXWFvN5VrIy/WB89j8VBOF/jtcecQT9GC1oIAZ9RFvKZl+4ybGKuqD3CUpLJ",
-	"VPZYSEPPGMhZKKAaEQm43eV9uHi5iWhyb3ZFD9mWJxDpZLRiBSdCDwQ+oO4ADMdqhBAmhg2QPVshtevp",
-	"fltjKRy2/EhM2S0DlYQu8vFR5qzrsUEnepWz+HVslUDTBQMQPF44cG6lz1CSL6n1VceBOyK+K6K3V2LH",
-	"bx+gbddoLYVx7XK2Ogg8F25varfex+KUZ5654g/HJLhCc55YCJ1M63EQ/XPq4S543u397Bvqs+566kO4",
-	"LOpdl0NWV3oxylNdsHsJhQdlS09jCCazPMr5AvxwWr5V1LyTQrIgE7laD2D7+r6kwfW8D/E5sEEkCiFh",
-	"Ueo5y9Z9kghgHliiiGAhUaeNgjGOcQBXUF2opYH5oOKu0C3L07v3iHy0BbNE5pMCRequQAiKr1fH376F",
-	"OlneqmI514IG/iJbnUtLbAsSwoplWuj6XhD6KdHX1WhTgCr8bYg8uaECmKCVxmICCtSYhiFhmwq1G714",
-	"oxdv9OK/u15sK++mEu9y3ReSAs2rNd8DoyZYoKaFKlBhMkdBWClifNbVmvdCkC0YQ+mIYZnExOsxwOvH",
-	"HsJJSAkLiDGgpu4VLAv2UxsHC3bUfaPbL0bn+pkVvj+mTHZRwQrsb9t+NbYCDLUeSliKA1cqSPbRHosg",
-	"fcVbHpIoIqFSp98fJHKMdltt+1HKZMyF2hYA6Z79cIieP3u2u93VNgK9NulS+bvtNvqzZ4TRXsPUe/vs",
-	"t9A5ia9pQISJVIX4XUasImRXDkwHeq+s6zBX3UybDXZaMxJFTbBL7/w+uxItdQSdSd9/hp4ujD39zom4",
-	"bu+QqS0c6BE/lJNJ5DWFP5UcmzhydZGbaaPbef7i6d7TDgiRFEv7Q/up+kFQtbrtwTO8F+yR5pPwu2Fz",
-	"Dz990nxB2kHzedgJd0ln+ATvDZTElQwa3UbHoVB89hpp4J1rOPrwfK69eMf5w+oiMR/M7c6yx1mzlCnp",
-	"p52xcIM20NxNqMaG75b5Lij+Gfvj8YJdGvKIaqFPGJpfHcoxIesWule9jzgPvXol77UxNEjimDDZY4VE",
-	"EYauuhiH/vLbO6VvvL+8BHo0xsBxV+To11JX3ySoKCbvULfcLJY1Efj2eWoR+Kvl+N2Q8E10xYYZ3U/c",
-	"oKZeqdJAwiZ1aYAT0vhYVfz/FZGGsG/S20IaneJAnrTNQP46CW/L9Sbvht5KmJJSCJPqFVKJ2zrIGinl",
-	"OOXFK8zGC53fh9347kxqQ8QekYhd1KNeK6rsgwmlXGrfkbE8hRzYIvNjEpOuUnMZIaHoMYwCzoY0nuR8",
-	"9QY/DflSdUcuQVlXer+boFykYMkoERKjg3Vow2nMhzQi9112/usn97nFWiD72ZN/BPlPYOvDTdnhO5Yj",
-	"efTCuYq+5LFNm5q5G9PXV8OoNUNxaxvfCDTVbGeRc6e2rZ0Qi/GA4zjM1cYtKyPzl2mzB6zgl32k4iam",
-	"g/1r0q7NxXjMaqM22Uq+UBQJlNxoajZThjjT1aaq74cRflal7ikIp/kMPrt7aTmfLIdPWXDdt1n2IYAQ",
-	"hGddfU27Sk33ZVyyHeGOaeG30DslMOsYvEWbcgt9qILnaGjOIljZIi2tnG5iC0mP5dIow9IyrlHWTigm",
-	"MAvIM6E1gy+eaSEv0kZGcmzZNveZrzc36X9yAiLH/Sh826XKbeTjv4h87Dxr2r1mXWJbWTL0DTZwgw3c",
-	"YAM3bqF/mjwKBTG0eVNRIrloA10hgloB73aFJ7PM5WVGC+LbBF8RKPsLwl2mP8K3tcWWR2EWO6aofOTE",
-	"JRzqcX4t0t7ftkLlWMqp6O7s5CyyOzjErSkbpebeI1AmJGwZHyKWTAYkBgKSWYEvGVVn9kfKRiEYdf8Z",
-	"LsC3WKo9lDSgmH1Rf2CGElKXUl+4rwL5Ui8XmgeZ0GzaWGCuKfnYiNBritBKCNEa92BeEqInBLPZmCqm",
-	"uZGRNzLy1ywjbyTLR5QsjcRlUi3UFSrBBpoz+i8UsiczdUqBjHiQHHYEEZ0YsoXvAyIS+YzcyH6QxILH",
-	"PqQDR1gg3/zQKtdqoEK+nR/pL68rFJ7QCZWNz97KhofweSM13kX4opJM9NCwrBZA0qhaI7fs7XoNOm10",
-	"G50Xu612a7fVaWdwGxBm+pC/gYSAw1GyRR+PYESNt/wPGkV452mrDePPrW+j29jbXcPuqBb5FI+I2xwH",
-	"28mHxhK+MbVt3Dl/BUBSppYa6Hw1ecss+FXqcslNUko4bSMEsuyC+5oxckaQkHguWuhIJ6Q0NXCELYJj",
-	"+KNJhMhGBIXUmaZCa8hfRQZqswz9Ggkn6iWrXjvt9C38JDXyTn89mabzOU2NhqXr2y2ewDSwYHFP/rIB",
-	"BpuUexvVaKMabdwHG/nntkqeFiPy0WjV0o8NN3xQ9Q4p9UL7b6/IXBDAmYyI6Cq2hqMrSJhjKvqhiF5n",
-	"iZq5zjZwDamlaURs3VRFbXEs8zW4ewzSzUk04ULmsu2dH52fH79/d94/PTrrm1/9wlcE2uq023nYTRfS",
-	"Z48o67EBmXNINaCrDkrt3lBX1FViENTWc7umt1dcy3a/4hKbaofTmFxTngi9K6bi+fY+4hOqg0szJqZa",
-	"qGMPFvJPiZHOtKna6I15IWyCb04IG8lxo9vZ/Q7g+5LE6t3/+e2g+Stu/tFuvmj1mx+//Y9MZxUyhixY",
-	"96lQmwxY/WWKtZF9ciH/kC4698queWXPeiXWifkv6+jgSlBU3jWs9BtrKOxZggL9X6vW0GqLzeZEquO5",
-	"XMsvXAtP3bb08n9x4RhtYeRH6or4kGGSDxGUbldUyZIazXMPTo9RSEMQC0ZqRjyR2xvLwYZzrmU5KNyF",
-	"1Rx0508afl6WAODYWR83fwxEdS1cB1Tyml+RlNmUeU1KTWuTOQZ5+uQ4YwzUVmPMFOs8yRnyeAIEMElo",
-	"WIsN7LlwseWs6xv74rpK895jDvgdL0ppRjHGEtEwj+3Lu3g31OxLVKUF+2NKIVwULA9/EJWRHUpyeF9o",
-	"eX8SnoFwGJJzyeg1iQWVc8XgX47xFVaCaZSMIJbZPmzyYTOEh58/1haD8jOokoWMQTfX0lOaASQP3hzh",
-	"L5qtp3AAjQ9Tydhogufod07zR7x4rD9+Xuj3z8YA6r4cJErD+e0jpJol8bVlnsVhmtrO6rES6wFUtQNS",
-	"vPlcuWBUlt7XK+T3Bq1Sp80Djt/KmC0kE3Irf1m8lpqvyZWdy0lsepgQx/vFVVPvC1gwTaeR5LkOiqtW",
-	"7usUcrKDEg/qpU5uZ/KuZ2JMrkfV1NHRa4IjsHqFkJOdMvWyOl4k/3JKg1xdXAoTT5IfNJpghkdkQkxy",
-	"JSHxcIi2/JhHpKv/8rf30SjGDJDlkPBpwq8hnAYe69RpKfhSd2CWWngAuRGQWH9KYrWY1gWEdVJBSMUU",
-	"8DjU+X8BI2lcUFZptyAdKpHkSTAmStHCEwv1xOGEMn16eKyNDCmibEJZxQkJf8dsxJsxEbJZyPCudCE+",
-	"RBhNEkYDOsURmvJY4shDJm0jj+mIMhz1mBL+RNecNkCC2jSFoMrS0PeQL+mECIknUx9Wyk/THfoeevPh",
-	"wiTNR+c2Hb7wsqgiYVLTG7OLSWEfYMYZDXCkBruvKQHEXL2ESaGzo/MLNFTC7YzHV98IJMZ4Slo9dq6u",
-	"ZKiDBTKDz+H7t6cHFz7SpQT80pL4hUVVBAvL8sJVrjNX52631UHfonOquJma9NPWLqz0wpIiWFEPERyM",
-	"rZ037DFbnADgtzGmEZy0CItx15Ge349J5tUpZALPVxfoMV0v1+wXDc326Gyaua1R3MzkyPd18SsfQGJv",
-	"Plz4C9cYNrHH9C6i+93EHtO7iGptol52587pRxXbdYhDLCRG0whLpa18k8qjsF1b151Wp9Xedu+bYzN6",
-	"zE/BqNV7gZZvBWZIW+qQr2i+SXjaY7pmgkC+4ko8NiStiwA7jHpJu/0kyF6Av2EQpsRdbo7AFSMqckSw",
-	"ajO9nLknxpIgsLAU0s7V3OIeq7io9bY40Fvl3GPzrGKT1dG2FBq21VS1MBHNaMtAmD2U4Xo9NKDcQxa9",
-	"69nGfToZbXsI91gaQZwusOG9ZlU896FBCQtJjPwdO6IdPKU7ftcWpOwxTVd9vZ8a/azlq74S9PpJHOmt",
-	"3dEtEhoOnu0Vfsrt/45v0nyCkAi7FFF1jhSLD8ZcPcITrtgbjiI+g4rEarzCWyAHSmHz/+w1JmLUa3io",
-	"Vyjgp38pZOjtNSATrpPM39+hArrRY7c9VL/PZNNuhPNk5RsoVeL/BAAA//8=",
+	"7P17chu3tj+KTwXF36mytHeLomTZjqk6dY4iK7YcPxRJjk8S+rBBNkgiagLtBlo0k/K/vwHcUdw7ju9M",
+	"7khuYS2gHySaDz1sJ+H+Y8did+ON9V6f9WejL8eJFExo1Wj/2RgxGrEU/nnOdDo9GmiWmr8ipvopTzSX",
+	"otFuXLC+FJEiWpIJ5Zr02ECmjOh0ysWQ0CHlotkIGqo/YmNqPh9zwcfZuNFuBQ09TVij3eBCsyFLG58/",
+	"fw4aCU3pmGnb9XGWKunp9nLESCjYJ93twxshkQOiR4wkKbvmMlMkoUN2SOSYazKQKTwb8FRpeGCGxE07",
+	"HzOWThtBQ9CxGQk2Vh0v/fSKiaEeNdqPD8zwtGap+fR/f2vtPP3w7/9o5PNQOuVi2DCzOI3YOJGaif70",
+	"RzadH/9resUUDCplHzOmNFF0wMwqpmaxm+SCiYhQItiEpFREckyu2JRsUfLu3emzbTLhekQY7Y/wDWwj",
+	"6AgqImhV0TGDLyYjJshUZtgu4ZpsUbOThBLNx0xmOiCU9DNN+lII1jfjI9I8Dh+1HobbzY64zJeOCjVh",
+	"qVlqlfX7TCmyFe5/+hRum4FT6I8rcsUSXPPw6Pj47bs3l8+6p89OXp+9vTx5c/xL9/LyVdgRW/sHZCSz",
+	"VG0TCjPF8cG8KhOozMgt1taY6ZGMApJQPQrIy4u3bzqiJ6MpMYeYpiwivSm5pnHGtsmQaWUmDocxwC7C",
+	"fIP0zjlLYjplUZvoNGNhAF0KqUdcDDuCKxJJwYie8D5rkiMxJVKPzALiYgxkCh2YMV6xaZNcVpbfdEYF",
+	"fuFGz1VHhAf7+4QXp6R7xabdlGWKReFhsRwjHrPS2S1aIErzOCZpJoS5aNhk6+lck1x0M8VCO2u4yTtw",
+	"lcMm+ZFNFemxWIqh2UDTTZ/GMUvJlh6xjlB8KFi0wwXJFEsDcyzMtlJhZiSmY3PN3IjMxzJhKTUHaLtN",
+	"hITtYLEyjQqiGMzDnFCzbE1ypEnMqNJk7zFJUi407cWMHF0cn56S/oimtG9oQECUGRjV9nj1qRDSUBky",
+	"zJhSLGp2hLvLSLGKy1y6gzvmEtbc6v1HjwJDldzfe4+rt7zT+bS/t9PpfHpyUnfbX/Ex1/OX/IwOGVH8",
+	"j1pyE8N35XFFbECzWDfaj1pBYyDTMdVIIB/uNwIzaqSd+61WUFDSPT8lxVaBjB71+yzRLDL/TlKzT5oz",
+	"eDJmStEhM/+cmVfQUJrqDN5iwvTzW4O6dj74lsGcBZ6aXn5z3wZ5B8UXsvc762vTwVG/LzOh50dF+5pf",
+	"lwfVkzJmVJiP6DXVNO1maTy/4keCjLROttQ2eXf+Ck4sGyd62sTFy7e8dfBdMD/fHpemyf9I2aDRbvz/",
+	"dguGuGvXcvd7Ls2bMOx0uuztY/va56ARUc26v0sucBPyrTW/7xhK3PAMiI0pj5d1cgIvube71yzlA469",
+	"zC8ekJEuHr/Fzb4x75gvsjjOPyit4cPWnmfEvDo7LvTjg8bioxo0Yqp0N5ZDc0VqlkZkcWwIRKNtaLSn",
+	"Y2hjnXnJdEgF/4PiyfmzQeP47aDR/m3x12/LX33+MDswI7+kcsCUsq0uauuseNNcHhmz8lUzJLcBd3Aw",
+	"8Fy3oKFHMhuOUFhb1M2le+9zAI2uskjv3Huz15pHjVIr7oTOnb3A3eDKiSvvUvlg4c0rblVlEUsTrdz9",
+	"mR20C1i9aJWj5SVA0ZiLo76uEzFh9YH7kclIEsOToiaOr0Stag79/EEvL3+1sxNDpYgUfeT21AzpgSIU",
+	"CaTh9xGLme19MeWtblHtrF/Jocz0OVPAbmYJsMLVV10mIjY3PWRGiwT5GWZQba12TK8HdH4oTJj7VUPP",
+	"EqqUEXNirmAWXLPx0htxhh/BJcIWaZrSaak95Z3x/IamrC+vWTrt9mXEVDdmA73il1rqxDelmZVzk7cf",
+	"lAbo73xmRWpX+u0M9asueT9lVLOoS/XqvGrlS+DhJSDOzIsfcTZc4UXf8bdkBVoIytNZaUGO4X1gClHE",
+	"zS80Pist0IDGigUN9omOEyTaVp57J/g1SxU3V3lAno3oFW18nqUWq9DfuSE5ruXWZOnHF+bF2bVZTBHK",
+	"/b2y92mG0LnbtdI1mz9ocxdudu+g2ZUG+MZLRt8J/jFjoOzIzKhLQ5pGRrfpUwVSeL5n3r0K5s5aWS/w",
+	"HNG5Yb1Lojs9OmMuyp/vfeXD5N+Xcyu6VPfirYinhBKVJSwFDjpMqdDKyOQpG8trpkgI/DWEjVlV7CkG",
+	"NNfjKzlh6Y7ZahIzo8ApUOUjPuRaBYQLMpFppAhKB6Q3JYqLYczIaJqMmFCHJIPzUz0oWb4zO3KwE610",
+	"UMr6I935AwxFWzv5P7f/9R+NuqkZ0Wt1edRpUJ+DOQ7u1t1nfJriZsDy4GagqNMkz83vLCIUVfq+HI/N",
+	"SzEXjEizo1uhFUoignSVmlGH2yXBpI6ZFUOav+IfgnlVzkk/VFlBTDFGuG5W1mpFYj1zUhi9ZiQ0vNIc",
+	"iZAYaqGlOTYwbTiv/ZGUyszayGSpkUFJqJiIulxccw03KWyS0MidYUdYzR0soaH5PkTTROmqW3WuMUxp",
+	"n/23fdDsy3FVTG43npsXKuJyu/FCJglejeoQnEZUyJbY/jzjKZTq3MrgXZxjKkgsh+a+UA0y6SGavCZc",
+	"MbD+mLXnSqdUy5RAs1QzRbgGjRuNBFwMYSmLkZJIMuU7JrdXdBdPyEjy1TFfy6w/Yiq3DNMoSpmqGdz6",
+	"OvOtlNHujXRod5SX9sgmZ+7Vkta5lAUAjf/sOX3LFh92jVBDQa7QCjkZ8f5o9popQombA9kyJAdfK04X",
+	"6kVAEbb9G3Vr7XZOsa0VRUwTZ9ZudmsZCUi+Rxkp+Td8xkWlDGUMnQNkq2o7D5VMdbidH3HTmHWKiCyO",
+	"iRTwszmquUtkiZXFK61Vh7lwwcDQ3l+XVp8YHYcMOIujQ6JHErj7QAPJ7rG+HDO08QUEPzckSEhSvlLN",
+	"Kh12hBAnuYgqz1Ia/GJ1Wo3Xywk165DoG9k9zdTNf9UK1s+SiLIF3/xXe3f3t//tdNSHf2//l1c+uU/7",
+	"6Ldg6rwLsj23L+V3HijCo0PSMjuTn+EBnFcBF7Ce6Le8RP+WtsaVqf5XsTV6zIzWxmevyUJis6Im5tFZ",
+	"0N3G4kiRIb9mgvRHVAxZDRGBdlbQ1MrSV7lL+J4wESnCgNJZY5lzaOdCMIpifs63Lm04RMKA/mYj/m9I",
+	"xLdGIjZkoUQW5q7593jOqkv5Q8oY0eyTPiSa9lD5B8W1lzJ6pQhNGQQnBNaD35dCpzIuuZtJygaZYhHZ",
+	"Cg9arTAgfRkxEnJxTWMedfMXUd0tbAQnwtAIbXQIc29FNu6xVM1dKq+Z85hGVGla8oUuJFgzxnF3J/y+",
+	"w2Xnv+zbm5G6PtG+jqdGwgQRcZJyrZloNup8b7f035WPxWKxs8QWyi6kWk/UEhdQdfkLrlFdjvDs3WVI",
+	"BGORQu3e9BrCCQuhx/CQhGdHl8cvzI9WXJ33FPWzNGVCd8vaWrWjN1IbxdtQfjsyEsl+NmZCtzGYB3kS",
+	"BpZA9A/0HxAObqL+iPWv0E2Ub0Te2yIX8wxVgpatWmzadQtKelOnzCkmwGhSRH1xTWiSxJzNHf1HB8Eq",
+	"R7Q6iHNGox0p4ukh4UMh04r3q+4Yl3rde9haelrnLWNg5UpZwpwJDPcMo4ma657lisfcp1HVHshMjy7l",
+	"FRNrUgSa6VFXuw9nxJuEfszYodm5CDZLkdD0I1PLfdoEuiSdrNV62C+agr9ZuNz5WOp9wWV7xrQ9dWtM",
+	"LMo/WjwE+96C7kFGOMfAJY+/0d2IJed31lM3XtZrmkoMavRPumQxmPf1z1gGqtv67HcqhpKcn1xckkFK",
+	"x2wi06sHigDTQtMbg87bGDIIxMkIlGC3QVLCtSI2VEcFHREKKbrwXhc/DXNDAsR1UUUomYxkjPp2iIse",
+	"EhpLwTBKDF+E2K1IMtWBwK2EporNGUaLC/Nb48i629GYQTVxDwmNU0ajKWGfuNKq2fjweeUjEjRm57PO",
+	"ei+4pa8MHak9SmUyvxI1rg8QuLTmMlgJuxNw5Px3sm68s37fNe7f2g7eVf20C+7MORtypVlaWuH5ZXF8",
+	"MompNsN7YMS4Idp6uRSHJBNXQk6EU+qMGFjiJze7/cu51yl20UaLuZeRmksHrNTwnLvgbXd44F6hBy2w",
+	"7jMUdf47JGEzJOG/QxLuhCTshofEXOuQRlEIhECwSTjD/B8u9dl7NP180CucDlz9ryM1fzFBduE6KKaP",
+	"pRjwdFxLiwSbdNc+Hinr3ui7XP6YXx4erbAyHCNeTCNBdeTzY1qwMBdMO2dH7br4RPKV5vgFF3Q2jGPx",
+	"ggTzc1qwRu94lIuZ1ZWpESINyYVHZJDKccGIGCjbV14NMfNZPt6dv9qBrIceVezxgTN4AfvnUbBy8wsO",
+	"z6J5Oz/7XZCNxSSBq+4iw/5dqM9lE9Lq3iefUOCRNu+MpFVHWZl5eZWW7Jrzu62xc7lpxSOtsE81cgVw",
+	"ZpsXscB7tpJK6NKSlvc0k8BU7g3MlSt1l0JY59oHwe+InNljXEu7cKWZFb0u2b/1bCwr2VVqrBgrqfOL",
+	"L/NSkWuty33f1obbT9+rO6BocSl1UmKja12/aG4xHy8Jrps7dVENYSj8CJXgPs0i8iMXwwgcueWevVbY",
+	"Z1SNepKmkS8ZJScfq4Vi4RVRdWktXRcOvWKoMLt2OZkrvDwAVoknTnUftjx89wfLTeEVZ2wEI+/DFono",
+	"VM26HLxdzRp+ZqaWD9s3JN8+pqxvRJZisisRrhPzOgRK0k+n+MFeawkBc/uZ79Ns577hPYPwe7vHN7sF",
+	"q4boFPE5MwNfKM49+10qlh5BWuaN7Ibw5XIWb9+rH8IxUpiz0mzvROKeJQiryLg4ohuZGx3Nmkl35obC",
+	"vHx/+UCBb6hNQpA0u0LqLtjbwoCEPRp1admu2sXcRPPMkGt4eyAzEeW/cIE3KPSypAWGLWe0W/nK4JrA",
+	"EXltc/OWsfwFJlVs7QtbVF2niZ4u3dUx/VT+tVXf3MY+W2eftRv4W+NEYOo4jBz1siJ28qvaY3EPF5tj",
+	"6/W325GilWxWOMBzNkiZGtUOMcXny8mwe3FRV0tspxG8NmMttYniKcsJa3hfBtRq9EVZQnvUWpbhufTt",
+	"m1hm1ree5qkBS+M6CI/IVvj85JLsXu/tVhThcDvA+4oNI/oChhA4/c8G8lWCQuYyT29ty52x2/oWduYU",
+	"1iZ3LrLoVtd60QHemDV963LB9GJ+eyuT5g2Z9Vyf5dYWzmVjoV283RVJbT0ZdhG4A4qt/ZgqteA5/rzs",
+	"YJfbqny5GP6hNL8zytMbKyy+xCGmlLVSb718f7nd9G91zmw9qd+oyQJ7hNdccxKCKLaXG6Jd88Fynekf",
+	"Z4S3075TG3xFnLh5fnJFzriFe28V3girtIxGFllu0ZrhzJdguZ64GOImCXkUEq6K4HMEGCqAml6cPjvp",
+	"nvzP6cXl6Zvn3ZPXR6evLuALTKL4O+/FKttQZ7o+e3dpDdc0jokepcyFkAcErNdgvMa7NT50IYMoh5kt",
+	"MRJ16qLd4Oda+fpepeaayLUaSbBmoX5mKR9Ma9l5DUUryDbIvxWiu5ze1FOak5oAxyIow2J0WeypWPZp",
+	"bPRgbYHJRlJpAmE3W0LmH8Vcs5TG24FLNu8IG04cQMqj4r0YAnVUQvusFGKMAGGRHFMucrQ080+t7Ai2",
+	"Tp+9OdruCHM/zJNYTliKGexkYYK7Qy5z9/2BykOGZlT6Bo3obAKqu41OXp+V/0rW+oeeowPrfAyZEjcz",
+	"j1aEz5VC/G9tUC26XKK8z8rbN2FYK0xpZQPYCTLjyxsLB8VJePhxf+fJpPviU+vqae+Xyd7ghdjvfRzs",
+	"/fooeqQ/tuJW+q41/mn6cV+cVA/Fo739pfgIaJ73+UEwpXFppgFi83wOGutAkSwwO63MeXiywBBVoDSl",
+	"RQiSTUsCNh00wNvRBZhEFpV+QWcI/ikz3cilUIyaRQjAbsQ062NDSSoHPGbdDFhPVDqpXcxLqvyUGp25",
+	"a0H5PI/yuCL8tvJm5UEf9W54YEXhbsqu5RX8UiQAd3NIuKABOdZdi7aS/10MHP9OZcxKQ8cfy0uHv0Rs",
+	"/rd8zfDPmVkrJopnpRFWfrcwSl2bkjke0K6WOukWQDv5TxFX5d9m4HaGTLDUjm7usWnePch33PyhNEu6",
+	"WQnIp1s5QcWPhmhXfxnL68ov/ViKyknBCeJYzFZ/qGHwXTpklWiIRRGaVo2jZgV50qi0ECxyDMDVv4sU",
+	"6dzFd7v06K+fB/2DEQjBy+CxcXi9Te9HFJI6JqkUQ7IVul7DgIRayq4ayVS7P2IphubfSNzMv2z+Hrww",
+	"TRj4mtCSi6Z384MhZOa/Y67GVPdHrrW+HI+l+bTZbM4kO+U9e4MnTMN+lgSPHigrS0VSaxahRRMokBWY",
+	"tw9Ltk6PP6M6lkWWnJL1o/hgnCmAD6U5/GirJJw1lhs8zfQC3K/F1o0XjMZ65IFWm0PVlFcr42n6Ojo1",
+	"YqdKELt3PSxN9inxpX4lPJ0GRFloZ8UdLB1LZH/kTUj0MFDqcTmcKpUxAB6+bfOKR8vsNjzymkFU1qsP",
+	"r6//bHVlc0EU28v3P14wj0DkIOdygugXMJEazWxvPPRKKldei3TQuEJnhW9+y6dmPsamA+jYN8eFnmSY",
+	"qHdlJpqi9rDcHoyiyYIkutfmkrOPGY0hIL1wZa2cFncj07GMo1vajSstzLkI5iZet5CVYKa1TKo3ik+q",
+	"NwN9qWCkoDFW/mtgxedlQoZZtTP7ahGMNOJKS4wtW0lUMa2sFJG0DjkxM/M71Ox4A0/w1fzKz02q9vB8",
+	"peQ8WLzV4kgW2TGWup0xo6KPukGPKuZgE5bt7M+lD7+nir07f7WGyg7T+6eFmBTo8NAVj1VHFN+Rrdkg",
+	"FJLHoAQuy7j6zExrey4+pWZLfwO2XjZ9kDGdQjsyYYbUcAyzbsPcZcqHaJMzb9A4lhMWfeWwloKirEnJ",
+	"vy1ziUetGdEkYYJFbRIWKrDRPnK13/wxY0YpfkICh1pO1RyCOgvZosBO8pCLMdvF8M5Z7IZ5S81X1JrN",
+	"fr9AAn2DNIf6XIZ356+ca29JKkOxMCOtk/buLhjER1Lp9net71q71rasdmnCdy0v2f0vVHv/82C/k7Va",
+	"+49N813F/2D/ud+6j3yFCqNdKHDaLIVFqQmmsRUDx27FeL5AkJmZyg1DBdTQhwKhmNDM6GeGnidMJjFb",
+	"7owxbdWN7qyQx9YYnYUVWgVwZW7Z+yslCHgFxwJEp/jyNdXmDGre51TUfchj1uXjof8uJryvs5Q9ACQm",
+	"skUFyZJY0ohFgDXKFVEsvbZQGxZrdRth7cx9LceArXVZxyzidLc0vN2fxk+v6XTv+le+d/XL/8R/NBMx",
+	"XOW6lnF/iiEsD9n24/sj+H8J5b+8gkvOUZ1DdhGQ13rxjGscveVYP/27SVZZ9Wwuj5JcdFZ9wGFmxtSd",
+	"YGepcyfTwTpzDyNR7d1dPjaiZbNENndpRO2hm0Mfu/kpXLYPn5edKXMbPeuhSDh39EJXUKq0lCGhxPyb",
+	"bIEQbJaNKgCm2q49X2udnTUPyC2PATl78zwgL89Ongfk+ekPZrvfs94Zge2EA6HJWCpN9snr7yvqeo8L",
+	"Cvd94d7ddLtWjKXuLgihCivv5EXkQCQ083R/U6i9Ba+uHPe1AAYHR18EXS+Et3DwT7eCtVjPZra+veyr",
+	"SEh3FPJcGfIqVPNeLQiLI6dXNgFeMF2Cev6r2VIXh9OuvAgQH6FuFFfaXRimhPj382GmC6C1yPeMpix1",
+	"0FqlTurBterNmivQtiUBrHAjbP2DTK0Sz4qGyMryBCsSO9/B98vGhqXMBqyAtUZBkkSIy+e9gbiOu/hG",
+	"xqPe44PKT6XF3g2b5FSrjrA2H+cVlKIUC3n06tXb9yfPuucnz07PT44vu2/PT5+fvrkAzBtbEhEK+kFh",
+	"xJQODZVudsTbBE9aOw/T4jqw1RTEgA+zlEXoap4JynJyEk2SqpBkLSIrFbGb1WTXOPk1aervSrBTOeTU",
+	"AqI5Gy22t4TS3yh0y6FGLKQBrsbVTRaDxvEK4PYiWojaG6CxEZURiKJlNXUy5sb+ekCPRzSOmRiyugve",
+	"l+YOa5YQamUWCEINnB8lHA9oSMbMaCgouYcYHmLDCEiSyl7Mxh55ob7rC0vhtCTh2dsLtK7RTI92xwO6",
+	"CzdzauuNGnXWjnIAMV9eGsc+JTxlaq1qU1j/VS1cGOwSCwfk87HVKUBfy01NzhFva2xVQnmKiBt/FT5/",
+	"AbGuTHIolkW+3BnDKOsZniFyu7ltBavpCnrNh9SsYj9lEROa01g1h0xv/ZlkvZj3f2TTNmk2m5+3jVYy",
+	"YgIluSs2hRBuOpZiSEK7dGV+407drL6eH4LKJhWr/8F/bk+Kim2zEnk5hMqzecxMHd+B9GqF04C7wysl",
+	"IB4oWxIXdzkgamRkYXvL+oVu6gqXVDZ8uSW+KtBXhl0z64s8rqO2fp2nLIlF9x5hAmD54ELp21JRDPSr",
+	"5J4QxYcCMF+FHzjur17JrmaV54LLV62zVaJojYfTn79L965+ar2M9scv+gfJ+6fq8nH26o//eUK/f8Te",
+	"fPxhb/iLPN/n71ou1qfdOHi633r4dL5mQ4VUVtjg46Vs0B/2BTSMf3KqC5z6TI/Mje9jyZ0kgfM+a3Xa",
+	"e1zDaq/YUqD1M0dCjnPiMncuPPXQl1j88rXxbae/httbAYBILI+s9+F0y5T0eMRTDHqiMTGDTLmhGGtC",
+	"dx+tpvOV6+bMKwUumKwQHs+OLi7evz1/1n19+qb76uTN88sXYXkCW3st0psSK160YZPzw9IRI5ayQ6AI",
+	"6TVEJRniFu4aQZgmvPm7kiIEo6ZC1+VE2Drq1hSzt//doZU9mJVJOgKeYGBfTlaUEVHSPOdrHl50Rkbt",
+	"y9Qs+s5Iport9CDCcFqjCZYXdf+76mXwrfHiopTfbIFJ39G+61qKd1RG8aygBTNWSNq/ypIui/mQ93zV",
+	"/I6IpSPokB/TKVFT0Sc9pieMCRKxa96vK+9lW1faa6s/xXr2U9FnERFy4m/j5jVJ/TlRmVrc2FLzc21a",
+	"mk6pUIlM9bre/7pTVpr6zOCDuY2bWezKaBaciGOWsrEUnpPRLz2ZZ1Pu6QNlbQk7mWJkREUUs8CoCGAP",
+	"MUMieXmqQnr1qgO3k5xXkJhxORGu1ojPIdkKyxK0beJzuB2Q3hQK2wmbHpul8Qpis1uxYi4LVv4HLnjF",
+	"iL0ORlFpb9aVPAoufxPBoH7KpYYXzPouaGJtGed1yaEHKeUvsQkFDfLE1xT19WgcGynBiBOQieOEDtSt",
+	"fBXCVhDs1t3wKlbzPDDaKhJqsd9/UUXSTTRYRaXMF85t8jqBQPMi0OOD9QAXa6HZy2Lw3cuFnlviOrxN",
+	"cqkPQ2Q1u+O8/2Ll8pqrQaQstGAWDhzF9M3zam9YHTT3LizNXXW5qP687FUmykTExbBUBaneWEKdJ9SQ",
+	"k4DQCeVQbtbaybkPq6DIgrHGPlirD7cvRvsFaojdRyW9WkSEBdkrZ2gt9jrFzn84Jk8PHj1xJmWCQY4+",
+	"T3TEVihLZto4Nq9WAlQ9fG7ChLYJctyR7T5etb4f37eIzK3JUVN5YHSAcmQRRe3iTitMYNFUSkl/Hmsx",
+	"F0pT0a+xATkrcEL1yO8dHNBl/VfcCPZYMKW9peh+yqSGIk7AK1NmtAa4V25TD22RKeteyI0TsRz6Y++K",
+	"XLc5Q+KYfsISdo+ePi0XN255S9pprv1aKSQiBmSUjanYSRmNjM5GVDYe09QhbuRn0rTrHac/TjnMUtF2",
+	"3t62baSNzkRzjEuO23x6Wcp3UjZgcPyWw1ZgnDDOLl+uoB7tuHwz5j0z2kw+IGPaH3HBiuWAEw9yULnU",
+	"/typhl2JzVRY5DLDG0EjEypLzFlgURdiCB22U09G0y6kntIUnASZKNkpob2BTHs8ipAHONDT3IMAOKg2",
+	"0L6U49LVFLkGZqS7v3JTXqHLoT/a7E8OoJoDUNnX5zLsS79TzboxH3McayboNeWo9Adw+FJBZ2Hru5UB",
+	"Vp6oOBv6n5hpghQJkD9snEjNRH/axcRumys++4ALo+bn2eX20OCfuV21NBv4XUazP5m+C7+z/dGWUipl",
+	"vdvE9HJHzpVVtOd+wQpMXn/Y2V2FJs4FeN5VGVeSJ4XYX1RR3j/3Z47ZLmL0NBsrlHb9J1Rf/ZZrpWpJ",
+	"YkavMXJktvD3Fyqe+vVqofpsA2sZz8yFeHnx9g2GCPRSOcFM6NDTcki2QgS5TunkNCpjC6RMJVKoPCR2",
+	"3naGQKdhyQCopel4a7twZsxLjHgSlke+uP6XTb4mY7kIA0Bb4I7f5b8g3ScfgI9zn1uN/9hZLJa5xu/P",
+	"WT0fOLuGOjkXeVbQ+MdXv/z0ZLx30aI/7/VaP08e9h69/LSffverfiJ/Yk+nL/oH2Y974izZV+tCCa0d",
+	"Yns7m943pwKuSxoR+akGb3gxVdzzUsWbGRCK3DwM2fSVJMUtOSwXt+UaI/JWDUeeNSgtjBO+Kw16oTmj",
+	"HN1944oiMzaRKqTJAl3L0bHCHtJNsKmVcUaKrnIJu2aeRn5ZpzKMv8x04aYmeiLrrQarBDu4c1rJktg/",
+	"WCmv4JwpnbLhikgUs4APq1oU7+023SaIfzEUheef+TA+1C/kimACc7QMNVZ7IpwdpJxxzgWpy3lXI4pq",
+	"/p1DFNhJrYhScJeAf3nPq5S8mLEKZBCxbYUyIfWIiyG4ZunU48ws+qoxk51wKJ6PVjTSszW5ID/R3OIc",
+	"B8CBBczvnulVCvZ20Gj/tniZqqfoc7DS24XJTTU+fygmVP79HiAYTmYXZNkRXQzF0BEOi+GQ1EAxWIuU",
+	"yoMwUN3FkJ15pbVuoxfnPt8sKFyj6egrxX0XE6uGf89KstfyitWlUJzDU+RImDfhkA4PrfETA76ZiBRh",
+	"eCcmdLq9any3HePN8qFvI58uSth1ITP5O3vB2jDNi9u/tSTGoyoaTq0jYykxnbMw1awxjeMVSJVd7Q9z",
+	"zAwQuNHeVC7/DOMOctOTRTtRTEBkvdGDv2HnUt2SerSub1yx+iZFsXtWWNYT4cD17BGFV7sWtpELPhQs",
+	"esXFFXDxmxXGuxPlMlhPtVwsKy7gQiXBozR5r58Pk8gSagQEjG4eECrmMJtnYCT5UFCdpR4/0IvXR8c7",
+	"Fy+O9h89zjOYubgKyEyxh7sEgp4XlviYKU3Hic9vy0Q+KjKhioxphDL9O8E/5ciQW0VJpIELhueKOD5M",
+	"tJTVYO69J4+f7O8/etxqrcS2sPBetBAN8vSZGQaCPCzuvLHXWKXOfRcthvnqBKWdXHALb1LS8X5TWJfk",
+	"rq4M0G8niIkdc0Drd0Zk1uM8bn+WpuSrhMWxPaJhvqthUBwUi+2fxBTjEZYezBWVQkNgLlh6zfvsVETs",
+	"05pq4fsRSxmhRjrpyzFLyYCbO4cam/KY4SPZ92iDFxM6HLKUvDutCeaFhIWaHJeE9ckWjZU0Zw08EFST",
+	"SpKDv3CPwmlXbV14olewcNmPA5xRMUbf4bwoXEEzBqkbhKPbADAvQQT9oRyeOJNQijd0TK9AeS/Uan+w",
+	"/E1SKmfyK7KMeyWTGqS32Zh6T5FzqnSBrFFC01hteGtjsC2Kmq9kM84DtLmNWnAi7iKA+aLkPfyLY5tf",
+	"aJa8u6EN+C3afgtZDDCxXLCfSwKbyY7cDkjYl5F1PJZcXiGiUeaJr4jO4+KVq4Affy7N7VsQ212bzHe/",
+	"CXnrWLhvkr5Xu7UK0uD/XA8tw5WfKoQMS88UHec0LiB9mqZTR9nMJyHN9KhraIGtkkTHqR8hg449N+T8",
+	"h2Py3d6Tx+W8SUNMbeIy2QqTCfiupTa8OhxNrlwlZgDDH1BME1zdFpiPd3WC64gQmtfmA+QWOuSq5flm",
+	"Vj2e0KkiIYprKwhnM5gelQJ+pVGWZ4kL7yMFlzeF5QoalVKA65yzl+8v82SjObG1fTPoler2zGIgoIaS",
+	"Cc1jl01QnHH7qRe6evG2LsF1eQvQLYeEfcLQJchQMELTDBKDbcY/serRcQIUrtFy8Wkh/kv92fGeFPPu",
+	"zRz0dxWZ7h+WTk5EKuOxt3iR1AlcgyytEWtD+0Z7d1dLnew2m82QvDs/hXPy0zkmJo9kHPljZj+m3fq0",
+	"cPc5OFPCiGraBhi23UQMD1GrD1x/NaJzP2U1Epr5/uE+wVcw9FlPEw6R1VoSw5SThPSmkN+3nKrYroLK",
+	"ihXz8y39u1vjeRHXBL4CyhP4W1IG7il4lNA+CzrCX0WtTWiRCg1g0J56arnbg2xBxGe7I8KD1lNSDWGF",
+	"ys4iggR2yoWCEQMaDNijMJi6moskJ9bw0xHVRHYhdVdOBNYrC7c9Bd08UZXVmJpSROFvRzu/0p0/WjtP",
+	"/7v57+7Oh3974wnXA1tYs8wfvBB4qv1Zka2gJN0RF3q2OvVB6+nyBLuZNiqAPrOUzJNbcMVFBAILDCu0",
+	"IIFckS0jYDx5/Hh/uxxQvSI01poWEry0Wcr19MIQNpuwDeTa8Lnirx8cr3n5/rLhC/ILyyMMbYxQlXOA",
+	"goa5sfUsBQgsqJzINPIxj7ROQBSmEVUWf80TVw+/O3YMIkWJGQdFpnBYPKyOliYcBobXBge9i0kZpoMR",
+	"oxEMC2lJoyIOFKOlCf8R8wmxFL5ZtvnBeoQHO1JYJSN6eJ5VZgEPwnJNvtI8fp/oXdRVbzOD3yeaWhZ+",
+	"u/NgRvz7RO846GCrsm+5EZcRhe26b690JlI00tlFXnWEs0MzreyUcTBnx5fw2WOxyvA+QzLOQPod3SRf",
+	"DMDYqOoUFrkHjErtCkQnHgFkE0UsVtAROOTedJ6dBCSVmkLWTYUmqgAzXXZifs1ys+3L95cK8RggO7Uj",
+	"7DCsm3FanEEIaVUjFpGX73+8QK6kWDzYsV/k6vaYCjpkFsmuI/71r6PKbJv/+hd5JSHVCqm0j3oA2J0g",
+	"CUAk/8sdXfYv6DWhSrOO0HPHr0mOSowB8UxLcy4JvXgOyhyD6o6ooVe2EoVRKhPKUzsrDNYwszmBHGGM",
+	"N+KKhDRJYjvZXRtg8W+EW9lyOW7btmQsUZBwYw0RHYGmTC5sSDRoIqulEG0fzlfqIDFXupzFYCaJMSKm",
+	"CxsIgnJAzPvMRj5bgvH69LKUN1WYRwG9FE2ajVZzr9mqWGkbD5ut5kNwEOoR8Jld839Dn8R4zhB/RxUx",
+	"40aEKgzCoJfsRrKvdsPDom6IMrrpBKzPGm3peK0AogZMwjRlgd22fszBI14pAjKQcSwnJHUDwDUwwges",
+	"32lkRielLoVkw1wetvYt5ql2FTVKm202uaKzOpN3A+fQKK9TbqSe0nHcKFmki5X+bIkOXW4GLBnxgRLN",
+	"0EGZL5ShZMgaYEKvZD+PMJ3hWnbdG2UZAw1+xaBm5RHs2opHtetUvhTgiFxpki531DO/d4J9SqCIJZ78",
+	"ZkXmabR/+xA0bEJf7rcwyr6mqSZb+Skwv7l12jb0nQ4VBDK6c6EaH0zDu80Ji+MdwE7e/X1ypZpuJvaY",
+	"Vw/Sc6YNyZw9S/ut1npnCbHYfrMF2xon0bOLI7BSX8Nf+48e7T21tdXajTf7v45bH3/5+Py7bL+3Nz6Y",
+	"PpR7/cc/D/bijy313Yur71u/6r3Jo/OH2UnDlnRrvP3xrGHLuDUUHzaCxqdGu7G39/GXo19+/HScDn6+",
+	"6D65nL7/6cXb4ZNR//qMJvx1nE5OKT3rv3h3LtGltNp22kJ2vtM6YobHkAuGISzf/IFCOysx+4N0BpD1",
+	"aIUXbdkZlc8VlrKDE1URipBJ7To7rSGgc+9ErkCb9+lApkOmF7dgXqD9XKjYhYEufHPFVy0WvPe5K/fi",
+	"e4bClu/JfN2JPw2T+ux7tyw+eRtTTO8KNplboz8R8Pfz7p8wvc/ej3HmVjLwvoHFihcuAopWtq3abufE",
+	"UM8DbGkHBD/Pc2WP0s7cQSi/U9c6PJGZ9j6anV/5mYNWWDAu90rNQ8X04jErJqKd6ns7MRdX3peXrpJ9",
+	"wXt0KvqV98fZV+3p8P86+zJ27f2x/KqtWz37Q/kVowmo2b/nXtgt1IgFj+Y/GzPPT/OvmS0RUXdBJ3Nv",
+	"+BupAK0serzs81Js1yqvzTdn3nKhHzVP/B/VTmDx8P/k0WeMaXPRXMD0/fFFttYsaPxG4i70fZu3Xie5",
+	"VVwp84alD/Nj2v12BlUy3JSWr/SrwzuveTxH8arPZi5W6aFv13yP4Wyt9pLn3JVe9tHJ6735u53/9qcz",
+	"CHj3y7MlpTDPlTbGl2uPOzOCctV/1MrBL+zz28rBLk2tIa9WV5FsLW2PrHcU82v21xA0X/FrJoxQacbB",
+	"yJZFJgE5kwo1YelivQUgG+o36Bwff2P7A6NC32xqN+pR6+EamzQfrFHF6XBpXY2IatqjipFMpIz2R/a5",
+	"m8+j1sPCHGJVblJtyt4Lr8mm/ObKy7Lg6LyRmsCGHhYZU9YyMp3R8s+ZTqc7RwONtl1fh/btXXgV3/xr",
+	"aPPmePDypch3Md/DgIz50N4EYiOzFt4TQ4CjMRfVrOdaO9b3U3AKNkkZYxfNjwM2ARR2jFVG8GSAEpQx",
+	"A4sWT211BXzfvMMisA52RJ58jYMBAv9fM3nc/xn6bFdH5oNXXOnKiG52s1fbT+hxDrPYs7toLa1CbHwO",
+	"GgetvS95xl5zpbgYBsRC04D5HGINIo93EXK0WOSijeyAH37JAQNULo1jjCEH+H5NBwMY39ZApvhn1c2Q",
+	"ypipbaxFTFSWsNQcoRtQ0FuP/llBWXMieEhSQ2tITDVL/44EKydR80eebMF2lYkQ3PHGh6DxyTnOoh2z",
+	"gSBm0cEAIvekr8Tb+zy+MVRxNgwDVwR0TCNW+L3AS7QVvhMc7Pf6//w/JGLkORP/5/++ZiH5f////1dH",
+	"hJl7ynYitjNkgl2zMLDZCywifEAgLmG7luocg05cQRvPMeO+l9H0/igO9owbVBVlP88Rvr37G0bd7fWQ",
+	"vNaXPKWnltJxkWR6Q3O/PM09aD390qO3d74Gfi4MsNwjF0OIW9o2EzMkZPaTApcu3IaAI/NPnNPeF90R",
+	"G0hka/5LSQA30I7k0VcbiT0dLy/evtlw1y/NXZHsG4Jxaw5bL/vnVrmIxcxXguKcDTJlJXdy0HpKQj9+",
+	"Y0gmIx4DRuqIKif7ByQTsSGA4UCmffafhmmFbQfiUKgHEBURs0EpqaE67Vq2/AzGPcOWF1rz8AvCAE5p",
+	"MDPg3L4HmaeFNQmG3yhrt7Pl7+aQDT7MMeeD+eXFwUQbvvmP5JsHX3L0byRRWX/kk9e+KP8+NcvG47h8",
+	"7eZ4eU5WtjeM50szHksg74LxBH6DLFDu50zPaVNfyoiz0WU2NPmbpskbgvcFCd7RnVC6pS7kOYDmmzmT",
+	"18InNVJoQnV/VJeBCpr0FWMJptvIOEJN2crt1uIG+DC1MjjiRH0N05hFqFrJNLZhJxt2shHxv6yJztnd",
+	"Nra1jW3tW+L4WDpuTsWRqS18AbhEaDG+rbnNhS/6XexHgD5C5AACzFRAQiVTHbKIbLlahOGO4XHd3yUX",
+	"LAoDw7XNIQIEwO1SMt2AxwCR5ng1YKGEJXiSEKuNluBRSl8D6gR23oYxoWHuik0VQ4gUhWXXO2JC46sc",
+	"nZFdI0LbEH38CpFbIVoOQsahIAqL8rTeHhsaOp+DW/dZQEZyYprpiDEVU2ImSsaMCjAoYkJWxFhSGhVV",
+	"ZEAROBdnniq9MFzgHWzCnIzmO13FK7uv+JhrAMzypN9VFjavpsSuucwUrseWBEyC7UMix1znUDRYU9GB",
+	"zviMjRZNpiZQDUDlvAnLzZp05fkZ/GjWE04cmYykKipcBzYpT6ZkkMUxUvE8SRtQmDT7pGccLHUT+dio",
+	"jYJsVefwv53Op1Zrp9P5tDfodD49GXz4V81EfP3k9Y3mMnhKQLP+T7GQksMeXdrETC4RXPiQcNGPs4ip",
+	"gvvXGpKBUpR7cSnS5isMyhoMvCnR3j2E4ujWhgaHkKu5Mi++YcxWTbi5gjE3rrdpxFJLWcIdzDI0byDO",
+	"/iHR3N7iXgoZir1pWRWaGachSH6ze6NMFkup5tVfZ14qBYXu5P/2LPaH+9YeDEE6o0PmDdys8oSN4rCJ",
+	"Y9pIg/cpDRoJwXLDu4xfQgeuIgVkW0BCZFUAkCCkbpJSkFOO8haUkU/ATSKkYAWkUkeAfKWYBgNNm4SQ",
+	"esLFNdewhKFDd7HY2Vt4h56QiE4Bh99uwjbRci49vBrHb2TEEe+PsDcQcuxzzPi3CQkVsJYmgTJztCPy",
+	"Q036djFgzZYEWb1DVriesHZaFAkE4IcP92iCMgO866isUjS3q8iLlr9yDb1Gw5ayazRKlerMH2U+127s",
+	"t/Yf7+zt7ew/vNx73N5/1G61fs3xrtuNYUr77L9tj82+HOcVJXNByHZexhlvPDefNYKGkQwrv5EXMklg",
+	"z3jUaD+xoJK2PoLI4rgCP97I3y5LIe7FcpU5MzF715x45A5U4XfPQdUaZQZvJ7l6RHq+sXXU3R3uDTve",
+	"hLh9gdHP42k5IxrZCmfAtAISlgrChkbjTEnoL5satktaqKtAY80AXJGwREd3fmRTAHVCf32aCWE0vi2U",
+	"C6jh6SQsiQKIJ3M3YsLGSOgzEh7s73/JsYT+krxwhLxnZUIVFurosYFMmUWDEYDBU+Ayb+TbrxNJiGa5",
+	"u7FoLg0cxCiSilyYV3BynEEFOaSRiIjFUDiEN0pQR6kNQaQa7IXNjgCkedM+l8LckZT1ZRohojz2h9XZ",
+	"zXAx812mFkHQdrIkntBKoJv4vX+GUFA+o1w52QCRl9wXQhYyAcyowKjEN/CAfU2338Z68DXD5W5OXZdE",
+	"yfmJ0T0YJDeaz0bz+UYiGDak7KsEwt2Ghq0EofINxL1hBWNVxo9El7kzzrYJmJZCW8ASHNwzNWecsGBF",
+	"UnOJOgKAy0EsEK4hQMh2gEBoi+2lXAzhtR7tXwUIek1FVVhtEojO6wjU60EJz0ReIdEl1VRtdhYmAZSt",
+	"CVfWde6i+mgUAeqokVlkHDU74qJCCIq3Q7OzIZZamxamayOKY3RERHrTkqsTpnBIhDQqa0dErDAKg+tv",
+	"LK0eMFYsvmaKjFjKlgQT5jzvHi24XzF4cMNtN9z2W+S235SdcxMsuAkW/CbMZxgSeCsFL8m0r1aOdvIF",
+	"CCJomZe2NCuRgilMipWZJj3Wl2NGICuObIH7uBLps90kF+YapVnMVEdQRcKzo8vjF/U4OucMKi9+CVZr",
+	"u9rw2g2v3fDaDa/d8NoNr60LzAdGcQ++ql12bQZZG4n/phRWHxCKMZjUkA3NxywgMb9iJEeuGzPbXnhI",
+	"8B+kT8FL1TPafEdU1HkMozYaMBSogDKd4dKA9RMc8M2j1pe8eIxh5vca7ApzWB7oiku4YcMbNrwxMP/9",
+	"DcwPlHPD/z1MzXUcJwe3/wZt496I5XNbOgoje8tlPmbt3qWwDAfEKMgCmKZXsBRfxJOJXdmqzJ4zamuL",
+	"K6SkG56z4TkbnvO3RqkV0bwT7x70i/GALoqH+wGvkpwIlpLJSJJYYhE7npbrJsJbEXHV6aHErULD4OXb",
+	"y7Pqq0FH2JL5yvOVpdJjec2iwrtXpG/EUjAo6VQN0uNGexlSLprkfC6uzhXjdfw7zx+ejbXDZNK80DCL",
+	"INUE7JtmBRYYJRVGvLwe0JUi8OCDDRX/G1Lxb452u7A/zMgiCkrdkwGo898oXf9WrTyGKOVUubSMt6TN",
+	"gd+2c1mhXR46Oks5YzbQgSvKCvS1lmA9X0Cu7liyNX3UXCtcvY0FZUMH/7ky7Ddu8qjQOfX3tnzktQsh",
+	"h/gvZAG5LEvISlMjWCsb6p/nX2Mgn/lFsaiWMVwwEZ3ZpkBInecP+3fHH/p9lmgW1ZEbN2IpILtmQqcb",
+	"VrExfGyYxt/a8AEefitN04KsAU22wBC3sH9kepTXowQK7wfBkEJlYxtuDXerqNxTCo3GaIQtczlj4AW2",
+	"7D85+I6MZJYq0oPQYgtbsQB6wtwYbM1FPLuroYiLlPbSbDeVdUOhSsANML9Gu/Hw4/7Ok0n3xafW1dPe",
+	"L5O9wQux3/s42Pv1UfRIf2zFrfRda/zT9OO+OFkdoODSNG4jFe4ukOpLwk7QiK4POnEU0RnIiaOIklfy",
+	"msWIRsEj4PGLISdK768POlELMUEjugbABJ5QryPcuVXsGbyJV2K+GiScxq7ldKV6jwetVlHv8XSeEeIp",
+	"Xlz0sdr2XZR9rMgGyH8tvQAcQZC/roSciADEriAfrkzJteTRJoJpAWrAl400k5IAkqOlo+ruuOxGfvhq",
+	"9UgdfyzBWRXW/8LGb0mHkyYyPSrVHi2LDLZger3kcAHpVxRQyuckBW790ZbF91gsxdAI7+XhOcJhLsOU",
+	"6Y5Ny0IZAesKuxRugD+djBgAVSA2l9H6ImlhT7kmKbtmNIbWRlwMfTLEOUzpqCgSfwtZoo5prkxrQfxb",
+	"S17YX2+EY6YUHQITWWU36IRyhGXI1yew2+vTTgt+1aC5chvcgTrsnh2CgueiYAG1ZOZU9akgPXYrrnwf",
+	"KvOGx2143IbH3QePcxqzjYKqZu4uZmtW86hlZpqmRgfNYxDQXa+zVDiAyNz4RLYoefn+MiBqJFO9E/Nr",
+	"FlmVl6Q2Qgte7AgLMR2QVGpqiOt2kxyRSSrFcAanUTjxmcBIyZDpgvEhLwzA9Z//qPmYNcnRDDtF36cm",
+	"PcZEQRlNc4qEB62H7u2uS4IOg47oZRrznAEFvBKFwBVJ+XCkmx3RET+gFAEjxPAFaItFJGFpkYkMgJTs",
+	"moG30DAMo45hZvM0YVHbtK47Ijw6Pn777s3ls+750eVJ99Xp69PL7qu3z0/fdH84On317vzkIgxIP+YQ",
+	"vl0OgTBsH2ZpVgyWKjzYfxo2O+KIqAy2apDFdiVzYMzQaUndiF3zPgtJX8orzsjWC62TtyKebh8SajuE",
+	"1eyIBKQgrQhHnQfWGGupg5kEEsORG5UHqPhQYFiGeSuAXaFmnSMzWLsqoCspaQ6dTqkYgn19mDGlmCKR",
+	"hAnGsn9F8qgMIjO7EWj+rMh5dMZTuwV+VOlMS1dsum0OqNnMYnvhXAhpwwjxJIQHrT0yHtCuk0cAY1Qq",
+	"RsLxgIYWz5pgOj0laBPayczz/ojGMRNDFrp4lo4Ix0yPZKRCI6ShqKAOzRomgMsC9nrYKKrJDNTpeEB3",
+	"wfgwDZvkqBzw2BF9mqZTEtJxGpKt8x+OyXd7Tx63SZhMzHhDqRPzn9HkyvwnUyw1/zXjx6samg665g55",
+	"A/1fAbm4hXho6Q2YIIKGW+9Gu9GXacr6emckU8V2eoCxPl1dcoKB3a+VySxz15nK2PTlqPe8z9/ylz/8",
+	"enJ++dPFqTod6+TX49PHp/wge8VfPm2y6cs/oven/C0//XQqWs3+fmwWDy0AqmsW4mmrZUYG1DFv/PHV",
+	"Lz89Ge9dtOjPe73Wz5OHvUcvP+2n3/2qn8if2NPpi/5B9uOeOEv2laHuYNOwVo/vGU0N31rLOndGuTfV",
+	"8JUcDuG6/hWdLnbvYLetwafbT1nEhOY0hp+vaZyVLU++18r2p715+xNeUZnmpGOJAcrXhZl7ma74hlZ5",
+	"bpZKo5p1PE8vvFSPalJHQ4ygZIMAczrVaDceTn/+Lt27+qn1Mtofv+gfJO+fqsvH2as//ucJ/f4Re/Px",
+	"h73hL/J8n79rlc40+DLRnrq/0/rucq/Vbjl7qiV4RhLRUidARjB8pQuz/PC5ZrEvKlMpLcOila6sGJyv",
+	"O5DKyqKITGcllq3Qs73htrUKzrCYwSq8KpzlN85yke8UZGYB/b6Bn2/e+DorBpXPWm5KmcNGzJ3LCKI5",
+	"Rf0U562ucKqgMUvBmpUr9bDYZWdNBgegk9CWbPLccO9im88rGxUQw/xnoPYqYyRTtlFxNyruRsW9RxX3",
+	"lRwSx9vm08FdxKNjwAv1XZfb5FV4T0RkLatW4bUXv9ByCyshFISvqrYYOQ4RmfhRR+DvXKmMIdHnC/KQ",
+	"oK4CCf/sNGgcdxptArJrGJQwvTrCD+pVI66b2d5CXqdxbCHr1xHFIZEpl8U/rxIPb2VNmW2C4hdF+Gz4",
+	"zAbw4FvJTgIwdUeMtsyBLacrbS8mxIX+UU+ML4EOg0CsNEsMwZuxhIAkHq4iS7fRRgUfdARaDlnkMeq4",
+	"rz1GG+Kz2TTJBXM2nUIqh0aKcoGAFhAaGTskW0UgUTV/Kkm2AxJWdKKQyLQjQmuoCskWjOIs68W8/yOb",
+	"HudqBuAehoJe8yEAMZYUkOaQ6dCjOTxQRctdRG9S4TZ6GUsTkemVsgUPzTIP+DUjYy4yzVRHbBXGytc/",
+	"HHWPXxy9enXy5vlJ9/LylVF8YOHoFVNGAR1LAKq4ZlZvwk1Qh9U/DXPsCBorSWI+5jNWVLLlNY+azkvG",
+	"UWCnYPsEw7JZSZxIRwAUO3mnwKNXzZ+oQLJXU8DIwgywn+Ecu1SKu8ejej2g2MWdG7ju0kh0OCcrPVDW",
+	"EImGbiz6BxcIQ5D/iYweNPr8erlQpJBs1YcJTWQqdmSmi1u5jTZbIBGlJqi9STKFRuBQb0NNFXfN3btf",
+	"IyYY1WqbR7BYq2ZkK5xzyGxvZJ9/hI6992VDvTXpSzHgwwxum3BSTXrNnP1NSN0t3gm325iKJxiLFKky",
+	"wJM3x+e/nF2evn3T/fHkl3CTcXRjhT83bNMFZu3FIqYlers9tqKPmw/FTtGT/RwTzgETOzc8OJdtk2C1",
+	"aic9YV3CWils68/ESW5ti5epPm+HZItrRXpTnQN7Q5lZqtjjgyyNUYzqiMQm3pOiVVutts9SNpZiavon",
+	"nrKIZhEGXHA1Cm0QWVnw7IhxpjQGmU/BpIF5rJScnb4x3KPH5ZjplPfVNjhmQZB23nCzQmY5JjJP5iSv",
+	"UG7rCCO4Wb/x6RlCkaGT3CdFfW+26QybLPyM9yTS2H6O7crV5rDY5yAOmqV5z3pHmR6JvASZ3cYNFb7N",
+	"TM5yNIiUAWNblyRvCO2NCS2Qv1rqtxqFReJST2J/xkwJVaYaDxShSrEUApUAuMORN3fntoyu1ia0+MUc",
+	"gzysYtuo8ZDtWA1RcgXrK/E/cmLhQgriaUlhPgagghA+0RHwTZF6DwRxREUEhf1tio9ZMKqzlBGjQlaG",
+	"/kCVNGhQ99EEUA7ueX/y/dG7yxdvum/PT5+fvjFqK3SDWSV9F2gK4VOmKxtTlBLak9fog1Na4g1hHbFF",
+	"8xdg8Hks0DCVEzJmVCgI4pHCKLdl+t8uKpVZLBajAG/7SPQPsM9zNPruNV7bBfb3jWu9qOJyBVE1uIfj",
+	"AQ032m2tdls2brsr8+3oqZcbpXSjlG7EoX+qOGRY7Q3EICg9P5DpUOrluUHlVGak2HuQLlypcb8kV8iQ",
+	"n46o5A/P5wYFDgItD40OatKF2kVCVEfkiSX4cY/2r4apzIQ3A/kHmPRZ4X7f5A4Vxae+Wo5Q3rEvQ8g7",
+	"2k2a0IaVbmKo/gFpQh5EjRX5WwGLtBw0Axu3mUEFQAamGeTJJ4JN8vE0yckM3imm9Thh3DDPoBRhheXZ",
+	"Kzm8JOJM1aW4lnnUerUJSgXjf2RTW3rghkxOsEm3lPdAd3opFdGOYJMd83MySqliLqz/vkA5KgBPazFM",
+	"T+iWa8yVWTwkMUbrIRzr12YrhgtPGL0qRfTeEKXhy1a+CXlx6rqoFHczxcK2LQGaKp1boW10B1ckLJ3V",
+	"nR/ZNMTK4DyOSZoJwcXQkT9qSBcJSxQvvDtiuGHjfja+/1VPUMrM6YYT5D0qE2rlxR4byNRGMVGBhNae",
+	"tY08spFH7kjVZtqmheQSyU2QOWwAdr1Ycl6O0FaYc8yQilqNuU/TlJfBvh4olzAr09wIb8USUOYw2I+7",
+	"IOwxKuCoZWMgeDyhU0ViRiPlAsjgcd5uG68aMEmyRTuiTJYp4qy7DGc9kUTTnnKVm7eN2j5EIYrqok1s",
+	"LSBUkRhi6lRHYIFjyLUF4yuMJP9gynSTHNlBYzpr8XAEIJKKxQNMnIbvueqIHhtxGxMJy9CGneOiFA5x",
+	"fvLD+cnFi+7z86Pjk9BiUVpPwyHOMrC/Qim3jsA0IaVlzATpy2RaoL9PRjIuYvKNIOgX8vAkfE3x7ja5",
+	"nCuLb3aif5d81/+ZPB1/v9//+Tvxau/q5ZPR80eDZw/VUSt5+5S/+256+Tg9OZj8tP/H/+z17zXfFYqX",
+	"26uQUJ7+hdNeSyl9ldX24qp58lorWS1LkvD8HdxJJl4ltyYX0a1wHhCVGAoKOTWqTB3YRmDfCOwbgX0j",
+	"sG8E9js1IH7qu5ri1azHIsG7YJ7LhPYhV3aNaoyJKQOUXCqI87YXmGwuOUPlvrAC8Mj6wuyrfSqsOQpz",
+	"P6zIWSRvYwhlNWjSPQ0BVQZzMnPB9sXps5Puyf+cXlyevnnePXl9dPrqIiRSYHKOc98FxE0RMk0cZJs1",
+	"N3UEjVNGDe2jmDaKuS8uYwhCJamTxLFl0B72W3swe0OttsvrAPlHFg1ngN04bw8XSjMa2dhNZhhkIjmu",
+	"DWIiWcVAkoGR6mWmodIToPOIko/xyI62HAebskSmmkXt/Fd0W2OkK+6FGTQS+hFLgVB1BG52z8WEMREh",
+	"xl6RwWWGYfg6jw5z7YFG5v4BJE5R0jZEzmhxEvEgmJWBUFPYwSO7GagrlPWuXOGE1XVTCDx5xYSqkrOs",
+	"I7y4gFYLmkGJnnARyUmQ7zJsoipJBVRrNk50R0TclrxS4CkuqvXAeA7h4pUmYp3UuCs4ZIQfclG8ZjKo",
+	"WMGJwIFgMKsieRJcgSRJLdZVsUJm1/P9dsZSOGzlkTwA2CYH+wBNlCEU7VnHsUEjuMoFxDV1SqBtQgBO",
+	"Fp05cH6lz1KSr6n11UNFe0ChawCel4Ih3RzD2a3RWgrj3toKI+BElxC5IW88uJPFmZ954Yo/HrH+FZnK",
+	"zMEBaJnTd/w593BXPO/ufnYt9Vl3PfEQLgLG7gMPM1d6FgjWXLA7QcsGZQunMQCTWRmx5RL8cCjfGmq+",
+	"l6eXQ6KBWQ9g+3hfcvxt2QUIP9ggFkdQ0yT3nBXrDgGzPaDGMaNKk70W6Y9oSvtwBc2FWojdDSruEt1y",
+	"fnp3DtpNtmCWxHapSGzuCqDUhbg6ObbO01ttlTvDXSBqFQ38abE67xyxrUgIS5Zppuk7ATvKiT6Q4K0c",
+	"bAP+tkSefeIKmKCTxmzA2ohHERPbhxDUeU9qMdmqVYu3N3rxRi/e6MUbvfgL5SoCmy9JvIt1X6VZspMl",
+	"C1Rfo2UbCpd7wojNaSlCGKBer3unrBePqaDwcbVwW0cIxiIEVQXPUJEC4jSJivvm9Q9H3YvLk7Puu7Pu",
+	"+9M3z96+D8nWXstBP2xb2Fc2dWAaCKNr5tbNkgJOo0lWAWUFnQCTVFymjB6xMbjIIgucMYeNEZRTBkoI",
+	"F6V8SEi5qer2dvVd7pJ/gBKQf1lg+3fLjumTBQITJssUkUwzi2qddYdlVyMvagOUQKUQF8qit7pdNW+V",
+	"8FgtPisAu2KAVdkEUy76NqHKm75zoVnyLrmnlB1s/Cvl6rjOa4vna5YkLCJZ8m2EI83gRqIAWhwzBxlZ",
+	"BxaJTl/NEkWyxHujviKGFfhj7Iyr+OBhJko3hME8fZgVNquhgm6xHcxnBwUVGOciTXB5TJcTBexFfqBc",
+	"l3OpS5sEn02CzwZ14u9b5/YsldfMGYNHkkxlZrTYwPo0FBOKg+8BXR8rSXZOtlgUkmRLKFQRBurQBfKc",
+	"Zqyp+UDl9b0PiYOF6IhZXIhKMvU8MoQdbLgMi6EkNfylwBj+eiVaD75WmitWx3CHytKPTcrj35bo5ZgP",
+	"SALWSnZcBtp4ZJ1cLs3QBdpzZXETEAddyEm7JNYWUiKE8jhohaAjADk3DQjNIs4AhhCuVR4cSHUl+scV",
+	"eoH7dWip+Gz5mbCIIeuOuNBtUolhCrdduyhFQphRQDKRX2hLgGynHRFDfbbXMmJxjCf2raFMZL/Zcp1y",
+	"oVOpzK4AXOb5D8fkyePH+9tt9HDj2uRLFe63WuTPjnWldBptgiC8YZNcsPSa95mypVigQA3o9uDGy0Ep",
+	"+lQ4TB8b+Go0asXia6as03u3OWFxvANC8u7vkyvVNCcwrIc4vLTRYLeuNHvzcMKVTdv3hJhYLivh/Fyl",
+	"cg3VYrTsU9Jo7z15+ujg0R64QDjV7ofWI/OD4mZ1W73H9KB/wHYeRt8Ndg7oo4c7T1mrv/Mk2ov22d7g",
+	"IT3oNcwF7jXajT2PO+xz0Mgh8H3DwcOzehGE0/Jh9VGY9/Z2F+WRXVAFw4uJocRwgzaJpRvQ5I3VeN5q",
+	"DG7rgv1BaZOySQ8K5Ts7BdL8elDlMUNWHDPN5pnyCjZYCMYH2F1UMQEclwmdCwlbfgPvdrMjnkG31Vpf",
+	"ZvBDKSNbtKTELlXgOJIhFCOutEynFnc4S1MmdEdUCq3Zrnx8CXt+favy53dXhQpHY73/t02rxMaib8Bg",
+	"OeN8cETELpbHfPlXVcAefk0FbK5kk819KWyUMVWaZArAxKWA8DsZR4j4tdR3E87f3EOEVc8ST4253Dqw",
+	"4Z0bUIaNFHCHyjfS9VxbY9EO9zmOx1gQbYiAC1Wu95xpy/Jul+JV1lXoNdU07WZp3Gg3GkGjxyX+AwYG",
+	"I28EjYhq1v1dcmFYmS30trez//By73F73xV6qw/4gyddhDh0zNAbBjjI4rj0CymFAhqNac8GCrpyktWB",
+	"PGzZgdQEE8p0SAX/A8P32iKL46CRpHKAhBYnmsrYxWyZTRnJbDjSCp/dNAzTCgZLmMGdJH3NeNrq0r2O",
+	"qg7rFUvrzTZ+F+Fmt2ffGyL2BYnY5WrUK6G6P6oJcGEKiytjFCDgXg/5NROoCdgA/KKkvc1UsBgjZMRS",
+	"1jYqC2grHUHRYpyOSyH+Nu0aoi2wIZ8K8S4xRO12KkSVgmXDTGlKjtahDWepHPCY4WDuKaP3myT3pcWa",
+	"IfvFk38E+c9g66NvDI7tr6fEPf3SSpyhL5XSAHRTqG1jc/xGGDUyFL+28UCRBNnOLOfOjYq7EVWjnqQp",
+	"VKWuVUamz/LX7jFOoOik5ibmg/1r0q7NxfiCF+PIYbS6JEQEvzdyI7s2nRAuwMrWp3Fcfz+s8FPnDb9n",
+	"w7sDFK7IvmVc4f0DABZWFWThebn40FDoERdDgDUC2TwTmsfWBW6bn8+Wdguwa98Im+QNTEL7jPlN8r4u",
+	"aQgThmZTqF3+p1MDLOIR6whIV7Uh1WbnhMTcb2+CKPAiQL88dkFcXxf/sSwxx1Ywbbp3gjt0SJQm/U+G",
+	"Rfbcj0rfPk1xI35vfCh36kP58oqJ9xaiQzkvpwommE0u5yaXc5PLufHH/SMVAQyG7c/nXFryuUT2d6Lv",
+	"irDoNt/PlQAHWaTGWG3TOa8YJPWB2Fso7tA3msplHBVYP4bKx95QmWMc57ciB98rvjkEqt4vPGatMX2k",
+	"daLau7slU/gujWgzEcPczn4CapaGLZMDIrJxj6VAQArz+zsBxc9/5GIYgTX9n+F7fU212UPN+5yKr+qI",
+	"LQLXzKXEC/dNBGOthl0fAHK9K/MDzDUnHxvb/poitBFC0BbRm84J0WNGxWTEDdPcyMgbGflblpE3kuUX",
+	"lCytxGUBH1YVKsH4XPK2zKQOs4k5pUBGAsjZGgICF4XqbocQpEtCwT7pbj9LlUxDKN9GqCKh/aE5Jxq+",
+	"4kq/np5gz+sKhVDtu/E5WPriMXRvpcbbCF9cszEOjep6ASRHQbNyy8F+0OBJo93Ye7rfbDX3m3utIs4J",
+	"hJku4G2yCAKgjGzRpUMYUeO1/IPHMd191GzB+Evr22g3DvbXsMiaRT6jQ+Y3VMJ2yoF1QWyMkBs/2l8h",
+	"EqxQS202Rz15Gw9oLW0rJ5VVrboAfVCpWh2QkZyg/SXJc4dFVPyaCcMyO8JhBgGyiGqS98gap7n3rQSz",
+	"QmMpGPiSpBiyFDzm1awWbo6dMN93xNHZqU/PBn/46wG9T0/46wG9QF/JYhXmgZqBgdpc6L9zXvdlGSKi",
+	"uvELb+SuuyQ7cEnqTVmXTIAsU1ThJ9X7FRA1khNRwr2SMVSoN8qMTMhEpldcDJ2b2Pm6O8ILS1aD98uE",
+	"+YGd256PYcz3eNuqHS2IAkMSs3HcraZbgyvOD0cHZkwJZ8fndPtG8DLmEbc2hGo1QnXOkpj2mS0UWiYg",
+	"i+mUljpZlOf6ZjaCxne4qIgC0mOKA72qZDaCcc3GrcB4mh1xzsbyegZp0TmSq97m1LzJEH29Oitzmv3E",
+	"zHxxaWZ1P6h8RQe3TUfFlr6FdFTBuCtg3pN6ZNSlIvcUURILfMgVwPb+Mlh5pekshcvbEPUbEvV5VWMT",
+	"yr1Jgd1w7pxzGzYAvHD+pngSwJbA34Eywfop0wGwzVDqxDTZ3t0NybvzU1t786dzpHRyQLgmW5SEEdW0",
+	"zcd0yHYTMXTvdkTYyVqth30+HsI/WAgKidpukjcY4UqSVGrW11W9HqNdK4GtTt7IY1sx/JR2BPpwzIAO",
+	"idI0xTIwACGYomCjbNSZmdisruOnjh1RE+YbEMVYXWTZdi14Xy5TrF3TY1UPu05ORCrjMat3pLqdzWvl",
+	"lOMwN3rSl2KpT78WS80L/9QY8azkYl/rMmHIIARVoihtLjtctq8BSbgBaf3W8AojrBG2AuOZ1xqXh2n9",
+	"YGOyBJEimFX25JALRRyEfjV9A6qwga5XAZW2paHzoC2yBbyClapcVw3P21DY+BCPGWSe5OWxRhQ00Lx+",
+	"s1VNq5ZeZEtWF+3LscP500zUWOlGLGVgqlsQL3aPymmph6+EG/96QE+Q6HhJmTlnlij9k11x966lHnxZ",
+	"uu7jRCCiKJ+A8kW555HlmEXGVQ2L3CilG1j6jcTzt5V4XOiQX892eaSFIlovADnveK3X/W0c5RFFPjkA",
+	"g4McQPcXwIE3HdZpFm42Gz/2P8aPnRQnbyXj0s8Y4Y4mmPAM6hD/yKbHeXWEEDwGgl7zIZh3i7oJqokV",
+	"O0O05mBhhbzuQEeY78omIje03R4bchGSLQkA5a5ag1MEIE67x4ZUEK6xarPSMmU2l9nB7pOjvJQNn0tl",
+	"bM9oJHj1UUvIJf0ZKb8jZsR8q6sIWyG4oq6oRcV1z3Jk+PvQA2zr91al9kajqEkljqKNLrC6LlBTVKlc",
+	"uC3/8esYq6iustaC4CD0sDsMuS1rKx84JMyqjSi+EOpnU0Xkb8ulj6LIWzSkRgBFJnnzmkjAmsGuVhRF",
+	"6oiFfHzrz8Sx/7b77PN22CaURFwBrzSrTYovg9k8yzy4lH3qx5kh/iu5c5YVVapUEP+WSyvNrvrGa/Nl",
+	"vDYbyvnP8WesTkL/5NHn28a/NcnaEW0dsW5IW1lhWC+ybENZ/l4hVm8kUVl/lEvV6BWz6v2GaqwfelNL",
+	"L+YS92rNZw8U4VGzETQggT+hetQIGjaRnkeNWa27nNs2pp9eMTHUo0b78UGePqd0ysWw8fnzh1rM5zd0",
+	"zJC9OPNIplgKsBcsjs0PPC2l8iQ01X7yYsb5hewRsCRf2CXppuZVtcyAok1W4F+hvuZyurcxGfw10IG/",
+	"VW4AeNMrSo8IJ/mVUErnIEFJgQh64gmcmQmDUZpOVZMAcBGLOsIWD4PCoJFDPIDWAdWIRNwfzwJPz9xi",
+	"fE3sI7sM3aVAnwHAhZZeozu9lIpoR7DJjvk5GaVUsTXKDNimboAJ6pHcXWuuKsM3kBxCyYTRK4grdstW",
+	"CUmZPYF5PsjsnmyqmG0QOO8WxOWOcIAcd/LgAG1ggDYwQBuozA3Wx71FJaGAVQ5drhc7XVzBvUIZkTM6",
+	"tGaFKzZVDNDmh0y1DcOn8RWJudLKhmfH/LoIysB4CHbNBAHsNhAZLFABTXWTHOUCcUcAZ9NkLJUucaiL",
+	"k4uL07dvLrpnJ+dd+2tY6UWRrb1Wqwy+bwYG0eQd0WNTCe4WjMiwYAlsURTWhVvTm4M0zbPv6hJbPTVJ",
+	"2TWXmcJd2ZIJ/Zix7UMix1znFhxkYuaN3Jj0MbNyK1qTLEZSjQVpb/87sBdplppv//e3o51f6c4frZ2n",
+	"ze7Oh3//R8NrYLor8Cj0EUbdRSBSViosFXTnKVPlT/btJwcOgXOdiu7zeFQAm2movG9YeR9rgFMV5efx",
+	"f82VhrayQmFPZF3MXoFoVbkWgbltRdTh11YbIKMwNlckJDLTZripoXSGKjlSgzz36OyURDwCsWBoZiQz",
+	"vb0JRtxwzrVQsip3YTkHXer2OwXvXLl2PKTNlo4BssiUDSAfY1BKdWp6TOzX8orlzGae1+TUdGUyt7ab",
+	"YSDTMRDALOPRSmzAY564KOxJG6v5X8ZqXpHSrGJMNeFRuY5FGc54Q82+NDU7ERFaZnMK4aNgZahvVVs+",
+	"zkgObytv3p2EZ+HKLcl5J/g1SxXX4Ix5NqJX1AimcTaEgsnu4Y4c7ETw8POHlcWg8gzqZCFr6i69GRjN",
+	"wIxuc4S/0BFm/Szletpo//ahfKArB9DCUoB7ekyn5HfJy0e8eqw/fJ5p989Gj9GUpUeZ0XB++2BYFUZO",
+	"+ZzypcAqI9ZDAYFdkOJtd/PBMkXgYECgDIH9N2iVaG8Fjt8smC01Y/Erf0VRSDPfB4rIiSgIa97CmHm+",
+	"r66a+V7BgiGdJlqWGqiu2nxbmKcBSjyol1CnYArxUWUxptQi5ITMN/SC0RisXhFJGY24MB+b48VUkFuj",
+	"i5pfipFI9svt5uTJ1/o7ZQvOledDxlTQIRszgaqx0nQwIFthKmPWxr/C7UMyTKnQNoQ+tSFYHQGPcWR5",
+	"DRJswO6CCgB5HkzrWcJSs87Ob2b2H8N+UtaXqWHeXGAIq0Vidfp8DmCqiZZZf2RWQ9BxHgUWjbnAgyVT",
+	"tD/khRXGXNQcnuh3KoZyJ2VK76SlgwlqkhwQSsaZ4H2e0JgkMtU0Dohh5VoRmfIhFzTuCCMXqrY9iFAQ",
+	"xWazhKDl8igMSKj5mClNx4kF+DJvU52lLAzIy/eXePib5IKOMa5EBUXZQQSGzS0y1LoiqZCC92lsBnuI",
+	"RAJqPj6DSZHzk4tLMjBy70SmVw8UUSOaMKi5mF6zCGtmFbag47evz44uQ6DmioRzSxJWFtXQMqrnF652",
+	"naU5d/vNPfJvcsENozOTftTch5WeWVICKxoQRvsjZwKOOsL8yyi3UIUmpTyGkxZTNWqTyubh4qescIWV",
+	"CQ0spnvSESlTTLv94g5/DS5reWsMowMA9ICE3wN9xCSQl+8vw5kbDpvYEbiL5G43sSNwF8lKm4jL7t05",
+	"fFSzXcc0okpTksRUG0XmQS6qwnZtXe8195qtbf++eTajI8K8Jkv9XpDFW0EFQSMeCQ076OLvHQH+AqpI",
+	"aBiWTC1JaxMooUMQTan4wIIqFZS0NEdgmDFXJSJYt5lByRKUUs0IGF8sgrMlXKttcUfUXNTVtriPW+Xd",
+	"Y/usZpPN0XYUGrbVRk3Yispky1byCUhR3iYgPS4D4orYBO7lLh8PtwNCOyKvYJwvsGXLdlUC/6EhmYhY",
+	"SsJdN6JdmvDdsI13jkUdgXTVomNhESAUvbpGBuxmaYxbu4tvZDzqPT6o/FTa/92QTEZSMQLyI+xSzM05",
+	"Mty/P5LmER1Lw95oHMsJi+x4VTBDDgwXDv/sNMZq2GkEpNNAWmAPG/xiDRvup89hHZm/u0MFdKMjbnqo",
+	"fp/oHbcR3pNVfsFoGf9fAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -238,7 +238,14 @@ func (b *bench) startAccountd(ctx context.Context, name, dsn string) (*child, st
 	if err != nil {
 		return nil, "", err
 	}
-	env := append(append(slices.Clip(b.env), b.opt.serverEnv...), "ACCOUNTD_ADDR="+addr, "ACCOUNTD_DATABASE_URL="+dsn)
+	// Metrics (memory snapshots read goroutines and pool gauges there) have a listener
+	// of their own.
+	metricsAddr, err := freeAddr()
+	if err != nil {
+		return nil, "", err
+	}
+	env := append(append(slices.Clip(b.env), b.opt.serverEnv...), "ACCOUNTD_ADDR="+addr, "ACCOUNTD_DATABASE_URL="+dsn,
+		"ACCOUNTD_METRICS_ADDR="+metricsAddr)
 	pprofAddr := ""
 	if b.opt.pprofDir != "" {
 		if pprofAddr, err = freeAddr(); err != nil {
@@ -250,6 +257,7 @@ func (b *bench) startAccountd(ctx context.Context, name, dsn string) (*child, st
 	if err != nil {
 		return nil, "", err
 	}
+	c.metricsAddr = metricsAddr
 	if err := c.waitHTTP(ctx, "/readyz", time.Minute); err != nil {
 		c.stop()
 		return nil, "", err
@@ -594,9 +602,9 @@ func (b *bench) snapshot(ctx context.Context, acc *child, sr *StoreResults, labe
 		return err
 	}
 	p := MemPoint{Label: label, Final: final, Memory: m, Goroutines: -1, DBConns: -1, HeapInuse: -1, DBClosedIdle: -1}
-	c := newClient(acc.addr)
+	c := newClient(acc.metricsAddr)
 	defer c.Close()
-	if body, err := getOK(c, "/metrics", nil); err == nil {
+	if body, err := getOK(c, "/metrics", nil); acc.metricsAddr != "" && err == nil {
 		p.Goroutines = metricValue(body, "go_goroutines")
 		p.DBConns = metricValue(body, "go_sql_open_connections")
 		p.HeapInuse = metricValue(body, "go_memstats_heap_inuse_bytes")

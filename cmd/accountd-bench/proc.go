@@ -22,9 +22,12 @@ type child struct {
 	name string
 	cmd  *exec.Cmd
 	addr string
-	log  *os.File
-	done chan struct{}
-	err  error
+	// metricsAddr is where accountd serves its metrics (ACCOUNTD_METRICS_ADDR), never
+	// on the API's address; "" when unknown.
+	metricsAddr string
+	log         *os.File
+	done        chan struct{}
+	err         error
 	// db reads the CPU time of its database's backends (nil: not known).
 	db *dbCPU
 }

@@ -55,7 +55,11 @@ func adminCommand(ctx context.Context, cmd string, args []string, getenv func(st
 		return createAdmin(ctx, args, getenv, stdout, stderr, con)
 	case "users":
 		if len(args) == 0 {
-			return errors.New("users: want a subcommand: list or deactivate")
+			return errors.New("users: want a subcommand: list or deactivate (accountd users -h explains)")
+		}
+		if isHelpFlag(args[0]) {
+			printGroupHelp(stdout, "users")
+			return errHelpShown
 		}
 		switch sub, rest := args[0], args[1:]; sub {
 		case "list":
@@ -63,28 +67,40 @@ func adminCommand(ctx context.Context, cmd string, args []string, getenv func(st
 		case "deactivate":
 			return deactivateUser(ctx, rest, getenv, stdout, stderr)
 		default:
-			return fmt.Errorf("users: unknown subcommand %q (want list or deactivate)", sub)
+			return fmt.Errorf("users: unknown subcommand %q (want list or deactivate; accountd users -h explains)", sub)
 		}
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
+// createAdminOptions are createadmin's own flags.
+type createAdminOptions struct {
+	username, email, passwordFile *string
+}
+
+// createAdminFlags defines createadmin's own flags.
+func createAdminFlags() (*flag.FlagSet, createAdminOptions) {
+	fs := newFlagSet("createadmin")
+	return fs, createAdminOptions{
+		username:     fs.String("username", "", "username of the new superuser (required)"),
+		email:        fs.String("email", "", "email address of the new superuser (required)"),
+		passwordFile: fs.String("password-file", "", "file holding the password on its first line; without it, the password is asked for on the terminal"),
+	}
+}
+
 func createAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, con console) error {
-	fs := flag.NewFlagSet("accountd createadmin", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	username := fs.String("username", "", "username of the new superuser (required)")
-	email := fs.String("email", "", "email address of the new superuser (required)")
-	passwordFile := fs.String("password-file", "", "file holding the password on its first line; without it, the password is asked for on the terminal")
-	settings, err := parseOwnFlags(fs, args)
+	fs, opt := createAdminFlags()
+	username, email := opt.username, opt.email
+	settings, err := parseOwnFlags(fs, args, stdout)
 	if err != nil {
 		return err
 	}
 	if *username == "" || *email == "" {
-		return errors.New("createadmin: -username and -email are required")
+		return errors.New("createadmin: -username and -email are required (accountd createadmin -h explains)")
 	}
 	// The password never comes from a flag's value: that would show in `ps` and in the
 	// shell's history.
-	password, err := readNewPassword(*passwordFile, con)
+	password, err := readNewPassword(*opt.passwordFile, con)
 	if err != nil {
 		return fmt.Errorf("createadmin: %w", err)
 	}
@@ -140,11 +156,15 @@ func readNewPassword(file string, con console) (string, error) {
 	return password, nil
 }
 
+// listUsersFlags defines the flags of users list: the search text.
+func listUsersFlags() (*flag.FlagSet, *string) {
+	fs := newFlagSet("users list")
+	return fs, fs.String("q", "", "list only users whose username, email or name contains this text")
+}
+
 func listUsers(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("accountd users list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	q := fs.String("q", "", "list only users whose username, email or name contains this text")
-	settings, err := parseOwnFlags(fs, args)
+	fs, q := listUsersFlags()
+	settings, err := parseOwnFlags(fs, args, stdout)
 	if err != nil {
 		return err
 	}
@@ -176,13 +196,15 @@ func listUsers(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func deactivateUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if wantsHelp(args) {
+		printHelp(stdout, "users deactivate", nil)
+		return errHelpShown
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return errors.New("users deactivate: want a username: accountd users deactivate USERNAME")
 	}
 	username := args[0]
-	fs := flag.NewFlagSet("accountd users deactivate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	settings, err := parseOwnFlags(fs, args[1:])
+	settings, err := parseOwnFlags(newFlagSet("users deactivate"), args[1:], stdout)
 	if err != nil {
 		return err
 	}
@@ -206,17 +228,18 @@ func deactivateUser(ctx context.Context, args []string, getenv func(string) stri
 
 // openApp loads the settings and assembles the app, as the server would.
 func openApp(ctx context.Context, settings []string, getenv func(string) string, stdout, stderr io.Writer) (*app.App, error) {
-	cfg, err := app.LoadConfig(settings, getenv, stderr)
+	cfg, logger, err := loadConfig(settings, getenv, stderr)
 	if err != nil {
 		return nil, err
 	}
-	return app.New(ctx, cfg, app.Options{Logger: newLogger(cfg, stderr), Stdout: stdout})
+	return app.New(ctx, cfg, app.Options{Logger: logger, Stdout: stdout})
 }
 
 // parseOwnFlags parses the flags fs defines out of args and returns the others, which
 // are server settings (-database-url and the like) for config.Load. Every flag takes a
-// value, as `-name value` or `-name=value`.
-func parseOwnFlags(fs *flag.FlagSet, args []string) (settings []string, err error) {
+// value, as `-name value` or `-name=value`. -h prints the command's help to stdout and
+// returns errHelpShown.
+func parseOwnFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (settings []string, err error) {
 	var own []string
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
@@ -237,7 +260,12 @@ func parseOwnFlags(fs *flag.FlagSet, args []string) (settings []string, err erro
 		}
 	}
 	if err := fs.Parse(own); err != nil {
-		return nil, err
+		name := strings.TrimPrefix(fs.Name(), "accountd ")
+		if isHelp(err) {
+			printHelp(stdout, name, fs)
+			return nil, errHelpShown
+		}
+		return nil, fmt.Errorf("%s: %w (accountd %s -h lists the flags)", name, err, name)
 	}
 	return settings, nil
 }

@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/accountd/accountd/internal/app"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/store/bunstore"
 	"github.com/accountd/accountd/internal/store/djangoimport"
@@ -24,38 +23,55 @@ import (
 // explains what it does and the README's "Moving from Django" how to use it.
 
 // importCommand runs `accountd import django`.
+// importDjangoOptions are the flags of import django.
+type importDjangoOptions struct {
+	source, table, profileTable, organizations, mediaURL *string
+	dryRun                                               *bool
+	userMap, profileMap, orgMap                          *repeated
+}
+
+// importDjangoFlags defines the flags of import django.
+func importDjangoFlags() (*flag.FlagSet, importDjangoOptions) {
+	fs := newFlagSet("import django")
+	o := importDjangoOptions{userMap: &repeated{}, profileMap: &repeated{}, orgMap: &repeated{}}
+	o.source = fs.String("source", "", "the Django database: postgres://user:pass@host/db or sqlite:///path/to/db.sqlite3 (required)")
+	o.table = fs.String("table", "auth_user", "the user table: a custom user model's db_table")
+	fs.Var(o.userMap, "map", "FIELD=COLUMN: read a user field from another column of the user table (repeatable)")
+	o.profileTable = fs.String("profile-table", "", "a table with one row per user holding profile fields (country, profession, bio, thoughts, avatar, organization)")
+	fs.Var(o.profileMap, "profile-map", "FIELD=COLUMN: read a profile field from another column of --profile-table (repeatable)")
+	o.organizations = fs.String("organizations", "", "a table imported as organizations (the universities); the profile's organization field names its rows")
+	fs.Var(o.orgMap, "organization-map", "FIELD=COLUMN: read id, name or slug from another column of --organizations (repeatable)")
+	o.mediaURL = fs.String("media-url", "", "Django's MEDIA_URL as an absolute URL, to turn avatars stored as paths into URLs")
+	o.dryRun = fs.Bool("dry-run", false, "report what the import would do, and write nothing")
+	return fs, o
+}
+
 func importCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "django" {
-		return errors.New("import: want what to import from: accountd import django --source URL")
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		printGroupHelp(stdout, "import")
+		return errHelpShown
 	}
-	fs := flag.NewFlagSet("accountd import django", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	source := fs.String("source", "", "the Django database: postgres://user:pass@host/db or sqlite:///path/to/db.sqlite3 (required)")
-	table := fs.String("table", "auth_user", "the user table: a custom user model's db_table")
-	var userMap, profileMap, orgMap repeated
-	fs.Var(&userMap, "map", "FIELD=COLUMN: read a user field from another column of the user table (repeatable)")
-	profileTable := fs.String("profile-table", "", "a table with one row per user holding profile fields (country, profession, bio, thoughts, avatar, organization)")
-	fs.Var(&profileMap, "profile-map", "FIELD=COLUMN: read a profile field from another column of --profile-table (repeatable)")
-	organizations := fs.String("organizations", "", "a table imported as organizations (the universities); the profile's organization field names its rows")
-	fs.Var(&orgMap, "organization-map", "FIELD=COLUMN: read id, name or slug from another column of --organizations (repeatable)")
-	mediaURL := fs.String("media-url", "", "Django's MEDIA_URL as an absolute URL, to turn avatars stored as paths into URLs")
-	dryRun := fs.Bool("dry-run", false, "report what the import would do, and write nothing")
-	settings, err := parseOwnFlags(fs, boolFlagsWithValue(fs, args[1:]))
+	if len(args) == 0 || args[0] != "django" {
+		return errors.New("import: want what to import from: accountd import django --source URL (accountd import -h explains)")
+	}
+	fs, o := importDjangoFlags()
+	settings, err := parseOwnFlags(fs, boolFlagsWithValue(fs, args[1:]), stdout)
 	if err != nil {
 		return err
 	}
-	if *source == "" {
+	if *o.source == "" {
 		return errors.New("import django: --source is required: the Django database, postgres://... or sqlite:///path")
 	}
+	source := o.source
 	opt := djangoimport.Options{
-		Source: *source, Table: *table, ProfileTable: *profileTable, Organizations: *organizations,
-		MediaURL: *mediaURL, DryRun: *dryRun,
+		Source: *o.source, Table: *o.table, ProfileTable: *o.profileTable, Organizations: *o.organizations,
+		MediaURL: *o.mediaURL, DryRun: *o.dryRun,
 	}
 	for _, m := range []struct {
 		option string
 		values []string
 		dst    *map[string]string
-	}{{"--map", userMap, &opt.Map}, {"--profile-map", profileMap, &opt.ProfileMap}, {"--organization-map", orgMap, &opt.OrganizationMap}} {
+	}{{"--map", *o.userMap, &opt.Map}, {"--profile-map", *o.profileMap, &opt.ProfileMap}, {"--organization-map", *o.orgMap, &opt.OrganizationMap}} {
 		if *m.dst, err = djangoimport.ParseMap(m.option, m.values); err != nil {
 			return fmt.Errorf("import django: %w", err)
 		}
@@ -64,7 +80,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 		opt.Progress = stderr
 	}
 
-	cfg, err := app.LoadConfig(settings, getenv, stderr)
+	cfg, _, err := loadConfig(settings, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -72,7 +88,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	// import must not migrate the schema (nor start the mail queue), only check it.
 	store, err := bunstore.Open(ctx, cfg.DatabaseURL, bunstore.Options{QueryTimeout: cfg.DBQueryTimeout})
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return fmt.Errorf("open database (ACCOUNTD_DATABASE_URL=%s): %w", config.Mask(cfg.DatabaseURL), err)
 	}
 	defer store.Close()
 	fmt.Fprintf(stdout, "importing Django users from %s into %s\n", config.Mask(*source), config.Mask(cfg.DatabaseURL))

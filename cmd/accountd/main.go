@@ -1,20 +1,22 @@
 // Command accountd is the account and authentication service.
 //
-//	accountd [serve] [flags]   run the server (the default)
-//	accountd migrate [flags]   apply pending database migrations and exit
-//	accountd version           print the version
-//	accountd createadmin -username U -email E [-password-file F] [flags]
-//	                           create a superuser (the password is asked for without one)
-//	accountd users list [-q TEXT] [flags], accountd users deactivate USERNAME [flags]
-//	                           list users; deactivate one and end its sessions
+//	accountd [serve] [settings]  run the server (the default)
+//	accountd migrate [settings]  apply pending database migrations and exit
+//	accountd createadmin -username U -email E [-password-file F] [settings]
+//	                             create a superuser (the password is asked for without one)
+//	accountd users list [-q TEXT] [settings], accountd users deactivate USERNAME [settings]
+//	                             list users; deactivate one and end its sessions
+//	accountd import django --source URL [flags] [settings]
+//	                             copy a Django site's users in
+//	accountd version, accountd --version
+//	accountd help [COMMAND], accountd -h, accountd COMMAND -h
 //
-// Every flag has an ACCOUNTD_* environment variable; `accountd serve -h` lists them.
+// Every setting is an ACCOUNTD_* environment variable and a flag; `accountd serve -h`
+// lists them (help.go prints the help, from the same settings table as the docs).
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/accountd/accountd/internal/app"
@@ -33,9 +36,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "accountd:", err)
+		if isHelp(err) {
+			return // the help asked for is printed
 		}
+		fmt.Fprintln(os.Stderr, "accountd:", err)
 		os.Exit(1)
 	}
 }
@@ -43,56 +47,79 @@ func main() {
 // run is the whole program, with its dependencies passed in so tests can call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch {
+		case isHelpFlag(args[0]):
+			printOverview(stdout)
+			return errHelpShown
+		case args[0] == "-version" || args[0] == "--version":
+			args[0] = "version"
+		}
+		if args[0] != "" && args[0][0] != '-' {
+			cmd, args = args[0], args[1:]
+		}
 	}
 	switch cmd {
+	case "help":
+		return helpCommand(stdout, args)
 	case "version":
-		fmt.Fprintln(stdout, "accountd", version())
+		if wantsHelp(args) {
+			printHelp(stdout, cmd, nil)
+			return errHelpShown
+		}
+		fmt.Fprintln(stdout, versionText())
 		return nil
 	case "serve", "migrate":
+		if wantsHelp(args) {
+			printHelp(stdout, cmd, nil)
+			return errHelpShown
+		}
 	case "createadmin", "users":
 		return adminCommand(ctx, cmd, args, getenv, stdout, stderr, stdinConsole{in: os.Stdin, prompt: stderr})
 	case "import":
 		return importCommand(ctx, args, getenv, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, createadmin, users, import or version)", cmd)
+		return fmt.Errorf("unknown command %q (`accountd help` lists the commands: serve, migrate, createadmin, users, import, version, help)", cmd)
 	}
-	cfg, err := app.LoadConfig(args, getenv, stderr)
+	cfg, logger, err := loadConfig(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, stderr)
 	if cmd == "migrate" {
 		return migrate(ctx, cfg, logger)
 	}
 	return serve(ctx, cfg, logger, stdout)
 }
 
+// serve runs the server until ctx ends. It listens at once, whether or not the
+// database answers: app.Launcher connects (and migrates) in the background, and answers
+// 503 until it has.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer) error {
-	a, err := app.New(ctx, cfg, app.Options{Logger: logger, Stdout: stdout})
+	l, err := app.Launch(cfg, app.Options{Logger: logger, Stdout: stdout})
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	if cfg.PprofAddr != "" {
-		if err := servePprof(ctx, cfg.PprofAddr, logger); err != nil {
-			return err
-		}
+	defer l.Close()
+	if err := serveOps(ctx, cfg, l.Metrics(), logger); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("config: ACCOUNTD_ADDR: %w", err)
 	}
+	// What runs, in one line: where, on which database and mailer (credentials masked),
+	// which APIs, and the issuer its tokens name.
 	logger.Info("accountd listening", "addr", ln.Addr().String(), "version", version(),
-		"database", config.Mask(cfg.DatabaseURL), "docs", "http://"+displayAddr(ln.Addr())+"/docs")
-	return a.Serve(ctx, ln)
+		"database", config.Mask(cfg.DatabaseURL), "mailer", config.Mask(cfg.Mailer),
+		"profiles", profilesText(cfg.Compat), "issuer", cfg.Issuer, "metrics", orOff(cfg.MetricsAddr),
+		"docs", "http://"+displayAddr(ln.Addr())+"/docs")
+	return l.Serve(ctx, ln)
 }
 
 func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	store, err := bunstore.Open(ctx, cfg.DatabaseURL, bunstore.Options{QueryTimeout: cfg.DBQueryTimeout})
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return fmt.Errorf("open database (ACCOUNTD_DATABASE_URL=%s): %w", config.Mask(cfg.DatabaseURL), err)
 	}
 	defer store.Close()
 	if err := store.Migrate(ctx); err != nil {
@@ -100,6 +127,41 @@ func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error 
 	}
 	logger.Info("database schema is current", "database", config.Mask(cfg.DatabaseURL))
 	return nil
+}
+
+// environ lists the process's environment, for the warning about ACCOUNTD_* variables
+// that are no setting (getenv cannot list them).
+var environ = os.Environ
+
+// loadConfig reads the settings, as every command that opens the database does, makes
+// the logger they ask for, and warns of each ACCOUNTD_* variable that is no setting (a
+// typo that would otherwise leave a default in place without a word).
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config.Config, *slog.Logger, error) {
+	cfg, err := app.LoadConfig(args, getenv, stderr)
+	if err != nil {
+		return cfg, nil, err
+	}
+	logger := newLogger(cfg, stderr)
+	for _, w := range config.UnknownVariables(environ(), app.Settings()) {
+		logger.Warn(w)
+	}
+	return cfg, logger, nil
+}
+
+// orOff is an optional address, or "off".
+func orOff(addr string) string {
+	if addr == "" {
+		return "off"
+	}
+	return addr
+}
+
+// profilesText lists the compatibility profiles served, or says there are none.
+func profilesText(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ",")
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

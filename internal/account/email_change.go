@@ -38,6 +38,9 @@ type EmailChangeRequest struct {
 // HideExistingEmails it gets the same answer as a free one and no link, so a signed-in
 // user cannot probe which addresses have accounts.
 func (s *Service) RequestEmailChange(ctx context.Context, p Principal, in EmailChangeRequest, meta RequestMeta) error {
+	if err := s.requireStepUp(ctx, p); err != nil {
+		return err
+	}
 	newEmail, problem := normalizeEmail("new_email", in.NewEmail)
 	if problem != nil {
 		return problems(problem)
@@ -181,6 +184,9 @@ func (s *Service) confirmEmailWithLink(ctx context.Context, l SignedLink, caller
 // HideExistingEmails another account's address is answered like a success and nothing
 // changes, so a signed-in user cannot probe which addresses have accounts.
 func (s *Service) ChangeEmailNow(ctx context.Context, p Principal, newEmail, password string, meta RequestMeta) (User, error) {
+	if err := s.requireStepUp(ctx, p); err != nil {
+		return User{}, err
+	}
 	newEmail, problem := normalizeEmail("new_email", newEmail)
 	if problem != nil {
 		return User{}, problems(problem)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The closed list of domain errors. Every layer above maps these, and only these, to its
@@ -83,3 +84,47 @@ func (e *ValidationError) Error() string {
 func Invalid(field, code, message string) *ValidationError {
 	return &ValidationError{Problems: []FieldProblem{{Field: field, Code: code, Message: message}}}
 }
+
+// The errors of second factors (mfa.go), in the same closed list.
+var (
+	// ErrMFARequired: the password was right, but the account has a second factor. The
+	// canonical login returns it as an *MFAChallengeError, which carries the challenge
+	// to complete; every other door that starts sessions refuses the account with it.
+	ErrMFARequired = errors.New("second factor required")
+	// ErrMFAChallengeInvalid: a login challenge or passkey ceremony that is unknown,
+	// spent, expired, worn out by wrong answers, or another account's or session's.
+	ErrMFAChallengeInvalid = errors.New("second-factor challenge invalid or expired")
+	// ErrMFACodeInvalid: a TOTP or recovery code that is wrong or already used.
+	ErrMFACodeInvalid = errors.New("code invalid")
+	// ErrStepUpRequired: a sensitive change needs a strong authentication more recent
+	// than the step-up window.
+	ErrStepUpRequired = errors.New("recent strong authentication required")
+	// ErrMFANotConfigured: the server has no key for TOTP secrets, or no WebAuthn
+	// relying party.
+	ErrMFANotConfigured = errors.New("second factor not configured on this server")
+	// ErrMFAAlreadyEnabled: the account already has a confirmed TOTP authenticator.
+	ErrMFAAlreadyEnabled = errors.New("TOTP already enabled")
+	// ErrPasskeyInvalid: a passkey response that does not verify (a wrong signature,
+	// origin or challenge, an unknown credential, another account's credential).
+	ErrPasskeyInvalid = errors.New("passkey response invalid")
+	// ErrPasskeyExists: that authenticator's credential is registered already.
+	ErrPasskeyExists = errors.New("passkey already registered")
+)
+
+// MFAChallengeError is ErrMFARequired with the challenge that completes the login:
+// POST /v1/auth/mfa/verify takes Challenge and one of Methods.
+type MFAChallengeError struct {
+	// Challenge is the single-use handle of the second step.
+	Challenge string
+	ExpiresAt time.Time
+	// Methods are the factors accepted: "totp", "recovery_code", "passkey".
+	Methods []string
+	// PasskeyOptions are the WebAuthn request options for the account's passkeys,
+	// when "passkey" is among Methods.
+	PasskeyOptions []byte
+}
+
+func (e *MFAChallengeError) Error() string { return ErrMFARequired.Error() }
+
+// Unwrap makes errors.Is(err, ErrMFARequired) hold.
+func (e *MFAChallengeError) Unwrap() error { return ErrMFARequired }

@@ -29,6 +29,8 @@ type Tokens struct {
 	// SessionToken is the login's session token, from a Service made by
 	// WithSessionTokens only (session_token.go); "" otherwise.
 	SessionToken string
+	// Auth is how the session was last authenticated, as the access token says.
+	Auth Authentication
 }
 
 // Login checks a username or email and password and starts a session.
@@ -91,7 +93,11 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 			newHash = h
 		}
 	}
-	t, err := s.startSession(ctx, u.ID, newHash, now, meta)
+	// An account with a second factor goes no further with a password alone (mfa_login.go).
+	if err := s.requireSecondFactor(ctx, u, now, meta); err != nil {
+		return Tokens{}, err
+	}
+	t, err := s.startSession(ctx, u.ID, newHash, now, meta, passwordOnly(now))
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -240,14 +246,14 @@ func (s *Service) deviceMAC(payload []byte) []byte {
 }
 
 // startSession records the login of the user with this ID at now (with newHash, when
-// not empty, as the password's new hash) and starts a session with its first refresh
-// token and access token. The store does the writes in one step, ending the account's
-// oldest sessions beyond MaxSessions with them.
-func (s *Service) startSession(ctx context.Context, userID int64, newHash string, now time.Time, meta RequestMeta) (Tokens, error) {
+// not empty, as the password's new hash), authenticated by auth, and starts a session
+// with its first refresh token and access token. The store does the writes in one step,
+// ending the account's oldest sessions beyond MaxSessions with them.
+func (s *Service) startSession(ctx context.Context, userID int64, newHash string, now time.Time, meta RequestMeta, auth Authentication) (Tokens, error) {
 	sess := Session{
 		ID: uuid.NewString(), UserID: userID,
 		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL),
-		IP: meta.IP, UserAgent: meta.UserAgent,
+		IP: meta.IP, UserAgent: meta.UserAgent, Auth: auth,
 	}
 	var sessionToken string
 	if s.sessionTokens {
@@ -255,27 +261,28 @@ func (s *Service) startSession(ctx context.Context, userID int64, newHash string
 	}
 	plain, hash := newSecret()
 	rt := RefreshToken{Hash: hash, SessionID: sess.ID, UserID: userID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}
-	event := Event{UserID: userID, Type: EventLoginSucceeded, At: now, IP: meta.IP, UserAgent: meta.UserAgent}
+	event := Event{UserID: userID, Type: EventLoginSucceeded, At: now, IP: meta.IP, UserAgent: meta.UserAgent, Detail: "methods: " + auth.String()}
 	u, err := s.store.StartSession(ctx, sess, rt, newHash, event, s.opt.MaxSessions)
 	if err != nil {
 		return Tokens{}, err
 	}
-	t, err := s.handOut(u, sess.ID, plain, sess.ExpiresAt, now)
+	t, err := s.handOut(u, sess, plain, sess.ExpiresAt, now)
 	t.SessionToken = sessionToken
 	return t, err
 }
 
-// handOut signs an access token at now for user u's session sessionID and returns it
-// with the refresh token (plain, expiring at refreshExpires) that goes with it. Every
-// login and refresh ends here.
-func (s *Service) handOut(u User, sessionID, refreshToken string, refreshExpires, now time.Time) (Tokens, error) {
-	access, exp, err := s.tokens.Issue(u.ID, sessionID, now)
+// handOut signs an access token at now for user u's session sess and returns it with
+// the refresh token (plain, expiring at refreshExpires) that goes with it. Every login
+// and refresh ends here.
+func (s *Service) handOut(u User, sess Session, refreshToken string, refreshExpires, now time.Time) (Tokens, error) {
+	sessionID := sess.ID
+	access, exp, err := s.tokens.Issue(u.ID, sessionID, sess.Auth, now)
 	if err != nil {
 		return Tokens{}, err
 	}
 	return Tokens{
 		AccessToken: access, AccessExpiresAt: exp, AccessTTL: exp.Sub(now),
 		RefreshToken: refreshToken, RefreshExpiresAt: refreshExpires,
-		SessionID: sessionID, User: u,
+		SessionID: sessionID, User: u, Auth: sess.Auth,
 	}, nil
 }

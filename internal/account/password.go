@@ -157,6 +157,9 @@ func (s *Service) resetWithLink(ctx context.Context, l SignedLink, newPassword s
 // ChangePassword replaces the caller's password after checking the current one. Every
 // other session of the account ends; the caller's own stays.
 func (s *Service) ChangePassword(ctx context.Context, p Principal, current, newPassword string, meta RequestMeta) error {
+	if err := s.requireStepUp(ctx, p); err != nil {
+		return err
+	}
 	if err := s.checkCurrentPassword(ctx, p.User, current, "current_password"); err != nil {
 		return err
 	}

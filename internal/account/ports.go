@@ -151,6 +151,8 @@ type Store interface {
 
 	// AvatarStore keeps uploaded pictures (avatar.go).
 	AvatarStore
+	// MFAStore keeps second factors (mfa_ports.go).
+	MFAStore
 }
 
 // PasswordHasher hashes and verifies passwords. Implementations bound concurrent hashing.
@@ -171,12 +173,17 @@ type AccessClaims struct {
 	TokenID   string
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// AMR and AuthTime are the token's amr and auth_time: how and when the session's
+	// holder last authenticated.
+	AMR      []string
+	AuthTime time.Time
 }
 
 // AccessTokens signs and verifies access tokens.
 type AccessTokens interface {
-	// Issue signs an access token for the user's session and returns it with its expiry.
-	Issue(userID int64, sessionID string, now time.Time) (token string, expires time.Time, err error)
+	// Issue signs an access token for the user's session, carrying how the session was
+	// last authenticated (amr, auth_time), and returns it with its expiry.
+	Issue(userID int64, sessionID string, auth Authentication, now time.Time) (token string, expires time.Time, err error)
 	// Parse verifies signature, algorithm, key ID, issuer, audience and expiry; any
 	// failure is ErrUnauthenticated.
 	Parse(token string, now time.Time) (AccessClaims, error)

@@ -79,7 +79,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Request
 	if !u.Active {
 		return Tokens{}, ErrRefreshInvalid
 	}
-	return s.handOut(u, sess.ID, successor, next.ExpiresAt, now)
+	return s.handOut(u, sess, successor, next.ExpiresAt, now)
 }
 
 // successorOf derives the successor of a refresh token: an HMAC-SHA256 of the token
@@ -101,7 +101,7 @@ func (s *Service) rotate(ctx context.Context, refreshToken, successor string, no
 	if err != nil {
 		return Tokens{}, err
 	}
-	return s.handOut(u, sess.ID, successor, sess.ExpiresAt, now)
+	return s.handOut(u, sess, successor, sess.ExpiresAt, now)
 }
 
 // successor returns the stored successor of the spent token rt, and whether the chain
@@ -154,7 +154,7 @@ func (s *Service) RefreshAccess(ctx context.Context, refreshToken string, meta R
 	if err := s.store.TouchSession(ctx, sess.ID, now, sess.ExpiresAt); err != nil {
 		return Tokens{}, err
 	}
-	return s.handOut(u, sess.ID, refreshToken, rt.ExpiresAt, now)
+	return s.handOut(u, sess, refreshToken, rt.ExpiresAt, now)
 }
 
 // inGrace reports whether now is within RefreshGrace of at, when a token moved on: a

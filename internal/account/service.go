@@ -63,6 +63,8 @@ type Options struct {
 	// a client may ask emailed links to open instead of the configured ones
 	// (EmailLinksUnder); none by default.
 	LinkOrigins []string
+	// MFA tunes second factors (mfa.go).
+	MFA MFAOptions
 }
 
 func (o *Options) setDefaults() {
@@ -109,6 +111,7 @@ func (o *Options) setDefaults() {
 	if o.PasswordMinLength < minPasswordLength {
 		o.PasswordMinLength = defaultPasswordMinLength
 	}
+	o.MFA.setDefaults()
 }
 
 // Service carries out every account use case. It is safe for concurrent use.

@@ -15,6 +15,9 @@ type Principal struct {
 	User      User
 	SessionID string
 	Claims    AccessClaims
+	// Auth is how the session was last authenticated, as stored with it: step-up
+	// checks read it here rather than from the token, so a step-up counts at once.
+	Auth Authentication
 }
 
 // Authenticate verifies an access token and that its session is still live, and returns
@@ -43,7 +46,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	case !u.Active:
 		return Principal{}, ErrAccountInactive
 	}
-	return Principal{User: u, SessionID: sess.ID, Claims: claims}, nil
+	return Principal{User: u, SessionID: sess.ID, Claims: claims, Auth: sess.Auth}, nil
 }
 
 // whyRefused tells why a genuine access token of user userID was refused: the account is

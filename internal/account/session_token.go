@@ -53,8 +53,9 @@ func (s *Service) AuthenticateSessionToken(ctx context.Context, token string) (P
 	case !u.Active:
 		return Principal{}, ErrAccountInactive
 	}
-	return Principal{User: u, SessionID: sess.ID, Claims: AccessClaims{
+	return Principal{User: u, SessionID: sess.ID, Auth: sess.Auth, Claims: AccessClaims{
 		UserID: u.ID, SessionID: sess.ID, IssuedAt: sess.CreatedAt, ExpiresAt: sess.ExpiresAt,
+		AMR: sess.Auth.Methods, AuthTime: sess.Auth.Time,
 	}}, nil
 }
 

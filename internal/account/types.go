@@ -84,6 +84,9 @@ type Session struct {
 	RevokedAt time.Time
 	IP        string
 	UserAgent string
+	// Auth is how the session's holder last authenticated: at login, or a later
+	// step-up (step_up.go).
+	Auth Authentication
 }
 
 // SessionCursor is a position in a list of sessions, newest first: the session created

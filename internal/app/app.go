@@ -55,6 +55,8 @@ type App struct {
 	idempotency *idempotency.Store
 	// cleanup deletes what no longer matters, periodically (cleanup.go).
 	cleanup *cleaner
+	// metrics serves the Prometheus metrics, built once (App.Metrics).
+	metrics http.Handler
 }
 
 // New assembles the app from cfg, one builder per part; opt may supply some parts
@@ -100,7 +102,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue}
+	a := &App{Service: svc, Store: store, cfg: cfg, logger: opt.Logger, ownStore: ownStore, mail: queue, metrics: m.Handler()}
 	if a.Handler, err = newHandler(cfg, opt, a, issuer, m); err != nil {
 		return nil, err
 	}
@@ -109,6 +111,10 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 	a.cleanup.start()
 	return a, nil
 }
+
+// Metrics returns the Prometheus metrics in text format, for a listener of their own
+// (ACCOUNTD_METRICS_ADDR): the API's handler never serves them.
+func (a *App) Metrics() http.Handler { return a.metrics }
 
 // Ready reports whether the database answers and its schema is current.
 func (a *App) Ready(ctx context.Context) error {
@@ -161,33 +167,43 @@ var serverLimits = struct {
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully: new connections
 // are refused and in-flight requests get cfg.ShutdownTimeout to finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	return serveHTTP(ctx, ln, a.Handler, a.cfg.ShutdownTimeout, a.logger, nil)
+}
+
+// serveHTTP answers HTTP with h on ln until ctx ends, or until failed yields an error,
+// which it returns; then it shuts down gracefully, giving in-flight requests drain to
+// finish.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration, logger *slog.Logger, failed <-chan error) error {
 	srv := &http.Server{
-		Handler:           a.Handler,
+		Handler:           h,
 		ReadHeaderTimeout: serverLimits.readHeader,
 		ReadTimeout:       serverLimits.read,
 		WriteTimeout:      serverLimits.write,
 		IdleTimeout:       serverLimits.idle,
 		MaxHeaderBytes:    serverLimits.maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var cause error
 	select {
 	case err := <-errc:
 		return err
+	case cause = <-failed:
+		logger.Error("accountd cannot start", "err", cause)
 	case <-ctx.Done():
+		logger.Info("shutting down", "drain_timeout", drain)
 	}
-	a.logger.Info("shutting down", "drain_timeout", a.cfg.ShutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		// The drain time is up: cut the connections still open, so that shutdown is
 		// bounded whatever the requests are doing (their contexts end with them).
 		_ = srv.Close()
-		return fmt.Errorf("shutdown: requests still running after %v were cut off: %w", a.cfg.ShutdownTimeout, err)
+		return errors.Join(cause, fmt.Errorf("shutdown: requests still running after %v were cut off: %w", drain, err))
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+		return errors.Join(cause, err)
 	}
-	return nil
+	return cause
 }

@@ -7,17 +7,18 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/config"
 	"github.com/accountd/accountd/internal/httpapi"
 	"github.com/accountd/accountd/internal/metrics"
+	"github.com/accountd/accountd/internal/passkey"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/ratelimit"
+	"github.com/accountd/accountd/internal/secretbox"
 	"github.com/accountd/accountd/internal/store/bunstore"
 	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/token"
+	"github.com/accountd/accountd/internal/totp"
 )
 
 // The builders of New, in the order it calls them. Each turns settings into one part,
@@ -32,7 +33,7 @@ func openStore(ctx context.Context, cfg config.Config, opt Options) (store *buns
 			MaxOpenConns: cfg.DBMaxOpenConns, QueryTimeout: cfg.DBQueryTimeout,
 		})
 		if err != nil {
-			return nil, false, fmt.Errorf("open database: %w", err)
+			return nil, false, fmt.Errorf("open database (ACCOUNTD_DATABASE_URL=%s): %w", config.Mask(cfg.DatabaseURL), err)
 		}
 		own = true
 	}
@@ -90,15 +91,46 @@ func newService(cfg config.Config, opt Options, store *bunstore.Store, hasher *p
 	if err != nil {
 		return nil, err
 	}
+	mfa, err := secondFactors(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return account.New(store, hasher, issuer, mailer, account.Options{
 		Now: opt.Now, Logger: opt.Logger,
 		ActivationTTL: cfg.ActivationTTL, ResetTTL: cfg.ResetTTL, EmailChangeTTL: cfg.EmailChangeTTL, InvitationTTL: cfg.InvitationTTL,
 		SessionTTL: cfg.SessionTTL, RefreshGrace: cfg.RefreshGrace, MaxSessions: cfg.SessionsPerAccount,
 		HideExistingEmails: cfg.HideExistingEmails, PasswordMinLength: cfg.PasswordMinLength,
 		Limiter: limiter{counters, cfg.DBQueryTimeout}, Limits: cfg.Limits, Observer: m, LinkSecret: linkKey,
-		LinkOrigins: cfg.AllowedRedirectOrigins,
-		RefreshKey:  refreshKey,
+		LinkOrigins: cfg.AllowedRedirectOrigins, MFA: mfa,
+		RefreshKey: refreshKey,
 	}), nil
+}
+
+// secondFactors returns the tools of second factors: TOTP (when
+// ACCOUNTD_MFA_ENCRYPTION_KEY is set), passkeys for the relying party of the
+// ACCOUNTD_WEBAUTHN_* settings, and their windows and limits.
+func secondFactors(cfg config.Config) (account.MFAOptions, error) {
+	m := cfg.MFA
+	opt := account.MFAOptions{
+		TOTP: totp.Keys{Issuer: m.Issuer}, StepUpWindow: m.StepUpWindow, ClockSkew: m.ClockSkew,
+		ChallengeTTL: m.ChallengeTTL, CodeFailures: m.CodeFailures,
+	}
+	if opt.ClockSkew == 0 {
+		opt.ClockSkew = -1 // the service reads 0 as "default"
+	}
+	if m.EncryptionKey != nil {
+		box, err := secretbox.New(m.EncryptionKey)
+		if err != nil {
+			return opt, fmt.Errorf("config: ACCOUNTD_MFA_ENCRYPTION_KEY: %w", err)
+		}
+		opt.SecretBox = box
+	}
+	pk, err := passkey.New(passkey.Config{RPID: m.RPID, RPName: m.RPName, Origins: m.Origins, Timeout: m.ChallengeTTL})
+	if err != nil {
+		return opt, fmt.Errorf("config: ACCOUNTD_WEBAUTHN_*: %w", err)
+	}
+	opt.Passkeys = pk
+	return opt, nil
 }
 
 // linkSecretInfo names the use of the derived link secret (HKDF info); changing it
@@ -147,15 +179,14 @@ func serverSecret(cfg config.Config, issuer *token.Issuer, info string) ([]byte,
 }
 
 // newHandler returns the HTTP handler: the canonical API, the JWKS and the probes
-// (httpapi), with the compatibility profiles cfg.Compat names and, when ACCOUNTD_METRICS
-// is on, /metrics mounted on the same router, behind the same middleware.
+// (httpapi), with the compatibility profiles cfg.Compat names mounted on the same
+// router, behind the same middleware. Metrics are not among them: they are served on a
+// listener of their own (App.Metrics, ACCOUNTD_METRICS_ADDR), since counters such as
+// the emails sent move for a known address and not for an unknown one.
 func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m *metrics.Metrics) (http.Handler, error) {
 	mounts, err := compatRoutes(cfg, a.Service, issuer, opt.Logger)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Metrics {
-		mounts = append(mounts, func(r chi.Router) { r.Method(http.MethodGet, "/metrics", m.Handler()) })
 	}
 	idemKey, err := serverSecret(cfg, issuer, idempotencyInfo)
 	if err != nil {
@@ -168,5 +199,6 @@ func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m 
 		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
 		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
 		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Idempotency: a.idempotency,
+		PasswordMinLength: cfg.PasswordMinLength,
 	})
 }

@@ -104,8 +104,9 @@ func TestProfiles(t *testing.T) {
 			t.Errorf("String() lacks the profile's settings:\n%s", c.String())
 		}
 		var usage bytes.Buffer
-		Usage(&usage, demoProfiles())
-		if !strings.Contains(usage.String(), "-demo-link") || !strings.Contains(usage.String(), "compatibility profiles to serve: all, none, or a comma-separated list (demo, other)") {
+		Usage(&usage, Table(demoProfiles()))
+		if !strings.Contains(usage.String(), "-demo-link, ACCOUNTD_DEMO_LINK (default https://x.example/{token})") ||
+			!strings.Contains(usage.String(), "(demo, other)") {
 			t.Errorf("Usage lacks the profiles:\n%s", usage.String())
 		}
 	})

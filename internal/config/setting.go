@@ -17,8 +17,12 @@ type Setting struct {
 	Env string
 	// Default is the text used when neither the environment nor a flag gives one.
 	Default string
-	// Usage says in one line what the setting does, for --help and the README.
+	// Usage says in one line what the setting does, for -h and docs/configuration.md;
+	// `backquotes` mark literal values (code in Markdown, dropped in -h).
 	Usage string
+	// Essential: the README's short table of the settings a newcomer sets first lists
+	// it too (docs/configuration.md lists them all).
+	Essential bool
 	// Secret: the value may hold credentials (a URL's password), which String masks.
 	Secret bool
 	// Hidden: the whole value is a secret, which String prints as xxxxx.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -19,9 +20,10 @@ import (
 )
 
 // mountDocs serves the spec as JSON and YAML and Swagger UI at /docs, all from the
-// binary: nothing is fetched from the internet at run time.
-func mountDocs(r chi.Router) error {
-	doc, err := gen.GetSwagger()
+// binary: nothing is fetched from the internet at run time. The spec is the server's
+// own: with its password policy (loadSpec).
+func mountDocs(r chi.Router, passwordMinLength int) error {
+	doc, err := loadSpec(passwordMinLength)
 	if err != nil {
 		return err
 	}
@@ -127,4 +129,13 @@ func (p *pageRecorder) WriteHeader(status int) {
 func (p *pageRecorder) Write(b []byte) (int, error) {
 	p.WriteHeader(http.StatusOK)
 	return p.body.Write(b)
+}
+
+// Root points whoever opens the server's address to the docs: a browser follows the
+// redirect to Swagger UI, and the body says where the docs and the spec are.
+func (s *Server) Root(context.Context, gen.RootRequestObject) (gen.RootResponseObject, error) {
+	return gen.Root302JSONResponse{
+		Headers: gen.Root302ResponseHeaders{Location: "/docs/"},
+		Body:    gen.ServiceIndex{Service: gen.Accountd, Docs: "/docs/", Openapi: "/openapi.yaml"},
+	}, nil
 }

@@ -12,7 +12,7 @@ import (
 // validator answers a 4xx problem or lets the request through, never a 5xx, never
 // anything but problem+json, and never echoes the body back.
 func FuzzRequestValidation(f *testing.F) {
-	v, err := newValidator(4096, func(r *http.Request) (*http.Request, error) { return r, nil }, nil)
+	v, err := newValidator(4096, 0, func(r *http.Request) (*http.Request, error) { return r, nil }, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -47,6 +47,16 @@ var problemTypes = map[gen.ProblemCode]problemType{
 	gen.OrganizationNameTaken: {http.StatusConflict, "Organization name already taken"},
 	gen.OrganizationSlugTaken: {http.StatusConflict, "Organization slug already taken"},
 	gen.OrganizationNotEmpty:  {http.StatusConflict, "Organization still has members"},
+
+	// Second factors.
+	gen.MfaRequired:         {http.StatusUnauthorized, "Second factor required"},
+	gen.MfaChallengeInvalid: {http.StatusUnauthorized, "Invalid or expired second-factor challenge"},
+	gen.MfaCodeInvalid:      {http.StatusUnauthorized, "Invalid code"},
+	gen.PasskeyInvalid:      {http.StatusUnauthorized, "Passkey not accepted"},
+	gen.StepUpRequired:      {http.StatusForbidden, "Recent strong authentication required"},
+	gen.MfaAlreadyEnabled:   {http.StatusConflict, "TOTP already enabled"},
+	gen.PasskeyExists:       {http.StatusConflict, "Passkey already registered"},
+	gen.MfaNotConfigured:    {http.StatusNotImplemented, "Not configured on this server"},
 }
 
 // domainProblems maps the domain's closed list of errors to problem codes. Anything not
@@ -68,6 +78,14 @@ var domainProblems = []struct {
 	{account.ErrOrganizationNameTaken, gen.OrganizationNameTaken},
 	{account.ErrOrganizationSlugTaken, gen.OrganizationSlugTaken},
 	{account.ErrOrganizationNotEmpty, gen.OrganizationNotEmpty},
+	{account.ErrMFARequired, gen.MfaRequired},
+	{account.ErrMFAChallengeInvalid, gen.MfaChallengeInvalid},
+	{account.ErrMFACodeInvalid, gen.MfaCodeInvalid},
+	{account.ErrPasskeyInvalid, gen.PasskeyInvalid},
+	{account.ErrStepUpRequired, gen.StepUpRequired},
+	{account.ErrMFAAlreadyEnabled, gen.MfaAlreadyEnabled},
+	{account.ErrPasskeyExists, gen.PasskeyExists},
+	{account.ErrMFANotConfigured, gen.MfaNotConfigured},
 	{context.DeadlineExceeded, gen.Unavailable},
 	{idempotency.ErrUnavailable, gen.Unavailable},
 }
@@ -79,6 +97,10 @@ var problemDetails = map[gen.ProblemCode]string{
 	gen.Internal:        "Something went wrong on our side; quote the request_id when reporting it.",
 
 	gen.OrganizationNotEmpty: "Move its members elsewhere first, or delete it with force=true to leave them without an organization.",
+
+	gen.MfaRequired:         "Complete the login with a second factor at POST /v1/auth/mfa/verify.",
+	gen.MfaChallengeInvalid: "Log in again with the password for a new challenge.",
+	gen.StepUpRequired:      "Prove again who you are at POST /v1/auth/step-up, then retry.",
 }
 
 // Problem is an error rendered as application/problem+json.
@@ -88,6 +110,8 @@ type Problem struct {
 	Fields []gen.FieldError
 	// RetryAfter, for rate_limited, becomes the Retry-After header (whole seconds).
 	RetryAfter time.Duration
+	// MFA, for mfa_required, is the challenge that completes the login.
+	MFA *gen.MfaChallenge
 }
 
 func (p *Problem) Error() string { return string(p.Code) + ": " + p.Detail }
@@ -102,6 +126,10 @@ func problemFor(err error) *Problem {
 	if errors.As(err, &rl) {
 		return &Problem{Code: gen.RateLimited, RetryAfter: rl.RetryAfter,
 			Detail: "Too many attempts; wait before trying again."}
+	}
+	var mfa *account.MFAChallengeError
+	if errors.As(err, &mfa) {
+		return &Problem{Code: gen.MfaRequired, MFA: mfaChallengeOf(mfa)}
 	}
 	var ve *account.ValidationError
 	if errors.As(err, &ve) {
@@ -164,6 +192,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	if id := requestID(r.Context()); id != "" {
 		body.RequestId = &id
 	}
+	body.Mfa = p.MFA
 	path := r.URL.Path
 	body.Instance = &path
 

@@ -23,6 +23,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies (default 64 KiB).
 	MaxBodyBytes int64
+	// PasswordMinLength is the policy's shortest new password, which the validator and
+	// the served spec use in place of the committed spec's minLength (0: the spec's).
+	PasswordMinLength int
 	// Mount adds more routes (compatibility profiles, metrics) to the same router.
 	Mount []func(chi.Router)
 	// Middleware wraps every request, inside the request ID and outside everything else
@@ -51,7 +54,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	srv := &Server{svc: cfg.Service, jwks: jwks, ready: cfg.Ready}
-	v, err := newValidator(cfg.MaxBodyBytes, srv.authenticate, cfg.Idempotency)
+	v, err := newValidator(cfg.MaxBodyBytes, cfg.PasswordMinLength, srv.authenticate, cfg.Idempotency)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +73,10 @@ func New(cfg Config) (http.Handler, error) {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, &Problem{Code: gen.MethodNotAllowed})
 	})
-	if err := mountDocs(r); err != nil {
+	if err := mountDocs(r, cfg.PasswordMinLength); err != nil {
+		return nil, err
+	}
+	if err := mountPasskeyPage(r); err != nil {
 		return nil, err
 	}
 	for _, m := range cfg.Mount {

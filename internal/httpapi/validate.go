@@ -65,10 +65,29 @@ func emailFormat(v string) error {
 	return nil
 }
 
-func newValidator(maxBody int64, auth func(r *http.Request) (*http.Request, error), idem Idempotency) (*validator, error) {
+// loadSpec returns the embedded spec with the server's own password policy:
+// NewPassword's minLength is ACCOUNTD_PASSWORD_MIN_LENGTH (the committed spec says the
+// default), so that the validator refuses a short password in the policy's words and
+// /openapi.json tells clients the length this server asks for. 0 keeps the spec's.
+func loadSpec(passwordMinLength int) (*openapi3.T, error) {
 	doc, err := gen.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded spec: %w", err)
+	}
+	if passwordMinLength > 0 {
+		s := doc.Components.Schemas["NewPassword"]
+		if s == nil || s.Value == nil {
+			return nil, errors.New("the embedded spec has no NewPassword schema")
+		}
+		s.Value.MinLength = uint64(passwordMinLength)
+	}
+	return doc, nil
+}
+
+func newValidator(maxBody int64, passwordMinLength int, auth func(r *http.Request) (*http.Request, error), idem Idempotency) (*validator, error) {
+	doc, err := loadSpec(passwordMinLength)
+	if err != nil {
+		return nil, err
 	}
 	// Without this the router would match the Host header against `servers`.
 	doc.Servers = nil

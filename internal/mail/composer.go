@@ -169,7 +169,7 @@ func (c *Composer) compose(m account.Message) (Envelope, error) {
 	if err := t.html.Execute(&html, data); err != nil {
 		return Envelope{}, fmt.Errorf("mail: %s html: %w", m.Kind, err)
 	}
-	return Envelope{From: c.from, To: m.To, Subject: data.Subject, Text: text.String(), HTML: html.String()}, nil
+	return Envelope{From: c.from, To: m.To, Subject: data.Subject, Text: text.String(), HTML: html.String(), Kind: string(m.Kind)}, nil
 }
 
 // link returns the link template for kind in flow, falling back to the canonical flow,

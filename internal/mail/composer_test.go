@@ -55,21 +55,23 @@ func TestComposer(t *testing.T) {
 	t.Run("every_kind_renders", func(t *testing.T) {
 		c, rec := newTestComposer(t, ComposerConfig{ProductName: "Acme"})
 		wantSubject := map[account.MessageKind]string{
-			account.MessageActivation:      "Activate your Acme account",
-			account.MessageAccountExists:   "Your Acme account already exists",
-			account.MessagePasswordReset:   "Reset your Acme password",
-			account.MessageEmailChange:     "Confirm your new email address for Acme",
-			account.MessageEmailChanged:    "Your Acme email address was changed",
-			account.MessagePasswordChanged: "Your Acme password was changed",
-			account.MessageInvitation:      "You are invited to Acme",
+			account.MessageActivation:       "Activate your Acme account",
+			account.MessageAccountExists:    "Your Acme account already exists",
+			account.MessagePasswordReset:    "Reset your Acme password",
+			account.MessageEmailChange:      "Confirm your new email address for Acme",
+			account.MessageEmailChanged:     "Your Acme email address was changed",
+			account.MessagePasswordChanged:  "Your Acme password was changed",
+			account.MessageInvitation:       "You are invited to Acme",
+			account.MessageRecoveryCodeUsed: "A recovery code of your Acme account was used",
+			account.MessageMFAReset:         "The second factors of your Acme account were removed",
 		}
 		for kind := range kinds {
 			e := sendOne(t, c, rec, account.Message{Kind: kind, To: "alice@example.com", User: testUser, Token: "tok"})
 			if want, ok := wantSubject[kind]; !ok || e.Subject != want {
 				t.Errorf("%s: subject %q, want %q (add new kinds to this test)", kind, e.Subject, want)
 			}
-			if e.From != "accountd <no-reply@example.com>" || e.To != "alice@example.com" {
-				t.Errorf("%s: from %q to %q", kind, e.From, e.To)
+			if e.From != "accountd <no-reply@example.com>" || e.To != "alice@example.com" || e.Kind != string(kind) {
+				t.Errorf("%s: from %q to %q kind %q", kind, e.From, e.To, e.Kind)
 			}
 			for _, part := range []string{e.Text, e.HTML} {
 				if !strings.Contains(part, "Hello Alice Liddell,") || !strings.Contains(part, "Acme") {

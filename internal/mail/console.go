@@ -7,9 +7,10 @@ import (
 	"sync"
 )
 
-// Console prints each message as a readable block: headers and the text part, so that
-// a developer can follow the link. It is meant for development; it is safe for
-// concurrent use. Use it as a pointer.
+// Console prints each message as a readable block: headers, its kind, the text part,
+// and then each link of the text part whole on a line of its own (Link: ...), never
+// wrapped or quoted, so that a developer can copy it from the terminal. It is meant for
+// development; it is safe for concurrent use. Use it as a pointer.
 type Console struct {
 	W io.Writer
 
@@ -27,8 +28,17 @@ func (c *Console) Send(ctx context.Context, e Envelope) error {
 	b.WriteString("----- mail -----\n")
 	b.WriteString("From:    " + printableLine(e.From) + "\n")
 	b.WriteString("To:      " + printableLine(e.To) + "\n")
-	b.WriteString("Subject: " + printableLine(e.Subject) + "\n\n")
-	b.WriteString(printable(strings.TrimRight(e.Text, "\n")) + "\n")
+	b.WriteString("Subject: " + printableLine(e.Subject) + "\n")
+	if e.Kind != "" {
+		b.WriteString("Kind:    " + printableLine(e.Kind) + "\n")
+	}
+	b.WriteString("\n" + printable(strings.TrimRight(e.Text, "\n")) + "\n")
+	if links := FindLinks(e.Text); len(links) > 0 {
+		b.WriteString("\n")
+		for _, l := range links {
+			b.WriteString("Link: " + printableLine(l) + "\n")
+		}
+	}
 	b.WriteString("----- end of mail -----\n")
 
 	// One Write per message, under the lock, so that concurrent messages never interleave.

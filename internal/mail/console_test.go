@@ -26,6 +26,24 @@ func TestConsole(t *testing.T) {
 		}
 	})
 
+	t.Run("prints_each_link_whole_on_its_own_line", func(t *testing.T) {
+		// A signed link is long; wrapped or quoted-printable ("=3D", a soft break "=\n")
+		// it could not be pasted into a browser.
+		long := "http://localhost:3000/verify-user/?user_id=42&timestamp=1764863933&signature=" + strings.Repeat("Zm9vYmFy", 12)
+		e := testEnvelope()
+		e.Kind = "activation"
+		e.Text = "Open this link:\n\n" + long + "\n\nor this one: " + testLink + ".\n"
+		var out bytes.Buffer
+		if err := (&Console{W: &out}).Send(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"\nKind:    activation\n", "\nLink: " + long + "\n", "\nLink: " + testLink + "\n"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("output lacks %q:\n%s", want, out.String())
+			}
+		}
+	})
+
 	t.Run("strips_terminal_escapes", func(t *testing.T) {
 		var out bytes.Buffer
 		e := testEnvelope()
@@ -64,7 +82,7 @@ func TestConsole(t *testing.T) {
 			t.Fatalf("got %d blocks, want %d", len(blocks), n)
 		}
 		for _, b := range blocks {
-			if strings.Count(b, "----- mail -----") != 1 || strings.Count(b, testLink) != 1 {
+			if strings.Count(b, "----- mail -----") != 1 || strings.Count(b, "\nLink: "+testLink+"\n") != 1 {
 				t.Fatalf("garbled block:\n%s", b)
 			}
 		}

@@ -20,6 +20,7 @@ func testEnvelope() Envelope {
 		Subject: "Activate your accountd account ✓",
 		Text:    "Hello Zoë,\n\nTo activate your account, open this link:\n\n" + testLink + "\n",
 		HTML:    `<p>Hello Zoë,</p><p><a href="` + testLink + `">Activate</a></p>`,
+		Kind:    "activation",
 	}
 }
 

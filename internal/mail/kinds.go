@@ -43,6 +43,10 @@ var kinds = map[account.MessageKind]struct {
 	// An invitation's token is a set-password token that the reset page accepts, so
 	// the reset link serves when no invitation link is configured.
 	account.MessageInvitation: {link: linkRequired, linkFrom: account.MessagePasswordReset},
+	// Notices about second factors: there is nothing to click, the owner acts by
+	// signing in.
+	account.MessageRecoveryCodeUsed: {link: linkNone},
+	account.MessageMFAReset:         {link: linkNone},
 }
 
 //go:embed templates

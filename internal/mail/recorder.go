@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -102,4 +103,16 @@ var linkPattern = regexp.MustCompile(`https?://[^\s<>"']+`)
 // none. Punctuation that ends a sentence is not taken as part of the URL.
 func FindLink(body string) string {
 	return strings.TrimRight(linkPattern.FindString(body), ".,;:!?)")
+}
+
+// FindLinks returns every http or https URL in body, in order, each once, as FindLink
+// reads them.
+func FindLinks(body string) []string {
+	var links []string
+	for _, l := range linkPattern.FindAllString(body, -1) {
+		if l = strings.TrimRight(l, ".,;:!?)"); !slices.Contains(links, l) {
+			links = append(links, l)
+		}
+	}
+	return links
 }

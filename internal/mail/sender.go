@@ -15,6 +15,10 @@ import (
 // empty, in which case only the text part is sent.
 type Envelope struct {
 	From, To, Subject, Text, HTML string
+	// Kind is what the email is (account.MessageKind: "activation", "password_reset",
+	// ...), for those who read mail by program: the dir:// mailer's JSON sidecar and
+	// the console mailer show it. It is no header of the message sent.
+	Kind string
 }
 
 // Sender delivers envelopes. Implementations are safe for concurrent use.

@@ -1,6 +1,10 @@
 package token
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/accountd/accountd/internal/account"
+)
 
 func benchIssuer(b *testing.B, alg string) *Issuer {
 	cfg := testConfig()
@@ -14,7 +18,7 @@ func BenchmarkIssue(b *testing.B) {
 			i := benchIssuer(b, alg)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, err := i.Issue(42, "session-id-0123456789", now); err != nil {
+				if _, _, err := i.Issue(42, "session-id-0123456789", account.Authentication{}, now); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -3,6 +3,7 @@ package token
 import (
 	"crypto/sha256"
 	"errors"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestVerifiedCache(t *testing.T) {
 			t.Fatalf("cache holds %d entries after one parse, want 1", i.verified.len())
 		}
 		second, err := i.Parse(tok, now.Add(time.Minute))
-		if err != nil || second != first {
+		if err != nil || !reflect.DeepEqual(second, first) {
 			t.Fatalf("cached Parse = %+v, %v; want %+v", second, err, first)
 		}
 	})

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jws"
+
+	"github.com/accountd/accountd/internal/account"
 )
 
 // accessTokenType is the JWS "typ" of access tokens (RFC 9068 §2.1). Parse requires it,
@@ -25,6 +27,10 @@ type issuedClaims struct {
 	IssuedAt  int64  `json:"iat"`
 	ID        string `json:"jti"`
 	SessionID string `json:"sid"`
+	// AuthTime and AMR (OpenID Connect Core §2, RFC 8176): when and how the session's
+	// holder last authenticated. Left out for a session that has no record of it.
+	AuthTime int64    `json:"auth_time,omitempty"`
+	AMR      []string `json:"amr,omitempty"`
 }
 
 // parsedClaims is the payload Parse reads. Times are NumericDate seconds; a fractional
@@ -38,6 +44,8 @@ type parsedClaims struct {
 	NotBefore int64    `json:"nbf"`
 	ID        string   `json:"jti"`
 	SessionID string   `json:"sid"`
+	AuthTime  int64    `json:"auth_time"`
+	AMR       []string `json:"amr"`
 }
 
 // audience is the "aud" claim, which RFC 7519 allows as a string or an array of strings.
@@ -55,9 +63,10 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*[]string)(a))
 }
 
-// Issue signs an access token for the user's session, valid from now for TTL, and
-// returns it with its expiry (whole seconds, as in the token).
-func (i *Issuer) Issue(userID int64, sessionID string, now time.Time) (string, time.Time, error) {
+// Issue signs an access token for the user's session, valid from now for TTL, carrying
+// how the session was last authenticated, and returns it with its expiry (whole seconds,
+// as in the token).
+func (i *Issuer) Issue(userID int64, sessionID string, auth account.Authentication, now time.Time) (string, time.Time, error) {
 	if userID <= 0 || sessionID == "" {
 		return "", time.Time{}, errors.New("token: issue needs a user ID and a session ID")
 	}
@@ -74,6 +83,8 @@ func (i *Issuer) Issue(userID int64, sessionID string, now time.Time) (string, t
 		IssuedAt:  iat,
 		ID:        base64.RawURLEncoding.EncodeToString(jti[:]),
 		SessionID: sessionID,
+		AuthTime:  unixOrZero(auth.Time),
+		AMR:       auth.Methods,
 	})
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("token: marshal claims: %w", err)
@@ -86,4 +97,12 @@ func (i *Issuer) Issue(userID int64, sessionID string, now time.Time) (string, t
 		return "", time.Time{}, fmt.Errorf("token: sign: %w", err)
 	}
 	return string(signed), time.Unix(exp, 0).UTC(), nil
+}
+
+// unixOrZero is t in Unix seconds, or 0 (left out) for the zero time.
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/accountd/accountd/internal/account"
 )
 
 func TestWithTTL(t *testing.T) {
@@ -13,7 +15,7 @@ func TestWithTTL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, exp, err := long.Issue(7, "sess", now)
+		tok, exp, err := long.Issue(7, "sess", account.Authentication{}, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 // the one token the issuer really signed.
 func FuzzParse(f *testing.F) {
 	iss := newIssuer(f, testConfig(), &memStore{})
-	valid, _, err := iss.Issue(42, "0b6a4c4e-3d8f-4a53-9e0c-7d1d2e1f3a4b", now)
+	valid, _, err := iss.Issue(42, "0b6a4c4e-3d8f-4a53-9e0c-7d1d2e1f3a4b", account.Authentication{}, now)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -124,13 +124,18 @@ func (i *Issuer) validate(c *parsedClaims, now time.Time) (account.AccessClaims,
 	if c.ID == "" {
 		return none, errTokenID
 	}
-	return account.AccessClaims{
+	claims := account.AccessClaims{
 		UserID:    userID,
 		SessionID: c.SessionID,
 		TokenID:   c.ID,
 		IssuedAt:  time.Unix(c.IssuedAt, 0).UTC(),
 		ExpiresAt: time.Unix(c.Expiry, 0).UTC(),
-	}, nil
+		AMR:       c.AMR,
+	}
+	if c.AuthTime != 0 {
+		claims.AuthTime = time.Unix(c.AuthTime, 0).UTC()
+	}
+	return claims, nil
 }
 
 // keySet holds the verification keys by kid.

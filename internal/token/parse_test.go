@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestIssueParse(t *testing.T) {
 			cfg.Algorithm = alg
 			i := newIssuer(t, cfg, &memStore{})
 
-			tok, exp, err := i.Issue(42, "sess-1", now)
+			tok, exp, err := i.Issue(42, "sess-1", account.Authentication{}, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,11 +53,11 @@ func TestIssueParse(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			want := account.AccessClaims{UserID: 42, SessionID: "sess-1", TokenID: claims["jti"].(string), IssuedAt: now, ExpiresAt: exp}
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Parse = %+v, want %+v", got, want)
 			}
 
-			tok2, _, err := i.Issue(42, "sess-1", now)
+			tok2, _, err := i.Issue(42, "sess-1", account.Authentication{}, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,10 +70,10 @@ func TestIssueParse(t *testing.T) {
 
 func TestIssueRefusesEmptyIDs(t *testing.T) {
 	i := newIssuer(t, testConfig(), &memStore{})
-	if _, _, err := i.Issue(0, "s", now); err == nil {
+	if _, _, err := i.Issue(0, "s", account.Authentication{}, now); err == nil {
 		t.Error("user ID 0 accepted")
 	}
-	if _, _, err := i.Issue(1, "", now); err == nil {
+	if _, _, err := i.Issue(1, "", account.Authentication{}, now); err == nil {
 		t.Error("empty session accepted")
 	}
 }
@@ -83,7 +84,7 @@ func TestParseRefuses(t *testing.T) {
 	i := newIssuer(t, testConfig(), &memStore{})
 	other := newIssuer(t, testConfig(), &memStore{}) // same config, different key
 	sign := signEd(t, i)
-	valid, _, err := i.Issue(42, "s1", now)
+	valid, _, err := i.Issue(42, "s1", account.Authentication{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestParseRefuses(t *testing.T) {
 			if !errors.Is(err, account.ErrUnauthenticated) || !errors.Is(err, c.want) {
 				t.Fatalf("Parse = %+v, %v; want %v", claims, err, c.want)
 			}
-			if claims != (account.AccessClaims{}) {
+			if !reflect.DeepEqual(claims, account.AccessClaims{}) {
 				t.Fatalf("claims returned with an error: %+v", claims)
 			}
 		})
@@ -173,7 +174,7 @@ func TestParseTimeBoundaries(t *testing.T) {
 	strict := newIssuer(t, cfg, store)
 	cfg.Leeway = 30 * time.Second
 	lenient := newIssuer(t, cfg, store) // same stored key
-	tok, exp, err := strict.Issue(42, "s1", now)
+	tok, exp, err := strict.Issue(42, "s1", account.Authentication{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +204,7 @@ func TestParseTimeBoundaries(t *testing.T) {
 
 func mustIssue(t testing.TB, i *Issuer) string {
 	t.Helper()
-	tok, _, err := i.Issue(42, "s1", now)
+	tok, _, err := i.Issue(42, "s1", account.Authentication{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,4 +218,37 @@ func flip(s string) string {
 		c = 'B'
 	}
 	return string(c) + s[1:]
+}
+
+// TestAuthenticationClaims: amr and auth_time go into the token and come back out of
+// Parse; a session with no record of its authentication leaves both out.
+func TestAuthenticationClaims(t *testing.T) {
+	i := newIssuer(t, testConfig(), &memStore{})
+	at := now.Add(-3 * time.Minute)
+	tok, _, err := i.Issue(42, "s1", account.Authentication{Methods: []string{"pwd", "otp", "mfa"}, Time: at}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := decodeSegment(t, strings.Split(tok, ".")[1])
+	if claims["auth_time"] != float64(at.Unix()) {
+		t.Errorf("auth_time %v, want %d", claims["auth_time"], at.Unix())
+	}
+	c, err := i.Parse(tok, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AuthTime.Equal(time.Unix(at.Unix(), 0)) || strings.Join(c.AMR, " ") != "pwd otp mfa" {
+		t.Errorf("parsed auth_time %v amr %v", c.AuthTime, c.AMR)
+	}
+	bare, _, err := i.Issue(42, "s1", account.Authentication{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims = decodeSegment(t, strings.Split(bare, ".")[1])
+	if _, ok := claims["auth_time"]; ok {
+		t.Errorf("auth_time present without an authentication: %v", claims)
+	}
+	if _, ok := claims["amr"]; ok {
+		t.Errorf("amr present without an authentication: %v", claims)
+	}
 }

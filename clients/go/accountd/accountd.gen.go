@@ -96,6 +96,7 @@ const (
 	EventTypeAdminDeletedUser          EventType = "admin_deleted_user"
 	EventTypeAdminInvitationSent       EventType = "admin_invitation_sent"
 	EventTypeAdminLogout               EventType = "admin_logout"
+	EventTypeAdminMfaReset             EventType = "admin_mfa_reset"
 	EventTypeAdminPasswordResetSent    EventType = "admin_password_reset_sent"
 	EventTypeAdminRoleChanged          EventType = "admin_role_changed"
 	EventTypeAdminUpdated              EventType = "admin_updated"
@@ -105,6 +106,16 @@ const (
 	EventTypeLoginFailed               EventType = "login_failed"
 	EventTypeLoginSucceeded            EventType = "login_succeeded"
 	EventTypeLogout                    EventType = "logout"
+	EventTypeMfaFailed                 EventType = "mfa_failed"
+	EventTypeMfaRecoveryCodeUsed       EventType = "mfa_recovery_code_used"
+	EventTypeMfaRecoveryCodesGenerated EventType = "mfa_recovery_codes_generated"
+	EventTypeMfaStepUp                 EventType = "mfa_step_up"
+	EventTypeMfaTotpDisabled           EventType = "mfa_totp_disabled"
+	EventTypeMfaTotpEnabled            EventType = "mfa_totp_enabled"
+	EventTypePasskeyCloneDetected      EventType = "passkey_clone_detected"
+	EventTypePasskeyRegistered         EventType = "passkey_registered"
+	EventTypePasskeyRemoved            EventType = "passkey_removed"
+	EventTypePasskeyRenamed            EventType = "passkey_renamed"
 	EventTypePasswordChanged           EventType = "password_changed"
 	EventTypePasswordReset             EventType = "password_reset"
 	EventTypePasswordResetRequested    EventType = "password_reset_requested"
@@ -131,6 +142,8 @@ func (e EventType) Valid() bool {
 		return true
 	case EventTypeAdminLogout:
 		return true
+	case EventTypeAdminMfaReset:
+		return true
 	case EventTypeAdminPasswordResetSent:
 		return true
 	case EventTypeAdminRoleChanged:
@@ -148,6 +161,26 @@ func (e EventType) Valid() bool {
 	case EventTypeLoginSucceeded:
 		return true
 	case EventTypeLogout:
+		return true
+	case EventTypeMfaFailed:
+		return true
+	case EventTypeMfaRecoveryCodeUsed:
+		return true
+	case EventTypeMfaRecoveryCodesGenerated:
+		return true
+	case EventTypeMfaStepUp:
+		return true
+	case EventTypeMfaTotpDisabled:
+		return true
+	case EventTypeMfaTotpEnabled:
+		return true
+	case EventTypePasskeyCloneDetected:
+		return true
+	case EventTypePasskeyRegistered:
+		return true
+	case EventTypePasskeyRemoved:
+		return true
+	case EventTypePasskeyRenamed:
 		return true
 	case EventTypePasswordChanged:
 		return true
@@ -183,6 +216,27 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for MfaChallengeMethods.
+const (
+	MfaChallengeMethodsPasskey      MfaChallengeMethods = "passkey"
+	MfaChallengeMethodsRecoveryCode MfaChallengeMethods = "recovery_code"
+	MfaChallengeMethodsTotp         MfaChallengeMethods = "totp"
+)
+
+// Valid indicates whether the value is a known member of the MfaChallengeMethods enum.
+func (e MfaChallengeMethods) Valid() bool {
+	switch e {
+	case MfaChallengeMethodsPasskey:
+		return true
+	case MfaChallengeMethodsRecoveryCode:
+		return true
+	case MfaChallengeMethodsTotp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PendingAccountActive.
 const (
 	PendingAccountActiveFalse PendingAccountActive = false
@@ -210,12 +264,20 @@ const (
 	ProblemCodeInvalidCredentials    ProblemCode = "invalid_credentials"
 	ProblemCodeMalformedRequest      ProblemCode = "malformed_request"
 	ProblemCodeMethodNotAllowed      ProblemCode = "method_not_allowed"
+	ProblemCodeMfaAlreadyEnabled     ProblemCode = "mfa_already_enabled"
+	ProblemCodeMfaChallengeInvalid   ProblemCode = "mfa_challenge_invalid"
+	ProblemCodeMfaCodeInvalid        ProblemCode = "mfa_code_invalid"
+	ProblemCodeMfaNotConfigured      ProblemCode = "mfa_not_configured"
+	ProblemCodeMfaRequired           ProblemCode = "mfa_required"
 	ProblemCodeNotFound              ProblemCode = "not_found"
 	ProblemCodeOrganizationNameTaken ProblemCode = "organization_name_taken"
 	ProblemCodeOrganizationNotEmpty  ProblemCode = "organization_not_empty"
 	ProblemCodeOrganizationSlugTaken ProblemCode = "organization_slug_taken"
+	ProblemCodePasskeyExists         ProblemCode = "passkey_exists"
+	ProblemCodePasskeyInvalid        ProblemCode = "passkey_invalid"
 	ProblemCodeRateLimited           ProblemCode = "rate_limited"
 	ProblemCodeRefreshTokenInvalid   ProblemCode = "refresh_token_invalid"
+	ProblemCodeStepUpRequired        ProblemCode = "step_up_required"
 	ProblemCodeTokenInvalid          ProblemCode = "token_invalid"
 	ProblemCodeUnauthenticated       ProblemCode = "unauthenticated"
 	ProblemCodeUnavailable           ProblemCode = "unavailable"
@@ -247,6 +309,16 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeMethodNotAllowed:
 		return true
+	case ProblemCodeMfaAlreadyEnabled:
+		return true
+	case ProblemCodeMfaChallengeInvalid:
+		return true
+	case ProblemCodeMfaCodeInvalid:
+		return true
+	case ProblemCodeMfaNotConfigured:
+		return true
+	case ProblemCodeMfaRequired:
+		return true
 	case ProblemCodeNotFound:
 		return true
 	case ProblemCodeOrganizationNameTaken:
@@ -255,9 +327,15 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeOrganizationSlugTaken:
 		return true
+	case ProblemCodePasskeyExists:
+		return true
+	case ProblemCodePasskeyInvalid:
+		return true
 	case ProblemCodeRateLimited:
 		return true
 	case ProblemCodeRefreshTokenInvalid:
+		return true
+	case ProblemCodeStepUpRequired:
 		return true
 	case ProblemCodeTokenInvalid:
 		return true
@@ -276,6 +354,21 @@ func (e ProblemCode) Valid() bool {
 	}
 }
 
+// Defines values for PublicKeyCredentialType.
+const (
+	PublicKeyCredentialTypePublicKey PublicKeyCredentialType = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the PublicKeyCredentialType enum.
+func (e PublicKeyCredentialType) Valid() bool {
+	switch e {
+	case PublicKeyCredentialTypePublicKey:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RegistrationStatus.
 const (
 	RegistrationStatusActivationPending RegistrationStatus = "activation_pending"
@@ -285,6 +378,21 @@ const (
 func (e RegistrationStatus) Valid() bool {
 	switch e {
 	case RegistrationStatusActivationPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServiceIndexService.
+const (
+	ServiceIndexServiceAccountd ServiceIndexService = "accountd"
+)
+
+// Valid indicates whether the value is a known member of the ServiceIndexService enum.
+func (e ServiceIndexService) Valid() bool {
+	switch e {
+	case ServiceIndexServiceAccountd:
 		return true
 	default:
 		return false
@@ -447,6 +555,15 @@ type AdminLogoutResult struct {
 	SessionsEnded int32 `json:"sessions_ended"`
 }
 
+// AdminMfa defines model for AdminMfa.
+type AdminMfa struct {
+	Enabled           bool      `json:"enabled"`
+	PasskeyList       []Passkey `json:"passkey_list"`
+	Passkeys          int32     `json:"passkeys"`
+	RecoveryCodesLeft int32     `json:"recovery_codes_left"`
+	Totp              bool      `json:"totp"`
+}
+
 // AdminOrganization defines model for AdminOrganization.
 type AdminOrganization struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -591,8 +708,9 @@ type AdminUserCreate struct {
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -743,6 +861,11 @@ type AdminUserUpdate struct {
 //
 // Example: Enchantress of numbers.
 type Bio = string
+
+// ConfirmTotpRequest defines model for ConfirmTotpRequest.
+type ConfirmTotpRequest struct {
+	Code string `json:"code"`
+}
 
 // Country Example: United Kingdom
 type Country = string
@@ -899,13 +1022,57 @@ type LogoutRequest struct {
 	All *bool `json:"all,omitempty"`
 }
 
+// MfaChallenge The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+type MfaChallenge struct {
+	// Challenge Send it to `POST /v1/auth/mfa/verify` with one second factor.
+	Challenge string    `json:"challenge"`
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// Methods The second factors the challenge accepts.
+	Methods []MfaChallengeMethods `json:"methods"`
+
+	// PasskeyOptions WebAuthn request options for `navigator.credentials.get({publicKey: ...})`, when `passkey` is among `methods`.
+	PasskeyOptions *map[string]interface{} `json:"passkey_options,omitempty"`
+}
+
+// MfaChallengeMethods defines model for MfaChallenge.Methods.
+type MfaChallengeMethods string
+
+// MfaEnabled defines model for MfaEnabled.
+type MfaEnabled struct {
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// MfaStatus defines model for MfaStatus.
+type MfaStatus struct {
+	// Enabled The account has a second factor, so a password alone does not sign it in.
+	Enabled           bool  `json:"enabled"`
+	Passkeys          int32 `json:"passkeys"`
+	RecoveryCodesLeft int32 `json:"recovery_codes_left"`
+	Totp              bool  `json:"totp"`
+}
+
+// MfaVerifyRequest Example: {"challenge":"3yV8r1kQ0Jd2mHc4pW9sT6uLzX7aB5eNqF1gYoR2iU0","code":"492039"}
+type MfaVerifyRequest struct {
+	Challenge string `json:"challenge"`
+
+	// Code The six digits the authenticator app shows.
+	Code *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
 // Name One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
 //
 // Example: Ada
 type Name = string
 
-// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-// refuses very common passwords and ones equal to the username or email.
+// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+// most common passwords, nor the username or the email.
 //
 // Example: correct-horse-battery
 type NewPassword = string
@@ -922,6 +1089,66 @@ type OrganizationList struct {
 	Items []Organization `json:"items"`
 }
 
+// Passkey defines model for Passkey.
+type Passkey struct {
+	// BackupEligible A passkey that may sync between devices.
+	BackupEligible bool `json:"backup_eligible"`
+
+	// BackupState It is synced now.
+	BackupState bool       `json:"backup_state"`
+	CreatedAt   time.Time  `json:"created_at"`
+	Id          string     `json:"id"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	Name        string     `json:"name"`
+	Transports  []string   `json:"transports"`
+}
+
+// PasskeyCeremony defines model for PasskeyCeremony.
+type PasskeyCeremony struct {
+	// Ceremony The ceremony's single-use handle, to send back with the credential.
+	Ceremony string `json:"ceremony"`
+
+	// Options WebAuthn options for `navigator.credentials.create` or `.get` (`{publicKey: options}`), bytes in base64url.
+	Options map[string]interface{} `json:"options"`
+}
+
+// PasskeyFinishRequest defines model for PasskeyFinishRequest.
+type PasskeyFinishRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+}
+
+// PasskeyList defines model for PasskeyList.
+type PasskeyList struct {
+	Items []Passkey `json:"items"`
+}
+
+// PasskeyRegisterRequest defines model for PasskeyRegisterRequest.
+type PasskeyRegisterRequest struct {
+	Ceremony string `json:"ceremony"`
+
+	// Credential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Credential PublicKeyCredential `json:"credential"`
+
+	// Name What the user calls it; a dated default when empty.
+	Name *string `json:"name,omitempty"`
+}
+
+// PasskeyRegistered defines model for PasskeyRegistered.
+type PasskeyRegistered struct {
+	Passkey Passkey `json:"passkey"`
+
+	// RecoveryCodes Ten recovery codes when this is the account's first factor, shown this once; empty otherwise.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// PasskeyRename defines model for PasskeyRename.
+type PasskeyRename struct {
+	Name string `json:"name"`
+}
+
 // Password Example: correct-horse-battery
 type Password = string
 
@@ -930,8 +1157,9 @@ type PasswordChangeRequest struct {
 	// CurrentPassword Example: correct-horse-battery
 	CurrentPassword Password `json:"current_password"`
 
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -940,8 +1168,9 @@ type PasswordChangeRequest struct {
 
 // PasswordResetRequest defines model for PasswordResetRequest.
 type PasswordResetRequest struct {
-	// NewPassword 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1002,6 +1231,9 @@ type Problem struct {
 	// Instance The request path.
 	Instance *string `json:"instance,omitempty"`
 
+	// Mfa The second step a login needs, in the `mfa` member of a `mfa_required` problem.
+	Mfa *MfaChallenge `json:"mfa,omitempty"`
+
 	// RequestId Quote it when reporting a problem; it is in the server's logs.
 	RequestId *string `json:"request_id,omitempty"`
 	Status    int32   `json:"status"`
@@ -1061,6 +1293,22 @@ type ProfileUpdate struct {
 	Username *Username `json:"username,omitempty"`
 }
 
+// PublicKeyCredential The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+type PublicKeyCredential struct {
+	Id                   string                  `json:"id"`
+	Response             map[string]interface{}  `json:"response"`
+	Type                 PublicKeyCredentialType `json:"type"`
+	AdditionalProperties map[string]interface{}  `json:"-"`
+}
+
+// PublicKeyCredentialType defines model for PublicKeyCredential.Type.
+type PublicKeyCredentialType string
+
+// RecoveryCodes defines model for RecoveryCodes.
+type RecoveryCodes struct {
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	// RefreshToken Example: 6kYQ7m1S0aV1b0Vw3b5Jx2r8Zt7oQe9yHc4uK1nPp2s
@@ -1090,8 +1338,9 @@ type RegisterRequest struct {
 	// OrganizationId An organization from `GET /v1/organizations`.
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
-	// Password 8 to 128 characters; the server's policy may ask for more (10 by default) and
-	// refuses very common passwords and ones equal to the username or email.
+	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+	// here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+	// most common passwords, nor the username or the email.
 	//
 	//
 	// Example: correct-horse-battery
@@ -1121,6 +1370,25 @@ type Registration struct {
 // RegistrationStatus defines model for Registration.Status.
 type RegistrationStatus string
 
+// RemoveTotpRequest Exactly one of the two.
+type RemoveTotpRequest struct {
+	Code     *string `json:"code,omitempty"`
+	Password *string `json:"password,omitempty"`
+}
+
+// ServiceIndex Where a newcomer finds the rest.
+type ServiceIndex struct {
+	// Docs Swagger UI.
+	Docs string `json:"docs"`
+
+	// Openapi The spec (also as JSON at /openapi.json).
+	Openapi string              `json:"openapi"`
+	Service ServiceIndexService `json:"service"`
+}
+
+// ServiceIndexService defines model for ServiceIndex.Service.
+type ServiceIndexService string
+
 // Session defines model for Session.
 type Session struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1142,6 +1410,33 @@ type SessionList struct {
 
 	// NextCursor Pass as `cursor` for the next page; null on the last page.
 	NextCursor *string `json:"next_cursor"`
+}
+
+// StepUpRequest One of `password` (an account without a second factor), `code`, `recovery_code`, or `passkey` with `ceremony`.
+//
+// Example: {"code":"492039"}
+type StepUpRequest struct {
+	Ceremony *string `json:"ceremony,omitempty"`
+	Code     *string `json:"code,omitempty"`
+
+	// Passkey The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it.
+	Passkey      *PublicKeyCredential `json:"passkey,omitempty"`
+	Password     *string              `json:"password,omitempty"`
+	RecoveryCode *string              `json:"recovery_code,omitempty"`
+}
+
+// StepUpResult defines model for StepUpResult.
+type StepUpResult struct {
+	// AccessToken A new access token of the same session, carrying the new `auth_time` and `amr`.
+	AccessToken string `json:"access_token"`
+
+	// Amr RFC 8176 authentication methods (`pwd`, `otp`, `hwk`, `user`, `mfa`).
+	Amr       []string  `json:"amr"`
+	AuthTime  time.Time `json:"auth_time"`
+	ExpiresIn int32     `json:"expires_in"`
+
+	// TokenType Always `Bearer`.
+	TokenType string `json:"token_type"`
 }
 
 // Thoughts Example:
@@ -1169,6 +1464,18 @@ type TokenRequest struct {
 	//
 	// Example: 3q2-7w_Hx0k9bYw1fHn2bqf1Z5d5tq0l0rU0mQyq2nE
 	Token EmailedToken `json:"token"`
+}
+
+// TotpEnrolment defines model for TotpEnrolment.
+type TotpEnrolment struct {
+	// OtpauthUri The `otpauth://totp/...` URI the QR code holds.
+	OtpauthUri string `json:"otpauth_uri"`
+
+	// QrCode The QR code as a `data:image/png;base64,...` URI.
+	QrCode string `json:"qr_code"`
+
+	// Secret The base32 secret, for typing into an app by hand.
+	Secret string `json:"secret"`
 }
 
 // Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
@@ -1394,6 +1701,12 @@ type LoginJSONRequestBody = LoginRequest
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
 type LogoutJSONRequestBody = LogoutRequest
 
+// VerifyMfaJSONRequestBody defines body for VerifyMfa for application/json ContentType.
+type VerifyMfaJSONRequestBody = MfaVerifyRequest
+
+// FinishPasskeyLoginJSONRequestBody defines body for FinishPasskeyLogin for application/json ContentType.
+type FinishPasskeyLoginJSONRequestBody = PasskeyFinishRequest
+
 // ForgotPasswordJSONRequestBody defines body for ForgotPassword for application/json ContentType.
 type ForgotPasswordJSONRequestBody = EmailRequest
 
@@ -1405,6 +1718,9 @@ type RefreshJSONRequestBody = RefreshRequest
 
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = RegisterRequest
+
+// StepUpJSONRequestBody defines body for StepUp for application/json ContentType.
+type StepUpJSONRequestBody = StepUpRequest
 
 // VerifyTokenJSONRequestBody defines body for VerifyToken for application/json ContentType.
 type VerifyTokenJSONRequestBody = VerifyRequest
@@ -1420,6 +1736,18 @@ type RequestEmailChangeJSONRequestBody = EmailChangeRequest
 
 // ConfirmEmailChangeJSONRequestBody defines body for ConfirmEmailChange for application/json ContentType.
 type ConfirmEmailChangeJSONRequestBody = TokenRequest
+
+// RemoveTotpJSONRequestBody defines body for RemoveTotp for application/json ContentType.
+type RemoveTotpJSONRequestBody = RemoveTotpRequest
+
+// ConfirmTotpJSONRequestBody defines body for ConfirmTotp for application/json ContentType.
+type ConfirmTotpJSONRequestBody = ConfirmTotpRequest
+
+// RegisterPasskeyJSONRequestBody defines body for RegisterPasskey for application/json ContentType.
+type RegisterPasskeyJSONRequestBody = PasskeyRegisterRequest
+
+// RenamePasskeyJSONRequestBody defines body for RenamePasskey for application/json ContentType.
+type RenamePasskeyJSONRequestBody = PasskeyRename
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChangeRequest
@@ -1531,6 +1859,100 @@ func (a JWKSet_Keys_Item) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
+// Getter for additional properties for PublicKeyCredential. Returns the specified
+// element and whether it was found
+func (a PublicKeyCredential) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for PublicKeyCredential
+func (a *PublicKeyCredential) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a *PublicKeyCredential) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["response"]; found {
+		err = json.Unmarshal(raw, &a.Response)
+		if err != nil {
+			return fmt.Errorf("error reading 'response': %w", err)
+		}
+		delete(object, "response")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for PublicKeyCredential to handle AdditionalProperties
+func (a PublicKeyCredential) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.Response != nil {
+		object["response"], err = json.Marshal(a.Response)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'response': %w", err)
+		}
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -1604,6 +2026,14 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// Root Where to start (redirects to the docs)
+	//
+	// Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+	// spec are, for a client that does not follow redirects.
+	//
+	// Corresponds with GET / (the `Root` operationId).
+	Root(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetJWKS Public keys that sign access tokens (JWK Set)
 	//
@@ -1787,6 +2217,23 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/admin/users/{id}/logout (the `AdminLogoutUser` operationId).
 	AdminLogoutUser(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AdminResetUserMfa Remove every second factor of a user (staff)
+	//
+	// For an owner who lost their authenticator and recovery codes: the TOTP authenticator,
+	// passkeys and recovery codes are removed, and the password alone signs the account in
+	// again. Recorded in the account's history with the administrator's name, and emailed to
+	// the owner.
+	//
+	// Corresponds with DELETE /v1/admin/users/{id}/mfa (the `AdminResetUserMfa` operationId).
+	AdminResetUserMfa(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminGetUserMfa A user's second factors (staff)
+	//
+	// The account's TOTP authenticator, recovery codes left, and passkeys.
+	//
+	// Corresponds with GET /v1/admin/users/{id}/mfa (the `AdminGetUserMfa` operationId).
+	AdminGetUserMfa(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminSendPasswordReset Email a user a password reset link (staff)
 	//
 	// The password stays as it is until the link is used.
@@ -1847,6 +2294,11 @@ type ClientInterface interface {
 	// presents it, or that comes from an address the account signed in from, has a
 	// budget of its own, so a stranger's guesses do not lock the owner out.
 	//
+	// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
+	// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
+	// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
+	// carry `amr` (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`) and `auth_time`.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/login (the `Login` operationId).
@@ -1864,6 +2316,11 @@ type ClientInterface interface {
 	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
 	// presents it, or that comes from an address the account signed in from, has a
 	// budget of its own, so a stranger's guesses do not lock the owner out.
+	//
+	// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
+	// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
+	// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
+	// carry `amr` (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`) and `auth_time`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1891,6 +2348,75 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/auth/logout (the `Logout` operationId).
 	Logout(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMfaWithBody Complete a login with a second factor
+	//
+	// The second step of `POST /v1/auth/login` for an account with a second factor: that login
+	// answered `401 mfa_required` with a `challenge` and the `methods` it accepts. Send the
+	// challenge with exactly one of `code` (from the authenticator app), `recovery_code` or
+	// `passkey` (the `PublicKeyCredential` of `navigator.credentials.get` with the challenge's
+	// `passkey_options`). The challenge works once, for five minutes
+	// (`ACCOUNTD_MFA_CHALLENGE_TTL`), and takes at most five wrong answers; wrong answers are
+	// also limited per account (`ACCOUNTD_RATE_LIMIT_MFA_FAILURES`, then `429`). A code works
+	// once. Using a recovery code is recorded and emailed to the owner.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth/mfa/verify (the `VerifyMfa` operationId).
+	VerifyMfaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMfa Complete a login with a second factor
+	//
+	// The second step of `POST /v1/auth/login` for an account with a second factor: that login
+	// answered `401 mfa_required` with a `challenge` and the `methods` it accepts. Send the
+	// challenge with exactly one of `code` (from the authenticator app), `recovery_code` or
+	// `passkey` (the `PublicKeyCredential` of `navigator.credentials.get` with the challenge's
+	// `passkey_options`). The challenge works once, for five minutes
+	// (`ACCOUNTD_MFA_CHALLENGE_TTL`), and takes at most five wrong answers; wrong answers are
+	// also limited per account (`ACCOUNTD_RATE_LIMIT_MFA_FAILURES`, then `429`). A code works
+	// once. Using a recovery code is recorded and emailed to the owner.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/auth/mfa/verify (the `VerifyMfa` operationId).
+	VerifyMfa(ctx context.Context, body VerifyMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BeginPasskeyLogin Start a sign-in with a passkey
+	//
+	// Starts a sign-in with a passkey alone: no username is typed. Pass `options` to
+	// `navigator.credentials.get({publicKey: options})` (its byte fields are base64url), and
+	// post the credential with `ceremony` to `POST /v1/auth/passkey/finish`. The authenticator
+	// must verify its user (a PIN or biometrics), so that the passkey is two factors. Limited
+	// per client IP like logins.
+	//
+	// Corresponds with POST /v1/auth/passkey/begin (the `BeginPasskeyLogin` operationId).
+	BeginPasskeyLogin(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FinishPasskeyLoginWithBody Sign in with a passkey
+	//
+	// Verifies the passkey's assertion against the ceremony (once: a ceremony is single-use)
+	// and starts a session for the account that owns the credential. The assertion must carry
+	// that account's user handle, a valid signature over the ceremony's challenge from one of
+	// `ACCOUNTD_WEBAUTHN_ORIGINS`, user verification, and a sign counter above the stored one
+	// (a counter that does not grow means a cloned authenticator: refused and recorded).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth/passkey/finish (the `FinishPasskeyLogin` operationId).
+	FinishPasskeyLoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FinishPasskeyLogin Sign in with a passkey
+	//
+	// Verifies the passkey's assertion against the ceremony (once: a ceremony is single-use)
+	// and starts a session for the account that owns the credential. The assertion must carry
+	// that account's user handle, a valid signature over the ceremony's challenge from one of
+	// `ACCOUNTD_WEBAUTHN_ORIGINS`, user verification, and a sign counter above the stored one
+	// (a counter that does not grow means a cloned authenticator: refused and recorded).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/auth/passkey/finish (the `FinishPasskeyLogin` operationId).
+	FinishPasskeyLogin(ctx context.Context, body FinishPasskeyLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ForgotPasswordWithBody Email a password reset link
 	//
@@ -2010,6 +2536,44 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/auth/register (the `Register` operationId).
 	Register(ctx context.Context, params *RegisterParams, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// StepUpWithBody Prove again who you are, for a sensitive change
+	//
+	// Changing the email or the password, deleting the account and managing second factors
+	// need a strong authentication within `ACCOUNTD_MFA_STEP_UP_WINDOW` (10 minutes), or they
+	// answer `403 step_up_required`. For an account with a second factor that means one of
+	// them: send `code`, `recovery_code`, or `passkey` with the `ceremony` of
+	// `POST /v1/auth/step-up/passkey`. For an account without one, send `password`. The
+	// session records the new authentication at once; the answer is a new access token for it
+	// carrying the new `auth_time` and `amr` (the refresh token stays as it was).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth/step-up (the `StepUp` operationId).
+	StepUpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StepUp Prove again who you are, for a sensitive change
+	//
+	// Changing the email or the password, deleting the account and managing second factors
+	// need a strong authentication within `ACCOUNTD_MFA_STEP_UP_WINDOW` (10 minutes), or they
+	// answer `403 step_up_required`. For an account with a second factor that means one of
+	// them: send `code`, `recovery_code`, or `passkey` with the `ceremony` of
+	// `POST /v1/auth/step-up/passkey`. For an account without one, send `password`. The
+	// session records the new authentication at once; the answer is a new access token for it
+	// carrying the new `auth_time` and `amr` (the refresh token stays as it was).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/auth/step-up (the `StepUp` operationId).
+	StepUp(ctx context.Context, body StepUpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BeginPasskeyStepUp Start a step-up with a passkey
+	//
+	// Returns a ceremony and WebAuthn request options for the caller's passkeys; post the
+	// credential with the ceremony to `POST /v1/auth/step-up`.
+	//
+	// Corresponds with POST /v1/auth/step-up/passkey (the `BeginPasskeyStepUp` operationId).
+	BeginPasskeyStepUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// VerifyTokenWithBody Check an access or refresh token (for other services)
 	//
 	// Answers whether a token is valid right now: for an access token its signature,
@@ -2040,6 +2604,7 @@ type ClientInterface interface {
 
 	// DeleteMeWithBody Delete the signed-in account
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Deletes the account for good, with its sessions, tokens and history. The current
 	// password is required.
 	//
@@ -2050,6 +2615,7 @@ type ClientInterface interface {
 
 	// DeleteMe Delete the signed-in account
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Deletes the account for good, with its sessions, tokens and history. The current
 	// password is required.
 	//
@@ -2090,6 +2656,7 @@ type ClientInterface interface {
 
 	// RequestEmailChangeWithBody Start changing the email address
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 	// changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
 	// password. When existing emails are hidden (the default), a taken address gets the
@@ -2102,6 +2669,7 @@ type ClientInterface interface {
 
 	// RequestEmailChange Start changing the email address
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 	// changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
 	// password. When existing emails are hidden (the default), a taken address gets the
@@ -2139,8 +2707,144 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/me/events (the `ListMyEvents` operationId).
 	ListMyEvents(ctx context.Context, params *ListMyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMyMfa The caller's second factors
+	//
+	// Whether the account has a TOTP authenticator, how many passkeys and how many unused
+	// recovery codes. With any factor, a password alone no longer signs the account in, on any
+	// API.
+	//
+	// Corresponds with GET /v1/me/mfa (the `GetMyMfa` operationId).
+	GetMyMfa(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegenerateRecoveryCodes Replace the recovery codes
+	//
+	// Ten new single-use recovery codes, shown once; the old ones stop working. Needs a recent
+	// strong authentication.
+	//
+	// Corresponds with POST /v1/me/mfa/recovery-codes (the `RegenerateRecoveryCodes` operationId).
+	RegenerateRecoveryCodes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveTotpWithBody Remove the TOTP authenticator
+	//
+	// Needs a recent strong authentication and, besides, the password or a current code.
+	// Removing the account's last second factor removes its recovery codes too.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with DELETE /v1/me/mfa/totp (the `RemoveTotp` operationId).
+	RemoveTotpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveTotp Remove the TOTP authenticator
+	//
+	// Needs a recent strong authentication and, besides, the password or a current code.
+	// Removing the account's last second factor removes its recovery codes too.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with DELETE /v1/me/mfa/totp (the `RemoveTotp` operationId).
+	RemoveTotp(ctx context.Context, body RemoveTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BeginTotp Start adding a TOTP authenticator
+	//
+	// Returns a new secret, its `otpauth://` URI and a QR code of it (a `data:image/png` URI an
+	// `<img>` shows). Nothing protects the account until `POST /v1/me/mfa/totp/confirm` gets a
+	// first code; starting again replaces the secret. Needs a recent strong authentication
+	// (`403 step_up_required`, see `POST /v1/auth/step-up`).
+	//
+	// Corresponds with POST /v1/me/mfa/totp (the `BeginTotp` operationId).
+	BeginTotp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmTotpWithBody Confirm the TOTP authenticator with a first code
+	//
+	// From then on, the account's logins need a second factor, and every other session of the
+	// account (started with the password alone) ends; this one counts as having used the code.
+	// The account's first factor comes with ten recovery codes, shown here once.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/me/mfa/totp/confirm (the `ConfirmTotp` operationId).
+	ConfirmTotpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmTotp Confirm the TOTP authenticator with a first code
+	//
+	// From then on, the account's logins need a second factor, and every other session of the
+	// account (started with the password alone) ends; this one counts as having used the code.
+	// The account's first factor comes with ten recovery codes, shown here once.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/me/mfa/totp/confirm (the `ConfirmTotp` operationId).
+	ConfirmTotp(ctx context.Context, body ConfirmTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyPasskeys The caller's passkeys
+	//
+	// Oldest first.
+	//
+	// Corresponds with GET /v1/me/passkeys (the `ListMyPasskeys` operationId).
+	ListMyPasskeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterPasskeyWithBody Add a passkey
+	//
+	// Verifies the `PublicKeyCredential` of `navigator.credentials.create` against the ceremony
+	// of `POST /v1/me/passkeys/begin` (once, for the session that began it) and stores the
+	// passkey. A passkey is a second factor: the account's first one comes with recovery codes,
+	// shown here once, and ends its other sessions.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/me/passkeys (the `RegisterPasskey` operationId).
+	RegisterPasskeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterPasskey Add a passkey
+	//
+	// Verifies the `PublicKeyCredential` of `navigator.credentials.create` against the ceremony
+	// of `POST /v1/me/passkeys/begin` (once, for the session that began it) and stores the
+	// passkey. A passkey is a second factor: the account's first one comes with recovery codes,
+	// shown here once, and ends its other sessions.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/me/passkeys (the `RegisterPasskey` operationId).
+	RegisterPasskey(ctx context.Context, body RegisterPasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BeginPasskeyRegistration Start adding a passkey
+	//
+	// Returns a ceremony and WebAuthn creation options for
+	// `navigator.credentials.create({publicKey: options})`: a discoverable credential, the
+	// account's passkeys excluded. Needs a recent strong authentication.
+	//
+	// Corresponds with POST /v1/me/passkeys/begin (the `BeginPasskeyRegistration` operationId).
+	BeginPasskeyRegistration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemovePasskey Remove a passkey
+	//
+	// Needs a recent strong authentication. Removing the account's last second factor removes
+	// its recovery codes too.
+	//
+	// Corresponds with DELETE /v1/me/passkeys/{id} (the `RemovePasskey` operationId).
+	RemovePasskey(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RenamePasskeyWithBody Rename a passkey
+	//
+	// Names are for the user to tell their passkeys apart.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/me/passkeys/{id} (the `RenamePasskey` operationId).
+	RenamePasskeyWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RenamePasskey Rename a passkey
+	//
+	// Names are for the user to tell their passkeys apart.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/me/passkeys/{id} (the `RenamePasskey` operationId).
+	RenamePasskey(ctx context.Context, id string, body RenamePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ChangePasswordWithBody Change the password
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Needs the current password. Every other session ends; this one stays. Emailed
 	// tokens issued before the change die.
 	//
@@ -2151,6 +2855,7 @@ type ClientInterface interface {
 
 	// ChangePassword Change the password
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Needs the current password. Every other session ends; this one stays. Emailed
 	// tokens issued before the change die.
 	//
@@ -2180,6 +2885,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/organizations (the `ListOrganizations` operationId).
 	ListOrganizations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// Root Where to start (redirects to the docs)
+//
+// Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+// spec are, for a client that does not follow redirects.
+//
+// Corresponds with GET / (the `Root` operationId).
+func (c *Client) Root(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRootRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // GetJWKS Public keys that sign access tokens (JWK Set)
@@ -2574,6 +3297,43 @@ func (c *Client) AdminLogoutUser(ctx context.Context, id int64, reqEditors ...Re
 	return c.Client.Do(req)
 }
 
+// AdminResetUserMfa Remove every second factor of a user (staff)
+//
+// For an owner who lost their authenticator and recovery codes: the TOTP authenticator,
+// passkeys and recovery codes are removed, and the password alone signs the account in
+// again. Recorded in the account's history with the administrator's name, and emailed to
+// the owner.
+//
+// Corresponds with DELETE /v1/admin/users/{id}/mfa (the `AdminResetUserMfa` operationId).
+func (c *Client) AdminResetUserMfa(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminResetUserMfaRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminGetUserMfa A user's second factors (staff)
+//
+// The account's TOTP authenticator, recovery codes left, and passkeys.
+//
+// Corresponds with GET /v1/admin/users/{id}/mfa (the `AdminGetUserMfa` operationId).
+func (c *Client) AdminGetUserMfa(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminGetUserMfaRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AdminSendPasswordReset Email a user a password reset link (staff)
 //
 // The password stays as it is until the link is used.
@@ -2684,6 +3444,11 @@ func (c *Client) ResendActivation(ctx context.Context, body ResendActivationJSON
 // presents it, or that comes from an address the account signed in from, has a
 // budget of its own, so a stranger's guesses do not lock the owner out.
 //
+// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
+// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
+// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
+// carry `amr` (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`) and `auth_time`.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/login (the `Login` operationId).
@@ -2711,6 +3476,11 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 // A successful login sets the `accountd_device` cookie (HttpOnly); a client that
 // presents it, or that comes from an address the account signed in from, has a
 // budget of its own, so a stranger's guesses do not lock the owner out.
+//
+// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
+// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
+// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
+// carry `amr` (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`) and `auth_time`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2759,6 +3529,125 @@ func (c *Client) LogoutWithBody(ctx context.Context, contentType string, body io
 // Corresponds with POST /v1/auth/logout (the `Logout` operationId).
 func (c *Client) Logout(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLogoutRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMfaWithBody Complete a login with a second factor
+//
+// The second step of `POST /v1/auth/login` for an account with a second factor: that login
+// answered `401 mfa_required` with a `challenge` and the `methods` it accepts. Send the
+// challenge with exactly one of `code` (from the authenticator app), `recovery_code` or
+// `passkey` (the `PublicKeyCredential` of `navigator.credentials.get` with the challenge's
+// `passkey_options`). The challenge works once, for five minutes
+// (`ACCOUNTD_MFA_CHALLENGE_TTL`), and takes at most five wrong answers; wrong answers are
+// also limited per account (`ACCOUNTD_RATE_LIMIT_MFA_FAILURES`, then `429`). A code works
+// once. Using a recovery code is recorded and emailed to the owner.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth/mfa/verify (the `VerifyMfa` operationId).
+func (c *Client) VerifyMfaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMfaRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMfa Complete a login with a second factor
+//
+// The second step of `POST /v1/auth/login` for an account with a second factor: that login
+// answered `401 mfa_required` with a `challenge` and the `methods` it accepts. Send the
+// challenge with exactly one of `code` (from the authenticator app), `recovery_code` or
+// `passkey` (the `PublicKeyCredential` of `navigator.credentials.get` with the challenge's
+// `passkey_options`). The challenge works once, for five minutes
+// (`ACCOUNTD_MFA_CHALLENGE_TTL`), and takes at most five wrong answers; wrong answers are
+// also limited per account (`ACCOUNTD_RATE_LIMIT_MFA_FAILURES`, then `429`). A code works
+// once. Using a recovery code is recorded and emailed to the owner.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/auth/mfa/verify (the `VerifyMfa` operationId).
+func (c *Client) VerifyMfa(ctx context.Context, body VerifyMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMfaRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BeginPasskeyLogin Start a sign-in with a passkey
+//
+// Starts a sign-in with a passkey alone: no username is typed. Pass `options` to
+// `navigator.credentials.get({publicKey: options})` (its byte fields are base64url), and
+// post the credential with `ceremony` to `POST /v1/auth/passkey/finish`. The authenticator
+// must verify its user (a PIN or biometrics), so that the passkey is two factors. Limited
+// per client IP like logins.
+//
+// Corresponds with POST /v1/auth/passkey/begin (the `BeginPasskeyLogin` operationId).
+func (c *Client) BeginPasskeyLogin(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBeginPasskeyLoginRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FinishPasskeyLoginWithBody Sign in with a passkey
+//
+// Verifies the passkey's assertion against the ceremony (once: a ceremony is single-use)
+// and starts a session for the account that owns the credential. The assertion must carry
+// that account's user handle, a valid signature over the ceremony's challenge from one of
+// `ACCOUNTD_WEBAUTHN_ORIGINS`, user verification, and a sign counter above the stored one
+// (a counter that does not grow means a cloned authenticator: refused and recorded).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth/passkey/finish (the `FinishPasskeyLogin` operationId).
+func (c *Client) FinishPasskeyLoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFinishPasskeyLoginRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FinishPasskeyLogin Sign in with a passkey
+//
+// Verifies the passkey's assertion against the ceremony (once: a ceremony is single-use)
+// and starts a session for the account that owns the credential. The assertion must carry
+// that account's user handle, a valid signature over the ceremony's challenge from one of
+// `ACCOUNTD_WEBAUTHN_ORIGINS`, user verification, and a sign counter above the stored one
+// (a counter that does not grow means a cloned authenticator: refused and recorded).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/auth/passkey/finish (the `FinishPasskeyLogin` operationId).
+func (c *Client) FinishPasskeyLogin(ctx context.Context, body FinishPasskeyLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFinishPasskeyLoginRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2967,6 +3856,74 @@ func (c *Client) Register(ctx context.Context, params *RegisterParams, body Regi
 	return c.Client.Do(req)
 }
 
+// StepUpWithBody Prove again who you are, for a sensitive change
+//
+// Changing the email or the password, deleting the account and managing second factors
+// need a strong authentication within `ACCOUNTD_MFA_STEP_UP_WINDOW` (10 minutes), or they
+// answer `403 step_up_required`. For an account with a second factor that means one of
+// them: send `code`, `recovery_code`, or `passkey` with the `ceremony` of
+// `POST /v1/auth/step-up/passkey`. For an account without one, send `password`. The
+// session records the new authentication at once; the answer is a new access token for it
+// carrying the new `auth_time` and `amr` (the refresh token stays as it was).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth/step-up (the `StepUp` operationId).
+func (c *Client) StepUpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStepUpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StepUp Prove again who you are, for a sensitive change
+//
+// Changing the email or the password, deleting the account and managing second factors
+// need a strong authentication within `ACCOUNTD_MFA_STEP_UP_WINDOW` (10 minutes), or they
+// answer `403 step_up_required`. For an account with a second factor that means one of
+// them: send `code`, `recovery_code`, or `passkey` with the `ceremony` of
+// `POST /v1/auth/step-up/passkey`. For an account without one, send `password`. The
+// session records the new authentication at once; the answer is a new access token for it
+// carrying the new `auth_time` and `amr` (the refresh token stays as it was).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/auth/step-up (the `StepUp` operationId).
+func (c *Client) StepUp(ctx context.Context, body StepUpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStepUpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BeginPasskeyStepUp Start a step-up with a passkey
+//
+// Returns a ceremony and WebAuthn request options for the caller's passkeys; post the
+// credential with the ceremony to `POST /v1/auth/step-up`.
+//
+// Corresponds with POST /v1/auth/step-up/passkey (the `BeginPasskeyStepUp` operationId).
+func (c *Client) BeginPasskeyStepUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBeginPasskeyStepUpRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // VerifyTokenWithBody Check an access or refresh token (for other services)
 //
 // Answers whether a token is valid right now: for an access token its signature,
@@ -3017,6 +3974,7 @@ func (c *Client) VerifyToken(ctx context.Context, body VerifyTokenJSONRequestBod
 
 // DeleteMeWithBody Delete the signed-in account
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Deletes the account for good, with its sessions, tokens and history. The current
 // password is required.
 //
@@ -3037,6 +3995,7 @@ func (c *Client) DeleteMeWithBody(ctx context.Context, contentType string, body 
 
 // DeleteMe Delete the signed-in account
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Deletes the account for good, with its sessions, tokens and history. The current
 // password is required.
 //
@@ -3127,6 +4086,7 @@ func (c *Client) GetMyDashboard(ctx context.Context, reqEditors ...RequestEditor
 
 // RequestEmailChangeWithBody Start changing the email address
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 // changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
 // password. When existing emails are hidden (the default), a taken address gets the
@@ -3149,6 +4109,7 @@ func (c *Client) RequestEmailChangeWithBody(ctx context.Context, params *Request
 
 // RequestEmailChange Start changing the email address
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 // changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
 // password. When existing emails are hidden (the default), a taken address gets the
@@ -3226,8 +4187,284 @@ func (c *Client) ListMyEvents(ctx context.Context, params *ListMyEventsParams, r
 	return c.Client.Do(req)
 }
 
+// GetMyMfa The caller's second factors
+//
+// Whether the account has a TOTP authenticator, how many passkeys and how many unused
+// recovery codes. With any factor, a password alone no longer signs the account in, on any
+// API.
+//
+// Corresponds with GET /v1/me/mfa (the `GetMyMfa` operationId).
+func (c *Client) GetMyMfa(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyMfaRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegenerateRecoveryCodes Replace the recovery codes
+//
+// Ten new single-use recovery codes, shown once; the old ones stop working. Needs a recent
+// strong authentication.
+//
+// Corresponds with POST /v1/me/mfa/recovery-codes (the `RegenerateRecoveryCodes` operationId).
+func (c *Client) RegenerateRecoveryCodes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegenerateRecoveryCodesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveTotpWithBody Remove the TOTP authenticator
+//
+// Needs a recent strong authentication and, besides, the password or a current code.
+// Removing the account's last second factor removes its recovery codes too.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with DELETE /v1/me/mfa/totp (the `RemoveTotp` operationId).
+func (c *Client) RemoveTotpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveTotpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveTotp Remove the TOTP authenticator
+//
+// Needs a recent strong authentication and, besides, the password or a current code.
+// Removing the account's last second factor removes its recovery codes too.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with DELETE /v1/me/mfa/totp (the `RemoveTotp` operationId).
+func (c *Client) RemoveTotp(ctx context.Context, body RemoveTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveTotpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BeginTotp Start adding a TOTP authenticator
+//
+// Returns a new secret, its `otpauth://` URI and a QR code of it (a `data:image/png` URI an
+// `<img>` shows). Nothing protects the account until `POST /v1/me/mfa/totp/confirm` gets a
+// first code; starting again replaces the secret. Needs a recent strong authentication
+// (`403 step_up_required`, see `POST /v1/auth/step-up`).
+//
+// Corresponds with POST /v1/me/mfa/totp (the `BeginTotp` operationId).
+func (c *Client) BeginTotp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBeginTotpRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmTotpWithBody Confirm the TOTP authenticator with a first code
+//
+// From then on, the account's logins need a second factor, and every other session of the
+// account (started with the password alone) ends; this one counts as having used the code.
+// The account's first factor comes with ten recovery codes, shown here once.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/me/mfa/totp/confirm (the `ConfirmTotp` operationId).
+func (c *Client) ConfirmTotpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmTotpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmTotp Confirm the TOTP authenticator with a first code
+//
+// From then on, the account's logins need a second factor, and every other session of the
+// account (started with the password alone) ends; this one counts as having used the code.
+// The account's first factor comes with ten recovery codes, shown here once.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/me/mfa/totp/confirm (the `ConfirmTotp` operationId).
+func (c *Client) ConfirmTotp(ctx context.Context, body ConfirmTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmTotpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMyPasskeys The caller's passkeys
+//
+// Oldest first.
+//
+// Corresponds with GET /v1/me/passkeys (the `ListMyPasskeys` operationId).
+func (c *Client) ListMyPasskeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyPasskeysRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterPasskeyWithBody Add a passkey
+//
+// Verifies the `PublicKeyCredential` of `navigator.credentials.create` against the ceremony
+// of `POST /v1/me/passkeys/begin` (once, for the session that began it) and stores the
+// passkey. A passkey is a second factor: the account's first one comes with recovery codes,
+// shown here once, and ends its other sessions.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/me/passkeys (the `RegisterPasskey` operationId).
+func (c *Client) RegisterPasskeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterPasskeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterPasskey Add a passkey
+//
+// Verifies the `PublicKeyCredential` of `navigator.credentials.create` against the ceremony
+// of `POST /v1/me/passkeys/begin` (once, for the session that began it) and stores the
+// passkey. A passkey is a second factor: the account's first one comes with recovery codes,
+// shown here once, and ends its other sessions.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/me/passkeys (the `RegisterPasskey` operationId).
+func (c *Client) RegisterPasskey(ctx context.Context, body RegisterPasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterPasskeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BeginPasskeyRegistration Start adding a passkey
+//
+// Returns a ceremony and WebAuthn creation options for
+// `navigator.credentials.create({publicKey: options})`: a discoverable credential, the
+// account's passkeys excluded. Needs a recent strong authentication.
+//
+// Corresponds with POST /v1/me/passkeys/begin (the `BeginPasskeyRegistration` operationId).
+func (c *Client) BeginPasskeyRegistration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBeginPasskeyRegistrationRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemovePasskey Remove a passkey
+//
+// Needs a recent strong authentication. Removing the account's last second factor removes
+// its recovery codes too.
+//
+// Corresponds with DELETE /v1/me/passkeys/{id} (the `RemovePasskey` operationId).
+func (c *Client) RemovePasskey(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemovePasskeyRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RenamePasskeyWithBody Rename a passkey
+//
+// Names are for the user to tell their passkeys apart.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/me/passkeys/{id} (the `RenamePasskey` operationId).
+func (c *Client) RenamePasskeyWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenamePasskeyRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RenamePasskey Rename a passkey
+//
+// Names are for the user to tell their passkeys apart.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/me/passkeys/{id} (the `RenamePasskey` operationId).
+func (c *Client) RenamePasskey(ctx context.Context, id string, body RenamePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenamePasskeyRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ChangePasswordWithBody Change the password
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Needs the current password. Every other session ends; this one stays. Emailed
 // tokens issued before the change die.
 //
@@ -3248,6 +4485,7 @@ func (c *Client) ChangePasswordWithBody(ctx context.Context, params *ChangePassw
 
 // ChangePassword Change the password
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Needs the current password. Every other session ends; this one stays. Emailed
 // tokens issued before the change die.
 //
@@ -3316,6 +4554,33 @@ func (c *Client) ListOrganizations(ctx context.Context, reqEditors ...RequestEdi
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewRootRequest constructs an http.Request for the Root method
+func NewRootRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewGetJWKSRequest constructs an http.Request for the GetJWKS method
@@ -4070,6 +5335,74 @@ func NewAdminLogoutUserRequest(server string, id int64) (*http.Request, error) {
 	return req, nil
 }
 
+// NewAdminResetUserMfaRequest constructs an http.Request for the AdminResetUserMfa method
+func NewAdminResetUserMfaRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/users/%s/mfa", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAdminGetUserMfaRequest constructs an http.Request for the AdminGetUserMfa method
+func NewAdminGetUserMfaRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/users/%s/mfa", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAdminSendPasswordResetRequest constructs an http.Request for the AdminSendPasswordReset method
 func NewAdminSendPasswordResetRequest(server string, id int64) (*http.Request, error) {
 	var err error
@@ -4245,6 +5578,113 @@ func NewLogoutRequestWithBody(server string, contentType string, body io.Reader)
 	}
 
 	operationPath := fmt.Sprintf("/v1/auth/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyMfaRequest calls the generic VerifyMfa builder with application/json body
+func NewVerifyMfaRequest(server string, body VerifyMfaJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyMfaRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyMfaRequestWithBody constructs an http.Request for the VerifyMfa method, with any body, and a specified content type
+func NewVerifyMfaRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/mfa/verify")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewBeginPasskeyLoginRequest constructs an http.Request for the BeginPasskeyLogin method
+func NewBeginPasskeyLoginRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/passkey/begin")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFinishPasskeyLoginRequest calls the generic FinishPasskeyLogin builder with application/json body
+func NewFinishPasskeyLoginRequest(server string, body FinishPasskeyLoginJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewFinishPasskeyLoginRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewFinishPasskeyLoginRequestWithBody constructs an http.Request for the FinishPasskeyLogin method, with any body, and a specified content type
+func NewFinishPasskeyLoginRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/passkey/finish")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4464,6 +5904,73 @@ func NewRegisterRequestWithBody(server string, params *RegisterParams, contentTy
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewStepUpRequest calls the generic StepUp builder with application/json body
+func NewStepUpRequest(server string, body StepUpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStepUpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewStepUpRequestWithBody constructs an http.Request for the StepUp method, with any body, and a specified content type
+func NewStepUpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/step-up")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewBeginPasskeyStepUpRequest constructs an http.Request for the BeginPasskeyStepUp method
+func NewBeginPasskeyStepUpRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/step-up/passkey")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -4819,6 +6326,342 @@ func NewListMyEventsRequest(server string, params *ListMyEventsParams) (*http.Re
 	return req, nil
 }
 
+// NewGetMyMfaRequest constructs an http.Request for the GetMyMfa method
+func NewGetMyMfaRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/mfa")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRegenerateRecoveryCodesRequest constructs an http.Request for the RegenerateRecoveryCodes method
+func NewRegenerateRecoveryCodesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/mfa/recovery-codes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRemoveTotpRequest calls the generic RemoveTotp builder with application/json body
+func NewRemoveTotpRequest(server string, body RemoveTotpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRemoveTotpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRemoveTotpRequestWithBody constructs an http.Request for the RemoveTotp method, with any body, and a specified content type
+func NewRemoveTotpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/mfa/totp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewBeginTotpRequest constructs an http.Request for the BeginTotp method
+func NewBeginTotpRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/mfa/totp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConfirmTotpRequest calls the generic ConfirmTotp builder with application/json body
+func NewConfirmTotpRequest(server string, body ConfirmTotpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmTotpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConfirmTotpRequestWithBody constructs an http.Request for the ConfirmTotp method, with any body, and a specified content type
+func NewConfirmTotpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/mfa/totp/confirm")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMyPasskeysRequest constructs an http.Request for the ListMyPasskeys method
+func NewListMyPasskeysRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/passkeys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRegisterPasskeyRequest calls the generic RegisterPasskey builder with application/json body
+func NewRegisterPasskeyRequest(server string, body RegisterPasskeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRegisterPasskeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRegisterPasskeyRequestWithBody constructs an http.Request for the RegisterPasskey method, with any body, and a specified content type
+func NewRegisterPasskeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/passkeys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewBeginPasskeyRegistrationRequest constructs an http.Request for the BeginPasskeyRegistration method
+func NewBeginPasskeyRegistrationRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/passkeys/begin")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRemovePasskeyRequest constructs an http.Request for the RemovePasskey method
+func NewRemovePasskeyRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/passkeys/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRenamePasskeyRequest calls the generic RenamePasskey builder with application/json body
+func NewRenamePasskeyRequest(server string, id string, body RenamePasskeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRenamePasskeyRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRenamePasskeyRequestWithBody constructs an http.Request for the RenamePasskey method, with any body, and a specified content type
+func NewRenamePasskeyRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/passkeys/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewChangePasswordRequest calls the generic ChangePassword builder with application/json body
 func NewChangePasswordRequest(server string, params *ChangePasswordParams, body ChangePasswordJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5045,6 +6888,16 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// RootWithResponse Where to start (redirects to the docs)
+	//
+	// Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+	// spec are, for a client that does not follow redirects.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET / (the `Root` operationId).
+	RootWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RootResponse, error)
+
 	// GetJWKSWithResponse Public keys that sign access tokens (JWK Set)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -5249,6 +7102,27 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/admin/users/{id}/logout (the `AdminLogoutUser` operationId).
 	AdminLogoutUserWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AdminLogoutUserResponse, error)
 
+	// AdminResetUserMfaWithResponse Remove every second factor of a user (staff)
+	//
+	// For an owner who lost their authenticator and recovery codes: the TOTP authenticator,
+	// passkeys and recovery codes are removed, and the password alone signs the account in
+	// again. Recorded in the account's history with the administrator's name, and emailed to
+	// the owner.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/admin/users/{id}/mfa (the `AdminResetUserMfa` operationId).
+	AdminResetUserMfaWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AdminResetUserMfaResponse, error)
+
+	// AdminGetUserMfaWithResponse A user's second factors (staff)
+	//
+	// The account's TOTP authenticator, recovery codes left, and passkeys.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/admin/users/{id}/mfa (the `AdminGetUserMfa` operationId).
+	AdminGetUserMfaWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AdminGetUserMfaResponse, error)
+
 	// AdminSendPasswordResetWithResponse Email a user a password reset link (staff)
 	//
 	// The password stays as it is until the link is used.
@@ -5311,6 +7185,11 @@ type ClientWithResponsesInterface interface {
 	// presents it, or that comes from an address the account signed in from, has a
 	// budget of its own, so a stranger's guesses do not lock the owner out.
 	//
+	// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
+	// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
+	// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
+	// carry `amr` (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`) and `auth_time`.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/login (the `Login` operationId).
@@ -5328,6 +7207,11 @@ type ClientWithResponsesInterface interface {
 	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
 	// presents it, or that comes from an address the account signed in from, has a
 	// budget of its own, so a stranger's guesses do not lock the owner out.
+	//
+	// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
+	// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
+	// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
+	// carry `amr` (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`) and `auth_time`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5355,6 +7239,77 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/auth/logout (the `Logout` operationId).
 	LogoutWithResponse(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
+
+	// VerifyMfaWithBodyWithResponse Complete a login with a second factor
+	//
+	// The second step of `POST /v1/auth/login` for an account with a second factor: that login
+	// answered `401 mfa_required` with a `challenge` and the `methods` it accepts. Send the
+	// challenge with exactly one of `code` (from the authenticator app), `recovery_code` or
+	// `passkey` (the `PublicKeyCredential` of `navigator.credentials.get` with the challenge's
+	// `passkey_options`). The challenge works once, for five minutes
+	// (`ACCOUNTD_MFA_CHALLENGE_TTL`), and takes at most five wrong answers; wrong answers are
+	// also limited per account (`ACCOUNTD_RATE_LIMIT_MFA_FAILURES`, then `429`). A code works
+	// once. Using a recovery code is recorded and emailed to the owner.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/mfa/verify (the `VerifyMfa` operationId).
+	VerifyMfaWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMfaResponse, error)
+
+	// VerifyMfaWithResponse Complete a login with a second factor
+	//
+	// The second step of `POST /v1/auth/login` for an account with a second factor: that login
+	// answered `401 mfa_required` with a `challenge` and the `methods` it accepts. Send the
+	// challenge with exactly one of `code` (from the authenticator app), `recovery_code` or
+	// `passkey` (the `PublicKeyCredential` of `navigator.credentials.get` with the challenge's
+	// `passkey_options`). The challenge works once, for five minutes
+	// (`ACCOUNTD_MFA_CHALLENGE_TTL`), and takes at most five wrong answers; wrong answers are
+	// also limited per account (`ACCOUNTD_RATE_LIMIT_MFA_FAILURES`, then `429`). A code works
+	// once. Using a recovery code is recorded and emailed to the owner.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/mfa/verify (the `VerifyMfa` operationId).
+	VerifyMfaWithResponse(ctx context.Context, body VerifyMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMfaResponse, error)
+
+	// BeginPasskeyLoginWithResponse Start a sign-in with a passkey
+	//
+	// Starts a sign-in with a passkey alone: no username is typed. Pass `options` to
+	// `navigator.credentials.get({publicKey: options})` (its byte fields are base64url), and
+	// post the credential with `ceremony` to `POST /v1/auth/passkey/finish`. The authenticator
+	// must verify its user (a PIN or biometrics), so that the passkey is two factors. Limited
+	// per client IP like logins.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/passkey/begin (the `BeginPasskeyLogin` operationId).
+	BeginPasskeyLoginWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginPasskeyLoginResponse, error)
+
+	// FinishPasskeyLoginWithBodyWithResponse Sign in with a passkey
+	//
+	// Verifies the passkey's assertion against the ceremony (once: a ceremony is single-use)
+	// and starts a session for the account that owns the credential. The assertion must carry
+	// that account's user handle, a valid signature over the ceremony's challenge from one of
+	// `ACCOUNTD_WEBAUTHN_ORIGINS`, user verification, and a sign counter above the stored one
+	// (a counter that does not grow means a cloned authenticator: refused and recorded).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/passkey/finish (the `FinishPasskeyLogin` operationId).
+	FinishPasskeyLoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*FinishPasskeyLoginResponse, error)
+
+	// FinishPasskeyLoginWithResponse Sign in with a passkey
+	//
+	// Verifies the passkey's assertion against the ceremony (once: a ceremony is single-use)
+	// and starts a session for the account that owns the credential. The assertion must carry
+	// that account's user handle, a valid signature over the ceremony's challenge from one of
+	// `ACCOUNTD_WEBAUTHN_ORIGINS`, user verification, and a sign counter above the stored one
+	// (a counter that does not grow means a cloned authenticator: refused and recorded).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/passkey/finish (the `FinishPasskeyLogin` operationId).
+	FinishPasskeyLoginWithResponse(ctx context.Context, body FinishPasskeyLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*FinishPasskeyLoginResponse, error)
 
 	// ForgotPasswordWithBodyWithResponse Email a password reset link
 	//
@@ -5474,6 +7429,46 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/auth/register (the `Register` operationId).
 	RegisterWithResponse(ctx context.Context, params *RegisterParams, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterResponse, error)
 
+	// StepUpWithBodyWithResponse Prove again who you are, for a sensitive change
+	//
+	// Changing the email or the password, deleting the account and managing second factors
+	// need a strong authentication within `ACCOUNTD_MFA_STEP_UP_WINDOW` (10 minutes), or they
+	// answer `403 step_up_required`. For an account with a second factor that means one of
+	// them: send `code`, `recovery_code`, or `passkey` with the `ceremony` of
+	// `POST /v1/auth/step-up/passkey`. For an account without one, send `password`. The
+	// session records the new authentication at once; the answer is a new access token for it
+	// carrying the new `auth_time` and `amr` (the refresh token stays as it was).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/step-up (the `StepUp` operationId).
+	StepUpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StepUpResponse, error)
+
+	// StepUpWithResponse Prove again who you are, for a sensitive change
+	//
+	// Changing the email or the password, deleting the account and managing second factors
+	// need a strong authentication within `ACCOUNTD_MFA_STEP_UP_WINDOW` (10 minutes), or they
+	// answer `403 step_up_required`. For an account with a second factor that means one of
+	// them: send `code`, `recovery_code`, or `passkey` with the `ceremony` of
+	// `POST /v1/auth/step-up/passkey`. For an account without one, send `password`. The
+	// session records the new authentication at once; the answer is a new access token for it
+	// carrying the new `auth_time` and `amr` (the refresh token stays as it was).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/step-up (the `StepUp` operationId).
+	StepUpWithResponse(ctx context.Context, body StepUpJSONRequestBody, reqEditors ...RequestEditorFn) (*StepUpResponse, error)
+
+	// BeginPasskeyStepUpWithResponse Start a step-up with a passkey
+	//
+	// Returns a ceremony and WebAuthn request options for the caller's passkeys; post the
+	// credential with the ceremony to `POST /v1/auth/step-up`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/step-up/passkey (the `BeginPasskeyStepUp` operationId).
+	BeginPasskeyStepUpWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginPasskeyStepUpResponse, error)
+
 	// VerifyTokenWithBodyWithResponse Check an access or refresh token (for other services)
 	//
 	// Answers whether a token is valid right now: for an access token its signature,
@@ -5504,6 +7499,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteMeWithBodyWithResponse Delete the signed-in account
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Deletes the account for good, with its sessions, tokens and history. The current
 	// password is required.
 	//
@@ -5514,6 +7510,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteMeWithResponse Delete the signed-in account
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Deletes the account for good, with its sessions, tokens and history. The current
 	// password is required.
 	//
@@ -5558,6 +7555,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestEmailChangeWithBodyWithResponse Start changing the email address
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 	// changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
 	// password. When existing emails are hidden (the default), a taken address gets the
@@ -5570,6 +7568,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestEmailChangeWithResponse Start changing the email address
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 	// changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
 	// password. When existing emails are hidden (the default), a taken address gets the
@@ -5609,8 +7608,156 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/me/events (the `ListMyEvents` operationId).
 	ListMyEventsWithResponse(ctx context.Context, params *ListMyEventsParams, reqEditors ...RequestEditorFn) (*ListMyEventsResponse, error)
 
+	// GetMyMfaWithResponse The caller's second factors
+	//
+	// Whether the account has a TOTP authenticator, how many passkeys and how many unused
+	// recovery codes. With any factor, a password alone no longer signs the account in, on any
+	// API.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/mfa (the `GetMyMfa` operationId).
+	GetMyMfaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyMfaResponse, error)
+
+	// RegenerateRecoveryCodesWithResponse Replace the recovery codes
+	//
+	// Ten new single-use recovery codes, shown once; the old ones stop working. Needs a recent
+	// strong authentication.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/mfa/recovery-codes (the `RegenerateRecoveryCodes` operationId).
+	RegenerateRecoveryCodesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegenerateRecoveryCodesResponse, error)
+
+	// RemoveTotpWithBodyWithResponse Remove the TOTP authenticator
+	//
+	// Needs a recent strong authentication and, besides, the password or a current code.
+	// Removing the account's last second factor removes its recovery codes too.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/me/mfa/totp (the `RemoveTotp` operationId).
+	RemoveTotpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveTotpResponse, error)
+
+	// RemoveTotpWithResponse Remove the TOTP authenticator
+	//
+	// Needs a recent strong authentication and, besides, the password or a current code.
+	// Removing the account's last second factor removes its recovery codes too.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/me/mfa/totp (the `RemoveTotp` operationId).
+	RemoveTotpWithResponse(ctx context.Context, body RemoveTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveTotpResponse, error)
+
+	// BeginTotpWithResponse Start adding a TOTP authenticator
+	//
+	// Returns a new secret, its `otpauth://` URI and a QR code of it (a `data:image/png` URI an
+	// `<img>` shows). Nothing protects the account until `POST /v1/me/mfa/totp/confirm` gets a
+	// first code; starting again replaces the secret. Needs a recent strong authentication
+	// (`403 step_up_required`, see `POST /v1/auth/step-up`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/mfa/totp (the `BeginTotp` operationId).
+	BeginTotpWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginTotpResponse, error)
+
+	// ConfirmTotpWithBodyWithResponse Confirm the TOTP authenticator with a first code
+	//
+	// From then on, the account's logins need a second factor, and every other session of the
+	// account (started with the password alone) ends; this one counts as having used the code.
+	// The account's first factor comes with ten recovery codes, shown here once.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/mfa/totp/confirm (the `ConfirmTotp` operationId).
+	ConfirmTotpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmTotpResponse, error)
+
+	// ConfirmTotpWithResponse Confirm the TOTP authenticator with a first code
+	//
+	// From then on, the account's logins need a second factor, and every other session of the
+	// account (started with the password alone) ends; this one counts as having used the code.
+	// The account's first factor comes with ten recovery codes, shown here once.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/mfa/totp/confirm (the `ConfirmTotp` operationId).
+	ConfirmTotpWithResponse(ctx context.Context, body ConfirmTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmTotpResponse, error)
+
+	// ListMyPasskeysWithResponse The caller's passkeys
+	//
+	// Oldest first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/passkeys (the `ListMyPasskeys` operationId).
+	ListMyPasskeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMyPasskeysResponse, error)
+
+	// RegisterPasskeyWithBodyWithResponse Add a passkey
+	//
+	// Verifies the `PublicKeyCredential` of `navigator.credentials.create` against the ceremony
+	// of `POST /v1/me/passkeys/begin` (once, for the session that began it) and stores the
+	// passkey. A passkey is a second factor: the account's first one comes with recovery codes,
+	// shown here once, and ends its other sessions.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/passkeys (the `RegisterPasskey` operationId).
+	RegisterPasskeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterPasskeyResponse, error)
+
+	// RegisterPasskeyWithResponse Add a passkey
+	//
+	// Verifies the `PublicKeyCredential` of `navigator.credentials.create` against the ceremony
+	// of `POST /v1/me/passkeys/begin` (once, for the session that began it) and stores the
+	// passkey. A passkey is a second factor: the account's first one comes with recovery codes,
+	// shown here once, and ends its other sessions.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/passkeys (the `RegisterPasskey` operationId).
+	RegisterPasskeyWithResponse(ctx context.Context, body RegisterPasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterPasskeyResponse, error)
+
+	// BeginPasskeyRegistrationWithResponse Start adding a passkey
+	//
+	// Returns a ceremony and WebAuthn creation options for
+	// `navigator.credentials.create({publicKey: options})`: a discoverable credential, the
+	// account's passkeys excluded. Needs a recent strong authentication.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/passkeys/begin (the `BeginPasskeyRegistration` operationId).
+	BeginPasskeyRegistrationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginPasskeyRegistrationResponse, error)
+
+	// RemovePasskeyWithResponse Remove a passkey
+	//
+	// Needs a recent strong authentication. Removing the account's last second factor removes
+	// its recovery codes too.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/me/passkeys/{id} (the `RemovePasskey` operationId).
+	RemovePasskeyWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RemovePasskeyResponse, error)
+
+	// RenamePasskeyWithBodyWithResponse Rename a passkey
+	//
+	// Names are for the user to tell their passkeys apart.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/me/passkeys/{id} (the `RenamePasskey` operationId).
+	RenamePasskeyWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenamePasskeyResponse, error)
+
+	// RenamePasskeyWithResponse Rename a passkey
+	//
+	// Names are for the user to tell their passkeys apart.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/me/passkeys/{id} (the `RenamePasskey` operationId).
+	RenamePasskeyWithResponse(ctx context.Context, id string, body RenamePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*RenamePasskeyResponse, error)
+
 	// ChangePasswordWithBodyWithResponse Change the password
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Needs the current password. Every other session ends; this one stays. Emailed
 	// tokens issued before the change die.
 	//
@@ -5621,6 +7768,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChangePasswordWithResponse Change the password
 	//
+	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Needs the current password. Every other session ends; this one stays. Emailed
 	// tokens issued before the change die.
 	//
@@ -5656,6 +7804,61 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/organizations (the `ListOrganizations` operationId).
 	ListOrganizationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOrganizationsResponse, error)
+}
+
+// RootResponse302Headers the declared response headers of an HTTP 302 response for Root
+type RootResponse302Headers struct {
+	Location string
+}
+
+type RootResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON302 the response for an HTTP 302 `application/json` response
+	JSON302 *ServiceIndex
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers302 the parsed response headers for an HTTP 302 response
+	Headers302 *RootResponse302Headers
+}
+
+// GetJSON302 returns the response for an HTTP 302 `application/json` response
+func (r RootResponse) GetJSON302() *ServiceIndex {
+	return r.JSON302
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RootResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RootResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RootResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RootResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RootResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type GetJWKSResponse struct {
@@ -7063,6 +9266,165 @@ func (r AdminLogoutUserResponse) ContentType() string {
 	return ""
 }
 
+type AdminResetUserMfaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AdminResetUserMfaResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AdminResetUserMfaResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AdminResetUserMfaResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AdminResetUserMfaResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AdminResetUserMfaResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AdminResetUserMfaResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminResetUserMfaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminResetUserMfaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminResetUserMfaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminResetUserMfaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AdminGetUserMfaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminMfa
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminGetUserMfaResponse) GetJSON200() *AdminMfa {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AdminGetUserMfaResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AdminGetUserMfaResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AdminGetUserMfaResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AdminGetUserMfaResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AdminGetUserMfaResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AdminGetUserMfaResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminGetUserMfaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminGetUserMfaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminGetUserMfaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminGetUserMfaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // AdminSendPasswordResetResponse503Headers the declared response headers of an HTTP 503 response for AdminSendPasswordReset
 type AdminSendPasswordResetResponse503Headers struct {
 	RetryAfter *int
@@ -7541,6 +9903,304 @@ func (r LogoutResponse) ContentType() string {
 	return ""
 }
 
+// VerifyMfaResponse429Headers the declared response headers of an HTTP 429 response for VerifyMfa
+type VerifyMfaResponse429Headers struct {
+	RetryAfter *int
+}
+
+type VerifyMfaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokenPair
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *VerifyMfaResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyMfaResponse) GetJSON200() *TokenPair {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r VerifyMfaResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r VerifyMfaResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r VerifyMfaResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r VerifyMfaResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r VerifyMfaResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r VerifyMfaResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r VerifyMfaResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r VerifyMfaResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r VerifyMfaResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyMfaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyMfaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyMfaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyMfaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// BeginPasskeyLoginResponse429Headers the declared response headers of an HTTP 429 response for BeginPasskeyLogin
+type BeginPasskeyLoginResponse429Headers struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyLoginResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasskeyCeremony
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *BeginPasskeyLoginResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BeginPasskeyLoginResponse) GetJSON200() *PasskeyCeremony {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r BeginPasskeyLoginResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r BeginPasskeyLoginResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r BeginPasskeyLoginResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r BeginPasskeyLoginResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r BeginPasskeyLoginResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BeginPasskeyLoginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BeginPasskeyLoginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BeginPasskeyLoginResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FinishPasskeyLoginResponse429Headers the declared response headers of an HTTP 429 response for FinishPasskeyLogin
+type FinishPasskeyLoginResponse429Headers struct {
+	RetryAfter *int
+}
+
+type FinishPasskeyLoginResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokenPair
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FinishPasskeyLoginResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FinishPasskeyLoginResponse) GetJSON200() *TokenPair {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r FinishPasskeyLoginResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r FinishPasskeyLoginResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r FinishPasskeyLoginResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r FinishPasskeyLoginResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r FinishPasskeyLoginResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r FinishPasskeyLoginResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r FinishPasskeyLoginResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r FinishPasskeyLoginResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r FinishPasskeyLoginResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r FinishPasskeyLoginResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FinishPasskeyLoginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FinishPasskeyLoginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FinishPasskeyLoginResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ForgotPasswordResponse429Headers the declared response headers of an HTTP 429 response for ForgotPassword
 type ForgotPasswordResponse429Headers struct {
 	RetryAfter *int
@@ -7992,6 +10652,186 @@ func (r RegisterResponse) ContentType() string {
 	return ""
 }
 
+// StepUpResponse429Headers the declared response headers of an HTTP 429 response for StepUp
+type StepUpResponse429Headers struct {
+	RetryAfter *int
+}
+
+type StepUpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StepUpResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StepUpResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StepUpResponse) GetJSON200() *StepUpResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StepUpResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StepUpResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r StepUpResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r StepUpResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r StepUpResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r StepUpResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r StepUpResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StepUpResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StepUpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StepUpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StepUpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StepUpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type BeginPasskeyStepUpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasskeyCeremony
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BeginPasskeyStepUpResponse) GetJSON200() *PasskeyCeremony {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BeginPasskeyStepUpResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r BeginPasskeyStepUpResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r BeginPasskeyStepUpResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r BeginPasskeyStepUpResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r BeginPasskeyStepUpResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r BeginPasskeyStepUpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BeginPasskeyStepUpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BeginPasskeyStepUpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BeginPasskeyStepUpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // VerifyTokenResponse503Headers the declared response headers of an HTTP 503 response for VerifyToken
 type VerifyTokenResponse503Headers struct {
 	RetryAfter *int
@@ -8092,6 +10932,8 @@ type DeleteMeResponse struct {
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -8116,6 +10958,11 @@ func (r DeleteMeResponse) GetApplicationproblemJSON400() *Problem {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r DeleteMeResponse) GetApplicationproblemJSON401() *Problem {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMeResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -8431,6 +11278,8 @@ type RequestEmailChangeResponse struct {
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -8466,6 +11315,11 @@ func (r RequestEmailChangeResponse) GetApplicationproblemJSON400() *Problem {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r RequestEmailChangeResponse) GetApplicationproblemJSON401() *Problem {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RequestEmailChangeResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -8719,6 +11573,843 @@ func (r ListMyEventsResponse) ContentType() string {
 	return ""
 }
 
+type GetMyMfaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaStatus
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyMfaResponse) GetJSON200() *MfaStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyMfaResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMyMfaResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetMyMfaResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyMfaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyMfaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyMfaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyMfaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RegenerateRecoveryCodesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RecoveryCodes
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RegenerateRecoveryCodesResponse) GetJSON200() *RecoveryCodes {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RegenerateRecoveryCodesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RegenerateRecoveryCodesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RegenerateRecoveryCodesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RegenerateRecoveryCodesResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RegenerateRecoveryCodesResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RegenerateRecoveryCodesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RegenerateRecoveryCodesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RegenerateRecoveryCodesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RegenerateRecoveryCodesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveTotpResponse429Headers the declared response headers of an HTTP 429 response for RemoveTotp
+type RemoveTotpResponse429Headers struct {
+	RetryAfter *int
+}
+
+type RemoveTotpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RemoveTotpResponse429Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RemoveTotpResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RemoveTotpResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RemoveTotpResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RemoveTotpResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RemoveTotpResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RemoveTotpResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RemoveTotpResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RemoveTotpResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RemoveTotpResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveTotpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveTotpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveTotpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveTotpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type BeginTotpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TotpEnrolment
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r BeginTotpResponse) GetJSON201() *TotpEnrolment {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BeginTotpResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r BeginTotpResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r BeginTotpResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r BeginTotpResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r BeginTotpResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r BeginTotpResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r BeginTotpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BeginTotpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BeginTotpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BeginTotpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConfirmTotpResponse429Headers the declared response headers of an HTTP 429 response for ConfirmTotp
+type ConfirmTotpResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ConfirmTotpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaEnabled
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ConfirmTotpResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmTotpResponse) GetJSON200() *MfaEnabled {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ConfirmTotpResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmTotpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmTotpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmTotpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmTotpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMyPasskeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasskeyList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyPasskeysResponse) GetJSON200() *PasskeyList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyPasskeysResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMyPasskeysResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListMyPasskeysResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyPasskeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyPasskeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyPasskeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyPasskeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RegisterPasskeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PasskeyRegistered
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RegisterPasskeyResponse) GetJSON201() *PasskeyRegistered {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RegisterPasskeyResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RegisterPasskeyResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RegisterPasskeyResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RegisterPasskeyResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RegisterPasskeyResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r RegisterPasskeyResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RegisterPasskeyResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RegisterPasskeyResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RegisterPasskeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RegisterPasskeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RegisterPasskeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RegisterPasskeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type BeginPasskeyRegistrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasskeyCeremony
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BeginPasskeyRegistrationResponse) GetJSON200() *PasskeyCeremony {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BeginPasskeyRegistrationResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r BeginPasskeyRegistrationResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r BeginPasskeyRegistrationResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r BeginPasskeyRegistrationResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r BeginPasskeyRegistrationResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r BeginPasskeyRegistrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BeginPasskeyRegistrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BeginPasskeyRegistrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BeginPasskeyRegistrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RemovePasskeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RemovePasskeyResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RemovePasskeyResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RemovePasskeyResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RemovePasskeyResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RemovePasskeyResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RemovePasskeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemovePasskeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemovePasskeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemovePasskeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RenamePasskeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Passkey
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RenamePasskeyResponse) GetJSON200() *Passkey {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RenamePasskeyResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RenamePasskeyResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RenamePasskeyResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RenamePasskeyResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RenamePasskeyResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RenamePasskeyResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RenamePasskeyResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RenamePasskeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RenamePasskeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RenamePasskeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RenamePasskeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ChangePasswordResponse409Headers the declared response headers of an HTTP 409 response for ChangePassword
 type ChangePasswordResponse409Headers struct {
 	RetryAfter *int
@@ -8741,6 +12432,8 @@ type ChangePasswordResponse struct {
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -8771,6 +12464,11 @@ func (r ChangePasswordResponse) GetApplicationproblemJSON400() *Problem {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ChangePasswordResponse) GetApplicationproblemJSON401() *Problem {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ChangePasswordResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -9049,6 +12747,22 @@ func (r ListOrganizationsResponse) ContentType() string {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
+}
+
+// RootWithResponse Where to start (redirects to the docs)
+//
+// Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+// spec are, for a client that does not follow redirects.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET / (the `Root` operationId).
+func (c *ClientWithResponses) RootWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RootResponse, error) {
+	rsp, err := c.Root(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRootResponse(rsp)
 }
 
 // GetJWKSWithResponse Public keys that sign access tokens (JWK Set)
@@ -9381,6 +13095,39 @@ func (c *ClientWithResponses) AdminLogoutUserWithResponse(ctx context.Context, i
 	return ParseAdminLogoutUserResponse(rsp)
 }
 
+// AdminResetUserMfaWithResponse Remove every second factor of a user (staff)
+//
+// For an owner who lost their authenticator and recovery codes: the TOTP authenticator,
+// passkeys and recovery codes are removed, and the password alone signs the account in
+// again. Recorded in the account's history with the administrator's name, and emailed to
+// the owner.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/admin/users/{id}/mfa (the `AdminResetUserMfa` operationId).
+func (c *ClientWithResponses) AdminResetUserMfaWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AdminResetUserMfaResponse, error) {
+	rsp, err := c.AdminResetUserMfa(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminResetUserMfaResponse(rsp)
+}
+
+// AdminGetUserMfaWithResponse A user's second factors (staff)
+//
+// The account's TOTP authenticator, recovery codes left, and passkeys.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/admin/users/{id}/mfa (the `AdminGetUserMfa` operationId).
+func (c *ClientWithResponses) AdminGetUserMfaWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AdminGetUserMfaResponse, error) {
+	rsp, err := c.AdminGetUserMfa(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminGetUserMfaResponse(rsp)
+}
+
 // AdminSendPasswordResetWithResponse Email a user a password reset link (staff)
 //
 // The password stays as it is until the link is used.
@@ -9473,6 +13220,11 @@ func (c *ClientWithResponses) ResendActivationWithResponse(ctx context.Context, 
 // presents it, or that comes from an address the account signed in from, has a
 // budget of its own, so a stranger's guesses do not lock the owner out.
 //
+// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
+// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
+// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
+// carry `amr` (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`) and `auth_time`.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/login (the `Login` operationId).
@@ -9496,6 +13248,11 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 // A successful login sets the `accountd_device` cookie (HttpOnly); a client that
 // presents it, or that comes from an address the account signed in from, has a
 // budget of its own, so a stranger's guesses do not lock the owner out.
+//
+// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
+// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
+// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
+// carry `amr` (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`) and `auth_time`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9540,6 +13297,107 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, body Logou
 		return nil, err
 	}
 	return ParseLogoutResponse(rsp)
+}
+
+// VerifyMfaWithBodyWithResponse Complete a login with a second factor
+//
+// The second step of `POST /v1/auth/login` for an account with a second factor: that login
+// answered `401 mfa_required` with a `challenge` and the `methods` it accepts. Send the
+// challenge with exactly one of `code` (from the authenticator app), `recovery_code` or
+// `passkey` (the `PublicKeyCredential` of `navigator.credentials.get` with the challenge's
+// `passkey_options`). The challenge works once, for five minutes
+// (`ACCOUNTD_MFA_CHALLENGE_TTL`), and takes at most five wrong answers; wrong answers are
+// also limited per account (`ACCOUNTD_RATE_LIMIT_MFA_FAILURES`, then `429`). A code works
+// once. Using a recovery code is recorded and emailed to the owner.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/mfa/verify (the `VerifyMfa` operationId).
+func (c *ClientWithResponses) VerifyMfaWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMfaResponse, error) {
+	rsp, err := c.VerifyMfaWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMfaResponse(rsp)
+}
+
+// VerifyMfaWithResponse Complete a login with a second factor
+//
+// The second step of `POST /v1/auth/login` for an account with a second factor: that login
+// answered `401 mfa_required` with a `challenge` and the `methods` it accepts. Send the
+// challenge with exactly one of `code` (from the authenticator app), `recovery_code` or
+// `passkey` (the `PublicKeyCredential` of `navigator.credentials.get` with the challenge's
+// `passkey_options`). The challenge works once, for five minutes
+// (`ACCOUNTD_MFA_CHALLENGE_TTL`), and takes at most five wrong answers; wrong answers are
+// also limited per account (`ACCOUNTD_RATE_LIMIT_MFA_FAILURES`, then `429`). A code works
+// once. Using a recovery code is recorded and emailed to the owner.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/mfa/verify (the `VerifyMfa` operationId).
+func (c *ClientWithResponses) VerifyMfaWithResponse(ctx context.Context, body VerifyMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMfaResponse, error) {
+	rsp, err := c.VerifyMfa(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMfaResponse(rsp)
+}
+
+// BeginPasskeyLoginWithResponse Start a sign-in with a passkey
+//
+// Starts a sign-in with a passkey alone: no username is typed. Pass `options` to
+// `navigator.credentials.get({publicKey: options})` (its byte fields are base64url), and
+// post the credential with `ceremony` to `POST /v1/auth/passkey/finish`. The authenticator
+// must verify its user (a PIN or biometrics), so that the passkey is two factors. Limited
+// per client IP like logins.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/passkey/begin (the `BeginPasskeyLogin` operationId).
+func (c *ClientWithResponses) BeginPasskeyLoginWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginPasskeyLoginResponse, error) {
+	rsp, err := c.BeginPasskeyLogin(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBeginPasskeyLoginResponse(rsp)
+}
+
+// FinishPasskeyLoginWithBodyWithResponse Sign in with a passkey
+//
+// Verifies the passkey's assertion against the ceremony (once: a ceremony is single-use)
+// and starts a session for the account that owns the credential. The assertion must carry
+// that account's user handle, a valid signature over the ceremony's challenge from one of
+// `ACCOUNTD_WEBAUTHN_ORIGINS`, user verification, and a sign counter above the stored one
+// (a counter that does not grow means a cloned authenticator: refused and recorded).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/passkey/finish (the `FinishPasskeyLogin` operationId).
+func (c *ClientWithResponses) FinishPasskeyLoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*FinishPasskeyLoginResponse, error) {
+	rsp, err := c.FinishPasskeyLoginWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFinishPasskeyLoginResponse(rsp)
+}
+
+// FinishPasskeyLoginWithResponse Sign in with a passkey
+//
+// Verifies the passkey's assertion against the ceremony (once: a ceremony is single-use)
+// and starts a session for the account that owns the credential. The assertion must carry
+// that account's user handle, a valid signature over the ceremony's challenge from one of
+// `ACCOUNTD_WEBAUTHN_ORIGINS`, user verification, and a sign counter above the stored one
+// (a counter that does not grow means a cloned authenticator: refused and recorded).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/passkey/finish (the `FinishPasskeyLogin` operationId).
+func (c *ClientWithResponses) FinishPasskeyLoginWithResponse(ctx context.Context, body FinishPasskeyLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*FinishPasskeyLoginResponse, error) {
+	rsp, err := c.FinishPasskeyLogin(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFinishPasskeyLoginResponse(rsp)
 }
 
 // ForgotPasswordWithBodyWithResponse Email a password reset link
@@ -9708,6 +13566,64 @@ func (c *ClientWithResponses) RegisterWithResponse(ctx context.Context, params *
 	return ParseRegisterResponse(rsp)
 }
 
+// StepUpWithBodyWithResponse Prove again who you are, for a sensitive change
+//
+// Changing the email or the password, deleting the account and managing second factors
+// need a strong authentication within `ACCOUNTD_MFA_STEP_UP_WINDOW` (10 minutes), or they
+// answer `403 step_up_required`. For an account with a second factor that means one of
+// them: send `code`, `recovery_code`, or `passkey` with the `ceremony` of
+// `POST /v1/auth/step-up/passkey`. For an account without one, send `password`. The
+// session records the new authentication at once; the answer is a new access token for it
+// carrying the new `auth_time` and `amr` (the refresh token stays as it was).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/step-up (the `StepUp` operationId).
+func (c *ClientWithResponses) StepUpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StepUpResponse, error) {
+	rsp, err := c.StepUpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStepUpResponse(rsp)
+}
+
+// StepUpWithResponse Prove again who you are, for a sensitive change
+//
+// Changing the email or the password, deleting the account and managing second factors
+// need a strong authentication within `ACCOUNTD_MFA_STEP_UP_WINDOW` (10 minutes), or they
+// answer `403 step_up_required`. For an account with a second factor that means one of
+// them: send `code`, `recovery_code`, or `passkey` with the `ceremony` of
+// `POST /v1/auth/step-up/passkey`. For an account without one, send `password`. The
+// session records the new authentication at once; the answer is a new access token for it
+// carrying the new `auth_time` and `amr` (the refresh token stays as it was).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/step-up (the `StepUp` operationId).
+func (c *ClientWithResponses) StepUpWithResponse(ctx context.Context, body StepUpJSONRequestBody, reqEditors ...RequestEditorFn) (*StepUpResponse, error) {
+	rsp, err := c.StepUp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStepUpResponse(rsp)
+}
+
+// BeginPasskeyStepUpWithResponse Start a step-up with a passkey
+//
+// Returns a ceremony and WebAuthn request options for the caller's passkeys; post the
+// credential with the ceremony to `POST /v1/auth/step-up`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/step-up/passkey (the `BeginPasskeyStepUp` operationId).
+func (c *ClientWithResponses) BeginPasskeyStepUpWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginPasskeyStepUpResponse, error) {
+	rsp, err := c.BeginPasskeyStepUp(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBeginPasskeyStepUpResponse(rsp)
+}
+
 // VerifyTokenWithBodyWithResponse Check an access or refresh token (for other services)
 //
 // Answers whether a token is valid right now: for an access token its signature,
@@ -9750,6 +13666,7 @@ func (c *ClientWithResponses) VerifyTokenWithResponse(ctx context.Context, body 
 
 // DeleteMeWithBodyWithResponse Delete the signed-in account
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Deletes the account for good, with its sessions, tokens and history. The current
 // password is required.
 //
@@ -9766,6 +13683,7 @@ func (c *ClientWithResponses) DeleteMeWithBodyWithResponse(ctx context.Context, 
 
 // DeleteMeWithResponse Delete the signed-in account
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Deletes the account for good, with its sessions, tokens and history. The current
 // password is required.
 //
@@ -9840,6 +13758,7 @@ func (c *ClientWithResponses) GetMyDashboardWithResponse(ctx context.Context, re
 
 // RequestEmailChangeWithBodyWithResponse Start changing the email address
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 // changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
 // password. When existing emails are hidden (the default), a taken address gets the
@@ -9858,6 +13777,7 @@ func (c *ClientWithResponses) RequestEmailChangeWithBodyWithResponse(ctx context
 
 // RequestEmailChangeWithResponse Start changing the email address
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 // changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
 // password. When existing emails are hidden (the default), a taken address gets the
@@ -9921,8 +13841,240 @@ func (c *ClientWithResponses) ListMyEventsWithResponse(ctx context.Context, para
 	return ParseListMyEventsResponse(rsp)
 }
 
+// GetMyMfaWithResponse The caller's second factors
+//
+// Whether the account has a TOTP authenticator, how many passkeys and how many unused
+// recovery codes. With any factor, a password alone no longer signs the account in, on any
+// API.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/mfa (the `GetMyMfa` operationId).
+func (c *ClientWithResponses) GetMyMfaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyMfaResponse, error) {
+	rsp, err := c.GetMyMfa(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyMfaResponse(rsp)
+}
+
+// RegenerateRecoveryCodesWithResponse Replace the recovery codes
+//
+// Ten new single-use recovery codes, shown once; the old ones stop working. Needs a recent
+// strong authentication.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/mfa/recovery-codes (the `RegenerateRecoveryCodes` operationId).
+func (c *ClientWithResponses) RegenerateRecoveryCodesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegenerateRecoveryCodesResponse, error) {
+	rsp, err := c.RegenerateRecoveryCodes(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegenerateRecoveryCodesResponse(rsp)
+}
+
+// RemoveTotpWithBodyWithResponse Remove the TOTP authenticator
+//
+// Needs a recent strong authentication and, besides, the password or a current code.
+// Removing the account's last second factor removes its recovery codes too.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/me/mfa/totp (the `RemoveTotp` operationId).
+func (c *ClientWithResponses) RemoveTotpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveTotpResponse, error) {
+	rsp, err := c.RemoveTotpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveTotpResponse(rsp)
+}
+
+// RemoveTotpWithResponse Remove the TOTP authenticator
+//
+// Needs a recent strong authentication and, besides, the password or a current code.
+// Removing the account's last second factor removes its recovery codes too.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/me/mfa/totp (the `RemoveTotp` operationId).
+func (c *ClientWithResponses) RemoveTotpWithResponse(ctx context.Context, body RemoveTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveTotpResponse, error) {
+	rsp, err := c.RemoveTotp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveTotpResponse(rsp)
+}
+
+// BeginTotpWithResponse Start adding a TOTP authenticator
+//
+// Returns a new secret, its `otpauth://` URI and a QR code of it (a `data:image/png` URI an
+// `<img>` shows). Nothing protects the account until `POST /v1/me/mfa/totp/confirm` gets a
+// first code; starting again replaces the secret. Needs a recent strong authentication
+// (`403 step_up_required`, see `POST /v1/auth/step-up`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/mfa/totp (the `BeginTotp` operationId).
+func (c *ClientWithResponses) BeginTotpWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginTotpResponse, error) {
+	rsp, err := c.BeginTotp(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBeginTotpResponse(rsp)
+}
+
+// ConfirmTotpWithBodyWithResponse Confirm the TOTP authenticator with a first code
+//
+// From then on, the account's logins need a second factor, and every other session of the
+// account (started with the password alone) ends; this one counts as having used the code.
+// The account's first factor comes with ten recovery codes, shown here once.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/mfa/totp/confirm (the `ConfirmTotp` operationId).
+func (c *ClientWithResponses) ConfirmTotpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmTotpResponse, error) {
+	rsp, err := c.ConfirmTotpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmTotpResponse(rsp)
+}
+
+// ConfirmTotpWithResponse Confirm the TOTP authenticator with a first code
+//
+// From then on, the account's logins need a second factor, and every other session of the
+// account (started with the password alone) ends; this one counts as having used the code.
+// The account's first factor comes with ten recovery codes, shown here once.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/mfa/totp/confirm (the `ConfirmTotp` operationId).
+func (c *ClientWithResponses) ConfirmTotpWithResponse(ctx context.Context, body ConfirmTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmTotpResponse, error) {
+	rsp, err := c.ConfirmTotp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmTotpResponse(rsp)
+}
+
+// ListMyPasskeysWithResponse The caller's passkeys
+//
+// Oldest first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/passkeys (the `ListMyPasskeys` operationId).
+func (c *ClientWithResponses) ListMyPasskeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMyPasskeysResponse, error) {
+	rsp, err := c.ListMyPasskeys(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyPasskeysResponse(rsp)
+}
+
+// RegisterPasskeyWithBodyWithResponse Add a passkey
+//
+// Verifies the `PublicKeyCredential` of `navigator.credentials.create` against the ceremony
+// of `POST /v1/me/passkeys/begin` (once, for the session that began it) and stores the
+// passkey. A passkey is a second factor: the account's first one comes with recovery codes,
+// shown here once, and ends its other sessions.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/passkeys (the `RegisterPasskey` operationId).
+func (c *ClientWithResponses) RegisterPasskeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterPasskeyResponse, error) {
+	rsp, err := c.RegisterPasskeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterPasskeyResponse(rsp)
+}
+
+// RegisterPasskeyWithResponse Add a passkey
+//
+// Verifies the `PublicKeyCredential` of `navigator.credentials.create` against the ceremony
+// of `POST /v1/me/passkeys/begin` (once, for the session that began it) and stores the
+// passkey. A passkey is a second factor: the account's first one comes with recovery codes,
+// shown here once, and ends its other sessions.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/passkeys (the `RegisterPasskey` operationId).
+func (c *ClientWithResponses) RegisterPasskeyWithResponse(ctx context.Context, body RegisterPasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterPasskeyResponse, error) {
+	rsp, err := c.RegisterPasskey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterPasskeyResponse(rsp)
+}
+
+// BeginPasskeyRegistrationWithResponse Start adding a passkey
+//
+// Returns a ceremony and WebAuthn creation options for
+// `navigator.credentials.create({publicKey: options})`: a discoverable credential, the
+// account's passkeys excluded. Needs a recent strong authentication.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/passkeys/begin (the `BeginPasskeyRegistration` operationId).
+func (c *ClientWithResponses) BeginPasskeyRegistrationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginPasskeyRegistrationResponse, error) {
+	rsp, err := c.BeginPasskeyRegistration(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBeginPasskeyRegistrationResponse(rsp)
+}
+
+// RemovePasskeyWithResponse Remove a passkey
+//
+// Needs a recent strong authentication. Removing the account's last second factor removes
+// its recovery codes too.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/me/passkeys/{id} (the `RemovePasskey` operationId).
+func (c *ClientWithResponses) RemovePasskeyWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RemovePasskeyResponse, error) {
+	rsp, err := c.RemovePasskey(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemovePasskeyResponse(rsp)
+}
+
+// RenamePasskeyWithBodyWithResponse Rename a passkey
+//
+// Names are for the user to tell their passkeys apart.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/me/passkeys/{id} (the `RenamePasskey` operationId).
+func (c *ClientWithResponses) RenamePasskeyWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenamePasskeyResponse, error) {
+	rsp, err := c.RenamePasskeyWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRenamePasskeyResponse(rsp)
+}
+
+// RenamePasskeyWithResponse Rename a passkey
+//
+// Names are for the user to tell their passkeys apart.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/me/passkeys/{id} (the `RenamePasskey` operationId).
+func (c *ClientWithResponses) RenamePasskeyWithResponse(ctx context.Context, id string, body RenamePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*RenamePasskeyResponse, error) {
+	rsp, err := c.RenamePasskey(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRenamePasskeyResponse(rsp)
+}
+
 // ChangePasswordWithBodyWithResponse Change the password
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Needs the current password. Every other session ends; this one stays. Emailed
 // tokens issued before the change die.
 //
@@ -9939,6 +14091,7 @@ func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Con
 
 // ChangePasswordWithResponse Change the password
 //
+// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Needs the current password. Every other session ends; this one stays. Emailed
 // tokens issued before the change die.
 //
@@ -9997,6 +14150,52 @@ func (c *ClientWithResponses) ListOrganizationsWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseListOrganizationsResponse(rsp)
+}
+
+// ParseRootResponse parses an HTTP response from a RootWithResponse call
+func ParseRootResponse(rsp *http.Response) (*RootResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RootResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 302:
+		var dest ServiceIndex
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON302 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 302:
+		var headers RootResponse302Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers302 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseGetJWKSResponse parses an HTTP response from a GetJWKSWithResponse call
@@ -11257,6 +15456,138 @@ func ParseAdminLogoutUserResponse(rsp *http.Response) (*AdminLogoutUserResponse,
 	return response, nil
 }
 
+// ParseAdminResetUserMfaResponse parses an HTTP response from a AdminResetUserMfaWithResponse call
+func ParseAdminResetUserMfaResponse(rsp *http.Response) (*AdminResetUserMfaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminResetUserMfaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAdminGetUserMfaResponse parses an HTTP response from a AdminGetUserMfaWithResponse call
+func ParseAdminGetUserMfaResponse(rsp *http.Response) (*AdminGetUserMfaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminGetUserMfaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminMfa
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAdminSendPasswordResetResponse parses an HTTP response from a AdminSendPasswordResetWithResponse call
 func ParseAdminSendPasswordResetResponse(rsp *http.Response) (*AdminSendPasswordResetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11702,6 +16033,277 @@ func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
 	return response, nil
 }
 
+// ParseVerifyMfaResponse parses an HTTP response from a VerifyMfaWithResponse call
+func ParseVerifyMfaResponse(rsp *http.Response) (*VerifyMfaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyMfaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenPair
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers VerifyMfaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBeginPasskeyLoginResponse parses an HTTP response from a BeginPasskeyLoginWithResponse call
+func ParseBeginPasskeyLoginResponse(rsp *http.Response) (*BeginPasskeyLoginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BeginPasskeyLoginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasskeyCeremony
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers BeginPasskeyLoginResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFinishPasskeyLoginResponse parses an HTTP response from a FinishPasskeyLoginWithResponse call
+func ParseFinishPasskeyLoginResponse(rsp *http.Response) (*FinishPasskeyLoginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FinishPasskeyLoginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenPair
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FinishPasskeyLoginResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseForgotPasswordResponse parses an HTTP response from a ForgotPasswordWithResponse call
 func ParseForgotPasswordResponse(rsp *http.Response) (*ForgotPasswordResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12141,6 +16743,162 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 	return response, nil
 }
 
+// ParseStepUpResponse parses an HTTP response from a StepUpWithResponse call
+func ParseStepUpResponse(rsp *http.Response) (*StepUpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StepUpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StepUpResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers StepUpResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBeginPasskeyStepUpResponse parses an HTTP response from a BeginPasskeyStepUpWithResponse call
+func ParseBeginPasskeyStepUpResponse(rsp *http.Response) (*BeginPasskeyStepUpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BeginPasskeyStepUpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasskeyCeremony
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseVerifyTokenResponse parses an HTTP response from a VerifyTokenWithResponse call
 func ParseVerifyTokenResponse(rsp *http.Response) (*VerifyTokenResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12245,6 +17003,13 @@ func ParseDeleteMeResponse(rsp *http.Response) (*DeleteMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
@@ -12552,6 +17317,13 @@ func ParseRequestEmailChangeResponse(rsp *http.Response) (*RequestEmailChangeRes
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12811,6 +17583,711 @@ func ParseListMyEventsResponse(rsp *http.Response) (*ListMyEventsResponse, error
 	return response, nil
 }
 
+// ParseGetMyMfaResponse parses an HTTP response from a GetMyMfaWithResponse call
+func ParseGetMyMfaResponse(rsp *http.Response) (*GetMyMfaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyMfaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRegenerateRecoveryCodesResponse parses an HTTP response from a RegenerateRecoveryCodesWithResponse call
+func ParseRegenerateRecoveryCodesResponse(rsp *http.Response) (*RegenerateRecoveryCodesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RegenerateRecoveryCodesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RecoveryCodes
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRemoveTotpResponse parses an HTTP response from a RemoveTotpWithResponse call
+func ParseRemoveTotpResponse(rsp *http.Response) (*RemoveTotpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveTotpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RemoveTotpResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBeginTotpResponse parses an HTTP response from a BeginTotpWithResponse call
+func ParseBeginTotpResponse(rsp *http.Response) (*BeginTotpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BeginTotpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TotpEnrolment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseConfirmTotpResponse parses an HTTP response from a ConfirmTotpWithResponse call
+func ParseConfirmTotpResponse(rsp *http.Response) (*ConfirmTotpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmTotpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaEnabled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ConfirmTotpResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMyPasskeysResponse parses an HTTP response from a ListMyPasskeysWithResponse call
+func ParseListMyPasskeysResponse(rsp *http.Response) (*ListMyPasskeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyPasskeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasskeyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRegisterPasskeyResponse parses an HTTP response from a RegisterPasskeyWithResponse call
+func ParseRegisterPasskeyResponse(rsp *http.Response) (*RegisterPasskeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RegisterPasskeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PasskeyRegistered
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseBeginPasskeyRegistrationResponse parses an HTTP response from a BeginPasskeyRegistrationWithResponse call
+func ParseBeginPasskeyRegistrationResponse(rsp *http.Response) (*BeginPasskeyRegistrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BeginPasskeyRegistrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasskeyCeremony
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRemovePasskeyResponse parses an HTTP response from a RemovePasskeyWithResponse call
+func ParseRemovePasskeyResponse(rsp *http.Response) (*RemovePasskeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemovePasskeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRenamePasskeyResponse parses an HTTP response from a RenamePasskeyWithResponse call
+func ParseRenamePasskeyResponse(rsp *http.Response) (*RenamePasskeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RenamePasskeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Passkey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseChangePasswordResponse parses an HTTP response from a ChangePasswordWithResponse call
 func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12841,6 +18318,13 @@ func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Problem

@@ -102,6 +102,11 @@ export interface paths {
          *     A successful login sets the `accountd_device` cookie (HttpOnly); a client that
          *     presents it, or that comes from an address the account signed in from, has a
          *     budget of its own, so a stranger's guesses do not lock the owner out.
+         *
+         *     For an account with a second factor (TOTP or a passkey) a right password gets no tokens
+         *     but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
+         *     `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
+         *     carry `amr` (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`) and `auth_time`.
          */
         post: operations["login"];
         delete?: never;
@@ -255,7 +260,8 @@ export interface paths {
         post?: never;
         /**
          * Delete the signed-in account
-         * @description Deletes the account for good, with its sessions, tokens and history. The current
+         * @description For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
+         *     Deletes the account for good, with its sessions, tokens and history. The current
          *     password is required.
          */
         delete: operations["deleteMe"];
@@ -280,7 +286,8 @@ export interface paths {
         put?: never;
         /**
          * Change the password
-         * @description Needs the current password. Every other session ends; this one stays. Emailed
+         * @description For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
+         *     Needs the current password. Every other session ends; this one stays. Emailed
          *     tokens issued before the change die.
          */
         post: operations["changePassword"];
@@ -301,7 +308,8 @@ export interface paths {
         put?: never;
         /**
          * Start changing the email address
-         * @description Sends a confirmation link (valid 24 hours by default) to the new address; nothing
+         * @description For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
+         *     Sends a confirmation link (valid 24 hours by default) to the new address; nothing
          *     changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
          *     password. When existing emails are hidden (the default), a taken address gets the
          *     same answer and no link.
@@ -607,6 +615,328 @@ export interface paths {
         patch: operations["adminUpdateOrganization"];
         trace?: never;
     };
+    "/v1/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a login with a second factor
+         * @description The second step of `POST /v1/auth/login` for an account with a second factor: that login
+         *     answered `401 mfa_required` with a `challenge` and the `methods` it accepts. Send the
+         *     challenge with exactly one of `code` (from the authenticator app), `recovery_code` or
+         *     `passkey` (the `PublicKeyCredential` of `navigator.credentials.get` with the challenge's
+         *     `passkey_options`). The challenge works once, for five minutes
+         *     (`ACCOUNTD_MFA_CHALLENGE_TTL`), and takes at most five wrong answers; wrong answers are
+         *     also limited per account (`ACCOUNTD_RATE_LIMIT_MFA_FAILURES`, then `429`). A code works
+         *     once. Using a recovery code is recorded and emailed to the owner.
+         */
+        post: operations["verifyMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/passkey/begin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a sign-in with a passkey
+         * @description Starts a sign-in with a passkey alone: no username is typed. Pass `options` to
+         *     `navigator.credentials.get({publicKey: options})` (its byte fields are base64url), and
+         *     post the credential with `ceremony` to `POST /v1/auth/passkey/finish`. The authenticator
+         *     must verify its user (a PIN or biometrics), so that the passkey is two factors. Limited
+         *     per client IP like logins.
+         */
+        post: operations["beginPasskeyLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/passkey/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey
+         * @description Verifies the passkey's assertion against the ceremony (once: a ceremony is single-use)
+         *     and starts a session for the account that owns the credential. The assertion must carry
+         *     that account's user handle, a valid signature over the ceremony's challenge from one of
+         *     `ACCOUNTD_WEBAUTHN_ORIGINS`, user verification, and a sign counter above the stored one
+         *     (a counter that does not grow means a cloned authenticator: refused and recorded).
+         */
+        post: operations["finishPasskeyLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/step-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prove again who you are, for a sensitive change
+         * @description Changing the email or the password, deleting the account and managing second factors
+         *     need a strong authentication within `ACCOUNTD_MFA_STEP_UP_WINDOW` (10 minutes), or they
+         *     answer `403 step_up_required`. For an account with a second factor that means one of
+         *     them: send `code`, `recovery_code`, or `passkey` with the `ceremony` of
+         *     `POST /v1/auth/step-up/passkey`. For an account without one, send `password`. The
+         *     session records the new authentication at once; the answer is a new access token for it
+         *     carrying the new `auth_time` and `amr` (the refresh token stays as it was).
+         */
+        post: operations["stepUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/step-up/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a step-up with a passkey
+         * @description Returns a ceremony and WebAuthn request options for the caller's passkeys; post the
+         *     credential with the ceremony to `POST /v1/auth/step-up`.
+         */
+        post: operations["beginPasskeyStepUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's second factors
+         * @description Whether the account has a TOTP authenticator, how many passkeys and how many unused
+         *     recovery codes. With any factor, a password alone no longer signs the account in, on any
+         *     API.
+         */
+        get: operations["getMyMfa"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start adding a TOTP authenticator
+         * @description Returns a new secret, its `otpauth://` URI and a QR code of it (a `data:image/png` URI an
+         *     `<img>` shows). Nothing protects the account until `POST /v1/me/mfa/totp/confirm` gets a
+         *     first code; starting again replaces the secret. Needs a recent strong authentication
+         *     (`403 step_up_required`, see `POST /v1/auth/step-up`).
+         */
+        post: operations["beginTotp"];
+        /**
+         * Remove the TOTP authenticator
+         * @description Needs a recent strong authentication and, besides, the password or a current code.
+         *     Removing the account's last second factor removes its recovery codes too.
+         */
+        delete: operations["removeTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the TOTP authenticator with a first code
+         * @description From then on, the account's logins need a second factor, and every other session of the
+         *     account (started with the password alone) ends; this one counts as having used the code.
+         *     The account's first factor comes with ten recovery codes, shown here once.
+         */
+        post: operations["confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the recovery codes
+         * @description Ten new single-use recovery codes, shown once; the old ones stop working. Needs a recent
+         *     strong authentication.
+         */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's passkeys
+         * @description Oldest first.
+         */
+        get: operations["listMyPasskeys"];
+        put?: never;
+        /**
+         * Add a passkey
+         * @description Verifies the `PublicKeyCredential` of `navigator.credentials.create` against the ceremony
+         *     of `POST /v1/me/passkeys/begin` (once, for the session that began it) and stores the
+         *     passkey. A passkey is a second factor: the account's first one comes with recovery codes,
+         *     shown here once, and ends its other sessions.
+         */
+        post: operations["registerPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/passkeys/begin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start adding a passkey
+         * @description Returns a ceremony and WebAuthn creation options for
+         *     `navigator.credentials.create({publicKey: options})`: a discoverable credential, the
+         *     account's passkeys excluded. Needs a recent strong authentication.
+         */
+        post: operations["beginPasskeyRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The passkey's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a passkey
+         * @description Needs a recent strong authentication. Removing the account's last second factor removes
+         *     its recovery codes too.
+         */
+        delete: operations["removePasskey"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a passkey
+         * @description Names are for the user to tell their passkeys apart.
+         */
+        patch: operations["renamePasskey"];
+        trace?: never;
+    };
+    "/v1/admin/users/{id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * A user's second factors (staff)
+         * @description The account's TOTP authenticator, recovery codes left, and passkeys.
+         */
+        get: operations["adminGetUserMfa"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove every second factor of a user (staff)
+         * @description For an owner who lost their authenticator and recovery codes: the TOTP authenticator,
+         *     passkeys and recovery codes are removed, and the password alone signs the account in
+         *     again. Recorded in the account's history with the administrator's name, and emailed to
+         *     the owner.
+         */
+        delete: operations["adminResetUserMfa"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -616,6 +946,27 @@ export interface paths {
         };
         /** Public keys that sign access tokens (JWK Set) */
         get: operations["getJWKS"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where to start (redirects to the docs)
+         * @description Redirects a browser to Swagger UI at `/docs/`; the body says where the docs and the
+         *     spec are, for a client that does not follow redirects.
+         */
+        get: operations["root"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2658,8 +3009,9 @@ export interface components {
         Email: string;
         /**
          * Format: password
-         * @description 8 to 128 characters; the server's policy may ask for more (10 by default) and
-         *     refuses very common passwords and ones equal to the username or email.
+         * @description At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
+         *     here; a server's own `/openapi.json` gives its own) and at most 128; not one of the
+         *     most common passwords, nor the username or the email.
          * @example correct-horse-battery
          */
         NewPassword: string;
@@ -2883,7 +3235,7 @@ export interface components {
             /** Format: int64 */
             id: number;
             /** @enum {string} */
-            type: "registered" | "activated" | "login_succeeded" | "login_failed" | "logout" | "refresh_token_reuse_detected" | "profile_updated" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_change_confirmed" | "session_revoked" | "invitation_accepted" | "admin_created" | "admin_updated" | "admin_role_changed" | "admin_activated" | "admin_deactivated" | "admin_logout" | "admin_password_reset_sent" | "admin_invitation_sent" | "admin_deleted_user";
+            type: "registered" | "activated" | "login_succeeded" | "login_failed" | "logout" | "refresh_token_reuse_detected" | "profile_updated" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_change_confirmed" | "session_revoked" | "invitation_accepted" | "admin_created" | "admin_updated" | "admin_role_changed" | "admin_activated" | "admin_deactivated" | "admin_logout" | "admin_password_reset_sent" | "admin_invitation_sent" | "admin_deleted_user" | "mfa_totp_enabled" | "mfa_totp_disabled" | "mfa_recovery_codes_generated" | "mfa_recovery_code_used" | "mfa_failed" | "mfa_step_up" | "passkey_registered" | "passkey_renamed" | "passkey_removed" | "passkey_clone_detected" | "admin_mfa_reset";
             /** Format: date-time */
             at: string;
             ip: string;
@@ -3081,9 +3433,163 @@ export interface components {
                 [key: string]: unknown;
             })[];
         };
+        /** @description Where a newcomer finds the rest. */
+        ServiceIndex: {
+            /** @enum {string} */
+            service: "accountd";
+            /** @description Swagger UI. */
+            docs: string;
+            /** @description The spec (also as JSON at /openapi.json). */
+            openapi: string;
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
+        };
+        /** @description The second step a login needs, in the `mfa` member of a `mfa_required` problem. */
+        MfaChallenge: {
+            /** @description Send it to `POST /v1/auth/mfa/verify` with one second factor. */
+            challenge: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The second factors the challenge accepts. */
+            methods: ("totp" | "recovery_code" | "passkey")[];
+            /** @description WebAuthn request options for `navigator.credentials.get({publicKey: ...})`, when `passkey` is among `methods`. */
+            passkey_options?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "challenge": "3yV8r1kQ0Jd2mHc4pW9sT6uLzX7aB5eNqF1gYoR2iU0",
+         *       "code": "492039"
+         *     }
+         */
+        MfaVerifyRequest: {
+            challenge: string;
+            /** @description The six digits the authenticator app shows. */
+            code?: string;
+            recovery_code?: string;
+            passkey?: components["schemas"]["PublicKeyCredential"];
+        };
+        /** @description The JSON of a browser's `PublicKeyCredential` (`id`, `rawId`, `type`, `response`, with bytes in base64url), as `credential.toJSON()` gives it. */
+        PublicKeyCredential: {
+            id: string;
+            /** @enum {string} */
+            type: "public-key";
+            response: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        PasskeyCeremony: {
+            /** @description The ceremony's single-use handle, to send back with the credential. */
+            ceremony: string;
+            /** @description WebAuthn options for `navigator.credentials.create` or `.get` (`{publicKey: options}`), bytes in base64url. */
+            options: {
+                [key: string]: unknown;
+            };
+        };
+        PasskeyFinishRequest: {
+            ceremony: string;
+            credential: components["schemas"]["PublicKeyCredential"];
+        };
+        PasskeyRegisterRequest: {
+            ceremony: string;
+            credential: components["schemas"]["PublicKeyCredential"];
+            /** @description What the user calls it; a dated default when empty. */
+            name?: string;
+        };
+        PasskeyRename: {
+            name: string;
+        };
+        Passkey: {
+            id: string;
+            name: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+            /** @description A passkey that may sync between devices. */
+            backup_eligible: boolean;
+            /** @description It is synced now. */
+            backup_state: boolean;
+            transports: string[];
+        };
+        PasskeyList: {
+            items: components["schemas"]["Passkey"][];
+        };
+        PasskeyRegistered: {
+            passkey: components["schemas"]["Passkey"];
+            /** @description Ten recovery codes when this is the account's first factor, shown this once; empty otherwise. */
+            recovery_codes: string[];
+        };
+        /**
+         * @description One of `password` (an account without a second factor), `code`, `recovery_code`, or `passkey` with `ceremony`.
+         * @example {
+         *       "code": "492039"
+         *     }
+         */
+        StepUpRequest: {
+            password?: string;
+            code?: string;
+            recovery_code?: string;
+            ceremony?: string;
+            passkey?: components["schemas"]["PublicKeyCredential"];
+        };
+        StepUpResult: {
+            /** @description A new access token of the same session, carrying the new `auth_time` and `amr`. */
+            access_token: string;
+            /** @description Always `Bearer`. */
+            token_type: string;
+            /** Format: int32 */
+            expires_in: number;
+            /** Format: date-time */
+            auth_time: string;
+            /** @description RFC 8176 authentication methods (`pwd`, `otp`, `hwk`, `user`, `mfa`). */
+            amr: string[];
+        };
+        MfaStatus: {
+            /** @description The account has a second factor, so a password alone does not sign it in. */
+            enabled: boolean;
+            totp: boolean;
+            /** Format: int32 */
+            passkeys: number;
+            /** Format: int32 */
+            recovery_codes_left: number;
+        };
+        AdminMfa: {
+            enabled: boolean;
+            totp: boolean;
+            /** Format: int32 */
+            passkeys: number;
+            /** Format: int32 */
+            recovery_codes_left: number;
+            passkey_list: components["schemas"]["Passkey"][];
+        };
+        TotpEnrolment: {
+            /** @description The base32 secret, for typing into an app by hand. */
+            secret: string;
+            /** @description The `otpauth://totp/...` URI the QR code holds. */
+            otpauth_uri: string;
+            /** @description The QR code as a `data:image/png;base64,...` URI. */
+            qr_code: string;
+        };
+        ConfirmTotpRequest: {
+            code: string;
+        };
+        /** @description Exactly one of the two. */
+        RemoveTotpRequest: {
+            password?: string;
+            code?: string;
+        };
+        MfaEnabled: {
+            /** @description Ten recovery codes when this is the account's first factor, shown this once; empty otherwise. */
+            recovery_codes: string[];
+        };
+        RecoveryCodes: {
+            recovery_codes: string[];
         };
         /** @description An RFC 9457 problem detail. */
         Problem: {
@@ -3105,12 +3611,13 @@ export interface components {
             request_id?: string;
             /** @description The fields at fault, for `validation_failed`. */
             errors?: components["schemas"]["FieldError"][];
+            mfa?: components["schemas"]["MfaChallenge"];
         };
         /**
          * @description Stable, machine-readable error code.
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "malformed_request" | "unsupported_media_type" | "body_too_large" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "username_taken" | "email_taken" | "invalid_credentials" | "account_inactive" | "token_invalid" | "refresh_token_invalid" | "rate_limited" | "unavailable" | "internal" | "organization_name_taken" | "organization_slug_taken" | "organization_not_empty" | "idempotency_key_reused" | "idempotency_key_in_use";
+        ProblemCode: "validation_failed" | "malformed_request" | "unsupported_media_type" | "body_too_large" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "username_taken" | "email_taken" | "invalid_credentials" | "account_inactive" | "token_invalid" | "refresh_token_invalid" | "rate_limited" | "unavailable" | "internal" | "organization_name_taken" | "organization_slug_taken" | "organization_not_empty" | "idempotency_key_reused" | "idempotency_key_in_use" | "mfa_required" | "mfa_challenge_invalid" | "mfa_code_invalid" | "mfa_not_configured" | "mfa_already_enabled" | "step_up_required" | "passkey_invalid" | "passkey_exists";
         FieldError: {
             /**
              * @description The field's name (dotted for nested fields); empty for the body as a whole.
@@ -3564,20 +4071,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown login or wrong password. */
+            /** @description Unknown login or wrong password (`invalid_credentials`), or a right password for an account with a second factor (`mfa_required`, with the challenge in `mfa`). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:accountd:problem:invalid_credentials",
-                     *       "title": "Invalid login or password",
-                     *       "status": 401,
-                     *       "code": "invalid_credentials"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4326,6 +4825,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account has a second factor and the session's last use of one is older than `ACCOUNTD_MFA_STEP_UP_WINDOW` (`step_up_required`); step up at `POST /v1/auth/step-up`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -4547,6 +5055,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account has a second factor and the session's last use of one is older than `ACCOUNTD_MFA_STEP_UP_WINDOW` (`step_up_required`); step up at `POST /v1/auth/step-up`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running; retry after `Retry-After`. */
             409: {
                 headers: {
@@ -4674,6 +5191,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or an ended session. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account has a second factor and the session's last use of one is older than `ACCOUNTD_MFA_STEP_UP_WINDOW` (`step_up_required`); step up at `POST /v1/auth/step-up`. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6421,6 +6947,1358 @@ export interface operations {
             };
         };
     };
+    verifyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaVerifyRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in; the access token's `amr` names the methods used. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `mfa_challenge_invalid` (unknown, used, expired or worn-out challenge), `mfa_code_invalid` (a wrong or used code) or `passkey_invalid`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Right factors, but the account is not active (`account_inactive`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not configured on this server (`mfa_not_configured`): TOTP needs `ACCOUNTD_MFA_ENCRYPTION_KEY`. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    beginPasskeyLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ceremony and its WebAuthn request options. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCeremony"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Passkeys are not configured on this server (`mfa_not_configured`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    finishPasskeyLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyFinishRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in; `amr` is `hwk user mfa`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `mfa_challenge_invalid` (unknown, used or expired ceremony) or `passkey_invalid`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is not active (`account_inactive`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Passkeys are not configured on this server (`mfa_not_configured`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stepUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepUpRequest"];
+            };
+        };
+        responses: {
+            /** @description Stepped up. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepUpResult"];
+                };
+            };
+            /** @description Invalid input, a wrong password (field `password`), or a password for an account that steps up with a second factor. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid access token (`unauthenticated`), a wrong or used code (`mfa_code_invalid`), `passkey_invalid`, or a passkey ceremony that is unknown, used, expired or another session's (`mfa_challenge_invalid`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not configured on this server (`mfa_not_configured`): TOTP needs `ACCOUNTD_MFA_ENCRYPTION_KEY`. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    beginPasskeyStepUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ceremony and its WebAuthn request options. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCeremony"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account has no passkey. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Passkeys are not configured on this server (`mfa_not_configured`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's second factors. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatus"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    beginTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret, awaiting confirmation. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The last strong authentication is too old (`step_up_required`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account already has a TOTP authenticator (`mfa_already_enabled`); remove it first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not configured on this server (`mfa_not_configured`): TOTP needs `ACCOUNTD_MFA_ENCRYPTION_KEY`. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemoveTotpRequest"];
+            };
+        };
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input, neither or both of `password` and `code`, or a wrong password (field `password`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid access token (`unauthenticated`), or a wrong or used code (`mfa_code_invalid`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The last strong authentication is too old (`step_up_required`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account has no TOTP authenticator. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmTotpRequest"];
+            };
+        };
+        responses: {
+            /** @description TOTP enabled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnabled"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid access token (`unauthenticated`), or a wrong or used code (`mfa_code_invalid`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No TOTP authenticator awaits confirmation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already confirmed (`mfa_already_enabled`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not configured on this server (`mfa_not_configured`): TOTP needs `ACCOUNTD_MFA_ENCRYPTION_KEY`. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new codes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The last strong authentication is too old (`step_up_required`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account has no second factor. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The passkeys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyList"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegisterRequest"];
+            };
+        };
+        responses: {
+            /** @description Added. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRegistered"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid access token (`unauthenticated`), `mfa_challenge_invalid` or `passkey_invalid`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description That authenticator's passkey is registered already (`passkey_exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Passkeys are not configured on this server (`mfa_not_configured`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    beginPasskeyRegistration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ceremony and its WebAuthn creation options. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCeremony"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The last strong authentication is too old (`step_up_required`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Passkeys are not configured on this server (`mfa_not_configured`). */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The passkey's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The last strong authentication is too old (`step_up_required`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such passkey of the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renamePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The passkey's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRename"];
+            };
+        };
+        responses: {
+            /** @description Renamed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such passkey of the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminGetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The factors. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminMfa"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not staff, or (for staff accounts) not a superuser. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminResetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not staff, or (for staff accounts) not a superuser. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user, or it has no second factor. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getJWKS: {
         parameters: {
             query?: never;
@@ -6451,6 +8329,44 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["JWKSet"];
+                };
+            };
+            /** @description Unexpected error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    root: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the docs. */
+            302: {
+                headers: {
+                    /** @description `/docs/` */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "service": "accountd",
+                     *       "docs": "/docs/",
+                     *       "openapi": "/openapi.yaml"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ServiceIndex"];
                 };
             };
             /** @description Unexpected error. */
@@ -7070,6 +8986,20 @@ export interface operations {
                     "application/json": components["schemas"]["RestregErrors"];
                 };
             };
+            /** @description A right password for an account with a second factor (TOTP or a passkey), which this API has no step for: `{"detail": "This account signs in with a second factor, which this API cannot ask for. Sign in with POST /v1/auth/login."}`. Never tokens. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A server error occurred."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RestregDetail"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -7191,6 +9121,20 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["RestregErrors"];
+                };
+            };
+            /** @description A right password for an account with a second factor (TOTP or a passkey), which this API has no step for: `{"detail": "This account signs in with a second factor, which this API cannot ask for. Sign in with POST /v1/auth/login."}`. Never tokens. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A server error occurred."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RestregDetail"];
                 };
             };
             /** @description Request body too large. */
@@ -7513,6 +9457,15 @@ export interface operations {
                     "application/json": components["schemas"]["RestregDetail"];
                 };
             };
+            /** @description Changing the email of an account with a second factor whose session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestregDetail"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -7649,6 +9602,15 @@ export interface operations {
                     "application/json": components["schemas"]["RestregDetail"];
                 };
             };
+            /** @description Changing the email of an account with a second factor whose session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestregDetail"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -7780,6 +9742,20 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Authentication credentials were not provided."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RestregDetail"];
+                };
+            };
+            /** @description Changing the email of an account with a second factor whose session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A server error occurred."
                      *     }
                      */
                     "application/json": components["schemas"]["RestregDetail"];
@@ -7923,6 +9899,20 @@ export interface operations {
                     "application/json": components["schemas"]["RestregDetail"];
                 };
             };
+            /** @description The account has a second factor and the session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A server error occurred."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RestregDetail"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -8039,6 +10029,20 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Authentication credentials were not provided."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RestregDetail"];
+                };
+            };
+            /** @description Changing the email of an account with a second factor whose session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A server error occurred."
                      *     }
                      */
                     "application/json": components["schemas"]["RestregDetail"];
@@ -8919,6 +10923,15 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
+            /** @description A right password for an account with a second factor (TOTP or a passkey), which this API has no step for: `{"detail": "This account signs in with a second factor, which this API cannot ask for. Sign in with POST /v1/auth/login."}`. Never tokens. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DjoserDetail"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -8995,6 +11008,15 @@ export interface operations {
             };
             /** @description `No active account found with the given credentials`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DjoserDetail"];
+                };
+            };
+            /** @description A right password for an account with a second factor (TOTP or a passkey), which this API has no step for: `{"detail": "This account signs in with a second factor, which this API cannot ask for. Sign in with POST /v1/auth/login."}`. Never tokens. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9507,6 +11529,15 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
+            /** @description The account has a second factor and the session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DjoserDetail"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -9763,6 +11794,15 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
+            /** @description The account has a second factor and the session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DjoserDetail"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -10009,6 +12049,15 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
+            /** @description The account has a second factor and the session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DjoserDetail"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -10080,6 +12129,15 @@ export interface operations {
                     "application/json": components["schemas"]["DjoserDetail"];
                 };
             };
+            /** @description The account has a second factor and the session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DjoserDetail"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -10144,6 +12202,15 @@ export interface operations {
             };
             /** @description No credentials, a malformed `Authorization` header, or an access token that is invalid or expired, whose session has ended, or whose account is gone or inactive. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DjoserDetail"];
+                };
+            };
+            /** @description The account has a second factor and the session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10225,6 +12292,15 @@ export interface operations {
             };
             /** @description No credentials, a malformed `Authorization` header, or an access token that is invalid or expired, whose session has ended, or whose account is gone or inactive. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DjoserDetail"];
+                };
+            };
+            /** @description The account has a second factor and the session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10875,6 +12951,15 @@ export interface operations {
                     "application/json": components["schemas"]["CadastaErrors"];
                 };
             };
+            /** @description A right password for an account with a second factor (TOTP or a passkey), which this API has no step for: `{"detail": "This account signs in with a second factor, which this API cannot ask for. Sign in with POST /v1/auth/login."}`. Never tokens. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -11034,6 +13119,15 @@ export interface operations {
                     "application/json": components["schemas"]["CadastaDetail"];
                 };
             };
+            /** @description Changing the email of an account with a second factor whose session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -11117,6 +13211,15 @@ export interface operations {
                     "application/json": components["schemas"]["CadastaDetail"];
                 };
             };
+            /** @description Changing the email of an account with a second factor whose session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -11191,6 +13294,15 @@ export interface operations {
             };
             /** @description No `Authorization: Token` header, a malformed one, or an `auth_token` that is unknown, whose session has ended or expired, or whose account is inactive. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadastaDetail"];
+                };
+            };
+            /** @description The account has a second factor and the session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12011,7 +14123,7 @@ export interface operations {
                     "application/json": components["schemas"]["JwtaDetail"];
                 };
             };
-            /** @description The password is right but the account is not activated yet. */
+            /** @description The password is right but the account is not activated yet, or the account has a second factor (TOTP or a passkey), which this API has no step for: `{"detail": "This account signs in with a second factor, which this API cannot ask for. Sign in with POST /v1/auth/login."}`. Never tokens. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12375,6 +14487,15 @@ export interface operations {
             };
             /** @description No credentials, or an access token that is invalid or expired, or whose session has ended. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwtaDetail"];
+                };
+            };
+            /** @description The account has a second factor and the session has not used one within `ACCOUNTD_MFA_STEP_UP_WINDOW`: `{"detail": "This change needs a recent second factor. Prove it at POST /v1/auth/step-up, then try again."}`. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

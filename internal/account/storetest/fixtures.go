@@ -86,6 +86,7 @@ func newSession(id string, userID int64, expires time.Time) account.Session {
 		ExpiresAt:  expires,
 		IP:         "192.0.2.7",
 		UserAgent:  "storetest/1.0",
+		Auth:       account.Authentication{Methods: []string{"pwd", "otp", "mfa"}, Time: at(-time.Hour)},
 	}
 }
 
@@ -165,6 +166,11 @@ func diff(got, want reflect.Value) []string {
 				out = append(out, fmt.Sprintf("%s = %v, want %v", name, gt, wt))
 			} else if gt.Location() != time.UTC {
 				out = append(out, fmt.Sprintf("%s = %v, want it in UTC", name, gt))
+			}
+		case g.Kind() == reflect.Struct:
+			// A nested struct (Session.Auth) is compared field by field, its times too.
+			for _, d := range diff(g, w) {
+				out = append(out, name+"."+d)
 			}
 		case g.Kind() == reflect.Slice && g.Type().Elem().Kind() == reflect.Uint8:
 			if !bytes.Equal(g.Bytes(), w.Bytes()) {

@@ -12,7 +12,8 @@ import (
 func (s suite) startSession(t *testing.T) {
 	login := func(userID int64) (account.Session, account.RefreshToken, account.Event) {
 		sess := account.Session{ID: "s1", UserID: userID, CreatedAt: at(time.Minute), LastUsedAt: at(time.Minute),
-			ExpiresAt: at(time.Hour), IP: "192.0.2.9", UserAgent: "storetest/login"}
+			ExpiresAt: at(time.Hour), IP: "192.0.2.9", UserAgent: "storetest/login",
+			Auth: account.Authentication{Methods: []string{"hwk", "user", "mfa"}, Time: at(time.Minute)}}
 		rt := account.RefreshToken{Hash: "r1", SessionID: "s1", UserID: userID, CreatedAt: at(time.Minute), ExpiresAt: at(time.Hour)}
 		e := account.Event{UserID: userID, Type: account.EventLoginSucceeded, At: at(time.Minute), IP: "192.0.2.9", UserAgent: "storetest/login"}
 		return sess, rt, e

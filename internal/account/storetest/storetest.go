@@ -49,6 +49,11 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	t.Run("EventActor", s.eventActor)
 	t.Run("SigningKeys", s.signingKeys)
 	t.Run("Avatars", s.avatars)
+	t.Run("TOTPFactors", s.totpFactors)
+	t.Run("RecoveryCodes", s.recoveryCodes)
+	t.Run("MFAChallenges", s.mfaChallenges)
+	t.Run("Passkeys", s.passkeys)
+	t.Run("SecondFactors", s.secondFactors)
 	t.Run("InTx", s.inTx)
 	t.Run("Ping", s.ping)
 }

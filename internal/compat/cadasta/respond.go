@@ -77,6 +77,10 @@ func invalidField(w http.ResponseWriter, field, message string) {
 // DRF's throttling words), the database out of reach (503), or anything else (500, logged
 // in full with the request ID and never shown).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if status, msg, _, ok := drf.SecondFactorRefusal(err); ok {
+		writeJSON(w, status, detail{Detail: msg})
+		return
+	}
 	var rl *account.RateLimitError
 	if errors.As(err, &rl) {
 		secs := int64((rl.RetryAfter + time.Second - 1) / time.Second)

@@ -79,6 +79,10 @@ func invalidField(w http.ResponseWriter, field, message string) {
 // in DRF's throttling words), the database out of reach (503), or anything else (500,
 // logged in full with the request ID and never shown).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if status, msg, code, ok := drf.SecondFactorRefusal(err); ok {
+		writeJSON(w, status, detail{Detail: msg, Code: code})
+		return
+	}
 	var ve *account.ValidationError
 	if errors.As(err, &ve) {
 		var errs drf.Errors

@@ -88,6 +88,10 @@ func invalidField(w http.ResponseWriter, field, msg string) {
 // DRF's throttling words), the database out of reach (503), or anything else (500,
 // logged in full with the request ID and never shown).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if status, msg, _, ok := drf.SecondFactorRefusal(err); ok {
+		writeDetail(w, status, msg)
+		return
+	}
 	var limited *account.RateLimitError
 	if errors.As(err, &limited) {
 		secs := int((limited.RetryAfter + time.Second - 1) / time.Second)

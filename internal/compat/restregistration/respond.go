@@ -59,6 +59,10 @@ type fields map[string]string
 // operation names them; anything outside the domain's closed list of errors is logged in
 // full and answered without detail.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, names fields) {
+	if status, msg, _, ok := drf.SecondFactorRefusal(err); ok {
+		writeDetail(w, status, msg)
+		return
+	}
 	var invalid *account.ValidationError
 	var limited *account.RateLimitError
 	switch {

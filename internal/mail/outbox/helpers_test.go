@@ -61,7 +61,8 @@ func newOutbox(t *testing.T, db *bun.DB, sender mail.Sender, opt Options) *Outbo
 
 func envelope(to, subject string) mail.Envelope {
 	return mail.Envelope{From: "accountd <no-reply@example.com>", To: to, Subject: subject,
-		Text: "Your link: https://example.com/activate?token=SECRET-" + subject, HTML: "<p>SECRET-" + subject + "</p>"}
+		Text: "Your link: https://example.com/activate?token=SECRET-" + subject, HTML: "<p>SECRET-" + subject + "</p>",
+		Kind: "activation"}
 }
 
 func flush(t *testing.T, o *Outbox) {

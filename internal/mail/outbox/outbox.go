@@ -186,7 +186,7 @@ func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.opt.QueryTimeout)
 	defer cancel()
 	now := o.opt.Now().UTC()
-	if _, err := o.db.ExecContext(ctx, insertSQL, e.To, e.From, e.Subject, e.Text, e.HTML, now, now); err != nil {
+	if _, err := o.db.ExecContext(ctx, insertSQL, e.To, e.From, e.Subject, e.Text, e.HTML, e.Kind, now, now); err != nil {
 		return fmt.Errorf("outbox: queue email: %w", err)
 	}
 	nudge(o.wake)

@@ -14,6 +14,12 @@ type target struct {
 	memory  bool // an SQLite database that lives only as long as its connection
 }
 
+// path is the file of an SQLite target, as it can be shown: without the parameters.
+func (t target) path() string {
+	p, _, _ := strings.Cut(t.dsn, "?")
+	return strings.TrimPrefix(p, "file:")
+}
+
 // defaultConnectTimeout bounds a PostgreSQL connection attempt when the DSN sets none,
 // so that a dead server is reported in seconds rather than after the OS gives up.
 const defaultConnectTimeout = "3"
@@ -31,7 +37,8 @@ var sqlitePragmas = []struct{ name, value string }{
 //	postgres://... or postgresql://...      PostgreSQL
 //	sqlite::memory:                           SQLite in memory
 //	sqlite:///abs/path.db, sqlite://rel.db,
-//	sqlite:path.db, file:path.db, ./path.db  SQLite file
+//	sqlite:path.db, file:path.db, ./path.db  SQLite file (a bare name needs a slash or
+//	                                          an extension: .db, .sqlite, .sqlite3, .db3)
 //
 // Errors never repeat the DSN: it may hold a password.
 func parseDSN(dsn string) (target, error) {
@@ -51,7 +58,26 @@ func parseDSN(dsn string) (target, error) {
 		scheme, _, _ := strings.Cut(dsn, "://")
 		return target{}, fmt.Errorf("bunstore: unsupported database scheme %q (want postgres://, sqlite: or a file path)", scheme)
 	}
+	if !looksLikePath(dsn) {
+		// SQLite would create a file named after any word (a mistyped URL, "garbage").
+		return target{}, errors.New("bunstore: DSN is neither a database URL nor a path to a SQLite file (./accountd.db)")
+	}
 	return parseSQLite(dsn)
+}
+
+// looksLikePath reports whether a DSN without a scheme names a file: it has a directory
+// (a slash) or a SQLite file's extension.
+func looksLikePath(dsn string) bool {
+	name, _, _ := strings.Cut(dsn, "?")
+	if strings.ContainsRune(name, '/') {
+		return true
+	}
+	for _, ext := range []string{".db", ".sqlite", ".sqlite3", ".db3"} {
+		if len(name) > len(ext) && strings.HasSuffix(strings.ToLower(name), ext) {
+			return true
+		}
+	}
+	return false
 }
 
 func parsePostgres(dsn string) (target, error) {

@@ -19,6 +19,8 @@ func TestParseDSN(t *testing.T) {
 		{"sqlite:accountd.db", SQLite, "accountd.db", false},
 		{"./accountd.db", SQLite, "./accountd.db", false},
 		{"/abs/accountd.db", SQLite, "/abs/accountd.db", false},
+		{"accountd.sqlite3", SQLite, "accountd.sqlite3", false},
+		{"data/accounts", SQLite, "data/accounts", false},
 		{"file:accountd.db?mode=memory&cache=shared", SQLite, "file:accountd.db", true},
 	} {
 		t.Run(tc.dsn, func(t *testing.T) {
@@ -68,7 +70,9 @@ func TestParseDSNKeepsCallerSettings(t *testing.T) {
 }
 
 func TestParseDSNRefuses(t *testing.T) {
-	for _, dsn := range []string{"", "mysql://u:secret@db/x", "sqlite:", "sqlite://"} {
+	// A bare word ("garbage", a URL missing its scheme) would have SQLite create a file
+	// of that name.
+	for _, dsn := range []string{"", "mysql://u:secret@db/x", "sqlite:", "sqlite://", "garbage", "u:secret@db", "accountd"} {
 		_, err := parseDSN(dsn)
 		if err == nil {
 			t.Errorf("parseDSN(%q): no error", dsn)

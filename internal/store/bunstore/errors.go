@@ -38,12 +38,18 @@ const (
 	// reported as a username taken.
 	loginNamesIndex  = "login_names_pkey"
 	loginNamesColumn = "login_names.name_key"
+	// A passkey's credential ID is unique across accounts.
+	passkeyCredentialIndex  = "passkeys_credential_id_idx"
+	passkeyCredentialColumn = "passkeys.credential_id"
 )
 
 // SQLite extended result codes (modernc reports extended codes).
 const (
 	sqliteBusy             = 5
 	sqliteLocked           = 6
+	sqliteReadOnly         = 8
+	sqliteIOErr            = 10
+	sqliteFull             = 13
 	sqliteCantOpen         = 14
 	sqliteConstraintFK     = 787
 	sqliteConstraintPK     = 1555
@@ -58,6 +64,7 @@ const (
 //	unique organization name / slug    → account.ErrOrganizationNameTaken / ...SlugTaken
 //	foreign key (the referenced row is gone) → account.ErrNotFound
 //	lost or refused connection, query timeout → an error wrapping account.ErrUnavailable
+//	SQLite's disk full, read-only or failing  → an error wrapping account.ErrUnavailable
 //
 // Domain sentinels are returned as they are, so both == and errors.Is work; anything
 // else is wrapped with the package name and keeps its cause for errors.As.
@@ -78,6 +85,8 @@ func translate(err error) error {
 			return account.ErrOrganizationNameTaken
 		case names(name, orgSlugIndex, orgSlugColumn):
 			return account.ErrOrganizationSlugTaken
+		case names(name, passkeyCredentialIndex, passkeyCredentialColumn):
+			return account.ErrPasskeyExists
 		}
 		return fmt.Errorf("bunstore: duplicate key: %w", err)
 	}
@@ -156,9 +165,12 @@ func unavailable(err error) bool {
 		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") ||
 			pgErr.Code == "53300"
 	case errors.As(err, &liteErr):
-		// After busy_timeout, a lock that never came free is a transient overload.
+		// After busy_timeout, a lock that never came free is a transient overload. A
+		// full disk, a read-only one and a failing one are outages of the storage, as a
+		// lost connection is of a server: the statement is rolled back, nothing of it is
+		// written, and the same request succeeds once space or the disk is back.
 		switch liteErr.Code() & 0xff {
-		case sqliteBusy, sqliteLocked, sqliteCantOpen:
+		case sqliteBusy, sqliteLocked, sqliteCantOpen, sqliteFull, sqliteReadOnly, sqliteIOErr:
 			return true
 		}
 		return false

@@ -1,6 +1,7 @@
 package bunstore_test
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -57,7 +58,7 @@ func TestSessionUserPrepared(t *testing.T) {
 		if kind == bunstoretest.SQLite && len(prepared) != 0 {
 			t.Errorf("SQLite sent %d prepared statements, want none", len(prepared))
 		}
-		if sess != want {
+		if !reflect.DeepEqual(sess, want) {
 			t.Errorf("session = %+v, want %+v", sess, want)
 		}
 		if user != wantUser {

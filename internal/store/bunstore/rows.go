@@ -141,6 +141,9 @@ type sessionRow struct {
 	RevokedAt  time.Time `bun:"revoked_at,nullzero"`
 	IP         string    `bun:"ip"`
 	UserAgent  string    `bun:"user_agent"`
+	// AuthTime and AMR are Session.Auth: the time and the methods, space-separated.
+	AuthTime time.Time `bun:"auth_time,nullzero"`
+	AMR      string    `bun:"amr"`
 
 	// User is filled by a join (Relation("User")) in SessionUser only.
 	User *userRow `bun:"rel:belongs-to,join:user_id=id"`
@@ -156,6 +159,8 @@ func sessionToRow(s account.Session) sessionRow {
 		RevokedAt:  dbTime(s.RevokedAt),
 		IP:         s.IP,
 		UserAgent:  s.UserAgent,
+		AuthTime:   dbTime(s.Auth.Time),
+		AMR:        strings.Join(s.Auth.Methods, " "),
 	}
 }
 
@@ -169,6 +174,7 @@ func (r sessionRow) domain() account.Session {
 		RevokedAt:  domainTime(r.RevokedAt),
 		IP:         r.IP,
 		UserAgent:  r.UserAgent,
+		Auth:       account.Authentication{Methods: fields(r.AMR), Time: domainTime(r.AuthTime)},
 	}
 }
 
@@ -343,4 +349,13 @@ func domainTime(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// fields splits a space-separated list, nil for none (as the domain writes an empty
+// list).
+func fields(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Fields(s)
 }

@@ -20,6 +20,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -125,6 +127,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, errors.New("bunstore: MaxOpenConns must be at least 2 on PostgreSQL")
 	}
 
+	if t.dialect == SQLite && !t.memory {
+		// SQLite creates a missing file but not a missing directory, and says only
+		// "unable to open database file": name the path and what is wrong with it.
+		if _, err := os.Stat(filepath.Dir(t.path())); err != nil {
+			return nil, fmt.Errorf("bunstore: cannot open the SQLite database %s: its directory: %w", t.path(), err)
+		}
+	}
+
 	var db *bun.DB
 	switch t.dialect {
 	case Postgres:
@@ -153,6 +163,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if t.dialect == Postgres {
 		s.hot = newHotQueries(db)
 		s.gate = newConnGate(opts.MaxOpenConns)
+	}
+	if t.dialect == SQLite && !t.memory {
+		// A local file that cannot be opened (permissions, a read-only directory for
+		// the WAL) will not come back by itself: not ErrUnavailable, which callers
+		// retry, but the path and the cause.
+		pingCtx, cancel := context.WithTimeout(ctx, opts.QueryTimeout)
+		err := db.PingContext(pingCtx)
+		cancel()
+		if err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("bunstore: cannot open the SQLite database %s: %v", t.path(), err)
+		}
+		return s, nil
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = db.Close()

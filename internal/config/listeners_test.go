@@ -39,3 +39,20 @@ func TestPprofAddr(t *testing.T) {
 		})
 	}
 }
+
+func TestMetricsAddr(t *testing.T) {
+	c, err := Load(nil, env(nil), io.Discard, nil)
+	if err != nil || c.MetricsAddr != "" {
+		t.Fatalf("default: %q, %v; want off", c.MetricsAddr, err)
+	}
+	for _, v := range []string{"127.0.0.1:9090", ":9090", "[::1]:9090", "metrics.internal:9090"} {
+		if c, err := Load(nil, env(map[string]string{"ACCOUNTD_METRICS_ADDR": v}), io.Discard, nil); err != nil || c.MetricsAddr != v {
+			t.Errorf("%s: %q, %v", v, c.MetricsAddr, err)
+		}
+	}
+	for _, v := range []string{"9090", "127.0.0.1", "http://127.0.0.1:9090/metrics"} {
+		if _, err := Load(nil, env(map[string]string{"ACCOUNTD_METRICS_ADDR": v}), io.Discard, nil); err == nil || !strings.Contains(err.Error(), "ACCOUNTD_METRICS_ADDR") {
+			t.Errorf("%s: err = %v, want one naming ACCOUNTD_METRICS_ADDR", v, err)
+		}
+	}
+}

@@ -27,3 +27,18 @@ func pprofAddr(c *Config, v string) error {
 	c.PprofAddr = v
 	return nil
 }
+
+// metricsAddr reads ACCOUNTD_METRICS_ADDR: a host:port, any host, since Prometheus often
+// scrapes from another machine. Only the port is checked here; listening on it is the
+// server's first act, and a busy port stops the start with the setting named.
+func metricsAddr(c *Config, v string) error {
+	c.MetricsAddr = ""
+	if v == "" {
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		return fmt.Errorf("not a host:port such as 127.0.0.1:9090: %q", v)
+	}
+	c.MetricsAddr = v
+	return nil
+}
