@@ -498,6 +498,68 @@ func TestSecurityLockoutSparesOwner(t *testing.T) {
 	})
 }
 
+// TestSecurityLockoutSparesOwnerWithSecondFactor: for an account with a second factor, a
+// right password is no failed guess either, though it gets mfa_required rather than
+// tokens: the owner's own logins never spend the budget (or the owner would lock itself
+// out after a few). And the login completed with the second factor gives the device its
+// cookie, so that a stranger who spends the budget does not lock the owner out.
+func TestSecurityLockoutSparesOwnerWithSecondFactor(t *testing.T) {
+	forEachStoreWith(t, func(c *config.Config) {
+		withMFA(c)
+		c.Limits = account.Limits{LoginFailures: account.Rule{Limit: 3, Window: 15 * time.Minute}}
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}, func(t *testing.T, e *env) {
+		const attacker, travel, elsewhere = "203.0.113.66", "198.51.100.7", "198.51.100.99"
+		owner := e.activeUser("mfaowner")
+		secret, _ := e.enrolTOTP(e.login(owner).AccessToken)
+
+		// More logins than the budget holds, each with the right password, each from an
+		// address new to the account (so that none is spared as a known one): none is 429.
+		var device string
+		for i := range 5 {
+			home := "192.0.2." + strconv.Itoa(10+i)
+			status, _, _, out := e.loginFrom("canonical", home, "", owner.username, owner.password)
+			if status != http.StatusUnauthorized || !strings.Contains(string(out), `"mfa_required"`) {
+				t.Fatalf("owner's password login %d: %d %s, want 401 mfa_required", i+1, status, out)
+			}
+			var b struct{ Mfa struct{ Challenge string } }
+			if err := json.Unmarshal(out, &b); err != nil || b.Mfa.Challenge == "" {
+				t.Fatalf("no challenge in %s", out)
+			}
+			raw, _ := json.Marshal(map[string]string{"challenge": b.Mfa.Challenge, "code": e.totpCode(secret, 0)})
+			status, h, out := e.do("POST", "/v1/auth/mfa/verify", "application/json", raw, "X-Forwarded-For", home)
+			if status != http.StatusOK {
+				t.Fatalf("second factor %d: %d %s", i+1, status, out)
+			}
+			for _, c := range (&http.Response{Header: h}).Cookies() {
+				if c.Name == httpapi.DeviceCookie {
+					device = c.Value
+				}
+			}
+			e.nextStep() // a TOTP code works once
+		}
+		if device == "" {
+			t.Fatal("a login completed with the second factor set no device cookie")
+		}
+
+		// A stranger spends the budget; the owner's device still gets to its second factor.
+		for range 3 {
+			_, _, _, _ = e.loginFrom("canonical", attacker, "", owner.email, "wrong-password")
+		}
+		if status, _, _, out := e.loginFrom("canonical", attacker, "", owner.email, owner.password); status != http.StatusTooManyRequests {
+			t.Errorf("the stranger after the budget is spent: %d %s, want 429", status, out)
+		}
+		for _, api := range []string{"canonical", "djoser", "rest-registration"} {
+			if status, _, _, out := e.loginFrom(api, travel, device, owner.email, owner.password); status == http.StatusTooManyRequests {
+				t.Errorf("owner with the device cookie of a second-factor login, through %s: %d %s", api, status, out)
+			}
+		}
+		if status, _, _, out := e.loginFrom("canonical", elsewhere, "", owner.email, owner.password); status != http.StatusTooManyRequests {
+			t.Errorf("an address new to the account without the cookie: %d %s, want 429", status, out)
+		}
+	})
+}
+
 // wantFieldError fails unless the answer is a 400 that names field: a problem's errors
 // on the canonical and admin APIs, a DRF field on the profiles.
 func wantFieldError(t *testing.T, what string, status int, body []byte, field string) {

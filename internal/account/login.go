@@ -85,6 +85,11 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		s.opt.Observer.Login(LoginInactive)
 		return Tokens{}, ErrInactive
 	}
+	// The password is right: this attempt was no failed guess, whether or not a second
+	// factor must follow (guesses of that are bounded on their own, VerifyMFA). Left
+	// counted, each of the owner's logins to an account with a second factor would
+	// spend a slot, until the owner locked itself out.
+	s.settleLoginBudget(ctx, attempts, now)
 	newHash := ""
 	if rehash {
 		// Upgrade hashes with outdated parameters (or imported Django hashes) while the
@@ -102,6 +107,13 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		return Tokens{}, err
 	}
 	s.opt.Observer.Login(LoginSucceeded)
+	s.rememberDevice(u.ID, now, meta)
+	return t, nil
+}
+
+// settleLoginBudget takes a login attempt whose password was right off the budget it
+// was counted in (loginBudget).
+func (s *Service) settleLoginBudget(ctx context.Context, attempts bucket, now time.Time) {
 	switch {
 	case attempts.rule.Limit <= 0:
 	case attempts.name == strangersBudget:
@@ -113,12 +125,19 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		// The owner's own budget (a device's, a known address's) starts afresh.
 		_ = s.opt.Limiter.Reset(ctx, attempts.key())
 	}
-	if meta.RememberDevice != nil {
-		if d := s.deviceToken(u.ID, now); d != "" {
-			meta.RememberDevice(d)
-		}
+}
+
+// rememberDevice gives the client that has just signed in to the user's account, by
+// whichever way (a password, a second factor after it, a passkey), a new device token
+// (RequestMeta.RememberDevice), so that a stranger's failed logins do not lock it out
+// (loginBudget).
+func (s *Service) rememberDevice(userID int64, now time.Time, meta RequestMeta) {
+	if meta.RememberDevice == nil {
+		return
 	}
-	return t, nil
+	if d := s.deviceToken(userID, now); d != "" {
+		meta.RememberDevice(d)
+	}
 }
 
 // The budgets of failed logins (Limits.LoginFailures each). The metrics label (the
