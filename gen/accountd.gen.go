@@ -7116,15 +7116,25 @@ func (response AdminResetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdmi
 	return err
 }
 
-type AdminResetUserMfa503ApplicationProblemPlusJSONResponse Problem
+type AdminResetUserMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminResetUserMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminResetUserMfa503ResponseHeaders
+}
 
 func (response AdminResetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminResetUserMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7225,15 +7235,25 @@ func (response AdminGetUserMfa404ApplicationProblemPlusJSONResponse) VisitAdminG
 	return err
 }
 
-type AdminGetUserMfa503ApplicationProblemPlusJSONResponse Problem
+type AdminGetUserMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AdminGetUserMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AdminGetUserMfa503ResponseHeaders
+}
 
 func (response AdminGetUserMfa503ApplicationProblemPlusJSONResponse) VisitAdminGetUserMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8033,15 +8053,25 @@ func (response VerifyMfa501ApplicationProblemPlusJSONResponse) VisitVerifyMfaRes
 	return err
 }
 
-type VerifyMfa503ApplicationProblemPlusJSONResponse Problem
+type VerifyMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type VerifyMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers VerifyMfa503ResponseHeaders
+}
 
 func (response VerifyMfa503ApplicationProblemPlusJSONResponse) VisitVerifyMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8123,15 +8153,25 @@ func (response BeginPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitBegi
 	return err
 }
 
-type BeginPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+type BeginPasskeyLogin503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyLogin503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyLogin503ResponseHeaders
+}
 
 func (response BeginPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8284,15 +8324,25 @@ func (response FinishPasskeyLogin501ApplicationProblemPlusJSONResponse) VisitFin
 	return err
 }
 
-type FinishPasskeyLogin503ApplicationProblemPlusJSONResponse Problem
+type FinishPasskeyLogin503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type FinishPasskeyLogin503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers FinishPasskeyLogin503ResponseHeaders
+}
 
 func (response FinishPasskeyLogin503ApplicationProblemPlusJSONResponse) VisitFinishPasskeyLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9072,15 +9122,25 @@ func (response StepUp501ApplicationProblemPlusJSONResponse) VisitStepUpResponse(
 	return err
 }
 
-type StepUp503ApplicationProblemPlusJSONResponse Problem
+type StepUp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type StepUp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers StepUp503ResponseHeaders
+}
 
 func (response StepUp503ApplicationProblemPlusJSONResponse) VisitStepUpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9166,15 +9226,25 @@ func (response BeginPasskeyStepUp501ApplicationProblemPlusJSONResponse) VisitBeg
 	return err
 }
 
-type BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse Problem
+type BeginPasskeyStepUp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyStepUp503ResponseHeaders
+}
 
 func (response BeginPasskeyStepUp503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyStepUpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10218,15 +10288,25 @@ func (response GetMyMfa401ApplicationProblemPlusJSONResponse) VisitGetMyMfaRespo
 	return err
 }
 
-type GetMyMfa503ApplicationProblemPlusJSONResponse Problem
+type GetMyMfa503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type GetMyMfa503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetMyMfa503ResponseHeaders
+}
 
 func (response GetMyMfa503ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10312,15 +10392,25 @@ func (response RegenerateRecoveryCodes404ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
-type RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse Problem
+type RegenerateRecoveryCodes503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RegenerateRecoveryCodes503ResponseHeaders
+}
 
 func (response RegenerateRecoveryCodes503ApplicationProblemPlusJSONResponse) VisitRegenerateRecoveryCodesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10467,15 +10557,25 @@ func (response RemoveTotp429ApplicationProblemPlusJSONResponse) VisitRemoveTotpR
 	return err
 }
 
-type RemoveTotp503ApplicationProblemPlusJSONResponse Problem
+type RemoveTotp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemoveTotp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemoveTotp503ResponseHeaders
+}
 
 func (response RemoveTotp503ApplicationProblemPlusJSONResponse) VisitRemoveTotpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10575,15 +10675,25 @@ func (response BeginTotp501ApplicationProblemPlusJSONResponse) VisitBeginTotpRes
 	return err
 }
 
-type BeginTotp503ApplicationProblemPlusJSONResponse Problem
+type BeginTotp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginTotp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginTotp503ResponseHeaders
+}
 
 func (response BeginTotp503ApplicationProblemPlusJSONResponse) VisitBeginTotpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10750,15 +10860,25 @@ func (response ConfirmTotp501ApplicationProblemPlusJSONResponse) VisitConfirmTot
 	return err
 }
 
-type ConfirmTotp503ApplicationProblemPlusJSONResponse Problem
+type ConfirmTotp503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ConfirmTotp503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ConfirmTotp503ResponseHeaders
+}
 
 func (response ConfirmTotp503ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10816,15 +10936,25 @@ func (response ListMyPasskeys401ApplicationProblemPlusJSONResponse) VisitListMyP
 	return err
 }
 
-type ListMyPasskeys503ApplicationProblemPlusJSONResponse Problem
+type ListMyPasskeys503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type ListMyPasskeys503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers ListMyPasskeys503ResponseHeaders
+}
 
 func (response ListMyPasskeys503ApplicationProblemPlusJSONResponse) VisitListMyPasskeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10953,15 +11083,25 @@ func (response RegisterPasskey501ApplicationProblemPlusJSONResponse) VisitRegist
 	return err
 }
 
-type RegisterPasskey503ApplicationProblemPlusJSONResponse Problem
+type RegisterPasskey503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RegisterPasskey503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RegisterPasskey503ResponseHeaders
+}
 
 func (response RegisterPasskey503ApplicationProblemPlusJSONResponse) VisitRegisterPasskeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11047,15 +11187,25 @@ func (response BeginPasskeyRegistration501ApplicationProblemPlusJSONResponse) Vi
 	return err
 }
 
-type BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse Problem
+type BeginPasskeyRegistration503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers BeginPasskeyRegistration503ResponseHeaders
+}
 
 func (response BeginPasskeyRegistration503ApplicationProblemPlusJSONResponse) VisitBeginPasskeyRegistrationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11136,15 +11286,25 @@ func (response RemovePasskey404ApplicationProblemPlusJSONResponse) VisitRemovePa
 	return err
 }
 
-type RemovePasskey503ApplicationProblemPlusJSONResponse Problem
+type RemovePasskey503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RemovePasskey503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RemovePasskey503ResponseHeaders
+}
 
 func (response RemovePasskey503ApplicationProblemPlusJSONResponse) VisitRemovePasskeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11260,15 +11420,25 @@ func (response RenamePasskey415ApplicationProblemPlusJSONResponse) VisitRenamePa
 	return err
 }
 
-type RenamePasskey503ApplicationProblemPlusJSONResponse Problem
+type RenamePasskey503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type RenamePasskey503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers RenamePasskey503ResponseHeaders
+}
 
 func (response RenamePasskey503ApplicationProblemPlusJSONResponse) VisitRenamePasskeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -13503,374 +13673,375 @@ func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P17chu3tj+KTwXF36mytHeLomTZjqk6dY4iK7YcPxRJjk8S+rBBNkgiagLtBlo0k/K/vwHcUdw7ju9M",
-	"7khuYS2gHySaDz1sJ+H+Y8did+ON9V6f9WejL8eJFExo1Wj/2RgxGrEU/nnOdDo9GmiWmr8ipvopTzSX",
-	"otFuXLC+FJEiWpIJ5Zr02ECmjOh0ysWQ0CHlotkIGqo/YmNqPh9zwcfZuNFuBQ09TVij3eBCsyFLG58/",
-	"fw4aCU3pmGnb9XGWKunp9nLESCjYJ93twxshkQOiR4wkKbvmMlMkoUN2SOSYazKQKTwb8FRpeGCGxE07",
-	"HzOWThtBQ9CxGQk2Vh0v/fSKiaEeNdqPD8zwtGap+fR/f2vtPP3w7/9o5PNQOuVi2DCzOI3YOJGaif70",
-	"RzadH/9resUUDCplHzOmNFF0wMwqpmaxm+SCiYhQItiEpFREckyu2JRsUfLu3emzbTLhekQY7Y/wDWwj",
-	"6AgqImhV0TGDLyYjJshUZtgu4ZpsUbOThBLNx0xmOiCU9DNN+lII1jfjI9I8Dh+1HobbzY64zJeOCjVh",
-	"qVlqlfX7TCmyFe5/+hRum4FT6I8rcsUSXPPw6Pj47bs3l8+6p89OXp+9vTx5c/xL9/LyVdgRW/sHZCSz",
-	"VG0TCjPF8cG8KhOozMgt1taY6ZGMApJQPQrIy4u3bzqiJ6MpMYeYpiwivSm5pnHGtsmQaWUmDocxwC7C",
-	"fIP0zjlLYjplUZvoNGNhAF0KqUdcDDuCKxJJwYie8D5rkiMxJVKPzALiYgxkCh2YMV6xaZNcVpbfdEYF",
-	"fuFGz1VHhAf7+4QXp6R7xabdlGWKReFhsRwjHrPS2S1aIErzOCZpJoS5aNhk6+lck1x0M8VCO2u4yTtw",
-	"lcMm+ZFNFemxWIqh2UDTTZ/GMUvJlh6xjlB8KFi0wwXJFEsDcyzMtlJhZiSmY3PN3IjMxzJhKTUHaLtN",
-	"hITtYLEyjQqiGMzDnFCzbE1ypEnMqNJk7zFJUi407cWMHF0cn56S/oimtG9oQECUGRjV9nj1qRDSUBky",
-	"zJhSLGp2hLvLSLGKy1y6gzvmEtbc6v1HjwJDldzfe4+rt7zT+bS/t9PpfHpyUnfbX/Ex1/OX/IwOGVH8",
-	"j1pyE8N35XFFbECzWDfaj1pBYyDTMdVIIB/uNwIzaqSd+61WUFDSPT8lxVaBjB71+yzRLDL/TlKzT5oz",
-	"eDJmStEhM/+cmVfQUJrqDN5iwvTzW4O6dj74lsGcBZ6aXn5z3wZ5B8UXsvc762vTwVG/LzOh50dF+5pf",
-	"lwfVkzJmVJiP6DXVNO1maTy/4keCjLROttQ2eXf+Ck4sGyd62sTFy7e8dfBdMD/fHpemyf9I2aDRbvz/",
-	"dguGuGvXcvd7Ls2bMOx0uuztY/va56ARUc26v0sucBPyrTW/7xhK3PAMiI0pj5d1cgIvube71yzlA469",
-	"zC8ekJEuHr/Fzb4x75gvsjjOPyit4cPWnmfEvDo7LvTjg8bioxo0Yqp0N5ZDc0VqlkZkcWwIRKNtaLSn",
-	"Y2hjnXnJdEgF/4PiyfmzQeP47aDR/m3x12/LX33+MDswI7+kcsCUsq0uauuseNNcHhmz8lUzJLcBd3Aw",
-	"8Fy3oKFHMhuOUFhb1M2le+9zAI2uskjv3Huz15pHjVIr7oTOnb3A3eDKiSvvUvlg4c0rblVlEUsTrdz9",
-	"mR20C1i9aJWj5SVA0ZiLo76uEzFh9YH7kclIEsOToiaOr0Stag79/EEvL3+1sxNDpYgUfeT21AzpgSIU",
-	"CaTh9xGLme19MeWtblHtrF/Jocz0OVPAbmYJsMLVV10mIjY3PWRGiwT5GWZQba12TK8HdH4oTJj7VUPP",
-	"EqqUEXNirmAWXLPx0htxhh/BJcIWaZrSaak95Z3x/IamrC+vWTrt9mXEVDdmA73il1rqxDelmZVzk7cf",
-	"lAbo73xmRWpX+u0M9asueT9lVLOoS/XqvGrlS+DhJSDOzIsfcTZc4UXf8bdkBVoIytNZaUGO4X1gClHE",
-	"zS80Pist0IDGigUN9omOEyTaVp57J/g1SxU3V3lAno3oFW18nqUWq9DfuSE5ruXWZOnHF+bF2bVZTBHK",
-	"/b2y92mG0LnbtdI1mz9ocxdudu+g2ZUG+MZLRt8J/jFjoOzIzKhLQ5pGRrfpUwVSeL5n3r0K5s5aWS/w",
-	"HNG5Yb1Lojs9OmMuyp/vfeXD5N+Xcyu6VPfirYinhBKVJSwFDjpMqdDKyOQpG8trpkgI/DWEjVlV7CkG",
-	"NNfjKzlh6Y7ZahIzo8ApUOUjPuRaBYQLMpFppAhKB6Q3JYqLYczIaJqMmFCHJIPzUz0oWb4zO3KwE610",
-	"UMr6I935AwxFWzv5P7f/9R+NuqkZ0Wt1edRpUJ+DOQ7u1t1nfJriZsDy4GagqNMkz83vLCIUVfq+HI/N",
-	"SzEXjEizo1uhFUoignSVmlGH2yXBpI6ZFUOav+IfgnlVzkk/VFlBTDFGuG5W1mpFYj1zUhi9ZiQ0vNIc",
-	"iZAYaqGlOTYwbTiv/ZGUyszayGSpkUFJqJiIulxccw03KWyS0MidYUdYzR0soaH5PkTTROmqW3WuMUxp",
-	"n/23fdDsy3FVTG43npsXKuJyu/FCJglejeoQnEZUyJbY/jzjKZTq3MrgXZxjKkgsh+a+UA0y6SGavCZc",
-	"MbD+mLXnSqdUy5RAs1QzRbgGjRuNBFwMYSmLkZJIMuU7JrdXdBdPyEjy1TFfy6w/Yiq3DNMoSpmqGdz6",
-	"OvOtlNHujXRod5SX9sgmZ+7Vkta5lAUAjf/sOX3LFh92jVBDQa7QCjkZ8f5o9popQombA9kyJAdfK04X",
-	"6kVAEbb9G3Vr7XZOsa0VRUwTZ9ZudmsZCUi+Rxkp+Td8xkWlDGUMnQNkq2o7D5VMdbidH3HTmHWKiCyO",
-	"iRTwszmquUtkiZXFK61Vh7lwwcDQ3l+XVp8YHYcMOIujQ6JHErj7QAPJ7rG+HDO08QUEPzckSEhSvlLN",
-	"Kh12hBAnuYgqz1Ia/GJ1Wo3Xywk165DoG9k9zdTNf9UK1s+SiLIF3/xXe3f3t//tdNSHf2//l1c+uU/7",
-	"6Ldg6rwLsj23L+V3HijCo0PSMjuTn+EBnFcBF7Ce6Le8RP+WtsaVqf5XsTV6zIzWxmevyUJis6Im5tFZ",
-	"0N3G4kiRIb9mgvRHVAxZDRGBdlbQ1MrSV7lL+J4wESnCgNJZY5lzaOdCMIpifs63Lm04RMKA/mYj/m9I",
-	"xLdGIjZkoUQW5q7593jOqkv5Q8oY0eyTPiSa9lD5B8W1lzJ6pQhNGQQnBNaD35dCpzIuuZtJygaZYhHZ",
-	"Cg9arTAgfRkxEnJxTWMedfMXUd0tbAQnwtAIbXQIc29FNu6xVM1dKq+Z85hGVGla8oUuJFgzxnF3J/y+",
-	"w2Xnv+zbm5G6PtG+jqdGwgQRcZJyrZloNup8b7f035WPxWKxs8QWyi6kWk/UEhdQdfkLrlFdjvDs3WVI",
-	"BGORQu3e9BrCCQuhx/CQhGdHl8cvzI9WXJ33FPWzNGVCd8vaWrWjN1IbxdtQfjsyEsl+NmZCtzGYB3kS",
-	"BpZA9A/0HxAObqL+iPWv0E2Ub0Te2yIX8wxVgpatWmzadQtKelOnzCkmwGhSRH1xTWiSxJzNHf1HB8Eq",
-	"R7Q6iHNGox0p4ukh4UMh04r3q+4Yl3rde9haelrnLWNg5UpZwpwJDPcMo4ma657lisfcp1HVHshMjy7l",
-	"FRNrUgSa6VFXuw9nxJuEfszYodm5CDZLkdD0I1PLfdoEuiSdrNV62C+agr9ZuNz5WOp9wWV7xrQ9dWtM",
-	"LMo/WjwE+96C7kFGOMfAJY+/0d2IJed31lM3XtZrmkoMavRPumQxmPf1z1gGqtv67HcqhpKcn1xckkFK",
-	"x2wi06sHigDTQtMbg87bGDIIxMkIlGC3QVLCtSI2VEcFHREKKbrwXhc/DXNDAsR1UUUomYxkjPp2iIse",
-	"EhpLwTBKDF+E2K1IMtWBwK2EporNGUaLC/Nb48i629GYQTVxDwmNU0ajKWGfuNKq2fjweeUjEjRm57PO",
-	"ei+4pa8MHak9SmUyvxI1rg8QuLTmMlgJuxNw5Px3sm68s37fNe7f2g7eVf20C+7MORtypVlaWuH5ZXF8",
-	"MompNsN7YMS4Idp6uRSHJBNXQk6EU+qMGFjiJze7/cu51yl20UaLuZeRmksHrNTwnLvgbXd44F6hBy2w",
-	"7jMUdf47JGEzJOG/QxLuhCTshofEXOuQRlEIhECwSTjD/B8u9dl7NP180CucDlz9ryM1fzFBduE6KKaP",
-	"pRjwdFxLiwSbdNc+Hinr3ui7XP6YXx4erbAyHCNeTCNBdeTzY1qwMBdMO2dH7br4RPKV5vgFF3Q2jGPx",
-	"ggTzc1qwRu94lIuZ1ZWpESINyYVHZJDKccGIGCjbV14NMfNZPt6dv9qBrIceVezxgTN4AfvnUbBy8wsO",
-	"z6J5Oz/7XZCNxSSBq+4iw/5dqM9lE9Lq3iefUOCRNu+MpFVHWZl5eZWW7Jrzu62xc7lpxSOtsE81cgVw",
-	"ZpsXscB7tpJK6NKSlvc0k8BU7g3MlSt1l0JY59oHwe+InNljXEu7cKWZFb0u2b/1bCwr2VVqrBgrqfOL",
-	"L/NSkWuty33f1obbT9+rO6BocSl1UmKja12/aG4xHy8Jrps7dVENYSj8CJXgPs0i8iMXwwgcueWevVbY",
-	"Z1SNepKmkS8ZJScfq4Vi4RVRdWktXRcOvWKoMLt2OZkrvDwAVoknTnUftjx89wfLTeEVZ2wEI+/DFono",
-	"VM26HLxdzRp+ZqaWD9s3JN8+pqxvRJZisisRrhPzOgRK0k+n+MFeawkBc/uZ79Ns577hPYPwe7vHN7sF",
-	"q4boFPE5MwNfKM49+10qlh5BWuaN7Ibw5XIWb9+rH8IxUpiz0mzvROKeJQiryLg4ohuZGx3Nmkl35obC",
-	"vHx/+UCBb6hNQpA0u0LqLtjbwoCEPRp1admu2sXcRPPMkGt4eyAzEeW/cIE3KPSypAWGLWe0W/nK4JrA",
-	"EXltc/OWsfwFJlVs7QtbVF2niZ4u3dUx/VT+tVXf3MY+W2eftRv4W+NEYOo4jBz1siJ28qvaY3EPF5tj",
-	"6/W325GilWxWOMBzNkiZGtUOMcXny8mwe3FRV0tspxG8NmMttYniKcsJa3hfBtRq9EVZQnvUWpbhufTt",
-	"m1hm1ree5qkBS+M6CI/IVvj85JLsXu/tVhThcDvA+4oNI/oChhA4/c8G8lWCQuYyT29ty52x2/oWduYU",
-	"1iZ3LrLoVtd60QHemDV963LB9GJ+eyuT5g2Z9Vyf5dYWzmVjoV283RVJbT0ZdhG4A4qt/ZgqteA5/rzs",
-	"YJfbqny5GP6hNL8zytMbKyy+xCGmlLVSb718f7nd9G91zmw9qd+oyQJ7hNdccxKCKLaXG6Jd88Fynekf",
-	"Z4S3075TG3xFnLh5fnJFzriFe28V3girtIxGFllu0ZrhzJdguZ64GOImCXkUEq6K4HMEGCqAml6cPjvp",
-	"nvzP6cXl6Zvn3ZPXR6evLuALTKL4O+/FKttQZ7o+e3dpDdc0jokepcyFkAcErNdgvMa7NT50IYMoh5kt",
-	"MRJ16qLd4Oda+fpepeaayLUaSbBmoX5mKR9Ma9l5DUUryDbIvxWiu5ze1FOak5oAxyIow2J0WeypWPZp",
-	"bPRgbYHJRlJpAmE3W0LmH8Vcs5TG24FLNu8IG04cQMqj4r0YAnVUQvusFGKMAGGRHFMucrQ080+t7Ai2",
-	"Tp+9OdruCHM/zJNYTliKGexkYYK7Qy5z9/2BykOGZlT6Bo3obAKqu41OXp+V/0rW+oeeowPrfAyZEjcz",
-	"j1aEz5VC/G9tUC26XKK8z8rbN2FYK0xpZQPYCTLjyxsLB8VJePhxf+fJpPviU+vqae+Xyd7ghdjvfRzs",
-	"/fooeqQ/tuJW+q41/mn6cV+cVA/Fo739pfgIaJ73+UEwpXFppgFi83wOGutAkSwwO63MeXiywBBVoDSl",
-	"RQiSTUsCNh00wNvRBZhEFpV+QWcI/ikz3cilUIyaRQjAbsQ062NDSSoHPGbdDFhPVDqpXcxLqvyUGp25",
-	"a0H5PI/yuCL8tvJm5UEf9W54YEXhbsqu5RX8UiQAd3NIuKABOdZdi7aS/10MHP9OZcxKQ8cfy0uHv0Rs",
-	"/rd8zfDPmVkrJopnpRFWfrcwSl2bkjke0K6WOukWQDv5TxFX5d9m4HaGTLDUjm7usWnePch33PyhNEu6",
-	"WQnIp1s5QcWPhmhXfxnL68ov/ViKyknBCeJYzFZ/qGHwXTpklWiIRRGaVo2jZgV50qi0ECxyDMDVv4sU",
-	"6dzFd7v06K+fB/2DEQjBy+CxcXi9Te9HFJI6JqkUQ7IVul7DgIRayq4ayVS7P2IphubfSNzMv2z+Hrww",
-	"TRj4mtCSi6Z384MhZOa/Y67GVPdHrrW+HI+l+bTZbM4kO+U9e4MnTMN+lgSPHigrS0VSaxahRRMokBWY",
-	"tw9Ltk6PP6M6lkWWnJL1o/hgnCmAD6U5/GirJJw1lhs8zfQC3K/F1o0XjMZ65IFWm0PVlFcr42n6Ojo1",
-	"YqdKELt3PSxN9inxpX4lPJ0GRFloZ8UdLB1LZH/kTUj0MFDqcTmcKpUxAB6+bfOKR8vsNjzymkFU1qsP",
-	"r6//bHVlc0EU28v3P14wj0DkIOdygugXMJEazWxvPPRKKldei3TQuEJnhW9+y6dmPsamA+jYN8eFnmSY",
-	"qHdlJpqi9rDcHoyiyYIkutfmkrOPGY0hIL1wZa2cFncj07GMo1vajSstzLkI5iZet5CVYKa1TKo3ik+q",
-	"NwN9qWCkoDFW/mtgxedlQoZZtTP7ahGMNOJKS4wtW0lUMa2sFJG0DjkxM/M71Ox4A0/w1fzKz02q9vB8",
-	"peQ8WLzV4kgW2TGWup0xo6KPukGPKuZgE5bt7M+lD7+nir07f7WGyg7T+6eFmBTo8NAVj1VHFN+Rrdkg",
-	"FJLHoAQuy7j6zExrey4+pWZLfwO2XjZ9kDGdQjsyYYbUcAyzbsPcZcqHaJMzb9A4lhMWfeWwloKirEnJ",
-	"vy1ziUetGdEkYYJFbRIWKrDRPnK13/wxY0YpfkICh1pO1RyCOgvZosBO8pCLMdvF8M5Z7IZ5S81X1JrN",
-	"fr9AAn2DNIf6XIZ356+ca29JKkOxMCOtk/buLhjER1Lp9net71q71rasdmnCdy0v2f0vVHv/82C/k7Va",
-	"+49N813F/2D/ud+6j3yFCqNdKHDaLIVFqQmmsRUDx27FeL5AkJmZyg1DBdTQhwKhmNDM6GeGnidMJjFb",
-	"7owxbdWN7qyQx9YYnYUVWgVwZW7Z+yslCHgFxwJEp/jyNdXmDGre51TUfchj1uXjof8uJryvs5Q9ACQm",
-	"skUFyZJY0ohFgDXKFVEsvbZQGxZrdRth7cx9LceArXVZxyzidLc0vN2fxk+v6XTv+le+d/XL/8R/NBMx",
-	"XOW6lnF/iiEsD9n24/sj+H8J5b+8gkvOUZ1DdhGQ13rxjGscveVYP/27SVZZ9Wwuj5JcdFZ9wGFmxtSd",
-	"YGepcyfTwTpzDyNR7d1dPjaiZbNENndpRO2hm0Mfu/kpXLYPn5edKXMbPeuhSDh39EJXUKq0lCGhxPyb",
-	"bIEQbJaNKgCm2q49X2udnTUPyC2PATl78zwgL89Ongfk+ekPZrvfs94Zge2EA6HJWCpN9snr7yvqeo8L",
-	"Cvd94d7ddLtWjKXuLgihCivv5EXkQCQ083R/U6i9Ba+uHPe1AAYHR18EXS+Et3DwT7eCtVjPZra+veyr",
-	"SEh3FPJcGfIqVPNeLQiLI6dXNgFeMF2Cev6r2VIXh9OuvAgQH6FuFFfaXRimhPj382GmC6C1yPeMpix1",
-	"0FqlTurBterNmivQtiUBrHAjbP2DTK0Sz4qGyMryBCsSO9/B98vGhqXMBqyAtUZBkkSIy+e9gbiOu/hG",
-	"xqPe44PKT6XF3g2b5FSrjrA2H+cVlKIUC3n06tXb9yfPuucnz07PT44vu2/PT5+fvrkAzBtbEhEK+kFh",
-	"xJQODZVudsTbBE9aOw/T4jqw1RTEgA+zlEXoap4JynJyEk2SqpBkLSIrFbGb1WTXOPk1aervSrBTOeTU",
-	"AqI5Gy22t4TS3yh0y6FGLKQBrsbVTRaDxvEK4PYiWojaG6CxEZURiKJlNXUy5sb+ekCPRzSOmRiyugve",
-	"l+YOa5YQamUWCEINnB8lHA9oSMbMaCgouYcYHmLDCEiSyl7Mxh55ob7rC0vhtCTh2dsLtK7RTI92xwO6",
-	"CzdzauuNGnXWjnIAMV9eGsc+JTxlaq1qU1j/VS1cGOwSCwfk87HVKUBfy01NzhFva2xVQnmKiBt/FT5/",
-	"AbGuTHIolkW+3BnDKOsZniFyu7ltBavpCnrNh9SsYj9lEROa01g1h0xv/ZlkvZj3f2TTNmk2m5+3jVYy",
-	"YgIluSs2hRBuOpZiSEK7dGV+407drL6eH4LKJhWr/8F/bk+Kim2zEnk5hMqzecxMHd+B9GqF04C7wysl",
-	"IB4oWxIXdzkgamRkYXvL+oVu6gqXVDZ8uSW+KtBXhl0z64s8rqO2fp2nLIlF9x5hAmD54ELp21JRDPSr",
-	"5J4QxYcCMF+FHzjur17JrmaV54LLV62zVaJojYfTn79L965+ar2M9scv+gfJ+6fq8nH26o//eUK/f8Te",
-	"fPxhb/iLPN/n71ou1qfdOHi633r4dL5mQ4VUVtjg46Vs0B/2BTSMf3KqC5z6TI/Mje9jyZ0kgfM+a3Xa",
-	"e1zDaq/YUqD1M0dCjnPiMncuPPXQl1j88rXxbae/httbAYBILI+s9+F0y5T0eMRTDHqiMTGDTLmhGGtC",
-	"dx+tpvOV6+bMKwUumKwQHs+OLi7evz1/1n19+qb76uTN88sXYXkCW3st0psSK160YZPzw9IRI5ayQ6AI",
-	"6TVEJRniFu4aQZgmvPm7kiIEo6ZC1+VE2Drq1hSzt//doZU9mJVJOgKeYGBfTlaUEVHSPOdrHl50Rkbt",
-	"y9Qs+s5Iport9CDCcFqjCZYXdf+76mXwrfHiopTfbIFJ39G+61qKd1RG8aygBTNWSNq/ypIui/mQ93zV",
-	"/I6IpSPokB/TKVFT0Sc9pieMCRKxa96vK+9lW1faa6s/xXr2U9FnERFy4m/j5jVJ/TlRmVrc2FLzc21a",
-	"mk6pUIlM9bre/7pTVpr6zOCDuY2bWezKaBaciGOWsrEUnpPRLz2ZZ1Pu6QNlbQk7mWJkREUUs8CoCGAP",
-	"MUMieXmqQnr1qgO3k5xXkJhxORGu1ojPIdkKyxK0beJzuB2Q3hQK2wmbHpul8Qpis1uxYi4LVv4HLnjF",
-	"iL0ORlFpb9aVPAoufxPBoH7KpYYXzPouaGJtGed1yaEHKeUvsQkFDfLE1xT19WgcGynBiBOQieOEDtSt",
-	"fBXCVhDs1t3wKlbzPDDaKhJqsd9/UUXSTTRYRaXMF85t8jqBQPMi0OOD9QAXa6HZy2Lw3cuFnlviOrxN",
-	"cqkPQ2Q1u+O8/2Ll8pqrQaQstGAWDhzF9M3zam9YHTT3LizNXXW5qP687FUmykTExbBUBaneWEKdJ9SQ",
-	"k4DQCeVQbtbaybkPq6DIgrHGPlirD7cvRvsFaojdRyW9WkSEBdkrZ2gt9jrFzn84Jk8PHj1xJmWCQY4+",
-	"T3TEVihLZto4Nq9WAlQ9fG7ChLYJctyR7T5etb4f37eIzK3JUVN5YHSAcmQRRe3iTitMYNFUSkl/Hmsx",
-	"F0pT0a+xATkrcEL1yO8dHNBl/VfcCPZYMKW9peh+yqSGIk7AK1NmtAa4V25TD22RKeteyI0TsRz6Y++K",
-	"XLc5Q+KYfsISdo+ePi0XN255S9pprv1aKSQiBmSUjanYSRmNjM5GVDYe09QhbuRn0rTrHac/TjnMUtF2",
-	"3t62baSNzkRzjEuO23x6Wcp3UjZgcPyWw1ZgnDDOLl+uoB7tuHwz5j0z2kw+IGPaH3HBiuWAEw9yULnU",
-	"/typhl2JzVRY5DLDG0EjEypLzFlgURdiCB22U09G0y6kntIUnASZKNkpob2BTHs8ipAHONDT3IMAOKg2",
-	"0L6U49LVFLkGZqS7v3JTXqHLoT/a7E8OoJoDUNnX5zLsS79TzboxH3McayboNeWo9Adw+FJBZ2Hru5UB",
-	"Vp6oOBv6n5hpghQJkD9snEjNRH/axcRumys++4ALo+bn2eX20OCfuV21NBv4XUazP5m+C7+z/dGWUipl",
-	"vdvE9HJHzpVVtOd+wQpMXn/Y2V2FJs4FeN5VGVeSJ4XYX1RR3j/3Z47ZLmL0NBsrlHb9J1Rf/ZZrpWpJ",
-	"YkavMXJktvD3Fyqe+vVqofpsA2sZz8yFeHnx9g2GCPRSOcFM6NDTcki2QgS5TunkNCpjC6RMJVKoPCR2",
-	"3naGQKdhyQCopel4a7twZsxLjHgSlke+uP6XTb4mY7kIA0Bb4I7f5b8g3ScfgI9zn1uN/9hZLJa5xu/P",
-	"WT0fOLuGOjkXeVbQ+MdXv/z0ZLx30aI/7/VaP08e9h69/LSffverfiJ/Yk+nL/oH2Y974izZV+tCCa0d",
-	"Yns7m943pwKuSxoR+akGb3gxVdzzUsWbGRCK3DwM2fSVJMUtOSwXt+UaI/JWDUeeNSgtjBO+Kw16oTmj",
-	"HN1944oiMzaRKqTJAl3L0bHCHtJNsKmVcUaKrnIJu2aeRn5ZpzKMv8x04aYmeiLrrQarBDu4c1rJktg/",
-	"WCmv4JwpnbLhikgUs4APq1oU7+023SaIfzEUheef+TA+1C/kimACc7QMNVZ7IpwdpJxxzgWpy3lXI4pq",
-	"/p1DFNhJrYhScJeAf3nPq5S8mLEKZBCxbYUyIfWIiyG4ZunU48ws+qoxk51wKJ6PVjTSszW5ID/R3OIc",
-	"B8CBBczvnulVCvZ20Gj/tniZqqfoc7DS24XJTTU+fygmVP79HiAYTmYXZNkRXQzF0BEOi+GQ1EAxWIuU",
-	"yoMwUN3FkJ15pbVuoxfnPt8sKFyj6egrxX0XE6uGf89KstfyitWlUJzDU+RImDfhkA4PrfETA76ZiBRh",
-	"eCcmdLq9any3HePN8qFvI58uSth1ITP5O3vB2jDNi9u/tSTGoyoaTq0jYykxnbMw1awxjeMVSJVd7Q9z",
-	"zAwQuNHeVC7/DOMOctOTRTtRTEBkvdGDv2HnUt2SerSub1yx+iZFsXtWWNYT4cD17BGFV7sWtpELPhQs",
-	"esXFFXDxmxXGuxPlMlhPtVwsKy7gQiXBozR5r58Pk8gSagQEjG4eECrmMJtnYCT5UFCdpR4/0IvXR8c7",
-	"Fy+O9h89zjOYubgKyEyxh7sEgp4XlviYKU3Hic9vy0Q+KjKhioxphDL9O8E/5ciQW0VJpIELhueKOD5M",
-	"tJTVYO69J4+f7O8/etxqrcS2sPBetBAN8vSZGQaCPCzuvLHXWKXOfRcthvnqBKWdXHALb1LS8X5TWJfk",
-	"rq4M0G8niIkdc0Drd0Zk1uM8bn+WpuSrhMWxPaJhvqthUBwUi+2fxBTjEZYezBWVQkNgLlh6zfvsVETs",
-	"05pq4fsRSxmhRjrpyzFLyYCbO4cam/KY4SPZ92iDFxM6HLKUvDutCeaFhIWaHJeE9ckWjZU0Zw08EFST",
-	"SpKDv3CPwmlXbV14olewcNmPA5xRMUbf4bwoXEEzBqkbhKPbADAvQQT9oRyeOJNQijd0TK9AeS/Uan+w",
-	"/E1SKmfyK7KMeyWTGqS32Zh6T5FzqnSBrFFC01hteGtjsC2Kmq9kM84DtLmNWnAi7iKA+aLkPfyLY5tf",
-	"aJa8u6EN+C3afgtZDDCxXLCfSwKbyY7cDkjYl5F1PJZcXiGiUeaJr4jO4+KVq4Affy7N7VsQ212bzHe/",
-	"CXnrWLhvkr5Xu7UK0uD/XA8tw5WfKoQMS88UHec0LiB9mqZTR9nMJyHN9KhraIGtkkTHqR8hg449N+T8",
-	"h2Py3d6Tx+W8SUNMbeIy2QqTCfiupTa8OhxNrlwlZgDDH1BME1zdFpiPd3WC64gQmtfmA+QWOuSq5flm",
-	"Vj2e0KkiIYprKwhnM5gelQJ+pVGWZ4kL7yMFlzeF5QoalVKA65yzl+8v82SjObG1fTPoler2zGIgoIaS",
-	"Cc1jl01QnHH7qRe6evG2LsF1eQvQLYeEfcLQJchQMELTDBKDbcY/serRcQIUrtFy8Wkh/kv92fGeFPPu",
-	"zRz0dxWZ7h+WTk5EKuOxt3iR1AlcgyytEWtD+0Z7d1dLnew2m82QvDs/hXPy0zkmJo9kHPljZj+m3fq0",
-	"cPc5OFPCiGraBhi23UQMD1GrD1x/NaJzP2U1Epr5/uE+wVcw9FlPEw6R1VoSw5SThPSmkN+3nKrYroLK",
-	"ihXz8y39u1vjeRHXBL4CyhP4W1IG7il4lNA+CzrCX0WtTWiRCg1g0J56arnbg2xBxGe7I8KD1lNSDWGF",
-	"ys4iggR2yoWCEQMaDNijMJi6moskJ9bw0xHVRHYhdVdOBNYrC7c9Bd08UZXVmJpSROFvRzu/0p0/WjtP",
-	"/7v57+7Oh3974wnXA1tYs8wfvBB4qv1Zka2gJN0RF3q2OvVB6+nyBLuZNiqAPrOUzJNbcMVFBAILDCu0",
-	"IIFckS0jYDx5/Hh/uxxQvSI01poWEry0Wcr19MIQNpuwDeTa8Lnirx8cr3n5/rLhC/ILyyMMbYxQlXOA",
-	"goa5sfUsBQgsqJzINPIxj7ROQBSmEVUWf80TVw+/O3YMIkWJGQdFpnBYPKyOliYcBobXBge9i0kZpoMR",
-	"oxEMC2lJoyIOFKOlCf8R8wmxFL5ZtvnBeoQHO1JYJSN6eJ5VZgEPwnJNvtI8fp/oXdRVbzOD3yeaWhZ+",
-	"u/NgRvz7RO846GCrsm+5EZcRhe26b690JlI00tlFXnWEs0MzreyUcTBnx5fw2WOxyvA+QzLOQPod3SRf",
-	"DMDYqOoUFrkHjErtCkQnHgFkE0UsVtAROOTedJ6dBCSVmkLWTYUmqgAzXXZifs1ys+3L95cK8RggO7Uj",
-	"7DCsm3FanEEIaVUjFpGX73+8QK6kWDzYsV/k6vaYCjpkFsmuI/71r6PKbJv/+hd5JSHVCqm0j3oA2J0g",
-	"CUAk/8sdXfYv6DWhSrOO0HPHr0mOSowB8UxLcy4JvXgOyhyD6o6ooVe2EoVRKhPKUzsrDNYwszmBHGGM",
-	"N+KKhDRJYjvZXRtg8W+EW9lyOW7btmQsUZBwYw0RHYGmTC5sSDRoIqulEG0fzlfqIDFXupzFYCaJMSKm",
-	"CxsIgnJAzPvMRj5bgvH69LKUN1WYRwG9FE2ajVZzr9mqWGkbD5ut5kNwEOoR8Jld839Dn8R4zhB/RxUx",
-	"40aEKgzCoJfsRrKvdsPDom6IMrrpBKzPGm3peK0AogZMwjRlgd22fszBI14pAjKQcSwnJHUDwDUwwges",
-	"32lkRielLoVkw1wetvYt5ql2FTVKm202uaKzOpN3A+fQKK9TbqSe0nHcKFmki5X+bIkOXW4GLBnxgRLN",
-	"0EGZL5ShZMgaYEKvZD+PMJ3hWnbdG2UZAw1+xaBm5RHs2opHtetUvhTgiFxpki531DO/d4J9SqCIJZ78",
-	"ZkXmabR/+xA0bEJf7rcwyr6mqSZb+Skwv7l12jb0nQ4VBDK6c6EaH0zDu80Ji+MdwE7e/X1ypZpuJvaY",
-	"Vw/Sc6YNyZw9S/ut1npnCbHYfrMF2xon0bOLI7BSX8Nf+48e7T21tdXajTf7v45bH3/5+Py7bL+3Nz6Y",
-	"PpR7/cc/D/bijy313Yur71u/6r3Jo/OH2UnDlnRrvP3xrGHLuDUUHzaCxqdGu7G39/GXo19+/HScDn6+",
-	"6D65nL7/6cXb4ZNR//qMJvx1nE5OKT3rv3h3LtGltNp22kJ2vtM6YobHkAuGISzf/IFCOysx+4N0BpD1",
-	"aIUXbdkZlc8VlrKDE1URipBJ7To7rSGgc+9ErkCb9+lApkOmF7dgXqD9XKjYhYEufHPFVy0WvPe5K/fi",
-	"e4bClu/JfN2JPw2T+ux7tyw+eRtTTO8KNplboz8R8Pfz7p8wvc/ej3HmVjLwvoHFihcuAopWtq3abufE",
-	"UM8DbGkHBD/Pc2WP0s7cQSi/U9c6PJGZ9j6anV/5mYNWWDAu90rNQ8X04jErJqKd6ns7MRdX3peXrpJ9",
-	"wXt0KvqV98fZV+3p8P86+zJ27f2x/KqtWz37Q/kVowmo2b/nXtgt1IgFj+Y/GzPPT/OvmS0RUXdBJ3Nv",
-	"+BupAK0serzs81Js1yqvzTdn3nKhHzVP/B/VTmDx8P/k0WeMaXPRXMD0/fFFttYsaPxG4i70fZu3Xie5",
-	"VVwp84alD/Nj2v12BlUy3JSWr/SrwzuveTxH8arPZi5W6aFv13yP4Wyt9pLn3JVe9tHJ6735u53/9qcz",
-	"CHj3y7MlpTDPlTbGl2uPOzOCctV/1MrBL+zz28rBLk2tIa9WV5FsLW2PrHcU82v21xA0X/FrJoxQacbB",
-	"yJZFJgE5kwo1YelivQUgG+o36Bwff2P7A6NC32xqN+pR6+EamzQfrFHF6XBpXY2IatqjipFMpIz2R/a5",
-	"m8+j1sPCHGJVblJtyt4Lr8mm/ObKy7Lg6LyRmsCGHhYZU9YyMp3R8s+ZTqc7RwONtl1fh/btXXgV3/xr",
-	"aPPmePDypch3Md/DgIz50N4EYiOzFt4TQ4CjMRfVrOdaO9b3U3AKNkkZYxfNjwM2ARR2jFVG8GSAEpQx",
-	"A4sWT211BXzfvMMisA52RJ58jYMBAv9fM3nc/xn6bFdH5oNXXOnKiG52s1fbT+hxDrPYs7toLa1CbHwO",
-	"GgetvS95xl5zpbgYBsRC04D5HGINIo93EXK0WOSijeyAH37JAQNULo1jjCEH+H5NBwMY39ZApvhn1c2Q",
-	"ypipbaxFTFSWsNQcoRtQ0FuP/llBWXMieEhSQ2tITDVL/44EKydR80eebMF2lYkQ3PHGh6DxyTnOoh2z",
-	"gSBm0cEAIvekr8Tb+zy+MVRxNgwDVwR0TCNW+L3AS7QVvhMc7Pf6//w/JGLkORP/5/++ZiH5f////1dH",
-	"hJl7ynYitjNkgl2zMLDZCywifEAgLmG7luocg05cQRvPMeO+l9H0/igO9owbVBVlP88Rvr37G0bd7fWQ",
-	"vNaXPKWnltJxkWR6Q3O/PM09aD390qO3d74Gfi4MsNwjF0OIW9o2EzMkZPaTApcu3IaAI/NPnNPeF90R",
-	"G0hka/5LSQA30I7k0VcbiT0dLy/evtlw1y/NXZHsG4Jxaw5bL/vnVrmIxcxXguKcDTJlJXdy0HpKQj9+",
-	"Y0gmIx4DRuqIKif7ByQTsSGA4UCmffafhmmFbQfiUKgHEBURs0EpqaE67Vq2/AzGPcOWF1rz8AvCAE5p",
-	"MDPg3L4HmaeFNQmG3yhrt7Pl7+aQDT7MMeeD+eXFwUQbvvmP5JsHX3L0byRRWX/kk9e+KP8+NcvG47h8",
-	"7eZ4eU5WtjeM50szHksg74LxBH6DLFDu50zPaVNfyoiz0WU2NPmbpskbgvcFCd7RnVC6pS7kOYDmmzmT",
-	"18InNVJoQnV/VJeBCpr0FWMJptvIOEJN2crt1uIG+DC1MjjiRH0N05hFqFrJNLZhJxt2shHxv6yJztnd",
-	"Nra1jW3tW+L4WDpuTsWRqS18AbhEaDG+rbnNhS/6XexHgD5C5AACzFRAQiVTHbKIbLlahOGO4XHd3yUX",
-	"LAoDw7XNIQIEwO1SMt2AxwCR5ng1YKGEJXiSEKuNluBRSl8D6gR23oYxoWHuik0VQ4gUhWXXO2JC46sc",
-	"nZFdI0LbEH38CpFbIVoOQsahIAqL8rTeHhsaOp+DW/dZQEZyYprpiDEVU2ImSsaMCjAoYkJWxFhSGhVV",
-	"ZEAROBdnniq9MFzgHWzCnIzmO13FK7uv+JhrAMzypN9VFjavpsSuucwUrseWBEyC7UMix1znUDRYU9GB",
-	"zviMjRZNpiZQDUDlvAnLzZp05fkZ/GjWE04cmYykKipcBzYpT6ZkkMUxUvE8SRtQmDT7pGccLHUT+dio",
-	"jYJsVefwv53Op1Zrp9P5tDfodD49GXz4V81EfP3k9Y3mMnhKQLP+T7GQksMeXdrETC4RXPiQcNGPs4ip",
-	"gvvXGpKBUpR7cSnS5isMyhoMvCnR3j2E4ujWhgaHkKu5Mi++YcxWTbi5gjE3rrdpxFJLWcIdzDI0byDO",
-	"/iHR3N7iXgoZir1pWRWaGachSH6ze6NMFkup5tVfZ14qBYXu5P/2LPaH+9YeDEE6o0PmDdys8oSN4rCJ",
-	"Y9pIg/cpDRoJwXLDu4xfQgeuIgVkW0BCZFUAkCCkbpJSkFOO8haUkU/ATSKkYAWkUkeAfKWYBgNNm4SQ",
-	"esLFNdewhKFDd7HY2Vt4h56QiE4Bh99uwjbRci49vBrHb2TEEe+PsDcQcuxzzPi3CQkVsJYmgTJztCPy",
-	"Q036djFgzZYEWb1DVriesHZaFAkE4IcP92iCMgO866isUjS3q8iLlr9yDb1Gw5ayazRKlerMH2U+127s",
-	"t/Yf7+zt7ew/vNx73N5/1G61fs3xrtuNYUr77L9tj82+HOcVJXNByHZexhlvPDefNYKGkQwrv5EXMklg",
-	"z3jUaD+xoJK2PoLI4rgCP97I3y5LIe7FcpU5MzF715x45A5U4XfPQdUaZQZvJ7l6RHq+sXXU3R3uDTve",
-	"hLh9gdHP42k5IxrZCmfAtAISlgrChkbjTEnoL5satktaqKtAY80AXJGwREd3fmRTAHVCf32aCWE0vi2U",
-	"C6jh6SQsiQKIJ3M3YsLGSOgzEh7s73/JsYT+krxwhLxnZUIVFurosYFMmUWDEYDBU+Ayb+TbrxNJiGa5",
-	"u7FoLg0cxCiSilyYV3BynEEFOaSRiIjFUDiEN0pQR6kNQaQa7IXNjgCkedM+l8LckZT1ZRohojz2h9XZ",
-	"zXAx812mFkHQdrIkntBKoJv4vX+GUFA+o1w52QCRl9wXQhYyAcyowKjEN/CAfU2338Z68DXD5W5OXZdE",
-	"yfmJ0T0YJDeaz0bz+UYiGDak7KsEwt2Ghq0EofINxL1hBWNVxo9El7kzzrYJmJZCW8ASHNwzNWecsGBF",
-	"UnOJOgKAy0EsEK4hQMh2gEBoi+2lXAzhtR7tXwUIek1FVVhtEojO6wjU60EJz0ReIdEl1VRtdhYmAZSt",
-	"CVfWde6i+mgUAeqokVlkHDU74qJCCIq3Q7OzIZZamxamayOKY3RERHrTkqsTpnBIhDQqa0dErDAKg+tv",
-	"LK0eMFYsvmaKjFjKlgQT5jzvHi24XzF4cMNtN9z2W+S235SdcxMsuAkW/CbMZxgSeCsFL8m0r1aOdvIF",
-	"CCJomZe2NCuRgilMipWZJj3Wl2NGICuObIH7uBLps90kF+YapVnMVEdQRcKzo8vjF/U4OucMKi9+CVZr",
-	"u9rw2g2v3fDaDa/d8NoNr60LzAdGcQ++ql12bQZZG4n/phRWHxCKMZjUkA3NxywgMb9iJEeuGzPbXnhI",
-	"8B+kT8FL1TPafEdU1HkMozYaMBSogDKd4dKA9RMc8M2j1pe8eIxh5vca7ApzWB7oiku4YcMbNrwxMP/9",
-	"DcwPlHPD/z1MzXUcJwe3/wZt496I5XNbOgoje8tlPmbt3qWwDAfEKMgCmKZXsBRfxJOJXdmqzJ4zamuL",
-	"K6SkG56z4TkbnvO3RqkV0bwT7x70i/GALoqH+wGvkpwIlpLJSJJYYhE7npbrJsJbEXHV6aHErULD4OXb",
-	"y7Pqq0FH2JL5yvOVpdJjec2iwrtXpG/EUjAo6VQN0uNGexlSLprkfC6uzhXjdfw7zx+ejbXDZNK80DCL",
-	"INUE7JtmBRYYJRVGvLwe0JUi8OCDDRX/G1Lxb452u7A/zMgiCkrdkwGo898oXf9WrTyGKOVUubSMt6TN",
-	"gd+2c1mhXR46Oks5YzbQgSvKCvS1lmA9X0Cu7liyNX3UXCtcvY0FZUMH/7ky7Ddu8qjQOfX3tnzktQsh",
-	"h/gvZAG5LEvISlMjWCsb6p/nX2Mgn/lFsaiWMVwwEZ3ZpkBInecP+3fHH/p9lmgW1ZEbN2IpILtmQqcb",
-	"VrExfGyYxt/a8AEefitN04KsAU22wBC3sH9kepTXowQK7wfBkEJlYxtuDXerqNxTCo3GaIQtczlj4AW2",
-	"7D85+I6MZJYq0oPQYgtbsQB6wtwYbM1FPLuroYiLlPbSbDeVdUOhSsANML9Gu/Hw4/7Ok0n3xafW1dPe",
-	"L5O9wQux3/s42Pv1UfRIf2zFrfRda/zT9OO+OFkdoODSNG4jFe4ukOpLwk7QiK4POnEU0RnIiaOIklfy",
-	"msWIRsEj4PGLISdK768POlELMUEjugbABJ5QryPcuVXsGbyJV2K+GiScxq7ldKV6jwetVlHv8XSeEeIp",
-	"Xlz0sdr2XZR9rMgGyH8tvQAcQZC/roSciADEriAfrkzJteTRJoJpAWrAl400k5IAkqOlo+ruuOxGfvhq",
-	"9UgdfyzBWRXW/8LGb0mHkyYyPSrVHi2LDLZger3kcAHpVxRQyuckBW790ZbF91gsxdAI7+XhOcJhLsOU",
-	"6Y5Ny0IZAesKuxRugD+djBgAVSA2l9H6ImlhT7kmKbtmNIbWRlwMfTLEOUzpqCgSfwtZoo5prkxrQfxb",
-	"S17YX2+EY6YUHQITWWU36IRyhGXI1yew2+vTTgt+1aC5chvcgTrsnh2CgueiYAG1ZOZU9akgPXYrrnwf",
-	"KvOGx2143IbH3QePcxqzjYKqZu4uZmtW86hlZpqmRgfNYxDQXa+zVDiAyNz4RLYoefn+MiBqJFO9E/Nr",
-	"FlmVl6Q2Qgte7AgLMR2QVGpqiOt2kxyRSSrFcAanUTjxmcBIyZDpgvEhLwzA9Z//qPmYNcnRDDtF36cm",
-	"PcZEQRlNc4qEB62H7u2uS4IOg47oZRrznAEFvBKFwBVJ+XCkmx3RET+gFAEjxPAFaItFJGFpkYkMgJTs",
-	"moG30DAMo45hZvM0YVHbtK47Ijw6Pn777s3ls+750eVJ99Xp69PL7qu3z0/fdH84On317vzkIgxIP+YQ",
-	"vl0OgTBsH2ZpVgyWKjzYfxo2O+KIqAy2apDFdiVzYMzQaUndiF3zPgtJX8orzsjWC62TtyKebh8SajuE",
-	"1eyIBKQgrQhHnQfWGGupg5kEEsORG5UHqPhQYFiGeSuAXaFmnSMzWLsqoCspaQ6dTqkYgn19mDGlmCKR",
-	"hAnGsn9F8qgMIjO7EWj+rMh5dMZTuwV+VOlMS1dsum0OqNnMYnvhXAhpwwjxJIQHrT0yHtCuk0cAY1Qq",
-	"RsLxgIYWz5pgOj0laBPayczz/ojGMRNDFrp4lo4Ix0yPZKRCI6ShqKAOzRomgMsC9nrYKKrJDNTpeEB3",
-	"wfgwDZvkqBzw2BF9mqZTEtJxGpKt8x+OyXd7Tx63SZhMzHhDqRPzn9HkyvwnUyw1/zXjx6samg665g55",
-	"A/1fAbm4hXho6Q2YIIKGW+9Gu9GXacr6emckU8V2eoCxPl1dcoKB3a+VySxz15nK2PTlqPe8z9/ylz/8",
-	"enJ++dPFqTod6+TX49PHp/wge8VfPm2y6cs/oven/C0//XQqWs3+fmwWDy0AqmsW4mmrZUYG1DFv/PHV",
-	"Lz89Ge9dtOjPe73Wz5OHvUcvP+2n3/2qn8if2NPpi/5B9uOeOEv2laHuYNOwVo/vGU0N31rLOndGuTfV",
-	"8JUcDuG6/hWdLnbvYLetwafbT1nEhOY0hp+vaZyVLU++18r2p715+xNeUZnmpGOJAcrXhZl7ma74hlZ5",
-	"bpZKo5p1PE8vvFSPalJHQ4ygZIMAczrVaDceTn/+Lt27+qn1Mtofv+gfJO+fqsvH2as//ucJ/f4Re/Px",
-	"h73hL/J8n79rlc40+DLRnrq/0/rucq/Vbjl7qiV4RhLRUidARjB8pQuz/PC5ZrEvKlMpLcOila6sGJyv",
-	"O5DKyqKITGcllq3Qs73htrUKzrCYwSq8KpzlN85yke8UZGYB/b6Bn2/e+DorBpXPWm5KmcNGzJ3LCKI5",
-	"Rf0U562ucKqgMUvBmpUr9bDYZWdNBgegk9CWbPLccO9im88rGxUQw/xnoPYqYyRTtlFxNyruRsW9RxX3",
-	"lRwSx9vm08FdxKNjwAv1XZfb5FV4T0RkLatW4bUXv9ByCyshFISvqrYYOQ4RmfhRR+DvXKmMIdHnC/KQ",
-	"oK4CCf/sNGgcdxptArJrGJQwvTrCD+pVI66b2d5CXqdxbCHr1xHFIZEpl8U/rxIPb2VNmW2C4hdF+Gz4",
-	"zAbw4FvJTgIwdUeMtsyBLacrbS8mxIX+UU+ML4EOg0CsNEsMwZuxhIAkHq4iS7fRRgUfdARaDlnkMeq4",
-	"rz1GG+Kz2TTJBXM2nUIqh0aKcoGAFhAaGTskW0UgUTV/Kkm2AxJWdKKQyLQjQmuoCskWjOIs68W8/yOb",
-	"HudqBuAehoJe8yEAMZYUkOaQ6dCjOTxQRctdRG9S4TZ6GUsTkemVsgUPzTIP+DUjYy4yzVRHbBXGytc/",
-	"HHWPXxy9enXy5vlJ9/LylVF8YOHoFVNGAR1LAKq4ZlZvwk1Qh9U/DXPsCBorSWI+5jNWVLLlNY+azkvG",
-	"UWCnYPsEw7JZSZxIRwAUO3mnwKNXzZ+oQLJXU8DIwgywn+Ecu1SKu8ejej2g2MWdG7ju0kh0OCcrPVDW",
-	"EImGbiz6BxcIQ5D/iYweNPr8erlQpJBs1YcJTWQqdmSmi1u5jTZbIBGlJqi9STKFRuBQb0NNFXfN3btf",
-	"IyYY1WqbR7BYq2ZkK5xzyGxvZJ9/hI6992VDvTXpSzHgwwxum3BSTXrNnP1NSN0t3gm325iKJxiLFKky",
-	"wJM3x+e/nF2evn3T/fHkl3CTcXRjhT83bNMFZu3FIqYlers9tqKPmw/FTtGT/RwTzgETOzc8OJdtk2C1",
-	"aic9YV3CWils68/ESW5ti5epPm+HZItrRXpTnQN7Q5lZqtjjgyyNUYzqiMQm3pOiVVutts9SNpZiavon",
-	"nrKIZhEGXHA1Cm0QWVnw7IhxpjQGmU/BpIF5rJScnb4x3KPH5ZjplPfVNjhmQZB23nCzQmY5JjJP5iSv",
-	"UG7rCCO4Wb/x6RlCkaGT3CdFfW+26QybLPyM9yTS2H6O7crV5rDY5yAOmqV5z3pHmR6JvASZ3cYNFb7N",
-	"TM5yNIiUAWNblyRvCO2NCS2Qv1rqtxqFReJST2J/xkwJVaYaDxShSrEUApUAuMORN3fntoyu1ia0+MUc",
-	"gzysYtuo8ZDtWA1RcgXrK/E/cmLhQgriaUlhPgagghA+0RHwTZF6DwRxREUEhf1tio9ZMKqzlBGjQlaG",
-	"/kCVNGhQ99EEUA7ueX/y/dG7yxdvum/PT5+fvjFqK3SDWSV9F2gK4VOmKxtTlBLak9fog1Na4g1hHbFF",
-	"8xdg8Hks0DCVEzJmVCgI4pHCKLdl+t8uKpVZLBajAG/7SPQPsM9zNPruNV7bBfb3jWu9qOJyBVE1uIfj",
-	"AQ032m2tdls2brsr8+3oqZcbpXSjlG7EoX+qOGRY7Q3EICg9P5DpUOrluUHlVGak2HuQLlypcb8kV8iQ",
-	"n46o5A/P5wYFDgItD40OatKF2kVCVEfkiSX4cY/2r4apzIQ3A/kHmPRZ4X7f5A4Vxae+Wo5Q3rEvQ8g7",
-	"2k2a0IaVbmKo/gFpQh5EjRX5WwGLtBw0Axu3mUEFQAamGeTJJ4JN8vE0yckM3imm9Thh3DDPoBRhheXZ",
-	"Kzm8JOJM1aW4lnnUerUJSgXjf2RTW3rghkxOsEm3lPdAd3opFdGOYJMd83MySqliLqz/vkA5KgBPazFM",
-	"T+iWa8yVWTwkMUbrIRzr12YrhgtPGL0qRfTeEKXhy1a+CXlx6rqoFHczxcK2LQGaKp1boW10B1ckLJ3V",
-	"nR/ZNMTK4DyOSZoJwcXQkT9qSBcJSxQvvDtiuGHjfja+/1VPUMrM6YYT5D0qE2rlxR4byNRGMVGBhNae",
-	"tY08spFH7kjVZtqmheQSyU2QOWwAdr1Ycl6O0FaYc8yQilqNuU/TlJfBvh4olzAr09wIb8USUOYw2I+7",
-	"IOwxKuCoZWMgeDyhU0ViRiPlAsjgcd5uG68aMEmyRTuiTJYp4qy7DGc9kUTTnnKVm7eN2j5EIYrqok1s",
-	"LSBUkRhi6lRHYIFjyLUF4yuMJP9gynSTHNlBYzpr8XAEIJKKxQNMnIbvueqIHhtxGxMJy9CGneOiFA5x",
-	"fvLD+cnFi+7z86Pjk9BiUVpPwyHOMrC/Qim3jsA0IaVlzATpy2RaoL9PRjIuYvKNIOgX8vAkfE3x7ja5",
-	"nCuLb3aif5d81/+ZPB1/v9//+Tvxau/q5ZPR80eDZw/VUSt5+5S/+256+Tg9OZj8tP/H/+z17zXfFYqX",
-	"26uQUJ7+hdNeSyl9ldX24qp58lorWS1LkvD8HdxJJl4ltyYX0a1wHhCVGAoKOTWqTB3YRmDfCOwbgX0j",
-	"sG8E9js1IH7qu5ri1azHIsG7YJ7LhPYhV3aNaoyJKQOUXCqI87YXmGwuOUPlvrAC8Mj6wuyrfSqsOQpz",
-	"P6zIWSRvYwhlNWjSPQ0BVQZzMnPB9sXps5Puyf+cXlyevnnePXl9dPrqIiRSYHKOc98FxE0RMk0cZJs1",
-	"N3UEjVNGDe2jmDaKuS8uYwhCJamTxLFl0B72W3swe0OttsvrAPlHFg1ngN04bw8XSjMa2dhNZhhkIjmu",
-	"DWIiWcVAkoGR6mWmodIToPOIko/xyI62HAebskSmmkXt/Fd0W2OkK+6FGTQS+hFLgVB1BG52z8WEMREh",
-	"xl6RwWWGYfg6jw5z7YFG5v4BJE5R0jZEzmhxEvEgmJWBUFPYwSO7GagrlPWuXOGE1XVTCDx5xYSqkrOs",
-	"I7y4gFYLmkGJnnARyUmQ7zJsoipJBVRrNk50R0TclrxS4CkuqvXAeA7h4pUmYp3UuCs4ZIQfclG8ZjKo",
-	"WMGJwIFgMKsieRJcgSRJLdZVsUJm1/P9dsZSOGzlkTwA2CYH+wBNlCEU7VnHsUEjuMoFxDV1SqBtQgBO",
-	"Fp05cH6lz1KSr6n11UNFe0ChawCel4Ih3RzD2a3RWgrj3toKI+BElxC5IW88uJPFmZ954Yo/HrH+FZnK",
-	"zMEBaJnTd/w593BXPO/ufnYt9Vl3PfEQLgLG7gMPM1d6FgjWXLA7QcsGZQunMQCTWRmx5RL8cCjfGmq+",
-	"l6eXQ6KBWQ9g+3hfcvxt2QUIP9ggFkdQ0yT3nBXrDgGzPaDGMaNKk70W6Y9oSvtwBc2FWojdDSruEt1y",
-	"fnp3DtpNtmCWxHapSGzuCqDUhbg6ObbO01ttlTvDXSBqFQ38abE67xyxrUgIS5Zppuk7ATvKiT6Q4K0c",
-	"bAP+tkSefeIKmKCTxmzA2ohHERPbhxDUeU9qMdmqVYu3N3rxRi/e6MUbvfgL5SoCmy9JvIt1X6VZspMl",
-	"C1Rfo2UbCpd7wojNaSlCGKBer3unrBePqaDwcbVwW0cIxiIEVQXPUJEC4jSJivvm9Q9H3YvLk7Puu7Pu",
-	"+9M3z96+D8nWXstBP2xb2Fc2dWAaCKNr5tbNkgJOo0lWAWUFnQCTVFymjB6xMbjIIgucMYeNEZRTBkoI",
-	"F6V8SEi5qer2dvVd7pJ/gBKQf1lg+3fLjumTBQITJssUkUwzi2qddYdlVyMvagOUQKUQF8qit7pdNW+V",
-	"8FgtPisAu2KAVdkEUy76NqHKm75zoVnyLrmnlB1s/Cvl6rjOa4vna5YkLCJZ8m2EI83gRqIAWhwzBxlZ",
-	"BxaJTl/NEkWyxHujviKGFfhj7Iyr+OBhJko3hME8fZgVNquhgm6xHcxnBwUVGOciTXB5TJcTBexFfqBc",
-	"l3OpS5sEn02CzwZ14u9b5/YsldfMGYNHkkxlZrTYwPo0FBOKg+8BXR8rSXZOtlgUkmRLKFQRBurQBfKc",
-	"Zqyp+UDl9b0PiYOF6IhZXIhKMvU8MoQdbLgMi6EkNfylwBj+eiVaD75WmitWx3CHytKPTcrj35bo5ZgP",
-	"SALWSnZcBtp4ZJ1cLs3QBdpzZXETEAddyEm7JNYWUiKE8jhohaAjADk3DQjNIs4AhhCuVR4cSHUl+scV",
-	"eoH7dWip+Gz5mbCIIeuOuNBtUolhCrdduyhFQphRQDKRX2hLgGynHRFDfbbXMmJxjCf2raFMZL/Zcp1y",
-	"oVOpzK4AXOb5D8fkyePH+9tt9HDj2uRLFe63WuTPjnWldBptgiC8YZNcsPSa95mypVigQA3o9uDGy0Ep",
-	"+lQ4TB8b+Go0asXia6as03u3OWFxvANC8u7vkyvVNCcwrIc4vLTRYLeuNHvzcMKVTdv3hJhYLivh/Fyl",
-	"cg3VYrTsU9Jo7z15+ujg0R64QDjV7ofWI/OD4mZ1W73H9KB/wHYeRt8Ndg7oo4c7T1mrv/Mk2ov22d7g",
-	"IT3oNcwF7jXajT2PO+xz0Mgh8H3DwcOzehGE0/Jh9VGY9/Z2F+WRXVAFw4uJocRwgzaJpRvQ5I3VeN5q",
-	"DG7rgv1BaZOySQ8K5Ts7BdL8elDlMUNWHDPN5pnyCjZYCMYH2F1UMQEclwmdCwlbfgPvdrMjnkG31Vpf",
-	"ZvBDKSNbtKTELlXgOJIhFCOutEynFnc4S1MmdEdUCq3Zrnx8CXt+favy53dXhQpHY73/t02rxMaib8Bg",
-	"OeN8cETELpbHfPlXVcAefk0FbK5kk819KWyUMVWaZArAxKWA8DsZR4j4tdR3E87f3EOEVc8ST4253Dqw",
-	"4Z0bUIaNFHCHyjfS9VxbY9EO9zmOx1gQbYiAC1Wu95xpy/Jul+JV1lXoNdU07WZp3Gg3GkGjxyX+AwYG",
-	"I28EjYhq1v1dcmFYmS30trez//By73F73xV6qw/4gyddhDh0zNAbBjjI4rj0CymFAhqNac8GCrpyktWB",
-	"PGzZgdQEE8p0SAX/A8P32iKL46CRpHKAhBYnmsrYxWyZTRnJbDjSCp/dNAzTCgZLmMGdJH3NeNrq0r2O",
-	"qg7rFUvrzTZ+F+Fmt2ffGyL2BYnY5WrUK6G6P6oJcGEKiytjFCDgXg/5NROoCdgA/KKkvc1UsBgjZMRS",
-	"1jYqC2grHUHRYpyOSyH+Nu0aoi2wIZ8K8S4xRO12KkSVgmXDTGlKjtahDWepHPCY4WDuKaP3myT3pcWa",
-	"IfvFk38E+c9g66NvDI7tr6fEPf3SSpyhL5XSAHRTqG1jc/xGGDUyFL+28UCRBNnOLOfOjYq7EVWjnqQp",
-	"VKWuVUamz/LX7jFOoOik5ibmg/1r0q7NxfiCF+PIYbS6JEQEvzdyI7s2nRAuwMrWp3Fcfz+s8FPnDb9n",
-	"w7sDFK7IvmVc4f0DABZWFWThebn40FDoERdDgDUC2TwTmsfWBW6bn8+Wdguwa98Im+QNTEL7jPlN8r4u",
-	"aQgThmZTqF3+p1MDLOIR6whIV7Uh1WbnhMTcb2+CKPAiQL88dkFcXxf/sSwxx1Ywbbp3gjt0SJQm/U+G",
-	"Rfbcj0rfPk1xI35vfCh36kP58oqJ9xaiQzkvpwommE0u5yaXc5PLufHH/SMVAQyG7c/nXFryuUT2d6Lv",
-	"irDoNt/PlQAHWaTGWG3TOa8YJPWB2Fso7tA3msplHBVYP4bKx95QmWMc57ciB98rvjkEqt4vPGatMX2k",
-	"daLau7slU/gujWgzEcPczn4CapaGLZMDIrJxj6VAQArz+zsBxc9/5GIYgTX9n+F7fU212UPN+5yKr+qI",
-	"LQLXzKXEC/dNBGOthl0fAHK9K/MDzDUnHxvb/poitBFC0BbRm84J0WNGxWTEDdPcyMgbGflblpE3kuUX",
-	"lCytxGUBH1YVKsH4XPK2zKQOs4k5pUBGAsjZGgICF4XqbocQpEtCwT7pbj9LlUxDKN9GqCKh/aE5Jxq+",
-	"4kq/np5gz+sKhVDtu/E5WPriMXRvpcbbCF9cszEOjep6ASRHQbNyy8F+0OBJo93Ye7rfbDX3m3utIs4J",
-	"hJku4G2yCAKgjGzRpUMYUeO1/IPHMd191GzB+Evr22g3DvbXsMiaRT6jQ+Y3VMJ2yoF1QWyMkBs/2l8h",
-	"EqxQS202Rz15Gw9oLW0rJ5VVrboAfVCpWh2QkZyg/SXJc4dFVPyaCcMyO8JhBgGyiGqS98gap7n3rQSz",
-	"QmMpGPiSpBiyFDzm1awWbo6dMN93xNHZqU/PBn/46wG9T0/46wG9QF/JYhXmgZqBgdpc6L9zXvdlGSKi",
-	"uvELb+SuuyQ7cEnqTVmXTIAsU1ThJ9X7FRA1khNRwr2SMVSoN8qMTMhEpldcDJ2b2Pm6O8ILS1aD98uE",
-	"+YGd256PYcz3eNuqHS2IAkMSs3HcraZbgyvOD0cHZkwJZ8fndPtG8DLmEbc2hGo1QnXOkpj2mS0UWiYg",
-	"i+mUljpZlOf6ZjaCxne4qIgC0mOKA72qZDaCcc3GrcB4mh1xzsbyegZp0TmSq97m1LzJEH29Oitzmv3E",
-	"zHxxaWZ1P6h8RQe3TUfFlr6FdFTBuCtg3pN6ZNSlIvcUURILfMgVwPb+Mlh5pekshcvbEPUbEvV5VWMT",
-	"yr1Jgd1w7pxzGzYAvHD+pngSwJbA34Eywfop0wGwzVDqxDTZ3t0NybvzU1t786dzpHRyQLgmW5SEEdW0",
-	"zcd0yHYTMXTvdkTYyVqth30+HsI/WAgKidpukjcY4UqSVGrW11W9HqNdK4GtTt7IY1sx/JR2BPpwzIAO",
-	"idI0xTIwACGYomCjbNSZmdisruOnjh1RE+YbEMVYXWTZdi14Xy5TrF3TY1UPu05ORCrjMat3pLqdzWvl",
-	"lOMwN3rSl2KpT78WS80L/9QY8azkYl/rMmHIIARVoihtLjtctq8BSbgBaf3W8AojrBG2AuOZ1xqXh2n9",
-	"YGOyBJEimFX25JALRRyEfjV9A6qwga5XAZW2paHzoC2yBbyClapcVw3P21DY+BCPGWSe5OWxRhQ00Lx+",
-	"s1VNq5ZeZEtWF+3LscP500zUWOlGLGVgqlsQL3aPymmph6+EG/96QE+Q6HhJmTlnlij9k11x966lHnxZ",
-	"uu7jRCCiKJ+A8kW555HlmEXGVQ2L3CilG1j6jcTzt5V4XOiQX892eaSFIlovADnveK3X/W0c5RFFPjkA",
-	"g4McQPcXwIE3HdZpFm42Gz/2P8aPnRQnbyXj0s8Y4Y4mmPAM6hD/yKbHeXWEEDwGgl7zIZh3i7oJqokV",
-	"O0O05mBhhbzuQEeY78omIje03R4bchGSLQkA5a5ag1MEIE67x4ZUEK6xarPSMmU2l9nB7pOjvJQNn0tl",
-	"bM9oJHj1UUvIJf0ZKb8jZsR8q6sIWyG4oq6oRcV1z3Jk+PvQA2zr91al9kajqEkljqKNLrC6LlBTVKlc",
-	"uC3/8esYq6iustaC4CD0sDsMuS1rKx84JMyqjSi+EOpnU0Xkb8ulj6LIWzSkRgBFJnnzmkjAmsGuVhRF",
-	"6oiFfHzrz8Sx/7b77PN22CaURFwBrzSrTYovg9k8yzy4lH3qx5kh/iu5c5YVVapUEP+WSyvNrvrGa/Nl",
-	"vDYbyvnP8WesTkL/5NHn28a/NcnaEW0dsW5IW1lhWC+ybENZ/l4hVm8kUVl/lEvV6BWz6v2GaqwfelNL",
-	"L+YS92rNZw8U4VGzETQggT+hetQIGjaRnkeNWa27nNs2pp9eMTHUo0b78UGePqd0ysWw8fnzh1rM5zd0",
-	"zJC9OPNIplgKsBcsjs0PPC2l8iQ01X7yYsb5hewRsCRf2CXppuZVtcyAok1W4F+hvuZyurcxGfw10IG/",
-	"VW4AeNMrSo8IJ/mVUErnIEFJgQh64gmcmQmDUZpOVZMAcBGLOsIWD4PCoJFDPIDWAdWIRNwfzwJPz9xi",
-	"fE3sI7sM3aVAnwHAhZZeozu9lIpoR7DJjvk5GaVUsTXKDNimboAJ6pHcXWuuKsM3kBxCyYTRK4grdstW",
-	"CUmZPYF5PsjsnmyqmG0QOO8WxOWOcIAcd/LgAG1ggDYwQBuozA3Wx71FJaGAVQ5drhc7XVzBvUIZkTM6",
-	"tGaFKzZVDNDmh0y1DcOn8RWJudLKhmfH/LoIysB4CHbNBAHsNhAZLFABTXWTHOUCcUcAZ9NkLJUucaiL",
-	"k4uL07dvLrpnJ+dd+2tY6UWRrb1Wqwy+bwYG0eQd0WNTCe4WjMiwYAlsURTWhVvTm4M0zbPv6hJbPTVJ",
-	"2TWXmcJd2ZIJ/Zix7UMix1znFhxkYuaN3Jj0MbNyK1qTLEZSjQVpb/87sBdplppv//e3o51f6c4frZ2n",
-	"ze7Oh3//R8NrYLor8Cj0EUbdRSBSViosFXTnKVPlT/btJwcOgXOdiu7zeFQAm2movG9YeR9rgFMV5efx",
-	"f82VhrayQmFPZF3MXoFoVbkWgbltRdTh11YbIKMwNlckJDLTZripoXSGKjlSgzz36OyURDwCsWBoZiQz",
-	"vb0JRtxwzrVQsip3YTkHXer2OwXvXLl2PKTNlo4BssiUDSAfY1BKdWp6TOzX8orlzGae1+TUdGUyt7ab",
-	"YSDTMRDALOPRSmzAY564KOxJG6v5X8ZqXpHSrGJMNeFRuY5FGc54Q82+NDU7ERFaZnMK4aNgZahvVVs+",
-	"zkgObytv3p2EZ+HKLcl5J/g1SxXX4Ix5NqJX1AimcTaEgsnu4Y4c7ETw8POHlcWg8gzqZCFr6i69GRjN",
-	"wIxuc4S/0BFm/Szletpo//ahfKArB9DCUoB7ekyn5HfJy0e8eqw/fJ5p989Gj9GUpUeZ0XB++2BYFUZO",
-	"+ZzypcAqI9ZDAYFdkOJtd/PBMkXgYECgDIH9N2iVaG8Fjt8smC01Y/Erf0VRSDPfB4rIiSgIa97CmHm+",
-	"r66a+V7BgiGdJlqWGqiu2nxbmKcBSjyol1CnYArxUWUxptQi5ITMN/SC0RisXhFJGY24MB+b48VUkFuj",
-	"i5pfipFI9svt5uTJ1/o7ZQvOledDxlTQIRszgaqx0nQwIFthKmPWxr/C7UMyTKnQNoQ+tSFYHQGPcWR5",
-	"DRJswO6CCgB5HkzrWcJSs87Ob2b2H8N+UtaXqWHeXGAIq0Vidfp8DmCqiZZZf2RWQ9BxHgUWjbnAgyVT",
-	"tD/khRXGXNQcnuh3KoZyJ2VK76SlgwlqkhwQSsaZ4H2e0JgkMtU0Dohh5VoRmfIhFzTuCCMXqrY9iFAQ",
-	"xWazhKDl8igMSKj5mClNx4kF+DJvU52lLAzIy/eXePib5IKOMa5EBUXZQQSGzS0y1LoiqZCC92lsBnuI",
-	"RAJqPj6DSZHzk4tLMjBy70SmVw8UUSOaMKi5mF6zCGtmFbag47evz44uQ6DmioRzSxJWFtXQMqrnF652",
-	"naU5d/vNPfJvcsENozOTftTch5WeWVICKxoQRvsjZwKOOsL8yyi3UIUmpTyGkxZTNWqTyubh4qescIWV",
-	"CQ0spnvSESlTTLv94g5/DS5reWsMowMA9ICE3wN9xCSQl+8vw5kbDpvYEbiL5G43sSNwF8lKm4jL7t05",
-	"fFSzXcc0okpTksRUG0XmQS6qwnZtXe8195qtbf++eTajI8K8Jkv9XpDFW0EFQSMeCQ076OLvHQH+AqpI",
-	"aBiWTC1JaxMooUMQTan4wIIqFZS0NEdgmDFXJSJYt5lByRKUUs0IGF8sgrMlXKttcUfUXNTVtriPW+Xd",
-	"Y/usZpPN0XYUGrbVRk3Yispky1byCUhR3iYgPS4D4orYBO7lLh8PtwNCOyKvYJwvsGXLdlUC/6EhmYhY",
-	"SsJdN6JdmvDdsI13jkUdgXTVomNhESAUvbpGBuxmaYxbu4tvZDzqPT6o/FTa/92QTEZSMQLyI+xSzM05",
-	"Mty/P5LmER1Lw95oHMsJi+x4VTBDDgwXDv/sNMZq2GkEpNNAWmAPG/xiDRvup89hHZm/u0MFdKMjbnqo",
-	"fp/oHbcR3pNVfsFoGf9fAAAA//8=",
+	"7P35chu3tj+KvwqKv1Nlae8mRcryRNWpcxRZtuV4UDTEJwl92GA3SCJqAu0GWjST8r+/B7hPce9zfN/k",
+	"PsktLAA9sNEcNDoJ9x87FrsbM9a8PuvPRsAnMWeESdHo/tkYExySBP55SmQyOxhKkqi/QiKChMaSctbo",
+	"Ns5IwFkokORoiqlEAzLkCUEymVE2QniEKWs1vIYIxmSC1ecTyugknTS6ba8hZzFpdBuUSTIiSePbt29e",
+	"I8YJnhBpuj5ME8Ed3Z6PCfIZ+Sr7AbzhIz5EckxQnJArylOBYjwi+4hPqERDnsCzIU2EhAdqSFS18yUl",
+	"yazhNRieqJHoxsrjxV/fETaS40b36Z4anpQkUZ/+72/t5ovP//6PRjYPIRPKRg01i+OQTGIuCQtmP5JZ",
+	"dfzv8SURMKiEfEmJkEjgIVGrmKjFbqEzwkKEESNTlGAW8gm6JDO0hdHFxfHLbTSlcowIDsb6Dd2G12OY",
+	"hdCqwBMCX0zHhKEZT3W7iEq0hdVOIowknRCeSg9hFKQSBZwxEqjxIa4e+0/aj/3tVo+dZ0uHmZiSRC21",
+	"SIOACIG2/N2vX/1tNXAM/VGBLkms19w/ODz8ePHh/GX/+OXR+5OP50cfDn/pn5+/83tsa3cPjXmaiG2E",
+	"YaZ6fDCv0gRKM7KLtTUhcsxDD8VYjj309uzjhx4b8HCG1CHGCQnRYIaucJSSbTQiUqiJw2H0dBd+tkGy",
+	"eUriCM9I2EUySYnvQZeMyzFlox6jAoWcESSnNCAtdMBmiMuxWkC9GEOeQAdqjJdk1kLnpeVXnWGmv7Cj",
+	"p6LH/L3dXUTzU9K/JLN+QlJBQn8/X44xjUjh7OYtICFpFKEkZUxdNN1k+0WlScr6qSC+mTXc5CZcZb+F",
+	"fiQzgQYk4mykNlB1E+AoIgnakmPSY4KOGAmblKFUkMRTx0JtK2ZqRmw2UdfMjkh9zGOSYHWAtruIcdgO",
+	"EgnVKEOCwDzUCVXL1kIHEkUEC4k6T1GcUCbxICLo4Ozw+BgFY5zgQNEADwk1MCzN8QowY1xRGTRKiRAk",
+	"bPWYvcuaYuWXuXAHm+oS1tzq3SdPPEWV7N+dp+Vb3ut93e00e72vz47qbvs7OqGyeslP8IggQf+oJTcR",
+	"fFccV0iGOI1ko/uk7TWGPJlgqQnk492Gp0ataeduu+3llLTjpqS6VSCjB0FAYklC9e84UfskKYEnEyIE",
+	"HhH1z7l5eQ0hsUzhLcJUP781sG3ns2sZ1FmgierlN/utl3WQf8EHv5NAqg4OgoCnTFZHhQNJr4qDGnAe",
+	"EczUR/gKS5z00ySqrvgBQ2Mp4y2xjS5O38GJJZNYzlp68bItb+8996rzHVCumvyPhAwb3cb/bydniDtm",
+	"LXd+oFy9CcNOZsvePjSvffMaIZak/zunTG9CtrXq96aixA3HgMgE02hZJ0fwkn27f0USOqS6l+riARnp",
+	"6+O3uNkP6h31RRpF2QeFNXzc7jhGTMuzo0w+3WssPqpeI8JC9iM+UlekZmlYGkWKQDS6ikY7OoY21pkX",
+	"T0aY0T+wPjl/NnAUfRw2ur8t/vpj8atvn+cHpuSXhA+JEKbVRW2d5G+qy8MjUrxqiuQ24A4Oh47r5jXk",
+	"mKejsRbWFnVzbt/75kGjqyzShX1v/lrTsFFoxZ7Qytnz7A0unbjiLhUPlr55+a0qLWJhoqW7P7eDZgHL",
+	"F610tJwEKJxQdhDIOhETVh+4H5qOOVI8KWzp8RWoVc2hrx704vKXOztSVApxFmhuj9WQHgmENYFU/D4k",
+	"ETG9L6a85S2qnfU7PuKpPCUC2M08ARZ69UWfsJBUpqeZ0SJBfo4ZlFurHdP7Ia4OhTB1v2roWYyFUGJO",
+	"RAXMgkoyWXojTvRHcIl0izhJ8KzQnnDOuLqhCQn4FUlm/YCHRPQjMpQrfim5jF1Tmls5O3nzQWGA7s7n",
+	"VqR2pT/OUb/ykgcJwZKEfSxX51UrXwIHLwFxpip+ROlohRddx9+QFWjBK05npQU5hPeBKYQhVb/g6KSw",
+	"QEMcCeI1yFc8iTXRNvLcBaNXJBFUXeUhejnGl7jxbZ5arEJ/K0OyXMuuydKPz9SL82uzmCIU+3tn7tMc",
+	"obO3a6VrVj1olQs3v3fQ7EoD/OAkoxeMfkkJKDs8VerSCCeh0m0CLEAKz/bMuVde5awV9QLHEa0M6yIO",
+	"b/XoTCgrft554MPk3pdTI7qU9+Iji2YII5HGJAEOOkowk0LJ5AmZ8CsikA/81YeNWVXsyQdU6fEdn5Kk",
+	"qbYaRUQpcAJU+ZCOqBQeogxNeRIKpKUDNJghQdkoImg8i8eEiX2UwvkpH5Q025kmHzbDlQ5KUX/EzT/A",
+	"ULTVzP65/a//aNRNTYleq8ujVoP65lU4uF13l/FppjcDlkdvhhZ1Wui1+p2ECGuVPuCTiXopoowgrnZ0",
+	"yzdCSYg0XcVq1P52QTCpY2b5kKpX/LNXVeWs9IOFEcQEIYjKVmmtViTWcyeF4CuCfMUr1ZHwkaIWkqtj",
+	"A9OG8xqMORdq1komS5QMinxBWNin7IpKuEl+C/lK7vR7zGjuYAn11fe+Nk0UrrpR5xqjBAfkv82DVsAn",
+	"ZTG523itXiiJy93GGx7H+mqUh2A1oly21O1XGU+uVGdWBufiHGKGIj5S9wVLkEn3tclrSgUB649aeypk",
+	"giVPEDSLJRGIStC4tZGAshEsZT5SFHIiXMfk5oru4gkpSb485iueBmMiMsswDsOEiJrBra8z30gZ7V9L",
+	"h7ZHeWmPZHpiXy1onUtZAND4b47Tt2zxYdcQVhTkUlshp2MajOevmUAY2TmgLUVy9Gv56dJ6EVCEbfdG",
+	"3Vi7rSi2taKIauLE2M1uLCMByXcoIwX/hsu4KISijL51gGyVbee+4In0t7MjrhozThGWRhHiDH5WRzVz",
+	"iSyxsjiltfIwFy4YGNqDdWn1kdJx0JCSKNxHcsyBuw8lkOwBCfiEaBufh/TnigQxjopXqlWmw5YQ6kku",
+	"osrzlEZ/sTqt1tfLCjXrkOhr2T3V1NV/xQrWz4KIsgXf/Fd3Z+e3/+31xOd/b/+XUz65S/vo92DqvA2y",
+	"XdmX4juPBKLhPmqrncnO8BDOK4MLWE/0206if0Nb48pU/0FsjQ4zo7HxmWuykNisqIk5dBbtbiNRKNCI",
+	"XhGGgjFmI1JDRKCdFTS1ovRV7BK+R4SFAhGgdMZYZh3amRCsRTE351uXNuxrwqD9zUr835CI741EbMhC",
+	"gSxUrvkP+pyVl/JVQgiS5KvcRxIPtPIPiusgIfhSIJwQCE7wjAc/4EwmPCq4m1FChqkgIdry99pt30MB",
+	"DwnyKbvCEQ372Yta3c1tBEdM0QipdAh1b1k6GZBEVC6V08x5iEMsJC74QhcSrDnjuL0Tbt/hsvNf9O3N",
+	"SV1fcSCjmZIwQUScJlRKwlqNOt/bDf13xWOxWOwssIWiC6nWE7XEBVRe/pxrlJfDP7k49xEjJBRau1e9",
+	"+nDCfOjR30f+ycH54Rv1oxFXq56iIE0SwmS/qK2VO/rApVK8FeU3I0MhD9IJYbKrg3k0T9KBJRD9A/17",
+	"iIKbKBiT4FK7ibKNyHpb5GKeo0rQslGLVbt2QdFgZpU5QRgYTfKoLyoRjuOIksrRf7LnrXJEy4M4JThs",
+	"chbN9hEdMZ6UvF91x7jQa+dxe+lprVrGwMqVkJhYE5jeMx1N1Fr3LJc85i6NqvZApnJ8zi8JW5Mi4FSO",
+	"+9J+OCfexPhLSvbVzoWwWQL5qh+eGO7TRdAl6qXt9uMgbwr+Jv5y52Oh9wWX7SWR5tStMbEw+2jxEMx7",
+	"C7oHGeFUBy45/I32Riw5v/OeusmyXpOE66BG96QLFoOqr3/OMlDe1pe/Yzbi6PTo7BwNEzwhU55cPhII",
+	"mJY2vRHovKtDBoE4KYES7DaalFApkAnVEV6P+YyzPrzX15/6mSEB4rqwQBhNxzzS+ravF91HOOKM6Cgx",
+	"/SLEboWciB4EbsU4EaRiGM0vzG+NA+Nu18YMLJF9iHCUEBzOEPlKhRStxudvKx8RrzE/n3XWe8Etfafo",
+	"SO1RKpL5lahxfYDAuTGXwUqYnYAj576TdeOd9/uucf/WdvCu6qddcGdOyYgKSZLCCleXxfLJOMJSDe+R",
+	"EuNG2tZLOdtHKbtkfMqsUqfEwAI/ud7tX869jnUXXW0xdzJSdemAlSqecxu87RYP3DvtQfOM+0yLOv/t",
+	"I7/lI//fPvKbPvL7/j5S19rHYegDIWBk6s8x/8dLffYOTT8b9AqnQ6/+w0jN9ybILlwHQeQhZ0OaTGpp",
+	"ESPT/trHIyH9a32XyR/V5aHhCitDdcSLasQrj7w6pgULc0akdXbUrotLJF9pjve4oPNhHIsXxKvOacEa",
+	"XdAwEzPLK1MjRCqSC4/QMOGTnBERULYvnRpi6rJ8XJy+a0LWwwAL8nTPGryA/dPQW7n5BYdn0bytn/02",
+	"yMZikkBFf5Fh/zbU56IJaXXvk0socEibt0bSyqMszby4Skt2zfrd1ti5zLTikFbI1xq5AjizyYtY4D1b",
+	"SSW0aUnLe5pLYCr2BubKlbpLIKxz7YPgdkTO7bFeS7NwhZnlvS7Zv/VsLCvZVWqsGCup84sv81KRa63L",
+	"fdfWhptP36k7aNHinMu4wEbXun5hZTGfLgmuq5y6sIYw5H6EUnCfJCH6kbJRCI7cYs9OK+xLLMYDjpPQ",
+	"lYySkY/VQrH0FRF1aS19Gw69YqgwubI5mSu8PARWqU+c6D9uO/juK8NN4RVrbAQj7+M2CvFMzLscnF3N",
+	"G37mppYN2zUk1z4mJFAiSz7ZlQjXkXodAiXx12P9Qae9hIDZ/cz2ab5z1/BeQvi92ePr3YJVQ3Ty+Jy5",
+	"gS8U517+zgVJDiAt81p2Q/hyOYs379UP4VBTmJPCbG9F4p4nCKvIuHpE1zI3Wpo1l+5MFYV5++n8kQDf",
+	"UBf5IGn2GZd9sLf5HvIHOOzjol21r3MT1TNFruHtIU9ZmP1Cmb5BvpMlLTBsWaPdyldGrwkckfcmN28Z",
+	"y19gUtWt3bNF1XYay9nSXZ3gr8Vf2/XNbeyzdfZZs4G/NY6YTh2HkWu9LI+dfFB7rN7DxebYev3tZqRo",
+	"JZuVHuApGSZEjGuHmOjny8mwfXFRV0tspyG8NmctNYniCckIq39XBtRy9EVRQnvSXpbhufTt61hm1ree",
+	"ZqkBS+M6EA3Rlv/66BztXHV2Soqwv+3p+6ob1ugLOoTA6n8mkK8UFFLJPL2xLXfObuta2LlTWJvcucii",
+	"W17rRQd4Y9Z0rcsZkYv57Y1Mmtdk1pU+i60tnMvGQrt4u0uS2noy7CJwBy22BhEWYsFz/fOyg11sq/Tl",
+	"YviHwvxOME2urbC4EoeIEMZKvfX20/l2y73VGbN1pH5rTRbYI7xmm+MQRLG93BBtm/eW60z/OCO8mfat",
+	"2uBL4sT185NLcsYN3Hur8EZYpWU0Ms9yC9cMZz4Hy/XUxhC3kE9DH1GRB59rgKEcqOnN8cuj/tH/HJ+d",
+	"H3943T96f3D87gy+0EkUf+e9WGUb6kzXJxfnxnCNowjJcUJsCLmHwHoNxmt9tyb7NmRQy2FqS5REndho",
+	"N/i5Vr6+U6m5JnKtRhKsWaifSUKHs1p2XkPRcrIN8m+J6C6nN/WU5qgmwDEPyjAYXQZ7KuIBjpQeLA0w",
+	"2ZgLiSDsZovx7KOISpLgaNuzyeY9ZsKJPUh5FHQQQaCOiHFACiHGGiAs5BNMWYaWpv4phRnB1vHLDwfb",
+	"Pabuh3oS8SlJdAY7WpjgbpHL7H1/JLKQoTmVvoFDPJ+Aam+jldfn5b+Ctf6x4+jAOh9CpsT1zKMl4XOl",
+	"EP8bG1TzLpco7/Py9nUY1gpTWtkAdqSZ8fm1hYP8JDz+stt8Nu2/+dq+fDH4ZdoZvmG7gy/Dzq9Pwify",
+	"SztqJxftyU+zL7vsqHwonnR2l+IjaPO8yw+iUxqXZhpobJ5vXmMdKJIFZqeVOQ+NFxiicpSmJA9BMmlJ",
+	"wKa9Bng7+gCTSMLCL9oZov/kqWxkUqiOmtUQgP2QSBLohuKED2lE+imwnrBwUvs6L6n0U6J05r4B5XM8",
+	"yuKK9LelN0sPAq13wwMjCvcTcsUv4Zc8AbifQcJ5Dcix7hu0lezvfOD674RHpDB0/WNx6fQvIan+lq2Z",
+	"/nNu1oKw/FlhhKXfDYxS36RkToa4L7mM+znQTvZTSEXxtzm4nRFhJDGjqzxWzdsH2Y6rP4QkcT8tAPn0",
+	"Syco/1ER7fIvE35V+iWIOCudFD1BPRa11Z9rGHwfj0gpGmJRhKZR47BaQRo3Si14ixwDcPVvI0U6c/Hd",
+	"LD364fOgXymBELwMDhuH09v0aYwhqWOacDZCW77t1feQLznvizFPpP0j4myk/q2Jm/qXyd+DF2YxAV+T",
+	"tuRq07v6QREy9d8JFRMsg7FtLeCTCVeftlqtuWSnrGdn8IRq2M2S4NEjYWSpkEtJQm3RBApkBObt/YKt",
+	"0+HPKI9lkSWnYP3IP5ikAuBDcQY/2i4IZ43lBk81PU/v12LrxhuCIzl2QKtVUDX55cp4mq6OjpXYKWKN",
+	"3bselib5GrtSv2KazDwkDLSzoBaWjsQ8GDsTEh0MFDtcDsdCpASAh2/avKDhMrsNDZ1mEJEO6sPr6z9b",
+	"XdlcEMX29tOPZ8QhEFnIuYwgugVMTY3mtjcaOSWVS6dF2mtcameFa37Lp6Y+1k170LFrjgs9yTBR58pM",
+	"Jdbaw3J7sBZNFiTRvVeXnHxJcQQB6bkra+W0uGuZjnkU3tBuXGqh4iKoTLxuIUvBTGuZVK8Vn1RvBrqv",
+	"YCSvMRHua2DE52VChlq1E/NqHow0pkJyHVu2kqiiWlkpImkdcqJm5naomfF6juCr6spXJlV7eB4oOQ8W",
+	"b7U4kkV2jKVuZ51REWjdYIAFsbAJy3b258KHP2BBLk7fraGyw/T+aSEmOTo8dEUj0WP5d2hrPggFZTEo",
+	"ns0yLj9T09quxKfUbOlvwNaLpg80wTNoh8dEkRqqw6y7MHee0JG2yak3cBTxKQkfOKwlpyhrUvLvy1zi",
+	"UGvGOI4JI2EX+bkKrLSPTO1Xf8yZUfKfNIHTWk7ZHKJ1FrSFgZ1kIRcTsqPDO+exG6qWmgfUmtV+v9EE",
+	"+hppDvW5DBen76xrb0kqQ74wYynj7s4OGMTHXMju8/bz9o6xLYsdHNMdw0t2/kurvf+5t9tL2+3dp6r5",
+	"vqB/kP/cbd9FvkKJ0S4UOE2WwqLUBNXYioFjN2I89xBkpqZyzVABMXKhQAjCJFH6maLnMeFxRJY7Y1Rb",
+	"daM7yeWxNUZnYIVWAVypLHuwUoKAU3DMQXTyL99jqc6gpAHFrO5DGpE+nYzcdzGmgUwT8giQmNAWZiiN",
+	"I45DEgLWKBVIkOTKQG0YrNVtDWun7msxBmytyzohIcU7heHt/DR5cYVnnatfaefyl/+J/mjFbLTKdS3i",
+	"/uRDWB6y7cb31+D/BZT/4gouOUd1DtlFQF7rxTOucfSWY/0Et5OssurZXB4lueisuoDD1IyxPcHWUmdP",
+	"poV1pg5GIro7O3SiRMtWgWzu4BCbQ1dBH7v+KVy2D9+WnSl1Gx3rIZBfOXq+LShVWEofYaT+jbZACFbL",
+	"hgUAU23Xnq+1zs6aB+SGxwCdfHjtobcnR6899Pr4ldruT2RwgmA74UBINOFCol30/oeSuj6gDMN9X7h3",
+	"192uFWOp+wtCqPzSO1kRORAJ1Tzt3xhqb8GrK8d9LYDB0aPPg64XwltY+KcbwVqsZzNb3172IBLSLYU8",
+	"l4a8CtW8UwvC4sjplU2AZ0QWoJ7/arbUxeG0Ky8CxEeIa8WV9heGKWn8+2qY6QJoLfQDwQlJLLRWoZN6",
+	"cK16s+YKtG1JACvcCFP/IBWrxLNqQ2RpebwViZ3r4LtlY8VS5gNWwFojIEnC18vnvIF6HXf0GykNB0/3",
+	"Sj8VFnvHb6FjKXrM2HysV5CzQizkwbt3Hz8dveyfHr08Pj06PO9/PD1+ffzhDDBvTElEKOgHhRETPFJU",
+	"utVjH2N90rpZmBaVnqmmwIZ0lCYk1K7muaAsKyfhOC4LScYislIRu3lNdo2TX5OmflGAncogpxYQzflo",
+	"sc4SSn+t0C2LGrGQBtgaV9dZDBxFK4Dbs3Ahaq+njY1aGYEoWlJTJ6My9vdDfDjGUUTYiNRd8ICrOyxJ",
+	"jLCRWSAI1bN+FH8yxD6aEKWhaMnd1+EhJowAxQkfRGTikBfquz4zFE5y5J98PNPWNZzK8c5kiHfgZs5M",
+	"vVGlzppRDiHmy0njyNeYJkSsVW1K138VCxdGd6kLB2TzMdUpQF/LTE3WEW9qbJVCefKIG3cVPncBsT6P",
+	"MyiWRb7cOcMoGSiewTK7uWlFV9Nl+IqOsFrFICEhYZLiSLRGRG79GaeDiAY/klkXtVqtb9tKKxkTpiW5",
+	"SzKDEG484WyEfLN0RX5jT928vp4dgtIm5av/2X1uj/KKbfMSeTGEyrF5RE1dvwPp1UJPA+4OLZWAeCRM",
+	"SVy9yx4SYyULm1sW5LqpLVxS2vDllviyQF8ads2sz7K4jtr6dY6yJAbde6wTAIsHF0rfFopiaL9K5gkR",
+	"dMQA85W5geP+6pXsala5Ely+ap2tAkVrPJ79/DzpXP7UfhvuTt4Ee/GnF+L8afruj/95hn94Qj58edUZ",
+	"/cJPd+lF28b6dBt7L3bbj19UazaUSGWJDT5dygbdYV9Aw+hXq7rAqU/lWN34QJfciWM47/NWp87TGlZ7",
+	"SZYCrZ9YEnKYEZfKuXDUQ19i8cvWxrWd7hpuHxkAIpEsst6F080TNKAhTXTQE46QGmRCFcVYE7r7YDWd",
+	"r1g3p6oU2GCyXHg8OTg7+/Tx9GX//fGH/rujD6/P3/jFCWx12mgwQ0a86MImZ4elx8YkIftAEZIriEpS",
+	"xM3fUYIwjmnrd8GZD0ZNoV2XU2bqqBtTTGf3+b6RPYiRSXoMnujAvoysCCWiJFnOVxVedE5GDXiiFr05",
+	"5okgzQFEGM5qNMHiou4+L18G1xovLkr53RaYdB3t266leEtlFE9yWjBnhcTBZRr3SURHdOCq5neADB3R",
+	"DvkJniExYwEaEDklhKGQXNGgrryXaV1Ip63+WNezn7GAhIjxqbuN69ckdedEpWJxY0vNz7VpaTLBTMQ8",
+	"ket6/+tOWWHqc4P3Khs3t9il0Sw4EYckIRPOHCcjKDypsin79JEwtoRmKggaYxZGxFMqAthD1JBQVp4q",
+	"l16d6sDNJOcVJGa9nBquVonPPtryixK0aeKbv+2hwQwK2zGTHpsm0Qpis12xfC4LVv4VZbRkxF4Ho6iw",
+	"N+tKHjmXv45gUD/lQsMLZn0bNLG2jPO65NCBlPKX2IScBjnia/L6ejiKlJSgxAnIxLFCh9atXBXCVhDs",
+	"1t3wMlZzFRhtFQk13++/qCJpJ+qtolJmC2c3eZ1AoKoI9HRvPcDFWmj2ohh8+3Kh45bYDm+SXOrCEFnN",
+	"7lj1X6xcXnM1iJSFFszcgSOIvH5e7TWrg2behaW5qzYX1Z2XvcpECQspGxWqINUbS7D1hCpy4iE8xRTK",
+	"zRo7OXVhFeRZMMbYB2v1+ebFaO+hhthdVNKrRURYkL1yoq3FTqfY6atD9GLvyTNrUkY6yNHliQ7JCmXJ",
+	"VBuH6tVSgKqDz00JkyZBjlqyHeirFrjxffPI3JocNZEFRntajsyjqG3caYkJLJpKIenPYS2mTEjMghob",
+	"kLUCx1iO3d7BIV7Wf8mNYI4FEdJZiu6nlEso4gS8MiFKa4B7ZTd13xSZMu6FzDgR8ZE79i7PdasYEif4",
+	"qy5h9+TFi2Jx47azpJ2k0q2VQiKih8bpBLNmQnCodDYk0skEJxZxIzuTql3nON1xyn6asK719nZNI13t",
+	"TFTHuOC4zaaXJrSZkCGB47cctkLHCevZZcvl1aMdF29G1TMj1eQ9NMHBmDKSLweceJCDiqX2K6cadiVS",
+	"UyGhzQxveI2UiTRWZ4GEfYghtNhOAx7O+pB6ihNwEqSsYKeE9oY8GdAw1DzAgp5mHgTAQTWB9oUcl77E",
+	"mmvojHT7V2bKy3U57Y9W+5MBqGYAVOb1SoZ94XcsST+iE6rHmjJ8halW+j04fAnD87D1/dIAS09ElI7c",
+	"T9Q0QYoEyB8yibkkLJj1dWK3yRWff0CZUvOz7HJzaPSfmV21MBv4nYfzP6m+c7+z+dGUUipkvZvE9GJH",
+	"1pWVt2d/0RWYnP6wk9sKTawEeN5WGVeUJYWYX0Re3j/zZ07IjsboaTVWKO36T6i++j3XSpUcRQRf6ciR",
+	"+cLf91Q89eFqobpsA2sZz9SFeHv28YMOERgkfKozoX1Hyz7a8jXIdYKnx2ERWyAhIuZMZCGxVduZBjr1",
+	"CwZAyVXHW9u5M6MqMeqTsDzyxfa/bPI1Gct5GIC2BTbdLv8F6T7ZAFyc+9Ro/IfWYrHMNX53zupq4Owa",
+	"6mQl8iyn8U8vf/np2aRz1sY/dwbtn6ePB0/eft1Nnv8qn/GfyIvZm2Av/bHDTuJdsS6U0Nohtjez6X13",
+	"KuC6pFEjP9XgDS+mih0nVbyeASHPzdMhm66SpHpL9ovFbanUEXmrhiPPG5QWxgnflga90JxRjO6+dkWR",
+	"OZtIGdJkga5l6VhuD+nHuqmVcUbyrjIJu2aeSn5ZpzKMu8x07qZGcsrrrQarBDvYc1rKktjdWymv4JQI",
+	"mZDRikgU84APq1oU7+w23SSIfzEUheOf2TA+1y/kimACFVqmNVZzIqwdpJhxThmqy3kXY6zV/FuHKDCT",
+	"WhGl4DYB/7KeVyl5MWcVSCFi2whljMsxZSNwzeKZw5mZ91VjJjuiUDxfW9HQwNTkgvxEdYszHAALFlDd",
+	"PdUrZ+TjsNH9bfEylU/RN2+lt3OTm2h8+5xPqPj7HUAwHM0vyLIjuhiKoccsFsM+qoFiMBYpkQVhaHVX",
+	"h+xUlda6jV6c+3y9oHCpTUcPFPedT6wc/j0vyV7xS1KXQnEKTzVH0nkTFulw3xg/dcA3YaFARN+JKZ5t",
+	"rxrfbcZ4vXzom8inixJ2bchM9k7HWxumeXH7N5bEaFhGw6l1ZCwlphULU80a4yhagVSZ1f5cYWaAwK3t",
+	"TcXyzzBuLzM9GbQTQRhE1is9+Dt2LtUtqUPr+s4Vq+9SFLtjhWU9EQ5czw5ReLVrYRo5oyNGwneUXQIX",
+	"v15hvFtRLr31VMvFsuICLlQQPAqTd/r5dBJZjJWAoKObhwizCmbzHIwkHTEs08ThB3rz/uCwefbmYPfJ",
+	"0yyDmbJLD80Ve7hNIOiqsEQnREg8iV1+W8KyUaEpFmiCQy3TXzD6NUOG3MpLIg1tMDwVyPJhJDkvB3N3",
+	"nj19trv75Gm7vRLb0oX3woVokMcv1TA0yMPizhudxip17vvaYpitjlfYyQW38DolHe82hXVJ7urKAP1m",
+	"gjqxowK0fmtEZj3OY/dnaUq+iEkUmSPqZ7vqe/lBMdj+cYR1PMLSg7miUqgIzBlJrmhAjllIvq6pFn4a",
+	"k4QgrKSTgE9IgoZU3TmtsQmHGT7kgUMbPJvi0Ygk6OK4JpgXEhZqclxiEqAtHAmuzhp4ILBEpSQHd+Ee",
+	"oaddtnXpE72Chct87OkZ5WN0Hc6z3BU0Z5C6Rji6CQBzEkTQH4rhiXMJpfqGTvAlKO+5Wu0Olr9OSuVc",
+	"fkWaUqdkUoP0Nh9T7yhyjoXMkTUKaBqrDW9tDLZFUfOlbMYqQJvdqAUn4jYCmM8K3sO/OLb5mSTxxTVt",
+	"wB+17TeXxQATywb72SSwuezIbQ/5AQ+N47Hg8vI1GmWW+KrReWy8chnw48+luX0LYrtrk/nuNiFvHQv3",
+	"ddL3ardWQBr8n+uhZdjyU7mQYeiZwJOMxnkowEkys5RNfeLjVI77ihaYKkl4krgRMvDEcUNOXx2i551n",
+	"T4t5k4qYmsRltOXHU/Bdc6l4tT+eXtpKzACGP8Q6TXB1W2A23tUJriVC2rxWDZBb6JArl+ebW/VoimcC",
+	"+VpcW0E4m8P0KBXwK4yyOEu98C5ScH5dWC6vUSoFuM45e/vpPEs2qoit3etBr5S3Zx4DQWsoKZM0stkE",
+	"+Rk3nzqhqxdv6xJcl48A3bKPyFcdugQZCkpomkNiMM24J1Y+OlaA0mu0XHxaiP9Sf3acJ0W9ez0H/W1F",
+	"pruHJeMjlvBo4ixexGUM1yBNasRa37zR3dmRXMY7rVbLRxenx3BOfjrVicljHoXumNkvSb8+Ldx+Ds4U",
+	"P8QSdwGGbSdmo32t1Xu2vxrROUhIjYSmvn+8i/QrOvRZzmIKkdWSI8WU4xgNZpDft5yqmK680orl83Mt",
+	"/cWN8byQbUK/AsoT+FsSAu4peBTjgHg95q6i1kU4T4UGMGhHPbXM7YG2IOKz22P+XvsFKoewQmVnFkIC",
+	"O6ZMwIgBDQbsUTqYupyLxKfG8NNj5UR2xmWfT5muV+ZvOwq6OaIqyzE1hYjC3w6av+LmH+3mi/9u/bvf",
+	"/PxvZzzhemALa5b5gxc8R7U/I7LllKQ/pkzOV6fea79YnmA310YJ0GeekjlyCy4pC0FggWH5BiSQCrSl",
+	"BIxnT5/ubhcDqleExlrTQqIvbZpQOTtThM0kbAO5Vnwu/+uV5TVvP503XEF+fnGEvokRKnMOUNB0bmw9",
+	"SwECCyqnZhrZmMdSxiAK4xALg7/miKuH3y07BpGiwIy9PFPYzx+WR4tjCgPT10YPekcnZagOxgSHMCxN",
+	"SxolcSAfLY7pjzqfUJfCV8tWHaxDeDAjhVVSoofjWWkW8MAv1uQrzOP3qdzRuupNZvD7VGLDwm92HtSI",
+	"f5/KpoUONir7lh1xEVHYrPv2Smci0UY6s8irjnB+aKqVZhEHc358MZ0/FqsM7xsk4wy529GNssUAjI2y",
+	"TmGQe8Co1C1BdOojoNlEHovl9Zge8mBWZSceSrjEkHVToonC05kuzYhekcxs+/bTudB4DJCd2mNmGMbN",
+	"OMvPIIS0ijEJ0dtPP55priRINGyaLzJ1e4IZHhGDZNdj//rXQWm2rX/9C73jkGqlqbSLegDYHUMxQCT/",
+	"yx5d8i/oNcZCkh6TlePXQgcFxqDxTAtzLgi9+hwUOQaWPVZDr0wlCqVUxpgmZlY6WEPN5ghyhHW8ERXI",
+	"x3EcmcnumACLf2u4lS2b47ZtSsYiAQk3xhDRY9qUSZkJiQZNZLUUou39aqUOFFEhi1kMapI6RkR1YQJB",
+	"tBwQ0YCYyGdDMN4fnxfypnLzKKCXapNmo93qtNolK23jcavdegwOQjkGPrOj/m/kkhhPicbfEXnMuBKh",
+	"coMw6CU7IQ/Ejr+f1w0RSjedgvVZalu6vlYAUQMmYZwQz2xbEFHwiJeKgAx5FPEpSuwA9Boo4QPW7zhU",
+	"o+NcFkKyYS6P27sG81TaihqFzVabXNJZrcm7oefQKK5TZqSe4UnUKFik85X+ZogOXm4GLBjxgRLN0UGe",
+	"LZSiZJo1wITe8SCLMJ3jWmbdG0UZQxv88kHNyyO6ayMe1a5T8VKAI3KlSdrcUcf8Lhj5GkMRS33yWyWZ",
+	"p9H97bPXMAl9md9CKfsSJxJtZadA/WbXaVvRdzwSEMhoz4VofFYN77SmJIqagJ288/v0UrTsTMwxLx+k",
+	"10Qqkjl/lnbb7fXOksZi+80UbGschS/PDsBKfQV/7T550nlhaqt1Gx92f520v/zy5fXzdHfQmezNHvNO",
+	"8PTnYSf60hbP31z+0P5VdqZPTh+nRw1T0q3x8ceThinj1hB01PAaXxvdRqfz5ZeDX378epgMfz7rPzuf",
+	"ffrpzcfRs3FwdYJj+j5KpscYnwRvLk65dimttp2mkJ3rtI6J4jHojOgQlu/+QGk7K1L7o+kMIOvhEi/a",
+	"MjMqnitdyg5OVEko0kxqx9ppFQGtvBPaAm3Op0OejIhc3IJ6AQeZULEDA1345oqvGix453Nb7sX1TAtb",
+	"rifVuhN/Kib1zfVuUXxyNiaI3GFkWlmjPzXg77edP2F635wf65kbycD5hi5WvHARtGhl2qrttiKGOh7o",
+	"lpog+DmeC3OUmpWDUHynrnV4wlPpfDQ/v+IzC62wYFz2lZqHgsjFYxaEhc3ye82Iskvny0tXybzgPDol",
+	"/cr54/yr5nS4f51/WXft/LH4qqlbPf9D8RWlCYj5vysv7ORqxIJH1c8mxPFT9TW1JSzsL+ik8oa7kRLQ",
+	"yqLHyz4vxHat8lq1OfWWDf2oeeL+qHYCi4f/Jw2/6Zg2G80FTN8dX2RqzYLGryTuXN83eet1klvJlVI1",
+	"LH2ujmnn+xlUwXBTWL7CrxbvvOZxheKVn81drMJD1665HsPZWu0lx7krvOyik1ed6t3OfvvTGgSc++XY",
+	"kkKY50ob48q11zszhnLVf9TKwW/M85vKwTZNrcEvV1eRTC1th6x3ENEr8tcQNN/RK8KUUKnGQdCWQSYB",
+	"ORMzMSXJYr0FIBvqN+hUP/7O9gdGpX2zidmoJ+3Ha2xSNVijjNNh07oaIZZ4gAVBKUsIDsbmuZ3Pk/bj",
+	"3BxiVG5UbsrcC6fJpvjmysuy4Oh84BLBhu7nGVPGMjKb0/JPiUxmzYOh1LZdV4fm7R14Vb/519Dm1fGg",
+	"xUuR7WK2hx6a0JG5CchEZi28J4oAhxPKylnPtXasH2bgFGyhIsauNj8OyRRQ2HWssgZPBihBHhGwaNHE",
+	"VFfQ76t3SAjWwR7Lkq/1YIDA/9dcHvd/+i7b1YH64B0VsjSi693s1fYTeqxgFjt2V1tLyxAb37zGXrtz",
+	"n2fsPRWCspGHDDQNmM8h1iB0eBchR4uENtrIDPjxfQ4YoHJxFOkYcoDvl3g4hPFtDXmi/yy7GRIeEbGt",
+	"axEjkcYkUUfoGhT0xqN/mVPWjAjuo0TRGhRhSZK/I8HKSFT1yKMt2K4iEYI73vjsNb5ax1nYVBsIYhYe",
+	"DiFyj7tKvH3K4ht9EaUj37NFQCc4JLnfC7xEW/4Fo2C/l//n/0EhQa8J+z//9xXx0f/7//+/esxP7VPS",
+	"DElzRBi5Ir5nshdIiOgQQVzCdi3VOQSduIQ2nmHG/cDD2d1RHN2z3qCyKPutQvg6dzeMutvrIHnt+zyl",
+	"x4bSURanckNz75/m7rVf3PfozZ2vgZ/zPV3ukbIRxC1tq4kpEjL/SY5L529DwJH6p55T5153xAQSmZr/",
+	"nCPADTQjefJgIzGn4+3Zxw8b7nrf3FWTfUUwbsxh62X/zCoXkoi4SlCckmEqjOSO9tovkO/Gb/TRdEwj",
+	"wEgdY2Flfw+lLFIE0B/yJCD/qZiW37UgDrl6AFERERkWkhrK065lyy9h3HNseaE1T3+BCMApDecGnNn3",
+	"IPM0tybB8BtF7Xa+/F0F2eBzhTnvVZdXDybc8M1/JN/cu8/Rf+BIpMHYJa/dK/8+VstGo6h47Sq8PCMr",
+	"2xvGc9+MxxDI22A8ntsgC5T7NZEVbeq+jDgbXWZDk79rmrwhePdI8A5uhdItdSFXAJqv50xeC59USaEx",
+	"lsG4LgMVNOlLQmKdbsOjUGvKRm43FjfAh6mVwTVO1EOYxgxC1UqmsQ072bCTjYh/vyY6a3fb2NY2trXv",
+	"iePr0nEVFYcnpvAF4BJpi/FNzW02fNHtYj8A9BHEhxBgJjzkC55In4Roy9Yi9JuKx/V/55SR0PcU11aH",
+	"CBAAtwvJdEMaAUSa5dWAheIX4El8XW20AI9S+BpQJ3TnXRiTNsxdkpkgGiJF6LLrPTbF0WWGzkiuNELb",
+	"SPv4hUZuhWg5CBmHgigkzNJ6B2Sk6HwGbh0QD435VDXTYxPMZkhNFE0IZmBQ1AlZISFxYVRYoCHWwLl6",
+	"5omQC8MFLmATKjKa63Tlr+y8oxMqATDLkX5XWtismhK5ojwVej22OGASbO8jPqEyg6LRNRUt6IzL2GjQ",
+	"ZGoC1QBUzpmw3KpJV67O4Ee1nnDi0HTMRV7h2jNJeTxBwzSKNBXPkrQBhUmSr3LOwVI3kS+N2ijIdnkO",
+	"/9vrfW23m73e186w1/v6bPj5XzUTcfWT1TeqZPAUgGbdn+pCShZ7dGkTc7lEcOF9RFkQpSEROfevNSQD",
+	"pSj2YlOk1Vc6KGs4dKZEO/cQiqMbGxocQioqZV5cw5ivmnB9BaMyro9JSBJDWfymzjJUb2ic/X0kqbnF",
+	"gwQyFAezoio0N05FkNxm90aRLBZSzcu/zr1UCAptZv92LPbnu9YeFEE6wSPiDNws84SN4rCJY9pIg3cp",
+	"DSoJwXDD24xf0g5cgXLINg/5mlUBQALjsoUKQU4ZyptXRD4BNwnjjOSQSj0G8pUgEgw0XeRD6gllV1TC",
+	"EvoW3cVgZ2/pO/QMhXgGOPxmE7aR5JX08HIcv5IRxzQY695AyDHPdca/SUgogbW0EJSZwz2WHWoUmMWA",
+	"NVsSZHWhWeF6wtpxXiQQgB8+36EJSg3wtqOyCtHctiKvtvwVa+g1GqaUXaNRqFSn/ijyuW5jt737tNnp",
+	"NHcfn3eednefdNvtXzO8625jlOCA/LfpsRXwSVZRMhOETOdFnPHGa/VZw2soybD0G3rD4xj2jIaN7jMD",
+	"KmnqI7A0ikrw443s7aIUYl8sVplTEzN3zYpH9kDlfvcMVK1RZPBmkqtHpGcbW0fd7eHesONNiNs9jL6K",
+	"p2WNaGjLnwPT8pBfKAjrK40zQb67bKrfLWihtgKNMQNQgfwCHW3+SGYA6qT99UnKmNL4trRcgBVPR35B",
+	"FNB4MrcjJmyMhC4j4d7u7n2OxXeX5IUj5DwrUyx0oY4BGfKEGDQYBhg8OS7zRr59mEhCbZa7HYvm0sBB",
+	"HUVSkguzCk6WMwgvgzRiITIYCvvwRgHqKDEhiFiCvbDVY4A0r9qnnKk7kpCAJ6FGlNf96ersarg6850n",
+	"BkHQdLIkntBIoJv4vX+GUFA8o1RY2UAjL9kvGM9lAphRjlGp39AH7CHdfhvrwUOGy12fui6JknMTozsw",
+	"SG40n43m851EMGxI2YMEwt2Ehq0EofIdxL3pCsaiiB+pXebWONtFYFryTQFLcHDP1ZyxwoIRSdUl6jEA",
+	"LgexgNmGACHbAgJpW+wgoWwErw1wcOlp0GvMysJqC0F0Xo9pvR6U8JRlFRJtUk3ZZmdgEkDZmlJhXOc2",
+	"qg+HIaCOKpmFR2Grx85KhCB/21c76+tSa7PcdK1EcR0dEaLBrODqhCnsI8aVytpjIcmNwuD6m3CjB0wE",
+	"ia6IQGOSkCXBhBnPu0ML7gMGD2647Ybbfo/c9ruyc26CBTfBgt+F+UyHBN5IwYtT6aqVI618AYKItsxz",
+	"U5oVcUaETorlqUQDEvAJQZAVh7bAfVyK9NluoTN1jZI0IqLHsED+ycH54Zt6HJ1TApUX74PVmq42vHbD",
+	"aze8dsNrN7x2w2vrAvOBUdyBr2qHXKlB1kbifyiE1XsI6xhMrMiGpBPioYheEpQh102Iac/fR/ofKMDg",
+	"pRoobb7HSuq8DqNWGjAUqIAynf7SgPUjPeDrR60vefFQh5nfabArzGF5oKtewg0b3rDhjYH5729gfiSs",
+	"G/7vYWqu4zgZuP13aBt3RiyfmtJROrK3WOZj3u5dCMuwQIwMLYBpegdLcS+eTN2VqcrsOKOmtrjQlHTD",
+	"czY8Z8Nz/tYotSysOvHuQL+YDPGieLhX+irxKSMJmo45irguYkeTYt1EeCtEtjo9lLgV2jB4/vH8pPyq",
+	"12OmZL5wfGWo9IRfkTD37uXpGxFnBEo6lYP0qNJeRpiyFjqtxNXZYryWf2f5w/OxdjqZNCs0TEJINQH7",
+	"plqBBUZJoSNe3g/xShF48MGGiv8Nqfh3R7tt2J/OyEICSt2jIajzG7p+/6YiRdky0l7YixsSeM9tIDov",
+	"EUAHMZ4nvxEZSs9WdgUiXUv1Xi+gebcsHqs+au6mXr2NGWZDTDeC8N/Z+FIiluLvbYPJqihCNvNfyBZz",
+	"XpTVhcRKxBcm6SDLBNchheoXQcJa7nJGWHhimgJxucpkdm+PyQQBiSUJ62iWHTFnkOczxbMNv9mYYDac",
+	"529tgoFYAyOS45ysAU02EBU3sMSkcpxVxgQK74bj4EykExP4DXcrryFUCNLWcRFb6nJGwAv2kb6ge8/R",
+	"mKeJQAMIcjYAGgtAMNSN0a3Z2Gt7NQSyMdtOmm2nsm5QVgFCAubX6DYef9ltPpv233xtX74Y/DLtDN+w",
+	"3cGXYefXJ+ET+aUdtZOL9uSn2ZdddrQ6VMK5atzETNxeSNd9AmDgEK8Pf3EQ4jnwi4MQo3f8ikQaF4OG",
+	"wOMXg18U3l8f/qIW7AKHeA2oC31CnS556+AxZ/A6/pFqXUo4jX3D6QqVJ/fa7bzy5HGVEepTvLj8ZLnt",
+	"2yhAWZINNP819AIQDUH+umR8yjwQu7xsuDxBV5yGm1iqBfgF9xvzxjkCTElDR8XtcdmN/PBglVEtfywA",
+	"a+V+iNzbYEiHlSZSOS5UQS2KDKZ0e73kcAaJYBjw0iuSAjWeccPiByTibKSE9+LwLOFQl2FGZM8kiGkZ",
+	"QVc4tsnkAMQ6HROAzNAoYUrrC7kBYKUSJeSK4AhaG1M2cskQpzClg7xc/Q1kiTqmuTKtBfFvLXlhd70R",
+	"TogQeARMZJXdwFNMNUBEtj6e2V6XdprzqwbOlFvvFtRh+2wfFDwbjwv4KXOnKsAMDciNuPJdqMwbHrfh",
+	"cRsedxc8zmrMJh6rnEO8mK0ZzaOWmUmcKB00i4bQgQMyTZiFqsyMT2gLo7efzj0kxjyRzYhekdCovCgx",
+	"sWLwYo8ZsGsPJVxiRVy3W+gATRPORnOIkcyKzwhGikZE5oxP80IPghCyHyWdkBY6mGOn2gsr0YAQllNG",
+	"1ZxA/l77sX27b9Oxfa/HBqnUGdeAR16Kh6ACJXQ0lq0e67FXWoqAEepACmiLhCgmSZ4TDdCY5IqAy1Ex",
+	"DKWO6RzrWUzCrmpd9ph/cHj48eLD+cv+6cH5Uf/d8fvj8/67j6+PP/RfHRy/uzg9OvM9FEQUAsmLwRiK",
+	"7cMs1YrBUvl7uy/8Vo8dIJHCVg3TyKxkBtHpWy2pH5IrGhAfBZxfUoK23kgZf2TRbHsfYdMhrGaPxSAF",
+	"SYGo1nlgjXVVdzCTQIq65kbFAQo6YjpARL3lwa5gtc6hGqxZFdCVBFeHTiaYjcC+PkqJEESgkMMEIx5c",
+	"oiw+BPHUbIQ2f5bkPDzn7t0CZyy3pqVLMttWB1RtZr69cC4YNwGN+iT4e+0Omgxx38ojgHbKBUH+ZIh9",
+	"g6yNdGI/Rtom1EzV82CMo4iwEfFtZE2P+RMixzwUvhLStKgg9tUaxoAQA/Z62Cgs0Rzo6mSId8D4MPNb",
+	"6KAYetljAU6SGfLxJPHR1umrQ/S88+xpF/nxVI3X5zJW/xlPL9V/UkES9V81fn1VfdVBX90hZ8rBOyAX",
+	"NxAPDb0BE4TXsOvd6DYCniQkkM0xTwRpDgDtfba65AQDu1srk1rmvjWVkdnb8eB1QD/St69+PTo9/+ns",
+	"WBxPZPzr4fHTY7qXvqNvX7TI7O0f4adj+pEefz1m7VawG6nF0xYA0VcL8aLdViMD6pg1/vTyl5+eTTpn",
+	"bfxzZ9D+efp48OTt193k+a/yGf+JvJi9CfbSHzvsJN4VirqDTcNYPX4gOFF8ay3r3AmmzqTHd3w0guv6",
+	"V3S6mL2D3TYGn36QkJAwSXEEP1/hKC1anlyvFe1Pnar9SV9RnmSkY4kBytWFmnuRrriGVnqulkpqNeuw",
+	"Si+cVA9LVEdDlKBkwhEzOtXoNh7Pfn6edC5/ar8Ndydvgr340wtx/jR998f/PMM/PCEfvrzqjH7hp7v0",
+	"ol040+DL1PbU3Wb7+Xmn3W1be6oheEoSkVzGQEZ0DEwfZvn5W81in5WmUliGRStdWjE4X7cglRVFEZ7M",
+	"SyxbvmN7/W1jFZxjMcNVeJU/z2+s5SLbKcgRA/p9DT9f1fg6LwYVz1pmSqmgNGbOZQ3nOdP6qZ63uNRT",
+	"BY2ZM9IqXanH+S5bazI4AK2EtmSTK8O9jW0+LW2UhxTznwP9K40RzchGxd2ouBsV9w5V3Hd8hCxvqyam",
+	"27BJy4AX6rs2y8qp8B6x0FhWjcJrLn6u5eZWQihNX1ZtdQw7hHXqj3pM/06FSIkm+nRBRhRUeED+n70G",
+	"jqJeo4tAdvW9ArpYj7nhxWrEdTXbG8jrOIoMeP46ojikVGWy+LdVIvONrMnTTXj+ogifDZ/ZQC98L3lS",
+	"AOtuidGWOrDFxKntxYQ41z/qifE50GEQiIUksSJ4c5YQkMT9VWTprrZRwQc9pi2HJHQYdezXDqMNctls",
+	"WuiMWJtOLpVDI3nhQsAt8JWM7aOtPJConMkVx9se8ks6kY940mO+MVT5aAtGcZIOIhr8SGaHmZoBCIw+",
+	"w1d0BJCQBQWkNSLSd2gOj0Tecl/jSAl/W3sZCxPhyaUwpRfVMg/pFUETylJJRI9t5cbK968O+odvDt69",
+	"O/rw+qh/fv5OKT6wcPiSCKWATjhAZlwRozfpTRD75T8Vc+wxHAmOIjqhc1ZUtOU0j6rOC8ZRYKdg+wTD",
+	"slpJPZEeA1B4dCHAo1dOwiiBw5eT0dDCXLSf4RzbfIzbR8Z6P8S6i1s3cN2mkWi/Iis9EsYQqQ3duvwg",
+	"XCAdgvxPZPSg0WfXy4Yi+WirPkxoyhPW5KnMb+W2ttkCiSg0gc1N4gk0Aod6G6q72Gtu332ImGCtVps8",
+	"gsVaNUFbfsUhs72Rff4ROnbnfkO9JQo4G9JRCreNWakmuSLW/sa47Ofv+Ntdnc/HCAkFKjPAow+Hp7+c",
+	"nB9//ND/8egXfyOXPqzVILOO4wW28cVyqqGcOwOyoqOcjlgz78l8rvPnAeI7s15Yv28L6eLbVgTTZRZr",
+	"RbmtP2Mr/nUN/Kf4tu2jLSoFGsxkhlMOVXOxIE/30iTSsliPxQZHAOWtmuK7AUnIhLOZ6h85qjyqRRhS",
+	"RsXYN5FoRem1xyapkDpSfQZ2EZ1Ri9HJ8QfFggaUT4hMaCC2wbsL0rh1qasVUssx5VlaKXqnhb8eU9Kf",
+	"cT4fn2hkNe1pd4liP6htOtFN5s7KO5KLTD+HZuVqE2HMc5Ap1dJ8IoODVI5ZVlHNbOOGlN9kJicZuEVC",
+	"gDuuS9c31PphqTXQ0FoSuhqZ1hSqnk7/rHM2RJH0PBIIC0ESCJkCMBNLI+3F3VJaYxfh/Bd1lrIAj+0e",
+	"w2CjmAuWskX8S5FIfGogVHIKbOhpNgYgpRDI0WPwTY4kAFR1jFkYEQ9hk2ykFgzLNCFIKbOloT8SBV0e",
+	"DA/aGFEMM/p09MPBxfmbD/2Pp8evjz8oBRq60fktgQ15hUAu1ZWJbkoQHvAr7Q0UkutrRnpsC2cvwOCz",
+	"qKRRwqdoQjATEE7EmVKzi0ykm1dvM/g0ShXfdtH5V7DPFUJ/+7q36UL3953r31rZpgLie/QeTobY3+jZ",
+	"tXp20cxur8z3ozGfb9TjjXq8kak2MtUNZCrFr68hS0FN/yFPRlwuT3UqZmZrst+B7Gc0mKEs93lJ6pOi",
+	"YT1WSoeupjp5Flsui/T2arKfunl+V49leTL64wEOLkcJT5kzofoVTPokjybYpELlVb0eLOUp69iV8OQc",
+	"7SbracOPNyFh/4CsJwdAyIr8LUd5Wo4Bohs3iU453ofOmshyaRiZZuNpoaM5IFmdpWQlesU8vULAmK57",
+	"X0pJRiEloi5jt8ij1iv6UKjE/yOZmZoO12RyjEz7hTQO3BwkmIVNRqZN9XM8TrAgNkvhrjBGSnhVazFM",
+	"RySabczWr9xHkQ4+1Di3D81WFBeeEnxZCFC+JujE/ZYU8ml+6vpas+6ngvhdU1s1ETKzh5tgFSqQXzir",
+	"zR/JzNcl12kUoSRljLKRJX9YkS7kFyief3vEcMPG3Wx890FPUELU6YYT5DwqU2zkxQEZ8sQEZWGmCa05",
+	"axt5ZCOP3JKqTaTJcskkkusAjZh48nqx5LQYcC50CjXRVNRozAFOElrELnskbP4vTzJLvhFLQJnTsYvU",
+	"xpRPtAKutWwd1x5N8UygiOBQ2Hg4eJy129VXDZgk2sI9ViTLWAPY24RtOeVI4oGwJbG3ldo+0kIUlnmb",
+	"ujUPYYEiCBEUPaYrR0PqMFhwYSTZBzMiW+jADFpn5+YPx4CJKUg01Hng8D0VPTYgY2pCPGEZurBzlBWi",
+	"O06PXp0enb3pvz49ODzyDbSmcVfs61l65leokddjOutJSB4RhgIez3JY/emYR3mKgRIE3UKePgkPKd7d",
+	"JDV1ZfHNTPTvkr77P9MXkx92g5+fs3edy7fPxq+fDF8+Fgft+OMLevF8dv40Odqb/rT7x/90gjtN34Wq",
+	"8OYqxJgmf+Es3kKGYmm1nTBxjjTdUpLOkpxCdwe3klhYShXKRHQjnHtIxIqCQoqQKFIHshHYNwL7RmDf",
+	"COwbgf1WDYhfA1usvZzEmeer58xzmdA+osKsUY0xMSEA+osZsi77HGLO5pqIzBeW4zcZX5h5NcDMmKN0",
+	"KosROfNcdB3MWQ7ftE99AMnRKaaZYPvm+OVR/+h/js/Ojz+87h+9Pzh+d+YjznSukXXfechOERJnLAKd",
+	"MTf1GI4SghXtwzoLVqfy2AQoCNrEVhLXLYP2sNvuwOwVtdourgOkUxlwn6Huxnp7KBOS4NBEkRLFIGNO",
+	"9dpoiCejGHA0VFI9TyWU0AKwIVbwMR6Y0RYjchMS80SSsJv9qn3fOuZW74UatCb0Y5IAoeoxvdkDG1hG",
+	"WKghA/OENDUMxddpuJ9pDzhU9w8QfvJawb7mjAb2UR8EtTIQ9Ao7eGA2Q+sKRb0rUzhhde0UPEeaNMKi",
+	"4CzrMSfModGC5kCvp5SFfOpluwybKApSAZaSTGLZYyE1tcQEeIrzMkgwnn24eIWJGCe13hU9ZI2mZOOJ",
+	"1WS0YgUnQg9Eh9UKlOX05cCY2EB35Sukdj3bb2sshcNWHMkjQKGyKBbQRBER0px1PTZoRK9yjtiNrRJo",
+	"mmAA+4XnDpxb6TOU5CG1vnrkawfGdQ1e9VJsp+tDUts1Wkth7KytMALsdQFgHNLgvVtZnOrMc1f84ZgE",
+	"l2jGU4tuIHlG3/XPmYe75Hm397NvqM+666kP4SKc7wB4mLrS87i26oLdCvg3KFt6GkMwmRUBaM7BD6fl",
+	"W0XNO1m2PKQ8qPUAtq/vSwYnzvuASAgbRKIQSrRknrN83SHqdgDUOCJYSNRpo2CMExzAFVQXaiEUOai4",
+	"S3TL6vRuHYMcbcEskelSoEjdFQDd8/XqZFBBL260VfYM94GolTTwF/nqXFhiW5IQlizTXNO3gt2UEX0g",
+	"wVsZdgj8bYg8+UoFMEErjZmotzENQ8K29yEy9I7UYrRVqxZvb/TijV680Ys3evE9ZU0Cmy9IvIt1XyFJ",
+	"3EzjBaqv0rIVhcs8YcgkxuQhDFAI2b5T1IsnmGH4uFyHrscYIaHGiAXPUJ5HYjWJkvvm/auD/tn50Un/",
+	"4qT/6fjDy4+ffLTVaVski22DYktmFhtEowKrufXTOEcHaaFVMGZBJ9CZLjbdRo7JBFxkocEBqUB9eMW8",
+	"gwJgRyEzE/J2yrq9WX2bAOUeIAcgY+KZ/u2y60TOHFBKZ9zkkUxzi2qcdftFVyPNSx0UMLI0zJUBo7W7",
+	"qt4qwMsauFnAqdUBVkUTTLGG3RQLZw7QmSTxRXxHeT+68QdK+LGdC0UnHPdZPY9JiNL4+whHmoPB1AJo",
+	"fswsAmYd9qV2+koSC5TGzhv1gJBc4I8xMy7DnfspK9wQAvN0QXCY1IgSWMe2V00x8kqo1Hmu4fKYLisK",
+	"mIv8SNguK/lPmyyhTZbQBkRjIw4uBHc7SfgVsRblMUcznipV2DOOEUGYoODA0P6TlcRDK6AsimsyZSXK",
+	"gAl1YAlZdrWuM/pIZIXT95FFueixeZiLUlp3FejCDNZfBi1RED3+UtgSf72ytXsPlXCrK4bYQ2WI0Cb5",
+	"ckM5F1HODMJC05G10i6XoWEeGHebTXi0If9UGBgIDTDP+LRbELBzeRWCiixShNdjAEmceAinISWA7wh3",
+	"MwtTxLIUh2Qr6MAl3TesYL6uj59Hs/XHlMkuKkVT+du2XS3PQsCTh1KWUQVDxUynPRZB4bv3PCRRpI/9",
+	"R0Xe0G6rbTulTCZcqF0BHNLTV4fo2dOnu9td7WvXa5Mtlb/bbqM/e8ap02t0kUY39lvojCRXNCDC1LiB",
+	"yj9gZQCHYoaxEWBmcY5MCK7S7QWJrogw7ved1pREURPE9Z3fp5eipU6gX48deW7i0m5cwvf6gY0rG9nv",
+	"CIqyWK/DetwKdTDKVX7J17jR7Tx78WTvSQecMRRL+0P7ifpBULW67cFTvBfskebj8PmwuYefPG6+IO2g",
+	"+SzshLukM3yM9wYNdYEHjW6j43DMffMaWW0B13D04Vm9usRx8bC6KMwnc7vzutM2vIPoi6mDmuEGbVJc",
+	"N2jUG/t11X4NDvSc/UHNmKJxcUsxL2sx0TS/Hq16QjQrjogkVaa8gjUY0gIAz1gru4A6TJjMhIQtt6l5",
+	"u9VjL6HbchE1NfgR56GpBlNgl8KzHEkRijEVkiczA+icJglhssdKFexMVy6+pHt+f6O68rdX3kuPxsQh",
+	"3DTBUzcWfgem0zk3iCUiZrEchtS/qhb3+CG1uEotLJOFk1tLIywkSgWgtHMGgYA8CjWA2VIvkl+9ufsa",
+	"rz6NHcX7MhPDhndu4CE2UsAtKt+armfaGgmb1OXCnuhKcyMN/VDmeq+JNCzvZslmRV0FX2GJk36aRI1u",
+	"o+E1BpTrf8DAYOQNrxFiSfq/c8oUKzMV9DrN3cfnnafdXVtBrz70EJ70NWKjZYbOgMRhGkWFX1AhKFFp",
+	"TB0TsmjrdJYH8rhtBlIT1siTEWb0Dx1I2GVpFHmNOOFDTWj1RBMe2egxtSljno7GUuhn1w0INYLBEmZw",
+	"K+lncz6/usSzg7LrfMWahfON30bg283Z94aI3SMRO1+NesVYBuOaUBsidNVqHY8IWOAjekWY1gRMKoBJ",
+	"pshzJgzaCRqThHSVygLaSo9hbXZOJoVkA5MADnEfuiGXCnERK6J2MxWiTMHSUSokRgfr0IaThA9pRPRg",
+	"7ii3+Lsk94XFmiP7+ZN/BPlPYevD7wwY7q+nxL24byVO0ZdSuQS8qYC3sTl+J4xaMxS3tvFIoFiznXnO",
+	"nRkVd0IsxgOOEyj3XauMzF5mr91hsEHeSc1NzAb716Rdm4txjxfjwKLF2nRIjeWv5EZypTpBlIGVLcBR",
+	"VH8/jPBT5w2/Y8O7hTYuyb5FhOPdPYA4FiWM46pcvK8o9JiyEQAsgWyeMkkj4wI3zVfztu0C7Jg3/Bb6",
+	"AJOQLmN+C32qS1/SqUvzydw2E9WqAQZ7ifQYJM6a4G61c4zrLHRnqirwIsDhPLSRYA+LRFmUmCMjmLbs",
+	"O94tOiQKk/4nAzQ77kepb5emuBG/Nz6UW/Wh3L9i4ryF2qGc1akFE8wmq3STVbrJKt344/7BwbBBNfvT",
+	"kM8lsr8VfVcEaDeZh7a2OsgiNcZqk1h6SSC9EMTeXHGHvrWpnEdhjjqkqHzkDJU51OP8XuTgO0Vah0DV",
+	"uwXqrDWmj6WMRXdnp2AK38EhbsVslNnZj0DNkrBlfIhYOhmQBAhIbn6/YFBV/kfKRiFY0/8Zvtf3WKo9",
+	"lDSgmD2oIzYPXFOXUl+47yIYazUUfQ8w9G3BIWCuGfnY2PbXFKGVEKJtEYNZRYieEMymY6qY5kZG3sjI",
+	"37OMvJEs71GyNBKXgZ5YVagE43PB2zKXxEym6pQCGfEgZ2sEWGAY6sztQ5Au8hn5KvtBmgie+FBIDmGB",
+	"fPNDqyIavqNCvp8d6Z7XFQqhAnrjm7f0xUPo3kiNNxG+qCQTPTQs6wWQDI/NyC17u16Dxo1uo/Nit9Vu",
+	"7bY67TzOCYSZPiB/khACoJRs0ccjGFHjPf+DRhHeedJqw/gL69voNvZ217DIqkU+wSPiNlTCdvKhcUFs",
+	"jJAbP9pfIRIsV0tNNkc9eZsMcS1tKyaVla26AMJQKsLtoTGfavtLnCUgszD/NWWKZfaYRS8CjBPRQp80",
+	"a5xl3rcC4AuOOCPgS+JsRBLwmJezWqg6dkx932MHJ8cuPRv84e+H+C494e+H+Ez7SharMI/EHCDV5kJv",
+	"LvQKFzoDqyifnoXXesfetCbctHp72DlhIBDp8oTNVBBUvqQeEmM+ZQUYLx5B1X6lEfEYTXlySdnI+pqt",
+	"w7zHnChrNfDFhKkfyKnp+RDGfIdXttzRglAyTac23r/VFHTw57nR9cAWyuHsuDx33wlyRxVAbEPt7pHa",
+	"nZI4wgExxVOLVGgxsZNcxosybj/Mx/K4TihmoYcGRFAgeqUcSzDzmQgaGE+rx07JhF/NoU9al3bZ752o",
+	"N4lGpC/PSl0JN0VUX5yrWd0NUmHewU0TY3VL30NiLCPUFnUfcDlWilueBauRI3PMzBUACP8y+IGF6SyF",
+	"ENxwhmtyhqrSswkq3yTjbtj/7bJ/xUuAoVavmyOfbQkkIKg1JEiI9ID3+lzGqsnuzo6PLk6PTVHTn041",
+	"ueRDRCXawsgPscRdOsEjshOzkX23x/xe2m4/DuhkBP8gPqhGYruFPuiAXRQnXJJAls0UOni3FKdrhZYs",
+	"VFdH0+Ie0y4pNaB9JCROdH0dgFVMtHQkTBCdmti81uUmsT1WE7XsIUFIXaDcdi2gYSaYrF0sZdWAARkf",
+	"sYRHE1LvF7Y7mxUhKoaVbjS2++LLLx6KL2cVlWpskkb8Ma/1CVO0FGJEtTyuLjtctoeAadyg3/4tMRxD",
+	"XcFtBe5V1V+Xh669MnFqDHHmzaudfESZQLbAQTmlBWrkgdZZgvw2hbuzQDa0BQyHFGqQl43x21B2el+f",
+	"VcjGyYqXjTHowll1baMkl63fmrcZrTjgE4t9KAmrMTqOSULA8rgghu4O1eRCDw+E6v9+iI805XLSQ3XO",
+	"DGX7J7sn71xf3rtf5uBiZyDnCJeUc68s+MCw3TwLrYbPbtTjTdGAjdi0EZtWiclya/w2QTdXieulKBt2",
+	"UBvO8DEKs1AtlzCho64sfPo9oPSrDut0HDubTYDA5gqtEyAQ58d3JVvZzzr/QFuU/BOoV/0jmR1mBTB8",
+	"8KIwfEVHYPLOS2OIlq7s6mvjlK6dkZWW6DH1XdHiZYe2MyAjyny0xQE+3hbksCoJRNEPyAgzRKWu7i0k",
+	"T4jJNLeVFdBBVvKIVhJNu3O6kaYfWl/JdI45faPH5hQOozUxU0m6pDiJRUWYTzLc/rvQSEzrd1bN+Fqj",
+	"qEn0DsONVrK6VlJTfKtY4C/78WFsb1iW+XNOcDQwtD0MmWluKxs4pDOLjVKwEIhpUyhmw+oXguSEobMu",
+	"TI0orDnt9WtnAX8HM2FePKvHFgoDW3/GVobo2s++bftdhFFIBTBctWUo/9KbT6XN4ofJ1yBKFQdZycW1",
+	"rPhWqVz991yCa37VN56s+/Fkbcjvhvyu5eNZnQ7/ScNvN41ObKG14w17bN2Aw6Lqsl7c34Y8/b0C4D5w",
+	"JNJgnMn32lNoDA0b0vNAgVG1RKeSJVprUnwkEA3VWgFaRIzluOE1DGoDDRvzRoRiIuUEf31H2EiOG92n",
+	"e1muppAJZaPGt2+fawHGP+AJ0YzOWntSQRLAWCFRpH6gSSFvLMaJdNMoNc57Mq/Aktyzr9dOzak5qgGF",
+	"mxTUv0JF2OXEc2MB2UBRPzhLAYT0FeVYDYD6QLi6FRBblGPYHjnCmuaClITEM9FCALVFwh4z5e6glG1o",
+	"MTqgdcDhQiF1RxvB0xO7GA+J1mWWob8UmtYDgNvCa7g5SDALm4xMm+rneJxgQdYojGGaugaKrUOHsK3Z",
+	"OiLfQRIRRlOCLyF03C5bKWBo/gRmeUPze7Kpu7fBjL1d2KFbQq6yLM6BXLUBrtoAV23AXTcy552Fe2kB",
+	"qxhYXi922liLOwXfQid4ZGwTl2QmCNRHGBHRVQwfR5cookIKEzwf0as8UEXHiJArwhCgDYLIYFAxcCJb",
+	"6CATiHsMOJtEEy5kgUOdHZ2dHX/8cNY/OTrtm1/9Ui8CbXXa7WK5CDUwiPXvsQGZcfAe6SgVg8xBFoW3",
+	"ndk1vT6sWJV9l5fYKLtxQq4oT4XelS0e4y8p2d5HfEJlZgbSTEy9kVmkvqRGbtUmKYPqVWOG6uw+B6OT",
+	"JIn69n9/O2j+ipt/tJsvWv3m53//R8NppbotuDPt8gz7i2DPjFRojWlaFBPFT3bNJ3sWM5aq7WoPnuK9",
+	"YI80H4fPh809/ORx8wVpB81nYSfcJZ3hY7w3aLgQ1ADoVVF517CyPtaAU+s8e/Fk70lnr23+11ppaCsr",
+	"FOZE1gVD5hhspWvhqduWh3M+tNoASaORuiI+4qlUw00UpVNUyZIazXMPTo5RSEMQC0ZqRjyV25sozw3n",
+	"XAvXrXQXlnPQpQ7IY/ATDhMixiZCDTKjC8dAs8iEDCFbZlhIRGs57PRX/JJkzKbKazJqujKZW9tXMeTJ",
+	"BAhgmtJwJTbgME+c5fakjen9L2N6L0lpRjHGEtGwWHmlCMC9oWb3Tc2OWKgtsxmFcFGwIji9qC14qCSH",
+	"j6U3b0/CMwD7huRcMHpFEkEleHRejvElVoJplI6gxLd92OTDZggPv31eWQwqzqBOFjKm7sKbntIM1Og2",
+	"R/iejjAJ0oTKWaP72+figS4dQIM8Aj7uCZ6h3zktHvHysf78ba7dPxsDghOSHKRKw/nts2JVOhDM5dkv",
+	"xIkpsR5KXuyAFG+6q4bt5HGQHoLCGebfoFVqeytw/FbObLEai1v5y8uYqvk+EohPWU5YsxYmxPF9edXU",
+	"9wIWTNNpJHmhgfKqVdvSuSugxIN6CZU1ZhCpVRRjCi1Cnky1oTcER2D1ClFCcEiZ+lgdLyK8zBqdV6kT",
+	"BIU8KLabkSdX6xfClEgszgdNMMMjMiFMq8ZC4uEQbfkJj0hX/+Vv76NRgpk0aQWJCQbrMXisR5ZVzdEN",
+	"mF0QHtRKANN6GpNErbP1m6n91wFICQl4opg3ZToi12AHW30+g9yVSPI0GKvVYHiSxaOFE8r0weKJtj9k",
+	"pUAmlNUcnvB3zEa8mRAhm0nhYIKaxIcIo0nKaEBjHKGYJxJHHlKsXArEEzqiDEc9puRC0TUHEUr4mAwf",
+	"H7RcGvoe8iWdECHxJDZAcOptLNOE+B56++lcH/4WOsMTHZwivLxQpoYyziwy2LgiMeOMBjhSg93XRAKq",
+	"lL6ESaHTo7NzNFRy75Qnl48EEmMcE6gSmlyRUFd5y21Bhx/fnxyc+0DNBfIrS+KXFlXRMiyrC1e7zlyd",
+	"u91WB/0bnVHF6NSkn7R2YaXnlhTBinqI4GBsTcBhj6l/KeUW6iYlmEZw0iIsxl1U2jy9+AnJXWFFQgOL",
+	"aZ/0WEIEkXa/qMXpg8ta3BrF6ACy30P+D0AfdWLM20/n/twNh03sMb2L6HY3scf0LqKVNlEvu3Pn9KOa",
+	"7TrEIRYSozjCUikyjzJRFbZr66rT6rTa2+59c2xGj/lZFaH6vUCLtwIzpI14yFfsoK9/7zHwF2CBfMWw",
+	"eGJIWhdB0SekAbPyDwxuVk5JC3MEhhlRUSCCdZvpFSxBCZYEgfHFYI4bwrXaFvdYzUVdbYsDvVXOPTbP",
+	"ajZZHW1LoWFbTdSEqQGOtkztKQ/lBZk8NKDcQ7bskmdf7tPJaNtDuMeymtvZAhu2bFbFcx8alLKQJMjf",
+	"sSPawTHd8bv6zpGwxzRdNQBoumyVFr36Sgbsp0mkt3ZHv5HScPB0r/RTYf93fDQdc0EQyI+wSxFV50hx",
+	"/2DM1SM84Yq94SjiUxKa8QpvjhwoLuz/2WtMxKjX8FCvoWmBOWzwizFs2J+++XVk/vYOFdCNHrvuofp9",
+	"Kpt2I5wnq/iC0jL+vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -145,6 +145,9 @@ type Store interface {
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey stores k; if a key with its ID exists, it is left as it was.
 	AddSigningKey(ctx context.Context, k SigningKey) error
+	// AddFirstSigningKey stores k unless a key of its algorithm is stored already, and
+	// reports whether it did, atomically: of instances adding keys at once, one wins.
+	AddFirstSigningKey(ctx context.Context, k SigningKey) (bool, error)
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error

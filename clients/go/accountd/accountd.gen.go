@@ -9266,6 +9266,11 @@ func (r AdminLogoutUserResponse) ContentType() string {
 	return ""
 }
 
+// AdminResetUserMfaResponse503Headers the declared response headers of an HTTP 503 response for AdminResetUserMfa
+type AdminResetUserMfaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type AdminResetUserMfaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9281,6 +9286,8 @@ type AdminResetUserMfaResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AdminResetUserMfaResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -9342,6 +9349,11 @@ func (r AdminResetUserMfaResponse) ContentType() string {
 	return ""
 }
 
+// AdminGetUserMfaResponse503Headers the declared response headers of an HTTP 503 response for AdminGetUserMfa
+type AdminGetUserMfaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type AdminGetUserMfaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9359,6 +9371,8 @@ type AdminGetUserMfaResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AdminGetUserMfaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9908,6 +9922,11 @@ type VerifyMfaResponse429Headers struct {
 	RetryAfter *int
 }
 
+// VerifyMfaResponse503Headers the declared response headers of an HTTP 503 response for VerifyMfa
+type VerifyMfaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type VerifyMfaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9933,6 +9952,8 @@ type VerifyMfaResponse struct {
 	ApplicationproblemJSONDefault *Problem
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *VerifyMfaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *VerifyMfaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10019,6 +10040,11 @@ type BeginPasskeyLoginResponse429Headers struct {
 	RetryAfter *int
 }
 
+// BeginPasskeyLoginResponse503Headers the declared response headers of an HTTP 503 response for BeginPasskeyLogin
+type BeginPasskeyLoginResponse503Headers struct {
+	RetryAfter *int
+}
+
 type BeginPasskeyLoginResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10034,6 +10060,8 @@ type BeginPasskeyLoginResponse struct {
 	ApplicationproblemJSONDefault *Problem
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *BeginPasskeyLoginResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *BeginPasskeyLoginResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10095,6 +10123,11 @@ type FinishPasskeyLoginResponse429Headers struct {
 	RetryAfter *int
 }
 
+// FinishPasskeyLoginResponse503Headers the declared response headers of an HTTP 503 response for FinishPasskeyLogin
+type FinishPasskeyLoginResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FinishPasskeyLoginResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10120,6 +10153,8 @@ type FinishPasskeyLoginResponse struct {
 	ApplicationproblemJSONDefault *Problem
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *FinishPasskeyLoginResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FinishPasskeyLoginResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10657,6 +10692,11 @@ type StepUpResponse429Headers struct {
 	RetryAfter *int
 }
 
+// StepUpResponse503Headers the declared response headers of an HTTP 503 response for StepUp
+type StepUpResponse503Headers struct {
+	RetryAfter *int
+}
+
 type StepUpResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10680,6 +10720,8 @@ type StepUpResponse struct {
 	ApplicationproblemJSONDefault *Problem
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *StepUpResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *StepUpResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10756,6 +10798,11 @@ func (r StepUpResponse) ContentType() string {
 	return ""
 }
 
+// BeginPasskeyStepUpResponse503Headers the declared response headers of an HTTP 503 response for BeginPasskeyStepUp
+type BeginPasskeyStepUpResponse503Headers struct {
+	RetryAfter *int
+}
+
 type BeginPasskeyStepUpResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10771,6 +10818,8 @@ type BeginPasskeyStepUpResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *BeginPasskeyStepUpResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11573,6 +11622,11 @@ func (r ListMyEventsResponse) ContentType() string {
 	return ""
 }
 
+// GetMyMfaResponse503Headers the declared response headers of an HTTP 503 response for GetMyMfa
+type GetMyMfaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetMyMfaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11584,6 +11638,8 @@ type GetMyMfaResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMyMfaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11635,6 +11691,11 @@ func (r GetMyMfaResponse) ContentType() string {
 	return ""
 }
 
+// RegenerateRecoveryCodesResponse503Headers the declared response headers of an HTTP 503 response for RegenerateRecoveryCodes
+type RegenerateRecoveryCodesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type RegenerateRecoveryCodesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11650,6 +11711,8 @@ type RegenerateRecoveryCodesResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RegenerateRecoveryCodesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11716,6 +11779,11 @@ type RemoveTotpResponse429Headers struct {
 	RetryAfter *int
 }
 
+// RemoveTotpResponse503Headers the declared response headers of an HTTP 503 response for RemoveTotp
+type RemoveTotpResponse503Headers struct {
+	RetryAfter *int
+}
+
 type RemoveTotpResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11739,6 +11807,8 @@ type RemoveTotpResponse struct {
 	ApplicationproblemJSONDefault *Problem
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RemoveTotpResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RemoveTotpResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -11815,6 +11885,11 @@ func (r RemoveTotpResponse) ContentType() string {
 	return ""
 }
 
+// BeginTotpResponse503Headers the declared response headers of an HTTP 503 response for BeginTotp
+type BeginTotpResponse503Headers struct {
+	RetryAfter *int
+}
+
 type BeginTotpResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11832,6 +11907,8 @@ type BeginTotpResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *BeginTotpResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -11903,6 +11980,11 @@ type ConfirmTotpResponse429Headers struct {
 	RetryAfter *int
 }
 
+// ConfirmTotpResponse503Headers the declared response headers of an HTTP 503 response for ConfirmTotp
+type ConfirmTotpResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ConfirmTotpResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11930,6 +12012,8 @@ type ConfirmTotpResponse struct {
 	ApplicationproblemJSONDefault *Problem
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ConfirmTotpResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ConfirmTotpResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12016,6 +12100,11 @@ func (r ConfirmTotpResponse) ContentType() string {
 	return ""
 }
 
+// ListMyPasskeysResponse503Headers the declared response headers of an HTTP 503 response for ListMyPasskeys
+type ListMyPasskeysResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMyPasskeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12027,6 +12116,8 @@ type ListMyPasskeysResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMyPasskeysResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12078,6 +12169,11 @@ func (r ListMyPasskeysResponse) ContentType() string {
 	return ""
 }
 
+// RegisterPasskeyResponse503Headers the declared response headers of an HTTP 503 response for RegisterPasskey
+type RegisterPasskeyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type RegisterPasskeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12099,6 +12195,8 @@ type RegisterPasskeyResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RegisterPasskeyResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12175,6 +12273,11 @@ func (r RegisterPasskeyResponse) ContentType() string {
 	return ""
 }
 
+// BeginPasskeyRegistrationResponse503Headers the declared response headers of an HTTP 503 response for BeginPasskeyRegistration
+type BeginPasskeyRegistrationResponse503Headers struct {
+	RetryAfter *int
+}
+
 type BeginPasskeyRegistrationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12190,6 +12293,8 @@ type BeginPasskeyRegistrationResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *BeginPasskeyRegistrationResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12251,6 +12356,11 @@ func (r BeginPasskeyRegistrationResponse) ContentType() string {
 	return ""
 }
 
+// RemovePasskeyResponse503Headers the declared response headers of an HTTP 503 response for RemovePasskey
+type RemovePasskeyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type RemovePasskeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12264,6 +12374,8 @@ type RemovePasskeyResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RemovePasskeyResponse503Headers
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -12320,6 +12432,11 @@ func (r RemovePasskeyResponse) ContentType() string {
 	return ""
 }
 
+// RenamePasskeyResponse503Headers the declared response headers of an HTTP 503 response for RenamePasskey
+type RenamePasskeyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type RenamePasskeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12339,6 +12456,8 @@ type RenamePasskeyResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RenamePasskeyResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15517,6 +15636,19 @@ func ParseAdminResetUserMfaResponse(rsp *http.Response) (*AdminResetUserMfaRespo
 
 	}
 
+	switch {
+	case rsp.StatusCode == 503:
+		var headers AdminResetUserMfaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
 	return response, nil
 }
 
@@ -15583,6 +15715,19 @@ func ParseAdminGetUserMfaResponse(rsp *http.Response) (*AdminGetUserMfaResponse,
 		}
 		response.ApplicationproblemJSONDefault = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers AdminGetUserMfaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16130,6 +16275,16 @@ func ParseVerifyMfaResponse(rsp *http.Response) (*VerifyMfaResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers VerifyMfaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16197,6 +16352,16 @@ func ParseBeginPasskeyLoginResponse(rsp *http.Response) (*BeginPasskeyLoginRespo
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers BeginPasskeyLoginResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16299,6 +16464,16 @@ func ParseFinishPasskeyLoginResponse(rsp *http.Response) (*FinishPasskeyLoginRes
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FinishPasskeyLoginResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16833,6 +17008,16 @@ func ParseStepUpResponse(rsp *http.Response) (*StepUpResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers StepUpResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16894,6 +17079,19 @@ func ParseBeginPasskeyStepUpResponse(rsp *http.Response) (*BeginPasskeyStepUpRes
 		}
 		response.ApplicationproblemJSONDefault = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers BeginPasskeyStepUpResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17627,6 +17825,19 @@ func ParseGetMyMfaResponse(rsp *http.Response) (*GetMyMfaResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetMyMfaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
 	return response, nil
 }
 
@@ -17686,6 +17897,19 @@ func ParseRegenerateRecoveryCodesResponse(rsp *http.Response) (*RegenerateRecove
 		}
 		response.ApplicationproblemJSONDefault = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers RegenerateRecoveryCodesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17784,6 +18008,16 @@ func ParseRemoveTotpResponse(rsp *http.Response) (*RemoveTotpResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers RemoveTotpResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17852,6 +18086,19 @@ func ParseBeginTotpResponse(rsp *http.Response) (*BeginTotpResponse, error) {
 		}
 		response.ApplicationproblemJSONDefault = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers BeginTotpResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17961,6 +18208,16 @@ func ParseConfirmTotpResponse(rsp *http.Response) (*ConfirmTotpResponse, error) 
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ConfirmTotpResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18008,6 +18265,19 @@ func ParseListMyPasskeysResponse(rsp *http.Response) (*ListMyPasskeysResponse, e
 		}
 		response.ApplicationproblemJSONDefault = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListMyPasskeysResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18092,6 +18362,19 @@ func ParseRegisterPasskeyResponse(rsp *http.Response) (*RegisterPasskeyResponse,
 
 	}
 
+	switch {
+	case rsp.StatusCode == 503:
+		var headers RegisterPasskeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
 	return response, nil
 }
 
@@ -18153,6 +18436,19 @@ func ParseBeginPasskeyRegistrationResponse(rsp *http.Response) (*BeginPasskeyReg
 
 	}
 
+	switch {
+	case rsp.StatusCode == 503:
+		var headers BeginPasskeyRegistrationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
 	return response, nil
 }
 
@@ -18208,6 +18504,19 @@ func ParseRemovePasskeyResponse(rsp *http.Response) (*RemovePasskeyResponse, err
 		}
 		response.ApplicationproblemJSONDefault = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers RemovePasskeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18283,6 +18592,19 @@ func ParseRenamePasskeyResponse(rsp *http.Response) (*RenamePasskeyResponse, err
 		}
 		response.ApplicationproblemJSONDefault = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers RenamePasskeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

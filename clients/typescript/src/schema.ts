@@ -7036,6 +7036,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7093,6 +7094,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7199,6 +7201,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7296,6 +7299,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7361,6 +7365,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7408,6 +7413,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7482,6 +7488,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7586,6 +7593,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7701,6 +7709,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7766,6 +7775,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7813,6 +7823,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7909,6 +7920,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7974,6 +7986,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8040,6 +8053,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8130,6 +8144,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8207,6 +8222,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8282,6 +8298,7 @@ export interface operations {
             /** @description Database unavailable; retry later. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {

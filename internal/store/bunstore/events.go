@@ -85,6 +85,42 @@ func (s *Store) SigningKeys(ctx context.Context) ([]account.SigningKey, error) {
 	return keys, nil
 }
 
+// signingKeyLockKey is the PostgreSQL advisory lock (transaction-scoped, so it holds
+// through a transaction-pooling PgBouncer too) that lines up instances adding the first
+// signing key of an algorithm ("accountd" "key" in ASCII).
+const signingKeyLockKey = 0x6163636f756e746b
+
+// AddFirstSigningKey stores k unless a key of its algorithm is stored already, and
+// reports whether it did. Instances that start together on an empty database each
+// generate a key and call it: exactly one key is kept, so every one of them, reading
+// the keys back, signs with that one. On PostgreSQL the check and the insert run under
+// a transaction-scoped advisory lock; SQLite has one writer, so its single statement is
+// atomic already.
+func (s *Store) AddFirstSigningKey(ctx context.Context, k account.SigningKey) (bool, error) {
+	row := signingKeyToRow(k)
+	var added bool
+	err := s.InTx(ctx, func(tx account.Store) error {
+		st := tx.(*Store)
+		ctx, cancel := st.bound(ctx)
+		defer cancel()
+		if st.dialect == Postgres {
+			if _, err := st.db.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(signingKeyLockKey)); err != nil {
+				return translate(err)
+			}
+		}
+		res, err := st.db.NewRaw(`INSERT INTO signing_keys (id, algorithm, private_key, created_at)
+			SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE algorithm = ?)`,
+			row.ID, row.Algorithm, row.PrivateKey, row.CreatedAt, row.Algorithm).Exec(ctx)
+		if err != nil {
+			return translate(err)
+		}
+		n, err := res.RowsAffected()
+		added = n == 1
+		return translate(err)
+	})
+	return added, err
+}
+
 // AddSigningKey stores k unless a key with its ID exists, which is then left as it
 // was: instances starting together may each generate a key, and the first one stays.
 func (s *Store) AddSigningKey(ctx context.Context, k account.SigningKey) error {
