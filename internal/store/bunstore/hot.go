@@ -30,8 +30,14 @@ import (
 //
 // A connection pooler between accountd and PostgreSQL must keep prepared statements
 // with their connection (PgBouncer in session mode, or transaction mode from 1.21 with
-// max_prepared_statements set).
+// max_prepared_statements set). Behind one that does not (PgBouncer in transaction mode
+// before 1.21), the database URL names another mode with pgx's own parameter,
+// default_query_exec_mode: exec sends each statement with its parameters in one round
+// trip and keeps nothing on the server (docs/operations.md compares the modes).
 type hotQueries struct {
+	// mode is how pgx sends these statements: QueryExecModeCacheStatement unless the
+	// database URL says otherwise.
+	mode pgx.QueryExecMode
 	// sessionUser is SessionUser: $1 the session ID, $2 now.
 	sessionUser preparedSelect
 	// rotate is RotateRefreshToken (rotate.go).
@@ -56,10 +62,11 @@ type preparedSelect struct {
 var preparedQueryHook func(query string)
 
 // newHotQueries builds the statements from the row types Bun knows.
-func newHotQueries(db *bun.DB) *hotQueries {
+func newHotQueries(db *bun.DB, mode pgx.QueryExecMode) *hotQueries {
 	sess := db.Table(reflect.TypeFor[sessionRow]())
 	user := db.Table(reflect.TypeFor[userRow]())
 	return &hotQueries{
+		mode: mode,
 		sessionUser: selectOf(sess, user).with(
 			"SELECT " + columns(sess, "s") + ", " + columns(user, "u") +
 				" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
@@ -129,15 +136,15 @@ func (s *Store) queryRow(ctx context.Context, p *preparedSelect, args []any, des
 	return rows.Close()
 }
 
-// queryPrepared sends query with args on the Store's database or transaction, prepared
-// and cached per connection by pgx.
+// queryPrepared sends query with args on the Store's database or transaction in the hot
+// statements' mode: by default prepared and cached per connection by pgx.
 func (s *Store) queryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if preparedQueryHook != nil {
 		preparedQueryHook(query)
 	}
 	// pgx reads a QueryExecMode given as the first argument as the mode of this query;
 	// its database/sql driver passes arguments through unchanged.
-	args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+	args = append([]any{s.hot.mode}, args...)
 	switch db := s.db.(type) {
 	case *bun.DB:
 		return db.DB.QueryContext(ctx, query, args...)

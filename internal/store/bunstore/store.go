@@ -135,7 +135,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 	}
 
-	var db *bun.DB
+	var (
+		db      *bun.DB
+		hotMode pgx.QueryExecMode
+	)
 	switch t.dialect {
 	case Postgres:
 		cfg, err := pgx.ParseConfig(t.dsn)
@@ -143,8 +146,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			// pgx redacts the password in its parse errors.
 			return nil, fmt.Errorf("bunstore: %w", err)
 		}
+		// The hot statements (hot.go) are prepared and kept per connection, unless the
+		// URL names another mode for them: behind a pooler that moves a client between
+		// server connections (PgBouncer in transaction mode before 1.21), a statement
+		// prepared on one server connection is missing on the next.
+		hotMode = pgx.QueryExecModeCacheStatement
+		if t.execModeSet {
+			hotMode = cfg.DefaultQueryExecMode
+		}
 		// Bun writes every value into the SQL text, so each query text is new: the
 		// simple protocol runs it in one round trip instead of preparing it first.
+		// Whatever the URL says, for Bun's statements (and the rate limiter's) any
+		// other mode would cost a round trip more or fill a cache with texts never
+		// sent again.
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 		db = bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New())
 	case SQLite:
@@ -161,7 +175,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 
 	s := &Store{db: db, root: db, dialect: t.dialect, opts: opts}
 	if t.dialect == Postgres {
-		s.hot = newHotQueries(db)
+		s.hot = newHotQueries(db, hotMode)
 		s.gate = newConnGate(opts.MaxOpenConns)
 	}
 	if t.dialect == SQLite && !t.memory {
