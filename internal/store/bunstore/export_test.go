@@ -12,3 +12,9 @@ func (s *Store) RollbackForTest(ctx context.Context) error {
 	_, err = m.Rollback(ctx)
 	return err
 }
+
+// LockMigrationsForTest takes the migration lock as Migrate does and returns its
+// release.
+func (s *Store) LockMigrationsForTest(ctx context.Context) (unlock func(), err error) {
+	return s.lockMigrations(ctx)
+}
