@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/config"
-	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/store/bunstore"
+	"github.com/accountd/accountd/internal/store/idempotency"
 )
 
 // cleaner deletes, every ACCOUNTD_CLEANUP_INTERVAL, what no longer matters: ended
