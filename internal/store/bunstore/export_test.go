@@ -1,6 +1,9 @@
 package bunstore
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // RollbackForTest rolls back the last migration group, so that tests can check the
 // down migrations.
@@ -17,4 +20,12 @@ func (s *Store) RollbackForTest(ctx context.Context) error {
 // release.
 func (s *Store) LockMigrationsForTest(ctx context.Context) (unlock func(), err error) {
 	return s.lockMigrations(ctx)
+}
+
+// SetReplicaRetryForTest changes how long reads skip a failed replica, until the test
+// ends.
+func SetReplicaRetryForTest(t interface{ Cleanup(func()) }, d time.Duration) {
+	old := replicaRetry
+	replicaRetry = d
+	t.Cleanup(func() { replicaRetry = old })
 }

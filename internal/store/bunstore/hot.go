@@ -51,6 +51,9 @@ type hotQueries struct {
 // preparedSelect is one such statement and how to scan its rows into row structs.
 type preparedSelect struct {
 	query string
+	// readOnly: the statement writes nothing (else running it counts as a write of its
+	// work, replica.go).
+	readOnly bool
 	// fields are the columns of each row struct, in the order the statement selects
 	// them.
 	fields [][]*schema.Field
@@ -70,7 +73,7 @@ func newHotQueries(db *bun.DB, mode pgx.QueryExecMode) *hotQueries {
 		sessionUser: selectOf(sess, user).with(
 			"SELECT " + columns(sess, "s") + ", " + columns(user, "u") +
 				" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
-				" WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2"),
+				" WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2").reading(),
 		rotate:        selectOf(sess, user).with(rotateSQL(sess, user)),
 		startSession:  newStartSessionQuery(db),
 		createAccount: newCreateAccountQuery(db),
@@ -92,6 +95,12 @@ func (p preparedSelect) with(query string) preparedSelect {
 	return p
 }
 
+// reading marks p as writing nothing.
+func (p preparedSelect) reading() preparedSelect {
+	p.readOnly = true
+	return p
+}
+
 // columns lists the columns of t, qualified by alias, in Bun's field order.
 func columns(t *schema.Table, alias string) string {
 	cols := make([]string, len(t.Fields))
@@ -104,6 +113,9 @@ func columns(t *schema.Table, alias string) string {
 // queryRow runs p with args and scans its first row into dests, pointers to the row
 // structs of p's tables. No row is sql.ErrNoRows, which translate makes ErrNotFound.
 func (s *Store) queryRow(ctx context.Context, p *preparedSelect, args []any, dests ...any) error {
+	if s.replica != nil && !p.readOnly {
+		wrote(ctx)
+	}
 	rows, err := s.queryPrepared(ctx, p.query, args...)
 	if err != nil {
 		return err

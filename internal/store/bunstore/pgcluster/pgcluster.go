@@ -25,6 +25,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Cluster is one running (or stopped) throwaway PostgreSQL server.
@@ -39,6 +40,104 @@ type Cluster struct {
 
 // Start creates and starts a cluster, stopped and removed when the test ends.
 func Start(t testing.TB) *Cluster {
+	t.Helper()
+	c, bin := newCluster(t)
+	initdb := filepath.Join(bin, "initdb")
+	if out, err := c.command(initdb, "-D", c.data(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+		"--no-locale", "--no-sync", "--no-instructions").CombinedOutput(); err != nil {
+		t.Fatalf("pgcluster: initdb: %v\n%s", err, out)
+	}
+	// The settings go into the configuration rather than pg_ctl's -o, so that a restart
+	// with a plain "pg_ctl start" keeps them. Durability is off: the data lives as long
+	// as one test.
+	if err := c.configure(fmt.Sprintf("listen_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n"+
+		"fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n", c.dir)); err != nil {
+		t.Fatalf("pgcluster: configure: %v", err)
+	}
+	c.startOnFreePort(t)
+	return c
+}
+
+// Standby makes a streaming replica of c with pg_basebackup (-R: it follows c) and
+// starts it as a hot standby, which answers reads; it is stopped and removed when the
+// test ends.
+func (c *Cluster) Standby(t testing.TB) *Cluster {
+	t.Helper()
+	r, bin := newCluster(t)
+	if out, err := r.command(filepath.Join(bin, "pg_basebackup"), "-D", r.data(), "-R", "-X", "stream",
+		"-c", "fast", "--no-sync", "-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres").CombinedOutput(); err != nil {
+		t.Fatalf("pgcluster: pg_basebackup: %v\n%s", err, out)
+	}
+	// The copy holds the primary's configuration: its own socket directory, and a
+	// port of its own below.
+	if err := r.configure(fmt.Sprintf("unix_socket_directories = '%s'\nhot_standby = on\n", r.dir)); err != nil {
+		t.Fatalf("pgcluster: configure: %v", err)
+	}
+	r.startOnFreePort(t)
+	return r
+}
+
+// SQL runs query on the cluster's postgres database with psql and returns its output,
+// unaligned and without headers.
+func (c *Cluster) SQL(t testing.TB, query string) string {
+	t.Helper()
+	out, err := c.command(filepath.Join(filepath.Dir(c.pgCtl), "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+		"-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres", "-d", "postgres", "-c", query).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pgcluster: psql %q: %v\n%s", query, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// PauseReplay stops a standby replaying what its primary writes, and returns once it
+// has: until ResumeReplay, it answers with what it had.
+func (c *Cluster) PauseReplay(t testing.TB) {
+	t.Helper()
+	c.SQL(t, "SELECT pg_wal_replay_pause()")
+	c.await(t, "SELECT pg_get_wal_replay_pause_state() = 'paused'", "replay paused")
+}
+
+// ResumeReplay lets a paused standby replay again.
+func (c *Cluster) ResumeReplay(t testing.TB) {
+	t.Helper()
+	c.SQL(t, "SELECT pg_wal_replay_resume()")
+}
+
+// CatchUp waits until the standby c has replayed everything primary had written when
+// CatchUp was called.
+func (c *Cluster) CatchUp(t testing.TB, primary *Cluster) {
+	t.Helper()
+	// The insert position, not the write position: with synchronous_commit off, a
+	// commit may not be written yet (the WAL writer does it within moments).
+	lsn := primary.SQL(t, "SELECT pg_current_wal_insert_lsn()")
+	c.await(t, fmt.Sprintf("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn", lsn), "the standby caught up with "+lsn)
+}
+
+// await polls query until it answers t (true), for up to 30s.
+func (c *Cluster) await(t testing.TB, query, what string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for c.SQL(t, query) != "t" {
+		if time.Now().After(deadline) {
+			t.Fatalf("pgcluster: not %s after 30s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// ProgramsMissing says why a test that starts its own PostgreSQL servers cannot run
+// here and how to make it run, or returns "" when the programs are installed.
+func ProgramsMissing() string {
+	if _, err := binDir(); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// newCluster makes the directory of a cluster, owned by the OS user the programs run
+// as, removed (the server stopped first) when the test ends; and returns the directory
+// of the PostgreSQL programs.
+func newCluster(t testing.TB) (*Cluster, string) {
 	t.Helper()
 	bin, err := binDir()
 	if err != nil {
@@ -68,30 +167,26 @@ func Start(t testing.TB) *Cluster {
 			t.Fatalf("pgcluster: running as root, and %v; initdb refuses to run as root. Create the user or set PG_OS_USER", err)
 		}
 	}
-	initdb := filepath.Join(bin, "initdb")
-	if out, err := c.command(initdb, "-D", c.data(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-		"--no-locale", "--no-sync", "--no-instructions").CombinedOutput(); err != nil {
-		t.Fatalf("pgcluster: initdb: %v\n%s", err, out)
-	}
-	// The settings go into the configuration rather than pg_ctl's -o, so that a restart
-	// with a plain "pg_ctl start" keeps them. Durability is off: the data lives as long
-	// as one test.
-	if err := c.configure(fmt.Sprintf("listen_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n"+
-		"fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n", c.dir)); err != nil {
-		t.Fatalf("pgcluster: configure: %v", err)
-	}
+	return c, bin
+}
+
+// startOnFreePort starts the server on a free port of 127.0.0.1.
+func (c *Cluster) startOnFreePort(t testing.TB) {
+	t.Helper()
 	// Another process may take the free port before the server does: try another.
 	for attempt := 1; ; attempt++ {
-		if c.port, err = freePort(); err != nil {
+		port, err := freePort()
+		if err != nil {
 			t.Fatalf("pgcluster: %v", err)
 		}
+		c.port = port
 		// A later line wins over an earlier one.
 		if err := c.configure(fmt.Sprintf("port = %d\n", c.port)); err != nil {
 			t.Fatalf("pgcluster: configure: %v", err)
 		}
-		err := c.start()
+		err = c.start()
 		if err == nil {
-			return c
+			return
 		}
 		if attempt == 3 {
 			t.Fatalf("pgcluster: %v", err)
