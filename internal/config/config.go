@@ -134,7 +134,7 @@ func rule(f func(c *Config) *account.Rule) func(*Config, string) error {
 // its tokens.
 var serverSettings = []Setting{
 	{Env: "ACCOUNTD_ADDR", Default: "127.0.0.1:8080", Essential: true, Usage: "address to listen on (host:port): by default this machine only (for `make run`, or behind a proxy on the same host); `:8080` listens on every interface", Set: str(func(c *Config) *string { return &c.Addr })},
-	{Env: "ACCOUNTD_DATABASE_URL", Default: "./accountd.db", Secret: true, Essential: true, Usage: "the database: `postgres://user:pass@host/db`, `sqlite:///abs/path.db`, `sqlite::memory:` or a SQLite file path such as `./accountd.db`",
+	{Env: "ACCOUNTD_DATABASE_URL", Default: "./accountd.db", Secret: true, Essential: true, Usage: "the database: `postgres://user:pass@host/db`, `sqlite:///abs/path.db`, `sqlite::memory:` or a SQLite file path such as `./accountd.db`; behind PgBouncer in transaction mode (before 1.21), add `default_query_exec_mode=cache_describe` to the URL's parameters (docs/operations.md)",
 		Set: databaseURL},
 	{Env: "ACCOUNTD_DATABASE_REPLICA_URL", Secret: true, Usage: "optional streaming replica of the PostgreSQL database (`postgres://...`): it serves the reads that tolerate lag (the organizations, the admin listings, account histories, the signing keys at start); what a request just wrote, and everything else, is read from ACCOUNTD_DATABASE_URL, which also serves the replica's reads while it is down",
 		Set: replicaURL},

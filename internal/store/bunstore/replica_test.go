@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -15,18 +14,6 @@ import (
 	"github.com/accountd/accountd/internal/store/bunstore"
 	"github.com/accountd/accountd/internal/store/bunstore/pgcluster"
 )
-
-// needServerPrograms skips a test that starts PostgreSQL servers of its own where the
-// programs are missing, saying which package to install; in CI it fails instead.
-func needServerPrograms(t *testing.T) {
-	t.Helper()
-	if missing := pgcluster.ProgramsMissing(); missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal(missing)
-		}
-		t.Skip(missing)
-	}
-}
 
 // syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
 type syncBuffer struct {
@@ -51,7 +38,7 @@ func (b *syncBuffer) String() string {
 // standby's replay paused, what was written since shows which server answered: the
 // replica answers with the past, the primary with the present.
 func TestReplica(t *testing.T) {
-	needServerPrograms(t)
+	pgcluster.NeedPrograms(t)
 	ctx := context.Background()
 	primary := pgcluster.Start(t)
 	if err := openURL(t, primary.URL()).Migrate(ctx); err != nil {
