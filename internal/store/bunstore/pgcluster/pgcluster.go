@@ -2,12 +2,15 @@
 // own: to stop and restart it (database fault tests), or when TEST_DATABASE_URL names
 // no shared server. It does what .ci/postgres.sh does in bash: initdb into a temporary
 // directory, pg_ctl start on a free port of 127.0.0.1 with the socket in that directory,
-// and stop and delete it when the test ends.
+// and stop and delete it when the test ends. A cluster can have a streaming replica
+// (Standby, for the read replica tests), and any server a PgBouncer in transaction mode
+// in front of it (StartBouncer, for the tests of many instances behind a pooler).
 //
 // The PostgreSQL programs are found in PG_BIN, else the newest /usr/lib/postgresql/*/bin,
 // else PATH. initdb refuses to run as root, so as root the cluster belongs to the OS user
 // PG_OS_USER (default postgres), through runuser. A missing program or user fails the
-// test with a message saying what to install: these tests are never skipped.
+// test with a message saying what to install: these tests are never skipped, but for
+// those that call NeedPrograms or NeedPgBouncer first, which skip outside CI.
 package pgcluster
 
 import (
