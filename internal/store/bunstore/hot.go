@@ -32,8 +32,9 @@ import (
 // with their connection (PgBouncer in session mode, or transaction mode from 1.21 with
 // max_prepared_statements set). Behind one that does not (PgBouncer in transaction mode
 // before 1.21), the database URL names another mode with pgx's own parameter,
-// default_query_exec_mode: exec sends each statement with its parameters in one round
-// trip and keeps nothing on the server (docs/operations.md compares the modes).
+// default_query_exec_mode: cache_describe sends each statement with its parameters in
+// one round trip through the unnamed statement, and keeps nothing on the server but for
+// that round trip (docs/operations.md compares the modes and what they cost).
 type hotQueries struct {
 	// mode is how pgx sends these statements: QueryExecModeCacheStatement unless the
 	// database URL says otherwise.
