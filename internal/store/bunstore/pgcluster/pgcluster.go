@@ -128,6 +128,38 @@ func (c *Cluster) await(t testing.TB, query, what string) {
 	}
 }
 
+// CPUTime is the CPU time (user and system) the server's processes have used so far:
+// the postmaster and its children alive now, whose ticks /proc counts (a child that has
+// exited takes its own with it).
+func (c *Cluster) CPUTime(t testing.TB) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.data(), "postmaster.pid"))
+	if err != nil {
+		t.Fatalf("pgcluster: server not running: %v", err)
+	}
+	pid, _, _ := strings.Cut(string(b), "\n")
+	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%s/task/%s/children", pid, pid))
+	var ticks int64
+	for _, p := range append([]string{pid}, strings.Fields(string(kids))...) {
+		stat, err := os.ReadFile("/proc/" + p + "/stat")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// Fields after the command name, which is in parentheses and may hold spaces:
+		// utime and stime are the 12th and 13th.
+		s := string(stat)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) < 13 {
+			continue
+		}
+		user, _ := strconv.ParseInt(f[11], 10, 64)
+		sys, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += user + sys
+	}
+	// Linux counts in USER_HZ, 100 per second on every architecture Go supports.
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
 // NeedPrograms skips a test that starts PostgreSQL servers of its own (a primary and
 // its standby, say) where the server programs are missing, saying to install the
 // postgresql package. In CI (CI set) it fails instead: these tests must run there.
