@@ -205,7 +205,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return s, nil
 	}
 	if err := s.Ping(ctx); err != nil {
-		_ = db.Close()
+		_ = s.Close() // the replica's pool too
 		return nil, err
 	}
 	return s, nil
