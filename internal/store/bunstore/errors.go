@@ -65,6 +65,7 @@ const (
 //	foreign key (the referenced row is gone) → account.ErrNotFound
 //	lost or refused connection, query timeout → an error wrapping account.ErrUnavailable
 //	SQLite's disk full, read-only or failing  → an error wrapping account.ErrUnavailable
+//	a prepared statement lost or met again    → an error saying what to set behind a pooler
 //
 // Domain sentinels are returned as they are, so both == and errors.Is work; anything
 // else is wrapped with the package name and keeps its cause for errors.As.
@@ -96,7 +97,20 @@ func translate(err error) error {
 	if unavailable(err) {
 		return fmt.Errorf("%w: %v", account.ErrUnavailable, err)
 	}
+	if lostPreparedStatement(err) {
+		return fmt.Errorf("bunstore: %w (a connection pooler in transaction mode between accountd and PostgreSQL? "+
+			"add default_query_exec_mode=cache_describe to the database URL: docs/operations.md)", err)
+	}
 	return fmt.Errorf("bunstore: %w", err)
+}
+
+// lostPreparedStatement reports whether err is PostgreSQL refusing a prepared statement
+// that pgx believed its connection held ("does not exist", 26000) or preparing one the
+// server connection already had ("already exists", 42P05): what a pooler that moves
+// clients between server connections does to the hot statements (hot.go).
+func lostPreparedStatement(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "26000" || pgErr.Code == "42P05")
 }
 
 // names reports whether text, a constraint name or an SQLite message, names the index or

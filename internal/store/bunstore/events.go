@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/accountd/accountd/internal/account"
 )
 
@@ -27,19 +29,22 @@ func (s *Store) ListEvents(ctx context.Context, userID int64, beforeID int64, li
 	if limit <= 0 {
 		return []account.Event{}, nil
 	}
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
 	var rows []eventRow
-	q := s.db.NewSelect().Model(&rows).
-		ColumnExpr("e.*").
-		ColumnExpr("act.username AS actor_username").
-		Join("LEFT JOIN users AS act ON act.id = e.actor_id").
-		Where("e.user_id = ?", userID)
-	if beforeID > 0 {
-		q = q.Where("e.id < ?", beforeID)
-	}
-	if err := q.OrderExpr("e.id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
-		return nil, translate(err)
+	// A history may lag behind by what the replica has not replayed yet (replica.go).
+	err := s.readMayLag(ctx, func(ctx context.Context, db bun.IDB) error {
+		rows = nil
+		q := db.NewSelect().Model(&rows).
+			ColumnExpr("e.*").
+			ColumnExpr("act.username AS actor_username").
+			Join("LEFT JOIN users AS act ON act.id = e.actor_id").
+			Where("e.user_id = ?", userID)
+		if beforeID > 0 {
+			q = q.Where("e.id < ?", beforeID)
+		}
+		return q.OrderExpr("e.id DESC").Limit(int64(limit)).Scan(ctx)
+	})
+	if err != nil {
+		return nil, err
 	}
 	events := make([]account.Event, len(rows))
 	for i, r := range rows {
@@ -70,13 +75,17 @@ func (s *Store) Counts(ctx context.Context, userID int64, now, since time.Time) 
 	return c, nil
 }
 
-// SigningKeys returns every stored signing key, oldest first.
+// SigningKeys returns every stored signing key, oldest first. It may be served by the
+// replica (replica.go): the keys change once in a deployment's life, and the same work
+// reads them again from the primary once it has stored one.
 func (s *Store) SigningKeys(ctx context.Context) ([]account.SigningKey, error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
 	var rows []signingKeyRow
-	if err := s.db.NewSelect().Model(&rows).OrderExpr("sk.created_at, sk.id").Scan(ctx); err != nil {
-		return nil, translate(err)
+	err := s.readMayLag(ctx, func(ctx context.Context, db bun.IDB) error {
+		rows = nil
+		return db.NewSelect().Model(&rows).OrderExpr("sk.created_at, sk.id").Scan(ctx)
+	})
+	if err != nil {
+		return nil, err
 	}
 	keys := make([]account.SigningKey, len(rows))
 	for i, r := range rows {

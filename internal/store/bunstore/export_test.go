@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"testing/fstest"
+	"time"
 )
 
 // RollbackForTest rolls back the last migration group, so that tests can check the
@@ -43,4 +44,18 @@ func (s *Store) MigrateBeforeForTest(ctx context.Context, name string) error {
 	}
 	_, err = m.Migrate(ctx)
 	return err
+}
+
+// LockMigrationsForTest takes the migration lock as Migrate does and returns its
+// release.
+func (s *Store) LockMigrationsForTest(ctx context.Context) (unlock func(), err error) {
+	return s.lockMigrations(ctx)
+}
+
+// SetReplicaRetryForTest changes how long reads skip a failed replica, until the test
+// ends.
+func SetReplicaRetryForTest(t interface{ Cleanup(func()) }, d time.Duration) {
+	old := replicaRetry
+	replicaRetry = d
+	t.Cleanup(func() { replicaRetry = old })
 }
