@@ -19,8 +19,9 @@ import (
 // one database clean up at the same moment, in small batches so that their deletes
 // interleave. Between them they delete exactly what no longer matters (sessions ended
 // before the retention, spent and expired refresh tokens, used and expired emailed
-// tokens, events older than their retention, expired idempotent answers), and nothing
-// else: live sessions and their usable tokens, recent history and answers stay. Neither
+// tokens, events older than their retention, expired reservations of usernames by
+// hidden registrations, expired idempotent answers), and nothing else: live sessions
+// and their usable tokens, recent history, live reservations and answers stay. Neither
 // fails, and a second round finds nothing left to do.
 func TestCleanupRemovesWhatItShouldFromTwoInstances(t *testing.T) {
 	inProcessOnly(t, "runs the cleanup passes itself on two in-process instances, reading and moving their store and clock")
@@ -108,6 +109,14 @@ func TestCleanupRemovesWhatItShouldFromTwoInstances(t *testing.T) {
 			emailToken("expired-long-ago", long, time.Time{})
 			emailToken("valid", future, time.Time{})
 			emailToken("used-recently", future, recent)
+			// Reservations of usernames by hidden registrations go once they expire
+			// (they hold nothing then, and keep a password hash); a live one stays.
+			for i, expires := range []time.Time{long, now.Add(-time.Minute), future} {
+				if err := st.ReserveUsername(ctx, account.Reservation{Username: fmt.Sprintf("reserved%d", i), Email: "owner@example.com",
+					PasswordHash: "hash", CreatedAt: expires.Add(-48 * time.Hour), ExpiresAt: expires}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			// Events: 20 older than their retention go (added first, as the oldest are);
 			// the seeded user's and two recent ones stay.
 			for range 20 {
@@ -159,11 +168,13 @@ func TestCleanupRemovesWhatItShouldFromTwoInstances(t *testing.T) {
 			sum := bunstore.Purged{
 				Sessions: totals[0].Sessions + totals[1].Sessions, RefreshTokens: totals[0].RefreshTokens + totals[1].RefreshTokens,
 				EmailTokens: totals[0].EmailTokens + totals[1].EmailTokens, Events: totals[0].Events + totals[1].Events,
+				Reservations: totals[0].Reservations + totals[1].Reservations,
 			}
 			// The 40 ended sessions; the 30 old spent tokens and the expired one (the
 			// ended sessions' tokens go with them, uncounted), and, at purgeAt, the token
-			// the keyed refreshes spent is not old enough to go; two emailed tokens; 20 events.
-			want := bunstore.Purged{Sessions: 40, RefreshTokens: 31, EmailTokens: 2, Events: 20}
+			// the keyed refreshes spent is not old enough to go; two emailed tokens; 20 events;
+			// two expired reservations.
+			want := bunstore.Purged{Sessions: 40, RefreshTokens: 31, EmailTokens: 2, Events: 20, Reservations: 2}
 			if sum != want {
 				t.Errorf("the two instances purged %+v together, want exactly %+v", sum, want)
 			}
@@ -190,6 +201,15 @@ func TestCleanupRemovesWhatItShouldFromTwoInstances(t *testing.T) {
 			}
 			if n := count("SELECT count(*) FROM events WHERE user_id = ?", user.ID); n < 2 {
 				t.Errorf("%d events left, want the recent ones", n)
+			}
+			if n := count("SELECT count(*) FROM login_names WHERE user_id IS NULL AND name_key = 'reserved2'"); n != 1 {
+				t.Errorf("the live reservation is gone")
+			}
+			if taken, err := st.LoginNameTaken(ctx, "reserved2", purgeAt); err != nil || !taken {
+				t.Errorf("LoginNameTaken(live reservation) after cleanup = %v, %v", taken, err)
+			}
+			if n := count("SELECT count(*) FROM login_names WHERE user_id = ?", user.ID); n != 2 {
+				t.Errorf("%d login names left to the account, want its username and email", n)
 			}
 			if n := count("SELECT count(*) FROM idempotency_keys"); n != 1 {
 				t.Errorf("%d idempotent answers left, want the one still in its TTL", n)

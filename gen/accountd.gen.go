@@ -496,26 +496,35 @@ type Account struct {
 	// AvatarUrl An http(s) URL, or empty.
 	AvatarUrl string `json:"avatar_url"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio Bio `json:"bio"`
 
 	// Country Example: United Kingdom
 	Country    Country   `json:"country"`
 	DateJoined time.Time `json:"date_joined"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified bool  `json:"email_verified"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name       `json:"first_name"`
 	FullName  string     `json:"full_name"`
 	Id        int64      `json:"id"`
 	LastLogin *time.Time `json:"last_login"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName     Name          `json:"last_name"`
 	Organization *Organization `json:"organization"`
 
@@ -526,7 +535,11 @@ type Account struct {
 	// Thoughts Example:
 	Thoughts Thoughts `json:"thoughts"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -616,26 +629,35 @@ type AdminUser struct {
 	// AvatarUrl An http(s) URL, or empty.
 	AvatarUrl string `json:"avatar_url"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio Bio `json:"bio"`
 
 	// Country Example: United Kingdom
 	Country    Country   `json:"country"`
 	DateJoined time.Time `json:"date_joined"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified bool  `json:"email_verified"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name       `json:"first_name"`
 	FullName  string     `json:"full_name"`
 	Id        int64      `json:"id"`
 	LastLogin *time.Time `json:"last_login"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName     Name          `json:"last_name"`
 	Organization *Organization `json:"organization"`
 
@@ -649,7 +671,11 @@ type AdminUser struct {
 	// Thoughts Example:
 	Thoughts Thoughts `json:"thoughts"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -666,7 +692,10 @@ type AdminUserCreate struct {
 	// Active Can log in at once; otherwise an administrator activates it, or accepting the invitation does.
 	Active *bool `json:"active,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -674,10 +703,14 @@ type AdminUserCreate struct {
 	// EmailVerified The administrator vouches for the address.
 	EmailVerified *bool `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
@@ -695,7 +728,11 @@ type AdminUserCreate struct {
 	// SendInvitation Email a link with which the user chooses a password (and which activates the account).
 	SendInvitation *bool `json:"send_invitation,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -718,22 +755,31 @@ type AdminUserReplace struct {
 	// AvatarUrl An http or https URL, or empty.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified *bool `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 or left out for none.
@@ -748,7 +794,11 @@ type AdminUserReplace struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -764,22 +814,31 @@ type AdminUserUpdate struct {
 	// AvatarUrl An http or https URL; empty to remove.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         *Email `json:"email,omitempty"`
 	EmailVerified *bool  `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 for none.
@@ -794,13 +853,19 @@ type AdminUserUpdate struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
 }
 
-// Bio Example: Enchantress of numbers.
+// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+//
+// Example: Enchantress of numbers.
 type Bio = string
 
 // CadastaAccount defines model for CadastaAccount.
@@ -1120,14 +1185,19 @@ type DjoserVerifyRequest struct {
 	Token string `json:"token"`
 }
 
-// Email Unique without regard to case.
+// Email An address with an ASCII local part and a host name (no address literal), without
+// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+// form in lower case. Unique without regard to case, and no account's username.
 //
 // Example: ada@example.com
 type Email = openapi_types.Email
 
 // EmailChangeRequest defines model for EmailChangeRequest.
 type EmailChangeRequest struct {
-	// NewEmail Unique without regard to case.
+	// NewEmail An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	NewEmail Email `json:"new_email"`
@@ -1138,7 +1208,10 @@ type EmailChangeRequest struct {
 
 // EmailRequest defines model for EmailRequest.
 type EmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -1479,7 +1552,9 @@ type MfaVerifyRequest struct {
 	RecoveryCode *string              `json:"recovery_code,omitempty"`
 }
 
-// Name Example: Ada
+// Name One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+//
+// Example: Ada
 type Name = string
 
 // NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
@@ -1598,18 +1673,29 @@ type PasswordResetRequest struct {
 type PendingAccount struct {
 	Active PendingAccountActive `json:"active"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name `json:"first_name"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName Name `json:"last_name"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1657,16 +1743,22 @@ type ProfileUpdate struct {
 	// AvatarUrl An http or https URL; empty to remove.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 to leave the organization.
@@ -1678,7 +1770,11 @@ type ProfileUpdate struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
@@ -1708,15 +1804,22 @@ type RefreshRequest struct {
 
 // RegisterRequest defines model for RegisterRequest.
 type RegisterRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization from `GET /v1/organizations`.
@@ -1733,7 +1836,11 @@ type RegisterRequest struct {
 	// PasswordConfirm Optional; when given it must equal `password`.
 	PasswordConfirm *string `json:"password_confirm,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1780,7 +1887,10 @@ type RestregDetail struct {
 
 // RestregEmailRequest defines model for RestregEmailRequest.
 type RestregEmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -1832,7 +1942,10 @@ type RestregLogoutRequest struct {
 
 // RestregProfile defines model for RestregProfile.
 type RestregProfile struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -1846,7 +1959,11 @@ type RestregProfile struct {
 	// LastName Example:
 	LastName string `json:"last_name"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1857,13 +1974,21 @@ type RestregProfileUpdate struct {
 	// Email A new email is verified first, through a link sent to it.
 	Email *Email `json:"email,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
@@ -1871,15 +1996,22 @@ type RestregProfileUpdate struct {
 
 // RestregRegisterRequest defines model for RestregRegisterRequest.
 type RestregRegisterRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
@@ -1893,7 +2025,11 @@ type RestregRegisterRequest struct {
 	// PasswordConfirm Must equal `password`.
 	PasswordConfirm string `json:"password_confirm"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1954,7 +2090,10 @@ type RestregToken struct {
 
 // RestregVerifyEmailRequest The query parameters of the new address's link, with `timestamp` or, as the document spells it, `timestam` (one of the two is required; without either the answer is 400).
 type RestregVerifyEmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -2082,7 +2221,10 @@ type TotpEnrolment struct {
 	Secret string `json:"secret"`
 }
 
-// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+// without regard to case: a username is no account's username or email (taken:
+// `409 username_taken`), and contains `@` only when it is the account's own email
+// (`400`, code `not_own_email`).
 //
 // Example: ada
 type Username = string
@@ -13588,368 +13730,378 @@ var swaggerSpec = []string{
 	"QqgnOY8qT1Ma/cXytFpfLyvUrEKib2SVVVNX/xVL2GZzIsoGfPPf7a2tP/+30xEf/73536Xyyfe03v4K",
 	"hti7INsz+5J/555ANNhHDbUz6Rnuw3llcAGriX6jlOjf0ta4NNX/KbbGEjOjsfGZazKX2CypiZXoLNoZ",
 	"SMJAoAG9Jgz5Q8wGpIKIQDtLaGp56SvfJXyPCAsEIkDpjLHMuttTIViLYuWcb1XasK8Jg/aGK/F/TSJ+",
-	"NRKxJgs5sjBzzR/pc5Zp6UdM3VKppHh1c1gy6pFYzBzrUkPjIQ6wkDjnK51LMqbM0/ZUlvsWF53AvO9v",
-	"Su75gn0ZTpSMB0LaOKZSElZ3qnxzt/Tv5TdmvuCXI8x5J06lL2iBE6a4/BndLi6Hd3p54SFGSCC0fq16",
-	"9cCC4UGP3j7yTg8uDp+ph0ZgnPXV+EkcEya7eX2p2NErLpXqq2ivGRkKuJ+MCJNtHeyjuYIOPIHoIOjf",
-	"RRQcNf6Q+FfaUZNuRNrbPBf0FF2Alo1iqtq1C4p6E6tOCcLAbJFFhVGJcBSFlMwc/d0dd5kjWhzEGcFB",
-	"jbNwso/ogPG44H+qOsa5XpvbjYWnddY2BXammETEGqH0nuloo/qqZ7ngUS/TaSoPZCKHF/yKsBUpAk7k",
-	"sCvth1MCRoQ/J2Rf7VwAmyWQp/rhsaH/bQRdok7SaGz7WVPwN/EWu/9yvc+5bI+JNKduhYkF6Ufzh2De",
-	"m9M9cOkzHdhU4vGzN2LB+Z32lY0W9RrHXAc9lk86p7PPetundPPitj7+hNmAo7Oj8wvUj/GIjHl8dU+o",
-	"E0sDbfwi0HlbhxQCcVIiHVhONCmhUiATyiPcDvMYZ114r6s/9VJVHuK+sEAYjYc81BqvpxfdQzjkjOgo",
-	"Mv0ixHYFnIgOBHZFOBZkxjSZXZg/nQPj8NbmBCyR/RHhMCY4mCDyhQop6s7Hb0sfEdeZns8q6z3nlp4o",
-	"OlJ5lPJkfilqXO2ivzAGK1gJsxNw5MrvZNV4pz2vK9y/lV2sy3pK59yZMzKgQpI4t8Kzy2L5ZBRiqYZ3",
-	"T6AYvtPBivsoYVeMj5lVq7DiVBk/udntX8y9jnUXbW2zLmWk6tIBK1U85y542x0euBPtw3KNA0uLOv/j",
-	"Ia/uIe/fHvJqHvK63j5S19rDQeABIWBk7E0x/+2FXvMSXTsd9BKnQ6/+z5Gaf5ggO3cdBJGHnPVpPKqk",
-	"RYyMuysfj5h0b/RdKn/MLg8NllgZqmNOVCNuceSzY5qzMOdEWndD5bqUieRLzfEHLuh0IMX8BXFn5zRn",
-	"jS5pkIqZxZWpECIVyYWfUD/mo4wREfDTXpVqiEmZ7eHy7KQGWRE9LMj9HWtyAvZPA3fp5uccnnnztp7u",
-	"uyAb80kCFd15pvW7UJ/zRpzl/T9lQkGJtHlnJK04ysLM86u0YNes52uFnUtNKyXSCvlSIVcAZzZ5E3P8",
-	"V0uphDZtaXFPUwlO+d7AYLhUdzEEVq58EMpdgVN7rNfSLFxuZlmvC/ZvNRvLUnaVCivGUur8/Mu8UORa",
-	"6XJ/b2vD7adfqjto0eKCyyjHRle6fsHMYt5fEN42c+qCCsKQWfIL4XWSBOgFZYMAXKn5nkutsI+xGPY4",
-	"joOyZJWUfCwXDKWviKhKe+nagOQlg3XJtc3ZXOLlPrBKfeJEd7tRwnefGG4Kr1hjIxh5txsowBMxbfQv",
-	"7Wra8DM1tXTYZUMq28eY+EpkySa7FOE6Uq9DqCL+cqw/aDYWEDC7n+k+TXdeNrzHEABv9vhmt2DZIJks",
-	"QmZq4HPFucefuCDxAaRt3shuCF8uZvHmveohHGoKc5qb7Z1I3NMEYRkZV4/oRuZGS7Om0qGpojDP313c",
-	"E0i90UYeSJpdxmUX7G2ei7weDro4b1ft6txF9Zsi1/B2nycsSJ9Qpm+QV8qS5hi2rNFu6Suj1wSOyEuT",
-	"u7eI5c8xqerWfrBF1XYaycnCXR3hL/mnjerm1vbZKvus2cA/nSOmU8th5Fovy6IXf6o9Vu/hfHNstf52",
-	"O1K0lM1KD/CM9GMihpVDjPXvi8mwfXFeVwtspwG8NmUtNYnkMUkJq/e9DKjF+Ie8hLbbWJQBuvDtm1hm",
-	"VreepsH5QDbYxMTML5LZZ/XQsgD0vLaMaIA2vKdHF2jrurlV0KO9TVdfd928BnfQEQhWfTSReIWojnwW",
-	"qRpG3Mc++etb/peauKJRjUeaFtYiDu/pSd2F7XjKTly2kVOnvjKdc54Fubi38y7M2oxati7nRM7n77cy",
-	"od5QOJjpM9/a3LmsLcLzt7sgGa4mM88Dm9Bish9iIeb8rh8vOtj5tgpfzoejyM3vFNP4xgpSWaoQEcJY",
-	"xTeev7vYrJdvdcrcS5K9teYM7Bhes81xCNrYXGz4ts27i3W0f5zR30z7Tm3+BfHl5hnJBbnmFu7EZXgj",
-	"rNIiGpnltQUrBjBfgKV8bKOG68ijgYeoyMLNNeBRBhz17PjxUffo/fH5xfGrp92jlwfHJ+fwhU6b+Dvv",
-	"xTLbUGUqP728MIZyHIZIDmNig8ZdBNZyMJbruzXatyGKWg5TW6Ik+NhG18HjSnn+u0rpFZFyFZJgxUK9",
-	"JTHtTyrZeQVFy8g2CMwForuY3lRTmqNyV8QKueE4wNPpmfbkWtl2WlbKWdK3S5YZxnQIeQQ3M10WBLWl",
-	"AuBvbezMulygWE/Lpjch7ktMaWnj1JFmXBc3ZqTZSdj+3Ko9GHeffWlc7fU+jJv9Z6zV+9xv/rEb7MrP",
-	"jbARXzZGbyafW+yoeCh2m62F6AHadF7mo9AJfwvj8DVyzTfXWQWoY45JaGkqTaM5RqIMwyjOwoNM0g6w",
-	"NNcBT0QXIA5JkHuiHRX6T55IJ5XYdESrhu/rBkQSXzcUxbxPQ9JNgEwHuZPa1Vk7hUex0i+7BlCv5Kc0",
-	"5kd/W3iz8IOvdVT4wYiN3Zhc8yt4kqXHdlM4N9eBDOSuwSJJ/84Grv+OeUhyQ9cP80unnwRk9lm6ZvrP",
-	"qVkLwrLfciMsPDcgQ12TsDjq467kMupmMDTpo4CK/LMpMJoBYSQ2o5v5WTVvf0h3XP0hJIm6SQ7mpls4",
-	"QdlDxbGKT0b8uvDEDzkrnBQ9QT0WtdUfK5hhFw9IIVJhXvSkUXmwWkEaOYUW3HlGe7j6d5FAnLrfbpc8",
-	"/POzhJ8o4Qk8ACX2gFJP0LshhoSLcczZAG14tlfPRZ7kvCuGPJb2j5Czgfq3Jm7qXya7DV6YRAT8QNrK",
-	"qs3i6oEiZOq/IypGWPpD25rPRyOuPq3X65tFjpH2XBrYoBouZ0nw0z2BILx4I+BSkkCbC4ECGeFycz9n",
-	"SCzxNRTHMs/qkbMUZB+MEgHQnziFDm3koEKdxcZBNT1X79d8S8AzgkM5LAEem0HE5FdLY2GWdXTMZMxF",
-	"pHF3V8PBJF+isrSsiMYTFwkDyyyoBW0jEfeHpel6JQwUl7gDjoVICIAG37Z5QYNFNg4alJoMRNKrDn2v",
-	"/mx5xWxOhNnzdy/OSYlAZAHZUoJYLmCWoUricFAqqVyVWm9d50o7Esrmt3hq6mPdtAsdl81xrpcXJlq6",
-	"MmOJtfaw2HaqRZM5CW4v1SUnnxMcQrB45mZaOmXtRmZWHga3tLEWWpgxp89MvGohC4FGK5kfbxQ7VG0y",
-	"+VGBQq4zEuXXwIjPi4QMtWqn5tUsUGhIheQ67mspUUW1slS00CrkRM2s3PlkxuuWBEbNrvzMpCoPz09K",
-	"nIPFWy7GY54dY6FLWGc7+Fo36GFBLKjAop19m/vwERbk8uxkBZUdpvdPC//IkN2hKxqKDsu+QxvTASIo",
-	"jQ9xbQZw8Tc1rc2Z2JGKLf0T2Hre9IFGeALt8IgoUkN1CHQb5s5jOqBMydvqDRyGfEyCnxxyklGUFSn5",
-	"r2UuKVFrhjiKCCNBG3mZCqy0j1TtV39MmVGyR5rAaS2naA7ROgvawMBO0niGEdnSoZfelDoza6n5iVqz",
-	"2u9nmkDfIAWhOs/g8uzEusEWpBlkCzOUMmpvbYXcx+GQC9l+2HjY2DJ+F7GFI7pleMnWf2u19z87rU7S",
-	"aLTuq+a7gn4l/2k1vkcuQYHRzhU4TQbBvLQB1diSQV23Yjw/IABMTeWGbnUxKENoEIRJovQzRc8jwqOQ",
-	"LHZcqLaqRneayWMrjK63PBjKzLL7SwXvlwqOGcRM9uVLLNUZlNSnmFV9SEPSpaNB+V2MqC+TmNwDnCK0",
-	"gRlKopDjgASAxEkFEiS+NjAYBol0U4O+qfuaD7Ba6bKOSEDxVm54W29Ge9d40rz+gzavPrwPv9YjNljm",
-	"uuZRcbIhLA6nLke/19D4OQz8/AouOEdVzst5MFerxRr27hKHx7+bRJJlz+biCMZ5Z7UMVkvNGNsTbC11",
-	"9mRa0GNawkhEe2uLjpRoWc+RzS0cYHPoZrC5bn4KF+3Dt0VnSt3GkvUQyJs5ep4tBpVbSg9hpP6NNkAI",
-	"VsuGBZLki4b1LD1fK52dFQ/ILY8BOn311EXPT4+euujp8RO13e9I7xTBdsKBkGjEhUQt9PJRQV3vUYbh",
-	"vs/du5tu15Jxzt054UZe4Z20AByIhGqe9m8MdbPg1aVjpOZA1OjRZwHRc6EnLDTTrSAnVrOZrW4v+ykS",
-	"0h2FBxeGvAzV/K4WhPlRxkubAM+JzAEh/2621Pmhp0svAsRHiBvFYHbnhvRodPjZkMw5sFfoEcExiS3s",
-	"Va6TauCrarPmErRtQbAn3AhTHSARy8R+akNkYXncJYld2cEvl40VS5kOWAFrjYAMBE8vX+kN1Ou4pd9I",
-	"aNC7v1N4lFvsLa+OjqXoMGPzsV5BznJxgwcnJ6/fHT3unh09Pj47Orzovj47fnr86hzwaEw5QyjGB0UN",
-	"YzxQVLreYa9NMkM7jcSi0jW1BlifDpKYBNrVXLRjpXISjqKikGQsIksVoJvWZFc4+RUp5Jc5SKgUDmoO",
-	"0ZyOFmsuoPQ3Ct2yiA5zaYCtAHWTxcBhuAT0OwvmYtq62tiolRGIOCUVVSRmxv6yjw+HOAwJG5CqC+5z",
-	"dYcliRA2MgsEbLrWj+KN+thDI6I0FC25ezo8xIQRoCjmvZCMSuSF6q7PDYWTHHmnr8+1dQ0ncrg16uMt",
-	"uJkTUytUqbNmlH2I+SqlceRLRGMiVqrFpGu3irkLo7vUsPrpfEztBtDXUlOTdcSbClSFUJ4s4qa8Rl15",
-	"ea2uzmha6MudMoySnuIZLLWbm1Z0JVyGr+kAq1X0YxIQJikORX1A5MZfUdILqf+CTNqoXq9/21RayZAw",
-	"LcldkQmEO+MRZwPkmaXL8xt76qb19fQQFDYpW/2P5ef2KKtnNi2R50OoSjaPqKnrdyD1WehpwN2hhQIJ",
-	"94QpZ6t32UViqGRhc8v8TDe1ZT0KG77YEl8U6AvDrpj1eRrXUVndraRoh8G+HursuvzBhbK1uZIR2q+S",
-	"ekIEHTDAY2XloG6/e523ilWeCcRetgpVjqI525O3D+Pm1ZvG86A1eubvRO/2xMX95OTr+wf40S559flJ",
-	"c/CBn7XoZcPG+rSdnb1WY3tvtqJBgVQW2OD9hWywPOwLaBj9YlUXOPWJHKob7+uCNFEE533a6tS8X8Fq",
-	"r8hCGPJTS0IOU+Iycy5KapkvsPila1O2nbbCWSZLHCyngOVLvMxK6DayK5PkTg/Oz9+9PnvcfXn8qnty",
-	"9OrpxTMvF/WFNpoN1Jsgw+vbsOLpznXYkMRkH65nfA0hQorSeFtKKsURrX8SnHlgYRTajzhmpiC5sYs0",
-	"Ww/3jSBAjIDQYfCLjrJL77hQ8kKcJivN4nBOCYw+j2Piy9qQx4LUehDuN6lQy/KL2npYPJllazy/fuLv",
-	"U8t2aip3Ufbvjir+nWYXc8okiP2rJOqSkA5or6zw3AEyl1p7x0d4gsSE+ahH5JgQhgJyTf2qSlSmdSFL",
-	"DefHujD8hPkkQIyPy9u4efnM8mSeRMxvbKEtuDKfSsaYiYjHclVXfNUpy019avDuzMZNLXZhNHNOxCGJ",
-	"yYizkpPh536Z5Rn213vCKPa1RBA0xCwIiavkdTBOqCGhtJJSJkqWyua3E2OXEF/1cmpcVyXLemjDy4uz",
-	"polv3qaLehOowcZMXmcSh0vIsHbFsrnMWfknlNGCRXkVMJ/c3qwqBmQs9yZcunrKuYbnzPouaGJlxeFV",
-	"yWEJpMhvsQkZDSoJdslKweEwVFKCEicgLcYKHVrRKStmtYSUteqGF0GNZxHElhEXs/3+TbU6O1F3Gf0u",
-	"XTi7yatE5cyKQPd3VkMmrMQwz4vBdy8XltwS2+FtMj3LwC+WMwLOOhOWrgS5HLbHXHNi5k0RRN48yfWG",
-	"hSxTU//CRFKbGFqeULzMRAkLKBvkygVVWy6wdUsqcuIiPMYUKqMaozUtS7LPUlKM5Q3W6uPt66b+gHJX",
-	"36PoW2Uq/5xUklNtui31UJ09OUR7O7sPrH0X6YjDMrdwQJaooKXaOFSvFqJFS/jcmDBpstWoJdu+vmp+",
-	"ORBuFiZbkTAm0ihlV8uRWUizDQItMIF5U8ll4JWYbikTEjO/wiBjTbIRlsNyV10fL+q/YNM3x4IIWVo1",
-	"7U3CJVQ7Al4ZE6U1wL2ym7pvqjEZW39qnAj5oDwQLks8m7HqjfAXXW1td28vX4e3UVp9TVJZrpVCVqCL",
-	"hskIs1pMcKB0NiSS0QjHFioiPZOq3dJxlgcNe0nM2tb12jaNtLVnTx3jnBc1nV4S01pM+gSO32K8BR20",
-	"q2eXLpdbDQucvxmzbhKpJu+iEfaHlJFsOeDEgxyUrwo/c6phV0I1FRLYNG3HdRImkkidBRJ0IaDPghL1",
-	"eDDpQh4ojsFin7Cc0RDa6/O4R4NA8wCLDpqa8wEw1ES95xJOuhJrrqHTw+1flMGIuzldTjuH1f6kSKMp",
-	"cpJ5fSbdPfccS9IN6YjqsSYMX2OqlX5Xg8cxPI3v3i0MsPCLCJNB+S9qmiBFAlYNGUVcEuZPujrL2iRu",
-	"T/9AmVLz01Rvc2j0n6mRMzcbeM6D6Ueq78wJbB6amkO5FHSTJZ7vyPqVsvbsE12qqNQ5dXpXcYIz0ZZ3",
-	"VXEUpRka5onIKtGnzsUR2dLgMnVniSqk/4RCob9yWU/JUUjwtQ7jmK5R/YPqfP68sp1ltoGVjGfqQjw/",
-	"f/1K++t7MR/rtGSvpGUPbXgaDTrG4+Mgn+gfExFxJtL41FnbmYb09HIGQMlVxxubmTNjVmLUJ2FxGIrt",
-	"f9HkK9KHM5+8tgXWyv3vc3Jv0gGUce4zo/EfWovFIj/19/Mcz0axrqBOzoSBZTT+/tWHNw9GzfMGftvs",
-	"Nd6Ot3u7z7+04od/yAf8DdmbPPN3khdNdhq1xKq4PivHu97OpvfLqYCrkkYNw1SBrDufKjZLqeLNDAhZ",
-	"opyOnyyr3am3ZD9fBZZKHR63bGzwtEFpbtDuXWnQc80Z+VDrG5femLKJFPFF5uhalo5l9pBupJtaGvQj",
-	"6yqVsCvmqeSXVUqolNdjztzUSI55tdVgmcgDe04LKQutnaWC/M+IkDEZLAkLMY2+sKxF8bvdpttE1M/H",
-	"hSj5ZzqMj9ULuWRm/wwt0xqrORHWDpJP/6YMVSWgiyHWav6d4wWYSS0JGXCX6Htpz8vUhpiyCiQQPm2E",
-	"MsblkLIBuGbxpMSZmfVVYSY7onJIYpPbj3qmeBUkC6pbnCbl28z92d1TvXJGDKr8vGUqnqJv7lJvZyY3",
-	"4Xz7mE0o//w74CEcTS/IoiM6Hxehwywwwj6qwEUwFimRBmFodVeH7MwqrVUbfULZ1TkdMCyTuMSq9Ozl",
-	"wWHt/NlBa/d+mpxE2ZWLpjCP7xLjcWbpc0O9oCMiJB5FxeIEiwOD/sqr1H82ansf/12iRc+ULHinHYem",
-	"nN0YCzTCgaZAl4x+SUGlNrJSBX0bR0cFsmCFSHJehAFoPrj/oNXavd9oVJctKE5diSfHj4vzni3CsHAl",
-	"PrrVUFTHj0FHS+c7xEopU5PTWafzp+Q0naXmMjf1/WY5AVIbK39S2H82sWL0/7TudM2vSFUGzRn8qmUg",
-	"nTZjF3rfmNt1vD9Rp41oKjzGk81lw/vNGG+WDn8bjWhevrYN0spuhbsyovX89m8t+9OgCIZU6TpbyL5n",
-	"bJoVa4zDcAnmaFZ7tsYKgJVrC2e+MjeM202NnQbsRhAGiRVU1n9ld2bVkpbo+b+4Kv9LCv/fWUVeTWmA",
-	"YIcS5Wu5a2EaURINCRTX1Kz/RjUL78Sc4a5mzJivnczhQjlRNzf5Us+yziGMsBJJIRyd9xFmM5DdUyii",
-	"eRlxiR0oypXgxM1Jbks2kEl7FhSJBit8biSmsrPa1abbtH03N8E5h/MmRSi/b2LvgozepSH+zQR1usu0",
-	"jrvcGZK2UoYunndPGFVB41Wka+0hHqdipgUbQCIiOlLRzV710EbRNKQ4mp3OfprtaqQhCOtjYqzF1J1G",
-	"Y3NOtY2l+MGdnfmbHvlf8c5kizJP5jkn8TX1yTELyJcVTRbvhiQmCKuj5PMRiVGfKplXWxNEiYso4H6J",
-	"peJ8jAcDEqPL44pAc0imqUiGioiPNnAouDqn4B3DEhUScMqrIQk97aIdVl/yJayv5mNXzygbY/kCp27K",
-	"KWPpDVIlTHBiWZAVMXcrC52dyjzWRGuEr8CwlJl8yhM5bpJ7O5X7kyS0VIapgASczvcoqVSPhcwgWHKw",
-	"K8sNb2WwvnkZHYW011kkP7tRc07EXQTXn+c82785CP65JNHlDf0TrzXzyaQ2AE+zgaiW/Uyl0W66yPN5",
-	"YJziOXesp2FL0wxpzRZtLH0RGeavhUmgc/IOKrM+v2/m5irel5vkeVZurQC8hL9Wg1WxNb0yucvQM4FH",
-	"KY1zkY/jeGIpm/rEw4kcdhUtMKWn8Cguh1LBo5IbcvbkED1sPrifT7BVxNRkuKMNLxpDXAWXkfrPcHxl",
-	"y2lD1YQ+1nCiy9up0/EuT3AtEdKGuNngzbnO4mLNw6lVD8d4IpCnJdgl5NUp8JdCVcTcKPOz1AtfRgou",
-	"borf5jqF+oqrnLPn7y7SRLgZSb59M4ye4vZMg2Voe3TCJA1tpkt2xs2npRjn87d1AQDQa8D42Ufkiw6r",
-	"g+wZJTRNQXaYZsonVjw6VoDSa7RYfJoLFFR9dkpPinr3ZsEjd5U1UT4sGR2xmIej0ipXXEZwDZK4Qqz1",
-	"zBvtrS3JZbRVr9c9dHl2DOfkzRnECKMhD4PyeO7PcbcaP8B+Do4+L8AStwGvbytig33tI3JtfxWisx+T",
-	"CglNfb/dQvoVHZYvJxGFqH/JkWLKUYR6E8g9XUxVTFduYcWy+ZUt/eVtgd/2UbJStbySKNlijFTenXVQ",
-	"+wPXvjZqe/9T/3e3VurZcp3VkCxWrDcIL7glZQet9p/evu6QMjldJnunsbc4YXKqjQJa0vTtL8kVuaIs",
-	"ACYPw/IMAiMVaEMx5Qf377c28wHyS+KOrWho0Qc9iamcnCtiYBLwgcQp3pD99cTS5+fvLpwyn52XH6Fn",
-	"Yr6K1BaUGp3rXE2GgSiBmqYJbTrmoZRgRPBxgIUBtyvJk4DnloUBG84xMDfL/PayH4ujxRGFgWm5Wg96",
-	"SyfZqA6GBAcwLH3/nAILzUaLI/pC54cGUEFTLdvsYEsYrhkprJJi1yW/FWYBP3j5goe5eXwayy2t391m",
-	"Bp/GEhu2d7vzoEb8aSxrFpfZqLkbdsR5uGaz7ptLnYlYW4zMIi87wumhqVZqeZDR6fFFdPpYLDO8b5Bc",
-	"1ecGcFJiX2Z5sZlBxnUgaD+FwRtQOUx6BgFPv5P+YzbiQ3EElK4rwK8URXqDsAQ2nXYBSlWfJu2jy8L0",
-	"3A7Ts+9NCmgs8J6LYi4xJGQVyKtwdRJULaTXJDUkP393ITRUByQud5gZhvEHTrLjDNHOYkgC9Pzdi3NX",
-	"gzSSsF8zX6Ta7ggzPCAGcbDD/vWvg8Js6//6FzrhkIWnCX4ZIQJQQoYigLL+l70F5F/Qa4SFJB0mZ05y",
-	"HR3keIzGnc3NOSdz6iOVZz5YdlgF6TMVQ5ROF2Eam1npOB41myNIH9ehaFQgD0dRaCa7ZWJv/q2ReDZs",
-	"+uOmnjtGAnKxjB2gw7QlkTITLQ+KwHLZZZv7sxVVUEiFzCe4qEnq8CHVhYkRMvN5S2Io0aNm5Kk7Ub/W",
-	"TzxrzotJSLDQuMrWHwFHBxL8hDb9WTN9h2146VtpS1FM1R2gcrOO3lE5VMPYum56LggDunkcBPqWMHJN",
-	"YiTxFREIj/GkrU6n3ruzo4PHL4/uCdRxDvkowpL2aEjlpOPAZo0t9ozJ5YFIp5D6xIT9m/v98vhi5moD",
-	"oCdPYp/UeTzYMh+JLfVulmCYJw1mck7badSb9UbBZOxs1xv1bfBryiEw8C31/wZl4usZCWhMfEUibHKF",
-	"kvky6zQoSVsB98WWt59VuxFKUR6DKdz4SfTyAZYT2KdxTFxziP2QgiO/ULqmz8OQj1FsB6DXS0l1cJqO",
-	"AzU6zmUudwHmst1oWcJp68Dkjr468gUF2trfHT0HJ79OqcV8gkehkzOPO3m6qrWixTbJnEcBSPwUg+Hp",
-	"QikWoXkuTOiE+2ko9pQ4YNbdyQtv2vqYDWpa0NNdG7mzcp3yJAL8p0tN0iZZl8zvkpEvEZRe1XSgXhAm",
-	"nfafH13HZL6mThTJFSmKJdpIT4F6ZtdpUzFOPBAQ8WvPhXA+qoa36mMShjVA/N76NL4SdTuTQZWWpjNn",
-	"0BWBk8sFUYThGkuChjhUpAQgBPMKg3B1FGRaDsq7gkruLOgwD4cDr4601oJwaqTrh5SRjIFdkQl8qff7",
-	"nm1C0QKxj/pE+kPjtZAdhgdYMSjFhGyD8KJSWeGzCU9QwOH6DPE10Yi6SCiShUM9syyd0tWXUQOIqLml",
-	"N1SzXYGEpGFoeK6LxkPqDxXZHfKxbgtK1iu+ToKy2/mUSMWVpy9oq9FY7YJqWMY/Te1G5yh4fH4Afohr",
-	"+Ku1u9vcM2UW286r1h+jxucPn58+TFq95mhnss2b/v23/Wb4uSEePrt61PhDNse7Z9vJkWOqOzqvX5w6",
-	"pqKjI+jAcZ0vTttpNj9/OPjw4sth3H973n1wMXn35tnrwYOhf32KI/oyjMfHGJ/6zy7PuI5fWO6OmJqW",
-	"ZSRgSJQYg86JDmf65W/pae7GaJ47c0PQhplR/rLqqpZwTQsivGaMW9YSr7jSzDuBrdVY+mufxwMi57eg",
-	"XsB+KrduwUDnvrnkq6YsROnvtvJT2W9aNSj7ZbYEzV/qwn8rezcvoZc2JojcYmQ8s0Z/aezvb1t/wfS+",
-	"lX6sZ26Ez9I3dN3yuYugKYlpq7LbGaWp5AfdUg10i5LfhTlKtZmDkH+nqnX4hSey9Kfp+eV/s8Auc8Zl",
-	"X6n4URA5f8yCsKBWfK8WUnZV+vLCVTIvlB6dgjWg9OH0q+Z0lD+dfll3Xfow/6opYT/9IP+KUjbF9N8z",
-	"L2xlmuqcn2Y/G5GSR7OvqS1hQXdOJzNvlDdSgHma9/Oiz3Nxfsu8NtucessGHFX8Uv5R5QTmD/8vGnzT",
-	"8Y02KguYfnm0vyk7DfYppcZk1imDmlElDhecZbNm0I+zY9r6dQaVMzPmli/31JY+qPh5huIVf5u6WLkf",
-	"y3at7Gc4W8u9VHLuci+X0cnr5uzdTp/9ZW1OpftVsiW5kN+lNqYM6UPvzBAq13+tVC5ajYYSnkNi8XxA",
-	"PjL2CRNuJPaRPyT+lUiT3EgoSB09AQU5pNeEqY+UwEfKZO1nZgy3lbVtIq7Dr5bXbU3p/hJ58kCN/PcQ",
-	"Zk8Ka4w28nul4zLnK5wASjP/EHBbuT/AEvfArKQbBsUL6gnTgWkVlCsTL+Wi3cZ2DsRRn4oOU13S3Jj1",
-	"WeE4QD0cYuaDQqlPpz5dpTYUPe5f7ODAqHToQWxO0G5je4XTMxuLVIRIshm1TroXiVpPf2h+t/PZbWxn",
-	"BjZjxEHFpgxRKDWJ5t9celnmnOlXXCI4aftZsqqxtU2m7EZnRMaT2kFfajdMWYfm7S14Vb/5e9iHzqZO",
-	"/ka6i+keuvnLZC7S3AusuE8woqwIOFF5oR9NwPhSR3l4c31t+2QM1Sh0IqLGrQcUVx4SsJHS2FSZ0e+r",
-	"d0gAxpoOS3Ev9GCAu/33FITGf7yym3ygPjihQhZGdOubbWK1/izG5jqtRut+rdmstRoXzUa7of7vD0dH",
-	"uzZTJnvJKFiiJcDZPR7iK2yR59WFtD/WeL8WwI/f3KpumjPdtNJuHl0eXWTt9hIiV7HIwLrNgN6XnFHt",
-	"UyliNH1znZ1G80felJdUCMoGLjLYZuBkg4CgoCScAVIuSWBDAs2At3/kgAFrHYehzmyAYiwS9/swvo0+",
-	"j/WfRWdkzEMiNnVleSSSiMTqItyAD9x69I8z/pCS8n0UK4qJQixJ/HckuymhnT3yaAO2K09KgVI5H13n",
-	"i/XUBzW1gSAp434fwmt5WS7OuzQI2VOX13NtSecRDkjmaAdf8oaXUpP/8/+ggKCnhP2f//uaeOj//f//",
-	"Xx3mpeSE1AJSGxBGronnmtRvEiDaB7cd26yknYdAeArlKlLQ0Uc8mCxBN29IcXTPeoOK2si3GfLdXI18",
-	"/xCifdN5V5GLEhrb+JHX4tiQVsqiRK6J/I8n8juNvR89ekNkKgBTPVdXC1aquY8F2VQTU3di+pMMSdXb",
-	"hCAF9U89p+YP3RETKqn98ZJzBEi3ZiS7P20k5nQ8P3/9as3OfzQ713xGEYxbs/RqlSm15AYkJGVFk85I",
-	"PxFG4UE7jT3klSMOe8ZsRnXBP6MyuShhoSKAXp/HPvmP4pJe28IOZVoVBGuFpJ9LdSpOu1IOeAzjnpID",
-	"5lqA9ReIAABgf2rAqU0Yso4zCyQM38nzzunqqTPIKB9npIGd2eXVgwnWfPMfyTd3fuToX3EkEn9YJq/9",
-	"UP59LE2wSu7azfDylKxsrhnPj2Y8hkDeBeNxq0O4Cm2bGCsqEA0qSf1TImf0vdsYy9ba1pprrLnGTbnG",
-	"miT/QJJ8cCe0eGFgxEzRg5uFSKyE+a3k5AhLf1iVOQ+6/hUhkU4i4GGgdXmjWRgjJCBgVbIOjYT3M6yF",
-	"BoNvKWvhmn+t+deaf/09tZ7UamlNkWtz49rc+CuJGLr+64zWx2OTAwcxT9qIflsLpI0CLlcODwCmSTEo",
-	"eM9FnuCx9EiANmxBYa+mmGr3E6eMBJ6rxAR1iCA9ZjOXQd2nISAGWuEAQKO8HI6Tp0uG53Ckcl8DPI/u",
-	"vA1j0rbKKzIRRGNJCQgdwR02xuFVCnhLrjVg4UBHiwideARBp5B5AVXNSKCTg6hEPTJQdD6tUOETFw35",
-	"WDXTYSPMJkhNFI0IZmBj1amzASFRblRYoD7W6Pd65rGQcwNPLmETZoTCstOVvbJ1QkdUQuRHSc51YWHT",
-	"kojkmvJE6PXY4ADesrmP+IjKFLNL5zVZdK4y+6uB3aqI9wQs91KUinoFRsXsDF6o9YQTZzLKbNCpa9Kn",
-	"eYz6SRhqKg653pSZnFVJvsgpn1PVRD47lcHEjeIc/rfT+dJo1DqdL81+p/PlQf/jvyomUtZPWqRwJrsw",
-	"h91d/qmuhmjhnBc2MZXnCBfeQ5T5YRIQkXH/Sts6UIp8LxYXQ32lw/v6/VIcjNI9VAfKmhXhEFIxU6ut",
-	"bBjTpY9urtHMjOt1HJDYopPWdD64ekMXy9lHkppb3IshU7A3yeteU+NUBKncE+HkyWIOX6T4dOqlXGx1",
-	"Lf13yWJ/vLvYNFsjWeuN+aqGjmOKCzpOrnag+iM/6Jy2s33RvN9u7Rptx6RAOIMY++R/TN91n4/SGp/p",
-	"qTad53G4nafqM8d11DUvPEPPeBTBWTSxbAClaOoHTA1m26peOcBuJ/0+f8icNkvCsFgJUE3VcE57+u39",
-	"yTxNKbiYk98/M20Aai9AJ9rnK+lyij2c4gEpjRQvcui1GreO7FvL5t9TNlfympFN7jKiT0cYCJQhjbrI",
-	"08QZMIoYlxplw4T9peCkroX7A7yWIVbniZEMCbDDQNoVRIJ9ro08yKej7JpKWEJPy1TCFofY0HfoAQrw",
-	"BEobmU3YRJLPwKoUk5M8m+0OvYHIaX7XSDkmy0rkh1xHULkXd1h6qJFvFgPWbEHY4aUmzauJzsdZ3WXA",
-	"Xvr4HS2QaoDfMU7xN2fgD4oMXHPhn8auV2bLVdTdHu41O17HYP6A0c8Ah6UmTbThFUvsey7ycjX2PaX/",
-	"x8grr0TvtXM2AVvULwsQ8HJ0tPaCTABdSgeUxAljSv/e0HIBVjwdeTlRQEO63Y2YsDbZlplsd1qtHzmW",
-	"mSMUk0SQAI5Q6VkZY6ErUfVIn8cG3AczyNfMygms5dufE+qqjaR3Y19eGNmqw5wKcmGGDmU4g3BTKEAW",
-	"IAMMsw9v5CACYxMjiyVYb+sdpugj9Es505VkfB4rjkOZ6Q/wFWG4Gs6Dx/cE4mNmO1kQ8Gok0HWA6T9D",
-	"KMifUSqsbGAQwMwXjGcyAcyISgu8qN/QB+xnOmHX1oOfGc95c+o6J4yzQDlNBCeU3NJnVBBICdjw0qOZ",
-	"ugaCzXmRnuUErvGP0lN/dUPzWnNdM6nfNR5ozYp+ShzrbXjQUrhev0DY6iHEy4g8brYOQLHG9TYCAuuZ",
-	"CtsQLjJV6s6yVaNSaJxaqJcCYh2zDTGeg3XXtvReTNkAXuth/8pFHEzdrKhs1BEE13aYtsuAESVhaQln",
-	"m7VX5GUGviYFN3IzENowsLU4QebkYVDvsPMCIcje9tTOeroW7CRzPQCKEqxdgHqTXOAATGEfMd7jwaTD",
-	"ApIZ9cGRPuJGjxsJAui/QxKTBbHAqXzxHS3w3zH2dy3ZrCWbtWSzlmzmSTa/lE9gHea8DnP+JUzNOpj5",
-	"VsaQKJFl5RClleVA6NNeLG7q9CPOiNAIBzyRqEd8PiIIUpzRBoRaFGIUN+voXF2jOAmJ6DAskHd6cHH4",
-	"rBpL7oxEIfZ/iFhjulrLNWu5Zi3XrOWatVyzlmvWcs3PT98CpvwdfOhb5FoNsjJf61Uu+cpFWMeGY0U2",
-	"JB0RF4X0iqAUKXdETHvePtL/QD4G73lvgjDrsIKZSifbyCEZQcE5qHrvLUxrOtIDvnlu04IXD3Vg/R2n",
-	"RHA4hkqK2C6w7hGOBzgmUBu4mOq9c9HYy1K9U5RsI4vsPnAdGjltp7nXqjfqrXqrkSsAqtarm1nSbCZI",
-	"Fw9g6M5L/pWGId7ahYJ0f031XBRnpnveaU313Mz1DKJRVyS+T0iwoN+ZTIad1vIyDJyCxSkM+hCuBZm1",
-	"ILN2Pf39XU/3hA2w+ns4oap4dlqL6Rf0mpXmopyZYro6ZyNflW7aI5YLuLOg0wzNQYg8gaW4k3gSGxXY",
-	"BUrotLdXU6j1SM6IUFej5Aifm+Y1oV2zpDVLWrOkvzVgPwtmvf/fQYEb9fG8QOgn+irxMSMxGg85Crmu",
-	"+k3jfKF5eCuAUGYYs88DIrSV++L1xWnxVbfDIiyELj0785Uh4iN+TYIsLCDL2ws5I6bMbSHylZm6unV0",
-	"NhNQDa/k2HsK4zEdZK0xHVSnYMkhAeQYgrFercAcC7vQYYkv+3ip0Gv4YE3F/4ZU/Jej3TbeW6fiIkF8",
-	"zgLUB6vCmq7/eFucomwpac/txS0J/OI47HuijBhPk9+Q9KUmgZZILwrFLqV5K0rPhKljkKoQputuSJU+",
-	"8OdfTg/7V0nUJSEd0F6YOgHNYyGhtq1+Vg59WLRKQYnxnX6z1/K3g9ouud+v7eAHvdpDfy+oNUiz38Lb",
-	"vR1/N7AOOaVSdEssbM2WadEoRCc4kjxCfcoGJI5iynSZN9AvZIyZiHgsYUeV3hMzHKrDPunFNHA+6rhB",
-	"veigItmt6cLWdNXWOO1mw3Ukl5Fx7K2mZqi9qqBx+hSurV1rprRWKP7ONq4C0xF/b1NXWlsd4EB+I5PX",
-	"RV7nERIrVUmYrL0USkXHdKsnglRD458TFpyapkDtmGXWrdWY9YgIgQfEuErMIGGF9YjSRGrJpxQw7R83",
-	"0eD1XHlWR1HZSJJghTiU9Ity8mgXhzPIyR3jyZq1ra1mayb3t7aaafqitShcSpxuYzxL5DAtzQ/MpBw6",
-	"izORjEySD9ytrAJmLiFH08INdTlDYDv7SF/QnYdoyJNYoB4ktBiwqzmAVerGFCgrsldDIBu5WMoe7FRW",
-	"DQrN8QKYn9N2tj+3ag/G3WdfGld7vQ/jZv8Za/U+95t/7Aa78nMjbMSXjdGbyecWO1qexF+oxk0c0e8Z",
-	"UooDvHpA6UGAp8JJDwKMTvg1CXWkqUHunw9UlXt/9fDRymBRHOCVWLRaudIgC+uys0EmN2DOs7Xh4TR2",
-	"DafLiRc7jUZW/f14lhHqUzy/BHyx7bsoAl+QDTT/NfQCsKBB1LtifMxckPDcdLg8RtecBuv4wjlYQz82",
-	"DpRzBGjcho6Ku+Oya/nh+8sPxE9iKidO+8+PBZXZ0KYcCGbmOsocRIZ0WGkikUPnY6nIAKCULKiWHM4h",
-	"6RdDaZsZSYGaWAfD4nsk5GyghPf88CzhUJdhQmTHJANrGQEzMdZSdQphPx4SgLfSiJ5KwQy4ga6nEsXk",
-	"muAQWhtSNiiTIc5gSgfpYG8jS1QxzeXD+lQDK8kLN9Z8j5fZDTzGVIM5pevjmu0t006/mzpsf9sHBc/G",
-	"qIOKPnWqfMxQj9yKK38PlXnN49Y8bs3jvgePsxqzibAr4kXMZ2tG86hkZhLHSgdNA1h0rIdMYmZhpVPj",
-	"E9rA6Pm7CxeJIY9lLaTXJDAqL4pN9B+82GGmTIiLYi6xIq6bdXSAxjFngyl0Z2bFZwQjRQMiM8aneaEL",
-	"cSPpQ0lHpI4OptipdpxL1COEZZRRNSeQt9PYtm93LfSG53ZYL5EaXQMquRRCWKhAMR0MZb3DOswE2BTE",
-	"CzzlGN4Aty23Fo0rMtlU66LayFqF4TBuIiP1ALydRhON+rhr2SAAYnNBkDfqY8+UwkAaOwQjbYqoJep3",
-	"f4jDkLAB8WwMTod5IyKHPBCekg00hxL7SJ1OABEDizSsNJZoCpd71MdboPNOvDo6yMdwdpiP43iCPDyK",
-	"PbRx9uQQPWw+uN9GXjRW4/W4jNR/huMr9R+ACXP1+PUJ8VQHXbV1pdkfJ3BKbyGV2HxNDFq5XW+n7fg8",
-	"jokva0MeC1LrQXmWyfIMGwb2fY0bapm71kJDJs+Hvac+fU2fP/nj6OzizfmxOB7J6I/D4/vHdCc5oc/3",
-	"6mTy/Gvw7pi+psdfjlmj7rdCtXha8RRdtRB7Spc2lzJt/P7VhzcPRs3zBn7b7DXejrd7u8+/tOKHf8gH",
-	"/A3Zmzzzd5IXTXYatYQiKqBKG2X7EcGxIpcrGYVOMS3NPz3hgwFEfv2Otn6zd7Dbxs7Q9WMSECYpDuHx",
-	"NQ6TvMGj7LW82aM5a/bQV5THKelYYPco60LNPU9XyoZW+D2XCHQ4Sy9KqR6WqIqGKP5sAhdTOuW0ne3J",
-	"24dx8+pN43nQGj3zd6J3e+LifnLy9f0D/GiXvPr8pDn4wM9a9LKRO9O5qI5WrfEQSmRaM54heIoBQsjF",
-	"VEiG8/FbxWKfF6aSW4Z5K11YMThfdyAM5Dkgj6cZ5YZXsr3epjFGTbGY/jK8ypvmN1ZhTncK0vWAft/A",
-	"vTRr85vmvvmzlmrwchaO0ngINeLzRKtFet7iSk8VFDXOSL1wpbazXbZGTPA75bLl5m3yzHDvYpvPChvl",
-	"IsX8p3BhC2NEE7LWrNaa1Vqz+o6a1QkfIMvbZjECbIClZcBz1SybrlWqZx2xwBj0jJ5lLn6mXGXGqTYY",
-	"mwoalY52hwBQ/VGH6edUiIRook/npFZBESDk/dVxcBh2nDYC2dVzcwCGHVaOYFghrqvZ3kJex2G4amik",
-	"Tb5KZfFvy8TwG1mTJ+tA/nmBJWs+s0bB+FUyqgCE3BKjDXVg8ylWm/MJcaZ/VBPjC6DDIBALSSJF8KYs",
-	"ISCJe8vI0m1tfoIPOkwbrEhQYtSxX5cYbVCZzaaOzom16WRSOTSSVRoGAARPydge2sjiV4o5X1G06SKv",
-	"oBN5iMcd5hlDlYc2YBSnSS+k/gsyOUzVDAB59Ri+pgNAnc0pIPUBkV6J5nBPZC13NXya8Da1cys3ER5f",
-	"CVMrWS1zn14TNKIskUR02IZ3cHj4+vLVxePuyycH3cNnBycnR6+eHnUvLk6U4gMLh6+IUAroiAN6yTUx",
-	"epPeBLFf/FMxxw7DoeAopCOqTmBE4nRvcz2eHVwcdU+OXx5fQOdPDo5PLs+OznXRPIa8ndaeB/ZMtZJ6",
-	"Ih0GdUPQpQBHUjFdo1A/pJi2huZmrb2Fc2wzN+4eEO5lH+sufmkDFx3TD++ak+NPUe+YPdr+41B9sNfw",
-	"4b/N0Yfz50H/ze9rA9ufEQXvCWNnVcKoMOWQgT7oGOJ/ohwDBouUetgAHw9tVAffjHnMajyRGdHZ1CZp",
-	"oIC5JrAhFDyGRuDObkJ9M0vF7Ls/I9JWWw1MIsB8owFBG96Mm2NzLdr9I0wIzR8bQC2Rz1mfDhK4bcwK",
-	"bfE1seZFxmU3e8fbbOvERkZIIFCRvx+9Ojz7cHpx/PpV98XRB28tdv9co0hq/MdzTP/zxXBDObd6ZEn3",
-	"Mx2wWtaT+VwDCUCRhNQ4QwVS/Dioo1MsBPKshKkLDVdKqht/RVa6bRtQX/Ft00MbVArUm8i00gNU8ceC",
-	"3N9J4lCLmh0WGUAFlLWqh+r5JCYjziaqf1RS51gtQp8yKoaeie/KC+cdNkqE1PHfEzD76NRijE6PXykW",
-	"1KN8RGRMfbEJ8V6gbFhHtVohtRxjnuaFohMt23aYEm79kBIm0fGpxvCDzSzNFH6ktulUN5n5Ym8j9tl1",
-	"cdrOH5+3v7ztPfwgXzVHL6Id8e5BcNIanvUP9z4d7SYH/P7ggr5pTN6zpg8Dg72Zdhu1or0PvUa/ef2G",
-	"vPi8Ld6zByfjyx159vXZw9Fzfxc/vR+8okcNfjq5UmOPYFo2/aRejO6WdETAWrfdUP/TodMgCZsJOW0n",
-	"5+JZ2vSv1+/Qzrwqbcb8DqqA2vJ3pHeQyCFLa6WaJVizqNvM5DRFL4kJcP1V+dWaC/1cLgS8oZI1LMd+",
-	"NOWt5j/60hORJ6n3BMJCkBgCrACtxtJ+e3E3lLLfRjh7os5SGpez2WEYTEtToVV9HhdEd6DlfGwwcjLO",
-	"YvhEOgZgERB/02HwTZaqCdxiiFkQEhdhk5qkFgzLJCaIq9OdH/o9kTPBgL1I25A6LBPI3h09Ori8ePaq",
-	"+/rs+Onxq3PP1d1c5wika8K+VFc6j4nECPf4tXbiCsn1NSMdtoHTF2DwASdaCh/EfIxGBDO1Rr5i9EGR",
-	"ObazuqwGgCiuKjr4BPZ5hoHd0DlxY96V7aFFgnUOeofBUf/p8PjTi/Alex29ic/l5fW7Lx++Npqt7Z3d",
-	"+w8e7tW6arR4fLzaB4Y/w4Ty66aIiLo/f3x4tfth8PrT02Hj1SP/9I9nfwze7XSv4nhEh59Ono3efv2a",
-	"8JdB2Hr55ED9742aAUgMqgWlJGl7TYO8fxQef+I0aL2lH96/beCnO8kfrbeNY9ZwXCc9bk7beXl0eXj8",
-	"5vGX+3+Ef2xjjdyxQ3b79wcPhg/p3qeGyVN6BkfWaTvB+1ehT5v8w7vdq97TS9lrfZAf3p0NFe01Zhct",
-	"t9XUnV+ZF+tz8duYt0bDbTw5Fsfs7dc/3h/Tk8Pn8o/REX3/vvE727e0MYsKCA/UtGTUx97ajlVpx8p7",
-	"6Swx+nUsUhdr89Pa/LSW7dey/S1keyU33kCmH/M42OrzeMDl4gS9PJ6AJvtNyNlHvQlKM/YXJOwpGtZh",
-	"hST+2QQ914JYpvkJbkXOXjvLSuywNLtLf9zD/tUg5gkrhQF4ApM+zYKR1gl8Wd3Rn5aol3ZclqZXOtp1",
-	"rt6aH68jSv8BuXolsDZL8rcMBm0xco1u3KTnZSg1OulKEKnfYmScjqeOjqYQq3VunZXoFfN0c/GmUCy6",
-	"mEiPAkpEVZ55nketVr7nOCCjiEvC/MkLpex/vAWTY2TczWWB4VovxiyoMTKuqcfRMMaCWAX4eyHjFADd",
-	"VmKYJYGstjFbYXsfhTp2WQNq/2y2orjwmOCrXH7DDaFSfmxxOI9mp66rNetuIojXNtXfYyFTv4yJdaMC",
-	"ebmzWntBJmDeEJKGIYoTxigbWPKHFelCXo7ieXdHDNdsvJyNt37qCYqJOt1wgkqPSoq82CN9HpuYTsw0",
-	"oTVnbS2PrOWRO1K1iTRJcqlEchN4HGNnrhZLzvL5KkIn/hNNRY3G7OM4pnnEvXsCQRk5IXicepSMWALK",
-	"nA59pjYlZaQVcK1l67SYcIwnAoUEB8KG08LPabttfdWASaIN3GF5sox1pQwLMyDHHEncg6BiznyyqdT2",
-	"gRaisMza1K25CAsUQoSx6DDGgRYNsQ7S1CNJP5gQWUcHZtA6uT/7cQigsYKEfY1eAN9T0WE9MqQmQhyW",
-	"oQ07R1kueurs6MnZ0fmz7tOzg8Mjz2DPGrfZvp6la55CtdMO00mTQvKQMOTzaJLV7xgPeZhlKClBsFzI",
-	"0yfhZ4p3t/F6LC2+mYn+XbL/34/3Ro9a/tuH7KR59fzB8Olu//G2OGhEr/fo5cPJxf34aGf8pvX1Pbgy",
-	"v59n6ACIkb4KEabxbwwCkEtwLqx2KbhhSZZ/IcdvQUpyeQd3kpdcyDRMRXQjnLtIRIqCQoahyFMHshbY",
-	"1wL7WmBfC+xrgf1ODYhftIVnGlUrB3eRMc9FQvuACrNGFcZEqMMDUF/WZZ8BI9pUNZH6wjLUMeMLM6/6",
-	"mBlzlM6EMyJnBmWhg6WL4dH2Vw8wtnSGeirYPjt+fNQ9en98fnH86mn36OXB8cm5hzjTqYrWfeciO0XI",
-	"u7O4icbc1GE4jAlWtA/rJHqdCWjzJyEoGltJXLcM2kOr0YTZK2q1mV8HyMbUdfZAJcEy9fZQJiTBgYnS",
-	"JopBRpzqtdHAZEYx4KivpHqeSKjVp6R/KJtufYwHZrT5iPeYRDyWJGinT7XvW8dG6b1Qg9aEfkhiIFQd",
-	"pje7ZwMcCQs00GWWz6qGofg6DfZT7QEH6v4BQFhW9d3TnNGAleqDoFYGgsrL9QRz+H6molAN8V0C5l0B",
-	"zL0QTezm2Nt2jVbSMZor6xiA751DUgfgBfdOFmd25pn39nBI/Cs04YnF05A8JQn6ceoULThr7fnqmgO7",
-	"6nrqQzgP0NyUH3NnAXwVn78TlHOQz/U0+mBlyUMeXYDrRotEigA0U3wGyEJR6wGcQt+XFDeddwF6ETaI",
-	"hAGUvUmdLdm6Q8BwDy5wSLCQqNlA/hDH2IcrqC7UXMx10IoWqCOz07tzsHW0AbNEpkuBQnVXoGKop1cn",
-	"Bafau9VW2TPcBcJbUNr2stW5tPS4wFQWLNNU03eCFmbHodnERopWA3+7GsuSfKECQI0tAzeBUkMaBIRt",
-	"7kMw4XfSpNBGpSa1uVal1qrUWpVaq1I/KJEV2Hwu+mq+uiQkiWpJNEdbUoqZonCp8wSZnJ7M6w1Fuu07",
-	"eVVqhBmGj4u1/TqMEQKeD6nhSrJUDiWVzFj8Xz456J5fHJ12L0+7745fPX79zkMbzYbFTtGokHJIJhaN",
-	"RsMfq7l1kyjDo6mjZVCNQcXRSTo2U0gOyQi8KoFBnpkBl3Hzoeo5iJhcsiykHBXVQbP6NnerfIAcEJuJ",
-	"a/q3y65zazMIM50slAW/TC2q8e/s571TNKvpkENl08BqBv7Y7qp6KwdobACOARlZx+TktfZ8XcAxFqXp",
-	"S+eSRJfRd0J50Y3/PjkwVdAueBSre6sRXkd97Hx0nXQTqqsIz/hFbuXZsIspFN0roU/q94gEKIl+jYic",
-	"KSBZLVBn18ZiyFahx2q/pySRQElUSiF+IqgduCTMjIs49V7CcjeewDzLUF5MdkABD2bTnc2ycQu47lna",
-	"5+KwJivaGMJ0T9guZ1KA1oky60SZNU7LWrydC494GvNrYoJZxkOOJjxRqr1rfAOCMEHBhq9dCEuJu1bg",
-	"mhfaY+qBFLErqnAr0kR3XSD2nrCEU+wjC6TSYdNIKoUM+1ksFTNYbxF6SU6U+tnwJTgM+fgwXxrgz1WT",
-	"wktSoD+6a1yU37NA887PStLVtXHsLTRUe52wuWY181hNCr+iCe9KqZqLAHgPjCPWJknaNAEqDISJrmnB",
-	"+Lid00gyAR8CkSzshNthgIIeuwgnASUAKQt3Mw1txLIQu2RrRcEl3Te8c7qClZfpid0hZbKNChFY3qZt",
-	"VysAECTlooSlVMFQMdNph4VQ4vElD0gY6mP/WpE31Ko3bKeUyZgLtSsAfXz25BA9uH+/tdnW/nm9NulS",
-	"ea1GA/3VMV69jtNGGlDdq6NzEl9Tn+jA1Q6DGldgZgIXd4oP42NmscdM2K4ckpEg4TURxmW/VR+TMKyB",
-	"frP1aXwl6uoEetVwtRcmlu3WxapvHgy5NGf6vui3Iu9yzZXeKdazJl8ip918sLe7s9sEbxzF0j5o7KoH",
-	"AmSGRu8+3vF3SG07eNiv7eDd7doeafi1B0EzaJFmfxvv9Bx1gXtO22mWeGa/uU5azqRsOPrwLM/Wj/OH",
-	"tYzCvDO3O6uwbkNCiL6YOhAabtA6LXYNgL92YMw6MCCCImN/UKYqb13eUMzLmpg0za8GyB8RzYpDIsks",
-	"U17CHQCpBAChrq0DAHROmEyFhI1yX8NmvcMeQ7ei4BZRgx9wHpgCVDl2KVzLkRShGFIheTwxGPJJHBMm",
-	"O6xQq9F0VcaXdM8vyW2Y0t1VFNSjMYEot00K1Y0Fv4CtecoPZomIWawSy/PvqsVt/0wtbqb8nsncyczL",
-	"IRYSJQIKQ3AGwYM8DDT43kI3ojd7c/d1iYwkKqkXmtpk1rxzDSmxlgLuUPnWdD3V1khQo2UxDCNd3HJA",
-	"KorcWNKRVfTKF5lQCkKO80Yx79OQAE3h8QAz+hVmX8ZSnxJp+Ont/MZ5RQhfY4njbhKHTttxXKdHuf4H",
-	"zAGWxXGdAEvS/cQpU3xyyufbshVBqwNb4ZeuhjK1nLY03LWfhGHuCcqFvCp1rGkCYm3d4Qrnc0XQbH55",
-	"nTZLwtB11PJrKq4nGvPQxiaqHR/yZDCUQv9203BjI3Us4DR3kg835YGtyoQ7KAZmLFmDdbrxuwirvL1s",
-	"sKaQP5BCXixHGiMs/WFFIBcRuvi7jnYF8P8BvSZMqxmmAqTJ7siSOAz8ChqSmLSVPgSqUIdhbdOOR/ok",
-	"Q5CjyUiHqCLdUBkxvYwUUbudflKkYMkgERKjg1Vow6km/3ow3ylM6Jck97nFmiL72S//CPKfwNYHvxhS",
-	"3e+nIe79aA1R0ZdCfRS8rui5Nmj+IoxaM5RyVeZeqnVMc+7UYrkVYDHscRwHaoylms47SMPMLJcRHhAk",
-	"hnwsAJiVszTXqp23PrpoyMdaWw7pdWpDEbp6A7lWC6D4u07QDHJvQxkdpNOeLHor2F22GyjAEwOfp3Qq",
-	"SViHMTJWR1G3WKVNTR6n87yDcNzphL8SljuUMhLtra0cw9zCAa5HbJBy4yOmpB0JEhDvI5aMeiQGm0LG",
-	"pC8Z1NJ8QdkgAJ77N9TQ/rItmhcvGb0msaByopbl8RBfqQGJMBmA5mN/rPF+LYAfv00x+JdYqoslqU8x",
-	"W5nb6+CdbH+79ug67Zbr6HPmtJsPXEefUb0GorvdULMAOc4nTHbtm3/+5WBZvURp1qJZ2Z2W69DIaTvN",
-	"vVa9UW/Vm41MX4OuupBSTQJQ5NT4u3gAZ9d5yb/SMMRbu/WG8+3j8kbz9HJUsMCUSvyeQsOaI/1AjnRg",
-	"6b++R7a6jFLYLNXXXMPHYVjNmAwJq4px+c7uNAtyXlA681jnrR0AOxcFtPNZhXRfiUZDygYAtQZKccIk",
-	"DU1gi2l+FsHBLsCWecOro1cwCVnmoqujd1VZqTojdRrWAVvIBqN/GxQ20mEA0GBydtTOMa7xKEoRCIDr",
-	"AyLvoQ2I/bmYtHm+Fxp2Y6Mwl4EaWA2kXU/6nwzVXnI/Cn2XmWjWeu/aM3qnntEfbxEovYU6TCQteA+2",
-	"zzVYwBosYA0WsPay/4ND3P3ZpH5DPhfI/lb0XbJUg0koj/lIG4yULFLhJTJ4AVcEDFAg9mYWM+hb+6h4",
-	"GGT4Y4rKh6UBcId6nL+KHPxday5A+Pn3TXZfm9S+j9frdkaxu4yAyIJi1KXUF+6XCLFcrp6GC9U0bOkx",
-	"YK4p+Vg71VYUoZUQom0RvcmMED0imI2HVDHNtYy8lpF/ZRl5LVn+QMnSSFwGUWhZodK4YyrcnK+0GxHI",
-	"iAuZmAOAeMRQcXIfQu+Rx8gX2fWTWPDYg5KSCAvkmQf1GdHwhAr5cnKke15VKDyhIyqdb+7CFw+heyM1",
-	"3kb4opKMfqbDynVy6+u0nZ3WChZZtcineEDKDZWwnbxv3cRrI+Taj/YbhGBmaqnJ0aomb6M+nhPCkaWK",
-	"Fq26gEWTi/blcS5uI0phBfLxGQlTLLPDLCgdQD2JOnqnWeMk9b7lcK9wyBkBXxJnAxJDqEoxV42qY8fU",
-	"9x12cHpcGcfxso9vHcFBmDpJqaZmpwkaWAFqT3RD0pdOe891JJdRquIut/cv+/hc+13mq0P3xBRm4Zo4",
-	"rInDEsQhxf8pnp65JGLLnu8anO9q29oFYSBc6aKntUQQVLzwLsSAsRzSIw8DxBlR2hWP0JjHV5QNrN/a",
-	"Ot87rBSIswLhnjD1gJyZng9hzLe9/sUrrtbp6sHoM661voyvoazqdvxV1u4Pma/Irb/7aUxqO1efRU8J",
-	"L63+IKw9kNEXsPzcnwTXtW0Wf1ZEabzTG17VdsVX/5PjOp8fSDaqtQb9CVEHcftLFNfuj4Or0HGd0a5/",
-	"/bW286knE7VbLfGZ1B5MrobM+bgCFnt+TeaErmryvHZ6LmeXADdmOVYsmIA5HPMyh+UvAkM0Cx+5Jsw/",
-	"kDCfkSjEPjHVo/MEcz5d1vJFNXzAq+kQprITilngoh4RFOhzIWEcrJsmcAjGU++wMzLi11NYytaTX3T3",
-	"x+pNcJeIqVmpK1FOvNUXFxpO9sa+DJPttrPXamzvrVKnwnZ+WwQA3dKvgADACAUZnseox+VQ6bJZur/G",
-	"SM7QoZeApv1tkGVz01kILrvmGjfkGrN64DrBZY06sBYN7lY0ULwEmO3sdSvJrV0AFgvaGfFjIl3gyx6X",
-	"kWqyvbXlocuzY1Px+c2ZJpe8j6hEGxh5AZa4TUd4QLYiNrDvdpjXSRqNbZ+OBvAP4uksn806eqVjmFEU",
-	"c0l8WbTc6HjmQuiyFWjS6GUdYIw7THvp1ID2kZA4hrg4Dbgba8lJmLhCNbFp5bGcxHZYRSC3iwQhVbGD",
-	"m5VQt6nQcpuyYGYzuklMnbaTbQ0sS5pxjwP83zgc8JjK4eg/588OmmrpW/cDOqBS/Oe+/kvjL/7HfqUf",
-	"RiSmPPjPdkP/qRfsP88fnb/7sP349OjZ6Yvt0/en038rxTTuGrGqeBD21c28v+PSt49en40bL54O+MHB",
-	"wcGr88vh0eXg4ODgjfrz6ODgzcuDg4NHo+vHPFRPHoWPXr49er+1tfVQ/fV2LF/92wHMrZhIp+0sHNIK",
-	"wScyOmIxD0ekOsbAXgk8xhROVz5Eea0G/yiBZu9nCTS2fFiVfdvIjea1rrEFe5v7RslRVBKo1M8A8l0D",
-	"yv8tUX4DXRd0CbY/axRYHAb5xMQ8MsSZO63L62RaWwOpmB5lEnHjCSpU0TB4RmlQJNoATm2TlApmBXDs",
-	"bCqaJfb1WYXMLpP5JdAQg4FBl2YdEmt5KHo/tFBgTA0+H1l0XElYhdF5SGICluc58Zg/yfaQ6/17xkn+",
-	"PYzYL/v4yDjjysi6ui6GQP+TPfbf3V6y82N5XBlXBnFNlAlrP1SSODDSQ5aYWSEurM0j63JCa+lvLf0t",
-	"E6ZYbvGxOeuZSaRaGMxCVCoifF6HQRq9WCYT6UBEWyfEubtAwR72r5KoS0I6oL0wTdwwj4XEMn1mqoJ3",
-	"58UWAhb/Tr/Za/nbQW2X3O/XdvCDXu2hvxfUGqTZb+Ht3o6/G9hECMXfplrcuWjstZst06LNlMCR5BHq",
-	"UzYgcRRTJqESv859iDETEY8BrMOhTJKYYSXiDCe9mAbOxxWgNMwSq/Wu0lTtZq7DfNYUZJUwnyi7vUuZ",
-	"inVpKWNQ9U6hyNULMslKZnngRGT4mg7A45PVDBN1fVk9bZvVRcXSElIdpr7LG3zt0LZ6ZECZhzY4lImx",
-	"lcqsYgl5NT0ywAxRuQn6p5A8JgZ7wlZQQgdpLUg6k3rentJwNfnUWmeqOU5pjR02pTYa3ZcF2qVdUH9F",
-	"RSwSFZLEp2l9npvrlVnts/fxLnvTGp9cPYwumtcfejvD56MH/pOvjeCp2CYHyX36erInzz6/aynekG2P",
-	"hUxavtJZjMfHq31g+ANMSEqiKDnl7HXvE/EVteWtV6Pe+7Or3mgv+eNdMAyenV0ET5sN/nQ4DN6f8bOn",
-	"Txof3n56osYdUsKkushKRNSlZxrk/aPw+BOnQest/fD+bQM/3Uk+bD8PP7w/C49ZYymqXFrAbQmKvyox",
-	"t5u/kj7fXL0CgqkS+MuwVJ1EeCcM1J01WHy86TZUYJEEwdpKsLyVoKJMbr60ePrw55j0sSzKyxkH1BVJ",
-	"7GFILf4b6cABcUOslfS5IJ3rCoVr2XMujlsQlBYkrFBNteh38yq3wMrA+5CVue2wudLpxl+RFWrb9rNv",
-	"m14bYRRQAexGbRnKvnSn0R7SFBfyxQ8TxUGWCjlYVCZXsyr9410Wy11NYMwXy81EOKftMM7U7wXyek5C",
-	"U2sOvAsg3JxBKCmTL5RgoiWOOP/IyRUUmFvMtlhU98Gzq9bozd71+95OdNIUH+TD8att/3l8v//0ayM4",
-	"Sg74Ln0xaV18fgdIGknPaC2nOMY2PzEcOO3ag3IJ0P7c2n1QVeM3jlIZuqJar4U/MEEXag6lBXzhpFMR",
-	"hXjyKkNMMGJX8P5V6NMm//Bu96r39FL2Wh/kh3dnw1z7UDvwxxX7nb5m64iIHxMRsea3a367UqzA8oz3",
-	"Lxp8u23qQB2tnAzQYatmA+SNJ6sF3q/J098rAv0VRyLxh6lCZypoaVPnmvT8pMjkSqIzg1xR6dS4JxAN",
-	"1FoBglWEZU7UoYEzbTbLiz0j/OWEsIEcOu37O6ncJmRM2cD5poS2impDSuzSjM7am5VcBrhvJAzVAxrn",
-	"ctkjHMtyGqXGeQcGXjPddzy+QiFYzW5gcYRGvkfg0O/isMsv33IWxpVWuNxgovoO1uAgN2R6vxgLWRv+",
-	"1tV5fjpjhaJRS0rzGpr+J1U8mCkvgLLqAkclQcJTIb9C4omoIwBBJUGHmfLikLoSWPQ0aB0QUlFAy2N3",
-	"4ddTuxg/E0fVLEN3YdEAF0oP5F7DtV6MWVBjZFxTj6NhjAVZTQhQTd2gvkCJJmVbs6UVf4FcZozGBF9B",
-	"BptdtkLc6vQJTNOXp/dkXed8jeZ/t4CQd4QpallcCaboGlJ0DSm6ht1fy5zfLepYC1j5NK1qsTMrbVcR",
-	"WHyE/WEq86l7pplZxvFyJe6PTwsI+2CFAaDP/ZRzex02wvGVFjQVYzFqm45UwUJDhh0xQBIzRbEeH50c",
-	"XRyhqRGD2dsDwfX2wK3oFA+MDemKTASB2loDItpKJMHhFQqpkMIky+XLWZpoQnJNGAKkahBqDAoajmUd",
-	"HaQie4cB75VoxIXM8dDzo/Pz49evzrunR2dd89QrFs1EG81GI19qTA0Mcvs6rEcmHLx8Op7RILGReXHg",
-	"53bXbw5JOytgFJfY7GsUk2vKE6F3ZYNH+HNCNvcRH1GZmus0m1VvpJbDz4mRrLUxyCDCVpgLm62HYByU",
-	"JFbf/u+fB7U/cO1ro7ZX79Y+/vu/nFJr4l1FwC9jJTOn3xrW9NUR+U9a5pOd3bxhrdG7j3f8HVLbDh72",
-	"azt4d7u2Rxp+7UHQDFqk2d/GOz2nDH23ytRW7GMFKN7mg73dnd3mTsP8r77U0JZWecyJrAqbz/B7C9fC",
-	"RSx3+X+6YgPoGqG6Ih7iiVTDjRUtVlTJkhotFRycHqOABkBQB2pGPJGb63yANW9fCRO4cBcW8/iFjuJj",
-	"8Of2YyKGliGz4jHQLDImfUgr7ecSz+sl/pRrfkVSZjPLa1JqujSZW9mn1OfxCAhgksCbi9lAiQHlPLN4",
-	"rZ0Dv41zoCClGdUdS0SDfNW+fPGWNTX70dTMivkipRBlFCxf2GiOnqJN1Ll3XSUvKzKh85AwgI7Xkkj9",
-	"NbonkD/k1Lf6AWfknkAeDTyERYd5+Ya66ilUcrRB5xrXmBsiyaCyQZW0/bow/LsTO29bMn15j2l+BlUC",
-	"2pzlX9+rH3SviJ/EVE6c9p8f87escAANbhyo5iM8QZ84zd+74l37+G2q3b+cHsExiQ8SpXb9+VHxTx1F",
-	"WBYWkgsyVLoG1HDbAtXCdDcb85VFTbsIKsGZf4Oqq83UIIbUcwG0aizlGqm68CSoUQbzvScQH7OM2qct",
-	"jEjJ98VVU98LWDDNPJDkuQaKqzbblk69BMsCkCIoFTeBML+8bJVrEdI8Zxt6RnAIxsIAcq8oUx+r40WE",
-	"mxrxs7LLgqCA+/l2U/JU1vqlMDW/8/NBI8zwgIwI0/q6kLjfRxtezEPS1n95m/toEGMmTRJSbCIJOwx+",
-	"1iNLy0DqBmzQtQvFv8AjkUQkVuts3Y3Yt9FrMfF5rCQKynT8vimGYY0MaQ0JiSRP/KFaDYZHaTBjMKJM",
-	"HyweazKdBl+PKKs4PMEnzAa8FhMha3HuYILuxvsIo1HCqE8jHKKIxxKHLlLyhRSIx3RAGQ47TAmrom0O",
-	"ItSkNAmqHqjeNPBc5Ek6IkLiUWRgfNXbWCYx8Vz0/N2FPvx1dI5HOrJJuFnld21pS81E2HhwMeOM+jhU",
-	"g93XRALK7j+GSaGzo/ML1FfC+JjHV/cEEkMcESh7H1+TQDO7zEB1+Prl6cGFB9RcIG9mSbzCoipahuXs",
-	"wlWuM1fnrlVvon+jc6oYnZr0br0FKz21pAhW1EUE+0NrOQ86TP1LadxgSowxDeGkhVgM26iweXrxY5J5",
-	"EPOEBhbT/tJhMRFE2v2iFmUZLmt+axSjgxpULvIeAX3UaXTP3114UzccNrHD9C6iu93EDtO7iJbaRL3s",
-	"pTunf6rYrkMcYCExikIsjSBlr5/aro3rZr1Zb2yW71vJZnSYl5bFrN4LNH8rMEPasog8AN3UzzsM3CxY",
-	"IE8xLB4bktZGUMUUabjT7AODeppR0twcgWGG9P9j7Qx2IgaBMPwqk540GdOL8eCzkLR0wV0MhQ1s3YPx",
-	"3c0Mg6IpycZ4BQ4N388/dFqY3JhgDyY26amkLxY4IyRFdMS4bkOsQmeh3ob4UFDtMpa+DmSSdnVoxio/",
-	"m5xTfHHewp0UU0X4rjCKsLiIUOuIYh08ufV4j6BVMDqflqiT+ZpgCcsyK7gvGtiCsQnmemtqHvXZjfNz",
-	"WXPWqFB8Va6vfWvOIE20B5y25AvasYzYnFmeHn80NfxH2uvHbIH3j0yJz69z9D+cInXpNVJ4097HK38M",
-	"oefN+MsOKArP72pY81ENCGooXiBi4xbJttSmj7ln8/8nKvYNFf4qqtfr5aGC2FVWO4DeMj4DAAD//w==",
+	"NRKxJgs5sjBzzR/pc1ZcyicxIUiSL3IfSdzTyj8orr2Y4CuBcEwgdMI18QU+ZzLmYc4ZjmLSTwQJ0Ia3",
+	"02h4LvJ5QJBH2TUOadBNX9TqbmYjOGKKRkilQ6h7y5JRj8Ri5lKVmjkPcYCFxDlP7VyCNWUct3ei3LO5",
+	"6PznPY9TUtcX7MtwoiRMEBHHMZWSsLpT5Rm8pXcxfyzmi505tpB3IVV6oha4gIrLn3GN4nJ4p5cXHmKE",
+	"BEJr96pXD06YBz16+8g7Pbg4fKYeGnF11lPkJ3FMmOzmtbViR6+4VIq3ovxmZCjgfjIiTLZ1qJHmSTrs",
+	"BWKToH8XUXAT+UPiX2k3UboRaW/zHOBTVAlaNmqxatcuKOpNrDInCAOjSRaTRiXCURRSMnP0d3fcZY5o",
+	"cRBnBAc1zsLJPqIDxuOC96vqGOd6bW43Fp7WWcsYWLliEhFrAtN7pmOd6que5YI/v0yjqjyQiRxe8CvC",
+	"VqQIOJHDrrQfTok3Ef6ckH21cwFslkCe6ofHhvu0EXSJOkmjse1nTcHfxFvsfMz1PueyPSbSnLoVJhak",
+	"H80fgnlvTvcgI5zpsKoSf6O9EQvO77SnbrSo1zjmOuSyfNI5i8Gsr3/KMlDc1sefMBtwdHZ0foH6MR6R",
+	"MY+v7gkETEub3gh03tYBjUCclEAJdhtNSqgUyAQSCbfDPMZZF97r6k+91JAAUWdYIIzGQx5qfdvTi+4h",
+	"HHJGdAybfhEiywJORAfCyiIcCzJjGM0uzJ/OgXG3a2MGlsj+iHAYExxMEPlChRR15+O3pY+I60zPZ5X1",
+	"nnNLTxQdqTxKeTK/FDWuDhC4MOYyWAmzE3Dkyu9k1Xin/b4r3L+VHbzL+mnn3JkzMqBCkji3wrPLYvlk",
+	"FGKphndPiXEDbeulnO2jhF0xPmZWqVNiYI6f3Oz2L+Zex7qLtraYlzJSdemAlSqecxe87Q4P3In2oLnG",
+	"faZFnf/xkFf3kPdvD3k1D3ldbx+pa+3hIPCAEDAy9qaY//ZCn32Jpp8OeonToVf/50jNP0yQnbsOgshD",
+	"zvo0HlXSIkbG3ZWPR0y6N/oulT9ml4cGS6wM1REvqhG3OPLZMc1ZmHMirbOjcl3KRPKl5vgDF3Q6jGP+",
+	"grizc5qzRpc0SMXM4spUCJGK5MJPqB/zUcaICCjbV6UaYlJm+bg8O6lBTkYPC3J/xxq8gP3TwF26+TmH",
+	"Z968rZ/9LsjGfJJARXeeYf8u1Oe8CWl571OZUFAibd4ZSSuOsjDz/Cot2DXrd1th51LTSom0Qr5UyBXA",
+	"mU3Wxhzv2VIqoU2aWtzTVHpVvjcwVy7VXQxhnSsfhHJH5NQe67U0C5ebWdbrgv1bzcaylF2lwoqxlDo/",
+	"/zIvFLlWutzf29pw++mX6g5atLjgMsqx0ZWuXzCzmPcXBNfNnLqggjBkfoRCcJ8kAXpB2SAAR26+51Ir",
+	"7GMshj2O46AsVSYlH8uFYukrIqqSbro2HHrJUGFybTNGl3i5D6xSnzjR3W6U8N0nhpvCK9bYCEbe7QYK",
+	"8ERMuxxKu5o2/ExNLR122ZDK9jEmvhJZsskuRbiO1OsQKIm/HOsPmo0FBMzuZ7pP052XDe8xhN+bPb7Z",
+	"LVg2RCeLz5ka+Fxx7vEnLkh8AEmjN7IbwpeLWbx5r3oIh5rCnOZmeycS9zRBWEbG1SO6kbnR0qypZGyq",
+	"KMzzdxf3BPiG2sgDSbPLuOyCvc1zkdfDQRfn7apdnTmpflPkGt7u84QF6RPK9A3ySlnSHMOWNdotfWX0",
+	"msAReWkyBxex/DkmVd3aD7ao2k4jOVm4qyP8Jf+0Ud3c2j5bZZ81G/inc8R0YjuMXOtlWezkT7XH6j2c",
+	"b46t1t9uR4qWslnpAZ6RfkzEsHKIsf59MRm2L87raoHtNIDXpqylJo09Jilh9b6XAbUYfZGX0HYbi/JP",
+	"F759E8vM6tbTNDUAyAabmIj9RTL7rB5aFv6e15YRDdCG9/ToAm1dN7cKerS36errrpvX0BI6AsGqjyYO",
+	"sBBTks9hVcOI+9gnf33L/1ITVzSq8UjTwlrE4T09qbuwHU/Zics2curUVyaTzrMgF/d23oVZm1HL1uWc",
+	"yPn8/VYm1BsKBzN95lubO5e1RXj+dhckw9Vk5nlQF1pM9kMsxJzf9eNFBzvfVuHL+WAYufmdYhrfWEEq",
+	"S1QiQhir+Mbzdxeb9fKtTpl7Saq51pyBHcNrtjkOQRubiw3ftnl3sY72jzP6m2nfqc2/IL7cPB+6INfc",
+	"wp24DG+EVVpEI7OsumDF8OkLsJSPbcxyHXk08BAVWbC7hlvKYKueHT8+6h69Pz6/OH71tHv08uD45By+",
+	"0Ekbf+e9WGYbqkzlp5cXxlCOwxDJYUxsyLqLwFoOxnJ9t0b7NkRRy2FqS5QEH9voOnhcKc9/Vym9IlKu",
+	"QhKsWKi3JKb9SSU7r6BoGdkGgblAdBfTm2pKc1QRUJkFgRjEMoPEFXIfh0rvlgambciFRBDms8F4+lFI",
+	"JYlxuOna5PYOM+HLLqRYCtoLITBIRNgnuZBmDZcW8BGmLMWOU/+Uwoxg4/jxq4PNDlP3Q/0S8jGJdcY8",
+	"mptQb3Hc7H2/J9IQpSkTgoMDPJ3wam+jlden5b+cd2C75OjAOh9CZsbNzLEF4XOplIJbG3CzLhcYC6bl",
+	"7ZswrCWmtLTB7Ugz44sbCwfZSdj+3Ko9GHeffWlc7fU+jJv9Z6zV+9xv/rEb7MrPjbARXzZGbyafW+yo",
+	"eCh2m62FeAzaHVDmd9EplAszGzQW0DfXWQX6ZI6Za2nOQ6M5hq8MFSrOQp5MGhSwadcB70oXQCNJkHui",
+	"nS/6T55IJ5VCdZSuBkTsBkQSXzcUxbxPQ9JNgPUEuZPa1XlQhUex0pm7BqKw5Kc0jkl/W3iz8IOv9W74",
+	"wYjC3Zhc8yt4kiUcd1OAPNeBnO6uQXdJ/84Grv+OeUhyQ9cP80unnwRk9lm6ZvrPqVkLwrLfciMsPDew",
+	"TV2TAjrq467kMupmwD7po4CK/LMpeJ8BYSQ2o5v5WTVvf0h3XP0hJIm6SQ44qFs4QdlDRbSLT0b8uvDE",
+	"DzkrnBQ9QT0WtdUfKxh8Fw9IIfpiXkSoUeOwWkEaOYUW3HmOCLj6d5GSnboUb5eO/fPzrp8ogRC8GiU2",
+	"jlLv1rshhiSScczZAG14tlfPRZ7kvCuGPJb2j5Czgfq3Jm7qXyZfEF6YRAR8W9pyrE396oEiZOq/IypG",
+	"WPpD25rPRyOuPq3X61PJVWnPpcEaquFylgQ/3RNGlgq4lCTQJlCgQEZg3tzPGUdL/CfFscyz5OSsH9kH",
+	"o0QAmCpOwVgbOeHMWWzwVNNz9X7Nt248IziUwxIotxmMUX61NLpoWUfHSuwUkUYyXg1ZlHyJylLNIhpP",
+	"XCQM0LWgFgaPRNwfliZAljBQXOLiOBYiIQDDfNvmBQ0W2W1oUGoGEUmvOpy/+rPllc05UXPP3704JyUC",
+	"kYW4SwliuYBZhtOJw0GppHJVapF2nSvtHCmb3+KpqY910y50XDbHuZ5rmGjpyowl1trDYnuwFk3mJO29",
+	"VJecfE5wCAHwmets6TS8G5mOeRjc0m5caGHGRTAz8aqFLARPrWRSvVE8VLUZ6EcFP7nOSJRfAyM+LxIy",
+	"1Kqdmlez4KchFZLrWLalRBXVylIRUKuQEzWzcoeaGa9bEuw1u/Izk6o8PD8pGRAWb7m4lXl2jIVubp3B",
+	"4WvdoIcFsTANi3b2be7DR1iQy7OTFVR2mN4/LaQlw8qHrmgoOiz7Dm1MB72gNObFtVnNxd/UtDZn4mEq",
+	"tvRPYOt50wca4Qm0wyOiSA3VYd1tmDuP6UDb5NQbOAz5mAQ/OYwmoygrUvJfy1xSotYMcRQRRoI28jIV",
+	"WGkfqdqv/pgyo2SPNIHTWk7RHKJ1FrSBgZ2kMRojsqXDSaexImYtNT9Ra1b7/UwT6BukVVTnTlyenVjX",
+	"3oLUiWxhhlJG7a0tMIgPuZDth42HjS1jWxZbOKJbhpds/bdWe/+z0+okjUbrvmq+K+hX8p9W43vkRxQY",
+	"7VyB02RFzEuFUI0tGah2K8bzA4La1FRuGCogBmWoE4IwSZR+puh5RHgUksXOGNVW1ehOM3lshdEZGKNl",
+	"AF5mlt1fKiGhVHDMQHuyL19iqc6gpD7FrOpDGpIuHQ3K72JEfZnE5B4gP6ENzFAShRwHJABsUyqQIPG1",
+	"gfYw2K6bGkZP3dd80NhKl3VEAoq3csPbejPau8aT5vUftHn14X34tR6xwTLXNY8zlA1hcYh4eT0BXWwg",
+	"V1Ugv4ILzlGVQ3YecNhq8ZMrHL3F2EL+3STHLHs2F0dlzjurZUBlasbYnmBrqbMn08JI0xJGItpbW3Sk",
+	"RMt6jmxu4QCbQzeDdnbzU7hoH74tOlPqNpash0DezNHzbHmt3FJ6CCP1b7QBQrBaNiwACGuz8nytdHZW",
+	"PCC3PAbo9NVTFz0/PXrqoqfHT9R2vyO9UwTbCQdCohEXErXQy0cFdb1HGYb7PnfvbrpdS8Zud+eEUHmF",
+	"d9KSeiASqnnavzFUIoNXl477mgO7o0efBXnPhdOwcFO3gtFYzWa2ur3sp0hIdxTyXBjyMlTzu1oQ5kdO",
+	"L20CPCcyBy39u9lS54fTLr0IEB8hbhRX2p0bpqTx9mfDTOdAeaFHBMcktlBeuU6qwbyqzZpL0LYFAaxw",
+	"I0y9hUQsE8+qDZGF5XGXJHZlB79cNlYsZTpgBaw1ArIqPL18pTdQr+OWfiOhQe/+TuFRbrG3vDo6lqLD",
+	"jM3HegU5y8VCHpycvH539Lh7dvT4+Ozo8KL7+uz46fGrc8DYMQUiobwhlImM8UBR6XqHvTYJGu00TItK",
+	"11RvYH06SGISaFfzVFCWlZNwFBWFJGMRWaqk37Qmu8LJr0iLv8zBXKUQV3OI5nS0WHMBpb9R6JZFqZhL",
+	"A2xNrZssBg7DJcD0WTAXJdjVxkatjEAULamoyzEz9pd9fDjEYUjYgFRdcJ+rOyxJhLCRWSAI1bV+FG/U",
+	"xx4aEaWhaMnd0+EhJowARTHvhWRUIi9Ud31uKJzkyDt9fa6taziRw61RH2/BzZyY6qtKnTWj7EPMVymN",
+	"I18iGhOxUnUrXQ1XzF0Y3aUuVJDOx1TDAH0tNTVZR7yp6VUI5ckibsqr/pUXLOvqLK2FvtwpwyjpKZ7B",
+	"Uru5aUXXFmb4mg6wWkU/JgFhkuJQ1AdEbvwVJb2Q+i/IpI3q9fq3TaWVDAnTktwVmUAINx5xNkCeWbo8",
+	"v7GnblpfTw9BYZOy1f9Yfm6Psgpx0xJ5PoSqZPOImrp+B9K5hZ4G3B1aKDlxT5gCwXqXXSSGShY2t8zP",
+	"dFNbKKWw4Yst8UWBvjDsilmfp3EdlfXySsqgGDTxoc4YzB9cKAScK8Kh/SqpJ0TQAQOMWVYOVPe7V86r",
+	"WOWZ4PJl63rlKJqzPXn7MG5evWk8D1qjZ/5O9G5PXNxPTr6+f4Af7ZJXn580Bx/4WYteNmysT9vZ2Ws1",
+	"tvdma0QUSGWBDd5fyAbLw76AhtEvVnWBU5/Iobrxvi7xE0Vw3qetTs37Faz2iiwEdj+1JOQwJS4z56Kk",
+	"OvwCi1+6NmXbWV4z7jUDACaSRtaX4YLzGPVoQGMd9IRDpAYZU0UxVoQKP1hO58vX6ZlVCmwwWSY8nh6c",
+	"n797ffa4+/L4Vffk6NXTi2defgIbzQbqTZARL9qwyelh6bAhick+UIT4GqKSFHHztpQgjCNa/yQ488Co",
+	"KbTrcsxMVXljimm2Hu4b2YMYmaTD4Bcd2JeSFaFElDjN+ZqFM52SUX0eq0WvDXksSK0HEYaTCk0wv6it",
+	"h8XLULbG84tg/j4Fiaemche1G++obONpRgumrJDYv0qiLgnpgPbKqgceIENHtEN+hCdITJiPekSOCWEo",
+	"INfUryonZloXstRWf6yr+0+YTwLE+Li8jZvXQC3PiUrE/MYWmp8r09JkjJmIeCxX9f5XnbLc1KcG785s",
+	"3NRiF0Yz50QckpiMOCs5GX7ul1k2ZX+9J4wtoZYIgoaYBSFxlYoA9hA1JJSWw8qk11J14HaS8xISs15O",
+	"DY+rxGcPbXh5Cdo08c3bdFFvAoX0mEmPTeJwCbHZrlg2lzkr/4QyWjBir4KJlNubVSWPjMvfRDConnKu",
+	"4TmzvguaWFk2elVyWILM8ltsQkaDSuJrsnp+OAyVlKDECcjEsUKH1q3KKpItIdituuFFbOhZILZlJNRs",
+	"v39TRdJO1F1GpUwXzm7yKoFAsyLQ/Z3VAB4roeDzYvDdy4Ult8R2eJvk0jIMkeXsjrP+i6XLeS4HkTLX",
+	"gpk5cASRN8+rvWE10tS7sDB31eailudlLzNRwgLKBrmqS9XGEmw9oYqcuAiPMYXytsZOTsuwCrIsGGPs",
+	"g7X6ePvitz+gZtn3qNxXiYgwJ3vlVFuLS51iZ08O0d7O7gNrUkY6yLHMEx2QJcqgqTYO1auFANUSPjcm",
+	"TJoEOWrJtq+vml+OJ5xF5lbkqIk0MNrVcmQWRW3jTgtMYN5Uckl/JdZiyoTEzK+wAVkrcITlsNw72MeL",
+	"+i+4EcyxIEKWlr57k3AJRaOAV8ZEaQ1wr+ym7puiVsa9kBonQj4oj73Lct1mDIkj/EWXzNvd28sXU26U",
+	"ltCTVJZrpZCI6KJhMsKsFhMcKJ0NiWQ0wrFF3EjPpGq3dJzlccpeErO29fa2TSNt7UxUxzjnuE2nl8S0",
+	"FpM+geO3GLZCxwnr2aXL5VajK+dvxqxnRqrJu2iE/SFlJFsOOPEgB+VL+8+catiVUE2FBDYz3HGdhIkk",
+	"UmeBBF2IIbTYTj0eTLqQeopjcBIkLGenhPb6PO7RINA8wIKsph4EwF01gfa5HJeuxJpr6Ix0+1dqyst0",
+	"Oe2PVvuTAramAFTm9ZkM+9xzLEk3pCOqx5owfI2pVvpdjcHH8DRMfrcwwMIvIkwG5b+oaYIUCZA/ZBRx",
+	"SZg/6erEbpMrPv0DZUrNT7PLzaHRf6Z21dxs4DkPph+pvjO/s3loSjflst5NYnq+I+vKytqzT3TFp1J/",
+	"2OldhSbOBHjeVdlYlCaFmCdKHYh5Mhjm/JkjsqUxeurOEqVk/wnVXn/l2qySo5Dgax05Ml1o/AcVa/15",
+	"tVfLbAMrGc/UhXh+/vqVDhHoxXysM6G9kpY9tOFpUO0Yj4+DPLZATETEmUhDYmdtZxoZ1csZACVXHW9s",
+	"Zs6MWYlRn4TFkS+2/0WTr8hYzsIAtC2wVu7yn5Pukw6gjHOfGY3/0FosFrnGv5+zejZwdgV1cibyLKPx",
+	"968+vHkwap438Ntmr/F2vN3bff6lFT/8Qz7gb8je5Jm/k7xostOoJVaFElo5xPZ2Nr1fTgVclTRq5KcK",
+	"gOL5VLFZShVvZkDIcvN0yGZZCVS9Jfv5YrpU6oi8ZcORpw1Kc+OE70qDnmvOyEd337iCyZRNpAhpMkfX",
+	"snQss4d0I93U0jgjWVephF0xTyW/rFKJprysdeamRnLMq60GywQ72HNayJJo7SyVV3BGhIzJYEkkimnA",
+	"h2Utit/tNt0miH8+FEXJP9NhfKxeyCXBBGZomdZYzYmwdpB8xjllqCrnXQyxVvPvHKLATGpJlIK7BPxL",
+	"e16mxMaUVSCBiG0jlDEuh5QNwDWLJyXOzKyvCjPZEYVi/dqKhnqmBhjkJ6pbnOIAWLCA2d1TvXJGDDj/",
+	"vGUqnqJv7lJvZyY34Xz7mE0o//w7QDAcTS/IoiM6H4qhwywWwz6qgGIwFimRBmFodVeH7MwqrVUbfULZ",
+	"1TkdMCyTuMSq9OzlwWHt/NlBa/d+mg9F2ZWLpqCj7xJWcmbpc0O9oCMiJB5FxRoPiwOD/sqr1H82ansf",
+	"/12iRc9UfninHYemKuAYCzTCgaZAl4x+SXGsNrKKD30bukcFsviISHJeDD1rPrj/oNXavd9oVFd/KE5d",
+	"iSfHj4vznq1lsXAlPrrV6FfHj0FHS+c7xEopU5PTia7zp+Q0naXmMjfb/mZpCFIbK39SpkE2sWLCwbTu",
+	"dM2vSFXSzhn8qmUgnaljF3rfmNt1igFRp41oKjzGk81lMwrMGG+WgX8bjWheirgN0spuhbsyMPj89m8t",
+	"+9OgiL9U6TpbyL5nbJoVa4zDcAnmaFZ7tlQNYL5rC2e+wDmM202NnQZfRxAGuRxU1n9ld2bVkpbo+b+4",
+	"Kv9LCv/fWUVeTWmAYIcS5Wu5a2EaURINCRTX1Kz/RqUf78Sc4a5mzJivnczhQjlRNzf5Us+yTluMsBJJ",
+	"dTx9H2E2gxI+BVyalxGX2IGiXAlO3JzktmQDmbRncZhosMLnRmIqO6tdbbpN23dzE5xzOG9Sy/P75hIv",
+	"SCJeulKCmaDOsJnWcZc7Q9IWHNFVEu4JoypoiIx0rT3E41TMtPgGSERERyq62ase2iiahhRHs9PZTzNE",
+	"jDQEYX1MjLWYutNobM4pWrIUP7izM3/TI/8r3plsUebJPOckvqY+OWYB+bKiyeLdkMQEYXWUfD4iMepT",
+	"JfNqa4IocREF3C+xVJyP8WBAYnR5XBFoDsk0FflXEfHRBg4FV+cUvGNYokICTnlRKaGnXbTD6ku+hPXV",
+	"fOzqGWVjLF/g1E05ZSy9QaqECU4sC7Ii5m5lobNTyc6aaI3wFRiWMpNPeSLHTdJ9p3J/koSWyjAVKITT",
+	"+R4lBf+xkBnqSw7pZbnhrYwPOC+jo5BpOwseaDdqzom4i+D685xn+zfH3T+XJLq8oX/itWY+mdQGeG02",
+	"ENWyn6nM3U0XeT4PjFM85471NFJqmpSt2aKNpS+C0fy1MO90Tt5BZaLp900WXcX7cpPU0sqtFQDR8Ndq",
+	"SC62NFomdxl6JvAopXEu8nEcTyxlU594OJHDrqIFpoIXHsXl6C14VHJDzp4coofNB/fzOb2KmJqkerTh",
+	"RWOIq+AyUv8Zjq9sVXIo1NDHOoV1eTt1Ot7lCa4lQtoQNxu8OddZXCwdObXq4RhPBPK0BLuEvDqFN1Mo",
+	"LpkbZX6WeuHLSMHFTSHjXKdQpnKVc/b83UWaCDcjybdvBgtU3J5pfA5tj06YpKHNdMnOuPm0FFZ9/rYu",
+	"wBx6DbBC+4h80WF1kD2jhKYplBDTTPnEikfHClB6jRaLT3OxiarPTulJUe/eLHjkrrImyocloyMW83BU",
+	"WliLywiuQRJXiLWeeaO9tSW5jLbq9bqHLs+O4Zy8OdNJ80MeBuXx3J/jbjVkgf0cHH1egCVuA0TgVsQG",
+	"+9pH5Nr+KkRnPyYVEpr6fruF9Cs6LF9OIgpR/5IjxZSjCPUmkHu6mKqYrtzCimXzK1v6y1tjzSHbhH4F",
+	"VCfwBcYEXKfwU4R94nZYeYW/NsJZmj4AlZfU+ksdJGgDopHbHebtNPZQMbwaypSzAMAVMGUCRgxIRWC5",
+	"0oH+xTw5PjYmog4rgiwwLrt8zHQtPW+zpNhgScRvMd4r75o7qP2Ba18btb3/qf+7Wyv10rnOakAgK5ag",
+	"hBfckkqU1pKRUpLukDI5XTl9p7G3OPlzqo0C2NQ0JSvJe7miLACBBYblGQBLKtCGEjAe3L/f2swH+y8J",
+	"27ai0Uhf2iSmcnKuCJsBEwByrfhc9tcTy2uev7twyvyPXn6EnolfK3IOUNB03nY1SwECCyqnZhrpmIdS",
+	"gkHExwEWBhuwJOcDnlt2DCJFjhm7WRa7l/1YHC2OKAxMXxs96C2dMKQ6GBIcwLA0LXEK4kA2WhzRFzrX",
+	"NYCiqmrZZgdbIjyYkcIqKdGj5LfCLOAHL18vMjePT2O5pXXV28zg01hiw8Jvdx7UiD+NZc3CWhuVfcOO",
+	"OI92bdZ9c6kzEWvrl1nkZUc4PTTVSi2P0To9vohOH4tlhvcNEsX63OB1SuzLLMc3My65DiQgpCiCAyqH",
+	"Sc8ACOp30n/MRq8o1oTSdQUomaJ6YgCqwD7VLiDR6tOkOU4Wcuh2mJ59bzLLmVwUc4khuaxAXoWrE7pq",
+	"Ib0mqVH8+bsLoWFHIAm7w8wwjG9zkh1niNwWQxKg5+9enGsGJ0jYr5kvUs19hBkeEAPY2GH/+tdBYbb1",
+	"f/0LnXDIKNQEv4wQAaYjQxEggf/L3gLyL+g1wkKSDpMzJ7mODnI8RsP25uack5/1kcozHyw7rIL0mYIr",
+	"Sj+NMI3NrHRMkprNEaTC67A6KpCHoyg0k90ycUT/1qhCGzaVc9NURkYC8sqMTaPDtFWUMhP5D0rNcply",
+	"m/uzBWlQSIXMJ+uoSepQKNWFiXcy83lLYqhwpGbkqTtRv9ZPPCutxCQkWGhYautbgaMDyYpCmzGty0HJ",
+	"MelbaUtRTNUdoHKzjt5ROVTD2Lpuei4IA7p5HAT6ljByTWKkJCqB8BhP2up06r07Ozp4/PLonkAd55CP",
+	"Iixpj4ZUTjoObNbY4uiYvCQQmkLqE5PCYO73y+OLmasNeKg8iX1S5/Fgy3wkttS7WbJknjSYyTltp1Fv",
+	"1hsF87ezXW/Ut8FHK4fAwLfU/xuUieJnRINuiSxRRMmmmaUdFL6tgPtiy9vPigUJpfSPwaxvfD56+QCX",
+	"CmztOCauOcR+SCEooVD5p8/DkI9RbAeg10tJdXCajgM1Os5lLg8D5rLdaFnCacvo5I6+OvIFY4D1JTh6",
+	"Dk5+nVLr/wSPQidn6nfydFVreIvtqznvCJD4KQbD04VSLELzXJjQCffTsPIpccCsu5MX3rQlNRvUtKCn",
+	"uzZyZ+U65UkE+IKXmqRNGC+Z3yUjXyKoXKvpQL0gTDrtPz+6jsniTR1CkitSFEu0kZ4C9cyu06ZinHgg",
+	"IHrZngvhfFQNb9XHJAxrAJi+9Wl8Jep2JoMqjVNnAaErAieXC6IIwzWWBA1xqEgJIDDmFQbh6ojOtJqW",
+	"dwXF/VnQYR4OB14daa0F4dTg2A8pIxkDuyIT+FLv9z3bBGiG+6hPpD80HhjZYXiAFYNSTMg2aLRL89mE",
+	"JyjgcH2G+JpoQGIkFMnCoZ5Zlhrq6suowVDU3NIbqtmuQELSMDQ810XjIfWHiuwO+Vi3pVgZ8HUSlN3O",
+	"p0Qqrjx9QVuNxmoXVKNa/mlKXzpHwePzA/CpXMNfrd3d5p6pUtl2XrX+GDU+f/j89GHS6jVHO5Nt3vTv",
+	"v+03w88N8fDZ1aPGH7I53j3bTo4cUxzTef3i1DEFMR1BB47rfHHaTrP5+cPBhxdfDuP+2/Pug4vJuzfP",
+	"Xg8eDP3rUxzRl2E8Psb41H92ecZ1LMZyd8SUBC0jAUOixBh0TnRo1i9/S09zN0bz3JkbgjbMjPKXVRcF",
+	"hWtaEOE1Y9yyXgXFlWbeCWypy9Jf+zweEDm/BfUC9lO5dQsGOvfNJV81VTVKf7eFs8p+06pB2S+zFXz+",
+	"Uhf+W9m7eQm9tDFB5BYj45k1+ktDp3/b+gum9630Yz1zI3yWvqHLvs9dBE1JTFuV3c4oTSU/6JZqoFuU",
+	"/C7MUarNHIT8O1Wtwy88kaU/Tc8v/5sFqZkzLvtKxY+CyPljFoQFteJ7tZCyq9KXF66SeaH06BSsAaUP",
+	"p181p6P86fTLuuvSh/lX9U7MPMi/opRNMf33zAtbmaY656fZz0ak5NHsa2pLWNCd08nMG+WNFCCr5v28",
+	"6PNczOIyr802p96ywVMVv5R/VDmB+cP/iwbfdKymjTADpl+euWCqdoN9SqkxmXXKIIBUicMFx9+sGfTj",
+	"7Ji2fp1B5cyMueXLPbWVIyp+nqF4xd+mLlbux7JdK/sZztZyL5Wcu9zLZXTyujl7t9Nnf1mbU+l+lWxJ",
+	"Lnx5qY0pQy3ROzOEwv9fK5WLVqOhhOeQWGwikI+MfcKETol95A+JfyXShD0SClJHT0BBDuk1YeojJfCR",
+	"Mln7mRnDbWVtm1Ts8KvldVvdeZk8eaBG/nsIsyeFNUYb+b3SMabzFU4A2Jl/CMBBDtorlrgHZiXdMChe",
+	"UI6ZDkyroFyZ2C8X7Ta2c4CU+lR0mOqS5saszwrHAerhEDMfFEp9OvXpKrWh6HH/YgcHRqXDKGJzgnYb",
+	"2yucntm4qiLck80OdtK9SNR6+kPzu53PbmM7M7AZIw4qNmWIQqlJNP/m0ssy50y/4hLBSdvPEm+NrW0y",
+	"ZTc6IzKe1A76Urthyjo0b2/Bq/rN38M+dDZ18jfSXUz30M1fJnOR5l5gxX2CEWVF8IzKC/1oAsaXOspD",
+	"tetr2ydjKOahkyo1Bj8g0vKQgI2UxqZIj35fvUMCMNZ0WIrhoQcD3O2/p+BA/uOV3eQD9cEJFbIwolvf",
+	"bBN39mcxzthpNVr3a81mrdW4aDbaDfV/fzg6creZMtlLRsESLQGa7/EQX2GLoq8upP2xxvu1AH785lZ1",
+	"05zpppV28+jy6CJrt5cQuYpFBtZtBsC/5Ixqn0oRb+qb6+w0mj/yprykQlA2cJHBaQMnGwQ3BSXhDJA+",
+	"SgIb3mgGvP0jBwy48TgMdZYG1LKRuN+H8W30eaz/LDojYx4SsakL8yORRCRWF+EGfODWo3+c8YeUlO+j",
+	"WFFMFGJJ4r8j2U0J7eyRRxuwXXlSCpTK+eg6X6ynPqipDQRJGff7ECrMy/KK3qUB1Z66vJ5rK2KPcEAy",
+	"Rzv4kje8lJr8n/8HBQQ9Jez//N/XxEP/7////+owLyUnpBaQ2oAwck0816SxkwDRPrjt2GYl7TwEwlMo",
+	"vZECqD7iwWQJunlDiqN71htU1Ea+zZDv5mrk+4cQ7ZvOu4pclNDYxo+8FseGtFIWJXJN5H88kd9p7P3o",
+	"0RsiUwH+6rm62LJSzX0syKaamLoT059kqLDeJgQpqH/qOTV/6I6YUEntj5ecI0DtNSPZ/WkjMafj+fnr",
+	"V2t2/qPZueYzimDcmqVXq0ypJTcgISkrAHVG+okwCg/aaewhrxw92TNmM6rrJRqVyUUJCxUB9Po89sl/",
+	"FJf02hZCKdOqIFgrJP1c2lZx2pVywGMY95QcMNcCrL9ABMAM+1MDTm3CkEGdWSBh+E6ed04Xn51Befk4",
+	"Iw3szC6vHkyw5pv/SL658yNH/4ojkfjDMnnth/LvY2mCVXLXboaXp2Rlc814fjTjMQTyLhiPWx3CVWjb",
+	"xFhRgWhQSeqfEjmj793GWLbWttZcY801bso11iT5B5LkgzuhxQsDI2YKONwsRGIl/HIlJ0dY+sMqFADQ",
+	"9a8IiXQSAQ8DrcsbzcIYIQHNq5J1aFS/n2EtNHiCS1kL1/xrzb/W/OvvqfWkVktrilybG9fmxl9JxNC1",
+	"bGe0Ph6bHDiIedJG9NtaIG0UcLlyeACQU4pBwXsu8gSPpUcCtGGLI3s1xVS7nzhlJPBcJSaoQwTpMZu5",
+	"DOo+DQH90AoHAIDl5TCpPF3+PIeJlfsaoIZ0520Yk7ZVXpGJIBoXS0DoCO6wMQ6vUvBecq3BFwc6WkTo",
+	"xCMIOoXMC6jQRoIUy6FHBorOp9U2fOKiIR+rZjpshNkEqYmiEcEMbKw6dTYgJMqNCgvUxxrJX888FnJu",
+	"4MklbMKMUFh2urJXtk7oiEqI/CjJuS4sbFrekVxTngi9HhscgGg29xEfUZnij+m8Jos0VmZ/NRBiFfGe",
+	"gEtfilJRr8ComJ3BC7WecOJMRpkNOnVN+jSPUT8JQ03FU2QOMFpI8kVO+ZyqJvLZqQwmbhTn8L+dzpdG",
+	"o9bpfGn2O50vD/of/1UxkbJ+0oKLM9mFORzy8k91ZUcLTb2wiak8R7jwHqLMD5OAiIz7V9rWgVLke7G4",
+	"GOorHd7X75fiYJTuoTpQ1qwIh5CKmbpzZcOYLuN0c41mZlyv44DEFmm1pvPB1Ru68M8+ktTc4l4MmYK9",
+	"SV73mhqnIkjlnggnTxZz+CLFp1Mv5WKra+m/Sxb7493Fptl6z1pvzFdodBxTKNFxcnUQ1R/5Qee0ne2L",
+	"5v12a9doOyYFwhnE2Cf/Y/qu+3yU1itNT7XpPI8p7jxVnzmuo6554Rl6xqMIzqKJZQNYSFMLYWow21b1",
+	"yoGPO+n3+UPmtFkShsWqhmqqhnPa02/vT+ZpSoHSnPz+mWkD6HwBBtI+X0mXU+zhFA9IaaR4kUOv1bh1",
+	"ZN9aNv+esrmS14xscpcRfTrCQKAMNdVFnibOgFHEuNQoGybsLwVadfPgY+DHY5yRDNWww0DaFUSCfa6N",
+	"PMino+yaSlhCzwKsmUIXG/oOPUABnkCZJrMJm0jyGViVYnKSZ7PdoTcQOc3vGinHZFkV8NLqCKoQ4w5L",
+	"DzXyzWLAmi0IO7zUpHk10fk4qyEN2Esfv6MFUg3wO8Yp/uYM/EGRgWsu/NPY9cpsuYq628O9ZsfrGMwf",
+	"MPpZSEtr0kQb3hSepYs8fX1NsOU+QOCVV9X32jmbgC1QmAUIeDk6WntBJoAupQNK4oQxpX9vaLkAK56O",
+	"vJwooCHd7kZMWJtsy0y2O63WjxzLzBGKSSJIAEeo9KyMsdBVtXqkz2MD7oMZ5GtmpRHW8u3PCXXVRtK7",
+	"sS8vjGzVYU4FuTBDhzKcQbgpFCALkAGG2Yc3chCBsYmRxRKst/UOU/QR+qWc6ao4Po8Vx6HM9Af4ijBc",
+	"DefBYwPiazpZEPBqJNB1gOk/QyjIn1EqrGxgEMDMF4xnMgHMKIOJ1m/oA/YznbBr68HPjOe8OXWdE8ZZ",
+	"oJwmghPKh+kzKgikBGx46dFMXQPB5rxIz3IC1/hH6am/uqF5rbmumdTvGg+0ZkU/JY71NjxoKVyvXyBs",
+	"9RDiZUQeN1sHoFjjehsBgfVMtXAIF5kq22fZqlEpNE4t1H4BsY7ZhqDIiEWp07b0XkzZAF7rYf/K1XVD",
+	"MCsqG3UEwbUdpu0yYERJWFqO2mbtFXmZga9JwY3cDIQ2DGxdUZA5eRjUO+y8QAiytz21s56uazvJXA+A",
+	"ogRrF6DeJBc4AFPYR4z3eDDpsIBkRn1wpI+40eNGggD675DEZEEscCpffEcL/HeM/V1LNmvJZi3ZrCWb",
+	"eZLNL+UTWIc5r8OcfwlTsw5mvpUxJEpkWWlHaWU5EPq0F4tHuuwZ4owIjXDAE4l6xOcjgiDFGW1AqEUh",
+	"RnGzjs7VNYqTkIgOwwJ5pwcXh8+qseTOSBRi/4eINaartVyzlmvWcs1arlnLNWu5Zi3X/Pz0LWDK38GH",
+	"vkWu1SAr87Ve5ZKvXIR1bDhWZEPSEXFRSK8ISpFyR8S05+0j/Q/kY/Ce9yYIsw4rmKl0so0ckhEUnIMK",
+	"/t7CtKYjPeCb5zYtePFQB9bfcUoEh2OopIjtAuse4XiAYwJ1joup3jsXjb0s1TtFyTayyO4D16GR03aa",
+	"e616o96qtxq5AqBqvbqZJc1mgnTxAIbuvORfaRjirV0oSPfXVM9FcWa6553WVM/NXM8gGnVF4vuEBAv6",
+	"nclk2GktL8PAKVicwqAP4VqQWQsya9fT39/1dE/YAKu/hxOqimentZh+Qa9ZaS7KmSmmq3M28lXppj1i",
+	"uYA7CzrN0ByEyBNYijuJJ7FRgV2ghE57ezWFWo/kjAh1NUqO8LlpXhPaNUtas6Q1S/pbA/azYNb7/x0U",
+	"uFEfzwuEfqKvEh8zEqPxkKOQ66rfNM4Xmoe3AghlhjH7PCBCW7kvXl+cFl91OyzCQujSszNfGSI+4tck",
+	"yMICsry9kDNiytwWIl+ZqatbR2czAdXwSo69pzAe00HWGtNBdQqWHBJAjiEY69UKzLGwCx2W+LKPlwq9",
+	"hg/WVPxvSMV/Odpt4711Ki4SxOcsQH2wKqzp+o+3xSnKlpL23F7cksAvjsO+J8qI8TT5DUlfahJoifSi",
+	"UOxSmrei9EyYOgapCmG67oZU6QN//uX0sH+VRF0S0gHthakT0DwWEmrb6mfl0IdFqxSUGN/pN3stfzuo",
+	"7ZL7/doOftCrPfT3glqDNPstvN3b8XcD65BTKkW3xMLWbJkWjUJ0giPJI9SnbEDiKKZMl3kD/ULGmImI",
+	"xxJ2VOk9McOhOuyTXkwD56OOG9SLDiqS3ZoubE1XbY3TbjZcR3IZGcfeamqG2qsKGqdP4dratWZKa4Xi",
+	"72zjKjAd8fc2daW11QEO5DcyeV3kdR4hsVKVhMnaS6FUdEy3eiJINTT+OWHBqWkK1I5ZZt1ajVmPiBB4",
+	"QIyrxAwSVliPKE2klnxKAdP+cRMNXs+VZ3UUlY0kCVaIQ0m/KCePdnE4g5zcMZ6sWdvaarZmcn9rq5mm",
+	"L1qLwqXE6TbGs0QO09L8wEzKobM4E8nIJPnA3coqYOYScjQt3FCXMwS2s4/0Bd15iIY8iQXqQUKLAbua",
+	"A1ilbkyBsiJ7NQSykYul7MFOZdWg0BwvgPk5bWf7c6v2YNx99qVxtdf7MG72n7FW73O/+cdusCs/N8JG",
+	"fNkYvZl8brGj5Un8hWrcxBH9niGlOMCrB5QeBHgqnPQgwOiEX5NQR5oa5P75QFW591cPH60MFsUBXolF",
+	"q5UrDbKwLjsbZHID5jxbGx5OY9dwupx4sdNoZNXfj2cZoT7F80vAF9u+iyLwBdlA819DLwALGkS9K8bH",
+	"zAUJz02Hy2N0zWmwji+cgzX0Y+NAOUeAxm3oqLg7LruWH76//ED8JKZy4rT//FhQmQ1tyoFgZq6jzEFk",
+	"SIeVJhI5dD6WigwASsmCasnhHJJ+MZS2mZEUqIl1MCy+R0LOBkp4zw/PEg51GSZEdkwysJYRMBNjLVWn",
+	"EPbjIQF4K43oqRTMgBvoeipRTK4JDqG1IWWDMhniDKZ0kA72NrJEFdNcPqxPNbCSvHBjzfd4md3AY0w1",
+	"mFO6Pq7Z3jLt9Lupw/a3fVDwbIw6qOhTp8rHDPXIrbjy91CZ1zxuzePWPO578DirMZsIuyJexHy2ZjSP",
+	"SmYmcax00DSARcd6yCRmFlY6NT6hDYyev7twkRjyWNZCek0Co/Ki2ET/wYsdZsqEuCjmEiviullHB2gc",
+	"czaYQndmVnxGMFI0IDJjfJoXuhA3kj6UdETq6GCKnWrHuUQ9QlhGGVVzAnk7jW37dtdCb3huh/USqdE1",
+	"oJJLIYSFChTTwVDWO6zDnmgpAkaoY1+gLRKgiMQZ/gXAWJNrAl5ixTCUOqbxNCYRCdqqddlh3sHh4evL",
+	"VxePu2cHF0fdk+OXxxfdk9dPj191nxwcn1yeHZ17LvJDCskV+fgZxfZhlmrFYKm8ndaeV++wAwQB+UL0",
+	"k9CsZAqn7VktqRuQa+oTD/mcX1GCNp5JGb1m4WRzH2HTIaxmh0UgBUmBqNZ5YI19rqYDZhKAI9HcKD9A",
+	"QQdMx/Sot1zYFazWOVCDNasCupLg6tDJGLMBmPIHCRGCCBRwmGDI/SuUhvQgnpiN0ObPgpyHpzz0G+A/",
+	"59a0dEUmm+qAqs3MthfOBeMmRFWfBG+n0USjPu5aeQSQybkgyBv1sWdqkiAN4oKRtgnVEvW7P8RhSNiA",
+	"eDYYqsO8EZFDHghPCWlaVBD7ag0jQHMD1wBsFJZoCiB91MdbYHyYeHV0kA+m7TAfx/EEeXgUe2jj7Mkh",
+	"eth8cL+NvGisxutxGan/DMdX6j+A1+bq8eur6qkOuuoOlabhnAC5uIV4aBNnMZhH7Ho7bcfncUx8WRvy",
+	"WJBaD+rkTJaXnGBg39fKpJa5a01lZPJ82Hvq09f0+ZM/js4u3pwfi+ORjP44PL5/THeSE/p8r04mz78G",
+	"747pa3r85Zg16n4rVIunLQCiqxZir9FQIwPqmDZ+/+rDmwej5nkDv232Gm/H273d519a8cM/5AP+huxN",
+	"nvk7yYsmO41aQlF3sGkYq8cjgmPFt1ayzp1iWpoIfMIHA7iuv6PTxewd7LYx+HT9mASESYpDeHyNwyRv",
+	"eSp7LW9/as7an/QV5XFKOhYYoMq6UHPP05WyoRV+z2VkHc7Si1KqhyWqoiFKUDIRpCmdctrO9uTtw7h5",
+	"9abxPGiNnvk70bs9cXE/Ofn6/gF+tEtefX7SHHzgZy162cid6Vx4TavWeAi1Sq091RA8JYlA7MtUbIzz",
+	"8VvFYp8XppJbhnkrXVgxOF93IJXlRREeT0ssG17J9nqbxio4xWL6y/Aqb5rfWMtFulOQNwn0+wZ+vlnj",
+	"67QYlD9rqSlFzuKCGletht6eaP1Uz1tc6amCxswZqReu1Ha2y9aaDA7AXNrivE2eGe5dbPNZYaNcpJj/",
+	"FEBvYYxoQtYq7lrFXau431HFPeEDZHnbLFiDjXS1DHiuvmvz5koV3iMWGMuqUXjNxc+03MxK2AZ1paDa",
+	"6rQDiMTVH3WYfk6FSIgm+nROjhtUY0LeXx0Hh2HHaSOQXT03hyTZYeVQkhXiuprtLeR1HIarxqjaLLhU",
+	"Fv+2TDKFkTV5ss6omBfhs+YzaziSXyW1DdDgLTHaUAc2n+u2OZ8QZ/pHNTG+ADoMArGQJFIEb8oSApK4",
+	"t4ws3dY2Kvigw7TlkAQlRh37dYnRBpXZbOronFibTiaVQyNZyWdAovCUjO2hjSyQqJh8F0WbLvIKOpGH",
+	"eNxhnjFUeWgDRnGa9ELqvyCTw1TNALRdj+FrOgD435wCUh8Q6ZVoDvdE1nJX49gJb1N7GXMT4fGVMEWr",
+	"1TL36TVBI8oSSUSHbWTGypdPDrqHzw5OTo5ePT3qXlycKMUHFg5fEaEU0BEHGJlrYvQmvQliv/inYo4d",
+	"hkPBUUhHdMqKijZKzaOq85xxFNgp2D7BsKxWUk+kw6CAC7oU4NEr5s0UCrkU8wfR3PTBt3CObQrN3SPz",
+	"vexj3cUvbeCiY/rhXXNy/CnqHbNH238cqg/2Gj78tzn6cP486L/5fW1g+zOi4D1h7Kzajq/rUgN90MHc",
+	"/0Q5BgwWKfWwkVYe2qiOghrzmNV4IjOis6lN0kABc01gQyh4DI3And2EQnOWitl3f0bIs7YamIyM+UYD",
+	"gja8GX/T5lq0+0eYEJo/NpJdIp+zPh0kcNuYFdria2LNi4zLbvaOt9nWGaaMkECgIn8/enV49uH04vj1",
+	"q+6Low/eWuz+uUaR1PiP55j+54vhhnJu9ciScQB0wGpZT+ZzjegA1SpS44x1a9fRKRYCeVbC1BWfKyXV",
+	"jb8iK922Dbqy+LbpoQ0qBepNZFpyA8cEqYNwfyeJQy1qdlhkkC1Q1qoequeTmIw4m6j+UUnBabUIfcqo",
+	"GHom0C4vnHfYKBFSB+JPwOyjc7wxOj1+pVhQj/IRkTH1xSY4r0HZsBEDaoXUcox5mqCLTrRs22FKuDW+",
+	"9eNTDaaoAwnKJM1HaptOdZOZL/Y2Yp9dF6ft/PF5+8vb3sMP8lVz9CLaEe8eBCet4Vn/cO/T0W5ywO8P",
+	"LuibxuQ9a/owMNibabdRK9r70Gv0m9dvyIvP2+I9e3AyvtyRZ1+fPRw993fx0/vBK3rU4KeTKzX2CKZl",
+	"84DqxTB7SUcErHXbDfU/HcMOkrCZkNN2ci6epU3/ev0O7cyr8pfM76AKqC1/R3oHiRyytGitWYI1i7rN",
+	"TE5TGJmYANdflV+tudDP5ULAGypZw3LsR1Peav6jLz0ReZJ6TyAsBIkh0g1ggyzttxd3Qyn7bYSzJ+os",
+	"pXE5mx2GwbQ0FePWh4AmUgwg42MDVpRxFsMn0jEAi4D4mw6Db7KcWeAWQ8yCkLgImxwxtWBYJjFBXJ3u",
+	"/NDviZwJBuxF2oaUjw57d/To4PLi2avu67Pjp8evzj1Xd3OdI5Cuib9TXZmgtBjhHr/WTlwhub5mpMM2",
+	"cPoCDD4NJhvEfIxGBDMBUWCckaDIHNtZgVyDBBVXVX98Avs8w8Bu6Jy4Me/K9tBC8joHvcPgqP90ePzp",
+	"RfiSvY7exOfy8vrdlw9fG83W9s7u/QcP92pdNVo8Pl7tA8OfYUL5dVNERN2fPz682v0weP3p6bDx6pF/",
+	"+sezPwbvdrpXcTyiw08nz0Zvv35N+MsgbL18cqD+90bNACQG1YJSkrS9pkHePwqPP3EatN7SD+/fNvDT",
+	"neSP1tvGMWs4rpMeN6ftvDy6PDx+8/jL/T/CP7axhlDZIbv9+4MHw4d071PDJIw9gyPrtJ3g/avQp03+",
+	"4d3uVe/ppey1PsgP786GivYas4uW22rqzq/Mi/W5+G3MW6PhNp4ci2P29usf74/pyeFz+cfoiL5/3/id",
+	"7VvamEUFhAdqWjLqY29tx6q0Y+W9dJYY/ToWqYu1+WltflrL9mvZ/hayvZIbbyDTj3kcbPV5POBycaZk",
+	"HthBk/0mgCeg3gSl0AkLMicVDeuwAprCbKaka9FE00QRtyJ5sp2lh3ZYmmanP+5h/2oQ84SV4jE8gUmf",
+	"ZsFI60zKrADsT8uYTDsuy5csHe06aXLNj9cRpf+ApMkSfKEl+VuGR7cYQkg3bvIkM7ggnXSVpuIxMk7H",
+	"U0dHU9DhOsnRSvSKebq5eFOo2l1ENEABJaIq4T/Po1aro3QckFHEJWH+5IVS9j/egskxMu7mssBwrRdj",
+	"FtQYGdfU42gYY0GsAvy9IIoKyHorMcySQFbbmC11vo9CHbuskc1/NltRXHhM8FUuv+GGmDU/tkqfR7NT",
+	"19WadTcRxGubMvyxkKlfxsS6UYG83FmtvSATMG8IScMQxQljlA0s+cOKdCEvR/G8uyOGazZezsZbP/UE",
+	"xUSdbjhBpUclhcDskT6PTUwnZprQmrO2lkfW8sgdqdpEmiS5VCK5CU6RsTNXiyVn+XwVoREYiKaiRmP2",
+	"cRzTPPThPWHhA3icepSMWALKnA59pjYlZaQVcK1l67SYcIwnAoUEB8KG08LPabttfdWASaIN3GF5sox1",
+	"yRKL9yDHHEncg6BiznyyqdT2gRaisMza1K25CAsUQoSx6DDGgRYNsQ7S1CNJP5gQWUcHZtA6uT/7cQjo",
+	"vYKEfQ0jAd9T0WE9MqQmQhyWoQ07R1kueurs6MnZ0fmz7tOzg8Mjz4AAG7fZvp6la55C2dkO00mTQvKQ",
+	"MOTzaJIVUhkPeZhlKClBsFzI0yfhZ4p3t/F6LC2+mYn+XbL/34/3Ro9a/tuH7KR59fzB8Olu//G2OGhE",
+	"r/fo5cPJxf34aGf8pvX1Pbgyv59n6ACIkb4KEabxbwwCkEtwLqx2KcpkSZZ/IcdvQUpyeQd3kpdcyDRM",
+	"RXQjnLtIRIqCQoahyFMHshbY1wL7WmBfC+xrgf1ODYhftIVnGt4sB3eRMc9FQvuACrNGFcZEKIgEmGvW",
+	"ZZ8hVNpUNZH6wjL4N+MLM6/6mBlzlM6EMyJnBmWhg6WL4dH2Vw8wtnSGeirYPjt+fNQ9en98fnH86mn3",
+	"6OXB8cm5hzjTqYrWfeciO0XIu7MAlsbc1GE4jAlWtA/rJHqdCWjzJyEoGltJXLcM2kOr0YTZK2q1mV8H",
+	"yMY02GB93Y319lAmJMGBidImikFGnOq10QhxRjHgqK+kep5IKJoIWGUs52M8MKPNR7zHJOKxJEE7fap9",
+	"3zo2Su+FGrQm9EMSA6HqML3ZPRvgSFigEUezfFY1DMXXabCfag84UPcPAMKy8vue5owGNVYfBLUyEFQO",
+	"O3hgNkPrCnm9K1U4YXXtFNwSlAWERc5Z1mGlKKlGC5rCzB9TFvCxm+4ybKLISQVYSjKKZIcF1FSPFOAp",
+	"zgrfwXj24eLlJmKc1HpX9JA1GJuN11eT0YoVnAg9EB3eLVCaEpzh6mKD/JetkNr1dL+tsRQOW34k9wDE",
+	"zoLgQBN5QFlz1vXYoBG9yhngP7ZKoGmCAWognjpw5UqfoSQ/U+urBs4vgcivgLtfCA13c0R7u0YrKYzN",
+	"lRVGQM3P1ScAFA33ThZnduaZK/5wSPwrNOGJBUeRPKXv+nHq4S543u397Brqs+p66kM4r0yAKernzsJi",
+	"qwt2J7UDQNnS0+iDySyPX3UBfjgt3ypq3kzBNiClSK0HsH19X9JqBLwLgKawQSQMoJhU6jnL1h2iv3tA",
+	"jUOChUTNBvKHOMY+XEF1oeZWMgAVd4FuOTu9Oy9hgDZglsh0KVCo7gpgdnp6dVKksb1bbZU9w10gagUN",
+	"fC9bnUtLbAsSwoJlmmr6TqDfUqIPJHgjhR6Cvw2RJ1+oACZopTET9TakQUDY5j5Ehn4ntRhtVKrFm2u9",
+	"eK0Xr/XitV78g7KSgc3nJN75uq+QJKol0RzVV2nZisKlnjBkErSyEAYofW/fyevFI8wwfFysmNlhjJBA",
+	"Q0yDZyjLy7GaRMF98/LJQff84ui0e3nafXf86vHrdx7aaDYsEM6mAcEmEwstpEHF1dy6SZSBC9XRMhDV",
+	"oBPojCub9iWHZAQussDACM0gBbn5vIMc3k8u8xnyx4q6vVl9m4hXPkAOOOjENf3bZdeJ0hkenc78yiKZ",
+	"phbVOOv2865GmlVKyUHsaZQ8g2Vtd1W9lUOnNmjVAHOtA6zyJph8tc0xFqW5aOeSRJfRd4Ls0Y3/PglN",
+	"VTg9eBSre6vhekd97Hx0nXQTqmtzzzi5buWmsospFN0roU/q94gEKIl+jfCqKVRgLVBn18YCAldBAWsn",
+	"tiSRQElUSiF+IkIh+JfMjIvVH7yE5W48gXmWQfaYVI8CuM+mO5sy5RZA+rMc3sUxala0MYTpnrBdzuRz",
+	"rbOe1llPa9CdtXg7F+vyNObXxFrIhxxNeKJUe9c4egRhgoJDRvuDlhJ3rcA1L07LVNkpApFUgZCkqAW6",
+	"7PI9YQmn2EcWFafDpmFxCnAJs8A4ZrDeIiianCj1s7FocBjy8WG+zsOfq2b4l+Szf3TXIDe/Z9nznZ+V",
+	"ca0rTtlbaKj2Ovt2zWrmsZoUS0cT3pXybhehKR8Yf6vNeLU5H1QYPBpdoITxcTunkWQCPkSVWQwRt8MA",
+	"0j52EU4CSgAfGO5mGqeKZSEQzVZgg0u6b3jndF04L9MTu0PKZBsVwum8TduuVgAg4s1FCUupgqFiptMO",
+	"C6Fw6ksekDDUx/61Im+oVW/YTimTMRdqVwDH+uzJIXpw/35rs62DLfTapEvltRoN9FfHePU6ThtpdHyv",
+	"js5JfE19IkyNNKgcB2Ym8CinYD8+ZhZIzsRgyyEZCRJeE2HiL7bqYxKGNdBvtj6Nr0RdnUCvGnv4wgQm",
+	"3roE/M0jW5fmTN8XyljkXa65OkrFKvHkS+S0mw/2dnd2m+CNo1jaB41d9UCAzNDo3cc7/g6pbQcP+7Ud",
+	"vLtd2yMNv/YgaAYt0uxv452eoy5wz2k7zRLP7DfXSWvTlA1HH57l2fpx/rCWUZh35nanwftpfA/RF1NH",
+	"tcMNWuc4r6sZrB0Ysw4MiKDI2B/UHMtblzcU87ImJk3zq6sdjIhmxSGRZJYpL+EOgLwQwMPX1gFArSdM",
+	"pkLCRrmvYbPeYY+h22IRTjX4AeeBqSaWY5fCtRxJEYohFZLHE1MQIIljwmSHFSqgmq7K+JLu+SW5DVO6",
+	"u/KQejQmEOW2Gb66seAXsDVP+cEsETGLVWJ5/l21uO2fqcXN1FI0aViZeTnEQqJEQJUPziASlIeBRlJc",
+	"6Eb0Zm/uvq53kkQlxV9Tm8yad67xQdZSwB0q35qup9oaCWq0LIZhpCuVDkhFxSJLOrLybPmKIUpByHHe",
+	"KOZ9GhKgKTweYEa/wuzLWOpTIg0/vZ3fOK8I4WsscdxN4tBpO47r9CjX/4A5wLI4rhNgSbqfOGWKT075",
+	"fFu2vGt1YCv80tW4tJbTloa79pMwzD1BuZBXpY41TUCsLSJd4XyuCJrNL6/TZkkYuo5afk3F9URjHtrY",
+	"RLXjQ54MhlLo324abmykjgWc5k6SG6c8sFVpjQfFwIwlC+pON34XYZW3lw3WFPIHUsiL5UhjhKU/rAjk",
+	"IgKBYUxHu0IlhwG9JkyrGSbRxKTqZBk5BksHDUlM2kofAlWow7C2acejXCqLgReAqCLdUBkxvYwUUbud",
+	"flKkYMkgERKjg1Vow6km/3ow3ylM6Jck97nFmiL72S//CPKfwNYHvxjs4O+nIe79aA1R0ZdCsRu8Ls+6",
+	"Nmj+IoxaM5RyVeZeqnVMc+7UYrkVYDHscRwHaoylms47yKnNLJcRHhAkhnwsAGWXszTXqp23PrpoyMda",
+	"Ww7pdWpDEboUB7lWC6D4u862DXJvQ00kpNOeLBQv2F22GyjAE4OFqHQqSViHMTJWR1G3WKVNTR6n87yD",
+	"cNzphL8SljuUMhLtra0cw9zCAa5HbJBy4yOmpB0JEhDvI5aMeiQGm0LGpC8ZFEZ9QdkgAJ77N9TQ/rIt",
+	"mhcvGb0msaByopbl8RBfqQGJMBmA5mN/rPF+LYAfv00x+JdYqoslqU8xW5nb6+CdbH+79ug67Zbr6HPm",
+	"tJsPXEefUb0GorvdULMAOc4nTHbtm3/+5WBZvURp1qJZ2Z2W69DIaTvNvVa9UW/Vm41MX4OuupAfTwJQ",
+	"5NT4u3gAZ9d5yb/SMMRbu/WG8+3j8kbz9HJUsMCUSvyeQsOaI/1AjnRg6b/NctelgpTCZqm+5ho+DsNq",
+	"xmRIWFWMy3d2p1nE+oLSmQeub+0Acr0oQNfPKqT7SjQaUjYA3DxQihMmaWgCW0zzs3AcdgG2zBteHb2C",
+	"ScgyF10dvavKStUZqdMYHRZgwOrfBlKPdBjgIZicHbVzjGtwkVIEAuD6AK98aANify7AcJ7vhYbd2CjM",
+	"ZaAGVkPc15P+J+Pul9yPQt9lJpq13rv2jN6pZ/THWwRKb6EOE7GLtgG2zzVYwBosYA0WsPay/4ND3P3Z",
+	"pH5DPhfI/lb0XbLuhkkoj/lIG4yULFLhJTJ4AVcEDFAg9mYWM+hb+6h4GGRgcorKh6UBcId6nL+KHPxd",
+	"C2hA+Pn3TXZfm9S+j9frdkaxu4yAyIJi1KXUF+6XCLFcrjiKC6VRbB05YK4p+Vg71VYUoZUQom0RvcmM",
+	"ED0imI2HVDHNtYy8lpF/ZRl5LVn+QMnSSFwGUWhZodK4YyrcnK+0GxHIiAuZmAOAeMRQPnQfQu+Rx8gX",
+	"2fWTWPDYg/qgCAvkmQf1GdHwhAr5cnKke15VKDyhIyqdb+7CFw+heyM13kb4opKMfqbDynVy6+u0nZ3W",
+	"ChZZtcineEDKDZWwnbxv3cRrI+Taj/YbhGBmaqnJ0aomb6M+nhPCkaWKFq26gEWTi/blcS5uI0phBfLx",
+	"GQlTLLPDLCgdQD2JOnqnWeMk9b7lcK9wyBkBXxJnAxJDqEoxV42qY8fU9x12cHpcGcfxso9vHcFBmDpJ",
+	"qaZmpwkaWAFqT3RD0pdOe891JJdRquIut/cv+/hc+13mq0P3xBRm4Zo4rInDEsQhxf8pnp65JGLLnu8a",
+	"nO9q29oFYSBc6Qq2tUQQVLzwLsSAsRzSIw8DxBlR2hWP0JjHV5QNrN/aOt87rBSIswLhnjD1gJyZng9h",
+	"zLe9/sUrrtbp6sHoM661voyvoUbudvxV1u4Pma/Irb/7aUxqO1efRU8JL63+IKw9kNEXsPzcnwTXtW0W",
+	"f1ZEabzTG17VdsVX/5PjOp8fSDaqtQb9CVEHcftLFNfuj4Or0HGd0a5//bW286knE7VbLfGZ1B5MrobM",
+	"+bgCFnt+TeaErmryvHZ6LmeXADdmOVYsmIA5HPMyh+UvAkM0Cx+5Jsw/kDCfkSjEPjGlwPMEcz5d1vJF",
+	"NXzAq+kQprITilngoh4RFOhzIWEcrJsmcAjGU++wMzLi11NYytaTX3T3x+pNouurFGelrkQ58VZfXGg4",
+	"2Rv7Mky2285eq7G9t0qdCtv5bREAdEu/AgIAIxRkeB6jHpdDpctm6f4aIzlDh14Cmva3QZbNTWchuOya",
+	"a9yQa8zqgesElzXqwFo0uFvRQPESYLaz160kt3YBWCxoZ8SPiXSBL3tcRqrJ9taWhy7Pjk357jdnmlzy",
+	"PqISbWDkBVjiNh3hAdmK2MC+22FeJ2k0tn06GsA/iKezfDbr6JWOYUZRzCXxZdFyo+OZC6HLVqBJo5d1",
+	"gDHuMO2lUwPaR0LiWFeSA8DdWEtOwsQVqolNK4/lJLbDKgK5XSQIqYod3KyEuk2FltuUBTOb0U1i6rSd",
+	"bGtgWdKMexzg/8bhgMdUDkf/OX920FRL37of0AGV4j/39V8af/E/9iv9MCIx5cF/thv6T71g/3n+6Pzd",
+	"h+3Hp0fPTl9sn74/nf5bKaZx14hVxYOwr27m/R2Xvn30+mzcePF0wA8ODg5enV8Ojy4HBwcHb9SfRwcH",
+	"b14eHBw8Gl0/5qF68ih89PLt0futra2H6q+3Y/nq3w5gbsVEOm1n4ZBWCD6R0RGLeTgi1TEG9kqkdQrz",
+	"IcprNfhHCTR7P0ugSYsuVti3jdxoXusaW7C3uW+UHEUlgUr9DCDfNaD83xLlN9BFXpdg+7NGgcVhkE9M",
+	"zCNDnLnTurxOprU1kIrpUSYRN56gQhUNg2eUBkWiDeDUNkmpYFYAx86molliX59VyOxK65sOMRgYdJ3d",
+	"IbGWh6L3QwsFxtTg85FFx5WEVRidhyQmYHmeE4/5k2wPud6/Z5zk38OI/bKPj4wzroysq+tiCPQ/2WP/",
+	"3e0lOz+Wx5VxZRDXRJmw9kMliQMjPWSJmRXiwto8si4ntJb+1tLfMmGK5RYfm7OemUSqhcEsRKUiwud1",
+	"GKTRi2UykQ5EtHVCnLsLFOxh/yqJuiSkA9oL08QN81hILNNnpip4d15sIWDx7/SbvZa/HdR2yf1+bQc/",
+	"6NUe+ntBrUGa/Rbe7u34u4FNhFD8barFnYvGXrvZMi3aTAkcSR6hPmUDEkcxZRLFcJLUoseYiYjHANbh",
+	"UCZJzLAScYaTXkwD5+MKUBpmidV6V2mqdjPXYT5rCrJKmE+U3d6lTMW6tJQxqHqnUOTqBZlkJbM8cCIy",
+	"fE0H4PHJaoaJur6snrbN6qJiaQmpDlPf5Q2+dmhbPTKgzEMbHMrE2EplVrGEvJoeGWCGqNwE/VNIHhOD",
+	"PWErKKGDtBYknUk9b09puJp8aq0z1RyntMYOm1Ibje7LAu3SLqi/oiIWiQpJ4tO0Ps/N9cqs9tn7eJe9",
+	"aY1Prh5GF83rD72d4fPRA//J10bwVGyTg+Q+fT3Zk2ef37UUb8i2x0ImLV/pLMbj49U+MPwBJiQlUZSc",
+	"cva694n4itry1qtR7/3ZVW+0l/zxLhgGz84ugqfNBn86HAbvz/jZ0yeND28/PVHjDilhUl1kJSLq0jMN",
+	"8v5RePyJ06D1ln54/7aBn+4kH7afhx/en4XHrLEUVS4t4LYExV+VmNvNX0mfb65eAcFUCfxlWKpOIrwT",
+	"BurOGiw+3nQbKrBIgmBtJVjeSlBRJjdfWjx9+HNM+lgW5eWMA+qKJPYwpBb/jXTggLgh1kr6XJDOdYXC",
+	"tew5F8ctCEoLElaoplr0u3mVW2Bl4H3Iytx22FzpdOOvyAq1bfvZt02vjTAKqAB2o7YMZV+602gPaYoL",
+	"+eKHieIgS4UcLCqTq1mV/vEui+WuJjDmi+VmIpzTdhhn6vcCeT0noak1B94FEG7OIJSUyRdKMNESR5x/",
+	"5OQKCswtZlssqvvg2VVr9Gbv+n1vJzppig/y4fjVtv88vt9/+rURHCUHfJe+mLQuPr8DJI2kZ7SWUxxj",
+	"m58YDpx27UG5BGh/bu0+qKrxG0epDF1RrdfCH5igCzWH0gK+cNKpiEI8eZUhJhixK3j/KvRpk394t3vV",
+	"e3ope60P8sO7s2Gufagd+OOK/U5fs3VExI+JiFjz2zW/XSlWYHnG+xcNvt02daCOVk4G6LBVswHyxpPV",
+	"Au/X5OnvFYH+iiOR+MNUoTMVtLSpc016flJkciXRmUGuqHRq3BOIBmqtAMEqwjIn6tDAmTab5cWeEf5y",
+	"QthADp32/Z1UbhMypmzgfFNCW0W1ISV2aUZn7c1KLgPcNxKG6gGNc7nsEY5lOY1S47wDA6+Z7jseX6EQ",
+	"rGY3sDhCI98jcOh3cdjll285C+NKK1xuMFF9B2twkBsyvV+MhawNf+vqPD+dsULRqCWleQ1N/5MqHsyU",
+	"F0BZdYGjkiDhqZBfIfFE1BGAoJKgw0x5cUhdCSx6GrQOCKkooOWxu/DrqV2Mn4mjapahu7BogAulB3Kv",
+	"4VovxiyoMTKuqcfRMMaCrCYEqKZuUF+gRJOyrdnSir9ALjNGY4KvIIPNLlshbnX6BKbpy9N7sq5zvkbz",
+	"v1tAyDvCFLUsrgRTdA0puoYUXcPur2XO7xZ1rAWsfJpWtdiZlbarCCw+wv4wlfnUPdPMLON4uRL3x6cF",
+	"hH2wwgDQ537Kub0OG+H4SguairEYtU1HqmChIcOOGCCJmaJYj49Oji6O0NSIweztgeB6e+BWdIoHxoZ0",
+	"RSaCQG2tARFtJZLg8AqFVEhhkuXy5SxNNCG5JgwBUjUINQYFDceyjg5Skb3DgPdKNOJC5njo+dH5+fHr",
+	"V+fd06OzrnnqFYtmoo1mo5EvNaYGBrl9HdYjEw5ePh3PaJDYyLw48HO76zeHpJ0VMIpLbPY1isk15YnQ",
+	"u7LBI/w5IZv7iI+oTM11ms2qN1LL4efESNbaGGQQYSvMhc3WQzAOShKrb//3z4PaH7j2tVHbq3drH//9",
+	"X06pNfGuIuCXsZKZ028Na/rqiPwnLfPJzm7esNbo3cc7/g6pbQcP+7UdvLtd2yMNv/YgaAYt0uxv452e",
+	"U4a+W2VqK/axAhRv88He7s5uc6dh/ldfamhLqzzmRFaFzWf4vYVr4SKWu/w/XbEBdI1QXREP8USq4caK",
+	"FiuqZEmNlgoOTo9RQAMgqAM1I57IzXU+wJq3r4QJXLgLi3n8QkfxMfhz+zERQ8uQWfEYaBYZkz6klfZz",
+	"ief1En/KNb8iKbOZ5TUpNV2azK3sU+rzeAQEMEngzcVsoMSAcp5ZvNbOgd/GOVCQ0ozqjiWiQb5qX754",
+	"y5qa/WhqZsV8kVKIMgqWL2w0R0/RJurcu66SlxWZ0HlIGEDHa0mk/hrdE8gfcupb/YAzck8gjwYewqLD",
+	"vHxDXfUUKjnaoHONa8wNkWRQ2aBK2n5dGP7diZ23LZm+vMc0P4MqAW3O8q/v1Q+6V8RPYionTvvPj/lb",
+	"VjiABjcOVPMRnqBPnObvXfGuffw21e5fTo/gmMQHiVK7/vyo+KeOIiwLC8kFGSpdA2q4bYFqYbqbjfnK",
+	"oqZdBJXgzL9B1dVmahBD6rkAWjWWco1UXXgS1CiD+d4TiI9ZRu3TFkak5PviqqnvBSyYZh5I8lwDxVWb",
+	"bUunXoJlAUgRlIqbQJhfXrbKtQhpnrMNPSM4BGNhALlXlKmP1fEiwk2N+FnZZUFQwP18uyl5Kmv9Upia",
+	"3/n5oBFmeEBGhGl9XUjc76ON/4+1K+ppI4bBf8XiZaCFdqBtD+VpY3tBmjaNSrxEIuYutGG55JTk4GHa",
+	"f59iJ9cDehOaeGuTtLrz53x2HCdWwVu94m/q6Aw2AV0qh5BCySSUjrr5ycYykPwHNelaUPEv2pEYeh2y",
+	"nOt2IzY1ey3oxofsURjH+fulGEYNMow1JBIkPzTbLA2H3ZjM2HbGsWL5wDQ9Jl93xs0oT3uHbuOPg47p",
+	"OEwUk9Zu/hYQusGZxvRoofchoRWQ/YsUwQezMQ6tdNlZjauiiFSTshxQVbT0Nq0SoJLpdEzY9eUa3zwa",
+	"0xC0EnBxtWblX8AldpzZFMWu8jtH2sYwEZYdXHTemQZtftgzJgkqu/+FXgp+fr1cw212xh98+PUmQtxi",
+	"r6nsfbjXLRu7XYDq/Pu3H5/Witg8gnomEvVIqJnLMD0X3Kycfda708UJvIVLkw1dfukPi1OS9BORAklU",
+	"gMZmWyPnrXT5U15xUygxoLGkaRbjdgWPwGPhB73bQZwSDQmz9kgXdNSp4mXqLcs0WafQZENHNagEqM/E",
+	"j3yM7uJqrZ7McAJROkYRXhdE6RhFeBGILPa9yHHXDFzn2GJMCL3FVBypOv0yXIf3J4uTxbuj/bjtAUM6",
+	"NZbFnMcC/g0FOuDIIii6dJPbpaNtFoygssHyoVDaCqiKKfB1p7sflFtPd0w6eUcymNbECQnOgSkm4amA",
+	"SQNFhEoRnUJcL4NYupmJ+jKIG4ZqL8albwbkrNqVoQnWkmzSB39rrIbDUkxVwK7CqIAb4wXUOqKiDr42",
+	"3eZIAErXYtzeeAztKOBilotUxH6lgcG1OoCqt6bGJfZmqVY853QrHfNqub72fnIG6Tr7gNdDsAztkkcM",
+	"pr35+P5R0wT/Zfb1fdRA/iOhROfXyfo3W5+7sPPZvKG1/oE2Q/LzRvGEDrIVVr/lQRc38kCAPGAuKMpG",
+	"LSXaUpv+qDmafz2lIt6Q7n+V6u4hHVcg9mrWdEBeZfwNAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -3,9 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"net/mail"
-	"regexp"
-	"strings"
 )
 
 // NewUser is an account an administrator creates.
@@ -33,24 +30,17 @@ type NewUser struct {
 	SendInvitation bool
 }
 
-// usernamePattern is the shape of a username, as openapi.yaml describes it; checked
-// here too because the command line does not go through the API's validation.
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9@.+_-]{1,150}$`)
-
-// checkIdentity checks the shape of a username and an email address.
-func checkIdentity(username, email string) error {
-	var problems []FieldProblem
-	if !usernamePattern.MatchString(username) {
-		problems = append(problems, FieldProblem{Field: "username", Code: "pattern",
-			Message: "must be 1 to 150 letters, digits and @ . + - _"})
+// checkIdentity checks a username and an email address for one account, and returns
+// the email in its normalized form (identity.go).
+func checkIdentity(username, email string) (string, error) {
+	email, emailProblem := normalizeEmail("email", email)
+	var usernameProblem *FieldProblem
+	if emailProblem == nil {
+		usernameProblem = checkUsername("username", username, email)
+	} else if !usernamePattern.MatchString(username) {
+		usernameProblem = checkUsername("username", username, "")
 	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
-		problems = append(problems, FieldProblem{Field: "email", Code: "format", Message: "must be an email address"})
-	}
-	if problems != nil {
-		return &ValidationError{Problems: problems}
-	}
-	return nil
+	return email, problems(usernameProblem, emailProblem)
 }
 
 // checkRole refuses a role that is not known.
@@ -68,7 +58,6 @@ func (s *Service) AdminCreateUser(ctx context.Context, a Actor, in NewUser) (Use
 	if err := requireStaff(a); err != nil {
 		return User{}, err
 	}
-	in.Email = strings.TrimSpace(in.Email)
 	if in.Role == "" {
 		in.Role = RoleUser
 	}
@@ -82,7 +71,11 @@ func (s *Service) AdminCreateUser(ctx context.Context, a Actor, in NewUser) (Use
 	if (in.Role == RoleStaff || in.Superuser) && !a.superuser() {
 		return User{}, ErrForbidden
 	}
-	if err := checkIdentity(in.Username, in.Email); err != nil {
+	var err error
+	if in.Email, err = checkIdentity(in.Username, in.Email); err != nil {
+		return User{}, err
+	}
+	if err := problems(textProblems(&in.FirstName, &in.LastName, nil, nil, nil, nil, nil)...); err != nil {
 		return User{}, err
 	}
 	var hash string
@@ -100,7 +93,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, a Actor, in NewUser) (Use
 		created User
 		token   string
 	)
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err = s.store.InTx(ctx, func(tx Store) error {
 		var err error
 		created, err = tx.CreateUser(ctx, User{
 			Username: in.Username, Email: in.Email, EmailVerified: in.EmailVerified, PasswordHash: hash,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // UserSort orders a listing of users; each key is paired with the ID, so the order is
@@ -139,7 +140,7 @@ func (s *Service) AdminListUsers(ctx context.Context, a Actor, in UserListInput)
 		offset = (in.Page - 1) * limit
 	}
 	in.Search = strings.TrimSpace(in.Search)
-	if strings.ContainsFunc(in.Search, unicode.IsControl) {
+	if !utf8.ValidString(in.Search) || strings.ContainsFunc(in.Search, unicode.IsControl) {
 		// The store separates the fields it searches with newlines, which a search
 		// must not hold to match across them.
 		return UserPage{}, Invalid("q", "pattern", "must not hold control characters")

@@ -146,6 +146,8 @@ func checkOrganization(name, slug string) error {
 	var problems []FieldProblem
 	if name == "" || utf8.RuneCountInString(name) > maxOrganizationName {
 		problems = append(problems, FieldProblem{Field: "name", Code: "length", Message: "must be 1 to 200 characters"})
+	} else if p := oneLine("name", name); p != nil {
+		problems = append(problems, *p)
 	}
 	if slug != "" && (len(slug) > maxOrganizationName || !slugPattern.MatchString(slug)) {
 		problems = append(problems, FieldProblem{Field: "slug", Code: "pattern",

@@ -68,17 +68,19 @@ func (s *Service) AdminUpdateUser(ctx context.Context, a Actor, id int64, c User
 	if err := requireStaff(a); err != nil {
 		return User{}, err
 	}
-	if c.AvatarURL != nil && *c.AvatarURL != "" && !httpURL(*c.AvatarURL) {
-		return User{}, Invalid("avatar_url", "format", "must be an http or https URL")
+	found := textProblems(c.FirstName, c.LastName, c.Country, c.Profession, c.Bio, c.Thoughts, c.AvatarURL)
+	if c.Email != nil {
+		email, p := normalizeEmail("email", *c.Email)
+		c.Email = &email
+		found = append(found, p)
+	}
+	if err := problems(found...); err != nil {
+		return User{}, err
 	}
 	if c.Role != nil {
 		if err := checkRole(*c.Role); err != nil {
 			return User{}, err
 		}
-	}
-	if c.Email != nil {
-		trimmed := strings.TrimSpace(*c.Email)
-		c.Email = &trimmed
 	}
 	now := s.now()
 	var before, after User
@@ -163,8 +165,11 @@ func checkAdminChange(a Actor, before, after User) error {
 	if self && before.Active && !after.Active {
 		return Invalid("active", "self", "you cannot deactivate your own account")
 	}
-	if after.Username != before.Username || after.Email != before.Email {
-		return checkIdentity(after.Username, after.Email)
+	if after.Username != before.Username {
+		// Checked against the email the account will have. An email change alone leaves
+		// the username as it is, even one that was the old address: the account keeps
+		// that name, and nobody else can take it.
+		return problems(checkUsername("username", after.Username, after.Email))
 	}
 	return nil
 }

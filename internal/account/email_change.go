@@ -41,7 +41,10 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, in EmailC
 	if err := s.requireStepUp(ctx, p); err != nil {
 		return err
 	}
-	newEmail := strings.TrimSpace(in.NewEmail)
+	newEmail, problem := normalizeEmail("new_email", in.NewEmail)
+	if problem != nil {
+		return problems(problem)
+	}
 	if err := s.emailLimits(ctx, meta, newEmail); err != nil {
 		return err
 	}
@@ -184,7 +187,10 @@ func (s *Service) ChangeEmailNow(ctx context.Context, p Principal, newEmail, pas
 	if err := s.requireStepUp(ctx, p); err != nil {
 		return User{}, err
 	}
-	newEmail = strings.TrimSpace(newEmail)
+	newEmail, problem := normalizeEmail("new_email", newEmail)
+	if problem != nil {
+		return User{}, problems(problem)
+	}
 	if err := s.emailLimits(ctx, meta, newEmail); err != nil {
 		return User{}, err
 	}

@@ -2,7 +2,14 @@ package account
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,24 +38,32 @@ type Tokens struct {
 // An unknown login and a wrong password both return ErrInvalidCredentials after the same
 // amount of hashing work, so neither the answer nor its timing tells whether an account
 // exists. An inactive account is reported (ErrInactive) only once the password is right.
+//
+// Guessing is bounded per account, whichever of its names is typed in whatever case,
+// without letting a stranger lock the owner out (loginBudget).
 func (s *Service) Login(ctx context.Context, login, password string, meta RequestMeta) (Tokens, error) {
-	// Attempts are counted per login name, known or not, so the slow-down answers the
-	// same for accounts that exist and ones that don't. Counting before the password is
-	// checked (and forgetting on success) keeps a burst of parallel guesses from slipping
-	// through together.
-	attempts := bucket{"login:name", strings.ToLower(login), s.opt.Limits.LoginFailures}
-	if err := s.limit(ctx, bucket{"login:ip", meta.IP, s.opt.Limits.LoginIP}, attempts); err != nil {
+	if err := s.limit(ctx, bucket{"login:ip", meta.IP, s.opt.Limits.LoginIP}); err != nil {
 		s.opt.Observer.Login(LoginRateLimited)
 		return Tokens{}, err
 	}
 	u, err := s.store.UserByLogin(ctx, login)
-	if errors.Is(err, ErrNotFound) {
+	known := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Tokens{}, err
+	}
+	// Counted before the password is checked, so that a burst of parallel guesses
+	// cannot slip through together.
+	attempts, err := s.loginBudget(ctx, login, u, known, meta)
+	if err != nil {
+		if limited := new(RateLimitError); errors.As(err, &limited) {
+			s.opt.Observer.Login(LoginRateLimited)
+		}
+		return Tokens{}, err
+	}
+	if !known {
 		s.hasher.VerifyDummy(ctx, password)
 		s.opt.Observer.Login(LoginInvalidCredentials)
 		return Tokens{}, ErrInvalidCredentials
-	}
-	if err != nil {
-		return Tokens{}, err
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, password, u.PasswordHash)
 	if err != nil && ctx.Err() != nil {
@@ -70,6 +85,11 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		s.opt.Observer.Login(LoginInactive)
 		return Tokens{}, ErrInactive
 	}
+	// The password is right: this attempt was no failed guess, whether or not a second
+	// factor must follow (guesses of that are bounded on their own, VerifyMFA). Left
+	// counted, each of the owner's logins to an account with a second factor would
+	// spend a slot, until the owner locked itself out.
+	s.settleLoginBudget(ctx, attempts, now)
 	newHash := ""
 	if rehash {
 		// Upgrade hashes with outdated parameters (or imported Django hashes) while the
@@ -87,10 +107,161 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		return Tokens{}, err
 	}
 	s.opt.Observer.Login(LoginSucceeded)
-	if attempts.rule.Limit > 0 {
+	s.rememberDevice(u.ID, now, meta)
+	return t, nil
+}
+
+// settleLoginBudget takes a login attempt whose password was right off the budget it
+// was counted in (loginBudget).
+func (s *Service) settleLoginBudget(ctx context.Context, attempts bucket, now time.Time) {
+	switch {
+	case attempts.rule.Limit <= 0:
+	case attempts.name == strangersBudget:
+		// Only this attempt is taken back: the failures counted before may be an
+		// attacker's, who would otherwise get a fresh set of guesses at each of the
+		// owner's logins.
+		_ = s.opt.Limiter.Undo(ctx, attempts.key(), attempts.rule, now)
+	default:
+		// The owner's own budget (a device's, a known address's) starts afresh.
 		_ = s.opt.Limiter.Reset(ctx, attempts.key())
 	}
-	return t, nil
+}
+
+// rememberDevice gives the client that has just signed in to the user's account, by
+// whichever way (a password, a second factor after it, a passkey), a new device token
+// (RequestMeta.RememberDevice), so that a stranger's failed logins do not lock it out
+// (loginBudget).
+func (s *Service) rememberDevice(userID int64, now time.Time, meta RequestMeta) {
+	if meta.RememberDevice == nil {
+		return
+	}
+	if d := s.deviceToken(userID, now); d != "" {
+		meta.RememberDevice(d)
+	}
+}
+
+// The budgets of failed logins (Limits.LoginFailures each). The metrics label (the
+// bucket's name) is the same for an account and an unknown name.
+const (
+	// strangersBudget is an account's budget for clients it does not know, or an
+	// unknown login name's.
+	strangersBudget = "login:failures"
+	// deviceBudget is a budget of its own for each device the account signed in from
+	// (its device token).
+	deviceBudget = "login:device"
+	// knownIPBudget is a budget of its own for each IP address the account signed in
+	// from before.
+	knownIPBudget = "login:known_ip"
+)
+
+// loginBudget counts a login attempt against its budget and returns the bucket counted,
+// or a RateLimitError when the budget is spent.
+//
+// The budget is the account's, whichever of its names was typed in whatever case; an
+// unknown name has one of its own, keyed by the name as an account's would be by the
+// account, so that the answers (a 429 with its Retry-After) are the same whether or not
+// an account exists. Spending it only locks out strangers (OWASP's device cookie
+// approach):
+//   - a client that presents a device token (RequestMeta.Device) this account was given
+//     at a successful login counts in a budget of that device's own, and never in the
+//     strangers';
+//   - a client from an IP address the account signed in from successfully within
+//     TrustedClientTTL counts in a budget of that address's own once the strangers' is
+//     spent (API clients often keep no cookies).
+//
+// Every budget is bounded, so guessing stays bounded: a stranger's by the strangers'
+// budget, and devices and addresses can only be trusted after a login with the right
+// password.
+func (s *Service) loginBudget(ctx context.Context, login string, u User, known bool, meta RequestMeta) (bucket, error) {
+	rule := s.opt.Limits.LoginFailures
+	if rule.Limit <= 0 {
+		return bucket{}, nil
+	}
+	if known {
+		if device, ok := s.checkDevice(meta.Device, u.ID); ok {
+			b := bucket{deviceBudget, strconv.FormatInt(u.ID, 10) + ":" + device, rule}
+			return b, s.limit(ctx, b)
+		}
+	}
+	subject := "name:" + HashSecret(strings.ToLower(login))
+	if key, ok := LoginKey(login); ok {
+		subject = "name:" + HashSecret(key)
+	}
+	if known {
+		subject = "account:" + strconv.FormatInt(u.ID, 10)
+	}
+	strangers := bucket{strangersBudget, subject, rule}
+	now := s.now()
+	allowed, retry, err := s.opt.Limiter.Allow(ctx, strangers.key(), rule, now)
+	if err != nil || allowed {
+		return strangers, err
+	}
+	// Asked for an unknown name too (of user 0, who has no history), so that a locked
+	// answer takes the same work whether or not the account exists.
+	var id int64
+	if known {
+		id = u.ID
+	}
+	trusted, err := s.store.SignedInFrom(ctx, id, meta.IP, now.Add(-s.opt.TrustedClientTTL))
+	if err != nil {
+		return strangers, err
+	}
+	if trusted && known && meta.IP != "" {
+		b := bucket{knownIPBudget, strconv.FormatInt(u.ID, 10) + ":" + meta.IP, rule}
+		return b, s.limit(ctx, b)
+	}
+	s.opt.Observer.RateLimited(strangersBudget)
+	return strangers, &RateLimitError{RetryAfter: retry}
+}
+
+// deviceToken returns a device token for the user at now: an HMAC-signed note of the
+// user, the time and a random device ID, which the client presents at its next logins
+// (RequestMeta.Device). It is no credential: it only says which budget of failed logins
+// a client counts in. "" when the service has no LinkSecret to sign with.
+func (s *Service) deviceToken(userID int64, now time.Time) string {
+	if len(s.opt.LinkSecret) == 0 {
+		return ""
+	}
+	payload := make([]byte, 16, 16+deviceIDBytes+sha256.Size)
+	binary.BigEndian.PutUint64(payload, uint64(userID))
+	binary.BigEndian.PutUint64(payload[8:], uint64(now.Unix()))
+	payload = append(payload, make([]byte, deviceIDBytes)...)
+	_, _ = rand.Read(payload[16:])
+	return base64.RawURLEncoding.EncodeToString(append(payload, s.deviceMAC(payload)...))
+}
+
+// deviceIDBytes is the size of a device token's random device ID.
+const deviceIDBytes = 16
+
+// checkDevice reports whether token is a genuine device token of the user, issued within
+// TrustedClientTTL, and returns its device ID.
+func (s *Service) checkDevice(token string, userID int64) (device string, ok bool) {
+	if token == "" || len(s.opt.LinkSecret) == 0 {
+		return "", false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(raw) != 16+deviceIDBytes+sha256.Size {
+		return "", false
+	}
+	payload, mac := raw[:16+deviceIDBytes], raw[16+deviceIDBytes:]
+	if !hmac.Equal(mac, s.deviceMAC(payload)) || int64(binary.BigEndian.Uint64(payload)) != userID {
+		return "", false
+	}
+	issued := time.Unix(int64(binary.BigEndian.Uint64(payload[8:])), 0)
+	if now := s.now(); issued.After(now.Add(time.Minute)) || now.Sub(issued) > s.opt.TrustedClientTTL {
+		return "", false
+	}
+	return hex.EncodeToString(payload[16:]), true
+}
+
+// deviceMAC is the HMAC-SHA256 of a device token's payload, under a key of its own
+// derived from LinkSecret, so that no signed link can pass for a device token.
+func (s *Service) deviceMAC(payload []byte) []byte {
+	k := hmac.New(sha256.New, s.opt.LinkSecret)
+	k.Write([]byte("accountd device token v1"))
+	m := hmac.New(sha256.New, k.Sum(nil))
+	m.Write(payload)
+	return m.Sum(nil)
 }
 
 // startSession records the login of the user with this ID at now (with newHash, when

@@ -102,6 +102,7 @@ func (s *Service) VerifyMFA(ctx context.Context, challenge string, f SecondFacto
 	}
 	s.forgetMFAAttempts(ctx, u.ID)
 	s.opt.Observer.Login(LoginSucceeded)
+	s.rememberDevice(u.ID, now, meta)
 	return t, nil
 }
 

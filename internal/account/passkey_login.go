@@ -74,5 +74,6 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, ceremony string, respo
 		return Tokens{}, err
 	}
 	s.opt.Observer.Login(LoginSucceeded)
+	s.rememberDevice(u.ID, now, meta)
 	return t, nil
 }

@@ -8,11 +8,22 @@ import (
 // Store persists accounts. Implementations translate their own errors into this
 // package's: a unique violation becomes ErrUsernameTaken or ErrEmailTaken, a missing row
 // ErrNotFound, a lost connection ErrUnavailable. Times go in and come out in UTC.
+//
+// Login names. Every account's username and email, ignoring case, and every username a
+// hidden registration reserves (ReserveUsername) live in one namespace: no name may be
+// held twice, whether as two usernames, two emails, or one account's username and
+// another's email. The store keeps this with one unique index written in the same
+// transaction as the account, so that no race gets around it; CreateUser, CreateAccount
+// and UpdateUser refuse a name held by another account, or by a reservation live at the
+// user's UpdatedAt, with ErrUsernameTaken for its username (looked at first) and
+// ErrEmailTaken for its email. An expired reservation is no hold.
 type Store interface {
 	// InTx runs fn with a Store bound to one transaction, committed when fn returns nil.
 	InTx(ctx context.Context, fn func(tx Store) error) error
 
-	// CreateUser inserts u and returns it with its new ID.
+	// CreateUser inserts u and returns it with its new ID. Its username and email join
+	// the namespace of login names (see Store); an OrganizationID that names no
+	// organization is ErrNotFound.
 	CreateUser(ctx context.Context, u User) (User, error)
 	// CreateAccount stores a new user u (ignoring u.ID) with its first emailed token t
 	// and its first event e, filling in their UserID, atomically, and returns the user
@@ -20,14 +31,32 @@ type Store interface {
 	// ErrNotFound for an unknown organization), and then stores nothing.
 	CreateAccount(ctx context.Context, u User, t EmailToken, e Event) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
-	// UserByLogin finds a user whose username or email equals login, ignoring case.
+	// UserByLogin finds the account whose username or email is login, ignoring case; an
+	// address is compared in its normalized form (EmailKey). The namespace of login
+	// names makes it at most one. Text no account can have (a control character, text
+	// that is not UTF-8) is ErrNotFound without a query.
 	UserByLogin(ctx context.Context, login string) (User, error)
-	// UserByEmail finds a user by email, ignoring case.
+	// UserByEmail finds a user by email, ignoring case, as UserByLogin compares it.
 	UserByEmail(ctx context.Context, email string) (User, error)
-	// UpdateUser writes every field of u (found by ID) and returns the stored row.
+	// UpdateUser writes every field of u (found by ID) and returns the stored row. A new
+	// username or email moves the account's login names, or fails as CreateUser does.
 	UpdateUser(ctx context.Context, u User) (User, error)
-	// DeleteUser removes the user with its sessions, tokens and events.
+	// DeleteUser removes the user with its sessions, tokens, events and login names.
 	DeleteUser(ctx context.Context, id int64) error
+	// ReserveUsername holds r.Username (ignoring case) for no account until r.ExpiresAt,
+	// as a registration that created nothing (a taken email, hidden) holds it: until
+	// then, every write that would take the name fails with ErrUsernameTaken. It is
+	// ErrUsernameTaken itself when the name is already held at r.CreatedAt.
+	ReserveUsername(ctx context.Context, r Reservation) error
+	// ReservationOf returns the reservation holding username (ignoring case) at now, or
+	// ErrNotFound when none does (an expired one holds nothing).
+	ReservationOf(ctx context.Context, username string, now time.Time) (Reservation, error)
+	// LoginNameTaken reports whether name is held at now in the namespace of login
+	// names: an account's username or email, or a live reservation, ignoring case.
+	LoginNameTaken(ctx context.Context, name string, now time.Time) (bool, error)
+	// SignedInFrom reports whether the user has logged in successfully from ip since
+	// the given time (by the history of successful logins).
+	SignedInFrom(ctx context.Context, userID int64, ip string, since time.Time) (bool, error)
 
 	CreateEmailToken(ctx context.Context, t EmailToken) error
 	// ConsumeEmailToken marks the unused, unexpired token with this hash and purpose as
@@ -116,6 +145,9 @@ type Store interface {
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey stores k; if a key with its ID exists, it is left as it was.
 	AddSigningKey(ctx context.Context, k SigningKey) error
+	// AddFirstSigningKey stores k unless a key of its algorithm is stored already, and
+	// reports whether it did, atomically: of instances adding keys at once, one wins.
+	AddFirstSigningKey(ctx context.Context, k SigningKey) (bool, error)
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error

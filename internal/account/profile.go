@@ -26,7 +26,9 @@ type ProfileChanges struct {
 // UpdateProfile changes the given fields of the user's profile. An uploaded picture
 // (c.Avatar) is checked before anything is stored; a stored picture the avatar URL no
 // longer points at is removed, so that a picture the user replaced or removed is no
-// longer served.
+// longer served. A new username keeps the rules of identity.go, checked against the
+// account's email; the store refuses one that is another account's username or email
+// (ErrUsernameTaken).
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, c ProfileChanges, meta RequestMeta) (User, error) {
 	now := s.now()
 	var avatar *Avatar
@@ -37,14 +39,19 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, c ProfileChan
 		}
 		avatar, c.AvatarURL = &a, &url
 	}
-	if c.AvatarURL != nil && *c.AvatarURL != "" && !httpURL(*c.AvatarURL) {
-		return User{}, Invalid("avatar_url", "format", "must be an http or https URL")
+	if err := problems(textProblems(c.FirstName, c.LastName, c.Country, c.Profession, c.Bio, c.Thoughts, c.AvatarURL)...); err != nil {
+		return User{}, err
 	}
 	var u User
 	err := s.store.InTx(ctx, func(tx Store) error {
 		var err error
 		if u, err = tx.UserByID(ctx, userID); err != nil {
 			return err
+		}
+		if c.Username != nil && *c.Username != u.Username {
+			if err := problems(checkUsername("username", *c.Username, u.Email)); err != nil {
+				return err
+			}
 		}
 		if c.AvatarURL != nil && (*c.AvatarURL != u.Profile.AvatarURL || avatar != nil) {
 			if err := tx.SetAvatar(ctx, userID, avatar); err != nil {

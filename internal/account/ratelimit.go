@@ -17,9 +17,11 @@ type Rule struct {
 type Limits struct {
 	// LoginIP bounds login attempts per client IP.
 	LoginIP Rule
-	// LoginFailures bounds login attempts per login name that have not ended in a
-	// success (one resets the count): past it, that login is slowed down (refused until
-	// the window frees a slot), not locked for good.
+	// LoginFailures bounds login attempts that have not ended in a success: per
+	// account, whatever name is typed (or per unknown name), for clients the account
+	// does not know, and apart from that per device and per IP address it signed in
+	// from (see Service.Login). Past it, those clients are slowed down (refused until
+	// the window frees a slot), never locked for good.
 	LoginFailures Rule
 	// RegisterIP bounds registrations per client IP.
 	RegisterIP Rule
@@ -39,6 +41,9 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, rule Rule, now time.Time) (ok bool, retryAfter time.Duration, err error)
 	// Reset forgets the key's events.
 	Reset(ctx context.Context, key string) error
+	// Undo takes back one event counted at now under rule, for an attempt that turned
+	// out not to be what the rule counts (a login that succeeded).
+	Undo(ctx context.Context, key string, rule Rule, now time.Time) error
 }
 
 // RateLimitError is returned when a rate limit refuses a request.
@@ -53,7 +58,8 @@ type noLimiter struct{}
 func (noLimiter) Allow(context.Context, string, Rule, time.Time) (bool, time.Duration, error) {
 	return true, 0, nil
 }
-func (noLimiter) Reset(context.Context, string) error { return nil }
+func (noLimiter) Reset(context.Context, string) error                 { return nil }
+func (noLimiter) Undo(context.Context, string, Rule, time.Time) error { return nil }
 
 // bucket is one rate-limit counter: a limit's name (also the metrics label), the subject
 // it counts (an IP, a login name, an address) and the rule.

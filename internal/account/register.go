@@ -30,15 +30,34 @@ type RegisterInput struct {
 
 // Register creates an inactive account and emails it an activation link.
 //
+// The username, email and names keep the rules of identity.go; a username that is
+// another account's username or email, or held by a hidden registration (below), is
+// ErrUsernameTaken, whatever else is wrong: usernames are public, and the answer must
+// not depend on which check runs first.
+//
 // With HideExistingEmails, a taken email is not reported: the owner of the address gets
 // an email instead and the caller gets the same answer as a success (a User with ID 0),
-// so the endpoint reveals nothing about who has an account. A taken username is reported;
-// usernames are public.
+// so the endpoint reveals nothing about who has an account. Such a registration holds its
+// username for the activation window, as a real one would: registering that username
+// again is ErrUsernameTaken, exactly as after a real registration, and sending the same
+// registration again gets the same success, as the retry rule gives a real one
+// (usernameTaken). A username that is the registration's own email, held by another
+// account, is a taken email too, never ErrUsernameTaken, which would say that the
+// address has an account. It does the same work as a real registration (one password
+// hash, a write, an email queued), so the time taken does not tell either.
 func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMeta) (User, error) {
-	in.Email = strings.TrimSpace(in.Email)
 	if err := s.limit(ctx, bucket{"register:ip", meta.IP, s.opt.Limits.RegisterIP}); err != nil {
 		return User{}, err
 	}
+	email, emailProblem := normalizeEmail("email", in.Email)
+	var usernameProblem *FieldProblem
+	if emailProblem == nil || !usernamePattern.MatchString(in.Username) {
+		usernameProblem = checkUsername("username", in.Username, email)
+	}
+	if err := problems(append(textProblems(&in.FirstName, &in.LastName, nil, nil, nil, nil, nil), usernameProblem, emailProblem)...); err != nil {
+		return User{}, err
+	}
+	in.Email = email
 	if err := s.emailLimits(ctx, meta, in.Email); err != nil {
 		return User{}, err
 	}
@@ -49,7 +68,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 		return User{}, Invalid("password_confirm", "mismatch", "must equal password")
 	}
 	now := s.now()
-	if first, taken, err := s.usernameTaken(ctx, in, now); err != nil || taken {
+	if first, settled, err := s.usernameTaken(ctx, in, now); err != nil || settled {
 		return first, err
 	}
 	// Hash before looking at the database, so a taken email costs the same time as a
@@ -58,11 +77,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	if err != nil {
 		return User{}, err
 	}
-	pending := User{
-		Username: in.Username, Email: in.Email, PasswordHash: hash,
-		FirstName: in.FirstName, LastName: in.LastName, OrganizationID: in.OrganizationID, Role: RoleUser,
-		DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
-	}
+	pending := pendingUser(in, now)
+	pending.PasswordHash = hash
 	// The account, its activation token and its event, in one store call.
 	token, tokenHash := newSecret()
 	created, err := s.store.CreateAccount(ctx, pending,
@@ -71,10 +87,19 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	if errors.Is(err, ErrNotFound) {
 		err = Invalid("organization_id", "not_found", "is not an existing organization")
 	}
-	if errors.Is(err, ErrEmailTaken) && s.opt.HideExistingEmails {
-		s.warnOwner(ctx, in.Email, in.Flow)
-		pending.PasswordHash = ""
-		return pending, nil
+	if s.opt.HideExistingEmails && s.hiddenConflict(err, in) {
+		if errors.Is(err, ErrEmailTaken) {
+			// Hold the username as the account would have, for as long as its
+			// activation link would work, with what a retry must match. Someone may
+			// have taken it since: then it is taken, as for any registration.
+			if err := s.store.ReserveUsername(ctx, Reservation{
+				Username: in.Username, Email: in.Email, PasswordHash: hash, FirstName: in.FirstName, LastName: in.LastName,
+				CreatedAt: now, ExpiresAt: now.Add(s.opt.ActivationTTL),
+			}); err != nil {
+				return User{}, err
+			}
+		}
+		return s.hiddenRegistration(ctx, in, now), nil
 	}
 	if err != nil {
 		return User{}, err
@@ -83,73 +108,140 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	return created, nil
 }
 
-// usernameTaken settles a registration whose username is taken before anything is
-// written: ErrUsernameTaken (taken is true), whatever the email, since usernames are
-// public and a taken one is always reported. Except for a registration sent again: a
-// client that retries after an answer it never saw (a 503 whose transaction committed,
-// a cut connection) must get its account, not 409 for it. It is the same registration
-// when the account with this username has this email and password, is still awaiting
-// activation (never activated, deactivated or logged in to) and was created within the
-// activation window; the answer is then that account, as the first attempt answered,
-// and no second email goes out.
+// pendingUser is the account a registration asks for, without its password hash.
+func pendingUser(in RegisterInput, now time.Time) User {
+	return User{
+		Username: in.Username, Email: in.Email,
+		FirstName: in.FirstName, LastName: in.LastName, OrganizationID: in.OrganizationID, Role: RoleUser,
+		DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
+	}
+}
+
+// hiddenRegistration answers a registration refused only because its email is taken,
+// with HideExistingEmails: the owner of the address is told, and the caller gets the
+// account it asked for, as if it had been created, without an ID.
+func (s *Service) hiddenRegistration(ctx context.Context, in RegisterInput, now time.Time) User {
+	s.warnOwner(ctx, in.Email, in.Flow)
+	return pendingUser(in, now)
+}
+
+// hiddenConflict reports whether err refused a registration only because its email is
+// taken: ErrEmailTaken, or ErrUsernameTaken for a username that is the email itself
+// (the one form of username with @ allowed), which the address's owner holds.
+func (s *Service) hiddenConflict(err error, in RegisterInput) bool {
+	return errors.Is(err, ErrEmailTaken) ||
+		errors.Is(err, ErrUsernameTaken) && strings.EqualFold(in.Username, in.Email)
+}
+
+// usernameTaken settles a registration whose username is held before anything is
+// written (settled is true): ErrUsernameTaken, whatever the email, since usernames are
+// public and a taken one is always reported. Except:
 //
-// Either way it costs one password hash (Verify, or VerifyDummy when the account cannot
+//   - A registration sent again: a client that retries after an answer it never saw (a
+//     503 whose transaction committed, a cut connection) must get its account, not 409
+//     for it. It is the same registration when the account with this username has this
+//     email and password, is still awaiting activation (never activated, deactivated or
+//     logged in to) and was created within the activation window; the answer is then
+//     that account, as the first attempt answered, and no second email goes out.
+//   - The same for a hidden registration (its email was taken): the reservation of its
+//     username keeps its email and password hash, and a retry that matches them gets
+//     the same success again, with no second email, exactly as a real retry does;
+//     otherwise the name is taken, as a real account's is.
+//   - With HideExistingEmails, a username that is the registration's own email: an
+//     account holds it, so the address has an account, which must not be said. The
+//     registration is answered as hidden (the owner told, the caller's success), as
+//     when that account holds the address as its email only (see Register).
+//
+// Either way it costs one password hash (Verify, or VerifyDummy when the holder cannot
 // be this registration), as a registration that goes ahead does (Hash), so the time of
 // the answer says nothing about the account's email or state.
-func (s *Service) usernameTaken(ctx context.Context, in RegisterInput, now time.Time) (User, bool, error) {
-	u, err := s.store.UserByLogin(ctx, in.Username)
+func (s *Service) usernameTaken(ctx context.Context, in RegisterInput, now time.Time) (u User, settled bool, err error) {
+	u, err = s.store.UserByLogin(ctx, in.Username)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return User{}, false, nil
+		return s.reservedUsername(ctx, in, now)
 	case err != nil:
 		return User{}, false, err
 	case !strings.EqualFold(u.Username, in.Username):
-		return User{}, false, nil // an email equal to the username: not a taken username
+		// The name is another account's email, and so this registration's own (a
+		// username with @ is nothing else): the hidden path, through Register.
+		return User{}, false, nil
+	}
+	taken := func() (User, bool, error) {
+		if s.opt.HideExistingEmails && strings.EqualFold(in.Username, in.Email) {
+			return s.hiddenRegistration(ctx, in, now), true, nil
+		}
+		return User{}, true, ErrUsernameTaken
 	}
 	candidate := in.AcceptRetry && strings.EqualFold(u.Email, in.Email) && !u.Active && !u.Deactivated && u.LastLogin.IsZero() &&
 		u.PasswordHash != "" && now.Sub(u.DateJoined) < s.opt.ActivationTTL
 	if !candidate {
 		s.hasher.VerifyDummy(ctx, in.Password)
-		return User{}, true, ErrUsernameTaken
+		return taken()
 	}
 	ok, _, err := s.hasher.Verify(ctx, in.Password, u.PasswordHash)
 	if err != nil && ctx.Err() != nil {
 		return User{}, true, err
 	}
 	if !ok {
-		return User{}, true, ErrUsernameTaken
+		return taken()
 	}
 	return u, true, nil
+}
+
+// reservedUsername is usernameTaken for a username no account holds: settled when a
+// hidden registration's reservation holds it, with the same answers a real account
+// awaiting activation would give.
+func (s *Service) reservedUsername(ctx context.Context, in RegisterInput, now time.Time) (User, bool, error) {
+	r, err := s.store.ReservationOf(ctx, in.Username, now)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return User{}, false, nil
+	case err != nil:
+		return User{}, false, err
+	}
+	if !in.AcceptRetry || !strings.EqualFold(r.Email, in.Email) || r.PasswordHash == "" {
+		s.hasher.VerifyDummy(ctx, in.Password)
+		return User{}, true, ErrUsernameTaken
+	}
+	ok, _, err := s.hasher.Verify(ctx, in.Password, r.PasswordHash)
+	if err != nil && ctx.Err() != nil {
+		return User{}, true, err
+	}
+	if !ok {
+		return User{}, true, ErrUsernameTaken
+	}
+	// What the first attempt answered, as a real retry gets the stored account.
+	first := pendingUser(RegisterInput{Username: r.Username, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName}, r.CreatedAt)
+	return first, true, nil
 }
 
 // warnOwner tells the owner of email that someone tried to register it again.
 func (s *Service) warnOwner(ctx context.Context, email, flow string) {
 	owner, err := s.store.UserByEmail(ctx, email)
 	if err != nil {
-		s.opt.Logger.WarnContext(ctx, "taken email vanished before its owner could be told", "err", err)
+		// Deleted since, or the address is held as a username (an account's former
+		// email, kept as its name): nobody to tell.
+		s.opt.Logger.InfoContext(ctx, "taken email has no owner to tell", "err", err)
 		return
 	}
 	s.send(ctx, Message{Kind: MessageAccountExists, To: owner.Email, User: owner, Flow: flow})
 }
 
-// RegistrationConflicts reports which of a registration's username and email already
-// belong to accounts, for APIs that report every taken field at once (djoser, with
-// Django REST framework's field errors) after Register refused one. The email is looked at only
-// without HideExistingEmails: with it, emailTaken is always false, so no caller can leak
-// what the setting hides.
+// RegistrationConflicts reports which of a registration's username and email are not
+// free, for APIs that report every taken field at once (djoser, with Django REST
+// framework's field errors) after Register refused one. A username is taken when it is
+// any account's username or email, or held by a hidden registration: the one namespace
+// of login names. The email is looked at only without HideExistingEmails: with it,
+// emailTaken is always false, so no caller can leak what the setting hides.
 func (s *Service) RegistrationConflicts(ctx context.Context, username, email string) (usernameTaken, emailTaken bool, err error) {
-	if username != "" {
-		// UserByLogin also matches emails; only a username match counts here.
-		u, err := s.store.UserByLogin(ctx, username)
-		switch {
-		case err == nil:
-			usernameTaken = strings.EqualFold(u.Username, username)
-		case !errors.Is(err, ErrNotFound):
+	if username != "" && usernamePattern.MatchString(username) {
+		if usernameTaken, err = s.store.LoginNameTaken(ctx, username, s.now()); err != nil {
 			return false, false, err
 		}
 	}
 	if email != "" && !s.opt.HideExistingEmails {
-		_, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+		_, err := s.store.UserByEmail(ctx, email)
 		switch {
 		case err == nil:
 			emailTaken = true
@@ -165,7 +257,7 @@ func (s *Service) RegistrationConflicts(ctx context.Context, username, email str
 // (django-rest-registration's "User not found" to a reset request): every flow of the
 // service answers alike for known and unknown addresses.
 func (s *Service) EmailRegistered(ctx context.Context, email string) (bool, error) {
-	_, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	_, err := s.store.UserByEmail(ctx, email)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return false, nil

@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// DefaultTrustedClientTTL is Options.TrustedClientTTL's default.
+const DefaultTrustedClientTTL = 90 * 24 * time.Hour
+
 // Options tune the Service. Zero values take the defaults noted on each field.
 type Options struct {
 	// Now is the clock (default time.Now); tests inject a fixed one.
@@ -49,8 +52,13 @@ type Options struct {
 	// PasswordMinLength is the shortest password accepted (default 10, never below 8).
 	PasswordMinLength int
 	// LinkSecret keys the HMAC of signed links (signed_links.go); without one, emails
-	// carry no signed link and every signed link is refused.
+	// carry no signed link and every signed link is refused. Device tokens (see Login)
+	// are signed with a key derived from it; without one, none is given.
 	LinkSecret []byte
+	// TrustedClientTTL is how long a device token, or an IP address the account signed
+	// in from, spares a client the lockout that strangers' failed logins cause (default
+	// 90 days).
+	TrustedClientTTL time.Duration
 	// LinkOrigins are the origins ("https://app.example.com", see OriginOf) of the pages
 	// a client may ask emailed links to open instead of the configured ones
 	// (EmailLinksUnder); none by default.
@@ -93,6 +101,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 30 * 24 * time.Hour
+	}
+	if o.TrustedClientTTL <= 0 {
+		o.TrustedClientTTL = DefaultTrustedClientTTL
 	}
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 100

@@ -18,14 +18,28 @@ import (
 )
 
 // countingHasher records how often each kind of hashing work runs.
+// countingHasher counts the hashes computed: dummy the VerifyDummy calls, work every
+// call of the three (each costs one password hash).
 type countingHasher struct {
 	*password.Hasher
 	dummy atomic.Int32
+	work  atomic.Int32
 }
 
 func (h *countingHasher) VerifyDummy(ctx context.Context, pw string) {
 	h.dummy.Add(1)
+	h.work.Add(1)
 	h.Hasher.VerifyDummy(ctx, pw)
+}
+
+func (h *countingHasher) Hash(ctx context.Context, pw string) (string, error) {
+	h.work.Add(1)
+	return h.Hasher.Hash(ctx, pw)
+}
+
+func (h *countingHasher) Verify(ctx context.Context, pw, encoded string) (bool, bool, error) {
+	h.work.Add(1)
+	return h.Hasher.Verify(ctx, pw, encoded)
 }
 
 type fixture struct {
@@ -41,6 +55,12 @@ type fixture struct {
 
 // newFixture builds the real service on a fresh in-memory SQLite store with a fixed clock.
 func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith is newFixture with the service's options changed by configure.
+func newFixtureWith(t *testing.T, configure func(*account.Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	store := bunstoretest.Open(t, bunstoretest.SQLite)
@@ -62,10 +82,14 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.hasher = &countingHasher{Hasher: password.New(password.DefaultParams, 0)}
 	f.tokens, f.mailer = issuer, composer
-	f.svc = account.New(store, f.hasher, issuer, composer, account.Options{
+	opt := account.Options{
 		Now: func() time.Time { return f.now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		HideExistingEmails: true, RefreshGrace: -1,
-	})
+	}
+	if configure != nil {
+		configure(&opt)
+	}
+	f.svc = account.New(store, f.hasher, issuer, composer, opt)
 	return f
 }
 

@@ -196,8 +196,34 @@ type SigningKey struct {
 	CreatedAt time.Time
 }
 
-// RequestMeta says who is asking: it is copied into sessions and events.
+// Reservation is a username held by a registration that created no account because its
+// email is taken (with HideExistingEmails), for as long as the account's activation link
+// would have worked: what that registration would have created holds its name, so that
+// registering the name again answers as it would after a real registration. It keeps
+// what a retry of the same registration must match to get the same answer again (see
+// Service.Register), as a real account awaiting activation does.
+type Reservation struct {
+	Username string
+	// Email is the registration's address, normalized.
+	Email string
+	// PasswordHash is the hash of the registration's password.
+	PasswordHash        string
+	FirstName, LastName string
+	// CreatedAt is when the registration was made; ExpiresAt, when the name is free
+	// again.
+	CreatedAt, ExpiresAt time.Time
+}
+
+// RequestMeta says who is asking: it is copied into sessions and events. IP and
+// UserAgent must be valid UTF-8 without NUL (the HTTP layer makes them so).
 type RequestMeta struct {
 	IP        string
 	UserAgent string
+	// Device is the device token the client presented (a cookie), "" for none: a login
+	// from a device the account signed in from before does not share the budget of
+	// failed logins that strangers exhaust (see Service.Login).
+	Device string
+	// RememberDevice, when set, is given a new device token after a successful login,
+	// for the client to present as Device next time (the HTTP layer sets a cookie).
+	RememberDevice func(token string)
 }

@@ -31,6 +31,7 @@ func openStore(ctx context.Context, cfg config.Config, opt Options) (store *buns
 	if store == nil {
 		store, err = bunstore.Open(ctx, cfg.DatabaseURL, bunstore.Options{
 			MaxOpenConns: cfg.DBMaxOpenConns, QueryTimeout: cfg.DBQueryTimeout,
+			ReplicaURL: cfg.DatabaseReplicaURL, Logger: opt.Logger,
 		})
 		if err != nil {
 			return nil, false, fmt.Errorf("open database (ACCOUNTD_DATABASE_URL=%s): %w", config.Mask(cfg.DatabaseURL), err)
@@ -50,8 +51,10 @@ func openStore(ctx context.Context, cfg config.Config, opt Options) (store *buns
 
 // newIssuer returns the signer of access tokens: with the keys of
 // ACCOUNTD_SIGNING_KEY_FILE, which carry their own algorithm, or else with a key of
-// ACCOUNTD_SIGNING_ALG generated once and kept in the database.
+// ACCOUNTD_SIGNING_ALG generated once and kept in the database. The stored keys may be
+// read from the replica (ACCOUNTD_DATABASE_REPLICA_URL), until this start stores one.
 func newIssuer(ctx context.Context, cfg config.Config, store *bunstore.Store) (*token.Issuer, error) {
+	ctx = bunstore.WithReplicaReads(ctx)
 	alg := cfg.SigningAlg
 	if len(cfg.SigningKeyFiles) > 0 {
 		alg = ""
@@ -195,10 +198,22 @@ func newHandler(cfg config.Config, opt Options, a *App, issuer *token.Issuer, m 
 	a.idempotency = idempotency.New(a.Store.DB(), idemKey, idempotency.Options{
 		TTL: cfg.IdempotencyTTL, QueryTimeout: cfg.DBQueryTimeout, Now: opt.Now,
 	})
+	middleware := []func(http.Handler) http.Handler{m.Middleware}
+	if a.Store.HasReplica() {
+		middleware = append(middleware, replicaReads)
+	}
 	return httpapi.New(httpapi.Config{
 		Service: a.Service, JWKS: issuer.JWKS(), Ready: a, Logger: opt.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
-		Mount: mounts, Middleware: []func(http.Handler) http.Handler{m.Middleware},
+		Mount: mounts, Middleware: middleware,
 		CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Idempotency: a.idempotency,
 		PasswordMinLength: cfg.PasswordMinLength, DocsProfiles: docsProfiles(cfg),
+	})
+}
+
+// replicaReads lets each request's reads that tolerate lag be served by the database's
+// replica, until the request writes (bunstore's replica.go).
+func replicaReads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(bunstore.WithReplicaReads(r.Context())))
 	})
 }

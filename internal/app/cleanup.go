@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/config"
-	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/store/bunstore"
+	"github.com/accountd/accountd/internal/store/idempotency"
 )
 
 // cleaner deletes, every ACCOUNTD_CLEANUP_INTERVAL, what no longer matters: ended
 // sessions, spent and expired refresh tokens, used and expired emailed tokens (after
-// ACCOUNTD_CLEANUP_RETENTION), expired Idempotency-Key answers and, with
+// ACCOUNTD_CLEANUP_RETENTION), expired reservations of usernames by hidden
+// registrations, expired Idempotency-Key answers and, with
 // ACCOUNTD_EVENT_RETENTION, old history events. Every instance runs one: each pass is a
 // series of bounded, idempotent DELETEs that skip rows another instance is deleting, so
 // passes may overlap, and no lock is held between statements (a pooler in transaction
@@ -84,9 +85,10 @@ func (c *cleaner) pass(ctx context.Context) error {
 		Batch: batch, MaxBatches: maxBatches,
 	})
 	answers, idemErr := c.idem.Purge(ctx, batch, maxBatches)
-	if n := purged.Sessions + purged.RefreshTokens + purged.EmailTokens + purged.Events + answers; n > 0 {
+	if n := purged.Sessions + purged.RefreshTokens + purged.EmailTokens + purged.Events + purged.Reservations + answers; n > 0 {
 		c.logger.Info("cleanup", "sessions", purged.Sessions, "refresh_tokens", purged.RefreshTokens,
-			"email_tokens", purged.EmailTokens, "events", purged.Events, "idempotency_answers", answers)
+			"email_tokens", purged.EmailTokens, "events", purged.Events, "username_reservations", purged.Reservations,
+			"idempotency_answers", answers)
 	}
 	return errors.Join(err, idemErr)
 }

@@ -57,6 +57,15 @@ func (a limiter) Reset(ctx context.Context, key string) error {
 	return nil
 }
 
+func (a limiter) Undo(ctx context.Context, key string, r account.Rule, now time.Time) error {
+	ctx, cancel := a.bound(ctx)
+	defer cancel()
+	if err := a.l.Undo(ctx, key, ratelimit.Rule{Limit: r.Limit, Window: r.Window}, now); err != nil {
+		return fmt.Errorf("%w: %v", account.ErrUnavailable, err)
+	}
+	return nil
+}
+
 func (a limiter) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	if a.timeout <= 0 {
 		return context.WithCancel(ctx)

@@ -34,6 +34,10 @@ type Config struct {
 	LogFormat       string
 	LogLevel        string
 
+	// DatabaseReplicaURL, when set, is a streaming replica of the PostgreSQL database
+	// that serves the reads that tolerate lag (bunstore's replica.go).
+	DatabaseReplicaURL string
+
 	Mailer         string
 	MailFrom       string
 	ActivationURL  string
@@ -133,8 +137,10 @@ func rule(f func(c *Config) *account.Rule) func(*Config, string) error {
 // its tokens.
 var serverSettings = []Setting{
 	{Env: "ACCOUNTD_ADDR", Default: "127.0.0.1:8080", Essential: true, Usage: "address to listen on (host:port): by default this machine only (for `make run`, or behind a proxy on the same host); `:8080` listens on every interface", Set: str(func(c *Config) *string { return &c.Addr })},
-	{Env: "ACCOUNTD_DATABASE_URL", Default: "./accountd.db", Secret: true, Essential: true, Usage: "the database: `postgres://user:pass@host/db`, `sqlite:///abs/path.db`, `sqlite::memory:` or a SQLite file path such as `./accountd.db`",
+	{Env: "ACCOUNTD_DATABASE_URL", Default: "./accountd.db", Secret: true, Essential: true, Usage: "the database: `postgres://user:pass@host/db`, `sqlite:///abs/path.db`, `sqlite::memory:` or a SQLite file path such as `./accountd.db`; behind PgBouncer in transaction mode (before 1.21), add `default_query_exec_mode=cache_describe` to the URL's parameters (docs/operations.md)",
 		Set: databaseURL},
+	{Env: "ACCOUNTD_DATABASE_REPLICA_URL", Secret: true, Usage: "optional streaming replica of the PostgreSQL database (`postgres://...`): it serves the reads that tolerate lag (the organizations, the admin listings, account histories, the signing keys at start); what a request just wrote, and everything else, is read from ACCOUNTD_DATABASE_URL, which also serves the replica's reads while it is down",
+		Set: replicaURL},
 	{Env: "ACCOUNTD_AUTO_MIGRATE", Default: "true", Usage: "apply pending migrations at start-up (else run `accountd migrate`)", Set: boolean(func(c *Config) *bool { return &c.AutoMigrate })},
 	{Env: "ACCOUNTD_DB_MAX_OPEN_CONNS", Default: "20", Usage: "database connection pool size (PostgreSQL)", Set: integer(func(c *Config) *int { return &c.DBMaxOpenConns }, 1)},
 	{Env: "ACCOUNTD_DB_QUERY_TIMEOUT", Default: "5s", Usage: "longest a database query may take before the request gets 503", Set: duration(func(c *Config) *time.Duration { return &c.DBQueryTimeout })},
@@ -255,7 +261,7 @@ var securitySettings = []Setting{
 	{Env: "ACCOUNTD_RATE_LIMIT_STORE", Default: "memory", Usage: "where rate-limit counters live: `memory` (one instance) or `postgres` (shared by every instance on the database)",
 		Set: oneOf(func(c *Config) *string { return &c.RateLimitStore }, "memory", "postgres")},
 	{Env: "ACCOUNTD_RATE_LIMIT_LOGIN_IP", Default: "30/1m", Usage: "login attempts per client IP (`N/window`, or `off`)", Set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginIP })},
-	{Env: "ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES", Default: "5/15m", Usage: "failed logins per login name; past it that login is slowed down until the window frees a slot", Set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginFailures })},
+	{Env: "ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES", Default: "5/15m", Usage: "failed logins per account (whichever name is typed) from clients it does not know; past it they are slowed down until the window frees a slot, while each device and address the account signed in from has a budget of its own", Set: rule(func(c *Config) *account.Rule { return &c.Limits.LoginFailures })},
 	{Env: "ACCOUNTD_RATE_LIMIT_REGISTER_IP", Default: "20/1h", Usage: "registrations per client IP", Set: rule(func(c *Config) *account.Rule { return &c.Limits.RegisterIP })},
 	{Env: "ACCOUNTD_RATE_LIMIT_REFRESH_IP", Default: "120/1m", Usage: "token refreshes per client IP", Set: rule(func(c *Config) *account.Rule { return &c.Limits.RefreshIP })},
 	{Env: "ACCOUNTD_RATE_LIMIT_EMAIL_IP", Default: "20/1h", Usage: "requests that send email (register, resend, forgot password, email change) per client IP", Set: rule(func(c *Config) *account.Rule { return &c.Limits.EmailIP })},
@@ -382,6 +388,16 @@ func databaseURL(c *Config, v string) error {
 	return nil
 }
 
+// replicaURL reads ACCOUNTD_DATABASE_REPLICA_URL: empty, or a PostgreSQL URL.
+func replicaURL(c *Config, v string) error {
+	scheme, _, _ := strings.Cut(v, "://")
+	if v != "" && scheme != "postgres" && scheme != "postgresql" {
+		return errors.New("must be a PostgreSQL URL (postgres://user:pass@host/db): only PostgreSQL has replicas")
+	}
+	c.DatabaseReplicaURL = v
+	return nil
+}
+
 // sqliteFile reports whether a name without a directory ends like a SQLite file.
 func sqliteFile(name string) bool {
 	name, _, _ = strings.Cut(name, "?")
@@ -409,6 +425,9 @@ func (c Config) Validate() error {
 	}
 	if !strings.Contains(c.EmailChangeURL, "{token}") {
 		return errors.New("config: ACCOUNTD_EMAIL_CHANGE_URL: must contain {token}")
+	}
+	if c.DatabaseReplicaURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres") {
+		return errors.New("config: ACCOUNTD_DATABASE_REPLICA_URL: needs ACCOUNTD_DATABASE_URL to be a PostgreSQL URL")
 	}
 	if c.RateLimitStore == "postgres" && !strings.HasPrefix(c.DatabaseURL, "postgres") {
 		return errors.New("config: ACCOUNTD_RATE_LIMIT_STORE: postgres needs ACCOUNTD_DATABASE_URL to be a PostgreSQL URL")

@@ -41,6 +41,9 @@ func TestLoad(t *testing.T) {
 		"database_url_a_bare_word":   {"ACCOUNTD_DATABASE_URL=garbage", "ACCOUNTD_DATABASE_URL"},
 		"database_url_no_scheme":     {"ACCOUNTD_DATABASE_URL=app:s3cret@db:5432", "ACCOUNTD_DATABASE_URL"},
 		"database_url_other_scheme":  {"ACCOUNTD_DATABASE_URL=mysql://db/x", "ACCOUNTD_DATABASE_URL"},
+		"replica_url_not_postgres":   {"ACCOUNTD_DATABASE_REPLICA_URL=sqlite:///replica.db", "ACCOUNTD_DATABASE_REPLICA_URL"},
+		// The primary is the default SQLite file: there is nothing to replicate.
+		"replica_url_sqlite_primary": {"ACCOUNTD_DATABASE_REPLICA_URL=postgres://app:s3cret@replica/x", "ACCOUNTD_DATABASE_REPLICA_URL"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			k, v, _ := strings.Cut(tc.env, "=")
@@ -60,14 +63,16 @@ func TestLoad(t *testing.T) {
 	})
 	t.Run("string_masks_passwords", func(t *testing.T) {
 		c, err := Load(nil, env(map[string]string{
-			"ACCOUNTD_DATABASE_URL": "postgres://app:s3cret@db:5432/accountd",
-			"ACCOUNTD_MAILER":       "smtp://mailer:hunter2@smtp.example.com:587",
+			"ACCOUNTD_DATABASE_URL":         "postgres://app:s3cret@db:5432/accountd",
+			"ACCOUNTD_DATABASE_REPLICA_URL": "postgres://app:s3cret@replica:5432/accountd",
+			"ACCOUNTD_MAILER":               "smtp://mailer:hunter2@smtp.example.com:587",
 		}), io.Discard, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		s := c.String()
-		if strings.Contains(s, "s3cret") || strings.Contains(s, "hunter2") || !strings.Contains(s, "postgres://app:xxxxx@db:5432/accountd") {
+		if strings.Contains(s, "s3cret") || strings.Contains(s, "hunter2") || !strings.Contains(s, "postgres://app:xxxxx@db:5432/accountd") ||
+			!strings.Contains(s, "postgres://app:xxxxx@replica:5432/accountd") {
 			t.Fatalf("String() leaks or loses settings:\n%s", s)
 		}
 	})

@@ -5,7 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -14,7 +17,9 @@ import (
 )
 
 // withRequestContext gives each request an ID (the caller's X-Request-ID when it is
-// acceptable), echoes it, and records who is calling for sessions and events.
+// acceptable), echoes it, and records who is calling for sessions, events and the
+// budgets of failed logins: the client IP, the user agent and the device cookie, with a
+// way for a successful login to set that cookie (whichever API the login came through).
 func withRequestContext(ips clientIPs) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -24,17 +29,50 @@ func withRequestContext(ips clientIPs) func(http.Handler) http.Handler {
 			}
 			w.Header().Set("X-Request-ID", id)
 			ctx := context.WithValue(r.Context(), requestIDKey, id)
-			ctx = context.WithValue(ctx, metaKey, account.RequestMeta{IP: ips.of(r), UserAgent: truncate(r.UserAgent(), 512)})
+			m := account.RequestMeta{IP: ips.of(r), UserAgent: cleanText(r.UserAgent(), 512), RememberDevice: rememberDevice(w)}
+			if c, err := r.Cookie(DeviceCookie); err == nil {
+				m.Device = c.Value
+			}
+			ctx = context.WithValue(ctx, metaKey, m)
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+// DeviceCookie is the cookie that carries a device token (see account.Service.Login):
+// a browser that signed in to an account before is not locked out with strangers.
+const DeviceCookie = "accountd_device"
+
+// rememberDevice sets the device cookie on w. The cookie is HttpOnly (no script reads
+// it), Secure, SameSite=Strict and sent to every path, since each API logs in at its own.
+func rememberDevice(w http.ResponseWriter) func(token string) {
+	return func(token string) {
+		http.SetCookie(w, &http.Cookie{
+			Name: DeviceCookie, Value: token, Path: "/",
+			MaxAge:   int(account.DefaultTrustedClientTTL / time.Second),
+			HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode,
+		})
 	}
-	return s
+}
+
+// cleanText makes caller-sent text that is kept as it came (the user agent) safe to
+// store and show: valid UTF-8, no control character, at most n bytes, cut between
+// characters.
+func cleanText(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // accessLog writes one structured line per request. It logs the route pattern, not the

@@ -123,6 +123,27 @@ func (m *Memory) Reset(_ context.Context, key string) error {
 	return nil
 }
 
+// Undo implements Limiter.
+func (m *Memory) Undo(_ context.Context, key string, rule Rule, now time.Time) error {
+	if rule.Disabled() {
+		return nil
+	}
+	if err := rule.validate(); err != nil {
+		return err
+	}
+	p := newParams(rule, now)
+	k := sha256.Sum256([]byte(key))
+	s := m.shard(k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The same condition as undoSQL (postgres.go). Expiry stays: it only ever bounds
+	// how long the counter matters.
+	if e := s.entries[k]; e != nil && e.c.expires > p.now && e.c.start == p.start && e.c.cur > 0 {
+		e.c.cur--
+	}
+	return nil
+}
+
 // Len returns the number of keys held, expired ones not yet dropped included.
 func (m *Memory) Len() int {
 	n := 0

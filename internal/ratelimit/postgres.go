@@ -81,6 +81,11 @@ const checkSQL = `SELECT window_start, prev_count, count, expires_at FROM rate_l
 
 const resetSQL = `DELETE FROM rate_limits WHERE key = $1`
 
+// undoSQL takes back one event counted in the current window: $1 key digest, $2 the
+// window's start, $3 now.
+const undoSQL = `UPDATE rate_limits SET count = count - 1
+WHERE key = $1 AND window_start = $2::timestamptz AND count > 0 AND expires_at > $3::timestamptz`
+
 // cleanupSQL deletes up to $2 rows that expired by $1. SKIP LOCKED passes over rows an
 // Allow is updating (and other instances' cleanups); the lock makes a concurrent Allow
 // wait and then insert afresh, which is what an expired row means anyway. "= ANY(ARRAY(
@@ -158,6 +163,21 @@ func (pg *Postgres) Check(ctx context.Context, key string, rule Rule, now time.T
 func (pg *Postgres) Reset(ctx context.Context, key string) error {
 	if _, err := pg.db.ExecContext(ctx, resetSQL, digest(key)); err != nil {
 		return fmt.Errorf("ratelimit: reset: %w", err)
+	}
+	return nil
+}
+
+// Undo implements Limiter with one UPDATE.
+func (pg *Postgres) Undo(ctx context.Context, key string, rule Rule, now time.Time) error {
+	if rule.Disabled() {
+		return nil
+	}
+	if err := rule.validate(); err != nil {
+		return err
+	}
+	p := newParams(rule, now)
+	if _, err := pg.db.ExecContext(ctx, undoSQL, digest(key), micros(p.start), micros(p.now)); err != nil {
+		return fmt.Errorf("ratelimit: undo: %w", err)
 	}
 	return nil
 }

@@ -46,7 +46,8 @@
 //
 // To slow down guessing, call Allow on the account's key before checking the password
 // (it counts the attempt atomically, so parallel guesses cannot all pass a Check made
-// first) and Reset that key after a successful login. The account is never locked for
+// first), and after a successful login Reset that key, or Undo the one attempt when the
+// failures counted before must stay (they may be someone else's). The account is never locked for
 // good: a refused key is allowed again within one window.
 package ratelimit
 
@@ -74,6 +75,11 @@ type Limiter interface {
 	// Reset forgets key (e.g. after a successful login). Forgetting an unknown key is
 	// not an error.
 	Reset(ctx context.Context, key string) error
+	// Undo takes back one event of key counted in the window that holds now, for an
+	// attempt that turned out not to be what the rule counts (a login that succeeded,
+	// counted before the password was checked). An event counted in an earlier window,
+	// or an unknown key, is left as it is.
+	Undo(ctx context.Context, key string, rule Rule, now time.Time) error
 }
 
 // Decision is a Limiter's answer about one event.

@@ -159,6 +159,27 @@ func runSuite(t *testing.T, newLimiters newLimiters) {
 		}
 	})
 
+	t.Run("undo_takes_back_one_event_of_the_current_window", func(t *testing.T) {
+		l, r := one(t), perMinute(2)
+		exhaust(t, l, "k", r, base)
+		if err := l.Undo(t.Context(), "k", r, base.Add(time.Second)); err != nil {
+			t.Fatalf("Undo: %v", err)
+		}
+		wantDecision(t, "Allow after Undo", allow(t, l, "k", r, base.Add(time.Second)), ratelimit.Decision{Allowed: true, RetryAfter: time.Minute})
+		if d := allow(t, l, "k", r, base.Add(time.Second)); d.Allowed {
+			t.Errorf("Undo took back more than one event: %+v", d)
+		}
+		for _, key := range []string{"never-seen", "k"} {
+			// Nothing to take back in a later window: k's events moved to the
+			// previous one, which still counts them.
+			if err := l.Undo(t.Context(), key, r, base.Add(time.Minute)); err != nil {
+				t.Errorf("Undo(%s): %v", key, err)
+			}
+		}
+		// Refused until the last event is a window old.
+		wantDecision(t, "Check in the next window", check(t, l, "k", r, base.Add(time.Minute)), ratelimit.Decision{RetryAfter: time.Second})
+	})
+
 	t.Run("disabled_rule_allows_everything_and_counts_nothing", func(t *testing.T) {
 		l := one(t)
 		off, err := ratelimit.ParseRule("off")

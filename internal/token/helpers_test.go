@@ -43,6 +43,16 @@ func (s *memStore) AddSigningKey(_ context.Context, k account.SigningKey) error 
 	return nil
 }
 
+func (s *memStore) AddFirstSigningKey(_ context.Context, k account.SigningKey) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slices.ContainsFunc(s.keys, func(e account.SigningKey) bool { return e.Algorithm == k.Algorithm }) {
+		return false, nil
+	}
+	s.keys = append(s.keys, k)
+	return true, nil
+}
+
 func (s *memStore) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

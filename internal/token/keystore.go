@@ -15,8 +15,9 @@ import (
 // other instances sign with the same key. account.Store satisfies it.
 type KeyStore interface {
 	SigningKeys(ctx context.Context) ([]account.SigningKey, error)
-	// AddSigningKey stores k; if a key with its ID exists, it is left as it was.
-	AddSigningKey(ctx context.Context, k account.SigningKey) error
+	// AddFirstSigningKey stores k unless a key of its algorithm is stored already, and
+	// reports whether it did, atomically: of instances adding keys at once, one wins.
+	AddFirstSigningKey(ctx context.Context, k account.SigningKey) (bool, error)
 }
 
 // loadKeyFiles reads every file; the first key signs.
@@ -44,12 +45,9 @@ func loadKeyFiles(paths []string) ([]*key, error) {
 // loadStoredKeys returns every stored key, signing key first: the oldest stored key of
 // alg, generated and stored if there is none.
 //
-// Two instances starting together on an empty store may each generate a key. Both
-// keys get stored (their IDs differ), and by re-reading after the insert and picking
-// the oldest, both instances sign with the same one. The remaining gap: an instance
-// that re-reads before the other's insert has committed does not know that key until
-// it restarts; CreatedAt is taken just before the insert to keep that window to one
-// round trip. Deployments with many replicas should prefer KeyFiles.
+// Instances starting together on an empty store may each generate a key; the store
+// keeps only the first (AddFirstSigningKey), and each instance reads the keys back
+// after adding its own, so all of them sign with the key that was kept.
 func loadStoredKeys(ctx context.Context, store KeyStore, alg string) ([]*key, error) {
 	stored, err := store.SigningKeys(ctx)
 	if err != nil {
@@ -65,7 +63,7 @@ func loadStoredKeys(ctx context.Context, store KeyStore, alg string) ([]*key, er
 			return nil, fmt.Errorf("token: generated key: %w", err)
 		}
 		sk := account.SigningKey{ID: k.id, Algorithm: alg, Private: pemBytes, CreatedAt: time.Now().UTC()}
-		if err := store.AddSigningKey(ctx, sk); err != nil {
+		if _, err := store.AddFirstSigningKey(ctx, sk); err != nil {
 			return nil, fmt.Errorf("token: store signing key: %w", err)
 		}
 		if stored, err = store.SigningKeys(ctx); err != nil {

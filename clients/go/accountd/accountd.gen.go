@@ -490,26 +490,35 @@ type Account struct {
 	// AvatarUrl An http(s) URL, or empty.
 	AvatarUrl string `json:"avatar_url"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio Bio `json:"bio"`
 
 	// Country Example: United Kingdom
 	Country    Country   `json:"country"`
 	DateJoined time.Time `json:"date_joined"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified bool  `json:"email_verified"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name       `json:"first_name"`
 	FullName  string     `json:"full_name"`
 	Id        int64      `json:"id"`
 	LastLogin *time.Time `json:"last_login"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName     Name          `json:"last_name"`
 	Organization *Organization `json:"organization"`
 
@@ -520,7 +529,11 @@ type Account struct {
 	// Thoughts Example:
 	Thoughts Thoughts `json:"thoughts"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -610,26 +623,35 @@ type AdminUser struct {
 	// AvatarUrl An http(s) URL, or empty.
 	AvatarUrl string `json:"avatar_url"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio Bio `json:"bio"`
 
 	// Country Example: United Kingdom
 	Country    Country   `json:"country"`
 	DateJoined time.Time `json:"date_joined"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified bool  `json:"email_verified"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name       `json:"first_name"`
 	FullName  string     `json:"full_name"`
 	Id        int64      `json:"id"`
 	LastLogin *time.Time `json:"last_login"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName     Name          `json:"last_name"`
 	Organization *Organization `json:"organization"`
 
@@ -643,7 +665,11 @@ type AdminUser struct {
 	// Thoughts Example:
 	Thoughts Thoughts `json:"thoughts"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -660,7 +686,10 @@ type AdminUserCreate struct {
 	// Active Can log in at once; otherwise an administrator activates it, or accepting the invitation does.
 	Active *bool `json:"active,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -668,10 +697,14 @@ type AdminUserCreate struct {
 	// EmailVerified The administrator vouches for the address.
 	EmailVerified *bool `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName       *Name  `json:"last_name,omitempty"`
 	OrganizationId *int64 `json:"organization_id,omitempty"`
 
@@ -689,7 +722,11 @@ type AdminUserCreate struct {
 	// SendInvitation Email a link with which the user chooses a password (and which activates the account).
 	SendInvitation *bool `json:"send_invitation,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -712,22 +749,31 @@ type AdminUserReplace struct {
 	// AvatarUrl An http or https URL, or empty.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         Email `json:"email"`
 	EmailVerified *bool `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 or left out for none.
@@ -742,7 +788,11 @@ type AdminUserReplace struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -758,22 +808,31 @@ type AdminUserUpdate struct {
 	// AvatarUrl An http or https URL; empty to remove.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email         *Email `json:"email,omitempty"`
 	EmailVerified *bool  `json:"email_verified,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 for none.
@@ -788,13 +847,19 @@ type AdminUserUpdate struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
 }
 
-// Bio Example: Enchantress of numbers.
+// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+//
+// Example: Enchantress of numbers.
 type Bio = string
 
 // ConfirmTotpRequest defines model for ConfirmTotpRequest.
@@ -824,14 +889,19 @@ type DeleteAccountRequest struct {
 	Password Password `json:"password"`
 }
 
-// Email Unique without regard to case.
+// Email An address with an ASCII local part and a host name (no address literal), without
+// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+// form in lower case. Unique without regard to case, and no account's username.
 //
 // Example: ada@example.com
 type Email = string
 
 // EmailChangeRequest defines model for EmailChangeRequest.
 type EmailChangeRequest struct {
-	// NewEmail Unique without regard to case.
+	// NewEmail An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	NewEmail Email `json:"new_email"`
@@ -842,7 +912,10 @@ type EmailChangeRequest struct {
 
 // EmailRequest defines model for EmailRequest.
 type EmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -992,7 +1065,9 @@ type MfaVerifyRequest struct {
 	RecoveryCode *string              `json:"recovery_code,omitempty"`
 }
 
-// Name Example: Ada
+// Name One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+//
+// Example: Ada
 type Name = string
 
 // NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
@@ -1111,18 +1186,29 @@ type PasswordResetRequest struct {
 type PendingAccount struct {
 	Active PendingAccountActive `json:"active"`
 
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName Name `json:"first_name"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName Name `json:"last_name"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1170,16 +1256,22 @@ type ProfileUpdate struct {
 	// AvatarUrl An http or https URL; empty to remove.
 	AvatarUrl *string `json:"avatar_url,omitempty"`
 
-	// Bio Example: Enchantress of numbers.
+	// Bio Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+	//
+	// Example: Enchantress of numbers.
 	Bio *Bio `json:"bio,omitempty"`
 
 	// Country Example: United Kingdom
 	Country *Country `json:"country,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization's id; 0 to leave the organization.
@@ -1191,7 +1283,11 @@ type ProfileUpdate struct {
 	// Thoughts Example:
 	Thoughts *Thoughts `json:"thoughts,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
@@ -1221,15 +1317,22 @@ type RefreshRequest struct {
 
 // RegisterRequest defines model for RegisterRequest.
 type RegisterRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// OrganizationId An organization from `GET /v1/organizations`.
@@ -1246,7 +1349,11 @@ type RegisterRequest struct {
 	// PasswordConfirm Optional; when given it must equal `password`.
 	PasswordConfirm *string `json:"password_confirm,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -1371,7 +1478,10 @@ type TotpEnrolment struct {
 	Secret string `json:"secret"`
 }
 
-// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+// without regard to case: a username is no account's username or email (taken:
+// `409 username_taken`), and contains `@` only when it is the account's own email
+// (`400`, code `not_own_email`).
 //
 // Example: ada
 type Username = string
@@ -2192,6 +2302,12 @@ type ClientInterface interface {
 	// the same time. An account that has not been activated gets `403 account_inactive`,
 	// but only when the password is right.
 	//
+	// Failed logins are counted per account, whichever of its names is typed: past
+	// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+	// presents it, or that comes from an address the account signed in from, has a
+	// budget of its own, so a stranger's guesses do not lock the owner out.
+	//
 	// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
 	// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
 	// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
@@ -2208,6 +2324,12 @@ type ClientInterface interface {
 	// (opaque, rotating). A wrong password and an unknown login get the same answer, in
 	// the same time. An account that has not been activated gets `403 account_inactive`,
 	// but only when the password is right.
+	//
+	// Failed logins are counted per account, whichever of its names is typed: past
+	// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+	// presents it, or that comes from an address the account signed in from, has a
+	// budget of its own, so a stranger's guesses do not lock the owner out.
 	//
 	// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
 	// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
@@ -2392,6 +2514,13 @@ type ClientInterface interface {
 	// describes the pending account without its id; it is readable at `GET /v1/me` after
 	// activation and login.
 	//
+	// A registration sent again with the same username, email and password as an account
+	// awaiting activation, within the activation window, answers 201 as the first attempt
+	// did, and sends no second email; a registration with a taken email holds its username
+	// for that window and is answered the same way when sent again. A username that is the
+	// registration's own email, when an account already holds that name, counts as a taken
+	// email, never a taken username.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/register (the `Register` operationId).
@@ -2408,6 +2537,13 @@ type ClientInterface interface {
 	// account. A taken username is reported: usernames are public. The 201 body therefore
 	// describes the pending account without its id; it is readable at `GET /v1/me` after
 	// activation and login.
+	//
+	// A registration sent again with the same username, email and password as an account
+	// awaiting activation, within the activation window, answers 201 as the first attempt
+	// did, and sends no second email; a registration with a taken email holds its username
+	// for that window and is answered the same way when sent again. A username that is the
+	// registration's own email, when an account already holds that name, counts as a taken
+	// email, never a taken username.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3341,6 +3477,12 @@ func (c *Client) ResendActivation(ctx context.Context, body ResendActivationJSON
 // the same time. An account that has not been activated gets `403 account_inactive`,
 // but only when the password is right.
 //
+// Failed logins are counted per account, whichever of its names is typed: past
+// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+// presents it, or that comes from an address the account signed in from, has a
+// budget of its own, so a stranger's guesses do not lock the owner out.
+//
 // For an account with a second factor (TOTP or a passkey) a right password gets no tokens
 // but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
 // `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
@@ -3367,6 +3509,12 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 // (opaque, rotating). A wrong password and an unknown login get the same answer, in
 // the same time. An account that has not been activated gets `403 account_inactive`,
 // but only when the password is right.
+//
+// Failed logins are counted per account, whichever of its names is typed: past
+// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+// presents it, or that comes from an address the account signed in from, has a
+// budget of its own, so a stranger's guesses do not lock the owner out.
 //
 // For an account with a second factor (TOTP or a passkey) a right password gets no tokens
 // but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
@@ -3691,6 +3839,13 @@ func (c *Client) Refresh(ctx context.Context, params *RefreshParams, body Refres
 // describes the pending account without its id; it is readable at `GET /v1/me` after
 // activation and login.
 //
+// A registration sent again with the same username, email and password as an account
+// awaiting activation, within the activation window, answers 201 as the first attempt
+// did, and sends no second email; a registration with a taken email holds its username
+// for that window and is answered the same way when sent again. A username that is the
+// registration's own email, when an account already holds that name, counts as a taken
+// email, never a taken username.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/register (the `Register` operationId).
@@ -3717,6 +3872,13 @@ func (c *Client) RegisterWithBody(ctx context.Context, params *RegisterParams, c
 // account. A taken username is reported: usernames are public. The 201 body therefore
 // describes the pending account without its id; it is readable at `GET /v1/me` after
 // activation and login.
+//
+// A registration sent again with the same username, email and password as an account
+// awaiting activation, within the activation window, answers 201 as the first attempt
+// did, and sends no second email; a registration with a taken email holds its username
+// for that window and is answered the same way when sent again. A username that is the
+// registration's own email, when an account already holds that name, counts as a taken
+// email, never a taken username.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7081,6 +7243,12 @@ type ClientWithResponsesInterface interface {
 	// the same time. An account that has not been activated gets `403 account_inactive`,
 	// but only when the password is right.
 	//
+	// Failed logins are counted per account, whichever of its names is typed: past
+	// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+	// presents it, or that comes from an address the account signed in from, has a
+	// budget of its own, so a stranger's guesses do not lock the owner out.
+	//
 	// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
 	// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
 	// `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
@@ -7097,6 +7265,12 @@ type ClientWithResponsesInterface interface {
 	// (opaque, rotating). A wrong password and an unknown login get the same answer, in
 	// the same time. An account that has not been activated gets `403 account_inactive`,
 	// but only when the password is right.
+	//
+	// Failed logins are counted per account, whichever of its names is typed: past
+	// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+	// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+	// presents it, or that comes from an address the account signed in from, has a
+	// budget of its own, so a stranger's guesses do not lock the owner out.
 	//
 	// For an account with a second factor (TOTP or a passkey) a right password gets no tokens
 	// but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
@@ -7283,6 +7457,13 @@ type ClientWithResponsesInterface interface {
 	// describes the pending account without its id; it is readable at `GET /v1/me` after
 	// activation and login.
 	//
+	// A registration sent again with the same username, email and password as an account
+	// awaiting activation, within the activation window, answers 201 as the first attempt
+	// did, and sends no second email; a registration with a taken email holds its username
+	// for that window and is answered the same way when sent again. A username that is the
+	// registration's own email, when an account already holds that name, counts as a taken
+	// email, never a taken username.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/register (the `Register` operationId).
@@ -7299,6 +7480,13 @@ type ClientWithResponsesInterface interface {
 	// account. A taken username is reported: usernames are public. The 201 body therefore
 	// describes the pending account without its id; it is readable at `GET /v1/me` after
 	// activation and login.
+	//
+	// A registration sent again with the same username, email and password as an account
+	// awaiting activation, within the activation window, answers 201 as the first attempt
+	// did, and sends no second email; a registration with a taken email holds its username
+	// for that window and is answered the same way when sent again. A username that is the
+	// registration's own email, when an account already holds that name, counts as a taken
+	// email, never a taken username.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13234,6 +13422,12 @@ func (c *ClientWithResponses) ResendActivationWithResponse(ctx context.Context, 
 // the same time. An account that has not been activated gets `403 account_inactive`,
 // but only when the password is right.
 //
+// Failed logins are counted per account, whichever of its names is typed: past
+// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+// presents it, or that comes from an address the account signed in from, has a
+// budget of its own, so a stranger's guesses do not lock the owner out.
+//
 // For an account with a second factor (TOTP or a passkey) a right password gets no tokens
 // but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
 // `methods` it accepts; complete the login at `POST /v1/auth/mfa/verify`. Access tokens
@@ -13256,6 +13450,12 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 // (opaque, rotating). A wrong password and an unknown login get the same answer, in
 // the same time. An account that has not been activated gets `403 account_inactive`,
 // but only when the password is right.
+//
+// Failed logins are counted per account, whichever of its names is typed: past
+// `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+// A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+// presents it, or that comes from an address the account signed in from, has a
+// budget of its own, so a stranger's guesses do not lock the owner out.
 //
 // For an account with a second factor (TOTP or a passkey) a right password gets no tokens
 // but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
@@ -13526,6 +13726,13 @@ func (c *ClientWithResponses) RefreshWithResponse(ctx context.Context, params *R
 // describes the pending account without its id; it is readable at `GET /v1/me` after
 // activation and login.
 //
+// A registration sent again with the same username, email and password as an account
+// awaiting activation, within the activation window, answers 201 as the first attempt
+// did, and sends no second email; a registration with a taken email holds its username
+// for that window and is answered the same way when sent again. A username that is the
+// registration's own email, when an account already holds that name, counts as a taken
+// email, never a taken username.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/register (the `Register` operationId).
@@ -13548,6 +13755,13 @@ func (c *ClientWithResponses) RegisterWithBodyWithResponse(ctx context.Context, 
 // account. A taken username is reported: usernames are public. The 201 body therefore
 // describes the pending account without its id; it is readable at `GET /v1/me` after
 // activation and login.
+//
+// A registration sent again with the same username, email and password as an account
+// awaiting activation, within the activation window, answers 201 as the first attempt
+// did, and sends no second email; a registration with a taken email holds its username
+// for that window and is answered the same way when sent again. A username that is the
+// registration's own email, when an account already holds that name, counts as a taken
+// email, never a taken username.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

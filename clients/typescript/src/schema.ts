@@ -24,6 +24,13 @@ export interface paths {
          *     account. A taken username is reported: usernames are public. The 201 body therefore
          *     describes the pending account without its id; it is readable at `GET /v1/me` after
          *     activation and login.
+         *
+         *     A registration sent again with the same username, email and password as an account
+         *     awaiting activation, within the activation window, answers 201 as the first attempt
+         *     did, and sends no second email; a registration with a taken email holds its username
+         *     for that window and is answered the same way when sent again. A username that is the
+         *     registration's own email, when an account already holds that name, counts as a taken
+         *     email, never a taken username.
          */
         post: operations["register"];
         delete?: never;
@@ -89,6 +96,12 @@ export interface paths {
          *     (opaque, rotating). A wrong password and an unknown login get the same answer, in
          *     the same time. An account that has not been activated gets `403 account_inactive`,
          *     but only when the password is right.
+         *
+         *     Failed logins are counted per account, whichever of its names is typed: past
+         *     `ACCOUNTD_RATE_LIMIT_LOGIN_FAILURES`, clients the account does not know get `429`.
+         *     A successful login sets the `accountd_device` cookie (HttpOnly); a client that
+         *     presents it, or that comes from an address the account signed in from, has a
+         *     budget of its own, so a stranger's guesses do not lock the owner out.
          *
          *     For an account with a second factor (TOTP or a passkey) a right password gets no tokens
          *     but `401 mfa_required`, whose `mfa` member holds a single-use `challenge` and the
@@ -3021,13 +3034,18 @@ export interface components {
         /** @description Either errors by field, or one `detail` for the request as a whole. */
         RestregErrors: components["schemas"]["RestregDetail"] | components["schemas"]["RestregFieldErrors"];
         /**
-         * @description Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+         * @description Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+         *     without regard to case: a username is no account's username or email (taken:
+         *     `409 username_taken`), and contains `@` only when it is the account's own email
+         *     (`400`, code `not_own_email`).
          * @example ada
          */
         Username: string;
         /**
          * Format: email
-         * @description Unique without regard to case.
+         * @description An address with an ASCII local part and a host name (no address literal), without
+         *     control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+         *     form in lower case. Unique without regard to case, and no account's username.
          * @example ada@example.com
          */
         Email: string;
@@ -3044,7 +3062,10 @@ export interface components {
          * @example correct-horse-battery
          */
         Password: string;
-        /** @example Ada */
+        /**
+         * @description One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+         * @example Ada
+         */
         Name: string;
         /**
          * @description The token from the emailed link.
@@ -3200,7 +3221,10 @@ export interface components {
              */
             organization_id?: number;
         };
-        /** @example Enchantress of numbers. */
+        /**
+         * @description Free text; tabs and line breaks are kept, other control characters refused (`400`, code `invalid_character`).
+         * @example Enchantress of numbers.
+         */
         Bio: string;
         /** @example United Kingdom */
         Country: string;

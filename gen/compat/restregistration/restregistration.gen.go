@@ -21,12 +21,16 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// Email Unique without regard to case.
+// Email An address with an ASCII local part and a host name (no address literal), without
+// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+// form in lower case. Unique without regard to case, and no account's username.
 //
 // Example: ada@example.com
 type Email = openapi_types.Email
 
-// Name Example: Ada
+// Name One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+//
+// Example: Ada
 type Name = string
 
 // NewPassword At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
@@ -63,7 +67,10 @@ type RestregDetail struct {
 
 // RestregEmailRequest defines model for RestregEmailRequest.
 type RestregEmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -115,7 +122,10 @@ type RestregLogoutRequest struct {
 
 // RestregProfile defines model for RestregProfile.
 type RestregProfile struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -129,7 +139,11 @@ type RestregProfile struct {
 	// LastName Example:
 	LastName string `json:"last_name"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -140,13 +154,21 @@ type RestregProfileUpdate struct {
 	// Email A new email is verified first, through a link sent to it.
 	Email *Email `json:"email,omitempty"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username *Username `json:"username,omitempty"`
@@ -154,15 +176,22 @@ type RestregProfileUpdate struct {
 
 // RestregRegisterRequest defines model for RestregRegisterRequest.
 type RestregRegisterRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
 
-	// FirstName Example: Ada
+	// FirstName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	FirstName *Name `json:"first_name,omitempty"`
 
-	// LastName Example: Ada
+	// LastName One line, without control characters or bidirectional overrides (`400`, code `invalid_character`).
+	//
+	// Example: Ada
 	LastName *Name `json:"last_name,omitempty"`
 
 	// Password At least `ACCOUNTD_PASSWORD_MIN_LENGTH` characters (10 by default: the minLength
@@ -176,7 +205,11 @@ type RestregRegisterRequest struct {
 	// PasswordConfirm Must equal `password`.
 	PasswordConfirm string `json:"password_confirm"`
 
-	// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+	// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+	// without regard to case: a username is no account's username or email (taken:
+	// `409 username_taken`), and contains `@` only when it is the account's own email
+	// (`400`, code `not_own_email`).
+	//
 	//
 	// Example: ada
 	Username Username `json:"username"`
@@ -237,7 +270,10 @@ type RestregToken struct {
 
 // RestregVerifyEmailRequest The query parameters of the new address's link, with `timestamp` or, as the document spells it, `timestam` (one of the two is required; without either the answer is 400).
 type RestregVerifyEmailRequest struct {
-	// Email Unique without regard to case.
+	// Email An address with an ASCII local part and a host name (no address literal), without
+	// control, invisible or space characters. The domain is kept in its ASCII (IDNA)
+	// form in lower case. Unique without regard to case, and no account's username.
+	//
 	//
 	// Example: ada@example.com
 	Email Email `json:"email"`
@@ -263,7 +299,10 @@ type RestregVerifyEmailRequest struct {
 	UserId RestregLinkUserID `json:"user_id"`
 }
 
-// Username Letters, digits and `@` `.` `+` `-` `_`; unique without regard to case.
+// Username Letters, digits and `@` `.` `+` `-` `_`. Usernames and emails share one namespace,
+// without regard to case: a username is no account's username or email (taken:
+// `409 username_taken`), and contains `@` only when it is the account's own email
+// (`400`, code `not_own_email`).
 //
 // Example: ada
 type Username = string
@@ -1011,131 +1050,135 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
 	"7H19c9u20u9XwfA+M7FbWrJdJ+dUnmfm6CRu4zSx/dhKfZ9GuSJEriTEJMAAoBXV4+9+BwuQIiVK8YvS",
-	"uj38TyJBAIuX3d++YHHjhSJJBQeulde58SZAI5D48xy0nHVHGqT5F4EKJUs1E9zreBcQCh4pogWZUqbJ",
-	"EEZCAtFyxviY0DFlvOX5ngonkFDzecI4S7LE6+z6np6l4HU8xjWMQXq3t7d5SWz3KKEsXm7yPWefMyBT",
-	"pici00TCmMrIdCCkCkxj8IUmaWxqphH9l/vXCkXi+d5IyIRqr+MBVu57Cf3yFvhYT7zO/vMD3/Qv//9D",
-	"0UOlJeNj79b3TmgCpkvzNroRrVaz93y37kOYnlGlpkJGyyR1NYmBKk2C7suXp+9Peq8GZ92Li8vT81eD",
-	"d8cng7dHJz/3XgcknFBJQw1Ska29XTKckQhGNIt1h+gJkKLvfT4BCYeEEgXyGuQzRcSUk6AtUuA0Za1P",
-	"SvCAjNk1KMI0vt0mlEeEapIIpcne/j8PCReaCA5EjEz1fY5vQpEkgpPUEaN8woXE5jMFktMEiPuPQ9zq",
-	"88qUhEJKCPXOREgFO0OqNchZeWLyihcGdf+flbnZqxvj8gBvvsWaBs9BaQnjlxPKx5C3fg6fM1DadCKV",
-	"IgWpGeB6FnE0SEtd/C8JI6/j/Z/2fOe13fJvF6Tc+t5dvykvsdJng1DwEZPJ8rJ7lylN4HNGYxLkpYPW",
-	"iqFZIP7W9yR8zpiEyOt8qNLmezU/i258LOoSw08Q6tJAvgLttjyNImZ6SeOz0hiOaKzAX9w8nICUQrpl",
-	"SqQdf0IVoWQ6ETH4hHHy6hPlY0HOjy56ZCRpAlMhr54poiY0RbZRnayo6Mp6wl25NUQhG1u5KCBncutm",
-	"1nLCxabtp2tbTvXsnqN5kYUhKOUjfzUcYGIYuRZE0VnLW9OWmQK1vMaOmJ6AtDOkDMcaMYgj3/AIw1oC",
-	"O34BGTmmsTx7plXB4XTkdT6sH6bqKrr171T6J9Mf1/vbj3OCys9XDuGNxzQkqmaZFCNFpaQz839hXBYH",
-	"5GtLtEOAhhNb2rBp5Pt2lphWfZ6AUnQM6pAEXPABlhvYYbejm0oxjCFRZAh6CsBtVcoy6ITxMl17qyf6",
-	"LeNXF2zMqc4kLM/363fdlzsXr7v7z1/kGzJm/Mon78/f7ig6AjKkCl4cVAX1D5/3d/4xHbz+snv14/B/",
-	"p3uj13x/+Hm099vz6Ln+vBvvyve7yf/MPu/zoyqXfr63v5ovm672WAJK0yTFSeQzt4wKDse4fnHgLWMR",
-	"/8ZLUVQYov7fh92dHz9+/1/LbPDj4rxeToAXVJMpVSShkeVA7zn7QpQDTFuU2DrMKEVsbKQwU4SGIaQa",
-	"DJ4R25Ux2vvHi3/s7z9/sbvre192xmKn1GM5oiHc3C6Q/l6BPH5VpXtxqO4wEksk9pysf6bI8Svf7NSC",
-	"3gk1eMIQx7NkCHI9Sd6edydaxJjxlQw0Nm9rUGIJjFggUmlZm7pqVs795fMCU7bdKVW0hj+/FWOR6ZWU",
-	"SbgWVzDQ4gpqCDzHtzj0WIJs5QN9iA8VKMUEJ2BWG1guPKWz7RITHwoRA+VIw6o+nkkxYjF8VYo8XKr5",
-	"3ohJpQd8CVrXTRCrors9/w5b2YvpnevPQezXOp+vr6UFwAzoKWqpEFfuiP918e2G/n0aUQ1rkAON4zsI",
-	"RzfaS7u5SzhM7RYxu/UaJBsxiAj22yd6IkU2nhBqN7gCrg0aYLq1PHNrwSmO1cJU3OWDB03IqiE9hzFT",
-	"GuRG4NgfQv6TBP8b2CalHZKr4g9UGs5Bga5Rvu62LVwlBtFAZKSmFf2VRfHN5uA0tfz0kEwNbDD6OPdJ",
-	"sjm1bI0UKkHdEvFLXTTC/nMGckZSaiApGh/EiFBueQZEyBiWFShVxoh3mIEqrjR7uIzc7ljBHO25NTpg",
-	"0T0+d4ipbq0OkK/P++SXCFyzOHu58L6H8Fwh8LvcQCmRcR0hplIqF/xvLnvbh4Y1RwZ8UUWCbqYnQrLf",
-	"qfmW/BuoBEn62e7uDyF+gz8haH11Adm+rCHwVyMvZos67t3WkIEpRvjQKJKg1DPlVAVUaoJirAMiZAEz",
-	"IxFmiRFCKoU4NmjTnxcNyNbcXkX0VBiJlpNzWJgMHRoyZShXUwtTD3Z3t5dX8f3kwcbW/EOX/FPcM/NB",
-	"WYd53pcESnX1vAWjhik/15Ioj0jwr4AErYAE3wck2AlIMAgOSXYvw3CN0bZq7Surf92d3+jO77s7P/6r",
-	"9f1gp1YTNNMPYSaZnl2YUbLrZ4hbz2zH+b+fcjb+5rLn1SlXgd3eFvkHZCRFQoKz04seaV/vtWmmJ21U",
-	"M8zGWHwhYSRBTYLC6o5AH9ud93miNc52SCOqNO3VM5wAnzu2YSoflHmH26Ya+1u8rPaWpgw7ZtmW7XQb",
-	"u2ZUNudj8HzPTrxX4Vrz3tKU/QLWhPJJKJBm2JY7W2FydgBdT3GU3lz26t5VqMAXgeOqi3R8mup2KIFq",
-	"eAwFn6aa2p4+cj2YHn+a6h03torg4JKtvMfuMXbdjfv2ndaEtFvbDfJde7jYNVPLjkS0La0QWuhfyhaX",
-	"xV26Z3YZ4yNhuhYKrmmI4saNfi4ejQImY/eR6rTbY6Yn2bAViiRvNCp+LJvmDCsixbiiVyTTE+CahZYU",
-	"tE0qkNcshA6pUImrySpTNNTsGp/6fW6pH84qThIs5xMpNNWMj4nbu3YBKp+oiZB6J2bXUEj8N5c9Iwep",
-	"JsLIsD533XCK22y+nNNsGDM1gYi8ufzlwkc6FMSjHfdFTiFJKKdjMDK11ed9/t133Qq1re++I2/FmDBH",
-	"XC0jMnoicJIaMU6+y3cBfIetplRp6HO9tJJbpFvCMYpQCWWaDwl8CdG14pZUaXQI1X2+gvWhtZMiskgp",
-	"k44qa3A11BxdGyhifQZMkYCmaeyIbTsj6ffWQbZ1/tNL8uPB839sW9opUZoOYyBBKCII+nyLxkqYoQnM",
-	"Mg0Qe2WSd/LF1XH1dSzrMV85xrN9SK5pzCK7bJx5PGZKI63WNItEWjuvacIZcx09v4JUTHCkKDB7onVt",
-	"nwSGKDtgMVCFcKgAjrh00CloyjBV4Kk+3wqKUkVNqWRmDzC93SKXTE9MN9rXe4FPaFE9jSK7SzhcG1RF",
-	"r0AROqWzjlmddu7Oj7qv3h09U6TvvRRJSjUbspjpWd/DyZqaXiV0Rux0W5N0zELgCkr7+91xb2lrixS4",
-	"EpkMoSXkuO0+Um1TFgGRjhdYgyPO63i7rb3Wrinl3KJex/uhtdv6ARVQPUEB3vY6N7e+125NIY53rriY",
-	"8van6ZVCF6p7V2G2loR2rnm168pEVE2Ggq54OxJyDHp9DaYADQsO08ZNsbbkHYum1uhU+37ClBZyVvvO",
-	"MvG6NwlEjOb1Dlgybt+Y+bytK1vmpbWVKdBtDtOlMbrJWDR8cXDbvkHybms/tpQ7NlFbIkNb29pBsHzW",
-	"1bWy2SXxhnYEUacdBQ7LuV1b70UnXVRUzEZbpQVSIxy258zP7D40AaM9WIJpgIsqG/WJYV+axBgJMI8+",
-	"OD+66J0f/Tzonf5ydDLo9d4GZGv/gEzIcNbnLuZgm0jq9ChqXR4h5YKzkMZk7zlJGM80KCt40Aid+6oK",
-	"0zTVBhWITLdIt8+nUvBxEVdg5S4nGcc95+DDGCx/VGaAgoPd3eCwNCIYsFAYMGegTXnV5y7CgTgXmU+G",
-	"mSaCxyVpKdl4oovGLQMyeiCuxOMI7e1zZ4RndR1Q+t8imuVgBLi1O5XEiWMSc82j8FfkHoi5bWlFoMJt",
-	"OXrmLjpZ2Vti8FK5P192ptPpzkjIZCeTMXAjkFDZe1wTSRZrllKp21h1RDV9bKUVdVLLDCw0TYVZ1abK",
-	"/d3d+w28M6t4MHszGf4cslP25qffjs57/3NxrI4Tnf728vjFMTvI3rI3P7Zg9ub36PKYnbLjL8d8txXu",
-	"x/zeU2H1KqRlQaUV4zFEhHE0oh/cl5I8NsHDMTOMotg1jCOqaN27r7kHvLaz9Y34tfsOXfuUJEwpg2kR",
-	"yTgyf3ggmV0XxpTHeYRhJiU8gMg8MmCZyO4CB7BsdM5ZcviH3lsyoqEWkmz1Tntnllzz3RXMtn0ynbBw",
-	"YrFV9+wYPaJcEKUhNXV2SHDTd5T1vQ7pe72J9ZFiM4qNuSqg9kJ7S3WHlJuRp+rKVN0iF2zMi49rYHqr",
-	"790GLXJicRpibjszew+dGbdfyVBEM6KFIDGVY9jkxKxp4WDv+QO7/Z6rLE2F1BARhCfEwHfS9zR80e00",
-	"poz3PTOSjstvkiAjMQh3Jsg3F6cnGD9HzQwmlqz9Hx85G1O0lUqhdQxRixx9SSE0pNJrymLUXxgnL3bz",
-	"WIRNUtcTwiiUs3zklFHqF2NJd4pg0rq2XOl2KewUG3r+YP5x4TReDUkqJJUsnpGMF6PhEy1nNlaVxFSD",
-	"3OSAvKKaDo2aVGrwkEhDW97YpgbI4bKny2Tfc8iXIjbSqlhNvc6Hj76nsiShcmbljlmnWxFGRe0sWZS2",
-	"Pd/TdKy8zgeMXaZ6uYz38XYRjlv8voOweg0q75phA1X4KKxNpxTRZKMsRBzl7gsE8CKOWqTrIDlTRDgP",
-	"H9nCCFr0oadSXJdqdp9vW1iKjkDBEa2js51p6xAcgjUYIDAuAm7cK4txbVBOi/RKfpJnyoWMoU5R8pSU",
-	"I3OMsCv5W9DCEDgLfuBXXDFofS9M+gHabPQa/07ZSej3uZGTEBFrRNMTmGEFW+UWEjozxBYhRMgdF2Ol",
-	"fFL0j9A+z1/L4rNtOwxFT5FeTirhadcwD1z2ndFMpkKB/WP61Of5cBciWlMN1o6SIcIp5sJq/gp1KozV",
-	"syFgQl4pIngIThW6BjlzK8H6UfOaI7PecP7NZBZIxFVrlhWqSL7pb2RoHQkJRuSXiexzoxaRBZBxbBHb",
-	"vKRBAqY/uIAxELPmq8I1ReBLapA44ofVulHJF/gYDcn53DwO038ZLcmF7peca/eMFyx5xcpRdIWvy9u7",
-	"N5OrcXt+G11rRUOb0Lhqq9643nVvRQSDlmukxwlMcac6VmxAjgL9SA1qaYlvUHHKN52QeeXz/ecvqkhW",
-	"beKFMNHUSJAEKJ9OWOwA7+7eQ4V71YERSojMXxorMgUJqMAZscSizUr8E5HbmZA1W7GIvJOpuRqZjw5a",
-	"goWaxy4a5Qk49qkCki4vL3dKJMFqd6AEGif/3fdoyvpeUD2KtOjAvW1UoSemCjWQ/28P+W9u/ZuKz/nD",
-	"x9uKGmCllPPnWdZfeJnL4PJB2oBy7pqdsrNlhUZwAhBZ1I7DxEvmYgs1HdPKo4+Q16USDIo3rF/TmTq0",
-	"8G/uvK18kgNB4PmxjFqYVT1u9hikVT2RtvKkXKkI5dj1lUXmsY4rit53adWfrfs2WGt1W5uAW6tqf7qI",
-	"66yqgkQPw1rVRfbBO42jkilZIfZwK8/7uDn0dYnuJFFqzJ8fWrUYJGKjkdH83Fk0VABFzMIZkTDKFKgG",
-	"df1BqOspuwZ6Jc48caE/ZS9AbiAoD5+ZWaulcxuQyHjJu/rup+7gond0Nnh/Nrg8Pnl1ehms8Au48BeO",
-	"oocSCSGGvpbbb5EzKa4BI3/1gtVfaUh3stRF5xSQx/oBGst/A3cbuPtHw921WPflPNqtfMTjAbC2CTr5",
-	"2wWddN3cNsEnTfBJE3zSBJ80wScNBG2CT5rgkwaa/2WCTxCXi0yvAeZH3BmZ15uTO9aeU8SZWINVVJjG",
-	"ORHcJ4jAbVq3PreW5wLHd8+OWyQo5xixoRehSHCLmkaR7zmVAAM8llOL9Pl0QjUydYN4r2mcGawLIc0U",
-	"VBQH21d7SERkOi6Sz7nq1uNfkVnAmseXoC61uYwoiIqRxPlhvkr+lRoT1jx9ysdHQPJqlhcHNu8LXktp",
-	"ZL4Z6l5oY0Owu1Lr7ZMxfTuQbNTEB6Hk6qx+sNk2MKrJxgS4tdPapMV7YTM70zqdt9UYs5sQgsam2gC3",
-	"/yibqkFyFjw8BK+VTgJ6Y1iR20Rh/pwdxtGOugbH5MnUHmtNyiMka/IblzJSudTELMJ0FqXMU95bcQ0x",
-	"DaGcqcwmxbjvtOUUrfCbueFrRM8fI3oaZvcfzux+dq4KjJNNC25zB86HR97DyfJatD4pZePtDacIfBLM",
-	"2Yw7EVBwl4BsnZ1e9Hxy9r6Hr866vZevCY3j3JmNPhA8DeGyHGDas+0W6XISIGcLXGQGcD2P9cqDrtzZ",
-	"CIS2eEYjQjW3Q2ifWzOwYxMYYT8WgMnpFw5bYDopm85CupSA7kRI4BcOfXzQ5y7+HkP4CdPlJIktcorA",
-	"I0/XIIGwMRdmTRS+M11ig2skgxn8snh4oDZZw/9rGf8D+bzLRfltdMzlNjahYy7Wunnfzl9GGtvsBtGC",
-	"VL4ntfMufvC6ltE4hyaeiHF+ZBpLoNGMwBeGdtiPmw+rL4XNz9vFsPkGbjRhW1Zu5eezitN7X/OqLQ9p",
-	"E8rVmB0aP1rjR2s0lI1oKBaHPVxJqXWaNTrKH6Gj2KlrlJRGSWmUlEZJ+XspKY3S0SgdjdLRKB2N0tEo",
-	"HctKR9boHH+SznEOqUGdjdLRKB2N0tEoHY3S0SgdjdLRKB2N0tEoHX9rpWMpEHUBjq85QGTeq/y+Vi1q",
-	"Dtj/enR+/NP/Do7edY/fDt6fvw3IlgUO7rQ9cVPj9/n8Y1v65evuyc9HeDjf3YlTzhNrtZS1CWMPrYpj",
-	"xdRchYhnNvMpCnXseUWd6C5c/kfVlfIJF+VEQn1uJI5VMeZpFE19Q4gFH6O+45JSFaKRlrQRPN9vujsG",
-	"jedmTT/6fGs+Bq+PXx0Njv7v8UXv+ORnOyIXwfZa9cXO2rfJiXr/0y7fPF3pN0lU+pdJUfrrkp6tgD/w",
-	"BJGb8Q/eEddmwbqDQ+5uMbu8N6o9vHOH5oXMIXV+QZk7AViyNDR6RBNh1egdjd7R6B2N3tHoHU82iRgy",
-	"5Y69GXyuECzY/B+pkKxRRV7idbmYPoxxvA4VSsDbwQvDqpf9E66bI4kzFJGUjqGsjSyoMudHPx9f9M67",
-	"vePTE6vRLOkma1SSPkcMYNoghhJUBxLUndxtIZV7CQOb7xeVOlZWHRRKsHxgIOpzqvG+zPx+UvsiwBtC",
-	"ML+7Q3NOCYnZFRh5mdkUaxTvc8csYrYll+64zxlXGmhEvqqaHBqUgy0VdmBMFmGZ+h0Ul03oLEZfKV/k",
-	"cI+Mw6V0wquKlhwDmNXsvvswp/Tb6kV1rWxCNVqu9w7a0d6ffIGDvUY7Oqzue7sXHq4wLa+ZD0UGY0Ui",
-	"wZ9pklAdTjaqNf26eImvT16d/0SUnsXQsdfA2Pt3ikSELiFgk/2qwZQNpmww5VPMfpVLFXfrAjLtjafC",
-	"kqBA3+XihQvQqpITd57d1ea0qr9GwaCs4ovl3O59XkJCRHAS5IUtQIyB5re0ISLNlFk/zdVozdVoD7ka",
-	"7dws9k1c2XGHuzie1EVpFcK/NcZe0dRmgHZt5X/3yzvKF3egkbV8c4fBhKFIEsG/SRhT/b1pRcbbFXy9",
-	"gdVNDq4GPv6p8PECtEOO84zWebgyor7HXNilgEc7Vey4Y6p7XEjE+dHFUW9w1r24uDw9f1UJithbHRNh",
-	"v3LBEDZ8AYrQg0rUAamaP1vk30WNhPI+z28cyD8e55jXXjqwbxCIgSXK2kWBR6lgXBMNcYyxCug7wwzd",
-	"rgqDcCd03qQ6XEn2+5NfTk4vT1yIx8HuwX8bSRaYudJCQjX24pnFUQcBZilf6Desu7fsAnhUEaNv7SrY",
-	"sIGxiYp4YkgE53zOCoq4CLIlpF/eWsQAWtQbBPostv/ikROu+wcPlelG7eZCk5HIeLRJbl6pmGzNbyW5",
-	"J4fYbsBWY8NsbJgNCH2CIPTIsnsHOCvS54HI0/mCvxaA28XTd6pwsxeRUbk1zGajF3FUoD3UpeMI/cJ5",
-	"Rn+B9dGYbGHALErNVIrrUs3u8217t9TUZv1Hcx6KV6ZJ4tKOW6GU2+uwLvfKXlSVKZDPlLULzoGe81yh",
-	"27gwQ2Ji8TyxPmLAkoWyMY825tGHmEftJc+4ZTdxzVlttPQTM4yWSP62yseKhjahgtRW/XQVkSIAwbJk",
-	"g3MU6Edeg7a01L0/yhK6cM+ZNY2Wjj5g3E8ClE8nTQ7u5vqHxvTcoP6/ZTTsrb8+INZKKWeRtqy/MEeX",
-	"Qebj1IJKiOga7SDU7BqjYsvQcOvgn1Urc8kS033ZO/7VRraipbnB2A3GfjjGPi+v5kdA7CeFpS/wAhZ0",
-	"J3wbDL3QwCawc6XKp4uZ0Vac74HiQO7jIPPSevf+0OCBmtuBG8zWYLYGs/1JltoCn5Uh1CYg2qepbtuz",
-	"BpYjLjxsLzyVMJKgJvVPFwtb1Ff7sFzU3ve69KBcxAg+tfh/qUCbWuCIA7zy1fJnCdQ8Wi6G98pGgzWN",
-	"LJWor0QP5iFja19/7fP5MY47FVuuzpRyhsBVb+o/WknA+u7fsOjWhsytuaN2fnAsKq6dTamezG+dZXl4",
-	"6BwMlPdlQr+8BT7WE6+zv+svWSA+Lvep/XQ6db2Xq03l4Ss9dasLVrzGi+RXv1vYWKWXdbNW9xrX1t0K",
-	"1ay7UuHy6cjS66W9XTy7yc+x1c5XzZQU597uODF7z1fNzARorCe/u15hdrr8j6EoShhvCzmmnP2OG1+t",
-	"fXn3fVD+7Jl68OIzuIFqU47rFwee7yWMsyRLMJugI5hxDWMUnx8rPS/z3urD+23nP7P7dpPDtRHRf6EO",
-	"F5Lxr9LhZET/Qr0tYiORWz3hjmd6UrD90k4sP3bYY+EtCoPlZ3O4lT9MRrQK1/IXZoyuYNYewnJN+bsR",
-	"46zAhOWXKApGQo6FXvU2H/ryyyrIXDwavvDYpSSpf5p3ceHtIqUJlH+3I6omQ0FlVHlaxkmlJ+0qBnNv",
-	"ck4zf2S3RuV/W0IorkHOdkIRwVLxthY6rX1Y26YjVdU+XJy/8qs7c3H3xSPWf0nWvjhYIWrnvSsBTPvQ",
-	"eaxU7cOcDvdmSRov5ocYou+qm5nOOHM46nx11OsJBoyY157vZdLoiG3PfONUrZsli8Rc2/LJXCHwCW5J",
-	"G2YiroBj9FaetNf05db/+vXJzzDhQREoPa8hgZrvT8sjgd8rZ6KOBQaSliqojtpyXWfZMGYhMesG41rs",
-	"TmJ8jOEuSi0ThUtyuaLXCKhwHAyaYtx8nEoxBDXPoj2lM5flQmHMTbnewn5bV7u1yPGogp9IQjkdAybH",
-	"M31Xmo5GZCuQIoaO/RdsH5KxpFw7W7yERFwzPu5zfG17FuY5nWwFuZPDR2+ywuQUKUi85poc4eFLM/+C",
-	"27QSoZARRIRxm+RvwpQWcrZwLpMwTbTIwokZDU6T3EqPIswuLOEu0S4SPieMr1g8q06lku7ZMVrwSZJx",
-	"FrKUxiQVUtPYJ1TbvBqSjRmncZ+bfa46biGioUHdJ4GIT95c9uzib5ELmlhRqpxDxeYfMJ/ku9l5V0hI",
-	"ueAspLHp7KHLH2BG7xUSRc6PLnpkZBjXVMirZ4qoCU2h1ecXZrdG1hsxdxS9PH131u0FGK+lSLA0JEFl",
-	"UFfaT1aNszDrbr+1R74nFyxJYzBEP2/t40gvDCnBEfWto8WmAeNRn5tfIrNXFGtJWYwrLaZq0qkaf/IU",
-	"9IW6HZQZDQ5m/qbPbYSfmy/mju8GuFnLU0OGszyhnfPtB2YbBG8ue8HCDsdJ7HM7i2Szk9jndhbJnSbR",
-	"DnvtzNlXK6brJY2o0pSkMdUGmD1TxfYz07V1vdfaa+1u189bzWT0eTDK4njgLjpYMRdk/VRQTkRKP2dA",
-	"AiMOBvZ5nyub0pMERmAJ6Vhah/Qw2KOf7e7+EM4/wP9Quo+gRCNaMWKmSkxw1WT6xUz6RFINJGaJGQpT",
-	"a8647jbFfb5io95tikM7VbVz7N6tmGSztHMOjdPqEu65TLNkC1/JmY9PLLU+GTLhE7MPxxPD2F3hAUvG",
-	"2z6hfV4gxGKAnVh2o+LXLxqS8QgkCeaOcZqydtCZZy2yfDWw81lO/TIYUgWDTMZ2atu2RMai4YuDyqPS",
-	"/LcDF+mDNnecpZiZdWSkfzgR5hVNhBFvNI7FFH2ypr/KX2AHeCDspu8latz3fNL3LC9wiw2fONCeP7oN",
-	"VrH5zS0q5Bt9/tBF9Wmqd/KJqF1Z5QLe7cfb/x8AAP//",
+	"uj38TyJIvCyA3d++YHHjhSJJBQeulde58SZAI5D48xy0nHVHGqT5F4EKJUs1E9zreBcQCh4pogWZUqbJ",
+	"EEZCAtFyxviY0DFlvOX5ngonkFDzecI4S7LE6+z6np6l4HU8xjWMQXq3t7f5m9juUUJZvNxklxMaRRKU",
+	"IlOmJ4Ry0r14eXxMYhHSmKRUakJ5RCiZCKUJpwmQLS6Kj2KmQdJ428fPRab7PBRcSxH7hPFrptgwBiIk",
+	"USkNgYQTKmmoQaoW6U2ARCKhjBOmyBWkmpifWrkebB2/Oulu9/lIyMSUxGIKkoRUQYu85+xzBnmbRMKY",
+	"ysjQzRT72GPTyTAUGdfPFMkUSNP3Vp97vgdfaJLGhlo0ov9y/1qhSDzfM61R7XU8QIL5XkK/vAU+1hOv",
+	"s//8wDc0z///UFBdacn42Lv1vROawDKZTzmQmHEoyEQclUoUMVQasohJCM1XNCbiGqRkESiyFRzs7gY+",
+	"CUUEJGD8msYsGhTfBtutyrC6Ea32fO/5bl1fYXpGlZoKGdWsDE1ioEqToPvy5en7k96rwVn34uLy9PzV",
+	"4N3xyeDt0cnPvddBeQBbe7tkOCMRjGgW6w7REyAFufp8AhIOCSUK5DXIZ4qIKSdBW6TAacpan5TgARmz",
+	"a1C4CsSUb9u1p0liFt/e/j8PCReaCA5EjEz1fY4loUgSwUnqBqN8woXE5vOJJ+4/zuriKgiFNETfmQip",
+	"YGdItQY5K6+FvOIFou7/s7Ic9upoXCbw5lusafAclJYwfjmhfAx56+fwOQOlTSdSKVKQmgGyBRFHg7TU",
+	"xf+SMPI63v9pzxlY23GRdjGUW9+76zflJVb6bBAKPmIyWV527zKlCXzOaEyC/O2gtYI0C4O/9T0JnzMm",
+	"IfI6H6pj872an0U3PhZ1ieEnCHWJkK9AO85Jo4jZnXlWouGIxgr8ZbYKUgrplimRlv6EKkLJdCJiMOyR",
+	"vPpE+ViQ86OLHhlJmsBUyKtniqgJTcEMujpZUdGV9QN3760ZFEqDlYsCclmxbmatQFls2n66tuVUz+5J",
+	"zYssDEEpyzwNB5gYeagFUXTW8ta0ZaZALa+xI6YnIO0MKcOxRgziyDc8wrCWwNIvICPHNJZnz7QqOJyO",
+	"vM6H9WSqrqJb/05v/2T643p/+3E+oPLzlSS88ZiGRNUsk4JSVEo6M/8X6LJIkK8t0Q4BGk7s24ZNI9+3",
+	"s8S06vMElKJjUIck4IIP8L2BJbulbirFMIZEkSHoKQC3VSnLoBPGy+PaWz3Rbxm/umBjTnUma6Tv63fd",
+	"lzsXr7v7z1/kGzJm/Mon78/f7ig6AjKkCl4cVIXoD5/3d/4xHbz+snv14/B/p3uj13x/+Hm099vz6Ln+",
+	"vBvvyve7yf/MPu/zoyqXfr63v5ovm672WAJK0yTFSeQzt4wKDse4fnHgLUM6/8ZLUVSYQf2/D7s7P378",
+	"/r+W2eDHxXm9nAAvRk2mVJGERpYDvefsC1EOd25RYuswVIrY2EhhpgyMglSDwVeiCjT2/vHiH/v7z1/s",
+	"7vrel52x2Cn1WI5oCDe3C0N/r0Aev6qOe5FUd6DE0hB7TtY/U+T4lW92ajHeCTV4wgyOZ8kQ5PoheXve",
+	"ncYixoyvZKCxKV1eh+9LYMQCkUrL2tRVs3LuL58XmLLtTqmiNfz5rRiLTK8cmYRrcQUDLa6gZoDnWIqk",
+	"xzfIVk7oQ3yoQCkmOAGz2sBy4SmdbZeY+FCIGCjHMazq45kUIxbDV6XIw6Wa742YVHrAHZqfT1LdBLEq",
+	"utvz77CVvZjeuf4cxH6t8/n6WloAzICeopbK4Mod8b8uvh3p36cR1bAGOdA4voNwdNRe2s1dwmFqt4jZ",
+	"rdcg2YhBRLDfPtETKbLxhFC7wRVwbdAA063lmVsLTpFWC1Nxlw8eNCGrSHoOY6Y0yI3AsT9k+E8S/G9g",
+	"m5R2SK79P1BpOAcFukb5utu2cJUYRAORkZpW9FcWxTebg9PU8tNDMjWwwejj3CfJ5tSyNVKoBHVLg1/q",
+	"ohH2nzOQM5JSA0mt9WREKLc8AyJkDMsKlCpjxDvMQBVXmj1cRm53rGCO9twaHbDoHp87xFS3VgfI1+d9",
+	"8ksDXLM4e7nwvofwXCHwuzw3skWIqZTKBf+by972oWHNkQFfVJGgm+mJkOx3ar4l/wYqQZJ+trv7Q4jf",
+	"4E8IWl9dQLYvawb4q5EXs0Ud925ryMAUI3ycgfOZcqoCKjVBQeuACFnAzEiEWWKEkEohjg3a9OevBmRr",
+	"bq8ieiqMRMuHc1jYAx0aMu9QrqYWph7s7m4vr+L7yYONrfmHLvmnuGfmRFmHed6XBEp19bwFo4YpP9eS",
+	"KI9I8K+ABK2ABN8HJNgJSDAIWiSvwr6CTaHuLAFNDViU0hD8Pq83ZncInRsxmao3axcKBdnS9Ap4p8+D",
+	"g90fi/IBPg22rWU8FFxTxhX2WPB4Zjk906Z+XIBFA2LqWGqfV03QXOiBmPIBFgbbNXb1GgN01XJZVmW7",
+	"O7/Rnd93d378V+v7wU6tVmuWMoSZZHp2YWbc7oUhshHDWub/fspF0pvLnlenKAaWVVktJiAjKRISnJ1e",
+	"9Ej7eq9NMz1po8pkNvligYSRBDUJCkcMKi3Y7rzPE61x5YY0okrTXj3zDPC5Y4Gm8kGZDzqWo7G/RWG1",
+	"tzRl2DE7X7bTbeyaUT+d28nzPbuIvQoHnveWpuwXsOagT0KBNGRb7myFYVsCup4ild5c9urKKqPAgsBJ",
+	"iMVxfJrqdiiBanjMCD5NNbU9feR6MD3+NNU7jraKIHHJVt5j9xi77ui+fac1IS2bckS+aw8Xu2Zq2ZGo",
+	"OUgrUBf6l7LFZXGX7pldxvhImK4hmwhRdDrq56LeKJMydh+pTrs9ZnqSDVuhSPJGo+LHspnR8ERS0BU9",
+	"PJmeANcstENBO6sCec1C6JDKKHE1WVZHQ82u8anf53b0w9kyS/SJFJpqxsfE7V27AJVP1ERIvROzayjQ",
+	"y5vLnuGBVBNh5HGfu244JXQ2X85pNoyZmkBE3lz+cmE5q4J4tOO+yEdIEsrpGAw+aPV5n3/3Xbcy2tZ3",
+	"35G3YkyYG1wtIzI6L3CSos/1u3wXwHfYakqVhj7XSyu5RbolTKaIkTqlMR8S+BKim8gtqRJ1CNV9voL1",
+	"oeWWIkpKKZNuVNZ4bEZzdG1glfV/MEUCmqaxG2zbGXy/t86+rfOfXpIfD57/Y9t5n4nSdBgDCYyUCfp8",
+	"i8ZKGNIEZpkGiCMzyTv54uq4+jqW9ZivHOPZPiToJLXLxpn6Y6Y0jtWamXGQ1mZtmnCGaTeeX0EqJjiO",
+	"KDB7onVtnwS5mJQQA1UI7QoQjEsHHZzmHaYKbGgEaPFWUVMqmdkDTG+3yCXTE9ON9vVe4BNaVE+jyO4S",
+	"DtcGIdIrgyamdNYxq9PO3flR99W7o2eK9L2XIkmpZkMWMz3rezhZU9OrhM6InW4rrWMWAldQ2t/vjntL",
+	"W1ukwJXIZAgtIcdt95Fqm3cR3Ol4gTW4wXkdb7e119o1bzkXr9fxfmjttn5AZVpPUIC3vc7Nre+1W1OI",
+	"450rLqa8/Wl6pdAd7MoqzNYOoZ1rke26dyKqJkNBV5SOhByDXl+DeYGGBYdp46ZY++YdX02tAa22fMKU",
+	"FnJWW2aZeF1JAhGjeb0DlozbN2Y+b+veLfPS2soU6DaH6RKNbjIWDV8c3LZvcHi3tR/bkTs2UftGhnbD",
+	"tUSwfNbVtbLZJfGGNhFRp+kFDsu5XVsfEUC6qHSZjbZKo6VGOGzPmZ/ZfWjORtu2zNF5hY36xLAvTWKM",
+	"aphHUpwfXfTOj34e9E5/OToZ9HpvA7K1f0AmZDjrcxc/sU0kdTohte6bkHLBWUhjsvecJIxnGpQVPGhQ",
+	"z/1uhZmdaoMKRKZbpNvnUyn4uIiRsHKXk4zjnnPwYQyWPypDIAT8hyWKYPBFYYydgTbvqz530RrEuft8",
+	"Msy0UyxyaSnZeKKLxi0DMjotrsTjCH0Hc8eKZ/U2UPrfIprlYAS4taGVxIljEnPNo/C95N6UuZ1sRdDF",
+	"bTmg6i76ZdnzY/BSuT9fdqbT6c5IyGQnkzFwI5BQcX1cE0kWa5ZSqdtYdUQ1fWylFdVYywwsNE2FWdWm",
+	"yv3d3fsR3pmIPJi9mQx/Dtkpe/PTb0fnvf+5OFbHiU5/e3n84pgdZG/Zmx9bMHvze3R5zE7Z8ZdjvtsK",
+	"92N+76mwehWOZUE9F+MxRIRxdAgc3HckeZyFhzQzjKLYNS70qnXvvube/NrO1jfi1+47DFOgJGFKGUyL",
+	"SMYN84cHDrPrQrLymJUwzKSEBwwyj3JYHmR3gQNYNjrnLDn8Q080GdFQC0m2eqe9Mztc890VzLZ9Mp2w",
+	"cGKxVffsGL27XBClITV1dkhw03cj63sd0vd6E+vvxWYUG3NVQO2F9pbqDik3lKfqylTdIhdszIuPa2B6",
+	"q+/dBi1yYnEaYm47M3sPnRm3X8lQRDOihSAxlWPY5MSsaeFg7/kDu/2eqyxNhdQQEYQnxMB30vc0fNHt",
+	"NKaM9z1DScflNzkgIzEId+bUNxenJxgLSM0MJnZY+z8+cjamaPeVQusYohY5+pJCaIZKrymLUX9hnLzY",
+	"zeMqNjm6nhBGoZzllFNGqV8ML94p4ovr2nJvt0uRyNjQ8wfzjwun8WpIUiGpZPGMZLyghk+0nNnwZRJT",
+	"DXKTBHlFNR0aNanU4CGRZmx5Y5sikMNlT5fJvueQL0VspFWxmnqdDx99T2VJQuXMyh2zTrcijPDaWbIo",
+	"bXu+p+lYeZ0PGM5O9fI73sfbRThu8fsOwuo1qLxryAaq8LdYm04pOstGjIg4KmLNDYAXcdQiXQfJmSLC",
+	"eSvJFkYDYzxAKsV1qWb3+baFpWjqFhzROgYOMG2dm0OwBgMExkXwkCuyGNcGGOWR61avf6Zc+BvqFCWv",
+	"TznKyAi7ku8ILQyB80YEfsWthJ6Ewj0RoM1Gr/FVlR2efp8bOQkRsUY0PYEZVrBVbiGhMzPYIhwKueNi",
+	"3JdPiv4R2ud5sSw+27ZkKHqK4+WkEmp3DfMgbN8ZzWQqFNg/pk99npO7ENGaarB2lAwRTjEXVvNXqFNh",
+	"3KENZxPyShHBQxf3b4TvzK0E6xPOa47MenOuDjVHIq5as6xQRfJNfyMz1pGQYER+eZDoWdklCyDj2CK2",
+	"+ZsGCZj+4ALGoNKarwo3G4EvqUHiiB9W60Ylv+ZjNCTnP/Q4TP9ltCR38qHkKLxn7GPJw1eOCCz8dt7e",
+	"vZlcjQv32+haKxrahMZVW/XG9a57KyIYgF0jPU5gijvVsWIDchToR2pQS0t8g4pTvumEzCuf7z9/UUWy",
+	"atP8tBN6REkClE8nLHaAd3fvocK96sAIJUTmL40VmYIEVOCMWGLRZiX+icjtTMiarVhE3snUXI3MqYOW",
+	"YKHmcZhGeQKOfaqApMvLy53SkGC1O1ACjZP/7ns0ZX0vqJ5OW3Tg3jaq0BNThRrI/7eH/De3/k3F5/zh",
+	"421FDbBSyvnzLOsvvMxlcPkgbUA5d81O2dmyQiM4AYgsakcy8ZK52EJNx7TySCrkdakEg+IN69d0pg4t",
+	"/Js7byuf5EAQeH7EpBZmVY/OPQZpVU/XrTz1V3qFcuz6ylfmcZsrXr3v0qo/J/htsNbqtjYBt1bV/nQR",
+	"11lVBYkehrWqi+yDdxpHJVOyQuzhVp73cXPo6xLdSaLUmD8/gGsxSMRGI6P5uXN1qACKmIUzImGUKVAN",
+	"6vqDUNdTdg30Spx54kJ/yl6A3EBQJp+ZWaulc5sFgPGSd/XdT93BRe/obPD+bHB5fPLq9DJY4Rdw4S8c",
+	"RQ8lEkIM4y233yJnUlwDRjHrBau/0pDuZKmLzikgj/UDNJb/Bu42cPePhrtrse7LebRb+bjKA2BtE3Ty",
+	"tws66bq5bYJPmuCTJvikCT5pgk8aCNoEnzTBJw00/8sEnyAuF5leA8yPuDMyrzcnd6w9p4gzsQarqDCN",
+	"cyK4TxCB2xR1fW4tzwWO754dt0hQzpdiQy9CkeAWNY0i33MqAQZ4LKdJ6fPphGpk6gbxXtM4M1gXQpop",
+	"qCgOtq/2kIjIdFwk0nPVrce/IrOANY8vQV1qc9ldEBXjEOeH+Sq5ZGpMWPNUMB8fAcmrGWsc2LwveC2l",
+	"xPlmqHuhjQ3B7kqtt0/G9O1AslETH4SSq7P6wWYOwagmGxPg1k5rkxbvhc3sTOt03lZjzG5CCBqbagPc",
+	"/qNsqgbJWfDwELxWOgnojWFFnhaFuYB2GEc76hockyeGe6w1KY+QrEkPXcqu5dIsswjTWZSyaHlvxTXE",
+	"NIRy1jWbFOO+05aPaIXfzJGvET1/jOhpmN1/OLP72bkqME42LbjNHTgfHnkPJ8tr0fqklI23N5wi8Ekw",
+	"ZzPuREDBXQKydXZ60fPJ2fseFp11ey9fExrHuTMbfSB4GsJlOcAUbtst0uUksPl6XGQGcD2P9cqDrtzZ",
+	"CIS2eEYjQjW3Q2ifWzOwYxMYYT8WgPcVLBy2wNRYNp2FdOkN3YmQwC8c+i6xkIu/xxB+l4QoNze3yCkC",
+	"jzxdgwTCxlyYNVH4znSJDa6RDIb4ZfHwQG2yhv/XMv4H8nmXV/Pb6JjLbWxCx1ysdfO+nb+MNLbZDaIF",
+	"qXzP0c67+MHrWkbjHJp4Isb5kWksgUYzAl8Y2mE/bj6svhQ2P28Xw+YbuNGEbVm5lZ/PKk7vfc2rtkzS",
+	"JpSrMTs0frTGj9ZoKBvRUCwOe7iSUus0a3SUP0JHsVPXKCmNktIoKY2S8vdSUhqlo1E6GqWjUToapaNR",
+	"OpaVjqzROf4kneMcUoM6G6WjUToapaNROhqlo1E6GqWjUToapaNROv7WSsdSIOoCHF9zgMje4ebuntWi",
+	"5oD9r0fnxz/97+DoXff47eD9+duAbFng4E7bEzc1fp/PP7Zvv3zdPfn5CA/nuztxynlirZayNmHsoVVx",
+	"rJiaqxD5JW8o1LHnFXWiu3CRIVVXyidclBMJ9bmROFbFmKdRNPUNIRZ8jPqOS0pViEZa0kbwfL/p7hg0",
+	"nps1/ejzrTkNXh+/Ohoc/d/ji97xyc+WIhf55XIr1Bc7a98mJ+r9T7t883Sl3yRR6V8mRemvS3q2Av7A",
+	"E0Ruxj94R1ybBesODrm7xezy3qj28M4dmhcyh9T5BWXuBGDJ0tDoEU2EVaN3NHpHo3c0ekejdzzZJGLI",
+	"lDv2lvO5QrBg83+kQrJGFXmJ1+Vi+jDG8TpUKAHv4rppSpb9E66bI4kzFJGUjqGsjSyoMudHPx9f9M67",
+	"vePTE6vRLOkma1SSPkcMYNogZiSoDiSoO7nbQir3EgY23y8qdaysOiiUYDlhIOpzqvG+zPx+UlsQ4A0h",
+	"mN/doTmnhMTsCoy8zGyKNYp302MWMduSS3fc54wrDTQiX1VNDg3KwZbKd3RLsEz9DorLJnQWo6+UL3K4",
+	"R8bhUjrhVa+WHAOY1ey++zAf6bfVi+pa2YRqtFzvHbSjvT/5Agd7jXZ0WN33di88XGFaXjMfigzGikSC",
+	"P9MkoTqcbFRr+nXxEl+fvDr/iSg9i6Fjr4Gx9+8UiQhdQsAm+1WDKRtM2WDKp5j9Kpcq7tYFZNobT4Ul",
+	"QYG+y8ULF6BVJSfuPLurzWlVf42CQVnFF8u53fu8hISI4CTIX7YAMQaa39KGiDRTZv00V6M1V6M95Gq0",
+	"c7PYN3Flxx3u4nhSF6VVBv6tMfaKpjYDtGsr/7tf3lG+uAONrOWbOwwmDEWSCP5Nwpjq700rMt6u4OsN",
+	"rG5ycDXw8U+FjxegHXKcZ7TOw5UR9T3mwi4FPNqpYscdU93jQiLOjy6OeoOz7sXF5en5q0pQxN7qmAj7",
+	"lQuGsOELUIQeVKIOSNX82SL/LmoklPd5fuNA/vE4x7z20oF9g0AMLFHWLgo8SgXjmmiIY4xVQN8ZZuh2",
+	"VRiEO6HzJtXhymG/P/nl5PTyxIV4HOwe/LeRZIGZKy0kVGMvnlkcdRBglvKFfsO6e8sugEcVMfrWroIN",
+	"GxibqIgnhkRwzuesoIiLIFtC+uWtRQygRb1BoM9i+y8eOeG6f/BQmW7Ubi40GYmMR5vk5pWKydb8VpJ7",
+	"cojtBmw1NszGhtmA0CcIQo8su3eAsyJ9Hog8nS/4awG4XTx9pwo3exEZlVvDbDZ6EUcF2kNdOo7QL5xn",
+	"9BdYH43JFgbMotRMpbgu1ew+37Z3S01t1n8056F4ZZokLu24FUq5vQ7rckX2oqpMgXymrF1wDvSc5wrd",
+	"xoUZEhOL54n1EQOWLJSNebQxjz7EPGovecYtu4lrzmqjpZ+YYbQ05G+rfKxoaBMqSG3VT1cRKQIQLEs2",
+	"OEeBfuQ1aEtL3fujLKEL95xZ02jp6APG/SRA+XTS5OBurn9oTM8N6v9bRsPe+usDYq2UchZpy/oLc3QZ",
+	"ZD5OLaiEiK7RDkLNrjEqtgwNtw7+WbUylywx3Ze9419tZCtamhuM3WDsh2Ps8/JqfgTEflJY+gIvYEF3",
+	"wrfB0AsNbAI7V6p8upgZbcX5HigO5D4OMi+td+8PDR6ouR24wWwNZmsw259kqS3wWRlCbQKifZrqtj1r",
+	"YDniwsP2wlMJIwlqUv908WWL+mofll+1970uPSi/YgSfWvy/9EKbWuCIBF5ZtPxZAjWPll/De2WjwZpG",
+	"lt6or0QP5iFja4u/9vn8GMedXluuzrzlDIGrSuo/WjmA9d2/YdGtDZlbc0ft/OBYVFw7m1I9md86y/Lw",
+	"0DkYKO/LhH55C3ysJ15nf9dfskB8XO5T++l06novV5vK5Cs9dasLVhTjRfKryxY2VqmwbtbqinFt3e2l",
+	"mnVXerl8OrJUvLS3i2c3+Tm22vmqmZLi3NsdJ2bv+aqZmQCN9eR31yvMTpf/MSOKEsbbQo4pZ7/jxldr",
+	"C+++D8qfPVMPXnwGN1Bt3uP6xYHnewnjLMkSzCboBsy4hjGKz4+Vnpd5b/Xh/bbzn9l9u8nh2ojov1CH",
+	"C8n4V+lwMqJ/od4WsZHIrZ5wxzM9Kdh+aSeWHzvssVCKwmD52Rxu5Q+TEa3CtbzA0OgKZu0hLNeUl40Y",
+	"ZwUmLBeiKBgJORZ6VWlO+nJhFWQuHg1feOxSktQ/zbu4ULo40gTKv9sRVZOhoDKqPC3jpNKTdhWDuZKc",
+	"08wf2a1R+d+WEIprkLOdUESw9HpbC53WPqxt0w1V1T5cnL9y0Z25uPviEeu/JGtfHKwQtfPelQCmfeg8",
+	"Vqr2YT4OV7IkjRfzQwzRd9XNTGecORx1vrrR6wkGjJhiz/cyaXTEtme+carWzZJFYq5t+WSuEPgEt6QN",
+	"MxFXwDF6K0/aa/py63/9+uRnmPCgCJSe15BAzfenZUrg98qZqGOBgaSlCqpUW67rLBvGLCRm3WBci91J",
+	"jI8x3EWp5UHhklyu6DUCKqSDQVOMm49TKYag5lm0p3TmslwojLkp11vYb+tqtxY5HlXwE0kop2PA5Him",
+	"70rT0YhsBVLE0LH/gu1DMpaUa2eLl5CIa8bHfY7FtmdhntPJVpA7OXz0JitMTpGCxGuuyREevjTzL7hN",
+	"KxEKGUFEGLdJ/iZMaSFnC+cyCdNEiyycGGpwmuRWehRhdmEJd4l2kfA5YXzF4ll1KpV0z47Rgk+SjLOQ",
+	"pTQmqZCaxj6h2ubVkGzMOI373Oxz1XELEQ0N6j4JRHzy5rJnF3+LXNDEilLlHCo2/4D5JN/NzrtCQsoF",
+	"ZyGNTWcPXf4AQ71XOChyfnTRIyPDuKZCXj1TRE1oCq0+vzC7NbLeiLmj6OXpu7NuL8B4LUWCJZIEFaKu",
+	"tJ+sorMw626/tUe+JxcsSWMwg37e2kdKL5CUIEV962ixacB41Ofml8jsFcVaUhbjSoupmnSqxp88BX2h",
+	"bgdlRoPEzEv63Eb4ufli7vhugJu1PDVkOMsT2jnffmC2QfDmshcs7HCcxD63s0g2O4l9bmeR3GkSLdlr",
+	"Z84WrZiulzSiSlOSxlQbYPZMFdvPTNfW9V5rr7W7XT9vNZPR58Eoi+OBu+hgxVyQ9VNBOREp/ZwBCYw4",
+	"GNjnfa5sSk8SGIElpGNpHdLDYI9+trv7Qzj/AP9D6T6C0hjRihEzVWKCqybTL2bSJ5JqIDFLDClMrTnj",
+	"utsU9/mKjXq3KQ7tVNXOsStbMclmaeccGqfVJdxzmWbJFhbJmY9P7Gh9MmTCJ2YfjieGsbuXBywZb/uE",
+	"9nmBEAsCO7HsqOLXLxqS8QgkCeaOcZqydtCZZy2yfDWw81lO/TIYUgWDTMZ2atv2jYxFwxcHlUel+W8H",
+	"LtIHbe44SzEz68hI/3AiTBFNhBFvNI7FFH2ypr/KX2AHeCDspu8latz3fNL3LC9wiw2fONCeP7oNVrH5",
+	"zS0q5Bt9/tBF9Wmqd/KJqF1Z5Re824+3/z8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

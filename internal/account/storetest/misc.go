@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,6 +52,39 @@ func (s suite) signingKeys(t *testing.T) {
 		}
 		same(t, "k1", byID["k1"], k1)
 		same(t, "k2", byID["k2"], k2)
+	})
+	s.run(t, "first_key_of_an_algorithm_kept_once", func(t *testing.T, st account.Store) {
+		// Instances starting together each add a key of their own: one must win, or
+		// they would sign with keys the others do not know.
+		const n = 8
+		var wg sync.WaitGroup
+		var won atomic.Int32
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				k := account.SigningKey{ID: fmt.Sprintf("k%d", i), Algorithm: "EdDSA", Private: []byte("p"), CreatedAt: at(0)}
+				added, err := st.AddFirstSigningKey(ctx(t), k)
+				if added {
+					won.Add(1)
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			noErr(t, "AddFirstSigningKey", err)
+		}
+		keys, err := st.SigningKeys(ctx(t))
+		noErr(t, "SigningKeys", err)
+		if won.Load() != 1 || len(keys) != 1 {
+			t.Fatalf("%d callers added a key and %d keys are stored, want 1 and 1", won.Load(), len(keys))
+		}
+		other := account.SigningKey{ID: "rsa", Algorithm: "RS256", Private: []byte("r"), CreatedAt: at(0)}
+		added, err := st.AddFirstSigningKey(ctx(t), other)
+		noErr(t, "AddFirstSigningKey(RS256)", err)
+		if !added {
+			t.Fatal("the first key of another algorithm was not added")
+		}
 	})
 	s.run(t, "existing_id_left_as_it_was", func(t *testing.T, st account.Store) {
 		first := account.SigningKey{ID: "k1", Algorithm: "EdDSA", Private: []byte("first"), CreatedAt: at(0)}

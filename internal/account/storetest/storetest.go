@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	t.Run("UserByEmail", s.userByEmail)
 	t.Run("UpdateUser", s.updateUser)
 	t.Run("DeleteUser", s.deleteUser)
+	t.Run("LoginNames", s.loginNames)
 	t.Run("ConsumeEmailToken", s.consumeEmailToken)
 	t.Run("DeleteEmailTokens", s.deleteEmailTokens)
 	t.Run("StartSession", s.startSession)

@@ -76,7 +76,7 @@ func (s *Server) passwordErrors(errs *drf.Errors, problems []account.FieldProble
 		case "current_password":
 			errs.Add("current_password", msgWrongPassword)
 		default:
-			errs.Add(p.Field, capitalize(p.Message))
+			errs.Add(p.Field, drf.FieldMessage(p, capitalize(p.Message)))
 		}
 	}
 	if len(pw) > 0 {

@@ -44,12 +44,10 @@ func (s *Server) DjoserRegister(w http.ResponseWriter, r *http.Request) {
 	}, s.meta(ctx))
 	var ve *account.ValidationError
 	switch {
-	case err == nil && u.ID == 0:
-		// The email was taken and is hidden. A taken username is still reported, as it
-		// would be with a fresh email: usernames are public.
-		s.registered(w, r, u, username)
 	case err == nil:
-		s.registered(w, r, u, "")
+		// Also when the email was taken and is hidden (u.ID is 0): Register has reported
+		// a taken username first, as with a fresh email, and holds this one now.
+		s.registered(w, u)
 	case errors.Is(err, account.ErrUsernameTaken), errors.Is(err, account.ErrEmailTaken):
 		s.conflicts(w, r, err, username, email)
 	case errors.As(err, &ve):
@@ -69,19 +67,7 @@ func (s *Server) DjoserRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 // registered answers a registration that created an account, or looks as if it did.
-// When checkUsername is set (a hidden taken email), a taken username is reported first.
-func (s *Server) registered(w http.ResponseWriter, r *http.Request, u account.User, checkUsername string) {
-	if checkUsername != "" {
-		taken, _, err := s.svc.RegistrationConflicts(r.Context(), checkUsername, "")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if taken {
-			invalidField(w, "username", drf.MsgUsernameTaken)
-			return
-		}
-	}
+func (s *Server) registered(w http.ResponseWriter, u account.User) {
 	out := createdUser{FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, Email: u.Email}
 	if !s.hide {
 		out.ID = &u.ID

@@ -73,12 +73,21 @@ func invalidField(w http.ResponseWriter, field, message string) {
 	invalid(w, &errs)
 }
 
-// fail answers an error no handler expected: a rate limit (429 with Retry-After, in
-// DRF's throttling words), the database out of reach (503), or anything else (500, logged
-// in full with the request ID and never shown).
+// fail answers an error no handler expected: field problems the service found (400,
+// in DRF's shape, for the rules every API keeps: control characters in a name, a
+// username with @ that is not the account's email), a rate limit (429 with Retry-After,
+// in DRF's throttling words), the database out of reach (503), or anything else (500,
+// logged in full with the request ID and never shown).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status, msg, code, ok := drf.SecondFactorRefusal(err); ok {
 		writeJSON(w, status, detail{Detail: msg, Code: code})
+		return
+	}
+	var ve *account.ValidationError
+	if errors.As(err, &ve) {
+		var errs drf.Errors
+		s.passwordErrors(&errs, ve.Problems, "password", "", "", "")
+		invalid(w, &errs)
 		return
 	}
 	var rl *account.RateLimitError

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/accountd/accountd/internal/account"
 )
 
 // The messages of DRF and Django that both APIs' clients show to people.
@@ -53,6 +55,20 @@ var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9@.+_-]+$`)
 
 // ValidUsername reports whether Django's username validator accepts s.
 func ValidUsername(s string) bool { return usernamePattern.MatchString(s) }
+
+// FieldMessage words a field problem the account service found with a username or an
+// email as Django does (MsgUsername, MsgEmail), and any other with fallback. Profiles
+// check fields in their own words first; these are the service's own rules, which
+// every API keeps (identity.go in the account package).
+func FieldMessage(p account.FieldProblem, fallback string) string {
+	switch {
+	case p.Code == "pattern" && p.Field == "username":
+		return MsgUsername
+	case p.Code == "format" && (p.Field == "email" || p.Field == "new_email"):
+		return MsgEmail
+	}
+	return fallback
+}
 
 // ValidEmail reports whether s is a bare address, as the canonical API's email format
 // wants (no display name, no angle brackets). Length is the caller's to check.

@@ -115,5 +115,5 @@ func message(p account.FieldProblem) string {
 	case "incorrect":
 		return "Old password is not correct"
 	}
-	return "This field " + p.Message + "."
+	return drf.FieldMessage(p, "This field "+p.Message+".")
 }

@@ -381,24 +381,49 @@ func TestSigningKeysOldestFirst(t *testing.T) {
 	})
 }
 
-func TestUserByLoginPrefersUsername(t *testing.T) {
+// TestMigrateLoginNamesKeepsEmailOwners: before the namespace of login names, a
+// username could equal another account's email and shadow its login. The migration
+// that makes the namespace gives such a name to the email's owner, and leaves the other
+// account working by its own email.
+func TestMigrateLoginNamesKeepsEmailOwners(t *testing.T) {
 	forEachKind(t, func(t *testing.T, kind string) {
-		s := bunstoretest.Open(t, kind)
+		s := openUnmigrated(t, kind, bunstore.Options{})
 		ctx := t.Context()
-		byEmail, err := s.CreateUser(ctx, account.User{Username: "b", Email: "carol@example.com"})
+		if err := s.MigrateBeforeForTest(ctx, "20261205000001"); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		for _, u := range []struct{ username, email string }{
+			{"carol", "carol@example.com"},
+			{"Carol@example.com", "squatter@example.com"}, // shadows carol's email
+			{"dave@example.com", "Dave@example.com"},      // the account's own email
+		} {
+			if _, err := s.DB().NewRaw("INSERT INTO users (username, email, username_key, email_key, date_joined, password_changed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+				u.username, u.email, strings.ToLower(u.username), strings.ToLower(u.email), now, now, now).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate over old data: %v", err)
+		}
+		for login, want := range map[string]string{
+			"carol@example.com": "carol", "CAROL": "carol",
+			"squatter@example.com": "Carol@example.com",
+			"dave@example.com":     "dave@example.com",
+		} {
+			got, err := s.UserByLogin(ctx, login)
+			if err != nil || got.Username != want {
+				t.Errorf("UserByLogin(%s) = %q, %v; want %s", login, got.Username, err, want)
+			}
+		}
+		// The squatter's account still takes changes that leave its names alone.
+		squatter, err := s.UserByLogin(ctx, "squatter@example.com")
 		if err != nil {
 			t.Fatal(err)
 		}
-		byName, err := s.CreateUser(ctx, account.User{Username: "Carol@example.com", Email: "a@example.com"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := s.UserByLogin(ctx, "carol@example.com")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.ID != byName.ID {
-			t.Errorf("UserByLogin = user %d, want %d (username match) over %d (email match)", got.ID, byName.ID, byEmail.ID)
+		squatter.Profile.Bio = "still here"
+		if _, err := s.UpdateUser(ctx, squatter); err != nil {
+			t.Errorf("UpdateUser(bio) of the account whose username shadowed an email: %v", err)
 		}
 	})
 }

@@ -12,6 +12,9 @@ type target struct {
 	dialect string // Postgres or SQLite
 	dsn     string
 	memory  bool // an SQLite database that lives only as long as its connection
+	// execModeSet: a PostgreSQL URL that names pgx's default_query_exec_mode, the mode
+	// of the statements accountd would otherwise prepare (see Open).
+	execModeSet bool
 }
 
 // path is the file of an SQLite target, as it can be shown: without the parameters.
@@ -90,7 +93,7 @@ func parsePostgres(dsn string) (target, error) {
 		q.Set("connect_timeout", defaultConnectTimeout)
 	}
 	u.RawQuery = q.Encode()
-	return target{dialect: Postgres, dsn: u.String()}, nil
+	return target{dialect: Postgres, dsn: u.String(), execModeSet: q.Has("default_query_exec_mode")}, nil
 }
 
 func parseSQLite(s string) (target, error) {

@@ -32,6 +32,12 @@ const (
 	orgNameIndex  = "organizations_name_lower_key"
 	orgSlugIndex  = "organizations_slug_key"
 	orgSlugColumn = "organizations.slug"
+	// The namespace of login names (loginnames.go) checks names before it claims them,
+	// so its key fires only in a race the check missed, and only where the name's kind
+	// cannot be looked up after (a PostgreSQL transaction ends at the violation): it is
+	// reported as a username taken.
+	loginNamesIndex  = "login_names_pkey"
+	loginNamesColumn = "login_names.name_key"
 	// A passkey's credential ID is unique across accounts.
 	passkeyCredentialIndex  = "passkeys_credential_id_idx"
 	passkeyCredentialColumn = "passkeys.credential_id"
@@ -54,10 +60,12 @@ const (
 //
 //	no row                             → account.ErrNotFound
 //	unique username / email            → account.ErrUsernameTaken / account.ErrEmailTaken
+//	unique login name                  → account.ErrUsernameTaken
 //	unique organization name / slug    → account.ErrOrganizationNameTaken / ...SlugTaken
 //	foreign key (the referenced row is gone) → account.ErrNotFound
 //	lost or refused connection, query timeout → an error wrapping account.ErrUnavailable
 //	SQLite's disk full, read-only or failing  → an error wrapping account.ErrUnavailable
+//	a prepared statement lost or met again    → an error saying what to set behind a pooler
 //
 // Domain sentinels are returned as they are, so both == and errors.Is work; anything
 // else is wrapped with the package name and keeps its cause for errors.As.
@@ -72,7 +80,7 @@ func translate(err error) error {
 		switch {
 		case names(name, emailIndex, emailColumn):
 			return account.ErrEmailTaken
-		case names(name, usernameIndex, usernameColumn):
+		case names(name, usernameIndex, usernameColumn), names(name, loginNamesIndex, loginNamesColumn):
 			return account.ErrUsernameTaken
 		case names(name, orgNameIndex, orgNameIndex):
 			return account.ErrOrganizationNameTaken
@@ -89,7 +97,20 @@ func translate(err error) error {
 	if unavailable(err) {
 		return fmt.Errorf("%w: %v", account.ErrUnavailable, err)
 	}
+	if lostPreparedStatement(err) {
+		return fmt.Errorf("bunstore: %w (a connection pooler in transaction mode between accountd and PostgreSQL? "+
+			"add default_query_exec_mode=cache_describe to the database URL: docs/operations.md)", err)
+	}
 	return fmt.Errorf("bunstore: %w", err)
+}
+
+// lostPreparedStatement reports whether err is PostgreSQL refusing a prepared statement
+// that pgx believed its connection held ("does not exist", 26000) or preparing one the
+// server connection already had ("already exists", 42P05): what a pooler that moves
+// clients between server connections does to the hot statements (hot.go).
+func lostPreparedStatement(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "26000" || pgErr.Code == "42P05")
 }
 
 // names reports whether text, a constraint name or an SQLite message, names the index or

@@ -30,8 +30,15 @@ import (
 //
 // A connection pooler between accountd and PostgreSQL must keep prepared statements
 // with their connection (PgBouncer in session mode, or transaction mode from 1.21 with
-// max_prepared_statements set).
+// max_prepared_statements set). Behind one that does not (PgBouncer in transaction mode
+// before 1.21), the database URL names another mode with pgx's own parameter,
+// default_query_exec_mode: cache_describe sends each statement with its parameters in
+// one round trip through the unnamed statement, and keeps nothing on the server but for
+// that round trip (docs/operations.md compares the modes and what they cost).
 type hotQueries struct {
+	// mode is how pgx sends these statements: QueryExecModeCacheStatement unless the
+	// database URL says otherwise.
+	mode pgx.QueryExecMode
 	// sessionUser is SessionUser: $1 the session ID, $2 now.
 	sessionUser preparedSelect
 	// rotate is RotateRefreshToken (rotate.go).
@@ -45,6 +52,9 @@ type hotQueries struct {
 // preparedSelect is one such statement and how to scan its rows into row structs.
 type preparedSelect struct {
 	query string
+	// readOnly: the statement writes nothing (else running it counts as a write of its
+	// work, replica.go).
+	readOnly bool
 	// fields are the columns of each row struct, in the order the statement selects
 	// them.
 	fields [][]*schema.Field
@@ -56,14 +66,15 @@ type preparedSelect struct {
 var preparedQueryHook func(query string)
 
 // newHotQueries builds the statements from the row types Bun knows.
-func newHotQueries(db *bun.DB) *hotQueries {
+func newHotQueries(db *bun.DB, mode pgx.QueryExecMode) *hotQueries {
 	sess := db.Table(reflect.TypeFor[sessionRow]())
 	user := db.Table(reflect.TypeFor[userRow]())
 	return &hotQueries{
+		mode: mode,
 		sessionUser: selectOf(sess, user).with(
 			"SELECT " + columns(sess, "s") + ", " + columns(user, "u") +
 				" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
-				" WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2"),
+				" WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2").reading(),
 		rotate:        selectOf(sess, user).with(rotateSQL(sess, user)),
 		startSession:  newStartSessionQuery(db),
 		createAccount: newCreateAccountQuery(db),
@@ -85,6 +96,12 @@ func (p preparedSelect) with(query string) preparedSelect {
 	return p
 }
 
+// reading marks p as writing nothing.
+func (p preparedSelect) reading() preparedSelect {
+	p.readOnly = true
+	return p
+}
+
 // columns lists the columns of t, qualified by alias, in Bun's field order.
 func columns(t *schema.Table, alias string) string {
 	cols := make([]string, len(t.Fields))
@@ -97,6 +114,9 @@ func columns(t *schema.Table, alias string) string {
 // queryRow runs p with args and scans its first row into dests, pointers to the row
 // structs of p's tables. No row is sql.ErrNoRows, which translate makes ErrNotFound.
 func (s *Store) queryRow(ctx context.Context, p *preparedSelect, args []any, dests ...any) error {
+	if s.replica != nil && !p.readOnly {
+		wrote(ctx)
+	}
 	rows, err := s.queryPrepared(ctx, p.query, args...)
 	if err != nil {
 		return err
@@ -129,15 +149,15 @@ func (s *Store) queryRow(ctx context.Context, p *preparedSelect, args []any, des
 	return rows.Close()
 }
 
-// queryPrepared sends query with args on the Store's database or transaction, prepared
-// and cached per connection by pgx.
+// queryPrepared sends query with args on the Store's database or transaction in the hot
+// statements' mode: by default prepared and cached per connection by pgx.
 func (s *Store) queryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if preparedQueryHook != nil {
 		preparedQueryHook(query)
 	}
 	// pgx reads a QueryExecMode given as the first argument as the mode of this query;
 	// its database/sql driver passes arguments through unchanged.
-	args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+	args = append([]any{s.hot.mode}, args...)
 	switch db := s.db.(type) {
 	case *bun.DB:
 		return db.DB.QueryContext(ctx, query, args...)

@@ -2,6 +2,7 @@ package bunstore_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -62,6 +63,91 @@ func TestPutUsers(t *testing.T) {
 		taken.Email = "ADA@example.com"
 		if err := s.PutUsers(ctx, []account.User{taken}); !errors.Is(err, account.ErrEmailTaken) {
 			t.Fatalf("PutUsers with a taken email: %v, want ErrEmailTaken", err)
+		}
+	})
+}
+
+// PutUsers gives the users it writes their login names in the same transaction, in
+// one namespace with every other account's names, in the same few statements whatever
+// the batch's size: imported users log in by username and by email, an overwrite moves
+// their names, a name another user holds as username or email refuses the batch, and a
+// hidden registration's reservation gives way.
+func TestPutUsersLoginNames(t *testing.T) {
+	forEachKind(t, func(t *testing.T, kind string) {
+		ctx := t.Context()
+		s := bunstoretest.Open(t, kind)
+		reservedAt := time.Now()
+		if err := s.ReserveUsername(ctx, account.Reservation{Username: "erin", Email: "erin@example.org",
+			CreatedAt: reservedAt, ExpiresAt: reservedAt.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		batch := func(n int) []account.User {
+			users := []account.User{importedUser(1, "ada"), importedUser(2, "erin")}
+			for i := 3; i <= n; i++ {
+				users = append(users, importedUser(int64(i), fmt.Sprintf("user%d", i)))
+			}
+			return users
+		}
+		statements := func(fn func() error) []string {
+			var out []string
+			for _, q := range record(t, s, fn) {
+				if q != "BEGIN" && q != "COMMIT" {
+					out = append(out, q)
+				}
+			}
+			return out
+		}
+		small := statements(func() error { return s.PutUsers(ctx, batch(3)) })
+		large := statements(func() error { return s.PutUsers(ctx, batch(300)) })
+		if len(large) != len(small) || len(small) > 5 {
+			t.Errorf("PutUsers ran %d statements for 3 users and %d for 300, want the same few: %q", len(small), len(large), small)
+		}
+		for login, want := range map[string]int64{"ADA": 1, "ada@EXAMPLE.com": 1, "erin": 2, "user300@example.com": 300} {
+			if u, err := s.UserByLogin(ctx, login); err != nil || u.ID != want {
+				t.Errorf("UserByLogin(%s) = user %d, %v; want %d", login, u.ID, err, want)
+			}
+		}
+
+		moved := importedUser(1, "augusta")
+		moved.Email = "augusta@example.com"
+		if err := s.PutUsers(ctx, []account.User{moved}); err != nil {
+			t.Fatal(err)
+		}
+		for _, login := range []string{"ada", "ada@example.com"} {
+			if _, err := s.UserByLogin(ctx, login); !errors.Is(err, account.ErrNotFound) {
+				t.Errorf("UserByLogin(%s) after the user's names moved: %v, want ErrNotFound", login, err)
+			}
+		}
+		if u, err := s.UserByLogin(ctx, "Augusta@example.com"); err != nil || u.ID != 1 {
+			t.Errorf("UserByLogin(new email) = user %d, %v", u.ID, err)
+		}
+		if taken, err := s.LoginNameTaken(ctx, "ada", time.Now()); err != nil || taken {
+			t.Errorf("LoginNameTaken(a name the import released) = %v, %v", taken, err)
+		}
+
+		// Another user's email as a username, and another user's username as an email.
+		squatter := importedUser(400, "augusta@example.com")
+		squatter.Email = "mallory@example.com"
+		if err := s.PutUsers(ctx, []account.User{importedUser(401, "zoe"), squatter}); !errors.Is(err, account.ErrUsernameTaken) {
+			t.Errorf("PutUsers with another's email as username: %v, want ErrUsernameTaken", err)
+		}
+		// Another user's username as an email (Django usernames may look like one).
+		if err := s.PutUsers(ctx, []account.User{{ID: 402, Username: "old@example.net", Email: "keeper@example.net",
+			DateJoined: time.Now(), PasswordChangedAt: time.Now(), UpdatedAt: time.Now()}}); err != nil {
+			t.Fatal(err)
+		}
+		squatter = importedUser(400, "mallory")
+		squatter.Email = "OLD@example.net"
+		if err := s.PutUsers(ctx, []account.User{importedUser(401, "zoe"), squatter}); !errors.Is(err, account.ErrEmailTaken) {
+			t.Errorf("PutUsers with another's username as email: %v, want ErrEmailTaken", err)
+		}
+		for _, id := range []int64{400, 401} {
+			if _, err := s.UserByID(ctx, id); !errors.Is(err, account.ErrNotFound) {
+				t.Errorf("a refused batch wrote user %d: %v", id, err)
+			}
+		}
+		if _, err := s.UserByLogin(ctx, "zoe"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("a refused batch left a login name: %v", err)
 		}
 	})
 }

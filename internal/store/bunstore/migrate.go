@@ -2,10 +2,10 @@ package bunstore
 
 import (
 	"context"
-	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/uptrace/bun/migrate"
 )
@@ -27,6 +27,10 @@ const (
 // in ASCII). Every instance uses the same key, so concurrent starts take turns.
 const migrationLockKey int64 = 0x6163636f756e7464
 
+// migrationLockRetry is how long Migrate waits before trying the lock again while
+// another instance holds it (a variable for tests).
+var migrationLockRetry = 100 * time.Millisecond
+
 // templateData is what the migration templates see.
 type templateData struct {
 	// PG is true on PostgreSQL and false on SQLite.
@@ -38,6 +42,11 @@ func (s *Store) migrator() (*migrate.Migrator, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.migratorOf(dir)
+}
+
+// migratorOf is migrator over the migration files in dir.
+func (s *Store) migratorOf(dir fs.FS) (*migrate.Migrator, error) {
 	ms := migrate.NewMigrations()
 	if err := ms.Discover(dir); err != nil {
 		return nil, err
@@ -77,28 +86,47 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	return nil
 }
 
-// lockMigrations takes the migration advisory lock on a connection of its own and
-// returns the function that releases it.
+// lockMigrations takes the migration lock and returns the function that releases it.
+//
+// The lock is a transaction-scoped advisory lock held by a transaction left open while
+// the migrations run on other connections, never a session-level one: a connection
+// pooler in transaction mode (PgBouncer's pool_mode=transaction) gives each
+// transaction whichever server connection is free, so a session lock would stay behind
+// on a server connection that other clients then use (they would hold it too, being
+// the same session), and the unlock would run on another one and release nothing. An
+// open transaction keeps its server connection until it ends, through any pooler; its
+// lock ends with it, also when the process dies (the pooler or the server rolls the
+// transaction back when the client goes away).
+//
+// A waiting instance does not keep a transaction open: it tries the lock, and if
+// another holds it, ends its transaction and tries again a moment later. A waiter that
+// blocked inside its transaction would hold a server connection of the pooler all the
+// while, and with as many waiters as the pool has server connections, the holder could
+// not get one to migrate with.
 func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
-	conn, err := s.root.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockKey); err != nil {
-		_ = conn.Close()
-		return nil, err
-	}
-	return func() {
-		// Release even if ctx was cancelled meanwhile.
-		ctx, cancel := s.bound(context.WithoutCancel(ctx))
-		defer cancel()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock(?)", migrationLockKey); err != nil {
-			// The lock belongs to the session: if it could not be released, end the
-			// session rather than return a locked connection to the pool.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	for {
+		tx, err := s.root.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
 		}
-		_ = conn.Close()
-	}, nil
+		var locked bool
+		if err := tx.NewRaw("SELECT pg_try_advisory_xact_lock(?)", migrationLockKey).Scan(ctx, &locked); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+		if locked {
+			// Rollback ends the transaction and its lock; it wrote nothing.
+			return func() { _ = tx.Rollback() }, nil
+		}
+		if err := tx.Rollback(); err != nil {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(migrationLockRetry):
+		}
+	}
 }
 
 // MigrationsCurrent reports whether every migration this binary knows has been

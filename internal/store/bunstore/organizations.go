@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/accountd/accountd/internal/account"
 )
 
@@ -11,15 +13,18 @@ import (
 // byte by byte (code point order) on both dialects: PostgreSQL is told COLLATE "C" so
 // that the database's locale does not reorder them, matching SQLite's BINARY.
 func (s *Store) ListOrganizations(ctx context.Context) ([]account.Organization, error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
 	order := "o.name, o.id"
 	if s.dialect == Postgres {
 		order = `o.name COLLATE "C", o.id`
 	}
 	var rows []organizationRow
-	if err := s.db.NewSelect().Model(&rows).OrderExpr(order).Scan(ctx); err != nil {
-		return nil, translate(err)
+	// The list may lag behind by what the replica has not replayed yet (replica.go).
+	err := s.readMayLag(ctx, func(ctx context.Context, db bun.IDB) error {
+		rows = nil
+		return db.NewSelect().Model(&rows).OrderExpr(order).Scan(ctx)
+	})
+	if err != nil {
+		return nil, err
 	}
 	orgs := make([]account.Organization, len(rows))
 	for i, r := range rows {

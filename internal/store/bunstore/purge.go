@@ -13,7 +13,9 @@ type PurgeOptions struct {
 	// after they ended (revoked or expired), with their refresh tokens; spent refresh
 	// tokens after they were issued (a spent token is what reuse detection compares
 	// against, so this is also how long a replayed one is still caught as theft); emailed
-	// tokens after they were used or expired. Default 7 days.
+	// tokens after they were used or expired. Default 7 days. (Reservations of
+	// usernames by hidden registrations go as soon as they expire: an expired one holds
+	// nothing, and it keeps a password hash.)
 	Retention time.Duration
 	// EventRetention, when positive, deletes history events older than it. Zero keeps
 	// every event.
@@ -29,6 +31,9 @@ type PurgeOptions struct {
 // Purged counts what one Purge deleted, by kind.
 type Purged struct {
 	Sessions, RefreshTokens, EmailTokens, Events int
+	// Reservations counts the expired reservations of usernames (hidden registrations'
+	// holds, see account.Reservation).
+	Reservations int
 }
 
 // purgeQuery is one kind of row Purge deletes: a DELETE of at most $batch rows picked
@@ -83,6 +88,10 @@ func (s *Store) Purge(ctx context.Context, o PurgeOptions) (Purged, error) {
 		{purgeQuery{"email_tokens", "hash",
 			"SELECT hash FROM email_tokens WHERE used_at < ? OR expires_at < ? LIMIT ?" + lock},
 			[]any{cut, cut, o.Batch}, &p.EmailTokens},
+		// Reservations of usernames that expired by now, through their partial index.
+		{purgeQuery{"login_names", "name_key",
+			"SELECT name_key FROM login_names WHERE user_id IS NULL AND expires_at <= ? LIMIT ?" + lock},
+			[]any{now, o.Batch}, &p.Reservations},
 	}
 	if o.EventRetention > 0 {
 		// Events are added in time order, so the oldest by ID are the oldest in time: a

@@ -50,6 +50,16 @@ type userRow struct {
 // usernames and emails are the same.
 func caseKey(s string) string { return strings.ToLower(s) }
 
+// emailCaseKey is caseKey for an email: the address in the form account.LoginKey finds
+// it by (its normalized form, lower case), or caseKey of it as given when it is not
+// one accountd would accept (the service never writes such an address).
+func emailCaseKey(email string) string {
+	if key, ok := account.LoginKey(email); ok && strings.Contains(email, "@") {
+		return key
+	}
+	return caseKey(email)
+}
+
 // searchKey is the text a staff search looks in: username, email and full name, folded
 // like caseKey and separated by newlines, which a search never holds, so that a match
 // never spans two fields.
@@ -69,7 +79,7 @@ func userToRow(u account.User) userRow {
 		Username:          u.Username,
 		Email:             u.Email,
 		UsernameKey:       caseKey(u.Username),
-		EmailKey:          caseKey(u.Email),
+		EmailKey:          emailCaseKey(u.Email),
 		SearchKey:         searchKey(u),
 		EmailVerified:     u.EmailVerified,
 		PasswordHash:      u.PasswordHash,

@@ -20,6 +20,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -67,6 +68,11 @@ type Options struct {
 	// TxTimeout bounds a whole InTx transaction (default 15s), so that a stuck caller
 	// cannot hold row locks and a connection indefinitely.
 	TxTimeout time.Duration
+	// ReplicaURL, when set, is a streaming replica of the PostgreSQL database that serves
+	// the reads that tolerate lag (replica.go), with a pool of the same size.
+	ReplicaURL string
+	// Logger hears of the replica failing and coming back (default slog.Default()).
+	Logger *slog.Logger
 }
 
 func (o Options) withDefaults(dialect string) Options {
@@ -109,6 +115,8 @@ type Store struct {
 	// gate queues statements and transactions for a connection in arrival order
 	// (gate.go); nil on SQLite, whose one connection serializes everything anyway.
 	gate connGate
+	// replica serves the reads that tolerate lag (replica.go); nil without one.
+	replica *replica
 }
 
 var _ account.Store = (*Store)(nil)
@@ -126,6 +134,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		// Migrate holds its advisory lock on one connection while it migrates on another.
 		return nil, errors.New("bunstore: MaxOpenConns must be at least 2 on PostgreSQL")
 	}
+	var replicaTarget target
+	if opts.ReplicaURL != "" {
+		if t.dialect != Postgres {
+			return nil, errors.New("bunstore: a replica needs a PostgreSQL database")
+		}
+		if replicaTarget, err = parseDSN(opts.ReplicaURL); err != nil || replicaTarget.dialect != Postgres {
+			return nil, errors.New("bunstore: the replica's URL is not a PostgreSQL URL")
+		}
+	}
 
 	if t.dialect == SQLite && !t.memory {
 		// SQLite creates a missing file but not a missing directory, and says only
@@ -135,34 +152,44 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 	}
 
-	var db *bun.DB
+	var (
+		db      *bun.DB
+		hotMode pgx.QueryExecMode
+	)
 	switch t.dialect {
 	case Postgres:
-		cfg, err := pgx.ParseConfig(t.dsn)
-		if err != nil {
-			// pgx redacts the password in its parse errors.
-			return nil, fmt.Errorf("bunstore: %w", err)
+		if db, hotMode, err = openPostgres(t, opts); err != nil {
+			return nil, err
 		}
-		// Bun writes every value into the SQL text, so each query text is new: the
-		// simple protocol runs it in one round trip instead of preparing it first.
-		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-		db = bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New())
 	case SQLite:
 		sqldb, err := sql.Open("sqlite", t.dsn)
 		if err != nil {
 			return nil, fmt.Errorf("bunstore: %w", err)
 		}
 		db = bun.NewDB(sqldb, sqlitedialect.New())
+		setPool(db, opts)
 	}
-	db.SetMaxOpenConns(opts.MaxOpenConns)
-	db.SetMaxIdleConns(opts.MaxIdleConns)
-	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
-	db.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
 
 	s := &Store{db: db, root: db, dialect: t.dialect, opts: opts}
 	if t.dialect == Postgres {
-		s.hot = newHotQueries(db)
+		s.hot = newHotQueries(db, hotMode)
 		s.gate = newConnGate(opts.MaxOpenConns)
+	}
+	if opts.ReplicaURL != "" {
+		// Not pinged: a replica that is down must not stop the start; its first read
+		// finds out, and the primary serves meanwhile.
+		rdb, _, err := openPostgres(replicaTarget, opts)
+		if err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("bunstore: the replica: %w", err)
+		}
+		logger := opts.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		s.replica = &replica{db: rdb, logger: logger}
+		// Reads may go to the replica only for work that has not written (replica.go).
+		db.AddQueryHook(writeTracker{})
 	}
 	if t.dialect == SQLite && !t.memory {
 		// A local file that cannot be opened (permissions, a read-only directory for
@@ -178,10 +205,44 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return s, nil
 	}
 	if err := s.Ping(ctx); err != nil {
-		_ = db.Close()
+		_ = s.Close() // the replica's pool too
 		return nil, err
 	}
 	return s, nil
+}
+
+// openPostgres returns the pool of a PostgreSQL target, and the mode of its hot
+// statements (hot.go).
+func openPostgres(t target, opts Options) (*bun.DB, pgx.QueryExecMode, error) {
+	cfg, err := pgx.ParseConfig(t.dsn)
+	if err != nil {
+		// pgx redacts the password in its parse errors.
+		return nil, 0, fmt.Errorf("bunstore: %w", err)
+	}
+	// The hot statements are prepared and kept per connection, unless the URL names
+	// another mode for them: behind a pooler that moves a client between server
+	// connections (PgBouncer in transaction mode before 1.21), a statement prepared on
+	// one server connection is missing on the next.
+	hotMode := pgx.QueryExecModeCacheStatement
+	if t.execModeSet {
+		hotMode = cfg.DefaultQueryExecMode
+	}
+	// Bun writes every value into the SQL text, so each query text is new: the simple
+	// protocol runs it in one round trip instead of preparing it first. Whatever the URL
+	// says, for Bun's statements (and the rate limiter's) any other mode would cost a
+	// round trip more or fill a cache with texts never sent again.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	db := bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New())
+	setPool(db, opts)
+	return db, hotMode, nil
+}
+
+// setPool sizes db's pool as opts says.
+func setPool(db *bun.DB, opts Options) {
+	db.SetMaxOpenConns(opts.MaxOpenConns)
+	db.SetMaxIdleConns(opts.MaxIdleConns)
+	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	db.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
 }
 
 // Dialect returns Postgres or SQLite.
@@ -194,9 +255,14 @@ func (s *Store) DB() *bun.DB { return s.root }
 // Stats returns the connection pool statistics, for metrics.
 func (s *Store) Stats() sql.DBStats { return s.root.Stats() }
 
-// Close closes the database. A Store bound to a transaction (inside InTx) must not be
-// closed.
-func (s *Store) Close() error { return s.root.Close() }
+// Close closes the database (and the replica's pool). A Store bound to a transaction
+// (inside InTx) must not be closed.
+func (s *Store) Close() error {
+	if s.replica != nil {
+		_ = s.replica.db.Close()
+	}
+	return s.root.Close()
+}
 
 // Ping reports whether the database answers, as account.ErrUnavailable if it does not.
 func (s *Store) Ping(ctx context.Context) error {
@@ -217,6 +283,10 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error {
 	if s.inTx {
 		return fn(s)
+	}
+	if s.replica != nil {
+		// A transaction is there to write: what the work reads next must see it.
+		wrote(ctx)
 	}
 	if s.gate != nil {
 		// A transaction holds its connection throughout, so it takes its place in the
@@ -243,7 +313,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error
 		if !watchdog.Stop() {
 			return context.DeadlineExceeded // BEGIN came back too late
 		}
-		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, hot: s.hot, gate: s.gate})
+		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, hot: s.hot, gate: s.gate, replica: s.replica})
 		if fnErr == nil {
 			watchdog.Reset(s.opts.QueryTimeout) // for the COMMIT that follows
 		}

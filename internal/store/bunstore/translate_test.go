@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -62,6 +63,22 @@ func TestTranslateErrors(t *testing.T) {
 	}
 	if err := translate(nil); err != nil {
 		t.Errorf("translate(nil) = %v", err)
+	}
+}
+
+// TestTranslateNamesThePoolerSetting: a prepared statement missing on, or already on,
+// the server connection is what a transaction-mode pooler does to the hot statements;
+// the error says what to set.
+func TestTranslateNamesThePoolerSetting(t *testing.T) {
+	for _, code := range []string{"26000", "42P05"} {
+		err := &pgconn.PgError{Code: code, Message: `prepared statement "stmtcache_1" does not exist`}
+		got := translate(err)
+		if !errors.Is(got, err) || !strings.Contains(got.Error(), "default_query_exec_mode=cache_describe") {
+			t.Errorf("translate(%s) = %v, want the cause and the setting to add", code, got)
+		}
+	}
+	if got := translate(&pgconn.PgError{Code: "42601"}); strings.Contains(got.Error(), "pooler") {
+		t.Errorf("a syntax error blamed on a pooler: %v", got)
 	}
 }
 

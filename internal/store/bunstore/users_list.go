@@ -54,20 +54,23 @@ func (s *Store) ListUsers(ctx context.Context, q account.UserQuery) ([]account.U
 		cmp, dir = "<", "DESC"
 	}
 
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
 	var rows []userRow
-	sel := filterUsers(s.db.NewSelect().Model(&rows), q.UserFilter)
-	if q.After.ID != 0 {
-		sel = sel.Where("("+key+", u.id) "+cmp+" (?, ?)", after, q.After.ID)
-	}
-	sel = sel.OrderExpr(key + " " + dir + ", u.id " + dir).Limit(int64(q.Limit))
-	if q.Offset > 0 {
-		sel = sel.Offset(int64(q.Offset))
-	}
-	err := sel.Scan(ctx)
+	// An admin listing may lag behind by what the replica has not replayed yet
+	// (replica.go).
+	err := s.readMayLag(ctx, func(ctx context.Context, db bun.IDB) error {
+		rows = nil
+		sel := filterUsers(db.NewSelect().Model(&rows), q.UserFilter)
+		if q.After.ID != 0 {
+			sel = sel.Where("("+key+", u.id) "+cmp+" (?, ?)", after, q.After.ID)
+		}
+		sel = sel.OrderExpr(key + " " + dir + ", u.id " + dir).Limit(int64(q.Limit))
+		if q.Offset > 0 {
+			sel = sel.Offset(int64(q.Offset))
+		}
+		return sel.Scan(ctx)
+	})
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	users := make([]account.User, len(rows))
 	for i, r := range rows {
@@ -79,10 +82,13 @@ func (s *Store) ListUsers(ctx context.Context, q account.UserQuery) ([]account.U
 // CountUsers returns how many users match f: one COUNT over the rows ListUsers would
 // page through.
 func (s *Store) CountUsers(ctx context.Context, f account.UserFilter) (int, error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	n, err := filterUsers(s.db.NewSelect().Model((*userRow)(nil)), f).Count(ctx)
-	return int(n), translate(err)
+	var n int64
+	// As ListUsers, from the replica when there is one (replica.go).
+	err := s.readMayLag(ctx, func(ctx context.Context, db bun.IDB) (err error) {
+		n, err = filterUsers(db.NewSelect().Model((*userRow)(nil)), f).Count(ctx)
+		return err
+	})
+	return int(n), err
 }
 
 // filterUsers adds f's conditions to a query over users (alias u).

@@ -236,6 +236,49 @@ func TestImport(t *testing.T) {
 
 // accountd's database must be at this binary's schema: the import refuses otherwise,
 // and says what to do.
+// TestImportOneNamespaceOfLoginNames: accountd keeps usernames and emails in one
+// namespace, so a Django username that is another user's email, or an email that is
+// another user's username, is skipped as taken, whether that user is in accountd
+// already or earlier in the same batch. The decision is made before writing: a dry run,
+// which cannot fall back to writing row by row, reports the same. Imported users log in
+// by either of their names.
+func TestImportOneNamespaceOfLoginNames(t *testing.T) {
+	forEachKind(t, func(t *testing.T, kind string) {
+		ctx := t.Context()
+		st := bunstoretest.Open(t, kind)
+		now := time.Now()
+		for _, u := range []account.User{
+			{Username: "carol", Email: "carol@example.com"},
+			{Username: "old@example.net", Email: "keeper@example.net"}, // from an earlier import
+		} {
+			u.DateJoined, u.PasswordChangedAt, u.UpdatedAt = now, now, now
+			if _, err := st.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		src := djangotest.New(t, kind)
+		src.AddUser(djangotest.User{ID: 101, Username: "Carol@example.com", Email: "c101@example.com", Active: true})
+		src.AddUser(djangotest.User{ID: 102, Username: "d102", Email: "Old@Example.net", Active: true})
+		src.AddUser(djangotest.User{ID: 103, Username: "e103", Email: "e103@example.com", Active: true})
+		src.AddUser(djangotest.User{ID: 104, Username: "E103@example.com", Email: "x104@example.com", Active: true})
+		src.AddUser(djangotest.User{ID: 105, Username: "ok", Email: "ok@example.com", Active: true})
+		opt := seedOptions(src)
+		opt.ProfileTable, opt.Organizations = "", ""
+		for _, dry := range []bool{true, false} {
+			opt.DryRun = dry
+			sum := run(t, st, opt)
+			wantCounts(t, sum, 2, 0, 0, 3)
+			wantSkipped(t, sum, djangoimport.ReasonUsernameTaken, 101, 104)
+			wantSkipped(t, sum, djangoimport.ReasonEmailTaken, 102)
+		}
+		for login, want := range map[string]int64{"OK": 105, "ok@EXAMPLE.com": 105, "e103": 103, "e103@example.com": 103} {
+			if u, err := st.UserByLogin(ctx, login); err != nil || u.ID != want {
+				t.Errorf("UserByLogin(%s) = user %d, %v; want %d", login, u.ID, err, want)
+			}
+		}
+	})
+}
+
 func TestImportRefusesStaleSchema(t *testing.T) {
 	forEachKind(t, func(t *testing.T, kind string) {
 		st, err := bunstore.Open(t.Context(), bunstoretest.DSN(t, kind), bunstore.Options{})

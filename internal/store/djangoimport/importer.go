@@ -244,9 +244,9 @@ func (im *importer) writeOneByOne(ctx context.Context, st *bunstore.Store, batch
 		})
 		switch {
 		case errors.Is(err, account.ErrUsernameTaken):
-			ds = []decision{{skip: Skip{ID: c.user.ID, Reason: ReasonUsernameTaken, Detail: fmt.Sprintf("username %q is another accountd user's", c.user.Username)}}}
+			ds = []decision{{skip: Skip{ID: c.user.ID, Reason: ReasonUsernameTaken, Detail: fmt.Sprintf("username %q is another accountd user's username or email", c.user.Username)}}}
 		case errors.Is(err, account.ErrEmailTaken):
-			ds = []decision{{skip: Skip{ID: c.user.ID, Reason: ReasonEmailTaken, Detail: fmt.Sprintf("email %q is another accountd user's", c.user.Email)}}}
+			ds = []decision{{skip: Skip{ID: c.user.ID, Reason: ReasonEmailTaken, Detail: fmt.Sprintf("email %q is another accountd user's email or username", c.user.Email)}}}
 		case err != nil:
 			return nil, err
 		}
@@ -293,15 +293,12 @@ func (im *importer) count(ds []decision) {
 	}
 }
 
-// caseKey is how accountd compares usernames and emails (bunstore's keys): Go's
-// strings.ToLower on both dialects.
-func caseKey(s string) string { return strings.ToLower(s) }
-
 // decide matches a batch against the users accountd has, in one query, and says what
 // becomes of each candidate:
 //   - A user with its ID that joined at another time is another account: skipped
 //     (ReasonIDTaken), never overwritten.
-//   - A username or email that another user holds, ignoring case: skipped.
+//   - A username or email that another user holds, ignoring case, as its username or
+//     its email (accountd keeps both in one namespace of login names): skipped.
 //   - Otherwise the candidate is imported, or, when accountd has it, merged into what
 //     accountd has (merge) and updated if that changed anything.
 func (im *importer) decide(ctx context.Context, tx *bunstore.Store, batch []candidate) ([]decision, error) {
@@ -316,12 +313,20 @@ func (im *importer) decide(ctx context.Context, tx *bunstore.Store, batch []cand
 		return nil, err
 	}
 	byID := make(map[int64]account.User, len(existing))
-	byUsername := make(map[string]int64, len(existing))
-	byEmail := make(map[string]int64, len(existing))
+	// holder is who holds each login name. Emails first, then usernames where no email
+	// is: the store gives a name to the email's owner when an account from before the
+	// namespace had another's email as its username.
+	holder := make(map[string]int64, 2*len(existing))
 	for _, u := range existing {
 		byID[u.ID] = u
-		byUsername[caseKey(u.Username)] = u.ID
-		byEmail[caseKey(u.Email)] = u.ID
+		_, email := bunstore.LoginNameKeys(u)
+		holder[email] = u.ID
+	}
+	for _, u := range existing {
+		username, _ := bunstore.LoginNameKeys(u)
+		if _, held := holder[username]; !held {
+			holder[username] = u.ID
+		}
 	}
 	now := im.opt.Now().UTC().Truncate(time.Microsecond)
 	out := make([]decision, len(batch))
@@ -336,12 +341,13 @@ func (im *importer) decide(ctx context.Context, tx *bunstore.Store, batch []cand
 				old.DateJoined.Format(time.RFC3339), c.user.DateJoined.Format(time.RFC3339))
 			continue
 		}
-		if other, taken := byUsername[caseKey(c.user.Username)]; taken && other != id {
-			skip(ReasonUsernameTaken, "username %q is accountd user %d's", c.user.Username, other)
+		username, email := bunstore.LoginNameKeys(c.user)
+		if other, taken := holder[username]; taken && other != id {
+			skip(ReasonUsernameTaken, "username %q is accountd user %d's username or email", c.user.Username, other)
 			continue
 		}
-		if other, taken := byEmail[caseKey(c.user.Email)]; taken && other != id {
-			skip(ReasonEmailTaken, "email %q is accountd user %d's", c.user.Email, other)
+		if other, taken := holder[email]; taken && other != id {
+			skip(ReasonEmailTaken, "email %q is accountd user %d's email or username", c.user.Email, other)
 			continue
 		}
 		u := merge(old, found, c, im.plan, now)
@@ -356,16 +362,16 @@ func (im *importer) decide(ctx context.Context, tx *bunstore.Store, batch []cand
 		}
 		// Later rows of the batch see this one as accountd will have it.
 		if found {
-			if byUsername[caseKey(old.Username)] == id {
-				delete(byUsername, caseKey(old.Username))
-			}
-			if byEmail[caseKey(old.Email)] == id {
-				delete(byEmail, caseKey(old.Email))
+			oldUsername, oldEmail := bunstore.LoginNameKeys(old)
+			for _, key := range []string{oldUsername, oldEmail} {
+				if holder[key] == id {
+					delete(holder, key)
+				}
 			}
 		}
 		byID[id] = u
-		byUsername[caseKey(u.Username)] = id
-		byEmail[caseKey(u.Email)] = id
+		username, email = bunstore.LoginNameKeys(u)
+		holder[username], holder[email] = id, id
 	}
 	return out, nil
 }

@@ -22,11 +22,13 @@ const (
 	// date joined differs (a sign-up accountd took, say). That user is left as it is.
 	ReasonIDTaken = "id_taken"
 	// ReasonUsernameTaken: another accountd user (by ID) has the username, ignoring
-	// case. Django compares usernames with case, so "Ada" and "ada" can both be there;
-	// the lower ID is imported first and keeps it.
+	// case, as its username or as its email (accountd keeps both in one namespace of
+	// login names). Django compares usernames with case, so "Ada" and "ada" can both be
+	// there; the lower ID is imported first and keeps it.
 	ReasonUsernameTaken = "username_taken"
-	// ReasonEmailTaken: another accountd user has the email, ignoring case. Django does
-	// not require emails to be unique; the lower ID keeps it.
+	// ReasonEmailTaken: another accountd user has the email, ignoring case, as its email
+	// or as its username. Django does not require emails to be unique; the lower ID
+	// keeps it.
 	ReasonEmailTaken = "email_taken"
 	// ReasonDuplicate: the user came twice (it has more than one profile row); the
 	// first was imported.
@@ -38,8 +40,8 @@ var reasons = []struct{ code, text string }{
 	{ReasonInvalid, "values accountd does not accept"},
 	{ReasonNoEmail, "no email address, which accountd needs"},
 	{ReasonIDTaken, "the accountd user with this ID is another account (its date joined differs); left as it is"},
-	{ReasonUsernameTaken, "the username, ignoring case, is another accountd user's"},
-	{ReasonEmailTaken, "the email, ignoring case, is another accountd user's"},
+	{ReasonUsernameTaken, "the username, ignoring case, is another accountd user's username or email"},
+	{ReasonEmailTaken, "the email, ignoring case, is another accountd user's email or username"},
 	{ReasonDuplicate, "the user came twice (several profile rows); the first was taken"},
 }
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountd/accountd/internal/store/idempotency"
 	"github.com/accountd/accountd/internal/store/bunstore/bunstoretest"
+	"github.com/accountd/accountd/internal/store/idempotency"
 )
 
 type clock struct {

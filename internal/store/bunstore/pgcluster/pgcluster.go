@@ -2,12 +2,15 @@
 // own: to stop and restart it (database fault tests), or when TEST_DATABASE_URL names
 // no shared server. It does what .ci/postgres.sh does in bash: initdb into a temporary
 // directory, pg_ctl start on a free port of 127.0.0.1 with the socket in that directory,
-// and stop and delete it when the test ends.
+// and stop and delete it when the test ends. A cluster can have a streaming replica
+// (Standby, for the read replica tests), and any server a PgBouncer in transaction mode
+// in front of it (StartBouncer, for the tests of many instances behind a pooler).
 //
 // The PostgreSQL programs are found in PG_BIN, else the newest /usr/lib/postgresql/*/bin,
 // else PATH. initdb refuses to run as root, so as root the cluster belongs to the OS user
 // PG_OS_USER (default postgres), through runuser. A missing program or user fails the
-// test with a message saying what to install: these tests are never skipped.
+// test with a message saying what to install: these tests are never skipped, but for
+// those that call NeedPrograms or NeedPgBouncer first, which skip outside CI.
 package pgcluster
 
 import (
@@ -25,6 +28,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Cluster is one running (or stopped) throwaway PostgreSQL server.
@@ -39,6 +43,142 @@ type Cluster struct {
 
 // Start creates and starts a cluster, stopped and removed when the test ends.
 func Start(t testing.TB) *Cluster {
+	t.Helper()
+	c, bin := newCluster(t)
+	initdb := filepath.Join(bin, "initdb")
+	if out, err := c.command(initdb, "-D", c.data(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+		"--no-locale", "--no-sync", "--no-instructions").CombinedOutput(); err != nil {
+		t.Fatalf("pgcluster: initdb: %v\n%s", err, out)
+	}
+	// The settings go into the configuration rather than pg_ctl's -o, so that a restart
+	// with a plain "pg_ctl start" keeps them. Durability is off: the data lives as long
+	// as one test.
+	if err := c.configure(fmt.Sprintf("listen_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n"+
+		"fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n", c.dir)); err != nil {
+		t.Fatalf("pgcluster: configure: %v", err)
+	}
+	c.startOnFreePort(t)
+	return c
+}
+
+// Standby makes a streaming replica of c with pg_basebackup (-R: it follows c) and
+// starts it as a hot standby, which answers reads; it is stopped and removed when the
+// test ends.
+func (c *Cluster) Standby(t testing.TB) *Cluster {
+	t.Helper()
+	r, bin := newCluster(t)
+	if out, err := r.command(filepath.Join(bin, "pg_basebackup"), "-D", r.data(), "-R", "-X", "stream",
+		"-c", "fast", "--no-sync", "-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres").CombinedOutput(); err != nil {
+		t.Fatalf("pgcluster: pg_basebackup: %v\n%s", err, out)
+	}
+	// The copy holds the primary's configuration: its own socket directory, and a
+	// port of its own below.
+	if err := r.configure(fmt.Sprintf("unix_socket_directories = '%s'\nhot_standby = on\n", r.dir)); err != nil {
+		t.Fatalf("pgcluster: configure: %v", err)
+	}
+	r.startOnFreePort(t)
+	return r
+}
+
+// SQL runs query on the cluster's postgres database with psql and returns its output,
+// unaligned and without headers.
+func (c *Cluster) SQL(t testing.TB, query string) string {
+	t.Helper()
+	out, err := c.command(filepath.Join(filepath.Dir(c.pgCtl), "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+		"-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres", "-d", "postgres", "-c", query).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pgcluster: psql %q: %v\n%s", query, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// PauseReplay stops a standby replaying what its primary writes, and returns once it
+// has: until ResumeReplay, it answers with what it had.
+func (c *Cluster) PauseReplay(t testing.TB) {
+	t.Helper()
+	c.SQL(t, "SELECT pg_wal_replay_pause()")
+	c.await(t, "SELECT pg_get_wal_replay_pause_state() = 'paused'", "replay paused")
+}
+
+// ResumeReplay lets a paused standby replay again.
+func (c *Cluster) ResumeReplay(t testing.TB) {
+	t.Helper()
+	c.SQL(t, "SELECT pg_wal_replay_resume()")
+}
+
+// CatchUp waits until the standby c has replayed everything primary had written when
+// CatchUp was called.
+func (c *Cluster) CatchUp(t testing.TB, primary *Cluster) {
+	t.Helper()
+	// The insert position, not the write position: with synchronous_commit off, a
+	// commit may not be written yet (the WAL writer does it within moments).
+	lsn := primary.SQL(t, "SELECT pg_current_wal_insert_lsn()")
+	c.await(t, fmt.Sprintf("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn", lsn), "the standby caught up with "+lsn)
+}
+
+// await polls query until it answers t (true), for up to 30s.
+func (c *Cluster) await(t testing.TB, query, what string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for c.SQL(t, query) != "t" {
+		if time.Now().After(deadline) {
+			t.Fatalf("pgcluster: not %s after 30s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// CPUTime is the CPU time (user and system) the server's processes have used so far:
+// the postmaster and its children alive now, whose ticks /proc counts (a child that has
+// exited takes its own with it).
+func (c *Cluster) CPUTime(t testing.TB) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.data(), "postmaster.pid"))
+	if err != nil {
+		t.Fatalf("pgcluster: server not running: %v", err)
+	}
+	pid, _, _ := strings.Cut(string(b), "\n")
+	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%s/task/%s/children", pid, pid))
+	var ticks int64
+	for _, p := range append([]string{pid}, strings.Fields(string(kids))...) {
+		stat, err := os.ReadFile("/proc/" + p + "/stat")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// Fields after the command name, which is in parentheses and may hold spaces:
+		// utime and stime are the 12th and 13th.
+		s := string(stat)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) < 13 {
+			continue
+		}
+		user, _ := strconv.ParseInt(f[11], 10, 64)
+		sys, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += user + sys
+	}
+	// Linux counts in USER_HZ, 100 per second on every architecture Go supports.
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// NeedPrograms skips a test that starts PostgreSQL servers of its own (a primary and
+// its standby, say) where the server programs are missing, saying to install the
+// postgresql package. In CI (CI set) it fails instead: these tests must run there.
+func NeedPrograms(t testing.TB) {
+	t.Helper()
+	_, err := binDir()
+	switch {
+	case err == nil:
+	case os.Getenv("CI") != "":
+		t.Fatalf("pgcluster: %v; CI must run these tests", err)
+	default:
+		t.Skipf("pgcluster: %v", err)
+	}
+}
+
+// newCluster makes the directory of a cluster, owned by the OS user the programs run
+// as, removed (the server stopped first) when the test ends; and returns the directory
+// of the PostgreSQL programs.
+func newCluster(t testing.TB) (*Cluster, string) {
 	t.Helper()
 	bin, err := binDir()
 	if err != nil {
@@ -68,30 +208,26 @@ func Start(t testing.TB) *Cluster {
 			t.Fatalf("pgcluster: running as root, and %v; initdb refuses to run as root. Create the user or set PG_OS_USER", err)
 		}
 	}
-	initdb := filepath.Join(bin, "initdb")
-	if out, err := c.command(initdb, "-D", c.data(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-		"--no-locale", "--no-sync", "--no-instructions").CombinedOutput(); err != nil {
-		t.Fatalf("pgcluster: initdb: %v\n%s", err, out)
-	}
-	// The settings go into the configuration rather than pg_ctl's -o, so that a restart
-	// with a plain "pg_ctl start" keeps them. Durability is off: the data lives as long
-	// as one test.
-	if err := c.configure(fmt.Sprintf("listen_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n"+
-		"fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n", c.dir)); err != nil {
-		t.Fatalf("pgcluster: configure: %v", err)
-	}
+	return c, bin
+}
+
+// startOnFreePort starts the server on a free port of 127.0.0.1.
+func (c *Cluster) startOnFreePort(t testing.TB) {
+	t.Helper()
 	// Another process may take the free port before the server does: try another.
 	for attempt := 1; ; attempt++ {
-		if c.port, err = freePort(); err != nil {
+		port, err := freePort()
+		if err != nil {
 			t.Fatalf("pgcluster: %v", err)
 		}
+		c.port = port
 		// A later line wins over an earlier one.
 		if err := c.configure(fmt.Sprintf("port = %d\n", c.port)); err != nil {
 			t.Fatalf("pgcluster: configure: %v", err)
 		}
-		err := c.start()
+		err = c.start()
 		if err == nil {
-			return c
+			return
 		}
 		if attempt == 3 {
 			t.Fatalf("pgcluster: %v", err)
