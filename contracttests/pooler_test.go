@@ -31,6 +31,7 @@ import (
 // flows across them at random: what one instance wrote, the others see and enforce.
 // The only setting it takes is the URL's default_query_exec_mode (docs/operations.md).
 func TestManyInstancesBehindTransactionPooler(t *testing.T) {
+	inProcessOnly(t, "starts instances of its own behind a PgBouncer of its own")
 	pgcluster.NeedPgBouncer(t)
 	direct := freshPostgres(t)
 	u, err := url.Parse(direct)

@@ -177,7 +177,7 @@ func remoteEnv(t *testing.T, configure func(*config.Config)) *env {
 // plumbing are the settings that say where and how the deployment runs rather than how
 // the API behaves: a test assumes the deployment's own, unless it changes them.
 var plumbing = []string{
-	"ACCOUNTD_ADDR", "ACCOUNTD_DATABASE_URL", "ACCOUNTD_AUTO_MIGRATE", "ACCOUNTD_DB_MAX_OPEN_CONNS",
+	"ACCOUNTD_ADDR", "ACCOUNTD_DATABASE_URL", "ACCOUNTD_DATABASE_REPLICA_URL", "ACCOUNTD_AUTO_MIGRATE", "ACCOUNTD_DB_MAX_OPEN_CONNS",
 	"ACCOUNTD_DB_QUERY_TIMEOUT", "ACCOUNTD_SHUTDOWN_TIMEOUT", "ACCOUNTD_LOG_FORMAT", "ACCOUNTD_LOG_LEVEL",
 	"ACCOUNTD_METRICS_ADDR", "ACCOUNTD_PPROF_ADDR", "ACCOUNTD_MAILER", "ACCOUNTD_MAIL_FROM",
 	"ACCOUNTD_MAIL_RETRY_BASE", "ACCOUNTD_MAIL_RETRY_MAX", "ACCOUNTD_MAIL_MAX_ATTEMPTS",

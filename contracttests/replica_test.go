@@ -20,6 +20,7 @@ import (
 // replica served them) while what a user just wrote answers with the present (the
 // primary); replayed, the replica catches up; stopped, the primary serves everything.
 func TestReadReplica(t *testing.T) {
+	inProcessOnly(t, "starts a PostgreSQL primary and replica of its own")
 	pgcluster.NeedPrograms(t)
 	primary := pgcluster.Start(t)
 	// Migrated before the standby is made, so that it starts with the schema.

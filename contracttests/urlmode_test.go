@@ -178,9 +178,11 @@ func startPrism(t *testing.T, prism, upstream string) string {
 // itself ({"error":{"code":"invalid_json"}}); an upstream 501 (second factors on a
 // server without their key) it replaces with a mock built from the spec's example, as
 // its proxy does for operations not implemented yet; a redirect (GET / to /docs/) it
-// follows, answering with the page redirected to.
+// follows, answering with the page redirected to; a JSON body it passes on
+// re-serialized, without the newline django-rest-registration ends its answers with,
+// which one test compares byte for byte.
 const prismSkips = "^TestRequestValidation$/^remote$/^400_malformed_json$|^TestRestRegistrationRegister$/^remote$/^400_malformed_json$" +
-	"|^TestMFANotConfigured$|^TestRootPointsToTheDocs$"
+	"|^TestMFANotConfigured$|^TestRootPointsToTheDocs$|^TestSecurityHiddenRegistrationHoldsUsername$/^remote$/^rest-registration$"
 
 // deploymentUnderTest is an accountd started for a URL-mode run.
 type deploymentUnderTest struct {
