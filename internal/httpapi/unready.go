@@ -28,7 +28,7 @@ func Unready(why func() string, logger *slog.Logger) (http.Handler, error) {
 		logger = slog.Default()
 	}
 	r := chi.NewRouter()
-	r.Use(withRequestContext(clientIPs{}), accessLog(logger), recoverer, securityHeaders)
+	r.Use(withRequestContext(clientIPs{}, logger), accessLog(logger), recoverer, securityHeaders)
 	if err := mountDocs(r, 0); err != nil {
 		return nil, err
 	}
