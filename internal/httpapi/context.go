@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -17,7 +18,18 @@ const (
 	requestIDKey
 	requestInfoKey
 	metaKey
+	loggerKey
 )
+
+// logger is the app's logger, which the router puts in every request's context, so
+// that what fails deep in a request is logged where the operator configured logs to
+// go (not to slog's process-wide default).
+func logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
 
 // requestInfo is filled in by inner layers for the access log written by outer ones.
 type requestInfo struct {

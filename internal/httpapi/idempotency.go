@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -106,7 +105,7 @@ func (v *validator) serveIdempotent(w http.ResponseWriter, r *http.Request, next
 	defer cancel()
 	if rec.status < 200 || rec.status > 299 {
 		if err := v.idem.Release(ctx, req); err != nil {
-			slog.WarnContext(ctx, "idempotency key not released; a retry waits for its lease", "request_id", requestID(ctx), "err", err)
+			logger(ctx).WarnContext(ctx, "idempotency key not released; a retry waits for its lease", "request_id", requestID(ctx), "err", err)
 		}
 		return
 	}
@@ -122,7 +121,7 @@ func (v *validator) serveIdempotent(w http.ResponseWriter, r *http.Request, next
 	}
 	if err != nil {
 		// The client has its answer; a retry after the lease runs the request again.
-		slog.WarnContext(ctx, "idempotent answer not stored", "request_id", requestID(ctx), "err", err)
+		logger(ctx).WarnContext(ctx, "idempotent answer not stored", "request_id", requestID(ctx), "err", err)
 	}
 }
 

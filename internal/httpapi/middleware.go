@@ -20,7 +20,7 @@ import (
 // acceptable), echoes it, and records who is calling for sessions, events and the
 // budgets of failed logins: the client IP, the user agent and the device cookie, with a
 // way for a successful login to set that cookie (whichever API the login came through).
-func withRequestContext(ips clientIPs) func(http.Handler) http.Handler {
+func withRequestContext(ips clientIPs, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id := r.Header.Get("X-Request-ID")
@@ -29,6 +29,7 @@ func withRequestContext(ips clientIPs) func(http.Handler) http.Handler {
 			}
 			w.Header().Set("X-Request-ID", id)
 			ctx := context.WithValue(r.Context(), requestIDKey, id)
+			ctx = context.WithValue(ctx, loggerKey, log)
 			m := account.RequestMeta{IP: ips.of(r), UserAgent: cleanText(r.UserAgent(), 512), RememberDevice: rememberDevice(w)}
 			if c, err := r.Cookie(DeviceCookie); err == nil {
 				m.Device = c.Value
@@ -112,7 +113,7 @@ func recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				slog.ErrorContext(r.Context(), "panic", "value", v, "request_id", requestID(r.Context()),
+				logger(r.Context()).ErrorContext(r.Context(), "panic", "value", v, "request_id", requestID(r.Context()),
 					"stack", string(debug.Stack()))
 				writeProblem(w, r, &Problem{Code: "internal"})
 			}

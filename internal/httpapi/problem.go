@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -154,7 +153,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err)
 	ctx := r.Context()
 	if p.Code == gen.Internal || p.Code == gen.Unavailable {
-		slog.ErrorContext(ctx, "request failed", "err", err, "request_id", requestID(ctx),
+		logger(ctx).ErrorContext(ctx, "request failed", "err", err, "request_id", requestID(ctx),
 			"method", r.Method, "path", r.URL.Path)
 	}
 	writeProblem(w, r, p)

@@ -63,7 +63,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 
 	r := chi.NewRouter()
-	r.Use(withRequestContext(clientIPs{trusted: cfg.TrustedProxies}))
+	r.Use(withRequestContext(clientIPs{trusted: cfg.TrustedProxies}, cfg.Logger))
 	r.Use(cfg.Middleware...)
 	r.Use(accessLog(cfg.Logger), recoverer, securityHeaders)
 	if len(cfg.CORSOrigins) > 0 {

@@ -30,7 +30,7 @@ func Unready(why func() string, logger *slog.Logger, docsProfiles []DocsProfile,
 		logger = slog.Default()
 	}
 	r := chi.NewRouter()
-	r.Use(withRequestContext(clientIPs{}), accessLog(logger), recoverer, securityHeaders)
+	r.Use(withRequestContext(clientIPs{}, logger), accessLog(logger), recoverer, securityHeaders)
 	if err := mountDocs(r, docsProfiles, passwordMinLength); err != nil {
 		return nil, err
 	}
