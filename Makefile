@@ -22,7 +22,7 @@
 #                 make contract: the deployment, its mail folder, its metrics' URL
 #                 (else /metrics on ACCOUNTD_METRICS_ADDR), a superuser
 #                 (login:password), the production subset (SAFE=1), the coverage
-#                 report's file (bin/contract-coverage.md); see the README
+#                 report's file (bin/contract-coverage.md); see docs/testing.md
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -174,7 +174,7 @@ test: check-generated vet tools ## check generated code, vet, and run all tests 
 # bench: build the real binary and the load generator, then measure accountd against
 # this machine's own ceilings, on a fresh database of the PostgreSQL server
 # .ci/postgres.sh provides and then on SQLite (cmd/accountd-bench explains how). Writes
-# bench/results/<date>.md and the README's performance table; fails when a PostgreSQL
+# bench/results/<date>.md and docs/performance.md's latest figures; fails when a PostgreSQL
 # target does. About eight minutes on two cores, plus the build.
 # contract: the contract suite against a running accountd (contracttests'
 # URL mode, remote_test.go), run in the package's directory so that its
@@ -188,7 +188,7 @@ SAFE     ?=
 REPORT   ?= bin/contract-coverage.md
 .PHONY: contract
 contract: ## run the contract suite against a deployment: URL=... [MAIL_DIR=...] [METRICS=...] [ADMIN=login:password] [SAFE=1]
-	@test -n "$(URL)" || { echo 'contract: give the deployment: make contract URL=https://... (see the README)' >&2; exit 2; }
+	@test -n "$(URL)" || { echo 'contract: give the deployment: make contract URL=https://... (see docs/testing.md)' >&2; exit 2; }
 	@mkdir -p $(dir $(abspath $(REPORT)))
 	cd contracttests && ACCOUNTD_CONTRACT_URL='$(URL)' ACCOUNTD_CONTRACT_MAIL_DIR='$(MAIL_DIR)' ACCOUNTD_CONTRACT_METRICS='$(METRICS)' \
 		ACCOUNTD_CONTRACT_ADMIN='$(ADMIN)' ACCOUNTD_CONTRACT_SAFE='$(SAFE)' \

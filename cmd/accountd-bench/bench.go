@@ -73,7 +73,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&o.slice, "slice", 2*time.Second, "measured window when a scenario alternates with its ceiling")
 	fs.DurationVar(&o.rewarm, "rewarm", 500*time.Millisecond, "warm-up before each alternating window after the first")
 	fs.StringVar(&o.out, "out", "bench/results", "directory of the results file (<date>.md); empty writes none")
-	fs.StringVar(&o.readme, "readme", "README.md", "README whose performance section gets the table; empty leaves it")
+	fs.StringVar(&o.readme, "readme", "docs/performance.md", "Markdown page whose bench markers get the short table; empty leaves it")
 	fs.StringVar(&o.pprofDir, "pprof", "", "directory for a CPU profile of accountd per scenario (sets ACCOUNTD_PPROF_ADDR)")
 	fs.Func("server-env", "NAME=value added to accountd's environment (repeatable), for experiments", func(v string) error {
 		if !strings.Contains(v, "=") {
@@ -188,9 +188,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if opt.readme != "" {
 		if err := updateReadme(opt.readme, res, resultsPath); err != nil {
-			logf(stdout, "README not updated: %v", err)
+			logf(stdout, "%s not updated: %v", opt.readme, err)
 		} else {
-			logf(stdout, "README performance section updated")
+			logf(stdout, "%s: latest figures updated", opt.readme)
 		}
 	}
 	for _, sr := range res.Stores {

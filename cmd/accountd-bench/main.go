@@ -18,8 +18,8 @@
 // the machine weighs on both alike; pairs of windows during which the machine was busy
 // elsewhere are measured again. The scaling run compares a second accountd on a
 // million users with the first the same way. Each target is printed with its ratio and
-// PASS or FAIL; the results go to bench/results/<date>.md and the README's performance
-// section.
+// PASS or FAIL; the results go to bench/results/<date>.md and the latest figures of
+// docs/performance.md.
 //
 // The exit status is 1 when a PostgreSQL target fails.
 package main

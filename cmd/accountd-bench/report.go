@@ -184,13 +184,14 @@ func writeResults(dir string, started time.Time, report string) (string, error) 
 	return path, os.WriteFile(path, []byte(report), 0o644)
 }
 
-// The README's generated performance table sits between these markers.
+// The generated table of docs/performance.md (the -readme flag) sits between these
+// markers.
 const (
 	readmeBegin = "<!-- bench:begin (written by make bench) -->"
 	readmeEnd   = "<!-- bench:end -->"
 )
 
-// FormatReadme is the README's shorter form of the report: the first run's table and
+// FormatReadme is docs/performance.md's shorter form of the report: the first run's table and
 // the targets on each database, the scaling run, and where the full results are.
 func FormatReadme(res *Results, resultsPath string) string {
 	var b strings.Builder
@@ -239,8 +240,8 @@ func FormatReadme(res *Results, resultsPath string) string {
 	return b.String()
 }
 
-// updateReadme replaces the text between the markers in the README with the short
-// report.
+// updateReadme replaces the text between the markers in the page at path (the README
+// once, docs/performance.md now) with the short report.
 func updateReadme(path string, res *Results, resultsPath string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -169,5 +170,18 @@ func TestFormatReadme(t *testing.T) {
 	}
 	if strings.Contains(md, "run 2") || strings.HasPrefix(md, "#") {
 		t.Errorf("README section has the second run or a heading of its own:\n%s", md)
+	}
+}
+
+// TestPerformancePageHasMarkers: the page `make bench` writes its latest figures into by
+// default (docs/performance.md, since the README was split) has the markers, so a run
+// does not end with "not updated".
+func TestPerformancePageHasMarkers(t *testing.T) {
+	page, err := os.ReadFile("../../docs/performance.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spliceReadme(string(page), "table\n"); err != nil {
+		t.Errorf("docs/performance.md: %v", err)
 	}
 }
