@@ -21,8 +21,8 @@ import (
 // TestSystemdUnit: systemd-analyze verify finds nothing to say about accountd.service
 // (a wrong directive, a bad specifier such as a mistyped %d, an unknown option all print
 // a line), and the unit hands the signing key to its DynamicUser service the way the
-// README says: LoadCredential= and ACCOUNTD_SIGNING_KEY_FILE in the credentials
-// directory.
+// operations guide says (docs/operations.md, "Packaging"): LoadCredential= and
+// ACCOUNTD_SIGNING_KEY_FILE in the credentials directory.
 func TestSystemdUnit(t *testing.T) {
 	analyze, err := exec.LookPath("systemd-analyze")
 	if err != nil {
@@ -41,13 +41,13 @@ func TestSystemdUnit(t *testing.T) {
 			t.Errorf("accountd.service lacks the line %q", strings.TrimSpace(line))
 		}
 	}
-	readme, err := os.ReadFile("../README.md")
+	guide, err := os.ReadFile("../docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, text := range []string{"LoadCredential=signing-key:/etc/accountd/signing-key.pem", "ACCOUNTD_SIGNING_KEY_FILE=%d/signing-key"} {
-		if !bytes.Contains(readme, []byte(text)) {
-			t.Errorf("the README does not say %q, as the unit does", text)
+		if !bytes.Contains(guide, []byte(text)) {
+			t.Errorf("docs/operations.md does not say %q, as the unit does", text)
 		}
 	}
 
