@@ -20,7 +20,7 @@ import (
 //
 // Moves the users of a Django site into accountd's database (the one the settings name,
 // as for the server), keeping their IDs and password hashes; internal/store/djangoimport
-// explains what it does and the README's "Moving from Django" how to use it.
+// explains what it does and docs/migrating-from-django.md how to use it.
 
 // importCommand runs `accountd import django`.
 // importDjangoOptions are the flags of import django.

@@ -14,7 +14,7 @@
 # console mailer, the emails are printed in its terminal). ACCOUNTD_URL is accountd's
 # base URL (http://localhost:8080). It creates an account named newcomer-<random> and
 # deletes it at the end. Needs bash, curl and jq (apt-get install curl jq). The admin
-# operations need a staff account: see the README's Administration section.
+# operations need a staff account: see docs/administration.md.
 set -euo pipefail
 
 BASE=${ACCOUNTD_URL:-http://localhost:8080}

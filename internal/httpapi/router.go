@@ -104,8 +104,8 @@ func New(cfg Config) (http.Handler, error) {
 }
 
 // jwksMaxAge is how long caches may keep the JWKS: services that verify tokens offline
-// fetch it often, and a new key is published well before it signs (see the README's key
-// rotation).
+// fetch it often, and a new key is published well before it signs (see the key rotation
+// in docs/operations.md).
 const jwksMaxAge = "public, max-age=300"
 
 // cacheJWKS lets caches keep the public key set, the one API answer that is public.

@@ -9,7 +9,7 @@
 // sent as `Authorization: Token <auth_token>`. The operations are described under the tag
 // compat-cadasta in openapi.yaml and generated into gen/compat/cadasta.
 //
-// Where the platform was broken or unsafe, accountd is not (see the README): the
+// Where the platform was broken or unsafe, accountd is not (see docs/compatibility.md): the
 // auth_token is a session's, so logout, a password change or reset, deactivation and
 // deletion end it; a new email is verified at the new address before it applies;
 // email_verified is never the client's to set; the staff user endpoints answer instead of

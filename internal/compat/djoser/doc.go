@@ -12,5 +12,5 @@
 // Where djoser left a hole, accountd closes it: a password reset, a logout and an account
 // deletion end the sessions they concern, so their access and refresh tokens stop working
 // at once; emails are unique without regard to case. With ACCOUNTD_HIDE_EXISTING_EMAILS
-// on, nothing reveals whether an email has an account (see the README).
+// on, nothing reveals whether an email has an account (see docs/compatibility.md).
 package djoser
