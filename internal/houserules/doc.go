@@ -16,6 +16,10 @@
 //     packages and those of the modules nested in it (the Go SDK, clients/go).
 //   - modules_test.go: a nested module requires nothing of the repository and replaces
 //     nothing, and the root go.mod replaces it by its directory.
+//   - gofmt_test.go: every tracked Go file is as gofmt writes it.
+//   - links_test.go: every relative link and #anchor in the repository's Markdown files
+//     resolves (the file exists; the anchor is a heading of it, slugged as GitHub does);
+//     external links are not fetched.
 //
 // The rules read the repository through git (git ls-files, git check-ignore) and the go
 // command (go list); without git, or outside a git checkout, the git-based ones skip and
