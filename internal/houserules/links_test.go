@@ -291,3 +291,22 @@ func checkLink(root, from, target string, read func(string) (markdownDoc, error)
 	}
 	return ""
 }
+
+// maxReadmeLines bounds the README: it holds what a newcomer needs (what accountd is, the
+// two commands, the walk-through, the API table, the essential settings, links), and
+// everything else goes to docs/. A README that grew past this had benchmark tables and
+// compatibility details before the configuration, and nobody finished it.
+const maxReadmeLines = 250
+
+// TestReadmeStaysShort enforces maxReadmeLines.
+func TestReadmeStaysShort(t *testing.T) {
+	t.Parallel()
+	mod := thisModule(t)
+	b, err := os.ReadFile(filepath.Join(mod.Dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n > maxReadmeLines {
+		t.Errorf("rule \"the README is short\": README.md has %d lines, more than %d\n    why: a newcomer reads the README to the end only if it is short; details have their page in docs/\n    fix: move the section that grew into docs/ (README.md's Documentation table lists the pages) and link to it", n, maxReadmeLines)
+	}
+}
