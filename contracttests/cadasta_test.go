@@ -98,7 +98,7 @@ func (e *env) cdSeedUsers(prefix string, n int) {
 		name := fmt.Sprintf("%s%03d", prefix, i)
 		_, err := e.app.Store.CreateUser(context.Background(), account.User{
 			Username: name, Email: name + "@example.com", Active: true, Role: account.RoleUser,
-			DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
+			DateJoined: now, LinksVoidedAt: now, UpdatedAt: now,
 		})
 		if err != nil {
 			e.t.Fatal(err)

@@ -24,9 +24,13 @@ type User struct {
 	DateJoined time.Time
 	// LastLogin is the zero time until the first successful login.
 	LastLogin time.Time
-	// PasswordChangedAt voids emailed tokens issued before it.
-	PasswordChangedAt time.Time
-	UpdatedAt         time.Time
+	// LinksVoidedAt voids every emailed link made before it: a stored token issued
+	// earlier is refused, and signed links are signed over it (signed_links.go). What
+	// takes the account away from the mailbox the links went to moves it: a password
+	// change, an email change, a deactivation. (Its column is password_changed_at, its
+	// first use.)
+	LinksVoidedAt time.Time
+	UpdatedAt     time.Time
 
 	// Deactivated is set while an administrator holds the account inactive (created it
 	// so, or deactivated it): its user cannot activate it with an emailed or signed link
