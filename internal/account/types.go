@@ -128,7 +128,17 @@ const (
 	PurposeActivation    TokenPurpose = "activation"
 	PurposePasswordReset TokenPurpose = "password_reset"
 	PurposeEmailChange   TokenPurpose = "email_change"
+	// PurposeEmailChangeOldAddress approves, from the account's current address, an
+	// email change asked without the password (see RequestEmailChange); its Email is the
+	// new address it approves.
+	PurposeEmailChangeOldAddress TokenPurpose = "email_change_old_address"
 )
+
+// emailedPurposes are the purposes of every emailed token: what an email change or a
+// deactivation voids.
+var emailedPurposes = []TokenPurpose{
+	PurposeActivation, PurposePasswordReset, PurposeInvitation, PurposeEmailChange, PurposeEmailChangeOldAddress,
+}
 
 // EmailToken is the stored form of a token sent by email: random, kept only as a hash,
 // single use and expiring.
@@ -136,7 +146,8 @@ type EmailToken struct {
 	Hash    string
 	UserID  int64
 	Purpose TokenPurpose
-	// Email is the address the token was sent to (the new address for an email change).
+	// Email is the address the token was sent to; for an email change, the new address
+	// (also on the token sent to the old address, which approves the move to it).
 	Email     string
 	CreatedAt time.Time
 	ExpiresAt time.Time
