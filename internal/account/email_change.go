@@ -175,7 +175,7 @@ func (s *Service) confirmEmailWithLink(ctx context.Context, l SignedLink, caller
 		// One verify page serves both links: the signature tells which it is.
 		purpose := PurposeEmailChange
 		u, err := s.checkLink(ctx, tx, l, purpose, s.opt.EmailChangeTTL)
-		if errors.Is(err, ErrTokenInvalid) {
+		if errors.Is(err, ErrTokenInvalid) && !errors.Is(err, ErrLinkExpired) {
 			purpose = PurposeEmailChangeOldAddress
 			u, err = s.checkLink(ctx, tx, l, purpose, s.opt.EmailChangeTTL)
 		}
