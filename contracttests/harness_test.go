@@ -446,7 +446,7 @@ func (e *env) seedUser(prefix string) user {
 	_, err = e.app.Store.CreateUser(context.Background(), account.User{
 		Username: u.username, Email: u.email, Active: true, EmailVerified: true, Role: account.RoleUser,
 		PasswordHash: "pbkdf2_sha256$1000$seedsalt$" + base64.StdEncoding.EncodeToString(key),
-		DateJoined:   now, PasswordChangedAt: now, UpdatedAt: now,
+		DateJoined:   now, LinksVoidedAt: now, UpdatedAt: now,
 	})
 	if err != nil {
 		e.t.Fatal(err)

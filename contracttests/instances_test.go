@@ -252,7 +252,7 @@ func seedPostgresUser(t *testing.T, dsn, prefix string) user {
 	_, err = openStore(t, dsn).CreateUser(context.Background(), account.User{
 		Username: u.username, Email: u.email, Active: true, EmailVerified: true, Role: account.RoleUser,
 		PasswordHash: "pbkdf2_sha256$1000$seedsalt$" + base64.StdEncoding.EncodeToString(key),
-		DateJoined:   now, PasswordChangedAt: now, UpdatedAt: now,
+		DateJoined:   now, LinksVoidedAt: now, UpdatedAt: now,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ func TestActivationTokenVoidAfterPasswordChange(t *testing.T) {
 	link := mail.FindLink(m.Text)
 	tok := link[strings.Index(link, "token=")+len("token="):]
 	u, _ := f.store.UserByLogin(ctx, "changer")
-	u.PasswordChangedAt = f.now.Add(time.Minute)
+	u.LinksVoidedAt = f.now.Add(time.Minute)
 	if _, err := f.store.UpdateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}

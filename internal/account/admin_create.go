@@ -98,7 +98,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, a Actor, in NewUser) (Use
 		created, err = tx.CreateUser(ctx, User{
 			Username: in.Username, Email: in.Email, EmailVerified: in.EmailVerified, PasswordHash: hash,
 			Active: in.Active, Deactivated: !in.Active, FirstName: in.FirstName, LastName: in.LastName, OrganizationID: in.OrganizationID,
-			Role: in.Role, Superuser: in.Superuser, DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
+			Role: in.Role, Superuser: in.Superuser, DateJoined: now, LinksVoidedAt: now, UpdatedAt: now,
 		})
 		if errors.Is(err, ErrNotFound) {
 			return Invalid("organization_id", "not_found", "is not an existing organization")

@@ -58,10 +58,13 @@ func (s *Service) AdminReplaceUser(ctx context.Context, a Actor, id int64, f Use
 //     grants or removes the staff role; a superuser always keeps it.
 //   - Administrators cannot deactivate themselves or drop their own staff role here: a
 //     slip would lock them out. Another administrator, or the command line, can.
-//   - Active false ends every session at once and voids the emailed links, a pending
-//     invitation included.
-//   - A new email voids the links sent to the old one and, unless EmailVerified is
-//     given, is unverified; the old address is told.
+//   - Administrators cannot change their own email here either: their account's email
+//     change asks for the password, and a stolen staff token must not skip that.
+//   - Active false ends every session at once and voids every emailed link, a pending
+//     invitation and the signed links included, for good: reactivating the account
+//     does not bring them back.
+//   - A new email voids every emailed link and, unless EmailVerified is given, is
+//     unverified; the old address is told.
 //
 // Each change is an event in the account's history naming the administrator.
 func (s *Service) AdminUpdateUser(ctx context.Context, a Actor, id int64, c UserChanges) (User, error) {
@@ -100,6 +103,13 @@ func (s *Service) AdminUpdateUser(ctx context.Context, a Actor, id int64, c User
 		if moved {
 			u.EmailVerified = c.EmailVerified != nil && *c.EmailVerified
 		}
+		shut := c.Active != nil && !*c.Active
+		if moved || shut {
+			// Links sent to the old address, or to an account being shut (an invited one
+			// too, though it was not active yet), must not work, nor work again once it
+			// is reactivated: signed links too, which are signed over LinksVoidedAt.
+			voidEmailedLinks(&u, now)
+		}
 		u.UpdatedAt = now
 		if after, err = tx.UpdateUser(ctx, u); err != nil {
 			if errors.Is(err, ErrNotFound) && c.OrganizationID != nil {
@@ -107,10 +117,8 @@ func (s *Service) AdminUpdateUser(ctx context.Context, a Actor, id int64, c User
 			}
 			return err
 		}
-		if moved || (c.Active != nil && !*c.Active) {
-			// Links sent to the old address, or to an account being shut (an invited one
-			// too, though it was not active yet), must not work.
-			if err := tx.DeleteEmailTokens(ctx, id, PurposeActivation, PurposePasswordReset, PurposeInvitation, PurposeEmailChange); err != nil {
+		if moved || shut {
+			if err := tx.DeleteEmailTokens(ctx, id, emailedPurposes...); err != nil {
 				return err
 			}
 		}
@@ -164,6 +172,11 @@ func checkAdminChange(a Actor, before, after User) error {
 	}
 	if self && before.Active && !after.Active {
 		return Invalid("active", "self", "you cannot deactivate your own account")
+	}
+	if self && !strings.EqualFold(after.Email, before.Email) {
+		// The account's own email change asks for the password; a stolen staff token
+		// must not skip it here and move the account to its thief's address.
+		return Invalid("email", "self", "change your own email through your account's email change, which asks for your password")
 	}
 	if after.Username != before.Username {
 		// Checked against the email the account will have. An email change alone leaves

@@ -59,22 +59,43 @@ func TestConfirmEmailChangeWithLink(t *testing.T) {
 		if err := f.svc.RequestEmailChange(ctx, p, account.EmailChangeRequest{NewEmail: "moved@example.com", WithoutPassword: true, Flow: "rest-registration"}, meta); err != nil {
 			t.Fatal(err)
 		}
-		link := linkOf(f.mail.last(t, account.MessageEmailChange))
+		// Without the password, the current address approves first; the new address
+		// hears nothing until then.
+		if n := f.mail.count(account.MessageEmailChange); n != 0 {
+			t.Fatalf("%d links to the new address before the current one approved", n)
+		}
+		approval := f.mail.last(t, account.MessageEmailChangeOldAddress)
+		if approval.To != "mover@example.com" || approval.NewEmail != "moved@example.com" {
+			t.Fatalf("approval sent %+v", approval)
+		}
 		stranger := &account.Principal{User: account.User{ID: p.User.ID + 100}}
-		_, err := f.svc.ConfirmEmailChange(ctx, account.LinkProof(link), stranger, meta)
+		_, err := f.svc.ConfirmEmailChange(ctx, account.LinkProof(linkOf(approval)), stranger, "", meta)
+		wantErr(t, err, account.ErrTokenInvalid)
+		u, err := f.svc.ConfirmEmailChange(ctx, account.LinkProof(linkOf(approval)), nil, "rest-registration", meta)
+		if err != nil || u.Email != "mover@example.com" {
+			t.Fatalf("approval: %+v %v; want the account unchanged", u, err)
+		}
+		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(linkOf(approval)), nil, "", meta)
+		wantErr(t, err, account.ErrTokenInvalid)
+		change := f.mail.last(t, account.MessageEmailChange)
+		if change.To != "moved@example.com" || change.Flow != "rest-registration" {
+			t.Fatalf("new address's link: %+v", change)
+		}
+		link := linkOf(change)
+		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(link), stranger, "", meta)
 		wantErr(t, err, account.ErrTokenInvalid)
 		other := link
 		other.Email = "thief@example.com"
-		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(other), nil, meta)
+		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(other), nil, "", meta)
 		wantErr(t, err, account.ErrTokenInvalid)
-		u, err := f.svc.ConfirmEmailChange(ctx, account.LinkProof(link), &p, meta)
+		u, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(link), &p, "", meta)
 		if err != nil || u.Email != "moved@example.com" || !u.EmailVerified {
 			t.Fatalf("confirm: %+v %v", u, err)
 		}
 		if old := f.mail.last(t, account.MessageEmailChanged); old.To != "mover@example.com" {
 			t.Fatalf("old address not told: %+v", old)
 		}
-		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(link), &p, meta)
+		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(link), &p, "", meta)
 		wantErr(t, err, account.ErrTokenInvalid)
 	})
 }
@@ -97,24 +118,24 @@ func TestConfirmEmailChangeWithToken(t *testing.T) {
 	}
 	tok := f.emailedToken(t, "moved@example.com")
 
-	if _, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), nil, meta); !errors.Is(err, account.ErrUnauthenticated) {
+	if _, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), nil, "", meta); !errors.Is(err, account.ErrUnauthenticated) {
 		t.Fatalf("no caller: err = %v, want ErrUnauthenticated", err)
 	}
-	if _, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), &account.Principal{User: stranger}, meta); !errors.Is(err, account.ErrTokenInvalid) {
+	if _, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), &account.Principal{User: stranger}, "", meta); !errors.Is(err, account.ErrTokenInvalid) {
 		t.Fatalf("another caller: err = %v, want ErrTokenInvalid", err)
 	}
-	if _, err := f.svc.ConfirmEmailChange(ctx, account.UserTokenProof(stranger.ID, tok), &p, meta); !errors.Is(err, account.ErrTokenInvalid) {
+	if _, err := f.svc.ConfirmEmailChange(ctx, account.UserTokenProof(stranger.ID, tok), &p, "", meta); !errors.Is(err, account.ErrTokenInvalid) {
 		t.Fatalf("a proof naming another account: err = %v, want ErrTokenInvalid", err)
 	}
 	before := len(f.mail.Messages())
-	got, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), &p, meta)
+	got, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), &p, "", meta)
 	if err != nil || got.Email != "moved@example.com" || !got.EmailVerified {
 		t.Fatalf("own token after the refusals: %+v %v", got, err)
 	}
 	if sent := f.mail.Messages()[before:]; len(sent) != 1 || sent[0].To != u.Email {
 		t.Fatalf("sent %+v, want one notice to the old address", sent)
 	}
-	if _, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), &p, meta); !errors.Is(err, account.ErrTokenInvalid) {
+	if _, err := f.svc.ConfirmEmailChange(ctx, account.TokenProof(tok), &p, "", meta); !errors.Is(err, account.ErrTokenInvalid) {
 		t.Fatalf("second use: err = %v, want ErrTokenInvalid", err)
 	}
 }

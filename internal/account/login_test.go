@@ -39,7 +39,7 @@ func TestLoginUpgradesImportedDjangoHash(t *testing.T) {
 	u, err := f.store.CreateUser(ctx, account.User{
 		Username: "imported", Email: "imported@example.com", Active: true,
 		PasswordHash: djangoHash(t, "legacy-password-1", "somesalt", 1000),
-		DateJoined:   f.now, PasswordChangedAt: f.now, UpdatedAt: f.now,
+		DateJoined:   f.now, LinksVoidedAt: f.now, UpdatedAt: f.now,
 	})
 	if err != nil {
 		t.Fatal(err)

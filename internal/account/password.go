@@ -193,7 +193,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, newP
 // every emailed token, and every session but keep (none when keep is empty).
 func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string, now time.Time, keep string) (User, error) {
 	u.PasswordHash = hash
-	u.PasswordChangedAt = now
+	voidEmailedLinks(&u, now)
 	u.UpdatedAt = now
 	u, err := tx.UpdateUser(ctx, u)
 	if err != nil {

@@ -203,6 +203,10 @@ const (
 	MessagePasswordReset MessageKind = "password_reset"
 	// MessageEmailChange goes to a new address, with the link that confirms it.
 	MessageEmailChange MessageKind = "email_change"
+	// MessageEmailChangeOldAddress goes to the current address of an account whose email
+	// change was asked without the password, with the link that approves the move to
+	// Message.NewEmail; only then does the new address get its MessageEmailChange.
+	MessageEmailChangeOldAddress MessageKind = "email_change_old_address"
 	// MessageEmailChanged tells the old address that the account moved away from it.
 	MessageEmailChanged MessageKind = "email_changed"
 	// MessagePasswordChanged tells the owner that the password changed.
@@ -216,6 +220,9 @@ type Message struct {
 	To    string
 	User  User
 	Token string
+	// NewEmail is the address an email change moves to, on the message that asks the
+	// old address to approve it (MessageEmailChangeOldAddress).
+	NewEmail string
 	// Flow names the API the request came through ("" for the canonical API, or a
 	// compatibility profile), so that links take that API's format.
 	Flow string

@@ -83,7 +83,7 @@ func redeemToken(ctx context.Context, tx Store, token string, owner *int64, now 
 	if err != nil {
 		return EmailToken{}, User{}, err
 	}
-	if t.CreatedAt.Before(u.PasswordChangedAt) {
+	if t.CreatedAt.Before(u.LinksVoidedAt) {
 		return EmailToken{}, User{}, ErrTokenInvalid
 	}
 	return t, u, nil

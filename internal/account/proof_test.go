@@ -21,7 +21,7 @@ func TestZeroProofProvesNothing(t *testing.T) {
 	if _, err := f.svc.ResetPassword(ctx, account.Proof{}, "new-battery-staple", meta); !errors.Is(err, account.ErrTokenInvalid) {
 		t.Errorf("reset: err = %v, want ErrTokenInvalid", err)
 	}
-	if _, err := f.svc.ConfirmEmailChange(ctx, account.Proof{}, &p, meta); !errors.Is(err, account.ErrTokenInvalid) {
+	if _, err := f.svc.ConfirmEmailChange(ctx, account.Proof{}, &p, "", meta); !errors.Is(err, account.ErrTokenInvalid) {
 		t.Errorf("confirm email change: err = %v, want ErrTokenInvalid", err)
 	}
 	if got, _ := f.store.UserByID(ctx, u.ID); got.Active || got.PasswordHash != u.PasswordHash {

@@ -113,7 +113,7 @@ func pendingUser(in RegisterInput, now time.Time) User {
 	return User{
 		Username: in.Username, Email: in.Email,
 		FirstName: in.FirstName, LastName: in.LastName, OrganizationID: in.OrganizationID, Role: RoleUser,
-		DateJoined: now, PasswordChangedAt: now, UpdatedAt: now,
+		DateJoined: now, LinksVoidedAt: now, UpdatedAt: now,
 	}
 }
 

@@ -171,6 +171,11 @@ func (s *Service) send(ctx context.Context, m Message) {
 func (s *Service) issueEmailToken(ctx context.Context, st Store, u User, purpose TokenPurpose, email string, ttl time.Duration) (string, error) {
 	plain, hash := newSecret()
 	now := s.now()
+	// Made after whatever voided u's links, it must not count as made before: the stamp
+	// may be ahead of the clock (voidEmailedLinks).
+	if now.Before(u.LinksVoidedAt) {
+		now = u.LinksVoidedAt
+	}
 	err := st.CreateEmailToken(ctx, EmailToken{
 		Hash: hash, UserID: u.ID, Purpose: purpose, Email: email,
 		CreatedAt: now, ExpiresAt: now.Add(ttl),

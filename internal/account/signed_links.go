@@ -29,6 +29,15 @@ var signedLinkPurposes = map[MessageKind]TokenPurpose{
 	MessageActivation:    PurposeActivation,
 	MessagePasswordReset: PurposePasswordReset,
 	MessageEmailChange:   PurposeEmailChange,
+	// The link to the old address carries the new address it approves, as the new
+	// address's own link does.
+	MessageEmailChangeOldAddress: PurposeEmailChangeOldAddress,
+}
+
+// carriesEmail reports whether a signed link of purpose names an email change's new
+// address (SignedLink.Email).
+func carriesEmail(purpose TokenPurpose) bool {
+	return purpose == PurposeEmailChange || purpose == PurposeEmailChangeOldAddress
 }
 
 // signLink adds a signed link to a link-carrying email, when the service has a secret.
@@ -40,8 +49,11 @@ func (s *Service) signLink(m *Message) {
 		return
 	}
 	var email string
-	if purpose == PurposeEmailChange {
+	switch purpose {
+	case PurposeEmailChange:
 		email = m.To
+	case PurposeEmailChangeOldAddress:
+		email = m.NewEmail
 	}
 	m.Timestamp = s.now().Unix()
 	m.Signature = s.linkSignature(purpose, m.User, m.Timestamp, email)
@@ -52,17 +64,34 @@ func (s *Service) signLink(m *Message) {
 // Besides the purpose, user, time and new email, it covers the state that using the
 // link changes, which makes a stateless link single use (as Django's token generators
 // do): activation flips Active, a reset replaces PasswordHash, an email change replaces
-// Email. Covering the password hash in every purpose also voids every link once the
-// password changes, and covering Active voids reset links of a deactivated account.
+// Email, the old address's approval of one moves LinksVoidedAt. Covering the password
+// hash in every purpose also voids every link once the password changes.
+//
+// It covers User.LinksVoidedAt too, so that whatever voids the account's stored tokens
+// voids its signed links as well: an email change, and a deactivation, which Active
+// alone would not (reactivating the account would bring the links back). It is written
+// in microseconds, the precision the store keeps.
 func (s *Service) linkSignature(purpose TokenPurpose, u User, timestamp int64, email string) string {
 	mac := hmac.New(sha256.New, s.opt.LinkSecret)
 	for _, f := range []string{
-		"accountd signed link v1", string(purpose), strconv.FormatInt(u.ID, 10), strconv.FormatInt(timestamp, 10),
-		email, u.Email, strconv.FormatBool(u.Active), u.PasswordHash,
+		"accountd signed link v2", string(purpose), strconv.FormatInt(u.ID, 10), strconv.FormatInt(timestamp, 10),
+		email, u.Email, strconv.FormatBool(u.Active), u.PasswordHash, strconv.FormatInt(u.LinksVoidedAt.UnixMicro(), 10),
 	} {
 		writeField(mac, f)
 	}
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// voidEmailedLinks moves u.LinksVoidedAt, voiding every emailed link of u made before:
+// to now, or just past its current value when now has not passed it (a fixed clock, two
+// changes within a microsecond, an instance whose clock lags), since signed links
+// compare it for equality and it must change. Microseconds are what the store keeps.
+func voidEmailedLinks(u *User, now time.Time) {
+	next := now.Truncate(time.Microsecond)
+	if floor := u.LinksVoidedAt.Truncate(time.Microsecond).Add(time.Microsecond); next.Before(floor) {
+		next = floor
+	}
+	u.LinksVoidedAt = next
 }
 
 // writeField writes f with its length in front, so that no two different lists of
@@ -80,7 +109,7 @@ func writeField(h hash.Hash, f string) {
 // Two requests racing with one link may both pass before either commits: like Django's,
 // these links are single use against replay, not against a concurrent double click.
 func (s *Service) checkLink(ctx context.Context, st Store, l SignedLink, purpose TokenPurpose, ttl time.Duration) (User, error) {
-	if len(s.opt.LinkSecret) == 0 || (purpose == PurposeEmailChange) != (l.Email != "") {
+	if len(s.opt.LinkSecret) == 0 || carriesEmail(purpose) != (l.Email != "") {
 		return User{}, ErrTokenInvalid
 	}
 	u, err := st.UserByID(ctx, l.UserID)

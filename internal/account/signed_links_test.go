@@ -42,11 +42,27 @@ func (m *messages) last(t *testing.T, kind account.MessageKind) account.Message 
 	return account.Message{}
 }
 
+// count is how many messages of kind were sent.
+func (m *messages) count(kind account.MessageKind) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, msg := range m.sent {
+		if msg.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
 // linkOf is the signed link a message carries.
 func linkOf(m account.Message) account.SignedLink {
 	l := account.SignedLink{UserID: m.User.ID, Timestamp: m.Timestamp, Signature: m.Signature}
-	if m.Kind == account.MessageEmailChange {
+	switch m.Kind {
+	case account.MessageEmailChange:
 		l.Email = m.To
+	case account.MessageEmailChangeOldAddress:
+		l.Email = m.NewEmail
 	}
 	return l
 }
@@ -161,11 +177,15 @@ func TestSignedLinks(t *testing.T) {
 		if err := f.svc.RequestEmailChange(ctx, p, account.EmailChangeRequest{NewEmail: "new@example.com", WithoutPassword: true, Flow: "rest-registration"}, meta); err != nil {
 			t.Fatal(err)
 		}
+		approval := linkOf(f.mail.last(t, account.MessageEmailChangeOldAddress))
+		if _, err := f.svc.ConfirmEmailChange(ctx, account.LinkProof(approval), nil, "", meta); err != nil {
+			t.Fatal(err)
+		}
 		emailLink := linkOf(f.mail.last(t, account.MessageEmailChange))
 		if err := f.svc.ChangePassword(ctx, p, "correct-horse-battery", "another-horse-battery", meta); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(emailLink), nil, meta)
+		_, err = f.svc.ConfirmEmailChange(ctx, account.LinkProof(emailLink), nil, "", meta)
 		wantErr(t, err, account.ErrTokenInvalid)
 	})
 

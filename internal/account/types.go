@@ -24,9 +24,13 @@ type User struct {
 	DateJoined time.Time
 	// LastLogin is the zero time until the first successful login.
 	LastLogin time.Time
-	// PasswordChangedAt voids emailed tokens issued before it.
-	PasswordChangedAt time.Time
-	UpdatedAt         time.Time
+	// LinksVoidedAt voids every emailed link made before it: a stored token issued
+	// earlier is refused, and signed links are signed over it (signed_links.go). What
+	// takes the account away from the mailbox the links went to moves it: a password
+	// change, an email change, a deactivation. (Its column is password_changed_at, its
+	// first use.)
+	LinksVoidedAt time.Time
+	UpdatedAt     time.Time
 
 	// Deactivated is set while an administrator holds the account inactive (created it
 	// so, or deactivated it): its user cannot activate it with an emailed or signed link
@@ -124,7 +128,17 @@ const (
 	PurposeActivation    TokenPurpose = "activation"
 	PurposePasswordReset TokenPurpose = "password_reset"
 	PurposeEmailChange   TokenPurpose = "email_change"
+	// PurposeEmailChangeOldAddress approves, from the account's current address, an
+	// email change asked without the password (see RequestEmailChange); its Email is the
+	// new address it approves.
+	PurposeEmailChangeOldAddress TokenPurpose = "email_change_old_address"
 )
+
+// emailedPurposes are the purposes of every emailed token: what an email change or a
+// deactivation voids.
+var emailedPurposes = []TokenPurpose{
+	PurposeActivation, PurposePasswordReset, PurposeInvitation, PurposeEmailChange, PurposeEmailChangeOldAddress,
+}
 
 // EmailToken is the stored form of a token sent by email: random, kept only as a hash,
 // single use and expiring.
@@ -132,7 +146,8 @@ type EmailToken struct {
 	Hash    string
 	UserID  int64
 	Purpose TokenPurpose
-	// Email is the address the token was sent to (the new address for an email change).
+	// Email is the address the token was sent to; for an email change, the new address
+	// (also on the token sent to the old address, which approves the move to it).
 	Email     string
 	CreatedAt time.Time
 	ExpiresAt time.Time

@@ -33,10 +33,11 @@ func newMailer(cfg config.Config, opt Options, store *bunstore.Store, m *metrics
 		From:  cfg.MailFrom,
 		Links: mailLinks(cfg),
 		Expiry: map[account.MessageKind]time.Duration{
-			account.MessageActivation:    cfg.ActivationTTL,
-			account.MessagePasswordReset: cfg.ResetTTL,
-			account.MessageEmailChange:   cfg.EmailChangeTTL,
-			account.MessageInvitation:    cfg.InvitationTTL,
+			account.MessageActivation:            cfg.ActivationTTL,
+			account.MessagePasswordReset:         cfg.ResetTTL,
+			account.MessageEmailChange:           cfg.EmailChangeTTL,
+			account.MessageEmailChangeOldAddress: cfg.EmailChangeTTL,
+			account.MessageInvitation:            cfg.InvitationTTL,
 		},
 	})
 	if err != nil {

@@ -32,7 +32,7 @@ func (s *Server) RequestEmailChange(ctx context.Context, req gen.RequestEmailCha
 // ConfirmEmailChange applies a confirmed email change.
 func (s *Server) ConfirmEmailChange(ctx context.Context, req gen.ConfirmEmailChangeRequestObject) (gen.ConfirmEmailChangeResponseObject, error) {
 	p := principal(ctx)
-	u, err := s.svc.ConfirmEmailChange(ctx, account.TokenProof(req.Body.Token), &p, meta(ctx))
+	u, err := s.svc.ConfirmEmailChange(ctx, account.TokenProof(req.Body.Token), &p, "", meta(ctx))
 	if err != nil {
 		return nil, err
 	}

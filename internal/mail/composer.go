@@ -135,6 +135,7 @@ func (c *Composer) compose(m account.Message) (Envelope, error) {
 		LastName:  m.User.LastName,
 		Name:      m.User.FullName(),
 		Email:     m.To,
+		NewEmail:  m.NewEmail,
 		Expiry:    c.expiry[m.Kind],
 	}
 	if data.Name == "" {

@@ -55,15 +55,16 @@ func TestComposer(t *testing.T) {
 	t.Run("every_kind_renders", func(t *testing.T) {
 		c, rec := newTestComposer(t, ComposerConfig{ProductName: "Acme"})
 		wantSubject := map[account.MessageKind]string{
-			account.MessageActivation:       "Activate your Acme account",
-			account.MessageAccountExists:    "Your Acme account already exists",
-			account.MessagePasswordReset:    "Reset your Acme password",
-			account.MessageEmailChange:      "Confirm your new email address for Acme",
-			account.MessageEmailChanged:     "Your Acme email address was changed",
-			account.MessagePasswordChanged:  "Your Acme password was changed",
-			account.MessageInvitation:       "You are invited to Acme",
-			account.MessageRecoveryCodeUsed: "A recovery code of your Acme account was used",
-			account.MessageMFAReset:         "The second factors of your Acme account were removed",
+			account.MessageActivation:            "Activate your Acme account",
+			account.MessageAccountExists:         "Your Acme account already exists",
+			account.MessagePasswordReset:         "Reset your Acme password",
+			account.MessageEmailChange:           "Confirm your new email address for Acme",
+			account.MessageEmailChangeOldAddress: "Approve the new email address of your Acme account",
+			account.MessageEmailChanged:          "Your Acme email address was changed",
+			account.MessagePasswordChanged:       "Your Acme password was changed",
+			account.MessageInvitation:            "You are invited to Acme",
+			account.MessageRecoveryCodeUsed:      "A recovery code of your Acme account was used",
+			account.MessageMFAReset:              "The second factors of your Acme account were removed",
 		}
 		for kind := range kinds {
 			e := sendOne(t, c, rec, account.Message{Kind: kind, To: "alice@example.com", User: testUser, Token: "tok"})
@@ -80,6 +81,29 @@ func TestComposer(t *testing.T) {
 			}
 			if !strings.HasPrefix(e.HTML, "<!DOCTYPE html>") {
 				t.Errorf("%s: HTML part does not start with a doctype", kind)
+			}
+		}
+	})
+
+	t.Run("old_address_approval_names_the_new_address_and_borrows_the_change_link", func(t *testing.T) {
+		links := testLinks()
+		links["signed"] = map[account.MessageKind]string{
+			account.MessageEmailChange: "https://app.example.com/verify-email/?user_id={user_id}&timestamp={timestamp}&signature={signature}&email={email}",
+		}
+		c, rec := newTestComposer(t, ComposerConfig{Links: links})
+		e := sendOne(t, c, rec, account.Message{
+			Kind: account.MessageEmailChangeOldAddress, To: "alice@example.com", NewEmail: "new+box@example.com",
+			User: testUser, Token: "tok", Flow: "signed", Timestamp: 1700000000, Signature: "sig",
+		})
+		// {email} is the new address the link approves, not its recipient: the verify
+		// page checks the signature over it.
+		want := "https://app.example.com/verify-email/?user_id=5&timestamp=1700000000&signature=sig&email=new%2Bbox%40example.com"
+		if got := FindLink(e.Text); got != want {
+			t.Errorf("link = %q\nwant   %q", got, want)
+		}
+		for _, part := range []string{e.Text, e.HTML} {
+			if !strings.Contains(part, "box@example.com") {
+				t.Errorf("the email does not name the new address:\n%s", part)
 			}
 		}
 	})

@@ -36,7 +36,11 @@ var kinds = map[account.MessageKind]struct {
 	account.MessageAccountExists: {link: linkOptional},
 	account.MessagePasswordReset: {link: linkRequired},
 	account.MessageEmailChange:   {link: linkRequired},
-	account.MessageEmailChanged:  {link: linkNone},
+	// The current address's approval of an email change asked without the password
+	// follows the same link as the new address's confirmation (one verify page, which
+	// tells the two apart), so it borrows that link where none is configured.
+	account.MessageEmailChangeOldAddress: {link: linkRequired, linkFrom: account.MessageEmailChange},
+	account.MessageEmailChanged:          {link: linkNone},
 	// A reset or sign-in page, when configured, helps the owner act on a change they
 	// did not make.
 	account.MessagePasswordChanged: {link: linkOptional},
@@ -72,6 +76,9 @@ type templateData struct {
 	Name string
 	// Email is the recipient's address.
 	Email string
+	// NewEmail is the address an email change moves to, on the email asking the
+	// current address to approve it; "" on the others.
+	NewEmail string
 	// Link is empty only for kinds whose link is optional.
 	Link string
 	// Expiry is how long the link stays valid, in words ("24 hours"); "" when not configured.

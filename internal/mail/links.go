@@ -31,8 +31,15 @@ var placeholders = map[string]func(m account.Message) string{
 		}
 		return strconv.FormatInt(m.User.ID, 10)
 	},
-	// email is the recipient: for an email change, the new address the link was sent to.
-	"email":    func(m account.Message) string { return m.To },
+	// email is the address a link is about: for an email change, the new address (the
+	// recipient of its confirmation, or the address the current one is asked to approve);
+	// the recipient otherwise.
+	"email": func(m account.Message) string {
+		if m.NewEmail != "" {
+			return m.NewEmail
+		}
+		return m.To
+	},
 	"username": func(m account.Message) string { return m.User.Username },
 	// timestamp and signature are the parts of a stateless signed link (see
 	// account.Message); empty, and so refused by render, on a message without one.

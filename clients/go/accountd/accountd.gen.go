@@ -2175,8 +2175,10 @@ type ClientInterface interface {
 	// Changes the fields given. `active: false` ends every session of the account at once and
 	// holds it inactive: no activation link brings it back, only an administrator. A new
 	// `email` is unverified unless `email_verified` says otherwise, and the old address is told.
+	// A new email, and a deactivation, void every emailed link of the account for good.
 	// Staff accounts, and the `role` of any account, are changed by superusers only; nobody
-	// deactivates or demotes themselves here.
+	// deactivates or demotes themselves here, nor changes their own email (`POST
+	// /v1/me/email` asks for the password).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2188,8 +2190,10 @@ type ClientInterface interface {
 	// Changes the fields given. `active: false` ends every session of the account at once and
 	// holds it inactive: no activation link brings it back, only an administrator. A new
 	// `email` is unverified unless `email_verified` says otherwise, and the old address is told.
+	// A new email, and a deactivation, void every emailed link of the account for good.
 	// Staff accounts, and the `role` of any account, are changed by superusers only; nobody
-	// deactivates or demotes themselves here.
+	// deactivates or demotes themselves here, nor changes their own email (`POST
+	// /v1/me/email` asks for the password).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2679,7 +2683,8 @@ type ClientInterface interface {
 	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 	// changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
-	// password. When existing emails are hidden (the default), a taken address gets the
+	// password, so that an access token alone cannot move the account. The confirmed change
+	// voids every emailed link of the account (a reset link sent to the old address, say). When existing emails are hidden (the default), a taken address gets the
 	// same answer and no link.
 	//
 	// Takes any type of body and a specified content type.
@@ -2692,7 +2697,8 @@ type ClientInterface interface {
 	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 	// changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
-	// password. When existing emails are hidden (the default), a taken address gets the
+	// password, so that an access token alone cannot move the account. The confirmed change
+	// voids every emailed link of the account (a reset link sent to the old address, say). When existing emails are hidden (the default), a taken address gets the
 	// same answer and no link.
 	//
 	// Takes a body of the `application/json` content type.
@@ -3220,8 +3226,10 @@ func (c *Client) AdminGetUser(ctx context.Context, id int64, reqEditors ...Reque
 // Changes the fields given. `active: false` ends every session of the account at once and
 // holds it inactive: no activation link brings it back, only an administrator. A new
 // `email` is unverified unless `email_verified` says otherwise, and the old address is told.
+// A new email, and a deactivation, void every emailed link of the account for good.
 // Staff accounts, and the `role` of any account, are changed by superusers only; nobody
-// deactivates or demotes themselves here.
+// deactivates or demotes themselves here, nor changes their own email (`POST
+// /v1/me/email` asks for the password).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3243,8 +3251,10 @@ func (c *Client) AdminUpdateUserWithBody(ctx context.Context, id int64, contentT
 // Changes the fields given. `active: false` ends every session of the account at once and
 // holds it inactive: no activation link brings it back, only an administrator. A new
 // `email` is unverified unless `email_verified` says otherwise, and the old address is told.
+// A new email, and a deactivation, void every emailed link of the account for good.
 // Staff accounts, and the `role` of any account, are changed by superusers only; nobody
-// deactivates or demotes themselves here.
+// deactivates or demotes themselves here, nor changes their own email (`POST
+// /v1/me/email` asks for the password).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4134,7 +4144,8 @@ func (c *Client) GetMyDashboard(ctx context.Context, reqEditors ...RequestEditor
 // For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 // changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
-// password. When existing emails are hidden (the default), a taken address gets the
+// password, so that an access token alone cannot move the account. The confirmed change
+// voids every emailed link of the account (a reset link sent to the old address, say). When existing emails are hidden (the default), a taken address gets the
 // same answer and no link.
 //
 // Takes any type of body and a specified content type.
@@ -4157,7 +4168,8 @@ func (c *Client) RequestEmailChangeWithBody(ctx context.Context, params *Request
 // For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 // changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
-// password. When existing emails are hidden (the default), a taken address gets the
+// password, so that an access token alone cannot move the account. The confirmed change
+// voids every emailed link of the account (a reset link sent to the old address, say). When existing emails are hidden (the default), a taken address gets the
 // same answer and no link.
 //
 // Takes a body of the `application/json` content type.
@@ -7106,8 +7118,10 @@ type ClientWithResponsesInterface interface {
 	// Changes the fields given. `active: false` ends every session of the account at once and
 	// holds it inactive: no activation link brings it back, only an administrator. A new
 	// `email` is unverified unless `email_verified` says otherwise, and the old address is told.
+	// A new email, and a deactivation, void every emailed link of the account for good.
 	// Staff accounts, and the `role` of any account, are changed by superusers only; nobody
-	// deactivates or demotes themselves here.
+	// deactivates or demotes themselves here, nor changes their own email (`POST
+	// /v1/me/email` asks for the password).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7119,8 +7133,10 @@ type ClientWithResponsesInterface interface {
 	// Changes the fields given. `active: false` ends every session of the account at once and
 	// holds it inactive: no activation link brings it back, only an administrator. A new
 	// `email` is unverified unless `email_verified` says otherwise, and the old address is told.
+	// A new email, and a deactivation, void every emailed link of the account for good.
 	// Staff accounts, and the `role` of any account, are changed by superusers only; nobody
-	// deactivates or demotes themselves here.
+	// deactivates or demotes themselves here, nor changes their own email (`POST
+	// /v1/me/email` asks for the password).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7628,7 +7644,8 @@ type ClientWithResponsesInterface interface {
 	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 	// changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
-	// password. When existing emails are hidden (the default), a taken address gets the
+	// password, so that an access token alone cannot move the account. The confirmed change
+	// voids every emailed link of the account (a reset link sent to the old address, say). When existing emails are hidden (the default), a taken address gets the
 	// same answer and no link.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -7641,7 +7658,8 @@ type ClientWithResponsesInterface interface {
 	// For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 	// Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 	// changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
-	// password. When existing emails are hidden (the default), a taken address gets the
+	// password, so that an access token alone cannot move the account. The confirmed change
+	// voids every emailed link of the account (a reset link sent to the old address, say). When existing emails are hidden (the default), a taken address gets the
 	// same answer and no link.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -13207,8 +13225,10 @@ func (c *ClientWithResponses) AdminGetUserWithResponse(ctx context.Context, id i
 // Changes the fields given. `active: false` ends every session of the account at once and
 // holds it inactive: no activation link brings it back, only an administrator. A new
 // `email` is unverified unless `email_verified` says otherwise, and the old address is told.
+// A new email, and a deactivation, void every emailed link of the account for good.
 // Staff accounts, and the `role` of any account, are changed by superusers only; nobody
-// deactivates or demotes themselves here.
+// deactivates or demotes themselves here, nor changes their own email (`POST
+// /v1/me/email` asks for the password).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13226,8 +13246,10 @@ func (c *ClientWithResponses) AdminUpdateUserWithBodyWithResponse(ctx context.Co
 // Changes the fields given. `active: false` ends every session of the account at once and
 // holds it inactive: no activation link brings it back, only an administrator. A new
 // `email` is unverified unless `email_verified` says otherwise, and the old address is told.
+// A new email, and a deactivation, void every emailed link of the account for good.
 // Staff accounts, and the `role` of any account, are changed by superusers only; nobody
-// deactivates or demotes themselves here.
+// deactivates or demotes themselves here, nor changes their own email (`POST
+// /v1/me/email` asks for the password).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13975,7 +13997,8 @@ func (c *ClientWithResponses) GetMyDashboardWithResponse(ctx context.Context, re
 // For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 // changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
-// password. When existing emails are hidden (the default), a taken address gets the
+// password, so that an access token alone cannot move the account. The confirmed change
+// voids every emailed link of the account (a reset link sent to the old address, say). When existing emails are hidden (the default), a taken address gets the
 // same answer and no link.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -13994,7 +14017,8 @@ func (c *ClientWithResponses) RequestEmailChangeWithBodyWithResponse(ctx context
 // For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
 // Sends a confirmation link (valid 24 hours by default) to the new address; nothing
 // changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
-// password. When existing emails are hidden (the default), a taken address gets the
+// password, so that an access token alone cannot move the account. The confirmed change
+// voids every emailed link of the account (a reset link sent to the old address, say). When existing emails are hidden (the default), a taken address gets the
 // same answer and no link.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).

@@ -318,7 +318,8 @@ export interface paths {
          * @description For an account with a second factor, it also needs a recent step-up (`403 step_up_required`).
          *     Sends a confirmation link (valid 24 hours by default) to the new address; nothing
          *     changes until it is confirmed with `POST /v1/me/email/confirm`. Needs the current
-         *     password. When existing emails are hidden (the default), a taken address gets the
+         *     password, so that an access token alone cannot move the account. The confirmed change
+         *     voids every emailed link of the account (a reset link sent to the old address, say). When existing emails are hidden (the default), a taken address gets the
          *     same answer and no link.
          */
         post: operations["requestEmailChange"];
@@ -501,8 +502,10 @@ export interface paths {
          * @description Changes the fields given. `active: false` ends every session of the account at once and
          *     holds it inactive: no activation link brings it back, only an administrator. A new
          *     `email` is unverified unless `email_verified` says otherwise, and the old address is told.
+         *     A new email, and a deactivation, void every emailed link of the account for good.
          *     Staff accounts, and the `role` of any account, are changed by superusers only; nobody
-         *     deactivates or demotes themselves here.
+         *     deactivates or demotes themselves here, nor changes their own email (`POST
+         *     /v1/me/email` asks for the password).
          */
         patch: operations["adminUpdateUser"];
         trace?: never;
@@ -1083,7 +1086,8 @@ export interface paths {
          *     passed on as they are (`timestamp` may be a number or a string of digits, `user_id` a
          *     string or a number). The signature is an HMAC-SHA256 over the user, the purpose, the time
          *     and the account state that using the link changes, so each link works once, and every
-         *     link of an account dies when its password changes. A wrong, used or foreign signature is
+         *     link of an account dies when its password or email changes or an administrator
+         *     deactivates it (reactivating does not bring it back). A wrong, used or foreign signature is
          *     `400 {"detail": "Invalid signature"}`, an old one `400 {"detail": "Signature expired"}`.
          */
         post: operations["restregVerifyRegistration"];
@@ -1135,7 +1139,8 @@ export interface paths {
          *     passed on as they are (`timestamp` may be a number or a string of digits, `user_id` a
          *     string or a number). The signature is an HMAC-SHA256 over the user, the purpose, the time
          *     and the account state that using the link changes, so each link works once, and every
-         *     link of an account dies when its password changes. A wrong, used or foreign signature is
+         *     link of an account dies when its password or email changes or an administrator
+         *     deactivates it (reactivating does not bring it back). A wrong, used or foreign signature is
          *     `400 {"detail": "Invalid signature"}`, an old one `400 {"detail": "Signature expired"}`.
          */
         post: operations["restregResetPassword"];
@@ -1230,17 +1235,17 @@ export interface paths {
         /**
          * Update the user profile
          * @description Changes `username`, `first_name` and `last_name` (POST, PUT and PATCH all change only the
-         *     fields given). An `email` different from the current one is not applied here: a
-         *     verification link goes to the new address, as with `register-email/`, and the email
-         *     changes once it is verified. Other fields are ignored. Answers the profile.
+         *     fields given). An `email` different from the current one is not applied here: it starts
+         *     the same change as `register-email/` (the current address approves, then the new one
+         *     confirms). Other fields are ignored. Answers the profile.
          */
         put: operations["restregReplaceProfile"];
         /**
          * Update the user profile
          * @description Changes `username`, `first_name` and `last_name` (POST, PUT and PATCH all change only the
-         *     fields given). An `email` different from the current one is not applied here: a
-         *     verification link goes to the new address, as with `register-email/`, and the email
-         *     changes once it is verified. Other fields are ignored. Answers the profile.
+         *     fields given). An `email` different from the current one is not applied here: it starts
+         *     the same change as `register-email/` (the current address approves, then the new one
+         *     confirms). Other fields are ignored. Answers the profile.
          */
         post: operations["restregUpdateProfile"];
         delete?: never;
@@ -1249,9 +1254,9 @@ export interface paths {
         /**
          * Update the user profile
          * @description Changes `username`, `first_name` and `last_name` (POST, PUT and PATCH all change only the
-         *     fields given). An `email` different from the current one is not applied here: a
-         *     verification link goes to the new address, as with `register-email/`, and the email
-         *     changes once it is verified. Other fields are ignored. Answers the profile.
+         *     fields given). An `email` different from the current one is not applied here: it starts
+         *     the same change as `register-email/` (the current address approves, then the new one
+         *     confirms). Other fields are ignored. Answers the profile.
          */
         patch: operations["restregPatchProfile"];
         trace?: never;
@@ -1287,12 +1292,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change the email: send a link to the new address
-         * @description Emails a link to `ACCOUNTD_RESTREG_VERIFY_EMAIL_URL` (valid 24 h by default,
-         *     `ACCOUNTD_EMAIL_CHANGE_TTL`) with `user_id`, `email`, `timestamp` and `signature`; the
-         *     email changes only when that link is verified. As the document asks, no password is
-         *     needed. An address that belongs to another account answers the same and gets no link
-         *     (`ACCOUNTD_HIDE_EXISTING_EMAILS`).
+         * Change the email: the current address approves, then the new one confirms
+         * @description As the document asks, no password is needed; so that an access token alone cannot move
+         *     the account, the change takes both mailboxes (a "secure email change"). A link goes first
+         *     to the account's current address, then, once it is verified, another to the new address;
+         *     the email changes when that one is verified. Both are links to
+         *     `ACCOUNTD_RESTREG_VERIFY_EMAIL_URL` (valid 24 h by default, `ACCOUNTD_EMAIL_CHANGE_TTL`)
+         *     with `user_id`, `email` (the new address, in both), `timestamp` and `signature`, posted to
+         *     the same `verify-email/`. An address that belongs to another account answers the same
+         *     and gets no link (`ACCOUNTD_HIDE_EXISTING_EMAILS`).
          */
         post: operations["restregRegisterEmail"];
         delete?: never;
@@ -1312,15 +1320,19 @@ export interface paths {
         put?: never;
         /**
          * Verify a new email from the emailed link
-         * @description Applies the new email of the link; the old address is told. A token is optional (the
-         *     link proves the new address), but when one is sent it must be valid and the link must be
-         *     its user's. The document's field name `timestam` is accepted for `timestamp`.
+         * @description Follows a link of an email change (see `register-email/`). The link sent to the current
+         *     address approves the change: nothing moves yet, and the new address gets its link. The
+         *     link sent to the new address applies the new email, and the old address is told. Both
+         *     answer `200 {}`. A token is optional (the link proves the mailbox it went to), but when
+         *     one is sent it must be valid and the link must be its user's. The document's field name
+         *     `timestam` is accepted for `timestamp`.
          *
          *     `user_id`, `timestamp` and `signature` are the query parameters of the emailed link,
          *     passed on as they are (`timestamp` may be a number or a string of digits, `user_id` a
          *     string or a number). The signature is an HMAC-SHA256 over the user, the purpose, the time
          *     and the account state that using the link changes, so each link works once, and every
-         *     link of an account dies when its password changes. A wrong, used or foreign signature is
+         *     link of an account dies when its password or email changes or an administrator
+         *     deactivates it (reactivating does not bring it back). A wrong, used or foreign signature is
          *     `400 {"detail": "Invalid signature"}`, an old one `400 {"detail": "Signature expired"}`.
          */
         post: operations["restregVerifyEmail"];
@@ -1341,15 +1353,19 @@ export interface paths {
         put?: never;
         /**
          * Verify a new email from the emailed link
-         * @description Applies the new email of the link; the old address is told. A token is optional (the
-         *     link proves the new address), but when one is sent it must be valid and the link must be
-         *     its user's. The document's field name `timestam` is accepted for `timestamp`.
+         * @description Follows a link of an email change (see `register-email/`). The link sent to the current
+         *     address approves the change: nothing moves yet, and the new address gets its link. The
+         *     link sent to the new address applies the new email, and the old address is told. Both
+         *     answer `200 {}`. A token is optional (the link proves the mailbox it went to), but when
+         *     one is sent it must be valid and the link must be its user's. The document's field name
+         *     `timestam` is accepted for `timestamp`.
          *
          *     `user_id`, `timestamp` and `signature` are the query parameters of the emailed link,
          *     passed on as they are (`timestamp` may be a number or a string of digits, `user_id` a
          *     string or a number). The signature is an HMAC-SHA256 over the user, the purpose, the time
          *     and the account state that using the link changes, so each link works once, and every
-         *     link of an account dies when its password changes. A wrong, used or foreign signature is
+         *     link of an account dies when its password or email changes or an administrator
+         *     deactivates it (reactivating does not bring it back). A wrong, used or foreign signature is
          *     `400 {"detail": "Invalid signature"}`, an old one `400 {"detail": "Signature expired"}`.
          */
         post: operations["restregVerifyEmailAccounts"];
@@ -2057,11 +2073,12 @@ export interface paths {
         /**
          * Change the caller's account (Cadasta)
          * @description Changes any of `username` and `full_name`. `email_verified` is read-only and ignored;
-         *     `last_login` may only repeat its current value. A new `email` is not applied: a link goes to
-         *     the new address (`POST /api/v1/account/activate/` with it confirms), and the answer still
-         *     shows the current address. Send `current_password` too and it is checked; without it the
-         *     change takes what the account service asks of a change without a password. Answers `201`,
-         *     the status the Cadasta document gives.
+         *     `last_login` may only repeat its current value. A new `email` is not applied, and the answer
+         *     still shows the current address. With `current_password` (checked), a link goes to the new
+         *     address; without it, so that an access token alone cannot move the account, a link goes
+         *     first to the current address and, once followed, another to the new address. Each is
+         *     followed with `POST /api/v1/account/activate/` and the account's token; the email moves
+         *     when the new address's link is. Answers `201`, the status the Cadasta document gives.
          */
         patch: operations["cadastaPatchAccount"];
         trace?: never;

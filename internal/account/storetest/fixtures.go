@@ -42,10 +42,10 @@ func newUser(name string) account.User {
 			Thoughts:   "Thoughts of " + name + "\nover two lines",
 			AvatarURL:  "https://example.com/avatars/" + name + ".png",
 		},
-		Role:              account.RoleUser,
-		DateJoined:        at(-48 * time.Hour),
-		PasswordChangedAt: at(-24 * time.Hour),
-		UpdatedAt:         at(-time.Hour),
+		Role:          account.RoleUser,
+		DateJoined:    at(-48 * time.Hour),
+		LinksVoidedAt: at(-24 * time.Hour),
+		UpdatedAt:     at(-time.Hour),
 	}
 }
 

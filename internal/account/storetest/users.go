@@ -249,7 +249,7 @@ func (s suite) updateUser(t *testing.T) {
 		u.LastName = "Liddell"
 		u.DateJoined = at(-72 * time.Hour)
 		u.LastLogin = at(-time.Second)
-		u.PasswordChangedAt = at(-2 * time.Second)
+		u.LinksVoidedAt = at(-2 * time.Second)
 		u.UpdatedAt = at(0)
 		got, err := st.UpdateUser(ctx(t), u)
 		noErr(t, "UpdateUser", err)

@@ -57,7 +57,7 @@ func (s *Server) CadastaActivate(w http.ResponseWriter, r *http.Request) {
 // for.
 func (s *Server) confirmEmail(w http.ResponseWriter, r *http.Request, proof account.Proof, caller *account.Principal) {
 	ctx := r.Context()
-	_, err := s.svc.ConfirmEmailChange(ctx, proof, caller, s.meta(ctx))
+	_, err := s.svc.ConfirmEmailChange(ctx, proof, caller, Flow, s.meta(ctx))
 	switch {
 	case err == nil:
 		writeEmpty(w, http.StatusOK)

@@ -51,8 +51,10 @@ func (Profile) Settings() []config.Setting {
 func (Profile) Links(cfg config.Config) map[account.MessageKind]string {
 	s := SettingsOf(&cfg)
 	return map[account.MessageKind]string{
-		account.MessageActivation:    s.ActivationURL,
-		account.MessageEmailChange:   s.ActivationURL,
-		account.MessagePasswordReset: s.ResetURL,
+		account.MessageActivation:  s.ActivationURL,
+		account.MessageEmailChange: s.ActivationURL,
+		// The current address approves a change at the same page.
+		account.MessageEmailChangeOldAddress: s.ActivationURL,
+		account.MessagePasswordReset:         s.ResetURL,
 	}
 }

@@ -25,7 +25,8 @@ func TestSettings(t *testing.T) {
 		links := Profile{}.Links(c)
 		activate := "http://localhost:8000/account/activate/{uid}/{token}/"
 		if links[account.MessageActivation] != activate || links[account.MessageEmailChange] != activate ||
-			links[account.MessagePasswordReset] != "http://localhost:8000/account/password/reset/confirm/{uid}/{token}/" || len(links) != 3 {
+			links[account.MessageEmailChangeOldAddress] != activate ||
+			links[account.MessagePasswordReset] != "http://localhost:8000/account/password/reset/confirm/{uid}/{token}/" || len(links) != 4 {
 			t.Fatalf("links = %v", links)
 		}
 		if ttl := SettingsOf(&c).TokenTTL; ttl != 30*24*time.Hour {

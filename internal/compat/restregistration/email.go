@@ -53,7 +53,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
 		writeFields(w, errs)
 		return
 	}
-	if _, err := s.svc.ConfirmEmailChange(r.Context(), account.LinkProof(link), caller, s.meta(r.Context())); err != nil {
+	if _, err := s.svc.ConfirmEmailChange(r.Context(), account.LinkProof(link), caller, Flow, s.meta(r.Context())); err != nil {
 		s.fail(w, r, err, nil)
 		return
 	}

@@ -56,5 +56,7 @@ func (Profile) Links(cfg config.Config) map[account.MessageKind]string {
 		account.MessageActivation:    s.VerifyRegistrationURL,
 		account.MessagePasswordReset: s.ResetPasswordURL,
 		account.MessageEmailChange:   s.VerifyEmailURL,
+		// The current address approves a change at the same verify page.
+		account.MessageEmailChangeOldAddress: s.VerifyEmailURL,
 	}
 }

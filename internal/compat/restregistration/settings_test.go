@@ -26,7 +26,8 @@ func TestSettings(t *testing.T) {
 			t.Fatalf("unexpected defaults: %+v", s)
 		}
 		links := Profile{}.Links(c)
-		if len(links) != 3 || links["activation"] != s.VerifyRegistrationURL {
+		if len(links) != 4 || links["activation"] != s.VerifyRegistrationURL ||
+			links["email_change_old_address"] != s.VerifyEmailURL {
 			t.Fatalf("links = %v", links)
 		}
 	})

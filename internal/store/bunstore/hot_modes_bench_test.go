@@ -34,7 +34,7 @@ func BenchmarkHotStatementModes(b *testing.B) {
 	}
 	now := time.Now().UTC()
 	u, err := setup.CreateUser(ctx, account.User{Username: "bench", Email: "bench@example.com", Active: true,
-		Role: account.RoleUser, DateJoined: now, PasswordChangedAt: now, UpdatedAt: now})
+		Role: account.RoleUser, DateJoined: now, LinksVoidedAt: now, UpdatedAt: now})
 	if err != nil {
 		b.Fatal(err)
 	}

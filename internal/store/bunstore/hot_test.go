@@ -28,7 +28,7 @@ func TestSessionUserPrepared(t *testing.T) {
 			Active: true, FirstName: "Alice", LastName: "Liddell", OrganizationID: org.ID,
 			Profile: account.Profile{Bio: "b", Country: "NZ", Profession: "p", Thoughts: "t", AvatarURL: "https://a.example/x.png"},
 			Role:    account.RoleStaff, Superuser: true, Deactivated: true,
-			DateJoined: now.Add(-3 * time.Hour), LastLogin: now.Add(-time.Hour), PasswordChangedAt: now.Add(-2 * time.Hour), UpdatedAt: now,
+			DateJoined: now.Add(-3 * time.Hour), LastLogin: now.Add(-time.Hour), LinksVoidedAt: now.Add(-2 * time.Hour), UpdatedAt: now,
 		})
 		if err != nil {
 			t.Fatal(err)

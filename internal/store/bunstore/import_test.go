@@ -15,7 +15,7 @@ func importedUser(id int64, name string) account.User {
 	at := time.Date(2021, 3, 4, 5, 6, 7, 891011000, time.UTC)
 	return account.User{
 		ID: id, Username: name, Email: name + "@example.com", PasswordHash: "pbkdf2_sha256$1$s$k",
-		Active: true, DateJoined: at, PasswordChangedAt: at, UpdatedAt: at,
+		Active: true, DateJoined: at, LinksVoidedAt: at, UpdatedAt: at,
 	}
 }
 
@@ -133,7 +133,7 @@ func TestPutUsersLoginNames(t *testing.T) {
 		}
 		// Another user's username as an email (Django usernames may look like one).
 		if err := s.PutUsers(ctx, []account.User{{ID: 402, Username: "old@example.net", Email: "keeper@example.net",
-			DateJoined: time.Now(), PasswordChangedAt: time.Now(), UpdatedAt: time.Now()}}); err != nil {
+			DateJoined: time.Now(), LinksVoidedAt: time.Now(), UpdatedAt: time.Now()}}); err != nil {
 			t.Fatal(err)
 		}
 		squatter = importedUser(400, "mallory")

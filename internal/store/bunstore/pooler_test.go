@@ -164,7 +164,7 @@ func hotStatements(ctx context.Context, stores []*bunstore.Store, w int) error {
 	now := time.Now().UTC()
 	name := fmt.Sprintf("pooled%d", w)
 	u, err := on(0).CreateAccount(ctx, account.User{Username: name, Email: name + "@example.com", Active: true, Role: account.RoleUser,
-		DateJoined: now, PasswordChangedAt: now, UpdatedAt: now},
+		DateJoined: now, LinksVoidedAt: now, UpdatedAt: now},
 		account.EmailToken{Hash: name + "-t", Purpose: account.PurposeActivation, CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
 		account.Event{Type: account.EventRegistered, At: now})
 	if err != nil {

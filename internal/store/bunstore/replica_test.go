@@ -57,7 +57,7 @@ func TestReplica(t *testing.T) {
 
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	alice, err := s.CreateUser(ctx, account.User{Username: "alice", Email: "alice@example.com", Active: true,
-		Role: account.RoleUser, DateJoined: now, PasswordChangedAt: now, UpdatedAt: now})
+		Role: account.RoleUser, DateJoined: now, LinksVoidedAt: now, UpdatedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob, err := s.CreateUser(ctx, account.User{Username: "bob", Email: "bob@example.com", Active: true,
-		Role: account.RoleUser, DateJoined: now, PasswordChangedAt: now, UpdatedAt: now})
+		Role: account.RoleUser, DateJoined: now, LinksVoidedAt: now, UpdatedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}

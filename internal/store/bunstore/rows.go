@@ -97,7 +97,7 @@ func userToRow(u account.User) userRow {
 		Superuser:         u.Superuser,
 		DateJoined:        dbTime(u.DateJoined),
 		LastLogin:         dbTime(u.LastLogin),
-		PasswordChangedAt: dbTime(u.PasswordChangedAt),
+		PasswordChangedAt: dbTime(u.LinksVoidedAt),
 		UpdatedAt:         dbTime(u.UpdatedAt),
 	}
 }
@@ -120,13 +120,13 @@ func (r userRow) domain() account.User {
 			Thoughts:   r.Thoughts,
 			AvatarURL:  r.AvatarURL,
 		},
-		OrganizationID:    r.OrganizationID,
-		Role:              account.Role(r.Role),
-		Superuser:         r.Superuser,
-		DateJoined:        domainTime(r.DateJoined),
-		LastLogin:         domainTime(r.LastLogin),
-		PasswordChangedAt: domainTime(r.PasswordChangedAt),
-		UpdatedAt:         domainTime(r.UpdatedAt),
+		OrganizationID: r.OrganizationID,
+		Role:           account.Role(r.Role),
+		Superuser:      r.Superuser,
+		DateJoined:     domainTime(r.DateJoined),
+		LastLogin:      domainTime(r.LastLogin),
+		LinksVoidedAt:  domainTime(r.PasswordChangedAt),
+		UpdatedAt:      domainTime(r.UpdatedAt),
 	}
 }
 

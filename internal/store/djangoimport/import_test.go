@@ -158,7 +158,7 @@ func TestImport(t *testing.T) {
 			OrganizationID: 4, // its Django ID, free in accountd
 			DateJoined:     time.Date(2022, 5, 6, 10, 8, 9, 123456000, time.UTC), LastLogin: loggedIn,
 		}
-		ada.PasswordChangedAt, ada.UpdatedAt = time.Time{}, time.Time{}
+		ada.LinksVoidedAt, ada.UpdatedAt = time.Time{}, time.Time{}
 		if ada.DateJoined.Equal(want.DateJoined) && ada.LastLogin.Equal(want.LastLogin) {
 			ada.DateJoined, ada.LastLogin = want.DateJoined, want.LastLogin
 		}
@@ -190,7 +190,7 @@ func TestImport(t *testing.T) {
 		}
 
 		// New accounts continue after the imported IDs.
-		later, err := st.CreateUser(ctx, account.User{Username: "later", Email: "later@example.com", DateJoined: time.Now(), PasswordChangedAt: time.Now(), UpdatedAt: time.Now()})
+		later, err := st.CreateUser(ctx, account.User{Username: "later", Email: "later@example.com", DateJoined: time.Now(), LinksVoidedAt: time.Now(), UpdatedAt: time.Now()})
 		if err != nil || later.ID != 14 {
 			t.Fatalf("a user created after the import got ID %d (%v), want 14", later.ID, err)
 		}
@@ -212,7 +212,7 @@ func TestImport(t *testing.T) {
 		own := ada
 		own.PasswordHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$bm90IGEgcmVhbCBrZXkgYnV0IDMyIGJ5dGVzIGxvbmc"
 		own.DateJoined = want.DateJoined
-		own.PasswordChangedAt, own.UpdatedAt = time.Now(), time.Now()
+		own.LinksVoidedAt, own.UpdatedAt = time.Now(), time.Now()
 		if _, err := st.UpdateUser(ctx, own); err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func TestImportOneNamespaceOfLoginNames(t *testing.T) {
 			{Username: "carol", Email: "carol@example.com"},
 			{Username: "old@example.net", Email: "keeper@example.net"}, // from an earlier import
 		} {
-			u.DateJoined, u.PasswordChangedAt, u.UpdatedAt = now, now, now
+			u.DateJoined, u.LinksVoidedAt, u.UpdatedAt = now, now, now
 			if _, err := st.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}

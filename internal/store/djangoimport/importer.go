@@ -390,7 +390,7 @@ func merge(old account.User, found bool, c candidate, p *plan, now time.Time) ac
 	d := c.user
 	u := old
 	if !found {
-		u = account.User{PasswordChangedAt: now}
+		u = account.User{LinksVoidedAt: now}
 	}
 	u.ID, u.Username, u.Email = d.ID, d.Username, d.Email
 	u.Active, u.Deactivated, u.Role, u.Superuser = d.Active, d.Deactivated, d.Role, d.Superuser
@@ -401,7 +401,7 @@ func merge(old account.User, found bool, c candidate, p *plan, now time.Time) ac
 	u.EmailVerified = d.EmailVerified || (found && old.EmailVerified && strings.EqualFold(old.Email, d.Email))
 	if scheme, _ := password.Scheme(old.PasswordHash); !found || scheme != "argon2id" {
 		if u.PasswordHash != d.PasswordHash {
-			u.PasswordHash, u.PasswordChangedAt = d.PasswordHash, now
+			u.PasswordHash, u.LinksVoidedAt = d.PasswordHash, now
 		}
 	}
 	set := func(field string, dst *string, v string) {
@@ -430,8 +430,8 @@ func merge(old account.User, found bool, c candidate, p *plan, now time.Time) ac
 // sameUser reports whether a and b hold the same values, times compared as instants.
 func sameUser(a, b account.User) bool {
 	sameTime := a.DateJoined.Equal(b.DateJoined) && a.LastLogin.Equal(b.LastLogin) &&
-		a.PasswordChangedAt.Equal(b.PasswordChangedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
-	a.DateJoined, a.LastLogin, a.PasswordChangedAt, a.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	b.DateJoined, b.LastLogin, b.PasswordChangedAt, b.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		a.LinksVoidedAt.Equal(b.LinksVoidedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
+	a.DateJoined, a.LastLogin, a.LinksVoidedAt, a.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	b.DateJoined, b.LastLogin, b.LinksVoidedAt, b.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	return sameTime && a == b
 }
