@@ -117,18 +117,18 @@ func (s *Service) ResendActivation(ctx context.Context, email, flow string, meta
 		// An account an administrator holds inactive is not the user's to activate.
 		return false, nil
 	}
-	var token string
 	err = s.store.InTx(ctx, func(tx Store) error {
 		if err := tx.DeleteEmailTokens(ctx, u.ID, PurposeActivation); err != nil {
 			return err
 		}
-		var err error
-		token, err = s.issueEmailToken(ctx, tx, u, PurposeActivation, u.Email, s.opt.ActivationTTL)
-		return err
+		token, err := s.issueEmailToken(ctx, tx, u, PurposeActivation, u.Email, s.opt.ActivationTTL)
+		if err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageActivation, To: u.Email, User: u, Token: token, Flow: flow})
 	})
 	if err != nil {
 		return false, err
 	}
-	s.send(ctx, Message{Kind: MessageActivation, To: u.Email, User: u, Token: token, Flow: flow})
 	return true, nil
 }

@@ -73,12 +73,14 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, in EmailC
 		if token, err = s.issueEmailToken(ctx, tx, p.User, PurposeEmailChange, newEmail, s.opt.EmailChangeTTL); err != nil {
 			return err
 		}
-		return record(ctx, tx, p.User.ID, EventEmailChangeAsked, s.now(), meta, "")
+		if err := record(ctx, tx, p.User.ID, EventEmailChangeAsked, s.now(), meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageEmailChange, To: newEmail, User: p.User, Token: token, Flow: in.Flow})
 	})
 	if err != nil {
 		return err
 	}
-	s.send(ctx, Message{Kind: MessageEmailChange, To: newEmail, User: p.User, Token: token, Flow: in.Flow})
 	return nil
 }
 
@@ -129,7 +131,10 @@ func (s *Service) confirmEmailWithToken(ctx context.Context, token string, p Pri
 		if u, err = tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventEmailChanged, now, meta, "")
+		if err := record(ctx, tx, u.ID, EventEmailChanged, now, meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageEmailChanged, To: old, User: u})
 	})
 	if errors.Is(err, ErrNotFound) {
 		return User{}, ErrTokenInvalid
@@ -137,7 +142,6 @@ func (s *Service) confirmEmailWithToken(ctx context.Context, token string, p Pri
 	if err != nil {
 		return User{}, err
 	}
-	s.send(ctx, Message{Kind: MessageEmailChanged, To: old, User: u})
 	return u, nil
 }
 
@@ -163,12 +167,14 @@ func (s *Service) confirmEmailWithLink(ctx context.Context, l SignedLink, caller
 		if err := tx.DeleteEmailTokens(ctx, u.ID, PurposeEmailChange); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventEmailChanged, now, meta, "")
+		if err := record(ctx, tx, u.ID, EventEmailChanged, now, meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageEmailChanged, To: old, User: u})
 	})
 	if err != nil {
 		return User{}, err
 	}
-	s.send(ctx, Message{Kind: MessageEmailChanged, To: old, User: u})
 	return u, nil
 }
 
@@ -224,11 +230,13 @@ func (s *Service) ChangeEmailNow(ctx context.Context, p Principal, newEmail, pas
 		if err := tx.DeleteEmailTokens(ctx, u.ID, PurposePasswordReset, PurposeEmailChange); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventEmailChanged, now, meta, "changed at once, without a confirmation link")
+		if err := record(ctx, tx, u.ID, EventEmailChanged, now, meta, "changed at once, without a confirmation link"); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageEmailChanged, To: old, User: u})
 	})
 	if err != nil {
 		return User{}, err
 	}
-	s.send(ctx, Message{Kind: MessageEmailChanged, To: old, User: u})
 	return u, nil
 }

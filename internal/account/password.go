@@ -24,7 +24,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email, flow string, meta R
 		return nil
 	}
 	var token string
-	err = s.store.InTx(ctx, func(tx Store) error {
+	return s.store.InTx(ctx, func(tx Store) error {
 		if err := tx.DeleteEmailTokens(ctx, u.ID, PurposePasswordReset); err != nil {
 			return err
 		}
@@ -32,13 +32,11 @@ func (s *Service) ForgotPassword(ctx context.Context, email, flow string, meta R
 		if token, err = s.issueEmailToken(ctx, tx, u, PurposePasswordReset, u.Email, s.opt.ResetTTL); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventPasswordResetAsked, s.now(), meta, "")
+		if err := record(ctx, tx, u.ID, EventPasswordResetAsked, s.now(), meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessagePasswordReset, To: u.Email, User: u, Token: token, Flow: flow})
 	})
-	if err != nil {
-		return err
-	}
-	s.send(ctx, Message{Kind: MessagePasswordReset, To: u.Email, User: u, Token: token, Flow: flow})
-	return nil
 }
 
 // ResetPassword sets a new password with an emailed reset link and ends every session of
@@ -107,7 +105,10 @@ func (s *Service) resetWithToken(ctx context.Context, proof Proof, newPassword s
 		if u, err = s.setPassword(ctx, tx, u, hash, now, ""); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, event, now, meta, "")
+		if err := record(ctx, tx, u.ID, event, now, meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	})
 	if errors.Is(err, ErrNotFound) {
 		return User{}, ErrTokenInvalid
@@ -115,7 +116,6 @@ func (s *Service) resetWithToken(ctx context.Context, proof Proof, newPassword s
 	if err != nil {
 		return User{}, err
 	}
-	s.send(ctx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	return u, nil
 }
 
@@ -145,12 +145,14 @@ func (s *Service) resetWithLink(ctx context.Context, l SignedLink, newPassword s
 		if u, err = s.setPassword(ctx, tx, u, hash, now, ""); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventPasswordReset, now, meta, "")
+		if err := record(ctx, tx, u.ID, EventPasswordReset, now, meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	})
 	if err != nil {
 		return User{}, err
 	}
-	s.send(ctx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	return u, nil
 }
 
@@ -171,22 +173,19 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, newP
 		return err
 	}
 	now := s.now()
-	var u User
-	err = s.store.InTx(ctx, func(tx Store) error {
-		var err error
-		if u, err = tx.UserByID(ctx, p.User.ID); err != nil {
+	return s.store.InTx(ctx, func(tx Store) error {
+		u, err := tx.UserByID(ctx, p.User.ID)
+		if err != nil {
 			return err
 		}
 		if u, err = s.setPassword(ctx, tx, u, hash, now, p.SessionID); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventPasswordChanged, now, meta, "")
+		if err := record(ctx, tx, u.ID, EventPasswordChanged, now, meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	})
-	if err != nil {
-		return err
-	}
-	s.send(ctx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
-	return nil
 }
 
 // setPassword stores a new password hash and voids what the old password vouched for:

@@ -20,6 +20,10 @@ import (
 type Store interface {
 	// InTx runs fn with a Store bound to one transaction, committed when fn returns nil.
 	InTx(ctx context.Context, fn func(tx Store) error) error
+	// Bind returns ctx carrying the transaction this Store is bound to (inside InTx), for
+	// the Mailer: an email queued with that context commits or rolls back with the state
+	// change that promises it. Outside a transaction it returns ctx unchanged.
+	Bind(ctx context.Context) context.Context
 
 	// CreateUser inserts u and returns it with its new ID. Its username and email join
 	// the namespace of login names (see Store); an OrganizationID that names no

@@ -30,6 +30,7 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/accountd/accountd/internal/mail"
+	"github.com/accountd/accountd/internal/store/txctx"
 )
 
 // Results of a delivery attempt, as given to Options.OnResult.
@@ -172,9 +173,13 @@ func New(db *bun.DB, sender mail.Sender, opt Options) (*Outbox, error) {
 	}, nil
 }
 
-// Send queues e for delivery: it returns once the row is stored, not sent. The insert
-// is not cancelled with ctx (the request may end as soon as its own work is committed)
-// but is bounded by QueryTimeout.
+// Send queues e for delivery: it returns once the row is stored, not sent.
+//
+// When ctx carries the store's open transaction (txctx, account.Store.Bind), the row is
+// inserted in it: it commits with the state change that promises the email, or neither
+// does, and the worker is woken only once it has committed. Otherwise the insert is a
+// statement of its own, not cancelled with ctx (the request may end as soon as its own
+// work is committed) but bounded by QueryTimeout.
 func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 	// Refuse now what every transport would refuse, rather than retry it for hours.
 	if _, err := netmail.ParseAddress(e.From); err != nil {
@@ -183,10 +188,20 @@ func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 	if _, err := netmail.ParseAddress(e.To); err != nil {
 		return fmt.Errorf("outbox: invalid To address: %w", err)
 	}
+	now := o.opt.Now().UTC()
+	args := []any{e.To, e.From, e.Subject, e.Text, e.HTML, e.Kind, newMessageID(e.From), now, now}
+	if tx, ok := txctx.From(ctx); ok {
+		qctx, cancel := context.WithTimeout(ctx, o.opt.QueryTimeout)
+		defer cancel()
+		if _, err := tx.ExecContext(qctx, insertSQL, args...); err != nil {
+			return fmt.Errorf("outbox: queue email: %w", err)
+		}
+		txctx.AfterCommit(ctx, func() { nudge(o.wake) })
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.opt.QueryTimeout)
 	defer cancel()
-	now := o.opt.Now().UTC()
-	if _, err := o.db.ExecContext(ctx, insertSQL, e.To, e.From, e.Subject, e.Text, e.HTML, e.Kind, now, now); err != nil {
+	if _, err := o.db.ExecContext(ctx, insertSQL, args...); err != nil {
 		return fmt.Errorf("outbox: queue email: %w", err)
 	}
 	nudge(o.wake)
@@ -210,3 +225,6 @@ func Backoff(attempt int, base, max time.Duration) time.Duration {
 	}
 	return min(d, max)
 }
+
+// newMessageID is the Message-ID a queued email keeps through all its attempts.
+func newMessageID(from string) string { return mail.NewMessageID(from) }

@@ -142,7 +142,7 @@ func (o *Outbox) claim() ([]claimed, error) {
 	for rows.Next() {
 		var c claimed
 		e := &c.env
-		if err := rows.Scan(&c.id, &e.To, &e.From, &e.Subject, &e.Text, &e.HTML, &e.Kind, &c.attempts); err != nil {
+		if err := rows.Scan(&c.id, &e.To, &e.From, &e.Subject, &e.Text, &e.HTML, &e.Kind, &e.MessageID, &c.attempts); err != nil {
 			return nil, err
 		}
 		batch = append(batch, c)
