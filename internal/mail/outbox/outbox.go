@@ -12,8 +12,12 @@
 // SQLite, which has a single writer, the same statement without the locking clause is
 // atomic already.
 //
-// Delivery is at least once: a worker that dies between the mail server's acceptance
-// and the mark "sent" leaves a row that is sent again when its lease runs out.
+// Delivery is at least once, and exactly once short of a crash: a worker that cannot
+// mark what it sent (the database went away) keeps the sent rows and marks them as soon
+// as the database answers, before claiming anything new; only a worker that dies
+// between the mail server's acceptance and the mark leaves a row that is sent again when
+// its lease runs out. That copy has the same Message-ID as the first (each row keeps
+// the one given when it was queued), so a receiver can drop it.
 package outbox
 
 import (
@@ -143,6 +147,8 @@ type Outbox struct {
 	abortSends context.CancelFunc
 	// lastPrune is when the worker last deleted old rows.
 	lastPrune time.Time
+	// unmarked are emails sent whose record the database did not take; the worker's.
+	unmarked []unmarked
 }
 
 var _ mail.Sender = (*Outbox)(nil)
