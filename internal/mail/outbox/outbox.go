@@ -33,6 +33,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/store/txctx"
 )
@@ -200,7 +201,7 @@ func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 		qctx, cancel := context.WithTimeout(ctx, o.opt.QueryTimeout)
 		defer cancel()
 		if _, err := tx.ExecContext(qctx, insertSQL, args...); err != nil {
-			return fmt.Errorf("outbox: queue email: %w", err)
+			return queueFailed(err)
 		}
 		txctx.AfterCommit(ctx, func() { nudge(o.wake) })
 		return nil
@@ -208,10 +209,17 @@ func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.opt.QueryTimeout)
 	defer cancel()
 	if _, err := o.db.ExecContext(ctx, insertSQL, args...); err != nil {
-		return fmt.Errorf("outbox: queue email: %w", err)
+		return queueFailed(err)
 	}
 	nudge(o.wake)
 	return nil
+}
+
+// queueFailed is the error of an insert that failed: the database did not take it (the
+// insert has nothing else to refuse), which the service answers as it answers its own
+// store's lost connection, 503.
+func queueFailed(err error) error {
+	return fmt.Errorf("%w: outbox: queue email: %w", account.ErrUnavailable, err)
 }
 
 // nudge wakes the worker through c without waiting.

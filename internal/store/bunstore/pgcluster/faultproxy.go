@@ -62,11 +62,11 @@ func (p *Proxy) Down() {
 	p.cutLocked()
 }
 
-// Up lets connections through again.
+// Up lets connections through again, and cancels a cut not yet made.
 func (p *Proxy) Up() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.down = false
+	p.down, p.cutBefore = false, 0
 }
 
 // CutBefore counts statements from zero again and has the proxy go down (as Down) when
