@@ -107,7 +107,7 @@ func TestNoAnswerWithoutItsEmailUnderFaults(t *testing.T) {
 					t.Errorf("fault before statement %d: answered %d, want 2xx or 503\n%s", k, got, e.logs.String())
 				}
 				if ran < k {
-					t.Logf("%s: %d statements; faults before each answered 2xx only with the email queued", p.name, ran)
+					t.Logf("%s: %d statements, a fault tried before each", p.name, ran)
 					return
 				}
 			}
