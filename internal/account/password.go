@@ -8,13 +8,21 @@ import (
 )
 
 // ForgotPassword emails a reset link when email belongs to an active account. It answers
-// the same in every other case; the email goes out in the background (see Mailer), so the
-// time taken does not tell either.
+// the same, after the same work, in every other case: the request is stored whatever
+// the address, and carried out after the answer (email_requests.go), so the time taken
+// does not tell either.
 func (s *Service) ForgotPassword(ctx context.Context, email, flow string, meta RequestMeta) error {
 	if err := s.emailLimits(ctx, meta, email); err != nil {
 		return err
 	}
-	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	return s.queueEmailRequest(ctx, EmailRequestPasswordReset, email, flow, meta)
+}
+
+// sendPasswordReset is the work of a forgotten password's request, in tx: a reset link
+// to the active account with this email, replacing earlier ones; nothing for any other
+// address.
+func (s *Service) sendPasswordReset(ctx context.Context, tx Store, email, flow string, meta RequestMeta) error {
+	u, err := tx.UserByEmail(ctx, strings.TrimSpace(email))
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil
@@ -23,20 +31,17 @@ func (s *Service) ForgotPassword(ctx context.Context, email, flow string, meta R
 	case !u.Active:
 		return nil
 	}
-	var token string
-	return s.store.InTx(ctx, func(tx Store) error {
-		if err := tx.DeleteEmailTokens(ctx, u.ID, PurposePasswordReset); err != nil {
-			return err
-		}
-		var err error
-		if token, err = s.issueEmailToken(ctx, tx, u, PurposePasswordReset, u.Email, s.opt.ResetTTL); err != nil {
-			return err
-		}
-		if err := record(ctx, tx, u.ID, EventPasswordResetAsked, s.now(), meta, ""); err != nil {
-			return err
-		}
-		return s.send(ctx, tx, Message{Kind: MessagePasswordReset, To: u.Email, User: u, Token: token, Flow: flow})
-	})
+	if err := tx.DeleteEmailTokens(ctx, u.ID, PurposePasswordReset); err != nil {
+		return err
+	}
+	token, err := s.issueEmailToken(ctx, tx, u, PurposePasswordReset, u.Email, s.opt.ResetTTL)
+	if err != nil {
+		return err
+	}
+	if err := record(ctx, tx, u.ID, EventPasswordResetAsked, s.now(), meta, ""); err != nil {
+		return err
+	}
+	return s.send(ctx, tx, Message{Kind: MessagePasswordReset, To: u.Email, User: u, Token: token, Flow: flow})
 }
 
 // ResetPassword sets a new password with an emailed reset link and ends every session of

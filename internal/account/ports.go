@@ -25,6 +25,16 @@ type Store interface {
 	// change that promises it. Outside a transaction it returns ctx unchanged.
 	Bind(ctx context.Context) context.Context
 
+	// QueueEmailRequest stores r (its ID and Attempts ignored), due at r.CreatedAt, in
+	// one statement: see email_requests.go.
+	QueueEmailRequest(ctx context.Context, r EmailRequest) error
+	// ClaimEmailRequests leases up to limit requests due at now until leaseUntil,
+	// counting an attempt on each, and returns them in the order they were queued. Two
+	// claims, on one instance or several, never hold the same request at once.
+	ClaimEmailRequests(ctx context.Context, now, leaseUntil time.Time, limit int) ([]EmailRequest, error)
+	// DeleteEmailRequest removes a request carried out or given up (none: no error).
+	DeleteEmailRequest(ctx context.Context, id int64) error
+
 	// CreateUser inserts u and returns it with its new ID. Its username and email join
 	// the namespace of login names (see Store); an OrganizationID that names no
 	// organization is ErrNotFound.

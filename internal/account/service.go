@@ -126,12 +126,15 @@ type Service struct {
 	// linkBase is where the links of this Service's emails point instead of their
 	// configured page; "" on every Service but the copies EmailLinksUnder makes.
 	linkBase string
+	// requests wakes the worker of email requests (email_requests.go); shared by copies.
+	requests *emailRequests
 }
 
 // New assembles a Service from its dependencies.
 func New(store Store, hasher PasswordHasher, tokens AccessTokens, mailer Mailer, opt Options) *Service {
 	opt.setDefaults()
-	return &Service{store: store, hasher: hasher, tokens: tokens, mailer: mailer, opt: opt}
+	return &Service{store: store, hasher: hasher, tokens: tokens, mailer: mailer, opt: opt,
+		requests: &emailRequests{wake: make(chan struct{}, 1)}}
 }
 
 // WithAccessTokens returns a Service like s whose logins sign access tokens with tokens
