@@ -86,7 +86,9 @@ func (s *Service) queueEmailRequest(ctx context.Context, kind EmailRequestKind, 
 // this instance queued one, and every few seconds for the others. It returns after the
 // batch under way.
 func (s *Service) RunEmailRequests(stop <-chan struct{}) {
-	poll := time.NewTimer(0)
+	// Not at once: what this instance queues wakes it, and at a start (several
+	// instances at once, on SQLite too) a claim that finds nothing is wasted.
+	poll := time.NewTimer(emailRequestPoll)
 	defer poll.Stop()
 	for {
 		select {

@@ -116,6 +116,18 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 		}
 		return float64(pending)
 	}))
+	// The email requests (forgot password, resend activation) not yet carried out: their
+	// emails are not in the outbox yet. The contract tests wait on it too.
+	m.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "accountd_email_requests_pending",
+		Help: "Requests for a password reset or activation email not yet carried out, on every instance sharing the database.",
+	}, func() float64 {
+		n, err := store.EmailRequestsPending(context.Background())
+		if err != nil {
+			return math.NaN()
+		}
+		return float64(n)
+	}))
 	svc, err := newService(cfg, opt, store, hasher, issuer, mailer, counters, m)
 	if err != nil {
 		return nil, err

@@ -66,6 +66,15 @@ const (
 func (s *Store) ClaimEmailRequests(ctx context.Context, now, leaseUntil time.Time, limit int) ([]account.EmailRequest, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
+	// A look first, which takes no lock: most polls find nothing, and on SQLite an
+	// UPDATE takes the database's one write lock even when it changes no row.
+	var due bool
+	if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM email_requests WHERE next_attempt_at <= ?)", dbTime(now)).Scan(ctx, &due); err != nil {
+		return nil, translate(err)
+	}
+	if !due {
+		return nil, nil
+	}
 	q := claimEmailRequestsSQLite
 	if s.dialect == Postgres {
 		q = claimEmailRequestsPG
@@ -89,4 +98,13 @@ func (s *Store) DeleteEmailRequest(ctx context.Context, id int64) error {
 	defer cancel()
 	_, err := s.db.NewDelete().TableExpr("email_requests").Where("id = ?", id).Exec(ctx)
 	return translate(err)
+}
+
+// EmailRequestsPending counts the email requests not yet carried out, for the metrics.
+func (s *Store) EmailRequestsPending(ctx context.Context) (int, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var n int
+	err := s.db.NewRaw("SELECT count(*) FROM email_requests").Scan(ctx, &n)
+	return n, translate(err)
 }

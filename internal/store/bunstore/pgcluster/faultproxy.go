@@ -78,6 +78,13 @@ func (p *Proxy) CutBefore(n int) {
 	p.statements, p.cutBefore = 0, n
 }
 
+// IsDown reports whether the proxy is down (Down, or a cut made).
+func (p *Proxy) IsDown() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.down
+}
+
 // Statements is how many statements went through since the last CutBefore.
 func (p *Proxy) Statements() int {
 	p.mu.Lock()
