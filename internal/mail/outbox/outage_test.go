@@ -73,8 +73,8 @@ func TestOutageWithoutCrashSendsNothingTwice(t *testing.T) {
 	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	// A lease of (Batch+1)*SendTimeout = 180ms; the database stays away 300ms.
-	sender := &outageSender{proxy: proxy, downFor: 300 * time.Millisecond}
+	// A lease of (Batch+1)*SendTimeout = 180ms; the database stays away 250ms.
+	sender := &outageSender{proxy: proxy, downFor: 250 * time.Millisecond}
 	o := newOutbox(t, st.DB(), sender, Options{SendTimeout: 20 * time.Millisecond, PollInterval: 50 * time.Millisecond, Linger: time.Millisecond})
 	// The test queues through a connection of its own, around the proxy, so that its
 	// inserts never meet the outage; the worker finds them at its next poll.
@@ -101,8 +101,8 @@ func TestOutageWithoutCrashSendsNothingTwice(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("outage %d: the worker sent nothing", i)
 		}
-		// Twice the lease and more: a row the worker forgot would be claimed again.
-		time.Sleep(400 * time.Millisecond)
+		// Past the lease: a row the worker forgot would be claimed again by now (polls every 50ms).
+		time.Sleep(250 * time.Millisecond)
 	}
 	flush(t, o)
 	counts := sender.counts()
