@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -176,7 +175,7 @@ func (s *Service) carryOut(ctx context.Context, r EmailRequest) error {
 func (s *Service) FlushEmailRequests(ctx context.Context) error {
 	for {
 		n, err := s.CarryOutEmailRequests(ctx)
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil {
 			return err
 		}
 		if n == 0 && s.requests.busy.Load() == 0 {
