@@ -344,6 +344,17 @@ func outboxEmpty(limit time.Duration) bool {
 		return false
 	}
 	c := &http.Client{Timeout: 5 * time.Second}
+	pending := func(body []byte, name string) string {
+		m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return string(m[1])
+	}
+	// Email requests (forgot password, resend activation) become outbox rows when they
+	// are carried out, after the answer: both must be empty, in two scrapes in a row,
+	// since one scrape may read the outbox before a request moved into it.
+	empty := 0
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		res, err := c.Get(remote.metrics)
 		if err != nil {
@@ -354,13 +365,17 @@ func outboxEmpty(limit time.Duration) bool {
 		if err != nil || res.StatusCode != http.StatusOK {
 			return false
 		}
-		m := regexp.MustCompile(`(?m)^accountd_mail_outbox_pending (\S+)$`).FindSubmatch(body)
-		if m == nil {
+		outbox, requests := pending(body, "accountd_mail_outbox_pending"), pending(body, "accountd_email_requests_pending")
+		if outbox == "" {
 			return false
 		}
-		if string(m[1]) == "0" {
-			return true
+		if outbox == "0" && (requests == "0" || requests == "") {
+			if empty++; empty == 2 {
+				return true
+			}
+			continue
 		}
+		empty = 0
 	}
 	return false
 }

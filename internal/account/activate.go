@@ -99,15 +99,31 @@ func (s *Service) activateWithLink(ctx context.Context, l SignedLink, meta Reque
 // ResendActivation emails a fresh activation link when email belongs to an account that
 // is not active yet, replacing earlier links, and reports whether it did.
 //
-// sent reveals whether email belongs to an account awaiting activation. The canonical
-// API drops it and answers alike for every address; a compatibility profile may pass it
-// on only where its operator configured taken emails not to be hidden (djoser answers
-// 400 to an address with nothing to resend).
+// sent reveals whether email belongs to an account awaiting activation. With
+// HideExistingEmails (the default) it is always false and the answer tells nothing, in
+// its time either: the request is stored whatever the address and carried out after the
+// answer (email_requests.go). Without it, the work is done before the answer and sent
+// says whether an email went out; a compatibility profile may pass that on (djoser
+// answers 400 to an address with nothing to resend), as the operator chose to reveal.
 func (s *Service) ResendActivation(ctx context.Context, email, flow string, meta RequestMeta) (sent bool, err error) {
 	if err := s.emailLimits(ctx, meta, email); err != nil {
 		return false, err
 	}
-	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	if s.opt.HideExistingEmails {
+		return false, s.queueEmailRequest(ctx, EmailRequestActivation, email, flow, meta)
+	}
+	err = s.store.InTx(ctx, func(tx Store) error {
+		sent, err = s.sendActivation(ctx, tx, email, flow)
+		return err
+	})
+	return sent && err == nil, err
+}
+
+// sendActivation is the work of a resent activation, in tx: a new activation link to the
+// account with this email if it awaits activation, replacing earlier ones; sent says
+// whether it did.
+func (s *Service) sendActivation(ctx context.Context, tx Store, email, flow string) (sent bool, err error) {
+	u, err := tx.UserByEmail(ctx, strings.TrimSpace(email))
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return false, nil
@@ -117,18 +133,12 @@ func (s *Service) ResendActivation(ctx context.Context, email, flow string, meta
 		// An account an administrator holds inactive is not the user's to activate.
 		return false, nil
 	}
-	var token string
-	err = s.store.InTx(ctx, func(tx Store) error {
-		if err := tx.DeleteEmailTokens(ctx, u.ID, PurposeActivation); err != nil {
-			return err
-		}
-		var err error
-		token, err = s.issueEmailToken(ctx, tx, u, PurposeActivation, u.Email, s.opt.ActivationTTL)
-		return err
-	})
+	if err := tx.DeleteEmailTokens(ctx, u.ID, PurposeActivation); err != nil {
+		return false, err
+	}
+	token, err := s.issueEmailToken(ctx, tx, u, PurposeActivation, u.Email, s.opt.ActivationTTL)
 	if err != nil {
 		return false, err
 	}
-	s.send(ctx, Message{Kind: MessageActivation, To: u.Email, User: u, Token: token, Flow: flow})
-	return true, nil
+	return true, s.send(ctx, tx, Message{Kind: MessageActivation, To: u.Email, User: u, Token: token, Flow: flow})
 }

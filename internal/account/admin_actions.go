@@ -73,13 +73,9 @@ func (s *Service) AdminSendPasswordReset(ctx context.Context, a Actor, id int64)
 	if err := requireStaff(a); err != nil {
 		return err
 	}
-	var (
-		u     User
-		token string
-	)
 	err := s.store.InTx(ctx, func(tx Store) error {
-		var err error
-		if u, err = tx.UserByID(ctx, id); err != nil {
+		u, err := tx.UserByID(ctx, id)
+		if err != nil {
 			return err
 		}
 		if err := mayManage(a, u); err != nil {
@@ -88,15 +84,18 @@ func (s *Service) AdminSendPasswordReset(ctx context.Context, a Actor, id int64)
 		if err := tx.DeleteEmailTokens(ctx, id, PurposePasswordReset); err != nil {
 			return err
 		}
-		if token, err = s.issueEmailToken(ctx, tx, u, PurposePasswordReset, u.Email, s.opt.ResetTTL); err != nil {
+		token, err := s.issueEmailToken(ctx, tx, u, PurposePasswordReset, u.Email, s.opt.ResetTTL)
+		if err != nil {
 			return err
 		}
-		return recordBy(ctx, tx, id, EventAdminPasswordResetSent, s.now(), a, "")
+		if err := recordBy(ctx, tx, id, EventAdminPasswordResetSent, s.now(), a, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessagePasswordReset, To: u.Email, User: u, Token: token})
 	})
 	if err != nil {
 		return err
 	}
 	s.logAction(ctx, a, "password reset sent by an administrator", "user_id", id)
-	s.send(ctx, Message{Kind: MessagePasswordReset, To: u.Email, User: u, Token: token})
 	return nil
 }

@@ -89,10 +89,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, a Actor, in NewUser) (Use
 		}
 	}
 	now := s.now()
-	var (
-		created User
-		token   string
-	)
+	var created User
 	err = s.store.InTx(ctx, func(tx Store) error {
 		var err error
 		created, err = tx.CreateUser(ctx, User{
@@ -109,18 +106,19 @@ func (s *Service) AdminCreateUser(ctx context.Context, a Actor, in NewUser) (Use
 		if err := recordBy(ctx, tx, created.ID, EventAdminCreated, now, a, "role "+string(created.Role)); err != nil {
 			return err
 		}
-		if in.SendInvitation {
-			token, err = s.invite(ctx, tx, a, created)
+		if !in.SendInvitation {
+			return nil
 		}
-		return err
+		token, err := s.invite(ctx, tx, a, created)
+		if err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageInvitation, To: created.Email, User: created, Token: token})
 	})
 	if err != nil {
 		return User{}, err
 	}
 	s.logAction(ctx, a, "user created by an administrator", "user_id", created.ID, "role", created.Role)
-	if token != "" {
-		s.send(ctx, Message{Kind: MessageInvitation, To: created.Email, User: created, Token: token})
-	}
 	return created, nil
 }
 

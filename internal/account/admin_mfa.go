@@ -31,10 +31,9 @@ func (s *Service) AdminResetMFA(ctx context.Context, a Actor, id int64) error {
 	if err := requireStaff(a); err != nil {
 		return err
 	}
-	var u User
 	err := s.store.InTx(ctx, func(tx Store) error {
-		var err error
-		if u, err = tx.UserByID(ctx, id); err != nil {
+		u, err := tx.UserByID(ctx, id)
+		if err != nil {
 			return err
 		}
 		if err := mayManage(a, u); err != nil {
@@ -47,12 +46,14 @@ func (s *Service) AdminResetMFA(ctx context.Context, a Actor, id int64) error {
 		if !had {
 			return ErrNotFound
 		}
-		return recordBy(ctx, tx, id, EventAdminMFAReset, s.now(), a, "")
+		if err := recordBy(ctx, tx, id, EventAdminMFAReset, s.now(), a, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageMFAReset, To: u.Email, User: u})
 	})
 	if err != nil {
 		return err
 	}
 	s.logAction(ctx, a, "second factors reset by an administrator", "user_id", id)
-	s.send(ctx, Message{Kind: MessageMFAReset, To: u.Email, User: u})
 	return nil
 }

@@ -197,6 +197,7 @@ func TestAdminDeactivationHolds(t *testing.T) {
 		if sent, err := f.svc.ResendActivation(ctx, u.Email, "", account.RequestMeta{}); err != nil || sent {
 			t.Fatalf("resend: sent = %v, %v; want nothing sent", sent, err)
 		}
+		flushRequests(t, f.svc)
 		if n := len(f.mail.Messages()); n != sent {
 			t.Fatalf("an activation link went to a deactivated account (%d emails, was %d)", n, sent)
 		}

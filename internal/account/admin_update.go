@@ -122,15 +122,18 @@ func (s *Service) AdminUpdateUser(ctx context.Context, a Actor, id int64, c User
 				return err
 			}
 		}
-		return s.recordChanges(ctx, tx, a, before, after)
+		if err := s.recordChanges(ctx, tx, a, before, after); err != nil {
+			return err
+		}
+		if !moved {
+			return nil
+		}
+		return s.send(ctx, tx, Message{Kind: MessageEmailChanged, To: before.Email, User: after})
 	})
 	if err != nil {
 		return User{}, err
 	}
 	s.logAction(ctx, a, "user changed by an administrator", "user_id", id)
-	if !strings.EqualFold(after.Email, before.Email) {
-		s.send(ctx, Message{Kind: MessageEmailChanged, To: before.Email, User: after})
-	}
 	return after, nil
 }
 

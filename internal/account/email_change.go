@@ -91,12 +91,14 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, in EmailC
 		if token, err = s.issueEmailToken(ctx, tx, p.User, purpose, newEmail, s.opt.EmailChangeTTL); err != nil {
 			return err
 		}
-		return record(ctx, tx, p.User.ID, EventEmailChangeAsked, s.now(), meta, detail)
+		if err := record(ctx, tx, p.User.ID, EventEmailChangeAsked, s.now(), meta, detail); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: kind, To: to, NewEmail: newEmail, User: p.User, Token: token, Flow: in.Flow})
 	})
 	if err != nil {
 		return err
 	}
-	s.send(ctx, Message{Kind: kind, To: to, NewEmail: newEmail, User: p.User, Token: token, Flow: in.Flow})
 	return nil
 }
 
@@ -155,8 +157,10 @@ func (s *Service) confirmEmailWithToken(ctx context.Context, token string, p Pri
 		if err != nil {
 			return err
 		}
-		step, err = s.takeEmailChangeStep(ctx, tx, u, t.Purpose, t.Email, now, meta)
-		return err
+		if step, err = s.takeEmailChangeStep(ctx, tx, u, t.Purpose, t.Email, now, meta); err != nil {
+			return err
+		}
+		return s.tellEmailChangeStep(ctx, tx, step, flow)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return User{}, ErrTokenInvalid
@@ -164,7 +168,7 @@ func (s *Service) confirmEmailWithToken(ctx context.Context, token string, p Pri
 	if err != nil {
 		return User{}, err
 	}
-	return s.tellEmailChangeStep(ctx, step, flow), nil
+	return step.user, nil
 }
 
 // confirmEmailWithLink is ConfirmEmailChange with a signed link.
@@ -185,13 +189,15 @@ func (s *Service) confirmEmailWithLink(ctx context.Context, l SignedLink, caller
 		if caller != nil && caller.User.ID != u.ID {
 			return ErrTokenInvalid
 		}
-		step, err = s.takeEmailChangeStep(ctx, tx, u, purpose, l.Email, now, meta)
-		return err
+		if step, err = s.takeEmailChangeStep(ctx, tx, u, purpose, l.Email, now, meta); err != nil {
+			return err
+		}
+		return s.tellEmailChangeStep(ctx, tx, step, flow)
 	})
 	if err != nil {
 		return User{}, err
 	}
-	return s.tellEmailChangeStep(ctx, step, flow), nil
+	return step.user, nil
 }
 
 // takeEmailChangeStep does, within tx, what a followed link of purpose does to u's
@@ -225,14 +231,12 @@ func (s *Service) takeEmailChangeStep(ctx context.Context, tx Store, u User, pur
 	return step, record(ctx, tx, u.ID, EventEmailChangeAsked, now, meta, "approved at the current address: link sent to the new one")
 }
 
-// tellEmailChangeStep sends the email that follows step and returns the account.
-func (s *Service) tellEmailChangeStep(ctx context.Context, step emailChangeStep, flow string) User {
+// tellEmailChangeStep queues, within tx, the email that follows step.
+func (s *Service) tellEmailChangeStep(ctx context.Context, tx Store, step emailChangeStep, flow string) error {
 	if step.token != "" {
-		s.send(ctx, Message{Kind: MessageEmailChange, To: step.newEmail, NewEmail: step.newEmail, User: step.user, Token: step.token, Flow: flow})
-	} else {
-		s.send(ctx, Message{Kind: MessageEmailChanged, To: step.oldEmail, User: step.user})
+		return s.send(ctx, tx, Message{Kind: MessageEmailChange, To: step.newEmail, NewEmail: step.newEmail, User: step.user, Token: step.token, Flow: flow})
 	}
-	return step.user
+	return s.send(ctx, tx, Message{Kind: MessageEmailChanged, To: step.oldEmail, User: step.user})
 }
 
 // ChangeEmailNow replaces the caller's email at once, after checking the current
@@ -288,11 +292,13 @@ func (s *Service) ChangeEmailNow(ctx context.Context, p Principal, newEmail, pas
 		if err := tx.DeleteEmailTokens(ctx, u.ID, emailedPurposes...); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventEmailChanged, now, meta, "changed at once, without a confirmation link")
+		if err := record(ctx, tx, u.ID, EventEmailChanged, now, meta, "changed at once, without a confirmation link"); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageEmailChanged, To: old, User: u})
 	})
 	if err != nil {
 		return User{}, err
 	}
-	s.send(ctx, Message{Kind: MessageEmailChanged, To: old, User: u})
 	return u, nil
 }

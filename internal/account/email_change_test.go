@@ -17,6 +17,7 @@ func TestChangeEmailNow(t *testing.T) {
 	if err := f.svc.ForgotPassword(ctx, u.Email, "", account.RequestMeta{}); err != nil {
 		t.Fatal(err)
 	}
+	flushRequests(t, f.svc)
 	oldResetTok := f.emailedToken(t, u.Email)
 
 	var ve *account.ValidationError

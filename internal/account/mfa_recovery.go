@@ -51,18 +51,21 @@ func (s *Service) spendRecoveryCode(ctx context.Context, u User, code string, no
 	if len(code) > 64 {
 		return ErrMFACodeInvalid
 	}
-	ok, err := s.store.UseRecoveryCode(ctx, u.ID, recoveryHash(code), now)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrMFACodeInvalid
-	}
-	if err := record(ctx, s.store, u.ID, EventRecoveryCodeUsed, now, meta, ""); err != nil {
-		return err
-	}
-	s.send(ctx, Message{Kind: MessageRecoveryCodeUsed, To: u.Email, User: u})
-	return nil
+	// The code spent, its event and the owner's notice commit together: a code is never
+	// spent without the owner being told.
+	return s.store.InTx(ctx, func(tx Store) error {
+		ok, err := tx.UseRecoveryCode(ctx, u.ID, recoveryHash(code), now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrMFACodeInvalid
+		}
+		if err := record(ctx, tx, u.ID, EventRecoveryCodeUsed, now, meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageRecoveryCodeUsed, To: u.Email, User: u})
+	})
 }
 
 // RegenerateRecoveryCodes replaces the caller's recovery codes with ten new ones and

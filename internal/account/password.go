@@ -8,13 +8,21 @@ import (
 )
 
 // ForgotPassword emails a reset link when email belongs to an active account. It answers
-// the same in every other case; the email goes out in the background (see Mailer), so the
-// time taken does not tell either.
+// the same, after the same work, in every other case: the request is stored whatever
+// the address, and carried out after the answer (email_requests.go), so the time taken
+// does not tell either.
 func (s *Service) ForgotPassword(ctx context.Context, email, flow string, meta RequestMeta) error {
 	if err := s.emailLimits(ctx, meta, email); err != nil {
 		return err
 	}
-	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	return s.queueEmailRequest(ctx, EmailRequestPasswordReset, email, flow, meta)
+}
+
+// sendPasswordReset is the work of a forgotten password's request, in tx: a reset link
+// to the active account with this email, replacing earlier ones; nothing for any other
+// address.
+func (s *Service) sendPasswordReset(ctx context.Context, tx Store, email, flow string, meta RequestMeta) error {
+	u, err := tx.UserByEmail(ctx, strings.TrimSpace(email))
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil
@@ -23,22 +31,17 @@ func (s *Service) ForgotPassword(ctx context.Context, email, flow string, meta R
 	case !u.Active:
 		return nil
 	}
-	var token string
-	err = s.store.InTx(ctx, func(tx Store) error {
-		if err := tx.DeleteEmailTokens(ctx, u.ID, PurposePasswordReset); err != nil {
-			return err
-		}
-		var err error
-		if token, err = s.issueEmailToken(ctx, tx, u, PurposePasswordReset, u.Email, s.opt.ResetTTL); err != nil {
-			return err
-		}
-		return record(ctx, tx, u.ID, EventPasswordResetAsked, s.now(), meta, "")
-	})
+	if err := tx.DeleteEmailTokens(ctx, u.ID, PurposePasswordReset); err != nil {
+		return err
+	}
+	token, err := s.issueEmailToken(ctx, tx, u, PurposePasswordReset, u.Email, s.opt.ResetTTL)
 	if err != nil {
 		return err
 	}
-	s.send(ctx, Message{Kind: MessagePasswordReset, To: u.Email, User: u, Token: token, Flow: flow})
-	return nil
+	if err := record(ctx, tx, u.ID, EventPasswordResetAsked, s.now(), meta, ""); err != nil {
+		return err
+	}
+	return s.send(ctx, tx, Message{Kind: MessagePasswordReset, To: u.Email, User: u, Token: token, Flow: flow})
 }
 
 // ResetPassword sets a new password with an emailed reset link and ends every session of
@@ -107,7 +110,10 @@ func (s *Service) resetWithToken(ctx context.Context, proof Proof, newPassword s
 		if u, err = s.setPassword(ctx, tx, u, hash, now, ""); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, event, now, meta, "")
+		if err := record(ctx, tx, u.ID, event, now, meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	})
 	if errors.Is(err, ErrNotFound) {
 		return User{}, ErrTokenInvalid
@@ -115,7 +121,6 @@ func (s *Service) resetWithToken(ctx context.Context, proof Proof, newPassword s
 	if err != nil {
 		return User{}, err
 	}
-	s.send(ctx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	return u, nil
 }
 
@@ -145,12 +150,14 @@ func (s *Service) resetWithLink(ctx context.Context, l SignedLink, newPassword s
 		if u, err = s.setPassword(ctx, tx, u, hash, now, ""); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventPasswordReset, now, meta, "")
+		if err := record(ctx, tx, u.ID, EventPasswordReset, now, meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	})
 	if err != nil {
 		return User{}, err
 	}
-	s.send(ctx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	return u, nil
 }
 
@@ -171,22 +178,19 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, newP
 		return err
 	}
 	now := s.now()
-	var u User
-	err = s.store.InTx(ctx, func(tx Store) error {
-		var err error
-		if u, err = tx.UserByID(ctx, p.User.ID); err != nil {
+	return s.store.InTx(ctx, func(tx Store) error {
+		u, err := tx.UserByID(ctx, p.User.ID)
+		if err != nil {
 			return err
 		}
 		if u, err = s.setPassword(ctx, tx, u, hash, now, p.SessionID); err != nil {
 			return err
 		}
-		return record(ctx, tx, u.ID, EventPasswordChanged, now, meta, "")
+		if err := record(ctx, tx, u.ID, EventPasswordChanged, now, meta, ""); err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
 	})
-	if err != nil {
-		return err
-	}
-	s.send(ctx, Message{Kind: MessagePasswordChanged, To: u.Email, User: u})
-	return nil
 }
 
 // setPassword stores a new password hash and voids what the old password vouched for:

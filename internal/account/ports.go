@@ -20,6 +20,20 @@ import (
 type Store interface {
 	// InTx runs fn with a Store bound to one transaction, committed when fn returns nil.
 	InTx(ctx context.Context, fn func(tx Store) error) error
+	// Bind returns ctx carrying the transaction this Store is bound to (inside InTx), for
+	// the Mailer: an email queued with that context commits or rolls back with the state
+	// change that promises it. Outside a transaction it returns ctx unchanged.
+	Bind(ctx context.Context) context.Context
+
+	// QueueEmailRequest stores r (its ID and Attempts ignored), due at r.CreatedAt, in
+	// one statement: see email_requests.go.
+	QueueEmailRequest(ctx context.Context, r EmailRequest) error
+	// ClaimEmailRequests leases up to limit requests due at now until leaseUntil,
+	// counting an attempt on each, and returns them in the order they were queued. Two
+	// claims, on one instance or several, never hold the same request at once.
+	ClaimEmailRequests(ctx context.Context, now, leaseUntil time.Time, limit int) ([]EmailRequest, error)
+	// DeleteEmailRequest removes a request carried out or given up (none: no error).
+	DeleteEmailRequest(ctx context.Context, id int64) error
 
 	// CreateUser inserts u and returns it with its new ID. Its username and email join
 	// the namespace of login names (see Store); an OrganizationID that names no

@@ -79,11 +79,20 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 	}
 	pending := pendingUser(in, now)
 	pending.PasswordHash = hash
-	// The account, its activation token and its event, in one store call.
+	// The account, its activation token, its event and its activation email, in one
+	// transaction: a 201 always has its email queued.
 	token, tokenHash := newSecret()
-	created, err := s.store.CreateAccount(ctx, pending,
-		EmailToken{Hash: tokenHash, Purpose: PurposeActivation, Email: pending.Email, CreatedAt: now, ExpiresAt: now.Add(s.opt.ActivationTTL)},
-		Event{Type: EventRegistered, At: now, IP: meta.IP, UserAgent: meta.UserAgent})
+	var created User
+	err = s.store.InTx(ctx, func(tx Store) error {
+		var err error
+		created, err = tx.CreateAccount(ctx, pending,
+			EmailToken{Hash: tokenHash, Purpose: PurposeActivation, Email: pending.Email, CreatedAt: now, ExpiresAt: now.Add(s.opt.ActivationTTL)},
+			Event{Type: EventRegistered, At: now, IP: meta.IP, UserAgent: meta.UserAgent})
+		if err != nil {
+			return err
+		}
+		return s.send(ctx, tx, Message{Kind: MessageActivation, To: created.Email, User: created, Token: token, Flow: in.Flow})
+	})
 	if errors.Is(err, ErrNotFound) {
 		err = Invalid("organization_id", "not_found", "is not an existing organization")
 	}
@@ -92,19 +101,16 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta RequestMe
 			// Hold the username as the account would have, for as long as its
 			// activation link would work, with what a retry must match. Someone may
 			// have taken it since: then it is taken, as for any registration.
-			if err := s.store.ReserveUsername(ctx, Reservation{
+			return s.hiddenRegistration(ctx, in, now, &Reservation{
 				Username: in.Username, Email: in.Email, PasswordHash: hash, FirstName: in.FirstName, LastName: in.LastName,
 				CreatedAt: now, ExpiresAt: now.Add(s.opt.ActivationTTL),
-			}); err != nil {
-				return User{}, err
-			}
+			})
 		}
-		return s.hiddenRegistration(ctx, in, now), nil
+		return s.hiddenRegistration(ctx, in, now, nil)
 	}
 	if err != nil {
 		return User{}, err
 	}
-	s.send(ctx, Message{Kind: MessageActivation, To: created.Email, User: created, Token: token, Flow: in.Flow})
 	return created, nil
 }
 
@@ -119,10 +125,21 @@ func pendingUser(in RegisterInput, now time.Time) User {
 
 // hiddenRegistration answers a registration refused only because its email is taken,
 // with HideExistingEmails: the owner of the address is told, and the caller gets the
-// account it asked for, as if it had been created, without an ID.
-func (s *Service) hiddenRegistration(ctx context.Context, in RegisterInput, now time.Time) User {
-	s.warnOwner(ctx, in.Email, in.Flow)
-	return pendingUser(in, now)
+// account it asked for, as if it had been created, without an ID. The reservation of
+// the username, when given, and the owner's email commit together.
+func (s *Service) hiddenRegistration(ctx context.Context, in RegisterInput, now time.Time, hold *Reservation) (User, error) {
+	err := s.store.InTx(ctx, func(tx Store) error {
+		if hold != nil {
+			if err := tx.ReserveUsername(ctx, *hold); err != nil {
+				return err
+			}
+		}
+		return s.warnOwner(ctx, tx, in.Email, in.Flow)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return pendingUser(in, now), nil
 }
 
 // hiddenConflict reports whether err refused a registration only because its email is
@@ -169,7 +186,8 @@ func (s *Service) usernameTaken(ctx context.Context, in RegisterInput, now time.
 	}
 	taken := func() (User, bool, error) {
 		if s.opt.HideExistingEmails && strings.EqualFold(in.Username, in.Email) {
-			return s.hiddenRegistration(ctx, in, now), true, nil
+			u, err := s.hiddenRegistration(ctx, in, now, nil)
+			return u, true, err
 		}
 		return User{}, true, ErrUsernameTaken
 	}
@@ -216,16 +234,20 @@ func (s *Service) reservedUsername(ctx context.Context, in RegisterInput, now ti
 	return first, true, nil
 }
 
-// warnOwner tells the owner of email that someone tried to register it again.
-func (s *Service) warnOwner(ctx context.Context, email, flow string) {
-	owner, err := s.store.UserByEmail(ctx, email)
-	if err != nil {
+// warnOwner tells the owner of email that someone tried to register it again, in the
+// transaction of tx.
+func (s *Service) warnOwner(ctx context.Context, tx Store, email, flow string) error {
+	owner, err := tx.UserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
 		// Deleted since, or the address is held as a username (an account's former
 		// email, kept as its name): nobody to tell.
 		s.opt.Logger.InfoContext(ctx, "taken email has no owner to tell", "err", err)
-		return
+		return nil
 	}
-	s.send(ctx, Message{Kind: MessageAccountExists, To: owner.Email, User: owner, Flow: flow})
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, tx, Message{Kind: MessageAccountExists, To: owner.Email, User: owner, Flow: flow})
 }
 
 // RegistrationConflicts reports which of a registration's username and email are not

@@ -126,12 +126,15 @@ type Service struct {
 	// linkBase is where the links of this Service's emails point instead of their
 	// configured page; "" on every Service but the copies EmailLinksUnder makes.
 	linkBase string
+	// requests wakes the worker of email requests (email_requests.go); shared by copies.
+	requests *emailRequests
 }
 
 // New assembles a Service from its dependencies.
 func New(store Store, hasher PasswordHasher, tokens AccessTokens, mailer Mailer, opt Options) *Service {
 	opt.setDefaults()
-	return &Service{store: store, hasher: hasher, tokens: tokens, mailer: mailer, opt: opt}
+	return &Service{store: store, hasher: hasher, tokens: tokens, mailer: mailer, opt: opt,
+		requests: &emailRequests{wake: make(chan struct{}, 1)}}
 }
 
 // WithAccessTokens returns a Service like s whose logins sign access tokens with tokens
@@ -155,16 +158,22 @@ func record(ctx context.Context, st Store, userID int64, typ EventType, at time.
 	return st.AddEvent(ctx, Event{UserID: userID, Type: typ, At: at, IP: meta.IP, UserAgent: meta.UserAgent, Detail: detail})
 }
 
-// send delivers an email. A failure is logged and not returned: the request that caused
-// the email has done its work, and every emailed flow can be started again.
-func (s *Service) send(ctx context.Context, m Message) {
+// send queues an email in the transaction st is bound to (Store.Bind), so that it
+// commits with the state change that promises it, or neither does: an answer that says
+// an email is on its way is never given for one that was not queued (a database that
+// went away between the two would otherwise leave an account without its activation
+// email). The error is returned, and fails the transaction. Mailers that are not the
+// outbox (a console, a test's recorder) deliver at once.
+func (s *Service) send(ctx context.Context, st Store, m Message) error {
 	s.signLink(&m)
 	if m.Token != "" {
 		m.LinkBase = s.linkBase // only an email with a token has a link worth pointing elsewhere
 	}
-	if err := s.mailer.Send(ctx, m); err != nil {
-		s.opt.Logger.ErrorContext(ctx, "sending email failed", "kind", m.Kind, "user_id", m.User.ID, "err", err)
+	if err := s.mailer.Send(st.Bind(ctx), m); err != nil {
+		s.opt.Logger.ErrorContext(ctx, "queueing email failed", "kind", m.Kind, "user_id", m.User.ID, "err", err)
+		return err
 	}
+	return nil
 }
 
 // issueEmailToken stores a new emailed token for u and returns its plain form.

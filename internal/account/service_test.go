@@ -62,8 +62,14 @@ func newFixture(t *testing.T) *fixture {
 // newFixtureWith is newFixture with the service's options changed by configure.
 func newFixtureWith(t *testing.T, configure func(*account.Options)) *fixture {
 	t.Helper()
+	return newFixtureOn(t, bunstoretest.SQLite, configure)
+}
+
+// newFixtureOn is newFixtureWith on a fresh store of the given kind (bunstoretest).
+func newFixtureOn(t *testing.T, kind string, configure func(*account.Options)) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	store := bunstoretest.Open(t, bunstoretest.SQLite)
+	store := bunstoretest.Open(t, kind)
 	f := &fixture{store: store, db: store, mail: &mail.Recorder{}, now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	issuer, err := token.New(ctx, token.Config{Issuer: "https://accounts.test", Audience: "accountd", TTL: 15 * time.Minute}, store)
 	if err != nil {
@@ -91,6 +97,15 @@ func newFixtureWith(t *testing.T, configure func(*account.Options)) *fixture {
 	}
 	f.svc = account.New(store, f.hasher, issuer, composer, opt)
 	return f
+}
+
+// flushRequests carries out the email requests queued so far (forgot password, resend
+// activation), which the service does after it answers.
+func flushRequests(t *testing.T, svc *account.Service) {
+	t.Helper()
+	if err := svc.FlushEmailRequests(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // activeUser registers and activates an account through the service.

@@ -59,6 +59,9 @@ type App struct {
 	cleanup *cleaner
 	// metrics serves the Prometheus metrics, built once (App.Metrics).
 	metrics http.Handler
+	// stopRequests stops the worker of email requests; requestsDone is closed when it
+	// has returned.
+	stopRequests, requestsDone chan struct{}
 }
 
 // New assembles the app from cfg, one builder per part; opt may supply some parts
@@ -113,6 +116,18 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 		}
 		return float64(pending)
 	}))
+	// The email requests (forgot password, resend activation) not yet carried out: their
+	// emails are not in the outbox yet. The contract tests wait on it too.
+	m.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "accountd_email_requests_pending",
+		Help: "Requests for a password reset or activation email not yet carried out, on every instance sharing the database.",
+	}, func() float64 {
+		n, err := store.EmailRequestsPending(context.Background())
+		if err != nil {
+			return math.NaN()
+		}
+		return float64(n)
+	}))
 	svc, err := newService(cfg, opt, store, hasher, issuer, mailer, counters, m)
 	if err != nil {
 		return nil, err
@@ -123,6 +138,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (_ *App, err error
 	}
 	a.cleanup = newCleaner(a, cfg, opt)
 	queue.Start()
+	a.startEmailRequests()
 	a.cleanup.start()
 	return a, nil
 }
@@ -155,6 +171,8 @@ func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	a.cleanup.close()
+	// Requests first: what they queue goes through the outbox, which stops next.
+	a.stopEmailRequests()
 	if err := a.mail.Close(ctx); err != nil {
 		a.logger.Warn("emails being sent at shutdown were abandoned; they are retried later", "err", err)
 	}

@@ -88,7 +88,37 @@ func newOutbox(cfg config.Config, opt Options, store *bunstore.Store, sender mai
 // FlushMail waits until no email is due and none is being sent: every email queued so
 // far was handed to the sender, or failed and waits for its retry. Tests use it to read
 // what was sent without sleeping.
-func (a *App) FlushMail(ctx context.Context) error { return a.mail.Flush(ctx) }
+// Email requests (forgot password, resend activation) are carried out first, so that
+// their emails are in the outbox.
+func (a *App) FlushMail(ctx context.Context) error {
+	if err := a.Service.FlushEmailRequests(ctx); err != nil {
+		return err
+	}
+	return a.mail.Flush(ctx)
+}
+
+// startEmailRequests runs the worker that carries out email requests (account's
+// email_requests.go) until Close.
+func (a *App) startEmailRequests() {
+	a.stopRequests, a.requestsDone = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(a.requestsDone)
+		a.Service.RunEmailRequests(a.stopRequests)
+	}()
+}
+
+// stopEmailRequests stops that worker and waits for the batch under way.
+func (a *App) stopEmailRequests() {
+	if a.stopRequests == nil {
+		return
+	}
+	select {
+	case <-a.stopRequests:
+	default:
+		close(a.stopRequests)
+	}
+	<-a.requestsDone
+}
 
 // Outbox returns the app's mail outbox: Stats and Counters for metrics, Stopped to see
 // that the worker has exited after Close.

@@ -129,17 +129,11 @@ func (c *Composer) compose(m account.Message) (Envelope, error) {
 		return Envelope{}, fmt.Errorf("mail: %s message has no recipient", m.Kind)
 	}
 	data := templateData{
-		Product:   c.product,
-		Username:  m.User.Username,
-		FirstName: m.User.FirstName,
-		LastName:  m.User.LastName,
-		Name:      m.User.FullName(),
-		Email:     m.To,
-		NewEmail:  m.NewEmail,
-		Expiry:    c.expiry[m.Kind],
-	}
-	if data.Name == "" {
-		data.Name = m.User.Username
+		Product:  c.product,
+		Username: m.User.Username,
+		Email:    m.To,
+		NewEmail: m.NewEmail,
+		Expiry:   c.expiry[m.Kind],
 	}
 	if lt, ok := c.link(m.Flow, m.Kind); ok {
 		if m.LinkBase != "" {

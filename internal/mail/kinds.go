@@ -67,13 +67,13 @@ type kindTemplates struct {
 
 // templateData is what the templates see.
 type templateData struct {
-	Product   string
-	Subject   string
-	Username  string
-	FirstName string
-	LastName  string
-	// Name is the full name, or the username when the user gave no names.
-	Name string
+	Product string
+	Subject string
+	// Username is for the invitation, which tells the invited user the name an
+	// administrator chose. The user's own names are not here: anyone may register any
+	// address with names of their choosing, and a greeting would carry them, raw in the
+	// text part, into a mailbox the caller does not own (a link, a forged paragraph).
+	Username string
 	// Email is the recipient's address.
 	Email string
 	// NewEmail is the address an email change moves to, on the email asking the

@@ -43,7 +43,11 @@ func buildMessage(e Envelope, now time.Time) (msg []byte, from, to string, err e
 	// QEncoding leaves plain ASCII alone and encodes anything else, CR and LF included, so
 	// the subject can never end the header line.
 	header("Subject", mime.QEncoding.Encode("utf-8", e.Subject))
-	header("Message-ID", messageID(fromAddr.Address))
+	id := e.MessageID
+	if !validMessageID(id) {
+		id = NewMessageID(fromAddr.Address)
+	}
+	header("Message-ID", id)
 	header("MIME-Version", "1.0")
 
 	if e.HTML == "" {
@@ -91,8 +95,26 @@ func writeQP(w io.Writer, s string) error {
 	return qp.Close()
 }
 
-// messageID returns a unique Message-ID in the sender's domain.
-func messageID(fromAddress string) string {
+// validMessageID reports whether id is a Message-ID this package would write: <left@right>,
+// one line of printable ASCII, so that a stored one can never break the header.
+func validMessageID(id string) bool {
+	if len(id) < 5 || len(id) > 250 || id[0] != '<' || id[len(id)-1] != '>' || strings.Count(id, "@") != 1 {
+		return false
+	}
+	for _, r := range id {
+		if r <= ' ' || r > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// NewMessageID returns a unique Message-ID in the domain of fromAddress (an address, or
+// "Name <address>"), random, for one email.
+func NewMessageID(fromAddress string) string {
+	if a, err := mail.ParseAddress(fromAddress); err == nil {
+		fromAddress = a.Address
+	}
 	domain := "localhost"
 	if at := strings.LastIndexByte(fromAddress, '@'); at >= 0 && at < len(fromAddress)-1 {
 		domain = fromAddress[at+1:]

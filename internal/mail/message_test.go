@@ -76,3 +76,33 @@ func TestBuildMessage(t *testing.T) {
 		}
 	})
 }
+
+// Issue 20, item 2: a message built from an envelope with a Message-ID carries it (the
+// outbox's, the same at every attempt); one without, or with a malformed one that could
+// break the header, gets a fresh one.
+func TestMessageIDKept(t *testing.T) {
+	header := func(e Envelope) string {
+		raw, _, _, err := buildMessage(e, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw), "\r\n") {
+			if v, ok := strings.CutPrefix(line, "Message-ID: "); ok {
+				return v
+			}
+		}
+		t.Fatal("no Message-ID header")
+		return ""
+	}
+	e := testEnvelope()
+	e.MessageID = "<abc123@example.com>"
+	if got := header(e); got != e.MessageID {
+		t.Errorf("Message-ID %q, want %q", got, e.MessageID)
+	}
+	for _, bad := range []string{"", "abc@example.com", "<a\r\nBcc: x@evil.example@x>", "<no-at>"} {
+		e.MessageID = bad
+		if got := header(e); got == bad || !validMessageID(got) {
+			t.Errorf("Message-ID %q: built with %q", bad, got)
+		}
+	}
+}

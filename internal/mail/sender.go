@@ -19,6 +19,11 @@ type Envelope struct {
 	// ...), for those who read mail by program: the dir:// mailer's JSON sidecar and
 	// the console mailer show it. It is no header of the message sent.
 	Kind string
+	// MessageID, when set, is the Message-ID header ("<...@domain>") of the message
+	// sent, the same at every attempt: the outbox gives each queued email one, so that a
+	// receiver can drop a copy sent again after a worker crashed between the send and
+	// its record. Empty: a new one per message built.
+	MessageID string
 }
 
 // Sender delivers envelopes. Implementations are safe for concurrent use.

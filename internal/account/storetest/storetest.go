@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	t.Run("MFAChallenges", s.mfaChallenges)
 	t.Run("Passkeys", s.passkeys)
 	t.Run("SecondFactors", s.secondFactors)
+	t.Run("EmailRequests", s.emailRequests)
 	t.Run("InTx", s.inTx)
 	t.Run("Ping", s.ping)
 }

@@ -12,8 +12,12 @@
 // SQLite, which has a single writer, the same statement without the locking clause is
 // atomic already.
 //
-// Delivery is at least once: a worker that dies between the mail server's acceptance
-// and the mark "sent" leaves a row that is sent again when its lease runs out.
+// Delivery is at least once, and exactly once short of a crash: a worker that cannot
+// mark what it sent (the database went away) keeps the sent rows and marks them as soon
+// as the database answers, before claiming anything new; only a worker that dies
+// between the mail server's acceptance and the mark leaves a row that is sent again when
+// its lease runs out. That copy has the same Message-ID as the first (each row keeps
+// the one given when it was queued), so a receiver can drop it.
 package outbox
 
 import (
@@ -29,7 +33,9 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/mail"
+	"github.com/accountd/accountd/internal/store/txctx"
 )
 
 // Results of a delivery attempt, as given to Options.OnResult.
@@ -142,6 +148,8 @@ type Outbox struct {
 	abortSends context.CancelFunc
 	// lastPrune is when the worker last deleted old rows.
 	lastPrune time.Time
+	// unmarked are emails sent whose record the database did not take; the worker's.
+	unmarked []unmarked
 }
 
 var _ mail.Sender = (*Outbox)(nil)
@@ -172,9 +180,13 @@ func New(db *bun.DB, sender mail.Sender, opt Options) (*Outbox, error) {
 	}, nil
 }
 
-// Send queues e for delivery: it returns once the row is stored, not sent. The insert
-// is not cancelled with ctx (the request may end as soon as its own work is committed)
-// but is bounded by QueryTimeout.
+// Send queues e for delivery: it returns once the row is stored, not sent.
+//
+// When ctx carries the store's open transaction (txctx, account.Store.Bind), the row is
+// inserted in it: it commits with the state change that promises the email, or neither
+// does, and the worker is woken only once it has committed. Otherwise the insert is a
+// statement of its own, not cancelled with ctx (the request may end as soon as its own
+// work is committed) but bounded by QueryTimeout.
 func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 	// Refuse now what every transport would refuse, rather than retry it for hours.
 	if _, err := netmail.ParseAddress(e.From); err != nil {
@@ -183,14 +195,31 @@ func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 	if _, err := netmail.ParseAddress(e.To); err != nil {
 		return fmt.Errorf("outbox: invalid To address: %w", err)
 	}
+	now := o.opt.Now().UTC()
+	args := []any{e.To, e.From, e.Subject, e.Text, e.HTML, e.Kind, newMessageID(e.From), now, now}
+	if tx, ok := txctx.From(ctx); ok {
+		qctx, cancel := context.WithTimeout(ctx, o.opt.QueryTimeout)
+		defer cancel()
+		if _, err := tx.ExecContext(qctx, insertSQL, args...); err != nil {
+			return queueFailed(err)
+		}
+		txctx.AfterCommit(ctx, func() { nudge(o.wake) })
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.opt.QueryTimeout)
 	defer cancel()
-	now := o.opt.Now().UTC()
-	if _, err := o.db.ExecContext(ctx, insertSQL, e.To, e.From, e.Subject, e.Text, e.HTML, e.Kind, now, now); err != nil {
-		return fmt.Errorf("outbox: queue email: %w", err)
+	if _, err := o.db.ExecContext(ctx, insertSQL, args...); err != nil {
+		return queueFailed(err)
 	}
 	nudge(o.wake)
 	return nil
+}
+
+// queueFailed is the error of an insert that failed: the database did not take it (the
+// insert has nothing else to refuse), which the service answers as it answers its own
+// store's lost connection, 503.
+func queueFailed(err error) error {
+	return fmt.Errorf("%w: outbox: queue email: %w", account.ErrUnavailable, err)
 }
 
 // nudge wakes the worker through c without waiting.
@@ -210,3 +239,6 @@ func Backoff(attempt int, base, max time.Duration) time.Duration {
 	}
 	return min(d, max)
 }
+
+// newMessageID is the Message-ID a queued email keeps through all its attempts.
+func newMessageID(from string) string { return mail.NewMessageID(from) }

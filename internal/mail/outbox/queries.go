@@ -10,8 +10,8 @@ import (
 // claim differs between the dialects.
 
 const insertSQL = `INSERT INTO mail_outbox
-	(recipient, sender, subject, text_body, html_body, kind, status, attempts, next_attempt_at, last_error, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', ?)`
+	(recipient, sender, subject, text_body, html_body, kind, message_id, status, attempts, next_attempt_at, last_error, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', ?)`
 
 // claimPG leases up to ? due rows: SKIP LOCKED passes over rows another worker is
 // claiming at this moment, so concurrent claims on several instances take disjoint rows
@@ -24,7 +24,7 @@ const claimPG = `WITH due AS (
 		FOR UPDATE SKIP LOCKED)
 	UPDATE mail_outbox AS m SET attempts = m.attempts + 1, next_attempt_at = ?0
 	FROM due WHERE m.id = due.id
-	RETURNING m.id, m.recipient, m.sender, m.subject, m.text_body, m.html_body, m.kind, m.attempts`
+	RETURNING m.id, m.recipient, m.sender, m.subject, m.text_body, m.html_body, m.kind, m.message_id, m.attempts`
 
 // claimSQLite is the same claim for SQLite, where a write statement holds the
 // database's only write lock and so cannot interleave with another claim.
@@ -34,7 +34,7 @@ const claimSQLite = `UPDATE mail_outbox SET attempts = attempts + 1, next_attemp
 		WHERE status = 'pending' AND next_attempt_at <= ?1
 		ORDER BY next_attempt_at, id
 		LIMIT ?2)
-	RETURNING id, recipient, sender, subject, text_body, html_body, kind, attempts`
+	RETURNING id, recipient, sender, subject, text_body, html_body, kind, message_id, attempts`
 
 // The marks apply only while the row is still this claim's (same attempt count), so a
 // worker whose lease ran out cannot overwrite the outcome of the one that took over.

@@ -23,6 +23,11 @@ const idleFloor = 10 * time.Millisecond
 // maxErrorLen bounds last_error: a mail server's reply, not a novel.
 const maxErrorLen = 500
 
+// markRetry is how often the worker tries again to record emails it sent while the
+// database could not take the record (at most PollInterval): soon after the database
+// is back, and long before their leases run out.
+const markRetry = 100 * time.Millisecond
+
 // claimed is one leased row.
 type claimed struct {
 	id       int64
@@ -56,10 +61,12 @@ func (o *Outbox) Close(ctx context.Context) error {
 	select {
 	case <-o.stopped:
 		o.abortSends()
+		o.markUnmarked()
 		return nil
 	case <-ctx.Done():
 		o.abortSends()
 		<-o.stopped
+		o.markUnmarked()
 		return ctx.Err()
 	}
 }
@@ -96,6 +103,12 @@ func (o *Outbox) linger() {
 // pass delivers every due row, in batches of Batch, and returns how long to sleep
 // before the next look: until the next row falls due, at most PollInterval.
 func (o *Outbox) pass() time.Duration {
+	// Emails sent but not yet recorded come first: until they are, nothing new is
+	// claimed (the database is likely still away), and they are never sent again by
+	// this worker, however long the database was down.
+	if !o.markUnmarked() {
+		return min(markRetry, o.opt.PollInterval)
+	}
 	for {
 		select {
 		case <-o.stopping:
@@ -142,7 +155,7 @@ func (o *Outbox) claim() ([]claimed, error) {
 	for rows.Next() {
 		var c claimed
 		e := &c.env
-		if err := rows.Scan(&c.id, &e.To, &e.From, &e.Subject, &e.Text, &e.HTML, &e.Kind, &c.attempts); err != nil {
+		if err := rows.Scan(&c.id, &e.To, &e.From, &e.Subject, &e.Text, &e.HTML, &e.Kind, &e.MessageID, &c.attempts); err != nil {
 			return nil, err
 		}
 		batch = append(batch, c)
@@ -198,13 +211,40 @@ func (o *Outbox) deliver(batch []claimed) {
 		return
 	}
 	if _, err := o.db.ExecContext(dbctx, markSentSQL(len(sent)), markSentArgs(now, sent)...); err != nil {
-		// The messages are out; their rows will be sent again when their leases end.
-		o.opt.Logger.Error("mail outbox: emails sent but not marked sent; they may be sent twice", "emails", len(sent), "err", err)
+		// The messages are out; the worker keeps them and records them as soon as the
+		// database is back (markUnmarked), before their leases end.
+		o.opt.Logger.Warn("mail outbox: emails sent but not yet marked sent; marking them when the database is back", "emails", len(sent), "err", err)
+		o.unmarked = append(o.unmarked, unmarked{sent: sent, at: now})
 	}
 	for range sent {
 		o.sent.Add(1)
 		o.result(ResultSent)
 	}
+}
+
+// unmarked is a batch of emails sent whose mark "sent" the database did not take.
+type unmarked struct {
+	sent []claimed
+	at   time.Time
+}
+
+// markUnmarked records the emails sent whose mark failed, and reports whether none is
+// left. Only the worker goroutine (and Close, after it) touches o.unmarked. A row whose
+// lease ran out meanwhile and that another instance claimed keeps that claim's outcome
+// (the mark matches the attempt count), as any late mark does.
+func (o *Outbox) markUnmarked() bool {
+	for len(o.unmarked) > 0 {
+		u := o.unmarked[0]
+		ctx, cancel := o.queryContext()
+		_, err := o.db.ExecContext(ctx, markSentSQL(len(u.sent)), markSentArgs(u.at, u.sent)...)
+		cancel()
+		if err != nil {
+			return false
+		}
+		o.unmarked = o.unmarked[1:]
+		o.opt.Logger.Info("mail outbox: emails sent during a database outage are marked sent", "emails", len(u.sent))
+	}
+	return true
 }
 
 // byRecipient groups the indexes of batch by recipient (ignoring case), each group in

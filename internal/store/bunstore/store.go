@@ -34,6 +34,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/store/txctx"
 )
 
 // Dialect names, as returned by (*Store).Dialect.
@@ -110,6 +111,8 @@ type Store struct {
 	dialect string
 	opts    Options
 	inTx    bool
+	// txc is the open transaction as others may join it (Bind); nil outside one.
+	txc *txctx.Tx
 	// hot are the prepared statements of the hottest queries (hot.go); nil on SQLite.
 	hot *hotQueries
 	// gate queues statements and transactions for a connection in arrival order
@@ -308,12 +311,16 @@ func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error
 	var timedOut atomic.Bool
 	watchdog := time.AfterFunc(s.opts.QueryTimeout, func() { timedOut.Store(true); cancel() })
 	defer watchdog.Stop()
-	var fnErr error
+	var (
+		fnErr error
+		txc   *txctx.Tx
+	)
 	err := s.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if !watchdog.Stop() {
 			return context.DeadlineExceeded // BEGIN came back too late
 		}
-		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, hot: s.hot, gate: s.gate, replica: s.replica})
+		txc = txctx.New(tx)
+		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, txc: txc, hot: s.hot, gate: s.gate, replica: s.replica})
 		if fnErr == nil {
 			watchdog.Reset(s.opts.QueryTimeout) // for the COMMIT that follows
 		}
@@ -325,7 +332,21 @@ func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error
 	if err != nil && timedOut.Load() {
 		return fmt.Errorf("%w: transaction: BEGIN or COMMIT took longer than %v", account.ErrUnavailable, s.opts.QueryTimeout)
 	}
-	return translate(err)
+	if err != nil {
+		return translate(err)
+	}
+	txc.Committed()
+	return nil
+}
+
+// Bind returns ctx carrying the transaction this Store is bound to (txctx), so that work
+// outside the store, the outbox's insert of an email, commits or rolls back with it.
+// Outside a transaction it returns ctx as it is.
+func (s *Store) Bind(ctx context.Context) context.Context {
+	if s.txc == nil {
+		return ctx
+	}
+	return txctx.With(ctx, s.txc)
 }
 
 // bound gives one query its deadline, and outside a transaction its place in the line
