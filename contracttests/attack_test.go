@@ -6,6 +6,7 @@ package contracttests
 import (
 	"net/http"
 	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 
@@ -46,6 +47,65 @@ func TestAttackNoEnumerationLoginBudgetAcrossNames(t *testing.T) {
 				t.Errorf("budget spent as %s through %s, then %s through %s: %d %s (Retry-After %q); as %s, then %s: %d %s (Retry-After %q): the answer tells whether the address is the account's",
 					owner.username, apis.spend, owner.email, apis.probe, sk, known, hk.Get("Retry-After"),
 					nobody.username, nobody.email, su, unknown, hu.Get("Retry-After"))
+			}
+		}
+	})
+}
+
+// TestAttackBruteForceCurrentPasswordEveryAPI: whoever holds a stolen access token (or a
+// cadasta auth_token, valid for a month) must not be able to guess the account's
+// password without bound through the operations that ask for it again (changing the
+// password, deleting the account): otherwise the token, which a logout or a password
+// change ends, buys the password itself. Guesses are bounded per account as at login
+// (LoginFailures) and as at step-up, on every API: past the budget even the right
+// password is refused (429) until the window frees a slot.
+func TestAttackBruteForceCurrentPasswordEveryAPI(t *testing.T) {
+	forEachStoreWith(t, func(c *config.Config) {
+		c.Limits = account.Limits{LoginFailures: account.Rule{Limit: 3, Window: 15 * time.Minute}}
+	}, func(t *testing.T, e *env) {
+		const newPassword = "brand-new-password-9"
+		for _, door := range []struct {
+			name, method, path string
+			header             func(u user) []string
+			body               func(guess string) map[string]any
+		}{
+			{"canonical change password", "POST", "/v1/me/password", e.authHeader,
+				func(g string) map[string]any {
+					return map[string]any{"current_password": g, "new_password": newPassword}
+				}},
+			{"canonical delete account", "DELETE", "/v1/me", e.authHeader,
+				func(g string) map[string]any { return map[string]any{"password": g} }},
+			{"djoser set_password", "POST", "/api/users/set_password/", e.authHeader,
+				func(g string) map[string]any {
+					return map[string]any{"current_password": g, "new_password": newPassword, "re_new_password": newPassword}
+				}},
+			{"djoser delete me", "DELETE", "/api/users/me/", e.authHeader,
+				func(g string) map[string]any { return map[string]any{"current_password": g} }},
+			{"rest-registration change-password", "POST", "/api/accounts/change-password/", e.authHeader,
+				func(g string) map[string]any {
+					return map[string]any{"old_password": g, "password": newPassword, "password_confirm": newPassword}
+				}},
+			{"jwt-accounts change password", "POST", "/accounts/api/change/password/", e.authHeader,
+				func(g string) map[string]any {
+					return map[string]any{"old_password": g, "new_password": newPassword, "confirm_password": newPassword}
+				}},
+			{"cadasta password", "POST", "/api/v1/account/password/",
+				func(u user) []string { return cdToken(e.cdLogin(u.username, u.password)) },
+				func(g string) map[string]any {
+					return map[string]any{"current_password": g, "new_password": newPassword, "re_new_password": newPassword}
+				}},
+		} {
+			victim := e.seedUser("guessed")
+			stolen := door.header(victim)
+			for i := range 3 {
+				status, out := e.sendJSON(door.method, door.path, door.body("wrong-guess-"+strconv.Itoa(i)), stolen...)
+				if status != http.StatusBadRequest {
+					t.Fatalf("%s, wrong guess %d: %d %s, want 400", door.name, i+1, status, out)
+				}
+			}
+			status, out := e.sendJSON(door.method, door.path, door.body(victim.password), stolen...)
+			if status != http.StatusTooManyRequests {
+				t.Errorf("%s: after 3 wrong guesses of the current password the right one gets %d %s, want 429: guessing is unbounded", door.name, status, out)
 			}
 		}
 	})
