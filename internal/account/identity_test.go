@@ -86,7 +86,8 @@ func TestLoginKey(t *testing.T) {
 }
 
 // TestLoginBudgetIsPerAccount: the username and the email of one account, in any case,
-// share one budget of failed logins.
+// share one budget of failed logins. Spent under other names, it refuses even the right
+// password as a wrong one (a 429 would tell that the name is the account's).
 func TestLoginBudgetIsPerAccount(t *testing.T) {
 	f := newFixtureWith(t, func(o *account.Options) {
 		o.Limiter = &countingLimiter{n: map[string]int{}}
@@ -100,9 +101,12 @@ func TestLoginBudgetIsPerAccount(t *testing.T) {
 			t.Fatalf("guess as %s: %v", login, err)
 		}
 	}
+	if _, err := svc.Login(ctx, "Budget", "correct-horse-battery", account.RequestMeta{IP: "192.0.2.1"}); !errors.Is(err, account.ErrInvalidCredentials) {
+		t.Fatalf("third attempt, by another name, with the right password: %v, want it refused as a wrong password", err)
+	}
 	var limited *account.RateLimitError
-	if _, err := svc.Login(ctx, "Budget", "correct-horse-battery", account.RequestMeta{IP: "192.0.2.1"}); !errors.As(err, &limited) {
-		t.Fatalf("third attempt, by another name: %v, want the budget spent", err)
+	if _, err := svc.Login(ctx, "budget", "correct-horse-battery", account.RequestMeta{IP: "192.0.2.1"}); !errors.As(err, &limited) {
+		t.Fatalf("fourth attempt, by a name whose own budget is spent: %v, want a RateLimitError", err)
 	}
 }
 

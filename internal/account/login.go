@@ -60,7 +60,10 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 		}
 		return Tokens{}, err
 	}
-	if !known {
+	if !known || attempts == nil {
+		// An unknown name, or an account whose budget is spent under another of its
+		// names (loginBudget): the password is not checked, and the answer and the work
+		// are those of a wrong password.
 		s.hasher.VerifyDummy(ctx, password)
 		s.opt.Observer.Login(LoginInvalidCredentials)
 		return Tokens{}, ErrInvalidCredentials
@@ -111,19 +114,21 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 	return t, nil
 }
 
-// settleLoginBudget takes a login attempt whose password was right off the budget it
+// settleLoginBudget takes a login attempt whose password was right off the budgets it
 // was counted in (loginBudget).
-func (s *Service) settleLoginBudget(ctx context.Context, attempts bucket, now time.Time) {
-	switch {
-	case attempts.rule.Limit <= 0:
-	case attempts.name == strangersBudget:
-		// Only this attempt is taken back: the failures counted before may be an
-		// attacker's, who would otherwise get a fresh set of guesses at each of the
-		// owner's logins.
-		_ = s.opt.Limiter.Undo(ctx, attempts.key(), attempts.rule, now)
-	default:
-		// The owner's own budget (a device's, a known address's) starts afresh.
-		_ = s.opt.Limiter.Reset(ctx, attempts.key())
+func (s *Service) settleLoginBudget(ctx context.Context, attempts []bucket, now time.Time) {
+	for _, b := range attempts {
+		switch {
+		case b.rule.Limit <= 0:
+		case b.name == strangersBudget:
+			// Only this attempt is taken back: the failures counted before may be an
+			// attacker's, who would otherwise get a fresh set of guesses at each of the
+			// owner's logins.
+			_ = s.opt.Limiter.Undo(ctx, b.key(), b.rule, now)
+		default:
+			// The owner's own budget (a device's, a known address's) starts afresh.
+			_ = s.opt.Limiter.Reset(ctx, b.key())
+		}
 	}
 }
 
@@ -154,14 +159,21 @@ const (
 	knownIPBudget = "login:known_ip"
 )
 
-// loginBudget counts a login attempt against its budget and returns the bucket counted,
-// or a RateLimitError when the budget is spent.
+// loginBudget counts a login attempt against its budgets and returns the buckets
+// counted, or a RateLimitError when the budget is spent.
 //
-// The budget is the account's, whichever of its names was typed in whatever case; an
-// unknown name has one of its own, keyed by the name as an account's would be by the
-// account, so that the answers (a 429 with its Retry-After) are the same whether or not
-// an account exists. Spending it only locks out strangers (OWASP's device cookie
-// approach):
+// A stranger's attempt (a client the account does not know) counts twice: in the
+// budget of the name typed (its login key: the same for an account's name and for a
+// name no account has) and, when the name is an account's, in the account's budget,
+// whichever of its names was typed in whatever case. The name's budget alone decides
+// the 429 and its Retry-After, so that they are the same whether or not an account
+// exists. The account's budget bounds the guessing: once it is spent, an attempt under
+// another of its names, whose own budget is not, is refused as an unknown name's would
+// be answered, a wrong password after the same hashing work, without the password being
+// checked (nil buckets, no error). A 429 there would tell a stranger who spent the
+// budget under a username that the address typed next is that account's.
+//
+// Spending it only locks out strangers (OWASP's device cookie approach):
 //   - a client that presents a device token (RequestMeta.Device) this account was given
 //     at a successful login counts in a budget of that device's own, and never in the
 //     strangers';
@@ -169,49 +181,61 @@ const (
 //     TrustedClientTTL counts in a budget of that address's own once the strangers' is
 //     spent (API clients often keep no cookies).
 //
-// Every budget is bounded, so guessing stays bounded: a stranger's by the strangers'
+// Every budget is bounded, so guessing stays bounded: a stranger's by the account's
 // budget, and devices and addresses can only be trusted after a login with the right
 // password.
-func (s *Service) loginBudget(ctx context.Context, login string, u User, known bool, meta RequestMeta) (bucket, error) {
+func (s *Service) loginBudget(ctx context.Context, login string, u User, known bool, meta RequestMeta) ([]bucket, error) {
 	rule := s.opt.Limits.LoginFailures
 	if rule.Limit <= 0 {
-		return bucket{}, nil
+		return []bucket{}, nil
 	}
 	if known {
 		if device, ok := s.checkDevice(meta.Device, u.ID); ok {
 			b := bucket{deviceBudget, strconv.FormatInt(u.ID, 10) + ":" + device, rule}
-			return b, s.limit(ctx, b)
+			return []bucket{b}, s.limit(ctx, b)
 		}
 	}
 	subject := "name:" + HashSecret(strings.ToLower(login))
 	if key, ok := LoginKey(login); ok {
 		subject = "name:" + HashSecret(key)
 	}
-	if known {
-		subject = "account:" + strconv.FormatInt(u.ID, 10)
-	}
-	strangers := bucket{strangersBudget, subject, rule}
+	name := bucket{strangersBudget, subject, rule}
+	counted := []bucket{name}
 	now := s.now()
-	allowed, retry, err := s.opt.Limiter.Allow(ctx, strangers.key(), rule, now)
-	if err != nil || allowed {
-		return strangers, err
+	nameAllowed, retry, err := s.opt.Limiter.Allow(ctx, name.key(), rule, now)
+	if err != nil {
+		return counted, err
 	}
-	// Asked for an unknown name too (of user 0, who has no history), so that a locked
-	// answer takes the same work whether or not the account exists.
+	accountAllowed := true
+	if known {
+		acct := bucket{strangersBudget, "account:" + strconv.FormatInt(u.ID, 10), rule}
+		counted = append(counted, acct)
+		if accountAllowed, _, err = s.opt.Limiter.Allow(ctx, acct.key(), rule, now); err != nil {
+			return counted, err
+		}
+	}
+	if nameAllowed && accountAllowed {
+		return counted, nil
+	}
+	// Asked for an unknown name too (of user 0, who has no history), so that a spent
+	// budget takes the same work whether or not the account exists.
 	var id int64
 	if known {
 		id = u.ID
 	}
 	trusted, err := s.store.SignedInFrom(ctx, id, meta.IP, now.Add(-s.opt.TrustedClientTTL))
 	if err != nil {
-		return strangers, err
+		return counted, err
 	}
 	if trusted && known && meta.IP != "" {
 		b := bucket{knownIPBudget, strconv.FormatInt(u.ID, 10) + ":" + meta.IP, rule}
-		return b, s.limit(ctx, b)
+		return []bucket{b}, s.limit(ctx, b)
 	}
-	s.opt.Observer.RateLimited(strangersBudget)
-	return strangers, &RateLimitError{RetryAfter: retry}
+	if !nameAllowed {
+		s.opt.Observer.RateLimited(strangersBudget)
+		return counted, &RateLimitError{RetryAfter: retry}
+	}
+	return nil, nil
 }
 
 // deviceToken returns a device token for the user at now: an HMAC-signed note of the

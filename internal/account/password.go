@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -221,13 +222,29 @@ func (s *Service) CheckCurrentPassword(ctx context.Context, p Principal, passwor
 
 // checkCurrentPassword verifies a password the caller must re-enter for a sensitive
 // change; a wrong one is a problem with field.
+//
+// Whoever asks holds a session of the account, but perhaps a stolen one: without a
+// bound, its access token (or a month-long cadasta auth_token) would let its holder
+// guess the password itself, which outlives the session, through any API that asks for
+// it again. So attempts are counted per account, before the check (a burst of parallel
+// guesses cannot slip through together), in a budget of LoginFailures' size of their
+// own; past it, even the right password is a RateLimitError until the window frees a
+// slot. A right password takes back only its own attempt, as at login: the failures
+// counted before may be the thief's.
 func (s *Service) checkCurrentPassword(ctx context.Context, u User, password, field string) error {
+	attempts := bucket{"password:current", strconv.FormatInt(u.ID, 10), s.opt.Limits.LoginFailures}
+	if err := s.limit(ctx, attempts); err != nil {
+		return err
+	}
 	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
 	if err != nil && ctx.Err() != nil {
 		return err
 	}
 	if !ok {
 		return Invalid(field, "incorrect", "is not the account's current password")
+	}
+	if attempts.rule.Limit > 0 {
+		_ = s.opt.Limiter.Undo(ctx, attempts.key(), attempts.rule, s.now())
 	}
 	return nil
 }
