@@ -103,6 +103,10 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Reques
 	}
 	// An account with a second factor goes no further with a password alone (mfa_login.go).
 	if err := s.requireSecondFactor(ctx, u, now, meta); err != nil {
+		if newHash != "" && errors.Is(err, ErrMFARequired) {
+			// The plain password is at hand now, not when the second factor comes.
+			s.upgradePasswordHash(ctx, u, newHash)
+		}
 		return Tokens{}, err
 	}
 	t, err := s.startSession(ctx, u.ID, newHash, now, meta, passwordOnly(now))
@@ -328,4 +332,23 @@ func (s *Service) handOut(u User, sess Session, refreshToken string, refreshExpi
 		RefreshToken: refreshToken, RefreshExpiresAt: refreshExpires,
 		SessionID: sessionID, User: u, Auth: sess.Auth,
 	}, nil
+}
+
+// upgradePasswordHash replaces u's stored hash by newHash, a fresh hash of the password
+// just verified, unless the stored hash changed meanwhile (a password change or reset
+// won: its hash is the one to keep). A failure only leaves the old hash in place, which
+// still verifies.
+func (s *Service) upgradePasswordHash(ctx context.Context, u User, newHash string) {
+	err := s.store.InTx(ctx, func(tx Store) error {
+		cur, err := tx.UserByID(ctx, u.ID)
+		if err != nil || cur.PasswordHash != u.PasswordHash {
+			return err
+		}
+		cur.PasswordHash = newHash
+		_, err = tx.UpdateUser(ctx, cur)
+		return err
+	})
+	if err != nil {
+		s.opt.Logger.WarnContext(ctx, "upgrading a password hash failed", "user_id", u.ID, "err", err)
+	}
 }

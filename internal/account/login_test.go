@@ -33,6 +33,32 @@ func djangoHash(t *testing.T, pw, salt string, iterations int) string {
 	return "pbkdf2_sha256$" + strconv.Itoa(iterations) + "$" + salt + "$" + base64.StdEncoding.EncodeToString(key)
 }
 
+// An account with a second factor stops at the challenge, where the password is at
+// hand for the last time: its outdated hash is upgraded there, or it would stay outdated
+// for as long as the owner uses a second factor.
+func TestLoginUpgradesHashWhenSecondFactorFollows(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	u, err := f.store.CreateUser(ctx, account.User{
+		Username: "guarded", Email: "guarded@example.com", Active: true,
+		PasswordHash: djangoHash(t, "legacy-password-2", "othersalt", 1000),
+		DateJoined:   f.now, LinksVoidedAt: f.now, UpdatedAt: f.now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.PutTOTPFactor(ctx, account.TOTPFactor{UserID: u.ID, SealedSecret: []byte("sealed"), CreatedAt: f.now, ConfirmedAt: f.now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Login(ctx, "guarded", "legacy-password-2", account.RequestMeta{}); !errors.Is(err, account.ErrMFARequired) {
+		t.Fatalf("login of an account with a second factor: %v, want ErrMFARequired", err)
+	}
+	after, _ := f.store.UserByID(ctx, u.ID)
+	if !strings.HasPrefix(after.PasswordHash, "$argon2id$") {
+		t.Fatalf("hash not upgraded at the challenge: %q", after.PasswordHash)
+	}
+}
+
 func TestLoginUpgradesImportedDjangoHash(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
