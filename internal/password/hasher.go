@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+
+	"github.com/accountd/accountd/internal/password/argon2scratch"
 )
 
 // Errors returned by Verify for an encoded hash it cannot use. Their text never
@@ -28,6 +30,11 @@ type Hasher struct {
 	params Params
 	// sem holds one token per hash or verification in progress.
 	sem chan struct{}
+	// scratches hold the argon2id memory of each slot of sem, taken with it: hashes in
+	// flight are all the memory hashing holds, none of it left as garbage for the
+	// collector (argon2scratch explains why that matters). Hashes with more memory than
+	// params (an imported hash) use memory of their own.
+	scratches chan *argon2scratch.Scratch
 	// dummy is a random hash with the configured parameters; see VerifyDummy.
 	dummy argon2Hash
 	// hook, when set by tests, runs while a slot of sem is held.
@@ -55,7 +62,12 @@ func New(p Params, maxConcurrent int) *Hasher {
 	dummy := argon2Hash{params: p, salt: make([]byte, p.SaltLen), key: make([]byte, p.KeyLen)}
 	_, _ = rand.Read(dummy.salt) // crypto/rand.Read never fails.
 	_, _ = rand.Read(dummy.key)
-	return &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), dummy: dummy, idle: newIdleRelease()}
+	h := &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), scratches: make(chan *argon2scratch.Scratch, maxConcurrent),
+		dummy: dummy, idle: newIdleRelease()}
+	for range maxConcurrent {
+		h.scratches <- new(argon2scratch.Scratch)
+	}
+	return h
 }
 
 // Params returns the parameters new hashes are made with.
@@ -68,11 +80,12 @@ func (h *Hasher) Params() Params { return h.params }
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, h.params.SaltLen)
 	_, _ = rand.Read(salt)
-	if err := h.acquire(ctx); err != nil {
+	scratch, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	hh := argon2Hash{params: h.params, salt: salt, key: deriveArgon2id(password, salt, h.params)}
-	h.release()
+	hh := argon2Hash{params: h.params, salt: salt, key: deriveArgon2id(scratch, password, salt, h.params)}
+	h.release(scratch)
 	return hh.String(), nil
 }
 
@@ -96,10 +109,15 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, reha
 		}
 		return false, false, err
 	}
-	if err := h.acquire(ctx); err != nil {
+	scratch, err := h.acquire(ctx)
+	if err != nil {
 		return false, false, err
 	}
-	defer h.release()
+	defer h.release(scratch)
+	if a, isArgon2 := v.(argon2Hash); isArgon2 && a.params.Memory <= h.params.Memory {
+		a.scratch = scratch
+		v = a
+	}
 	ok, err = v.matches(password)
 	if err != nil {
 		return false, false, err
@@ -182,37 +200,62 @@ func schemeName(s string) bool {
 // account, so that the response takes as long as for a wrong password and does not
 // reveal which accounts exist. It returns early only if ctx ends while waiting.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
-	if h.acquire(ctx) != nil {
+	scratch, err := h.acquire(ctx)
+	if err != nil {
 		return
 	}
-	defer h.release()
-	_, _ = h.dummy.matches(password)
+	defer h.release(scratch)
+	dummy := h.dummy
+	dummy.scratch = scratch
+	_, _ = dummy.matches(password)
 }
 
-// acquire takes a slot, or returns ctx's error if ctx ends first.
-func (h *Hasher) acquire(ctx context.Context) error {
+// acquire takes a slot and its memory, or returns ctx's error if ctx ends first.
+func (h *Hasher) acquire(ctx context.Context) (*argon2scratch.Scratch, error) {
 	// Checked first because select picks at random among ready cases: a request
 	// already given up on must not cost a hash.
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("password: %w", err)
+		return nil, fmt.Errorf("password: %w", err)
 	}
 	select {
 	case h.sem <- struct{}{}:
 		if h.hook != nil {
 			h.hook()
 		}
-		return nil
+		// There are as many scratches as slots, so one is free for each slot held (at
+		// most for the moment dropScratches swaps them).
+		return <-h.scratches, nil
 	case <-ctx.Done():
-		return fmt.Errorf("password: %w", ctx.Err())
+		return nil, fmt.Errorf("password: %w", ctx.Err())
 	}
 }
 
-// release gives the slot back; the last hash of a burst starts the countdown to giving
-// its memory back too.
-func (h *Hasher) release() {
+// release gives the slot and its memory back; the last hash of a burst starts the
+// countdown to giving its memory back too.
+func (h *Hasher) release(scratch *argon2scratch.Scratch) {
+	h.scratches <- scratch
 	<-h.sem
 	if len(h.sem) == 0 {
-		h.idle.arm(func() bool { return len(h.sem) == 0 })
+		h.idle.arm(func() bool {
+			if len(h.sem) != 0 {
+				return false
+			}
+			h.dropScratches()
+			return true
+		})
+	}
+}
+
+// dropScratches replaces the free scratches with empty ones, so that the collection
+// idleRelease runs frees their memory: a lull keeps none of the burst's.
+func (h *Hasher) dropScratches() {
+	for range cap(h.scratches) {
+		select {
+		case <-h.scratches:
+			h.scratches <- new(argon2scratch.Scratch)
+		default:
+			return
+		}
 	}
 }
 
