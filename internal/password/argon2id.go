@@ -47,6 +47,7 @@ type argon2Hash struct {
 func deriveArgon2id(s *argon2scratch.Scratch, password string, salt []byte, p Params) []byte {
 	if s == nil {
 		s = new(argon2scratch.Scratch)
+		defer s.Free()
 	}
 	return argon2scratch.IDKey(s, []byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 }

@@ -246,13 +246,14 @@ func (h *Hasher) release(scratch *argon2scratch.Scratch) {
 	}
 }
 
-// dropScratches replaces the free scratches with empty ones, so that the collection
-// idleRelease runs frees their memory: a lull keeps none of the burst's.
+// dropScratches gives the memory of the free scratches back: a lull keeps none of the
+// burst's. The next hash in each slot takes it anew.
 func (h *Hasher) dropScratches() {
 	for range cap(h.scratches) {
 		select {
-		case <-h.scratches:
-			h.scratches <- new(argon2scratch.Scratch)
+		case s := <-h.scratches:
+			s.Free()
+			h.scratches <- s
 		default:
 			return
 		}

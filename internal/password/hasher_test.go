@@ -340,6 +340,13 @@ func TestHashingLeavesNoGarbage(t *testing.T) {
 	}
 	wg.Wait()
 	runtime.ReadMemStats(&after)
+	for range slots {
+		s := <-h.scratches
+		if s.Size() != int(DefaultParams.Memory)*1024 {
+			t.Errorf("a slot's scratch holds %d bytes after the burst, want the memory of a hash kept for the next", s.Size())
+		}
+		h.scratches <- s
+	}
 	perHash := int64(DefaultParams.Memory) * 1024
 	// The slots' scratches grow once each (slots × perHash); the rest is small change.
 	if got, most := int64(after.TotalAlloc-before.TotalAlloc), slots*perHash+hashes*(64<<10); got > most {

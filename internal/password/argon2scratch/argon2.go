@@ -9,10 +9,10 @@
 // flight, set the process's peak memory: the collector lets the heap grow to twice
 // what was live at its last cycle, and at each cycle two or three hashes' memory is.
 // With a Scratch per hashing slot (internal/password) the memory in use is the
-// slots' and nothing is left for the collector.
+// slots', outside the heap, and nothing is left for the collector.
 //
-// Only argon2.go changed (IDKey takes a Scratch; initBlocks fills it); the other
-// files, the assembly included, are x/crypto's as they were. LICENSE is x/crypto's.
+// Only argon2.go changed (IDKey takes a Scratch; initBlocks fills it) and mem_*.go are
+// new; the other files, the assembly included, are x/crypto's as they were. LICENSE is x/crypto's.
 package argon2scratch
 
 import (
@@ -31,10 +31,20 @@ const (
 	argon2id
 )
 
-// Scratch is the memory of one Argon2 computation, kept for the next. Its zero value is
-// ready to use; it is not safe for concurrent use.
+// Scratch is the memory of one Argon2 computation, kept for the next, outside the Go
+// heap where the system allows (allocBlocks). Its zero value is ready to use; it is not
+// safe for concurrent use. Free gives its memory back.
 type Scratch struct {
 	blocks []block
+	// mapping is the memory blocks live in, when mapped outside the heap.
+	mapping []byte
+}
+
+// Free gives s's memory back to the system; s stays usable, and takes memory anew when
+// it is next used.
+func (s *Scratch) Free() {
+	freeBlocks(s.mapping)
+	s.blocks, s.mapping = nil, nil
 }
 
 // Size is the memory s holds, in bytes.
@@ -61,7 +71,8 @@ func deriveKey(s *Scratch, mode int, password, salt, secret, data []byte, time, 
 		memory = 2 * syncPoints * uint32(threads)
 	}
 	if uint32(cap(s.blocks)) < memory {
-		s.blocks = make([]block, memory)
+		s.Free()
+		s.blocks, s.mapping = allocBlocks(memory)
 	}
 	// processBlocks XORs its first pass into the blocks, as into zeroed memory: a fresh
 	// allocation is, and a used one was cleared below.
