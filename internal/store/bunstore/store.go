@@ -113,7 +113,7 @@ type Store struct {
 	// hot are the prepared statements of the hottest queries (hot.go); nil on SQLite.
 	hot *hotQueries
 	// gate queues statements and transactions for a connection in arrival order
-	// (gate.go); nil on SQLite, whose one connection serializes everything anyway.
+	// (gate.go): on SQLite for its one connection.
 	gate connGate
 	// replica serves the reads that tolerate lag (replica.go); nil without one.
 	replica *replica
@@ -171,9 +171,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 
 	s := &Store{db: db, root: db, dialect: t.dialect, opts: opts}
+	// SQLite's one connection is a line too, and database/sql serves it in random
+	// order: the gate makes it first come, first served.
+	s.gate = newConnGate(opts.MaxOpenConns)
 	if t.dialect == Postgres {
 		s.hot = newHotQueries(db, hotMode)
-		s.gate = newConnGate(opts.MaxOpenConns)
 	}
 	if opts.ReplicaURL != "" {
 		// Not pinged: a replica that is down must not stop the start; its first read
