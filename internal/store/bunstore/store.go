@@ -112,6 +112,8 @@ type Store struct {
 	inTx    bool
 	// hot are the prepared statements of the hottest queries (hot.go); nil on SQLite.
 	hot *hotQueries
+	// lite are SQLite's (lite.go); nil on PostgreSQL.
+	lite *liteQueries
 	// gate queues statements and transactions for a connection in arrival order
 	// (gate.go): on SQLite for its one connection.
 	gate connGate
@@ -176,6 +178,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s.gate = newConnGate(opts.MaxOpenConns)
 	if t.dialect == Postgres {
 		s.hot = newHotQueries(db, hotMode)
+	} else {
+		s.lite = newLiteQueries(db)
 	}
 	if opts.ReplicaURL != "" {
 		// Not pinged: a replica that is down must not stop the start; its first read
@@ -315,7 +319,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error
 		if !watchdog.Stop() {
 			return context.DeadlineExceeded // BEGIN came back too late
 		}
-		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, hot: s.hot, gate: s.gate, replica: s.replica})
+		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, hot: s.hot, lite: s.lite, gate: s.gate, replica: s.replica})
 		if fnErr == nil {
 			watchdog.Reset(s.opts.QueryTimeout) // for the COMMIT that follows
 		}
