@@ -3,11 +3,14 @@ package bunstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"reflect"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/accountd/accountd/internal/account"
 )
 
 // Prepared hot statements on SQLite.
@@ -20,6 +23,8 @@ import (
 // scanning as PostgreSQL's (hot.go).
 type liteQueries struct {
 	sessionUser liteSelect
+	// spend, extend and insertRefresh are RotateRefreshToken's writes (rotateLite).
+	spend, extend, insertRefresh liteStmt
 }
 
 // liteSelect is a preparedSelect with its statement prepared on SQLite, at its first
@@ -61,7 +66,65 @@ func newLiteQueries(db *bun.DB) *liteQueries {
 			" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
 			" WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ?").reading()
 	q.sessionUser.db = db.DB
+	// ?1 now, ?2 the successor's hash, ?3 the spent token's hash: the token is spent only
+	// if it is unused and unexpired, its session live and its user active.
+	q.spend = liteStmt{db: db.DB, query: `UPDATE refresh_tokens SET used_at = ?1, successor_hash = ?2
+WHERE hash = ?3 AND used_at IS NULL AND expires_at > ?1 AND EXISTS (
+	SELECT 1 FROM sessions AS s JOIN users AS u ON u.id = s.user_id
+	WHERE s.id = refresh_tokens.session_id AND s.revoked_at IS NULL AND s.expires_at > ?1 AND u.active)
+RETURNING session_id`}
+	q.extend = liteStmt{db: db.DB, query: `UPDATE sessions SET last_used_at = ?1, expires_at = ?2 WHERE id = ?3 AND revoked_at IS NULL RETURNING id`}
+	q.insertRefresh = liteStmt{db: db.DB, query: `INSERT INTO refresh_tokens (hash, session_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)`}
 	return q
+}
+
+// rotateLite is RotateRefreshToken on SQLite, in the caller's transaction: the token
+// spent by one conditional UPDATE (the checks rotateInTx makes one by one), its session
+// extended, read back with its user, and the successor stored, each statement prepared
+// once. account.ErrNotFound when the token is not exchangeable.
+func (s *Store) rotateLite(ctx context.Context, spent string, next account.RefreshToken, now time.Time) (account.Session, account.User, error) {
+	q := s.lite
+	var sessionID string
+	if err := scanOne(q.spend.run(ctx, s, liteTime(now), next.Hash, spent))(&sessionID); err != nil {
+		return account.Session{}, account.User{}, translate(err)
+	}
+	var extended string
+	if err := scanOne(q.extend.run(ctx, s, liteTime(now), liteTime(next.ExpiresAt), sessionID))(&extended); err != nil {
+		return account.Session{}, account.User{}, translate(err)
+	}
+	sess, user, err := s.SessionUser(ctx, sessionID, now)
+	if err != nil {
+		return account.Session{}, account.User{}, err
+	}
+	rows, err := q.insertRefresh.run(ctx, s, next.Hash, sessionID, user.ID, liteTime(next.CreatedAt), liteTime(next.ExpiresAt))
+	if err != nil {
+		return account.Session{}, account.User{}, translate(err)
+	}
+	if err := rows.Close(); err != nil {
+		return account.Session{}, account.User{}, translate(err)
+	}
+	return sess, user, nil
+}
+
+// scanOne returns a function that scans the first row of rows into dest and closes
+// rows; no row is sql.ErrNoRows.
+func scanOne(rows *sql.Rows, err error) func(dest ...any) error {
+	return func(dest ...any) error {
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return sql.ErrNoRows
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		return rows.Close()
+	}
 }
 
 // liteTime is t as Bun writes times into SQLite's text columns, so that a parameter
@@ -97,4 +160,53 @@ func (s *Store) queryLite(ctx context.Context, p *liteSelect, args []any, dests 
 		return err
 	}
 	return scanFirst(rows, &p.preparedSelect, dests...)
+}
+
+// liteStmt is a statement that returns no columns worth scanning (an UPDATE, an
+// INSERT), prepared on SQLite at its first use like liteSelect.
+type liteStmt struct {
+	query string
+	db    *sql.DB
+	mu    sync.Mutex
+	stmt  *sql.Stmt
+}
+
+// run runs q with args on s's transaction (the statement as prepared, once it is) and
+// returns its rows: RETURNING's, or none.
+func (q *liteStmt) run(ctx context.Context, s *Store, args ...any) (*sql.Rows, error) {
+	if preparedQueryHook != nil {
+		preparedQueryHook(q.query)
+	}
+	tx, ok := s.db.(bun.Tx)
+	if !ok {
+		return nil, errors.New("bunstore: a prepared write outside a transaction")
+	}
+	q.mu.Lock()
+	stmt := q.stmt
+	q.mu.Unlock()
+	if stmt == nil {
+		// Not prepared (before Migrate did it): the transaction holds the one
+		// connection, so preparing on the database would wait for it; the text will do.
+		return tx.Tx.QueryContext(ctx, q.query, args...)
+	}
+	return tx.Tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+}
+
+// prepare prepares q now, outside any transaction; on failure q goes on by its text.
+func (q *liteStmt) prepare(ctx context.Context) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.stmt == nil {
+		if stmt, err := q.db.PrepareContext(ctx, q.query); err == nil {
+			q.stmt = stmt
+		}
+	}
+}
+
+// prepare prepares every statement, once the tables are there (Migrate calls it).
+func (q *liteQueries) prepare(ctx context.Context) {
+	_, _ = q.sessionUser.prepared(ctx)
+	for _, st := range []*liteStmt{&q.spend, &q.extend, &q.insertRefresh} {
+		st.prepare(ctx)
+	}
 }

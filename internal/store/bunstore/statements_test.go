@@ -59,7 +59,7 @@ func statementsOf(t *testing.T, s *bunstore.Store, fn func() error) []string {
 // there each is a transaction of the steps.
 var statementBudget = map[string]struct{ login, refresh int }{
 	bunstoretest.Postgres: {login: 3, refresh: 1},
-	bunstoretest.SQLite:   {login: 10, refresh: 7},
+	bunstoretest.SQLite:   {login: 10, refresh: 6},
 }
 
 // TestLoginAndRefreshStatementCounts (issue 17) counts the statements the service's
