@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/accountd/accountd/internal/password/argon2scratch"
@@ -41,6 +42,9 @@ type Hasher struct {
 	hook func()
 	// idle gives memory back once a burst of hashing is over (idle.go).
 	idle idleRelease
+	// beforeBurst gives the heap's free memory back before a slot maps its scratch
+	// (debug.FreeOSMemory; see acquire).
+	beforeBurst func()
 }
 
 // New returns a Hasher that hashes with p and runs at most maxConcurrent hashes or
@@ -63,7 +67,7 @@ func New(p Params, maxConcurrent int) *Hasher {
 	_, _ = rand.Read(dummy.salt) // crypto/rand.Read never fails.
 	_, _ = rand.Read(dummy.key)
 	h := &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), scratches: make(chan *argon2scratch.Scratch, maxConcurrent),
-		dummy: dummy, idle: newIdleRelease()}
+		dummy: dummy, idle: newIdleRelease(), beforeBurst: debug.FreeOSMemory}
 	for range maxConcurrent {
 		h.scratches <- new(argon2scratch.Scratch)
 	}
@@ -224,7 +228,16 @@ func (h *Hasher) acquire(ctx context.Context) (*argon2scratch.Scratch, error) {
 		}
 		// There are as many scratches as slots, so one is free for each slot held (at
 		// most for the moment dropScratches swaps them).
-		return <-h.scratches, nil
+		scratch := <-h.scratches
+		if scratch.Size() == 0 {
+			// The first hash in this slot since a lull maps the hash's memory anew.
+			// Before it does, what the heap holds free (the garbage of whatever ran
+			// meanwhile, which the runtime gives back only slowly) goes back to the
+			// system, so that a burst of logins adds the slots' memory to RSS at rest,
+			// not to the peak of the work before it. Once per slot and lull.
+			h.beforeBurst()
+		}
+		return scratch, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("password: %w", ctx.Err())
 	}
