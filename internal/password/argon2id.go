@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
-
-	"github.com/accountd/accountd/internal/password/argon2scratch"
 )
 
 const (
@@ -38,25 +36,17 @@ type argon2Hash struct {
 	variant string
 	// django is true for Django's form ("argon2" before the PHC string).
 	django bool
-	// scratch, when set, is the memory to hash in (the Hasher's slot's); else the hash
-	// takes memory of its own, garbage once it is done.
-	scratch *argon2scratch.Scratch
 }
 
-// deriveArgon2id derives the key in s, or in memory of its own when s is nil.
-func deriveArgon2id(s *argon2scratch.Scratch, password string, salt []byte, p Params) []byte {
-	if s == nil {
-		s = new(argon2scratch.Scratch)
-		defer s.Free()
-	}
-	return argon2scratch.IDKey(s, []byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+func deriveArgon2id(password string, salt []byte, p Params) []byte {
+	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 }
 
 func (a argon2Hash) derive(password string) []byte {
 	if a.variant == variantI {
 		return argon2.Key([]byte(password), a.salt, a.params.Time, a.params.Memory, a.params.Threads, a.params.KeyLen)
 	}
-	return deriveArgon2id(a.scratch, password, a.salt, a.params)
+	return deriveArgon2id(password, a.salt, a.params)
 }
 
 func (a argon2Hash) matches(password string) (bool, error) {

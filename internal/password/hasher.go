@@ -13,10 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"strings"
-
-	"github.com/accountd/accountd/internal/password/argon2scratch"
 )
 
 // Errors returned by Verify for an encoded hash it cannot use. Their text never
@@ -31,20 +28,12 @@ type Hasher struct {
 	params Params
 	// sem holds one token per hash or verification in progress.
 	sem chan struct{}
-	// scratches hold the argon2id memory of each slot of sem, taken with it: hashes in
-	// flight are all the memory hashing holds, none of it left as garbage for the
-	// collector (argon2scratch explains why that matters). Hashes with more memory than
-	// params (an imported hash) use memory of their own.
-	scratches chan *argon2scratch.Scratch
 	// dummy is a random hash with the configured parameters; see VerifyDummy.
 	dummy argon2Hash
 	// hook, when set by tests, runs while a slot of sem is held.
 	hook func()
 	// idle gives memory back once a burst of hashing is over (idle.go).
 	idle idleRelease
-	// beforeBurst gives the heap's free memory back before a slot maps its scratch
-	// (debug.FreeOSMemory; see acquire).
-	beforeBurst func()
 }
 
 // New returns a Hasher that hashes with p and runs at most maxConcurrent hashes or
@@ -66,12 +55,7 @@ func New(p Params, maxConcurrent int) *Hasher {
 	dummy := argon2Hash{params: p, salt: make([]byte, p.SaltLen), key: make([]byte, p.KeyLen)}
 	_, _ = rand.Read(dummy.salt) // crypto/rand.Read never fails.
 	_, _ = rand.Read(dummy.key)
-	h := &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), scratches: make(chan *argon2scratch.Scratch, maxConcurrent),
-		dummy: dummy, idle: newIdleRelease(), beforeBurst: debug.FreeOSMemory}
-	for range maxConcurrent {
-		h.scratches <- new(argon2scratch.Scratch)
-	}
-	return h
+	return &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), dummy: dummy, idle: newIdleRelease()}
 }
 
 // Params returns the parameters new hashes are made with.
@@ -84,12 +68,11 @@ func (h *Hasher) Params() Params { return h.params }
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, h.params.SaltLen)
 	_, _ = rand.Read(salt)
-	scratch, err := h.acquire(ctx)
-	if err != nil {
+	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
-	hh := argon2Hash{params: h.params, salt: salt, key: deriveArgon2id(scratch, password, salt, h.params)}
-	h.release(scratch)
+	hh := argon2Hash{params: h.params, salt: salt, key: deriveArgon2id(password, salt, h.params)}
+	h.release()
 	return hh.String(), nil
 }
 
@@ -113,15 +96,10 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, reha
 		}
 		return false, false, err
 	}
-	scratch, err := h.acquire(ctx)
-	if err != nil {
+	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
-	defer h.release(scratch)
-	if a, isArgon2 := v.(argon2Hash); isArgon2 && a.params.Memory <= h.params.Memory {
-		a.scratch = scratch
-		v = a
-	}
+	defer h.release()
 	ok, err = v.matches(password)
 	if err != nil {
 		return false, false, err
@@ -204,72 +182,37 @@ func schemeName(s string) bool {
 // account, so that the response takes as long as for a wrong password and does not
 // reveal which accounts exist. It returns early only if ctx ends while waiting.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
-	scratch, err := h.acquire(ctx)
-	if err != nil {
+	if h.acquire(ctx) != nil {
 		return
 	}
-	defer h.release(scratch)
-	dummy := h.dummy
-	dummy.scratch = scratch
-	_, _ = dummy.matches(password)
+	defer h.release()
+	_, _ = h.dummy.matches(password)
 }
 
-// acquire takes a slot and its memory, or returns ctx's error if ctx ends first.
-func (h *Hasher) acquire(ctx context.Context) (*argon2scratch.Scratch, error) {
+// acquire takes a slot, or returns ctx's error if ctx ends first.
+func (h *Hasher) acquire(ctx context.Context) error {
 	// Checked first because select picks at random among ready cases: a request
 	// already given up on must not cost a hash.
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("password: %w", err)
+		return fmt.Errorf("password: %w", err)
 	}
 	select {
 	case h.sem <- struct{}{}:
 		if h.hook != nil {
 			h.hook()
 		}
-		// There are as many scratches as slots, so one is free for each slot held (at
-		// most for the moment dropScratches swaps them).
-		scratch := <-h.scratches
-		if scratch.Size() == 0 {
-			// The first hash in this slot since a lull maps the hash's memory anew.
-			// Before it does, what the heap holds free (the garbage of whatever ran
-			// meanwhile, which the runtime gives back only slowly) goes back to the
-			// system, so that a burst of logins adds the slots' memory to RSS at rest,
-			// not to the peak of the work before it. Once per slot and lull.
-			h.beforeBurst()
-		}
-		return scratch, nil
+		return nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("password: %w", ctx.Err())
+		return fmt.Errorf("password: %w", ctx.Err())
 	}
 }
 
-// release gives the slot and its memory back; the last hash of a burst starts the
-// countdown to giving its memory back too.
-func (h *Hasher) release(scratch *argon2scratch.Scratch) {
-	h.scratches <- scratch
+// release gives the slot back; the last hash of a burst starts the countdown to giving
+// its memory back too.
+func (h *Hasher) release() {
 	<-h.sem
 	if len(h.sem) == 0 {
-		h.idle.arm(func() bool {
-			if len(h.sem) != 0 {
-				return false
-			}
-			h.dropScratches()
-			return true
-		})
-	}
-}
-
-// dropScratches gives the memory of the free scratches back: a lull keeps none of the
-// burst's. The next hash in each slot takes it anew.
-func (h *Hasher) dropScratches() {
-	for range cap(h.scratches) {
-		select {
-		case s := <-h.scratches:
-			s.Free()
-			h.scratches <- s
-		default:
-			return
-		}
+		h.idle.arm(func() bool { return len(h.sem) == 0 })
 	}
 }
 

@@ -64,13 +64,12 @@ func TestIdleRelease(t *testing.T) {
 			}
 			// A slot held past the countdown, as a long hash would.
 			h.sem <- struct{}{}
-			scratch := <-h.scratches
 			time.Sleep(2 * releaseDelay)
 			synctest.Wait()
 			if n := freed.Load(); n != 0 {
 				t.Fatalf("memory released %d times while a hash was running", n)
 			}
-			h.release(scratch)
+			h.release()
 			time.Sleep(2 * releaseDelay)
 			synctest.Wait()
 			if n := freed.Load(); n != 1 {
