@@ -174,8 +174,8 @@ test: check-generated vet tools ## check generated code, vet, and run all tests 
 # bench: build the real binary and the load generator, then measure accountd against
 # this machine's own ceilings, on a fresh database of the PostgreSQL server
 # .ci/postgres.sh provides and then on SQLite (cmd/accountd-bench explains how). Writes
-# bench/results/<date>.md and docs/performance.md's latest figures; fails when a PostgreSQL
-# target does. About eight minutes on two cores, plus the build.
+# bench/results/<date>.md and docs/performance.md's latest figures; fails when a target
+# does, on either store. About eight minutes on two cores, plus the build.
 # contract: the contract suite against a running accountd (contracttests'
 # URL mode, remote_test.go), run in the package's directory so that its
 # coverage report prints. The deployment's non-default ACCOUNTD_* settings

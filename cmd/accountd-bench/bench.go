@@ -773,7 +773,7 @@ func (b *bench) scaling(ctx context.Context, sr *StoreResults, small *child, sma
 func (b *bench) sqliteRun(ctx context.Context) (*StoreResults, error) {
 	set := b.opt.settings
 	dsn := "sqlite://" + filepath.Join(b.work, "bench.db")
-	sr := &StoreResults{Name: "SQLite", Users: set.Users}
+	sr := &StoreResults{Name: "SQLite", Required: true, Users: set.Users}
 	var err error
 	if sr.Version, err = sqliteVersion(ctx); err != nil {
 		return nil, err

@@ -21,7 +21,7 @@
 // PASS or FAIL; the results go to bench/results/<date>.md and the latest figures of
 // docs/performance.md.
 //
-// The exit status is 1 when a PostgreSQL target fails.
+// The exit status is 1 when a target fails, on either store.
 package main
 
 import (
@@ -53,7 +53,7 @@ func main() {
 }
 
 // errTargetsFailed is returned when the run completed but a required target failed.
-var errTargetsFailed = errors.New("a PostgreSQL target failed (see above)")
+var errTargetsFailed = errors.New("a target failed (see above)")
 
 // logf prints a progress line.
 func logf(w io.Writer, format string, args ...any) {

@@ -47,7 +47,7 @@ type seedRow struct {
 	LastName          string    `bun:"last_name"`
 	Role              string    `bun:"role"`
 	DateJoined        time.Time `bun:"date_joined"`
-	PasswordChangedAt time.Time `bun:"password_changed_at"`
+	LinksVoidedAt time.Time `bun:"password_changed_at"`
 	UpdatedAt         time.Time `bun:"updated_at"`
 }
 
@@ -57,7 +57,7 @@ var seedColumns = []string{"username", "email", "username_key", "email_key", "se
 
 func (r *seedRow) values() []any {
 	return []any{r.Username, r.Email, r.UsernameKey, r.EmailKey, r.SearchKey, r.EmailVerified,
-		r.PasswordHash, r.Active, r.FirstName, r.LastName, r.Role, r.DateJoined, r.PasswordChangedAt, r.UpdatedAt}
+		r.PasswordHash, r.Active, r.FirstName, r.LastName, r.Role, r.DateJoined, r.LinksVoidedAt, r.UpdatedAt}
 }
 
 // makeRow fills r with seeded user n (n = 0 is the staff account), keys computed as
@@ -72,7 +72,7 @@ func makeRow(r *seedRow, n int, hash string) {
 		Username: name, Email: name + "@" + userDomain,
 		EmailVerified: true, PasswordHash: hash, Active: true,
 		FirstName: "Bench", LastName: fmt.Sprintf("User %d", n), Role: role,
-		DateJoined: joined, PasswordChangedAt: joined, UpdatedAt: joined,
+		DateJoined: joined, LinksVoidedAt: joined, UpdatedAt: joined,
 	}
 	r.UsernameKey, r.EmailKey = strings.ToLower(r.Username), strings.ToLower(r.Email)
 	r.SearchKey = strings.ToLower(r.Username + "\n" + r.Email + "\n" + r.FirstName + " " + r.LastName)
@@ -141,10 +141,27 @@ func seedPostgres(ctx context.Context, dbURL string, from, to int, hash string) 
 	if err != nil {
 		return fmt.Errorf("copy users: %w", err)
 	}
-	if _, err := conn.Exec(ctx, "ANALYZE users"); err != nil {
+	for _, q := range claimLoginNames {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("claim login names: %w", err)
+		}
+	}
+	if _, err := conn.Exec(ctx, "ANALYZE users, login_names"); err != nil {
 		return err
 	}
 	return nil
+}
+
+// claimLoginNames give the seeded users their login names (login_names, one namespace
+// of every account's username and email keys, which a login looks up) as the
+// migration that introduced the table gave existing users theirs: the email, then the
+// username. Users that have theirs already are left alone, so that the scaling run's
+// second batch adds only its own.
+var claimLoginNames = []string{
+	`INSERT INTO login_names (name_key, user_id) SELECT email_key, id FROM users
+	WHERE NOT EXISTS (SELECT 1 FROM login_names n WHERE n.user_id = users.id) ON CONFLICT (name_key) DO NOTHING`,
+	`INSERT INTO login_names (name_key, user_id) SELECT username_key, id FROM users
+	WHERE NOT EXISTS (SELECT 1 FROM login_names n WHERE n.name_key = users.username_key) ON CONFLICT (name_key) DO NOTHING`,
 }
 
 // seedSQLite inserts users from to to (exclusive) with multi-row INSERTs through Bun,
@@ -185,6 +202,11 @@ func seedSQLite(ctx context.Context, dsn string, from, to int, hash string) erro
 			}
 			if _, err := q.Exec(ctx); err != nil {
 				return fmt.Errorf("insert users: %w", err)
+			}
+		}
+		for _, q := range claimLoginNames {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("claim login names: %w", err)
 			}
 		}
 		return nil

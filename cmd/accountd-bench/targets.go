@@ -20,8 +20,8 @@ type Results struct {
 type StoreResults struct {
 	Name    string // PostgreSQL or SQLite
 	Version string
-	// Required: the bench fails when one of these targets fails. SQLite's figures are
-	// reported alongside.
+	// Required: the bench fails when one of these targets fails (both stores since
+	// issue 17: SQLite is what `make run` and small deployments use).
 	Required bool
 	Users    int
 	BigUsers int
@@ -120,11 +120,18 @@ func allPass(ts []Target) bool {
 
 // The targets' bounds.
 const (
-	meVsSelect      = 0.6
-	hashingVsArgon  = 0.85
-	refreshVsInsert = 0.5
-	tailBound       = 5
-	rssBoundMiB     = 64
+	meVsSelect     = 0.6
+	hashingVsArgon = 0.85
+	// A refresh is one statement on PostgreSQL (three row writes, two of them HOT
+	// updates), so it can come close to the one-INSERT ceiling; on SQLite it is a
+	// transaction of several statements on the one connection.
+	refreshVsInsertPG     = 0.75
+	refreshVsInsertSQLite = 0.5
+	tailBound             = 5
+	rssBoundMiB           = 64
+	// peakBoundMiB bounds the peak RSS of the whole run, a login flood included: the
+	// hashing slots' memory (19 MiB each, one per core) over RSS at rest.
+	peakBoundMiB = 96
 	// rssGrowthBound allows for where the garbage collector happens to be when RSS is
 	// read; a leak grows well past it.
 	rssGrowthBound = 1.05
@@ -164,11 +171,15 @@ func evaluate(sr *StoreResults) []Target {
 		return nil
 	}
 	run := sr.Runs[0]
+	refreshBound := refreshVsInsertPG
+	if sr.Name == "SQLite" {
+		refreshBound = refreshVsInsertSQLite
+	}
 	ts := []Target{
 		vsCeiling(scenarioMe.Name+" ≥ 0.6 × ceiling (b)", findRow(run, scenarioMe.Key), meVsSelect),
 		vsCeiling(scenarioLogin.Name+" ≥ 0.85 × ceiling (d)", findRow(run, scenarioLogin.Key), hashingVsArgon),
 		vsCeiling(scenarioRegister.Name+" ≥ 0.85 × ceiling (d)", findRow(run, scenarioRegister.Key), hashingVsArgon),
-		vsCeiling(scenarioRefresh.Name+" ≥ 0.5 × ceiling (c)", findRow(run, scenarioRefresh.Key), refreshVsInsert),
+		vsCeiling(fmt.Sprintf("%s ≥ %g × ceiling (c)", scenarioRefresh.Name, refreshBound), findRow(run, scenarioRefresh.Key), refreshBound),
 	}
 
 	// Tails in the first run and the scaling run; errors in every drive.
@@ -232,6 +243,17 @@ func evaluate(sr *StoreResults) []Target {
 		if last == nil || p.Memory.RSS > last.Memory.RSS {
 			last = p
 		}
+	}
+	var peak *MemPoint
+	for i := range sr.Memory {
+		if p := &sr.Memory[i]; peak == nil || p.Memory.Peak > peak.Memory.Peak {
+			peak = p
+		}
+	}
+	if peak != nil {
+		ts = append(ts, Target{Name: "server peak RSS ≤ 96 MiB, the whole run (login floods included)", Ratio: mib(peak.Memory.Peak),
+			Bound: peakBoundMiB, AtMost: true, Unit: " MiB",
+			Detail: fmt.Sprintf("the highest, %s; RSS at rest %.1f MiB", peak.Label, mib(peak.Memory.RSS))})
 	}
 	if last != nil {
 		ts = append(ts, Target{Name: "server RSS ≤ 64 MiB after the whole run", Ratio: mib(last.Memory.RSS), Bound: rssBoundMiB,

@@ -2,7 +2,7 @@ package bunstore
 
 import "context"
 
-// connGate makes callers wait for a PostgreSQL connection in the order they came.
+// connGate makes callers wait for a database connection in the order they came.
 //
 // When every connection is busy, database/sql hands the next one released to a waiting
 // caller picked at random, so under load some requests wait many turns and others
@@ -13,7 +13,9 @@ import "context"
 // a Go channel wakes its blocked senders in the order they blocked, so waits are first
 // come, first served, and database/sql itself has (almost) nobody to queue. Fewer
 // statements run at once, in a fair order, and the 99th percentile fell to about three
-// times the median, at the same throughput.
+// times the median, at the same throughput. SQLite's one connection is the same line
+// with one slot: there the refresh's 99th percentile was six times its median, each
+// refresh a transaction that holds the connection throughout.
 type connGate chan struct{}
 
 func newConnGate(slots int) connGate { return make(connGate, slots) }

@@ -121,6 +121,12 @@ func (s *Store) queryRow(ctx context.Context, p *preparedSelect, args []any, des
 	if err != nil {
 		return err
 	}
+	return scanFirst(rows, p, dests...)
+}
+
+// scanFirst scans the first of rows into dests, pointers to the row structs of p's
+// tables, and closes rows. No row is sql.ErrNoRows.
+func scanFirst(rows *sql.Rows, p *preparedSelect, dests ...any) error {
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {

@@ -40,7 +40,7 @@ func (s *Store) RolledBack(ctx context.Context, fn func(tx *Store) error) error 
 		return translate(err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	return fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, hot: s.hot, gate: s.gate})
+	return fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, hot: s.hot, lite: s.lite, gate: s.gate})
 }
 
 // UsersMatching returns, in one query, every user whose ID is one of ids or who holds,

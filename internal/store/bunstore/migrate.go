@@ -83,6 +83,10 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if _, err := m.Migrate(ctx); err != nil {
 		return translate(fmt.Errorf("migrate: %w", err))
 	}
+	if s.lite != nil && !s.inTx {
+		// The tables are there now: SQLite's hot statements can be prepared (lite.go).
+		s.lite.prepare(ctx)
+	}
 	return nil
 }
 

@@ -65,7 +65,13 @@ func (s *Store) rotateInTx(ctx context.Context, spent string, next account.Refre
 		sess account.Session
 		user account.User
 	)
-	err := s.InTx(ctx, func(tx account.Store) error {
+	err := s.InTx(ctx, func(txs account.Store) error {
+		if tx := txs.(*Store); tx.lite != nil {
+			var err error
+			sess, user, err = tx.rotateLite(ctx, spent, next, now)
+			return err
+		}
+		tx := txs
 		rt, err := tx.RefreshTokenByHash(ctx, spent)
 		if err != nil {
 			return err

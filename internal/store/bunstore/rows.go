@@ -40,7 +40,7 @@ type userRow struct {
 	Superuser         bool      `bun:"superuser"`
 	DateJoined        time.Time `bun:"date_joined"`
 	LastLogin         time.Time `bun:"last_login,nullzero"`
-	PasswordChangedAt time.Time `bun:"password_changed_at"`
+	LinksVoidedAt time.Time `bun:"password_changed_at"`
 	UpdatedAt         time.Time `bun:"updated_at"`
 }
 
@@ -97,7 +97,7 @@ func userToRow(u account.User) userRow {
 		Superuser:         u.Superuser,
 		DateJoined:        dbTime(u.DateJoined),
 		LastLogin:         dbTime(u.LastLogin),
-		PasswordChangedAt: dbTime(u.LinksVoidedAt),
+		LinksVoidedAt: dbTime(u.LinksVoidedAt),
 		UpdatedAt:         dbTime(u.UpdatedAt),
 	}
 }
@@ -125,7 +125,7 @@ func (r userRow) domain() account.User {
 		Superuser:      r.Superuser,
 		DateJoined:     domainTime(r.DateJoined),
 		LastLogin:      domainTime(r.LastLogin),
-		LinksVoidedAt:  domainTime(r.PasswordChangedAt),
+		LinksVoidedAt:  domainTime(r.LinksVoidedAt),
 		UpdatedAt:      domainTime(r.UpdatedAt),
 	}
 }

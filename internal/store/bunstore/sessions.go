@@ -36,6 +36,15 @@ func (s *Store) SessionUser(ctx context.Context, sessionID string, now time.Time
 		}
 		return sess.domain(), user.domain(), nil
 	}
+	if s.lite != nil {
+		// SQLite: the same query, prepared once (lite.go).
+		var sess sessionRow
+		var user userRow
+		if err := s.queryLite(ctx, &s.lite.sessionUser, []any{sessionID, liteTime(now)}, &sess, &user); err != nil {
+			return account.Session{}, account.User{}, translate(err)
+		}
+		return sess.domain(), user.domain(), nil
+	}
 	var row sessionRow
 	err := s.db.NewSelect().Model(&row).
 		Relation("User").

@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -17,8 +18,14 @@ import (
 // parsed and planned anew. Its parameters: $1 the user's ID, $2 the last login, $3 the
 // new password hash ("" keeps the stored one), then the columns of the session, of the
 // refresh token and of the event, in the order of their insert fields.
+//
+// capped is the same with the cap of live sessions (StartSession's maxLive) enforced in
+// the same statement, where it otherwise takes a transaction of its own around it; its
+// parameters go on with the keep-ID, the offset of the first session to end, then the
+// columns of the events that record each ending.
 type startSessionQuery struct {
 	preparedSelect
+	capped                  preparedSelect
 	session, refresh, event []*schema.Field
 }
 
@@ -30,6 +37,12 @@ type params struct{ n int }
 func (p *params) next(f *schema.Field) string {
 	p.n++
 	return "$" + strconv.Itoa(p.n) + "::" + f.DiscoveredSQLType
+}
+
+// nextAs is the next parameter, cast to the SQL type typ.
+func (p *params) nextAs(typ string) string {
+	p.n++
+	return "$" + strconv.Itoa(p.n) + "::" + typ
 }
 
 // insertSelect writes "INSERT INTO table (cols) SELECT ... FROM from", a parameter for
@@ -67,13 +80,39 @@ func newStartSessionQuery(db *bun.DB) startSessionQuery {
 		refresh:        insertFields(db.Table(reflect.TypeFor[refreshTokenRow]())),
 		event:          insertFields(db.Table(reflect.TypeFor[eventRow]())),
 	}
+	q.capped = q.preparedSelect
+	q.query = q.statement(user, "", nil)
+	q.capped.query = q.statement(user,
+		// Only the version of the user's row this statement's snapshot holds: see
+		// startSessionCapped for why.
+		" AND users.xmin = (SELECT xmin FROM users WHERE id = $1)",
+		func(p *params) string {
+			keep, offset := p.nextAs("text"), p.nextAs("bigint")
+			// The sessions beyond the cap, ended in the order endSessionsBeyond ends them;
+			// none unless u updated the user.
+			return `, ended AS (
+	UPDATE sessions SET revoked_at = $2
+	WHERE revoked_at IS NULL AND EXISTS (SELECT 1 FROM u) AND id IN (
+		SELECT id FROM sessions WHERE user_id = $1 AND id <> ` + keep + ` AND revoked_at IS NULL AND expires_at > $2
+		ORDER BY created_at DESC, id DESC OFFSET ` + offset + `)
+	RETURNING id
+), ended_events AS (
+	` + p.insertSelect("events", q.event, "ended", map[string]string{"detail": "'session ' || ended.id || " + p.nextAs("text")}) + `
+)`
+		})
+	return q
+}
+
+// statement writes the statement: guard narrows the UPDATE of the user's row, more
+// (when not nil) adds parts after the event's, numbering their parameters on.
+func (q *startSessionQuery) statement(user *schema.Table, guard string, more func(p *params) string) string {
 	p := &params{n: 3}
 	// Each part feeds the next, so nothing is written unless the user exists: u updates
 	// the user; s inserts the session only for a user u updated; r inserts the refresh
 	// token only for a session s inserted; e records the event for that user.
-	q.query = `WITH u AS (
+	text := `WITH u AS (
 	UPDATE users SET last_login = $2, password_hash = CASE WHEN $3::text = '' THEN password_hash ELSE $3::text END
-	WHERE id = $1
+	WHERE id = $1` + guard + `
 	RETURNING ` + columns(user, "users") + `
 ), s AS (
 	` + p.insertSelect("sessions", q.session, "u", nil) + `
@@ -82,9 +121,12 @@ func newStartSessionQuery(db *bun.DB) startSessionQuery {
 	` + p.insertSelect("refresh_tokens", q.refresh, "s", nil) + `
 ), e AS (
 	` + p.insertSelect("events", q.event, "u", nil) + `
-)
+)`
+	if more != nil {
+		text += more(p)
+	}
+	return text + `
 SELECT ` + columns(user, "u") + ` FROM u`
-	return q
 }
 
 // args are the statement's parameters for one login.
@@ -109,13 +151,37 @@ func appendFieldValues(args []any, fields []*schema.Field, row any) []any {
 	return args
 }
 
+// cappedArgs are the capped statement's parameters for one login that leaves max
+// sessions live: args, then those of the endings.
+func (q *startSessionQuery) cappedArgs(sess sessionRow, rt refreshTokenRow, e eventRow, passwordHash string, max int) []any {
+	args := q.args(sess, rt, e, passwordHash)
+	args = append(args, sess.ID, max-1, ": over the limit of "+strconv.Itoa(max)+" sessions")
+	ended := e
+	ended.Type = string(account.EventSessionRevoked)
+	for _, f := range q.event {
+		if f.Name != "detail" {
+			args = appendFieldValues(args, []*schema.Field{f}, &ended)
+		}
+	}
+	return args
+}
+
 // StartSession records a login and starts its session in one step; see account.Store.
-// It is one transaction: on PostgreSQL the prepared statement of startSessionQuery and,
-// with a cap, the statement that ends the sessions beyond it (endSessionsBeyond); on
-// SQLite the same writes one by one.
+// On PostgreSQL it is one prepared statement, the cap included (startSessionCapped),
+// unless a concurrent login of the account got in between; then, and on SQLite, it is
+// a transaction: the statement of startSession and, with a cap, the one that ends the
+// sessions beyond it (endSessionsBeyond), or on SQLite the same writes one by one.
 func (s *Store) StartSession(ctx context.Context, sess account.Session, rt account.RefreshToken, passwordHash string, e account.Event, maxLive int) (account.User, error) {
 	if maxLive <= 0 {
 		return s.startSession(ctx, sess, rt, passwordHash, e)
+	}
+	if s.hot != nil {
+		user, err := s.startSessionCapped(ctx, sess, rt, passwordHash, e, maxLive)
+		if !errors.Is(err, account.ErrNotFound) {
+			return user, err
+		}
+		// Nothing was written: no such user, or its row changed after the statement's
+		// snapshot was taken. The transaction below tells which, and caps in order.
 	}
 	var user account.User
 	err := s.InTx(ctx, func(txs account.Store) error {
@@ -130,6 +196,29 @@ func (s *Store) StartSession(ctx context.Context, sess account.Session, rt accou
 		return account.User{}, err
 	}
 	return user, nil
+}
+
+// startSessionCapped is StartSession with its cap in one statement (PostgreSQL), or
+// account.ErrNotFound with nothing written.
+//
+// A statement sees one snapshot, taken as it starts. The sessions it ends beyond the
+// cap are those of that snapshot, so the sessions of a concurrent login that commits
+// after it are not counted: two logins at the cap would each leave the cap live, one
+// too many together. The guard on the user's row closes that gap. Every login updates
+// that row (u), so a login that committed after the snapshot left a newer version of it
+// than the snapshot's: the UPDATE waits for its lock, finds the row changed (another
+// xmin), updates nothing, and with it the whole statement writes nothing. The caller
+// then does it as a transaction, whose statements each read after the lock.
+func (s *Store) startSessionCapped(ctx context.Context, sess account.Session, rt account.RefreshToken, passwordHash string, e account.Event, maxLive int) (account.User, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	q := &s.hot.startSession
+	var user userRow
+	args := q.cappedArgs(sessionToRow(sess), refreshTokenToRow(rt), eventToRow(e), passwordHash, maxLive)
+	if err := s.queryRow(ctx, &q.capped, args, &user); err != nil {
+		return account.User{}, translate(err)
+	}
+	return user.domain(), nil
 }
 
 // startSession is StartSession without the cap: on PostgreSQL one prepared statement,

@@ -115,8 +115,10 @@ type Store struct {
 	txc *txctx.Tx
 	// hot are the prepared statements of the hottest queries (hot.go); nil on SQLite.
 	hot *hotQueries
+	// lite are SQLite's (lite.go); nil on PostgreSQL.
+	lite *liteQueries
 	// gate queues statements and transactions for a connection in arrival order
-	// (gate.go); nil on SQLite, whose one connection serializes everything anyway.
+	// (gate.go): on SQLite for its one connection.
 	gate connGate
 	// replica serves the reads that tolerate lag (replica.go); nil without one.
 	replica *replica
@@ -174,9 +176,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 
 	s := &Store{db: db, root: db, dialect: t.dialect, opts: opts}
+	// SQLite's one connection is a line too, and database/sql serves it in random
+	// order: the gate makes it first come, first served.
+	s.gate = newConnGate(opts.MaxOpenConns)
 	if t.dialect == Postgres {
 		s.hot = newHotQueries(db, hotMode)
-		s.gate = newConnGate(opts.MaxOpenConns)
+	} else {
+		s.lite = newLiteQueries(db)
 	}
 	if opts.ReplicaURL != "" {
 		// Not pinged: a replica that is down must not stop the start; its first read
@@ -320,7 +326,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx account.Store) error) error
 			return context.DeadlineExceeded // BEGIN came back too late
 		}
 		txc = txctx.New(tx)
-		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, txc: txc, hot: s.hot, gate: s.gate, replica: s.replica})
+		fnErr = fn(&Store{db: tx, root: s.root, dialect: s.dialect, opts: s.opts, inTx: true, txc: txc, hot: s.hot, lite: s.lite, gate: s.gate, replica: s.replica})
 		if fnErr == nil {
 			watchdog.Reset(s.opts.QueryTimeout) // for the COMMIT that follows
 		}
