@@ -35,20 +35,20 @@ var seedEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 type seedRow struct {
 	bun.BaseModel `bun:"table:users"`
 
-	Username          string    `bun:"username"`
-	Email             string    `bun:"email"`
-	UsernameKey       string    `bun:"username_key"`
-	EmailKey          string    `bun:"email_key"`
-	SearchKey         string    `bun:"search_key"`
-	EmailVerified     bool      `bun:"email_verified"`
-	PasswordHash      string    `bun:"password_hash"`
-	Active            bool      `bun:"active"`
-	FirstName         string    `bun:"first_name"`
-	LastName          string    `bun:"last_name"`
-	Role              string    `bun:"role"`
-	DateJoined        time.Time `bun:"date_joined"`
+	Username      string    `bun:"username"`
+	Email         string    `bun:"email"`
+	UsernameKey   string    `bun:"username_key"`
+	EmailKey      string    `bun:"email_key"`
+	SearchKey     string    `bun:"search_key"`
+	EmailVerified bool      `bun:"email_verified"`
+	PasswordHash  string    `bun:"password_hash"`
+	Active        bool      `bun:"active"`
+	FirstName     string    `bun:"first_name"`
+	LastName      string    `bun:"last_name"`
+	Role          string    `bun:"role"`
+	DateJoined    time.Time `bun:"date_joined"`
 	LinksVoidedAt time.Time `bun:"password_changed_at"`
-	UpdatedAt         time.Time `bun:"updated_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
 }
 
 // seedColumns are seedRow's columns, in order, for COPY.

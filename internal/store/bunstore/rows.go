@@ -21,27 +21,27 @@ type userRow struct {
 	Email    string `bun:"email"`
 	// UsernameKey and EmailKey are what uniqueness and lookups compare, SearchKey what
 	// a staff search looks in: set by userToRow, never read back into the domain.
-	UsernameKey       string    `bun:"username_key"`
-	EmailKey          string    `bun:"email_key"`
-	SearchKey         string    `bun:"search_key"`
-	EmailVerified     bool      `bun:"email_verified"`
-	PasswordHash      string    `bun:"password_hash"`
-	Active            bool      `bun:"active"`
-	Deactivated       bool      `bun:"deactivated"`
-	FirstName         string    `bun:"first_name"`
-	LastName          string    `bun:"last_name"`
-	Bio               string    `bun:"bio"`
-	Country           string    `bun:"country"`
-	Profession        string    `bun:"profession"`
-	Thoughts          string    `bun:"thoughts"`
-	AvatarURL         string    `bun:"avatar_url"`
-	OrganizationID    int64     `bun:"organization_id,nullzero"`
-	Role              string    `bun:"role"`
-	Superuser         bool      `bun:"superuser"`
-	DateJoined        time.Time `bun:"date_joined"`
-	LastLogin         time.Time `bun:"last_login,nullzero"`
-	LinksVoidedAt time.Time `bun:"password_changed_at"`
-	UpdatedAt         time.Time `bun:"updated_at"`
+	UsernameKey    string    `bun:"username_key"`
+	EmailKey       string    `bun:"email_key"`
+	SearchKey      string    `bun:"search_key"`
+	EmailVerified  bool      `bun:"email_verified"`
+	PasswordHash   string    `bun:"password_hash"`
+	Active         bool      `bun:"active"`
+	Deactivated    bool      `bun:"deactivated"`
+	FirstName      string    `bun:"first_name"`
+	LastName       string    `bun:"last_name"`
+	Bio            string    `bun:"bio"`
+	Country        string    `bun:"country"`
+	Profession     string    `bun:"profession"`
+	Thoughts       string    `bun:"thoughts"`
+	AvatarURL      string    `bun:"avatar_url"`
+	OrganizationID int64     `bun:"organization_id,nullzero"`
+	Role           string    `bun:"role"`
+	Superuser      bool      `bun:"superuser"`
+	DateJoined     time.Time `bun:"date_joined"`
+	LastLogin      time.Time `bun:"last_login,nullzero"`
+	LinksVoidedAt  time.Time `bun:"password_changed_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
 }
 
 // caseKey is the form of a username or email that uniqueness and lookups compare. It is
@@ -75,30 +75,30 @@ func userToRow(u account.User) userRow {
 		role = account.RoleUser
 	}
 	return userRow{
-		ID:                u.ID,
-		Username:          u.Username,
-		Email:             u.Email,
-		UsernameKey:       caseKey(u.Username),
-		EmailKey:          emailCaseKey(u.Email),
-		SearchKey:         searchKey(u),
-		EmailVerified:     u.EmailVerified,
-		PasswordHash:      u.PasswordHash,
-		Active:            u.Active,
-		Deactivated:       u.Deactivated,
-		FirstName:         u.FirstName,
-		LastName:          u.LastName,
-		Bio:               u.Profile.Bio,
-		Country:           u.Profile.Country,
-		Profession:        u.Profile.Profession,
-		Thoughts:          u.Profile.Thoughts,
-		AvatarURL:         u.Profile.AvatarURL,
-		OrganizationID:    u.OrganizationID,
-		Role:              string(role),
-		Superuser:         u.Superuser,
-		DateJoined:        dbTime(u.DateJoined),
-		LastLogin:         dbTime(u.LastLogin),
-		LinksVoidedAt: dbTime(u.LinksVoidedAt),
-		UpdatedAt:         dbTime(u.UpdatedAt),
+		ID:             u.ID,
+		Username:       u.Username,
+		Email:          u.Email,
+		UsernameKey:    caseKey(u.Username),
+		EmailKey:       emailCaseKey(u.Email),
+		SearchKey:      searchKey(u),
+		EmailVerified:  u.EmailVerified,
+		PasswordHash:   u.PasswordHash,
+		Active:         u.Active,
+		Deactivated:    u.Deactivated,
+		FirstName:      u.FirstName,
+		LastName:       u.LastName,
+		Bio:            u.Profile.Bio,
+		Country:        u.Profile.Country,
+		Profession:     u.Profile.Profession,
+		Thoughts:       u.Profile.Thoughts,
+		AvatarURL:      u.Profile.AvatarURL,
+		OrganizationID: u.OrganizationID,
+		Role:           string(role),
+		Superuser:      u.Superuser,
+		DateJoined:     dbTime(u.DateJoined),
+		LastLogin:      dbTime(u.LastLogin),
+		LinksVoidedAt:  dbTime(u.LinksVoidedAt),
+		UpdatedAt:      dbTime(u.UpdatedAt),
 	}
 }
 
