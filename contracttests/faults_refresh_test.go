@@ -30,20 +30,23 @@ func TestRefreshRetriedAfterFrozenDatabaseKeepsSession(t *testing.T) {
 	cfg.DBMaxOpenConns = 2
 	e := newAppEnv(t, cfg, false)
 	u := e.seedUser("frozen")
-	e.login(u) // the account has a session before the warm-up
 	waitReady(t, e, http.StatusOK, 5*time.Second)
-	warm := []string{e.login(u).RefreshToken, e.login(u).RefreshToken}
-	for range 3 {
-		var wg sync.WaitGroup
-		for i := range warm {
-			wg.Go(func() {
-				res, err := e.client.RefreshWithResponse(context.Background(), nil, client.RefreshJSONRequestBody{RefreshToken: warm[i]})
-				if err == nil && res.JSON200 != nil {
-					warm[i] = res.JSON200.RefreshToken
-				}
-			})
+	// warmUp has both pooled connections prepare the refresh statement (a fault
+	// replaces the connection it hit, so each attempt warms up again).
+	warmUp := func() {
+		warm := []string{e.login(u).RefreshToken, e.login(u).RefreshToken}
+		for range 3 {
+			var wg sync.WaitGroup
+			for i := range warm {
+				wg.Go(func() {
+					res, err := e.client.RefreshWithResponse(context.Background(), nil, client.RefreshJSONRequestBody{RefreshToken: warm[i]})
+					if err == nil && res.JSON200 != nil {
+						warm[i] = res.JSON200.RefreshToken
+					}
+				})
+			}
+			wg.Wait()
 		}
-		wg.Wait()
 	}
 
 	// The fault is a race with the database's own reading of a socket its client gave
@@ -53,6 +56,7 @@ func TestRefreshRetriedAfterFrozenDatabaseKeepsSession(t *testing.T) {
 	var pair client.TokenPair
 	var spent account.RefreshToken
 	for attempt := 1; ; attempt++ {
+		warmUp()
 		pair = e.login(u)
 		cluster.Freeze(t)
 		status, body, err := e.send(http.MethodPost, "/v1/auth/refresh", map[string]string{"refresh_token": pair.RefreshToken}, "")
