@@ -2,7 +2,6 @@ package djoser
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -37,29 +36,14 @@ const (
 	msgNoAccount     = "No active account found with the given credentials"
 )
 
-// writeJSON writes v as the JSON body of a response with status.
+// writeJSON writes v as the JSON body of a response with status. DRF names the scheme
+// of its first authenticator, SimpleJWT's, on every 401.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"detail":"A server error occurred."}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Vary", "Accept")
-	if status == http.StatusUnauthorized {
-		// DRF names the scheme of its first authenticator, SimpleJWT's, on every 401.
-		h.Set("WWW-Authenticate", `Bearer realm="api"`)
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	drf.WriteJSON(w, status, v, `Bearer realm="api"`)
 }
 
 // writeEmpty answers with status and no body: DRF then sends no Content-Type either.
-func writeEmpty(w http.ResponseWriter, status int) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-}
+func writeEmpty(w http.ResponseWriter, status int) { w.WriteHeader(status) }
 
 // invalid answers 400 with field errors.
 func invalid(w http.ResponseWriter, errs *drf.Errors) {

@@ -2,7 +2,6 @@ package jwtaccounts
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -46,22 +45,10 @@ const (
 	msgServerError    = "A server error occurred."
 )
 
-// writeJSON writes v as the JSON body of a response with status. Every answer but a
-// picture concerns one account, so none may be cached.
+// writeJSON writes v as the JSON body of a response with status. A 401 names SimpleJWT's
+// scheme, as DRF does.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"detail":"`+msgServerError+`"}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Vary", "Accept")
-	if status == http.StatusUnauthorized {
-		h.Set("WWW-Authenticate", `Bearer realm="api"`)
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	drf.WriteJSON(w, status, v, `Bearer realm="api"`)
 }
 
 // writeMsg answers success with the document's {"msg": ...}.
