@@ -95,6 +95,25 @@ func mayManage(a Actor, target User) error {
 	return nil
 }
 
+// manageInTx runs fn in one transaction with the account id, once a is found to be
+// staff who may manage it (requireStaff first, so a user learns nothing of the account;
+// then mayManage on the row fn will change, read in the same transaction).
+func (s *Service) manageInTx(ctx context.Context, a Actor, id int64, fn func(tx Store, u User) error) error {
+	if err := requireStaff(a); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Store) error {
+		u, err := tx.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := mayManage(a, u); err != nil {
+			return err
+		}
+		return fn(tx, u)
+	})
+}
+
 // recordBy adds an event to a user's history in the actor's name.
 func recordBy(ctx context.Context, st Store, userID int64, typ EventType, at time.Time, a Actor, detail string) error {
 	return st.AddEvent(ctx, Event{

@@ -10,17 +10,7 @@ import (
 // goes too, the deletion is recorded in the acting administrator's own history (and in
 // the log). Administrators delete their own account through DeleteAccount instead.
 func (s *Service) AdminDeleteUser(ctx context.Context, a Actor, id int64) error {
-	if err := requireStaff(a); err != nil {
-		return err
-	}
-	err := s.store.InTx(ctx, func(tx Store) error {
-		u, err := tx.UserByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := mayManage(a, u); err != nil {
-			return err
-		}
+	err := s.manageInTx(ctx, a, id, func(tx Store, u User) error {
 		if !a.operator && a.user.ID == u.ID {
 			return ErrForbidden
 		}
@@ -42,19 +32,10 @@ func (s *Service) AdminDeleteUser(ctx context.Context, a Actor, id int64) error 
 
 // AdminLogoutUser ends every session of an account at once and returns how many ended.
 func (s *Service) AdminLogoutUser(ctx context.Context, a Actor, id int64) (int, error) {
-	if err := requireStaff(a); err != nil {
-		return 0, err
-	}
 	var n int
-	err := s.store.InTx(ctx, func(tx Store) error {
-		u, err := tx.UserByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := mayManage(a, u); err != nil {
-			return err
-		}
+	err := s.manageInTx(ctx, a, id, func(tx Store, _ User) error {
 		now := s.now()
+		var err error
 		if n, err = tx.RevokeUserSessions(ctx, id, now); err != nil {
 			return err
 		}
@@ -70,17 +51,7 @@ func (s *Service) AdminLogoutUser(ctx context.Context, a Actor, id int64) (int, 
 // AdminSendPasswordReset emails the account a password reset link, replacing earlier
 // ones. The account's password stays as it is until the link is used.
 func (s *Service) AdminSendPasswordReset(ctx context.Context, a Actor, id int64) error {
-	if err := requireStaff(a); err != nil {
-		return err
-	}
-	err := s.store.InTx(ctx, func(tx Store) error {
-		u, err := tx.UserByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := mayManage(a, u); err != nil {
-			return err
-		}
+	err := s.manageInTx(ctx, a, id, func(tx Store, u User) error {
 		if err := tx.DeleteEmailTokens(ctx, id, PurposePasswordReset); err != nil {
 			return err
 		}

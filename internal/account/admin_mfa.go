@@ -28,17 +28,7 @@ func (s *Service) AdminMFA(ctx context.Context, a Actor, id int64) (MFAStatus, [
 // reset they did not ask for does not go unnoticed. An account without factors is
 // ErrNotFound.
 func (s *Service) AdminResetMFA(ctx context.Context, a Actor, id int64) error {
-	if err := requireStaff(a); err != nil {
-		return err
-	}
-	err := s.store.InTx(ctx, func(tx Store) error {
-		u, err := tx.UserByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := mayManage(a, u); err != nil {
-			return err
-		}
+	err := s.manageInTx(ctx, a, id, func(tx Store, u User) error {
 		had, err := tx.DeleteSecondFactors(ctx, id)
 		if err != nil {
 			return err
