@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/crypto/argon2"
+	"github.com/accountd/accountd/internal/argon2"
 )
 
 const (
@@ -38,19 +38,17 @@ type argon2Hash struct {
 	django bool
 }
 
-func deriveArgon2id(password string, salt []byte, p Params) []byte {
-	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
-}
-
-func (a argon2Hash) derive(password string) []byte {
+// derive computes the key of password with a's salt and parameters, in ws.
+func (a argon2Hash) derive(password string, ws *argon2.Workspace) []byte {
+	p := a.params
 	if a.variant == variantI {
-		return argon2.Key([]byte(password), a.salt, a.params.Time, a.params.Memory, a.params.Threads, a.params.KeyLen)
+		return ws.IKey([]byte(password), a.salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	}
-	return deriveArgon2id(password, a.salt, a.params)
+	return ws.IDKey([]byte(password), a.salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 }
 
-func (a argon2Hash) matches(password string) (bool, error) {
-	return equal(a.derive(password), a.key), nil
+func (a argon2Hash) matches(password string, ws *argon2.Workspace) (bool, error) {
+	return equal(a.derive(password, ws), a.key), nil
 }
 
 // outdated: a Django hash, another variant or other parameters than p.
@@ -104,17 +102,17 @@ func parseArgon2(encoded string, variants ...string) (argon2Hash, error) {
 		known = known || parts[1] == v
 	}
 	if !known {
-		// argon2d, which x/crypto does not implement.
+		// argon2d, which internal/argon2 does not implement: no password store uses it.
 		return argon2Hash{}, fmt.Errorf("%w: %s", ErrUnknownScheme, parts[1])
 	}
 	if len(parts) == 5 && strings.HasPrefix(parts[2], "m=") {
-		// No version: argon2 1.0 (0x10), which x/crypto does not implement either.
+		// No version: argon2 1.0 (0x10), which RFC 9106 does not specify.
 		return argon2Hash{}, fmt.Errorf("%w: argon2 version 1.0", ErrUnknownScheme)
 	}
 	if len(parts) != 6 {
 		return malformed("layout")
 	}
-	// x/crypto implements only version 0x13; older hashes cannot be checked.
+	// Only version 0x13 is implemented; older hashes cannot be checked.
 	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
 		return malformed("version")
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/accountd/accountd/internal/argon2"
 )
 
 // Django's password hashers, as django.contrib.auth.hashers encodes them. An account
@@ -90,7 +92,7 @@ func parseDjangoPBKDF2(encoded string) (djangoPBKDF2, error) {
 
 // matches recomputes the key the way Django does: the salt is used as its bytes, the
 // password as UTF-8, and the key is as long as the digest.
-func (d djangoPBKDF2) matches(password string) (bool, error) {
+func (d djangoPBKDF2) matches(password string, _ *argon2.Workspace) (bool, error) {
 	key, err := pbkdf2.Key(d.digest, password, []byte(d.salt), d.iterations, len(d.key))
 	if err != nil {
 		// Only possible in FIPS 140-only mode; the message names no secret.
@@ -135,7 +137,7 @@ func parseDjangoBcrypt(encoded string) (djangoBcryptHash, error) {
 // matches checks the password as Django's hashers do. The plain bcrypt hasher passes
 // the UTF-8 password itself, of which bcrypt reads only the first 72 bytes, as it did
 // in Django.
-func (b djangoBcryptHash) matches(password string) (bool, error) {
+func (b djangoBcryptHash) matches(password string, _ *argon2.Workspace) (bool, error) {
 	pw := []byte(password)
 	if b.prehash {
 		sum := sha256.Sum256(pw)

@@ -13,7 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
+
+	"github.com/accountd/accountd/internal/argon2"
 )
 
 // Errors returned by Verify for an encoded hash it cannot use. Their text never
@@ -28,6 +32,13 @@ type Hasher struct {
 	params Params
 	// sem holds one token per hash or verification in progress.
 	sem chan struct{}
+	// workspaces holds the argon2 memory of the slots not in use, at most one per
+	// slot: a hash takes one (or makes one, the first time) and gives it back, so a
+	// flood of logins works in the same few blocks of memory instead of allocating
+	// 19 MiB per hash for the collector to catch up with.
+	workspaces chan *argon2.Workspace
+	// workspacesMade counts the workspaces acquire had to make (tests read it).
+	workspacesMade atomic.Int64
 	// dummy is a random hash with the configured parameters; see VerifyDummy.
 	dummy argon2Hash
 	// hook, when set by tests, runs while a slot of sem is held.
@@ -37,8 +48,9 @@ type Hasher struct {
 }
 
 // New returns a Hasher that hashes with p and runs at most maxConcurrent hashes or
-// verifications at once (runtime.NumCPU() when maxConcurrent <= 0). Each argon2id run
-// holds p.Memory KiB, so peak memory is about maxConcurrent × p.Memory.
+// verifications at once (runtime.NumCPU() when maxConcurrent <= 0). Each slot keeps
+// p.Memory KiB for argon2id while hashing goes on, so the Hasher's memory is at most
+// maxConcurrent × p.Memory (given back after a lull, see idle.go).
 //
 // New panics if p.Validate fails: parameters come from configuration, which is
 // validated when it is loaded.
@@ -55,7 +67,17 @@ func New(p Params, maxConcurrent int) *Hasher {
 	dummy := argon2Hash{params: p, salt: make([]byte, p.SaltLen), key: make([]byte, p.KeyLen)}
 	_, _ = rand.Read(dummy.salt) // crypto/rand.Read never fails.
 	_, _ = rand.Read(dummy.key)
-	return &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), dummy: dummy, idle: newIdleRelease()}
+	h := &Hasher{
+		params:     p,
+		sem:        make(chan struct{}, maxConcurrent),
+		workspaces: make(chan *argon2.Workspace, maxConcurrent),
+		dummy:      dummy,
+	}
+	h.idle = newIdleRelease(func() {
+		h.dropWorkspaces()
+		debug.FreeOSMemory()
+	})
+	return h
 }
 
 // Params returns the parameters new hashes are made with.
@@ -68,11 +90,13 @@ func (h *Hasher) Params() Params { return h.params }
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, h.params.SaltLen)
 	_, _ = rand.Read(salt)
-	if err := h.acquire(ctx); err != nil {
+	ws, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	hh := argon2Hash{params: h.params, salt: salt, key: deriveArgon2id(password, salt, h.params)}
-	h.release()
+	hh := argon2Hash{params: h.params, salt: salt}
+	hh.key = hh.derive(password, ws)
+	h.release(ws)
 	return hh.String(), nil
 }
 
@@ -96,11 +120,12 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, reha
 		}
 		return false, false, err
 	}
-	if err := h.acquire(ctx); err != nil {
+	ws, err := h.acquire(ctx)
+	if err != nil {
 		return false, false, err
 	}
-	defer h.release()
-	ok, err = v.matches(password)
+	defer h.release(ws)
+	ok, err = v.matches(password, ws)
 	if err != nil {
 		return false, false, err
 	}
@@ -109,8 +134,9 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, reha
 
 // verifier is a decoded hash of one of the schemes Verify knows.
 type verifier interface {
-	// matches reports whether password is the one hashed.
-	matches(password string) (bool, error)
+	// matches reports whether password is the one hashed; an argon2 hash computes in
+	// ws, the memory of the slot held (the other schemes need none).
+	matches(password string, ws *argon2.Workspace) (bool, error)
 	// outdated reports whether a hash that matched should be replaced by one made with
 	// p, the configured parameters.
 	outdated(p Params) bool
@@ -182,37 +208,72 @@ func schemeName(s string) bool {
 // account, so that the response takes as long as for a wrong password and does not
 // reveal which accounts exist. It returns early only if ctx ends while waiting.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
-	if h.acquire(ctx) != nil {
+	ws, err := h.acquire(ctx)
+	if err != nil {
 		return
 	}
-	defer h.release()
-	_, _ = h.dummy.matches(password)
+	defer h.release(ws)
+	_, _ = h.dummy.matches(password, ws)
 }
 
-// acquire takes a slot, or returns ctx's error if ctx ends first.
-func (h *Hasher) acquire(ctx context.Context) error {
+// acquire takes a slot and the argon2 memory that goes with it, or returns ctx's
+// error if ctx ends first.
+func (h *Hasher) acquire(ctx context.Context) (*argon2.Workspace, error) {
 	// Checked first because select picks at random among ready cases: a request
 	// already given up on must not cost a hash.
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("password: %w", err)
+		return nil, fmt.Errorf("password: %w", err)
 	}
 	select {
 	case h.sem <- struct{}{}:
 		if h.hook != nil {
 			h.hook()
 		}
-		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("password: %w", ctx.Err())
+		return nil, fmt.Errorf("password: %w", ctx.Err())
+	}
+	select {
+	case ws := <-h.workspaces:
+		return ws, nil
+	default:
+		h.workspacesMade.Add(1)
+		return new(argon2.Workspace), nil
 	}
 }
 
-// release gives the slot back; the last hash of a burst starts the countdown to giving
-// its memory back too.
-func (h *Hasher) release() {
+// release gives the slot and its memory back; the last hash of a burst starts the
+// countdown to giving the memory back to the system too. A workspace grown beyond
+// the configured memory (by an imported hash with stronger parameters, once per
+// account) is freed instead of being kept at that size.
+func (h *Hasher) release(ws *argon2.Workspace) {
+	if ws != nil {
+		kept := false
+		if ws.Size() <= h.params.Memory {
+			select {
+			case h.workspaces <- ws:
+				kept = true
+			default:
+			}
+		}
+		if !kept {
+			ws.Free()
+		}
+	}
 	<-h.sem
 	if len(h.sem) == 0 {
 		h.idle.arm(func() bool { return len(h.sem) == 0 })
+	}
+}
+
+// dropWorkspaces gives the memory of the idle slots back to the system.
+func (h *Hasher) dropWorkspaces() {
+	for {
+		select {
+		case ws := <-h.workspaces:
+			ws.Free()
+		default:
+			return
+		}
 	}
 }
 

@@ -292,7 +292,8 @@ func TestVerifyDummyCost(t *testing.T) {
 		t.Fatalf("dummy %+v differs from a real hash %+v", h.dummy.params, real.params)
 	}
 	// It waits for a hashing slot like every other verification.
-	if err := h.acquire(ctx); err != nil {
+	ws, err := h.acquire(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -302,8 +303,53 @@ func TestVerifyDummyCost(t *testing.T) {
 		t.Fatal("VerifyDummy ran without a hashing slot")
 	case <-time.After(50 * time.Millisecond):
 	}
-	h.release()
+	h.release(ws)
 	<-done
+}
+
+// A flood of hashes works in the slots' memory: with two slots, twenty hashes and
+// verifications make two workspaces in all (x/crypto allocated 19 MiB per hash, which
+// the collector let pile up to several times the memory of the hashes in flight). A
+// verification of an imported hash with more memory than configured grows one
+// workspace for once; it is not kept at that size. A lull gives them all back.
+func TestHashingReusesSlotMemory(t *testing.T) {
+	ctx := context.Background()
+	h := New(DefaultParams, 2)
+	enc, err := h.Hash(ctx, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			if i%2 == 0 {
+				_, _ = h.Hash(ctx, "pw")
+			} else {
+				_, _, _ = h.Verify(ctx, "pw", enc)
+			}
+		})
+	}
+	wg.Wait()
+	if n := h.workspacesMade.Load(); n > 2 {
+		t.Fatalf("21 hashes on 2 slots made %d workspaces, want at most 2", n)
+	}
+	if n := len(h.workspaces); n > 2 {
+		t.Fatalf("%d idle workspaces kept for 2 slots", n)
+	}
+
+	bigger := DefaultParams
+	bigger.Memory *= 2
+	imported, err := New(bigger, 1).Hash(ctx, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.dropWorkspaces()
+	if ok, rehash, err := h.Verify(ctx, "pw", imported); !ok || !rehash || err != nil {
+		t.Fatalf("Verify of a hash with more memory: %v %v %v", ok, rehash, err)
+	}
+	if n := len(h.workspaces); n != 0 {
+		t.Fatalf("the workspace grown to %d KiB was kept", bigger.Memory)
+	}
 }
 
 func BenchmarkHash(b *testing.B) {

@@ -1,7 +1,6 @@
 package password
 
 import (
-	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -13,19 +12,17 @@ const releaseDelay = 5 * time.Second
 
 // idleRelease gives memory back after a burst of hashing.
 //
-// Each argon2id run allocates its memory parameter (19 MiB by default) afresh, so a
-// burst of logins leaves the heap grown by several times that, and nothing shrinks it
-// afterwards: the garbage collector runs when something allocates, and the runtime
-// returns freed pages to the operating system slowly. A service that had a login storm
-// would keep the storm's footprint. So when the last hash of a burst finishes and no
-// other starts within releaseDelay, the Hasher runs debug.FreeOSMemory once: a
-// collection, then every free page returned. It costs a few milliseconds, once per
-// lull, and the first hash after it takes its memory from the system again.
+// While hashing goes on, each slot keeps its argon2 memory (19 MiB by default) for the
+// next hash. A service that had a login storm hours ago should not keep that, so when
+// the last hash of a burst finishes and no other starts within releaseDelay, the
+// Hasher drops the idle slots' memory and runs debug.FreeOSMemory once: a collection,
+// then every free page returned. It costs a few milliseconds, once per lull, and the
+// first hash after it takes its memory from the system again.
 type idleRelease struct {
 	mu    sync.Mutex
 	timer *time.Timer
 	delay time.Duration
-	// free is debug.FreeOSMemory; tests count calls instead.
+	// free drops the workspaces and returns the memory; tests count calls instead.
 	free func()
 }
 
@@ -44,6 +41,6 @@ func (r *idleRelease) arm(idle func() bool) {
 	})
 }
 
-func newIdleRelease() idleRelease {
-	return idleRelease{delay: releaseDelay, free: debug.FreeOSMemory}
+func newIdleRelease(free func()) idleRelease {
+	return idleRelease{delay: releaseDelay, free: free}
 }

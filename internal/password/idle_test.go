@@ -69,7 +69,7 @@ func TestIdleRelease(t *testing.T) {
 			if n := freed.Load(); n != 0 {
 				t.Fatalf("memory released %d times while a hash was running", n)
 			}
-			h.release()
+			h.release(nil)
 			time.Sleep(2 * releaseDelay)
 			synctest.Wait()
 			if n := freed.Load(); n != 1 {
