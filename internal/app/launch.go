@@ -24,9 +24,12 @@ import (
 // database that goes away later gets the App's own 503s. A mistake the retries cannot
 // mend (a bad signing key file, a password PostgreSQL refuses) ends Serve with it.
 type Launcher struct {
-	cfg     config.Config
-	opt     Options
-	unready http.Handler
+	cfg config.Config
+	opt Options
+	// handler answers: httpapi.Unready until the App is assembled, then the App's
+	// handler, after which nothing holds Unready and its copy of the documentation
+	// (a few MiB) goes.
+	handler atomic.Pointer[http.Handler]
 	app     atomic.Pointer[App]
 	// why says, for /readyz, what the latest attempt found.
 	why atomic.Pointer[string]
@@ -55,10 +58,11 @@ func Launch(cfg config.Config, opt Options) (*Launcher, error) {
 	l := &Launcher{cfg: cfg, opt: opt, done: make(chan struct{}), failed: make(chan error, 1), ready: make(chan struct{})}
 	starting := "starting: connecting to the database"
 	l.why.Store(&starting)
-	var err error
-	if l.unready, err = httpapi.Unready(func() string { return *l.why.Load() }, opt.Logger, docsProfiles(cfg), cfg.PasswordMinLength); err != nil {
+	unready, err := httpapi.Unready(func() string { return *l.why.Load() }, opt.Logger, docsProfiles(cfg), cfg.PasswordMinLength)
+	if err != nil {
 		return nil, err
 	}
+	l.handler.Store(&unready)
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	go l.assemble(ctx)
@@ -75,6 +79,7 @@ func (l *Launcher) assemble(ctx context.Context) {
 		a, err := New(ctx, l.cfg, l.opt)
 		if err == nil {
 			l.app.Store(a)
+			l.handler.Store(&a.Handler)
 			close(l.ready)
 			if attempt > 1 {
 				logger.Info("database reachable: serving", "attempt", attempt)
@@ -105,11 +110,7 @@ func (l *Launcher) assemble(ctx context.Context) {
 // ServeHTTP answers with the App once it is assembled, and with httpapi.Unready until
 // then.
 func (l *Launcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if a := l.app.Load(); a != nil {
-		a.Handler.ServeHTTP(w, r)
-		return
-	}
-	l.unready.ServeHTTP(w, r)
+	(*l.handler.Load()).ServeHTTP(w, r)
 }
 
 // Metrics returns the App's metrics handler (App.Metrics), or 503 while there is no App.

@@ -70,7 +70,9 @@ func specJSON(doc *yaml.Node) ([]byte, error) {
 	if err := writeJSON(&b, doc); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	// Served from memory for the life of the process: keep its length, not the
+	// buffer's last doubling.
+	return bytes.Clone(b.Bytes()), nil
 }
 
 // writeJSON writes n as JSON. Mapping keys become strings as OpenAPI reads them (a
