@@ -25,7 +25,9 @@ type Tokens struct {
 	RefreshToken     string
 	RefreshExpiresAt time.Time
 	SessionID        string
-	User             User
+	// User is the session's user; after a refresh that rotated the token, its ID only
+	// (the store reads no more of it then).
+	User User
 	// SessionToken is the login's session token, from a Service made by
 	// WithSessionTokens only (session_token.go); "" otherwise.
 	SessionToken string

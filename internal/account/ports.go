@@ -119,12 +119,14 @@ type Store interface {
 	// is unused and unexpired at now, its session live and the session's user active, it
 	// marks the token used at now with next.Hash as its SuccessorHash, sets the session's last use to now and its expiry to
 	// next.ExpiresAt, stores next for that session and user (filling in its SessionID and
-	// UserID), and returns the session as updated and its user, atomically. Otherwise it
+	// UserID), and returns the session as updated, atomically. (Not the user: a refresh
+	// needs only its ID, the session's UserID, and reading the whole row back cost every
+	// refresh more than the rest of its answer.) Otherwise it
 	// returns ErrNotFound having stored nothing, and the caller looks closer: a spent
 	// token may be a concurrent refresh or a stolen copy. (A session ended at the same
 	// moment may be left with the token spent, which changes nothing: it was the
 	// session's.)
-	RotateRefreshToken(ctx context.Context, spent string, next RefreshToken, now time.Time) (Session, User, error)
+	RotateRefreshToken(ctx context.Context, spent string, next RefreshToken, now time.Time) (Session, error)
 
 	AddEvent(ctx context.Context, e Event) error
 	// ListEvents returns up to limit of the user's events with IDs below beforeID (all

@@ -97,11 +97,13 @@ func (s *Service) successorOf(refreshToken string) string {
 // nothing changed.
 func (s *Service) rotate(ctx context.Context, refreshToken, successor string, now time.Time) (Tokens, error) {
 	next := RefreshToken{Hash: HashSecret(successor), CreatedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL)}
-	sess, u, err := s.store.RotateRefreshToken(ctx, HashSecret(refreshToken), next, now)
+	sess, err := s.store.RotateRefreshToken(ctx, HashSecret(refreshToken), next, now)
 	if err != nil {
 		return Tokens{}, err
 	}
-	return s.handOut(u, sess, successor, sess.ExpiresAt, now)
+	// The store checked the user active and returns the session only: the answer
+	// needs no more of the user than its ID.
+	return s.handOut(User{ID: sess.UserID}, sess, successor, sess.ExpiresAt, now)
 }
 
 // successor returns the stored successor of the spent token rt, and whether the chain

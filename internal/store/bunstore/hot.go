@@ -75,7 +75,7 @@ func newHotQueries(db *bun.DB, mode pgx.QueryExecMode) *hotQueries {
 			"SELECT " + columns(sess, "s") + ", " + columns(user, "u") +
 				" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
 				" WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2").reading(),
-		rotate:        selectOf(sess, user).with(rotateSQL(sess, user)),
+		rotate:        selectOf(sess).with(rotateSQL(sess)),
 		startSession:  newStartSessionQuery(db),
 		createAccount: newCreateAccountQuery(db),
 	}

@@ -82,7 +82,7 @@ func BenchmarkHotStatementModes(b *testing.B) {
 				n++
 				at := time.Now()
 				next := account.RefreshToken{Hash: "r" + strconv.Itoa(n), CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)}
-				_, _, err := s.RotateRefreshToken(ctx, spent, next, at)
+				_, err := s.RotateRefreshToken(ctx, spent, next, at)
 				spent = next.Hash
 				return err
 			})

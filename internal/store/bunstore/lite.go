@@ -82,28 +82,28 @@ RETURNING session_id`}
 // spent by one conditional UPDATE (the checks rotateInTx makes one by one), its session
 // extended, read back with its user, and the successor stored, each statement prepared
 // once. account.ErrNotFound when the token is not exchangeable.
-func (s *Store) rotateLite(ctx context.Context, spent string, next account.RefreshToken, now time.Time) (account.Session, account.User, error) {
+func (s *Store) rotateLite(ctx context.Context, spent string, next account.RefreshToken, now time.Time) (account.Session, error) {
 	q := s.lite
 	var sessionID string
 	if err := scanOne(q.spend.run(ctx, s, liteTime(now), next.Hash, spent))(&sessionID); err != nil {
-		return account.Session{}, account.User{}, translate(err)
+		return account.Session{}, translate(err)
 	}
 	var extended string
 	if err := scanOne(q.extend.run(ctx, s, liteTime(now), liteTime(next.ExpiresAt), sessionID))(&extended); err != nil {
-		return account.Session{}, account.User{}, translate(err)
+		return account.Session{}, translate(err)
 	}
 	sess, user, err := s.SessionUser(ctx, sessionID, now)
 	if err != nil {
-		return account.Session{}, account.User{}, err
+		return account.Session{}, err
 	}
 	rows, err := q.insertRefresh.run(ctx, s, next.Hash, sessionID, user.ID, liteTime(next.CreatedAt), liteTime(next.ExpiresAt))
 	if err != nil {
-		return account.Session{}, account.User{}, translate(err)
+		return account.Session{}, translate(err)
 	}
 	if err := rows.Close(); err != nil {
-		return account.Session{}, account.User{}, translate(err)
+		return account.Session{}, translate(err)
 	}
-	return sess, user, nil
+	return sess, nil
 }
 
 // scanOne returns a function that scans the first row of rows into dest and closes

@@ -181,7 +181,7 @@ func hotStatements(ctx context.Context, stores []*bunstore.Store, w int) error {
 			return fmt.Errorf("SessionUser %d: %w", i, err)
 		}
 		next := account.RefreshToken{Hash: fmt.Sprintf("%s-r%d", name, i+1), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		if _, _, err := on(i+1).RotateRefreshToken(ctx, spent, next, now); err != nil {
+		if _, err := on(i+1).RotateRefreshToken(ctx, spent, next, now); err != nil {
 			return fmt.Errorf("RotateRefreshToken %d: %w", i, err)
 		}
 		spent = next.Hash

@@ -19,9 +19,10 @@ import (
 // (the conditional UPDATE also decides, under the row lock, which of two concurrent
 // refreshes wins); r extends that session, checking again that it was not revoked
 // meanwhile; next inserts the new token only for a session r extended. The final
-// SELECT returns the session as r left it, with its user. All of a statement's parts
-// see one snapshot and commit together.
-func rotateSQL(sess, user *schema.Table) string {
+// SELECT returns the session as r left it (not its user: the caller needs only its ID,
+// and the row's two dozen columns cost more to send and scan than the rest of the
+// answer). All of a statement's parts see one snapshot and commit together.
+func rotateSQL(sess *schema.Table) string {
 	return `WITH spent AS (
 	UPDATE refresh_tokens AS rt SET used_at = $3, successor_hash = $2
 	FROM sessions AS s JOIN users AS u ON u.id = s.user_id
@@ -36,39 +37,34 @@ func rotateSQL(sess, user *schema.Table) string {
 	INSERT INTO refresh_tokens (hash, session_id, user_id, created_at, expires_at)
 	SELECT $2::text, r.id, r.user_id, $4::timestamptz, $5::timestamptz FROM r
 )
-SELECT ` + columns(sess, "r") + `, ` + columns(user, "u") + `
-FROM r JOIN users AS u ON u.id = r.user_id`
+SELECT ` + columns(sess, "r") + ` FROM r`
 }
 
 // RotateRefreshToken exchanges a live refresh token for next in one step; see
 // account.Store. On PostgreSQL it is one prepared statement (rotateSQL); on SQLite, a
 // transaction of the steps a refresh takes otherwise.
-func (s *Store) RotateRefreshToken(ctx context.Context, spent string, next account.RefreshToken, now time.Time) (account.Session, account.User, error) {
+func (s *Store) RotateRefreshToken(ctx context.Context, spent string, next account.RefreshToken, now time.Time) (account.Session, error) {
 	if s.hot == nil {
 		return s.rotateInTx(ctx, spent, next, now)
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var sess sessionRow
-	var user userRow
 	args := []any{spent, next.Hash, dbTime(now), dbTime(next.CreatedAt), dbTime(next.ExpiresAt)}
-	if err := s.queryRow(ctx, &s.hot.rotate, args, &sess, &user); err != nil {
-		return account.Session{}, account.User{}, translate(err)
+	if err := s.queryRow(ctx, &s.hot.rotate, args, &sess); err != nil {
+		return account.Session{}, translate(err)
 	}
-	return sess.domain(), user.domain(), nil
+	return sess.domain(), nil
 }
 
 // rotateInTx is RotateRefreshToken as a transaction (SQLite, whose single connection
 // serializes writers anyway).
-func (s *Store) rotateInTx(ctx context.Context, spent string, next account.RefreshToken, now time.Time) (account.Session, account.User, error) {
-	var (
-		sess account.Session
-		user account.User
-	)
+func (s *Store) rotateInTx(ctx context.Context, spent string, next account.RefreshToken, now time.Time) (account.Session, error) {
+	var sess account.Session
 	err := s.InTx(ctx, func(txs account.Store) error {
 		if tx := txs.(*Store); tx.lite != nil {
 			var err error
-			sess, user, err = tx.rotateLite(ctx, spent, next, now)
+			sess, err = tx.rotateLite(ctx, spent, next, now)
 			return err
 		}
 		tx := txs
@@ -79,6 +75,7 @@ func (s *Store) rotateInTx(ctx context.Context, spent string, next account.Refre
 		if !rt.UsedAt.IsZero() || !now.Before(rt.ExpiresAt) {
 			return account.ErrNotFound
 		}
+		var user account.User
 		if sess, user, err = tx.SessionUser(ctx, rt.SessionID, now); err != nil {
 			return err
 		}
@@ -100,7 +97,7 @@ func (s *Store) rotateInTx(ctx context.Context, spent string, next account.Refre
 		return tx.CreateRefreshToken(ctx, next)
 	})
 	if err != nil {
-		return account.Session{}, account.User{}, err
+		return account.Session{}, err
 	}
-	return sess, user, nil
+	return sess, nil
 }
