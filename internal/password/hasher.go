@@ -94,9 +94,11 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Deferred, so that a panic (the system refusing the workspace's memory) does not
+	// keep the slot.
+	defer h.release(ws)
 	hh := argon2Hash{params: h.params, salt: salt}
 	hh.key = hh.derive(password, ws)
-	h.release(ws)
 	return hh.String(), nil
 }
 
