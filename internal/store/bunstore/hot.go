@@ -41,6 +41,10 @@ type hotQueries struct {
 	mode pgx.QueryExecMode
 	// sessionUser is SessionUser: $1 the session ID, $2 now.
 	sessionUser preparedSelect
+	// userByLogin is UserByLogin, a login's first statement: $1 the name's key.
+	userByLogin preparedSelect
+	// mfaStatus is MFAStatus, a login's second: $1 the user's ID.
+	mfaStatus string
 	// rotate is RotateRefreshToken (rotate.go).
 	rotate preparedSelect
 	// startSession is StartSession (startsession.go).
@@ -75,6 +79,10 @@ func newHotQueries(db *bun.DB, mode pgx.QueryExecMode) *hotQueries {
 			"SELECT " + columns(sess, "s") + ", " + columns(user, "u") +
 				" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
 				" WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2").reading(),
+		userByLogin: selectOf(user).with(
+			"SELECT " + columns(user, "u") +
+				" FROM users AS u JOIN login_names AS n ON n.user_id = u.id WHERE n.name_key = $1").reading(),
+		mfaStatus:     mfaStatusSQL("$1"),
 		rotate:        selectOf(sess).with(rotateSQL(sess)),
 		startSession:  newStartSessionQuery(db),
 		createAccount: newCreateAccountQuery(db),

@@ -89,3 +89,65 @@ func TestSessionUserPrepared(t *testing.T) {
 		})
 	})
 }
+
+// TestLoginLookupsPrepared checks a login's two reads before its write (UserByLogin and
+// MFAStatus): on PostgreSQL each is one prepared statement and no Bun one, so that
+// PostgreSQL plans them once per connection rather than on every login, and they read
+// what the Bun queries read on SQLite.
+func TestLoginLookupsPrepared(t *testing.T) {
+	forEachKind(t, func(t *testing.T, kind string) {
+		s := bunstoretest.Open(t, kind)
+		ctx := t.Context()
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		u, err := s.CreateUser(ctx, account.User{
+			Username: "Alice", Email: "alice@example.com", EmailVerified: true, PasswordHash: "$argon2id$x",
+			Active: true, FirstName: "Alice", LastName: "Liddell", DateJoined: now, UpdatedAt: now,
+			Profile: account.Profile{Bio: "b", Country: "NZ"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantUser, err := s.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReplaceRecoveryCodes(ctx, u.ID, []string{"h1", "h2", "h3"}, now); err != nil {
+			t.Fatal(err)
+		}
+
+		for _, name := range []string{"alice", "ALICE@example.com"} {
+			var got account.User
+			counter := &queryCounter{}
+			s.DB().AddQueryHook(counter)
+			prepared := bunstore.RecordPrepared(func() { got, err = s.UserByLogin(ctx, name) })
+			s.DB().ResetQueryHooks()
+			if err != nil {
+				t.Fatalf("UserByLogin(%q): %v", name, err)
+			}
+			if kind == bunstoretest.Postgres && (len(prepared) != 1 || counter.n != 0) {
+				t.Errorf("UserByLogin: PostgreSQL sent %d prepared and %d Bun statements, want 1 and 0", len(prepared), counter.n)
+			}
+			if got != wantUser {
+				t.Errorf("UserByLogin(%q) = %+v,\nwant (UserByID) %+v", name, got, wantUser)
+			}
+		}
+		if _, err := s.UserByLogin(ctx, "nobody"); err != account.ErrNotFound {
+			t.Errorf("UserByLogin of an unknown name: %v, want ErrNotFound", err)
+		}
+
+		var st account.MFAStatus
+		counter := &queryCounter{}
+		s.DB().AddQueryHook(counter)
+		prepared := bunstore.RecordPrepared(func() { st, err = s.MFAStatus(ctx, u.ID) })
+		s.DB().ResetQueryHooks()
+		if err != nil {
+			t.Fatalf("MFAStatus: %v", err)
+		}
+		if kind == bunstoretest.Postgres && (len(prepared) != 1 || counter.n != 0) {
+			t.Errorf("MFAStatus: PostgreSQL sent %d prepared and %d Bun statements, want 1 and 0", len(prepared), counter.n)
+		}
+		if want := (account.MFAStatus{RecoveryCodesLeft: 3}); st != want {
+			t.Errorf("MFAStatus = %+v, want %+v", st, want)
+		}
+	})
+}

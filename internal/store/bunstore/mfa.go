@@ -86,8 +86,17 @@ func orEmpty(b []byte) []byte {
 	return b
 }
 
+// mfaStatusSQL counts the account's confirmed TOTP factor, passkeys and unused recovery
+// codes, the user's ID being the placeholder id.
+func mfaStatusSQL(id string) string {
+	return `SELECT
+	(SELECT count(*) FROM totp_factors WHERE user_id = ` + id + ` AND confirmed_at IS NOT NULL) AS totp,
+	(SELECT count(*) FROM passkeys WHERE user_id = ` + id + `) AS passkeys,
+	(SELECT count(*) FROM recovery_codes WHERE user_id = ` + id + ` AND used_at IS NULL) AS codes`
+}
+
 // MFAStatus counts the account's confirmed TOTP factor, passkeys and unused recovery
-// codes in one query.
+// codes in one query: on every login, so prepared on PostgreSQL (hot.go).
 func (s *Store) MFAStatus(ctx context.Context, userID int64) (account.MFAStatus, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -96,11 +105,12 @@ func (s *Store) MFAStatus(ctx context.Context, userID int64) (account.MFAStatus,
 		Passkeys int `bun:"passkeys"`
 		Codes    int `bun:"codes"`
 	}
-	err := s.db.NewRaw(`SELECT
-	(SELECT count(*) FROM totp_factors WHERE user_id = ? AND confirmed_at IS NOT NULL) AS totp,
-	(SELECT count(*) FROM passkeys WHERE user_id = ?) AS passkeys,
-	(SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL) AS codes`,
-		userID, userID, userID).Scan(ctx, &out)
+	var err error
+	if s.hot != nil {
+		err = scanOne(s.queryPrepared(ctx, s.hot.mfaStatus, userID))(&out.TOTP, &out.Passkeys, &out.Codes)
+	} else {
+		err = s.db.NewRaw(mfaStatusSQL("?"), userID, userID, userID).Scan(ctx, &out)
+	}
 	if err != nil {
 		return account.MFAStatus{}, translate(err)
 	}

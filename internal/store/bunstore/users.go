@@ -47,6 +47,14 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (account.User, er
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var row userRow
+	if s.hot != nil {
+		// PostgreSQL: prepared once per connection (hot.go); planning the join cost the
+		// backend more than running it, on every login.
+		if err := s.queryRow(ctx, &s.hot.userByLogin, []any{key}, &row); err != nil {
+			return account.User{}, translate(err)
+		}
+		return row.domain(), nil
+	}
 	err := s.db.NewSelect().Model(&row).
 		Join("JOIN login_names AS n ON n.user_id = u.id").
 		Where("n.name_key = ?", key).
