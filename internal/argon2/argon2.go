@@ -47,11 +47,9 @@ const (
 // parameter it was asked for and keeps that, so that the next derivation starts with
 // memory already in place. A Workspace is not safe for concurrent use.
 type Workspace struct {
-	blocks []block
-	// unmap gives blocks back to the system; cleanup does it if the Workspace is
-	// dropped without Free.
-	unmap   func()
-	cleanup runtime.Cleanup
+	// mem holds the blocks. Behind a pointer, so that a copy of the Workspace shares
+	// it rather than keeping a second way to unmap the same memory.
+	mem *mapping
 	// scratch is the compression function's working copy of a block.
 	scratch block
 	// zero, input and addresses generate the reference indexes of the
@@ -59,24 +57,45 @@ type Workspace struct {
 	zero, input, addresses block
 }
 
+// mapping is memory mapped for blocks (memory_unix.go).
+type mapping struct {
+	blocks []block
+	// unmap gives blocks back to the system; cleanup does it if the mapping is dropped
+	// without free.
+	unmap   func()
+	cleanup runtime.Cleanup
+}
+
+func (m *mapping) free() {
+	if m.unmap == nil {
+		return
+	}
+	m.cleanup.Stop()
+	m.unmap()
+	m.blocks, m.unmap = nil, nil
+}
+
 // Size is the memory the workspace holds, in KiB.
-func (w *Workspace) Size() uint32 { return uint32(len(w.blocks)) }
+func (w *Workspace) Size() uint32 {
+	if w.mem == nil {
+		return 0
+	}
+	return uint32(len(w.mem.blocks))
+}
 
 // Free gives the workspace's memory back to the system now; a derivation after it
 // allocates again.
 func (w *Workspace) Free() {
-	if w.unmap == nil {
-		return
+	if w.mem != nil {
+		w.mem.free()
+		w.mem = nil
 	}
-	w.cleanup.Stop()
-	w.unmap()
-	w.blocks, w.unmap = nil, nil
 }
 
-// grow makes the workspace hold at least n blocks.
-func (w *Workspace) grow(n uint32) {
-	if uint32(len(w.blocks)) >= n {
-		return
+// grow makes the workspace hold at least n blocks and returns them.
+func (w *Workspace) grow(n uint32) []block {
+	if w.Size() >= n {
+		return w.mem.blocks[:n]
 	}
 	w.Free()
 	blocks, unmap, err := mapBlocks(n)
@@ -84,8 +103,10 @@ func (w *Workspace) grow(n uint32) {
 		// Out of address space or over a memory limit: what make would have done.
 		panic(fmt.Sprintf("argon2: cannot map %d KiB: %v", n, err))
 	}
-	w.blocks, w.unmap = blocks, unmap
-	w.cleanup = runtime.AddCleanup(w, func(unmap func()) { unmap() }, unmap)
+	m := &mapping{blocks: blocks, unmap: unmap}
+	m.cleanup = runtime.AddCleanup(m, func(unmap func()) { unmap() }, unmap)
+	w.mem = m
+	return blocks[:n]
 }
 
 // IDKey derives a keyLen-byte key from password and salt with Argon2id, using time
@@ -114,8 +135,10 @@ func (w *Workspace) derive(y variant, password, salt, secret, data []byte, time,
 	// The memory actually filled: a multiple of 4 blocks per lane, at least 8 blocks per
 	// lane (below that, RFC 9106 has no answer; this is x/crypto's).
 	m := max(memory/(syncPoints*lanes)*(syncPoints*lanes), 2*syncPoints*lanes)
-	w.grow(m)
-	b := w.blocks[:m]
+	b := w.grow(m)
+	// b points into the mapping, which the collector does not see as a reference to
+	// it: keep it alive (and so mapped) until the last block is read.
+	defer runtime.KeepAlive(w.mem)
 	f := filler{w: w, y: y, b: b, lanes: lanes, laneLen: m / lanes, segLen: m / lanes / syncPoints, time: time}
 
 	f.firstBlocks(&h0)

@@ -73,7 +73,7 @@ func TestWorkspaceReusesItsMemory(t *testing.T) {
 	if w.Size() != memory {
 		t.Fatalf("workspace of %d KiB, want %d", w.Size(), memory)
 	}
-	first := &w.blocks[0]
+	first := &w.mem.blocks[0]
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	w.IDKey([]byte("password"), []byte("saltsaltsaltsalt"), 2, memory, 1, 32)
@@ -83,13 +83,17 @@ func TestWorkspaceReusesItsMemory(t *testing.T) {
 	}
 	// A smaller derivation fits in what is there.
 	w.IDKey([]byte("password"), []byte("saltsaltsaltsalt"), 2, 4096, 1, 32)
-	if w.Size() != memory || &w.blocks[0] != first {
-		t.Fatalf("workspace of %d KiB at %p after two more derivations, want the same %d KiB at %p", w.Size(), &w.blocks[0], memory, first)
+	if w.Size() != memory || &w.mem.blocks[0] != first {
+		t.Fatalf("workspace of %d KiB at %p after two more derivations, want the same %d KiB at %p", w.Size(), &w.mem.blocks[0], memory, first)
 	}
+	// A copy shares the memory: freeing through one frees it for both, once, and
+	// neither keeps a way to the unmapped blocks.
+	c := w
 	w.Free()
-	if w.Size() != 0 {
-		t.Fatalf("workspace of %d KiB after Free", w.Size())
+	if w.Size() != 0 || c.Size() != 0 {
+		t.Fatalf("workspace of %d KiB (its copy %d) after Free", w.Size(), c.Size())
 	}
+	c.Free()
 	// And it still works after.
 	if got, want := w.IDKey([]byte("pw"), []byte("saltsalt"), 1, 64, 1, 16), xargon2.IDKey([]byte("pw"), []byte("saltsalt"), 1, 64, 1, 16); !bytes.Equal(got, want) {
 		t.Fatalf("after Free: %x, want %x", got, want)

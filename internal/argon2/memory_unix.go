@@ -3,6 +3,8 @@
 package argon2
 
 import (
+	"fmt"
+	"math"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -14,7 +16,12 @@ import (
 // the workspaces hold before collecting (GOGC=100 grows the heap to twice what is
 // live). The pages are the system's zero pages until first written.
 func mapBlocks(n uint32) ([]block, func(), error) {
-	mem, err := unix.Mmap(-1, 0, int(n)*int(unsafe.Sizeof(block{})), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	size := uint64(n) * uint64(unsafe.Sizeof(block{}))
+	if size > math.MaxInt {
+		// 2 GiB or more on a 32-bit platform.
+		return nil, nil, fmt.Errorf("%d KiB do not fit in this platform's address space", n)
+	}
+	mem, err := unix.Mmap(-1, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 	if err != nil {
 		return nil, nil, err
 	}
