@@ -2,6 +2,7 @@ package bunstore_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -35,12 +36,14 @@ func record(t *testing.T, s *bunstore.Store, fn func() error) []string {
 	t.Helper()
 	r := &queryRecorder{}
 	s.DB().AddQueryHook(r)
-	err := fn()
+	var err error
+	// The prepared statements too (hot.go), which bypass Bun's hooks.
+	prepared := bunstore.RecordPrepared(func() { err = fn() })
 	s.DB().ResetQueryHooks()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r.queries
+	return append(r.queries, prepared...)
 }
 
 func TestCountsIsOneQuery(t *testing.T) {
@@ -146,14 +149,18 @@ func TestLookupsUseIndexes(t *testing.T) {
 			}
 		}
 		for _, tc := range []struct {
-			name   string
-			call   func() error
-			want   []string // every one in the plan
+			name string
+			call func() error
+			want []string // every one in the plan
+			// params are the values of a prepared statement's $1, $2... (hot.go), as
+			// SQL literals, for its plan.
+			params []string
 			refuse []string // none in the plan
 		}{
 			{
 				name:   "UserByLogin",
 				call:   func() error { _, err := s.UserByLogin(ctx, "ÉMILE"); return err },
+				params: []string{"'émile'"},
 				want:   []string{"login_names"},
 				refuse: []string{"SCAN u\n", "SCAN users", "SCAN n\n", "Seq Scan"},
 			},
@@ -184,7 +191,11 @@ func TestLookupsUseIndexes(t *testing.T) {
 				if strings.Contains(strings.ToLower(queries[0]), "lower(") {
 					t.Errorf("%s folds case in SQL: %s", tc.name, queries[0])
 				}
-				plan := explain(t, s, kind, queries[0])
+				query := queries[0]
+				for i := len(tc.params); i > 0; i-- { // $10 before $1
+					query = strings.ReplaceAll(query, fmt.Sprintf("$%d", i), tc.params[i-1])
+				}
+				plan := explain(t, s, kind, query)
 				for _, w := range tc.want {
 					if !strings.Contains(plan, w) {
 						t.Errorf("plan of %s does not use %s:\n%s", queries[0], w, plan)
