@@ -31,7 +31,8 @@ func (r *queryRecorder) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	r.mu.Unlock()
 }
 
-// record runs fn and returns the statements it sent.
+// record runs fn and returns every statement it sent (BEGIN and COMMIT included), each
+// one a round trip to the database.
 func record(t *testing.T, s *bunstore.Store, fn func() error) []string {
 	t.Helper()
 	r := &queryRecorder{}

@@ -1,7 +1,6 @@
 package bunstore_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,46 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/password"
-	"github.com/accountd/accountd/internal/store/bunstore"
 	"github.com/accountd/accountd/internal/store/bunstore/bunstoretest"
 	"github.com/accountd/accountd/internal/token"
 )
-
-// statementLog keeps every statement a Store sends through Bun (BEGIN and COMMIT
-// included) and, through RecordPrepared, the prepared hot statements beside it.
-type statementLog struct {
-	mu   sync.Mutex
-	sent []string
-}
-
-func (l *statementLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
-}
-
-func (l *statementLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	l.mu.Lock()
-	l.sent = append(l.sent, e.Query)
-	l.mu.Unlock()
-}
-
-// statementsOf runs fn and returns every statement it sent, each one a round trip to
-// the database.
-func statementsOf(t *testing.T, s *bunstore.Store, fn func() error) []string {
-	t.Helper()
-	l := &statementLog{}
-	s.DB().AddQueryHook(l)
-	var err error
-	prepared := bunstore.RecordPrepared(func() { err = fn() })
-	s.DB().ResetQueryHooks()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(l.sent, prepared...)
-}
 
 // The statements a login and a refresh may cost, per store: the budget of the two
 // requests that, after argon2id, decide accountd's capacity (cmd/accountd-bench). On
@@ -100,7 +64,7 @@ func TestLoginAndRefreshStatementCounts(t *testing.T) {
 		}
 		budget := statementBudget[kind]
 
-		login := statementsOf(t, s, func() (err error) {
+		login := record(t, s, func() (err error) {
 			tokens, err = svc.Login(ctx, "alice", "correct-horse-battery", meta)
 			return err
 		})
@@ -128,7 +92,7 @@ func TestLoginAndRefreshStatementCounts(t *testing.T) {
 			t.Errorf("session_revoked events after a login at the cap: %q, want one ending a session over the limit of 3", ended)
 		}
 
-		refresh := statementsOf(t, s, func() (err error) {
+		refresh := record(t, s, func() (err error) {
 			tokens, err = svc.Refresh(ctx, tokens.RefreshToken, meta)
 			return err
 		})
