@@ -45,6 +45,9 @@ type hotQueries struct {
 	userByLogin preparedSelect
 	// mfaStatus is MFAStatus, a login's second: $1 the user's ID.
 	mfaStatus string
+	// reservation is ReservationOf, a registration's second look at its username
+	// (after UserByLogin): $1 the name's key, $2 now.
+	reservation preparedSelect
 	// rotate is RotateRefreshToken (rotate.go).
 	rotate preparedSelect
 	// startSession is StartSession (startsession.go).
@@ -73,6 +76,7 @@ var preparedQueryHook func(query string)
 func newHotQueries(db *bun.DB, mode pgx.QueryExecMode) *hotQueries {
 	sess := db.Table(reflect.TypeFor[sessionRow]())
 	user := db.Table(reflect.TypeFor[userRow]())
+	name := db.Table(reflect.TypeFor[loginNameRow]())
 	return &hotQueries{
 		mode: mode,
 		sessionUser: selectOf(sess, user).with(
@@ -82,7 +86,10 @@ func newHotQueries(db *bun.DB, mode pgx.QueryExecMode) *hotQueries {
 		userByLogin: selectOf(user).with(
 			"SELECT " + columns(user, "u") +
 				" FROM users AS u JOIN login_names AS n ON n.user_id = u.id WHERE n.name_key = $1").reading(),
-		mfaStatus:     mfaStatusSQL("$1"),
+		mfaStatus: mfaStatusSQL("$1"),
+		reservation: selectOf(name).with(
+			"SELECT " + columns(name, "n") +
+				" FROM login_names AS n WHERE n.name_key = $1 AND n.user_id IS NULL AND n.expires_at > $2").reading(),
 		rotate:        selectOf(sess).with(rotateSQL(sess)),
 		startSession:  newStartSessionQuery(db),
 		createAccount: newCreateAccountQuery(db),

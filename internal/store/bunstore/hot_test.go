@@ -151,3 +151,51 @@ func TestLoginLookupsPrepared(t *testing.T) {
 		}
 	})
 }
+
+// TestReservationLookupPrepared checks ReservationOf, which every registration runs
+// after UserByLogin: on PostgreSQL one prepared statement and no Bun one, reading what
+// the Bun query reads on SQLite (a live reservation, not an expired one, not an
+// account's name).
+func TestReservationLookupPrepared(t *testing.T) {
+	forEachKind(t, func(t *testing.T, kind string) {
+		s := bunstoretest.Open(t, kind)
+		ctx := t.Context()
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		held := account.Reservation{
+			Username: "Erin", Email: "erin@example.com", PasswordHash: "$argon2id$x", FirstName: "Erin", LastName: "Ek",
+			CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+		}
+		if err := s.ReserveUsername(ctx, held); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateUser(ctx, account.User{
+			Username: "carol", Email: "carol@example.com", PasswordHash: "$argon2id$x", DateJoined: now, UpdatedAt: now,
+		}); err != nil {
+			t.Fatal(err)
+		}
+
+		var got account.Reservation
+		var err error
+		counter := &queryCounter{}
+		s.DB().AddQueryHook(counter)
+		prepared := bunstore.RecordPrepared(func() { got, err = s.ReservationOf(ctx, "ERIN", now) })
+		s.DB().ResetQueryHooks()
+		if err != nil {
+			t.Fatalf("ReservationOf: %v", err)
+		}
+		if kind == bunstoretest.Postgres && (len(prepared) != 1 || counter.n != 0) {
+			t.Errorf("ReservationOf: PostgreSQL sent %d prepared and %d Bun statements, want 1 and 0", len(prepared), counter.n)
+		}
+		if got != held {
+			t.Errorf("ReservationOf = %+v,\nwant %+v", got, held)
+		}
+		for _, c := range []struct {
+			name string
+			at   time.Time
+		}{{"erin", now.Add(time.Hour)}, {"carol", now}, {"nobody", now}} {
+			if _, err := s.ReservationOf(ctx, c.name, c.at); err != account.ErrNotFound {
+				t.Errorf("ReservationOf(%q at %v): %v, want ErrNotFound", c.name, c.at.Sub(now), err)
+			}
+		}
+	})
+}

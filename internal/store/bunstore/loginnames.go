@@ -201,9 +201,16 @@ func (s *Store) ReservationOf(ctx context.Context, username string, now time.Tim
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var row loginNameRow
-	err := s.db.NewSelect().Model(&row).
-		Where("n.name_key = ? AND n.user_id IS NULL AND n.expires_at > ?", key, dbTime(now)).
-		Scan(ctx)
+	var err error
+	if s.hot != nil {
+		// PostgreSQL: prepared once per connection (hot.go), as every registration
+		// looks here.
+		err = s.queryRow(ctx, &s.hot.reservation, []any{key, dbTime(now)}, &row)
+	} else {
+		err = s.db.NewSelect().Model(&row).
+			Where("n.name_key = ? AND n.user_id IS NULL AND n.expires_at > ?", key, dbTime(now)).
+			Scan(ctx)
+	}
 	if err != nil {
 		return account.Reservation{}, translate(err)
 	}
