@@ -30,6 +30,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
@@ -87,6 +88,18 @@ type Options struct {
 	// OnResult, when set, hears every attempt's result: ResultSent, ResultFailed or
 	// ResultDead. It must not block: it runs on the worker.
 	OnResult func(result string)
+	// PostgresExecMode, when set, is how the statements run for every email (the
+	// insert, the claim, the mark "sent") go to PostgreSQL: as fixed texts with $n
+	// parameters, sent by pgx in this mode, instead of Bun's texts with the values
+	// written in. Each of those is a text PostgreSQL has not seen, so it parses and
+	// plans it every time, which is most of what the claim and the mark cost; in
+	// QueryExecModeCacheStatement pgx prepares each fixed text once per connection.
+	// Give it the mode of the store's own prepared statements (bunstore's
+	// Store.HotExecMode), never a constant: behind a connection pooler that does not
+	// keep prepared statements with their connection, the database URL names another
+	// mode there, and these statements must follow it. Zero keeps Bun's statements, as
+	// does SQLite whatever the mode (its statements are cheap to compile).
+	PostgresExecMode pgx.QueryExecMode
 }
 
 func (o *Options) setDefaults() {
@@ -125,10 +138,13 @@ func (o *Options) setDefaults() {
 // Outbox is a durable mail queue in the database. Send queues; Start runs the worker
 // that delivers; Close stops it. It is safe for concurrent use.
 type Outbox struct {
-	db     *bun.DB
-	pg     bool
-	sender mail.Sender
-	opt    Options
+	db *bun.DB
+	pg bool
+	// prepared: the per-email statements are the fixed texts, sent in
+	// opt.PostgresExecMode (PostgreSQL only).
+	prepared bool
+	sender   mail.Sender
+	opt      Options
 
 	// wake nudges the worker when Send has queued a message, hurry when Flush waits
 	// for it and it should not linger (buffered: one pending nudge is enough).
@@ -171,7 +187,7 @@ func New(db *bun.DB, sender mail.Sender, opt Options) (*Outbox, error) {
 	opt.setDefaults()
 	sendCtx, abort := context.WithCancel(context.Background())
 	return &Outbox{
-		db: db, pg: pg, sender: sender, opt: opt,
+		db: db, pg: pg, prepared: pg && opt.PostgresExecMode != 0, sender: sender, opt: opt,
 		wake:     make(chan struct{}, 1),
 		hurry:    make(chan struct{}, 1),
 		stopping: make(chan struct{}),
@@ -200,7 +216,7 @@ func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 	if tx, ok := txctx.From(ctx); ok {
 		qctx, cancel := context.WithTimeout(ctx, o.opt.QueryTimeout)
 		defer cancel()
-		if _, err := tx.ExecContext(qctx, insertSQL, args...); err != nil {
+		if err := o.insert(qctx, tx, args); err != nil {
 			return queueFailed(err)
 		}
 		txctx.AfterCommit(ctx, func() { nudge(o.wake) })
@@ -208,11 +224,21 @@ func (o *Outbox) Send(ctx context.Context, e mail.Envelope) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.opt.QueryTimeout)
 	defer cancel()
-	if _, err := o.db.ExecContext(ctx, insertSQL, args...); err != nil {
+	if err := o.insert(ctx, o.db, args); err != nil {
 		return queueFailed(err)
 	}
 	nudge(o.wake)
 	return nil
+}
+
+// insert queues an email's row on db, the outbox's database or the caller's
+// transaction.
+func (o *Outbox) insert(ctx context.Context, db bun.IDB, args []any) error {
+	if o.prepared {
+		return o.execPrepared(ctx, db, insertPrepared, args...)
+	}
+	_, err := db.ExecContext(ctx, insertSQL, args...)
+	return err
 }
 
 // queueFailed is the error of an insert that failed: the database did not take it (the

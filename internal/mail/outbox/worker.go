@@ -142,11 +142,18 @@ func (o *Outbox) claim() ([]claimed, error) {
 	defer cancel()
 	now := o.opt.Now().UTC()
 	lease := now.Add(o.lease())
-	q := claimSQLite
-	if o.pg {
-		q = claimPG
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	switch {
+	case o.prepared:
+		rows, err = o.queryPrepared(ctx, claimPrepared, lease, now, o.opt.Batch)
+	case o.pg:
+		rows, err = o.db.QueryContext(ctx, claimPG, lease, now, o.opt.Batch)
+	default:
+		rows, err = o.db.QueryContext(ctx, claimSQLite, lease, now, o.opt.Batch)
 	}
-	rows, err := o.db.QueryContext(ctx, q, lease, now, o.opt.Batch)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +217,7 @@ func (o *Outbox) deliver(batch []claimed) {
 	if len(sent) == 0 {
 		return
 	}
-	if _, err := o.db.ExecContext(dbctx, markSentSQL(len(sent)), markSentArgs(now, sent)...); err != nil {
+	if err := o.markSent(dbctx, now, sent); err != nil {
 		// The messages are out; the worker keeps them and records them as soon as the
 		// database is back (markUnmarked), before their leases end.
 		o.opt.Logger.Warn("mail outbox: emails sent but not yet marked sent; marking them when the database is back", "emails", len(sent), "err", err)
@@ -236,7 +243,7 @@ func (o *Outbox) markUnmarked() bool {
 	for len(o.unmarked) > 0 {
 		u := o.unmarked[0]
 		ctx, cancel := o.queryContext()
-		_, err := o.db.ExecContext(ctx, markSentSQL(len(u.sent)), markSentArgs(u.at, u.sent)...)
+		err := o.markSent(ctx, u.at, u.sent)
 		cancel()
 		if err != nil {
 			return false
@@ -245,6 +252,15 @@ func (o *Outbox) markUnmarked() bool {
 		o.opt.Logger.Info("mail outbox: emails sent during a database outage are marked sent", "emails", len(u.sent))
 	}
 	return true
+}
+
+// markSent records the emails of sent as sent at now, in one statement.
+func (o *Outbox) markSent(ctx context.Context, now time.Time, sent []claimed) error {
+	if o.prepared {
+		return o.execPrepared(ctx, o.db, markSentPrepared, markSentPreparedArgs(now, sent)...)
+	}
+	_, err := o.db.ExecContext(ctx, markSentSQL(len(sent)), markSentArgs(now, sent)...)
+	return err
 }
 
 // byRecipient groups the indexes of batch by recipient (ignoring case), each group in
