@@ -82,6 +82,9 @@ func newOutbox(cfg config.Config, opt Options, store *bunstore.Store, sender mai
 		QueryTimeout: cfg.DBQueryTimeout,
 		Logger:       opt.Logger,
 		OnResult:     onResult,
+		// Prepared as the store's own hot statements are, and in their mode, which
+		// the database URL may set for a pooler.
+		PostgresExecMode: store.HotExecMode(),
 	})
 }
 

@@ -261,6 +261,18 @@ func (s *Store) Dialect() string { return s.dialect }
 // the error translation and timeouts of the Store.
 func (s *Store) DB() *bun.DB { return s.root }
 
+// HotExecMode returns the pgx mode the Store sends its prepared statements in on
+// PostgreSQL (hot.go): QueryExecModeCacheStatement, or the mode the database URL names
+// for a pooler that does not keep prepared statements. Code that prepares statements of
+// its own on DB (the mail outbox) must use it too, or it breaks behind such a pooler.
+// Zero on SQLite.
+func (s *Store) HotExecMode() pgx.QueryExecMode {
+	if s.hot == nil {
+		return 0
+	}
+	return s.hot.mode
+}
+
 // Stats returns the connection pool statistics, for metrics.
 func (s *Store) Stats() sql.DBStats { return s.root.Stats() }
 
