@@ -104,7 +104,9 @@ func (c *countingSender) Send(ctx context.Context, e mail.Envelope) error {
 
 // TestTwoInstancesOnePostgres runs two outboxes, each with its own connection pool as
 // two instances would have, on one PostgreSQL database: every message is sent exactly
-// once.
+// once. One sends prepared statements, in its store's mode as the service does, the
+// other Bun's, as an instance of a release before them would during an upgrade: the
+// two forms of the claim exclude each other as each excludes itself.
 func TestTwoInstancesOnePostgres(t *testing.T) {
 	kinds(t) // makes sure a PostgreSQL server is there
 	dsn := bunstoretest.DSN(t, bunstoretest.Postgres)
@@ -122,7 +124,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 	sender := &countingSender{counts: map[string]int{}}
 	// Queue everything before the workers start, so both find all of it due at once.
-	qa, err := New(a.DB(), sender, Options{})
+	qa, err := New(a.DB(), sender, Options{PostgresExecMode: a.HotExecMode()})
 	if err != nil {
 		t.Fatal(err)
 	}

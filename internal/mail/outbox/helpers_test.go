@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/store/bunstore/bunstoretest"
@@ -33,8 +35,14 @@ func openDB(t *testing.T, kind string) *bun.DB {
 }
 
 // newOutbox returns an outbox with test timings, its worker running until the test ends.
+// On PostgreSQL its per-email statements are prepared, as the service's are (app's
+// newOutbox), unless opt names another mode; the tests that call New themselves keep
+// Bun's statements, so that both forms are tested.
 func newOutbox(t *testing.T, db *bun.DB, sender mail.Sender, opt Options) *Outbox {
 	t.Helper()
+	if opt.PostgresExecMode == 0 && db.Dialect().Name() == dialect.PG {
+		opt.PostgresExecMode = pgx.QueryExecModeCacheStatement
+	}
 	if opt.RetryBase == 0 {
 		opt.RetryBase = 10 * time.Millisecond
 	}
