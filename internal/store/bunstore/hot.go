@@ -26,7 +26,8 @@ import (
 // prepares once per connection and keeps (QueryExecModeCacheStatement); later runs skip
 // parsing and planning. Its column list and its scanning come from Bun's description of
 // the row types, so a column added to sessionRow or userRow is selected and read here
-// as everywhere else. SQLite keeps the Bun query: its statements are cheap to prepare.
+// as everywhere else. SQLite prepares the hot reads too (lite.go), from these texts
+// with its placeholders where those are all that differ.
 //
 // A connection pooler between accountd and PostgreSQL must keep prepared statements
 // with their connection (PgBouncer in session mode, or transaction mode from 1.21 with

@@ -20,9 +20,16 @@ import (
 // the lookup (the bench, cmd/accountd-bench, measured GET /v1/me at about half the rate
 // of one primary-key SELECT). So on SQLite too that statement is a fixed text, prepared
 // once on the one connection and kept (database/sql's Stmt), with the same columns and
-// scanning as PostgreSQL's (hot.go).
+// scanning as PostgreSQL's (hot.go). So too the reads every login and registration makes
+// (UserByLogin, MFAStatus, ReservationOf), which a CPU profile of a login flood showed
+// Bun building and SQLite compiling (sqlite3_prepare_v2) on each.
 type liteQueries struct {
 	sessionUser liteSelect
+	// userByLogin, mfaStatus and reservation are the reads of every login and every
+	// registration before their writes, in the texts PostgreSQL's are (hot.go), with
+	// SQLite's placeholders. mfaStatus selects counts, not a row type: scanned with
+	// scanOne.
+	userByLogin, mfaStatus, reservation liteSelect
 	// spend, extend and insertRefresh are RotateRefreshToken's writes (rotateLite).
 	spend, extend, insertRefresh liteStmt
 }
@@ -60,12 +67,16 @@ func (p *liteSelect) prepared(ctx context.Context) (*sql.Stmt, error) {
 func newLiteQueries(db *bun.DB) *liteQueries {
 	sess := db.Table(reflect.TypeFor[sessionRow]())
 	user := db.Table(reflect.TypeFor[userRow]())
+	name := db.Table(reflect.TypeFor[loginNameRow]())
 	q := &liteQueries{}
 	q.sessionUser.preparedSelect = selectOf(sess, user).with(
 		"SELECT " + columns(sess, "s") + ", " + columns(user, "u") +
 			" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
 			" WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ?").reading()
 	q.sessionUser.db = db.DB
+	q.userByLogin = liteSelect{preparedSelect: userByLoginSelect(user, "?1"), db: db.DB}
+	q.mfaStatus = liteSelect{preparedSelect: preparedSelect{query: mfaStatusSQL("?1"), readOnly: true}, db: db.DB}
+	q.reservation = liteSelect{preparedSelect: reservationSelect(name, "?1", "?2"), db: db.DB}
 	// ?1 now, ?2 the successor's hash, ?3 the spent token's hash: the token is spent only
 	// if it is unused and unexpired, its session live and its user active.
 	q.spend = liteStmt{db: db.DB, query: `UPDATE refresh_tokens SET used_at = ?1, successor_hash = ?2
@@ -136,30 +147,32 @@ func liteTime(t time.Time) string {
 // queryLite runs p with args, on the Store's transaction when it has one, and scans its
 // first row into dests as queryRow does.
 func (s *Store) queryLite(ctx context.Context, p *liteSelect, args []any, dests ...any) error {
-	if preparedQueryHook != nil {
-		preparedQueryHook(p.query)
-	}
-	var rows *sql.Rows
-	var err error
-	if tx, ok := s.db.(bun.Tx); ok {
-		// The transaction holds the one connection: preparing on the database would
-		// wait for it. The statement as prepared, if it is, else its text.
-		if stmt := p.ready(); stmt != nil {
-			rows, err = tx.Tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
-		} else {
-			rows, err = tx.Tx.QueryContext(ctx, p.query, args...)
-		}
-	} else {
-		stmt, perr := p.prepared(ctx)
-		if perr != nil {
-			return perr
-		}
-		rows, err = stmt.QueryContext(ctx, args...)
-	}
+	rows, err := s.liteRows(ctx, p, args...)
 	if err != nil {
 		return err
 	}
 	return scanFirst(rows, &p.preparedSelect, dests...)
+}
+
+// liteRows runs p with args, on the Store's transaction when it has one, and returns
+// its rows.
+func (s *Store) liteRows(ctx context.Context, p *liteSelect, args ...any) (*sql.Rows, error) {
+	if preparedQueryHook != nil {
+		preparedQueryHook(p.query)
+	}
+	if tx, ok := s.db.(bun.Tx); ok {
+		// The transaction holds the one connection: preparing on the database would
+		// wait for it. The statement as prepared, if it is, else its text.
+		if stmt := p.ready(); stmt != nil {
+			return tx.Tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+		}
+		return tx.Tx.QueryContext(ctx, p.query, args...)
+	}
+	stmt, err := p.prepared(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return stmt.QueryContext(ctx, args...)
 }
 
 // liteStmt is a statement that returns no columns worth scanning (an UPDATE, an
@@ -205,7 +218,9 @@ func (q *liteStmt) prepare(ctx context.Context) {
 
 // prepare prepares every statement, once the tables are there (Migrate calls it).
 func (q *liteQueries) prepare(ctx context.Context) {
-	_, _ = q.sessionUser.prepared(ctx)
+	for _, sel := range []*liteSelect{&q.sessionUser, &q.userByLogin, &q.mfaStatus, &q.reservation} {
+		_, _ = sel.prepared(ctx)
+	}
 	for _, st := range []*liteStmt{&q.spend, &q.extend, &q.insertRefresh} {
 		st.prepare(ctx)
 	}

@@ -153,8 +153,8 @@ func TestLookupsUseIndexes(t *testing.T) {
 			name string
 			call func() error
 			want []string // every one in the plan
-			// params are the values of a prepared statement's $1, $2... (hot.go), as
-			// SQL literals, for its plan.
+			// params are the values of a prepared statement's $1, $2... (hot.go) or
+			// ?1, ?2... (lite.go), as SQL literals, for its plan.
 			params []string
 			refuse []string // none in the plan
 		}{
@@ -195,6 +195,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 				query := queries[0]
 				for i := len(tc.params); i > 0; i-- { // $10 before $1
 					query = strings.ReplaceAll(query, fmt.Sprintf("$%d", i), tc.params[i-1])
+					query = strings.ReplaceAll(query, fmt.Sprintf("?%d", i), tc.params[i-1])
 				}
 				plan := explain(t, s, kind, query)
 				for _, w := range tc.want {
