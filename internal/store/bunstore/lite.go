@@ -5,10 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -32,6 +35,84 @@ type liteQueries struct {
 	userByLogin, mfaStatus, reservation liteSelect
 	// spend, extend and insertRefresh are RotateRefreshToken's writes (rotateLite).
 	spend, extend, insertRefresh liteStmt
+	// startSession is StartSession's writes (startSessionLite): every login's.
+	startSession liteStartSession
+}
+
+// liteStartSession is StartSession's writes on SQLite, each prepared once: the UPDATE of
+// the user's row, read back as Bun's Returning("*") reads it, and the INSERTs of the
+// session, its refresh token and the event, each of every column an insert writes (as
+// Bun's do), from Bun's description of the row types.
+type liteStartSession struct {
+	user                       liteSelect
+	session, refresh, event    liteStmt
+	sessionF, refreshF, eventF []*schema.Field
+}
+
+// init builds q's statements from the row types Bun knows.
+func (q *liteStartSession) init(db *bun.DB) {
+	user := db.Table(reflect.TypeFor[userRow]())
+	q.sessionF = insertFields(db.Table(reflect.TypeFor[sessionRow]()))
+	q.refreshF = insertFields(db.Table(reflect.TypeFor[refreshTokenRow]()))
+	q.eventF = insertFields(db.Table(reflect.TypeFor[eventRow]()))
+	// ?1 the user's ID, ?2 the last login, ?3 the new password hash ("" keeps the stored
+	// one), as startSessionInTx's Bun UPDATE sets them.
+	q.user = liteSelect{db: db.DB, preparedSelect: selectOf(user).with(
+		"UPDATE users SET last_login = ?2, password_hash = CASE WHEN ?3 = '' THEN password_hash ELSE ?3 END" +
+			" WHERE id = ?1 RETURNING " + columns(user, "users"))}
+	q.session = liteStmt{db: db.DB, query: liteInsert("sessions", q.sessionF)}
+	q.refresh = liteStmt{db: db.DB, query: liteInsert("refresh_tokens", q.refreshF)}
+	q.event = liteStmt{db: db.DB, query: liteInsert("events", q.eventF)}
+}
+
+// liteInsert is "INSERT INTO table (fields) VALUES (?1, ...)".
+func liteInsert(table string, fields []*schema.Field) string {
+	cols := make([]string, len(fields))
+	vals := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = string(f.SQLName)
+		vals[i] = "?" + strconv.Itoa(i+1)
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+}
+
+// liteFieldValues are the values of fields in the row struct that row points to, as
+// Bun writes them into SQLite: NULL for the zero value of a nullzero field, times as
+// liteTime's text (the driver's own text for a time.Time is another, which compares
+// differently with the stored ones).
+func liteFieldValues(fields []*schema.Field, row any) []any {
+	args := appendFieldValues(nil, fields, row)
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			args[i] = liteTime(t)
+		}
+	}
+	return args
+}
+
+// startSessionLite is startSessionInTx's writes on SQLite, in the caller's transaction:
+// the user's row updated and read back (account.ErrNotFound if there is none), then the
+// session, its refresh token and the event inserted.
+func (s *Store) startSessionLite(ctx context.Context, sess sessionRow, rt refreshTokenRow, e eventRow, passwordHash string) (userRow, error) {
+	q := &s.lite.startSession
+	var user userRow
+	if err := s.queryLite(ctx, &q.user, []any{sess.UserID, liteTime(sess.CreatedAt), passwordHash}, &user); err != nil {
+		return userRow{}, translate(err)
+	}
+	for _, ins := range []struct {
+		stmt   *liteStmt
+		fields []*schema.Field
+		row    any
+	}{{&q.session, q.sessionF, &sess}, {&q.refresh, q.refreshF, &rt}, {&q.event, q.eventF, &e}} {
+		rows, err := ins.stmt.run(ctx, s, liteFieldValues(ins.fields, ins.row)...)
+		if err == nil {
+			err = rows.Close()
+		}
+		if err != nil {
+			return userRow{}, translate(err)
+		}
+	}
+	return user, nil
 }
 
 // liteSelect is a preparedSelect with its statement prepared on SQLite, at its first
@@ -86,6 +167,7 @@ WHERE hash = ?3 AND used_at IS NULL AND expires_at > ?1 AND EXISTS (
 RETURNING session_id`}
 	q.extend = liteStmt{db: db.DB, query: `UPDATE sessions SET last_used_at = ?1, expires_at = ?2 WHERE id = ?3 AND revoked_at IS NULL RETURNING id`}
 	q.insertRefresh = liteStmt{db: db.DB, query: `INSERT INTO refresh_tokens (hash, session_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)`}
+	q.startSession.init(db)
 	return q
 }
 
@@ -218,10 +300,11 @@ func (q *liteStmt) prepare(ctx context.Context) {
 
 // prepare prepares every statement, once the tables are there (Migrate calls it).
 func (q *liteQueries) prepare(ctx context.Context) {
-	for _, sel := range []*liteSelect{&q.sessionUser, &q.userByLogin, &q.mfaStatus, &q.reservation} {
+	for _, sel := range []*liteSelect{&q.sessionUser, &q.userByLogin, &q.mfaStatus, &q.reservation, &q.startSession.user} {
 		_, _ = sel.prepared(ctx)
 	}
-	for _, st := range []*liteStmt{&q.spend, &q.extend, &q.insertRefresh} {
+	ss := &q.startSession
+	for _, st := range []*liteStmt{&q.spend, &q.extend, &q.insertRefresh, &ss.session, &ss.refresh, &ss.event} {
 		st.prepare(ctx)
 	}
 }

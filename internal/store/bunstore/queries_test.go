@@ -35,16 +35,23 @@ func (r *queryRecorder) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 // one a round trip to the database.
 func record(t *testing.T, s *bunstore.Store, fn func() error) []string {
 	t.Helper()
+	built, prepared := recordApart(t, s, fn)
+	return append(built, prepared...)
+}
+
+// recordApart is record with the statements Bun built apart from the prepared ones
+// (hot.go, lite.go), which bypass Bun's hooks.
+func recordApart(t *testing.T, s *bunstore.Store, fn func() error) (built, prepared []string) {
+	t.Helper()
 	r := &queryRecorder{}
 	s.DB().AddQueryHook(r)
 	var err error
-	// The prepared statements too (hot.go), which bypass Bun's hooks.
-	prepared := bunstore.RecordPrepared(func() { err = fn() })
+	prepared = bunstore.RecordPrepared(func() { err = fn() })
 	s.DB().ResetQueryHooks()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(r.queries, prepared...)
+	return r.queries, prepared
 }
 
 func TestCountsIsOneQuery(t *testing.T) {
