@@ -26,8 +26,7 @@ import (
 // prepares once per connection and keeps (QueryExecModeCacheStatement); later runs skip
 // parsing and planning. Its column list and its scanning come from Bun's description of
 // the row types, so a column added to sessionRow or userRow is selected and read here
-// as everywhere else. SQLite prepares the hot reads too (lite.go), from these texts
-// with its placeholders where those are all that differ.
+// as everywhere else. SQLite keeps the Bun query: its statements are cheap to prepare.
 //
 // A connection pooler between accountd and PostgreSQL must keep prepared statements
 // with their connection (PgBouncer in session mode, or transaction mode from 1.21 with
@@ -84,29 +83,17 @@ func newHotQueries(db *bun.DB, mode pgx.QueryExecMode) *hotQueries {
 			"SELECT " + columns(sess, "s") + ", " + columns(user, "u") +
 				" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
 				" WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2").reading(),
-		userByLogin:   userByLoginSelect(user, "$1"),
-		mfaStatus:     mfaStatusSQL("$1"),
-		reservation:   reservationSelect(name, "$1", "$2"),
+		userByLogin: selectOf(user).with(
+			"SELECT " + columns(user, "u") +
+				" FROM users AS u JOIN login_names AS n ON n.user_id = u.id WHERE n.name_key = $1").reading(),
+		mfaStatus: mfaStatusSQL("$1"),
+		reservation: selectOf(name).with(
+			"SELECT " + columns(name, "n") +
+				" FROM login_names AS n WHERE n.name_key = $1 AND n.user_id IS NULL AND n.expires_at > $2").reading(),
 		rotate:        selectOf(sess).with(rotateSQL(sess)),
 		startSession:  newStartSessionQuery(db),
 		createAccount: newCreateAccountQuery(db),
 	}
-}
-
-// userByLoginSelect is UserByLogin's statement, key being the placeholder of the name's
-// key: one text for both stores (hot.go, lite.go), which differ only in placeholders.
-func userByLoginSelect(user *schema.Table, key string) preparedSelect {
-	return selectOf(user).with(
-		"SELECT " + columns(user, "u") +
-			" FROM users AS u JOIN login_names AS n ON n.user_id = u.id WHERE n.name_key = " + key).reading()
-}
-
-// reservationSelect is ReservationOf's statement, key and now being the placeholders of
-// the name's key and the time: one text for both stores, as userByLoginSelect.
-func reservationSelect(name *schema.Table, key, now string) preparedSelect {
-	return selectOf(name).with(
-		"SELECT " + columns(name, "n") +
-			" FROM login_names AS n WHERE n.name_key = " + key + " AND n.user_id IS NULL AND n.expires_at > " + now).reading()
 }
 
 // selectOf is a statement that selects every column of tables, in order.

@@ -91,9 +91,9 @@ func TestSessionUserPrepared(t *testing.T) {
 }
 
 // TestLoginLookupsPrepared checks a login's two reads before its write (UserByLogin and
-// MFAStatus): on each store each is one prepared statement and no Bun one, so that
-// PostgreSQL plans them once per connection and SQLite compiles them once, rather than
-// on every login, and they read what UserByID reads and what was stored.
+// MFAStatus): on PostgreSQL each is one prepared statement and no Bun one, so that
+// PostgreSQL plans them once per connection rather than on every login, and they read
+// what the Bun queries read on SQLite.
 func TestLoginLookupsPrepared(t *testing.T) {
 	forEachKind(t, func(t *testing.T, kind string) {
 		s := bunstoretest.Open(t, kind)
@@ -124,8 +124,8 @@ func TestLoginLookupsPrepared(t *testing.T) {
 			if err != nil {
 				t.Fatalf("UserByLogin(%q): %v", name, err)
 			}
-			if len(prepared) != 1 || counter.n != 0 {
-				t.Errorf("UserByLogin: %s sent %d prepared and %d Bun statements, want 1 and 0 (hot.go, lite.go)", kind, len(prepared), counter.n)
+			if kind == bunstoretest.Postgres && (len(prepared) != 1 || counter.n != 0) {
+				t.Errorf("UserByLogin: PostgreSQL sent %d prepared and %d Bun statements, want 1 and 0", len(prepared), counter.n)
 			}
 			if got != wantUser {
 				t.Errorf("UserByLogin(%q) = %+v,\nwant (UserByID) %+v", name, got, wantUser)
@@ -143,8 +143,8 @@ func TestLoginLookupsPrepared(t *testing.T) {
 		if err != nil {
 			t.Fatalf("MFAStatus: %v", err)
 		}
-		if len(prepared) != 1 || counter.n != 0 {
-			t.Errorf("MFAStatus: %s sent %d prepared and %d Bun statements, want 1 and 0 (hot.go, lite.go)", kind, len(prepared), counter.n)
+		if kind == bunstoretest.Postgres && (len(prepared) != 1 || counter.n != 0) {
+			t.Errorf("MFAStatus: PostgreSQL sent %d prepared and %d Bun statements, want 1 and 0", len(prepared), counter.n)
 		}
 		if want := (account.MFAStatus{RecoveryCodesLeft: 3}); st != want {
 			t.Errorf("MFAStatus = %+v, want %+v", st, want)
@@ -153,9 +153,9 @@ func TestLoginLookupsPrepared(t *testing.T) {
 }
 
 // TestReservationLookupPrepared checks ReservationOf, which every registration runs
-// after UserByLogin: on each store one prepared statement and no Bun one, reading the
-// reservation as stored (a live reservation, not an expired one, not an account's
-// name).
+// after UserByLogin: on PostgreSQL one prepared statement and no Bun one, reading what
+// the Bun query reads on SQLite (a live reservation, not an expired one, not an
+// account's name).
 func TestReservationLookupPrepared(t *testing.T) {
 	forEachKind(t, func(t *testing.T, kind string) {
 		s := bunstoretest.Open(t, kind)
@@ -183,8 +183,8 @@ func TestReservationLookupPrepared(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ReservationOf: %v", err)
 		}
-		if len(prepared) != 1 || counter.n != 0 {
-			t.Errorf("ReservationOf: %s sent %d prepared and %d Bun statements, want 1 and 0 (hot.go, lite.go)", kind, len(prepared), counter.n)
+		if kind == bunstoretest.Postgres && (len(prepared) != 1 || counter.n != 0) {
+			t.Errorf("ReservationOf: PostgreSQL sent %d prepared and %d Bun statements, want 1 and 0", len(prepared), counter.n)
 		}
 		if got != held {
 			t.Errorf("ReservationOf = %+v,\nwant %+v", got, held)

@@ -5,13 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/schema"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -23,96 +20,11 @@ import (
 // the lookup (the bench, cmd/accountd-bench, measured GET /v1/me at about half the rate
 // of one primary-key SELECT). So on SQLite too that statement is a fixed text, prepared
 // once on the one connection and kept (database/sql's Stmt), with the same columns and
-// scanning as PostgreSQL's (hot.go). So too the reads every login and registration makes
-// (UserByLogin, MFAStatus, ReservationOf), which a CPU profile of a login flood showed
-// Bun building and SQLite compiling (sqlite3_prepare_v2) on each.
+// scanning as PostgreSQL's (hot.go).
 type liteQueries struct {
 	sessionUser liteSelect
-	// userByLogin, mfaStatus and reservation are the reads of every login and every
-	// registration before their writes, in the texts PostgreSQL's are (hot.go), with
-	// SQLite's placeholders. mfaStatus selects counts, not a row type: scanned with
-	// scanOne.
-	userByLogin, mfaStatus, reservation liteSelect
 	// spend, extend and insertRefresh are RotateRefreshToken's writes (rotateLite).
 	spend, extend, insertRefresh liteStmt
-	// startSession is StartSession's writes (startSessionLite): every login's.
-	startSession liteStartSession
-}
-
-// liteStartSession is StartSession's writes on SQLite, each prepared once: the UPDATE of
-// the user's row, read back as Bun's Returning("*") reads it, and the INSERTs of the
-// session, its refresh token and the event, each of every column an insert writes (as
-// Bun's do), from Bun's description of the row types.
-type liteStartSession struct {
-	user                       liteSelect
-	session, refresh, event    liteStmt
-	sessionF, refreshF, eventF []*schema.Field
-}
-
-// init builds q's statements from the row types Bun knows.
-func (q *liteStartSession) init(db *bun.DB) {
-	user := db.Table(reflect.TypeFor[userRow]())
-	q.sessionF = insertFields(db.Table(reflect.TypeFor[sessionRow]()))
-	q.refreshF = insertFields(db.Table(reflect.TypeFor[refreshTokenRow]()))
-	q.eventF = insertFields(db.Table(reflect.TypeFor[eventRow]()))
-	// ?1 the user's ID, ?2 the last login, ?3 the new password hash ("" keeps the stored
-	// one), as startSessionInTx's Bun UPDATE sets them.
-	q.user = liteSelect{db: db.DB, preparedSelect: selectOf(user).with(
-		"UPDATE users SET last_login = ?2, password_hash = CASE WHEN ?3 = '' THEN password_hash ELSE ?3 END" +
-			" WHERE id = ?1 RETURNING " + columns(user, "users"))}
-	q.session = liteStmt{db: db.DB, query: liteInsert("sessions", q.sessionF)}
-	q.refresh = liteStmt{db: db.DB, query: liteInsert("refresh_tokens", q.refreshF)}
-	q.event = liteStmt{db: db.DB, query: liteInsert("events", q.eventF)}
-}
-
-// liteInsert is "INSERT INTO table (fields) VALUES (?1, ...)".
-func liteInsert(table string, fields []*schema.Field) string {
-	cols := make([]string, len(fields))
-	vals := make([]string, len(fields))
-	for i, f := range fields {
-		cols[i] = string(f.SQLName)
-		vals[i] = "?" + strconv.Itoa(i+1)
-	}
-	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
-}
-
-// liteFieldValues are the values of fields in the row struct that row points to, as
-// Bun writes them into SQLite: NULL for the zero value of a nullzero field, times as
-// liteTime's text (the driver's own text for a time.Time is another, which compares
-// differently with the stored ones).
-func liteFieldValues(fields []*schema.Field, row any) []any {
-	args := appendFieldValues(nil, fields, row)
-	for i, a := range args {
-		if t, ok := a.(time.Time); ok {
-			args[i] = liteTime(t)
-		}
-	}
-	return args
-}
-
-// startSessionLite is startSessionInTx's writes on SQLite, in the caller's transaction:
-// the user's row updated and read back (account.ErrNotFound if there is none), then the
-// session, its refresh token and the event inserted.
-func (s *Store) startSessionLite(ctx context.Context, sess sessionRow, rt refreshTokenRow, e eventRow, passwordHash string) (userRow, error) {
-	q := &s.lite.startSession
-	var user userRow
-	if err := s.queryLite(ctx, &q.user, []any{sess.UserID, liteTime(sess.CreatedAt), passwordHash}, &user); err != nil {
-		return userRow{}, translate(err)
-	}
-	for _, ins := range []struct {
-		stmt   *liteStmt
-		fields []*schema.Field
-		row    any
-	}{{&q.session, q.sessionF, &sess}, {&q.refresh, q.refreshF, &rt}, {&q.event, q.eventF, &e}} {
-		rows, err := ins.stmt.run(ctx, s, liteFieldValues(ins.fields, ins.row)...)
-		if err == nil {
-			err = rows.Close()
-		}
-		if err != nil {
-			return userRow{}, translate(err)
-		}
-	}
-	return user, nil
 }
 
 // liteSelect is a preparedSelect with its statement prepared on SQLite, at its first
@@ -148,16 +60,12 @@ func (p *liteSelect) prepared(ctx context.Context) (*sql.Stmt, error) {
 func newLiteQueries(db *bun.DB) *liteQueries {
 	sess := db.Table(reflect.TypeFor[sessionRow]())
 	user := db.Table(reflect.TypeFor[userRow]())
-	name := db.Table(reflect.TypeFor[loginNameRow]())
 	q := &liteQueries{}
 	q.sessionUser.preparedSelect = selectOf(sess, user).with(
 		"SELECT " + columns(sess, "s") + ", " + columns(user, "u") +
 			" FROM sessions AS s JOIN users AS u ON u.id = s.user_id" +
 			" WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ?").reading()
 	q.sessionUser.db = db.DB
-	q.userByLogin = liteSelect{preparedSelect: userByLoginSelect(user, "?1"), db: db.DB}
-	q.mfaStatus = liteSelect{preparedSelect: preparedSelect{query: mfaStatusSQL("?1"), readOnly: true}, db: db.DB}
-	q.reservation = liteSelect{preparedSelect: reservationSelect(name, "?1", "?2"), db: db.DB}
 	// ?1 now, ?2 the successor's hash, ?3 the spent token's hash: the token is spent only
 	// if it is unused and unexpired, its session live and its user active.
 	q.spend = liteStmt{db: db.DB, query: `UPDATE refresh_tokens SET used_at = ?1, successor_hash = ?2
@@ -167,7 +75,6 @@ WHERE hash = ?3 AND used_at IS NULL AND expires_at > ?1 AND EXISTS (
 RETURNING session_id`}
 	q.extend = liteStmt{db: db.DB, query: `UPDATE sessions SET last_used_at = ?1, expires_at = ?2 WHERE id = ?3 AND revoked_at IS NULL RETURNING id`}
 	q.insertRefresh = liteStmt{db: db.DB, query: `INSERT INTO refresh_tokens (hash, session_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)`}
-	q.startSession.init(db)
 	return q
 }
 
@@ -229,32 +136,30 @@ func liteTime(t time.Time) string {
 // queryLite runs p with args, on the Store's transaction when it has one, and scans its
 // first row into dests as queryRow does.
 func (s *Store) queryLite(ctx context.Context, p *liteSelect, args []any, dests ...any) error {
-	rows, err := s.liteRows(ctx, p, args...)
-	if err != nil {
-		return err
-	}
-	return scanFirst(rows, &p.preparedSelect, dests...)
-}
-
-// liteRows runs p with args, on the Store's transaction when it has one, and returns
-// its rows.
-func (s *Store) liteRows(ctx context.Context, p *liteSelect, args ...any) (*sql.Rows, error) {
 	if preparedQueryHook != nil {
 		preparedQueryHook(p.query)
 	}
+	var rows *sql.Rows
+	var err error
 	if tx, ok := s.db.(bun.Tx); ok {
 		// The transaction holds the one connection: preparing on the database would
 		// wait for it. The statement as prepared, if it is, else its text.
 		if stmt := p.ready(); stmt != nil {
-			return tx.Tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+			rows, err = tx.Tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+		} else {
+			rows, err = tx.Tx.QueryContext(ctx, p.query, args...)
 		}
-		return tx.Tx.QueryContext(ctx, p.query, args...)
+	} else {
+		stmt, perr := p.prepared(ctx)
+		if perr != nil {
+			return perr
+		}
+		rows, err = stmt.QueryContext(ctx, args...)
 	}
-	stmt, err := p.prepared(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return stmt.QueryContext(ctx, args...)
+	return scanFirst(rows, &p.preparedSelect, dests...)
 }
 
 // liteStmt is a statement that returns no columns worth scanning (an UPDATE, an
@@ -300,11 +205,8 @@ func (q *liteStmt) prepare(ctx context.Context) {
 
 // prepare prepares every statement, once the tables are there (Migrate calls it).
 func (q *liteQueries) prepare(ctx context.Context) {
-	for _, sel := range []*liteSelect{&q.sessionUser, &q.userByLogin, &q.mfaStatus, &q.reservation, &q.startSession.user} {
-		_, _ = sel.prepared(ctx)
-	}
-	ss := &q.startSession
-	for _, st := range []*liteStmt{&q.spend, &q.extend, &q.insertRefresh, &ss.session, &ss.refresh, &ss.event} {
+	_, _ = q.sessionUser.prepared(ctx)
+	for _, st := range []*liteStmt{&q.spend, &q.extend, &q.insertRefresh} {
 		st.prepare(ctx)
 	}
 }

@@ -206,10 +206,6 @@ func (s *Store) ReservationOf(ctx context.Context, username string, now time.Tim
 		// PostgreSQL: prepared once per connection (hot.go), as every registration
 		// looks here.
 		err = s.queryRow(ctx, &s.hot.reservation, []any{key, dbTime(now)}, &row)
-	} else if s.lite != nil {
-		// SQLite: prepared once (lite.go); now as the text the stored times are, so the
-		// comparison is the Bun query's.
-		err = s.queryLite(ctx, &s.lite.reservation, []any{key, liteTime(now)}, &row)
 	} else {
 		err = s.db.NewSelect().Model(&row).
 			Where("n.name_key = ? AND n.user_id IS NULL AND n.expires_at > ?", key, dbTime(now)).

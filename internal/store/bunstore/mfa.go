@@ -96,7 +96,7 @@ func mfaStatusSQL(id string) string {
 }
 
 // MFAStatus counts the account's confirmed TOTP factor, passkeys and unused recovery
-// codes in one query: on every login, so prepared (hot.go, lite.go).
+// codes in one query: on every login, so prepared on PostgreSQL (hot.go).
 func (s *Store) MFAStatus(ctx context.Context, userID int64) (account.MFAStatus, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -106,13 +106,9 @@ func (s *Store) MFAStatus(ctx context.Context, userID int64) (account.MFAStatus,
 		Codes    int `bun:"codes"`
 	}
 	var err error
-	switch {
-	case s.hot != nil:
+	if s.hot != nil {
 		err = scanOne(s.queryPrepared(ctx, s.hot.mfaStatus, userID))(&out.TOTP, &out.Passkeys, &out.Codes)
-	case s.lite != nil:
-		// SQLite: prepared once (lite.go); ?1 is the one parameter all three counts use.
-		err = scanOne(s.liteRows(ctx, &s.lite.mfaStatus, userID))(&out.TOTP, &out.Passkeys, &out.Codes)
-	default:
+	} else {
 		err = s.db.NewRaw(mfaStatusSQL("?"), userID, userID, userID).Scan(ctx, &out)
 	}
 	if err != nil {

@@ -170,8 +170,7 @@ func (q *startSessionQuery) cappedArgs(sess sessionRow, rt refreshTokenRow, e ev
 // On PostgreSQL it is one prepared statement, the cap included (startSessionCapped),
 // unless a concurrent login of the account got in between; then, and on SQLite, it is
 // a transaction: the statement of startSession and, with a cap, the one that ends the
-// sessions beyond it (endSessionsBeyond), or on SQLite the same writes one by one,
-// those of startSession prepared once (startSessionLite).
+// sessions beyond it (endSessionsBeyond), or on SQLite the same writes one by one.
 func (s *Store) StartSession(ctx context.Context, sess account.Session, rt account.RefreshToken, passwordHash string, e account.Event, maxLive int) (account.User, error) {
 	if maxLive <= 0 {
 		return s.startSession(ctx, sess, rt, passwordHash, e)
@@ -246,13 +245,6 @@ func (s *Store) startSessionInTx(ctx context.Context, sess account.Session, rt a
 		tx := txs.(*Store)
 		ctx, cancel := tx.bound(ctx)
 		defer cancel()
-		if tx.lite != nil {
-			// SQLite: the same writes, each prepared once (lite.go), not built by Bun
-			// and compiled by SQLite on every login.
-			row, err := tx.startSessionLite(ctx, sessionToRow(sess), refreshTokenToRow(rt), eventToRow(e), passwordHash)
-			user = row.domain()
-			return err
-		}
 		var row userRow
 		q := tx.db.NewUpdate().Model(&row).
 			Set("last_login = ?", dbTime(sess.CreatedAt)).

@@ -55,14 +55,6 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (account.User, er
 		}
 		return row.domain(), nil
 	}
-	if s.lite != nil {
-		// SQLite: the same statement, prepared once (lite.go), not built and compiled
-		// anew on every login and registration.
-		if err := s.queryLite(ctx, &s.lite.userByLogin, []any{key}, &row); err != nil {
-			return account.User{}, translate(err)
-		}
-		return row.domain(), nil
-	}
 	err := s.db.NewSelect().Model(&row).
 		Join("JOIN login_names AS n ON n.user_id = u.id").
 		Where("n.name_key = ?", key).
